@@ -1,0 +1,127 @@
+/* internal.h — data structures shared between engine modules. Not installed;
+ * the CLI never includes it (unit tests may). */
+#ifndef ZJ_INTERNAL_H
+#define ZJ_INTERNAL_H
+
+#include "zhijian.h"
+
+/* ------------------------------------------------------------ rule model */
+
+/* A leaf pattern. Every pattern of a rule set (conditions and `unless`
+ * exceptions alike) gets an id 0..n-1 and is compiled into the matcher. */
+typedef struct zj_pattern {
+    uint32_t id;
+    uint32_t rule;          /* index of the owning rule */
+    bool is_regex;
+    bool is_exception;      /* from `unless` */
+    bool per_sentence;      /* rule has boundary: sentence */
+    char *source;           /* as written in the YAML */
+    char *expr;             /* literal: normalized literal; regex: the PCRE2 source */
+    size_t expr_len;        /* bytes of expr */
+    long line, col;         /* position in the YAML, for messages */
+} zj_pattern;
+
+typedef enum zj_node_type { ZJ_NODE_PATTERN, ZJ_NODE_ANY, ZJ_NODE_ALL } zj_node_type;
+
+/* Condition tree: any/all of children, leaves reference patterns. */
+typedef struct zj_node {
+    zj_node_type type;
+    uint32_t pattern;           /* ZJ_NODE_PATTERN */
+    struct zj_node *children;   /* ZJ_NODE_ANY / ZJ_NODE_ALL */
+    size_t n_children;
+} zj_node;
+
+typedef enum zj_window_kind {
+    ZJ_WIN_NONE, ZJ_WIN_FIRST_UTTERANCES, ZJ_WIN_LAST_UTTERANCES,
+    ZJ_WIN_FIRST_SECONDS, ZJ_WIN_LAST_SECONDS
+} zj_window_kind;
+
+typedef struct zj_example { char *text; long line; } zj_example;
+
+typedef struct zj_rule {
+    char *id, *title, *category, *clause;
+    zj_kind kind;
+    zj_severity severity;
+    zj_speaker speaker;
+    zj_window_kind window;
+    int64_t window_value;        /* utterances, or seconds */
+    zj_node cond;
+    uint32_t *unless;            /* exception pattern ids */
+    size_t n_unless;
+    int points;                  /* magnitude, >= 0 */
+    int max_points;              /* 0: no cap */
+    bool fatal;
+    bool per_sentence;
+    zj_example *ex_match, *ex_no_match;
+    size_t n_ex_match, n_ex_no_match;
+    long line, col;
+} zj_rule;
+
+typedef struct zj_grade { char *name; int min_score; } zj_grade;  /* sorted by min desc */
+
+typedef struct zj_matcher zj_matcher;
+
+struct zj_ruleset {
+    char *name, *version, *title, *path;
+    char sha256[65];
+    char *yaml;
+    size_t yaml_len;
+    int base, pass;
+    zj_grade *grades;
+    size_t n_grades;
+    zj_speaker default_speaker;
+    zj_rule *rules;
+    size_t n_rules;
+    zj_pattern *patterns;
+    size_t n_patterns;
+    zj_matcher *matcher;         /* compiled at load */
+};
+
+/* ---------------------------------------------------------------- matcher */
+
+/* One match of one pattern in a normalized turn, in normalized bytes. */
+typedef struct zj_hit { uint32_t pattern; uint32_t start, end; } zj_hit;
+
+typedef struct zj_hits { zj_hit *v; size_t n, cap; } zj_hits;
+zj_status zj_hits_push(zj_hits *h, uint32_t pattern, uint32_t start, uint32_t end);
+
+typedef struct zj_match_scratch zj_match_scratch;
+
+/* Matcher contract (both backends give identical hits):
+ *  - For each pattern, report its leftmost non-overlapping matches in the
+ *    subject, scanning left to right (PCRE2 global-match semantics); an empty
+ *    match is never reported.
+ *  - per_sentence patterns are matched in each sentence separately (the
+ *    subject is cut at norm->breaks), so ^ and $ anchor at sentence edges and
+ *    no match crosses a sentence end.
+ *  - Hits are appended to out in no particular order; the caller sorts.
+ * The compiled matcher is immutable and shared; scratch is per thread. */
+zj_matcher *zj_matcher_compile(const zj_pattern *patterns, size_t n, zj_backend backend,
+                               const char *cache_key, const char *cache_dir, zj_error *err);
+void zj_matcher_free(zj_matcher *m);
+zj_backend zj_matcher_backend(const zj_matcher *m);
+zj_match_scratch *zj_match_scratch_new(const zj_matcher *m);
+void zj_match_scratch_free(zj_match_scratch *s);
+zj_status zj_matcher_scan(const zj_matcher *m, zj_match_scratch *s, const zj_norm *turn,
+                          zj_hits *out);
+
+/* The PCRE2 backend, used alone or for patterns Hyperscan cannot express. */
+typedef struct zj_pcre_set zj_pcre_set;
+typedef struct zj_pcre_scratch zj_pcre_scratch;   /* per thread: match data */
+zj_pcre_set *zj_pcre_compile(const zj_pattern *patterns, size_t n, zj_error *err);
+void zj_pcre_free(zj_pcre_set *p);
+zj_pcre_scratch *zj_pcre_scratch_new(const zj_pcre_set *p);
+void zj_pcre_scratch_free(zj_pcre_scratch *s);
+/* Scan only the patterns listed in ids (all when ids == NULL). */
+zj_status zj_pcre_scan(const zj_pcre_set *p, zj_pcre_scratch *s, const zj_norm *turn,
+                       const uint32_t *ids, size_t n_ids, zj_hits *out);
+
+/* ------------------------------------------------------------------- misc */
+
+/* SHA-256 of data as 64 lowercase hex digits + NUL. */
+void zj_sha256_hex(const void *data, size_t len, char out[65]);
+
+/* Monotonic clock in nanoseconds. */
+uint64_t zj_now_ns(void);
+
+#endif /* ZJ_INTERNAL_H */

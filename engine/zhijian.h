@@ -1,0 +1,312 @@
+/* zhijian.h — the one public header of libzhijian: ingest call transcripts,
+ * normalize them, match them against a compiled YAML rule set, score them,
+ * store results in SQLite and write reports.
+ *
+ * Conventions for every function below:
+ *  - The library never prints to stdout/stderr and never exits; errors come
+ *    back as zj_status plus an optional zj_error detail record.
+ *  - Spans in results are half-open ranges of Unicode code points in the
+ *    ORIGINAL turn text. Offsets inside the matcher are bytes of the
+ *    NORMALIZED text; only the scorer converts between them.
+ *  - Times are milliseconds (int64_t); -1 means "absent in the input".
+ *  - Objects returned by *_new / *_load / *_open are owned by the caller and
+ *    released with the matching *_free / *_close.
+ */
+#ifndef ZHIJIAN_H
+#define ZHIJIAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define ZJ_VERSION "0.1.0"
+
+/* ------------------------------------------------------------------ errors */
+
+typedef enum zj_status {
+    ZJ_OK = 0,
+    ZJ_DONE,          /* end of input (not an error) */
+    ZJ_ERR_NOMEM,
+    ZJ_ERR_IO,        /* cannot open/read/write a file */
+    ZJ_ERR_PARSE,     /* malformed JSON / YAML / text */
+    ZJ_ERR_UTF8,      /* invalid UTF-8 */
+    ZJ_ERR_INVALID,   /* well-formed but violates the schema */
+    ZJ_ERR_REGEX,     /* a pattern does not compile */
+    ZJ_ERR_LIMIT,     /* input exceeds a documented limit */
+    ZJ_ERR_DB,        /* SQLite error */
+    ZJ_ERR_BUSY,      /* database locked by another writer */
+    ZJ_ERR_FULL,      /* disk or database full */
+    ZJ_ERR_NOTFOUND,  /* no such call / rule set / rule */
+    ZJ_ERR_USAGE,     /* caller passed inconsistent options */
+} zj_status;
+
+const char *zj_strerror(zj_status status);
+
+/* Detail record for parse and validation errors. line/col are 1-based;
+ * 0 means unknown. col counts code points (characters), not bytes. */
+typedef struct zj_error {
+    zj_status status;
+    char file[512];
+    long line;
+    long col;
+    char msg[1024];
+} zj_error;
+
+/* Reset to ZJ_OK with empty fields. */
+void zj_error_clear(zj_error *err);
+/* Fill err (if non-NULL) and return status. printf-style message. */
+zj_status zj_error_set(zj_error *err, zj_status status, const char *file, long line, long col,
+                       const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+/* "FILE:LINE:COL: message" / "FILE:LINE: message" / "FILE: message" / "message"
+ * into buf (always NUL-terminated). Returns buf. */
+const char *zj_error_format(const zj_error *err, char *buf, size_t size);
+
+/* ------------------------------------------------------------- calls (ingest) */
+
+typedef enum zj_speaker { ZJ_SPEAKER_AGENT = 0, ZJ_SPEAKER_CUSTOMER = 1, ZJ_SPEAKER_ANY = 2 } zj_speaker;
+
+const char *zj_speaker_name(zj_speaker s); /* "agent" | "customer" | "any" */
+
+typedef struct zj_turn {
+    zj_speaker speaker;
+    char *text;        /* valid UTF-8, NUL-terminated, owned by the call */
+    size_t text_len;   /* bytes */
+    int64_t start_ms;  /* -1 if absent */
+    int64_t end_ms;    /* -1 if absent */
+} zj_turn;
+
+typedef struct zj_call {
+    char *call_id;     /* required, never NULL */
+    char *agent_id;    /* optional fields: NULL if absent */
+    char *agent_name;
+    char *team;
+    char *direction;   /* "inbound" | "outbound" | other as given */
+    char *call_type;
+    char *started_at;  /* ISO 8601 as given, e.g. 2026-11-01T09:00:00+08:00 */
+    int64_t started_at_utc_ms; /* parsed started_at; INT64_MIN if absent */
+    int utc_offset_min;        /* offset of started_at, minutes east of UTC */
+    int64_t ring_ms;   /* -1 if absent */
+    zj_turn *turns;
+    size_t n_turns;
+    /* Where the call came from, for messages and resume watermarks. */
+    const char *source;  /* path as given ("-" for stdin); borrowed from the reader */
+    long line;           /* 1-based line of the call's first byte */
+    uint64_t offset;     /* byte offset of the call's first byte in the source */
+    uint64_t end_offset; /* byte offset just past the call (incl. newline) */
+} zj_call;
+
+void zj_call_free(zj_call *call);
+
+/* Parse one call from a JSON object text (used by the reader and by tests).
+ * source/line only label errors. On error returns NULL and fills err. */
+zj_call *zj_call_parse_json(const char *json, size_t len, const char *source, long line,
+                            zj_error *err);
+
+/* A reader yields the calls of one input: a .json file holding one object,
+ * or JSONL (one object per line, blank lines skipped), or "-" for stdin
+ * (JSONL or one object; detected from the content). Lines longer than
+ * ZJ_MAX_LINE bytes are rejected with ZJ_ERR_LIMIT and skipped. */
+#define ZJ_MAX_LINE (64u * 1024u * 1024u)
+
+typedef struct zj_reader zj_reader;
+
+/* start_offset: byte offset to seek to (resume); 0 for the start. Fails for
+ * stdin with start_offset > 0 (ZJ_ERR_USAGE). */
+zj_reader *zj_reader_open(const char *path, uint64_t start_offset, zj_error *err);
+/* ZJ_OK and *out = a call (caller frees), ZJ_DONE at end, or an error for one
+ * bad record (err names file:line; the reader stays usable: call again to go
+ * on with the next record). A fatal read error returns ZJ_ERR_IO and then
+ * ZJ_DONE. */
+zj_status zj_reader_next(zj_reader *r, zj_call **out, zj_error *err);
+/* Total size in bytes if known (regular file), else 0. */
+uint64_t zj_reader_size(const zj_reader *r);
+void zj_reader_close(zj_reader *r);
+
+/* Expand inputs: files stay as given, directories are walked recursively for
+ * *.json and *.jsonl files (sorted by path), "-" stays "-". On error (a path
+ * that does not exist) the list still holds the others, the error is
+ * reported through err and ZJ_ERR_IO is returned. Free with
+ * zj_paths_free. */
+zj_status zj_inputs_expand(const char *const *inputs, size_t n, char ***out_paths,
+                           size_t *out_n, zj_error *err);
+void zj_paths_free(char **paths, size_t n);
+
+/* ----------------------------------------------------------- normalization */
+
+/* Normalized text of one turn: NFKC + case fold, whitespace and punctuation
+ * removed, with a map from each normalized byte back to the code points of
+ * the original text it came from. */
+typedef struct zj_norm {
+    char *text;          /* normalized UTF-8, NUL-terminated */
+    size_t len;          /* bytes */
+    uint32_t *orig_start;/* per normalized byte: first original code point */
+    uint32_t *orig_end;  /* per normalized byte: one past the last original code point */
+    size_t *breaks;      /* normalized byte offsets of sentence ends (。？！?! …), ascending */
+    size_t n_breaks;
+    size_t orig_cps;     /* code points in the original text */
+    size_t cap, breaks_cap; /* allocation bookkeeping */
+} zj_norm;
+
+void zj_norm_init(zj_norm *n);
+/* Normalize text (valid UTF-8, len bytes) into n, reusing its buffers. */
+zj_status zj_norm_text(zj_norm *n, const char *text, size_t len);
+void zj_norm_free(zj_norm *n);
+/* Normalize a pattern literal the same way (no map). Caller frees *out. */
+zj_status zj_norm_literal(const char *text, size_t len, char **out, size_t *out_len);
+
+/* UTF-8 helpers shared by printers: byte offset of code point index cp in s. */
+size_t zj_utf8_cp_to_byte(const char *s, size_t len, size_t cp);
+/* Number of code points in s[0..len). */
+size_t zj_utf8_count(const char *s, size_t len);
+/* True if s[0..len) is valid UTF-8 (no overlongs, no surrogates). */
+bool zj_utf8_valid(const char *s, size_t len);
+
+/* --------------------------------------------------------------- rule sets */
+
+typedef enum zj_kind { ZJ_KIND_REQUIRED, ZJ_KIND_FORBIDDEN, ZJ_KIND_METRIC, ZJ_KIND_TAG } zj_kind;
+typedef enum zj_severity {
+    ZJ_SEV_OBSERVATION = 0, ZJ_SEV_MINOR = 1, ZJ_SEV_MAJOR = 2, ZJ_SEV_CRITICAL = 3
+} zj_severity;
+
+const char *zj_kind_name(zj_kind k);
+const char *zj_severity_name(zj_severity s);
+/* Parse "critical"|"major"|"minor"|"observation"; false if unknown. */
+bool zj_severity_parse(const char *name, zj_severity *out);
+
+typedef struct zj_ruleset zj_ruleset; /* immutable after load; share across threads */
+
+typedef enum zj_backend { ZJ_BACKEND_AUTO = 0, ZJ_BACKEND_PCRE2, ZJ_BACKEND_HYPERSCAN } zj_backend;
+
+typedef struct zj_load_opts {
+    zj_backend backend;      /* AUTO: Hyperscan when built in and usable */
+    const char *cache_dir;   /* compiled-database cache; NULL: default, "" disables */
+} zj_load_opts;
+
+/* Load, validate and compile a rule set from a YAML file. path may be a
+ * directory holding exactly one *.yaml / *.yml file. On error returns NULL
+ * and err holds FILE:LINE:COL and a message. opts may be NULL. */
+zj_ruleset *zj_rules_load(const char *path, const zj_load_opts *opts, zj_error *err);
+/* Same from a YAML buffer; name labels errors. */
+zj_ruleset *zj_rules_load_buffer(const char *yaml, size_t len, const char *name,
+                                 const zj_load_opts *opts, zj_error *err);
+void zj_rules_free(zj_ruleset *rs);
+
+/* Validation only, collecting every error (not just the first): calls cb
+ * for each problem; returns the number of errors. */
+typedef void (*zj_diag_cb)(const zj_error *diag, void *ctx);
+size_t zj_rules_check(const char *path, zj_diag_cb cb, void *ctx);
+
+const char *zj_rules_name(const zj_ruleset *rs);
+const char *zj_rules_version(const zj_ruleset *rs);
+const char *zj_rules_title(const zj_ruleset *rs);
+const char *zj_rules_sha256(const zj_ruleset *rs);   /* hex of the YAML bytes */
+const char *zj_rules_yaml(const zj_ruleset *rs, size_t *len);
+const char *zj_rules_path(const zj_ruleset *rs);
+zj_backend zj_rules_backend(const zj_ruleset *rs);   /* backend actually in use */
+int zj_rules_base(const zj_ruleset *rs);
+int zj_rules_pass(const zj_ruleset *rs);
+size_t zj_rules_count(const zj_ruleset *rs);
+
+/* Read-only view of one rule, for printers and reports. */
+typedef struct zj_rule_info {
+    const char *id, *title, *category, *clause;
+    zj_kind kind;
+    zj_severity severity;
+    zj_speaker speaker;
+    int points;       /* magnitude from the YAML (>= 0) */
+    int max_points;   /* 0: no cap */
+    bool fatal;
+} zj_rule_info;
+bool zj_rules_info(const zj_ruleset *rs, size_t index, zj_rule_info *out);
+/* Index of the rule with this id, or -1. */
+long zj_rules_find(const zj_ruleset *rs, const char *id);
+
+/* Run every rule's examples (match / no_match) through the real pipeline
+ * (normalize -> match -> score with the rule's own speaker and window lifted).
+ * cb is called once per example with its outcome; returns failures. */
+typedef struct zj_example_result {
+    const char *rule_id;
+    const char *text;
+    bool expect_match;
+    bool passed;
+    char detail[512];  /* on failure: what was found instead */
+} zj_example_result;
+typedef void (*zj_example_cb)(const zj_example_result *r, void *ctx);
+size_t zj_rules_run_examples(const zj_ruleset *rs, zj_example_cb cb, void *ctx,
+                             size_t *out_total);
+
+/* ----------------------------------------------------------------- scoring */
+
+typedef enum zj_outcome { ZJ_OUT_HIT, ZJ_OUT_MISSING, ZJ_OUT_MET, ZJ_OUT_NOT_MEASURABLE } zj_outcome;
+const char *zj_outcome_name(zj_outcome o);
+
+typedef struct zj_finding {
+    uint32_t rule;          /* index into the rule set */
+    zj_outcome outcome;
+    int points;             /* signed effect on the score (after max_points) */
+    long turn;              /* 0-based turn index, -1 if none */
+    uint32_t span_start;    /* code points in the original turn text */
+    uint32_t span_end;
+    char *text;             /* quoted original words, NULL if none */
+    int64_t start_ms;       /* of the turn, -1 if unknown */
+    int64_t value;          /* metric value, 0 otherwise */
+    const char *unit;       /* metric unit or NULL */
+} zj_finding;
+
+typedef struct zj_result {
+    int score;
+    bool passed;
+    bool fatal;
+    const char *grade;      /* owned by the rule set */
+    zj_finding *findings;   /* sorted by (turn, span_start, rule id); turn-less last */
+    size_t n_findings;
+} zj_result;
+
+/* Per-thread scoring context (normalization buffers, matcher scratch). */
+typedef struct zj_scorer zj_scorer;
+zj_scorer *zj_scorer_new(const zj_ruleset *rs, zj_error *err);
+void zj_scorer_free(zj_scorer *s);
+/* Score one call. out is overwritten; release with zj_result_free. */
+zj_status zj_score_call(zj_scorer *s, const zj_call *call, zj_result *out, zj_error *err);
+void zj_result_free(zj_result *r);
+
+/* Per-stage time counters of a scorer (nanoseconds), for the benchmark. */
+typedef struct zj_profile { uint64_t norm_ns, match_ns, score_ns, calls; } zj_profile;
+void zj_scorer_profile(const zj_scorer *s, zj_profile *out, bool enable);
+
+/* ---------------------------------------------------------------- printers */
+
+typedef enum zj_format {
+    ZJ_FMT_TEXT, ZJ_FMT_JSON, ZJ_FMT_JSONL, ZJ_FMT_MD, ZJ_FMT_HTML, ZJ_FMT_CSV,
+    ZJ_FMT_SARIF, ZJ_FMT_JUNIT, ZJ_FMT_GITHUB
+} zj_format;
+/* Parse a format name; false if unknown. */
+bool zj_format_parse(const char *name, zj_format *out);
+
+/* Growable byte buffer used by printers (output is built, then written). */
+typedef struct zj_buf { char *data; size_t len, cap; } zj_buf;
+void zj_buf_init(zj_buf *b);
+zj_status zj_buf_append(zj_buf *b, const char *s, size_t n);
+zj_status zj_buf_puts(zj_buf *b, const char *s);
+zj_status zj_buf_printf(zj_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Append s as a JSON string literal (quotes included). */
+zj_status zj_buf_json_str(zj_buf *b, const char *s, size_t n);
+void zj_buf_reset(zj_buf *b);
+void zj_buf_free(zj_buf *b);
+
+/* The per-call result contract of DESIGN (one JSON object, no newline). */
+zj_status zj_result_to_json(zj_buf *out, const zj_ruleset *rs, const zj_call *call,
+                            const zj_result *res);
+/* A readable summary for a terminal; color adds ANSI highlighting. */
+zj_status zj_result_to_text(zj_buf *out, const zj_ruleset *rs, const zj_call *call,
+                            const zj_result *res, bool color);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* ZHIJIAN_H */

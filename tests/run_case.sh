@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Runs one data-driven case: tests/cases/NNNN-name/
+#   cmd              arguments to zhijian, one per line (default below); the
+#                    words @CASE@ and @TMP@ expand to the case dir and a scratch dir
+#   expected.jsonl   expected stdout, compared exactly (or expected.txt)
+#   expected_exit    expected exit code (default 0)
+#   expected_stderr  expected stderr, compared exactly (optional)
+# Default cmd: score --no-db --format jsonl --rules rules.yaml calls.jsonl
+set -u
+zhijian=$1 case_dir=$2 bin_dir=$3
+name=$(basename "$case_dir")
+tmp="$bin_dir/case-tmp/$name"
+rm -rf "$tmp" && mkdir -p "$tmp"
+cd "$case_dir" || exit 2
+
+args=()
+if [ -f cmd ]; then
+  while IFS= read -r line || [ -n "$line" ]; do
+    [ -z "$line" ] && continue
+    line=${line//@CASE@/$case_dir}
+    line=${line//@TMP@/$tmp}
+    args+=("$line")
+  done < cmd
+else
+  args=(score --no-db --format jsonl --rules rules.yaml calls.jsonl)
+fi
+
+"$zhijian" "${args[@]}" >"$tmp/stdout" 2>"$tmp/stderr" </dev/null
+code=$?
+want_code=0
+[ -f expected_exit ] && want_code=$(tr -d '[:space:]' < expected_exit)
+fail=0
+if [ "$code" != "$want_code" ]; then
+  echo "FAIL $name: exit code $code, expected $want_code"; fail=1
+fi
+for kind in jsonl txt; do
+  if [ -f "expected.$kind" ] && ! diff -u "expected.$kind" "$tmp/stdout"; then
+    echo "FAIL $name: stdout differs from expected.$kind"; fail=1
+  fi
+done
+if [ -f expected_stderr ]; then
+  sed "s|$case_dir/||g" "$tmp/stderr" > "$tmp/stderr.rel"
+  if ! diff -u expected_stderr "$tmp/stderr.rel"; then
+    echo "FAIL $name: stderr differs"; fail=1
+  fi
+fi
+if [ $fail -ne 0 ]; then
+  echo "--- stderr:"; cat "$tmp/stderr"; exit 1
+fi
+echo "ok $name"
