@@ -306,6 +306,18 @@ zj_status zj_result_to_json(zj_buf *out, const zj_ruleset *rs, const zj_call *ca
 zj_status zj_result_to_text(zj_buf *out, const zj_ruleset *rs, const zj_call *call,
                             const zj_result *res, bool color);
 
+/* ------------------------------------------------------------------- store
+ * (owner: store module, engine/store*.c) */
+
+/* ------------------------------------------------------------------- batch
+ * (owner: batch pipeline, engine/batch.c) */
+
+/* ----------------------------------------------------------------- reports
+ * (owner: reports, engine/report*.c, engine/sample.c) */
+
+/* -------------------------------------------------------------------- lint
+ * (owner: lint and rule tooling, engine/lint*.c, engine/explain.c) */
+
 #ifdef __cplusplus
 }
 #endif
