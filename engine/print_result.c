@@ -1,0 +1,161 @@
+/* print_result.c — the per-call result printers: DESIGN's JSON contract and
+ * the readable text summary for a terminal. */
+#include "internal.h"
+
+#include <string.h>
+
+#define TRY(expr)                                                                                  \
+    do {                                                                                           \
+        if ((expr) != ZJ_OK)                                                                       \
+            return ZJ_ERR_NOMEM;                                                                   \
+    } while (0)
+
+static zj_status json_str_or_null(zj_buf *b, const char *s)
+{
+    if (!s)
+        return zj_buf_puts(b, "null");
+    return zj_buf_json_str(b, s, strlen(s));
+}
+
+static zj_status json_key(zj_buf *b, const char *key)
+{
+    TRY(zj_buf_puts(b, ",\""));
+    TRY(zj_buf_puts(b, key));
+    return zj_buf_puts(b, "\":");
+}
+
+static zj_status finding_to_json(zj_buf *b, const zj_ruleset *rs, const zj_call *call,
+                                 const zj_finding *f)
+{
+    const zj_rule *rule = &rs->rules[f->rule];
+    TRY(zj_buf_puts(b, "{\"rule\":"));
+    TRY(zj_buf_json_str(b, rule->id, strlen(rule->id)));
+    TRY(zj_buf_printf(b, ",\"kind\":\"%s\",\"outcome\":\"%s\",\"severity\":\"%s\",\"points\":%d",
+                      zj_kind_name(rule->kind), zj_outcome_name(f->outcome),
+                      zj_severity_name(rule->severity), f->points));
+    if (f->turn >= 0) {
+        const char *speaker = (size_t)f->turn < call->n_turns
+                                  ? zj_speaker_name(call->turns[f->turn].speaker)
+                                  : zj_speaker_name(rule->speaker);
+        TRY(zj_buf_printf(b, ",\"turn\":%ld,\"speaker\":\"%s\"", f->turn, speaker));
+        if (f->text) {
+            TRY(zj_buf_printf(b, ",\"span\":[%u,%u]", f->span_start, f->span_end));
+            TRY(json_key(b, "text"));
+            TRY(zj_buf_json_str(b, f->text, strlen(f->text)));
+        }
+        if (f->start_ms >= 0)
+            TRY(zj_buf_printf(b, ",\"start_ms\":%lld", (long long)f->start_ms));
+    }
+    if (f->unit) {
+        TRY(zj_buf_printf(b, ",\"value\":%lld,\"unit\":", (long long)f->value));
+        TRY(zj_buf_json_str(b, f->unit, strlen(f->unit)));
+    }
+    if (rule->clause) {
+        TRY(json_key(b, "clause"));
+        TRY(zj_buf_json_str(b, rule->clause, strlen(rule->clause)));
+    }
+    return zj_buf_puts(b, "}");
+}
+
+zj_status zj_result_to_json(zj_buf *b, const zj_ruleset *rs, const zj_call *call,
+                            const zj_result *res)
+{
+    TRY(zj_buf_puts(b, "{\"call_id\":"));
+    TRY(json_str_or_null(b, call->call_id));
+    TRY(json_key(b, "agent_id"));
+    TRY(json_str_or_null(b, call->agent_id));
+    TRY(json_key(b, "ruleset"));
+    char label[512];
+    snprintf(label, sizeof label, "%s@%s", rs->name, rs->version);
+    TRY(zj_buf_json_str(b, label, strlen(label)));
+    TRY(zj_buf_printf(b, ",\"score\":%d,\"passed\":%s,\"grade\":", res->score,
+                      res->passed ? "true" : "false"));
+    TRY(json_str_or_null(b, res->grade));
+    TRY(zj_buf_printf(b, ",\"fatal\":%s,\"findings\":[", res->fatal ? "true" : "false"));
+    for (size_t i = 0; i < res->n_findings; i++) {
+        if (i)
+            TRY(zj_buf_puts(b, ","));
+        TRY(finding_to_json(b, rs, call, &res->findings[i]));
+    }
+    return zj_buf_puts(b, "]}");
+}
+
+/* ------------------------------------------------------------------ text */
+
+#define C_RED "\033[31m"
+#define C_GREEN "\033[32m"
+#define C_YELLOW "\033[33m"
+#define C_DIM "\033[2m"
+#define C_BOLD "\033[1m"
+#define C_OFF "\033[0m"
+
+static const char *paint(bool color, const char *code) { return color ? code : ""; }
+
+static const char *finding_mark(const zj_finding *f, const zj_rule *rule)
+{
+    switch (f->outcome) {
+    case ZJ_OUT_MET: return "✓";
+    case ZJ_OUT_MISSING: return "✗";
+    case ZJ_OUT_NOT_MEASURABLE: return "?";
+    case ZJ_OUT_HIT: return rule->kind == ZJ_KIND_TAG ? "•" : "✗";
+    }
+    return " ";
+}
+
+static const char *finding_color(const zj_finding *f, const zj_rule *rule)
+{
+    if (f->outcome == ZJ_OUT_MET || rule->kind == ZJ_KIND_TAG)
+        return C_GREEN;
+    if (f->outcome == ZJ_OUT_NOT_MEASURABLE || rule->severity == ZJ_SEV_OBSERVATION)
+        return C_DIM;
+    return rule->severity >= ZJ_SEV_MAJOR ? C_RED : C_YELLOW;
+}
+
+zj_status zj_result_to_text(zj_buf *b, const zj_ruleset *rs, const zj_call *call,
+                            const zj_result *res, bool color)
+{
+    TRY(zj_buf_printf(b, "%s%s%s", paint(color, C_BOLD), call->call_id, paint(color, C_OFF)));
+    if (call->agent_name || call->agent_id)
+        TRY(zj_buf_printf(b, "  %s%s%s%s", call->agent_name ? call->agent_name : "",
+                          call->agent_id ? "(" : "", call->agent_id ? call->agent_id : "",
+                          call->agent_id ? ")" : ""));
+    if (call->team)
+        TRY(zj_buf_printf(b, "  %s", call->team));
+    if (call->started_at)
+        TRY(zj_buf_printf(b, "  %s", call->started_at));
+    TRY(zj_buf_printf(b, "\n  score %d  grade %s  %s%s%s", res->score,
+                      res->grade ? res->grade : "-", paint(color, res->passed ? C_GREEN : C_RED),
+                      res->passed ? "PASS" : "FAIL", paint(color, C_OFF)));
+    TRY(zj_buf_printf(b, " (pass mark %d)", rs->pass));
+    if (res->fatal)
+        TRY(zj_buf_printf(b, "  %s一票否决 (fatal)%s", paint(color, C_RED), paint(color, C_OFF)));
+    TRY(zj_buf_puts(b, "\n"));
+    for (size_t i = 0; i < res->n_findings; i++) {
+        const zj_finding *f = &res->findings[i];
+        const zj_rule *rule = &rs->rules[f->rule];
+        TRY(zj_buf_printf(b, "  %s%s%s ", paint(color, finding_color(f, rule)),
+                          finding_mark(f, rule), paint(color, C_OFF)));
+        if (f->outcome == ZJ_OUT_HIT || f->outcome == ZJ_OUT_MET) {
+            if (f->turn >= 0)
+                TRY(zj_buf_printf(b, "turn %ld ", f->turn));
+            if (f->text)
+                TRY(zj_buf_printf(b, "「%s%s%s」 ", paint(color, finding_color(f, rule)), f->text,
+                                  paint(color, C_OFF)));
+        } else {
+            TRY(zj_buf_printf(b, "%s ", zj_outcome_name(f->outcome)));
+        }
+        TRY(zj_buf_puts(b, rule->id));
+        if (rule->title)
+            TRY(zj_buf_printf(b, " %s", rule->title));
+        if (rule->clause)
+            TRY(zj_buf_printf(b, " (%s)", rule->clause));
+        if (f->points)
+            TRY(zj_buf_printf(b, " %+d", f->points));
+        if (f->outcome != ZJ_OUT_MET)
+            TRY(zj_buf_printf(b, " %s", zj_severity_name(rule->severity)));
+        if (rule->fatal && f->outcome == ZJ_OUT_HIT)
+            TRY(zj_buf_puts(b, " fatal"));
+        TRY(zj_buf_puts(b, "\n"));
+    }
+    return ZJ_OK;
+}

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The whole test suite: installs dependencies, builds zhijian twice (optimized,
+# and with AddressSanitizer + UndefinedBehaviorSanitizer, which includes LeakSanitizer),
+# runs every test in both builds, then checks the CLI on the corpus under valgrind.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+"$root/tools/deps.sh"
+jobs=$(nproc)
+
+echo "== build (RelWithDebInfo)"
+"$root/tools/build.sh" "$root/build"
+echo "== tests (RelWithDebInfo)"
+ctest --test-dir "$root/build" -j "$jobs" --output-on-failure
+
+echo "== build (ASan + UBSan)"
+"$root/tools/build.sh" "$root/build-asan" -DZJ_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+echo "== tests (ASan + UBSan + LSan)"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ctest --test-dir "$root/build-asan" -j "$jobs" --output-on-failure
+
+echo "== valgrind (scoring the corpus)"
+valgrind --quiet --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect \
+  --error-exitcode=99 "$root/build/zhijian" score --no-db --format jsonl corpus/ >/dev/null
+echo "valgrind: no errors, no leaks"
