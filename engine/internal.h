@@ -116,6 +116,20 @@ void zj_pcre_scratch_free(zj_pcre_scratch *s);
 zj_status zj_pcre_scan(const zj_pcre_set *p, zj_pcre_scratch *s, const zj_norm *turn,
                        const uint32_t *ids, size_t n_ids, zj_hits *out);
 
+/* ------------------------------------------------------------------ utf-8 */
+
+/* Decode the sequence at s (n bytes available): its length, 0 if invalid
+ * (overlong, surrogate, > U+10FFFF, truncated). */
+size_t zj_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
+/* Encode cp (valid scalar value) into out; returns the byte count. */
+size_t zj_utf8_encode(uint32_t cp, char out[4]);
+
+/* ------------------------------------------------------------------- norm */
+
+/* The normalizer without its table-driven fast path: every unit goes through
+ * utf8proc. Exposed for the differential test; same output as zj_norm_text. */
+zj_status zj_norm_text_slow(zj_norm *n, const char *text, size_t len);
+
 /* ------------------------------------------------------------------- misc */
 
 /* SHA-256 of data as 64 lowercase hex digits + NUL. */
