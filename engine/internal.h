@@ -124,6 +124,20 @@ size_t zj_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
 /* Encode cp (valid scalar value) into out; returns the byte count. */
 size_t zj_utf8_encode(uint32_t cp, char out[4]);
 
+/* ----------------------------------------------------------------- ingest */
+
+struct json_t;
+/* Build a call from a parsed JSON value (errors name source:line). */
+zj_call *zj_call_from_json(struct json_t *root, const char *source, long line, zj_error *err);
+/* Turn a jansson error (json_error_t *) for text into our error record: invalid
+ * UTF-8 is named as such; otherwise jansson's message, line and column. */
+void zj_json_error(zj_error *err, const void *jansson_error, const char *text, size_t len,
+                   const char *source, long line);
+/* ISO 8601 timestamp -> UTC milliseconds and offset in minutes east of UTC. */
+bool zj_parse_timestamp(const char *s, int64_t *utc_ms, int *offset_min);
+/* Lower the line-length limit (tests only; 0 restores ZJ_MAX_LINE). */
+void zj_reader_set_max_line(size_t bytes);
+
 /* ------------------------------------------------------------------- norm */
 
 /* The normalizer without its table-driven fast path: every unit goes through

@@ -127,13 +127,16 @@ zj_status zj_reader_next(zj_reader *r, zj_call **out, zj_error *err);
 uint64_t zj_reader_size(const zj_reader *r);
 void zj_reader_close(zj_reader *r);
 
+/* Callback receiving one diagnostic (error record) at a time. */
+typedef void (*zj_diag_cb)(const zj_error *diag, void *ctx);
+
 /* Expand inputs: files stay as given, directories are walked recursively for
- * *.json and *.jsonl files (sorted by path), "-" stays "-". On error (a path
- * that does not exist) the list still holds the others, the error is
- * reported through err and ZJ_ERR_IO is returned. Free with
- * zj_paths_free. */
+ * *.json and *.jsonl files (sorted by path; hidden entries skipped), "-" stays
+ * "-". A path that does not exist is reported through on_error (may be NULL)
+ * and left out; the others are still returned, and the last error status is
+ * returned. Free the list with zj_paths_free. */
 zj_status zj_inputs_expand(const char *const *inputs, size_t n, char ***out_paths,
-                           size_t *out_n, zj_error *err);
+                           size_t *out_n, zj_diag_cb on_error, void *ctx);
 void zj_paths_free(char **paths, size_t n);
 
 /* ----------------------------------------------------------- normalization */
@@ -198,7 +201,6 @@ void zj_rules_free(zj_ruleset *rs);
 
 /* Validation only, collecting every error (not just the first): calls cb
  * for each problem; returns the number of errors. */
-typedef void (*zj_diag_cb)(const zj_error *diag, void *ctx);
 size_t zj_rules_check(const char *path, zj_diag_cb cb, void *ctx);
 
 const char *zj_rules_name(const zj_ruleset *rs);

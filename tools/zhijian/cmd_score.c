@@ -90,6 +90,12 @@ struct score_totals {
     size_t scored, passed, fatal, rejected;
 };
 
+static void count_input_error(const zj_error *err, void *ctx)
+{
+    cli_report(err);
+    (*(size_t *)ctx)++;
+}
+
 static bool emit_result(const struct score_opts *o, const zj_ruleset *rs, const zj_call *call,
                         const zj_result *res, zj_buf *out, bool color, bool first)
 {
@@ -190,12 +196,8 @@ int cmd_score(int argc, char **argv)
     char **paths = NULL;
     size_t n_paths = 0;
     struct score_totals t = {0};
-    zj_error_clear(&err);
-    if (zj_inputs_expand((const char *const *)argv + first, (size_t)(argc - first), &paths,
-                         &n_paths, &err) != ZJ_OK) {
-        cli_report(&err);
-        t.rejected++;
-    }
+    zj_inputs_expand((const char *const *)argv + first, (size_t)(argc - first), &paths, &n_paths,
+                     count_input_error, &t.rejected);
     zj_buf out;
     zj_buf_init(&out);
     bool ok = true;

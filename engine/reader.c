@@ -1,0 +1,445 @@
+/* reader.c — yields the calls of one input (JSONL, a .json document, or
+ * standard input) with exact line numbers and byte offsets, and expands
+ * input paths (directories) into files. */
+#include "internal.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define READ_CHUNK (1u << 20)
+#define MAX_DOCUMENT (256u << 20) /* a .json document read whole */
+
+static size_t max_line = ZJ_MAX_LINE;
+
+void zj_reader_set_max_line(size_t bytes) { max_line = bytes ? bytes : ZJ_MAX_LINE; }
+
+enum reader_mode { MODE_LINES, MODE_DOCUMENT };
+
+struct zj_reader {
+    char *path;
+    int fd;
+    bool is_stdin;
+    enum reader_mode mode;
+    uint64_t size;
+    /* Lines mode: buf[pos..end) is unread data; buf_offset is the byte offset
+     * of buf[0] in the input. */
+    char *buf;
+    size_t cap, pos, end;
+    uint64_t buf_offset;
+    bool eof;
+    long line;           /* lines consumed so far */
+    bool skipping;       /* inside an over-long line */
+    long skip_line;
+    /* Document mode. */
+    json_t *doc;
+    size_t doc_index;
+    bool doc_done;
+    /* For the "empty input" report. */
+    bool produced;
+    bool empty_reported;
+};
+
+static char *xstrdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d)
+        memcpy(d, s, n);
+    return d;
+}
+
+static bool has_suffix(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), k = strlen(suffix);
+    return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+/* Reads more input into buf, compacting first; false at end of input or on error. */
+static zj_status fill(zj_reader *r, zj_error *err)
+{
+    if (r->pos > 0) {
+        memmove(r->buf, r->buf + r->pos, r->end - r->pos);
+        r->buf_offset += r->pos;
+        r->end -= r->pos;
+        r->pos = 0;
+    }
+    if (r->cap - r->end < READ_CHUNK) {
+        size_t cap = r->cap ? r->cap * 2 : READ_CHUNK * 2;
+        char *b = realloc(r->buf, cap);
+        if (!b)
+            return zj_error_set(err, ZJ_ERR_NOMEM, r->path, 0, 0, "out of memory");
+        r->buf = b;
+        r->cap = cap;
+    }
+    for (;;) {
+        ssize_t n = read(r->fd, r->buf + r->end, r->cap - r->end);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            r->eof = true;
+            return zj_error_set(err, ZJ_ERR_IO, r->path, 0, 0, "read error: %s", strerror(errno));
+        }
+        if (n == 0)
+            r->eof = true;
+        r->end += (size_t)n;
+        return ZJ_OK;
+    }
+}
+
+/* Skips the start of the input up to offset, counting lines. */
+static zj_status seek_lines(zj_reader *r, uint64_t offset, zj_error *err)
+{
+    for (;;) {
+        uint64_t have = r->buf_offset + r->end;
+        size_t limit = (size_t)((have < offset ? have : offset) - r->buf_offset);
+        for (const char *p = r->buf + r->pos;
+             p < r->buf + limit && (p = memchr(p, '\n', (size_t)(r->buf + limit - p))); p++)
+            r->line++;
+        if (have >= offset || r->eof) {
+            r->pos = limit;
+            return ZJ_OK;
+        }
+        r->pos = r->end;
+        zj_status st = fill(r, err);
+        if (st != ZJ_OK)
+            return st;
+    }
+}
+
+static zj_status read_whole(zj_reader *r, zj_error *err)
+{
+    while (!r->eof) {
+        if (r->end > MAX_DOCUMENT)
+            return zj_error_set(err, ZJ_ERR_LIMIT, r->path, 0, 0,
+                                "JSON document exceeds the 256 MiB limit (use JSONL)");
+        zj_status st = fill(r, err);
+        if (st != ZJ_OK)
+            return st;
+    }
+    return ZJ_OK;
+}
+
+/* A .json file is one document (an object or an array of objects) unless its
+ * first non-blank line is a complete JSON value: then it is JSONL. */
+static bool looks_like_jsonl(const char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n'))
+        i++;
+    const char *nl = memchr(s + i, '\n', n - i);
+    size_t line_end = nl ? (size_t)(nl - s) : n;
+    if (line_end == n)
+        return true; /* a single line: lines mode handles it the same */
+    json_error_t jerr;
+    json_t *v = json_loadb(s + i, line_end - i, 0, &jerr);
+    if (!v)
+        return false;
+    json_decref(v);
+    return true;
+}
+
+zj_reader *zj_reader_open(const char *path, uint64_t start_offset, zj_error *err)
+{
+    zj_reader *r = calloc(1, sizeof *r);
+    if (!r) {
+        zj_error_set(err, ZJ_ERR_NOMEM, path, 0, 0, "out of memory");
+        return NULL;
+    }
+    r->path = xstrdup(path);
+    r->is_stdin = strcmp(path, "-") == 0;
+    if (r->is_stdin) {
+        if (start_offset > 0) {
+            zj_error_set(err, ZJ_ERR_USAGE, "-", 0, 0, "cannot resume standard input");
+            goto fail;
+        }
+        r->fd = STDIN_FILENO;
+    } else {
+        r->fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (r->fd < 0) {
+            zj_error_set(err, ZJ_ERR_IO, path, 0, 0, "%s", strerror(errno));
+            goto fail;
+        }
+        struct stat sb;
+        if (fstat(r->fd, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+            zj_error_set(err, ZJ_ERR_IO, path, 0, 0, "is a directory");
+            close(r->fd);
+            goto fail;
+        }
+        if (fstat(r->fd, &sb) == 0 && S_ISREG(sb.st_mode))
+            r->size = (uint64_t)sb.st_size;
+        posix_fadvise(r->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+    }
+    r->mode = MODE_LINES;
+    if (!r->is_stdin && has_suffix(path, ".json")) {
+        zj_status st = read_whole(r, err);
+        if (st != ZJ_OK)
+            goto fail_fd;
+        if (!looks_like_jsonl(r->buf, r->end))
+            r->mode = MODE_DOCUMENT;
+    }
+    if (start_offset > 0) {
+        if (r->mode == MODE_DOCUMENT) {
+            r->doc_done = start_offset >= r->size;
+            r->produced = true;
+        } else if (seek_lines(r, start_offset, err) != ZJ_OK) {
+            goto fail_fd;
+        } else {
+            r->produced = true; /* resumed inputs are not "empty" */
+        }
+    }
+    return r;
+fail_fd:
+    if (!r->is_stdin)
+        close(r->fd);
+fail:
+    free(r->path);
+    free(r->buf);
+    free(r);
+    return NULL;
+}
+
+uint64_t zj_reader_size(const zj_reader *r) { return r->size; }
+
+void zj_reader_close(zj_reader *r)
+{
+    if (!r)
+        return;
+    if (!r->is_stdin && r->fd >= 0)
+        close(r->fd);
+    if (r->doc)
+        json_decref(r->doc);
+    free(r->buf);
+    free(r->path);
+    free(r);
+}
+
+static zj_status empty_or_done(zj_reader *r, zj_error *err)
+{
+    if (!r->produced && !r->empty_reported) {
+        r->empty_reported = true;
+        return zj_error_set(err, ZJ_ERR_PARSE, r->path, 0, 0, "empty input: no calls");
+    }
+    return ZJ_DONE;
+}
+
+static zj_status next_document(zj_reader *r, zj_call **out, zj_error *err)
+{
+    if (!r->doc && !r->doc_done) {
+        json_error_t jerr;
+        size_t skip = r->end >= 3 && memcmp(r->buf, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+        r->doc = json_loadb(r->buf + skip, r->end - skip, JSON_REJECT_DUPLICATES, &jerr);
+        if (!r->doc) {
+            r->doc_done = true;
+            r->produced = true;
+            zj_json_error(err, &jerr, r->buf, r->end, r->path, 1);
+            return err ? err->status : ZJ_ERR_PARSE;
+        }
+    }
+    if (r->doc_done)
+        return empty_or_done(r, err);
+    json_t *item = r->doc;
+    size_t count = 1;
+    if (json_is_array(r->doc)) {
+        count = json_array_size(r->doc);
+        item = json_array_get(r->doc, r->doc_index);
+    }
+    if (r->doc_index >= count) {
+        r->doc_done = true;
+        return empty_or_done(r, err);
+    }
+    r->doc_index++;
+    r->produced = true;
+    if (r->doc_index == count)
+        r->doc_done = true;
+    zj_call *call = zj_call_from_json(item, r->path, 1, err);
+    if (!call)
+        return err ? err->status : ZJ_ERR_INVALID;
+    call->offset = 0;
+    call->end_offset = r->doc_done ? r->size : 0;
+    *out = call;
+    return ZJ_OK;
+}
+
+static bool blank(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
+            return false;
+    return true;
+}
+
+zj_status zj_reader_next(zj_reader *r, zj_call **out, zj_error *err)
+{
+    *out = NULL;
+    if (r->mode == MODE_DOCUMENT)
+        return next_document(r, out, err);
+    for (;;) {
+        char *start = r->buf + r->pos;
+        char *nl = r->pos < r->end ? memchr(start, '\n', r->end - r->pos) : NULL;
+        if (!nl && !r->eof) {
+            if (r->end - r->pos > max_line) {
+                /* Over-long line: drop what we have and keep skipping. */
+                if (!r->skipping) {
+                    r->skipping = true;
+                    r->skip_line = r->line + 1;
+                }
+                r->pos = r->end;
+            }
+            zj_status st = fill(r, err);
+            if (st != ZJ_OK)
+                return st;
+            continue;
+        }
+        if (!nl && r->pos == r->end) {
+            if (r->skipping) {
+                r->skipping = false;
+                r->line++;
+                r->produced = true;
+                return zj_error_set(err, ZJ_ERR_LIMIT, r->path, r->skip_line, 0,
+                                    "line exceeds the %zu MiB limit", max_line >> 20);
+            }
+            return empty_or_done(r, err);
+        }
+        size_t len = nl ? (size_t)(nl - start) : r->end - r->pos;
+        uint64_t offset = r->buf_offset + r->pos;
+        r->pos += len + (nl ? 1 : 0);
+        r->line++;
+        if (r->skipping || len > max_line) {
+            long line = r->skipping ? r->skip_line : r->line;
+            r->skipping = false;
+            r->produced = true;
+            return zj_error_set(err, ZJ_ERR_LIMIT, r->path, line, 0,
+                                "line exceeds the %zu MiB limit", max_line >> 20);
+        }
+        if (offset == 0 && len >= 3 && memcmp(start, "\xEF\xBB\xBF", 3) == 0) {
+            start += 3;
+            len -= 3;
+        }
+        if (blank(start, len))
+            continue;
+        r->produced = true;
+        zj_call *call = zj_call_parse_json(start, len, r->path, r->line, err);
+        if (!call)
+            return err ? err->status : ZJ_ERR_PARSE;
+        call->offset = offset;
+        call->end_offset = r->buf_offset + r->pos;
+        *out = call;
+        return ZJ_OK;
+    }
+}
+
+/* ------------------------------------------------------------ expansion */
+
+struct path_list {
+    char **v;
+    size_t n, cap;
+};
+
+static bool list_push(struct path_list *l, const char *path)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 16;
+        char **v = realloc(l->v, cap * sizeof *v);
+        if (!v)
+            return false;
+        l->v = v;
+        l->cap = cap;
+    }
+    l->v[l->n] = xstrdup(path);
+    return l->v[l->n++] != NULL;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static zj_status walk(const char *dir, struct path_list *l, int depth, zj_error *err)
+{
+    if (depth > 64)
+        return zj_error_set(err, ZJ_ERR_LIMIT, dir, 0, 0, "directories nested too deeply");
+    DIR *d = opendir(dir);
+    if (!d)
+        return zj_error_set(err, ZJ_ERR_IO, dir, 0, 0, "%s", strerror(errno));
+    struct path_list here = {0};
+    zj_status st = ZJ_OK;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        size_t n = strlen(dir) + strlen(e->d_name) + 2;
+        char *full = malloc(n);
+        if (!full) {
+            st = ZJ_ERR_NOMEM;
+            break;
+        }
+        snprintf(full, n, "%s%s%s", dir, has_suffix(dir, "/") ? "" : "/", e->d_name);
+        if (!list_push(&here, full))
+            st = ZJ_ERR_NOMEM;
+        free(full);
+    }
+    closedir(d);
+    if (here.n)
+        qsort(here.v, here.n, sizeof *here.v, cmp_str);
+    for (size_t i = 0; i < here.n; i++) {
+        struct stat sb;
+        if (st == ZJ_OK && stat(here.v[i], &sb) == 0) {
+            if (S_ISDIR(sb.st_mode)) {
+                zj_status sub = walk(here.v[i], l, depth + 1, err);
+                if (sub != ZJ_OK)
+                    st = sub;
+            } else if (has_suffix(here.v[i], ".json") || has_suffix(here.v[i], ".jsonl")) {
+                if (!list_push(l, here.v[i]))
+                    st = ZJ_ERR_NOMEM;
+            }
+        }
+        free(here.v[i]);
+    }
+    free(here.v);
+    return st;
+}
+
+zj_status zj_inputs_expand(const char *const *inputs, size_t n, char ***out_paths,
+                           size_t *out_n, zj_diag_cb on_error, void *ctx)
+{
+    zj_error errbuf, *err = &errbuf;
+    struct path_list l = {0};
+    zj_status result = ZJ_OK;
+    for (size_t i = 0; i < n; i++) {
+        struct stat sb;
+        if (strcmp(inputs[i], "-") == 0) {
+            if (!list_push(&l, "-"))
+                result = ZJ_ERR_NOMEM;
+        } else if (stat(inputs[i], &sb) != 0) {
+            result = zj_error_set(err, ZJ_ERR_IO, inputs[i], 0, 0, "%s", strerror(errno));
+            if (on_error)
+                on_error(err, ctx);
+        } else if (S_ISDIR(sb.st_mode)) {
+            zj_error_clear(err);
+            zj_status st = walk(inputs[i], &l, 0, err);
+            if (st != ZJ_OK) {
+                result = st;
+                if (on_error)
+                    on_error(err, ctx);
+            }
+        } else if (!list_push(&l, inputs[i])) {
+            result = ZJ_ERR_NOMEM;
+        }
+    }
+    *out_paths = l.v;
+    *out_n = l.n;
+    return result;
+}
+
+void zj_paths_free(char **paths, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(paths[i]);
+    free(paths);
+}
