@@ -124,6 +124,27 @@ size_t zj_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
 /* Encode cp (valid scalar value) into out; returns the byte count. */
 size_t zj_utf8_encode(uint32_t cp, char out[4]);
 
+/* ------------------------------------------------------------------- yaml */
+
+typedef enum zj_ynode_type { ZJ_YNODE_SCALAR, ZJ_YNODE_SEQ, ZJ_YNODE_MAP } zj_ynode_type;
+
+/* A YAML node with its position (1-based line, column in characters). Maps
+ * keep keys and values alternating in items. */
+typedef struct zj_ynode {
+    zj_ynode_type type;
+    char *value;          /* scalars: text, NUL-terminated */
+    size_t len;
+    bool quoted, double_quoted, block;
+    long line, col;
+    struct zj_ynode **items;
+    size_t n, cap;
+} zj_ynode;
+
+zj_ynode *zj_yaml_parse(const char *text, size_t len, const char *name, zj_error *err);
+void zj_yaml_free(zj_ynode *n);
+/* Value of key in a map node, or NULL. */
+const zj_ynode *zj_yaml_get(const zj_ynode *map, const char *key);
+
 /* ----------------------------------------------------------------- ingest */
 
 struct json_t;

@@ -1,0 +1,1081 @@
+/* rules.c — loads and validates a YAML rule set into an immutable compiled
+ * zj_ruleset. Every error names FILE:LINE:COL; zj_rules_check collects all of
+ * them, zj_rules_load stops at the first. */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include "internal.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <pcre2.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define RULES_MAX_FILE (16u << 20)
+#define RULES_MAX_NESTING 16
+
+/* Loader context: where errors go and what has been built so far. */
+struct loader {
+    const char *file;
+    zj_diag_cb cb;
+    void *ctx;
+    size_t n_errors;
+    zj_error first;
+    zj_ruleset *rs;
+    size_t rule_cap, pattern_cap;
+};
+
+__attribute__((format(printf, 3, 4))) static void fail_at(struct loader *ld, const zj_ynode *at,
+                                                          const char *fmt, ...)
+{
+    zj_error e;
+    zj_error_clear(&e);
+    e.status = ZJ_ERR_INVALID;
+    snprintf(e.file, sizeof e.file, "%s", ld->file);
+    e.line = at ? at->line : 0;
+    e.col = at ? at->col : 0;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(e.msg, sizeof e.msg, fmt, ap);
+    va_end(ap);
+    if (ld->n_errors++ == 0)
+        ld->first = e;
+    if (ld->cb)
+        ld->cb(&e, ld->ctx);
+}
+
+static void fail_err(struct loader *ld, const zj_error *e)
+{
+    if (ld->n_errors++ == 0)
+        ld->first = *e;
+    if (ld->cb)
+        ld->cb(e, ld->ctx);
+}
+
+static char *xstrdup(const char *s)
+{
+    if (!s)
+        return NULL;
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d)
+        memcpy(d, s, n);
+    return d;
+}
+
+static const char *type_name(const zj_ynode *n)
+{
+    switch (n->type) {
+    case ZJ_YNODE_SCALAR: return "a scalar";
+    case ZJ_YNODE_SEQ: return "a list";
+    case ZJ_YNODE_MAP: return "a mapping";
+    }
+    return "?";
+}
+
+/* Levenshtein distance, for "did you mean" on unknown keys. */
+static size_t edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 32 || lb > 32)
+        return 99;
+    size_t d[33][33];
+    for (size_t i = 0; i <= la; i++)
+        d[i][0] = i;
+    for (size_t j = 0; j <= lb; j++)
+        d[0][j] = j;
+    for (size_t i = 1; i <= la; i++)
+        for (size_t j = 1; j <= lb; j++) {
+            size_t sub = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+            size_t del = d[i - 1][j] + 1, ins = d[i][j - 1] + 1;
+            d[i][j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+        }
+    return d[la][lb];
+}
+
+/* Reports keys of map not in allowed (NULL-terminated). where names the map. */
+static void check_keys(struct loader *ld, const zj_ynode *map, const char *const *allowed,
+                       const char *where)
+{
+    for (size_t i = 0; i + 1 < map->n; i += 2) {
+        const zj_ynode *k = map->items[i];
+        if (k->type != ZJ_YNODE_SCALAR) {
+            fail_at(ld, k, "keys must be plain names%s", where);
+            continue;
+        }
+        bool ok = false;
+        const char *best = NULL;
+        size_t best_d = 3;
+        for (const char *const *a = allowed; *a; a++) {
+            if (strcmp(k->value, *a) == 0)
+                ok = true;
+            size_t d = edit_distance(k->value, *a);
+            if (d < best_d) {
+                best_d = d;
+                best = *a;
+            }
+        }
+        for (size_t j = 0; j < i && ok; j += 2)
+            if (strcmp(map->items[j]->value ? map->items[j]->value : "", k->value) == 0) {
+                fail_at(ld, k, "duplicate key '%s'%s", k->value, where);
+                ok = true;
+            }
+        if (ok)
+            continue;
+        if (best)
+            fail_at(ld, k, "unknown key '%s'%s (did you mean '%s'?)", k->value, where, best);
+        else
+            fail_at(ld, k, "unknown key '%s'%s", k->value, where);
+    }
+}
+
+static const char *scalar(struct loader *ld, const zj_ynode *n, const char *key)
+{
+    if (n->type != ZJ_YNODE_SCALAR) {
+        fail_at(ld, n, "'%s' must be a string, got %s", key, type_name(n));
+        return NULL;
+    }
+    return n->value;
+}
+
+static bool integer(struct loader *ld, const zj_ynode *n, const char *key, long min, long max,
+                    long *out)
+{
+    if (n->type == ZJ_YNODE_SCALAR && !n->quoted) {
+        char *end;
+        errno = 0;
+        long v = strtol(n->value, &end, 10);
+        if (!errno && end != n->value && !*end && v >= min && v <= max) {
+            *out = v;
+            return true;
+        }
+    }
+    const char *got = n->type == ZJ_YNODE_SCALAR ? n->value : type_name(n);
+    if (min == 0 && max >= 1000000)
+        fail_at(ld, n, "'%s' must be a non-negative integer, got '%.40s'", key, got);
+    else
+        fail_at(ld, n, "'%s' must be an integer from %ld to %ld, got '%.40s'", key, min, max,
+                got);
+    return false;
+}
+
+static bool number_positive(struct loader *ld, const zj_ynode *n, const char *key, double *out)
+{
+    if (n->type == ZJ_YNODE_SCALAR && !n->quoted) {
+        char *end;
+        double v = strtod(n->value, &end);
+        if (end != n->value && !*end && v > 0 && v < 1e9) {
+            *out = v;
+            return true;
+        }
+    }
+    fail_at(ld, n, "'%s' must be a positive number, got '%.40s'", key,
+            n->type == ZJ_YNODE_SCALAR ? n->value : type_name(n));
+    return false;
+}
+
+static bool boolean(struct loader *ld, const zj_ynode *n, const char *key, bool *out)
+{
+    if (n->type == ZJ_YNODE_SCALAR && !n->quoted) {
+        if (strcmp(n->value, "true") == 0 || strcmp(n->value, "yes") == 0) {
+            *out = true;
+            return true;
+        }
+        if (strcmp(n->value, "false") == 0 || strcmp(n->value, "no") == 0) {
+            *out = false;
+            return true;
+        }
+    }
+    fail_at(ld, n, "'%s' must be true or false, got '%.40s'", key,
+            n->type == ZJ_YNODE_SCALAR ? n->value : type_name(n));
+    return false;
+}
+
+static bool parse_speaker(struct loader *ld, const zj_ynode *n, zj_speaker *out)
+{
+    const char *v = scalar(ld, n, "speaker");
+    if (!v)
+        return false;
+    if (strcmp(v, "agent") == 0)
+        *out = ZJ_SPEAKER_AGENT;
+    else if (strcmp(v, "customer") == 0)
+        *out = ZJ_SPEAKER_CUSTOMER;
+    else if (strcmp(v, "any") == 0)
+        *out = ZJ_SPEAKER_ANY;
+    else {
+        fail_at(ld, n, "unknown speaker '%.40s' (expected agent, customer or any)", v);
+        return false;
+    }
+    return true;
+}
+
+static bool parse_severity(struct loader *ld, const zj_ynode *n, zj_severity *out)
+{
+    const char *v = scalar(ld, n, "severity");
+    if (!v)
+        return false;
+    if (!zj_severity_parse(v, out)) {
+        fail_at(ld, n,
+                "unknown severity '%.40s' (expected critical, major, minor or observation)", v);
+        return false;
+    }
+    return true;
+}
+
+static bool parse_boundary(struct loader *ld, const zj_ynode *n, bool *per_sentence)
+{
+    const char *v = scalar(ld, n, "boundary");
+    if (!v)
+        return false;
+    if (strcmp(v, "sentence") == 0)
+        *per_sentence = true;
+    else if (strcmp(v, "none") == 0)
+        *per_sentence = false;
+    else {
+        fail_at(ld, n, "unknown boundary '%.40s' (expected sentence or none)", v);
+        return false;
+    }
+    return true;
+}
+
+static bool valid_id(const char *id)
+{
+    if (!((*id >= 'a' && *id <= 'z') || (*id >= '0' && *id <= '9')))
+        return false;
+    for (const char *p = id; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '.' || *p == '_' ||
+              *p == '-'))
+            return false;
+    return true;
+}
+
+/* ---------------------------------------------------------------- patterns */
+
+static zj_pattern *new_pattern(struct loader *ld, const zj_ynode *at)
+{
+    zj_ruleset *rs = ld->rs;
+    if (rs->n_patterns == ld->pattern_cap) {
+        size_t cap = ld->pattern_cap ? ld->pattern_cap * 2 : 64;
+        zj_pattern *v = realloc(rs->patterns, cap * sizeof *v);
+        if (!v) {
+            fail_at(ld, at, "out of memory");
+            return NULL;
+        }
+        rs->patterns = v;
+        ld->pattern_cap = cap;
+    }
+    zj_pattern *p = &rs->patterns[rs->n_patterns];
+    memset(p, 0, sizeof *p);
+    p->id = (uint32_t)rs->n_patterns++;
+    p->line = at->line;
+    p->col = at->col;
+    return p;
+}
+
+/* Column of byte offset off inside the scalar's text as written in the file.
+ * Plain and single-quoted scalars map one to one (a quote adds a column);
+ * escapes in double-quoted scalars may shift the column by their length. */
+static long scalar_column(const zj_ynode *n, size_t off)
+{
+    return n->col + (n->quoted ? 1 : 0) + (long)zj_utf8_count(n->value, off);
+}
+
+static bool add_regex(struct loader *ld, const zj_ynode *n, uint32_t rule, bool exception,
+                      bool per_sentence, uint32_t *out_id)
+{
+    if (n->type != ZJ_YNODE_SCALAR) {
+        fail_at(ld, n, "'re' must be a string, got %s", type_name(n));
+        return false;
+    }
+    if (n->len == 0) {
+        fail_at(ld, n, "empty pattern");
+        return false;
+    }
+    int code;
+    PCRE2_SIZE off;
+    pcre2_code *re = pcre2_compile((PCRE2_SPTR)n->value, n->len,
+                                   PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS, &code, &off, NULL);
+    if (!re) {
+        PCRE2_UCHAR msg[256];
+        pcre2_get_error_message(code, msg, sizeof msg);
+        zj_error e;
+        zj_error_set(&e, ZJ_ERR_REGEX, ld->file, n->line, scalar_column(n, off),
+                     "invalid regex: %s", (const char *)msg);
+        fail_err(ld, &e);
+        return false;
+    }
+    pcre2_match_data *md = pcre2_match_data_create_from_pattern(re, NULL);
+    int empty = md ? pcre2_match(re, (PCRE2_SPTR) "", 0, 0, 0, md, NULL) : -1;
+    pcre2_match_data_free(md);
+    pcre2_code_free(re);
+    if (empty >= 0) {
+        fail_at(ld, n, "pattern matches the empty string");
+        return false;
+    }
+    zj_pattern *p = new_pattern(ld, n);
+    if (!p)
+        return false;
+    p->rule = rule;
+    p->is_regex = true;
+    p->is_exception = exception;
+    p->per_sentence = per_sentence;
+    p->source = xstrdup(n->value);
+    p->expr = xstrdup(n->value);
+    p->expr_len = n->len;
+    *out_id = p->id;
+    return p->source && p->expr;
+}
+
+static bool add_literal(struct loader *ld, const zj_ynode *n, uint32_t rule, bool exception,
+                        bool per_sentence, uint32_t *out_id)
+{
+    if (n->len == 0) {
+        fail_at(ld, n, "empty pattern");
+        return false;
+    }
+    char *norm = NULL;
+    size_t norm_len = 0;
+    zj_status st = zj_norm_literal(n->value, n->len, &norm, &norm_len);
+    if (st != ZJ_OK) {
+        fail_at(ld, n, "cannot normalize pattern: %s", zj_strerror(st));
+        return false;
+    }
+    if (norm_len == 0) {
+        free(norm);
+        fail_at(ld, n,
+                "pattern is empty after normalization (whitespace and punctuation are removed)");
+        return false;
+    }
+    zj_pattern *p = new_pattern(ld, n);
+    if (!p) {
+        free(norm);
+        return false;
+    }
+    p->rule = rule;
+    p->is_exception = exception;
+    p->per_sentence = per_sentence;
+    p->source = xstrdup(n->value);
+    p->expr = norm;
+    p->expr_len = norm_len;
+    *out_id = p->id;
+    return p->source != NULL;
+}
+
+static void node_free(zj_node *n)
+{
+    for (size_t i = 0; i < n->n_children; i++)
+        node_free(&n->children[i]);
+    free(n->children);
+    n->children = NULL;
+    n->n_children = 0;
+}
+
+static bool parse_items(struct loader *ld, const zj_ynode *seq, zj_node_type type, uint32_t rule,
+                        bool per_sentence, int depth, zj_node *out, const char *key);
+
+/* One condition item: a literal, {re: ...}, {any: [...]} or {all: [...]}. */
+static bool parse_item(struct loader *ld, const zj_ynode *n, uint32_t rule, bool per_sentence,
+                       int depth, zj_node *out)
+{
+    memset(out, 0, sizeof *out);
+    if (n->type == ZJ_YNODE_SCALAR) {
+        out->type = ZJ_NODE_PATTERN;
+        return add_literal(ld, n, rule, false, per_sentence, &out->pattern);
+    }
+    if (n->type == ZJ_YNODE_MAP && n->n == 2 && n->items[0]->type == ZJ_YNODE_SCALAR) {
+        const char *k = n->items[0]->value;
+        const zj_ynode *v = n->items[1];
+        if (strcmp(k, "re") == 0 || strcmp(k, "regex") == 0) {
+            out->type = ZJ_NODE_PATTERN;
+            return add_regex(ld, v, rule, false, per_sentence, &out->pattern);
+        }
+        if (strcmp(k, "any") == 0 || strcmp(k, "all") == 0) {
+            if (depth >= RULES_MAX_NESTING) {
+                fail_at(ld, n, "conditions nested more than %d levels deep", RULES_MAX_NESTING);
+                return false;
+            }
+            return parse_items(ld, v, k[1] == 'n' ? ZJ_NODE_ANY : ZJ_NODE_ALL, rule,
+                               per_sentence, depth + 1, out, k);
+        }
+        fail_at(ld, n->items[0], "unknown key '%s' in a pattern item (expected re, any or all)",
+                k);
+        return false;
+    }
+    fail_at(ld, n, "a pattern item must be a string, {re: ...}, {any: [...]} or {all: [...]}");
+    return false;
+}
+
+static bool parse_items(struct loader *ld, const zj_ynode *seq, zj_node_type type, uint32_t rule,
+                        bool per_sentence, int depth, zj_node *out, const char *key)
+{
+    out->type = type;
+    if (seq->type != ZJ_YNODE_SEQ) {
+        fail_at(ld, seq, "'%s' must be a list, got %s", key, type_name(seq));
+        return false;
+    }
+    if (seq->n == 0) {
+        fail_at(ld, seq, "'%s' is empty", key);
+        return false;
+    }
+    out->children = calloc(seq->n, sizeof *out->children);
+    if (!out->children) {
+        fail_at(ld, seq, "out of memory");
+        return false;
+    }
+    bool ok = true;
+    for (size_t i = 0; i < seq->n; i++) {
+        if (strcmp(key, "regex") == 0) {
+            out->children[i].type = ZJ_NODE_PATTERN;
+            ok &= add_regex(ld, seq->items[i], rule, false, per_sentence,
+                            &out->children[i].pattern);
+        } else {
+            ok &= parse_item(ld, seq->items[i], rule, per_sentence, depth, &out->children[i]);
+        }
+        out->n_children = i + 1;
+    }
+    return ok;
+}
+
+/* ------------------------------------------------------------------- rules */
+
+static void parse_examples(struct loader *ld, const zj_ynode *n, zj_rule *r)
+{
+    static const char *const keys[] = {"match", "no_match", NULL};
+    if (n->type != ZJ_YNODE_MAP) {
+        fail_at(ld, n, "'examples' must be a mapping with match and no_match lists");
+        return;
+    }
+    check_keys(ld, n, keys, " in examples");
+    for (int which = 0; which < 2; which++) {
+        const zj_ynode *list = zj_yaml_get(n, keys[which]);
+        if (!list)
+            continue;
+        if (list->type != ZJ_YNODE_SEQ) {
+            fail_at(ld, list, "'%s' must be a list of strings", keys[which]);
+            continue;
+        }
+        zj_example *v = calloc(list->n ? list->n : 1, sizeof *v);
+        if (!v) {
+            fail_at(ld, list, "out of memory");
+            return;
+        }
+        size_t k = 0;
+        for (size_t i = 0; i < list->n; i++) {
+            const zj_ynode *item = list->items[i];
+            if (item->type != ZJ_YNODE_SCALAR) {
+                fail_at(ld, item, "examples must be strings");
+                continue;
+            }
+            v[k].text = xstrdup(item->value);
+            v[k].line = item->line;
+            k++;
+        }
+        if (which == 0) {
+            r->ex_match = v;
+            r->n_ex_match = k;
+        } else {
+            r->ex_no_match = v;
+            r->n_ex_no_match = k;
+        }
+    }
+}
+
+static void parse_within(struct loader *ld, const zj_ynode *n, zj_rule *r)
+{
+    static const char *const keys[] = {"first_utterances", "last_utterances", "first_seconds",
+                                       "last_seconds", NULL};
+    if (n->type != ZJ_YNODE_MAP || n->n != 2) {
+        fail_at(ld, n,
+                "'within' must be a mapping with exactly one of first_utterances, "
+                "last_utterances, first_seconds, last_seconds");
+        return;
+    }
+    check_keys(ld, n, keys, " in within");
+    const char *k = n->items[0]->value ? n->items[0]->value : "";
+    const zj_ynode *v = n->items[1];
+    if (strcmp(k, "first_utterances") == 0 || strcmp(k, "last_utterances") == 0) {
+        long count;
+        if (integer(ld, v, k, 1, 1000000, &count)) {
+            r->window = k[0] == 'f' ? ZJ_WIN_FIRST_UTTERANCES : ZJ_WIN_LAST_UTTERANCES;
+            r->window_value = count;
+        }
+    } else if (strcmp(k, "first_seconds") == 0 || strcmp(k, "last_seconds") == 0) {
+        double secs;
+        if (number_positive(ld, v, k, &secs)) {
+            r->window = k[0] == 'f' ? ZJ_WIN_FIRST_SECONDS : ZJ_WIN_LAST_SECONDS;
+            r->window_value = (int64_t)(secs * 1000.0 + 0.5);
+        }
+    }
+}
+
+struct defaults {
+    zj_speaker speaker;
+    zj_severity severity;
+    bool per_sentence;
+};
+
+static void parse_rule(struct loader *ld, const zj_ynode *n, const struct defaults *def)
+{
+    static const char *const keys[] = {
+        "id",      "kind",   "title",  "category", "clause",     "description", "any",
+        "all",     "regex",  "speaker", "within",  "unless",     "boundary",    "points",
+        "max_points", "severity", "fatal", "examples", NULL};
+    if (n->type != ZJ_YNODE_MAP) {
+        fail_at(ld, n, "a rule must be a mapping, got %s", type_name(n));
+        return;
+    }
+    zj_ruleset *rs = ld->rs;
+    if (rs->n_rules == ld->rule_cap) {
+        size_t cap = ld->rule_cap ? ld->rule_cap * 2 : 32;
+        zj_rule *v = realloc(rs->rules, cap * sizeof *v);
+        if (!v) {
+            fail_at(ld, n, "out of memory");
+            return;
+        }
+        rs->rules = v;
+        ld->rule_cap = cap;
+    }
+    uint32_t index = (uint32_t)rs->n_rules;
+    zj_rule *r = &rs->rules[rs->n_rules++];
+    memset(r, 0, sizeof *r);
+    r->line = n->line;
+    r->col = n->col;
+    r->speaker = def->speaker;
+    r->severity = def->severity;
+    r->per_sentence = def->per_sentence;
+
+    const zj_ynode *id = zj_yaml_get(n, "id");
+    char where[200];
+    if (!id) {
+        fail_at(ld, n, "rule has no 'id'");
+        snprintf(where, sizeof where, " in rule %u", index + 1);
+    } else if (scalar(ld, id, "id")) {
+        if (!valid_id(id->value))
+            fail_at(ld, id,
+                    "invalid rule id '%.60s' (use lower-case letters, digits, '.', '_' and '-')",
+                    id->value);
+        for (size_t i = 0; i < index; i++)
+            if (rs->rules[i].id && strcmp(rs->rules[i].id, id->value) == 0)
+                fail_at(ld, id, "duplicate rule id '%.60s' (first defined at line %ld)",
+                        id->value, rs->rules[i].line);
+        r->id = xstrdup(id->value);
+        snprintf(where, sizeof where, " in rule '%.60s'", id->value);
+    } else {
+        snprintf(where, sizeof where, " in rule %u", index + 1);
+    }
+    check_keys(ld, n, keys, where);
+
+    const zj_ynode *v;
+    if ((v = zj_yaml_get(n, "kind")) && scalar(ld, v, "kind")) {
+        if (strcmp(v->value, "required") == 0)
+            r->kind = ZJ_KIND_REQUIRED;
+        else if (strcmp(v->value, "forbidden") == 0)
+            r->kind = ZJ_KIND_FORBIDDEN;
+        else if (strcmp(v->value, "tag") == 0)
+            r->kind = ZJ_KIND_TAG;
+        else if (strcmp(v->value, "metric") == 0)
+            fail_at(ld, v, "metric rules are not supported yet (kind: metric)");
+        else
+            fail_at(ld, v, "unknown kind '%.40s' (expected required, forbidden or tag)",
+                    v->value);
+    } else if (!v) {
+        fail_at(ld, n, "rule%s has no 'kind' (required, forbidden or tag)", where);
+    }
+    const char *text_keys[] = {"title", "category", "clause"};
+    char **text_fields[] = {&r->title, &r->category, &r->clause};
+    for (int i = 0; i < 3; i++)
+        if ((v = zj_yaml_get(n, text_keys[i])) && scalar(ld, v, text_keys[i]))
+            *text_fields[i] = xstrdup(v->value);
+    if ((v = zj_yaml_get(n, "description")))
+        scalar(ld, v, "description");
+    if ((v = zj_yaml_get(n, "speaker")))
+        parse_speaker(ld, v, &r->speaker);
+    if ((v = zj_yaml_get(n, "severity")))
+        parse_severity(ld, v, &r->severity);
+    if ((v = zj_yaml_get(n, "boundary")))
+        parse_boundary(ld, v, &r->per_sentence);
+    long num;
+    if ((v = zj_yaml_get(n, "points")) && integer(ld, v, "points", 0, 1000000, &num))
+        r->points = (int)num;
+    if ((v = zj_yaml_get(n, "max_points")) && integer(ld, v, "max_points", 0, 1000000, &num)) {
+        r->max_points = (int)num;
+        if (num > 0 && num < r->points)
+            fail_at(ld, v, "'max_points' (%ld) is less than 'points' (%d)", num, r->points);
+    }
+    if ((v = zj_yaml_get(n, "fatal")))
+        boolean(ld, v, "fatal", &r->fatal);
+    if ((v = zj_yaml_get(n, "within")))
+        parse_within(ld, v, r);
+    if ((v = zj_yaml_get(n, "examples")))
+        parse_examples(ld, v, r);
+
+    static const char *const cond_keys[] = {"any", "all", "regex"};
+    const zj_ynode *cond = NULL;
+    const char *cond_key = NULL;
+    for (int i = 0; i < 3; i++) {
+        const zj_ynode *c = zj_yaml_get(n, cond_keys[i]);
+        if (!c)
+            continue;
+        if (cond) {
+            fail_at(ld, c, "rule%s has more than one condition (any, all or regex)", where);
+            continue;
+        }
+        cond = c;
+        cond_key = cond_keys[i];
+    }
+    if (!cond) {
+        fail_at(ld, n, "rule%s has no condition (any, all or regex)", where);
+    } else {
+        zj_node_type type = strcmp(cond_key, "all") == 0 ? ZJ_NODE_ALL : ZJ_NODE_ANY;
+        parse_items(ld, cond, type, index, r->per_sentence, 1, &r->cond, cond_key);
+    }
+    if ((v = zj_yaml_get(n, "unless"))) {
+        if (v->type != ZJ_YNODE_SEQ || v->n == 0) {
+            fail_at(ld, v, "'unless' must be a non-empty list of patterns");
+        } else {
+            r->unless = calloc(v->n, sizeof *r->unless);
+            for (size_t i = 0; r->unless && i < v->n; i++) {
+                const zj_ynode *item = v->items[i];
+                bool ok;
+                uint32_t id_out = 0;
+                if (item->type == ZJ_YNODE_SCALAR) {
+                    ok = add_literal(ld, item, index, true, r->per_sentence, &id_out);
+                } else if (item->type == ZJ_YNODE_MAP && item->n == 2 &&
+                           item->items[0]->value &&
+                           (strcmp(item->items[0]->value, "re") == 0 ||
+                            strcmp(item->items[0]->value, "regex") == 0)) {
+                    ok = add_regex(ld, item->items[1], index, true, r->per_sentence, &id_out);
+                } else {
+                    fail_at(ld, item, "an 'unless' item must be a string or {re: ...}");
+                    ok = false;
+                }
+                if (ok)
+                    r->unless[r->n_unless++] = id_out;
+            }
+        }
+    }
+}
+
+static void parse_scoring(struct loader *ld, const zj_ynode *n)
+{
+    static const char *const keys[] = {"base", "pass", "grades", NULL};
+    zj_ruleset *rs = ld->rs;
+    if (n->type != ZJ_YNODE_MAP) {
+        fail_at(ld, n, "'scoring' must be a mapping with base, pass and grades");
+        return;
+    }
+    check_keys(ld, n, keys, " in scoring");
+    const zj_ynode *v;
+    long num;
+    if ((v = zj_yaml_get(n, "base")) && integer(ld, v, "base", 1, 1000000, &num))
+        rs->base = (int)num;
+    rs->pass = rs->base * 8 / 10;
+    if ((v = zj_yaml_get(n, "pass")) && integer(ld, v, "pass", 0, rs->base, &num))
+        rs->pass = (int)num;
+    if ((v = zj_yaml_get(n, "grades"))) {
+        if (v->type != ZJ_YNODE_MAP || v->n == 0) {
+            fail_at(ld, v, "'grades' must be a mapping of grade name to minimum score");
+            return;
+        }
+        for (size_t i = 0; i < rs->n_grades; i++)
+            free(rs->grades[i].name);
+        free(rs->grades);
+        rs->n_grades = 0;
+        rs->grades = calloc(v->n / 2, sizeof *rs->grades);
+        if (!rs->grades)
+            return;
+        for (size_t i = 0; i + 1 < v->n; i += 2) {
+            const zj_ynode *k = v->items[i];
+            if (k->type != ZJ_YNODE_SCALAR) {
+                fail_at(ld, k, "grade names must be strings");
+                continue;
+            }
+            if (integer(ld, v->items[i + 1], k->value, 0, rs->base, &num)) {
+                rs->grades[rs->n_grades].name = xstrdup(k->value);
+                rs->grades[rs->n_grades].min_score = (int)num;
+                rs->n_grades++;
+            }
+        }
+    }
+}
+
+static int cmp_grade(const void *a, const void *b)
+{
+    const zj_grade *x = a, *y = b;
+    return y->min_score - x->min_score;
+}
+
+static void set_default_grades(zj_ruleset *rs)
+{
+    static const struct { const char *name; int pct; } def[] = {
+        {"A", 90}, {"B", 80}, {"C", 60}, {"D", 0}};
+    rs->grades = calloc(4, sizeof *rs->grades);
+    if (!rs->grades)
+        return;
+    for (int i = 0; i < 4; i++) {
+        rs->grades[i].name = xstrdup(def[i].name);
+        rs->grades[i].min_score = rs->base * def[i].pct / 100;
+    }
+    rs->n_grades = 4;
+}
+
+static void parse_root(struct loader *ld, const zj_ynode *root)
+{
+    static const char *const keys[] = {"ruleset", "version",  "title", "description",
+                                       "scoring", "defaults", "rules", NULL};
+    zj_ruleset *rs = ld->rs;
+    rs->base = 100;
+    rs->pass = 80;
+    if (root->type != ZJ_YNODE_MAP) {
+        fail_at(ld, root, "a rule set must be a mapping with ruleset, version and rules");
+        return;
+    }
+    check_keys(ld, root, keys, "");
+    const zj_ynode *v;
+    if (!(v = zj_yaml_get(root, "ruleset")))
+        fail_at(ld, root, "missing 'ruleset' (the rule set's name)");
+    else if (scalar(ld, v, "ruleset")) {
+        if (!valid_id(v->value))
+            fail_at(ld, v,
+                    "invalid rule set name '%.60s' (use lower-case letters, digits, '.', '_', "
+                    "'-')",
+                    v->value);
+        rs->name = xstrdup(v->value);
+    }
+    if (!(v = zj_yaml_get(root, "version")))
+        fail_at(ld, root, "missing 'version'");
+    else if (scalar(ld, v, "version"))
+        rs->version = xstrdup(v->value);
+    if ((v = zj_yaml_get(root, "title")) && scalar(ld, v, "title"))
+        rs->title = xstrdup(v->value);
+    if ((v = zj_yaml_get(root, "description")))
+        scalar(ld, v, "description");
+    if ((v = zj_yaml_get(root, "scoring")))
+        parse_scoring(ld, v);
+    if (rs->n_grades == 0)
+        set_default_grades(rs);
+    qsort(rs->grades, rs->n_grades, sizeof *rs->grades, cmp_grade);
+    if (rs->n_grades && rs->grades[rs->n_grades - 1].min_score > 0)
+        fail_at(ld, zj_yaml_get(zj_yaml_get(root, "scoring"), "grades"),
+                "grades must cover every score: the lowest grade needs a minimum of 0");
+
+    struct defaults def = {ZJ_SPEAKER_AGENT, ZJ_SEV_MINOR, false};
+    if ((v = zj_yaml_get(root, "defaults"))) {
+        static const char *const dkeys[] = {"speaker", "severity", "boundary", NULL};
+        if (v->type != ZJ_YNODE_MAP) {
+            fail_at(ld, v, "'defaults' must be a mapping");
+        } else {
+            check_keys(ld, v, dkeys, " in defaults");
+            const zj_ynode *d;
+            if ((d = zj_yaml_get(v, "speaker")))
+                parse_speaker(ld, d, &def.speaker);
+            if ((d = zj_yaml_get(v, "severity")))
+                parse_severity(ld, d, &def.severity);
+            if ((d = zj_yaml_get(v, "boundary")))
+                parse_boundary(ld, d, &def.per_sentence);
+        }
+    }
+    rs->default_speaker = def.speaker;
+    if (!(v = zj_yaml_get(root, "rules"))) {
+        fail_at(ld, root, "missing 'rules'");
+        return;
+    }
+    if (v->type != ZJ_YNODE_SEQ || v->n == 0) {
+        fail_at(ld, v, "'rules' must be a non-empty list");
+        return;
+    }
+    for (size_t i = 0; i < v->n; i++)
+        parse_rule(ld, v->items[i], &def);
+}
+
+/* ---------------------------------------------------------------- loading */
+
+void zj_rules_free(zj_ruleset *rs)
+{
+    if (!rs)
+        return;
+    if (rs->matcher)
+        zj_matcher_free(rs->matcher);
+    for (size_t i = 0; i < rs->n_rules; i++) {
+        zj_rule *r = &rs->rules[i];
+        free(r->id);
+        free(r->title);
+        free(r->category);
+        free(r->clause);
+        node_free(&r->cond);
+        free(r->unless);
+        for (size_t j = 0; j < r->n_ex_match; j++)
+            free(r->ex_match[j].text);
+        for (size_t j = 0; j < r->n_ex_no_match; j++)
+            free(r->ex_no_match[j].text);
+        free(r->ex_match);
+        free(r->ex_no_match);
+    }
+    free(rs->rules);
+    for (size_t i = 0; i < rs->n_patterns; i++) {
+        free(rs->patterns[i].source);
+        free(rs->patterns[i].expr);
+    }
+    free(rs->patterns);
+    for (size_t i = 0; i < rs->n_grades; i++)
+        free(rs->grades[i].name);
+    free(rs->grades);
+    free(rs->name);
+    free(rs->version);
+    free(rs->title);
+    free(rs->path);
+    free(rs->yaml);
+    free(rs);
+}
+
+/* Parses and validates; NULL when there were errors (all reported to ld). */
+static zj_ruleset *build(const char *yaml, size_t len, const char *name, zj_diag_cb cb, void *ctx,
+                         zj_error *first, size_t *n_errors)
+{
+    struct loader ld = {.file = name, .cb = cb, .ctx = ctx};
+    zj_error_clear(&ld.first);
+    zj_ruleset *rs = calloc(1, sizeof *rs);
+    if (!rs) {
+        zj_error_set(first, ZJ_ERR_NOMEM, name, 0, 0, "out of memory");
+        if (cb)
+            cb(first, ctx);
+        return NULL;
+    }
+    ld.rs = rs;
+    zj_error yerr;
+    zj_error_clear(&yerr);
+    zj_ynode *root = NULL;
+    if (len > RULES_MAX_FILE) {
+        zj_error_set(&yerr, ZJ_ERR_LIMIT, name, 0, 0, "rule set file exceeds 16 MiB");
+        fail_err(&ld, &yerr);
+    } else if (!zj_utf8_valid(yaml, len)) {
+        long line = 1;
+        size_t line_start = 0;
+        for (size_t i = 0; i < len; i++) {
+            if (yaml[i] != '\n')
+                continue;
+            if (!zj_utf8_valid(yaml + line_start, i - line_start))
+                break;
+            line++;
+            line_start = i + 1;
+        }
+        zj_error_set(&yerr, ZJ_ERR_UTF8, name, line, 0, "invalid UTF-8");
+        fail_err(&ld, &yerr);
+    } else if (!(root = zj_yaml_parse(yaml, len, name, &yerr))) {
+        fail_err(&ld, &yerr);
+    } else {
+        parse_root(&ld, root);
+    }
+    zj_yaml_free(root);
+    if (n_errors)
+        *n_errors = ld.n_errors;
+    if (ld.n_errors) {
+        if (first)
+            *first = ld.first;
+        zj_rules_free(rs);
+        return NULL;
+    }
+    rs->yaml = malloc(len + 1);
+    rs->path = xstrdup(name);
+    if (!rs->yaml || !rs->path) {
+        zj_rules_free(rs);
+        zj_error_set(first, ZJ_ERR_NOMEM, name, 0, 0, "out of memory");
+        return NULL;
+    }
+    memcpy(rs->yaml, yaml, len);
+    rs->yaml[len] = '\0';
+    rs->yaml_len = len;
+    zj_sha256_hex(yaml, len, rs->sha256);
+    return rs;
+}
+
+static zj_ruleset *compile(zj_ruleset *rs, const zj_load_opts *opts, zj_error *err)
+{
+    if (!rs)
+        return NULL;
+    zj_backend backend = opts ? opts->backend : ZJ_BACKEND_AUTO;
+    const char *cache = opts ? opts->cache_dir : NULL;
+    rs->matcher = zj_matcher_compile(rs->patterns, rs->n_patterns, backend, rs->sha256, cache, err);
+    if (!rs->matcher) {
+        if (err && !err->file[0])
+            snprintf(err->file, sizeof err->file, "%s", rs->path);
+        zj_rules_free(rs);
+        return NULL;
+    }
+    return rs;
+}
+
+zj_ruleset *zj_rules_load_buffer(const char *yaml, size_t len, const char *name,
+                                 const zj_load_opts *opts, zj_error *err)
+{
+    return compile(build(yaml, len, name, NULL, NULL, err, NULL), opts, err);
+}
+
+/* Resolves a directory to its single YAML file. Returns a malloc'd path. */
+static char *resolve_path(const char *path, zj_error *err)
+{
+    struct stat sb;
+    if (stat(path, &sb) != 0) {
+        zj_error_set(err, ZJ_ERR_IO, path, 0, 0, "%s", strerror(errno));
+        return NULL;
+    }
+    if (!S_ISDIR(sb.st_mode))
+        return xstrdup(path);
+    DIR *d = opendir(path);
+    if (!d) {
+        zj_error_set(err, ZJ_ERR_IO, path, 0, 0, "%s", strerror(errno));
+        return NULL;
+    }
+    char *found = NULL;
+    size_t count = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        size_t n = strlen(e->d_name);
+        bool yaml = (n > 5 && strcmp(e->d_name + n - 5, ".yaml") == 0) ||
+                    (n > 4 && strcmp(e->d_name + n - 4, ".yml") == 0);
+        if (!yaml || e->d_name[0] == '.')
+            continue;
+        count++;
+        if (!found) {
+            size_t len = strlen(path) + n + 2;
+            found = malloc(len);
+            if (found)
+                snprintf(found, len, "%s/%s", path, e->d_name);
+        }
+    }
+    closedir(d);
+    if (count != 1) {
+        free(found);
+        zj_error_set(err, ZJ_ERR_INVALID, path, 0, 0,
+                     count ? "directory holds %zu rule sets (*.yaml); name one file with --rules"
+                           : "directory holds no rule set (*.yaml)%.0zu",
+                     count);
+        return NULL;
+    }
+    return found;
+}
+
+static char *read_file(const char *path, size_t *len, zj_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        zj_error_set(err, ZJ_ERR_IO, path, 0, 0, "%s", strerror(errno));
+        return NULL;
+    }
+    size_t cap = 65536, n = 0;
+    char *buf = malloc(cap);
+    while (buf) {
+        size_t got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (n < cap)
+            break;
+        if (n > RULES_MAX_FILE) {
+            zj_error_set(err, ZJ_ERR_LIMIT, path, 0, 0, "rule set file exceeds 16 MiB");
+            free(buf);
+            fclose(f);
+            return NULL;
+        }
+        cap *= 2;
+        char *b = realloc(buf, cap);
+        if (!b) {
+            free(buf);
+            buf = NULL;
+        } else {
+            buf = b;
+        }
+    }
+    bool failed = ferror(f);
+    fclose(f);
+    if (!buf || failed) {
+        free(buf);
+        zj_error_set(err, buf ? ZJ_ERR_IO : ZJ_ERR_NOMEM, path, 0, 0, "cannot read the file");
+        return NULL;
+    }
+    *len = n;
+    return buf;
+}
+
+zj_ruleset *zj_rules_load(const char *path, const zj_load_opts *opts, zj_error *err)
+{
+    char *file = resolve_path(path, err);
+    if (!file)
+        return NULL;
+    size_t len = 0;
+    char *yaml = read_file(file, &len, err);
+    zj_ruleset *rs = NULL;
+    if (yaml)
+        rs = zj_rules_load_buffer(yaml, len, file, opts, err);
+    free(yaml);
+    free(file);
+    return rs;
+}
+
+size_t zj_rules_check(const char *path, zj_diag_cb cb, void *ctx)
+{
+    zj_error err;
+    zj_error_clear(&err);
+    char *file = resolve_path(path, &err);
+    size_t len = 0;
+    char *yaml = file ? read_file(file, &len, &err) : NULL;
+    if (!yaml) {
+        if (cb)
+            cb(&err, ctx);
+        free(file);
+        return 1;
+    }
+    size_t errors = 0;
+    zj_rules_free(build(yaml, len, file, cb, ctx, &err, &errors));
+    free(yaml);
+    free(file);
+    return errors;
+}
+
+/* -------------------------------------------------------------- accessors */
+
+const char *zj_rules_name(const zj_ruleset *rs) { return rs->name; }
+const char *zj_rules_version(const zj_ruleset *rs) { return rs->version; }
+const char *zj_rules_title(const zj_ruleset *rs) { return rs->title; }
+const char *zj_rules_sha256(const zj_ruleset *rs) { return rs->sha256; }
+const char *zj_rules_path(const zj_ruleset *rs) { return rs->path; }
+int zj_rules_base(const zj_ruleset *rs) { return rs->base; }
+int zj_rules_pass(const zj_ruleset *rs) { return rs->pass; }
+size_t zj_rules_count(const zj_ruleset *rs) { return rs->n_rules; }
+
+const char *zj_rules_yaml(const zj_ruleset *rs, size_t *len)
+{
+    if (len)
+        *len = rs->yaml_len;
+    return rs->yaml;
+}
+
+zj_backend zj_rules_backend(const zj_ruleset *rs)
+{
+    return rs->matcher ? zj_matcher_backend(rs->matcher) : ZJ_BACKEND_PCRE2;
+}
+
+bool zj_rules_info(const zj_ruleset *rs, size_t index, zj_rule_info *out)
+{
+    if (index >= rs->n_rules)
+        return false;
+    const zj_rule *r = &rs->rules[index];
+    *out = (zj_rule_info){.id = r->id,
+                          .title = r->title,
+                          .category = r->category,
+                          .clause = r->clause,
+                          .kind = r->kind,
+                          .severity = r->severity,
+                          .speaker = r->speaker,
+                          .points = r->points,
+                          .max_points = r->max_points,
+                          .fatal = r->fatal};
+    return true;
+}
+
+long zj_rules_find(const zj_ruleset *rs, const char *id)
+{
+    for (size_t i = 0; i < rs->n_rules; i++)
+        if (strcmp(rs->rules[i].id, id) == 0)
+            return (long)i;
+    return -1;
+}
