@@ -116,6 +116,23 @@ void zj_pcre_scratch_free(zj_pcre_scratch *s);
 zj_status zj_pcre_scan(const zj_pcre_set *p, zj_pcre_scratch *s, const zj_norm *turn,
                        const uint32_t *ids, size_t n_ids, zj_hits *out);
 
+#ifdef ZJ_HAVE_HYPERSCAN
+/* The Hyperscan backend (match_hs.c): one multi-pattern database for all
+ * patterns it can express; the rest, and the confirmation of regex hits, go
+ * through the PCRE2 set passed to zj_hs_scan. Hits obey the matcher contract
+ * above exactly as the PCRE2 backend's do. */
+typedef struct zj_hs_matcher zj_hs_matcher;
+typedef struct zj_hs_scratch zj_hs_scratch;
+bool zj_hs_available(void);
+zj_hs_matcher *zj_hs_compile(const zj_pattern *patterns, size_t n, const char *cache_key,
+                             const char *cache_dir, zj_error *err);
+void zj_hs_free(zj_hs_matcher *m);
+zj_hs_scratch *zj_hs_scratch_new(const zj_hs_matcher *m);
+void zj_hs_scratch_free(zj_hs_scratch *s);
+zj_status zj_hs_scan(const zj_hs_matcher *m, zj_hs_scratch *s, const zj_pcre_set *pcre,
+                     zj_pcre_scratch *ps, const zj_norm *turn, zj_hits *out);
+#endif
+
 /* ------------------------------------------------------------------ utf-8 */
 
 /* Decode the sequence at s (n bytes available): its length, 0 if invalid

@@ -1,0 +1,196 @@
+/* match_pcre.c — the PCRE2 matcher backend: one JIT-compiled regex per
+ * regex pattern, a substring search per literal. It is the complete
+ * fallback and serves the patterns Hyperscan cannot express. */
+#define _GNU_SOURCE /* memmem */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include "internal.h"
+
+#include <pcre2.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Bounds that stop a hostile regex (catastrophic backtracking) from hanging
+ * a scan: the scan fails with ZJ_ERR_LIMIT instead. */
+#define MATCH_LIMIT 2000000u
+#define DEPTH_LIMIT 10000u
+#define JIT_STACK_MAX (1u << 20)
+
+struct zj_pcre_set {
+    const zj_pattern *patterns; /* borrowed from the rule set */
+    size_t n;
+    pcre2_code **codes;         /* NULL for literals */
+};
+
+struct zj_pcre_scratch {
+    pcre2_match_data *md;
+    pcre2_match_context *mctx;
+    pcre2_jit_stack *jit_stack;
+};
+
+void zj_pcre_free(zj_pcre_set *p)
+{
+    if (!p)
+        return;
+    for (size_t i = 0; i < p->n; i++)
+        pcre2_code_free(p->codes[i]);
+    free(p->codes);
+    free(p);
+}
+
+zj_pcre_set *zj_pcre_compile(const zj_pattern *patterns, size_t n, zj_error *err)
+{
+    zj_pcre_set *p = calloc(1, sizeof *p);
+    if (!p || !(p->codes = calloc(n ? n : 1, sizeof *p->codes))) {
+        free(p);
+        zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
+        return NULL;
+    }
+    p->patterns = patterns;
+    p->n = n;
+    for (size_t i = 0; i < n; i++) {
+        if (!patterns[i].is_regex)
+            continue;
+        int code;
+        PCRE2_SIZE off;
+        p->codes[i] = pcre2_compile((PCRE2_SPTR)patterns[i].expr, patterns[i].expr_len,
+                                    PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS, &code, &off, NULL);
+        if (!p->codes[i]) {
+            PCRE2_UCHAR msg[256];
+            pcre2_get_error_message(code, msg, sizeof msg);
+            zj_error_set(err, ZJ_ERR_REGEX, NULL, patterns[i].line, patterns[i].col,
+                         "invalid regex: %s", (const char *)msg);
+            zj_pcre_free(p);
+            return NULL;
+        }
+        /* JIT is an optimization: without it (unsupported platform) the
+         * interpreter gives the same matches. */
+        pcre2_jit_compile(p->codes[i], PCRE2_JIT_COMPLETE);
+    }
+    return p;
+}
+
+zj_pcre_scratch *zj_pcre_scratch_new(const zj_pcre_set *p)
+{
+    (void)p;
+    zj_pcre_scratch *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->md = pcre2_match_data_create(1, NULL);
+    s->mctx = pcre2_match_context_create(NULL);
+    s->jit_stack = pcre2_jit_stack_create(32 * 1024, JIT_STACK_MAX, NULL);
+    if (!s->md || !s->mctx || !s->jit_stack) {
+        zj_pcre_scratch_free(s);
+        return NULL;
+    }
+    pcre2_set_match_limit(s->mctx, MATCH_LIMIT);
+    pcre2_set_depth_limit(s->mctx, DEPTH_LIMIT);
+    pcre2_jit_stack_assign(s->mctx, NULL, s->jit_stack);
+    return s;
+}
+
+void zj_pcre_scratch_free(zj_pcre_scratch *s)
+{
+    if (!s)
+        return;
+    pcre2_match_data_free(s->md);
+    pcre2_match_context_free(s->mctx);
+    pcre2_jit_stack_free(s->jit_stack);
+    free(s);
+}
+
+static size_t utf8_advance(const char *s, size_t pos, size_t len)
+{
+    pos++;
+    while (pos < len && ((unsigned char)s[pos] & 0xC0) == 0x80)
+        pos++;
+    return pos;
+}
+
+/* Leftmost non-overlapping occurrences of a literal in seg[0..len). */
+static zj_status scan_literal(const zj_pattern *pat, const char *seg, size_t len, size_t base,
+                              zj_hits *out)
+{
+    size_t pos = 0;
+    while (pos + pat->expr_len <= len) {
+        const char *hit = memmem(seg + pos, len - pos, pat->expr, pat->expr_len);
+        if (!hit)
+            break;
+        size_t start = (size_t)(hit - seg);
+        if (zj_hits_push(out, pat->id, (uint32_t)(base + start),
+                         (uint32_t)(base + start + pat->expr_len)) != ZJ_OK)
+            return ZJ_ERR_NOMEM;
+        pos = start + pat->expr_len;
+    }
+    return ZJ_OK;
+}
+
+/* Leftmost non-overlapping matches of a regex in seg[0..len) (its own
+ * subject, so ^ and $ anchor at the segment's edges). */
+static zj_status scan_regex(const pcre2_code *code, const zj_pattern *pat,
+                            zj_pcre_scratch *s, const char *seg, size_t len, size_t base,
+                            zj_hits *out)
+{
+    size_t start = 0;
+    while (start <= len) {
+        int rc = pcre2_match(code, (PCRE2_SPTR)seg, len, start, PCRE2_NO_UTF_CHECK, s->md,
+                             s->mctx);
+        if (rc == PCRE2_ERROR_NOMATCH)
+            break;
+        if (rc < 0) {
+            if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
+                rc == PCRE2_ERROR_JIT_STACKLIMIT || rc == PCRE2_ERROR_HEAPLIMIT)
+                return ZJ_ERR_LIMIT;
+            return ZJ_ERR_REGEX;
+        }
+        PCRE2_SIZE *ov = pcre2_get_ovector_pointer(s->md);
+        size_t ms = ov[0], me = ov[1];
+        if (me > ms) {
+            if (zj_hits_push(out, pat->id, (uint32_t)(base + ms), (uint32_t)(base + me)) !=
+                ZJ_OK)
+                return ZJ_ERR_NOMEM;
+            start = me;
+        } else {
+            /* Empty match (or \K oddity): never reported; move one code point on. */
+            if (me >= len)
+                break;
+            start = utf8_advance(seg, me > start ? me : start, len);
+        }
+    }
+    return ZJ_OK;
+}
+
+static zj_status scan_one(const zj_pcre_set *p, zj_pcre_scratch *s, const zj_norm *turn,
+                          uint32_t id, zj_hits *out)
+{
+    const zj_pattern *pat = &p->patterns[id];
+    size_t seg_start = 0;
+    size_t n_segments = pat->per_sentence ? turn->n_breaks + 1 : 1;
+    for (size_t k = 0; k < n_segments; k++) {
+        size_t seg_end = pat->per_sentence && k < turn->n_breaks ? turn->breaks[k] : turn->len;
+        if (seg_end > seg_start) {
+            const char *seg = turn->text + seg_start;
+            size_t len = seg_end - seg_start;
+            zj_status st = pat->is_regex
+                               ? scan_regex(p->codes[id], pat, s, seg, len, seg_start, out)
+                               : scan_literal(pat, seg, len, seg_start, out);
+            if (st != ZJ_OK)
+                return st;
+        }
+        seg_start = seg_end;
+    }
+    return ZJ_OK;
+}
+
+zj_status zj_pcre_scan(const zj_pcre_set *p, zj_pcre_scratch *s, const zj_norm *turn,
+                       const uint32_t *ids, size_t n_ids, zj_hits *out)
+{
+    if (turn->len == 0)
+        return ZJ_OK;
+    size_t n = ids ? n_ids : p->n;
+    for (size_t i = 0; i < n; i++) {
+        zj_status st = scan_one(p, s, turn, ids ? ids[i] : (uint32_t)i, out);
+        if (st != ZJ_OK)
+            return st;
+    }
+    return ZJ_OK;
+}
