@@ -182,6 +182,13 @@ void zj_reader_set_max_line(size_t bytes);
  * utf8proc. Exposed for the differential test; same output as zj_norm_text. */
 zj_status zj_norm_text_slow(zj_norm *n, const char *text, size_t len);
 
+/* ------------------------------------------------------------------ score */
+
+/* Score a call against one rule only (the examples runner, lint, explain);
+ * lift_window ignores the rule's `within` (the text given IS the window). */
+zj_status zj_score_rule(zj_scorer *s, const zj_call *call, uint32_t rule, bool lift_window,
+                        zj_result *out, zj_error *err);
+
 /* ------------------------------------------------------------------- misc */
 
 /* SHA-256 of data as 64 lowercase hex digits + NUL. */

@@ -1,0 +1,679 @@
+/* score.c — turns the hits of one call into findings and a score, following
+ * DESIGN's semantics: speaker scope, windows, `unless` exceptions,
+ * longest-match-wins among overlapping forbidden hits, max_points, required
+ * rules met or missing, clamp, pass, fatal and grade. */
+#define _GNU_SOURCE /* qsort_r */
+#include "internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* A hit with its turn and original code-point span. */
+typedef struct call_hit {
+    uint32_t rule, pattern;
+    uint32_t turn;
+    uint32_t start, end;       /* normalized bytes */
+    uint32_t cp_start, cp_end; /* original code points */
+} call_hit;
+
+typedef struct hit_vec { call_hit *v; size_t n, cap; } hit_vec;
+
+typedef struct finding_vec { zj_finding *v; size_t n, cap; } finding_vec;
+
+struct zj_scorer {
+    const zj_ruleset *rs;
+    zj_match_scratch *scratch;
+    zj_norm *norms;
+    size_t norm_cap;
+    zj_hits turn_hits;
+    hit_vec hits;        /* all hits of the call, grouped by rule after sorting */
+    hit_vec candidates;  /* forbidden candidates of the call */
+    hit_vec evidence;
+    hit_vec exceptions;
+    int32_t *utt_first;  /* [3 speakers][turns]: utterance index from the start, -1 other speaker */
+    int32_t *utt_last;   /* same, counted from the end */
+    size_t utt_cap;
+    uint32_t *required;  /* indices of required rules */
+    size_t n_required;
+    uint32_t *timed;     /* indices of rules with a seconds window */
+    size_t n_timed;
+    bool *rule_done;
+    bool profiling;
+    zj_profile prof;
+};
+
+static zj_status vec_push(hit_vec *h, const call_hit *x)
+{
+    if (h->n == h->cap) {
+        size_t cap = h->cap ? h->cap * 2 : 64;
+        call_hit *v = realloc(h->v, cap * sizeof *v);
+        if (!v)
+            return ZJ_ERR_NOMEM;
+        h->v = v;
+        h->cap = cap;
+    }
+    h->v[h->n++] = *x;
+    return ZJ_OK;
+}
+
+zj_scorer *zj_scorer_new(const zj_ruleset *rs, zj_error *err)
+{
+    zj_scorer *s = calloc(1, sizeof *s);
+    if (!s)
+        goto nomem;
+    s->rs = rs;
+    s->scratch = zj_match_scratch_new(rs->matcher);
+    s->required = calloc(rs->n_rules ? rs->n_rules : 1, sizeof *s->required);
+    s->timed = calloc(rs->n_rules ? rs->n_rules : 1, sizeof *s->timed);
+    s->rule_done = calloc(rs->n_rules ? rs->n_rules : 1, sizeof *s->rule_done);
+    if (!s->scratch || !s->required || !s->timed || !s->rule_done)
+        goto nomem;
+    for (size_t i = 0; i < rs->n_rules; i++) {
+        const zj_rule *r = &rs->rules[i];
+        if (r->kind == ZJ_KIND_REQUIRED)
+            s->required[s->n_required++] = (uint32_t)i;
+        if (r->window == ZJ_WIN_FIRST_SECONDS || r->window == ZJ_WIN_LAST_SECONDS)
+            s->timed[s->n_timed++] = (uint32_t)i;
+    }
+    return s;
+nomem:
+    zj_scorer_free(s);
+    zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
+    return NULL;
+}
+
+void zj_scorer_free(zj_scorer *s)
+{
+    if (!s)
+        return;
+    zj_match_scratch_free(s->scratch);
+    for (size_t i = 0; i < s->norm_cap; i++)
+        zj_norm_free(&s->norms[i]);
+    free(s->norms);
+    free(s->turn_hits.v);
+    free(s->hits.v);
+    free(s->candidates.v);
+    free(s->evidence.v);
+    free(s->exceptions.v);
+    free(s->timed);
+    free(s->utt_first);
+    free(s->utt_last);
+    free(s->required);
+    free(s->rule_done);
+    free(s);
+}
+
+void zj_scorer_profile(const zj_scorer *s, zj_profile *out, bool enable)
+{
+    if (out)
+        *out = s->prof;
+    ((zj_scorer *)s)->profiling = enable;
+}
+
+void zj_result_free(zj_result *r)
+{
+    if (!r)
+        return;
+    for (size_t i = 0; i < r->n_findings; i++)
+        free(r->findings[i].text);
+    free(r->findings);
+    memset(r, 0, sizeof *r);
+}
+
+/* ---------------------------------------------------------------- windows */
+
+static zj_status prepare_turns(zj_scorer *s, const zj_call *call)
+{
+    size_t n = call->n_turns;
+    if (n > s->norm_cap) {
+        zj_norm *v = realloc(s->norms, n * sizeof *v);
+        if (!v)
+            return ZJ_ERR_NOMEM;
+        for (size_t i = s->norm_cap; i < n; i++)
+            zj_norm_init(&v[i]);
+        s->norms = v;
+        s->norm_cap = n;
+    }
+    if (n > s->utt_cap) {
+        int32_t *f = realloc(s->utt_first, 3 * n * sizeof *f);
+        if (!f)
+            return ZJ_ERR_NOMEM;
+        s->utt_first = f;
+        int32_t *l = realloc(s->utt_last, 3 * n * sizeof *l);
+        if (!l)
+            return ZJ_ERR_NOMEM;
+        s->utt_last = l;
+        s->utt_cap = n;
+    }
+    /* Utterance numbering per speaker scope: consecutive turns of the same
+     * speaker form one utterance. For ZJ_SPEAKER_ANY every run counts. */
+    for (int sp = 0; sp < 3; sp++) {
+        int32_t *first = s->utt_first + (size_t)sp * n;
+        int32_t *last = s->utt_last + (size_t)sp * n;
+        int32_t count = -1;
+        for (size_t t = 0; t < n; t++) {
+            zj_speaker who = call->turns[t].speaker;
+            bool mine = sp == ZJ_SPEAKER_ANY || (int)who == sp;
+            if (!mine) {
+                first[t] = -1;
+                continue;
+            }
+            bool continues = t > 0 && call->turns[t - 1].speaker == who &&
+                             (sp == ZJ_SPEAKER_ANY || first[t - 1] >= 0);
+            if (!continues)
+                count++;
+            first[t] = count;
+        }
+        for (size_t t = 0; t < n; t++)
+            last[t] = first[t] < 0 ? -1 : count - first[t];
+    }
+    return ZJ_OK;
+}
+
+static bool speaker_ok(const zj_rule *r, zj_speaker who)
+{
+    return r->speaker == ZJ_SPEAKER_ANY || r->speaker == who;
+}
+
+/* Whether the rule's seconds window can be evaluated on this call. */
+static bool window_measurable(const zj_rule *r, const zj_call *call)
+{
+    if (r->window != ZJ_WIN_FIRST_SECONDS && r->window != ZJ_WIN_LAST_SECONDS)
+        return true;
+    if (call->n_turns == 0)
+        return false;
+    if (r->window == ZJ_WIN_FIRST_SECONDS && call->turns[0].start_ms < 0)
+        return false;
+    for (size_t t = 0; t < call->n_turns; t++) {
+        const zj_turn *turn = &call->turns[t];
+        if (!speaker_ok(r, turn->speaker))
+            continue;
+        if (r->window == ZJ_WIN_FIRST_SECONDS ? turn->start_ms < 0 : turn->end_ms < 0)
+            return false;
+    }
+    return true;
+}
+
+static bool in_window(const zj_scorer *s, const zj_rule *r, const zj_call *call, size_t t,
+                      bool lift_window)
+{
+    const zj_turn *turn = &call->turns[t];
+    if (!speaker_ok(r, turn->speaker))
+        return false;
+    if (lift_window)
+        return true;
+    size_t n = call->n_turns;
+    switch (r->window) {
+    case ZJ_WIN_NONE: return true;
+    case ZJ_WIN_FIRST_UTTERANCES: return s->utt_first[(size_t)r->speaker * n + t] < r->window_value;
+    case ZJ_WIN_LAST_UTTERANCES: return s->utt_last[(size_t)r->speaker * n + t] < r->window_value;
+    case ZJ_WIN_FIRST_SECONDS:
+        return turn->start_ms >= 0 && turn->start_ms - call->turns[0].start_ms < r->window_value;
+    case ZJ_WIN_LAST_SECONDS: {
+        int64_t last_end = -1;
+        for (size_t i = 0; i < n; i++)
+            if (call->turns[i].end_ms > last_end)
+                last_end = call->turns[i].end_ms;
+        return turn->end_ms >= 0 && turn->end_ms > last_end - r->window_value;
+    }
+    }
+    return false;
+}
+
+/* ------------------------------------------------------------- conditions */
+
+static int cmp_rule_turn_start(const void *a, const void *b)
+{
+    const call_hit *x = a, *y = b;
+    if (x->rule != y->rule)
+        return x->rule < y->rule ? -1 : 1;
+    if (x->turn != y->turn)
+        return x->turn < y->turn ? -1 : 1;
+    if (x->start != y->start)
+        return x->start < y->start ? -1 : 1;
+    if (x->end != y->end)
+        return x->end > y->end ? -1 : 1;
+    return x->pattern < y->pattern ? -1 : x->pattern > y->pattern;
+}
+
+/* Earliest surviving hit of pattern p among hits[0..n) (sorted by turn, start). */
+static const call_hit *first_hit_of(const call_hit *hits, size_t n, uint32_t p)
+{
+    for (size_t i = 0; i < n; i++)
+        if (hits[i].pattern == p)
+            return &hits[i];
+    return NULL;
+}
+
+static bool earlier(const call_hit *a, const call_hit *b)
+{
+    return a->turn != b->turn ? a->turn < b->turn : a->start < b->start;
+}
+
+static const call_hit *earliest(const hit_vec *v)
+{
+    const call_hit *best = v->n ? &v->v[0] : NULL;
+    for (size_t i = 1; i < v->n; i++)
+        if (earlier(&v->v[i], best))
+            best = &v->v[i];
+    return best;
+}
+
+/* Evaluates a condition node over the surviving hits; when evidence is
+ * non-NULL, appends the hits that satisfy it: a pattern's earliest hit, for
+ * `any` the evidence of the child whose evidence starts first, for `all` the
+ * evidence of every child. */
+static bool node_satisfied(const zj_node *node, const call_hit *hits, size_t n, hit_vec *evidence)
+{
+    switch (node->type) {
+    case ZJ_NODE_PATTERN: {
+        const call_hit *h = first_hit_of(hits, n, node->pattern);
+        if (h && evidence)
+            vec_push(evidence, h);
+        return h != NULL;
+    }
+    case ZJ_NODE_ANY: {
+        if (!evidence) {
+            for (size_t i = 0; i < node->n_children; i++)
+                if (node_satisfied(&node->children[i], hits, n, NULL))
+                    return true;
+            return false;
+        }
+        hit_vec best = {0}, tmp = {0};
+        for (size_t i = 0; i < node->n_children; i++) {
+            tmp.n = 0;
+            if (!node_satisfied(&node->children[i], hits, n, &tmp) || tmp.n == 0)
+                continue;
+            if (!best.n || earlier(earliest(&tmp), earliest(&best))) {
+                hit_vec swap = best;
+                best = tmp;
+                tmp = swap;
+            }
+        }
+        bool ok = best.n > 0;
+        for (size_t k = 0; k < best.n; k++)
+            vec_push(evidence, &best.v[k]);
+        free(best.v);
+        free(tmp.v);
+        return ok;
+    }
+    case ZJ_NODE_ALL:
+        for (size_t i = 0; i < node->n_children; i++)
+            if (!node_satisfied(&node->children[i], hits, n, evidence))
+                return false;
+        return true;
+    }
+    return false;
+}
+
+static bool tree_has_all(const zj_node *node)
+{
+    if (node->type == ZJ_NODE_ALL)
+        return true;
+    for (size_t i = 0; i < node->n_children; i++)
+        if (tree_has_all(&node->children[i]))
+            return true;
+    return false;
+}
+
+/* ---------------------------------------------------------------- findings */
+
+static zj_status add_finding(finding_vec *f, const zj_finding *x)
+{
+    if (f->n == f->cap) {
+        size_t cap = f->cap ? f->cap * 2 : 16;
+        zj_finding *v = realloc(f->v, cap * sizeof *v);
+        if (!v)
+            return ZJ_ERR_NOMEM;
+        f->v = v;
+        f->cap = cap;
+    }
+    f->v[f->n++] = *x;
+    return ZJ_OK;
+}
+
+static char *quote(const zj_call *call, uint32_t turn, uint32_t cp_start, uint32_t cp_end)
+{
+    const zj_turn *t = &call->turns[turn];
+    size_t b0 = zj_utf8_cp_to_byte(t->text, t->text_len, cp_start);
+    size_t b1 = zj_utf8_cp_to_byte(t->text, t->text_len, cp_end);
+    char *q = malloc(b1 - b0 + 1);
+    if (q) {
+        memcpy(q, t->text + b0, b1 - b0);
+        q[b1 - b0] = '\0';
+    }
+    return q;
+}
+
+static zj_status hit_finding(finding_vec *out, const zj_call *call, const call_hit *h,
+                             zj_outcome outcome, int points)
+{
+    zj_finding f = {.rule = h->rule,
+                    .outcome = outcome,
+                    .points = points,
+                    .turn = (long)h->turn,
+                    .span_start = h->cp_start,
+                    .span_end = h->cp_end,
+                    .start_ms = call->turns[h->turn].start_ms};
+    f.text = quote(call, h->turn, h->cp_start, h->cp_end);
+    if (!f.text)
+        return ZJ_ERR_NOMEM;
+    zj_status st = add_finding(out, &f);
+    if (st != ZJ_OK)
+        free(f.text);
+    return st;
+}
+
+static zj_status plain_finding(finding_vec *out, uint32_t rule, zj_outcome outcome, int points)
+{
+    zj_finding f = {.rule = rule, .outcome = outcome, .points = points, .turn = -1,
+                    .start_ms = -1};
+    return add_finding(out, &f);
+}
+
+/* Candidates of one turn sorted for overlap resolution: longest first, then
+ * the rule listed first, then the earlier start. */
+static int cmp_overlap(const void *a, const void *b)
+{
+    const call_hit *x = a, *y = b;
+    if (x->turn != y->turn)
+        return x->turn < y->turn ? -1 : 1;
+    uint32_t lx = x->cp_end - x->cp_start, ly = y->cp_end - y->cp_start;
+    if (lx != ly)
+        return lx > ly ? -1 : 1;
+    if (x->rule != y->rule)
+        return x->rule < y->rule ? -1 : 1;
+    return x->cp_start < y->cp_start ? -1 : x->cp_start > y->cp_start;
+}
+
+/* Greedy longest-first selection of non-overlapping hits per turn, in place;
+ * returns the number kept (sorted by turn, then selection order). */
+static size_t resolve_overlaps(call_hit *v, size_t n)
+{
+    qsort(v, n, sizeof *v, cmp_overlap);
+    size_t kept = 0, turn_begin = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (kept > 0 && v[kept - 1].turn != v[i].turn)
+            turn_begin = kept;
+        else if (kept == 0)
+            turn_begin = 0;
+        bool overlaps = false;
+        for (size_t k = turn_begin; k < kept && !overlaps; k++)
+            overlaps = v[k].turn == v[i].turn && v[i].cp_start < v[k].cp_end &&
+                       v[k].cp_start < v[i].cp_end;
+        if (!overlaps)
+            v[kept++] = v[i];
+    }
+    return kept;
+}
+
+static int cmp_turn_start_rule(const void *a, const void *b)
+{
+    const call_hit *x = a, *y = b;
+    if (x->turn != y->turn)
+        return x->turn < y->turn ? -1 : 1;
+    if (x->cp_start != y->cp_start)
+        return x->cp_start < y->cp_start ? -1 : 1;
+    return x->rule < y->rule ? -1 : x->rule > y->rule;
+}
+
+/* Surviving condition hits of one rule: in window, not inside an exception
+ * hit of the same rule in the same turn. Compacts group[0..n) in place. */
+static size_t survivors(zj_scorer *s, const zj_rule *r, const zj_call *call, call_hit *group,
+                        size_t n, bool lift_window)
+{
+    s->exceptions.n = 0;
+    for (size_t i = 0; i < n; i++)
+        if (s->rs->patterns[group[i].pattern].is_exception)
+            vec_push(&s->exceptions, &group[i]);
+    size_t kept = 0;
+    for (size_t i = 0; i < n; i++) {
+        const call_hit h = group[i];
+        if (s->rs->patterns[h.pattern].is_exception)
+            continue;
+        if (!in_window(s, r, call, h.turn, lift_window))
+            continue;
+        bool suppressed = false;
+        for (size_t k = 0; k < s->exceptions.n && !suppressed; k++) {
+            const call_hit *x = &s->exceptions.v[k];
+            suppressed = x->turn == h.turn && x->start <= h.start && h.end <= x->end;
+        }
+        if (!suppressed)
+            group[kept++] = h;
+    }
+    return kept;
+}
+
+static int cmp_finding(const void *a, const void *b, void *rs_ptr)
+{
+    const zj_ruleset *rs = rs_ptr;
+    const zj_finding *x = a, *y = b;
+    bool xt = x->turn >= 0, yt = y->turn >= 0;
+    if (xt != yt)
+        return xt ? -1 : 1;
+    if (xt) {
+        if (x->turn != y->turn)
+            return x->turn < y->turn ? -1 : 1;
+        if (x->span_start != y->span_start)
+            return x->span_start < y->span_start ? -1 : 1;
+    }
+    int c = strcmp(rs->rules[x->rule].id, rs->rules[y->rule].id);
+    if (c)
+        return c;
+    return x->span_end < y->span_end ? -1 : x->span_end > y->span_end;
+}
+
+/* ------------------------------------------------------------------ score */
+
+static zj_status collect_hits(zj_scorer *s, const zj_call *call, zj_error *err)
+{
+    const zj_ruleset *rs = s->rs;
+    s->hits.n = 0;
+    for (size_t t = 0; t < call->n_turns; t++) {
+        const zj_turn *turn = &call->turns[t];
+        zj_norm *norm = &s->norms[t];
+        uint64_t t0 = s->profiling ? zj_now_ns() : 0;
+        zj_status st = zj_norm_text(norm, turn->text, turn->text_len);
+        if (st != ZJ_OK)
+            return zj_error_set(err, st, call->source, call->line, 0,
+                                "call '%s', turn %zu: cannot normalize: %s", call->call_id, t,
+                                zj_strerror(st));
+        uint64_t t1 = s->profiling ? zj_now_ns() : 0;
+        s->turn_hits.n = 0;
+        st = zj_matcher_scan(rs->matcher, s->scratch, norm, &s->turn_hits);
+        if (st != ZJ_OK)
+            return zj_error_set(err, st, call->source, call->line, 0,
+                                "call '%s', turn %zu: %s", call->call_id, t,
+                                st == ZJ_ERR_LIMIT
+                                    ? "a rule's regex exceeded the match limit "
+                                      "(catastrophic backtracking)"
+                                    : zj_strerror(st));
+        if (s->profiling) {
+            uint64_t t2 = zj_now_ns();
+            s->prof.norm_ns += t1 - t0;
+            s->prof.match_ns += t2 - t1;
+        }
+        for (size_t i = 0; i < s->turn_hits.n; i++) {
+            const zj_hit *h = &s->turn_hits.v[i];
+            if (h->end <= h->start || h->end > norm->len)
+                continue;
+            call_hit ch = {.rule = rs->patterns[h->pattern].rule,
+                           .pattern = h->pattern,
+                           .turn = (uint32_t)t,
+                           .start = h->start,
+                           .end = h->end,
+                           .cp_start = norm->orig_start[h->start],
+                           .cp_end = norm->orig_end[h->end - 1]};
+            if (vec_push(&s->hits, &ch) != ZJ_OK)
+                return zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
+        }
+    }
+    qsort(s->hits.v, s->hits.n, sizeof *s->hits.v, cmp_rule_turn_start);
+    return ZJ_OK;
+}
+
+/* Evaluates one rule given its (sorted) hits group; appends findings or
+ * forbidden candidates. */
+static zj_status eval_rule(zj_scorer *s, const zj_call *call, uint32_t ri, call_hit *group,
+                           size_t n, bool lift_window, finding_vec *out)
+{
+    const zj_rule *r = &s->rs->rules[ri];
+    size_t alive = survivors(s, r, call, group, n, lift_window);
+    switch (r->kind) {
+    case ZJ_KIND_REQUIRED: {
+        s->evidence.n = 0;
+        if (!node_satisfied(&r->cond, group, alive, &s->evidence) || s->evidence.n == 0)
+            return plain_finding(out, ri, ZJ_OUT_MISSING, -r->points);
+        call_hit ev = s->evidence.v[0];
+        bool one_turn = true;
+        for (size_t i = 1; i < s->evidence.n; i++) {
+            const call_hit *h = &s->evidence.v[i];
+            if (h->turn != ev.turn)
+                one_turn = false;
+        }
+        if (one_turn) {
+            for (size_t i = 1; i < s->evidence.n; i++) {
+                const call_hit *h = &s->evidence.v[i];
+                if (h->cp_start < ev.cp_start)
+                    ev.cp_start = h->cp_start;
+                if (h->cp_end > ev.cp_end)
+                    ev.cp_end = h->cp_end;
+            }
+        } else {
+            for (size_t i = 1; i < s->evidence.n; i++)
+                if (earlier(&s->evidence.v[i], &ev))
+                    ev = s->evidence.v[i];
+        }
+        return hit_finding(out, call, &ev, ZJ_OUT_MET, 0);
+    }
+    case ZJ_KIND_FORBIDDEN:
+    case ZJ_KIND_TAG:
+        if (alive == 0)
+            return ZJ_OK;
+        if (tree_has_all(&r->cond) && !node_satisfied(&r->cond, group, alive, NULL))
+            return ZJ_OK;
+        if (r->kind == ZJ_KIND_FORBIDDEN) {
+            for (size_t i = 0; i < alive; i++)
+                if (vec_push(&s->candidates, &group[i]) != ZJ_OK)
+                    return ZJ_ERR_NOMEM;
+            return ZJ_OK;
+        } else {
+            size_t kept = resolve_overlaps(group, alive);
+            for (size_t i = 0; i < kept; i++) {
+                zj_status st = hit_finding(out, call, &group[i], ZJ_OUT_HIT, 0);
+                if (st != ZJ_OK)
+                    return st;
+            }
+            return ZJ_OK;
+        }
+    case ZJ_KIND_METRIC: return ZJ_OK;
+    }
+    return ZJ_OK;
+}
+
+/* The whole scoring of a call; only_rule < 0 scores every rule, else just
+ * that one (examples runner), with its window lifted when asked. */
+static zj_status score_impl(zj_scorer *s, const zj_call *call, long only_rule, bool lift_window,
+                            zj_result *res, zj_error *err)
+{
+    const zj_ruleset *rs = s->rs;
+    memset(res, 0, sizeof *res);
+    zj_status st = prepare_turns(s, call);
+    if (st != ZJ_OK)
+        return zj_error_set(err, st, NULL, 0, 0, "out of memory");
+    st = collect_hits(s, call, err);
+    if (st != ZJ_OK)
+        return st;
+    uint64_t t0 = s->profiling ? zj_now_ns() : 0;
+
+    finding_vec out = {0};
+    s->candidates.n = 0;
+    memset(s->rule_done, 0, rs->n_rules * sizeof *s->rule_done);
+    /* A seconds window on a call without the timestamps it needs: the rule
+     * cannot be judged, and says so instead of guessing. */
+    for (size_t k = 0; k < s->n_timed && !lift_window && st == ZJ_OK; k++) {
+        uint32_t ri = s->timed[k];
+        if ((only_rule < 0 || (long)ri == only_rule) && !window_measurable(&rs->rules[ri], call)) {
+            s->rule_done[ri] = true;
+            st = plain_finding(&out, ri, ZJ_OUT_NOT_MEASURABLE, 0);
+        }
+    }
+    for (size_t i = 0; i < s->hits.n && st == ZJ_OK;) {
+        size_t j = i;
+        uint32_t ri = s->hits.v[i].rule;
+        while (j < s->hits.n && s->hits.v[j].rule == ri)
+            j++;
+        if ((only_rule < 0 || (long)ri == only_rule) && !s->rule_done[ri]) {
+            st = eval_rule(s, call, ri, s->hits.v + i, j - i, lift_window, &out);
+            s->rule_done[ri] = true;
+        }
+        i = j;
+    }
+    for (size_t k = 0; k < s->n_required && st == ZJ_OK; k++) {
+        uint32_t ri = s->required[k];
+        if (!s->rule_done[ri] && (only_rule < 0 || (long)ri == only_rule))
+            st = eval_rule(s, call, ri, NULL, 0, lift_window, &out);
+    }
+    if (st == ZJ_OK && s->candidates.n) {
+        size_t kept = resolve_overlaps(s->candidates.v, s->candidates.n);
+        qsort(s->candidates.v, kept, sizeof *s->candidates.v, cmp_turn_start_rule);
+        /* max_points: a rule's deductions in a call stop at its cap; later
+         * hits stay visible with 0 points. */
+        for (size_t i = 0; i < kept && st == ZJ_OK; i++) {
+            const call_hit *h = &s->candidates.v[i];
+            const zj_rule *r = &rs->rules[h->rule];
+            int points = r->points;
+            if (r->max_points > 0) {
+                int used = 0;
+                for (size_t k = 0; k < i; k++)
+                    if (s->candidates.v[k].rule == h->rule)
+                        used += rs->rules[h->rule].points;
+                int left = r->max_points - used;
+                points = left <= 0 ? 0 : (points < left ? points : left);
+            }
+            st = hit_finding(&out, call, h, ZJ_OUT_HIT, -points);
+        }
+    }
+    if (st != ZJ_OK) {
+        res->findings = out.v;
+        res->n_findings = out.n;
+        zj_result_free(res);
+        return zj_error_set(err, st, NULL, 0, 0, "%s", zj_strerror(st));
+    }
+    qsort_r(out.v, out.n, sizeof *out.v, cmp_finding, (void *)rs);
+
+    long total = rs->base;
+    bool fatal = false;
+    for (size_t i = 0; i < out.n; i++) {
+        total += out.v[i].points;
+        if (out.v[i].outcome == ZJ_OUT_HIT && rs->rules[out.v[i].rule].fatal)
+            fatal = true;
+    }
+    res->score = (int)(total < 0 ? 0 : total > rs->base ? rs->base : total);
+    res->fatal = fatal;
+    res->passed = res->score >= rs->pass && !fatal;
+    res->grade = rs->n_grades ? rs->grades[rs->n_grades - 1].name : "";
+    for (size_t g = 0; g < rs->n_grades; g++)
+        if (res->score >= rs->grades[g].min_score) {
+            res->grade = rs->grades[g].name;
+            break;
+        }
+    res->findings = out.v;
+    res->n_findings = out.n;
+    if (s->profiling) {
+        s->prof.score_ns += zj_now_ns() - t0;
+        s->prof.calls++;
+    }
+    return ZJ_OK;
+}
+
+zj_status zj_score_call(zj_scorer *s, const zj_call *call, zj_result *out, zj_error *err)
+{
+    return score_impl(s, call, -1, false, out, err);
+}
+
+zj_status zj_score_rule(zj_scorer *s, const zj_call *call, uint32_t rule, bool lift_window,
+                        zj_result *out, zj_error *err)
+{
+    return score_impl(s, call, (long)rule, lift_window, out, err);
+}
