@@ -1,0 +1,195 @@
+/* test_norm.c — normalization: text, offset map, sentence breaks, and the
+ * fast path checked against the pure utf8proc path. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+static zj_norm norm_of(const char *s)
+{
+    zj_norm n;
+    zj_norm_init(&n);
+    assert_int_equal(zj_norm_text(&n, s, strlen(s)), ZJ_OK);
+    return n;
+}
+
+/* Original code-point span of the normalized bytes [s, e). */
+static void assert_span(const zj_norm *n, size_t s, size_t e, uint32_t cs, uint32_t ce)
+{
+    assert_int_equal(n->orig_start[s], cs);
+    assert_int_equal(n->orig_end[e - 1], ce);
+}
+
+static void span_of_spaced_phrase(void **state)
+{
+    (void)state;
+    zj_norm n = norm_of("您好 , 请 稍 等 。我马上查");
+    assert_string_equal(n.text, "您好请稍等我马上查");
+    const char *p = strstr(n.text, "请稍等");
+    size_t s = (size_t)(p - n.text);
+    assert_span(&n, s, s + strlen("请稍等"), 5, 10);
+    assert_int_equal(n.orig_cps, 16);
+    assert_int_equal(n.n_breaks, 1);
+    assert_int_equal(n.breaks[0], strlen("您好请稍等"));
+    zj_norm_free(&n);
+}
+
+static void punctuation_and_fullwidth(void **state)
+{
+    (void)state;
+    zj_norm n = norm_of("请稍等。");
+    assert_string_equal(n.text, "请稍等");
+    assert_int_equal(n.n_breaks, 1); /* a break at the very end is recorded */
+    assert_int_equal(n.breaks[0], 9);
+    zj_norm_free(&n);
+    n = norm_of("ＡＢＣ Abc");
+    assert_string_equal(n.text, "abcabc");
+    assert_span(&n, 0, 1, 0, 1);
+    assert_span(&n, 3, 4, 4, 5);
+    zj_norm_free(&n);
+    n = norm_of("第①项");
+    assert_string_equal(n.text, "第1项");
+    assert_span(&n, 3, 4, 1, 2);
+    zj_norm_free(&n);
+}
+
+static void emoji_ext_b_and_combining(void **state)
+{
+    (void)state;
+    zj_norm n = norm_of("好👍𠀀e\xCC\x81!");
+    assert_string_equal(n.text, "好👍𠀀é");
+    assert_int_equal(n.len, 3 + 4 + 4 + 2);
+    assert_span(&n, 3, 7, 1, 2);   /* 👍: one code point */
+    assert_span(&n, 7, 11, 2, 3);  /* 𠀀 (U+20000) */
+    assert_span(&n, 11, 13, 3, 5); /* é from e + U+0301: both code points */
+    assert_int_equal(n.orig_cps, 6);
+    zj_norm_free(&n);
+}
+
+static void zero_width_and_breaks(void **state)
+{
+    (void)state;
+    zj_norm n = norm_of("请\u200B稍等");
+    assert_string_equal(n.text, "请稍等");
+    assert_span(&n, 3, 6, 2, 3);
+    zj_norm_free(&n);
+    n = norm_of("您好。请稍等！谢谢");
+    assert_int_equal(n.n_breaks, 2);
+    assert_int_equal(n.breaks[0], 6);
+    assert_int_equal(n.breaks[1], 15);
+    zj_norm_free(&n);
+    n = norm_of("1.5米，好的");
+    assert_string_equal(n.text, "15米好的");
+    assert_int_equal(n.n_breaks, 0); /* ASCII '.' and '，' do not end a sentence */
+    zj_norm_free(&n);
+}
+
+static void invalid_utf8_is_refused(void **state)
+{
+    (void)state;
+    zj_norm n;
+    zj_norm_init(&n);
+    assert_int_equal(zj_norm_text(&n, "ab\xC3", 3), ZJ_ERR_UTF8);
+    assert_int_equal(zj_norm_text(&n, "\xED\xA0\x80", 3), ZJ_ERR_UTF8); /* surrogate */
+    assert_int_equal(zj_norm_text(&n, "\xC0\x80", 2), ZJ_ERR_UTF8);     /* overlong */
+    zj_norm_free(&n);
+}
+
+static void literal_normalization(void **state)
+{
+    (void)state;
+    char *out;
+    size_t len;
+    assert_int_equal(zj_norm_literal("急什么，烦死人了！", strlen("急什么，烦死人了！"), &out, &len),
+                     ZJ_OK);
+    assert_string_equal(out, "急什么烦死人了");
+    free(out);
+    assert_int_equal(zj_norm_literal("。", 3, &out, &len), ZJ_OK);
+    assert_int_equal(len, 0);
+    free(out);
+}
+
+static void assert_same(const char *s, size_t len)
+{
+    zj_norm a, b;
+    zj_norm_init(&a);
+    zj_norm_init(&b);
+    zj_status sa = zj_norm_text(&a, s, len);
+    zj_status sb = zj_norm_text_slow(&b, s, len);
+    assert_int_equal(sa, sb);
+    if (sa == ZJ_OK) {
+        assert_int_equal(a.len, b.len);
+        assert_memory_equal(a.text, b.text, a.len);
+        assert_memory_equal(a.orig_start, b.orig_start, a.len * sizeof *a.orig_start);
+        assert_memory_equal(a.orig_end, b.orig_end, a.len * sizeof *a.orig_end);
+        assert_int_equal(a.n_breaks, b.n_breaks);
+        if (a.n_breaks)
+            assert_memory_equal(a.breaks, b.breaks, a.n_breaks * sizeof *a.breaks);
+        assert_int_equal(a.orig_cps, b.orig_cps);
+    }
+    zj_norm_free(&a);
+    zj_norm_free(&b);
+}
+
+static void fast_path_equals_utf8proc(void **state)
+{
+    (void)state;
+    static const char *const fixed[] = {
+        "您好 , 请 稍 等 。我马上查", "ＡＢＣ Abc", "第①项", "好👍𠀀e\xCC\x81!", "Ⅻ ﬁ ß İ",
+        "a\xCC\x81\xCC\xA7 b", "\xCC\x81开头", "请\u200B稍等", "1.5米，好的", "",
+    };
+    for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++)
+        assert_same(fixed[i], strlen(fixed[i]));
+    /* Random strings from a mix of the alphabets the fast path must agree on. */
+    static const char *const pieces[] = {
+        "a", "Z", "9", " ", ",", ".", "!", "?", "\n", "喂", "急", "什", "么", "。", "，", "！",
+        "？", "Ａ", "ｚ", "１", "①", "\xCC\x81", "\xCC\xA7", "é", "👍", "𠀀", "\u200B", "…",
+        "；", "「", "」", "～", "$", "_", "Ⅻ", "ﬁ", "ß", "\xE3\x80\x80", "\xEF\xBC\x8C",
+    };
+    uint64_t seed = 42;
+    char buf[512];
+    for (int round = 0; round < 3000; round++) {
+        size_t len = 0;
+        int parts = (int)(seed % 40);
+        for (int k = 0; k < parts; k++) {
+            seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+            const char *p = pieces[(seed >> 33) % (sizeof pieces / sizeof *pieces)];
+            size_t pl = strlen(p);
+            if (len + pl >= sizeof buf)
+                break;
+            memcpy(buf + len, p, pl);
+            len += pl;
+        }
+        seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+        assert_same(buf, len);
+    }
+}
+
+static void buffers_are_reused(void **state)
+{
+    (void)state;
+    zj_norm n;
+    zj_norm_init(&n);
+    assert_int_equal(zj_norm_text(&n, "一二三四五六七八九十", 30), ZJ_OK);
+    char *first = n.text;
+    assert_int_equal(zj_norm_text(&n, "喂", 3), ZJ_OK);
+    assert_ptr_equal(n.text, first);
+    assert_string_equal(n.text, "喂");
+    zj_norm_free(&n);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(span_of_spaced_phrase),   cmocka_unit_test(punctuation_and_fullwidth),
+        cmocka_unit_test(emoji_ext_b_and_combining), cmocka_unit_test(zero_width_and_breaks),
+        cmocka_unit_test(invalid_utf8_is_refused), cmocka_unit_test(literal_normalization),
+        cmocka_unit_test(fast_path_equals_utf8proc), cmocka_unit_test(buffers_are_reused),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
