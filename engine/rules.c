@@ -580,7 +580,7 @@ static void parse_rule(struct loader *ld, const zj_ynode *n, const struct defaul
             fail_at(ld, v, "unknown kind '%.40s' (expected required, forbidden or tag)",
                     v->value);
     } else if (!v) {
-        fail_at(ld, n, "rule%s has no 'kind' (required, forbidden or tag)", where);
+        fail_at(ld, n, "%s has no 'kind' (required, forbidden or tag)", where + 4);
     }
     const char *text_keys[] = {"title", "category", "clause"};
     char **text_fields[] = {&r->title, &r->category, &r->clause};
@@ -618,14 +618,14 @@ static void parse_rule(struct loader *ld, const zj_ynode *n, const struct defaul
         if (!c)
             continue;
         if (cond) {
-            fail_at(ld, c, "rule%s has more than one condition (any, all or regex)", where);
+            fail_at(ld, c, "%s has more than one condition (any, all or regex)", where + 4);
             continue;
         }
         cond = c;
         cond_key = cond_keys[i];
     }
     if (!cond) {
-        fail_at(ld, n, "rule%s has no condition (any, all or regex)", where);
+        fail_at(ld, n, "%s has no condition (any, all or regex)", where + 4);
     } else {
         zj_node_type type = strcmp(cond_key, "all") == 0 ? ZJ_NODE_ALL : ZJ_NODE_ANY;
         parse_items(ld, cond, type, index, r->per_sentence, 1, &r->cond, cond_key);
