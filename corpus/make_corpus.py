@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Authoring source of the bundled corpus: writes corpus/calls.jsonl and corpus/labels.json.
+"""Authoring source of the bundled corpus: writes corpus/calls/2026-11.jsonl and corpus/labels.json.
 
 Each call is written as dialogue with its labels beside it, as an inspector reads it:
 the forbidden expressions the agent used (turn, words as said, rule) and the required
@@ -475,7 +475,7 @@ def main():
             "score": score, "passed": score >= 80 and not fatal, "fatal": fatal,
         }
         lines.append(json.dumps(record, ensure_ascii=False))
-    with open(os.path.join(HERE, "calls.jsonl"), "w", encoding="utf-8") as f:
+    with open(os.path.join(HERE, "calls", "2026-11.jsonl"), "w", encoding="utf-8") as f:
         f.write("\n".join(lines) + "\n")
     with open(os.path.join(HERE, "labels.json"), "w", encoding="utf-8") as f:
         json.dump(labels, f, ensure_ascii=False, indent=1)

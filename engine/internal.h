@@ -97,7 +97,8 @@ typedef struct zj_match_scratch zj_match_scratch;
  *  - Hits are appended to out in no particular order; the caller sorts.
  * The compiled matcher is immutable and shared; scratch is per thread. */
 zj_matcher *zj_matcher_compile(const zj_pattern *patterns, size_t n, zj_backend backend,
-                               const char *cache_key, const char *cache_dir, zj_error *err);
+                               const char *cache_key, const char *cache_dir, bool jit,
+                               zj_error *err);
 void zj_matcher_free(zj_matcher *m);
 zj_backend zj_matcher_backend(const zj_matcher *m);
 zj_match_scratch *zj_match_scratch_new(const zj_matcher *m);
@@ -108,7 +109,7 @@ zj_status zj_matcher_scan(const zj_matcher *m, zj_match_scratch *s, const zj_nor
 /* The PCRE2 backend, used alone or for patterns Hyperscan cannot express. */
 typedef struct zj_pcre_set zj_pcre_set;
 typedef struct zj_pcre_scratch zj_pcre_scratch;   /* per thread: match data */
-zj_pcre_set *zj_pcre_compile(const zj_pattern *patterns, size_t n, zj_error *err);
+zj_pcre_set *zj_pcre_compile(const zj_pattern *patterns, size_t n, bool jit, zj_error *err);
 void zj_pcre_free(zj_pcre_set *p);
 zj_pcre_scratch *zj_pcre_scratch_new(const zj_pcre_set *p);
 void zj_pcre_scratch_free(zj_pcre_scratch *s);

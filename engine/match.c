@@ -20,7 +20,8 @@ struct zj_match_scratch {
 };
 
 zj_matcher *zj_matcher_compile(const zj_pattern *patterns, size_t n, zj_backend backend,
-                               const char *cache_key, const char *cache_dir, zj_error *err)
+                               const char *cache_key, const char *cache_dir, bool jit,
+                               zj_error *err)
 {
     zj_matcher *m = calloc(1, sizeof *m);
     if (!m) {
@@ -44,7 +45,7 @@ zj_matcher *zj_matcher_compile(const zj_pattern *patterns, size_t n, zj_backend 
 #endif
     /* PCRE2 holds every pattern: it is the whole matcher without Hyperscan
      * and the verifier / fallback for the patterns Hyperscan leaves to it. */
-    m->pcre = zj_pcre_compile(patterns, n, err);
+    m->pcre = zj_pcre_compile(patterns, n, jit, err);
     if (!m->pcre) {
         zj_matcher_free(m);
         return NULL;

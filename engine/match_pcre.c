@@ -37,7 +37,7 @@ void zj_pcre_free(zj_pcre_set *p)
     free(p);
 }
 
-zj_pcre_set *zj_pcre_compile(const zj_pattern *patterns, size_t n, zj_error *err)
+zj_pcre_set *zj_pcre_compile(const zj_pattern *patterns, size_t n, bool jit, zj_error *err)
 {
     zj_pcre_set *p = calloc(1, sizeof *p);
     if (!p || !(p->codes = calloc(n ? n : 1, sizeof *p->codes))) {
@@ -64,7 +64,8 @@ zj_pcre_set *zj_pcre_compile(const zj_pattern *patterns, size_t n, zj_error *err
         }
         /* JIT is an optimization: without it (unsupported platform) the
          * interpreter gives the same matches. */
-        pcre2_jit_compile(p->codes[i], PCRE2_JIT_COMPLETE);
+        if (jit)
+            pcre2_jit_compile(p->codes[i], PCRE2_JIT_COMPLETE);
     }
     return p;
 }

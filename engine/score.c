@@ -390,6 +390,8 @@ static int cmp_overlap(const void *a, const void *b)
  * returns the number kept (sorted by turn, then selection order). */
 static size_t resolve_overlaps(call_hit *v, size_t n)
 {
+    if (n == 0)
+        return 0;
     qsort(v, n, sizeof *v, cmp_overlap);
     size_t kept = 0, turn_begin = 0;
     for (size_t i = 0; i < n; i++) {
@@ -508,7 +510,8 @@ static zj_status collect_hits(zj_scorer *s, const zj_call *call, zj_error *err)
                 return zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
         }
     }
-    qsort(s->hits.v, s->hits.n, sizeof *s->hits.v, cmp_rule_turn_start);
+    if (s->hits.n)
+        qsort(s->hits.v, s->hits.n, sizeof *s->hits.v, cmp_rule_turn_start);
     return ZJ_OK;
 }
 
@@ -640,7 +643,8 @@ static zj_status score_impl(zj_scorer *s, const zj_call *call, long only_rule, b
         zj_result_free(res);
         return zj_error_set(err, st, NULL, 0, 0, "%s", zj_strerror(st));
     }
-    qsort_r(out.v, out.n, sizeof *out.v, cmp_finding, (void *)rs);
+    if (out.n)
+        qsort_r(out.v, out.n, sizeof *out.v, cmp_finding, (void *)rs);
 
     long total = rs->base;
     bool fatal = false;

@@ -1,4 +1,4 @@
-/* test_corpus.c — scores corpus/calls.jsonl with the bundled rule set and
+/* test_corpus.c — scores corpus/calls/2026-11.jsonl with the bundled rule set and
  * compares every call with corpus/labels.json exactly: the forbidden hits
  * (turn, words, rule), the scored required rules that are missing, the score,
  * the verdict and fatal. */
@@ -15,7 +15,7 @@
 #include "zhijian.h"
 
 #define RULES ZJ_SOURCE_DIR "/rules/property-service.yaml"
-#define CALLS ZJ_SOURCE_DIR "/corpus/calls.jsonl"
+#define CALLS ZJ_SOURCE_DIR "/corpus/calls/2026-11.jsonl"
 #define LABELS ZJ_SOURCE_DIR "/corpus/labels.json"
 
 /* One finding as a comparable line. */

@@ -9,7 +9,7 @@ static void score_usage(FILE *out)
 {
     fprintf(out,
             "usage: zhijian score [--rules FILE|DIR] [--format text|json|jsonl]\n"
-            "                     [--backend auto|pcre2|hyperscan] [--no-db] INPUT...\n"
+            "                     [--backend auto|pcre2|hyperscan] [--no-jit] [--no-db] INPUT...\n"
             "\n"
             "Score call transcripts (native JSON / JSONL files, directories of them, or - for\n"
             "standard input) against a rule set and print one result per call, in input order.\n"
@@ -17,6 +17,7 @@ static void score_usage(FILE *out)
             "  --rules FILE|DIR   rule set (default: the bundled property-service.yaml)\n"
             "  --format FMT       text (default), json (one array) or jsonl (one object per line)\n"
             "  --backend NAME     matcher backend: auto (default), pcre2 or hyperscan\n"
+            "  --no-jit           interpret regexes instead of JIT-compiling them\n"
             "  --no-db            print results only (the default in this build)\n"
             "\n"
             "Exit status: 0 all calls scored; 2 usage or rule-set error; 3 some inputs rejected.\n");
@@ -26,6 +27,7 @@ struct score_opts {
     const char *rules;
     zj_format format;
     zj_backend backend;
+    bool no_jit;
 };
 
 static bool parse_backend(const char *name, zj_backend *out)
@@ -44,12 +46,13 @@ static bool parse_backend(const char *name, zj_backend *out)
 /* Returns the index of the first input argument, or -1 after reporting. */
 static int parse_score_args(int argc, char **argv, struct score_opts *o)
 {
-    enum { OPT_BACKEND = 256, OPT_NO_DB };
+    enum { OPT_BACKEND = 256, OPT_NO_DB, OPT_NO_JIT };
     static const struct option longopts[] = {
         {"rules", required_argument, NULL, 'r'},
         {"format", required_argument, NULL, 'f'},
         {"backend", required_argument, NULL, OPT_BACKEND},
         {"no-db", no_argument, NULL, OPT_NO_DB},
+        {"no-jit", no_argument, NULL, OPT_NO_JIT},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -74,6 +77,7 @@ static int parse_score_args(int argc, char **argv, struct score_opts *o)
             }
             break;
         case OPT_NO_DB: break;
+        case OPT_NO_JIT: o->no_jit = true; break;
         case 'h': score_usage(stdout); return -2;
         default: score_usage(stderr); return -1;
         }
@@ -180,7 +184,7 @@ int cmd_score(int argc, char **argv)
 
     zj_error err;
     zj_error_clear(&err);
-    zj_load_opts lopts = {.backend = o.backend, .cache_dir = NULL};
+    zj_load_opts lopts = {.backend = o.backend, .cache_dir = NULL, .no_jit = o.no_jit};
     zj_ruleset *rs = zj_rules_load(o.rules, &lopts, &err);
     if (!rs) {
         cli_report(&err);
