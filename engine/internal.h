@@ -190,6 +190,12 @@ zj_status zj_norm_text_slow(zj_norm *n, const char *text, size_t len);
 zj_status zj_score_rule(zj_scorer *s, const zj_call *call, uint32_t rule, bool lift_window,
                         zj_result *out, zj_error *err);
 
+/* ------------------------------------------------------------------ store */
+
+/* Local date (YYYY-MM-DD) and ISO 8601 week (YYYY-Www) of a UTC time seen at
+ * an offset of offset_min minutes east of UTC. */
+void zj_local_date(int64_t utc_ms, int offset_min, char date[11], char week[9]);
+
 /* ------------------------------------------------------------------- misc */
 
 /* SHA-256 of data as 64 lowercase hex digits + NUL. */

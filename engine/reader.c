@@ -206,6 +206,13 @@ fail:
 
 uint64_t zj_reader_size(const zj_reader *r) { return r->size; }
 
+uint64_t zj_reader_offset(const zj_reader *r)
+{
+    if (r->mode == MODE_DOCUMENT)
+        return r->doc_done ? r->size : 0;
+    return r->buf_offset + r->pos;
+}
+
 void zj_reader_close(zj_reader *r)
 {
     if (!r)

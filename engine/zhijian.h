@@ -125,6 +125,8 @@ zj_reader *zj_reader_open(const char *path, uint64_t start_offset, zj_error *err
 zj_status zj_reader_next(zj_reader *r, zj_call **out, zj_error *err);
 /* Total size in bytes if known (regular file), else 0. */
 uint64_t zj_reader_size(const zj_reader *r);
+/* Byte offset just past the last record returned (call or error). */
+uint64_t zj_reader_offset(const zj_reader *r);
 void zj_reader_close(zj_reader *r);
 
 /* Callback receiving one diagnostic (error record) at a time. */
@@ -309,11 +311,134 @@ zj_status zj_result_to_json(zj_buf *out, const zj_ruleset *rs, const zj_call *ca
 zj_status zj_result_to_text(zj_buf *out, const zj_ruleset *rs, const zj_call *call,
                             const zj_result *res, bool color);
 
-/* ------------------------------------------------------------------- store
- * (owner: store module, engine/store*.c) */
+/* ------------------------------------------------------------------- store */
 
-/* ------------------------------------------------------------------- batch
- * (owner: batch pipeline, engine/batch.c) */
+/* The result store: one SQLite file (WAL, synchronous=NORMAL, busy timeout),
+ * schema version in PRAGMA user_version with forward migrations. Results are
+ * keyed by (call_id, rule-set sha256): re-scoring with the same rule set
+ * replaces a call's results; a changed rule set keeps both. */
+typedef struct zj_store zj_store;
+
+#define ZJ_STORE_SCHEMA_VERSION 1
+
+/* Open (write: create if missing, migrate) or open read-only. A read-only
+ * open of a missing file fails with ZJ_ERR_NOTFOUND. */
+zj_store *zj_store_open(const char *path, bool write, zj_error *err);
+void zj_store_close(zj_store *st);
+/* The underlying sqlite3 handle (sqlite3 *), for the report queries. */
+void *zj_store_db(zj_store *st);
+
+/* Register the rule set (once per sha256). *version_reused is set when a
+ * rule set with the same name@version but a different sha256 exists. */
+zj_status zj_store_add_ruleset(zj_store *st, const zj_ruleset *rs, int64_t *ruleset_id,
+                               bool *version_reused, zj_error *err);
+
+/* A run: its inputs (paths as given) and, for --resume, the run it continues. */
+zj_status zj_store_begin_run(zj_store *st, int64_t ruleset_id, const char *argv,
+                             const char *const *inputs, const uint64_t *sizes, size_t n_inputs,
+                             int64_t resumed_from, int64_t *run_id, zj_error *err);
+/* The last unfinished run of this rule set over exactly these inputs, and the
+ * committed watermark of each input (byte offset below which every call is
+ * stored). *run_id = 0 when there is none. */
+zj_status zj_store_resume_point(zj_store *st, int64_t ruleset_id, const char *const *inputs,
+                                size_t n_inputs, int64_t *run_id, uint64_t *watermarks,
+                                zj_error *err);
+
+/* One scored call for zj_store_put_batch. input: index into the run's inputs. */
+typedef struct zj_scored {
+    const zj_call *call;
+    const zj_result *result;
+    size_t input;
+} zj_scored;
+
+/* Store calls with their findings and transcripts, and the run's watermarks
+ * and counters, in ONE transaction: either all of it is stored or none. */
+zj_status zj_store_put_batch(zj_store *st, int64_t run_id, int64_t ruleset_id,
+                             const zj_ruleset *rs, const zj_scored *calls, size_t n,
+                             const uint64_t *watermarks, size_t n_inputs, size_t rejected,
+                             zj_error *err);
+/* status: "done", "partial" (inputs rejected) or "failed". */
+zj_status zj_store_finish_run(zj_store *st, int64_t run_id, const char *status,
+                              zj_error *err);
+
+/* Resolve "NAME" or "NAME@VERSION" (NULL: the newest rule set with results)
+ * to a rule-set row id. */
+zj_status zj_store_find_ruleset(zj_store *st, const char *spec, int64_t *ruleset_id,
+                                zj_error *err);
+
+/* A stored call for `show`: its call (turns decoded), score and findings. */
+typedef struct zj_stored_finding {
+    char *rule_id, *kind, *outcome, *severity, *clause, *title, *text;
+    int points;
+    long turn;
+    long span_start, span_end;
+    int64_t start_ms;
+    bool fatal;
+} zj_stored_finding;
+
+typedef struct zj_stored_call {
+    zj_call *call;
+    char *ruleset;      /* name@version */
+    char *sha256;
+    int score;
+    bool passed, fatal;
+    char *grade;
+    zj_stored_finding *findings;
+    size_t n_findings;
+} zj_stored_call;
+
+zj_status zj_store_get_call(zj_store *st, const char *call_id, int64_t ruleset_id,
+                            zj_stored_call *out, zj_error *err);
+void zj_stored_call_free(zj_stored_call *sc);
+
+/* ------------------------------------------------------------------- batch */
+
+/* One result of a batch, delivered to the sink in input order. */
+typedef struct zj_batch_item {
+    size_t input;             /* index into zj_batch_opts.inputs */
+    const zj_call *call;      /* NULL for a rejected record */
+    const zj_result *result;  /* NULL for a rejected record */
+    const zj_error *error;    /* the rejection (file:line, message), else NULL */
+    uint64_t end_offset;      /* byte offset in the input just past this record */
+} zj_batch_item;
+
+/* Called in input order from the caller's thread; a non-OK status stops the
+ * batch (e.g. stdout closed). */
+typedef zj_status (*zj_batch_sink)(const zj_batch_item *item, void *ctx);
+/* Called about four times a second: calls scored and rejected so far, bytes
+ * read and total bytes (0 when unknown). */
+typedef void (*zj_batch_progress)(size_t scored, size_t rejected, uint64_t bytes_done,
+                                  uint64_t bytes_total, void *ctx);
+
+typedef struct zj_batch_opts {
+    const zj_ruleset *rs;
+    const char *const *inputs;      /* expanded paths (zj_inputs_expand); "-" = stdin */
+    size_t n_inputs;
+    const uint64_t *start_offsets;  /* resume watermarks per input, or NULL */
+    int jobs;                       /* scoring threads; <= 0: number of cores */
+    /* Optional store: calls are written in transactions of commit_every calls
+     * (default 1000), each with the inputs' watermarks. */
+    zj_store *store;
+    int64_t ruleset_id, run_id;
+    size_t commit_every;
+    zj_batch_sink sink;
+    zj_batch_progress progress;
+    void *ctx;
+} zj_batch_opts;
+
+typedef struct zj_batch_stats {
+    size_t scored, passed, fatal, rejected;
+    uint64_t bytes;
+    double seconds;
+    zj_profile profile;             /* summed over the scoring threads */
+} zj_batch_stats;
+
+/* One reader thread, `jobs` scoring threads sharing the compiled rule set, and
+ * the caller's thread delivering results in input order to the sink and to the
+ * store (the only writer). Memory is bounded whatever the input size. Returns
+ * ZJ_OK when every input was read (rejected records are counted, not fatal);
+ * a store or sink failure stops the batch and is returned. */
+zj_status zj_batch_run(const zj_batch_opts *opts, zj_batch_stats *stats, zj_error *err);
 
 /* ----------------------------------------------------------------- reports
  * (owner: reports, engine/report*.c, engine/sample.c) */

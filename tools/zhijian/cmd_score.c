@@ -1,33 +1,46 @@
-/* cmd_score.c — `zhijian score`: read calls, score them, print results. */
+/* cmd_score.c — `zhijian score`: parse options, wire the rule set, the batch
+ * pipeline, the store and a printer together, report progress and a summary. */
 #include "cli.h"
 
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 static void score_usage(FILE *out)
 {
     fprintf(out,
-            "usage: zhijian score [--rules FILE|DIR] [--format text|json|jsonl]\n"
-            "                     [--backend auto|pcre2|hyperscan] [--no-jit] [--no-db] INPUT...\n"
+            "usage: zhijian score [--rules FILE|DIR] [--db PATH | --no-db] [--format text|json|jsonl]\n"
+            "                     [--jobs N] [--resume] [--progress] [--backend auto|pcre2|hyperscan]\n"
+            "                     [--no-jit] INPUT...\n"
             "\n"
             "Score call transcripts (native JSON / JSONL files, directories of them, or - for\n"
-            "standard input) against a rule set and print one result per call, in input order.\n"
+            "standard input) against a rule set, store every result with its evidence in the\n"
+            "database, and print results in input order.\n"
             "\n"
             "  --rules FILE|DIR   rule set (default: the bundled property-service.yaml)\n"
-            "  --format FMT       text (default), json (one array) or jsonl (one object per line)\n"
+            "  --db PATH          result database (default: zhijian.db in this directory)\n"
+            "  --no-db            do not store: a pure filter (JSONL in, JSONL out)\n"
+            "  --format FMT       per-call output: text, json (one array) or jsonl (one object per\n"
+            "                     line). Default: text with --no-db; with a database only totals\n"
+            "  --jobs N           scoring threads (default: number of cores)\n"
+            "  --resume           continue the last interrupted run over the same inputs\n"
+            "  --progress         show progress on stderr even when it is not a terminal\n"
             "  --backend NAME     matcher backend: auto (default), pcre2 or hyperscan\n"
             "  --no-jit           interpret regexes instead of JIT-compiling them\n"
-            "  --no-db            print results only (the default in this build)\n"
             "\n"
-            "Exit status: 0 all calls scored; 2 usage or rule-set error; 3 some inputs rejected.\n");
+            "Exit status: 0 all calls scored; 2 usage, rule-set or database error;\n"
+            "3 some inputs rejected (each reported as FILE:LINE: message), the rest scored.\n");
 }
 
 struct score_opts {
     const char *rules;
+    const char *db;
+    bool no_db, resume, progress, format_given, no_jit;
     zj_format format;
     zj_backend backend;
-    bool no_jit;
+    long jobs;
 };
 
 static bool parse_backend(const char *name, zj_backend *out)
@@ -43,22 +56,26 @@ static bool parse_backend(const char *name, zj_backend *out)
     return true;
 }
 
-/* Returns the index of the first input argument, or -1 after reporting. */
+/* Returns the index of the first input argument, -1 on error, -2 for --help. */
 static int parse_score_args(int argc, char **argv, struct score_opts *o)
 {
-    enum { OPT_BACKEND = 256, OPT_NO_DB, OPT_NO_JIT };
+    enum { OPT_BACKEND = 256, OPT_NO_DB, OPT_NO_JIT, OPT_DB, OPT_RESUME, OPT_PROGRESS };
     static const struct option longopts[] = {
         {"rules", required_argument, NULL, 'r'},
         {"format", required_argument, NULL, 'f'},
-        {"backend", required_argument, NULL, OPT_BACKEND},
+        {"jobs", required_argument, NULL, 'j'},
+        {"db", required_argument, NULL, OPT_DB},
         {"no-db", no_argument, NULL, OPT_NO_DB},
+        {"resume", no_argument, NULL, OPT_RESUME},
+        {"progress", no_argument, NULL, OPT_PROGRESS},
+        {"backend", required_argument, NULL, OPT_BACKEND},
         {"no-jit", no_argument, NULL, OPT_NO_JIT},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "r:f:h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "r:f:j:h", longopts, NULL)) != -1) {
         switch (c) {
         case 'r': o->rules = optarg; break;
         case 'f':
@@ -68,7 +85,16 @@ static int parse_score_args(int argc, char **argv, struct score_opts *o)
                 cli_error("score: unknown format '%s' (expected text, json or jsonl)", optarg);
                 return -1;
             }
+            o->format_given = true;
             break;
+        case 'j':
+            if (!cli_parse_long("--jobs", optarg, 1, 256, &o->jobs))
+                return -1;
+            break;
+        case OPT_DB: o->db = optarg; break;
+        case OPT_NO_DB: o->no_db = true; break;
+        case OPT_RESUME: o->resume = true; break;
+        case OPT_PROGRESS: o->progress = true; break;
         case OPT_BACKEND:
             if (!parse_backend(optarg, &o->backend)) {
                 cli_error("score: unknown backend '%s' (expected auto, pcre2 or hyperscan)",
@@ -76,11 +102,14 @@ static int parse_score_args(int argc, char **argv, struct score_opts *o)
                 return -1;
             }
             break;
-        case OPT_NO_DB: break;
         case OPT_NO_JIT: o->no_jit = true; break;
         case 'h': score_usage(stdout); return -2;
         default: score_usage(stderr); return -1;
         }
+    }
+    if (o->no_db && (o->db || o->resume)) {
+        cli_error("score: --no-db cannot be combined with %s", o->db ? "--db" : "--resume");
+        return -1;
     }
     if (optind >= argc) {
         cli_error("score: no input given (a file, a directory or - for standard input)");
@@ -90,9 +119,94 @@ static int parse_score_args(int argc, char **argv, struct score_opts *o)
     return optind;
 }
 
-struct score_totals {
-    size_t scored, passed, fatal, rejected;
+struct printer {
+    const struct score_opts *o;
+    const zj_ruleset *rs;
+    zj_buf out;
+    bool color, first, show_progress, progress_shown;
 };
+
+static zj_status print_item(const zj_batch_item *item, void *ctx)
+{
+    struct printer *p = ctx;
+    if (item->error) {
+        if (p->progress_shown)
+            fputs("\r\033[K", stderr);
+        cli_report(item->error);
+        return ZJ_OK;
+    }
+    if (!p->o->format_given && !p->o->no_db)
+        return ZJ_OK;
+    zj_buf_reset(&p->out);
+    zj_status st;
+    if (p->o->format == ZJ_FMT_TEXT) {
+        st = zj_result_to_text(&p->out, p->rs, item->call, item->result, p->color);
+        if (st == ZJ_OK)
+            st = zj_buf_puts(&p->out, "\n");
+    } else {
+        if (p->o->format == ZJ_FMT_JSON)
+            zj_buf_puts(&p->out, p->first ? "[\n" : ",\n");
+        st = zj_result_to_json(&p->out, p->rs, item->call, item->result);
+        if (st == ZJ_OK && p->o->format == ZJ_FMT_JSONL)
+            st = zj_buf_puts(&p->out, "\n");
+    }
+    p->first = false;
+    if (st != ZJ_OK)
+        return st;
+    if (p->out.len && fwrite(p->out.data, 1, p->out.len, stdout) != p->out.len)
+        return ZJ_ERR_IO;
+    return ZJ_OK;
+}
+
+static uint64_t monotonic_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void show_progress(size_t scored, size_t rejected, uint64_t done, uint64_t total,
+                          void *ctx)
+{
+    struct printer *p = ctx;
+    static uint64_t started;
+    uint64_t now = monotonic_ns();
+    if (!started)
+        started = now;
+    if (!p->show_progress)
+        return;
+    double secs = (double)(now - started) / 1e9;
+    double rate = secs > 0 ? (double)scored / secs : 0;
+    if (total > 0 && done <= total) {
+        double frac = (double)done / (double)total;
+        double eta = frac > 0.001 ? secs / frac - secs : 0;
+        fprintf(stderr,
+                "\r\033[Kzhijian: %zu calls scored, %zu rejected, %3.0f%%, %.0f calls/s, "
+                "ETA %.0f s",
+                scored, rejected, frac * 100, rate, eta);
+    } else {
+        fprintf(stderr, "\r\033[Kzhijian: %zu calls scored, %zu rejected, %.0f calls/s", scored,
+                rejected, rate);
+    }
+    fflush(stderr);
+    p->progress_shown = true;
+}
+
+static char *join_args(int argc, char **argv)
+{
+    size_t n = 16;
+    for (int i = 0; i < argc; i++)
+        n += strlen(argv[i]) + 1;
+    char *s = malloc(n);
+    if (!s)
+        return NULL;
+    strcpy(s, "zhijian");
+    for (int i = 0; i < argc; i++) {
+        strcat(s, " ");
+        strcat(s, argv[i]);
+    }
+    return s;
+}
 
 static void count_input_error(const zj_error *err, void *ctx)
 {
@@ -100,80 +214,54 @@ static void count_input_error(const zj_error *err, void *ctx)
     (*(size_t *)ctx)++;
 }
 
-static bool emit_result(const struct score_opts *o, const zj_ruleset *rs, const zj_call *call,
-                        const zj_result *res, zj_buf *out, bool color, bool first)
-{
-    zj_buf_reset(out);
-    zj_status st;
-    if (o->format == ZJ_FMT_TEXT) {
-        st = zj_result_to_text(out, rs, call, res, color);
-    } else {
-        if (o->format == ZJ_FMT_JSON)
-            zj_buf_puts(out, first ? "[\n" : ",\n");
-        st = zj_result_to_json(out, rs, call, res);
-        if (o->format == ZJ_FMT_JSONL)
-            zj_buf_puts(out, "\n");
-    }
-    if (st != ZJ_OK) {
-        cli_error("score: %s", zj_strerror(st));
-        return false;
-    }
-    return cli_write(out, stdout);
-}
-
-/* Scores every call of one input; false on a fatal output error. */
-static bool score_input(const char *path, const struct score_opts *o, const zj_ruleset *rs,
-                        zj_scorer *scorer, zj_buf *out, struct score_totals *t)
+/* Opens the store and registers the run; returns false after reporting. */
+static bool prepare_store(const struct score_opts *o, const zj_ruleset *rs, char **paths,
+                          size_t n_paths, int argc, char **argv, zj_store **store,
+                          int64_t *ruleset_id, int64_t *run_id, uint64_t *offsets)
 {
     zj_error err;
     zj_error_clear(&err);
-    zj_reader *reader = zj_reader_open(path, 0, &err);
-    if (!reader) {
+    *store = zj_store_open(o->db, true, &err);
+    if (!*store) {
         cli_report(&err);
-        t->rejected++;
-        return true;
+        return false;
     }
-    bool color = o->format == ZJ_FMT_TEXT && cli_use_color(stdout);
-    bool ok = true;
-    for (;;) {
-        zj_call *call = NULL;
-        zj_error_clear(&err);
-        zj_status st = zj_reader_next(reader, &call, &err);
-        if (st == ZJ_DONE)
-            break;
-        if (st != ZJ_OK) {
-            cli_report(&err);
-            t->rejected++;
-            continue;
-        }
-        zj_result res;
-        zj_error_clear(&err);
-        st = zj_score_call(scorer, call, &res, &err);
-        if (st != ZJ_OK) {
-            if (!err.file[0])
-                zj_error_set(&err, st, call->source, call->line, 0, "call '%s': %s",
-                             call->call_id, err.msg[0] ? err.msg : zj_strerror(st));
-            cli_report(&err);
-            t->rejected++;
-            zj_call_free(call);
-            continue;
-        }
-        ok = emit_result(o, rs, call, &res, out, color, t->scored == 0);
-        t->scored++;
-        t->passed += res.passed;
-        t->fatal += res.fatal;
-        zj_result_free(&res);
-        zj_call_free(call);
-        if (!ok)
-            break;
+    bool reused = false;
+    if (zj_store_add_ruleset(*store, rs, ruleset_id, &reused, &err) != ZJ_OK) {
+        cli_report(&err);
+        return false;
     }
-    zj_reader_close(reader);
-    return ok;
+    if (reused)
+        cli_warn("rule set %s@%s changed but its version did not; its results are kept apart "
+                 "(keyed by sha256 %.12s…): consider bumping 'version'",
+                 zj_rules_name(rs), zj_rules_version(rs), zj_rules_sha256(rs));
+    int64_t resumed_from = 0;
+    if (o->resume) {
+        if (zj_store_resume_point(*store, *ruleset_id, (const char *const *)paths, n_paths,
+                                  &resumed_from, offsets, &err) != ZJ_OK) {
+            cli_report(&err);
+            return false;
+        }
+        if (!resumed_from)
+            cli_warn("no interrupted run of these inputs with this rule set: starting afresh");
+        else
+            /* The interrupted run is superseded by the new one. */
+            zj_store_finish_run(*store, resumed_from, "interrupted", &err);
+    }
+    char *args = join_args(argc, argv);
+    zj_status st = zj_store_begin_run(*store, *ruleset_id, args, (const char *const *)paths,
+                                      NULL, n_paths, resumed_from, run_id, &err);
+    free(args);
+    if (st != ZJ_OK) {
+        cli_report(&err);
+        return false;
+    }
+    return true;
 }
 
 int cmd_score(int argc, char **argv)
 {
-    struct score_opts o = {.rules = NULL, .format = ZJ_FMT_TEXT, .backend = ZJ_BACKEND_AUTO};
+    struct score_opts o = {.format = ZJ_FMT_TEXT, .backend = ZJ_BACKEND_AUTO};
     int first = parse_score_args(argc, argv, &o);
     if (first == -2)
         return EXIT_OK;
@@ -181,6 +269,14 @@ int cmd_score(int argc, char **argv)
         return EXIT_USAGE;
     if (!o.rules)
         o.rules = cli_default_rules();
+    if (!o.db)
+        o.db = "zhijian.db";
+    for (int i = first; i < argc && o.resume; i++)
+        if (strcmp(argv[i], "-") == 0) {
+            cli_error("score: --resume cannot continue standard input (it cannot be re-read); "
+                      "score a file instead");
+            return EXIT_USAGE;
+        }
 
     zj_error err;
     zj_error_clear(&err);
@@ -190,39 +286,70 @@ int cmd_score(int argc, char **argv)
         cli_report(&err);
         return EXIT_USAGE;
     }
-    zj_scorer *scorer = zj_scorer_new(rs, &err);
-    if (!scorer) {
-        cli_report(&err);
-        zj_rules_free(rs);
-        return EXIT_USAGE;
-    }
-
     char **paths = NULL;
-    size_t n_paths = 0;
-    struct score_totals t = {0};
+    size_t n_paths = 0, input_errors = 0;
     zj_inputs_expand((const char *const *)argv + first, (size_t)(argc - first), &paths, &n_paths,
-                     count_input_error, &t.rejected);
-    zj_buf out;
-    zj_buf_init(&out);
-    bool ok = true;
-    for (size_t i = 0; i < n_paths && ok; i++)
-        ok = score_input(paths[i], &o, rs, scorer, &out, &t);
-    if (ok && o.format == ZJ_FMT_JSON) {
-        zj_buf_reset(&out);
-        zj_buf_puts(&out, t.scored ? "\n]\n" : "[]\n");
-        ok = cli_write(&out, stdout);
-    }
-    if (ok && o.format == ZJ_FMT_TEXT)
-        printf("\n%zu calls scored: %zu passed, %zu failed (%zu fatal); %zu rejected\n", t.scored,
-               t.passed, t.scored - t.passed, t.fatal, t.rejected);
-    if (fflush(stdout) != 0)
-        ok = false;
+                     count_input_error, &input_errors);
 
-    zj_buf_free(&out);
+    int code = EXIT_OK;
+    zj_store *store = NULL;
+    int64_t ruleset_id = 0, run_id = 0;
+    uint64_t *offsets = calloc(n_paths ? n_paths : 1, sizeof *offsets);
+    if (!o.no_db && !prepare_store(&o, rs, paths, n_paths, argc, argv, &store, &ruleset_id,
+                                   &run_id, offsets))
+        code = EXIT_USAGE;
+
+    struct printer pr = {.o = &o, .rs = rs, .first = true};
+    zj_buf_init(&pr.out);
+    pr.color = o.format == ZJ_FMT_TEXT && cli_use_color(stdout);
+    pr.show_progress = o.progress || isatty(fileno(stderr));
+    zj_batch_stats stats = {0};
+    if (code == EXIT_OK) {
+        zj_batch_opts bo = {.rs = rs,
+                            .inputs = (const char *const *)paths,
+                            .n_inputs = n_paths,
+                            .start_offsets = offsets,
+                            .jobs = (int)o.jobs,
+                            .store = store,
+                            .ruleset_id = ruleset_id,
+                            .run_id = run_id,
+                            .sink = print_item,
+                            .progress = show_progress,
+                            .ctx = &pr};
+        zj_status st = zj_batch_run(&bo, &stats, &err);
+        if (pr.progress_shown)
+            fputs("\r\033[K", stderr);
+        bool printing = o.format_given || o.no_db;
+        if (st == ZJ_OK && printing && o.format == ZJ_FMT_JSON)
+            fputs(stats.scored ? "\n]\n" : "[]\n", stdout);
+        if (fflush(stdout) != 0 && st == ZJ_OK)
+            st = zj_error_set(&err, ZJ_ERR_IO, NULL, 0, 0, "cannot write the output");
+        if (st != ZJ_OK) {
+            cli_report(&err);
+            code = EXIT_USAGE;
+        }
+        if (store)
+            zj_store_finish_run(store, run_id,
+                                st != ZJ_OK ? "failed"
+                                : stats.rejected + input_errors ? "partial"
+                                                                : "done",
+                                &err);
+        if (code == EXIT_OK && stats.rejected + input_errors)
+            code = EXIT_PARTIAL;
+        if (!printing || o.format == ZJ_FMT_TEXT)
+            printf("%zu calls scored: %zu passed, %zu failed (%zu fatal); %zu rejected\n",
+                   stats.scored, stats.passed, stats.scored - stats.passed, stats.fatal,
+                   stats.rejected + input_errors);
+        if (store || pr.show_progress)
+            fprintf(stderr, "zhijian: scored %zu calls, rejected %zu, in %.2f s (%.0f calls/s)%s%s\n",
+                stats.scored, stats.rejected + input_errors, stats.seconds,
+                stats.seconds > 0 ? (double)stats.scored / stats.seconds : 0.0,
+                store ? "; results in " : "", store ? o.db : "");
+    }
+    zj_buf_free(&pr.out);
+    zj_store_close(store);
+    free(offsets);
     zj_paths_free(paths, n_paths);
-    zj_scorer_free(scorer);
     zj_rules_free(rs);
-    if (!ok)
-        return EXIT_USAGE;
-    return t.rejected ? EXIT_PARTIAL : EXIT_OK;
+    return code;
 }

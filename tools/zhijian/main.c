@@ -9,7 +9,8 @@ static const struct command {
     int (*run)(int argc, char **argv);
     const char *summary;
 } commands[] = {
-    {"score", cmd_score, "score call transcripts against a rule set"},
+    {"score", cmd_score, "score call transcripts against a rule set and store the results"},
+    {"show", cmd_show, "show a scored call with its findings marked in the transcript"},
 };
 
 static void usage(FILE *out)

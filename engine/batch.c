@@ -1,0 +1,318 @@
+/* batch.c — scores many inputs with all cores: a reader thread, N scoring
+ * threads sharing the read-only rule set, and the caller's thread delivering
+ * results in input order to a sink and to the store, in transactions that
+ * carry the resume watermarks. A ring of in-flight items bounds memory. */
+#include "internal.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define WINDOW 4096 /* calls read but not yet delivered */
+
+enum slot_state { SLOT_EMPTY, SLOT_READ, SLOT_DONE };
+
+typedef struct slot {
+    enum slot_state state;
+    size_t input;
+    zj_call *call;
+    zj_result result;
+    bool has_result;
+    zj_error error;
+    bool is_error;
+    uint64_t end_offset;
+} slot;
+
+typedef struct batch {
+    const zj_batch_opts *o;
+    pthread_mutex_t mu;
+    pthread_cond_t can_read, work_ready, done_ready;
+    slot *ring;
+    uint64_t next_read, next_work, next_emit;
+    bool reader_done, abort;
+    uint64_t bytes_read, bytes_total;
+    zj_profile profile;
+} batch;
+
+static void slot_clear(slot *s)
+{
+    if (s->has_result)
+        zj_result_free(&s->result);
+    zj_call_free(s->call);
+    memset(s, 0, sizeof *s);
+}
+
+/* Publishes one read item (call or rejection) into the ring. */
+static bool publish(batch *b, const slot *item)
+{
+    pthread_mutex_lock(&b->mu);
+    while (b->next_read - b->next_emit >= WINDOW && !b->abort)
+        pthread_cond_wait(&b->can_read, &b->mu);
+    if (b->abort) {
+        pthread_mutex_unlock(&b->mu);
+        return false;
+    }
+    b->ring[b->next_read % WINDOW] = *item;
+    b->ring[b->next_read % WINDOW].state = SLOT_READ;
+    b->next_read++;
+    pthread_cond_signal(&b->work_ready);
+    pthread_mutex_unlock(&b->mu);
+    return true;
+}
+
+static void *reader_main(void *arg)
+{
+    batch *b = arg;
+    const zj_batch_opts *o = b->o;
+    bool go = true;
+    for (size_t i = 0; i < o->n_inputs && go; i++) {
+        uint64_t start = o->start_offsets ? o->start_offsets[i] : 0;
+        slot item = {.input = i};
+        zj_reader *r = zj_reader_open(o->inputs[i], start, &item.error);
+        if (!r) {
+            item.is_error = true;
+            item.end_offset = start;
+            go = publish(b, &item);
+            continue;
+        }
+        uint64_t base_done = b->bytes_read;
+        for (;;) {
+            slot it = {.input = i};
+            zj_status st = zj_reader_next(r, &it.call, &it.error);
+            if (st == ZJ_DONE)
+                break;
+            it.end_offset = zj_reader_offset(r);
+            if (st != ZJ_OK) {
+                it.is_error = true;
+                it.call = NULL;
+            } else {
+                /* The reader's path dies with the reader; the batch's outlives it. */
+                it.call->source = o->inputs[i];
+            }
+            __atomic_store_n(&b->bytes_read, base_done + (it.end_offset - start),
+                             __ATOMIC_RELAXED);
+            if (!(go = publish(b, &it))) {
+                zj_call_free(it.call);
+                break;
+            }
+        }
+        zj_reader_close(r);
+    }
+    pthread_mutex_lock(&b->mu);
+    b->reader_done = true;
+    pthread_cond_broadcast(&b->work_ready);
+    pthread_cond_broadcast(&b->done_ready);
+    pthread_mutex_unlock(&b->mu);
+    return NULL;
+}
+
+static void *worker_main(void *arg)
+{
+    batch *b = arg;
+    zj_error err;
+    zj_scorer *scorer = zj_scorer_new(b->o->rs, &err);
+    bool profiling = true;
+    if (scorer)
+        zj_scorer_profile(scorer, NULL, profiling);
+    for (;;) {
+        pthread_mutex_lock(&b->mu);
+        while (b->next_work == b->next_read && !b->reader_done && !b->abort)
+            pthread_cond_wait(&b->work_ready, &b->mu);
+        if (b->abort || (b->next_work == b->next_read && b->reader_done)) {
+            pthread_mutex_unlock(&b->mu);
+            break;
+        }
+        uint64_t seq = b->next_work++;
+        slot *s = &b->ring[seq % WINDOW];
+        pthread_mutex_unlock(&b->mu);
+
+        if (!s->is_error) {
+            if (!scorer) {
+                s->is_error = true;
+                s->error = err;
+            } else if (zj_score_call(scorer, s->call, &s->result, &s->error) == ZJ_OK) {
+                s->has_result = true;
+            } else {
+                if (!s->error.file[0] || !s->error.line)
+                    zj_error_set(&s->error, s->error.status, s->call->source, s->call->line, 0,
+                                 "call '%s': %s", s->call->call_id, s->error.msg);
+                s->is_error = true;
+            }
+        }
+        pthread_mutex_lock(&b->mu);
+        s->state = SLOT_DONE;
+        if (seq == b->next_emit)
+            pthread_cond_signal(&b->done_ready);
+        pthread_mutex_unlock(&b->mu);
+    }
+    if (scorer) {
+        zj_profile p;
+        zj_scorer_profile(scorer, &p, false);
+        pthread_mutex_lock(&b->mu);
+        b->profile.norm_ns += p.norm_ns;
+        b->profile.match_ns += p.match_ns;
+        b->profile.score_ns += p.score_ns;
+        b->profile.calls += p.calls;
+        pthread_mutex_unlock(&b->mu);
+        zj_scorer_free(scorer);
+    }
+    return NULL;
+}
+
+/* Items delivered but not yet committed to the store. */
+typedef struct pending {
+    slot *v;
+    size_t n, cap;
+    zj_scored *scored;
+    uint64_t *watermarks;
+} pending;
+
+static zj_status commit(batch *b, pending *p, size_t rejected, zj_error *err)
+{
+    const zj_batch_opts *o = b->o;
+    size_t k = 0;
+    for (size_t i = 0; i < p->n; i++)
+        if (!p->v[i].is_error)
+            p->scored[k++] = (zj_scored){p->v[i].call, &p->v[i].result, p->v[i].input};
+    zj_status st = ZJ_OK;
+    if (o->store)
+        st = zj_store_put_batch(o->store, o->run_id, o->ruleset_id, o->rs, p->scored, k,
+                                p->watermarks, o->n_inputs, rejected, err);
+    for (size_t i = 0; i < p->n; i++)
+        slot_clear(&p->v[i]);
+    p->n = 0;
+    return st;
+}
+
+static void stop(batch *b)
+{
+    pthread_mutex_lock(&b->mu);
+    b->abort = true;
+    pthread_cond_broadcast(&b->can_read);
+    pthread_cond_broadcast(&b->work_ready);
+    pthread_cond_broadcast(&b->done_ready);
+    pthread_mutex_unlock(&b->mu);
+}
+
+zj_status zj_batch_run(const zj_batch_opts *o, zj_batch_stats *stats, zj_error *err)
+{
+    memset(stats, 0, sizeof *stats);
+    uint64_t t0 = zj_now_ns();
+    int jobs = o->jobs > 0 ? o->jobs : (int)sysconf(_SC_NPROCESSORS_ONLN);
+    if (jobs < 1)
+        jobs = 1;
+    if (jobs > 256)
+        jobs = 256;
+    size_t commit_every = o->commit_every ? o->commit_every : 1000;
+    batch b = {.o = o};
+    pending p = {0};
+    b.ring = calloc(WINDOW, sizeof *b.ring);
+    p.cap = commit_every;
+    p.v = calloc(p.cap, sizeof *p.v);
+    p.scored = calloc(p.cap, sizeof *p.scored);
+    p.watermarks = calloc(o->n_inputs ? o->n_inputs : 1, sizeof *p.watermarks);
+    pthread_t *workers = calloc((size_t)jobs, sizeof *workers);
+    if (!b.ring || !p.v || !p.scored || !p.watermarks || !workers) {
+        free(b.ring);
+        free(p.v);
+        free(p.scored);
+        free(p.watermarks);
+        free(workers);
+        return zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
+    }
+    for (size_t i = 0; i < o->n_inputs; i++) {
+        p.watermarks[i] = o->start_offsets ? o->start_offsets[i] : 0;
+        struct stat sb;
+        if (strcmp(o->inputs[i], "-") != 0 && stat(o->inputs[i], &sb) == 0 &&
+            S_ISREG(sb.st_mode) && (uint64_t)sb.st_size >= p.watermarks[i])
+            b.bytes_total += (uint64_t)sb.st_size - p.watermarks[i];
+    }
+    pthread_mutex_init(&b.mu, NULL);
+    pthread_cond_init(&b.can_read, NULL);
+    pthread_cond_init(&b.work_ready, NULL);
+    pthread_cond_init(&b.done_ready, NULL);
+    pthread_t reader;
+    pthread_create(&reader, NULL, reader_main, &b);
+    for (int i = 0; i < jobs; i++)
+        pthread_create(&workers[i], NULL, worker_main, &b);
+
+    zj_status result = ZJ_OK;
+    uint64_t last_progress = 0;
+    for (;;) {
+        pthread_mutex_lock(&b.mu);
+        slot *s = &b.ring[b.next_emit % WINDOW];
+        while (s->state != SLOT_DONE && !(b.reader_done && b.next_emit == b.next_read))
+            pthread_cond_wait(&b.done_ready, &b.mu);
+        bool finished = s->state != SLOT_DONE;
+        pthread_mutex_unlock(&b.mu);
+        if (finished)
+            break;
+
+        slot item = *s;
+        zj_batch_item out = {.input = item.input,
+                             .call = item.is_error ? NULL : item.call,
+                             .result = item.is_error ? NULL : &item.result,
+                             .error = item.is_error ? &item.error : NULL,
+                             .end_offset = item.end_offset};
+        if (item.is_error) {
+            stats->rejected++;
+        } else {
+            stats->scored++;
+            stats->passed += item.result.passed;
+            stats->fatal += item.result.fatal;
+        }
+        if (o->sink && result == ZJ_OK) {
+            zj_status st = o->sink(&out, o->ctx);
+            if (st != ZJ_OK)
+                result = zj_error_set(err, st, NULL, 0, 0, "output failed: %s",
+                                      zj_strerror(st));
+        }
+        p.watermarks[item.input] = item.end_offset;
+        p.v[p.n++] = item;
+        pthread_mutex_lock(&b.mu);
+        memset(s, 0, sizeof *s);
+        b.next_emit++;
+        pthread_cond_signal(&b.can_read);
+        pthread_mutex_unlock(&b.mu);
+
+        if (result == ZJ_OK && p.n == p.cap)
+            result = commit(&b, &p, stats->rejected, err);
+        if (result != ZJ_OK) {
+            stop(&b);
+            break;
+        }
+        uint64_t now = zj_now_ns();
+        if (o->progress && now - last_progress > 250000000u) {
+            last_progress = now;
+            o->progress(stats->scored, stats->rejected,
+                        __atomic_load_n(&b.bytes_read, __ATOMIC_RELAXED), b.bytes_total, o->ctx);
+        }
+    }
+    if (result == ZJ_OK && p.n)
+        result = commit(&b, &p, stats->rejected, err);
+    pthread_join(reader, NULL);
+    for (int i = 0; i < jobs; i++)
+        pthread_join(workers[i], NULL);
+    /* After a stop, items may remain in the ring and in pending. */
+    for (size_t i = 0; i < WINDOW; i++)
+        slot_clear(&b.ring[i]);
+    for (size_t i = 0; i < p.n; i++)
+        slot_clear(&p.v[i]);
+    stats->bytes = b.bytes_read;
+    stats->profile = b.profile;
+    stats->seconds = (double)(zj_now_ns() - t0) / 1e9;
+    if (o->progress)
+        o->progress(stats->scored, stats->rejected, b.bytes_read, b.bytes_total, o->ctx);
+    pthread_mutex_destroy(&b.mu);
+    pthread_cond_destroy(&b.can_read);
+    pthread_cond_destroy(&b.work_ready);
+    pthread_cond_destroy(&b.done_ready);
+    free(b.ring);
+    free(p.v);
+    free(p.scored);
+    free(p.watermarks);
+    free(workers);
+    return result;
+}

@@ -1,0 +1,195 @@
+/* cmd_show.c — `zhijian show CALL_ID`: one stored call's transcript with each
+ * finding marked in place, its score, grade and verdict. */
+#include "cli.h"
+
+#include <getopt.h>
+#include <string.h>
+
+static void show_usage(FILE *out)
+{
+    fprintf(out, "usage: zhijian show CALL_ID [--db PATH] [--ruleset NAME[@VER]] "
+                 "[--format text|json]\n"
+                 "\n"
+                 "Show a scored call: the transcript with each finding marked in place\n"
+                 "(colour on a terminal, [[brackets]] otherwise), score, grade, verdict, and each\n"
+                 "finding's rule, clause and points.\n");
+}
+
+#define RED "\033[1;31m"
+#define GREEN "\033[32m"
+#define YELLOW "\033[33m"
+#define DIM "\033[2m"
+#define OFF "\033[0m"
+
+static const char *mark_color(const zj_stored_finding *f)
+{
+    if (strcmp(f->outcome, "met") == 0 || strcmp(f->kind, "tag") == 0)
+        return GREEN;
+    return strcmp(f->severity, "critical") == 0 || strcmp(f->severity, "major") == 0 ? RED
+                                                                                      : YELLOW;
+}
+
+/* Writes turn text with the spans of its findings marked. */
+static void print_turn(zj_buf *b, const zj_stored_call *sc, size_t t, bool color)
+{
+    const zj_turn *turn = &sc->call->turns[t];
+    size_t n_cp = zj_utf8_count(turn->text, turn->text_len);
+    size_t cp = 0;
+    while (cp < n_cp) {
+        /* The finding starting here with the widest span, if any. */
+        const zj_stored_finding *best = NULL;
+        for (size_t i = 0; i < sc->n_findings; i++) {
+            const zj_stored_finding *f = &sc->findings[i];
+            if (f->turn == (long)t && f->span_start == (long)cp && f->span_end > f->span_start &&
+                (!best || f->span_end > best->span_end))
+                best = f;
+        }
+        size_t end = best ? (size_t)best->span_end : cp + 1;
+        if (end > n_cp)
+            end = n_cp;
+        size_t b0 = zj_utf8_cp_to_byte(turn->text, turn->text_len, cp);
+        size_t b1 = zj_utf8_cp_to_byte(turn->text, turn->text_len, end);
+        if (best)
+            zj_buf_puts(b, color ? mark_color(best) : "[[");
+        zj_buf_append(b, turn->text + b0, b1 - b0);
+        if (best)
+            zj_buf_puts(b, color ? OFF : "]]");
+        cp = end;
+    }
+}
+
+static void print_text(zj_buf *b, const zj_stored_call *sc, bool color)
+{
+    const zj_call *c = sc->call;
+    zj_buf_printf(b, "%s  %s%s%s%s  %s  %s\n", c->call_id, c->agent_name ? c->agent_name : "",
+                  c->agent_id ? "(" : "", c->agent_id ? c->agent_id : "", c->agent_id ? ")" : "",
+                  c->team ? c->team : "", c->started_at ? c->started_at : "");
+    zj_buf_printf(b, "rule set %s  score %d  grade %s  %s%s%s%s\n\n", sc->ruleset, sc->score,
+                  sc->grade, color ? (sc->passed ? GREEN : RED) : "",
+                  sc->passed ? "PASS" : "FAIL", color ? OFF : "",
+                  sc->fatal ? "  一票否决 (fatal)" : "");
+    for (size_t t = 0; t < c->n_turns; t++) {
+        const zj_turn *turn = &c->turns[t];
+        zj_buf_printf(b, "%3zu %s%-8s%s ", t, color ? DIM : "",
+                      turn->speaker == ZJ_SPEAKER_AGENT ? "坐席" : "客户", color ? OFF : "");
+        print_turn(b, sc, t, color);
+        zj_buf_puts(b, "\n");
+    }
+    zj_buf_puts(b, "\nfindings:\n");
+    for (size_t i = 0; i < sc->n_findings; i++) {
+        const zj_stored_finding *f = &sc->findings[i];
+        if (strcmp(f->outcome, "met") == 0 && f->points == 0 &&
+            strcmp(f->severity, "observation") == 0)
+            continue; /* credit-only phrases: counted in reports, not listed here */
+        if (strcmp(f->outcome, "missing") == 0 && f->points == 0)
+            continue;
+        zj_buf_printf(b, "  %-8s %-26s %+4d %-11s", f->outcome, f->rule_id, f->points,
+                      f->severity);
+        if (f->turn >= 0)
+            zj_buf_printf(b, " turn %ld 「%s」", f->turn, f->text ? f->text : "");
+        if (f->clause)
+            zj_buf_printf(b, " %s", f->clause);
+        if (f->title)
+            zj_buf_printf(b, " %s", f->title);
+        zj_buf_puts(b, "\n");
+    }
+}
+
+static void print_json(zj_buf *b, const zj_stored_call *sc)
+{
+    const zj_call *c = sc->call;
+    zj_buf_puts(b, "{\"call_id\":");
+    zj_buf_json_str(b, c->call_id, strlen(c->call_id));
+    zj_buf_puts(b, ",\"ruleset\":");
+    zj_buf_json_str(b, sc->ruleset, strlen(sc->ruleset));
+    zj_buf_printf(b, ",\"score\":%d,\"passed\":%s,\"grade\":", sc->score,
+                  sc->passed ? "true" : "false");
+    zj_buf_json_str(b, sc->grade, strlen(sc->grade));
+    zj_buf_printf(b, ",\"fatal\":%s,\"turns\":[", sc->fatal ? "true" : "false");
+    for (size_t t = 0; t < c->n_turns; t++) {
+        zj_buf_printf(b, "%s{\"speaker\":\"%s\",\"text\":", t ? "," : "",
+                      zj_speaker_name(c->turns[t].speaker));
+        zj_buf_json_str(b, c->turns[t].text, c->turns[t].text_len);
+        zj_buf_puts(b, "}");
+    }
+    zj_buf_puts(b, "],\"findings\":[");
+    for (size_t i = 0; i < sc->n_findings; i++) {
+        const zj_stored_finding *f = &sc->findings[i];
+        zj_buf_printf(b, "%s{\"rule\":", i ? "," : "");
+        zj_buf_json_str(b, f->rule_id, strlen(f->rule_id));
+        zj_buf_printf(b, ",\"kind\":\"%s\",\"outcome\":\"%s\",\"severity\":\"%s\",\"points\":%d",
+                      f->kind, f->outcome, f->severity, f->points);
+        if (f->turn >= 0) {
+            zj_buf_printf(b, ",\"turn\":%ld,\"span\":[%ld,%ld],\"text\":", f->turn, f->span_start,
+                          f->span_end);
+            zj_buf_json_str(b, f->text ? f->text : "", f->text ? strlen(f->text) : 0);
+        }
+        if (f->clause) {
+            zj_buf_puts(b, ",\"clause\":");
+            zj_buf_json_str(b, f->clause, strlen(f->clause));
+        }
+        zj_buf_puts(b, "}");
+    }
+    zj_buf_puts(b, "]}\n");
+}
+
+int cmd_show(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"db", required_argument, NULL, 'd'},      {"ruleset", required_argument, NULL, 'r'},
+        {"format", required_argument, NULL, 'f'}, {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *db = "zhijian.db", *ruleset = NULL;
+    zj_format format = ZJ_FMT_TEXT;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "d:r:f:h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'd': db = optarg; break;
+        case 'r': ruleset = optarg; break;
+        case 'f':
+            if (!zj_format_parse(optarg, &format) ||
+                (format != ZJ_FMT_TEXT && format != ZJ_FMT_JSON)) {
+                cli_error("show: unknown format '%s' (expected text or json)", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case 'h': show_usage(stdout); return EXIT_OK;
+        default: show_usage(stderr); return EXIT_USAGE;
+        }
+    }
+    if (optind != argc - 1) {
+        cli_error("show: give exactly one CALL_ID");
+        show_usage(stderr);
+        return EXIT_USAGE;
+    }
+    zj_error err;
+    zj_error_clear(&err);
+    zj_store *st = zj_store_open(db, false, &err);
+    if (!st) {
+        cli_report(&err);
+        return EXIT_USAGE;
+    }
+    int64_t rid;
+    zj_stored_call sc;
+    int code = EXIT_OK;
+    if (zj_store_find_ruleset(st, ruleset, &rid, &err) != ZJ_OK ||
+        zj_store_get_call(st, argv[optind], rid, &sc, &err) != ZJ_OK) {
+        cli_report(&err);
+        zj_store_close(st);
+        return EXIT_USAGE;
+    }
+    zj_buf b;
+    zj_buf_init(&b);
+    if (format == ZJ_FMT_JSON)
+        print_json(&b, &sc);
+    else
+        print_text(&b, &sc, cli_use_color(stdout));
+    if (!cli_write(&b, stdout))
+        code = EXIT_USAGE;
+    zj_buf_free(&b);
+    zj_stored_call_free(&sc);
+    zj_store_close(st);
+    return code;
+}
