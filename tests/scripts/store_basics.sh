@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# The store keeps results by (call_id, rule-set sha256): re-scoring replaces, a
+# changed rule set adds a second result set; unwritable or missing database
+# directories, a full disk and a second writer fail cleanly with exit 2 and
+# leave earlier results intact.
+set -u
+zhijian=$1 src=$2 bin=$3
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"; [ -n "${holder:-}" ] && kill "$holder" 2>/dev/null' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+calls=$src/corpus/calls
+rules=$src/rules/property-service.yaml
+db=$tmp/z.db
+count() { sqlite3 "$db" "SELECT (SELECT count(*) FROM rulesets)||' '||(SELECT count(*) FROM calls)||' '||(SELECT count(*) FROM findings)||' '||(SELECT count(*) FROM turns)"; }
+
+"$zhijian" score --db "$db" "$calls" >/dev/null 2>&1 || fail "first run"
+first=$(count)
+"$zhijian" score --db "$db" "$calls" >/dev/null 2>&1 || fail "second run"
+[ "$(count)" = "$first" ] || fail "re-scoring changed row counts: $first -> $(count)"
+[ "$(sqlite3 "$db" "SELECT count(*) FROM runs")" = 2 ] || fail "two runs expected"
+
+# A changed rule set (same version) keeps both result sets and warns.
+sed 's/pass: 80/pass: 85/' "$rules" > "$tmp/changed.yaml"
+"$zhijian" score --db "$db" --rules "$tmp/changed.yaml" "$calls" >/dev/null 2>"$tmp/err" || fail "changed run"
+grep -q "rule set property-service@2026.1 changed but its version did not" "$tmp/err" || fail "no version warning"
+set -- $first
+[ "$(sqlite3 "$db" "SELECT count(*) FROM rulesets")" = 2 ] || fail "second rule set not stored"
+[ "$(sqlite3 "$db" "SELECT count(*) FROM calls")" = $(( $2 * 2 )) ] || fail "second result set not stored"
+[ "$(sqlite3 "$db" "PRAGMA integrity_check")" = ok ] || fail integrity
+
+# show reads the newest rule set with results by default, or the one asked for.
+"$zhijian" show --db "$db" PS-017 | grep -q "score 20  grade D  FAIL" || fail "show"
+"$zhijian" show --db "$db" --ruleset property-service@2026.1 PS-001 --format json | grep -q '"score":100' || fail "show json"
+
+# Missing or unwritable database directory: exit 2, a clear message, nothing scored.
+"$zhijian" score --db /nonexistent-dir/z.db "$calls" >/dev/null 2>"$tmp/err"
+[ $? -eq 2 ] || fail "missing directory should exit 2"
+grep -q "zhijian: /nonexistent-dir/z.db: cannot open the database" "$tmp/err" || fail "message: $(cat "$tmp/err")"
+"$zhijian" score --db /proc/z.db "$calls" >/dev/null 2>"$tmp/err"
+[ $? -eq 2 ] || fail "unwritable directory should exit 2"
+grep -q "zhijian: /proc/z.db: cannot open the database" "$tmp/err" || fail "message: $(cat "$tmp/err")"
+if [ "$(id -u)" -ne 0 ]; then
+  mkdir "$tmp/ro" && chmod 555 "$tmp/ro"
+  "$zhijian" score --db "$tmp/ro/z.db" "$calls" >/dev/null 2>&1
+  [ $? -eq 2 ] || fail "read-only directory should exit 2"
+fi
+
+# A full disk: the failing batch is rolled back, earlier results stay intact.
+before=$(count)
+pages=$(sqlite3 "$db" "PRAGMA page_count")
+"$bin/../tools/bench/gen_corpus" --calls 3000 --seed 9 > "$tmp/more.jsonl"
+ZHIJIAN_TEST_MAX_PAGES=$((pages + 20)) "$zhijian" score --db "$db" "$tmp/more.jsonl" >/dev/null 2>"$tmp/err"
+[ $? -eq 2 ] || fail "full disk should exit 2"
+grep -q "disk or database full; this batch was rolled back, earlier results are intact" "$tmp/err" || fail "full message: $(cat "$tmp/err")"
+[ "$(sqlite3 "$db" "PRAGMA integrity_check")" = ok ] || fail "integrity after full disk"
+[ "$(sqlite3 "$db" "SELECT count(*) FROM calls WHERE call_id LIKE 'PS-%'")" = $(( $2 * 2 )) ] || fail "earlier calls lost"
+[ "$(sqlite3 "$db" "SELECT status FROM runs ORDER BY id DESC LIMIT 1")" = failed ] || fail "run not marked failed"
+
+# A second writer waits (busy timeout), then fails with a clear message.
+sqlite3 "$db" "BEGIN IMMEDIATE; SELECT 1; SELECT 1;" >/dev/null   # sanity: lock and release
+( sqlite3 "$db" "BEGIN IMMEDIATE; INSERT INTO samples (ruleset_id, created_at, method, lot_size, sample_size, seed, filters) VALUES (1,'x','n',0,0,0,'{}');" ".shell sleep 8" "ROLLBACK;" >/dev/null 2>&1 ) &
+holder=$!
+sleep 0.5
+start=$(date +%s)
+"$zhijian" score --db "$db" "$calls" >/dev/null 2>"$tmp/err"
+code=$?
+waited=$(( $(date +%s) - start ))
+[ $code -eq 2 ] || fail "second writer should exit 2, got $code"
+grep -q "locked by another writer" "$tmp/err" || fail "busy message: $(cat "$tmp/err")"
+[ $waited -ge 4 ] || fail "did not wait for the lock (${waited}s)"
+wait "$holder" 2>/dev/null; holder=
+[ "$(sqlite3 "$db" "PRAGMA integrity_check")" = ok ] || fail "integrity after busy"
+echo "ok: replace, second rule set, missing/unwritable dir, full disk, busy writer"
