@@ -196,6 +196,58 @@ zj_status zj_score_rule(zj_scorer *s, const zj_call *call, uint32_t rule, bool l
  * an offset of offset_min minutes east of UTC. */
 void zj_local_date(int64_t utc_ms, int offset_min, char date[11], char week[9]);
 
+/* ---------------------------------------------------------------- reports */
+
+/* Report builders wrap quoted words in these marks; renderers turn them into
+ * <mark>, **bold** or 「」. */
+#define ZJ_MARK_OPEN "\x01[["
+#define ZJ_MARK_CLOSE "]]\x01"
+
+typedef enum zj_doc_kind { ZJ_DOC_HEADING, ZJ_DOC_PARA, ZJ_DOC_TABLE, ZJ_DOC_CHART } zj_doc_kind;
+
+typedef struct zj_doc_block {
+    zj_doc_kind kind;
+    int level;            /* headings */
+    char *text;           /* heading, paragraph, table name, chart title */
+    size_t n_cols;
+    char **headers;       /* tables; charts: headers[0] = unit */
+    char **cells;         /* tables: n_rows * n_cols; charts: labels */
+    double *values;       /* charts */
+    double max;
+    size_t n_rows, cap_rows;
+} zj_doc_block;
+
+typedef struct zj_doc {
+    char *title;
+    zj_doc_block *blocks;
+    size_t n, cap;
+} zj_doc;
+
+zj_doc *zj_doc_new(const char *title);
+void zj_doc_free(zj_doc *d);
+void zj_doc_heading(zj_doc *d, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void zj_doc_para(zj_doc *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+zj_doc_block *zj_doc_table(zj_doc *d, const char *name, size_t n_cols, const char *const *headers);
+/* Appends a row: exactly n_cols strings (copied). */
+void zj_doc_row(zj_doc_block *t, ...);
+void zj_doc_chart(zj_doc *d, const char *title, const char *unit, size_t n,
+                  const char *const *labels, const double *values, double max);
+zj_status zj_doc_render(const zj_doc *d, zj_format fmt, zj_buf *out);
+
+struct sqlite3_stmt;
+/* printf into a new string (NULL when out of memory). */
+char *zj_sqlf(const char *format, ...) __attribute__((format(printf, 1, 2)));
+/* Prepare a report query and bind the shared filter: ?1 rule set id, ?2 from,
+ * ?3 to, ?4 team, ?5 agent (NULL matches all). */
+struct sqlite3_stmt *zj_report_query(zj_store *st, const char *sql, int64_t ruleset_id,
+                                     const zj_report_filter *f, zj_error *err);
+/* Column text, "" for NULL. */
+const char *zj_col(struct sqlite3_stmt *q, int i);
+zj_status zj_report_ruleset(zj_store *st, int64_t id, char *label, size_t label_size,
+                            char sha[65], zj_error *err);
+void zj_html_escape(zj_buf *out, const char *s);
+size_t zj_display_width(const char *s);
+
 /* ------------------------------------------------------------------- misc */
 
 /* SHA-256 of data as 64 lowercase hex digits + NUL. */

@@ -440,8 +440,48 @@ typedef struct zj_batch_stats {
  * a store or sink failure stops the batch and is returned. */
 zj_status zj_batch_run(const zj_batch_opts *opts, zj_batch_stats *stats, zj_error *err);
 
-/* ----------------------------------------------------------------- reports
- * (owner: reports, engine/report*.c, engine/sample.c) */
+/* ----------------------------------------------------------------- reports */
+
+/* Which stored results a report covers. Dates are the calls' local dates
+ * (YYYY-MM-DD, inclusive). A report never adds up different rule sets. */
+typedef struct zj_report_filter {
+    const char *ruleset;   /* NAME or NAME@VERSION; NULL: newest with results */
+    const char *from, *to;
+    const char *team, *agent;
+} zj_report_filter;
+
+typedef enum zj_group_by { ZJ_BY_AGENT, ZJ_BY_TEAM } zj_group_by;
+
+/* Scorecard per agent or team (text, md, html, csv, json) appended to out. */
+zj_status zj_report_scorecard(zj_store *st, const zj_report_filter *f, zj_group_by by,
+                              zj_format format, zj_buf *out, zj_error *err);
+/* ISO 19011 §6.5.1 style audit report (md, html, json) appended to out.
+ * db_path and command are quoted in the reproduction section. */
+zj_status zj_report_audit(zj_store *st, const zj_report_filter *f, const char *db_path,
+                          const char *command, zj_format format, zj_buf *out, zj_error *err);
+
+/* Sampling for manual review. n > 0: that many calls; else ISO 2859-1 general
+ * inspection level 1..3 (I, II, III), with aql > 0 also the single normal
+ * plan's acceptance/rejection numbers. The sample is allocated across agents
+ * in proportion to their calls, drawn with a seeded PRNG and recorded in the
+ * database (st must be open for writing). */
+typedef struct zj_sample_opts {
+    long n;
+    int level;
+    double aql;
+    uint64_t seed;
+} zj_sample_opts;
+zj_status zj_report_sample(zj_store *st, const zj_report_filter *f, const zj_sample_opts *o,
+                           zj_format format, zj_buf *out, zj_error *err);
+
+/* ISO 2859-1 Table 1: sample-size code letter for a lot size at general
+ * inspection level 1..3; Table 2-A: sample size of a code letter, and the
+ * single normal plan for an AQL (percent nonconforming, 0.010 .. 10) following
+ * the table's arrows (the plan's letter and sample size may differ from the
+ * lot's). Return false on invalid input. */
+bool zj_iso2859_code(long lot_size, int level, char *code);
+long zj_iso2859_sample_size(char code);
+bool zj_iso2859_plan(char code, double aql, char *plan_code, long *n, int *ac, int *re);
 
 /* -------------------------------------------------------------------- lint
  * (owner: lint and rule tooling, engine/lint*.c, engine/explain.c) */

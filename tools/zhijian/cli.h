@@ -35,5 +35,8 @@ bool cli_parse_long(const char *opt, const char *value, long min, long max, long
 /* Commands: argc/argv start at the command name. Return an exit code. */
 int cmd_score(int argc, char **argv);
 int cmd_show(int argc, char **argv);
+int cmd_scorecard(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_sample(int argc, char **argv);
 
 #endif

@@ -11,6 +11,9 @@ static const struct command {
 } commands[] = {
     {"score", cmd_score, "score call transcripts against a rule set and store the results"},
     {"show", cmd_show, "show a scored call with its findings marked in the transcript"},
+    {"scorecard", cmd_scorecard, "agent or team scorecards from the stored results"},
+    {"report", cmd_report, "ISO 19011-style audit report (Markdown, HTML, JSON)"},
+    {"sample", cmd_sample, "draw calls for manual review (fixed n or ISO 2859-1)"},
 };
 
 static void usage(FILE *out)

@@ -1,0 +1,351 @@
+/* report_audit.c — the audit report with the items ISO 19011 §6.5.1 asks of
+ * an audit report: objectives, scope (with sampling), criteria, method,
+ * graded findings with evidence, conclusions with KPIs, a corrective-action
+ * register, the limits of the evidence, what cannot be assessed from
+ * transcripts, and how to reproduce the report. In Chinese. */
+#include "internal.h"
+
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CALL_FILTER                                                                                \
+    " c.ruleset_id = ?1 AND (?2 IS NULL OR c.local_date >= ?2)"                                   \
+    " AND (?3 IS NULL OR c.local_date <= ?3) AND (?4 IS NULL OR c.team = ?4)"                     \
+    " AND (?5 IS NULL OR c.agent_id = ?5)"
+
+/* A minor rule hit at least this often per 100 calls is a 一般不符合. */
+#define MINOR_FREQUENCY_THRESHOLD 5.0
+
+static char *num(char *buf, size_t size, const char *format, ...)
+    __attribute__((format(printf, 3, 4)));
+static char *num(char *buf, size_t size, const char *format, ...)
+{
+    va_list ap;
+    va_start(ap, format);
+    vsnprintf(buf, size, format, ap);
+    va_end(ap);
+    return buf;
+}
+
+/* Grade of a finding (rule) per the documented mapping. */
+static const char *finding_grade(const char *severity, bool fatal, double per100)
+{
+    if (fatal || strcmp(severity, "critical") == 0)
+        return "严重不符合";
+    if (strcmp(severity, "major") == 0 ||
+        (strcmp(severity, "minor") == 0 && per100 >= MINOR_FREQUENCY_THRESHOLD))
+        return "一般不符合";
+    return "观察项";
+}
+
+static int grade_rank(const char *g)
+{
+    return strcmp(g, "严重不符合") == 0 ? 0 : strcmp(g, "一般不符合") == 0 ? 1 : 2;
+}
+
+typedef struct finding_row {
+    char rule[128], clause[128], title[256], severity[16], kind[16], grade[16];
+    long count, calls;
+    bool fatal;
+    double per100;
+} finding_row;
+
+static int cmp_finding_row(const void *a, const void *b)
+{
+    const finding_row *x = a, *y = b;
+    int d = grade_rank(x->grade) - grade_rank(y->grade);
+    if (d)
+        return d;
+    if (x->count != y->count)
+        return x->count > y->count ? -1 : 1;
+    return strcmp(x->rule, y->rule);
+}
+
+zj_status zj_report_audit(zj_store *st, const zj_report_filter *f, const char *db_path,
+                          const char *command, zj_format format, zj_buf *out, zj_error *err)
+{
+    if (format != ZJ_FMT_MD && format != ZJ_FMT_HTML && format != ZJ_FMT_JSON)
+        return zj_error_set(err, ZJ_ERR_USAGE, NULL, 0, 0,
+                            "the audit report comes as md, html or json");
+    int64_t rid;
+    zj_status s = zj_store_find_ruleset(st, f->ruleset, &rid, err);
+    if (s != ZJ_OK)
+        return s;
+    char label[300], sha[65], b1[64], b2[64], b3[64], b4[512], b5[64];
+    if ((s = zj_report_ruleset(st, rid, label, sizeof label, sha, err)) != ZJ_OK)
+        return s;
+    zj_doc *d = zj_doc_new("呼叫中心服务质量审核报告");
+    if (!d)
+        return zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
+    char *sql;
+    sqlite3_stmt *q;
+    finding_row *rows = NULL;
+    size_t n_rows = 0;
+
+    /* Scope figures. */
+    sql = zj_sqlf("SELECT count(*), count(DISTINCT c.agent_id), count(DISTINCT c.team),"
+                  " min(c.local_date), max(c.local_date), avg(c.score), sum(c.passed),"
+                  " sum(c.fatal) FROM calls c WHERE" CALL_FILTER);
+    q = zj_report_query(st, sql, rid, f, err);
+    free(sql);
+    if (!q)
+        goto fail;
+    sqlite3_step(q);
+    long calls = sqlite3_column_int64(q, 0), agents = sqlite3_column_int64(q, 1);
+    char first_day[16], last_day[16];
+    snprintf(first_day, sizeof first_day, "%s", zj_col(q, 3));
+    snprintf(last_day, sizeof last_day, "%s", zj_col(q, 4));
+    double mean = sqlite3_column_double(q, 5);
+    long passed = sqlite3_column_int64(q, 6), fatal_calls = sqlite3_column_int64(q, 7);
+    sqlite3_finalize(q);
+    char teams[1024] = "";
+    sql = zj_sqlf("SELECT DISTINCT coalesce(c.team, '(未分组)') FROM calls c WHERE" CALL_FILTER
+                  " ORDER BY 1");
+    q = zj_report_query(st, sql, rid, f, err);
+    free(sql);
+    if (!q)
+        goto fail;
+    while (sqlite3_step(q) == SQLITE_ROW)
+        snprintf(teams + strlen(teams), sizeof teams - strlen(teams), "%s%s",
+                 teams[0] ? "、" : "", zj_col(q, 0));
+    sqlite3_finalize(q);
+
+    zj_doc_heading(d, 2, "1 审核目的");
+    zj_doc_para(d, "评价客服中心坐席通话对《%s》（以下简称“服务标准”）的符合程度，识别服务忌语、"
+                   "规定用语缺失等不符合项，为纠正措施和持续改进提供依据。",
+                label);
+    zj_doc_heading(d, 2, "2 审核范围");
+    const char *sh[] = {"项目", "内容"};
+    zj_doc_block *t = zj_doc_table(d, "scope", 2, sh);
+    zj_doc_row(t, "期间（通话本地日期）",
+               num(b1, sizeof b1, "%s 至 %s", f->from ? f->from : first_day,
+                   f->to ? f->to : last_day));
+    zj_doc_row(t, "班组", teams[0] ? teams : "（无）");
+    zj_doc_row(t, "坐席人数", num(b2, sizeof b2, "%ld", agents));
+    zj_doc_row(t, "评分通话数", num(b3, sizeof b3, "%ld", calls));
+    /* Sampling: the newest sample drawn for this rule set. */
+    char sampling[512] = "全数：所选范围内的全部已评分通话均经自动评分，未另行抽样。";
+    if (sqlite3_prepare_v2(zj_store_db(st),
+                           "SELECT method, level, aql, lot_size, sample_size, accept_n, reject_n,"
+                           " seed, created_at, filters FROM samples WHERE ruleset_id = ?1"
+                           " ORDER BY id DESC LIMIT 1",
+                           -1, &q, NULL) == SQLITE_OK) {
+        sqlite3_bind_int64(q, 1, rid);
+        if (sqlite3_step(q) == SQLITE_ROW)
+            snprintf(sampling, sizeof sampling,
+                     "全部 %ld 通通话经自动评分；另按 %s%s%s 抽取 %lld 通（批量 %lld，种子 %lld，"
+                     "%s%s%s）供人工复核，抽样条件 %s，抽样时间 %s。",
+                     calls, zj_col(q, 0), sqlite3_column_type(q, 1) != SQLITE_NULL ? " 检验水平 " : "",
+                     zj_col(q, 1), sqlite3_column_int64(q, 4), sqlite3_column_int64(q, 3),
+                     sqlite3_column_int64(q, 7),
+                     sqlite3_column_type(q, 2) != SQLITE_NULL ? "AQL " : "按坐席通话量比例分配",
+                     sqlite3_column_type(q, 2) != SQLITE_NULL ? zj_col(q, 2) : "",
+                     sqlite3_column_type(q, 5) != SQLITE_NULL ? "" : "", zj_col(q, 9),
+                     zj_col(q, 8));
+        sqlite3_finalize(q);
+    }
+    zj_doc_row(t, "抽样", sampling);
+
+    zj_doc_heading(d, 2, "3 审核准则");
+    zj_doc_para(d, "规则集 %s，sha256 %s。评分：满分 100 分，合格线见规则集；一票否决项命中即不合格。", label,
+                sha);
+    const char *ch[] = {"条款", "规则", "内容", "类别", "严重程度", "扣分", "一票否决"};
+    zj_doc_block *ct = zj_doc_table(d, "criteria", 7, ch);
+    if (sqlite3_prepare_v2(zj_store_db(st),
+                           "SELECT coalesce(clause, ''), rule_id, coalesce(title, ''), kind,"
+                           " severity, points, fatal FROM rules WHERE ruleset_id = ?1 ORDER BY idx",
+                           -1, &q, NULL) == SQLITE_OK) {
+        sqlite3_bind_int64(q, 1, rid);
+        while (sqlite3_step(q) == SQLITE_ROW)
+            zj_doc_row(ct, zj_col(q, 0), zj_col(q, 1), zj_col(q, 2), zj_col(q, 3), zj_col(q, 4),
+                       num(b1, sizeof b1, "%d", sqlite3_column_int(q, 5)),
+                       sqlite3_column_int(q, 6) ? "是" : "否");
+        sqlite3_finalize(q);
+    }
+
+    zj_doc_heading(d, 2, "4 审核方法");
+    zj_doc_para(d, "以 zhijian %s 对通话转写文本逐通自动评分：文本经 NFKC 规范化、大小写折叠并去除空白和标点后，"
+                   "与规则集中的规定用语、服务忌语逐条匹配；匹配结果映射回原话，每一项发现均保留通话编号、"
+                   "轮次、原话与条款作为证据。规定用语按其时间窗（如首句、末句）判定“已说/缺失”；服务忌语"
+                   "按出现判定，重叠时取最长者。发现分级：严重程度为 critical 或一票否决 → 严重不符合；major，"
+                   "或 minor 且每百通发生 %.0f 次及以上 → 一般不符合；其余 → 观察项。",
+                ZJ_VERSION, MINOR_FREQUENCY_THRESHOLD);
+
+    /* Findings per rule with their grade. */
+    sql = zj_sqlf("SELECT f.rule_id, max(coalesce(f.clause, '')), max(coalesce(r.title, '')),"
+                  " max(f.severity), max(f.kind), count(*), count(DISTINCT f.call_row),"
+                  " max(r.fatal) FROM findings f JOIN calls c ON c.id = f.call_row"
+                  " LEFT JOIN rules r ON r.ruleset_id = c.ruleset_id AND r.rule_id = f.rule_id"
+                  " WHERE" CALL_FILTER " AND (f.outcome = 'hit' AND f.kind = 'forbidden'"
+                  " OR f.outcome = 'missing' AND f.points < 0) GROUP BY f.rule_id");
+    q = zj_report_query(st, sql, rid, f, err);
+    free(sql);
+    if (!q)
+        goto fail;
+    size_t cap = 0;
+    while (sqlite3_step(q) == SQLITE_ROW) {
+        if (n_rows == cap) {
+            cap = cap ? cap * 2 : 16;
+            finding_row *v = realloc(rows, cap * sizeof *v);
+            if (!v)
+                break;
+            rows = v;
+        }
+        finding_row *r = &rows[n_rows++];
+        snprintf(r->rule, sizeof r->rule, "%s", zj_col(q, 0));
+        snprintf(r->clause, sizeof r->clause, "%s", zj_col(q, 1));
+        snprintf(r->title, sizeof r->title, "%s", zj_col(q, 2));
+        snprintf(r->severity, sizeof r->severity, "%s", zj_col(q, 3));
+        snprintf(r->kind, sizeof r->kind, "%s", zj_col(q, 4));
+        r->count = sqlite3_column_int64(q, 5);
+        r->calls = sqlite3_column_int64(q, 6);
+        r->fatal = sqlite3_column_int(q, 7);
+        r->per100 = calls ? 100.0 * (double)r->count / (double)calls : 0;
+        snprintf(r->grade, sizeof r->grade, "%s", finding_grade(r->severity, r->fatal, r->per100));
+    }
+    sqlite3_finalize(q);
+    if (n_rows)
+        qsort(rows, n_rows, sizeof *rows, cmp_finding_row);
+    zj_doc_heading(d, 2, "5 审核发现");
+    if (!n_rows)
+        zj_doc_para(d, "所审核通话中未发现不符合项。");
+    const char *fh[] = {"编号", "分级", "条款", "不符合内容", "次数", "涉及通话", "每百通"};
+    zj_doc_block *ft = n_rows ? zj_doc_table(d, "findings", 7, fh) : NULL;
+    for (size_t i = 0; i < n_rows; i++)
+        zj_doc_row(ft, num(b1, sizeof b1, "F%02zu", i + 1), rows[i].grade, rows[i].clause,
+                   num(b4, sizeof b4, "%s%s", rows[i].title,
+                       strcmp(rows[i].kind, "required") == 0 ? "（缺失）" : ""),
+                   num(b2, sizeof b2, "%ld", rows[i].count), num(b3, sizeof b3, "%ld", rows[i].calls),
+                   num(b5, sizeof b5, "%.1f", rows[i].per100));
+    /* Evidence: up to three examples per finding. */
+    sql = zj_sqlf("SELECT c.call_id, coalesce(c.agent_id, ''), coalesce(c.agent_name, ''),"
+                  " coalesce(c.started_at, ''), coalesce(f.text, ''), f.outcome, f.turn"
+                  " FROM findings f JOIN calls c ON c.id = f.call_row WHERE" CALL_FILTER
+                  " AND f.rule_id = ?6 AND (f.outcome = 'hit' OR f.outcome = 'missing')"
+                  " ORDER BY c.started_utc_ms, c.call_id, f.seq LIMIT 3");
+    q = zj_report_query(st, sql, rid, f, err);
+    free(sql);
+    if (!q)
+        goto fail;
+    for (size_t i = 0; i < n_rows; i++) {
+        zj_doc_heading(d, 3, "F%02zu %s：%s（%s）", i + 1, rows[i].grade, rows[i].title,
+                       rows[i].clause);
+        const char *eh[] = {"通话", "坐席", "时间", "证据"};
+        zj_doc_block *et = zj_doc_table(d, "evidence", 4, eh);
+        sqlite3_reset(q);
+        sqlite3_bind_text(q, 6, rows[i].rule, -1, SQLITE_TRANSIENT);
+        while (sqlite3_step(q) == SQLITE_ROW) {
+            char who[200], ev[800];
+            snprintf(who, sizeof who, "%s %s", zj_col(q, 1), zj_col(q, 2));
+            if (strcmp(zj_col(q, 5), "missing") == 0)
+                snprintf(ev, sizeof ev, "未说出规定用语（%s）", rows[i].clause);
+            else
+                snprintf(ev, sizeof ev, "第 %d 轮：" ZJ_MARK_OPEN "%s" ZJ_MARK_CLOSE "（%s）",
+                         sqlite3_column_int(q, 6), zj_col(q, 4), rows[i].clause);
+            zj_doc_row(et, zj_col(q, 0), who, zj_col(q, 3), ev);
+        }
+    }
+    sqlite3_finalize(q);
+
+    /* KPIs. */
+    zj_doc_heading(d, 2, "6 审核结论");
+    long taboo_hits = 0, met = 0, missing = 0, complaint_calls = 0, complaint_ok = 0;
+    sql = zj_sqlf("SELECT sum(CASE WHEN f.kind = 'forbidden' AND f.outcome = 'hit' THEN 1 ELSE 0 END),"
+                  " sum(CASE WHEN f.kind = 'required' AND f.outcome = 'met' THEN 1 ELSE 0 END),"
+                  " sum(CASE WHEN f.kind = 'required' AND f.outcome = 'missing' THEN 1 ELSE 0 END)"
+                  " FROM findings f JOIN calls c ON c.id = f.call_row WHERE" CALL_FILTER);
+    q = zj_report_query(st, sql, rid, f, err);
+    free(sql);
+    if (!q)
+        goto fail;
+    if (sqlite3_step(q) == SQLITE_ROW) {
+        taboo_hits = sqlite3_column_int64(q, 0);
+        met = sqlite3_column_int64(q, 1);
+        missing = sqlite3_column_int64(q, 2);
+    }
+    sqlite3_finalize(q);
+    /* Complaint calls: marked by a tag rule of the 投诉处理 category. */
+    sql = zj_sqlf("SELECT count(*), sum(CASE WHEN c.passed = 1 AND NOT EXISTS (SELECT 1 FROM"
+                  " findings x WHERE x.call_row = c.id AND x.kind = 'forbidden' AND x.outcome ="
+                  " 'hit') THEN 1 ELSE 0 END) FROM calls c WHERE" CALL_FILTER
+                  " AND EXISTS (SELECT 1 FROM findings t JOIN rules r ON r.ruleset_id ="
+                  " c.ruleset_id AND r.rule_id = t.rule_id WHERE t.call_row = c.id AND t.kind ="
+                  " 'tag' AND t.outcome = 'hit' AND r.category = '投诉处理')");
+    q = zj_report_query(st, sql, rid, f, err);
+    free(sql);
+    if (!q)
+        goto fail;
+    if (sqlite3_step(q) == SQLITE_ROW) {
+        complaint_calls = sqlite3_column_int64(q, 0);
+        complaint_ok = sqlite3_column_int64(q, 1);
+    }
+    sqlite3_finalize(q);
+    double pass_rate = calls ? 100.0 * (double)passed / (double)calls : 0;
+    long severe = 0;
+    for (size_t i = 0; i < n_rows; i++)
+        severe += grade_rank(rows[i].grade) == 0;
+    const char *verdict = pass_rate >= 95 && severe == 0 ? "符合"
+                          : pass_rate >= 80              ? "基本符合"
+                                                         : "不符合";
+    zj_doc_para(d, "结论：所审核通话对服务标准总体%s。合格率 %.1f%%，平均分 %.1f；严重不符合 %ld 项，"
+                   "一票否决通话 %ld 通。",
+                verdict, pass_rate, mean, severe, fatal_calls);
+    const char *kh[] = {"指标", "数值", "口径"};
+    zj_doc_block *kt = zj_doc_table(d, "kpi", 3, kh);
+    zj_doc_row(kt, "合格率", num(b1, sizeof b1, "%.1f%%", pass_rate), "合格通话 / 评分通话");
+    zj_doc_row(kt, "平均分", num(b1, sizeof b1, "%.1f", mean), "各通话得分的算术平均");
+    zj_doc_row(kt, "忌语发生率", num(b1, sizeof b1, "%.1f 次/百通",
+                                     calls ? 100.0 * (double)taboo_hits / (double)calls : 0),
+               "服务忌语命中次数 × 100 / 评分通话");
+    zj_doc_row(kt, "礼貌用语覆盖率",
+               num(b1, sizeof b1, "%.1f%%",
+                   met + missing ? 100.0 * (double)met / (double)(met + missing) : 0),
+               "规定/文明用语“已说”项 / 应说项（含记录项）");
+    if (complaint_calls)
+        zj_doc_row(kt, "投诉处理符合率",
+                   num(b1, sizeof b1, "%.1f%%（%ld/%ld）",
+                       100.0 * (double)complaint_ok / (double)complaint_calls, complaint_ok,
+                       complaint_calls),
+                   "住户投诉通话中合格且无服务忌语者的比例");
+    else
+        zj_doc_row(kt, "投诉处理符合率", "不可评估", "所选范围内未识别出投诉通话");
+    zj_doc_row(kt, "一票否决通话", num(b1, sizeof b1, "%ld", fatal_calls), "命中一票否决项的通话数");
+
+    zj_doc_heading(d, 2, "7 纠正措施登记表");
+    const char *rh[] = {"编号", "不符合项", "条款", "责任人", "完成期限", "状态"};
+    zj_doc_block *rt = zj_doc_table(d, "actions", 6, rh);
+    size_t actions = 0;
+    for (size_t i = 0; i < n_rows; i++) {
+        if (grade_rank(rows[i].grade) > 1)
+            continue;
+        zj_doc_row(rt, num(b1, sizeof b1, "CA-%02zu", ++actions),
+                   num(b4, sizeof b4, "F%02zu %s", i + 1, rows[i].title), rows[i].clause,
+                   "＿＿＿＿", "＿＿＿＿", "待整改");
+    }
+    if (!actions)
+        zj_doc_para(d, "无需登记纠正措施（未发现严重或一般不符合）。");
+
+    zj_doc_heading(d, 2, "8 说明与局限");
+    zj_doc_para(d, "本报告结论仅基于上述范围内已评分的 %ld 通通话（%s），不代表未评分或范围以外的通话；"
+                   "自动评分依据转写文本，转写错误可能导致漏判或误判，人工复核样本用于验证。",
+                calls, strstr(sampling, "抽取") ? "并含人工复核抽样" : "全数自动评分");
+    zj_doc_heading(d, 2, "9 不可评估事项");
+    zj_doc_para(d, "以下要求无法仅凭通话转写文本评估，本报告不作判断：第十九条 投诉处理时限（当日处理完毕；"
+                   "转交职能部门的不超过三天）——需结合工单系统的受理与办结时间；第十一条第1项 第一时间接听"
+                   "——需振铃时长数据与相应的时长规则；第十八条 冷淡、刁难——体现为语气与沉默，文本无法可靠判断；"
+                   "第二章 仪容仪表、第八条 办公纪律——非通话内容。");
+    zj_doc_heading(d, 2, "10 复现方法");
+    zj_doc_para(d, "命令：%s；数据库：%s；规则集：%s，sha256 %s。同一数据库与规则集重复运行得到相同报告。",
+                command ? command : "zhijian report", db_path ? db_path : "zhijian.db", label, sha);
+
+    free(rows);
+    s = zj_doc_render(d, format, out);
+    zj_doc_free(d);
+    return s == ZJ_OK ? ZJ_OK : zj_error_set(err, s, NULL, 0, 0, "cannot render the report");
+fail:
+    free(rows);
+    zj_doc_free(d);
+    return err && err->status ? err->status : ZJ_ERR_DB;
+}

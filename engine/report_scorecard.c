@@ -1,0 +1,287 @@
+/* report_scorecard.c — agent / team scorecards from the store: calls, mean
+ * and median score, pass rate, fatal calls, grade distribution, the most
+ * frequent violations with a quoted example, the weekly trend and the worst
+ * calls. Every figure is an aggregate query over one rule set's results. */
+#define _GNU_SOURCE /* asprintf */
+#include "internal.h"
+
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The filter every report query shares (?1 rule set, ?2..?5 filters; a NULL
+ * filter matches everything). Portable SQL. */
+#define CALL_FILTER                                                                                \
+    " c.ruleset_id = ?1 AND (?2 IS NULL OR c.local_date >= ?2)"                                   \
+    " AND (?3 IS NULL OR c.local_date <= ?3) AND (?4 IS NULL OR c.team = ?4)"                     \
+    " AND (?5 IS NULL OR c.agent_id = ?5)"
+
+char *zj_sqlf(const char *format, ...)
+{
+    va_list ap;
+    va_start(ap, format);
+    char *s;
+    if (vasprintf(&s, format, ap) < 0)
+        s = NULL;
+    va_end(ap);
+    return s;
+}
+
+sqlite3_stmt *zj_report_query(zj_store *st, const char *sql, int64_t ruleset_id,
+                              const zj_report_filter *f, zj_error *err)
+{
+    sqlite3 *db = zj_store_db(st);
+    sqlite3_stmt *q;
+    if (!sql) {
+        zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
+        return NULL;
+    }
+    if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK) {
+        zj_error_set(err, ZJ_ERR_DB, NULL, 0, 0, "report query failed: %s", sqlite3_errmsg(db));
+        return NULL;
+    }
+    sqlite3_bind_int64(q, 1, ruleset_id);
+    const char *v[4] = {f->from, f->to, f->team, f->agent};
+    for (int i = 0; i < 4; i++)
+        if (v[i])
+            sqlite3_bind_text(q, i + 2, v[i], -1, SQLITE_TRANSIENT);
+    return q;
+}
+
+const char *zj_col(sqlite3_stmt *q, int i)
+{
+    const unsigned char *t = sqlite3_column_text(q, i);
+    return t ? (const char *)t : "";
+}
+
+/* Rule set label "name@version" and sha256 of a row id. */
+zj_status zj_report_ruleset(zj_store *st, int64_t id, char *label, size_t label_size,
+                            char sha[65], zj_error *err)
+{
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(zj_store_db(st), "SELECT name, version, sha256 FROM rulesets WHERE id=?1",
+                           -1, &q, NULL) != SQLITE_OK)
+        return zj_error_set(err, ZJ_ERR_DB, NULL, 0, 0, "cannot read the rule set");
+    sqlite3_bind_int64(q, 1, id);
+    if (sqlite3_step(q) != SQLITE_ROW) {
+        sqlite3_finalize(q);
+        return zj_error_set(err, ZJ_ERR_NOTFOUND, NULL, 0, 0, "no such rule set");
+    }
+    snprintf(label, label_size, "%s@%s", zj_col(q, 0), zj_col(q, 1));
+    snprintf(sha, 65, "%s", zj_col(q, 2));
+    sqlite3_finalize(q);
+    return ZJ_OK;
+}
+
+static const char *period(const zj_report_filter *f, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s 至 %s", f->from ? f->from : "最早", f->to ? f->to : "最近");
+    return buf;
+}
+
+static char *fmt(const char *format, ...) __attribute__((format(printf, 1, 2)));
+static char *fmt(const char *format, ...)
+{
+    static __thread char bufs[8][256];
+    static __thread int next;
+    char *b = bufs[next++ % 8];
+    va_list ap;
+    va_start(ap, format);
+    vsnprintf(b, 256, format, ap);
+    va_end(ap);
+    return b;
+}
+
+zj_status zj_report_scorecard(zj_store *st, const zj_report_filter *f, zj_group_by by,
+                              zj_format format, zj_buf *out, zj_error *err)
+{
+    int64_t rid;
+    zj_status s = zj_store_find_ruleset(st, f->ruleset, &rid, err);
+    if (s != ZJ_OK)
+        return s;
+    char label[300], sha[65], per[80];
+    if ((s = zj_report_ruleset(st, rid, label, sizeof label, sha, err)) != ZJ_OK)
+        return s;
+    const char *key = by == ZJ_BY_TEAM ? "coalesce(c.team, '(未分组)')"
+                                       : "coalesce(c.agent_id, '(未知坐席)')";
+    const char *who = by == ZJ_BY_TEAM ? "班组" : "坐席";
+    zj_doc *d = zj_doc_new(by == ZJ_BY_TEAM ? "班组质检成绩单" : "坐席质检成绩单");
+    if (!d)
+        return zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
+
+    char *sql = NULL;
+    sqlite3_stmt *q;
+    /* Totals. */
+    sql = zj_sqlf("SELECT count(*), avg(c.score), sum(c.passed), sum(c.fatal),"
+                   " min(c.local_date), max(c.local_date) FROM calls c WHERE" CALL_FILTER);
+    q = zj_report_query(st, sql, rid, f, err);
+    free(sql);
+    if (!q)
+        goto fail;
+    sqlite3_step(q);
+    long total = sqlite3_column_int64(q, 0);
+    zj_doc_para(d, "规则集：%s（sha256 %.16s…）；期间：%s（数据范围 %s 至 %s）；通话 %ld 通，"
+                   "平均分 %.1f，合格率 %.1f%%，一票否决 %lld 通。",
+                label, sha, period(f, per, sizeof per), zj_col(q, 4), zj_col(q, 5), total,
+                sqlite3_column_double(q, 1),
+                total ? 100.0 * (double)sqlite3_column_int64(q, 2) / (double)total : 0.0,
+                sqlite3_column_int64(q, 3));
+    sqlite3_finalize(q);
+    if (total == 0) {
+        zj_doc_para(d, "所选范围内没有已评分的通话。");
+        goto render;
+    }
+
+    /* One row per group, with the median from window functions (standard SQL). */
+    asprintf(&sql,
+             "WITH g AS (SELECT %s AS k, c.score, c.passed, c.fatal, c.grade, c.agent_name,"
+             " c.team, ROW_NUMBER() OVER (PARTITION BY %s ORDER BY c.score) AS rn,"
+             " COUNT(*) OVER (PARTITION BY %s) AS cnt FROM calls c WHERE" CALL_FILTER ")"
+             " SELECT k, max(agent_name), max(team), count(*), avg(score),"
+             " avg(CASE WHEN rn IN ((cnt + 1) / 2, (cnt + 2) / 2) THEN score END),"
+             " sum(passed), sum(fatal) FROM g GROUP BY k ORDER BY k",
+             key, key, key);
+    q = zj_report_query(st, sql, rid, f, err);
+    free(sql);
+    if (!q)
+        goto fail;
+    const char *heads_agent[] = {"坐席", "姓名", "班组", "通话数", "平均分", "中位数",
+                                 "合格率", "一票否决", "等级分布"};
+    const char *heads_team[] = {"班组", "通话数", "平均分", "中位数", "合格率", "一票否决",
+                                "等级分布"};
+    zj_doc_heading(d, 2, "总览");
+    zj_doc_block *t = by == ZJ_BY_TEAM ? zj_doc_table(d, "summary", 7, heads_team)
+                                       : zj_doc_table(d, "summary", 9, heads_agent);
+    size_t n_groups = 0, cap_groups = 0;
+    char **groups = NULL;
+    double *rates = NULL;
+    sqlite3_stmt *gq;
+    sql = zj_sqlf("SELECT c.grade, count(*) FROM calls c WHERE" CALL_FILTER
+                   " AND %s = ?6 GROUP BY c.grade ORDER BY c.grade",
+             key);
+    gq = zj_report_query(st, sql, rid, f, err);
+    free(sql);
+    if (!gq) {
+        sqlite3_finalize(q);
+        goto fail;
+    }
+    while (sqlite3_step(q) == SQLITE_ROW) {
+        const char *k = zj_col(q, 0);
+        long n = sqlite3_column_int64(q, 3);
+        double rate = n ? 100.0 * (double)sqlite3_column_int64(q, 6) / (double)n : 0;
+        char grades[256] = "";
+        sqlite3_reset(gq);
+        sqlite3_bind_text(gq, 6, k, -1, SQLITE_TRANSIENT);
+        while (sqlite3_step(gq) == SQLITE_ROW)
+            snprintf(grades + strlen(grades), sizeof grades - strlen(grades), "%s%s %lld",
+                     grades[0] ? " / " : "", zj_col(gq, 0), sqlite3_column_int64(gq, 1));
+        if (by == ZJ_BY_TEAM)
+            zj_doc_row(t, k, fmt("%ld", n), fmt("%.1f", sqlite3_column_double(q, 4)),
+                       fmt("%.1f", sqlite3_column_double(q, 5)), fmt("%.1f%%", rate),
+                       fmt("%lld", sqlite3_column_int64(q, 7)), grades);
+        else
+            zj_doc_row(t, k, zj_col(q, 1), zj_col(q, 2), fmt("%ld", n),
+                       fmt("%.1f", sqlite3_column_double(q, 4)),
+                       fmt("%.1f", sqlite3_column_double(q, 5)), fmt("%.1f%%", rate),
+                       fmt("%lld", sqlite3_column_int64(q, 7)), grades);
+        char **g2 = realloc(groups, (cap_groups = n_groups + 1) * sizeof *groups);
+        double *r2 = realloc(rates, cap_groups * sizeof *rates);
+        if (g2)
+            groups = g2;
+        if (r2)
+            rates = r2;
+        if (!g2 || !r2)
+            break;
+        groups[n_groups] = strdup(k);
+        rates[n_groups++] = rate;
+    }
+    sqlite3_finalize(q);
+    sqlite3_finalize(gq);
+    zj_doc_chart(d, fmt("%s合格率", who), "%", n_groups, (const char *const *)groups, rates, 100);
+
+    /* Per group: violations with an example, weekly trend, worst calls. */
+    sqlite3_stmt *vq, *wq, *xq;
+    asprintf(&sql,
+             "SELECT f.rule_id, max(f.clause), count(*), min(CASE WHEN f.text IS NOT NULL THEN"
+             " c.call_id || ' ' || f.text END), min(f.outcome), sum(f.points)"
+             " FROM findings f JOIN calls c ON c.id = f.call_row WHERE" CALL_FILTER
+             " AND %s = ?6 AND f.points < 0 GROUP BY f.rule_id ORDER BY count(*) DESC, f.rule_id"
+             " LIMIT 5",
+             key);
+    vq = zj_report_query(st, sql, rid, f, err);
+    free(sql);
+    sql = zj_sqlf("SELECT coalesce(c.iso_week, '(无日期)'), count(*), avg(c.score), sum(c.passed)"
+                   " FROM calls c WHERE" CALL_FILTER " AND %s = ?6 GROUP BY c.iso_week"
+                   " ORDER BY c.iso_week",
+             key);
+    wq = zj_report_query(st, sql, rid, f, err);
+    free(sql);
+    sql = zj_sqlf("SELECT c.call_id, c.score, c.grade, coalesce(c.local_date, ''),"
+                   " c.fatal FROM calls c WHERE" CALL_FILTER " AND %s = ?6"
+                   " ORDER BY c.score, c.call_id LIMIT 3",
+             key);
+    xq = zj_report_query(st, sql, rid, f, err);
+    free(sql);
+    if (!vq || !wq || !xq) {
+        sqlite3_finalize(vq);
+        sqlite3_finalize(wq);
+        sqlite3_finalize(xq);
+        for (size_t i = 0; i < n_groups; i++)
+            free(groups[i]);
+        free(groups);
+        free(rates);
+        goto fail;
+    }
+    for (size_t g = 0; g < n_groups; g++) {
+        zj_doc_heading(d, 2, "%s %s", who, groups[g]);
+        sqlite3_stmt *qs[] = {vq, wq, xq};
+        for (int k = 0; k < 3; k++) {
+            sqlite3_reset(qs[k]);
+            sqlite3_bind_text(qs[k], 6, groups[g], -1, SQLITE_TRANSIENT);
+        }
+        const char *vh[] = {"常见问题", "条款", "次数", "扣分", "示例（通话 原话）"};
+        zj_doc_block *vt = zj_doc_table(d, "violations", 5, vh);
+        while (sqlite3_step(vq) == SQLITE_ROW) {
+            const char *ex = zj_col(vq, 3);
+            const char *sp = strchr(ex, ' ');
+            char example[600];
+            if (sp)
+                snprintf(example, sizeof example, "%.*s " ZJ_MARK_OPEN "%s" ZJ_MARK_CLOSE,
+                         (int)(sp - ex), ex, sp + 1);
+            else
+                snprintf(example, sizeof example, "%s", strcmp(zj_col(vq, 4), "missing") == 0
+                                                            ? "（未说出规定用语）"
+                                                            : ex);
+            zj_doc_row(vt, zj_col(vq, 0), zj_col(vq, 1), fmt("%lld", sqlite3_column_int64(vq, 2)),
+                       fmt("%lld", sqlite3_column_int64(vq, 5)), example);
+        }
+        const char *wh[] = {"周", "通话数", "平均分", "合格率"};
+        zj_doc_block *wt = zj_doc_table(d, "trend", 4, wh);
+        while (sqlite3_step(wq) == SQLITE_ROW) {
+            long n = sqlite3_column_int64(wq, 1);
+            zj_doc_row(wt, zj_col(wq, 0), fmt("%ld", n), fmt("%.1f", sqlite3_column_double(wq, 2)),
+                       fmt("%.1f%%", n ? 100.0 * (double)sqlite3_column_int64(wq, 3) / (double)n
+                                       : 0.0));
+        }
+        const char *xh[] = {"最差通话（zhijian show ID）", "分数", "等级", "日期"};
+        zj_doc_block *xt = zj_doc_table(d, "worst", 4, xh);
+        while (sqlite3_step(xq) == SQLITE_ROW)
+            zj_doc_row(xt, zj_col(xq, 0), fmt("%d%s", sqlite3_column_int(xq, 1),
+                                              sqlite3_column_int(xq, 4) ? "（一票否决）" : ""),
+                       zj_col(xq, 2), zj_col(xq, 3));
+        free(groups[g]);
+    }
+    free(groups);
+    free(rates);
+    sqlite3_finalize(vq);
+    sqlite3_finalize(wq);
+    sqlite3_finalize(xq);
+render:
+    s = zj_doc_render(d, format, out);
+    zj_doc_free(d);
+    return s == ZJ_OK ? ZJ_OK : zj_error_set(err, s, NULL, 0, 0, "cannot render the scorecard");
+fail:
+    zj_doc_free(d);
+    return err && err->status ? err->status : ZJ_ERR_DB;
+}

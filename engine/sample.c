@@ -1,0 +1,354 @@
+/* sample.c — choosing calls for manual review: ISO 2859-1 (GB/T 2828.1)
+ * sample sizes and single normal plans, allocation across agents in
+ * proportion to their calls (largest remainder), a seeded reproducible draw,
+ * and the record of the sample in the store. */
+#include "internal.h"
+
+#include <math.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* ISO 2859-1 Table 1, sample size code letters. Rows: upper lot-size bounds;
+ * columns: general inspection levels I, II, III. */
+static const struct { long upto; char code[3]; } table1[] = {
+    {8, {'A', 'A', 'B'}},        {15, {'A', 'B', 'C'}},        {25, {'B', 'C', 'D'}},
+    {50, {'C', 'D', 'E'}},       {90, {'C', 'E', 'F'}},        {150, {'D', 'F', 'G'}},
+    {280, {'E', 'G', 'H'}},      {500, {'F', 'H', 'J'}},       {1200, {'G', 'J', 'K'}},
+    {3200, {'H', 'K', 'L'}},     {10000, {'J', 'L', 'M'}},     {35000, {'K', 'M', 'N'}},
+    {150000, {'L', 'N', 'P'}},   {500000, {'M', 'P', 'Q'}},    {-1, {'N', 'Q', 'R'}},
+};
+
+/* Table 2-A code letters (no I, no O) and their sample sizes. */
+static const char letters[] = "ABCDEFGHJKLMNPQR";
+static const long sizes[] = {2, 3, 5, 8, 13, 20, 32, 50, 80, 125, 200, 315, 500, 800, 1250, 2000};
+
+/* Table 2-A AQL columns (percent nonconforming) and the acceptance numbers
+ * along its diagonals. */
+static const double aqls[] = {0.010, 0.015, 0.025, 0.040, 0.065, 0.10, 0.15, 0.25,
+                              0.40,  0.65,  1.0,   1.5,   2.5,   4.0,  6.5,  10};
+static const int acs[] = {0, 1, 2, 3, 5, 7, 10, 14, 21};
+
+bool zj_iso2859_code(long lot_size, int level, char *code)
+{
+    if (lot_size < 2 || level < 1 || level > 3)
+        return false;
+    for (size_t i = 0; i < sizeof table1 / sizeof *table1; i++)
+        if (table1[i].upto < 0 || lot_size <= table1[i].upto) {
+            *code = table1[i].code[level - 1];
+            return true;
+        }
+    return false;
+}
+
+static int letter_index(char code)
+{
+    const char *p = code ? strchr(letters, code) : NULL;
+    return p ? (int)(p - letters) : -1;
+}
+
+long zj_iso2859_sample_size(char code)
+{
+    int i = letter_index(code);
+    return i < 0 ? 0 : sizes[i];
+}
+
+/* In Table 2-A each AQL column holds the plans 0/1, ↑, 1/2, 2/3, 3/4, 5/6,
+ * 7/8, 10/11, 14/15, 21/22 on consecutive code letters, starting (0/1) at
+ * letter index 15 - column: e.g. AQL 1.0 has 0/1 at F, 2/3 at J, 5/6 at L.
+ * Above 0/1 the arrow points down to it, the ↑ below it points back up to
+ * it, and below 21/22 the arrow points up to 21/22. Following an arrow means
+ * using that plan's letter and sample size. */
+bool zj_iso2859_plan(char code, double aql, char *plan_code, long *n, int *ac, int *re)
+{
+    int c = letter_index(code);
+    int a = -1;
+    for (int i = 0; i < (int)(sizeof aqls / sizeof *aqls); i++)
+        if (fabs(aqls[i] - aql) < aqls[i] * 1e-6)
+            a = i;
+    if (c < 0 || a < 0)
+        return false;
+    int start = 15 - a; /* letter index of 0/1 */
+    int k = c - start;
+    int use = c, step;
+    if (k <= 1) {
+        use = start; /* ↓ above, 0/1 itself, or the ↑ right below it */
+        step = 0;
+    } else if (k - 1 < (int)(sizeof acs / sizeof *acs)) {
+        step = k - 1;
+    } else {
+        step = (int)(sizeof acs / sizeof *acs) - 1;
+        use = start + step + 1;
+    }
+    if (use > 15)
+        use = 15;
+    *plan_code = letters[use];
+    *n = sizes[use];
+    *ac = acs[step];
+    *re = acs[step] + 1;
+    return true;
+}
+
+/* splitmix64: small, well-distributed, documented — never rand(). */
+static uint64_t splitmix64(uint64_t *state)
+{
+    uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+#define CALL_FILTER                                                                                \
+    " c.ruleset_id = ?1 AND (?2 IS NULL OR c.local_date >= ?2)"                                   \
+    " AND (?3 IS NULL OR c.local_date <= ?3) AND (?4 IS NULL OR c.team = ?4)"                     \
+    " AND (?5 IS NULL OR c.agent_id = ?5)"
+
+typedef struct lot_call { int64_t row; char id[96]; char agent[64]; int score; char date[16]; } lot_call;
+
+typedef struct agent_share { char agent[64]; size_t first, count, take; double rem; } agent_share;
+
+static int cmp_rem(const void *a, const void *b)
+{
+    const agent_share *x = a, *y = b;
+    if (x->rem != y->rem)
+        return x->rem > y->rem ? -1 : 1;
+    return strcmp(x->agent, y->agent);
+}
+
+static int cmp_agent(const void *a, const void *b)
+{
+    return strcmp(((const agent_share *)a)->agent, ((const agent_share *)b)->agent);
+}
+
+zj_status zj_report_sample(zj_store *st, const zj_report_filter *f, const zj_sample_opts *o,
+                           zj_format format, zj_buf *out, zj_error *err)
+{
+    int64_t rid;
+    zj_status s = zj_store_find_ruleset(st, f->ruleset, &rid, err);
+    if (s != ZJ_OK)
+        return s;
+    /* The lot: every call the filters select, in a stable order. */
+    char *sql = zj_sqlf("SELECT c.id, c.call_id, coalesce(c.agent_id, ''), c.score,"
+                        " coalesce(c.local_date, '') FROM calls c WHERE" CALL_FILTER
+                        " ORDER BY coalesce(c.agent_id, ''), c.call_id");
+    sqlite3_stmt *q = zj_report_query(st, sql, rid, f, err);
+    free(sql);
+    if (!q)
+        return err->status;
+    lot_call *lot = NULL;
+    size_t n = 0, cap = 0;
+    while (sqlite3_step(q) == SQLITE_ROW) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 256;
+            lot_call *v = realloc(lot, cap * sizeof *v);
+            if (!v)
+                break;
+            lot = v;
+        }
+        lot_call *c = &lot[n++];
+        c->row = sqlite3_column_int64(q, 0);
+        snprintf(c->id, sizeof c->id, "%s", zj_col(q, 1));
+        snprintf(c->agent, sizeof c->agent, "%s", zj_col(q, 2));
+        c->score = sqlite3_column_int(q, 3);
+        snprintf(c->date, sizeof c->date, "%s", zj_col(q, 4));
+    }
+    sqlite3_finalize(q);
+    if (n == 0) {
+        free(lot);
+        return zj_error_set(err, ZJ_ERR_NOTFOUND, NULL, 0, 0,
+                            "no scored calls match the filters: nothing to sample");
+    }
+    char code = 0, plan = 0;
+    long want = o->n;
+    int ac = -1, re = -1;
+    if (o->level) {
+        if (!zj_iso2859_code((long)n, o->level, &code)) {
+            free(lot);
+            return zj_error_set(err, ZJ_ERR_USAGE, NULL, 0, 0, "a lot of %zu calls cannot be "
+                                "sampled by ISO 2859-1 (needs at least 2)", n);
+        }
+        want = zj_iso2859_sample_size(code);
+        plan = code;
+        if (o->aql > 0 && !zj_iso2859_plan(code, o->aql, &plan, &want, &ac, &re)) {
+            free(lot);
+            return zj_error_set(err, ZJ_ERR_USAGE, NULL, 0, 0,
+                                "AQL %g is not a column of ISO 2859-1 Table 2-A (use 0.010, 0.015, "
+                                "0.025, 0.040, 0.065, 0.10, 0.15, 0.25, 0.40, 0.65, 1.0, 1.5, 2.5, "
+                                "4.0, 6.5 or 10)",
+                                o->aql);
+        }
+    }
+    if (want <= 0 || (size_t)want >= n)
+        want = (long)n; /* the standard: sample size >= lot size means 100 % inspection */
+
+    /* Allocation across agents in proportion to their calls: floors first,
+     * then the largest remainders (ties by agent id). */
+    agent_share *ag = calloc(n, sizeof *ag);
+    size_t n_ag = 0;
+    for (size_t i = 0; ag && i < n; i++) {
+        if (!n_ag || strcmp(ag[n_ag - 1].agent, lot[i].agent) != 0) {
+            snprintf(ag[n_ag].agent, sizeof ag[n_ag].agent, "%s", lot[i].agent);
+            ag[n_ag++].first = i;
+        }
+        ag[n_ag - 1].count++;
+    }
+    size_t given = 0;
+    for (size_t i = 0; i < n_ag; i++) {
+        double exact = (double)want * (double)ag[i].count / (double)n;
+        ag[i].take = (size_t)exact;
+        ag[i].rem = exact - (double)ag[i].take;
+        given += ag[i].take;
+    }
+    qsort(ag, n_ag, sizeof *ag, cmp_rem);
+    for (size_t i = 0; given < (size_t)want && i < n_ag; i++, given++)
+        ag[i].take++;
+    qsort(ag, n_ag, sizeof *ag, cmp_agent);
+
+    /* Draw within each agent: partial Fisher-Yates with splitmix64(seed). */
+    uint64_t state = o->seed;
+    size_t *chosen = calloc((size_t)want, sizeof *chosen);
+    size_t k = 0;
+    for (size_t i = 0; chosen && i < n_ag; i++) {
+        size_t *idx = calloc(ag[i].count, sizeof *idx);
+        if (!idx)
+            break;
+        for (size_t j = 0; j < ag[i].count; j++)
+            idx[j] = ag[i].first + j;
+        for (size_t j = 0; j < ag[i].take; j++) {
+            size_t r = j + (size_t)(splitmix64(&state) % (ag[i].count - j));
+            size_t tmp = idx[j];
+            idx[j] = idx[r];
+            idx[r] = tmp;
+            chosen[k++] = idx[j];
+        }
+        free(idx);
+    }
+
+    /* Record the sample. */
+    sqlite3 *db = zj_store_db(st);
+    char now[32], filters[600], method[32], level[8] = "", aqlbuf[16] = "";
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    zj_buf fj;
+    zj_buf_init(&fj);
+    const char *fv[] = {f->from, f->to, f->team, f->agent};
+    const char *fk[] = {"from", "to", "team", "agent"};
+    zj_buf_puts(&fj, "{");
+    for (int i = 0, first = 1; i < 4; i++)
+        if (fv[i]) {
+            zj_buf_printf(&fj, "%s\"%s\":", first ? "" : ",", fk[i]);
+            zj_buf_json_str(&fj, fv[i], strlen(fv[i]));
+            first = 0;
+        }
+    zj_buf_puts(&fj, "}");
+    snprintf(filters, sizeof filters, "%s", fj.data);
+    zj_buf_free(&fj);
+    snprintf(method, sizeof method, "%s", o->level ? "ISO 2859-1" : "fixed n");
+    if (o->level)
+        snprintf(level, sizeof level, "%s", o->level == 1 ? "I" : o->level == 2 ? "II" : "III");
+    if (o->aql > 0)
+        snprintf(aqlbuf, sizeof aqlbuf, "%g", o->aql);
+    bool ok = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK;
+    int64_t sample_id = 0;
+    if (ok && sqlite3_prepare_v2(db,
+                                 "INSERT INTO samples (ruleset_id, created_at, method, level, aql,"
+                                 " lot_size, sample_size, accept_n, reject_n, seed, filters)"
+                                 " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
+                                 -1, &q, NULL) == SQLITE_OK) {
+        sqlite3_bind_int64(q, 1, rid);
+        sqlite3_bind_text(q, 2, now, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(q, 3, method, -1, SQLITE_TRANSIENT);
+        if (level[0])
+            sqlite3_bind_text(q, 4, level, -1, SQLITE_TRANSIENT);
+        if (o->aql > 0)
+            sqlite3_bind_double(q, 5, o->aql);
+        sqlite3_bind_int64(q, 6, (int64_t)n);
+        sqlite3_bind_int64(q, 7, want);
+        if (ac >= 0) {
+            sqlite3_bind_int(q, 8, ac);
+            sqlite3_bind_int(q, 9, re);
+        }
+        sqlite3_bind_int64(q, 10, (int64_t)o->seed);
+        sqlite3_bind_text(q, 11, filters, -1, SQLITE_TRANSIENT);
+        ok = sqlite3_step(q) == SQLITE_DONE;
+        sqlite3_finalize(q);
+        sample_id = sqlite3_last_insert_rowid(db);
+    } else {
+        ok = false;
+    }
+    if (ok && sqlite3_prepare_v2(db,
+                                 "INSERT INTO sample_calls (sample_id, call_row, agent_id)"
+                                 " VALUES (?1,?2,?3)",
+                                 -1, &q, NULL) == SQLITE_OK) {
+        for (size_t i = 0; ok && i < k; i++) {
+            sqlite3_reset(q);
+            sqlite3_bind_int64(q, 1, sample_id);
+            sqlite3_bind_int64(q, 2, lot[chosen[i]].row);
+            sqlite3_bind_text(q, 3, lot[chosen[i]].agent, -1, SQLITE_TRANSIENT);
+            ok = sqlite3_step(q) == SQLITE_DONE;
+        }
+        sqlite3_finalize(q);
+    }
+    if (ok)
+        ok = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK;
+    if (!ok) {
+        zj_error_set(err, ZJ_ERR_DB, NULL, 0, 0, "cannot record the sample: %s",
+                     sqlite3_errmsg(db));
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    }
+
+    /* Output. */
+    zj_doc *d = ok ? zj_doc_new("人工复核抽样") : NULL;
+    if (d) {
+        if (o->level && plan != code)
+            zj_doc_para(d, "批量 %zu 通；ISO 2859-1 一般检验水平 %s，样本量字码 %c；按表 2-A 箭头改用字码 %c，"
+                           "样本量 %ld；种子 %llu；抽样编号 %lld。",
+                        n, level, code, plan, want, (unsigned long long)o->seed,
+                        (long long)sample_id);
+        else if (o->level)
+            zj_doc_para(d, "批量 %zu 通；ISO 2859-1 一般检验水平 %s，样本量字码 %c，样本量 %ld；种子 %llu；"
+                           "抽样编号 %lld。",
+                        n, level, code, want, (unsigned long long)o->seed, (long long)sample_id);
+        else
+            zj_doc_para(d, "批量 %zu 通；样本量 %ld；种子 %llu；抽样编号 %lld。", n, want,
+                        (unsigned long long)o->seed, (long long)sample_id);
+        if (ac >= 0)
+            zj_doc_para(d, "AQL %s 正常检验一次抽样方案：n = %ld，Ac = %d，Re = %d（不合格通话数 ≤ Ac "
+                           "接收，≥ Re 拒收）。",
+                        aqlbuf, want, ac, re);
+        const char *ah[] = {"坐席", "批量通话", "抽取"};
+        zj_doc_block *at = zj_doc_table(d, "allocation", 3, ah);
+        char b1[32], b2[32];
+        for (size_t i = 0; i < n_ag; i++) {
+            snprintf(b1, sizeof b1, "%zu", ag[i].count);
+            snprintf(b2, sizeof b2, "%zu", ag[i].take);
+            zj_doc_row(at, ag[i].agent, b1, b2);
+        }
+        const char *ch[] = {"call_id", "agent_id", "score", "local_date"};
+        zj_doc_block *ct = zj_doc_table(d, "calls", 4, ch);
+        for (size_t i = 0; i < k; i++) {
+            snprintf(b1, sizeof b1, "%d", lot[chosen[i]].score);
+            zj_doc_row(ct, lot[chosen[i]].id, lot[chosen[i]].agent, b1, lot[chosen[i]].date);
+        }
+        if (format == ZJ_FMT_CSV) {
+            /* CSV: the calls table only. */
+            zj_doc_block tmp = d->blocks[d->n - 1];
+            zj_doc single = {.title = d->title, .blocks = &tmp, .n = 1};
+            s = zj_doc_render(&single, format, out);
+        } else {
+            s = zj_doc_render(d, format, out);
+        }
+        zj_doc_free(d);
+    } else if (ok) {
+        s = zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
+    } else {
+        s = err->status;
+    }
+    free(chosen);
+    free(ag);
+    free(lot);
+    return s;
+}

@@ -1,0 +1,248 @@
+/* test_report.c — scorecards, the audit report and sampling against a
+ * database built from the bundled corpus (figures checked by hand against
+ * corpus/labels.json), escaping of hostile transcript text, CSV BOM and
+ * quoting, and ISO 2859-1 sample sizes and plans. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "zhijian.h"
+
+static char db_path[256];
+
+static zj_store *build_db(const char *const *inputs, size_t n, const char *path)
+{
+    zj_error err;
+    zj_ruleset *rs = zj_rules_load(ZJ_SOURCE_DIR "/rules/property-service.yaml", NULL, &err);
+    assert_non_null(rs);
+    zj_store *st = zj_store_open(path, true, &err);
+    assert_non_null(st);
+    int64_t rid, run;
+    bool reused;
+    assert_int_equal(zj_store_add_ruleset(st, rs, &rid, &reused, &err), ZJ_OK);
+    assert_int_equal(zj_store_begin_run(st, rid, "test", inputs, NULL, n, 0, &run, &err), ZJ_OK);
+    zj_batch_opts o = {.rs = rs, .inputs = inputs, .n_inputs = n, .jobs = 2, .store = st,
+                       .ruleset_id = rid, .run_id = run};
+    zj_batch_stats stats;
+    assert_int_equal(zj_batch_run(&o, &stats, &err), ZJ_OK);
+    zj_store_finish_run(st, run, "done", &err);
+    zj_rules_free(rs);
+    return st;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(db_path, sizeof db_path, "/tmp/zj_report_%d.db", (int)getpid());
+    unlink(db_path);
+    const char *inputs[] = {ZJ_SOURCE_DIR "/corpus/calls/2026-11.jsonl"};
+    zj_store_close(build_db(inputs, 1, db_path));
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char p[300];
+    unlink(db_path);
+    snprintf(p, sizeof p, "%s-wal", db_path);
+    unlink(p);
+    snprintf(p, sizeof p, "%s-shm", db_path);
+    unlink(p);
+    return 0;
+}
+
+static char *render_scorecard(zj_group_by by, zj_format fmt, const zj_report_filter *f)
+{
+    zj_error err;
+    zj_store *st = zj_store_open(db_path, false, &err);
+    assert_non_null(st);
+    zj_buf out;
+    zj_buf_init(&out);
+    zj_report_filter none = {0};
+    assert_int_equal(zj_report_scorecard(st, f ? f : &none, by, fmt, &out, &err), ZJ_OK);
+    zj_store_close(st);
+    return out.data;
+}
+
+static void scorecard_figures(void **state)
+{
+    (void)state;
+    char *json = render_scorecard(ZJ_BY_AGENT, ZJ_FMT_JSON, NULL);
+    /* A01: PS-001 005 025 031 037 = 100, PS-009 = 95, PS-020 = 65 (labels.json). */
+    assert_non_null(strstr(json, "{\"坐席\":\"A01\",\"姓名\":\"王芳\",\"班组\":\"报修组\","
+                                 "\"通话数\":\"7\",\"平均分\":\"94.3\",\"中位数\":\"100.0\","
+                                 "\"合格率\":\"85.7%\",\"一票否决\":\"0\",\"等级分布\":\"A 6 / D 1\"}"));
+    free(json);
+    char *team = render_scorecard(ZJ_BY_TEAM, ZJ_FMT_JSON, NULL);
+    assert_non_null(strstr(team, "{\"班组\":\"报修组\",\"通话数\":\"15\",\"平均分\":\"91.3\""));
+    assert_non_null(strstr(team, "{\"班组\":\"投诉组\",\"通话数\":\"11\",\"平均分\":\"75.5\""));
+    /* PS-020's three taboos are A01's most frequent violations, quoted. */
+    free(team);
+    char *md = render_scorecard(ZJ_BY_AGENT, ZJ_FMT_MD, NULL);
+    assert_non_null(strstr(md, "| taboo.04-annoying | 第十四条第4项 | 1 | -10 | PS-020 **急什么，烦死人了** |"));
+    assert_non_null(strstr(md, "| PS-020 | 65 | D | 2026-11-02 |"));
+    free(md);
+    /* Filters: one agent, a date range. */
+    zj_report_filter f = {.agent = "A06", .from = "2026-11-16", .to = "2026-11-19"};
+    char *one = render_scorecard(ZJ_BY_AGENT, ZJ_FMT_CSV, &f);
+    assert_memory_equal(one, "\xEF\xBB\xBF", 3);
+    assert_non_null(strstr(one, "坐席,姓名,班组,通话数,平均分,中位数,合格率,一票否决,等级分布\r\n"));
+    assert_null(strstr(one, "A05"));
+    free(one);
+}
+
+static void audit_report_items(void **state)
+{
+    (void)state;
+    zj_error err;
+    zj_store *st = zj_store_open(db_path, false, &err);
+    zj_buf out;
+    zj_buf_init(&out);
+    zj_report_filter f = {0};
+    assert_int_equal(zj_report_audit(st, &f, "z.db", "zhijian report", ZJ_FMT_MD, &out, &err),
+                     ZJ_OK);
+    static const char *const items[] = {
+        "## 1 审核目的", "## 2 审核范围", "| 评分通话数 | 42 |", "## 3 审核准则",
+        "| 第十四条第11项 | taboo.11-go-complain | 有本事你去告 | forbidden | critical | 30 | 是 |",
+        "## 4 审核方法", "## 5 审核发现",
+        "| F01 | 严重不符合 | 第十八条 | 向住户索要钱物（红包、好处费等） | 1 | 1 | 2.4 |",
+        "| PS-021 | A04 刘洋 | 2026-11-09T09:20:40+08:00 | 第 2 轮：**包个红包**（第十八条） |",
+        "## 6 审核结论", "| 合格率 | 76.2% | 合格通话 / 评分通话 |", "| 平均分 | 86.3 |",
+        "忌语发生率", "礼貌用语覆盖率", "投诉处理符合率", "## 7 纠正措施登记表",
+        "| CA-01 | F01 向住户索要钱物（红包、好处费等） | 第十八条 | ＿＿＿＿ | ＿＿＿＿ | 待整改 |",
+        "## 8 说明与局限", "## 9 不可评估事项", "第十九条 投诉处理时限", "## 10 复现方法",
+        "命令：zhijian report；数据库：z.db；规则集：property-service@2026.1，sha256 ",
+    };
+    for (size_t i = 0; i < sizeof items / sizeof *items; i++)
+        if (!strstr(out.data, items[i]))
+            fail_msg("audit report lacks: %s", items[i]);
+    zj_buf_free(&out);
+    zj_store_close(st);
+}
+
+static void hostile_text_is_escaped(void **state)
+{
+    (void)state;
+    char path[300], jsonl[300];
+    snprintf(path, sizeof path, "/tmp/zj_xss_%d.db", (int)getpid());
+    snprintf(jsonl, sizeof jsonl, "/tmp/zj_xss_%d.jsonl", (int)getpid());
+    FILE *f = fopen(jsonl, "w");
+    fputs("{\"call_id\":\"X\\\"><img onerror=alert(1)>\",\"agent_id\":\"<b>A</b>\","
+          "\"team\":\"组,\\\"一\\\"\",\"started_at\":\"2026-11-03T10:00:00+08:00\","
+          "\"turns\":[{\"speaker\":\"agent\",\"text\":\"<script>alert(1)</script>急什么\"}]}\n",
+          f);
+    fclose(f);
+    unlink(path);
+    const char *inputs[] = {jsonl};
+    zj_store *st = build_db(inputs, 1, path);
+    zj_buf out;
+    zj_buf_init(&out);
+    zj_error err;
+    zj_report_filter none = {0};
+    assert_int_equal(zj_report_audit(st, &none, path, "x", ZJ_FMT_HTML, &out, &err), ZJ_OK);
+    assert_null(strstr(out.data, "<script"));
+    assert_null(strstr(out.data, "<img"));
+    assert_null(strstr(out.data, "<b>"));
+    assert_non_null(strstr(out.data, "X&quot;&gt;&lt;img onerror=alert(1)&gt;"));
+    assert_non_null(strstr(out.data, "&lt;b&gt;A&lt;/b&gt;"));
+    zj_buf_reset(&out);
+    assert_int_equal(zj_report_scorecard(st, &none, ZJ_BY_TEAM, ZJ_FMT_HTML, &out, &err), ZJ_OK);
+    assert_null(strstr(out.data, "<script"));
+    zj_buf_reset(&out);
+    assert_int_equal(zj_report_scorecard(st, &none, ZJ_BY_TEAM, ZJ_FMT_CSV, &out, &err), ZJ_OK);
+    assert_non_null(strstr(out.data, "\r\n\"组,\"\"一\"\"\",1,"));
+    zj_buf_free(&out);
+    zj_store_close(st);
+    unlink(path);
+    unlink(jsonl);
+}
+
+static void iso2859_tables(void **state)
+{
+    (void)state;
+    static const struct { long lot; int level; char code; long n; } t1[] = {
+        {1000, 2, 'J', 80}, {50, 2, 'D', 8},   {10000, 2, 'L', 200}, {500, 1, 'F', 20},
+        {2, 1, 'A', 2},     {151, 3, 'H', 50}, {600000, 3, 'R', 2000}, {42, 2, 'D', 8},
+    };
+    for (size_t i = 0; i < sizeof t1 / sizeof *t1; i++) {
+        char code;
+        assert_true(zj_iso2859_code(t1[i].lot, t1[i].level, &code));
+        assert_int_equal(code, t1[i].code);
+        assert_int_equal(zj_iso2859_sample_size(code), t1[i].n);
+    }
+    char code;
+    assert_false(zj_iso2859_code(1, 2, &code));
+    static const struct { char code; double aql; char plan; long n; int ac, re; } t2[] = {
+        {'J', 1.0, 'J', 80, 2, 3},   {'J', 2.5, 'J', 80, 5, 6},  {'J', 4.0, 'J', 80, 7, 8},
+        {'J', 0.65, 'J', 80, 1, 2},  {'H', 1.0, 'H', 50, 1, 2},  {'K', 1.0, 'K', 125, 3, 4},
+        {'L', 1.0, 'L', 200, 5, 6},  {'D', 1.0, 'F', 20, 0, 1},  {'G', 1.0, 'F', 20, 0, 1},
+        {'R', 10, 'K', 125, 21, 22}, {'A', 0.010, 'R', 2000, 0, 1},
+    };
+    for (size_t i = 0; i < sizeof t2 / sizeof *t2; i++) {
+        char plan;
+        long n;
+        int ac, re;
+        assert_true(zj_iso2859_plan(t2[i].code, t2[i].aql, &plan, &n, &ac, &re));
+        if (plan != t2[i].plan || n != t2[i].n || ac != t2[i].ac || re != t2[i].re)
+            fail_msg("%c AQL %g: got %c n=%ld %d/%d", t2[i].code, t2[i].aql, plan, n, ac, re);
+    }
+    char plan;
+    long n;
+    int ac, re;
+    assert_false(zj_iso2859_plan('J', 0.3, &plan, &n, &ac, &re));
+}
+
+static void sampling_is_reproducible_and_proportional(void **state)
+{
+    (void)state;
+    zj_error err;
+    zj_store *st = zj_store_open(db_path, true, &err);
+    zj_report_filter none = {0};
+    zj_sample_opts o = {.n = 12, .seed = 42};
+    zj_buf a, b;
+    zj_buf_init(&a);
+    zj_buf_init(&b);
+    assert_int_equal(zj_report_sample(st, &none, &o, ZJ_FMT_CSV, &a, &err), ZJ_OK);
+    assert_int_equal(zj_report_sample(st, &none, &o, ZJ_FMT_CSV, &b, &err), ZJ_OK);
+    assert_string_equal(a.data, b.data);
+    /* 12 of 42 calls: A01 7 -> 2.0, A02 8 -> 2.29, A03 8 -> 2.29, A04 8 -> 2.29, A05 5 -> 1.43,
+     * A06 6 -> 1.71: floors 2,2,2,2,1,1 = 10, largest remainders A06 (.71), A05 (.43). */
+    zj_buf_reset(&b);
+    assert_int_equal(zj_report_sample(st, &none, &o, ZJ_FMT_TEXT, &b, &err), ZJ_OK);
+    static const char *const rows[] = {"A01  7        2", "A02  8        2", "A03  8        2",
+                                       "A04  8        2", "A05  5        2", "A06  6        2"};
+    for (size_t i = 0; i < 6; i++)
+        if (!strstr(b.data, rows[i]))
+            fail_msg("allocation row missing: %s\n%s", rows[i], b.data);
+    size_t lines = 0;
+    for (const char *p = a.data; (p = strchr(p, '\n')); p++)
+        lines++;
+    assert_int_equal(lines, 13); /* header + 12 calls */
+    zj_sample_opts iso = {.level = 2, .aql = 1.0, .seed = 7};
+    zj_buf_reset(&b);
+    assert_int_equal(zj_report_sample(st, &none, &iso, ZJ_FMT_TEXT, &b, &err), ZJ_OK);
+    assert_non_null(strstr(b.data, "样本量字码 D；按表 2-A 箭头改用字码 F，样本量 20"));
+    assert_non_null(strstr(b.data, "n = 20，Ac = 0，Re = 1"));
+    zj_buf_free(&a);
+    zj_buf_free(&b);
+    zj_store_close(st);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(scorecard_figures),
+        cmocka_unit_test(audit_report_items),
+        cmocka_unit_test(hostile_text_is_escaped),
+        cmocka_unit_test(iso2859_tables),
+        cmocka_unit_test(sampling_is_reproducible_and_proportional),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,264 @@
+/* cmd_report.c — `zhijian scorecard`, `report` and `sample`: option parsing
+ * and output; the figures come from the library's report functions. */
+#include "cli.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct report_args {
+    zj_report_filter filter;
+    const char *db, *output;
+    zj_format format;
+    zj_group_by by;
+    zj_sample_opts sample;
+};
+
+enum { OPT_FROM = 256, OPT_TO, OPT_TEAM, OPT_AGENT, OPT_RULESET, OPT_DB, OPT_BY, OPT_N,
+       OPT_ISO, OPT_AQL, OPT_SEED };
+
+static bool valid_date(const char *s)
+{
+    int y, m, d;
+    char tail;
+    return strlen(s) == 10 && sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) == 3 && m >= 1 &&
+           m <= 12 && d >= 1 && d <= 31;
+}
+
+/* Parses the options every report shares plus its own; -1 error, -2 help. */
+static int parse(int argc, char **argv, const char *cmd, const char *formats, zj_format dflt,
+                 void (*usage)(FILE *), struct report_args *a)
+{
+    static const struct option longopts[] = {
+        {"from", required_argument, NULL, OPT_FROM},     {"to", required_argument, NULL, OPT_TO},
+        {"team", required_argument, NULL, OPT_TEAM},     {"agent", required_argument, NULL, OPT_AGENT},
+        {"ruleset", required_argument, NULL, OPT_RULESET}, {"db", required_argument, NULL, OPT_DB},
+        {"by", required_argument, NULL, OPT_BY},         {"format", required_argument, NULL, 'f'},
+        {"output", required_argument, NULL, 'o'},        {"n", required_argument, NULL, OPT_N},
+        {"iso2859", required_argument, NULL, OPT_ISO},   {"aql", required_argument, NULL, OPT_AQL},
+        {"seed", required_argument, NULL, OPT_SEED},     {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    a->db = "zhijian.db";
+    a->format = dflt;
+    a->by = ZJ_BY_AGENT;
+    a->sample.seed = 1;
+    int c;
+    long v;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "f:o:h", longopts, NULL)) != -1) {
+        switch (c) {
+        case OPT_FROM:
+        case OPT_TO:
+            if (!valid_date(optarg)) {
+                cli_error("%s: %s: expected a date YYYY-MM-DD, got '%s'", cmd,
+                          c == OPT_FROM ? "--from" : "--to", optarg);
+                return -1;
+            }
+            *(c == OPT_FROM ? &a->filter.from : &a->filter.to) = optarg;
+            break;
+        case OPT_TEAM: a->filter.team = optarg; break;
+        case OPT_AGENT: a->filter.agent = optarg; break;
+        case OPT_RULESET: a->filter.ruleset = optarg; break;
+        case OPT_DB: a->db = optarg; break;
+        case OPT_BY:
+            if (strcmp(optarg, "agent") == 0)
+                a->by = ZJ_BY_AGENT;
+            else if (strcmp(optarg, "team") == 0)
+                a->by = ZJ_BY_TEAM;
+            else {
+                cli_error("%s: --by: expected agent or team, got '%s'", cmd, optarg);
+                return -1;
+            }
+            break;
+        case 'f': {
+            zj_format f;
+            char padded[64];
+            snprintf(padded, sizeof padded, "|%s|", optarg);
+            if (!zj_format_parse(optarg, &f) || !strstr(formats, padded)) {
+                cli_error("%s: unknown format '%s' (expected %s)", cmd, optarg, formats);
+                return -1;
+            }
+            a->format = f;
+            break;
+        }
+        case 'o': a->output = optarg; break;
+        case OPT_N:
+            if (!cli_parse_long("--n", optarg, 1, 100000000, &v))
+                return -1;
+            a->sample.n = v;
+            break;
+        case OPT_ISO:
+            a->sample.level = strcmp(optarg, "I") == 0     ? 1
+                              : strcmp(optarg, "II") == 0  ? 2
+                              : strcmp(optarg, "III") == 0 ? 3
+                                                           : 0;
+            if (!a->sample.level) {
+                cli_error("%s: --iso2859: expected the general inspection level I, II or III, "
+                          "got '%s'",
+                          cmd, optarg);
+                return -1;
+            }
+            break;
+        case OPT_AQL: {
+            char *end;
+            a->sample.aql = strtod(optarg, &end);
+            if (*end || a->sample.aql <= 0) {
+                cli_error("%s: --aql: expected a positive number, got '%s'", cmd, optarg);
+                return -1;
+            }
+            break;
+        }
+        case OPT_SEED:
+            if (!cli_parse_long("--seed", optarg, 0, 0x7fffffffffffffffL, &v))
+                return -1;
+            a->sample.seed = (uint64_t)v;
+            break;
+        case 'h': usage(stdout); return -2;
+        default: usage(stderr); return -1;
+        }
+    }
+    if (optind != argc) {
+        cli_error("%s: unexpected argument '%s'", cmd, argv[optind]);
+        usage(stderr);
+        return -1;
+    }
+    if (a->filter.from && a->filter.to && strcmp(a->filter.from, a->filter.to) > 0) {
+        cli_error("%s: --from %s is after --to %s", cmd, a->filter.from, a->filter.to);
+        return -1;
+    }
+    return 0;
+}
+
+static int finish(const char *cmd, zj_status st, const zj_error *err, zj_buf *out,
+                  const char *output)
+{
+    int code = EXIT_OK;
+    if (st != ZJ_OK) {
+        cli_report(err);
+        code = EXIT_USAGE;
+    } else if (output) {
+        /* Written whole to a temp file and renamed, so a reader never sees half a report. */
+        char tmp[4096];
+        snprintf(tmp, sizeof tmp, "%s.tmp", output);
+        FILE *f = fopen(tmp, "wb");
+        if (!f || fwrite(out->data, 1, out->len, f) != out->len || fclose(f) != 0 ||
+            rename(tmp, output) != 0) {
+            cli_error("%s: cannot write %s", cmd, output);
+            code = EXIT_USAGE;
+        } else {
+            fprintf(stderr, "zhijian: %s written to %s\n", cmd, output);
+        }
+    } else if (!cli_write(out, stdout)) {
+        code = EXIT_USAGE;
+    }
+    zj_buf_free(out);
+    return code;
+}
+
+static void scorecard_usage(FILE *out)
+{
+    fprintf(out, "usage: zhijian scorecard [--by agent|team] [--agent ID] [--team T] [--from DATE]\n"
+                 "                         [--to DATE] [--ruleset NAME[@VER]] [--db PATH]\n"
+                 "                         [--format text|md|html|csv|json] [-o FILE]\n"
+                 "\nPer agent (or team): calls, mean and median score, pass rate, fatal calls,\n"
+                 "grade distribution, most frequent violations with a quoted example, weekly\n"
+                 "trend and the worst calls (open them with `zhijian show ID`). Dates are the\n"
+                 "calls' local dates; the default rule set is the newest one with results.\n");
+}
+
+int cmd_scorecard(int argc, char **argv)
+{
+    struct report_args a = {0};
+    int r = parse(argc, argv, "scorecard", "|text|md|markdown|html|csv|json|", ZJ_FMT_TEXT,
+                  scorecard_usage, &a);
+    if (r)
+        return r == -2 ? EXIT_OK : EXIT_USAGE;
+    zj_error err;
+    zj_error_clear(&err);
+    zj_store *st = zj_store_open(a.db, false, &err);
+    if (!st) {
+        cli_report(&err);
+        return EXIT_USAGE;
+    }
+    zj_buf out;
+    zj_buf_init(&out);
+    zj_status s = zj_report_scorecard(st, &a.filter, a.by, a.format, &out, &err);
+    zj_store_close(st);
+    return finish("scorecard", s, &err, &out, a.output);
+}
+
+static void report_usage(FILE *out)
+{
+    fprintf(out, "usage: zhijian report [--from DATE] [--to DATE] [--team T] [--ruleset NAME[@VER]]\n"
+                 "                      [--db PATH] [--format md|html|json] [-o FILE]\n"
+                 "\nAn audit report in Chinese with the items of ISO 19011 6.5.1: objectives,\n"
+                 "scope and sampling, criteria, method, graded findings with evidence, conclusions\n"
+                 "with KPIs, a corrective-action register, limits, what transcripts cannot show,\n"
+                 "and how to reproduce the report.\n");
+}
+
+int cmd_report(int argc, char **argv)
+{
+    struct report_args a = {0};
+    int r = parse(argc, argv, "report", "|md|markdown|html|json|", ZJ_FMT_MD, report_usage, &a);
+    if (r)
+        return r == -2 ? EXIT_OK : EXIT_USAGE;
+    zj_error err;
+    zj_error_clear(&err);
+    zj_store *st = zj_store_open(a.db, false, &err);
+    if (!st) {
+        cli_report(&err);
+        return EXIT_USAGE;
+    }
+    char command[2048] = "zhijian";
+    for (int i = 0; i < argc; i++) {
+        strncat(command, " ", sizeof command - strlen(command) - 1);
+        strncat(command, argv[i], sizeof command - strlen(command) - 1);
+    }
+    zj_buf out;
+    zj_buf_init(&out);
+    zj_status s = zj_report_audit(st, &a.filter, a.db, command, a.format, &out, &err);
+    zj_store_close(st);
+    return finish("report", s, &err, &out, a.output);
+}
+
+static void sample_usage(FILE *out)
+{
+    fprintf(out, "usage: zhijian sample [--n N | --iso2859 I|II|III [--aql A]] [--from DATE]\n"
+                 "                      [--to DATE] [--team T] [--agent ID] [--seed S]\n"
+                 "                      [--ruleset NAME[@VER]] [--db PATH] [--format text|csv|json]\n"
+                 "\nChoose calls for manual review. The lot is the calls the filters select; with\n"
+                 "--iso2859 the sample size follows ISO 2859-1 / GB/T 2828.1 Table 1 at that\n"
+                 "general inspection level (with --aql also Table 2-A's single normal plan: Ac, Re).\n"
+                 "The sample is allocated across agents in proportion to their calls, drawn\n"
+                 "reproducibly from --seed (default 1), and recorded in the database.\n");
+}
+
+int cmd_sample(int argc, char **argv)
+{
+    struct report_args a = {0};
+    int r = parse(argc, argv, "sample", "|text|csv|json|", ZJ_FMT_TEXT, sample_usage, &a);
+    if (r)
+        return r == -2 ? EXIT_OK : EXIT_USAGE;
+    if (!a.sample.n == !a.sample.level) {
+        cli_error("sample: give either --n N or --iso2859 I|II|III");
+        return EXIT_USAGE;
+    }
+    if (a.sample.aql > 0 && !a.sample.level) {
+        cli_error("sample: --aql needs --iso2859");
+        return EXIT_USAGE;
+    }
+    zj_error err;
+    zj_error_clear(&err);
+    zj_store *st = zj_store_open(a.db, true, &err);
+    if (!st) {
+        cli_report(&err);
+        return EXIT_USAGE;
+    }
+    zj_buf out;
+    zj_buf_init(&out);
+    zj_status s = zj_report_sample(st, &a.filter, &a.sample, a.format, &out, &err);
+    zj_store_close(st);
+    return finish("sample", s, &err, &out, a.output);
+}
