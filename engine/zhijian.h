@@ -189,7 +189,7 @@ typedef enum zj_backend { ZJ_BACKEND_AUTO = 0, ZJ_BACKEND_PCRE2, ZJ_BACKEND_HYPE
 
 typedef struct zj_load_opts {
     zj_backend backend;      /* AUTO: Hyperscan when built in and usable */
-    const char *cache_dir;   /* compiled-database cache; NULL: default, "" disables */
+    const char *cache_dir;   /* compiled-database cache directory; NULL or "": no cache */
     bool no_jit;             /* interpret regexes (platforms that forbid JIT, valgrind runs) */
 } zj_load_opts;
 

@@ -63,6 +63,19 @@ const char *cli_default_rules(void)
     return found;
 }
 
+const char *cli_cache_dir(void)
+{
+    static char dir[PATH_MAX];
+    const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+    if (xdg && *xdg)
+        snprintf(dir, sizeof dir, "%s/zhijian", xdg);
+    else if (home && *home)
+        snprintf(dir, sizeof dir, "%s/.cache/zhijian", home);
+    else
+        dir[0] = '\0';
+    return dir;
+}
+
 bool cli_use_color(FILE *stream)
 {
     const char *no = getenv("NO_COLOR");

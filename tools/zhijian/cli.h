@@ -23,6 +23,10 @@ void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * executable's source tree, the install prefix, or $ZHIJIAN_RULES. */
 const char *cli_default_rules(void);
 
+/* Compiled-matcher cache directory: $XDG_CACHE_HOME/zhijian or ~/.cache/zhijian
+ * ("" when neither is set: no cache). */
+const char *cli_cache_dir(void);
+
 /* True when stream is a terminal and NO_COLOR is unset. */
 bool cli_use_color(FILE *stream);
 
