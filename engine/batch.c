@@ -17,6 +17,7 @@ enum slot_state { SLOT_EMPTY, SLOT_READ, SLOT_DONE };
 typedef struct slot {
     enum slot_state state;
     size_t input;
+    zj_raw raw;         /* until a worker parses it */
     zj_call *call;
     zj_result result;
     bool has_result;
@@ -41,23 +42,31 @@ static void slot_clear(slot *s)
     if (s->has_result)
         zj_result_free(&s->result);
     zj_call_free(s->call);
+    zj_call_free(s->raw.call);
+    free(s->raw.data);
     memset(s, 0, sizeof *s);
 }
 
-/* Publishes one read item (call or rejection) into the ring. */
-static bool publish(batch *b, const slot *item)
+#define CHUNK 16 /* items handed between threads per lock round */
+
+/* Publishes read items (calls or rejections) into the ring. */
+static bool publish(batch *b, slot *items, size_t n)
 {
     pthread_mutex_lock(&b->mu);
-    while (b->next_read - b->next_emit >= WINDOW && !b->abort)
+    while (b->next_read + n - b->next_emit > WINDOW && !b->abort)
         pthread_cond_wait(&b->can_read, &b->mu);
     if (b->abort) {
         pthread_mutex_unlock(&b->mu);
+        for (size_t i = 0; i < n; i++)
+            slot_clear(&items[i]);
         return false;
     }
-    b->ring[b->next_read % WINDOW] = *item;
-    b->ring[b->next_read % WINDOW].state = SLOT_READ;
-    b->next_read++;
-    pthread_cond_signal(&b->work_ready);
+    for (size_t i = 0; i < n; i++) {
+        items[i].state = SLOT_READ;
+        b->ring[(b->next_read + i) % WINDOW] = items[i];
+    }
+    b->next_read += n;
+    pthread_cond_broadcast(&b->work_ready);
     pthread_mutex_unlock(&b->mu);
     return true;
 }
@@ -67,6 +76,8 @@ static void *reader_main(void *arg)
     batch *b = arg;
     const zj_batch_opts *o = b->o;
     bool go = true;
+    slot chunk[CHUNK];
+    size_t pending = 0;
     for (size_t i = 0; i < o->n_inputs && go; i++) {
         uint64_t start = o->start_offsets ? o->start_offsets[i] : 0;
         slot item = {.input = i};
@@ -74,32 +85,40 @@ static void *reader_main(void *arg)
         if (!r) {
             item.is_error = true;
             item.end_offset = start;
-            go = publish(b, &item);
+            chunk[pending++] = item;
+            if (pending == CHUNK) {
+                go = publish(b, chunk, pending);
+                pending = 0;
+            }
             continue;
         }
         uint64_t base_done = b->bytes_read;
-        for (;;) {
+        /* stdin is a stream: hand each call on at once rather than waiting
+         * for a chunk to fill. */
+        size_t chunk_size = strcmp(o->inputs[i], "-") == 0 ? 1 : CHUNK;
+        while (go) {
             slot it = {.input = i};
-            zj_status st = zj_reader_next(r, &it.call, &it.error);
+            zj_status st = zj_reader_next_raw(r, &it.raw, &it.error);
             if (st == ZJ_DONE)
                 break;
             it.end_offset = zj_reader_offset(r);
-            if (st != ZJ_OK) {
+            if (st != ZJ_OK)
                 it.is_error = true;
-                it.call = NULL;
-            } else {
-                /* The reader's path dies with the reader; the batch's outlives it. */
-                it.call->source = o->inputs[i];
-            }
             __atomic_store_n(&b->bytes_read, base_done + (it.end_offset - start),
                              __ATOMIC_RELAXED);
-            if (!(go = publish(b, &it))) {
-                zj_call_free(it.call);
-                break;
+            chunk[pending++] = it;
+            if (pending >= chunk_size) {
+                go = publish(b, chunk, pending);
+                pending = 0;
             }
         }
         zj_reader_close(r);
     }
+    if (go && pending)
+        publish(b, chunk, pending);
+    else
+        for (size_t i = 0; i < pending; i++)
+            slot_clear(&chunk[i]);
     pthread_mutex_lock(&b->mu);
     b->reader_done = true;
     pthread_cond_broadcast(&b->work_ready);
@@ -124,11 +143,24 @@ static void *worker_main(void *arg)
             pthread_mutex_unlock(&b->mu);
             break;
         }
-        uint64_t seq = b->next_work++;
-        slot *s = &b->ring[seq % WINDOW];
+        uint64_t first = b->next_work;
+        uint64_t count = b->next_read - b->next_work;
+        if (count > CHUNK)
+            count = CHUNK;
+        b->next_work += count;
         pthread_mutex_unlock(&b->mu);
 
-        if (!s->is_error) {
+        for (uint64_t seq = first; seq < first + count; seq++) {
+            slot *s = &b->ring[seq % WINDOW];
+            if (s->is_error)
+                continue;
+            /* Parse here, in parallel; the batch's path outlives the reader's. */
+            s->call = zj_raw_parse(&s->raw, b->o->inputs[s->input], &s->error);
+            if (!s->call) {
+                s->is_error = true;
+                continue;
+            }
+            s->call->source = b->o->inputs[s->input];
             if (!scorer) {
                 s->is_error = true;
                 s->error = err;
@@ -142,8 +174,9 @@ static void *worker_main(void *arg)
             }
         }
         pthread_mutex_lock(&b->mu);
-        s->state = SLOT_DONE;
-        if (seq == b->next_emit)
+        for (uint64_t seq = first; seq < first + count; seq++)
+            b->ring[seq % WINDOW].state = SLOT_DONE;
+        if (first <= b->next_emit && b->next_emit < first + count)
             pthread_cond_signal(&b->done_ready);
         pthread_mutex_unlock(&b->mu);
     }

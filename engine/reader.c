@@ -281,11 +281,11 @@ static bool blank(const char *s, size_t n)
     return true;
 }
 
-zj_status zj_reader_next(zj_reader *r, zj_call **out, zj_error *err)
+zj_status zj_reader_next_raw(zj_reader *r, zj_raw *out, zj_error *err)
 {
-    *out = NULL;
+    memset(out, 0, sizeof *out);
     if (r->mode == MODE_DOCUMENT)
-        return next_document(r, out, err);
+        return next_document(r, &out->call, err);
     for (;;) {
         char *start = r->buf + r->pos;
         char *nl = r->pos < r->end ? memchr(start, '\n', r->end - r->pos) : NULL;
@@ -331,14 +331,46 @@ zj_status zj_reader_next(zj_reader *r, zj_call **out, zj_error *err)
         if (blank(start, len))
             continue;
         r->produced = true;
-        zj_call *call = zj_call_parse_json(start, len, r->path, r->line, err);
-        if (!call)
-            return err ? err->status : ZJ_ERR_PARSE;
-        call->offset = offset;
-        call->end_offset = r->buf_offset + r->pos;
-        *out = call;
+        out->data = malloc(len + 1);
+        if (!out->data)
+            return zj_error_set(err, ZJ_ERR_NOMEM, r->path, r->line, 0, "out of memory");
+        memcpy(out->data, start, len);
+        out->data[len] = '\0';
+        out->len = len;
+        out->line = r->line;
+        out->offset = offset;
+        out->end_offset = r->buf_offset + r->pos;
         return ZJ_OK;
     }
+}
+
+zj_call *zj_raw_parse(zj_raw *raw, const char *source, zj_error *err)
+{
+    zj_call *call = raw->call;
+    if (!call) {
+        call = zj_call_parse_json(raw->data, raw->len, source, raw->line, err);
+        if (call) {
+            call->offset = raw->offset;
+            call->end_offset = raw->end_offset;
+        }
+    }
+    raw->call = NULL;
+    free(raw->data);
+    raw->data = NULL;
+    return call;
+}
+
+zj_status zj_reader_next(zj_reader *r, zj_call **out, zj_error *err)
+{
+    zj_raw raw;
+    *out = NULL;
+    zj_status st = zj_reader_next_raw(r, &raw, err);
+    if (st != ZJ_OK)
+        return st;
+    *out = zj_raw_parse(&raw, r->path, err);
+    if (!*out)
+        return err ? err->status : ZJ_ERR_PARSE;
+    return ZJ_OK;
 }
 
 /* ------------------------------------------------------------ expansion */

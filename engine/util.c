@@ -173,17 +173,23 @@ zj_status zj_buf_puts(zj_buf *b, const char *s) { return zj_buf_append(b, s, str
 
 zj_status zj_buf_printf(zj_buf *b, const char *fmt, ...)
 {
+    /* One formatting pass in the common case: try the room we have first. */
+    if (buf_reserve(b, 64) != ZJ_OK)
+        return ZJ_ERR_NOMEM;
+    size_t room = b->cap - b->len;
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    int n = vsnprintf(b->data + b->len, room, fmt, ap);
     va_end(ap);
     if (n < 0)
         return ZJ_ERR_INVALID;
-    if (buf_reserve(b, (size_t)n) != ZJ_OK)
-        return ZJ_ERR_NOMEM;
-    va_start(ap, fmt);
-    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
-    va_end(ap);
+    if ((size_t)n >= room) {
+        if (buf_reserve(b, (size_t)n) != ZJ_OK)
+            return ZJ_ERR_NOMEM;
+        va_start(ap, fmt);
+        vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+    }
     b->len += (size_t)n;
     return ZJ_OK;
 }
