@@ -101,6 +101,8 @@ zj_matcher *zj_matcher_compile(const zj_pattern *patterns, size_t n, zj_backend 
                                zj_error *err);
 void zj_matcher_free(zj_matcher *m);
 zj_backend zj_matcher_backend(const zj_matcher *m);
+/* Whether the Hyperscan backend is built in and runs on this CPU. */
+bool zj_matcher_hyperscan_available(void);
 zj_match_scratch *zj_match_scratch_new(const zj_matcher *m);
 void zj_match_scratch_free(zj_match_scratch *s);
 zj_status zj_matcher_scan(const zj_matcher *m, zj_match_scratch *s, const zj_norm *turn,

@@ -66,6 +66,15 @@ void zj_matcher_free(zj_matcher *m)
 
 zj_backend zj_matcher_backend(const zj_matcher *m) { return m->backend; }
 
+bool zj_matcher_hyperscan_available(void)
+{
+#ifdef ZJ_HAVE_HYPERSCAN
+    return zj_hs_available();
+#else
+    return false;
+#endif
+}
+
 zj_match_scratch *zj_match_scratch_new(const zj_matcher *m)
 {
     zj_match_scratch *s = calloc(1, sizeof *s);

@@ -1,0 +1,168 @@
+/* test_match_diff.c — the Hyperscan and PCRE2 backends give identical hits:
+ * on random rule sets over random text (literals that overlap and repeat,
+ * regexes, per-sentence patterns, exceptions) and identical results on the
+ * corpus with the bundled rule set. Skipped when Hyperscan is not built in. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+static uint64_t seed = 0x5eed;
+
+static unsigned rnd(unsigned n)
+{
+    seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+    return (unsigned)((seed >> 33) % n);
+}
+
+/* A small alphabet so that patterns hit often and overlap. */
+static const char *const alphabet[] = {"喂", "急", "什", "么", "不", "知", "道", "哈", "a", "b",
+                                       "1", "。", "？", "，", " "};
+
+static void random_text(char *out, size_t max, unsigned len)
+{
+    size_t n = 0;
+    for (unsigned i = 0; i < len; i++) {
+        const char *p = alphabet[rnd(sizeof alphabet / sizeof *alphabet)];
+        size_t k = strlen(p);
+        if (n + k >= max)
+            break;
+        memcpy(out + n, p, k);
+        n += k;
+    }
+    out[n] = '\0';
+}
+
+static int cmp_hit(const void *a, const void *b)
+{
+    const zj_hit *x = a, *y = b;
+    if (x->pattern != y->pattern)
+        return x->pattern < y->pattern ? -1 : 1;
+    if (x->start != y->start)
+        return x->start < y->start ? -1 : 1;
+    return x->end < y->end ? -1 : x->end > y->end;
+}
+
+static const char *const regexes[] = {"急什?么", "不知道$", "^不", "(?:哈)+", "a+b", "喂(?!喂)",
+                                      "\\p{Han}{2}道", "(?<=不)知", "[ab]1"};
+
+static void random_rule_sets(void **state)
+{
+    (void)state;
+    if (!zj_matcher_hyperscan_available())
+        skip();
+    for (int round = 0; round < 60; round++) {
+        size_t n = 1 + rnd(40);
+        zj_pattern *pats = calloc(n, sizeof *pats);
+        for (size_t i = 0; i < n; i++) {
+            zj_pattern *p = &pats[i];
+            p->id = (uint32_t)i;
+            p->rule = (uint32_t)i;
+            p->per_sentence = rnd(4) == 0;
+            p->is_exception = rnd(5) == 0;
+            if (rnd(4) == 0) {
+                p->is_regex = true;
+                p->expr = strdup(regexes[rnd(sizeof regexes / sizeof *regexes)]);
+            } else {
+                char raw[64];
+                random_text(raw, sizeof raw, 1 + rnd(4));
+                size_t len;
+                zj_norm_literal(raw, strlen(raw), &p->expr, &len);
+                if (len == 0) {
+                    free(p->expr);
+                    p->expr = strdup("哈");
+                }
+            }
+            p->expr_len = strlen(p->expr);
+            p->source = p->expr;
+        }
+        zj_error err;
+        zj_matcher *pm = zj_matcher_compile(pats, n, ZJ_BACKEND_PCRE2, NULL, NULL, true, &err);
+        zj_matcher *hm = zj_matcher_compile(pats, n, ZJ_BACKEND_HYPERSCAN, NULL, NULL, true, &err);
+        assert_non_null(pm);
+        assert_non_null(hm);
+        assert_int_equal(zj_matcher_backend(hm), ZJ_BACKEND_HYPERSCAN);
+        zj_match_scratch *ps = zj_match_scratch_new(pm), *hs = zj_match_scratch_new(hm);
+        zj_norm norm;
+        zj_norm_init(&norm);
+        zj_hits a = {0}, b = {0};
+        for (int t = 0; t < 60; t++) {
+            char text[512];
+            random_text(text, sizeof text, rnd(80));
+            assert_int_equal(zj_norm_text(&norm, text, strlen(text)), ZJ_OK);
+            a.n = b.n = 0;
+            assert_int_equal(zj_matcher_scan(pm, ps, &norm, &a), ZJ_OK);
+            assert_int_equal(zj_matcher_scan(hm, hs, &norm, &b), ZJ_OK);
+            if (a.n)
+                qsort(a.v, a.n, sizeof *a.v, cmp_hit);
+            if (b.n)
+                qsort(b.v, b.n, sizeof *b.v, cmp_hit);
+            if (a.n != b.n || (a.n && memcmp(a.v, b.v, a.n * sizeof *a.v) != 0))
+                fail_msg("round %d: backends differ on '%s' (%zu vs %zu hits)", round, text, a.n,
+                         b.n);
+        }
+        free(a.v);
+        free(b.v);
+        zj_norm_free(&norm);
+        zj_match_scratch_free(ps);
+        zj_match_scratch_free(hs);
+        zj_matcher_free(pm);
+        zj_matcher_free(hm);
+        for (size_t i = 0; i < n; i++)
+            free(pats[i].expr);
+        free(pats);
+    }
+}
+
+static char *score_all(zj_backend backend)
+{
+    zj_error err;
+    zj_load_opts o = {.backend = backend};
+    zj_ruleset *rs = zj_rules_load(ZJ_SOURCE_DIR "/rules/property-service.yaml", &o, &err);
+    assert_non_null(rs);
+    assert_int_equal(zj_rules_backend(rs), backend);
+    zj_scorer *sc = zj_scorer_new(rs, &err);
+    zj_reader *r = zj_reader_open(ZJ_SOURCE_DIR "/corpus/calls/2026-11.jsonl", 0, &err);
+    zj_buf out;
+    zj_buf_init(&out);
+    zj_call *call;
+    while (zj_reader_next(r, &call, &err) == ZJ_OK) {
+        zj_result res;
+        assert_int_equal(zj_score_call(sc, call, &res, &err), ZJ_OK);
+        zj_result_to_json(&out, rs, call, &res);
+        zj_buf_puts(&out, "\n");
+        zj_result_free(&res);
+        zj_call_free(call);
+    }
+    zj_reader_close(r);
+    zj_scorer_free(sc);
+    zj_rules_free(rs);
+    return out.data;
+}
+
+static void corpus_identical(void **state)
+{
+    (void)state;
+    if (!zj_matcher_hyperscan_available())
+        skip();
+    char *p = score_all(ZJ_BACKEND_PCRE2);
+    char *h = score_all(ZJ_BACKEND_HYPERSCAN);
+    assert_string_equal(p, h);
+    free(p);
+    free(h);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(random_rule_sets),
+        cmocka_unit_test(corpus_identical),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
