@@ -133,6 +133,7 @@ static void *worker_main(void *arg)
     zj_error err;
     zj_scorer *scorer = zj_scorer_new(b->o->rs, &err);
     bool profiling = true;
+    uint64_t parse_ns = 0;
     if (scorer)
         zj_scorer_profile(scorer, NULL, profiling);
     for (;;) {
@@ -155,7 +156,9 @@ static void *worker_main(void *arg)
             if (s->is_error)
                 continue;
             /* Parse here, in parallel; the batch's path outlives the reader's. */
+            uint64_t t0 = zj_now_ns();
             s->call = zj_raw_parse(&s->raw, b->o->inputs[s->input], &s->error);
+            parse_ns += zj_now_ns() - t0;
             if (!s->call) {
                 s->is_error = true;
                 continue;
@@ -184,6 +187,7 @@ static void *worker_main(void *arg)
         zj_profile p;
         zj_scorer_profile(scorer, &p, false);
         pthread_mutex_lock(&b->mu);
+        b->profile.parse_ns += parse_ns;
         b->profile.norm_ns += p.norm_ns;
         b->profile.match_ns += p.match_ns;
         b->profile.score_ns += p.score_ns;

@@ -281,6 +281,16 @@ fail:
 zj_call *zj_call_parse_json(const char *json, size_t len, const char *source, long line,
                             zj_error *err)
 {
+    bool fallback;
+    zj_call *fast = zj_call_parse_fast(json, len, source, line, &fallback);
+    if (!fallback)
+        return fast;
+    return zj_call_parse_general(json, len, source, line, err);
+}
+
+zj_call *zj_call_parse_general(const char *json, size_t len, const char *source, long line,
+                               zj_error *err)
+{
     json_error_t jerr;
     json_t *root = json_loadb(json, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
     if (!root) {

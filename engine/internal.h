@@ -174,6 +174,13 @@ zj_call *zj_call_from_json(struct json_t *root, const char *source, long line, z
  * UTF-8 is named as such; otherwise jansson's message, line and column. */
 void zj_json_error(zj_error *err, const void *jansson_error, const char *text, size_t len,
                    const char *source, long line);
+/* The two parsers behind zj_call_parse_json: the specialized fast path
+ * (gives up with *fallback on anything unusual) and the general path over
+ * jansson (every error message comes from here). */
+zj_call *zj_call_parse_fast(const char *json, size_t len, const char *source, long line,
+                            bool *fallback);
+zj_call *zj_call_parse_general(const char *json, size_t len, const char *source, long line,
+                               zj_error *err);
 /* ISO 8601 timestamp -> UTC milliseconds and offset in minutes east of UTC. */
 bool zj_parse_timestamp(const char *s, int64_t *utc_ms, int *offset_min);
 /* One record of an input, not yet parsed: a JSONL line (data, len) or, for a

@@ -281,7 +281,7 @@ zj_status zj_score_call(zj_scorer *s, const zj_call *call, zj_result *out, zj_er
 void zj_result_free(zj_result *r);
 
 /* Per-stage time counters of a scorer (nanoseconds), for the benchmark. */
-typedef struct zj_profile { uint64_t norm_ns, match_ns, score_ns, calls; } zj_profile;
+typedef struct zj_profile { uint64_t parse_ns, norm_ns, match_ns, score_ns, calls; } zj_profile;
 void zj_scorer_profile(const zj_scorer *s, zj_profile *out, bool enable);
 
 /* ---------------------------------------------------------------- printers */

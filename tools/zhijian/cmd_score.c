@@ -29,6 +29,7 @@ static void score_usage(FILE *out)
             "  --progress         show progress on stderr even when it is not a terminal\n"
             "  --backend NAME     matcher backend: auto (default), pcre2 or hyperscan\n"
             "  --no-jit           interpret regexes instead of JIT-compiling them\n"
+            "  --profile          print time per stage (parse, normalize, match, score, output)\n"
             "\n"
             "Exit status: 0 all calls scored; 2 usage, rule-set or database error;\n"
             "3 some inputs rejected (each reported as FILE:LINE: message), the rest scored.\n");
@@ -37,7 +38,7 @@ static void score_usage(FILE *out)
 struct score_opts {
     const char *rules;
     const char *db;
-    bool no_db, resume, progress, format_given, no_jit;
+    bool no_db, resume, progress, format_given, no_jit, profile;
     zj_format format;
     zj_backend backend;
     long jobs;
@@ -59,7 +60,8 @@ static bool parse_backend(const char *name, zj_backend *out)
 /* Returns the index of the first input argument, -1 on error, -2 for --help. */
 static int parse_score_args(int argc, char **argv, struct score_opts *o)
 {
-    enum { OPT_BACKEND = 256, OPT_NO_DB, OPT_NO_JIT, OPT_DB, OPT_RESUME, OPT_PROGRESS };
+    enum { OPT_BACKEND = 256, OPT_NO_DB, OPT_NO_JIT, OPT_DB, OPT_RESUME, OPT_PROGRESS,
+           OPT_PROFILE };
     static const struct option longopts[] = {
         {"rules", required_argument, NULL, 'r'},
         {"format", required_argument, NULL, 'f'},
@@ -70,6 +72,7 @@ static int parse_score_args(int argc, char **argv, struct score_opts *o)
         {"progress", no_argument, NULL, OPT_PROGRESS},
         {"backend", required_argument, NULL, OPT_BACKEND},
         {"no-jit", no_argument, NULL, OPT_NO_JIT},
+        {"profile", no_argument, NULL, OPT_PROFILE},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -103,6 +106,7 @@ static int parse_score_args(int argc, char **argv, struct score_opts *o)
             }
             break;
         case OPT_NO_JIT: o->no_jit = true; break;
+        case OPT_PROFILE: o->profile = true; break;
         case 'h': score_usage(stdout); return -2;
         default: score_usage(stderr); return -1;
         }
@@ -120,13 +124,27 @@ static int parse_score_args(int argc, char **argv, struct score_opts *o)
 }
 
 struct printer {
+    uint64_t output_ns;
     const struct score_opts *o;
     const zj_ruleset *rs;
     zj_buf out;
     bool color, first, show_progress, progress_shown;
 };
 
+static uint64_t monotonic_ns(void);
+
+static zj_status print_item_timed(const zj_batch_item *item, void *ctx);
+
 static zj_status print_item(const zj_batch_item *item, void *ctx)
+{
+    struct printer *p = ctx;
+    uint64_t t0 = monotonic_ns();
+    zj_status st = print_item_timed(item, ctx);
+    p->output_ns += monotonic_ns() - t0;
+    return st;
+}
+
+static zj_status print_item_timed(const zj_batch_item *item, void *ctx)
 {
     struct printer *p = ctx;
     if (item->error) {
@@ -340,6 +358,15 @@ int cmd_score(int argc, char **argv)
             printf("%zu calls scored: %zu passed, %zu failed (%zu fatal); %zu rejected\n",
                    stats.scored, stats.passed, stats.scored - stats.passed, stats.fatal,
                    stats.rejected + input_errors);
+        if (o.profile)
+            fprintf(stderr,
+                    "zhijian: profile (seconds, summed over %ld scoring threads): parse %.3f, "
+                    "normalize %.3f, match %.3f, score %.3f; output and store %.3f; wall %.3f; "
+                    "%.1f MB read\n",
+                    o.jobs ? o.jobs : sysconf(_SC_NPROCESSORS_ONLN),
+                    (double)stats.profile.parse_ns / 1e9, (double)stats.profile.norm_ns / 1e9,
+                    (double)stats.profile.match_ns / 1e9, (double)stats.profile.score_ns / 1e9,
+                    (double)pr.output_ns / 1e9, stats.seconds, (double)stats.bytes / 1e6);
         if (store || pr.show_progress)
             fprintf(stderr, "zhijian: scored %zu calls, rejected %zu, in %.2f s (%.0f calls/s)%s%s\n",
                 stats.scored, stats.rejected + input_errors, stats.seconds,

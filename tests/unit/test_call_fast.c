@@ -1,0 +1,135 @@
+/* test_call_fast.c — the specialized call parser agrees with the general
+ * (jansson) path on every input it accepts, and gives up on everything the
+ * general path would reject or treat differently. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+static void same_call(const zj_call *a, const zj_call *b, const char *input)
+{
+    const char *sa[] = {a->call_id, a->agent_id, a->agent_name, a->team,
+                        a->direction, a->call_type, a->started_at};
+    const char *sb[] = {b->call_id, b->agent_id, b->agent_name, b->team,
+                        b->direction, b->call_type, b->started_at};
+    for (int i = 0; i < 7; i++)
+        if ((sa[i] == NULL) != (sb[i] == NULL) || (sa[i] && strcmp(sa[i], sb[i])))
+            fail_msg("field %d differs on %s", i, input);
+    if (a->ring_ms != b->ring_ms || a->started_at_utc_ms != b->started_at_utc_ms ||
+        a->utc_offset_min != b->utc_offset_min || a->n_turns != b->n_turns)
+        fail_msg("numbers differ on %s", input);
+    for (size_t t = 0; t < a->n_turns; t++) {
+        const zj_turn *x = &a->turns[t], *y = &b->turns[t];
+        if (x->speaker != y->speaker || x->start_ms != y->start_ms || x->end_ms != y->end_ms ||
+            x->text_len != y->text_len || memcmp(x->text, y->text, x->text_len))
+            fail_msg("turn %zu differs on %s", t, input);
+    }
+}
+
+/* Returns 1 when the fast path took the input, 0 when it gave up. */
+static int check(const char *json, size_t len)
+{
+    bool fallback;
+    zj_error err;
+    zj_call *fast = zj_call_parse_fast(json, len, "x", 1, &fallback);
+    zj_call *general = zj_call_parse_general(json, len, "x", 1, &err);
+    if (fallback) {
+        assert_null(fast);
+        zj_call_free(general);
+        return 0;
+    }
+    if (!general)
+        fail_msg("fast path accepted what the general path rejects (%s): %.200s", err.msg, json);
+    same_call(fast, general, json);
+    zj_call_free(fast);
+    zj_call_free(general);
+    return 1;
+}
+
+static size_t check_file(const char *path, size_t *taken)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return 0;
+    char *line = NULL;
+    size_t cap = 0, n = 0;
+    ssize_t len;
+    while ((len = getline(&line, &cap, f)) > 0) {
+        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+            line[--len] = '\0';
+        *taken += (size_t)check(line, (size_t)len);
+        n++;
+    }
+    free(line);
+    fclose(f);
+    return n;
+}
+
+static void files_agree(void **state)
+{
+    (void)state;
+    static const char *const files[] = {
+        ZJ_SOURCE_DIR "/corpus/calls/2026-11.jsonl",
+        ZJ_SOURCE_DIR "/tests/cases/0001-span/calls.jsonl",
+        ZJ_SOURCE_DIR "/tests/cases/0005-windows/calls.jsonl",
+        ZJ_SOURCE_DIR "/tests/cases/0010-bad-input/calls.jsonl",
+    };
+    size_t taken = 0, total = 0;
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++)
+        total += check_file(files[i], &taken);
+    assert_true(total >= 50);
+    assert_true(taken >= 45); /* the clean lines take the fast path */
+}
+
+static void edge_cases(void **state)
+{
+    (void)state;
+    static const char *const fast_ok[] = {
+        "{\"call_id\":\"a\",\"turns\":[]}",
+        " {\"turns\":[{\"speaker\":\"agent\",\"text\":\"\\u4f60\\u597d\\ud83d\\udc4d\\n\\\"\"}],"
+        "\"call_id\":\"b\",\"x\":{\"y\":[1,true,null,\"z\"]}} ",
+        "{\"call_id\":\"c\",\"agent_id\":null,\"ring_ms\":0,\"started_at\":\"2026-11-01T00:30:00+08:00\","
+        "\"turns\":[{\"speaker\":\"customer\",\"text\":\"\",\"start_ms\":5,\"end_ms\":5}]}",
+    };
+    for (size_t i = 0; i < sizeof fast_ok / sizeof *fast_ok; i++)
+        assert_int_equal(check(fast_ok[i], strlen(fast_ok[i])), 1);
+    static const char *const give_up[] = {
+        "{\"call_id\":\"a\",\"call_id\":\"b\",\"turns\":[]}",            /* duplicate key */
+        "{\"call_id\":\"a\",\"turns\":[],\"x\":{\"k\":1,\"k\":2}}",       /* nested duplicate */
+        "{\"call_id\":\"a\",\"turns\":[{\"speaker\":\"bot\",\"text\":\"\"}]}",
+        "{\"call_id\":\"a\",\"turns\":[{\"speaker\":\"agent\"}]}",
+        "{\"call_id\":\"a\",\"turns\":[{\"speaker\":\"agent\",\"text\":\"x\",\"start_ms\":1.5}]}",
+        "{\"call_id\":\"a\",\"turns\":[{\"speaker\":\"agent\",\"text\":\"\\u0000\"}]}",
+        "{\"call_id\":\"a\",\"turns\":[{\"speaker\":\"agent\",\"text\":\"\\ud800\"}]}",
+        "{\"call_id\":\"\xff\",\"turns\":[]}",
+        "{\"call_id\":\"a\",\"turns\":[]} x",
+        "{\"call_id\":\"a\",\"turns\":[],}",
+        "{\"call_id\":7,\"turns\":[]}",
+        "{\"call_id\":\"\",\"turns\":[]}",
+        "{\"call_id\":\"a\",\"started_at\":\"yesterday\",\"turns\":[]}",
+        "{\"call_id\":\"a\",\"ring_ms\":-1,\"turns\":[]}",
+        "{\"call_id\":\"a\",\"turns\":[{\"speaker\":\"agent\",\"text\":\"x\",\"start_ms\":9,"
+        "\"end_ms\":3}]}",
+        "{\"call_id\":\"a\",\"turns\":[],\"n\":0123}",
+        "[1]",
+        "",
+    };
+    for (size_t i = 0; i < sizeof give_up / sizeof *give_up; i++)
+        if (check(give_up[i], strlen(give_up[i])) != 0)
+            fail_msg("fast path should give up on: %s", give_up[i]);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(files_agree),
+        cmocka_unit_test(edge_cases),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
