@@ -24,6 +24,7 @@ typedef struct slot {
     zj_error error;
     bool is_error;
     uint64_t end_offset;
+    zj_buf rendered;
 } slot;
 
 typedef struct batch {
@@ -44,6 +45,7 @@ static void slot_clear(slot *s)
     zj_call_free(s->call);
     zj_call_free(s->raw.call);
     free(s->raw.data);
+    zj_buf_free(&s->rendered);
     memset(s, 0, sizeof *s);
 }
 
@@ -169,6 +171,13 @@ static void *worker_main(void *arg)
                 s->error = err;
             } else if (zj_score_call(scorer, s->call, &s->result, &s->error) == ZJ_OK) {
                 s->has_result = true;
+                if (b->o->render) {
+                    zj_batch_item it = {.input = s->input, .call = s->call,
+                                        .result = &s->result, .end_offset = s->end_offset};
+                    zj_buf_init(&s->rendered);
+                    if (b->o->render(&it, &s->rendered, b->o->ctx) != ZJ_OK)
+                        zj_buf_free(&s->rendered);
+                }
             } else {
                 if (!s->error.file[0] || !s->error.line)
                     zj_error_set(&s->error, s->error.status, s->call->source, s->call->line, 0,
@@ -292,7 +301,8 @@ zj_status zj_batch_run(const zj_batch_opts *o, zj_batch_stats *stats, zj_error *
                              .call = item.is_error ? NULL : item.call,
                              .result = item.is_error ? NULL : &item.result,
                              .error = item.is_error ? &item.error : NULL,
-                             .end_offset = item.end_offset};
+                             .end_offset = item.end_offset,
+                             .rendered = item.rendered.data ? &item.rendered : NULL};
         if (item.is_error) {
             stats->rejected++;
         } else {

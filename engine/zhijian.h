@@ -400,7 +400,14 @@ typedef struct zj_batch_item {
     const zj_result *result;  /* NULL for a rejected record */
     const zj_error *error;    /* the rejection (file:line, message), else NULL */
     uint64_t end_offset;      /* byte offset in the input just past this record */
+    const zj_buf *rendered;   /* what the render callback produced for it, or NULL */
 } zj_batch_item;
+
+/* Called in the scoring threads (so it must be thread-safe and must not touch
+ * shared state): turns a scored call into output bytes, which the sink then
+ * receives in input order as item->rendered. Rendering there keeps the
+ * ordered sink from being the bottleneck. */
+typedef zj_status (*zj_batch_render)(const zj_batch_item *item, zj_buf *out, void *ctx);
 
 /* Called in input order from the caller's thread; a non-OK status stops the
  * batch (e.g. stdout closed). */
@@ -421,6 +428,7 @@ typedef struct zj_batch_opts {
     zj_store *store;
     int64_t ruleset_id, run_id;
     size_t commit_every;
+    zj_batch_render render;
     zj_batch_sink sink;
     zj_batch_progress progress;
     void *ctx;

@@ -127,52 +127,47 @@ struct printer {
     uint64_t output_ns;
     const struct score_opts *o;
     const zj_ruleset *rs;
-    zj_buf out;
     bool color, first, show_progress, progress_shown;
 };
 
+/* Renders one call's output in a scoring thread (thread-safe: reads only). */
+static zj_status render_item(const zj_batch_item *item, zj_buf *out, void *ctx)
+{
+    const struct printer *p = ctx;
+    if (!p->o->format_given && !p->o->no_db)
+        return ZJ_OK;
+    zj_status st;
+    if (p->o->format == ZJ_FMT_TEXT) {
+        st = zj_result_to_text(out, p->rs, item->call, item->result, p->color);
+        if (st == ZJ_OK)
+            st = zj_buf_puts(out, "\n");
+    } else {
+        st = zj_result_to_json(out, p->rs, item->call, item->result);
+        if (st == ZJ_OK && p->o->format == ZJ_FMT_JSONL)
+            st = zj_buf_puts(out, "\n");
+    }
+    return st;
+}
+
 static uint64_t monotonic_ns(void);
 
-static zj_status print_item_timed(const zj_batch_item *item, void *ctx);
-
+/* Writes rendered output in input order; reports rejected records. */
 static zj_status print_item(const zj_batch_item *item, void *ctx)
 {
     struct printer *p = ctx;
     uint64_t t0 = monotonic_ns();
-    zj_status st = print_item_timed(item, ctx);
-    p->output_ns += monotonic_ns() - t0;
-    return st;
-}
-
-static zj_status print_item_timed(const zj_batch_item *item, void *ctx)
-{
-    struct printer *p = ctx;
     if (item->error) {
         if (p->progress_shown)
             fputs("\r\033[K", stderr);
         cli_report(item->error);
-        return ZJ_OK;
-    }
-    if (!p->o->format_given && !p->o->no_db)
-        return ZJ_OK;
-    zj_buf_reset(&p->out);
-    zj_status st;
-    if (p->o->format == ZJ_FMT_TEXT) {
-        st = zj_result_to_text(&p->out, p->rs, item->call, item->result, p->color);
-        if (st == ZJ_OK)
-            st = zj_buf_puts(&p->out, "\n");
-    } else {
+    } else if (item->rendered) {
         if (p->o->format == ZJ_FMT_JSON)
-            zj_buf_puts(&p->out, p->first ? "[\n" : ",\n");
-        st = zj_result_to_json(&p->out, p->rs, item->call, item->result);
-        if (st == ZJ_OK && p->o->format == ZJ_FMT_JSONL)
-            st = zj_buf_puts(&p->out, "\n");
+            fputs(p->first ? "[\n" : ",\n", stdout);
+        p->first = false;
+        if (fwrite(item->rendered->data, 1, item->rendered->len, stdout) != item->rendered->len)
+            return ZJ_ERR_IO;
     }
-    p->first = false;
-    if (st != ZJ_OK)
-        return st;
-    if (p->out.len && fwrite(p->out.data, 1, p->out.len, stdout) != p->out.len)
-        return ZJ_ERR_IO;
+    p->output_ns += monotonic_ns() - t0;
     return ZJ_OK;
 }
 
@@ -318,7 +313,6 @@ int cmd_score(int argc, char **argv)
         code = EXIT_USAGE;
 
     struct printer pr = {.o = &o, .rs = rs, .first = true};
-    zj_buf_init(&pr.out);
     pr.color = o.format == ZJ_FMT_TEXT && cli_use_color(stdout);
     pr.show_progress = o.progress || isatty(fileno(stderr));
     zj_batch_stats stats = {0};
@@ -331,6 +325,7 @@ int cmd_score(int argc, char **argv)
                             .store = store,
                             .ruleset_id = ruleset_id,
                             .run_id = run_id,
+                            .render = render_item,
                             .sink = print_item,
                             .progress = show_progress,
                             .ctx = &pr};
@@ -373,7 +368,6 @@ int cmd_score(int argc, char **argv)
                 stats.seconds > 0 ? (double)stats.scored / stats.seconds : 0.0,
                 store ? "; results in " : "", store ? o.db : "");
     }
-    zj_buf_free(&pr.out);
     zj_store_close(store);
     free(offsets);
     zj_paths_free(paths, n_paths);
