@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# zhijian benchmark (not part of the test suite). Generates a realistic corpus
+# and rule sets of several sizes, then measures on the same input in one run:
+#   cat (read floor), rg --count-matches -F -f (every literal match),
+#   the naive design (one PCRE2 JIT regex per rule over every turn, same pipeline),
+#   zhijian --no-db at 1 thread and all cores, zhijian with the database,
+#   and start-up with the largest rule set with a cold and a warm matcher cache.
+# usage: tools/bench/run.sh [--size MB] [--rules 50,500,5000] [--json] [--keep DIR]
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+size=200 rules_list=50,500,5000 json=0 work=""
+while [ $# -gt 0 ]; do
+  case $1 in
+    --size) size=$2; shift 2 ;;
+    --rules) rules_list=$2; shift 2 ;;
+    --json) json=1; shift ;;
+    --keep) work=$2; shift 2 ;;
+    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
+  esac
+done
+command -v rg >/dev/null || { echo "run.sh: ripgrep (rg) is needed: tools/deps.sh" >&2; exit 2; }
+"$root/tools/build.sh" "$root/build" >/dev/null
+bin=$root/build
+zj=$bin/zhijian
+stat=$bin/tools/bench/runstat
+[ -n "$work" ] || work=$(mktemp -d)
+mkdir -p "$work"
+corpus=$work/corpus-${size}mb.jsonl
+[ -s "$corpus" ] || "$bin/tools/bench/gen_corpus" --mb "$size" --seed 2026 > "$corpus"
+bytes=$(stat -c %s "$corpus")
+calls=$(wc -l < "$corpus")
+cores=$(nproc)
+cat "$corpus" > /dev/null   # warm the page cache
+
+results=()
+# measure LABEL RULES CMD...: records seconds and peak RSS (best of 3 runs)
+measure() {
+  local label=$1 nrules=$2; shift 2
+  local best="" rss=0
+  for _ in 1 2 3; do
+    read -r secs kib code < <("$stat" "$@" 2>&1 >/dev/null | tail -1)
+    # Slow baselines are measured once: their error is small next to the gap.
+    if [ "$code" != 0 ] && [ "$code" != 1 ] && [ "$code" != 3 ]; then
+      echo "run.sh: '$label' exited $code" >&2; exit 1
+    fi
+    if [ -z "$best" ] || awk "BEGIN{exit !($secs < $best)}"; then best=$secs; rss=$kib; fi
+    awk "BEGIN{exit !($secs > 10)}" && break
+  done
+  results+=("$nrules|$label|$best|$rss")
+  echo "  $label ($nrules rules): ${best}s, $((rss / 1024)) MiB" >&2
+}
+
+echo "corpus: $calls calls, $((bytes / 1000000)) MB; $cores cores" >&2
+IFS=, read -ra rule_counts <<< "$rules_list"
+for n in "${rule_counts[@]}"; do
+  "$bin/tools/bench/gen_rules" --rules "$n" --style literal > "$work/lit-$n.yaml"
+  "$bin/tools/bench/gen_rules" --rules "$n" --style regex > "$work/re-$n.yaml"
+  "$bin/tools/bench/gen_rules" --rules "$n" --style literals > "$work/lit-$n.txt"
+  export XDG_CACHE_HOME=$work/cache
+  measure "cat" "$n" cat "$corpus"
+  measure "rg --count-matches -F -f" "$n" rg --count-matches -F -f "$work/lit-$n.txt" "$corpus"
+  measure "naive: PCRE2 regex per rule, 1 thread" "$n" "$zj" score --no-db --format jsonl --jobs 1 \
+    --backend pcre2 --rules "$work/re-$n.yaml" "$corpus"
+  measure "zhijian --no-db, 1 thread" "$n" "$zj" score --no-db --format jsonl --jobs 1 \
+    --rules "$work/lit-$n.yaml" "$corpus"
+  measure "zhijian --no-db, $cores threads" "$n" "$zj" score --no-db --format jsonl \
+    --jobs "$cores" --rules "$work/lit-$n.yaml" "$corpus"
+  rm -f "$work/bench.db"*
+  measure "zhijian with database, $cores threads" "$n" bash -c \
+    "rm -f '$work/bench.db'*; exec '$zj' score --db '$work/bench.db' --jobs $cores --rules '$work/lit-$n.yaml' '$corpus'"
+done
+
+# Start-up with the largest rule set: cold cache vs warm cache, one call.
+last=${rule_counts[-1]}
+head -1 "$corpus" > "$work/one.jsonl"
+cold=$( { rm -rf "$work/cache-start"; XDG_CACHE_HOME=$work/cache-start "$stat" "$zj" score --no-db \
+  --format jsonl --rules "$work/lit-$last.yaml" "$work/one.jsonl"; } 2>&1 | tail -1 | cut -d' ' -f1)
+warm=$( { XDG_CACHE_HOME=$work/cache-start "$stat" "$zj" score --no-db --format jsonl \
+  --rules "$work/lit-$last.yaml" "$work/one.jsonl"; } 2>&1 | tail -1 | cut -d' ' -f1)
+
+# Per-stage profile at the largest rule set, 1 thread.
+profile=$("$zj" score --no-db --format jsonl --jobs 1 --profile --rules "$work/lit-$last.yaml" \
+  "$corpus" 2>&1 >/dev/null | grep profile || true)
+
+printf '%s\n' "${results[@]}" | awk -F'|' -v bytes="$bytes" -v calls="$calls" -v json="$json" \
+  -v cold="$cold" -v warm="$warm" -v last="$last" -v profile="$profile" -v cores="$cores" '
+{ n=$1; label[NR]=$2; rules[NR]=n; secs[NR]=$3; rss[NR]=$4
+  if ($2 ~ /^rg /) rg[n]=$3
+  if ($2 ~ /^naive/) naive[n]=$3
+  if ($2 ~ /1 thread$/ && $2 ~ /^zhijian/) one[n]=$3 }
+END {
+  if (json) {
+    printf "{\"bytes\":%d,\"calls\":%d,\"cores\":%d,\"startup_cold_s\":%s,\"startup_warm_s\":%s,\"results\":[", bytes, calls, cores, cold, warm
+    for (i = 1; i <= NR; i++)
+      printf "%s{\"rules\":%d,\"tool\":\"%s\",\"seconds\":%s,\"mb_per_s\":%.1f,\"calls_per_s\":%.0f,\"peak_rss_mib\":%.1f}", (i>1?",":""), rules[i], label[i], secs[i], bytes/1e6/secs[i], calls/secs[i], rss[i]/1024
+    printf "]}\n"; exit }
+  printf "| rules | tool | seconds | MB/s | calls/s | peak RSS MiB | vs rg | vs naive |\n|---|---|---|---|---|---|---|---|\n"
+  for (i = 1; i <= NR; i++) {
+    n = rules[i]
+    printf "| %d | %s | %.3f | %.0f | %.0f | %.0f | %.2fx | %.1fx |\n", n, label[i], secs[i], bytes/1e6/secs[i], calls/secs[i], rss[i]/1024, rg[n]/secs[i], naive[n]/secs[i]
+  }
+  first = rules[1]
+  printf "\nSlowdown of zhijian (1 thread) from %d to %d rules: %.2fx\n", first, last, one[last]/one[first]
+  printf "Start-up with %d rules, one call: %.3f s cold cache, %.3f s warm cache\n", last, cold, warm
+  printf "%s\n", profile
+}'
