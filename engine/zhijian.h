@@ -491,8 +491,69 @@ bool zj_iso2859_code(long lot_size, int level, char *code);
 long zj_iso2859_sample_size(char code);
 bool zj_iso2859_plan(char code, double aql, char *plan_code, long *n, int *ac, int *re);
 
-/* -------------------------------------------------------------------- lint
- * (owner: lint and rule tooling, engine/lint*.c, engine/explain.c) */
+/* -------------------------------------------------------------------- lint */
+
+/* One lint finding. Columns are 1-based code points (characters) of the
+ * original line; end_col is exclusive. */
+typedef struct zj_lint_finding {
+    char *file;
+    long line, col, end_col;
+    char rule[128];
+    zj_severity severity;
+    char *clause, *words, *message;
+} zj_lint_finding;
+
+typedef struct zj_lint_report {
+    zj_lint_finding *v;
+    size_t n, cap;
+    size_t files;           /* files linted */
+    char **file_names;      /* every file linted, for JUnit */
+} zj_lint_report;
+
+/* Lint one call-script template (.txt/.md: a line per utterance; .yaml/.yml:
+ * every scalar value; .json: every string value). Placeholders ({name},
+ * {{name}}, 【name】, ××, XX) stand for any word. Forbidden rules always apply;
+ * required rules of the opening (first_*) or closing (last_*) window apply when
+ * the file declares `part: opening|closing` (front matter or a top-level key)
+ * or part is given. Findings are appended to report. */
+zj_status zj_lint_file(const zj_ruleset *rs, const char *path, const char *part,
+                       zj_lint_report *report, zj_error *err);
+void zj_lint_report_free(zj_lint_report *r);
+
+/* .zhijian.yaml, found by walking up from start_dir:
+ *   rules: rules/property-service.yaml   # relative to the config file
+ *   fail_on: major
+ *   paths: [scripts/]
+ *   parts: {scripts/opening/: opening, scripts/closing/: closing}  # path prefixes */
+typedef struct zj_lint_config {
+    char path[4096];       /* the config file found, "" if none */
+    char rules[4096];      /* absolute or config-relative resolved path, "" if unset */
+    bool has_fail_on;
+    zj_severity fail_on;
+    char **paths;
+    size_t n_paths;
+    char **part_prefix, **part_name;
+    size_t n_parts;
+} zj_lint_config;
+/* ZJ_OK with config->path "" when there is no config; an error names the
+ * config file, line and column. */
+zj_status zj_lint_config_find(const char *start_dir, zj_lint_config *config, zj_error *err);
+void zj_lint_config_free(zj_lint_config *config);
+/* The part a config assigns to a path (longest matching prefix), or NULL. */
+const char *zj_lint_config_part(const zj_lint_config *config, const char *path);
+/* Render a report: text (FILE:LINE:COL: severity rule message (clause)), json,
+ * sarif (2.1.0), junit (XML) or github (workflow annotations). */
+zj_status zj_lint_render(const zj_lint_report *r, const zj_ruleset *rs, zj_format format,
+                         zj_buf *out);
+
+/* `rules explain`: how text normalizes, which patterns of the rule match where,
+ * which exception suppressed which hit, and the verdict, as readable text. */
+zj_status zj_rules_explain(const zj_ruleset *rs, const char *rule_id, const char *text,
+                           zj_buf *out, zj_error *err);
+/* Static checks beyond the loader's: rules that can never fire, duplicate
+ * conditions, rules without a clause. Calls cb with warnings (status ZJ_OK)
+ * and returns their number. */
+size_t zj_rules_lint(const zj_ruleset *rs, zj_diag_cb cb, void *ctx);
 
 #ifdef __cplusplus
 }

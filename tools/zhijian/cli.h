@@ -42,5 +42,7 @@ int cmd_show(int argc, char **argv);
 int cmd_scorecard(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_sample(int argc, char **argv);
+int cmd_lint(int argc, char **argv);
+int cmd_rules(int argc, char **argv);
 
 #endif

@@ -14,6 +14,8 @@ static const struct command {
     {"scorecard", cmd_scorecard, "agent or team scorecards from the stored results"},
     {"report", cmd_report, "ISO 19011-style audit report (Markdown, HTML, JSON)"},
     {"sample", cmd_sample, "draw calls for manual review (fixed n or ISO 2859-1)"},
+    {"lint", cmd_lint, "check call-script templates for forbidden or missing phrases"},
+    {"rules", cmd_rules, "check, test and explain rule sets"},
 };
 
 static void usage(FILE *out)

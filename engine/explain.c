@@ -1,0 +1,229 @@
+/* explain.c — the rule author's debugging tools: `rules explain` (how a text
+ * normalizes, which patterns of a rule match where, what an exception did)
+ * and static checks beyond the loader's (`rules check`). */
+#include "internal.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int cmp_hit_start(const void *a, const void *b)
+{
+    const zj_hit *x = a, *y = b;
+    if (x->start != y->start)
+        return x->start < y->start ? -1 : 1;
+    return x->pattern < y->pattern ? -1 : x->pattern > y->pattern;
+}
+
+static void quote_original(zj_buf *out, const char *text, size_t len, uint32_t c0, uint32_t c1)
+{
+    size_t b0 = zj_utf8_cp_to_byte(text, len, c0), b1 = zj_utf8_cp_to_byte(text, len, c1);
+    zj_buf_append(out, text + b0, b1 - b0);
+}
+
+zj_status zj_rules_explain(const zj_ruleset *rs, const char *rule_id, const char *text,
+                           zj_buf *out, zj_error *err)
+{
+    long ri = zj_rules_find(rs, rule_id);
+    if (ri < 0)
+        return zj_error_set(err, ZJ_ERR_NOTFOUND, rs->path, 0, 0, "no rule '%s' in %s@%s",
+                            rule_id, rs->name, rs->version);
+    const zj_rule *r = &rs->rules[ri];
+    size_t len = strlen(text);
+    if (!zj_utf8_valid(text, len))
+        return zj_error_set(err, ZJ_ERR_UTF8, NULL, 0, 0, "the text is not valid UTF-8");
+    zj_norm n;
+    zj_norm_init(&n);
+    zj_status st = zj_norm_text(&n, text, len);
+    if (st != ZJ_OK) {
+        zj_norm_free(&n);
+        return zj_error_set(err, st, NULL, 0, 0, "cannot normalize the text");
+    }
+    zj_buf_printf(out, "rule %s (%s, %s%s%s)\n", r->id, zj_kind_name(r->kind),
+                  zj_severity_name(r->severity), r->clause ? ", " : "", r->clause ? r->clause : "");
+    zj_buf_printf(out, "text:       %s\nnormalized: %s\n", text, n.text);
+    zj_buf_puts(out, "map:        ");
+    for (size_t i = 0; i < n.len;) {
+        uint32_t cp;
+        size_t k = zj_utf8_decode((const unsigned char *)n.text + i, n.len - i, &cp);
+        if (!k)
+            k = 1;
+        zj_buf_append(out, n.text + i, k);
+        zj_buf_printf(out, "←%u ", n.orig_start[i]);
+        i += k;
+    }
+    zj_buf_puts(out, "\n");
+    if (n.n_breaks) {
+        zj_buf_puts(out, "sentence ends at normalized bytes:");
+        for (size_t i = 0; i < n.n_breaks; i++)
+            zj_buf_printf(out, " %zu", n.breaks[i]);
+        zj_buf_puts(out, "\n");
+    }
+    zj_buf_puts(out, "patterns:\n");
+    for (size_t i = 0; i < rs->n_patterns; i++) {
+        const zj_pattern *p = &rs->patterns[i];
+        if (p->rule != (uint32_t)ri)
+            continue;
+        zj_buf_printf(out, "  #%u %s %s%s → %s\n", p->id, p->is_exception ? "unless" : "match ",
+                      p->is_regex ? "re:" : "", p->source, p->expr);
+    }
+    zj_match_scratch *scratch = zj_match_scratch_new(rs->matcher);
+    zj_hits hits = {0};
+    st = scratch ? zj_matcher_scan(rs->matcher, scratch, &n, &hits) : ZJ_ERR_NOMEM;
+    if (st == ZJ_OK) {
+        if (hits.n)
+            qsort(hits.v, hits.n, sizeof *hits.v, cmp_hit_start);
+        size_t shown = 0;
+        zj_buf_puts(out, "hits:\n");
+        for (size_t i = 0; i < hits.n; i++) {
+            const zj_hit *h = &hits.v[i];
+            const zj_pattern *p = &rs->patterns[h->pattern];
+            if (p->rule != (uint32_t)ri)
+                continue;
+            shown++;
+            uint32_t c0 = n.orig_start[h->start], c1 = n.orig_end[h->end - 1];
+            zj_buf_printf(out, "  #%u %s normalized [%u, %u) original [%u, %u) '", p->id,
+                          p->is_exception ? "exception" : "pattern  ", h->start, h->end, c0, c1);
+            quote_original(out, text, len, c0, c1);
+            zj_buf_puts(out, "'");
+            if (!p->is_exception) {
+                const zj_hit *by = NULL;
+                for (size_t k = 0; k < hits.n && !by; k++) {
+                    const zj_hit *x = &hits.v[k];
+                    if (rs->patterns[x->pattern].rule == (uint32_t)ri &&
+                        rs->patterns[x->pattern].is_exception && x->start <= h->start &&
+                        h->end <= x->end)
+                        by = x;
+                }
+                if (by)
+                    zj_buf_printf(out, " — suppressed: inside exception #%u [%u, %u)",
+                                  by->pattern, by->start, by->end);
+                else if (r->n_unless)
+                    zj_buf_puts(out, " — kept: no exception match contains it");
+            }
+            zj_buf_puts(out, "\n");
+        }
+        if (!shown)
+            zj_buf_puts(out, "  (none)\n");
+    }
+    free(hits.v);
+    zj_match_scratch_free(scratch);
+    zj_norm_free(&n);
+    if (st != ZJ_OK)
+        return zj_error_set(err, st, NULL, 0, 0, "scan failed: %s", zj_strerror(st));
+
+    /* The verdict, through the real scorer, for the text as one agent turn
+     * (window lifted: the text is the window). */
+    zj_scorer *sc = zj_scorer_new(rs, err);
+    if (!sc)
+        return err->status;
+    zj_turn turn = {r->speaker == ZJ_SPEAKER_CUSTOMER ? ZJ_SPEAKER_CUSTOMER : ZJ_SPEAKER_AGENT,
+                    (char *)text, len, -1, -1};
+    zj_call call = {.call_id = "explain", .turns = &turn, .n_turns = 1, .ring_ms = -1,
+                    .started_at_utc_ms = INT64_MIN};
+    zj_result res;
+    st = zj_score_rule(sc, &call, (uint32_t)ri, true, &res, err);
+    if (st == ZJ_OK) {
+        size_t shown = 0;
+        for (size_t i = 0; i < res.n_findings; i++) {
+            const zj_finding *f = &res.findings[i];
+            zj_buf_printf(out, "verdict: %s", zj_outcome_name(f->outcome));
+            if (f->text)
+                zj_buf_printf(out, " '%s' [%u, %u)", f->text, f->span_start, f->span_end);
+            zj_buf_printf(out, ", %+d points\n", f->points);
+            shown++;
+        }
+        if (!shown)
+            zj_buf_puts(out, "verdict: no finding (the rule does not fire on this text)\n");
+        if (r->window != ZJ_WIN_NONE)
+            zj_buf_puts(out, "note: the rule's `within` window was not applied to this text\n");
+        zj_result_free(&res);
+    }
+    zj_scorer_free(sc);
+    return st;
+}
+
+static void warn(zj_diag_cb cb, void *ctx, const zj_ruleset *rs, long line, long col,
+                 size_t *count, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+static void warn(zj_diag_cb cb, void *ctx, const zj_ruleset *rs, long line, long col,
+                 size_t *count, const char *fmt, ...)
+{
+    zj_error e;
+    zj_error_clear(&e);
+    snprintf(e.file, sizeof e.file, "%s", rs->path);
+    e.line = line;
+    e.col = col;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(e.msg, sizeof e.msg, fmt, ap);
+    va_end(ap);
+    (*count)++;
+    if (cb)
+        cb(&e, ctx);
+}
+
+/* A literal pattern whose every occurrence lies inside an exception of the
+ * same rule can never produce a hit. */
+static bool always_suppressed(const zj_ruleset *rs, const zj_rule *r, const zj_pattern *p)
+{
+    if (p->is_regex)
+        return false;
+    for (size_t i = 0; i < r->n_unless; i++) {
+        const zj_pattern *x = &rs->patterns[r->unless[i]];
+        if (!x->is_regex && x->expr_len == p->expr_len && !memcmp(x->expr, p->expr, p->expr_len))
+            return true;
+    }
+    return false;
+}
+
+size_t zj_rules_lint(const zj_ruleset *rs, zj_diag_cb cb, void *ctx)
+{
+    size_t count = 0;
+    for (size_t i = 0; i < rs->n_rules; i++) {
+        const zj_rule *r = &rs->rules[i];
+        if (!r->clause)
+            warn(cb, ctx, rs, r->line, r->col, &count,
+                 "warning: rule '%s' cites no clause of the standard (clause: …)", r->id);
+        if (r->n_ex_match == 0 || r->n_ex_no_match == 0)
+            warn(cb, ctx, rs, r->line, r->col, &count,
+                 "warning: rule '%s' has no %s examples", r->id,
+                 r->n_ex_match == 0 ? "match" : "no_match");
+        size_t live = 0;
+        for (size_t k = 0; k < rs->n_patterns; k++) {
+            const zj_pattern *p = &rs->patterns[k];
+            if (p->rule != i || p->is_exception)
+                continue;
+            if (always_suppressed(rs, r, p))
+                warn(cb, ctx, rs, p->line, p->col, &count,
+                     "warning: pattern '%s' of rule '%s' is also one of its exceptions: it can "
+                     "never fire",
+                     p->source, r->id);
+            else
+                live++;
+        }
+        if (live == 0)
+            warn(cb, ctx, rs, r->line, r->col, &count,
+                 "warning: rule '%s' is unreachable: every pattern is suppressed", r->id);
+        if (r->kind == ZJ_KIND_REQUIRED && r->points == 0 && r->severity > ZJ_SEV_OBSERVATION)
+            warn(cb, ctx, rs, r->line, r->col, &count,
+                 "warning: required rule '%s' costs 0 points but has severity %s", r->id,
+                 zj_severity_name(r->severity));
+        /* Same kind, speaker, window and the same single literal as an earlier rule. */
+        for (size_t j = 0; j < i; j++) {
+            const zj_rule *o = &rs->rules[j];
+            if (o->kind != r->kind || o->speaker != r->speaker || o->window != r->window ||
+                o->window_value != r->window_value || o->cond.type != ZJ_NODE_ANY ||
+                r->cond.type != ZJ_NODE_ANY || o->cond.n_children != 1 ||
+                r->cond.n_children != 1 || o->cond.children[0].type != ZJ_NODE_PATTERN ||
+                r->cond.children[0].type != ZJ_NODE_PATTERN || o->n_unless || r->n_unless)
+                continue;
+            const zj_pattern *a = &rs->patterns[o->cond.children[0].pattern];
+            const zj_pattern *b = &rs->patterns[r->cond.children[0].pattern];
+            if (a->is_regex == b->is_regex && a->expr_len == b->expr_len &&
+                !memcmp(a->expr, b->expr, a->expr_len))
+                warn(cb, ctx, rs, r->line, r->col, &count,
+                     "warning: rule '%s' duplicates rule '%s' (same condition)", r->id, o->id);
+        }
+    }
+    return count;
+}

@@ -1,0 +1,599 @@
+/* lint.c — checks call-script templates (plain text, Markdown, YAML, JSON)
+ * against a rule set with the real pipeline: every utterance of a file is an
+ * agent turn of one call, placeholders become a neutral filler, forbidden
+ * rules always apply and required rules apply to the part of the call the
+ * file declares (opening / closing). Findings carry FILE:LINE:COL with the
+ * column in characters (code points, 1-based) of the original line. */
+#include "internal.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The filler that replaces a placeholder: a Han character, so patterns like
+ * \p{Han}{1,8}物业客服中心 or 我姓\p{Han} accept ××物业客服中心 / 我姓×, and a
+ * word no rule forbids. */
+#define FILLER "某"
+
+typedef struct utterance {
+    char *text;       /* placeholders replaced, suppression comments removed */
+    long line;
+    uint32_t *col;    /* per code point of text: 1-based column in the original line */
+    size_t n_cp;
+} utterance;
+
+typedef struct suppression { long line; char rule[128]; bool has_reason; long col; } suppression;
+
+typedef struct doc {
+    utterance *u;
+    size_t n, cap;
+    suppression *sup;
+    size_t n_sup, cap_sup;
+    char part[32];
+} doc;
+
+static void doc_free(doc *d)
+{
+    for (size_t i = 0; i < d->n; i++) {
+        free(d->u[i].text);
+        free(d->u[i].col);
+    }
+    free(d->u);
+    free(d->sup);
+}
+
+/* Adds an utterance from s[0..len), whose first character is at column
+ * first_col of line `line`: placeholders → filler, columns kept. */
+static void add_utterance(doc *d, const char *s, size_t len, long line, long first_col)
+{
+    zj_buf out;
+    zj_buf_init(&out);
+    uint32_t *col = malloc((len * 2 + 8) * sizeof *col);
+    size_t n_cp = 0;
+    long c = first_col;
+    size_t i = 0;
+    bool any = false;
+    while (i < len && col) {
+        const char *p = s + i;
+        size_t skip = 0, chars = 0;
+        /* {name}, {{name}}, 【name】 and runs of × / X / x (××, XX) */
+        if (*p == '{') {
+            const char *close = memchr(p, '}', len - i);
+            if (close) {
+                skip = (size_t)(close - p) + 1;
+                if (close + 1 < s + len && close[1] == '}')
+                    skip++;
+            }
+        } else if (!strncmp(p, "【", 3)) {
+            const char *close = strstr(p, "】");
+            if (close && close < s + len)
+                skip = (size_t)(close - p) + 3;
+        } else if (!strncmp(p, "×", 2) || (p[0] == 'X' && i + 1 < len && p[1] == 'X')) {
+            while (i + skip < len &&
+                   (!strncmp(s + i + skip, "×", 2) || s[i + skip] == 'X'))
+                skip += s[i + skip] == 'X' ? 1 : 2;
+        }
+        if (skip) {
+            chars = zj_utf8_count(p, skip);
+            zj_buf_puts(&out, FILLER);
+            col[n_cp++] = (uint32_t)c;
+            c += (long)chars;
+            i += skip;
+            any = true;
+            continue;
+        }
+        uint32_t cp;
+        size_t k = zj_utf8_decode((const unsigned char *)p, len - i, &cp);
+        if (!k)
+            k = 1;
+        zj_buf_append(&out, p, k);
+        col[n_cp++] = (uint32_t)c++;
+        i += k;
+        if (cp != ' ' && cp != '\t')
+            any = true;
+    }
+    if (!any || !col) {
+        free(col);
+        zj_buf_free(&out);
+        return;
+    }
+    if (d->n == d->cap) {
+        d->cap = d->cap ? d->cap * 2 : 32;
+        d->u = realloc(d->u, d->cap * sizeof *d->u);
+    }
+    d->u[d->n++] = (utterance){out.data, line, col, n_cp};
+}
+
+/* `zhijian: ignore RULE-ID -- reason` anywhere on a line: recorded, and cut
+ * from the text (returns the length of the text before the comment). */
+static size_t take_suppression(doc *d, const char *s, size_t len, long line)
+{
+    static const char marker[] = "zhijian: ignore";
+    const char *m = NULL;
+    for (size_t i = 0; i + sizeof marker - 1 <= len; i++)
+        if (!memcmp(s + i, marker, sizeof marker - 1)) {
+            m = s + i;
+            break;
+        }
+    if (!m)
+        return len;
+    suppression sp = {.line = line, .col = (long)zj_utf8_count(s, (size_t)(m - s)) + 1};
+    const char *p = m + sizeof marker - 1;
+    while (p < s + len && *p == ' ')
+        p++;
+    size_t k = 0;
+    while (p < s + len && *p != ' ' && *p != '-' && k + 1 < sizeof sp.rule)
+        sp.rule[k++] = *p++;
+    /* rule ids may contain '-', so read up to whitespace */
+    while (p < s + len && *p != ' ' && k + 1 < sizeof sp.rule)
+        sp.rule[k++] = *p++;
+    sp.rule[k] = '\0';
+    const char *dash = NULL;
+    for (const char *q = p; q + 1 < s + len; q++)
+        if (q[0] == '-' && q[1] == '-') {
+            dash = q + 2;
+            break;
+        }
+    if (dash) {
+        while (dash < s + len && (*dash == ' ' || *dash == '-'))
+            dash++;
+        const char *end = s + len;
+        while (end > dash && (end[-1] == ' ' || end[-1] == '>' || end[-1] == '-'))
+            end--;
+        sp.has_reason = end > dash;
+    }
+    if (d->n_sup == d->cap_sup) {
+        d->cap_sup = d->cap_sup ? d->cap_sup * 2 : 8;
+        d->sup = realloc(d->sup, d->cap_sup * sizeof *d->sup);
+    }
+    d->sup[d->n_sup++] = sp;
+    /* Cut the comment opener too (#, //, <!--). */
+    size_t cut = (size_t)(m - s);
+    while (cut > 0 && (s[cut - 1] == ' ' || s[cut - 1] == '#' || s[cut - 1] == '/' ||
+                       s[cut - 1] == '!' || s[cut - 1] == '<' || s[cut - 1] == '-'))
+        cut--;
+    return cut;
+}
+
+static void set_part(doc *d, const char *v, size_t n)
+{
+    while (n && (*v == ' ' || *v == '"' || *v == '\''))
+        v++, n--;
+    while (n && (v[n - 1] == ' ' || v[n - 1] == '"' || v[n - 1] == '\'' || v[n - 1] == '\r'))
+        n--;
+    snprintf(d->part, sizeof d->part, "%.*s", (int)n, v);
+}
+
+/* Plain text and Markdown: one utterance per line. */
+static void extract_lines(doc *d, const char *text, size_t len, bool markdown)
+{
+    long line = 0;
+    bool fence = false, front = false;
+    for (size_t pos = 0; pos <= len;) {
+        const char *s = text + pos;
+        const char *nl = memchr(s, '\n', len - pos);
+        size_t n = nl ? (size_t)(nl - s) : len - pos;
+        pos += n + 1;
+        line++;
+        if (n && s[n - 1] == '\r')
+            n--;
+        if (line == 1 && n == 3 && !memcmp(s, "---", 3)) {
+            front = true;
+            continue;
+        }
+        if (front) {
+            if (n == 3 && !memcmp(s, "---", 3))
+                front = false;
+            else if (n > 5 && !memcmp(s, "part:", 5))
+                set_part(d, s + 5, n - 5);
+            else if (n > 13 && !memcmp(s, "zhijian-part:", 13))
+                set_part(d, s + 13, n - 13);
+            continue;
+        }
+        n = take_suppression(d, s, n, line);
+        size_t skip = 0;
+        if (markdown) {
+            if (n >= 3 && (!memcmp(s, "```", 3) || !memcmp(s, "~~~", 3))) {
+                fence = !fence;
+                continue;
+            }
+            if (fence || (n && s[0] == '#') || (n >= 4 && !memcmp(s, "<!--", 4)))
+                continue;
+            while (skip < n && (s[skip] == ' ' || s[skip] == '>' || s[skip] == '|'))
+                skip++;
+            if (skip + 1 < n && (s[skip] == '-' || s[skip] == '*' || s[skip] == '+') &&
+                s[skip + 1] == ' ')
+                skip += 2;
+            else {
+                size_t k = skip;
+                while (k < n && s[k] >= '0' && s[k] <= '9')
+                    k++;
+                if (k > skip && k + 1 < n && s[k] == '.' && s[k + 1] == ' ')
+                    skip = k + 2;
+            }
+        }
+        if (n > skip)
+            add_utterance(d, s + skip, n - skip, line, (long)zj_utf8_count(s, skip) + 1);
+        if (!nl)
+            break;
+    }
+}
+
+/* YAML: every scalar value (not keys) is an utterance; `part:` at the top
+ * level (or zhijian: {part: …}) declares the part of the call. */
+static void walk_yaml(doc *d, const zj_ynode *n, int depth)
+{
+    if (n->type == ZJ_YNODE_SCALAR) {
+        if (n->len)
+            add_utterance(d, n->value, n->len, n->line, n->col + (n->quoted ? 1 : 0));
+        return;
+    }
+    for (size_t i = 0; i < n->n; i++) {
+        const zj_ynode *child = n->items[i];
+        if (n->type == ZJ_YNODE_MAP) {
+            if (i % 2 == 0)
+                continue; /* keys are not speech */
+            const zj_ynode *key = n->items[i - 1];
+            if (key->type == ZJ_YNODE_SCALAR && depth <= 1 &&
+                (!strcmp(key->value, "part") || !strcmp(key->value, "zhijian"))) {
+                const zj_ynode *v = child->type == ZJ_YNODE_MAP ? zj_yaml_get(child, "part")
+                                                                : child;
+                if (v && v->type == ZJ_YNODE_SCALAR)
+                    set_part(d, v->value, v->len);
+                continue;
+            }
+        }
+        walk_yaml(d, child, depth + 1);
+    }
+}
+
+/* JSON: string values with their line:col (jansson keeps no positions, so a
+ * small tokenizer walks the text). A string followed by ':' is a key. */
+static bool extract_json(doc *d, const char *s, size_t len)
+{
+    long line = 1, col = 1;
+    const char *prev_key = NULL;
+    size_t prev_key_len = 0;
+    for (size_t i = 0; i < len;) {
+        char c = s[i];
+        if (c == '\n') {
+            line++;
+            col = 1;
+            i++;
+            continue;
+        }
+        if (c != '"') {
+            if (!((unsigned char)c & 0x80) || ((unsigned char)c & 0xC0) == 0xC0)
+                col++;
+            i++;
+            continue;
+        }
+        long sline = line, scol = col + 1;
+        size_t start = ++i;
+        col++;
+        zj_buf val;
+        zj_buf_init(&val);
+        while (i < len && s[i] != '"') {
+            if (s[i] == '\\' && i + 1 < len) {
+                char e = s[i + 1];
+                zj_buf_append(&val, e == 'n' ? "\n" : e == 't' ? "\t" : s + i + 1, 1);
+                i += 2;
+                col += 2;
+                continue;
+            }
+            if (s[i] == '\n')
+                return false;
+            zj_buf_append(&val, s + i, 1);
+            if (((unsigned char)s[i] & 0xC0) != 0x80)
+                col++;
+            i++;
+        }
+        (void)start;
+        i++;
+        col++;
+        size_t j = i;
+        while (j < len && (s[j] == ' ' || s[j] == '\t' || s[j] == '\r' || s[j] == '\n'))
+            j++;
+        bool is_key = j < len && s[j] == ':';
+        if (is_key) {
+            prev_key = s + start;
+            prev_key_len = i - 1 - start;
+        } else if (prev_key && prev_key_len == 4 && !memcmp(prev_key, "part", 4)) {
+            set_part(d, val.data ? val.data : "", val.len);
+        } else if (val.len) {
+            add_utterance(d, val.data, val.len, sline, scol);
+        }
+        zj_buf_free(&val);
+    }
+    return true;
+}
+
+static bool has_suffix(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), k = strlen(suffix);
+    return n >= k && !strcmp(s + n - k, suffix);
+}
+
+static void add_finding(zj_lint_report *r, const char *file, long line, long col, long end_col,
+                        const char *rule, zj_severity sev, const char *clause, const char *words,
+                        const char *message)
+{
+    if (r->n == r->cap) {
+        r->cap = r->cap ? r->cap * 2 : 16;
+        r->v = realloc(r->v, r->cap * sizeof *r->v);
+    }
+    zj_lint_finding *f = &r->v[r->n++];
+    memset(f, 0, sizeof *f);
+    f->file = strdup(file);
+    f->line = line;
+    f->col = col;
+    f->end_col = end_col;
+    snprintf(f->rule, sizeof f->rule, "%s", rule);
+    f->severity = sev;
+    f->clause = clause ? strdup(clause) : NULL;
+    f->words = words ? strdup(words) : NULL;
+    f->message = strdup(message);
+}
+
+static bool suppressed(const doc *d, const char *rule, long line)
+{
+    for (size_t i = 0; i < d->n_sup; i++)
+        if ((d->sup[i].line == line || d->sup[i].line == line - 1) &&
+            !strcmp(d->sup[i].rule, rule) && d->sup[i].has_reason)
+            return true;
+    return false;
+}
+
+zj_status zj_lint_file(const zj_ruleset *rs, const char *path, const char *part,
+                       zj_lint_report *report, zj_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return zj_error_set(err, ZJ_ERR_IO, path, 0, 0, "%s", strerror(errno));
+    zj_buf text;
+    zj_buf_init(&text);
+    char chunk[65536];
+    size_t got;
+    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0)
+        zj_buf_append(&text, chunk, got);
+    bool read_error = ferror(f);
+    fclose(f);
+    if (read_error) {
+        zj_buf_free(&text);
+        return zj_error_set(err, ZJ_ERR_IO, path, 0, 0, "read error");
+    }
+    const char *s = text.data ? text.data : "";
+    size_t len = text.len;
+    if (!zj_utf8_valid(s, len)) {
+        zj_buf_free(&text);
+        return zj_error_set(err, ZJ_ERR_UTF8, path, 0, 0, "not valid UTF-8");
+    }
+    doc d = {0};
+    zj_status st = ZJ_OK;
+    if (has_suffix(path, ".yaml") || has_suffix(path, ".yml")) {
+        zj_ynode *root = zj_yaml_parse(s, len, path, err);
+        if (!root) {
+            zj_buf_free(&text);
+            return err->status;
+        }
+        walk_yaml(&d, root, 0);
+        zj_yaml_free(root);
+        /* comments may carry suppressions */
+        doc tmp = {0};
+        extract_lines(&tmp, s, len, false);
+        d.sup = tmp.sup;
+        d.n_sup = tmp.n_sup;
+        tmp.sup = NULL;
+        doc_free(&tmp);
+    } else if (has_suffix(path, ".json")) {
+        if (!extract_json(&d, s, len))
+            st = zj_error_set(err, ZJ_ERR_PARSE, path, 0, 0, "malformed JSON string");
+    } else {
+        extract_lines(&d, s, len, has_suffix(path, ".md") || has_suffix(path, ".markdown"));
+    }
+    zj_buf_free(&text);
+    if (part)
+        snprintf(d.part, sizeof d.part, "%s", part);
+    for (size_t i = 0; i < d.n_sup; i++)
+        if (!d.sup[i].has_reason)
+            add_finding(report, path, d.sup[i].line, d.sup[i].col, d.sup[i].col,
+                        "zhijian.suppression", ZJ_SEV_MINOR, NULL, NULL,
+                        "suppression without a reason: write `zhijian: ignore RULE-ID -- why`");
+    if (st != ZJ_OK || d.n == 0) {
+        doc_free(&d);
+        return st;
+    }
+    /* The file as one call: every utterance an agent turn. */
+    zj_turn *turns = calloc(d.n, sizeof *turns);
+    for (size_t i = 0; turns && i < d.n; i++)
+        turns[i] = (zj_turn){ZJ_SPEAKER_AGENT, d.u[i].text, strlen(d.u[i].text), -1, -1};
+    zj_call call = {.call_id = (char *)path, .turns = turns, .n_turns = d.n, .ring_ms = -1,
+                    .started_at_utc_ms = INT64_MIN, .source = path};
+    zj_scorer *scorer = zj_scorer_new(rs, err);
+    zj_result res;
+    if (!turns || !scorer || (st = zj_score_call(scorer, &call, &res, err)) != ZJ_OK) {
+        zj_scorer_free(scorer);
+        free(turns);
+        doc_free(&d);
+        return st != ZJ_OK ? st : ZJ_ERR_NOMEM;
+    }
+    bool opening = !strcmp(d.part, "opening"), closing = !strcmp(d.part, "closing");
+    for (size_t i = 0; i < res.n_findings; i++) {
+        const zj_finding *fd = &res.findings[i];
+        const zj_rule *r = &rs->rules[fd->rule];
+        char msg[700];
+        if (r->kind == ZJ_KIND_FORBIDDEN && fd->outcome == ZJ_OUT_HIT) {
+            const utterance *u = &d.u[fd->turn];
+            long c0 = fd->span_start < u->n_cp ? u->col[fd->span_start] : 1;
+            long c1 = fd->span_end > 0 && fd->span_end - 1 < u->n_cp ? u->col[fd->span_end - 1] + 1
+                                                                     : c0 + 1;
+            if (suppressed(&d, r->id, u->line))
+                continue;
+            snprintf(msg, sizeof msg, "forbidden expression '%s': %s", fd->text,
+                     r->title ? r->title : r->id);
+            add_finding(report, path, u->line, c0, c1, r->id, r->severity, r->clause, fd->text,
+                        msg);
+        } else if (r->kind == ZJ_KIND_REQUIRED && fd->outcome == ZJ_OUT_MISSING && r->points > 0 &&
+                   ((opening && (r->window == ZJ_WIN_FIRST_UTTERANCES ||
+                                 r->window == ZJ_WIN_FIRST_SECONDS)) ||
+                    (closing && (r->window == ZJ_WIN_LAST_UTTERANCES ||
+                                 r->window == ZJ_WIN_LAST_SECONDS)))) {
+            if (suppressed(&d, r->id, d.u[0].line))
+                continue;
+            snprintf(msg, sizeof msg, "required phrase missing in this %s template: %s",
+                     d.part, r->title ? r->title : r->id);
+            add_finding(report, path, d.u[0].line, d.u[0].col[0], d.u[0].col[0], r->id,
+                        r->severity, r->clause, NULL, msg);
+        }
+    }
+    zj_result_free(&res);
+    zj_scorer_free(scorer);
+    free(turns);
+    doc_free(&d);
+    return ZJ_OK;
+}
+
+void zj_lint_report_free(zj_lint_report *r)
+{
+    for (size_t i = 0; i < r->n; i++) {
+        free(r->v[i].file);
+        free(r->v[i].clause);
+        free(r->v[i].words);
+        free(r->v[i].message);
+    }
+    free(r->v);
+    memset(r, 0, sizeof *r);
+}
+
+/* ------------------------------------------------------------------ config */
+
+static char *dupstr(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d)
+        memcpy(d, s, n);
+    return d;
+}
+
+static zj_status config_error(zj_error *err, const char *file, const zj_ynode *at,
+                              const char *msg)
+{
+    return zj_error_set(err, ZJ_ERR_INVALID, file, at ? at->line : 0, at ? at->col : 0, "%s", msg);
+}
+
+static zj_status config_parse(const char *file, const char *dir, zj_lint_config *c, zj_error *err)
+{
+    FILE *f = fopen(file, "rb");
+    if (!f)
+        return zj_error_set(err, ZJ_ERR_IO, file, 0, 0, "%s", strerror(errno));
+    zj_buf text;
+    zj_buf_init(&text);
+    char chunk[8192];
+    size_t got;
+    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0)
+        zj_buf_append(&text, chunk, got);
+    fclose(f);
+    zj_ynode *root = zj_yaml_parse(text.data ? text.data : "", text.len, file, err);
+    zj_buf_free(&text);
+    if (!root)
+        return err->status;
+    zj_status st = ZJ_OK;
+    if (root->type != ZJ_YNODE_MAP) {
+        st = config_error(err, file, root, "the config must be a mapping (rules, fail_on, paths, parts)");
+        goto done;
+    }
+    for (size_t i = 0; i + 1 < root->n && st == ZJ_OK; i += 2) {
+        const zj_ynode *k = root->items[i], *v = root->items[i + 1];
+        const char *key = k->value ? k->value : "";
+        if (!strcmp(key, "rules") && v->type == ZJ_YNODE_SCALAR) {
+            if (v->value[0] == '/')
+                snprintf(c->rules, sizeof c->rules, "%s", v->value);
+            else
+                snprintf(c->rules, sizeof c->rules, "%.2000s/%.2000s", dir, v->value);
+        } else if (!strcmp(key, "fail_on") && v->type == ZJ_YNODE_SCALAR) {
+            if (!zj_severity_parse(v->value, &c->fail_on))
+                st = config_error(err, file, v,
+                                  "fail_on must be critical, major, minor or observation");
+            c->has_fail_on = true;
+        } else if (!strcmp(key, "paths") && v->type == ZJ_YNODE_SEQ) {
+            c->paths = calloc(v->n ? v->n : 1, sizeof *c->paths);
+            for (size_t j = 0; c->paths && j < v->n; j++)
+                if (v->items[j]->type == ZJ_YNODE_SCALAR)
+                    c->paths[c->n_paths++] = dupstr(v->items[j]->value);
+        } else if (!strcmp(key, "parts") && v->type == ZJ_YNODE_MAP) {
+            size_t n = v->n / 2;
+            c->part_prefix = calloc(n ? n : 1, sizeof *c->part_prefix);
+            c->part_name = calloc(n ? n : 1, sizeof *c->part_name);
+            for (size_t j = 0; c->part_prefix && c->part_name && j + 1 < v->n; j += 2) {
+                c->part_prefix[c->n_parts] = dupstr(v->items[j]->value ? v->items[j]->value : "");
+                c->part_name[c->n_parts++] =
+                    dupstr(v->items[j + 1]->value ? v->items[j + 1]->value : "");
+            }
+        } else {
+            char msg[300];
+            snprintf(msg, sizeof msg, "unknown or mistyped key '%.100s' (expected rules, fail_on, "
+                                      "paths or parts)",
+                     key);
+            st = config_error(err, file, k, msg);
+        }
+    }
+done:
+    zj_yaml_free(root);
+    return st;
+}
+
+zj_status zj_lint_config_find(const char *start_dir, zj_lint_config *c, zj_error *err)
+{
+    memset(c, 0, sizeof *c);
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", start_dir);
+    for (;;) {
+        char file[4200];
+        snprintf(file, sizeof file, "%s/.zhijian.yaml", strcmp(dir, "/") ? dir : "");
+        FILE *f = fopen(file, "rb");
+        if (f) {
+            fclose(f);
+            snprintf(c->path, sizeof c->path, "%.4000s", file);
+            return config_parse(file, dir, c, err);
+        }
+        char *slash = strrchr(dir, '/');
+        if (!slash || !strcmp(dir, "/"))
+            return ZJ_OK;
+        if (slash == dir)
+            dir[1] = '\0';
+        else
+            *slash = '\0';
+    }
+}
+
+void zj_lint_config_free(zj_lint_config *c)
+{
+    for (size_t i = 0; i < c->n_paths; i++)
+        free(c->paths[i]);
+    for (size_t i = 0; i < c->n_parts; i++) {
+        free(c->part_prefix[i]);
+        free(c->part_name[i]);
+    }
+    free(c->paths);
+    free(c->part_prefix);
+    free(c->part_name);
+    memset(c, 0, sizeof *c);
+}
+
+const char *zj_lint_config_part(const zj_lint_config *c, const char *path)
+{
+    const char *best = NULL;
+    size_t best_len = 0;
+    for (size_t i = 0; i < c->n_parts; i++) {
+        size_t n = strlen(c->part_prefix[i]);
+        const char *p = path;
+        if (!strncmp(p, "./", 2))
+            p += 2;
+        if (n > best_len && !strncmp(p, c->part_prefix[i], n)) {
+            best = c->part_name[i];
+            best_len = n;
+        }
+    }
+    return best;
+}

@@ -1,0 +1,367 @@
+/* cmd_lint.c — `zhijian lint` for call-script templates and `zhijian rules
+ * check|test|explain` for rule authors. */
+#include "cli.h"
+
+#include <dirent.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static void lint_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: zhijian lint [--rules FILE|DIR] [--fail-on SEVERITY] [--part opening|closing]\n"
+            "                    [--format text|json|sarif|junit|github] PATH...\n"
+            "\n"
+            "Check call-script templates (.txt, .md: one utterance per line; .yaml/.yml, .json:\n"
+            "every string value) against the agent-side rules. Placeholders ({name}, {{name}},\n"
+            "【name】, ××, XX) stand for any word. Forbidden expressions are always reported;\n"
+            "required phrases only for files that declare their part of the call (front matter\n"
+            "`part: opening|closing`, a top-level `part:` key, --part, or `parts:` in\n"
+            ".zhijian.yaml). Columns count characters. Suppress one finding with a comment on\n"
+            "its line or the line before: `zhijian: ignore RULE-ID -- reason`.\n"
+            "Settings (rules, fail_on, paths, parts) are read from .zhijian.yaml, found by\n"
+            "walking up from the current directory.\n"
+            "\n"
+            "Exit status: 0 clean; 1 findings at or above --fail-on (default major);\n"
+            "2 usage or configuration error; 3 some files unreadable (the rest linted).\n");
+}
+
+static bool lintable(const char *name)
+{
+    static const char *const exts[] = {".txt", ".md", ".markdown", ".yaml", ".yml", ".json"};
+    size_t n = strlen(name);
+    for (size_t i = 0; i < sizeof exts / sizeof *exts; i++) {
+        size_t k = strlen(exts[i]);
+        if (n > k && !strcmp(name + n - k, exts[i]))
+            return true;
+    }
+    return false;
+}
+
+struct file_list {
+    char **v;
+    size_t n, cap;
+};
+
+static void push(struct file_list *l, const char *path)
+{
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 16;
+        l->v = realloc(l->v, l->cap * sizeof *l->v);
+    }
+    l->v[l->n++] = strdup(path);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void walk(const char *dir, struct file_list *l, int depth)
+{
+    DIR *d = opendir(dir);
+    if (!d || depth > 32) {
+        if (d)
+            closedir(d);
+        return;
+    }
+    struct file_list here = {0};
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        char p[PATH_MAX];
+        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+        push(&here, p);
+    }
+    closedir(d);
+    if (here.n)
+        qsort(here.v, here.n, sizeof *here.v, cmp_str);
+    for (size_t i = 0; i < here.n; i++) {
+        struct stat sb;
+        if (stat(here.v[i], &sb) == 0 && S_ISDIR(sb.st_mode))
+            walk(here.v[i], l, depth + 1);
+        else if (lintable(here.v[i]))
+            push(l, here.v[i]);
+        free(here.v[i]);
+    }
+    free(here.v);
+}
+
+int cmd_lint(int argc, char **argv)
+{
+    enum { OPT_FAIL_ON = 256, OPT_PART };
+    static const struct option longopts[] = {
+        {"rules", required_argument, NULL, 'r'},   {"format", required_argument, NULL, 'f'},
+        {"fail-on", required_argument, NULL, OPT_FAIL_ON},
+        {"part", required_argument, NULL, OPT_PART}, {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *rules = NULL, *part = NULL;
+    zj_format format = ZJ_FMT_TEXT;
+    zj_severity fail_on = ZJ_SEV_MAJOR;
+    bool fail_on_given = false;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "r:f:h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'r': rules = optarg; break;
+        case 'f':
+            if (!zj_format_parse(optarg, &format) ||
+                (format != ZJ_FMT_TEXT && format != ZJ_FMT_JSON && format != ZJ_FMT_SARIF &&
+                 format != ZJ_FMT_JUNIT && format != ZJ_FMT_GITHUB)) {
+                cli_error("lint: unknown format '%s' (expected text, json, sarif, junit or github)",
+                          optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case OPT_FAIL_ON:
+            if (!zj_severity_parse(optarg, &fail_on)) {
+                cli_error("lint: --fail-on: expected critical, major, minor or observation, got "
+                          "'%s'",
+                          optarg);
+                return EXIT_USAGE;
+            }
+            fail_on_given = true;
+            break;
+        case OPT_PART:
+            if (strcmp(optarg, "opening") && strcmp(optarg, "closing")) {
+                cli_error("lint: --part: expected opening or closing, got '%s'", optarg);
+                return EXIT_USAGE;
+            }
+            part = optarg;
+            break;
+        case 'h': lint_usage(stdout); return EXIT_OK;
+        default: lint_usage(stderr); return EXIT_USAGE;
+        }
+    }
+    zj_error err;
+    zj_error_clear(&err);
+    char cwd[PATH_MAX];
+    zj_lint_config cfg;
+    if (!getcwd(cwd, sizeof cwd) || zj_lint_config_find(cwd, &cfg, &err) != ZJ_OK) {
+        cli_report(&err);
+        return EXIT_USAGE;
+    }
+    if (!rules)
+        rules = cfg.rules[0] ? cfg.rules : cli_default_rules();
+    if (!fail_on_given && cfg.has_fail_on)
+        fail_on = cfg.fail_on;
+    struct file_list files = {0};
+    size_t unreadable = 0;
+    char **inputs = argv + optind;
+    size_t n_inputs = (size_t)(argc - optind);
+    if (!n_inputs) {
+        inputs = cfg.paths;
+        n_inputs = cfg.n_paths;
+    }
+    if (!n_inputs) {
+        cli_error("lint: no path given (and no `paths:` in .zhijian.yaml)");
+        zj_lint_config_free(&cfg);
+        return EXIT_USAGE;
+    }
+    for (size_t i = 0; i < n_inputs; i++) {
+        struct stat sb;
+        if (stat(inputs[i], &sb) != 0) {
+            cli_error("%s: No such file or directory", inputs[i]);
+            unreadable++;
+        } else if (S_ISDIR(sb.st_mode)) {
+            walk(inputs[i], &files, 0);
+        } else {
+            push(&files, inputs[i]);
+        }
+    }
+    zj_load_opts lopts = {.cache_dir = cli_cache_dir()};
+    zj_ruleset *rs = zj_rules_load(rules, &lopts, &err);
+    if (!rs) {
+        cli_report(&err);
+        for (size_t i = 0; i < files.n; i++)
+            free(files.v[i]);
+        free(files.v);
+        zj_lint_config_free(&cfg);
+        return EXIT_USAGE;
+    }
+    zj_lint_report report = {0};
+    report.file_names = calloc(files.n ? files.n : 1, sizeof *report.file_names);
+    for (size_t i = 0; i < files.n; i++) {
+        const char *p = part ? part : zj_lint_config_part(&cfg, files.v[i]);
+        zj_error_clear(&err);
+        if (zj_lint_file(rs, files.v[i], p, &report, &err) != ZJ_OK) {
+            cli_report(&err);
+            unreadable++;
+            continue;
+        }
+        report.file_names[report.files++] = files.v[i];
+    }
+    zj_buf out;
+    zj_buf_init(&out);
+    zj_lint_render(&report, rs, format, &out);
+    cli_write(&out, stdout);
+    zj_buf_free(&out);
+    bool failing = false;
+    for (size_t i = 0; i < report.n; i++)
+        failing |= report.v[i].severity >= fail_on;
+    int code = unreadable ? EXIT_PARTIAL : failing ? EXIT_FINDINGS : EXIT_OK;
+    if (unreadable && failing)
+        code = EXIT_PARTIAL; /* highest applicable wins */
+    free(report.file_names);
+    zj_lint_report_free(&report);
+    for (size_t i = 0; i < files.n; i++)
+        free(files.v[i]);
+    free(files.v);
+    zj_rules_free(rs);
+    zj_lint_config_free(&cfg);
+    return code;
+}
+
+/* ------------------------------------------------------------------- rules */
+
+static void rules_usage(FILE *out)
+{
+    fprintf(out, "usage: zhijian rules check FILE...\n"
+                 "       zhijian rules test FILE...\n"
+                 "       zhijian rules explain [--rules FILE] RULE_ID TEXT\n"
+                 "\n"
+                 "check    validate rule sets: every error as FILE:LINE:COL, then warnings\n"
+                 "         (rules that can never fire, duplicates, missing clauses or examples)\n"
+                 "test     run every rule's examples through the engine; a closing line\n"
+                 "         'N passed, N failed'\n"
+                 "explain  show how TEXT normalizes, which patterns of RULE_ID match where,\n"
+                 "         what its exceptions did, and the verdict\n"
+                 "Exit status: 0 ok; 1 errors or failed examples; 2 usage error.\n");
+}
+
+static void print_diag(const zj_error *e, void *ctx)
+{
+    char buf[2048];
+    (*(size_t *)ctx)++;
+    printf("%s\n", zj_error_format(e, buf, sizeof buf));
+}
+
+static int rules_check(int argc, char **argv)
+{
+    if (argc < 1) {
+        rules_usage(stderr);
+        return EXIT_USAGE;
+    }
+    size_t errors = 0;
+    for (int i = 0; i < argc; i++) {
+        size_t n = 0;
+        errors += zj_rules_check(argv[i], print_diag, &n);
+        if (n)
+            continue;
+        zj_error err;
+        zj_load_opts lopts = {.cache_dir = cli_cache_dir()};
+        zj_ruleset *rs = zj_rules_load(argv[i], &lopts, &err);
+        if (!rs) {
+            print_diag(&err, &n);
+            errors++;
+            continue;
+        }
+        size_t warnings = 0;
+        zj_rules_lint(rs, print_diag, &warnings);
+        printf("%s: ok: %zu rules, %zu warnings\n", zj_rules_path(rs), zj_rules_count(rs),
+               warnings);
+        zj_rules_free(rs);
+    }
+    return errors ? EXIT_FINDINGS : EXIT_OK;
+}
+
+static void print_example(const zj_example_result *r, void *ctx)
+{
+    (void)ctx;
+    if (!r->passed)
+        printf("FAIL %s: %s example '%s': %s\n", r->rule_id,
+               r->expect_match ? "match" : "no_match", r->text, r->detail);
+}
+
+static int rules_test(int argc, char **argv)
+{
+    if (argc < 1) {
+        rules_usage(stderr);
+        return EXIT_USAGE;
+    }
+    size_t passed = 0, failed = 0;
+    int code = EXIT_OK;
+    for (int i = 0; i < argc; i++) {
+        zj_error err;
+        zj_load_opts lopts = {.cache_dir = cli_cache_dir()};
+        zj_ruleset *rs = zj_rules_load(argv[i], &lopts, &err);
+        if (!rs) {
+            cli_report(&err);
+            code = EXIT_USAGE;
+            continue;
+        }
+        size_t total = 0;
+        size_t f = zj_rules_run_examples(rs, print_example, NULL, &total);
+        printf("%s: %zu examples of %zu rules\n", zj_rules_path(rs), total, zj_rules_count(rs));
+        passed += total - f;
+        failed += f;
+        zj_rules_free(rs);
+    }
+    printf("%zu passed, %zu failed\n", passed, failed);
+    if (code != EXIT_OK)
+        return code;
+    return failed ? EXIT_FINDINGS : EXIT_OK;
+}
+
+static int rules_explain(int argc, char **argv)
+{
+    static const struct option longopts[] = {{"rules", required_argument, NULL, 'r'},
+                                              {"help", no_argument, NULL, 'h'},
+                                              {NULL, 0, NULL, 0}};
+    const char *rules = NULL;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "r:h", longopts, NULL)) != -1) {
+        if (c == 'r')
+            rules = optarg;
+        else {
+            rules_usage(c == 'h' ? stdout : stderr);
+            return c == 'h' ? EXIT_OK : EXIT_USAGE;
+        }
+    }
+    if (argc - optind != 2) {
+        cli_error("rules explain: give RULE_ID and TEXT");
+        return EXIT_USAGE;
+    }
+    zj_error err;
+    zj_load_opts lopts = {.cache_dir = cli_cache_dir()};
+    zj_ruleset *rs = zj_rules_load(rules ? rules : cli_default_rules(), &lopts, &err);
+    if (!rs) {
+        cli_report(&err);
+        return EXIT_USAGE;
+    }
+    zj_buf out;
+    zj_buf_init(&out);
+    int code = EXIT_OK;
+    if (zj_rules_explain(rs, argv[optind], argv[optind + 1], &out, &err) != ZJ_OK) {
+        cli_report(&err);
+        code = EXIT_USAGE;
+    } else {
+        cli_write(&out, stdout);
+    }
+    zj_buf_free(&out);
+    zj_rules_free(rs);
+    return code;
+}
+
+int cmd_rules(int argc, char **argv)
+{
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        rules_usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? EXIT_USAGE : EXIT_OK;
+    }
+    if (!strcmp(argv[1], "check"))
+        return rules_check(argc - 2, argv + 2);
+    if (!strcmp(argv[1], "test"))
+        return rules_test(argc - 2, argv + 2);
+    if (!strcmp(argv[1], "explain"))
+        return rules_explain(argc - 1, argv + 1);
+    cli_error("rules: unknown subcommand '%s' (expected check, test or explain)", argv[1]);
+    return EXIT_USAGE;
+}
