@@ -518,9 +518,14 @@ static zj_status config_parse(const char *file, const char *dir, zj_lint_config 
             c->has_fail_on = true;
         } else if (!strcmp(key, "paths") && v->type == ZJ_YNODE_SEQ) {
             c->paths = calloc(v->n ? v->n : 1, sizeof *c->paths);
-            for (size_t j = 0; c->paths && j < v->n; j++)
-                if (v->items[j]->type == ZJ_YNODE_SCALAR)
-                    c->paths[c->n_paths++] = dupstr(v->items[j]->value);
+            for (size_t j = 0; c->paths && j < v->n; j++) {
+                if (v->items[j]->type != ZJ_YNODE_SCALAR)
+                    continue;
+                char full[8300];
+                snprintf(full, sizeof full, "%s%s%s", v->items[j]->value[0] == '/' ? "" : dir,
+                         v->items[j]->value[0] == '/' ? "" : "/", v->items[j]->value);
+                c->paths[c->n_paths++] = dupstr(full);
+            }
         } else if (!strcmp(key, "parts") && v->type == ZJ_YNODE_MAP) {
             size_t n = v->n / 2;
             c->part_prefix = calloc(n ? n : 1, sizeof *c->part_prefix);
@@ -555,6 +560,7 @@ zj_status zj_lint_config_find(const char *start_dir, zj_lint_config *c, zj_error
         if (f) {
             fclose(f);
             snprintf(c->path, sizeof c->path, "%.4000s", file);
+            snprintf(c->dir, sizeof c->dir, "%s", dir);
             return config_parse(file, dir, c, err);
         }
         char *slash = strrchr(dir, '/');
@@ -588,6 +594,9 @@ const char *zj_lint_config_part(const zj_lint_config *c, const char *path)
     for (size_t i = 0; i < c->n_parts; i++) {
         size_t n = strlen(c->part_prefix[i]);
         const char *p = path;
+        size_t dl = strlen(c->dir);
+        if (dl && !strncmp(p, c->dir, dl) && p[dl] == '/')
+            p += dl + 1;
         if (!strncmp(p, "./", 2))
             p += 2;
         if (n > best_len && !strncmp(p, c->part_prefix[i], n)) {

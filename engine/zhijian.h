@@ -527,6 +527,7 @@ void zj_lint_report_free(zj_lint_report *r);
  *   parts: {scripts/opening/: opening, scripts/closing/: closing}  # path prefixes */
 typedef struct zj_lint_config {
     char path[4096];       /* the config file found, "" if none */
+    char dir[4096];        /* its directory: relative paths and parts are relative to it */
     char rules[4096];      /* absolute or config-relative resolved path, "" if unset */
     bool has_fail_on;
     zj_severity fail_on;
@@ -539,7 +540,8 @@ typedef struct zj_lint_config {
  * config file, line and column. */
 zj_status zj_lint_config_find(const char *start_dir, zj_lint_config *config, zj_error *err);
 void zj_lint_config_free(zj_lint_config *config);
-/* The part a config assigns to a path (longest matching prefix), or NULL. */
+/* The part a config assigns to a path (longest matching prefix, relative to
+ * the config's directory), or NULL. */
 const char *zj_lint_config_part(const zj_lint_config *config, const char *path);
 /* Render a report: text (FILE:LINE:COL: severity rule message (clause)), json,
  * sarif (2.1.0), junit (XML) or github (workflow annotations). */

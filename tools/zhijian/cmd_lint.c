@@ -75,7 +75,8 @@ static void walk(const char *dir, struct file_list *l, int depth)
         if (e->d_name[0] == '.')
             continue;
         char p[PATH_MAX];
-        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+        size_t dl = strlen(dir);
+        snprintf(p, sizeof p, "%s%s%s", dir, dl && dir[dl - 1] == '/' ? "" : "/", e->d_name);
         push(&here, p);
     }
     closedir(d);

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# zhijian lint exit codes: 0 clean, 1 findings at/above --fail-on, 2 usage or
+# configuration error, 3 some files unreadable; config discovery from a subdirectory.
+set -u
+zhijian=$1 src=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+mkdir -p "$tmp/repo/scripts/opening" "$tmp/repo/sub"
+printf '您好，{company}物业客服中心，我姓×，请问有什么可以帮助您？\n' > "$tmp/repo/scripts/opening/a.txt"
+printf '好的，请稍等，我帮您查一下。\n' > "$tmp/repo/scripts/b.md"
+cd "$tmp/repo"
+"$zhijian" lint scripts >/dev/null; [ $? -eq 0 ] || fail "clean templates should exit 0"
+printf '喂？\n' > scripts/c.txt       # minor: below the default --fail-on major
+"$zhijian" lint scripts > out; [ $? -eq 0 ] || fail "minor finding below fail-on should exit 0"
+grep -q "^scripts/c.txt:1:1: minor phone.no-wei " out || { cat out; fail "minor finding listed"; }
+"$zhijian" lint --fail-on minor scripts >/dev/null; [ $? -eq 1 ] || fail "--fail-on minor should exit 1"
+printf '你问我，我问谁？\n' > scripts/d.txt
+"$zhijian" lint scripts >/dev/null; [ $? -eq 1 ] || fail "major finding should exit 1"
+"$zhijian" lint --format nope scripts 2>/dev/null; [ $? -eq 2 ] || fail "bad format should exit 2"
+"$zhijian" lint --rules /nonexistent.yaml scripts 2>/dev/null; [ $? -eq 2 ] || fail "missing rules should exit 2"
+"$zhijian" lint scripts/b.md /nonexistent.txt 2>/dev/null; [ $? -eq 3 ] || fail "unreadable file should exit 3"
+rm scripts/d.txt scripts/c.txt
+# Config: from a subdirectory, .zhijian.yaml sets paths, parts and fail_on.
+cat > .zhijian.yaml <<CFG
+paths: [scripts/]
+fail_on: minor
+parts: {scripts/opening/: opening}
+CFG
+printf '您好，请讲。\n' > scripts/opening/e.txt
+cd sub
+"$zhijian" lint > ../out; code=$?
+cd ..
+[ $code -eq 1 ] || { cat out; fail "config: missing opening parts should fail at minor"; }
+grep -q "/repo/scripts/opening/e.txt:1:1: minor opening.surname required phrase missing" out || { cat out; fail "config part"; }
+printf 'fail_on: sometimes\n' > .zhijian.yaml
+"$zhijian" lint scripts 2> err; [ $? -eq 2 ] || fail "bad config should exit 2"
+grep -q "\.zhijian.yaml:1:10: fail_on must be critical, major, minor or observation" err || { cat err; fail "config error message"; }
+echo "ok: lint exit codes 0/1/2/3 and config discovery"

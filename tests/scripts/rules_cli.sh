@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Every bundled rule set passes `rules check` and `rules test`; a broken rule
+# file gives the exact FILE:LINE:COL; `rules explain` shows an exception at work.
+set -u
+zhijian=$1 src=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+for f in "$src"/rules/*.yaml; do
+  "$zhijian" rules check "$f" > "$tmp/check" || { cat "$tmp/check"; fail "rules check $f"; }
+  grep -q ": ok: .* rules, 0 warnings$" "$tmp/check" || { cat "$tmp/check"; fail "warnings in $f"; }
+  "$zhijian" rules test "$f" > "$tmp/test" || { cat "$tmp/test"; fail "rules test $f"; }
+  tail -1 "$tmp/test" | grep -Eq '^[0-9]+ passed, 0 failed$' || fail "closing line: $(tail -1 "$tmp/test")"
+done
+printf 'ruleset: broken\nversion: "1"\nrules:\n  - id: a\n    kind: forbidden\n    any: [{re: "(急什么"}]\n    pionts: 3\n' > "$tmp/broken.yaml"
+"$zhijian" rules check "$tmp/broken.yaml" > "$tmp/out"
+[ $? -eq 1 ] || fail "broken rule file should exit 1"
+cat > "$tmp/want" <<WANT
+$tmp/broken.yaml:7:5: unknown key 'pionts' in rule 'a' (did you mean 'points'?)
+$tmp/broken.yaml:6:21: invalid regex: missing closing parenthesis
+WANT
+diff -u "$tmp/want" "$tmp/out" || fail "rules check output"
+# A failing example makes rules test exit 1 with a counted failure.
+printf 'ruleset: ex\nversion: "1"\nrules:\n  - id: a\n    kind: forbidden\n    any: [喂]\n    examples: {match: ["喂"], no_match: ["喂养", "你好"]}\n' > "$tmp/ex.yaml"
+"$zhijian" rules test "$tmp/ex.yaml" > "$tmp/out"
+[ $? -eq 1 ] || fail "failing example should exit 1"
+grep -q "^FAIL a: no_match example '喂养': unexpected hit '喂' at \[0, 1)$" "$tmp/out" || { cat "$tmp/out"; fail "failure line"; }
+[ "$(tail -1 "$tmp/out")" = "2 passed, 1 failed" ] || fail "closing line"
+"$zhijian" rules explain taboo.25-ji-shen-me "您着急，什么时候能修好？急什么！" > "$tmp/out" || fail explain
+grep -q "suppressed: inside exception" "$tmp/out" || fail "explain: exception"
+grep -q "^verdict: hit '急什么' \[12, 15), -10 points$" "$tmp/out" || { cat "$tmp/out"; fail "explain verdict"; }
+echo "ok: bundled rule sets check and test clean; broken file located; explain"
