@@ -56,6 +56,19 @@ grep -q "disk or database full; this batch was rolled back, earlier results are 
 [ "$(sqlite3 "$db" "SELECT count(*) FROM calls WHERE call_id LIKE 'PS-%'")" = $(( $2 * 2 )) ] || fail "earlier calls lost"
 [ "$(sqlite3 "$db" "SELECT status FROM runs ORDER BY id DESC LIMIT 1")" = failed ] || fail "run not marked failed"
 
+# Readers are not blocked while a run writes.
+"$bin/../tools/bench/gen_corpus" --calls 20000 --seed 11 --id-prefix R > "$tmp/big.jsonl"
+"$zhijian" score --jobs 1 --db "$db" "$tmp/big.jsonl" >/dev/null 2>&1 &
+writer=$!
+for _ in $(seq 1 200); do
+  [ "$(sqlite3 "$db" "SELECT count(*) FROM calls WHERE call_id LIKE 'R%'" 2>/dev/null || echo 0)" -gt 0 ] && break
+  sleep 0.02
+done
+"$zhijian" scorecard --db "$db" --ruleset property-service@2026.1 >/dev/null 2>"$tmp/err" || fail "reader blocked during a run: $(cat "$tmp/err")"
+"$zhijian" show --db "$db" PS-017 >/dev/null || fail "show during a run"
+wait "$writer" || fail "the writer failed while being read"
+[ "$(sqlite3 "$db" "SELECT count(*) FROM calls WHERE call_id LIKE 'R%'")" = 20000 ] || fail "writer incomplete"
+
 # A second writer waits (busy timeout), then fails with a clear message.
 sqlite3 "$db" "BEGIN IMMEDIATE; SELECT 1; SELECT 1;" >/dev/null   # sanity: lock and release
 ( sqlite3 "$db" "BEGIN IMMEDIATE; INSERT INTO samples (ruleset_id, created_at, method, lot_size, sample_size, seed, filters) VALUES (1,'x','n',0,0,0,'{}');" ".shell sleep 8" "ROLLBACK;" >/dev/null 2>&1 ) &

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The compiled Hyperscan database is cached (keyed by rule-set sha256, Hyperscan
+# version and platform); a corrupt or truncated cache file is never trusted: the
+# rule set is recompiled, results are unchanged and the file is rewritten.
+set -u
+zhijian=$1 src=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+export XDG_CACHE_HOME=$tmp/cache
+calls=$src/corpus/calls
+"$zhijian" score --no-db --format jsonl --backend hyperscan "$calls" > "$tmp/first" || fail "first run"
+n=$(find "$tmp/cache/zhijian" -name '*.hsdb' 2>/dev/null | wc -l)
+if [ "$n" -eq 0 ]; then echo "skip: Hyperscan not built in or not usable here"; exit 0; fi
+[ "$n" -eq 1 ] || fail "expected one cache file, found $n"
+f=$(find "$tmp/cache/zhijian" -name '*.hsdb')
+"$zhijian" score --no-db --format jsonl --backend hyperscan "$calls" > "$tmp/warm" || fail "warm run"
+cmp -s "$tmp/first" "$tmp/warm" || fail "warm cache changed the results"
+size=$(stat -c %s "$f")
+head -c $((size / 2)) "$f" > "$f.cut" && mv "$f.cut" "$f"            # truncated
+"$zhijian" score --no-db --format jsonl --backend hyperscan "$calls" > "$tmp/cut" || fail "run after truncation"
+cmp -s "$tmp/first" "$tmp/cut" || fail "truncated cache changed the results"
+[ "$(stat -c %s "$f")" = "$size" ] || fail "truncated cache file was not rewritten"
+printf 'garbage' | dd of="$f" bs=1 seek=100 conv=notrunc 2>/dev/null     # corrupted payload
+"$zhijian" score --no-db --format jsonl --backend hyperscan "$calls" > "$tmp/bad" || fail "run after corruption"
+cmp -s "$tmp/first" "$tmp/bad" || fail "corrupt cache changed the results"
+"$zhijian" score --no-db --format jsonl --backend pcre2 "$calls" > "$tmp/pcre" || fail "pcre2 run"
+cmp -s "$tmp/first" "$tmp/pcre" || fail "backends differ on the corpus"
+echo "ok: cache hit, truncated and corrupt cache files recompiled, results identical"
