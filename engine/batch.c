@@ -134,7 +134,7 @@ static void *worker_main(void *arg)
     batch *b = arg;
     zj_error err;
     zj_scorer *scorer = zj_scorer_new(b->o->rs, &err);
-    bool profiling = true;
+    bool profiling = b->o->profile;
     uint64_t parse_ns = 0;
     if (scorer)
         zj_scorer_profile(scorer, NULL, profiling);
@@ -158,9 +158,10 @@ static void *worker_main(void *arg)
             if (s->is_error)
                 continue;
             /* Parse here, in parallel; the batch's path outlives the reader's. */
-            uint64_t t0 = zj_now_ns();
+            uint64_t t0 = profiling ? zj_now_ns() : 0;
             s->call = zj_raw_parse(&s->raw, b->o->inputs[s->input], &s->error);
-            parse_ns += zj_now_ns() - t0;
+            if (profiling)
+                parse_ns += zj_now_ns() - t0;
             if (!s->call) {
                 s->is_error = true;
                 continue;

@@ -428,6 +428,7 @@ typedef struct zj_batch_opts {
     zj_store *store;
     int64_t ruleset_id, run_id;
     size_t commit_every;
+    bool profile;                   /* time the stages (costs a little) */
     zj_batch_render render;
     zj_batch_sink sink;
     zj_batch_progress progress;

@@ -155,7 +155,7 @@ static uint64_t monotonic_ns(void);
 static zj_status print_item(const zj_batch_item *item, void *ctx)
 {
     struct printer *p = ctx;
-    uint64_t t0 = monotonic_ns();
+    uint64_t t0 = p->o->profile ? monotonic_ns() : 0;
     if (item->error) {
         if (p->progress_shown)
             fputs("\r\033[K", stderr);
@@ -167,7 +167,8 @@ static zj_status print_item(const zj_batch_item *item, void *ctx)
         if (fwrite(item->rendered->data, 1, item->rendered->len, stdout) != item->rendered->len)
             return ZJ_ERR_IO;
     }
-    p->output_ns += monotonic_ns() - t0;
+    if (p->o->profile)
+        p->output_ns += monotonic_ns() - t0;
     return ZJ_OK;
 }
 
@@ -325,6 +326,7 @@ int cmd_score(int argc, char **argv)
                             .store = store,
                             .ruleset_id = ruleset_id,
                             .run_id = run_id,
+                            .profile = o.profile,
                             .render = render_item,
                             .sink = print_item,
                             .progress = show_progress,
