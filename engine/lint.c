@@ -467,15 +467,6 @@ void zj_lint_report_free(zj_lint_report *r)
 
 /* ------------------------------------------------------------------ config */
 
-static char *dupstr(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (d)
-        memcpy(d, s, n);
-    return d;
-}
-
 static zj_status config_error(zj_error *err, const char *file, const zj_ynode *at,
                               const char *msg)
 {
@@ -524,16 +515,16 @@ static zj_status config_parse(const char *file, const char *dir, zj_lint_config 
                 char full[8300];
                 snprintf(full, sizeof full, "%s%s%s", v->items[j]->value[0] == '/' ? "" : dir,
                          v->items[j]->value[0] == '/' ? "" : "/", v->items[j]->value);
-                c->paths[c->n_paths++] = dupstr(full);
+                c->paths[c->n_paths++] = zj_strdup(full);
             }
         } else if (!strcmp(key, "parts") && v->type == ZJ_YNODE_MAP) {
             size_t n = v->n / 2;
             c->part_prefix = calloc(n ? n : 1, sizeof *c->part_prefix);
             c->part_name = calloc(n ? n : 1, sizeof *c->part_name);
             for (size_t j = 0; c->part_prefix && c->part_name && j + 1 < v->n; j += 2) {
-                c->part_prefix[c->n_parts] = dupstr(v->items[j]->value ? v->items[j]->value : "");
+                c->part_prefix[c->n_parts] = zj_strdup(v->items[j]->value ? v->items[j]->value : "");
                 c->part_name[c->n_parts++] =
-                    dupstr(v->items[j + 1]->value ? v->items[j + 1]->value : "");
+                    zj_strdup(v->items[j + 1]->value ? v->items[j + 1]->value : "");
             }
         } else {
             char msg[300];

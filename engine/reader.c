@@ -45,15 +45,6 @@ struct zj_reader {
     bool empty_reported;
 };
 
-static char *xstrdup(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (d)
-        memcpy(d, s, n);
-    return d;
-}
-
 static bool has_suffix(const char *s, const char *suffix)
 {
     size_t n = strlen(s), k = strlen(suffix);
@@ -151,7 +142,7 @@ zj_reader *zj_reader_open(const char *path, uint64_t start_offset, zj_error *err
         zj_error_set(err, ZJ_ERR_NOMEM, path, 0, 0, "out of memory");
         return NULL;
     }
-    r->path = xstrdup(path);
+    r->path = zj_strdup(path);
     r->is_stdin = strcmp(path, "-") == 0;
     if (r->is_stdin) {
         if (start_offset > 0) {
@@ -390,7 +381,7 @@ static bool list_push(struct path_list *l, const char *path)
         l->v = v;
         l->cap = cap;
     }
-    l->v[l->n] = xstrdup(path);
+    l->v[l->n] = zj_strdup(path);
     return l->v[l->n++] != NULL;
 }
 

@@ -10,11 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CALL_FILTER                                                                                \
-    " c.ruleset_id = ?1 AND (?2 IS NULL OR c.local_date >= ?2)"                                   \
-    " AND (?3 IS NULL OR c.local_date <= ?3) AND (?4 IS NULL OR c.team = ?4)"                     \
-    " AND (?5 IS NULL OR c.agent_id = ?5)"
-
 /* A minor rule hit at least this often per 100 calls is a 一般不符合. */
 #define MINOR_FREQUENCY_THRESHOLD 5.0
 
@@ -87,7 +82,7 @@ zj_status zj_report_audit(zj_store *st, const zj_report_filter *f, const char *d
     /* Scope figures. */
     sql = zj_sqlf("SELECT count(*), count(DISTINCT c.agent_id), count(DISTINCT c.team),"
                   " min(c.local_date), max(c.local_date), avg(c.score), sum(c.passed),"
-                  " sum(c.fatal) FROM calls c WHERE" CALL_FILTER);
+                  " sum(c.fatal) FROM calls c WHERE" ZJ_CALL_FILTER);
     q = zj_report_query(st, sql, rid, f, err);
     free(sql);
     if (!q)
@@ -101,7 +96,7 @@ zj_status zj_report_audit(zj_store *st, const zj_report_filter *f, const char *d
     long passed = sqlite3_column_int64(q, 6), fatal_calls = sqlite3_column_int64(q, 7);
     sqlite3_finalize(q);
     char teams[1024] = "";
-    sql = zj_sqlf("SELECT DISTINCT coalesce(c.team, '(未分组)') FROM calls c WHERE" CALL_FILTER
+    sql = zj_sqlf("SELECT DISTINCT coalesce(c.team, '(未分组)') FROM calls c WHERE" ZJ_CALL_FILTER
                   " ORDER BY 1");
     q = zj_report_query(st, sql, rid, f, err);
     free(sql);
@@ -178,7 +173,7 @@ zj_status zj_report_audit(zj_store *st, const zj_report_filter *f, const char *d
                   " max(f.severity), max(f.kind), count(*), count(DISTINCT f.call_row),"
                   " max(r.fatal) FROM findings f JOIN calls c ON c.id = f.call_row"
                   " LEFT JOIN rules r ON r.ruleset_id = c.ruleset_id AND r.rule_id = f.rule_id"
-                  " WHERE" CALL_FILTER " AND (f.outcome = 'hit' AND f.kind = 'forbidden'"
+                  " WHERE" ZJ_CALL_FILTER " AND (f.outcome = 'hit' AND f.kind = 'forbidden'"
                   " OR f.outcome = 'missing' AND f.points < 0) GROUP BY f.rule_id");
     q = zj_report_query(st, sql, rid, f, err);
     free(sql);
@@ -222,7 +217,7 @@ zj_status zj_report_audit(zj_store *st, const zj_report_filter *f, const char *d
     /* Evidence: up to three examples per finding. */
     sql = zj_sqlf("SELECT c.call_id, coalesce(c.agent_id, ''), coalesce(c.agent_name, ''),"
                   " coalesce(c.started_at, ''), coalesce(f.text, ''), f.outcome, f.turn"
-                  " FROM findings f JOIN calls c ON c.id = f.call_row WHERE" CALL_FILTER
+                  " FROM findings f JOIN calls c ON c.id = f.call_row WHERE" ZJ_CALL_FILTER
                   " AND f.rule_id = ?6 AND (f.outcome = 'hit' OR f.outcome = 'missing')"
                   " ORDER BY c.started_utc_ms, c.call_id, f.seq LIMIT 3");
     q = zj_report_query(st, sql, rid, f, err);
@@ -255,7 +250,7 @@ zj_status zj_report_audit(zj_store *st, const zj_report_filter *f, const char *d
     sql = zj_sqlf("SELECT sum(CASE WHEN f.kind = 'forbidden' AND f.outcome = 'hit' THEN 1 ELSE 0 END),"
                   " sum(CASE WHEN f.kind = 'required' AND f.outcome = 'met' THEN 1 ELSE 0 END),"
                   " sum(CASE WHEN f.kind = 'required' AND f.outcome = 'missing' THEN 1 ELSE 0 END)"
-                  " FROM findings f JOIN calls c ON c.id = f.call_row WHERE" CALL_FILTER);
+                  " FROM findings f JOIN calls c ON c.id = f.call_row WHERE" ZJ_CALL_FILTER);
     q = zj_report_query(st, sql, rid, f, err);
     free(sql);
     if (!q)
@@ -269,7 +264,7 @@ zj_status zj_report_audit(zj_store *st, const zj_report_filter *f, const char *d
     /* Complaint calls: marked by a tag rule of the 投诉处理 category. */
     sql = zj_sqlf("SELECT count(*), sum(CASE WHEN c.passed = 1 AND NOT EXISTS (SELECT 1 FROM"
                   " findings x WHERE x.call_row = c.id AND x.kind = 'forbidden' AND x.outcome ="
-                  " 'hit') THEN 1 ELSE 0 END) FROM calls c WHERE" CALL_FILTER
+                  " 'hit') THEN 1 ELSE 0 END) FROM calls c WHERE" ZJ_CALL_FILTER
                   " AND EXISTS (SELECT 1 FROM findings t JOIN rules r ON r.ruleset_id ="
                   " c.ruleset_id AND r.rule_id = t.rule_id WHERE t.call_row = c.id AND t.kind ="
                   " 'tag' AND t.outcome = 'hit' AND r.category = '投诉处理')");

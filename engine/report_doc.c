@@ -10,15 +10,6 @@
 #include <string.h>
 #include <utf8proc.h>
 
-static char *xstrdup(const char *s)
-{
-    size_t n = strlen(s ? s : "") + 1;
-    char *d = malloc(n);
-    if (d)
-        memcpy(d, s ? s : "", n);
-    return d;
-}
-
 static void *grow(void *v, size_t *cap, size_t n, size_t size)
 {
     if (n < *cap)
@@ -30,11 +21,14 @@ static void *grow(void *v, size_t *cap, size_t n, size_t size)
     return p;
 }
 
+/* Copies s, "" for NULL. */
+static char *zj_strdup_empty(const char *s) { return zj_strdup(s ? s : ""); }
+
 zj_doc *zj_doc_new(const char *title)
 {
     zj_doc *d = calloc(1, sizeof *d);
     if (d)
-        d->title = xstrdup(title);
+        d->title = zj_strdup_empty(title);
     return d;
 }
 
@@ -100,11 +94,11 @@ zj_doc_block *zj_doc_table(zj_doc *d, const char *name, size_t n_cols, const cha
     zj_doc_block *b = add_block(d, ZJ_DOC_TABLE);
     if (!b)
         return NULL;
-    b->text = xstrdup(name);
+    b->text = zj_strdup_empty(name);
     b->n_cols = n_cols;
     b->headers = calloc(n_cols, sizeof *b->headers);
     for (size_t c = 0; b->headers && c < n_cols; c++)
-        b->headers[c] = xstrdup(headers[c]);
+        b->headers[c] = zj_strdup_empty(headers[c]);
     return b;
 }
 
@@ -123,7 +117,7 @@ void zj_doc_row(zj_doc_block *t, ...)
     va_list ap;
     va_start(ap, t);
     for (size_t c = 0; c < t->n_cols; c++)
-        t->cells[t->n_rows * t->n_cols + c] = xstrdup(va_arg(ap, const char *));
+        t->cells[t->n_rows * t->n_cols + c] = zj_strdup_empty(va_arg(ap, const char *));
     va_end(ap);
     t->n_rows++;
 }
@@ -134,15 +128,15 @@ void zj_doc_chart(zj_doc *d, const char *title, const char *unit, size_t n,
     zj_doc_block *b = add_block(d, ZJ_DOC_CHART);
     if (!b)
         return;
-    b->text = xstrdup(title);
+    b->text = zj_strdup_empty(title);
     b->n_cols = 1;
     b->headers = calloc(1, sizeof *b->headers);
     if (b->headers)
-        b->headers[0] = xstrdup(unit);
+        b->headers[0] = zj_strdup_empty(unit);
     b->cells = calloc(n ? n : 1, sizeof *b->cells);
     b->values = calloc(n ? n : 1, sizeof *b->values);
     for (size_t i = 0; b->cells && b->values && i < n; i++) {
-        b->cells[i] = xstrdup(labels[i]);
+        b->cells[i] = zj_strdup_empty(labels[i]);
         b->values[i] = values[i];
     }
     b->n_rows = n;

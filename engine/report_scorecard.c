@@ -12,11 +12,6 @@
 
 /* The filter every report query shares (?1 rule set, ?2..?5 filters; a NULL
  * filter matches everything). Portable SQL. */
-#define CALL_FILTER                                                                                \
-    " c.ruleset_id = ?1 AND (?2 IS NULL OR c.local_date >= ?2)"                                   \
-    " AND (?3 IS NULL OR c.local_date <= ?3) AND (?4 IS NULL OR c.team = ?4)"                     \
-    " AND (?5 IS NULL OR c.agent_id = ?5)"
-
 char *zj_sqlf(const char *format, ...)
 {
     va_list ap;
@@ -114,7 +109,7 @@ zj_status zj_report_scorecard(zj_store *st, const zj_report_filter *f, zj_group_
     sqlite3_stmt *q;
     /* Totals. */
     sql = zj_sqlf("SELECT count(*), avg(c.score), sum(c.passed), sum(c.fatal),"
-                   " min(c.local_date), max(c.local_date) FROM calls c WHERE" CALL_FILTER);
+                   " min(c.local_date), max(c.local_date) FROM calls c WHERE" ZJ_CALL_FILTER);
     q = zj_report_query(st, sql, rid, f, err);
     free(sql);
     if (!q)
@@ -137,7 +132,7 @@ zj_status zj_report_scorecard(zj_store *st, const zj_report_filter *f, zj_group_
     asprintf(&sql,
              "WITH g AS (SELECT %s AS k, c.score, c.passed, c.fatal, c.grade, c.agent_name,"
              " c.team, ROW_NUMBER() OVER (PARTITION BY %s ORDER BY c.score) AS rn,"
-             " COUNT(*) OVER (PARTITION BY %s) AS cnt FROM calls c WHERE" CALL_FILTER ")"
+             " COUNT(*) OVER (PARTITION BY %s) AS cnt FROM calls c WHERE" ZJ_CALL_FILTER ")"
              " SELECT k, max(agent_name), max(team), count(*), avg(score),"
              " avg(CASE WHEN rn IN ((cnt + 1) / 2, (cnt + 2) / 2) THEN score END),"
              " sum(passed), sum(fatal) FROM g GROUP BY k ORDER BY k",
@@ -157,7 +152,7 @@ zj_status zj_report_scorecard(zj_store *st, const zj_report_filter *f, zj_group_
     char **groups = NULL;
     double *rates = NULL;
     sqlite3_stmt *gq;
-    sql = zj_sqlf("SELECT c.grade, count(*) FROM calls c WHERE" CALL_FILTER
+    sql = zj_sqlf("SELECT c.grade, count(*) FROM calls c WHERE" ZJ_CALL_FILTER
                    " AND %s = ?6 GROUP BY c.grade ORDER BY c.grade",
              key);
     gq = zj_report_query(st, sql, rid, f, err);
@@ -205,20 +200,20 @@ zj_status zj_report_scorecard(zj_store *st, const zj_report_filter *f, zj_group_
     asprintf(&sql,
              "SELECT f.rule_id, max(f.clause), count(*), min(CASE WHEN f.text IS NOT NULL THEN"
              " c.call_id || ' ' || f.text END), min(f.outcome), sum(f.points)"
-             " FROM findings f JOIN calls c ON c.id = f.call_row WHERE" CALL_FILTER
+             " FROM findings f JOIN calls c ON c.id = f.call_row WHERE" ZJ_CALL_FILTER
              " AND %s = ?6 AND f.points < 0 GROUP BY f.rule_id ORDER BY count(*) DESC, f.rule_id"
              " LIMIT 5",
              key);
     vq = zj_report_query(st, sql, rid, f, err);
     free(sql);
     sql = zj_sqlf("SELECT coalesce(c.iso_week, '(无日期)'), count(*), avg(c.score), sum(c.passed)"
-                   " FROM calls c WHERE" CALL_FILTER " AND %s = ?6 GROUP BY c.iso_week"
+                   " FROM calls c WHERE" ZJ_CALL_FILTER " AND %s = ?6 GROUP BY c.iso_week"
                    " ORDER BY c.iso_week",
              key);
     wq = zj_report_query(st, sql, rid, f, err);
     free(sql);
     sql = zj_sqlf("SELECT c.call_id, c.score, c.grade, coalesce(c.local_date, ''),"
-                   " c.fatal FROM calls c WHERE" CALL_FILTER " AND %s = ?6"
+                   " c.fatal FROM calls c WHERE" ZJ_CALL_FILTER " AND %s = ?6"
                    " ORDER BY c.score, c.call_id LIMIT 3",
              key);
     xq = zj_report_query(st, sql, rid, f, err);

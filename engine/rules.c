@@ -53,17 +53,6 @@ static void fail_err(struct loader *ld, const zj_error *e)
         ld->cb(e, ld->ctx);
 }
 
-static char *xstrdup(const char *s)
-{
-    if (!s)
-        return NULL;
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (d)
-        memcpy(d, s, n);
-    return d;
-}
-
 static const char *type_name(const zj_ynode *n)
 {
     switch (n->type) {
@@ -320,8 +309,8 @@ static bool add_regex(struct loader *ld, const zj_ynode *n, uint32_t rule, bool 
     p->is_regex = true;
     p->is_exception = exception;
     p->per_sentence = per_sentence;
-    p->source = xstrdup(n->value);
-    p->expr = xstrdup(n->value);
+    p->source = zj_strdup(n->value);
+    p->expr = zj_strdup(n->value);
     p->expr_len = n->len;
     *out_id = p->id;
     return p->source && p->expr;
@@ -355,7 +344,7 @@ static bool add_literal(struct loader *ld, const zj_ynode *n, uint32_t rule, boo
     p->rule = rule;
     p->is_exception = exception;
     p->per_sentence = per_sentence;
-    p->source = xstrdup(n->value);
+    p->source = zj_strdup(n->value);
     p->expr = norm;
     p->expr_len = norm_len;
     *out_id = p->id;
@@ -467,7 +456,7 @@ static void parse_examples(struct loader *ld, const zj_ynode *n, zj_rule *r)
                 fail_at(ld, item, "examples must be strings");
                 continue;
             }
-            v[k].text = xstrdup(item->value);
+            v[k].text = zj_strdup(item->value);
             v[k].line = item->line;
             k++;
         }
@@ -559,7 +548,7 @@ static void parse_rule(struct loader *ld, const zj_ynode *n, const struct defaul
             if (rs->rules[i].id && strcmp(rs->rules[i].id, id->value) == 0)
                 fail_at(ld, id, "duplicate rule id '%.60s' (first defined at line %ld)",
                         id->value, rs->rules[i].line);
-        r->id = xstrdup(id->value);
+        r->id = zj_strdup(id->value);
         snprintf(where, sizeof where, " in rule '%.60s'", id->value);
     } else {
         snprintf(where, sizeof where, " in rule %u", index + 1);
@@ -586,7 +575,7 @@ static void parse_rule(struct loader *ld, const zj_ynode *n, const struct defaul
     char **text_fields[] = {&r->title, &r->category, &r->clause};
     for (int i = 0; i < 3; i++)
         if ((v = zj_yaml_get(n, text_keys[i])) && scalar(ld, v, text_keys[i]))
-            *text_fields[i] = xstrdup(v->value);
+            *text_fields[i] = zj_strdup(v->value);
     if ((v = zj_yaml_get(n, "description")))
         scalar(ld, v, "description");
     if ((v = zj_yaml_get(n, "speaker")))
@@ -692,7 +681,7 @@ static void parse_scoring(struct loader *ld, const zj_ynode *n)
                 continue;
             }
             if (integer(ld, v->items[i + 1], k->value, 0, rs->base, &num)) {
-                rs->grades[rs->n_grades].name = xstrdup(k->value);
+                rs->grades[rs->n_grades].name = zj_strdup(k->value);
                 rs->grades[rs->n_grades].min_score = (int)num;
                 rs->n_grades++;
             }
@@ -714,7 +703,7 @@ static void set_default_grades(zj_ruleset *rs)
     if (!rs->grades)
         return;
     for (int i = 0; i < 4; i++) {
-        rs->grades[i].name = xstrdup(def[i].name);
+        rs->grades[i].name = zj_strdup(def[i].name);
         rs->grades[i].min_score = rs->base * def[i].pct / 100;
     }
     rs->n_grades = 4;
@@ -741,14 +730,14 @@ static void parse_root(struct loader *ld, const zj_ynode *root)
                     "invalid rule set name '%.60s' (use lower-case letters, digits, '.', '_', "
                     "'-')",
                     v->value);
-        rs->name = xstrdup(v->value);
+        rs->name = zj_strdup(v->value);
     }
     if (!(v = zj_yaml_get(root, "version")))
         fail_at(ld, root, "missing 'version'");
     else if (scalar(ld, v, "version"))
-        rs->version = xstrdup(v->value);
+        rs->version = zj_strdup(v->value);
     if ((v = zj_yaml_get(root, "title")) && scalar(ld, v, "title"))
-        rs->title = xstrdup(v->value);
+        rs->title = zj_strdup(v->value);
     if ((v = zj_yaml_get(root, "description")))
         scalar(ld, v, "description");
     if ((v = zj_yaml_get(root, "scoring")))
@@ -877,7 +866,7 @@ static zj_ruleset *build(const char *yaml, size_t len, const char *name, zj_diag
         return NULL;
     }
     rs->yaml = malloc(len + 1);
-    rs->path = xstrdup(name);
+    rs->path = zj_strdup(name);
     if (!rs->yaml || !rs->path) {
         zj_rules_free(rs);
         zj_error_set(first, ZJ_ERR_NOMEM, name, 0, 0, "out of memory");
@@ -923,7 +912,7 @@ static char *resolve_path(const char *path, zj_error *err)
         return NULL;
     }
     if (!S_ISDIR(sb.st_mode))
-        return xstrdup(path);
+        return zj_strdup(path);
     DIR *d = opendir(path);
     if (!d) {
         zj_error_set(err, ZJ_ERR_IO, path, 0, 0, "%s", strerror(errno));

@@ -99,11 +99,6 @@ static uint64_t splitmix64(uint64_t *state)
     return z ^ (z >> 31);
 }
 
-#define CALL_FILTER                                                                                \
-    " c.ruleset_id = ?1 AND (?2 IS NULL OR c.local_date >= ?2)"                                   \
-    " AND (?3 IS NULL OR c.local_date <= ?3) AND (?4 IS NULL OR c.team = ?4)"                     \
-    " AND (?5 IS NULL OR c.agent_id = ?5)"
-
 typedef struct lot_call { int64_t row; char id[96]; char agent[64]; int score; char date[16]; } lot_call;
 
 typedef struct agent_share { char agent[64]; size_t first, count, take; double rem; } agent_share;
@@ -130,7 +125,7 @@ zj_status zj_report_sample(zj_store *st, const zj_report_filter *f, const zj_sam
         return s;
     /* The lot: every call the filters select, in a stable order. */
     char *sql = zj_sqlf("SELECT c.id, c.call_id, coalesce(c.agent_id, ''), c.score,"
-                        " coalesce(c.local_date, '') FROM calls c WHERE" CALL_FILTER
+                        " coalesce(c.local_date, '') FROM calls c WHERE" ZJ_CALL_FILTER
                         " ORDER BY coalesce(c.agent_id, ''), c.call_id");
     sqlite3_stmt *q = zj_report_query(st, sql, rid, f, err);
     free(sql);

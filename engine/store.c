@@ -179,17 +179,6 @@ static zj_status prepare_all(zj_store *st, zj_error *err)
     return ZJ_OK;
 }
 
-static char *xstrdup(const char *s)
-{
-    if (!s)
-        return NULL;
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (d)
-        memcpy(d, s, n);
-    return d;
-}
-
 zj_store *zj_store_open(const char *path, bool write, zj_error *err)
 {
     zj_store *st = calloc(1, sizeof *st);
@@ -197,7 +186,7 @@ zj_store *zj_store_open(const char *path, bool write, zj_error *err)
         zj_error_set(err, ZJ_ERR_NOMEM, path, 0, 0, "out of memory");
         return NULL;
     }
-    st->path = xstrdup(path);
+    st->path = zj_strdup(path);
     st->write = write;
     if (!write && access(path, F_OK) != 0) {
         zj_error_set(err, ZJ_ERR_NOTFOUND, path, 0, 0,
@@ -765,7 +754,7 @@ zj_status zj_store_put_batch(zj_store *st, int64_t run_id, int64_t ruleset_id,
 static char *col_dup(sqlite3_stmt *q, int i)
 {
     const unsigned char *t = sqlite3_column_text(q, i);
-    return t ? xstrdup((const char *)t) : NULL;
+    return t ? zj_strdup((const char *)t) : NULL;
 }
 
 void zj_stored_call_free(zj_stored_call *sc)
@@ -821,7 +810,7 @@ zj_status zj_store_get_call(zj_store *st, const char *call_id, int64_t ruleset_i
         sqlite3_finalize(q);
         return zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
     }
-    c->call_id = xstrdup(call_id);
+    c->call_id = zj_strdup(call_id);
     c->agent_id = col_dup(q, 1);
     c->agent_name = col_dup(q, 2);
     c->team = col_dup(q, 3);

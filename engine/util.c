@@ -241,6 +241,19 @@ void zj_buf_free(zj_buf *b)
     zj_buf_init(b);
 }
 
+/* ---------------------------------------------------------------- strings */
+
+char *zj_strdup(const char *s)
+{
+    if (!s)
+        return NULL;
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d)
+        memcpy(d, s, n);
+    return d;
+}
+
 /* ------------------------------------------------------------------ hits */
 
 zj_status zj_hits_push(zj_hits *h, uint32_t pattern, uint32_t start, uint32_t end)
