@@ -156,6 +156,39 @@ static int finish(const char *cmd, zj_status st, const zj_error *err, zj_buf *ou
     return code;
 }
 
+enum report_kind { REPORT_SCORECARD, REPORT_AUDIT, REPORT_SAMPLE };
+
+/* Opens the database (read-only, or for writing when sampling records its
+ * draw), produces the report and writes it out. */
+static int run_report(enum report_kind kind, const char *cmd, const struct report_args *a,
+                      int argc, char **argv)
+{
+    zj_error err;
+    zj_error_clear(&err);
+    zj_store *st = zj_store_open(a->db, kind == REPORT_SAMPLE, &err);
+    if (!st) {
+        cli_report(&err);
+        return EXIT_USAGE;
+    }
+    zj_buf out;
+    zj_buf_init(&out);
+    zj_status s = ZJ_OK;
+    if (kind == REPORT_SCORECARD) {
+        s = zj_report_scorecard(st, &a->filter, a->by, a->format, &out, &err);
+    } else if (kind == REPORT_SAMPLE) {
+        s = zj_report_sample(st, &a->filter, &a->sample, a->format, &out, &err);
+    } else {
+        char command[2048] = "zhijian";
+        for (int i = 0; i < argc; i++) {
+            strncat(command, " ", sizeof command - strlen(command) - 1);
+            strncat(command, argv[i], sizeof command - strlen(command) - 1);
+        }
+        s = zj_report_audit(st, &a->filter, a->db, command, a->format, &out, &err);
+    }
+    zj_store_close(st);
+    return finish(cmd, s, &err, &out, a->output);
+}
+
 static void scorecard_usage(FILE *out)
 {
     fprintf(out, "usage: zhijian scorecard [--by agent|team] [--agent ID] [--team T] [--from DATE]\n"
@@ -174,18 +207,7 @@ int cmd_scorecard(int argc, char **argv)
                   scorecard_usage, &a);
     if (r)
         return r == -2 ? EXIT_OK : EXIT_USAGE;
-    zj_error err;
-    zj_error_clear(&err);
-    zj_store *st = zj_store_open(a.db, false, &err);
-    if (!st) {
-        cli_report(&err);
-        return EXIT_USAGE;
-    }
-    zj_buf out;
-    zj_buf_init(&out);
-    zj_status s = zj_report_scorecard(st, &a.filter, a.by, a.format, &out, &err);
-    zj_store_close(st);
-    return finish("scorecard", s, &err, &out, a.output);
+    return run_report(REPORT_SCORECARD, "scorecard", &a, argc, argv);
 }
 
 static void report_usage(FILE *out)
@@ -204,23 +226,7 @@ int cmd_report(int argc, char **argv)
     int r = parse(argc, argv, "report", "|md|markdown|html|json|", ZJ_FMT_MD, report_usage, &a);
     if (r)
         return r == -2 ? EXIT_OK : EXIT_USAGE;
-    zj_error err;
-    zj_error_clear(&err);
-    zj_store *st = zj_store_open(a.db, false, &err);
-    if (!st) {
-        cli_report(&err);
-        return EXIT_USAGE;
-    }
-    char command[2048] = "zhijian";
-    for (int i = 0; i < argc; i++) {
-        strncat(command, " ", sizeof command - strlen(command) - 1);
-        strncat(command, argv[i], sizeof command - strlen(command) - 1);
-    }
-    zj_buf out;
-    zj_buf_init(&out);
-    zj_status s = zj_report_audit(st, &a.filter, a.db, command, a.format, &out, &err);
-    zj_store_close(st);
-    return finish("report", s, &err, &out, a.output);
+    return run_report(REPORT_AUDIT, "report", &a, argc, argv);
 }
 
 static void sample_usage(FILE *out)
@@ -249,16 +255,5 @@ int cmd_sample(int argc, char **argv)
         cli_error("sample: --aql needs --iso2859");
         return EXIT_USAGE;
     }
-    zj_error err;
-    zj_error_clear(&err);
-    zj_store *st = zj_store_open(a.db, true, &err);
-    if (!st) {
-        cli_report(&err);
-        return EXIT_USAGE;
-    }
-    zj_buf out;
-    zj_buf_init(&out);
-    zj_status s = zj_report_sample(st, &a.filter, &a.sample, a.format, &out, &err);
-    zj_store_close(st);
-    return finish("sample", s, &err, &out, a.output);
+    return run_report(REPORT_SAMPLE, "sample", &a, argc, argv);
 }
