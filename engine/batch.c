@@ -214,7 +214,72 @@ typedef struct pending {
     size_t n, cap;
     zj_scored *scored;
     uint64_t *watermarks;
+    size_t rejected;
 } pending;
+
+/* The store writer: the emitter hands it full batches (double buffering), so
+ * writing overlaps with scoring and printing. It owns the only write
+ * connection while the batch runs. */
+typedef struct writer {
+    batch *b;
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    pending *job;        /* batch being handed over / written, NULL when idle */
+    bool quit;
+    zj_status status;
+    zj_error err;
+} writer;
+
+static zj_status commit(batch *b, pending *p, size_t rejected, zj_error *err);
+
+static void *writer_main(void *arg)
+{
+    writer *w = arg;
+    pthread_mutex_lock(&w->mu);
+    for (;;) {
+        while (!w->job && !w->quit)
+            pthread_cond_wait(&w->cv, &w->mu);
+        if (!w->job)
+            break;
+        pending *job = w->job;
+        pthread_mutex_unlock(&w->mu);
+        zj_error err;
+        zj_error_clear(&err);
+        zj_status st = w->status == ZJ_OK ? commit(w->b, job, job->rejected, &err) : ZJ_OK;
+        if (w->status != ZJ_OK) /* after a failure, only release the memory */
+            commit(w->b, job, 0, NULL);
+        pthread_mutex_lock(&w->mu);
+        if (st != ZJ_OK && w->status == ZJ_OK) {
+            w->status = st;
+            w->err = err;
+        }
+        w->job = NULL;
+        pthread_cond_broadcast(&w->cv);
+    }
+    pthread_mutex_unlock(&w->mu);
+    return NULL;
+}
+
+/* Hands the full batch to the writer and gives back the buffer it finished
+ * with; returns the writer's status so far. */
+static zj_status hand_over(writer *w, pending **p, pending **spare, const uint64_t *wm,
+                           size_t n_inputs, size_t rejected)
+{
+    memcpy((*p)->watermarks, wm, (n_inputs ? n_inputs : 1) * sizeof *wm);
+    (*p)->rejected = rejected;
+    pthread_mutex_lock(&w->mu);
+    while (w->job)
+        pthread_cond_wait(&w->cv, &w->mu);
+    w->job = *p;
+    pending *t = *p;
+    *p = *spare;
+    *spare = t;
+    zj_status st = w->status;
+    pthread_cond_broadcast(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+    return st;
+}
 
 static zj_status commit(batch *b, pending *p, size_t rejected, zj_error *err)
 {
@@ -224,7 +289,7 @@ static zj_status commit(batch *b, pending *p, size_t rejected, zj_error *err)
         if (!p->v[i].is_error)
             p->scored[k++] = (zj_scored){p->v[i].call, &p->v[i].result, p->v[i].input};
     zj_status st = ZJ_OK;
-    if (o->store)
+    if (o->store && err)
         st = zj_store_put_batch(o->store, o->run_id, o->ruleset_id, o->rs, p->scored, k,
                                 p->watermarks, o->n_inputs, rejected, err);
     for (size_t i = 0; i < p->n; i++)
@@ -254,28 +319,42 @@ zj_status zj_batch_run(const zj_batch_opts *o, zj_batch_stats *stats, zj_error *
         jobs = 256;
     size_t commit_every = o->commit_every ? o->commit_every : 1000;
     batch b = {.o = o};
-    pending p = {0};
+    pending bufs[2] = {{0}, {0}};
+    pending *p = &bufs[0], *spare = &bufs[1];
+    size_t n_wm = o->n_inputs ? o->n_inputs : 1;
+    uint64_t *wm = calloc(n_wm, sizeof *wm);
     b.ring = calloc(WINDOW, sizeof *b.ring);
-    p.cap = commit_every;
-    p.v = calloc(p.cap, sizeof *p.v);
-    p.scored = calloc(p.cap, sizeof *p.scored);
-    p.watermarks = calloc(o->n_inputs ? o->n_inputs : 1, sizeof *p.watermarks);
+    bool ok = b.ring && wm;
+    for (int i = 0; i < 2; i++) {
+        bufs[i].cap = commit_every;
+        bufs[i].v = calloc(commit_every, sizeof *bufs[i].v);
+        bufs[i].scored = calloc(commit_every, sizeof *bufs[i].scored);
+        bufs[i].watermarks = calloc(n_wm, sizeof *bufs[i].watermarks);
+        ok = ok && bufs[i].v && bufs[i].scored && bufs[i].watermarks;
+    }
     pthread_t *workers = calloc((size_t)jobs, sizeof *workers);
-    if (!b.ring || !p.v || !p.scored || !p.watermarks || !workers) {
+    if (!ok || !workers) {
         free(b.ring);
-        free(p.v);
-        free(p.scored);
-        free(p.watermarks);
+        free(wm);
+        for (int i = 0; i < 2; i++) {
+            free(bufs[i].v);
+            free(bufs[i].scored);
+            free(bufs[i].watermarks);
+        }
         free(workers);
         return zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
     }
     for (size_t i = 0; i < o->n_inputs; i++) {
-        p.watermarks[i] = o->start_offsets ? o->start_offsets[i] : 0;
+        wm[i] = o->start_offsets ? o->start_offsets[i] : 0;
         struct stat sb;
         if (strcmp(o->inputs[i], "-") != 0 && stat(o->inputs[i], &sb) == 0 &&
-            S_ISREG(sb.st_mode) && (uint64_t)sb.st_size >= p.watermarks[i])
-            b.bytes_total += (uint64_t)sb.st_size - p.watermarks[i];
+            S_ISREG(sb.st_mode) && (uint64_t)sb.st_size >= wm[i])
+            b.bytes_total += (uint64_t)sb.st_size - wm[i];
     }
+    writer w = {.b = &b, .status = ZJ_OK};
+    pthread_mutex_init(&w.mu, NULL);
+    pthread_cond_init(&w.cv, NULL);
+    pthread_create(&w.thread, NULL, writer_main, &w);
     pthread_mutex_init(&b.mu, NULL);
     pthread_cond_init(&b.can_read, NULL);
     pthread_cond_init(&b.work_ready, NULL);
@@ -317,16 +396,16 @@ zj_status zj_batch_run(const zj_batch_opts *o, zj_batch_stats *stats, zj_error *
                 result = zj_error_set(err, st, NULL, 0, 0, "output failed: %s",
                                       zj_strerror(st));
         }
-        p.watermarks[item.input] = item.end_offset;
-        p.v[p.n++] = item;
+        wm[item.input] = item.end_offset;
+        p->v[p->n++] = item;
         pthread_mutex_lock(&b.mu);
         memset(s, 0, sizeof *s);
         b.next_emit++;
         pthread_cond_signal(&b.can_read);
         pthread_mutex_unlock(&b.mu);
 
-        if (result == ZJ_OK && p.n == p.cap)
-            result = commit(&b, &p, stats->rejected, err);
+        if (result == ZJ_OK && p->n == p->cap)
+            result = hand_over(&w, &p, &spare, wm, o->n_inputs, stats->rejected);
         if (result != ZJ_OK) {
             stop(&b);
             break;
@@ -338,16 +417,29 @@ zj_status zj_batch_run(const zj_batch_opts *o, zj_batch_stats *stats, zj_error *
                         __atomic_load_n(&b.bytes_read, __ATOMIC_RELAXED), b.bytes_total, o->ctx);
         }
     }
-    if (result == ZJ_OK && p.n)
-        result = commit(&b, &p, stats->rejected, err);
+    if (result == ZJ_OK && p->n)
+        hand_over(&w, &p, &spare, wm, o->n_inputs, stats->rejected);
+    pthread_mutex_lock(&w.mu);
+    w.quit = true;
+    pthread_cond_broadcast(&w.cv);
+    pthread_mutex_unlock(&w.mu);
+    pthread_join(w.thread, NULL);
+    if (w.status != ZJ_OK && result == ZJ_OK) {
+        result = w.status;
+        if (err)
+            *err = w.err;
+    } else if (result != ZJ_OK && w.status != ZJ_OK && err && err->status == ZJ_OK) {
+        *err = w.err;
+    }
     pthread_join(reader, NULL);
     for (int i = 0; i < jobs; i++)
         pthread_join(workers[i], NULL);
     /* After a stop, items may remain in the ring and in pending. */
     for (size_t i = 0; i < WINDOW; i++)
         slot_clear(&b.ring[i]);
-    for (size_t i = 0; i < p.n; i++)
-        slot_clear(&p.v[i]);
+    for (int k = 0; k < 2; k++)
+        for (size_t i = 0; i < bufs[k].n; i++)
+            slot_clear(&bufs[k].v[i]);
     stats->bytes = b.bytes_read;
     stats->profile = b.profile;
     stats->seconds = (double)(zj_now_ns() - t0) / 1e9;
@@ -357,10 +449,15 @@ zj_status zj_batch_run(const zj_batch_opts *o, zj_batch_stats *stats, zj_error *
     pthread_cond_destroy(&b.can_read);
     pthread_cond_destroy(&b.work_ready);
     pthread_cond_destroy(&b.done_ready);
+    pthread_mutex_destroy(&w.mu);
+    pthread_cond_destroy(&w.cv);
     free(b.ring);
-    free(p.v);
-    free(p.scored);
-    free(p.watermarks);
+    free(wm);
+    for (int i = 0; i < 2; i++) {
+        free(bufs[i].v);
+        free(bufs[i].scored);
+        free(bufs[i].watermarks);
+    }
     free(workers);
     return result;
 }
