@@ -207,6 +207,12 @@ zj_store *zj_store_open(const char *path, bool write, zj_error *err)
     if (write && (!exec(st, "PRAGMA journal_mode=WAL") ||
                   !exec(st, "PRAGMA synchronous=NORMAL")))
         s = db_error(st, err, "cannot set up the database (is its directory writable?)");
+    /* Reports read many pages: map the file instead of copying every page
+     * through pread, and keep more of them cached. */
+    if (s == ZJ_OK && !write) {
+        exec(st, "PRAGMA mmap_size=4294967296");
+        exec(st, "PRAGMA cache_size=-131072");
+    }
     if (s == ZJ_OK && !exec(st, "PRAGMA foreign_keys=ON"))
         s = db_error(st, err, "cannot set up the database");
     if (s == ZJ_OK && getenv("ZHIJIAN_TEST_MAX_PAGES")) {
