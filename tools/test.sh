@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# The whole test suite: installs dependencies, builds zhijian twice (optimized,
-# and with AddressSanitizer + UndefinedBehaviorSanitizer, which includes LeakSanitizer),
-# runs every test in both builds, then checks the CLI on the corpus under valgrind.
+# The whole test suite: installs dependencies, builds zhijian (optimized, and with
+# AddressSanitizer + UndefinedBehaviorSanitizer, which includes LeakSanitizer),
+# runs every test in both builds, runs the unit tests and cases of a PCRE2-only
+# build (the fallback without Hyperscan), and checks the CLI on the corpus under
+# valgrind. The last lines printed are the ASan build's full ctest summary.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -13,13 +15,19 @@ echo "== build (RelWithDebInfo)"
 echo "== tests (RelWithDebInfo)"
 ctest --test-dir "$root/build" -j "$jobs" --output-on-failure
 
+echo "== build (PCRE2 backend only, -DZJ_HYPERSCAN=OFF)"
+"$root/tools/build.sh" "$root/build-pcre" -DZJ_HYPERSCAN=OFF
+echo "== tests (PCRE2 backend only: unit tests and cases)"
+ctest --test-dir "$root/build-pcre" -j "$jobs" --output-on-failure -R '^(unit|case)\.'
+
+echo "== valgrind (scoring the corpus)"
+valgrind --quiet --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect \
+  --error-exitcode=99 "$root/build/zhijian" score --no-db --format jsonl --no-jit corpus/calls/ >/dev/null
+echo "valgrind: no errors, no leaks"
+
 echo "== build (ASan + UBSan)"
 "$root/tools/build.sh" "$root/build-asan" -DZJ_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
 echo "== tests (ASan + UBSan + LSan)"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir "$root/build-asan" -j "$jobs" --output-on-failure
 
-echo "== valgrind (scoring the corpus)"
-valgrind --quiet --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect \
-  --error-exitcode=99 "$root/build/zhijian" score --no-db --format jsonl --no-jit corpus/calls/ >/dev/null
-echo "valgrind: no errors, no leaks"
