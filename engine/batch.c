@@ -17,7 +17,7 @@ enum slot_state { SLOT_EMPTY, SLOT_READ, SLOT_DONE };
 typedef struct slot {
     enum slot_state state;
     size_t input;
-    zj_raw raw;         /* until a worker parses it */
+    zj_raw raw; /* until a worker parses it */
     zj_call *call;
     zj_result result;
     bool has_result;
@@ -106,8 +106,7 @@ static void *reader_main(void *arg)
             it.end_offset = zj_reader_offset(r);
             if (st != ZJ_OK)
                 it.is_error = true;
-            __atomic_store_n(&b->bytes_read, base_done + (it.end_offset - start),
-                             __ATOMIC_RELAXED);
+            __atomic_store_n(&b->bytes_read, base_done + (it.end_offset - start), __ATOMIC_RELAXED);
             chunk[pending++] = it;
             if (pending >= chunk_size) {
                 go = publish(b, chunk, pending);
@@ -173,8 +172,10 @@ static void *worker_main(void *arg)
             } else if (zj_score_call(scorer, s->call, &s->result, &s->error) == ZJ_OK) {
                 s->has_result = true;
                 if (b->o->render) {
-                    zj_batch_item it = {.input = s->input, .call = s->call,
-                                        .result = &s->result, .end_offset = s->end_offset};
+                    zj_batch_item it = {.input = s->input,
+                                        .call = s->call,
+                                        .result = &s->result,
+                                        .end_offset = s->end_offset};
                     zj_buf_init(&s->rendered);
                     if (b->o->render(&it, &s->rendered, b->o->ctx) != ZJ_OK)
                         zj_buf_free(&s->rendered);
@@ -225,7 +226,7 @@ typedef struct writer {
     pthread_t thread;
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    pending *job;        /* batch being handed over / written, NULL when idle */
+    pending *job; /* batch being handed over / written, NULL when idle */
     bool quit;
     zj_status status;
     zj_error err;
@@ -347,8 +348,8 @@ zj_status zj_batch_run(const zj_batch_opts *o, zj_batch_stats *stats, zj_error *
     for (size_t i = 0; i < o->n_inputs; i++) {
         wm[i] = o->start_offsets ? o->start_offsets[i] : 0;
         struct stat sb;
-        if (strcmp(o->inputs[i], "-") != 0 && stat(o->inputs[i], &sb) == 0 &&
-            S_ISREG(sb.st_mode) && (uint64_t)sb.st_size >= wm[i])
+        if (strcmp(o->inputs[i], "-") != 0 && stat(o->inputs[i], &sb) == 0 && S_ISREG(sb.st_mode) &&
+            (uint64_t)sb.st_size >= wm[i])
             b.bytes_total += (uint64_t)sb.st_size - wm[i];
     }
     writer w = {.b = &b, .status = ZJ_OK};
@@ -393,8 +394,7 @@ zj_status zj_batch_run(const zj_batch_opts *o, zj_batch_stats *stats, zj_error *
         if (o->sink && result == ZJ_OK) {
             zj_status st = o->sink(&out, o->ctx);
             if (st != ZJ_OK)
-                result = zj_error_set(err, st, NULL, 0, 0, "output failed: %s",
-                                      zj_strerror(st));
+                result = zj_error_set(err, st, NULL, 0, 0, "output failed: %s", zj_strerror(st));
         }
         wm[item.input] = item.end_offset;
         p->v[p->n++] = item;

@@ -185,8 +185,7 @@ static bool parse_turn(json_t *t, size_t index, zj_turn *out, zj_error *err, con
         return false;
     }
     if (!json_is_string(tx)) {
-        zj_error_set(err, ZJ_ERR_INVALID, src, line, 0, "turn %zu: 'text' must be a string",
-                     index);
+        zj_error_set(err, ZJ_ERR_INVALID, src, line, 0, "turn %zu: 'text' must be a string", index);
         return false;
     }
     out->text_len = json_string_length(tx);
@@ -311,6 +310,6 @@ void zj_json_error(zj_error *err, const void *jerr_ptr, const char *text, size_t
         return;
     }
     long reported = line > 0 && jerr->line > 1 ? line + jerr->line - 1 : line;
-    zj_error_set(err, ZJ_ERR_PARSE, source, reported, 0, "invalid JSON: %s (column %d)",
-                 jerr->text, jerr->column);
+    zj_error_set(err, ZJ_ERR_PARSE, source, reported, 0, "invalid JSON: %s (column %d)", jerr->text,
+                 jerr->column);
 }

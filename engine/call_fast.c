@@ -18,12 +18,15 @@ typedef struct parser {
     int depth;
 } parser;
 
-typedef struct span { const char *s; size_t n; bool escaped; } span;
+typedef struct span {
+    const char *s;
+    size_t n;
+    bool escaped;
+} span;
 
 static void ws(parser *ps)
 {
-    while (ps->p < ps->end &&
-           (*ps->p == ' ' || *ps->p == '\t' || *ps->p == '\n' || *ps->p == '\r'))
+    while (ps->p < ps->end && (*ps->p == ' ' || *ps->p == '\t' || *ps->p == '\n' || *ps->p == '\r'))
         ps->p++;
 }
 
@@ -96,11 +99,21 @@ static char *decode(const span *sp, size_t *len)
         }
         char e = sp->s[++i];
         switch (e) {
-        case 'b': out[o++] = '\b'; break;
-        case 'f': out[o++] = '\f'; break;
-        case 'n': out[o++] = '\n'; break;
-        case 'r': out[o++] = '\r'; break;
-        case 't': out[o++] = '\t'; break;
+        case 'b':
+            out[o++] = '\b';
+            break;
+        case 'f':
+            out[o++] = '\f';
+            break;
+        case 'n':
+            out[o++] = '\n';
+            break;
+        case 'r':
+            out[o++] = '\r';
+            break;
+        case 't':
+            out[o++] = '\t';
+            break;
         case 'u': {
             uint32_t cp = 0;
             for (int k = 1; k <= 4; k++)
@@ -122,7 +135,8 @@ static char *decode(const span *sp, size_t *len)
             o += zj_utf8_encode(cp, out + o);
             break;
         }
-        default: out[o++] = e;
+        default:
+            out[o++] = e;
         }
     }
     out[o] = '\0';
@@ -215,8 +229,10 @@ static bool skip_value(parser *ps)
     span sp;
     bool integer;
     switch (*ps->p) {
-    case '"': return scan_string(ps, &sp);
-    case '{': return walk_object(ps, NULL, NULL);
+    case '"':
+        return scan_string(ps, &sp);
+    case '{':
+        return walk_object(ps, NULL, NULL);
     case '[':
         if (++ps->depth > 64)
             return false;
@@ -261,7 +277,8 @@ static bool skip_value(parser *ps)
             return true;
         }
         return false;
-    default: return skip_number(ps, &integer);
+    default:
+        return skip_number(ps, &integer);
     }
 }
 
@@ -309,7 +326,10 @@ static bool opt_ms(parser *ps, int64_t *out)
     return true;
 }
 
-typedef struct turn_ctx { zj_turn *t; bool have_speaker, have_text; } turn_ctx;
+typedef struct turn_ctx {
+    zj_turn *t;
+    bool have_speaker, have_text;
+} turn_ctx;
 
 static bool turn_key(parser *ps, const span *k, void *ctx_ptr)
 {
@@ -343,7 +363,11 @@ static bool turn_key(parser *ps, const span *k, void *ctx_ptr)
     return skip_value(ps);
 }
 
-typedef struct call_ctx { zj_call *call; size_t cap; bool have_id, have_turns; } call_ctx;
+typedef struct call_ctx {
+    zj_call *call;
+    size_t cap;
+    bool have_id, have_turns;
+} call_ctx;
 
 static bool parse_turns(parser *ps, call_ctx *c)
 {
@@ -404,10 +428,10 @@ static bool call_key(parser *ps, const span *k, void *ctx_ptr)
         c->have_turns = true;
         return parse_turns(ps, c);
     }
-    static const char *const names[] = {"agent_id", "agent_name", "team", "direction",
-                                        "call_type", "started_at"};
-    char **fields[] = {&call->agent_id, &call->agent_name, &call->team, &call->direction,
-                       &call->call_type, &call->started_at};
+    static const char *const names[] = {"agent_id",  "agent_name", "team",
+                                        "direction", "call_type",  "started_at"};
+    char **fields[] = {&call->agent_id,  &call->agent_name, &call->team,
+                       &call->direction, &call->call_type,  &call->started_at};
     for (size_t i = 0; i < 6; i++)
         if (span_eq(k, names[i]))
             return opt_string(ps, fields[i]);

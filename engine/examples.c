@@ -21,14 +21,18 @@ static void run_one(zj_scorer *scorer, const zj_ruleset *rs, uint32_t ri, const 
                     bool expect_match, zj_example_cb cb, void *ctx, size_t *failures)
 {
     const zj_rule *r = &rs->rules[ri];
-    zj_turn turn = {.speaker = r->speaker == ZJ_SPEAKER_CUSTOMER ? ZJ_SPEAKER_CUSTOMER
-                                                                  : ZJ_SPEAKER_AGENT,
+    zj_turn turn = {.speaker =
+                        r->speaker == ZJ_SPEAKER_CUSTOMER ? ZJ_SPEAKER_CUSTOMER : ZJ_SPEAKER_AGENT,
                     .text = ex->text,
                     .text_len = strlen(ex->text),
                     .start_ms = 0,
                     .end_ms = 0};
-    zj_call call = {.call_id = "example", .turns = &turn, .n_turns = 1,
-                    .started_at_utc_ms = INT64_MIN, .source = rs->path, .line = ex->line,
+    zj_call call = {.call_id = "example",
+                    .turns = &turn,
+                    .n_turns = 1,
+                    .started_at_utc_ms = INT64_MIN,
+                    .source = rs->path,
+                    .line = ex->line,
                     .ring_ms = -1};
     zj_example_result out = {.rule_id = r->id, .text = ex->text, .expect_match = expect_match};
     zj_result res;
@@ -55,8 +59,7 @@ static void run_one(zj_scorer *scorer, const zj_ruleset *rs, uint32_t ri, const 
         cb(&out, ctx);
 }
 
-size_t zj_rules_run_examples(const zj_ruleset *rs, zj_example_cb cb, void *ctx,
-                             size_t *out_total)
+size_t zj_rules_run_examples(const zj_ruleset *rs, zj_example_cb cb, void *ctx, size_t *out_total)
 {
     size_t failures = 0, total = 0;
     zj_error err;

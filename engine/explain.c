@@ -21,13 +21,13 @@ static void quote_original(zj_buf *out, const char *text, size_t len, uint32_t c
     zj_buf_append(out, text + b0, b1 - b0);
 }
 
-zj_status zj_rules_explain(const zj_ruleset *rs, const char *rule_id, const char *text,
-                           zj_buf *out, zj_error *err)
+zj_status zj_rules_explain(const zj_ruleset *rs, const char *rule_id, const char *text, zj_buf *out,
+                           zj_error *err)
 {
     long ri = zj_rules_find(rs, rule_id);
     if (ri < 0)
-        return zj_error_set(err, ZJ_ERR_NOTFOUND, rs->path, 0, 0, "no rule '%s' in %s@%s",
-                            rule_id, rs->name, rs->version);
+        return zj_error_set(err, ZJ_ERR_NOTFOUND, rs->path, 0, 0, "no rule '%s' in %s@%s", rule_id,
+                            rs->name, rs->version);
     const zj_rule *r = &rs->rules[ri];
     size_t len = strlen(text);
     if (!zj_utf8_valid(text, len))
@@ -96,8 +96,8 @@ zj_status zj_rules_explain(const zj_ruleset *rs, const char *rule_id, const char
                         by = x;
                 }
                 if (by)
-                    zj_buf_printf(out, " — suppressed: inside exception #%u [%u, %u)",
-                                  by->pattern, by->start, by->end);
+                    zj_buf_printf(out, " — suppressed: inside exception #%u [%u, %u)", by->pattern,
+                                  by->start, by->end);
                 else if (r->n_unless)
                     zj_buf_puts(out, " — kept: no exception match contains it");
             }
@@ -119,7 +119,10 @@ zj_status zj_rules_explain(const zj_ruleset *rs, const char *rule_id, const char
         return err->status;
     zj_turn turn = {r->speaker == ZJ_SPEAKER_CUSTOMER ? ZJ_SPEAKER_CUSTOMER : ZJ_SPEAKER_AGENT,
                     (char *)text, len, -1, -1};
-    zj_call call = {.call_id = "explain", .turns = &turn, .n_turns = 1, .ring_ms = -1,
+    zj_call call = {.call_id = "explain",
+                    .turns = &turn,
+                    .n_turns = 1,
+                    .ring_ms = -1,
                     .started_at_utc_ms = INT64_MIN};
     zj_result res;
     st = zj_score_rule(sc, &call, (uint32_t)ri, true, &res, err);
@@ -143,10 +146,10 @@ zj_status zj_rules_explain(const zj_ruleset *rs, const char *rule_id, const char
     return st;
 }
 
-static void warn(zj_diag_cb cb, void *ctx, const zj_ruleset *rs, long line, long col,
-                 size_t *count, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
-static void warn(zj_diag_cb cb, void *ctx, const zj_ruleset *rs, long line, long col,
-                 size_t *count, const char *fmt, ...)
+static void warn(zj_diag_cb cb, void *ctx, const zj_ruleset *rs, long line, long col, size_t *count,
+                 const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+static void warn(zj_diag_cb cb, void *ctx, const zj_ruleset *rs, long line, long col, size_t *count,
+                 const char *fmt, ...)
 {
     zj_error e;
     zj_error_clear(&e);
@@ -185,9 +188,8 @@ size_t zj_rules_lint(const zj_ruleset *rs, zj_diag_cb cb, void *ctx)
             warn(cb, ctx, rs, r->line, r->col, &count,
                  "warning: rule '%s' cites no clause of the standard (clause: …)", r->id);
         if (r->n_ex_match == 0 || r->n_ex_no_match == 0)
-            warn(cb, ctx, rs, r->line, r->col, &count,
-                 "warning: rule '%s' has no %s examples", r->id,
-                 r->n_ex_match == 0 ? "match" : "no_match");
+            warn(cb, ctx, rs, r->line, r->col, &count, "warning: rule '%s' has no %s examples",
+                 r->id, r->n_ex_match == 0 ? "match" : "no_match");
         size_t live = 0;
         for (size_t k = 0; k < rs->n_patterns; k++) {
             const zj_pattern *p = &rs->patterns[k];
@@ -213,8 +215,8 @@ size_t zj_rules_lint(const zj_ruleset *rs, zj_diag_cb cb, void *ctx)
             const zj_rule *o = &rs->rules[j];
             if (o->kind != r->kind || o->speaker != r->speaker || o->window != r->window ||
                 o->window_value != r->window_value || o->cond.type != ZJ_NODE_ANY ||
-                r->cond.type != ZJ_NODE_ANY || o->cond.n_children != 1 ||
-                r->cond.n_children != 1 || o->cond.children[0].type != ZJ_NODE_PATTERN ||
+                r->cond.type != ZJ_NODE_ANY || o->cond.n_children != 1 || r->cond.n_children != 1 ||
+                o->cond.children[0].type != ZJ_NODE_PATTERN ||
                 r->cond.children[0].type != ZJ_NODE_PATTERN || o->n_unless || r->n_unless)
                 continue;
             const zj_pattern *a = &rs->patterns[o->cond.children[0].pattern];

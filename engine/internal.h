@@ -11,14 +11,14 @@
  * exceptions alike) gets an id 0..n-1 and is compiled into the matcher. */
 typedef struct zj_pattern {
     uint32_t id;
-    uint32_t rule;          /* index of the owning rule */
+    uint32_t rule; /* index of the owning rule */
     bool is_regex;
-    bool is_exception;      /* from `unless` */
-    bool per_sentence;      /* rule has boundary: sentence */
-    char *source;           /* as written in the YAML */
-    char *expr;             /* literal: normalized literal; regex: the PCRE2 source */
-    size_t expr_len;        /* bytes of expr */
-    long line, col;         /* position in the YAML, for messages */
+    bool is_exception; /* from `unless` */
+    bool per_sentence; /* rule has boundary: sentence */
+    char *source;      /* as written in the YAML */
+    char *expr;        /* literal: normalized literal; regex: the PCRE2 source */
+    size_t expr_len;   /* bytes of expr */
+    long line, col;    /* position in the YAML, for messages */
 } zj_pattern;
 
 typedef enum zj_node_type { ZJ_NODE_PATTERN, ZJ_NODE_ANY, ZJ_NODE_ALL } zj_node_type;
@@ -26,17 +26,23 @@ typedef enum zj_node_type { ZJ_NODE_PATTERN, ZJ_NODE_ANY, ZJ_NODE_ALL } zj_node_
 /* Condition tree: any/all of children, leaves reference patterns. */
 typedef struct zj_node {
     zj_node_type type;
-    uint32_t pattern;           /* ZJ_NODE_PATTERN */
-    struct zj_node *children;   /* ZJ_NODE_ANY / ZJ_NODE_ALL */
+    uint32_t pattern;         /* ZJ_NODE_PATTERN */
+    struct zj_node *children; /* ZJ_NODE_ANY / ZJ_NODE_ALL */
     size_t n_children;
 } zj_node;
 
 typedef enum zj_window_kind {
-    ZJ_WIN_NONE, ZJ_WIN_FIRST_UTTERANCES, ZJ_WIN_LAST_UTTERANCES,
-    ZJ_WIN_FIRST_SECONDS, ZJ_WIN_LAST_SECONDS
+    ZJ_WIN_NONE,
+    ZJ_WIN_FIRST_UTTERANCES,
+    ZJ_WIN_LAST_UTTERANCES,
+    ZJ_WIN_FIRST_SECONDS,
+    ZJ_WIN_LAST_SECONDS
 } zj_window_kind;
 
-typedef struct zj_example { char *text; long line; } zj_example;
+typedef struct zj_example {
+    char *text;
+    long line;
+} zj_example;
 
 typedef struct zj_rule {
     char *id, *title, *category, *clause;
@@ -44,12 +50,12 @@ typedef struct zj_rule {
     zj_severity severity;
     zj_speaker speaker;
     zj_window_kind window;
-    int64_t window_value;        /* utterances, or seconds */
+    int64_t window_value; /* utterances, or seconds */
     zj_node cond;
-    uint32_t *unless;            /* exception pattern ids */
+    uint32_t *unless; /* exception pattern ids */
     size_t n_unless;
-    int points;                  /* magnitude, >= 0 */
-    int max_points;              /* 0: no cap */
+    int points;     /* magnitude, >= 0 */
+    int max_points; /* 0: no cap */
     bool fatal;
     bool per_sentence;
     zj_example *ex_match, *ex_no_match;
@@ -57,7 +63,10 @@ typedef struct zj_rule {
     long line, col;
 } zj_rule;
 
-typedef struct zj_grade { char *name; int min_score; } zj_grade;  /* sorted by min desc */
+typedef struct zj_grade {
+    char *name;
+    int min_score;
+} zj_grade; /* sorted by min desc */
 
 typedef struct zj_matcher zj_matcher;
 
@@ -74,15 +83,21 @@ struct zj_ruleset {
     size_t n_rules;
     zj_pattern *patterns;
     size_t n_patterns;
-    zj_matcher *matcher;         /* compiled at load */
+    zj_matcher *matcher; /* compiled at load */
 };
 
 /* ---------------------------------------------------------------- matcher */
 
 /* One match of one pattern in a normalized turn, in normalized bytes. */
-typedef struct zj_hit { uint32_t pattern; uint32_t start, end; } zj_hit;
+typedef struct zj_hit {
+    uint32_t pattern;
+    uint32_t start, end;
+} zj_hit;
 
-typedef struct zj_hits { zj_hit *v; size_t n, cap; } zj_hits;
+typedef struct zj_hits {
+    zj_hit *v;
+    size_t n, cap;
+} zj_hits;
 zj_status zj_hits_push(zj_hits *h, uint32_t pattern, uint32_t start, uint32_t end);
 
 typedef struct zj_match_scratch zj_match_scratch;
@@ -110,7 +125,7 @@ zj_status zj_matcher_scan(const zj_matcher *m, zj_match_scratch *s, const zj_nor
 
 /* The PCRE2 backend, used alone or for patterns Hyperscan cannot express. */
 typedef struct zj_pcre_set zj_pcre_set;
-typedef struct zj_pcre_scratch zj_pcre_scratch;   /* per thread: match data */
+typedef struct zj_pcre_scratch zj_pcre_scratch; /* per thread: match data */
 zj_pcre_set *zj_pcre_compile(const zj_pattern *patterns, size_t n, bool jit, zj_error *err);
 void zj_pcre_free(zj_pcre_set *p);
 zj_pcre_scratch *zj_pcre_scratch_new(const zj_pcre_set *p);
@@ -152,7 +167,7 @@ typedef enum zj_ynode_type { ZJ_YNODE_SCALAR, ZJ_YNODE_SEQ, ZJ_YNODE_MAP } zj_yn
  * keep keys and values alternating in items. */
 typedef struct zj_ynode {
     zj_ynode_type type;
-    char *value;          /* scalars: text, NUL-terminated */
+    char *value; /* scalars: text, NUL-terminated */
     size_t len;
     bool quoted, double_quoted, block;
     long line, col;
@@ -230,12 +245,12 @@ typedef enum zj_doc_kind { ZJ_DOC_HEADING, ZJ_DOC_PARA, ZJ_DOC_TABLE, ZJ_DOC_CHA
 
 typedef struct zj_doc_block {
     zj_doc_kind kind;
-    int level;            /* headings */
-    char *text;           /* heading, paragraph, table name, chart title */
+    int level;  /* headings */
+    char *text; /* heading, paragraph, table name, chart title */
     size_t n_cols;
-    char **headers;       /* tables; charts: headers[0] = unit */
-    char **cells;         /* tables: n_rows * n_cols; charts: labels */
-    double *values;       /* charts */
+    char **headers; /* tables; charts: headers[0] = unit */
+    char **cells;   /* tables: n_rows * n_cols; charts: labels */
+    double *values; /* charts */
     double max;
     size_t n_rows, cap_rows;
 } zj_doc_block;
@@ -248,7 +263,8 @@ typedef struct zj_doc {
 
 zj_doc *zj_doc_new(const char *title);
 void zj_doc_free(zj_doc *d);
-void zj_doc_heading(zj_doc *d, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void zj_doc_heading(zj_doc *d, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 void zj_doc_para(zj_doc *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 zj_doc_block *zj_doc_table(zj_doc *d, const char *name, size_t n_cols, const char *const *headers);
 /* Appends a row: exactly n_cols strings (copied). */
@@ -266,8 +282,8 @@ struct sqlite3_stmt *zj_report_query(zj_store *st, const char *sql, int64_t rule
                                      const zj_report_filter *f, zj_error *err);
 /* Column text, "" for NULL. */
 const char *zj_col(struct sqlite3_stmt *q, int i);
-zj_status zj_report_ruleset(zj_store *st, int64_t id, char *label, size_t label_size,
-                            char sha[65], zj_error *err);
+zj_status zj_report_ruleset(zj_store *st, int64_t id, char *label, size_t label_size, char sha[65],
+                            zj_error *err);
 void zj_html_escape(zj_buf *out, const char *s);
 size_t zj_display_width(const char *s);
 
@@ -279,8 +295,8 @@ char *zj_strdup(const char *s);
 /* The filter every report query shares: ?1 rule set id, ?2 from, ?3 to (local
  * dates), ?4 team, ?5 agent; a NULL filter matches everything. Portable SQL. */
 #define ZJ_CALL_FILTER                                                                             \
-    " c.ruleset_id = ?1 AND (?2 IS NULL OR c.local_date >= ?2)"                                   \
-    " AND (?3 IS NULL OR c.local_date <= ?3) AND (?4 IS NULL OR c.team = ?4)"                     \
+    " c.ruleset_id = ?1 AND (?2 IS NULL OR c.local_date >= ?2)"                                    \
+    " AND (?3 IS NULL OR c.local_date <= ?3) AND (?4 IS NULL OR c.team = ?4)"                      \
     " AND (?5 IS NULL OR c.agent_id = ?5)"
 
 /* SHA-256 of data as 64 lowercase hex digits + NUL. */

@@ -16,13 +16,18 @@
 #define FILLER "某"
 
 typedef struct utterance {
-    char *text;       /* placeholders replaced, suppression comments removed */
+    char *text; /* placeholders replaced, suppression comments removed */
     long line;
-    uint32_t *col;    /* per code point of text: 1-based column in the original line */
+    uint32_t *col; /* per code point of text: 1-based column in the original line */
     size_t n_cp;
 } utterance;
 
-typedef struct suppression { long line; char rule[128]; bool has_reason; long col; } suppression;
+typedef struct suppression {
+    long line;
+    char rule[128];
+    bool has_reason;
+    long col;
+} suppression;
 
 typedef struct doc {
     utterance *u;
@@ -69,8 +74,7 @@ static void add_utterance(doc *d, const char *s, size_t len, long line, long fir
             if (close && close < s + len)
                 skip = (size_t)(close - p) + 3;
         } else if (!strncmp(p, "×", 2) || (p[0] == 'X' && i + 1 < len && p[1] == 'X')) {
-            while (i + skip < len &&
-                   (!strncmp(s + i + skip, "×", 2) || s[i + skip] == 'X'))
+            while (i + skip < len && (!strncmp(s + i + skip, "×", 2) || s[i + skip] == 'X'))
                 skip += s[i + skip] == 'X' ? 1 : 2;
         }
         if (skip) {
@@ -236,8 +240,8 @@ static void walk_yaml(doc *d, const zj_ynode *n, int depth)
             const zj_ynode *key = n->items[i - 1];
             if (key->type == ZJ_YNODE_SCALAR && depth <= 1 &&
                 (!strcmp(key->value, "part") || !strcmp(key->value, "zhijian"))) {
-                const zj_ynode *v = child->type == ZJ_YNODE_MAP ? zj_yaml_get(child, "part")
-                                                                : child;
+                const zj_ynode *v =
+                    child->type == ZJ_YNODE_MAP ? zj_yaml_get(child, "part") : child;
                 if (v && v->type == ZJ_YNODE_SCALAR)
                     set_part(d, v->value, v->len);
                 continue;
@@ -407,8 +411,12 @@ zj_status zj_lint_file(const zj_ruleset *rs, const char *path, const char *part,
     zj_turn *turns = calloc(d.n, sizeof *turns);
     for (size_t i = 0; turns && i < d.n; i++)
         turns[i] = (zj_turn){ZJ_SPEAKER_AGENT, d.u[i].text, strlen(d.u[i].text), -1, -1};
-    zj_call call = {.call_id = (char *)path, .turns = turns, .n_turns = d.n, .ring_ms = -1,
-                    .started_at_utc_ms = INT64_MIN, .source = path};
+    zj_call call = {.call_id = (char *)path,
+                    .turns = turns,
+                    .n_turns = d.n,
+                    .ring_ms = -1,
+                    .started_at_utc_ms = INT64_MIN,
+                    .source = path};
     zj_scorer *scorer = zj_scorer_new(rs, err);
     zj_result res;
     if (!turns || !scorer || (st = zj_score_call(scorer, &call, &res, err)) != ZJ_OK) {
@@ -434,16 +442,16 @@ zj_status zj_lint_file(const zj_ruleset *rs, const char *path, const char *part,
             add_finding(report, path, u->line, c0, c1, r->id, r->severity, r->clause, fd->text,
                         msg);
         } else if (r->kind == ZJ_KIND_REQUIRED && fd->outcome == ZJ_OUT_MISSING && r->points > 0 &&
-                   ((opening && (r->window == ZJ_WIN_FIRST_UTTERANCES ||
-                                 r->window == ZJ_WIN_FIRST_SECONDS)) ||
-                    (closing && (r->window == ZJ_WIN_LAST_UTTERANCES ||
-                                 r->window == ZJ_WIN_LAST_SECONDS)))) {
+                   ((opening &&
+                     (r->window == ZJ_WIN_FIRST_UTTERANCES || r->window == ZJ_WIN_FIRST_SECONDS)) ||
+                    (closing &&
+                     (r->window == ZJ_WIN_LAST_UTTERANCES || r->window == ZJ_WIN_LAST_SECONDS)))) {
             if (suppressed(&d, r->id, d.u[0].line))
                 continue;
-            snprintf(msg, sizeof msg, "required phrase missing in this %s template: %s",
-                     d.part, r->title ? r->title : r->id);
-            add_finding(report, path, d.u[0].line, d.u[0].col[0], d.u[0].col[0], r->id,
-                        r->severity, r->clause, NULL, msg);
+            snprintf(msg, sizeof msg, "required phrase missing in this %s template: %s", d.part,
+                     r->title ? r->title : r->id);
+            add_finding(report, path, d.u[0].line, d.u[0].col[0], d.u[0].col[0], r->id, r->severity,
+                        r->clause, NULL, msg);
         }
     }
     zj_result_free(&res);
@@ -467,8 +475,7 @@ void zj_lint_report_free(zj_lint_report *r)
 
 /* ------------------------------------------------------------------ config */
 
-static zj_status config_error(zj_error *err, const char *file, const zj_ynode *at,
-                              const char *msg)
+static zj_status config_error(zj_error *err, const char *file, const zj_ynode *at, const char *msg)
 {
     return zj_error_set(err, ZJ_ERR_INVALID, file, at ? at->line : 0, at ? at->col : 0, "%s", msg);
 }
@@ -491,7 +498,8 @@ static zj_status config_parse(const char *file, const char *dir, zj_lint_config 
         return err->status;
     zj_status st = ZJ_OK;
     if (root->type != ZJ_YNODE_MAP) {
-        st = config_error(err, file, root, "the config must be a mapping (rules, fail_on, paths, parts)");
+        st = config_error(err, file, root,
+                          "the config must be a mapping (rules, fail_on, paths, parts)");
         goto done;
     }
     for (size_t i = 0; i + 1 < root->n && st == ZJ_OK; i += 2) {
@@ -522,14 +530,16 @@ static zj_status config_parse(const char *file, const char *dir, zj_lint_config 
             c->part_prefix = calloc(n ? n : 1, sizeof *c->part_prefix);
             c->part_name = calloc(n ? n : 1, sizeof *c->part_name);
             for (size_t j = 0; c->part_prefix && c->part_name && j + 1 < v->n; j += 2) {
-                c->part_prefix[c->n_parts] = zj_strdup(v->items[j]->value ? v->items[j]->value : "");
+                c->part_prefix[c->n_parts] =
+                    zj_strdup(v->items[j]->value ? v->items[j]->value : "");
                 c->part_name[c->n_parts++] =
                     zj_strdup(v->items[j + 1]->value ? v->items[j + 1]->value : "");
             }
         } else {
             char msg[300];
-            snprintf(msg, sizeof msg, "unknown or mistyped key '%.100s' (expected rules, fail_on, "
-                                      "paths or parts)",
+            snprintf(msg, sizeof msg,
+                     "unknown or mistyped key '%.100s' (expected rules, fail_on, "
+                     "paths or parts)",
                      key);
             st = config_error(err, file, k, msg);
         }

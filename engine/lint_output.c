@@ -9,17 +9,30 @@ static const char *sarif_level(zj_severity s)
     return s >= ZJ_SEV_MAJOR ? "error" : s == ZJ_SEV_MINOR ? "warning" : "note";
 }
 
-static void json_str(zj_buf *b, const char *s) { zj_buf_json_str(b, s ? s : "", s ? strlen(s) : 0); }
+static void json_str(zj_buf *b, const char *s)
+{
+    zj_buf_json_str(b, s ? s : "", s ? strlen(s) : 0);
+}
 
 static void xml_escape(zj_buf *b, const char *s)
 {
     for (; s && *s; s++) {
         switch (*s) {
-        case '<': zj_buf_puts(b, "&lt;"); break;
-        case '>': zj_buf_puts(b, "&gt;"); break;
-        case '&': zj_buf_puts(b, "&amp;"); break;
-        case '"': zj_buf_puts(b, "&quot;"); break;
-        case '\'': zj_buf_puts(b, "&apos;"); break;
+        case '<':
+            zj_buf_puts(b, "&lt;");
+            break;
+        case '>':
+            zj_buf_puts(b, "&gt;");
+            break;
+        case '&':
+            zj_buf_puts(b, "&amp;");
+            break;
+        case '"':
+            zj_buf_puts(b, "&quot;");
+            break;
+        case '\'':
+            zj_buf_puts(b, "&apos;");
+            break;
         default:
             if ((unsigned char)*s >= 0x20 || *s == '\n' || *s == '\t')
                 zj_buf_append(b, s, 1);
@@ -87,10 +100,11 @@ static void render_json(const zj_lint_report *r, zj_buf *b)
 
 static void render_sarif(const zj_lint_report *r, const zj_ruleset *rs, zj_buf *b)
 {
-    zj_buf_printf(b, "{\"$schema\":\"https://json.schemastore.org/sarif-2.1.0.json\","
-                     "\"version\":\"2.1.0\",\"runs\":[{\"tool\":{\"driver\":{\"name\":\"zhijian\","
-                     "\"version\":\"%s\","
-                     "\"rules\":[",
+    zj_buf_printf(b,
+                  "{\"$schema\":\"https://json.schemastore.org/sarif-2.1.0.json\","
+                  "\"version\":\"2.1.0\",\"runs\":[{\"tool\":{\"driver\":{\"name\":\"zhijian\","
+                  "\"version\":\"%s\","
+                  "\"rules\":[",
                   ZJ_VERSION);
     for (size_t i = 0; rs && i < rs->n_rules; i++) {
         const zj_rule *rule = &rs->rules[i];
@@ -118,7 +132,8 @@ static void render_sarif(const zj_lint_report *r, const zj_ruleset *rs, zj_buf *
         zj_buf_free(&msg);
         zj_buf_puts(b, "},\"locations\":[{\"physicalLocation\":{\"artifactLocation\":{\"uri\":");
         json_str(b, f->file);
-        zj_buf_printf(b, "},\"region\":{\"startLine\":%ld,\"startColumn\":%ld,\"endColumn\":%ld}}}]}",
+        zj_buf_printf(b,
+                      "},\"region\":{\"startLine\":%ld,\"startColumn\":%ld,\"endColumn\":%ld}}}]}",
                       f->line, f->col, f->end_col > f->col ? f->end_col : f->col + 1);
     }
     zj_buf_puts(b, "]}]}\n");
@@ -127,9 +142,10 @@ static void render_sarif(const zj_lint_report *r, const zj_ruleset *rs, zj_buf *
 static void render_junit(const zj_lint_report *r, zj_buf *b)
 {
     size_t failures = r->n;
-    zj_buf_printf(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-                     "<testsuites name=\"zhijian lint\" tests=\"%zu\" failures=\"%zu\">\n"
-                     "<testsuite name=\"zhijian lint\" tests=\"%zu\" failures=\"%zu\">\n",
+    zj_buf_printf(b,
+                  "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                  "<testsuites name=\"zhijian lint\" tests=\"%zu\" failures=\"%zu\">\n"
+                  "<testsuite name=\"zhijian lint\" tests=\"%zu\" failures=\"%zu\">\n",
                   r->files, failures, r->files, failures);
     for (size_t i = 0; i < r->files; i++) {
         const char *name = r->file_names[i];
@@ -165,9 +181,10 @@ static void render_github(const zj_lint_report *r, zj_buf *b)
 {
     for (size_t i = 0; i < r->n; i++) {
         const zj_lint_finding *f = &r->v[i];
-        zj_buf_printf(b, "::%s file=", f->severity >= ZJ_SEV_MAJOR   ? "error"
-                                       : f->severity == ZJ_SEV_MINOR ? "warning"
-                                                                     : "notice");
+        zj_buf_printf(b, "::%s file=",
+                      f->severity >= ZJ_SEV_MAJOR   ? "error"
+                      : f->severity == ZJ_SEV_MINOR ? "warning"
+                                                    : "notice");
         gh_escape(b, f->file, true);
         zj_buf_printf(b, ",line=%ld,col=%ld,endColumn=%ld,title=", f->line, f->col,
                       f->end_col > f->col ? f->end_col : f->col + 1);
@@ -187,12 +204,23 @@ zj_status zj_lint_render(const zj_lint_report *r, const zj_ruleset *rs, zj_forma
                          zj_buf *out)
 {
     switch (format) {
-    case ZJ_FMT_TEXT: render_text(r, out); break;
-    case ZJ_FMT_JSON: render_json(r, out); break;
-    case ZJ_FMT_SARIF: render_sarif(r, rs, out); break;
-    case ZJ_FMT_JUNIT: render_junit(r, out); break;
-    case ZJ_FMT_GITHUB: render_github(r, out); break;
-    default: return ZJ_ERR_USAGE;
+    case ZJ_FMT_TEXT:
+        render_text(r, out);
+        break;
+    case ZJ_FMT_JSON:
+        render_json(r, out);
+        break;
+    case ZJ_FMT_SARIF:
+        render_sarif(r, rs, out);
+        break;
+    case ZJ_FMT_JUNIT:
+        render_junit(r, out);
+        break;
+    case ZJ_FMT_GITHUB:
+        render_github(r, out);
+        break;
+    default:
+        return ZJ_ERR_USAGE;
     }
     return ZJ_OK;
 }

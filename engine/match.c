@@ -64,7 +64,10 @@ void zj_matcher_free(zj_matcher *m)
     free(m);
 }
 
-zj_backend zj_matcher_backend(const zj_matcher *m) { return m->backend; }
+zj_backend zj_matcher_backend(const zj_matcher *m)
+{
+    return m->backend;
+}
 
 bool zj_matcher_hyperscan_available(void)
 {

@@ -31,22 +31,25 @@ struct zj_hs_matcher {
     hs_database_t *db;
     const zj_pattern *patterns;
     size_t n;
-    uint32_t *pcre_always;  /* ids PCRE2 scans in every turn */
+    uint32_t *pcre_always; /* ids PCRE2 scans in every turn */
     size_t n_always;
     bool has_regex_prefilter;
 };
 
 struct zj_hs_scratch {
     hs_scratch_t *scratch;
-    zj_hits ends;        /* (literal id, end) reported by Hyperscan */
-    uint32_t *fired;     /* regex ids reported in this turn */
+    zj_hits ends;    /* (literal id, end) reported by Hyperscan */
+    uint32_t *fired; /* regex ids reported in this turn */
     size_t n_fired, cap_fired;
     uint8_t *fired_mark; /* per pattern */
     uint32_t *ids;       /* ids handed to PCRE2 */
     size_t cap_ids;
 };
 
-bool zj_hs_available(void) { return hs_valid_platform() == HS_SUCCESS; }
+bool zj_hs_available(void)
+{
+    return hs_valid_platform() == HS_SUCCESS;
+}
 
 /* A literal as a Hyperscan expression: every byte hex-escaped, so nothing in
  * it is special (compiled without HS_FLAG_UTF8, \xHH is one byte). */
@@ -68,7 +71,7 @@ static char *literal_expr(const zj_pattern *p)
 }
 
 #define REGEX_FLAGS                                                                                \
-    (HS_FLAG_UTF8 | HS_FLAG_UCP | HS_FLAG_CASELESS | HS_FLAG_PREFILTER | HS_FLAG_SINGLEMATCH |    \
+    (HS_FLAG_UTF8 | HS_FLAG_UCP | HS_FLAG_CASELESS | HS_FLAG_PREFILTER | HS_FLAG_SINGLEMATCH |     \
      HS_FLAG_ALLOWEMPTY)
 
 /* Cache key: sha256 over rule-set key, Hyperscan version and platform. */
@@ -204,8 +207,8 @@ zj_hs_matcher *zj_hs_compile(const zj_pattern *patterns, size_t n, const char *c
         hs_compile_error_t *ce = NULL;
         if (hs_compile_ext_multi((const char *const *)exprs, flags, ids, NULL, (unsigned)k,
                                  HS_MODE_BLOCK, NULL, &m->db, &ce) != HS_SUCCESS) {
-            const zj_pattern *bad = ce && ce->expression >= 0 ? &patterns[ids[ce->expression]]
-                                                               : NULL;
+            const zj_pattern *bad =
+                ce && ce->expression >= 0 ? &patterns[ids[ce->expression]] : NULL;
             zj_error_set(err, ZJ_ERR_REGEX, NULL, bad ? bad->line : 0, bad ? bad->col : 0,
                          "Hyperscan cannot compile the rule set: %s",
                          ce ? ce->message : "unknown error");
@@ -327,7 +330,8 @@ zj_status zj_hs_scan(const zj_hs_matcher *m, zj_hs_scratch *s, const zj_pcre_set
     s->n_fired = 0;
     if (m->db) {
         struct scan_ctx c = {m, s, false};
-        hs_error_t rc = hs_scan(m->db, turn->text, (unsigned)turn->len, 0, s->scratch, on_match, &c);
+        hs_error_t rc =
+            hs_scan(m->db, turn->text, (unsigned)turn->len, 0, s->scratch, on_match, &c);
         if (c.failed)
             return ZJ_ERR_NOMEM;
         if (rc != HS_SUCCESS)

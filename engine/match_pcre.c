@@ -18,7 +18,7 @@
 struct zj_pcre_set {
     const zj_pattern *patterns; /* borrowed from the rule set */
     size_t n;
-    pcre2_code **codes;         /* NULL for literals */
+    pcre2_code **codes; /* NULL for literals */
 };
 
 struct zj_pcre_scratch {
@@ -127,14 +127,12 @@ static zj_status scan_literal(const zj_pattern *pat, const char *seg, size_t len
 
 /* Leftmost non-overlapping matches of a regex in seg[0..len) (its own
  * subject, so ^ and $ anchor at the segment's edges). */
-static zj_status scan_regex(const pcre2_code *code, const zj_pattern *pat,
-                            zj_pcre_scratch *s, const char *seg, size_t len, size_t base,
-                            zj_hits *out)
+static zj_status scan_regex(const pcre2_code *code, const zj_pattern *pat, zj_pcre_scratch *s,
+                            const char *seg, size_t len, size_t base, zj_hits *out)
 {
     size_t start = 0;
     while (start <= len) {
-        int rc = pcre2_match(code, (PCRE2_SPTR)seg, len, start, PCRE2_NO_UTF_CHECK, s->md,
-                             s->mctx);
+        int rc = pcre2_match(code, (PCRE2_SPTR)seg, len, start, PCRE2_NO_UTF_CHECK, s->md, s->mctx);
         if (rc == PCRE2_ERROR_NOMATCH)
             break;
         if (rc < 0) {
@@ -146,8 +144,7 @@ static zj_status scan_regex(const pcre2_code *code, const zj_pattern *pat,
         PCRE2_SIZE *ov = pcre2_get_ovector_pointer(s->md);
         size_t ms = ov[0], me = ov[1];
         if (me > ms) {
-            if (zj_hits_push(out, pat->id, (uint32_t)(base + ms), (uint32_t)(base + me)) !=
-                ZJ_OK)
+            if (zj_hits_push(out, pat->id, (uint32_t)(base + ms), (uint32_t)(base + me)) != ZJ_OK)
                 return ZJ_ERR_NOMEM;
             start = me;
         } else {

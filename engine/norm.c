@@ -14,15 +14,17 @@
 #include <string.h>
 #include <utf8proc.h>
 
-#define NORM_OPTIONS                                                                               \
-    (UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD)
+#define NORM_OPTIONS (UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD)
 
 /* Longest expansion of one code point under NFKC + case fold is 18 code
  * points (U+FDFA); a unit with many marks may be longer: we fall back to
  * copying such a unit unchanged rather than overflow. */
 #define UNIT_MAX_CPS 64
 
-void zj_norm_init(zj_norm *n) { memset(n, 0, sizeof *n); }
+void zj_norm_init(zj_norm *n)
+{
+    memset(n, 0, sizeof *n);
+}
 
 void zj_norm_free(zj_norm *n)
 {
@@ -129,15 +131,13 @@ static bool is_combining(uint32_t cp)
 static const unsigned char ascii_keep[128] = {
     ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1,
     ['8'] = 1, ['9'] = 1, ['$'] = 1, ['+'] = 1, ['<'] = 1, ['='] = 1, ['>'] = 1, ['^'] = 1,
-    ['`'] = 1, ['|'] = 1, ['~'] = 1,
-    ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1,
-    ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1,
-    ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1,
-    ['y'] = 1, ['z'] = 1,
-    ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1,
-    ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1,
-    ['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1,
-    ['Y'] = 1, ['Z'] = 1,
+    ['`'] = 1, ['|'] = 1, ['~'] = 1, ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1,
+    ['f'] = 1, ['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1,
+    ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1,
+    ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1, ['A'] = 1, ['B'] = 1, ['C'] = 1,
+    ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1, ['K'] = 1,
+    ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1, ['S'] = 1,
+    ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1,
 };
 
 static void emit(zj_norm *n, const char *bytes, size_t k, uint32_t first_cp, uint32_t end_cp)
@@ -158,8 +158,10 @@ static zj_status map_unit(zj_norm *n, const uint32_t *cps, size_t count, uint32_
     for (size_t i = 0; i < count; i++) {
         int boundclass = 0;
         utf8proc_ssize_t r = utf8proc_decompose_char(
-            (utf8proc_int32_t)cps[i], buf + used, (utf8proc_ssize_t)(sizeof buf / sizeof *buf) - used,
-            (utf8proc_option_t)((NORM_OPTIONS & ~UTF8PROC_COMPOSE) | UTF8PROC_DECOMPOSE), &boundclass);
+            (utf8proc_int32_t)cps[i], buf + used,
+            (utf8proc_ssize_t)(sizeof buf / sizeof *buf) - used,
+            (utf8proc_option_t)((NORM_OPTIONS & ~UTF8PROC_COMPOSE) | UTF8PROC_DECOMPOSE),
+            &boundclass);
         if (r < 0 || used + r > (utf8proc_ssize_t)(sizeof buf / sizeof *buf))
             return ZJ_ERR_LIMIT;
         used += r;

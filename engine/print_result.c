@@ -89,15 +89,22 @@ zj_status zj_result_to_json(zj_buf *b, const zj_ruleset *rs, const zj_call *call
 #define C_BOLD "\033[1m"
 #define C_OFF "\033[0m"
 
-static const char *paint(bool color, const char *code) { return color ? code : ""; }
+static const char *paint(bool color, const char *code)
+{
+    return color ? code : "";
+}
 
 static const char *finding_mark(const zj_finding *f, const zj_rule *rule)
 {
     switch (f->outcome) {
-    case ZJ_OUT_MET: return "✓";
-    case ZJ_OUT_MISSING: return "✗";
-    case ZJ_OUT_NOT_MEASURABLE: return "?";
-    case ZJ_OUT_HIT: return rule->kind == ZJ_KIND_TAG ? "•" : "✗";
+    case ZJ_OUT_MET:
+        return "✓";
+    case ZJ_OUT_MISSING:
+        return "✗";
+    case ZJ_OUT_NOT_MEASURABLE:
+        return "?";
+    case ZJ_OUT_HIT:
+        return rule->kind == ZJ_KIND_TAG ? "•" : "✗";
     }
     return " ";
 }

@@ -17,7 +17,10 @@
 
 static size_t max_line = ZJ_MAX_LINE;
 
-void zj_reader_set_max_line(size_t bytes) { max_line = bytes ? bytes : ZJ_MAX_LINE; }
+void zj_reader_set_max_line(size_t bytes)
+{
+    max_line = bytes ? bytes : ZJ_MAX_LINE;
+}
 
 enum reader_mode { MODE_LINES, MODE_DOCUMENT };
 
@@ -33,8 +36,8 @@ struct zj_reader {
     size_t cap, pos, end;
     uint64_t buf_offset;
     bool eof;
-    long line;           /* lines consumed so far */
-    bool skipping;       /* inside an over-long line */
+    long line;     /* lines consumed so far */
+    bool skipping; /* inside an over-long line */
     long skip_line;
     /* Document mode. */
     json_t *doc;
@@ -195,7 +198,10 @@ fail:
     return NULL;
 }
 
-uint64_t zj_reader_size(const zj_reader *r) { return r->size; }
+uint64_t zj_reader_size(const zj_reader *r)
+{
+    return r->size;
+}
 
 uint64_t zj_reader_offset(const zj_reader *r)
 {
@@ -435,8 +441,8 @@ static zj_status walk(const char *dir, struct path_list *l, int depth, zj_error 
     return st;
 }
 
-zj_status zj_inputs_expand(const char *const *inputs, size_t n, char ***out_paths,
-                           size_t *out_n, zj_diag_cb on_error, void *ctx)
+zj_status zj_inputs_expand(const char *const *inputs, size_t n, char ***out_paths, size_t *out_n,
+                           zj_diag_cb on_error, void *ctx)
 {
     zj_error errbuf, *err = &errbuf;
     struct path_list l = {0};

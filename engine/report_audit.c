@@ -103,20 +103,21 @@ zj_status zj_report_audit(zj_store *st, const zj_report_filter *f, const char *d
     if (!q)
         goto fail;
     while (sqlite3_step(q) == SQLITE_ROW)
-        snprintf(teams + strlen(teams), sizeof teams - strlen(teams), "%s%s",
-                 teams[0] ? "、" : "", zj_col(q, 0));
+        snprintf(teams + strlen(teams), sizeof teams - strlen(teams), "%s%s", teams[0] ? "、" : "",
+                 zj_col(q, 0));
     sqlite3_finalize(q);
 
     zj_doc_heading(d, 2, "1 审核目的");
-    zj_doc_para(d, "评价客服中心坐席通话对《%s》（以下简称“服务标准”）的符合程度，识别服务忌语、"
-                   "规定用语缺失等不符合项，为纠正措施和持续改进提供依据。",
+    zj_doc_para(d,
+                "评价客服中心坐席通话对《%s》（以下简称“服务标准”）的符合程度，识别服务忌语、"
+                "规定用语缺失等不符合项，为纠正措施和持续改进提供依据。",
                 label);
     zj_doc_heading(d, 2, "2 审核范围");
     const char *sh[] = {"项目", "内容"};
     zj_doc_block *t = zj_doc_table(d, "scope", 2, sh);
-    zj_doc_row(t, "期间（通话本地日期）",
-               num(b1, sizeof b1, "%s 至 %s", f->from ? f->from : first_day,
-                   f->to ? f->to : last_day));
+    zj_doc_row(
+        t, "期间（通话本地日期）",
+        num(b1, sizeof b1, "%s 至 %s", f->from ? f->from : first_day, f->to ? f->to : last_day));
     zj_doc_row(t, "班组", teams[0] ? teams : "（无）");
     zj_doc_row(t, "坐席人数", num(b2, sizeof b2, "%ld", agents));
     zj_doc_row(t, "评分通话数", num(b3, sizeof b3, "%ld", calls));
@@ -129,23 +130,24 @@ zj_status zj_report_audit(zj_store *st, const zj_report_filter *f, const char *d
                            -1, &q, NULL) == SQLITE_OK) {
         sqlite3_bind_int64(q, 1, rid);
         if (sqlite3_step(q) == SQLITE_ROW)
-            snprintf(sampling, sizeof sampling,
-                     "全部 %ld 通通话经自动评分；另按 %s%s%s 抽取 %lld 通（批量 %lld，种子 %lld，"
-                     "%s%s%s）供人工复核，抽样条件 %s，抽样时间 %s。",
-                     calls, zj_col(q, 0), sqlite3_column_type(q, 1) != SQLITE_NULL ? " 检验水平 " : "",
-                     zj_col(q, 1), sqlite3_column_int64(q, 4), sqlite3_column_int64(q, 3),
-                     sqlite3_column_int64(q, 7),
-                     sqlite3_column_type(q, 2) != SQLITE_NULL ? "AQL " : "按坐席通话量比例分配",
-                     sqlite3_column_type(q, 2) != SQLITE_NULL ? zj_col(q, 2) : "",
-                     sqlite3_column_type(q, 5) != SQLITE_NULL ? "" : "", zj_col(q, 9),
-                     zj_col(q, 8));
+            snprintf(
+                sampling, sizeof sampling,
+                "全部 %ld 通通话经自动评分；另按 %s%s%s 抽取 %lld 通（批量 %lld，种子 %lld，"
+                "%s%s%s）供人工复核，抽样条件 %s，抽样时间 %s。",
+                calls, zj_col(q, 0), sqlite3_column_type(q, 1) != SQLITE_NULL ? " 检验水平 " : "",
+                zj_col(q, 1), sqlite3_column_int64(q, 4), sqlite3_column_int64(q, 3),
+                sqlite3_column_int64(q, 7),
+                sqlite3_column_type(q, 2) != SQLITE_NULL ? "AQL " : "按坐席通话量比例分配",
+                sqlite3_column_type(q, 2) != SQLITE_NULL ? zj_col(q, 2) : "",
+                sqlite3_column_type(q, 5) != SQLITE_NULL ? "" : "", zj_col(q, 9), zj_col(q, 8));
         sqlite3_finalize(q);
     }
     zj_doc_row(t, "抽样", sampling);
 
     zj_doc_heading(d, 2, "3 审核准则");
-    zj_doc_para(d, "规则集 %s，sha256 %s。评分：满分 100 分，合格线见规则集；一票否决项命中即不合格。", label,
-                sha);
+    zj_doc_para(d,
+                "规则集 %s，sha256 %s。评分：满分 100 分，合格线见规则集；一票否决项命中即不合格。",
+                label, sha);
     const char *ch[] = {"条款", "规则", "内容", "类别", "严重程度", "扣分", "一票否决"};
     zj_doc_block *ct = zj_doc_table(d, "criteria", 7, ch);
     if (sqlite3_prepare_v2(zj_store_db(st),
@@ -161,12 +163,15 @@ zj_status zj_report_audit(zj_store *st, const zj_report_filter *f, const char *d
     }
 
     zj_doc_heading(d, 2, "4 审核方法");
-    zj_doc_para(d, "以 zhijian %s 对通话转写文本逐通自动评分：文本经 NFKC 规范化、大小写折叠并去除空白和标点后，"
-                   "与规则集中的规定用语、服务忌语逐条匹配；匹配结果映射回原话，每一项发现均保留通话编号、"
-                   "轮次、原话与条款作为证据。规定用语按其时间窗（如首句、末句）判定“已说/缺失”；服务忌语"
-                   "按出现判定，重叠时取最长者。发现分级：严重程度为 critical 或一票否决 → 严重不符合；major，"
-                   "或 minor 且每百通发生 %.0f 次及以上 → 一般不符合；其余 → 观察项。",
-                ZJ_VERSION, MINOR_FREQUENCY_THRESHOLD);
+    zj_doc_para(
+        d,
+        "以 zhijian %s 对通话转写文本逐通自动评分：文本经 NFKC "
+        "规范化、大小写折叠并去除空白和标点后，"
+        "与规则集中的规定用语、服务忌语逐条匹配；匹配结果映射回原话，每一项发现均保留通话编号、"
+        "轮次、原话与条款作为证据。规定用语按其时间窗（如首句、末句）判定“已说/缺失”；服务忌语"
+        "按出现判定，重叠时取最长者。发现分级：严重程度为 critical 或一票否决 → 严重不符合；major，"
+        "或 minor 且每百通发生 %.0f 次及以上 → 一般不符合；其余 → 观察项。",
+        ZJ_VERSION, MINOR_FREQUENCY_THRESHOLD);
 
     /* Findings per rule with their grade. */
     sql = zj_sqlf("SELECT f.rule_id, max(coalesce(f.clause, '')), max(coalesce(r.title, '')),"
@@ -212,7 +217,8 @@ zj_status zj_report_audit(zj_store *st, const zj_report_filter *f, const char *d
         zj_doc_row(ft, num(b1, sizeof b1, "F%02zu", i + 1), rows[i].grade, rows[i].clause,
                    num(b4, sizeof b4, "%s%s", rows[i].title,
                        strcmp(rows[i].kind, "required") == 0 ? "（缺失）" : ""),
-                   num(b2, sizeof b2, "%ld", rows[i].count), num(b3, sizeof b3, "%ld", rows[i].calls),
+                   num(b2, sizeof b2, "%ld", rows[i].count),
+                   num(b3, sizeof b3, "%ld", rows[i].calls),
                    num(b5, sizeof b5, "%.1f", rows[i].per100));
     /* Evidence: up to three examples per finding. */
     sql = zj_sqlf("SELECT c.call_id, coalesce(c.agent_id, ''), coalesce(c.agent_name, ''),"
@@ -247,10 +253,11 @@ zj_status zj_report_audit(zj_store *st, const zj_report_filter *f, const char *d
     /* KPIs. */
     zj_doc_heading(d, 2, "6 审核结论");
     long taboo_hits = 0, met = 0, missing = 0, complaint_calls = 0, complaint_ok = 0;
-    sql = zj_sqlf("SELECT sum(CASE WHEN f.kind = 'forbidden' AND f.outcome = 'hit' THEN 1 ELSE 0 END),"
-                  " sum(CASE WHEN f.kind = 'required' AND f.outcome = 'met' THEN 1 ELSE 0 END),"
-                  " sum(CASE WHEN f.kind = 'required' AND f.outcome = 'missing' THEN 1 ELSE 0 END)"
-                  " FROM findings f JOIN calls c ON c.id = f.call_row WHERE" ZJ_CALL_FILTER);
+    sql = zj_sqlf(
+        "SELECT sum(CASE WHEN f.kind = 'forbidden' AND f.outcome = 'hit' THEN 1 ELSE 0 END),"
+        " sum(CASE WHEN f.kind = 'required' AND f.outcome = 'met' THEN 1 ELSE 0 END),"
+        " sum(CASE WHEN f.kind = 'required' AND f.outcome = 'missing' THEN 1 ELSE 0 END)"
+        " FROM findings f JOIN calls c ON c.id = f.call_row WHERE" ZJ_CALL_FILTER);
     q = zj_report_query(st, sql, rid, f, err);
     free(sql);
     if (!q)
@@ -284,16 +291,18 @@ zj_status zj_report_audit(zj_store *st, const zj_report_filter *f, const char *d
     const char *verdict = pass_rate >= 95 && severe == 0 ? "符合"
                           : pass_rate >= 80              ? "基本符合"
                                                          : "不符合";
-    zj_doc_para(d, "结论：所审核通话对服务标准总体%s。合格率 %.1f%%，平均分 %.1f；严重不符合 %ld 项，"
-                   "一票否决通话 %ld 通。",
+    zj_doc_para(d,
+                "结论：所审核通话对服务标准总体%s。合格率 %.1f%%，平均分 %.1f；严重不符合 %ld 项，"
+                "一票否决通话 %ld 通。",
                 verdict, pass_rate, mean, severe, fatal_calls);
     const char *kh[] = {"指标", "数值", "口径"};
     zj_doc_block *kt = zj_doc_table(d, "kpi", 3, kh);
     zj_doc_row(kt, "合格率", num(b1, sizeof b1, "%.1f%%", pass_rate), "合格通话 / 评分通话");
     zj_doc_row(kt, "平均分", num(b1, sizeof b1, "%.1f", mean), "各通话得分的算术平均");
-    zj_doc_row(kt, "忌语发生率", num(b1, sizeof b1, "%.1f 次/百通",
-                                     calls ? 100.0 * (double)taboo_hits / (double)calls : 0),
-               "服务忌语命中次数 × 100 / 评分通话");
+    zj_doc_row(
+        kt, "忌语发生率",
+        num(b1, sizeof b1, "%.1f 次/百通", calls ? 100.0 * (double)taboo_hits / (double)calls : 0),
+        "服务忌语命中次数 × 100 / 评分通话");
     zj_doc_row(kt, "礼貌用语覆盖率",
                num(b1, sizeof b1, "%.1f%%",
                    met + missing ? 100.0 * (double)met / (double)(met + missing) : 0),
@@ -306,7 +315,8 @@ zj_status zj_report_audit(zj_store *st, const zj_report_filter *f, const char *d
                    "住户投诉通话中合格且无服务忌语者的比例");
     else
         zj_doc_row(kt, "投诉处理符合率", "不可评估", "所选范围内未识别出投诉通话");
-    zj_doc_row(kt, "一票否决通话", num(b1, sizeof b1, "%ld", fatal_calls), "命中一票否决项的通话数");
+    zj_doc_row(kt, "一票否决通话", num(b1, sizeof b1, "%ld", fatal_calls),
+               "命中一票否决项的通话数");
 
     zj_doc_heading(d, 2, "7 纠正措施登记表");
     const char *rh[] = {"编号", "不符合项", "条款", "责任人", "完成期限", "状态"};
@@ -323,17 +333,22 @@ zj_status zj_report_audit(zj_store *st, const zj_report_filter *f, const char *d
         zj_doc_para(d, "无需登记纠正措施（未发现严重或一般不符合）。");
 
     zj_doc_heading(d, 2, "8 说明与局限");
-    zj_doc_para(d, "本报告结论仅基于上述范围内已评分的 %ld 通通话（%s），不代表未评分或范围以外的通话；"
-                   "自动评分依据转写文本，转写错误可能导致漏判或误判，人工复核样本用于验证。",
-                calls, strstr(sampling, "抽取") ? "并含人工复核抽样" : "全数自动评分");
+    zj_doc_para(
+        d,
+        "本报告结论仅基于上述范围内已评分的 %ld 通通话（%s），不代表未评分或范围以外的通话；"
+        "自动评分依据转写文本，转写错误可能导致漏判或误判，人工复核样本用于验证。",
+        calls, strstr(sampling, "抽取") ? "并含人工复核抽样" : "全数自动评分");
     zj_doc_heading(d, 2, "9 不可评估事项");
-    zj_doc_para(d, "以下要求无法仅凭通话转写文本评估，本报告不作判断：第十九条 投诉处理时限（当日处理完毕；"
-                   "转交职能部门的不超过三天）——需结合工单系统的受理与办结时间；第十一条第1项 第一时间接听"
-                   "——需振铃时长数据与相应的时长规则；第十八条 冷淡、刁难——体现为语气与沉默，文本无法可靠判断；"
-                   "第二章 仪容仪表、第八条 办公纪律——非通话内容。");
+    zj_doc_para(
+        d, "以下要求无法仅凭通话转写文本评估，本报告不作判断：第十九条 投诉处理时限（当日处理完毕；"
+           "转交职能部门的不超过三天）——需结合工单系统的受理与办结时间；第十一条第1项 第一时间接听"
+           "——需振铃时长数据与相应的时长规则；第十八条 "
+           "冷淡、刁难——体现为语气与沉默，文本无法可靠判断；"
+           "第二章 仪容仪表、第八条 办公纪律——非通话内容。");
     zj_doc_heading(d, 2, "10 复现方法");
-    zj_doc_para(d, "命令：%s；数据库：%s；规则集：%s，sha256 %s。同一数据库与规则集重复运行得到相同报告。",
-                command ? command : "zhijian report", db_path ? db_path : "zhijian.db", label, sha);
+    zj_doc_para(
+        d, "命令：%s；数据库：%s；规则集：%s，sha256 %s。同一数据库与规则集重复运行得到相同报告。",
+        command ? command : "zhijian report", db_path ? db_path : "zhijian.db", label, sha);
 
     free(rows);
     s = zj_doc_render(d, format, out);

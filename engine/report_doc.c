@@ -22,7 +22,10 @@ static void *grow(void *v, size_t *cap, size_t n, size_t size)
 }
 
 /* Copies s, "" for NULL. */
-static char *zj_strdup_empty(const char *s) { return zj_strdup(s ? s : ""); }
+static char *zj_strdup_empty(const char *s)
+{
+    return zj_strdup(s ? s : "");
+}
 
 zj_doc *zj_doc_new(const char *title)
 {
@@ -149,12 +152,23 @@ void zj_html_escape(zj_buf *out, const char *s)
 {
     for (; s && *s; s++) {
         switch (*s) {
-        case '<': zj_buf_puts(out, "&lt;"); break;
-        case '>': zj_buf_puts(out, "&gt;"); break;
-        case '&': zj_buf_puts(out, "&amp;"); break;
-        case '"': zj_buf_puts(out, "&quot;"); break;
-        case '\'': zj_buf_puts(out, "&#39;"); break;
-        default: zj_buf_append(out, s, 1);
+        case '<':
+            zj_buf_puts(out, "&lt;");
+            break;
+        case '>':
+            zj_buf_puts(out, "&gt;");
+            break;
+        case '&':
+            zj_buf_puts(out, "&amp;");
+            break;
+        case '"':
+            zj_buf_puts(out, "&quot;");
+            break;
+        case '\'':
+            zj_buf_puts(out, "&#39;");
+            break;
+        default:
+            zj_buf_append(out, s, 1);
         }
     }
 }
@@ -422,8 +436,9 @@ static void render_html(const zj_doc *d, zj_buf *out)
             /* Horizontal bar chart as inline SVG: readable without scripts. */
             size_t rows = b->n_rows;
             int height = (int)(rows * 28 + 40);
-            zj_buf_printf(out, "<div class=\"chart\"><svg xmlns=\"http://www.w3.org/2000/svg\" "
-                               "width=\"640\" height=\"%d\" role=\"img\" aria-label=\"",
+            zj_buf_printf(out,
+                          "<div class=\"chart\"><svg xmlns=\"http://www.w3.org/2000/svg\" "
+                          "width=\"640\" height=\"%d\" role=\"img\" aria-label=\"",
                           height);
             zj_html_escape(out, b->text);
             zj_buf_puts(out, "\"><text x=\"0\" y=\"18\" font-size=\"15\" font-weight=\"bold\">");
@@ -434,9 +449,10 @@ static void render_html(const zj_doc *d, zj_buf *out)
                 int y = (int)(30 + r * 28);
                 zj_buf_printf(out, "<text x=\"0\" y=\"%d\" font-size=\"13\">", y + 15);
                 zj_html_escape(out, b->cells[r]);
-                zj_buf_printf(out, "</text><rect x=\"150\" y=\"%d\" width=\"%.1f\" height=\"20\" "
-                                   "fill=\"#2b5797\"/><text x=\"%.1f\" y=\"%d\" font-size=\"13\">"
-                                   "%.1f",
+                zj_buf_printf(out,
+                              "</text><rect x=\"150\" y=\"%d\" width=\"%.1f\" height=\"20\" "
+                              "fill=\"#2b5797\"/><text x=\"%.1f\" y=\"%d\" font-size=\"13\">"
+                              "%.1f",
                               y, w, 156 + w, y + 15, b->values[r]);
                 zj_html_escape(out, b->headers[0]);
                 zj_buf_puts(out, "</text>");
@@ -557,12 +573,23 @@ static void render_json(const zj_doc *d, zj_buf *out)
 zj_status zj_doc_render(const zj_doc *d, zj_format fmt, zj_buf *out)
 {
     switch (fmt) {
-    case ZJ_FMT_TEXT: render_text(d, out); break;
-    case ZJ_FMT_MD: render_md(d, out); break;
-    case ZJ_FMT_HTML: render_html(d, out); break;
-    case ZJ_FMT_CSV: render_csv(d, out); break;
-    case ZJ_FMT_JSON: render_json(d, out); break;
-    default: return ZJ_ERR_USAGE;
+    case ZJ_FMT_TEXT:
+        render_text(d, out);
+        break;
+    case ZJ_FMT_MD:
+        render_md(d, out);
+        break;
+    case ZJ_FMT_HTML:
+        render_html(d, out);
+        break;
+    case ZJ_FMT_CSV:
+        render_csv(d, out);
+        break;
+    case ZJ_FMT_JSON:
+        render_json(d, out);
+        break;
+    default:
+        return ZJ_ERR_USAGE;
     }
     return out->data || out->len == 0 ? ZJ_OK : ZJ_ERR_NOMEM;
 }

@@ -51,12 +51,13 @@ const char *zj_col(sqlite3_stmt *q, int i)
 }
 
 /* Rule set label "name@version" and sha256 of a row id. */
-zj_status zj_report_ruleset(zj_store *st, int64_t id, char *label, size_t label_size,
-                            char sha[65], zj_error *err)
+zj_status zj_report_ruleset(zj_store *st, int64_t id, char *label, size_t label_size, char sha[65],
+                            zj_error *err)
 {
     sqlite3_stmt *q;
-    if (sqlite3_prepare_v2(zj_store_db(st), "SELECT name, version, sha256 FROM rulesets WHERE id=?1",
-                           -1, &q, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(zj_store_db(st),
+                           "SELECT name, version, sha256 FROM rulesets WHERE id=?1", -1, &q,
+                           NULL) != SQLITE_OK)
         return zj_error_set(err, ZJ_ERR_DB, NULL, 0, 0, "cannot read the rule set");
     sqlite3_bind_int64(q, 1, id);
     if (sqlite3_step(q) != SQLITE_ROW) {
@@ -98,8 +99,8 @@ zj_status zj_report_scorecard(zj_store *st, const zj_report_filter *f, zj_group_
     char label[300], sha[65], per[80];
     if ((s = zj_report_ruleset(st, rid, label, sizeof label, sha, err)) != ZJ_OK)
         return s;
-    const char *key = by == ZJ_BY_TEAM ? "coalesce(c.team, '(未分组)')"
-                                       : "coalesce(c.agent_id, '(未知坐席)')";
+    const char *key =
+        by == ZJ_BY_TEAM ? "coalesce(c.team, '(未分组)')" : "coalesce(c.agent_id, '(未知坐席)')";
     const char *who = by == ZJ_BY_TEAM ? "班组" : "坐席";
     zj_doc *d = zj_doc_new(by == ZJ_BY_TEAM ? "班组质检成绩单" : "坐席质检成绩单");
     if (!d)
@@ -109,15 +110,16 @@ zj_status zj_report_scorecard(zj_store *st, const zj_report_filter *f, zj_group_
     sqlite3_stmt *q;
     /* Totals. */
     sql = zj_sqlf("SELECT count(*), avg(c.score), sum(c.passed), sum(c.fatal),"
-                   " min(c.local_date), max(c.local_date) FROM calls c WHERE" ZJ_CALL_FILTER);
+                  " min(c.local_date), max(c.local_date) FROM calls c WHERE" ZJ_CALL_FILTER);
     q = zj_report_query(st, sql, rid, f, err);
     free(sql);
     if (!q)
         goto fail;
     sqlite3_step(q);
     long total = sqlite3_column_int64(q, 0);
-    zj_doc_para(d, "规则集：%s（sha256 %.16s…）；期间：%s（数据范围 %s 至 %s）；通话 %ld 通，"
-                   "平均分 %.1f，合格率 %.1f%%，一票否决 %lld 通。",
+    zj_doc_para(d,
+                "规则集：%s（sha256 %.16s…）；期间：%s（数据范围 %s 至 %s）；通话 %ld 通，"
+                "平均分 %.1f，合格率 %.1f%%，一票否决 %lld 通。",
                 label, sha, period(f, per, sizeof per), zj_col(q, 4), zj_col(q, 5), total,
                 sqlite3_column_double(q, 1),
                 total ? 100.0 * (double)sqlite3_column_int64(q, 2) / (double)total : 0.0,
@@ -141,10 +143,10 @@ zj_status zj_report_scorecard(zj_store *st, const zj_report_filter *f, zj_group_
     free(sql);
     if (!q)
         goto fail;
-    const char *heads_agent[] = {"坐席", "姓名", "班组", "通话数", "平均分", "中位数",
-                                 "合格率", "一票否决", "等级分布"};
-    const char *heads_team[] = {"班组", "通话数", "平均分", "中位数", "合格率", "一票否决",
-                                "等级分布"};
+    const char *heads_agent[] = {"坐席",   "姓名",   "班组",     "通话数",  "平均分",
+                                 "中位数", "合格率", "一票否决", "等级分布"};
+    const char *heads_team[] = {"班组",   "通话数",   "平均分",  "中位数",
+                                "合格率", "一票否决", "等级分布"};
     zj_doc_heading(d, 2, "总览");
     zj_doc_block *t = by == ZJ_BY_TEAM ? zj_doc_table(d, "summary", 7, heads_team)
                                        : zj_doc_table(d, "summary", 9, heads_agent);
@@ -153,8 +155,8 @@ zj_status zj_report_scorecard(zj_store *st, const zj_report_filter *f, zj_group_
     double *rates = NULL;
     sqlite3_stmt *gq;
     sql = zj_sqlf("SELECT c.grade, count(*) FROM calls c WHERE" ZJ_CALL_FILTER
-                   " AND %s = ?6 GROUP BY c.grade ORDER BY c.grade",
-             key);
+                  " AND %s = ?6 GROUP BY c.grade ORDER BY c.grade",
+                  key);
     gq = zj_report_query(st, sql, rid, f, err);
     free(sql);
     if (!gq) {
@@ -207,15 +209,15 @@ zj_status zj_report_scorecard(zj_store *st, const zj_report_filter *f, zj_group_
     vq = zj_report_query(st, sql, rid, f, err);
     free(sql);
     sql = zj_sqlf("SELECT coalesce(c.iso_week, '(无日期)'), count(*), avg(c.score), sum(c.passed)"
-                   " FROM calls c WHERE" ZJ_CALL_FILTER " AND %s = ?6 GROUP BY c.iso_week"
-                   " ORDER BY c.iso_week",
-             key);
+                  " FROM calls c WHERE" ZJ_CALL_FILTER " AND %s = ?6 GROUP BY c.iso_week"
+                  " ORDER BY c.iso_week",
+                  key);
     wq = zj_report_query(st, sql, rid, f, err);
     free(sql);
     sql = zj_sqlf("SELECT c.call_id, c.score, c.grade, coalesce(c.local_date, ''),"
-                   " c.fatal FROM calls c WHERE" ZJ_CALL_FILTER " AND %s = ?6"
-                   " ORDER BY c.score, c.call_id LIMIT 3",
-             key);
+                  " c.fatal FROM calls c WHERE" ZJ_CALL_FILTER " AND %s = ?6"
+                  " ORDER BY c.score, c.call_id LIMIT 3",
+                  key);
     xq = zj_report_query(st, sql, rid, f, err);
     free(sql);
     if (!vq || !wq || !xq) {
@@ -245,9 +247,8 @@ zj_status zj_report_scorecard(zj_store *st, const zj_report_filter *f, zj_group_
                 snprintf(example, sizeof example, "%.*s " ZJ_MARK_OPEN "%s" ZJ_MARK_CLOSE,
                          (int)(sp - ex), ex, sp + 1);
             else
-                snprintf(example, sizeof example, "%s", strcmp(zj_col(vq, 4), "missing") == 0
-                                                            ? "（未说出规定用语）"
-                                                            : ex);
+                snprintf(example, sizeof example, "%s",
+                         strcmp(zj_col(vq, 4), "missing") == 0 ? "（未说出规定用语）" : ex);
             zj_doc_row(vt, zj_col(vq, 0), zj_col(vq, 1), fmt("%lld", sqlite3_column_int64(vq, 2)),
                        fmt("%lld", sqlite3_column_int64(vq, 5)), example);
         }
@@ -255,15 +256,16 @@ zj_status zj_report_scorecard(zj_store *st, const zj_report_filter *f, zj_group_
         zj_doc_block *wt = zj_doc_table(d, "trend", 4, wh);
         while (sqlite3_step(wq) == SQLITE_ROW) {
             long n = sqlite3_column_int64(wq, 1);
-            zj_doc_row(wt, zj_col(wq, 0), fmt("%ld", n), fmt("%.1f", sqlite3_column_double(wq, 2)),
-                       fmt("%.1f%%", n ? 100.0 * (double)sqlite3_column_int64(wq, 3) / (double)n
-                                       : 0.0));
+            zj_doc_row(
+                wt, zj_col(wq, 0), fmt("%ld", n), fmt("%.1f", sqlite3_column_double(wq, 2)),
+                fmt("%.1f%%", n ? 100.0 * (double)sqlite3_column_int64(wq, 3) / (double)n : 0.0));
         }
         const char *xh[] = {"最差通话（zhijian show ID）", "分数", "等级", "日期"};
         zj_doc_block *xt = zj_doc_table(d, "worst", 4, xh);
         while (sqlite3_step(xq) == SQLITE_ROW)
-            zj_doc_row(xt, zj_col(xq, 0), fmt("%d%s", sqlite3_column_int(xq, 1),
-                                              sqlite3_column_int(xq, 4) ? "（一票否决）" : ""),
+            zj_doc_row(xt, zj_col(xq, 0),
+                       fmt("%d%s", sqlite3_column_int(xq, 1),
+                           sqlite3_column_int(xq, 4) ? "（一票否决）" : ""),
                        zj_col(xq, 2), zj_col(xq, 3));
         free(groups[g]);
     }

@@ -56,9 +56,12 @@ static void fail_err(struct loader *ld, const zj_error *e)
 static const char *type_name(const zj_ynode *n)
 {
     switch (n->type) {
-    case ZJ_YNODE_SCALAR: return "a scalar";
-    case ZJ_YNODE_SEQ: return "a list";
-    case ZJ_YNODE_MAP: return "a mapping";
+    case ZJ_YNODE_SCALAR:
+        return "a scalar";
+    case ZJ_YNODE_SEQ:
+        return "a list";
+    case ZJ_YNODE_MAP:
+        return "a mapping";
     }
     return "?";
 }
@@ -144,8 +147,7 @@ static bool integer(struct loader *ld, const zj_ynode *n, const char *key, long 
     if (min == 0 && max >= 1000000)
         fail_at(ld, n, "'%s' must be a non-negative integer, got '%.40s'", key, got);
     else
-        fail_at(ld, n, "'%s' must be an integer from %ld to %ld, got '%.40s'", key, min, max,
-                got);
+        fail_at(ld, n, "'%s' must be an integer from %ld to %ld, got '%.40s'", key, min, max, got);
     return false;
 }
 
@@ -205,8 +207,8 @@ static bool parse_severity(struct loader *ld, const zj_ynode *n, zj_severity *ou
     if (!v)
         return false;
     if (!zj_severity_parse(v, out)) {
-        fail_at(ld, n,
-                "unknown severity '%.40s' (expected critical, major, minor or observation)", v);
+        fail_at(ld, n, "unknown severity '%.40s' (expected critical, major, minor or observation)",
+                v);
         return false;
     }
     return true;
@@ -384,11 +386,10 @@ static bool parse_item(struct loader *ld, const zj_ynode *n, uint32_t rule, bool
                 fail_at(ld, n, "conditions nested more than %d levels deep", RULES_MAX_NESTING);
                 return false;
             }
-            return parse_items(ld, v, k[1] == 'n' ? ZJ_NODE_ANY : ZJ_NODE_ALL, rule,
-                               per_sentence, depth + 1, out, k);
+            return parse_items(ld, v, k[1] == 'n' ? ZJ_NODE_ANY : ZJ_NODE_ALL, rule, per_sentence,
+                               depth + 1, out, k);
         }
-        fail_at(ld, n->items[0], "unknown key '%s' in a pattern item (expected re, any or all)",
-                k);
+        fail_at(ld, n->items[0], "unknown key '%s' in a pattern item (expected re, any or all)", k);
         return false;
     }
     fail_at(ld, n, "a pattern item must be a string, {re: ...}, {any: [...]} or {all: [...]}");
@@ -416,8 +417,8 @@ static bool parse_items(struct loader *ld, const zj_ynode *seq, zj_node_type typ
     for (size_t i = 0; i < seq->n; i++) {
         if (strcmp(key, "regex") == 0) {
             out->children[i].type = ZJ_NODE_PATTERN;
-            ok &= add_regex(ld, seq->items[i], rule, false, per_sentence,
-                            &out->children[i].pattern);
+            ok &=
+                add_regex(ld, seq->items[i], rule, false, per_sentence, &out->children[i].pattern);
         } else {
             ok &= parse_item(ld, seq->items[i], rule, per_sentence, depth, &out->children[i]);
         }
@@ -507,9 +508,9 @@ struct defaults {
 static void parse_rule(struct loader *ld, const zj_ynode *n, const struct defaults *def)
 {
     static const char *const keys[] = {
-        "id",      "kind",   "title",  "category", "clause",     "description", "any",
-        "all",     "regex",  "speaker", "within",  "unless",     "boundary",    "points",
-        "max_points", "severity", "fatal", "examples", NULL};
+        "id",         "kind",     "title",   "category", "clause", "description", "any",
+        "all",        "regex",    "speaker", "within",   "unless", "boundary",    "points",
+        "max_points", "severity", "fatal",   "examples", NULL};
     if (n->type != ZJ_YNODE_MAP) {
         fail_at(ld, n, "a rule must be a mapping, got %s", type_name(n));
         return;
@@ -546,8 +547,8 @@ static void parse_rule(struct loader *ld, const zj_ynode *n, const struct defaul
                     id->value);
         for (size_t i = 0; i < index; i++)
             if (rs->rules[i].id && strcmp(rs->rules[i].id, id->value) == 0)
-                fail_at(ld, id, "duplicate rule id '%.60s' (first defined at line %ld)",
-                        id->value, rs->rules[i].line);
+                fail_at(ld, id, "duplicate rule id '%.60s' (first defined at line %ld)", id->value,
+                        rs->rules[i].line);
         r->id = zj_strdup(id->value);
         snprintf(where, sizeof where, " in rule '%.60s'", id->value);
     } else {
@@ -566,8 +567,7 @@ static void parse_rule(struct loader *ld, const zj_ynode *n, const struct defaul
         else if (strcmp(v->value, "metric") == 0)
             fail_at(ld, v, "metric rules are not supported yet (kind: metric)");
         else
-            fail_at(ld, v, "unknown kind '%.40s' (expected required, forbidden or tag)",
-                    v->value);
+            fail_at(ld, v, "unknown kind '%.40s' (expected required, forbidden or tag)", v->value);
     } else if (!v) {
         fail_at(ld, n, "%s has no 'kind' (required, forbidden or tag)", where + 4);
     }
@@ -630,8 +630,7 @@ static void parse_rule(struct loader *ld, const zj_ynode *n, const struct defaul
                 uint32_t id_out = 0;
                 if (item->type == ZJ_YNODE_SCALAR) {
                     ok = add_literal(ld, item, index, true, r->per_sentence, &id_out);
-                } else if (item->type == ZJ_YNODE_MAP && item->n == 2 &&
-                           item->items[0]->value &&
+                } else if (item->type == ZJ_YNODE_MAP && item->n == 2 && item->items[0]->value &&
                            (strcmp(item->items[0]->value, "re") == 0 ||
                             strcmp(item->items[0]->value, "regex") == 0)) {
                     ok = add_regex(ld, item->items[1], index, true, r->per_sentence, &id_out);
@@ -697,8 +696,10 @@ static int cmp_grade(const void *a, const void *b)
 
 static void set_default_grades(zj_ruleset *rs)
 {
-    static const struct { const char *name; int pct; } def[] = {
-        {"A", 90}, {"B", 80}, {"C", 60}, {"D", 0}};
+    static const struct {
+        const char *name;
+        int pct;
+    } def[] = {{"A", 90}, {"B", 80}, {"C", 60}, {"D", 0}};
     rs->grades = calloc(4, sizeof *rs->grades);
     if (!rs->grades)
         return;
@@ -1024,14 +1025,38 @@ size_t zj_rules_check(const char *path, zj_diag_cb cb, void *ctx)
 
 /* -------------------------------------------------------------- accessors */
 
-const char *zj_rules_name(const zj_ruleset *rs) { return rs->name; }
-const char *zj_rules_version(const zj_ruleset *rs) { return rs->version; }
-const char *zj_rules_title(const zj_ruleset *rs) { return rs->title; }
-const char *zj_rules_sha256(const zj_ruleset *rs) { return rs->sha256; }
-const char *zj_rules_path(const zj_ruleset *rs) { return rs->path; }
-int zj_rules_base(const zj_ruleset *rs) { return rs->base; }
-int zj_rules_pass(const zj_ruleset *rs) { return rs->pass; }
-size_t zj_rules_count(const zj_ruleset *rs) { return rs->n_rules; }
+const char *zj_rules_name(const zj_ruleset *rs)
+{
+    return rs->name;
+}
+const char *zj_rules_version(const zj_ruleset *rs)
+{
+    return rs->version;
+}
+const char *zj_rules_title(const zj_ruleset *rs)
+{
+    return rs->title;
+}
+const char *zj_rules_sha256(const zj_ruleset *rs)
+{
+    return rs->sha256;
+}
+const char *zj_rules_path(const zj_ruleset *rs)
+{
+    return rs->path;
+}
+int zj_rules_base(const zj_ruleset *rs)
+{
+    return rs->base;
+}
+int zj_rules_pass(const zj_ruleset *rs)
+{
+    return rs->pass;
+}
+size_t zj_rules_count(const zj_ruleset *rs)
+{
+    return rs->n_rules;
+}
 
 const char *zj_rules_yaml(const zj_ruleset *rs, size_t *len)
 {

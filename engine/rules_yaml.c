@@ -82,7 +82,9 @@ zj_ynode *zj_yaml_parse(const char *text, size_t len, const char *name, zj_error
         }
         zj_ynode *node = NULL;
         switch (ev.type) {
-        case YAML_STREAM_END_EVENT: done = true; break;
+        case YAML_STREAM_END_EVENT:
+            done = true;
+            break;
         case YAML_DOCUMENT_START_EVENT:
             if (root) {
                 zj_error_set(err, ZJ_ERR_PARSE, name, (long)ev.start_mark.line + 1,
@@ -123,11 +125,11 @@ zj_ynode *zj_yaml_parse(const char *text, size_t len, const char *name, zj_error
             if (depth > 0)
                 depth--;
             break;
-        default: break;
+        default:
+            break;
         }
         bool is_scalar = ev.type == YAML_SCALAR_EVENT;
-        bool is_start =
-            ev.type == YAML_SEQUENCE_START_EVENT || ev.type == YAML_MAPPING_START_EVENT;
+        bool is_start = ev.type == YAML_SEQUENCE_START_EVENT || ev.type == YAML_MAPPING_START_EVENT;
         if ((is_scalar || is_start) && !failed) {
             if (!node || (is_scalar && !node->value)) {
                 zj_error_set(err, ZJ_ERR_NOMEM, name, 0, 0, "out of memory");

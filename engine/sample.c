@@ -12,12 +12,15 @@
 
 /* ISO 2859-1 Table 1, sample size code letters. Rows: upper lot-size bounds;
  * columns: general inspection levels I, II, III. */
-static const struct { long upto; char code[3]; } table1[] = {
-    {8, {'A', 'A', 'B'}},        {15, {'A', 'B', 'C'}},        {25, {'B', 'C', 'D'}},
-    {50, {'C', 'D', 'E'}},       {90, {'C', 'E', 'F'}},        {150, {'D', 'F', 'G'}},
-    {280, {'E', 'G', 'H'}},      {500, {'F', 'H', 'J'}},       {1200, {'G', 'J', 'K'}},
-    {3200, {'H', 'K', 'L'}},     {10000, {'J', 'L', 'M'}},     {35000, {'K', 'M', 'N'}},
-    {150000, {'L', 'N', 'P'}},   {500000, {'M', 'P', 'Q'}},    {-1, {'N', 'Q', 'R'}},
+static const struct {
+    long upto;
+    char code[3];
+} table1[] = {
+    {8, {'A', 'A', 'B'}},      {15, {'A', 'B', 'C'}},     {25, {'B', 'C', 'D'}},
+    {50, {'C', 'D', 'E'}},     {90, {'C', 'E', 'F'}},     {150, {'D', 'F', 'G'}},
+    {280, {'E', 'G', 'H'}},    {500, {'F', 'H', 'J'}},    {1200, {'G', 'J', 'K'}},
+    {3200, {'H', 'K', 'L'}},   {10000, {'J', 'L', 'M'}},  {35000, {'K', 'M', 'N'}},
+    {150000, {'L', 'N', 'P'}}, {500000, {'M', 'P', 'Q'}}, {-1, {'N', 'Q', 'R'}},
 };
 
 /* Table 2-A code letters (no I, no O) and their sample sizes. */
@@ -99,9 +102,19 @@ static uint64_t splitmix64(uint64_t *state)
     return z ^ (z >> 31);
 }
 
-typedef struct lot_call { int64_t row; char id[96]; char agent[64]; int score; char date[16]; } lot_call;
+typedef struct lot_call {
+    int64_t row;
+    char id[96];
+    char agent[64];
+    int score;
+    char date[16];
+} lot_call;
 
-typedef struct agent_share { char agent[64]; size_t first, count, take; double rem; } agent_share;
+typedef struct agent_share {
+    char agent[64];
+    size_t first, count, take;
+    double rem;
+} agent_share;
 
 static int cmp_rem(const void *a, const void *b)
 {
@@ -160,8 +173,10 @@ zj_status zj_report_sample(zj_store *st, const zj_report_filter *f, const zj_sam
     if (o->level) {
         if (!zj_iso2859_code((long)n, o->level, &code)) {
             free(lot);
-            return zj_error_set(err, ZJ_ERR_USAGE, NULL, 0, 0, "a lot of %zu calls cannot be "
-                                "sampled by ISO 2859-1 (needs at least 2)", n);
+            return zj_error_set(err, ZJ_ERR_USAGE, NULL, 0, 0,
+                                "a lot of %zu calls cannot be "
+                                "sampled by ISO 2859-1 (needs at least 2)",
+                                n);
         }
         want = zj_iso2859_sample_size(code);
         plan = code;
@@ -299,20 +314,24 @@ zj_status zj_report_sample(zj_store *st, const zj_report_filter *f, const zj_sam
     zj_doc *d = ok ? zj_doc_new("人工复核抽样") : NULL;
     if (d) {
         if (o->level && plan != code)
-            zj_doc_para(d, "批量 %zu 通；ISO 2859-1 一般检验水平 %s，样本量字码 %c；按表 2-A 箭头改用字码 %c，"
-                           "样本量 %ld；种子 %llu；抽样编号 %lld。",
-                        n, level, code, plan, want, (unsigned long long)o->seed,
-                        (long long)sample_id);
+            zj_doc_para(
+                d,
+                "批量 %zu 通；ISO 2859-1 一般检验水平 %s，样本量字码 %c；按表 2-A 箭头改用字码 %c，"
+                "样本量 %ld；种子 %llu；抽样编号 %lld。",
+                n, level, code, plan, want, (unsigned long long)o->seed, (long long)sample_id);
         else if (o->level)
-            zj_doc_para(d, "批量 %zu 通；ISO 2859-1 一般检验水平 %s，样本量字码 %c，样本量 %ld；种子 %llu；"
-                           "抽样编号 %lld。",
-                        n, level, code, want, (unsigned long long)o->seed, (long long)sample_id);
+            zj_doc_para(
+                d,
+                "批量 %zu 通；ISO 2859-1 一般检验水平 %s，样本量字码 %c，样本量 %ld；种子 %llu；"
+                "抽样编号 %lld。",
+                n, level, code, want, (unsigned long long)o->seed, (long long)sample_id);
         else
             zj_doc_para(d, "批量 %zu 通；样本量 %ld；种子 %llu；抽样编号 %lld。", n, want,
                         (unsigned long long)o->seed, (long long)sample_id);
         if (ac >= 0)
-            zj_doc_para(d, "AQL %s 正常检验一次抽样方案：n = %ld，Ac = %d，Re = %d（不合格通话数 ≤ Ac "
-                           "接收，≥ Re 拒收）。",
+            zj_doc_para(d,
+                        "AQL %s 正常检验一次抽样方案：n = %ld，Ac = %d，Re = %d（不合格通话数 ≤ Ac "
+                        "接收，≥ Re 拒收）。",
                         aqlbuf, want, ac, re);
         const char *ah[] = {"坐席", "批量通话", "抽取"};
         zj_doc_block *at = zj_doc_table(d, "allocation", 3, ah);

@@ -16,9 +16,15 @@ typedef struct call_hit {
     uint32_t cp_start, cp_end; /* original code points */
 } call_hit;
 
-typedef struct hit_vec { call_hit *v; size_t n, cap; } hit_vec;
+typedef struct hit_vec {
+    call_hit *v;
+    size_t n, cap;
+} hit_vec;
 
-typedef struct finding_vec { zj_finding *v; size_t n, cap; } finding_vec;
+typedef struct finding_vec {
+    zj_finding *v;
+    size_t n, cap;
+} finding_vec;
 
 struct zj_scorer {
     const zj_ruleset *rs;
@@ -26,16 +32,16 @@ struct zj_scorer {
     zj_norm *norms;
     size_t norm_cap;
     zj_hits turn_hits;
-    hit_vec hits;        /* all hits of the call, grouped by rule after sorting */
-    hit_vec candidates;  /* forbidden candidates of the call */
+    hit_vec hits;       /* all hits of the call, grouped by rule after sorting */
+    hit_vec candidates; /* forbidden candidates of the call */
     hit_vec evidence;
     hit_vec exceptions;
-    int32_t *utt_first;  /* [3 speakers][turns]: utterance index from the start, -1 other speaker */
-    int32_t *utt_last;   /* same, counted from the end */
+    int32_t *utt_first; /* [3 speakers][turns]: utterance index from the start, -1 other speaker */
+    int32_t *utt_last;  /* same, counted from the end */
     size_t utt_cap;
-    uint32_t *required;  /* indices of required rules */
+    uint32_t *required; /* indices of required rules */
     size_t n_required;
-    uint32_t *timed;     /* indices of rules with a seconds window */
+    uint32_t *timed; /* indices of rules with a seconds window */
     size_t n_timed;
     bool *rule_done;
     bool profiling;
@@ -204,9 +210,12 @@ static bool in_window(const zj_scorer *s, const zj_rule *r, const zj_call *call,
         return true;
     size_t n = call->n_turns;
     switch (r->window) {
-    case ZJ_WIN_NONE: return true;
-    case ZJ_WIN_FIRST_UTTERANCES: return s->utt_first[(size_t)r->speaker * n + t] < r->window_value;
-    case ZJ_WIN_LAST_UTTERANCES: return s->utt_last[(size_t)r->speaker * n + t] < r->window_value;
+    case ZJ_WIN_NONE:
+        return true;
+    case ZJ_WIN_FIRST_UTTERANCES:
+        return s->utt_first[(size_t)r->speaker * n + t] < r->window_value;
+    case ZJ_WIN_LAST_UTTERANCES:
+        return s->utt_last[(size_t)r->speaker * n + t] < r->window_value;
     case ZJ_WIN_FIRST_SECONDS:
         return turn->start_ms >= 0 && turn->start_ms - call->turns[0].start_ms < r->window_value;
     case ZJ_WIN_LAST_SECONDS: {
@@ -366,8 +375,7 @@ static zj_status hit_finding(finding_vec *out, const zj_call *call, const call_h
 
 static zj_status plain_finding(finding_vec *out, uint32_t rule, zj_outcome outcome, int points)
 {
-    zj_finding f = {.rule = rule, .outcome = outcome, .points = points, .turn = -1,
-                    .start_ms = -1};
+    zj_finding f = {.rule = rule, .outcome = outcome, .points = points, .turn = -1, .start_ms = -1};
     return add_finding(out, &f);
 }
 
@@ -484,12 +492,11 @@ static zj_status collect_hits(zj_scorer *s, const zj_call *call, zj_error *err)
         s->turn_hits.n = 0;
         st = zj_matcher_scan(rs->matcher, s->scratch, norm, &s->turn_hits);
         if (st != ZJ_OK)
-            return zj_error_set(err, st, call->source, call->line, 0,
-                                "call '%s', turn %zu: %s", call->call_id, t,
-                                st == ZJ_ERR_LIMIT
-                                    ? "a rule's regex exceeded the match limit "
-                                      "(catastrophic backtracking)"
-                                    : zj_strerror(st));
+            return zj_error_set(err, st, call->source, call->line, 0, "call '%s', turn %zu: %s",
+                                call->call_id, t,
+                                st == ZJ_ERR_LIMIT ? "a rule's regex exceeded the match limit "
+                                                     "(catastrophic backtracking)"
+                                                   : zj_strerror(st));
         if (s->profiling) {
             uint64_t t2 = zj_now_ns();
             s->prof.norm_ns += t1 - t0;
@@ -569,7 +576,8 @@ static zj_status eval_rule(zj_scorer *s, const zj_call *call, uint32_t ri, call_
             }
             return ZJ_OK;
         }
-    case ZJ_KIND_METRIC: return ZJ_OK;
+    case ZJ_KIND_METRIC:
+        return ZJ_OK;
     }
     return ZJ_OK;
 }

@@ -80,13 +80,13 @@ static zj_status db_error(zj_store *st, zj_error *err, const char *what)
     int code = st && st->db ? sqlite3_errcode(st->db) : SQLITE_ERROR;
     int primary = code & 0xff;
     zj_status status = primary == SQLITE_BUSY || primary == SQLITE_LOCKED ? ZJ_ERR_BUSY
-                       : primary == SQLITE_FULL                          ? ZJ_ERR_FULL
-                                                                         : ZJ_ERR_DB;
+                       : primary == SQLITE_FULL                           ? ZJ_ERR_FULL
+                                                                          : ZJ_ERR_DB;
     const char *msg = st && st->db ? sqlite3_errmsg(st->db) : "cannot open";
     if (status == ZJ_ERR_BUSY)
         return zj_error_set(err, status, st ? st->path : NULL, 0, 0,
-                            "%s: the database is locked by another writer (waited 5 s): %s",
-                            what, msg);
+                            "%s: the database is locked by another writer (waited 5 s): %s", what,
+                            msg);
     if (status == ZJ_ERR_FULL)
         return zj_error_set(err, status, st ? st->path : NULL, 0, 0,
                             "%s: disk or database full; this batch was rolled back, earlier "
@@ -95,7 +95,10 @@ static zj_status db_error(zj_store *st, zj_error *err, const char *what)
     return zj_error_set(err, status, st ? st->path : NULL, 0, 0, "%s: %s", what, msg);
 }
 
-static bool exec(zj_store *st, const char *sql) { return sqlite3_exec(st->db, sql, NULL, NULL, NULL) == SQLITE_OK; }
+static bool exec(zj_store *st, const char *sql)
+{
+    return sqlite3_exec(st->db, sql, NULL, NULL, NULL) == SQLITE_OK;
+}
 
 static void rollback(zj_store *st)
 {
@@ -171,7 +174,7 @@ static const char *const statements[][2] = {
 
 static zj_status prepare_all(zj_store *st, zj_error *err)
 {
-    sqlite3_stmt **slots[] = {&st->del_call,  &st->ins_call,  &st->ins_turns,
+    sqlite3_stmt **slots[] = {&st->del_call,    &st->ins_call,  &st->ins_turns,
                               &st->ins_finding, &st->upd_input, &st->upd_run};
     for (size_t i = 0; i < sizeof slots / sizeof *slots; i++)
         if (sqlite3_prepare_v2(st->db, statements[i][1], -1, slots[i], NULL) != SQLITE_OK)
@@ -204,8 +207,7 @@ zj_store *zj_store_open(const char *path, bool write, zj_error *err)
     }
     sqlite3_busy_timeout(st->db, 5000);
     zj_status s = ZJ_OK;
-    if (write && (!exec(st, "PRAGMA journal_mode=WAL") ||
-                  !exec(st, "PRAGMA synchronous=NORMAL")))
+    if (write && (!exec(st, "PRAGMA journal_mode=WAL") || !exec(st, "PRAGMA synchronous=NORMAL")))
         s = db_error(st, err, "cannot set up the database (is its directory writable?)");
     /* Reports read many pages: map the file instead of copying every page
      * through pread, and keep more of them cached. */
@@ -249,7 +251,10 @@ void zj_store_close(zj_store *st)
     free(st);
 }
 
-void *zj_store_db(zj_store *st) { return st->db; }
+void *zj_store_db(zj_store *st)
+{
+    return st->db;
+}
 
 /* ------------------------------------------------------------- time helpers */
 
@@ -328,8 +333,8 @@ zj_status zj_store_add_ruleset(zj_store *st, const zj_ruleset *rs, int64_t *rule
     q = NULL;
     if (*ruleset_id == 0) {
         if (sqlite3_prepare_v2(st->db,
-                               "SELECT count(*) FROM rulesets WHERE name = ?1 AND version = ?2",
-                               -1, &q, NULL) != SQLITE_OK)
+                               "SELECT count(*) FROM rulesets WHERE name = ?1 AND version = ?2", -1,
+                               &q, NULL) != SQLITE_OK)
             goto fail;
         sqlite3_bind_text(q, 1, rs->name, -1, SQLITE_STATIC);
         sqlite3_bind_text(q, 2, rs->version, -1, SQLITE_STATIC);
@@ -394,8 +399,7 @@ fail:
     return s;
 }
 
-zj_status zj_store_find_ruleset(zj_store *st, const char *spec, int64_t *ruleset_id,
-                                zj_error *err)
+zj_status zj_store_find_ruleset(zj_store *st, const char *spec, int64_t *ruleset_id, zj_error *err)
 {
     sqlite3_stmt *q;
     const char *sql;
@@ -700,8 +704,7 @@ static bool put_call(zj_store *st, int64_t run_id, int64_t ruleset_id, const zj_
         sqlite3_bind_int(q, 7, f->points);
         if (f->turn >= 0) {
             sqlite3_bind_int64(q, 8, f->turn);
-            sqlite3_bind_text(q, 9, zj_speaker_name(c->turns[f->turn].speaker), -1,
-                              SQLITE_STATIC);
+            sqlite3_bind_text(q, 9, zj_speaker_name(c->turns[f->turn].speaker), -1, SQLITE_STATIC);
             sqlite3_bind_int64(q, 10, f->span_start);
             sqlite3_bind_int64(q, 11, f->span_end);
         }
@@ -718,10 +721,9 @@ static bool put_call(zj_store *st, int64_t run_id, int64_t ruleset_id, const zj_
     return true;
 }
 
-zj_status zj_store_put_batch(zj_store *st, int64_t run_id, int64_t ruleset_id,
-                             const zj_ruleset *rs, const zj_scored *calls, size_t n,
-                             const uint64_t *watermarks, size_t n_inputs, size_t rejected,
-                             zj_error *err)
+zj_status zj_store_put_batch(zj_store *st, int64_t run_id, int64_t ruleset_id, const zj_ruleset *rs,
+                             const zj_scored *calls, size_t n, const uint64_t *watermarks,
+                             size_t n_inputs, size_t rejected, zj_error *err)
 {
     if (!exec(st, "BEGIN IMMEDIATE"))
         return db_error(st, err, "cannot store results");

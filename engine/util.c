@@ -10,20 +10,34 @@
 const char *zj_strerror(zj_status status)
 {
     switch (status) {
-    case ZJ_OK: return "ok";
-    case ZJ_DONE: return "end of input";
-    case ZJ_ERR_NOMEM: return "out of memory";
-    case ZJ_ERR_IO: return "input/output error";
-    case ZJ_ERR_PARSE: return "parse error";
-    case ZJ_ERR_UTF8: return "invalid UTF-8";
-    case ZJ_ERR_INVALID: return "invalid content";
-    case ZJ_ERR_REGEX: return "invalid regular expression";
-    case ZJ_ERR_LIMIT: return "limit exceeded";
-    case ZJ_ERR_DB: return "database error";
-    case ZJ_ERR_BUSY: return "database is locked by another writer";
-    case ZJ_ERR_FULL: return "disk or database full";
-    case ZJ_ERR_NOTFOUND: return "not found";
-    case ZJ_ERR_USAGE: return "usage error";
+    case ZJ_OK:
+        return "ok";
+    case ZJ_DONE:
+        return "end of input";
+    case ZJ_ERR_NOMEM:
+        return "out of memory";
+    case ZJ_ERR_IO:
+        return "input/output error";
+    case ZJ_ERR_PARSE:
+        return "parse error";
+    case ZJ_ERR_UTF8:
+        return "invalid UTF-8";
+    case ZJ_ERR_INVALID:
+        return "invalid content";
+    case ZJ_ERR_REGEX:
+        return "invalid regular expression";
+    case ZJ_ERR_LIMIT:
+        return "limit exceeded";
+    case ZJ_ERR_DB:
+        return "database error";
+    case ZJ_ERR_BUSY:
+        return "database is locked by another writer";
+    case ZJ_ERR_FULL:
+        return "disk or database full";
+    case ZJ_ERR_NOTFOUND:
+        return "not found";
+    case ZJ_ERR_USAGE:
+        return "usage error";
     }
     return "unknown error";
 }
@@ -72,9 +86,12 @@ const char *zj_error_format(const zj_error *err, char *buf, size_t size)
 const char *zj_speaker_name(zj_speaker s)
 {
     switch (s) {
-    case ZJ_SPEAKER_AGENT: return "agent";
-    case ZJ_SPEAKER_CUSTOMER: return "customer";
-    case ZJ_SPEAKER_ANY: return "any";
+    case ZJ_SPEAKER_AGENT:
+        return "agent";
+    case ZJ_SPEAKER_CUSTOMER:
+        return "customer";
+    case ZJ_SPEAKER_ANY:
+        return "any";
     }
     return "?";
 }
@@ -82,10 +99,14 @@ const char *zj_speaker_name(zj_speaker s)
 const char *zj_kind_name(zj_kind k)
 {
     switch (k) {
-    case ZJ_KIND_REQUIRED: return "required";
-    case ZJ_KIND_FORBIDDEN: return "forbidden";
-    case ZJ_KIND_METRIC: return "metric";
-    case ZJ_KIND_TAG: return "tag";
+    case ZJ_KIND_REQUIRED:
+        return "required";
+    case ZJ_KIND_FORBIDDEN:
+        return "forbidden";
+    case ZJ_KIND_METRIC:
+        return "metric";
+    case ZJ_KIND_TAG:
+        return "tag";
     }
     return "?";
 }
@@ -113,18 +134,25 @@ bool zj_severity_parse(const char *name, zj_severity *out)
 const char *zj_outcome_name(zj_outcome o)
 {
     switch (o) {
-    case ZJ_OUT_HIT: return "hit";
-    case ZJ_OUT_MISSING: return "missing";
-    case ZJ_OUT_MET: return "met";
-    case ZJ_OUT_NOT_MEASURABLE: return "not_measurable";
+    case ZJ_OUT_HIT:
+        return "hit";
+    case ZJ_OUT_MISSING:
+        return "missing";
+    case ZJ_OUT_MET:
+        return "met";
+    case ZJ_OUT_NOT_MEASURABLE:
+        return "not_measurable";
     }
     return "?";
 }
 
-static const struct { const char *name; zj_format fmt; } format_names[] = {
-    {"text", ZJ_FMT_TEXT},   {"json", ZJ_FMT_JSON},   {"jsonl", ZJ_FMT_JSONL},
-    {"md", ZJ_FMT_MD},       {"markdown", ZJ_FMT_MD}, {"html", ZJ_FMT_HTML},
-    {"csv", ZJ_FMT_CSV},     {"sarif", ZJ_FMT_SARIF}, {"junit", ZJ_FMT_JUNIT},
+static const struct {
+    const char *name;
+    zj_format fmt;
+} format_names[] = {
+    {"text", ZJ_FMT_TEXT},     {"json", ZJ_FMT_JSON},   {"jsonl", ZJ_FMT_JSONL},
+    {"md", ZJ_FMT_MD},         {"markdown", ZJ_FMT_MD}, {"html", ZJ_FMT_HTML},
+    {"csv", ZJ_FMT_CSV},       {"sarif", ZJ_FMT_SARIF}, {"junit", ZJ_FMT_JUNIT},
     {"github", ZJ_FMT_GITHUB},
 };
 
@@ -141,7 +169,10 @@ bool zj_format_parse(const char *name, zj_format *out)
 
 /* ---------------------------------------------------------------- buffers */
 
-void zj_buf_init(zj_buf *b) { memset(b, 0, sizeof *b); }
+void zj_buf_init(zj_buf *b)
+{
+    memset(b, 0, sizeof *b);
+}
 
 static zj_status buf_reserve(zj_buf *b, size_t extra)
 {
@@ -169,7 +200,10 @@ zj_status zj_buf_append(zj_buf *b, const char *s, size_t n)
     return ZJ_OK;
 }
 
-zj_status zj_buf_puts(zj_buf *b, const char *s) { return zj_buf_append(b, s, strlen(s)); }
+zj_status zj_buf_puts(zj_buf *b, const char *s)
+{
+    return zj_buf_append(b, s, strlen(s));
+}
 
 zj_status zj_buf_printf(zj_buf *b, const char *fmt, ...)
 {
@@ -209,11 +243,21 @@ zj_status zj_buf_json_str(zj_buf *b, const char *s, size_t n)
             return ZJ_ERR_NOMEM;
         char esc[7] = {'\\', 0};
         switch (c) {
-        case '"': esc[1] = '"'; break;
-        case '\\': esc[1] = '\\'; break;
-        case '\n': esc[1] = 'n'; break;
-        case '\r': esc[1] = 'r'; break;
-        case '\t': esc[1] = 't'; break;
+        case '"':
+            esc[1] = '"';
+            break;
+        case '\\':
+            esc[1] = '\\';
+            break;
+        case '\n':
+            esc[1] = 'n';
+            break;
+        case '\r':
+            esc[1] = 'r';
+            break;
+        case '\t':
+            esc[1] = 't';
+            break;
         default:
             memcpy(esc, "\\u00", 4);
             esc[4] = hex[c >> 4];
@@ -282,16 +326,14 @@ uint64_t zj_now_ns(void)
 /* ---------------------------------------------------------------- SHA-256 */
 
 static const uint32_t sha_k[64] = {
-    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
-    0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,
-    0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f,
-    0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7,
-    0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc,
-    0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
-    0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116,
-    0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
-    0xc67178f2};
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2};
 
 #define ROR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
 
@@ -308,8 +350,8 @@ static void sha256_block(uint32_t h[8], const unsigned char *p)
     }
     uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], hh = h[7];
     for (int i = 0; i < 64; i++) {
-        uint32_t t1 = hh + (ROR(e, 6) ^ ROR(e, 11) ^ ROR(e, 25)) + ((e & f) ^ (~e & g)) +
-                      sha_k[i] + w[i];
+        uint32_t t1 =
+            hh + (ROR(e, 6) ^ ROR(e, 11) ^ ROR(e, 25)) + ((e & f) ^ (~e & g)) + sha_k[i] + w[i];
         uint32_t t2 = (ROR(a, 2) ^ ROR(a, 13) ^ ROR(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
         hh = g;
         g = f;
@@ -320,8 +362,14 @@ static void sha256_block(uint32_t h[8], const unsigned char *p)
         b = a;
         a = t1 + t2;
     }
-    h[0] += a; h[1] += b; h[2] += c; h[3] += d;
-    h[4] += e; h[5] += f; h[6] += g; h[7] += hh;
+    h[0] += a;
+    h[1] += b;
+    h[2] += c;
+    h[3] += d;
+    h[4] += e;
+    h[5] += f;
+    h[6] += g;
+    h[7] += hh;
 }
 
 void zj_sha256_hex(const void *data, size_t len, char out[65])

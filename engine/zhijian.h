@@ -30,19 +30,19 @@ extern "C" {
 
 typedef enum zj_status {
     ZJ_OK = 0,
-    ZJ_DONE,          /* end of input (not an error) */
+    ZJ_DONE, /* end of input (not an error) */
     ZJ_ERR_NOMEM,
-    ZJ_ERR_IO,        /* cannot open/read/write a file */
-    ZJ_ERR_PARSE,     /* malformed JSON / YAML / text */
-    ZJ_ERR_UTF8,      /* invalid UTF-8 */
-    ZJ_ERR_INVALID,   /* well-formed but violates the schema */
-    ZJ_ERR_REGEX,     /* a pattern does not compile */
-    ZJ_ERR_LIMIT,     /* input exceeds a documented limit */
-    ZJ_ERR_DB,        /* SQLite error */
-    ZJ_ERR_BUSY,      /* database locked by another writer */
-    ZJ_ERR_FULL,      /* disk or database full */
-    ZJ_ERR_NOTFOUND,  /* no such call / rule set / rule */
-    ZJ_ERR_USAGE,     /* caller passed inconsistent options */
+    ZJ_ERR_IO,       /* cannot open/read/write a file */
+    ZJ_ERR_PARSE,    /* malformed JSON / YAML / text */
+    ZJ_ERR_UTF8,     /* invalid UTF-8 */
+    ZJ_ERR_INVALID,  /* well-formed but violates the schema */
+    ZJ_ERR_REGEX,    /* a pattern does not compile */
+    ZJ_ERR_LIMIT,    /* input exceeds a documented limit */
+    ZJ_ERR_DB,       /* SQLite error */
+    ZJ_ERR_BUSY,     /* database locked by another writer */
+    ZJ_ERR_FULL,     /* disk or database full */
+    ZJ_ERR_NOTFOUND, /* no such call / rule set / rule */
+    ZJ_ERR_USAGE,    /* caller passed inconsistent options */
 } zj_status;
 
 const char *zj_strerror(zj_status status);
@@ -68,29 +68,33 @@ const char *zj_error_format(const zj_error *err, char *buf, size_t size);
 
 /* ------------------------------------------------------------- calls (ingest) */
 
-typedef enum zj_speaker { ZJ_SPEAKER_AGENT = 0, ZJ_SPEAKER_CUSTOMER = 1, ZJ_SPEAKER_ANY = 2 } zj_speaker;
+typedef enum zj_speaker {
+    ZJ_SPEAKER_AGENT = 0,
+    ZJ_SPEAKER_CUSTOMER = 1,
+    ZJ_SPEAKER_ANY = 2
+} zj_speaker;
 
 const char *zj_speaker_name(zj_speaker s); /* "agent" | "customer" | "any" */
 
 typedef struct zj_turn {
     zj_speaker speaker;
-    char *text;        /* valid UTF-8, NUL-terminated, owned by the call */
-    size_t text_len;   /* bytes */
-    int64_t start_ms;  /* -1 if absent */
-    int64_t end_ms;    /* -1 if absent */
+    char *text;       /* valid UTF-8, NUL-terminated, owned by the call */
+    size_t text_len;  /* bytes */
+    int64_t start_ms; /* -1 if absent */
+    int64_t end_ms;   /* -1 if absent */
 } zj_turn;
 
 typedef struct zj_call {
-    char *call_id;     /* required, never NULL */
-    char *agent_id;    /* optional fields: NULL if absent */
+    char *call_id;  /* required, never NULL */
+    char *agent_id; /* optional fields: NULL if absent */
     char *agent_name;
     char *team;
-    char *direction;   /* "inbound" | "outbound" | other as given */
+    char *direction; /* "inbound" | "outbound" | other as given */
     char *call_type;
-    char *started_at;  /* ISO 8601 as given, e.g. 2026-11-01T09:00:00+08:00 */
+    char *started_at;          /* ISO 8601 as given, e.g. 2026-11-01T09:00:00+08:00 */
     int64_t started_at_utc_ms; /* parsed started_at; INT64_MIN if absent */
     int utc_offset_min;        /* offset of started_at, minutes east of UTC */
-    int64_t ring_ms;   /* -1 if absent */
+    int64_t ring_ms;           /* -1 if absent */
     zj_turn *turns;
     size_t n_turns;
     /* Where the call came from, for messages and resume watermarks. */
@@ -137,8 +141,8 @@ typedef void (*zj_diag_cb)(const zj_error *diag, void *ctx);
  * "-". A path that does not exist is reported through on_error (may be NULL)
  * and left out; the others are still returned, and the last error status is
  * returned. Free the list with zj_paths_free. */
-zj_status zj_inputs_expand(const char *const *inputs, size_t n, char ***out_paths,
-                           size_t *out_n, zj_diag_cb on_error, void *ctx);
+zj_status zj_inputs_expand(const char *const *inputs, size_t n, char ***out_paths, size_t *out_n,
+                           zj_diag_cb on_error, void *ctx);
 void zj_paths_free(char **paths, size_t n);
 
 /* ----------------------------------------------------------- normalization */
@@ -147,13 +151,13 @@ void zj_paths_free(char **paths, size_t n);
  * removed, with a map from each normalized byte back to the code points of
  * the original text it came from. */
 typedef struct zj_norm {
-    char *text;          /* normalized UTF-8, NUL-terminated */
-    size_t len;          /* bytes */
-    uint32_t *orig_start;/* per normalized byte: first original code point */
-    uint32_t *orig_end;  /* per normalized byte: one past the last original code point */
-    size_t *breaks;      /* normalized byte offsets of sentence ends (。？！?! …), ascending */
+    char *text;           /* normalized UTF-8, NUL-terminated */
+    size_t len;           /* bytes */
+    uint32_t *orig_start; /* per normalized byte: first original code point */
+    uint32_t *orig_end;   /* per normalized byte: one past the last original code point */
+    size_t *breaks; /* normalized byte offsets of sentence ends (。？！?! …), ascending */
     size_t n_breaks;
-    size_t orig_cps;     /* code points in the original text */
+    size_t orig_cps;        /* code points in the original text */
     size_t cap, breaks_cap; /* allocation bookkeeping */
 } zj_norm;
 
@@ -175,7 +179,10 @@ bool zj_utf8_valid(const char *s, size_t len);
 
 typedef enum zj_kind { ZJ_KIND_REQUIRED, ZJ_KIND_FORBIDDEN, ZJ_KIND_METRIC, ZJ_KIND_TAG } zj_kind;
 typedef enum zj_severity {
-    ZJ_SEV_OBSERVATION = 0, ZJ_SEV_MINOR = 1, ZJ_SEV_MAJOR = 2, ZJ_SEV_CRITICAL = 3
+    ZJ_SEV_OBSERVATION = 0,
+    ZJ_SEV_MINOR = 1,
+    ZJ_SEV_MAJOR = 2,
+    ZJ_SEV_CRITICAL = 3
 } zj_severity;
 
 const char *zj_kind_name(zj_kind k);
@@ -188,9 +195,9 @@ typedef struct zj_ruleset zj_ruleset; /* immutable after load; share across thre
 typedef enum zj_backend { ZJ_BACKEND_AUTO = 0, ZJ_BACKEND_PCRE2, ZJ_BACKEND_HYPERSCAN } zj_backend;
 
 typedef struct zj_load_opts {
-    zj_backend backend;      /* AUTO: Hyperscan when built in and usable */
-    const char *cache_dir;   /* compiled-database cache directory; NULL or "": no cache */
-    bool no_jit;             /* interpret regexes (platforms that forbid JIT, valgrind runs) */
+    zj_backend backend;    /* AUTO: Hyperscan when built in and usable */
+    const char *cache_dir; /* compiled-database cache directory; NULL or "": no cache */
+    bool no_jit;           /* interpret regexes (platforms that forbid JIT, valgrind runs) */
 } zj_load_opts;
 
 /* Load, validate and compile a rule set from a YAML file. path may be a
@@ -209,10 +216,10 @@ size_t zj_rules_check(const char *path, zj_diag_cb cb, void *ctx);
 const char *zj_rules_name(const zj_ruleset *rs);
 const char *zj_rules_version(const zj_ruleset *rs);
 const char *zj_rules_title(const zj_ruleset *rs);
-const char *zj_rules_sha256(const zj_ruleset *rs);   /* hex of the YAML bytes */
+const char *zj_rules_sha256(const zj_ruleset *rs); /* hex of the YAML bytes */
 const char *zj_rules_yaml(const zj_ruleset *rs, size_t *len);
 const char *zj_rules_path(const zj_ruleset *rs);
-zj_backend zj_rules_backend(const zj_ruleset *rs);   /* backend actually in use */
+zj_backend zj_rules_backend(const zj_ruleset *rs); /* backend actually in use */
 int zj_rules_base(const zj_ruleset *rs);
 int zj_rules_pass(const zj_ruleset *rs);
 size_t zj_rules_count(const zj_ruleset *rs);
@@ -223,8 +230,8 @@ typedef struct zj_rule_info {
     zj_kind kind;
     zj_severity severity;
     zj_speaker speaker;
-    int points;       /* magnitude from the YAML (>= 0) */
-    int max_points;   /* 0: no cap */
+    int points;     /* magnitude from the YAML (>= 0) */
+    int max_points; /* 0: no cap */
     bool fatal;
 } zj_rule_info;
 bool zj_rules_info(const zj_ruleset *rs, size_t index, zj_rule_info *out);
@@ -239,36 +246,40 @@ typedef struct zj_example_result {
     const char *text;
     bool expect_match;
     bool passed;
-    char detail[512];  /* on failure: what was found instead */
+    char detail[512]; /* on failure: what was found instead */
 } zj_example_result;
 typedef void (*zj_example_cb)(const zj_example_result *r, void *ctx);
-size_t zj_rules_run_examples(const zj_ruleset *rs, zj_example_cb cb, void *ctx,
-                             size_t *out_total);
+size_t zj_rules_run_examples(const zj_ruleset *rs, zj_example_cb cb, void *ctx, size_t *out_total);
 
 /* ----------------------------------------------------------------- scoring */
 
-typedef enum zj_outcome { ZJ_OUT_HIT, ZJ_OUT_MISSING, ZJ_OUT_MET, ZJ_OUT_NOT_MEASURABLE } zj_outcome;
+typedef enum zj_outcome {
+    ZJ_OUT_HIT,
+    ZJ_OUT_MISSING,
+    ZJ_OUT_MET,
+    ZJ_OUT_NOT_MEASURABLE
+} zj_outcome;
 const char *zj_outcome_name(zj_outcome o);
 
 typedef struct zj_finding {
-    uint32_t rule;          /* index into the rule set */
+    uint32_t rule; /* index into the rule set */
     zj_outcome outcome;
-    int points;             /* signed effect on the score (after max_points) */
-    long turn;              /* 0-based turn index, -1 if none */
-    uint32_t span_start;    /* code points in the original turn text */
+    int points;          /* signed effect on the score (after max_points) */
+    long turn;           /* 0-based turn index, -1 if none */
+    uint32_t span_start; /* code points in the original turn text */
     uint32_t span_end;
-    char *text;             /* quoted original words, NULL if none */
-    int64_t start_ms;       /* of the turn, -1 if unknown */
-    int64_t value;          /* metric value, 0 otherwise */
-    const char *unit;       /* metric unit or NULL */
+    char *text;       /* quoted original words, NULL if none */
+    int64_t start_ms; /* of the turn, -1 if unknown */
+    int64_t value;    /* metric value, 0 otherwise */
+    const char *unit; /* metric unit or NULL */
 } zj_finding;
 
 typedef struct zj_result {
     int score;
     bool passed;
     bool fatal;
-    const char *grade;      /* owned by the rule set */
-    zj_finding *findings;   /* sorted by (turn, span_start, rule id); turn-less last */
+    const char *grade;    /* owned by the rule set */
+    zj_finding *findings; /* sorted by (turn, span_start, rule id); turn-less last */
     size_t n_findings;
 } zj_result;
 
@@ -281,20 +292,32 @@ zj_status zj_score_call(zj_scorer *s, const zj_call *call, zj_result *out, zj_er
 void zj_result_free(zj_result *r);
 
 /* Per-stage time counters of a scorer (nanoseconds), for the benchmark. */
-typedef struct zj_profile { uint64_t parse_ns, norm_ns, match_ns, score_ns, calls; } zj_profile;
+typedef struct zj_profile {
+    uint64_t parse_ns, norm_ns, match_ns, score_ns, calls;
+} zj_profile;
 void zj_scorer_profile(const zj_scorer *s, zj_profile *out, bool enable);
 
 /* ---------------------------------------------------------------- printers */
 
 typedef enum zj_format {
-    ZJ_FMT_TEXT, ZJ_FMT_JSON, ZJ_FMT_JSONL, ZJ_FMT_MD, ZJ_FMT_HTML, ZJ_FMT_CSV,
-    ZJ_FMT_SARIF, ZJ_FMT_JUNIT, ZJ_FMT_GITHUB
+    ZJ_FMT_TEXT,
+    ZJ_FMT_JSON,
+    ZJ_FMT_JSONL,
+    ZJ_FMT_MD,
+    ZJ_FMT_HTML,
+    ZJ_FMT_CSV,
+    ZJ_FMT_SARIF,
+    ZJ_FMT_JUNIT,
+    ZJ_FMT_GITHUB
 } zj_format;
 /* Parse a format name; false if unknown. */
 bool zj_format_parse(const char *name, zj_format *out);
 
 /* Growable byte buffer used by printers (output is built, then written). */
-typedef struct zj_buf { char *data; size_t len, cap; } zj_buf;
+typedef struct zj_buf {
+    char *data;
+    size_t len, cap;
+} zj_buf;
 void zj_buf_init(zj_buf *b);
 zj_status zj_buf_append(zj_buf *b, const char *s, size_t n);
 zj_status zj_buf_puts(zj_buf *b, const char *s);
@@ -353,18 +376,15 @@ typedef struct zj_scored {
 
 /* Store calls with their findings and transcripts, and the run's watermarks
  * and counters, in ONE transaction: either all of it is stored or none. */
-zj_status zj_store_put_batch(zj_store *st, int64_t run_id, int64_t ruleset_id,
-                             const zj_ruleset *rs, const zj_scored *calls, size_t n,
-                             const uint64_t *watermarks, size_t n_inputs, size_t rejected,
-                             zj_error *err);
+zj_status zj_store_put_batch(zj_store *st, int64_t run_id, int64_t ruleset_id, const zj_ruleset *rs,
+                             const zj_scored *calls, size_t n, const uint64_t *watermarks,
+                             size_t n_inputs, size_t rejected, zj_error *err);
 /* status: "done", "partial" (inputs rejected) or "failed". */
-zj_status zj_store_finish_run(zj_store *st, int64_t run_id, const char *status,
-                              zj_error *err);
+zj_status zj_store_finish_run(zj_store *st, int64_t run_id, const char *status, zj_error *err);
 
 /* Resolve "NAME" or "NAME@VERSION" (NULL: the newest rule set with results)
  * to a rule-set row id. */
-zj_status zj_store_find_ruleset(zj_store *st, const char *spec, int64_t *ruleset_id,
-                                zj_error *err);
+zj_status zj_store_find_ruleset(zj_store *st, const char *spec, int64_t *ruleset_id, zj_error *err);
 
 /* A stored call for `show`: its call (turns decoded), score and findings. */
 typedef struct zj_stored_finding {
@@ -378,7 +398,7 @@ typedef struct zj_stored_finding {
 
 typedef struct zj_stored_call {
     zj_call *call;
-    char *ruleset;      /* name@version */
+    char *ruleset; /* name@version */
     char *sha256;
     int score;
     bool passed, fatal;
@@ -395,12 +415,12 @@ void zj_stored_call_free(zj_stored_call *sc);
 
 /* One result of a batch, delivered to the sink in input order. */
 typedef struct zj_batch_item {
-    size_t input;             /* index into zj_batch_opts.inputs */
-    const zj_call *call;      /* NULL for a rejected record */
-    const zj_result *result;  /* NULL for a rejected record */
-    const zj_error *error;    /* the rejection (file:line, message), else NULL */
-    uint64_t end_offset;      /* byte offset in the input just past this record */
-    const zj_buf *rendered;   /* what the render callback produced for it, or NULL */
+    size_t input;            /* index into zj_batch_opts.inputs */
+    const zj_call *call;     /* NULL for a rejected record */
+    const zj_result *result; /* NULL for a rejected record */
+    const zj_error *error;   /* the rejection (file:line, message), else NULL */
+    uint64_t end_offset;     /* byte offset in the input just past this record */
+    const zj_buf *rendered;  /* what the render callback produced for it, or NULL */
 } zj_batch_item;
 
 /* Called in the scoring threads (so it must be thread-safe and must not touch
@@ -419,16 +439,16 @@ typedef void (*zj_batch_progress)(size_t scored, size_t rejected, uint64_t bytes
 
 typedef struct zj_batch_opts {
     const zj_ruleset *rs;
-    const char *const *inputs;      /* expanded paths (zj_inputs_expand); "-" = stdin */
+    const char *const *inputs; /* expanded paths (zj_inputs_expand); "-" = stdin */
     size_t n_inputs;
-    const uint64_t *start_offsets;  /* resume watermarks per input, or NULL */
-    int jobs;                       /* scoring threads; <= 0: number of cores */
+    const uint64_t *start_offsets; /* resume watermarks per input, or NULL */
+    int jobs;                      /* scoring threads; <= 0: number of cores */
     /* Optional store: calls are written in transactions of commit_every calls
      * (default 1000), each with the inputs' watermarks. */
     zj_store *store;
     int64_t ruleset_id, run_id;
     size_t commit_every;
-    bool profile;                   /* time the stages (costs a little) */
+    bool profile; /* time the stages (costs a little) */
     zj_batch_render render;
     zj_batch_sink sink;
     zj_batch_progress progress;
@@ -439,7 +459,7 @@ typedef struct zj_batch_stats {
     size_t scored, passed, fatal, rejected;
     uint64_t bytes;
     double seconds;
-    zj_profile profile;             /* summed over the scoring threads */
+    zj_profile profile; /* summed over the scoring threads */
 } zj_batch_stats;
 
 /* One reader thread, `jobs` scoring threads sharing the compiled rule set, and
@@ -454,7 +474,7 @@ zj_status zj_batch_run(const zj_batch_opts *opts, zj_batch_stats *stats, zj_erro
 /* Which stored results a report covers. Dates are the calls' local dates
  * (YYYY-MM-DD, inclusive). A report never adds up different rule sets. */
 typedef struct zj_report_filter {
-    const char *ruleset;   /* NAME or NAME@VERSION; NULL: newest with results */
+    const char *ruleset; /* NAME or NAME@VERSION; NULL: newest with results */
     const char *from, *to;
     const char *team, *agent;
 } zj_report_filter;
@@ -507,8 +527,8 @@ typedef struct zj_lint_finding {
 typedef struct zj_lint_report {
     zj_lint_finding *v;
     size_t n, cap;
-    size_t files;           /* files linted */
-    char **file_names;      /* every file linted, for JUnit */
+    size_t files;      /* files linted */
+    char **file_names; /* every file linted, for JUnit */
 } zj_lint_report;
 
 /* Lint one call-script template (.txt/.md: a line per utterance; .yaml/.yml:
@@ -527,9 +547,9 @@ void zj_lint_report_free(zj_lint_report *r);
  *   paths: [scripts/]
  *   parts: {scripts/opening/: opening, scripts/closing/: closing}  # path prefixes */
 typedef struct zj_lint_config {
-    char path[4096];       /* the config file found, "" if none */
-    char dir[4096];        /* its directory: relative paths and parts are relative to it */
-    char rules[4096];      /* absolute or config-relative resolved path, "" if unset */
+    char path[4096];  /* the config file found, "" if none */
+    char dir[4096];   /* its directory: relative paths and parts are relative to it */
+    char rules[4096]; /* absolute or config-relative resolved path, "" if unset */
     bool has_fail_on;
     zj_severity fail_on;
     char **paths;
@@ -551,8 +571,8 @@ zj_status zj_lint_render(const zj_lint_report *r, const zj_ruleset *rs, zj_forma
 
 /* `rules explain`: how text normalizes, which patterns of the rule match where,
  * which exception suppressed which hit, and the verdict, as readable text. */
-zj_status zj_rules_explain(const zj_ruleset *rs, const char *rule_id, const char *text,
-                           zj_buf *out, zj_error *err);
+zj_status zj_rules_explain(const zj_ruleset *rs, const char *rule_id, const char *text, zj_buf *out,
+                           zj_error *err);
 /* Static checks beyond the loader's: rules that can never fire, duplicate
  * conditions, rules without a clause. Calls cb with warnings (status ZJ_OK)
  * and returns their number. */

@@ -55,7 +55,9 @@ static void examples_pass(void **state)
 }
 
 /* The 30 taboos as an agent would say them (with the punctuation of speech). */
-static const struct { const char *rule, *said; } taboos[30] = {
+static const struct {
+    const char *rule, *said;
+} taboos[30] = {
     {"taboo.01-wei", "喂"},
     {"taboo.02-bu-zhi-dao", "不知道"},
     {"taboo.03-no-eyes", "墙上贴着，没长眼睛呀"},
@@ -108,7 +110,10 @@ static void each_taboo_in_a_polite_call(void **state)
         };
         for (size_t t = 0; t < 5; t++)
             turns[t].text_len = strlen(turns[t].text);
-        zj_call call = {.call_id = "taboo", .turns = turns, .n_turns = 5, .ring_ms = -1,
+        zj_call call = {.call_id = "taboo",
+                        .turns = turns,
+                        .n_turns = 5,
+                        .ring_ms = -1,
                         .started_at_utc_ms = INT64_MIN};
         zj_result res;
         assert_int_equal(zj_score_call(scorer, &call, &res, &err), ZJ_OK);

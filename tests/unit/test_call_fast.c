@@ -14,9 +14,9 @@
 
 static void same_call(const zj_call *a, const zj_call *b, const char *input)
 {
-    const char *sa[] = {a->call_id, a->agent_id, a->agent_name, a->team,
+    const char *sa[] = {a->call_id,   a->agent_id,  a->agent_name, a->team,
                         a->direction, a->call_type, a->started_at};
-    const char *sb[] = {b->call_id, b->agent_id, b->agent_name, b->team,
+    const char *sb[] = {b->call_id,   b->agent_id,  b->agent_name, b->team,
                         b->direction, b->call_type, b->started_at};
     for (int i = 0; i < 7; i++)
         if ((sa[i] == NULL) != (sb[i] == NULL) || (sa[i] && strcmp(sa[i], sb[i])))
@@ -94,14 +94,15 @@ static void edge_cases(void **state)
         "{\"call_id\":\"a\",\"turns\":[]}",
         " {\"turns\":[{\"speaker\":\"agent\",\"text\":\"\\u4f60\\u597d\\ud83d\\udc4d\\n\\\"\"}],"
         "\"call_id\":\"b\",\"x\":{\"y\":[1,true,null,\"z\"]}} ",
-        "{\"call_id\":\"c\",\"agent_id\":null,\"ring_ms\":0,\"started_at\":\"2026-11-01T00:30:00+08:00\","
+        "{\"call_id\":\"c\",\"agent_id\":null,\"ring_ms\":0,\"started_at\":\"2026-11-01T00:30:00+"
+        "08:00\","
         "\"turns\":[{\"speaker\":\"customer\",\"text\":\"\",\"start_ms\":5,\"end_ms\":5}]}",
     };
     for (size_t i = 0; i < sizeof fast_ok / sizeof *fast_ok; i++)
         assert_int_equal(check(fast_ok[i], strlen(fast_ok[i])), 1);
     static const char *const give_up[] = {
-        "{\"call_id\":\"a\",\"call_id\":\"b\",\"turns\":[]}",            /* duplicate key */
-        "{\"call_id\":\"a\",\"turns\":[],\"x\":{\"k\":1,\"k\":2}}",       /* nested duplicate */
+        "{\"call_id\":\"a\",\"call_id\":\"b\",\"turns\":[]}",       /* duplicate key */
+        "{\"call_id\":\"a\",\"turns\":[],\"x\":{\"k\":1,\"k\":2}}", /* nested duplicate */
         "{\"call_id\":\"a\",\"turns\":[{\"speaker\":\"bot\",\"text\":\"\"}]}",
         "{\"call_id\":\"a\",\"turns\":[{\"speaker\":\"agent\"}]}",
         "{\"call_id\":\"a\",\"turns\":[{\"speaker\":\"agent\",\"text\":\"x\",\"start_ms\":1.5}]}",

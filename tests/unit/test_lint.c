@@ -127,8 +127,9 @@ static void text_lines_and_columns(void **state)
         "你怎么这么麻烦 (第十四条第18项)\n");
     free(text);
     char *gh = render(&r, ZJ_FMT_GITHUB);
-    assert_non_null(strstr(gh, "::error file=D/ivr.json,line=2,col=12,endColumn=19,"
-                               "title=taboo.18-troublesome::forbidden expression '你怎么这么麻烦'"));
+    assert_non_null(strstr(gh,
+                           "::error file=D/ivr.json,line=2,col=12,endColumn=19,"
+                           "title=taboo.18-troublesome::forbidden expression '你怎么这么麻烦'"));
     assert_non_null(strstr(gh, "::warning file=D/faq.yaml,line=5,col=17,endColumn=18,"
                                "title=zhijian.suppression::"));
     free(gh);
@@ -155,8 +156,8 @@ static void sarif_is_valid(void **state)
     json_t *last = json_array_get(results, 5);
     assert_string_equal(json_string_value(json_object_get(last, "ruleId")), "taboo.18-troublesome");
     assert_string_equal(json_string_value(json_object_get(last, "level")), "error");
-    json_t *loc = json_object_get(json_array_get(json_object_get(last, "locations"), 0),
-                                  "physicalLocation");
+    json_t *loc =
+        json_object_get(json_array_get(json_object_get(last, "locations"), 0), "physicalLocation");
     assert_string_equal(
         json_string_value(json_object_get(json_object_get(loc, "artifactLocation"), "uri")),
         "D/ivr.json");

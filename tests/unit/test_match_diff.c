@@ -22,8 +22,8 @@ static unsigned rnd(unsigned n)
 }
 
 /* A small alphabet so that patterns hit often and overlap. */
-static const char *const alphabet[] = {"喂", "急", "什", "么", "不", "知", "道", "哈", "a", "b",
-                                       "1", "。", "？", "，", " "};
+static const char *const alphabet[] = {"喂", "急", "什", "么", "不", "知", "道", "哈",
+                                       "a",  "b",  "1",  "。", "？", "，", " "};
 
 static void random_text(char *out, size_t max, unsigned len)
 {
@@ -49,8 +49,8 @@ static int cmp_hit(const void *a, const void *b)
     return x->end < y->end ? -1 : x->end > y->end;
 }
 
-static const char *const regexes[] = {"急什?么", "不知道$", "^不", "(?:哈)+", "a+b", "喂(?!喂)",
-                                      "\\p{Han}{2}道", "(?<=不)知", "[ab]1"};
+static const char *const regexes[] = {"急什?么",  "不知道$",       "^不",       "(?:哈)+", "a+b",
+                                      "喂(?!喂)", "\\p{Han}{2}道", "(?<=不)知", "[ab]1"};
 
 static void random_rule_sets(void **state)
 {

@@ -105,8 +105,8 @@ static void literal_normalization(void **state)
     (void)state;
     char *out;
     size_t len;
-    assert_int_equal(zj_norm_literal("急什么，烦死人了！", strlen("急什么，烦死人了！"), &out, &len),
-                     ZJ_OK);
+    assert_int_equal(
+        zj_norm_literal("急什么，烦死人了！", strlen("急什么，烦死人了！"), &out, &len), ZJ_OK);
     assert_string_equal(out, "急什么烦死人了");
     free(out);
     assert_int_equal(zj_norm_literal("。", 3, &out, &len), ZJ_OK);
@@ -140,16 +140,52 @@ static void fast_path_equals_utf8proc(void **state)
 {
     (void)state;
     static const char *const fixed[] = {
-        "您好 , 请 稍 等 。我马上查", "ＡＢＣ Abc", "第①项", "好👍𠀀e\xCC\x81!", "Ⅻ ﬁ ß İ",
-        "a\xCC\x81\xCC\xA7 b", "\xCC\x81开头", "请\u200B稍等", "1.5米，好的", "",
+        "您好 , 请 稍 等 。我马上查", "ＡＢＣ Abc",   "第①项",        "好👍𠀀e\xCC\x81!", "Ⅻ ﬁ ß İ",
+        "a\xCC\x81\xCC\xA7 b",        "\xCC\x81开头", "请\u200B稍等", "1.5米，好的",     "",
     };
     for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++)
         assert_same(fixed[i], strlen(fixed[i]));
     /* Random strings from a mix of the alphabets the fast path must agree on. */
     static const char *const pieces[] = {
-        "a", "Z", "9", " ", ",", ".", "!", "?", "\n", "喂", "急", "什", "么", "。", "，", "！",
-        "？", "Ａ", "ｚ", "１", "①", "\xCC\x81", "\xCC\xA7", "é", "👍", "𠀀", "\u200B", "…",
-        "；", "「", "」", "～", "$", "_", "Ⅻ", "ﬁ", "ß", "\xE3\x80\x80", "\xEF\xBC\x8C",
+        "a",
+        "Z",
+        "9",
+        " ",
+        ",",
+        ".",
+        "!",
+        "?",
+        "\n",
+        "喂",
+        "急",
+        "什",
+        "么",
+        "。",
+        "，",
+        "！",
+        "？",
+        "Ａ",
+        "ｚ",
+        "１",
+        "①",
+        "\xCC\x81",
+        "\xCC\xA7",
+        "é",
+        "👍",
+        "𠀀",
+        "\u200B",
+        "…",
+        "；",
+        "「",
+        "」",
+        "～",
+        "$",
+        "_",
+        "Ⅻ",
+        "ﬁ",
+        "ß",
+        "\xE3\x80\x80",
+        "\xEF\xBC\x8C",
     };
     uint64_t seed = 42;
     char buf[512];
@@ -186,9 +222,9 @@ static void buffers_are_reused(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(span_of_spaced_phrase),   cmocka_unit_test(punctuation_and_fullwidth),
+        cmocka_unit_test(span_of_spaced_phrase),     cmocka_unit_test(punctuation_and_fullwidth),
         cmocka_unit_test(emoji_ext_b_and_combining), cmocka_unit_test(zero_width_and_breaks),
-        cmocka_unit_test(invalid_utf8_is_refused), cmocka_unit_test(literal_normalization),
+        cmocka_unit_test(invalid_utf8_is_refused),   cmocka_unit_test(literal_normalization),
         cmocka_unit_test(fast_path_equals_utf8proc), cmocka_unit_test(buffers_are_reused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

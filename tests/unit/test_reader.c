@@ -88,7 +88,8 @@ static void call_errors_are_exact(void **state)
 {
     (void)state;
     expect_error("{\"turns\":[]}", "in.jsonl:3: missing required field 'call_id'");
-    expect_error("{\"call_id\":7,\"turns\":[]}", "in.jsonl:3: 'call_id' must be a non-empty string");
+    expect_error("{\"call_id\":7,\"turns\":[]}",
+                 "in.jsonl:3: 'call_id' must be a non-empty string");
     expect_error("{\"call_id\":\"a\"}", "in.jsonl:3: missing required field 'turns'");
     expect_error("{\"call_id\":\"a\",\"turns\":{}}", "in.jsonl:3: 'turns' must be an array");
     expect_error("{\"call_id\":\"a\",\"turns\":[{\"speaker\":\"bot\",\"text\":\"x\"}]}",
@@ -102,7 +103,7 @@ static void call_errors_are_exact(void **state)
                  "in.jsonl:3: 'started_at' is not an ISO 8601 time like "
                  "2026-11-01T09:00:00+08:00: 'yesterday'");
     expect_error("{\"call_id\":\"a\",\"turns\":[}", "in.jsonl:3: invalid JSON: unexpected token "
-                                                     "near '}' (column 25)");
+                                                    "near '}' (column 25)");
     expect_error("{\"call_id\":\"\xff\",\"turns\":[]}", "in.jsonl:3: invalid UTF-8");
     expect_error("[1]", "in.jsonl:3: a call must be a JSON object");
 }
@@ -159,7 +160,9 @@ static void read_all(const char *path, uint64_t offset, char *ids, size_t ids_si
 static void jsonl_with_broken_line_goes_on(void **state)
 {
     (void)state;
-    const char *content = CALL("a") "\n" "{broken\n" "\n" CALL("b") "\r\n" CALL("c");
+    const char *content = CALL("a") "\n"
+                                    "{broken\n"
+                                    "\n" CALL("b") "\r\n" CALL("c");
     const char *path = write_file("batch.jsonl", content, strlen(content));
     char ids[512], errs[512];
     read_all(path, 0, ids, sizeof ids, errs, sizeof errs, NULL);
@@ -222,8 +225,8 @@ static void json_documents(void **state)
     snprintf(want, sizeof want, "p@1:0-%zu ", strlen(pretty));
     assert_string_equal(ids, want);
     const char *array = "[" CALL("a1") ",\n" CALL("a2") "]";
-    read_all(write_file("array.json", array, strlen(array)), 0, ids, sizeof ids, errs,
-             sizeof errs, NULL);
+    read_all(write_file("array.json", array, strlen(array)), 0, ids, sizeof ids, errs, sizeof errs,
+             NULL);
     assert_int_equal(strncmp(ids, "a1@1:0-0 a2@1:0-", 16), 0);
     const char *broken = "{\n  \"call_id\": \"p\",\n  \"turns\": [\n}\n";
     read_all(write_file("broken.json", broken, strlen(broken)), 0, ids, sizeof ids, errs,
@@ -282,14 +285,10 @@ static void stdin_cannot_resume(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(full_call_parsed),
-        cmocka_unit_test(call_errors_are_exact),
-        cmocka_unit_test(timestamps),
-        cmocka_unit_test(jsonl_with_broken_line_goes_on),
-        cmocka_unit_test(bom_empty_and_huge),
-        cmocka_unit_test(json_documents),
-        cmocka_unit_test(directory_expansion),
-        cmocka_unit_test(stdin_cannot_resume),
+        cmocka_unit_test(full_call_parsed),    cmocka_unit_test(call_errors_are_exact),
+        cmocka_unit_test(timestamps),          cmocka_unit_test(jsonl_with_broken_line_goes_on),
+        cmocka_unit_test(bom_empty_and_huge),  cmocka_unit_test(json_documents),
+        cmocka_unit_test(directory_expansion), cmocka_unit_test(stdin_cannot_resume),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

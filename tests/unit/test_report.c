@@ -27,8 +27,13 @@ static zj_store *build_db(const char *const *inputs, size_t n, const char *path)
     bool reused;
     assert_int_equal(zj_store_add_ruleset(st, rs, &rid, &reused, &err), ZJ_OK);
     assert_int_equal(zj_store_begin_run(st, rid, "test", inputs, NULL, n, 0, &run, &err), ZJ_OK);
-    zj_batch_opts o = {.rs = rs, .inputs = inputs, .n_inputs = n, .jobs = 2, .store = st,
-                       .ruleset_id = rid, .run_id = run};
+    zj_batch_opts o = {.rs = rs,
+                       .inputs = inputs,
+                       .n_inputs = n,
+                       .jobs = 2,
+                       .store = st,
+                       .ruleset_id = rid,
+                       .run_id = run};
     zj_batch_stats stats;
     assert_int_equal(zj_batch_run(&o, &stats, &err), ZJ_OK);
     zj_store_finish_run(st, run, "done", &err);
@@ -76,9 +81,10 @@ static void scorecard_figures(void **state)
     (void)state;
     char *json = render_scorecard(ZJ_BY_AGENT, ZJ_FMT_JSON, NULL);
     /* A01: PS-001 005 025 031 037 = 100, PS-009 = 95, PS-020 = 65 (labels.json). */
-    assert_non_null(strstr(json, "{\"坐席\":\"A01\",\"姓名\":\"王芳\",\"班组\":\"报修组\","
-                                 "\"通话数\":\"7\",\"平均分\":\"94.3\",\"中位数\":\"100.0\","
-                                 "\"合格率\":\"85.7%\",\"一票否决\":\"0\",\"等级分布\":\"A 6 / D 1\"}"));
+    assert_non_null(strstr(json,
+                           "{\"坐席\":\"A01\",\"姓名\":\"王芳\",\"班组\":\"报修组\","
+                           "\"通话数\":\"7\",\"平均分\":\"94.3\",\"中位数\":\"100.0\","
+                           "\"合格率\":\"85.7%\",\"一票否决\":\"0\",\"等级分布\":\"A 6 / D 1\"}"));
     free(json);
     char *team = render_scorecard(ZJ_BY_TEAM, ZJ_FMT_JSON, NULL);
     assert_non_null(strstr(team, "{\"班组\":\"报修组\",\"通话数\":\"15\",\"平均分\":\"91.3\""));
@@ -86,14 +92,16 @@ static void scorecard_figures(void **state)
     /* PS-020's three taboos are A01's most frequent violations, quoted. */
     free(team);
     char *md = render_scorecard(ZJ_BY_AGENT, ZJ_FMT_MD, NULL);
-    assert_non_null(strstr(md, "| taboo.04-annoying | 第十四条第4项 | 1 | -10 | PS-020 **急什么，烦死人了** |"));
+    assert_non_null(strstr(
+        md, "| taboo.04-annoying | 第十四条第4项 | 1 | -10 | PS-020 **急什么，烦死人了** |"));
     assert_non_null(strstr(md, "| PS-020 | 65 | D | 2026-11-02 |"));
     free(md);
     /* Filters: one agent, a date range. */
     zj_report_filter f = {.agent = "A06", .from = "2026-11-16", .to = "2026-11-19"};
     char *one = render_scorecard(ZJ_BY_AGENT, ZJ_FMT_CSV, &f);
     assert_memory_equal(one, "\xEF\xBB\xBF", 3);
-    assert_non_null(strstr(one, "坐席,姓名,班组,通话数,平均分,中位数,合格率,一票否决,等级分布\r\n"));
+    assert_non_null(
+        strstr(one, "坐席,姓名,班组,通话数,平均分,中位数,合格率,一票否决,等级分布\r\n"));
     assert_null(strstr(one, "A05"));
     free(one);
 }
@@ -109,15 +117,28 @@ static void audit_report_items(void **state)
     assert_int_equal(zj_report_audit(st, &f, "z.db", "zhijian report", ZJ_FMT_MD, &out, &err),
                      ZJ_OK);
     static const char *const items[] = {
-        "## 1 审核目的", "## 2 审核范围", "| 评分通话数 | 42 |", "## 3 审核准则",
+        "## 1 审核目的",
+        "## 2 审核范围",
+        "| 评分通话数 | 42 |",
+        "## 3 审核准则",
         "| 第十四条第11项 | taboo.11-go-complain | 有本事你去告 | forbidden | critical | 30 | 是 |",
-        "## 4 审核方法", "## 5 审核发现",
+        "## 4 审核方法",
+        "## 5 审核发现",
         "| F01 | 严重不符合 | 第十八条 | 向住户索要钱物（红包、好处费等） | 1 | 1 | 2.4 |",
         "| PS-021 | A04 刘洋 | 2026-11-09T09:20:40+08:00 | 第 2 轮：**包个红包**（第十八条） |",
-        "## 6 审核结论", "| 合格率 | 76.2% | 合格通话 / 评分通话 |", "| 平均分 | 86.3 |",
-        "忌语发生率", "礼貌用语覆盖率", "投诉处理符合率", "## 7 纠正措施登记表",
-        "| CA-01 | F01 向住户索要钱物（红包、好处费等） | 第十八条 | ＿＿＿＿ | ＿＿＿＿ | 待整改 |",
-        "## 8 说明与局限", "## 9 不可评估事项", "第十九条 投诉处理时限", "## 10 复现方法",
+        "## 6 审核结论",
+        "| 合格率 | 76.2% | 合格通话 / 评分通话 |",
+        "| 平均分 | 86.3 |",
+        "忌语发生率",
+        "礼貌用语覆盖率",
+        "投诉处理符合率",
+        "## 7 纠正措施登记表",
+        "| CA-01 | F01 向住户索要钱物（红包、好处费等） | 第十八条 | ＿＿＿＿ | ＿＿＿＿ | 待整改 "
+        "|",
+        "## 8 说明与局限",
+        "## 9 不可评估事项",
+        "第十九条 投诉处理时限",
+        "## 10 复现方法",
         "命令：zhijian report；数据库：z.db；规则集：property-service@2026.1，sha256 ",
     };
     for (size_t i = 0; i < sizeof items / sizeof *items; i++)
@@ -167,8 +188,13 @@ static void hostile_text_is_escaped(void **state)
 static void iso2859_tables(void **state)
 {
     (void)state;
-    static const struct { long lot; int level; char code; long n; } t1[] = {
-        {1000, 2, 'J', 80}, {50, 2, 'D', 8},   {10000, 2, 'L', 200}, {500, 1, 'F', 20},
+    static const struct {
+        long lot;
+        int level;
+        char code;
+        long n;
+    } t1[] = {
+        {1000, 2, 'J', 80}, {50, 2, 'D', 8},   {10000, 2, 'L', 200},   {500, 1, 'F', 20},
         {2, 1, 'A', 2},     {151, 3, 'H', 50}, {600000, 3, 'R', 2000}, {42, 2, 'D', 8},
     };
     for (size_t i = 0; i < sizeof t1 / sizeof *t1; i++) {
@@ -179,10 +205,16 @@ static void iso2859_tables(void **state)
     }
     char code;
     assert_false(zj_iso2859_code(1, 2, &code));
-    static const struct { char code; double aql; char plan; long n; int ac, re; } t2[] = {
-        {'J', 1.0, 'J', 80, 2, 3},   {'J', 2.5, 'J', 80, 5, 6},  {'J', 4.0, 'J', 80, 7, 8},
-        {'J', 0.65, 'J', 80, 1, 2},  {'H', 1.0, 'H', 50, 1, 2},  {'K', 1.0, 'K', 125, 3, 4},
-        {'L', 1.0, 'L', 200, 5, 6},  {'D', 1.0, 'F', 20, 0, 1},  {'G', 1.0, 'F', 20, 0, 1},
+    static const struct {
+        char code;
+        double aql;
+        char plan;
+        long n;
+        int ac, re;
+    } t2[] = {
+        {'J', 1.0, 'J', 80, 2, 3},   {'J', 2.5, 'J', 80, 5, 6},     {'J', 4.0, 'J', 80, 7, 8},
+        {'J', 0.65, 'J', 80, 1, 2},  {'H', 1.0, 'H', 50, 1, 2},     {'K', 1.0, 'K', 125, 3, 4},
+        {'L', 1.0, 'L', 200, 5, 6},  {'D', 1.0, 'F', 20, 0, 1},     {'G', 1.0, 'F', 20, 0, 1},
         {'R', 10, 'K', 125, 21, 22}, {'A', 0.010, 'R', 2000, 0, 1},
     };
     for (size_t i = 0; i < sizeof t2 / sizeof *t2; i++) {

@@ -148,9 +148,10 @@ static void errors_name_line_and_column(void **state)
                       "got '0'");
     expect_error_edit("title: 演示\n", "title: &t 演示\nx: *t\n",
                       "demo.yaml:4:4: YAML aliases are not supported");
-    expect_error_edit("rules:\n", "rules: [\n", "demo.yaml:7:3: YAML syntax error: did not find "
-                                                 "expected node content while parsing a flow "
-                                                 "node");
+    expect_error_edit("rules:\n", "rules: [\n",
+                      "demo.yaml:7:3: YAML syntax error: did not find "
+                      "expected node content while parsing a flow "
+                      "node");
     expect_error_edit("D: 0", "D: 10",
                       "demo.yaml:4:40: grades must cover every score: the lowest grade needs a "
                       "minimum of 0");

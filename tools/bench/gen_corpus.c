@@ -21,7 +21,10 @@ static uint64_t next_rand(void)
     return z ^ (z >> 31);
 }
 
-static unsigned pick(unsigned n) { return (unsigned)(next_rand() % n); }
+static unsigned pick(unsigned n)
+{
+    return (unsigned)(next_rand() % n);
+}
 
 #define N(a) (sizeof(a) / sizeof *(a))
 
@@ -67,18 +70,35 @@ static const char *const agent_lines[] = {
     "不客气，这是我们应该做的。",
 };
 static const char *const taboos[] = {
-    "喂？", "不知道。", "墙上贴着，没长眼睛呀？", "急什么，烦死人了！", "急什么，没看到我在忙着吗？",
-    "哪个？他不在。", "要下班了，有事明天再来。", "快点说，完了没有？", "有本事你去告！",
-    "喊什么！等一下。", "讲了半天你还没听懂？", "你问我，我问谁？", "我不管，该找谁找谁。",
-    "你怎么这么麻烦？", "这个事儿我处理不了。", "我正在忙呢，你找他吧。", "你说话清楚点。",
-    "你真烦，等一会吧，我在忙。", "都下班了，你不知道呀？", "急什么？", "你看清楚再问。",
-    "你自己都不知道，我怎么知道？", "您给师傅包个红包就行。",
+    "喂？",
+    "不知道。",
+    "墙上贴着，没长眼睛呀？",
+    "急什么，烦死人了！",
+    "急什么，没看到我在忙着吗？",
+    "哪个？他不在。",
+    "要下班了，有事明天再来。",
+    "快点说，完了没有？",
+    "有本事你去告！",
+    "喊什么！等一下。",
+    "讲了半天你还没听懂？",
+    "你问我，我问谁？",
+    "我不管，该找谁找谁。",
+    "你怎么这么麻烦？",
+    "这个事儿我处理不了。",
+    "我正在忙呢，你找他吧。",
+    "你说话清楚点。",
+    "你真烦，等一会吧，我在忙。",
+    "都下班了，你不知道呀？",
+    "急什么？",
+    "你看清楚再问。",
+    "你自己都不知道，我怎么知道？",
+    "您给师傅包个红包就行。",
 };
 static const char *const closings[] = {"感谢您的来电，再见。", "好的，再见！", "感谢您的来电。",
                                        "还有其他问题随时打给我们，再见。"};
 static const char *const agents[][3] = {
-    {"A01", "王芳", "报修组"}, {"A02", "李娜", "报修组"},   {"A03", "张伟", "客服一组"},
-    {"A04", "刘洋", "客服一组"}, {"A05", "陈静", "投诉组"}, {"A06", "赵磊", "投诉组"},
+    {"A01", "王芳", "报修组"},   {"A02", "李娜", "报修组"},   {"A03", "张伟", "客服一组"},
+    {"A04", "刘洋", "客服一组"}, {"A05", "陈静", "投诉组"},   {"A06", "赵磊", "投诉组"},
     {"A07", "孙丽", "客服二组"}, {"A08", "周强", "客服二组"},
 };
 
@@ -93,8 +113,9 @@ static size_t utf8_chars(const char *s)
 static size_t emit_turn(char *out, int first, const char *speaker, const char *text, long *t)
 {
     long dur = 800 + 220 * (long)utf8_chars(text) + (long)pick(500);
-    size_t n = (size_t)sprintf(out, "%s{\"speaker\":\"%s\",\"text\":\"%s\",\"start_ms\":%ld,"
-                                    "\"end_ms\":%ld}",
+    size_t n = (size_t)sprintf(out,
+                               "%s{\"speaker\":\"%s\",\"text\":\"%s\",\"start_ms\":%ld,"
+                               "\"end_ms\":%ld}",
                                first ? "" : ",", speaker, text, *t, *t + dur);
     *t += dur + 200 + (long)pick(1200);
     return n;

@@ -37,6 +37,7 @@ int main(int argc, char **argv)
     wait4(pid, &status, 0, &ru);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-    fprintf(stderr, "%.4f %ld %d\n", secs, ru.ru_maxrss, WIFEXITED(status) ? WEXITSTATUS(status) : 128);
+    fprintf(stderr, "%.4f %ld %d\n", secs, ru.ru_maxrss,
+            WIFEXITED(status) ? WEXITSTATUS(status) : 128);
     return 0;
 }

@@ -34,7 +34,10 @@ void cli_report(const zj_error *err)
     fprintf(stderr, "zhijian: %s\n", zj_error_format(err, buf, sizeof buf));
 }
 
-static bool file_exists(const char *path) { return access(path, R_OK) == 0; }
+static bool file_exists(const char *path)
+{
+    return access(path, R_OK) == 0;
+}
 
 const char *cli_default_rules(void)
 {
@@ -99,8 +102,8 @@ bool cli_parse_long(const char *opt, const char *value, long min, long max, long
     errno = 0;
     long v = strtol(value, &end, 10);
     if (errno || end == value || *end || v < min || v > max) {
-        cli_error("%s: invalid value '%s' (expected an integer from %ld to %ld)", opt, value,
-                  min, max);
+        cli_error("%s: invalid value '%s' (expected an integer from %ld to %ld)", opt, value, min,
+                  max);
         return false;
     }
     *out = v;

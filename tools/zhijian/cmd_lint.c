@@ -97,9 +97,11 @@ int cmd_lint(int argc, char **argv)
 {
     enum { OPT_FAIL_ON = 256, OPT_PART };
     static const struct option longopts[] = {
-        {"rules", required_argument, NULL, 'r'},   {"format", required_argument, NULL, 'f'},
+        {"rules", required_argument, NULL, 'r'},
+        {"format", required_argument, NULL, 'f'},
         {"fail-on", required_argument, NULL, OPT_FAIL_ON},
-        {"part", required_argument, NULL, OPT_PART}, {"help", no_argument, NULL, 'h'},
+        {"part", required_argument, NULL, OPT_PART},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *rules = NULL, *part = NULL;
@@ -110,7 +112,9 @@ int cmd_lint(int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc, argv, "r:f:h", longopts, NULL)) != -1) {
         switch (c) {
-        case 'r': rules = optarg; break;
+        case 'r':
+            rules = optarg;
+            break;
         case 'f':
             if (!zj_format_parse(optarg, &format) ||
                 (format != ZJ_FMT_TEXT && format != ZJ_FMT_JSON && format != ZJ_FMT_SARIF &&
@@ -136,8 +140,12 @@ int cmd_lint(int argc, char **argv)
             }
             part = optarg;
             break;
-        case 'h': lint_usage(stdout); return EXIT_OK;
-        default: lint_usage(stderr); return EXIT_USAGE;
+        case 'h':
+            lint_usage(stdout);
+            return EXIT_OK;
+        default:
+            lint_usage(stderr);
+            return EXIT_USAGE;
         }
     }
     zj_error err;
@@ -276,8 +284,8 @@ static void print_example(const zj_example_result *r, void *ctx)
 {
     (void)ctx;
     if (!r->passed)
-        printf("FAIL %s: %s example '%s': %s\n", r->rule_id,
-               r->expect_match ? "match" : "no_match", r->text, r->detail);
+        printf("FAIL %s: %s example '%s': %s\n", r->rule_id, r->expect_match ? "match" : "no_match",
+               r->text, r->detail);
 }
 
 static int rules_test(int argc, char **argv)
@@ -313,8 +321,8 @@ static int rules_test(int argc, char **argv)
 static int rules_explain(int argc, char **argv)
 {
     static const struct option longopts[] = {{"rules", required_argument, NULL, 'r'},
-                                              {"help", no_argument, NULL, 'h'},
-                                              {NULL, 0, NULL, 0}};
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
     const char *rules = NULL;
     int c;
     optind = 1;

@@ -14,8 +14,19 @@ struct report_args {
     zj_sample_opts sample;
 };
 
-enum { OPT_FROM = 256, OPT_TO, OPT_TEAM, OPT_AGENT, OPT_RULESET, OPT_DB, OPT_BY, OPT_N,
-       OPT_ISO, OPT_AQL, OPT_SEED };
+enum {
+    OPT_FROM = 256,
+    OPT_TO,
+    OPT_TEAM,
+    OPT_AGENT,
+    OPT_RULESET,
+    OPT_DB,
+    OPT_BY,
+    OPT_N,
+    OPT_ISO,
+    OPT_AQL,
+    OPT_SEED
+};
 
 static bool valid_date(const char *s)
 {
@@ -30,13 +41,20 @@ static int parse(int argc, char **argv, const char *cmd, const char *formats, zj
                  void (*usage)(FILE *), struct report_args *a)
 {
     static const struct option longopts[] = {
-        {"from", required_argument, NULL, OPT_FROM},     {"to", required_argument, NULL, OPT_TO},
-        {"team", required_argument, NULL, OPT_TEAM},     {"agent", required_argument, NULL, OPT_AGENT},
-        {"ruleset", required_argument, NULL, OPT_RULESET}, {"db", required_argument, NULL, OPT_DB},
-        {"by", required_argument, NULL, OPT_BY},         {"format", required_argument, NULL, 'f'},
-        {"output", required_argument, NULL, 'o'},        {"n", required_argument, NULL, OPT_N},
-        {"iso2859", required_argument, NULL, OPT_ISO},   {"aql", required_argument, NULL, OPT_AQL},
-        {"seed", required_argument, NULL, OPT_SEED},     {"help", no_argument, NULL, 'h'},
+        {"from", required_argument, NULL, OPT_FROM},
+        {"to", required_argument, NULL, OPT_TO},
+        {"team", required_argument, NULL, OPT_TEAM},
+        {"agent", required_argument, NULL, OPT_AGENT},
+        {"ruleset", required_argument, NULL, OPT_RULESET},
+        {"db", required_argument, NULL, OPT_DB},
+        {"by", required_argument, NULL, OPT_BY},
+        {"format", required_argument, NULL, 'f'},
+        {"output", required_argument, NULL, 'o'},
+        {"n", required_argument, NULL, OPT_N},
+        {"iso2859", required_argument, NULL, OPT_ISO},
+        {"aql", required_argument, NULL, OPT_AQL},
+        {"seed", required_argument, NULL, OPT_SEED},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     a->db = "zhijian.db";
@@ -57,10 +75,18 @@ static int parse(int argc, char **argv, const char *cmd, const char *formats, zj
             }
             *(c == OPT_FROM ? &a->filter.from : &a->filter.to) = optarg;
             break;
-        case OPT_TEAM: a->filter.team = optarg; break;
-        case OPT_AGENT: a->filter.agent = optarg; break;
-        case OPT_RULESET: a->filter.ruleset = optarg; break;
-        case OPT_DB: a->db = optarg; break;
+        case OPT_TEAM:
+            a->filter.team = optarg;
+            break;
+        case OPT_AGENT:
+            a->filter.agent = optarg;
+            break;
+        case OPT_RULESET:
+            a->filter.ruleset = optarg;
+            break;
+        case OPT_DB:
+            a->db = optarg;
+            break;
         case OPT_BY:
             if (strcmp(optarg, "agent") == 0)
                 a->by = ZJ_BY_AGENT;
@@ -82,7 +108,9 @@ static int parse(int argc, char **argv, const char *cmd, const char *formats, zj
             a->format = f;
             break;
         }
-        case 'o': a->output = optarg; break;
+        case 'o':
+            a->output = optarg;
+            break;
         case OPT_N:
             if (!cli_parse_long("--n", optarg, 1, 100000000, &v))
                 return -1;
@@ -114,8 +142,12 @@ static int parse(int argc, char **argv, const char *cmd, const char *formats, zj
                 return -1;
             a->sample.seed = (uint64_t)v;
             break;
-        case 'h': usage(stdout); return -2;
-        default: usage(stderr); return -1;
+        case 'h':
+            usage(stdout);
+            return -2;
+        default:
+            usage(stderr);
+            return -1;
         }
     }
     if (optind != argc) {
@@ -160,8 +192,8 @@ enum report_kind { REPORT_SCORECARD, REPORT_AUDIT, REPORT_SAMPLE };
 
 /* Opens the database (read-only, or for writing when sampling records its
  * draw), produces the report and writes it out. */
-static int run_report(enum report_kind kind, const char *cmd, const struct report_args *a,
-                      int argc, char **argv)
+static int run_report(enum report_kind kind, const char *cmd, const struct report_args *a, int argc,
+                      char **argv)
 {
     zj_error err;
     zj_error_clear(&err);
@@ -191,13 +223,14 @@ static int run_report(enum report_kind kind, const char *cmd, const struct repor
 
 static void scorecard_usage(FILE *out)
 {
-    fprintf(out, "usage: zhijian scorecard [--by agent|team] [--agent ID] [--team T] [--from DATE]\n"
-                 "                         [--to DATE] [--ruleset NAME[@VER]] [--db PATH]\n"
-                 "                         [--format text|md|html|csv|json] [-o FILE]\n"
-                 "\nPer agent (or team): calls, mean and median score, pass rate, fatal calls,\n"
-                 "grade distribution, most frequent violations with a quoted example, weekly\n"
-                 "trend and the worst calls (open them with `zhijian show ID`). Dates are the\n"
-                 "calls' local dates; the default rule set is the newest one with results.\n");
+    fprintf(out,
+            "usage: zhijian scorecard [--by agent|team] [--agent ID] [--team T] [--from DATE]\n"
+            "                         [--to DATE] [--ruleset NAME[@VER]] [--db PATH]\n"
+            "                         [--format text|md|html|csv|json] [-o FILE]\n"
+            "\nPer agent (or team): calls, mean and median score, pass rate, fatal calls,\n"
+            "grade distribution, most frequent violations with a quoted example, weekly\n"
+            "trend and the worst calls (open them with `zhijian show ID`). Dates are the\n"
+            "calls' local dates; the default rule set is the newest one with results.\n");
 }
 
 int cmd_scorecard(int argc, char **argv)
@@ -212,12 +245,13 @@ int cmd_scorecard(int argc, char **argv)
 
 static void report_usage(FILE *out)
 {
-    fprintf(out, "usage: zhijian report [--from DATE] [--to DATE] [--team T] [--ruleset NAME[@VER]]\n"
-                 "                      [--db PATH] [--format md|html|json] [-o FILE]\n"
-                 "\nAn audit report in Chinese with the items of ISO 19011 6.5.1: objectives,\n"
-                 "scope and sampling, criteria, method, graded findings with evidence, conclusions\n"
-                 "with KPIs, a corrective-action register, limits, what transcripts cannot show,\n"
-                 "and how to reproduce the report.\n");
+    fprintf(out,
+            "usage: zhijian report [--from DATE] [--to DATE] [--team T] [--ruleset NAME[@VER]]\n"
+            "                      [--db PATH] [--format md|html|json] [-o FILE]\n"
+            "\nAn audit report in Chinese with the items of ISO 19011 6.5.1: objectives,\n"
+            "scope and sampling, criteria, method, graded findings with evidence, conclusions\n"
+            "with KPIs, a corrective-action register, limits, what transcripts cannot show,\n"
+            "and how to reproduce the report.\n");
 }
 
 int cmd_report(int argc, char **argv)
@@ -231,14 +265,15 @@ int cmd_report(int argc, char **argv)
 
 static void sample_usage(FILE *out)
 {
-    fprintf(out, "usage: zhijian sample [--n N | --iso2859 I|II|III [--aql A]] [--from DATE]\n"
-                 "                      [--to DATE] [--team T] [--agent ID] [--seed S]\n"
-                 "                      [--ruleset NAME[@VER]] [--db PATH] [--format text|csv|json]\n"
-                 "\nChoose calls for manual review. The lot is the calls the filters select; with\n"
-                 "--iso2859 the sample size follows ISO 2859-1 / GB/T 2828.1 Table 1 at that\n"
-                 "general inspection level (with --aql also Table 2-A's single normal plan: Ac, Re).\n"
-                 "The sample is allocated across agents in proportion to their calls, drawn\n"
-                 "reproducibly from --seed (default 1), and recorded in the database.\n");
+    fprintf(out,
+            "usage: zhijian sample [--n N | --iso2859 I|II|III [--aql A]] [--from DATE]\n"
+            "                      [--to DATE] [--team T] [--agent ID] [--seed S]\n"
+            "                      [--ruleset NAME[@VER]] [--db PATH] [--format text|csv|json]\n"
+            "\nChoose calls for manual review. The lot is the calls the filters select; with\n"
+            "--iso2859 the sample size follows ISO 2859-1 / GB/T 2828.1 Table 1 at that\n"
+            "general inspection level (with --aql also Table 2-A's single normal plan: Ac, Re).\n"
+            "The sample is allocated across agents in proportion to their calls, drawn\n"
+            "reproducibly from --seed (default 1), and recorded in the database.\n");
 }
 
 int cmd_sample(int argc, char **argv)

@@ -10,29 +10,30 @@
 
 static void score_usage(FILE *out)
 {
-    fprintf(out,
-            "usage: zhijian score [--rules FILE|DIR] [--db PATH | --no-db] [--format text|json|jsonl]\n"
-            "                     [--jobs N] [--resume] [--progress] [--backend auto|pcre2|hyperscan]\n"
-            "                     [--no-jit] INPUT...\n"
-            "\n"
-            "Score call transcripts (native JSON / JSONL files, directories of them, or - for\n"
-            "standard input) against a rule set, store every result with its evidence in the\n"
-            "database, and print results in input order.\n"
-            "\n"
-            "  --rules FILE|DIR   rule set (default: the bundled property-service.yaml)\n"
-            "  --db PATH          result database (default: zhijian.db in this directory)\n"
-            "  --no-db            do not store: a pure filter (JSONL in, JSONL out)\n"
-            "  --format FMT       per-call output: text, json (one array) or jsonl (one object per\n"
-            "                     line). Default: text with --no-db; with a database only totals\n"
-            "  --jobs N           scoring threads (default: number of cores)\n"
-            "  --resume           continue the last interrupted run over the same inputs\n"
-            "  --progress         show progress on stderr even when it is not a terminal\n"
-            "  --backend NAME     matcher backend: auto (default), pcre2 or hyperscan\n"
-            "  --no-jit           interpret regexes instead of JIT-compiling them\n"
-            "  --profile          print time per stage (parse, normalize, match, score, output)\n"
-            "\n"
-            "Exit status: 0 all calls scored; 2 usage, rule-set or database error;\n"
-            "3 some inputs rejected (each reported as FILE:LINE: message), the rest scored.\n");
+    fprintf(
+        out,
+        "usage: zhijian score [--rules FILE|DIR] [--db PATH | --no-db] [--format text|json|jsonl]\n"
+        "                     [--jobs N] [--resume] [--progress] [--backend auto|pcre2|hyperscan]\n"
+        "                     [--no-jit] INPUT...\n"
+        "\n"
+        "Score call transcripts (native JSON / JSONL files, directories of them, or - for\n"
+        "standard input) against a rule set, store every result with its evidence in the\n"
+        "database, and print results in input order.\n"
+        "\n"
+        "  --rules FILE|DIR   rule set (default: the bundled property-service.yaml)\n"
+        "  --db PATH          result database (default: zhijian.db in this directory)\n"
+        "  --no-db            do not store: a pure filter (JSONL in, JSONL out)\n"
+        "  --format FMT       per-call output: text, json (one array) or jsonl (one object per\n"
+        "                     line). Default: text with --no-db; with a database only totals\n"
+        "  --jobs N           scoring threads (default: number of cores)\n"
+        "  --resume           continue the last interrupted run over the same inputs\n"
+        "  --progress         show progress on stderr even when it is not a terminal\n"
+        "  --backend NAME     matcher backend: auto (default), pcre2 or hyperscan\n"
+        "  --no-jit           interpret regexes instead of JIT-compiling them\n"
+        "  --profile          print time per stage (parse, normalize, match, score, output)\n"
+        "\n"
+        "Exit status: 0 all calls scored; 2 usage, rule-set or database error;\n"
+        "3 some inputs rejected (each reported as FILE:LINE: message), the rest scored.\n");
 }
 
 struct score_opts {
@@ -60,8 +61,15 @@ static bool parse_backend(const char *name, zj_backend *out)
 /* Returns the index of the first input argument, -1 on error, -2 for --help. */
 static int parse_score_args(int argc, char **argv, struct score_opts *o)
 {
-    enum { OPT_BACKEND = 256, OPT_NO_DB, OPT_NO_JIT, OPT_DB, OPT_RESUME, OPT_PROGRESS,
-           OPT_PROFILE };
+    enum {
+        OPT_BACKEND = 256,
+        OPT_NO_DB,
+        OPT_NO_JIT,
+        OPT_DB,
+        OPT_RESUME,
+        OPT_PROGRESS,
+        OPT_PROFILE
+    };
     static const struct option longopts[] = {
         {"rules", required_argument, NULL, 'r'},
         {"format", required_argument, NULL, 'f'},
@@ -80,7 +88,9 @@ static int parse_score_args(int argc, char **argv, struct score_opts *o)
     optind = 1;
     while ((c = getopt_long(argc, argv, "r:f:j:h", longopts, NULL)) != -1) {
         switch (c) {
-        case 'r': o->rules = optarg; break;
+        case 'r':
+            o->rules = optarg;
+            break;
         case 'f':
             if (!zj_format_parse(optarg, &o->format) ||
                 (o->format != ZJ_FMT_TEXT && o->format != ZJ_FMT_JSON &&
@@ -94,10 +104,18 @@ static int parse_score_args(int argc, char **argv, struct score_opts *o)
             if (!cli_parse_long("--jobs", optarg, 1, 256, &o->jobs))
                 return -1;
             break;
-        case OPT_DB: o->db = optarg; break;
-        case OPT_NO_DB: o->no_db = true; break;
-        case OPT_RESUME: o->resume = true; break;
-        case OPT_PROGRESS: o->progress = true; break;
+        case OPT_DB:
+            o->db = optarg;
+            break;
+        case OPT_NO_DB:
+            o->no_db = true;
+            break;
+        case OPT_RESUME:
+            o->resume = true;
+            break;
+        case OPT_PROGRESS:
+            o->progress = true;
+            break;
         case OPT_BACKEND:
             if (!parse_backend(optarg, &o->backend)) {
                 cli_error("score: unknown backend '%s' (expected auto, pcre2 or hyperscan)",
@@ -105,10 +123,18 @@ static int parse_score_args(int argc, char **argv, struct score_opts *o)
                 return -1;
             }
             break;
-        case OPT_NO_JIT: o->no_jit = true; break;
-        case OPT_PROFILE: o->profile = true; break;
-        case 'h': score_usage(stdout); return -2;
-        default: score_usage(stderr); return -1;
+        case OPT_NO_JIT:
+            o->no_jit = true;
+            break;
+        case OPT_PROFILE:
+            o->profile = true;
+            break;
+        case 'h':
+            score_usage(stdout);
+            return -2;
+        default:
+            score_usage(stderr);
+            return -1;
         }
     }
     if (o->no_db && (o->db || o->resume)) {
@@ -179,8 +205,7 @@ static uint64_t monotonic_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static void show_progress(size_t scored, size_t rejected, uint64_t done, uint64_t total,
-                          void *ctx)
+static void show_progress(size_t scored, size_t rejected, uint64_t done, uint64_t total, void *ctx)
 {
     struct printer *p = ctx;
     static uint64_t started;
@@ -263,8 +288,8 @@ static bool prepare_store(const struct score_opts *o, const zj_ruleset *rs, char
             zj_store_finish_run(*store, resumed_from, "interrupted", &err);
     }
     char *args = join_args(argc, argv);
-    zj_status st = zj_store_begin_run(*store, *ruleset_id, args, (const char *const *)paths,
-                                      NULL, n_paths, resumed_from, run_id, &err);
+    zj_status st = zj_store_begin_run(*store, *ruleset_id, args, (const char *const *)paths, NULL,
+                                      n_paths, resumed_from, run_id, &err);
     free(args);
     if (st != ZJ_OK) {
         cli_report(&err);
@@ -309,8 +334,8 @@ int cmd_score(int argc, char **argv)
     zj_store *store = NULL;
     int64_t ruleset_id = 0, run_id = 0;
     uint64_t *offsets = calloc(n_paths ? n_paths : 1, sizeof *offsets);
-    if (!o.no_db && !prepare_store(&o, rs, paths, n_paths, argc, argv, &store, &ruleset_id,
-                                   &run_id, offsets))
+    if (!o.no_db &&
+        !prepare_store(&o, rs, paths, n_paths, argc, argv, &store, &ruleset_id, &run_id, offsets))
         code = EXIT_USAGE;
 
     struct printer pr = {.o = &o, .rs = rs, .first = true};
@@ -345,7 +370,7 @@ int cmd_score(int argc, char **argv)
         }
         if (store)
             zj_store_finish_run(store, run_id,
-                                st != ZJ_OK ? "failed"
+                                st != ZJ_OK                     ? "failed"
                                 : stats.rejected + input_errors ? "partial"
                                                                 : "done",
                                 &err);
@@ -365,10 +390,11 @@ int cmd_score(int argc, char **argv)
                     (double)stats.profile.match_ns / 1e9, (double)stats.profile.score_ns / 1e9,
                     (double)pr.output_ns / 1e9, stats.seconds, (double)stats.bytes / 1e6);
         if (store || pr.show_progress)
-            fprintf(stderr, "zhijian: scored %zu calls, rejected %zu, in %.2f s (%.0f calls/s)%s%s\n",
-                stats.scored, stats.rejected + input_errors, stats.seconds,
-                stats.seconds > 0 ? (double)stats.scored / stats.seconds : 0.0,
-                store ? "; results in " : "", store ? o.db : "");
+            fprintf(stderr,
+                    "zhijian: scored %zu calls, rejected %zu, in %.2f s (%.0f calls/s)%s%s\n",
+                    stats.scored, stats.rejected + input_errors, stats.seconds,
+                    stats.seconds > 0 ? (double)stats.scored / stats.seconds : 0.0,
+                    store ? "; results in " : "", store ? o.db : "");
     }
     zj_store_close(store);
     free(offsets);

@@ -25,8 +25,7 @@ static const char *mark_color(const zj_stored_finding *f)
 {
     if (strcmp(f->outcome, "met") == 0 || strcmp(f->kind, "tag") == 0)
         return GREEN;
-    return strcmp(f->severity, "critical") == 0 || strcmp(f->severity, "major") == 0 ? RED
-                                                                                      : YELLOW;
+    return strcmp(f->severity, "critical") == 0 || strcmp(f->severity, "major") == 0 ? RED : YELLOW;
 }
 
 /* Writes turn text with the spans of its findings marked. */
@@ -65,9 +64,8 @@ static void print_text(zj_buf *b, const zj_stored_call *sc, bool color)
                   c->agent_id ? "(" : "", c->agent_id ? c->agent_id : "", c->agent_id ? ")" : "",
                   c->team ? c->team : "", c->started_at ? c->started_at : "");
     zj_buf_printf(b, "rule set %s  score %d  grade %s  %s%s%s%s\n\n", sc->ruleset, sc->score,
-                  sc->grade, color ? (sc->passed ? GREEN : RED) : "",
-                  sc->passed ? "PASS" : "FAIL", color ? OFF : "",
-                  sc->fatal ? "  一票否决 (fatal)" : "");
+                  sc->grade, color ? (sc->passed ? GREEN : RED) : "", sc->passed ? "PASS" : "FAIL",
+                  color ? OFF : "", sc->fatal ? "  一票否决 (fatal)" : "");
     for (size_t t = 0; t < c->n_turns; t++) {
         const zj_turn *turn = &c->turns[t];
         zj_buf_printf(b, "%3zu %s%-8s%s ", t, color ? DIM : "",
@@ -83,8 +81,7 @@ static void print_text(zj_buf *b, const zj_stored_call *sc, bool color)
             continue; /* credit-only phrases: counted in reports, not listed here */
         if (strcmp(f->outcome, "missing") == 0 && f->points == 0)
             continue;
-        zj_buf_printf(b, "  %-8s %-26s %+4d %-11s", f->outcome, f->rule_id, f->points,
-                      f->severity);
+        zj_buf_printf(b, "  %-8s %-26s %+4d %-11s", f->outcome, f->rule_id, f->points, f->severity);
         if (f->turn >= 0)
             zj_buf_printf(b, " turn %ld 「%s」", f->turn, f->text ? f->text : "");
         if (f->clause)
@@ -136,8 +133,10 @@ static void print_json(zj_buf *b, const zj_stored_call *sc)
 int cmd_show(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"db", required_argument, NULL, 'd'},      {"ruleset", required_argument, NULL, 'r'},
-        {"format", required_argument, NULL, 'f'}, {"help", no_argument, NULL, 'h'},
+        {"db", required_argument, NULL, 'd'},
+        {"ruleset", required_argument, NULL, 'r'},
+        {"format", required_argument, NULL, 'f'},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *db = "zhijian.db", *ruleset = NULL;
@@ -146,8 +145,12 @@ int cmd_show(int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc, argv, "d:r:f:h", longopts, NULL)) != -1) {
         switch (c) {
-        case 'd': db = optarg; break;
-        case 'r': ruleset = optarg; break;
+        case 'd':
+            db = optarg;
+            break;
+        case 'r':
+            ruleset = optarg;
+            break;
         case 'f':
             if (!zj_format_parse(optarg, &format) ||
                 (format != ZJ_FMT_TEXT && format != ZJ_FMT_JSON)) {
@@ -155,8 +158,12 @@ int cmd_show(int argc, char **argv)
                 return EXIT_USAGE;
             }
             break;
-        case 'h': show_usage(stdout); return EXIT_OK;
-        default: show_usage(stderr); return EXIT_USAGE;
+        case 'h':
+            show_usage(stdout);
+            return EXIT_OK;
+        default:
+            show_usage(stderr);
+            return EXIT_USAGE;
         }
     }
     if (optind != argc - 1) {
