@@ -130,19 +130,29 @@ zj_status zj_report_scorecard(zj_store *st, const zj_report_filter *f, zj_group_
         goto render;
     }
 
-    /* One row per group, with the median from window functions (standard SQL). */
-    asprintf(&sql,
-             "WITH g AS (SELECT %s AS k, c.score, c.passed, c.fatal, c.grade, c.agent_name,"
-             " c.team, ROW_NUMBER() OVER (PARTITION BY %s ORDER BY c.score) AS rn,"
-             " COUNT(*) OVER (PARTITION BY %s) AS cnt FROM calls c WHERE" ZJ_CALL_FILTER ")"
-             " SELECT k, max(agent_name), max(team), count(*), avg(score),"
-             " avg(CASE WHEN rn IN ((cnt + 1) / 2, (cnt + 2) / 2) THEN score END),"
-             " sum(passed), sum(fatal) FROM g GROUP BY k ORDER BY k",
-             key, key, key);
+    /* One row per group, with the median from window functions (standard SQL).
+     * Every per-group query below runs ONCE for all groups, ordered by the
+     * group key, and is read in step with this one: a query per group would
+     * scan the calls once per agent. */
+    sql = zj_sqlf("WITH g AS (SELECT %s AS k, c.score, c.passed, c.fatal, c.grade, c.agent_name,"
+                  " c.team, ROW_NUMBER() OVER (PARTITION BY %s ORDER BY c.score) AS rn,"
+                  " COUNT(*) OVER (PARTITION BY %s) AS cnt FROM calls c WHERE" ZJ_CALL_FILTER ")"
+                  " SELECT k, max(agent_name), max(team), count(*), avg(score),"
+                  " avg(CASE WHEN rn IN ((cnt + 1) / 2, (cnt + 2) / 2) THEN score END),"
+                  " sum(passed), sum(fatal) FROM g GROUP BY k ORDER BY k",
+                  key, key, key);
     q = zj_report_query(st, sql, rid, f, err);
     free(sql);
-    if (!q)
+    sql = zj_sqlf("SELECT %s AS k, c.grade, count(*) FROM calls c WHERE" ZJ_CALL_FILTER
+                  " GROUP BY k, c.grade ORDER BY k, c.grade",
+                  key);
+    sqlite3_stmt *gq = zj_report_query(st, sql, rid, f, err);
+    free(sql);
+    if (!q || !gq) {
+        sqlite3_finalize(q);
+        sqlite3_finalize(gq);
         goto fail;
+    }
     const char *heads_agent[] = {"坐席",   "姓名",   "班组",     "通话数",  "平均分",
                                  "中位数", "合格率", "一票否决", "等级分布"};
     const char *heads_team[] = {"班组",   "通话数",   "平均分",  "中位数",
@@ -150,29 +160,18 @@ zj_status zj_report_scorecard(zj_store *st, const zj_report_filter *f, zj_group_
     zj_doc_heading(d, 2, "总览");
     zj_doc_block *t = by == ZJ_BY_TEAM ? zj_doc_table(d, "summary", 7, heads_team)
                                        : zj_doc_table(d, "summary", 9, heads_agent);
-    size_t n_groups = 0, cap_groups = 0;
+    size_t n_groups = 0;
     char **groups = NULL;
     double *rates = NULL;
-    sqlite3_stmt *gq;
-    sql = zj_sqlf("SELECT c.grade, count(*) FROM calls c WHERE" ZJ_CALL_FILTER
-                  " AND %s = ?6 GROUP BY c.grade ORDER BY c.grade",
-                  key);
-    gq = zj_report_query(st, sql, rid, f, err);
-    free(sql);
-    if (!gq) {
-        sqlite3_finalize(q);
-        goto fail;
-    }
+    int grc = sqlite3_step(gq);
     while (sqlite3_step(q) == SQLITE_ROW) {
         const char *k = zj_col(q, 0);
         long n = sqlite3_column_int64(q, 3);
         double rate = n ? 100.0 * (double)sqlite3_column_int64(q, 6) / (double)n : 0;
         char grades[256] = "";
-        sqlite3_reset(gq);
-        sqlite3_bind_text(gq, 6, k, -1, SQLITE_TRANSIENT);
-        while (sqlite3_step(gq) == SQLITE_ROW)
+        for (; grc == SQLITE_ROW && !strcmp(zj_col(gq, 0), k); grc = sqlite3_step(gq))
             snprintf(grades + strlen(grades), sizeof grades - strlen(grades), "%s%s %lld",
-                     grades[0] ? " / " : "", zj_col(gq, 0), sqlite3_column_int64(gq, 1));
+                     grades[0] ? " / " : "", zj_col(gq, 1), sqlite3_column_int64(gq, 2));
         if (by == ZJ_BY_TEAM)
             zj_doc_row(t, k, fmt("%ld", n), fmt("%.1f", sqlite3_column_double(q, 4)),
                        fmt("%.1f", sqlite3_column_double(q, 5)), fmt("%.1f%%", rate),
@@ -182,15 +181,15 @@ zj_status zj_report_scorecard(zj_store *st, const zj_report_filter *f, zj_group_
                        fmt("%.1f", sqlite3_column_double(q, 4)),
                        fmt("%.1f", sqlite3_column_double(q, 5)), fmt("%.1f%%", rate),
                        fmt("%lld", sqlite3_column_int64(q, 7)), grades);
-        char **g2 = realloc(groups, (cap_groups = n_groups + 1) * sizeof *groups);
-        double *r2 = realloc(rates, cap_groups * sizeof *rates);
+        char **g2 = realloc(groups, (n_groups + 1) * sizeof *groups);
         if (g2)
             groups = g2;
+        double *r2 = realloc(rates, (n_groups + 1) * sizeof *rates);
         if (r2)
             rates = r2;
         if (!g2 || !r2)
             break;
-        groups[n_groups] = strdup(k);
+        groups[n_groups] = zj_strdup(k);
         rates[n_groups++] = rate;
     }
     sqlite3_finalize(q);
@@ -198,27 +197,25 @@ zj_status zj_report_scorecard(zj_store *st, const zj_report_filter *f, zj_group_
     zj_doc_chart(d, fmt("%s合格率", who), "%", n_groups, (const char *const *)groups, rates, 100);
 
     /* Per group: violations with an example, weekly trend, worst calls. */
-    sqlite3_stmt *vq, *wq, *xq;
-    asprintf(&sql,
-             "SELECT f.rule_id, max(f.clause), count(*), min(CASE WHEN f.text IS NOT NULL THEN"
-             " c.call_id || ' ' || f.text END), min(f.outcome), sum(f.points)"
-             " FROM findings f JOIN calls c ON c.id = f.call_row WHERE" ZJ_CALL_FILTER
-             " AND %s = ?6 AND f.points < 0 GROUP BY f.rule_id ORDER BY count(*) DESC, f.rule_id"
-             " LIMIT 5",
-             key);
-    vq = zj_report_query(st, sql, rid, f, err);
-    free(sql);
-    sql = zj_sqlf("SELECT coalesce(c.iso_week, '(无日期)'), count(*), avg(c.score), sum(c.passed)"
-                  " FROM calls c WHERE" ZJ_CALL_FILTER " AND %s = ?6 GROUP BY c.iso_week"
-                  " ORDER BY c.iso_week",
+    sql = zj_sqlf("SELECT %s AS k, f.rule_id, max(f.clause), count(*), min(CASE WHEN f.text IS"
+                  " NOT NULL THEN c.call_id || ' ' || f.text END), min(f.outcome), sum(f.points)"
+                  " FROM findings f JOIN calls c ON c.id = f.call_row WHERE" ZJ_CALL_FILTER
+                  " AND f.points < 0 GROUP BY k, f.rule_id ORDER BY k, count(*) DESC, f.rule_id",
                   key);
-    wq = zj_report_query(st, sql, rid, f, err);
+    sqlite3_stmt *vq = zj_report_query(st, sql, rid, f, err);
     free(sql);
-    sql = zj_sqlf("SELECT c.call_id, c.score, c.grade, coalesce(c.local_date, ''),"
-                  " c.fatal FROM calls c WHERE" ZJ_CALL_FILTER " AND %s = ?6"
-                  " ORDER BY c.score, c.call_id LIMIT 3",
+    sql = zj_sqlf("SELECT %s AS k, coalesce(c.iso_week, '(无日期)'), count(*), avg(c.score),"
+                  " sum(c.passed) FROM calls c WHERE" ZJ_CALL_FILTER
+                  " GROUP BY k, c.iso_week ORDER BY k, c.iso_week",
                   key);
-    xq = zj_report_query(st, sql, rid, f, err);
+    sqlite3_stmt *wq = zj_report_query(st, sql, rid, f, err);
+    free(sql);
+    sql = zj_sqlf("SELECT k, call_id, score, grade, local_date, fatal FROM (SELECT %s AS k,"
+                  " c.call_id, c.score, c.grade, coalesce(c.local_date, '') AS local_date,"
+                  " c.fatal, ROW_NUMBER() OVER (PARTITION BY %s ORDER BY c.score, c.call_id)"
+                  " AS rn FROM calls c WHERE" ZJ_CALL_FILTER ") w WHERE rn <= 3 ORDER BY k, rn",
+                  key, key);
+    sqlite3_stmt *xq = zj_report_query(st, sql, rid, f, err);
     free(sql);
     if (!vq || !wq || !xq) {
         sqlite3_finalize(vq);
@@ -230,17 +227,17 @@ zj_status zj_report_scorecard(zj_store *st, const zj_report_filter *f, zj_group_
         free(rates);
         goto fail;
     }
+    int vrc = sqlite3_step(vq), wrc = sqlite3_step(wq), xrc = sqlite3_step(xq);
     for (size_t g = 0; g < n_groups; g++) {
-        zj_doc_heading(d, 2, "%s %s", who, groups[g]);
-        sqlite3_stmt *qs[] = {vq, wq, xq};
-        for (int k = 0; k < 3; k++) {
-            sqlite3_reset(qs[k]);
-            sqlite3_bind_text(qs[k], 6, groups[g], -1, SQLITE_TRANSIENT);
-        }
+        const char *k = groups[g];
+        zj_doc_heading(d, 2, "%s %s", who, k);
         const char *vh[] = {"常见问题", "条款", "次数", "扣分", "示例（通话 原话）"};
         zj_doc_block *vt = zj_doc_table(d, "violations", 5, vh);
-        while (sqlite3_step(vq) == SQLITE_ROW) {
-            const char *ex = zj_col(vq, 3);
+        for (int shown = 0; vrc == SQLITE_ROW && !strcmp(zj_col(vq, 0), k);
+             vrc = sqlite3_step(vq)) {
+            if (shown++ >= 5)
+                continue;
+            const char *ex = zj_col(vq, 4);
             const char *sp = strchr(ex, ' ');
             char example[600];
             if (sp)
@@ -248,25 +245,25 @@ zj_status zj_report_scorecard(zj_store *st, const zj_report_filter *f, zj_group_
                          (int)(sp - ex), ex, sp + 1);
             else
                 snprintf(example, sizeof example, "%s",
-                         strcmp(zj_col(vq, 4), "missing") == 0 ? "（未说出规定用语）" : ex);
-            zj_doc_row(vt, zj_col(vq, 0), zj_col(vq, 1), fmt("%lld", sqlite3_column_int64(vq, 2)),
-                       fmt("%lld", sqlite3_column_int64(vq, 5)), example);
+                         strcmp(zj_col(vq, 5), "missing") == 0 ? "（未说出规定用语）" : ex);
+            zj_doc_row(vt, zj_col(vq, 1), zj_col(vq, 2), fmt("%lld", sqlite3_column_int64(vq, 3)),
+                       fmt("%lld", sqlite3_column_int64(vq, 6)), example);
         }
         const char *wh[] = {"周", "通话数", "平均分", "合格率"};
         zj_doc_block *wt = zj_doc_table(d, "trend", 4, wh);
-        while (sqlite3_step(wq) == SQLITE_ROW) {
-            long n = sqlite3_column_int64(wq, 1);
+        for (; wrc == SQLITE_ROW && !strcmp(zj_col(wq, 0), k); wrc = sqlite3_step(wq)) {
+            long n = sqlite3_column_int64(wq, 2);
             zj_doc_row(
-                wt, zj_col(wq, 0), fmt("%ld", n), fmt("%.1f", sqlite3_column_double(wq, 2)),
-                fmt("%.1f%%", n ? 100.0 * (double)sqlite3_column_int64(wq, 3) / (double)n : 0.0));
+                wt, zj_col(wq, 1), fmt("%ld", n), fmt("%.1f", sqlite3_column_double(wq, 3)),
+                fmt("%.1f%%", n ? 100.0 * (double)sqlite3_column_int64(wq, 4) / (double)n : 0.0));
         }
         const char *xh[] = {"最差通话（zhijian show ID）", "分数", "等级", "日期"};
         zj_doc_block *xt = zj_doc_table(d, "worst", 4, xh);
-        while (sqlite3_step(xq) == SQLITE_ROW)
-            zj_doc_row(xt, zj_col(xq, 0),
-                       fmt("%d%s", sqlite3_column_int(xq, 1),
-                           sqlite3_column_int(xq, 4) ? "（一票否决）" : ""),
-                       zj_col(xq, 2), zj_col(xq, 3));
+        for (; xrc == SQLITE_ROW && !strcmp(zj_col(xq, 0), k); xrc = sqlite3_step(xq))
+            zj_doc_row(xt, zj_col(xq, 1),
+                       fmt("%d%s", sqlite3_column_int(xq, 2),
+                           sqlite3_column_int(xq, 5) ? "（一票否决）" : ""),
+                       zj_col(xq, 3), zj_col(xq, 4));
         free(groups[g]);
     }
     free(groups);
