@@ -309,6 +309,18 @@ static void stop(batch *b)
     pthread_mutex_unlock(&b->mu);
 }
 
+static void free_buffers(slot *ring, uint64_t *wm, pending bufs[2], pthread_t *workers)
+{
+    free(ring);
+    free(wm);
+    for (int i = 0; i < 2; i++) {
+        free(bufs[i].v);
+        free(bufs[i].scored);
+        free(bufs[i].watermarks);
+    }
+    free(workers);
+}
+
 zj_status zj_batch_run(const zj_batch_opts *o, zj_batch_stats *stats, zj_error *err)
 {
     memset(stats, 0, sizeof *stats);
@@ -335,14 +347,7 @@ zj_status zj_batch_run(const zj_batch_opts *o, zj_batch_stats *stats, zj_error *
     }
     pthread_t *workers = calloc((size_t)jobs, sizeof *workers);
     if (!ok || !workers) {
-        free(b.ring);
-        free(wm);
-        for (int i = 0; i < 2; i++) {
-            free(bufs[i].v);
-            free(bufs[i].scored);
-            free(bufs[i].watermarks);
-        }
-        free(workers);
+        free_buffers(b.ring, wm, bufs, workers);
         return zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
     }
     for (size_t i = 0; i < o->n_inputs; i++) {
@@ -451,13 +456,6 @@ zj_status zj_batch_run(const zj_batch_opts *o, zj_batch_stats *stats, zj_error *
     pthread_cond_destroy(&b.done_ready);
     pthread_mutex_destroy(&w.mu);
     pthread_cond_destroy(&w.cv);
-    free(b.ring);
-    free(wm);
-    for (int i = 0; i < 2; i++) {
-        free(bufs[i].v);
-        free(bufs[i].scored);
-        free(bufs[i].watermarks);
-    }
-    free(workers);
+    free_buffers(b.ring, wm, bufs, workers);
     return result;
 }

@@ -222,6 +222,16 @@ static bool skip_number(parser *ps, bool *integer)
     return *integer && ps->p - s <= 18;
 }
 
+/* Consumes the keyword w (true, false, null) if it stands here. */
+static bool take_word(parser *ps, const char *w)
+{
+    size_t n = strlen(w);
+    if ((size_t)(ps->end - ps->p) < n || memcmp(ps->p, w, n))
+        return false;
+    ps->p += n;
+    return true;
+}
+
 static bool skip_value(parser *ps)
 {
     if (ps->p >= ps->end)
@@ -260,23 +270,11 @@ static bool skip_value(parser *ps)
             return false;
         }
     case 't':
-        if (ps->end - ps->p >= 4 && !memcmp(ps->p, "true", 4)) {
-            ps->p += 4;
-            return true;
-        }
-        return false;
+        return take_word(ps, "true");
     case 'f':
-        if (ps->end - ps->p >= 5 && !memcmp(ps->p, "false", 5)) {
-            ps->p += 5;
-            return true;
-        }
-        return false;
+        return take_word(ps, "false");
     case 'n':
-        if (ps->end - ps->p >= 4 && !memcmp(ps->p, "null", 4)) {
-            ps->p += 4;
-            return true;
-        }
-        return false;
+        return take_word(ps, "null");
     default:
         return skip_number(ps, &integer);
     }
@@ -284,11 +282,9 @@ static bool skip_value(parser *ps)
 
 static bool is_null(parser *ps)
 {
-    if (ps->end - ps->p >= 4 && !memcmp(ps->p, "null", 4)) {
-        ps->p += 4;
-        return true;
-    }
-    return false;
+    return take_word(ps, "null");
+}
+return false;
 }
 
 /* Optional string field: null -> NULL; a non-string -> give up. */
