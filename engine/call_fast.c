@@ -284,8 +284,6 @@ static bool is_null(parser *ps)
 {
     return take_word(ps, "null");
 }
-return false;
-}
 
 /* Optional string field: null -> NULL; a non-string -> give up. */
 static bool opt_string(parser *ps, char **out)
