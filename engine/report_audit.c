@@ -174,12 +174,14 @@ zj_status zj_report_audit(zj_store *st, const zj_report_filter *f, const char *d
         ZJ_VERSION, MINOR_FREQUENCY_THRESHOLD);
 
     /* Findings per rule with their grade. */
-    sql = zj_sqlf("SELECT f.rule_id, max(coalesce(f.clause, '')), max(coalesce(r.title, '')),"
-                  " max(f.severity), max(f.kind), count(*), count(DISTINCT f.call_row),"
-                  " max(r.fatal) FROM findings f JOIN calls c ON c.id = f.call_row"
-                  " LEFT JOIN rules r ON r.ruleset_id = c.ruleset_id AND r.rule_id = f.rule_id"
-                  " WHERE" ZJ_CALL_FILTER " AND (f.outcome = 'hit' AND f.kind = 'forbidden'"
-                  " OR f.outcome = 'missing' AND f.points < 0) GROUP BY f.rule_id");
+    sql = zj_sqlf("SELECT x.rule_id, x.clause, coalesce(r.title, ''), x.severity, x.kind, x.n,"
+                  " x.calls, coalesce(r.fatal, 0) FROM (SELECT f.rule_id AS rule_id,"
+                  " max(coalesce(f.clause, '')) AS clause, max(f.severity) AS severity,"
+                  " max(f.kind) AS kind, count(*) AS n, count(DISTINCT f.call_row) AS calls"
+                  " FROM findings f JOIN calls c ON c.id = f.call_row WHERE" ZJ_CALL_FILTER
+                  " AND (f.outcome = 'hit' AND f.kind = 'forbidden' OR f.outcome = 'missing'"
+                  " AND f.points < 0) GROUP BY f.rule_id) x"
+                  " LEFT JOIN rules r ON r.ruleset_id = ?1 AND r.rule_id = x.rule_id");
     q = zj_report_query(st, sql, rid, f, err);
     free(sql);
     if (!q)
