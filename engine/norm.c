@@ -120,7 +120,8 @@ static bool is_removed_category(utf8proc_category_t c)
 
 static bool is_combining(uint32_t cp)
 {
-    if (cp < 0x300)
+    /* ASCII and CJK ideographs, most of every transcript, are never marks. */
+    if (cp < 0x300 || (cp >= 0x3400 && cp <= 0x9FFF))
         return false;
     utf8proc_category_t c = utf8proc_category((utf8proc_int32_t)cp);
     return c == UTF8PROC_CATEGORY_MN || c == UTF8PROC_CATEGORY_MC || c == UTF8PROC_CATEGORY_ME;
