@@ -137,9 +137,19 @@ zj_status zj_result_to_text(zj_buf *b, const zj_ruleset *rs, const zj_call *call
     if (res->fatal)
         TRY(zj_buf_printf(b, "  %s一票否决 (fatal)%s", paint(color, C_RED), paint(color, C_OFF)));
     TRY(zj_buf_puts(b, "\n"));
+    size_t credit_met = 0, credit_missing = 0;
     for (size_t i = 0; i < res->n_findings; i++) {
         const zj_finding *f = &res->findings[i];
         const zj_rule *rule = &rs->rules[f->rule];
+        /* Credit-only phrases (required, 0 points, observation) are summed
+         * up below rather than listed: they never change the verdict. */
+        if (rule->kind == ZJ_KIND_REQUIRED && rule->points == 0 &&
+            rule->severity == ZJ_SEV_OBSERVATION &&
+            (f->outcome == ZJ_OUT_MET || f->outcome == ZJ_OUT_MISSING)) {
+            credit_met += f->outcome == ZJ_OUT_MET;
+            credit_missing += f->outcome == ZJ_OUT_MISSING;
+            continue;
+        }
         TRY(zj_buf_printf(b, "  %s%s%s ", paint(color, finding_color(f, rule)),
                           finding_mark(f, rule), paint(color, C_OFF)));
         if (f->outcome == ZJ_OUT_HIT || f->outcome == ZJ_OUT_MET) {
@@ -158,11 +168,14 @@ zj_status zj_result_to_text(zj_buf *b, const zj_ruleset *rs, const zj_call *call
             TRY(zj_buf_printf(b, " (%s)", rule->clause));
         if (f->points)
             TRY(zj_buf_printf(b, " %+d", f->points));
-        if (f->outcome != ZJ_OUT_MET)
+        if (f->outcome != ZJ_OUT_MET && rule->kind != ZJ_KIND_TAG)
             TRY(zj_buf_printf(b, " %s", zj_severity_name(rule->severity)));
         if (rule->fatal && f->outcome == ZJ_OUT_HIT)
             TRY(zj_buf_puts(b, " fatal"));
         TRY(zj_buf_puts(b, "\n"));
     }
+    if (credit_met + credit_missing)
+        TRY(zj_buf_printf(b, "  %s· credit-only phrases: %zu said, %zu not said (0 points)%s\n",
+                          paint(color, C_DIM), credit_met, credit_missing, paint(color, C_OFF)));
     return ZJ_OK;
 }
