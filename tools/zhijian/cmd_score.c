@@ -14,7 +14,7 @@ static void score_usage(FILE *out)
         out,
         "usage: zhijian score [--rules FILE|DIR] [--db PATH | --no-db] [--format text|json|jsonl]\n"
         "                     [--jobs N] [--resume] [--progress] [--backend auto|pcre2|hyperscan]\n"
-        "                     [--no-jit] INPUT...\n"
+        "                     [--no-jit] [--profile] INPUT...\n"
         "\n"
         "Score call transcripts (native JSON / JSONL files, directories of them, or - for\n"
         "standard input) against a rule set, store every result with its evidence in the\n"
