@@ -228,11 +228,31 @@ typedef struct writer {
     pthread_cond_t cv;
     pending *job; /* batch being handed over / written, NULL when idle */
     bool quit;
+    size_t txn_calls;  /* calls in the open transaction */
+    uint64_t txn_born; /* when it began (ns) */
     zj_status status;
     zj_error err;
 } writer;
 
 static zj_status commit(batch *b, pending *p, size_t rejected, zj_error *err);
+
+/* Commits the open transaction once it is big or old enough, or when forced. */
+static zj_status maybe_commit(writer *w, size_t added, bool force, zj_error *err)
+{
+    const zj_batch_opts *o = w->b->o;
+    if (!o->store)
+        return ZJ_OK;
+    uint64_t now = zj_now_ns();
+    if (w->txn_calls == 0)
+        w->txn_born = now;
+    w->txn_calls += added;
+    size_t max_calls = o->commit_every ? o->commit_every : 20000;
+    uint64_t max_ns = (uint64_t)(o->commit_ms ? o->commit_ms : 2000) * 1000000u;
+    if (!force && w->txn_calls < max_calls && now - w->txn_born < max_ns)
+        return ZJ_OK;
+    w->txn_calls = 0;
+    return zj_store_commit(o->store, err);
+}
 
 static void *writer_main(void *arg)
 {
@@ -247,7 +267,10 @@ static void *writer_main(void *arg)
         pthread_mutex_unlock(&w->mu);
         zj_error err;
         zj_error_clear(&err);
+        size_t n = job->n;
         zj_status st = w->status == ZJ_OK ? commit(w->b, job, job->rejected, &err) : ZJ_OK;
+        if (st == ZJ_OK && w->status == ZJ_OK)
+            st = maybe_commit(w, n, false, &err);
         if (w->status != ZJ_OK) /* after a failure, only release the memory */
             commit(w->b, job, 0, NULL);
         pthread_mutex_lock(&w->mu);
@@ -257,6 +280,14 @@ static void *writer_main(void *arg)
         }
         w->job = NULL;
         pthread_cond_broadcast(&w->cv);
+    }
+    if (w->status == ZJ_OK) {
+        zj_error err;
+        zj_error_clear(&err);
+        if (maybe_commit(w, 0, true, &err) != ZJ_OK) {
+            w->status = err.status;
+            w->err = err;
+        }
     }
     pthread_mutex_unlock(&w->mu);
     return NULL;
@@ -330,7 +361,8 @@ zj_status zj_batch_run(const zj_batch_opts *o, zj_batch_stats *stats, zj_error *
         jobs = 1;
     if (jobs > 256)
         jobs = 256;
-    size_t commit_every = o->commit_every ? o->commit_every : 1000;
+    /* Batches handed to the writer; its transactions span several of them. */
+    size_t batch_size = o->commit_every && o->commit_every < 1000 ? o->commit_every : 1000;
     batch b = {.o = o};
     pending bufs[2] = {{0}, {0}};
     pending *p = &bufs[0], *spare = &bufs[1];
@@ -339,9 +371,9 @@ zj_status zj_batch_run(const zj_batch_opts *o, zj_batch_stats *stats, zj_error *
     b.ring = calloc(WINDOW, sizeof *b.ring);
     bool ok = b.ring && wm;
     for (int i = 0; i < 2; i++) {
-        bufs[i].cap = commit_every;
-        bufs[i].v = calloc(commit_every, sizeof *bufs[i].v);
-        bufs[i].scored = calloc(commit_every, sizeof *bufs[i].scored);
+        bufs[i].cap = batch_size;
+        bufs[i].v = calloc(batch_size, sizeof *bufs[i].v);
+        bufs[i].scored = calloc(batch_size, sizeof *bufs[i].scored);
         bufs[i].watermarks = calloc(n_wm, sizeof *bufs[i].watermarks);
         ok = ok && bufs[i].v && bufs[i].scored && bufs[i].watermarks;
     }

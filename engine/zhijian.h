@@ -375,10 +375,15 @@ typedef struct zj_scored {
 } zj_scored;
 
 /* Store calls with their findings and transcripts, and the run's watermarks
- * and counters, in ONE transaction: either all of it is stored or none. */
+ * and counters, inside the open results transaction (begun here when none is
+ * open). Several batches share one transaction until zj_store_commit: either
+ * all of it is stored or none, and the watermarks committed always match the
+ * calls committed. On failure the open transaction is rolled back. */
 zj_status zj_store_put_batch(zj_store *st, int64_t run_id, int64_t ruleset_id, const zj_ruleset *rs,
                              const zj_scored *calls, size_t n, const uint64_t *watermarks,
                              size_t n_inputs, size_t rejected, zj_error *err);
+/* Commits the open results transaction, if any. */
+zj_status zj_store_commit(zj_store *st, zj_error *err);
 /* status: "done", "partial" (inputs rejected) or "failed". */
 zj_status zj_store_finish_run(zj_store *st, int64_t run_id, const char *status, zj_error *err);
 
@@ -443,11 +448,15 @@ typedef struct zj_batch_opts {
     size_t n_inputs;
     const uint64_t *start_offsets; /* resume watermarks per input, or NULL */
     int jobs;                      /* scoring threads; <= 0: number of cores */
-    /* Optional store: calls are written in transactions of commit_every calls
-     * (default 1000), each with the inputs' watermarks. */
+    /* Optional store: calls are handed to a writer thread in batches of up to
+     * 1000 and committed with the inputs' watermarks once a transaction holds
+     * commit_every calls (default 20000) or is commit_ms old (default 2000),
+     * and at the end: big transactions rewrite each index page far fewer
+     * times, and a kill loses at most the open transaction (--resume). */
     zj_store *store;
     int64_t ruleset_id, run_id;
     size_t commit_every;
+    unsigned commit_ms;
     bool profile; /* time the stages (costs a little) */
     zj_batch_render render;
     zj_batch_sink sink;

@@ -28,6 +28,22 @@ set -- $first
 [ "$(sqlite3 "$db" "SELECT count(*) FROM calls")" = $(( $2 * 2 )) ] || fail "second result set not stored"
 [ "$(sqlite3 "$db" "PRAGMA integrity_check")" = ok ] || fail integrity
 
+# Schema v2 dropped two indexes: a reader uses a v1 file as it is, a writer
+# migrates it (user_version 1 -> 2, indexes gone), and results are unchanged.
+cp "$db" "$tmp/v1.db"
+sqlite3 "$tmp/v1.db" "CREATE INDEX calls_agent ON calls (ruleset_id, agent_id, local_date);
+  CREATE INDEX calls_team ON calls (ruleset_id, team, local_date); PRAGMA user_version = 1;"
+"$zhijian" show --db "$tmp/v1.db" PS-017 | grep -q "score 20  grade D  FAIL" || fail "reader of a v1 file"
+[ "$(sqlite3 "$tmp/v1.db" "PRAGMA user_version")" = 1 ] || fail "a reader migrated the file"
+"$zhijian" score --db "$tmp/v1.db" "$calls" >/dev/null 2>&1 || fail "writer on a v1 file"
+[ "$(sqlite3 "$tmp/v1.db" "PRAGMA user_version")" = 2 ] || fail "v1 file not migrated"
+[ "$(sqlite3 "$tmp/v1.db" "SELECT count(*) FROM sqlite_master WHERE name IN ('calls_agent','calls_team')")" = 0 ] ||
+  fail "v2 migration kept the indexes"
+[ "$(sqlite3 "$tmp/v1.db" "SELECT count(*) FROM calls")" = $(( $2 * 2 )) ] || fail "migration changed the calls"
+sqlite3 "$tmp/v1.db" "PRAGMA user_version = 3"
+"$zhijian" show --db "$tmp/v1.db" PS-017 >/dev/null 2>"$tmp/err" && fail "a newer schema was read"
+grep -q "database schema version 3 is newer than this zhijian knows (2)" "$tmp/err" || fail "newer schema message: $(cat "$tmp/err")"
+
 # show reads the newest rule set with results by default, or the one asked for.
 "$zhijian" show --db "$db" PS-017 | grep -q "score 20  grade D  FAIL" || fail "show"
 "$zhijian" show --db "$db" --ruleset property-service@2026.1 PS-001 --format json | grep -q '"score":100' || fail "show json"
@@ -51,7 +67,7 @@ pages=$(sqlite3 "$db" "PRAGMA page_count")
 "$bin/../tools/bench/gen_corpus" --calls 3000 --seed 9 > "$tmp/more.jsonl"
 ZHIJIAN_TEST_MAX_PAGES=$((pages + 20)) "$zhijian" score --db "$db" "$tmp/more.jsonl" >/dev/null 2>"$tmp/err"
 [ $? -eq 2 ] || fail "full disk should exit 2"
-grep -q "disk or database full; this batch was rolled back, earlier results are intact" "$tmp/err" || fail "full message: $(cat "$tmp/err")"
+grep -q "disk or database full; the calls since the last commit were rolled back, committed results are intact" "$tmp/err" || fail "full message: $(cat "$tmp/err")"
 [ "$(sqlite3 "$db" "PRAGMA integrity_check")" = ok ] || fail "integrity after full disk"
 [ "$(sqlite3 "$db" "SELECT count(*) FROM calls WHERE call_id LIKE 'PS-%'")" = $(( $2 * 2 )) ] || fail "earlier calls lost"
 [ "$(sqlite3 "$db" "SELECT status FROM runs ORDER BY id DESC LIMIT 1")" = failed ] || fail "run not marked failed"

@@ -16,7 +16,7 @@ printf '%s\n' '{"call_id":"bad"' >> "$tmp/calls.jsonl"           # one rejected 
 [ $? -eq 3 ] || fail "uninterrupted run should exit 3 (one rejected record)"
 
 # Start a slow single-threaded run and kill it once some batches are committed.
-"$zhijian" score --jobs 1 --db "$tmp/killed.db" "$tmp/calls.jsonl" >/dev/null 2>&1 &
+"$zhijian" score --jobs 1 --commit-every 2000 --db "$tmp/killed.db" "$tmp/calls.jsonl" >/dev/null 2>&1 &
 pid=$!
 killed=0
 for _ in $(seq 1 400); do

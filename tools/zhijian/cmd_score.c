@@ -14,7 +14,7 @@ static void score_usage(FILE *out)
         out,
         "usage: zhijian score [--rules FILE|DIR] [--db PATH | --no-db] [--format text|json|jsonl]\n"
         "                     [--jobs N] [--resume] [--progress] [--backend auto|pcre2|hyperscan]\n"
-        "                     [--no-jit] [--profile] INPUT...\n"
+        "                     [--commit-every N] [--no-jit] [--profile] INPUT...\n"
         "\n"
         "Score call transcripts (native JSON / JSONL files, directories of them, or - for\n"
         "standard input) against a rule set, store every result with its evidence in the\n"
@@ -28,6 +28,8 @@ static void score_usage(FILE *out)
         "  --jobs N           scoring threads (default: number of cores)\n"
         "  --resume           continue the last interrupted run over the same inputs\n"
         "  --progress         show progress on stderr even when it is not a terminal\n"
+        "  --commit-every N   commit stored results every N calls (default 20000, and at\n"
+        "                     least every 2 s): a kill loses at most that much (--resume)\n"
         "  --backend NAME     matcher backend: auto (default), pcre2 or hyperscan\n"
         "  --no-jit           interpret regexes instead of JIT-compiling them\n"
         "  --profile          print time per stage (parse, normalize, match, score, output)\n"
@@ -42,7 +44,7 @@ struct score_opts {
     bool no_db, resume, progress, format_given, no_jit, profile;
     zj_format format;
     zj_backend backend;
-    long jobs;
+    long jobs, commit_every;
 };
 
 static bool parse_backend(const char *name, zj_backend *out)
@@ -68,7 +70,8 @@ static int parse_score_args(int argc, char **argv, struct score_opts *o)
         OPT_DB,
         OPT_RESUME,
         OPT_PROGRESS,
-        OPT_PROFILE
+        OPT_PROFILE,
+        OPT_COMMIT_EVERY
     };
     static const struct option longopts[] = {
         {"rules", required_argument, NULL, 'r'},
@@ -81,6 +84,7 @@ static int parse_score_args(int argc, char **argv, struct score_opts *o)
         {"backend", required_argument, NULL, OPT_BACKEND},
         {"no-jit", no_argument, NULL, OPT_NO_JIT},
         {"profile", no_argument, NULL, OPT_PROFILE},
+        {"commit-every", required_argument, NULL, OPT_COMMIT_EVERY},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -128,6 +132,10 @@ static int parse_score_args(int argc, char **argv, struct score_opts *o)
             break;
         case OPT_PROFILE:
             o->profile = true;
+            break;
+        case OPT_COMMIT_EVERY:
+            if (!cli_parse_long("--commit-every", optarg, 1, 10000000, &o->commit_every))
+                return -1;
             break;
         case 'h':
             score_usage(stdout);
@@ -351,6 +359,7 @@ int cmd_score(int argc, char **argv)
                             .store = store,
                             .ruleset_id = ruleset_id,
                             .run_id = run_id,
+                            .commit_every = (size_t)o.commit_every,
                             .profile = o.profile,
                             .render = render_item,
                             .sink = print_item,
