@@ -10,6 +10,7 @@
  * rules are normalized the same way, so matching stays consistent. */
 #include "internal.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <utf8proc.h>
@@ -127,20 +128,6 @@ static bool is_combining(uint32_t cp)
     return c == UTF8PROC_CATEGORY_MN || c == UTF8PROC_CATEGORY_MC || c == UTF8PROC_CATEGORY_ME;
 }
 
-/* ASCII under NFKC + case fold: letters fold to lower case, the rest is
- * unchanged; 1 keeps the byte, 0 drops it (punctuation, space, control). */
-static const unsigned char ascii_keep[128] = {
-    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1,
-    ['8'] = 1, ['9'] = 1, ['$'] = 1, ['+'] = 1, ['<'] = 1, ['='] = 1, ['>'] = 1, ['^'] = 1,
-    ['`'] = 1, ['|'] = 1, ['~'] = 1, ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1,
-    ['f'] = 1, ['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1,
-    ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1,
-    ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1, ['A'] = 1, ['B'] = 1, ['C'] = 1,
-    ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1, ['K'] = 1,
-    ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1, ['S'] = 1,
-    ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1,
-};
-
 static void emit(zj_norm *n, const char *bytes, size_t k, uint32_t first_cp, uint32_t end_cp)
 {
     for (size_t i = 0; i < k; i++) {
@@ -151,8 +138,10 @@ static void emit(zj_norm *n, const char *bytes, size_t k, uint32_t first_cp, uin
     }
 }
 
-/* Map one unit (cps[0..count)) through utf8proc and append what survives. */
-static zj_status map_unit(zj_norm *n, const uint32_t *cps, size_t count, uint32_t first_cp)
+/* Map one unit (cps[0..count)) through utf8proc into out (up to out_cap
+ * bytes); the number of bytes, or -1 (status in *st). */
+static long map_unit_bytes(const uint32_t *cps, size_t count, char *out, size_t out_cap,
+                           zj_status *st)
 {
     utf8proc_int32_t buf[UNIT_MAX_CPS * 4];
     utf8proc_ssize_t used = 0;
@@ -163,32 +152,107 @@ static zj_status map_unit(zj_norm *n, const uint32_t *cps, size_t count, uint32_
             (utf8proc_ssize_t)(sizeof buf / sizeof *buf) - used,
             (utf8proc_option_t)((NORM_OPTIONS & ~UTF8PROC_COMPOSE) | UTF8PROC_DECOMPOSE),
             &boundclass);
-        if (r < 0 || used + r > (utf8proc_ssize_t)(sizeof buf / sizeof *buf))
-            return ZJ_ERR_LIMIT;
+        if (r < 0 || used + r > (utf8proc_ssize_t)(sizeof buf / sizeof *buf)) {
+            *st = ZJ_ERR_LIMIT;
+            return -1;
+        }
         used += r;
     }
     used = utf8proc_normalize_utf32(buf, used, (utf8proc_option_t)NORM_OPTIONS);
-    if (used < 0)
-        return ZJ_ERR_UTF8;
-    if (reserve(n, (size_t)used * 4) != ZJ_OK)
-        return ZJ_ERR_NOMEM;
-    uint32_t end_cp = first_cp + (uint32_t)count;
+    if (used < 0) {
+        *st = ZJ_ERR_UTF8;
+        return -1;
+    }
+    size_t k = 0;
     for (utf8proc_ssize_t i = 0; i < used; i++) {
         if (is_removed_category(utf8proc_category(buf[i])))
             continue;
-        char enc[4];
-        size_t k = zj_utf8_encode((uint32_t)buf[i], enc);
-        emit(n, enc, k, first_cp, end_cp);
+        if (k + 4 > out_cap) {
+            *st = ZJ_ERR_LIMIT;
+            return -1;
+        }
+        k += zj_utf8_encode((uint32_t)buf[i], out + k);
     }
+    return (long)k;
+}
+
+/* Map one unit through utf8proc and append what survives. */
+static zj_status map_unit(zj_norm *n, const uint32_t *cps, size_t count, uint32_t first_cp)
+{
+    char out[UNIT_MAX_CPS * 4 * 4];
+    zj_status st = ZJ_OK;
+    long k = map_unit_bytes(cps, count, out, sizeof out, &st);
+    if (k < 0)
+        return st;
+    if (reserve(n, (size_t)k) != ZJ_OK)
+        return ZJ_ERR_NOMEM;
+    emit(n, out, (size_t)k, first_cp, first_cp + (uint32_t)count);
     return ZJ_OK;
 }
 
-static zj_status normalize(zj_norm *n, const char *text, size_t len, bool fast)
+/* What a single code point of the Basic Multilingual Plane becomes when no
+ * combining mark follows it: its NFKC + case-fold bytes minus removed
+ * categories (at most 6, else BMP_LONG), and whether it is a mark itself or
+ * ends a sentence. Computed once from utf8proc, so the table-driven path
+ * gives exactly what the per-unit path gives. */
+enum { BMP_COMBINING = 1, BMP_SENTENCE_END = 2, BMP_LONG = 4 };
+typedef struct bmp_entry {
+    unsigned char len, flags;
+    char bytes[6];
+} bmp_entry;
+static bmp_entry bmp[0x10000];
+static pthread_once_t bmp_once = PTHREAD_ONCE_INIT;
+
+static void bmp_build(void)
 {
+    for (uint32_t cp = 0; cp < 0x10000; cp++) {
+        bmp_entry *e = &bmp[cp];
+        if (cp >= 0xD800 && cp <= 0xDFFF)
+            continue; /* never decoded */
+        e->flags = (unsigned char)((is_combining(cp) ? BMP_COMBINING : 0) |
+                                   (is_sentence_end(cp) ? BMP_SENTENCE_END : 0));
+        char out[UNIT_MAX_CPS * 4 * 4];
+        zj_status st = ZJ_OK;
+        long k = map_unit_bytes(&cp, 1, out, sizeof out, &st);
+        if (k < 0 || k > (long)sizeof e->bytes) {
+            e->flags |= BMP_LONG;
+            continue;
+        }
+        e->len = (unsigned char)k;
+        memcpy(e->bytes, out, (size_t)k);
+    }
+}
+
+enum norm_mode { NORM_SLOW, NORM_FAST, NORM_FAST_UNMAPPED };
+
+/* zj_utf8_decode with the three-byte sequences that cannot be overlong or
+ * surrogates (lead E1..EF but ED: nearly all Chinese text) decoded inline. */
+static inline size_t decode_at(const unsigned char *p, size_t n, uint32_t *cp)
+{
+    unsigned char c = p[0];
+    if (c < 0x80) {
+        *cp = c;
+        return 1;
+    }
+    if (c >= 0xE1 && c <= 0xEF && c != 0xED && n >= 3 && (p[1] & 0xC0) == 0x80 &&
+        (p[2] & 0xC0) == 0x80) {
+        *cp = (uint32_t)(c & 0x0F) << 12 | (uint32_t)(p[1] & 0x3F) << 6 | (p[2] & 0x3F);
+        return 3;
+    }
+    return zj_utf8_decode(p, n, cp);
+}
+
+static inline zj_status normalize(zj_norm *n, const char *text, size_t len, enum norm_mode mode)
+{
+    const bool fast = mode != NORM_SLOW, mapped = mode != NORM_FAST_UNMAPPED;
+    if (fast)
+        pthread_once(&bmp_once, bmp_build);
     n->len = 0;
     n->n_breaks = 0;
     n->orig_cps = 0;
-    if (reserve(n, len) != ZJ_OK)
+    n->mapped = mapped;
+    /* Room for the common case; units that expand reserve more. */
+    if (reserve(n, len + 8) != ZJ_OK)
         return ZJ_ERR_NOMEM;
     const unsigned char *p = (const unsigned char *)text;
     size_t i = 0;
@@ -196,46 +260,61 @@ static zj_status normalize(zj_norm *n, const char *text, size_t len, bool fast)
     uint32_t cp = 0;
     size_t k = 0;
     if (len) {
-        k = zj_utf8_decode(p, len, &cp);
+        k = decode_at(p, len, &cp);
         if (!k)
             return ZJ_ERR_UTF8;
     }
     while (i < len) {
+        size_t j = i + k;
+        uint32_t next = 0;
+        size_t next_k = 0;
+        if (j < len) {
+            next_k = decode_at(p + j, len - j, &next);
+            if (!next_k)
+                return ZJ_ERR_UTF8;
+        }
+        bool next_is_mark = next_k && (next < 0x10000 && fast ? (bmp[next].flags & BMP_COMBINING)
+                                                              : is_combining(next));
+        if (fast && cp < 0x10000 && !next_is_mark && !(bmp[cp].flags & BMP_LONG)) {
+            const bmp_entry *e = &bmp[cp];
+            if ((e->flags & BMP_SENTENCE_END) && add_break(n) != ZJ_OK)
+                return ZJ_ERR_NOMEM;
+            if (n->len + 8 > n->cap && reserve(n, 8) != ZJ_OK)
+                return ZJ_ERR_NOMEM;
+            memcpy(n->text + n->len, e->bytes, sizeof e->bytes);
+            if (mapped)
+                for (unsigned b = 0; b < e->len; b++) {
+                    n->orig_start[n->len + b] = cp_index;
+                    n->orig_end[n->len + b] = cp_index + 1;
+                }
+            n->len += e->len;
+            cp_index++;
+            i = j;
+            cp = next;
+            k = next_k;
+            continue;
+        }
         /* Gather the unit: cp plus following combining marks. */
         uint32_t unit[UNIT_MAX_CPS];
         size_t count = 0;
         unit[count++] = cp;
-        size_t j = i + k;
-        uint32_t next = 0;
-        size_t next_k = 0;
         while (j < len) {
-            next_k = zj_utf8_decode(p + j, len - j, &next);
-            if (!next_k)
-                return ZJ_ERR_UTF8;
+            if (!next_k) {
+                next_k = decode_at(p + j, len - j, &next);
+                if (!next_k)
+                    return ZJ_ERR_UTF8;
+            }
             if (!is_combining(next) || count == UNIT_MAX_CPS)
                 break;
             unit[count++] = next;
             j += next_k;
             next_k = 0;
         }
-        uint32_t first = unit[0];
-        if (is_sentence_end(first) && add_break(n) != ZJ_OK)
+        if (is_sentence_end(unit[0]) && add_break(n) != ZJ_OK)
             return ZJ_ERR_NOMEM;
-        if (reserve(n, 8) != ZJ_OK)
-            return ZJ_ERR_NOMEM;
-        if (fast && count == 1 && first < 0x80) {
-            if (ascii_keep[first]) {
-                char c = (char)(first >= 'A' && first <= 'Z' ? first + 32 : first);
-                emit(n, &c, 1, cp_index, cp_index + 1);
-            }
-        } else if (fast && count == 1 && first >= 0x4E00 && first <= 0x9FFF) {
-            /* CJK Unified Ideographs are stable under NFKC and case folding. */
-            emit(n, (const char *)p + i, k, cp_index, cp_index + 1);
-        } else {
-            zj_status st = map_unit(n, unit, count, cp_index);
-            if (st != ZJ_OK)
-                return st;
-        }
+        zj_status st = map_unit(n, unit, count, cp_index);
+        if (st != ZJ_OK)
+            return st;
         cp_index += (uint32_t)count;
         i = j;
         cp = next;
@@ -248,12 +327,17 @@ static zj_status normalize(zj_norm *n, const char *text, size_t len, bool fast)
 
 zj_status zj_norm_text(zj_norm *n, const char *text, size_t len)
 {
-    return normalize(n, text, len, true);
+    return normalize(n, text, len, NORM_FAST);
+}
+
+zj_status zj_norm_text_unmapped(zj_norm *n, const char *text, size_t len)
+{
+    return normalize(n, text, len, NORM_FAST_UNMAPPED);
 }
 
 zj_status zj_norm_text_slow(zj_norm *n, const char *text, size_t len)
 {
-    return normalize(n, text, len, false);
+    return normalize(n, text, len, NORM_SLOW);
 }
 
 zj_status zj_norm_literal(const char *text, size_t len, char **out, size_t *out_len)

@@ -483,7 +483,7 @@ static zj_status collect_hits(zj_scorer *s, const zj_call *call, zj_error *err)
         const zj_turn *turn = &call->turns[t];
         zj_norm *norm = &s->norms[t];
         uint64_t t0 = s->profiling ? zj_now_ns() : 0;
-        zj_status st = zj_norm_text(norm, turn->text, turn->text_len);
+        zj_status st = zj_norm_text_unmapped(norm, turn->text, turn->text_len);
         if (st != ZJ_OK)
             return zj_error_set(err, st, call->source, call->line, 0,
                                 "call '%s', turn %zu: cannot normalize: %s", call->call_id, t,
@@ -502,6 +502,10 @@ static zj_status collect_hits(zj_scorer *s, const zj_call *call, zj_error *err)
             s->prof.norm_ns += t1 - t0;
             s->prof.match_ns += t2 - t1;
         }
+        if (s->turn_hits.n && (st = zj_norm_text(norm, turn->text, turn->text_len)) != ZJ_OK)
+            return zj_error_set(err, st, call->source, call->line, 0,
+                                "call '%s', turn %zu: cannot normalize: %s", call->call_id, t,
+                                zj_strerror(st));
         for (size_t i = 0; i < s->turn_hits.n; i++) {
             const zj_hit *h = &s->turn_hits.v[i];
             if (h->end <= h->start || h->end > norm->len)

@@ -158,6 +158,7 @@ typedef struct zj_norm {
     size_t *breaks; /* normalized byte offsets of sentence ends (。？！?! …), ascending */
     size_t n_breaks;
     size_t orig_cps;        /* code points in the original text */
+    bool mapped;            /* orig_start/orig_end are filled */
     size_t cap, breaks_cap; /* allocation bookkeeping */
 } zj_norm;
 

@@ -131,6 +131,17 @@ static void assert_same(const char *s, size_t len)
         if (a.n_breaks)
             assert_memory_equal(a.breaks, b.breaks, a.n_breaks * sizeof *a.breaks);
         assert_int_equal(a.orig_cps, b.orig_cps);
+        /* Without the map: the same text, breaks and count. */
+        assert_int_equal(zj_norm_text_unmapped(&b, s, len), ZJ_OK);
+        assert_false(b.mapped);
+        assert_int_equal(a.len, b.len);
+        assert_memory_equal(a.text, b.text, a.len + 1);
+        assert_int_equal(a.n_breaks, b.n_breaks);
+        if (a.n_breaks)
+            assert_memory_equal(a.breaks, b.breaks, a.n_breaks * sizeof *a.breaks);
+        assert_int_equal(a.orig_cps, b.orig_cps);
+    } else {
+        assert_int_equal(zj_norm_text_unmapped(&b, s, len), sa);
     }
     zj_norm_free(&a);
     zj_norm_free(&b);
@@ -186,6 +197,10 @@ static void fast_path_equals_utf8proc(void **state)
         "ß",
         "\xE3\x80\x80",
         "\xEF\xBC\x8C",
+        "ﷺ",
+        "㍿",
+        "ﾊ",
+        "한",
     };
     uint64_t seed = 42;
     char buf[512];
@@ -206,6 +221,24 @@ static void fast_path_equals_utf8proc(void **state)
     }
 }
 
+/* Every code point of the Basic Multilingual Plane alone, before a letter
+ * and before a combining mark: the table-driven path equals utf8proc. */
+static void every_bmp_code_point(void **state)
+{
+    (void)state;
+    for (uint32_t cp = 0; cp < 0x10000; cp++) {
+        if (cp >= 0xD800 && cp <= 0xDFFF)
+            continue;
+        char buf[16];
+        size_t k = zj_utf8_encode(cp, buf);
+        assert_same(buf, k);
+        memcpy(buf + k, "a", 1);
+        assert_same(buf, k + 1);
+        memcpy(buf + k, "\xCC\x81", 2);
+        assert_same(buf, k + 2);
+    }
+}
+
 static void buffers_are_reused(void **state)
 {
     (void)state;
@@ -222,10 +255,11 @@ static void buffers_are_reused(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(span_of_spaced_phrase),     cmocka_unit_test(punctuation_and_fullwidth),
-        cmocka_unit_test(emoji_ext_b_and_combining), cmocka_unit_test(zero_width_and_breaks),
-        cmocka_unit_test(invalid_utf8_is_refused),   cmocka_unit_test(literal_normalization),
-        cmocka_unit_test(fast_path_equals_utf8proc), cmocka_unit_test(buffers_are_reused),
+        cmocka_unit_test(span_of_spaced_phrase), cmocka_unit_test(punctuation_and_fullwidth),
+        cmocka_unit_test(every_bmp_code_point),  cmocka_unit_test(emoji_ext_b_and_combining),
+        cmocka_unit_test(zero_width_and_breaks), cmocka_unit_test(invalid_utf8_is_refused),
+        cmocka_unit_test(literal_normalization), cmocka_unit_test(fast_path_equals_utf8proc),
+        cmocka_unit_test(buffers_are_reused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
