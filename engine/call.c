@@ -10,6 +10,12 @@ void zj_call_free(zj_call *call)
 {
     if (!call)
         return;
+    if (call->arena) {
+        free(call->arena);
+        free(call->turns);
+        free(call);
+        return;
+    }
     free(call->call_id);
     free(call->agent_id);
     free(call->agent_name);

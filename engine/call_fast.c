@@ -31,44 +31,62 @@ static void ws(parser *ps)
 }
 
 /* Scans a string token; its raw bytes (without quotes) in out. False on any
- * problem (control characters, bad escapes, \u0000, invalid UTF-8). */
+ * problem (control characters, bad escapes, \u0000, invalid UTF-8). UTF-8 is
+ * validated in the same pass; escaped strings are validated once decoded. */
 static bool scan_string(parser *ps, span *out)
 {
     if (ps->p >= ps->end || *ps->p != '"')
         return false;
-    const char *s = ++ps->p;
+    const unsigned char *p = (const unsigned char *)++ps->p;
+    const unsigned char *end = (const unsigned char *)ps->end;
+    const char *s = ps->p;
     bool escaped = false;
-    while (ps->p < ps->end) {
-        unsigned char c = (unsigned char)*ps->p;
+    while (p < end) {
+        unsigned char c = *p;
+        if (c >= 0x80) {
+            /* Three-byte sequences that cannot be overlong or surrogates
+             * (lead E1..EF but ED) are nearly all Chinese text. */
+            if (c >= 0xE1 && c <= 0xEF && c != 0xED && end - p >= 3 && (p[1] & 0xC0) == 0x80 &&
+                (p[2] & 0xC0) == 0x80) {
+                p += 3;
+                continue;
+            }
+            uint32_t cp;
+            size_t k = zj_utf8_decode(p, (size_t)(end - p), &cp);
+            if (!k)
+                return false;
+            p += k;
+            continue;
+        }
         if (c == '"') {
             out->s = s;
-            out->n = (size_t)(ps->p - s);
+            out->n = (size_t)((const char *)p - s);
             out->escaped = escaped;
-            ps->p++;
-            return escaped || zj_utf8_valid(s, out->n);
+            ps->p = (const char *)p + 1;
+            return true;
         }
         if (c < 0x20)
             return false;
         if (c == '\\') {
             escaped = true;
-            if (ps->p + 1 >= ps->end)
+            if (end - p < 2)
                 return false;
-            char e = ps->p[1];
+            unsigned char e = p[1];
             if (e == 'u') {
-                if (ps->p + 6 > ps->end || !strncmp(ps->p + 2, "0000", 4))
+                if (end - p < 6 || !memcmp(p + 2, "0000", 4))
                     return false;
                 for (int k = 2; k < 6; k++)
-                    if (!strchr("0123456789abcdefABCDEF", ps->p[k]) || !ps->p[k])
+                    if (!p[k] || !strchr("0123456789abcdefABCDEF", p[k]))
                         return false;
-                ps->p += 6;
+                p += 6;
                 continue;
             }
-            if (!strchr("\"\\/bfnrt", e) || !e)
+            if (!e || !strchr("\"\\/bfnrt", e))
                 return false;
-            ps->p += 2;
+            p += 2;
             continue;
         }
-        ps->p++;
+        p++;
     }
     return false;
 }
@@ -78,16 +96,22 @@ static int hexval(char c)
     return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
 }
 
-/* Decodes a scanned string into a new NUL-terminated buffer. */
-static char *decode(const span *sp, size_t *len)
+/* Decodes a scanned string into the call's arena (a NUL-terminated copy);
+ * the arena always has room: a string's decoded bytes and NUL fit in its raw
+ * bytes and quotes. */
+typedef struct arena {
+    char *base;
+    size_t used;
+} arena;
+
+static char *decode(arena *a, const span *sp, size_t *len)
 {
-    char *out = malloc(sp->n + 1);
-    if (!out)
-        return NULL;
+    char *out = a->base + a->used;
     if (!sp->escaped) {
         memcpy(out, sp->s, sp->n);
         out[sp->n] = '\0';
         *len = sp->n;
+        a->used += sp->n + 1;
         return out;
     }
     size_t o = 0;
@@ -142,18 +166,18 @@ static char *decode(const span *sp, size_t *len)
     out[o] = '\0';
     *len = o;
     if (!zj_utf8_valid(out, o))
-        goto bad;
+        return NULL;
+    a->used += o + 1;
     return out;
 bad:
-    free(out);
     return NULL;
 }
 
-static bool span_eq(const span *a, const char *lit)
+static bool span_eq_n(const span *a, const char *lit, size_t n)
 {
-    size_t n = strlen(lit);
     return !a->escaped && a->n == n && memcmp(a->s, lit, n) == 0;
 }
+#define span_eq(a, lit) span_eq_n(a, lit, sizeof lit - 1)
 
 static bool skip_value(parser *ps);
 
@@ -285,11 +309,12 @@ static bool is_null(parser *ps)
     return take_word(ps, "null");
 }
 
-/* Optional string field: null -> NULL; a non-string -> give up. */
-static bool opt_string(parser *ps, char **out)
+/* Optional string field: null -> NULL; a non-string -> give up. (Keys are
+ * unique, so a field is set at most once; \u0000 is refused by scan_string,
+ * so a decoded string never holds a NUL.) */
+static bool opt_string(parser *ps, arena *a, char **out)
 {
     if (is_null(ps)) {
-        free(*out);
         *out = NULL;
         return true;
     }
@@ -297,9 +322,8 @@ static bool opt_string(parser *ps, char **out)
     size_t len;
     if (!scan_string(ps, &sp))
         return false;
-    free(*out);
-    *out = decode(&sp, &len);
-    return *out && strlen(*out) == len;
+    *out = decode(a, &sp, &len);
+    return *out != NULL;
 }
 
 /* Optional non-negative integer: null -> -1. */
@@ -321,6 +345,7 @@ static bool opt_ms(parser *ps, int64_t *out)
 }
 
 typedef struct turn_ctx {
+    arena *a;
     zj_turn *t;
     bool have_speaker, have_text;
 } turn_ctx;
@@ -345,9 +370,8 @@ static bool turn_key(parser *ps, const span *k, void *ctx_ptr)
         span sp;
         if (!scan_string(ps, &sp))
             return false;
-        free(c->t->text);
-        c->t->text = decode(&sp, &c->t->text_len);
-        c->have_text = c->t->text && strlen(c->t->text) == c->t->text_len;
+        c->t->text = decode(c->a, &sp, &c->t->text_len);
+        c->have_text = c->t->text != NULL;
         return c->have_text;
     }
     if (span_eq(k, "start_ms"))
@@ -358,6 +382,7 @@ static bool turn_key(parser *ps, const span *k, void *ctx_ptr)
 }
 
 typedef struct call_ctx {
+    arena a;
     zj_call *call;
     size_t cap;
     bool have_id, have_turns;
@@ -387,7 +412,7 @@ static bool parse_turns(parser *ps, call_ctx *c)
         zj_turn *t = &call->turns[call->n_turns++];
         memset(t, 0, sizeof *t);
         t->start_ms = t->end_ms = -1;
-        turn_ctx tc = {t, false, false};
+        turn_ctx tc = {&c->a, t, false, false};
         if (!walk_object(ps, turn_key, &tc) || !tc.have_speaker || !tc.have_text)
             return false;
         if (t->start_ms >= 0 && t->end_ms >= 0 && t->end_ms < t->start_ms)
@@ -414,21 +439,26 @@ static bool call_key(parser *ps, const span *k, void *ctx_ptr)
         size_t len;
         if (!scan_string(ps, &sp) || sp.n == 0)
             return false;
-        call->call_id = decode(&sp, &len);
-        c->have_id = call->call_id && strlen(call->call_id) == len;
+        call->call_id = decode(&c->a, &sp, &len);
+        c->have_id = call->call_id != NULL;
         return c->have_id;
     }
     if (span_eq(k, "turns")) {
         c->have_turns = true;
         return parse_turns(ps, c);
     }
-    static const char *const names[] = {"agent_id",  "agent_name", "team",
-                                        "direction", "call_type",  "started_at"};
-    char **fields[] = {&call->agent_id,  &call->agent_name, &call->team,
-                       &call->direction, &call->call_type,  &call->started_at};
-    for (size_t i = 0; i < 6; i++)
-        if (span_eq(k, names[i]))
-            return opt_string(ps, fields[i]);
+    if (span_eq(k, "agent_id"))
+        return opt_string(ps, &c->a, &call->agent_id);
+    if (span_eq(k, "agent_name"))
+        return opt_string(ps, &c->a, &call->agent_name);
+    if (span_eq(k, "team"))
+        return opt_string(ps, &c->a, &call->team);
+    if (span_eq(k, "direction"))
+        return opt_string(ps, &c->a, &call->direction);
+    if (span_eq(k, "call_type"))
+        return opt_string(ps, &c->a, &call->call_type);
+    if (span_eq(k, "started_at"))
+        return opt_string(ps, &c->a, &call->started_at);
     if (span_eq(k, "ring_ms"))
         return opt_ms(ps, &call->ring_ms);
     return skip_value(ps);
@@ -447,8 +477,14 @@ zj_call *zj_call_parse_fast(const char *json, size_t len, const char *source, lo
     call->ring_ms = -1;
     call->source = source;
     call->line = line;
+    call->arena = malloc(len + 1);
+    if (!call->arena) {
+        free(call);
+        *fallback = true;
+        return NULL;
+    }
     parser ps = {json, json + len, 0};
-    call_ctx c = {call, 0, false, false};
+    call_ctx c = {{call->arena, 0}, call, 0, false, false};
     ws(&ps);
     bool ok = walk_object(&ps, call_key, &c);
     ws(&ps);

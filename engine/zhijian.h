@@ -102,6 +102,7 @@ typedef struct zj_call {
     long line;           /* 1-based line of the call's first byte */
     uint64_t offset;     /* byte offset of the call's first byte in the source */
     uint64_t end_offset; /* byte offset just past the call (incl. newline) */
+    char *arena; /* when set, every string above lives in it (one allocation) */
 } zj_call;
 
 void zj_call_free(zj_call *call);
