@@ -43,8 +43,7 @@ static void slot_clear(slot *s)
     if (s->has_result)
         zj_result_free(&s->result);
     zj_call_free(s->call);
-    zj_call_free(s->raw.call);
-    free(s->raw.data);
+    zj_raw_release(&s->raw);
     zj_buf_free(&s->rendered);
     memset(s, 0, sizeof *s);
 }

@@ -201,16 +201,22 @@ bool zj_parse_timestamp(const char *s, int64_t *utc_ms, int *offset_min);
 /* One record of an input, not yet parsed: a JSONL line (data, len) or, for a
  * .json document, the call already parsed. Lets the batch parse in its
  * scoring threads rather than in the single reader thread. */
+/* A raw record: one line's bytes, kept in a shared reference-counted block
+ * of lines so that reading a line costs no allocation of its own. */
+typedef struct zj_line_block zj_line_block;
 typedef struct zj_raw {
     char *data;
     size_t len;
     long line;
     uint64_t offset, end_offset;
     zj_call *call;
+    zj_line_block *block; /* owns data */
 } zj_raw;
 zj_status zj_reader_next_raw(zj_reader *r, zj_raw *out, zj_error *err);
-/* Parse a raw record (frees its data); NULL with err on a bad record. */
+/* Parse a raw record (releases its data); NULL with err on a bad record. */
 zj_call *zj_raw_parse(zj_raw *raw, const char *source, zj_error *err);
+/* Releases a raw record's data and call (any thread). */
+void zj_raw_release(zj_raw *raw);
 
 /* Lower the line-length limit (tests only; 0 restores ZJ_MAX_LINE). */
 void zj_reader_set_max_line(size_t bytes);

@@ -46,7 +46,59 @@ struct zj_reader {
     /* For the "empty input" report. */
     bool produced;
     bool empty_reported;
+    zj_line_block *block; /* where the next lines are copied */
 };
+
+/* Lines are copied into blocks of at least LINE_BLOCK bytes; each raw record
+ * holds a reference, and the reader one on its current block. */
+#define LINE_BLOCK (256u << 10)
+struct zj_line_block {
+    int refs; /* atomic */
+    size_t cap, used;
+    char data[];
+};
+
+static void block_release(zj_line_block *b)
+{
+    if (b && __atomic_sub_fetch(&b->refs, 1, __ATOMIC_ACQ_REL) == 0)
+        free(b);
+}
+
+void zj_raw_release(zj_raw *raw)
+{
+    zj_call_free(raw->call);
+    raw->call = NULL;
+    if (raw->block)
+        block_release(raw->block);
+    else
+        free(raw->data);
+    raw->block = NULL;
+    raw->data = NULL;
+}
+
+/* Copies a line into the reader's block (a new one when it is full). */
+static char *keep_line(zj_reader *r, const char *s, size_t len, zj_line_block **block)
+{
+    zj_line_block *b = r->block;
+    if (!b || b->cap - b->used < len + 1) {
+        size_t cap = len + 1 > LINE_BLOCK ? len + 1 : LINE_BLOCK;
+        zj_line_block *nb = malloc(sizeof *nb + cap);
+        if (!nb)
+            return NULL;
+        nb->refs = 1;
+        nb->cap = cap;
+        nb->used = 0;
+        block_release(b);
+        r->block = b = nb;
+    }
+    char *out = b->data + b->used;
+    memcpy(out, s, len);
+    out[len] = '\0';
+    b->used += len + 1;
+    __atomic_add_fetch(&b->refs, 1, __ATOMIC_RELAXED);
+    *block = b;
+    return out;
+}
 
 static bool has_suffix(const char *s, const char *suffix)
 {
@@ -218,6 +270,7 @@ void zj_reader_close(zj_reader *r)
         close(r->fd);
     if (r->doc)
         json_decref(r->doc);
+    block_release(r->block);
     free(r->buf);
     free(r->path);
     free(r);
@@ -328,11 +381,9 @@ zj_status zj_reader_next_raw(zj_reader *r, zj_raw *out, zj_error *err)
         if (blank(start, len))
             continue;
         r->produced = true;
-        out->data = malloc(len + 1);
+        out->data = keep_line(r, start, len, &out->block);
         if (!out->data)
             return zj_error_set(err, ZJ_ERR_NOMEM, r->path, r->line, 0, "out of memory");
-        memcpy(out->data, start, len);
-        out->data[len] = '\0';
         out->len = len;
         out->line = r->line;
         out->offset = offset;
@@ -352,8 +403,7 @@ zj_call *zj_raw_parse(zj_raw *raw, const char *source, zj_error *err)
         }
     }
     raw->call = NULL;
-    free(raw->data);
-    raw->data = NULL;
+    zj_raw_release(raw);
     return call;
 }
 
