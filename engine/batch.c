@@ -403,17 +403,34 @@ zj_status zj_batch_run(const zj_batch_opts *o, zj_batch_stats *stats, zj_error *
 
     zj_status result = ZJ_OK;
     uint64_t last_progress = 0;
-    for (;;) {
-        pthread_mutex_lock(&b.mu);
-        slot *s = &b.ring[b.next_emit % WINDOW];
-        while (s->state != SLOT_DONE && !(b.reader_done && b.next_emit == b.next_read))
-            pthread_cond_wait(&b.done_ready, &b.mu);
-        bool finished = s->state != SLOT_DONE;
-        pthread_mutex_unlock(&b.mu);
-        if (finished)
-            break;
-
-        slot item = *s;
+    slot *ready = malloc(CHUNK * sizeof *ready);
+    if (!ready) {
+        result = zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
+        stop(&b);
+    }
+    size_t n_ready = 0, next_ready = 0;
+    while (ready && result == ZJ_OK) {
+        if (next_ready == n_ready) {
+            /* Take every consecutive finished item (up to a chunk) in one
+             * lock round, freeing their ring slots for the reader. */
+            pthread_mutex_lock(&b.mu);
+            slot *s = &b.ring[b.next_emit % WINDOW];
+            while (s->state != SLOT_DONE && !(b.reader_done && b.next_emit == b.next_read))
+                pthread_cond_wait(&b.done_ready, &b.mu);
+            n_ready = next_ready = 0;
+            while (n_ready < CHUNK && b.next_emit < b.next_read &&
+                   (s = &b.ring[b.next_emit % WINDOW])->state == SLOT_DONE) {
+                ready[n_ready++] = *s;
+                memset(s, 0, sizeof *s);
+                b.next_emit++;
+            }
+            if (n_ready)
+                pthread_cond_signal(&b.can_read);
+            pthread_mutex_unlock(&b.mu);
+            if (!n_ready)
+                break;
+        }
+        slot item = ready[next_ready++];
         zj_batch_item out = {.input = item.input,
                              .call = item.is_error ? NULL : item.call,
                              .result = item.is_error ? NULL : &item.result,
@@ -434,11 +451,6 @@ zj_status zj_batch_run(const zj_batch_opts *o, zj_batch_stats *stats, zj_error *
         }
         wm[item.input] = item.end_offset;
         p->v[p->n++] = item;
-        pthread_mutex_lock(&b.mu);
-        memset(s, 0, sizeof *s);
-        b.next_emit++;
-        pthread_cond_signal(&b.can_read);
-        pthread_mutex_unlock(&b.mu);
 
         if (result == ZJ_OK && p->n == p->cap)
             result = hand_over(&w, &p, &spare, wm, o->n_inputs, stats->rejected);
@@ -453,6 +465,9 @@ zj_status zj_batch_run(const zj_batch_opts *o, zj_batch_stats *stats, zj_error *
                         __atomic_load_n(&b.bytes_read, __ATOMIC_RELAXED), b.bytes_total, o->ctx);
         }
     }
+    for (; ready && next_ready < n_ready; next_ready++)
+        slot_clear(&ready[next_ready]);
+    free(ready);
     if (result == ZJ_OK && p->n)
         hand_over(&w, &p, &spare, wm, o->n_inputs, stats->rejected);
     pthread_mutex_lock(&w.mu);
