@@ -88,7 +88,9 @@ printf '%s\n' "${results[@]}" | awk -F'|' -v bytes="$bytes" -v calls="$calls" -v
 { n=$1; label[NR]=$2; rules[NR]=n; secs[NR]=$3; rss[NR]=$4
   if ($2 ~ /^rg /) rg[n]=$3
   if ($2 ~ /^naive/) naive[n]=$3
-  if ($2 ~ /1 thread$/ && $2 ~ /^zhijian/) one[n]=$3 }
+  if ($2 ~ /1 thread$/ && $2 ~ /^zhijian/) one[n]=$3
+  if ($2 ~ /^zhijian --no-db/ && $2 !~ /1 thread$/) all[n]=$3
+  if ($2 ~ /^zhijian with database/) db[n]=$3 }
 END {
   if (json) {
     printf "{\"bytes\":%d,\"calls\":%d,\"cores\":%d,\"startup_cold_s\":%s,\"startup_warm_s\":%s,\"results\":[", bytes, calls, cores, cold, warm
@@ -102,6 +104,8 @@ END {
   }
   first = rules[1]
   printf "\nSlowdown of zhijian (1 thread) from %d to %d rules: %.2fx\n", first, last, one[last]/one[first]
+  for (n in one)
+    printf "%d rules: %d threads %.2fx one thread; the database adds %.0f%% to --no-db (%d threads)\n", n, cores, one[n]/all[n], (db[n]/all[n]-1)*100, cores
   printf "Start-up with %d rules, one call: %.3f s cold cache, %.3f s warm cache\n", last, cold, warm
   printf "%s\n", profile
 }'
