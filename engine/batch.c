@@ -21,7 +21,7 @@ typedef struct slot {
     zj_call *call;
     zj_result result;
     bool has_result;
-    zj_error error;
+    zj_error *error; /* set with is_error (allocated: most items have none) */
     bool is_error;
     uint64_t end_offset;
     zj_buf rendered;
@@ -38,8 +38,21 @@ typedef struct batch {
     zj_profile profile;
 } batch;
 
+static const zj_error no_memory = {.status = ZJ_ERR_NOMEM, .msg = "out of memory"};
+
+/* Marks the item rejected with a copy of e. */
+static void slot_fail(slot *s, const zj_error *e)
+{
+    s->is_error = true;
+    if (!s->error)
+        s->error = malloc(sizeof *s->error);
+    if (s->error)
+        *s->error = e ? *e : no_memory;
+}
+
 static void slot_clear(slot *s)
 {
+    free(s->error);
     if (s->has_result)
         zj_result_free(&s->result);
     zj_call_free(s->call);
@@ -82,9 +95,10 @@ static void *reader_main(void *arg)
     for (size_t i = 0; i < o->n_inputs && go; i++) {
         uint64_t start = o->start_offsets ? o->start_offsets[i] : 0;
         slot item = {.input = i};
-        zj_reader *r = zj_reader_open(o->inputs[i], start, &item.error);
+        zj_error e;
+        zj_reader *r = zj_reader_open(o->inputs[i], start, &e);
         if (!r) {
-            item.is_error = true;
+            slot_fail(&item, &e);
             item.end_offset = start;
             chunk[pending++] = item;
             if (pending == CHUNK) {
@@ -99,12 +113,12 @@ static void *reader_main(void *arg)
         size_t chunk_size = strcmp(o->inputs[i], "-") == 0 ? 1 : CHUNK;
         while (go) {
             slot it = {.input = i};
-            zj_status st = zj_reader_next_raw(r, &it.raw, &it.error);
+            zj_status st = zj_reader_next_raw(r, &it.raw, &e);
             if (st == ZJ_DONE)
                 break;
             it.end_offset = zj_reader_offset(r);
             if (st != ZJ_OK)
-                it.is_error = true;
+                slot_fail(&it, &e);
             __atomic_store_n(&b->bytes_read, base_done + (it.end_offset - start), __ATOMIC_RELAXED);
             chunk[pending++] = it;
             if (pending >= chunk_size) {
@@ -157,18 +171,18 @@ static void *worker_main(void *arg)
                 continue;
             /* Parse here, in parallel; the batch's path outlives the reader's. */
             uint64_t t0 = profiling ? zj_now_ns() : 0;
-            s->call = zj_raw_parse(&s->raw, b->o->inputs[s->input], &s->error);
+            zj_error e;
+            s->call = zj_raw_parse(&s->raw, b->o->inputs[s->input], &e);
             if (profiling)
                 parse_ns += zj_now_ns() - t0;
             if (!s->call) {
-                s->is_error = true;
+                slot_fail(s, &e);
                 continue;
             }
             s->call->source = b->o->inputs[s->input];
             if (!scorer) {
-                s->is_error = true;
-                s->error = err;
-            } else if (zj_score_call(scorer, s->call, &s->result, &s->error) == ZJ_OK) {
+                slot_fail(s, &err);
+            } else if (zj_score_call(scorer, s->call, &s->result, &e) == ZJ_OK) {
                 s->has_result = true;
                 if (b->o->render) {
                     zj_batch_item it = {.input = s->input,
@@ -180,10 +194,13 @@ static void *worker_main(void *arg)
                         zj_buf_free(&s->rendered);
                 }
             } else {
-                if (!s->error.file[0] || !s->error.line)
-                    zj_error_set(&s->error, s->error.status, s->call->source, s->call->line, 0,
-                                 "call '%s': %s", s->call->call_id, s->error.msg);
-                s->is_error = true;
+                if (!e.file[0] || !e.line) {
+                    zj_error located;
+                    zj_error_set(&located, e.status, s->call->source, s->call->line, 0,
+                                 "call '%s': %s", s->call->call_id, e.msg);
+                    e = located;
+                }
+                slot_fail(s, &e);
             }
         }
         pthread_mutex_lock(&b->mu);
@@ -434,7 +451,9 @@ zj_status zj_batch_run(const zj_batch_opts *o, zj_batch_stats *stats, zj_error *
         zj_batch_item out = {.input = item.input,
                              .call = item.is_error ? NULL : item.call,
                              .result = item.is_error ? NULL : &item.result,
-                             .error = item.is_error ? &item.error : NULL,
+                             .error = !item.is_error ? NULL
+                                      : item.error   ? item.error
+                                                     : &no_memory,
                              .end_offset = item.end_offset,
                              .rendered = item.rendered.data ? &item.rendered : NULL};
         if (item.is_error) {
