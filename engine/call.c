@@ -11,7 +11,8 @@ void zj_call_free(zj_call *call)
     if (!call)
         return;
     if (call->arena) {
-        free(call->arena);
+        if (call->arena != (char *)(call + 1)) /* not allocated with the call */
+            free(call->arena);
         free(call->turns);
         free(call);
         return;

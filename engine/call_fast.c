@@ -468,21 +468,18 @@ zj_call *zj_call_parse_fast(const char *json, size_t len, const char *source, lo
                             bool *fallback)
 {
     *fallback = false;
-    zj_call *call = calloc(1, sizeof *call);
+    /* The call and its strings' arena in one allocation. */
+    zj_call *call = malloc(sizeof *call + len + 1);
     if (!call) {
         *fallback = true;
         return NULL;
     }
+    memset(call, 0, sizeof *call);
     call->started_at_utc_ms = INT64_MIN;
     call->ring_ms = -1;
     call->source = source;
     call->line = line;
-    call->arena = malloc(len + 1);
-    if (!call->arena) {
-        free(call);
-        *fallback = true;
-        return NULL;
-    }
+    call->arena = (char *)(call + 1);
     parser ps = {json, json + len, 0};
     call_ctx c = {{call->arena, 0}, call, 0, false, false};
     ws(&ps);
