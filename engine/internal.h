@@ -72,6 +72,7 @@ typedef struct zj_matcher zj_matcher;
 
 struct zj_ruleset {
     char *name, *version, *title, *path;
+    char *label; /* "name@version", as the JSON output names the rule set */
     char sha256[65];
     char *yaml;
     size_t yaml_len;

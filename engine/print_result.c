@@ -17,6 +17,21 @@ static zj_status json_str_or_null(zj_buf *b, const char *s)
     return zj_buf_json_str(b, s, strlen(s));
 }
 
+/* Decimal integers without printf: the per-call JSON is on the hot path. */
+static zj_status put_int(zj_buf *b, long long v)
+{
+    char tmp[24];
+    size_t n = 0;
+    unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+    do {
+        tmp[sizeof tmp - 1 - n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        tmp[sizeof tmp - 1 - n++] = '-';
+    return zj_buf_append(b, tmp + sizeof tmp - n, n);
+}
+
 static zj_status json_key(zj_buf *b, const char *key)
 {
     TRY(zj_buf_puts(b, ",\""));
@@ -30,21 +45,36 @@ static zj_status finding_to_json(zj_buf *b, const zj_ruleset *rs, const zj_call 
     const zj_rule *rule = &rs->rules[f->rule];
     TRY(zj_buf_puts(b, "{\"rule\":"));
     TRY(zj_buf_json_str(b, rule->id, strlen(rule->id)));
-    TRY(zj_buf_printf(b, ",\"kind\":\"%s\",\"outcome\":\"%s\",\"severity\":\"%s\",\"points\":%d",
-                      zj_kind_name(rule->kind), zj_outcome_name(f->outcome),
-                      zj_severity_name(rule->severity), f->points));
+    TRY(zj_buf_puts(b, ",\"kind\":\""));
+    TRY(zj_buf_puts(b, zj_kind_name(rule->kind)));
+    TRY(zj_buf_puts(b, "\",\"outcome\":\""));
+    TRY(zj_buf_puts(b, zj_outcome_name(f->outcome)));
+    TRY(zj_buf_puts(b, "\",\"severity\":\""));
+    TRY(zj_buf_puts(b, zj_severity_name(rule->severity)));
+    TRY(zj_buf_puts(b, "\",\"points\":"));
+    TRY(put_int(b, f->points));
     if (f->turn >= 0) {
         const char *speaker = (size_t)f->turn < call->n_turns
                                   ? zj_speaker_name(call->turns[f->turn].speaker)
                                   : zj_speaker_name(rule->speaker);
-        TRY(zj_buf_printf(b, ",\"turn\":%ld,\"speaker\":\"%s\"", f->turn, speaker));
+        TRY(zj_buf_puts(b, ",\"turn\":"));
+        TRY(put_int(b, f->turn));
+        TRY(zj_buf_puts(b, ",\"speaker\":\""));
+        TRY(zj_buf_puts(b, speaker));
+        TRY(zj_buf_puts(b, "\""));
         if (f->text) {
-            TRY(zj_buf_printf(b, ",\"span\":[%u,%u]", f->span_start, f->span_end));
+            TRY(zj_buf_puts(b, ",\"span\":["));
+            TRY(put_int(b, f->span_start));
+            TRY(zj_buf_puts(b, ","));
+            TRY(put_int(b, f->span_end));
+            TRY(zj_buf_puts(b, "]"));
             TRY(json_key(b, "text"));
             TRY(zj_buf_json_str(b, f->text, strlen(f->text)));
         }
-        if (f->start_ms >= 0)
-            TRY(zj_buf_printf(b, ",\"start_ms\":%lld", (long long)f->start_ms));
+        if (f->start_ms >= 0) {
+            TRY(zj_buf_puts(b, ",\"start_ms\":"));
+            TRY(put_int(b, f->start_ms));
+        }
     }
     if (f->unit) {
         TRY(zj_buf_printf(b, ",\"value\":%lld,\"unit\":", (long long)f->value));
@@ -65,13 +95,14 @@ zj_status zj_result_to_json(zj_buf *b, const zj_ruleset *rs, const zj_call *call
     TRY(json_key(b, "agent_id"));
     TRY(json_str_or_null(b, call->agent_id));
     TRY(json_key(b, "ruleset"));
-    char label[512];
-    snprintf(label, sizeof label, "%s@%s", rs->name, rs->version);
-    TRY(zj_buf_json_str(b, label, strlen(label)));
-    TRY(zj_buf_printf(b, ",\"score\":%d,\"passed\":%s,\"grade\":", res->score,
-                      res->passed ? "true" : "false"));
+    TRY(zj_buf_json_str(b, rs->label, strlen(rs->label)));
+    TRY(zj_buf_puts(b, ",\"score\":"));
+    TRY(put_int(b, res->score));
+    TRY(zj_buf_puts(b,
+                    res->passed ? ",\"passed\":true,\"grade\":" : ",\"passed\":false,\"grade\":"));
     TRY(json_str_or_null(b, res->grade));
-    TRY(zj_buf_printf(b, ",\"fatal\":%s,\"findings\":[", res->fatal ? "true" : "false"));
+    TRY(zj_buf_puts(b, res->fatal ? ",\"fatal\":true,\"findings\":["
+                                  : ",\"fatal\":false,\"findings\":["));
     for (size_t i = 0; i < res->n_findings; i++) {
         if (i)
             TRY(zj_buf_puts(b, ","));

@@ -813,6 +813,7 @@ void zj_rules_free(zj_ruleset *rs)
     free(rs->grades);
     free(rs->name);
     free(rs->version);
+    free(rs->label);
     free(rs->title);
     free(rs->path);
     free(rs->yaml);
@@ -868,7 +869,11 @@ static zj_ruleset *build(const char *yaml, size_t len, const char *name, zj_diag
     }
     rs->yaml = malloc(len + 1);
     rs->path = zj_strdup(name);
-    if (!rs->yaml || !rs->path) {
+    size_t label_len = strlen(rs->name) + strlen(rs->version) + 2;
+    rs->label = malloc(label_len);
+    if (rs->label)
+        snprintf(rs->label, label_len, "%s@%s", rs->name, rs->version);
+    if (!rs->yaml || !rs->path || !rs->label) {
         zj_rules_free(rs);
         zj_error_set(first, ZJ_ERR_NOMEM, name, 0, 0, "out of memory");
         return NULL;
