@@ -225,6 +225,13 @@ static void bmp_build(void)
 
 enum norm_mode { NORM_SLOW, NORM_FAST, NORM_FAST_UNMAPPED };
 
+/* Three bytes encoding U+4E00..U+9FFF (E4 B8 80 .. E9 BF BF). */
+static inline bool is_cjk_ideograph(const unsigned char *p)
+{
+    return p[0] >= 0xE4 && p[0] <= 0xE9 && (p[0] != 0xE4 || p[1] >= 0xB8) &&
+           (p[1] & 0xC0) == 0x80 && (p[2] & 0xC0) == 0x80;
+}
+
 /* zj_utf8_decode with the three-byte sequences that cannot be overlong or
  * surrogates (lead E1..EF but ED: nearly all Chinese text) decoded inline. */
 static inline size_t decode_at(const unsigned char *p, size_t n, uint32_t *cp)
@@ -265,6 +272,36 @@ static inline zj_status normalize(zj_norm *n, const char *text, size_t len, enum
             return ZJ_ERR_UTF8;
     }
     while (i < len) {
+        if (fast && cp >= 0x4E00 && cp <= 0x9FFF) {
+            /* A run of CJK Unified Ideographs: stable under NFKC and case
+             * folding, never marks, never sentence ends; copied whole unless
+             * a mark follows its last one. */
+            size_t r = i + 3;
+            while (r + 3 <= len && is_cjk_ideograph(p + r))
+                r += 3;
+            uint32_t after;
+            if (r < len && p[r] >= 0xCC && decode_at(p + r, len - r, &after) &&
+                (after < 0x10000 ? (bmp[after].flags & BMP_COMBINING) : is_combining(after)))
+                r -= 3;
+            if (r > i) {
+                size_t bytes = r - i;
+                /* Units before may have expanded (U+FDFA is 18 code points). */
+                if (reserve(n, bytes + 8) != ZJ_OK)
+                    return ZJ_ERR_NOMEM;
+                memcpy(n->text + n->len, p + i, bytes);
+                if (mapped)
+                    for (size_t b = 0; b < bytes; b++) {
+                        n->orig_start[n->len + b] = cp_index + (uint32_t)(b / 3);
+                        n->orig_end[n->len + b] = cp_index + (uint32_t)(b / 3) + 1;
+                    }
+                n->len += bytes;
+                cp_index += (uint32_t)(bytes / 3);
+                i = r;
+                if (i < len && !(k = decode_at(p + i, len - i, &cp)))
+                    return ZJ_ERR_UTF8;
+                continue;
+            }
+        }
         size_t j = i + k;
         uint32_t next = 0;
         size_t next_k = 0;

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "internal.h"
@@ -239,6 +240,25 @@ static void every_bmp_code_point(void **state)
     }
 }
 
+/* Expanding units first, then a long run of ideographs: the output outgrows
+ * the input, and every path must grow its buffers (checked under ASan). */
+static void expansion_then_ideograph_run(void **state)
+{
+    (void)state;
+    char buf[4096];
+    size_t len = 0;
+    for (int i = 0; i < 40; i++)
+        len += (size_t)sprintf(buf + len, "ﷺ");
+    for (int i = 0; i < 600; i++)
+        len += (size_t)sprintf(buf + len, "%s", i % 7 ? "请" : "稍");
+    assert_same(buf, len);
+    zj_norm n;
+    zj_norm_init(&n);
+    assert_int_equal(zj_norm_text_unmapped(&n, buf, len), ZJ_OK);
+    assert_true(n.len > len);
+    zj_norm_free(&n);
+}
+
 static void buffers_are_reused(void **state)
 {
     (void)state;
@@ -255,11 +275,11 @@ static void buffers_are_reused(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(span_of_spaced_phrase), cmocka_unit_test(punctuation_and_fullwidth),
-        cmocka_unit_test(every_bmp_code_point),  cmocka_unit_test(emoji_ext_b_and_combining),
-        cmocka_unit_test(zero_width_and_breaks), cmocka_unit_test(invalid_utf8_is_refused),
-        cmocka_unit_test(literal_normalization), cmocka_unit_test(fast_path_equals_utf8proc),
-        cmocka_unit_test(buffers_are_reused),
+        cmocka_unit_test(span_of_spaced_phrase),     cmocka_unit_test(punctuation_and_fullwidth),
+        cmocka_unit_test(every_bmp_code_point),      cmocka_unit_test(expansion_then_ideograph_run),
+        cmocka_unit_test(emoji_ext_b_and_combining), cmocka_unit_test(zero_width_and_breaks),
+        cmocka_unit_test(invalid_utf8_is_refused),   cmocka_unit_test(literal_normalization),
+        cmocka_unit_test(fast_path_equals_utf8proc), cmocka_unit_test(buffers_are_reused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
