@@ -287,8 +287,6 @@ static void *writer_main(void *arg)
         zj_status st = w->status == ZJ_OK ? commit(w->b, job, job->rejected, &err) : ZJ_OK;
         if (st == ZJ_OK && w->status == ZJ_OK)
             st = maybe_commit(w, n, false, &err);
-        if (w->status != ZJ_OK) /* after a failure, only release the memory */
-            commit(w->b, job, 0, NULL);
         pthread_mutex_lock(&w->mu);
         if (st != ZJ_OK && w->status == ZJ_OK) {
             w->status = st;
@@ -326,6 +324,11 @@ static zj_status hand_over(writer *w, pending **p, pending **spare, const uint64
     zj_status st = w->status;
     pthread_cond_broadcast(&w->cv);
     pthread_mutex_unlock(&w->mu);
+    /* The writer is done with the buffer it gave back: free its items here,
+     * off the writer's thread, which is the critical path with a store. */
+    for (size_t i = 0; i < (*p)->n; i++)
+        slot_clear(&(*p)->v[i]);
+    (*p)->n = 0;
     return st;
 }
 
@@ -340,10 +343,7 @@ static zj_status commit(batch *b, pending *p, size_t rejected, zj_error *err)
     if (o->store && err)
         st = zj_store_put_batch(o->store, o->run_id, o->ruleset_id, o->rs, p->scored, k,
                                 p->watermarks, o->n_inputs, rejected, err);
-    for (size_t i = 0; i < p->n; i++)
-        slot_clear(&p->v[i]);
-    p->n = 0;
-    return st;
+    return st; /* the emitter frees the items when it takes the buffer back */
 }
 
 static void stop(batch *b)
