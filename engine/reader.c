@@ -30,8 +30,8 @@ struct zj_reader {
     bool is_stdin;
     enum reader_mode mode;
     uint64_t size;
-    /* Lines mode: buf[pos..end) is unread data; buf_offset is the byte offset
-     * of buf[0] in the input. */
+    /* buf[pos..end) is unread data (buf = block->data, cap = block->cap);
+     * buf_offset is the byte offset of buf[0] in the input. */
     char *buf;
     size_t cap, pos, end;
     uint64_t buf_offset;
@@ -46,15 +46,16 @@ struct zj_reader {
     /* For the "empty input" report. */
     bool produced;
     bool empty_reported;
-    zj_line_block *block; /* where the next lines are copied */
+    zj_line_block *block; /* the read buffer; records point into it */
 };
 
-/* Lines are copied into blocks of at least LINE_BLOCK bytes; each raw record
- * holds a reference, and the reader one on its current block. */
+/* The input is read straight into reference-counted blocks and each record
+ * points into its block (no copy, no allocation per line); each record holds
+ * a reference, and the reader one on its current block. */
 #define LINE_BLOCK (256u << 10)
 struct zj_line_block {
     int refs; /* atomic */
-    size_t cap, used;
+    size_t cap;
     char data[];
 };
 
@@ -76,55 +77,55 @@ void zj_raw_release(zj_raw *raw)
     raw->data = NULL;
 }
 
-/* Copies a line into the reader's block (a new one when it is full). */
-static char *keep_line(zj_reader *r, const char *s, size_t len, zj_line_block **block)
-{
-    zj_line_block *b = r->block;
-    if (!b || b->cap - b->used < len + 1) {
-        size_t cap = len + 1 > LINE_BLOCK ? len + 1 : LINE_BLOCK;
-        zj_line_block *nb = malloc(sizeof *nb + cap);
-        if (!nb)
-            return NULL;
-        nb->refs = 1;
-        nb->cap = cap;
-        nb->used = 0;
-        block_release(b);
-        r->block = b = nb;
-    }
-    char *out = b->data + b->used;
-    memcpy(out, s, len);
-    out[len] = '\0';
-    b->used += len + 1;
-    __atomic_add_fetch(&b->refs, 1, __ATOMIC_RELAXED);
-    *block = b;
-    return out;
-}
-
 static bool has_suffix(const char *s, const char *suffix)
 {
     size_t n = strlen(s), k = strlen(suffix);
     return n >= k && strcmp(s + n - k, suffix) == 0;
 }
 
-/* Reads more input into buf, compacting first; false at end of input or on error. */
+/* Reads more input after the unread data. The unread data moves to the start
+ * of the block, or to a new block while records still point into this one;
+ * a block too small for a long line grows geometrically. One byte is always
+ * left free so the last line can be NUL-terminated in place. */
 static zj_status fill(zj_reader *r, zj_error *err)
 {
-    if (r->pos > 0) {
-        memmove(r->buf, r->buf + r->pos, r->end - r->pos);
-        r->buf_offset += r->pos;
-        r->end -= r->pos;
-        r->pos = 0;
-    }
-    if (r->cap - r->end < READ_CHUNK) {
-        size_t cap = r->cap ? r->cap * 2 : READ_CHUNK * 2;
-        char *b = realloc(r->buf, cap);
-        if (!b)
+    size_t keep = r->end - r->pos;
+    r->buf_offset += r->pos;
+    size_t need = keep + READ_CHUNK + 1;
+    bool shared = r->block && __atomic_load_n(&r->block->refs, __ATOMIC_ACQUIRE) > 1;
+    if (!r->block || shared) {
+        size_t cap = LINE_BLOCK;
+        while (cap < need)
+            cap *= 2;
+        zj_line_block *nb = malloc(sizeof *nb + cap);
+        if (!nb)
             return zj_error_set(err, ZJ_ERR_NOMEM, r->path, 0, 0, "out of memory");
-        r->buf = b;
-        r->cap = cap;
+        nb->refs = 1;
+        nb->cap = cap;
+        if (keep)
+            memcpy(nb->data, r->buf + r->pos, keep);
+        block_release(r->block);
+        r->block = nb;
+    } else {
+        if (keep && r->pos)
+            memmove(r->block->data, r->block->data + r->pos, keep);
+        if (r->block->cap < need) {
+            size_t cap = r->block->cap;
+            while (cap < need)
+                cap *= 2;
+            zj_line_block *nb = realloc(r->block, sizeof *nb + cap);
+            if (!nb)
+                return zj_error_set(err, ZJ_ERR_NOMEM, r->path, 0, 0, "out of memory");
+            nb->cap = cap;
+            r->block = nb;
+        }
     }
+    r->buf = r->block->data;
+    r->cap = r->block->cap;
+    r->end = keep;
+    r->pos = 0;
     for (;;) {
-        ssize_t n = read(r->fd, r->buf + r->end, r->cap - r->end);
+        ssize_t n = read(r->fd, r->buf + r->end, r->cap - r->end - 1);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
@@ -245,7 +246,7 @@ fail_fd:
         close(r->fd);
 fail:
     free(r->path);
-    free(r->buf);
+    block_release(r->block);
     free(r);
     return NULL;
 }
@@ -271,7 +272,6 @@ void zj_reader_close(zj_reader *r)
     if (r->doc)
         json_decref(r->doc);
     block_release(r->block);
-    free(r->buf);
     free(r->path);
     free(r);
 }
@@ -381,9 +381,10 @@ zj_status zj_reader_next_raw(zj_reader *r, zj_raw *out, zj_error *err)
         if (blank(start, len))
             continue;
         r->produced = true;
-        out->data = keep_line(r, start, len, &out->block);
-        if (!out->data)
-            return zj_error_set(err, ZJ_ERR_NOMEM, r->path, r->line, 0, "out of memory");
+        start[len] = '\0'; /* the newline, or the byte fill keeps free */
+        __atomic_add_fetch(&r->block->refs, 1, __ATOMIC_RELAXED);
+        out->block = r->block;
+        out->data = start;
         out->len = len;
         out->line = r->line;
         out->offset = offset;
