@@ -21,6 +21,7 @@ typedef struct slot {
     zj_call *call;
     zj_result result;
     bool has_result;
+    bool released;   /* call and findings freed once rendered (no store) */
     zj_error *error; /* set with is_error (allocated: most items have none) */
     bool is_error;
     uint64_t end_offset;
@@ -48,6 +49,22 @@ static void slot_fail(slot *s, const zj_error *e)
         s->error = malloc(sizeof *s->error);
     if (s->error)
         *s->error = e ? *e : no_memory;
+}
+
+/* Without a store, nothing needs a rendered call again: free it in the
+ * thread that allocated it (cheap), keeping only the score for the totals. */
+static void release_scored(slot *s)
+{
+    zj_result kept = {.score = s->result.score,
+                      .passed = s->result.passed,
+                      .fatal = s->result.fatal,
+                      .grade = s->result.grade};
+    zj_result_free(&s->result);
+    s->result = kept;
+    s->has_result = false;
+    zj_call_free(s->call);
+    s->call = NULL;
+    s->released = true;
 }
 
 static void slot_clear(slot *s)
@@ -192,6 +209,8 @@ static void *worker_main(void *arg)
                     zj_buf_init(&s->rendered);
                     if (b->o->render(&it, &s->rendered, b->o->ctx) != ZJ_OK)
                         zj_buf_free(&s->rendered);
+                    if (!b->o->store && s->rendered.data)
+                        release_scored(s);
                 }
             } else {
                 if (!e.file[0] || !e.line) {
@@ -450,7 +469,7 @@ zj_status zj_batch_run(const zj_batch_opts *o, zj_batch_stats *stats, zj_error *
         slot item = ready[next_ready++];
         zj_batch_item out = {.input = item.input,
                              .call = item.is_error ? NULL : item.call,
-                             .result = item.is_error ? NULL : &item.result,
+                             .result = item.is_error || item.released ? NULL : &item.result,
                              .error = !item.is_error ? NULL
                                       : item.error   ? item.error
                                                      : &no_memory,

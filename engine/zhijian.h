@@ -102,7 +102,7 @@ typedef struct zj_call {
     long line;           /* 1-based line of the call's first byte */
     uint64_t offset;     /* byte offset of the call's first byte in the source */
     uint64_t end_offset; /* byte offset just past the call (incl. newline) */
-    char *arena; /* when set, every string above lives in it (one allocation) */
+    char *arena;         /* when set, every string above lives in it (one allocation) */
 } zj_call;
 
 void zj_call_free(zj_call *call);
@@ -420,11 +420,14 @@ void zj_stored_call_free(zj_stored_call *sc);
 
 /* ------------------------------------------------------------------- batch */
 
-/* One result of a batch, delivered to the sink in input order. */
+/* One result of a batch, delivered to the sink in input order. With a render
+ * callback and no store, the scoring thread frees the call and its findings
+ * once rendered: the sink then gets call and result NULL and the output in
+ * rendered (freeing where the memory was allocated is markedly cheaper). */
 typedef struct zj_batch_item {
     size_t input;            /* index into zj_batch_opts.inputs */
-    const zj_call *call;     /* NULL for a rejected record */
-    const zj_result *result; /* NULL for a rejected record */
+    const zj_call *call;     /* NULL for a rejected record (or see above) */
+    const zj_result *result; /* NULL for a rejected record (or see above) */
     const zj_error *error;   /* the rejection (file:line, message), else NULL */
     uint64_t end_offset;     /* byte offset in the input just past this record */
     const zj_buf *rendered;  /* what the render callback produced for it, or NULL */
