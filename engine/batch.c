@@ -466,29 +466,29 @@ zj_status zj_batch_run(const zj_batch_opts *o, zj_batch_stats *stats, zj_error *
             if (!n_ready)
                 break;
         }
-        slot item = ready[next_ready++];
-        zj_batch_item out = {.input = item.input,
-                             .call = item.is_error ? NULL : item.call,
-                             .result = item.is_error || item.released ? NULL : &item.result,
-                             .error = !item.is_error ? NULL
-                                      : item.error   ? item.error
-                                                     : &no_memory,
-                             .end_offset = item.end_offset,
-                             .rendered = item.rendered.data ? &item.rendered : NULL};
-        if (item.is_error) {
+        const slot *item = &ready[next_ready++];
+        zj_batch_item out = {.input = item->input,
+                             .call = item->is_error ? NULL : item->call,
+                             .result = item->is_error || item->released ? NULL : &item->result,
+                             .error = !item->is_error ? NULL
+                                      : item->error   ? item->error
+                                                      : &no_memory,
+                             .end_offset = item->end_offset,
+                             .rendered = item->rendered.data ? &item->rendered : NULL};
+        if (item->is_error) {
             stats->rejected++;
         } else {
             stats->scored++;
-            stats->passed += item.result.passed;
-            stats->fatal += item.result.fatal;
+            stats->passed += item->result.passed;
+            stats->fatal += item->result.fatal;
         }
         if (o->sink && result == ZJ_OK) {
             zj_status st = o->sink(&out, o->ctx);
             if (st != ZJ_OK)
                 result = zj_error_set(err, st, NULL, 0, 0, "output failed: %s", zj_strerror(st));
         }
-        wm[item.input] = item.end_offset;
-        p->v[p->n++] = item;
+        wm[item->input] = item->end_offset;
+        p->v[p->n++] = *item;
 
         if (result == ZJ_OK && p->n == p->cap)
             result = hand_over(&w, &p, &spare, wm, o->n_inputs, stats->rejected);
@@ -496,8 +496,8 @@ zj_status zj_batch_run(const zj_batch_opts *o, zj_batch_stats *stats, zj_error *
             stop(&b);
             break;
         }
-        uint64_t now = zj_now_ns();
-        if (o->progress && now - last_progress > 250000000u) {
+        uint64_t now = o->progress && next_ready == n_ready ? zj_now_ns() : 0;
+        if (now && now - last_progress > 250000000u) {
             last_progress = now;
             o->progress(stats->scored, stats->rejected,
                         __atomic_load_n(&b.bytes_read, __ATOMIC_RELAXED), b.bytes_total, o->ctx);
