@@ -25,7 +25,7 @@ typedef struct slot {
     zj_error *error; /* set with is_error (allocated: most items have none) */
     bool is_error;
     uint64_t end_offset;
-    zj_buf rendered;
+    bool rendered; /* the render callback's output is in the slot's buffer */
 } slot;
 
 typedef struct batch {
@@ -33,6 +33,10 @@ typedef struct batch {
     pthread_mutex_t mu;
     pthread_cond_t can_read, work_ready, done_ready;
     slot *ring;
+    /* Rendered output per ring position. Buffers are swapped, never freed,
+     * while the batch runs: a buffer grown by a scoring thread and freed by
+     * the emitter contended for the allocator's lock on every call. */
+    zj_buf *out;
     uint64_t next_read, next_work, next_emit;
     bool reader_done, abort;
     uint64_t bytes_read, bytes_total;
@@ -74,7 +78,6 @@ static void slot_clear(slot *s)
         zj_result_free(&s->result);
     zj_call_free(s->call);
     zj_raw_release(&s->raw);
-    zj_buf_free(&s->rendered);
     memset(s, 0, sizeof *s);
 }
 
@@ -206,10 +209,10 @@ static void *worker_main(void *arg)
                                         .call = s->call,
                                         .result = &s->result,
                                         .end_offset = s->end_offset};
-                    zj_buf_init(&s->rendered);
-                    if (b->o->render(&it, &s->rendered, b->o->ctx) != ZJ_OK)
-                        zj_buf_free(&s->rendered);
-                    if (!b->o->store && s->rendered.data)
+                    zj_buf *out = &b->out[seq % WINDOW];
+                    zj_buf_reset(out);
+                    s->rendered = b->o->render(&it, out, b->o->ctx) == ZJ_OK;
+                    if (!b->o->store && s->rendered)
                         release_scored(s);
                 }
             } else {
@@ -375,6 +378,13 @@ static void stop(batch *b)
     pthread_mutex_unlock(&b->mu);
 }
 
+static void free_outputs(zj_buf *out, size_t n)
+{
+    for (size_t i = 0; out && i < n; i++)
+        zj_buf_free(&out[i]);
+    free(out);
+}
+
 static void free_buffers(slot *ring, uint64_t *wm, pending bufs[2], pthread_t *workers)
 {
     free(ring);
@@ -404,7 +414,8 @@ zj_status zj_batch_run(const zj_batch_opts *o, zj_batch_stats *stats, zj_error *
     size_t n_wm = o->n_inputs ? o->n_inputs : 1;
     uint64_t *wm = calloc(n_wm, sizeof *wm);
     b.ring = calloc(WINDOW, sizeof *b.ring);
-    bool ok = b.ring && wm;
+    b.out = calloc(WINDOW, sizeof *b.out);
+    bool ok = b.ring && b.out && wm;
     for (int i = 0; i < 2; i++) {
         bufs[i].cap = batch_size;
         bufs[i].v = calloc(batch_size, sizeof *bufs[i].v);
@@ -414,6 +425,7 @@ zj_status zj_batch_run(const zj_batch_opts *o, zj_batch_stats *stats, zj_error *
     }
     pthread_t *workers = calloc((size_t)jobs, sizeof *workers);
     if (!ok || !workers) {
+        free_outputs(b.out, WINDOW);
         free_buffers(b.ring, wm, bufs, workers);
         return zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
     }
@@ -440,7 +452,10 @@ zj_status zj_batch_run(const zj_batch_opts *o, zj_batch_stats *stats, zj_error *
     zj_status result = ZJ_OK;
     uint64_t last_progress = 0;
     slot *ready = malloc(CHUNK * sizeof *ready);
-    if (!ready) {
+    zj_buf *ready_out = calloc(CHUNK, sizeof *ready_out);
+    if (!ready || !ready_out) {
+        free(ready);
+        ready = NULL;
         result = zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
         stop(&b);
     }
@@ -456,6 +471,9 @@ zj_status zj_batch_run(const zj_batch_opts *o, zj_batch_stats *stats, zj_error *
             n_ready = next_ready = 0;
             while (n_ready < CHUNK && b.next_emit < b.next_read &&
                    (s = &b.ring[b.next_emit % WINDOW])->state == SLOT_DONE) {
+                zj_buf emptied = ready_out[n_ready];
+                ready_out[n_ready] = b.out[b.next_emit % WINDOW];
+                b.out[b.next_emit % WINDOW] = emptied;
                 ready[n_ready++] = *s;
                 memset(s, 0, sizeof *s);
                 b.next_emit++;
@@ -466,6 +484,7 @@ zj_status zj_batch_run(const zj_batch_opts *o, zj_batch_stats *stats, zj_error *
             if (!n_ready)
                 break;
         }
+        zj_buf *rendered = &ready_out[next_ready];
         const slot *item = &ready[next_ready++];
         zj_batch_item out = {.input = item->input,
                              .call = item->is_error ? NULL : item->call,
@@ -474,7 +493,7 @@ zj_status zj_batch_run(const zj_batch_opts *o, zj_batch_stats *stats, zj_error *
                                       : item->error   ? item->error
                                                       : &no_memory,
                              .end_offset = item->end_offset,
-                             .rendered = item->rendered.data ? &item->rendered : NULL};
+                             .rendered = item->rendered ? rendered : NULL};
         if (item->is_error) {
             stats->rejected++;
         } else {
@@ -487,6 +506,8 @@ zj_status zj_batch_run(const zj_batch_opts *o, zj_batch_stats *stats, zj_error *
             if (st != ZJ_OK)
                 result = zj_error_set(err, st, NULL, 0, 0, "output failed: %s", zj_strerror(st));
         }
+        if (rendered->cap > (1u << 20)) /* one huge call must not pin its buffer */
+            zj_buf_free(rendered);
         wm[item->input] = item->end_offset;
         p->v[p->n++] = *item;
 
@@ -506,6 +527,7 @@ zj_status zj_batch_run(const zj_batch_opts *o, zj_batch_stats *stats, zj_error *
     for (; ready && next_ready < n_ready; next_ready++)
         slot_clear(&ready[next_ready]);
     free(ready);
+    free_outputs(ready_out, CHUNK);
     if (result == ZJ_OK && p->n)
         hand_over(&w, &p, &spare, wm, o->n_inputs, stats->rejected);
     pthread_mutex_lock(&w.mu);
@@ -540,6 +562,7 @@ zj_status zj_batch_run(const zj_batch_opts *o, zj_batch_stats *stats, zj_error *
     pthread_cond_destroy(&b.done_ready);
     pthread_mutex_destroy(&w.mu);
     pthread_cond_destroy(&w.cv);
+    free_outputs(b.out, WINDOW);
     free_buffers(b.ring, wm, bufs, workers);
     return result;
 }

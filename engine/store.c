@@ -321,6 +321,13 @@ static int64_t days_from_civil(int y, int m, int d)
 }
 
 /* Local date and ISO 8601 week of a call from its UTC time and offset. */
+/* Writes v (0 <= v < 10^width) as exactly width decimal digits. */
+static void put_digits(char *out, int v, int width)
+{
+    for (int i = width - 1; i >= 0; i--, v /= 10)
+        out[i] = (char)('0' + v % 10);
+}
+
 void zj_local_date(int64_t utc_ms, int offset_min, char date[11], char week[9])
 {
     int64_t local_ms = utc_ms + (int64_t)offset_min * 60000;
@@ -328,8 +335,16 @@ void zj_local_date(int64_t utc_ms, int offset_min, char date[11], char week[9])
     int y, m, d;
     civil_from_days(days, &y, &m, &d);
     char tmp[48];
-    snprintf(tmp, sizeof tmp, "%04d-%02d-%02d", y, m, d);
-    memcpy(date, tmp, 10);
+    if (y >= 0 && y <= 9999) { /* every stored call passes here: no printf */
+        put_digits(date, y, 4);
+        date[4] = '-';
+        put_digits(date + 5, m, 2);
+        date[7] = '-';
+        put_digits(date + 8, d, 2);
+    } else {
+        snprintf(tmp, sizeof tmp, "%04d-%02d-%02d", y, m, d);
+        memcpy(date, tmp, 10);
+    }
     date[10] = '\0';
     /* ISO week: weeks start on Monday; week 1 holds the year's first Thursday. */
     int weekday = (int)(((days + 3) % 7 + 7) % 7); /* 0 = Monday (1970-01-01 was a Thursday) */
@@ -337,8 +352,14 @@ void zj_local_date(int64_t utc_ms, int offset_min, char date[11], char week[9])
     int ty, tm, td;
     civil_from_days(thursday, &ty, &tm, &td);
     int week_no = (int)((thursday - days_from_civil(ty, 1, 1)) / 7) + 1;
-    snprintf(tmp, sizeof tmp, "%04d-W%02d", ty, week_no);
-    memcpy(week, tmp, 8);
+    if (ty >= 0 && ty <= 9999) {
+        put_digits(week, ty, 4);
+        memcpy(week + 4, "-W", 2);
+        put_digits(week + 6, week_no, 2);
+    } else {
+        snprintf(tmp, sizeof tmp, "%04d-W%02d", ty, week_no);
+        memcpy(week, tmp, 8);
+    }
     week[8] = '\0';
 }
 

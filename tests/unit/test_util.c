@@ -1,4 +1,4 @@
-/* test_util.c — SHA-256, JSON string escaping, error formatting. */
+/* test_util.c — SHA-256, JSON string escaping, error formatting, local dates. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -44,12 +44,37 @@ static void error_format_variants(void **state)
     assert_string_equal(zj_error_format(&e, buf, sizeof buf), "x: missing");
 }
 
+/* The calls table's local_date and iso_week, across year, week and day edges. */
+static void local_date_and_iso_week(void **state)
+{
+    (void)state;
+    static const struct {
+        int64_t utc_ms;
+        int offset_min;
+        const char *date, *week;
+    } cases[] = {
+        {1767198600000, 480, "2026-01-01", "2026-W01"},    /* UTC still 2025 */
+        {1798804800000, 0, "2027-01-01", "2026-W53"},      /* a Friday: last year's week */
+        {1735549200000, 0, "2024-12-30", "2025-W01"},      /* a Monday: next year's week */
+        {1772330400000, -300, "2026-02-28", "2026-W09"},   /* UTC already March */
+        {-3600000, 0, "1969-12-31", "1970-W01"},           /* before the epoch */
+        {253402250400000, 0, "9999-12-31", "9999-W52"},    /* the last four-digit year */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char date[11], week[9];
+        zj_local_date(cases[i].utc_ms, cases[i].offset_min, date, week);
+        assert_string_equal(date, cases[i].date);
+        assert_string_equal(week, cases[i].week);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(sha256_known_vectors),
         cmocka_unit_test(json_string_escapes),
         cmocka_unit_test(error_format_variants),
+        cmocka_unit_test(local_date_and_iso_week),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
