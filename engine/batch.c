@@ -81,7 +81,7 @@ static void slot_clear(slot *s)
     memset(s, 0, sizeof *s);
 }
 
-#define CHUNK 64 /* items handed between threads per lock round */
+#define CHUNK 256 /* items handed between threads per lock round */
 
 /* Publishes read items (calls or rejections) into the ring. */
 static bool publish(batch *b, slot *items, size_t n)
