@@ -126,11 +126,68 @@ static void edge_cases(void **state)
             fail_msg("fast path should give up on: %s", give_up[i]);
 }
 
+/* Whole-string UTF-8 validity by the byte-wise decoder. */
+static bool utf8_valid(const char *s, size_t n)
+{
+    uint32_t cp;
+    for (size_t i = 0, k; i < n; i += k)
+        if (!(k = zj_utf8_decode((const unsigned char *)s + i, n - i, &cp)))
+            return false;
+    return true;
+}
+
+/* The fast path validates UTF-8 while it scans for the closing quote, with
+ * a shortcut for three-byte characters: each valid and invalid sequence, at
+ * every offset among ASCII or Chinese text, with records cut short inside
+ * the string, in call_id and in turn text, must be judged as the byte-wise
+ * decoder and the general path judge it. */
+static void utf8_at_every_offset(void **state)
+{
+    (void)state;
+    static const char *const seqs[] = {
+        "\xe4\xbd\xa0",     "\xc3\xa9",     "\xf0\x9f\x91\x8d", "\xef\xbc\x8c",
+        "\xe0\xa0\x80",     "\xed\x9f\xbf", "\xf4\x8f\xbf\xbf", "\xee\x80\x80", /* valid */
+        "\xc0\xaf",         "\xc1\xbf",     "\xe0\x9f\xbf",     "\xed\xa0\x80",
+        "\xf0\x8f\xbf\xbf", "\xf4\x90\x80\x80", "\xf5\x80\x80\x80", "\xff",
+        "\x80",             "\xbf\xbf",     "\xe4\xbd",         "\xe4",
+        "\xf0\x9f\x91",     "\xc3",         "\xe4\xbd\xa0\xa0", "\xc3\xa9\x80", /* invalid */
+    };
+    static const char *const fillers[] = {"a", "\xe4\xbd\xa0"};
+    char text[96], json[256];
+    for (size_t q = 0; q < sizeof seqs / sizeof *seqs; q++)
+        for (size_t f = 0; f < 2; f++)
+            for (size_t at = 0; at < 36; at++)
+                for (size_t tail = 0; tail < 20; tail += 3) {
+                    size_t n = 0, fl = strlen(fillers[f]);
+                    while (n + fl <= at)
+                        n += (size_t)sprintf(text + n, "%s", fillers[f]);
+                    while (n < at)
+                        text[n++] = 'b';
+                    n += (size_t)sprintf(text + n, "%s", seqs[q]);
+                    for (size_t t = 0; t < tail; t++)
+                        text[n++] = (char)(t % 2 ? 'c' : ' ');
+                    text[n] = '\0';
+                    bool valid = utf8_valid(text, n);
+                    int len = snprintf(json, sizeof json,
+                                       "{\"call_id\":\"%s\",\"turns\":[{\"speaker\":\"agent\","
+                                       "\"text\":\"%s\"}]}",
+                                       text, text);
+                    if (check(json, (size_t)len) != (valid ? 1 : 0))
+                        fail_msg("seq %zu at %zu tail %zu: fast path %s", q, at, tail,
+                                 valid ? "gave up on valid text" : "took invalid text");
+                    /* The string cut short: the record ends inside it. */
+                    for (int cut = len - 1; cut > len - 24 && cut > 0; cut--)
+                        if (check(json, (size_t)cut) != 0)
+                            fail_msg("seq %zu at %zu: fast path took a cut record", q, at);
+                }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(files_agree),
         cmocka_unit_test(edge_cases),
+        cmocka_unit_test(utf8_at_every_offset),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
