@@ -34,11 +34,12 @@ cores=$(nproc)
 cat "$corpus" > /dev/null   # warm the page cache
 
 results=()
-# measure LABEL RULES CMD...: records seconds and peak RSS (best of 3 runs)
+# measure LABEL RULES CMD...: records seconds and peak RSS (best of 5 runs: shared
+# machines are noisy)
 measure() {
   local label=$1 nrules=$2; shift 2
   local best="" rss=0
-  for _ in 1 2 3; do
+  for _ in 1 2 3 4 5; do
     read -r secs kib code < <("$stat" "$@" 2>&1 >/dev/null | tail -1)
     # Slow baselines are measured once: their error is small next to the gap.
     if [ "$code" != 0 ] && [ "$code" != 1 ] && [ "$code" != 3 ]; then
