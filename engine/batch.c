@@ -211,7 +211,9 @@ static void *worker_main(void *arg)
                                         .end_offset = s->end_offset};
                     zj_buf *out = &b->out[seq % WINDOW];
                     zj_buf_reset(out);
-                    s->rendered = b->o->render(&it, out, b->o->ctx) == ZJ_OK;
+                    /* Nothing rendered (a format without per-call output)
+                     * reaches the sink as no output, as before any was made. */
+                    s->rendered = b->o->render(&it, out, b->o->ctx) == ZJ_OK && out->len;
                     if (!b->o->store && s->rendered)
                         release_scored(s);
                 }
