@@ -44,6 +44,12 @@ struct zj_scorer {
     uint32_t *timed; /* indices of rules with a seconds window */
     size_t n_timed;
     bool *rule_done;
+    uint32_t *rule_hits; /* forbidden hits of each rule so far (max_points), zero between calls */
+    unsigned char *occupied; /* code points of a turn taken by a kept hit */
+    size_t occupied_cap;
+    uint32_t *cp_byte; /* byte offset of each code point of turn cp_byte_turn */
+    size_t cp_byte_cap, cp_byte_n;
+    long cp_byte_turn; /* -1: none for this call */
     bool profiling;
     zj_profile prof;
 };
@@ -72,7 +78,8 @@ zj_scorer *zj_scorer_new(const zj_ruleset *rs, zj_error *err)
     s->required = calloc(rs->n_rules ? rs->n_rules : 1, sizeof *s->required);
     s->timed = calloc(rs->n_rules ? rs->n_rules : 1, sizeof *s->timed);
     s->rule_done = calloc(rs->n_rules ? rs->n_rules : 1, sizeof *s->rule_done);
-    if (!s->scratch || !s->required || !s->timed || !s->rule_done)
+    s->rule_hits = calloc(rs->n_rules ? rs->n_rules : 1, sizeof *s->rule_hits);
+    if (!s->scratch || !s->required || !s->timed || !s->rule_done || !s->rule_hits)
         goto nomem;
     for (size_t i = 0; i < rs->n_rules; i++) {
         const zj_rule *r = &rs->rules[i];
@@ -106,6 +113,9 @@ void zj_scorer_free(zj_scorer *s)
     free(s->utt_last);
     free(s->required);
     free(s->rule_done);
+    free(s->rule_hits);
+    free(s->occupied);
+    free(s->cp_byte);
     free(s);
 }
 
@@ -341,11 +351,39 @@ static zj_status add_finding(finding_vec *f, const zj_finding *x)
     return ZJ_OK;
 }
 
-static char *quote(const zj_call *call, uint32_t turn, uint32_t cp_start, uint32_t cp_end)
+/* Byte offset of code point cp in a turn. Long turns get an index built
+ * once (findings come sorted by turn): counting from the start for every
+ * finding made a turn with thousands of hits quadratic. */
+static size_t cp_to_byte(zj_scorer *s, const zj_call *call, uint32_t turn, uint32_t cp)
 {
     const zj_turn *t = &call->turns[turn];
-    size_t b0 = zj_utf8_cp_to_byte(t->text, t->text_len, cp_start);
-    size_t b1 = zj_utf8_cp_to_byte(t->text, t->text_len, cp_end);
+    if (t->text_len < 256)
+        return zj_utf8_cp_to_byte(t->text, t->text_len, cp);
+    if (s->cp_byte_turn != (long)turn) {
+        if (s->cp_byte_cap < t->text_len + 1) {
+            uint32_t *v = realloc(s->cp_byte, (t->text_len + 1) * sizeof *v);
+            if (!v)
+                return zj_utf8_cp_to_byte(t->text, t->text_len, cp);
+            s->cp_byte = v;
+            s->cp_byte_cap = t->text_len + 1;
+        }
+        size_t n = 0;
+        for (size_t i = 0; i < t->text_len; i++)
+            if (((unsigned char)t->text[i] & 0xC0) != 0x80)
+                s->cp_byte[n++] = (uint32_t)i;
+        s->cp_byte[n] = (uint32_t)t->text_len;
+        s->cp_byte_n = n;
+        s->cp_byte_turn = (long)turn;
+    }
+    return cp <= s->cp_byte_n ? s->cp_byte[cp] : t->text_len;
+}
+
+static char *quote(zj_scorer *s, const zj_call *call, uint32_t turn, uint32_t cp_start,
+                   uint32_t cp_end)
+{
+    const zj_turn *t = &call->turns[turn];
+    size_t b0 = cp_to_byte(s, call, turn, cp_start);
+    size_t b1 = cp_to_byte(s, call, turn, cp_end);
     char *q = malloc(b1 - b0 + 1);
     if (q) {
         memcpy(q, t->text + b0, b1 - b0);
@@ -354,8 +392,8 @@ static char *quote(const zj_call *call, uint32_t turn, uint32_t cp_start, uint32
     return q;
 }
 
-static zj_status hit_finding(finding_vec *out, const zj_call *call, const call_hit *h,
-                             zj_outcome outcome, int points)
+static zj_status hit_finding(zj_scorer *s, finding_vec *out, const zj_call *call,
+                             const call_hit *h, zj_outcome outcome, int points)
 {
     zj_finding f = {.rule = h->rule,
                     .outcome = outcome,
@@ -364,7 +402,7 @@ static zj_status hit_finding(finding_vec *out, const zj_call *call, const call_h
                     .span_start = h->cp_start,
                     .span_end = h->cp_end,
                     .start_ms = call->turns[h->turn].start_ms};
-    f.text = quote(call, h->turn, h->cp_start, h->cp_end);
+    f.text = quote(s, call, h->turn, h->cp_start, h->cp_end);
     if (!f.text)
         return ZJ_ERR_NOMEM;
     zj_status st = add_finding(out, &f);
@@ -395,26 +433,42 @@ static int cmp_overlap(const void *a, const void *b)
 }
 
 /* Greedy longest-first selection of non-overlapping hits per turn, in place;
- * returns the number kept (sorted by turn, then selection order). */
-static size_t resolve_overlaps(call_hit *v, size_t n)
+ * *kept is the number kept (sorted by turn, then selection order). The code
+ * points taken so far are marked, so each hit is checked in time of its own
+ * length, not of the hits kept before it. */
+static zj_status resolve_overlaps(zj_scorer *s, call_hit *v, size_t n, size_t *kept)
 {
+    *kept = 0;
     if (n == 0)
-        return 0;
+        return ZJ_OK;
     qsort(v, n, sizeof *v, cmp_overlap);
-    size_t kept = 0, turn_begin = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (kept > 0 && v[kept - 1].turn != v[i].turn)
-            turn_begin = kept;
-        else if (kept == 0)
-            turn_begin = 0;
-        bool overlaps = false;
-        for (size_t k = turn_begin; k < kept && !overlaps; k++)
-            overlaps = v[k].turn == v[i].turn && v[i].cp_start < v[k].cp_end &&
-                       v[k].cp_start < v[i].cp_end;
-        if (!overlaps)
-            v[kept++] = v[i];
+    for (size_t i = 0; i < n;) {
+        size_t j = i;
+        uint32_t span = 0;
+        for (; j < n && v[j].turn == v[i].turn; j++)
+            if (v[j].cp_end > span)
+                span = v[j].cp_end;
+        if (s->occupied_cap < span) {
+            unsigned char *o = realloc(s->occupied, span);
+            if (!o)
+                return ZJ_ERR_NOMEM;
+            s->occupied = o;
+            s->occupied_cap = span;
+        }
+        memset(s->occupied, 0, span);
+        for (; i < j; i++) {
+            const call_hit h = v[i];
+            bool taken = false;
+            for (uint32_t c = h.cp_start; c < h.cp_end && !taken; c++)
+                taken = s->occupied[c];
+            if (taken)
+                continue;
+            if (h.cp_end > h.cp_start)
+                memset(s->occupied + h.cp_start, 1, h.cp_end - h.cp_start);
+            v[(*kept)++] = h;
+        }
     }
-    return kept;
+    return ZJ_OK;
 }
 
 static int cmp_turn_start_rule(const void *a, const void *b)
@@ -436,20 +490,31 @@ static size_t survivors(zj_scorer *s, const zj_rule *r, const zj_call *call, cal
     for (size_t i = 0; i < n; i++)
         if (s->rs->patterns[group[i].pattern].is_exception)
             vec_push(&s->exceptions, &group[i]);
-    size_t kept = 0;
+    /* Both lists are sorted by turn, then start: one sweep keeps the
+     * furthest end of the exceptions of h's turn that start at or before h. */
+    size_t kept = 0, next_x = 0;
+    uint32_t reach_turn = UINT32_MAX, reach_end = 0;
     for (size_t i = 0; i < n; i++) {
         const call_hit h = group[i];
         if (s->rs->patterns[h.pattern].is_exception)
             continue;
-        if (!in_window(s, r, call, h.turn, lift_window))
-            continue;
-        bool suppressed = false;
-        for (size_t k = 0; k < s->exceptions.n && !suppressed; k++) {
-            const call_hit *x = &s->exceptions.v[k];
-            suppressed = x->turn == h.turn && x->start <= h.start && h.end <= x->end;
+        for (; next_x < s->exceptions.n; next_x++) {
+            const call_hit *x = &s->exceptions.v[next_x];
+            if (x->turn > h.turn || (x->turn == h.turn && x->start > h.start))
+                break;
+            if (x->turn != h.turn)
+                continue;
+            if (reach_turn != h.turn) {
+                reach_turn = h.turn;
+                reach_end = 0;
+            }
+            if (x->end > reach_end)
+                reach_end = x->end;
         }
-        if (!suppressed)
-            group[kept++] = h;
+        bool suppressed = reach_turn == h.turn && h.end <= reach_end;
+        if (suppressed || !in_window(s, r, call, h.turn, lift_window))
+            continue;
+        group[kept++] = h;
     }
     return kept;
 }
@@ -558,7 +623,7 @@ static zj_status eval_rule(zj_scorer *s, const zj_call *call, uint32_t ri, call_
                 if (earlier(&s->evidence.v[i], &ev))
                     ev = s->evidence.v[i];
         }
-        return hit_finding(out, call, &ev, ZJ_OUT_MET, 0);
+        return hit_finding(s, out, call, &ev, ZJ_OUT_MET, 0);
     }
     case ZJ_KIND_FORBIDDEN:
     case ZJ_KIND_TAG:
@@ -572,9 +637,11 @@ static zj_status eval_rule(zj_scorer *s, const zj_call *call, uint32_t ri, call_
                     return ZJ_ERR_NOMEM;
             return ZJ_OK;
         } else {
-            size_t kept = resolve_overlaps(group, alive);
+            size_t kept = 0;
+            if (resolve_overlaps(s, group, alive, &kept) != ZJ_OK)
+                return ZJ_ERR_NOMEM;
             for (size_t i = 0; i < kept; i++) {
-                zj_status st = hit_finding(out, call, &group[i], ZJ_OUT_HIT, 0);
+                zj_status st = hit_finding(s, out, call, &group[i], ZJ_OUT_HIT, 0);
                 if (st != ZJ_OK)
                     return st;
             }
@@ -603,6 +670,7 @@ static zj_status score_impl(zj_scorer *s, const zj_call *call, long only_rule, b
 
     finding_vec out = {0};
     s->candidates.n = 0;
+    s->cp_byte_turn = -1;
     memset(s->rule_done, 0, rs->n_rules * sizeof *s->rule_done);
     /* A seconds window on a call without the timestamps it needs: the rule
      * cannot be judged, and says so instead of guessing. */
@@ -630,7 +698,8 @@ static zj_status score_impl(zj_scorer *s, const zj_call *call, long only_rule, b
             st = eval_rule(s, call, ri, NULL, 0, lift_window, &out);
     }
     if (st == ZJ_OK && s->candidates.n) {
-        size_t kept = resolve_overlaps(s->candidates.v, s->candidates.n);
+        size_t kept = 0;
+        st = resolve_overlaps(s, s->candidates.v, s->candidates.n, &kept);
         qsort(s->candidates.v, kept, sizeof *s->candidates.v, cmp_turn_start_rule);
         /* max_points: a rule's deductions in a call stop at its cap; later
          * hits stay visible with 0 points. */
@@ -639,15 +708,14 @@ static zj_status score_impl(zj_scorer *s, const zj_call *call, long only_rule, b
             const zj_rule *r = &rs->rules[h->rule];
             int points = r->points;
             if (r->max_points > 0) {
-                int used = 0;
-                for (size_t k = 0; k < i; k++)
-                    if (s->candidates.v[k].rule == h->rule)
-                        used += rs->rules[h->rule].points;
-                int left = r->max_points - used;
-                points = left <= 0 ? 0 : (points < left ? points : left);
+                long used = (long)s->rule_hits[h->rule]++ * r->points;
+                long left = r->max_points - used;
+                points = left <= 0 ? 0 : (points < left ? points : (int)left);
             }
-            st = hit_finding(&out, call, h, ZJ_OUT_HIT, -points);
+            st = hit_finding(s, &out, call, h, ZJ_OUT_HIT, -points);
         }
+        for (size_t i = 0; i < kept; i++)
+            s->rule_hits[s->candidates.v[i].rule] = 0;
     }
     if (st != ZJ_OK) {
         res->findings = out.v;
