@@ -29,8 +29,7 @@ typedef struct finding_vec {
 struct zj_scorer {
     const zj_ruleset *rs;
     zj_match_scratch *scratch;
-    zj_norm *norms;
-    size_t norm_cap;
+    zj_norm norm; /* the turn being scanned; hits keep code points, not the text */
     zj_hits turn_hits;
     hit_vec hits;       /* all hits of the call, grouped by rule after sorting */
     hit_vec candidates; /* forbidden candidates of the call */
@@ -100,9 +99,7 @@ void zj_scorer_free(zj_scorer *s)
     if (!s)
         return;
     zj_match_scratch_free(s->scratch);
-    for (size_t i = 0; i < s->norm_cap; i++)
-        zj_norm_free(&s->norms[i]);
-    free(s->norms);
+    zj_norm_free(&s->norm);
     free(s->turn_hits.v);
     free(s->hits.v);
     free(s->candidates.v);
@@ -141,15 +138,6 @@ void zj_result_free(zj_result *r)
 static zj_status prepare_turns(zj_scorer *s, const zj_call *call)
 {
     size_t n = call->n_turns;
-    if (n > s->norm_cap) {
-        zj_norm *v = realloc(s->norms, n * sizeof *v);
-        if (!v)
-            return ZJ_ERR_NOMEM;
-        for (size_t i = s->norm_cap; i < n; i++)
-            zj_norm_init(&v[i]);
-        s->norms = v;
-        s->norm_cap = n;
-    }
     if (n > s->utt_cap) {
         int32_t *f = realloc(s->utt_first, 3 * n * sizeof *f);
         if (!f)
@@ -546,7 +534,7 @@ static zj_status collect_hits(zj_scorer *s, const zj_call *call, zj_error *err)
     s->hits.n = 0;
     for (size_t t = 0; t < call->n_turns; t++) {
         const zj_turn *turn = &call->turns[t];
-        zj_norm *norm = &s->norms[t];
+        zj_norm *norm = &s->norm;
         uint64_t t0 = s->profiling ? zj_now_ns() : 0;
         zj_status st = zj_norm_text_unmapped(norm, turn->text, turn->text_len);
         if (st != ZJ_OK)
@@ -751,13 +739,52 @@ static zj_status score_impl(zj_scorer *s, const zj_call *call, long only_rule, b
     return ZJ_OK;
 }
 
+/* Working memory grows to the largest call seen; after a huge one (the
+ * reader allows 64 MiB lines) it is given back rather than kept by every
+ * scoring thread for the rest of the run. */
+static void trim(zj_scorer *s)
+{
+    if (s->norm.cap > (4u << 20))
+        zj_norm_free(&s->norm);
+    if (s->cp_byte_cap > (1u << 20)) {
+        free(s->cp_byte);
+        s->cp_byte = NULL;
+        s->cp_byte_cap = 0;
+    }
+    if (s->occupied_cap > (4u << 20)) {
+        free(s->occupied);
+        s->occupied = NULL;
+        s->occupied_cap = 0;
+    }
+    if (s->utt_cap > (1u << 16)) {
+        free(s->utt_first);
+        free(s->utt_last);
+        s->utt_first = s->utt_last = NULL;
+        s->utt_cap = 0;
+    }
+    if (s->turn_hits.cap > (1u << 16)) {
+        free(s->turn_hits.v);
+        s->turn_hits = (zj_hits){0};
+    }
+    hit_vec *vecs[] = {&s->hits, &s->candidates, &s->evidence, &s->exceptions};
+    for (size_t i = 0; i < sizeof vecs / sizeof *vecs; i++)
+        if (vecs[i]->cap > (1u << 16)) {
+            free(vecs[i]->v);
+            *vecs[i] = (hit_vec){0};
+        }
+}
+
 zj_status zj_score_call(zj_scorer *s, const zj_call *call, zj_result *out, zj_error *err)
 {
-    return score_impl(s, call, -1, false, out, err);
+    zj_status st = score_impl(s, call, -1, false, out, err);
+    trim(s);
+    return st;
 }
 
 zj_status zj_score_rule(zj_scorer *s, const zj_call *call, uint32_t rule, bool lift_window,
                         zj_result *out, zj_error *err)
 {
-    return score_impl(s, call, (long)rule, lift_window, out, err);
+    zj_status st = score_impl(s, call, (long)rule, lift_window, out, err);
+    trim(s);
+    return st;
 }
