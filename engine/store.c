@@ -866,6 +866,72 @@ void zj_stored_call_free(zj_stored_call *sc)
     memset(sc, 0, sizeof *sc);
 }
 
+/* Rule titles of a rule set, sorted by rule id: looked up per finding (a
+ * join did a scan of the rule set's rules for each of them). */
+typedef struct rule_titles {
+    struct rule_title {
+        char *id, *title;
+    } *v;
+    size_t n;
+} rule_titles;
+
+static int cmp_title(const void *a, const void *b)
+{
+    return strcmp(((const struct rule_title *)a)->id, ((const struct rule_title *)b)->id);
+}
+
+static void titles_free(rule_titles *t)
+{
+    for (size_t i = 0; i < t->n; i++) {
+        free(t->v[i].id);
+        free(t->v[i].title);
+    }
+    free(t->v);
+    memset(t, 0, sizeof *t);
+}
+
+static zj_status load_titles(zj_store *st, int64_t ruleset_id, rule_titles *t)
+{
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(st->db, "SELECT rule_id, title FROM rules WHERE ruleset_id = ?1", -1,
+                           &q, NULL) != SQLITE_OK)
+        return ZJ_ERR_IO;
+    sqlite3_bind_int64(q, 1, ruleset_id);
+    size_t cap = 0;
+    zj_status s = ZJ_OK;
+    int rc;
+    while (s == ZJ_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+        if (t->n == cap) {
+            cap = cap ? cap * 2 : 64;
+            struct rule_title *v = realloc(t->v, cap * sizeof *v);
+            if (!v) {
+                s = ZJ_ERR_NOMEM;
+                break;
+            }
+            t->v = v;
+        }
+        t->v[t->n] = (struct rule_title){col_dup(q, 0), col_dup(q, 1)};
+        if (!t->v[t->n].id)
+            s = ZJ_ERR_NOMEM;
+        t->n++;
+    }
+    if (s == ZJ_OK && rc != SQLITE_DONE)
+        s = ZJ_ERR_IO;
+    sqlite3_finalize(q);
+    if (s == ZJ_OK && t->n)
+        qsort(t->v, t->n, sizeof *t->v, cmp_title);
+    return s;
+}
+
+static char *title_of(const rule_titles *t, const char *rule_id)
+{
+    if (!rule_id || !t->n)
+        return NULL;
+    struct rule_title key = {(char *)rule_id, NULL};
+    const struct rule_title *hit = bsearch(&key, t->v, t->n, sizeof *t->v, cmp_title);
+    return hit && hit->title ? zj_strdup(hit->title) : NULL;
+}
+
 zj_status zj_store_get_call(zj_store *st, const char *call_id, int64_t ruleset_id,
                             zj_stored_call *out, zj_error *err)
 {
@@ -916,25 +982,28 @@ zj_status zj_store_get_call(zj_store *st, const char *call_id, int64_t ruleset_i
         return zj_error_set(err, s, st->path, 0, 0, "the stored transcript of '%s' is damaged",
                             call_id);
     }
-    if (sqlite3_prepare_v2(st->db,
-                           "SELECT f.rule_id, f.kind, f.outcome, f.severity, f.clause, ru.title,"
-                           " f.text, f.points, f.turn, f.span_start, f.span_end, f.start_ms,"
-                           " f.fatal FROM findings f JOIN calls c ON c.id = f.call_row"
-                           " LEFT JOIN rules ru ON ru.ruleset_id = c.ruleset_id"
-                           " AND ru.rule_id = f.rule_id"
-                           " WHERE f.call_row = ?1 ORDER BY f.seq",
+    rule_titles titles = {0};
+    if (load_titles(st, ruleset_id, &titles) != ZJ_OK ||
+        sqlite3_prepare_v2(st->db,
+                           "SELECT rule_id, kind, outcome, severity, clause, NULL,"
+                           " text, points, turn, span_start, span_end, start_ms,"
+                           " fatal FROM findings WHERE call_row = ?1 ORDER BY seq",
                            -1, &q, NULL) != SQLITE_OK) {
+        titles_free(&titles);
         zj_stored_call_free(out);
         return db_error(st, err, "cannot read the findings");
     }
     sqlite3_bind_int64(q, 1, row);
     size_t cap = 0;
-    while (sqlite3_step(q) == SQLITE_ROW) {
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
         if (out->n_findings == cap) {
             cap = cap ? cap * 2 : 16;
             zj_stored_finding *v = realloc(out->findings, cap * sizeof *v);
-            if (!v)
+            if (!v) {
+                rc = SQLITE_NOMEM;
                 break;
+            }
             out->findings = v;
         }
         zj_stored_finding *f = &out->findings[out->n_findings++];
@@ -944,7 +1013,7 @@ zj_status zj_store_get_call(zj_store *st, const char *call_id, int64_t ruleset_i
         f->outcome = col_dup(q, 2);
         f->severity = col_dup(q, 3);
         f->clause = col_dup(q, 4);
-        f->title = col_dup(q, 5);
+        f->title = title_of(&titles, f->rule_id);
         f->text = col_dup(q, 6);
         f->points = sqlite3_column_int(q, 7);
         f->turn = sqlite3_column_type(q, 8) == SQLITE_NULL ? -1 : sqlite3_column_int(q, 8);
@@ -954,5 +1023,11 @@ zj_status zj_store_get_call(zj_store *st, const char *call_id, int64_t ruleset_i
         f->fatal = sqlite3_column_int(q, 12);
     }
     sqlite3_finalize(q);
+    titles_free(&titles);
+    if (rc != SQLITE_DONE) {
+        zj_stored_call_free(out);
+        return rc == SQLITE_NOMEM ? zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory")
+                                  : db_error(st, err, "cannot read the findings");
+    }
     return ZJ_OK;
 }

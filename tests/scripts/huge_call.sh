@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One call of 200,000 turns and one turn of 300,000 hits: exact findings and
-# scores, and the scorer's working memory does not grow with the turns (a
-# per-turn buffer once made the 7 MB call take 590 MiB).
+# scores, the scorer's working memory does not grow with the turns (a per-turn
+# buffer once made the 7 MB call take 590 MiB), and both calls can be stored
+# and shown.
 set -u
 export LC_ALL=C
 zhijian=$1 src=$2 bin=$3
@@ -35,6 +36,15 @@ check() { # LINE CALL_ID HITS LAST_FINDING
 }
 check 1 many-turns 200000 '"turn":199999,"speaker":"agent","span":[0,1],"text":"喂"}'
 check 2 many-hits 300000 '"turn":0,"speaker":"agent","span":[599998,599999],"text":"喂"}'
+
+# The same calls stored, then shown: every hit marked in the transcript and
+# listed (both were quadratic in the findings: minutes for this call).
+"$zhijian" score --db "$tmp/z.db" --rules "$rules" "$tmp/c.jsonl" >/dev/null 2>&1 || fail "score --db"
+"$zhijian" show --db "$tmp/z.db" many-hits > "$tmp/show" || fail "show many-hits"
+[ "$(grep -a -o '\[\[喂\]\]' "$tmp/show" | wc -l)" = 300000 ] || fail "show: expected 300000 marks"
+[ "$(grep -a -c '^  hit      taboo.wei ' "$tmp/show")" = 300000 ] || fail "show: expected 300000 listed hits"
+"$zhijian" show --db "$tmp/z.db" many-turns > "$tmp/show" || fail "show many-turns"
+[ "$(grep -a -c '^[ 0-9]\{3,\} 坐席 *\[\[喂\]\]$' "$tmp/show")" = 200000 ] || fail "show: expected 200000 marked turns"
 
 # AddressSanitizer's shadow memory and quarantine double the footprint: the
 # bound holds for uninstrumented builds only.
