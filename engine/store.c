@@ -9,6 +9,7 @@
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -18,6 +19,12 @@ struct zj_store {
     bool write;
     bool in_txn; /* a results transaction spanning several batches is open */
     sqlite3_stmt *del_call, *ins_call, *ins_turns, *ins_finding, *upd_input, *upd_run;
+    /* Watermarks as last written for run wm_run: a batch writes only those
+     * that moved (a run over 50,000 one-call files rewrote all of them for
+     * every 1,000 calls). */
+    uint64_t *wm_written;
+    size_t wm_n;
+    int64_t wm_run;
 };
 
 /* Schema migrations, applied in order; migration i moves user_version i -> i+1. */
@@ -275,6 +282,7 @@ void zj_store_close(zj_store *st)
     sqlite3_finalize(st->ins_finding);
     sqlite3_finalize(st->upd_input);
     sqlite3_finalize(st->upd_run);
+    free(st->wm_written);
     if (st->db)
         sqlite3_close(st->db);
     free(st->path);
@@ -529,8 +537,12 @@ zj_status zj_store_begin_run(zj_store *st, int64_t ruleset_id, const char *argv,
         sqlite3_bind_int64(q, 1, *run_id);
         sqlite3_bind_int64(q, 2, (int64_t)i);
         sqlite3_bind_text(q, 3, inputs[i], -1, SQLITE_STATIC);
+        struct stat sb;
         if (sizes && sizes[i])
             sqlite3_bind_int64(q, 4, (int64_t)sizes[i]);
+        else if (!sizes && strcmp(inputs[i], "-") != 0 && stat(inputs[i], &sb) == 0 &&
+                 S_ISREG(sb.st_mode))
+            sqlite3_bind_int64(q, 4, (int64_t)sb.st_size);
         else
             sqlite3_bind_null(q, 4);
         if (sqlite3_step(q) != SQLITE_DONE)
@@ -611,6 +623,15 @@ zj_status zj_store_finish_run(zj_store *st, int64_t run_id, const char *status, 
     sqlite3_bind_text(q, 3, now, -1, SQLITE_TRANSIENT);
     int rc = sqlite3_step(q);
     sqlite3_finalize(q);
+    if (rc == SQLITE_DONE && (strcmp(status, "done") == 0 || strcmp(status, "partial") == 0)) {
+        /* Every input was read to its end. */
+        if (sqlite3_prepare_v2(st->db, "UPDATE run_inputs SET done = 1 WHERE run_id = ?1", -1, &q,
+                               NULL) != SQLITE_OK)
+            return db_error(st, err, "cannot finish the run");
+        sqlite3_bind_int64(q, 1, run_id);
+        rc = sqlite3_step(q);
+        sqlite3_finalize(q);
+    }
     if (rc != SQLITE_DONE)
         return db_error(st, err, "cannot finish the run");
     return ZJ_OK;
@@ -795,7 +816,21 @@ zj_status zj_store_put_batch(zj_store *st, int64_t run_id, int64_t ruleset_id, c
     bool ok = true;
     for (size_t i = 0; i < n && ok; i++)
         ok = put_call(st, run_id, ruleset_id, rs, &calls[i], calls[i].call->source, &blob);
+    if (ok && (st->wm_run != run_id || st->wm_n != n_inputs)) {
+        uint64_t *w = realloc(st->wm_written, (n_inputs ? n_inputs : 1) * sizeof *w);
+        if (w) {
+            for (size_t i = 0; i < n_inputs; i++)
+                w[i] = UINT64_MAX; /* unknown: write it */
+            st->wm_written = w;
+            st->wm_n = n_inputs;
+            st->wm_run = run_id;
+        } else {
+            st->wm_n = 0;
+        }
+    }
     for (size_t i = 0; i < n_inputs && ok; i++) {
+        if (st->wm_n == n_inputs && st->wm_run == run_id && st->wm_written[i] == watermarks[i])
+            continue;
         sqlite3_stmt *q = st->upd_input;
         sqlite3_reset(q);
         sqlite3_bind_int64(q, 1, run_id);
@@ -803,6 +838,8 @@ zj_status zj_store_put_batch(zj_store *st, int64_t run_id, int64_t ruleset_id, c
         sqlite3_bind_int64(q, 3, (int64_t)watermarks[i]);
         sqlite3_bind_int(q, 4, 0);
         ok = sqlite3_step(q) == SQLITE_DONE;
+        if (ok && st->wm_n == n_inputs)
+            st->wm_written[i] = watermarks[i];
     }
     if (ok) {
         sqlite3_stmt *q = st->upd_run;
@@ -818,6 +855,7 @@ zj_status zj_store_put_batch(zj_store *st, int64_t run_id, int64_t ruleset_id, c
     zj_status s = db_error(st, err, "cannot store results");
     rollback(st);
     st->in_txn = false;
+    st->wm_n = 0; /* rolled back: what was written is unknown again */
     return s;
 }
 
@@ -830,6 +868,7 @@ zj_status zj_store_commit(zj_store *st, zj_error *err)
         return ZJ_OK;
     zj_status s = db_error(st, err, "cannot store results");
     rollback(st);
+    st->wm_n = 0;
     return s;
 }
 

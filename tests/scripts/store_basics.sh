@@ -15,6 +15,9 @@ count() { sqlite3 "$db" "SELECT (SELECT count(*) FROM rulesets)||' '||(SELECT co
 
 "$zhijian" score --db "$db" "$calls" >/dev/null 2>&1 || fail "first run"
 first=$(count)
+size=$(stat -c %s "$calls/2026-11.jsonl")
+[ "$(sqlite3 "$db" "SELECT idx||' '||size||' '||watermark||' '||done FROM run_inputs")" = "0 $size $size 1" ] ||
+  fail "run_inputs should hold the input's size, its end as watermark, and done"
 "$zhijian" score --db "$db" "$calls" >/dev/null 2>&1 || fail "second run"
 [ "$(count)" = "$first" ] || fail "re-scoring changed row counts: $first -> $(count)"
 [ "$(sqlite3 "$db" "SELECT count(*) FROM runs")" = 2 ] || fail "two runs expected"

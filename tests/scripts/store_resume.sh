@@ -31,6 +31,7 @@ before=$(sqlite3 "$tmp/killed.db" "SELECT count(*) FROM calls")
 [ "$(sqlite3 "$tmp/killed.db" "PRAGMA integrity_check")" = ok ] || fail "integrity after kill"
 wm=$(sqlite3 "$tmp/killed.db" "SELECT watermark FROM run_inputs")
 [ "$wm" -gt 0 ] || fail "no watermark committed"
+[ "$(sqlite3 "$tmp/killed.db" "SELECT done FROM run_inputs")" = 0 ] || fail "a killed run's input marked done"
 
 "$zhijian" score --resume --db "$tmp/killed.db" "$tmp/calls.jsonl" >/dev/null 2>"$tmp/resume.err"
 code=$?
