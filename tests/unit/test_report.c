@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "zhijian.h"
+#include "internal.h"
 
 static char db_path[256];
 
@@ -267,10 +267,78 @@ static void sampling_is_reproducible_and_proportional(void **state)
     zj_store_close(st);
 }
 
+static int streq_or_null(const char *a, const char *b)
+{
+    return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+/* What the store gives back is what the scorer produced: every finding of
+ * every corpus call, field by field (findings are written 16, 8, 4, 2 or 1
+ * rows per statement; the corpus's 20 to 26 findings a call use them all). */
+static void stored_findings_are_the_scored_ones(void **state)
+{
+    (void)state;
+    zj_error err;
+    zj_ruleset *rs = zj_rules_load(ZJ_SOURCE_DIR "/rules/property-service.yaml", NULL, &err);
+    assert_non_null(rs);
+    zj_scorer *sc = zj_scorer_new(rs, &err);
+    assert_non_null(sc);
+    zj_store *st = zj_store_open(db_path, false, &err);
+    assert_non_null(st);
+    int64_t rid;
+    assert_int_equal(zj_store_find_ruleset(st, NULL, &rid, &err), ZJ_OK);
+    zj_reader *r = zj_reader_open(ZJ_SOURCE_DIR "/corpus/calls/2026-11.jsonl", 0, &err);
+    assert_non_null(r);
+    zj_call *call;
+    size_t calls = 0, rest_bits = 0, sixteens = 0;
+    while (zj_reader_next(r, &call, &err) == ZJ_OK) {
+        zj_result res;
+        assert_int_equal(zj_score_call(sc, call, &res, &err), ZJ_OK);
+        zj_stored_call got;
+        assert_int_equal(zj_store_get_call(st, call->call_id, rid, &got, &err), ZJ_OK);
+        assert_int_equal(got.score, res.score);
+        assert_int_equal(got.n_findings, res.n_findings);
+        assert_int_equal(got.call->n_turns, call->n_turns);
+        for (size_t t = 0; t < call->n_turns; t++)
+            assert_memory_equal(got.call->turns[t].text, call->turns[t].text,
+                                call->turns[t].text_len + 1);
+        for (size_t i = 0; i < res.n_findings; i++) {
+            const zj_finding *f = &res.findings[i];
+            const zj_rule *rule = &rs->rules[f->rule];
+            const zj_stored_finding *g = &got.findings[i];
+            if (strcmp(g->rule_id, rule->id) || strcmp(g->outcome, zj_outcome_name(f->outcome)) ||
+                strcmp(g->kind, zj_kind_name(rule->kind)) ||
+                strcmp(g->severity, zj_severity_name(rule->severity)) ||
+                !streq_or_null(g->clause, rule->clause) || !streq_or_null(g->text, f->text) ||
+                g->points != f->points || g->turn != f->turn ||
+                (f->turn >= 0 && (g->span_start != (long)f->span_start ||
+                                  g->span_end != (long)f->span_end)) ||
+                g->start_ms != f->start_ms)
+                fail_msg("call %s finding %zu (%s) differs in the store", call->call_id, i,
+                         rule->id);
+        }
+        rest_bits |= res.n_findings % 16;
+        sixteens += res.n_findings / 16;
+        calls++;
+        zj_stored_call_free(&got);
+        zj_result_free(&res);
+        zj_call_free(call);
+    }
+    zj_reader_close(r);
+    zj_store_close(st);
+    zj_scorer_free(sc);
+    zj_rules_free(rs);
+    assert_int_equal(calls, 42);
+    /* Statements of 16, 8, 4, 2 and 1 rows were all used. */
+    assert_int_equal(rest_bits, 15);
+    assert_true(sixteens > 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(scorecard_figures),
+        cmocka_unit_test(stored_findings_are_the_scored_ones),
         cmocka_unit_test(audit_report_items),
         cmocka_unit_test(hostile_text_is_escaped),
         cmocka_unit_test(iso2859_tables),
