@@ -52,6 +52,10 @@ static bool opt_string(json_t *obj, const char *key, char **out, zj_error *err, 
         zj_error_set(err, ZJ_ERR_INVALID, src, line, 0, "'%s' must be a string", key);
         return false;
     }
+    if (memchr(json_string_value(v), '\0', json_string_length(v))) {
+        zj_error_set(err, ZJ_ERR_INVALID, src, line, 0, "'%s' contains a NUL character", key);
+        return false;
+    }
     *out = dup_n(json_string_value(v), json_string_length(v));
     if (!*out) {
         zj_error_set(err, ZJ_ERR_NOMEM, src, line, 0, "out of memory");
@@ -238,6 +242,11 @@ zj_call *zj_call_from_json(json_t *root, const char *src, long line, zj_error *e
     }
     if (!json_is_string(id) || json_string_length(id) == 0) {
         zj_error_set(err, ZJ_ERR_INVALID, src, line, 0, "'call_id' must be a non-empty string");
+        goto fail;
+    }
+    /* A NUL would silently cut the id short everywhere it is used. */
+    if (memchr(json_string_value(id), '\0', json_string_length(id))) {
+        zj_error_set(err, ZJ_ERR_INVALID, src, line, 0, "'call_id' contains a NUL character");
         goto fail;
     }
     call->call_id = dup_n(json_string_value(id), json_string_length(id));
