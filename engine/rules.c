@@ -24,7 +24,48 @@ struct loader {
     zj_error first;
     zj_ruleset *rs;
     size_t rule_cap, pattern_cap;
+    /* Rule ids seen so far: open addressing, slot = rule index + 1 (0 empty).
+     * Comparing each id with all earlier ones made 5,000 rules cost more to
+     * load than to score a month of calls. */
+    uint32_t *id_slots;
+    size_t id_cap;
 };
+
+static uint64_t hash_id(const char *s)
+{
+    uint64_t h = 1469598103934665603u; /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211u;
+    return h;
+}
+
+/* Index of the earlier rule with this id, or -1; records rule `index` under
+ * it when there is none. */
+static long id_seen(struct loader *ld, const char *id, uint32_t index)
+{
+    if (2 * ((size_t)index + 1) > ld->id_cap) {
+        size_t cap = ld->id_cap ? ld->id_cap * 2 : 64;
+        uint32_t *v = calloc(cap, sizeof *v);
+        if (!v)
+            return -1; /* the duplicate check is lost, not the rule set */
+        for (size_t i = 0; i < ld->id_cap; i++)
+            if (ld->id_slots[i]) {
+                size_t k = hash_id(ld->rs->rules[ld->id_slots[i] - 1].id) & (cap - 1);
+                while (v[k])
+                    k = (k + 1) & (cap - 1);
+                v[k] = ld->id_slots[i];
+            }
+        free(ld->id_slots);
+        ld->id_slots = v;
+        ld->id_cap = cap;
+    }
+    size_t k = hash_id(id) & (ld->id_cap - 1);
+    for (; ld->id_slots[k]; k = (k + 1) & (ld->id_cap - 1))
+        if (strcmp(ld->rs->rules[ld->id_slots[k] - 1].id, id) == 0)
+            return (long)ld->id_slots[k] - 1;
+    ld->id_slots[k] = index + 1;
+    return -1;
+}
 
 __attribute__((format(printf, 3, 4))) static void fail_at(struct loader *ld, const zj_ynode *at,
                                                           const char *fmt, ...)
@@ -97,11 +138,11 @@ static void check_keys(struct loader *ld, const zj_ynode *map, const char *const
             continue;
         }
         bool ok = false;
+        for (const char *const *a = allowed; *a && !ok; a++)
+            ok = strcmp(k->value, *a) == 0;
         const char *best = NULL;
         size_t best_d = 3;
-        for (const char *const *a = allowed; *a; a++) {
-            if (strcmp(k->value, *a) == 0)
-                ok = true;
+        for (const char *const *a = allowed; *a && !ok; a++) {
             size_t d = edit_distance(k->value, *a);
             if (d < best_d) {
                 best_d = d;
@@ -545,11 +586,11 @@ static void parse_rule(struct loader *ld, const zj_ynode *n, const struct defaul
             fail_at(ld, id,
                     "invalid rule id '%.60s' (use lower-case letters, digits, '.', '_' and '-')",
                     id->value);
-        for (size_t i = 0; i < index; i++)
-            if (rs->rules[i].id && strcmp(rs->rules[i].id, id->value) == 0)
-                fail_at(ld, id, "duplicate rule id '%.60s' (first defined at line %ld)", id->value,
-                        rs->rules[i].line);
         r->id = zj_strdup(id->value);
+        long first = r->id ? id_seen(ld, r->id, index) : -1;
+        if (first >= 0)
+            fail_at(ld, id, "duplicate rule id '%.60s' (first defined at line %ld)", id->value,
+                    rs->rules[first].line);
         snprintf(where, sizeof where, " in rule '%.60s'", id->value);
     } else {
         snprintf(where, sizeof where, " in rule %u", index + 1);
@@ -859,6 +900,7 @@ static zj_ruleset *build(const char *yaml, size_t len, const char *name, zj_diag
         parse_root(&ld, root);
     }
     zj_yaml_free(root);
+    free(ld.id_slots);
     if (n_errors)
         *n_errors = ld.n_errors;
     if (ld.n_errors) {

@@ -204,12 +204,40 @@ static void empty_and_garbage(void **state)
                         "/nonexistent/rules.yaml: No such file or directory");
 }
 
+/* Duplicate ids among many rules (ids are found through a hash table that
+ * grows past its first 64 slots): each repeat is reported once, against the
+ * first definition. */
+static void duplicate_ids_among_many_rules(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/zj_rules_XXXXXX.yaml";
+    int fd = mkstemps(path, 5);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    assert_non_null(f);
+    fprintf(f, "ruleset: many\nversion: '1'\nrules:\n");
+    for (int i = 0; i < 300; i++) /* one line a rule: line = i + 4 */
+        fprintf(f, "  - {id: r%d, kind: forbidden, any: [词%d]}\n", i == 150 || i == 299 ? 7 : i,
+                i);
+    fclose(f);
+    char out[4096] = "";
+    assert_int_equal(zj_rules_check(path, collect, out), 2);
+    char want[4096];
+    snprintf(want, sizeof want,
+             "%s:154:10: duplicate rule id 'r7' (first defined at line 11)\n"
+             "%s:303:10: duplicate rule id 'r7' (first defined at line 11)\n",
+             path, path);
+    assert_string_equal(out, want);
+    unlink(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(valid_set_structure),
         cmocka_unit_test(errors_name_line_and_column),
         cmocka_unit_test(check_reports_every_error),
+        cmocka_unit_test(duplicate_ids_among_many_rules),
         cmocka_unit_test(empty_and_garbage),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
