@@ -42,7 +42,8 @@ struct zj_scorer {
     size_t n_required;
     uint32_t *timed; /* indices of rules with a seconds window */
     size_t n_timed;
-    bool *rule_done;
+    uint32_t *rule_done; /* == call_gen: judged in this call (no per-call clearing of 5,000) */
+    uint32_t call_gen;
     uint32_t *rule_hits; /* forbidden hits of each rule so far (max_points), zero between calls */
     unsigned char *occupied; /* code points of a turn taken by a kept hit */
     size_t occupied_cap;
@@ -659,13 +660,16 @@ static zj_status score_impl(zj_scorer *s, const zj_call *call, long only_rule, b
     finding_vec out = {0};
     s->candidates.n = 0;
     s->cp_byte_turn = -1;
-    memset(s->rule_done, 0, rs->n_rules * sizeof *s->rule_done);
+    if (++s->call_gen == 0) { /* wrapped: old marks could read as current */
+        memset(s->rule_done, 0, rs->n_rules * sizeof *s->rule_done);
+        s->call_gen = 1;
+    }
     /* A seconds window on a call without the timestamps it needs: the rule
      * cannot be judged, and says so instead of guessing. */
     for (size_t k = 0; k < s->n_timed && !lift_window && st == ZJ_OK; k++) {
         uint32_t ri = s->timed[k];
         if ((only_rule < 0 || (long)ri == only_rule) && !window_measurable(&rs->rules[ri], call)) {
-            s->rule_done[ri] = true;
+            s->rule_done[ri] = s->call_gen;
             st = plain_finding(&out, ri, ZJ_OUT_NOT_MEASURABLE, 0);
         }
     }
@@ -674,15 +678,15 @@ static zj_status score_impl(zj_scorer *s, const zj_call *call, long only_rule, b
         uint32_t ri = s->hits.v[i].rule;
         while (j < s->hits.n && s->hits.v[j].rule == ri)
             j++;
-        if ((only_rule < 0 || (long)ri == only_rule) && !s->rule_done[ri]) {
+        if ((only_rule < 0 || (long)ri == only_rule) && s->rule_done[ri] != s->call_gen) {
             st = eval_rule(s, call, ri, s->hits.v + i, j - i, lift_window, &out);
-            s->rule_done[ri] = true;
+            s->rule_done[ri] = s->call_gen;
         }
         i = j;
     }
     for (size_t k = 0; k < s->n_required && st == ZJ_OK; k++) {
         uint32_t ri = s->required[k];
-        if (!s->rule_done[ri] && (only_rule < 0 || (long)ri == only_rule))
+        if (s->rule_done[ri] != s->call_gen && (only_rule < 0 || (long)ri == only_rule))
             st = eval_rule(s, call, ri, NULL, 0, lift_window, &out);
     }
     if (st == ZJ_OK && s->candidates.n) {
