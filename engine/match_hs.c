@@ -18,14 +18,20 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <dirent.h>
 #include <hs/hs.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define CACHE_MAGIC "ZJHSDB01"
+/* Compiled databases kept: every edit of a rule set makes a new one, and a
+ * rule author's cache would otherwise grow without end. Least recently used
+ * go first (a hit refreshes the file's time). */
+#define CACHE_KEEP 32
 
 struct zj_hs_matcher {
     hs_database_t *db;
@@ -128,6 +134,68 @@ static void mkdirs(const char *dir)
     mkdir(tmp, 0755);
 }
 
+typedef struct cache_entry {
+    char name[256];
+    struct timespec used;
+} cache_entry;
+
+static int cmp_used(const void *a, const void *b)
+{
+    const struct timespec *x = &((const cache_entry *)a)->used,
+                          *y = &((const cache_entry *)b)->used;
+    if (x->tv_sec != y->tv_sec)
+        return x->tv_sec < y->tv_sec ? -1 : 1;
+    return x->tv_nsec < y->tv_nsec ? -1 : x->tv_nsec > y->tv_nsec;
+}
+
+/* Keeps the CACHE_KEEP most recently used databases of dir (never `keep`,
+ * the one just written) and removes temp files a crash left over an hour ago. */
+static void cache_prune(const char *dir, const char *keep)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    cache_entry *v = NULL;
+    size_t n = 0, cap = 0;
+    time_t now = time(NULL);
+    struct dirent *e;
+    char path[4400];
+    while ((e = readdir(d))) {
+        size_t len = strlen(e->d_name);
+        bool db = len > 5 && strcmp(e->d_name + len - 5, ".hsdb") == 0;
+        bool tmp = len > 4 && strcmp(e->d_name + len - 4, ".tmp") == 0 && strstr(e->d_name, ".hsdb.");
+        struct stat sb;
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        if ((!db && !tmp) || len >= sizeof v->name || stat(path, &sb) != 0)
+            continue;
+        if (tmp) {
+            if (now - sb.st_mtime > 3600)
+                unlink(path);
+            continue;
+        }
+        if (strcmp(path, keep) == 0)
+            continue;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 64;
+            cache_entry *t = realloc(v, cap * sizeof *t);
+            if (!t)
+                break;
+            v = t;
+        }
+        memcpy(v[n].name, e->d_name, len + 1);
+        v[n++].used = sb.st_mtim;
+    }
+    closedir(d);
+    if (n + 1 > CACHE_KEEP) {
+        qsort(v, n, sizeof *v, cmp_used);
+        for (size_t i = 0; i < n + 1 - CACHE_KEEP; i++) {
+            snprintf(path, sizeof path, "%s/%s", dir, v[i].name);
+            unlink(path);
+        }
+    }
+    free(v);
+}
+
 /* Written to a temp file and renamed: a crash never leaves half a cache. */
 static void cache_store(const char *dir, const char *path, const hs_database_t *db)
 {
@@ -147,6 +215,8 @@ static void cache_store(const char *dir, const char *path, const hs_database_t *
         ok = fclose(f) == 0 && ok;
         if (!ok || rename(tmp, path) != 0)
             unlink(tmp);
+        else
+            cache_prune(dir, path);
     }
     free(bytes);
 }
@@ -202,6 +272,8 @@ zj_hs_matcher *zj_hs_compile(const zj_pattern *patterns, size_t n, const char *c
     if (k && cache_dir && *cache_dir && cache_key) {
         cache_path(cache_dir, cache_key, path, sizeof path);
         m->db = cache_load(path);
+        if (m->db)
+            utimensat(AT_FDCWD, path, NULL, 0); /* used now: pruned last */
     }
     if (k && !m->db) {
         hs_compile_error_t *ce = NULL;

@@ -26,4 +26,25 @@ printf 'garbage' | dd of="$f" bs=1 seek=100 conv=notrunc 2>/dev/null     # corru
 cmp -s "$tmp/first" "$tmp/bad" || fail "corrupt cache changed the results"
 "$zhijian" score --no-db --format jsonl --backend pcre2 "$calls" > "$tmp/pcre" || fail "pcre2 run"
 cmp -s "$tmp/first" "$tmp/pcre" || fail "backends differ on the corpus"
-echo "ok: cache hit, truncated and corrupt cache files recompiled, results identical"
+
+# At most 32 databases are kept, least recently used removed first: 33 rule
+# sets, with the first one used again before the last is compiled.
+head -n 1 "$calls/2026-11.jsonl" > "$tmp/one.jsonl"
+rm -rf "$tmp/cache"
+newest() { ls -t "$tmp/cache/zhijian/"*.hsdb | head -n 1; }
+for i in $(seq 33); do
+  printf 'ruleset: c%d\nversion: "1"\nrules:\n  - id: r\n    kind: forbidden\n    any: [词%d]\n' \
+    "$i" "$i" > "$tmp/r$i.yaml"
+  [ "$i" = 33 ] && { "$zhijian" score --no-db --format jsonl --rules "$tmp/r1.yaml" "$tmp/one.jsonl" \
+    > /dev/null || fail "reuse of rule set 1"; sleep 0.05; }
+  "$zhijian" score --no-db --format jsonl --rules "$tmp/r$i.yaml" "$tmp/one.jsonl" > /dev/null ||
+    fail "rule set $i"
+  eval "file$i=\$(newest)"
+  sleep 0.05 # distinct modification times
+done
+n=$(find "$tmp/cache/zhijian" -name '*.hsdb' | wc -l)
+[ "$n" = 32 ] || fail "expected 32 cached databases after 33 rule sets, found $n"
+[ -e "$file1" ] || fail "the database used most recently but one was pruned"
+[ -e "$file33" ] || fail "the newest database was pruned"
+[ ! -e "$file2" ] || fail "the least recently used database was kept"
+echo "ok: cache hit, truncated and corrupt cache files recompiled, results identical, 32 kept (LRU)"
