@@ -40,6 +40,13 @@ static char *dup_n(const char *s, size_t n)
     return d;
 }
 
+/* A string with a NUL (\u0000, which JSON_ALLOW_NUL lets through) would be
+ * cut short everywhere it is used as a C string. */
+static bool has_nul(const json_t *str)
+{
+    return memchr(json_string_value(str), '\0', json_string_length(str)) != NULL;
+}
+
 /* Optional string field: absent or null -> NULL; other types are an error. */
 static bool opt_string(json_t *obj, const char *key, char **out, zj_error *err, const char *src,
                        long line)
@@ -52,7 +59,7 @@ static bool opt_string(json_t *obj, const char *key, char **out, zj_error *err, 
         zj_error_set(err, ZJ_ERR_INVALID, src, line, 0, "'%s' must be a string", key);
         return false;
     }
-    if (memchr(json_string_value(v), '\0', json_string_length(v))) {
+    if (has_nul(v)) {
         zj_error_set(err, ZJ_ERR_INVALID, src, line, 0, "'%s' contains a NUL character", key);
         return false;
     }
@@ -200,7 +207,7 @@ static bool parse_turn(json_t *t, size_t index, zj_turn *out, zj_error *err, con
         return false;
     }
     out->text_len = json_string_length(tx);
-    if (memchr(json_string_value(tx), '\0', out->text_len)) {
+    if (has_nul(tx)) {
         zj_error_set(err, ZJ_ERR_INVALID, src, line, 0, "turn %zu: 'text' contains a NUL character",
                      index);
         return false;
@@ -244,8 +251,7 @@ zj_call *zj_call_from_json(json_t *root, const char *src, long line, zj_error *e
         zj_error_set(err, ZJ_ERR_INVALID, src, line, 0, "'call_id' must be a non-empty string");
         goto fail;
     }
-    /* A NUL would silently cut the id short everywhere it is used. */
-    if (memchr(json_string_value(id), '\0', json_string_length(id))) {
+    if (has_nul(id)) {
         zj_error_set(err, ZJ_ERR_INVALID, src, line, 0, "'call_id' contains a NUL character");
         goto fail;
     }

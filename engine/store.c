@@ -356,13 +356,14 @@ static int64_t days_from_civil(int y, int m, int d)
     return era * 146097 + doe - 719468;
 }
 
-/* Local date and ISO 8601 week of a call from its UTC time and offset. */
 /* Writes v (0 <= v < 10^width) as exactly width decimal digits. */
 static void put_digits(char *out, int v, int width)
 {
     for (int i = width - 1; i >= 0; i--, v /= 10)
         out[i] = (char)('0' + v % 10);
 }
+
+/* Local date and ISO 8601 week of a call from its UTC time and offset. */
 
 void zj_local_date(int64_t utc_ms, int offset_min, char date[11], char week[9])
 {
@@ -871,8 +872,9 @@ zj_status zj_store_put_batch(zj_store *st, int64_t run_id, int64_t ruleset_id, c
             st->wm_n = 0;
         }
     }
+    bool tracked = st->wm_n == n_inputs && st->wm_run == run_id;
     for (size_t i = 0; i < n_inputs && ok; i++) {
-        if (st->wm_n == n_inputs && st->wm_run == run_id && st->wm_written[i] == watermarks[i])
+        if (tracked && st->wm_written[i] == watermarks[i])
             continue;
         sqlite3_stmt *q = st->upd_input;
         sqlite3_reset(q);
@@ -881,7 +883,7 @@ zj_status zj_store_put_batch(zj_store *st, int64_t run_id, int64_t ruleset_id, c
         sqlite3_bind_int64(q, 3, (int64_t)watermarks[i]);
         sqlite3_bind_int(q, 4, 0);
         ok = sqlite3_step(q) == SQLITE_DONE;
-        if (ok && st->wm_n == n_inputs)
+        if (ok && tracked)
             st->wm_written[i] = watermarks[i];
     }
     if (ok) {
@@ -1067,9 +1069,9 @@ zj_status zj_store_get_call(zj_store *st, const char *call_id, int64_t ruleset_i
     rule_titles titles = {0};
     if (load_titles(st, ruleset_id, &titles) != ZJ_OK ||
         sqlite3_prepare_v2(st->db,
-                           "SELECT rule_id, kind, outcome, severity, clause, NULL,"
-                           " text, points, turn, span_start, span_end, start_ms,"
-                           " fatal FROM findings WHERE call_row = ?1 ORDER BY seq",
+                           "SELECT rule_id, kind, outcome, severity, clause, text, points,"
+                           " turn, span_start, span_end, start_ms, fatal"
+                           " FROM findings WHERE call_row = ?1 ORDER BY seq",
                            -1, &q, NULL) != SQLITE_OK) {
         titles_free(&titles);
         zj_stored_call_free(out);
@@ -1096,13 +1098,13 @@ zj_status zj_store_get_call(zj_store *st, const char *call_id, int64_t ruleset_i
         f->severity = col_dup(q, 3);
         f->clause = col_dup(q, 4);
         f->title = title_of(&titles, f->rule_id);
-        f->text = col_dup(q, 6);
-        f->points = sqlite3_column_int(q, 7);
-        f->turn = sqlite3_column_type(q, 8) == SQLITE_NULL ? -1 : sqlite3_column_int(q, 8);
-        f->span_start = sqlite3_column_int(q, 9);
-        f->span_end = sqlite3_column_int(q, 10);
-        f->start_ms = sqlite3_column_type(q, 11) == SQLITE_NULL ? -1 : sqlite3_column_int64(q, 11);
-        f->fatal = sqlite3_column_int(q, 12);
+        f->text = col_dup(q, 5);
+        f->points = sqlite3_column_int(q, 6);
+        f->turn = sqlite3_column_type(q, 7) == SQLITE_NULL ? -1 : sqlite3_column_int(q, 7);
+        f->span_start = sqlite3_column_int(q, 8);
+        f->span_end = sqlite3_column_int(q, 9);
+        f->start_ms = sqlite3_column_type(q, 10) == SQLITE_NULL ? -1 : sqlite3_column_int64(q, 10);
+        f->fatal = sqlite3_column_int(q, 11);
     }
     sqlite3_finalize(q);
     titles_free(&titles);

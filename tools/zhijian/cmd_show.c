@@ -48,15 +48,6 @@ static int cmp_mark(const void *a, const void *b)
     return x->finding < y->finding ? -1 : x->finding > y->finding;
 }
 
-/* Byte offset after advancing n code points from byte i. */
-static size_t skip_cps(const char *s, size_t len, size_t i, size_t n)
-{
-    for (; n > 0 && i < len; n--)
-        for (i++; i < len && ((unsigned char)s[i] & 0xC0) == 0x80; i++)
-            ;
-    return i;
-}
-
 /* Writes turn text with the spans of its findings marked: at each code point
  * the widest finding starting there; findings starting inside a marked span
  * are not marked again. marks[0..n) are this turn's, sorted by cmp_mark. One
@@ -74,7 +65,8 @@ static void print_turn(zj_buf *b, const zj_stored_call *sc, size_t t, const mark
         size_t end = best ? (size_t)best->end : cp + 1;
         if (end > n_cp)
             end = n_cp;
-        size_t next = skip_cps(turn->text, turn->text_len, byte, end - cp);
+        size_t next =
+            byte + zj_utf8_cp_to_byte(turn->text + byte, turn->text_len - byte, end - cp);
         if (best)
             zj_buf_puts(b, color ? mark_color(&sc->findings[best->finding]) : "[[");
         zj_buf_append(b, turn->text + byte, next - byte);
