@@ -2,6 +2,7 @@
  * threads sharing the read-only rule set, and the caller's thread delivering
  * results in input order to a sink and to the store, in transactions that
  * carry the resume watermarks. A ring of in-flight items bounds memory. */
+#define _GNU_SOURCE /* pthread_setname_np: named threads in top, perf and gdb */
 #include "internal.h"
 
 #include <pthread.h>
@@ -107,6 +108,7 @@ static bool publish(batch *b, slot *items, size_t n)
 
 static void *reader_main(void *arg)
 {
+    pthread_setname_np(pthread_self(), "zj-reader");
     batch *b = arg;
     const zj_batch_opts *o = b->o;
     bool go = true;
@@ -163,6 +165,7 @@ static void *reader_main(void *arg)
 
 static void *worker_main(void *arg)
 {
+    pthread_setname_np(pthread_self(), "zj-score");
     batch *b = arg;
     zj_error err;
     zj_scorer *scorer = zj_scorer_new(b->o->rs, &err);
@@ -296,6 +299,7 @@ static zj_status maybe_commit(writer *w, size_t added, bool force, zj_error *err
 
 static void *writer_main(void *arg)
 {
+    pthread_setname_np(pthread_self(), "zj-store");
     writer *w = arg;
     pthread_mutex_lock(&w->mu);
     for (;;) {
