@@ -97,6 +97,15 @@ static void edge_cases(void **state)
         "{\"call_id\":\"c\",\"agent_id\":null,\"ring_ms\":0,\"started_at\":\"2026-11-01T00:30:00+"
         "08:00\","
         "\"turns\":[{\"speaker\":\"customer\",\"text\":\"\",\"start_ms\":5,\"end_ms\":5}]}",
+        /* turns in the usual key order, with and without white space, then
+         * in other orders, with extra keys or without the times */
+        "{\"call_id\":\"d\",\"turns\":[{ \"speaker\" : \"agent\" , \"text\" : \"a\\\"b\" ,"
+        " \"start_ms\" : null , \"end_ms\" : 5 },{\"speaker\":\"customer\",\"text\":\"c\","
+        "\"start_ms\":1,\"end_ms\":2}]}",
+        "{\"call_id\":\"e\",\"turns\":[{\"speaker\":\"agent\",\"text\":\"x\",\"start_ms\":1,"
+        "\"end_ms\":2,\"emotion\":\"calm\"},{\"text\":\"y\",\"speaker\":\"agent\"},"
+        "{\"speaker\":\"agent\",\"text\":\"z\",\"end_ms\":4,\"start_ms\":3},"
+        "{\"speaker\":\"customer\",\"text\":\"w\",\"start_ms\":5}]}",
     };
     for (size_t i = 0; i < sizeof fast_ok / sizeof *fast_ok; i++)
         assert_int_equal(check(fast_ok[i], strlen(fast_ok[i])), 1);
@@ -118,6 +127,17 @@ static void edge_cases(void **state)
         "{\"call_id\":\"a\",\"turns\":[{\"speaker\":\"agent\",\"text\":\"x\",\"start_ms\":9,"
         "\"end_ms\":3}]}",
         "{\"call_id\":\"a\",\"turns\":[],\"n\":0123}",
+        /* the usual key order, then something the general path rejects */
+        "{\"call_id\":\"a\",\"turns\":[{\"speaker\":\"agent\",\"text\":\"x\",\"start_ms\":1,"
+        "\"end_ms\":2,\"speaker\":\"customer\"}]}",
+        "{\"call_id\":\"a\",\"turns\":[{\"speaker\":\"agent\",\"text\":\"x\",\"start_ms\":-1,"
+        "\"end_ms\":2}]}",
+        "{\"call_id\":\"a\",\"turns\":[{\"speaker\":\"agent\",\"text\":\"x\",\"start_ms\":1,"
+        "\"end_ms\":2]}",
+        "{\"call_id\":\"a\",\"turns\":[{\"speaker\":\"agent\",\"text\":\"x\xc0\",\"start_ms\":1,"
+        "\"end_ms\":2}]}",
+        "{\"call_id\":\"a\",\"turns\":[{\"speaker\":\"agent\",\"text\":\"x\",\"start_ms\":1,"
+        "\"end_ms\":2}",
         "[1]",
         "",
     };
