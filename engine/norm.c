@@ -232,6 +232,32 @@ static inline bool is_cjk_ideograph(const unsigned char *p)
            (p[1] & 0xC0) == 0x80 && (p[2] & 0xC0) == 0x80;
 }
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+
+/* Bytes of x within [lo, hi], unsigned. */
+static inline __m128i in_range(__m128i x, unsigned char lo, unsigned char hi)
+{
+    __m128i clamped = _mm_min_epu8(_mm_max_epu8(x, _mm_set1_epi8((char)lo)), _mm_set1_epi8((char)hi));
+    return _mm_cmpeq_epi8(clamped, x);
+}
+
+/* Whether the 15 bytes at p (16 readable) are five CJK ideographs: leads
+ * E4..E9 at offsets 0, 3, 6, 9, 12 (after E4 the second byte is B8 or more),
+ * continuation bytes at the others. Checks five at once what
+ * is_cjk_ideograph checks one at a time. */
+static inline bool five_cjk_ideographs(const unsigned char *p)
+{
+    enum { LEADS = 0x1249, CONTS = 0x6DB6 };
+    __m128i b = _mm_loadu_si128((const __m128i *)p);
+    int leads = _mm_movemask_epi8(in_range(b, 0xE4, 0xE9));
+    int conts = _mm_movemask_epi8(in_range(b, 0x80, 0xBF));
+    __m128i after_e4 = _mm_slli_si128(_mm_cmpeq_epi8(b, _mm_set1_epi8((char)0xE4)), 1);
+    int low_after_e4 = _mm_movemask_epi8(_mm_andnot_si128(in_range(b, 0xB8, 0xBF), after_e4));
+    return (leads & LEADS) == LEADS && (conts & CONTS) == CONTS && !low_after_e4;
+}
+#endif
+
 /* zj_utf8_decode with the three-byte sequences that cannot be overlong or
  * surrogates (lead E1..EF but ED: nearly all Chinese text) decoded inline. */
 static inline size_t decode_at(const unsigned char *p, size_t n, uint32_t *cp)
@@ -277,6 +303,10 @@ static inline zj_status normalize(zj_norm *n, const char *text, size_t len, enum
              * folding, never marks, never sentence ends; copied whole unless
              * a mark follows its last one. */
             size_t r = i + 3;
+#ifdef __SSE2__
+            while (r + 16 <= len && five_cjk_ideographs(p + r))
+                r += 15;
+#endif
             while (r + 3 <= len && is_cjk_ideograph(p + r))
                 r += 3;
             uint32_t after;

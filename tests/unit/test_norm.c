@@ -259,6 +259,44 @@ static void expansion_then_ideograph_run(void **state)
     zj_norm_free(&n);
 }
 
+/* Runs of ideographs long enough for the block-wise check, with one
+ * neighbour at every offset: code points just outside U+4E00..U+9FFF (which
+ * share lead bytes with it), punctuation, a combining mark and invalid
+ * sequences. Fast and general paths must agree (ZJ_ERR_UTF8 included). */
+static void long_ideograph_runs_with_neighbours(void **state)
+{
+    (void)state;
+    static const char *const neighbours[] = {
+        "\xE4\xB6\xB5", /* U+4DB5, extension A: lead E4, second byte below B8 */
+        "\xE4\xB7\xBF", /* U+4DFF */
+        "\xE4\xB8\x80", /* U+4E00, first of the range */
+        "\xE9\xBF\xBF", /* U+9FFF, last of the range */
+        "\xEA\x80\x80", /* U+A000, after it */
+        "\xE3\x90\x80", /* U+3400 */
+        "a", "，", "\xCC\x81", "\xEF\xBC\xA1",
+        "\xE5\x96",         /* truncated */
+        "\xE5\x96\xC2",     /* bad continuation */
+        "\xE5\xC0\x82",     /* bad first continuation */
+        "\xE5",
+        "\xFF",
+        "\xED\xA0\x80", /* surrogate */
+    };
+    static const char *const ideographs[] = {"请", "稍", "等", "一", "不", "鿿", "丁"};
+    char buf[256];
+    for (size_t nb = 0; nb < sizeof neighbours / sizeof *neighbours; nb++)
+        for (int at = 0; at <= 24; at++) {
+            size_t len = 0;
+            for (int i = 0; i < 24; i++) {
+                if (i == at)
+                    len += (size_t)sprintf(buf + len, "%s", neighbours[nb]);
+                len += (size_t)sprintf(buf + len, "%s", ideographs[(i * 5 + at) % 7]);
+            }
+            if (at == 24)
+                len += (size_t)sprintf(buf + len, "%s", neighbours[nb]);
+            assert_same(buf, len);
+        }
+}
+
 static void buffers_are_reused(void **state)
 {
     (void)state;
@@ -280,6 +318,7 @@ int main(void)
         cmocka_unit_test(emoji_ext_b_and_combining), cmocka_unit_test(zero_width_and_breaks),
         cmocka_unit_test(invalid_utf8_is_refused),   cmocka_unit_test(literal_normalization),
         cmocka_unit_test(fast_path_equals_utf8proc), cmocka_unit_test(buffers_are_reused),
+        cmocka_unit_test(long_ideograph_runs_with_neighbours),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
