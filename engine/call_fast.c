@@ -51,6 +51,32 @@ static const bool plain_ascii[256] = {
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 };
 
+#ifdef __SSE2__
+/* Whether the 16 bytes at p are printable ASCII without quote or backslash. */
+static inline bool sixteen_plain_ascii(const unsigned char *p)
+{
+    __m128i b = _mm_loadu_si128((const __m128i *)p);
+    __m128i special = _mm_or_si128(_mm_cmpeq_epi8(b, _mm_set1_epi8('"')),
+                                   _mm_cmpeq_epi8(b, _mm_set1_epi8('\\')));
+    __m128i plain = _mm_andnot_si128(special, zj_sse_in_range(b, 0x20, 0x7F));
+    return _mm_movemask_epi8(plain) == 0xFFFF;
+}
+
+/* Whether the 15 bytes at p (16 readable) are five three-byte sequences that
+ * cannot be overlong or surrogates: leads E1..EF but ED at offsets 0, 3, 6,
+ * 9, 12, continuation bytes at the others. */
+static inline bool five_plain_three_byte(const unsigned char *p)
+{
+    enum { LEADS = 0x1249, CONTS = 0x6DB6 };
+    __m128i b = _mm_loadu_si128((const __m128i *)p);
+    __m128i lead = _mm_andnot_si128(_mm_cmpeq_epi8(b, _mm_set1_epi8((char)0xED)),
+                                    zj_sse_in_range(b, 0xE1, 0xEF));
+    int leads = _mm_movemask_epi8(lead);
+    int conts = _mm_movemask_epi8(zj_sse_in_range(b, 0x80, 0xBF));
+    return (leads & LEADS) == LEADS && (conts & CONTS) == CONTS;
+}
+#endif
+
 /* Scans a string token; its raw bytes (without quotes) in out. False on any
  * problem (control characters, bad escapes, \u0000, invalid UTF-8). UTF-8 is
  * validated in the same pass; escaped strings are validated once decoded. */
@@ -66,8 +92,16 @@ static bool scan_string(parser *ps, span *out)
         /* Tight loops over the two common runs: printable ASCII, and
          * three-byte sequences that cannot be overlong or surrogates (lead
          * E1..EF but ED), which are nearly all Chinese text. */
+#ifdef __SSE2__
+        while (end - p >= 16 && sixteen_plain_ascii(p))
+            p += 16;
+#endif
         while (p < end && plain_ascii[*p])
             p++;
+#ifdef __SSE2__
+        while (end - p >= 16 && five_plain_three_byte(p))
+            p += 15;
+#endif
         while (end - p >= 3 && (unsigned char)(p[0] - 0xE1) <= 0x0E && p[0] != 0xED &&
                (p[1] & 0xC0) == 0x80 && (p[2] & 0xC0) == 0x80)
             p += 3;

@@ -160,6 +160,19 @@ size_t zj_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
 /* Encode cp (valid scalar value) into out; returns the byte count. */
 size_t zj_utf8_encode(uint32_t cp, char out[4]);
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+
+/* Lanes of x within [lo, hi] (unsigned bytes) set to 0xFF. The block-wise
+ * checks of the parser and the normalizer are built from it. */
+static inline __m128i zj_sse_in_range(__m128i x, unsigned char lo, unsigned char hi)
+{
+    __m128i clamped =
+        _mm_min_epu8(_mm_max_epu8(x, _mm_set1_epi8((char)lo)), _mm_set1_epi8((char)hi));
+    return _mm_cmpeq_epi8(clamped, x);
+}
+#endif
+
 /* ------------------------------------------------------------------- yaml */
 
 typedef enum zj_ynode_type { ZJ_YNODE_SCALAR, ZJ_YNODE_SEQ, ZJ_YNODE_MAP } zj_ynode_type;

@@ -233,14 +233,6 @@ static inline bool is_cjk_ideograph(const unsigned char *p)
 }
 
 #ifdef __SSE2__
-#include <emmintrin.h>
-
-/* Bytes of x within [lo, hi], unsigned. */
-static inline __m128i in_range(__m128i x, unsigned char lo, unsigned char hi)
-{
-    __m128i clamped = _mm_min_epu8(_mm_max_epu8(x, _mm_set1_epi8((char)lo)), _mm_set1_epi8((char)hi));
-    return _mm_cmpeq_epi8(clamped, x);
-}
 
 /* Whether the 15 bytes at p (16 readable) are five CJK ideographs: leads
  * E4..E9 at offsets 0, 3, 6, 9, 12 (after E4 the second byte is B8 or more),
@@ -250,10 +242,10 @@ static inline bool five_cjk_ideographs(const unsigned char *p)
 {
     enum { LEADS = 0x1249, CONTS = 0x6DB6 };
     __m128i b = _mm_loadu_si128((const __m128i *)p);
-    int leads = _mm_movemask_epi8(in_range(b, 0xE4, 0xE9));
-    int conts = _mm_movemask_epi8(in_range(b, 0x80, 0xBF));
+    int leads = _mm_movemask_epi8(zj_sse_in_range(b, 0xE4, 0xE9));
+    int conts = _mm_movemask_epi8(zj_sse_in_range(b, 0x80, 0xBF));
     __m128i after_e4 = _mm_slli_si128(_mm_cmpeq_epi8(b, _mm_set1_epi8((char)0xE4)), 1);
-    int low_after_e4 = _mm_movemask_epi8(_mm_andnot_si128(in_range(b, 0xB8, 0xBF), after_e4));
+    int low_after_e4 = _mm_movemask_epi8(_mm_andnot_si128(zj_sse_in_range(b, 0xB8, 0xBF), after_e4));
     return (leads & LEADS) == LEADS && (conts & CONTS) == CONTS && !low_after_e4;
 }
 #endif

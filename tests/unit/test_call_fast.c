@@ -161,6 +161,39 @@ static bool utf8_valid(const char *s, size_t n)
  * every offset among ASCII or Chinese text, with records cut short inside
  * the string, in call_id and in turn text, must be judged as the byte-wise
  * decoder and the general path judge it. */
+/* Escapes, quotes and control characters at every offset of strings long
+ * enough for the block-wise scan, in ASCII and in Chinese text. */
+static void specials_at_every_offset(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *s;
+        int fast; /* 1: the fast path takes it, 0: it gives up */
+    } specials[] = {
+        {"\\\"", 1}, {"\\\\", 1}, {"\\n", 1}, {"\\u4f60", 1}, {"\x7f", 1}, {"~", 1},
+        {" ", 1},    {"\x01", 0},  {"\x1f", 0}, {"\t", 0},       {"\\x", 0},  {"\\u00g", 0},
+    };
+    static const char *const fillers[] = {"a", "\xe4\xbd\xa0", "\xef\xbc\x8c"};
+    char text[128], json[320];
+    for (size_t k = 0; k < sizeof specials / sizeof *specials; k++)
+        for (size_t f = 0; f < 3; f++)
+            for (size_t at = 0; at < 40; at++) {
+                size_t n = 0, fl = strlen(fillers[f]);
+                while (n + fl <= at)
+                    n += (size_t)sprintf(text + n, "%s", fillers[f]);
+                n += (size_t)sprintf(text + n, "%s", specials[k].s);
+                for (int t = 0; t < 20; t++)
+                    n += (size_t)sprintf(text + n, "%s", fillers[(f + 1) % 3]);
+                int len = snprintf(json, sizeof json,
+                                   "{\"call_id\":\"x\",\"turns\":[{\"speaker\":\"agent\","
+                                   "\"text\":\"%s\"}]}",
+                                   text);
+                if (check(json, (size_t)len) != specials[k].fast)
+                    fail_msg("special %zu after %zu bytes of filler %zu: fast path %s", k, at, f,
+                             specials[k].fast ? "gave up" : "took it");
+            }
+}
+
 static void utf8_at_every_offset(void **state)
 {
     (void)state;
@@ -208,6 +241,7 @@ int main(void)
         cmocka_unit_test(files_agree),
         cmocka_unit_test(edge_cases),
         cmocka_unit_test(utf8_at_every_offset),
+        cmocka_unit_test(specials_at_every_offset),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
