@@ -4,9 +4,11 @@
  * meant for); --style regex writes each rule as one regex (`regex: [phrase]`),
  * which with --backend pcre2 is the naive design: one PCRE2 JIT regex per
  * rule, run over every turn. --literals writes only the phrases, one per line
- * (the pattern file for `rg -F -f`).
+ * (the pattern file for `rg -F -f`). Rules are agent rules (the default
+ * speaker) unless --speaker says otherwise: with `any`, customer turns are
+ * scanned too.
  *
- * usage: gen_rules --rules N [--style literal|regex|literals] [--seed S] */
+ * usage: gen_rules --rules N [--style literal|regex|literals] [--speaker S] [--seed S] */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -64,23 +66,30 @@ static unsigned pick(unsigned n)
 int main(int argc, char **argv)
 {
     long n = 50;
-    const char *style = "literal";
+    const char *style = "literal", *speaker = NULL;
     state = 1;
     for (int i = 1; i + 1 < argc; i += 2) {
         if (!strcmp(argv[i], "--rules"))
             n = strtol(argv[i + 1], NULL, 10);
         else if (!strcmp(argv[i], "--style"))
             style = argv[i + 1];
+        else if (!strcmp(argv[i], "--speaker"))
+            speaker = argv[i + 1];
         else if (!strcmp(argv[i], "--seed"))
             state = strtoull(argv[i + 1], NULL, 10);
         else {
-            fprintf(stderr, "usage: gen_rules --rules N [--style literal|regex|literals]\n");
+            fprintf(stderr, "usage: gen_rules --rules N [--style literal|regex|literals]"
+                            " [--speaker agent|customer|any] [--seed S]\n");
             return 2;
         }
     }
     bool lits = !strcmp(style, "literals"), regex = !strcmp(style, "regex");
-    if (!lits)
-        printf("ruleset: bench-%ld-%s\nversion: \"1\"\nrules:\n", n, style);
+    if (!lits) {
+        printf("ruleset: bench-%ld-%s\nversion: \"1\"\n", n, style);
+        if (speaker)
+            printf("defaults: {speaker: %s}\n", speaker);
+        printf("rules:\n");
+    }
     size_t n_taboos = sizeof taboos / sizeof *taboos;
     for (long r = 0; r < n; r++) {
         char phrase[64] = "";

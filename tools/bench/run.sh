@@ -65,6 +65,13 @@ for n in "${rule_counts[@]}"; do
     --backend pcre2 --rules "$work/re-$n.yaml" "$corpus"
   measure "zhijian --no-db, 1 thread" "$n" "$zj" score --no-db --format jsonl --jobs 1 \
     --rules "$work/lit-$n.yaml" "$corpus"
+  if [ "$n" = "${rule_counts[0]}" ]; then
+    # The rules above are agent rules (the default speaker), and customer turns
+    # are then not scanned at all; the same rules for both speakers scan all.
+    "$bin/tools/bench/gen_rules" --rules "$n" --style literal --speaker any > "$work/any-$n.yaml"
+    measure "zhijian --no-db, 1 thread, rules for both speakers" "$n" "$zj" score --no-db \
+      --format jsonl --jobs 1 --rules "$work/any-$n.yaml" "$corpus"
+  fi
   measure "zhijian --no-db, $cores threads" "$n" "$zj" score --no-db --format jsonl \
     --jobs "$cores" --rules "$work/lit-$n.yaml" "$corpus"
   rm -f "$work/bench.db"*
@@ -90,7 +97,7 @@ printf '%s\n' "${results[@]}" | awk -F'|' -v bytes="$bytes" -v calls="$calls" -v
   if ($2 ~ /^rg /) rg[n]=$3
   if ($2 ~ /^naive/) naive[n]=$3
   if ($2 ~ /1 thread$/ && $2 ~ /^zhijian/) one[n]=$3
-  if ($2 ~ /^zhijian --no-db/ && $2 !~ /1 thread$/) all[n]=$3
+  if ($2 ~ /^zhijian --no-db/ && $2 !~ /1 thread/) all[n]=$3
   if ($2 ~ /^zhijian with database/) db[n]=$3 }
 END {
   if (json) {
