@@ -233,9 +233,32 @@ bad:
     return NULL;
 }
 
-static bool span_eq_n(const span *a, const char *lit, size_t n)
+/* memcmp(a, b, n) == 0 for the short constant keys of a call: two
+ * overlapping loads instead of a library call. */
+static inline bool bytes_eq(const char *a, const char *b, size_t n)
 {
-    return !a->escaped && a->n == n && memcmp(a->s, lit, n) == 0;
+    if (n >= 8 && n <= 16) {
+        uint64_t x, y, x2, y2;
+        memcpy(&x, a, 8);
+        memcpy(&y, b, 8);
+        memcpy(&x2, a + n - 8, 8);
+        memcpy(&y2, b + n - 8, 8);
+        return x == y && x2 == y2;
+    }
+    if (n >= 4 && n < 8) {
+        uint32_t x, y, x2, y2;
+        memcpy(&x, a, 4);
+        memcpy(&y, b, 4);
+        memcpy(&x2, a + n - 4, 4);
+        memcpy(&y2, b + n - 4, 4);
+        return x == y && x2 == y2;
+    }
+    return memcmp(a, b, n) == 0;
+}
+
+static inline bool span_eq_n(const span *a, const char *lit, size_t n)
+{
+    return !a->escaped && a->n == n && bytes_eq(a->s, lit, n);
 }
 #define span_eq(a, lit) span_eq_n(a, lit, sizeof lit - 1)
 
@@ -448,9 +471,9 @@ static bool turn_key(parser *ps, const span *k, void *ctx_ptr)
 }
 
 /* Consumes the bytes lit if they stand here. */
-static bool take(parser *ps, const char *lit, size_t n)
+static inline bool take(parser *ps, const char *lit, size_t n)
 {
-    if ((size_t)(ps->end - ps->p) < n || memcmp(ps->p, lit, n))
+    if ((size_t)(ps->end - ps->p) < n || !bytes_eq(ps->p, lit, n))
         return false;
     ps->p += n;
     return true;
@@ -470,7 +493,7 @@ static bool colon(parser *ps)
 
 /* "," then the key lit, then ":" (white space allowed around each); compact
  * is the same without white space, the common case, taken in one compare. */
-static bool next_key(parser *ps, const char *compact, size_t compact_n, const char *lit,
+static inline bool next_key(parser *ps, const char *compact, size_t compact_n, const char *lit,
                      size_t n)
 {
     if (take(ps, compact, compact_n))
