@@ -10,10 +10,13 @@
             return ZJ_ERR_NOMEM;                                                                   \
     } while (0)
 
+/* Appends a string literal without measuring it at run time. */
+#define PUT_LIT(b, lit) zj_buf_append(b, lit, sizeof lit - 1)
+
 static zj_status json_str_or_null(zj_buf *b, const char *s)
 {
     if (!s)
-        return zj_buf_puts(b, "null");
+        return PUT_LIT(b, "null");
     return zj_buf_json_str(b, s, strlen(s));
 }
 
@@ -32,47 +35,43 @@ static zj_status put_int(zj_buf *b, long long v)
     return zj_buf_append(b, tmp + sizeof tmp - n, n);
 }
 
-static zj_status json_key(zj_buf *b, const char *key)
-{
-    TRY(zj_buf_puts(b, ",\""));
-    TRY(zj_buf_puts(b, key));
-    return zj_buf_puts(b, "\":");
-}
+/* ,"key": */
+#define JSON_KEY(b, key) PUT_LIT(b, ",\"" key "\":")
 
 static zj_status finding_to_json(zj_buf *b, const zj_ruleset *rs, const zj_call *call,
                                  const zj_finding *f)
 {
     const zj_rule *rule = &rs->rules[f->rule];
-    TRY(zj_buf_puts(b, "{\"rule\":"));
+    TRY(PUT_LIT(b, "{\"rule\":"));
     TRY(zj_buf_json_str(b, rule->id, strlen(rule->id)));
-    TRY(zj_buf_puts(b, ",\"kind\":\""));
+    TRY(PUT_LIT(b, ",\"kind\":\""));
     TRY(zj_buf_puts(b, zj_kind_name(rule->kind)));
-    TRY(zj_buf_puts(b, "\",\"outcome\":\""));
+    TRY(PUT_LIT(b, "\",\"outcome\":\""));
     TRY(zj_buf_puts(b, zj_outcome_name(f->outcome)));
-    TRY(zj_buf_puts(b, "\",\"severity\":\""));
+    TRY(PUT_LIT(b, "\",\"severity\":\""));
     TRY(zj_buf_puts(b, zj_severity_name(rule->severity)));
-    TRY(zj_buf_puts(b, "\",\"points\":"));
+    TRY(PUT_LIT(b, "\",\"points\":"));
     TRY(put_int(b, f->points));
     if (f->turn >= 0) {
         const char *speaker = (size_t)f->turn < call->n_turns
                                   ? zj_speaker_name(call->turns[f->turn].speaker)
                                   : zj_speaker_name(rule->speaker);
-        TRY(zj_buf_puts(b, ",\"turn\":"));
+        TRY(PUT_LIT(b, ",\"turn\":"));
         TRY(put_int(b, f->turn));
-        TRY(zj_buf_puts(b, ",\"speaker\":\""));
+        TRY(PUT_LIT(b, ",\"speaker\":\""));
         TRY(zj_buf_puts(b, speaker));
-        TRY(zj_buf_puts(b, "\""));
+        TRY(PUT_LIT(b, "\""));
         if (f->text) {
-            TRY(zj_buf_puts(b, ",\"span\":["));
+            TRY(PUT_LIT(b, ",\"span\":["));
             TRY(put_int(b, f->span_start));
-            TRY(zj_buf_puts(b, ","));
+            TRY(PUT_LIT(b, ","));
             TRY(put_int(b, f->span_end));
-            TRY(zj_buf_puts(b, "]"));
-            TRY(json_key(b, "text"));
+            TRY(PUT_LIT(b, "]"));
+            TRY(JSON_KEY(b, "text"));
             TRY(zj_buf_json_str(b, f->text, strlen(f->text)));
         }
         if (f->start_ms >= 0) {
-            TRY(zj_buf_puts(b, ",\"start_ms\":"));
+            TRY(PUT_LIT(b, ",\"start_ms\":"));
             TRY(put_int(b, f->start_ms));
         }
     }
@@ -81,34 +80,34 @@ static zj_status finding_to_json(zj_buf *b, const zj_ruleset *rs, const zj_call 
         TRY(zj_buf_json_str(b, f->unit, strlen(f->unit)));
     }
     if (rule->clause) {
-        TRY(json_key(b, "clause"));
+        TRY(JSON_KEY(b, "clause"));
         TRY(zj_buf_json_str(b, rule->clause, strlen(rule->clause)));
     }
-    return zj_buf_puts(b, "}");
+    return PUT_LIT(b, "}");
 }
 
 zj_status zj_result_to_json(zj_buf *b, const zj_ruleset *rs, const zj_call *call,
                             const zj_result *res)
 {
-    TRY(zj_buf_puts(b, "{\"call_id\":"));
+    TRY(PUT_LIT(b, "{\"call_id\":"));
     TRY(json_str_or_null(b, call->call_id));
-    TRY(json_key(b, "agent_id"));
+    TRY(JSON_KEY(b, "agent_id"));
     TRY(json_str_or_null(b, call->agent_id));
-    TRY(json_key(b, "ruleset"));
+    TRY(JSON_KEY(b, "ruleset"));
     TRY(zj_buf_json_str(b, rs->label, strlen(rs->label)));
-    TRY(zj_buf_puts(b, ",\"score\":"));
+    TRY(PUT_LIT(b, ",\"score\":"));
     TRY(put_int(b, res->score));
-    TRY(zj_buf_puts(b,
-                    res->passed ? ",\"passed\":true,\"grade\":" : ",\"passed\":false,\"grade\":"));
+    TRY(res->passed ? PUT_LIT(b, ",\"passed\":true,\"grade\":")
+                    : PUT_LIT(b, ",\"passed\":false,\"grade\":"));
     TRY(json_str_or_null(b, res->grade));
-    TRY(zj_buf_puts(b, res->fatal ? ",\"fatal\":true,\"findings\":["
-                                  : ",\"fatal\":false,\"findings\":["));
+    TRY(res->fatal ? PUT_LIT(b, ",\"fatal\":true,\"findings\":[")
+                   : PUT_LIT(b, ",\"fatal\":false,\"findings\":["));
     for (size_t i = 0; i < res->n_findings; i++) {
         if (i)
-            TRY(zj_buf_puts(b, ","));
+            TRY(PUT_LIT(b, ","));
         TRY(finding_to_json(b, rs, call, &res->findings[i]));
     }
-    return zj_buf_puts(b, "]}");
+    return PUT_LIT(b, "]}");
 }
 
 /* ------------------------------------------------------------------ text */
