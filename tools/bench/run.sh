@@ -79,6 +79,16 @@ for n in "${rule_counts[@]}"; do
     "rm -f '$work/bench.db'*; exec '$zj' score --db '$work/bench.db' --jobs $cores --rules '$work/lit-$n.yaml' '$corpus'"
 done
 
+# The floor under the store: the same calls rows and transcripts written into
+# the same schema by a bare loop (tools/bench/store_floor.c), best of 3.
+floor=""
+for _ in 1 2 3; do
+  rm -f "$work/floor.db"*
+  secs=$("$bin/tools/bench/store_floor" "$work/floor.db" "$work/bench.db")
+  if [ -z "$floor" ] || awk "BEGIN{exit !($secs < $floor)}"; then floor=$secs; fi
+done
+rm -f "$work/floor.db"*
+
 # Start-up with the largest rule set: cold cache vs warm cache, one call.
 last=${rule_counts[-1]}
 head -1 "$corpus" > "$work/one.jsonl"
@@ -109,7 +119,7 @@ ceiling=$(awk "BEGIN{printf \"%.2f\", $cores * $alone / $together}")
 
 printf '%s\n' "${results[@]}" | awk -F'|' -v bytes="$bytes" -v calls="$calls" -v json="$json" \
   -v cold="$cold" -v warm="$warm" -v last="$last" -v profile="$profile" -v cores="$cores" \
-  -v ceiling="$ceiling" '
+  -v ceiling="$ceiling" -v floor="$floor" '
 { n=$1; label[NR]=$2; rules[NR]=n; secs[NR]=$3; rss[NR]=$4
   if ($2 ~ /^rg /) rg[n]=$3
   if ($2 ~ /^naive/) naive[n]=$3
@@ -118,7 +128,7 @@ printf '%s\n' "${results[@]}" | awk -F'|' -v bytes="$bytes" -v calls="$calls" -v
   if ($2 ~ /^zhijian with database/) db[n]=$3 }
 END {
   if (json) {
-    printf "{\"bytes\":%d,\"calls\":%d,\"cores\":%d,\"machine_parallel_ceiling\":%s,\"startup_cold_s\":%s,\"startup_warm_s\":%s,\"results\":[", bytes, calls, cores, ceiling, cold, warm
+    printf "{\"bytes\":%d,\"calls\":%d,\"cores\":%d,\"machine_parallel_ceiling\":%s,\"store_floor_s\":%s,\"startup_cold_s\":%s,\"startup_warm_s\":%s,\"results\":[", bytes, calls, cores, ceiling, floor, cold, warm
     for (i = 1; i <= NR; i++)
       printf "%s{\"rules\":%d,\"tool\":\"%s\",\"seconds\":%s,\"mb_per_s\":%.1f,\"calls_per_s\":%.0f,\"peak_rss_mib\":%.1f}", (i>1?",":""), rules[i], label[i], secs[i], bytes/1e6/secs[i], calls/secs[i], rss[i]/1024
     printf "]}\n"; exit }
@@ -132,6 +142,7 @@ END {
   for (n in one)
     printf "%d rules: %d threads %.2fx one thread; the database adds %.0f%% to --no-db (%d threads)\n", n, cores, one[n]/all[n], (db[n]/all[n]-1)*100, cores
   printf "Start-up with %d rules, one call: %.3f s cold cache, %.3f s warm cache\n", last, cold, warm
+  printf "Store floor: the calls rows and transcripts alone, written into the schema by a bare loop: %.3f s (%.0f%% of --no-db at %d rules, %d threads)\n", floor, floor/all[last]*100, last, cores
   printf "Machine: %d CPU-bound processes at once (sha256sum) give %.2fx the throughput of one, the ceiling for %d threads here\n", cores, ceiling, cores
   printf "%s\n", profile
 }'
