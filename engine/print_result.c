@@ -10,8 +10,20 @@
             return ZJ_ERR_NOMEM;                                                                   \
     } while (0)
 
+/* zj_buf_append with the common case (room left) inline: the per-call JSON
+ * is dozens of short pieces. */
+static inline zj_status put(zj_buf *b, const char *s, size_t n)
+{
+    if (b->len + n + 1 > b->cap)
+        return zj_buf_append(b, s, n);
+    memcpy(b->data + b->len, s, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+    return ZJ_OK;
+}
+
 /* Appends a string literal without measuring it at run time. */
-#define PUT_LIT(b, lit) zj_buf_append(b, lit, sizeof lit - 1)
+#define PUT_LIT(b, lit) put(b, lit, sizeof lit - 1)
 
 static zj_status json_str_or_null(zj_buf *b, const char *s)
 {
@@ -32,7 +44,7 @@ static zj_status put_int(zj_buf *b, long long v)
     } while (u);
     if (v < 0)
         tmp[sizeof tmp - 1 - n++] = '-';
-    return zj_buf_append(b, tmp + sizeof tmp - n, n);
+    return put(b, tmp + sizeof tmp - n, n);
 }
 
 /* ,"key": */
