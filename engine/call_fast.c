@@ -52,14 +52,16 @@ static const bool plain_ascii[256] = {
 };
 
 #ifdef __SSE2__
-/* Whether the 16 bytes at p are printable ASCII without quote or backslash. */
-static inline bool sixteen_plain_ascii(const unsigned char *p)
+/* How many of the 16 bytes at p, from the first, are printable ASCII
+ * without quote or backslash (16: all of them). */
+static inline int plain_ascii_prefix(const unsigned char *p)
 {
     __m128i b = _mm_loadu_si128((const __m128i *)p);
     __m128i special = _mm_or_si128(_mm_cmpeq_epi8(b, _mm_set1_epi8('"')),
                                    _mm_cmpeq_epi8(b, _mm_set1_epi8('\\')));
     __m128i plain = _mm_andnot_si128(special, zj_sse_in_range(b, 0x20, 0x7F));
-    return _mm_movemask_epi8(plain) == 0xFFFF;
+    unsigned other = ~(unsigned)_mm_movemask_epi8(plain) & 0xFFFF;
+    return other ? __builtin_ctz(other) : 16;
 }
 
 /* Whether the 15 bytes at p (16 readable) are five three-byte sequences that
@@ -91,10 +93,12 @@ static bool scan_string(parser *ps, span *out)
     while (p < end) {
         /* Tight loops over the two common runs: printable ASCII, and
          * three-byte sequences that cannot be overlong or surrogates (lead
-         * E1..EF but ED), which are nearly all Chinese text. */
+         * E1..EF but ED), which are nearly all Chinese text. An ASCII run
+         * ends where the block finds its first other byte, so short keys and
+         * values take one step. */
 #ifdef __SSE2__
-        while (end - p >= 16 && sixteen_plain_ascii(p))
-            p += 16;
+        for (int k = 16; k == 16 && end - p >= 16; p += k)
+            k = plain_ascii_prefix(p);
 #endif
         while (p < end && plain_ascii[*p])
             p++;
