@@ -333,14 +333,20 @@ static bool skip_number(parser *ps, bool *integer)
     return *integer && ps->p - s <= 18;
 }
 
-/* Consumes the keyword w (true, false, null) if it stands here. */
-static bool take_word(parser *ps, const char *w)
+/* Consumes the bytes lit if they stand here. */
+static inline bool take(parser *ps, const char *lit, size_t n)
 {
-    size_t n = strlen(w);
-    if ((size_t)(ps->end - ps->p) < n || memcmp(ps->p, w, n))
+    if ((size_t)(ps->end - ps->p) < n || !bytes_eq(ps->p, lit, n))
         return false;
     ps->p += n;
     return true;
+}
+#define TAKE(ps, lit) take(ps, lit, sizeof lit - 1)
+
+/* Consumes the keyword w (true, false, null) if it stands here. */
+static inline bool take_word(parser *ps, const char *w)
+{
+    return take(ps, w, strlen(w));
 }
 
 static bool skip_value(parser *ps)
@@ -474,15 +480,6 @@ static bool turn_key(parser *ps, const span *k, void *ctx_ptr)
     return skip_value(ps);
 }
 
-/* Consumes the bytes lit if they stand here. */
-static inline bool take(parser *ps, const char *lit, size_t n)
-{
-    if ((size_t)(ps->end - ps->p) < n || !bytes_eq(ps->p, lit, n))
-        return false;
-    ps->p += n;
-    return true;
-}
-#define TAKE(ps, lit) take(ps, lit, sizeof lit - 1)
 
 /* ":" between optional white space, as after a key. */
 static bool colon(parser *ps)
