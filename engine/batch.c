@@ -515,10 +515,13 @@ zj_status zj_batch_run(const zj_batch_opts *o, zj_batch_stats *stats, zj_error *
         if (rendered->cap > (1u << 20)) /* one huge call must not pin its buffer */
             zj_buf_free(rendered);
         wm[item->input] = item->end_offset;
-        p->v[p->n++] = *item;
-
-        if (result == ZJ_OK && p->n == p->cap)
-            result = hand_over(&w, &p, &spare, wm, o->n_inputs, stats->rejected);
+        if (o->store) {
+            p->v[p->n++] = *item;
+            if (result == ZJ_OK && p->n == p->cap)
+                result = hand_over(&w, &p, &spare, wm, o->n_inputs, stats->rejected);
+        } else {
+            slot_clear(&ready[next_ready - 1]); /* nothing will store it */
+        }
         if (result != ZJ_OK) {
             stop(&b);
             break;
