@@ -346,6 +346,13 @@ int cmd_score(int argc, char **argv)
         !prepare_store(&o, rs, paths, n_paths, argc, argv, &store, &ruleset_id, &run_id, offsets))
         code = EXIT_USAGE;
 
+    /* Results are many short lines: into a file or a pipe, write them in
+     * 64 KiB pieces rather than stdio's 4 KiB (a sixteenth of the system
+     * calls); a terminal keeps its line buffering. (glibc ignores the size
+     * unless it is given the buffer.) */
+    static char stdout_buffer[1 << 16];
+    if (!isatty(fileno(stdout)))
+        setvbuf(stdout, stdout_buffer, _IOFBF, sizeof stdout_buffer);
     struct printer pr = {.o = &o, .rs = rs, .first = true};
     pr.color = o.format == ZJ_FMT_TEXT && cli_use_color(stdout);
     pr.show_progress = o.progress || isatty(fileno(stderr));
