@@ -31,7 +31,8 @@ static void ws(parser *ps)
 }
 
 /* Bytes that stand for themselves in a JSON string: printable ASCII but the
- * quote and the backslash. */
+ * quote and the backslash (one row per high nibble). */
+/* clang-format off */
 static const bool plain_ascii[256] = {
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
@@ -50,6 +51,7 @@ static const bool plain_ascii[256] = {
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 };
+/* clang-format on */
 
 #ifdef __SSE2__
 /* How many of the 16 bytes at p, from the first, are printable ASCII
@@ -57,8 +59,8 @@ static const bool plain_ascii[256] = {
 static inline int plain_ascii_prefix(const unsigned char *p)
 {
     __m128i b = _mm_loadu_si128((const __m128i *)p);
-    __m128i special = _mm_or_si128(_mm_cmpeq_epi8(b, _mm_set1_epi8('"')),
-                                   _mm_cmpeq_epi8(b, _mm_set1_epi8('\\')));
+    __m128i special =
+        _mm_or_si128(_mm_cmpeq_epi8(b, _mm_set1_epi8('"')), _mm_cmpeq_epi8(b, _mm_set1_epi8('\\')));
     __m128i plain = _mm_andnot_si128(special, zj_sse_in_range(b, 0x20, 0x7F));
     unsigned other = ~(unsigned)_mm_movemask_epi8(plain) & 0xFFFF;
     return other ? __builtin_ctz(other) : 16;
@@ -480,7 +482,6 @@ static bool turn_key(parser *ps, const span *k, void *ctx_ptr)
     return skip_value(ps);
 }
 
-
 /* ":" between optional white space, as after a key. */
 static bool colon(parser *ps)
 {
@@ -495,7 +496,7 @@ static bool colon(parser *ps)
 /* "," then the key lit, then ":" (white space allowed around each); compact
  * is the same without white space, the common case, taken in one compare. */
 static inline bool next_key(parser *ps, const char *compact, size_t compact_n, const char *lit,
-                     size_t n)
+                            size_t n)
 {
     if (take(ps, compact, compact_n))
         return true;
@@ -518,8 +519,7 @@ static bool canonical_turn(parser *ps, arena *a, zj_turn *t)
     const char *start = ps->p;
     size_t used = a->used;
     span sp;
-    if (!TAKE(ps, "{") || (ws(ps), !TAKE(ps, "\"speaker\"")) || !colon(ps) ||
-        !scan_string(ps, &sp))
+    if (!TAKE(ps, "{") || (ws(ps), !TAKE(ps, "\"speaker\"")) || !colon(ps) || !scan_string(ps, &sp))
         goto other;
     if (span_eq(&sp, "agent"))
         t->speaker = ZJ_SPEAKER_AGENT;
@@ -530,8 +530,8 @@ static bool canonical_turn(parser *ps, arena *a, zj_turn *t)
     if (!NEXT_KEY(ps, "\"text\"") || !scan_string(ps, &sp) ||
         !(t->text = decode(a, &sp, &t->text_len)))
         goto other;
-    if (!NEXT_KEY(ps, "\"start_ms\"") || !opt_ms(ps, &t->start_ms) ||
-        !NEXT_KEY(ps, "\"end_ms\"") || !opt_ms(ps, &t->end_ms))
+    if (!NEXT_KEY(ps, "\"start_ms\"") || !opt_ms(ps, &t->start_ms) || !NEXT_KEY(ps, "\"end_ms\"") ||
+        !opt_ms(ps, &t->end_ms))
         goto other;
     ws(ps);
     if (TAKE(ps, "}"))

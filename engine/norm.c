@@ -245,7 +245,8 @@ static inline bool five_cjk_ideographs(const unsigned char *p)
     int leads = _mm_movemask_epi8(zj_sse_in_range(b, 0xE4, 0xE9));
     int conts = _mm_movemask_epi8(zj_sse_in_range(b, 0x80, 0xBF));
     __m128i after_e4 = _mm_slli_si128(_mm_cmpeq_epi8(b, _mm_set1_epi8((char)0xE4)), 1);
-    int low_after_e4 = _mm_movemask_epi8(_mm_andnot_si128(zj_sse_in_range(b, 0xB8, 0xBF), after_e4));
+    int low_after_e4 =
+        _mm_movemask_epi8(_mm_andnot_si128(zj_sse_in_range(b, 0xB8, 0xBF), after_e4));
     return (leads & LEADS) == LEADS && (conts & CONTS) == CONTS && !low_after_e4;
 }
 #endif

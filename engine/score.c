@@ -50,7 +50,7 @@ struct zj_scorer {
     uint32_t *cp_byte; /* byte offset of each code point of turn cp_byte_turn */
     size_t cp_byte_cap, cp_byte_n;
     long cp_byte_turn; /* -1: none for this call */
-    bool scanned[2]; /* by speaker: some rule with patterns looks at its turns */
+    bool scanned[2];   /* by speaker: some rule with patterns looks at its turns */
     bool profiling;
     zj_profile prof;
 };

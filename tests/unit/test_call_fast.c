@@ -170,8 +170,8 @@ static void specials_at_every_offset(void **state)
         const char *s;
         int fast; /* 1: the fast path takes it, 0: it gives up */
     } specials[] = {
-        {"\\\"", 1}, {"\\\\", 1}, {"\\n", 1}, {"\\u4f60", 1}, {"\x7f", 1}, {"~", 1},
-        {" ", 1},    {"\x01", 0},  {"\x1f", 0}, {"\t", 0},       {"\\x", 0},  {"\\u00g", 0},
+        {"\\\"", 1}, {"\\\\", 1}, {"\\n", 1},  {"\\u4f60", 1}, {"\x7f", 1}, {"~", 1},
+        {" ", 1},    {"\x01", 0}, {"\x1f", 0}, {"\t", 0},      {"\\x", 0},  {"\\u00g", 0},
     };
     static const char *const fillers[] = {"a", "\xe4\xbd\xa0", "\xef\xbc\x8c"};
     char text[128], json[320];

@@ -273,10 +273,13 @@ static void long_ideograph_runs_with_neighbours(void **state)
         "\xE9\xBF\xBF", /* U+9FFF, last of the range */
         "\xEA\x80\x80", /* U+A000, after it */
         "\xE3\x90\x80", /* U+3400 */
-        "a", "，", "\xCC\x81", "\xEF\xBC\xA1",
-        "\xE5\x96",         /* truncated */
-        "\xE5\x96\xC2",     /* bad continuation */
-        "\xE5\xC0\x82",     /* bad first continuation */
+        "a",
+        "，",
+        "\xCC\x81",
+        "\xEF\xBC\xA1",
+        "\xE5\x96",     /* truncated */
+        "\xE5\x96\xC2", /* bad continuation */
+        "\xE5\xC0\x82", /* bad first continuation */
         "\xE5",
         "\xFF",
         "\xED\xA0\x80", /* surrogate */
@@ -313,11 +316,16 @@ static void buffers_are_reused(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(span_of_spaced_phrase),     cmocka_unit_test(punctuation_and_fullwidth),
-        cmocka_unit_test(every_bmp_code_point),      cmocka_unit_test(expansion_then_ideograph_run),
-        cmocka_unit_test(emoji_ext_b_and_combining), cmocka_unit_test(zero_width_and_breaks),
-        cmocka_unit_test(invalid_utf8_is_refused),   cmocka_unit_test(literal_normalization),
-        cmocka_unit_test(fast_path_equals_utf8proc), cmocka_unit_test(buffers_are_reused),
+        cmocka_unit_test(span_of_spaced_phrase),
+        cmocka_unit_test(punctuation_and_fullwidth),
+        cmocka_unit_test(every_bmp_code_point),
+        cmocka_unit_test(expansion_then_ideograph_run),
+        cmocka_unit_test(emoji_ext_b_and_combining),
+        cmocka_unit_test(zero_width_and_breaks),
+        cmocka_unit_test(invalid_utf8_is_refused),
+        cmocka_unit_test(literal_normalization),
+        cmocka_unit_test(fast_path_equals_utf8proc),
+        cmocka_unit_test(buffers_are_reused),
         cmocka_unit_test(long_ideograph_runs_with_neighbours),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

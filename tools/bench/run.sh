@@ -143,6 +143,6 @@ END {
     printf "%d rules: %d threads %.2fx one thread; the database adds %.0f%% to --no-db (%d threads)\n", n, cores, one[n]/all[n], (db[n]/all[n]-1)*100, cores
   printf "Start-up with %d rules, one call: %.3f s cold cache, %.3f s warm cache\n", last, cold, warm
   printf "Store floor: the calls rows and transcripts alone, written into the schema by a bare loop: %.3f s (%.0f%% of --no-db at %d rules, %d threads)\n", floor, floor/all[last]*100, last, cores
-  printf "Machine: %d CPU-bound processes at once (sha256sum) give %.2fx the throughput of one, the ceiling for %d threads here\n", cores, ceiling, cores
+  printf "Machine: %d CPU-bound processes at once (sha256sum) give %.2fx the throughput of one\n", cores, ceiling
   printf "%s\n", profile
 }'

@@ -38,8 +38,8 @@ int main(int argc, char **argv)
     sqlite3 *like;
     sqlite3_stmt *q;
     if (sqlite3_open_v2(argv[2], &like, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(like, "SELECT count(*), coalesce(avg(length(data)), 0) FROM turns",
-                           -1, &q, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(like, "SELECT count(*), coalesce(avg(length(data)), 0) FROM turns", -1,
+                           &q, NULL) != SQLITE_OK ||
         sqlite3_step(q) != SQLITE_ROW)
         return fail(like, argv[2]);
     calls = (long)sqlite3_column_int64(q, 0);
@@ -69,8 +69,8 @@ int main(int argc, char **argv)
                            " '2026-11-12T10:06:21+08:00', 1762913181000, '2026-11-12',"
                            " '2026-W46', 49682, 12, 100, 1, 'A', 0, 'corpus.jsonl')",
                            -1, &ins_call, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(db, "INSERT INTO turns (call_row, data) VALUES (?1, ?2)", -1,
-                           &ins_turns, NULL) != SQLITE_OK)
+        sqlite3_prepare_v2(db, "INSERT INTO turns (call_row, data) VALUES (?1, ?2)", -1, &ins_turns,
+                           NULL) != SQLITE_OK)
         return fail(db, "prepare");
     char *blob = malloc((size_t)blob_bytes + 1);
     if (!blob)
