@@ -101,7 +101,7 @@ warm=$( { XDG_CACHE_HOME=$work/cache-start "$stat" "$zj" score --no-db --format 
 profile=$("$zj" score --no-db --format jsonl --jobs 1 --profile --rules "$work/lit-$last.yaml" \
   "$corpus" 2>&1 >/dev/null | grep profile || true)
 
-# The machine's own ceiling for parallel work: one CPU-bound process alone
+# The machine's own throughput for parallel work: one CPU-bound process alone
 # against $cores of them at once (sha256sum of the corpus, best of 3 each).
 # Shared virtual machines often give well under ${cores}x.
 best_of_3() {
@@ -128,7 +128,7 @@ printf '%s\n' "${results[@]}" | awk -F'|' -v bytes="$bytes" -v calls="$calls" -v
   if ($2 ~ /^zhijian with database/) db[n]=$3 }
 END {
   if (json) {
-    printf "{\"bytes\":%d,\"calls\":%d,\"cores\":%d,\"machine_parallel_ceiling\":%s,\"store_floor_s\":%s,\"startup_cold_s\":%s,\"startup_warm_s\":%s,\"results\":[", bytes, calls, cores, ceiling, floor, cold, warm
+    printf "{\"bytes\":%d,\"calls\":%d,\"cores\":%d,\"machine_parallel_throughput\":%s,\"store_floor_s\":%s,\"startup_cold_s\":%s,\"startup_warm_s\":%s,\"results\":[", bytes, calls, cores, ceiling, floor, cold, warm
     for (i = 1; i <= NR; i++)
       printf "%s{\"rules\":%d,\"tool\":\"%s\",\"seconds\":%s,\"mb_per_s\":%.1f,\"calls_per_s\":%.0f,\"peak_rss_mib\":%.1f}", (i>1?",":""), rules[i], label[i], secs[i], bytes/1e6/secs[i], calls/secs[i], rss[i]/1024
     printf "]}\n"; exit }
