@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "mutate.h"
 
 static void same_call(const zj_call *a, const zj_call *b, const char *input)
 {
@@ -146,6 +147,54 @@ static void edge_cases(void **state)
             fail_msg("fast path should give up on: %s", give_up[i]);
 }
 
+/* Mutations (bit flips, cuts, inserted quotes, brackets, NULs and lead
+ * bytes, duplicated and deleted slices) of corpus lines, written with white
+ * space, and of compact lines: whatever the fast path takes, the general
+ * path takes too and builds the same call. Near-misses of the usual turn
+ * shape are where the literal path could go wrong. */
+static void mutations_agree(void **state)
+{
+    (void)state;
+    FILE *f = fopen(ZJ_SOURCE_DIR "/corpus/calls/2026-11.jsonl", "rb");
+    assert_non_null(f);
+    char *seeds[48];
+    size_t lens[48], n_seeds = 0, cap = 0;
+    char *line = NULL;
+    ssize_t len;
+    while (n_seeds < 46 && (len = getline(&line, &cap, f)) > 0) {
+        while (len > 0 && line[len - 1] == '\n')
+            len--;
+        seeds[n_seeds] = strndup(line, (size_t)len);
+        lens[n_seeds++] = (size_t)len;
+    }
+    free(line);
+    fclose(f);
+    static const char *const compact[] = {
+        "{\"call_id\":\"G1\",\"agent_id\":\"A04\",\"turns\":[{\"speaker\":\"agent\",\"text\":"
+        "\"下午好，华润物业客服中心，我姓王，请问有什么可以帮助您？\",\"start_ms\":0,\"end_ms\":6960},"
+        "{\"speaker\":\"customer\",\"text\":\"停水了也没有通知，3号楼什么时候能来水？\","
+        "\"start_ms\":7312,\"end_ms\":11879}]}",
+        "{\"call_id\":\"G2\",\"turns\":[{\"speaker\":\"agent\",\"text\":\"a\\\"b\\u4f60\","
+        "\"start_ms\":null,\"end_ms\":null}]}",
+    };
+    for (size_t i = 0; i < 2; i++) {
+        seeds[n_seeds] = strdup(compact[i]);
+        lens[n_seeds++] = strlen(compact[i]);
+    }
+    size_t taken = 0;
+    for (int round = 0; round < 20000; round++) {
+        size_t k = (size_t)(rnd() % n_seeds), n;
+        char *m = mutate(seeds[k], lens[k], &n);
+        taken += (size_t)check(m, n);
+        free(m);
+    }
+    /* 625 of the 20,000 keep a call the fast path takes (the rest break the
+     * JSON or a field): enough to exercise acceptance, checked here. */
+    assert_true(taken > 300);
+    for (size_t i = 0; i < n_seeds; i++)
+        free(seeds[i]);
+}
+
 /* Whole-string UTF-8 validity by the byte-wise decoder. */
 static bool utf8_valid(const char *s, size_t n)
 {
@@ -242,6 +291,7 @@ int main(void)
         cmocka_unit_test(edge_cases),
         cmocka_unit_test(utf8_at_every_offset),
         cmocka_unit_test(specials_at_every_offset),
+        cmocka_unit_test(mutations_agree),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
