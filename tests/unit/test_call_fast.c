@@ -171,7 +171,8 @@ static void mutations_agree(void **state)
     fclose(f);
     static const char *const compact[] = {
         "{\"call_id\":\"G1\",\"agent_id\":\"A04\",\"turns\":[{\"speaker\":\"agent\",\"text\":"
-        "\"下午好，华润物业客服中心，我姓王，请问有什么可以帮助您？\",\"start_ms\":0,\"end_ms\":6960},"
+        "\"下午好，华润物业客服中心，我姓王，请问有什么可以帮助您？\","
+        "\"start_ms\":0,\"end_ms\":6960},"
         "{\"speaker\":\"customer\",\"text\":\"停水了也没有通知，3号楼什么时候能来水？\","
         "\"start_ms\":7312,\"end_ms\":11879}]}",
         "{\"call_id\":\"G2\",\"turns\":[{\"speaker\":\"agent\",\"text\":\"a\\\"b\\u4f60\","
