@@ -5,6 +5,7 @@
 #   the naive design (one PCRE2 JIT regex per rule over every turn, same pipeline),
 #   zhijian --no-db at 1 thread and all cores, zhijian with the database,
 #   and start-up with the largest rule set with a cold and a warm matcher cache.
+# The tools of one rule count run in turn, five rounds, best run of each kept.
 # usage: tools/bench/run.sh [--size MB] [--rules 50,500,5000] [--json] [--keep DIR]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -34,49 +35,76 @@ cores=$(nproc)
 cat "$corpus" > /dev/null   # warm the page cache
 
 results=()
-# measure LABEL RULES CMD...: records seconds and peak RSS (best of 5 runs: shared
-# machines are noisy)
-measure() {
-  local label=$1 nrules=$2; shift 2
-  local best="" rss=0
-  for _ in 1 2 3 4 5; do
-    read -r secs kib code < <("$stat" "$@" 2>&1 >/dev/null | tail -1)
-    # Slow baselines are measured once: their error is small next to the gap.
-    if [ "$code" != 0 ] && [ "$code" != 1 ] && [ "$code" != 3 ]; then
-      echo "run.sh: '$label' exited $code" >&2; exit 1
-    fi
-    if [ -z "$best" ] || awk "BEGIN{exit !($secs < $best)}"; then best=$secs; rss=$kib; fi
-    awk "BEGIN{exit !($secs > 10)}" && break
-  done
-  results+=("$nrules|$label|$best|$rss")
-  echo "  $label ($nrules rules): ${best}s, $((rss / 1024)) MiB" >&2
+# run_once CMD...: one timed run; sets secs and kib (peak RSS).
+run_once() {
+  local code
+  read -r secs kib code < <("$stat" "$@" 2>&1 >/dev/null | tail -1)
+  if [ "$code" != 0 ] && [ "$code" != 1 ] && [ "$code" != 3 ]; then
+    echo "run.sh: '$*' exited $code" >&2; exit 1
+  fi
+}
+record() { # RULES LABEL SECS KIB
+  results+=("$1|$2|$3|$4")
+  echo "  $2 ($1 rules): ${3}s, $(($4 / 1024)) MiB" >&2
+}
+
+# The tools of one rule count, as functions of $n. Shared machines are noisy
+# and drift: each tool is run once per round, five rounds, and its best run
+# kept, so a slow spell of the machine hits every tool alike instead of
+# whichever happened to be measuring.
+t_cat() { run_once cat "$corpus"; }
+t_rg() { run_once rg --count-matches -F -f "$work/lit-$n.txt" "$corpus"; }
+t_one() { run_once "$zj" score --no-db --format jsonl --jobs 1 --rules "$work/lit-$n.yaml" "$corpus"; }
+# The generated rules are agent rules (the default speaker), and customer turns
+# are then not scanned at all; the same rules for both speakers scan all.
+t_any() { run_once "$zj" score --no-db --format jsonl --jobs 1 --rules "$work/any-$n.yaml" "$corpus"; }
+t_all() {
+  run_once "$zj" score --no-db --format jsonl --jobs "$cores" --rules "$work/lit-$n.yaml" "$corpus"
+}
+t_db() {
+  rm -f "$work/bench.db"*
+  run_once "$zj" score --db "$work/bench.db" --jobs "$cores" --rules "$work/lit-$n.yaml" "$corpus"
 }
 
 echo "corpus: $calls calls, $((bytes / 1000000)) MB; $cores cores" >&2
 IFS=, read -ra rule_counts <<< "$rules_list"
 for n in "${rule_counts[@]}"; do
   "$bin/tools/bench/gen_rules" --rules "$n" --style literal > "$work/lit-$n.yaml"
+  "$bin/tools/bench/gen_rules" --rules "$n" --style literal --speaker any > "$work/any-$n.yaml"
   "$bin/tools/bench/gen_rules" --rules "$n" --style regex > "$work/re-$n.yaml"
   "$bin/tools/bench/gen_rules" --rules "$n" --style literals > "$work/lit-$n.txt"
   export XDG_CACHE_HOME=$work/cache
-  measure "cat" "$n" cat "$corpus"
-  measure "rg --count-matches -F -f" "$n" rg --count-matches -F -f "$work/lit-$n.txt" "$corpus"
-  measure "naive: PCRE2 regex per rule, 1 thread" "$n" "$zj" score --no-db --format jsonl --jobs 1 \
-    --backend pcre2 --rules "$work/re-$n.yaml" "$corpus"
-  measure "zhijian --no-db, 1 thread" "$n" "$zj" score --no-db --format jsonl --jobs 1 \
-    --rules "$work/lit-$n.yaml" "$corpus"
-  if [ "$n" = "${rule_counts[0]}" ]; then
-    # The rules above are agent rules (the default speaker), and customer turns
-    # are then not scanned at all; the same rules for both speakers scan all.
-    "$bin/tools/bench/gen_rules" --rules "$n" --style literal --speaker any > "$work/any-$n.yaml"
-    measure "zhijian --no-db, 1 thread, rules for both speakers" "$n" "$zj" score --no-db \
-      --format jsonl --jobs 1 --rules "$work/any-$n.yaml" "$corpus"
+  # The naive design alone, best of up to 5 (once when a run takes over 10 s:
+  # its error is small next to the gap).
+  naive="" naive_kib=0
+  for _ in 1 2 3 4 5; do
+    run_once "$zj" score --no-db --format jsonl --jobs 1 --backend pcre2 --rules "$work/re-$n.yaml" \
+      "$corpus"
+    if [ -z "$naive" ] || awk "BEGIN{exit !($secs < $naive)}"; then naive=$secs naive_kib=$kib; fi
+    awk "BEGIN{exit !($secs > 10)}" && break
+  done
+  tools=(t_cat t_rg t_one t_all t_db)
+  [ "$n" = "${rule_counts[0]}" ] && tools=(t_cat t_rg t_one t_any t_all t_db)
+  declare -A best=() best_kib=()
+  for _ in 1 2 3 4 5; do
+    for t in "${tools[@]}"; do
+      "$t"
+      if [ -z "${best[$t]:-}" ] || awk "BEGIN{exit !($secs < ${best[$t]})}"; then
+        best[$t]=$secs best_kib[$t]=$kib
+      fi
+    done
+  done
+  record "$n" "cat" "${best[t_cat]}" "${best_kib[t_cat]}"
+  record "$n" "rg --count-matches -F -f" "${best[t_rg]}" "${best_kib[t_rg]}"
+  record "$n" "naive: PCRE2 regex per rule, 1 thread" "$naive" "$naive_kib"
+  record "$n" "zhijian --no-db, 1 thread" "${best[t_one]}" "${best_kib[t_one]}"
+  if [ -n "${best[t_any]:-}" ]; then
+    record "$n" "zhijian --no-db, 1 thread, rules for both speakers" "${best[t_any]}" \
+      "${best_kib[t_any]}"
   fi
-  measure "zhijian --no-db, $cores threads" "$n" "$zj" score --no-db --format jsonl \
-    --jobs "$cores" --rules "$work/lit-$n.yaml" "$corpus"
-  rm -f "$work/bench.db"*
-  measure "zhijian with database, $cores threads" "$n" bash -c \
-    "rm -f '$work/bench.db'*; exec '$zj' score --db '$work/bench.db' --jobs $cores --rules '$work/lit-$n.yaml' '$corpus'"
+  record "$n" "zhijian --no-db, $cores threads" "${best[t_all]}" "${best_kib[t_all]}"
+  record "$n" "zhijian with database, $cores threads" "${best[t_db]}" "${best_kib[t_db]}"
+  unset best best_kib
 done
 
 # The floor under the store: the same calls rows and transcripts written into
