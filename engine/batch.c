@@ -445,7 +445,9 @@ zj_status zj_batch_run(const zj_batch_opts *o, zj_batch_stats *stats, zj_error *
     writer w = {.b = &b, .status = ZJ_OK};
     pthread_mutex_init(&w.mu, NULL);
     pthread_cond_init(&w.cv, NULL);
-    pthread_create(&w.thread, NULL, writer_main, &w);
+    /* Without a store, items are freed as they are delivered: no writer. */
+    if (o->store)
+        pthread_create(&w.thread, NULL, writer_main, &w);
     pthread_mutex_init(&b.mu, NULL);
     pthread_cond_init(&b.can_read, NULL);
     pthread_cond_init(&b.work_ready, NULL);
@@ -539,11 +541,13 @@ zj_status zj_batch_run(const zj_batch_opts *o, zj_batch_stats *stats, zj_error *
     free_outputs(ready_out, CHUNK);
     if (result == ZJ_OK && p->n)
         hand_over(&w, &p, &spare, wm, o->n_inputs, stats->rejected);
-    pthread_mutex_lock(&w.mu);
-    w.quit = true;
-    pthread_cond_broadcast(&w.cv);
-    pthread_mutex_unlock(&w.mu);
-    pthread_join(w.thread, NULL);
+    if (o->store) {
+        pthread_mutex_lock(&w.mu);
+        w.quit = true;
+        pthread_cond_broadcast(&w.cv);
+        pthread_mutex_unlock(&w.mu);
+        pthread_join(w.thread, NULL);
+    }
     if (w.status != ZJ_OK && result == ZJ_OK) {
         result = w.status;
         if (err)

@@ -364,7 +364,6 @@ static void put_digits(char *out, int v, int width)
 }
 
 /* Local date and ISO 8601 week of a call from its UTC time and offset. */
-
 void zj_local_date(int64_t utc_ms, int offset_min, char date[11], char week[9])
 {
     int64_t local_ms = utc_ms + (int64_t)offset_min * 60000;
