@@ -164,19 +164,30 @@ static void collect(const zj_error *e, void *ctx)
     strcat((char *)ctx, "\n");
 }
 
+/* Writes yaml to a temp file (its name in path), runs `rules check` on it
+ * into out and removes it; returns the number of errors reported. */
+static int check_yaml_file(const char *yaml, char path[sizeof "/tmp/zj_rules_XXXXXX.yaml"],
+                           char *out)
+{
+    strcpy(path, "/tmp/zj_rules_XXXXXX.yaml");
+    int fd = mkstemps(path, 5);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, yaml, strlen(yaml)), (ssize_t)strlen(yaml));
+    close(fd);
+    out[0] = '\0';
+    int errors = zj_rules_check(path, collect, out);
+    unlink(path);
+    return errors;
+}
+
 static void check_reports_every_error(void **state)
 {
     (void)state;
-    char path[] = "/tmp/zj_rules_XXXXXX.yaml";
-    int fd = mkstemps(path, 5);
-    assert_true(fd >= 0);
     const char *yaml = "ruleset: bad\nversion: '1'\nrules:\n"
                        "  - id: a\n    kind: forbidden\n    any: [x]\n    points: -1\n"
                        "  - id: B\n    kind: forbidden\n    any: [{re: '[z'}]\n";
-    assert_int_equal(write(fd, yaml, strlen(yaml)), (ssize_t)strlen(yaml));
-    close(fd);
-    char out[4096] = "";
-    assert_int_equal(zj_rules_check(path, collect, out), 3);
+    char path[sizeof "/tmp/zj_rules_XXXXXX.yaml"], out[4096];
+    assert_int_equal(check_yaml_file(yaml, path, out), 3);
     char want[4096];
     snprintf(want, sizeof want,
              "%s:7:13: 'points' must be a non-negative integer, got '-1'\n"
@@ -184,7 +195,6 @@ static void check_reports_every_error(void **state)
              "%s:10:19: invalid regex: missing terminating ] for character class\n",
              path, path, path);
     assert_string_equal(out, want);
-    unlink(path);
 }
 
 static void empty_and_garbage(void **state)
@@ -210,25 +220,19 @@ static void empty_and_garbage(void **state)
 static void duplicate_ids_among_many_rules(void **state)
 {
     (void)state;
-    char path[] = "/tmp/zj_rules_XXXXXX.yaml";
-    int fd = mkstemps(path, 5);
-    assert_true(fd >= 0);
-    FILE *f = fdopen(fd, "w");
-    assert_non_null(f);
-    fprintf(f, "ruleset: many\nversion: '1'\nrules:\n");
+    static char yaml[300 * 64];
+    int len = sprintf(yaml, "ruleset: many\nversion: '1'\nrules:\n");
     for (int i = 0; i < 300; i++) /* one line a rule: line = i + 4 */
-        fprintf(f, "  - {id: r%d, kind: forbidden, any: [词%d]}\n", i == 150 || i == 299 ? 7 : i,
-                i);
-    fclose(f);
-    char out[4096] = "";
-    assert_int_equal(zj_rules_check(path, collect, out), 2);
+        len += sprintf(yaml + len, "  - {id: r%d, kind: forbidden, any: [词%d]}\n",
+                       i == 150 || i == 299 ? 7 : i, i);
+    char path[sizeof "/tmp/zj_rules_XXXXXX.yaml"], out[4096];
+    assert_int_equal(check_yaml_file(yaml, path, out), 2);
     char want[4096];
     snprintf(want, sizeof want,
              "%s:154:10: duplicate rule id 'r7' (first defined at line 11)\n"
              "%s:303:10: duplicate rule id 'r7' (first defined at line 11)\n",
              path, path);
     assert_string_equal(out, want);
-    unlink(path);
 }
 
 int main(void)
