@@ -43,6 +43,8 @@ run_once() {
     echo "run.sh: '$*' exited $code" >&2; exit 1
   fi
 }
+# faster SECS BEST: true when there is no best yet or SECS beats it.
+faster() { [ -z "$2" ] || awk "BEGIN{exit !($1 < $2)}"; }
 record() { # RULES LABEL SECS KIB
   results+=("$1|$2|$3|$4")
   echo "  $2 ($1 rules): ${3}s, $(($4 / 1024)) MiB" >&2
@@ -80,7 +82,7 @@ for n in "${rule_counts[@]}"; do
   for _ in 1 2 3 4 5; do
     run_once "$zj" score --no-db --format jsonl --jobs 1 --backend pcre2 --rules "$work/re-$n.yaml" \
       "$corpus"
-    if [ -z "$naive" ] || awk "BEGIN{exit !($secs < $naive)}"; then naive=$secs naive_kib=$kib; fi
+    if faster "$secs" "$naive"; then naive=$secs naive_kib=$kib; fi
     awk "BEGIN{exit !($secs > 10)}" && break
   done
   tools=(t_cat t_rg t_one t_all t_db)
@@ -89,7 +91,7 @@ for n in "${rule_counts[@]}"; do
   for _ in 1 2 3 4 5; do
     for t in "${tools[@]}"; do
       "$t"
-      if [ -z "${best[$t]:-}" ] || awk "BEGIN{exit !($secs < ${best[$t]})}"; then
+      if faster "$secs" "${best[$t]:-}"; then
         best[$t]=$secs best_kib[$t]=$kib
       fi
     done
@@ -113,7 +115,7 @@ floor=""
 for _ in 1 2 3; do
   rm -f "$work/floor.db"*
   secs=$("$bin/tools/bench/store_floor" "$work/floor.db" "$work/bench.db")
-  if [ -z "$floor" ] || awk "BEGIN{exit !($secs < $floor)}"; then floor=$secs; fi
+  if faster "$secs" "$floor"; then floor=$secs; fi
 done
 rm -f "$work/floor.db"*
 
@@ -131,23 +133,22 @@ profile=$("$zj" score --no-db --format jsonl --jobs 1 --profile --rules "$work/l
 
 # The machine's own throughput for parallel work: one CPU-bound process alone
 # against $cores of them at once (sha256sum of the corpus, best of 3 each).
-# Shared virtual machines often give well under ${cores}x.
+# Shared virtual machines may give less than ${cores}x.
 best_of_3() {
   local best=""
   for _ in 1 2 3; do
-    local secs
-    secs=$("$stat" "$@" 2>&1 >/dev/null | tail -1 | cut -d' ' -f1)
-    if [ -z "$best" ] || awk "BEGIN{exit !($secs < $best)}"; then best=$secs; fi
+    run_once "$@"
+    if faster "$secs" "$best"; then best=$secs; fi
   done
   echo "$best"
 }
 alone=$(best_of_3 sha256sum "$corpus")
 together=$(best_of_3 bash -c "for i in \$(seq $cores); do sha256sum '$corpus' >/dev/null & done; wait")
-ceiling=$(awk "BEGIN{printf \"%.2f\", $cores * $alone / $together}")
+parallel=$(awk "BEGIN{printf \"%.2f\", $cores * $alone / $together}")
 
 printf '%s\n' "${results[@]}" | awk -F'|' -v bytes="$bytes" -v calls="$calls" -v json="$json" \
   -v cold="$cold" -v warm="$warm" -v last="$last" -v profile="$profile" -v cores="$cores" \
-  -v ceiling="$ceiling" -v floor="$floor" '
+  -v parallel="$parallel" -v floor="$floor" '
 { n=$1; label[NR]=$2; rules[NR]=n; secs[NR]=$3; rss[NR]=$4
   if ($2 ~ /^rg /) rg[n]=$3
   if ($2 ~ /^naive/) naive[n]=$3
@@ -156,7 +157,7 @@ printf '%s\n' "${results[@]}" | awk -F'|' -v bytes="$bytes" -v calls="$calls" -v
   if ($2 ~ /^zhijian with database/) db[n]=$3 }
 END {
   if (json) {
-    printf "{\"bytes\":%d,\"calls\":%d,\"cores\":%d,\"machine_parallel_throughput\":%s,\"store_floor_s\":%s,\"startup_cold_s\":%s,\"startup_warm_s\":%s,\"results\":[", bytes, calls, cores, ceiling, floor, cold, warm
+    printf "{\"bytes\":%d,\"calls\":%d,\"cores\":%d,\"machine_parallel_throughput\":%s,\"store_floor_s\":%s,\"startup_cold_s\":%s,\"startup_warm_s\":%s,\"results\":[", bytes, calls, cores, parallel, floor, cold, warm
     for (i = 1; i <= NR; i++)
       printf "%s{\"rules\":%d,\"tool\":\"%s\",\"seconds\":%s,\"mb_per_s\":%.1f,\"calls_per_s\":%.0f,\"peak_rss_mib\":%.1f}", (i>1?",":""), rules[i], label[i], secs[i], bytes/1e6/secs[i], calls/secs[i], rss[i]/1024
     printf "]}\n"; exit }
@@ -171,6 +172,6 @@ END {
     printf "%d rules: %d threads %.2fx one thread; the database adds %.0f%% to --no-db (%d threads)\n", n, cores, one[n]/all[n], (db[n]/all[n]-1)*100, cores
   printf "Start-up with %d rules, one call: %.3f s cold cache, %.3f s warm cache\n", last, cold, warm
   printf "Store floor: the calls rows and transcripts alone, written into the schema by a bare loop: %.3f s (%.0f%% of --no-db at %d rules, %d threads)\n", floor, floor/all[last]*100, last, cores
-  printf "Machine: %d CPU-bound processes at once (sha256sum) give %.2fx the throughput of one\n", cores, ceiling
+  printf "Machine: %d CPU-bound processes at once (sha256sum) give %.2fx the throughput of one\n", cores, parallel
   printf "%s\n", profile
 }'
