@@ -21,7 +21,7 @@ rules=$src/tests/cases/0007-max-points-clamp/rules.yaml   # taboo.wei: 10 points
 
 "$bin/../tools/bench/runstat" --keep-stdout "$zhijian" score --no-db --format jsonl --rules "$rules" "$tmp/c.jsonl" \
   > "$tmp/out.jsonl" 2> "$tmp/err" || fail "score exited $(tail -1 "$tmp/err")"
-read -r secs kib code < <(tail -1 "$tmp/err")
+read -r secs kib code _ < <(tail -1 "$tmp/err")
 [ "$code" = 0 ] || fail "exit code $code"
 [ "$(wc -l < "$tmp/out.jsonl")" = 2 ] || fail "expected 2 result lines"
 

@@ -3,7 +3,8 @@
 # and rule sets of several sizes, then measures on the same input in one run:
 #   cat (read floor), rg --count-matches -F -f (every literal match),
 #   the naive design (one PCRE2 JIT regex per rule over every turn, same pipeline),
-#   zhijian --no-db at 1 thread and all cores, zhijian with the database,
+#   zhijian --no-db at 1 thread, at 1 thread confined to one core, and at all
+#   cores, zhijian with the database,
 #   and start-up with the largest rule set with a cold and a warm matcher cache.
 # The tools of one rule count run in turn, five rounds, best run of each kept.
 # usage: tools/bench/run.sh [--size MB] [--rules 50,500,5000] [--json] [--keep DIR]
@@ -16,7 +17,7 @@ while [ $# -gt 0 ]; do
     --rules) rules_list=$2; shift 2 ;;
     --json) json=1; shift ;;
     --keep) work=$2; shift 2 ;;
-    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -35,19 +36,20 @@ cores=$(nproc)
 cat "$corpus" > /dev/null   # warm the page cache
 
 results=()
-# run_once CMD...: one timed run; sets secs and kib (peak RSS).
+# run_once CMD...: one timed run; sets secs, kib (peak RSS) and cpu (user +
+# system seconds of all its threads).
 run_once() {
   local code
-  read -r secs kib code < <("$stat" "$@" 2>&1 >/dev/null | tail -1)
+  read -r secs kib code cpu < <("$stat" "$@" 2>&1 >/dev/null | tail -1)
   if [ "$code" != 0 ] && [ "$code" != 1 ] && [ "$code" != 3 ]; then
     echo "run.sh: '$*' exited $code" >&2; exit 1
   fi
 }
 # faster SECS BEST: true when there is no best yet or SECS beats it.
 faster() { [ -z "$2" ] || awk "BEGIN{exit !($1 < $2)}"; }
-record() { # RULES LABEL SECS KIB
-  results+=("$1|$2|$3|$4")
-  echo "  $2 ($1 rules): ${3}s, $(($4 / 1024)) MiB" >&2
+record() { # RULES LABEL SECS KIB CPU
+  results+=("$1|$2|$3|$4|$5")
+  echo "  $2 ($1 rules): ${3}s, $(($4 / 1024)) MiB, ${5}s CPU" >&2
 }
 
 # The tools of one rule count, as functions of $n. Shared machines are noisy
@@ -60,6 +62,14 @@ t_one() { run_once "$zj" score --no-db --format jsonl --jobs 1 --rules "$work/li
 # The generated rules are agent rules (the default speaker), and customer turns
 # are then not scanned at all; the same rules for both speakers scan all.
 t_any() { run_once "$zj" score --no-db --format jsonl --jobs 1 --rules "$work/any-$n.yaml" "$corpus"; }
+# --jobs 1 is one scoring thread, but its reader and output threads run on
+# another core beside it; the same run confined to one core is the true
+# one-core figure that all cores are measured against as well.
+first_cpu=$(taskset -pc $$ | sed 's/.*: //; s/[-,].*//')
+t_core() {
+  run_once taskset -c "$first_cpu" "$zj" score --no-db --format jsonl --jobs 1 \
+    --rules "$work/lit-$n.yaml" "$corpus"
+}
 t_all() {
   run_once "$zj" score --no-db --format jsonl --jobs "$cores" --rules "$work/lit-$n.yaml" "$corpus"
 }
@@ -78,35 +88,34 @@ for n in "${rule_counts[@]}"; do
   export XDG_CACHE_HOME=$work/cache
   # The naive design alone, best of up to 5 (once when a run takes over 10 s:
   # its error is small next to the gap).
-  naive="" naive_kib=0
+  naive="" naive_kib=0 naive_cpu=0
   for _ in 1 2 3 4 5; do
     run_once "$zj" score --no-db --format jsonl --jobs 1 --backend pcre2 --rules "$work/re-$n.yaml" \
       "$corpus"
-    if faster "$secs" "$naive"; then naive=$secs naive_kib=$kib; fi
+    if faster "$secs" "$naive"; then naive=$secs naive_kib=$kib naive_cpu=$cpu; fi
     awk "BEGIN{exit !($secs > 10)}" && break
   done
-  tools=(t_cat t_rg t_one t_all t_db)
-  [ "$n" = "${rule_counts[0]}" ] && tools=(t_cat t_rg t_one t_any t_all t_db)
-  declare -A best=() best_kib=()
+  tools=(t_cat t_rg t_one t_core t_all t_db)
+  [ "$n" = "${rule_counts[0]}" ] && tools=(t_cat t_rg t_one t_any t_core t_all t_db)
+  declare -A best=() best_kib=() best_cpu=()
   for _ in 1 2 3 4 5; do
     for t in "${tools[@]}"; do
       "$t"
       if faster "$secs" "${best[$t]:-}"; then
-        best[$t]=$secs best_kib[$t]=$kib
+        best[$t]=$secs best_kib[$t]=$kib best_cpu[$t]=$cpu
       fi
     done
   done
-  record "$n" "cat" "${best[t_cat]}" "${best_kib[t_cat]}"
-  record "$n" "rg --count-matches -F -f" "${best[t_rg]}" "${best_kib[t_rg]}"
-  record "$n" "naive: PCRE2 regex per rule, 1 thread" "$naive" "$naive_kib"
-  record "$n" "zhijian --no-db, 1 thread" "${best[t_one]}" "${best_kib[t_one]}"
-  if [ -n "${best[t_any]:-}" ]; then
-    record "$n" "zhijian --no-db, 1 thread, rules for both speakers" "${best[t_any]}" \
-      "${best_kib[t_any]}"
-  fi
-  record "$n" "zhijian --no-db, $cores threads" "${best[t_all]}" "${best_kib[t_all]}"
-  record "$n" "zhijian with database, $cores threads" "${best[t_db]}" "${best_kib[t_db]}"
-  unset best best_kib
+  put() { record "$n" "$2" "${best[$1]}" "${best_kib[$1]}" "${best_cpu[$1]}"; }
+  put t_cat "cat"
+  put t_rg "rg --count-matches -F -f"
+  record "$n" "naive: PCRE2 regex per rule, 1 thread" "$naive" "$naive_kib" "$naive_cpu"
+  put t_one "zhijian --no-db, 1 thread"
+  [ -z "${best[t_any]:-}" ] || put t_any "zhijian --no-db, 1 thread, rules for both speakers"
+  put t_core "zhijian --no-db, 1 thread on 1 core"
+  put t_all "zhijian --no-db, $cores threads"
+  put t_db "zhijian with database, $cores threads"
+  unset best best_kib best_cpu
 done
 
 # The floor under the store: the same calls rows and transcripts written into
@@ -149,27 +158,28 @@ parallel=$(awk "BEGIN{printf \"%.2f\", $cores * $alone / $together}")
 printf '%s\n' "${results[@]}" | awk -F'|' -v bytes="$bytes" -v calls="$calls" -v json="$json" \
   -v cold="$cold" -v warm="$warm" -v last="$last" -v profile="$profile" -v cores="$cores" \
   -v parallel="$parallel" -v floor="$floor" '
-{ n=$1; label[NR]=$2; rules[NR]=n; secs[NR]=$3; rss[NR]=$4
+{ n=$1; label[NR]=$2; rules[NR]=n; secs[NR]=$3; rss[NR]=$4; cpu[NR]=$5
   if ($2 ~ /^rg /) rg[n]=$3
   if ($2 ~ /^naive/) naive[n]=$3
-  if ($2 ~ /1 thread$/ && $2 ~ /^zhijian/) one[n]=$3
+  if ($2 ~ /1 thread$/ && $2 ~ /^zhijian/) { one[n]=$3; one_busy[n]=$5/$3 }
+  if ($2 ~ /1 thread on 1 core$/) core[n]=$3
   if ($2 ~ /^zhijian --no-db/ && $2 !~ /1 thread/) all[n]=$3
   if ($2 ~ /^zhijian with database/) db[n]=$3 }
 END {
   if (json) {
     printf "{\"bytes\":%d,\"calls\":%d,\"cores\":%d,\"machine_parallel_throughput\":%s,\"store_floor_s\":%s,\"startup_cold_s\":%s,\"startup_warm_s\":%s,\"results\":[", bytes, calls, cores, parallel, floor, cold, warm
     for (i = 1; i <= NR; i++)
-      printf "%s{\"rules\":%d,\"tool\":\"%s\",\"seconds\":%s,\"mb_per_s\":%.1f,\"calls_per_s\":%.0f,\"peak_rss_mib\":%.1f}", (i>1?",":""), rules[i], label[i], secs[i], bytes/1e6/secs[i], calls/secs[i], rss[i]/1024
+      printf "%s{\"rules\":%d,\"tool\":\"%s\",\"seconds\":%s,\"cpu_seconds\":%s,\"mb_per_s\":%.1f,\"calls_per_s\":%.0f,\"peak_rss_mib\":%.1f}", (i>1?",":""), rules[i], label[i], secs[i], cpu[i], bytes/1e6/secs[i], calls/secs[i], rss[i]/1024
     printf "]}\n"; exit }
-  printf "| rules | tool | seconds | MB/s | calls/s | peak RSS MiB | vs rg | vs naive |\n|---|---|---|---|---|---|---|---|\n"
+  printf "| rules | tool | seconds | cores busy | MB/s | calls/s | peak RSS MiB | vs rg | vs naive |\n|---|---|---|---|---|---|---|---|---|\n"
   for (i = 1; i <= NR; i++) {
     n = rules[i]
-    printf "| %d | %s | %.3f | %.0f | %.0f | %.0f | %.2fx | %.1fx |\n", n, label[i], secs[i], bytes/1e6/secs[i], calls/secs[i], rss[i]/1024, rg[n]/secs[i], naive[n]/secs[i]
+    printf "| %d | %s | %.3f | %.2f | %.0f | %.0f | %.0f | %.2fx | %.1fx |\n", n, label[i], secs[i], cpu[i]/secs[i], bytes/1e6/secs[i], calls/secs[i], rss[i]/1024, rg[n]/secs[i], naive[n]/secs[i]
   }
   first = rules[1]
   printf "\nSlowdown of zhijian (1 thread) from %d to %d rules: %.2fx\n", first, last, one[last]/one[first]
   for (n in one)
-    printf "%d rules: %d threads %.2fx one thread; the database adds %.0f%% to --no-db (%d threads)\n", n, cores, one[n]/all[n], (db[n]/all[n]-1)*100, cores
+    printf "%d rules: %d threads %.2fx 1 thread (which keeps %.2f cores busy: reader and output beside the scorer), %.2fx 1 thread on 1 core; the database adds %.0f%% to --no-db (%d threads)\n", n, cores, one[n]/all[n], one_busy[n], core[n]/all[n], (db[n]/all[n]-1)*100, cores
   printf "Start-up with %d rules, one call: %.3f s cold cache, %.3f s warm cache\n", last, cold, warm
   printf "Store floor: the calls rows and transcripts alone, written into the schema by a bare loop: %.3f s (%.0f%% of --no-db at %d rules, %d threads)\n", floor, floor/all[last]*100, last, cores
   printf "Machine: %d CPU-bound processes at once (sha256sum) give %.2fx the throughput of one\n", cores, parallel
