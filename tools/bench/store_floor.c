@@ -4,9 +4,10 @@
  * real schema by a bare loop with no parsing, scoring or findings. Whatever
  * zhijian does, writing its results into SQLite cannot take less than this.
  * The number of calls and the mean transcript size are read from LIKE_DB, a
- * database a scoring run wrote.
+ * database a scoring run wrote. With --rows-only, only the calls rows: the
+ * floor of a store that kept no transcripts.
  *
- * usage: store_floor OUT_DB LIKE_DB   (prints the seconds taken) */
+ * usage: store_floor [--rows-only] OUT_DB LIKE_DB   (prints the seconds taken) */
 #include "zhijian.h"
 
 #include <sqlite3.h>
@@ -30,8 +31,11 @@ static int fail(sqlite3 *db, const char *what)
 
 int main(int argc, char **argv)
 {
+    bool rows_only = argc == 4 && strcmp(argv[1], "--rows-only") == 0;
+    argv += rows_only;
+    argc -= rows_only;
     if (argc != 3) {
-        fprintf(stderr, "usage: store_floor OUT_DB LIKE_DB\n");
+        fprintf(stderr, "usage: store_floor [--rows-only] OUT_DB LIKE_DB\n");
         return 2;
     }
     long calls = 0, blob_bytes = 0;
@@ -86,11 +90,13 @@ int main(int argc, char **argv)
         sqlite3_bind_text(ins_call, 1, id, -1, SQLITE_TRANSIENT);
         if (sqlite3_step(ins_call) != SQLITE_DONE)
             return fail(db, "insert call");
-        sqlite3_reset(ins_turns);
-        sqlite3_bind_int64(ins_turns, 1, sqlite3_last_insert_rowid(db));
-        sqlite3_bind_blob(ins_turns, 2, blob, (int)blob_bytes, SQLITE_STATIC);
-        if (sqlite3_step(ins_turns) != SQLITE_DONE)
-            return fail(db, "insert turns");
+        if (!rows_only) {
+            sqlite3_reset(ins_turns);
+            sqlite3_bind_int64(ins_turns, 1, sqlite3_last_insert_rowid(db));
+            sqlite3_bind_blob(ins_turns, 2, blob, (int)blob_bytes, SQLITE_STATIC);
+            if (sqlite3_step(ins_turns) != SQLITE_DONE)
+                return fail(db, "insert turns");
+        }
         if ((i + 1) % 20000 == 0 &&
             sqlite3_exec(db, "COMMIT; BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
             return fail(db, "commit");
