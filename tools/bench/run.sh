@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# zhijian benchmark (not part of the test suite). Generates a realistic corpus
+# zhijian benchmark (full size: not part of the test suite, which runs a 1 MB
+# one, tests/scripts/bench_smoke.sh). Generates a realistic corpus
 # and rule sets of several sizes, then measures on the same input in one run:
 #   cat (read floor), rg --count-matches -F -f (every literal match),
 #   the naive design (one PCRE2 JIT regex per rule over every turn, same pipeline),
@@ -7,23 +8,28 @@
 #   cores, zhijian with the database,
 #   and start-up with the largest rule set with a cold and a warm matcher cache.
 # The tools of one rule count run in turn, five rounds, best run of each kept.
-# usage: tools/bench/run.sh [--size MB] [--rules 50,500,5000] [--json] [--keep DIR]
+# usage: tools/bench/run.sh [--size MB] [--rules 50,500,5000] [--json] [--keep DIR] [--bin DIR]
+#   --bin DIR: use the zhijian and bench tools already built in DIR (default:
+#   build them into build/ first)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
-size=200 rules_list=50,500,5000 json=0 work=""
+size=200 rules_list=50,500,5000 json=0 work="" bin=""
 while [ $# -gt 0 ]; do
   case $1 in
     --size) size=$2; shift 2 ;;
     --rules) rules_list=$2; shift 2 ;;
     --json) json=1; shift ;;
     --keep) work=$2; shift 2 ;;
-    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    --bin) bin=$(cd "$2" && pwd); shift 2 ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
 command -v rg >/dev/null || { echo "run.sh: ripgrep (rg) is needed: tools/deps.sh" >&2; exit 2; }
-"$root/tools/build.sh" "$root/build" >/dev/null
-bin=$root/build
+if [ -z "$bin" ]; then
+  "$root/tools/build.sh" "$root/build" >/dev/null
+  bin=$root/build
+fi
 zj=$bin/zhijian
 stat=$bin/tools/bench/runstat
 [ -n "$work" ] || work=$(mktemp -d)
