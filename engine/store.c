@@ -18,7 +18,9 @@ struct zj_store {
     char *path;
     bool write;
     bool in_txn; /* a results transaction spanning several batches is open */
-    sqlite3_stmt *del_call, *ins_call, *ins_turns, *upd_input, *upd_run;
+    /* A re-scored call's findings, transcript and sample entries, then the call. */
+    sqlite3_stmt *del_children[3], *del_call;
+    sqlite3_stmt *ins_call, *ins_turns, *upd_input, *upd_run;
     sqlite3_stmt *ins_findings[5]; /* 16, 8, 4, 2 and 1 rows at once */
     /* Watermarks as last written for run wm_run: a batch writes only those
      * that moved (a run over 50,000 one-call files rewrote all of them for
@@ -177,7 +179,11 @@ static zj_status migrate(zj_store *st, zj_error *err)
     return ZJ_OK;
 }
 
+#define REPLACED_ROW "(SELECT id FROM calls WHERE call_id = ?1 AND ruleset_id = ?2)"
 static const char *const statements[][2] = {
+    {"del_findings", "DELETE FROM findings WHERE call_row = " REPLACED_ROW},
+    {"del_turns", "DELETE FROM turns WHERE call_row = " REPLACED_ROW},
+    {"del_samples", "DELETE FROM sample_calls WHERE call_row = " REPLACED_ROW},
     {"del_call", "DELETE FROM calls WHERE call_id = ?1 AND ruleset_id = ?2"},
     {"ins_call",
      "INSERT INTO calls (call_id, ruleset_id, run_id, agent_id, agent_name, team, direction,"
@@ -222,8 +228,9 @@ static zj_status prepare_all(zj_store *st, zj_error *err)
         if (rc != SQLITE_OK)
             return db_error(st, err, "cannot prepare statements");
     }
-    sqlite3_stmt **slots[] = {&st->del_call, &st->ins_call, &st->ins_turns, &st->upd_input,
-                              &st->upd_run};
+    sqlite3_stmt **slots[] = {&st->del_children[0], &st->del_children[1], &st->del_children[2],
+                              &st->del_call,        &st->ins_call,        &st->ins_turns,
+                              &st->upd_input,       &st->upd_run};
     for (size_t i = 0; i < sizeof slots / sizeof *slots; i++)
         if (sqlite3_prepare_v2(st->db, statements[i][1], -1, slots[i], NULL) != SQLITE_OK)
             return db_error(st, err, "cannot prepare statements");
@@ -303,6 +310,8 @@ void zj_store_close(zj_store *st)
 {
     if (!st)
         return;
+    for (int k = 0; k < 3; k++)
+        sqlite3_finalize(st->del_children[k]);
     sqlite3_finalize(st->del_call);
     sqlite3_finalize(st->ins_call);
     sqlite3_finalize(st->ins_turns);
@@ -806,13 +815,17 @@ static bool put_call(zj_store *st, int64_t run_id, int64_t ruleset_id, const zj_
     int rc = sqlite3_step(q);
     if (rc == SQLITE_CONSTRAINT) {
         /* Re-scored with the same rule set: replace. Trying the insert first
-         * spares the common case (a new call) a delete lookup. */
-        sqlite3_stmt *d = st->del_call;
-        sqlite3_reset(d);
-        sqlite3_bind_text(d, 1, c->call_id, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(d, 2, ruleset_id);
-        if (sqlite3_step(d) != SQLITE_DONE)
-            return false;
+         * spares the common case (a new call) a delete lookup. The rows that
+         * refer to the call go first, as ON DELETE CASCADE would take them
+         * (results transactions do not enforce foreign keys). */
+        for (int k = 0; k < 4; k++) {
+            sqlite3_stmt *d = k < 3 ? st->del_children[k] : st->del_call;
+            sqlite3_reset(d);
+            sqlite3_bind_text(d, 1, c->call_id, -1, SQLITE_STATIC);
+            sqlite3_bind_int64(d, 2, ruleset_id);
+            if (sqlite3_step(d) != SQLITE_DONE)
+                return false;
+        }
         sqlite3_reset(q);
         rc = sqlite3_step(q);
     }
@@ -845,13 +858,37 @@ static bool put_call(zj_store *st, int64_t run_id, int64_t ruleset_id, const zj_
     return true;
 }
 
+/* Results transactions run without foreign-key enforcement: checking the
+ * call of every finding and transcript, and the rule set and run of every
+ * call, took a quarter of the instructions of a scoring run with the bundled
+ * standard (callgrind, 10,000 calls: 5.69 G with, 4.10 G without), and every
+ * row they insert refers to a row inserted just before in the same
+ * transaction. The pragma is a no-op inside a transaction, hence set around
+ * it; everything else on the connection keeps enforcement. */
+static bool begin_results(zj_store *st)
+{
+    return exec(st, "PRAGMA foreign_keys=OFF") && exec(st, "BEGIN IMMEDIATE");
+}
+
+/* After the COMMIT, or to give up (once the error is taken): rolls back
+ * whatever is still open. */
+static void end_results(zj_store *st)
+{
+    rollback(st);
+    st->in_txn = false;
+    exec(st, "PRAGMA foreign_keys=ON");
+}
+
 zj_status zj_store_put_batch(zj_store *st, int64_t run_id, int64_t ruleset_id, const zj_ruleset *rs,
                              const zj_scored *calls, size_t n, const uint64_t *watermarks,
                              size_t n_inputs, size_t rejected, zj_error *err)
 {
     if (!st->in_txn) {
-        if (!exec(st, "BEGIN IMMEDIATE"))
-            return db_error(st, err, "cannot store results");
+        if (!begin_results(st)) {
+            zj_status s = db_error(st, err, "cannot store results");
+            end_results(st);
+            return s;
+        }
         st->in_txn = true;
     }
     zj_buf blob;
@@ -897,8 +934,7 @@ zj_status zj_store_put_batch(zj_store *st, int64_t run_id, int64_t ruleset_id, c
     if (ok)
         return ZJ_OK;
     zj_status s = db_error(st, err, "cannot store results");
-    rollback(st);
-    st->in_txn = false;
+    end_results(st);
     st->wm_n = 0; /* rolled back: what was written is unknown again */
     return s;
 }
@@ -907,12 +943,10 @@ zj_status zj_store_commit(zj_store *st, zj_error *err)
 {
     if (!st->in_txn)
         return ZJ_OK;
-    st->in_txn = false;
-    if (exec(st, "COMMIT"))
-        return ZJ_OK;
-    zj_status s = db_error(st, err, "cannot store results");
-    rollback(st);
-    st->wm_n = 0;
+    zj_status s = exec(st, "COMMIT") ? ZJ_OK : db_error(st, err, "cannot store results");
+    end_results(st);
+    if (s != ZJ_OK)
+        st->wm_n = 0;
     return s;
 }
 
