@@ -19,10 +19,16 @@ bytes=$(stat -c %s "$tmp/work/corpus-1mb.jsonl")
 [ "$calls" -gt 100 ] || fail "corpus too small: $calls calls"
 grep -q "^{\"bytes\":$bytes,\"calls\":$calls,\"cores\":$(nproc)," <<< "$json" ||
   fail "wrong head: ${json:0:120}"
-for key in machine_parallel_throughput store_floor_s store_floor_rows_only_s startup_cold_s \
-  startup_warm_s; do
+for key in machine_parallel_throughput store_floor_s store_floor_rows_only_s standard_no_db_s \
+  standard_db_s standard_findings_per_call startup_cold_s startup_warm_s; do
   grep -Eq "\"$key\":[0-9]+(\.[0-9]+)?[,}]" <<< "$json" || fail "no number for $key"
 done
+
+# The bundled standard stores many findings a call (required phrases met or
+# missing): about 20 on average over the generated corpus.
+per_call=$(grep -Eo '"standard_findings_per_call":[0-9.]+' <<< "$json" | cut -d: -f2)
+awk -v f="$per_call" 'BEGIN { exit !(f >= 19 && f <= 26) }' ||
+  fail "standard_findings_per_call $per_call not in 19..26"
 
 # One result per tool and rule count, each with positive seconds and RSS.
 tools_50=("cat" "rg --count-matches -F -f" "naive: PCRE2 regex per rule, 1 thread"

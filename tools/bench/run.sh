@@ -124,6 +124,23 @@ for n in "${rule_counts[@]}"; do
   unset best best_kib best_cpu
 done
 
+# The bundled standard: what the store costs a real rule set, whose findings
+# (required phrases met or missing, with evidence) outnumber the calls many
+# times, where the generated rule sets above give about one a call. All
+# cores, best of 3 each, in turn.
+std_rules=$root/rules/property-service.yaml
+std_nodb="" std_db=""
+for _ in 1 2 3; do
+  run_once "$zj" score --no-db --format jsonl --jobs "$cores" --rules "$std_rules" "$corpus"
+  if faster "$secs" "$std_nodb"; then std_nodb=$secs; fi
+  rm -f "$work/std.db"*
+  run_once "$zj" score --db "$work/std.db" --jobs "$cores" --rules "$std_rules" "$corpus"
+  if faster "$secs" "$std_db"; then std_db=$secs; fi
+done
+std_findings=$(sqlite3 "$work/std.db" "SELECT round(1.0 * count(*) / $calls, 1) FROM findings")
+rm -f "$work/std.db"*
+echo "  bundled standard, $cores threads: ${std_nodb}s --no-db, ${std_db}s with database" >&2
+
 # The floor under the store: the same calls rows and transcripts written into
 # the same schema by a bare loop (tools/bench/store_floor.c), and the rows
 # alone (a store without transcripts), best of 3 each.
@@ -167,7 +184,8 @@ parallel=$(awk "BEGIN{printf \"%.2f\", $cores * $alone / $together}")
 
 printf '%s\n' "${results[@]}" | awk -F'|' -v bytes="$bytes" -v calls="$calls" -v json="$json" \
   -v cold="$cold" -v warm="$warm" -v last="$last" -v profile="$profile" -v cores="$cores" \
-  -v parallel="$parallel" -v floor="$floor" -v floor_rows="$floor_rows" '
+  -v parallel="$parallel" -v floor="$floor" -v floor_rows="$floor_rows" \
+  -v std_nodb="$std_nodb" -v std_db="$std_db" -v std_findings="$std_findings" '
 { n=$1; label[NR]=$2; rules[NR]=n; secs[NR]=$3; rss[NR]=$4; cpu[NR]=$5
   if ($2 ~ /^rg /) rg[n]=$3
   if ($2 ~ /^naive/) naive[n]=$3
@@ -177,7 +195,7 @@ printf '%s\n' "${results[@]}" | awk -F'|' -v bytes="$bytes" -v calls="$calls" -v
   if ($2 ~ /^zhijian with database/) db[n]=$3 }
 END {
   if (json) {
-    printf "{\"bytes\":%d,\"calls\":%d,\"cores\":%d,\"machine_parallel_throughput\":%s,\"store_floor_s\":%s,\"store_floor_rows_only_s\":%s,\"startup_cold_s\":%s,\"startup_warm_s\":%s,\"results\":[", bytes, calls, cores, parallel, floor, floor_rows, cold, warm
+    printf "{\"bytes\":%d,\"calls\":%d,\"cores\":%d,\"machine_parallel_throughput\":%s,\"store_floor_s\":%s,\"store_floor_rows_only_s\":%s,\"standard_no_db_s\":%s,\"standard_db_s\":%s,\"standard_findings_per_call\":%s,\"startup_cold_s\":%s,\"startup_warm_s\":%s,\"results\":[", bytes, calls, cores, parallel, floor, floor_rows, std_nodb, std_db, std_findings, cold, warm
     for (i = 1; i <= NR; i++)
       printf "%s{\"rules\":%d,\"tool\":\"%s\",\"seconds\":%s,\"cpu_seconds\":%s,\"mb_per_s\":%.1f,\"calls_per_s\":%.0f,\"peak_rss_mib\":%.1f}", (i>1?",":""), rules[i], label[i], secs[i], cpu[i], bytes/1e6/secs[i], calls/secs[i], rss[i]/1024
     printf "]}\n"; exit }
@@ -192,6 +210,7 @@ END {
     printf "%d rules: %d threads %.2fx 1 thread (which keeps %.2f cores busy: reader and output beside the scorer), %.2fx 1 thread on 1 core; the database adds %.0f%% to --no-db (%d threads)\n", n, cores, one[n]/all[n], one_busy[n], core[n]/all[n], (db[n]/all[n]-1)*100, cores
   printf "Start-up with %d rules, one call: %.3f s cold cache, %.3f s warm cache\n", last, cold, warm
   printf "Store floor: the calls rows and transcripts alone, written into the schema by a bare loop: %.3f s (%.0f%% of --no-db at %d rules, %d threads); the rows without transcripts: %.3f s (%.0f%%)\n", floor, floor/all[last]*100, last, cores, floor_rows, floor_rows/all[last]*100
+  printf "Bundled standard (%s findings a call), %d threads: %.3f s --no-db, %.3f s with the database (+%.0f%%)\n", std_findings, cores, std_nodb, std_db, (std_db/std_nodb-1)*100
   printf "Machine: %d CPU-bound processes at once (sha256sum) give %.2fx the throughput of one\n", cores, parallel
   printf "%s\n", profile
 }'
