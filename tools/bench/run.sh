@@ -5,8 +5,9 @@
 #   cat (read floor), rg --count-matches -F -f (every literal match),
 #   the naive design (one PCRE2 JIT regex per rule over every turn, same pipeline),
 #   zhijian --no-db at 1 thread, at 1 thread confined to one core, and at all
-#   cores, zhijian with the database,
-#   and start-up with the largest rule set with a cold and a warm matcher cache.
+#   cores, zhijian with the database, the bundled standard at all cores
+#   without and with the database, the store floors, and start-up with the
+#   largest rule set with a cold and a warm matcher cache.
 # The tools of one rule count run in turn, five rounds, best run of each kept.
 # usage: tools/bench/run.sh [--size MB] [--rules 50,500,5000] [--json] [--keep DIR] [--bin DIR]
 #   --bin DIR: use the zhijian and bench tools already built in DIR (default:
@@ -21,7 +22,7 @@ while [ $# -gt 0 ]; do
     --json) json=1; shift ;;
     --keep) work=$2; shift 2 ;;
     --bin) bin=$(cd "$2" && pwd); shift 2 ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
