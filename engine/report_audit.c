@@ -69,6 +69,7 @@ zj_status zj_report_audit(zj_store *st, const zj_report_filter *f, const char *d
     if (s != ZJ_OK)
         return s;
     char label[300], sha[65], b1[64], b2[64], b3[64], b4[512], b5[64];
+    const char *join = zj_findings_join(st, rid, f);
     if ((s = zj_report_ruleset(st, rid, label, sizeof label, sha, err)) != ZJ_OK)
         return s;
     zj_doc *d = zj_doc_new("呼叫中心服务质量审核报告");
@@ -178,10 +179,11 @@ zj_status zj_report_audit(zj_store *st, const zj_report_filter *f, const char *d
                   " x.calls, coalesce(r.fatal, 0) FROM (SELECT f.rule_id AS rule_id,"
                   " max(coalesce(f.clause, '')) AS clause, max(f.severity) AS severity,"
                   " max(f.kind) AS kind, count(*) AS n, count(DISTINCT f.call_row) AS calls"
-                  " FROM findings f JOIN calls c ON c.id = f.call_row WHERE" ZJ_CALL_FILTER
+                  "%s" ZJ_CALL_FILTER
                   " AND (f.outcome = 'hit' AND f.kind = 'forbidden' OR f.outcome = 'missing'"
                   " AND f.points < 0) GROUP BY f.rule_id) x"
-                  " LEFT JOIN rules r ON r.ruleset_id = ?1 AND r.rule_id = x.rule_id");
+                  " LEFT JOIN rules r ON r.ruleset_id = ?1 AND r.rule_id = x.rule_id",
+                  join);
     q = zj_report_query(st, sql, rid, f, err);
     free(sql);
     if (!q)
@@ -230,9 +232,10 @@ zj_status zj_report_audit(zj_store *st, const zj_report_filter *f, const char *d
                   " coalesce(c.started_at, '') AS started_at, coalesce(f.text, '') AS text,"
                   " f.outcome AS outcome, f.turn AS turn, ROW_NUMBER() OVER (PARTITION BY"
                   " f.rule_id ORDER BY c.started_utc_ms, c.call_id, f.seq) AS rn"
-                  " FROM findings f JOIN calls c ON c.id = f.call_row WHERE" ZJ_CALL_FILTER
+                  "%s" ZJ_CALL_FILTER
                   " AND (f.outcome = 'hit' AND f.kind = 'forbidden' OR f.outcome = 'missing'"
-                  " AND f.points < 0)) e WHERE rn <= 3 ORDER BY rule_id, rn");
+                  " AND f.points < 0)) e WHERE rn <= 3 ORDER BY rule_id, rn",
+                  join);
     q = zj_report_query(st, sql, rid, f, err);
     free(sql);
     if (!q)
@@ -289,7 +292,8 @@ zj_status zj_report_audit(zj_store *st, const zj_report_filter *f, const char *d
         "SELECT sum(CASE WHEN f.kind = 'forbidden' AND f.outcome = 'hit' THEN 1 ELSE 0 END),"
         " sum(CASE WHEN f.kind = 'required' AND f.outcome = 'met' THEN 1 ELSE 0 END),"
         " sum(CASE WHEN f.kind = 'required' AND f.outcome = 'missing' THEN 1 ELSE 0 END)"
-        " FROM findings f JOIN calls c ON c.id = f.call_row WHERE" ZJ_CALL_FILTER);
+        "%s" ZJ_CALL_FILTER,
+        join);
     q = zj_report_query(st, sql, rid, f, err);
     free(sql);
     if (!q)

@@ -44,6 +44,20 @@ sqlite3_stmt *zj_report_query(zj_store *st, const char *sql, int64_t ruleset_id,
     return q;
 }
 
+const char *zj_findings_join(zj_store *st, int64_t ruleset_id, const zj_report_filter *f)
+{
+    zj_error err;
+    sqlite3_stmt *q = zj_report_query(st,
+                                      "SELECT (SELECT count(*) FROM calls c WHERE" ZJ_CALL_FILTER
+                                      "), (SELECT count(*) FROM calls)",
+                                      ruleset_id, f, &err);
+    bool narrow = q && sqlite3_step(q) == SQLITE_ROW &&
+                  4 * sqlite3_column_int64(q, 0) < sqlite3_column_int64(q, 1);
+    sqlite3_finalize(q);
+    return narrow ? " FROM findings f JOIN calls c ON c.id = f.call_row WHERE"
+                  : " FROM findings f CROSS JOIN calls c WHERE c.id = f.call_row AND";
+}
+
 const char *zj_col(sqlite3_stmt *q, int i)
 {
     const unsigned char *t = sqlite3_column_text(q, i);
@@ -199,9 +213,9 @@ zj_status zj_report_scorecard(zj_store *st, const zj_report_filter *f, zj_group_
     /* Per group: violations with an example, weekly trend, worst calls. */
     sql = zj_sqlf("SELECT %s AS k, f.rule_id, max(f.clause), count(*), min(CASE WHEN f.text IS"
                   " NOT NULL THEN c.call_id || ' ' || f.text END), min(f.outcome), sum(f.points)"
-                  " FROM findings f JOIN calls c ON c.id = f.call_row WHERE" ZJ_CALL_FILTER
+                  "%s" ZJ_CALL_FILTER
                   " AND f.points < 0 GROUP BY k, f.rule_id ORDER BY k, count(*) DESC, f.rule_id",
-                  key);
+                  key, zj_findings_join(st, rid, f));
     sqlite3_stmt *vq = zj_report_query(st, sql, rid, f, err);
     free(sql);
     sql = zj_sqlf("SELECT %s AS k, coalesce(c.iso_week, '(无日期)'), count(*), avg(c.score),"

@@ -76,6 +76,30 @@ static char *render_scorecard(zj_group_by by, zj_format fmt, const zj_report_fil
     return out.data;
 }
 
+/* Reports read findings through the calls a narrow filter selects, and in
+ * table order otherwise: the threshold is a quarter of the stored calls (42
+ * in the corpus; 2 to 3 a day from 2026-11-02). */
+static void findings_join_follows_the_filter_width(void **state)
+{
+    (void)state;
+    zj_error err;
+    zj_store *st = zj_store_open(db_path, false, &err);
+    assert_non_null(st);
+    int64_t rid;
+    assert_int_equal(zj_store_find_ruleset(st, NULL, &rid, &err), ZJ_OK);
+    const char *by_call = " FROM findings f JOIN calls c ON c.id = f.call_row WHERE";
+    const char *in_table_order = " FROM findings f CROSS JOIN calls c WHERE c.id = f.call_row AND";
+    zj_report_filter all = {0};
+    zj_report_filter ten_calls = {.from = "2026-11-02", .to = "2026-11-05"};
+    zj_report_filter twelve_calls = {.from = "2026-11-02", .to = "2026-11-06"};
+    zj_report_filter no_calls = {.from = "2027-01-01"};
+    assert_string_equal(zj_findings_join(st, rid, &all), in_table_order);
+    assert_string_equal(zj_findings_join(st, rid, &ten_calls), by_call);
+    assert_string_equal(zj_findings_join(st, rid, &twelve_calls), in_table_order);
+    assert_string_equal(zj_findings_join(st, rid, &no_calls), by_call);
+    zj_store_close(st);
+}
+
 static void scorecard_figures(void **state)
 {
     (void)state;
@@ -337,6 +361,7 @@ static void stored_findings_are_the_scored_ones(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(findings_join_follows_the_filter_width),
         cmocka_unit_test(scorecard_figures),
         cmocka_unit_test(stored_findings_are_the_scored_ones),
         cmocka_unit_test(audit_report_items),
