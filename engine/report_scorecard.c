@@ -46,13 +46,24 @@ sqlite3_stmt *zj_report_query(zj_store *st, const char *sql, int64_t ruleset_id,
 
 const char *zj_findings_join(zj_store *st, int64_t ruleset_id, const zj_report_filter *f)
 {
+    /* The stored calls, read off the largest row id (a replaced call leaves a
+     * gap), and the selected ones counted only up to a quarter of them: both
+     * cheap on a million calls, where a full count took half a second. */
+    sqlite3_stmt *q;
+    int64_t stored = 0;
+    if (sqlite3_prepare_v2(zj_store_db(st), "SELECT coalesce(max(id), 0) FROM calls", -1, &q,
+                           NULL) == SQLITE_OK &&
+        sqlite3_step(q) == SQLITE_ROW)
+        stored = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    long long quarter = (long long)(stored + 3) / 4; /* selected < quarter: 4 x selected < stored */
+    char *sql = zj_sqlf("SELECT count(*) FROM (SELECT 1 FROM calls c WHERE" ZJ_CALL_FILTER
+                        " LIMIT %lld)",
+                        quarter);
     zj_error err;
-    sqlite3_stmt *q = zj_report_query(st,
-                                      "SELECT (SELECT count(*) FROM calls c WHERE" ZJ_CALL_FILTER
-                                      "), (SELECT count(*) FROM calls)",
-                                      ruleset_id, f, &err);
-    bool narrow = q && sqlite3_step(q) == SQLITE_ROW &&
-                  4 * sqlite3_column_int64(q, 0) < sqlite3_column_int64(q, 1);
+    q = zj_report_query(st, sql, ruleset_id, f, &err);
+    free(sql);
+    bool narrow = q && sqlite3_step(q) == SQLITE_ROW && sqlite3_column_int64(q, 0) < quarter;
     sqlite3_finalize(q);
     return narrow ? " FROM findings f JOIN calls c ON c.id = f.call_row WHERE"
                   : " FROM findings f CROSS JOIN calls c WHERE c.id = f.call_row AND";
