@@ -304,14 +304,19 @@ char *zj_sqlf(const char *format, ...) __attribute__((format(printf, 1, 2)));
  * ?3 to, ?4 team, ?5 agent (NULL matches all). */
 struct sqlite3_stmt *zj_report_query(zj_store *st, const char *sql, int64_t ruleset_id,
                                      const zj_report_filter *f, zj_error *err);
-/* How a report query over findings meets their calls: " FROM findings f ...
- * WHERE" ready for ZJ_CALL_FILTER. Through the calls the filter selects (their
- * date index, then each call's findings) when it selects under a quarter of
- * the stored calls; otherwise every finding in table order, each looking up
- * its call, which is 3x faster over a whole month than a lookup per call in
- * date order. Both are the same portable join; SQLite keeps the order of a
- * CROSS JOIN. */
-const char *zj_findings_join(zj_store *st, int64_t ruleset_id, const zj_report_filter *f);
+/* How a report reads what its filter selects, each string ending in the rule
+ * set's term so that ZJ_CALL_FILTER_REST follows it: `calls` after
+ * "FROM calls c WHERE", `findings` as the whole "FROM findings f ... WHERE".
+ * When the filter's dates select under a quarter of the stored calls, through
+ * those calls (the date index, then each call's findings); otherwise the tables in
+ * their own order, each finding looking up its call, which is several times
+ * faster over a whole month than a lookup per call in date order. SQLite uses
+ * the date index for the rule set's term unless the term is written +c.ruleset_id
+ * and keeps the order of a CROSS JOIN; both are the same portable SQL. */
+typedef struct zj_report_scope {
+    const char *calls, *findings;
+} zj_report_scope;
+zj_report_scope zj_report_scope_of(zj_store *st, int64_t ruleset_id, const zj_report_filter *f);
 /* Column text, "" for NULL. */
 const char *zj_col(struct sqlite3_stmt *q, int i);
 zj_status zj_report_ruleset(zj_store *st, int64_t id, char *label, size_t label_size, char sha[65],
@@ -326,10 +331,11 @@ char *zj_strdup(const char *s);
 
 /* The filter every report query shares: ?1 rule set id, ?2 from, ?3 to (local
  * dates), ?4 team, ?5 agent; a NULL filter matches everything. Portable SQL. */
-#define ZJ_CALL_FILTER                                                                             \
-    " c.ruleset_id = ?1 AND (?2 IS NULL OR c.local_date >= ?2)"                                    \
+#define ZJ_CALL_FILTER_REST                                                                        \
+    " AND (?2 IS NULL OR c.local_date >= ?2)"                                                      \
     " AND (?3 IS NULL OR c.local_date <= ?3) AND (?4 IS NULL OR c.team = ?4)"                      \
     " AND (?5 IS NULL OR c.agent_id = ?5)"
+#define ZJ_CALL_FILTER " c.ruleset_id = ?1" ZJ_CALL_FILTER_REST
 
 /* SHA-256 of data as 64 lowercase hex digits + NUL. */
 void zj_sha256_hex(const void *data, size_t len, char out[65]);

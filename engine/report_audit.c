@@ -69,7 +69,7 @@ zj_status zj_report_audit(zj_store *st, const zj_report_filter *f, const char *d
     if (s != ZJ_OK)
         return s;
     char label[300], sha[65], b1[64], b2[64], b3[64], b4[512], b5[64];
-    const char *join = zj_findings_join(st, rid, f);
+    zj_report_scope in = zj_report_scope_of(st, rid, f);
     if ((s = zj_report_ruleset(st, rid, label, sizeof label, sha, err)) != ZJ_OK)
         return s;
     zj_doc *d = zj_doc_new("呼叫中心服务质量审核报告");
@@ -83,7 +83,8 @@ zj_status zj_report_audit(zj_store *st, const zj_report_filter *f, const char *d
     /* Scope figures. */
     sql = zj_sqlf("SELECT count(*), count(DISTINCT c.agent_id), count(DISTINCT c.team),"
                   " min(c.local_date), max(c.local_date), avg(c.score), sum(c.passed),"
-                  " sum(c.fatal) FROM calls c WHERE" ZJ_CALL_FILTER);
+                  " sum(c.fatal) FROM calls c WHERE%s" ZJ_CALL_FILTER_REST,
+                  in.calls);
     q = zj_report_query(st, sql, rid, f, err);
     free(sql);
     if (!q)
@@ -97,8 +98,9 @@ zj_status zj_report_audit(zj_store *st, const zj_report_filter *f, const char *d
     long passed = sqlite3_column_int64(q, 6), fatal_calls = sqlite3_column_int64(q, 7);
     sqlite3_finalize(q);
     char teams[1024] = "";
-    sql = zj_sqlf("SELECT DISTINCT coalesce(c.team, '(未分组)') FROM calls c WHERE" ZJ_CALL_FILTER
-                  " ORDER BY 1");
+    sql = zj_sqlf("SELECT DISTINCT coalesce(c.team, '(未分组)') FROM calls c WHERE%s"
+                  ZJ_CALL_FILTER_REST " ORDER BY 1",
+                  in.calls);
     q = zj_report_query(st, sql, rid, f, err);
     free(sql);
     if (!q)
@@ -179,11 +181,11 @@ zj_status zj_report_audit(zj_store *st, const zj_report_filter *f, const char *d
                   " x.calls, coalesce(r.fatal, 0) FROM (SELECT f.rule_id AS rule_id,"
                   " max(coalesce(f.clause, '')) AS clause, max(f.severity) AS severity,"
                   " max(f.kind) AS kind, count(*) AS n, count(DISTINCT f.call_row) AS calls"
-                  "%s" ZJ_CALL_FILTER
+                  "%s" ZJ_CALL_FILTER_REST
                   " AND (f.outcome = 'hit' AND f.kind = 'forbidden' OR f.outcome = 'missing'"
                   " AND f.points < 0) GROUP BY f.rule_id) x"
                   " LEFT JOIN rules r ON r.ruleset_id = ?1 AND r.rule_id = x.rule_id",
-                  join);
+                  in.findings);
     q = zj_report_query(st, sql, rid, f, err);
     free(sql);
     if (!q)
@@ -232,10 +234,10 @@ zj_status zj_report_audit(zj_store *st, const zj_report_filter *f, const char *d
                   " coalesce(c.started_at, '') AS started_at, coalesce(f.text, '') AS text,"
                   " f.outcome AS outcome, f.turn AS turn, ROW_NUMBER() OVER (PARTITION BY"
                   " f.rule_id ORDER BY c.started_utc_ms, c.call_id, f.seq) AS rn"
-                  "%s" ZJ_CALL_FILTER
+                  "%s" ZJ_CALL_FILTER_REST
                   " AND (f.outcome = 'hit' AND f.kind = 'forbidden' OR f.outcome = 'missing'"
                   " AND f.points < 0)) e WHERE rn <= 3 ORDER BY rule_id, rn",
-                  join);
+                  in.findings);
     q = zj_report_query(st, sql, rid, f, err);
     free(sql);
     if (!q)
@@ -292,8 +294,8 @@ zj_status zj_report_audit(zj_store *st, const zj_report_filter *f, const char *d
         "SELECT sum(CASE WHEN f.kind = 'forbidden' AND f.outcome = 'hit' THEN 1 ELSE 0 END),"
         " sum(CASE WHEN f.kind = 'required' AND f.outcome = 'met' THEN 1 ELSE 0 END),"
         " sum(CASE WHEN f.kind = 'required' AND f.outcome = 'missing' THEN 1 ELSE 0 END)"
-        "%s" ZJ_CALL_FILTER,
-        join);
+        "%s" ZJ_CALL_FILTER_REST,
+        in.findings);
     q = zj_report_query(st, sql, rid, f, err);
     free(sql);
     if (!q)
@@ -307,10 +309,11 @@ zj_status zj_report_audit(zj_store *st, const zj_report_filter *f, const char *d
     /* Complaint calls: marked by a tag rule of the 投诉处理 category. */
     sql = zj_sqlf("SELECT count(*), sum(CASE WHEN c.passed = 1 AND NOT EXISTS (SELECT 1 FROM"
                   " findings x WHERE x.call_row = c.id AND x.kind = 'forbidden' AND x.outcome ="
-                  " 'hit') THEN 1 ELSE 0 END) FROM calls c WHERE" ZJ_CALL_FILTER
+                  " 'hit') THEN 1 ELSE 0 END) FROM calls c WHERE%s" ZJ_CALL_FILTER_REST
                   " AND EXISTS (SELECT 1 FROM findings t JOIN rules r ON r.ruleset_id ="
                   " c.ruleset_id AND r.rule_id = t.rule_id WHERE t.call_row = c.id AND t.kind ="
-                  " 'tag' AND t.outcome = 'hit' AND r.category = '投诉处理')");
+                  " 'tag' AND t.outcome = 'hit' AND r.category = '投诉处理')",
+                  in.calls);
     q = zj_report_query(st, sql, rid, f, err);
     free(sql);
     if (!q)

@@ -138,8 +138,9 @@ zj_status zj_report_sample(zj_store *st, const zj_report_filter *f, const zj_sam
         return s;
     /* The lot: every call the filters select, in a stable order. */
     char *sql = zj_sqlf("SELECT c.id, c.call_id, coalesce(c.agent_id, ''), c.score,"
-                        " coalesce(c.local_date, '') FROM calls c WHERE" ZJ_CALL_FILTER
-                        " ORDER BY coalesce(c.agent_id, ''), c.call_id");
+                        " coalesce(c.local_date, '') FROM calls c WHERE%s" ZJ_CALL_FILTER_REST
+                        " ORDER BY coalesce(c.agent_id, ''), c.call_id",
+                        zj_report_scope_of(st, rid, f).calls);
     sqlite3_stmt *q = zj_report_query(st, sql, rid, f, err);
     free(sql);
     if (!q)

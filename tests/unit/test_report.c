@@ -76,10 +76,10 @@ static char *render_scorecard(zj_group_by by, zj_format fmt, const zj_report_fil
     return out.data;
 }
 
-/* Reports read findings through the calls a narrow filter selects, and in
- * table order otherwise: the threshold is a quarter of the stored calls (42
- * in the corpus; 2 to 3 a day from 2026-11-02). */
-static void findings_join_follows_the_filter_width(void **state)
+/* Reports read through the calls of a narrow date range, and the tables in
+ * their own order otherwise: the threshold is a quarter of the stored calls
+ * (42 in the corpus; 2 to 3 a day from 2026-11-02). */
+static void report_scope_follows_the_filter_width(void **state)
 {
     (void)state;
     zj_error err;
@@ -87,16 +87,26 @@ static void findings_join_follows_the_filter_width(void **state)
     assert_non_null(st);
     int64_t rid;
     assert_int_equal(zj_store_find_ruleset(st, NULL, &rid, &err), ZJ_OK);
-    const char *by_call = " FROM findings f JOIN calls c ON c.id = f.call_row WHERE";
-    const char *in_table_order = " FROM findings f CROSS JOIN calls c WHERE c.id = f.call_row AND";
     zj_report_filter all = {0};
     zj_report_filter ten_calls = {.from = "2026-11-02", .to = "2026-11-05"};
     zj_report_filter twelve_calls = {.from = "2026-11-02", .to = "2026-11-06"};
     zj_report_filter no_calls = {.from = "2027-01-01"};
-    assert_string_equal(zj_findings_join(st, rid, &all), in_table_order);
-    assert_string_equal(zj_findings_join(st, rid, &ten_calls), by_call);
-    assert_string_equal(zj_findings_join(st, rid, &twelve_calls), in_table_order);
-    assert_string_equal(zj_findings_join(st, rid, &no_calls), by_call);
+    /* 7 calls, but no index finds an agent's calls: they are read in table order. */
+    zj_report_filter one_agent = {.agent = "A01"};
+    /* 3 calls: the dates decide. */
+    zj_report_filter agent_in_ten = {.from = "2026-11-02", .to = "2026-11-05", .agent = "A01"};
+    const zj_report_filter *wide[] = {&all, &twelve_calls, &one_agent},
+                           *narrow[] = {&ten_calls, &no_calls, &agent_in_ten};
+    for (int i = 0; i < 3; i++) {
+        zj_report_scope in = zj_report_scope_of(st, rid, wide[i]);
+        assert_string_equal(in.calls, " +c.ruleset_id = ?1");
+        assert_string_equal(in.findings, " FROM findings f CROSS JOIN calls c"
+                                         " WHERE c.id = f.call_row AND +c.ruleset_id = ?1");
+        in = zj_report_scope_of(st, rid, narrow[i]);
+        assert_string_equal(in.calls, " c.ruleset_id = ?1");
+        assert_string_equal(in.findings, " FROM findings f JOIN calls c ON c.id = f.call_row"
+                                         " WHERE c.ruleset_id = ?1");
+    }
     zj_store_close(st);
 }
 
@@ -361,7 +371,7 @@ static void stored_findings_are_the_scored_ones(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(findings_join_follows_the_filter_width),
+        cmocka_unit_test(report_scope_follows_the_filter_width),
         cmocka_unit_test(scorecard_figures),
         cmocka_unit_test(stored_findings_are_the_scored_ones),
         cmocka_unit_test(audit_report_items),
