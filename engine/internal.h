@@ -329,13 +329,13 @@ size_t zj_display_width(const char *s);
 /* strdup that returns NULL for NULL (C11 has no strdup). */
 char *zj_strdup(const char *s);
 
-/* The filter every report query shares: ?1 rule set id, ?2 from, ?3 to (local
- * dates), ?4 team, ?5 agent; a NULL filter matches everything. Portable SQL. */
+/* The filter every report query shares after the rule set's term (?1, which
+ * zj_report_scope gives): ?2 from, ?3 to (local dates), ?4 team, ?5 agent; a
+ * NULL filter matches everything. Portable SQL. */
 #define ZJ_CALL_FILTER_REST                                                                        \
     " AND (?2 IS NULL OR c.local_date >= ?2)"                                                      \
     " AND (?3 IS NULL OR c.local_date <= ?3) AND (?4 IS NULL OR c.team = ?4)"                      \
     " AND (?5 IS NULL OR c.agent_id = ?5)"
-#define ZJ_CALL_FILTER " c.ruleset_id = ?1" ZJ_CALL_FILTER_REST
 
 /* SHA-256 of data as 64 lowercase hex digits + NUL. */
 void zj_sha256_hex(const void *data, size_t len, char out[65]);
