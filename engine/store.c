@@ -19,7 +19,7 @@ struct zj_store {
     bool write;
     bool in_txn; /* a results transaction spanning several batches is open */
     /* A re-scored call's findings, transcript and sample entries, then the call. */
-    sqlite3_stmt *del_children[3], *del_call;
+    sqlite3_stmt *del_replaced[4];
     sqlite3_stmt *ins_call, *ins_turns, *upd_input, *upd_run;
     sqlite3_stmt *ins_findings[5]; /* 16, 8, 4, 2 and 1 rows at once */
     /* Watermarks as last written for run wm_run: a batch writes only those
@@ -228,8 +228,8 @@ static zj_status prepare_all(zj_store *st, zj_error *err)
         if (rc != SQLITE_OK)
             return db_error(st, err, "cannot prepare statements");
     }
-    sqlite3_stmt **slots[] = {&st->del_children[0], &st->del_children[1], &st->del_children[2],
-                              &st->del_call,        &st->ins_call,        &st->ins_turns,
+    sqlite3_stmt **slots[] = {&st->del_replaced[0], &st->del_replaced[1], &st->del_replaced[2],
+                              &st->del_replaced[3], &st->ins_call,        &st->ins_turns,
                               &st->upd_input,       &st->upd_run};
     for (size_t i = 0; i < sizeof slots / sizeof *slots; i++)
         if (sqlite3_prepare_v2(st->db, statements[i][1], -1, slots[i], NULL) != SQLITE_OK)
@@ -310,9 +310,8 @@ void zj_store_close(zj_store *st)
 {
     if (!st)
         return;
-    for (int k = 0; k < 3; k++)
-        sqlite3_finalize(st->del_children[k]);
-    sqlite3_finalize(st->del_call);
+    for (int k = 0; k < 4; k++)
+        sqlite3_finalize(st->del_replaced[k]);
     sqlite3_finalize(st->ins_call);
     sqlite3_finalize(st->ins_turns);
     for (int k = 0; k < 5; k++)
@@ -819,7 +818,7 @@ static bool put_call(zj_store *st, int64_t run_id, int64_t ruleset_id, const zj_
          * refer to the call go first, as ON DELETE CASCADE would take them
          * (results transactions do not enforce foreign keys). */
         for (int k = 0; k < 4; k++) {
-            sqlite3_stmt *d = k < 3 ? st->del_children[k] : st->del_call;
+            sqlite3_stmt *d = st->del_replaced[k];
             sqlite3_reset(d);
             sqlite3_bind_text(d, 1, c->call_id, -1, SQLITE_STATIC);
             sqlite3_bind_int64(d, 2, ruleset_id);
