@@ -63,27 +63,30 @@ record() { # RULES LABEL SECS KIB CPU
 # and drift: each tool is run once per round, five rounds, and its best run
 # kept, so a slow spell of the machine hits every tool alike instead of
 # whichever happened to be measuring.
+# zj_nodb JOBS RULES [PREFIX...]: one timed zhijian run without a store (run
+# under PREFIX, e.g. taskset); zj_db DB RULES: one with a fresh store at DB.
+zj_nodb() {
+  local jobs=$1 rules=$2
+  shift 2
+  run_once "$@" "$zj" score --no-db --format jsonl --jobs "$jobs" --rules "$rules" "$corpus"
+}
+zj_db() {
+  rm -f "$1"*
+  run_once "$zj" score --db "$1" --jobs "$cores" --rules "$2" "$corpus"
+}
 t_cat() { run_once cat "$corpus"; }
 t_rg() { run_once rg --count-matches -F -f "$work/lit-$n.txt" "$corpus"; }
-t_one() { run_once "$zj" score --no-db --format jsonl --jobs 1 --rules "$work/lit-$n.yaml" "$corpus"; }
+t_one() { zj_nodb 1 "$work/lit-$n.yaml"; }
 # The generated rules are agent rules (the default speaker), and customer turns
 # are then not scanned at all; the same rules for both speakers scan all.
-t_any() { run_once "$zj" score --no-db --format jsonl --jobs 1 --rules "$work/any-$n.yaml" "$corpus"; }
+t_any() { zj_nodb 1 "$work/any-$n.yaml"; }
 # --jobs 1 is one scoring thread, but its reader and output threads run on
 # another core beside it; the same run confined to one core is the true
 # one-core figure that all cores are measured against as well.
 first_cpu=$(taskset -pc $$ | sed 's/.*: //; s/[-,].*//')
-t_core() {
-  run_once taskset -c "$first_cpu" "$zj" score --no-db --format jsonl --jobs 1 \
-    --rules "$work/lit-$n.yaml" "$corpus"
-}
-t_all() {
-  run_once "$zj" score --no-db --format jsonl --jobs "$cores" --rules "$work/lit-$n.yaml" "$corpus"
-}
-t_db() {
-  rm -f "$work/bench.db"*
-  run_once "$zj" score --db "$work/bench.db" --jobs "$cores" --rules "$work/lit-$n.yaml" "$corpus"
-}
+t_core() { zj_nodb 1 "$work/lit-$n.yaml" taskset -c "$first_cpu"; }
+t_all() { zj_nodb "$cores" "$work/lit-$n.yaml"; }
+t_db() { zj_db "$work/bench.db" "$work/lit-$n.yaml"; }
 
 echo "corpus: $calls calls, $((bytes / 1000000)) MB; $cores cores" >&2
 IFS=, read -ra rule_counts <<< "$rules_list"
@@ -132,10 +135,9 @@ done
 std_rules=$root/rules/property-service.yaml
 std_nodb="" std_db=""
 for _ in 1 2 3; do
-  run_once "$zj" score --no-db --format jsonl --jobs "$cores" --rules "$std_rules" "$corpus"
+  zj_nodb "$cores" "$std_rules"
   if faster "$secs" "$std_nodb"; then std_nodb=$secs; fi
-  rm -f "$work/std.db"*
-  run_once "$zj" score --db "$work/std.db" --jobs "$cores" --rules "$std_rules" "$corpus"
+  zj_db "$work/std.db" "$std_rules"
   if faster "$secs" "$std_db"; then std_db=$secs; fi
 done
 std_findings=$(sqlite3 "$work/std.db" "SELECT round(1.0 * count(*) / $calls, 1) FROM findings")
