@@ -932,10 +932,7 @@ static zj_ruleset *compile(zj_ruleset *rs, const zj_load_opts *opts, zj_error *e
     if (!rs)
         return NULL;
     zj_backend backend = opts ? opts->backend : ZJ_BACKEND_AUTO;
-    const char *cache = opts ? opts->cache_dir : NULL;
-    bool jit = !(opts && opts->no_jit);
-    rs->matcher =
-        zj_matcher_compile(rs->patterns, rs->n_patterns, backend, rs->sha256, cache, jit, err);
+    rs->matcher = zj_matcher_compile(rs->patterns, rs->n_patterns, backend, opts, err);
     if (!rs->matcher) {
         if (err && !err->file[0])
             snprintf(err->file, sizeof err->file, "%s", rs->path);

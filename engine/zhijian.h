@@ -200,6 +200,11 @@ typedef struct zj_load_opts {
     zj_backend backend;    /* AUTO: Hyperscan when built in and usable */
     const char *cache_dir; /* compiled-database cache directory; NULL or "": no cache */
     bool no_jit;           /* interpret regexes (platforms that forbid JIT, valgrind runs) */
+    /* Optional: told (status ZJ_OK, file = the cache file) when a cached
+     * database is ignored because it is corrupt, stale, planted or not the
+     * user's; the rule set is then recompiled and the file replaced. */
+    zj_diag_cb on_note;
+    void *note_ctx;
 } zj_load_opts;
 
 /* Load, validate and compile a rule set from a YAML file. path may be a

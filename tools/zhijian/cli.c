@@ -79,6 +79,13 @@ const char *cli_cache_dir(void)
     return dir;
 }
 
+void cli_note(const zj_error *note, void *ctx)
+{
+    (void)ctx;
+    char buf[2048];
+    cli_warn("%s", zj_error_format(note, buf, sizeof buf));
+}
+
 bool cli_use_color(FILE *stream)
 {
     const char *no = getenv("NO_COLOR");

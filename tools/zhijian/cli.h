@@ -27,6 +27,9 @@ const char *cli_default_rules(void);
  * ("" when neither is set: no cache). */
 const char *cli_cache_dir(void);
 
+/* zj_load_opts.on_note: "zhijian: warning: FILE: message" on stderr. */
+void cli_note(const zj_error *note, void *ctx);
+
 /* True when stream is a terminal and NO_COLOR is unset. */
 bool cli_use_color(FILE *stream);
 

@@ -327,7 +327,8 @@ int cmd_score(int argc, char **argv)
 
     zj_error err;
     zj_error_clear(&err);
-    zj_load_opts lopts = {.backend = o.backend, .cache_dir = cli_cache_dir(), .no_jit = o.no_jit};
+    zj_load_opts lopts = {.backend = o.backend, .cache_dir = cli_cache_dir(), .no_jit = o.no_jit,
+                         .on_note = cli_note};
     zj_ruleset *rs = zj_rules_load(o.rules, &lopts, &err);
     if (!rs) {
         cli_report(&err);
