@@ -141,7 +141,12 @@ typedef void (*zj_diag_cb)(const zj_error *diag, void *ctx);
  * *.json and *.jsonl files (sorted by path; hidden entries skipped), "-" stays
  * "-". A path that does not exist is reported through on_error (may be NULL)
  * and left out; the others are still returned, and the last error status is
- * returned. Free the list with zj_paths_free. */
+ * returned. Free the list with zj_paths_free.
+ * While walking, a directory reached again (symlink loop; tracked by device
+ * and inode) is skipped, and so is a *.json(l) entry that is not a regular
+ * file (FIFO, device): both reported as warnings (status ZJ_OK, not
+ * errors). A *.json(l) symlink to a missing file and an unreadable
+ * subdirectory are errors (ZJ_ERR_IO), and the walk goes on. */
 zj_status zj_inputs_expand(const char *const *inputs, size_t n, char ***out_paths, size_t *out_n,
                            zj_diag_cb on_error, void *ctx);
 void zj_paths_free(char **paths, size_t n);

@@ -257,6 +257,10 @@ static char *join_args(int argc, char **argv)
 
 static void count_input_error(const zj_error *err, void *ctx)
 {
+    if (err->status == ZJ_OK) { /* a warning: nothing asked for was lost */
+        cli_note(err, NULL);
+        return;
+    }
     cli_report(err);
     (*(size_t *)ctx)++;
 }
