@@ -134,6 +134,11 @@ void zj_pcre_scratch_free(zj_pcre_scratch *s);
 zj_status zj_pcre_scan(const zj_pcre_set *p, zj_pcre_scratch *s, const zj_norm *turn,
                        const uint32_t *ids, size_t n_ids, zj_hits *out);
 
+/* Largest time in a call record (start_ms, end_ms, ring_ms): 10^12 ms, about
+ * 31.7 years. Anything larger is a broken producer, and near INT64_MAX the
+ * durations computed from it would overflow. */
+#define ZJ_MAX_MS INT64_C(1000000000000)
+
 #ifdef ZJ_HAVE_HYPERSCAN
 /* The Hyperscan backend (match_hs.c): one multi-pattern database for all
  * patterns it can express; the rest, and the confirmation of regex hits, go

@@ -28,12 +28,18 @@ enum {
     OPT_SEED
 };
 
+/* A calendar date YYYY-MM-DD (2026-02-30 is not one). */
 static bool valid_date(const char *s)
 {
-    int y, m, d;
-    char tail;
-    return strlen(s) == 10 && sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) == 3 && m >= 1 &&
-           m <= 12 && d >= 1 && d <= 31;
+    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    for (int i = 0; i < 10; i++)
+        if (i == 4 || i == 7 ? s[i] != '-' : (s[i] < '0' || s[i] > '9'))
+            return false;
+    if (s[10])
+        return false;
+    int y = atoi(s), m = atoi(s + 5), d = atoi(s + 8);
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return m >= 1 && m <= 12 && d >= 1 && d <= mdays[m - 1] && (m != 2 || d <= 28 || leap);
 }
 
 /* Parses the options every report shares plus its own; -1 error, -2 help. */
@@ -69,7 +75,7 @@ static int parse(int argc, char **argv, const char *cmd, const char *formats, zj
         case OPT_FROM:
         case OPT_TO:
             if (!valid_date(optarg)) {
-                cli_error("%s: %s: expected a date YYYY-MM-DD, got '%s'", cmd,
+                cli_error("%s: %s: expected a calendar date YYYY-MM-DD, got '%s'", cmd,
                           c == OPT_FROM ? "--from" : "--to", optarg);
                 return -1;
             }
