@@ -18,8 +18,10 @@ struct zj_store {
     char *path;
     bool write;
     bool in_txn; /* a results transaction spanning several batches is open */
-    /* A re-scored call's findings, transcript and sample entries, then the call. */
-    sqlite3_stmt *del_replaced[4];
+    /* A re-scored call: its row, then its findings and transcript go and the
+     * row is updated in place (its id stays: sample entries, an audit
+     * record, keep pointing at it). */
+    sqlite3_stmt *sel_replaced, *del_replaced[2], *upd_call;
     sqlite3_stmt *ins_call, *ins_turns, *upd_input, *upd_run;
     sqlite3_stmt *ins_findings[5]; /* 16, 8, 4, 2 and 1 rows at once */
     /* Watermarks as last written for run wm_run: a batch writes only those
@@ -179,12 +181,16 @@ static zj_status migrate(zj_store *st, zj_error *err)
     return ZJ_OK;
 }
 
-#define REPLACED_ROW "(SELECT id FROM calls WHERE call_id = ?1 AND ruleset_id = ?2)"
 static const char *const statements[][2] = {
-    {"del_findings", "DELETE FROM findings WHERE call_row = " REPLACED_ROW},
-    {"del_turns", "DELETE FROM turns WHERE call_row = " REPLACED_ROW},
-    {"del_samples", "DELETE FROM sample_calls WHERE call_row = " REPLACED_ROW},
-    {"del_call", "DELETE FROM calls WHERE call_id = ?1 AND ruleset_id = ?2"},
+    {"sel_replaced", "SELECT id FROM calls WHERE call_id = ?1 AND ruleset_id = ?2"},
+    {"del_findings", "DELETE FROM findings WHERE call_row = ?1"},
+    {"del_turns", "DELETE FROM turns WHERE call_row = ?1"},
+    /* The same parameters as ins_call, ?21 the row. */
+    {"upd_call",
+     "UPDATE calls SET run_id = ?3, agent_id = ?4, agent_name = ?5, team = ?6, direction = ?7,"
+     " call_type = ?8, started_at = ?9, started_utc_ms = ?10, local_date = ?11, iso_week = ?12,"
+     " duration_ms = ?13, n_turns = ?14, score = ?15, passed = ?16, grade = ?17, fatal = ?18,"
+     " input_path = ?19, input_sha256 = ?20 WHERE id = ?21 AND call_id = ?1 AND ruleset_id = ?2"},
     {"ins_call",
      "INSERT INTO calls (call_id, ruleset_id, run_id, agent_id, agent_name, team, direction,"
      " call_type, started_at, started_utc_ms, local_date, iso_week, duration_ms, n_turns,"
@@ -228,9 +234,9 @@ static zj_status prepare_all(zj_store *st, zj_error *err)
         if (rc != SQLITE_OK)
             return db_error(st, err, "cannot prepare statements");
     }
-    sqlite3_stmt **slots[] = {&st->del_replaced[0], &st->del_replaced[1], &st->del_replaced[2],
-                              &st->del_replaced[3], &st->ins_call,        &st->ins_turns,
-                              &st->upd_input,       &st->upd_run};
+    sqlite3_stmt **slots[] = {&st->sel_replaced, &st->del_replaced[0], &st->del_replaced[1],
+                              &st->upd_call,     &st->ins_call,         &st->ins_turns,
+                              &st->upd_input,    &st->upd_run};
     for (size_t i = 0; i < sizeof slots / sizeof *slots; i++)
         if (sqlite3_prepare_v2(st->db, statements[i][1], -1, slots[i], NULL) != SQLITE_OK)
             return db_error(st, err, "cannot prepare statements");
@@ -310,8 +316,10 @@ void zj_store_close(zj_store *st)
 {
     if (!st)
         return;
-    for (int k = 0; k < 4; k++)
+    sqlite3_finalize(st->sel_replaced);
+    for (int k = 0; k < 2; k++)
         sqlite3_finalize(st->del_replaced[k]);
+    sqlite3_finalize(st->upd_call);
     sqlite3_finalize(st->ins_call);
     sqlite3_finalize(st->ins_turns);
     for (int k = 0; k < 5; k++)
@@ -779,12 +787,10 @@ static void bind_finding(sqlite3_stmt *q, int base, int64_t row, const zj_rulese
     sqlite3_bind_int(q, base + 16, rule->fatal && f->outcome == ZJ_OUT_HIT);
 }
 
-static bool put_call(zj_store *st, int64_t run_id, int64_t ruleset_id, const zj_ruleset *rs,
-                     const zj_scored *sc, const char *input_path, zj_buf *blob)
+/* Binds a call's columns as parameters 1..20 of ins_call / upd_call. */
+static void bind_call(sqlite3_stmt *q, int64_t run_id, int64_t ruleset_id, const zj_call *c,
+                      const zj_result *r, const char *input_path)
 {
-    const zj_call *c = sc->call;
-    const zj_result *r = sc->result;
-    sqlite3_stmt *q = st->ins_call;
     sqlite3_reset(q);
     sqlite3_clear_bindings(q);
     sqlite3_bind_text(q, 1, c->call_id, -1, SQLITE_STATIC);
@@ -811,26 +817,47 @@ static bool put_call(zj_store *st, int64_t run_id, int64_t ruleset_id, const zj_
     sqlite3_bind_text(q, 17, r->grade ? r->grade : "", -1, SQLITE_STATIC);
     sqlite3_bind_int(q, 18, r->fatal);
     bind_opt_text(q, 19, input_path);
+}
+
+static bool put_call(zj_store *st, int64_t run_id, int64_t ruleset_id, const zj_ruleset *rs,
+                     const zj_scored *sc, const char *input_path, zj_buf *blob)
+{
+    const zj_call *c = sc->call;
+    const zj_result *r = sc->result;
+    sqlite3_stmt *q = st->ins_call;
+    bind_call(q, run_id, ruleset_id, c, r, input_path);
     int rc = sqlite3_step(q);
+    int64_t row = rc == SQLITE_DONE ? sqlite3_last_insert_rowid(st->db) : 0;
     if (rc == SQLITE_CONSTRAINT) {
-        /* Re-scored with the same rule set: replace. Trying the insert first
-         * spares the common case (a new call) a delete lookup. The rows that
-         * refer to the call go first, as ON DELETE CASCADE would take them
-         * (results transactions do not enforce foreign keys). */
-        for (int k = 0; k < 4; k++) {
+        /* Re-scored with the same rule set: the row is updated in place, so
+         * whatever refers to it (a recorded sample) still does; its findings
+         * and transcript are replaced. Trying the insert first spares the
+         * common case (a new call) a lookup. */
+        sqlite3_reset(q);
+        sqlite3_stmt *sel = st->sel_replaced;
+        sqlite3_reset(sel);
+        sqlite3_bind_text(sel, 1, c->call_id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(sel, 2, ruleset_id);
+        if (sqlite3_step(sel) != SQLITE_ROW)
+            return false;
+        row = sqlite3_column_int64(sel, 0);
+        sqlite3_reset(sel);
+        for (int k = 0; k < 2; k++) {
             sqlite3_stmt *d = st->del_replaced[k];
             sqlite3_reset(d);
-            sqlite3_bind_text(d, 1, c->call_id, -1, SQLITE_STATIC);
-            sqlite3_bind_int64(d, 2, ruleset_id);
+            sqlite3_bind_int64(d, 1, row);
             if (sqlite3_step(d) != SQLITE_DONE)
                 return false;
         }
-        sqlite3_reset(q);
+        q = st->upd_call;
+        bind_call(q, run_id, ruleset_id, c, r, input_path);
+        sqlite3_bind_int64(q, 21, row);
         rc = sqlite3_step(q);
+        if (rc == SQLITE_DONE && sqlite3_changes(st->db) != 1)
+            return false;
     }
     if (rc != SQLITE_DONE)
         return false;
-    int64_t row = sqlite3_last_insert_rowid(st->db);
     if (encode_turns(c, blob) != ZJ_OK)
         return false;
     q = st->ins_turns;
