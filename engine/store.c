@@ -4,6 +4,7 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <sqlite3.h>
@@ -542,6 +543,58 @@ zj_status zj_store_find_ruleset(zj_store *st, const char *spec, int64_t *ruleset
 
 /* ----------------------------------------------------------------- runs */
 
+/* How much of an input's head is fingerprinted: enough to catch bytes
+ * inserted, removed or edited anywhere in the first MiB (and anything that
+ * changes the size) without reading big inputs twice. */
+#define HEAD_BYTES (1u << 20)
+
+/* The key of an input in run_inputs.path: its canonical path (so a relative
+ * and an absolute name of one file resume each other), or as given when it
+ * has none ("-", a file that is gone). Caller frees. */
+static char *input_key(const char *path)
+{
+    if (strcmp(path, "-") == 0)
+        return zj_strdup(path);
+    char *canon = realpath(path, NULL);
+    return canon ? canon : zj_strdup(path);
+}
+
+/* Size and sha256 (hex) of the first min(size, HEAD_BYTES) bytes of a
+ * regular file; false when it is not one or cannot be read. */
+static bool input_fingerprint(const char *path, uint64_t *size, char hex[65])
+{
+    if (strcmp(path, "-") == 0)
+        return false;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0)
+        return false;
+    struct stat sb;
+    bool ok = fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode);
+    char *head = NULL;
+    size_t want = 0, got = 0;
+    if (ok) {
+        *size = (uint64_t)sb.st_size;
+        want = *size < HEAD_BYTES ? (size_t)*size : HEAD_BYTES;
+        head = malloc(want ? want : 1);
+        ok = head != NULL;
+    }
+    while (ok && got < want) {
+        ssize_t r = read(fd, head + got, want - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        got += (size_t)r;
+    }
+    if (ok && got == want)
+        zj_sha256_hex(head, want, hex);
+    else
+        ok = false;
+    free(head);
+    close(fd);
+    return ok;
+}
+
 zj_status zj_store_begin_run(zj_store *st, int64_t ruleset_id, const char *argv,
                              const char *const *inputs, const uint64_t *sizes, size_t n_inputs,
                              int64_t resumed_from, int64_t *run_id, zj_error *err)
@@ -572,23 +625,36 @@ zj_status zj_store_begin_run(zj_store *st, int64_t ruleset_id, const char *argv,
     sqlite3_finalize(q);
     q = NULL;
     *run_id = sqlite3_last_insert_rowid(st->db);
+    /* A resumed run starts at the watermarks it resumes from: killed before
+     * its first commit, it is resumed from there again, not from byte 0. */
     if (sqlite3_prepare_v2(st->db,
-                           "INSERT INTO run_inputs (run_id, idx, path, size) VALUES (?1,?2,?3,?4)",
+                           "INSERT INTO run_inputs (run_id, idx, path, size, sha256, watermark)"
+                           " VALUES (?1,?2,?3,?4,?5,coalesce((SELECT watermark FROM run_inputs"
+                           " WHERE run_id = ?6 AND idx = ?2), 0))",
                            -1, &q, NULL) != SQLITE_OK)
         goto fail;
     for (size_t i = 0; i < n_inputs; i++) {
         sqlite3_reset(q);
         sqlite3_bind_int64(q, 1, *run_id);
         sqlite3_bind_int64(q, 2, (int64_t)i);
-        sqlite3_bind_text(q, 3, inputs[i], -1, SQLITE_STATIC);
-        struct stat sb;
+        char *key = input_key(inputs[i]);
+        if (!key)
+            goto fail;
+        sqlite3_bind_text(q, 3, key, -1, free);
+        uint64_t size = 0;
+        char hex[65];
+        bool known = input_fingerprint(inputs[i], &size, hex);
         if (sizes && sizes[i])
             sqlite3_bind_int64(q, 4, (int64_t)sizes[i]);
-        else if (!sizes && strcmp(inputs[i], "-") != 0 && stat(inputs[i], &sb) == 0 &&
-                 S_ISREG(sb.st_mode))
-            sqlite3_bind_int64(q, 4, (int64_t)sb.st_size);
+        else if (known)
+            sqlite3_bind_int64(q, 4, (int64_t)size);
         else
             sqlite3_bind_null(q, 4);
+        if (known)
+            sqlite3_bind_text(q, 5, hex, -1, SQLITE_TRANSIENT);
+        else
+            sqlite3_bind_null(q, 5);
+        sqlite3_bind_int64(q, 6, resumed_from);
         if (sqlite3_step(q) != SQLITE_DONE)
             goto fail;
     }
@@ -602,6 +668,42 @@ fail_nq:;
     zj_status s = db_error(st, err, "cannot start the run");
     rollback(st);
     return s;
+}
+
+/* Whether input `path` is still what the interrupted run read: the size it
+ * had then (recorded_size, -1 unknown) and the sha256 of its first MiB
+ * (recorded_sha, NULL unknown). A file that cannot be read, is shorter than
+ * its watermark, changed size or changed in its first MiB is refused:
+ * resuming would skip or re-read the wrong bytes. */
+static zj_status check_unchanged(zj_store *st, const char *path, uint64_t watermark,
+                                 int64_t recorded_size, const char *recorded_sha, zj_error *err)
+{
+    (void)st;
+    if (strcmp(path, "-") == 0)
+        return ZJ_OK;
+    uint64_t size = 0;
+    char hex[65];
+    if (!input_fingerprint(path, &size, hex))
+        return zj_error_set(err, ZJ_ERR_IO, path, 0, 0,
+                            "cannot resume: the input cannot be read as a regular file (%s)",
+                            strerror(errno));
+    const char *advice = "; score it afresh without --resume";
+    if (size < watermark)
+        return zj_error_set(err, ZJ_ERR_INVALID, path, 0, 0,
+                            "cannot resume: the input is now %llu bytes, shorter than the %llu "
+                            "bytes already scored (truncated or replaced)%s",
+                            (unsigned long long)size, (unsigned long long)watermark, advice);
+    if (recorded_size >= 0 && size != (uint64_t)recorded_size)
+        return zj_error_set(err, ZJ_ERR_INVALID, path, 0, 0,
+                            "cannot resume: the input changed size since the interrupted run "
+                            "(%lld -> %llu bytes)%s",
+                            (long long)recorded_size, (unsigned long long)size, advice);
+    if (recorded_sha && strcmp(recorded_sha, hex) != 0)
+        return zj_error_set(err, ZJ_ERR_INVALID, path, 0, 0,
+                            "cannot resume: the input's content changed since the interrupted run "
+                            "(its first %llu bytes differ)%s",
+                            (unsigned long long)(size < HEAD_BYTES ? size : HEAD_BYTES), advice);
+    return ZJ_OK;
 }
 
 zj_status zj_store_resume_point(zj_store *st, int64_t ruleset_id, const char *const *inputs,
@@ -620,13 +722,27 @@ zj_status zj_store_resume_point(zj_store *st, int64_t ruleset_id, const char *co
     sqlite3_bind_int64(q, 1, ruleset_id);
     sqlite3_stmt *in;
     if (sqlite3_prepare_v2(st->db,
-                           "SELECT idx, path, watermark FROM run_inputs WHERE run_id = ?1"
-                           " ORDER BY idx",
+                           "SELECT idx, path, watermark, size, sha256 FROM run_inputs"
+                           " WHERE run_id = ?1 ORDER BY idx",
                            -1, &in, NULL) != SQLITE_OK) {
         sqlite3_finalize(q);
         return db_error(st, err, "cannot find the run to resume");
     }
-    while (*run_id == 0 && sqlite3_step(q) == SQLITE_ROW) {
+    char **keys = calloc(n_inputs ? n_inputs : 1, sizeof *keys);
+    for (size_t i = 0; keys && i < n_inputs; i++)
+        if (!(keys[i] = input_key(inputs[i]))) {
+            for (size_t j = 0; j < i; j++)
+                free(keys[j]);
+            free(keys);
+            keys = NULL;
+        }
+    if (!keys) {
+        sqlite3_finalize(in);
+        sqlite3_finalize(q);
+        return zj_error_set(err, ZJ_ERR_NOMEM, st->path, 0, 0, "out of memory");
+    }
+    zj_status s = ZJ_OK;
+    while (*run_id == 0 && s == ZJ_OK && sqlite3_step(q) == SQLITE_ROW) {
         int64_t candidate = sqlite3_column_int64(q, 0);
         sqlite3_reset(in);
         sqlite3_bind_int64(in, 1, candidate);
@@ -635,21 +751,38 @@ zj_status zj_store_resume_point(zj_store *st, int64_t ruleset_id, const char *co
         while (sqlite3_step(in) == SQLITE_ROW) {
             size_t idx = (size_t)sqlite3_column_int64(in, 0);
             const char *path = (const char *)sqlite3_column_text(in, 1);
-            if (idx >= n_inputs || !path || strcmp(path, inputs[idx]) != 0)
+            /* Keyed by canonical path; rows of older runs hold the path as given. */
+            if (idx >= n_inputs || !path ||
+                (strcmp(path, keys[idx]) != 0 && strcmp(path, inputs[idx]) != 0))
                 same = false;
             else
                 watermarks[idx] = (uint64_t)sqlite3_column_int64(in, 2);
             count++;
         }
-        if (same && count == n_inputs)
+        if (same && count == n_inputs) {
             *run_id = candidate;
-        else
+            /* The inputs must be the bytes the run read: same size, same head. */
+            sqlite3_reset(in);
+            sqlite3_bind_int64(in, 1, candidate);
+            while (s == ZJ_OK && sqlite3_step(in) == SQLITE_ROW) {
+                size_t idx = (size_t)sqlite3_column_int64(in, 0);
+                s = check_unchanged(st, inputs[idx], watermarks[idx],
+                                    sqlite3_column_type(in, 3) == SQLITE_NULL
+                                        ? -1
+                                        : sqlite3_column_int64(in, 3),
+                                    (const char *)sqlite3_column_text(in, 4), err);
+            }
+        } else {
             for (size_t i = 0; i < n_inputs; i++)
                 watermarks[i] = 0;
+        }
     }
+    for (size_t i = 0; i < n_inputs; i++)
+        free(keys[i]);
+    free(keys);
     sqlite3_finalize(in);
     sqlite3_finalize(q);
-    return ZJ_OK;
+    return s;
 }
 
 zj_status zj_store_finish_run(zj_store *st, int64_t run_id, const char *status, zj_error *err)
