@@ -144,6 +144,52 @@ static int user_version(zj_store *st)
     return v;
 }
 
+/* PRAGMA application_id of a zhijian store ("zJDB"): set when a writer
+ * creates or first migrates it, so a file is known to be one before
+ * anything is changed in it. */
+#define ZJ_APPLICATION_ID 0x7A4A4442
+
+static int64_t pragma_int(zj_store *st, const char *sql)
+{
+    sqlite3_stmt *q;
+    int64_t v = -1;
+    if (sqlite3_prepare_v2(st->db, sql, -1, &q, NULL) == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW)
+        v = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    return v;
+}
+
+/* Refuses a database that is not a zhijian store before anything touches it
+ * (journal mode, schema): an empty file, a store with our application_id,
+ * or a store written before the id was set (its schema version and tables
+ * are ours) pass; anything else is someone else's data. */
+static zj_status check_identity(zj_store *st, zj_error *err)
+{
+    int64_t app = pragma_int(st, "PRAGMA application_id");
+    if (app < 0)
+        return db_error(st, err, "cannot read the database");
+    if (app == ZJ_APPLICATION_ID)
+        return ZJ_OK;
+    if (app != 0)
+        return zj_error_set(err, ZJ_ERR_USAGE, st->path, 0, 0,
+                            "not a zhijian database (application_id 0x%08llx); refusing to "
+                            "touch it: pass --db with a new file",
+                            (unsigned long long)(uint32_t)app);
+    int64_t tables = pragma_int(st, "SELECT count(*) FROM sqlite_master");
+    int64_t ours = pragma_int(st, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND"
+                                  " name IN ('rulesets', 'rules', 'runs', 'run_inputs', 'calls',"
+                                  " 'turns', 'findings', 'samples', 'sample_calls')");
+    int64_t version = pragma_int(st, "PRAGMA user_version");
+    if (tables < 0 || ours < 0 || version < 0)
+        return db_error(st, err, "cannot read the database");
+    if (tables == 0 || (version >= 1 && ours == 9))
+        return ZJ_OK;
+    return zj_error_set(err, ZJ_ERR_USAGE, st->path, 0, 0,
+                        "not a zhijian database (it holds %lld other schema objects); refusing "
+                        "to touch it: pass --db with a new file",
+                        (long long)tables);
+}
+
 static zj_status migrate(zj_store *st, zj_error *err)
 {
     int v = user_version(st);
@@ -154,6 +200,14 @@ static zj_status migrate(zj_store *st, zj_error *err)
                             "database schema version %d is newer than this zhijian knows (%d); "
                             "use a newer zhijian",
                             v, (int)N_MIGRATIONS);
+    if (v == (int)N_MIGRATIONS && st->write &&
+        pragma_int(st, "PRAGMA application_id") != ZJ_APPLICATION_ID) {
+        /* A store written before the id existed: mark it. */
+        char pragma[64];
+        snprintf(pragma, sizeof pragma, "PRAGMA application_id = %d", ZJ_APPLICATION_ID);
+        if (!exec(st, pragma))
+            return db_error(st, err, "cannot mark the database as a zhijian store");
+    }
     if (v == (int)N_MIGRATIONS || (!st->write && v >= READER_COMPATIBLE_FROM))
         return ZJ_OK;
     if (!st->write)
@@ -173,6 +227,13 @@ static zj_status migrate(zj_store *st, zj_error *err)
             rollback(st);
             return s;
         }
+    }
+    char app_pragma[64];
+    snprintf(app_pragma, sizeof app_pragma, "PRAGMA application_id = %d", ZJ_APPLICATION_ID);
+    if (!exec(st, app_pragma)) {
+        zj_status s = db_error(st, err, "schema migration failed");
+        rollback(st);
+        return s;
     }
     if (!exec(st, "COMMIT")) {
         zj_status s = db_error(st, err, "schema migration failed");
@@ -251,6 +312,58 @@ static void configure_sqlite(void)
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
+/* Whether the last failure was SQLite being unable to write next to a
+ * database opened read-only (its -shm or -wal). */
+static bool cannot_write_beside(zj_store *st)
+{
+    int code = sqlite3_errcode(st->db) & 0xff;
+    return code == SQLITE_READONLY || code == SQLITE_CANTOPEN;
+}
+
+/* Reopens a database that cannot be written beside as immutable (URI
+ * parameter immutable=1): SQLite then takes no locks and reads no WAL. That
+ * is only the whole store when no WAL holds committed pages: a non-empty
+ * -wal file is refused (open the store once where it is writable, or copy
+ * it, to merge the log). With nothing able to write next to it, no writer
+ * can be changing it either. */
+static zj_status reopen_immutable(zj_store *st, zj_error *err)
+{
+    zj_buf wal, uri;
+    zj_buf_init(&wal);
+    zj_buf_init(&uri);
+    zj_status s = zj_buf_printf(&wal, "%s-wal", st->path);
+    struct stat sb;
+    if (s == ZJ_OK && stat(wal.data, &sb) == 0 && sb.st_size > 0) {
+        zj_buf_free(&wal);
+        return zj_error_set(err, ZJ_ERR_IO, st->path, 0, 0,
+                            "cannot read the database: it is read-only and its write-ahead log "
+                            "(-wal) holds results not yet merged; open it once where it is "
+                            "writable (or copy it with its -wal file)");
+    }
+    zj_buf_free(&wal);
+    /* file: URI, with the characters a URI gives a meaning escaped. */
+    s = zj_buf_puts(&uri, "file:");
+    for (const char *p = st->path; s == ZJ_OK && *p; p++)
+        s = *p == '%' || *p == '?' || *p == '#'
+                ? zj_buf_printf(&uri, "%%%02X", (unsigned char)*p)
+                : zj_buf_append(&uri, p, 1);
+    if (s == ZJ_OK)
+        s = zj_buf_puts(&uri, "?immutable=1");
+    if (s != ZJ_OK) {
+        zj_buf_free(&uri);
+        return zj_error_set(err, ZJ_ERR_NOMEM, st->path, 0, 0, "out of memory");
+    }
+    sqlite3_close(st->db);
+    st->db = NULL;
+    int rc = sqlite3_open_v2(uri.data, &st->db,
+                             SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, NULL);
+    zj_buf_free(&uri);
+    if (rc != SQLITE_OK)
+        return zj_error_set(err, ZJ_ERR_IO, st->path, 0, 0, "cannot open the database: %s",
+                            st->db ? sqlite3_errmsg(st->db) : "cannot open");
+    return ZJ_OK;
+}
+
 zj_store *zj_store_open(const char *path, bool write, zj_error *err)
 {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -277,15 +390,23 @@ zj_store *zj_store_open(const char *path, bool write, zj_error *err)
         return NULL;
     }
     sqlite3_busy_timeout(st->db, 5000);
-    zj_status s = ZJ_OK;
+    zj_status s = check_identity(st, err);
+    if (s != ZJ_OK && !write && cannot_write_beside(st)) {
+        /* A read-only file or directory: SQLite cannot create the WAL index
+         * (-shm) a WAL database needs even to be read. */
+        zj_error_clear(err);
+        s = reopen_immutable(st, err);
+        if (s == ZJ_OK)
+            s = check_identity(st, err);
+    }
     /* 16 KiB pages (new files only): a quarter of the page writes and system
      * calls of the default 4 KiB for the same rows, measured ~20% faster
      * scoring runs; the writer's cache holds a whole results transaction. */
-    if (write) {
+    if (s == ZJ_OK && write) {
         exec(st, "PRAGMA page_size=16384");
         exec(st, "PRAGMA cache_size=-32768");
     }
-    if (write && (!exec(st, "PRAGMA journal_mode=WAL") || !exec(st, "PRAGMA synchronous=NORMAL")))
+    if (s == ZJ_OK && write && (!exec(st, "PRAGMA journal_mode=WAL") || !exec(st, "PRAGMA synchronous=NORMAL")))
         s = db_error(st, err, "cannot set up the database (is its directory writable?)");
     /* Reports read many pages: map the file instead of copying every page
      * through pread, and keep more of them cached. */
