@@ -299,6 +299,13 @@ typedef struct zj_result {
 typedef struct zj_scorer zj_scorer;
 zj_scorer *zj_scorer_new(const zj_ruleset *rs, zj_error *err);
 void zj_scorer_free(zj_scorer *s);
+/* Bounded resources: a call with more than max_call_bytes bytes of turn
+ * text, or that would get more than max_findings findings, is refused with
+ * ZJ_ERR_LIMIT ("call 'ID': ...") instead of scored. 0: no limit (the
+ * default of a new scorer). */
+void zj_scorer_set_limits(zj_scorer *s, size_t max_call_bytes, size_t max_findings);
+#define ZJ_DEFAULT_MAX_CALL_BYTES ((size_t)16 << 20)
+#define ZJ_DEFAULT_MAX_FINDINGS ((size_t)10000)
 /* Score one call. out is overwritten; release with zj_result_free. */
 zj_status zj_score_call(zj_scorer *s, const zj_call *call, zj_result *out, zj_error *err);
 void zj_result_free(zj_result *r);
@@ -473,6 +480,9 @@ typedef struct zj_batch_opts {
     size_t commit_every;
     unsigned commit_ms;
     bool profile; /* time the stages (costs a little) */
+    /* Per-call limits (zj_scorer_set_limits); 0: ZJ_DEFAULT_MAX_CALL_BYTES
+     * and ZJ_DEFAULT_MAX_FINDINGS. A refused call is a rejected record. */
+    size_t max_call_bytes, max_findings;
     zj_batch_render render;
     zj_batch_sink sink;
     zj_batch_progress progress;
