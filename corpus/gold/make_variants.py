@@ -18,8 +18,10 @@ spans are remapped through that map, the quote is re-extracted from the new text
 checked. Random choices use a generator seeded from the variant, call id and turn, so
 every run writes the same bytes.
 
-Usage: python3 corpus/gold/make_variants.py   (needs the `opencc` command: apt-get
-install opencc)
+Usage: python3 corpus/gold/make_variants.py            (needs the `opencc` command:
+                                                        apt-get install opencc)
+       python3 corpus/gold/make_variants.py --counts   also print the count tables of
+                                                        corpus/gold/README.md (Markdown)
 """
 
 import glob
@@ -300,7 +302,41 @@ def write_jsonl(path, rows):
     os.replace(tmp, path)
 
 
+def print_counts(results, originals):
+    """Markdown tables for the README: per variant, then per rule and per part."""
+    print("| variant | call ids | calls | violation calls | clean calls | forbidden labels "
+          "| quoted | labelled quotes altered |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|")
+    base = [x["quote"] for l in results["original"][1] for k in ("forbidden", "quoted")
+            for x in l[k]]
+    for name, (vc, vl) in results.items():
+        quotes = [x["quote"] for l in vl for k in ("forbidden", "quoted") for x in l[k]]
+        altered = sum(1 for a, b in zip(base, quotes) if a != b)
+        nv = sum(1 for l in vl if l["forbidden"])
+        print(f"| {name} | G-…{SUFFIX[name] or ''} | {len(vc)} | {nv} | {len(vc) - nv} | "
+              f"{sum(len(l['forbidden']) for l in vl)} | {sum(len(l['quoted']) for l in vl)} | "
+              f"{altered} of {len(quotes)} |")
+    parts = sorted({c["call_id"].split("-")[1][0] for c in originals})
+    per = {}
+    for l in results["original"][1]:
+        part = l["call_id"].split("-")[1][0]
+        for x in l["forbidden"]:
+            per.setdefault(x["rule"], {}).setdefault(part, 0)
+            per[x["rule"]][part] += 1
+    print()
+    print("| rule | " + " | ".join("part " + p for p in parts) + " | all |")
+    print("|---|" + "---:|" * (len(parts) + 1))
+    for rule in sorted(per):
+        row = [per[rule].get(p, 0) for p in parts]
+        print(f"| {rule} | " + " | ".join(str(n) for n in row) + f" | {sum(row)} |")
+    tot = [sum(per[r].get(p, 0) for r in per) for p in parts]
+    print("| **all** | " + " | ".join(str(n) for n in tot) + f" | {sum(tot)} |")
+
+
 def main():
+    counts = sys.argv[1:] == ["--counts"]
+    if sys.argv[1:] and not counts:
+        sys.exit("usage: make_variants.py [--counts]")
     calls, labels = load_originals()
     texts = sorted({t["text"] for c in calls for t in c["turns"]})
     variants = {
@@ -313,15 +349,19 @@ def main():
     }
     os.makedirs(os.path.join(HERE, "calls"), exist_ok=True)
     os.makedirs(os.path.join(HERE, "labels"), exist_ok=True)
+    results = {}
     for name, fn in variants.items():
         vc, vl = make_variant(name, fn, calls, labels)
+        results[name] = (vc, vl)
         write_jsonl(os.path.join(HERE, "calls", name + ".jsonl"), vc)
         write_jsonl(os.path.join(HERE, "labels", name + ".jsonl"), vl)
         nf = sum(len(l["forbidden"]) for l in vl)
         nq = sum(len(l["quoted"]) for l in vl)
         nv = sum(1 for l in vl if l["forbidden"])
         print(f"{name:13s} {len(vc)} calls, {nv} violation calls, {nf} forbidden labels, "
-              f"{nq} quoted")
+              f"{nq} quoted", file=sys.stderr if counts else sys.stdout)
+    if counts:
+        print_counts(results, calls)
 
 
 if __name__ == "__main__":
