@@ -247,6 +247,8 @@ def load_originals():
         for call, lab in zip(c, l):
             for kind in ("forbidden", "quoted"):
                 for x in lab.get(kind, []):
+                    if not 0 <= x["turn"] < len(call["turns"]):
+                        sys.exit(f"make_variants: {lpath}: {call['call_id']}: no turn {x['turn']}")
                     turn = call["turns"][x["turn"]]
                     s, e = x["span"]
                     if turn["text"][s:e] != x["quote"]:
