@@ -319,6 +319,10 @@ bool zj_format_parse(const char *name, zj_format *out);
 typedef struct zj_buf {
     char *data;
     size_t len, cap;
+    /* Sticky: an append failed (out of memory), so the content is incomplete.
+     * Every later append fails too, until zj_buf_reset or zj_buf_free; check
+     * it (or the status of the last call) before using the content. */
+    bool failed;
 } zj_buf;
 void zj_buf_init(zj_buf *b);
 zj_status zj_buf_append(zj_buf *b, const char *s, size_t n);
@@ -591,6 +595,16 @@ zj_status zj_rules_explain(const zj_ruleset *rs, const char *rule_id, const char
  * conditions, rules without a clause. Calls cb with warnings (status ZJ_OK)
  * and returns their number. */
 size_t zj_rules_lint(const zj_ruleset *rs, zj_diag_cb cb, void *ctx);
+
+/* -------------------------------------------------- terminal-safe text */
+
+/* Append s[0..n) for display on a terminal: C0 controls, DEL and bytes that
+ * are not UTF-8 as \xHH (\n, \t, \r for those three), C1 controls and the
+ * bidi controls U+200E/F, U+202A..E, U+2066..9 as \uXXXX; everything else as
+ * it is. Every text renderer and error message uses it for outside text. */
+zj_status zj_buf_term(zj_buf *b, const char *s, size_t n);
+/* The same for a NUL-terminated string (NULL appends nothing). */
+zj_status zj_buf_term_str(zj_buf *b, const char *s);
 
 #ifdef __cplusplus
 }
