@@ -435,6 +435,10 @@ typedef struct zj_batch_item {
     const zj_error *error;   /* the rejection (file:line, message), else NULL */
     uint64_t end_offset;     /* byte offset in the input just past this record */
     const zj_buf *rendered;  /* what the render callback produced for it, or NULL */
+    /* With a store: set when this call's id already came earlier in the run
+     * (file:line of this call; the message names the earlier one). This
+     * later result replaces the earlier, as re-scoring does. */
+    const zj_error *duplicate;
 } zj_batch_item;
 
 /* Called in the scoring threads (so it must be thread-safe and must not touch
@@ -478,11 +482,14 @@ typedef struct zj_batch_stats {
     uint64_t bytes;
     double seconds;
     zj_profile profile; /* summed over the scoring threads */
+    size_t stored;      /* scored calls committed to the store (0 without one) */
+    size_t duplicates;  /* calls whose id came earlier in the run (with a store) */
 } zj_batch_stats;
 
 /* One reader thread, `jobs` scoring threads sharing the compiled rule set, and
  * the caller's thread delivering results in input order to the sink and to the
- * store (the only writer). Memory is bounded whatever the input size. Returns
+ * store (the only writer). Memory is bounded whatever the input size, but for
+ * 16 to 32 bytes per call with a store (the ids seen, to report repeats). Returns
  * ZJ_OK when every input was read (rejected records are counted, not fatal);
  * a store or sink failure stops the batch and is returned. */
 zj_status zj_batch_run(const zj_batch_opts *opts, zj_batch_stats *stats, zj_error *err);

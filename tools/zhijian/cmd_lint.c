@@ -196,7 +196,7 @@ int cmd_lint(int argc, char **argv)
     }
     zj_lint_report report = {0};
     report.file_names = calloc(files.n ? files.n : 1, sizeof *report.file_names);
-    for (size_t i = 0; i < files.n; i++) {
+    for (size_t i = 0; report.file_names && i < files.n; i++) {
         const char *p = part ? part : zj_lint_config_part(&cfg, files.v[i]);
         zj_error_clear(&err);
         if (zj_lint_file(rs, files.v[i], p, &report, &err) != ZJ_OK) {
@@ -208,8 +208,15 @@ int cmd_lint(int argc, char **argv)
     }
     zj_buf out;
     zj_buf_init(&out);
-    zj_lint_render(&report, rs, format, &out);
-    cli_write(&out, stdout);
+    bool written = report.file_names != NULL;
+    if (!written)
+        cli_error("lint: out of memory");
+    else if (zj_lint_render(&report, rs, format, &out) != ZJ_OK || out.failed) {
+        cli_error("lint: cannot produce the report: out of memory");
+        written = false;
+    } else {
+        written = cli_write(&out, stdout);
+    }
     zj_buf_free(&out);
     bool failing = false;
     for (size_t i = 0; i < report.n; i++)
@@ -217,6 +224,8 @@ int cmd_lint(int argc, char **argv)
     int code = unreadable ? EXIT_PARTIAL : failing ? EXIT_FINDINGS : EXIT_OK;
     if (unreadable && failing)
         code = EXIT_PARTIAL; /* highest applicable wins */
+    if (!written)
+        code = EXIT_USAGE;
     free(report.file_names);
     zj_lint_report_free(&report);
     for (size_t i = 0; i < files.n; i++)
@@ -248,7 +257,7 @@ static void print_diag(const zj_error *e, void *ctx)
 {
     char buf[2048];
     (*(size_t *)ctx)++;
-    printf("%s\n", zj_error_format(e, buf, sizeof buf));
+    cli_print("%s", zj_error_format(e, buf, sizeof buf));
 }
 
 static int rules_check(int argc, char **argv)
@@ -284,8 +293,8 @@ static void print_example(const zj_example_result *r, void *ctx)
 {
     (void)ctx;
     if (!r->passed)
-        printf("FAIL %s: %s example '%s': %s\n", r->rule_id, r->expect_match ? "match" : "no_match",
-               r->text, r->detail);
+        cli_print("FAIL %s: %s example '%s': %s", r->rule_id,
+                  r->expect_match ? "match" : "no_match", r->text, r->detail);
 }
 
 static int rules_test(int argc, char **argv)
@@ -351,8 +360,8 @@ static int rules_explain(int argc, char **argv)
     if (zj_rules_explain(rs, argv[optind], argv[optind + 1], &out, &err) != ZJ_OK) {
         cli_report(&err);
         code = EXIT_USAGE;
-    } else {
-        cli_write(&out, stdout);
+    } else if (!cli_write(&out, stdout)) {
+        code = EXIT_USAGE;
     }
     zj_buf_free(&out);
     zj_rules_free(rs);

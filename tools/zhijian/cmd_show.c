@@ -181,6 +181,10 @@ int cmd_show(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "d:r:f:h", longopts, NULL)) != -1) {
         switch (c) {
         case 'd':
+            if (!optarg[0]) {
+                cli_error("show: --db needs a file name");
+                return EXIT_USAGE;
+            }
             db = optarg;
             break;
         case 'r':
