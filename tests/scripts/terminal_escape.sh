@@ -38,8 +38,8 @@ raw "score --db (stderr)" err
 id="EVIL"$'\e'"[2J-01"
 "$zhijian" show --db z.db "$id" >out 2>err || fail "show: $(cat err)"
 raw show out
-grep -qF '  0 坐席       [[喂]]，\x1b[31m[[你好]]\r\u2066[[这个我也不知道啊]]\u2069。' out || fail "show turn 0: $(cat -v out)"
-grep -qF '  1 客户       \u009b2J好的\x7f。' out || fail "show turn 1: $(cat -v out)"
+grep -qF '  0 坐席   [[喂]]，\x1b[31m[[你好]]\r\u2066[[这个我也不知道啊]]\u2069。' out || fail "show turn 0: $(cat -v out)"
+grep -qF '  1 客户   \u009b2J好的\x7f。' out || fail "show turn 1: $(cat -v out)"
 "$zhijian" show --db z.db "NO"$'\e'"[2JSUCH" >out 2>err && fail "show of a missing id"
 raw "show (stderr)" err
 grep -qF "no call 'NO\x1b[2JSUCH' scored" err || fail "show message: $(cat -v err)"
@@ -49,7 +49,7 @@ grep -qF 'EVIL\x1b[2J-01' out || fail "scorecard: the worst call's id: $(cat -v 
 grep -qF 'A\u202eX1' out || fail "scorecard: the agent: $(cat -v out)"
 "$zhijian" sample --db z.db --n 1 >out 2>err || fail "sample: $(cat err)"
 raw sample out
-grep -qF 'EVIL\x1b[2J-01  A\u202eX1' out || fail "sample: $(cat -v out)"
+grep -qF '  EVIL\x1b[2J-01 A\u202eX1 65    2026-11-02' out || fail "sample: $(cat -v out)"
 # JSON and CSV keep the text as it is (JSON escapes it; CSV is for spreadsheets).
 "$zhijian" show --db z.db --format json "$id" | grep -qF 'EVIL\u001b[2J-01' || fail "show json"
 echo ok
