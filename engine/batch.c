@@ -216,9 +216,22 @@ static void *worker_main(void *arg)
                     zj_buf_reset(out);
                     /* Nothing rendered (a format without per-call output)
                      * reaches the sink as no output, as before any was made. */
-                    s->rendered = b->o->render(&it, out, b->o->ctx) == ZJ_OK && out->len;
-                    if (!b->o->store && s->rendered)
+                    zj_status rs = b->o->render(&it, out, b->o->ctx);
+                    if (rs == ZJ_OK && out->failed)
+                        rs = ZJ_ERR_NOMEM;
+                    s->rendered = rs == ZJ_OK && out->len;
+                    if (rs != ZJ_OK) {
+                        /* A call whose output could not be made is rejected
+                         * with a message, never left out in silence. */
+                        zj_error_set(&e, rs, s->call->source, s->call->line, 0,
+                                     "call '%s': cannot render the result: %s",
+                                     s->call->call_id, zj_strerror(rs));
+                        zj_result_free(&s->result);
+                        s->has_result = false;
+                        slot_fail(s, &e);
+                    } else if (!b->o->store && s->rendered) {
                         release_scored(s);
+                    }
                 }
             } else {
                 if (!e.file[0] || !e.line) {

@@ -249,6 +249,9 @@ typedef struct zj_example_result {
     bool expect_match;
     bool passed;
     char detail[512]; /* on failure: what was found instead */
+    /* ZJ_OK when the example ran (passed or not); otherwise it could not be
+     * run (e.g. ZJ_ERR_NOMEM) and detail says why: not a rule-set failure. */
+    zj_status status;
 } zj_example_result;
 typedef void (*zj_example_cb)(const zj_example_result *r, void *ctx);
 size_t zj_rules_run_examples(const zj_ruleset *rs, zj_example_cb cb, void *ctx, size_t *out_total);

@@ -45,15 +45,25 @@ static bool lintable(const char *name)
 struct file_list {
     char **v;
     size_t n, cap;
+    bool nomem; /* a path could not be added: the list is incomplete */
 };
 
 static void push(struct file_list *l, const char *path)
 {
     if (l->n == l->cap) {
-        l->cap = l->cap ? l->cap * 2 : 16;
-        l->v = realloc(l->v, l->cap * sizeof *l->v);
+        size_t cap = l->cap ? l->cap * 2 : 16;
+        char **v = realloc(l->v, cap * sizeof *v);
+        if (!v) {
+            l->nomem = true;
+            return;
+        }
+        l->v = v;
+        l->cap = cap;
     }
-    l->v[l->n++] = strdup(path);
+    if (!(l->v[l->n] = strdup(path)))
+        l->nomem = true;
+    else
+        l->n++;
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -80,6 +90,7 @@ static void walk(const char *dir, struct file_list *l, int depth)
         push(&here, p);
     }
     closedir(d);
+    l->nomem |= here.nomem;
     if (here.n)
         qsort(here.v, here.n, sizeof *here.v, cmp_str);
     for (size_t i = 0; i < here.n; i++) {
@@ -185,9 +196,12 @@ int cmd_lint(int argc, char **argv)
         }
     }
     zj_load_opts lopts = {.cache_dir = cli_cache_dir()};
-    zj_ruleset *rs = zj_rules_load(rules, &lopts, &err);
+    zj_ruleset *rs = files.nomem ? NULL : zj_rules_load(rules, &lopts, &err);
     if (!rs) {
-        cli_report(&err);
+        if (files.nomem)
+            cli_error("lint: out of memory");
+        else
+            cli_report(&err);
         for (size_t i = 0; i < files.n; i++)
             free(files.v[i]);
         free(files.v);
@@ -253,10 +267,19 @@ static void rules_usage(FILE *out)
                  "Exit status: 0 ok; 1 errors or failed examples; 2 usage error.\n");
 }
 
+/* Set when a check or an example failed for want of memory rather than
+ * because of the rule set: the command then exits 2, not 1. */
+static bool out_of_memory;
+
 static void print_diag(const zj_error *e, void *ctx)
 {
     char buf[2048];
     (*(size_t *)ctx)++;
+    if (e->status == ZJ_ERR_NOMEM) {
+        out_of_memory = true; /* not a finding about the rule set: on stderr */
+        cli_report(e);
+        return;
+    }
     cli_print("%s", zj_error_format(e, buf, sizeof buf));
 }
 
@@ -286,13 +309,19 @@ static int rules_check(int argc, char **argv)
                warnings);
         zj_rules_free(rs);
     }
+    if (out_of_memory)
+        return EXIT_USAGE;
     return errors ? EXIT_FINDINGS : EXIT_OK;
 }
 
 static void print_example(const zj_example_result *r, void *ctx)
 {
     (void)ctx;
-    if (!r->passed)
+    if (r->status != ZJ_OK) {
+        /* The example could not be run (out of memory): not a failed rule. */
+        out_of_memory |= r->status == ZJ_ERR_NOMEM;
+        cli_error("rules test: %s%s%s", r->rule_id, r->rule_id[0] ? ": " : "", r->detail);
+    } else if (!r->passed)
         cli_print("FAIL %s: %s example '%s': %s", r->rule_id,
                   r->expect_match ? "match" : "no_match", r->text, r->detail);
 }
@@ -324,6 +353,8 @@ static int rules_test(int argc, char **argv)
     printf("%zu passed, %zu failed\n", passed, failed);
     if (code != EXIT_OK)
         return code;
+    if (out_of_memory)
+        return EXIT_USAGE;
     return failed ? EXIT_FINDINGS : EXIT_OK;
 }
 
