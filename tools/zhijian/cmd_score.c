@@ -34,8 +34,10 @@ static void score_usage(FILE *out)
         "  --no-jit           interpret regexes instead of JIT-compiling them\n"
         "  --profile          print time per stage (parse, normalize, match, score, output)\n"
         "\n"
-        "Exit status: 0 all calls scored; 2 usage, rule-set or database error;\n"
-        "3 some inputs rejected (each reported as FILE:LINE: message), the rest scored.\n");
+        "Exit status: 0 all calls scored; 2 usage, rule-set, database or write error;\n"
+        "3 some inputs rejected (each reported as FILE:LINE: message), the rest scored,\n"
+        "or, with a database, a call id repeated in the run (both places are named; the\n"
+        "later result replaces the earlier, e.g. zhijian score --db f.db a.jsonl b.jsonl).\n");
 }
 
 struct score_opts {
@@ -343,8 +345,13 @@ int cmd_score(int argc, char **argv)
     }
     char **paths = NULL;
     size_t n_paths = 0, input_errors = 0;
-    zj_inputs_expand((const char *const *)argv + first, (size_t)(argc - first), &paths, &n_paths,
-                     count_input_error, &input_errors);
+    if (zj_inputs_expand((const char *const *)argv + first, (size_t)(argc - first), &paths,
+                         &n_paths, count_input_error, &input_errors) == ZJ_ERR_NOMEM) {
+        /* Reported; scoring part of the inputs would look like all of them. */
+        zj_paths_free(paths, n_paths);
+        zj_rules_free(rs);
+        return EXIT_USAGE;
+    }
 
     int code = EXIT_OK;
     zj_store *store = NULL;
