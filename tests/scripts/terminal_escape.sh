@@ -50,6 +50,13 @@ grep -qF 'A\u202eX1' out || fail "scorecard: the agent: $(cat -v out)"
 "$zhijian" sample --db z.db --n 1 >out 2>err || fail "sample: $(cat err)"
 raw sample out
 grep -qF '  EVIL\x1b[2J-01 A\u202eX1 65    2026-11-02' out || fail "sample: $(cat -v out)"
+# lint: a template's name and words come from a pull request.
+tpl="script"$'\e'"[2J.txt"
+printf '喂\e]8;;http://x.example/\a你找谁？\n' > "$tpl"
+"$zhijian" lint --rules "$src/rules/property-service.yaml" "$tpl" >out 2>err
+[ $? = 0 ] || fail "lint: exit 0 expected (minor findings): $(cat err)"
+raw lint out
+grep -qF 'script\x1b[2J.txt:1:1: minor phone.no-wei' out || fail "lint: $(cat -v out)"
 # JSON and CSV keep the text as it is (JSON escapes it; CSV is for spreadsheets).
 "$zhijian" show --db z.db --format json "$id" | grep -qF 'EVIL\u001b[2J-01' || fail "show json"
 echo ok
