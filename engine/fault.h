@@ -11,8 +11,11 @@
  *   ZJ_FAULT_PERSIST=1  ... and every allocation after it
  *   ZJ_FAULT_WRITE=N    the Nth write of stdout to its file fails (ENOSPC),
  *                       and every later one
- *   ZJ_FAULT_REPORT=F   at exit, "allocs A writes W" is written to file F:
- *                       how many there were, so a sweep knows where to stop
+ *   ZJ_FAULT_IO=N       SQLite's Nth file read, write, truncate or sync fails
+ *                       with an I/O error (a VFS in front of the default one)
+ *   ZJ_FAULT_REPORT=F   at exit, "allocs A writes W ios I" is written to
+ *                       file F: how many there were, so a sweep knows where
+ *                       to stop
  * No system headers here: it is included before a source's own #defines. */
 #ifndef ZJ_FAULT_H
 #define ZJ_FAULT_H

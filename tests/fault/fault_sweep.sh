@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
 # Fault sweep (a build with -DZJ_FAULT_INJECTION=ON): every command runs once
 # clean, then again with allocation N failing (ZJ_FAULT_ALLOC=N, see
-# engine/fault.h) and with stdout's Nth write failing (ZJ_FAULT_WRITE=N).
+# engine/fault.h), with SQLite's Nth file read/write/sync failing
+# (ZJ_FAULT_IO=N) and with stdout's Nth write failing (ZJ_FAULT_WRITE=N).
 # Each faulted run must either end exactly as the clean one (exit status and
 # stdout byte for byte: the failure was absorbed) or exit with 2 or 3 and a
 # "zhijian: " message on stderr that the clean run did not print; never exit 0
 # (or the clean status) with other output, never crash, and (under ASan) never
 # leak or touch freed memory.
 #
-# Allocations: N = 1..FIRST, then SPREAD values spread evenly up to the
-# command's count; every third spread value fails persistently (N and all
-# after it). FAULT_SWEEP_ALL=1 tries every N. Writes: every N.
+# Allocations and file I/O: N = 1..FIRST, then SPREAD values spread evenly up
+# to the command's count; every third spread allocation fails persistently (N
+# and all after it). FAULT_SWEEP_ALL=1 tries every N. Writes: every N.
 # Usage: fault_sweep.sh ZHIJIAN SRC BIN
 set -u
 zhijian=$1 src=$2 bin=$3
@@ -50,6 +51,21 @@ commands=(
 )
 
 failures=0 runs=0
+
+# picks COUNT: the N values to try, in ns.
+picks() {
+    ns=()
+    if [ "${FAULT_SWEEP_ALL:-0}" = 1 ]; then
+        for ((n = 1; n <= $1; n++)); do ns+=("$n"); done
+        return
+    fi
+    for ((n = 1; n <= first && n <= $1; n++)); do ns+=("$n"); done
+    local last=$first
+    for ((k = 1; k <= spread && $1 > first; k++)); do
+        n=$((first + k * ($1 - first) / spread))
+        [ "$n" -gt "$last" ] && ns+=("$n") && last=$n
+    done
+}
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 
 # run CMD OUT ERR [ENV...]: runs one command line; returns its exit status.
@@ -84,17 +100,9 @@ check() {
 for cmd in "${commands[@]}"; do
     run "$cmd" out0 err0 ZJ_FAULT_REPORT="$tmp/count"
     rc0=$?
-    read -r _ allocs _ writes < count
+    read -r _ allocs _ writes _ ios < count
     [ "$rc0" -le 1 ] || fail "$cmd: clean run exit $rc0: $(head -c 300 err0)"
-    ns=()
-    if [ "${FAULT_SWEEP_ALL:-0}" = 1 ]; then
-        ns=($(seq 1 "$allocs"))
-    else
-        for ((n = 1; n <= first && n <= allocs; n++)); do ns+=("$n"); done
-        for ((k = 1; k <= spread && allocs > first; k++)); do
-            ns+=("$((first + k * (allocs - first) / spread))")
-        done
-    fi
+    picks "$allocs"
     tried=0
     for n in "${ns[@]}"; do
         persist=0
@@ -105,6 +113,13 @@ for cmd in "${commands[@]}"; do
         mark=; [ $persist = 1 ] && mark=+
         check "$cmd [alloc $n$mark]" $rc
     done
+    picks "$ios"
+    for n in "${ns[@]}"; do
+        run "$cmd" out err ZJ_FAULT_IO="$n"
+        rc=$?
+        check "$cmd [io $n]" $rc
+    done
+    io_tried=${#ns[@]}
     for ((n = 1; n <= writes; n++)); do
         run "$cmd" out err ZJ_FAULT_WRITE="$n"
         rc=$?
@@ -112,7 +127,7 @@ for cmd in "${commands[@]}"; do
         [ "$rc" = 2 ] && grep -q "^zhijian: write error: No space left on device$" err ||
             fail "$cmd [write $n]: exit $rc: $(head -c 300 err)"
     done
-    echo "$cmd: $allocs allocations ($tried tried), $writes writes"
+    echo "$cmd: $allocs allocations ($tried tried), $ios file I/O ($io_tried tried), $writes writes"
 done
 echo "fault sweep: ${#commands[@]} commands, $runs faulted runs, $failures failures"
 [ "$failures" = 0 ]
