@@ -224,8 +224,8 @@ static void *worker_main(void *arg)
                         /* A call whose output could not be made is rejected
                          * with a message, never left out in silence. */
                         zj_error_set(&e, rs, s->call->source, s->call->line, 0,
-                                     "call '%s': cannot render the result: %s",
-                                     s->call->call_id, zj_strerror(rs));
+                                     "call '%s': cannot render the result: %s", s->call->call_id,
+                                     zj_strerror(rs));
                         zj_result_free(&s->result);
                         s->has_result = false;
                         slot_fail(s, &e);

@@ -70,8 +70,8 @@ size_t zj_rules_run_examples(const zj_ruleset *rs, zj_example_cb cb, void *ctx, 
         if (out_total)
             *out_total = 0;
         /* Said through the callback too: a silent "1 failed" explains nothing. */
-        zj_example_result out = {.rule_id = "", .text = "", .status = err.status ? err.status
-                                                                                 : ZJ_ERR_NOMEM};
+        zj_example_result out = {
+            .rule_id = "", .text = "", .status = err.status ? err.status : ZJ_ERR_NOMEM};
         snprintf(out.detail, sizeof out.detail, "cannot run the examples: %.400s",
                  err.msg[0] ? err.msg : zj_strerror(out.status));
         if (cb)

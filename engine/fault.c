@@ -257,9 +257,9 @@ static int f_unfetch(sqlite3_file *f, sqlite3_int64 off, void *p)
 }
 
 static const sqlite3_io_methods fault_io = {
-    3,        f_close,   f_read,      f_write,   f_truncate,    f_sync,       f_size,
-    f_lock,   f_unlock,  f_check_lock, f_control, f_sector,      f_device,     f_shm_map,
-    f_shm_lock, f_shm_barrier, f_shm_unmap, f_fetch, f_unfetch};
+    3,          f_close,       f_read,       f_write,   f_truncate, f_sync,   f_size,
+    f_lock,     f_unlock,      f_check_lock, f_control, f_sector,   f_device, f_shm_map,
+    f_shm_lock, f_shm_barrier, f_shm_unmap,  f_fetch,   f_unfetch};
 
 static int v_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *file, int flags, int *out)
 {
@@ -344,10 +344,11 @@ static int v_time64(sqlite3_vfs *vfs, sqlite3_int64 *out)
     return real_vfs->xCurrentTimeInt64(real_vfs, out);
 }
 
-static sqlite3_vfs fault_vfs = {
-    2,       0,         1024,     NULL,      "zj-fault", NULL,    v_open,       v_delete,
-    v_access, v_full_path, v_dlopen, v_dlerror, v_dlsym,    v_dlclose, v_random, v_sleep,
-    v_time,  v_last_error, v_time64, NULL,     NULL,       NULL};
+static sqlite3_vfs fault_vfs = {2,        0,         1024,         NULL,      "zj-fault",
+                                NULL,     v_open,    v_delete,     v_access,  v_full_path,
+                                v_dlopen, v_dlerror, v_dlsym,      v_dlclose, v_random,
+                                v_sleep,  v_time,    v_last_error, v_time64,  NULL,
+                                NULL,     NULL};
 
 /* Puts the counting VFS in front of the default one. */
 static void install_vfs(void)
@@ -420,7 +421,7 @@ __attribute__((constructor)) static void fault_setup(void)
     fail_write = env_number("ZJ_FAULT_WRITE");
     fail_io = env_number("ZJ_FAULT_IO");
     report_path = getenv("ZJ_FAULT_REPORT");
-    static const sqlite3_mem_methods methods = {sq_malloc,  sq_free, sq_realloc, sq_size,
+    static const sqlite3_mem_methods methods = {sq_malloc,  sq_free, sq_realloc,  sq_size,
                                                 sq_roundup, sq_init, sq_shutdown, NULL};
     sqlite3_config(SQLITE_CONFIG_MALLOC, &methods);
     json_set_alloc_funcs(zj_fault_malloc, free);

@@ -178,8 +178,7 @@ zj_status zj_report_audit(zj_store *st, const zj_report_filter *f, const char *d
     const char *sh[] = {"项目", "内容"};
     zj_doc_block *t = zj_doc_table(d, "scope", 2, sh);
     zj_doc_row(t, "期间（通话本地日期）",
-               zj_doc_strf(d, "%s 至 %s", f->from ? f->from : first_day,
-                           f->to ? f->to : last_day));
+               zj_doc_strf(d, "%s 至 %s", f->from ? f->from : first_day, f->to ? f->to : last_day));
     zj_doc_row(t, "班组", teams.len ? teams.data : "（无）");
     zj_doc_row(t, "坐席人数", zj_doc_strf(d, "%ld", agents));
     zj_doc_row(t, "评分通话数", zj_doc_strf(d, "%ld", calls));
@@ -397,19 +396,19 @@ zj_status zj_report_audit(zj_store *st, const zj_report_filter *f, const char *d
     zj_doc_block *kt = zj_doc_table(d, "kpi", 3, kh);
     zj_doc_row(kt, "合格率", zj_doc_strf(d, "%.1f%%", pass_rate), "合格通话 / 评分通话");
     zj_doc_row(kt, "平均分", zj_doc_strf(d, "%.1f", mean), "各通话得分的算术平均");
-    zj_doc_row(kt, "忌语发生率",
-               zj_doc_strf(d, "%.1f 次/百通",
-                           calls ? 100.0 * (double)taboo_hits / (double)calls : 0),
-               "服务忌语命中次数 × 100 / 评分通话");
-    zj_doc_row(kt, "礼貌用语覆盖率",
-               zj_doc_strf(d, "%.1f%%",
-                           met + missing ? 100.0 * (double)met / (double)(met + missing) : 0),
-               "规定/文明用语“已说”项 / 应说项（含记录项）");
+    zj_doc_row(
+        kt, "忌语发生率",
+        zj_doc_strf(d, "%.1f 次/百通", calls ? 100.0 * (double)taboo_hits / (double)calls : 0),
+        "服务忌语命中次数 × 100 / 评分通话");
+    zj_doc_row(
+        kt, "礼貌用语覆盖率",
+        zj_doc_strf(d, "%.1f%%", met + missing ? 100.0 * (double)met / (double)(met + missing) : 0),
+        "规定/文明用语“已说”项 / 应说项（含记录项）");
     if (complaint_calls)
         zj_doc_row(kt, "投诉处理符合率",
                    zj_doc_strf(d, "%.1f%%（%ld/%ld）",
-                               100.0 * (double)complaint_ok / (double)complaint_calls,
-                               complaint_ok, complaint_calls),
+                               100.0 * (double)complaint_ok / (double)complaint_calls, complaint_ok,
+                               complaint_calls),
                    "住户投诉通话中合格且无服务忌语者的比例");
     else
         zj_doc_row(kt, "投诉处理符合率", "不可评估", "所选范围内未识别出投诉通话");
@@ -453,9 +452,9 @@ render:
     zj_buf_free(&teams);
     s = zj_doc_render(d, format, out);
     zj_doc_free(d);
-    return s == ZJ_OK ? ZJ_OK
-                      : zj_error_set(err, s, NULL, 0, 0, "cannot write the report: %s",
-                                     zj_strerror(s));
+    return s == ZJ_OK
+               ? ZJ_OK
+               : zj_error_set(err, s, NULL, 0, 0, "cannot write the report: %s", zj_strerror(s));
 fail:
     sqlite3_finalize(q);
     free_findings(rows, n_rows);

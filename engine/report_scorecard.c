@@ -264,11 +264,10 @@ zj_status zj_report_scorecard(zj_store *st, const zj_report_filter *f, zj_group_
         if (grades.failed)
             zj_doc_fail(d, ZJ_ERR_NOMEM);
         if (by == ZJ_BY_TEAM)
-            zj_doc_row(t, k, zj_doc_strf(d, "%ld", n),
-                       zj_doc_strf(d, "%.1f", sqlite3_column_double(q, 4)),
-                       zj_doc_strf(d, "%.1f", sqlite3_column_double(q, 5)),
-                       zj_doc_strf(d, "%.1f%%", rate),
-                       zj_doc_strf(d, "%lld", sqlite3_column_int64(q, 7)), grades.data);
+            zj_doc_row(
+                t, k, zj_doc_strf(d, "%ld", n), zj_doc_strf(d, "%.1f", sqlite3_column_double(q, 4)),
+                zj_doc_strf(d, "%.1f", sqlite3_column_double(q, 5)), zj_doc_strf(d, "%.1f%%", rate),
+                zj_doc_strf(d, "%lld", sqlite3_column_int64(q, 7)), grades.data);
         else
             zj_doc_row(t, k, zj_col(q, 1), zj_col(q, 2), zj_doc_strf(d, "%ld", n),
                        zj_doc_strf(d, "%.1f", sqlite3_column_double(q, 4)),
@@ -287,8 +286,8 @@ zj_status zj_report_scorecard(zj_store *st, const zj_report_filter *f, zj_group_
     sqlite3_finalize(q);
     sqlite3_finalize(gq);
     q = gq = NULL;
-    zj_doc_chart(d, zj_doc_strf(d, "%s合格率", who), "%", g.n, (const char *const *)g.keys,
-                 g.rates, 100);
+    zj_doc_chart(d, zj_doc_strf(d, "%s合格率", who), "%", g.n, (const char *const *)g.keys, g.rates,
+                 100);
 
     /* Per group: violations with an example, weekly trend, worst calls. */
     sql = zj_sqlf("SELECT %s AS k, f.rule_id, max(f.clause), count(*), min(CASE WHEN f.text IS"
@@ -330,8 +329,7 @@ zj_status zj_report_scorecard(zj_store *st, const zj_report_filter *f, zj_group_
                 sp ? zj_doc_strf(d, "%.*s " ZJ_MARK_OPEN "%s" ZJ_MARK_CLOSE, (int)(sp - ex), ex,
                                  sp + 1)
                    : zj_doc_strf(d, "%s",
-                                 strcmp(zj_col(vq, 5), "missing") == 0 ? "（未说出规定用语）"
-                                                                       : ex);
+                                 strcmp(zj_col(vq, 5), "missing") == 0 ? "（未说出规定用语）" : ex);
             zj_doc_row(vt, zj_col(vq, 1), zj_col(vq, 2),
                        zj_doc_strf(d, "%lld", sqlite3_column_int64(vq, 3)),
                        zj_doc_strf(d, "%lld", sqlite3_column_int64(vq, 6)), example);
@@ -340,11 +338,11 @@ zj_status zj_report_scorecard(zj_store *st, const zj_report_filter *f, zj_group_
         zj_doc_block *wt = zj_doc_table(d, "trend", 4, wh);
         for (; wrc == SQLITE_ROW && !strcmp(zj_col(wq, 0), k); wrc = sqlite3_step(wq)) {
             long n = sqlite3_column_int64(wq, 2);
-            zj_doc_row(wt, zj_col(wq, 1), zj_doc_strf(d, "%ld", n),
-                       zj_doc_strf(d, "%.1f", sqlite3_column_double(wq, 3)),
-                       zj_doc_strf(d, "%.1f%%",
-                                   n ? 100.0 * (double)sqlite3_column_int64(wq, 4) / (double)n
-                                     : 0.0));
+            zj_doc_row(
+                wt, zj_col(wq, 1), zj_doc_strf(d, "%ld", n),
+                zj_doc_strf(d, "%.1f", sqlite3_column_double(wq, 3)),
+                zj_doc_strf(d, "%.1f%%",
+                            n ? 100.0 * (double)sqlite3_column_int64(wq, 4) / (double)n : 0.0));
         }
         const char *xh[] = {"最差通话（zhijian show ID）", "分数", "等级", "日期"};
         zj_doc_block *xt = zj_doc_table(d, "worst", 4, xh);
@@ -369,9 +367,9 @@ render:
     groups_free(&g);
     s = zj_doc_render(d, format, out);
     zj_doc_free(d);
-    return s == ZJ_OK ? ZJ_OK
-                      : zj_error_set(err, s, NULL, 0, 0, "cannot write the scorecard: %s",
-                                     zj_strerror(s));
+    return s == ZJ_OK
+               ? ZJ_OK
+               : zj_error_set(err, s, NULL, 0, 0, "cannot write the scorecard: %s", zj_strerror(s));
 fail:
     sqlite3_finalize(q);
     sqlite3_finalize(gq);

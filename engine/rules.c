@@ -99,8 +99,7 @@ static void fail_err(struct loader *ld, const zj_error *e)
 static void fail_nomem(struct loader *ld, const zj_ynode *at)
 {
     zj_error e;
-    zj_error_set(&e, ZJ_ERR_NOMEM, ld->file, at ? at->line : 0, at ? at->col : 0,
-                 "out of memory");
+    zj_error_set(&e, ZJ_ERR_NOMEM, ld->file, at ? at->line : 0, at ? at->col : 0, "out of memory");
     fail_err(ld, &e);
 }
 

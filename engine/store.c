@@ -1043,7 +1043,8 @@ static zj_status load_titles(zj_store *st, int64_t ruleset_id, rule_titles *t)
             t->v = v;
         }
         bool lost = false;
-        t->v[t->n] = (struct rule_title){col_dup_checked(&lost, q, 0), col_dup_checked(&lost, q, 1)};
+        t->v[t->n] =
+            (struct rule_title){col_dup_checked(&lost, q, 0), col_dup_checked(&lost, q, 1)};
         if (lost || !t->v[t->n].id)
             s = ZJ_ERR_NOMEM;
         t->n++;
@@ -1093,10 +1094,10 @@ zj_status zj_store_get_call(zj_store *st, const char *call_id, int64_t ruleset_i
     int rc = sqlite3_step(q);
     if (rc != SQLITE_ROW) {
         /* Only a query that ran to its end says the call is not there. */
-        zj_status s = rc == SQLITE_DONE ? zj_error_set(err, ZJ_ERR_NOTFOUND, st->path, 0, 0,
-                                                       "no call '%s' scored with this rule set",
-                                                       call_id)
-                                        : db_error(st, err, "cannot read the call");
+        zj_status s = rc == SQLITE_DONE
+                          ? zj_error_set(err, ZJ_ERR_NOTFOUND, st->path, 0, 0,
+                                         "no call '%s' scored with this rule set", call_id)
+                          : db_error(st, err, "cannot read the call");
         sqlite3_finalize(q);
         return s;
     }

@@ -43,8 +43,8 @@ static void document_error_is_sticky(void **state)
     zj_doc_row(t, "3", "4");
     assert_null(zj_doc_strf(d, "%d", 5));
     assert_int_equal(zj_doc_status(d), ZJ_ERR_DB);
-    assert_int_equal(d->n, 2);       /* the paragraph after it was not added */
-    assert_int_equal(t->n_rows, 1);  /* nor the row */
+    assert_int_equal(d->n, 2);      /* the paragraph after it was not added */
+    assert_int_equal(t->n_rows, 1); /* nor the row */
     zj_buf out;
     zj_buf_init(&out);
     zj_format formats[] = {ZJ_FMT_TEXT, ZJ_FMT_MD, ZJ_FMT_HTML, ZJ_FMT_CSV, ZJ_FMT_JSON};
@@ -101,8 +101,8 @@ static void csv_formulas_neutralised(void **state)
     zj_doc *d = zj_doc_new("t");
     const char *h[] = {"v"};
     zj_doc_block *t = zj_doc_table(d, "t", 1, h);
-    const char *cells[] = {"=1+2", "+A1", "-A2", "@SUM(A1)", "\tx", "\rx", "-5", "-12.5", "-5%",
-                           "-", "a,b", "say \"hi\"", "=\"q\"", "plain", "5"};
+    const char *cells[] = {"=1+2", "+A1", "-A2", "@SUM(A1)",   "\tx",    "\rx",   "-5", "-12.5",
+                           "-5%",  "-",   "a,b", "say \"hi\"", "=\"q\"", "plain", "5"};
     for (size_t i = 0; i < sizeof cells / sizeof *cells; i++)
         zj_doc_row(t, cells[i]);
     zj_buf out;

@@ -138,7 +138,6 @@ bool cli_use_color(FILE *stream)
     return isatty(fileno(stream));
 }
 
-
 static void report_write_error(int errnum)
 {
     if (!write_error_reported)

@@ -405,12 +405,11 @@ int cmd_score(int argc, char **argv)
         size_t partial = stats.rejected + input_errors + stats.duplicates;
         zj_error finish_err;
         zj_error_clear(&finish_err);
-        if (store &&
-            zj_store_finish_run(store, run_id,
-                                st != ZJ_OK ? "failed"
-                                : partial   ? "partial"
-                                            : "done",
-                                &finish_err) != ZJ_OK) {
+        if (store && zj_store_finish_run(store, run_id,
+                                         st != ZJ_OK ? "failed"
+                                         : partial   ? "partial"
+                                                     : "done",
+                                         &finish_err) != ZJ_OK) {
             cli_report(&finish_err);
             code = EXIT_USAGE;
         }
