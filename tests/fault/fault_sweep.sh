@@ -12,6 +12,7 @@
 # Allocations and file I/O: N = 1..FIRST, then SPREAD values spread evenly up
 # to the command's count; every third spread allocation fails persistently (N
 # and all after it). FAULT_SWEEP_ALL=1 tries every N. Writes: every N.
+# FAULT_SWEEP_ONLY=REGEX limits the sweep to the command lines it matches.
 # Usage: fault_sweep.sh ZHIJIAN SRC BIN
 set -u
 zhijian=$1 src=$2 bin=$3
@@ -97,7 +98,11 @@ check() {
     fi
 }
 
+swept=0
 for cmd in "${commands[@]}"; do
+    # FAULT_SWEEP_ONLY=REGEX: only the command lines it matches.
+    [[ -n "${FAULT_SWEEP_ONLY:-}" && ! "$cmd" =~ ${FAULT_SWEEP_ONLY} ]] && continue
+    swept=$((swept + 1))
     run "$cmd" out0 err0 ZJ_FAULT_REPORT="$tmp/count"
     rc0=$?
     read -r _ allocs _ writes _ ios < count
@@ -129,5 +134,5 @@ for cmd in "${commands[@]}"; do
     done
     echo "$cmd: $allocs allocations ($tried tried), $ios file I/O ($io_tried tried), $writes writes"
 done
-echo "fault sweep: ${#commands[@]} commands, $runs faulted runs, $failures failures"
+echo "fault sweep: $swept command lines, $runs faulted runs, $failures failures"
 [ "$failures" = 0 ]
