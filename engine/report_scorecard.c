@@ -76,6 +76,8 @@ zj_report_scope zj_report_scope_of(zj_store *st, int64_t ruleset_id, const zj_re
     zj_error err;
     q = zj_report_query(st, sql, ruleset_id, f, &err);
     free(sql);
+    /* A failure here only picks the wide plan: both plans give the same rows,
+     * and the report's own queries meet (and report) a damaged store. */
     bool narrow = q && sqlite3_step(q) == SQLITE_ROW && sqlite3_column_int64(q, 0) < quarter;
     sqlite3_finalize(q);
     if (narrow)
