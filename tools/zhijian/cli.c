@@ -179,11 +179,10 @@ int cli_close_stdout(int code)
         failed = true;
         errnum = errno;
     }
-    if (stdout_lost && !failed)
-        return code == EXIT_OK || code == EXIT_FINDINGS || code == EXIT_PARTIAL ? EXIT_USAGE : code;
-    if (!failed)
+    if (!failed && !stdout_lost)
         return code;
-    report_write_error(errnum);
+    if (failed)
+        report_write_error(errnum);
     return code == EXIT_OK || code == EXIT_FINDINGS || code == EXIT_PARTIAL ? EXIT_USAGE : code;
 }
 
