@@ -267,7 +267,9 @@ void zj_local_date(int64_t utc_ms, int offset_min, char date[11], char week[9]);
 
 typedef enum zj_doc_kind { ZJ_DOC_HEADING, ZJ_DOC_PARA, ZJ_DOC_TABLE, ZJ_DOC_CHART } zj_doc_kind;
 
+struct zj_doc;
 typedef struct zj_doc_block {
+    struct zj_doc *doc; /* the document, whose sticky error a failed row records */
     zj_doc_kind kind;
     int level;  /* headings */
     char *text; /* heading, paragraph, table name, chart title */
@@ -283,10 +285,28 @@ typedef struct zj_doc {
     char *title;
     zj_doc_block *blocks;
     size_t n, cap;
+    /* Sticky: the first failure while building (out of memory, or one a
+     * report recorded with zj_doc_fail). Builders do nothing once it is set
+     * and zj_doc_render refuses to render, so a document that lost a row
+     * never comes out looking complete. */
+    zj_status error;
+    char **strs; /* strings made by zj_doc_strf, freed with the document */
+    size_t n_strs, cap_strs;
 } zj_doc;
 
+/* The builders below return nothing: a failure is recorded in the document
+ * (zj_doc_status) and reported by zj_doc_render. zj_doc_row(NULL, ...) and
+ * zj_doc_*(NULL, ...) do nothing (a table that could not be made has already
+ * recorded its error). */
 zj_doc *zj_doc_new(const char *title);
 void zj_doc_free(zj_doc *d);
+/* Records status as the document's error unless one is recorded already. */
+void zj_doc_fail(zj_doc *d, zj_status status);
+zj_status zj_doc_status(const zj_doc *d);
+/* printf into a string owned by the document (freed with it): cell text of
+ * any length without a fixed buffer. NULL, with the error recorded, when out
+ * of memory. */
+const char *zj_doc_strf(zj_doc *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void zj_doc_heading(zj_doc *d, int level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void zj_doc_para(zj_doc *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -323,6 +343,16 @@ zj_status zj_report_ruleset(zj_store *st, int64_t id, char *label, size_t label_
                             zj_error *err);
 void zj_html_escape(zj_buf *out, const char *s);
 size_t zj_display_width(const char *s);
+
+/* The store's last SQLite error as an error record naming the database file:
+ * "PATH: what: SQLite's message" (ZJ_ERR_DB, ZJ_ERR_BUSY or ZJ_ERR_FULL). */
+zj_status zj_store_error(zj_store *st, zj_error *err, const char *what);
+/* Steps a report query that must yield exactly one row; false (err filled
+ * from the store) when it yields none or fails. */
+bool zj_report_one_row(zj_store *st, struct sqlite3_stmt *q, zj_error *err);
+/* After a loop of sqlite3_step: ZJ_OK when rc is SQLITE_DONE, else the
+ * store's error (a damaged file, an I/O error, out of memory). */
+zj_status zj_report_done(zj_store *st, int rc, zj_error *err);
 
 /* ------------------------------------------------------------------- misc */
 

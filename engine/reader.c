@@ -439,7 +439,7 @@ static bool list_push(struct path_list *l, const char *path)
         l->cap = cap;
     }
     l->v[l->n] = zj_strdup(path);
-    return l->v[l->n++] != NULL;
+    return l->v[l->n] ? (l->n++, true) : false; /* never a NULL entry */
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -496,13 +496,14 @@ zj_status zj_inputs_expand(const char *const *inputs, size_t n, char ***out_path
                            zj_diag_cb on_error, void *ctx)
 {
     zj_error errbuf, *err = &errbuf;
+    zj_error_clear(err);
     struct path_list l = {0};
     zj_status result = ZJ_OK;
     for (size_t i = 0; i < n; i++) {
         struct stat sb;
         if (strcmp(inputs[i], "-") == 0) {
             if (!list_push(&l, "-"))
-                result = ZJ_ERR_NOMEM;
+                result = ZJ_ERR_NOMEM; /* reported below */
         } else if (stat(inputs[i], &sb) != 0) {
             result = zj_error_set(err, ZJ_ERR_IO, inputs[i], 0, 0, "%s", strerror(errno));
             if (on_error)
@@ -510,6 +511,8 @@ zj_status zj_inputs_expand(const char *const *inputs, size_t n, char ***out_path
         } else if (S_ISDIR(sb.st_mode)) {
             zj_error_clear(err);
             zj_status st = walk(inputs[i], &l, 0, err);
+            if (st == ZJ_ERR_NOMEM && err->status == ZJ_OK)
+                zj_error_set(err, ZJ_ERR_NOMEM, inputs[i], 0, 0, "out of memory");
             if (st != ZJ_OK) {
                 result = st;
                 if (on_error)
@@ -517,6 +520,11 @@ zj_status zj_inputs_expand(const char *const *inputs, size_t n, char ***out_path
             }
         } else if (!list_push(&l, inputs[i])) {
             result = ZJ_ERR_NOMEM;
+        }
+        if (result == ZJ_ERR_NOMEM && on_error && err->status != ZJ_ERR_NOMEM) {
+            /* An input left out for want of memory is said, not dropped. */
+            zj_error_set(err, ZJ_ERR_NOMEM, inputs[i], 0, 0, "out of memory");
+            on_error(err, ctx);
         }
     }
     *out_paths = l.v;

@@ -521,6 +521,11 @@ zj_status zj_store_find_ruleset(zj_store *st, const char *spec, int64_t *ruleset
     }
     int rc = sqlite3_step(q);
     *ruleset_id = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        zj_status s = db_error(st, err, "cannot look up the rule set");
+        sqlite3_finalize(q);
+        return s;
+    }
     sqlite3_finalize(q);
     if (rc != SQLITE_ROW) {
         if (spec)
@@ -957,6 +962,17 @@ static char *col_dup(sqlite3_stmt *q, int i)
     return t ? zj_strdup((const char *)t) : NULL;
 }
 
+/* col_dup that tells a NULL column (NULL, fine) from a failed copy (NULL,
+ * and *lost set): `show` must never print a call with a field missing. */
+static char *col_dup_checked(bool *lost, sqlite3_stmt *q, int i)
+{
+    if (sqlite3_column_type(q, i) == SQLITE_NULL)
+        return NULL;
+    char *copy = col_dup(q, i);
+    *lost |= !copy;
+    return copy;
+}
+
 void zj_stored_call_free(zj_stored_call *sc)
 {
     if (!sc)
@@ -1026,8 +1042,10 @@ static zj_status load_titles(zj_store *st, int64_t ruleset_id, rule_titles *t)
             }
             t->v = v;
         }
-        t->v[t->n] = (struct rule_title){col_dup(q, 0), col_dup(q, 1)};
-        if (!t->v[t->n].id)
+        bool lost = false;
+        t->v[t->n] =
+            (struct rule_title){col_dup_checked(&lost, q, 0), col_dup_checked(&lost, q, 1)};
+        if (lost || !t->v[t->n].id)
             s = ZJ_ERR_NOMEM;
         t->n++;
     }
@@ -1037,6 +1055,15 @@ static zj_status load_titles(zj_store *st, int64_t ruleset_id, rule_titles *t)
     if (s == ZJ_OK && t->n)
         qsort(t->v, t->n, sizeof *t->v, cmp_title);
     return s;
+}
+
+static bool title_of_exists(const rule_titles *t, const char *rule_id)
+{
+    if (!rule_id || !t->n)
+        return false;
+    struct rule_title key = {(char *)rule_id, NULL};
+    const struct rule_title *hit = bsearch(&key, t->v, t->n, sizeof *t->v, cmp_title);
+    return hit && hit->title;
 }
 
 static char *title_of(const rule_titles *t, const char *rule_id)
@@ -1064,10 +1091,15 @@ zj_status zj_store_get_call(zj_store *st, const char *call_id, int64_t ruleset_i
         return db_error(st, err, "cannot read the call");
     sqlite3_bind_text(q, 1, call_id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(q, 2, ruleset_id);
-    if (sqlite3_step(q) != SQLITE_ROW) {
+    int rc = sqlite3_step(q);
+    if (rc != SQLITE_ROW) {
+        /* Only a query that ran to its end says the call is not there. */
+        zj_status s = rc == SQLITE_DONE
+                          ? zj_error_set(err, ZJ_ERR_NOTFOUND, st->path, 0, 0,
+                                         "no call '%s' scored with this rule set", call_id)
+                          : db_error(st, err, "cannot read the call");
         sqlite3_finalize(q);
-        return zj_error_set(err, ZJ_ERR_NOTFOUND, st->path, 0, 0,
-                            "no call '%s' scored with this rule set", call_id);
+        return s;
     }
     int64_t row = sqlite3_column_int64(q, 0);
     zj_call *c = calloc(1, sizeof *c);
@@ -1076,23 +1108,29 @@ zj_status zj_store_get_call(zj_store *st, const char *call_id, int64_t ruleset_i
         sqlite3_finalize(q);
         return zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
     }
+    bool lost = false; /* a copy failed: out of memory */
     c->call_id = zj_strdup(call_id);
-    c->agent_id = col_dup(q, 1);
-    c->agent_name = col_dup(q, 2);
-    c->team = col_dup(q, 3);
-    c->direction = col_dup(q, 4);
-    c->call_type = col_dup(q, 5);
-    c->started_at = col_dup(q, 6);
+    lost |= !c->call_id;
+    c->agent_id = col_dup_checked(&lost, q, 1);
+    c->agent_name = col_dup_checked(&lost, q, 2);
+    c->team = col_dup_checked(&lost, q, 3);
+    c->direction = col_dup_checked(&lost, q, 4);
+    c->call_type = col_dup_checked(&lost, q, 5);
+    c->started_at = col_dup_checked(&lost, q, 6);
     c->ring_ms = -1;
     c->started_at_utc_ms = INT64_MIN;
     out->score = sqlite3_column_int(q, 7);
     out->passed = sqlite3_column_int(q, 8);
-    out->grade = col_dup(q, 9);
+    out->grade = col_dup_checked(&lost, q, 9);
     out->fatal = sqlite3_column_int(q, 10);
-    out->ruleset = col_dup(q, 11);
-    out->sha256 = col_dup(q, 12);
+    out->ruleset = col_dup_checked(&lost, q, 11);
+    out->sha256 = col_dup_checked(&lost, q, 12);
     zj_status s = decode_turns(sqlite3_column_blob(q, 13), (size_t)sqlite3_column_bytes(q, 13), c);
     sqlite3_finalize(q);
+    if (lost || s == ZJ_ERR_NOMEM) {
+        zj_stored_call_free(out);
+        return zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
+    }
     if (s != ZJ_OK) {
         zj_stored_call_free(out);
         return zj_error_set(err, s, st->path, 0, 0, "the stored transcript of '%s' is damaged",
@@ -1111,7 +1149,6 @@ zj_status zj_store_get_call(zj_store *st, const char *call_id, int64_t ruleset_i
     }
     sqlite3_bind_int64(q, 1, row);
     size_t cap = 0;
-    int rc;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
         if (out->n_findings == cap) {
             cap = cap ? cap * 2 : 16;
@@ -1124,19 +1161,24 @@ zj_status zj_store_get_call(zj_store *st, const char *call_id, int64_t ruleset_i
         }
         zj_stored_finding *f = &out->findings[out->n_findings++];
         memset(f, 0, sizeof *f);
-        f->rule_id = col_dup(q, 0);
-        f->kind = col_dup(q, 1);
-        f->outcome = col_dup(q, 2);
-        f->severity = col_dup(q, 3);
-        f->clause = col_dup(q, 4);
+        f->rule_id = col_dup_checked(&lost, q, 0);
+        f->kind = col_dup_checked(&lost, q, 1);
+        f->outcome = col_dup_checked(&lost, q, 2);
+        f->severity = col_dup_checked(&lost, q, 3);
+        f->clause = col_dup_checked(&lost, q, 4);
         f->title = title_of(&titles, f->rule_id);
-        f->text = col_dup(q, 5);
+        lost |= !f->title && title_of_exists(&titles, f->rule_id);
+        f->text = col_dup_checked(&lost, q, 5);
         f->points = sqlite3_column_int(q, 6);
         f->turn = sqlite3_column_type(q, 7) == SQLITE_NULL ? -1 : sqlite3_column_int(q, 7);
         f->span_start = sqlite3_column_int(q, 8);
         f->span_end = sqlite3_column_int(q, 9);
         f->start_ms = sqlite3_column_type(q, 10) == SQLITE_NULL ? -1 : sqlite3_column_int64(q, 10);
         f->fatal = sqlite3_column_int(q, 11);
+        if (lost) {
+            rc = SQLITE_NOMEM;
+            break;
+        }
     }
     sqlite3_finalize(q);
     titles_free(&titles);
@@ -1146,4 +1188,11 @@ zj_status zj_store_get_call(zj_store *st, const char *call_id, int64_t ruleset_i
                                   : db_error(st, err, "cannot read the findings");
     }
     return ZJ_OK;
+}
+
+/* For the report modules: the store's last SQLite error as an error record
+ * (the database path, what was being done, SQLite's message). */
+zj_status zj_store_error(zj_store *st, zj_error *err, const char *what)
+{
+    return db_error(st, err, what);
 }

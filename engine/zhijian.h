@@ -249,6 +249,9 @@ typedef struct zj_example_result {
     bool expect_match;
     bool passed;
     char detail[512]; /* on failure: what was found instead */
+    /* ZJ_OK when the example ran (passed or not); otherwise it could not be
+     * run (e.g. ZJ_ERR_NOMEM) and detail says why: not a rule-set failure. */
+    zj_status status;
 } zj_example_result;
 typedef void (*zj_example_cb)(const zj_example_result *r, void *ctx);
 size_t zj_rules_run_examples(const zj_ruleset *rs, zj_example_cb cb, void *ctx, size_t *out_total);
@@ -319,6 +322,10 @@ bool zj_format_parse(const char *name, zj_format *out);
 typedef struct zj_buf {
     char *data;
     size_t len, cap;
+    /* Sticky: an append failed (out of memory), so the content is incomplete.
+     * Every later append fails too, until zj_buf_reset or zj_buf_free; check
+     * it (or the status of the last call) before using the content. */
+    bool failed;
 } zj_buf;
 void zj_buf_init(zj_buf *b);
 zj_status zj_buf_append(zj_buf *b, const char *s, size_t n);
@@ -431,6 +438,10 @@ typedef struct zj_batch_item {
     const zj_error *error;   /* the rejection (file:line, message), else NULL */
     uint64_t end_offset;     /* byte offset in the input just past this record */
     const zj_buf *rendered;  /* what the render callback produced for it, or NULL */
+    /* With a store: set when this call's id already came earlier in the run
+     * (file:line of this call; the message names the earlier one). This
+     * later result replaces the earlier, as re-scoring does. */
+    const zj_error *duplicate;
 } zj_batch_item;
 
 /* Called in the scoring threads (so it must be thread-safe and must not touch
@@ -474,11 +485,14 @@ typedef struct zj_batch_stats {
     uint64_t bytes;
     double seconds;
     zj_profile profile; /* summed over the scoring threads */
+    size_t stored;      /* scored calls committed to the store (0 without one) */
+    size_t duplicates;  /* calls whose id came earlier in the run (with a store) */
 } zj_batch_stats;
 
 /* One reader thread, `jobs` scoring threads sharing the compiled rule set, and
  * the caller's thread delivering results in input order to the sink and to the
- * store (the only writer). Memory is bounded whatever the input size. Returns
+ * store (the only writer). Memory is bounded whatever the input size, but for
+ * 16 to 32 bytes per call with a store (the ids seen, to report repeats). Returns
  * ZJ_OK when every input was read (rejected records are counted, not fatal);
  * a store or sink failure stops the batch and is returned. */
 zj_status zj_batch_run(const zj_batch_opts *opts, zj_batch_stats *stats, zj_error *err);
@@ -591,6 +605,16 @@ zj_status zj_rules_explain(const zj_ruleset *rs, const char *rule_id, const char
  * conditions, rules without a clause. Calls cb with warnings (status ZJ_OK)
  * and returns their number. */
 size_t zj_rules_lint(const zj_ruleset *rs, zj_diag_cb cb, void *ctx);
+
+/* -------------------------------------------------- terminal-safe text */
+
+/* Append s[0..n) for display on a terminal: C0 controls, DEL and bytes that
+ * are not UTF-8 as \xHH (\n, \t, \r for those three), C1 controls and the
+ * bidi controls U+200E/F, U+202A..E, U+2066..9 as \uXXXX; everything else as
+ * it is. Every text renderer and error message uses it for outside text. */
+zj_status zj_buf_term(zj_buf *b, const char *s, size_t n);
+/* The same for a NUL-terminated string (NULL appends nothing). */
+zj_status zj_buf_term_str(zj_buf *b, const char *s);
 
 #ifdef __cplusplus
 }

@@ -34,8 +34,10 @@ static void score_usage(FILE *out)
         "  --no-jit           interpret regexes instead of JIT-compiling them\n"
         "  --profile          print time per stage (parse, normalize, match, score, output)\n"
         "\n"
-        "Exit status: 0 all calls scored; 2 usage, rule-set or database error;\n"
-        "3 some inputs rejected (each reported as FILE:LINE: message), the rest scored.\n");
+        "Exit status: 0 all calls scored; 2 usage, rule-set, database or write error;\n"
+        "3 some inputs rejected (each reported as FILE:LINE: message), the rest scored,\n"
+        "or, with a database, a call id repeated in the run (both places are named; the\n"
+        "later result replaces the earlier, e.g. zhijian score --db f.db a.jsonl b.jsonl).\n");
 }
 
 struct score_opts {
@@ -145,6 +147,10 @@ static int parse_score_args(int argc, char **argv, struct score_opts *o)
             return -1;
         }
     }
+    if (o->db && !o->db[0]) {
+        cli_error("score: --db needs a file name (use --no-db not to store)");
+        return -1;
+    }
     if (o->no_db && (o->db || o->resume)) {
         cli_error("score: --no-db cannot be combined with %s", o->db ? "--db" : "--resume");
         return -1;
@@ -162,6 +168,7 @@ struct printer {
     const struct score_opts *o;
     const zj_ruleset *rs;
     bool color, first, show_progress, progress_shown;
+    bool write_failed; /* reported already */
 };
 
 /* Renders one call's output in a scoring thread (thread-safe: reads only). */
@@ -190,16 +197,19 @@ static zj_status print_item(const zj_batch_item *item, void *ctx)
 {
     struct printer *p = ctx;
     uint64_t t0 = p->o->profile ? monotonic_ns() : 0;
-    if (item->error) {
+    if (item->error || item->duplicate) {
         if (p->progress_shown)
             fputs("\r\033[K", stderr);
-        cli_report(item->error);
-    } else if (item->rendered) {
+        cli_report(item->error ? item->error : item->duplicate);
+    }
+    if (!item->error && item->rendered) {
         if (p->o->format == ZJ_FMT_JSON)
             fputs(p->first ? "[\n" : ",\n", stdout);
         p->first = false;
-        if (fwrite(item->rendered->data, 1, item->rendered->len, stdout) != item->rendered->len)
+        if (!cli_write(item->rendered, stdout)) {
+            p->write_failed = true;
             return ZJ_ERR_IO;
+        }
     }
     if (p->o->profile)
         p->output_ns += monotonic_ns() - t0;
@@ -335,8 +345,13 @@ int cmd_score(int argc, char **argv)
     }
     char **paths = NULL;
     size_t n_paths = 0, input_errors = 0;
-    zj_inputs_expand((const char *const *)argv + first, (size_t)(argc - first), &paths, &n_paths,
-                     count_input_error, &input_errors);
+    if (zj_inputs_expand((const char *const *)argv + first, (size_t)(argc - first), &paths,
+                         &n_paths, count_input_error, &input_errors) == ZJ_ERR_NOMEM) {
+        /* Reported; scoring part of the inputs would look like all of them. */
+        zj_paths_free(paths, n_paths);
+        zj_rules_free(rs);
+        return EXIT_USAGE;
+    }
 
     int code = EXIT_OK;
     zj_store *store = NULL;
@@ -378,19 +393,27 @@ int cmd_score(int argc, char **argv)
         bool printing = o.format_given || o.no_db;
         if (st == ZJ_OK && printing && o.format == ZJ_FMT_JSON)
             fputs(stats.scored ? "\n]\n" : "[]\n", stdout);
-        if (fflush(stdout) != 0 && st == ZJ_OK)
-            st = zj_error_set(&err, ZJ_ERR_IO, NULL, 0, 0, "cannot write the output");
+        if (st == ZJ_OK && !cli_flush_stdout()) {
+            st = ZJ_ERR_IO;
+            pr.write_failed = true; /* reported */
+        }
         if (st != ZJ_OK) {
-            cli_report(&err);
+            if (!pr.write_failed)
+                cli_report(&err);
             code = EXIT_USAGE;
         }
-        if (store)
-            zj_store_finish_run(store, run_id,
-                                st != ZJ_OK                     ? "failed"
-                                : stats.rejected + input_errors ? "partial"
-                                                                : "done",
-                                &err);
-        if (code == EXIT_OK && stats.rejected + input_errors)
+        size_t partial = stats.rejected + input_errors + stats.duplicates;
+        zj_error finish_err;
+        zj_error_clear(&finish_err);
+        if (store && zj_store_finish_run(store, run_id,
+                                         st != ZJ_OK ? "failed"
+                                         : partial   ? "partial"
+                                                     : "done",
+                                         &finish_err) != ZJ_OK) {
+            cli_report(&finish_err);
+            code = EXIT_USAGE;
+        }
+        if (code == EXIT_OK && partial)
             code = EXIT_PARTIAL;
         if (!printing || o.format == ZJ_FMT_TEXT)
             printf("%zu calls scored: %zu passed, %zu failed (%zu fatal); %zu rejected\n",
@@ -405,7 +428,14 @@ int cmd_score(int argc, char **argv)
                     (double)stats.profile.parse_ns / 1e9, (double)stats.profile.norm_ns / 1e9,
                     (double)stats.profile.match_ns / 1e9, (double)stats.profile.score_ns / 1e9,
                     (double)pr.output_ns / 1e9, stats.seconds, (double)stats.bytes / 1e6);
-        if (store || pr.show_progress)
+        if (store && stats.stored < stats.scored)
+            /* Say what is in the store, not only what was scored. */
+            cli_error("scored %zu calls, rejected %zu, in %.2f s; only %zu of the %zu scored "
+                      "calls are stored in %s, the other %zu are not (score them again, or "
+                      "continue with --resume)",
+                      stats.scored, stats.rejected + input_errors, stats.seconds, stats.stored,
+                      stats.scored, o.db, stats.scored - stats.stored);
+        else if (store || pr.show_progress)
             fprintf(stderr,
                     "zhijian: scored %zu calls, rejected %zu, in %.2f s (%.0f calls/s)%s%s\n",
                     stats.scored, stats.rejected + input_errors, stats.seconds,

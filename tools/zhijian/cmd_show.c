@@ -69,7 +69,7 @@ static void print_turn(zj_buf *b, const zj_stored_call *sc, size_t t, const mark
             byte + zj_utf8_cp_to_byte(turn->text + byte, turn->text_len - byte, end - cp);
         if (best)
             zj_buf_puts(b, color ? mark_color(&sc->findings[best->finding]) : "[[");
-        zj_buf_append(b, turn->text + byte, next - byte);
+        zj_buf_term(b, turn->text + byte, next - byte);
         if (best)
             zj_buf_puts(b, color ? OFF : "]]");
         cp = end;
@@ -80,13 +80,33 @@ static void print_turn(zj_buf *b, const zj_stored_call *sc, size_t t, const mark
 static void print_text(zj_buf *b, const zj_stored_call *sc, bool color)
 {
     const zj_call *c = sc->call;
-    zj_buf_printf(b, "%s  %s%s%s%s  %s  %s\n", c->call_id, c->agent_name ? c->agent_name : "",
-                  c->agent_id ? "(" : "", c->agent_id ? c->agent_id : "", c->agent_id ? ")" : "",
-                  c->team ? c->team : "", c->started_at ? c->started_at : "");
-    zj_buf_printf(b, "rule set %s  score %d  grade %s  %s%s%s%s\n\n", sc->ruleset, sc->score,
-                  sc->grade, color ? (sc->passed ? GREEN : RED) : "", sc->passed ? "PASS" : "FAIL",
-                  color ? OFF : "", sc->fatal ? "  一票否决 (fatal)" : "");
+    /* Everything from the store goes through zj_buf_term: ids, names and
+     * turn text came from outside, and an ESC sequence, a CR or a bidi
+     * override in them must show, not act on the terminal. */
+    zj_buf_term_str(b, c->call_id);
+    zj_buf_puts(b, "  ");
+    zj_buf_term_str(b, c->agent_name);
+    if (c->agent_id) {
+        zj_buf_puts(b, "(");
+        zj_buf_term_str(b, c->agent_id);
+        zj_buf_puts(b, ")");
+    }
+    zj_buf_puts(b, "  ");
+    zj_buf_term_str(b, c->team);
+    zj_buf_puts(b, "  ");
+    zj_buf_term_str(b, c->started_at);
+    zj_buf_puts(b, "\nrule set ");
+    zj_buf_term_str(b, sc->ruleset);
+    zj_buf_printf(b, "  score %d  grade ", sc->score);
+    zj_buf_term_str(b, sc->grade);
+    zj_buf_printf(b, "  %s%s%s%s\n\n", color ? (sc->passed ? GREEN : RED) : "",
+                  sc->passed ? "PASS" : "FAIL", color ? OFF : "",
+                  sc->fatal ? "  一票否决 (fatal)" : "");
     mark *marks = malloc((sc->n_findings ? sc->n_findings : 1) * sizeof *marks);
+    if (!marks) {
+        b->failed = true; /* the transcript cannot be marked: no output */
+        return;
+    }
     size_t n_marks = 0;
     for (size_t i = 0; marks && i < sc->n_findings; i++) {
         const zj_stored_finding *f = &sc->findings[i];
@@ -116,13 +136,26 @@ static void print_text(zj_buf *b, const zj_stored_call *sc, bool color)
             continue; /* credit-only phrases: counted in reports, not listed here */
         if (strcmp(f->outcome, "missing") == 0 && f->points == 0)
             continue;
-        zj_buf_printf(b, "  %-8s %-26s %+4d %-11s", f->outcome, f->rule_id, f->points, f->severity);
-        if (f->turn >= 0)
-            zj_buf_printf(b, " turn %ld 「%s」", f->turn, f->text ? f->text : "");
-        if (f->clause)
-            zj_buf_printf(b, " %s", f->clause);
-        if (f->title)
-            zj_buf_printf(b, " %s", f->title);
+        zj_buf rule;
+        zj_buf_init(&rule);
+        zj_buf_term_str(&rule, f->rule_id);
+        b->failed |= rule.failed;
+        zj_buf_printf(b, "  %-8s %-26s %+4d %-11s", f->outcome, rule.data ? rule.data : "",
+                      f->points, f->severity);
+        zj_buf_free(&rule);
+        if (f->turn >= 0) {
+            zj_buf_printf(b, " turn %ld 「", f->turn);
+            zj_buf_term_str(b, f->text);
+            zj_buf_puts(b, "」");
+        }
+        if (f->clause) {
+            zj_buf_puts(b, " ");
+            zj_buf_term_str(b, f->clause);
+        }
+        if (f->title) {
+            zj_buf_puts(b, " ");
+            zj_buf_term_str(b, f->title);
+        }
         zj_buf_puts(b, "\n");
     }
 }
@@ -181,6 +214,10 @@ int cmd_show(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "d:r:f:h", longopts, NULL)) != -1) {
         switch (c) {
         case 'd':
+            if (!optarg[0]) {
+                cli_error("show: --db needs a file name");
+                return EXIT_USAGE;
+            }
             db = optarg;
             break;
         case 'r':
