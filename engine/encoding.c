@@ -7,6 +7,7 @@
 #include <iconv.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -111,10 +112,17 @@ zj_status zj_encoding_utf8(const char *path, const char *encoding, const char *i
                            char **out, size_t *out_n, zj_error *err)
 {
     *out = NULL;
-    if (encoding && *encoding && strcasecmp(encoding, "utf-8") != 0 &&
-        strcasecmp(encoding, "utf8") != 0)
-        return zj_encoding_to_utf8(encoding, in, n, out, out_n, path, err);
     size_t skip = n >= 3 && memcmp(in, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+    /* A named encoding applies to the files that are not UTF-8: a batch
+     * mixes UTF-8 ASR results with a spreadsheet export, and Chinese text in
+     * GB18030 is never valid UTF-8. UTF-16 and UTF-32 (whose ASCII is valid
+     * UTF-8 byte by byte) are always converted. */
+    if (encoding && *encoding && strcasecmp(encoding, "utf-8") != 0 &&
+        strcasecmp(encoding, "utf8") != 0 &&
+        (strncasecmp(encoding, "utf-16", 6) == 0 || strncasecmp(encoding, "utf16", 5) == 0 ||
+         strncasecmp(encoding, "utf-32", 6) == 0 || strncasecmp(encoding, "ucs", 3) == 0 ||
+         !zj_utf8_valid(in + skip, n - skip)))
+        return zj_encoding_to_utf8(encoding, in, n, out, out_n, path, err);
     if (!zj_utf8_valid(in + skip, n - skip)) {
         const char *guess = zj_encoding_guess(in, n);
         /* The line of the first invalid byte. */

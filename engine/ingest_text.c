@@ -41,7 +41,8 @@ static int detect(const char *s, size_t n, const char *path)
         }
         p = nl ? nl + 1 : end;
     }
-    if (prefixed == 0 || prefixed * 5 < lines * 4)
+    /* Most lines start with a speaker; the others are reported by parse. */
+    if (prefixed == 0 || prefixed * 2 <= lines)
         return 0;
     return 70;
 }

@@ -243,10 +243,8 @@ zj_reader *zj_reader_open_opts(const char *path, uint64_t start_offset, const zj
     const char *forced = opts && opts->format && strcmp(opts->format, "auto") != 0
                              ? opts->format
                              : NULL;
-    bool recode = opts && opts->encoding && strcasecmp(opts->encoding, "utf-8") != 0 &&
-                  strcasecmp(opts->encoding, "utf8") != 0;
     bool native_forced = forced && strcmp(forced, "native") == 0;
-    if (opts && (recode || (forced && !native_forced))) {
+    if (opts && forced && !native_forced) {
         if (open_ingest(r, opts, false, err) != ZJ_OK)
             goto fail_fd;
     } else if (opts && !forced && !r->is_stdin && !has_suffix(path, ".json") &&
