@@ -47,6 +47,10 @@ bool zj_ingest_format_known(const char *name)
 
 /* A detector must be sure (this many points) before its format is taken. */
 #define DETECT_MIN 40
+/* Detection looks at the start of a file only: a large native document is
+ * not scanned whole once per format. Every format shows its keys well within
+ * it (Tencent's ResultDetail follows the Result text of a call). */
+#define DETECT_WINDOW (1u << 20)
 
 const zj_ingest_ops *zj_ingest_detect(const char *content, size_t len, const char *path,
                                       zj_error *err)
@@ -54,6 +58,8 @@ const zj_ingest_ops *zj_ingest_detect(const char *content, size_t len, const cha
     const zj_ingest_ops *best = NULL;
     int best_score = 0, ties = 0;
     int scores[N_FORMATS];
+    if (len > DETECT_WINDOW)
+        len = DETECT_WINDOW;
     for (size_t i = 0; i < N_FORMATS; i++) {
         scores[i] = zj_ingest_table[i]->detect(content, len, path);
         if (scores[i] > best_score) {
