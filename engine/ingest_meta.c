@@ -220,6 +220,48 @@ static bool set_field(char **field, const char *v)
     return !v || zj_ing_set(field, v, strlen(v));
 }
 
+/* A native call from the fast parser keeps its strings in one arena; before
+ * a field is replaced, every string gets an allocation of its own (as the
+ * general parser's calls have), so replacing and freeing work as usual. */
+static bool own_strings(zj_call *c)
+{
+    if (!c->arena)
+        return true;
+    char **fields[] = {&c->call_id,   &c->agent_id,  &c->agent_name, &c->team,
+                       &c->direction, &c->call_type, &c->started_at};
+    enum { N_FIELDS = sizeof fields / sizeof *fields };
+    char *copies[N_FIELDS] = {0};
+    char **texts = calloc(c->n_turns ? c->n_turns : 1, sizeof *texts);
+    bool ok = texts != NULL;
+    for (size_t i = 0; ok && i < N_FIELDS; i++)
+        ok = !*fields[i] || (copies[i] = zj_strdup(*fields[i])) != NULL;
+    for (size_t i = 0; ok && i < c->n_turns; i++) {
+        texts[i] = malloc(c->turns[i].text_len + 1);
+        ok = texts[i] != NULL;
+        if (ok) {
+            memcpy(texts[i], c->turns[i].text, c->turns[i].text_len);
+            texts[i][c->turns[i].text_len] = '\0';
+        }
+    }
+    if (!ok) {
+        for (size_t i = 0; i < N_FIELDS; i++)
+            free(copies[i]);
+        for (size_t i = 0; texts && i < c->n_turns; i++)
+            free(texts[i]);
+        free(texts);
+        return false;
+    }
+    for (size_t i = 0; i < N_FIELDS; i++)
+        *fields[i] = copies[i];
+    for (size_t i = 0; i < c->n_turns; i++)
+        c->turns[i].text = texts[i];
+    free(texts);
+    if (c->arena != (char *)(c + 1)) /* else it is part of the call's block */
+        free(c->arena);
+    c->arena = NULL;
+    return true;
+}
+
 zj_status zj_meta_table_apply(const zj_meta_table *t, zj_call *call, long *channel,
                               const char **speaker, zj_error *err)
 {
@@ -229,6 +271,8 @@ zj_status zj_meta_table_apply(const zj_meta_table *t, zj_call *call, long *chann
     const meta_row *m = bsearch(&key, t->rows, t->n, sizeof *t->rows, cmp_row);
     if (!m)
         return ZJ_OK;
+    if (!own_strings(call))
+        return zj_error_set(err, ZJ_ERR_NOMEM, call->source, call->line, 0, "out of memory");
     /* The telephony system is the record of who took the call and when: its
      * values replace the input's. */
     if (!set_field(&call->agent_id, m->v[COL_AGENT_ID]) ||

@@ -198,6 +198,17 @@ static bool looks_like_jsonl(const char *s, size_t n)
 static zj_status open_ingest(zj_reader *r, const zj_ingest_opts *opts, bool whole_read,
                              zj_error *err);
 static bool sniff_native(zj_reader *r, const zj_ingest_opts *opts, zj_error *err);
+static zj_status ingest_error(zj_reader *r, const zj_error *e);
+
+/* The whole buffer is one JSON value (a document or a single line). */
+static bool valid_json(const char *s, size_t n)
+{
+    size_t skip = n >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+    json_error_t jerr;
+    json_t *v = json_loadb(s + skip, n - skip, 0, &jerr);
+    json_decref(v);
+    return v != NULL;
+}
 
 zj_reader *zj_reader_open(const char *path, uint64_t start_offset, zj_error *err)
 {
@@ -256,13 +267,19 @@ zj_reader *zj_reader_open_opts(const char *path, uint64_t start_offset, const zj
         if (st != ZJ_OK)
             goto fail_fd;
         const zj_ingest_ops *ops = NULL;
+        zj_error derr;
+        zj_error_clear(&derr);
         r->buf[r->end] = '\0'; /* fill always leaves this byte free */
-        if (opts && !forced) {
-            zj_error derr;
+        if (opts && !forced)
             ops = zj_ingest_detect(r->buf, r->end, path, &derr);
-        }
         if (ops && strcmp(ops->name, "native") != 0) {
             if (open_ingest(r, opts, true, err) != ZJ_OK)
+                goto fail_fd;
+        } else if (opts && !forced && !ops && valid_json(r->buf, r->end)) {
+            /* Well-formed JSON that no format recognizes (or two do): say so
+             * rather than what native JSON would miss. Broken JSON goes on to
+             * the native reader, whose message points at the syntax error. */
+            if (ingest_error(r, &derr) != ZJ_OK)
                 goto fail_fd;
         } else if (!looks_like_jsonl(r->buf, r->end)) {
             r->mode = MODE_DOCUMENT;
@@ -427,6 +444,19 @@ static zj_status open_ingest(zj_reader *r, const zj_ingest_opts *opts, bool whol
     if (r->ingested.nomem)
         return zj_error_set(err, ZJ_ERR_NOMEM, r->path, 0, 0, "out of memory");
     return ZJ_OK;
+}
+
+/* The input yields one error record, e (the format could not be decided). */
+static zj_status ingest_error(zj_reader *r, const zj_error *e)
+{
+    r->mode = MODE_CALLS;
+    r->ingested.source = r->path;
+    zj_ingest_push_error(&r->ingested, e);
+    block_release(r->block);
+    r->block = NULL;
+    r->buf = NULL;
+    r->pos = r->end = r->cap = 0;
+    return r->ingested.nomem ? ZJ_ERR_NOMEM : ZJ_OK;
 }
 
 /* A file of another extension: the first block decides. Native JSON lines

@@ -92,4 +92,19 @@ grep -qx "  roles.scores = channel 1 22, channel 0 4" "$tmp/show" && grep -qx " 
   fail "show --format json: meta"
 [ "$(sqlite3 "$tmp/z.db" "SELECT agent_id || ' ' || team || ' ' || local_date FROM calls WHERE call_id = 'alibaba'")" = "A018 客服一组 2026-11-02" ] ||
   fail "stored call row carries the metadata"
+# 7. --meta on native JSON lines (the fast parser's calls): only the listed
+#    call changes, the others are scored exactly as without it.
+printf 'call_id,agent_id,team\nPS-001,X9,测试组\n' > "$tmp/native-meta.csv"
+"$zhijian" score --no-db --format jsonl --rules $rules corpus/calls/2026-11.jsonl > "$tmp/plain" || fail "native"
+"$zhijian" score --no-db --format jsonl --rules $rules --meta "$tmp/native-meta.csv" corpus/calls/2026-11.jsonl > "$tmp/joined" ||
+  fail "native with --meta"
+head -1 "$tmp/joined" | grep -q '^{"call_id":"PS-001","agent_id":"X9",' || fail "native with --meta: PS-001 joined"
+diff <(tail -n +2 "$tmp/plain") <(tail -n +2 "$tmp/joined") > /dev/null || fail "native with --meta: other calls changed"
+[ "$(head -1 "$tmp/plain" | sed 's/"agent_id":"A01"/"agent_id":"X9"/')" = "$(head -1 "$tmp/joined")" ] ||
+  fail "native with --meta: PS-001 otherwise unchanged"
+# Well-formed JSON of no known shape is refused with the formats tried.
+printf '{"foo": 1}' > "$tmp/unknown.json"
+"$zhijian" score --no-db --rules $rules "$tmp/unknown.json" > /dev/null 2> "$tmp/err"
+[ $? -eq 3 ] || fail "unknown JSON: exit 3"
+grep -q "unknown.json: unknown input format (tried native, alibaba, " "$tmp/err" || fail "unknown JSON: message"
 echo "formats: ok"

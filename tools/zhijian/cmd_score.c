@@ -10,11 +10,17 @@
 
 static void score_usage(FILE *out)
 {
-    char names[512] = "";
-    size_t used = 0;
-    for (size_t i = 0; zj_ingest_format_name(i) && used < sizeof names; i++)
-        used += (size_t)snprintf(names + used, sizeof names - used, "%s%s", i ? ", " : "",
-                                 zj_ingest_format_name(i));
+    /* The format names, wrapped under the option's text. */
+    char names[768] = "";
+    size_t used = 0, col = 0;
+    for (size_t i = 0; zj_ingest_format_name(i) && used < sizeof names; i++) {
+        const char *name = zj_ingest_format_name(i);
+        bool wrap = col + strlen(name) > 56;
+        int k = snprintf(names + used, sizeof names - used, "%s%s%s", i ? "," : "",
+                         wrap ? "\n                     " : (i ? " " : ""), name);
+        used += (size_t)k;
+        col = wrap ? strlen(name) : col + (size_t)k;
+    }
     fprintf(
         out,
         "usage: zhijian score [--rules FILE|DIR] [--db PATH | --no-db] [--format text|json|jsonl]\n"
@@ -46,9 +52,11 @@ static void score_usage(FILE *out)
         "own calls\"):\n"
         "  --input-format NAME  read every input as NAME instead of detecting it (and walk\n"
         "                     directories for its extensions only), e.g.\n"
-        "                     --input-format tencent recordings/   Names: %s\n"
-        "  --encoding ENC     inputs and --meta are in ENC, not UTF-8 (iconv names), e.g.\n"
-        "                     --encoding gb18030 for exports from Chinese Windows\n"
+        "                     --input-format tencent recordings/\n"
+        "                     Names: %s\n"
+        "  --encoding ENC     read input files that are not UTF-8, and --meta, as ENC (an\n"
+        "                     iconv name; UTF-16 always), e.g. --encoding gb18030 for\n"
+        "                     spreadsheet exports from Chinese Windows\n"
         "  --meta FILE.csv    call metadata joined by call id (the file name without its\n"
         "                     extension for one-call files): agent_id, agent_name, team,\n"
         "                     started_at, direction, call_type, ring_ms, agent_channel,\n"
