@@ -17,8 +17,8 @@ rules=rules/property-service.yaml
 #    the agent id a format may carry aside).
 strip() { sed -E 's/^\{"call_id":"[^"]*","agent_id":(null|"[^"]*"),//'; }
 "$zhijian" score --no-db --format jsonl --rules $rules corpus/formats/native.json | strip > "$tmp/native"
-grep -q '"rule":"taboo.16-not-my-business","kind":"forbidden","outcome":"hit"' "$tmp/native" ||
-  fail "the reference call should have a taboo hit"
+"$zhijian" score --no-db --format jsonl --rules $rules corpus/formats/native.json |
+  diff -u tests/formats/native.expected.jsonl - || fail "native.json: findings differ from the golden file"
 n=0
 for f in corpus/formats/*; do
   "$zhijian" score --no-db --format jsonl --rules $rules "$f" > "$tmp/out" 2> "$tmp/err" ||

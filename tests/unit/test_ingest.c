@@ -213,6 +213,32 @@ static void iflytek_sample(void **state)
     zj_ingest_out_free(&out);
 }
 
+/* orderResult and json_1best as objects rather than strings; segment marks
+ * (wp "g") dropped, punctuation (wp "p") and smoothing words kept. */
+static void iflytek_objects(void **state)
+{
+    (void)state;
+    const char *json =
+        "{\"orderResult\":{\"lattice\":[{\"json_1best\":{\"st\":{\"bg\":\"120\","
+        "\"ed\":\"1500\",\"rl\":\"1\",\"rt\":[{\"ws\":[{\"cw\":[{\"w\":\"嗯\","
+        "\"wp\":\"s\"}]},{\"cw\":[{\"w\":\"您好\",\"wp\":\"n\"}]},{\"cw\":[{\"w\":\"\","
+        "\"wp\":\"g\"}]},{\"cw\":[{\"w\":\"。\",\"wp\":\"p\"}]}]}]}}}]}}";
+    zj_ingest_out out = {.source = "o.json", .default_id = "o"};
+    zj_error err;
+    const zj_ingest_ops *ops = zj_ingest_detect(json, strlen(json), "o.json", &err);
+    assert_non_null(ops);
+    assert_string_equal(ops->name, "iflytek");
+    zj_ingest_parse(ops, json, strlen(json), &out);
+    zj_call *c = only_call(&out);
+    assert_int_equal(c->n_turns, 1);
+    assert_string_equal(c->turns[0].text, "嗯您好。");
+    assert_int_equal(c->turns[0].start_ms, 120);
+    assert_int_equal(c->turns[0].end_ms, 1500);
+    assert_string_equal(c->parties->v[0].speaker, "1");
+    zj_call_free(c);
+    zj_ingest_out_free(&out);
+}
+
 static void huawei_sample(void **state)
 {
     (void)state;
@@ -477,6 +503,7 @@ int main(void)
         cmocka_unit_test(alibaba_qa_sample),
         cmocka_unit_test(tencent_samples),
         cmocka_unit_test(iflytek_sample),
+        cmocka_unit_test(iflytek_objects),
         cmocka_unit_test(huawei_sample),
         cmocka_unit_test(funasr_dashscope_whisper_samples),
         cmocka_unit_test(text_samples),
