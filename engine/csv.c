@@ -101,8 +101,7 @@ bool zj_csv_parse(const char *text, size_t len, const char *src, zj_csv *out, zj
         if (c == ',') {
             ok = row_push(&row, &b);
             i++;
-        } else if (c == '\n' || (c == '\r' && i + 1 < len && text[i + 1] == '\n') ||
-                   c == '\r') {
+        } else if (c == '\n' || (c == '\r' && i + 1 < len && text[i + 1] == '\n') || c == '\r') {
             ok = row_push(&row, &b);
             if (ok && !row_blank(&row)) {
                 if (out->n == cap) {

@@ -14,10 +14,13 @@ extern const zj_ingest_ops zj_ingest_native, zj_ingest_alibaba, zj_ingest_alibab
     zj_ingest_whisper, zj_ingest_srt, zj_ingest_vtt, zj_ingest_text, zj_ingest_csv;
 
 const zj_ingest_ops *const zj_ingest_table[] = {
-    &zj_ingest_native,  &zj_ingest_alibaba,   &zj_ingest_alibaba_qa, &zj_ingest_tencent,
-    &zj_ingest_iflytek, &zj_ingest_huawei,    &zj_ingest_funasr,     &zj_ingest_dashscope,
-    &zj_ingest_whisper, &zj_ingest_srt,       &zj_ingest_vtt,        &zj_ingest_text,
-    &zj_ingest_csv,     NULL,
+    &zj_ingest_native,     &zj_ingest_alibaba,
+    &zj_ingest_alibaba_qa, &zj_ingest_tencent,
+    &zj_ingest_iflytek,    &zj_ingest_huawei,
+    &zj_ingest_funasr,     &zj_ingest_dashscope,
+    &zj_ingest_whisper,    &zj_ingest_srt,
+    &zj_ingest_vtt,        &zj_ingest_text,
+    &zj_ingest_csv,        NULL,
 };
 
 #define N_FORMATS (sizeof zj_ingest_table / sizeof *zj_ingest_table - 1)
@@ -83,9 +86,9 @@ const zj_ingest_ops *zj_ingest_detect(const char *content, size_t len, const cha
     if (ties) {
         for (size_t i = 0; i < N_FORMATS; i++)
             if (scores[i] == best_score)
-                used += (size_t)snprintf(names + used,
-                                         used < sizeof names ? sizeof names - used : 0, "%s%s",
-                                         used ? ", " : "", zj_ingest_table[i]->name);
+                used +=
+                    (size_t)snprintf(names + used, used < sizeof names ? sizeof names - used : 0,
+                                     "%s%s", used ? ", " : "", zj_ingest_table[i]->name);
         zj_error_set(err, ZJ_ERR_PARSE, path, 0, 0,
                      "ambiguous input format: it looks like %s alike; name one with "
                      "--input-format",
@@ -298,8 +301,8 @@ bool zj_ing_add_turn(zj_call *c, const char *text, size_t len, int64_t start_ms,
     turn->text_len = n;
     turn->start_ms = start_ms;
     turn->end_ms = end_ms;
-    turn->speaker = who && who->role == ZJ_SPEAKER_CUSTOMER ? ZJ_SPEAKER_CUSTOMER
-                                                            : ZJ_SPEAKER_AGENT;
+    turn->speaker =
+        who && who->role == ZJ_SPEAKER_CUSTOMER ? ZJ_SPEAKER_CUSTOMER : ZJ_SPEAKER_AGENT;
     c->parties->v[c->n_turns] =
         who ? *who : (zj_party){.role = ZJ_ROLE_UNKNOWN, .channel = -1, .speaker = ""};
     c->n_turns++;
@@ -411,8 +414,7 @@ bool zj_ing_json_ms(json_t *v, double unit_ms, bool required, int64_t *out, cons
     *out = -1;
     if (!v || json_is_null(v)) {
         if (required) {
-            zj_error_set(err, ZJ_ERR_INVALID, src, 0, 0, "%s: missing (a time is required)",
-                         path);
+            zj_error_set(err, ZJ_ERR_INVALID, src, 0, 0, "%s: missing (a time is required)", path);
             return false;
         }
         return true;
@@ -570,13 +572,13 @@ static const struct {
     const char *name;
     int role;
 } role_names[] = {
-    {"坐席", ZJ_SPEAKER_AGENT},     {"座席", ZJ_SPEAKER_AGENT},
-    {"客服", ZJ_SPEAKER_AGENT},     {"客服人员", ZJ_SPEAKER_AGENT},
-    {"话务员", ZJ_SPEAKER_AGENT},   {"工作人员", ZJ_SPEAKER_AGENT},
-    {"agent", ZJ_SPEAKER_AGENT},    {"AGENT", ZJ_SPEAKER_AGENT},
-    {"Agent", ZJ_SPEAKER_AGENT},    {"客户", ZJ_SPEAKER_CUSTOMER},
-    {"用户", ZJ_SPEAKER_CUSTOMER},  {"顾客", ZJ_SPEAKER_CUSTOMER},
-    {"来电人", ZJ_SPEAKER_CUSTOMER}, {"业主", ZJ_SPEAKER_CUSTOMER},
+    {"坐席", ZJ_SPEAKER_AGENT},        {"座席", ZJ_SPEAKER_AGENT},
+    {"客服", ZJ_SPEAKER_AGENT},        {"客服人员", ZJ_SPEAKER_AGENT},
+    {"话务员", ZJ_SPEAKER_AGENT},      {"工作人员", ZJ_SPEAKER_AGENT},
+    {"agent", ZJ_SPEAKER_AGENT},       {"AGENT", ZJ_SPEAKER_AGENT},
+    {"Agent", ZJ_SPEAKER_AGENT},       {"客户", ZJ_SPEAKER_CUSTOMER},
+    {"用户", ZJ_SPEAKER_CUSTOMER},     {"顾客", ZJ_SPEAKER_CUSTOMER},
+    {"来电人", ZJ_SPEAKER_CUSTOMER},   {"业主", ZJ_SPEAKER_CUSTOMER},
     {"customer", ZJ_SPEAKER_CUSTOMER}, {"CUSTOMER", ZJ_SPEAKER_CUSTOMER},
     {"Customer", ZJ_SPEAKER_CUSTOMER}, {"USER", ZJ_SPEAKER_CUSTOMER},
     {"user", ZJ_SPEAKER_CUSTOMER},
@@ -591,8 +593,8 @@ int zj_ing_role_name(const char *s, size_t n)
 }
 
 /* Speaker labels with a number: 发音人1, 说话人2, Speaker 1, spk1. */
-static const char *const numbered[] = {"发音人", "说话人", "讲话人", "Speaker ", "speaker ",
-                                       "Speaker", "speaker", "spk"};
+static const char *const numbered[] = {"发音人",   "说话人",  "讲话人",  "Speaker ",
+                                       "speaker ", "Speaker", "speaker", "spk"};
 
 /* Length of the colon at s (":" or "：") followed by spaces, 0 if none. */
 static size_t colon_at(const char *s, size_t n)
@@ -637,8 +639,8 @@ size_t zj_ing_speaker_prefix(const char *s, size_t n, zj_party *who)
     for (size_t i = 1; i < lim; i++) {
         size_t c = colon_at(s + i, n - i);
         if (!c) {
-            if (s[i] == ' ' && !(i == 7 && (memcmp(s, "Speaker", 7) == 0 ||
-                                            memcmp(s, "speaker", 7) == 0)))
+            if (s[i] == ' ' &&
+                !(i == 7 && (memcmp(s, "Speaker", 7) == 0 || memcmp(s, "speaker", 7) == 0)))
                 return 0;
             continue;
         }

@@ -23,10 +23,10 @@ static int detect(const char *s, size_t n, const char *path)
 typedef struct names {
     const char *begin, *end, *text, *channel, *speaker, *rate, *emotion, *silence;
 } names;
-static const names upper = {"BeginTime",  "EndTime",    "Text",        "ChannelId",
-                            "SpeakerId",  "SpeechRate", "EmotionValue", "SilenceDuration"};
-static const names lower = {"beginTime",  "endTime",    "text",         "channelId",
-                            "speakerId",  "speechRate", "emotionValue", "silenceDuration"};
+static const names upper = {"BeginTime", "EndTime",    "Text",         "ChannelId",
+                            "SpeakerId", "SpeechRate", "EmotionValue", "SilenceDuration"};
+static const names lower = {"beginTime", "endTime",    "text",         "channelId",
+                            "speakerId", "speechRate", "emotionValue", "silenceDuration"};
 
 static zj_call *build(json_t *root, zj_ingest_out *out, zj_error *err)
 {
@@ -74,16 +74,15 @@ static zj_call *build(json_t *root, zj_ingest_out *out, zj_error *err)
         size_t len;
         zj_party who = {.role = ZJ_ROLE_UNKNOWN, .channel = -1};
 #define FIELD(name) (snprintf(fp, sizeof fp, "%s.%s", path, name), fp)
-        if (!zj_ing_json_ms(json_object_get(s, nm->begin), 1, true, &start, src,
-                            FIELD(nm->begin), err) ||
-            !zj_ing_json_ms(json_object_get(s, nm->end), 1, true, &end, src, FIELD(nm->end),
+        if (!zj_ing_json_ms(json_object_get(s, nm->begin), 1, true, &start, src, FIELD(nm->begin),
                             err) ||
-            !zj_ing_json_str(json_object_get(s, nm->text), true, &text, &len, src,
-                             FIELD(nm->text), err) ||
+            !zj_ing_json_ms(json_object_get(s, nm->end), 1, true, &end, src, FIELD(nm->end), err) ||
+            !zj_ing_json_str(json_object_get(s, nm->text), true, &text, &len, src, FIELD(nm->text),
+                             err) ||
             !zj_ing_json_channel(json_object_get(s, nm->channel), &who.channel, src,
                                  FIELD(nm->channel), err) ||
-            !zj_ing_json_id(json_object_get(s, nm->speaker), who.speaker, sizeof who.speaker,
-                            src, FIELD(nm->speaker), err))
+            !zj_ing_json_id(json_object_get(s, nm->speaker), who.speaker, sizeof who.speaker, src,
+                            FIELD(nm->speaker), err))
             goto fail;
 #undef FIELD
         if (end < start) {

@@ -60,8 +60,8 @@ static zj_call *ticket(json_t *t, const char *path, const char *default_id, zj_i
         size_t role_len, words_len;
         int64_t start, end;
 #define FIELD(name) (snprintf(fp, sizeof fp, "%s.%s", p, name), fp)
-        if (!zj_ing_json_str(json_object_get(s, k_role), true, &role, &role_len, src,
-                             FIELD(k_role), err) ||
+        if (!zj_ing_json_str(json_object_get(s, k_role), true, &role, &role_len, src, FIELD(k_role),
+                             err) ||
             !zj_ing_json_str(json_object_get(s, k_words), true, &words, &words_len, src,
                              FIELD(k_words), err) ||
             !zj_ing_json_ms(json_object_get(s, k_begin), 1, false, &start, src, FIELD(k_begin),
@@ -76,8 +76,7 @@ static zj_call *ticket(json_t *t, const char *path, const char *default_id, zj_i
         }
 #undef FIELD
         if (start >= 0 && end >= 0 && end < start) {
-            zj_error_set(err, ZJ_ERR_INVALID, src, 0, 0, "%s: %s is before %s", p, k_end,
-                         k_begin);
+            zj_error_set(err, ZJ_ERR_INVALID, src, 0, 0, "%s: %s is before %s", p, k_end, k_begin);
             goto fail;
         }
         json_t *identity = json_object_get(s, k_identity);

@@ -165,15 +165,14 @@ static bool row_into(builder *b, const zj_csv_row *r, const long *col, const cha
         if (!*v)
             continue;
         if (!(times[k].secs ? seconds_cell(v, times[k].out) : ms_cell(v, times[k].out)))
-            return zj_error_set(&b->err, ZJ_ERR_INVALID, src, r->line, 0,
-                                "%s '%.32s' is not %s", times[k].name, v,
+            return zj_error_set(&b->err, ZJ_ERR_INVALID, src, r->line, 0, "%s '%.32s' is not %s",
+                                times[k].name, v,
                                 times[k].secs ? "a time in seconds (12.5) or 00:00:12.500"
                                               : "a number of milliseconds"),
                    false;
     }
     if (start >= 0 && end >= 0 && end < start)
-        return zj_error_set(&b->err, ZJ_ERR_INVALID, src, r->line, 0, "end is before start"),
-               false;
+        return zj_error_set(&b->err, ZJ_ERR_INVALID, src, r->line, 0, "end is before start"), false;
     if (*cell[C_RING_MS] && c->ring_ms < 0 && !ms_cell(cell[C_RING_MS], &c->ring_ms))
         return zj_error_set(&b->err, ZJ_ERR_INVALID, src, r->line, 0,
                             "ring_ms '%.32s' is not a number of milliseconds", cell[C_RING_MS]),
@@ -237,8 +236,8 @@ static void parse(const char *content, size_t len, zj_ingest_out *out)
             b.bad = true;
             continue;
         }
-        const char *id = col[C_CALL] >= 0 && r->f[col[C_CALL]][0] ? r->f[col[C_CALL]]
-                                                                  : out->default_id;
+        const char *id =
+            col[C_CALL] >= 0 && r->f[col[C_CALL]][0] ? r->f[col[C_CALL]] : out->default_id;
         if (b.call && strcmp(b.call->call_id, id) != 0) {
             finish(&b, out);
             /* A call whose rows are not together would be scored twice. */

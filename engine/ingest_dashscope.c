@@ -66,14 +66,14 @@ static zj_call *build(json_t *root, zj_ingest_out *out, zj_error *err)
             int64_t start, end;
             zj_party who = {.role = ZJ_ROLE_UNKNOWN, .channel = channel};
 #define FIELD(name) (snprintf(fp, sizeof fp, "%s.%s", p, name), fp)
-            if (!zj_ing_json_str(json_object_get(s, "text"), true, &text, &len, src,
-                                 FIELD("text"), err) ||
+            if (!zj_ing_json_str(json_object_get(s, "text"), true, &text, &len, src, FIELD("text"),
+                                 err) ||
                 !zj_ing_json_ms(json_object_get(s, "begin_time"), 1, true, &start, src,
                                 FIELD("begin_time"), err) ||
                 !zj_ing_json_ms(json_object_get(s, "end_time"), 1, true, &end, src,
                                 FIELD("end_time"), err) ||
-                !zj_ing_json_id(json_object_get(s, "speaker_id"), who.speaker,
-                                sizeof who.speaker, src, FIELD("speaker_id"), err))
+                !zj_ing_json_id(json_object_get(s, "speaker_id"), who.speaker, sizeof who.speaker,
+                                src, FIELD("speaker_id"), err))
                 goto fail;
 #undef FIELD
             if (end < start) {

@@ -24,10 +24,15 @@ enum meta_col {
 
 /* Column names, with the headers Chinese exports use. */
 static const char *const col_names[N_COLS] = {
-    "call_id|file|通话ID|录音ID|录音文件", "agent_id|工号|坐席工号", "agent_name|坐席姓名|姓名",
-    "team|班组|组别",                      "started_at|开始时间|通话开始时间",
-    "direction|呼叫方向|方向",             "call_type|通话类型|业务类型",
-    "ring_ms|振铃时长|振铃时长ms",         "agent_channel|坐席声道",
+    "call_id|file|通话ID|录音ID|录音文件",
+    "agent_id|工号|坐席工号",
+    "agent_name|坐席姓名|姓名",
+    "team|班组|组别",
+    "started_at|开始时间|通话开始时间",
+    "direction|呼叫方向|方向",
+    "call_type|通话类型|业务类型",
+    "ring_ms|振铃时长|振铃时长ms",
+    "agent_channel|坐席声道",
     "agent_speaker|坐席说话人",
 };
 
@@ -151,8 +156,8 @@ zj_meta_table *zj_meta_table_load(const char *path, const char *encoding, zj_err
         m->ring_ms = -1;
         m->agent_channel = -1;
         if (row->n != head->n) {
-            zj_error_set(err, ZJ_ERR_PARSE, path, row->line, 0,
-                         "%zu fields, the header has %zu", row->n, head->n);
+            zj_error_set(err, ZJ_ERR_PARSE, path, row->line, 0, "%zu fields, the header has %zu",
+                         row->n, head->n);
             goto fail;
         }
         t->n++;
@@ -174,8 +179,7 @@ zj_meta_table *zj_meta_table_load(const char *path, const char *encoding, zj_err
         if (m->v[COL_RING_MS]) {
             if (!parse_count(m->v[COL_RING_MS], 86400000L, &v)) {
                 zj_error_set(err, ZJ_ERR_PARSE, path, row->line, 0,
-                             "ring_ms '%.32s' is not a number of milliseconds",
-                             m->v[COL_RING_MS]);
+                             "ring_ms '%.32s' is not a number of milliseconds", m->v[COL_RING_MS]);
                 goto fail;
             }
             m->ring_ms = v;

@@ -25,8 +25,7 @@ static bool detail(json_t *list, zj_call *c, const char *src, zj_error *err)
         char p[96], fp[160];
         snprintf(p, sizeof p, "$.Data.ResultDetail[%zu]", i);
         if (!json_is_object(s))
-            return zj_error_set(err, ZJ_ERR_INVALID, src, 0, 0, "%s: expected an object", p),
-                   false;
+            return zj_error_set(err, ZJ_ERR_INVALID, src, 0, 0, "%s: expected an object", p), false;
         const char *text;
         size_t len;
         int64_t start, end;
@@ -36,10 +35,9 @@ static bool detail(json_t *list, zj_call *c, const char *src, zj_error *err)
                              FIELD("FinalSentence"), err) ||
             !zj_ing_json_ms(json_object_get(s, "StartMs"), 1, true, &start, src, FIELD("StartMs"),
                             err) ||
-            !zj_ing_json_ms(json_object_get(s, "EndMs"), 1, true, &end, src, FIELD("EndMs"),
-                            err) ||
-            !zj_ing_json_id(json_object_get(s, "SpeakerId"), who.speaker, sizeof who.speaker,
-                            src, FIELD("SpeakerId"), err))
+            !zj_ing_json_ms(json_object_get(s, "EndMs"), 1, true, &end, src, FIELD("EndMs"), err) ||
+            !zj_ing_json_id(json_object_get(s, "SpeakerId"), who.speaker, sizeof who.speaker, src,
+                            FIELD("SpeakerId"), err))
             return false;
 #undef FIELD
         if (end < start)

@@ -73,8 +73,8 @@ static void parse(const char *content, size_t len, zj_ingest_out *out)
                  * an error, not a speaker called "12:3x". */
                 bool clockish = true;
                 for (const char *q = p + 1; q < close; q++)
-                    clockish = clockish && ((*q >= '0' && *q <= '9') || *q == ':' ||
-                                            *q == '.' || *q == ',');
+                    clockish = clockish &&
+                               ((*q >= '0' && *q <= '9') || *q == ':' || *q == '.' || *q == ',');
                 if (clockish) {
                     zj_error_set(&e, ZJ_ERR_PARSE, src, line, 0,
                                  "broken time '%.*s' (expected [hh:mm:ss] or [mm:ss.mmm])",

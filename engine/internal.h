@@ -343,7 +343,6 @@ void zj_sha256_hex(const void *data, size_t len, char out[65]);
 /* Monotonic clock in nanoseconds. */
 uint64_t zj_now_ns(void);
 
-
 /* ------------------------------------------------------ input formats (ingest) */
 
 /* What one input file yields: calls and rejected records, in file order. */
@@ -389,9 +388,9 @@ void zj_ingest_parse(const zj_ingest_ops *ops, const char *content, size_t len, 
 /* Per turn, who spoke, as the input says it: a role, a channel, a speaker id. */
 #define ZJ_ROLE_UNKNOWN (-1)
 typedef struct zj_party {
-    int role;          /* ZJ_SPEAKER_AGENT / ZJ_SPEAKER_CUSTOMER, or ZJ_ROLE_UNKNOWN */
-    int channel;       /* >= 0, or -1 */
-    char speaker[64];  /* speaker id as written, or "" */
+    int role;         /* ZJ_SPEAKER_AGENT / ZJ_SPEAKER_CUSTOMER, or ZJ_ROLE_UNKNOWN */
+    int channel;      /* >= 0, or -1 */
+    char speaker[64]; /* speaker id as written, or "" */
 } zj_party;
 
 struct zj_call_parties {
@@ -419,8 +418,8 @@ void zj_call_meta_free(zj_call *call);
 struct json_t *zj_ing_json_load(const char *content, size_t len, const char *src, zj_error *err);
 /* Milliseconds from a number or a numeric string, scaled by unit_ms (1 for ms,
  * 1000 for seconds). Absent/null: *out = -1 unless required. */
-bool zj_ing_json_ms(struct json_t *v, double unit_ms, bool required, int64_t *out,
-                    const char *src, const char *path, zj_error *err);
+bool zj_ing_json_ms(struct json_t *v, double unit_ms, bool required, int64_t *out, const char *src,
+                    const char *path, zj_error *err);
 /* A number or numeric string as a double; absent/null: false without error. */
 bool zj_ing_json_num(struct json_t *v, double *out);
 /* A string (required or not); *s NULL when absent. */
@@ -507,6 +506,5 @@ zj_status zj_roles_resolve(zj_scorer *s, const zj_ruleset *rs, zj_call *call, lo
                            const char *speaker, zj_roles_decision *out, zj_error *err);
 /* How many polite phrases (文明用语: 您好, 请问, 请稍等, ...) text holds. */
 int zj_roles_polite_count(const char *text, size_t len);
-
 
 #endif /* ZJ_INTERNAL_H */

@@ -251,9 +251,8 @@ zj_reader *zj_reader_open_opts(const char *path, uint64_t start_offset, const zj
     /* Input formats: native .jsonl (and stdin) streams unless a format or an
      * encoding is named; a .json file is read whole as before and its format
      * detected from that; any other file is sniffed from its first block. */
-    const char *forced = opts && opts->format && strcmp(opts->format, "auto") != 0
-                             ? opts->format
-                             : NULL;
+    const char *forced =
+        opts && opts->format && strcmp(opts->format, "auto") != 0 ? opts->format : NULL;
     bool native_forced = forced && strcmp(forced, "native") == 0;
     if (opts && forced && !native_forced) {
         if (open_ingest(r, opts, false, err) != ZJ_OK)
@@ -427,8 +426,7 @@ static zj_status open_ingest(zj_reader *r, const zj_ingest_opts *opts, bool whol
             opts && opts->format && strcmp(opts->format, "auto") != 0 ? opts->format : NULL;
         ops = forced ? zj_ingest_find(forced) : zj_ingest_detect(text, len, r->path, &e);
         if (forced && !ops)
-            zj_error_set(&e, ZJ_ERR_USAGE, r->path, 0, 0, "unknown input format '%.64s'",
-                         forced);
+            zj_error_set(&e, ZJ_ERR_USAGE, r->path, 0, 0, "unknown input format '%.64s'", forced);
     }
     if (ops)
         zj_ingest_parse(ops, text, len, &r->ingested);

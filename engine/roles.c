@@ -13,9 +13,10 @@
  * rule set's own required rules weigh more; these break ties when a rule set
  * has few of them. */
 static const char *const polite[] = {
-    "您好",     "请问",   "请稍等", "稍等",     "不客气",   "感谢您的来电", "谢谢您",
-    "很高兴为您服务", "还有什么可以帮", "请您",     "麻烦您",   "抱歉",     "对不起",
-    "祝您",     "請問",   "請稍等", "感謝您的來電", "謝謝您", "請您",     "還有什麼可以幫",
+    "您好",         "请问",         "请稍等",         "稍等",           "不客气",
+    "感谢您的来电", "谢谢您",       "很高兴为您服务", "还有什么可以帮", "请您",
+    "麻烦您",       "抱歉",         "对不起",         "祝您",           "請問",
+    "請稍等",       "感謝您的來電", "謝謝您",         "請您",           "還有什麼可以幫",
 };
 
 int zj_roles_polite_count(const char *text, size_t len)

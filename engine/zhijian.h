@@ -599,7 +599,6 @@ zj_status zj_rules_explain(const zj_ruleset *rs, const char *rule_id, const char
  * and returns their number. */
 size_t zj_rules_lint(const zj_ruleset *rs, zj_diag_cb cb, void *ctx);
 
-
 /* ------------------------------------------------------------ input formats */
 
 /* One entry of a call's metadata: what an input carries beyond turns (a

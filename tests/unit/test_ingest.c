@@ -420,15 +420,15 @@ static void encodings(void **state)
     size_t n;
     zj_error err;
     char buf[600];
-    assert_int_equal(zj_encoding_utf8("m.csv", NULL, gb, strlen(gb), &out, &n, &err),
-                     ZJ_ERR_UTF8);
+    assert_int_equal(zj_encoding_utf8("m.csv", NULL, gb, strlen(gb), &out, &n, &err), ZJ_ERR_UTF8);
     assert_string_equal(zj_error_format(&err, buf, sizeof buf),
                         "m.csv:1: not UTF-8; the bytes look like GB18030/GBK (a Chinese Windows "
                         "export?): pass --encoding gb18030");
     assert_int_equal(zj_encoding_utf8("m.csv", "gb18030", gb, strlen(gb), &out, &n, &err), ZJ_OK);
     assert_string_equal(out, "坐席,ok\n");
     free(out);
-    const char u16[] = "\xff\xfe" "a\0b\0";
+    const char u16[] = "\xff\xfe"
+                       "a\0b\0";
     assert_int_equal(zj_encoding_utf8("w.csv", NULL, u16, 6, &out, &n, &err), ZJ_ERR_UTF8);
     assert_string_equal(zj_error_format(&err, buf, sizeof buf),
                         "w.csv:1: not UTF-8; the bytes look like UTF-16LE (byte-order mark FF FE): "

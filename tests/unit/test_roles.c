@@ -101,7 +101,6 @@ static void roles_mapping_and_undecided(void **state)
     zj_rules_free(rs);
 }
 
-
 static void auto_records_scores_and_margin(void **state)
 {
     (void)state;

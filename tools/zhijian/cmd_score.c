@@ -63,7 +63,8 @@ static void score_usage(FILE *out)
         "                     agent_speaker, e.g. --meta calls.csv\n"
         "  --roles auto       (default) decide which speaker is the agent from the rule set's\n"
         "                     opening rules and polite phrases; too close to call: rejected\n"
-        "  --agent-channel N  the agent speaks on channel N (ASR ChannelId), e.g. --agent-channel 1\n"
+        "  --agent-channel N  the agent speaks on channel N (ASR ChannelId), e.g. --agent-channel "
+        "1\n"
         "  --agent-speaker ID the agent is speaker ID (SpeakerId, spk, SPEAKER_00, 发音人1),\n"
         "                     e.g. --agent-speaker SPEAKER_01\n"
         "\n"
@@ -390,9 +391,8 @@ static bool prepare_store(const struct score_opts *o, const zj_ruleset *rs, char
 
 int cmd_score(int argc, char **argv)
 {
-    struct score_opts o = {.format = ZJ_FMT_TEXT,
-                           .backend = ZJ_BACKEND_AUTO,
-                           .ingest = {.agent_channel = -1}};
+    struct score_opts o = {
+        .format = ZJ_FMT_TEXT, .backend = ZJ_BACKEND_AUTO, .ingest = {.agent_channel = -1}};
     int first = parse_score_args(argc, argv, &o);
     if (first == -2)
         return EXIT_OK;
