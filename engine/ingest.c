@@ -61,6 +61,10 @@ const zj_ingest_ops *zj_ingest_detect(const char *content, size_t len, const cha
     const zj_ingest_ops *best = NULL;
     int best_score = 0, ties = 0;
     int scores[N_FORMATS];
+    if (len >= 3 && memcmp(content, "\xEF\xBB\xBF", 3) == 0) { /* UTF-8 BOM */
+        content += 3;
+        len -= 3;
+    }
     if (len > DETECT_WINDOW)
         len = DETECT_WINDOW;
     for (size_t i = 0; i < N_FORMATS; i++) {

@@ -102,6 +102,14 @@ head -1 "$tmp/joined" | grep -q '^{"call_id":"PS-001","agent_id":"X9",' || fail 
 diff <(tail -n +2 "$tmp/plain") <(tail -n +2 "$tmp/joined") > /dev/null || fail "native with --meta: other calls changed"
 [ "$(head -1 "$tmp/plain" | sed 's/"agent_id":"A01"/"agent_id":"X9"/')" = "$(head -1 "$tmp/joined")" ] ||
   fail "native with --meta: PS-001 otherwise unchanged"
+# A UTF-8 BOM is accepted in every format (native .json, a vendor's JSON,
+# subtitles).
+for f in native.json alibaba.json subtitles.srt utterances.csv; do
+  { printf '\357\273\277'; cat "corpus/formats/$f"; } > "$tmp/bom-$f"
+  "$zhijian" score --no-db --format jsonl --rules $rules "$tmp/bom-$f" > "$tmp/out" 2> "$tmp/err" ||
+    { cat "$tmp/err"; fail "BOM $f: exit $?"; }
+  strip < "$tmp/out" | cmp -s - "$tmp/native" || fail "BOM $f: findings differ"
+done
 # Well-formed JSON of no known shape is refused with the formats tried.
 printf '{"foo": 1}' > "$tmp/unknown.json"
 "$zhijian" score --no-db --rules $rules "$tmp/unknown.json" > /dev/null 2> "$tmp/err"
