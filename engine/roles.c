@@ -130,6 +130,26 @@ static size_t list_parties(const zj_call *call, party_key *keys, size_t max)
     return n;
 }
 
+/* The first turn without a channel (by_channel) or a speaker id, or -1: such
+ * a turn would silently become the customer's. */
+static long first_unlabelled(const zj_call *call, bool by_channel)
+{
+    for (size_t i = 0; i < call->n_turns; i++) {
+        const zj_party *p = &call->parties->v[i];
+        if (by_channel ? p->channel < 0 : !p->speaker[0])
+            return (long)i;
+    }
+    return -1;
+}
+
+static zj_status unlabelled_error(const zj_call *call, long turn, bool by_channel, zj_error *err)
+{
+    return zj_error_set(err, ZJ_ERR_INVALID, call->source, call->line, 0,
+                        "call '%s': turn %ld has no %s while others have one, so whose it is "
+                        "cannot be told",
+                        call->call_id, turn, by_channel ? "channel" : "speaker id");
+}
+
 static bool record(zj_call *call, const zj_roles_decision *d)
 {
     bool ok = zj_ing_add_meta(call, -1, "roles.method", "%s", d->method) &&
@@ -181,19 +201,32 @@ zj_status zj_roles_resolve(zj_scorer *s, const zj_ruleset *rs, zj_call *call, lo
                                 "call '%s': no turn of speaker '%s' (given as the agent)",
                                 call->call_id, k.speaker);
         }
+        long bare = first_unlabelled(call, k.by_channel);
+        if (bare >= 0)
+            return unlabelled_error(call, bare, k.by_channel, err);
         assign(call, &k);
         d.method = k.by_channel ? "channel" : "speaker";
         party_label(&k, d.agent, sizeof d.agent);
     } else if (call->n_turns > 0) {
-        party_key keys[16];
-        size_t n = list_parties(call, keys, 16);
+        enum { MAX_PARTIES = 16 };
+        party_key keys[MAX_PARTIES + 1];
+        size_t n = list_parties(call, keys, MAX_PARTIES + 1);
+        if (n > MAX_PARTIES)
+            return zj_error_set(err, ZJ_ERR_LIMIT, src, line, 0,
+                                "roles undecided: call '%s' has more than %d speakers",
+                                call->call_id, MAX_PARTIES);
+        if (n >= 2) {
+            long bare = first_unlabelled(call, keys[0].by_channel);
+            if (bare >= 0)
+                return unlabelled_error(call, bare, keys[0].by_channel, err);
+        }
         if (n < 2)
             return zj_error_set(err, ZJ_ERR_INVALID, src, line, 0,
                                 "roles undecided: call '%s' has %s; give --agent-channel, "
                                 "--agent-speaker or a role mapping in --meta",
                                 call->call_id,
                                 n == 0 ? "no speaker or channel numbers" : "one speaker only");
-        int scores[16];
+        int scores[MAX_PARTIES];
         size_t best = 0, second = 1;
         for (size_t i = 0; i < n; i++) {
             zj_status st = score_party(s, rs, call, &keys[i], &scores[i], err);

@@ -134,11 +134,38 @@ static void auto_records_scores_and_margin(void **state)
     zj_rules_free(rs);
 }
 
+/* A turn without the speaker id the others carry (WhisperX leaves segments
+ * it could not assign) would silently count as the customer's: an error. */
+static void unlabelled_turn_rejected(void **state)
+{
+    (void)state;
+    zj_ruleset *rs = bundled();
+    zj_error err;
+    zj_scorer *s = zj_scorer_new(rs, &err);
+    zj_party a = {.role = ZJ_ROLE_UNKNOWN, .channel = -1, .speaker = "SPEAKER_00"};
+    zj_party none = {.role = ZJ_ROLE_UNKNOWN, .channel = -1, .speaker = ""};
+    zj_party b = {.role = ZJ_ROLE_UNKNOWN, .channel = -1, .speaker = "SPEAKER_01"};
+    zj_call *c = zj_ing_call_new("u1", "u1.json", 0);
+    assert_true(zj_ing_add_turn(c, "您好，物业客服中心，请问有什么可以帮您？", 57, 0, 100, &a));
+    assert_true(zj_ing_add_turn(c, "喂", 3, 200, 300, &none));
+    assert_true(zj_ing_add_turn(c, "我家停水了", 15, 400, 500, &b));
+    char buf[600];
+    assert_int_equal(zj_roles_resolve(s, rs, c, -1, NULL, NULL, &err), ZJ_ERR_INVALID);
+    assert_string_equal(zj_error_format(&err, buf, sizeof buf),
+                        "u1.json: call 'u1': turn 1 has no speaker id while others have one, so "
+                        "whose it is cannot be told");
+    assert_int_equal(zj_roles_resolve(s, rs, c, -1, "SPEAKER_00", NULL, &err), ZJ_ERR_INVALID);
+    zj_call_free(c);
+    zj_scorer_free(s);
+    zj_rules_free(rs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(roles_mapping_and_undecided),
         cmocka_unit_test(auto_records_scores_and_margin),
+        cmocka_unit_test(unlabelled_turn_rejected),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
