@@ -136,6 +136,15 @@ zj_status zj_encoding_utf8(const char *path, const char *encoding, const char *i
             line += cp == '\n';
             i += k;
         }
+        /* A lead byte whose sequence the end of the file cuts short. */
+        unsigned char lead = (unsigned char)in[i];
+        size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC2 ? 2 : 0;
+        bool cut = need && n - i < need;
+        for (size_t k = i + 1; cut && k < n; k++)
+            cut = ((unsigned char)in[k] & 0xC0) == 0x80;
+        if (cut)
+            return zj_error_set(err, ZJ_ERR_UTF8, path, line, 0,
+                                "the file ends inside a UTF-8 character (truncated?)");
         if (guess)
             return zj_error_set(err, ZJ_ERR_UTF8, path, line, 0,
                                 "not UTF-8; the bytes look like %s", guess);

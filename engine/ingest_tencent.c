@@ -16,14 +16,14 @@ static int detect(const char *s, size_t n, const char *path)
     return 0;
 }
 
-static bool detail(json_t *list, zj_call *c, const char *src, zj_error *err)
+static bool detail(json_t *list, const char *base, zj_call *c, const char *src, zj_error *err)
 {
     size_t i;
     json_t *s;
     json_array_foreach(list, i, s)
     {
         char p[96], fp[160];
-        snprintf(p, sizeof p, "$.Data.ResultDetail[%zu]", i);
+        snprintf(p, sizeof p, "%s.ResultDetail[%zu]", base, i);
         if (!json_is_object(s))
             return zj_error_set(err, ZJ_ERR_INVALID, src, 0, 0, "%s: expected an object", p), false;
         const char *text;
@@ -72,7 +72,8 @@ nomem:
 }
 
 /* "[0:1.640,0:4.600,0]  text" lines. */
-static bool result_lines(const char *text, size_t n, zj_call *c, const char *src, zj_error *err)
+static bool result_lines(const char *text, size_t n, const char *base, zj_call *c, const char *src,
+                         zj_error *err)
 {
     const char *p = text, *end = text + n;
     long line = 0;
@@ -87,9 +88,9 @@ static bool result_lines(const char *text, size_t n, zj_call *c, const char *src
             const char *close = *q == '[' ? memchr(q, ']', (size_t)(le - q)) : NULL;
             if (!close)
                 return zj_error_set(err, ZJ_ERR_INVALID, src, 0, 0,
-                                    "$.Data.Result, line %ld: expected [start,end,speaker] "
+                                    "%s.Result, line %ld: expected [start,end,speaker] "
                                     "before the text",
-                                    line),
+                                    base, line),
                        false;
             const char *f[3];
             size_t fl[3];
@@ -109,14 +110,14 @@ static bool result_lines(const char *text, size_t n, zj_call *c, const char *src
             if (k < 2 || !zj_ing_clock(f[0], fl[0], &start) || !zj_ing_clock(f[1], fl[1], &stop) ||
                 stop < start)
                 return zj_error_set(err, ZJ_ERR_INVALID, src, 0, 0,
-                                    "$.Data.Result, line %ld: broken times '%.*s'", line,
+                                    "%s.Result, line %ld: broken times '%.*s'", base, line,
                                     (int)(close - q + 1 > 60 ? 60 : close - q + 1), q),
                        false;
             zj_party who = {.role = ZJ_ROLE_UNKNOWN, .channel = -1};
             if (k == 3) {
                 if (fl[2] == 0 || fl[2] >= sizeof who.speaker)
                     return zj_error_set(err, ZJ_ERR_INVALID, src, 0, 0,
-                                        "$.Data.Result, line %ld: broken speaker number", line),
+                                        "%s.Result, line %ld: broken speaker number", base, line),
                            false;
                 memcpy(who.speaker, f[2], fl[2]);
                 who.speaker[fl[2]] = '\0';
@@ -133,9 +134,10 @@ static zj_call *build(json_t *root, zj_ingest_out *out, zj_error *err)
 {
     const char *src = out->source;
     json_t *resp = json_object_get(root, "Response");
+    const char *base = json_is_object(resp) ? "$.Response.Data" : "$.Data";
     json_t *data = json_object_get(json_is_object(resp) ? resp : root, "Data");
     if (!json_is_object(data)) {
-        zj_error_set(err, ZJ_ERR_INVALID, src, 0, 0, "$.Data: %s",
+        zj_error_set(err, ZJ_ERR_INVALID, src, 0, 0, "%s: %s", base,
                      data ? "expected an object" : "missing");
         return NULL;
     }
@@ -153,16 +155,17 @@ static zj_call *build(json_t *root, zj_ingest_out *out, zj_error *err)
     if (list && !json_is_null(list)) {
         if (!json_is_array(list)) {
             zj_error_set(err, ZJ_ERR_INVALID, src, 0, 0,
-                         "$.Data.ResultDetail: expected an array or null");
+                         "%s.ResultDetail: expected an array or null", base);
             goto fail;
         }
-        ok = detail(list, c, src, err);
+        ok = detail(list, base, c, src, err);
     } else {
         const char *text;
         size_t len;
-        ok = zj_ing_json_str(json_object_get(data, "Result"), true, &text, &len, src,
-                             "$.Data.Result", err) &&
-             result_lines(text, len, c, src, err);
+        char path[32];
+        snprintf(path, sizeof path, "%s.Result", base);
+        ok = zj_ing_json_str(json_object_get(data, "Result"), true, &text, &len, src, path, err) &&
+             result_lines(text, len, base, c, src, err);
     }
     if (!ok)
         goto fail;

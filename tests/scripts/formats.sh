@@ -41,7 +41,19 @@ code=$?
 [ $code -eq 3 ] || fail "malformed inputs: exit $code, expected 3"
 diff -u tests/formats/bad.expected_stderr "$tmp/err" || fail "malformed inputs: messages differ"
 diff -u tests/formats/bad.expected.jsonl "$tmp/out" || fail "malformed inputs: scored calls differ"
-[ "$(grep -c '^zhijian: tests/formats/bad/' "$tmp/err")" -eq 17 ] || fail "one message per bad input"
+[ "$(grep -c '^zhijian: tests/formats/bad/' "$tmp/err")" -eq 25 ] || fail "one message per bad input"
+# Every JSON sample cut in half: rejected with FILE:LINE, never scored as a
+# shorter call. (Half a subtitle or text file is a shorter, valid one.)
+for f in corpus/formats/*.json; do
+  size=$(wc -c < "$f")
+  head -c $((size / 2)) "$f" > "$tmp/half-$(basename "$f")"
+done
+for f in "$tmp"/half-*.json; do
+  "$zhijian" score --no-db --rules $rules "$f" > /dev/null 2> "$tmp/err"
+  [ $? -eq 3 ] || fail "$f: truncated JSON should exit 3"
+  grep -Eq "^zhijian: $f:[0-9]+: (invalid JSON: |the file ends inside a UTF-8 character)" "$tmp/err" ||
+    { cat "$tmp/err"; fail "$f: truncated JSON message"; }
+done
 
 # 4. Named encoding; a forced format that does not fit; a role mapping.
 "$zhijian" score --no-db --format jsonl --rules $rules --encoding gb18030 tests/formats/bad/16-gbk.csv > "$tmp/out" 2> "$tmp/err" ||
