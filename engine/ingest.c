@@ -653,6 +653,15 @@ size_t zj_ing_speaker_prefix(const char *s, size_t n, zj_party *who)
             who->role = role;
             return i + c;
         }
+        /* "客服小王：", "客户(张先生)：": a Chinese role name and who it is. */
+        for (size_t k = 0; k < sizeof role_names / sizeof *role_names; k++) {
+            size_t rl = strlen(role_names[k].name);
+            if ((unsigned char)role_names[k].name[0] >= 0x80 && rl < i &&
+                memcmp(s, role_names[k].name, rl) == 0) {
+                who->role = role_names[k].role;
+                return i + c;
+            }
+        }
         if (i == 9 && memcmp(s, "左声道", 9) == 0) {
             who->channel = 0;
             return i + c;

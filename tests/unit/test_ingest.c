@@ -384,6 +384,12 @@ static void clock_and_prefixes(void **state)
     s = "Speaker 2: ok";
     assert_int_equal(zj_ing_speaker_prefix(s, strlen(s), &who), 11);
     assert_string_equal(who.speaker, "Speaker 2");
+    s = "客服小王：请稍等";
+    assert_int_equal(zj_ing_speaker_prefix(s, strlen(s), &who), 15);
+    assert_int_equal(who.role, ZJ_SPEAKER_AGENT);
+    s = "客户(张先生): 好";
+    assert_int_equal(zj_ing_speaker_prefix(s, strlen(s), &who), 19);
+    assert_int_equal(who.role, ZJ_SPEAKER_CUSTOMER);
     s = "注意：这不是说话人";
     assert_int_equal(zj_ing_speaker_prefix(s, strlen(s), &who), 0);
     s = "note: not a speaker";
