@@ -14,8 +14,10 @@ static int detect(const char *s, size_t n, const char *path)
         i++;
     if (i == n || (s[i] != '{' && s[i] != '['))
         return 0;
+    /* Both required keys beat any vendor's: a native call may carry the raw
+     * ASR result it was made from in a field of its own. */
     if (zj_ing_has(s, n, "\"turns\""))
-        return 80;
+        return zj_ing_has(s, n, "\"call_id\"") ? 95 : 80;
     /* Not one of the vendors' shapes but a call id: the native reader's own
      * messages say what is missing. */
     return zj_ing_has(s, n, "\"call_id\"") ? 45 : 0;

@@ -341,6 +341,19 @@ static void detection_refuses_unknown_and_ambiguous(void **state)
                         "name one with --input-format");
 }
 
+/* A native call may carry the raw ASR result it was made from. */
+static void native_with_embedded_vendor_result(void **state)
+{
+    (void)state;
+    const char *json = "{\"call_id\":\"c\",\"asr_raw\":{\"Result\":{\"Sentences\":"
+                       "[{\"BeginTime\":0,\"EndTime\":10,\"Text\":\"您好\"}]}},"
+                       "\"turns\":[{\"speaker\":\"agent\",\"text\":\"您好\"}]}";
+    zj_error err;
+    const zj_ingest_ops *ops = zj_ingest_detect(json, strlen(json), "c.json", &err);
+    assert_non_null(ops);
+    assert_string_equal(ops->name, "native");
+}
+
 static void text_cleanup(void **state)
 {
     (void)state;
@@ -515,6 +528,7 @@ int main(void)
         cmocka_unit_test(text_samples),
         cmocka_unit_test(native_sample_detected),
         cmocka_unit_test(detection_refuses_unknown_and_ambiguous),
+        cmocka_unit_test(native_with_embedded_vendor_result),
         cmocka_unit_test(text_cleanup),
         cmocka_unit_test(clock_and_prefixes),
         cmocka_unit_test(csv_quotes_and_lines),
