@@ -354,6 +354,61 @@ static void native_with_embedded_vendor_result(void **state)
     assert_string_equal(ops->name, "native");
 }
 
+static void touch(const char *dir, const char *name)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fclose(f);
+}
+
+/* Directories are walked for every format's extensions when the format is
+ * detected, for the named format's only when it is forced, and for native
+ * JSON only through the plain zj_inputs_expand. */
+static void directory_walk_by_format(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/zj_walk_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    const char *names[] = {"a.json", "b.jsonl", "c.srt", "d.vtt", "e.txt", "f.csv", "g.wav",
+                           "h.md"};
+    for (size_t i = 0; i < 8; i++)
+        touch(dir, names[i]);
+    const char *inputs[] = {dir};
+    struct {
+        const char *format;
+        const char *want;
+    } cases[] = {{"auto", "a.json b.jsonl c.srt d.vtt e.txt f.csv "},
+                 {"srt", "c.srt "},
+                 {"alibaba", "a.json "},
+                 {"native", "a.json b.jsonl "},
+                 {NULL, "a.json b.jsonl "}};
+    for (size_t k = 0; k < 5; k++) {
+        char **paths;
+        size_t n;
+        if (cases[k].format)
+            assert_int_equal(
+                zj_inputs_expand_format(inputs, 1, cases[k].format, &paths, &n, NULL, NULL),
+                ZJ_OK);
+        else
+            assert_int_equal(zj_inputs_expand(inputs, 1, &paths, &n, NULL, NULL), ZJ_OK);
+        char got[256] = "";
+        for (size_t i = 0; i < n; i++) {
+            strcat(got, strrchr(paths[i], '/') + 1);
+            strcat(got, " ");
+        }
+        assert_string_equal(got, cases[k].want);
+        zj_paths_free(paths, n);
+    }
+    for (size_t i = 0; i < 8; i++) {
+        char path[256];
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        unlink(path);
+    }
+    rmdir(dir);
+}
+
 static void text_cleanup(void **state)
 {
     (void)state;
@@ -529,6 +584,7 @@ int main(void)
         cmocka_unit_test(native_sample_detected),
         cmocka_unit_test(detection_refuses_unknown_and_ambiguous),
         cmocka_unit_test(native_with_embedded_vendor_result),
+        cmocka_unit_test(directory_walk_by_format),
         cmocka_unit_test(text_cleanup),
         cmocka_unit_test(clock_and_prefixes),
         cmocka_unit_test(csv_quotes_and_lines),
