@@ -325,6 +325,16 @@ bool zj_ing_add_meta(zj_call *c, long turn, const char *key, const char *fmt, ..
     va_start(ap, fmt);
     vsnprintf(value, sizeof value, fmt, ap);
     va_end(ap);
+    /* A value cut by the buffer (or a %.Ns) must not end inside a UTF-8
+     * character: the store and show's JSON keep it as text. */
+    size_t n = strlen(value), start = n;
+    while (start > 0 && n - start < 4 && ((unsigned char)value[start - 1] & 0xC0) == 0x80)
+        start--;
+    if (start > 0 && (unsigned char)value[start - 1] >= 0xC0) {
+        uint32_t cp;
+        if (!zj_utf8_decode((const unsigned char *)value + start - 1, n - start + 1, &cp))
+            value[start - 1] = '\0';
+    }
     zj_meta *v = realloc(c->meta, (c->n_meta + 1) * sizeof *v);
     if (!v)
         return false;

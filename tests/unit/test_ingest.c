@@ -417,6 +417,11 @@ static void text_cleanup(void **state)
     assert_string_equal(c->turns[0].text, "您好，我的iPhone 12坏了");
     assert_true(zj_ing_add_turn(c, " \u3000 ", 5, -1, -1, NULL)); /* empty: skipped */
     assert_int_equal(c->n_turns, 1);
+    /* A metadata value cut inside a character loses the whole character. */
+    assert_true(zj_ing_add_meta(c, 0, "emotion", "%.4s", "愤怒"));
+    assert_string_equal(c->meta[0].value, "愤");
+    assert_true(zj_ing_add_meta(c, 0, "emotion", "%.2s", "愤怒"));
+    assert_string_equal(c->meta[1].value, "");
     zj_call_free(c);
 }
 
