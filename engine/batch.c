@@ -118,7 +118,7 @@ static void *reader_main(void *arg)
         uint64_t start = o->start_offsets ? o->start_offsets[i] : 0;
         slot item = {.input = i};
         zj_error e;
-        zj_reader *r = zj_reader_open(o->inputs[i], start, &e);
+        zj_reader *r = zj_reader_open_opts(o->inputs[i], start, o->ingest, &e);
         if (!r) {
             slot_fail(&item, &e);
             item.end_offset = start;
@@ -203,6 +203,15 @@ static void *worker_main(void *arg)
                 continue;
             }
             s->call->source = b->o->inputs[s->input];
+            /* Input formats: metadata joined and roles decided (needs a
+             * scorer, so it happens here rather than in the reader). */
+            if (scorer && b->o->ingest && (s->call->parties || b->o->ingest->meta) &&
+                zj_ingest_finish(scorer, b->o->rs, b->o->ingest, s->call, &e) != ZJ_OK) {
+                zj_call_free(s->call);
+                s->call = NULL;
+                slot_fail(s, &e);
+                continue;
+            }
             if (!scorer) {
                 slot_fail(s, &err);
             } else if (zj_score_call(scorer, s->call, &s->result, &e) == ZJ_OK) {

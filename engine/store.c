@@ -683,11 +683,34 @@ zj_status zj_store_finish_run(zj_store *st, int64_t run_id, const char *status, 
 /* Transcript blob: version byte 1, then per turn: speaker (1 byte), start_ms
  * and end_ms (8 bytes each, little endian, -1 = absent), text length (4 bytes)
  * and the text's UTF-8 bytes. */
+static zj_status put_le(zj_buf *out, uint64_t v, int bytes)
+{
+    unsigned char b[8];
+    for (int k = 0; k < bytes; k++)
+        b[k] = (unsigned char)(v >> (8 * k));
+    return zj_buf_append(out, (const char *)b, (size_t)bytes);
+}
+
+static uint64_t get_le(const unsigned char *p, int bytes)
+{
+    uint64_t v = 0;
+    for (int k = 0; k < bytes; k++)
+        v |= (uint64_t)p[k] << (8 * k);
+    return v;
+}
+
+/* Version 2 (a call with metadata: inputs other than native JSON): version
+ * byte 2, the turn count (4 bytes), the turns as in version 1, then the
+ * metadata count (4 bytes) and per entry its turn (4 bytes, -1 for the call),
+ * key length (2) and key, value length (4) and value. Native calls keep
+ * version 1 byte for byte. */
 static zj_status encode_turns(const zj_call *call, zj_buf *out)
 {
     zj_buf_reset(out);
-    unsigned char v = 1;
+    unsigned char v = call->n_meta ? 2 : 1;
     if (zj_buf_append(out, (const char *)&v, 1) != ZJ_OK)
+        return ZJ_ERR_NOMEM;
+    if (v == 2 && put_le(out, call->n_turns, 4) != ZJ_OK)
         return ZJ_ERR_NOMEM;
     for (size_t i = 0; i < call->n_turns; i++) {
         const zj_turn *t = &call->turns[i];
@@ -705,15 +728,81 @@ static zj_status encode_turns(const zj_call *call, zj_buf *out)
             zj_buf_append(out, t->text, t->text_len) != ZJ_OK)
             return ZJ_ERR_NOMEM;
     }
+    if (v == 1)
+        return ZJ_OK;
+    if (put_le(out, call->n_meta, 4) != ZJ_OK)
+        return ZJ_ERR_NOMEM;
+    for (size_t i = 0; i < call->n_meta; i++) {
+        const zj_meta *m = &call->meta[i];
+        size_t kl = strlen(m->key), vl = strlen(m->value);
+        if (kl > 0xFFFF)
+            kl = 0xFFFF;
+        if (put_le(out, (uint64_t)(uint32_t)(int32_t)m->turn, 4) != ZJ_OK ||
+            put_le(out, kl, 2) != ZJ_OK || zj_buf_append(out, m->key, kl) != ZJ_OK ||
+            put_le(out, vl, 4) != ZJ_OK || zj_buf_append(out, m->value, vl) != ZJ_OK)
+            return ZJ_ERR_NOMEM;
+    }
     return ZJ_OK;
+}
+
+static char *dup_bytes(const unsigned char *p, size_t n)
+{
+    char *s = malloc(n + 1);
+    if (s) {
+        memcpy(s, p, n);
+        s[n] = '\0';
+    }
+    return s;
+}
+
+/* The metadata section of a version 2 blob, from p[i]. */
+static zj_status decode_meta(const unsigned char *p, size_t len, size_t i, zj_call *call)
+{
+    if (i + 4 > len)
+        return ZJ_ERR_INVALID;
+    uint64_t n = get_le(p + i, 4);
+    i += 4;
+    if (n > len)
+        return ZJ_ERR_INVALID;
+    call->meta = calloc(n ? n : 1, sizeof *call->meta);
+    if (!call->meta)
+        return ZJ_ERR_NOMEM;
+    for (uint64_t k = 0; k < n; k++) {
+        if (i + 6 > len)
+            return ZJ_ERR_INVALID;
+        zj_meta *m = &call->meta[k];
+        m->turn = (long)(int32_t)(uint32_t)get_le(p + i, 4);
+        size_t kl = (size_t)get_le(p + i + 4, 2);
+        i += 6;
+        if (i + kl + 4 > len)
+            return ZJ_ERR_INVALID;
+        size_t vl = (size_t)get_le(p + i + kl, 4);
+        if (i + kl + 4 + vl > len)
+            return ZJ_ERR_INVALID;
+        m->key = dup_bytes(p + i, kl);
+        m->value = dup_bytes(p + i + kl + 4, vl);
+        call->n_meta++;
+        if (!m->key || !m->value)
+            return ZJ_ERR_NOMEM;
+        i += kl + 4 + vl;
+    }
+    return i == len ? ZJ_OK : ZJ_ERR_INVALID;
 }
 
 static zj_status decode_turns(const unsigned char *p, size_t len, zj_call *call)
 {
-    if (len < 1 || p[0] != 1)
+    if (len < 1 || (p[0] != 1 && p[0] != 2))
         return ZJ_ERR_INVALID;
-    size_t cap = 0;
-    for (size_t i = 1; i + 21 <= len;) {
+    size_t cap = 0, first = 1;
+    uint64_t want = UINT64_MAX;
+    if (p[0] == 2) {
+        if (len < 5)
+            return ZJ_ERR_INVALID;
+        want = get_le(p + 1, 4);
+        first = 5;
+    }
+    size_t i = first;
+    for (; i + 21 <= len && call->n_turns < want;) {
         uint32_t n = 0;
         for (int k = 0; k < 4; k++)
             n |= (uint32_t)p[i + 17 + k] << (8 * k);
@@ -744,6 +833,8 @@ static zj_status decode_turns(const unsigned char *p, size_t len, zj_call *call)
         call->n_turns++;
         i += 21 + n;
     }
+    if (p[0] == 2)
+        return call->n_turns == want ? decode_meta(p, len, i, call) : ZJ_ERR_INVALID;
     return ZJ_OK;
 }
 

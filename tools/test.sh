@@ -26,6 +26,8 @@ ctest --test-dir "$root/build-pcre" -j "$jobs" --output-on-failure -R '^(unit|ca
 echo "== valgrind (scoring the corpus)"
 valgrind --quiet --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect \
   --error-exitcode=99 "$root/build/zhijian" score --no-db --format jsonl --no-jit corpus/calls/ >/dev/null
+valgrind --quiet --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect \
+  --error-exitcode=99 "$root/build/zhijian" score --no-db --format jsonl --no-jit corpus/formats/ >/dev/null
 echo "valgrind: no errors, no leaks"
 
 echo "== build (ASan + UBSan)"

@@ -77,6 +77,19 @@ static void print_turn(zj_buf *b, const zj_stored_call *sc, size_t t, const mark
     }
 }
 
+/* Appends s with control characters (a terminal's escape sequences among
+ * them) shown as \xNN: metadata values come from input files. */
+static void cli_put_plain(zj_buf *b, const char *s)
+{
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch < 0x20 || ch == 0x7F)
+            zj_buf_printf(b, "\\x%02X", ch);
+        else
+            zj_buf_append(b, s, 1);
+    }
+}
+
 static void print_text(zj_buf *b, const zj_stored_call *sc, bool color)
 {
     const zj_call *c = sc->call;
@@ -128,6 +141,23 @@ static void print_text(zj_buf *b, const zj_stored_call *sc, bool color)
         zj_buf_puts(b, "\n");
     }
     free(marks);
+    if (c->n_meta) {
+        /* What the input carried beyond the turns: the role decision and the
+         * vendor's figures (per turn: "#N"). Terminal-safe: values come from
+         * input files. */
+        zj_buf_puts(b, "\ncall metadata:\n");
+        for (size_t i = 0; i < c->n_meta; i++) {
+            const zj_meta *m = &c->meta[i];
+            char where[24] = "";
+            if (m->turn >= 0)
+                snprintf(where, sizeof where, "#%ld ", m->turn);
+            zj_buf_printf(b, "  %s", where);
+            cli_put_plain(b, m->key);
+            zj_buf_puts(b, " = ");
+            cli_put_plain(b, m->value);
+            zj_buf_puts(b, "\n");
+        }
+    }
     zj_buf_puts(b, "\nfindings:\n");
     for (size_t i = 0; i < sc->n_findings; i++) {
         const zj_stored_finding *f = &sc->findings[i];
@@ -177,7 +207,22 @@ static void print_json(zj_buf *b, const zj_stored_call *sc)
         zj_buf_json_str(b, c->turns[t].text, c->turns[t].text_len);
         zj_buf_puts(b, "}");
     }
-    zj_buf_puts(b, "],\"findings\":[");
+    zj_buf_puts(b, "]");
+    if (c->n_meta) {
+        zj_buf_puts(b, ",\"meta\":[");
+        for (size_t i = 0; i < c->n_meta; i++) {
+            const zj_meta *m = &c->meta[i];
+            zj_buf_puts(b, i ? ",{\"key\":" : "{\"key\":");
+            zj_buf_json_str(b, m->key, strlen(m->key));
+            zj_buf_puts(b, ",\"value\":");
+            zj_buf_json_str(b, m->value, strlen(m->value));
+            if (m->turn >= 0)
+                zj_buf_printf(b, ",\"turn\":%ld", m->turn);
+            zj_buf_puts(b, "}");
+        }
+        zj_buf_puts(b, "]");
+    }
+    zj_buf_puts(b, ",\"findings\":[");
     for (size_t i = 0; i < sc->n_findings; i++) {
         const zj_stored_finding *f = &sc->findings[i];
         zj_buf_printf(b, "%s{\"rule\":", i ? "," : "");
