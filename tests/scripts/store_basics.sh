@@ -22,14 +22,14 @@ size=$(stat -c %s "$calls/2026-11.jsonl")
 [ "$(count)" = "$first" ] || fail "re-scoring changed row counts: $first -> $(count)"
 [ "$(sqlite3 "$db" "SELECT count(*) FROM runs")" = 2 ] || fail "two runs expected"
 # Results transactions do not enforce foreign keys; replacing a call removes
-# what refers to it (findings, transcript, sample entries) as ON DELETE
-# CASCADE did: no orphans, the same rows as after the first run.
+# its findings and transcript and updates its row in place (a recorded
+# sample keeps its entries): no orphans, the same rows as after the first run.
 "$zhijian" sample --n 5 --db "$db" >/dev/null 2>&1 || fail "sample"
 [ "$(sqlite3 "$db" "SELECT count(*) FROM sample_calls")" = 5 ] || fail "sample not recorded"
 findings_before=$(sqlite3 "$db" "SELECT c.call_id, f.seq, f.rule_id, f.outcome, f.points, f.turn, f.span_start, f.text FROM findings f JOIN calls c ON c.id = f.call_row ORDER BY 1, 2")
 "$zhijian" score --db "$db" "$calls" >/dev/null 2>&1 || fail "third run"
 [ "$(count)" = "$first" ] || fail "replacing changed row counts: $first -> $(count)"
-[ "$(sqlite3 "$db" "SELECT count(*) FROM sample_calls")" = 0 ] || fail "sample entries of replaced calls kept"
+[ "$(sqlite3 "$db" "SELECT count(*) FROM sample_calls")" = 5 ] || fail "sample entries of re-scored calls lost"
 [ -z "$(sqlite3 "$db" "PRAGMA foreign_key_check")" ] || fail "orphans: $(sqlite3 "$db" "PRAGMA foreign_key_check" | head -3)"
 [ "$(sqlite3 "$db" "SELECT c.call_id, f.seq, f.rule_id, f.outcome, f.points, f.turn, f.span_start, f.text FROM findings f JOIN calls c ON c.id = f.call_row ORDER BY 1, 2")" = "$findings_before" ] ||
   fail "replaced findings differ"
