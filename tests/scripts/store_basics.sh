@@ -105,7 +105,11 @@ wait "$writer" || fail "the writer failed while being read"
 sqlite3 "$db" "BEGIN IMMEDIATE; SELECT 1; SELECT 1;" >/dev/null   # sanity: lock and release
 ( sqlite3 "$db" "BEGIN IMMEDIATE; INSERT INTO samples (ruleset_id, created_at, method, lot_size, sample_size, seed, filters) VALUES (1,'x','n',0,0,0,'{}');" ".shell sleep 8" "ROLLBACK;" >/dev/null 2>&1 ) &
 holder=$!
-sleep 0.5
+# Go on only once the holder has the write lock (a fixed sleep raced on a busy machine).
+for _ in $(seq 1 250); do
+  sqlite3 -cmd ".timeout 0" "$db" "BEGIN IMMEDIATE; ROLLBACK;" >/dev/null 2>&1 || break
+  sleep 0.02
+done
 start=$(date +%s)
 "$zhijian" score --db "$db" "$calls" >/dev/null 2>"$tmp/err"
 code=$?
