@@ -741,6 +741,8 @@ static void set_default_grades(zj_ruleset *rs)
         const char *name;
         int pct;
     } def[] = {{"A", 90}, {"B", 80}, {"C", 60}, {"D", 0}};
+    /* A 'grades' mapping whose every entry was rejected left an empty array. */
+    free(rs->grades);
     rs->grades = calloc(4, sizeof *rs->grades);
     if (!rs->grades)
         return;

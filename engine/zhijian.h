@@ -572,7 +572,7 @@ typedef struct zj_lint_config {
     size_t n_parts;
 } zj_lint_config;
 /* ZJ_OK with config->path "" when there is no config; an error names the
- * config file, line and column. */
+ * config file, line and column, and leaves nothing in config to free. */
 zj_status zj_lint_config_find(const char *start_dir, zj_lint_config *config, zj_error *err);
 void zj_lint_config_free(zj_lint_config *config);
 /* The part a config assigns to a path (longest matching prefix, relative to
