@@ -467,6 +467,9 @@ typedef struct zj_batch_opts {
     zj_batch_sink sink;
     zj_batch_progress progress;
     void *ctx;
+    /* Personal data categories (ZJ_REDACT_*) masked in every call right after
+     * parsing, before scoring, rendering and storing; 0: none. */
+    unsigned redact;
 } zj_batch_opts;
 
 typedef struct zj_batch_stats {
@@ -591,6 +594,38 @@ zj_status zj_rules_explain(const zj_ruleset *rs, const char *rule_id, const char
  * conditions, rules without a clause. Calls cb with warnings (status ZJ_OK)
  * and returns their number. */
 size_t zj_rules_lint(const zj_ruleset *rs, zj_diag_cb cb, void *ctx);
+
+/* --------------------------------------------------------------- redaction */
+
+/* Personal data categories (bit flags); rules/README.md says exactly what
+ * each masks. */
+#define ZJ_REDACT_PHONE 0x01u     /* mobile and landline numbers */
+#define ZJ_REDACT_ID_CARD 0x02u   /* resident ID-card numbers (GB 11643 check digit) */
+#define ZJ_REDACT_BANK_CARD 0x04u /* card numbers passing the Luhn check */
+#define ZJ_REDACT_EMAIL 0x08u
+#define ZJ_REDACT_ADDRESS 0x10u /* building / unit / room and house numbers */
+#define ZJ_REDACT_ALL 0x1Fu
+
+/* "phone", "id_card", "bank_card", "email", "address" <-> flag. */
+const char *zj_redact_category_name(unsigned flag);
+bool zj_redact_category_parse(const char *name, size_t len, unsigned *flag);
+/* A comma-separated list of category names, or "all"; false if a name is
+ * unknown. */
+bool zj_redact_parse(const char *list, unsigned *out);
+/* Masks the personal data of the categories in want in text (valid UTF-8,
+ * *len bytes) in place: each masked code point becomes one '*', so code point
+ * offsets are unchanged; *len is updated (it can only shrink) and the text
+ * stays NUL-terminated. *masked (may be NULL) gets the number of code points
+ * masked. Fails only for want of memory, leaving the text as it was. */
+zj_status zj_redact_text(char *text, size_t *len, unsigned want, size_t *masked);
+/* zj_redact_text on every turn of a call. */
+zj_status zj_redact_call(zj_call *call, unsigned want);
+/* The categories a rule set masks by default (its top-level `redact:`). */
+unsigned zj_rules_redact(const zj_ruleset *rs);
+
+/* Whether zj_store_begin_run records the invoking user and host (default:
+ * off; argv is recorded as the caller passes it). */
+void zj_store_record_invocation(zj_store *st, bool on);
 
 #ifdef __cplusplus
 }
