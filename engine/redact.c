@@ -557,20 +557,25 @@ typedef struct component {
     bool arabic;
 } component;
 
-/* The number at i: 1-5 Arabic digits or 1-4 Chinese numerals; its end, or i. */
+static bool is_chinese_numeral(uint32_t c)
+{
+    return is_numeral(c) && !is_arabic(c);
+}
+
+/* The number at i: 1-5 Arabic digits or 1-4 Chinese numerals, not glued to
+ * digits of either script on either side; its end, or i. */
 static size_t number_at(const text *t, size_t i, bool *arabic)
 {
+    if (i >= t->n || (i > 0 && is_numeral(t->cp[i - 1])))
+        return i;
     size_t j = i;
-    if (j < t->n && is_arabic(t->cp[j])) {
-        while (j < t->n && is_arabic(t->cp[j]))
-            j++;
-        *arabic = true;
-        return j - i <= 5 && (i == 0 || !is_arabic(t->cp[i - 1])) ? j : i;
-    }
-    while (j < t->n && is_numeral(t->cp[j]))
+    *arabic = is_arabic(t->cp[i]);
+    bool (*same)(uint32_t) = *arabic ? is_arabic : is_chinese_numeral;
+    while (j < t->n && same(t->cp[j]))
         j++;
-    *arabic = false;
-    return j - i <= 4 ? j : i;
+    if (j < t->n && is_numeral(t->cp[j]))
+        return i;
+    return j - i <= (*arabic ? 5u : 4u) ? j : i;
 }
 
 static void mask_addresses(const text *t)
@@ -578,7 +583,7 @@ static void mask_addresses(const text *t)
     for (size_t i = 0; i < t->n;) {
         bool arabic;
         size_t end = number_at(t, i, &arabic);
-        if (end == i || (i > 0 && is_numeral(t->cp[i - 1]) && !arabic)) {
+        if (end == i) {
             i++;
             continue;
         }
@@ -678,24 +683,50 @@ static void find(const text *t, unsigned want)
         mask_addresses(t);
 }
 
-/* Whether the text holds anything a category could mask: a digit of any
- * script or an '@' (decoding is skipped for turns without). */
-static bool worth_scanning(const unsigned char *s, size_t len)
+/* One code point of UTF-8 text (valid, as the parsers deliver it; a byte
+ * that does not start a complete sequence stands alone as U+FFFD, the same in
+ * both passes, so the code point indices agree). Inline: masking decodes
+ * every byte of every turn, and most turns hold nothing to mask. */
+static inline size_t decode(const unsigned char *s, size_t n, uint32_t *cp)
 {
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = s[i];
-        if ((c >= '0' && c <= '9') || c == '@' || c >= 0xE3)
-            return true;
+    unsigned c = s[0];
+    if (c < 0x80) {
+        *cp = c;
+        return 1;
     }
-    return false;
+    if (c >= 0xE0 && c < 0xF0 && n >= 3) {
+        *cp = (uint32_t)(c & 0x0F) << 12 | (uint32_t)(s[1] & 0x3F) << 6 | (s[2] & 0x3F);
+        return 3;
+    }
+    if (c >= 0xC0 && c < 0xE0 && n >= 2) {
+        *cp = (uint32_t)(c & 0x1F) << 6 | (s[1] & 0x3F);
+        return 2;
+    }
+    if (c >= 0xF0 && n >= 4) {
+        *cp = (uint32_t)(c & 0x07) << 18 | (uint32_t)(s[1] & 0x3F) << 12 |
+              (uint32_t)(s[2] & 0x3F) << 6 | (s[3] & 0x3F);
+        return 4;
+    }
+    *cp = 0xFFFD;
+    return 1;
 }
 
-zj_status zj_redact_text(char *s, size_t *len, unsigned want, size_t *masked)
+/* Whether a code point could start anything a category masks: a digit or
+ * numeral of any script, or an '@'. A turn without one is left alone. */
+static inline bool may_matter(uint32_t c)
+{
+    if (c < 0x80)
+        return (c >= '0' && c <= '9') || c == '@';
+    return (c >= 0xFF10 && c <= 0xFF20) || is_numeral(c);
+}
+
+zj_status zj_redact_text(char *str, size_t *len, unsigned want, size_t *masked)
 {
     if (masked)
         *masked = 0;
+    const unsigned char *s = (const unsigned char *)str;
     size_t n_bytes = *len;
-    if (!want || !worth_scanning((const unsigned char *)s, n_bytes))
+    if (!want)
         return ZJ_OK;
     uint32_t cp_stack[512];
     uint8_t mask_stack[512];
@@ -711,36 +742,36 @@ zj_status zj_redact_text(char *s, size_t *len, unsigned want, size_t *masked)
         }
     }
     size_t n = 0;
-    for (size_t i = 0; i < n_bytes;) {
-        size_t k = zj_utf8_decode((const unsigned char *)s + i, n_bytes - i, &cp[n]);
-        if (k == 0) { /* not UTF-8: the caller validated it; take the byte alone */
-            cp[n] = 0xFFFD;
-            k = 1;
-        }
-        i += k;
-        n++;
+    bool matters = false;
+    for (size_t i = 0; i < n_bytes; n++) {
+        i += decode(s + i, n_bytes - i, &cp[n]);
+        matters = matters || may_matter(cp[n]);
     }
-    memset(mask, 0, n);
-    text t = {cp, n, mask};
-    find(&t, want);
-    /* Rewrite in place: '*' is one byte, never longer than what it replaces. */
-    size_t w = 0, count = 0;
-    for (size_t i = 0, c = 0; i < n_bytes; c++) {
-        uint32_t ignored;
-        size_t k = zj_utf8_decode((const unsigned char *)s + i, n_bytes - i, &ignored);
-        if (k == 0)
-            k = 1;
-        if (mask[c]) {
-            s[w++] = MASK;
-            count++;
-        } else {
-            memmove(s + w, s + i, k);
-            w += k;
-        }
-        i += k;
+    size_t count = 0;
+    if (matters) {
+        memset(mask, 0, n);
+        text t = {cp, n, mask};
+        find(&t, want);
+        for (size_t i = 0; i < n; i++)
+            count += mask[i];
     }
-    s[w] = '\0';
-    *len = w;
+    if (count) {
+        /* Rewrite in place: '*' is one byte, never longer than what it replaces. */
+        size_t w = 0;
+        for (size_t i = 0, c = 0; i < n_bytes; c++) {
+            uint32_t ignored;
+            size_t k = decode(s + i, n_bytes - i, &ignored);
+            if (mask[c]) {
+                str[w++] = MASK;
+            } else {
+                memmove(str + w, str + i, k);
+                w += k;
+            }
+            i += k;
+        }
+        str[w] = '\0';
+        *len = w;
+    }
     if (cp != cp_stack) {
         free(cp);
         free(mask);
