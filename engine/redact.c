@@ -562,18 +562,26 @@ static bool is_chinese_numeral(uint32_t c)
     return is_numeral(c) && !is_arabic(c);
 }
 
+/* A digit of any script, or a mask: what a number must not be glued to.
+ * Counting '*' keeps masking stable: a second pass finds nothing new where a
+ * first pass masked the neighbour of a number. */
+static bool is_digitish(uint32_t c)
+{
+    return c == MASK || is_numeral(c);
+}
+
 /* The number at i: 1-5 Arabic digits or 1-4 Chinese numerals, not glued to
- * digits of either script on either side; its end, or i. */
+ * digits of either script (or '*') on either side; its end, or i. */
 static size_t number_at(const text *t, size_t i, bool *arabic)
 {
-    if (i >= t->n || (i > 0 && is_numeral(t->cp[i - 1])))
+    if (i >= t->n || (i > 0 && is_digitish(t->cp[i - 1])))
         return i;
     size_t j = i;
     *arabic = is_arabic(t->cp[i]);
     bool (*same)(uint32_t) = *arabic ? is_arabic : is_chinese_numeral;
     while (j < t->n && same(t->cp[j]))
         j++;
-    if (j < t->n && is_numeral(t->cp[j]))
+    if (j < t->n && is_digitish(t->cp[j]))
         return i;
     return j - i <= (*arabic ? 5u : 4u) ? j : i;
 }
@@ -666,9 +674,9 @@ static void find(const text *t, unsigned want)
             *x = (group){.start = i, .end = j, .script = script};
             if (script == SCRIPT_ARABIC) {
                 uint32_t before = i > 0 ? t->cp[i - 1] : 0, after = j < t->n ? t->cp[j] : 0;
-                x->left_glued = (before < 0x80 && is_latin(before)) ||
+                x->left_glued = (before < 0x80 && is_latin(before)) || before == MASK ||
                                 (is_number_glue(before) && i > 1 && is_arabic(t->cp[i - 2]));
-                x->right_glued = (after < 0x80 && is_latin(after)) ||
+                x->right_glued = (after < 0x80 && is_latin(after)) || after == MASK ||
                                  (is_number_glue(after) && j + 1 < t->n && is_arabic(t->cp[j + 1]));
             }
             i = j;

@@ -15,7 +15,7 @@ static void score_usage(FILE *out)
         "usage: zhijian score [--rules FILE|DIR] [--db PATH | --no-db] [--format text|json|jsonl]\n"
         "                     [--jobs N] [--resume] [--progress] [--backend auto|pcre2|hyperscan]\n"
         "                     [--commit-every N] [--no-jit] [--profile]\n"
-        "                     [--redact[=CATEGORIES] | --no-redact] [--record-invocation] INPUT...\n"
+        "                     [--redact[=LIST] | --no-redact] [--record-invocation] INPUT...\n"
         "\n"
         "Score call transcripts (native JSON / JSONL files, directories of them, or - for\n"
         "standard input) against a rule set, store every result with its evidence in the\n"
