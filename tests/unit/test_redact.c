@@ -157,6 +157,7 @@ static void hard_negatives(void **state)
         "6222020200012345671",                   /* card-shaped, Luhn fails */
         "1234567890123456",                      /* Luhn fails, no card prefix */
         "2026110100012346",                      /* Luhn-valid, no card prefix */
+        "尾号139****5678的手机",                 /* already masked by the source */
     };
     for (size_t i = 0; i < sizeof same / sizeof *same; i++)
         expect(same[i], ZJ_REDACT_ALL, same[i]);
