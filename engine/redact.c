@@ -321,32 +321,29 @@ typedef struct text {
     uint8_t *mask;
 } text;
 
-/* Whether the code points before `at` end with word (UTF-32), after skipping
- * up to three of the characters in skip. */
+/* Whether the code points before `at` end with one of words (UTF-32), right
+ * there or after skipping up to three of the characters in skip. */
 static bool preceded_by(const text *t, size_t at, const uint32_t *const *words,
                         const uint32_t *skip)
 {
     size_t end = at;
-    for (int k = 0; k < 3 && end > 0; k++) {
-        bool skipped = false;
-        for (const uint32_t *s = skip; *s; s++)
-            if (t->cp[end - 1] == *s)
-                skipped = true;
-        if (!skipped)
-            break;
-        end--;
-    }
-    for (; *words; words++) {
-        size_t len = 0;
-        while ((*words)[len])
-            len++;
-        if (len <= end) {
+    for (int k = 0; k <= 3; k++) {
+        for (const uint32_t *const *w = words; *w; w++) {
+            size_t len = 0;
+            while ((*w)[len])
+                len++;
             size_t i = 0;
-            while (i < len && t->cp[end - len + i] == (*words)[i])
+            while (len <= end && i < len && t->cp[end - len + i] == (*w)[i])
                 i++;
-            if (i == len)
+            if (len <= end && i == len)
                 return true;
         }
+        bool skipped = false;
+        for (const uint32_t *s = skip; end > 0 && *s; s++)
+            skipped = skipped || t->cp[end - 1] == *s;
+        if (!skipped)
+            return false;
+        end--;
     }
     return false;
 }
@@ -586,6 +583,25 @@ static size_t number_at(const text *t, size_t i, bool *arabic)
     return j - i <= (*arabic ? 5u : 4u) ? j : i;
 }
 
+static const uint32_t rw_loushang[] = {0x697C, 0x4E0A, 0}, rw_louxia[] = {0x697C, 0x4E0B, 0},
+                      rw_gebi[] = {0x9694, 0x58C1, 0}, rw_duimen[] = {0x5BF9, 0x95E8, 0},
+                      rw_fanghao[] = {0x623F, 0x53F7, 0}, rw_menpai[] = {0x95E8, 0x724C, 0},
+                      rw_zhuzai[] = {0x4F4F, 0x5728, 0}, rw_wojia[] = {0x6211, 0x5BB6, 0},
+                      rw_woshi[] = {0x6211, 0x662F, 0};
+static const uint32_t *const room_words[] = {rw_loushang, rw_louxia, rw_gebi,  rw_duimen, rw_fanghao,
+                                             rw_menpai,   rw_zhuzai, rw_wojia, rw_woshi,  NULL};
+static const uint32_t room_skip[] = {' ', 0x3000, 0x662F /* 是 */, 0x7684 /* 的 */, 0};
+
+/* A flat's number said alone: 3-4 Arabic digits (not starting with 0) right
+ * after 楼上, 楼下, 隔壁, 对门, 房号, 门牌, 住在, 我家 or 我是 (1102 in
+ * 我是1102，楼上1202). */
+static bool arabic_room_after_word(const text *t, size_t start, size_t end)
+{
+    return end - start >= 3 && end - start <= 4 && is_arabic(t->cp[start]) &&
+           t->cp[start] != '0' && t->cp[start] != 0xFF10 &&
+           preceded_by(t, start, room_words, room_skip);
+}
+
 static void mask_addresses(const text *t)
 {
     for (size_t i = 0; i < t->n;) {
@@ -632,6 +648,11 @@ static void mask_addresses(const text *t)
             mask = true;
         if (n >= 1 && road && (c[0].part == PART_HOUSE || c[0].part == PART_LANE))
             mask = true;
+        if (!mask && n == 0 && arabic_room_after_word(t, i, end)) {
+            c[n++] = (component){i, end, PART_ROOM, true};
+            at = end;
+            mask = true;
+        }
         if (!mask) {
             i = end > i ? end : i + 1;
             continue;
@@ -675,9 +696,11 @@ static void find(const text *t, unsigned want)
             if (script == SCRIPT_ARABIC) {
                 uint32_t before = i > 0 ? t->cp[i - 1] : 0, after = j < t->n ? t->cp[j] : 0;
                 x->left_glued = (before < 0x80 && is_latin(before)) || before == MASK ||
-                                (is_number_glue(before) && i > 1 && is_arabic(t->cp[i - 2]));
+                                (is_number_glue(before) && i > 1 &&
+                                 (is_arabic(t->cp[i - 2]) || t->cp[i - 2] == MASK));
                 x->right_glued = (after < 0x80 && is_latin(after)) || after == MASK ||
-                                 (is_number_glue(after) && j + 1 < t->n && is_arabic(t->cp[j + 1]));
+                                 (is_number_glue(after) && j + 1 < t->n &&
+                                  (is_arabic(t->cp[j + 1]) || t->cp[j + 1] == MASK));
             }
             i = j;
         }

@@ -124,6 +124,9 @@ static void addresses(void **state)
         {"世纪大道1号", "世纪大道*号"},
         {"A区7栋2单元301的水管", "A区*栋*单元***的水管"},
         {"3号楼5楼", "*号楼*楼"},
+        {"我是1102，楼上1202", "我是****，楼上****"},
+        {"就我家1602隔壁，应该是1603。", "就我家****隔壁，应该是1603。"},
+        {"房号是 801", "房号是 ***"},
     };
     RUN(v, ZJ_REDACT_ADDRESS);
 }
@@ -158,6 +161,8 @@ static void hard_negatives(void **state)
         "1234567890123456",                      /* Luhn fails, no card prefix */
         "2026110100012346",                      /* Luhn-valid, no card prefix */
         "尾号139****5678的手机",                 /* already masked by the source */
+        "工号1207，你打110吧，或者12345",        /* an employee number, service lines */
+        "我是0923",                              /* a number starting with 0 */
     };
     for (size_t i = 0; i < sizeof same / sizeof *same; i++)
         expect(same[i], ZJ_REDACT_ALL, same[i]);
