@@ -33,6 +33,10 @@
 #include <string.h>
 
 #define MASK '*'
+/* Per code point flags: masked, and may matter (a digit, numeral or '@':
+ * the scans skip everything else with one byte test). */
+#define MASKED 1
+#define HOT 2
 
 static const struct {
     const char *name;
@@ -431,9 +435,9 @@ static void mask_numbers(const text *t, group *g, size_t n_groups, unsigned want
             }
             for (size_t j = k; j <= (size_t)best; j++)
                 for (size_t i = g[j].start; i < g[j].end; i++)
-                    t->mask[i] = 1;
+                    t->mask[i] |= MASKED;
             if (best_x)
-                t->mask[g[best].end] = 1;
+                t->mask[g[best].end] |= MASKED;
             k = (size_t)best + 1;
         }
         a = b + 1;
@@ -486,7 +490,7 @@ static void mask_emails(const text *t)
             continue;
         for (size_t i = l; i < r; i++)
             if (i != at)
-                t->mask[i] = 1;
+                t->mask[i] |= MASKED;
         at = r - 1;
     }
 }
@@ -605,6 +609,10 @@ static bool arabic_room_after_word(const text *t, size_t start, size_t end)
 static void mask_addresses(const text *t)
 {
     for (size_t i = 0; i < t->n;) {
+        if (!(t->mask[i] & HOT)) {
+            i++;
+            continue;
+        }
         bool arabic;
         size_t end = number_at(t, i, &arabic);
         if (end == i) {
@@ -659,7 +667,7 @@ static void mask_addresses(const text *t)
         }
         for (size_t k = 0; k < n; k++)
             for (size_t j = c[k].start; j < c[k].end; j++)
-                t->mask[j] = 1;
+                t->mask[j] |= MASKED;
         i = at;
     }
 }
@@ -673,7 +681,7 @@ static void find(const text *t, unsigned want)
         size_t n = 0, cap = sizeof stack / sizeof *stack;
         for (size_t i = 0; i < t->n;) {
             int script;
-            if (digit_of(t->cp[i], &script) < 0) {
+            if (!(t->mask[i] & HOT) || digit_of(t->cp[i], &script) < 0) {
                 i++;
                 continue;
             }
@@ -776,15 +784,15 @@ zj_status zj_redact_text(char *str, size_t *len, unsigned want, size_t *masked)
     bool matters = false;
     for (size_t i = 0; i < n_bytes; n++) {
         i += decode(s + i, n_bytes - i, &cp[n]);
-        matters = matters || may_matter(cp[n]);
+        mask[n] = may_matter(cp[n]) ? HOT : 0;
+        matters = matters || mask[n];
     }
     size_t count = 0;
     if (matters) {
-        memset(mask, 0, n);
         text t = {cp, n, mask};
         find(&t, want);
         for (size_t i = 0; i < n; i++)
-            count += mask[i];
+            count += mask[i] & MASKED;
     }
     if (count) {
         /* Rewrite in place: '*' is one byte, never longer than what it replaces. */
@@ -792,7 +800,7 @@ zj_status zj_redact_text(char *str, size_t *len, unsigned want, size_t *masked)
         for (size_t i = 0, c = 0; i < n_bytes; c++) {
             uint32_t ignored;
             size_t k = decode(s + i, n_bytes - i, &ignored);
-            if (mask[c]) {
+            if (mask[c] & MASKED) {
                 str[w++] = MASK;
             } else {
                 memmove(str + w, str + i, k);
