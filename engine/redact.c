@@ -468,9 +468,13 @@ static void mask_emails(const text *t)
                 break;
             r++;
         }
+        /* Glued to a '*' (what masking left of a digit or letter): the address
+         * would not have ended there, so it is not taken (a second pass must
+         * find nothing new). */
+        bool glued = (l > 0 && t->cp[l - 1] == MASK) || (r < t->n && t->cp[r] == MASK);
         while (r > at + 1 && (t->cp[r - 1] == '.' || t->cp[r - 1] == '-'))
             r--;
-        if (l == at || r == at + 1)
+        if (glued || l == at || r == at + 1)
             continue;
         /* The domain: labels separated by single dots, the last one 2+ letters. */
         size_t label = 0, letters = 0, dots = 0;
