@@ -21,8 +21,11 @@
 #include <hs/hs.h>
 #include <unistd.h>
 
-#define MAGIC "ZJHSDB01"
-#define HEADER 72 /* magic and the payload's sha256 in hex */
+/* A cache file is a header ending in the payload's sha256 (64 hex digits),
+ * then the payload: a serialized Hyperscan database, which starts with
+ * Hyperscan's magic. The header is taken from the genuine file, so the target
+ * follows changes of the header's other fields. */
+static const uint8_t hs_magic[4] = {0xdb, 0xdb, 0xdb, 0xdb};
 
 static const char rules_yaml[] = "ruleset: fuzz-cache\n"
                                  "version: \"1\"\n"
@@ -44,6 +47,8 @@ static const char rules_yaml[] = "ruleset: fuzz-cache\n"
 static char dir[256], cache_file[600];
 static uint8_t *genuine; /* the genuine payload */
 static size_t genuine_len;
+static uint8_t prefix[4096]; /* the genuine header without its digest */
+static size_t prefix_len;
 
 static void remove_dir(void)
 {
@@ -83,11 +88,21 @@ static void init(void)
     static uint8_t buf[1 << 20];
     size_t n = fread(buf, 1, sizeof buf, f);
     fclose(f);
-    FUZZ_CHECK(n > HEADER && n < sizeof buf && !memcmp(buf, MAGIC, 8), "unexpected cache layout");
-    genuine_len = n - HEADER;
+    FUZZ_CHECK(n < sizeof buf, "cache file too large");
+    size_t header = 64;
+    while (header + 4 <= n && memcmp(buf + header, hs_magic, 4) != 0)
+        header++;
+    FUZZ_CHECK(header + 4 <= n && header - 64 < sizeof prefix, "no Hyperscan database in %s",
+               cache_file);
+    genuine_len = n - header;
     genuine = malloc(genuine_len);
     FUZZ_CHECK(genuine != NULL, "out of memory");
-    memcpy(genuine, buf + HEADER, genuine_len);
+    memcpy(genuine, buf + header, genuine_len);
+    prefix_len = header - 64;
+    memcpy(prefix, buf, prefix_len);
+    char digest[65];
+    zj_sha256_hex(genuine, genuine_len, digest);
+    FUZZ_CHECK(!memcmp(buf + prefix_len, digest, 64), "the header does not end in the digest");
 }
 
 static void write_cache(const uint8_t *data, size_t size, bool header)
@@ -97,7 +112,7 @@ static void write_cache(const uint8_t *data, size_t size, bool header)
     if (header) {
         char digest[65];
         zj_sha256_hex(data, size, digest);
-        fwrite(MAGIC, 1, 8, f);
+        fwrite(prefix, 1, prefix_len, f);
         fwrite(digest, 1, 64, f);
     }
     FUZZ_CHECK(fwrite(data, 1, size, f) == size && fclose(f) == 0, "cannot write %s", cache_file);
