@@ -283,7 +283,8 @@ static bool value_recorded(const char *option)
 {
     static const char *const kept[] = {"--rules", "-r",       "--db",      "--format",
                                        "-f",      "--jobs",   "-j",        "--backend",
-                                       "--commit-every", "--redact", NULL};
+                                       "--commit-every", "--redact", "--max-call-bytes",
+                                       "--max-findings", NULL};
     for (const char *const *k = kept; *k; k++)
         if (!strcmp(option, *k))
             return true;
@@ -312,7 +313,8 @@ static char *join_args(int argc, char **argv, bool verbatim)
             /* An option taking a separate value: the next argument. */
             static const char *const with_value[] = {"--rules", "-r",   "--db",      "--format",
                                                      "-f",      "--jobs", "-j",      "--backend",
-                                                     "--commit-every", NULL};
+                                                     "--commit-every", "--max-call-bytes",
+                                                     "--max-findings", NULL};
             bool takes = false;
             for (const char *const *w = with_value; *w; w++)
                 takes = takes || !strcmp(a, *w);
