@@ -207,6 +207,14 @@ static void *worker_main(void *arg)
                 continue;
             }
             s->call->source = b->o->inputs[s->input];
+            /* Personal data is masked before anything reads the text. */
+            if (b->o->redact && zj_redact_call(s->call, b->o->redact) != ZJ_OK) {
+                zj_error_set(&e, ZJ_ERR_NOMEM, s->call->source, s->call->line, 0,
+                             "call '%s': out of memory while masking personal data",
+                             s->call->call_id);
+                slot_fail(s, &e);
+                continue;
+            }
             /* Input formats: metadata joined and roles decided (needs a
              * scorer, so it happens here rather than in the reader). */
             if (scorer && b->o->ingest && (s->call->parties || b->o->ingest->meta) &&

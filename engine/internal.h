@@ -85,6 +85,7 @@ struct zj_ruleset {
     zj_pattern *patterns;
     size_t n_patterns;
     zj_matcher *matcher; /* compiled at load */
+    unsigned redact;     /* ZJ_REDACT_* categories masked by default (`redact:`) */
 };
 
 /* ---------------------------------------------------------------- matcher */

@@ -285,8 +285,10 @@ static bool extract_json(doc *d, const char *s, size_t len)
                 col += 2;
                 continue;
             }
-            if (s[i] == '\n')
+            if (s[i] == '\n') {
+                zj_buf_free(&val);
                 return false;
+            }
             zj_buf_append(&val, s + i, 1);
             if (((unsigned char)s[i] & 0xC0) != 0x80)
                 col++;
@@ -480,6 +482,27 @@ static zj_status config_error(zj_error *err, const char *file, const zj_ynode *a
     return zj_error_set(err, ZJ_ERR_INVALID, file, at ? at->line : 0, at ? at->col : 0, "%s", msg);
 }
 
+static void free_paths(zj_lint_config *c)
+{
+    for (size_t i = 0; i < c->n_paths; i++)
+        free(c->paths[i]);
+    free(c->paths);
+    c->paths = NULL;
+    c->n_paths = 0;
+}
+
+static void free_parts(zj_lint_config *c)
+{
+    for (size_t i = 0; i < c->n_parts; i++) {
+        free(c->part_prefix[i]);
+        free(c->part_name[i]);
+    }
+    free(c->part_prefix);
+    free(c->part_name);
+    c->part_prefix = c->part_name = NULL;
+    c->n_parts = 0;
+}
+
 static zj_status config_parse(const char *file, const char *dir, zj_lint_config *c, zj_error *err)
 {
     FILE *f = fopen(file, "rb");
@@ -516,6 +539,7 @@ static zj_status config_parse(const char *file, const char *dir, zj_lint_config 
                                   "fail_on must be critical, major, minor or observation");
             c->has_fail_on = true;
         } else if (!strcmp(key, "paths") && v->type == ZJ_YNODE_SEQ) {
+            free_paths(c); /* a repeated key: the last one counts */
             c->paths = calloc(v->n ? v->n : 1, sizeof *c->paths);
             for (size_t j = 0; c->paths && j < v->n; j++) {
                 if (v->items[j]->type != ZJ_YNODE_SCALAR)
@@ -527,6 +551,7 @@ static zj_status config_parse(const char *file, const char *dir, zj_lint_config 
             }
         } else if (!strcmp(key, "parts") && v->type == ZJ_YNODE_MAP) {
             size_t n = v->n / 2;
+            free_parts(c);
             c->part_prefix = calloc(n ? n : 1, sizeof *c->part_prefix);
             c->part_name = calloc(n ? n : 1, sizeof *c->part_name);
             for (size_t j = 0; c->part_prefix && c->part_name && j + 1 < v->n; j += 2) {
@@ -562,7 +587,10 @@ zj_status zj_lint_config_find(const char *start_dir, zj_lint_config *c, zj_error
             fclose(f);
             snprintf(c->path, sizeof c->path, "%.4000s", file);
             snprintf(c->dir, sizeof c->dir, "%s", dir);
-            return config_parse(file, dir, c, err);
+            zj_status st = config_parse(file, dir, c, err);
+            if (st != ZJ_OK) /* an error leaves nothing to free */
+                zj_lint_config_free(c);
+            return st;
         }
         char *slash = strrchr(dir, '/');
         if (!slash || !strcmp(dir, "/"))
@@ -576,15 +604,8 @@ zj_status zj_lint_config_find(const char *start_dir, zj_lint_config *c, zj_error
 
 void zj_lint_config_free(zj_lint_config *c)
 {
-    for (size_t i = 0; i < c->n_paths; i++)
-        free(c->paths[i]);
-    for (size_t i = 0; i < c->n_parts; i++) {
-        free(c->part_prefix[i]);
-        free(c->part_name[i]);
-    }
-    free(c->paths);
-    free(c->part_prefix);
-    free(c->part_name);
+    free_paths(c);
+    free_parts(c);
     memset(c, 0, sizeof *c);
 }
 

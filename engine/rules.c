@@ -781,6 +781,8 @@ static void set_default_grades(struct loader *ld, zj_ruleset *rs)
         const char *name;
         int pct;
     } def[] = {{"A", 90}, {"B", 80}, {"C", 60}, {"D", 0}};
+    /* A 'grades' mapping whose every entry was rejected left an empty array. */
+    free(rs->grades);
     rs->grades = calloc(4, sizeof *rs->grades);
     if (!rs->grades) {
         fail_nomem(ld, NULL);
@@ -794,10 +796,37 @@ static void set_default_grades(struct loader *ld, zj_ruleset *rs)
     rs->n_grades = 4;
 }
 
+/* `redact: true|false` or `redact: [phone, id_card, ...]`: the personal data
+ * categories masked by default. */
+static void parse_redact(struct loader *ld, const zj_ynode *n)
+{
+    if (n->type == ZJ_YNODE_SCALAR) {
+        bool on = false;
+        if (boolean(ld, n, "redact", &on))
+            ld->rs->redact = on ? ZJ_REDACT_ALL : 0;
+        return;
+    }
+    if (n->type != ZJ_YNODE_SEQ) {
+        fail_at(ld, n, "'redact' must be true, false or a list of categories");
+        return;
+    }
+    for (size_t i = 0; i < n->n; i++) {
+        const zj_ynode *c = n->items[i];
+        unsigned flag;
+        if (c->type == ZJ_YNODE_SCALAR && zj_redact_category_parse(c->value, c->len, &flag))
+            ld->rs->redact |= flag;
+        else
+            fail_at(ld, c,
+                    "unknown personal data category '%.40s' (expected phone, id_card, "
+                    "bank_card, email or address)",
+                    c->type == ZJ_YNODE_SCALAR ? c->value : type_name(c));
+    }
+}
+
 static void parse_root(struct loader *ld, const zj_ynode *root)
 {
-    static const char *const keys[] = {"ruleset", "version",  "title", "description",
-                                       "scoring", "defaults", "rules", NULL};
+    static const char *const keys[] = {"ruleset", "version", "title",  "description",
+                                       "scoring", "defaults", "rules", "redact", NULL};
     zj_ruleset *rs = ld->rs;
     rs->base = 100;
     rs->pass = 80;
@@ -827,6 +856,8 @@ static void parse_root(struct loader *ld, const zj_ynode *root)
         scalar(ld, v, "description");
     if ((v = zj_yaml_get(root, "scoring")))
         parse_scoring(ld, v);
+    if ((v = zj_yaml_get(root, "redact")))
+        parse_redact(ld, v);
     if (rs->n_grades == 0)
         set_default_grades(ld, rs);
     qsort(rs->grades, rs->n_grades, sizeof *rs->grades, cmp_grade);
@@ -1138,6 +1169,10 @@ const char *zj_rules_name(const zj_ruleset *rs)
 const char *zj_rules_version(const zj_ruleset *rs)
 {
     return rs->version;
+}
+unsigned zj_rules_redact(const zj_ruleset *rs)
+{
+    return rs->redact;
 }
 const char *zj_rules_title(const zj_ruleset *rs)
 {

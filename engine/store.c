@@ -31,6 +31,7 @@ struct zj_store {
     uint64_t *wm_written;
     size_t wm_n;
     int64_t wm_run;
+    bool record_invocation; /* runs.user_name and runs.host are filled */
 };
 
 /* Schema migrations, applied in order; migration i moves user_version i -> i+1. */
@@ -721,6 +722,11 @@ static bool input_fingerprint(const char *path, uint64_t *size, char hex[65])
     return ok;
 }
 
+void zj_store_record_invocation(zj_store *st, bool on)
+{
+    st->record_invocation = on;
+}
+
 zj_status zj_store_begin_run(zj_store *st, int64_t ruleset_id, const char *argv,
                              const char *const *inputs, const uint64_t *sizes, size_t n_inputs,
                              int64_t resumed_from, int64_t *run_id, zj_error *err)
@@ -729,7 +735,10 @@ zj_status zj_store_begin_run(zj_store *st, int64_t ruleset_id, const char *argv,
     char now[32], host[256] = "";
     utc_now(now);
     gethostname(host, sizeof host - 1);
-    const char *user = getenv("USER");
+    /* Who ran it and where is personal data: only when asked for. */
+    const char *user = st->record_invocation ? getenv("USER") : NULL;
+    if (!st->record_invocation)
+        host[0] = '\0';
     if (!exec(st, "BEGIN IMMEDIATE"))
         return db_error(st, err, "cannot start the run");
     if (sqlite3_prepare_v2(st->db,
@@ -742,7 +751,8 @@ zj_status zj_store_begin_run(zj_store *st, int64_t ruleset_id, const char *argv,
     sqlite3_bind_text(q, 2, now, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(q, 3, ZJ_VERSION, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 4, user, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 5, host, -1, SQLITE_TRANSIENT);
+    if (host[0])
+        sqlite3_bind_text(q, 5, host, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(q, 6, argv, -1, SQLITE_STATIC);
     if (resumed_from > 0)
         sqlite3_bind_int64(q, 7, resumed_from);

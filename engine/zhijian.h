@@ -505,6 +505,10 @@ typedef struct zj_batch_opts {
     /* How inputs other than native JSON are read (input formats, roles, call
      * metadata); NULL: native JSON only, as zj_reader_open reads it. */
     const struct zj_ingest_opts *ingest;
+
+    /* Personal data categories (ZJ_REDACT_*) masked in every call right after
+     * parsing, before scoring, rendering and storing; 0: none. */
+    unsigned redact;
 } zj_batch_opts;
 
 typedef struct zj_batch_stats {
@@ -613,7 +617,7 @@ typedef struct zj_lint_config {
     size_t n_parts;
 } zj_lint_config;
 /* ZJ_OK with config->path "" when there is no config; an error names the
- * config file, line and column. */
+ * config file, line and column, and leaves nothing in config to free. */
 zj_status zj_lint_config_find(const char *start_dir, zj_lint_config *config, zj_error *err);
 void zj_lint_config_free(zj_lint_config *config);
 /* The part a config assigns to a path (longest matching prefix, relative to
@@ -702,6 +706,38 @@ zj_status zj_ingest_finish(zj_scorer *s, const zj_ruleset *rs, const zj_ingest_o
  * extensions of format (NULL/"auto": .json .jsonl .srt .vtt .txt .csv). */
 zj_status zj_inputs_expand_format(const char *const *inputs, size_t n, const char *format,
                                   char ***out_paths, size_t *out_n, zj_diag_cb on_error, void *ctx);
+
+/* --------------------------------------------------------------- redaction */
+
+/* Personal data categories (bit flags); rules/README.md says exactly what
+ * each masks. */
+#define ZJ_REDACT_PHONE 0x01u     /* mobile and landline numbers */
+#define ZJ_REDACT_ID_CARD 0x02u   /* resident ID-card numbers (GB 11643 check digit) */
+#define ZJ_REDACT_BANK_CARD 0x04u /* card numbers passing the Luhn check */
+#define ZJ_REDACT_EMAIL 0x08u
+#define ZJ_REDACT_ADDRESS 0x10u /* building / unit / room and house numbers */
+#define ZJ_REDACT_ALL 0x1Fu
+
+/* "phone", "id_card", "bank_card", "email", "address" <-> flag. */
+const char *zj_redact_category_name(unsigned flag);
+bool zj_redact_category_parse(const char *name, size_t len, unsigned *flag);
+/* A comma-separated list of category names, or "all"; false if a name is
+ * unknown. */
+bool zj_redact_parse(const char *list, unsigned *out);
+/* Masks the personal data of the categories in want in text (valid UTF-8,
+ * *len bytes) in place: each masked code point becomes one '*', so code point
+ * offsets are unchanged; *len is updated (it can only shrink) and the text
+ * stays NUL-terminated. *masked (may be NULL) gets the number of code points
+ * masked. Fails only for want of memory, leaving the text as it was. */
+zj_status zj_redact_text(char *text, size_t *len, unsigned want, size_t *masked);
+/* zj_redact_text on every turn of a call. */
+zj_status zj_redact_call(zj_call *call, unsigned want);
+/* The categories a rule set masks by default (its top-level `redact:`). */
+unsigned zj_rules_redact(const zj_ruleset *rs);
+
+/* Whether zj_store_begin_run records the invoking user and host (default:
+ * off; argv is recorded as the caller passes it). */
+void zj_store_record_invocation(zj_store *st, bool on);
 
 #ifdef __cplusplus
 }

@@ -4,9 +4,10 @@
 # runs every test in both builds, runs the unit tests and cases of a portable
 # build (PCRE2 only and no SSE2: the fallbacks where Hyperscan or x86 SIMD are
 # missing) with the fault sweep (tests/fault/: every command with its Nth
-# allocation or write failing; the ASan build runs it too), and checks the CLI
-# on the corpus under valgrind. The last lines printed are the ASan build's full
-# ctest summary.
+# allocation or write failing; the ASan build runs it too), checks the CLI on
+# the corpus under valgrind, and runs every libFuzzer target (tests/fuzz/) for a
+# few seconds. The ASan build's full ctest summary is printed just before the
+# fuzzing.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -36,3 +37,6 @@ echo "== tests (ASan + UBSan + LSan)"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir "$root/build-asan" -j "$jobs" --output-on-failure
 
+echo "== fuzzing (libFuzzer + ASan + UBSan: every tests/fuzz/fuzz_*.c, under a minute in all)"
+n_targets=$(ls "$root"/tests/fuzz/fuzz_*.c | wc -l)
+"$root/tools/fuzz" --time $(( 48 / n_targets > 2 ? 48 / n_targets : 2 ))

@@ -288,11 +288,17 @@ bool cli_flush_stdout(void)
 int cli_close_stdout(int code)
 {
     /* gnulib's close_stdout: output that never reached its file is an error
-     * (a full disk, a closed pipe), however well the command went. */
+     * (a full disk, a closed pipe), however well the command went. A write
+     * that failed earlier left its errno behind (stdio keeps only the error
+     * flag): the fallback when the final flush has nothing left to fail on. */
+    int earlier = errno;
     errno = 0;
     bool failed = fflush(stdout) != 0;
     int errnum = errno;
-    failed |= ferror(stdout) != 0;
+    if (ferror(stdout) && !failed) {
+        failed = true;
+        errnum = earlier;
+    }
     if (fclose(stdout) != 0 && !failed) {
         failed = true;
         errnum = errno;

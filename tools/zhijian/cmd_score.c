@@ -28,7 +28,8 @@ static void score_usage(FILE *out)
         "                     [--commit-every N] [--max-call-bytes N] [--max-findings N]\n"
         "                     [--no-jit] [--profile] [--input-format NAME] [--encoding ENC]\n"
         "                     [--meta FILE.csv] [--roles auto]\n"
-        "                     [--agent-channel N | --agent-speaker ID] INPUT...\n"
+        "                     [--agent-channel N | --agent-speaker ID]\n"
+        "                     [--redact[=LIST] | --no-redact] [--record-invocation] INPUT...\n"
         "\n"
         "Score call transcripts (native JSON / JSONL, cloud ASR results, subtitles, text or\n"
         "CSV utterance tables; files, directories of them, or - for standard input) against\n"
@@ -54,6 +55,16 @@ static void score_usage(FILE *out)
         "  --backend NAME     matcher backend: auto (default), pcre2 or hyperscan\n"
         "  --no-jit           interpret regexes instead of JIT-compiling them\n"
         "  --profile          print time per stage (parse, normalize, match, score, output)\n"
+        "  --redact[=LIST]    mask personal data in the transcripts before scoring, so that\n"
+        "                     no output and nothing stored holds it: each masked character\n"
+        "                     becomes '*'. LIST: phone, id_card, bank_card, email, address\n"
+        "                     (comma-separated) or all; without LIST the rule set's `redact:`\n"
+        "                     list, else all. Example: --redact=phone,id_card\n"
+        "  --no-redact        mask nothing, even when the rule set says `redact:`\n"
+        "  --record-invocation  record the user, host and the full command line in the\n"
+        "                     database's runs table (by default neither user nor host, and\n"
+        "                     the command line with option values other than paths,\n"
+        "                     formats and numbers replaced by ***)\n"
         "\n"
         "Input formats (detected from the content of each file; see README, \"Feeding your\n"
         "own calls\"):\n"
@@ -86,6 +97,11 @@ struct score_opts {
     const char *rules;
     const char *db;
     bool no_db, resume, progress, format_given, no_jit, profile;
+    bool record_invocation;
+    /* Personal data masking: the rule set's `redact:` unless the command line
+     * says --redact (its categories, or all), --redact=LIST or --no-redact. */
+    enum { REDACT_RULESET, REDACT_ON, REDACT_LIST, REDACT_OFF } redact_mode;
+    unsigned redact_list;
     zj_format format;
     zj_backend backend;
     long jobs, commit_every, max_call_bytes, max_findings;
@@ -125,7 +141,10 @@ static int parse_score_args(int argc, char **argv, struct score_opts *o)
         OPT_META,
         OPT_ROLES,
         OPT_AGENT_CHANNEL,
-        OPT_AGENT_SPEAKER
+        OPT_AGENT_SPEAKER,
+        OPT_REDACT,
+        OPT_NO_REDACT,
+        OPT_RECORD_INVOCATION
     };
     static const struct option longopts[] = {
         {"rules", required_argument, NULL, 'r'},
@@ -147,6 +166,9 @@ static int parse_score_args(int argc, char **argv, struct score_opts *o)
         {"roles", required_argument, NULL, OPT_ROLES},
         {"agent-channel", required_argument, NULL, OPT_AGENT_CHANNEL},
         {"agent-speaker", required_argument, NULL, OPT_AGENT_SPEAKER},
+        {"redact", optional_argument, NULL, OPT_REDACT},
+        {"no-redact", no_argument, NULL, OPT_NO_REDACT},
+        {"record-invocation", no_argument, NULL, OPT_RECORD_INVOCATION},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -236,6 +258,21 @@ static int parse_score_args(int argc, char **argv, struct score_opts *o)
         }
         case OPT_AGENT_SPEAKER:
             o->ingest.agent_speaker = optarg;
+            break;
+        case OPT_REDACT:
+            o->redact_mode = optarg ? REDACT_LIST : REDACT_ON;
+            if (optarg && (!zj_redact_parse(optarg, &o->redact_list) || !o->redact_list)) {
+                cli_error("score: unknown personal data category in '%s' (expected phone, "
+                          "id_card, bank_card, email, address or all)",
+                          optarg);
+                return -1;
+            }
+            break;
+        case OPT_NO_REDACT:
+            o->redact_mode = REDACT_OFF;
+            break;
+        case OPT_RECORD_INVOCATION:
+            o->record_invocation = true;
             break;
         case 'h':
             score_usage(stdout);
@@ -351,20 +388,61 @@ static void show_progress(size_t scored, size_t rejected, uint64_t done, uint64_
     p->progress_shown = true;
 }
 
-static char *join_args(int argc, char **argv)
+/* Options whose values the runs table keeps by default: paths, formats and
+ * numbers. Any other option's value (none yet; a future connection string or
+ * filter could hold personal data or secrets) is recorded as ***. */
+static bool value_recorded(const char *option)
 {
-    size_t n = 16;
-    for (int i = 0; i < argc; i++)
-        n += strlen(argv[i]) + 1;
-    char *s = malloc(n);
-    if (!s)
-        return NULL;
-    strcpy(s, "zhijian");
-    for (int i = 0; i < argc; i++) {
-        strcat(s, " ");
-        strcat(s, argv[i]);
+    static const char *const kept[] = {"--rules", "-r",       "--db",      "--format",
+                                       "-f",      "--jobs",   "-j",        "--backend",
+                                       "--commit-every", "--redact", "--max-call-bytes",
+                                       "--max-findings", NULL};
+    for (const char *const *k = kept; *k; k++)
+        if (!strcmp(option, *k))
+            return true;
+    return false;
+}
+
+/* The command line for the runs table: verbatim with --record-invocation,
+ * else with the values of options not in value_recorded replaced by ***. */
+static char *join_args(int argc, char **argv, bool verbatim)
+{
+    zj_buf b;
+    zj_buf_init(&b);
+    zj_status st = zj_buf_puts(&b, "zhijian");
+    for (int i = 0; i < argc && st == ZJ_OK; i++) {
+        const char *a = argv[i], *eq = strchr(a, '=');
+        st = zj_buf_puts(&b, " ");
+        if (verbatim || a[0] != '-' || a[1] == '\0') {
+            st = st == ZJ_OK ? zj_buf_puts(&b, a) : st;
+        } else if (eq && a[1] == '-') { /* --option=value */
+            char name[64];
+            snprintf(name, sizeof name, "%.*s", (int)(eq - a), a);
+            if (st == ZJ_OK)
+                st = zj_buf_printf(&b, "%s=%s", name, value_recorded(name) ? eq + 1 : "***");
+        } else {
+            st = st == ZJ_OK ? zj_buf_puts(&b, a) : st;
+            /* An option taking a separate value: the next argument. */
+            static const char *const with_value[] = {"--rules", "-r",   "--db",      "--format",
+                                                     "-f",      "--jobs", "-j",      "--backend",
+                                                     "--commit-every", "--max-call-bytes",
+                                                     "--max-findings", NULL};
+            bool takes = false;
+            for (const char *const *w = with_value; *w; w++)
+                takes = takes || !strcmp(a, *w);
+            if (takes && i + 1 < argc && st == ZJ_OK) {
+                i++;
+                st = zj_buf_puts(&b, " ");
+                if (st == ZJ_OK)
+                    st = zj_buf_puts(&b, value_recorded(a) ? argv[i] : "***");
+            }
+        }
     }
-    return s;
+    if (st != ZJ_OK) {
+        zj_buf_free(&b);
+        return NULL;
+    }
+    return b.data;
 }
 
 static void count_input_error(const zj_error *err, void *ctx)
@@ -411,7 +489,12 @@ static bool prepare_store(const struct score_opts *o, const zj_ruleset *rs, char
             /* The interrupted run is superseded by the new one. */
             zj_store_finish_run(*store, resumed_from, "interrupted", &err);
     }
-    char *args = join_args(argc, argv);
+    char *args = join_args(argc, argv, o->record_invocation);
+    if (!args) {
+        cli_error("out of memory");
+        return false;
+    }
+    zj_store_record_invocation(*store, o->record_invocation);
     zj_status st = zj_store_begin_run(*store, *ruleset_id, args, (const char *const *)paths, NULL,
                                       n_paths, resumed_from, run_id, &err);
     free(args);
@@ -473,6 +556,14 @@ int cmd_score(int argc, char **argv)
         return EXIT_USAGE;
     }
 
+    unsigned redact = zj_rules_redact(rs);
+    if (o.redact_mode == REDACT_ON && !redact)
+        redact = ZJ_REDACT_ALL;
+    else if (o.redact_mode == REDACT_LIST)
+        redact = o.redact_list;
+    else if (o.redact_mode == REDACT_OFF)
+        redact = 0;
+
     int code = EXIT_OK;
     zj_store *store = NULL;
     int64_t ruleset_id = 0, run_id = 0;
@@ -509,7 +600,8 @@ int cmd_score(int argc, char **argv)
                             .sink = print_item,
                             .progress = show_progress,
                             .ctx = &pr,
-                            .ingest = &o.ingest};
+                            .ingest = &o.ingest,
+                            .redact = redact};
         zj_status st = zj_batch_run(&bo, &stats, &err);
         if (pr.progress_shown)
             fputs("\r\033[K", stderr);
