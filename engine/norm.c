@@ -33,6 +33,7 @@ void zj_norm_free(zj_norm *n)
     free(n->orig_start);
     free(n->orig_end);
     free(n->breaks);
+    free(n->gaps);
     zj_norm_init(n);
 }
 
@@ -72,6 +73,24 @@ static zj_status add_break(zj_norm *n)
         n->breaks_cap = cap;
     }
     n->breaks[n->n_breaks++] = n->len;
+    return ZJ_OK;
+}
+
+/* A removed character (space, punctuation) was here: what a filler standing
+ * alone is told by (fillers.c). Only recorded when n->want_gaps. */
+static zj_status add_gap(zj_norm *n)
+{
+    if (n->len == 0 || (n->n_gaps && n->gaps[n->n_gaps - 1] == n->len))
+        return ZJ_OK;
+    if (n->n_gaps == n->gaps_cap) {
+        size_t cap = n->gaps_cap ? n->gaps_cap * 2 : 16;
+        size_t *g = realloc(n->gaps, cap * sizeof *g);
+        if (!g)
+            return ZJ_ERR_NOMEM;
+        n->gaps = g;
+        n->gaps_cap = cap;
+    }
+    n->gaps[n->n_gaps++] = n->len;
     return ZJ_OK;
 }
 
@@ -167,11 +186,22 @@ static long map_unit_bytes(const uint32_t *cps, size_t count, char *out, size_t 
     for (utf8proc_ssize_t i = 0; i < used; i++) {
         if (is_removed_category(utf8proc_category(buf[i])))
             continue;
-        if (k + 4 > out_cap) {
-            *st = ZJ_ERR_LIMIT;
-            return -1;
+        /* Traditional -> Simplified after NFKC (a compatibility ideograph
+         * first becomes the unified one, then converts). */
+        const uint32_t *conv;
+        size_t n_conv = zj_t2s((uint32_t)buf[i], &conv);
+        uint32_t self = (uint32_t)buf[i];
+        if (!n_conv) {
+            conv = &self;
+            n_conv = 1;
         }
-        k += zj_utf8_encode((uint32_t)buf[i], out + k);
+        for (size_t c = 0; c < n_conv; c++) {
+            if (k + 4 > out_cap) {
+                *st = ZJ_ERR_LIMIT;
+                return -1;
+            }
+            k += zj_utf8_encode(conv[c], out + k);
+        }
     }
     return (long)k;
 }
@@ -202,6 +232,11 @@ typedef struct bmp_entry {
 } bmp_entry;
 static bmp_entry bmp[0x10000];
 static pthread_once_t bmp_once = PTHREAD_ONCE_INIT;
+/* The ideographs U+4E00..U+9FFF that do not stay themselves (Traditional
+ * ones converted by t2s): a run of ideographs is copied whole only up to the
+ * first of them. */
+static unsigned char cjk_converts_bits[(0xA000 - 0x4E00) / 8];
+static bool any_cjk_converts;
 
 static void bmp_build(void)
 {
@@ -220,7 +255,22 @@ static void bmp_build(void)
         }
         e->len = (unsigned char)k;
         memcpy(e->bytes, out, (size_t)k);
+        if (cp >= 0x4E00 && cp <= 0x9FFF) {
+            char self[4];
+            if (k != (long)zj_utf8_encode(cp, self) || memcmp(out, self, (size_t)k) != 0) {
+                cjk_converts_bits[(cp - 0x4E00) >> 3] |= (unsigned char)(1u << ((cp - 0x4E00) & 7));
+                any_cjk_converts = true;
+            }
+        }
     }
+}
+
+/* Whether the ideograph encoded at q (U+4E00..U+9FFF) converts. */
+static inline bool cjk_converts(const unsigned char *q)
+{
+    uint32_t i = ((uint32_t)(q[0] & 0x0F) << 12 | (uint32_t)(q[1] & 0x3F) << 6 | (q[2] & 0x3F)) -
+                 0x4E00;
+    return (cjk_converts_bits[i >> 3] >> (i & 7)) & 1;
 }
 
 enum norm_mode { NORM_SLOW, NORM_FAST, NORM_FAST_UNMAPPED };
@@ -275,7 +325,9 @@ static inline zj_status normalize(zj_norm *n, const char *text, size_t len, enum
         pthread_once(&bmp_once, bmp_build);
     n->len = 0;
     n->n_breaks = 0;
+    n->n_gaps = 0;
     n->orig_cps = 0;
+    const bool gaps = n->want_gaps;
     n->mapped = mapped;
     /* Room for the common case; units that expand reserve more. */
     if (reserve(n, len + 8) != ZJ_OK)
@@ -302,6 +354,12 @@ static inline zj_status normalize(zj_norm *n, const char *text, size_t len, enum
 #endif
             while (r + 3 <= len && is_cjk_ideograph(p + r))
                 r += 3;
+            if (any_cjk_converts)
+                for (size_t q = i; q < r; q += 3)
+                    if (cjk_converts(p + q)) {
+                        r = q;
+                        break;
+                    }
             uint32_t after;
             if (r < len && p[r] >= 0xCC && decode_at(p + r, len - r, &after) &&
                 (after < 0x10000 ? (bmp[after].flags & BMP_COMBINING) : is_combining(after)))
@@ -342,6 +400,8 @@ static inline zj_status normalize(zj_norm *n, const char *text, size_t len, enum
             if (n->len + 8 > n->cap && reserve(n, 8) != ZJ_OK)
                 return ZJ_ERR_NOMEM;
             memcpy(n->text + n->len, e->bytes, sizeof e->bytes);
+            if (gaps && e->len == 0 && add_gap(n) != ZJ_OK)
+                return ZJ_ERR_NOMEM;
             if (mapped)
                 for (unsigned b = 0; b < e->len; b++) {
                     n->orig_start[n->len + b] = cp_index;
@@ -372,9 +432,12 @@ static inline zj_status normalize(zj_norm *n, const char *text, size_t len, enum
         }
         if (is_sentence_end(unit[0]) && add_break(n) != ZJ_OK)
             return ZJ_ERR_NOMEM;
+        size_t before = n->len;
         zj_status st = map_unit(n, unit, count, cp_index);
         if (st != ZJ_OK)
             return st;
+        if (gaps && n->len == before && add_gap(n) != ZJ_OK)
+            return ZJ_ERR_NOMEM;
         cp_index += (uint32_t)count;
         i = j;
         cp = next;

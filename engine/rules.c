@@ -368,15 +368,16 @@ static bool add_literal(struct loader *ld, const zj_ynode *n, uint32_t rule, boo
     }
     char *norm = NULL;
     size_t norm_len = 0;
-    zj_status st = zj_norm_literal(n->value, n->len, &norm, &norm_len);
+    zj_status st = zj_norm_literal_fillers(n->value, n->len, ld->rs->fillers, &norm, &norm_len);
     if (st != ZJ_OK) {
         fail_at(ld, n, "cannot normalize pattern: %s", zj_strerror(st));
         return false;
     }
     if (norm_len == 0) {
         free(norm);
-        fail_at(ld, n,
-                "pattern is empty after normalization (whitespace and punctuation are removed)");
+        fail_at(ld, n, "pattern is empty after normalization (whitespace%s are removed)",
+                ld->rs->fillers ? ", punctuation and the rule set's fillers"
+                                : " and punctuation");
         return false;
     }
     zj_pattern *p = new_pattern(ld, n);
@@ -551,7 +552,7 @@ static void parse_rule(struct loader *ld, const zj_ynode *n, const struct defaul
     static const char *const keys[] = {
         "id",         "kind",     "title",   "category", "clause", "description", "any",
         "all",        "regex",    "speaker", "within",   "unless", "boundary",    "points",
-        "max_points", "severity", "fatal",   "examples", NULL};
+        "max_points", "severity", "fatal",   "examples", "fuzzy",       NULL};
     if (n->type != ZJ_YNODE_MAP) {
         fail_at(ld, n, "a rule must be a mapping, got %s", type_name(n));
         return;
@@ -637,6 +638,12 @@ static void parse_rule(struct loader *ld, const zj_ynode *n, const struct defaul
         boolean(ld, v, "fatal", &r->fatal);
     if ((v = zj_yaml_get(n, "within")))
         parse_within(ld, v, r);
+    if ((v = zj_yaml_get(n, "fuzzy")) && scalar(ld, v, "fuzzy")) {
+        if (strcmp(v->value, "pinyin") == 0)
+            r->fuzzy = true;
+        else
+            fail_at(ld, v, "unknown fuzzy matching '%.40s' (expected pinyin)", v->value);
+    }
     if ((v = zj_yaml_get(n, "examples")))
         parse_examples(ld, v, r);
 
@@ -751,10 +758,46 @@ static void set_default_grades(zj_ruleset *rs)
     rs->n_grades = 4;
 }
 
+/* `fillers: [嗯, 啊, 呃, 那个]`: read before the rules, whose literals are
+ * normalized without them. */
+static void parse_fillers(struct loader *ld, const zj_ynode *n)
+{
+    if (n->type != ZJ_YNODE_SEQ || n->n == 0) {
+        fail_at(ld, n, "'fillers' must be a non-empty list of words");
+        return;
+    }
+    const char **words = calloc(n->n, sizeof *words);
+    size_t *lens = calloc(n->n, sizeof *lens);
+    bool ok = words && lens;
+    for (size_t i = 0; ok && i < n->n; i++) {
+        const zj_ynode *w = n->items[i];
+        if (w->type != ZJ_YNODE_SCALAR) {
+            fail_at(ld, w, "a filler must be a string, got %s", type_name(w));
+            ok = false;
+        } else {
+            words[i] = w->value;
+            lens[i] = w->len;
+        }
+    }
+    if (ok) {
+        size_t bad;
+        ld->rs->fillers = zj_fillers_new(words, lens, n->n, &bad);
+        if (!ld->rs->fillers && bad != SIZE_MAX)
+            fail_at(ld, n->items[bad],
+                    "filler is empty after normalization (whitespace and punctuation are removed)");
+        else if (!ld->rs->fillers)
+            fail_at(ld, n, "out of memory");
+    } else if (!words || !lens) {
+        fail_at(ld, n, "out of memory");
+    }
+    free(words);
+    free(lens);
+}
+
 static void parse_root(struct loader *ld, const zj_ynode *root)
 {
-    static const char *const keys[] = {"ruleset", "version",  "title", "description",
-                                       "scoring", "defaults", "rules", NULL};
+    static const char *const keys[] = {"ruleset",  "version", "title",   "description",
+                                       "scoring",  "defaults", "rules", "fillers", NULL};
     zj_ruleset *rs = ld->rs;
     rs->base = 100;
     rs->pass = 80;
@@ -808,6 +851,8 @@ static void parse_root(struct loader *ld, const zj_ynode *root)
         }
     }
     rs->default_speaker = def.speaker;
+    if ((v = zj_yaml_get(root, "fillers")))
+        parse_fillers(ld, v);
     if (!(v = zj_yaml_get(root, "rules"))) {
         fail_at(ld, root, "missing 'rules'");
         return;
@@ -828,6 +873,8 @@ void zj_rules_free(zj_ruleset *rs)
         return;
     if (rs->matcher)
         zj_matcher_free(rs->matcher);
+    zj_fuzzy_free(rs->fuzzy);
+    zj_fillers_free(rs->fillers);
     for (size_t i = 0; i < rs->n_rules; i++) {
         zj_rule *r = &rs->rules[i];
         free(r->id);
@@ -934,9 +981,12 @@ static zj_ruleset *compile(zj_ruleset *rs, const zj_load_opts *opts, zj_error *e
     zj_backend backend = opts ? opts->backend : ZJ_BACKEND_AUTO;
     const char *cache = opts ? opts->cache_dir : NULL;
     bool jit = !(opts && opts->no_jit);
-    rs->matcher =
-        zj_matcher_compile(rs->patterns, rs->n_patterns, backend, rs->sha256, cache, jit, err);
-    if (!rs->matcher) {
+    /* The literals' bytes depend on the normalizer as well as on the YAML:
+     * a build with t2s and one without must not share a cached database. */
+    char key[96];
+    snprintf(key, sizeof key, "%s%s", rs->sha256, zj_t2s_available() ? "|t2s" : "");
+    rs->matcher = zj_matcher_compile(rs->patterns, rs->n_patterns, backend, key, cache, jit, err);
+    if (!rs->matcher || zj_fuzzy_build(rs, backend, cache, jit, err) != ZJ_OK) {
         if (err && !err->file[0])
             snprintf(err->file, sizeof err->file, "%s", rs->path);
         zj_rules_free(rs);

@@ -119,6 +119,8 @@ static void print_text(zj_buf *b, const zj_stored_call *sc, bool color)
         zj_buf_printf(b, "  %-8s %-26s %+4d %-11s", f->outcome, f->rule_id, f->points, f->severity);
         if (f->turn >= 0)
             zj_buf_printf(b, " turn %ld 「%s」", f->turn, f->text ? f->text : "");
+        if (f->fuzzy)
+            zj_buf_puts(b, " (by sound)");
         if (f->clause)
             zj_buf_printf(b, " %s", f->clause);
         if (f->title)
@@ -156,6 +158,8 @@ static void print_json(zj_buf *b, const zj_stored_call *sc)
                           f->span_end);
             zj_buf_json_str(b, f->text ? f->text : "", f->text ? strlen(f->text) : 0);
         }
+        if (f->fuzzy)
+            zj_buf_puts(b, ",\"fuzzy\":true");
         if (f->clause) {
             zj_buf_puts(b, ",\"clause\":");
             zj_buf_json_str(b, f->clause, strlen(f->clause));
