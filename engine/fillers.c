@@ -7,7 +7,11 @@
  * an ordinary word used as a filler (那个 "that"): it is dropped only when it
  * stands alone — at a turn edge, next to a removed character (space or
  * punctuation) or next to another filler — on both sides, so 那个，你自己去问
- * and 那个那个单元 lose one 那个 and 那个单元 keeps it. */
+ * and 那个那个单元 lose one 那个 and 那个单元 keeps it.
+ *
+ * A filler just before a sentence end or at the end of the turn is kept: there
+ * it is a sentence-final particle (不知道啊。), which a rule may quote, and
+ * nothing after it needs joining to what came before. */
 #include "internal.h"
 
 #include <stdlib.h>
@@ -93,10 +97,11 @@ static const filler *filler_at(const zj_fillers *f, const char *text, size_t len
     return NULL;
 }
 
-static bool has_gap(const zj_norm *n, size_t from, size_t at)
+/* Whether the sorted offsets v[from..n) hold at. */
+static bool has_offset(const size_t *v, size_t n, size_t from, size_t at)
 {
-    for (size_t g = from; g < n->n_gaps && n->gaps[g] <= at; g++)
-        if (n->gaps[g] == at)
+    for (size_t i = from; i < n && v[i] <= at; i++)
+        if (v[i] == at)
             return true;
     return false;
 }
@@ -126,7 +131,7 @@ zj_status zj_fillers_apply(const zj_fillers *f, zj_norm *n)
 {
     /* First the drops (in the text's own offsets), then one compaction. */
     size_t *drop_at = NULL, *drop_len = NULL, n_drops = 0, cap = 0;
-    size_t last_filler_end = SIZE_MAX, g = 0;
+    size_t last_filler_end = SIZE_MAX, g = 0, br = 0;
     for (size_t at = 0; at < n->len;) {
         const filler *x = filler_at(f, n->text, n->len, at);
         if (!x) {
@@ -137,10 +142,13 @@ zj_status zj_fillers_apply(const zj_fillers *f, zj_norm *n)
         size_t end = at + x->len;
         while (g < n->n_gaps && n->gaps[g] < at)
             g++;
-        bool drop = x->single;
-        if (!drop) {
-            bool left = at == 0 || last_filler_end == at || has_gap(n, g, at);
-            bool right = end == n->len || has_gap(n, g, end) || filler_at(f, n->text, n->len, end);
+        while (br < n->n_breaks && n->breaks[br] < at)
+            br++;
+        bool final = end == n->len || has_offset(n->breaks, n->n_breaks, br, end);
+        bool drop = !final && x->single;
+        if (!final && !x->single) {
+            bool left = at == 0 || last_filler_end == at || has_offset(n->gaps, n->n_gaps, g, at);
+            bool right = has_offset(n->gaps, n->n_gaps, g, end) || filler_at(f, n->text, n->len, end);
             drop = left && right;
         }
         last_filler_end = end;

@@ -96,6 +96,24 @@ zj_status zj_fuzzy_text(const zj_norm *n, char **buf, size_t *cap)
     return ZJ_OK;
 }
 
+void zj_patterns_key(const zj_pattern *patterns, size_t n, const char *salt, char out[65])
+{
+    zj_buf b;
+    zj_buf_init(&b);
+    zj_buf_printf(&b, "%s\n%zu\n", salt, n);
+    for (size_t i = 0; i < n; i++) {
+        const zj_pattern *p = &patterns[i];
+        zj_buf_printf(&b, "%d%d%zu:", p->is_regex, p->per_sentence, p->expr_len);
+        zj_buf_append(&b, p->expr, p->expr_len);
+    }
+    /* Out of memory: a key no database was stored under (a cache miss). */
+    if (b.data)
+        zj_sha256_hex(b.data, b.len, out);
+    else
+        snprintf(out, 65, "%s", "unhashed");
+    zj_buf_free(&b);
+}
+
 void zj_fuzzy_free(zj_fuzzy *f)
 {
     if (!f)
@@ -216,8 +234,8 @@ zj_status zj_fuzzy_build(zj_ruleset *rs, zj_backend backend, const char *cache_d
         zj_fuzzy_free(f);
         return ZJ_OK;
     }
-    char key[96];
-    snprintf(key, sizeof key, "%s|%spinyin", rs->sha256, zj_t2s_available() ? "t2s|" : "");
+    char key[65];
+    zj_patterns_key(f->patterns, f->n, "pinyin", key);
     f->matcher = zj_matcher_compile(f->patterns, f->n, backend, key, cache_dir, jit, err);
     if (!f->matcher) {
         zj_fuzzy_free(f);

@@ -364,7 +364,8 @@ bool zj_t2s_available(void);
 
 /* A rule set's fillers (`fillers:`), normalized. A one-character filler is
  * dropped wherever it occurs; a longer one only standing alone: between
- * turn edges, removed characters (spaces, punctuation) or other fillers. */
+ * turn edges, removed characters (spaces, punctuation) or other fillers.
+ * Neither before a sentence end or at the end of the turn (不知道啊。). */
 typedef struct zj_fillers zj_fillers;
 /* words[i] as written (lens[i] bytes); NULL with *bad = index of a word that
  * is empty after normalization (or SIZE_MAX when out of memory). */
@@ -399,6 +400,11 @@ void zj_fuzzy_free(zj_fuzzy *f);
 /* The pinyin text of a normalized text into *buf (grown as needed; exactly
  * n->len bytes and a NUL). */
 zj_status zj_fuzzy_text(const zj_norm *n, char **buf, size_t *cap);
+/* The key a compiled matcher is cached under: the SHA-256 of what it is
+ * compiled from (each pattern's kind, sentence flag and normalized
+ * expression), so a change of the normalizer (t2s table, fillers, pinyin
+ * table) can never reuse a stale database. */
+void zj_patterns_key(const zj_pattern *patterns, size_t n, const char *salt, char out[65]);
 /* Toneless syllables of an ideograph (ids into zj_pinyin_syllables), primary
  * reading first; the count (0: no reading known). */
 #define ZJ_PINYIN_MAX_READINGS 16

@@ -981,10 +981,11 @@ static zj_ruleset *compile(zj_ruleset *rs, const zj_load_opts *opts, zj_error *e
     zj_backend backend = opts ? opts->backend : ZJ_BACKEND_AUTO;
     const char *cache = opts ? opts->cache_dir : NULL;
     bool jit = !(opts && opts->no_jit);
-    /* The literals' bytes depend on the normalizer as well as on the YAML:
-     * a build with t2s and one without must not share a cached database. */
-    char key[96];
-    snprintf(key, sizeof key, "%s%s", rs->sha256, zj_t2s_available() ? "|t2s" : "");
+    /* The literals' bytes depend on the normalizer as well as on the YAML
+     * (a build with t2s and one without, a newer t2s table): the database is
+     * cached under what it is compiled from. */
+    char key[65];
+    zj_patterns_key(rs->patterns, rs->n_patterns, "characters", key);
     rs->matcher = zj_matcher_compile(rs->patterns, rs->n_patterns, backend, key, cache, jit, err);
     if (!rs->matcher || zj_fuzzy_build(rs, backend, cache, jit, err) != ZJ_OK) {
         if (err && !err->file[0])

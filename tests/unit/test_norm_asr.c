@@ -163,11 +163,17 @@ static void fillers_inside_a_phrase(void **state)
     zj_norm_free(&n);
 
     /* Sentence ends renumbered: none at 0, none twice, one at the end kept. */
-    n = with_fillers(f, "嗯。你好。呃。再见。嗯");
-    assert_string_equal(n.text, "你好再见");
+    n = with_fillers(f, "嗯，呃，你好。嗯，再见啊呃。");
+    assert_string_equal(n.text, "你好再见呃");
     assert_int_equal(n.n_breaks, 2);
     assert_int_equal(n.breaks[0], 6);
-    assert_int_equal(n.breaks[1], 12);
+    assert_int_equal(n.breaks[1], 15);
+    zj_norm_free(&n);
+
+    /* Before a sentence end or at the end of the turn a filler is a
+     * sentence-final particle and stays. */
+    n = with_fillers(f, "这个我也不知道啊。好啊");
+    assert_string_equal(n.text, "这个我也不知道啊好啊");
     zj_norm_free(&n);
     zj_fillers_free(f);
 }
@@ -185,12 +191,14 @@ static void two_character_filler_only_standing_alone(void **state)
         {"那个单元的水管", "那个单元的水管"},
         {"你看那个单元", "你看那个单元"},
         {"那个那个单元", "那个单元"},
-        {"单元那个那个", "单元那个"},
+        {"单元那个那个，好", "单元那个好"},
+        {"单元那个那个", "单元那个那个"},
         {"就是那个", "就是那个"},
-        {"那个", ""},
+        {"那个", "那个"},
+        {"那个，好", "好"},
         {"哪个小区", "哪个小区"},
         {"那", "那"},
-        {"啊啊那个啊", ""},
+        {"啊啊那个啊", "啊"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         zj_norm n = with_fillers(f, cases[i][0]);

@@ -12,10 +12,17 @@
  *
  * usage: gen_t2s [CONFIG] > t2s_table.c   (CONFIG: t2s.json by default) */
 #include <opencc/opencc.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Added to what t2s gives: Taiwan's particle 著 (忙著, 看著) is 着 in Simplified
+ * Chinese, as OpenCC's tw2s converts it; t2s keeps 著 because Simplified
+ * writes it in 著名. A rule's literal and a turn both go through the table,
+ * so 著名 still matches 著名 (both 着名) and 忙著 now matches 忙着. */
+static const uint32_t supplement[][2] = {{0x8457 /* 著 */, 0x7740 /* 着 */}};
 
 #define FIRST_CP 0x2E80u
 #define LAST_CP 0x2FFFFu
@@ -105,9 +112,17 @@ int main(int argc, char **argv)
             fprintf(stderr, "gen_t2s: OpenCC output out of step at U+%04X\n", (unsigned)cp);
             return 1;
         }
-        if ((size_t)(pe - p) != (size_t)(qe - q) || memcmp(p, q, (size_t)(pe - p)) != 0) {
-            uint32_t cps[16];
-            long count = decode_all((const unsigned char *)q, (size_t)(qe - q), cps, 16);
+        uint32_t cps[16];
+        bool changed =
+            (size_t)(pe - p) != (size_t)(qe - q) || memcmp(p, q, (size_t)(pe - p)) != 0;
+        long count = changed ? decode_all((const unsigned char *)q, (size_t)(qe - q), cps, 16) : 0;
+        for (size_t k = 0; k < sizeof supplement / sizeof *supplement; k++)
+            if (supplement[k][0] == cp) {
+                cps[0] = supplement[k][1];
+                count = 1;
+                changed = true;
+            }
+        if (changed) {
             if (count <= 0) {
                 fprintf(stderr, "gen_t2s: U+%04X converts to nothing or too much\n",
                         (unsigned)cp);
