@@ -3,7 +3,9 @@
 # AddressSanitizer + UndefinedBehaviorSanitizer, which includes LeakSanitizer),
 # runs every test in both builds, runs the unit tests and cases of a portable
 # build (PCRE2 only, no SSE2 and no OpenCC: the fallbacks where Hyperscan, x86
-# SIMD or the t2s table are missing; cases that need t2s are skipped there), and checks the CLI on the corpus under valgrind. The last lines printed are the ASan build's full ctest summary.
+# SIMD or the t2s table are missing; cases that need t2s are skipped there),
+# and checks the CLI on the corpus under valgrind. The last lines printed are the
+# ASan build's full ctest summary.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"

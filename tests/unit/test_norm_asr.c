@@ -121,7 +121,7 @@ static void converting_ideograph_at_every_offset(void **state)
 
 static zj_fillers *fillers(void)
 {
-    const char *words[] = {"嗯", "啊", "呃", "那個"}; /* 那個 normalizes to 那个 */
+    const char *words[] = {"嗯", "啊", "呃", "那个"};
     size_t lens[4], bad;
     for (int i = 0; i < 4; i++)
         lens[i] = strlen(words[i]);
@@ -213,6 +213,21 @@ static void two_character_filler_only_standing_alone(void **state)
     zj_fillers_free(f);
 }
 
+/* A filler written in Traditional characters is the Simplified one. */
+static void traditional_filler(void **state)
+{
+    (void)state;
+    require_t2s();
+    const char *words[] = {"那個"};
+    size_t lens[] = {strlen("那個")}, bad;
+    zj_fillers *f = zj_fillers_new(words, lens, 1, &bad);
+    assert_non_null(f);
+    zj_norm n = with_fillers(f, "那个，你自己去問");
+    assert_string_equal(n.text, "你自己去问");
+    zj_norm_free(&n);
+    zj_fillers_free(f);
+}
+
 static void empty_filler_is_refused(void **state)
 {
     (void)state;
@@ -263,6 +278,7 @@ int main(void)
         cmocka_unit_test(converting_ideograph_at_every_offset),
         cmocka_unit_test(fillers_inside_a_phrase),
         cmocka_unit_test(two_character_filler_only_standing_alone),
+        cmocka_unit_test(traditional_filler),
         cmocka_unit_test(empty_filler_is_refused),
         cmocka_unit_test(pinyin_text_keeps_offsets),
     };
