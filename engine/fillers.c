@@ -28,6 +28,11 @@ struct zj_fillers {
     size_t n;
     unsigned char first[0x10000 / 8]; /* first code points (BMP) of some filler */
     bool first_beyond_bmp;
+    /* The normalizer's watch list: converting ideographs and fillers' first
+     * ideographs. A turn none of whose characters may start a filler skips
+     * the pass; a filler starting outside U+4E00..U+9FFF never does. */
+    unsigned char watch[ZJ_CJK_BITS];
+    bool first_outside_cjk;
 };
 
 static int cmp_longest(const void *a, const void *b)
@@ -73,7 +78,15 @@ zj_fillers *zj_fillers_new(const char *const *words, const size_t *lens, size_t 
             f->first[cp >> 3] |= (unsigned char)(1u << (cp & 7));
         else
             f->first_beyond_bmp = true;
+        if (cp >= 0x4E00 && cp <= 0x9FFF)
+            f->watch[(cp - 0x4E00) >> 3] |= (unsigned char)(1u << ((cp - 0x4E00) & 7));
+        else
+            f->first_outside_cjk = true;
     }
+    unsigned char converting[ZJ_CJK_BITS];
+    zj_norm_converting_bits(converting);
+    for (size_t i = 0; i < ZJ_CJK_BITS; i++)
+        f->watch[i] |= converting[i];
     qsort(f->v, f->n, sizeof *f->v, cmp_longest);
     return f;
 }
@@ -132,10 +145,20 @@ zj_status zj_fillers_apply(const zj_fillers *f, zj_norm *n)
     /* First the drops (in the text's own offsets), then one compaction. */
     size_t *drop_at = NULL, *drop_len = NULL, n_drops = 0, cap = 0;
     size_t last_filler_end = SIZE_MAX, g = 0, br = 0;
+    const unsigned char *t = (const unsigned char *)n->text;
     for (size_t at = 0; at < n->len;) {
+        /* Most characters are ideographs that start no filler: one bit each. */
+        unsigned char c = t[at];
+        if (c >= 0xE0 && c < 0xF0) {
+            uint32_t cp = (uint32_t)(c & 0x0F) << 12 | (uint32_t)(t[at + 1] & 0x3F) << 6 |
+                          (t[at + 2] & 0x3F);
+            if (!((f->first[cp >> 3] >> (cp & 7)) & 1)) {
+                at += 3;
+                continue;
+            }
+        }
         const filler *x = filler_at(f, n->text, n->len, at);
         if (!x) {
-            unsigned char c = (unsigned char)n->text[at];
             at += c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
             continue;
         }
@@ -200,10 +223,12 @@ zj_status zj_fillers_apply(const zj_fillers *f, zj_norm *n)
 zj_status zj_norm_text_fillers(zj_norm *n, const char *text, size_t len, const zj_fillers *f,
                                bool mapped)
 {
-    n->want_gaps = f != NULL;
-    zj_status st = mapped ? zj_norm_text(n, text, len) : zj_norm_text_unmapped(n, text, len);
+    if (!f)
+        return mapped ? zj_norm_text(n, text, len) : zj_norm_text_unmapped(n, text, len);
+    n->want_gaps = true;
+    zj_status st = zj_norm_text_watch(n, text, len, mapped, f->watch);
     n->want_gaps = false;
-    if (st != ZJ_OK || !f)
+    if (st != ZJ_OK || (!n->saw_watch && !f->first_outside_cjk))
         return st;
     return zj_fillers_apply(f, n);
 }

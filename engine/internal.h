@@ -371,6 +371,14 @@ typedef struct zj_fillers zj_fillers;
  * is empty after normalization (or SIZE_MAX when out of memory). */
 zj_fillers *zj_fillers_new(const char *const *words, const size_t *lens, size_t n, size_t *bad);
 void zj_fillers_free(zj_fillers *f);
+/* Bitmaps over the ideographs U+4E00..U+9FFF, one bit each. */
+#define ZJ_CJK_BITS ((0xA000 - 0x4E00) / 8)
+/* The ideographs the normalizer converts (t2s), into out. */
+void zj_norm_converting_bits(unsigned char out[ZJ_CJK_BITS]);
+/* zj_norm_text / _unmapped noticing the ideographs of watch (which must hold
+ * the converting ones): n->saw_watch tells whether one may be in the text. */
+zj_status zj_norm_text_watch(zj_norm *n, const char *text, size_t len, bool mapped,
+                             const unsigned char *watch);
 /* Drops the fillers from a normalized text (needs n->gaps), in place: text,
  * map (when mapped), sentence breaks and gaps. */
 zj_status zj_fillers_apply(const zj_fillers *f, zj_norm *n);

@@ -235,7 +235,7 @@ static pthread_once_t bmp_once = PTHREAD_ONCE_INIT;
 /* The ideographs U+4E00..U+9FFF that do not stay themselves (Traditional
  * ones converted by t2s): a run of ideographs is copied whole only up to the
  * first of them. */
-static unsigned char cjk_converts_bits[(0xA000 - 0x4E00) / 8];
+static unsigned char cjk_converts_bits[ZJ_CJK_BITS];
 static bool any_cjk_converts;
 
 static void bmp_build(void)
@@ -265,12 +265,24 @@ static void bmp_build(void)
     }
 }
 
-/* Whether the ideograph encoded at q (U+4E00..U+9FFF) converts. */
-static inline bool cjk_converts(const unsigned char *q)
+/* Whether the ideograph encoded at q (U+4E00..U+9FFF) has its bit in bits. */
+static inline bool watched(const unsigned char *bits, const unsigned char *q)
 {
     uint32_t i = ((uint32_t)(q[0] & 0x0F) << 12 | (uint32_t)(q[1] & 0x3F) << 6 | (q[2] & 0x3F)) -
                  0x4E00;
-    return (cjk_converts_bits[i >> 3] >> (i & 7)) & 1;
+    return (bits[i >> 3] >> (i & 7)) & 1;
+}
+
+/* Whether the ideograph encoded at q (U+4E00..U+9FFF) converts. */
+static inline bool cjk_converts(const unsigned char *q)
+{
+    return watched(cjk_converts_bits, q);
+}
+
+void zj_norm_converting_bits(unsigned char out[ZJ_CJK_BITS])
+{
+    pthread_once(&bmp_once, bmp_build);
+    memcpy(out, cjk_converts_bits, ZJ_CJK_BITS);
 }
 
 enum norm_mode { NORM_SLOW, NORM_FAST, NORM_FAST_UNMAPPED };
@@ -318,7 +330,13 @@ static inline size_t decode_at(const unsigned char *p, size_t n, uint32_t *cp)
     return zj_utf8_decode(p, n, cp);
 }
 
-static inline zj_status normalize(zj_norm *n, const char *text, size_t len, enum norm_mode mode)
+/* watch: a bitmap over U+4E00..U+9FFF holding the converting ideographs and
+ * others to notice (a rule set's fillers' first characters), or NULL for the
+ * converting ones alone. A watched ideograph that does not convert sets
+ * n->saw_watch; so does any other character of 3 bytes or more that the runs
+ * do not copy (it may convert into a watched one). */
+static inline zj_status normalize(zj_norm *n, const char *text, size_t len, enum norm_mode mode,
+                                  const unsigned char *watch)
 {
     const bool fast = mode != NORM_SLOW, mapped = mode != NORM_FAST_UNMAPPED;
     if (fast)
@@ -326,6 +344,7 @@ static inline zj_status normalize(zj_norm *n, const char *text, size_t len, enum
     n->len = 0;
     n->n_breaks = 0;
     n->n_gaps = 0;
+    n->saw_watch = false;
     n->orig_cps = 0;
     const bool gaps = n->want_gaps;
     n->mapped = mapped;
@@ -354,12 +373,22 @@ static inline zj_status normalize(zj_norm *n, const char *text, size_t len, enum
 #endif
             while (r + 3 <= len && is_cjk_ideograph(p + r))
                 r += 3;
-            if (any_cjk_converts)
+            if (watch) {
+                for (size_t q = i; q < r; q += 3)
+                    if (watched(watch, p + q)) {
+                        if (cjk_converts(p + q)) {
+                            r = q;
+                            break;
+                        }
+                        n->saw_watch = true;
+                    }
+            } else if (any_cjk_converts) {
                 for (size_t q = i; q < r; q += 3)
                     if (cjk_converts(p + q)) {
                         r = q;
                         break;
                     }
+            }
             uint32_t after;
             if (r < len && p[r] >= 0xCC && decode_at(p + r, len - r, &after) &&
                 (after < 0x10000 ? (bmp[after].flags & BMP_COMBINING) : is_combining(after)))
@@ -402,6 +431,8 @@ static inline zj_status normalize(zj_norm *n, const char *text, size_t len, enum
             memcpy(n->text + n->len, e->bytes, sizeof e->bytes);
             if (gaps && e->len == 0 && add_gap(n) != ZJ_OK)
                 return ZJ_ERR_NOMEM;
+            if (e->len >= 3)
+                n->saw_watch = true;
             if (mapped)
                 for (unsigned b = 0; b < e->len; b++) {
                     n->orig_start[n->len + b] = cp_index;
@@ -438,6 +469,8 @@ static inline zj_status normalize(zj_norm *n, const char *text, size_t len, enum
             return st;
         if (gaps && n->len == before && add_gap(n) != ZJ_OK)
             return ZJ_ERR_NOMEM;
+        if (n->len > before)
+            n->saw_watch = true;
         cp_index += (uint32_t)count;
         i = j;
         cp = next;
@@ -450,17 +483,23 @@ static inline zj_status normalize(zj_norm *n, const char *text, size_t len, enum
 
 zj_status zj_norm_text(zj_norm *n, const char *text, size_t len)
 {
-    return normalize(n, text, len, NORM_FAST);
+    return normalize(n, text, len, NORM_FAST, NULL);
+}
+
+zj_status zj_norm_text_watch(zj_norm *n, const char *text, size_t len, bool mapped,
+                             const unsigned char *watch)
+{
+    return normalize(n, text, len, mapped ? NORM_FAST : NORM_FAST_UNMAPPED, watch);
 }
 
 zj_status zj_norm_text_unmapped(zj_norm *n, const char *text, size_t len)
 {
-    return normalize(n, text, len, NORM_FAST_UNMAPPED);
+    return normalize(n, text, len, NORM_FAST_UNMAPPED, NULL);
 }
 
 zj_status zj_norm_text_slow(zj_norm *n, const char *text, size_t len)
 {
-    return normalize(n, text, len, NORM_SLOW);
+    return normalize(n, text, len, NORM_SLOW, NULL);
 }
 
 zj_status zj_norm_literal(const char *text, size_t len, char **out, size_t *out_len)

@@ -10,10 +10,24 @@
  * phrase table for t2s has no entry whose length differs from its key's.) */
 #include "internal.h"
 
+#include <pthread.h>
+
 #ifdef ZJ_HAVE_OPENCC
 extern const uint32_t zj_t2s_pool[];
 extern const zj_t2s_entry zj_t2s_entries[];
 extern const size_t zj_t2s_n_entries;
+
+/* The BMP code points the table holds, one bit each: building the
+ * normalizer's table looks up all 65,536, and most convert to nothing. */
+static unsigned char bmp_keys[0x10000 / 8];
+static pthread_once_t bmp_keys_once = PTHREAD_ONCE_INIT;
+
+static void bmp_keys_build(void)
+{
+    for (size_t i = 0; i < zj_t2s_n_entries; i++)
+        if (zj_t2s_entries[i].cp < 0x10000)
+            bmp_keys[zj_t2s_entries[i].cp >> 3] |= (unsigned char)(1u << (zj_t2s_entries[i].cp & 7));
+}
 #endif
 
 size_t zj_t2s(uint32_t cp, const uint32_t **out)
@@ -22,6 +36,11 @@ size_t zj_t2s(uint32_t cp, const uint32_t **out)
     size_t lo = 0, hi = zj_t2s_n_entries;
     if (cp < 0x2E80)
         return 0;
+    if (cp < 0x10000) {
+        pthread_once(&bmp_keys_once, bmp_keys_build);
+        if (!((bmp_keys[cp >> 3] >> (cp & 7)) & 1))
+            return 0;
+    }
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
         if (zj_t2s_entries[mid].cp < cp)

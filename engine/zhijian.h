@@ -166,6 +166,7 @@ typedef struct zj_norm {
     size_t *gaps;
     size_t n_gaps, gaps_cap;
     bool want_gaps;
+    bool saw_watch; /* a watched character may be in the text (fillers) */
 } zj_norm;
 
 void zj_norm_init(zj_norm *n);
