@@ -248,6 +248,16 @@ size_t zj_rules_lint(const zj_ruleset *rs, zj_diag_cb cb, void *ctx)
         if (live == 0)
             warn(cb, ctx, rs, r->line, r->col, &count,
                  "warning: rule '%s' is unreachable: every pattern is suppressed", r->id);
+        if (r->fuzzy) {
+            bool twin = false;
+            for (size_t t = 0; rs->fuzzy && t < rs->fuzzy->n && !twin; t++)
+                twin = rs->patterns[rs->fuzzy->source[t]].rule == i;
+            if (!twin)
+                warn(cb, ctx, rs, r->line, r->col, &count,
+                     "warning: rule '%s' has fuzzy: pinyin but no literal of three or more "
+                     "characters with a reading: it matches by its characters only",
+                     r->id);
+        }
         if (r->kind == ZJ_KIND_REQUIRED && r->points == 0 && r->severity > ZJ_SEV_OBSERVATION)
             warn(cb, ctx, rs, r->line, r->col, &count,
                  "warning: required rule '%s' costs 0 points but has severity %s", r->id,
