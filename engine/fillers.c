@@ -11,7 +11,10 @@
  *
  * A filler just before a sentence end or at the end of the turn is kept: there
  * it is a sentence-final particle (不知道啊。), which a rule may quote, and
- * nothing after it needs joining to what came before. */
+ * nothing after it needs joining to what came before. A rule's literal is a
+ * piece of a sentence, not a turn: its end is no sentence end, and a filler
+ * there is dropped (有本事你去告啊 is 有本事你去告, found in 有本事你去告啊，快去
+ * and in 有本事你去告啊！ alike). */
 #include "internal.h"
 
 #include <stdlib.h>
@@ -140,7 +143,7 @@ static void shift_offsets(size_t *v, size_t *count, const size_t *drop_at, const
     *count = out;
 }
 
-zj_status zj_fillers_apply(const zj_fillers *f, zj_norm *n)
+zj_status zj_fillers_apply(const zj_fillers *f, zj_norm *n, bool literal)
 {
     /* First the drops (in the text's own offsets), then one compaction. */
     size_t *drop_at = NULL, *drop_len = NULL, n_drops = 0, cap = 0;
@@ -167,7 +170,7 @@ zj_status zj_fillers_apply(const zj_fillers *f, zj_norm *n)
             g++;
         while (br < n->n_breaks && n->breaks[br] < at)
             br++;
-        bool final = end == n->len || has_offset(n->breaks, n->n_breaks, br, end);
+        bool final = !literal && (end == n->len || has_offset(n->breaks, n->n_breaks, br, end));
         bool drop = !final && x->single;
         if (!final && !x->single) {
             bool left = at == 0 || last_filler_end == at || has_offset(n->gaps, n->n_gaps, g, at);
@@ -230,7 +233,7 @@ zj_status zj_norm_text_fillers(zj_norm *n, const char *text, size_t len, const z
     n->want_gaps = false;
     if (st != ZJ_OK || (!n->saw_watch && !f->first_outside_cjk))
         return st;
-    return zj_fillers_apply(f, n);
+    return zj_fillers_apply(f, n, false);
 }
 
 zj_status zj_norm_literal_fillers(const char *text, size_t len, const zj_fillers *f, char **out,
@@ -240,7 +243,10 @@ zj_status zj_norm_literal_fillers(const char *text, size_t len, const zj_fillers
         return zj_norm_literal(text, len, out, out_len);
     zj_norm n;
     zj_norm_init(&n);
-    zj_status st = zj_norm_text_fillers(&n, text, len, f, false);
+    n.want_gaps = true;
+    zj_status st = zj_norm_text_unmapped(&n, text, len);
+    if (st == ZJ_OK)
+        st = zj_fillers_apply(f, &n, true);
     if (st != ZJ_OK) {
         zj_norm_free(&n);
         return st;

@@ -380,8 +380,9 @@ void zj_norm_converting_bits(unsigned char out[ZJ_CJK_BITS]);
 zj_status zj_norm_text_watch(zj_norm *n, const char *text, size_t len, bool mapped,
                              const unsigned char *watch);
 /* Drops the fillers from a normalized text (needs n->gaps), in place: text,
- * map (when mapped), sentence breaks and gaps. */
-zj_status zj_fillers_apply(const zj_fillers *f, zj_norm *n);
+ * map (when mapped), sentence breaks and gaps. literal: the text is a rule's
+ * literal, whose end is no sentence end. */
+zj_status zj_fillers_apply(const zj_fillers *f, zj_norm *n, bool literal);
 /* Normalizes like zj_norm_text / zj_norm_text_unmapped (mapped false), then
  * drops fillers when f is non-NULL. */
 zj_status zj_norm_text_fillers(zj_norm *n, const char *text, size_t len, const zj_fillers *f,

@@ -175,6 +175,15 @@ static void fillers_inside_a_phrase(void **state)
     n = with_fillers(f, "这个我也不知道啊。好啊");
     assert_string_equal(n.text, "这个我也不知道啊好啊");
     zj_norm_free(&n);
+
+    /* A literal's end is no sentence end: its last filler goes too. */
+    char *lit;
+    size_t lit_len;
+    assert_int_equal(zj_norm_literal_fillers("有本事你去告啊！", strlen("有本事你去告啊！"), f, &lit,
+                                             &lit_len),
+                     ZJ_OK);
+    assert_string_equal(lit, "有本事你去告");
+    free(lit);
     zj_fillers_free(f);
 }
 

@@ -44,7 +44,7 @@ static void bad_keys_name_line_and_column(void **state)
     /* A literal made only of fillers is empty. */
     assert_load_error("ruleset: a\nversion: \"1\"\nfillers: [嗯]\nrules:\n"
                       "  - {id: r, kind: forbidden, any: ['嗯，嗯']}\n",
-                      "asr.yaml:5:37: pattern is empty after normalization (whitespace, "
+                      "asr.yaml:5:36: pattern is empty after normalization (whitespace, "
                       "punctuation and the rule set's fillers are removed)");
 }
 
