@@ -129,61 +129,112 @@ void zj_fuzzy_free(zj_fuzzy *f)
     free(f);
 }
 
-/* The twin of a normalized literal: a literal of syllables when every
- * ideograph has one reading, else a regex with a class per ideograph of
- * several readings (other characters as \x{...}). NULL expr (and ZJ_OK)
- * when the literal has too few ideographs with readings. */
-static zj_status twin_expr(const zj_pattern *lit, char **expr, size_t *expr_len, bool *is_regex)
+/* Grows f's arrays to hold one more twin. */
+static zj_status reserve_twin(zj_fuzzy *f, size_t *cap)
 {
-    *expr = NULL;
-    size_t syllables = 0;
-    bool several = false;
+    if (f->n < *cap)
+        return ZJ_OK;
+    size_t c = *cap ? *cap * 2 : 64;
+    zj_pattern *p = realloc(f->patterns, c * sizeof *p);
+    if (!p)
+        return ZJ_ERR_NOMEM;
+    f->patterns = p;
+    uint32_t *src = realloc(f->source, c * sizeof *src);
+    if (!src)
+        return ZJ_ERR_NOMEM;
+    f->source = src;
+    *cap = c;
+    return ZJ_OK;
+}
+
+/* Appends a twin of lit with expression expr (taken over). */
+static zj_status add_twin(zj_fuzzy *f, size_t *cap, const zj_pattern *lit, char *expr,
+                          size_t expr_len, bool is_regex)
+{
+    if (reserve_twin(f, cap) != ZJ_OK) {
+        free(expr);
+        return ZJ_ERR_NOMEM;
+    }
+    zj_pattern *t = &f->patterns[f->n];
+    memset(t, 0, sizeof *t);
+    t->id = (uint32_t)f->n;
+    t->rule = lit->rule;
+    t->is_regex = is_regex;
+    t->is_exception = lit->is_exception;
+    t->per_sentence = lit->per_sentence;
+    t->line = lit->line;
+    t->col = lit->col;
+    t->expr = expr;
+    t->expr_len = expr_len;
+    t->source = zj_strdup(lit->source);
+    f->source[f->n++] = lit->id;
+    return t->source ? ZJ_OK : ZJ_ERR_NOMEM;
+}
+
+/* The twins of a normalized literal with at least FUZZY_MIN_SYLLABLES
+ * ideographs that have readings: where its ideographs have several readings,
+ * one literal of syllables per combination while there are at most
+ * FUZZY_MAX_VARIANTS (literals are what the matchers are fastest at and need
+ * no per-regex check at load), else one regex with a class per such
+ * ideograph. Other characters stay as they are. */
+#define FUZZY_MAX_VARIANTS 16
+#define FUZZY_MAX_CHARS 256
+static zj_status add_twins(zj_fuzzy *f, size_t *cap, const zj_pattern *lit)
+{
+    uint32_t cps[FUZZY_MAX_CHARS];
+    uint16_t ids[FUZZY_MAX_CHARS][ZJ_PINYIN_MAX_READINGS];
+    size_t n_ids[FUZZY_MAX_CHARS], n = 0, syllables = 0, variants = 1;
     const unsigned char *p = (const unsigned char *)lit->expr;
-    for (size_t i = 0; i < lit->expr_len;) {
-        uint32_t cp;
-        size_t k = zj_utf8_decode(p + i, lit->expr_len - i, &cp);
+    for (size_t i = 0; i < lit->expr_len; n++) {
+        if (n == FUZZY_MAX_CHARS)
+            return ZJ_OK; /* a whole paragraph: matched by its characters only */
+        size_t k = zj_utf8_decode(p + i, lit->expr_len - i, &cps[n]);
         if (!k)
             return ZJ_ERR_UTF8;
-        uint16_t ids[ZJ_PINYIN_MAX_READINGS];
-        size_t r = zj_pinyin_readings(cp, ids);
-        syllables += r > 0;
-        several |= r > 1;
+        n_ids[n] = zj_pinyin_readings(cps[n], ids[n]);
+        syllables += n_ids[n] > 0;
+        if (n_ids[n] > 1 && variants <= FUZZY_MAX_VARIANTS)
+            variants *= n_ids[n];
         i += k;
     }
     if (syllables < FUZZY_MIN_SYLLABLES)
         return ZJ_OK;
-    zj_buf b;
-    zj_buf_init(&b);
-    for (size_t i = 0; i < lit->expr_len;) {
-        uint32_t cp;
-        size_t k = zj_utf8_decode(p + i, lit->expr_len - i, &cp);
-        uint16_t ids[ZJ_PINYIN_MAX_READINGS];
-        size_t r = zj_pinyin_readings(cp, ids);
-        char enc[4];
-        if (!several) {
-            if (r)
-                zj_buf_append(&b, enc, zj_utf8_encode(ZJ_PINYIN_BASE + ids[0], enc));
-            else
-                zj_buf_append(&b, (const char *)p + i, k);
-        } else if (r == 1) {
-            zj_buf_printf(&b, "\\x{%X}", (unsigned)(ZJ_PINYIN_BASE + ids[0]));
-        } else if (r > 1) {
-            zj_buf_puts(&b, "[");
-            for (size_t j = 0; j < r; j++)
-                zj_buf_printf(&b, "\\x{%X}", (unsigned)(ZJ_PINYIN_BASE + ids[j]));
-            zj_buf_puts(&b, "]");
-        } else {
-            zj_buf_printf(&b, "\\x{%X}", (unsigned)cp);
+    if (variants > FUZZY_MAX_VARIANTS) {
+        zj_buf b;
+        zj_buf_init(&b);
+        for (size_t c = 0; c < n; c++) {
+            if (n_ids[c] == 0) {
+                zj_buf_printf(&b, "\\x{%X}", (unsigned)cps[c]);
+                continue;
+            }
+            zj_buf_puts(&b, n_ids[c] > 1 ? "[" : "");
+            for (size_t j = 0; j < n_ids[c]; j++)
+                zj_buf_printf(&b, "\\x{%X}", (unsigned)(ZJ_PINYIN_BASE + ids[c][j]));
+            zj_buf_puts(&b, n_ids[c] > 1 ? "]" : "");
         }
-        i += k;
+        if (!b.data)
+            return ZJ_ERR_NOMEM;
+        return add_twin(f, cap, lit, b.data, b.len, true);
     }
-    if (!b.data) {
-        zj_buf_free(&b);
-        return ZJ_ERR_NOMEM;
+    for (size_t v = 0; v < variants; v++) {
+        zj_buf b;
+        zj_buf_init(&b);
+        size_t rest = v; /* digits of v in the mixed radix of the readings */
+        for (size_t c = 0; c < n; c++) {
+            char enc[4];
+            uint32_t cp = cps[c];
+            if (n_ids[c]) {
+                cp = ZJ_PINYIN_BASE + ids[c][rest % n_ids[c]];
+                rest /= n_ids[c];
+            }
+            zj_buf_append(&b, enc, zj_utf8_encode(cp, enc));
+        }
+        if (!b.data)
+            return ZJ_ERR_NOMEM;
+        zj_status st = add_twin(f, cap, lit, b.data, b.len, false);
+        if (st != ZJ_OK)
+            return st;
     }
-    *expr = b.data;
-    *expr_len = b.len;
-    *is_regex = several;
     return ZJ_OK;
 }
 
@@ -196,38 +247,19 @@ zj_status zj_fuzzy_build(zj_ruleset *rs, zj_backend backend, const char *cache_d
     if (!any)
         return ZJ_OK;
     zj_fuzzy *f = calloc(1, sizeof *f);
-    if (!f || !(f->patterns = calloc(rs->n_patterns, sizeof *f->patterns)) ||
-        !(f->source = calloc(rs->n_patterns, sizeof *f->source))) {
-        zj_fuzzy_free(f);
+    size_t cap = 0;
+    if (!f)
         return zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
-    }
     for (size_t i = 0; i < rs->n_patterns; i++) {
         const zj_pattern *lit = &rs->patterns[i];
         if (lit->is_regex || !rs->rules[lit->rule].fuzzy)
             continue;
-        zj_pattern *t = &f->patterns[f->n];
-        bool is_regex = false;
-        zj_status st = twin_expr(lit, &t->expr, &t->expr_len, &is_regex);
+        zj_status st = add_twins(f, &cap, lit);
         if (st != ZJ_OK) {
             zj_fuzzy_free(f);
             return zj_error_set(err, st, rs->path, lit->line, lit->col,
                                 "cannot build the pinyin of '%s': %s", lit->source,
                                 zj_strerror(st));
-        }
-        if (!t->expr)
-            continue;
-        t->id = (uint32_t)f->n;
-        t->rule = lit->rule;
-        t->is_regex = is_regex;
-        t->is_exception = lit->is_exception;
-        t->per_sentence = lit->per_sentence;
-        t->line = lit->line;
-        t->col = lit->col;
-        t->source = zj_strdup(lit->source);
-        f->source[f->n++] = lit->id;
-        if (!t->source) {
-            zj_fuzzy_free(f);
-            return zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
         }
     }
     if (f->n == 0) { /* only short literals: nothing to match by sound */
