@@ -34,7 +34,7 @@ struct zj_fillers {
     /* The normalizer's watch list: converting ideographs and fillers' first
      * ideographs. A turn none of whose characters may start a filler skips
      * the pass; a filler starting outside U+4E00..U+9FFF never does. */
-    unsigned char watch[ZJ_CJK_BITS];
+    uint64_t watch[ZJ_BMP_ROWS];
     bool first_outside_cjk;
 };
 
@@ -82,13 +82,13 @@ zj_fillers *zj_fillers_new(const char *const *words, const size_t *lens, size_t 
         else
             f->first_beyond_bmp = true;
         if (cp >= 0x4E00 && cp <= 0x9FFF)
-            f->watch[(cp - 0x4E00) >> 3] |= (unsigned char)(1u << ((cp - 0x4E00) & 7));
+            f->watch[cp >> 6] |= (uint64_t)1 << (cp & 63);
         else
             f->first_outside_cjk = true;
     }
-    unsigned char converting[ZJ_CJK_BITS];
-    zj_norm_converting_bits(converting);
-    for (size_t i = 0; i < ZJ_CJK_BITS; i++)
+    uint64_t converting[ZJ_BMP_ROWS];
+    zj_norm_converting_rows(converting);
+    for (size_t i = 0; i < ZJ_BMP_ROWS; i++)
         f->watch[i] |= converting[i];
     qsort(f->v, f->n, sizeof *f->v, cmp_longest);
     return f;

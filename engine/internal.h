@@ -371,14 +371,15 @@ typedef struct zj_fillers zj_fillers;
  * is empty after normalization (or SIZE_MAX when out of memory). */
 zj_fillers *zj_fillers_new(const char *const *words, const size_t *lens, size_t n, size_t *bad);
 void zj_fillers_free(zj_fillers *f);
-/* Bitmaps over the ideographs U+4E00..U+9FFF, one bit each. */
-#define ZJ_CJK_BITS ((0xA000 - 0x4E00) / 8)
+/* Bitmaps of the BMP as 64-bit rows: code point cp is bit cp & 63 of row
+ * cp >> 6. */
+#define ZJ_BMP_ROWS (0x10000 / 64)
 /* The ideographs the normalizer converts (t2s), into out. */
-void zj_norm_converting_bits(unsigned char out[ZJ_CJK_BITS]);
+void zj_norm_converting_rows(uint64_t out[ZJ_BMP_ROWS]);
 /* zj_norm_text / _unmapped noticing the ideographs of watch (which must hold
  * the converting ones): n->saw_watch tells whether one may be in the text. */
 zj_status zj_norm_text_watch(zj_norm *n, const char *text, size_t len, bool mapped,
-                             const unsigned char *watch);
+                             const uint64_t *watch);
 /* Drops the fillers from a normalized text (needs n->gaps), in place: text,
  * map (when mapped), sentence breaks and gaps. literal: the text is a rule's
  * literal, whose end is no sentence end. */

@@ -234,8 +234,10 @@ static bmp_entry bmp[0x10000];
 static pthread_once_t bmp_once = PTHREAD_ONCE_INIT;
 /* The ideographs U+4E00..U+9FFF that do not stay themselves (Traditional
  * ones converted by t2s): a run of ideographs is copied whole only up to the
- * first of them. */
-static unsigned char cjk_converts_bits[ZJ_CJK_BITS];
+ * first of them. A bitmap of the BMP as 64-bit rows, so that the test takes
+ * the row from the first two bytes of the UTF-8 and the bit from the third,
+ * without decoding. */
+static uint64_t cjk_converts_rows[ZJ_BMP_ROWS];
 static bool any_cjk_converts;
 
 static void bmp_build(void)
@@ -258,31 +260,30 @@ static void bmp_build(void)
         if (cp >= 0x4E00 && cp <= 0x9FFF) {
             char self[4];
             if (k != (long)zj_utf8_encode(cp, self) || memcmp(out, self, (size_t)k) != 0) {
-                cjk_converts_bits[(cp - 0x4E00) >> 3] |= (unsigned char)(1u << ((cp - 0x4E00) & 7));
+                cjk_converts_rows[cp >> 6] |= (uint64_t)1 << (cp & 63);
                 any_cjk_converts = true;
             }
         }
     }
 }
 
-/* Whether the ideograph encoded at q (U+4E00..U+9FFF) has its bit in bits. */
-static inline bool watched(const unsigned char *bits, const unsigned char *q)
+/* Whether the three-byte character at q has its bit in rows: row
+ * cp >> 6 is (lead & 0x0F) << 6 | (second & 0x3F), bit cp & 63 the third's. */
+static inline bool watched(const uint64_t *rows, const unsigned char *q)
 {
-    uint32_t i = ((uint32_t)(q[0] & 0x0F) << 12 | (uint32_t)(q[1] & 0x3F) << 6 | (q[2] & 0x3F)) -
-                 0x4E00;
-    return (bits[i >> 3] >> (i & 7)) & 1;
+    return (rows[(q[0] & 0x0Fu) << 6 | (q[1] & 0x3Fu)] >> (q[2] & 0x3F)) & 1;
 }
 
-/* Whether the ideograph encoded at q (U+4E00..U+9FFF) converts. */
+/* Whether the ideograph encoded at q converts. */
 static inline bool cjk_converts(const unsigned char *q)
 {
-    return watched(cjk_converts_bits, q);
+    return watched(cjk_converts_rows, q);
 }
 
-void zj_norm_converting_bits(unsigned char out[ZJ_CJK_BITS])
+void zj_norm_converting_rows(uint64_t out[ZJ_BMP_ROWS])
 {
     pthread_once(&bmp_once, bmp_build);
-    memcpy(out, cjk_converts_bits, ZJ_CJK_BITS);
+    memcpy(out, cjk_converts_rows, sizeof cjk_converts_rows);
 }
 
 enum norm_mode { NORM_SLOW, NORM_FAST, NORM_FAST_UNMAPPED };
@@ -330,13 +331,13 @@ static inline size_t decode_at(const unsigned char *p, size_t n, uint32_t *cp)
     return zj_utf8_decode(p, n, cp);
 }
 
-/* watch: a bitmap over U+4E00..U+9FFF holding the converting ideographs and
+/* watch: a bitmap (rows) of the BMP holding the converting ideographs and
  * others to notice (a rule set's fillers' first characters), or NULL for the
  * converting ones alone. A watched ideograph that does not convert sets
  * n->saw_watch; so does any other character of 3 bytes or more that the runs
  * do not copy (it may convert into a watched one). */
 static inline zj_status normalize(zj_norm *n, const char *text, size_t len, enum norm_mode mode,
-                                  const unsigned char *watch)
+                                  const uint64_t *watch)
 {
     const bool fast = mode != NORM_SLOW, mapped = mode != NORM_FAST_UNMAPPED;
     if (fast)
@@ -487,7 +488,7 @@ zj_status zj_norm_text(zj_norm *n, const char *text, size_t len)
 }
 
 zj_status zj_norm_text_watch(zj_norm *n, const char *text, size_t len, bool mapped,
-                             const unsigned char *watch)
+                             const uint64_t *watch)
 {
     return normalize(n, text, len, mapped ? NORM_FAST : NORM_FAST_UNMAPPED, watch);
 }
