@@ -15,6 +15,27 @@ static int cmp_hit_start(const void *a, const void *b)
     return x->pattern < y->pattern ? -1 : x->pattern > y->pattern;
 }
 
+/* "     by sound: you ben shi|si ..." for a literal with a twin. */
+static void put_pinyin(zj_buf *out, const zj_pattern *p)
+{
+    zj_buf_puts(out, "     by sound:");
+    for (size_t i = 0; i < p->expr_len;) {
+        uint32_t cp;
+        size_t k = zj_utf8_decode((const unsigned char *)p->expr + i, p->expr_len - i, &cp);
+        if (!k)
+            break;
+        uint16_t ids[ZJ_PINYIN_MAX_READINGS];
+        size_t r = zj_pinyin_readings(cp, ids);
+        zj_buf_puts(out, " ");
+        if (!r)
+            zj_buf_append(out, p->expr + i, k);
+        for (size_t j = 0; j < r; j++)
+            zj_buf_printf(out, "%s%s", j ? "|" : "", zj_pinyin_syllable(ids[j]));
+        i += k;
+    }
+    zj_buf_puts(out, "\n");
+}
+
 static void quote_original(zj_buf *out, const char *text, size_t len, uint32_t c0, uint32_t c1)
 {
     size_t b0 = zj_utf8_cp_to_byte(text, len, c0), b1 = zj_utf8_cp_to_byte(text, len, c1);
@@ -34,7 +55,7 @@ zj_status zj_rules_explain(const zj_ruleset *rs, const char *rule_id, const char
         return zj_error_set(err, ZJ_ERR_UTF8, NULL, 0, 0, "the text is not valid UTF-8");
     zj_norm n;
     zj_norm_init(&n);
-    zj_status st = zj_norm_text(&n, text, len);
+    zj_status st = zj_norm_text_fillers(&n, text, len, rs->fillers, true);
     if (st != ZJ_OK) {
         zj_norm_free(&n);
         return zj_error_set(err, st, NULL, 0, 0, "cannot normalize the text");
@@ -66,10 +87,29 @@ zj_status zj_rules_explain(const zj_ruleset *rs, const char *rule_id, const char
             continue;
         zj_buf_printf(out, "  #%u %s %s%s → %s\n", p->id, p->is_exception ? "unless" : "match ",
                       p->is_regex ? "re:" : "", p->source, p->expr);
+        for (size_t t = 0; rs->fuzzy && t < rs->fuzzy->n; t++)
+            if (rs->fuzzy->source[t] == p->id)
+                put_pinyin(out, p);
     }
     zj_match_scratch *scratch = zj_match_scratch_new(rs->matcher);
     zj_hits hits = {0};
     st = scratch ? zj_matcher_scan(rs->matcher, scratch, &n, &hits) : ZJ_ERR_NOMEM;
+    /* Matches by sound: the twins' hits, pattern ids past the rule set's. */
+    size_t n_exact = hits.n;
+    if (st == ZJ_OK && rs->fuzzy) {
+        char *pinyin = NULL;
+        size_t cap = 0;
+        zj_match_scratch *fs = zj_match_scratch_new(rs->fuzzy->matcher);
+        zj_norm view = n;
+        st = fs ? zj_fuzzy_text(&n, &pinyin, &cap) : ZJ_ERR_NOMEM;
+        view.text = pinyin;
+        if (st == ZJ_OK)
+            st = zj_matcher_scan(rs->fuzzy->matcher, fs, &view, &hits);
+        for (size_t i = n_exact; st == ZJ_OK && i < hits.n; i++)
+            hits.v[i].pattern = (uint32_t)rs->n_patterns + rs->fuzzy->source[hits.v[i].pattern];
+        zj_match_scratch_free(fs);
+        free(pinyin);
+    }
     if (st == ZJ_OK) {
         if (hits.n)
             qsort(hits.v, hits.n, sizeof *hits.v, cmp_hit_start);
@@ -77,27 +117,29 @@ zj_status zj_rules_explain(const zj_ruleset *rs, const char *rule_id, const char
         zj_buf_puts(out, "hits:\n");
         for (size_t i = 0; i < hits.n; i++) {
             const zj_hit *h = &hits.v[i];
-            const zj_pattern *p = &rs->patterns[h->pattern];
+            bool by_sound = h->pattern >= rs->n_patterns;
+            const zj_pattern *p = &rs->patterns[h->pattern % rs->n_patterns];
             if (p->rule != (uint32_t)ri)
                 continue;
             shown++;
             uint32_t c0 = n.orig_start[h->start], c1 = n.orig_end[h->end - 1];
-            zj_buf_printf(out, "  #%u %s normalized [%u, %u) original [%u, %u) '", p->id,
-                          p->is_exception ? "exception" : "pattern  ", h->start, h->end, c0, c1);
+            zj_buf_printf(out, "  #%u %s%s normalized [%u, %u) original [%u, %u) '", p->id,
+                          p->is_exception ? "exception" : "pattern  ", by_sound ? " by sound" : "",
+                          h->start, h->end, c0, c1);
             quote_original(out, text, len, c0, c1);
             zj_buf_puts(out, "'");
             if (!p->is_exception) {
                 const zj_hit *by = NULL;
                 for (size_t k = 0; k < hits.n && !by; k++) {
                     const zj_hit *x = &hits.v[k];
-                    if (rs->patterns[x->pattern].rule == (uint32_t)ri &&
-                        rs->patterns[x->pattern].is_exception && x->start <= h->start &&
+                    const zj_pattern *xp = &rs->patterns[x->pattern % rs->n_patterns];
+                    if (xp->rule == (uint32_t)ri && xp->is_exception && x->start <= h->start &&
                         h->end <= x->end)
                         by = x;
                 }
                 if (by)
-                    zj_buf_printf(out, " — suppressed: inside exception #%u [%u, %u)", by->pattern,
-                                  by->start, by->end);
+                    zj_buf_printf(out, " — suppressed: inside exception #%u [%u, %u)",
+                                  (unsigned)(by->pattern % rs->n_patterns), by->start, by->end);
                 else if (r->n_unless)
                     zj_buf_puts(out, " — kept: no exception match contains it");
             }
@@ -133,7 +175,7 @@ zj_status zj_rules_explain(const zj_ruleset *rs, const char *rule_id, const char
             zj_buf_printf(out, "verdict: %s", zj_outcome_name(f->outcome));
             if (f->text)
                 zj_buf_printf(out, " '%s' [%u, %u)", f->text, f->span_start, f->span_end);
-            zj_buf_printf(out, ", %+d points\n", f->points);
+            zj_buf_printf(out, "%s, %+d points\n", f->fuzzy ? " by sound" : "", f->points);
             shown++;
         }
         if (!shown)
@@ -206,6 +248,16 @@ size_t zj_rules_lint(const zj_ruleset *rs, zj_diag_cb cb, void *ctx)
         if (live == 0)
             warn(cb, ctx, rs, r->line, r->col, &count,
                  "warning: rule '%s' is unreachable: every pattern is suppressed", r->id);
+        if (r->fuzzy) {
+            bool twin = false;
+            for (size_t t = 0; rs->fuzzy && t < rs->fuzzy->n && !twin; t++)
+                twin = rs->patterns[rs->fuzzy->source[t]].rule == i;
+            if (!twin)
+                warn(cb, ctx, rs, r->line, r->col, &count,
+                     "warning: rule '%s' has fuzzy: pinyin but no literal of three or more "
+                     "characters with a reading: it matches by its characters only",
+                     r->id);
+        }
         if (r->kind == ZJ_KIND_REQUIRED && r->points == 0 && r->severity > ZJ_SEV_OBSERVATION)
             warn(cb, ctx, rs, r->line, r->col, &count,
                  "warning: required rule '%s' costs 0 points but has severity %s", r->id,

@@ -61,6 +61,7 @@ typedef struct zj_rule {
     zj_example *ex_match, *ex_no_match;
     size_t n_ex_match, n_ex_no_match;
     long line, col;
+    bool fuzzy; /* `fuzzy: pinyin`: literals also match by sound */
 } zj_rule;
 
 typedef struct zj_grade {
@@ -86,6 +87,8 @@ struct zj_ruleset {
     size_t n_patterns;
     zj_matcher *matcher; /* compiled at load */
     unsigned redact;     /* ZJ_REDACT_* categories masked by default (`redact:`) */
+    struct zj_fillers *fillers; /* `fillers:`, NULL when none */
+    struct zj_fuzzy *fuzzy;     /* twins of `fuzzy: pinyin` literals, NULL when none */
 };
 
 /* ---------------------------------------------------------------- matcher */
@@ -543,5 +546,78 @@ zj_status zj_roles_resolve(zj_scorer *s, const zj_ruleset *rs, zj_call *call, lo
                            const char *speaker, zj_roles_decision *out, zj_error *err);
 /* How many polite phrases (文明用语: 您好, 请问, 请稍等, ...) text holds. */
 int zj_roles_polite_count(const char *text, size_t len);
+
+/* ------------------------------------------- matching as ASR writes text */
+/* Traditional -> Simplified Chinese (t2s.c), fillers (fillers.c) and
+ * matching by sound (fuzzy.c, pinyin_table.c); see engine/README.md. */
+
+/* One entry of the t2s table the build generates from OpenCC
+ * (tools/gen/gen_t2s.c): code point cp becomes zj_t2s_pool[start..start+len). */
+typedef struct zj_t2s_entry {
+    uint32_t cp, start;
+    uint8_t len;
+} zj_t2s_entry;
+/* What cp becomes under OpenCC's t2s, character by character: the number of
+ * code points at *out, 0 when it stays as it is (always 0 without OpenCC). */
+size_t zj_t2s(uint32_t cp, const uint32_t **out);
+/* Whether the build has the t2s table (ZJ_OPENCC). */
+bool zj_t2s_available(void);
+
+/* A rule set's fillers (`fillers:`), normalized. A one-character filler is
+ * dropped wherever it occurs; a longer one only standing alone: between
+ * turn edges, removed characters (spaces, punctuation) or other fillers.
+ * Neither before a sentence end or at the end of the turn (不知道啊。). */
+typedef struct zj_fillers zj_fillers;
+/* words[i] as written (lens[i] bytes); NULL with *bad = index of a word that
+ * is empty after normalization (or SIZE_MAX when out of memory). */
+zj_fillers *zj_fillers_new(const char *const *words, const size_t *lens, size_t n, size_t *bad);
+void zj_fillers_free(zj_fillers *f);
+/* Bitmaps of the BMP as 64-bit rows: code point cp is bit cp & 63 of row
+ * cp >> 6. */
+#define ZJ_BMP_ROWS (0x10000 / 64)
+/* The ideographs the normalizer converts (t2s), into out. */
+void zj_norm_converting_rows(uint64_t out[ZJ_BMP_ROWS]);
+/* zj_norm_text / _unmapped noticing the ideographs of watch (which must hold
+ * the converting ones): n->saw_watch tells whether one may be in the text. */
+zj_status zj_norm_text_watch(zj_norm *n, const char *text, size_t len, bool mapped,
+                             const uint64_t *watch);
+/* Drops the fillers from a normalized text (needs n->gaps), in place: text,
+ * map (when mapped), sentence breaks and gaps. literal: the text is a rule's
+ * literal, whose end is no sentence end. */
+zj_status zj_fillers_apply(const zj_fillers *f, zj_norm *n, bool literal);
+/* Normalizes like zj_norm_text / zj_norm_text_unmapped (mapped false), then
+ * drops fillers when f is non-NULL. */
+zj_status zj_norm_text_fillers(zj_norm *n, const char *text, size_t len, const zj_fillers *f,
+                               bool mapped);
+/* zj_norm_literal with fillers dropped (f may be NULL). */
+zj_status zj_norm_literal_fillers(const char *text, size_t len, const zj_fillers *f, char **out,
+                                  size_t *out_len);
+
+/* Matching by sound: literals of `fuzzy: pinyin` rules get a twin pattern
+ * over the toneless pinyin of the text, in which every ideograph with a
+ * reading is replaced by a private-use code point naming its syllable (3
+ * bytes for 3, so offsets and the map stay those of the normalized text). */
+typedef struct zj_fuzzy {
+    zj_pattern *patterns; /* twins; .id indexes this array, .rule/.is_exception as the source */
+    uint32_t *source;     /* pattern id of each twin's literal in the rule set */
+    size_t n;
+    zj_matcher *matcher;
+} zj_fuzzy;
+/* Builds the twins of rs's fuzzy rules (rs->fuzzy stays NULL when there are
+ * none) and compiles them. */
+zj_status zj_fuzzy_build(zj_ruleset *rs, zj_backend backend, const zj_load_opts *opts,
+                         zj_error *err);
+void zj_fuzzy_free(zj_fuzzy *f);
+/* The pinyin text of a normalized text into *buf (grown as needed; exactly
+ * n->len bytes and a NUL). */
+zj_status zj_fuzzy_text(const zj_norm *n, char **buf, size_t *cap);
+/* Toneless syllables of an ideograph (ids into zj_pinyin_syllables), primary
+ * reading first; the count (0: no reading known). */
+#define ZJ_PINYIN_MAX_READINGS 16
+size_t zj_pinyin_readings(uint32_t cp, uint16_t ids[ZJ_PINYIN_MAX_READINGS]);
+const char *zj_pinyin_syllable(uint16_t id);
+/* The private-use code point standing for syllable id in the pinyin text. */
+#define ZJ_PINYIN_BASE 0xE000u
+#define ZJ_PINYIN_MAX_SYLLABLES 0x200u
 
 #endif /* ZJ_INTERNAL_H */

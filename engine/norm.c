@@ -33,6 +33,7 @@ void zj_norm_free(zj_norm *n)
     free(n->orig_start);
     free(n->orig_end);
     free(n->breaks);
+    free(n->gaps);
     zj_norm_init(n);
 }
 
@@ -72,6 +73,24 @@ static zj_status add_break(zj_norm *n)
         n->breaks_cap = cap;
     }
     n->breaks[n->n_breaks++] = n->len;
+    return ZJ_OK;
+}
+
+/* A removed character (space, punctuation) was here: what a filler standing
+ * alone is told by (fillers.c). Only recorded when n->want_gaps. */
+static zj_status add_gap(zj_norm *n)
+{
+    if (n->len == 0 || (n->n_gaps && n->gaps[n->n_gaps - 1] == n->len))
+        return ZJ_OK;
+    if (n->n_gaps == n->gaps_cap) {
+        size_t cap = n->gaps_cap ? n->gaps_cap * 2 : 16;
+        size_t *g = realloc(n->gaps, cap * sizeof *g);
+        if (!g)
+            return ZJ_ERR_NOMEM;
+        n->gaps = g;
+        n->gaps_cap = cap;
+    }
+    n->gaps[n->n_gaps++] = n->len;
     return ZJ_OK;
 }
 
@@ -167,11 +186,22 @@ static long map_unit_bytes(const uint32_t *cps, size_t count, char *out, size_t 
     for (utf8proc_ssize_t i = 0; i < used; i++) {
         if (is_removed_category(utf8proc_category(buf[i])))
             continue;
-        if (k + 4 > out_cap) {
-            *st = ZJ_ERR_LIMIT;
-            return -1;
+        /* Traditional -> Simplified after NFKC (a compatibility ideograph
+         * first becomes the unified one, then converts). */
+        const uint32_t *conv;
+        size_t n_conv = zj_t2s((uint32_t)buf[i], &conv);
+        uint32_t self = (uint32_t)buf[i];
+        if (!n_conv) {
+            conv = &self;
+            n_conv = 1;
         }
-        k += zj_utf8_encode((uint32_t)buf[i], out + k);
+        for (size_t c = 0; c < n_conv; c++) {
+            if (k + 4 > out_cap) {
+                *st = ZJ_ERR_LIMIT;
+                return -1;
+            }
+            k += zj_utf8_encode(conv[c], out + k);
+        }
     }
     return (long)k;
 }
@@ -202,6 +232,13 @@ typedef struct bmp_entry {
 } bmp_entry;
 static bmp_entry bmp[0x10000];
 static pthread_once_t bmp_once = PTHREAD_ONCE_INIT;
+/* The ideographs U+4E00..U+9FFF that do not stay themselves (Traditional
+ * ones converted by t2s): a run of ideographs is copied whole only up to the
+ * first of them. A bitmap of the BMP as 64-bit rows, so that the test takes
+ * the row from the first two bytes of the UTF-8 and the bit from the third,
+ * without decoding. */
+static uint64_t cjk_converts_rows[ZJ_BMP_ROWS];
+static bool any_cjk_converts;
 
 static void bmp_build(void)
 {
@@ -220,7 +257,33 @@ static void bmp_build(void)
         }
         e->len = (unsigned char)k;
         memcpy(e->bytes, out, (size_t)k);
+        if (cp >= 0x4E00 && cp <= 0x9FFF) {
+            char self[4];
+            if (k != (long)zj_utf8_encode(cp, self) || memcmp(out, self, (size_t)k) != 0) {
+                cjk_converts_rows[cp >> 6] |= (uint64_t)1 << (cp & 63);
+                any_cjk_converts = true;
+            }
+        }
     }
+}
+
+/* Whether the three-byte character at q has its bit in rows: row
+ * cp >> 6 is (lead & 0x0F) << 6 | (second & 0x3F), bit cp & 63 the third's. */
+static inline bool watched(const uint64_t *rows, const unsigned char *q)
+{
+    return (rows[(q[0] & 0x0Fu) << 6 | (q[1] & 0x3Fu)] >> (q[2] & 0x3F)) & 1;
+}
+
+/* Whether the ideograph encoded at q converts. */
+static inline bool cjk_converts(const unsigned char *q)
+{
+    return watched(cjk_converts_rows, q);
+}
+
+void zj_norm_converting_rows(uint64_t out[ZJ_BMP_ROWS])
+{
+    pthread_once(&bmp_once, bmp_build);
+    memcpy(out, cjk_converts_rows, sizeof cjk_converts_rows);
 }
 
 enum norm_mode { NORM_SLOW, NORM_FAST, NORM_FAST_UNMAPPED };
@@ -268,14 +331,23 @@ static inline size_t decode_at(const unsigned char *p, size_t n, uint32_t *cp)
     return zj_utf8_decode(p, n, cp);
 }
 
-static inline zj_status normalize(zj_norm *n, const char *text, size_t len, enum norm_mode mode)
+/* watch: a bitmap (rows) of the BMP holding the converting ideographs and
+ * others to notice (a rule set's fillers' first characters), or NULL for the
+ * converting ones alone. A watched ideograph that does not convert sets
+ * n->saw_watch; so does any other character of 3 bytes or more that the runs
+ * do not copy (it may convert into a watched one). */
+static inline zj_status normalize(zj_norm *n, const char *text, size_t len, enum norm_mode mode,
+                                  const uint64_t *watch)
 {
     const bool fast = mode != NORM_SLOW, mapped = mode != NORM_FAST_UNMAPPED;
     if (fast)
         pthread_once(&bmp_once, bmp_build);
     n->len = 0;
     n->n_breaks = 0;
+    n->n_gaps = 0;
+    n->saw_watch = false;
     n->orig_cps = 0;
+    const bool gaps = n->want_gaps;
     n->mapped = mapped;
     /* Room for the common case; units that expand reserve more. */
     if (reserve(n, len + 8) != ZJ_OK)
@@ -302,6 +374,22 @@ static inline zj_status normalize(zj_norm *n, const char *text, size_t len, enum
 #endif
             while (r + 3 <= len && is_cjk_ideograph(p + r))
                 r += 3;
+            if (watch) {
+                for (size_t q = i; q < r; q += 3)
+                    if (watched(watch, p + q)) {
+                        if (cjk_converts(p + q)) {
+                            r = q;
+                            break;
+                        }
+                        n->saw_watch = true;
+                    }
+            } else if (any_cjk_converts) {
+                for (size_t q = i; q < r; q += 3)
+                    if (cjk_converts(p + q)) {
+                        r = q;
+                        break;
+                    }
+            }
             uint32_t after;
             if (r < len && p[r] >= 0xCC && decode_at(p + r, len - r, &after) &&
                 (after < 0x10000 ? (bmp[after].flags & BMP_COMBINING) : is_combining(after)))
@@ -342,6 +430,10 @@ static inline zj_status normalize(zj_norm *n, const char *text, size_t len, enum
             if (n->len + 8 > n->cap && reserve(n, 8) != ZJ_OK)
                 return ZJ_ERR_NOMEM;
             memcpy(n->text + n->len, e->bytes, sizeof e->bytes);
+            if (gaps && e->len == 0 && add_gap(n) != ZJ_OK)
+                return ZJ_ERR_NOMEM;
+            if (e->len >= 3)
+                n->saw_watch = true;
             if (mapped)
                 for (unsigned b = 0; b < e->len; b++) {
                     n->orig_start[n->len + b] = cp_index;
@@ -372,9 +464,14 @@ static inline zj_status normalize(zj_norm *n, const char *text, size_t len, enum
         }
         if (is_sentence_end(unit[0]) && add_break(n) != ZJ_OK)
             return ZJ_ERR_NOMEM;
+        size_t before = n->len;
         zj_status st = map_unit(n, unit, count, cp_index);
         if (st != ZJ_OK)
             return st;
+        if (gaps && n->len == before && add_gap(n) != ZJ_OK)
+            return ZJ_ERR_NOMEM;
+        if (n->len > before)
+            n->saw_watch = true;
         cp_index += (uint32_t)count;
         i = j;
         cp = next;
@@ -387,17 +484,23 @@ static inline zj_status normalize(zj_norm *n, const char *text, size_t len, enum
 
 zj_status zj_norm_text(zj_norm *n, const char *text, size_t len)
 {
-    return normalize(n, text, len, NORM_FAST);
+    return normalize(n, text, len, NORM_FAST, NULL);
+}
+
+zj_status zj_norm_text_watch(zj_norm *n, const char *text, size_t len, bool mapped,
+                             const uint64_t *watch)
+{
+    return normalize(n, text, len, mapped ? NORM_FAST : NORM_FAST_UNMAPPED, watch);
 }
 
 zj_status zj_norm_text_unmapped(zj_norm *n, const char *text, size_t len)
 {
-    return normalize(n, text, len, NORM_FAST_UNMAPPED);
+    return normalize(n, text, len, NORM_FAST_UNMAPPED, NULL);
 }
 
 zj_status zj_norm_text_slow(zj_norm *n, const char *text, size_t len)
 {
-    return normalize(n, text, len, NORM_SLOW);
+    return normalize(n, text, len, NORM_SLOW, NULL);
 }
 
 zj_status zj_norm_literal(const char *text, size_t len, char **out, size_t *out_len)

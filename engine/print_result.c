@@ -82,6 +82,8 @@ static zj_status finding_to_json(zj_buf *b, const zj_ruleset *rs, const zj_call 
             TRY(JSON_KEY(b, "text"));
             TRY(zj_buf_json_str(b, f->text, strlen(f->text)));
         }
+        if (f->fuzzy)
+            TRY(PUT_LIT(b, ",\"fuzzy\":true"));
         if (f->start_ms >= 0) {
             TRY(PUT_LIT(b, ",\"start_ms\":"));
             TRY(put_int(b, f->start_ms));
@@ -215,6 +217,8 @@ zj_status zj_result_to_text(zj_buf *b, const zj_ruleset *rs, const zj_call *call
                 TRY(zj_buf_term_str(b, f->text));
                 TRY(zj_buf_printf(b, "%s」 ", paint(color, C_OFF)));
             }
+            if (f->fuzzy)
+                TRY(zj_buf_puts(b, "(by sound) "));
         } else {
             TRY(zj_buf_printf(b, "%s ", zj_outcome_name(f->outcome)));
         }

@@ -400,7 +400,7 @@ static bool add_literal(struct loader *ld, const zj_ynode *n, uint32_t rule, boo
     }
     char *norm = NULL;
     size_t norm_len = 0;
-    zj_status st = zj_norm_literal(n->value, n->len, &norm, &norm_len);
+    zj_status st = zj_norm_literal_fillers(n->value, n->len, ld->rs->fillers, &norm, &norm_len);
     if (st == ZJ_ERR_NOMEM) {
         fail_nomem(ld, n);
         return false;
@@ -411,8 +411,9 @@ static bool add_literal(struct loader *ld, const zj_ynode *n, uint32_t rule, boo
     }
     if (norm_len == 0) {
         free(norm);
-        fail_at(ld, n,
-                "pattern is empty after normalization (whitespace and punctuation are removed)");
+        fail_at(ld, n, "pattern is empty after normalization (whitespace%s are removed)",
+                ld->rs->fillers ? ", punctuation and the rule set's fillers"
+                                : " and punctuation");
         return false;
     }
     zj_pattern *p = new_pattern(ld, n);
@@ -588,7 +589,7 @@ static void parse_rule(struct loader *ld, const zj_ynode *n, const struct defaul
     static const char *const keys[] = {
         "id",         "kind",     "title",   "category", "clause", "description", "any",
         "all",        "regex",    "speaker", "within",   "unless", "boundary",    "points",
-        "max_points", "severity", "fatal",   "examples", NULL};
+        "max_points", "severity", "fatal",   "examples", "fuzzy",       NULL};
     if (n->type != ZJ_YNODE_MAP) {
         fail_at(ld, n, "a rule must be a mapping, got %s", type_name(n));
         return;
@@ -674,6 +675,12 @@ static void parse_rule(struct loader *ld, const zj_ynode *n, const struct defaul
         boolean(ld, v, "fatal", &r->fatal);
     if ((v = zj_yaml_get(n, "within")))
         parse_within(ld, v, r);
+    if ((v = zj_yaml_get(n, "fuzzy")) && scalar(ld, v, "fuzzy")) {
+        if (strcmp(v->value, "pinyin") == 0)
+            r->fuzzy = true;
+        else
+            fail_at(ld, v, "unknown fuzzy matching '%.40s' (expected pinyin)", v->value);
+    }
     if ((v = zj_yaml_get(n, "examples")))
         parse_examples(ld, v, r);
 
@@ -823,10 +830,46 @@ static void parse_redact(struct loader *ld, const zj_ynode *n)
     }
 }
 
+/* `fillers: [嗯, 啊, 呃, 那个]`: read before the rules, whose literals are
+ * normalized without them. */
+static void parse_fillers(struct loader *ld, const zj_ynode *n)
+{
+    if (n->type != ZJ_YNODE_SEQ || n->n == 0) {
+        fail_at(ld, n, "'fillers' must be a non-empty list of words");
+        return;
+    }
+    const char **words = calloc(n->n, sizeof *words);
+    size_t *lens = calloc(n->n, sizeof *lens);
+    bool ok = words && lens;
+    for (size_t i = 0; ok && i < n->n; i++) {
+        const zj_ynode *w = n->items[i];
+        if (w->type != ZJ_YNODE_SCALAR) {
+            fail_at(ld, w, "a filler must be a string, got %s", type_name(w));
+            ok = false;
+        } else {
+            words[i] = w->value;
+            lens[i] = w->len;
+        }
+    }
+    if (ok) {
+        size_t bad;
+        ld->rs->fillers = zj_fillers_new(words, lens, n->n, &bad);
+        if (!ld->rs->fillers && bad != SIZE_MAX)
+            fail_at(ld, n->items[bad],
+                    "filler is empty after normalization (whitespace and punctuation are removed)");
+        else if (!ld->rs->fillers)
+            fail_at(ld, n, "out of memory");
+    } else if (!words || !lens) {
+        fail_at(ld, n, "out of memory");
+    }
+    free(words);
+    free(lens);
+}
+
 static void parse_root(struct loader *ld, const zj_ynode *root)
 {
-    static const char *const keys[] = {"ruleset", "version", "title",  "description",
-                                       "scoring", "defaults", "rules", "redact", NULL};
+    static const char *const keys[] = {"ruleset", "version", "title",  "description", "scoring",
+                                       "defaults", "rules", "redact", "fillers", NULL};
     zj_ruleset *rs = ld->rs;
     rs->base = 100;
     rs->pass = 80;
@@ -882,6 +925,8 @@ static void parse_root(struct loader *ld, const zj_ynode *root)
         }
     }
     rs->default_speaker = def.speaker;
+    if ((v = zj_yaml_get(root, "fillers")))
+        parse_fillers(ld, v);
     if (!(v = zj_yaml_get(root, "rules"))) {
         fail_at(ld, root, "missing 'rules'");
         return;
@@ -902,6 +947,8 @@ void zj_rules_free(zj_ruleset *rs)
         return;
     if (rs->matcher)
         zj_matcher_free(rs->matcher);
+    zj_fuzzy_free(rs->fuzzy);
+    zj_fillers_free(rs->fillers);
     for (size_t i = 0; i < rs->n_rules; i++) {
         zj_rule *r = &rs->rules[i];
         free(r->id);
@@ -1019,7 +1066,7 @@ static zj_ruleset *compile(zj_ruleset *rs, const zj_load_opts *opts, zj_error *e
         return NULL;
     zj_backend backend = opts ? opts->backend : ZJ_BACKEND_AUTO;
     rs->matcher = zj_matcher_compile(rs->patterns, rs->n_patterns, backend, opts, err);
-    if (!rs->matcher) {
+    if (!rs->matcher || zj_fuzzy_build(rs, backend, opts, err) != ZJ_OK) {
         if (err && !err->file[0])
             snprintf(err->file, sizeof err->file, "%s", rs->path);
         zj_rules_free(rs);

@@ -14,6 +14,7 @@ typedef struct call_hit {
     uint32_t turn;
     uint32_t start, end;       /* normalized bytes */
     uint32_t cp_start, cp_end; /* original code points */
+    bool fuzzy;                /* a twin's hit (`fuzzy: pinyin`): matched by sound */
 } call_hit;
 
 typedef struct hit_vec {
@@ -55,6 +56,12 @@ struct zj_scorer {
     size_t max_call_bytes, max_findings; /* 0: no limit (zj_scorer_set_limits) */
     bool profiling;
     zj_profile prof;
+    /* `fuzzy: pinyin`: the pinyin text of the turn and the twins' scratch
+     * (NULL when the rule set has no twins), and exact hits for dedup. */
+    zj_match_scratch *fuzzy_scratch;
+    char *fuzzy_text;
+    size_t fuzzy_cap;
+    hit_vec exact;
 };
 
 static zj_status vec_push(hit_vec *h, const call_hit *x)
@@ -86,6 +93,8 @@ zj_scorer *zj_scorer_new(const zj_ruleset *rs, zj_error *err)
     s->rule_hits = calloc(rs->n_rules ? rs->n_rules : 1, sizeof *s->rule_hits);
     if (!s->scratch || !s->required || !s->timed || !s->rule_done || !s->rule_hits)
         goto nomem;
+    if (rs->fuzzy && !(s->fuzzy_scratch = zj_match_scratch_new(rs->fuzzy->matcher)))
+        goto nomem;
     for (size_t i = 0; i < rs->n_rules; i++) {
         const zj_rule *r = &rs->rules[i];
         if (r->kind == ZJ_KIND_REQUIRED)
@@ -114,6 +123,9 @@ void zj_scorer_free(zj_scorer *s)
     if (!s)
         return;
     zj_match_scratch_free(s->scratch);
+    zj_match_scratch_free(s->fuzzy_scratch);
+    free(s->fuzzy_text);
+    free(s->exact.v);
     zj_norm_free(&s->norm);
     free(s->turn_hits.v);
     free(s->hits.v);
@@ -255,7 +267,9 @@ static int cmp_rule_turn_start(const void *a, const void *b)
         return x->start < y->start ? -1 : 1;
     if (x->end != y->end)
         return x->end > y->end ? -1 : 1;
-    return x->pattern < y->pattern ? -1 : x->pattern > y->pattern;
+    if (x->pattern != y->pattern)
+        return x->pattern < y->pattern ? -1 : 1;
+    return x->fuzzy - y->fuzzy;
 }
 
 /* Earliest surviving hit of pattern p among hits[0..n) (sorted by turn, start). */
@@ -405,7 +419,8 @@ static zj_status hit_finding(zj_scorer *s, finding_vec *out, const zj_call *call
                     .turn = (long)h->turn,
                     .span_start = h->cp_start,
                     .span_end = h->cp_end,
-                    .start_ms = call->turns[h->turn].start_ms};
+                    .start_ms = call->turns[h->turn].start_ms,
+                    .fuzzy = h->fuzzy};
     f.text = quote(s, call, h->turn, h->cp_start, h->cp_end);
     if (!f.text)
         return ZJ_ERR_NOMEM;
@@ -421,13 +436,16 @@ static zj_status plain_finding(finding_vec *out, uint32_t rule, zj_outcome outco
     return add_finding(out, &f);
 }
 
-/* Candidates of one turn sorted for overlap resolution: longest first, then
- * the rule listed first, then the earlier start. */
+/* Candidates of one turn sorted for overlap resolution: exact before fuzzy
+ * (a match by sound only where no match by characters overlaps it), then
+ * longest first, then the rule listed first, then the earlier start. */
 static int cmp_overlap(const void *a, const void *b)
 {
     const call_hit *x = a, *y = b;
     if (x->turn != y->turn)
         return x->turn < y->turn ? -1 : 1;
+    if (x->fuzzy != y->fuzzy)
+        return x->fuzzy ? 1 : -1;
     uint32_t lx = x->cp_end - x->cp_start, ly = y->cp_end - y->cp_start;
     if (lx != ly)
         return lx > ly ? -1 : 1;
@@ -485,11 +503,54 @@ static int cmp_turn_start_rule(const void *a, const void *b)
     return x->rule < y->rule ? -1 : x->rule > y->rule;
 }
 
+/* Drops the fuzzy condition hits of one rule (group sorted by turn, start)
+ * that overlap one of its exact condition hits in the same turn: where the
+ * characters match, the match by sound adds nothing. Each fuzzy hit looks up
+ * the last exact hit of its turn starting before its end; exact.cp_end holds
+ * the furthest end (normalized bytes) of the exact hits of the turn so far. */
+static size_t drop_fuzzy_duplicates(zj_scorer *s, call_hit *group, size_t n)
+{
+    s->exact.n = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (group[i].fuzzy || s->rs->patterns[group[i].pattern].is_exception)
+            continue;
+        call_hit e = group[i];
+        const call_hit *prev = s->exact.n ? &s->exact.v[s->exact.n - 1] : NULL;
+        e.cp_end = prev && prev->turn == e.turn && prev->cp_end > e.end ? prev->cp_end : e.end;
+        if (vec_push(&s->exact, &e) != ZJ_OK)
+            return n; /* keeping the duplicates loses nothing */
+    }
+    if (!s->exact.n)
+        return n;
+    size_t kept = 0;
+    for (size_t i = 0; i < n; i++) {
+        const call_hit h = group[i];
+        bool dup = false;
+        if (h.fuzzy && !s->rs->patterns[h.pattern].is_exception) {
+            size_t lo = 0, hi = s->exact.n; /* first exact hit after (turn, start < end) */
+            while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                const call_hit *e = &s->exact.v[mid];
+                if (e->turn < h.turn || (e->turn == h.turn && e->start < h.end))
+                    lo = mid + 1;
+                else
+                    hi = mid;
+            }
+            dup = lo > 0 && s->exact.v[lo - 1].turn == h.turn && s->exact.v[lo - 1].cp_end > h.start;
+        }
+        if (!dup)
+            group[kept++] = h;
+    }
+    return kept;
+}
+
 /* Surviving condition hits of one rule: in window, not inside an exception
  * hit of the same rule in the same turn. Compacts group[0..n) in place. */
 static size_t survivors(zj_scorer *s, const zj_rule *r, const zj_call *call, call_hit *group,
                         size_t n, bool lift_window)
 {
+    if (r->fuzzy)
+        n = drop_fuzzy_duplicates(s, group, n);
     s->exceptions.n = 0;
     for (size_t i = 0; i < n; i++)
         if (s->rs->patterns[group[i].pattern].is_exception)
@@ -554,7 +615,7 @@ static zj_status collect_hits(zj_scorer *s, const zj_call *call, zj_error *err)
             continue;
         zj_norm *norm = &s->norm;
         uint64_t t0 = s->profiling ? zj_now_ns() : 0;
-        zj_status st = zj_norm_text_unmapped(norm, turn->text, turn->text_len);
+        zj_status st = zj_norm_text_fillers(norm, turn->text, turn->text_len, rs->fillers, false);
         if (st != ZJ_OK)
             return zj_error_set(err, st, call->source, call->line, 0,
                                 "call '%s', turn %zu: cannot normalize: %s", call->call_id, t,
@@ -568,12 +629,27 @@ static zj_status collect_hits(zj_scorer *s, const zj_call *call, zj_error *err)
                                 st == ZJ_ERR_LIMIT ? "a rule's regex exceeded the match limit "
                                                      "(catastrophic backtracking)"
                                                    : zj_strerror(st));
+        size_t n_exact = s->turn_hits.n;
+        if (rs->fuzzy) {
+            /* The twins scan the pinyin text: same length, breaks and map. */
+            zj_norm view = *norm;
+            st = zj_fuzzy_text(norm, &s->fuzzy_text, &s->fuzzy_cap);
+            view.text = s->fuzzy_text;
+            if (st == ZJ_OK)
+                st = zj_matcher_scan(rs->fuzzy->matcher, s->fuzzy_scratch, &view, &s->turn_hits);
+            if (st != ZJ_OK)
+                return zj_error_set(err, st, call->source, call->line, 0,
+                                    "call '%s', turn %zu: matching by sound: %s", call->call_id, t,
+                                    zj_strerror(st));
+        }
         if (s->profiling) {
             uint64_t t2 = zj_now_ns();
             s->prof.norm_ns += t1 - t0;
             s->prof.match_ns += t2 - t1;
         }
-        if (s->turn_hits.n && (st = zj_norm_text(norm, turn->text, turn->text_len)) != ZJ_OK)
+        if (s->turn_hits.n &&
+            (st = zj_norm_text_fillers(norm, turn->text, turn->text_len, rs->fillers, true)) !=
+                ZJ_OK)
             return zj_error_set(err, st, call->source, call->line, 0,
                                 "call '%s', turn %zu: cannot normalize: %s", call->call_id, t,
                                 zj_strerror(st));
@@ -581,8 +657,11 @@ static zj_status collect_hits(zj_scorer *s, const zj_call *call, zj_error *err)
             const zj_hit *h = &s->turn_hits.v[i];
             if (h->end <= h->start || h->end > norm->len)
                 continue;
-            call_hit ch = {.rule = rs->patterns[h->pattern].rule,
-                           .pattern = h->pattern,
+            bool fuzzy = i >= n_exact;
+            uint32_t pattern = fuzzy ? rs->fuzzy->source[h->pattern] : h->pattern;
+            call_hit ch = {.rule = rs->patterns[pattern].rule,
+                           .pattern = pattern,
+                           .fuzzy = fuzzy,
                            .turn = (uint32_t)t,
                            .start = h->start,
                            .end = h->end,
@@ -610,8 +689,27 @@ static zj_status eval_rule(zj_scorer *s, const zj_call *call, uint32_t ri, call_
     }
     switch (r->kind) {
     case ZJ_KIND_REQUIRED: {
+        /* Exact hits first (both parts stay in turn, start order): met by
+         * sound only when the characters do not meet it. */
+        size_t n_exact = alive;
+        if (r->fuzzy) {
+            size_t e = 0;
+            s->exact.n = 0;
+            for (size_t i = 0; i < alive; i++) {
+                if (group[i].fuzzy && vec_push(&s->exact, &group[i]) != ZJ_OK)
+                    return ZJ_ERR_NOMEM;
+                if (!group[i].fuzzy)
+                    group[e++] = group[i];
+            }
+            memcpy(group + e, s->exact.v, s->exact.n * sizeof *group);
+            n_exact = e;
+        }
         s->evidence.n = 0;
-        bool met = node_satisfied(&r->cond, group, alive, &s->evidence);
+        bool met = n_exact && node_satisfied(&r->cond, group, n_exact, &s->evidence);
+        if (!met) {
+            s->evidence.n = 0;
+            met = node_satisfied(&r->cond, group, alive, &s->evidence);
+        }
         if (s->evidence.failed) { /* evidence lost would make the rule "missing" */
             s->evidence.failed = false;
             return ZJ_ERR_NOMEM;
@@ -632,6 +730,7 @@ static zj_status eval_rule(zj_scorer *s, const zj_call *call, uint32_t ri, call_
                     ev.cp_start = h->cp_start;
                 if (h->cp_end > ev.cp_end)
                     ev.cp_end = h->cp_end;
+                ev.fuzzy |= h->fuzzy;
             }
         } else {
             for (size_t i = 1; i < s->evidence.n; i++)
@@ -816,7 +915,7 @@ static void trim(zj_scorer *s)
         free(s->turn_hits.v);
         s->turn_hits = (zj_hits){0};
     }
-    hit_vec *vecs[] = {&s->hits, &s->candidates, &s->evidence, &s->exceptions};
+    hit_vec *vecs[] = {&s->hits, &s->candidates, &s->evidence, &s->exceptions, &s->exact};
     for (size_t i = 0; i < sizeof vecs / sizeof *vecs; i++)
         if (vecs[i]->cap > (1u << 16)) {
             free(vecs[i]->v);

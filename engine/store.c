@@ -97,6 +97,10 @@ static const char *const migrations[] = {
      * bundled standard's ~20 findings per call. The audit report now reads a
      * rule's evidence in one windowed pass instead of a lookup per rule. */
     "DROP INDEX IF EXISTS findings_rule;",
+    /* v4: whether a finding was matched by sound (`fuzzy: pinyin`), so the
+     * inspector sees it; readers of an older file take every finding as
+     * matched by its characters. */
+    "ALTER TABLE findings ADD COLUMN fuzzy INTEGER NOT NULL DEFAULT 0;",
 };
 /* Migrations from this version on only drop indexes or add what readers do
  * not need, so a reader may use an older file as it is. */
@@ -269,14 +273,15 @@ static const char *const statements[][2] = {
  * binary digits of n): the bundled standard stores ~20 findings per call, and
  * one statement per row spent more time in statement overhead than in the
  * B-tree (17% of the scoring run's CPU). */
-#define FINDING_COLUMNS 16
+#define FINDING_COLUMNS 17
 
 static char *multi_row_insert(int rows)
 {
     zj_buf b;
     zj_buf_init(&b);
     zj_buf_puts(&b, "INSERT INTO findings (call_row, seq, rule_id, kind, outcome, severity, points,"
-                    " turn, speaker, span_start, span_end, text, start_ms, value, clause, fatal)"
+                    " turn, speaker, span_start, span_end, text, start_ms, value, clause, fatal,"
+                    " fuzzy)"
                     " VALUES ");
     for (int r = 0; r < rows; r++) {
         zj_buf_puts(&b, r ? ",(" : "(");
@@ -1145,6 +1150,7 @@ static void bind_finding(sqlite3_stmt *q, int base, int64_t row, const zj_rulese
         sqlite3_bind_int64(q, base + 14, f->value);
     bind_opt_text(q, base + 15, rule->clause);
     sqlite3_bind_int(q, base + 16, rule->fatal && f->outcome == ZJ_OUT_HIT);
+    sqlite3_bind_int(q, base + 17, f->fuzzy);
 }
 
 /* Binds a call's columns as parameters 1..20 of ins_call / upd_call. */
@@ -1521,9 +1527,13 @@ zj_status zj_store_get_call(zj_store *st, const char *call_id, int64_t ruleset_i
     rule_titles titles = {0};
     if (load_titles(st, ruleset_id, &titles) != ZJ_OK ||
         sqlite3_prepare_v2(st->db,
-                           "SELECT rule_id, kind, outcome, severity, clause, text, points,"
-                           " turn, span_start, span_end, start_ms, fatal"
-                           " FROM findings WHERE call_row = ?1 ORDER BY seq",
+                           user_version(st) >= 4
+                               ? "SELECT rule_id, kind, outcome, severity, clause, text, points,"
+                                 " turn, span_start, span_end, start_ms, fatal, fuzzy"
+                                 " FROM findings WHERE call_row = ?1 ORDER BY seq"
+                               : "SELECT rule_id, kind, outcome, severity, clause, text, points,"
+                                 " turn, span_start, span_end, start_ms, fatal, 0"
+                                 " FROM findings WHERE call_row = ?1 ORDER BY seq",
                            -1, &q, NULL) != SQLITE_OK) {
         titles_free(&titles);
         zj_stored_call_free(out);
@@ -1557,6 +1567,7 @@ zj_status zj_store_get_call(zj_store *st, const char *call_id, int64_t ruleset_i
         f->span_end = sqlite3_column_int(q, 9);
         f->start_ms = sqlite3_column_type(q, 10) == SQLITE_NULL ? -1 : sqlite3_column_int64(q, 10);
         f->fatal = sqlite3_column_int(q, 11);
+        f->fuzzy = sqlite3_column_int(q, 12);
         if (lost) {
             rc = SQLITE_NOMEM;
             break;

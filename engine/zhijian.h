@@ -170,6 +170,12 @@ typedef struct zj_norm {
     size_t orig_cps;        /* code points in the original text */
     bool mapped;            /* orig_start/orig_end are filled */
     size_t cap, breaks_cap; /* allocation bookkeeping */
+    /* Normalized byte offsets where removed characters (spaces, punctuation)
+     * were, ascending; recorded only for a rule set with fillers. */
+    size_t *gaps;
+    size_t n_gaps, gaps_cap;
+    bool want_gaps;
+    bool saw_watch; /* a watched character may be in the text (fillers) */
 } zj_norm;
 
 void zj_norm_init(zj_norm *n);
@@ -291,6 +297,7 @@ typedef struct zj_finding {
     int64_t start_ms; /* of the turn, -1 if unknown */
     int64_t value;    /* metric value, 0 otherwise */
     const char *unit; /* metric unit or NULL */
+    bool fuzzy;       /* matched by sound (`fuzzy: pinyin`), not by its characters */
 } zj_finding;
 
 typedef struct zj_result {
@@ -429,6 +436,7 @@ typedef struct zj_stored_finding {
     long span_start, span_end;
     int64_t start_ms;
     bool fatal;
+    bool fuzzy; /* matched by sound */
 } zj_stored_finding;
 
 typedef struct zj_stored_call {

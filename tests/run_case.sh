@@ -5,6 +5,8 @@
 #   expected.jsonl   expected stdout, compared exactly (or expected.txt)
 #   expected_exit    expected exit code (default 0)
 #   expected_stderr  expected stderr, compared exactly (optional)
+#   requires         features the case needs, one a line (opencc); without one
+#                    of them in this build the case is skipped (exit 77)
 # Default cmd: score --no-db --format jsonl --rules rules.yaml calls.jsonl
 set -u
 zhijian=$1 case_dir=$2 bin_dir=$3
@@ -12,6 +14,9 @@ name=$(basename "$case_dir")
 tmp="$bin_dir/case-tmp/$name"
 rm -rf "$tmp" && mkdir -p "$tmp"
 cd "$case_dir" || exit 2
+if [ -f requires ] && grep -qx opencc requires && [ "${ZJ_TEST_HAVE_OPENCC:-0}" != 1 ]; then
+  echo "skip $name: built without OpenCC (-DZJ_OPENCC=OFF)"; exit 77
+fi
 
 args=()
 if [ -f cmd ]; then

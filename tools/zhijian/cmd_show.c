@@ -178,6 +178,8 @@ static void print_text(zj_buf *b, const zj_stored_call *sc, bool color)
             zj_buf_term_str(b, f->text);
             zj_buf_puts(b, "」");
         }
+        if (f->fuzzy)
+            zj_buf_puts(b, " (by sound)");
         if (f->clause) {
             zj_buf_puts(b, " ");
             zj_buf_term_str(b, f->clause);
@@ -234,6 +236,8 @@ static void print_json(zj_buf *b, const zj_stored_call *sc)
                           f->span_end);
             zj_buf_json_str(b, f->text ? f->text : "", f->text ? strlen(f->text) : 0);
         }
+        if (f->fuzzy)
+            zj_buf_puts(b, ",\"fuzzy\":true");
         if (f->clause) {
             zj_buf_puts(b, ",\"clause\":");
             zj_buf_json_str(b, f->clause, strlen(f->clause));

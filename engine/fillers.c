@@ -1,0 +1,259 @@
+/* fillers.c — a rule set's fillers (`fillers: [嗯, 啊, 呃, 那个]`) dropped from
+ * normalized text, so that 有本事，嗯，你去告 matches 有本事你去告 and the span
+ * still covers the original words, filler included.
+ *
+ * A one-character filler (嗯 啊 呃) is an interjection and carries no meaning
+ * anywhere: it is dropped wherever it occurs (你自己啊去问). A longer filler is
+ * an ordinary word used as a filler (那个 "that"): it is dropped only when it
+ * stands alone — at a turn edge, next to a removed character (space or
+ * punctuation) or next to another filler — on both sides, so 那个，你自己去问
+ * and 那个那个单元 lose one 那个 and 那个单元 keeps it.
+ *
+ * A filler just before a sentence end or at the end of the turn is kept: there
+ * it is a sentence-final particle (不知道啊。), which a rule may quote, and
+ * nothing after it needs joining to what came before. A rule's literal is a
+ * piece of a sentence, not a turn: its end is no sentence end, and a filler
+ * there is dropped (有本事你去告啊 is 有本事你去告, found in 有本事你去告啊，快去
+ * and in 有本事你去告啊！ alike). */
+#include "internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct filler {
+    char *bytes; /* normalized */
+    size_t len;
+    bool single; /* one code point */
+} filler;
+
+struct zj_fillers {
+    filler *v; /* longest first: the longest filler at a position wins */
+    size_t n;
+    unsigned char first[0x10000 / 8]; /* first code points (BMP) of some filler */
+    bool first_beyond_bmp;
+    /* The normalizer's watch list: converting ideographs and fillers' first
+     * ideographs. A turn none of whose characters may start a filler skips
+     * the pass; a filler starting outside U+4E00..U+9FFF never does. */
+    uint64_t watch[ZJ_BMP_ROWS];
+    bool first_outside_cjk;
+};
+
+static int cmp_longest(const void *a, const void *b)
+{
+    const filler *x = a, *y = b;
+    return x->len != y->len ? (x->len > y->len ? -1 : 1) : memcmp(x->bytes, y->bytes, x->len);
+}
+
+void zj_fillers_free(zj_fillers *f)
+{
+    if (!f)
+        return;
+    for (size_t i = 0; i < f->n; i++)
+        free(f->v[i].bytes);
+    free(f->v);
+    free(f);
+}
+
+zj_fillers *zj_fillers_new(const char *const *words, const size_t *lens, size_t n, size_t *bad)
+{
+    *bad = SIZE_MAX;
+    zj_fillers *f = calloc(1, sizeof *f);
+    if (!f || !(f->v = calloc(n ? n : 1, sizeof *f->v))) {
+        free(f);
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        filler *x = &f->v[f->n];
+        if (zj_norm_literal(words[i], lens[i], &x->bytes, &x->len) != ZJ_OK) {
+            zj_fillers_free(f);
+            return NULL;
+        }
+        f->n++;
+        if (x->len == 0) {
+            *bad = i;
+            zj_fillers_free(f);
+            return NULL;
+        }
+        uint32_t cp;
+        size_t k = zj_utf8_decode((const unsigned char *)x->bytes, x->len, &cp);
+        x->single = k == x->len;
+        if (cp < 0x10000)
+            f->first[cp >> 3] |= (unsigned char)(1u << (cp & 7));
+        else
+            f->first_beyond_bmp = true;
+        if (cp >= 0x4E00 && cp <= 0x9FFF)
+            f->watch[cp >> 6] |= (uint64_t)1 << (cp & 63);
+        else
+            f->first_outside_cjk = true;
+    }
+    uint64_t converting[ZJ_BMP_ROWS];
+    zj_norm_converting_rows(converting);
+    for (size_t i = 0; i < ZJ_BMP_ROWS; i++)
+        f->watch[i] |= converting[i];
+    qsort(f->v, f->n, sizeof *f->v, cmp_longest);
+    return f;
+}
+
+/* The longest filler at text[at..len), or NULL. */
+static const filler *filler_at(const zj_fillers *f, const char *text, size_t len, size_t at)
+{
+    if (at >= len)
+        return NULL;
+    const unsigned char *p = (const unsigned char *)text + at;
+    uint32_t cp;
+    if (p[0] < 0x80)
+        cp = p[0];
+    else if (!zj_utf8_decode(p, len - at, &cp))
+        return NULL;
+    if (cp < 0x10000 ? !((f->first[cp >> 3] >> (cp & 7)) & 1) : !f->first_beyond_bmp)
+        return NULL;
+    for (size_t i = 0; i < f->n; i++)
+        if (f->v[i].len <= len - at && memcmp(p, f->v[i].bytes, f->v[i].len) == 0)
+            return &f->v[i];
+    return NULL;
+}
+
+/* Whether the sorted offsets v[from..n) hold at. */
+static bool has_offset(const size_t *v, size_t n, size_t from, size_t at)
+{
+    for (size_t i = from; i < n && v[i] <= at; i++)
+        if (v[i] == at)
+            return true;
+    return false;
+}
+
+/* Renumbers sorted offsets v[0..*count) after the drops, in place: an offset
+ * inside or at the start of a dropped range goes to where the range was;
+ * offsets that become 0 or repeat are left out. */
+static void shift_offsets(size_t *v, size_t *count, const size_t *drop_at, const size_t *drop_len,
+                          size_t n_drops)
+{
+    size_t d = 0, removed = 0, out = 0;
+    for (size_t i = 0; i < *count; i++) {
+        size_t o = v[i];
+        while (d < n_drops && drop_at[d] + drop_len[d] <= o)
+            removed += drop_len[d++];
+        size_t pos = o - removed;
+        if (d < n_drops && drop_at[d] < o)
+            pos = drop_at[d] - removed;
+        if (pos == 0 || (out && v[out - 1] == pos))
+            continue;
+        v[out++] = pos;
+    }
+    *count = out;
+}
+
+zj_status zj_fillers_apply(const zj_fillers *f, zj_norm *n, bool literal)
+{
+    /* First the drops (in the text's own offsets), then one compaction. */
+    size_t *drop_at = NULL, *drop_len = NULL, n_drops = 0, cap = 0;
+    size_t last_filler_end = SIZE_MAX, g = 0, br = 0;
+    const unsigned char *t = (const unsigned char *)n->text;
+    for (size_t at = 0; at < n->len;) {
+        /* Most characters are ideographs that start no filler: one bit each. */
+        unsigned char c = t[at];
+        if (c >= 0xE0 && c < 0xF0) {
+            uint32_t cp = (uint32_t)(c & 0x0F) << 12 | (uint32_t)(t[at + 1] & 0x3F) << 6 |
+                          (t[at + 2] & 0x3F);
+            if (!((f->first[cp >> 3] >> (cp & 7)) & 1)) {
+                at += 3;
+                continue;
+            }
+        }
+        const filler *x = filler_at(f, n->text, n->len, at);
+        if (!x) {
+            at += c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+            continue;
+        }
+        size_t end = at + x->len;
+        while (g < n->n_gaps && n->gaps[g] < at)
+            g++;
+        while (br < n->n_breaks && n->breaks[br] < at)
+            br++;
+        bool final = !literal && (end == n->len || has_offset(n->breaks, n->n_breaks, br, end));
+        bool drop = !final && x->single;
+        if (!final && !x->single) {
+            bool left = at == 0 || last_filler_end == at || has_offset(n->gaps, n->n_gaps, g, at);
+            bool right = has_offset(n->gaps, n->n_gaps, g, end) || filler_at(f, n->text, n->len, end);
+            drop = left && right;
+        }
+        last_filler_end = end;
+        if (drop) {
+            if (n_drops == cap) {
+                cap = cap ? cap * 2 : 16;
+                size_t *a = realloc(drop_at, cap * sizeof *a);
+                if (a)
+                    drop_at = a;
+                size_t *l = a ? realloc(drop_len, cap * sizeof *l) : NULL;
+                if (!l) {
+                    free(drop_at);
+                    free(drop_len);
+                    return ZJ_ERR_NOMEM;
+                }
+                drop_len = l;
+            }
+            drop_at[n_drops] = at;
+            drop_len[n_drops++] = x->len;
+        }
+        at = end;
+    }
+    if (!n_drops)
+        return ZJ_OK;
+    size_t w = 0, r = 0;
+    for (size_t d = 0; d <= n_drops; d++) {
+        size_t stop = d < n_drops ? drop_at[d] : n->len;
+        size_t k = stop - r;
+        if (k && w != r) {
+            memmove(n->text + w, n->text + r, k);
+            if (n->mapped) {
+                memmove(n->orig_start + w, n->orig_start + r, k * sizeof *n->orig_start);
+                memmove(n->orig_end + w, n->orig_end + r, k * sizeof *n->orig_end);
+            }
+        }
+        w += k;
+        r = d < n_drops ? stop + drop_len[d] : stop;
+    }
+    n->len = w;
+    n->text[w] = '\0';
+    /* A break or gap at the very end stays at the new end. */
+    shift_offsets(n->breaks, &n->n_breaks, drop_at, drop_len, n_drops);
+    shift_offsets(n->gaps, &n->n_gaps, drop_at, drop_len, n_drops);
+    free(drop_at);
+    free(drop_len);
+    return ZJ_OK;
+}
+
+zj_status zj_norm_text_fillers(zj_norm *n, const char *text, size_t len, const zj_fillers *f,
+                               bool mapped)
+{
+    if (!f)
+        return mapped ? zj_norm_text(n, text, len) : zj_norm_text_unmapped(n, text, len);
+    n->want_gaps = true;
+    zj_status st = zj_norm_text_watch(n, text, len, mapped, f->watch);
+    n->want_gaps = false;
+    if (st != ZJ_OK || (!n->saw_watch && !f->first_outside_cjk))
+        return st;
+    return zj_fillers_apply(f, n, false);
+}
+
+zj_status zj_norm_literal_fillers(const char *text, size_t len, const zj_fillers *f, char **out,
+                                  size_t *out_len)
+{
+    if (!f)
+        return zj_norm_literal(text, len, out, out_len);
+    zj_norm n;
+    zj_norm_init(&n);
+    n.want_gaps = true;
+    zj_status st = zj_norm_text_unmapped(&n, text, len);
+    if (st == ZJ_OK)
+        st = zj_fillers_apply(f, &n, true);
+    if (st != ZJ_OK) {
+        zj_norm_free(&n);
+        return st;
+    }
+    *out = n.text ? n.text : strdup("");
+    *out_len = n.len;
+    n.text = NULL;
+    zj_norm_free(&n);
+    return *out ? ZJ_OK : ZJ_ERR_NOMEM;
+}

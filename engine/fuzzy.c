@@ -1,0 +1,261 @@
+/* fuzzy.c — `fuzzy: pinyin`: a rule's literals also match by pronunciation,
+ * for the homophones speech recognition writes (有本是你去告 for 有本事你去告).
+ *
+ * Each literal of such a rule (conditions and `unless` alike) of at least
+ * FUZZY_MIN_SYLLABLES ideographs gets a twin pattern over the pinyin text of
+ * a turn: there every ideograph with a known reading is replaced by a
+ * private-use code point U+E000 + its toneless syllable (its common
+ * reading), so 是 and 事 both become "shi". An ideograph of the literal
+ * stands for any of its readings (觉 is jue or jiao), the turn's for its
+ * common one. Ideographs are 3 bytes and so are the private-use code points:
+ * the pinyin text has the normalized text's offsets, sentence ends and map.
+ *
+ * A rule set without fuzzy rules has no twins and the scorer does no extra
+ * work at all. */
+#include "internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Two syllables match too many ordinary words (shi shi, bu shi ...). */
+#define FUZZY_MIN_SYLLABLES 3
+
+extern const char *const zj_pinyin_syllables[];
+extern const size_t zj_pinyin_n_syllables;
+extern const uint16_t zj_pinyin_first[];
+extern const uint32_t zj_pinyin_more[][2];
+extern const size_t zj_pinyin_n_more;
+
+#define PINYIN_FIRST_CP 0x3400u
+#define PINYIN_LAST_CP 0x9FFFu
+
+size_t zj_pinyin_readings(uint32_t cp, uint16_t ids[ZJ_PINYIN_MAX_READINGS])
+{
+    if (cp < PINYIN_FIRST_CP || cp > PINYIN_LAST_CP || !zj_pinyin_first[cp - PINYIN_FIRST_CP])
+        return 0;
+    size_t n = 0;
+    ids[n++] = (uint16_t)(zj_pinyin_first[cp - PINYIN_FIRST_CP] - 1);
+    size_t lo = 0, hi = zj_pinyin_n_more;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (zj_pinyin_more[mid][0] < cp)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (; lo < zj_pinyin_n_more && zj_pinyin_more[lo][0] == cp && n < ZJ_PINYIN_MAX_READINGS;
+         lo++)
+        ids[n++] = (uint16_t)zj_pinyin_more[lo][1];
+    return n;
+}
+
+const char *zj_pinyin_syllable(uint16_t id)
+{
+    return id < zj_pinyin_n_syllables ? zj_pinyin_syllables[id] : "?";
+}
+
+/* The pinyin text: the common reading of each ideograph (3 bytes in, 3 out),
+ * everything else as it is but the private-use code points the syllables
+ * use, which become U+FFFD so that no text can pose as a syllable. */
+zj_status zj_fuzzy_text(const zj_norm *n, char **buf, size_t *cap)
+{
+    if (*cap < n->len + 1) {
+        size_t c = *cap ? *cap : 256;
+        while (c < n->len + 1)
+            c *= 2;
+        char *b = realloc(*buf, c);
+        if (!b)
+            return ZJ_ERR_NOMEM;
+        *buf = b;
+        *cap = c;
+    }
+    const unsigned char *p = (const unsigned char *)n->text;
+    unsigned char *o = (unsigned char *)*buf;
+    for (size_t i = 0; i < n->len;) {
+        unsigned char c = p[i];
+        if (c < 0xE0 || c >= 0xF0) {
+            size_t k = c < 0x80 ? 1 : c < 0xE0 ? 2 : 4;
+            memcpy(o + i, p + i, k);
+            i += k;
+            continue;
+        }
+        uint32_t cp = (uint32_t)(c & 0x0F) << 12 | (uint32_t)(p[i + 1] & 0x3F) << 6 |
+                      (p[i + 2] & 0x3F);
+        uint32_t to = cp;
+        if (cp >= PINYIN_FIRST_CP && cp <= PINYIN_LAST_CP && zj_pinyin_first[cp - PINYIN_FIRST_CP])
+            to = ZJ_PINYIN_BASE + zj_pinyin_first[cp - PINYIN_FIRST_CP] - 1u;
+        else if (cp >= ZJ_PINYIN_BASE && cp < ZJ_PINYIN_BASE + ZJ_PINYIN_MAX_SYLLABLES)
+            to = 0xFFFD;
+        o[i] = (unsigned char)(0xE0 | (to >> 12));
+        o[i + 1] = (unsigned char)(0x80 | ((to >> 6) & 0x3F));
+        o[i + 2] = (unsigned char)(0x80 | (to & 0x3F));
+        i += 3;
+    }
+    o[n->len] = '\0';
+    return ZJ_OK;
+}
+
+void zj_fuzzy_free(zj_fuzzy *f)
+{
+    if (!f)
+        return;
+    if (f->matcher)
+        zj_matcher_free(f->matcher);
+    for (size_t i = 0; i < f->n; i++) {
+        free(f->patterns[i].source);
+        free(f->patterns[i].expr);
+    }
+    free(f->patterns);
+    free(f->source);
+    free(f);
+}
+
+/* Grows f's arrays to hold one more twin. */
+static zj_status reserve_twin(zj_fuzzy *f, size_t *cap)
+{
+    if (f->n < *cap)
+        return ZJ_OK;
+    size_t c = *cap ? *cap * 2 : 64;
+    zj_pattern *p = realloc(f->patterns, c * sizeof *p);
+    if (!p)
+        return ZJ_ERR_NOMEM;
+    f->patterns = p;
+    uint32_t *src = realloc(f->source, c * sizeof *src);
+    if (!src)
+        return ZJ_ERR_NOMEM;
+    f->source = src;
+    *cap = c;
+    return ZJ_OK;
+}
+
+/* Appends a twin of lit with expression expr (taken over). */
+static zj_status add_twin(zj_fuzzy *f, size_t *cap, const zj_pattern *lit, char *expr,
+                          size_t expr_len, bool is_regex)
+{
+    if (reserve_twin(f, cap) != ZJ_OK) {
+        free(expr);
+        return ZJ_ERR_NOMEM;
+    }
+    zj_pattern *t = &f->patterns[f->n];
+    memset(t, 0, sizeof *t);
+    t->id = (uint32_t)f->n;
+    t->rule = lit->rule;
+    t->is_regex = is_regex;
+    t->is_exception = lit->is_exception;
+    t->per_sentence = lit->per_sentence;
+    t->line = lit->line;
+    t->col = lit->col;
+    t->expr = expr;
+    t->expr_len = expr_len;
+    t->source = zj_strdup(lit->source);
+    f->source[f->n++] = lit->id;
+    return t->source ? ZJ_OK : ZJ_ERR_NOMEM;
+}
+
+/* The twins of a normalized literal with at least FUZZY_MIN_SYLLABLES
+ * ideographs that have readings: where its ideographs have several readings,
+ * one literal of syllables per combination while there are at most
+ * FUZZY_MAX_VARIANTS (literals are what the matchers are fastest at and need
+ * no per-regex check at load), else one regex with a class per such
+ * ideograph. Other characters stay as they are. */
+#define FUZZY_MAX_VARIANTS 16
+#define FUZZY_MAX_CHARS 256
+static zj_status add_twins(zj_fuzzy *f, size_t *cap, const zj_pattern *lit)
+{
+    uint32_t cps[FUZZY_MAX_CHARS];
+    uint16_t ids[FUZZY_MAX_CHARS][ZJ_PINYIN_MAX_READINGS];
+    size_t n_ids[FUZZY_MAX_CHARS], n = 0, syllables = 0, variants = 1;
+    const unsigned char *p = (const unsigned char *)lit->expr;
+    for (size_t i = 0; i < lit->expr_len; n++) {
+        if (n == FUZZY_MAX_CHARS)
+            return ZJ_OK; /* a whole paragraph: matched by its characters only */
+        size_t k = zj_utf8_decode(p + i, lit->expr_len - i, &cps[n]);
+        if (!k)
+            return ZJ_ERR_UTF8;
+        n_ids[n] = zj_pinyin_readings(cps[n], ids[n]);
+        syllables += n_ids[n] > 0;
+        if (n_ids[n] > 1 && variants <= FUZZY_MAX_VARIANTS)
+            variants *= n_ids[n];
+        i += k;
+    }
+    if (syllables < FUZZY_MIN_SYLLABLES)
+        return ZJ_OK;
+    if (variants > FUZZY_MAX_VARIANTS) {
+        zj_buf b;
+        zj_buf_init(&b);
+        for (size_t c = 0; c < n; c++) {
+            if (n_ids[c] == 0) {
+                zj_buf_printf(&b, "\\x{%X}", (unsigned)cps[c]);
+                continue;
+            }
+            zj_buf_puts(&b, n_ids[c] > 1 ? "[" : "");
+            for (size_t j = 0; j < n_ids[c]; j++)
+                zj_buf_printf(&b, "\\x{%X}", (unsigned)(ZJ_PINYIN_BASE + ids[c][j]));
+            zj_buf_puts(&b, n_ids[c] > 1 ? "]" : "");
+        }
+        if (!b.data)
+            return ZJ_ERR_NOMEM;
+        return add_twin(f, cap, lit, b.data, b.len, true);
+    }
+    for (size_t v = 0; v < variants; v++) {
+        zj_buf b;
+        zj_buf_init(&b);
+        size_t rest = v; /* digits of v in the mixed radix of the readings */
+        for (size_t c = 0; c < n; c++) {
+            char enc[4];
+            uint32_t cp = cps[c];
+            if (n_ids[c]) {
+                cp = ZJ_PINYIN_BASE + ids[c][rest % n_ids[c]];
+                rest /= n_ids[c];
+            }
+            zj_buf_append(&b, enc, zj_utf8_encode(cp, enc));
+        }
+        if (!b.data)
+            return ZJ_ERR_NOMEM;
+        zj_status st = add_twin(f, cap, lit, b.data, b.len, false);
+        if (st != ZJ_OK)
+            return st;
+    }
+    return ZJ_OK;
+}
+
+zj_status zj_fuzzy_build(zj_ruleset *rs, zj_backend backend, const zj_load_opts *opts,
+                         zj_error *err)
+{
+    bool any = false;
+    for (size_t i = 0; i < rs->n_rules && !any; i++)
+        any = rs->rules[i].fuzzy;
+    if (!any)
+        return ZJ_OK;
+    zj_fuzzy *f = calloc(1, sizeof *f);
+    size_t cap = 0;
+    if (!f)
+        return zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
+    for (size_t i = 0; i < rs->n_patterns; i++) {
+        const zj_pattern *lit = &rs->patterns[i];
+        if (lit->is_regex || !rs->rules[lit->rule].fuzzy)
+            continue;
+        zj_status st = add_twins(f, &cap, lit);
+        if (st != ZJ_OK) {
+            zj_fuzzy_free(f);
+            return zj_error_set(err, st, rs->path, lit->line, lit->col,
+                                "cannot build the pinyin of '%s': %s", lit->source,
+                                zj_strerror(st));
+        }
+    }
+    if (f->n == 0) { /* only short literals: nothing to match by sound */
+        zj_fuzzy_free(f);
+        return ZJ_OK;
+    }
+    /* Cached like the rule set's own matcher: under a key of the compiled
+     * patterns (the pinyin twins' bytes), so a new pinyin table never reuses
+     * a stale database. */
+    f->matcher = zj_matcher_compile(f->patterns, f->n, backend, opts, err);
+    if (!f->matcher) {
+        zj_fuzzy_free(f);
+        return err ? err->status : ZJ_ERR_REGEX;
+    }
+    rs->fuzzy = f;
+    return ZJ_OK;
+}

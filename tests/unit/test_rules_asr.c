@@ -1,0 +1,115 @@
+/* test_rules_asr.c — the rule-set keys for text as speech recognition writes
+ * it: `fillers` and `fuzzy: pinyin`, their errors (FILE:LINE:COL), the twins
+ * built for fuzzy literals, and the lint warning for a fuzzy rule without. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+static zj_ruleset *load(const char *yaml, zj_error *err)
+{
+    zj_load_opts opts = {.backend = ZJ_BACKEND_PCRE2};
+    zj_error_clear(err);
+    return zj_rules_load_buffer(yaml, strlen(yaml), "asr.yaml", &opts, err);
+}
+
+static void assert_load_error(const char *yaml, const char *want)
+{
+    zj_error err;
+    zj_ruleset *rs = load(yaml, &err);
+    assert_null(rs);
+    char buf[1200];
+    assert_string_equal(zj_error_format(&err, buf, sizeof buf), want);
+}
+
+static void bad_keys_name_line_and_column(void **state)
+{
+    (void)state;
+    assert_load_error("ruleset: a\nversion: \"1\"\nfillers: 嗯\nrules:\n"
+                      "  - {id: r, kind: forbidden, any: [x]}\n",
+                      "asr.yaml:3:10: 'fillers' must be a non-empty list of words");
+    assert_load_error("ruleset: a\nversion: \"1\"\nfillers: [嗯, '，']\nrules:\n"
+                      "  - {id: r, kind: forbidden, any: [x]}\n",
+                      "asr.yaml:3:14: filler is empty after normalization (whitespace and "
+                      "punctuation are removed)");
+    assert_load_error("ruleset: a\nversion: \"1\"\nrules:\n"
+                      "  - {id: r, kind: forbidden, any: [有本事你去告], fuzzy: sound}\n",
+                      "asr.yaml:4:52: unknown fuzzy matching 'sound' (expected pinyin)");
+    /* A literal made only of fillers is empty. */
+    assert_load_error("ruleset: a\nversion: \"1\"\nfillers: [嗯]\nrules:\n"
+                      "  - {id: r, kind: forbidden, any: ['嗯，嗯']}\n",
+                      "asr.yaml:5:36: pattern is empty after normalization (whitespace, "
+                      "punctuation and the rule set's fillers are removed)");
+}
+
+static void fillers_apply_to_literals(void **state)
+{
+    (void)state;
+    zj_error err;
+    zj_ruleset *rs = load("ruleset: a\nversion: \"1\"\nfillers: [嗯, 啊]\nrules:\n"
+                          "  - {id: r, kind: forbidden, any: [你自己啊去问]}\n",
+                          &err);
+    assert_non_null(rs);
+    assert_string_equal(rs->patterns[0].expr, "你自己去问");
+    assert_null(rs->fuzzy); /* no fuzzy rule: no twins, no second matcher */
+    zj_rules_free(rs);
+}
+
+static void count_warning(const zj_error *e, void *ctx)
+{
+    if (strstr(e->msg, "fuzzy"))
+        (*(int *)ctx)++;
+}
+
+static void twins_of_fuzzy_literals(void **state)
+{
+    (void)state;
+    zj_error err;
+    zj_ruleset *rs = load("ruleset: a\nversion: \"1\"\nrules:\n"
+                          "  - id: r\n    kind: forbidden\n    fuzzy: pinyin\n"
+                          "    any: [有本事你去告, 是的, {re: '有本事'}]\n"
+                          "    unless: [有本事你去告诉]\n"
+                          "  - {id: short, kind: forbidden, fuzzy: pinyin, any: [是的]}\n"
+                          "  - {id: exact, kind: forbidden, any: [没长眼睛]}\n",
+                          &err);
+    assert_non_null(rs);
+    assert_non_null(rs->fuzzy);
+    /* 有本事你去告 and the exception have twins; 是的 (two syllables), the regex
+     * and the rule without fuzzy do not. 有 (you, wei), 事 (shi, zi) and 告
+     * (gao, ju, gu) have several readings: 12 literals of syllables each. */
+    size_t of_literal = 0, of_exception = 0;
+    for (size_t t = 0; t < rs->fuzzy->n; t++) {
+        const zj_pattern *src = &rs->patterns[rs->fuzzy->source[t]];
+        assert_false(rs->fuzzy->patterns[t].is_regex);
+        assert_int_equal(rs->fuzzy->patterns[t].expr_len, 3 * zj_utf8_count(src->expr, src->expr_len));
+        assert_int_equal(rs->fuzzy->patterns[t].is_exception, src->is_exception);
+        if (strcmp(src->source, "有本事你去告") == 0)
+            of_literal++;
+        else if (strcmp(src->source, "有本事你去告诉") == 0)
+            of_exception++;
+        else
+            fail_msg("a twin of '%s'", src->source);
+    }
+    assert_int_equal(of_literal, 12);
+    assert_true(of_exception >= 12);
+    int warnings = 0;
+    zj_rules_lint(rs, count_warning, &warnings);
+    assert_int_equal(warnings, 1); /* rule 'short' */
+    zj_rules_free(rs);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(bad_keys_name_line_and_column),
+        cmocka_unit_test(fillers_apply_to_literals),
+        cmocka_unit_test(twins_of_fuzzy_literals),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
