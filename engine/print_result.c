@@ -145,6 +145,8 @@ static const char *finding_mark(const zj_finding *f, const zj_rule *rule)
         return "✗";
     case ZJ_OUT_NOT_MEASURABLE:
         return "?";
+    case ZJ_OUT_NOT_APPLICABLE:
+        return "–";
     case ZJ_OUT_HIT:
         return rule->kind == ZJ_KIND_TAG ? "•" : "✗";
     }
@@ -155,7 +157,8 @@ static const char *finding_color(const zj_finding *f, const zj_rule *rule)
 {
     if (f->outcome == ZJ_OUT_MET || rule->kind == ZJ_KIND_TAG)
         return C_GREEN;
-    if (f->outcome == ZJ_OUT_NOT_MEASURABLE || rule->severity == ZJ_SEV_OBSERVATION)
+    if (f->outcome == ZJ_OUT_NOT_MEASURABLE || f->outcome == ZJ_OUT_NOT_APPLICABLE ||
+        rule->severity == ZJ_SEV_OBSERVATION)
         return C_DIM;
     return rule->severity >= ZJ_SEV_MAJOR ? C_RED : C_YELLOW;
 }
@@ -197,6 +200,8 @@ zj_status zj_result_to_text(zj_buf *b, const zj_ruleset *rs, const zj_call *call
         if (f->outcome == ZJ_OUT_HIT || f->outcome == ZJ_OUT_MET) {
             if (f->turn >= 0)
                 TRY(zj_buf_printf(b, "turn %ld ", f->turn));
+            if (f->unit)
+                TRY(zj_buf_printf(b, "%lld %s ", (long long)f->value, f->unit));
             if (f->text)
                 TRY(zj_buf_printf(b, "「%s%s%s」 ", paint(color, finding_color(f, rule)), f->text,
                                   paint(color, C_OFF)));
