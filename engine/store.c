@@ -93,6 +93,8 @@ static const char *const migrations[] = {
      * bundled standard's ~20 findings per call. The audit report now reads a
      * rule's evidence in one windowed pass instead of a lookup per rule. */
     "DROP INDEX IF EXISTS findings_rule;",
+    /* v4: the unit of a metric finding's value (ms, count, chars/min, %). */
+    "ALTER TABLE findings ADD COLUMN unit TEXT;",
 };
 /* Migrations from this version on only drop indexes or add what readers do
  * not need, so a reader may use an older file as it is. */
@@ -200,14 +202,14 @@ static const char *const statements[][2] = {
  * binary digits of n): the bundled standard stores ~20 findings per call, and
  * one statement per row spent more time in statement overhead than in the
  * B-tree (17% of the scoring run's CPU). */
-#define FINDING_COLUMNS 16
+#define FINDING_COLUMNS 17
 
 static char *multi_row_insert(int rows)
 {
     zj_buf b;
     zj_buf_init(&b);
     zj_buf_puts(&b, "INSERT INTO findings (call_row, seq, rule_id, kind, outcome, severity, points,"
-                    " turn, speaker, span_start, span_end, text, start_ms, value, clause, fatal)"
+                     " turn, speaker, span_start, span_end, text, start_ms, value, clause, fatal, unit)"
                     " VALUES ");
     for (int r = 0; r < rows; r++) {
         zj_buf_puts(&b, r ? ",(" : "(");
@@ -777,6 +779,7 @@ static void bind_finding(sqlite3_stmt *q, int base, int64_t row, const zj_rulese
         sqlite3_bind_int64(q, base + 14, f->value);
     bind_opt_text(q, base + 15, rule->clause);
     sqlite3_bind_int(q, base + 16, rule->fatal && f->outcome == ZJ_OUT_HIT);
+    bind_opt_text(q, base + 17, f->unit);
 }
 
 static bool put_call(zj_store *st, int64_t run_id, int64_t ruleset_id, const zj_ruleset *rs,
@@ -977,6 +980,7 @@ void zj_stored_call_free(zj_stored_call *sc)
         free(f->clause);
         free(f->title);
         free(f->text);
+        free(f->unit);
     }
     free(sc->findings);
     memset(sc, 0, sizeof *sc);
@@ -1101,9 +1105,13 @@ zj_status zj_store_get_call(zj_store *st, const char *call_id, int64_t ruleset_i
     rule_titles titles = {0};
     if (load_titles(st, ruleset_id, &titles) != ZJ_OK ||
         sqlite3_prepare_v2(st->db,
-                           "SELECT rule_id, kind, outcome, severity, clause, text, points,"
-                           " turn, span_start, span_end, start_ms, fatal"
-                           " FROM findings WHERE call_row = ?1 ORDER BY seq",
+                           user_version(st) >= 4
+                               ? "SELECT rule_id, kind, outcome, severity, clause, text, points,"
+                                 " turn, span_start, span_end, start_ms, fatal, value, unit"
+                                 " FROM findings WHERE call_row = ?1 ORDER BY seq"
+                               : "SELECT rule_id, kind, outcome, severity, clause, text, points,"
+                                 " turn, span_start, span_end, start_ms, fatal, value, NULL"
+                                 " FROM findings WHERE call_row = ?1 ORDER BY seq",
                            -1, &q, NULL) != SQLITE_OK) {
         titles_free(&titles);
         zj_stored_call_free(out);
@@ -1137,6 +1145,9 @@ zj_status zj_store_get_call(zj_store *st, const char *call_id, int64_t ruleset_i
         f->span_end = sqlite3_column_int(q, 9);
         f->start_ms = sqlite3_column_type(q, 10) == SQLITE_NULL ? -1 : sqlite3_column_int64(q, 10);
         f->fatal = sqlite3_column_int(q, 11);
+        f->has_value = sqlite3_column_type(q, 13) != SQLITE_NULL;
+        f->value = sqlite3_column_int64(q, 12);
+        f->unit = col_dup(q, 13);
     }
     sqlite3_finalize(q);
     titles_free(&titles);
