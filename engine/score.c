@@ -777,8 +777,19 @@ static zj_status eval_later(zj_scorer *s, const zj_call *call, uint32_t ri, bool
     return zj_metric_eval(s->rs, ri, call, (size_t)s->tag_turn, announced, &s->norm, out);
 }
 
+/* Whether score_impl evaluates rule ri: every rule, or the one asked for and
+ * the rules it reads (its tag and the rule that announces a hold). */
+static bool wanted(const zj_ruleset *rs, long only_rule, uint32_t ri)
+{
+    if (only_rule < 0 || (long)ri == only_rule)
+        return true;
+    const zj_rule *r = &rs->rules[only_rule];
+    return (long)ri == r->when || (long)ri == r->announce;
+}
+
 /* The whole scoring of a call; only_rule < 0 scores every rule, else just
- * that one (examples runner), with its window lifted when asked. */
+ * that one (examples runner) and the rules it reads, with its window lifted
+ * when asked. */
 static zj_status score_impl(zj_scorer *s, const zj_call *call, long only_rule, bool lift_window,
                             zj_result *res, zj_error *err)
 {
@@ -831,8 +842,7 @@ static zj_status score_impl(zj_scorer *s, const zj_call *call, long only_rule, b
             const zj_rule *r = &rs->rules[ri];
             bool now = pass == 0 ? r->kind == ZJ_KIND_TAG
                                  : r->kind != ZJ_KIND_TAG && r->when < 0 && r->kind != ZJ_KIND_METRIC;
-            if (now && (only_rule < 0 || (long)ri == only_rule) &&
-                s->rule_done[ri] != s->call_gen) {
+            if (now && wanted(rs, only_rule, ri) && s->rule_done[ri] != s->call_gen) {
                 st = eval_rule(s, call, ri, s->hits.v + i, n, lift_window, &out);
                 s->rule_done[ri] = s->call_gen;
             }
@@ -840,12 +850,12 @@ static zj_status score_impl(zj_scorer *s, const zj_call *call, long only_rule, b
         }
     for (size_t k = 0; k < s->n_required && st == ZJ_OK; k++) {
         uint32_t ri = s->required[k];
-        if (s->rule_done[ri] != s->call_gen && (only_rule < 0 || (long)ri == only_rule))
+        if (s->rule_done[ri] != s->call_gen && wanted(rs, only_rule, ri))
             st = eval_rule(s, call, ri, NULL, 0, lift_window, &out);
     }
     for (size_t k = 0; k < s->n_later && st == ZJ_OK; k++) {
         uint32_t ri = s->later[k];
-        if (s->rule_done[ri] != s->call_gen && (only_rule < 0 || (long)ri == only_rule)) {
+        if (s->rule_done[ri] != s->call_gen && wanted(rs, only_rule, ri)) {
             st = eval_later(s, call, ri, lift_window, &out);
             s->rule_done[ri] = s->call_gen;
         }
