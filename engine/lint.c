@@ -438,16 +438,16 @@ zj_status zj_lint_file(const zj_ruleset *rs, const char *path, const char *part,
         for (size_t i = 0; i < cond.n_findings && st == ZJ_OK; i++) {
             if (cond.findings[i].rule != ri || cond.findings[i].outcome != ZJ_OUT_HIT)
                 continue;
-            zj_finding f = cond.findings[i];
-            f.text = zj_strdup(f.text);
+            zj_finding hit = cond.findings[i];
+            hit.text = zj_strdup(hit.text);
             zj_finding *v = realloc(res.findings, (res.n_findings + 1) * sizeof *v);
-            if (!v || !f.text) {
-                free(f.text);
+            if (!v || !hit.text) {
+                free(hit.text);
                 st = zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
                 break;
             }
             res.findings = v;
-            res.findings[res.n_findings++] = f;
+            res.findings[res.n_findings++] = hit;
         }
         zj_result_free(&cond);
     }
