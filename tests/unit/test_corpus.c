@@ -1,7 +1,8 @@
 /* test_corpus.c — scores corpus/calls/2026-11.jsonl with the bundled rule set and
  * compares every call with corpus/labels.json exactly: the forbidden hits
- * (turn, words, rule), the scored required rules that are missing, the score,
- * the verdict and fatal. */
+ * (turn, words, rule), the scored required rules that are missing, the scored
+ * metric findings (turn, rule, measured value), the scored rules that are not
+ * measurable, the score, the verdict and fatal. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -56,6 +57,13 @@ static size_t compare_call(const zj_ruleset *rs, const zj_call *call, const zj_r
         } else if (f->outcome == ZJ_OUT_MISSING && f->points < 0) {
             snprintf(buf, sizeof buf, "missing %s", info.id);
             got[n_got++] = strdup(buf);
+        } else if (info.kind == ZJ_KIND_METRIC && f->points < 0) {
+            snprintf(buf, sizeof buf, "metric turn %ld %s %lld", f->turn, info.id,
+                     (long long)f->value);
+            got[n_got++] = strdup(buf);
+        } else if (f->outcome == ZJ_OUT_NOT_MEASURABLE && info.points > 0) {
+            snprintf(buf, sizeof buf, "not_measurable %s", info.id);
+            got[n_got++] = strdup(buf);
         }
     }
     json_t *item;
@@ -70,6 +78,19 @@ static size_t compare_call(const zj_ruleset *rs, const zj_call *call, const zj_r
     json_array_foreach(json_object_get(label, "missing"), idx, item)
     {
         snprintf(buf, sizeof buf, "missing %s", json_string_value(item));
+        want[n_want++] = strdup(buf);
+    }
+    json_array_foreach(json_object_get(label, "metrics"), idx, item)
+    {
+        snprintf(buf, sizeof buf, "metric turn %lld %s %lld",
+                 (long long)json_integer_value(json_object_get(item, "turn")),
+                 json_string_value(json_object_get(item, "rule")),
+                 (long long)json_integer_value(json_object_get(item, "value")));
+        want[n_want++] = strdup(buf);
+    }
+    json_array_foreach(json_object_get(label, "not_measurable"), idx, item)
+    {
+        snprintf(buf, sizeof buf, "not_measurable %s", json_string_value(item));
         want[n_want++] = strdup(buf);
     }
     snprintf(buf, sizeof buf, "score %d passed %d fatal %d", res->score, res->passed, res->fatal);
