@@ -670,10 +670,12 @@ static zj_status eval_rule(zj_scorer *s, const zj_call *call, uint32_t ri, call_
     }
     case ZJ_KIND_FORBIDDEN:
     case ZJ_KIND_TAG:
-        if (alive == 0)
+        /* A rule whose `all`/`none` is not satisfied has no hits for the
+         * later phases either (a tag that did not fire, an announcement not made). */
+        if (alive == 0 || (tree_has_all(&r->cond) && !node_satisfied(&r->cond, group, alive, NULL))) {
+            s->group_n[ri] = 0;
             return ZJ_OK;
-        if (tree_has_all(&r->cond) && !node_satisfied(&r->cond, group, alive, NULL))
-            return ZJ_OK;
+        }
         if (r->kind == ZJ_KIND_FORBIDDEN) {
             for (size_t i = 0; i < alive; i++)
                 if (!s->rs->patterns[group[i].pattern].negated &&
