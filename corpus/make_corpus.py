@@ -592,8 +592,13 @@ def main():
             "score": score, "passed": score >= 80 and not fatal, "fatal": fatal,
         }
         lines.append(json.dumps(record, ensure_ascii=False))
+    # The conversation calls (PS-043 on: timing, holds, interruptions, complaints handled
+    # well and badly) are a file of their own, so the month's file stays as reports test it.
     with open(os.path.join(HERE, "calls", "2026-11.jsonl"), "w", encoding="utf-8") as f:
-        f.write("\n".join(lines) + "\n")
+        f.write("\n".join(lines[:42]) + "\n")
+    with open(os.path.join(HERE, "calls", "2026-11-conversation.jsonl"), "w",
+              encoding="utf-8") as f:
+        f.write("\n".join(lines[42:]) + "\n")
     with open(os.path.join(HERE, "labels.json"), "w", encoding="utf-8") as f:
         json.dump(labels, f, ensure_ascii=False, indent=1)
         f.write("\n")

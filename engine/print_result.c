@@ -182,12 +182,17 @@ zj_status zj_result_to_text(zj_buf *b, const zj_ruleset *rs, const zj_call *call
     if (res->fatal)
         TRY(zj_buf_printf(b, "  %s一票否决 (fatal)%s", paint(color, C_RED), paint(color, C_OFF)));
     TRY(zj_buf_puts(b, "\n"));
-    size_t credit_met = 0, credit_missing = 0;
+    size_t credit_met = 0, credit_missing = 0, not_applicable = 0;
     for (size_t i = 0; i < res->n_findings; i++) {
         const zj_finding *f = &res->findings[i];
         const zj_rule *rule = &rs->rules[f->rule];
         /* Credit-only phrases (required, 0 points, observation) are summed
          * up below rather than listed: they never change the verdict. */
+        /* Rules whose situation did not arise: one line says how many. */
+        if (f->outcome == ZJ_OUT_NOT_APPLICABLE) {
+            not_applicable++;
+            continue;
+        }
         if (rule->kind == ZJ_KIND_REQUIRED && rule->points == 0 &&
             rule->severity == ZJ_SEV_OBSERVATION &&
             (f->outcome == ZJ_OUT_MET || f->outcome == ZJ_OUT_MISSING)) {
@@ -221,6 +226,9 @@ zj_status zj_result_to_text(zj_buf *b, const zj_ruleset *rs, const zj_call *call
             TRY(zj_buf_puts(b, " fatal"));
         TRY(zj_buf_puts(b, "\n"));
     }
+    if (not_applicable)
+        TRY(zj_buf_printf(b, "  %s– not_applicable: %zu rules whose situation did not arise%s\n",
+                          paint(color, C_DIM), not_applicable, paint(color, C_OFF)));
     if (credit_met + credit_missing)
         TRY(zj_buf_printf(b, "  %s· credit-only phrases: %zu said, %zu not said (0 points)%s\n",
                           paint(color, C_DIM), credit_met, credit_missing, paint(color, C_OFF)));

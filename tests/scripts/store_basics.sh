@@ -15,9 +15,11 @@ count() { sqlite3 "$db" "SELECT (SELECT count(*) FROM rulesets)||' '||(SELECT co
 
 "$zhijian" score --db "$db" "$calls" >/dev/null 2>&1 || fail "first run"
 first=$(count)
-size=$(stat -c %s "$calls/2026-11.jsonl")
-[ "$(sqlite3 "$db" "SELECT idx||' '||size||' '||watermark||' '||done FROM run_inputs")" = "0 $size $size 1" ] ||
-  fail "run_inputs should hold the input's size, its end as watermark, and done"
+# corpus/calls holds two inputs, in path order.
+size0=$(stat -c %s "$calls/2026-11-conversation.jsonl") size1=$(stat -c %s "$calls/2026-11.jsonl")
+[ "$(sqlite3 "$db" "SELECT idx||' '||size||' '||watermark||' '||done FROM run_inputs ORDER BY idx")" = "0 $size0 $size0 1
+1 $size1 $size1 1" ] ||
+  fail "run_inputs should hold each input's size, its end as watermark, and done"
 "$zhijian" score --db "$db" "$calls" >/dev/null 2>&1 || fail "second run"
 [ "$(count)" = "$first" ] || fail "re-scoring changed row counts: $first -> $(count)"
 [ "$(sqlite3 "$db" "SELECT count(*) FROM runs")" = 2 ] || fail "two runs expected"
@@ -49,8 +51,9 @@ set -- $first
 cp "$db" "$tmp/v1.db"
 sqlite3 "$tmp/v1.db" "CREATE INDEX calls_agent ON calls (ruleset_id, agent_id, local_date);
   CREATE INDEX calls_team ON calls (ruleset_id, team, local_date);
-  CREATE INDEX findings_rule ON findings (rule_id, outcome); PRAGMA user_version = 1;"
-"$zhijian" show --db "$tmp/v1.db" PS-017 | grep -q "score 20  grade D  FAIL" || fail "reader of a v1 file"
+  CREATE INDEX findings_rule ON findings (rule_id, outcome); ALTER TABLE findings DROP COLUMN unit;
+  PRAGMA user_version = 1;"
+"$zhijian" show --db "$tmp/v1.db" PS-017 | grep -q "score 0  grade D  FAIL" || fail "reader of a v1 file"
 [ "$(sqlite3 "$tmp/v1.db" "PRAGMA user_version")" = 1 ] || fail "a reader migrated the file"
 "$zhijian" score --db "$tmp/v1.db" "$calls" >/dev/null 2>&1 || fail "writer on a v1 file"
 [ "$(sqlite3 "$tmp/v1.db" "PRAGMA user_version")" = 4 ] || fail "v1 file not migrated"
@@ -63,7 +66,7 @@ sqlite3 "$tmp/v1.db" "PRAGMA user_version = 5"
 grep -q "database schema version 5 is newer than this zhijian knows (4)" "$tmp/err" || fail "newer schema message: $(cat "$tmp/err")"
 
 # show reads the newest rule set with results by default, or the one asked for.
-"$zhijian" show --db "$db" PS-017 | grep -q "score 20  grade D  FAIL" || fail "show"
+"$zhijian" show --db "$db" PS-017 | grep -q "score 0  grade D  FAIL" || fail "show"
 "$zhijian" show --db "$db" --ruleset property-service@2026.1 PS-001 --format json | grep -q '"score":100' || fail "show json"
 
 # Missing or unwritable database directory: exit 2, a clear message, nothing scored.

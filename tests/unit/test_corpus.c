@@ -1,4 +1,5 @@
-/* test_corpus.c — scores corpus/calls/2026-11.jsonl with the bundled rule set and
+/* test_corpus.c — scores corpus/calls/ (2026-11.jsonl and
+ * 2026-11-conversation.jsonl) with the bundled rule set and
  * compares every call with corpus/labels.json exactly: the forbidden hits
  * (turn, words, rule), the scored required rules that are missing, the scored
  * metric findings (turn, rule, measured value), the scored rules that are not
@@ -17,6 +18,7 @@
 
 #define RULES ZJ_SOURCE_DIR "/rules/property-service.yaml"
 #define CALLS ZJ_SOURCE_DIR "/corpus/calls/2026-11.jsonl"
+#define CONVERSATION_CALLS ZJ_SOURCE_DIR "/corpus/calls/2026-11-conversation.jsonl"
 #define LABELS ZJ_SOURCE_DIR "/corpus/labels.json"
 
 /* One finding as a comparable line. */
@@ -124,30 +126,33 @@ static void corpus_matches_labels(void **state)
     json_t *labels = json_load_file(LABELS, 0, &jerr);
     assert_non_null(labels);
     zj_scorer *scorer = zj_scorer_new(rs, &err);
-    zj_reader *reader = zj_reader_open(CALLS, 0, &err);
-    assert_non_null(reader);
     size_t calls = 0, mismatches = 0;
-    zj_call *call;
-    zj_status st;
-    while ((st = zj_reader_next(reader, &call, &err)) != ZJ_DONE) {
-        assert_int_equal(st, ZJ_OK);
-        json_t *label = json_object_get(labels, call->call_id);
-        if (!label) {
-            printf("%s has no label\n", call->call_id);
-            mismatches++;
-        } else {
-            zj_result res;
-            assert_int_equal(zj_score_call(scorer, call, &res, &err), ZJ_OK);
-            mismatches += compare_call(rs, call, &res, label);
-            zj_result_free(&res);
+    const char *const files[] = {CALLS, CONVERSATION_CALLS};
+    for (size_t file = 0; file < 2; file++) {
+        zj_reader *reader = zj_reader_open(files[file], 0, &err);
+        assert_non_null(reader);
+        zj_call *call;
+        zj_status st;
+        while ((st = zj_reader_next(reader, &call, &err)) != ZJ_DONE) {
+            assert_int_equal(st, ZJ_OK);
+            json_t *label = json_object_get(labels, call->call_id);
+            if (!label) {
+                printf("%s has no label\n", call->call_id);
+                mismatches++;
+            } else {
+                zj_result res;
+                assert_int_equal(zj_score_call(scorer, call, &res, &err), ZJ_OK);
+                mismatches += compare_call(rs, call, &res, label);
+                zj_result_free(&res);
+            }
+            calls++;
+            zj_call_free(call);
         }
-        calls++;
-        zj_call_free(call);
+        zj_reader_close(reader);
     }
     assert_int_equal(calls, json_object_size(labels));
-    assert_true(calls >= 40);
+    assert_true(calls >= 49);
     assert_int_equal(mismatches, 0);
-    zj_reader_close(reader);
     zj_scorer_free(scorer);
     json_decref(labels);
     zj_rules_free(rs);
