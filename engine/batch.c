@@ -118,7 +118,7 @@ static void *reader_main(void *arg)
         uint64_t start = o->start_offsets ? o->start_offsets[i] : 0;
         slot item = {.input = i};
         zj_error e;
-        zj_reader *r = zj_reader_open(o->inputs[i], start, &e);
+        zj_reader *r = zj_reader_open_opts(o->inputs[i], start, o->ingest, &e);
         if (!r) {
             slot_fail(&item, &e);
             item.end_offset = start;
@@ -203,6 +203,15 @@ static void *worker_main(void *arg)
                 continue;
             }
             s->call->source = b->o->inputs[s->input];
+            /* Input formats: metadata joined and roles decided (needs a
+             * scorer, so it happens here rather than in the reader). */
+            if (scorer && b->o->ingest && (s->call->parties || b->o->ingest->meta) &&
+                zj_ingest_finish(scorer, b->o->rs, b->o->ingest, s->call, &e) != ZJ_OK) {
+                zj_call_free(s->call);
+                s->call = NULL;
+                slot_fail(s, &e);
+                continue;
+            }
             if (!scorer) {
                 slot_fail(s, &err);
             } else if (zj_score_call(scorer, s->call, &s->result, &e) == ZJ_OK) {
@@ -216,9 +225,22 @@ static void *worker_main(void *arg)
                     zj_buf_reset(out);
                     /* Nothing rendered (a format without per-call output)
                      * reaches the sink as no output, as before any was made. */
-                    s->rendered = b->o->render(&it, out, b->o->ctx) == ZJ_OK && out->len;
-                    if (!b->o->store && s->rendered)
+                    zj_status rs = b->o->render(&it, out, b->o->ctx);
+                    if (rs == ZJ_OK && out->failed)
+                        rs = ZJ_ERR_NOMEM;
+                    s->rendered = rs == ZJ_OK && out->len;
+                    if (rs != ZJ_OK) {
+                        /* A call whose output could not be made is rejected
+                         * with a message, never left out in silence. */
+                        zj_error_set(&e, rs, s->call->source, s->call->line, 0,
+                                     "call '%s': cannot render the result: %s", s->call->call_id,
+                                     zj_strerror(rs));
+                        zj_result_free(&s->result);
+                        s->has_result = false;
+                        slot_fail(s, &e);
+                    } else if (!b->o->store && s->rendered) {
                         release_scored(s);
+                    }
                 }
             } else {
                 if (!e.file[0] || !e.line) {
@@ -272,6 +294,8 @@ typedef struct writer {
     pending *job; /* batch being handed over / written, NULL when idle */
     bool quit;
     size_t txn_calls;  /* calls in the open transaction */
+    size_t txn_scored; /* scored calls (not rejections) in it */
+    size_t stored;     /* scored calls committed */
     uint64_t txn_born; /* when it began (ns) */
     zj_status status;
     zj_error err;
@@ -294,7 +318,12 @@ static zj_status maybe_commit(writer *w, size_t added, bool force, zj_error *err
     if (!force && w->txn_calls < max_calls && now - w->txn_born < max_ns)
         return ZJ_OK;
     w->txn_calls = 0;
-    return zj_store_commit(o->store, err);
+    zj_status st = zj_store_commit(o->store, err);
+    if (st == ZJ_OK) {
+        w->stored += w->txn_scored;
+        w->txn_scored = 0;
+    }
+    return st;
 }
 
 static void *writer_main(void *arg)
@@ -313,8 +342,11 @@ static void *writer_main(void *arg)
         zj_error_clear(&err);
         size_t n = job->n;
         zj_status st = w->status == ZJ_OK ? commit(w->b, job, job->rejected, &err) : ZJ_OK;
-        if (st == ZJ_OK && w->status == ZJ_OK)
+        if (st == ZJ_OK && w->status == ZJ_OK) {
+            for (size_t i = 0; i < n; i++)
+                w->txn_scored += !job->v[i].is_error;
             st = maybe_commit(w, n, false, &err);
+        }
         pthread_mutex_lock(&w->mu);
         if (st != ZJ_OK && w->status == ZJ_OK) {
             w->status = st;
@@ -372,6 +404,68 @@ static zj_status commit(batch *b, pending *p, size_t rejected, zj_error *err)
         st = zj_store_put_batch(o->store, o->run_id, o->ruleset_id, o->rs, p->scored, k,
                                 p->watermarks, o->n_inputs, rejected, err);
     return st; /* the emitter frees the items when it takes the buffer back */
+}
+
+/* The call ids seen in a run with a store, to report a repeated id: an open
+ * addressing table of 64-bit hashes of the ids with where each came from. */
+typedef struct seen_id {
+    uint64_t hash; /* 0: empty slot */
+    uint32_t input;
+    uint32_t line;
+} seen_id;
+
+typedef struct id_set {
+    seen_id *v;
+    size_t n, cap; /* cap: a power of two, at most half full */
+} id_set;
+
+static uint64_t id_hash(const char *s)
+{
+    uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a, then a 64-bit finalizer */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+    h = (h ^ (h >> 33)) * 0xff51afd7ed558ccdull;
+    h = (h ^ (h >> 33)) * 0xc4ceb9fe1a85ec53ull;
+    h ^= h >> 33;
+    return h ? h : 1;
+}
+
+/* Adds the id; *earlier is set to the earlier entry when it was there.
+ * ZJ_ERR_NOMEM when the table cannot grow. */
+static zj_status id_set_add(id_set *set, const char *id, uint32_t input, uint32_t line,
+                            seen_id *earlier, bool *repeated)
+{
+    *repeated = false;
+    if (2 * (set->n + 1) > set->cap) {
+        size_t cap = set->cap ? set->cap * 2 : 1024;
+        seen_id *v = calloc(cap, sizeof *v);
+        if (!v)
+            return ZJ_ERR_NOMEM;
+        for (size_t i = 0; i < set->cap; i++) {
+            if (!set->v[i].hash)
+                continue;
+            size_t k = set->v[i].hash & (cap - 1);
+            while (v[k].hash)
+                k = (k + 1) & (cap - 1);
+            v[k] = set->v[i];
+        }
+        free(set->v);
+        set->v = v;
+        set->cap = cap;
+    }
+    uint64_t h = id_hash(id);
+    size_t k = h & (set->cap - 1);
+    for (; set->v[k].hash; k = (k + 1) & (set->cap - 1))
+        if (set->v[k].hash == h) {
+            *earlier = set->v[k];
+            *repeated = true;
+            set->v[k].input = input; /* the next repeat names this one */
+            set->v[k].line = line;
+            return ZJ_OK;
+        }
+    set->v[k] = (seen_id){h, input, line};
+    set->n++;
+    return ZJ_OK;
 }
 
 static void stop(batch *b)
@@ -468,6 +562,8 @@ zj_status zj_batch_run(const zj_batch_opts *o, zj_batch_stats *stats, zj_error *
         stop(&b);
     }
     size_t n_ready = 0, next_ready = 0;
+    id_set ids = {0};
+    zj_error duplicate;
     while (ready && result == ZJ_OK) {
         if (next_ready == n_ready) {
             /* Take every consecutive finished item (up to a chunk) in one
@@ -509,6 +605,21 @@ zj_status zj_batch_run(const zj_batch_opts *o, zj_batch_stats *stats, zj_error *
             stats->passed += item->result.passed;
             stats->fatal += item->result.fatal;
         }
+        if (o->store && !item->is_error) {
+            seen_id earlier;
+            bool repeated;
+            const zj_call *c = item->call;
+            if (id_set_add(&ids, c->call_id, (uint32_t)item->input, (uint32_t)c->line, &earlier,
+                           &repeated) != ZJ_OK) {
+                result = zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
+            } else if (repeated) {
+                stats->duplicates++;
+                zj_error_set(&duplicate, ZJ_ERR_INVALID, c->source, c->line, 0,
+                             "call '%s' came before, at %s:%lu; this later result replaces it",
+                             c->call_id, o->inputs[earlier.input], (unsigned long)earlier.line);
+                out.duplicate = &duplicate;
+            }
+        }
         if (o->sink && result == ZJ_OK) {
             zj_status st = o->sink(&out, o->ctx);
             if (st != ZJ_OK)
@@ -535,6 +646,7 @@ zj_status zj_batch_run(const zj_batch_opts *o, zj_batch_stats *stats, zj_error *
                         __atomic_load_n(&b.bytes_read, __ATOMIC_RELAXED), b.bytes_total, o->ctx);
         }
     }
+    free(ids.v);
     for (; ready && next_ready < n_ready; next_ready++)
         slot_clear(&ready[next_ready]);
     free(ready);
@@ -548,6 +660,7 @@ zj_status zj_batch_run(const zj_batch_opts *o, zj_batch_stats *stats, zj_error *
         pthread_mutex_unlock(&w.mu);
         pthread_join(w.thread, NULL);
     }
+    stats->stored = w.stored;
     if (w.status != ZJ_OK && result == ZJ_OK) {
         result = w.status;
         if (err)

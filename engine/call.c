@@ -10,6 +10,8 @@ void zj_call_free(zj_call *call)
 {
     if (!call)
         return;
+    if (call->meta || call->parties)
+        zj_call_meta_free(call);
     if (call->arena) {
         if (call->arena != (char *)(call + 1)) /* not allocated with the call */
             free(call->arena);

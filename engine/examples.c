@@ -52,12 +52,13 @@ static void run_one(zj_scorer *scorer, const zj_ruleset *rs, uint32_t ri, const 
             return;
         }
     }
-    zj_status st = whole ? zj_score_rule(scorer, whole, ri, false, &res, &err)
-                         : zj_score_rule(scorer, &call, ri, true, &res, &err);
+    out.status = whole ? zj_score_rule(scorer, whole, ri, false, &res, &err)
+                       : zj_score_rule(scorer, &call, ri, true, &res, &err);
     zj_call_free(whole);
-    if (st != ZJ_OK) {
+    if (out.status != ZJ_OK) {
         out.passed = false;
-        snprintf(out.detail, sizeof out.detail, "error: %.400s", err.msg);
+        snprintf(out.detail, sizeof out.detail, "error: %.400s",
+                 err.msg[0] ? err.msg : zj_strerror(out.status));
     } else {
         const zj_finding *f = matched(r, &res, ri);
         out.passed = (f != NULL) == expect_match;
@@ -83,10 +84,18 @@ size_t zj_rules_run_examples(const zj_ruleset *rs, zj_example_cb cb, void *ctx, 
 {
     size_t failures = 0, total = 0;
     zj_error err;
+    zj_error_clear(&err);
     zj_scorer *scorer = zj_scorer_new(rs, &err);
     if (!scorer) {
         if (out_total)
             *out_total = 0;
+        /* Said through the callback too: a silent "1 failed" explains nothing. */
+        zj_example_result out = {
+            .rule_id = "", .text = "", .status = err.status ? err.status : ZJ_ERR_NOMEM};
+        snprintf(out.detail, sizeof out.detail, "cannot run the examples: %.400s",
+                 err.msg[0] ? err.msg : zj_strerror(out.status));
+        if (cb)
+            cb(&out, ctx);
         return 1;
     }
     for (size_t i = 0; i < rs->n_rules; i++) {

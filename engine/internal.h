@@ -288,7 +288,9 @@ void zj_local_date(int64_t utc_ms, int offset_min, char date[11], char week[9]);
 
 typedef enum zj_doc_kind { ZJ_DOC_HEADING, ZJ_DOC_PARA, ZJ_DOC_TABLE, ZJ_DOC_CHART } zj_doc_kind;
 
+struct zj_doc;
 typedef struct zj_doc_block {
+    struct zj_doc *doc; /* the document, whose sticky error a failed row records */
     zj_doc_kind kind;
     int level;  /* headings */
     char *text; /* heading, paragraph, table name, chart title */
@@ -304,10 +306,28 @@ typedef struct zj_doc {
     char *title;
     zj_doc_block *blocks;
     size_t n, cap;
+    /* Sticky: the first failure while building (out of memory, or one a
+     * report recorded with zj_doc_fail). Builders do nothing once it is set
+     * and zj_doc_render refuses to render, so a document that lost a row
+     * never comes out looking complete. */
+    zj_status error;
+    char **strs; /* strings made by zj_doc_strf, freed with the document */
+    size_t n_strs, cap_strs;
 } zj_doc;
 
+/* The builders below return nothing: a failure is recorded in the document
+ * (zj_doc_status) and reported by zj_doc_render. zj_doc_row(NULL, ...) and
+ * zj_doc_*(NULL, ...) do nothing (a table that could not be made has already
+ * recorded its error). */
 zj_doc *zj_doc_new(const char *title);
 void zj_doc_free(zj_doc *d);
+/* Records status as the document's error unless one is recorded already. */
+void zj_doc_fail(zj_doc *d, zj_status status);
+zj_status zj_doc_status(const zj_doc *d);
+/* printf into a string owned by the document (freed with it): cell text of
+ * any length without a fixed buffer. NULL, with the error recorded, when out
+ * of memory. */
+const char *zj_doc_strf(zj_doc *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void zj_doc_heading(zj_doc *d, int level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void zj_doc_para(zj_doc *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -344,6 +364,16 @@ zj_status zj_report_ruleset(zj_store *st, int64_t id, char *label, size_t label_
                             zj_error *err);
 void zj_html_escape(zj_buf *out, const char *s);
 size_t zj_display_width(const char *s);
+
+/* The store's last SQLite error as an error record naming the database file:
+ * "PATH: what: SQLite's message" (ZJ_ERR_DB, ZJ_ERR_BUSY or ZJ_ERR_FULL). */
+zj_status zj_store_error(zj_store *st, zj_error *err, const char *what);
+/* Steps a report query that must yield exactly one row; false (err filled
+ * from the store) when it yields none or fails. */
+bool zj_report_one_row(zj_store *st, struct sqlite3_stmt *q, zj_error *err);
+/* After a loop of sqlite3_step: ZJ_OK when rc is SQLITE_DONE, else the
+ * store's error (a damaged file, an I/O error, out of memory). */
+zj_status zj_report_done(zj_store *st, int rc, zj_error *err);
 
 /* ------------------------------------------------------------------- misc */
 
@@ -390,5 +420,169 @@ const char *zj_metric_name(zj_metric m);
  * norm is scratch for counting characters. Appends the rule's findings. */
 zj_status zj_metric_eval(const zj_ruleset *rs, uint32_t rule, const zj_call *call, size_t from_turn,
                          const unsigned char *announced, zj_norm *norm, zj_finding_list *out);
+
+/* ------------------------------------------------------ input formats (ingest) */
+
+/* What one input file yields: calls and rejected records, in file order. */
+typedef struct zj_ingest_item {
+    zj_call *call;   /* or NULL with error */
+    zj_error *error; /* allocated */
+} zj_ingest_item;
+
+typedef struct zj_ingest_out {
+    const char *source;     /* path, for messages and call->source */
+    const char *default_id; /* call id for one-call-per-file formats: file name sans extension */
+    zj_ingest_item *v;
+    size_t n, cap;
+    bool nomem; /* an item could not be stored: the reader reports it */
+} zj_ingest_out;
+
+/* One input format behind the reader (engine/ingest_<name>.c):
+ *  detect: confidence 0 (not this format) .. 100 that content is this format;
+ *          content may be only the first bytes of the file (NUL-terminated).
+ *  parse:  the whole file (valid UTF-8, no BOM, NUL-terminated) into calls,
+ *          each bad record pushed as an error naming FILE:LINE or FILE: path. */
+typedef struct zj_ingest_ops {
+    const char *name;
+    const char *description;
+    const char *extensions; /* walked in directories, space-separated: ".json .jsonl" */
+    int (*detect)(const char *content, size_t len, const char *path);
+    void (*parse)(const char *content, size_t len, zj_ingest_out *out);
+} zj_ingest_ops;
+
+/* The table, in detection order; NULL-terminated. */
+extern const zj_ingest_ops *const zj_ingest_table[];
+const zj_ingest_ops *zj_ingest_find(const char *name);
+/* Detects content's format: the single most confident adapter, or NULL with
+ * err naming the formats tried (unknown) or those that tie (ambiguous). */
+const zj_ingest_ops *zj_ingest_detect(const char *content, size_t len, const char *path,
+                                      zj_error *err);
+void zj_ingest_out_free(zj_ingest_out *o);
+void zj_ingest_push_call(zj_ingest_out *o, zj_call *call);
+void zj_ingest_push_error(zj_ingest_out *o, const zj_error *e);
+/* Reads a whole buffer (already UTF-8) with format ops into out. */
+void zj_ingest_parse(const zj_ingest_ops *ops, const char *content, size_t len, zj_ingest_out *out);
+
+/* Per turn, who spoke, as the input says it: a role, a channel, a speaker id. */
+#define ZJ_ROLE_UNKNOWN (-1)
+typedef struct zj_party {
+    int role;         /* ZJ_SPEAKER_AGENT / ZJ_SPEAKER_CUSTOMER, or ZJ_ROLE_UNKNOWN */
+    int channel;      /* >= 0, or -1 */
+    char speaker[64]; /* speaker id as written, or "" */
+} zj_party;
+
+struct zj_call_parties {
+    zj_party *v; /* one per turn */
+    size_t cap;
+};
+
+/* Building calls in adapters. A new call has every optional field absent. */
+zj_call *zj_ing_call_new(const char *call_id, const char *source, long line);
+/* Appends a turn: text cleaned (trimmed; whitespace next to CJK characters
+ * removed, ASR's "您 好 ，"), skipped when empty. false: out of memory. */
+bool zj_ing_add_turn(zj_call *c, const char *text, size_t len, int64_t start_ms, int64_t end_ms,
+                     const zj_party *who);
+/* Adds a metadata entry (turn -1: the call). false: out of memory. */
+bool zj_ing_add_meta(zj_call *c, long turn, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Index of the last turn added, -1 when none (a skipped empty turn keeps the
+ * previous one). */
+long zj_ing_last_turn(const zj_call *c);
+/* Sets an optional string field (replacing it). false: out of memory. */
+bool zj_ing_set(char **field, const char *value, size_t len);
+void zj_call_meta_free(zj_call *call);
+
+/* JSON helpers: values at a path, errors "FILE: $.a.b[3].c: message". */
+struct json_t *zj_ing_json_load(const char *content, size_t len, const char *src, zj_error *err);
+/* Milliseconds from a number or a numeric string, scaled by unit_ms (1 for ms,
+ * 1000 for seconds). Absent/null: *out = -1 unless required. */
+bool zj_ing_json_ms(struct json_t *v, double unit_ms, bool required, int64_t *out, const char *src,
+                    const char *path, zj_error *err);
+/* A number or numeric string as a double; absent/null: false without error. */
+bool zj_ing_json_num(struct json_t *v, double *out);
+/* A string (required or not); *s NULL when absent. */
+bool zj_ing_json_str(struct json_t *v, bool required, const char **s, size_t *len, const char *src,
+                     const char *path, zj_error *err);
+/* A speaker id: string or integer, into buf; absent/null: "". */
+bool zj_ing_json_id(struct json_t *v, char *buf, size_t size, const char *src, const char *path,
+                    zj_error *err);
+/* A channel number: integer or numeric string; absent/null: -1. */
+bool zj_ing_json_channel(struct json_t *v, int *out, const char *src, const char *path,
+                         zj_error *err);
+
+/* Text formats: a clock time [h:]mm:ss[.,]fff (s[0..n)) in milliseconds. */
+bool zj_ing_clock(const char *s, size_t n, int64_t *ms);
+/* A speaker prefix at the start of s ("坐席：", "客户:", "[SPEAKER_00]:",
+ * "发音人1：", "左声道：", "Speaker 2:"): fills who and returns the bytes it
+ * takes (colon and spaces included), 0 when there is none. */
+size_t zj_ing_speaker_prefix(const char *s, size_t n, zj_party *who);
+/* A cue time line "A --> B [settings]" (SRT, WebVTT): both times in ms. */
+bool zj_ing_cue_times(const char *s, size_t n, int64_t *start, int64_t *end);
+/* A role name (坐席, 客服, agent, 客户, customer, ...) -> speaker; -1 if not one. */
+int zj_ing_role_name(const char *s, size_t n);
+/* Parses content as JSON and hands the root to build, which returns a call or
+ * NULL with err set (NULL with err clear: nothing to push). */
+void zj_ing_json_parse(const char *content, size_t len, zj_ingest_out *out,
+                       zj_call *(*build)(struct json_t *root, zj_ingest_out *out, zj_error *err));
+/* Orders turns by start time (stable; their parties and turn metadata move
+ * with them): sentences of two channels come out one channel after the
+ * other. false: out of memory. */
+bool zj_ing_sort_turns(zj_call *c);
+/* Content helpers for detect(): s contains needle (within len bytes). */
+bool zj_ing_has(const char *s, size_t len, const char *needle);
+
+/* CSV (RFC 4180: quotes, doubled quotes, newlines in quoted fields). */
+typedef struct zj_csv_row {
+    char **f;
+    size_t n;
+    long line; /* 1-based line where the row starts */
+} zj_csv_row;
+typedef struct zj_csv {
+    zj_csv_row *rows;
+    size_t n;
+} zj_csv;
+/* Parses text (UTF-8) into rows; blank lines skipped. false: out of memory or
+ * an unterminated quote (err names the line). */
+bool zj_csv_parse(const char *text, size_t len, const char *src, zj_csv *out, zj_error *err);
+void zj_csv_free(zj_csv *c);
+/* Index of column name (case-insensitive, aliases separated by '|'), or -1. */
+long zj_csv_column(const zj_csv_row *header, const char *names);
+
+/* Encodings: convert in[0..n) from encoding to UTF-8 (iconv); *out is
+ * NUL-terminated, owned by the caller. */
+zj_status zj_encoding_to_utf8(const char *encoding, const char *in, size_t n, char **out,
+                              size_t *out_n, const char *src, zj_error *err);
+/* Why in[0..n) is not UTF-8, as a hint for the error message ("UTF-16LE
+ * (byte-order mark FF FE)", "GB18030/GBK"), or NULL when unknown. */
+const char *zj_encoding_guess(const char *in, size_t n);
+/* Reads a whole file (at most max bytes) as UTF-8: converted from encoding
+ * when given, a UTF-8 BOM dropped, otherwise an error naming the likely
+ * encoding. *out NUL-terminated. */
+zj_status zj_encoding_read_file(const char *path, const char *encoding, size_t max, char **out,
+                                size_t *out_n, zj_error *err);
+/* The same for bytes already in memory. */
+zj_status zj_encoding_utf8(const char *path, const char *encoding, const char *in, size_t n,
+                           char **out, size_t *out_n, zj_error *err);
+
+/* Call metadata table (ingest_meta.c): fills call fields from the row of its
+ * call id; *channel / *speaker receive the row's role mapping (-1 / NULL). */
+zj_status zj_meta_table_apply(const zj_meta_table *t, zj_call *call, long *channel,
+                              const char **speaker, zj_error *err);
+
+/* Roles (roles.c): which party of a call is the agent. */
+#define ZJ_ROLES_MIN_MARGIN 3
+typedef struct zj_roles_decision {
+    char agent[80];     /* "channel 1", "speaker SPEAKER_00" */
+    char runner_up[80]; /* "" when one party only */
+    int score, runner_up_score;
+    const char *method; /* "input", "channel", "speaker", "auto" */
+} zj_roles_decision;
+/* Assigns every turn's speaker from call->parties: roles given by the input,
+ * a mapping (channel >= 0 or speaker), or auto. Records the decision in
+ * call->meta and frees call->parties. Errors: FILE[:LINE]: roles undecided. */
+zj_status zj_roles_resolve(zj_scorer *s, const zj_ruleset *rs, zj_call *call, long channel,
+                           const char *speaker, zj_roles_decision *out, zj_error *err);
+/* How many polite phrases (文明用语: 您好, 请问, 请稍等, ...) text holds. */
+int zj_roles_polite_count(const char *text, size_t len);
 
 #endif /* ZJ_INTERNAL_H */

@@ -63,10 +63,18 @@ static void render_text(const zj_lint_report *r, zj_buf *b)
 {
     for (size_t i = 0; i < r->n; i++) {
         const zj_lint_finding *f = &r->v[i];
-        zj_buf_printf(b, "%s:%ld:%ld: %s %s %s", f->file, f->line, f->col,
-                      zj_severity_name(f->severity), f->rule, f->message);
-        if (f->clause)
-            zj_buf_printf(b, " (%s)", f->clause);
+        /* File names, quoted words and clauses come from outside: shown
+         * escaped (zj_buf_term), never acting on the terminal. */
+        zj_buf_term_str(b, f->file);
+        zj_buf_printf(b, ":%ld:%ld: %s ", f->line, f->col, zj_severity_name(f->severity));
+        zj_buf_term_str(b, f->rule);
+        zj_buf_puts(b, " ");
+        zj_buf_term_str(b, f->message);
+        if (f->clause) {
+            zj_buf_puts(b, " (");
+            zj_buf_term_str(b, f->clause);
+            zj_buf_puts(b, ")");
+        }
         zj_buf_puts(b, "\n");
     }
 }
@@ -222,5 +230,5 @@ zj_status zj_lint_render(const zj_lint_report *r, const zj_ruleset *rs, zj_forma
     default:
         return ZJ_ERR_USAGE;
     }
-    return ZJ_OK;
+    return out->failed ? ZJ_ERR_NOMEM : ZJ_OK;
 }

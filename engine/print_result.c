@@ -166,15 +166,28 @@ static const char *finding_color(const zj_finding *f, const zj_rule *rule)
 zj_status zj_result_to_text(zj_buf *b, const zj_ruleset *rs, const zj_call *call,
                             const zj_result *res, bool color)
 {
-    TRY(zj_buf_printf(b, "%s%s%s", paint(color, C_BOLD), call->call_id, paint(color, C_OFF)));
-    if (call->agent_name || call->agent_id)
-        TRY(zj_buf_printf(b, "  %s%s%s%s", call->agent_name ? call->agent_name : "",
-                          call->agent_id ? "(" : "", call->agent_id ? call->agent_id : "",
-                          call->agent_id ? ")" : ""));
-    if (call->team)
-        TRY(zj_buf_printf(b, "  %s", call->team));
-    if (call->started_at)
-        TRY(zj_buf_printf(b, "  %s", call->started_at));
+    /* Text from the input goes through zj_buf_term: an ESC or a bidi
+     * override in an id or a name shows instead of acting on the terminal. */
+    TRY(zj_buf_puts(b, paint(color, C_BOLD)));
+    TRY(zj_buf_term_str(b, call->call_id));
+    TRY(zj_buf_puts(b, paint(color, C_OFF)));
+    if (call->agent_name || call->agent_id) {
+        TRY(zj_buf_puts(b, "  "));
+        TRY(zj_buf_term_str(b, call->agent_name));
+        if (call->agent_id) {
+            TRY(zj_buf_puts(b, "("));
+            TRY(zj_buf_term_str(b, call->agent_id));
+            TRY(zj_buf_puts(b, ")"));
+        }
+    }
+    if (call->team) {
+        TRY(zj_buf_puts(b, "  "));
+        TRY(zj_buf_term_str(b, call->team));
+    }
+    if (call->started_at) {
+        TRY(zj_buf_puts(b, "  "));
+        TRY(zj_buf_term_str(b, call->started_at));
+    }
     TRY(zj_buf_printf(b, "\n  score %d  grade %s  %s%s%s", res->score,
                       res->grade ? res->grade : "-", paint(color, res->passed ? C_GREEN : C_RED),
                       res->passed ? "PASS" : "FAIL", paint(color, C_OFF)));
@@ -207,17 +220,24 @@ zj_status zj_result_to_text(zj_buf *b, const zj_ruleset *rs, const zj_call *call
                 TRY(zj_buf_printf(b, "turn %ld ", f->turn));
             if (f->unit)
                 TRY(zj_buf_printf(b, "%lld %s ", (long long)f->value, f->unit));
-            if (f->text)
-                TRY(zj_buf_printf(b, "「%s%s%s」 ", paint(color, finding_color(f, rule)), f->text,
-                                  paint(color, C_OFF)));
+            if (f->text) {
+                TRY(zj_buf_printf(b, "「%s", paint(color, finding_color(f, rule))));
+                TRY(zj_buf_term_str(b, f->text));
+                TRY(zj_buf_printf(b, "%s」 ", paint(color, C_OFF)));
+            }
         } else {
             TRY(zj_buf_printf(b, "%s ", zj_outcome_name(f->outcome)));
         }
-        TRY(zj_buf_puts(b, rule->id));
-        if (rule->title)
-            TRY(zj_buf_printf(b, " %s", rule->title));
-        if (rule->clause)
-            TRY(zj_buf_printf(b, " (%s)", rule->clause));
+        TRY(zj_buf_term_str(b, rule->id));
+        if (rule->title) {
+            TRY(zj_buf_puts(b, " "));
+            TRY(zj_buf_term_str(b, rule->title));
+        }
+        if (rule->clause) {
+            TRY(zj_buf_puts(b, " ("));
+            TRY(zj_buf_term_str(b, rule->clause));
+            TRY(zj_buf_puts(b, ")"));
+        }
         if (f->points)
             TRY(zj_buf_printf(b, " %+d", f->points));
         if (f->outcome != ZJ_OUT_MET && rule->kind != ZJ_KIND_TAG)

@@ -9,6 +9,7 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -22,7 +23,7 @@ void zj_reader_set_max_line(size_t bytes)
     max_line = bytes ? bytes : ZJ_MAX_LINE;
 }
 
-enum reader_mode { MODE_LINES, MODE_DOCUMENT };
+enum reader_mode { MODE_LINES, MODE_DOCUMENT, MODE_CALLS };
 
 struct zj_reader {
     char *path;
@@ -47,6 +48,9 @@ struct zj_reader {
     bool produced;
     bool empty_reported;
     zj_line_block *block; /* the read buffer; records point into it */
+    /* Calls mode: what an input format adapter made of the whole file. */
+    zj_ingest_out ingested;
+    size_t ingested_next;
 };
 
 /* The input is read straight into reference-counted blocks and each record
@@ -191,7 +195,28 @@ static bool looks_like_jsonl(const char *s, size_t n)
     return true;
 }
 
+static zj_status open_ingest(zj_reader *r, const zj_ingest_opts *opts, bool whole_read,
+                             zj_error *err);
+static bool sniff_native(zj_reader *r, const zj_ingest_opts *opts, zj_error *err);
+static zj_status ingest_error(zj_reader *r, const zj_error *e);
+
+/* The whole buffer is one JSON value (a document or a single line). */
+static bool valid_json(const char *s, size_t n)
+{
+    size_t skip = n >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+    json_error_t jerr;
+    json_t *v = json_loadb(s + skip, n - skip, 0, &jerr);
+    json_decref(v);
+    return v != NULL;
+}
+
 zj_reader *zj_reader_open(const char *path, uint64_t start_offset, zj_error *err)
+{
+    return zj_reader_open_opts(path, start_offset, NULL, err);
+}
+
+zj_reader *zj_reader_open_opts(const char *path, uint64_t start_offset, const zj_ingest_opts *opts,
+                               zj_error *err)
 {
     zj_reader *r = calloc(1, sizeof *r);
     if (!r) {
@@ -223,15 +248,44 @@ zj_reader *zj_reader_open(const char *path, uint64_t start_offset, zj_error *err
         posix_fadvise(r->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
     }
     r->mode = MODE_LINES;
-    if (!r->is_stdin && has_suffix(path, ".json")) {
+    /* Input formats: native .jsonl (and stdin) streams unless a format or an
+     * encoding is named; a .json file is read whole as before and its format
+     * detected from that; any other file is sniffed from its first block. */
+    const char *forced =
+        opts && opts->format && strcmp(opts->format, "auto") != 0 ? opts->format : NULL;
+    bool native_forced = forced && strcmp(forced, "native") == 0;
+    if (opts && forced && !native_forced) {
+        if (open_ingest(r, opts, false, err) != ZJ_OK)
+            goto fail_fd;
+    } else if (opts && !forced && !r->is_stdin && !has_suffix(path, ".json") &&
+               !has_suffix(path, ".jsonl")) {
+        if (!sniff_native(r, opts, err))
+            goto fail_fd;
+    } else if (!r->is_stdin && has_suffix(path, ".json")) {
         zj_status st = read_whole(r, err);
         if (st != ZJ_OK)
             goto fail_fd;
-        if (!looks_like_jsonl(r->buf, r->end))
+        const zj_ingest_ops *ops = NULL;
+        zj_error derr;
+        zj_error_clear(&derr);
+        r->buf[r->end] = '\0'; /* fill always leaves this byte free */
+        if (opts && !forced)
+            ops = zj_ingest_detect(r->buf, r->end, path, &derr);
+        if (ops && strcmp(ops->name, "native") != 0) {
+            if (open_ingest(r, opts, true, err) != ZJ_OK)
+                goto fail_fd;
+        } else if (opts && !forced && !ops && valid_json(r->buf, r->end)) {
+            /* Well-formed JSON that no format recognizes (or two do): say so
+             * rather than what native JSON would miss. Broken JSON goes on to
+             * the native reader, whose message points at the syntax error. */
+            if (ingest_error(r, &derr) != ZJ_OK)
+                goto fail_fd;
+        } else if (!looks_like_jsonl(r->buf, r->end)) {
             r->mode = MODE_DOCUMENT;
+        }
     }
     if (start_offset > 0) {
-        if (r->mode == MODE_DOCUMENT) {
+        if (r->mode == MODE_DOCUMENT || r->mode == MODE_CALLS) {
             r->doc_done = start_offset >= r->size;
             r->produced = true;
         } else if (seek_lines(r, start_offset, err) != ZJ_OK) {
@@ -258,7 +312,7 @@ uint64_t zj_reader_size(const zj_reader *r)
 
 uint64_t zj_reader_offset(const zj_reader *r)
 {
-    if (r->mode == MODE_DOCUMENT)
+    if (r->mode == MODE_DOCUMENT || r->mode == MODE_CALLS)
         return r->doc_done ? r->size : 0;
     return r->buf_offset + r->pos;
 }
@@ -271,6 +325,7 @@ void zj_reader_close(zj_reader *r)
         close(r->fd);
     if (r->doc)
         json_decref(r->doc);
+    zj_ingest_out_free(&r->ingested);
     block_release(r->block);
     free(r->path);
     free(r);
@@ -323,6 +378,133 @@ static zj_status next_document(zj_reader *r, zj_call **out, zj_error *err)
     return ZJ_OK;
 }
 
+/* ------------------------------------------------------------ input formats */
+
+/* The default call id of a one-call-per-file format: the file name without
+ * its extension. */
+static void default_call_id(const char *path, char *buf, size_t size)
+{
+    if (strcmp(path, "-") == 0) {
+        snprintf(buf, size, "stdin");
+        return;
+    }
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    const char *dot = strrchr(base, '.');
+    size_t n = dot && dot != base ? (size_t)(dot - base) : strlen(base);
+    if (n >= size)
+        n = size - 1;
+    memcpy(buf, base, n);
+    buf[n] = '\0';
+}
+
+/* Reads the rest of the input, converts it to UTF-8 and hands it to its
+ * format's adapter; the reader then yields the adapter's calls and errors. A
+ * failure to read the file at all is returned; a file the adapters refuse
+ * becomes one error record. */
+static zj_status open_ingest(zj_reader *r, const zj_ingest_opts *opts, bool whole_read,
+                             zj_error *err)
+{
+    if (!whole_read) {
+        zj_status st = read_whole(r, err);
+        if (st != ZJ_OK)
+            return st;
+    }
+    r->mode = MODE_CALLS;
+    char id[256];
+    default_call_id(r->path, id, sizeof id);
+    r->ingested.source = r->path;
+    r->ingested.default_id = id;
+    char *text = NULL;
+    size_t len = 0;
+    zj_error e;
+    zj_error_clear(&e);
+    const zj_ingest_ops *ops = NULL;
+    if (zj_encoding_utf8(r->path, opts ? opts->encoding : NULL, r->buf, r->end, &text, &len, &e) ==
+        ZJ_OK) {
+        const char *forced =
+            opts && opts->format && strcmp(opts->format, "auto") != 0 ? opts->format : NULL;
+        ops = forced ? zj_ingest_find(forced) : zj_ingest_detect(text, len, r->path, &e);
+        if (forced && !ops)
+            zj_error_set(&e, ZJ_ERR_USAGE, r->path, 0, 0, "unknown input format '%.64s'", forced);
+    }
+    if (ops)
+        zj_ingest_parse(ops, text, len, &r->ingested);
+    else
+        zj_ingest_push_error(&r->ingested, &e);
+    free(text);
+    r->ingested.default_id = NULL;
+    /* The raw bytes are no longer needed. */
+    block_release(r->block);
+    r->block = NULL;
+    r->buf = NULL;
+    r->pos = r->end = r->cap = 0;
+    if (r->ingested.nomem)
+        return zj_error_set(err, ZJ_ERR_NOMEM, r->path, 0, 0, "out of memory");
+    return ZJ_OK;
+}
+
+/* The input yields one error record, e (the format could not be decided). */
+static zj_status ingest_error(zj_reader *r, const zj_error *e)
+{
+    r->mode = MODE_CALLS;
+    r->ingested.source = r->path;
+    zj_ingest_push_error(&r->ingested, e);
+    block_release(r->block);
+    r->block = NULL;
+    r->buf = NULL;
+    r->pos = r->end = r->cap = 0;
+    return r->ingested.nomem ? ZJ_ERR_NOMEM : ZJ_OK;
+}
+
+/* A file of another extension: the first block decides. Native JSON lines
+ * stream on from that block as any .jsonl does; anything else is read whole
+ * by its adapter. */
+static bool sniff_native(zj_reader *r, const zj_ingest_opts *opts, zj_error *err)
+{
+    while (!r->eof && r->end < READ_CHUNK)
+        if (fill(r, err) != ZJ_OK)
+            return false;
+    size_t skip = r->end >= 3 && memcmp(r->buf, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+    /* Leave out a character cut at the end of the block. */
+    size_t n = r->end - skip;
+    size_t check = r->eof || n < 4 ? n : n - 3;
+    if (zj_utf8_valid(r->buf + skip, check)) {
+        char saved = r->buf[r->end];
+        r->buf[r->end] = '\0';
+        zj_error derr;
+        const zj_ingest_ops *ops = zj_ingest_detect(r->buf + skip, n, r->path, &derr);
+        r->buf[r->end] = saved;
+        if (ops && strcmp(ops->name, "native") == 0)
+            return true;
+    }
+    return open_ingest(r, opts, false, err) == ZJ_OK;
+}
+
+static zj_status next_ingested(zj_reader *r, zj_call **out, zj_error *err)
+{
+    if (r->doc_done || r->ingested_next >= r->ingested.n) {
+        r->doc_done = true;
+        r->produced = r->produced || r->ingested.n > 0;
+        return empty_or_done(r, err);
+    }
+    zj_ingest_item *it = &r->ingested.v[r->ingested_next++];
+    r->produced = true;
+    if (r->ingested_next == r->ingested.n)
+        r->doc_done = true;
+    if (it->error) {
+        if (err)
+            *err = *it->error;
+        return it->error->status != ZJ_OK ? it->error->status : ZJ_ERR_PARSE;
+    }
+    zj_call *call = it->call;
+    it->call = NULL;
+    call->offset = 0;
+    call->end_offset = r->doc_done ? r->size : 0;
+    *out = call;
+    return ZJ_OK;
+}
+
 static bool blank(const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -336,6 +518,8 @@ zj_status zj_reader_next_raw(zj_reader *r, zj_raw *out, zj_error *err)
     memset(out, 0, sizeof *out);
     if (r->mode == MODE_DOCUMENT)
         return next_document(r, &out->call, err);
+    if (r->mode == MODE_CALLS)
+        return next_ingested(r, &out->call, err);
     for (;;) {
         char *start = r->buf + r->pos;
         char *nl = r->pos < r->end ? memchr(start, '\n', r->end - r->pos) : NULL;
@@ -423,6 +607,32 @@ zj_status zj_reader_next(zj_reader *r, zj_call **out, zj_error *err)
 
 /* ------------------------------------------------------------ expansion */
 
+/* The input format whose extensions a directory walk picks (NULL: native
+ * JSON only, as zj_inputs_expand always did). Set by zj_inputs_expand_format
+ * for its own call only: thread-local, so concurrent expansions do not mix. */
+static _Thread_local const char *walk_format;
+
+static bool zj_ingest_walk_wants(const char *path, const char *format)
+{
+    if (!format)
+        return has_suffix(path, ".json") || has_suffix(path, ".jsonl");
+    const char *dot = strrchr(path, '.');
+    const char *slash = strrchr(path, '/');
+    if (!dot || (slash && dot < slash))
+        return false;
+    size_t k = strlen(dot);
+    bool any = strcmp(format, "auto") == 0;
+    for (size_t i = 0; zj_ingest_table[i]; i++) {
+        const zj_ingest_ops *ops = zj_ingest_table[i];
+        if (!any && strcmp(ops->name, format) != 0)
+            continue;
+        for (const char *p = ops->extensions; (p = strstr(p, dot)); p += k)
+            if (p[k] == ' ' || p[k] == '\0')
+                return true;
+    }
+    return false;
+}
+
 struct path_list {
     char **v;
     size_t n, cap;
@@ -439,7 +649,7 @@ static bool list_push(struct path_list *l, const char *path)
         l->cap = cap;
     }
     l->v[l->n] = zj_strdup(path);
-    return l->v[l->n++] != NULL;
+    return l->v[l->n] ? (l->n++, true) : false; /* never a NULL entry */
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -481,7 +691,7 @@ static zj_status walk(const char *dir, struct path_list *l, int depth, zj_error 
                 zj_status sub = walk(here.v[i], l, depth + 1, err);
                 if (sub != ZJ_OK)
                     st = sub;
-            } else if (has_suffix(here.v[i], ".json") || has_suffix(here.v[i], ".jsonl")) {
+            } else if (zj_ingest_walk_wants(here.v[i], walk_format)) {
                 if (!list_push(l, here.v[i]))
                     st = ZJ_ERR_NOMEM;
             }
@@ -496,13 +706,14 @@ zj_status zj_inputs_expand(const char *const *inputs, size_t n, char ***out_path
                            zj_diag_cb on_error, void *ctx)
 {
     zj_error errbuf, *err = &errbuf;
+    zj_error_clear(err);
     struct path_list l = {0};
     zj_status result = ZJ_OK;
     for (size_t i = 0; i < n; i++) {
         struct stat sb;
         if (strcmp(inputs[i], "-") == 0) {
             if (!list_push(&l, "-"))
-                result = ZJ_ERR_NOMEM;
+                result = ZJ_ERR_NOMEM; /* reported below */
         } else if (stat(inputs[i], &sb) != 0) {
             result = zj_error_set(err, ZJ_ERR_IO, inputs[i], 0, 0, "%s", strerror(errno));
             if (on_error)
@@ -510,6 +721,8 @@ zj_status zj_inputs_expand(const char *const *inputs, size_t n, char ***out_path
         } else if (S_ISDIR(sb.st_mode)) {
             zj_error_clear(err);
             zj_status st = walk(inputs[i], &l, 0, err);
+            if (st == ZJ_ERR_NOMEM && err->status == ZJ_OK)
+                zj_error_set(err, ZJ_ERR_NOMEM, inputs[i], 0, 0, "out of memory");
             if (st != ZJ_OK) {
                 result = st;
                 if (on_error)
@@ -517,6 +730,11 @@ zj_status zj_inputs_expand(const char *const *inputs, size_t n, char ***out_path
             }
         } else if (!list_push(&l, inputs[i])) {
             result = ZJ_ERR_NOMEM;
+        }
+        if (result == ZJ_ERR_NOMEM && on_error && err->status != ZJ_ERR_NOMEM) {
+            /* An input left out for want of memory is said, not dropped. */
+            zj_error_set(err, ZJ_ERR_NOMEM, inputs[i], 0, 0, "out of memory");
+            on_error(err, ctx);
         }
     }
     *out_paths = l.v;
@@ -529,4 +747,13 @@ void zj_paths_free(char **paths, size_t n)
     for (size_t i = 0; i < n; i++)
         free(paths[i]);
     free(paths);
+}
+
+zj_status zj_inputs_expand_format(const char *const *inputs, size_t n, const char *format,
+                                  char ***out_paths, size_t *out_n, zj_diag_cb on_error, void *ctx)
+{
+    walk_format = format ? format : "auto";
+    zj_status st = zj_inputs_expand(inputs, n, out_paths, out_n, on_error, ctx);
+    walk_format = NULL;
+    return st;
 }

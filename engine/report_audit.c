@@ -3,6 +3,7 @@
  * graded findings with evidence, conclusions with KPIs, a corrective-action
  * register, the limits of the evidence, what cannot be assessed from
  * transcripts, and how to reproduce the report. In Chinese. */
+#define _GNU_SOURCE /* asprintf */
 #include "internal.h"
 
 #include <sqlite3.h>
@@ -12,17 +13,6 @@
 
 /* A minor rule hit at least this often per 100 calls is a 一般不符合. */
 #define MINOR_FREQUENCY_THRESHOLD 5.0
-
-static char *num(char *buf, size_t size, const char *format, ...)
-    __attribute__((format(printf, 3, 4)));
-static char *num(char *buf, size_t size, const char *format, ...)
-{
-    va_list ap;
-    va_start(ap, format);
-    vsnprintf(buf, size, format, ap);
-    va_end(ap);
-    return buf;
-}
 
 /* Grade of a finding (rule) per the documented mapping. */
 static const char *finding_grade(const char *severity, bool fatal, double per100)
@@ -41,7 +31,8 @@ static int grade_rank(const char *g)
 }
 
 typedef struct finding_row {
-    char rule[128], clause[128], title[256], severity[16], kind[16], grade[16];
+    char *rule, *clause, *title, *severity, *kind;
+    const char *grade;
     long count, calls;
     bool fatal;
     double per100;
@@ -58,6 +49,65 @@ static int cmp_finding_row(const void *a, const void *b)
     return strcmp(x->rule, y->rule);
 }
 
+typedef struct evidence_row {
+    char *rule, *call, *who, *when, *text;
+    bool missing;
+    int turn;
+} evidence_row;
+
+/* Every string of the report's rows is copied (no fixed buffer cuts a long
+ * title or call id in the middle of a character); a copy that fails records
+ * the document's error. */
+static char *col_copy(zj_doc *d, sqlite3_stmt *q, int i)
+{
+    char *s = zj_strdup(zj_col(q, i));
+    if (!s)
+        zj_doc_fail(d, ZJ_ERR_NOMEM);
+    return s;
+}
+
+static void free_findings(finding_row *rows, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(rows[i].rule);
+        free(rows[i].clause);
+        free(rows[i].title);
+        free(rows[i].severity);
+        free(rows[i].kind);
+    }
+    free(rows);
+}
+
+static void free_evidence(evidence_row *rows, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(rows[i].rule);
+        free(rows[i].call);
+        free(rows[i].who);
+        free(rows[i].when);
+        free(rows[i].text);
+    }
+    free(rows);
+}
+
+/* Grows an array of rows by one; NULL (error recorded) when out of memory. */
+static void *push_row(zj_doc *d, void **v, size_t *n, size_t *cap, size_t size)
+{
+    if (*n == *cap) {
+        size_t c = *cap ? *cap * 2 : 16;
+        void *p = realloc(*v, c * size);
+        if (!p) {
+            zj_doc_fail(d, ZJ_ERR_NOMEM);
+            return NULL;
+        }
+        *v = p;
+        *cap = c;
+    }
+    void *row = (char *)*v + (*n)++ * size;
+    memset(row, 0, size);
+    return row;
+}
+
 zj_status zj_report_audit(zj_store *st, const zj_report_filter *f, const char *db_path,
                           const char *command, zj_format format, zj_buf *out, zj_error *err)
 {
@@ -68,7 +118,7 @@ zj_status zj_report_audit(zj_store *st, const zj_report_filter *f, const char *d
     zj_status s = zj_store_find_ruleset(st, f->ruleset, &rid, err);
     if (s != ZJ_OK)
         return s;
-    char label[300], sha[65], b1[64], b2[64], b3[64], b4[512], b5[64];
+    char label[300], sha[65];
     zj_report_scope in = zj_report_scope_of(st, rid, f);
     if ((s = zj_report_ruleset(st, rid, label, sizeof label, sha, err)) != ZJ_OK)
         return s;
@@ -76,9 +126,14 @@ zj_status zj_report_audit(zj_store *st, const zj_report_filter *f, const char *d
     if (!d)
         return zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
     char *sql;
-    sqlite3_stmt *q;
+    sqlite3_stmt *q = NULL;
+    int rc;
     finding_row *rows = NULL;
-    size_t n_rows = 0;
+    size_t n_rows = 0, cap = 0;
+    evidence_row *ev_rows = NULL;
+    size_t n_ev = 0, ev_cap = 0;
+    zj_buf teams;
+    zj_buf_init(&teams);
 
     /* Scope figures. */
     sql = zj_sqlf("SELECT count(*), count(DISTINCT c.agent_id), count(DISTINCT c.team),"
@@ -87,17 +142,14 @@ zj_status zj_report_audit(zj_store *st, const zj_report_filter *f, const char *d
                   in.calls);
     q = zj_report_query(st, sql, rid, f, err);
     free(sql);
-    if (!q)
+    if (!q || !zj_report_one_row(st, q, err))
         goto fail;
-    sqlite3_step(q);
     long calls = sqlite3_column_int64(q, 0), agents = sqlite3_column_int64(q, 1);
-    char first_day[16], last_day[16];
-    snprintf(first_day, sizeof first_day, "%s", zj_col(q, 3));
-    snprintf(last_day, sizeof last_day, "%s", zj_col(q, 4));
+    const char *first_day = zj_doc_strf(d, "%s", zj_col(q, 3));
+    const char *last_day = zj_doc_strf(d, "%s", zj_col(q, 4));
     double mean = sqlite3_column_double(q, 5);
     long passed = sqlite3_column_int64(q, 6), fatal_calls = sqlite3_column_int64(q, 7);
     sqlite3_finalize(q);
-    char teams[1024] = "";
     sql = zj_sqlf("SELECT DISTINCT coalesce(c.team, '(未分组)') FROM calls c WHERE%s"
                   ZJ_CALL_FILTER_REST " ORDER BY 1",
                   in.calls);
@@ -105,10 +157,17 @@ zj_status zj_report_audit(zj_store *st, const zj_report_filter *f, const char *d
     free(sql);
     if (!q)
         goto fail;
-    while (sqlite3_step(q) == SQLITE_ROW)
-        snprintf(teams + strlen(teams), sizeof teams - strlen(teams), "%s%s", teams[0] ? "、" : "",
-                 zj_col(q, 0));
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        if (teams.len)
+            zj_buf_puts(&teams, "、");
+        zj_buf_puts(&teams, zj_col(q, 0));
+    }
+    if (zj_report_done(st, rc, err) != ZJ_OK)
+        goto fail;
     sqlite3_finalize(q);
+    q = NULL;
+    if (teams.failed)
+        zj_doc_fail(d, ZJ_ERR_NOMEM);
 
     zj_doc_heading(d, 2, "1 审核目的");
     zj_doc_para(d,
@@ -118,33 +177,37 @@ zj_status zj_report_audit(zj_store *st, const zj_report_filter *f, const char *d
     zj_doc_heading(d, 2, "2 审核范围");
     const char *sh[] = {"项目", "内容"};
     zj_doc_block *t = zj_doc_table(d, "scope", 2, sh);
-    zj_doc_row(
-        t, "期间（通话本地日期）",
-        num(b1, sizeof b1, "%s 至 %s", f->from ? f->from : first_day, f->to ? f->to : last_day));
-    zj_doc_row(t, "班组", teams[0] ? teams : "（无）");
-    zj_doc_row(t, "坐席人数", num(b2, sizeof b2, "%ld", agents));
-    zj_doc_row(t, "评分通话数", num(b3, sizeof b3, "%ld", calls));
+    zj_doc_row(t, "期间（通话本地日期）",
+               zj_doc_strf(d, "%s 至 %s", f->from ? f->from : first_day, f->to ? f->to : last_day));
+    zj_doc_row(t, "班组", teams.len ? teams.data : "（无）");
+    zj_doc_row(t, "坐席人数", zj_doc_strf(d, "%ld", agents));
+    zj_doc_row(t, "评分通话数", zj_doc_strf(d, "%ld", calls));
     /* Sampling: the newest sample drawn for this rule set. */
-    char sampling[512] = "全数：所选范围内的全部已评分通话均经自动评分，未另行抽样。";
+    const char *sampling = "全数：所选范围内的全部已评分通话均经自动评分，未另行抽样。";
     if (sqlite3_prepare_v2(zj_store_db(st),
                            "SELECT method, level, aql, lot_size, sample_size, accept_n, reject_n,"
                            " seed, created_at, filters FROM samples WHERE ruleset_id = ?1"
                            " ORDER BY id DESC LIMIT 1",
-                           -1, &q, NULL) == SQLITE_OK) {
-        sqlite3_bind_int64(q, 1, rid);
-        if (sqlite3_step(q) == SQLITE_ROW)
-            snprintf(
-                sampling, sizeof sampling,
-                "全部 %ld 通通话经自动评分；另按 %s%s%s 抽取 %lld 通（批量 %lld，种子 %lld，"
-                "%s%s%s）供人工复核，抽样条件 %s，抽样时间 %s。",
-                calls, zj_col(q, 0), sqlite3_column_type(q, 1) != SQLITE_NULL ? " 检验水平 " : "",
-                zj_col(q, 1), sqlite3_column_int64(q, 4), sqlite3_column_int64(q, 3),
-                sqlite3_column_int64(q, 7),
-                sqlite3_column_type(q, 2) != SQLITE_NULL ? "AQL " : "按坐席通话量比例分配",
-                sqlite3_column_type(q, 2) != SQLITE_NULL ? zj_col(q, 2) : "",
-                sqlite3_column_type(q, 5) != SQLITE_NULL ? "" : "", zj_col(q, 9), zj_col(q, 8));
-        sqlite3_finalize(q);
+                           -1, &q, NULL) != SQLITE_OK) {
+        zj_store_error(st, err, "cannot read the samples");
+        goto fail;
     }
+    sqlite3_bind_int64(q, 1, rid);
+    if ((rc = sqlite3_step(q)) == SQLITE_ROW)
+        sampling = zj_doc_strf(
+            d,
+            "全部 %ld 通通话经自动评分；另按 %s%s%s 抽取 %lld 通（批量 %lld，种子 %lld，"
+            "%s%s%s）供人工复核，抽样条件 %s，抽样时间 %s。",
+            calls, zj_col(q, 0), sqlite3_column_type(q, 1) != SQLITE_NULL ? " 检验水平 " : "",
+            zj_col(q, 1), sqlite3_column_int64(q, 4), sqlite3_column_int64(q, 3),
+            sqlite3_column_int64(q, 7),
+            sqlite3_column_type(q, 2) != SQLITE_NULL ? "AQL " : "按坐席通话量比例分配",
+            sqlite3_column_type(q, 2) != SQLITE_NULL ? zj_col(q, 2) : "",
+            sqlite3_column_type(q, 5) != SQLITE_NULL ? "" : "", zj_col(q, 9), zj_col(q, 8));
+    else if (zj_report_done(st, rc, err) != ZJ_OK)
+        goto fail;
+    sqlite3_finalize(q);
+    q = NULL;
     zj_doc_row(t, "抽样", sampling);
 
     zj_doc_heading(d, 2, "3 审核准则");
@@ -156,14 +219,19 @@ zj_status zj_report_audit(zj_store *st, const zj_report_filter *f, const char *d
     if (sqlite3_prepare_v2(zj_store_db(st),
                            "SELECT coalesce(clause, ''), rule_id, coalesce(title, ''), kind,"
                            " severity, points, fatal FROM rules WHERE ruleset_id = ?1 ORDER BY idx",
-                           -1, &q, NULL) == SQLITE_OK) {
-        sqlite3_bind_int64(q, 1, rid);
-        while (sqlite3_step(q) == SQLITE_ROW)
-            zj_doc_row(ct, zj_col(q, 0), zj_col(q, 1), zj_col(q, 2), zj_col(q, 3), zj_col(q, 4),
-                       num(b1, sizeof b1, "%d", sqlite3_column_int(q, 5)),
-                       sqlite3_column_int(q, 6) ? "是" : "否");
-        sqlite3_finalize(q);
+                           -1, &q, NULL) != SQLITE_OK) {
+        zj_store_error(st, err, "cannot read the rules");
+        goto fail;
     }
+    sqlite3_bind_int64(q, 1, rid);
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+        zj_doc_row(ct, zj_col(q, 0), zj_col(q, 1), zj_col(q, 2), zj_col(q, 3), zj_col(q, 4),
+                   zj_doc_strf(d, "%d", sqlite3_column_int(q, 5)),
+                   sqlite3_column_int(q, 6) ? "是" : "否");
+    if (zj_report_done(st, rc, err) != ZJ_OK)
+        goto fail;
+    sqlite3_finalize(q);
+    q = NULL;
 
     zj_doc_heading(d, 2, "4 审核方法");
     zj_doc_para(
@@ -190,28 +258,29 @@ zj_status zj_report_audit(zj_store *st, const zj_report_filter *f, const char *d
     free(sql);
     if (!q)
         goto fail;
-    size_t cap = 0;
-    while (sqlite3_step(q) == SQLITE_ROW) {
-        if (n_rows == cap) {
-            cap = cap ? cap * 2 : 16;
-            finding_row *v = realloc(rows, cap * sizeof *v);
-            if (!v)
-                break;
-            rows = v;
-        }
-        finding_row *r = &rows[n_rows++];
-        snprintf(r->rule, sizeof r->rule, "%s", zj_col(q, 0));
-        snprintf(r->clause, sizeof r->clause, "%s", zj_col(q, 1));
-        snprintf(r->title, sizeof r->title, "%s", zj_col(q, 2));
-        snprintf(r->severity, sizeof r->severity, "%s", zj_col(q, 3));
-        snprintf(r->kind, sizeof r->kind, "%s", zj_col(q, 4));
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        finding_row *r = push_row(d, (void **)&rows, &n_rows, &cap, sizeof *rows);
+        if (!r)
+            break;
+        r->rule = col_copy(d, q, 0);
+        r->clause = col_copy(d, q, 1);
+        r->title = col_copy(d, q, 2);
+        r->severity = col_copy(d, q, 3);
+        r->kind = col_copy(d, q, 4);
         r->count = sqlite3_column_int64(q, 5);
         r->calls = sqlite3_column_int64(q, 6);
         r->fatal = sqlite3_column_int(q, 7);
         r->per100 = calls ? 100.0 * (double)r->count / (double)calls : 0;
-        snprintf(r->grade, sizeof r->grade, "%s", finding_grade(r->severity, r->fatal, r->per100));
+        if (zj_doc_status(d) != ZJ_OK)
+            break;
+        r->grade = finding_grade(r->severity, r->fatal, r->per100);
     }
+    if (zj_doc_status(d) == ZJ_OK && zj_report_done(st, rc, err) != ZJ_OK)
+        goto fail;
     sqlite3_finalize(q);
+    q = NULL;
+    if (zj_doc_status(d) != ZJ_OK)
+        goto render; /* the document's error is the report's */
     if (n_rows)
         qsort(rows, n_rows, sizeof *rows, cmp_finding_row);
     zj_doc_heading(d, 2, "5 审核发现");
@@ -220,12 +289,11 @@ zj_status zj_report_audit(zj_store *st, const zj_report_filter *f, const char *d
     const char *fh[] = {"编号", "分级", "条款", "不符合内容", "次数", "涉及通话", "每百通"};
     zj_doc_block *ft = n_rows ? zj_doc_table(d, "findings", 7, fh) : NULL;
     for (size_t i = 0; i < n_rows; i++)
-        zj_doc_row(ft, num(b1, sizeof b1, "F%02zu", i + 1), rows[i].grade, rows[i].clause,
-                   num(b4, sizeof b4, "%s%s", rows[i].title,
-                       strcmp(rows[i].kind, "required") == 0 ? "（缺失）" : ""),
-                   num(b2, sizeof b2, "%ld", rows[i].count),
-                   num(b3, sizeof b3, "%ld", rows[i].calls),
-                   num(b5, sizeof b5, "%.1f", rows[i].per100));
+        zj_doc_row(ft, zj_doc_strf(d, "F%02zu", i + 1), rows[i].grade, rows[i].clause,
+                   zj_doc_strf(d, "%s%s", rows[i].title,
+                               strcmp(rows[i].kind, "required") == 0 ? "（缺失）" : ""),
+                   zj_doc_strf(d, "%ld", rows[i].count), zj_doc_strf(d, "%ld", rows[i].calls),
+                   zj_doc_strf(d, "%.1f", rows[i].per100));
     /* Evidence: the first three examples of every finding, in one pass (a
      * window per rule) rather than one indexed query per rule. */
     sql = zj_sqlf("SELECT rule_id, call_id, agent_id, agent_name, started_at, text, outcome, turn"
@@ -242,50 +310,43 @@ zj_status zj_report_audit(zj_store *st, const zj_report_filter *f, const char *d
     free(sql);
     if (!q)
         goto fail;
-    typedef struct evidence_row {
-        char rule[128], call[128], who[200], when[64], text[600];
-        bool missing;
-        int turn;
-    } evidence_row;
-    evidence_row *ev_rows = NULL;
-    size_t n_ev = 0, ev_cap = 0;
-    while (sqlite3_step(q) == SQLITE_ROW) {
-        if (n_ev == ev_cap) {
-            ev_cap = ev_cap ? ev_cap * 2 : 32;
-            evidence_row *v = realloc(ev_rows, ev_cap * sizeof *v);
-            if (!v)
-                break;
-            ev_rows = v;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        evidence_row *e = push_row(d, (void **)&ev_rows, &n_ev, &ev_cap, sizeof *ev_rows);
+        if (!e)
+            break;
+        e->rule = col_copy(d, q, 0);
+        e->call = col_copy(d, q, 1);
+        if (asprintf(&e->who, "%s %s", zj_col(q, 2), zj_col(q, 3)) < 0) {
+            e->who = NULL;
+            zj_doc_fail(d, ZJ_ERR_NOMEM);
         }
-        evidence_row *e = &ev_rows[n_ev++];
-        snprintf(e->rule, sizeof e->rule, "%s", zj_col(q, 0));
-        snprintf(e->call, sizeof e->call, "%s", zj_col(q, 1));
-        snprintf(e->who, sizeof e->who, "%s %s", zj_col(q, 2), zj_col(q, 3));
-        snprintf(e->when, sizeof e->when, "%s", zj_col(q, 4));
-        snprintf(e->text, sizeof e->text, "%s", zj_col(q, 5));
+        e->when = col_copy(d, q, 4);
+        e->text = col_copy(d, q, 5);
         e->missing = strcmp(zj_col(q, 6), "missing") == 0;
         e->turn = sqlite3_column_int(q, 7);
+        if (zj_doc_status(d) != ZJ_OK)
+            break;
     }
+    if (zj_doc_status(d) == ZJ_OK && zj_report_done(st, rc, err) != ZJ_OK)
+        goto fail;
     sqlite3_finalize(q);
+    q = NULL;
     for (size_t i = 0; i < n_rows; i++) {
         zj_doc_heading(d, 3, "F%02zu %s：%s（%s）", i + 1, rows[i].grade, rows[i].title,
                        rows[i].clause);
         const char *eh[] = {"通话", "坐席", "时间", "证据"};
         zj_doc_block *et = zj_doc_table(d, "evidence", 4, eh);
-        for (size_t k = 0; k < n_ev; k++) {
+        for (size_t k = 0; et && k < n_ev; k++) {
             const evidence_row *e = &ev_rows[k];
             if (strcmp(e->rule, rows[i].rule) != 0)
                 continue;
-            char ev[800];
-            if (e->missing)
-                snprintf(ev, sizeof ev, "未说出规定用语（%s）", rows[i].clause);
-            else
-                snprintf(ev, sizeof ev, "第 %d 轮：" ZJ_MARK_OPEN "%s" ZJ_MARK_CLOSE "（%s）",
-                         e->turn, e->text, rows[i].clause);
+            const char *ev =
+                e->missing ? zj_doc_strf(d, "未说出规定用语（%s）", rows[i].clause)
+                           : zj_doc_strf(d, "第 %d 轮：" ZJ_MARK_OPEN "%s" ZJ_MARK_CLOSE "（%s）",
+                                         e->turn, e->text, rows[i].clause);
             zj_doc_row(et, e->call, e->who, e->when, ev);
         }
     }
-    free(ev_rows);
 
     /* KPIs. */
     zj_doc_heading(d, 2, "6 审核结论");
@@ -298,13 +359,11 @@ zj_status zj_report_audit(zj_store *st, const zj_report_filter *f, const char *d
         in.findings);
     q = zj_report_query(st, sql, rid, f, err);
     free(sql);
-    if (!q)
+    if (!q || !zj_report_one_row(st, q, err))
         goto fail;
-    if (sqlite3_step(q) == SQLITE_ROW) {
-        taboo_hits = sqlite3_column_int64(q, 0);
-        met = sqlite3_column_int64(q, 1);
-        missing = sqlite3_column_int64(q, 2);
-    }
+    taboo_hits = sqlite3_column_int64(q, 0);
+    met = sqlite3_column_int64(q, 1);
+    missing = sqlite3_column_int64(q, 2);
     sqlite3_finalize(q);
     /* Complaint calls: marked by a tag rule of the 投诉处理 category. */
     sql = zj_sqlf("SELECT count(*), sum(CASE WHEN c.passed = 1 AND NOT EXISTS (SELECT 1 FROM"
@@ -316,12 +375,10 @@ zj_status zj_report_audit(zj_store *st, const zj_report_filter *f, const char *d
                   in.calls);
     q = zj_report_query(st, sql, rid, f, err);
     free(sql);
-    if (!q)
+    if (!q || !zj_report_one_row(st, q, err))
         goto fail;
-    if (sqlite3_step(q) == SQLITE_ROW) {
-        complaint_calls = sqlite3_column_int64(q, 0);
-        complaint_ok = sqlite3_column_int64(q, 1);
-    }
+    complaint_calls = sqlite3_column_int64(q, 0);
+    complaint_ok = sqlite3_column_int64(q, 1);
     sqlite3_finalize(q);
     /* Conversation KPIs: metric findings (answer time, holds, interruptions)
      * and the complaint-handling rules (category 投诉处理, not tags, as the
@@ -341,16 +398,15 @@ zj_status zj_report_audit(zj_store *st, const zj_report_filter *f, const char *d
         in.findings);
     q = zj_report_query(st, sql, rid, f, err);
     free(sql);
-    if (!q)
+    if (!q || !zj_report_one_row(st, q, err))
         goto fail;
-    if (sqlite3_step(q) == SQLITE_ROW) {
-        metric_met = sqlite3_column_int64(q, 0);
-        metric_hit = sqlite3_column_int64(q, 1);
-        metric_nm = sqlite3_column_int64(q, 2);
-        handling_ok = sqlite3_column_int64(q, 3);
-        handling_bad = sqlite3_column_int64(q, 4);
-    }
+    metric_met = sqlite3_column_int64(q, 0);
+    metric_hit = sqlite3_column_int64(q, 1);
+    metric_nm = sqlite3_column_int64(q, 2);
+    handling_ok = sqlite3_column_int64(q, 3);
+    handling_bad = sqlite3_column_int64(q, 4);
     sqlite3_finalize(q);
+    q = NULL;
     double pass_rate = calls ? 100.0 * (double)passed / (double)calls : 0;
     long severe = 0;
     for (size_t i = 0; i < n_rows; i++)
@@ -364,38 +420,37 @@ zj_status zj_report_audit(zj_store *st, const zj_report_filter *f, const char *d
                 verdict, pass_rate, mean, severe, fatal_calls);
     const char *kh[] = {"指标", "数值", "口径"};
     zj_doc_block *kt = zj_doc_table(d, "kpi", 3, kh);
-    zj_doc_row(kt, "合格率", num(b1, sizeof b1, "%.1f%%", pass_rate), "合格通话 / 评分通话");
-    zj_doc_row(kt, "平均分", num(b1, sizeof b1, "%.1f", mean), "各通话得分的算术平均");
+    zj_doc_row(kt, "合格率", zj_doc_strf(d, "%.1f%%", pass_rate), "合格通话 / 评分通话");
+    zj_doc_row(kt, "平均分", zj_doc_strf(d, "%.1f", mean), "各通话得分的算术平均");
     zj_doc_row(
         kt, "忌语发生率",
-        num(b1, sizeof b1, "%.1f 次/百通", calls ? 100.0 * (double)taboo_hits / (double)calls : 0),
+        zj_doc_strf(d, "%.1f 次/百通", calls ? 100.0 * (double)taboo_hits / (double)calls : 0),
         "服务忌语命中次数 × 100 / 评分通话");
-    zj_doc_row(kt, "礼貌用语覆盖率",
-               num(b1, sizeof b1, "%.1f%%",
-                   met + missing ? 100.0 * (double)met / (double)(met + missing) : 0),
-               "规定/文明用语“已说”项 / 应说项（含记录项）");
+    zj_doc_row(
+        kt, "礼貌用语覆盖率",
+        zj_doc_strf(d, "%.1f%%", met + missing ? 100.0 * (double)met / (double)(met + missing) : 0),
+        "规定/文明用语“已说”项 / 应说项（含记录项）");
     if (complaint_calls)
         zj_doc_row(kt, "投诉处理符合率",
-                   num(b1, sizeof b1, "%.1f%%（%ld/%ld）",
-                       100.0 * (double)complaint_ok / (double)complaint_calls, complaint_ok,
-                       complaint_calls),
+                   zj_doc_strf(d, "%.1f%%（%ld/%ld）",
+                               100.0 * (double)complaint_ok / (double)complaint_calls, complaint_ok,
+                               complaint_calls),
                    "住户投诉通话中合格且无服务忌语者的比例");
     else
         zj_doc_row(kt, "投诉处理符合率", "不可评估", "所选范围内未识别出投诉通话");
     if (metric_met + metric_hit)
         zj_doc_row(kt, "计时指标达标率",
-                   num(b1, sizeof b1, "%.1f%%（%ld/%ld，另 %ld 项不可测）",
+                   zj_doc_strf(d, "%.1f%%（%ld/%ld，另 %ld 项不可测）",
                        100.0 * (double)metric_met / (double)(metric_met + metric_hit), metric_met,
                        metric_met + metric_hit, metric_nm),
                    "接听时长、等候、抢话等计时项达标次数 / 可测次数（无时间戳者不可测）");
     if (handling_ok + handling_bad)
         zj_doc_row(kt, "投诉处理规范执行率",
-                   num(b1, sizeof b1, "%.1f%%（%ld/%ld）",
+                   zj_doc_strf(d, "%.1f%%（%ld/%ld）",
                        100.0 * (double)handling_ok / (double)(handling_ok + handling_bad),
                        handling_ok, handling_ok + handling_bad),
                    "投诉通话中“五个清楚”等投诉处理项做到次数 / 应做次数（非投诉通话不适用）");
-    zj_doc_row(kt, "一票否决通话", num(b1, sizeof b1, "%ld", fatal_calls),
-               "命中一票否决项的通话数");
+    zj_doc_row(kt, "一票否决通话", zj_doc_strf(d, "%ld", fatal_calls), "命中一票否决项的通话数");
 
     zj_doc_heading(d, 2, "7 纠正措施登记表");
     const char *rh[] = {"编号", "不符合项", "条款", "责任人", "完成期限", "状态"};
@@ -404,9 +459,9 @@ zj_status zj_report_audit(zj_store *st, const zj_report_filter *f, const char *d
     for (size_t i = 0; i < n_rows; i++) {
         if (grade_rank(rows[i].grade) > 1)
             continue;
-        zj_doc_row(rt, num(b1, sizeof b1, "CA-%02zu", ++actions),
-                   num(b4, sizeof b4, "F%02zu %s", i + 1, rows[i].title), rows[i].clause,
-                   "＿＿＿＿", "＿＿＿＿", "待整改");
+        zj_doc_row(rt, zj_doc_strf(d, "CA-%02zu", ++actions),
+                   zj_doc_strf(d, "F%02zu %s", i + 1, rows[i].title), rows[i].clause, "＿＿＿＿",
+                   "＿＿＿＿", "待整改");
     }
     if (!actions)
         zj_doc_para(d, "无需登记纠正措施（未发现严重或一般不符合）。");
@@ -416,7 +471,7 @@ zj_status zj_report_audit(zj_store *st, const zj_report_filter *f, const char *d
         d,
         "本报告结论仅基于上述范围内已评分的 %ld 通通话（%s），不代表未评分或范围以外的通话；"
         "自动评分依据转写文本，转写错误可能导致漏判或误判，人工复核样本用于验证。",
-        calls, strstr(sampling, "抽取") ? "并含人工复核抽样" : "全数自动评分");
+        calls, sampling && strstr(sampling, "抽取") ? "并含人工复核抽样" : "全数自动评分");
     zj_doc_heading(d, 2, "9 不可评估事项");
     zj_doc_para(
         d, "以下要求无法仅凭通话转写文本评估，本报告不作判断：第十九条 投诉处理时限（当日处理完毕；"
@@ -429,12 +484,20 @@ zj_status zj_report_audit(zj_store *st, const zj_report_filter *f, const char *d
         d, "命令：%s；数据库：%s；规则集：%s，sha256 %s。同一数据库与规则集重复运行得到相同报告。",
         command ? command : "zhijian report", db_path ? db_path : "zhijian.db", label, sha);
 
-    free(rows);
+render:
+    free_findings(rows, n_rows);
+    free_evidence(ev_rows, n_ev);
+    zj_buf_free(&teams);
     s = zj_doc_render(d, format, out);
     zj_doc_free(d);
-    return s == ZJ_OK ? ZJ_OK : zj_error_set(err, s, NULL, 0, 0, "cannot render the report");
+    return s == ZJ_OK
+               ? ZJ_OK
+               : zj_error_set(err, s, NULL, 0, 0, "cannot write the report: %s", zj_strerror(s));
 fail:
-    free(rows);
+    sqlite3_finalize(q);
+    free_findings(rows, n_rows);
+    free_evidence(ev_rows, n_ev);
+    zj_buf_free(&teams);
     zj_doc_free(d);
     return err && err->status ? err->status : ZJ_ERR_DB;
 }

@@ -21,17 +21,33 @@ static void *grow(void *v, size_t *cap, size_t n, size_t size)
     return p;
 }
 
-/* Copies s, "" for NULL. */
-static char *zj_strdup_empty(const char *s)
+void zj_doc_fail(zj_doc *d, zj_status status)
 {
-    return zj_strdup(s ? s : "");
+    if (d && d->error == ZJ_OK && status != ZJ_OK)
+        d->error = status;
+}
+
+zj_status zj_doc_status(const zj_doc *d)
+{
+    return d ? d->error : ZJ_ERR_NOMEM;
+}
+
+/* Copies s ("" for NULL) for the document; NULL with the error recorded. */
+static char *doc_strdup(zj_doc *d, const char *s)
+{
+    char *copy = zj_strdup(s ? s : "");
+    if (!copy)
+        zj_doc_fail(d, ZJ_ERR_NOMEM);
+    return copy;
 }
 
 zj_doc *zj_doc_new(const char *title)
 {
     zj_doc *d = calloc(1, sizeof *d);
-    if (d)
-        d->title = zj_strdup_empty(title);
+    if (d && !(d->title = zj_strdup(title ? title : ""))) {
+        free(d);
+        d = NULL;
+    }
     return d;
 }
 
@@ -42,53 +58,87 @@ void zj_doc_free(zj_doc *d)
     for (size_t i = 0; i < d->n; i++) {
         zj_doc_block *b = &d->blocks[i];
         free(b->text);
-        for (size_t c = 0; c < b->n_cols; c++)
+        for (size_t c = 0; b->headers && c < b->n_cols; c++)
             free(b->headers[c]);
         free(b->headers);
-        for (size_t r = 0; r < b->n_rows * b->n_cols; r++)
+        size_t n_cells = b->kind == ZJ_DOC_CHART ? b->n_rows : b->n_rows * b->n_cols;
+        for (size_t r = 0; b->cells && r < n_cells; r++)
             free(b->cells[r]);
         free(b->cells);
         free(b->values);
     }
+    for (size_t i = 0; i < d->n_strs; i++)
+        free(d->strs[i]);
+    free(d->strs);
     free(d->blocks);
     free(d->title);
     free(d);
 }
 
+const char *zj_doc_strf(zj_doc *d, const char *fmt, ...)
+{
+    if (!d || d->error)
+        return NULL;
+    char **v = grow(d->strs, &d->cap_strs, d->n_strs, sizeof *d->strs);
+    if (!v) {
+        zj_doc_fail(d, ZJ_ERR_NOMEM);
+        return NULL;
+    }
+    d->strs = v;
+    char *s;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vasprintf(&s, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        zj_doc_fail(d, ZJ_ERR_NOMEM);
+        return NULL;
+    }
+    return d->strs[d->n_strs++] = s;
+}
+
 static zj_doc_block *add_block(zj_doc *d, zj_doc_kind kind)
 {
-    zj_doc_block *v = grow(d->blocks, &d->cap, d->n, sizeof *d->blocks);
-    if (!v)
+    if (!d || d->error)
         return NULL;
+    zj_doc_block *v = grow(d->blocks, &d->cap, d->n, sizeof *d->blocks);
+    if (!v) {
+        zj_doc_fail(d, ZJ_ERR_NOMEM);
+        return NULL;
+    }
     d->blocks = v;
     zj_doc_block *b = &d->blocks[d->n++];
     memset(b, 0, sizeof *b);
+    b->doc = d;
     b->kind = kind;
     return b;
 }
 
-void zj_doc_heading(zj_doc *d, int level, const char *fmt, ...)
+static void add_text(zj_doc *d, zj_doc_kind kind, int level, const char *fmt, va_list ap)
 {
-    zj_doc_block *b = add_block(d, ZJ_DOC_HEADING);
+    zj_doc_block *b = add_block(d, kind);
     if (!b)
         return;
     b->level = level;
+    if (vasprintf(&b->text, fmt, ap) < 0) {
+        b->text = NULL;
+        zj_doc_fail(d, ZJ_ERR_NOMEM);
+    }
+}
+
+void zj_doc_heading(zj_doc *d, int level, const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
-    if (vasprintf(&b->text, fmt, ap) < 0)
-        b->text = NULL;
+    add_text(d, ZJ_DOC_HEADING, level, fmt, ap);
     va_end(ap);
 }
 
 void zj_doc_para(zj_doc *d, const char *fmt, ...)
 {
-    zj_doc_block *b = add_block(d, ZJ_DOC_PARA);
-    if (!b)
-        return;
     va_list ap;
     va_start(ap, fmt);
-    if (vasprintf(&b->text, fmt, ap) < 0)
-        b->text = NULL;
+    add_text(d, ZJ_DOC_PARA, 0, fmt, ap);
     va_end(ap);
 }
 
@@ -97,30 +147,36 @@ zj_doc_block *zj_doc_table(zj_doc *d, const char *name, size_t n_cols, const cha
     zj_doc_block *b = add_block(d, ZJ_DOC_TABLE);
     if (!b)
         return NULL;
-    b->text = zj_strdup_empty(name);
-    b->n_cols = n_cols;
+    b->text = doc_strdup(d, name);
     b->headers = calloc(n_cols, sizeof *b->headers);
-    for (size_t c = 0; b->headers && c < n_cols; c++)
-        b->headers[c] = zj_strdup_empty(headers[c]);
-    return b;
+    if (!b->headers) {
+        zj_doc_fail(d, ZJ_ERR_NOMEM);
+        return NULL;
+    }
+    b->n_cols = n_cols;
+    for (size_t c = 0; c < n_cols; c++)
+        b->headers[c] = doc_strdup(d, headers[c]);
+    return d->error ? NULL : b;
 }
 
 void zj_doc_row(zj_doc_block *t, ...)
 {
-    size_t cap_cells = t->cap_rows * t->n_cols;
+    if (!t || t->doc->error)
+        return;
     if (t->n_rows == t->cap_rows) {
         size_t c = t->cap_rows ? t->cap_rows * 2 : 8;
         char **v = realloc(t->cells, c * t->n_cols * sizeof *v);
-        if (!v)
+        if (!v) {
+            zj_doc_fail(t->doc, ZJ_ERR_NOMEM);
             return;
+        }
         t->cells = v;
         t->cap_rows = c;
     }
-    (void)cap_cells;
     va_list ap;
     va_start(ap, t);
     for (size_t c = 0; c < t->n_cols; c++)
-        t->cells[t->n_rows * t->n_cols + c] = zj_strdup_empty(va_arg(ap, const char *));
+        t->cells[t->n_rows * t->n_cols + c] = doc_strdup(t->doc, va_arg(ap, const char *));
     va_end(ap);
     t->n_rows++;
 }
@@ -131,18 +187,21 @@ void zj_doc_chart(zj_doc *d, const char *title, const char *unit, size_t n,
     zj_doc_block *b = add_block(d, ZJ_DOC_CHART);
     if (!b)
         return;
-    b->text = zj_strdup_empty(title);
-    b->n_cols = 1;
+    b->text = doc_strdup(d, title);
     b->headers = calloc(1, sizeof *b->headers);
-    if (b->headers)
-        b->headers[0] = zj_strdup_empty(unit);
     b->cells = calloc(n ? n : 1, sizeof *b->cells);
     b->values = calloc(n ? n : 1, sizeof *b->values);
-    for (size_t i = 0; b->cells && b->values && i < n; i++) {
-        b->cells[i] = zj_strdup_empty(labels[i]);
+    if (!b->headers || !b->cells || !b->values) {
+        zj_doc_fail(d, ZJ_ERR_NOMEM);
+        return;
+    }
+    b->n_cols = 1;
+    b->headers[0] = doc_strdup(d, unit);
+    b->n_rows = n;
+    for (size_t i = 0; i < n; i++) {
+        b->cells[i] = doc_strdup(d, labels[i]);
         b->values[i] = values[i];
     }
-    b->n_rows = n;
     b->max = max;
 }
 
@@ -200,6 +259,7 @@ static void html_text(zj_buf *out, const char *s)
         zj_buf_puts(out, "</mark>");
         p = close + strlen(ZJ_MARK_CLOSE);
     }
+    out->failed |= tmp.failed;
     zj_buf_free(&tmp);
 }
 
@@ -227,19 +287,36 @@ static void md_text(zj_buf *out, const char *s, bool in_table)
     }
 }
 
+/* The marks as 「」; for a terminal (terminal) the rest through zj_buf_term. */
+static void plain_text_to(zj_buf *out, const char *s, bool terminal)
+{
+    const char *run = s;
+    for (; s && *s; s++) {
+        bool open = !strncmp(s, ZJ_MARK_OPEN, strlen(ZJ_MARK_OPEN));
+        if (!open && strncmp(s, ZJ_MARK_CLOSE, strlen(ZJ_MARK_CLOSE)) != 0)
+            continue;
+        if (terminal)
+            zj_buf_term(out, run, (size_t)(s - run));
+        else
+            zj_buf_append(out, run, (size_t)(s - run));
+        zj_buf_puts(out, open ? "「" : "」");
+        s += strlen(open ? ZJ_MARK_OPEN : ZJ_MARK_CLOSE) - 1;
+        run = s + 1;
+    }
+    if (run && terminal)
+        zj_buf_term_str(out, run);
+    else if (run)
+        zj_buf_puts(out, run);
+}
+
 static void plain_text(zj_buf *out, const char *s)
 {
-    for (; s && *s; s++) {
-        if (!strncmp(s, ZJ_MARK_OPEN, strlen(ZJ_MARK_OPEN))) {
-            zj_buf_puts(out, "「");
-            s += strlen(ZJ_MARK_OPEN) - 1;
-        } else if (!strncmp(s, ZJ_MARK_CLOSE, strlen(ZJ_MARK_CLOSE))) {
-            zj_buf_puts(out, "」");
-            s += strlen(ZJ_MARK_CLOSE) - 1;
-        } else {
-            zj_buf_append(out, s, 1);
-        }
-    }
+    plain_text_to(out, s, false);
+}
+
+static void term_text(zj_buf *out, const char *s)
+{
+    plain_text_to(out, s, true);
 }
 
 /* Display width in terminal columns (CJK count two). */
@@ -266,7 +343,8 @@ size_t zj_display_width(const char *s)
 
 static void render_text(const zj_doc *d, zj_buf *out)
 {
-    zj_buf_printf(out, "%s\n", d->title);
+    term_text(out, d->title);
+    zj_buf_puts(out, "\n");
     for (size_t i = 0; i < zj_display_width(d->title); i++)
         zj_buf_puts(out, "=");
     zj_buf_puts(out, "\n");
@@ -274,16 +352,20 @@ static void render_text(const zj_doc *d, zj_buf *out)
         const zj_doc_block *b = &d->blocks[i];
         switch (b->kind) {
         case ZJ_DOC_HEADING:
-            zj_buf_printf(out, "\n%s%s\n", b->level <= 2 ? "## " : "### ", b->text);
+            zj_buf_puts(out, b->level <= 2 ? "\n## " : "\n### ");
+            term_text(out, b->text);
+            zj_buf_puts(out, "\n");
             break;
         case ZJ_DOC_PARA:
-            plain_text(out, b->text);
+            term_text(out, b->text);
             zj_buf_puts(out, "\n");
             break;
         case ZJ_DOC_TABLE: {
-            size_t *w = calloc(b->n_cols, sizeof *w);
-            if (!w)
+            size_t *w = calloc(b->n_cols ? b->n_cols : 1, sizeof *w);
+            if (!w) {
+                out->failed = true;
                 break;
+            }
             for (size_t c = 0; c < b->n_cols; c++)
                 w[c] = zj_display_width(b->headers[c]);
             zj_buf cell;
@@ -291,7 +373,8 @@ static void render_text(const zj_doc *d, zj_buf *out)
             for (size_t r = 0; r < b->n_rows; r++)
                 for (size_t c = 0; c < b->n_cols; c++) {
                     zj_buf_reset(&cell);
-                    plain_text(&cell, b->cells[r * b->n_cols + c]);
+                    term_text(&cell, b->cells[r * b->n_cols + c]);
+                    out->failed |= cell.failed;
                     size_t cw = zj_display_width(cell.data ? cell.data : "");
                     if (cw > w[c])
                         w[c] = cw > 48 ? 48 : cw;
@@ -300,7 +383,8 @@ static void render_text(const zj_doc *d, zj_buf *out)
                 zj_buf_puts(out, " ");
                 for (size_t c = 0; c < b->n_cols; c++) {
                     zj_buf_reset(&cell);
-                    plain_text(&cell, r == 0 ? b->headers[c] : b->cells[(r - 1) * b->n_cols + c]);
+                    term_text(&cell, r == 0 ? b->headers[c] : b->cells[(r - 1) * b->n_cols + c]);
+                    out->failed |= cell.failed;
                     const char *s = cell.data ? cell.data : "";
                     size_t sw = zj_display_width(s);
                     zj_buf_printf(out, " %s", s);
@@ -314,11 +398,15 @@ static void render_text(const zj_doc *d, zj_buf *out)
             break;
         }
         case ZJ_DOC_CHART:
-            zj_buf_printf(out, "%s\n", b->text);
+            term_text(out, b->text);
+            zj_buf_puts(out, "\n");
             for (size_t r = 0; r < b->n_rows; r++) {
                 size_t bar = b->max > 0 ? (size_t)(30.0 * b->values[r] / b->max + 0.5) : 0;
-                zj_buf_printf(out, "  %s", b->cells[r]);
-                for (size_t k = zj_display_width(b->cells[r]); k < 12; k++)
+                size_t label_at = out->len;
+                zj_buf_puts(out, "  ");
+                term_text(out, b->cells[r]);
+                for (size_t k = out->failed ? 12 : zj_display_width(out->data + label_at) - 2;
+                     k < 12; k++)
                     zj_buf_puts(out, " ");
                 for (size_t k = 0; k < bar && k < 30; k++)
                     zj_buf_puts(out, "█");
@@ -465,18 +553,48 @@ static void render_html(const zj_doc *d, zj_buf *out)
     zj_buf_printf(out, "<footer>zhijian %s</footer>\n</body></html>\n", ZJ_VERSION);
 }
 
+/* A plain number (digits, at most one decimal point, an optional leading
+ * minus and trailing %): left as it is, since a spreadsheet reads it as the
+ * number it is, never as a formula. */
+static bool csv_plain_number(const char *p)
+{
+    if (*p == '-')
+        p++;
+    size_t digits = 0, points = 0;
+    for (; *p; p++) {
+        if (*p >= '0' && *p <= '9')
+            digits++;
+        else if (*p == '.' && !points)
+            points++;
+        else
+            break;
+    }
+    if (*p == '%')
+        p++;
+    return digits && !*p;
+}
+
+/* One RFC 4180 field. A cell beginning with = + - @ TAB or CR is a formula to
+ * Excel, LibreOffice and Google Sheets (CSV injection: "=HYPERLINK(...)" in a
+ * call id runs when the scorecard is opened): such a field gets a leading
+ * single quote inside the quotes, as OWASP recommends, so it shows as text. */
 static void csv_field(zj_buf *out, const char *s)
 {
     zj_buf plain;
     zj_buf_init(&plain);
     plain_text(&plain, s);
+    out->failed |= plain.failed;
     const char *p = plain.data ? plain.data : "";
-    if (strpbrk(p, ",\"\r\n")) {
-        zj_buf_puts(out, "\"");
-        for (; *p; p++) {
-            if (*p == '"')
-                zj_buf_puts(out, "\"");
-            zj_buf_append(out, p, 1);
+    bool formula = p[0] && strchr("=+-@\t\r", p[0]) && !csv_plain_number(p);
+    if (formula || strpbrk(p, ",\"\r\n")) {
+        zj_buf_puts(out, formula ? "\"'" : "\"");
+        for (const char *run = p;; p++) {
+            if (*p == '"' || !*p) {
+                zj_buf_append(out, run, (size_t)(p - run) + (*p == '"'));
+                if (!*p)
+                    break;
+                run = p; /* the quote again: doubled */
+            }
         }
         zj_buf_puts(out, "\"");
     } else {
@@ -511,6 +629,7 @@ static void json_plain(zj_buf *out, const char *s)
     zj_buf plain;
     zj_buf_init(&plain);
     plain_text(&plain, s);
+    out->failed |= plain.failed;
     zj_buf_json_str(out, plain.data ? plain.data : "", plain.len);
     zj_buf_free(&plain);
 }
@@ -572,6 +691,11 @@ static void render_json(const zj_doc *d, zj_buf *out)
 
 zj_status zj_doc_render(const zj_doc *d, zj_format fmt, zj_buf *out)
 {
+    if (!d)
+        return ZJ_ERR_NOMEM;
+    if (d->error)
+        return d->error; /* never render a document that lost part of itself */
+    size_t start = out->len;
     switch (fmt) {
     case ZJ_FMT_TEXT:
         render_text(d, out);
@@ -591,5 +715,11 @@ zj_status zj_doc_render(const zj_doc *d, zj_format fmt, zj_buf *out)
     default:
         return ZJ_ERR_USAGE;
     }
-    return out->data || out->len == 0 ? ZJ_OK : ZJ_ERR_NOMEM;
+    if (out->failed) {
+        out->len = start; /* what was rendered is incomplete: keep none of it */
+        if (out->data)
+            out->data[start] = '\0';
+        return ZJ_ERR_NOMEM;
+    }
+    return ZJ_OK;
 }

@@ -33,14 +33,22 @@ sqlite3_stmt *zj_report_query(zj_store *st, const char *sql, int64_t ruleset_id,
         return NULL;
     }
     if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK) {
-        zj_error_set(err, ZJ_ERR_DB, NULL, 0, 0, "report query failed: %s", sqlite3_errmsg(db));
+        zj_store_error(st, err, "report query failed");
         return NULL;
     }
-    sqlite3_bind_int64(q, 1, ruleset_id);
+    /* A filter whose bind failed (out of memory) would be NULL, which matches
+     * every call: a report over more than was asked. */
+    int rc = sqlite3_bind_int64(q, 1, ruleset_id);
     const char *v[4] = {f->from, f->to, f->team, f->agent};
-    for (int i = 0; i < 4; i++)
-        if (v[i])
-            sqlite3_bind_text(q, i + 2, v[i], -1, SQLITE_TRANSIENT);
+    int n_params = sqlite3_bind_parameter_count(q); /* a query may use fewer */
+    for (int i = 0; i < 4 && i + 2 <= n_params; i++)
+        if (v[i] && rc == SQLITE_OK)
+            rc = sqlite3_bind_text(q, i + 2, v[i], -1, SQLITE_TRANSIENT);
+    if (rc != SQLITE_OK) {
+        zj_store_error(st, err, "cannot prepare a report query");
+        sqlite3_finalize(q);
+        return NULL;
+    }
     return q;
 }
 
@@ -68,6 +76,8 @@ zj_report_scope zj_report_scope_of(zj_store *st, int64_t ruleset_id, const zj_re
     zj_error err;
     q = zj_report_query(st, sql, ruleset_id, f, &err);
     free(sql);
+    /* A failure here only picks the wide plan: both plans give the same rows,
+     * and the report's own queries meet (and report) a damaged store. */
     bool narrow = q && sqlite3_step(q) == SQLITE_ROW && sqlite3_column_int64(q, 0) < quarter;
     sqlite3_finalize(q);
     if (narrow)
@@ -77,6 +87,23 @@ zj_report_scope zj_report_scope_of(zj_store *st, int64_t ruleset_id, const zj_re
     return (zj_report_scope){
         " +c.ruleset_id = ?1",
         " FROM findings f CROSS JOIN calls c WHERE c.id = f.call_row AND +c.ruleset_id = ?1"};
+}
+
+bool zj_report_one_row(zj_store *st, sqlite3_stmt *q, zj_error *err)
+{
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW)
+        return true;
+    if (rc == SQLITE_DONE)
+        zj_error_set(err, ZJ_ERR_DB, NULL, 0, 0, "a report query returned no row");
+    else
+        zj_store_error(st, err, "cannot read the results");
+    return false;
+}
+
+zj_status zj_report_done(zj_store *st, int rc, zj_error *err)
+{
+    return rc == SQLITE_DONE ? ZJ_OK : zj_store_error(st, err, "cannot read the results");
 }
 
 const char *zj_col(sqlite3_stmt *q, int i)
@@ -93,11 +120,15 @@ zj_status zj_report_ruleset(zj_store *st, int64_t id, char *label, size_t label_
     if (sqlite3_prepare_v2(zj_store_db(st),
                            "SELECT name, version, sha256 FROM rulesets WHERE id=?1", -1, &q,
                            NULL) != SQLITE_OK)
-        return zj_error_set(err, ZJ_ERR_DB, NULL, 0, 0, "cannot read the rule set");
+        return zj_store_error(st, err, "cannot read the rule set");
     sqlite3_bind_int64(q, 1, id);
-    if (sqlite3_step(q) != SQLITE_ROW) {
+    int rc = sqlite3_step(q);
+    if (rc != SQLITE_ROW) {
+        zj_status s = rc == SQLITE_DONE
+                          ? zj_error_set(err, ZJ_ERR_NOTFOUND, NULL, 0, 0, "no such rule set")
+                          : zj_store_error(st, err, "cannot read the rule set");
         sqlite3_finalize(q);
-        return zj_error_set(err, ZJ_ERR_NOTFOUND, NULL, 0, 0, "no such rule set");
+        return s;
     }
     snprintf(label, label_size, "%s@%s", zj_col(q, 0), zj_col(q, 1));
     snprintf(sha, 65, "%s", zj_col(q, 2));
@@ -111,17 +142,39 @@ static const char *period(const zj_report_filter *f, char *buf, size_t size)
     return buf;
 }
 
-static char *fmt(const char *format, ...) __attribute__((format(printf, 1, 2)));
-static char *fmt(const char *format, ...)
+/* The groups of a scorecard, in key order, with their pass rates. */
+typedef struct groups {
+    char **keys;
+    double *rates;
+    size_t n, cap;
+} groups;
+
+static bool groups_add(groups *g, const char *key, double rate)
 {
-    static __thread char bufs[8][256];
-    static __thread int next;
-    char *b = bufs[next++ % 8];
-    va_list ap;
-    va_start(ap, format);
-    vsnprintf(b, 256, format, ap);
-    va_end(ap);
-    return b;
+    if (g->n == g->cap) {
+        size_t c = g->cap ? g->cap * 2 : 16;
+        char **k = realloc(g->keys, c * sizeof *k);
+        if (!k)
+            return false;
+        g->keys = k;
+        double *r = realloc(g->rates, c * sizeof *r);
+        if (!r)
+            return false;
+        g->rates = r;
+        g->cap = c;
+    }
+    if (!(g->keys[g->n] = zj_strdup(key)))
+        return false;
+    g->rates[g->n++] = rate;
+    return true;
+}
+
+static void groups_free(groups *g)
+{
+    for (size_t i = 0; i < g->n; i++)
+        free(g->keys[i]);
+    free(g->keys);
+    free(g->rates);
 }
 
 zj_status zj_report_scorecard(zj_store *st, const zj_report_filter *f, zj_group_by by,
@@ -142,7 +195,9 @@ zj_status zj_report_scorecard(zj_store *st, const zj_report_filter *f, zj_group_
         return zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
 
     char *sql = NULL;
-    sqlite3_stmt *q;
+    sqlite3_stmt *q = NULL, *gq = NULL, *vq = NULL, *wq = NULL, *xq = NULL;
+    groups g = {0};
+    int rc;
     zj_report_scope in = zj_report_scope_of(st, rid, f);
     /* Totals. */
     sql = zj_sqlf("SELECT count(*), avg(c.score), sum(c.passed), sum(c.fatal),"
@@ -150,9 +205,8 @@ zj_status zj_report_scorecard(zj_store *st, const zj_report_filter *f, zj_group_
                   in.calls);
     q = zj_report_query(st, sql, rid, f, err);
     free(sql);
-    if (!q)
+    if (!q || !zj_report_one_row(st, q, err))
         goto fail;
-    sqlite3_step(q);
     long total = sqlite3_column_int64(q, 0);
     zj_doc_para(d,
                 "规则集：%s（sha256 %.16s…）；期间：%s（数据范围 %s 至 %s）；通话 %ld 通，"
@@ -162,6 +216,7 @@ zj_status zj_report_scorecard(zj_store *st, const zj_report_filter *f, zj_group_
                 total ? 100.0 * (double)sqlite3_column_int64(q, 2) / (double)total : 0.0,
                 sqlite3_column_int64(q, 3));
     sqlite3_finalize(q);
+    q = NULL;
     if (total == 0) {
         zj_doc_para(d, "所选范围内没有已评分的通话。");
         goto render;
@@ -180,16 +235,15 @@ zj_status zj_report_scorecard(zj_store *st, const zj_report_filter *f, zj_group_
                   key, key, key, in.calls);
     q = zj_report_query(st, sql, rid, f, err);
     free(sql);
+    if (!q)
+        goto fail;
     sql = zj_sqlf("SELECT %s AS k, c.grade, count(*) FROM calls c WHERE%s" ZJ_CALL_FILTER_REST
                   " GROUP BY k, c.grade ORDER BY k, c.grade",
                   key, in.calls);
-    sqlite3_stmt *gq = zj_report_query(st, sql, rid, f, err);
+    gq = zj_report_query(st, sql, rid, f, err);
     free(sql);
-    if (!q || !gq) {
-        sqlite3_finalize(q);
-        sqlite3_finalize(gq);
+    if (!gq)
         goto fail;
-    }
     const char *heads_agent[] = {"坐席",   "姓名",   "班组",     "通话数",  "平均分",
                                  "中位数", "合格率", "一票否决", "等级分布"};
     const char *heads_team[] = {"班组",   "通话数",   "平均分",  "中位数",
@@ -197,41 +251,45 @@ zj_status zj_report_scorecard(zj_store *st, const zj_report_filter *f, zj_group_
     zj_doc_heading(d, 2, "总览");
     zj_doc_block *t = by == ZJ_BY_TEAM ? zj_doc_table(d, "summary", 7, heads_team)
                                        : zj_doc_table(d, "summary", 9, heads_agent);
-    size_t n_groups = 0;
-    char **groups = NULL;
-    double *rates = NULL;
+    zj_buf grades;
+    zj_buf_init(&grades);
     int grc = sqlite3_step(gq);
-    while (sqlite3_step(q) == SQLITE_ROW) {
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW && zj_doc_status(d) == ZJ_OK) {
         const char *k = zj_col(q, 0);
         long n = sqlite3_column_int64(q, 3);
         double rate = n ? 100.0 * (double)sqlite3_column_int64(q, 6) / (double)n : 0;
-        char grades[256] = "";
+        zj_buf_reset(&grades);
+        zj_buf_puts(&grades, "");
         for (; grc == SQLITE_ROW && !strcmp(zj_col(gq, 0), k); grc = sqlite3_step(gq))
-            snprintf(grades + strlen(grades), sizeof grades - strlen(grades), "%s%s %lld",
-                     grades[0] ? " / " : "", zj_col(gq, 1), sqlite3_column_int64(gq, 2));
+            zj_buf_printf(&grades, "%s%s %lld", grades.len ? " / " : "", zj_col(gq, 1),
+                          sqlite3_column_int64(gq, 2));
+        if (grades.failed)
+            zj_doc_fail(d, ZJ_ERR_NOMEM);
         if (by == ZJ_BY_TEAM)
-            zj_doc_row(t, k, fmt("%ld", n), fmt("%.1f", sqlite3_column_double(q, 4)),
-                       fmt("%.1f", sqlite3_column_double(q, 5)), fmt("%.1f%%", rate),
-                       fmt("%lld", sqlite3_column_int64(q, 7)), grades);
+            zj_doc_row(
+                t, k, zj_doc_strf(d, "%ld", n), zj_doc_strf(d, "%.1f", sqlite3_column_double(q, 4)),
+                zj_doc_strf(d, "%.1f", sqlite3_column_double(q, 5)), zj_doc_strf(d, "%.1f%%", rate),
+                zj_doc_strf(d, "%lld", sqlite3_column_int64(q, 7)), grades.data);
         else
-            zj_doc_row(t, k, zj_col(q, 1), zj_col(q, 2), fmt("%ld", n),
-                       fmt("%.1f", sqlite3_column_double(q, 4)),
-                       fmt("%.1f", sqlite3_column_double(q, 5)), fmt("%.1f%%", rate),
-                       fmt("%lld", sqlite3_column_int64(q, 7)), grades);
-        char **g2 = realloc(groups, (n_groups + 1) * sizeof *groups);
-        if (g2)
-            groups = g2;
-        double *r2 = realloc(rates, (n_groups + 1) * sizeof *rates);
-        if (r2)
-            rates = r2;
-        if (!g2 || !r2)
-            break;
-        groups[n_groups] = zj_strdup(k);
-        rates[n_groups++] = rate;
+            zj_doc_row(t, k, zj_col(q, 1), zj_col(q, 2), zj_doc_strf(d, "%ld", n),
+                       zj_doc_strf(d, "%.1f", sqlite3_column_double(q, 4)),
+                       zj_doc_strf(d, "%.1f", sqlite3_column_double(q, 5)),
+                       zj_doc_strf(d, "%.1f%%", rate),
+                       zj_doc_strf(d, "%lld", sqlite3_column_int64(q, 7)), grades.data);
+        if (!groups_add(&g, k, rate))
+            zj_doc_fail(d, ZJ_ERR_NOMEM);
     }
+    zj_buf_free(&grades);
+    if (zj_doc_status(d) != ZJ_OK)
+        goto render;
+    if (zj_report_done(st, rc, err) != ZJ_OK ||
+        (grc != SQLITE_DONE && zj_report_done(st, grc, err) != ZJ_OK))
+        goto fail;
     sqlite3_finalize(q);
     sqlite3_finalize(gq);
-    zj_doc_chart(d, fmt("%s合格率", who), "%", n_groups, (const char *const *)groups, rates, 100);
+    q = gq = NULL;
+    zj_doc_chart(d, zj_doc_strf(d, "%s合格率", who), "%", g.n, (const char *const *)g.keys, g.rates,
+                 100);
 
     /* Per group: violations with an example, weekly trend, worst calls. */
     sql = zj_sqlf("SELECT %s AS k, f.rule_id, max(f.clause), count(*), min(CASE WHEN f.text IS"
@@ -239,13 +297,13 @@ zj_status zj_report_scorecard(zj_store *st, const zj_report_filter *f, zj_group_
                   "%s" ZJ_CALL_FILTER_REST
                   " AND f.points < 0 GROUP BY k, f.rule_id ORDER BY k, count(*) DESC, f.rule_id",
                   key, in.findings);
-    sqlite3_stmt *vq = zj_report_query(st, sql, rid, f, err);
+    vq = zj_report_query(st, sql, rid, f, err);
     free(sql);
     sql = zj_sqlf("SELECT %s AS k, coalesce(c.iso_week, '(无日期)'), count(*), avg(c.score),"
                   " sum(c.passed) FROM calls c WHERE%s" ZJ_CALL_FILTER_REST
                   " GROUP BY k, c.iso_week ORDER BY k, c.iso_week",
                   key, in.calls);
-    sqlite3_stmt *wq = zj_report_query(st, sql, rid, f, err);
+    wq = vq ? zj_report_query(st, sql, rid, f, err) : NULL;
     free(sql);
     sql = zj_sqlf("SELECT k, call_id, score, grade, local_date, fatal FROM (SELECT %s AS k,"
                   " c.call_id, c.score, c.grade, coalesce(c.local_date, '') AS local_date,"
@@ -253,21 +311,13 @@ zj_status zj_report_scorecard(zj_store *st, const zj_report_filter *f, zj_group_
                   " AS rn FROM calls c WHERE%s" ZJ_CALL_FILTER_REST
                   ") w WHERE rn <= 3 ORDER BY k, rn",
                   key, key, in.calls);
-    sqlite3_stmt *xq = zj_report_query(st, sql, rid, f, err);
+    xq = wq ? zj_report_query(st, sql, rid, f, err) : NULL;
     free(sql);
-    if (!vq || !wq || !xq) {
-        sqlite3_finalize(vq);
-        sqlite3_finalize(wq);
-        sqlite3_finalize(xq);
-        for (size_t i = 0; i < n_groups; i++)
-            free(groups[i]);
-        free(groups);
-        free(rates);
+    if (!vq || !wq || !xq)
         goto fail;
-    }
     int vrc = sqlite3_step(vq), wrc = sqlite3_step(wq), xrc = sqlite3_step(xq);
-    for (size_t g = 0; g < n_groups; g++) {
-        const char *k = groups[g];
+    for (size_t i = 0; i < g.n && zj_doc_status(d) == ZJ_OK; i++) {
+        const char *k = g.keys[i];
         zj_doc_heading(d, 2, "%s %s", who, k);
         const char *vh[] = {"常见问题", "条款", "次数", "扣分", "示例（通话 原话）"};
         zj_doc_block *vt = zj_doc_table(d, "violations", 5, vh);
@@ -277,43 +327,58 @@ zj_status zj_report_scorecard(zj_store *st, const zj_report_filter *f, zj_group_
                 continue;
             const char *ex = zj_col(vq, 4);
             const char *sp = strchr(ex, ' ');
-            char example[600];
-            if (sp)
-                snprintf(example, sizeof example, "%.*s " ZJ_MARK_OPEN "%s" ZJ_MARK_CLOSE,
-                         (int)(sp - ex), ex, sp + 1);
-            else
-                snprintf(example, sizeof example, "%s",
-                         strcmp(zj_col(vq, 5), "missing") == 0 ? "（未说出规定用语）" : ex);
-            zj_doc_row(vt, zj_col(vq, 1), zj_col(vq, 2), fmt("%lld", sqlite3_column_int64(vq, 3)),
-                       fmt("%lld", sqlite3_column_int64(vq, 6)), example);
+            const char *example =
+                sp ? zj_doc_strf(d, "%.*s " ZJ_MARK_OPEN "%s" ZJ_MARK_CLOSE, (int)(sp - ex), ex,
+                                 sp + 1)
+                   : zj_doc_strf(d, "%s",
+                                 strcmp(zj_col(vq, 5), "missing") == 0 ? "（未说出规定用语）" : ex);
+            zj_doc_row(vt, zj_col(vq, 1), zj_col(vq, 2),
+                       zj_doc_strf(d, "%lld", sqlite3_column_int64(vq, 3)),
+                       zj_doc_strf(d, "%lld", sqlite3_column_int64(vq, 6)), example);
         }
         const char *wh[] = {"周", "通话数", "平均分", "合格率"};
         zj_doc_block *wt = zj_doc_table(d, "trend", 4, wh);
         for (; wrc == SQLITE_ROW && !strcmp(zj_col(wq, 0), k); wrc = sqlite3_step(wq)) {
             long n = sqlite3_column_int64(wq, 2);
             zj_doc_row(
-                wt, zj_col(wq, 1), fmt("%ld", n), fmt("%.1f", sqlite3_column_double(wq, 3)),
-                fmt("%.1f%%", n ? 100.0 * (double)sqlite3_column_int64(wq, 4) / (double)n : 0.0));
+                wt, zj_col(wq, 1), zj_doc_strf(d, "%ld", n),
+                zj_doc_strf(d, "%.1f", sqlite3_column_double(wq, 3)),
+                zj_doc_strf(d, "%.1f%%",
+                            n ? 100.0 * (double)sqlite3_column_int64(wq, 4) / (double)n : 0.0));
         }
         const char *xh[] = {"最差通话（zhijian show ID）", "分数", "等级", "日期"};
         zj_doc_block *xt = zj_doc_table(d, "worst", 4, xh);
         for (; xrc == SQLITE_ROW && !strcmp(zj_col(xq, 0), k); xrc = sqlite3_step(xq))
             zj_doc_row(xt, zj_col(xq, 1),
-                       fmt("%d%s", sqlite3_column_int(xq, 2),
-                           sqlite3_column_int(xq, 5) ? "（一票否决）" : ""),
+                       zj_doc_strf(d, "%d%s", sqlite3_column_int(xq, 2),
+                                   sqlite3_column_int(xq, 5) ? "（一票否决）" : ""),
                        zj_col(xq, 3), zj_col(xq, 4));
-        free(groups[g]);
     }
-    free(groups);
-    free(rates);
+    /* Each query read to its end, or the error that stopped it. */
+    if (zj_doc_status(d) == ZJ_OK &&
+        ((vrc != SQLITE_DONE && zj_report_done(st, vrc, err) != ZJ_OK) ||
+         (wrc != SQLITE_DONE && zj_report_done(st, wrc, err) != ZJ_OK) ||
+         (xrc != SQLITE_DONE && zj_report_done(st, xrc, err) != ZJ_OK)))
+        goto fail;
+render:
+    sqlite3_finalize(q);
+    sqlite3_finalize(gq);
     sqlite3_finalize(vq);
     sqlite3_finalize(wq);
     sqlite3_finalize(xq);
-render:
+    groups_free(&g);
     s = zj_doc_render(d, format, out);
     zj_doc_free(d);
-    return s == ZJ_OK ? ZJ_OK : zj_error_set(err, s, NULL, 0, 0, "cannot render the scorecard");
+    return s == ZJ_OK
+               ? ZJ_OK
+               : zj_error_set(err, s, NULL, 0, 0, "cannot write the scorecard: %s", zj_strerror(s));
 fail:
+    sqlite3_finalize(q);
+    sqlite3_finalize(gq);
+    sqlite3_finalize(vq);
+    sqlite3_finalize(wq);
+    sqlite3_finalize(xq);
+    groups_free(&g);
     zj_doc_free(d);
     return err && err->status ? err->status : ZJ_ERR_DB;
 }

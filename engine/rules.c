@@ -94,6 +94,24 @@ static void fail_err(struct loader *ld, const zj_error *e)
         ld->cb(e, ld->ctx);
 }
 
+/* Out of memory while loading: an error of the run (ZJ_ERR_NOMEM), not of
+ * the rule set, so that `rules check` exits 2, not 1. */
+static void fail_nomem(struct loader *ld, const zj_ynode *at)
+{
+    zj_error e;
+    zj_error_set(&e, ZJ_ERR_NOMEM, ld->file, at ? at->line : 0, at ? at->col : 0, "out of memory");
+    fail_err(ld, &e);
+}
+
+/* A copy of a YAML value; NULL (reported) when out of memory. */
+static char *ld_dup(struct loader *ld, const zj_ynode *at, const char *s)
+{
+    char *copy = zj_strdup(s);
+    if (!copy && s)
+        fail_nomem(ld, at);
+    return copy;
+}
+
 static const char *type_name(const zj_ynode *n)
 {
     switch (n->type) {
@@ -291,7 +309,7 @@ static zj_pattern *new_pattern(struct loader *ld, const zj_ynode *at)
         size_t cap = ld->pattern_cap ? ld->pattern_cap * 2 : 64;
         zj_pattern *v = realloc(rs->patterns, cap * sizeof *v);
         if (!v) {
-            fail_at(ld, at, "out of memory");
+            fail_nomem(ld, at);
             return NULL;
         }
         rs->patterns = v;
@@ -352,8 +370,8 @@ static bool add_regex(struct loader *ld, const zj_ynode *n, uint32_t rule, bool 
     p->is_regex = true;
     p->is_exception = exception;
     p->per_sentence = per_sentence;
-    p->source = zj_strdup(n->value);
-    p->expr = zj_strdup(n->value);
+    p->source = ld_dup(ld, n, n->value);
+    p->expr = p->source ? ld_dup(ld, n, n->value) : NULL;
     p->expr_len = n->len;
     *out_id = p->id;
     return p->source && p->expr;
@@ -369,6 +387,10 @@ static bool add_literal(struct loader *ld, const zj_ynode *n, uint32_t rule, boo
     char *norm = NULL;
     size_t norm_len = 0;
     zj_status st = zj_norm_literal(n->value, n->len, &norm, &norm_len);
+    if (st == ZJ_ERR_NOMEM) {
+        fail_nomem(ld, n);
+        return false;
+    }
     if (st != ZJ_OK) {
         fail_at(ld, n, "cannot normalize pattern: %s", zj_strerror(st));
         return false;
@@ -387,7 +409,7 @@ static bool add_literal(struct loader *ld, const zj_ynode *n, uint32_t rule, boo
     p->rule = rule;
     p->is_exception = exception;
     p->per_sentence = per_sentence;
-    p->source = zj_strdup(n->value);
+    p->source = ld_dup(ld, n, n->value);
     p->expr = norm;
     p->expr_len = norm_len;
     *out_id = p->id;
@@ -468,7 +490,7 @@ static bool parse_items(struct loader *ld, const zj_ynode *seq, zj_node_type typ
     }
     out->children = calloc(seq->n, sizeof *out->children);
     if (!out->children) {
-        fail_at(ld, seq, "out of memory");
+        fail_nomem(ld, seq);
         return false;
     }
     bool ok = true;
@@ -510,7 +532,7 @@ static void parse_examples(struct loader *ld, const zj_ynode *n, zj_rule *r)
         }
         zj_example *v = calloc(list->n ? list->n : 1, sizeof *v);
         if (!v) {
-            fail_at(ld, list, "out of memory");
+            fail_nomem(ld, list);
             return;
         }
         size_t k = 0;
@@ -520,7 +542,8 @@ static void parse_examples(struct loader *ld, const zj_ynode *n, zj_rule *r)
                 fail_at(ld, item, "examples must be strings");
                 continue;
             }
-            v[k].text = zj_strdup(item->value);
+            if (!(v[k].text = ld_dup(ld, item, item->value)))
+                continue;
             v[k].line = item->line;
             k++;
         }
@@ -603,7 +626,7 @@ static void parse_rule(struct loader *ld, const zj_ynode *n, const struct defaul
         size_t cap = ld->rule_cap ? ld->rule_cap * 2 : 32;
         zj_rule *v = realloc(rs->rules, cap * sizeof *v);
         if (!v) {
-            fail_at(ld, n, "out of memory");
+            fail_nomem(ld, n);
             return;
         }
         rs->rules = v;
@@ -628,7 +651,7 @@ static void parse_rule(struct loader *ld, const zj_ynode *n, const struct defaul
             fail_at(ld, id,
                     "invalid rule id '%.60s' (use lower-case letters, digits, '.', '_' and '-')",
                     id->value);
-        r->id = zj_strdup(id->value);
+        r->id = ld_dup(ld, id, id->value);
         long first = r->id ? id_seen(ld, r->id, index) : -1;
         if (first >= 0)
             fail_at(ld, id, "duplicate rule id '%.60s' (first defined at line %ld)", id->value,
@@ -660,7 +683,7 @@ static void parse_rule(struct loader *ld, const zj_ynode *n, const struct defaul
     char **text_fields[] = {&r->title, &r->category, &r->clause};
     for (int i = 0; i < 3; i++)
         if ((v = zj_yaml_get(n, text_keys[i])) && scalar(ld, v, text_keys[i]))
-            *text_fields[i] = zj_strdup(v->value);
+            *text_fields[i] = ld_dup(ld, v, v->value);
     if ((v = zj_yaml_get(n, "description")))
         scalar(ld, v, "description");
     if ((v = zj_yaml_get(n, "speaker")))
@@ -715,6 +738,8 @@ static void parse_rule(struct loader *ld, const zj_ynode *n, const struct defaul
             fail_at(ld, v, "'unless' must be a non-empty list of patterns");
         } else {
             r->unless = calloc(v->n, sizeof *r->unless);
+            if (!r->unless)
+                fail_nomem(ld, v);
             for (size_t i = 0; r->unless && i < v->n; i++) {
                 const zj_ynode *item = v->items[i];
                 bool ok;
@@ -771,7 +796,8 @@ static void parse_scoring(struct loader *ld, const zj_ynode *n)
                 continue;
             }
             if (integer(ld, v->items[i + 1], k->value, 0, rs->base, &num)) {
-                rs->grades[rs->n_grades].name = zj_strdup(k->value);
+                if (!(rs->grades[rs->n_grades].name = ld_dup(ld, k, k->value)))
+                    continue;
                 rs->grades[rs->n_grades].min_score = (int)num;
                 rs->n_grades++;
             }
@@ -785,17 +811,20 @@ static int cmp_grade(const void *a, const void *b)
     return y->min_score - x->min_score;
 }
 
-static void set_default_grades(zj_ruleset *rs)
+static void set_default_grades(struct loader *ld, zj_ruleset *rs)
 {
     static const struct {
         const char *name;
         int pct;
     } def[] = {{"A", 90}, {"B", 80}, {"C", 60}, {"D", 0}};
     rs->grades = calloc(4, sizeof *rs->grades);
-    if (!rs->grades)
+    if (!rs->grades) {
+        fail_nomem(ld, NULL);
         return;
+    }
     for (int i = 0; i < 4; i++) {
-        rs->grades[i].name = zj_strdup(def[i].name);
+        if (!(rs->grades[i].name = zj_strdup(def[i].name)))
+            fail_nomem(ld, NULL);
         rs->grades[i].min_score = rs->base * def[i].pct / 100;
     }
     rs->n_grades = 4;
@@ -822,20 +851,20 @@ static void parse_root(struct loader *ld, const zj_ynode *root)
                     "invalid rule set name '%.60s' (use lower-case letters, digits, '.', '_', "
                     "'-')",
                     v->value);
-        rs->name = zj_strdup(v->value);
+        rs->name = ld_dup(ld, v, v->value);
     }
     if (!(v = zj_yaml_get(root, "version")))
         fail_at(ld, root, "missing 'version'");
     else if (scalar(ld, v, "version"))
-        rs->version = zj_strdup(v->value);
+        rs->version = ld_dup(ld, v, v->value);
     if ((v = zj_yaml_get(root, "title")) && scalar(ld, v, "title"))
-        rs->title = zj_strdup(v->value);
+        rs->title = ld_dup(ld, v, v->value);
     if ((v = zj_yaml_get(root, "description")))
         scalar(ld, v, "description");
     if ((v = zj_yaml_get(root, "scoring")))
         parse_scoring(ld, v);
     if (rs->n_grades == 0)
-        set_default_grades(rs);
+        set_default_grades(ld, rs);
     qsort(rs->grades, rs->n_grades, sizeof *rs->grades, cmp_grade);
     if (rs->n_grades && rs->grades[rs->n_grades - 1].min_score > 0)
         fail_at(ld, zj_yaml_get(zj_yaml_get(root, "scoring"), "grades"),
@@ -920,9 +949,14 @@ static zj_ruleset *build(const char *yaml, size_t len, const char *name, zj_diag
     zj_error_clear(&ld.first);
     zj_ruleset *rs = calloc(1, sizeof *rs);
     if (!rs) {
-        zj_error_set(first, ZJ_ERR_NOMEM, name, 0, 0, "out of memory");
+        zj_error nomem;
+        zj_error_set(&nomem, ZJ_ERR_NOMEM, name, 0, 0, "out of memory");
+        if (first)
+            *first = nomem;
+        if (n_errors)
+            *n_errors = 1; /* zj_rules_check must not count it as a clean file */
         if (cb)
-            cb(first, ctx);
+            cb(&nomem, ctx);
         return NULL;
     }
     ld.rs = rs;
@@ -968,7 +1002,14 @@ static zj_ruleset *build(const char *yaml, size_t len, const char *name, zj_diag
         snprintf(rs->label, label_len, "%s@%s", rs->name, rs->version);
     if (!rs->yaml || !rs->path || !rs->label) {
         zj_rules_free(rs);
-        zj_error_set(first, ZJ_ERR_NOMEM, name, 0, 0, "out of memory");
+        zj_error nomem;
+        zj_error_set(&nomem, ZJ_ERR_NOMEM, name, 0, 0, "out of memory");
+        if (first)
+            *first = nomem;
+        if (n_errors)
+            *n_errors = 1;
+        if (cb)
+            cb(&nomem, ctx);
         return NULL;
     }
     memcpy(rs->yaml, yaml, len);
@@ -1010,8 +1051,12 @@ static char *resolve_path(const char *path, zj_error *err)
         zj_error_set(err, ZJ_ERR_IO, path, 0, 0, "%s", strerror(errno));
         return NULL;
     }
-    if (!S_ISDIR(sb.st_mode))
-        return zj_strdup(path);
+    if (!S_ISDIR(sb.st_mode)) {
+        char *copy = zj_strdup(path);
+        if (!copy)
+            zj_error_set(err, ZJ_ERR_NOMEM, path, 0, 0, "out of memory");
+        return copy;
+    }
     DIR *d = opendir(path);
     if (!d) {
         zj_error_set(err, ZJ_ERR_IO, path, 0, 0, "%s", strerror(errno));
@@ -1079,7 +1124,10 @@ static char *read_file(const char *path, size_t *len, zj_error *err)
     fclose(f);
     if (!buf || failed) {
         free(buf);
-        zj_error_set(err, buf ? ZJ_ERR_IO : ZJ_ERR_NOMEM, path, 0, 0, "cannot read the file");
+        if (buf)
+            zj_error_set(err, ZJ_ERR_IO, path, 0, 0, "cannot read the file");
+        else
+            zj_error_set(err, ZJ_ERR_NOMEM, path, 0, 0, "out of memory");
         return NULL;
     }
     *len = n;

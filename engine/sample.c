@@ -102,16 +102,16 @@ static uint64_t splitmix64(uint64_t *state)
     return z ^ (z >> 31);
 }
 
+/* A call of the lot. Its strings live in the lot's one text buffer (offsets,
+ * since the buffer moves as it grows): no fixed array cuts a long call id. */
 typedef struct lot_call {
     int64_t row;
-    char id[96];
-    char agent[64];
+    size_t id, agent, date; /* offsets into the lot's text */
     int score;
-    char date[16];
 } lot_call;
 
 typedef struct agent_share {
-    char agent[64];
+    const char *agent; /* in the lot's text */
     size_t first, count, take;
     double rem;
 } agent_share;
@@ -147,33 +147,49 @@ zj_status zj_report_sample(zj_store *st, const zj_report_filter *f, const zj_sam
         return err->status;
     lot_call *lot = NULL;
     size_t n = 0, cap = 0;
-    while (sqlite3_step(q) == SQLITE_ROW) {
+    zj_buf text; /* every string of the lot, NUL-separated */
+    zj_buf_init(&text);
+    int rc;
+    bool nomem = false;
+    while (!nomem && (rc = sqlite3_step(q)) == SQLITE_ROW) {
         if (n == cap) {
             cap = cap ? cap * 2 : 256;
             lot_call *v = realloc(lot, cap * sizeof *v);
-            if (!v)
+            if (!v) {
+                nomem = true;
                 break;
+            }
             lot = v;
         }
         lot_call *c = &lot[n++];
         c->row = sqlite3_column_int64(q, 0);
-        snprintf(c->id, sizeof c->id, "%s", zj_col(q, 1));
-        snprintf(c->agent, sizeof c->agent, "%s", zj_col(q, 2));
         c->score = sqlite3_column_int(q, 3);
-        snprintf(c->date, sizeof c->date, "%s", zj_col(q, 4));
+        size_t *at[] = {&c->id, &c->agent, &c->date};
+        int col[] = {1, 2, 4};
+        for (int i = 0; i < 3; i++) {
+            *at[i] = text.len;
+            zj_buf_append(&text, zj_col(q, col[i]), strlen(zj_col(q, col[i])) + 1);
+        }
+        nomem = text.failed;
     }
+    zj_status qs = nomem ? zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory")
+                         : zj_report_done(st, rc, err);
     sqlite3_finalize(q);
-    if (n == 0) {
+    if (qs != ZJ_OK || n == 0) {
         free(lot);
-        return zj_error_set(err, ZJ_ERR_NOTFOUND, NULL, 0, 0,
-                            "no scored calls match the filters: nothing to sample");
+        zj_buf_free(&text);
+        return qs != ZJ_OK ? qs
+                           : zj_error_set(err, ZJ_ERR_NOTFOUND, NULL, 0, 0,
+                                          "no scored calls match the filters: nothing to sample");
     }
+#define LOT_STR(c, field) (text.data + (c).field)
     char code = 0, plan = 0;
     long want = o->n;
     int ac = -1, re = -1;
     if (o->level) {
         if (!zj_iso2859_code((long)n, o->level, &code)) {
             free(lot);
+            zj_buf_free(&text);
             return zj_error_set(err, ZJ_ERR_USAGE, NULL, 0, 0,
                                 "a lot of %zu calls cannot be "
                                 "sampled by ISO 2859-1 (needs at least 2)",
@@ -183,6 +199,7 @@ zj_status zj_report_sample(zj_store *st, const zj_report_filter *f, const zj_sam
         plan = code;
         if (o->aql > 0 && !zj_iso2859_plan(code, o->aql, &plan, &want, &ac, &re)) {
             free(lot);
+            zj_buf_free(&text);
             return zj_error_set(err, ZJ_ERR_USAGE, NULL, 0, 0,
                                 "AQL %g is not a column of ISO 2859-1 Table 2-A (use 0.010, 0.015, "
                                 "0.025, 0.040, 0.065, 0.10, 0.15, 0.25, 0.40, 0.65, 1.0, 1.5, 2.5, "
@@ -196,10 +213,18 @@ zj_status zj_report_sample(zj_store *st, const zj_report_filter *f, const zj_sam
     /* Allocation across agents in proportion to their calls: floors first,
      * then the largest remainders (ties by agent id). */
     agent_share *ag = calloc(n, sizeof *ag);
+    size_t *chosen = calloc((size_t)want, sizeof *chosen);
+    if (!ag || !chosen) {
+        free(ag);
+        free(chosen);
+        free(lot);
+        zj_buf_free(&text);
+        return zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
+    }
     size_t n_ag = 0;
-    for (size_t i = 0; ag && i < n; i++) {
-        if (!n_ag || strcmp(ag[n_ag - 1].agent, lot[i].agent) != 0) {
-            snprintf(ag[n_ag].agent, sizeof ag[n_ag].agent, "%s", lot[i].agent);
+    for (size_t i = 0; i < n; i++) {
+        if (!n_ag || strcmp(ag[n_ag - 1].agent, LOT_STR(lot[i], agent)) != 0) {
+            ag[n_ag].agent = LOT_STR(lot[i], agent);
             ag[n_ag++].first = i;
         }
         ag[n_ag - 1].count++;
@@ -218,12 +243,15 @@ zj_status zj_report_sample(zj_store *st, const zj_report_filter *f, const zj_sam
 
     /* Draw within each agent: partial Fisher-Yates with splitmix64(seed). */
     uint64_t state = o->seed;
-    size_t *chosen = calloc((size_t)want, sizeof *chosen);
     size_t k = 0;
-    for (size_t i = 0; chosen && i < n_ag; i++) {
+    bool ok = true;
+    for (size_t i = 0; i < n_ag; i++) {
         size_t *idx = calloc(ag[i].count, sizeof *idx);
-        if (!idx)
+        if (!idx) {
+            ok = false; /* a shorter sample than asked for must not be recorded */
+            zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
             break;
+        }
         for (size_t j = 0; j < ag[i].count; j++)
             idx[j] = ag[i].first + j;
         for (size_t j = 0; j < ag[i].take; j++) {
@@ -238,7 +266,7 @@ zj_status zj_report_sample(zj_store *st, const zj_report_filter *f, const zj_sam
 
     /* Record the sample. */
     sqlite3 *db = zj_store_db(st);
-    char now[32], filters[600], method[32], level[8] = "", aqlbuf[16] = "";
+    char now[32], method[32], level[8] = "", aqlbuf[16] = "";
     time_t t = time(NULL);
     struct tm tm;
     gmtime_r(&t, &tm);
@@ -255,36 +283,41 @@ zj_status zj_report_sample(zj_store *st, const zj_report_filter *f, const zj_sam
             first = 0;
         }
     zj_buf_puts(&fj, "}");
-    snprintf(filters, sizeof filters, "%s", fj.data);
-    zj_buf_free(&fj);
+    if (ok && fj.failed) {
+        ok = false;
+        zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
+    }
+    const char *filters = fj.data;
     snprintf(method, sizeof method, "%s", o->level ? "ISO 2859-1" : "fixed n");
     if (o->level)
         snprintf(level, sizeof level, "%s", o->level == 1 ? "I" : o->level == 2 ? "II" : "III");
     if (o->aql > 0)
         snprintf(aqlbuf, sizeof aqlbuf, "%g", o->aql);
-    bool ok = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK;
+    bool recording = ok;
+    ok = ok && sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK;
     int64_t sample_id = 0;
     if (ok && sqlite3_prepare_v2(db,
                                  "INSERT INTO samples (ruleset_id, created_at, method, level, aql,"
                                  " lot_size, sample_size, accept_n, reject_n, seed, filters)"
                                  " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
                                  -1, &q, NULL) == SQLITE_OK) {
-        sqlite3_bind_int64(q, 1, rid);
-        sqlite3_bind_text(q, 2, now, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(q, 3, method, -1, SQLITE_TRANSIENT);
+        /* A bind that fails (out of memory) would store NULL: check them all. */
+        int brc = sqlite3_bind_int64(q, 1, rid);
+        brc |= sqlite3_bind_text(q, 2, now, -1, SQLITE_TRANSIENT);
+        brc |= sqlite3_bind_text(q, 3, method, -1, SQLITE_TRANSIENT);
         if (level[0])
-            sqlite3_bind_text(q, 4, level, -1, SQLITE_TRANSIENT);
+            brc |= sqlite3_bind_text(q, 4, level, -1, SQLITE_TRANSIENT);
         if (o->aql > 0)
-            sqlite3_bind_double(q, 5, o->aql);
-        sqlite3_bind_int64(q, 6, (int64_t)n);
-        sqlite3_bind_int64(q, 7, want);
+            brc |= sqlite3_bind_double(q, 5, o->aql);
+        brc |= sqlite3_bind_int64(q, 6, (int64_t)n);
+        brc |= sqlite3_bind_int64(q, 7, want);
         if (ac >= 0) {
-            sqlite3_bind_int(q, 8, ac);
-            sqlite3_bind_int(q, 9, re);
+            brc |= sqlite3_bind_int(q, 8, ac);
+            brc |= sqlite3_bind_int(q, 9, re);
         }
-        sqlite3_bind_int64(q, 10, (int64_t)o->seed);
-        sqlite3_bind_text(q, 11, filters, -1, SQLITE_TRANSIENT);
-        ok = sqlite3_step(q) == SQLITE_DONE;
+        brc |= sqlite3_bind_int64(q, 10, (int64_t)o->seed);
+        brc |= sqlite3_bind_text(q, 11, filters, -1, SQLITE_TRANSIENT);
+        ok = brc == SQLITE_OK && sqlite3_step(q) == SQLITE_DONE;
         sqlite3_finalize(q);
         sample_id = sqlite3_last_insert_rowid(db);
     } else {
@@ -296,20 +329,22 @@ zj_status zj_report_sample(zj_store *st, const zj_report_filter *f, const zj_sam
                                  -1, &q, NULL) == SQLITE_OK) {
         for (size_t i = 0; ok && i < k; i++) {
             sqlite3_reset(q);
-            sqlite3_bind_int64(q, 1, sample_id);
-            sqlite3_bind_int64(q, 2, lot[chosen[i]].row);
-            sqlite3_bind_text(q, 3, lot[chosen[i]].agent, -1, SQLITE_TRANSIENT);
-            ok = sqlite3_step(q) == SQLITE_DONE;
+            int brc = sqlite3_bind_int64(q, 1, sample_id);
+            brc |= sqlite3_bind_int64(q, 2, lot[chosen[i]].row);
+            brc |= sqlite3_bind_text(q, 3, LOT_STR(lot[chosen[i]], agent), -1, SQLITE_TRANSIENT);
+            ok = brc == SQLITE_OK && sqlite3_step(q) == SQLITE_DONE;
         }
         sqlite3_finalize(q);
+    } else {
+        ok = false;
     }
     if (ok)
         ok = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK;
-    if (!ok) {
-        zj_error_set(err, ZJ_ERR_DB, NULL, 0, 0, "cannot record the sample: %s",
-                     sqlite3_errmsg(db));
+    if (!ok && recording) {
+        zj_store_error(st, err, "cannot record the sample");
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
     }
+    zj_buf_free(&fj);
 
     /* Output. */
     zj_doc *d = ok ? zj_doc_new("人工复核抽样") : NULL;
@@ -345,10 +380,11 @@ zj_status zj_report_sample(zj_store *st, const zj_report_filter *f, const zj_sam
         const char *ch[] = {"call_id", "agent_id", "score", "local_date"};
         zj_doc_block *ct = zj_doc_table(d, "calls", 4, ch);
         for (size_t i = 0; i < k; i++) {
-            snprintf(b1, sizeof b1, "%d", lot[chosen[i]].score);
-            zj_doc_row(ct, lot[chosen[i]].id, lot[chosen[i]].agent, b1, lot[chosen[i]].date);
+            const lot_call *c = &lot[chosen[i]];
+            snprintf(b1, sizeof b1, "%d", c->score);
+            zj_doc_row(ct, LOT_STR(*c, id), LOT_STR(*c, agent), b1, LOT_STR(*c, date));
         }
-        if (format == ZJ_FMT_CSV) {
+        if (format == ZJ_FMT_CSV && zj_doc_status(d) == ZJ_OK) {
             /* CSV: the calls table only. */
             zj_doc_block tmp = d->blocks[d->n - 1];
             zj_doc single = {.title = d->title, .blocks = &tmp, .n = 1};
@@ -357,13 +393,22 @@ zj_status zj_report_sample(zj_store *st, const zj_report_filter *f, const zj_sam
             s = zj_doc_render(d, format, out);
         }
         zj_doc_free(d);
+        if (s != ZJ_OK)
+            /* The sample is recorded; only its listing failed. */
+            zj_error_set(err, s, NULL, 0, 0,
+                         "sample %lld recorded, but its listing could not be written: %s",
+                         (long long)sample_id, zj_strerror(s));
     } else if (ok) {
-        s = zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
+        s = zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0,
+                         "sample %lld recorded, but its listing could not be written: out of "
+                         "memory",
+                         (long long)sample_id);
     } else {
-        s = err->status;
+        s = err->status ? err->status : ZJ_ERR_DB;
     }
     free(chosen);
     free(ag);
     free(lot);
+    zj_buf_free(&text);
     return s;
 }

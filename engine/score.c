@@ -19,6 +19,7 @@ typedef struct call_hit {
 typedef struct hit_vec {
     call_hit *v;
     size_t n, cap;
+    bool failed; /* a push failed (out of memory): the vector lacks a hit */
 } hit_vec;
 
 typedef zj_finding_list finding_vec;
@@ -70,8 +71,10 @@ static zj_status vec_push(hit_vec *h, const call_hit *x)
     if (h->n == h->cap) {
         size_t cap = h->cap ? h->cap * 2 : 64;
         call_hit *v = realloc(h->v, cap * sizeof *v);
-        if (!v)
+        if (!v) {
+            h->failed = true;
             return ZJ_ERR_NOMEM;
+        }
         h->v = v;
         h->cap = cap;
     }
@@ -343,6 +346,7 @@ static bool node_satisfied(const zj_node *node, const call_hit *hits, size_t n, 
         bool ok = best.n > 0;
         for (size_t k = 0; k < best.n; k++)
             vec_push(evidence, &best.v[k]);
+        evidence->failed |= best.failed || tmp.failed;
         free(best.v);
         free(tmp.v);
         return ok;
@@ -636,6 +640,10 @@ static zj_status eval_rule(zj_scorer *s, const zj_call *call, uint32_t ri, call_
 {
     const zj_rule *r = &s->rs->rules[ri];
     size_t alive = survivors(s, r, call, group, n, lift_window);
+    if (s->exceptions.failed) { /* an exception lost would let its hits count */
+        s->exceptions.failed = false;
+        return ZJ_ERR_NOMEM;
+    }
     /* Later phases read a rule's surviving hits (announce) and a tag's turn. */
     if (n) {
         s->group_n[ri] = (uint32_t)alive;
@@ -644,7 +652,12 @@ static zj_status eval_rule(zj_scorer *s, const zj_call *call, uint32_t ri, call_
     switch (r->kind) {
     case ZJ_KIND_REQUIRED: {
         s->evidence.n = 0;
-        if (!node_satisfied(&r->cond, group, alive, &s->evidence) || s->evidence.n == 0)
+        bool met = node_satisfied(&r->cond, group, alive, &s->evidence);
+        if (s->evidence.failed) { /* evidence lost would make the rule "missing" */
+            s->evidence.failed = false;
+            return ZJ_ERR_NOMEM;
+        }
+        if (!met || s->evidence.n == 0)
             return plain_finding(out, ri, ZJ_OUT_MISSING, -r->points);
         call_hit ev = s->evidence.v[0];
         bool one_turn = true;

@@ -523,6 +523,11 @@ zj_status zj_store_find_ruleset(zj_store *st, const char *spec, int64_t *ruleset
     }
     int rc = sqlite3_step(q);
     *ruleset_id = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        zj_status s = db_error(st, err, "cannot look up the rule set");
+        sqlite3_finalize(q);
+        return s;
+    }
     sqlite3_finalize(q);
     if (rc != SQLITE_ROW) {
         if (spec)
@@ -680,11 +685,34 @@ zj_status zj_store_finish_run(zj_store *st, int64_t run_id, const char *status, 
 /* Transcript blob: version byte 1, then per turn: speaker (1 byte), start_ms
  * and end_ms (8 bytes each, little endian, -1 = absent), text length (4 bytes)
  * and the text's UTF-8 bytes. */
+static zj_status put_le(zj_buf *out, uint64_t v, int bytes)
+{
+    unsigned char b[8];
+    for (int k = 0; k < bytes; k++)
+        b[k] = (unsigned char)(v >> (8 * k));
+    return zj_buf_append(out, (const char *)b, (size_t)bytes);
+}
+
+static uint64_t get_le(const unsigned char *p, int bytes)
+{
+    uint64_t v = 0;
+    for (int k = 0; k < bytes; k++)
+        v |= (uint64_t)p[k] << (8 * k);
+    return v;
+}
+
+/* Version 2 (a call with metadata: inputs other than native JSON): version
+ * byte 2, the turn count (4 bytes), the turns as in version 1, then the
+ * metadata count (4 bytes) and per entry its turn (4 bytes, -1 for the call),
+ * key length (2) and key, value length (4) and value. Native calls keep
+ * version 1 byte for byte. */
 static zj_status encode_turns(const zj_call *call, zj_buf *out)
 {
     zj_buf_reset(out);
-    unsigned char v = 1;
+    unsigned char v = call->n_meta ? 2 : 1;
     if (zj_buf_append(out, (const char *)&v, 1) != ZJ_OK)
+        return ZJ_ERR_NOMEM;
+    if (v == 2 && put_le(out, call->n_turns, 4) != ZJ_OK)
         return ZJ_ERR_NOMEM;
     for (size_t i = 0; i < call->n_turns; i++) {
         const zj_turn *t = &call->turns[i];
@@ -702,15 +730,81 @@ static zj_status encode_turns(const zj_call *call, zj_buf *out)
             zj_buf_append(out, t->text, t->text_len) != ZJ_OK)
             return ZJ_ERR_NOMEM;
     }
+    if (v == 1)
+        return ZJ_OK;
+    if (put_le(out, call->n_meta, 4) != ZJ_OK)
+        return ZJ_ERR_NOMEM;
+    for (size_t i = 0; i < call->n_meta; i++) {
+        const zj_meta *m = &call->meta[i];
+        size_t kl = strlen(m->key), vl = strlen(m->value);
+        if (kl > 0xFFFF)
+            kl = 0xFFFF;
+        if (put_le(out, (uint64_t)(uint32_t)(int32_t)m->turn, 4) != ZJ_OK ||
+            put_le(out, kl, 2) != ZJ_OK || zj_buf_append(out, m->key, kl) != ZJ_OK ||
+            put_le(out, vl, 4) != ZJ_OK || zj_buf_append(out, m->value, vl) != ZJ_OK)
+            return ZJ_ERR_NOMEM;
+    }
     return ZJ_OK;
+}
+
+static char *dup_bytes(const unsigned char *p, size_t n)
+{
+    char *s = malloc(n + 1);
+    if (s) {
+        memcpy(s, p, n);
+        s[n] = '\0';
+    }
+    return s;
+}
+
+/* The metadata section of a version 2 blob, from p[i]. */
+static zj_status decode_meta(const unsigned char *p, size_t len, size_t i, zj_call *call)
+{
+    if (i + 4 > len)
+        return ZJ_ERR_INVALID;
+    uint64_t n = get_le(p + i, 4);
+    i += 4;
+    if (n > len)
+        return ZJ_ERR_INVALID;
+    call->meta = calloc(n ? n : 1, sizeof *call->meta);
+    if (!call->meta)
+        return ZJ_ERR_NOMEM;
+    for (uint64_t k = 0; k < n; k++) {
+        if (i + 6 > len)
+            return ZJ_ERR_INVALID;
+        zj_meta *m = &call->meta[k];
+        m->turn = (long)(int32_t)(uint32_t)get_le(p + i, 4);
+        size_t kl = (size_t)get_le(p + i + 4, 2);
+        i += 6;
+        if (i + kl + 4 > len)
+            return ZJ_ERR_INVALID;
+        size_t vl = (size_t)get_le(p + i + kl, 4);
+        if (i + kl + 4 + vl > len)
+            return ZJ_ERR_INVALID;
+        m->key = dup_bytes(p + i, kl);
+        m->value = dup_bytes(p + i + kl + 4, vl);
+        call->n_meta++;
+        if (!m->key || !m->value)
+            return ZJ_ERR_NOMEM;
+        i += kl + 4 + vl;
+    }
+    return i == len ? ZJ_OK : ZJ_ERR_INVALID;
 }
 
 static zj_status decode_turns(const unsigned char *p, size_t len, zj_call *call)
 {
-    if (len < 1 || p[0] != 1)
+    if (len < 1 || (p[0] != 1 && p[0] != 2))
         return ZJ_ERR_INVALID;
-    size_t cap = 0;
-    for (size_t i = 1; i + 21 <= len;) {
+    size_t cap = 0, first = 1;
+    uint64_t want = UINT64_MAX;
+    if (p[0] == 2) {
+        if (len < 5)
+            return ZJ_ERR_INVALID;
+        want = get_le(p + 1, 4);
+        first = 5;
+    }
+    size_t i = first;
+    for (; i + 21 <= len && call->n_turns < want;) {
         uint32_t n = 0;
         for (int k = 0; k < 4; k++)
             n |= (uint32_t)p[i + 17 + k] << (8 * k);
@@ -741,6 +835,8 @@ static zj_status decode_turns(const unsigned char *p, size_t len, zj_call *call)
         call->n_turns++;
         i += 21 + n;
     }
+    if (p[0] == 2)
+        return call->n_turns == want ? decode_meta(p, len, i, call) : ZJ_ERR_INVALID;
     return ZJ_OK;
 }
 
@@ -960,6 +1056,17 @@ static char *col_dup(sqlite3_stmt *q, int i)
     return t ? zj_strdup((const char *)t) : NULL;
 }
 
+/* col_dup that tells a NULL column (NULL, fine) from a failed copy (NULL,
+ * and *lost set): `show` must never print a call with a field missing. */
+static char *col_dup_checked(bool *lost, sqlite3_stmt *q, int i)
+{
+    if (sqlite3_column_type(q, i) == SQLITE_NULL)
+        return NULL;
+    char *copy = col_dup(q, i);
+    *lost |= !copy;
+    return copy;
+}
+
 void zj_stored_call_free(zj_stored_call *sc)
 {
     if (!sc)
@@ -1030,8 +1137,10 @@ static zj_status load_titles(zj_store *st, int64_t ruleset_id, rule_titles *t)
             }
             t->v = v;
         }
-        t->v[t->n] = (struct rule_title){col_dup(q, 0), col_dup(q, 1)};
-        if (!t->v[t->n].id)
+        bool lost = false;
+        t->v[t->n] =
+            (struct rule_title){col_dup_checked(&lost, q, 0), col_dup_checked(&lost, q, 1)};
+        if (lost || !t->v[t->n].id)
             s = ZJ_ERR_NOMEM;
         t->n++;
     }
@@ -1041,6 +1150,15 @@ static zj_status load_titles(zj_store *st, int64_t ruleset_id, rule_titles *t)
     if (s == ZJ_OK && t->n)
         qsort(t->v, t->n, sizeof *t->v, cmp_title);
     return s;
+}
+
+static bool title_of_exists(const rule_titles *t, const char *rule_id)
+{
+    if (!rule_id || !t->n)
+        return false;
+    struct rule_title key = {(char *)rule_id, NULL};
+    const struct rule_title *hit = bsearch(&key, t->v, t->n, sizeof *t->v, cmp_title);
+    return hit && hit->title;
 }
 
 static char *title_of(const rule_titles *t, const char *rule_id)
@@ -1068,10 +1186,15 @@ zj_status zj_store_get_call(zj_store *st, const char *call_id, int64_t ruleset_i
         return db_error(st, err, "cannot read the call");
     sqlite3_bind_text(q, 1, call_id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(q, 2, ruleset_id);
-    if (sqlite3_step(q) != SQLITE_ROW) {
+    int rc = sqlite3_step(q);
+    if (rc != SQLITE_ROW) {
+        /* Only a query that ran to its end says the call is not there. */
+        zj_status s = rc == SQLITE_DONE
+                          ? zj_error_set(err, ZJ_ERR_NOTFOUND, st->path, 0, 0,
+                                         "no call '%s' scored with this rule set", call_id)
+                          : db_error(st, err, "cannot read the call");
         sqlite3_finalize(q);
-        return zj_error_set(err, ZJ_ERR_NOTFOUND, st->path, 0, 0,
-                            "no call '%s' scored with this rule set", call_id);
+        return s;
     }
     int64_t row = sqlite3_column_int64(q, 0);
     zj_call *c = calloc(1, sizeof *c);
@@ -1080,23 +1203,29 @@ zj_status zj_store_get_call(zj_store *st, const char *call_id, int64_t ruleset_i
         sqlite3_finalize(q);
         return zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
     }
+    bool lost = false; /* a copy failed: out of memory */
     c->call_id = zj_strdup(call_id);
-    c->agent_id = col_dup(q, 1);
-    c->agent_name = col_dup(q, 2);
-    c->team = col_dup(q, 3);
-    c->direction = col_dup(q, 4);
-    c->call_type = col_dup(q, 5);
-    c->started_at = col_dup(q, 6);
+    lost |= !c->call_id;
+    c->agent_id = col_dup_checked(&lost, q, 1);
+    c->agent_name = col_dup_checked(&lost, q, 2);
+    c->team = col_dup_checked(&lost, q, 3);
+    c->direction = col_dup_checked(&lost, q, 4);
+    c->call_type = col_dup_checked(&lost, q, 5);
+    c->started_at = col_dup_checked(&lost, q, 6);
     c->ring_ms = -1;
     c->started_at_utc_ms = INT64_MIN;
     out->score = sqlite3_column_int(q, 7);
     out->passed = sqlite3_column_int(q, 8);
-    out->grade = col_dup(q, 9);
+    out->grade = col_dup_checked(&lost, q, 9);
     out->fatal = sqlite3_column_int(q, 10);
-    out->ruleset = col_dup(q, 11);
-    out->sha256 = col_dup(q, 12);
+    out->ruleset = col_dup_checked(&lost, q, 11);
+    out->sha256 = col_dup_checked(&lost, q, 12);
     zj_status s = decode_turns(sqlite3_column_blob(q, 13), (size_t)sqlite3_column_bytes(q, 13), c);
     sqlite3_finalize(q);
+    if (lost || s == ZJ_ERR_NOMEM) {
+        zj_stored_call_free(out);
+        return zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
+    }
     if (s != ZJ_OK) {
         zj_stored_call_free(out);
         return zj_error_set(err, s, st->path, 0, 0, "the stored transcript of '%s' is damaged",
@@ -1119,7 +1248,6 @@ zj_status zj_store_get_call(zj_store *st, const char *call_id, int64_t ruleset_i
     }
     sqlite3_bind_int64(q, 1, row);
     size_t cap = 0;
-    int rc;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
         if (out->n_findings == cap) {
             cap = cap ? cap * 2 : 16;
@@ -1132,13 +1260,14 @@ zj_status zj_store_get_call(zj_store *st, const char *call_id, int64_t ruleset_i
         }
         zj_stored_finding *f = &out->findings[out->n_findings++];
         memset(f, 0, sizeof *f);
-        f->rule_id = col_dup(q, 0);
-        f->kind = col_dup(q, 1);
-        f->outcome = col_dup(q, 2);
-        f->severity = col_dup(q, 3);
-        f->clause = col_dup(q, 4);
+        f->rule_id = col_dup_checked(&lost, q, 0);
+        f->kind = col_dup_checked(&lost, q, 1);
+        f->outcome = col_dup_checked(&lost, q, 2);
+        f->severity = col_dup_checked(&lost, q, 3);
+        f->clause = col_dup_checked(&lost, q, 4);
         f->title = title_of(&titles, f->rule_id);
-        f->text = col_dup(q, 5);
+        lost |= !f->title && title_of_exists(&titles, f->rule_id);
+        f->text = col_dup_checked(&lost, q, 5);
         f->points = sqlite3_column_int(q, 6);
         f->turn = sqlite3_column_type(q, 7) == SQLITE_NULL ? -1 : sqlite3_column_int(q, 7);
         f->span_start = sqlite3_column_int(q, 8);
@@ -1147,7 +1276,11 @@ zj_status zj_store_get_call(zj_store *st, const char *call_id, int64_t ruleset_i
         f->fatal = sqlite3_column_int(q, 11);
         f->has_value = sqlite3_column_type(q, 13) != SQLITE_NULL;
         f->value = sqlite3_column_int64(q, 12);
-        f->unit = col_dup(q, 13);
+        f->unit = col_dup_checked(&lost, q, 13);
+        if (lost) {
+            rc = SQLITE_NOMEM;
+            break;
+        }
     }
     sqlite3_finalize(q);
     titles_free(&titles);
@@ -1157,4 +1290,11 @@ zj_status zj_store_get_call(zj_store *st, const char *call_id, int64_t ruleset_i
                                   : db_error(st, err, "cannot read the findings");
     }
     return ZJ_OK;
+}
+
+/* For the report modules: the store's last SQLite error as an error record
+ * (the database path, what was being done, SQLite's message). */
+zj_status zj_store_error(zj_store *st, zj_error *err, const char *what)
+{
+    return db_error(st, err, what);
 }

@@ -49,6 +49,19 @@ void zj_error_clear(zj_error *err)
     memset(err, 0, sizeof *err);
 }
 
+/* The record's fields are fixed arrays: a longer text is cut on a character
+ * boundary and ends in "…", so a message never holds half a UTF-8 sequence. */
+static void fit_utf8(char *s, size_t size, int written)
+{
+    if (written < 0 || (size_t)written < size)
+        return;
+    static const char ellipsis[] = "\xE2\x80\xA6";
+    size_t end = size - sizeof ellipsis; /* room for the ellipsis and the NUL */
+    while (end > 0 && ((unsigned char)s[end] & 0xC0) == 0x80)
+        end--; /* s[end] now starts a character (or is the first byte) */
+    memcpy(s + end, ellipsis, sizeof ellipsis);
+}
+
 zj_status zj_error_set(zj_error *err, zj_status status, const char *file, long line, long col,
                        const char *fmt, ...)
 {
@@ -57,10 +70,11 @@ zj_status zj_error_set(zj_error *err, zj_status status, const char *file, long l
     err->status = status;
     err->line = line;
     err->col = col;
-    snprintf(err->file, sizeof err->file, "%s", file ? file : "");
+    fit_utf8(err->file, sizeof err->file,
+             snprintf(err->file, sizeof err->file, "%s", file ? file : ""));
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+    fit_utf8(err->msg, sizeof err->msg, vsnprintf(err->msg, sizeof err->msg, fmt, ap));
     va_end(ap);
     return status;
 }
@@ -178,14 +192,18 @@ void zj_buf_init(zj_buf *b)
 
 static zj_status buf_reserve(zj_buf *b, size_t extra)
 {
+    if (b->failed)
+        return ZJ_ERR_NOMEM;
     if (b->len + extra + 1 <= b->cap)
         return ZJ_OK;
     size_t cap = b->cap ? b->cap : 256;
     while (cap < b->len + extra + 1)
         cap *= 2;
     char *p = realloc(b->data, cap);
-    if (!p)
+    if (!p) {
+        b->failed = true;
         return ZJ_ERR_NOMEM;
+    }
     b->data = p;
     b->cap = cap;
     return ZJ_OK;
@@ -217,8 +235,11 @@ zj_status zj_buf_printf(zj_buf *b, const char *fmt, ...)
     va_start(ap, fmt);
     int n = vsnprintf(b->data + b->len, room, fmt, ap);
     va_end(ap);
-    if (n < 0)
+    if (n < 0) {
+        b->data[b->len] = '\0';
+        b->failed = true;
         return ZJ_ERR_INVALID;
+    }
     if ((size_t)n >= room) {
         if (buf_reserve(b, (size_t)n) != ZJ_OK)
             return ZJ_ERR_NOMEM;
@@ -277,6 +298,7 @@ zj_status zj_buf_json_str(zj_buf *b, const char *s, size_t n)
 void zj_buf_reset(zj_buf *b)
 {
     b->len = 0;
+    b->failed = false;
     if (b->data)
         b->data[0] = '\0';
 }

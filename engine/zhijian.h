@@ -103,6 +103,10 @@ typedef struct zj_call {
     uint64_t offset;     /* byte offset of the call's first byte in the source */
     uint64_t end_offset; /* byte offset just past the call (incl. newline) */
     char *arena;         /* when set, every string above lives in it (one allocation) */
+    /* Inputs other than native JSON (NULL / 0 for native calls): */
+    struct zj_meta *meta; /* key/value list: vendor figures, the role decision (owned) */
+    size_t n_meta;
+    struct zj_call_parties *parties; /* speaker/channel per turn until roles are decided */
 } zj_call;
 
 void zj_call_free(zj_call *call);
@@ -249,6 +253,9 @@ typedef struct zj_example_result {
     bool expect_match;
     bool passed;
     char detail[512]; /* on failure: what was found instead */
+    /* ZJ_OK when the example ran (passed or not); otherwise it could not be
+     * run (e.g. ZJ_ERR_NOMEM) and detail says why: not a rule-set failure. */
+    zj_status status;
 } zj_example_result;
 typedef void (*zj_example_cb)(const zj_example_result *r, void *ctx);
 size_t zj_rules_run_examples(const zj_ruleset *rs, zj_example_cb cb, void *ctx, size_t *out_total);
@@ -320,6 +327,10 @@ bool zj_format_parse(const char *name, zj_format *out);
 typedef struct zj_buf {
     char *data;
     size_t len, cap;
+    /* Sticky: an append failed (out of memory), so the content is incomplete.
+     * Every later append fails too, until zj_buf_reset or zj_buf_free; check
+     * it (or the status of the last call) before using the content. */
+    bool failed;
 } zj_buf;
 void zj_buf_init(zj_buf *b);
 zj_status zj_buf_append(zj_buf *b, const char *s, size_t n);
@@ -435,6 +446,10 @@ typedef struct zj_batch_item {
     const zj_error *error;   /* the rejection (file:line, message), else NULL */
     uint64_t end_offset;     /* byte offset in the input just past this record */
     const zj_buf *rendered;  /* what the render callback produced for it, or NULL */
+    /* With a store: set when this call's id already came earlier in the run
+     * (file:line of this call; the message names the earlier one). This
+     * later result replaces the earlier, as re-scoring does. */
+    const zj_error *duplicate;
 } zj_batch_item;
 
 /* Called in the scoring threads (so it must be thread-safe and must not touch
@@ -471,6 +486,9 @@ typedef struct zj_batch_opts {
     zj_batch_sink sink;
     zj_batch_progress progress;
     void *ctx;
+    /* How inputs other than native JSON are read (input formats, roles, call
+     * metadata); NULL: native JSON only, as zj_reader_open reads it. */
+    const struct zj_ingest_opts *ingest;
 } zj_batch_opts;
 
 typedef struct zj_batch_stats {
@@ -478,11 +496,14 @@ typedef struct zj_batch_stats {
     uint64_t bytes;
     double seconds;
     zj_profile profile; /* summed over the scoring threads */
+    size_t stored;      /* scored calls committed to the store (0 without one) */
+    size_t duplicates;  /* calls whose id came earlier in the run (with a store) */
 } zj_batch_stats;
 
 /* One reader thread, `jobs` scoring threads sharing the compiled rule set, and
  * the caller's thread delivering results in input order to the sink and to the
- * store (the only writer). Memory is bounded whatever the input size. Returns
+ * store (the only writer). Memory is bounded whatever the input size, but for
+ * 16 to 32 bytes per call with a store (the ids seen, to report repeats). Returns
  * ZJ_OK when every input was read (rejected records are counted, not fatal);
  * a store or sink failure stops the batch and is returned. */
 zj_status zj_batch_run(const zj_batch_opts *opts, zj_batch_stats *stats, zj_error *err);
@@ -595,6 +616,76 @@ zj_status zj_rules_explain(const zj_ruleset *rs, const char *rule_id, const char
  * conditions, rules without a clause. Calls cb with warnings (status ZJ_OK)
  * and returns their number. */
 size_t zj_rules_lint(const zj_ruleset *rs, zj_diag_cb cb, void *ctx);
+
+/* -------------------------------------------------- terminal-safe text */
+
+/* Append s[0..n) for display on a terminal: C0 controls, DEL and bytes that
+ * are not UTF-8 as \xHH (\n, \t, \r for those three), C1 controls and the
+ * bidi controls U+200E/F, U+202A..E, U+2066..9 as \uXXXX; everything else as
+ * it is. Every text renderer and error message uses it for outside text. */
+zj_status zj_buf_term(zj_buf *b, const char *s, size_t n);
+/* The same for a NUL-terminated string (NULL appends nothing). */
+zj_status zj_buf_term_str(zj_buf *b, const char *s);
+
+/* ------------------------------------------------------------ input formats */
+
+/* One entry of a call's metadata: what an input carries beyond turns (a
+ * vendor's speech rate, silence, emotion; the role decision). Keys name their
+ * unit (speech_rate_cpm, silence_before_ms). turn is the 0-based turn index, or
+ * -1 for the whole call. */
+typedef struct zj_meta {
+    char *key;
+    char *value;
+    long turn;
+} zj_meta;
+
+/* Call metadata from the telephony system (a CSV export), joined to calls by
+ * call id: agent_id, agent_name, team, started_at, direction, call_type,
+ * ring_ms, and the role mapping agent_channel / agent_speaker. */
+typedef struct zj_meta_table zj_meta_table;
+/* Load a CSV file (first row: column names). encoding NULL means UTF-8 (a BOM
+ * is accepted); otherwise any iconv name (gb18030, utf-16). Errors name
+ * FILE:LINE; an unknown column is an error. */
+zj_meta_table *zj_meta_table_load(const char *path, const char *encoding, zj_error *err);
+void zj_meta_table_free(zj_meta_table *t);
+size_t zj_meta_table_rows(const zj_meta_table *t);
+
+typedef struct zj_ingest_opts {
+    const char *format;        /* NULL or "auto": detected from the content */
+    const char *encoding;      /* NULL: UTF-8; else an iconv name, e.g. "gb18030" */
+    long agent_channel;        /* >= 0: the agent speaks on this channel; -1: not given */
+    const char *agent_speaker; /* the agent's speaker id (e.g. "1", SPEAKER_00), or NULL */
+    const zj_meta_table *meta; /* joined by call id, or NULL */
+} zj_ingest_opts;
+
+/* The input formats, in detection order: name ("native", "alibaba", "srt", ...)
+ * and a one-line description; NULL past the end. */
+const char *zj_ingest_format_name(size_t i);
+const char *zj_ingest_format_description(size_t i);
+/* True for "auto" and every format name. */
+bool zj_ingest_format_known(const char *name);
+
+/* zj_reader_open with input formats: a native .jsonl file (or stdin without a
+ * forced format) streams as before; any other file is read whole, converted
+ * from opts->encoding, its format detected from the content (or forced), and
+ * its calls yielded in order, a bad record as one error (FILE:LINE or
+ * FILE: json-path). opts NULL is zj_reader_open. */
+zj_reader *zj_reader_open_opts(const char *path, uint64_t start_offset, const zj_ingest_opts *opts,
+                               zj_error *err);
+
+/* Completes a call read through zj_reader_open_opts before it is scored:
+ * joins opts->meta by call id and decides which speaker is the agent (the
+ * table's or the options' mapping, else --roles auto, which scores every
+ * speaker as the agent with rs's opening and polite-phrase rules). A call whose
+ * roles cannot be decided is an error ("roles undecided: ..."). The decision
+ * is recorded in call->meta. s must be a scorer of rs. */
+zj_status zj_ingest_finish(zj_scorer *s, const zj_ruleset *rs, const zj_ingest_opts *opts,
+                           zj_call *call, zj_error *err);
+
+/* zj_inputs_expand for input formats: directories are walked for the
+ * extensions of format (NULL/"auto": .json .jsonl .srt .vtt .txt .csv). */
+zj_status zj_inputs_expand_format(const char *const *inputs, size_t n, const char *format,
+                                  char ***out_paths, size_t *out_n, zj_diag_cb on_error, void *ctx);
 
 #ifdef __cplusplus
 }

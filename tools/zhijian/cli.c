@@ -1,4 +1,5 @@
 /* cli.c — message, path and option helpers shared by the commands. */
+#define _GNU_SOURCE /* vasprintf */
 #include "cli.h"
 
 #include <errno.h>
@@ -8,13 +9,65 @@
 #include <string.h>
 #include <unistd.h>
 
+/* Set once a write error has been reported, so that closing stdout at exit
+ * does not report it again; stdout_lost: a line of output could not be made. */
+static bool write_error_reported, stdout_lost;
+
+/* Formats into a new string (NULL when out of memory). */
+static char *vformat(const char *fmt, va_list ap)
+{
+    char *msg;
+    return vasprintf(&msg, fmt, ap) < 0 ? NULL : msg;
+}
+
+void cli_print(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *line = vformat(fmt, ap);
+    va_end(ap);
+    zj_buf b;
+    zj_buf_init(&b);
+    if (line)
+        zj_buf_term_str(&b, line);
+    zj_buf_puts(&b, "\n");
+    if (!line || b.failed) {
+        cli_error("cannot produce the output: out of memory");
+        fputs("(line lost: out of memory)\n", stdout); /* and never exit 0 */
+        write_error_reported = true;
+        stdout_lost = true;
+    } else {
+        fputs(b.data, stdout);
+    }
+    zj_buf_free(&b);
+    free(line);
+}
+
+/* Writes "zhijian: " prefix + the message to stderr, the message made safe
+ * for a terminal: ids, names and paths in messages come from the input, and
+ * an ESC or a bidi override in them must show, not act. */
+static void vmessage(const char *prefix, const char *fmt, va_list ap)
+{
+    char *msg = vformat(fmt, ap);
+    zj_buf b;
+    zj_buf_init(&b);
+    zj_buf_puts(&b, prefix);
+    if (msg)
+        zj_buf_term_str(&b, msg);
+    zj_buf_puts(&b, "\n");
+    if (!b.failed && msg)
+        fputs(b.data, stderr);
+    else /* out of memory: still say something, whatever the text held */
+        fprintf(stderr, "%s(message lost: out of memory)\n", prefix);
+    zj_buf_free(&b);
+    free(msg);
+}
+
 void cli_error(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fputs("zhijian: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    vmessage("zhijian: ", fmt, ap);
     va_end(ap);
 }
 
@@ -22,16 +75,14 @@ void cli_warn(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fputs("zhijian: warning: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    vmessage("zhijian: warning: ", fmt, ap);
     va_end(ap);
 }
 
 void cli_report(const zj_error *err)
 {
     char buf[2048];
-    fprintf(stderr, "zhijian: %s\n", zj_error_format(err, buf, sizeof buf));
+    cli_error("%s", zj_error_format(err, buf, sizeof buf));
 }
 
 static bool file_exists(const char *path)
@@ -87,13 +138,52 @@ bool cli_use_color(FILE *stream)
     return isatty(fileno(stream));
 }
 
+static void report_write_error(int errnum)
+{
+    if (!write_error_reported)
+        cli_error("write error: %s", strerror(errnum ? errnum : EIO));
+    write_error_reported = true;
+}
+
 bool cli_write(const zj_buf *b, FILE *out)
 {
+    if (b->failed) {
+        cli_error("cannot produce the output: out of memory");
+        return false;
+    }
     if (b->len && fwrite(b->data, 1, b->len, out) != b->len) {
-        cli_error("cannot write output: %s", strerror(errno));
+        report_write_error(errno);
         return false;
     }
     return true;
+}
+
+bool cli_flush_stdout(void)
+{
+    errno = 0;
+    if (fflush(stdout) == 0 && !ferror(stdout))
+        return true;
+    report_write_error(errno);
+    return false;
+}
+
+int cli_close_stdout(int code)
+{
+    /* gnulib's close_stdout: output that never reached its file is an error
+     * (a full disk, a closed pipe), however well the command went. */
+    errno = 0;
+    bool failed = fflush(stdout) != 0;
+    int errnum = errno;
+    failed |= ferror(stdout) != 0;
+    if (fclose(stdout) != 0 && !failed) {
+        failed = true;
+        errnum = errno;
+    }
+    if (!failed && !stdout_lost)
+        return code;
+    if (failed)
+        report_write_error(errnum);
+    return code == EXIT_OK || code == EXIT_FINDINGS || code == EXIT_PARTIAL ? EXIT_USAGE : code;
 }
 
 bool cli_parse_long(const char *opt, const char *value, long min, long max, long *out)

@@ -13,7 +13,10 @@ enum {
     EXIT_PARTIAL = 3,  /* some inputs rejected, the rest processed */
 };
 
-/* "zhijian: message" on stderr. */
+/* One line on stdout (a newline added), made safe for a terminal; a line
+ * that cannot be made (out of memory) makes the command exit 2. */
+void cli_print(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "zhijian: message" on stderr, made safe for a terminal (zj_buf_term). */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "zhijian: FILE:LINE:COL: message" on stderr from an error record. */
 void cli_report(const zj_error *err);
@@ -30,8 +33,15 @@ const char *cli_cache_dir(void);
 /* True when stream is a terminal and NO_COLOR is unset. */
 bool cli_use_color(FILE *stream);
 
-/* Write a buffer to stdout; false on a write error (reported). */
+/* Write a buffer to stdout; false on a write error or an incomplete buffer
+ * (b->failed), reported. */
 bool cli_write(const zj_buf *b, FILE *out);
+/* At exit: flush and close stdout, reporting "zhijian: write error: CAUSE"
+ * if anything written to it was lost; returns the exit code to use (2 on a
+ * write error unless code already says worse). */
+int cli_close_stdout(int code);
+/* fflush(stdout); false (reported as a write error) when output was lost. */
+bool cli_flush_stdout(void);
 
 /* Parse a non-negative integer option value; false (reported) if invalid. */
 bool cli_parse_long(const char *opt, const char *value, long min, long max, long *out);

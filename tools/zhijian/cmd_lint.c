@@ -45,15 +45,25 @@ static bool lintable(const char *name)
 struct file_list {
     char **v;
     size_t n, cap;
+    bool nomem; /* a path could not be added: the list is incomplete */
 };
 
 static void push(struct file_list *l, const char *path)
 {
     if (l->n == l->cap) {
-        l->cap = l->cap ? l->cap * 2 : 16;
-        l->v = realloc(l->v, l->cap * sizeof *l->v);
+        size_t cap = l->cap ? l->cap * 2 : 16;
+        char **v = realloc(l->v, cap * sizeof *v);
+        if (!v) {
+            l->nomem = true;
+            return;
+        }
+        l->v = v;
+        l->cap = cap;
     }
-    l->v[l->n++] = strdup(path);
+    if (!(l->v[l->n] = strdup(path)))
+        l->nomem = true;
+    else
+        l->n++;
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -80,6 +90,7 @@ static void walk(const char *dir, struct file_list *l, int depth)
         push(&here, p);
     }
     closedir(d);
+    l->nomem |= here.nomem;
     if (here.n)
         qsort(here.v, here.n, sizeof *here.v, cmp_str);
     for (size_t i = 0; i < here.n; i++) {
@@ -185,9 +196,12 @@ int cmd_lint(int argc, char **argv)
         }
     }
     zj_load_opts lopts = {.cache_dir = cli_cache_dir()};
-    zj_ruleset *rs = zj_rules_load(rules, &lopts, &err);
+    zj_ruleset *rs = files.nomem ? NULL : zj_rules_load(rules, &lopts, &err);
     if (!rs) {
-        cli_report(&err);
+        if (files.nomem)
+            cli_error("lint: out of memory");
+        else
+            cli_report(&err);
         for (size_t i = 0; i < files.n; i++)
             free(files.v[i]);
         free(files.v);
@@ -196,7 +210,7 @@ int cmd_lint(int argc, char **argv)
     }
     zj_lint_report report = {0};
     report.file_names = calloc(files.n ? files.n : 1, sizeof *report.file_names);
-    for (size_t i = 0; i < files.n; i++) {
+    for (size_t i = 0; report.file_names && i < files.n; i++) {
         const char *p = part ? part : zj_lint_config_part(&cfg, files.v[i]);
         zj_error_clear(&err);
         if (zj_lint_file(rs, files.v[i], p, &report, &err) != ZJ_OK) {
@@ -208,8 +222,15 @@ int cmd_lint(int argc, char **argv)
     }
     zj_buf out;
     zj_buf_init(&out);
-    zj_lint_render(&report, rs, format, &out);
-    cli_write(&out, stdout);
+    bool written = report.file_names != NULL;
+    if (!written)
+        cli_error("lint: out of memory");
+    else if (zj_lint_render(&report, rs, format, &out) != ZJ_OK || out.failed) {
+        cli_error("lint: cannot produce the report: out of memory");
+        written = false;
+    } else {
+        written = cli_write(&out, stdout);
+    }
     zj_buf_free(&out);
     bool failing = false;
     for (size_t i = 0; i < report.n; i++)
@@ -217,6 +238,8 @@ int cmd_lint(int argc, char **argv)
     int code = unreadable ? EXIT_PARTIAL : failing ? EXIT_FINDINGS : EXIT_OK;
     if (unreadable && failing)
         code = EXIT_PARTIAL; /* highest applicable wins */
+    if (!written)
+        code = EXIT_USAGE;
     free(report.file_names);
     zj_lint_report_free(&report);
     for (size_t i = 0; i < files.n; i++)
@@ -244,11 +267,20 @@ static void rules_usage(FILE *out)
                  "Exit status: 0 ok; 1 errors or failed examples; 2 usage error.\n");
 }
 
+/* Set when a check or an example failed for want of memory rather than
+ * because of the rule set: the command then exits 2, not 1. */
+static bool out_of_memory;
+
 static void print_diag(const zj_error *e, void *ctx)
 {
     char buf[2048];
     (*(size_t *)ctx)++;
-    printf("%s\n", zj_error_format(e, buf, sizeof buf));
+    if (e->status == ZJ_ERR_NOMEM) {
+        out_of_memory = true; /* not a finding about the rule set: on stderr */
+        cli_report(e);
+        return;
+    }
+    cli_print("%s", zj_error_format(e, buf, sizeof buf));
 }
 
 static int rules_check(int argc, char **argv)
@@ -277,15 +309,21 @@ static int rules_check(int argc, char **argv)
                warnings);
         zj_rules_free(rs);
     }
+    if (out_of_memory)
+        return EXIT_USAGE;
     return errors ? EXIT_FINDINGS : EXIT_OK;
 }
 
 static void print_example(const zj_example_result *r, void *ctx)
 {
     (void)ctx;
-    if (!r->passed)
-        printf("FAIL %s: %s example '%s': %s\n", r->rule_id, r->expect_match ? "match" : "no_match",
-               r->text, r->detail);
+    if (r->status != ZJ_OK) {
+        /* The example could not be run (out of memory): not a failed rule. */
+        out_of_memory |= r->status == ZJ_ERR_NOMEM;
+        cli_error("rules test: %s%s%s", r->rule_id, r->rule_id[0] ? ": " : "", r->detail);
+    } else if (!r->passed)
+        cli_print("FAIL %s: %s example '%s': %s", r->rule_id,
+                  r->expect_match ? "match" : "no_match", r->text, r->detail);
 }
 
 static int rules_test(int argc, char **argv)
@@ -315,6 +353,8 @@ static int rules_test(int argc, char **argv)
     printf("%zu passed, %zu failed\n", passed, failed);
     if (code != EXIT_OK)
         return code;
+    if (out_of_memory)
+        return EXIT_USAGE;
     return failed ? EXIT_FINDINGS : EXIT_OK;
 }
 
@@ -351,8 +391,8 @@ static int rules_explain(int argc, char **argv)
     if (zj_rules_explain(rs, argv[optind], argv[optind + 1], &out, &err) != ZJ_OK) {
         cli_report(&err);
         code = EXIT_USAGE;
-    } else {
-        cli_write(&out, stdout);
+    } else if (!cli_write(&out, stdout)) {
+        code = EXIT_USAGE;
     }
     zj_buf_free(&out);
     zj_rules_free(rs);

@@ -85,6 +85,10 @@ static int parse(int argc, char **argv, const char *cmd, const char *formats, zj
             a->filter.ruleset = optarg;
             break;
         case OPT_DB:
+            if (!optarg[0]) {
+                cli_error("%s: --db needs a file name", cmd);
+                return -1;
+            }
             a->db = optarg;
             break;
         case OPT_BY:

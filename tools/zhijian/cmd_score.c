@@ -10,15 +10,29 @@
 
 static void score_usage(FILE *out)
 {
+    /* The format names, wrapped under the option's text. */
+    char names[768] = "";
+    size_t used = 0, col = 0;
+    for (size_t i = 0; zj_ingest_format_name(i) && used < sizeof names; i++) {
+        const char *name = zj_ingest_format_name(i);
+        bool wrap = col + strlen(name) > 56;
+        int k = snprintf(names + used, sizeof names - used, "%s%s%s", i ? "," : "",
+                         wrap ? "\n                     " : (i ? " " : ""), name);
+        used += (size_t)k;
+        col = wrap ? strlen(name) : col + (size_t)k;
+    }
     fprintf(
         out,
         "usage: zhijian score [--rules FILE|DIR] [--db PATH | --no-db] [--format text|json|jsonl]\n"
         "                     [--jobs N] [--resume] [--progress] [--backend auto|pcre2|hyperscan]\n"
-        "                     [--commit-every N] [--no-jit] [--profile] INPUT...\n"
+        "                     [--commit-every N] [--no-jit] [--profile]\n"
+        "                     [--input-format NAME] [--encoding ENC] [--meta FILE.csv]\n"
+        "                     [--roles auto] [--agent-channel N | --agent-speaker ID] INPUT...\n"
         "\n"
-        "Score call transcripts (native JSON / JSONL files, directories of them, or - for\n"
-        "standard input) against a rule set, store every result with its evidence in the\n"
-        "database, and print results in input order.\n"
+        "Score call transcripts (native JSON / JSONL, cloud ASR results, subtitles, text or\n"
+        "CSV utterance tables; files, directories of them, or - for standard input) against\n"
+        "a rule set, store every result with its evidence in the database, and print results\n"
+        "in input order. Directories are walked for .json .jsonl .srt .vtt .txt .csv.\n"
         "\n"
         "  --rules FILE|DIR   rule set (default: the bundled property-service.yaml)\n"
         "  --db PATH          result database (default: zhijian.db in this directory)\n"
@@ -34,8 +48,31 @@ static void score_usage(FILE *out)
         "  --no-jit           interpret regexes instead of JIT-compiling them\n"
         "  --profile          print time per stage (parse, normalize, match, score, output)\n"
         "\n"
-        "Exit status: 0 all calls scored; 2 usage, rule-set or database error;\n"
-        "3 some inputs rejected (each reported as FILE:LINE: message), the rest scored.\n");
+        "Input formats (detected from the content of each file; see README, \"Feeding your\n"
+        "own calls\"):\n"
+        "  --input-format NAME  read every input as NAME instead of detecting it (and walk\n"
+        "                     directories for its extensions only), e.g.\n"
+        "                     --input-format tencent recordings/\n"
+        "                     Names: %s\n"
+        "  --encoding ENC     read input files that are not UTF-8, and --meta, as ENC (an\n"
+        "                     iconv name; UTF-16 always), e.g. --encoding gb18030 for\n"
+        "                     spreadsheet exports from Chinese Windows\n"
+        "  --meta FILE.csv    call metadata joined by call id (the file name without its\n"
+        "                     extension for one-call files): agent_id, agent_name, team,\n"
+        "                     started_at, direction, call_type, ring_ms, agent_channel,\n"
+        "                     agent_speaker, e.g. --meta calls.csv\n"
+        "  --roles auto       (default) decide which speaker is the agent from the rule set's\n"
+        "                     opening rules and polite phrases; too close to call: rejected\n"
+        "  --agent-channel N  the agent speaks on channel N (ASR ChannelId), e.g. --agent-channel "
+        "1\n"
+        "  --agent-speaker ID the agent is speaker ID (SpeakerId, spk, SPEAKER_00, 发音人1),\n"
+        "                     e.g. --agent-speaker SPEAKER_01\n"
+        "\n"
+        "Exit status: 0 all calls scored; 2 usage, rule-set, database or write error;\n"
+        "3 some inputs rejected (each reported as FILE:LINE: message), the rest scored,\n"
+        "or, with a database, a call id repeated in the run (both places are named; the\n"
+        "later result replaces the earlier, e.g. zhijian score --db f.db a.jsonl b.jsonl).\n",
+        names);
 }
 
 struct score_opts {
@@ -45,6 +82,8 @@ struct score_opts {
     zj_format format;
     zj_backend backend;
     long jobs, commit_every;
+    zj_ingest_opts ingest;
+    const char *meta_path;
 };
 
 static bool parse_backend(const char *name, zj_backend *out)
@@ -71,7 +110,13 @@ static int parse_score_args(int argc, char **argv, struct score_opts *o)
         OPT_RESUME,
         OPT_PROGRESS,
         OPT_PROFILE,
-        OPT_COMMIT_EVERY
+        OPT_COMMIT_EVERY,
+        OPT_INPUT_FORMAT,
+        OPT_ENCODING,
+        OPT_META,
+        OPT_ROLES,
+        OPT_AGENT_CHANNEL,
+        OPT_AGENT_SPEAKER
     };
     static const struct option longopts[] = {
         {"rules", required_argument, NULL, 'r'},
@@ -85,6 +130,12 @@ static int parse_score_args(int argc, char **argv, struct score_opts *o)
         {"no-jit", no_argument, NULL, OPT_NO_JIT},
         {"profile", no_argument, NULL, OPT_PROFILE},
         {"commit-every", required_argument, NULL, OPT_COMMIT_EVERY},
+        {"input-format", required_argument, NULL, OPT_INPUT_FORMAT},
+        {"encoding", required_argument, NULL, OPT_ENCODING},
+        {"meta", required_argument, NULL, OPT_META},
+        {"roles", required_argument, NULL, OPT_ROLES},
+        {"agent-channel", required_argument, NULL, OPT_AGENT_CHANNEL},
+        {"agent-speaker", required_argument, NULL, OPT_AGENT_SPEAKER},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -137,6 +188,36 @@ static int parse_score_args(int argc, char **argv, struct score_opts *o)
             if (!cli_parse_long("--commit-every", optarg, 1, 10000000, &o->commit_every))
                 return -1;
             break;
+        case OPT_INPUT_FORMAT:
+            if (!zj_ingest_format_known(optarg)) {
+                cli_error("score: unknown input format '%s' (see zhijian score --help)", optarg);
+                return -1;
+            }
+            o->ingest.format = optarg;
+            break;
+        case OPT_ENCODING:
+            o->ingest.encoding = optarg;
+            break;
+        case OPT_META:
+            o->meta_path = optarg;
+            break;
+        case OPT_ROLES:
+            if (strcmp(optarg, "auto") != 0) {
+                cli_error("score: --roles takes 'auto' (or give --agent-channel or "
+                          "--agent-speaker)");
+                return -1;
+            }
+            break;
+        case OPT_AGENT_CHANNEL: {
+            long ch;
+            if (!cli_parse_long("--agent-channel", optarg, 0, 64, &ch))
+                return -1;
+            o->ingest.agent_channel = ch;
+            break;
+        }
+        case OPT_AGENT_SPEAKER:
+            o->ingest.agent_speaker = optarg;
+            break;
         case 'h':
             score_usage(stdout);
             return -2;
@@ -144,6 +225,14 @@ static int parse_score_args(int argc, char **argv, struct score_opts *o)
             score_usage(stderr);
             return -1;
         }
+    }
+    if (o->db && !o->db[0]) {
+        cli_error("score: --db needs a file name (use --no-db not to store)");
+        return -1;
+    }
+    if (o->ingest.agent_channel >= 0 && o->ingest.agent_speaker) {
+        cli_error("score: give --agent-channel or --agent-speaker, not both");
+        return -1;
     }
     if (o->no_db && (o->db || o->resume)) {
         cli_error("score: --no-db cannot be combined with %s", o->db ? "--db" : "--resume");
@@ -162,6 +251,7 @@ struct printer {
     const struct score_opts *o;
     const zj_ruleset *rs;
     bool color, first, show_progress, progress_shown;
+    bool write_failed; /* reported already */
 };
 
 /* Renders one call's output in a scoring thread (thread-safe: reads only). */
@@ -190,16 +280,19 @@ static zj_status print_item(const zj_batch_item *item, void *ctx)
 {
     struct printer *p = ctx;
     uint64_t t0 = p->o->profile ? monotonic_ns() : 0;
-    if (item->error) {
+    if (item->error || item->duplicate) {
         if (p->progress_shown)
             fputs("\r\033[K", stderr);
-        cli_report(item->error);
-    } else if (item->rendered) {
+        cli_report(item->error ? item->error : item->duplicate);
+    }
+    if (!item->error && item->rendered) {
         if (p->o->format == ZJ_FMT_JSON)
             fputs(p->first ? "[\n" : ",\n", stdout);
         p->first = false;
-        if (fwrite(item->rendered->data, 1, item->rendered->len, stdout) != item->rendered->len)
+        if (!cli_write(item->rendered, stdout)) {
+            p->write_failed = true;
             return ZJ_ERR_IO;
+        }
     }
     if (p->o->profile)
         p->output_ns += monotonic_ns() - t0;
@@ -308,7 +401,8 @@ static bool prepare_store(const struct score_opts *o, const zj_ruleset *rs, char
 
 int cmd_score(int argc, char **argv)
 {
-    struct score_opts o = {.format = ZJ_FMT_TEXT, .backend = ZJ_BACKEND_AUTO};
+    struct score_opts o = {
+        .format = ZJ_FMT_TEXT, .backend = ZJ_BACKEND_AUTO, .ingest = {.agent_channel = -1}};
     int first = parse_score_args(argc, argv, &o);
     if (first == -2)
         return EXIT_OK;
@@ -333,10 +427,27 @@ int cmd_score(int argc, char **argv)
         cli_report(&err);
         return EXIT_USAGE;
     }
+    zj_meta_table *meta = NULL;
+    if (o.meta_path) {
+        meta = zj_meta_table_load(o.meta_path, o.ingest.encoding, &err);
+        if (!meta) {
+            cli_report(&err);
+            zj_rules_free(rs);
+            return EXIT_USAGE;
+        }
+        o.ingest.meta = meta;
+    }
     char **paths = NULL;
     size_t n_paths = 0, input_errors = 0;
-    zj_inputs_expand((const char *const *)argv + first, (size_t)(argc - first), &paths, &n_paths,
-                     count_input_error, &input_errors);
+    if (zj_inputs_expand_format((const char *const *)argv + first, (size_t)(argc - first),
+                                o.ingest.format, &paths, &n_paths, count_input_error,
+                                &input_errors) == ZJ_ERR_NOMEM) {
+        /* Reported; scoring part of the inputs would look like all of them. */
+        zj_paths_free(paths, n_paths);
+        zj_meta_table_free(meta);
+        zj_rules_free(rs);
+        return EXIT_USAGE;
+    }
 
     int code = EXIT_OK;
     zj_store *store = NULL;
@@ -371,26 +482,35 @@ int cmd_score(int argc, char **argv)
                             .render = render_item,
                             .sink = print_item,
                             .progress = show_progress,
-                            .ctx = &pr};
+                            .ctx = &pr,
+                            .ingest = &o.ingest};
         zj_status st = zj_batch_run(&bo, &stats, &err);
         if (pr.progress_shown)
             fputs("\r\033[K", stderr);
         bool printing = o.format_given || o.no_db;
         if (st == ZJ_OK && printing && o.format == ZJ_FMT_JSON)
             fputs(stats.scored ? "\n]\n" : "[]\n", stdout);
-        if (fflush(stdout) != 0 && st == ZJ_OK)
-            st = zj_error_set(&err, ZJ_ERR_IO, NULL, 0, 0, "cannot write the output");
+        if (st == ZJ_OK && !cli_flush_stdout()) {
+            st = ZJ_ERR_IO;
+            pr.write_failed = true; /* reported */
+        }
         if (st != ZJ_OK) {
-            cli_report(&err);
+            if (!pr.write_failed)
+                cli_report(&err);
             code = EXIT_USAGE;
         }
-        if (store)
-            zj_store_finish_run(store, run_id,
-                                st != ZJ_OK                     ? "failed"
-                                : stats.rejected + input_errors ? "partial"
-                                                                : "done",
-                                &err);
-        if (code == EXIT_OK && stats.rejected + input_errors)
+        size_t partial = stats.rejected + input_errors + stats.duplicates;
+        zj_error finish_err;
+        zj_error_clear(&finish_err);
+        if (store && zj_store_finish_run(store, run_id,
+                                         st != ZJ_OK ? "failed"
+                                         : partial   ? "partial"
+                                                     : "done",
+                                         &finish_err) != ZJ_OK) {
+            cli_report(&finish_err);
+            code = EXIT_USAGE;
+        }
+        if (code == EXIT_OK && partial)
             code = EXIT_PARTIAL;
         if (!printing || o.format == ZJ_FMT_TEXT)
             printf("%zu calls scored: %zu passed, %zu failed (%zu fatal); %zu rejected\n",
@@ -405,7 +525,14 @@ int cmd_score(int argc, char **argv)
                     (double)stats.profile.parse_ns / 1e9, (double)stats.profile.norm_ns / 1e9,
                     (double)stats.profile.match_ns / 1e9, (double)stats.profile.score_ns / 1e9,
                     (double)pr.output_ns / 1e9, stats.seconds, (double)stats.bytes / 1e6);
-        if (store || pr.show_progress)
+        if (store && stats.stored < stats.scored)
+            /* Say what is in the store, not only what was scored. */
+            cli_error("scored %zu calls, rejected %zu, in %.2f s; only %zu of the %zu scored "
+                      "calls are stored in %s, the other %zu are not (score them again, or "
+                      "continue with --resume)",
+                      stats.scored, stats.rejected + input_errors, stats.seconds, stats.stored,
+                      stats.scored, o.db, stats.scored - stats.stored);
+        else if (store || pr.show_progress)
             fprintf(stderr,
                     "zhijian: scored %zu calls, rejected %zu, in %.2f s (%.0f calls/s)%s%s\n",
                     stats.scored, stats.rejected + input_errors, stats.seconds,
@@ -413,6 +540,7 @@ int cmd_score(int argc, char **argv)
                     store ? "; results in " : "", store ? o.db : "");
     }
     zj_store_close(store);
+    zj_meta_table_free(meta);
     free(offsets);
     zj_paths_free(paths, n_paths);
     zj_rules_free(rs);

@@ -69,7 +69,7 @@ static void print_turn(zj_buf *b, const zj_stored_call *sc, size_t t, const mark
             byte + zj_utf8_cp_to_byte(turn->text + byte, turn->text_len - byte, end - cp);
         if (best)
             zj_buf_puts(b, color ? mark_color(&sc->findings[best->finding]) : "[[");
-        zj_buf_append(b, turn->text + byte, next - byte);
+        zj_buf_term(b, turn->text + byte, next - byte);
         if (best)
             zj_buf_puts(b, color ? OFF : "]]");
         cp = end;
@@ -77,16 +77,49 @@ static void print_turn(zj_buf *b, const zj_stored_call *sc, size_t t, const mark
     }
 }
 
+/* Appends s with control characters (a terminal's escape sequences among
+ * them) shown as \xNN: metadata values come from input files. */
+static void cli_put_plain(zj_buf *b, const char *s)
+{
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch < 0x20 || ch == 0x7F)
+            zj_buf_printf(b, "\\x%02X", ch);
+        else
+            zj_buf_append(b, s, 1);
+    }
+}
+
 static void print_text(zj_buf *b, const zj_stored_call *sc, bool color)
 {
     const zj_call *c = sc->call;
-    zj_buf_printf(b, "%s  %s%s%s%s  %s  %s\n", c->call_id, c->agent_name ? c->agent_name : "",
-                  c->agent_id ? "(" : "", c->agent_id ? c->agent_id : "", c->agent_id ? ")" : "",
-                  c->team ? c->team : "", c->started_at ? c->started_at : "");
-    zj_buf_printf(b, "rule set %s  score %d  grade %s  %s%s%s%s\n\n", sc->ruleset, sc->score,
-                  sc->grade, color ? (sc->passed ? GREEN : RED) : "", sc->passed ? "PASS" : "FAIL",
-                  color ? OFF : "", sc->fatal ? "  一票否决 (fatal)" : "");
+    /* Everything from the store goes through zj_buf_term: ids, names and
+     * turn text came from outside, and an ESC sequence, a CR or a bidi
+     * override in them must show, not act on the terminal. */
+    zj_buf_term_str(b, c->call_id);
+    zj_buf_puts(b, "  ");
+    zj_buf_term_str(b, c->agent_name);
+    if (c->agent_id) {
+        zj_buf_puts(b, "(");
+        zj_buf_term_str(b, c->agent_id);
+        zj_buf_puts(b, ")");
+    }
+    zj_buf_puts(b, "  ");
+    zj_buf_term_str(b, c->team);
+    zj_buf_puts(b, "  ");
+    zj_buf_term_str(b, c->started_at);
+    zj_buf_puts(b, "\nrule set ");
+    zj_buf_term_str(b, sc->ruleset);
+    zj_buf_printf(b, "  score %d  grade ", sc->score);
+    zj_buf_term_str(b, sc->grade);
+    zj_buf_printf(b, "  %s%s%s%s\n\n", color ? (sc->passed ? GREEN : RED) : "",
+                  sc->passed ? "PASS" : "FAIL", color ? OFF : "",
+                  sc->fatal ? "  一票否决 (fatal)" : "");
     mark *marks = malloc((sc->n_findings ? sc->n_findings : 1) * sizeof *marks);
+    if (!marks) {
+        b->failed = true; /* the transcript cannot be marked: no output */
+        return;
+    }
     size_t n_marks = 0;
     for (size_t i = 0; marks && i < sc->n_findings; i++) {
         const zj_stored_finding *f = &sc->findings[i];
@@ -108,6 +141,23 @@ static void print_text(zj_buf *b, const zj_stored_call *sc, bool color)
         zj_buf_puts(b, "\n");
     }
     free(marks);
+    if (c->n_meta) {
+        /* What the input carried beyond the turns: the role decision and the
+         * vendor's figures (per turn: "#N"). Terminal-safe: values come from
+         * input files. */
+        zj_buf_puts(b, "\ncall metadata:\n");
+        for (size_t i = 0; i < c->n_meta; i++) {
+            const zj_meta *m = &c->meta[i];
+            char where[24] = "";
+            if (m->turn >= 0)
+                snprintf(where, sizeof where, "#%ld ", m->turn);
+            zj_buf_printf(b, "  %s", where);
+            cli_put_plain(b, m->key);
+            zj_buf_puts(b, " = ");
+            cli_put_plain(b, m->value);
+            zj_buf_puts(b, "\n");
+        }
+    }
     zj_buf_puts(b, "\nfindings:\n");
     for (size_t i = 0; i < sc->n_findings; i++) {
         const zj_stored_finding *f = &sc->findings[i];
@@ -116,17 +166,32 @@ static void print_text(zj_buf *b, const zj_stored_call *sc, bool color)
             continue; /* credit-only phrases: counted in reports, not listed here */
         if (strcmp(f->outcome, "missing") == 0 && f->points == 0)
             continue;
-        zj_buf_printf(b, "  %-8s %-26s %+4d %-11s", f->outcome, f->rule_id, f->points, f->severity);
+        zj_buf rule;
+        zj_buf_init(&rule);
+        zj_buf_term_str(&rule, f->rule_id);
+        b->failed |= rule.failed;
+        zj_buf_printf(b, "  %-8s %-26s %+4d %-11s", f->outcome, rule.data ? rule.data : "",
+                      f->points, f->severity);
+        zj_buf_free(&rule);
         if (f->turn >= 0)
             zj_buf_printf(b, " turn %ld", f->turn);
-        if (f->text)
-            zj_buf_printf(b, " 「%s」", f->text);
-        if (f->has_value && f->unit)
-            zj_buf_printf(b, " %lld %s", (long long)f->value, f->unit);
-        if (f->clause)
-            zj_buf_printf(b, " %s", f->clause);
-        if (f->title)
-            zj_buf_printf(b, " %s", f->title);
+        if (f->text) {
+            zj_buf_puts(b, " 「");
+            zj_buf_term_str(b, f->text);
+            zj_buf_puts(b, "」");
+        }
+        if (f->has_value && f->unit) {
+            zj_buf_printf(b, " %lld ", (long long)f->value);
+            zj_buf_term_str(b, f->unit);
+        }
+        if (f->clause) {
+            zj_buf_puts(b, " ");
+            zj_buf_term_str(b, f->clause);
+        }
+        if (f->title) {
+            zj_buf_puts(b, " ");
+            zj_buf_term_str(b, f->title);
+        }
         zj_buf_puts(b, "\n");
     }
 }
@@ -148,7 +213,22 @@ static void print_json(zj_buf *b, const zj_stored_call *sc)
         zj_buf_json_str(b, c->turns[t].text, c->turns[t].text_len);
         zj_buf_puts(b, "}");
     }
-    zj_buf_puts(b, "],\"findings\":[");
+    zj_buf_puts(b, "]");
+    if (c->n_meta) {
+        zj_buf_puts(b, ",\"meta\":[");
+        for (size_t i = 0; i < c->n_meta; i++) {
+            const zj_meta *m = &c->meta[i];
+            zj_buf_puts(b, i ? ",{\"key\":" : "{\"key\":");
+            zj_buf_json_str(b, m->key, strlen(m->key));
+            zj_buf_puts(b, ",\"value\":");
+            zj_buf_json_str(b, m->value, strlen(m->value));
+            if (m->turn >= 0)
+                zj_buf_printf(b, ",\"turn\":%ld", m->turn);
+            zj_buf_puts(b, "}");
+        }
+        zj_buf_puts(b, "]");
+    }
+    zj_buf_puts(b, ",\"findings\":[");
     for (size_t i = 0; i < sc->n_findings; i++) {
         const zj_stored_finding *f = &sc->findings[i];
         zj_buf_printf(b, "%s{\"rule\":", i ? "," : "");
@@ -191,6 +271,10 @@ int cmd_show(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "d:r:f:h", longopts, NULL)) != -1) {
         switch (c) {
         case 'd':
+            if (!optarg[0]) {
+                cli_error("show: --db needs a file name");
+                return EXIT_USAGE;
+            }
             db = optarg;
             break;
         case 'r':

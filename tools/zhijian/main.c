@@ -35,15 +35,15 @@ int main(int argc, char **argv)
     const char *name = argv[1];
     if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "help") == 0) {
         usage(stdout);
-        return EXIT_OK;
+        return cli_close_stdout(EXIT_OK);
     }
     if (strcmp(name, "--version") == 0 || strcmp(name, "version") == 0) {
         printf("zhijian %s\n", ZJ_VERSION);
-        return EXIT_OK;
+        return cli_close_stdout(EXIT_OK);
     }
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
         if (strcmp(name, commands[i].name) == 0)
-            return commands[i].run(argc - 1, argv + 1);
+            return cli_close_stdout(commands[i].run(argc - 1, argv + 1));
     cli_error("unknown command '%s'", name);
     usage(stderr);
     return EXIT_USAGE;

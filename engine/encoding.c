@@ -1,0 +1,207 @@
+/* encoding.c — inputs that are not UTF-8: conversion through iconv (glibc),
+ * and a guess at the encoding for the error message when none was given. */
+#include "internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <iconv.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+zj_status zj_encoding_to_utf8(const char *encoding, const char *in, size_t n, char **out,
+                              size_t *out_n, const char *src, zj_error *err)
+{
+    *out = NULL;
+    *out_n = 0;
+    iconv_t cd = iconv_open("UTF-8", encoding);
+    if (cd == (iconv_t)-1)
+        return zj_error_set(err, ZJ_ERR_USAGE, src, 0, 0, "unknown encoding '%.64s'", encoding);
+    size_t cap = n * 2 + 16;
+    char *buf = malloc(cap);
+    if (!buf) {
+        iconv_close(cd);
+        return zj_error_set(err, ZJ_ERR_NOMEM, src, 0, 0, "out of memory");
+    }
+    char *ip = (char *)in, *op = buf;
+    size_t il = n, ol = cap - 1;
+    while (il > 0) {
+        if (iconv(cd, &ip, &il, &op, &ol) != (size_t)-1)
+            break;
+        if (errno == E2BIG) {
+            size_t used = (size_t)(op - buf);
+            cap *= 2;
+            char *nb = realloc(buf, cap);
+            if (!nb) {
+                free(buf);
+                iconv_close(cd);
+                return zj_error_set(err, ZJ_ERR_NOMEM, src, 0, 0, "out of memory");
+            }
+            buf = nb;
+            op = buf + used;
+            ol = cap - used - 1;
+            continue;
+        }
+        /* Count the line of the offending byte for the message. */
+        long line = 1;
+        for (const char *p = in; p < ip; p++)
+            line += *p == '\n';
+        free(buf);
+        iconv_close(cd);
+        return zj_error_set(err, ZJ_ERR_UTF8, src, line, 0,
+                            "%s: byte 0x%02X at offset %zu is not valid %s",
+                            errno == EINVAL ? "truncated character" : "invalid character",
+                            (unsigned char)*ip, (size_t)(ip - in), encoding);
+    }
+    iconv_close(cd);
+    size_t len = (size_t)(op - buf);
+    buf[len] = '\0';
+    /* A BOM that came through the conversion (UTF-16 with BOM -> U+FEFF). */
+    if (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0) {
+        memmove(buf, buf + 3, len - 2);
+        len -= 3;
+    }
+    *out = buf;
+    *out_n = len;
+    return ZJ_OK;
+}
+
+/* Every byte >= 0x80 is part of a GB18030 two- or four-byte sequence. */
+static bool plausible_gb18030(const unsigned char *s, size_t n)
+{
+    size_t high = 0;
+    for (size_t i = 0; i < n;) {
+        unsigned char c = s[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        if (c == 0x80 || c == 0xFF || i + 1 >= n)
+            return false;
+        unsigned char d = s[i + 1];
+        if (d >= 0x30 && d <= 0x39) {
+            if (i + 3 >= n || s[i + 2] < 0x81 || s[i + 2] > 0xFE || s[i + 3] < 0x30 ||
+                s[i + 3] > 0x39)
+                return false;
+            i += 4;
+        } else if (d >= 0x40 && d <= 0xFE && d != 0x7F) {
+            i += 2;
+        } else {
+            return false;
+        }
+        high++;
+    }
+    return high > 0;
+}
+
+const char *zj_encoding_guess(const char *in, size_t n)
+{
+    const unsigned char *s = (const unsigned char *)in;
+    if (n >= 2 && s[0] == 0xFF && s[1] == 0xFE)
+        return "UTF-16LE (byte-order mark FF FE): pass --encoding utf-16";
+    if (n >= 2 && s[0] == 0xFE && s[1] == 0xFF)
+        return "UTF-16BE (byte-order mark FE FF): pass --encoding utf-16";
+    if (plausible_gb18030(s, n))
+        return "GB18030/GBK (a Chinese Windows export?): pass --encoding gb18030";
+    return NULL;
+}
+
+zj_status zj_encoding_utf8(const char *path, const char *encoding, const char *in, size_t n,
+                           char **out, size_t *out_n, zj_error *err)
+{
+    *out = NULL;
+    size_t skip = n >= 3 && memcmp(in, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+    /* A named encoding applies to the files that are not UTF-8: a batch
+     * mixes UTF-8 ASR results with a spreadsheet export, and Chinese text in
+     * GB18030 is never valid UTF-8. UTF-16 and UTF-32 (whose ASCII is valid
+     * UTF-8 byte by byte) are always converted. */
+    if (encoding && *encoding && strcasecmp(encoding, "utf-8") != 0 &&
+        strcasecmp(encoding, "utf8") != 0 &&
+        (strncasecmp(encoding, "utf-16", 6) == 0 || strncasecmp(encoding, "utf16", 5) == 0 ||
+         strncasecmp(encoding, "utf-32", 6) == 0 || strncasecmp(encoding, "ucs", 3) == 0 ||
+         !zj_utf8_valid(in + skip, n - skip)))
+        return zj_encoding_to_utf8(encoding, in, n, out, out_n, path, err);
+    if (!zj_utf8_valid(in + skip, n - skip)) {
+        const char *guess = zj_encoding_guess(in, n);
+        /* The line of the first invalid byte. */
+        long line = 1;
+        size_t i = skip;
+        while (i < n) {
+            uint32_t cp;
+            size_t k = zj_utf8_decode((const unsigned char *)in + i, n - i, &cp);
+            if (k == 0)
+                break;
+            line += cp == '\n';
+            i += k;
+        }
+        /* A lead byte whose sequence the end of the file cuts short. */
+        unsigned char lead = (unsigned char)in[i];
+        size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC2 ? 2 : 0;
+        bool cut = need && n - i < need;
+        for (size_t k = i + 1; cut && k < n; k++)
+            cut = ((unsigned char)in[k] & 0xC0) == 0x80;
+        if (cut)
+            return zj_error_set(err, ZJ_ERR_UTF8, path, line, 0,
+                                "the file ends inside a UTF-8 character (truncated?)");
+        if (guess)
+            return zj_error_set(err, ZJ_ERR_UTF8, path, line, 0,
+                                "not UTF-8; the bytes look like %s", guess);
+        return zj_error_set(err, ZJ_ERR_UTF8, path, line, 0,
+                            "invalid UTF-8 (byte 0x%02X at offset %zu); name the encoding with "
+                            "--encoding",
+                            (unsigned char)in[i], i);
+    }
+    char *buf = malloc(n - skip + 1);
+    if (!buf)
+        return zj_error_set(err, ZJ_ERR_NOMEM, path, 0, 0, "out of memory");
+    memcpy(buf, in + skip, n - skip);
+    buf[n - skip] = '\0';
+    *out = buf;
+    *out_n = n - skip;
+    return ZJ_OK;
+}
+
+zj_status zj_encoding_read_file(const char *path, const char *encoding, size_t max, char **out,
+                                size_t *out_n, zj_error *err)
+{
+    *out = NULL;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return zj_error_set(err, ZJ_ERR_IO, path, 0, 0, "%s", strerror(errno));
+    size_t cap = 1 << 16, len = 0;
+    char *buf = malloc(cap);
+    zj_status st = ZJ_OK;
+    while (buf) {
+        if (len == cap) {
+            if (cap >= max) {
+                st = zj_error_set(err, ZJ_ERR_LIMIT, path, 0, 0, "file exceeds the %zu MiB limit",
+                                  max >> 20);
+                break;
+            }
+            char *nb = realloc(buf, cap * 2);
+            if (!nb)
+                break;
+            buf = nb;
+            cap *= 2;
+        }
+        ssize_t k = read(fd, buf + len, cap - len);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k < 0) {
+            st = zj_error_set(err, ZJ_ERR_IO, path, 0, 0, "read error: %s", strerror(errno));
+            break;
+        }
+        if (k == 0)
+            break;
+        len += (size_t)k;
+    }
+    close(fd);
+    if (!buf)
+        return zj_error_set(err, ZJ_ERR_NOMEM, path, 0, 0, "out of memory");
+    if (st == ZJ_OK)
+        st = zj_encoding_utf8(path, encoding, buf, len, out, out_n, err);
+    free(buf);
+    return st;
+}

@@ -1,0 +1,171 @@
+/* ingest_srt.c — SubRip subtitles (.srt): numbered cues, a time line
+ * "00:00:01,000 --> 00:00:03,500", then the text; the speaker is a prefix of
+ * the text ("坐席：", "客户:", "[SPEAKER_00]:", "发音人1：", "左声道："). One file is
+ * one call. */
+#include "internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+bool zj_ing_cue_times(const char *s, size_t n, int64_t *start, int64_t *end)
+{
+    const char *arrow = NULL;
+    for (size_t i = 0; i + 3 <= n; i++)
+        if (memcmp(s + i, "-->", 3) == 0) {
+            arrow = s + i;
+            break;
+        }
+    if (!arrow)
+        return false;
+    const char *a = s, *ae = arrow;
+    while (a < ae && (*a == ' ' || *a == '\t'))
+        a++;
+    while (ae > a && (ae[-1] == ' ' || ae[-1] == '\t'))
+        ae--;
+    const char *b = arrow + 3, *end_s = s + n;
+    while (b < end_s && (*b == ' ' || *b == '\t'))
+        b++;
+    const char *be = b;
+    while (be < end_s && *be != ' ' && *be != '\t' && *be != '\r')
+        be++;
+    return zj_ing_clock(a, (size_t)(ae - a), start) && zj_ing_clock(b, (size_t)(be - b), end) &&
+           *end >= *start;
+}
+
+static int detect(const char *s, size_t n, const char *path)
+{
+    /* First non-blank line a number, the next a time line with a comma. */
+    size_t i = 0;
+    while (i < n && (s[i] == '\n' || s[i] == '\r' || s[i] == ' '))
+        i++;
+    size_t j = i;
+    while (j < n && s[j] >= '0' && s[j] <= '9')
+        j++;
+    if (j == i || j >= n || (s[j] != '\n' && s[j] != '\r'))
+        return 0;
+    while (j < n && (s[j] == '\n' || s[j] == '\r'))
+        j++;
+    const char *nl = memchr(s + j, '\n', n - j);
+    size_t le = nl ? (size_t)(nl - s) : n;
+    int64_t a, b;
+    if (!zj_ing_cue_times(s + j, le - j, &a, &b))
+        return 0;
+    return memchr(s + j, ',', le - j) ? 90 : 70;
+}
+
+/* Appends the text of a cue line to buf, without markup tags (<i>, <b>,
+ * <font ...>). */
+static bool append_untagged(zj_buf *buf, const char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        if (s[i] == '<') {
+            const char *close = memchr(s + i, '>', n - i);
+            if (close) {
+                i = (size_t)(close - s) + 1;
+                continue;
+            }
+        }
+        if (s[i] != '\r' && zj_buf_append(buf, s + i, 1) != ZJ_OK)
+            return false;
+        i++;
+    }
+    return true;
+}
+
+static void parse(const char *content, size_t len, zj_ingest_out *out)
+{
+    const char *src = out->source;
+    zj_error e;
+    zj_error_clear(&e);
+    zj_call *c = zj_ing_call_new(out->default_id, src, 0);
+    zj_buf text;
+    zj_buf_init(&text);
+    if (!c)
+        goto nomem;
+    const char *p = content, *end = content + len;
+    long line = 0;
+    enum { WANT_INDEX, WANT_TIME, IN_TEXT } state = WANT_INDEX;
+    int64_t start = -1, stop = -1;
+    zj_party who = {0};
+    bool first_text = false;
+    while (p <= end) {
+        const char *nl = p < end ? memchr(p, '\n', (size_t)(end - p)) : NULL;
+        const char *le = nl ? nl : end;
+        line++;
+        size_t n = (size_t)(le - p);
+        while (n && (p[n - 1] == '\r' || p[n - 1] == ' '))
+            n--;
+        bool blank_line = n == 0;
+        if (state == IN_TEXT && blank_line) {
+            if (!zj_ing_add_turn(c, text.data ? text.data : "", text.len, start, stop, &who))
+                goto nomem;
+            zj_buf_reset(&text);
+            state = WANT_INDEX;
+        } else if (blank_line) {
+            /* between cues */
+        } else if (state == WANT_INDEX) {
+            bool digits = true;
+            for (size_t i = 0; i < n; i++)
+                digits = digits && p[i] >= '0' && p[i] <= '9';
+            if (digits) {
+                state = WANT_TIME;
+            } else if (zj_ing_cue_times(p, n, &start, &stop)) {
+                state = IN_TEXT; /* a cue without its number */
+                first_text = true;
+            } else {
+                zj_error_set(&e, ZJ_ERR_PARSE, src, line, 0,
+                             "expected a cue number or a time line like "
+                             "00:00:01,000 --> 00:00:03,500");
+                goto fail;
+            }
+        } else if (state == WANT_TIME) {
+            if (!zj_ing_cue_times(p, n, &start, &stop)) {
+                zj_error_set(&e, ZJ_ERR_PARSE, src, line, 0,
+                             "broken time line '%.*s' (expected 00:00:01,000 --> 00:00:03,500)",
+                             (int)(n > 60 ? 60 : n), p);
+                goto fail;
+            }
+            state = IN_TEXT;
+            first_text = true;
+        } else {
+            size_t skip = 0;
+            if (first_text) {
+                skip = zj_ing_speaker_prefix(p, n, &who);
+                first_text = false;
+            } else if (zj_buf_puts(&text, " ") != ZJ_OK) {
+                goto nomem;
+            }
+            if (!append_untagged(&text, p + skip, n - skip))
+                goto nomem;
+        }
+        if (!nl)
+            break;
+        p = nl + 1;
+    }
+    if (state == WANT_TIME) {
+        zj_error_set(&e, ZJ_ERR_PARSE, src, line, 0, "the file ends before the cue's time line");
+        goto fail;
+    }
+    if (state == IN_TEXT &&
+        !zj_ing_add_turn(c, text.data ? text.data : "", text.len, start, stop, &who))
+        goto nomem;
+    zj_buf_free(&text);
+    zj_ingest_push_call(out, c);
+    return;
+nomem:
+    zj_error_set(&e, ZJ_ERR_NOMEM, src, 0, 0, "out of memory");
+fail:
+    zj_buf_free(&text);
+    zj_call_free(c);
+    zj_ingest_push_error(out, &e);
+}
+
+const zj_ingest_ops zj_ingest_srt = {
+    .name = "srt",
+    .description = "SubRip subtitles (cue number, 00:00:01,000 --> 00:00:03,500, text with a "
+                   "speaker prefix such as 坐席： or [SPEAKER_00]:)",
+    .extensions = ".srt",
+    .detect = detect,
+    .parse = parse,
+};

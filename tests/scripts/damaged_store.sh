@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# A damaged store never yields a clean-looking report. Three 512-byte blocks
+# of a findings page, then of the calls page, are overwritten
+# (as a disk or a copy gone wrong would): every command that reads them exits
+# 2 with "zhijian: DB: cannot read the results: database disk image is
+# malformed" and prints nothing on stdout. (Reports used to stop at the first
+# failed row and exit 0: "未发现不符合项" over a store of failed calls.)
+set -u
+zhijian=$1 src=$2 bin=$3
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+db=$tmp/f.db
+"$zhijian" score --db "$db" "$src/corpus/calls" >/dev/null 2>&1 || fail "scoring the corpus"
+page_size=$(sqlite3 "$db" "PRAGMA page_size")
+clean=$tmp/clean.db
+cp "$db" "$clean"
+
+# damage TABLE N: overwrite 3 blocks in the table's Nth leaf page, in its last
+# quarter, where a page keeps its rows (the start of a part-filled page is free).
+damage() {
+    cp "$clean" "$db"
+    local page
+    page=$(sqlite3 "$db" "SELECT pageno FROM dbstat WHERE name = '$1' AND pagetype = 'leaf'
+                          ORDER BY pageno LIMIT 1 OFFSET $2")
+    [ -n "$page" ] || fail "no leaf page $2 of $1"
+    head -c 1536 /dev/zero | tr '\0' '\377' |
+        dd of="$db" bs=512 seek=$(( page * page_size / 512 - 8 )) count=3 conv=notrunc 2>/dev/null
+}
+
+# expect_malformed CMD...: exit 2, nothing on stdout, the cause on stderr.
+expect_malformed() {
+    "$zhijian" "$@" --db "$db" >"$tmp/out" 2>"$tmp/err"
+    local rc=$?
+    [ $rc = 2 ] || fail "$*: exit $rc, expected 2 (stderr: $(head -c 300 "$tmp/err"))"
+    [ ! -s "$tmp/out" ] || fail "$*: printed output from a damaged store: $(head -c 200 "$tmp/out")"
+    grep -qx "zhijian: $db: .*database disk image is malformed" "$tmp/err" ||
+        fail "$*: stderr does not name the file and the cause: $(cat "$tmp/err")"
+}
+
+damage findings 2
+for cmd in "report" "report --format json" "report --format html" "scorecard" \
+           "scorecard --format csv" "scorecard --by team --format json"; do
+    expect_malformed $cmd
+done
+damage calls 0
+for cmd in "report" "scorecard --format md" "sample --n 5" "sample --iso2859 II --format csv"; do
+    expect_malformed $cmd
+done
+# show reads one call: the damage may miss it. Then its output is the clean one.
+for id in PS-001 PS-017 PS-042; do
+    "$zhijian" show $id --db "$clean" --format json >"$tmp/want" 2>&1 || fail "show $id (clean)"
+    if "$zhijian" show $id --db "$db" --format json >"$tmp/out" 2>"$tmp/err"; then
+        cmp -s "$tmp/want" "$tmp/out" || fail "show $id: exit 0 with output that differs from the clean store's"
+    else
+        grep -q "database disk image is malformed" "$tmp/err" || fail "show $id: $(cat "$tmp/err")"
+    fi
+done
+[ "$(sqlite3 "$db" "SELECT count(*) FROM samples" 2>/dev/null || echo 0)" = 0 ] ||
+    fail "a sample of a damaged lot was recorded"
+
+# The undamaged store still reports (the checks do not reject good data).
+cp "$clean" "$db"
+"$zhijian" report --db "$db" >"$tmp/out" 2>"$tmp/err" || fail "clean report: $(cat "$tmp/err")"
+grep -q "F01" "$tmp/out" || fail "clean report has no findings"
+echo ok

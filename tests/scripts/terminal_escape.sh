@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Terminal escape sequences in call ids, names and turn text (ESC[2J, an OSC 8
+# hyperlink ended by BEL, CR, DEL, the C1 CSI, bidi overrides and isolates)
+# are shown escaped (\x1b, \r, \u202e ...) by every text output: score
+# --format text, show, the text scorecard, sample, and messages on stderr.
+set -u
+zhijian=$1 src=$2 bin=$3
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+cd "$tmp" || exit 1
+esc='\u001b' bel='\u0007' cr='\r' # JSON escapes, decoded by the parser
+printf '%s\n' \
+  "{\"call_id\": \"EVIL${esc}[2J-01\", \"agent_id\": \"A$(printf '\u202e')X1\", \"agent_name\": \"王${esc}]8;;http://x.example/${bel}芳${esc}]8;;${bel}\", \"team\": \"报修${cr}组\", \"started_at\": \"2026-11-02T08:00:00+08:00\", \"turns\": [{\"speaker\": \"agent\", \"text\": \"喂，${esc}[31m你好${cr}$(printf '\u2066')这个我也不知道啊$(printf '\u2069')。\"}, {\"speaker\": \"customer\", \"text\": \"$(printf '\u009b')2J好的$(printf '\x7f')。\"}]}" \
+  "{\"call_id\": \"BAD${esc}[2J\", \"turns\": [{\"speaker\": \"robot${esc}[2J\", \"text\": \"x\"}]}" > evil.jsonl
+
+# raw CONTROL FILE: fails when FILE holds a control character or a bidi
+# control as it is (color is off: these outputs are not terminals).
+raw() {
+    LC_ALL=C grep -q $'[\x01-\x09\x0b-\x1f\x7f]' "$2" && fail "$1: a raw control character: $(cat -v "$2" | head -5)"
+    for seq in $'\xe2\x80\xae' $'\xe2\x81\xa6' $'\xe2\x81\xa9' $'\xc2\x9b'; do
+        LC_ALL=C grep -qF "$seq" "$2" && fail "$1: a raw bidi or C1 control: $(cat -v "$2" | head -5)"
+    done
+    return 0
+}
+
+"$zhijian" score --no-db evil.jsonl >out 2>err
+[ $? = 3 ] || fail "score: exit 3 expected (one bad record)"
+raw "score --no-db (stdout)" out
+raw "score --no-db (stderr)" err
+grep -qF 'EVIL\x1b[2J-01  王\x1b]8;;http://x.example/\x07芳\x1b]8;;\x07(A\u202eX1)  报修\r组' out ||
+    fail "score text header: $(cat -v out | head -1)"
+grep -qxF "zhijian: evil.jsonl:2: turn 0: unknown speaker 'robot\x1b[2J' (expected agent or customer)" err ||
+    fail "stderr: $(cat -v err)"
+
+"$zhijian" score --db z.db evil.jsonl >/dev/null 2>err
+raw "score --db (stderr)" err
+id="EVIL"$'\e'"[2J-01"
+"$zhijian" show --db z.db "$id" >out 2>err || fail "show: $(cat err)"
+raw show out
+grep -qF '  0 坐席   [[喂]]，\x1b[31m[[你好]]\r\u2066[[这个我也不知道啊]]\u2069。' out || fail "show turn 0: $(cat -v out)"
+grep -qF '  1 客户   \u009b2J好的\x7f。' out || fail "show turn 1: $(cat -v out)"
+"$zhijian" show --db z.db "NO"$'\e'"[2JSUCH" >out 2>err && fail "show of a missing id"
+raw "show (stderr)" err
+grep -qF "no call 'NO\x1b[2JSUCH' scored" err || fail "show message: $(cat -v err)"
+"$zhijian" scorecard --db z.db >out 2>err || fail "scorecard: $(cat err)"
+raw scorecard out
+grep -qF 'EVIL\x1b[2J-01' out || fail "scorecard: the worst call's id: $(cat -v out)"
+grep -qF 'A\u202eX1' out || fail "scorecard: the agent: $(cat -v out)"
+"$zhijian" sample --db z.db --n 1 >out 2>err || fail "sample: $(cat err)"
+raw sample out
+grep -qF '  EVIL\x1b[2J-01 A\u202eX1 65    2026-11-02' out || fail "sample: $(cat -v out)"
+# lint: a template's name and words come from a pull request.
+tpl="script"$'\e'"[2J.txt"
+printf '喂\e]8;;http://x.example/\a你找谁？\n' > "$tpl"
+"$zhijian" lint --rules "$src/rules/property-service.yaml" "$tpl" >out 2>err
+[ $? = 0 ] || fail "lint: exit 0 expected (minor findings): $(cat err)"
+raw lint out
+grep -qF 'script\x1b[2J.txt:1:1: minor phone.no-wei' out || fail "lint: $(cat -v out)"
+# JSON and CSV keep the text as it is (JSON escapes it; CSV is for spreadsheets).
+"$zhijian" show --db z.db --format json "$id" | grep -qF 'EVIL\u001b[2J-01' || fail "show json"
+echo ok
