@@ -142,8 +142,8 @@ zj_status zj_metric_eval(const zj_ruleset *rs, uint32_t rule, const zj_call *cal
                                  : judge(r, rule, call->ring_ms, "ms", out);
     /* The others read turn timestamps: all of them, from the first turn
      * counted on (a silence or share is wrong if one turn is missing). */
-    if (!timed(call, r->metric == ZJ_METRIC_SILENCE || r->metric == ZJ_METRIC_INTERRUPTION ? 0
-                                                                                           : from))
+    if (!timed(call,
+               r->metric == ZJ_METRIC_SILENCE || r->metric == ZJ_METRIC_INTERRUPTION ? 0 : from))
         return push(out, rule, ZJ_OUT_NOT_MEASURABLE, 0, -1, -1, 0, NULL);
     switch (r->metric) {
     case ZJ_METRIC_SILENCE:

@@ -35,8 +35,8 @@ const char *zj_metric_name(zj_metric m)
     return NULL;
 }
 
-__attribute__((format(printf, 4, 5))) static void fail(zj_fail_fn fn, void *ld,
-                                                       const zj_ynode *at, const char *fmt, ...)
+__attribute__((format(printf, 4, 5))) static void fail(zj_fail_fn fn, void *ld, const zj_ynode *at,
+                                                       const char *fmt, ...)
 {
     char msg[512];
     va_list ap;
@@ -109,7 +109,10 @@ void zj_rules_parse_conversation(const zj_ynode *map, zj_rule *r, zj_fail_fn fn,
         bool is_percent = r->metric == ZJ_METRIC_TALK_SHARE;
         int64_t x;
         if (!number(v, key, is_seconds ? 1000.0 : 1.0,
-                    is_seconds ? 86400.0 : is_percent ? 100.0 : 100000.0, &x, fn, ld))
+                    is_seconds   ? 86400.0
+                    : is_percent ? 100.0
+                                 : 100000.0,
+                    &x, fn, ld))
             continue;
         if (strncmp(key, "max", 3) == 0)
             r->metric_max = x;
@@ -139,8 +142,9 @@ void zj_rules_parse_conversation(const zj_ynode *map, zj_rule *r, zj_fail_fn fn,
     if ((v = zj_yaml_get(map, "announce")) && r->metric != ZJ_METRIC_SILENCE)
         fail(fn, ld, v, "'announce' applies only to metric silence");
     if ((v = zj_yaml_get(map, "when")) && r->kind == ZJ_KIND_TAG)
-        fail(fn, ld, v, "a tag cannot be conditional ('when' applies to required, forbidden "
-                        "and metric rules)");
+        fail(fn, ld, v,
+             "a tag cannot be conditional ('when' applies to required, forbidden "
+             "and metric rules)");
 }
 
 /* Index of the rule with this id, or -1. */
