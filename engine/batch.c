@@ -171,8 +171,12 @@ static void *worker_main(void *arg)
     zj_scorer *scorer = zj_scorer_new(b->o->rs, &err);
     bool profiling = b->o->profile;
     uint64_t parse_ns = 0;
-    if (scorer)
+    if (scorer) {
         zj_scorer_profile(scorer, NULL, profiling);
+        zj_scorer_set_limits(
+            scorer, b->o->max_call_bytes ? b->o->max_call_bytes : ZJ_DEFAULT_MAX_CALL_BYTES,
+            b->o->max_findings ? b->o->max_findings : ZJ_DEFAULT_MAX_FINDINGS);
+    }
     for (;;) {
         pthread_mutex_lock(&b->mu);
         while (b->next_work == b->next_read && !b->reader_done && !b->abort)

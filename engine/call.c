@@ -86,6 +86,11 @@ static bool opt_ms(json_t *obj, const char *key, int64_t *out, const char *what,
                      what, key);
         return false;
     }
+    if (json_integer_value(v) > ZJ_MAX_MS) {
+        zj_error_set(err, ZJ_ERR_INVALID, src, line, 0,
+                     "%s'%s' is out of range (at most 1000000000000 ms)", what, key);
+        return false;
+    }
     *out = (int64_t)json_integer_value(v);
     return true;
 }
@@ -114,7 +119,8 @@ static bool digits(const char *s, int n, int *out)
 }
 
 /* YYYY-MM-DD[T ]HH:MM[:SS[.fff]][Z|±HH:MM|±HHMM]. A time without an offset is
- * taken as written (offset 0), so its local date is the written date. */
+ * taken as written (offset 0), so its local date is the written date. A leap
+ * second (:60) is read as :59.999 of the same minute. */
 bool zj_parse_timestamp(const char *s, int64_t *utc_ms, int *offset_min)
 {
     int y, mo, d, h, mi, sec = 0, ms = 0, off = 0;
@@ -167,6 +173,13 @@ bool zj_parse_timestamp(const char *s, int64_t *utc_ms, int *offset_min)
     bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
     if (mo == 2 && d == 29 && !leap)
         return false;
+    if (sec == 60) {
+        /* A leap second is kept in its own minute (the last millisecond of
+         * :59): counted as the next second, 23:59:60 on 31 December would
+         * land the call in the next day, month and year. */
+        sec = 59;
+        ms = 999;
+    }
     int64_t days = days_from_civil(y, mo, d);
     int64_t local = ((days * 24 + h) * 60 + mi) * 60 + sec;
     *utc_ms = (local - (int64_t)off * 60) * 1000 + ms;
@@ -189,6 +202,11 @@ static bool parse_turn(json_t *t, size_t index, zj_turn *out, zj_error *err, con
         return false;
     }
     const char *speaker = json_is_string(sp) ? json_string_value(sp) : NULL;
+    if (speaker && has_nul(sp)) {
+        zj_error_set(err, ZJ_ERR_INVALID, src, line, 0,
+                     "turn %zu: 'speaker' contains a NUL character", index);
+        return false;
+    }
     if (speaker && strcmp(speaker, "agent") == 0) {
         out->speaker = ZJ_SPEAKER_AGENT;
     } else if (speaker && strcmp(speaker, "customer") == 0) {
@@ -294,6 +312,13 @@ zj_call *zj_call_from_json(json_t *root, const char *src, long line, zj_error *e
         if (!parse_turn(json_array_get(turns, i), i, &call->turns[i], err, src, line))
             goto fail;
         call->n_turns++;
+    }
+    if (n == 0) {
+        /* Scored, it would get base minus the required rules: a figure that
+         * looks real for a call nobody spoke in. */
+        zj_error_set(err, ZJ_ERR_INVALID, src, line, 0,
+                     "'turns' is empty: a call without turns cannot be scored");
+        goto fail;
     }
     return call;
 fail:

@@ -438,8 +438,9 @@ static bool opt_ms(parser *ps, int64_t *out)
     const char *s = p;
     for (; p < end && *p >= '0' && *p <= '9'; p++)
         v = v * 10 + (uint64_t)(*p - '0');
-    if ((p < end && (*p == '.' || *p == 'e' || *p == 'E')) || p - s > 18)
-        return false;
+    if ((p < end && (*p == '.' || *p == 'e' || *p == 'E')) || p - s > 18 ||
+        v > (uint64_t)ZJ_MAX_MS)
+        return false; /* the general path says what is wrong */
     ps->p = p;
     *out = (int64_t)v;
     return true;
@@ -649,7 +650,7 @@ zj_call *zj_call_parse_fast(const char *json, size_t len, const char *source, lo
     ws(&ps);
     bool ok = walk_object(&ps, call_key, &c);
     ws(&ps);
-    ok = ok && ps.p == ps.end && c.have_id && c.have_turns;
+    ok = ok && ps.p == ps.end && c.have_id && c.have_turns && call->n_turns > 0;
     if (ok && call->started_at &&
         !zj_parse_timestamp(call->started_at, &call->started_at_utc_ms, &call->utc_offset_min))
         ok = false;

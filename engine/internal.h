@@ -134,8 +134,7 @@ typedef struct zj_match_scratch zj_match_scratch;
  *  - Hits are appended to out in no particular order; the caller sorts.
  * The compiled matcher is immutable and shared; scratch is per thread. */
 zj_matcher *zj_matcher_compile(const zj_pattern *patterns, size_t n, zj_backend backend,
-                               const char *cache_key, const char *cache_dir, bool jit,
-                               zj_error *err);
+                               const zj_load_opts *opts, zj_error *err);
 void zj_matcher_free(zj_matcher *m);
 zj_backend zj_matcher_backend(const zj_matcher *m);
 /* Whether the Hyperscan backend is built in and runs on this CPU. */
@@ -156,6 +155,11 @@ void zj_pcre_scratch_free(zj_pcre_scratch *s);
 zj_status zj_pcre_scan(const zj_pcre_set *p, zj_pcre_scratch *s, const zj_norm *turn,
                        const uint32_t *ids, size_t n_ids, zj_hits *out);
 
+/* Largest time in a call record (start_ms, end_ms, ring_ms): 10^12 ms, about
+ * 31.7 years. Anything larger is a broken producer, and near INT64_MAX the
+ * durations computed from it would overflow. */
+#define ZJ_MAX_MS INT64_C(1000000000000)
+
 #ifdef ZJ_HAVE_HYPERSCAN
 /* The Hyperscan backend (match_hs.c): one multi-pattern database for all
  * patterns it can express; the rest, and the confirmation of regex hits, go
@@ -164,8 +168,10 @@ zj_status zj_pcre_scan(const zj_pcre_set *p, zj_pcre_scratch *s, const zj_norm *
 typedef struct zj_hs_matcher zj_hs_matcher;
 typedef struct zj_hs_scratch zj_hs_scratch;
 bool zj_hs_available(void);
-zj_hs_matcher *zj_hs_compile(const zj_pattern *patterns, size_t n, const char *cache_key,
-                             const char *cache_dir, zj_error *err);
+/* cache_dir: where compiled databases are cached (NULL or "": none); a cache
+ * file that is ignored (corrupt, stale, planted) is reported to on_note. */
+zj_hs_matcher *zj_hs_compile(const zj_pattern *patterns, size_t n, const char *cache_dir,
+                             zj_diag_cb on_note, void *note_ctx, zj_error *err);
 void zj_hs_free(zj_hs_matcher *m);
 zj_hs_scratch *zj_hs_scratch_new(const zj_hs_matcher *m);
 void zj_hs_scratch_free(zj_hs_scratch *s);

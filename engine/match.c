@@ -20,9 +20,9 @@ struct zj_match_scratch {
 };
 
 zj_matcher *zj_matcher_compile(const zj_pattern *patterns, size_t n, zj_backend backend,
-                               const char *cache_key, const char *cache_dir, bool jit,
-                               zj_error *err)
+                               const zj_load_opts *opts, zj_error *err)
 {
+    bool jit = !(opts && opts->no_jit);
     zj_matcher *m = calloc(1, sizeof *m);
     if (!m) {
         zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
@@ -31,7 +31,8 @@ zj_matcher *zj_matcher_compile(const zj_pattern *patterns, size_t n, zj_backend 
     m->backend = ZJ_BACKEND_PCRE2;
 #ifdef ZJ_HAVE_HYPERSCAN
     if (backend != ZJ_BACKEND_PCRE2 && zj_hs_available()) {
-        m->hs = zj_hs_compile(patterns, n, cache_key, cache_dir, err);
+        m->hs = zj_hs_compile(patterns, n, opts ? opts->cache_dir : NULL,
+                              opts ? opts->on_note : NULL, opts ? opts->note_ctx : NULL, err);
         if (!m->hs) {
             free(m);
             return NULL;
@@ -40,8 +41,6 @@ zj_matcher *zj_matcher_compile(const zj_pattern *patterns, size_t n, zj_backend 
     }
 #else
     (void)backend;
-    (void)cache_key;
-    (void)cache_dir;
 #endif
     /* PCRE2 holds every pattern: it is the whole matcher without Hyperscan
      * and the verifier / fallback for the patterns Hyperscan leaves to it. */

@@ -12,8 +12,16 @@
  *    this turn"; PCRE2 then finds the real matches of just those regexes.
  *  - Per-sentence regexes (whose ^ and $ mean sentence edges) and anything
  *    Hyperscan rejects are always left to PCRE2.
- * The compiled database can be cached on disk, keyed by the rule set's sha256,
- * the Hyperscan version and the platform, and is recompiled on any mismatch. */
+ * The compiled database can be cached on disk. A cache file is named by and
+ * records the key of the pattern set it was compiled from (sha256 over every
+ * expression, flag and id, the pattern count, the Hyperscan version and the
+ * platform) and the pattern count; a file whose key, count or checksum does
+ * not match, or which is not a regular file owned by the user, is ignored:
+ * the set is recompiled and the file replaced atomically (one note through
+ * zj_load_opts.on_note). Every id Hyperscan reports is still bounds-checked,
+ * so even a file crafted to pass those checks cannot make a scan read outside
+ * the pattern table. Temp files are created with O_EXCL (never through a
+ * planted symlink) and the cache directory is created 0700. */
 #include "internal.h"
 
 #include <errno.h>
@@ -27,7 +35,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#define CACHE_MAGIC "ZJHSDB01"
+#define CACHE_MAGIC "ZJHSDB02"
+/* File layout: magic (8), pattern-set key hex (64), pattern count as 16 hex
+ * digits, payload sha256 hex (64), payload (the serialized database). */
+#define CACHE_HEADER (8 + 64 + 16 + 64)
 /* Compiled databases kept: every edit of a rule set makes a new one, and a
  * rule author's cache would otherwise grow without end. Least recently used
  * go first (a hit refreshes the file's time). */
@@ -39,6 +50,7 @@ struct zj_hs_matcher {
     size_t n;
     uint32_t *pcre_always; /* ids PCRE2 scans in every turn */
     size_t n_always;
+    uint8_t *in_db; /* per pattern: 1 when compiled into db (the only ids it may report) */
     bool has_regex_prefilter;
 };
 
@@ -80,47 +92,111 @@ static char *literal_expr(const zj_pattern *p)
     (HS_FLAG_UTF8 | HS_FLAG_UCP | HS_FLAG_CASELESS | HS_FLAG_PREFILTER | HS_FLAG_SINGLEMATCH |     \
      HS_FLAG_ALLOWEMPTY)
 
-/* Cache key: sha256 over rule-set key, Hyperscan version and platform. */
-static void cache_path(const char *dir, const char *key, char *out, size_t size)
+/* The key of a pattern set as compiled: sha256 over each expression handed
+ * to Hyperscan (id, flags, length, bytes), the pattern count, the Hyperscan
+ * version, the platform and the file format. Two sets share a key only when
+ * Hyperscan would compile the very same database from them. */
+static void pattern_set_key(char *const *exprs, const unsigned *flags, const unsigned *ids,
+                            size_t k, size_t n_patterns, char key[65])
 {
     hs_platform_info_t plat;
     memset(&plat, 0, sizeof plat);
     hs_populate_platform(&plat);
     zj_buf b;
     zj_buf_init(&b);
-    zj_buf_printf(&b, "%s|%s|%u|%llu|%llu|%s", key, hs_version(), plat.tune,
-                  (unsigned long long)plat.cpu_features, (unsigned long long)plat.reserved1,
-                  CACHE_MAGIC);
-    char digest[65];
-    zj_sha256_hex(b.data, b.len, digest);
+    zj_status st = zj_buf_printf(&b, "%s|%zu|%zu|%s|%u|%llu|%llu|", CACHE_MAGIC, n_patterns, k,
+                                 hs_version(), plat.tune, (unsigned long long)plat.cpu_features,
+                                 (unsigned long long)plat.reserved1);
+    for (size_t i = 0; i < k && st == ZJ_OK; i++) {
+        st = zj_buf_printf(&b, "%u|%u|%zu|", ids[i], flags[i], strlen(exprs[i]));
+        if (st == ZJ_OK)
+            st = zj_buf_puts(&b, exprs[i]);
+    }
+    if (st == ZJ_OK)
+        zj_sha256_hex(b.data, b.len, key);
+    else
+        key[0] = '\0'; /* out of memory: no cache */
     zj_buf_free(&b);
-    snprintf(out, size, "%s/%s.hsdb", dir, digest);
 }
 
-/* File: magic, sha256 hex of the payload, payload (serialized database). */
-static hs_database_t *cache_load(const char *path)
+static void cache_note(zj_diag_cb on_note, void *ctx, const char *path, const char *why)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
+    if (!on_note)
+        return;
+    zj_error note;
+    zj_error_clear(&note);
+    zj_error_set(&note, ZJ_OK, path, 0, 0,
+                 "ignoring the cached matcher database (%s); recompiling and replacing it", why);
+    on_note(&note, ctx);
+}
+
+/* Loads the database cached at path if it is exactly the one compiled from
+ * the pattern set `key` of n patterns. *why says why a present file was
+ * rejected (NULL when there was no file to read). */
+static hs_database_t *cache_load(const char *path, const char *key, size_t n, const char **why)
+{
+    *why = NULL;
+    /* Never through a symlink; never a file another user could have written. */
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) {
+        if (errno != ENOENT)
+            *why = errno == ELOOP ? "it is a symbolic link" : "it cannot be read";
         return NULL;
+    }
     struct stat sb;
     hs_database_t *db = NULL;
-    if (fstat(fileno(f), &sb) == 0 && sb.st_size > 72 && sb.st_size < (1 << 30)) {
-        size_t size = (size_t)sb.st_size;
-        char *data = malloc(size);
-        if (data && fread(data, 1, size, f) == size && memcmp(data, CACHE_MAGIC, 8) == 0) {
-            char digest[65];
-            zj_sha256_hex(data + 72, size - 72, digest);
-            if (memcmp(digest, data + 8, 64) == 0 &&
-                hs_deserialize_database(data + 72, size - 72, &db) != HS_SUCCESS)
-                db = NULL;
-        }
-        free(data);
+    char *data = NULL;
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        *why = "not a regular file";
+        goto out;
     }
-    fclose(f);
+    if (sb.st_uid != geteuid() || (sb.st_mode & (S_IWGRP | S_IWOTH))) {
+        *why = "not owned by this user or writable by others";
+        goto out;
+    }
+    if (sb.st_size <= CACHE_HEADER || sb.st_size >= (1 << 30)) {
+        *why = "truncated or oversized";
+        goto out;
+    }
+    size_t size = (size_t)sb.st_size, got = 0;
+    data = malloc(size);
+    if (!data) {
+        *why = "out of memory";
+        goto out;
+    }
+    while (got < size) {
+        ssize_t r = read(fd, data + got, size - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        got += (size_t)r;
+    }
+    char count[17];
+    snprintf(count, sizeof count, "%016zx", n);
+    char digest[65];
+    if (got != size || memcmp(data, CACHE_MAGIC, 8) != 0) {
+        *why = "not a zhijian matcher cache of this version";
+        goto out;
+    }
+    if (memcmp(data + 8, key, 64) != 0 || memcmp(data + 72, count, 16) != 0) {
+        *why = "compiled from a different pattern set";
+        goto out;
+    }
+    zj_sha256_hex(data + CACHE_HEADER, size - CACHE_HEADER, digest);
+    if (memcmp(digest, data + 88, 64) != 0 ||
+        hs_deserialize_database(data + CACHE_HEADER, size - CACHE_HEADER, &db) != HS_SUCCESS) {
+        db = NULL;
+        *why = "checksum mismatch";
+    }
+out:
+    free(data);
+    close(fd);
     return db;
 }
 
+/* Creates dir and its missing parents private to the user (0700: the XDG
+ * base-directory mode); existing directories are left as they are. */
 static void mkdirs(const char *dir)
 {
     char tmp[4096];
@@ -128,10 +204,10 @@ static void mkdirs(const char *dir)
     for (char *p = tmp + 1; *p; p++)
         if (*p == '/') {
             *p = '\0';
-            mkdir(tmp, 0755);
+            mkdir(tmp, 0700);
             *p = '/';
         }
-    mkdir(tmp, 0755);
+    mkdir(tmp, 0700);
 }
 
 typedef struct cache_entry {
@@ -166,7 +242,7 @@ static void cache_prune(const char *dir, const char *keep)
         bool tmp = len > 4 && strcmp(e->d_name + len - 4, ".tmp") == 0 && strstr(e->d_name, ".hsdb.");
         struct stat sb;
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        if ((!db && !tmp) || len >= sizeof v->name || stat(path, &sb) != 0)
+        if ((!db && !tmp) || len >= sizeof v->name || lstat(path, &sb) != 0)
             continue;
         if (tmp) {
             if (now - sb.st_mtime > 3600)
@@ -196,8 +272,12 @@ static void cache_prune(const char *dir, const char *keep)
     free(v);
 }
 
-/* Written to a temp file and renamed: a crash never leaves half a cache. */
-static void cache_store(const char *dir, const char *path, const hs_database_t *db)
+/* Written to a fresh temp file (unique name, O_EXCL: a planted file or
+ * symlink is never opened) and renamed over path: a crash never leaves half a
+ * cache, and whatever was at path before (a stale, corrupt or planted file or
+ * a symlink) is replaced, not written through. */
+static void cache_store(const char *dir, const char *path, const char *key, size_t n,
+                        const hs_database_t *db)
 {
     char *bytes = NULL;
     size_t len = 0;
@@ -205,14 +285,19 @@ static void cache_store(const char *dir, const char *path, const hs_database_t *
         return;
     mkdirs(dir);
     char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.%ld.tmp", path, (long)getpid());
-    FILE *f = fopen(tmp, "wb");
-    if (f) {
-        char digest[65];
+    snprintf(tmp, sizeof tmp, "%s.XXXXXX.tmp", path);
+    int fd = mkstemps(tmp, 4); /* O_CREAT | O_EXCL, mode 0600 */
+    if (fd >= 0) {
+        char header[CACHE_HEADER + 1], digest[65];
         zj_sha256_hex(bytes, len, digest);
-        bool ok = fwrite(CACHE_MAGIC, 1, 8, f) == 8 && fwrite(digest, 1, 64, f) == 64 &&
+        snprintf(header, sizeof header, "%s%s%016zx%s", CACHE_MAGIC, key, n, digest);
+        FILE *f = fdopen(fd, "wb");
+        bool ok = f && fwrite(header, 1, CACHE_HEADER, f) == CACHE_HEADER &&
                   fwrite(bytes, 1, len, f) == len;
-        ok = fclose(f) == 0 && ok;
+        if (f)
+            ok = fclose(f) == 0 && ok;
+        else
+            close(fd);
         if (!ok || rename(tmp, path) != 0)
             unlink(tmp);
         else
@@ -221,8 +306,8 @@ static void cache_store(const char *dir, const char *path, const hs_database_t *
     free(bytes);
 }
 
-zj_hs_matcher *zj_hs_compile(const zj_pattern *patterns, size_t n, const char *cache_key,
-                             const char *cache_dir, zj_error *err)
+zj_hs_matcher *zj_hs_compile(const zj_pattern *patterns, size_t n, const char *cache_dir,
+                             zj_diag_cb on_note, void *note_ctx, zj_error *err)
 {
     zj_hs_matcher *m = calloc(1, sizeof *m);
     if (!m) {
@@ -232,11 +317,12 @@ zj_hs_matcher *zj_hs_compile(const zj_pattern *patterns, size_t n, const char *c
     m->patterns = patterns;
     m->n = n;
     m->pcre_always = calloc(n ? n : 1, sizeof *m->pcre_always);
+    m->in_db = calloc(n ? n : 1, 1);
     char **exprs = calloc(n ? n : 1, sizeof *exprs);
     unsigned *flags = calloc(n ? n : 1, sizeof *flags);
     unsigned *ids = calloc(n ? n : 1, sizeof *ids);
     size_t k = 0;
-    if (!m->pcre_always || !exprs || !flags || !ids)
+    if (!m->pcre_always || !m->in_db || !exprs || !flags || !ids)
         goto nomem;
     for (size_t i = 0; i < n; i++) {
         const zj_pattern *p = &patterns[i];
@@ -245,6 +331,7 @@ zj_hs_matcher *zj_hs_compile(const zj_pattern *patterns, size_t n, const char *c
             if (!exprs[k])
                 goto nomem;
             flags[k] = 0;
+            m->in_db[p->id] = 1;
             ids[k++] = p->id;
             continue;
         }
@@ -261,6 +348,7 @@ zj_hs_matcher *zj_hs_compile(const zj_pattern *patterns, size_t n, const char *c
             if (!exprs[k])
                 goto nomem;
             flags[k] = REGEX_FLAGS;
+            m->in_db[p->id] = 1;
             ids[k++] = p->id;
             m->has_regex_prefilter = true;
         } else {
@@ -268,12 +356,19 @@ zj_hs_matcher *zj_hs_compile(const zj_pattern *patterns, size_t n, const char *c
             m->pcre_always[m->n_always++] = p->id;
         }
     }
-    char path[4200] = "";
-    if (k && cache_dir && *cache_dir && cache_key) {
-        cache_path(cache_dir, cache_key, path, sizeof path);
-        m->db = cache_load(path);
+    char path[4200] = "", key[65] = "";
+    if (k && cache_dir && *cache_dir) {
+        pattern_set_key(exprs, flags, ids, k, n, key);
+        if (key[0])
+            snprintf(path, sizeof path, "%s/%s.hsdb", cache_dir, key);
+    }
+    if (path[0]) {
+        const char *why = NULL;
+        m->db = cache_load(path, key, n, &why);
         if (m->db)
-            utimensat(AT_FDCWD, path, NULL, 0); /* used now: pruned last */
+            utimensat(AT_FDCWD, path, NULL, AT_SYMLINK_NOFOLLOW); /* used now: pruned last */
+        else if (why)
+            cache_note(on_note, note_ctx, path, why);
     }
     if (k && !m->db) {
         hs_compile_error_t *ce = NULL;
@@ -288,7 +383,7 @@ zj_hs_matcher *zj_hs_compile(const zj_pattern *patterns, size_t n, const char *c
             goto fail;
         }
         if (path[0])
-            cache_store(cache_dir, path, m->db);
+            cache_store(cache_dir, path, key, n, m->db);
     }
     for (size_t i = 0; i < k; i++)
         free(exprs[i]);
@@ -314,6 +409,7 @@ void zj_hs_free(zj_hs_matcher *m)
         return;
     hs_free_database(m->db);
     free(m->pcre_always);
+    free(m->in_db);
     free(m);
 }
 
@@ -346,7 +442,7 @@ void zj_hs_scratch_free(zj_hs_scratch *s)
 struct scan_ctx {
     const zj_hs_matcher *m;
     zj_hs_scratch *s;
-    bool failed;
+    bool failed, bad_id;
 };
 
 static int on_match(unsigned int id, unsigned long long from, unsigned long long to,
@@ -355,6 +451,10 @@ static int on_match(unsigned int id, unsigned long long from, unsigned long long
     (void)from;
     (void)flags;
     struct scan_ctx *c = ctx_ptr;
+    if (id >= c->m->n || !c->m->in_db[id]) {
+        c->bad_id = true; /* a database not compiled from this pattern set */
+        return 1;
+    }
     const zj_pattern *p = &c->m->patterns[id];
     if (!p->is_regex) {
         if (zj_hits_push(&c->s->ends, id, 0, (uint32_t)to) != ZJ_OK)
@@ -401,11 +501,15 @@ zj_status zj_hs_scan(const zj_hs_matcher *m, zj_hs_scratch *s, const zj_pcre_set
     s->ends.n = 0;
     s->n_fired = 0;
     if (m->db) {
-        struct scan_ctx c = {m, s, false};
+        struct scan_ctx c = {m, s, false, false};
         hs_error_t rc =
             hs_scan(m->db, turn->text, (unsigned)turn->len, 0, s->scratch, on_match, &c);
+        for (size_t i = 0; i < s->n_fired; i++)
+            s->fired_mark[s->fired[i]] = 0;
         if (c.failed)
             return ZJ_ERR_NOMEM;
+        if (c.bad_id)
+            return ZJ_ERR_INVALID;
         if (rc != HS_SUCCESS)
             return ZJ_ERR_LIMIT;
     }
@@ -446,7 +550,5 @@ zj_status zj_hs_scan(const zj_hs_matcher *m, zj_hs_scratch *s, const zj_pcre_set
         memcpy(s->ids, s->fired, s->n_fired * sizeof *s->ids);
     if (m->n_always)
         memcpy(s->ids + s->n_fired, m->pcre_always, m->n_always * sizeof *s->ids);
-    for (size_t i = 0; i < s->n_fired; i++)
-        s->fired_mark[s->fired[i]] = 0;
     return zj_pcre_scan(pcre, ps, turn, s->ids, n_ids, out);
 }

@@ -657,13 +657,76 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static zj_status walk(const char *dir, struct path_list *l, int depth, zj_error *err)
+/* One walk of a command-line directory: the directories already read (by
+ * device and inode, so a symlink loop or a second link to a directory is
+ * read once) and where problems go. */
+struct walk_ctx {
+    struct path_list *out;
+    struct {
+        dev_t dev;
+        ino_t ino;
+    } *seen;
+    size_t n_seen, cap_seen;
+    zj_diag_cb on_error;
+    void *ctx;
+    zj_status result; /* last error, ZJ_OK when none */
+};
+
+/* Reports an error (counted: the input it names is lost) or, with ZJ_OK, a
+ * warning (nothing the user asked for is lost). */
+static void walk_report(struct walk_ctx *w, zj_status st, const char *path, const char *fmt,
+                        const char *detail)
 {
-    if (depth > 64)
-        return zj_error_set(err, ZJ_ERR_LIMIT, dir, 0, 0, "directories nested too deeply");
+    zj_error e;
+    zj_error_clear(&e);
+    zj_error_set(&e, st, path, 0, 0, fmt, detail);
+    if (st != ZJ_OK)
+        w->result = st;
+    if (w->on_error)
+        w->on_error(&e, w->ctx);
+}
+
+/* False when (dev, ino) was walked already; records it otherwise. */
+static bool first_visit(struct walk_ctx *w, const struct stat *sb, bool *nomem)
+{
+    for (size_t i = 0; i < w->n_seen; i++)
+        if (w->seen[i].dev == sb->st_dev && w->seen[i].ino == sb->st_ino)
+            return false;
+    if (w->n_seen == w->cap_seen) {
+        size_t cap = w->cap_seen ? w->cap_seen * 2 : 16;
+        void *v = realloc(w->seen, cap * sizeof *w->seen);
+        if (!v) {
+            *nomem = true;
+            return false;
+        }
+        w->seen = v;
+        w->cap_seen = cap;
+    }
+    w->seen[w->n_seen].dev = sb->st_dev;
+    w->seen[w->n_seen++].ino = sb->st_ino;
+    return true;
+}
+
+/* A file name the walk takes as an input of the format being read. */
+static bool is_input_name(const char *path)
+{
+    return zj_ingest_walk_wants(path, walk_format);
+}
+
+/* Walks dir (already recorded as seen): *.json / *.jsonl regular files in
+ * path order, subdirectories recursively. Each problem is reported and the
+ * walk goes on; only running out of memory stops it. */
+static zj_status walk(struct walk_ctx *w, const char *dir, int depth)
+{
+    if (depth > 64) {
+        walk_report(w, ZJ_ERR_LIMIT, dir, "%s", "directories nested too deeply");
+        return ZJ_OK;
+    }
     DIR *d = opendir(dir);
-    if (!d)
-        return zj_error_set(err, ZJ_ERR_IO, dir, 0, 0, "%s", strerror(errno));
+    if (!d) {
+        walk_report(w, ZJ_ERR_IO, dir, "%s", strerror(errno));
+        return ZJ_OK;
+    }
     struct path_list here = {0};
     zj_status st = ZJ_OK;
     struct dirent *e;
@@ -685,16 +748,37 @@ static zj_status walk(const char *dir, struct path_list *l, int depth, zj_error 
     if (here.n)
         qsort(here.v, here.n, sizeof *here.v, cmp_str);
     for (size_t i = 0; i < here.n; i++) {
-        struct stat sb;
-        if (st == ZJ_OK && stat(here.v[i], &sb) == 0) {
-            if (S_ISDIR(sb.st_mode)) {
-                zj_status sub = walk(here.v[i], l, depth + 1, err);
-                if (sub != ZJ_OK)
-                    st = sub;
-            } else if (zj_ingest_walk_wants(here.v[i], walk_format)) {
-                if (!list_push(l, here.v[i]))
-                    st = ZJ_ERR_NOMEM;
+        const char *path = here.v[i];
+        struct stat sb, lsb;
+        if (st != ZJ_OK) {
+            /* out of memory: only free what is left */
+        } else if (stat(path, &sb) != 0) {
+            bool link = lstat(path, &lsb) == 0 && S_ISLNK(lsb.st_mode);
+            if (link && errno == ENOENT) {
+                if (is_input_name(path))
+                    walk_report(w, ZJ_ERR_IO, path, "%s",
+                                "no such file (a symbolic link to a missing file)");
+            } else if (link || is_input_name(path)) {
+                walk_report(w, ZJ_ERR_IO, path, "%s", strerror(errno));
             }
+        } else if (S_ISDIR(sb.st_mode)) {
+            bool nomem = false;
+            if (first_visit(w, &sb, &nomem))
+                st = walk(w, path, depth + 1);
+            else if (nomem)
+                st = ZJ_ERR_NOMEM;
+            else
+                walk_report(w, ZJ_OK, path, "%s",
+                            "directory already read (a symbolic link loop or a second link "
+                            "to it); skipped");
+        } else if (!is_input_name(path)) {
+            /* not an input */
+        } else if (!S_ISREG(sb.st_mode)) {
+            /* A FIFO or device would block or never end: only read when
+             * named on the command line. */
+            walk_report(w, ZJ_OK, path, "%s", "not a regular file; skipped");
+        } else if (!list_push(w->out, path)) {
+            st = ZJ_ERR_NOMEM;
         }
         free(here.v[i]);
     }
@@ -719,14 +803,17 @@ zj_status zj_inputs_expand(const char *const *inputs, size_t n, char ***out_path
             if (on_error)
                 on_error(err, ctx);
         } else if (S_ISDIR(sb.st_mode)) {
-            zj_error_clear(err);
-            zj_status st = walk(inputs[i], &l, 0, err);
-            if (st == ZJ_ERR_NOMEM && err->status == ZJ_OK)
-                zj_error_set(err, ZJ_ERR_NOMEM, inputs[i], 0, 0, "out of memory");
+            struct walk_ctx w = {.out = &l, .on_error = on_error, .ctx = ctx};
+            bool nomem = false;
+            first_visit(&w, &sb, &nomem);
+            zj_status st = nomem ? ZJ_ERR_NOMEM : walk(&w, inputs[i], 0);
+            free(w.seen);
             if (st != ZJ_OK) {
-                result = st;
+                result = zj_error_set(err, st, inputs[i], 0, 0, "%s", zj_strerror(st));
                 if (on_error)
                     on_error(err, ctx);
+            } else if (w.result != ZJ_OK) {
+                result = w.result;
             }
         } else if (!list_push(&l, inputs[i])) {
             result = ZJ_ERR_NOMEM;

@@ -358,9 +358,23 @@ static bool add_regex(struct loader *ld, const zj_ynode *n, uint32_t rule, bool 
     pcre2_match_data *md = pcre2_match_data_create_from_pattern(re, NULL);
     int empty = md ? pcre2_match(re, (PCRE2_SPTR) "", 0, 0, 0, md, NULL) : -1;
     pcre2_match_data_free(md);
+    /* A pattern that can match nothing (\b, (?=x), a|) matches empty at
+     * some position of some text; empty matches are never reported, so the
+     * rule would fire or not depending on which alternative wins there.
+     * PCRE2 answers this from the compiled pattern (cautiously: 1 when it
+     * cannot tell, e.g. with recursion). */
+    uint32_t can_be_empty = 0;
+    if (pcre2_pattern_info(re, PCRE2_INFO_MATCHEMPTY, &can_be_empty) != 0)
+        can_be_empty = 1;
     pcre2_code_free(re);
     if (empty >= 0) {
         fail_at(ld, n, "pattern matches the empty string");
+        return false;
+    }
+    if (can_be_empty) {
+        fail_at(ld, n,
+                "pattern can match the empty string (e.g. \\b, (?=...), x*): every match must "
+                "consume at least one character");
         return false;
     }
     zj_pattern *p = new_pattern(ld, n);
@@ -1024,10 +1038,7 @@ static zj_ruleset *compile(zj_ruleset *rs, const zj_load_opts *opts, zj_error *e
     if (!rs)
         return NULL;
     zj_backend backend = opts ? opts->backend : ZJ_BACKEND_AUTO;
-    const char *cache = opts ? opts->cache_dir : NULL;
-    bool jit = !(opts && opts->no_jit);
-    rs->matcher =
-        zj_matcher_compile(rs->patterns, rs->n_patterns, backend, rs->sha256, cache, jit, err);
+    rs->matcher = zj_matcher_compile(rs->patterns, rs->n_patterns, backend, opts, err);
     if (!rs->matcher) {
         if (err && !err->file[0])
             snprintf(err->file, sizeof err->file, "%s", rs->path);

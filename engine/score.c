@@ -62,6 +62,7 @@ struct zj_scorer {
     int64_t last_end;    /* latest turn end of the call, -1 if none */
     long tag_turn;       /* the conditional rule being judged: first turn of its tag */
     int32_t after_base;  /* ... and the utterance number of its window's first utterance */
+    size_t max_call_bytes, max_findings; /* 0: no limit (zj_scorer_set_limits) */
     bool profiling;
     zj_profile prof;
 };
@@ -810,6 +811,18 @@ static zj_status score_impl(zj_scorer *s, const zj_call *call, long only_rule, b
 {
     const zj_ruleset *rs = s->rs;
     memset(res, 0, sizeof *res);
+    if (s->max_call_bytes) {
+        /* Working memory is about ten times a call's text (normalized text
+         * and its map back to code points): bounded before any of it. */
+        size_t bytes = 0;
+        for (size_t t = 0; t < call->n_turns; t++)
+            bytes += call->turns[t].text_len;
+        if (bytes > s->max_call_bytes)
+            return zj_error_set(err, ZJ_ERR_LIMIT, call->source, call->line, 0,
+                                "call '%s': %zu bytes of text, more than the limit of %zu "
+                                "(--max-call-bytes)",
+                                call->call_id, bytes, s->max_call_bytes);
+    }
     zj_status st = prepare_turns(s, call);
     if (st != ZJ_OK)
         return zj_error_set(err, st, NULL, 0, 0, "out of memory");
@@ -878,6 +891,14 @@ static zj_status score_impl(zj_scorer *s, const zj_call *call, long only_rule, b
     if (st == ZJ_OK && s->candidates.n) {
         size_t kept = 0;
         st = resolve_overlaps(s, s->candidates.v, s->candidates.n, &kept);
+        if (st == ZJ_OK && s->max_findings && out.n + kept > s->max_findings) {
+            free(out.v);
+            for (size_t i = 0; i < s->candidates.n; i++)
+                s->rule_hits[s->candidates.v[i].rule] = 0;
+            return zj_error_set(err, ZJ_ERR_LIMIT, call->source, call->line, 0,
+                                "call '%s': more than %zu findings (--max-findings)",
+                                call->call_id, s->max_findings);
+        }
         qsort(s->candidates.v, kept, sizeof *s->candidates.v, cmp_turn_start_rule);
         /* max_points: a rule's deductions in a call stop at its cap; later
          * hits stay visible with 0 points. */
@@ -962,6 +983,12 @@ static void trim(zj_scorer *s)
             free(vecs[i]->v);
             *vecs[i] = (hit_vec){0};
         }
+}
+
+void zj_scorer_set_limits(zj_scorer *s, size_t max_call_bytes, size_t max_findings)
+{
+    s->max_call_bytes = max_call_bytes;
+    s->max_findings = max_findings;
 }
 
 zj_status zj_score_call(zj_scorer *s, const zj_call *call, zj_result *out, zj_error *err)

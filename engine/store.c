@@ -4,6 +4,7 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <sqlite3.h>
@@ -18,8 +19,10 @@ struct zj_store {
     char *path;
     bool write;
     bool in_txn; /* a results transaction spanning several batches is open */
-    /* A re-scored call's findings, transcript and sample entries, then the call. */
-    sqlite3_stmt *del_replaced[4];
+    /* A re-scored call: its row, then its findings and transcript go and the
+     * row is updated in place (its id stays: sample entries, an audit
+     * record, keep pointing at it). */
+    sqlite3_stmt *sel_replaced, *del_replaced[2], *upd_call;
     sqlite3_stmt *ins_call, *ins_turns, *upd_input, *upd_run;
     sqlite3_stmt *ins_findings[5]; /* 16, 8, 4, 2 and 1 rows at once */
     /* Watermarks as last written for run wm_run: a batch writes only those
@@ -143,6 +146,52 @@ static int user_version(zj_store *st)
     return v;
 }
 
+/* PRAGMA application_id of a zhijian store ("zJDB"): set when a writer
+ * creates or first migrates it, so a file is known to be one before
+ * anything is changed in it. */
+#define ZJ_APPLICATION_ID 0x7A4A4442
+
+static int64_t pragma_int(zj_store *st, const char *sql)
+{
+    sqlite3_stmt *q;
+    int64_t v = -1;
+    if (sqlite3_prepare_v2(st->db, sql, -1, &q, NULL) == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW)
+        v = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    return v;
+}
+
+/* Refuses a database that is not a zhijian store before anything touches it
+ * (journal mode, schema): an empty file, a store with our application_id,
+ * or a store written before the id was set (its schema version and tables
+ * are ours) pass; anything else is someone else's data. */
+static zj_status check_identity(zj_store *st, zj_error *err)
+{
+    int64_t app = pragma_int(st, "PRAGMA application_id");
+    if (app < 0)
+        return db_error(st, err, "cannot read the database");
+    if (app == ZJ_APPLICATION_ID)
+        return ZJ_OK;
+    if (app != 0)
+        return zj_error_set(err, ZJ_ERR_USAGE, st->path, 0, 0,
+                            "not a zhijian database (application_id 0x%08llx); refusing to "
+                            "touch it: pass --db with a new file",
+                            (unsigned long long)(uint32_t)app);
+    int64_t tables = pragma_int(st, "SELECT count(*) FROM sqlite_master");
+    int64_t ours = pragma_int(st, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND"
+                                  " name IN ('rulesets', 'rules', 'runs', 'run_inputs', 'calls',"
+                                  " 'turns', 'findings', 'samples', 'sample_calls')");
+    int64_t version = pragma_int(st, "PRAGMA user_version");
+    if (tables < 0 || ours < 0 || version < 0)
+        return db_error(st, err, "cannot read the database");
+    if (tables == 0 || (version >= 1 && ours == 9))
+        return ZJ_OK;
+    return zj_error_set(err, ZJ_ERR_USAGE, st->path, 0, 0,
+                        "not a zhijian database (it holds %lld other schema objects); refusing "
+                        "to touch it: pass --db with a new file",
+                        (long long)tables);
+}
+
 static zj_status migrate(zj_store *st, zj_error *err)
 {
     int v = user_version(st);
@@ -153,6 +202,14 @@ static zj_status migrate(zj_store *st, zj_error *err)
                             "database schema version %d is newer than this zhijian knows (%d); "
                             "use a newer zhijian",
                             v, (int)N_MIGRATIONS);
+    if (v == (int)N_MIGRATIONS && st->write &&
+        pragma_int(st, "PRAGMA application_id") != ZJ_APPLICATION_ID) {
+        /* A store written before the id existed: mark it. */
+        char pragma[64];
+        snprintf(pragma, sizeof pragma, "PRAGMA application_id = %d", ZJ_APPLICATION_ID);
+        if (!exec(st, pragma))
+            return db_error(st, err, "cannot mark the database as a zhijian store");
+    }
     if (v == (int)N_MIGRATIONS || (!st->write && v >= READER_COMPATIBLE_FROM))
         return ZJ_OK;
     if (!st->write)
@@ -173,6 +230,13 @@ static zj_status migrate(zj_store *st, zj_error *err)
             return s;
         }
     }
+    char app_pragma[64];
+    snprintf(app_pragma, sizeof app_pragma, "PRAGMA application_id = %d", ZJ_APPLICATION_ID);
+    if (!exec(st, app_pragma)) {
+        zj_status s = db_error(st, err, "schema migration failed");
+        rollback(st);
+        return s;
+    }
     if (!exec(st, "COMMIT")) {
         zj_status s = db_error(st, err, "schema migration failed");
         rollback(st);
@@ -181,12 +245,16 @@ static zj_status migrate(zj_store *st, zj_error *err)
     return ZJ_OK;
 }
 
-#define REPLACED_ROW "(SELECT id FROM calls WHERE call_id = ?1 AND ruleset_id = ?2)"
 static const char *const statements[][2] = {
-    {"del_findings", "DELETE FROM findings WHERE call_row = " REPLACED_ROW},
-    {"del_turns", "DELETE FROM turns WHERE call_row = " REPLACED_ROW},
-    {"del_samples", "DELETE FROM sample_calls WHERE call_row = " REPLACED_ROW},
-    {"del_call", "DELETE FROM calls WHERE call_id = ?1 AND ruleset_id = ?2"},
+    {"sel_replaced", "SELECT id FROM calls WHERE call_id = ?1 AND ruleset_id = ?2"},
+    {"del_findings", "DELETE FROM findings WHERE call_row = ?1"},
+    {"del_turns", "DELETE FROM turns WHERE call_row = ?1"},
+    /* The same parameters as ins_call, ?21 the row. */
+    {"upd_call",
+     "UPDATE calls SET run_id = ?3, agent_id = ?4, agent_name = ?5, team = ?6, direction = ?7,"
+     " call_type = ?8, started_at = ?9, started_utc_ms = ?10, local_date = ?11, iso_week = ?12,"
+     " duration_ms = ?13, n_turns = ?14, score = ?15, passed = ?16, grade = ?17, fatal = ?18,"
+     " input_path = ?19, input_sha256 = ?20 WHERE id = ?21 AND call_id = ?1 AND ruleset_id = ?2"},
     {"ins_call",
      "INSERT INTO calls (call_id, ruleset_id, run_id, agent_id, agent_name, team, direction,"
      " call_type, started_at, started_utc_ms, local_date, iso_week, duration_ms, n_turns,"
@@ -230,9 +298,9 @@ static zj_status prepare_all(zj_store *st, zj_error *err)
         if (rc != SQLITE_OK)
             return db_error(st, err, "cannot prepare statements");
     }
-    sqlite3_stmt **slots[] = {&st->del_replaced[0], &st->del_replaced[1], &st->del_replaced[2],
-                              &st->del_replaced[3], &st->ins_call,        &st->ins_turns,
-                              &st->upd_input,       &st->upd_run};
+    sqlite3_stmt **slots[] = {&st->sel_replaced, &st->del_replaced[0], &st->del_replaced[1],
+                              &st->upd_call,     &st->ins_call,         &st->ins_turns,
+                              &st->upd_input,    &st->upd_run};
     for (size_t i = 0; i < sizeof slots / sizeof *slots; i++)
         if (sqlite3_prepare_v2(st->db, statements[i][1], -1, slots[i], NULL) != SQLITE_OK)
             return db_error(st, err, "cannot prepare statements");
@@ -244,6 +312,58 @@ static zj_status prepare_all(zj_store *st, zj_error *err)
 static void configure_sqlite(void)
 {
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
+/* Whether the last failure was SQLite being unable to write next to a
+ * database opened read-only (its -shm or -wal). */
+static bool cannot_write_beside(zj_store *st)
+{
+    int code = sqlite3_errcode(st->db) & 0xff;
+    return code == SQLITE_READONLY || code == SQLITE_CANTOPEN;
+}
+
+/* Reopens a database that cannot be written beside as immutable (URI
+ * parameter immutable=1): SQLite then takes no locks and reads no WAL. That
+ * is only the whole store when no WAL holds committed pages: a non-empty
+ * -wal file is refused (open the store once where it is writable, or copy
+ * it, to merge the log). With nothing able to write next to it, no writer
+ * can be changing it either. */
+static zj_status reopen_immutable(zj_store *st, zj_error *err)
+{
+    zj_buf wal, uri;
+    zj_buf_init(&wal);
+    zj_buf_init(&uri);
+    zj_status s = zj_buf_printf(&wal, "%s-wal", st->path);
+    struct stat sb;
+    if (s == ZJ_OK && stat(wal.data, &sb) == 0 && sb.st_size > 0) {
+        zj_buf_free(&wal);
+        return zj_error_set(err, ZJ_ERR_IO, st->path, 0, 0,
+                            "cannot read the database: it is read-only and its write-ahead log "
+                            "(-wal) holds results not yet merged; open it once where it is "
+                            "writable (or copy it with its -wal file)");
+    }
+    zj_buf_free(&wal);
+    /* file: URI, with the characters a URI gives a meaning escaped. */
+    s = zj_buf_puts(&uri, "file:");
+    for (const char *p = st->path; s == ZJ_OK && *p; p++)
+        s = *p == '%' || *p == '?' || *p == '#'
+                ? zj_buf_printf(&uri, "%%%02X", (unsigned char)*p)
+                : zj_buf_append(&uri, p, 1);
+    if (s == ZJ_OK)
+        s = zj_buf_puts(&uri, "?immutable=1");
+    if (s != ZJ_OK) {
+        zj_buf_free(&uri);
+        return zj_error_set(err, ZJ_ERR_NOMEM, st->path, 0, 0, "out of memory");
+    }
+    sqlite3_close(st->db);
+    st->db = NULL;
+    int rc = sqlite3_open_v2(uri.data, &st->db,
+                             SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, NULL);
+    zj_buf_free(&uri);
+    if (rc != SQLITE_OK)
+        return zj_error_set(err, ZJ_ERR_IO, st->path, 0, 0, "cannot open the database: %s",
+                            st->db ? sqlite3_errmsg(st->db) : "cannot open");
+    return ZJ_OK;
 }
 
 zj_store *zj_store_open(const char *path, bool write, zj_error *err)
@@ -272,15 +392,23 @@ zj_store *zj_store_open(const char *path, bool write, zj_error *err)
         return NULL;
     }
     sqlite3_busy_timeout(st->db, 5000);
-    zj_status s = ZJ_OK;
+    zj_status s = check_identity(st, err);
+    if (s != ZJ_OK && !write && cannot_write_beside(st)) {
+        /* A read-only file or directory: SQLite cannot create the WAL index
+         * (-shm) a WAL database needs even to be read. */
+        zj_error_clear(err);
+        s = reopen_immutable(st, err);
+        if (s == ZJ_OK)
+            s = check_identity(st, err);
+    }
     /* 16 KiB pages (new files only): a quarter of the page writes and system
      * calls of the default 4 KiB for the same rows, measured ~20% faster
      * scoring runs; the writer's cache holds a whole results transaction. */
-    if (write) {
+    if (s == ZJ_OK && write) {
         exec(st, "PRAGMA page_size=16384");
         exec(st, "PRAGMA cache_size=-32768");
     }
-    if (write && (!exec(st, "PRAGMA journal_mode=WAL") || !exec(st, "PRAGMA synchronous=NORMAL")))
+    if (s == ZJ_OK && write && (!exec(st, "PRAGMA journal_mode=WAL") || !exec(st, "PRAGMA synchronous=NORMAL")))
         s = db_error(st, err, "cannot set up the database (is its directory writable?)");
     /* Reports read many pages: map the file instead of copying every page
      * through pread, and keep more of them cached. */
@@ -312,8 +440,10 @@ void zj_store_close(zj_store *st)
 {
     if (!st)
         return;
-    for (int k = 0; k < 4; k++)
+    sqlite3_finalize(st->sel_replaced);
+    for (int k = 0; k < 2; k++)
         sqlite3_finalize(st->del_replaced[k]);
+    sqlite3_finalize(st->upd_call);
     sqlite3_finalize(st->ins_call);
     sqlite3_finalize(st->ins_turns);
     for (int k = 0; k < 5; k++)
@@ -541,6 +671,58 @@ zj_status zj_store_find_ruleset(zj_store *st, const char *spec, int64_t *ruleset
 
 /* ----------------------------------------------------------------- runs */
 
+/* How much of an input's head is fingerprinted: enough to catch bytes
+ * inserted, removed or edited anywhere in the first MiB (and anything that
+ * changes the size) without reading big inputs twice. */
+#define HEAD_BYTES (1u << 20)
+
+/* The key of an input in run_inputs.path: its canonical path (so a relative
+ * and an absolute name of one file resume each other), or as given when it
+ * has none ("-", a file that is gone). Caller frees. */
+static char *input_key(const char *path)
+{
+    if (strcmp(path, "-") == 0)
+        return zj_strdup(path);
+    char *canon = realpath(path, NULL);
+    return canon ? canon : zj_strdup(path);
+}
+
+/* Size and sha256 (hex) of the first min(size, HEAD_BYTES) bytes of a
+ * regular file; false when it is not one or cannot be read. */
+static bool input_fingerprint(const char *path, uint64_t *size, char hex[65])
+{
+    if (strcmp(path, "-") == 0)
+        return false;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0)
+        return false;
+    struct stat sb;
+    bool ok = fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode);
+    char *head = NULL;
+    size_t want = 0, got = 0;
+    if (ok) {
+        *size = (uint64_t)sb.st_size;
+        want = *size < HEAD_BYTES ? (size_t)*size : HEAD_BYTES;
+        head = malloc(want ? want : 1);
+        ok = head != NULL;
+    }
+    while (ok && got < want) {
+        ssize_t r = read(fd, head + got, want - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        got += (size_t)r;
+    }
+    if (ok && got == want)
+        zj_sha256_hex(head, want, hex);
+    else
+        ok = false;
+    free(head);
+    close(fd);
+    return ok;
+}
+
 zj_status zj_store_begin_run(zj_store *st, int64_t ruleset_id, const char *argv,
                              const char *const *inputs, const uint64_t *sizes, size_t n_inputs,
                              int64_t resumed_from, int64_t *run_id, zj_error *err)
@@ -571,23 +753,36 @@ zj_status zj_store_begin_run(zj_store *st, int64_t ruleset_id, const char *argv,
     sqlite3_finalize(q);
     q = NULL;
     *run_id = sqlite3_last_insert_rowid(st->db);
+    /* A resumed run starts at the watermarks it resumes from: killed before
+     * its first commit, it is resumed from there again, not from byte 0. */
     if (sqlite3_prepare_v2(st->db,
-                           "INSERT INTO run_inputs (run_id, idx, path, size) VALUES (?1,?2,?3,?4)",
+                           "INSERT INTO run_inputs (run_id, idx, path, size, sha256, watermark)"
+                           " VALUES (?1,?2,?3,?4,?5,coalesce((SELECT watermark FROM run_inputs"
+                           " WHERE run_id = ?6 AND idx = ?2), 0))",
                            -1, &q, NULL) != SQLITE_OK)
         goto fail;
     for (size_t i = 0; i < n_inputs; i++) {
         sqlite3_reset(q);
         sqlite3_bind_int64(q, 1, *run_id);
         sqlite3_bind_int64(q, 2, (int64_t)i);
-        sqlite3_bind_text(q, 3, inputs[i], -1, SQLITE_STATIC);
-        struct stat sb;
+        char *key = input_key(inputs[i]);
+        if (!key)
+            goto fail;
+        sqlite3_bind_text(q, 3, key, -1, free);
+        uint64_t size = 0;
+        char hex[65];
+        bool known = input_fingerprint(inputs[i], &size, hex);
         if (sizes && sizes[i])
             sqlite3_bind_int64(q, 4, (int64_t)sizes[i]);
-        else if (!sizes && strcmp(inputs[i], "-") != 0 && stat(inputs[i], &sb) == 0 &&
-                 S_ISREG(sb.st_mode))
-            sqlite3_bind_int64(q, 4, (int64_t)sb.st_size);
+        else if (known)
+            sqlite3_bind_int64(q, 4, (int64_t)size);
         else
             sqlite3_bind_null(q, 4);
+        if (known)
+            sqlite3_bind_text(q, 5, hex, -1, SQLITE_TRANSIENT);
+        else
+            sqlite3_bind_null(q, 5);
+        sqlite3_bind_int64(q, 6, resumed_from);
         if (sqlite3_step(q) != SQLITE_DONE)
             goto fail;
     }
@@ -601,6 +796,42 @@ fail_nq:;
     zj_status s = db_error(st, err, "cannot start the run");
     rollback(st);
     return s;
+}
+
+/* Whether input `path` is still what the interrupted run read: the size it
+ * had then (recorded_size, -1 unknown) and the sha256 of its first MiB
+ * (recorded_sha, NULL unknown). A file that cannot be read, is shorter than
+ * its watermark, changed size or changed in its first MiB is refused:
+ * resuming would skip or re-read the wrong bytes. */
+static zj_status check_unchanged(zj_store *st, const char *path, uint64_t watermark,
+                                 int64_t recorded_size, const char *recorded_sha, zj_error *err)
+{
+    (void)st;
+    if (strcmp(path, "-") == 0)
+        return ZJ_OK;
+    uint64_t size = 0;
+    char hex[65];
+    if (!input_fingerprint(path, &size, hex))
+        return zj_error_set(err, ZJ_ERR_IO, path, 0, 0,
+                            "cannot resume: the input cannot be read as a regular file (%s)",
+                            strerror(errno));
+    const char *advice = "; score it afresh without --resume";
+    if (size < watermark)
+        return zj_error_set(err, ZJ_ERR_INVALID, path, 0, 0,
+                            "cannot resume: the input is now %llu bytes, shorter than the %llu "
+                            "bytes already scored (truncated or replaced)%s",
+                            (unsigned long long)size, (unsigned long long)watermark, advice);
+    if (recorded_size >= 0 && size != (uint64_t)recorded_size)
+        return zj_error_set(err, ZJ_ERR_INVALID, path, 0, 0,
+                            "cannot resume: the input changed size since the interrupted run "
+                            "(%lld -> %llu bytes)%s",
+                            (long long)recorded_size, (unsigned long long)size, advice);
+    if (recorded_sha && strcmp(recorded_sha, hex) != 0)
+        return zj_error_set(err, ZJ_ERR_INVALID, path, 0, 0,
+                            "cannot resume: the input's content changed since the interrupted run "
+                            "(its first %llu bytes differ)%s",
+                            (unsigned long long)(size < HEAD_BYTES ? size : HEAD_BYTES), advice);
+    return ZJ_OK;
 }
 
 zj_status zj_store_resume_point(zj_store *st, int64_t ruleset_id, const char *const *inputs,
@@ -619,13 +850,27 @@ zj_status zj_store_resume_point(zj_store *st, int64_t ruleset_id, const char *co
     sqlite3_bind_int64(q, 1, ruleset_id);
     sqlite3_stmt *in;
     if (sqlite3_prepare_v2(st->db,
-                           "SELECT idx, path, watermark FROM run_inputs WHERE run_id = ?1"
-                           " ORDER BY idx",
+                           "SELECT idx, path, watermark, size, sha256 FROM run_inputs"
+                           " WHERE run_id = ?1 ORDER BY idx",
                            -1, &in, NULL) != SQLITE_OK) {
         sqlite3_finalize(q);
         return db_error(st, err, "cannot find the run to resume");
     }
-    while (*run_id == 0 && sqlite3_step(q) == SQLITE_ROW) {
+    char **keys = calloc(n_inputs ? n_inputs : 1, sizeof *keys);
+    for (size_t i = 0; keys && i < n_inputs; i++)
+        if (!(keys[i] = input_key(inputs[i]))) {
+            for (size_t j = 0; j < i; j++)
+                free(keys[j]);
+            free(keys);
+            keys = NULL;
+        }
+    if (!keys) {
+        sqlite3_finalize(in);
+        sqlite3_finalize(q);
+        return zj_error_set(err, ZJ_ERR_NOMEM, st->path, 0, 0, "out of memory");
+    }
+    zj_status s = ZJ_OK;
+    while (*run_id == 0 && s == ZJ_OK && sqlite3_step(q) == SQLITE_ROW) {
         int64_t candidate = sqlite3_column_int64(q, 0);
         sqlite3_reset(in);
         sqlite3_bind_int64(in, 1, candidate);
@@ -634,21 +879,38 @@ zj_status zj_store_resume_point(zj_store *st, int64_t ruleset_id, const char *co
         while (sqlite3_step(in) == SQLITE_ROW) {
             size_t idx = (size_t)sqlite3_column_int64(in, 0);
             const char *path = (const char *)sqlite3_column_text(in, 1);
-            if (idx >= n_inputs || !path || strcmp(path, inputs[idx]) != 0)
+            /* Keyed by canonical path; rows of older runs hold the path as given. */
+            if (idx >= n_inputs || !path ||
+                (strcmp(path, keys[idx]) != 0 && strcmp(path, inputs[idx]) != 0))
                 same = false;
             else
                 watermarks[idx] = (uint64_t)sqlite3_column_int64(in, 2);
             count++;
         }
-        if (same && count == n_inputs)
+        if (same && count == n_inputs) {
             *run_id = candidate;
-        else
+            /* The inputs must be the bytes the run read: same size, same head. */
+            sqlite3_reset(in);
+            sqlite3_bind_int64(in, 1, candidate);
+            while (s == ZJ_OK && sqlite3_step(in) == SQLITE_ROW) {
+                size_t idx = (size_t)sqlite3_column_int64(in, 0);
+                s = check_unchanged(st, inputs[idx], watermarks[idx],
+                                    sqlite3_column_type(in, 3) == SQLITE_NULL
+                                        ? -1
+                                        : sqlite3_column_int64(in, 3),
+                                    (const char *)sqlite3_column_text(in, 4), err);
+            }
+        } else {
             for (size_t i = 0; i < n_inputs; i++)
                 watermarks[i] = 0;
+        }
     }
+    for (size_t i = 0; i < n_inputs; i++)
+        free(keys[i]);
+    free(keys);
     sqlite3_finalize(in);
     sqlite3_finalize(q);
-    return ZJ_OK;
+    return s;
 }
 
 zj_status zj_store_finish_run(zj_store *st, int64_t run_id, const char *status, zj_error *err)
@@ -878,12 +1140,10 @@ static void bind_finding(sqlite3_stmt *q, int base, int64_t row, const zj_rulese
     bind_opt_text(q, base + 17, f->unit);
 }
 
-static bool put_call(zj_store *st, int64_t run_id, int64_t ruleset_id, const zj_ruleset *rs,
-                     const zj_scored *sc, const char *input_path, zj_buf *blob)
+/* Binds a call's columns as parameters 1..20 of ins_call / upd_call. */
+static void bind_call(sqlite3_stmt *q, int64_t run_id, int64_t ruleset_id, const zj_call *c,
+                      const zj_result *r, const char *input_path)
 {
-    const zj_call *c = sc->call;
-    const zj_result *r = sc->result;
-    sqlite3_stmt *q = st->ins_call;
     sqlite3_reset(q);
     sqlite3_clear_bindings(q);
     sqlite3_bind_text(q, 1, c->call_id, -1, SQLITE_STATIC);
@@ -910,26 +1170,47 @@ static bool put_call(zj_store *st, int64_t run_id, int64_t ruleset_id, const zj_
     sqlite3_bind_text(q, 17, r->grade ? r->grade : "", -1, SQLITE_STATIC);
     sqlite3_bind_int(q, 18, r->fatal);
     bind_opt_text(q, 19, input_path);
+}
+
+static bool put_call(zj_store *st, int64_t run_id, int64_t ruleset_id, const zj_ruleset *rs,
+                     const zj_scored *sc, const char *input_path, zj_buf *blob)
+{
+    const zj_call *c = sc->call;
+    const zj_result *r = sc->result;
+    sqlite3_stmt *q = st->ins_call;
+    bind_call(q, run_id, ruleset_id, c, r, input_path);
     int rc = sqlite3_step(q);
+    int64_t row = rc == SQLITE_DONE ? sqlite3_last_insert_rowid(st->db) : 0;
     if (rc == SQLITE_CONSTRAINT) {
-        /* Re-scored with the same rule set: replace. Trying the insert first
-         * spares the common case (a new call) a delete lookup. The rows that
-         * refer to the call go first, as ON DELETE CASCADE would take them
-         * (results transactions do not enforce foreign keys). */
-        for (int k = 0; k < 4; k++) {
+        /* Re-scored with the same rule set: the row is updated in place, so
+         * whatever refers to it (a recorded sample) still does; its findings
+         * and transcript are replaced. Trying the insert first spares the
+         * common case (a new call) a lookup. */
+        sqlite3_reset(q);
+        sqlite3_stmt *sel = st->sel_replaced;
+        sqlite3_reset(sel);
+        sqlite3_bind_text(sel, 1, c->call_id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(sel, 2, ruleset_id);
+        if (sqlite3_step(sel) != SQLITE_ROW)
+            return false;
+        row = sqlite3_column_int64(sel, 0);
+        sqlite3_reset(sel);
+        for (int k = 0; k < 2; k++) {
             sqlite3_stmt *d = st->del_replaced[k];
             sqlite3_reset(d);
-            sqlite3_bind_text(d, 1, c->call_id, -1, SQLITE_STATIC);
-            sqlite3_bind_int64(d, 2, ruleset_id);
+            sqlite3_bind_int64(d, 1, row);
             if (sqlite3_step(d) != SQLITE_DONE)
                 return false;
         }
-        sqlite3_reset(q);
+        q = st->upd_call;
+        bind_call(q, run_id, ruleset_id, c, r, input_path);
+        sqlite3_bind_int64(q, 21, row);
         rc = sqlite3_step(q);
+        if (rc == SQLITE_DONE && sqlite3_changes(st->db) != 1)
+            return false;
     }
     if (rc != SQLITE_DONE)
         return false;
-    int64_t row = sqlite3_last_insert_rowid(st->db);
     if (encode_turns(c, blob) != ZJ_OK)
         return false;
     q = st->ins_turns;

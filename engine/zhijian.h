@@ -145,7 +145,12 @@ typedef void (*zj_diag_cb)(const zj_error *diag, void *ctx);
  * *.json and *.jsonl files (sorted by path; hidden entries skipped), "-" stays
  * "-". A path that does not exist is reported through on_error (may be NULL)
  * and left out; the others are still returned, and the last error status is
- * returned. Free the list with zj_paths_free. */
+ * returned. Free the list with zj_paths_free.
+ * While walking, a directory reached again (symlink loop; tracked by device
+ * and inode) is skipped, and so is a *.json(l) entry that is not a regular
+ * file (FIFO, device): both reported as warnings (status ZJ_OK, not
+ * errors). A *.json(l) symlink to a missing file and an unreadable
+ * subdirectory are errors (ZJ_ERR_IO), and the walk goes on. */
 zj_status zj_inputs_expand(const char *const *inputs, size_t n, char ***out_paths, size_t *out_n,
                            zj_diag_cb on_error, void *ctx);
 void zj_paths_free(char **paths, size_t n);
@@ -204,6 +209,11 @@ typedef struct zj_load_opts {
     zj_backend backend;    /* AUTO: Hyperscan when built in and usable */
     const char *cache_dir; /* compiled-database cache directory; NULL or "": no cache */
     bool no_jit;           /* interpret regexes (platforms that forbid JIT, valgrind runs) */
+    /* Optional: told (status ZJ_OK, file = the cache file) when a cached
+     * database is ignored because it is corrupt, stale, planted or not the
+     * user's; the rule set is then recompiled and the file replaced. */
+    zj_diag_cb on_note;
+    void *note_ctx;
 } zj_load_opts;
 
 /* Load, validate and compile a rule set from a YAML file. path may be a
@@ -297,6 +307,13 @@ typedef struct zj_result {
 typedef struct zj_scorer zj_scorer;
 zj_scorer *zj_scorer_new(const zj_ruleset *rs, zj_error *err);
 void zj_scorer_free(zj_scorer *s);
+/* Bounded resources: a call with more than max_call_bytes bytes of turn
+ * text, or that would get more than max_findings findings, is refused with
+ * ZJ_ERR_LIMIT ("call 'ID': ...") instead of scored. 0: no limit (the
+ * default of a new scorer). */
+void zj_scorer_set_limits(zj_scorer *s, size_t max_call_bytes, size_t max_findings);
+#define ZJ_DEFAULT_MAX_CALL_BYTES ((size_t)16 << 20)
+#define ZJ_DEFAULT_MAX_FINDINGS ((size_t)10000)
 /* Score one call. out is overwritten; release with zj_result_free. */
 zj_status zj_score_call(zj_scorer *s, const zj_call *call, zj_result *out, zj_error *err);
 void zj_result_free(zj_result *r);
@@ -482,6 +499,9 @@ typedef struct zj_batch_opts {
     size_t commit_every;
     unsigned commit_ms;
     bool profile; /* time the stages (costs a little) */
+    /* Per-call limits (zj_scorer_set_limits); 0: ZJ_DEFAULT_MAX_CALL_BYTES
+     * and ZJ_DEFAULT_MAX_FINDINGS. A refused call is a rejected record. */
+    size_t max_call_bytes, max_findings;
     zj_batch_render render;
     zj_batch_sink sink;
     zj_batch_progress progress;

@@ -22,7 +22,8 @@ taboo=$(printf '不知道。%.0s' $(seq 30000))
 } > "$tmp/c.jsonl"
 
 for jobs in 1 2 4; do
-  "$zhijian" score --no-db --format jsonl --jobs "$jobs" --rules "$rules" "$tmp/c.jsonl" \
+  # 30,000 findings in one call: above the default --max-findings (10,000).
+  "$zhijian" score --no-db --format jsonl --jobs "$jobs" --max-findings 100000 --rules "$rules" "$tmp/c.jsonl" \
     > "$tmp/out-$jobs.jsonl" 2> "$tmp/err-$jobs"
   code=$?
   [ "$code" = 3 ] || fail "--jobs $jobs exited $code, expected 3 (one rejected record)"

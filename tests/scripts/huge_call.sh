@@ -19,7 +19,8 @@ rules=$src/tests/cases/0007-max-points-clamp/rules.yaml   # taboo.wei: 10 points
   printf '"}]}\n'
 } > "$tmp/c.jsonl"
 
-"$bin/../tools/bench/runstat" --keep-stdout "$zhijian" score --no-db --format jsonl --rules "$rules" "$tmp/c.jsonl" \
+# 300,000 findings in one call: above the default --max-findings (10,000).
+"$bin/../tools/bench/runstat" --keep-stdout "$zhijian" score --no-db --format jsonl --max-findings 1000000 --rules "$rules" "$tmp/c.jsonl" \
   > "$tmp/out.jsonl" 2> "$tmp/err" || fail "score exited $(tail -1 "$tmp/err")"
 read -r secs kib code _ < <(tail -1 "$tmp/err")
 [ "$code" = 0 ] || fail "exit code $code"
@@ -39,7 +40,7 @@ check 2 many-hits 300000 '"turn":0,"speaker":"agent","span":[599998,599999],"tex
 
 # The same calls stored, then shown: every hit marked in the transcript and
 # listed (both were quadratic in the findings: minutes for this call).
-"$zhijian" score --db "$tmp/z.db" --rules "$rules" "$tmp/c.jsonl" >/dev/null 2>&1 || fail "score --db"
+"$zhijian" score --db "$tmp/z.db" --max-findings 1000000 --rules "$rules" "$tmp/c.jsonl" >/dev/null 2>&1 || fail "score --db"
 "$zhijian" show --db "$tmp/z.db" many-hits > "$tmp/show" || fail "show many-hits"
 [ "$(grep -a -o '\[\[喂\]\]' "$tmp/show" | wc -l)" = 300000 ] || fail "show: expected 300000 marks"
 [ "$(grep -a -c '^  hit      taboo.wei ' "$tmp/show")" = 300000 ] || fail "show: expected 300000 listed hits"

@@ -92,7 +92,7 @@ static void edge_cases(void **state)
 {
     (void)state;
     static const char *const fast_ok[] = {
-        "{\"call_id\":\"a\",\"turns\":[]}",
+        "{\"call_id\":\"a\",\"turns\":[{\"speaker\":\"agent\",\"text\":\"\"}]}",
         " {\"turns\":[{\"speaker\":\"agent\",\"text\":\"\\u4f60\\u597d\\ud83d\\udc4d\\n\\\"\"}],"
         "\"call_id\":\"b\",\"x\":{\"y\":[1,true,null,\"z\"]}} ",
         "{\"call_id\":\"c\",\"agent_id\":null,\"ring_ms\":0,\"started_at\":\"2026-11-01T00:30:00+"
@@ -111,23 +111,24 @@ static void edge_cases(void **state)
     for (size_t i = 0; i < sizeof fast_ok / sizeof *fast_ok; i++)
         assert_int_equal(check(fast_ok[i], strlen(fast_ok[i])), 1);
     static const char *const give_up[] = {
-        "{\"call_id\":\"a\",\"call_id\":\"b\",\"turns\":[]}",       /* duplicate key */
-        "{\"call_id\":\"a\",\"turns\":[],\"x\":{\"k\":1,\"k\":2}}", /* nested duplicate */
+        "{\"call_id\":\"a\",\"call_id\":\"b\",\"turns\":[{\"speaker\":\"agent\",\"text\":\"x\"}]}",       /* duplicate key */
+        "{\"call_id\":\"a\",\"turns\":[{\"speaker\":\"agent\",\"text\":\"x\"}],\"x\":{\"k\":1,\"k\":2}}", /* nested duplicate */
         "{\"call_id\":\"a\",\"turns\":[{\"speaker\":\"bot\",\"text\":\"\"}]}",
         "{\"call_id\":\"a\",\"turns\":[{\"speaker\":\"agent\"}]}",
         "{\"call_id\":\"a\",\"turns\":[{\"speaker\":\"agent\",\"text\":\"x\",\"start_ms\":1.5}]}",
         "{\"call_id\":\"a\",\"turns\":[{\"speaker\":\"agent\",\"text\":\"\\u0000\"}]}",
         "{\"call_id\":\"a\",\"turns\":[{\"speaker\":\"agent\",\"text\":\"\\ud800\"}]}",
-        "{\"call_id\":\"\xff\",\"turns\":[]}",
-        "{\"call_id\":\"a\",\"turns\":[]} x",
-        "{\"call_id\":\"a\",\"turns\":[],}",
-        "{\"call_id\":7,\"turns\":[]}",
-        "{\"call_id\":\"\",\"turns\":[]}",
-        "{\"call_id\":\"a\",\"started_at\":\"yesterday\",\"turns\":[]}",
-        "{\"call_id\":\"a\",\"ring_ms\":-1,\"turns\":[]}",
+        "{\"call_id\":\"\xff\",\"turns\":[{\"speaker\":\"agent\",\"text\":\"x\"}]}",
+        "{\"call_id\":\"a\",\"turns\":[{\"speaker\":\"agent\",\"text\":\"x\"}]} x",
+        "{\"call_id\":\"a\",\"turns\":[{\"speaker\":\"agent\",\"text\":\"x\"}],}",
+        "{\"call_id\":7,\"turns\":[{\"speaker\":\"agent\",\"text\":\"x\"}]}",
+        "{\"call_id\":\"\",\"turns\":[{\"speaker\":\"agent\",\"text\":\"x\"}]}",
+        "{\"call_id\":\"a\",\"started_at\":\"yesterday\",\"turns\":[{\"speaker\":\"agent\","
+        "\"text\":\"x\"}]}",
+        "{\"call_id\":\"a\",\"ring_ms\":-1,\"turns\":[{\"speaker\":\"agent\",\"text\":\"x\"}]}",
         "{\"call_id\":\"a\",\"turns\":[{\"speaker\":\"agent\",\"text\":\"x\",\"start_ms\":9,"
         "\"end_ms\":3}]}",
-        "{\"call_id\":\"a\",\"turns\":[],\"n\":0123}",
+        "{\"call_id\":\"a\",\"turns\":[{\"speaker\":\"agent\",\"text\":\"x\"}],\"n\":0123}",
         /* the usual key order, then something the general path rejects */
         "{\"call_id\":\"a\",\"turns\":[{\"speaker\":\"agent\",\"text\":\"x\",\"start_ms\":1,"
         "\"end_ms\":2,\"speaker\":\"customer\"}]}",
@@ -139,6 +140,13 @@ static void edge_cases(void **state)
         "\"end_ms\":2}]}",
         "{\"call_id\":\"a\",\"turns\":[{\"speaker\":\"agent\",\"text\":\"x\",\"start_ms\":1,"
         "\"end_ms\":2}",
+        /* a call without turns, NUL in the speaker, times out of range */
+        "{\"call_id\":\"a\",\"turns\":[]}",
+        "{\"call_id\":\"a\",\"turns\":[{\"speaker\":\"agent\\u0000x\",\"text\":\"x\"}]}",
+        "{\"call_id\":\"a\",\"turns\":[{\"speaker\":\"agent\",\"text\":\"x\",\"start_ms\":1,"
+        "\"end_ms\":1000000000001}]}",
+        "{\"call_id\":\"a\",\"ring_ms\":9223372036854775807,\"turns\":[{\"speaker\":\"agent\","
+        "\"text\":\"x\"}]}",
         "[1]",
         "",
     };

@@ -83,8 +83,8 @@ static void random_rule_sets(void **state)
             p->source = p->expr;
         }
         zj_error err;
-        zj_matcher *pm = zj_matcher_compile(pats, n, ZJ_BACKEND_PCRE2, NULL, NULL, true, &err);
-        zj_matcher *hm = zj_matcher_compile(pats, n, ZJ_BACKEND_HYPERSCAN, NULL, NULL, true, &err);
+        zj_matcher *pm = zj_matcher_compile(pats, n, ZJ_BACKEND_PCRE2, NULL, &err);
+        zj_matcher *hm = zj_matcher_compile(pats, n, ZJ_BACKEND_HYPERSCAN, NULL, &err);
         assert_non_null(pm);
         assert_non_null(hm);
         assert_int_equal(zj_matcher_backend(hm), ZJ_BACKEND_HYPERSCAN);

@@ -3,10 +3,12 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* Set once a write error has been reported, so that closing stdout at exit
@@ -130,6 +132,13 @@ const char *cli_cache_dir(void)
     return dir;
 }
 
+void cli_note(const zj_error *note, void *ctx)
+{
+    (void)ctx;
+    char buf[2048];
+    cli_warn("%s", zj_error_format(note, buf, sizeof buf));
+}
+
 bool cli_use_color(FILE *stream)
 {
     const char *no = getenv("NO_COLOR");
@@ -156,6 +165,115 @@ bool cli_write(const zj_buf *b, FILE *out)
         return false;
     }
     return true;
+}
+
+/* Writes all of b to fd; false with errno set on failure. */
+static bool write_all(int fd, const zj_buf *b)
+{
+    size_t done = 0;
+    while (done < b->len) {
+        ssize_t w = write(fd, b->data + done, b->len - done);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return false;
+        done += (size_t)w;
+    }
+    return true;
+}
+
+/* Writes into an existing non-regular file as it is (no O_CREAT, no O_TRUNC). */
+static bool write_in_place(const zj_buf *b, const char *path, const char *cmd)
+{
+    int fd = open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0) {
+        cli_error("%s: cannot write %s: %s", cmd, path, strerror(errno));
+        return false;
+    }
+    bool ok = write_all(fd, b);
+    int saved = errno;
+    if (close(fd) != 0 && ok) {
+        ok = false;
+        saved = errno;
+    }
+    if (!ok)
+        cli_error("%s: cannot write %s: %s", cmd, path, strerror(saved));
+    return ok;
+}
+
+/* Replaces the regular file `target` (or creates it): a unique temp file in
+ * its directory, renamed over it once complete, so no reader sees half. */
+static bool replace_file(const zj_buf *b, const char *target, mode_t mode, const char *cmd,
+                         const char *shown)
+{
+    char tmp[PATH_MAX + 32];
+    const char *slash = strrchr(target, '/');
+    if (slash)
+        snprintf(tmp, sizeof tmp, "%.*s/.%s.XXXXXX", (int)(slash - target), target, slash + 1);
+    else
+        snprintf(tmp, sizeof tmp, ".%s.XXXXXX", target);
+    int fd = mkstemp(tmp); /* O_CREAT | O_EXCL: never through a planted file */
+    if (fd < 0) {
+        cli_error("%s: cannot write %s: %s", cmd, shown, strerror(errno));
+        return false;
+    }
+    bool ok = fchmod(fd, mode) == 0 && write_all(fd, b);
+    int saved = errno;
+    if (close(fd) != 0 && ok) {
+        ok = false;
+        saved = errno;
+    }
+    if (ok && rename(tmp, target) != 0) {
+        ok = false;
+        saved = errno;
+    }
+    if (!ok) {
+        unlink(tmp);
+        cli_error("%s: cannot write %s: %s", cmd, shown, strerror(saved));
+    }
+    return ok;
+}
+
+bool cli_write_output(const zj_buf *b, const char *path, const char *cmd)
+{
+    if (strcmp(path, "-") == 0) {
+        if (!cli_write(b, stdout))
+            return false;
+        if (fflush(stdout) != 0) {
+            cli_error("%s: cannot write the output: %s", cmd, strerror(errno));
+            return false;
+        }
+        return true;
+    }
+    struct stat lsb, sb;
+    if (lstat(path, &lsb) != 0) {
+        if (errno != ENOENT) {
+            cli_error("%s: cannot write %s: %s", cmd, path, strerror(errno));
+            return false;
+        }
+        mode_t mask = umask(0);
+        umask(mask);
+        return replace_file(b, path, 0666 & ~mask, cmd, path);
+    }
+    if (S_ISREG(lsb.st_mode))
+        return replace_file(b, path, lsb.st_mode & 07777, cmd, path);
+    if (stat(path, &sb) != 0) {
+        cli_error("%s: cannot write %s: %s", cmd, path,
+                  errno == ENOENT ? "a symbolic link to a file that does not exist"
+                                  : strerror(errno));
+        return false;
+    }
+    /* /dev and /proc links (/dev/stdout, /proc/self/fd/1) name an open file
+     * of this process: write into it, whatever it is. */
+    bool proc_link = strncmp(path, "/dev/", 5) == 0 || strncmp(path, "/proc/", 6) == 0;
+    if (!S_ISREG(sb.st_mode) || proc_link)
+        return write_in_place(b, path, cmd);
+    char target[PATH_MAX];
+    if (!realpath(path, target)) {
+        cli_error("%s: cannot write %s: %s", cmd, path, strerror(errno));
+        return false;
+    }
+    return replace_file(b, target, sb.st_mode & 07777, cmd, path);
 }
 
 bool cli_flush_stdout(void)

@@ -30,6 +30,9 @@ const char *cli_default_rules(void);
  * ("" when neither is set: no cache). */
 const char *cli_cache_dir(void);
 
+/* zj_load_opts.on_note: "zhijian: warning: FILE: message" on stderr. */
+void cli_note(const zj_error *note, void *ctx);
+
 /* True when stream is a terminal and NO_COLOR is unset. */
 bool cli_use_color(FILE *stream);
 
@@ -42,6 +45,16 @@ bool cli_write(const zj_buf *b, FILE *out);
 int cli_close_stdout(int code);
 /* fflush(stdout); false (reported as a write error) when output was lost. */
 bool cli_flush_stdout(void);
+
+/* Write a whole output to the file named by -o (cmd labels messages); false
+ * after reporting an error. "-" is standard output. A regular file (or a new
+ * one) is replaced atomically: written to a unique temp file in the same
+ * directory, then renamed over it (keeping an existing file's mode). A
+ * symbolic link to a regular file replaces that file (the link stays); a
+ * dangling link is refused. Anything else that exists (a device, a FIFO, a
+ * socket, a terminal, /dev/stdout, /proc/self/fd/N) is opened for writing
+ * as it is and written in place: never truncated, renamed or replaced. */
+bool cli_write_output(const zj_buf *b, const char *path, const char *cmd);
 
 /* Parse a non-negative integer option value; false (reported) if invalid. */
 bool cli_parse_long(const char *opt, const char *value, long min, long max, long *out);

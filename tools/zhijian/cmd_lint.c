@@ -195,7 +195,7 @@ int cmd_lint(int argc, char **argv)
             push(&files, inputs[i]);
         }
     }
-    zj_load_opts lopts = {.cache_dir = cli_cache_dir()};
+    zj_load_opts lopts = {.cache_dir = cli_cache_dir(), .on_note = cli_note};
     zj_ruleset *rs = files.nomem ? NULL : zj_rules_load(rules, &lopts, &err);
     if (!rs) {
         if (files.nomem)
@@ -299,7 +299,7 @@ static int rules_check(int argc, char **argv)
         if (n)
             continue;
         zj_error err;
-        zj_load_opts lopts = {.cache_dir = cli_cache_dir()};
+        zj_load_opts lopts = {.cache_dir = cli_cache_dir(), .on_note = cli_note};
         zj_ruleset *rs = zj_rules_load(argv[i], &lopts, &err);
         if (!rs) {
             print_diag(&err, &n);
@@ -339,7 +339,7 @@ static int rules_test(int argc, char **argv)
     int code = EXIT_OK;
     for (int i = 0; i < argc; i++) {
         zj_error err;
-        zj_load_opts lopts = {.cache_dir = cli_cache_dir()};
+        zj_load_opts lopts = {.cache_dir = cli_cache_dir(), .on_note = cli_note};
         zj_ruleset *rs = zj_rules_load(argv[i], &lopts, &err);
         if (!rs) {
             cli_report(&err);
@@ -382,7 +382,7 @@ static int rules_explain(int argc, char **argv)
         return EXIT_USAGE;
     }
     zj_error err;
-    zj_load_opts lopts = {.cache_dir = cli_cache_dir()};
+    zj_load_opts lopts = {.cache_dir = cli_cache_dir(), .on_note = cli_note};
     zj_ruleset *rs = zj_rules_load(rules ? rules : cli_default_rules(), &lopts, &err);
     if (!rs) {
         cli_report(&err);

@@ -28,12 +28,18 @@ enum {
     OPT_SEED
 };
 
+/* A calendar date YYYY-MM-DD (2026-02-30 is not one). */
 static bool valid_date(const char *s)
 {
-    int y, m, d;
-    char tail;
-    return strlen(s) == 10 && sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) == 3 && m >= 1 &&
-           m <= 12 && d >= 1 && d <= 31;
+    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    for (int i = 0; i < 10; i++)
+        if (i == 4 || i == 7 ? s[i] != '-' : (s[i] < '0' || s[i] > '9'))
+            return false;
+    if (s[10])
+        return false;
+    int y = atoi(s), m = atoi(s + 5), d = atoi(s + 8);
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return m >= 1 && m <= 12 && d >= 1 && d <= mdays[m - 1] && (m != 2 || d <= 28 || leap);
 }
 
 /* Parses the options every report shares plus its own; -1 error, -2 help. */
@@ -69,7 +75,7 @@ static int parse(int argc, char **argv, const char *cmd, const char *formats, zj
         case OPT_FROM:
         case OPT_TO:
             if (!valid_date(optarg)) {
-                cli_error("%s: %s: expected a date YYYY-MM-DD, got '%s'", cmd,
+                cli_error("%s: %s: expected a calendar date YYYY-MM-DD, got '%s'", cmd,
                           c == OPT_FROM ? "--from" : "--to", optarg);
                 return -1;
             }
@@ -174,17 +180,10 @@ static int finish(const char *cmd, zj_status st, const zj_error *err, zj_buf *ou
         cli_report(err);
         code = EXIT_USAGE;
     } else if (output) {
-        /* Written whole to a temp file and renamed, so a reader never sees half a report. */
-        char tmp[4096];
-        snprintf(tmp, sizeof tmp, "%s.tmp", output);
-        FILE *f = fopen(tmp, "wb");
-        if (!f || fwrite(out->data, 1, out->len, f) != out->len || fclose(f) != 0 ||
-            rename(tmp, output) != 0) {
-            cli_error("%s: cannot write %s", cmd, output);
+        if (!cli_write_output(out, output, cmd))
             code = EXIT_USAGE;
-        } else {
+        else if (strcmp(output, "-") != 0)
             fprintf(stderr, "zhijian: %s written to %s\n", cmd, output);
-        }
     } else if (!cli_write(out, stdout)) {
         code = EXIT_USAGE;
     }
@@ -234,7 +233,11 @@ static void scorecard_usage(FILE *out)
             "\nPer agent (or team): calls, mean and median score, pass rate, fatal calls,\n"
             "grade distribution, most frequent violations with a quoted example, weekly\n"
             "trend and the worst calls (open them with `zhijian show ID`). Dates are the\n"
-            "calls' local dates; the default rule set is the newest one with results.\n");
+            "calls' local dates; the default rule set is the newest one with results.\n"
+            "\n  -o FILE   write to FILE instead of standard output ('-': standard output). A\n"
+            "            regular file is replaced whole (temp file + rename, same directory);\n"
+            "            a device, FIFO or /dev/stdout is written in place. Example:\n"
+            "            zhijian scorecard --format html -o out/scorecard.html\n");
 }
 
 int cmd_scorecard(int argc, char **argv)
@@ -255,7 +258,11 @@ static void report_usage(FILE *out)
             "\nAn audit report in Chinese with the items of ISO 19011 6.5.1: objectives,\n"
             "scope and sampling, criteria, method, graded findings with evidence, conclusions\n"
             "with KPIs, a corrective-action register, limits, what transcripts cannot show,\n"
-            "and how to reproduce the report.\n");
+            "and how to reproduce the report.\n"
+            "\n  -o FILE   write to FILE instead of standard output ('-': standard output). A\n"
+            "            regular file is replaced whole (temp file + rename, same directory);\n"
+            "            a device, FIFO or /dev/stdout is written in place. Example:\n"
+            "            zhijian report --format html -o out/report.html\n");
 }
 
 int cmd_report(int argc, char **argv)

@@ -25,9 +25,10 @@ static void score_usage(FILE *out)
         out,
         "usage: zhijian score [--rules FILE|DIR] [--db PATH | --no-db] [--format text|json|jsonl]\n"
         "                     [--jobs N] [--resume] [--progress] [--backend auto|pcre2|hyperscan]\n"
-        "                     [--commit-every N] [--no-jit] [--profile]\n"
-        "                     [--input-format NAME] [--encoding ENC] [--meta FILE.csv]\n"
-        "                     [--roles auto] [--agent-channel N | --agent-speaker ID] INPUT...\n"
+        "                     [--commit-every N] [--max-call-bytes N] [--max-findings N]\n"
+        "                     [--no-jit] [--profile] [--input-format NAME] [--encoding ENC]\n"
+        "                     [--meta FILE.csv] [--roles auto]\n"
+        "                     [--agent-channel N | --agent-speaker ID] INPUT...\n"
         "\n"
         "Score call transcripts (native JSON / JSONL, cloud ASR results, subtitles, text or\n"
         "CSV utterance tables; files, directories of them, or - for standard input) against\n"
@@ -44,6 +45,12 @@ static void score_usage(FILE *out)
         "  --progress         show progress on stderr even when it is not a terminal\n"
         "  --commit-every N   commit stored results every N calls (default 20000, and at\n"
         "                     least every 2 s): a kill loses at most that much (--resume)\n"
+        "  --max-call-bytes N refuse (as a rejected record) a call with more than N bytes\n"
+        "                     of turn text (default 16777216 = 16 MiB; scoring needs about\n"
+        "                     ten times a call's text in memory per thread), e.g.\n"
+        "                     --max-call-bytes 67108864 for calls of up to 64 MiB\n"
+        "  --max-findings N   refuse a call that would get more than N findings (default\n"
+        "                     10000), e.g. --max-findings 1000000\n"
         "  --backend NAME     matcher backend: auto (default), pcre2 or hyperscan\n"
         "  --no-jit           interpret regexes instead of JIT-compiling them\n"
         "  --profile          print time per stage (parse, normalize, match, score, output)\n"
@@ -81,7 +88,7 @@ struct score_opts {
     bool no_db, resume, progress, format_given, no_jit, profile;
     zj_format format;
     zj_backend backend;
-    long jobs, commit_every;
+    long jobs, commit_every, max_call_bytes, max_findings;
     zj_ingest_opts ingest;
     const char *meta_path;
 };
@@ -111,6 +118,8 @@ static int parse_score_args(int argc, char **argv, struct score_opts *o)
         OPT_PROGRESS,
         OPT_PROFILE,
         OPT_COMMIT_EVERY,
+        OPT_MAX_CALL_BYTES,
+        OPT_MAX_FINDINGS,
         OPT_INPUT_FORMAT,
         OPT_ENCODING,
         OPT_META,
@@ -130,6 +139,8 @@ static int parse_score_args(int argc, char **argv, struct score_opts *o)
         {"no-jit", no_argument, NULL, OPT_NO_JIT},
         {"profile", no_argument, NULL, OPT_PROFILE},
         {"commit-every", required_argument, NULL, OPT_COMMIT_EVERY},
+        {"max-call-bytes", required_argument, NULL, OPT_MAX_CALL_BYTES},
+        {"max-findings", required_argument, NULL, OPT_MAX_FINDINGS},
         {"input-format", required_argument, NULL, OPT_INPUT_FORMAT},
         {"encoding", required_argument, NULL, OPT_ENCODING},
         {"meta", required_argument, NULL, OPT_META},
@@ -186,6 +197,14 @@ static int parse_score_args(int argc, char **argv, struct score_opts *o)
             break;
         case OPT_COMMIT_EVERY:
             if (!cli_parse_long("--commit-every", optarg, 1, 10000000, &o->commit_every))
+                return -1;
+            break;
+        case OPT_MAX_CALL_BYTES:
+            if (!cli_parse_long("--max-call-bytes", optarg, 1, 1L << 40, &o->max_call_bytes))
+                return -1;
+            break;
+        case OPT_MAX_FINDINGS:
+            if (!cli_parse_long("--max-findings", optarg, 1, 1L << 40, &o->max_findings))
                 return -1;
             break;
         case OPT_INPUT_FORMAT:
@@ -350,6 +369,10 @@ static char *join_args(int argc, char **argv)
 
 static void count_input_error(const zj_error *err, void *ctx)
 {
+    if (err->status == ZJ_OK) { /* a warning: nothing asked for was lost */
+        cli_note(err, NULL);
+        return;
+    }
     cli_report(err);
     (*(size_t *)ctx)++;
 }
@@ -421,7 +444,8 @@ int cmd_score(int argc, char **argv)
 
     zj_error err;
     zj_error_clear(&err);
-    zj_load_opts lopts = {.backend = o.backend, .cache_dir = cli_cache_dir(), .no_jit = o.no_jit};
+    zj_load_opts lopts = {.backend = o.backend, .cache_dir = cli_cache_dir(), .no_jit = o.no_jit,
+                         .on_note = cli_note};
     zj_ruleset *rs = zj_rules_load(o.rules, &lopts, &err);
     if (!rs) {
         cli_report(&err);
@@ -478,6 +502,8 @@ int cmd_score(int argc, char **argv)
                             .ruleset_id = ruleset_id,
                             .run_id = run_id,
                             .commit_every = (size_t)o.commit_every,
+                            .max_call_bytes = (size_t)o.max_call_bytes,
+                            .max_findings = (size_t)o.max_findings,
                             .profile = o.profile,
                             .render = render_item,
                             .sink = print_item,

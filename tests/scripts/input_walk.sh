@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Walking an input directory: a symlink loop is read once (directories are
+# tracked by device and inode), a FIFO named *.jsonl is skipped with a
+# warning instead of hanging, a dangling *.jsonl symlink is reported and
+# counted as rejected (exit 3). A FIFO named on the command line is read.
+set -u
+zhijian=$1
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+call='{"call_id":"W1","turns":[{"speaker":"agent","text":"您好，请讲。"}]}'
+mkdir -p "$tmp/in/sub"
+printf '%s\n' "$call" > "$tmp/in/sub/a.jsonl"
+ln -s .. "$tmp/in/sub/loop"           # in/sub/loop -> in: a cycle
+mkfifo "$tmp/in/pipe.jsonl"
+ln -s "$tmp/missing.jsonl" "$tmp/in/gone.jsonl"
+
+timeout 20 "$zhijian" score --no-db --format jsonl "$tmp/in" > "$tmp/out" 2> "$tmp/err"
+rc=$?
+[ $rc = 124 ] && fail "the walk hung (FIFO read or endless loop)"
+[ $rc = 3 ] || fail "exit $rc, expected 3 (the dangling link is a rejected input): $(cat "$tmp/err")"
+[ "$(grep -c '"call_id":"W1"' "$tmp/out")" = 1 ] ||
+  fail "the call was read $(grep -c '"call_id":"W1"' "$tmp/out") times, expected once"
+[ "$(wc -l < "$tmp/out")" = 1 ] || fail "expected one result line: $(cat "$tmp/out")"
+grep -qxF "zhijian: $tmp/in/gone.jsonl: no such file (a symbolic link to a missing file)" "$tmp/err" ||
+  fail "dangling link not reported: $(cat "$tmp/err")"
+grep -qxF "zhijian: warning: $tmp/in/pipe.jsonl: not a regular file; skipped" "$tmp/err" ||
+  fail "FIFO not reported: $(cat "$tmp/err")"
+grep -qxF "zhijian: warning: $tmp/in/sub/loop: directory already read (a symbolic link loop or a second link to it); skipped" "$tmp/err" ||
+  fail "loop not reported: $(cat "$tmp/err")"
+
+# Without the dangling link: warnings only, exit 0.
+rm "$tmp/in/gone.jsonl"
+timeout 20 "$zhijian" score --no-db --format jsonl "$tmp/in" > "$tmp/out" 2> "$tmp/err"
+rc=$?
+[ $rc = 0 ] || fail "exit $rc without rejected inputs, expected 0: $(cat "$tmp/err")"
+
+# A FIFO given on the command line is an explicit input: it is read.
+printf '%s\n' "$call" > "$tmp/in/pipe.jsonl" &
+timeout 20 "$zhijian" score --no-db --format jsonl "$tmp/in/pipe.jsonl" > "$tmp/out" 2> "$tmp/err" ||
+  fail "explicit FIFO: $(cat "$tmp/err")"
+wait
+grep -q '"call_id":"W1"' "$tmp/out" || fail "explicit FIFO not read"
+echo "ok: symlink loop read once, FIFO skipped with a warning, dangling link rejected, explicit FIFO read"
