@@ -36,18 +36,32 @@ POINTS = {
     "taboo.25-ji-shen-me": 10, "taboo.26-look-first": 10, "taboo.27-read-the-wall": 10,
     "taboo.28-no-such-person": 10, "taboo.29-pour-yourself": 5,
     "taboo.30-how-would-i-know": 30, "attitude.solicit": 50, "attitude.insult": 30,
+    # The conversation: answer time, situational phrases, holds, complaint handling.
+    "phone.answer-time": 5, "hold.announced": 5,
+    "polite.sorry": 2, "polite.you-are-welcome": 2, "polite.who-calling": 2,
+    "polite.refer-department": 2, "polite.thanks-criticism": 2,
+    "complaint.no-interrupt": 5, "complaint.clarify": 3, "complaint.record-name": 2,
+    "complaint.record-address": 2, "complaint.record-phone": 2, "complaint.concrete-time": 5,
+    "complaint.no-buqingchu": 10, "complaint.escalate": 5,
 }
+RECORD = ["complaint.record-name", "complaint.record-address", "complaint.record-phone"]
 FATAL = {"taboo.03-no-eyes", "taboo.11-go-complain", "taboo.30-how-would-i-know",
          "attitude.solicit"}
 OPEN = "您好，阳光物业客服中心，我姓{s}，请问有什么可以帮助您？"
 
 # (call_id, agent, direction, call_type, turns [(speaker, text)], hits [(turn, words, rule)],
-#  missing [rule ids])
+#  missing [rule ids], timing, metrics, not_measurable). timing: None for the generated
+# timeline and ring time; "none" for a call without timestamps or ring_ms; else
+# (ring_ms, [(start_ms, end_ms) per turn]). metrics: the metric rules that cost points,
+# [(turn or -1 for the call, rule, measured value)]. not_measurable: scored rules the call
+# cannot be judged on (no timestamps, no ring_ms).
 CALLS = []
 
 
-def call(cid, agent, ctype, turns, hits=(), missing=(), direction="inbound"):
-    CALLS.append((cid, agent, direction, ctype, turns, list(hits), list(missing)))
+def call(cid, agent, ctype, turns, hits=(), missing=(), direction="inbound", timing=None,
+         metrics=(), not_measurable=()):
+    CALLS.append((cid, agent, direction, ctype, turns, list(hits), list(missing), timing,
+                  list(metrics), list(not_measurable)))
 
 
 A, C = "agent", "customer"
@@ -177,7 +191,8 @@ call("PS-014", "A06", "投诉", [
     (A, "这个事儿我处理不了，您去找保安队长吧。"),
     (C, "你们就会推！"),
     (A, "好的，我把您的情况记下了，转给保安队长，今天给您答复。感谢您的来电，再见。"),
-], hits=[(4, "这个事儿我处理不了", "taboo.19-cant-handle")])
+], hits=[(4, "这个事儿我处理不了", "taboo.19-cant-handle")],
+   missing=["polite.sorry"] + RECORD)
 call("PS-015", "A03", "缴费", [
     (A, OPEN.format(s="张")),
     (C, "我想问一下，我家这个月的水费怎么比上个月多了一百多？"),
@@ -208,7 +223,7 @@ call("PS-017", "A06", "投诉", [
          (4, "有本事你去告", "taboo.11-go-complain"),
          (6, "该找谁找谁", "taboo.16-not-my-business")],
    missing=["opening.greeting", "opening.company", "opening.surname", "opening.offer-help",
-            "closing.farewell"])
+            "closing.farewell"] + ["polite.sorry", "complaint.clarify", "complaint.concrete-time", "complaint.escalate"] + RECORD)
 call("PS-018", "A02", "报修", [
     (A, "讲话。"),
     (C, "我家马桶堵了，能不能派人来通一下？"),
@@ -218,7 +233,7 @@ call("PS-018", "A02", "报修", [
 ], hits=[(0, "讲话", "phone.no-jianghua"), (2, "快点说，完了没有", "taboo.09-hurry-up"),
          (4, "你怎么这么麻烦", "taboo.18-troublesome")],
    missing=["opening.greeting", "opening.company", "opening.surname", "opening.offer-help",
-            "closing.farewell"])
+            "closing.farewell"] + ["polite.thanks-criticism"])
 call("PS-019", "A05", "咨询", [
     (A, "哪里？"),
     (C, "我是业主，我想问问停车费的事。"),
@@ -240,7 +255,7 @@ call("PS-020", "A01", "报修", [
 ], hits=[(2, "急什么，烦死人了", "taboo.04-annoying"),
          (4, "急什么，没看到我在忙着吗", "taboo.05-busy-cant-see"),
          (6, "要下班了，有事明天再来", "taboo.07-off-work")],
-   missing=["closing.farewell"])
+   missing=["closing.farewell"] + ["polite.thanks-criticism"])
 call("PS-021", "A04", "维修", [
     (A, OPEN.format(s="刘")),
     (C, "你们师傅说换个水龙头要加急，得另外给钱？"),
@@ -259,7 +274,7 @@ call("PS-022", "A06", "投诉", [
 ], hits=[(2, "讲了半天你还没听懂", "taboo.13-still-dont-get-it"),
          (4, "我说不能办就不能办", "taboo.17-cant-do"),
          (6, "你真烦，等一会吧，我在忙", "taboo.22-so-annoying")],
-   missing=["closing.farewell"])
+   missing=["closing.farewell"] + ["polite.sorry", "complaint.clarify", "complaint.concrete-time", "complaint.escalate", "polite.refer-department"] + RECORD)
 call("PS-023", "A03", "咨询", [
     (A, "您好，阳光物业客服中心，我姓张。"),
     (C, "你们的门禁卡在哪办？我的丢了。"),
@@ -272,7 +287,7 @@ call("PS-023", "A03", "咨询", [
          (2, "墙上有，你自己看看就行了", "taboo.27-read-the-wall"),
          (4, "就这么说，怎么样", "taboo.10-so-what"),
          (6, "我正在忙呢，你找他吧", "taboo.20-busy-find-him")],
-   missing=["opening.offer-help"])
+   missing=["opening.offer-help"] + ["polite.sorry", "complaint.clarify", "complaint.concrete-time", "complaint.escalate"] + RECORD)
 call("PS-024", "A02", "咨询", [
     (A, "你好，阳光物业客服中心，我姓李，请问有什么可以帮助您？"),
     (C, "我找一下你们的王经理。"),
@@ -342,7 +357,8 @@ call("PS-031", "A01", "咨询", [
     (A, "好的，对于您反映的问题我们会马上处理并尽快给您回复，好吗？"),
     (C, "好。"),
     (A, "感谢您的来电，再见。"),
-])
+],
+   missing=["polite.sorry", "complaint.clarify", "complaint.concrete-time"] + RECORD)
 call("PS-032", "A02", "报修", [
     (A, "您好，阳光物业客服中心，我姓李，请问有什么可以帮助您？"),
     (C, "我说快点修好不好，漏了一上午了。"),
@@ -382,7 +398,7 @@ call("PS-035", "A05", "投诉", [
 ], hits=[(2, "喊什么！等一下", "taboo.12-shouting"),
          (4, "不舒服，你别来了", "taboo.08-dont-come"),
          (6, "出去，今天不办公", "taboo.14-get-out")],
-   missing=["closing.farewell"])
+   missing=["closing.farewell"] + ["polite.sorry", "complaint.clarify", "complaint.concrete-time", "complaint.escalate"] + RECORD)
 call("PS-036", "A06", "回访", [
     (A, "您好，阳光物业客服中心，我姓赵，请问有什么可以帮助您？我是来做维修回访的。"),
     (C, "哦，上次修水管的事吧。"),
@@ -412,7 +428,8 @@ call("PS-039", "A03", "投诉", [
     (A, "郑先生，谢谢您的批评指正，我们调整到上午八点以后作业，今天下午给您答复。"),
     (C, "好，那我等着。"),
     (A, "感谢您的来电，再见。"),
-])
+],
+   missing=["complaint.clarify", "complaint.record-address"])
 call("PS-040", "A04", "报修", [
     (A, "您好，阳光物业服务中心，我姓刘，请问有什么可以帮助您？"),
     (C, "地下车库的灯坏了好多盏，晚上黑得很。"),
@@ -436,6 +453,90 @@ call("PS-042", "A06", "咨询", [
     (A, "好的，您意思是下午三点前来对吧？我们下午一直有人。感谢您的来电，再见。"),
 ])
 
+# ------------------------------------------------ the conversation: timing and complaints
+# A complaint handled as 处理投诉 asks: apology, a question and a restatement (问清楚),
+# name, address and phone (记清楚), a concrete time (复清楚), no interruption.
+call("PS-043", "A05", "投诉", [
+    (A, OPEN.format(s="陈")),
+    (C, "我要投诉，楼下餐馆的油烟天天飘到我家，窗户都不敢开。"),
+    (A, "非常抱歉给您带来困扰。请问您是几号楼几单元？"),
+    (C, "六号楼二单元，三楼。"),
+    (A, "好的，请问您贵姓，联系电话是多少？"),
+    (C, "我姓孙，电话13912345678。"),
+    (A, "孙女士，我跟您确认一下：六号楼二单元三楼，楼下餐馆油烟扰民，对吗？"),
+    (C, "对。"),
+    (A, "我们今天下午三点前去餐馆检查油烟净化器，处理结果今天下班前给您回电。感谢您的来电，再见。"),
+], timing=(4000, [(0, 5000), (5500, 11000), (11500, 15000), (15300, 17000), (17300, 20000),
+                  (20300, 23000), (23300, 29000), (29300, 29800), (30200, 37000)]))
+# The same complaint handled badly: the agent talks over the resident twice (5 s and
+# 1.5 s), says 不清楚, never apologises, asks nothing, records nothing, gives no time.
+call("PS-044", "A06", "投诉", [
+    (A, OPEN.format(s="赵")),
+    (C, "你们到底管不管？电梯又停了，我家老人下不了楼，这都第三回了，我说的你听着没有"),
+    (A, "这个我不清楚，电梯是维保公司的事。"),
+    (C, "那你们物业就不管了？"),
+    (A, "我们会跟维保公司说。"),
+    (C, "什么时候能修好？老人还要去医院"),
+    (A, "尽快吧。"),
+    (C, "那好吧。"),
+    (A, "感谢您的来电，再见。"),
+], hits=[(2, "不清楚", "complaint.no-buqingchu")],
+   missing=["polite.sorry", "complaint.clarify", "complaint.concrete-time"] + RECORD,
+   metrics=[(2, "complaint.no-interrupt", 5000), (6, "complaint.no-interrupt", 1500)],
+   timing=(6000, [(0, 5000), (5500, 14000), (9000, 12500), (14500, 16500), (17000, 19000),
+                  (19500, 23000), (21500, 22500), (23500, 24500), (25000, 27000)]))
+# PS-043's twin without a complaint: the same care, and no complaint rule applies.
+call("PS-045", "A03", "咨询", [
+    (A, OPEN.format(s="张")),
+    (C, "楼下餐馆的油烟有点大，物业能不能提醒一下？"),
+    (A, "非常抱歉给您带来困扰。请问您是几号楼几单元？"),
+    (C, "六号楼二单元，三楼。"),
+    (A, "好的，我们今天下午去餐馆提醒他们清洗油烟净化器。感谢您的来电，再见。"),
+], timing=(3000, [(0, 5000), (5500, 10000), (10500, 14000), (14300, 16000), (16300, 22000)]))
+# Two holds of 20 s: the first announced with 请稍等, the second not; 18 s of ringing.
+call("PS-046", "A02", "缴费", [
+    (A, OPEN.format(s="李")),
+    (C, "我想查一下我家这个季度的物业费交了没有，八号楼一单元301。"),
+    (A, "好的，请稍等，我帮您查一下。"),
+    (A, "让您久等了，您这个季度的已经交了。"),
+    (C, "那车位费呢？"),
+    (A, "车位费我再看一下。"),
+    (A, "车位费还差三百元，可以在公众号补交。"),
+    (C, "好的，谢谢。"),
+    (A, "不客气，感谢您的来电，再见。"),
+], metrics=[(6, "hold.announced", 20000), (-1, "phone.answer-time", 18000)],
+   timing=(18000, [(0, 5000), (5500, 11000), (11500, 14000), (34000, 38000), (38500, 40000),
+                   (40500, 42000), (62000, 66000), (66500, 68000), (68500, 72000)]))
+# No timestamps and no ring time: answer time and holds cannot be judged (not_measurable),
+# the words still are.
+call("PS-047", "A04", "咨询", [
+    (A, OPEN.format(s="刘")),
+    (C, "请问小区快递柜在哪？"),
+    (A, "在南门岗亭旁边，二十四小时都能取。"),
+    (C, "好的，谢谢。"),
+    (A, "不客气，感谢您的来电，再见。"),
+], timing="none", not_measurable=["hold.announced", "phone.answer-time"])
+# A caller asking for "someone", and a referral with the department and its contact.
+call("PS-048", "A01", "咨询", [
+    (A, OPEN.format(s="王")),
+    (C, "喂，我找个人。"),
+    (A, "请问您找哪位？"),
+    (C, "管停车的那个。"),
+    (A, "停车的事归停车场公司管，请您与停车场公司李先生联系，电话是六六七七八八。"),
+    (C, "好的。"),
+    (A, "感谢您的来电，再见。"),
+])
+# The same situations handled without the polite forms.
+call("PS-049", "A02", "咨询", [
+    (A, OPEN.format(s="李")),
+    (C, "我找一下人。"),
+    (A, "谁啊？"),
+    (C, "管停车的。"),
+    (A, "那个归停车场公司管。"),
+    (C, "那怎么找他们？"),
+    (A, "您打一一四查一下吧。感谢您的来电，再见。"),
+], missing=["polite.who-calling", "polite.refer-department"])
+
 
 
 def timeline(turns, rng):
@@ -450,33 +551,54 @@ def timeline(turns, rng):
 def main():
     rng = random.Random(20261101)
     lines, labels = [], {}
-    for i, (cid, agent, direction, ctype, turns, hits, missing) in enumerate(CALLS):
+    for i, (cid, agent, direction, ctype, turns, hits, missing, timing, metrics,
+            not_measurable) in enumerate(CALLS):
         day = 2 + (i * 7) % 19
         hour, minute, second = 8 + (i * 5) % 11, (i * 13) % 60, (i * 29) % 60
         name, team = AGENTS[agent]
         record = {
             "call_id": cid, "agent_id": agent, "agent_name": name, "team": team,
             "started_at": f"2026-11-{day:02d}T{hour:02d}:{minute:02d}:{second:02d}+08:00",
-            "direction": direction, "call_type": ctype, "ring_ms": rng.randint(1000, 9000),
-            "turns": timeline(turns, rng),
+            "direction": direction, "call_type": ctype,
         }
+        if timing is None:
+            record["ring_ms"] = rng.randint(1000, 9000)
+            record["turns"] = timeline(turns, rng)
+        elif timing == "none":
+            record["turns"] = [{"speaker": sp, "text": text} for sp, text in turns]
+        else:
+            ring, times = timing
+            assert len(times) == len(turns), cid
+            record["ring_ms"] = ring
+            record["turns"] = [{"speaker": sp, "text": text, "start_ms": a, "end_ms": b}
+                               for (sp, text), (a, b) in zip(turns, times)]
         for turn, words, rule in hits:
             assert words in turns[turn][1], (cid, turn, words)
             assert turns[turn][0] == A, (cid, turn)
             assert rule in POINTS, rule
         for rule in missing:
             assert rule in POINTS, rule
+        for rule in [r for _, r, _ in metrics] + not_measurable:
+            assert rule in POINTS, rule
         score = 100 - sum(POINTS[r] for _, _, r in hits) - sum(POINTS[r] for r in missing)
+        score -= sum(POINTS[r] for _, r, _ in metrics)
         score = max(0, score)
         fatal = any(r in FATAL for _, _, r in hits)
         labels[cid] = {
             "forbidden": [{"turn": t, "text": w, "rule": r} for t, w, r in hits],
             "missing": sorted(missing),
+            "metrics": [{"turn": t, "rule": r, "value": v} for t, r, v in metrics],
+            "not_measurable": sorted(not_measurable),
             "score": score, "passed": score >= 80 and not fatal, "fatal": fatal,
         }
         lines.append(json.dumps(record, ensure_ascii=False))
+    # The conversation calls (PS-043 on: timing, holds, interruptions, complaints handled
+    # well and badly) are a file of their own, so the month's file stays as reports test it.
     with open(os.path.join(HERE, "calls", "2026-11.jsonl"), "w", encoding="utf-8") as f:
-        f.write("\n".join(lines) + "\n")
+        f.write("\n".join(lines[:42]) + "\n")
+    with open(os.path.join(HERE, "calls", "2026-11-conversation.jsonl"), "w",
+              encoding="utf-8") as f:
+        f.write("\n".join(lines[42:]) + "\n")
     with open(os.path.join(HERE, "labels.json"), "w", encoding="utf-8") as f:
         json.dump(labels, f, ensure_ascii=False, indent=1)
         f.write("\n")

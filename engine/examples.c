@@ -1,8 +1,11 @@
 /* examples.c — runs every rule's `examples` through the real pipeline
  * (normalize -> match -> score that one rule) so rule sets are tested like
  * code. An example is one utterance said by the rule's speaker; the rule's
- * `within` window is lifted (the example is the window), everything else —
- * speaker, `unless`, boundary, overlap within the rule — applies. */
+ * `within` window and `when` condition are lifted (the example is the
+ * window), everything else — speaker, `unless`, boundary, overlap within the
+ * rule — applies. An example that is a JSON call object (call_id and
+ * turns, as zhijian reads calls) is scored as that whole call with nothing lifted: how
+ * metric rules and the situations of conditional rules are tested. */
 #include "internal.h"
 
 #include <string.h>
@@ -38,7 +41,21 @@ static void run_one(zj_scorer *scorer, const zj_ruleset *rs, uint32_t ri, const 
     zj_result res;
     zj_error err;
     zj_error_clear(&err);
-    if ((out.status = zj_score_rule(scorer, &call, ri, true, &res, &err)) != ZJ_OK) {
+    zj_call *whole = NULL;
+    if (ex->text[0] == '{') {
+        whole = zj_call_parse_json(ex->text, strlen(ex->text), rs->path, ex->line, &err);
+        if (!whole) {
+            snprintf(out.detail, sizeof out.detail, "not a call: %.400s", err.msg);
+            (*failures)++;
+            if (cb)
+                cb(&out, ctx);
+            return;
+        }
+    }
+    out.status = whole ? zj_score_rule(scorer, whole, ri, false, &res, &err)
+                       : zj_score_rule(scorer, &call, ri, true, &res, &err);
+    zj_call_free(whole);
+    if (out.status != ZJ_OK) {
         out.passed = false;
         snprintf(out.detail, sizeof out.detail, "error: %.400s",
                  err.msg[0] ? err.msg : zj_strerror(out.status));
@@ -48,6 +65,9 @@ static void run_one(zj_scorer *scorer, const zj_ruleset *rs, uint32_t ri, const 
         if (!out.passed && expect_match)
             snprintf(out.detail, sizeof out.detail, "expected a %s, found none",
                      r->kind == ZJ_KIND_REQUIRED ? "match (met)" : "hit");
+        else if (!out.passed && f->unit)
+            snprintf(out.detail, sizeof out.detail, "unexpected hit: %lld %s",
+                     (long long)f->value, f->unit);
         else if (!out.passed)
             snprintf(out.detail, sizeof out.detail, "unexpected %s '%s' at [%u, %u)",
                      r->kind == ZJ_KIND_REQUIRED ? "match" : "hit", f->text ? f->text : "",

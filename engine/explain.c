@@ -42,6 +42,72 @@ static void quote_original(zj_buf *out, const char *text, size_t len, uint32_t c
     zj_buf_append(out, text + b0, b1 - b0);
 }
 
+/* What a conversation rule depends on, in words: its metric and bounds, its
+ * situation and the window after it. */
+static void describe_conversation(zj_buf *out, const zj_ruleset *rs, const zj_rule *r)
+{
+    static const char *const units[] = {"", "ms", "ms", "ms", "chars/min", "ms", "%"};
+    if (r->kind == ZJ_KIND_METRIC) {
+        zj_buf_printf(out, "metric:     %s", zj_metric_name(r->metric));
+        if (r->metric_min >= 0)
+            zj_buf_printf(out, ", %s %lld %s", r->metric == ZJ_METRIC_SILENCE ? "counts gaps from"
+                          : r->metric == ZJ_METRIC_INTERRUPTION ? "overlap at least"
+                                                                 : "at least",
+                          (long long)r->metric_min, units[r->metric]);
+        if (r->metric_max >= 0)
+            zj_buf_printf(out, ", at most %lld %s", (long long)r->metric_max, units[r->metric]);
+        if (r->announce >= 0)
+            zj_buf_printf(out, ", announced by '%s' in the agent turn before", rs->rules[r->announce].id);
+        zj_buf_puts(out, "\n");
+    }
+    if (r->when >= 0) {
+        zj_buf_printf(out, "applies:    only when tag '%s' fired, from its first turn", rs->rules[r->when].id);
+        if (r->window == ZJ_WIN_AFTER_UTTERANCES)
+            zj_buf_printf(out, ", within %lld utterances of the rule's speaker",
+                          (long long)r->window_value);
+        else if (r->window == ZJ_WIN_AFTER_SECONDS)
+            zj_buf_printf(out, ", in turns starting within %lld ms after the tag turn ends",
+                          (long long)r->window_value);
+        else
+            zj_buf_puts(out, " to the end of the call");
+        zj_buf_puts(out, "; otherwise not_applicable\n");
+    }
+}
+
+/* `rules explain RULE '{"call_id": ...}'`: the rule judged on a whole call,
+ * nothing lifted, with the findings of the rules it reads. */
+static zj_status explain_call(const zj_ruleset *rs, long ri, const char *json, zj_buf *out,
+                              zj_error *err)
+{
+    zj_call *call = zj_call_parse_json(json, strlen(json), "explain", 1, err);
+    if (!call)
+        return err->status;
+    zj_scorer *sc = zj_scorer_new(rs, err);
+    zj_result res;
+    zj_status st = sc ? zj_score_rule(sc, call, (uint32_t)ri, false, &res, err) : ZJ_ERR_NOMEM;
+    if (st == ZJ_OK) {
+        for (size_t i = 0; i < res.n_findings; i++) {
+            const zj_finding *f = &res.findings[i];
+            zj_buf_printf(out, "%s %s", (long)f->rule == ri ? "verdict:" : "read:   ",
+                          rs->rules[f->rule].id);
+            zj_buf_printf(out, " %s", zj_outcome_name(f->outcome));
+            if (f->turn >= 0)
+                zj_buf_printf(out, " turn %ld", f->turn);
+            if (f->text)
+                zj_buf_printf(out, " '%s' [%u, %u)", f->text, f->span_start, f->span_end);
+            if (f->unit)
+                zj_buf_printf(out, " %lld %s", (long long)f->value, f->unit);
+            zj_buf_printf(out, ", %+d points\n", f->points);
+        }
+        if (res.n_findings == 0)
+            zj_buf_puts(out, "verdict: no finding (the rule does not fire on this call)\n");
+        zj_result_free(&res);
+    }
+    zj_scorer_free(sc);
+    zj_call_free(call);
+    return st;
+}
+
 zj_status zj_rules_explain(const zj_ruleset *rs, const char *rule_id, const char *text, zj_buf *out,
                            zj_error *err)
 {
@@ -53,6 +119,18 @@ zj_status zj_rules_explain(const zj_ruleset *rs, const char *rule_id, const char
     size_t len = strlen(text);
     if (!zj_utf8_valid(text, len))
         return zj_error_set(err, ZJ_ERR_UTF8, NULL, 0, 0, "the text is not valid UTF-8");
+    if (text[0] == '{' || r->kind == ZJ_KIND_METRIC) {
+        zj_buf_printf(out, "rule %s (%s, %s%s%s)\n", r->id, zj_kind_name(r->kind),
+                      zj_severity_name(r->severity), r->clause ? ", " : "",
+                      r->clause ? r->clause : "");
+        describe_conversation(out, rs, r);
+        if (text[0] != '{')
+            return zj_error_set(err, ZJ_ERR_USAGE, NULL, 0, 0,
+                                "rule '%s' measures a whole call: give the call as JSON "
+                                "({\"call_id\": ..., \"turns\": [...]})",
+                                r->id);
+        return explain_call(rs, ri, text, out, err);
+    }
     zj_norm n;
     zj_norm_init(&n);
     zj_status st = zj_norm_text_fillers(&n, text, len, rs->fillers, true);
@@ -62,6 +140,7 @@ zj_status zj_rules_explain(const zj_ruleset *rs, const char *rule_id, const char
     }
     zj_buf_printf(out, "rule %s (%s, %s%s%s)\n", r->id, zj_kind_name(r->kind),
                   zj_severity_name(r->severity), r->clause ? ", " : "", r->clause ? r->clause : "");
+    describe_conversation(out, rs, r);
     zj_buf_printf(out, "text:       %s\nnormalized: %s\n", text, n.text);
     zj_buf_puts(out, "map:        ");
     for (size_t i = 0; i < n.len;) {
@@ -182,6 +261,9 @@ zj_status zj_rules_explain(const zj_ruleset *rs, const char *rule_id, const char
             zj_buf_puts(out, "verdict: no finding (the rule does not fire on this text)\n");
         if (r->window != ZJ_WIN_NONE)
             zj_buf_puts(out, "note: the rule's `within` window was not applied to this text\n");
+        if (r->when >= 0)
+            zj_buf_puts(out, "note: the rule's situation (`when`) was not required for this text; "
+                             "give a JSON call to judge it\n");
         zj_result_free(&res);
     }
     zj_scorer_free(sc);
@@ -245,7 +327,7 @@ size_t zj_rules_lint(const zj_ruleset *rs, zj_diag_cb cb, void *ctx)
             else
                 live++;
         }
-        if (live == 0)
+        if (live == 0 && r->kind != ZJ_KIND_METRIC)
             warn(cb, ctx, rs, r->line, r->col, &count,
                  "warning: rule '%s' is unreachable: every pattern is suppressed", r->id);
         if (r->fuzzy) {

@@ -15,15 +15,16 @@ typedef struct zj_pattern {
     bool is_regex;
     bool is_exception; /* from `unless` */
     bool per_sentence; /* rule has boundary: sentence */
+    bool negated;      /* under a `none` item: its hits are never evidence or findings */
     char *source;      /* as written in the YAML */
     char *expr;        /* literal: normalized literal; regex: the PCRE2 source */
     size_t expr_len;   /* bytes of expr */
     long line, col;    /* position in the YAML, for messages */
 } zj_pattern;
 
-typedef enum zj_node_type { ZJ_NODE_PATTERN, ZJ_NODE_ANY, ZJ_NODE_ALL } zj_node_type;
+typedef enum zj_node_type { ZJ_NODE_PATTERN, ZJ_NODE_ANY, ZJ_NODE_ALL, ZJ_NODE_NONE } zj_node_type;
 
-/* Condition tree: any/all of children, leaves reference patterns. */
+/* Condition tree: any/all/none of children, leaves reference patterns. */
 typedef struct zj_node {
     zj_node_type type;
     uint32_t pattern;         /* ZJ_NODE_PATTERN */
@@ -36,8 +37,22 @@ typedef enum zj_window_kind {
     ZJ_WIN_FIRST_UTTERANCES,
     ZJ_WIN_LAST_UTTERANCES,
     ZJ_WIN_FIRST_SECONDS,
-    ZJ_WIN_LAST_SECONDS
+    ZJ_WIN_LAST_SECONDS,
+    /* Conditional rules (`when`): counted from the first turn of the tag. */
+    ZJ_WIN_AFTER_UTTERANCES, /* the rule speaker's first N utterances at or after it */
+    ZJ_WIN_AFTER_SECONDS     /* turns starting within N ms after the tag turn ends */
 } zj_window_kind;
+
+/* What a metric rule measures (metrics.c). */
+typedef enum zj_metric {
+    ZJ_METRIC_NONE,
+    ZJ_METRIC_ANSWER_TIME,  /* ring_ms of the call, ms */
+    ZJ_METRIC_SILENCE,      /* each gap before an agent turn, ms; announced or not */
+    ZJ_METRIC_INTERRUPTION, /* each agent turn starting before the customer's ends, ms */
+    ZJ_METRIC_SPEECH_RATE,  /* agent characters per minute of agent speech */
+    ZJ_METRIC_DURATION,     /* first turn start to last turn end, ms */
+    ZJ_METRIC_TALK_SHARE    /* agent speech as a percentage of all speech */
+} zj_metric;
 
 typedef struct zj_example {
     char *text;
@@ -62,6 +77,12 @@ typedef struct zj_rule {
     size_t n_ex_match, n_ex_no_match;
     long line, col;
     bool fuzzy; /* `fuzzy: pinyin`: literals also match by sound */
+    /* Conversation rules (rules_conversation.c). */
+    int32_t when;     /* index of the tag rule this rule is conditional on, -1: none */
+    int32_t announce; /* silence: index of the rule whose hit announces a hold, -1 */
+    zj_metric metric;
+    int64_t metric_min, metric_max; /* in the metric's unit (ms, chars/min, %); -1 unset */
+    bool has_condition;             /* any/all/regex given (metric rules have none) */
 } zj_rule;
 
 typedef struct zj_grade {
@@ -382,6 +403,33 @@ void zj_sha256_hex(const void *data, size_t len, char out[65]);
 
 /* Monotonic clock in nanoseconds. */
 uint64_t zj_now_ns(void);
+
+/* ------------------------------------------------------- conversation */
+
+/* Findings of one call as they are built (score.c, metrics.c). */
+typedef struct zj_finding_list {
+    zj_finding *v;
+    size_t n, cap;
+} zj_finding_list;
+zj_status zj_finding_push(zj_finding_list *l, const zj_finding *f);
+
+struct loader;
+/* rules_conversation.c: the keys of conversation rules (when, metric and its
+ * thresholds, announce) read from a rule's YAML map; references to other
+ * rules are recorded by name and resolved by zj_rules_resolve_refs once every
+ * rule is known. Errors go through the loader's callback. */
+typedef void (*zj_fail_fn)(void *ld, const zj_ynode *at, const char *msg);
+void zj_rules_parse_conversation(const zj_ynode *rule_map, zj_rule *r, zj_fail_fn fail, void *ld);
+void zj_rules_resolve_refs(zj_ruleset *rs, const zj_ynode *rules_seq, zj_fail_fn fail, void *ld);
+/* "answer_time", ...; NULL for ZJ_METRIC_NONE. */
+const char *zj_metric_name(zj_metric m);
+
+/* metrics.c: evaluate one metric rule on a call. from_turn: first turn
+ * counted (0, or the tag's turn for a conditional rule); announced[t] tells
+ * whether agent turn t holds a hit of the rule's `announce` rule (may be NULL).
+ * norm is scratch for counting characters. Appends the rule's findings. */
+zj_status zj_metric_eval(const zj_ruleset *rs, uint32_t rule, const zj_call *call, size_t from_turn,
+                         const unsigned char *announced, zj_norm *norm, zj_finding_list *out);
 
 /* ------------------------------------------------------ input formats (ingest) */
 

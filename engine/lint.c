@@ -428,7 +428,32 @@ zj_status zj_lint_file(const zj_ruleset *rs, const char *path, const char *part,
         return st != ZJ_OK ? st : ZJ_ERR_NOMEM;
     }
     bool opening = !strcmp(d.part, "opening"), closing = !strcmp(d.part, "closing");
-    for (size_t i = 0; i < res.n_findings; i++) {
+    /* A script may be read in any situation: forbidden rules that apply only
+     * in one (`when: situation.complaint`) are checked as if it had arisen;
+     * their hits join the others'. */
+    for (size_t ri = 0; ri < rs->n_rules && st == ZJ_OK; ri++) {
+        if (rs->rules[ri].kind != ZJ_KIND_FORBIDDEN || rs->rules[ri].when < 0)
+            continue;
+        zj_result cond;
+        if ((st = zj_score_rule(scorer, &call, (uint32_t)ri, true, &cond, err)) != ZJ_OK)
+            break;
+        for (size_t i = 0; i < cond.n_findings && st == ZJ_OK; i++) {
+            if (cond.findings[i].rule != ri || cond.findings[i].outcome != ZJ_OUT_HIT)
+                continue;
+            zj_finding hit = cond.findings[i];
+            hit.text = zj_strdup(hit.text);
+            zj_finding *v = realloc(res.findings, (res.n_findings + 1) * sizeof *v);
+            if (!v || !hit.text) {
+                free(hit.text);
+                st = zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
+                break;
+            }
+            res.findings = v;
+            res.findings[res.n_findings++] = hit;
+        }
+        zj_result_free(&cond);
+    }
+    for (size_t i = 0; i < res.n_findings && st == ZJ_OK; i++) {
         const zj_finding *fd = &res.findings[i];
         const zj_rule *r = &rs->rules[fd->rule];
         char msg[700];
@@ -460,7 +485,7 @@ zj_status zj_lint_file(const zj_ruleset *rs, const char *path, const char *part,
     zj_scorer_free(scorer);
     free(turns);
     doc_free(&d);
-    return ZJ_OK;
+    return st;
 }
 
 void zj_lint_report_free(zj_lint_report *r)

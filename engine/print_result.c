@@ -147,6 +147,8 @@ static const char *finding_mark(const zj_finding *f, const zj_rule *rule)
         return "✗";
     case ZJ_OUT_NOT_MEASURABLE:
         return "?";
+    case ZJ_OUT_NOT_APPLICABLE:
+        return "–";
     case ZJ_OUT_HIT:
         return rule->kind == ZJ_KIND_TAG ? "•" : "✗";
     }
@@ -157,7 +159,8 @@ static const char *finding_color(const zj_finding *f, const zj_rule *rule)
 {
     if (f->outcome == ZJ_OUT_MET || rule->kind == ZJ_KIND_TAG)
         return C_GREEN;
-    if (f->outcome == ZJ_OUT_NOT_MEASURABLE || rule->severity == ZJ_SEV_OBSERVATION)
+    if (f->outcome == ZJ_OUT_NOT_MEASURABLE || f->outcome == ZJ_OUT_NOT_APPLICABLE ||
+        rule->severity == ZJ_SEV_OBSERVATION)
         return C_DIM;
     return rule->severity >= ZJ_SEV_MAJOR ? C_RED : C_YELLOW;
 }
@@ -194,12 +197,17 @@ zj_status zj_result_to_text(zj_buf *b, const zj_ruleset *rs, const zj_call *call
     if (res->fatal)
         TRY(zj_buf_printf(b, "  %s一票否决 (fatal)%s", paint(color, C_RED), paint(color, C_OFF)));
     TRY(zj_buf_puts(b, "\n"));
-    size_t credit_met = 0, credit_missing = 0;
+    size_t credit_met = 0, credit_missing = 0, not_applicable = 0;
     for (size_t i = 0; i < res->n_findings; i++) {
         const zj_finding *f = &res->findings[i];
         const zj_rule *rule = &rs->rules[f->rule];
         /* Credit-only phrases (required, 0 points, observation) are summed
          * up below rather than listed: they never change the verdict. */
+        /* Rules whose situation did not arise: one line says how many. */
+        if (f->outcome == ZJ_OUT_NOT_APPLICABLE) {
+            not_applicable++;
+            continue;
+        }
         if (rule->kind == ZJ_KIND_REQUIRED && rule->points == 0 &&
             rule->severity == ZJ_SEV_OBSERVATION &&
             (f->outcome == ZJ_OUT_MET || f->outcome == ZJ_OUT_MISSING)) {
@@ -212,6 +220,8 @@ zj_status zj_result_to_text(zj_buf *b, const zj_ruleset *rs, const zj_call *call
         if (f->outcome == ZJ_OUT_HIT || f->outcome == ZJ_OUT_MET) {
             if (f->turn >= 0)
                 TRY(zj_buf_printf(b, "turn %ld ", f->turn));
+            if (f->unit)
+                TRY(zj_buf_printf(b, "%lld %s ", (long long)f->value, f->unit));
             if (f->text) {
                 TRY(zj_buf_printf(b, "「%s", paint(color, finding_color(f, rule))));
                 TRY(zj_buf_term_str(b, f->text));
@@ -240,6 +250,9 @@ zj_status zj_result_to_text(zj_buf *b, const zj_ruleset *rs, const zj_call *call
             TRY(zj_buf_puts(b, " fatal"));
         TRY(zj_buf_puts(b, "\n"));
     }
+    if (not_applicable)
+        TRY(zj_buf_printf(b, "  %s– not_applicable: %zu rules whose situation did not arise%s\n",
+                          paint(color, C_DIM), not_applicable, paint(color, C_OFF)));
     if (credit_met + credit_missing)
         TRY(zj_buf_printf(b, "  %s· credit-only phrases: %zu said, %zu not said (0 points)%s\n",
                           paint(color, C_DIM), credit_met, credit_missing, paint(color, C_OFF)));

@@ -380,6 +380,32 @@ zj_status zj_report_audit(zj_store *st, const zj_report_filter *f, const char *d
     complaint_calls = sqlite3_column_int64(q, 0);
     complaint_ok = sqlite3_column_int64(q, 1);
     sqlite3_finalize(q);
+    /* Conversation KPIs: metric findings (answer time, holds, interruptions)
+     * and the complaint-handling rules (category 投诉处理, not tags, as the
+     * complaint count above). Findings
+     * that are not_applicable or not_measurable count in neither. */
+    long metric_met = 0, metric_hit = 0, metric_nm = 0, handling_ok = 0, handling_bad = 0;
+    sql = zj_sqlf(
+        "SELECT sum(CASE WHEN f.kind = 'metric' AND f.outcome = 'met' THEN 1 ELSE 0 END),"
+        " sum(CASE WHEN f.kind = 'metric' AND f.outcome = 'hit' THEN 1 ELSE 0 END),"
+        " sum(CASE WHEN f.kind = 'metric' AND f.outcome = 'not_measurable' THEN 1 ELSE 0 END),"
+        " sum(CASE WHEN f.outcome = 'met' AND f.rule_id IN (SELECT rule_id FROM rules WHERE"
+        " ruleset_id = ?1 AND category = '投诉处理' AND kind <> 'tag') THEN 1 ELSE 0 END),"
+        " sum(CASE WHEN f.outcome IN ('missing', 'hit') AND f.rule_id IN (SELECT rule_id FROM"
+        " rules WHERE ruleset_id = ?1 AND category = '投诉处理' AND kind <> 'tag') THEN 1 ELSE 0"
+        " END)"
+        "%s" ZJ_CALL_FILTER_REST,
+        in.findings);
+    q = zj_report_query(st, sql, rid, f, err);
+    free(sql);
+    if (!q || !zj_report_one_row(st, q, err))
+        goto fail;
+    metric_met = sqlite3_column_int64(q, 0);
+    metric_hit = sqlite3_column_int64(q, 1);
+    metric_nm = sqlite3_column_int64(q, 2);
+    handling_ok = sqlite3_column_int64(q, 3);
+    handling_bad = sqlite3_column_int64(q, 4);
+    sqlite3_finalize(q);
     q = NULL;
     double pass_rate = calls ? 100.0 * (double)passed / (double)calls : 0;
     long severe = 0;
@@ -412,6 +438,18 @@ zj_status zj_report_audit(zj_store *st, const zj_report_filter *f, const char *d
                    "住户投诉通话中合格且无服务忌语者的比例");
     else
         zj_doc_row(kt, "投诉处理符合率", "不可评估", "所选范围内未识别出投诉通话");
+    if (metric_met + metric_hit)
+        zj_doc_row(kt, "计时指标达标率",
+                   zj_doc_strf(d, "%.1f%%（%ld/%ld，另 %ld 项不可测）",
+                       100.0 * (double)metric_met / (double)(metric_met + metric_hit), metric_met,
+                       metric_met + metric_hit, metric_nm),
+                   "接听时长、等候、抢话等计时项达标次数 / 可测次数（无时间戳者不可测）");
+    if (handling_ok + handling_bad)
+        zj_doc_row(kt, "投诉处理规范执行率",
+                   zj_doc_strf(d, "%.1f%%（%ld/%ld）",
+                       100.0 * (double)handling_ok / (double)(handling_ok + handling_bad),
+                       handling_ok, handling_ok + handling_bad),
+                   "投诉通话中“五个清楚”等投诉处理项做到次数 / 应做次数（非投诉通话不适用）");
     zj_doc_row(kt, "一票否决通话", zj_doc_strf(d, "%ld", fatal_calls), "命中一票否决项的通话数");
 
     zj_doc_heading(d, 2, "7 纠正措施登记表");

@@ -443,7 +443,20 @@ static void node_free(zj_node *n)
 static bool parse_items(struct loader *ld, const zj_ynode *seq, zj_node_type type, uint32_t rule,
                         bool per_sentence, int depth, zj_node *out, const char *key);
 
-/* One condition item: a literal, {re: ...}, {any: [...]} or {all: [...]}. */
+/* Patterns under a `none` item say what must NOT have been said: their hits
+ * are never a finding's evidence nor a forbidden hit of their own. */
+static void mark_negated(zj_ruleset *rs, const zj_node *n)
+{
+    if (n->type == ZJ_NODE_PATTERN) {
+        if (n->pattern < rs->n_patterns)
+            rs->patterns[n->pattern].negated = true;
+        return;
+    }
+    for (size_t i = 0; i < n->n_children; i++)
+        mark_negated(rs, &n->children[i]);
+}
+
+/* One condition item: a literal, {re: ...}, {any: [...]}, {all: [...]} or {none: [...]}. */
 static bool parse_item(struct loader *ld, const zj_ynode *n, uint32_t rule, bool per_sentence,
                        int depth, zj_node *out)
 {
@@ -459,15 +472,19 @@ static bool parse_item(struct loader *ld, const zj_ynode *n, uint32_t rule, bool
             out->type = ZJ_NODE_PATTERN;
             return add_regex(ld, v, rule, false, per_sentence, &out->pattern);
         }
-        if (strcmp(k, "any") == 0 || strcmp(k, "all") == 0) {
+        if (strcmp(k, "any") == 0 || strcmp(k, "all") == 0 || strcmp(k, "none") == 0) {
             if (depth >= RULES_MAX_NESTING) {
                 fail_at(ld, n, "conditions nested more than %d levels deep", RULES_MAX_NESTING);
                 return false;
             }
-            return parse_items(ld, v, k[1] == 'n' ? ZJ_NODE_ANY : ZJ_NODE_ALL, rule, per_sentence,
-                               depth + 1, out, k);
+            zj_node_type type = k[0] == 'n' ? ZJ_NODE_NONE : k[1] == 'n' ? ZJ_NODE_ANY : ZJ_NODE_ALL;
+            bool ok = parse_items(ld, v, type, rule, per_sentence, depth + 1, out, k);
+            if (type == ZJ_NODE_NONE)
+                mark_negated(ld->rs, out);
+            return ok;
         }
-        fail_at(ld, n->items[0], "unknown key '%s' in a pattern item (expected re, any or all)", k);
+        fail_at(ld, n->items[0], "unknown key '%s' in a pattern item (expected re, any, all or none)",
+                k);
         return false;
     }
     fail_at(ld, n, "a pattern item must be a string, {re: ...}, {any: [...]} or {all: [...]}");
@@ -499,6 +516,11 @@ static bool parse_items(struct loader *ld, const zj_ynode *seq, zj_node_type typ
                 add_regex(ld, seq->items[i], rule, false, per_sentence, &out->children[i].pattern);
         } else {
             ok &= parse_item(ld, seq->items[i], rule, per_sentence, depth, &out->children[i]);
+            /* `none` adds no evidence, so only `all` can say what it means. */
+            if (out->children[i].type == ZJ_NODE_NONE && type != ZJ_NODE_ALL) {
+                fail_at(ld, seq->items[i], "a 'none' item belongs in an 'all' list");
+                ok = false;
+            }
         }
         out->n_children = i + 1;
     }
@@ -553,11 +575,12 @@ static void parse_examples(struct loader *ld, const zj_ynode *n, zj_rule *r)
 static void parse_within(struct loader *ld, const zj_ynode *n, zj_rule *r)
 {
     static const char *const keys[] = {"first_utterances", "last_utterances", "first_seconds",
-                                       "last_seconds", NULL};
+                                       "last_seconds",     "after_utterances", "after_seconds",
+                                       NULL};
     if (n->type != ZJ_YNODE_MAP || n->n != 2) {
         fail_at(ld, n,
                 "'within' must be a mapping with exactly one of first_utterances, "
-                "last_utterances, first_seconds, last_seconds");
+                "last_utterances, first_seconds, last_seconds, after_utterances, after_seconds");
         return;
     }
     check_keys(ld, n, keys, " in within");
@@ -575,7 +598,25 @@ static void parse_within(struct loader *ld, const zj_ynode *n, zj_rule *r)
             r->window = k[0] == 'f' ? ZJ_WIN_FIRST_SECONDS : ZJ_WIN_LAST_SECONDS;
             r->window_value = (int64_t)(secs * 1000.0 + 0.5);
         }
+    } else if (strcmp(k, "after_utterances") == 0) {
+        long count;
+        if (integer(ld, v, k, 1, 1000000, &count)) {
+            r->window = ZJ_WIN_AFTER_UTTERANCES;
+            r->window_value = count;
+        }
+    } else if (strcmp(k, "after_seconds") == 0) {
+        double secs;
+        if (number_positive(ld, v, k, &secs)) {
+            r->window = ZJ_WIN_AFTER_SECONDS;
+            r->window_value = (int64_t)(secs * 1000.0 + 0.5);
+        }
     }
+}
+
+/* rules_conversation.c reports through the loader. */
+static void conversation_fail(void *ld, const zj_ynode *at, const char *msg)
+{
+    fail_at(ld, at, "%s", msg);
 }
 
 struct defaults {
@@ -589,7 +630,8 @@ static void parse_rule(struct loader *ld, const zj_ynode *n, const struct defaul
     static const char *const keys[] = {
         "id",         "kind",     "title",   "category", "clause", "description", "any",
         "all",        "regex",    "speaker", "within",   "unless", "boundary",    "points",
-        "max_points", "severity", "fatal",   "examples", "fuzzy",       NULL};
+        "max_points", "severity", "fatal",   "examples", "fuzzy",       "when",
+        "metric",     "announce", "min_seconds", "max_seconds", "overlap_seconds", "min", "max", NULL};
     if (n->type != ZJ_YNODE_MAP) {
         fail_at(ld, n, "a rule must be a mapping, got %s", type_name(n));
         return;
@@ -644,12 +686,14 @@ static void parse_rule(struct loader *ld, const zj_ynode *n, const struct defaul
         else if (strcmp(v->value, "tag") == 0)
             r->kind = ZJ_KIND_TAG;
         else if (strcmp(v->value, "metric") == 0)
-            fail_at(ld, v, "metric rules are not supported yet (kind: metric)");
+            r->kind = ZJ_KIND_METRIC;
         else
-            fail_at(ld, v, "unknown kind '%.40s' (expected required, forbidden or tag)", v->value);
+            fail_at(ld, v, "unknown kind '%.40s' (expected required, forbidden, tag or metric)",
+                    v->value);
     } else if (!v) {
-        fail_at(ld, n, "%s has no 'kind' (required, forbidden or tag)", where + 4);
+        fail_at(ld, n, "%s has no 'kind' (required, forbidden, tag or metric)", where + 4);
     }
+    zj_rules_parse_conversation(n, r, conversation_fail, ld);
     const char *text_keys[] = {"title", "category", "clause"};
     char **text_fields[] = {&r->title, &r->category, &r->clause};
     for (int i = 0; i < 3; i++)
@@ -698,13 +742,19 @@ static void parse_rule(struct loader *ld, const zj_ynode *n, const struct defaul
         cond = c;
         cond_key = cond_keys[i];
     }
-    if (!cond) {
+    r->has_condition = cond != NULL;
+    if (r->kind == ZJ_KIND_METRIC) {
+        if (cond)
+            fail_at(ld, cond, "a metric rule measures the call and takes no '%s'", cond_key);
+        if ((v = zj_yaml_get(n, "unless")))
+            fail_at(ld, v, "a metric rule takes no 'unless'");
+    } else if (!cond) {
         fail_at(ld, n, "%s has no condition (any, all or regex)", where + 4);
     } else {
         zj_node_type type = strcmp(cond_key, "all") == 0 ? ZJ_NODE_ALL : ZJ_NODE_ANY;
         parse_items(ld, cond, type, index, r->per_sentence, 1, &r->cond, cond_key);
     }
-    if ((v = zj_yaml_get(n, "unless"))) {
+    if (r->kind != ZJ_KIND_METRIC && (v = zj_yaml_get(n, "unless"))) {
         if (v->type != ZJ_YNODE_SEQ || v->n == 0) {
             fail_at(ld, v, "'unless' must be a non-empty list of patterns");
         } else {
@@ -937,6 +987,7 @@ static void parse_root(struct loader *ld, const zj_ynode *root)
     }
     for (size_t i = 0; i < v->n; i++)
         parse_rule(ld, v->items[i], &def);
+    zj_rules_resolve_refs(rs, v, conversation_fail, ld);
 }
 
 /* ---------------------------------------------------------------- loading */

@@ -23,10 +23,7 @@ typedef struct hit_vec {
     bool failed; /* a push failed (out of memory): the vector lacks a hit */
 } hit_vec;
 
-typedef struct finding_vec {
-    zj_finding *v;
-    size_t n, cap;
-} finding_vec;
+typedef zj_finding_list finding_vec;
 
 struct zj_scorer {
     const zj_ruleset *rs;
@@ -53,6 +50,19 @@ struct zj_scorer {
     size_t cp_byte_cap, cp_byte_n;
     long cp_byte_turn; /* -1: none for this call */
     bool scanned[2];   /* by speaker: some rule with patterns looks at its turns */
+    /* Conversation rules: evaluated after the hits, in phases, so that a rule
+     * can refer to a tag (`when`) or another rule's hits (`announce`). */
+    uint32_t *later; /* rules with `when` and metric rules, in rule order */
+    size_t n_later;
+    uint32_t *group_gen;   /* == call_gen: group_start/group_n hold this call's hits of the rule */
+    uint32_t *group_start; /* the rule's hits in s->hits: first index */
+    uint32_t *group_n;     /* ... and count: all hits before evaluation, survivors after */
+    uint32_t *judged_gen;  /* == call_gen: the rule was evaluated and group_n are survivors */
+    unsigned char *announced; /* per turn: holds a surviving hit of the announce rule */
+    size_t announced_cap;
+    int64_t last_end;    /* latest turn end of the call, -1 if none */
+    long tag_turn;       /* the conditional rule being judged: first turn of its tag */
+    int32_t after_base;  /* ... and the utterance number of its window's first utterance */
     size_t max_call_bytes, max_findings; /* 0: no limit (zj_scorer_set_limits) */
     bool profiling;
     zj_profile prof;
@@ -91,13 +101,22 @@ zj_scorer *zj_scorer_new(const zj_ruleset *rs, zj_error *err)
     s->timed = calloc(rs->n_rules ? rs->n_rules : 1, sizeof *s->timed);
     s->rule_done = calloc(rs->n_rules ? rs->n_rules : 1, sizeof *s->rule_done);
     s->rule_hits = calloc(rs->n_rules ? rs->n_rules : 1, sizeof *s->rule_hits);
-    if (!s->scratch || !s->required || !s->timed || !s->rule_done || !s->rule_hits)
+    size_t nr = rs->n_rules ? rs->n_rules : 1;
+    s->later = calloc(nr, sizeof *s->later);
+    s->group_gen = calloc(nr, sizeof *s->group_gen);
+    s->group_start = calloc(nr, sizeof *s->group_start);
+    s->group_n = calloc(nr, sizeof *s->group_n);
+    s->judged_gen = calloc(nr, sizeof *s->judged_gen);
+    if (!s->scratch || !s->required || !s->timed || !s->rule_done || !s->rule_hits || !s->later ||
+        !s->group_gen || !s->group_start || !s->group_n || !s->judged_gen)
         goto nomem;
     if (rs->fuzzy && !(s->fuzzy_scratch = zj_match_scratch_new(rs->fuzzy->matcher)))
         goto nomem;
     for (size_t i = 0; i < rs->n_rules; i++) {
         const zj_rule *r = &rs->rules[i];
-        if (r->kind == ZJ_KIND_REQUIRED)
+        if (r->when >= 0 || r->kind == ZJ_KIND_METRIC)
+            s->later[s->n_later++] = (uint32_t)i;
+        else if (r->kind == ZJ_KIND_REQUIRED)
             s->required[s->n_required++] = (uint32_t)i;
         if (r->window == ZJ_WIN_FIRST_SECONDS || r->window == ZJ_WIN_LAST_SECONDS)
             s->timed[s->n_timed++] = (uint32_t)i;
@@ -140,6 +159,12 @@ void zj_scorer_free(zj_scorer *s)
     free(s->rule_hits);
     free(s->occupied);
     free(s->cp_byte);
+    free(s->later);
+    free(s->group_gen);
+    free(s->group_start);
+    free(s->group_n);
+    free(s->judged_gen);
+    free(s->announced);
     free(s);
 }
 
@@ -198,6 +223,12 @@ static zj_status prepare_turns(zj_scorer *s, const zj_call *call)
         for (size_t t = 0; t < n; t++)
             last[t] = first[t] < 0 ? -1 : count - first[t];
     }
+    /* The end of a `last_seconds` window, once per call: finding it per hit
+     * made such a rule quadratic in the turns. */
+    s->last_end = -1;
+    for (size_t t = 0; t < n; t++)
+        if (call->turns[t].end_ms > s->last_end)
+            s->last_end = call->turns[t].end_ms;
     return ZJ_OK;
 }
 
@@ -236,20 +267,21 @@ static bool in_window(const zj_scorer *s, const zj_rule *r, const zj_call *call,
     size_t n = call->n_turns;
     switch (r->window) {
     case ZJ_WIN_NONE:
-        return true;
+        return r->when < 0 || (long)t >= s->tag_turn;
     case ZJ_WIN_FIRST_UTTERANCES:
         return s->utt_first[(size_t)r->speaker * n + t] < r->window_value;
     case ZJ_WIN_LAST_UTTERANCES:
         return s->utt_last[(size_t)r->speaker * n + t] < r->window_value;
     case ZJ_WIN_FIRST_SECONDS:
         return turn->start_ms >= 0 && turn->start_ms - call->turns[0].start_ms < r->window_value;
-    case ZJ_WIN_LAST_SECONDS: {
-        int64_t last_end = -1;
-        for (size_t i = 0; i < n; i++)
-            if (call->turns[i].end_ms > last_end)
-                last_end = call->turns[i].end_ms;
-        return turn->end_ms >= 0 && turn->end_ms > last_end - r->window_value;
-    }
+    case ZJ_WIN_LAST_SECONDS:
+        return turn->end_ms >= 0 && turn->end_ms > s->last_end - r->window_value;
+    case ZJ_WIN_AFTER_UTTERANCES:
+        return (long)t >= s->tag_turn &&
+               s->utt_first[(size_t)r->speaker * n + t] - s->after_base < r->window_value;
+    case ZJ_WIN_AFTER_SECONDS:
+        return (long)t >= s->tag_turn && turn->start_ms >= 0 &&
+               turn->start_ms - call->turns[s->tag_turn].end_ms < r->window_value;
     }
     return false;
 }
@@ -339,13 +371,18 @@ static bool node_satisfied(const zj_node *node, const call_hit *hits, size_t n, 
             if (!node_satisfied(&node->children[i], hits, n, evidence))
                 return false;
         return true;
+    case ZJ_NODE_NONE:
+        for (size_t i = 0; i < node->n_children; i++)
+            if (node_satisfied(&node->children[i], hits, n, NULL))
+                return false;
+        return true;
     }
     return false;
 }
 
 static bool tree_has_all(const zj_node *node)
 {
-    if (node->type == ZJ_NODE_ALL)
+    if (node->type == ZJ_NODE_ALL || node->type == ZJ_NODE_NONE)
         return true;
     for (size_t i = 0; i < node->n_children; i++)
         if (tree_has_all(&node->children[i]))
@@ -355,7 +392,7 @@ static bool tree_has_all(const zj_node *node)
 
 /* ---------------------------------------------------------------- findings */
 
-static zj_status add_finding(finding_vec *f, const zj_finding *x)
+zj_status zj_finding_push(zj_finding_list *f, const zj_finding *x)
 {
     if (f->n == f->cap) {
         size_t cap = f->cap ? f->cap * 2 : 16;
@@ -424,7 +461,7 @@ static zj_status hit_finding(zj_scorer *s, finding_vec *out, const zj_call *call
     f.text = quote(s, call, h->turn, h->cp_start, h->cp_end);
     if (!f.text)
         return ZJ_ERR_NOMEM;
-    zj_status st = add_finding(out, &f);
+    zj_status st = zj_finding_push(out, &f);
     if (st != ZJ_OK)
         free(f.text);
     return st;
@@ -433,7 +470,7 @@ static zj_status hit_finding(zj_scorer *s, finding_vec *out, const zj_call *call
 static zj_status plain_finding(finding_vec *out, uint32_t rule, zj_outcome outcome, int points)
 {
     zj_finding f = {.rule = rule, .outcome = outcome, .points = points, .turn = -1, .start_ms = -1};
-    return add_finding(out, &f);
+    return zj_finding_push(out, &f);
 }
 
 /* Candidates of one turn sorted for overlap resolution: exact before fuzzy
@@ -687,6 +724,11 @@ static zj_status eval_rule(zj_scorer *s, const zj_call *call, uint32_t ri, call_
         s->exceptions.failed = false;
         return ZJ_ERR_NOMEM;
     }
+    /* Later phases read a rule's surviving hits (announce) and a tag's turn. */
+    if (n) {
+        s->group_n[ri] = (uint32_t)alive;
+        s->judged_gen[ri] = s->call_gen;
+    }
     switch (r->kind) {
     case ZJ_KIND_REQUIRED: {
         /* Exact hits first (both parts stay in turn, start order): met by
@@ -741,19 +783,26 @@ static zj_status eval_rule(zj_scorer *s, const zj_call *call, uint32_t ri, call_
     }
     case ZJ_KIND_FORBIDDEN:
     case ZJ_KIND_TAG:
-        if (alive == 0)
+        /* A rule whose `all`/`none` is not satisfied has no hits for the
+         * later phases either (a tag that did not fire, an announcement not made). */
+        if (alive == 0 || (tree_has_all(&r->cond) && !node_satisfied(&r->cond, group, alive, NULL))) {
+            s->group_n[ri] = 0;
             return ZJ_OK;
-        if (tree_has_all(&r->cond) && !node_satisfied(&r->cond, group, alive, NULL))
-            return ZJ_OK;
+        }
         if (r->kind == ZJ_KIND_FORBIDDEN) {
             for (size_t i = 0; i < alive; i++)
-                if (vec_push(&s->candidates, &group[i]) != ZJ_OK)
+                if (!s->rs->patterns[group[i].pattern].negated &&
+                    vec_push(&s->candidates, &group[i]) != ZJ_OK)
                     return ZJ_ERR_NOMEM;
             return ZJ_OK;
         } else {
-            size_t kept = 0;
-            if (resolve_overlaps(s, group, alive, &kept) != ZJ_OK)
+            size_t kept = 0, positive = 0;
+            for (size_t i = 0; i < alive; i++)
+                if (!s->rs->patterns[group[i].pattern].negated)
+                    group[positive++] = group[i];
+            if (resolve_overlaps(s, group, positive, &kept) != ZJ_OK)
                 return ZJ_ERR_NOMEM;
+            s->group_n[ri] = (uint32_t)kept;
             for (size_t i = 0; i < kept; i++) {
                 zj_status st = hit_finding(s, out, call, &group[i], ZJ_OUT_HIT, 0);
                 if (st != ZJ_OK)
@@ -767,8 +816,95 @@ static zj_status eval_rule(zj_scorer *s, const zj_call *call, uint32_t ri, call_
     return ZJ_OK;
 }
 
+/* First turn in which tag rule `tag` fired in this call, or -1. Tags are
+ * evaluated before everything else, so their kept hits are known here. */
+static long tag_first_turn(const zj_scorer *s, uint32_t tag)
+{
+    if (s->judged_gen[tag] != s->call_gen || s->group_n[tag] == 0)
+        return -1;
+    const call_hit *g = s->hits.v + s->group_start[tag];
+    long first = -1;
+    for (uint32_t i = 0; i < s->group_n[tag]; i++)
+        if (first < 0 || (long)g[i].turn < first)
+            first = (long)g[i].turn;
+    return first;
+}
+
+/* Whether a turn-based window after the tag can be measured: after_seconds
+ * needs the tag turn's end and the start of every later turn of the rule's
+ * speaker. */
+static bool after_measurable(const zj_rule *r, const zj_call *call, long tag_turn)
+{
+    if (r->window != ZJ_WIN_AFTER_SECONDS)
+        return true;
+    if (call->turns[tag_turn].end_ms < 0)
+        return false;
+    for (size_t t = (size_t)tag_turn; t < call->n_turns; t++)
+        if (speaker_ok(r, call->turns[t].speaker) && call->turns[t].start_ms < 0)
+            return false;
+    return true;
+}
+
+/* Phase 3: rules that depend on others — conditional rules (`when`) and
+ * metrics. A conditional rule whose tag did not fire is not_applicable. */
+static zj_status eval_later(zj_scorer *s, const zj_call *call, uint32_t ri, bool lift_window,
+                            finding_vec *out)
+{
+    const zj_rule *r = &s->rs->rules[ri];
+    bool has_hits = s->group_gen[ri] == s->call_gen;
+    call_hit *group = has_hits ? s->hits.v + s->group_start[ri] : NULL;
+    size_t n = has_hits ? s->group_n[ri] : 0;
+    s->tag_turn = 0;
+    s->after_base = 0;
+    if (r->when >= 0 && !lift_window) {
+        long tag = tag_first_turn(s, (uint32_t)r->when);
+        if (tag < 0)
+            return plain_finding(out, ri, ZJ_OUT_NOT_APPLICABLE, 0);
+        if (!after_measurable(r, call, tag))
+            return plain_finding(out, ri, ZJ_OUT_NOT_MEASURABLE, 0);
+        s->tag_turn = tag;
+        /* The window's first utterance: the rule speaker's first at or after the tag. */
+        size_t nt = call->n_turns;
+        int32_t base = INT32_MAX;
+        for (size_t t = (size_t)tag; t < nt && base == INT32_MAX; t++)
+            if (speaker_ok(r, call->turns[t].speaker))
+                base = s->utt_first[(size_t)r->speaker * nt + t];
+        s->after_base = base;
+    }
+    if (r->kind != ZJ_KIND_METRIC)
+        return eval_rule(s, call, ri, group, n, lift_window, out);
+    unsigned char *announced = NULL;
+    if (r->announce >= 0 && s->judged_gen[r->announce] == s->call_gen) {
+        if (s->announced_cap < call->n_turns) {
+            unsigned char *a = realloc(s->announced, call->n_turns);
+            if (!a)
+                return ZJ_ERR_NOMEM;
+            s->announced = a;
+            s->announced_cap = call->n_turns;
+        }
+        announced = s->announced;
+        memset(announced, 0, call->n_turns);
+        const call_hit *g = s->hits.v + s->group_start[r->announce];
+        for (uint32_t i = 0; i < s->group_n[r->announce]; i++)
+            if (!s->rs->patterns[g[i].pattern].negated)
+                announced[g[i].turn] = 1;
+    }
+    return zj_metric_eval(s->rs, ri, call, (size_t)s->tag_turn, announced, &s->norm, out);
+}
+
+/* Whether score_impl evaluates rule ri: every rule, or the one asked for and
+ * the rules it reads (its tag and the rule that announces a hold). */
+static bool wanted(const zj_ruleset *rs, long only_rule, uint32_t ri)
+{
+    if (only_rule < 0 || (long)ri == only_rule)
+        return true;
+    const zj_rule *r = &rs->rules[only_rule];
+    return (long)ri == r->when || (long)ri == r->announce;
+}
+
 /* The whole scoring of a call; only_rule < 0 scores every rule, else just
- * that one (examples runner), with its window lifted when asked. */
+ * that one (examples runner) and the rules it reads, with its window lifted
+ * when asked. */
 static zj_status score_impl(zj_scorer *s, const zj_call *call, long only_rule, bool lift_window,
                             zj_result *res, zj_error *err)
 {
@@ -810,21 +946,46 @@ static zj_status score_impl(zj_scorer *s, const zj_call *call, long only_rule, b
             st = plain_finding(&out, ri, ZJ_OUT_NOT_MEASURABLE, 0);
         }
     }
-    for (size_t i = 0; i < s->hits.n && st == ZJ_OK;) {
+    /* Phase 1: where each rule's hits are (hits are grouped by rule). */
+    for (size_t i = 0; i < s->hits.n;) {
         size_t j = i;
         uint32_t ri = s->hits.v[i].rule;
         while (j < s->hits.n && s->hits.v[j].rule == ri)
             j++;
-        if ((only_rule < 0 || (long)ri == only_rule) && s->rule_done[ri] != s->call_gen) {
-            st = eval_rule(s, call, ri, s->hits.v + i, j - i, lift_window, &out);
-            s->rule_done[ri] = s->call_gen;
-        }
+        s->group_gen[ri] = s->call_gen;
+        s->group_start[ri] = (uint32_t)i;
+        s->group_n[ri] = (uint32_t)(j - i);
         i = j;
     }
+    /* Phase 2: tags first, then the other rules with hits, then required
+     * rules without hits; phase 3: conditional rules and metrics, which
+     * read what phase 2 found. */
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < s->hits.n && st == ZJ_OK;) {
+            uint32_t ri = s->hits.v[i].rule;
+            size_t n = 0; /* evaluation reorders a group but keeps it in place */
+            while (i + n < s->hits.n && s->hits.v[i + n].rule == ri)
+                n++;
+            const zj_rule *r = &rs->rules[ri];
+            bool now = pass == 0 ? r->kind == ZJ_KIND_TAG
+                                 : r->kind != ZJ_KIND_TAG && r->when < 0 && r->kind != ZJ_KIND_METRIC;
+            if (now && wanted(rs, only_rule, ri) && s->rule_done[ri] != s->call_gen) {
+                st = eval_rule(s, call, ri, s->hits.v + i, n, lift_window, &out);
+                s->rule_done[ri] = s->call_gen;
+            }
+            i += n;
+        }
     for (size_t k = 0; k < s->n_required && st == ZJ_OK; k++) {
         uint32_t ri = s->required[k];
-        if (s->rule_done[ri] != s->call_gen && (only_rule < 0 || (long)ri == only_rule))
+        if (s->rule_done[ri] != s->call_gen && wanted(rs, only_rule, ri))
             st = eval_rule(s, call, ri, NULL, 0, lift_window, &out);
+    }
+    for (size_t k = 0; k < s->n_later && st == ZJ_OK; k++) {
+        uint32_t ri = s->later[k];
+        if (s->rule_done[ri] != s->call_gen && wanted(rs, only_rule, ri)) {
+            st = eval_later(s, call, ri, lift_window, &out);
+            s->rule_done[ri] = s->call_gen;
+        }
     }
     if (st == ZJ_OK && s->candidates.n) {
         size_t kept = 0;

@@ -101,6 +101,8 @@ static const char *const migrations[] = {
      * inspector sees it; readers of an older file take every finding as
      * matched by its characters. */
     "ALTER TABLE findings ADD COLUMN fuzzy INTEGER NOT NULL DEFAULT 0;",
+    /* v5: the unit of a metric finding's value (ms, count, chars/min, %). */
+    "ALTER TABLE findings ADD COLUMN unit TEXT;",
 };
 /* Migrations from this version on only drop indexes or add what readers do
  * not need, so a reader may use an older file as it is. */
@@ -273,7 +275,7 @@ static const char *const statements[][2] = {
  * binary digits of n): the bundled standard stores ~20 findings per call, and
  * one statement per row spent more time in statement overhead than in the
  * B-tree (17% of the scoring run's CPU). */
-#define FINDING_COLUMNS 17
+#define FINDING_COLUMNS 18
 
 static char *multi_row_insert(int rows)
 {
@@ -281,7 +283,7 @@ static char *multi_row_insert(int rows)
     zj_buf_init(&b);
     zj_buf_puts(&b, "INSERT INTO findings (call_row, seq, rule_id, kind, outcome, severity, points,"
                     " turn, speaker, span_start, span_end, text, start_ms, value, clause, fatal,"
-                    " fuzzy)"
+                    " fuzzy, unit)"
                     " VALUES ");
     for (int r = 0; r < rows; r++) {
         zj_buf_puts(&b, r ? ",(" : "(");
@@ -1151,6 +1153,7 @@ static void bind_finding(sqlite3_stmt *q, int base, int64_t row, const zj_rulese
     bind_opt_text(q, base + 15, rule->clause);
     sqlite3_bind_int(q, base + 16, rule->fatal && f->outcome == ZJ_OUT_HIT);
     sqlite3_bind_int(q, base + 17, f->fuzzy);
+    bind_opt_text(q, base + 18, f->unit);
 }
 
 /* Binds a call's columns as parameters 1..20 of ins_call / upd_call. */
@@ -1381,6 +1384,7 @@ void zj_stored_call_free(zj_stored_call *sc)
         free(f->clause);
         free(f->title);
         free(f->text);
+        free(f->unit);
     }
     free(sc->findings);
     memset(sc, 0, sizeof *sc);
@@ -1527,12 +1531,16 @@ zj_status zj_store_get_call(zj_store *st, const char *call_id, int64_t ruleset_i
     rule_titles titles = {0};
     if (load_titles(st, ruleset_id, &titles) != ZJ_OK ||
         sqlite3_prepare_v2(st->db,
-                           user_version(st) >= 4
+                           user_version(st) >= 5
                                ? "SELECT rule_id, kind, outcome, severity, clause, text, points,"
-                                 " turn, span_start, span_end, start_ms, fatal, fuzzy"
+                                 " turn, span_start, span_end, start_ms, fatal, fuzzy, value, unit"
+                                 " FROM findings WHERE call_row = ?1 ORDER BY seq"
+                           : user_version(st) == 4
+                               ? "SELECT rule_id, kind, outcome, severity, clause, text, points,"
+                                 " turn, span_start, span_end, start_ms, fatal, fuzzy, value, NULL"
                                  " FROM findings WHERE call_row = ?1 ORDER BY seq"
                                : "SELECT rule_id, kind, outcome, severity, clause, text, points,"
-                                 " turn, span_start, span_end, start_ms, fatal, 0"
+                                 " turn, span_start, span_end, start_ms, fatal, 0, value, NULL"
                                  " FROM findings WHERE call_row = ?1 ORDER BY seq",
                            -1, &q, NULL) != SQLITE_OK) {
         titles_free(&titles);
@@ -1568,6 +1576,9 @@ zj_status zj_store_get_call(zj_store *st, const char *call_id, int64_t ruleset_i
         f->start_ms = sqlite3_column_type(q, 10) == SQLITE_NULL ? -1 : sqlite3_column_int64(q, 10);
         f->fatal = sqlite3_column_int(q, 11);
         f->fuzzy = sqlite3_column_int(q, 12);
+        f->has_value = sqlite3_column_type(q, 13) != SQLITE_NULL;
+        f->value = sqlite3_column_int64(q, 13);
+        f->unit = col_dup_checked(&lost, q, 14);
         if (lost) {
             rc = SQLITE_NOMEM;
             break;

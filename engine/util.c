@@ -156,6 +156,8 @@ const char *zj_outcome_name(zj_outcome o)
         return "met";
     case ZJ_OUT_NOT_MEASURABLE:
         return "not_measurable";
+    case ZJ_OUT_NOT_APPLICABLE:
+        return "not_applicable";
     }
     return "?";
 }

@@ -282,7 +282,8 @@ typedef enum zj_outcome {
     ZJ_OUT_HIT,
     ZJ_OUT_MISSING,
     ZJ_OUT_MET,
-    ZJ_OUT_NOT_MEASURABLE
+    ZJ_OUT_NOT_MEASURABLE,
+    ZJ_OUT_NOT_APPLICABLE /* a conditional rule whose situation (`when`) did not arise */
 } zj_outcome;
 const char *zj_outcome_name(zj_outcome o);
 
@@ -296,7 +297,7 @@ typedef struct zj_finding {
     char *text;       /* quoted original words, NULL if none */
     int64_t start_ms; /* of the turn, -1 if unknown */
     int64_t value;    /* metric value, 0 otherwise */
-    const char *unit; /* metric unit or NULL */
+    const char *unit; /* metric unit ("ms", "count", "chars/min", "%") or NULL; static */
     bool fuzzy;       /* matched by sound (`fuzzy: pinyin`), not by its characters */
 } zj_finding;
 
@@ -437,6 +438,9 @@ typedef struct zj_stored_finding {
     int64_t start_ms;
     bool fatal;
     bool fuzzy; /* matched by sound */
+    bool has_value; /* metric findings: value and unit below */
+    int64_t value;
+    char *unit;
 } zj_stored_finding;
 
 typedef struct zj_stored_call {

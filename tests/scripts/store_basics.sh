@@ -15,9 +15,11 @@ count() { sqlite3 "$db" "SELECT (SELECT count(*) FROM rulesets)||' '||(SELECT co
 
 "$zhijian" score --db "$db" "$calls" >/dev/null 2>&1 || fail "first run"
 first=$(count)
-size=$(stat -c %s "$calls/2026-11.jsonl")
-[ "$(sqlite3 "$db" "SELECT idx||' '||size||' '||watermark||' '||done FROM run_inputs")" = "0 $size $size 1" ] ||
-  fail "run_inputs should hold the input's size, its end as watermark, and done"
+# corpus/calls holds two inputs, in path order.
+size0=$(stat -c %s "$calls/2026-11-conversation.jsonl") size1=$(stat -c %s "$calls/2026-11.jsonl")
+[ "$(sqlite3 "$db" "SELECT idx||' '||size||' '||watermark||' '||done FROM run_inputs ORDER BY idx")" = "0 $size0 $size0 1
+1 $size1 $size1 1" ] ||
+  fail "run_inputs should hold each input's size, its end as watermark, and done"
 "$zhijian" score --db "$db" "$calls" >/dev/null 2>&1 || fail "second run"
 [ "$(count)" = "$first" ] || fail "re-scoring changed row counts: $first -> $(count)"
 [ "$(sqlite3 "$db" "SELECT count(*) FROM runs")" = 2 ] || fail "two runs expected"
@@ -43,29 +45,31 @@ set -- $first
 [ "$(sqlite3 "$db" "SELECT count(*) FROM calls")" = $(( $2 * 2 )) ] || fail "second result set not stored"
 [ "$(sqlite3 "$db" "PRAGMA integrity_check")" = ok ] || fail integrity
 
-# Schemas v2 and v3 only dropped indexes and v4 added findings.fuzzy: a reader
-# uses a v1 file as it is, a writer migrates it (user_version 1 -> 4, indexes
-# gone, the column there), results unchanged.
+# Schemas v2 and v3 only dropped indexes, v4 added findings.fuzzy and v5
+# findings.unit, columns readers do without: a reader uses a v1 file as it is,
+# a writer migrates it (user_version 1 -> 5, indexes gone, the columns there),
+# results unchanged.
 cp "$db" "$tmp/v1.db"
 sqlite3 "$tmp/v1.db" "CREATE INDEX calls_agent ON calls (ruleset_id, agent_id, local_date);
   CREATE INDEX calls_team ON calls (ruleset_id, team, local_date);
   CREATE INDEX findings_rule ON findings (rule_id, outcome); ALTER TABLE findings DROP COLUMN fuzzy;
-  PRAGMA user_version = 1;"
-"$zhijian" show --db "$tmp/v1.db" PS-017 | grep -q "score 20  grade D  FAIL" || fail "reader of a v1 file"
+  ALTER TABLE findings DROP COLUMN unit; PRAGMA user_version = 1;"
+"$zhijian" show --db "$tmp/v1.db" PS-017 | grep -q "score 0  grade D  FAIL" || fail "reader of a v1 file"
 [ "$(sqlite3 "$tmp/v1.db" "PRAGMA user_version")" = 1 ] || fail "a reader migrated the file"
 "$zhijian" score --db "$tmp/v1.db" "$calls" >/dev/null 2>&1 || fail "writer on a v1 file"
-[ "$(sqlite3 "$tmp/v1.db" "PRAGMA user_version")" = 4 ] || fail "v1 file not migrated"
+[ "$(sqlite3 "$tmp/v1.db" "PRAGMA user_version")" = 5 ] || fail "v1 file not migrated"
 [ "$(sqlite3 "$tmp/v1.db" "SELECT count(*) FROM findings WHERE fuzzy = 0")" = "$(sqlite3 "$tmp/v1.db" "SELECT count(*) FROM findings")" ] ||
   fail "v4 migration: findings.fuzzy missing or not 0"
 [ "$(sqlite3 "$tmp/v1.db" "SELECT count(*) FROM sqlite_master WHERE name IN ('calls_agent','calls_team','findings_rule')")" = 0 ] ||
   fail "v2 migration kept the indexes"
 [ "$(sqlite3 "$tmp/v1.db" "SELECT count(*) FROM calls")" = $(( $2 * 2 )) ] || fail "migration changed the calls"
-sqlite3 "$tmp/v1.db" "PRAGMA user_version = 5"
+sqlite3 "$tmp/v1.db" "SELECT unit FROM findings LIMIT 1" >/dev/null || fail "v5 migration: no findings.unit"
+sqlite3 "$tmp/v1.db" "PRAGMA user_version = 6"
 "$zhijian" show --db "$tmp/v1.db" PS-017 >/dev/null 2>"$tmp/err" && fail "a newer schema was read"
-grep -q "database schema version 5 is newer than this zhijian knows (4)" "$tmp/err" || fail "newer schema message: $(cat "$tmp/err")"
+grep -q "database schema version 6 is newer than this zhijian knows (5)" "$tmp/err" || fail "newer schema message: $(cat "$tmp/err")"
 
 # show reads the newest rule set with results by default, or the one asked for.
-"$zhijian" show --db "$db" PS-017 | grep -q "score 20  grade D  FAIL" || fail "show"
+"$zhijian" show --db "$db" PS-017 | grep -q "score 0  grade D  FAIL" || fail "show"
 "$zhijian" show --db "$db" --ruleset property-service@2026.1 PS-001 --format json | grep -q '"score":100' || fail "show json"
 
 # Missing or unwritable database directory: exit 2, a clear message, nothing scored.

@@ -122,9 +122,9 @@ static void each_taboo_in_a_polite_call(void **state)
             const zj_finding *f = &res.findings[k];
             zj_rule_info info;
             zj_rules_info(rs, f->rule, &info);
-            if (info.kind == ZJ_KIND_REQUIRED && info.points > 0 && f->outcome != ZJ_OUT_MET)
+            if (info.kind == ZJ_KIND_REQUIRED && info.points > 0 && f->outcome == ZJ_OUT_MISSING)
                 fail_msg("%s: required %s not met", taboos[i].rule, info.id);
-            if (info.kind != ZJ_KIND_FORBIDDEN)
+            if (info.kind != ZJ_KIND_FORBIDDEN || f->outcome == ZJ_OUT_NOT_APPLICABLE)
                 continue;
             forbidden++;
             if (strcmp(info.id, taboos[i].rule) != 0 || f->turn != 2 ||

@@ -1,7 +1,9 @@
-/* test_corpus.c — scores corpus/calls/2026-11.jsonl with the bundled rule set and
+/* test_corpus.c — scores corpus/calls/ (2026-11.jsonl and
+ * 2026-11-conversation.jsonl) with the bundled rule set and
  * compares every call with corpus/labels.json exactly: the forbidden hits
- * (turn, words, rule), the scored required rules that are missing, the score,
- * the verdict and fatal. */
+ * (turn, words, rule), the scored required rules that are missing, the scored
+ * metric findings (turn, rule, measured value), the scored rules that are not
+ * measurable, the score, the verdict and fatal. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +18,7 @@
 
 #define RULES ZJ_SOURCE_DIR "/rules/property-service.yaml"
 #define CALLS ZJ_SOURCE_DIR "/corpus/calls/2026-11.jsonl"
+#define CONVERSATION_CALLS ZJ_SOURCE_DIR "/corpus/calls/2026-11-conversation.jsonl"
 #define LABELS ZJ_SOURCE_DIR "/corpus/labels.json"
 
 /* One finding as a comparable line. */
@@ -56,6 +59,13 @@ static size_t compare_call(const zj_ruleset *rs, const zj_call *call, const zj_r
         } else if (f->outcome == ZJ_OUT_MISSING && f->points < 0) {
             snprintf(buf, sizeof buf, "missing %s", info.id);
             got[n_got++] = strdup(buf);
+        } else if (info.kind == ZJ_KIND_METRIC && f->points < 0) {
+            snprintf(buf, sizeof buf, "metric turn %ld %s %lld", f->turn, info.id,
+                     (long long)f->value);
+            got[n_got++] = strdup(buf);
+        } else if (f->outcome == ZJ_OUT_NOT_MEASURABLE && info.points > 0) {
+            snprintf(buf, sizeof buf, "not_measurable %s", info.id);
+            got[n_got++] = strdup(buf);
         }
     }
     json_t *item;
@@ -70,6 +80,19 @@ static size_t compare_call(const zj_ruleset *rs, const zj_call *call, const zj_r
     json_array_foreach(json_object_get(label, "missing"), idx, item)
     {
         snprintf(buf, sizeof buf, "missing %s", json_string_value(item));
+        want[n_want++] = strdup(buf);
+    }
+    json_array_foreach(json_object_get(label, "metrics"), idx, item)
+    {
+        snprintf(buf, sizeof buf, "metric turn %lld %s %lld",
+                 (long long)json_integer_value(json_object_get(item, "turn")),
+                 json_string_value(json_object_get(item, "rule")),
+                 (long long)json_integer_value(json_object_get(item, "value")));
+        want[n_want++] = strdup(buf);
+    }
+    json_array_foreach(json_object_get(label, "not_measurable"), idx, item)
+    {
+        snprintf(buf, sizeof buf, "not_measurable %s", json_string_value(item));
         want[n_want++] = strdup(buf);
     }
     snprintf(buf, sizeof buf, "score %d passed %d fatal %d", res->score, res->passed, res->fatal);
@@ -103,30 +126,33 @@ static void corpus_matches_labels(void **state)
     json_t *labels = json_load_file(LABELS, 0, &jerr);
     assert_non_null(labels);
     zj_scorer *scorer = zj_scorer_new(rs, &err);
-    zj_reader *reader = zj_reader_open(CALLS, 0, &err);
-    assert_non_null(reader);
     size_t calls = 0, mismatches = 0;
-    zj_call *call;
-    zj_status st;
-    while ((st = zj_reader_next(reader, &call, &err)) != ZJ_DONE) {
-        assert_int_equal(st, ZJ_OK);
-        json_t *label = json_object_get(labels, call->call_id);
-        if (!label) {
-            printf("%s has no label\n", call->call_id);
-            mismatches++;
-        } else {
-            zj_result res;
-            assert_int_equal(zj_score_call(scorer, call, &res, &err), ZJ_OK);
-            mismatches += compare_call(rs, call, &res, label);
-            zj_result_free(&res);
+    const char *const files[] = {CALLS, CONVERSATION_CALLS};
+    for (size_t file = 0; file < 2; file++) {
+        zj_reader *reader = zj_reader_open(files[file], 0, &err);
+        assert_non_null(reader);
+        zj_call *call;
+        zj_status st;
+        while ((st = zj_reader_next(reader, &call, &err)) != ZJ_DONE) {
+            assert_int_equal(st, ZJ_OK);
+            json_t *label = json_object_get(labels, call->call_id);
+            if (!label) {
+                printf("%s has no label\n", call->call_id);
+                mismatches++;
+            } else {
+                zj_result res;
+                assert_int_equal(zj_score_call(scorer, call, &res, &err), ZJ_OK);
+                mismatches += compare_call(rs, call, &res, label);
+                zj_result_free(&res);
+            }
+            calls++;
+            zj_call_free(call);
         }
-        calls++;
-        zj_call_free(call);
+        zj_reader_close(reader);
     }
     assert_int_equal(calls, json_object_size(labels));
-    assert_true(calls >= 40);
+    assert_true(calls >= 49);
     assert_int_equal(mismatches, 0);
-    zj_reader_close(reader);
     zj_scorer_free(scorer);
     json_decref(labels);
     zj_rules_free(rs);

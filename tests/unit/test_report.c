@@ -114,21 +114,24 @@ static void scorecard_figures(void **state)
 {
     (void)state;
     char *json = render_scorecard(ZJ_BY_AGENT, ZJ_FMT_JSON, NULL);
-    /* A01: PS-001 005 025 031 037 = 100, PS-009 = 95, PS-020 = 65 (labels.json). */
+    /* A01: PS-001 005 025 037 = 100, PS-009 = 95, PS-031 = 84 (a complaint without
+     * apology, question, record or time), PS-020 = 63 (labels.json). */
     assert_non_null(strstr(json,
                            "{\"坐席\":\"A01\",\"姓名\":\"王芳\",\"班组\":\"报修组\","
-                           "\"通话数\":\"7\",\"平均分\":\"94.3\",\"中位数\":\"100.0\","
-                           "\"合格率\":\"85.7%\",\"一票否决\":\"0\",\"等级分布\":\"A 6 / D 1\"}"));
+                           "\"通话数\":\"7\",\"平均分\":\"91.7\",\"中位数\":\"100.0\","
+                           "\"合格率\":\"85.7%\",\"一票否决\":\"0\","
+                           "\"等级分布\":\"A 5 / C 1 / D 1\"}"));
     free(json);
     char *team = render_scorecard(ZJ_BY_TEAM, ZJ_FMT_JSON, NULL);
-    assert_non_null(strstr(team, "{\"班组\":\"报修组\",\"通话数\":\"15\",\"平均分\":\"91.3\""));
-    assert_non_null(strstr(team, "{\"班组\":\"投诉组\",\"通话数\":\"11\",\"平均分\":\"75.5\""));
-    /* PS-020's three taboos are A01's most frequent violations, quoted. */
+    assert_non_null(strstr(team, "{\"班组\":\"报修组\",\"通话数\":\"15\",\"平均分\":\"90.0\""));
+    assert_non_null(strstr(team, "{\"班组\":\"投诉组\",\"通话数\":\"11\",\"平均分\":\"68.9\""));
+    /* A01's violations all occur once; PS-031's complaint-handling misses
+     * come first (a missing phrase is shown as such, without a quote). */
     free(team);
     char *md = render_scorecard(ZJ_BY_AGENT, ZJ_FMT_MD, NULL);
-    assert_non_null(strstr(
-        md, "| taboo.04-annoying | 第十四条第4项 | 1 | -10 | PS-020 **急什么，烦死人了** |"));
-    assert_non_null(strstr(md, "| PS-020 | 65 | D | 2026-11-02 |"));
+    assert_non_null(
+        strstr(md, "| complaint.clarify | 处理投诉·问清楚 | 1 | -3 | （未说出规定用语） |"));
+    assert_non_null(strstr(md, "| PS-020 | 63 | D | 2026-11-02 |"));
     free(md);
     /* Filters: one agent, a date range. */
     zj_report_filter f = {.agent = "A06", .from = "2026-11-16", .to = "2026-11-19"};
@@ -162,7 +165,7 @@ static void audit_report_items(void **state)
         "| PS-021 | A04 刘洋 | 2026-11-09T09:20:40+08:00 | 第 2 轮：**包个红包**（第十八条） |",
         "## 6 审核结论",
         "| 合格率 | 76.2% | 合格通话 / 评分通话 |",
-        "| 平均分 | 86.3 |",
+        "| 平均分 | 83.5 |",
         "忌语发生率",
         "礼貌用语覆盖率",
         "投诉处理符合率",

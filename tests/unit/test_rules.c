@@ -129,10 +129,27 @@ static void errors_name_line_and_column(void **state)
     expect_error_edit("re: '\\p{Han}{1,8}物业客服中心'", "re: 'x*'",
                       "demo.yaml:12:13: pattern matches the empty string");
     expect_error_edit("kind: forbidden", "kind: forbiden",
-                      "demo.yaml:17:11: unknown kind 'forbiden' (expected required, forbidden "
-                      "or tag)");
+                      "demo.yaml:17:11: unknown kind 'forbiden' (expected required, forbidden, "
+                      "tag or metric)");
     expect_error_edit("kind: forbidden", "kind: metric",
-                      "demo.yaml:17:11: metric rules are not supported yet (kind: metric)");
+                      "demo.yaml:16:5: a metric rule needs 'metric' (answer_time, silence, "
+                      "interruption, speech_rate, duration or talk_share)");
+    expect_error_edit("kind: forbidden", "kind: metric\n    metric: silence\n    min_seconds: 10",
+                      "demo.yaml:20:10: a metric rule measures the call and takes no 'any'");
+    expect_error_edit("kind: forbidden", "kind: metric\n    metric: hold_time",
+                      "demo.yaml:18:13: unknown metric 'hold_time' (expected answer_time, silence, "
+                      "interruption, speech_rate, duration or talk_share)");
+    expect_error_edit("kind: forbidden", "kind: forbidden\n    max_seconds: 10",
+                      "demo.yaml:18:18: 'max_seconds' does not apply to a rule without a metric");
+    expect_error_edit("kind: forbidden", "kind: forbidden\n    when: taboo.impatient",
+                      "demo.yaml:18:11: 'when' names the rule itself");
+    expect_error_edit("kind: forbidden", "kind: forbidden\n    when: opening.greeting",
+                      "demo.yaml:18:11: 'when' names 'opening.greeting', a required rule; it must "
+                      "name a tag");
+    expect_error_edit("within: {first_utterances: 1}", "within: {after_utterances: 1}",
+                      "demo.yaml:13:13: after_utterances and after_seconds count from a tag: add "
+                      "'when'");
+    expect_error_edit("any: [急什么，烦死人了]", "any: [急什么, {none: [不急]}]", "demo.yaml:18:16: a 'none' item belongs in an 'all' list");
     expect_error_edit("severity: critical", "severity: high",
                       "demo.yaml:25:15: unknown severity 'high' (expected critical, major, minor "
                       "or observation)");

@@ -263,7 +263,10 @@ static void rules_usage(FILE *out)
                  "test     run every rule's examples through the engine; a closing line\n"
                  "         'N passed, N failed'\n"
                  "explain  show how TEXT normalizes, which patterns of RULE_ID match where,\n"
-                 "         what its exceptions did, and the verdict\n"
+                 "         what its exceptions did, and the verdict. TEXT may be a whole call\n"
+                 "         as JSON (needed for metric rules and for a rule's situation), e.g.\n"
+                 "         zhijian rules explain phone.answer-time \\\n"
+                 "           '{\"call_id\":\"c\",\"ring_ms\":21000,\"turns\":[]}'\n"
                  "Exit status: 0 ok; 1 errors or failed examples; 2 usage error.\n");
 }
 

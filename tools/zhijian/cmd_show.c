@@ -173,13 +173,19 @@ static void print_text(zj_buf *b, const zj_stored_call *sc, bool color)
         zj_buf_printf(b, "  %-8s %-26s %+4d %-11s", f->outcome, rule.data ? rule.data : "",
                       f->points, f->severity);
         zj_buf_free(&rule);
-        if (f->turn >= 0) {
-            zj_buf_printf(b, " turn %ld 「", f->turn);
+        if (f->turn >= 0)
+            zj_buf_printf(b, " turn %ld", f->turn);
+        if (f->text) {
+            zj_buf_puts(b, " 「");
             zj_buf_term_str(b, f->text);
             zj_buf_puts(b, "」");
         }
         if (f->fuzzy)
             zj_buf_puts(b, " (by sound)");
+        if (f->has_value && f->unit) {
+            zj_buf_printf(b, " %lld ", (long long)f->value);
+            zj_buf_term_str(b, f->unit);
+        }
         if (f->clause) {
             zj_buf_puts(b, " ");
             zj_buf_term_str(b, f->clause);
@@ -231,10 +237,16 @@ static void print_json(zj_buf *b, const zj_stored_call *sc)
         zj_buf_json_str(b, f->rule_id, strlen(f->rule_id));
         zj_buf_printf(b, ",\"kind\":\"%s\",\"outcome\":\"%s\",\"severity\":\"%s\",\"points\":%d",
                       f->kind, f->outcome, f->severity, f->points);
-        if (f->turn >= 0) {
+        if (f->turn >= 0 && f->text) {
             zj_buf_printf(b, ",\"turn\":%ld,\"span\":[%ld,%ld],\"text\":", f->turn, f->span_start,
                           f->span_end);
-            zj_buf_json_str(b, f->text ? f->text : "", f->text ? strlen(f->text) : 0);
+            zj_buf_json_str(b, f->text, strlen(f->text));
+        } else if (f->turn >= 0) {
+            zj_buf_printf(b, ",\"turn\":%ld", f->turn);
+        }
+        if (f->has_value && f->unit) {
+            zj_buf_printf(b, ",\"value\":%lld,\"unit\":", (long long)f->value);
+            zj_buf_json_str(b, f->unit, strlen(f->unit));
         }
         if (f->fuzzy)
             zj_buf_puts(b, ",\"fuzzy\":true");

@@ -1,0 +1,179 @@
+/* metrics.c — metric rules: what the timestamps and the call's metadata say
+ * about a conversation (answer time, silences and whether the agent announced
+ * them, interruptions, speech rate, duration, talk share). Each finding
+ * carries the measured value and its unit; a call without the timestamps a
+ * metric needs gets `not_measurable`, never a guess. Everything here is one
+ * pass over the turns. */
+#include "internal.h"
+
+#include <string.h>
+
+/* Every turn from `from` on has both timestamps. */
+static bool timed(const zj_call *call, size_t from)
+{
+    if (from >= call->n_turns)
+        return false;
+    for (size_t t = from; t < call->n_turns; t++)
+        if (call->turns[t].start_ms < 0 || call->turns[t].end_ms < call->turns[t].start_ms)
+            return false;
+    return true;
+}
+
+static zj_status push(zj_finding_list *out, uint32_t rule, zj_outcome outcome, int points,
+                      long turn, int64_t start_ms, int64_t value, const char *unit)
+{
+    zj_finding f = {.rule = rule,
+                    .outcome = outcome,
+                    .points = points,
+                    .turn = turn,
+                    .start_ms = start_ms,
+                    .value = value,
+                    .unit = unit};
+    return zj_finding_push(out, &f);
+}
+
+/* A call-level value against the rule's bounds: hit (the rule's points) when
+ * outside them, met otherwise. */
+static zj_status judge(const zj_rule *r, uint32_t rule, int64_t value, const char *unit,
+                       zj_finding_list *out)
+{
+    bool outside = (r->metric_max >= 0 && value > r->metric_max) ||
+                   (r->metric_min >= 0 && value < r->metric_min);
+    return push(out, rule, outside ? ZJ_OUT_HIT : ZJ_OUT_MET, outside ? -r->points : 0, -1, -1,
+                value, unit);
+}
+
+/* Points of the k-th (0-based) event of a rule in a call under max_points. */
+static int event_points(const zj_rule *r, size_t k)
+{
+    if (r->max_points <= 0)
+        return r->points;
+    long left = r->max_points - (long)k * r->points;
+    return left <= 0 ? 0 : (r->points < left ? r->points : (int)left);
+}
+
+/* Gaps before agent turns: a customer left waiting. A gap is measured from
+ * the latest end of any earlier turn (overlapping turns leave no gap). */
+static zj_status silences(const zj_rule *r, uint32_t rule, const zj_call *call, size_t from,
+                          const unsigned char *announced, zj_finding_list *out)
+{
+    int64_t reach = call->turns[0].end_ms, longest = 0;
+    long last_agent = call->turns[0].speaker == ZJ_SPEAKER_AGENT ? 0 : -1;
+    size_t unannounced = 0, events = 0;
+    for (size_t t = 1; t < call->n_turns; t++) {
+        const zj_turn *turn = &call->turns[t];
+        int64_t gap = turn->start_ms - reach;
+        if (turn->speaker == ZJ_SPEAKER_AGENT && t >= from && gap > 0) {
+            if (gap > longest)
+                longest = gap;
+            if (gap >= r->metric_min) {
+                bool said = announced && last_agent >= 0 && announced[last_agent];
+                int points = said ? 0 : -event_points(r, unannounced++);
+                zj_status st = push(out, rule, said ? ZJ_OUT_MET : ZJ_OUT_HIT, points, (long)t,
+                                    reach, gap, "ms");
+                if (st != ZJ_OK)
+                    return st;
+                events++;
+            }
+        }
+        if (turn->end_ms > reach)
+            reach = turn->end_ms;
+        if (turn->speaker == ZJ_SPEAKER_AGENT)
+            last_agent = (long)t;
+    }
+    return events ? ZJ_OK : push(out, rule, ZJ_OUT_MET, 0, -1, -1, longest, "ms");
+}
+
+/* An agent turn that starts while the latest customer turn is still going,
+ * by more than the rule's overlap: one interruption per customer turn. */
+static zj_status interruptions(const zj_rule *r, uint32_t rule, const zj_call *call, size_t from,
+                               zj_finding_list *out)
+{
+    long customer = -1;
+    size_t events = 0;
+    for (size_t t = 0; t < call->n_turns; t++) {
+        const zj_turn *turn = &call->turns[t];
+        if (turn->speaker == ZJ_SPEAKER_CUSTOMER) {
+            customer = (long)t;
+            continue;
+        }
+        if (customer < 0 || t < from)
+            continue;
+        const zj_turn *c = &call->turns[customer];
+        int64_t overlap = c->end_ms - turn->start_ms;
+        if (turn->start_ms >= c->start_ms && overlap > 0 && overlap >= r->metric_min) {
+            zj_status st = push(out, rule, ZJ_OUT_HIT, -event_points(r, events++), (long)t,
+                                turn->start_ms, overlap, "ms");
+            if (st != ZJ_OK)
+                return st;
+            customer = -1;
+        }
+    }
+    return events ? ZJ_OK : push(out, rule, ZJ_OUT_MET, 0, -1, -1, 0, "count");
+}
+
+/* Characters the agent said (as normalized: no spaces or punctuation) per
+ * minute of the agent's own turns. */
+static zj_status speech_rate(const zj_rule *r, uint32_t rule, const zj_call *call, size_t from,
+                             zj_norm *norm, zj_finding_list *out)
+{
+    int64_t ms = 0, chars = 0;
+    for (size_t t = from; t < call->n_turns; t++) {
+        const zj_turn *turn = &call->turns[t];
+        if (turn->speaker != ZJ_SPEAKER_AGENT)
+            continue;
+        zj_status st = zj_norm_text_unmapped(norm, turn->text, turn->text_len);
+        if (st != ZJ_OK)
+            return st;
+        chars += (int64_t)zj_utf8_count(norm->text, norm->len);
+        ms += turn->end_ms - turn->start_ms;
+    }
+    if (ms <= 0)
+        return push(out, rule, ZJ_OUT_NOT_MEASURABLE, 0, -1, -1, 0, NULL);
+    return judge(r, rule, (chars * 60000 + ms / 2) / ms, "chars/min", out);
+}
+
+zj_status zj_metric_eval(const zj_ruleset *rs, uint32_t rule, const zj_call *call, size_t from,
+                         const unsigned char *announced, zj_norm *norm, zj_finding_list *out)
+{
+    const zj_rule *r = &rs->rules[rule];
+    if (r->metric == ZJ_METRIC_ANSWER_TIME)
+        return call->ring_ms < 0 ? push(out, rule, ZJ_OUT_NOT_MEASURABLE, 0, -1, -1, 0, NULL)
+                                 : judge(r, rule, call->ring_ms, "ms", out);
+    /* The others read turn timestamps: all of them, from the first turn
+     * counted on (a silence or share is wrong if one turn is missing). */
+    if (!timed(call,
+               r->metric == ZJ_METRIC_SILENCE || r->metric == ZJ_METRIC_INTERRUPTION ? 0 : from))
+        return push(out, rule, ZJ_OUT_NOT_MEASURABLE, 0, -1, -1, 0, NULL);
+    switch (r->metric) {
+    case ZJ_METRIC_SILENCE:
+        return silences(r, rule, call, from, announced, out);
+    case ZJ_METRIC_INTERRUPTION:
+        return interruptions(r, rule, call, from, out);
+    case ZJ_METRIC_SPEECH_RATE:
+        return speech_rate(r, rule, call, from, norm, out);
+    case ZJ_METRIC_DURATION: {
+        int64_t first = call->turns[from].start_ms, last = 0;
+        for (size_t t = from; t < call->n_turns; t++)
+            if (call->turns[t].end_ms > last)
+                last = call->turns[t].end_ms;
+        return judge(r, rule, last - first, "ms", out);
+    }
+    case ZJ_METRIC_TALK_SHARE: {
+        int64_t agent = 0, all = 0;
+        for (size_t t = from; t < call->n_turns; t++) {
+            int64_t d = call->turns[t].end_ms - call->turns[t].start_ms;
+            all += d;
+            if (call->turns[t].speaker == ZJ_SPEAKER_AGENT)
+                agent += d;
+        }
+        if (all <= 0)
+            return push(out, rule, ZJ_OUT_NOT_MEASURABLE, 0, -1, -1, 0, NULL);
+        return judge(r, rule, (agent * 100 + all / 2) / all, "%", out);
+    }
+    case ZJ_METRIC_ANSWER_TIME:
+    case ZJ_METRIC_NONE:
+        break;
+    }
+    return ZJ_OK;
+}
