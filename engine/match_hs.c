@@ -384,11 +384,14 @@ static int cmp_end(const void *a, const void *b)
     return x->end < y->end ? -1 : x->end > y->end;
 }
 
-/* Whether [start, end) crosses a sentence end of the turn. */
-static bool crosses_break(const zj_norm *turn, uint32_t start, uint32_t end)
+/* Whether [start, end) crosses a sentence end (clause end for per_clause)
+ * of the turn. */
+static bool crosses_break(const zj_norm *turn, const zj_pattern *p, uint32_t start, uint32_t end)
 {
-    for (size_t i = 0; i < turn->n_breaks; i++)
-        if (turn->breaks[i] > start && turn->breaks[i] < end)
+    const size_t *breaks = p->per_clause ? turn->clause_breaks : turn->breaks;
+    size_t n = p->per_clause ? turn->n_clause_breaks : turn->n_breaks;
+    for (size_t i = 0; i < n; i++)
+        if (breaks[i] > start && breaks[i] < end)
             return true;
     return false;
 }
@@ -425,7 +428,7 @@ zj_status zj_hs_scan(const zj_hs_matcher *m, zj_hs_scratch *s, const zj_pcre_set
         }
         if (start < last_end)
             continue;
-        if (p->per_sentence && crosses_break(turn, start, h->end))
+        if (p->per_sentence && crosses_break(turn, p, start, h->end))
             continue;
         if (zj_hits_push(out, h->pattern, start, h->end) != ZJ_OK)
             return ZJ_ERR_NOMEM;

@@ -93,6 +93,10 @@ static const char *const migrations[] = {
      * bundled standard's ~20 findings per call. The audit report now reads a
      * rule's evidence in one windowed pass instead of a lookup per rule. */
     "DROP INDEX IF EXISTS findings_rule;",
+    /* v4: a forbidden hit inside quoted or reported speech (the agent
+     * repeating someone else's words) is kept as an observation with 0
+     * points; readers of older files see every finding as not quoted. */
+    "ALTER TABLE findings ADD COLUMN quoted INTEGER NOT NULL DEFAULT 0;",
 };
 /* Migrations from this version on only drop indexes or add what readers do
  * not need, so a reader may use an older file as it is. */
@@ -200,14 +204,15 @@ static const char *const statements[][2] = {
  * binary digits of n): the bundled standard stores ~20 findings per call, and
  * one statement per row spent more time in statement overhead than in the
  * B-tree (17% of the scoring run's CPU). */
-#define FINDING_COLUMNS 16
+#define FINDING_COLUMNS 17
 
 static char *multi_row_insert(int rows)
 {
     zj_buf b;
     zj_buf_init(&b);
     zj_buf_puts(&b, "INSERT INTO findings (call_row, seq, rule_id, kind, outcome, severity, points,"
-                    " turn, speaker, span_start, span_end, text, start_ms, value, clause, fatal)"
+                     " turn, speaker, span_start, span_end, text, start_ms, value, clause, fatal,"
+                    " quoted)"
                     " VALUES ");
     for (int r = 0; r < rows; r++) {
         zj_buf_puts(&b, r ? ",(" : "(");
@@ -776,7 +781,8 @@ static void bind_finding(sqlite3_stmt *q, int base, int64_t row, const zj_rulese
     if (f->unit)
         sqlite3_bind_int64(q, base + 14, f->value);
     bind_opt_text(q, base + 15, rule->clause);
-    sqlite3_bind_int(q, base + 16, rule->fatal && f->outcome == ZJ_OUT_HIT);
+    sqlite3_bind_int(q, base + 16, rule->fatal && f->outcome == ZJ_OUT_HIT && !f->quoted);
+    sqlite3_bind_int(q, base + 17, f->quoted);
 }
 
 static bool put_call(zj_store *st, int64_t run_id, int64_t ruleset_id, const zj_ruleset *rs,
@@ -1048,6 +1054,21 @@ static char *title_of(const rule_titles *t, const char *rule_id)
     return hit && hit->title ? zj_strdup(hit->title) : NULL;
 }
 
+/* 1 when the findings table has the v4 `quoted` column, 0 when the file is
+ * older (opened read-only as it is), -1 when it cannot be told. */
+static int findings_have_quoted(zj_store *st)
+{
+    sqlite3_stmt *q;
+    int has = -1;
+    if (sqlite3_prepare_v2(st->db,
+                           "SELECT count(*) FROM pragma_table_info('findings') WHERE name = 'quoted'",
+                           -1, &q, NULL) == SQLITE_OK &&
+        sqlite3_step(q) == SQLITE_ROW)
+        has = sqlite3_column_int(q, 0) > 0;
+    sqlite3_finalize(q);
+    return has;
+}
+
 zj_status zj_store_get_call(zj_store *st, const char *call_id, int64_t ruleset_id,
                             zj_stored_call *out, zj_error *err)
 {
@@ -1099,11 +1120,16 @@ zj_status zj_store_get_call(zj_store *st, const char *call_id, int64_t ruleset_i
                             call_id);
     }
     rule_titles titles = {0};
-    if (load_titles(st, ruleset_id, &titles) != ZJ_OK ||
+    /* A reader may open a file older than v4 as it is: no quoted column. */
+    int has_quoted = findings_have_quoted(st);
+    if (has_quoted < 0 || load_titles(st, ruleset_id, &titles) != ZJ_OK ||
         sqlite3_prepare_v2(st->db,
-                           "SELECT rule_id, kind, outcome, severity, clause, text, points,"
-                           " turn, span_start, span_end, start_ms, fatal"
-                           " FROM findings WHERE call_row = ?1 ORDER BY seq",
+                           has_quoted ? "SELECT rule_id, kind, outcome, severity, clause, text,"
+                                        " points, turn, span_start, span_end, start_ms, fatal,"
+                                        " quoted FROM findings WHERE call_row = ?1 ORDER BY seq"
+                                      : "SELECT rule_id, kind, outcome, severity, clause, text,"
+                                        " points, turn, span_start, span_end, start_ms, fatal, 0"
+                                        " FROM findings WHERE call_row = ?1 ORDER BY seq",
                            -1, &q, NULL) != SQLITE_OK) {
         titles_free(&titles);
         zj_stored_call_free(out);
@@ -1137,6 +1163,7 @@ zj_status zj_store_get_call(zj_store *st, const char *call_id, int64_t ruleset_i
         f->span_end = sqlite3_column_int(q, 9);
         f->start_ms = sqlite3_column_type(q, 10) == SQLITE_NULL ? -1 : sqlite3_column_int64(q, 10);
         f->fatal = sqlite3_column_int(q, 11);
+        f->quoted = sqlite3_column_int(q, 12);
     }
     sqlite3_finalize(q);
     titles_free(&titles);

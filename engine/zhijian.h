@@ -161,6 +161,10 @@ typedef struct zj_norm {
     size_t orig_cps;        /* code points in the original text */
     bool mapped;            /* orig_start/orig_end are filled */
     size_t cap, breaks_cap; /* allocation bookkeeping */
+    /* Clause ends (，、： and every sentence end), same conventions as breaks:
+     * what `boundary: clause` rules match within. */
+    size_t *clause_breaks;
+    size_t n_clause_breaks, clause_breaks_cap;
 } zj_norm;
 
 void zj_norm_init(zj_norm *n);
@@ -274,6 +278,7 @@ typedef struct zj_finding {
     int64_t start_ms; /* of the turn, -1 if unknown */
     int64_t value;    /* metric value, 0 otherwise */
     const char *unit; /* metric unit or NULL */
+    bool quoted;      /* a forbidden hit inside quoted or reported speech: 0 points, never fatal */
 } zj_finding;
 
 typedef struct zj_result {
@@ -401,6 +406,7 @@ typedef struct zj_stored_finding {
     long span_start, span_end;
     int64_t start_ms;
     bool fatal;
+    bool quoted; /* see zj_finding.quoted */
 } zj_stored_finding;
 
 typedef struct zj_stored_call {

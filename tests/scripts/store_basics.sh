@@ -43,22 +43,26 @@ set -- $first
 [ "$(sqlite3 "$db" "SELECT count(*) FROM calls")" = $(( $2 * 2 )) ] || fail "second result set not stored"
 [ "$(sqlite3 "$db" "PRAGMA integrity_check")" = ok ] || fail integrity
 
-# Schemas v2 and v3 only dropped indexes: a reader uses a v1 file as it is, a
-# writer migrates it (user_version 1 -> 3, indexes gone), results unchanged.
+# Schemas v2 and v3 only dropped indexes and v4 added a column readers do
+# without: a reader uses a v1 file as it is, a
+# writer migrates it (user_version 1 -> 4, indexes gone, findings.quoted added), results unchanged.
 cp "$db" "$tmp/v1.db"
 sqlite3 "$tmp/v1.db" "CREATE INDEX calls_agent ON calls (ruleset_id, agent_id, local_date);
   CREATE INDEX calls_team ON calls (ruleset_id, team, local_date);
-  CREATE INDEX findings_rule ON findings (rule_id, outcome); PRAGMA user_version = 1;"
+  CREATE INDEX findings_rule ON findings (rule_id, outcome); ALTER TABLE findings DROP COLUMN quoted;
+  PRAGMA user_version = 1;"
 "$zhijian" show --db "$tmp/v1.db" PS-017 | grep -q "score 20  grade D  FAIL" || fail "reader of a v1 file"
 [ "$(sqlite3 "$tmp/v1.db" "PRAGMA user_version")" = 1 ] || fail "a reader migrated the file"
 "$zhijian" score --db "$tmp/v1.db" "$calls" >/dev/null 2>&1 || fail "writer on a v1 file"
-[ "$(sqlite3 "$tmp/v1.db" "PRAGMA user_version")" = 3 ] || fail "v1 file not migrated"
+[ "$(sqlite3 "$tmp/v1.db" "PRAGMA user_version")" = 4 ] || fail "v1 file not migrated"
 [ "$(sqlite3 "$tmp/v1.db" "SELECT count(*) FROM sqlite_master WHERE name IN ('calls_agent','calls_team','findings_rule')")" = 0 ] ||
   fail "v2 migration kept the indexes"
+[ "$(sqlite3 "$tmp/v1.db" "SELECT count(*) FROM pragma_table_info('findings') WHERE name = 'quoted'")" = 1 ] ||
+  fail "v4 migration did not add findings.quoted"
 [ "$(sqlite3 "$tmp/v1.db" "SELECT count(*) FROM calls")" = $(( $2 * 2 )) ] || fail "migration changed the calls"
-sqlite3 "$tmp/v1.db" "PRAGMA user_version = 4"
+sqlite3 "$tmp/v1.db" "PRAGMA user_version = 5"
 "$zhijian" show --db "$tmp/v1.db" PS-017 >/dev/null 2>"$tmp/err" && fail "a newer schema was read"
-grep -q "database schema version 4 is newer than this zhijian knows (3)" "$tmp/err" || fail "newer schema message: $(cat "$tmp/err")"
+grep -q "database schema version 5 is newer than this zhijian knows (4)" "$tmp/err" || fail "newer schema message: $(cat "$tmp/err")"
 
 # show reads the newest rule set with results by default, or the one asked for.
 "$zhijian" show --db "$db" PS-017 | grep -q "score 20  grade D  FAIL" || fail "show"

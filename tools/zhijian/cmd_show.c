@@ -123,6 +123,8 @@ static void print_text(zj_buf *b, const zj_stored_call *sc, bool color)
             zj_buf_printf(b, " %s", f->clause);
         if (f->title)
             zj_buf_printf(b, " %s", f->title);
+        if (f->quoted)
+            zj_buf_puts(b, " (quoted: not the agent's own words, 0 points)");
         zj_buf_puts(b, "\n");
     }
 }
@@ -160,6 +162,8 @@ static void print_json(zj_buf *b, const zj_stored_call *sc)
             zj_buf_puts(b, ",\"clause\":");
             zj_buf_json_str(b, f->clause, strlen(f->clause));
         }
+        if (f->quoted)
+            zj_buf_puts(b, ",\"quoted\":true");
         zj_buf_puts(b, "}");
     }
     zj_buf_puts(b, "]}\n");
