@@ -65,6 +65,7 @@ static void random_rule_sets(void **state)
             p->id = (uint32_t)i;
             p->rule = (uint32_t)i;
             p->per_sentence = rnd(4) == 0;
+            p->per_clause = p->per_sentence && rnd(2) == 0;
             p->is_exception = rnd(5) == 0;
             if (rnd(4) == 0) {
                 p->is_regex = true;
