@@ -10,8 +10,12 @@
  *  - Regexes are compiled in prefilter mode (a superset: lookarounds and
  *    backreferences are approximated) and only say "this regex may match in
  *    this turn"; PCRE2 then finds the real matches of just those regexes.
- *  - Per-sentence regexes (whose ^ and $ mean sentence edges) and anything
- *    Hyperscan rejects are always left to PCRE2.
+ *  - Per-sentence and per-clause regexes (whose ^ and $ mean segment edges)
+ *    are in the database relaxed: without ^ and $, which matches wherever
+ *    the original matches in some segment, so it too only says "may match";
+ *    PCRE2 then matches the original per segment. A regex whose relaxation
+ *    would not be a superset (negative lookarounds, \b, \A, \z …) and
+ *    anything Hyperscan rejects are always left to PCRE2.
  * The compiled database can be cached on disk, keyed by the rule set's sha256,
  * the Hyperscan version and the platform, and is recompiled on any mismatch. */
 #include "internal.h"
@@ -27,7 +31,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define CACHE_MAGIC "ZJHSDB01"
+/* 02: per-sentence regexes are in the database as relaxed prefilters. */
+#define CACHE_MAGIC "ZJHSDB02"
 /* Compiled databases kept: every edit of a rule set makes a new one, and a
  * rule author's cache would otherwise grow without end. Least recently used
  * go first (a hit refreshes the file's time). */
@@ -221,6 +226,56 @@ static void cache_store(const char *dir, const char *path, const hs_database_t *
     free(bytes);
 }
 
+/* A per-segment regex relaxed for the whole turn: every ^ and $ assertion
+ * removed (outside classes, unescaped). A match inside a segment is then a
+ * match of the relaxed regex in the turn, so it is a sound prefilter, as long
+ * as no construct can turn a removed edge into a failure: negative
+ * lookarounds, word boundaries and the other anchors keep the regex out
+ * (NULL). Caller frees. */
+static char *relax_segment_regex(const char *expr)
+{
+    if (strstr(expr, "(?!") || strstr(expr, "(?<!"))
+        return NULL;
+    size_t len = strlen(expr);
+    char *out = malloc(len + 1);
+    if (!out)
+        return NULL;
+    size_t k = 0;
+    bool in_class = false;
+    for (size_t i = 0; i < len; i++) {
+        char c = expr[i];
+        if (c == '\\' && i + 1 < len) {
+            char e = expr[i + 1];
+            if (!in_class && strchr("bBAzZG", e)) {
+                free(out);
+                return NULL;
+            }
+            out[k++] = c;
+            out[k++] = e;
+            i++;
+            continue;
+        }
+        if (in_class) {
+            if (c == ']')
+                in_class = false;
+        } else if (c == '[') {
+            in_class = true;
+            out[k++] = c;
+            /* A ] or ^] right after [ is a member, not the end. */
+            if (i + 1 < len && expr[i + 1] == '^')
+                out[k++] = expr[++i];
+            if (i + 1 < len && expr[i + 1] == ']')
+                out[k++] = expr[++i];
+            continue;
+        } else if (c == '^' || c == '$') {
+            continue;
+        }
+        out[k++] = c;
+    }
+    out[k] = '\0';
+    return out;
+}
+
 zj_hs_matcher *zj_hs_compile(const zj_pattern *patterns, size_t n, const char *cache_key,
                              const char *cache_dir, zj_error *err)
 {
@@ -248,22 +303,24 @@ zj_hs_matcher *zj_hs_compile(const zj_pattern *patterns, size_t n, const char *c
             ids[k++] = p->id;
             continue;
         }
-        if (p->per_sentence) {
-            m->pcre_always[m->n_always++] = p->id;
+        char *expr = p->per_sentence ? relax_segment_regex(p->expr) : strdup(p->expr);
+        if (!expr) {
+            if (!p->per_sentence)
+                goto nomem;
+            m->pcre_always[m->n_always++] = p->id; /* cannot be relaxed soundly */
             continue;
         }
         /* Does Hyperscan take this regex (in prefilter mode)? */
         hs_database_t *one = NULL;
         hs_compile_error_t *ce = NULL;
-        if (hs_compile(p->expr, REGEX_FLAGS, HS_MODE_BLOCK, NULL, &one, &ce) == HS_SUCCESS) {
+        if (hs_compile(expr, REGEX_FLAGS, HS_MODE_BLOCK, NULL, &one, &ce) == HS_SUCCESS) {
             hs_free_database(one);
-            exprs[k] = strdup(p->expr);
-            if (!exprs[k])
-                goto nomem;
+            exprs[k] = expr;
             flags[k] = REGEX_FLAGS;
             ids[k++] = p->id;
             m->has_regex_prefilter = true;
         } else {
+            free(expr);
             hs_free_compile_error(ce);
             m->pcre_always[m->n_always++] = p->id;
         }
