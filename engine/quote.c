@@ -1,7 +1,7 @@
 /* quote.c — where a turn quotes or reports someone else's words: inside
  * quotation marks (“” 「」 『』 "" ＂＂), or after a reporting verb whose
  * subject is another person (您说…, 邻居跟您讲…, 他说…, 您刚才说…) up to the
- * end of the sentence. A forbidden expression there is not the agent's own
+ * end of the clause (of the next one when the verb ends a clause). A forbidden expression there is not the agent's own
  * and is reported as an observation (quoted) instead of being scored.
  *
  * The scorer asks only for turns holding a forbidden hit, so a call without
@@ -123,13 +123,15 @@ static bool is_speech_verb(uint32_t cp)
 }
 
 /* After the verb these make it something else than reporting: 说话, 说清楚,
- * 说明, 说完, 说得对, 说的(那个), 说吧 (go ahead), 说过, 说一下 / 一遍, 说什么. */
+ * 说明, 说完, 说得对, 说的(那个), 说吧 (go ahead), 说过, 说一下 / 一遍, 说什么,
+ * 您说呢 / 您说怎么办 (asking the resident). */
 static bool ends_report(const uint32_t *cps, size_t n, size_t i)
 {
     static const uint32_t next_bad[] = {
         0x8BDD /* 话 */, 0x8A71 /* 話 */, 0x6E05 /* 清 */, 0x660E /* 明 */, 0x5B8C /* 完 */,
         0x5F97 /* 得 */, 0x7684 /* 的 */, 0x5427 /* 吧 */, 0x8FC7 /* 过 */, 0x904E /* 過 */,
-        0x4E00 /* 一 */, 0x51E0 /* 几 */, 0x5E7E /* 幾 */, 0x4E0D /* 不 (说不清, 讲不通) */};
+        0x4E00 /* 一 */, 0x51E0 /* 几 */, 0x5E7E /* 幾 */, 0x4E0D /* 不 (说不清, 讲不通) */,
+        0x5462 /* 呢 (您说呢) */, 0x600E /* 怎 (您说怎么办) */};
     if (i >= n)
         return true;
     for (size_t k = 0; k < sizeof next_bad / sizeof *next_bad; k++)
@@ -213,7 +215,7 @@ static zj_status reported_speech(const zj_norm *norm, zj_spans *out, uint32_t **
         i += k;
     }
     at[n] = (uint32_t)norm->len;
-    size_t next_break = 0, sentence_from = 0;
+    size_t next_break = 0, sentence_from = 0; /* subjects are looked for within the sentence */
     for (size_t i = 0; i < n; i++) {
         while (next_break < norm->n_breaks && norm->breaks[next_break] <= at[i]) {
             next_break++;
@@ -228,9 +230,19 @@ static zj_status reported_speech(const zj_norm *norm, zj_spans *out, uint32_t **
         if (!verb_len || ends_report(cps, n, i + verb_len) ||
             !reported_subject(cps, sentence_from, i))
             continue;
-        size_t sentence_end = next_break < norm->n_breaks ? norm->breaks[next_break] : norm->len;
-        uint32_t start = norm->orig_end[at[i + verb_len] - 1];
-        uint32_t end = sentence_end < norm->len ? norm->orig_start[sentence_end] : norm->orig_cps;
+        /* The report runs to the end of its clause (他说他不在，你找别人去吧: the
+         * second clause is the agent's own), or of the next one when the verb
+         * ends a clause itself (邻居跟您讲，有本事你去告). */
+        size_t verb_end = at[i + verb_len], clause_end = norm->len;
+        for (size_t c = 0; c < norm->n_clause_breaks; c++) {
+            size_t b = norm->clause_breaks[c];
+            if (b > verb_end) {
+                clause_end = b;
+                break;
+            }
+        }
+        uint32_t start = norm->orig_end[verb_end - 1];
+        uint32_t end = clause_end < norm->len ? norm->orig_start[clause_end] : norm->orig_cps;
         if (push_region(out, start, end) != ZJ_OK)
             return ZJ_ERR_NOMEM;
     }
