@@ -36,6 +36,8 @@ POINTS = {
     "taboo.25-ji-shen-me": 10, "taboo.26-look-first": 10, "taboo.27-read-the-wall": 10,
     "taboo.28-no-such-person": 10, "taboo.29-pour-yourself": 5,
     "taboo.30-how-would-i-know": 30, "attitude.solicit": 50, "attitude.insult": 30,
+    "taboo.shirk": 10, "taboo.impatient": 10, "taboo.defiant": 20, "taboo.scold": 20,
+    "taboo.hangup": 10,
 }
 FATAL = {"taboo.03-no-eyes", "taboo.11-go-complain", "taboo.30-how-would-i-know",
          "attitude.solicit"}
@@ -177,7 +179,7 @@ call("PS-014", "A06", "投诉", [
     (A, "这个事儿我处理不了，您去找保安队长吧。"),
     (C, "你们就会推！"),
     (A, "好的，我把您的情况记下了，转给保安队长，今天给您答复。感谢您的来电，再见。"),
-], hits=[(4, "这个事儿我处理不了", "taboo.19-cant-handle")])
+], hits=[(4, "这个事儿我处理不了", "taboo.19-cant-handle"), (4, "您去找保安队长吧", "taboo.shirk")])
 call("PS-015", "A03", "缴费", [
     (A, OPEN.format(s="张")),
     (C, "我想问一下，我家这个月的水费怎么比上个月多了一百多？"),

@@ -122,7 +122,7 @@ static void scorecard_figures(void **state)
     free(json);
     char *team = render_scorecard(ZJ_BY_TEAM, ZJ_FMT_JSON, NULL);
     assert_non_null(strstr(team, "{\"班组\":\"报修组\",\"通话数\":\"15\",\"平均分\":\"91.3\""));
-    assert_non_null(strstr(team, "{\"班组\":\"投诉组\",\"通话数\":\"11\",\"平均分\":\"75.5\""));
+    assert_non_null(strstr(team, "{\"班组\":\"投诉组\",\"通话数\":\"11\",\"平均分\":\"74.5\""));
     /* PS-020's three taboos are A01's most frequent violations, quoted. */
     free(team);
     char *md = render_scorecard(ZJ_BY_AGENT, ZJ_FMT_MD, NULL);
@@ -162,7 +162,7 @@ static void audit_report_items(void **state)
         "| PS-021 | A04 刘洋 | 2026-11-09T09:20:40+08:00 | 第 2 轮：**包个红包**（第十八条） |",
         "## 6 审核结论",
         "| 合格率 | 76.2% | 合格通话 / 评分通话 |",
-        "| 平均分 | 86.3 |",
+        "| 平均分 | 86.1 |",
         "忌语发生率",
         "礼貌用语覆盖率",
         "投诉处理符合率",
