@@ -359,9 +359,10 @@ typedef struct zj_spans {
 
 /* Where a turn quotes or reports someone else's words (quote.c): inside
  * quotation marks, and after "subject … 说/讲" (subject not the agent) to the
- * end of the clause (of the next one when the verb ends a clause). text is
- * the original turn, norm its mapped normalization; out is overwritten;
- * scratch/scratch_cap is a reusable buffer owned by the caller. */
+ * end of the sentence or a clause where the agent's voice resumes (，是吧 /
+ * ，这样… / ，我们…). text is the original turn, norm its mapped
+ * normalization; out is overwritten; scratch/scratch_cap is a reusable
+ * buffer owned by the caller. */
 zj_status zj_quote_regions(const char *text, size_t len, const zj_norm *norm, zj_spans *out,
                            uint32_t **scratch, size_t *scratch_cap);
 /* Whether [start, end) lies inside one of the regions. */

@@ -1,7 +1,7 @@
 /* quote.c — where a turn quotes or reports someone else's words: inside
  * quotation marks (“” 「」 『』 "" ＂＂), or after a reporting verb whose
  * subject is another person (您说…, 邻居跟您讲…, 他说…, 您刚才说…) up to the
- * end of the clause (of the next one when the verb ends a clause). A forbidden expression there is not the agent's own
+ * end of the sentence or a clause where the agent's own voice resumes. A forbidden expression there is not the agent's own
  * and is reported as an observation (quoted) instead of being scored.
  *
  * The scorer asks only for turns holding a forbidden hit, so a call without
@@ -191,6 +191,23 @@ static bool reported_subject(const uint32_t *cps, size_t from, size_t verb)
     return false;
 }
 
+/* Whether a clause (normalized text from its first byte) opens in the
+ * agent's own voice: a tag question about what was reported, a judgement of
+ * it, or the agent taking the matter up. */
+static bool agent_resumes(const char *t, size_t n)
+{
+    static const char *const openers[] = {
+        "是吧", "对吧", "对吗", "是吗", "是不是", "这样", "这种", "这个情况", "这确实", "这是",
+        "我们", "我会", "我马上", "我帮", "我来", "我这边", "请", "非常", "您看", "您放心",
+        "您别", "实在", "抱歉", "对不起", "不好意思", "好的", "那我", NULL};
+    for (size_t k = 0; openers[k]; k++) {
+        size_t m = strlen(openers[k]);
+        if (m <= n && memcmp(t, openers[k], m) == 0)
+            return true;
+    }
+    return false;
+}
+
 /* Reporting verbs in the normalized turn: the rest of the sentence after
  * "subject … 说/讲" is someone else's words. */
 static zj_status reported_speech(const zj_norm *norm, zj_spans *out, uint32_t **cps_buf,
@@ -230,19 +247,24 @@ static zj_status reported_speech(const zj_norm *norm, zj_spans *out, uint32_t **
         if (!verb_len || ends_report(cps, n, i + verb_len) ||
             !reported_subject(cps, sentence_from, i))
             continue;
-        /* The report runs to the end of its clause (他说他不在，你找别人去吧: the
-         * second clause is the agent's own), or of the next one when the verb
-         * ends a clause itself (邻居跟您讲，有本事你去告). */
-        size_t verb_end = at[i + verb_len], clause_end = norm->len;
+        /* The report runs to the end of the sentence (邻居跟您说我不管，你爱找谁找谁),
+         * unless a later clause of it opens in the agent's own voice again
+         * (，是吧 / ，这样回答不对 / ，我们马上处理): the region ends there. */
+        size_t verb_end = at[i + verb_len];
+        size_t end_byte = next_break < norm->n_breaks ? norm->breaks[next_break] : norm->len;
         for (size_t c = 0; c < norm->n_clause_breaks; c++) {
             size_t b = norm->clause_breaks[c];
-            if (b > verb_end) {
-                clause_end = b;
+            if (b <= verb_end)
+                continue;
+            if (b >= end_byte)
+                break;
+            if (agent_resumes(norm->text + b, norm->len - b)) {
+                end_byte = b;
                 break;
             }
         }
         uint32_t start = norm->orig_end[verb_end - 1];
-        uint32_t end = clause_end < norm->len ? norm->orig_start[clause_end] : norm->orig_cps;
+        uint32_t end = end_byte < norm->len ? norm->orig_start[end_byte] : norm->orig_cps;
         if (push_region(out, start, end) != ZJ_OK)
             return ZJ_ERR_NOMEM;
     }
