@@ -99,7 +99,7 @@ static const char *const subjects[] = {
     "保安", "物业", "物業", "前台", "同事", "客服", "对方",   "對方",   "人家",   "楼上",
     "樓上", "楼下", "樓下", "业主", "業主", "有人", "领导",   "領導",   "经理",   "經理",
     "家人", "老公", "老婆", "孩子", "对面", "隔壁", "开发商", "開發商", "居委会", "居委會",
-    NULL};
+    "管家", "工人", "阿姨", "保洁", "工作人员", "维修工", "邻居家", NULL};
 
 /* Before a subject these make it an object (跟您说 = said to you). */
 static bool is_object_marker(uint32_t cp)
@@ -120,6 +120,20 @@ static bool is_speech_verb(uint32_t cp)
 {
     return cp == 0x8BF4 /* 说 */ || cp == 0x8AAA /* 說 */ || cp == 0x8BB2 /* 讲 */ ||
            cp == 0x8B1B /* 講 */;
+}
+
+/* 回 reports a reply when what follows is its addressee or 答/复/了/一句
+ * (师傅回您…, 同事回答您…), not in 回电 / 回来 / 回复您 as an offer. */
+static size_t reply_verb(const uint32_t *cps, size_t n, size_t i)
+{
+    if (cps[i] != 0x56DE /* 回 */ || i + 1 >= n)
+        return 0;
+    uint32_t next = cps[i + 1];
+    if (next == 0x7B54 /* 答 */)
+        return 2;
+    if (next == 0x60A8 /* 您 */ || next == 0x4F60 /* 你 */ || next == 0x4E86 /* 了 */)
+        return 1;
+    return 0;
 }
 
 /* After the verb these make it something else than reporting: 说话, 说清楚,
@@ -167,11 +181,11 @@ static size_t token_before(const uint32_t *cps, size_t end, const char *s)
 }
 
 /* Whether someone other than the agent is the subject of the verb at
- * cps[verb], looking back at most 8 code points within the sentence that
- * starts at cps[from]. */
+ * cps[verb], looking back at most 12 code points within the sentence that
+ * starts at cps[from] (楼上业主一开始情绪比较大说…). */
 static bool reported_subject(const uint32_t *cps, size_t from, size_t verb)
 {
-    size_t lo = verb > from + 8 ? verb - 8 : from;
+    size_t lo = verb > from + 12 ? verb - 12 : from;
     for (size_t end = verb; end > lo; end--) {
         /* cps[end..verb) lies between subject and verb: never the agent. */
         if (end < verb && (cps[end] == 0x6211 /* 我 */))
@@ -241,6 +255,8 @@ static zj_status reported_speech(const zj_norm *norm, zj_spans *out, uint32_t **
         size_t verb_len = 0;
         if (is_speech_verb(cps[i]))
             verb_len = 1;
+        else if ((verb_len = reply_verb(cps, n, i)) != 0)
+            ;
         else if (i + 1 < n && cps[i] == 0x544A /* 告 */ &&
                  (cps[i + 1] == 0x8BC9 /* 诉 */ || cps[i + 1] == 0x8A34 /* 訴 */))
             verb_len = 2;
