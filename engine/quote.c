@@ -180,6 +180,22 @@ static size_t token_before(const uint32_t *cps, size_t end, const char *s)
     return m;
 }
 
+/* Whether cps[from..to) is empty or only adverbs (都 也 就 还 又 老 总). */
+static bool only_adverbs(const uint32_t *cps, size_t from, size_t to)
+{
+    static const uint32_t adverbs[] = {0x90FD /* 都 */, 0x4E5F /* 也 */, 0x5C31 /* 就 */,
+                                       0x8FD8 /* 还 */, 0x53C8 /* 又 */, 0x8001 /* 老 */,
+                                       0x603B /* 总 */};
+    for (size_t i = from; i < to; i++) {
+        bool adverb = false;
+        for (size_t k = 0; k < sizeof adverbs / sizeof *adverbs; k++)
+            adverb |= cps[i] == adverbs[k];
+        if (!adverb)
+            return false;
+    }
+    return true;
+}
+
 /* Whether someone other than the agent is the subject of the verb at
  * cps[verb], looking back at most 12 code points within the sentence that
  * starts at cps[from] (楼上业主一开始情绪比较大说…). */
@@ -197,8 +213,8 @@ static bool reported_subject(const uint32_t *cps, size_t from, size_t verb)
             size_t start = end - m;
             if (start > from && (is_object_marker(cps[start - 1]) || cps[start - 1] == 0x6211))
                 continue;
-            if (cps[start] == 0x4F60 /* 你 */ && m == 1 && end == verb)
-                continue;
+            if (cps[start] == 0x4F60 /* 你 */ && m == 1 && only_adverbs(cps, end, verb))
+                continue; /* 你说…, 你都说了三遍了: the agent addressing the resident */
             return true;
         }
     }
