@@ -43,6 +43,8 @@ POINTS = {
     "complaint.no-interrupt": 5, "complaint.clarify": 3, "complaint.record-name": 2,
     "complaint.record-address": 2, "complaint.record-phone": 2, "complaint.concrete-time": 5,
     "complaint.no-buqingchu": 10, "complaint.escalate": 5,
+    "taboo.shirk": 10, "taboo.impatient": 10, "taboo.defiant": 20, "taboo.scold": 20,
+    "taboo.hangup": 10,
 }
 RECORD = ["complaint.record-name", "complaint.record-address", "complaint.record-phone"]
 FATAL = {"taboo.03-no-eyes", "taboo.11-go-complain", "taboo.30-how-would-i-know",
@@ -191,7 +193,7 @@ call("PS-014", "A06", "投诉", [
     (A, "这个事儿我处理不了，您去找保安队长吧。"),
     (C, "你们就会推！"),
     (A, "好的，我把您的情况记下了，转给保安队长，今天给您答复。感谢您的来电，再见。"),
-], hits=[(4, "这个事儿我处理不了", "taboo.19-cant-handle")],
+], hits=[(4, "这个事儿我处理不了", "taboo.19-cant-handle"), (4, "您去找保安队长吧", "taboo.shirk")],
    missing=["polite.sorry"] + RECORD)
 call("PS-015", "A03", "缴费", [
     (A, OPEN.format(s="张")),
@@ -535,7 +537,8 @@ call("PS-049", "A02", "咨询", [
     (A, "那个归停车场公司管。"),
     (C, "那怎么找他们？"),
     (A, "您打一一四查一下吧。感谢您的来电，再见。"),
-], missing=["polite.who-calling", "polite.refer-department"])
+], hits=[(6, "您打一一四查一下吧", "taboo.shirk")],
+   missing=["polite.who-calling", "polite.refer-department"])
 
 
 

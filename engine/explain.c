@@ -159,6 +159,13 @@ zj_status zj_rules_explain(const zj_ruleset *rs, const char *rule_id, const char
             zj_buf_printf(out, " %zu", n.breaks[i]);
         zj_buf_puts(out, "\n");
     }
+    if (rs->rules[ri].per_clause && n.n_clause_breaks) {
+        /* What a boundary: clause rule's ^ and $ see. */
+        zj_buf_puts(out, "clause ends at normalized bytes:");
+        for (size_t i = 0; i < n.n_clause_breaks; i++)
+            zj_buf_printf(out, " %zu", n.clause_breaks[i]);
+        zj_buf_puts(out, "\n");
+    }
     zj_buf_puts(out, "patterns:\n");
     for (size_t i = 0; i < rs->n_patterns; i++) {
         const zj_pattern *p = &rs->patterns[i];

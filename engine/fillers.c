@@ -217,6 +217,7 @@ zj_status zj_fillers_apply(const zj_fillers *f, zj_norm *n, bool literal)
     n->text[w] = '\0';
     /* A break or gap at the very end stays at the new end. */
     shift_offsets(n->breaks, &n->n_breaks, drop_at, drop_len, n_drops);
+    shift_offsets(n->clause_breaks, &n->n_clause_breaks, drop_at, drop_len, n_drops);
     shift_offsets(n->gaps, &n->n_gaps, drop_at, drop_len, n_drops);
     free(drop_at);
     free(drop_len);

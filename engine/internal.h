@@ -14,8 +14,9 @@ typedef struct zj_pattern {
     uint32_t rule; /* index of the owning rule */
     bool is_regex;
     bool is_exception; /* from `unless` */
-    bool per_sentence; /* rule has boundary: sentence */
     bool negated;      /* under a `none` item: its hits are never evidence or findings */
+    bool per_sentence; /* rule has boundary: sentence or clause (matched per segment) */
+    bool per_clause;   /* rule has boundary: clause (segments end at clause_breaks too) */
     char *source;      /* as written in the YAML */
     char *expr;        /* literal: normalized literal; regex: the PCRE2 source */
     size_t expr_len;   /* bytes of expr */
@@ -73,6 +74,8 @@ typedef struct zj_rule {
     int max_points; /* 0: no cap */
     bool fatal;
     bool per_sentence;
+    bool per_clause; /* boundary: clause */
+    bool yields;     /* yield: true — overlapping hits of other rules win whatever their length */
     zj_example *ex_match, *ex_no_match;
     size_t n_ex_match, n_ex_no_match;
     long line, col;
@@ -667,5 +670,27 @@ const char *zj_pinyin_syllable(uint16_t id);
 /* The private-use code point standing for syllable id in the pinyin text. */
 #define ZJ_PINYIN_BASE 0xE000u
 #define ZJ_PINYIN_MAX_SYLLABLES 0x200u
+
+/* ------------------------------------------------------------------ quote */
+
+/* A half-open range of original code points of one turn. */
+typedef struct zj_span {
+    uint32_t start, end;
+} zj_span;
+typedef struct zj_spans {
+    zj_span *v;
+    size_t n, cap;
+} zj_spans;
+
+/* Where a turn quotes or reports someone else's words (quote.c): inside
+ * quotation marks, and after "subject … 说/讲" (subject not the agent) to the
+ * end of the sentence or a clause where the agent's voice resumes (，是吧 /
+ * ，这样… / ，我们…). text is the original turn, norm its mapped
+ * normalization; out is overwritten; scratch/scratch_cap is a reusable
+ * buffer owned by the caller. */
+zj_status zj_quote_regions(const char *text, size_t len, const zj_norm *norm, zj_spans *out,
+                           uint32_t **scratch, size_t *scratch_cap);
+/* Whether [start, end) lies inside one of the regions. */
+bool zj_spans_cover(const zj_spans *regions, uint32_t start, uint32_t end);
 
 #endif /* ZJ_INTERNAL_H */

@@ -10,8 +10,12 @@
  *  - Regexes are compiled in prefilter mode (a superset: lookarounds and
  *    backreferences are approximated) and only say "this regex may match in
  *    this turn"; PCRE2 then finds the real matches of just those regexes.
- *  - Per-sentence regexes (whose ^ and $ mean sentence edges) and anything
- *    Hyperscan rejects are always left to PCRE2.
+ *  - Per-sentence and per-clause regexes (whose ^ and $ mean segment edges)
+ *    are in the database relaxed: without ^ and $, which matches wherever
+ *    the original matches in some segment, so it too only says "may match";
+ *    PCRE2 then matches the original per segment. A regex whose relaxation
+ *    would not be a superset (negative lookarounds, \b, \A, \z …) and
+ *    anything Hyperscan rejects are always left to PCRE2.
  * The compiled database can be cached on disk. A cache file is named by and
  * records the key of the pattern set it was compiled from (sha256 over every
  * expression, flag and id, the pattern count, the Hyperscan version and the
@@ -35,7 +39,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#define CACHE_MAGIC "ZJHSDB02"
+/* 03: per-sentence and per-clause regexes are in the database as relaxed
+ * prefilters (02 left them to PCRE2 alone). */
+#define CACHE_MAGIC "ZJHSDB03"
 /* File layout: magic (8), pattern-set key hex (64), pattern count as 16 hex
  * digits, payload sha256 hex (64), payload (the serialized database). */
 #define CACHE_HEADER (8 + 64 + 16 + 64)
@@ -306,6 +312,56 @@ static void cache_store(const char *dir, const char *path, const char *key, size
     free(bytes);
 }
 
+/* A per-segment regex relaxed for the whole turn: every ^ and $ assertion
+ * removed (outside classes, unescaped). A match inside a segment is then a
+ * match of the relaxed regex in the turn, so it is a sound prefilter, as long
+ * as no construct can turn a removed edge into a failure: negative
+ * lookarounds, word boundaries and the other anchors keep the regex out
+ * (NULL). Caller frees. */
+static char *relax_segment_regex(const char *expr)
+{
+    if (strstr(expr, "(?!") || strstr(expr, "(?<!"))
+        return NULL;
+    size_t len = strlen(expr);
+    char *out = malloc(len + 1);
+    if (!out)
+        return NULL;
+    size_t k = 0;
+    bool in_class = false;
+    for (size_t i = 0; i < len; i++) {
+        char c = expr[i];
+        if (c == '\\' && i + 1 < len) {
+            char e = expr[i + 1];
+            if (!in_class && strchr("bBAzZG", e)) {
+                free(out);
+                return NULL;
+            }
+            out[k++] = c;
+            out[k++] = e;
+            i++;
+            continue;
+        }
+        if (in_class) {
+            if (c == ']')
+                in_class = false;
+        } else if (c == '[') {
+            in_class = true;
+            out[k++] = c;
+            /* A ] or ^] right after [ is a member, not the end. */
+            if (i + 1 < len && expr[i + 1] == '^')
+                out[k++] = expr[++i];
+            if (i + 1 < len && expr[i + 1] == ']')
+                out[k++] = expr[++i];
+            continue;
+        } else if (c == '^' || c == '$') {
+            continue;
+        }
+        out[k++] = c;
+    }
+    out[k] = '\0';
+    return out;
+}
+
 zj_hs_matcher *zj_hs_compile(const zj_pattern *patterns, size_t n, const char *cache_dir,
                              zj_diag_cb on_note, void *note_ctx, zj_error *err)
 {
@@ -335,23 +391,25 @@ zj_hs_matcher *zj_hs_compile(const zj_pattern *patterns, size_t n, const char *c
             ids[k++] = p->id;
             continue;
         }
-        if (p->per_sentence) {
-            m->pcre_always[m->n_always++] = p->id;
+        char *expr = p->per_sentence ? relax_segment_regex(p->expr) : strdup(p->expr);
+        if (!expr) {
+            if (!p->per_sentence)
+                goto nomem;
+            m->pcre_always[m->n_always++] = p->id; /* cannot be relaxed soundly */
             continue;
         }
         /* Does Hyperscan take this regex (in prefilter mode)? */
         hs_database_t *one = NULL;
         hs_compile_error_t *ce = NULL;
-        if (hs_compile(p->expr, REGEX_FLAGS, HS_MODE_BLOCK, NULL, &one, &ce) == HS_SUCCESS) {
+        if (hs_compile(expr, REGEX_FLAGS, HS_MODE_BLOCK, NULL, &one, &ce) == HS_SUCCESS) {
             hs_free_database(one);
-            exprs[k] = strdup(p->expr);
-            if (!exprs[k])
-                goto nomem;
+            exprs[k] = expr;
             flags[k] = REGEX_FLAGS;
             m->in_db[p->id] = 1;
             ids[k++] = p->id;
             m->has_regex_prefilter = true;
         } else {
+            free(expr);
             hs_free_compile_error(ce);
             m->pcre_always[m->n_always++] = p->id;
         }
@@ -484,11 +542,14 @@ static int cmp_end(const void *a, const void *b)
     return x->end < y->end ? -1 : x->end > y->end;
 }
 
-/* Whether [start, end) crosses a sentence end of the turn. */
-static bool crosses_break(const zj_norm *turn, uint32_t start, uint32_t end)
+/* Whether [start, end) crosses a sentence end (clause end for per_clause)
+ * of the turn. */
+static bool crosses_break(const zj_norm *turn, const zj_pattern *p, uint32_t start, uint32_t end)
 {
-    for (size_t i = 0; i < turn->n_breaks; i++)
-        if (turn->breaks[i] > start && turn->breaks[i] < end)
+    const size_t *breaks = p->per_clause ? turn->clause_breaks : turn->breaks;
+    size_t n = p->per_clause ? turn->n_clause_breaks : turn->n_breaks;
+    for (size_t i = 0; i < n; i++)
+        if (breaks[i] > start && breaks[i] < end)
             return true;
     return false;
 }
@@ -529,7 +590,7 @@ zj_status zj_hs_scan(const zj_hs_matcher *m, zj_hs_scratch *s, const zj_pcre_set
         }
         if (start < last_end)
             continue;
-        if (p->per_sentence && crosses_break(turn, start, h->end))
+        if (p->per_sentence && crosses_break(turn, p, start, h->end))
             continue;
         if (zj_hits_push(out, h->pattern, start, h->end) != ZJ_OK)
             return ZJ_ERR_NOMEM;

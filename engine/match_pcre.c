@@ -162,9 +162,11 @@ static zj_status scan_one(const zj_pcre_set *p, zj_pcre_scratch *s, const zj_nor
 {
     const zj_pattern *pat = &p->patterns[id];
     size_t seg_start = 0;
-    size_t n_segments = pat->per_sentence ? turn->n_breaks + 1 : 1;
+    const size_t *breaks = pat->per_clause ? turn->clause_breaks : turn->breaks;
+    size_t n_breaks = pat->per_clause ? turn->n_clause_breaks : turn->n_breaks;
+    size_t n_segments = pat->per_sentence ? n_breaks + 1 : 1;
     for (size_t k = 0; k < n_segments; k++) {
-        size_t seg_end = pat->per_sentence && k < turn->n_breaks ? turn->breaks[k] : turn->len;
+        size_t seg_end = pat->per_sentence && k < n_breaks ? breaks[k] : turn->len;
         if (seg_end > seg_start) {
             const char *seg = turn->text + seg_start;
             size_t len = seg_end - seg_start;

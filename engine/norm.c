@@ -34,6 +34,7 @@ void zj_norm_free(zj_norm *n)
     free(n->orig_end);
     free(n->breaks);
     free(n->gaps);
+    free(n->clause_breaks);
     zj_norm_init(n);
 }
 
@@ -92,6 +93,40 @@ static zj_status add_gap(zj_norm *n)
     }
     n->gaps[n->n_gaps++] = n->len;
     return ZJ_OK;
+}
+
+/* A clause end (，、, ：) as an offset of the normalized text; every
+ * sentence end is one too. Same rules as add_break. */
+static zj_status add_clause_break(zj_norm *n)
+{
+    if (n->len == 0 || (n->n_clause_breaks && n->clause_breaks[n->n_clause_breaks - 1] == n->len))
+        return ZJ_OK;
+    if (n->n_clause_breaks == n->clause_breaks_cap) {
+        size_t cap = n->clause_breaks_cap ? n->clause_breaks_cap * 2 : 16;
+        size_t *b = realloc(n->clause_breaks, cap * sizeof *b);
+        if (!b)
+            return ZJ_ERR_NOMEM;
+        n->clause_breaks = b;
+        n->clause_breaks_cap = cap;
+    }
+    n->clause_breaks[n->n_clause_breaks++] = n->len;
+    return ZJ_OK;
+}
+
+/* Commas and colons end a clause but not a sentence: 不知道，你自己去问 is a
+ * refusal followed by a new clause. ASCII ':' is left out (10:30). */
+static bool is_clause_end_only(uint32_t cp)
+{
+    switch (cp) {
+    case 0xFF0C: /* ， */
+    case ',':
+    case 0x3001: /* 、 */
+    case 0xFF64: /* ､ */
+    case 0xFF1A: /* ： */
+        return true;
+    default:
+        return false;
+    }
 }
 
 static bool is_sentence_end(uint32_t cp)
@@ -225,7 +260,7 @@ static zj_status map_unit(zj_norm *n, const uint32_t *cps, size_t count, uint32_
  * categories (at most 6, else BMP_LONG), and whether it is a mark itself or
  * ends a sentence. Computed once from utf8proc, so the table-driven path
  * gives exactly what the per-unit path gives. */
-enum { BMP_COMBINING = 1, BMP_SENTENCE_END = 2, BMP_LONG = 4 };
+enum { BMP_COMBINING = 1, BMP_SENTENCE_END = 2, BMP_LONG = 4, BMP_CLAUSE_END = 8 };
 typedef struct bmp_entry {
     unsigned char len, flags;
     char bytes[6];
@@ -247,7 +282,8 @@ static void bmp_build(void)
         if (cp >= 0xD800 && cp <= 0xDFFF)
             continue; /* never decoded */
         e->flags = (unsigned char)((is_combining(cp) ? BMP_COMBINING : 0) |
-                                   (is_sentence_end(cp) ? BMP_SENTENCE_END : 0));
+                                   (is_sentence_end(cp) ? BMP_SENTENCE_END : 0) |
+                                   (is_clause_end_only(cp) ? BMP_CLAUSE_END : 0));
         char out[UNIT_MAX_CPS * 4 * 4];
         zj_status st = ZJ_OK;
         long k = map_unit_bytes(&cp, 1, out, sizeof out, &st);
@@ -346,6 +382,7 @@ static inline zj_status normalize(zj_norm *n, const char *text, size_t len, enum
     n->n_breaks = 0;
     n->n_gaps = 0;
     n->saw_watch = false;
+    n->n_clause_breaks = 0;
     n->orig_cps = 0;
     const bool gaps = n->want_gaps;
     n->mapped = mapped;
@@ -425,7 +462,9 @@ static inline zj_status normalize(zj_norm *n, const char *text, size_t len, enum
                                                               : is_combining(next));
         if (fast && cp < 0x10000 && !next_is_mark && !(bmp[cp].flags & BMP_LONG)) {
             const bmp_entry *e = &bmp[cp];
-            if ((e->flags & BMP_SENTENCE_END) && add_break(n) != ZJ_OK)
+            if ((e->flags & (BMP_SENTENCE_END | BMP_CLAUSE_END)) &&
+                (((e->flags & BMP_SENTENCE_END) && add_break(n) != ZJ_OK) ||
+                 add_clause_break(n) != ZJ_OK))
                 return ZJ_ERR_NOMEM;
             if (n->len + 8 > n->cap && reserve(n, 8) != ZJ_OK)
                 return ZJ_ERR_NOMEM;
@@ -462,7 +501,10 @@ static inline zj_status normalize(zj_norm *n, const char *text, size_t len, enum
             j += next_k;
             next_k = 0;
         }
-        if (is_sentence_end(unit[0]) && add_break(n) != ZJ_OK)
+        bool sentence_end = is_sentence_end(unit[0]);
+        if (sentence_end && add_break(n) != ZJ_OK)
+            return ZJ_ERR_NOMEM;
+        if ((sentence_end || is_clause_end_only(unit[0])) && add_clause_break(n) != ZJ_OK)
             return ZJ_ERR_NOMEM;
         size_t before = n->len;
         zj_status st = map_unit(n, unit, count, cp_index);

@@ -97,6 +97,8 @@ static zj_status finding_to_json(zj_buf *b, const zj_ruleset *rs, const zj_call 
         TRY(JSON_KEY(b, "clause"));
         TRY(zj_buf_json_str(b, rule->clause, strlen(rule->clause)));
     }
+    if (f->quoted)
+        TRY(PUT_LIT(b, ",\"quoted\":true"));
     return PUT_LIT(b, "}");
 }
 
@@ -150,13 +152,15 @@ static const char *finding_mark(const zj_finding *f, const zj_rule *rule)
     case ZJ_OUT_NOT_APPLICABLE:
         return "–";
     case ZJ_OUT_HIT:
-        return rule->kind == ZJ_KIND_TAG ? "•" : "✗";
+        return rule->kind == ZJ_KIND_TAG || f->quoted ? "•" : "✗";
     }
     return " ";
 }
 
 static const char *finding_color(const zj_finding *f, const zj_rule *rule)
 {
+    if (f->quoted)
+        return C_DIM;
     if (f->outcome == ZJ_OUT_MET || rule->kind == ZJ_KIND_TAG)
         return C_GREEN;
     if (f->outcome == ZJ_OUT_NOT_MEASURABLE || f->outcome == ZJ_OUT_NOT_APPLICABLE ||
@@ -244,6 +248,11 @@ zj_status zj_result_to_text(zj_buf *b, const zj_ruleset *rs, const zj_call *call
         }
         if (f->points)
             TRY(zj_buf_printf(b, " %+d", f->points));
+        if (f->quoted) {
+            /* Someone else's words quoted or reported: an observation. */
+            TRY(zj_buf_puts(b, " quoted (not the agent's own words, 0 points)\n"));
+            continue;
+        }
         if (f->outcome != ZJ_OUT_MET && rule->kind != ZJ_KIND_TAG)
             TRY(zj_buf_printf(b, " %s", zj_severity_name(rule->severity)));
         if (rule->fatal && f->outcome == ZJ_OUT_HIT)

@@ -273,17 +273,19 @@ static bool parse_severity(struct loader *ld, const zj_ynode *n, zj_severity *ou
     return true;
 }
 
-static bool parse_boundary(struct loader *ld, const zj_ynode *n, bool *per_sentence)
+static bool parse_boundary(struct loader *ld, const zj_ynode *n, bool *per_sentence,
+                           bool *per_clause)
 {
     const char *v = scalar(ld, n, "boundary");
     if (!v)
         return false;
-    if (strcmp(v, "sentence") == 0)
+    *per_clause = strcmp(v, "clause") == 0;
+    if (strcmp(v, "sentence") == 0 || *per_clause)
         *per_sentence = true;
     else if (strcmp(v, "none") == 0)
         *per_sentence = false;
     else {
-        fail_at(ld, n, "unknown boundary '%.40s' (expected sentence or none)", v);
+        fail_at(ld, n, "unknown boundary '%.40s' (expected sentence, clause or none)", v);
         return false;
     }
     return true;
@@ -622,7 +624,7 @@ static void conversation_fail(void *ld, const zj_ynode *at, const char *msg)
 struct defaults {
     zj_speaker speaker;
     zj_severity severity;
-    bool per_sentence;
+    bool per_sentence, per_clause;
 };
 
 static void parse_rule(struct loader *ld, const zj_ynode *n, const struct defaults *def)
@@ -630,8 +632,9 @@ static void parse_rule(struct loader *ld, const zj_ynode *n, const struct defaul
     static const char *const keys[] = {
         "id",         "kind",     "title",   "category", "clause", "description", "any",
         "all",        "regex",    "speaker", "within",   "unless", "boundary",    "points",
-        "max_points", "severity", "fatal",   "examples", "fuzzy",       "when",
-        "metric",     "announce", "min_seconds", "max_seconds", "overlap_seconds", "min", "max", NULL};
+        "max_points", "severity", "fatal",   "examples", "fuzzy",       "yield",
+        "when",       "metric",   "announce", "min_seconds", "max_seconds", "overlap_seconds", "min",
+        "max",        NULL};
     if (n->type != ZJ_YNODE_MAP) {
         fail_at(ld, n, "a rule must be a mapping, got %s", type_name(n));
         return;
@@ -655,6 +658,8 @@ static void parse_rule(struct loader *ld, const zj_ynode *n, const struct defaul
     r->speaker = def->speaker;
     r->severity = def->severity;
     r->per_sentence = def->per_sentence;
+    r->per_clause = def->per_clause;
+    size_t first_pattern = rs->n_patterns;
 
     const zj_ynode *id = zj_yaml_get(n, "id");
     char where[200];
@@ -706,7 +711,9 @@ static void parse_rule(struct loader *ld, const zj_ynode *n, const struct defaul
     if ((v = zj_yaml_get(n, "severity")))
         parse_severity(ld, v, &r->severity);
     if ((v = zj_yaml_get(n, "boundary")))
-        parse_boundary(ld, v, &r->per_sentence);
+        parse_boundary(ld, v, &r->per_sentence, &r->per_clause);
+    if ((v = zj_yaml_get(n, "yield")))
+        boolean(ld, v, "yield", &r->yields);
     long num;
     if ((v = zj_yaml_get(n, "points")) && integer(ld, v, "points", 0, 1000000, &num))
         r->points = (int)num;
@@ -780,6 +787,10 @@ static void parse_rule(struct loader *ld, const zj_ynode *n, const struct defaul
             }
         }
     }
+    /* boundary: clause segments every pattern of the rule at clause ends too;
+     * conditions and exceptions alike, as for boundary: sentence. */
+    for (size_t p = first_pattern; r->per_clause && p < rs->n_patterns; p++)
+        rs->patterns[p].per_clause = true;
 }
 
 static void parse_scoring(struct loader *ld, const zj_ynode *n)
@@ -958,7 +969,7 @@ static void parse_root(struct loader *ld, const zj_ynode *root)
         fail_at(ld, zj_yaml_get(zj_yaml_get(root, "scoring"), "grades"),
                 "grades must cover every score: the lowest grade needs a minimum of 0");
 
-    struct defaults def = {ZJ_SPEAKER_AGENT, ZJ_SEV_MINOR, false};
+    struct defaults def = {ZJ_SPEAKER_AGENT, ZJ_SEV_MINOR, false, false};
     if ((v = zj_yaml_get(root, "defaults"))) {
         static const char *const dkeys[] = {"speaker", "severity", "boundary", NULL};
         if (v->type != ZJ_YNODE_MAP) {
@@ -971,7 +982,7 @@ static void parse_root(struct loader *ld, const zj_ynode *root)
             if ((d = zj_yaml_get(v, "severity")))
                 parse_severity(ld, d, &def.severity);
             if ((d = zj_yaml_get(v, "boundary")))
-                parse_boundary(ld, d, &def.per_sentence);
+                parse_boundary(ld, d, &def.per_sentence, &def.per_clause);
         }
     }
     rs->default_speaker = def.speaker;

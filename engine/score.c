@@ -64,6 +64,10 @@ struct zj_scorer {
     long tag_turn;       /* the conditional rule being judged: first turn of its tag */
     int32_t after_base;  /* ... and the utterance number of its window's first utterance */
     size_t max_call_bytes, max_findings; /* 0: no limit (zj_scorer_set_limits) */
+    zj_spans quotes;   /* quoted / reported speech of turn quotes_turn */
+    long quotes_turn;  /* -1: none computed for this call */
+    uint32_t *quote_scratch;
+    size_t quote_scratch_cap;
     bool profiling;
     zj_profile prof;
     /* `fuzzy: pinyin`: the pinyin text of the turn and the twins' scratch
@@ -165,6 +169,8 @@ void zj_scorer_free(zj_scorer *s)
     free(s->group_n);
     free(s->judged_gen);
     free(s->announced);
+    free(s->quotes.v);
+    free(s->quote_scratch);
     free(s);
 }
 
@@ -475,14 +481,19 @@ static zj_status plain_finding(finding_vec *out, uint32_t rule, zj_outcome outco
 
 /* Candidates of one turn sorted for overlap resolution: exact before fuzzy
  * (a match by sound only where no match by characters overlaps it), then
- * longest first, then the rule listed first, then the earlier start. */
-static int cmp_overlap(const void *a, const void *b)
+ * hits of rules that yield (family rules) after all others, then longest
+ * first, then the rule listed first, then the earlier start. */
+static int cmp_overlap(const void *a, const void *b, void *rs_ptr)
 {
+    const zj_ruleset *rs = rs_ptr;
     const call_hit *x = a, *y = b;
     if (x->turn != y->turn)
         return x->turn < y->turn ? -1 : 1;
     if (x->fuzzy != y->fuzzy)
         return x->fuzzy ? 1 : -1;
+    bool yx = rs->rules[x->rule].yields, yy = rs->rules[y->rule].yields;
+    if (yx != yy)
+        return yx ? 1 : -1;
     uint32_t lx = x->cp_end - x->cp_start, ly = y->cp_end - y->cp_start;
     if (lx != ly)
         return lx > ly ? -1 : 1;
@@ -500,7 +511,7 @@ static zj_status resolve_overlaps(zj_scorer *s, call_hit *v, size_t n, size_t *k
     *kept = 0;
     if (n == 0)
         return ZJ_OK;
-    qsort(v, n, sizeof *v, cmp_overlap);
+    qsort_r(v, n, sizeof *v, cmp_overlap, (void *)s->rs);
     for (size_t i = 0; i < n;) {
         size_t j = i;
         uint32_t span = 0;
@@ -579,6 +590,26 @@ static size_t drop_fuzzy_duplicates(zj_scorer *s, call_hit *group, size_t n)
             group[kept++] = h;
     }
     return kept;
+}
+
+/* Whether a forbidden hit lies in quoted or reported speech of its turn.
+ * The regions are computed once per turn, and only for turns holding a
+ * forbidden hit: the turn is normalized again (the scorer keeps one turn's
+ * normalization at a time), which a call without forbidden hits never pays. */
+static zj_status in_quote(zj_scorer *s, const zj_call *call, const call_hit *h, bool *quoted)
+{
+    if (s->quotes_turn != (long)h->turn) {
+        const zj_turn *t = &call->turns[h->turn];
+        zj_status st = zj_norm_text(&s->norm, t->text, t->text_len);
+        if (st == ZJ_OK)
+            st = zj_quote_regions(t->text, t->text_len, &s->norm, &s->quotes, &s->quote_scratch,
+                                  &s->quote_scratch_cap);
+        if (st != ZJ_OK)
+            return st;
+        s->quotes_turn = (long)h->turn;
+    }
+    *quoted = zj_spans_cover(&s->quotes, h->cp_start, h->cp_end);
+    return ZJ_OK;
 }
 
 /* Surviving condition hits of one rule: in window, not inside an exception
@@ -743,7 +774,8 @@ static zj_status eval_rule(zj_scorer *s, const zj_call *call, uint32_t ri, call_
                 if (!group[i].fuzzy)
                     group[e++] = group[i];
             }
-            memcpy(group + e, s->exact.v, s->exact.n * sizeof *group);
+            if (s->exact.n) /* memcpy from NULL is undefined even for 0 bytes */
+                memcpy(group + e, s->exact.v, s->exact.n * sizeof *group);
             n_exact = e;
         }
         s->evidence.n = 0;
@@ -933,6 +965,7 @@ static zj_status score_impl(zj_scorer *s, const zj_call *call, long only_rule, b
     finding_vec out = {0};
     s->candidates.n = 0;
     s->cp_byte_turn = -1;
+    s->quotes_turn = -1;
     if (++s->call_gen == 0) { /* wrapped: old marks could read as current */
         memset(s->rule_done, 0, rs->n_rules * sizeof *s->rule_done);
         s->call_gen = 1;
@@ -1000,17 +1033,25 @@ static zj_status score_impl(zj_scorer *s, const zj_call *call, long only_rule, b
         }
         qsort(s->candidates.v, kept, sizeof *s->candidates.v, cmp_turn_start_rule);
         /* max_points: a rule's deductions in a call stop at its cap; later
-         * hits stay visible with 0 points. */
+         * hits stay visible with 0 points. A quoted hit costs nothing and
+         * uses none of the cap. */
         for (size_t i = 0; i < kept && st == ZJ_OK; i++) {
             const call_hit *h = &s->candidates.v[i];
             const zj_rule *r = &rs->rules[h->rule];
             int points = r->points;
-            if (r->max_points > 0) {
+            bool quoted = false;
+            if ((st = in_quote(s, call, h, &quoted)) != ZJ_OK)
+                break;
+            if (quoted) {
+                points = 0;
+            } else if (r->max_points > 0) {
                 long used = (long)s->rule_hits[h->rule]++ * r->points;
                 long left = r->max_points - used;
                 points = left <= 0 ? 0 : (points < left ? points : (int)left);
             }
             st = hit_finding(s, &out, call, h, ZJ_OUT_HIT, -points);
+            if (st == ZJ_OK)
+                out.v[out.n - 1].quoted = quoted;
         }
         for (size_t i = 0; i < kept; i++)
             s->rule_hits[s->candidates.v[i].rule] = 0;
@@ -1028,7 +1069,7 @@ static zj_status score_impl(zj_scorer *s, const zj_call *call, long only_rule, b
     bool fatal = false;
     for (size_t i = 0; i < out.n; i++) {
         total += out.v[i].points;
-        if (out.v[i].outcome == ZJ_OUT_HIT && rs->rules[out.v[i].rule].fatal)
+        if (out.v[i].outcome == ZJ_OUT_HIT && rs->rules[out.v[i].rule].fatal && !out.v[i].quoted)
             fatal = true;
     }
     res->score = (int)(total < 0 ? 0 : total > rs->base ? rs->base : total);
@@ -1060,6 +1101,15 @@ static void trim(zj_scorer *s)
         free(s->cp_byte);
         s->cp_byte = NULL;
         s->cp_byte_cap = 0;
+    }
+    if (s->quote_scratch_cap > (1u << 20)) {
+        free(s->quote_scratch);
+        s->quote_scratch = NULL;
+        s->quote_scratch_cap = 0;
+    }
+    if (s->quotes.cap > (1u << 16)) {
+        free(s->quotes.v);
+        s->quotes = (zj_spans){0};
     }
     if (s->occupied_cap > (4u << 20)) {
         free(s->occupied);

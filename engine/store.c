@@ -103,6 +103,10 @@ static const char *const migrations[] = {
     "ALTER TABLE findings ADD COLUMN fuzzy INTEGER NOT NULL DEFAULT 0;",
     /* v5: the unit of a metric finding's value (ms, count, chars/min, %). */
     "ALTER TABLE findings ADD COLUMN unit TEXT;",
+    /* v6: a forbidden hit inside quoted or reported speech (the agent
+     * repeating someone else's words) is kept as an observation with 0
+     * points; readers of older files (before v6) see every finding as not quoted. */
+    "ALTER TABLE findings ADD COLUMN quoted INTEGER NOT NULL DEFAULT 0;",
 };
 /* Migrations from this version on only drop indexes or add what readers do
  * not need, so a reader may use an older file as it is. */
@@ -275,7 +279,7 @@ static const char *const statements[][2] = {
  * binary digits of n): the bundled standard stores ~20 findings per call, and
  * one statement per row spent more time in statement overhead than in the
  * B-tree (17% of the scoring run's CPU). */
-#define FINDING_COLUMNS 18
+#define FINDING_COLUMNS 19
 
 static char *multi_row_insert(int rows)
 {
@@ -283,7 +287,7 @@ static char *multi_row_insert(int rows)
     zj_buf_init(&b);
     zj_buf_puts(&b, "INSERT INTO findings (call_row, seq, rule_id, kind, outcome, severity, points,"
                     " turn, speaker, span_start, span_end, text, start_ms, value, clause, fatal,"
-                    " fuzzy, unit)"
+                    " fuzzy, unit, quoted)"
                     " VALUES ");
     for (int r = 0; r < rows; r++) {
         zj_buf_puts(&b, r ? ",(" : "(");
@@ -1151,9 +1155,10 @@ static void bind_finding(sqlite3_stmt *q, int base, int64_t row, const zj_rulese
     if (f->unit)
         sqlite3_bind_int64(q, base + 14, f->value);
     bind_opt_text(q, base + 15, rule->clause);
-    sqlite3_bind_int(q, base + 16, rule->fatal && f->outcome == ZJ_OUT_HIT);
+    sqlite3_bind_int(q, base + 16, rule->fatal && f->outcome == ZJ_OUT_HIT && !f->quoted);
     sqlite3_bind_int(q, base + 17, f->fuzzy);
     bind_opt_text(q, base + 18, f->unit);
+    sqlite3_bind_int(q, base + 19, f->quoted);
 }
 
 /* Binds a call's columns as parameters 1..20 of ins_call / upd_call. */
@@ -1467,6 +1472,25 @@ static char *title_of(const rule_titles *t, const char *rule_id)
     return hit && hit->title ? zj_strdup(hit->title) : NULL;
 }
 
+/* 1 when the findings table has the v4 `quoted` column, 0 when the file is
+ * older (opened read-only as it is), -1 when it cannot be told. */
+/* Whether the findings table has column name (1), not (0), or the query
+ * failed (-1): a reader may open an older file as it is, without the columns
+ * later schema versions added. */
+static int findings_have(zj_store *st, const char *name)
+{
+    sqlite3_stmt *q;
+    int has = -1;
+    if (sqlite3_prepare_v2(st->db,
+                           "SELECT count(*) FROM pragma_table_info('findings') WHERE name = ?1",
+                           -1, &q, NULL) == SQLITE_OK &&
+        sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC) == SQLITE_OK &&
+        sqlite3_step(q) == SQLITE_ROW)
+        has = sqlite3_column_int(q, 0) > 0;
+    sqlite3_finalize(q);
+    return has;
+}
+
 zj_status zj_store_get_call(zj_store *st, const char *call_id, int64_t ruleset_id,
                             zj_stored_call *out, zj_error *err)
 {
@@ -1529,24 +1553,25 @@ zj_status zj_store_get_call(zj_store *st, const char *call_id, int64_t ruleset_i
                             call_id);
     }
     rule_titles titles = {0};
-    if (load_titles(st, ruleset_id, &titles) != ZJ_OK ||
-        sqlite3_prepare_v2(st->db,
-                           user_version(st) >= 5
-                               ? "SELECT rule_id, kind, outcome, severity, clause, text, points,"
-                                 " turn, span_start, span_end, start_ms, fatal, fuzzy, value, unit"
-                                 " FROM findings WHERE call_row = ?1 ORDER BY seq"
-                           : user_version(st) == 4
-                               ? "SELECT rule_id, kind, outcome, severity, clause, text, points,"
-                                 " turn, span_start, span_end, start_ms, fatal, fuzzy, value, NULL"
-                                 " FROM findings WHERE call_row = ?1 ORDER BY seq"
-                               : "SELECT rule_id, kind, outcome, severity, clause, text, points,"
-                                 " turn, span_start, span_end, start_ms, fatal, 0, value, NULL"
-                                 " FROM findings WHERE call_row = ?1 ORDER BY seq",
-                           -1, &q, NULL) != SQLITE_OK) {
+    /* A reader may open an older file as it is: columns it lacks read as
+     * their defaults (not fuzzy, no unit, not quoted). */
+    int has_fuzzy = findings_have(st, "fuzzy"), has_unit = findings_have(st, "unit"),
+        has_quoted = findings_have(st, "quoted");
+    char *sql = has_fuzzy < 0 || has_unit < 0 || has_quoted < 0
+                    ? NULL
+                    : zj_sqlf("SELECT rule_id, kind, outcome, severity, clause, text, points,"
+                              " turn, span_start, span_end, start_ms, fatal, %s, value, %s, %s"
+                              " FROM findings WHERE call_row = ?1 ORDER BY seq",
+                              has_fuzzy ? "fuzzy" : "0", has_unit ? "unit" : "NULL",
+                              has_quoted ? "quoted" : "0");
+    if (!sql || load_titles(st, ruleset_id, &titles) != ZJ_OK ||
+        sqlite3_prepare_v2(st->db, sql, -1, &q, NULL) != SQLITE_OK) {
+        free(sql);
         titles_free(&titles);
         zj_stored_call_free(out);
         return db_error(st, err, "cannot read the findings");
     }
+    free(sql);
     sqlite3_bind_int64(q, 1, row);
     size_t cap = 0;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
@@ -1579,6 +1604,7 @@ zj_status zj_store_get_call(zj_store *st, const char *call_id, int64_t ruleset_i
         f->has_value = sqlite3_column_type(q, 13) != SQLITE_NULL;
         f->value = sqlite3_column_int64(q, 13);
         f->unit = col_dup_checked(&lost, q, 14);
+        f->quoted = sqlite3_column_int(q, 15);
         if (lost) {
             rc = SQLITE_NOMEM;
             break;

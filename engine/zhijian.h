@@ -176,6 +176,10 @@ typedef struct zj_norm {
     size_t n_gaps, gaps_cap;
     bool want_gaps;
     bool saw_watch; /* a watched character may be in the text (fillers) */
+    /* Clause ends (，、： and every sentence end), same conventions as breaks:
+     * what `boundary: clause` rules match within. */
+    size_t *clause_breaks;
+    size_t n_clause_breaks, clause_breaks_cap;
 } zj_norm;
 
 void zj_norm_init(zj_norm *n);
@@ -299,6 +303,7 @@ typedef struct zj_finding {
     int64_t value;    /* metric value, 0 otherwise */
     const char *unit; /* metric unit ("ms", "count", "chars/min", "%") or NULL; static */
     bool fuzzy;       /* matched by sound (`fuzzy: pinyin`), not by its characters */
+    bool quoted;      /* a forbidden hit inside quoted or reported speech: 0 points, never fatal */
 } zj_finding;
 
 typedef struct zj_result {
@@ -441,6 +446,7 @@ typedef struct zj_stored_finding {
     bool has_value; /* metric findings: value and unit below */
     int64_t value;
     char *unit;
+    bool quoted; /* see zj_finding.quoted */
 } zj_stored_finding;
 
 typedef struct zj_stored_call {
@@ -750,6 +756,43 @@ unsigned zj_rules_redact(const zj_ruleset *rs);
 /* Whether zj_store_begin_run records the invoking user and host (default:
  * off; argv is recorded as the caller passes it). */
 void zj_store_record_invocation(zj_store *st, bool on);
+
+/* -------------------------------------------------------------- evaluation */
+
+/* Measuring a rule set against gold labels (corpus/gold, GOLD-SCHEMA): one
+ * JSON line per call, {"call_id", "forbidden": [{"turn", "span": [s, e],
+ * "quote", "rule"}], "quoted": [{"turn", "span", "quote"}]}. Each call is
+ * scored (nothing stored); a finding counts when its outcome is hit, its kind
+ * forbidden, its points non-zero or its rule fatal, and it is not quoted. It
+ * matches a label in the same turn whose span overlaps it (per rule: with the
+ * same rule id). Ratios are -1 when their denominator is 0. */
+typedef struct zj_eval zj_eval;
+typedef struct zj_eval_summary {
+    size_t calls, calls_agree, violations_labelled, violations_found;
+    size_t hits, hits_matched;     /* findings that count; those matching a label */
+    size_t labels, labels_matched; /* forbidden labels; those some counted finding matches */
+    size_t quoted_labels, quoted_observed, quoted_scored; /* labelled quotations: found quoted / scored */
+    size_t engine_quoted;  /* quoted findings in all */
+    size_t labels_unseen;  /* labelled calls not among the inputs */
+    double precision, recall, verdict_agreement;
+} zj_eval_summary;
+
+zj_eval *zj_eval_new(const zj_ruleset *rs, zj_error *err);
+void zj_eval_free(zj_eval *ev);
+/* Read the labels (JSONL). A bad line is reported through on_error as
+ * FILE:LINE: message and skipped (the status returned is then that error);
+ * an unreadable file fails with err. */
+zj_status zj_eval_load_labels(zj_eval *ev, const char *path, zj_diag_cb on_error, void *ctx,
+                              zj_error *err);
+/* Score one call and compare it with its label. A call without a label, seen
+ * twice, or whose labels do not quote its text exactly is an error (err names
+ * the input or the label line) and is left out of the figures. */
+zj_status zj_eval_add_call(zj_eval *ev, const zj_call *call, zj_diag_cb on_error, void *ctx,
+                           zj_error *err);
+void zj_eval_summary_get(const zj_eval *ev, zj_eval_summary *out);
+/* The figures, the per-rule table and every disagreement (false positive,
+ * missed, rule differs, quote scored) as text or JSON (ZJ_FMT_TEXT / _JSON). */
+zj_status zj_eval_render(zj_eval *ev, zj_format format, zj_buf *out);
 
 #ifdef __cplusplus
 }

@@ -29,4 +29,8 @@ grep -q "^FAIL a: no_match example '喂养': unexpected hit '喂' at \[0, 1)$" "
 "$zhijian" rules explain taboo.25-ji-shen-me "您着急，什么时候能修好？急什么！" > "$tmp/out" || fail explain
 grep -q "suppressed: inside exception" "$tmp/out" || fail "explain: exception"
 grep -q "^verdict: hit '急什么' \[12, 15), -10 points$" "$tmp/out" || { cat "$tmp/out"; fail "explain verdict"; }
+# A boundary: clause rule shows where its clauses end and sees 不知道 end one.
+"$zhijian" rules explain taboo.02-bu-zhi-dao "我不知道，你自己去问物业吧。" > "$tmp/out" || fail "explain clause"
+grep -q "^clause ends at normalized bytes: 12 36$" "$tmp/out" || { cat "$tmp/out"; fail "explain: clause ends"; }
+grep -q "^verdict: hit '我不知道' \[0, 4), -10 points$" "$tmp/out" || { cat "$tmp/out"; fail "explain clause verdict"; }
 echo "ok: bundled rule sets check and test clean; broken file located; explain"

@@ -50,7 +50,10 @@ static int cmp_hit(const void *a, const void *b)
 }
 
 static const char *const regexes[] = {"急什?么",  "不知道$",       "^不",       "(?:哈)+", "a+b",
-                                      "喂(?!喂)", "\\p{Han}{2}道", "(?<=不)知", "[ab]1"};
+                                      "喂(?!喂)", "\\p{Han}{2}道", "(?<=不)知", "[ab]1",
+                                      /* anchors a per-segment prefilter relaxes (or not) */
+                                      "不知道(?=$|哈|a)", "^我?不知道$", "[^不]知道$",
+                                      "(?<=^|喂)哈$", "\\b不", "道(?=$)", "[$^]a"};
 
 static void random_rule_sets(void **state)
 {
@@ -65,6 +68,7 @@ static void random_rule_sets(void **state)
             p->id = (uint32_t)i;
             p->rule = (uint32_t)i;
             p->per_sentence = rnd(4) == 0;
+            p->per_clause = p->per_sentence && rnd(2) == 0;
             p->is_exception = rnd(5) == 0;
             if (rnd(4) == 0) {
                 p->is_regex = true;

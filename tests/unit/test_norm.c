@@ -87,6 +87,19 @@ static void zero_width_and_breaks(void **state)
     n = norm_of("1.5米，好的");
     assert_string_equal(n.text, "15米好的");
     assert_int_equal(n.n_breaks, 0); /* ASCII '.' and '，' do not end a sentence */
+    assert_int_equal(n.n_clause_breaks, 1); /* but '，' ends a clause */
+    assert_int_equal(n.clause_breaks[0], strlen("15米"));
+    zj_norm_free(&n);
+    /* Clause ends: ，、： and every sentence end, no duplicates, none at 0. */
+    n = norm_of("，不知道，你自己去问、好吗？好：再见");
+    assert_string_equal(n.text, "不知道你自己去问好吗好再见");
+    assert_int_equal(n.n_breaks, 1);
+    assert_int_equal(n.breaks[0], strlen("不知道你自己去问好吗"));
+    assert_int_equal(n.n_clause_breaks, 4);
+    assert_int_equal(n.clause_breaks[0], strlen("不知道"));
+    assert_int_equal(n.clause_breaks[1], strlen("不知道你自己去问"));
+    assert_int_equal(n.clause_breaks[2], strlen("不知道你自己去问好吗"));
+    assert_int_equal(n.clause_breaks[3], strlen("不知道你自己去问好吗好"));
     zj_norm_free(&n);
 }
 
@@ -131,6 +144,10 @@ static void assert_same(const char *s, size_t len)
         assert_int_equal(a.n_breaks, b.n_breaks);
         if (a.n_breaks)
             assert_memory_equal(a.breaks, b.breaks, a.n_breaks * sizeof *a.breaks);
+        assert_int_equal(a.n_clause_breaks, b.n_clause_breaks);
+        if (a.n_clause_breaks)
+            assert_memory_equal(a.clause_breaks, b.clause_breaks,
+                                a.n_clause_breaks * sizeof *a.clause_breaks);
         assert_int_equal(a.orig_cps, b.orig_cps);
         /* Without the map: the same text, breaks and count. */
         assert_int_equal(zj_norm_text_unmapped(&b, s, len), ZJ_OK);

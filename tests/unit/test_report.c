@@ -124,7 +124,7 @@ static void scorecard_figures(void **state)
     free(json);
     char *team = render_scorecard(ZJ_BY_TEAM, ZJ_FMT_JSON, NULL);
     assert_non_null(strstr(team, "{\"班组\":\"报修组\",\"通话数\":\"15\",\"平均分\":\"90.0\""));
-    assert_non_null(strstr(team, "{\"班组\":\"投诉组\",\"通话数\":\"11\",\"平均分\":\"68.9\""));
+    assert_non_null(strstr(team, "{\"班组\":\"投诉组\",\"通话数\":\"11\",\"平均分\":\"68.0\""));
     /* A01's violations all occur once; PS-031's complaint-handling misses
      * come first (a missing phrase is shown as such, without a quote). */
     free(team);
@@ -164,8 +164,8 @@ static void audit_report_items(void **state)
         "| F01 | 严重不符合 | 第十八条 | 向住户索要钱物（红包、好处费等） | 1 | 1 | 2.4 |",
         "| PS-021 | A04 刘洋 | 2026-11-09T09:20:40+08:00 | 第 2 轮：**包个红包**（第十八条） |",
         "## 6 审核结论",
-        "| 合格率 | 76.2% | 合格通话 / 评分通话 |",
-        "| 平均分 | 83.5 |",
+        "| 合格率 | 73.8% | 合格通话 / 评分通话 |",
+        "| 平均分 | 83.3 |",
         "忌语发生率",
         "礼貌用语覆盖率",
         "投诉处理符合率",

@@ -67,5 +67,6 @@ int cmd_report(int argc, char **argv);
 int cmd_sample(int argc, char **argv);
 int cmd_lint(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
 
 #endif

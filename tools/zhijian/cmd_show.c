@@ -194,6 +194,8 @@ static void print_text(zj_buf *b, const zj_stored_call *sc, bool color)
             zj_buf_puts(b, " ");
             zj_buf_term_str(b, f->title);
         }
+        if (f->quoted)
+            zj_buf_puts(b, " (quoted: not the agent's own words, 0 points)");
         zj_buf_puts(b, "\n");
     }
 }
@@ -254,6 +256,8 @@ static void print_json(zj_buf *b, const zj_stored_call *sc)
             zj_buf_puts(b, ",\"clause\":");
             zj_buf_json_str(b, f->clause, strlen(f->clause));
         }
+        if (f->quoted)
+            zj_buf_puts(b, ",\"quoted\":true");
         zj_buf_puts(b, "}");
     }
     zj_buf_puts(b, "]}\n");

@@ -16,6 +16,7 @@ static const struct command {
     {"sample", cmd_sample, "draw calls for manual review (fixed n or ISO 2859-1)"},
     {"lint", cmd_lint, "check call-script templates for forbidden or missing phrases"},
     {"rules", cmd_rules, "check, test and explain rule sets"},
+    {"eval", cmd_eval, "measure a rule set against gold labels (precision, recall)"},
 };
 
 static void usage(FILE *out)

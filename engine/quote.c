@@ -1,0 +1,322 @@
+/* quote.c — where a turn quotes or reports someone else's words: inside
+ * quotation marks (“” 「」 『』 "" ＂＂), or after a reporting verb whose
+ * subject is another person (您说…, 邻居跟您讲…, 他说…, 您刚才说…) up to the
+ * end of the sentence or a clause where the agent's own voice resumes. A forbidden expression there is not the agent's own
+ * and is reported as an observation (quoted) instead of being scored.
+ *
+ * The scorer asks only for turns holding a forbidden hit, so a call without
+ * one never pays for this. Regions are in code points of the original text. */
+#include "internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static zj_status push_region(zj_spans *out, uint32_t start, uint32_t end)
+{
+    if (end <= start)
+        return ZJ_OK;
+    if (out->n == out->cap) {
+        size_t cap = out->cap ? out->cap * 2 : 8;
+        zj_span *v = realloc(out->v, cap * sizeof *v);
+        if (!v)
+            return ZJ_ERR_NOMEM;
+        out->v = v;
+        out->cap = cap;
+    }
+    out->v[out->n++] = (zj_span){start, end};
+    return ZJ_OK;
+}
+
+static bool ends_sentence(uint32_t cp)
+{
+    return cp == 0x3002 || cp == 0xFF1F || cp == 0xFF01 || cp == '?' || cp == '!' ||
+           cp == 0xFF1B || cp == ';' || cp == 0x2026 || cp == '\n' || cp == '\r';
+}
+
+/* The closing mark of an opening one, 0 if cp opens nothing. ASCII and
+ * full-width straight quotes close themselves. */
+static uint32_t closer_of(uint32_t cp)
+{
+    switch (cp) {
+    case 0x201C: /* “ */
+        return 0x201D;
+    case 0x300C: /* 「 */
+        return 0x300D;
+    case 0x300E: /* 『 */
+        return 0x300F;
+    case 0x300A: /* 《 — titles are not speech, but nothing in one is the agent's own words */
+        return 0x300B;
+    case '"':
+        return '"';
+    case 0xFF02: /* ＂ */
+        return 0xFF02;
+    default:
+        return 0;
+    }
+}
+
+/* Quotation marks in the original text. Curly and corner quotes may quote
+ * several sentences and an unclosed one quotes the rest of the turn; a
+ * straight quote or 《 stops at the end of its sentence (a stray one must
+ * not silence a whole turn). Marks inside an open quotation are part of it. */
+static zj_status quote_marks(const char *text, size_t len, zj_spans *out)
+{
+    const unsigned char *p = (const unsigned char *)text;
+    uint32_t cp_index = 0, open_at = 0, want = 0;
+    for (size_t i = 0; i < len;) {
+        uint32_t cp;
+        size_t k = zj_utf8_decode(p + i, len - i, &cp);
+        if (!k)
+            return ZJ_ERR_UTF8;
+        if (want) {
+            if (cp == want) {
+                if (push_region(out, open_at + 1, cp_index) != ZJ_OK)
+                    return ZJ_ERR_NOMEM;
+                want = 0;
+            } else if (ends_sentence(cp) && want != 0x201D && want != 0x300D && want != 0x300F) {
+                if (push_region(out, open_at + 1, cp_index) != ZJ_OK)
+                    return ZJ_ERR_NOMEM;
+                want = 0;
+            }
+        } else if ((want = closer_of(cp)) != 0) {
+            open_at = cp_index;
+        }
+        i += k;
+        cp_index++;
+    }
+    if (want && push_region(out, open_at + 1, cp_index) != ZJ_OK)
+        return ZJ_ERR_NOMEM;
+    return ZJ_OK;
+}
+
+/* ------------------------------------------------------ reported speech */
+
+/* Who can be reported: the resident, a third party, a colleague. Not 我 /
+ * 我们: "我说了多少遍了" is the agent's own voice. Bare 你 counts only with
+ * something between it and the verb (你刚才说): "你说你这人…" is rhetoric. */
+static const char *const subjects[] = {
+    "您",   "你",   "他们", "她们", "他",   "她",   "邻居",   "鄰居",   "师傅",   "師傅",
+    "保安", "物业", "物業", "前台", "同事", "客服", "对方",   "對方",   "人家",   "楼上",
+    "樓上", "楼下", "樓下", "业主", "業主", "有人", "领导",   "領導",   "经理",   "經理",
+    "家人", "老公", "老婆", "孩子", "对面", "隔壁", "开发商", "開發商", "居委会", "居委會",
+    "管家", "工人", "阿姨", "保洁", "工作人员", "维修工", "邻居家", NULL};
+
+/* Before a subject these make it an object (跟您说 = said to you). */
+static bool is_object_marker(uint32_t cp)
+{
+    static const uint32_t marks[] = {0x8DDF /* 跟 */, 0x5BF9 /* 对 */, 0x5C0D /* 對 */,
+                                     0x548C /* 和 */, 0x7ED9 /* 给 */, 0x7D66 /* 給 */,
+                                     0x5411 /* 向 */, 0x5E2E /* 帮 */, 0x5E6B /* 幫 */,
+                                     0x8BA9 /* 让 */, 0x8B93 /* 讓 */, 0x53EB /* 叫 */,
+                                     0x542C /* 听 */, 0x807D /* 聽 */, 0x6309 /* 按 */,
+                                     0x7167 /* 照 */, 0x66FF /* 替 */, 0x7531 /* 由 */};
+    for (size_t i = 0; i < sizeof marks / sizeof *marks; i++)
+        if (cp == marks[i])
+            return true;
+    return false;
+}
+
+static bool is_speech_verb(uint32_t cp)
+{
+    return cp == 0x8BF4 /* 说 */ || cp == 0x8AAA /* 說 */ || cp == 0x8BB2 /* 讲 */ ||
+           cp == 0x8B1B /* 講 */;
+}
+
+/* 回 reports a reply when what follows is its addressee or 答/复/了/一句
+ * (师傅回您…, 同事回答您…), not in 回电 / 回来 / 回复您 as an offer. */
+static size_t reply_verb(const uint32_t *cps, size_t n, size_t i)
+{
+    if (cps[i] != 0x56DE /* 回 */ || i + 1 >= n)
+        return 0;
+    uint32_t next = cps[i + 1];
+    if (next == 0x7B54 /* 答 */)
+        return 2;
+    if (next == 0x60A8 /* 您 */ || next == 0x4F60 /* 你 */ || next == 0x4E86 /* 了 */)
+        return 1;
+    return 0;
+}
+
+/* After the verb these make it something else than reporting: 说话, 说清楚,
+ * 说明, 说完, 说得对, 说的(那个), 说吧 (go ahead), 说过, 说一下 / 一遍, 说什么,
+ * 您说呢 / 您说怎么办 (asking the resident). */
+static bool ends_report(const uint32_t *cps, size_t n, size_t i)
+{
+    static const uint32_t next_bad[] = {
+        0x8BDD /* 话 */, 0x8A71 /* 話 */, 0x6E05 /* 清 */, 0x660E /* 明 */, 0x5B8C /* 完 */,
+        0x5F97 /* 得 */, 0x7684 /* 的 */, 0x5427 /* 吧 */, 0x8FC7 /* 过 */, 0x904E /* 過 */,
+        0x4E00 /* 一 */, 0x51E0 /* 几 */, 0x5E7E /* 幾 */, 0x4E0D /* 不 (说不清, 讲不通) */,
+        0x5462 /* 呢 (您说呢) */, 0x600E /* 怎 (您说怎么办) */};
+    if (i >= n)
+        return true;
+    for (size_t k = 0; k < sizeof next_bad / sizeof *next_bad; k++)
+        if (cps[i] == next_bad[k])
+            return true;
+    if (i + 1 < n && cps[i] == 0x4EC0 /* 什 */ && cps[i + 1] == 0x4E48 /* 么 */)
+        return true;
+    if (i + 1 < n && cps[i] == 0x4E86 /* 了 */ &&
+        (cps[i + 1] == 0x591A /* 多 */ || cps[i + 1] == 0x51E0 /* 几 */ ||
+         cps[i + 1] == 0x534A /* 半 */))
+        return true;
+    return false;
+}
+
+/* Whether the subject token s ends at cps[end) (s is UTF-8). */
+static size_t token_before(const uint32_t *cps, size_t end, const char *s)
+{
+    uint32_t tok[4];
+    size_t m = 0;
+    for (size_t i = 0; s[i] && m < 4;) {
+        size_t k = zj_utf8_decode((const unsigned char *)s + i, strlen(s + i), &tok[m]);
+        if (!k)
+            return 0;
+        i += k;
+        m++;
+    }
+    if (m > end)
+        return 0;
+    for (size_t i = 0; i < m; i++)
+        if (cps[end - m + i] != tok[i])
+            return 0;
+    return m;
+}
+
+/* Whether cps[from..to) is empty or only adverbs (都 也 就 还 又 老 总). */
+static bool only_adverbs(const uint32_t *cps, size_t from, size_t to)
+{
+    static const uint32_t adverbs[] = {0x90FD /* 都 */, 0x4E5F /* 也 */, 0x5C31 /* 就 */,
+                                       0x8FD8 /* 还 */, 0x53C8 /* 又 */, 0x8001 /* 老 */,
+                                       0x603B /* 总 */};
+    for (size_t i = from; i < to; i++) {
+        bool adverb = false;
+        for (size_t k = 0; k < sizeof adverbs / sizeof *adverbs; k++)
+            adverb |= cps[i] == adverbs[k];
+        if (!adverb)
+            return false;
+    }
+    return true;
+}
+
+/* Whether someone other than the agent is the subject of the verb at
+ * cps[verb], looking back at most 12 code points within the sentence that
+ * starts at cps[from] (楼上业主一开始情绪比较大说…). */
+static bool reported_subject(const uint32_t *cps, size_t from, size_t verb)
+{
+    size_t lo = verb > from + 12 ? verb - 12 : from;
+    for (size_t end = verb; end > lo; end--) {
+        /* cps[end..verb) lies between subject and verb: never the agent. */
+        if (end < verb && (cps[end] == 0x6211 /* 我 */))
+            return false;
+        for (size_t t = 0; subjects[t]; t++) {
+            size_t m = token_before(cps, end, subjects[t]);
+            if (!m || end - m < from)
+                continue;
+            size_t start = end - m;
+            if (start > from && (is_object_marker(cps[start - 1]) || cps[start - 1] == 0x6211))
+                continue;
+            if (cps[start] == 0x4F60 /* 你 */ && m == 1 && only_adverbs(cps, end, verb))
+                continue; /* 你说…, 你都说了三遍了: the agent addressing the resident */
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Whether a clause (normalized text from its first byte) opens in the
+ * agent's own voice: a tag question about what was reported, a judgement of
+ * it, or the agent taking the matter up. */
+static bool agent_resumes(const char *t, size_t n)
+{
+    static const char *const openers[] = {
+        "是吧", "对吧", "对吗", "是吗", "是不是", "这样", "这种", "这个情况", "这确实", "这是",
+        "我们", "我会", "我马上", "我帮", "我来", "我这边", "请", "非常", "您看", "您放心",
+        "您别", "实在", "抱歉", "对不起", "不好意思", "好的", "那我", NULL};
+    for (size_t k = 0; openers[k]; k++) {
+        size_t m = strlen(openers[k]);
+        if (m <= n && memcmp(t, openers[k], m) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Reporting verbs in the normalized turn: the rest of the sentence after
+ * "subject … 说/讲" is someone else's words. */
+static zj_status reported_speech(const zj_norm *norm, zj_spans *out, uint32_t **cps_buf,
+                                 size_t *cps_cap)
+{
+    /* Decode the normalized text once: code points and their byte offsets. */
+    size_t need = norm->len + 1;
+    if (*cps_cap < need) {
+        uint32_t *v = realloc(*cps_buf, 2 * need * sizeof *v);
+        if (!v)
+            return ZJ_ERR_NOMEM;
+        *cps_buf = v;
+        *cps_cap = need;
+    }
+    uint32_t *cps = *cps_buf, *at = *cps_buf + *cps_cap;
+    size_t n = 0;
+    for (size_t i = 0; i < norm->len;) {
+        size_t k = zj_utf8_decode((const unsigned char *)norm->text + i, norm->len - i, &cps[n]);
+        if (!k)
+            return ZJ_ERR_UTF8;
+        at[n++] = (uint32_t)i;
+        i += k;
+    }
+    at[n] = (uint32_t)norm->len;
+    size_t next_break = 0, sentence_from = 0; /* subjects are looked for within the sentence */
+    for (size_t i = 0; i < n; i++) {
+        while (next_break < norm->n_breaks && norm->breaks[next_break] <= at[i]) {
+            next_break++;
+            sentence_from = i;
+        }
+        size_t verb_len = 0;
+        if (is_speech_verb(cps[i]))
+            verb_len = 1;
+        else if ((verb_len = reply_verb(cps, n, i)) != 0)
+            ;
+        else if (i + 1 < n && cps[i] == 0x544A /* 告 */ &&
+                 (cps[i + 1] == 0x8BC9 /* 诉 */ || cps[i + 1] == 0x8A34 /* 訴 */))
+            verb_len = 2;
+        if (!verb_len || ends_report(cps, n, i + verb_len) ||
+            !reported_subject(cps, sentence_from, i))
+            continue;
+        /* The report runs to the end of the sentence (邻居跟您说我不管，你爱找谁找谁),
+         * unless a later clause of it opens in the agent's own voice again
+         * (，是吧 / ，这样回答不对 / ，我们马上处理): the region ends there. */
+        size_t verb_end = at[i + verb_len];
+        size_t end_byte = next_break < norm->n_breaks ? norm->breaks[next_break] : norm->len;
+        for (size_t c = 0; c < norm->n_clause_breaks; c++) {
+            size_t b = norm->clause_breaks[c];
+            if (b <= verb_end)
+                continue;
+            if (b >= end_byte)
+                break;
+            if (agent_resumes(norm->text + b, norm->len - b)) {
+                end_byte = b;
+                break;
+            }
+        }
+        uint32_t start = norm->orig_end[verb_end - 1];
+        uint32_t end = end_byte < norm->len ? norm->orig_start[end_byte] : norm->orig_cps;
+        if (push_region(out, start, end) != ZJ_OK)
+            return ZJ_ERR_NOMEM;
+    }
+    return ZJ_OK;
+}
+
+zj_status zj_quote_regions(const char *text, size_t len, const zj_norm *norm, zj_spans *out,
+                           uint32_t **scratch, size_t *scratch_cap)
+{
+    out->n = 0;
+    zj_status st = quote_marks(text, len, out);
+    if (st == ZJ_OK && norm->mapped)
+        st = reported_speech(norm, out, scratch, scratch_cap);
+    return st;
+}
+
+bool zj_spans_cover(const zj_spans *regions, uint32_t start, uint32_t end)
+{
+    for (size_t i = 0; i < regions->n; i++)
+        if (regions->v[i].start <= start && end <= regions->v[i].end)
+            return true;
+    return false;
+}

@@ -1,0 +1,188 @@
+/* cmd_eval.c — `zhijian eval --labels FILE INPUT...`: score calls without a
+ * store and compare them with gold labels (the comparison lives in
+ * engine/eval.c); optional precision/recall gates. */
+#include "cli.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void eval_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: zhijian eval --labels FILE [--rules FILE] [--format text|json]\n"
+            "                    [--min-precision X] [--min-recall X] INPUT...\n"
+            "\n"
+            "Score calls (nothing is stored) and compare the forbidden findings with gold\n"
+            "labels (one JSON line per call: call_id, forbidden [{turn, span, quote, rule}],\n"
+            "quoted [{turn, span, quote}]). Prints precision and recall overall and per\n"
+            "rule, verdict agreement, how the labelled quotations were treated, and every\n"
+            "disagreement (call, turn, words, zhijian's rule against the label's).\n"
+            "\n"
+            "  --labels FILE       the gold labels (required)\n"
+            "  --rules FILE        rule set (default: the bundled property-service.yaml)\n"
+            "  --format FMT        text (default) or json\n"
+            "  --min-precision X   exit 1 when the overall precision is below X (0..1)\n"
+            "  --min-recall X      exit 1 when the overall recall is below X (0..1)\n"
+            "\n"
+            "Example:\n"
+            "  zhijian eval --labels corpus/gold/labels/original.jsonl \\\n"
+            "               corpus/gold/calls/original.jsonl --min-recall 0.95\n"
+            "\n"
+            "Exit status: 0 measured (and the gates, if any, are met); 1 a gate is not met;\n"
+            "2 usage or rule-set error; 3 some calls or label lines were rejected (each\n"
+            "reported as FILE:LINE: message), the rest measured.\n");
+}
+
+static bool parse_ratio(const char *opt, const char *value, double *out)
+{
+    char *end;
+    double v = strtod(value, &end);
+    if (end == value || *end || !(v >= 0.0 && v <= 1.0)) {
+        cli_error("%s: invalid value '%s' (expected a number from 0 to 1)", opt, value);
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+static void count_error(const zj_error *err, void *ctx)
+{
+    cli_report(err);
+    (*(size_t *)ctx)++;
+}
+
+int cmd_eval(int argc, char **argv)
+{
+    enum { OPT_LABELS = 256, OPT_MIN_P, OPT_MIN_R };
+    static const struct option longopts[] = {
+        {"labels", required_argument, NULL, OPT_LABELS},
+        {"rules", required_argument, NULL, 'r'},
+        {"format", required_argument, NULL, 'f'},
+        {"min-precision", required_argument, NULL, OPT_MIN_P},
+        {"min-recall", required_argument, NULL, OPT_MIN_R},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *labels = NULL, *rules = NULL;
+    zj_format format = ZJ_FMT_TEXT;
+    double min_p = -1, min_r = -1;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "r:f:h", longopts, NULL)) != -1) {
+        switch (c) {
+        case OPT_LABELS:
+            labels = optarg;
+            break;
+        case 'r':
+            rules = optarg;
+            break;
+        case 'f':
+            if (!zj_format_parse(optarg, &format) ||
+                (format != ZJ_FMT_TEXT && format != ZJ_FMT_JSON)) {
+                cli_error("eval: unknown format '%s' (expected text or json)", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case OPT_MIN_P:
+            if (!parse_ratio("--min-precision", optarg, &min_p))
+                return EXIT_USAGE;
+            break;
+        case OPT_MIN_R:
+            if (!parse_ratio("--min-recall", optarg, &min_r))
+                return EXIT_USAGE;
+            break;
+        case 'h':
+            eval_usage(stdout);
+            return EXIT_OK;
+        default:
+            eval_usage(stderr);
+            return EXIT_USAGE;
+        }
+    }
+    if (!labels || optind >= argc) {
+        cli_error("eval: %s", !labels ? "--labels FILE is required" : "no input given");
+        eval_usage(stderr);
+        return EXIT_USAGE;
+    }
+    zj_error err;
+    zj_error_clear(&err);
+    zj_load_opts lopts = {.cache_dir = cli_cache_dir()};
+    zj_ruleset *rs = zj_rules_load(rules ? rules : cli_default_rules(), &lopts, &err);
+    if (!rs) {
+        cli_report(&err);
+        return EXIT_USAGE;
+    }
+    zj_eval *ev = zj_eval_new(rs, &err);
+    if (!ev) {
+        cli_report(&err);
+        zj_rules_free(rs);
+        return EXIT_USAGE;
+    }
+    size_t rejected = 0;
+    int code = EXIT_OK;
+    zj_status st = zj_eval_load_labels(ev, labels, count_error, &rejected, &err);
+    if (st == ZJ_ERR_IO) {
+        cli_report(&err);
+        code = EXIT_USAGE;
+    }
+    char **paths = NULL;
+    size_t n_paths = 0;
+    if (code == EXIT_OK)
+        zj_inputs_expand((const char *const *)argv + optind, (size_t)(argc - optind), &paths,
+                         &n_paths, count_error, &rejected);
+    for (size_t i = 0; i < n_paths && code == EXIT_OK; i++) {
+        zj_reader *r = zj_reader_open(paths[i], 0, &err);
+        if (!r) {
+            count_error(&err, &rejected);
+            continue;
+        }
+        zj_call *call;
+        while ((st = zj_reader_next(r, &call, &err)) != ZJ_DONE) {
+            if (st != ZJ_OK) {
+                count_error(&err, &rejected);
+                continue;
+            }
+            st = zj_eval_add_call(ev, call, count_error, &rejected, &err);
+            zj_call_free(call);
+            if (st == ZJ_ERR_NOMEM) {
+                cli_report(&err);
+                code = EXIT_USAGE;
+                break;
+            }
+            if (st != ZJ_OK)
+                count_error(&err, &rejected);
+        }
+        zj_reader_close(r);
+    }
+    zj_paths_free(paths, n_paths);
+    if (code == EXIT_OK) {
+        zj_buf out;
+        zj_buf_init(&out);
+        if (zj_eval_render(ev, format, &out) != ZJ_OK) {
+            cli_error("eval: out of memory");
+            code = EXIT_USAGE;
+        } else if (!cli_write(&out, stdout) || fflush(stdout) != 0) {
+            code = EXIT_USAGE;
+        }
+        zj_buf_free(&out);
+    }
+    if (code == EXIT_OK) {
+        zj_eval_summary s;
+        zj_eval_summary_get(ev, &s);
+        if (min_p >= 0 && s.precision >= 0 && s.precision < min_p) {
+            cli_error("eval: precision %.3f is below --min-precision %.3f", s.precision, min_p);
+            code = EXIT_FINDINGS;
+        }
+        if (min_r >= 0 && (s.recall < 0 ? 1.0 : s.recall) < min_r) {
+            cli_error("eval: recall %.3f is below --min-recall %.3f", s.recall < 0 ? 1.0 : s.recall,
+                      min_r);
+            code = EXIT_FINDINGS;
+        }
+        if (rejected)
+            code = EXIT_PARTIAL;
+    }
+    zj_eval_free(ev);
+    zj_rules_free(rs);
+    return code;
+}
