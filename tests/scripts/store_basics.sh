@@ -113,9 +113,11 @@ done
 wait "$writer" || fail "the writer failed while being read"
 [ "$(sqlite3 "$db" "SELECT count(*) FROM calls WHERE call_id LIKE 'R%'")" = 20000 ] || fail "writer incomplete"
 
-# A second writer waits (busy timeout), then fails with a clear message.
+# A second writer waits (busy timeout), then fails with a clear message. The
+# holder keeps the lock far longer than the busy timeout (a slow ASan start-up
+# must not reach the database after it let go) and is killed once checked.
 sqlite3 "$db" "BEGIN IMMEDIATE; SELECT 1; SELECT 1;" >/dev/null   # sanity: lock and release
-( sqlite3 "$db" "BEGIN IMMEDIATE; INSERT INTO samples (ruleset_id, created_at, method, lot_size, sample_size, seed, filters) VALUES (1,'x','n',0,0,0,'{}');" ".shell sleep 8" "ROLLBACK;" >/dev/null 2>&1 ) &
+( sqlite3 "$db" "BEGIN IMMEDIATE; INSERT INTO samples (ruleset_id, created_at, method, lot_size, sample_size, seed, filters) VALUES (1,'x','n',0,0,0,'{}');" ".shell sleep 60" "ROLLBACK;" >/dev/null 2>&1 ) &
 holder=$!
 # Go on only once the holder has the write lock (a fixed sleep raced on a busy machine).
 for _ in $(seq 1 250); do
@@ -129,6 +131,6 @@ waited=$(( $(date +%s) - start ))
 [ $code -eq 2 ] || fail "second writer should exit 2, got $code"
 grep -q "locked by another writer" "$tmp/err" || fail "busy message: $(cat "$tmp/err")"
 [ $waited -ge 4 ] || fail "did not wait for the lock (${waited}s)"
-wait "$holder" 2>/dev/null; holder=
+pkill -P "$holder" 2>/dev/null; kill "$holder" 2>/dev/null; wait "$holder" 2>/dev/null; holder=
 [ "$(sqlite3 "$db" "PRAGMA integrity_check")" = ok ] || fail "integrity after busy"
 echo "ok: replace, second rule set, missing/unwritable dir, full disk, busy writer"
