@@ -495,6 +495,36 @@ bool zj_ing_json_id(json_t *v, char *buf, size_t size, const char *src, const ch
     return false;
 }
 
+bool zj_ing_json_utterance(zj_call *c, json_t *s, const char *path, const zj_ing_keys *k,
+                           const char *src, zj_error *err)
+{
+    char fp[192];
+    const char *text;
+    size_t len;
+    int64_t start, end;
+    zj_party who = {.role = ZJ_ROLE_UNKNOWN, .channel = -1};
+#define FIELD(name) (snprintf(fp, sizeof fp, "%s.%s", path, name), fp)
+    if (!zj_ing_json_str(json_object_get(s, k->text), true, &text, &len, src, FIELD(k->text),
+                         err) ||
+        !zj_ing_json_ms(json_object_get(s, k->start), k->unit_ms, true, &start, src,
+                        FIELD(k->start), err) ||
+        !zj_ing_json_ms(json_object_get(s, k->end), k->unit_ms, true, &end, src, FIELD(k->end),
+                        err) ||
+        !zj_ing_json_id(json_object_get(s, k->speaker), who.speaker, sizeof who.speaker, src,
+                        FIELD(k->speaker), err))
+        return false;
+#undef FIELD
+    if (end < start) {
+        zj_error_set(err, ZJ_ERR_INVALID, src, 0, 0, "%s: end is before start", path);
+        return false;
+    }
+    if (!zj_ing_add_turn(c, text, len, start, end, &who)) {
+        zj_error_set(err, ZJ_ERR_NOMEM, src, 0, 0, "out of memory");
+        return false;
+    }
+    return true;
+}
+
 bool zj_ing_json_channel(json_t *v, int *out, const char *src, const char *path, zj_error *err)
 {
     *out = -1;

@@ -35,33 +35,19 @@ static zj_call *one(json_t *r, const char *path, const char *default_id, zj_inge
     json_t *s;
     json_array_foreach(list, i, s)
     {
-        char p[96], fp[160];
+        char p[96];
         snprintf(p, sizeof p, "%s.sentence_info[%zu]", path, i);
         if (!json_is_object(s)) {
             zj_error_set(err, ZJ_ERR_INVALID, src, 0, 0, "%s: expected an object", p);
             goto fail;
         }
-        const char *k_text = json_object_get(s, "text") ? "text" : "sentence";
-        const char *text;
-        size_t len;
-        int64_t start, end;
-        zj_party who = {.role = ZJ_ROLE_UNKNOWN, .channel = -1};
-#define FIELD(name) (snprintf(fp, sizeof fp, "%s.%s", p, name), fp)
-        if (!zj_ing_json_str(json_object_get(s, k_text), true, &text, &len, src, FIELD(k_text),
-                             err) ||
-            !zj_ing_json_ms(json_object_get(s, "start"), 1, true, &start, src, FIELD("start"),
-                            err) ||
-            !zj_ing_json_ms(json_object_get(s, "end"), 1, true, &end, src, FIELD("end"), err) ||
-            !zj_ing_json_id(json_object_get(s, "spk"), who.speaker, sizeof who.speaker, src,
-                            FIELD("spk"), err))
+        zj_ing_keys keys = {.text = json_object_get(s, "text") ? "text" : "sentence",
+                            .start = "start",
+                            .end = "end",
+                            .speaker = "spk",
+                            .unit_ms = 1};
+        if (!zj_ing_json_utterance(c, s, p, &keys, src, err))
             goto fail;
-#undef FIELD
-        if (end < start) {
-            zj_error_set(err, ZJ_ERR_INVALID, src, 0, 0, "%s: end is before start", p);
-            goto fail;
-        }
-        if (!zj_ing_add_turn(c, text, len, start, end, &who))
-            goto nomem;
     }
     return c;
 nomem:

@@ -34,32 +34,16 @@ static zj_call *build(json_t *root, zj_ingest_out *out, zj_error *err)
     json_t *s;
     json_array_foreach(segments, i, s)
     {
-        char p[64], fp[128];
+        char p[64];
         snprintf(p, sizeof p, "$.segments[%zu]", i);
         if (!json_is_object(s)) {
             zj_error_set(err, ZJ_ERR_INVALID, src, 0, 0, "%s: expected an object", p);
             goto fail;
         }
-        const char *text;
-        size_t len;
-        int64_t start, end;
-        zj_party who = {.role = ZJ_ROLE_UNKNOWN, .channel = -1};
-#define FIELD(name) (snprintf(fp, sizeof fp, "%s.%s", p, name), fp)
-        if (!zj_ing_json_str(json_object_get(s, "text"), true, &text, &len, src, FIELD("text"),
-                             err) ||
-            !zj_ing_json_ms(json_object_get(s, "start"), 1000, true, &start, src, FIELD("start"),
-                            err) ||
-            !zj_ing_json_ms(json_object_get(s, "end"), 1000, true, &end, src, FIELD("end"), err) ||
-            !zj_ing_json_id(json_object_get(s, "speaker"), who.speaker, sizeof who.speaker, src,
-                            FIELD("speaker"), err))
+        static const zj_ing_keys keys = {
+            .text = "text", .start = "start", .end = "end", .speaker = "speaker", .unit_ms = 1000};
+        if (!zj_ing_json_utterance(c, s, p, &keys, src, err))
             goto fail;
-#undef FIELD
-        if (end < start) {
-            zj_error_set(err, ZJ_ERR_INVALID, src, 0, 0, "%s: end is before start", p);
-            goto fail;
-        }
-        if (!zj_ing_add_turn(c, text, len, start, end, &who))
-            goto nomem;
     }
     return c;
 nomem:

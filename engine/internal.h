@@ -522,6 +522,16 @@ bool zj_ing_json_id(struct json_t *v, char *buf, size_t size, const char *src, c
 /* A channel number: integer or numeric string; absent/null: -1. */
 bool zj_ing_json_channel(struct json_t *v, int *out, const char *src, const char *path,
                          zj_error *err);
+/* The keys of one utterance object of a vendor's JSON (FunASR, Whisper). */
+typedef struct zj_ing_keys {
+    const char *text, *start, *end, *speaker;
+    double unit_ms; /* of start and end: 1 for milliseconds, 1000 for seconds */
+} zj_ing_keys;
+/* Reads the utterance object s at path (text, start and end required, the
+ * speaker optional; end not before start) and adds it to c as a turn. false
+ * with err set: a bad field ("PATH.key: ..."), or out of memory. */
+bool zj_ing_json_utterance(zj_call *c, struct json_t *s, const char *path, const zj_ing_keys *k,
+                           const char *src, zj_error *err);
 
 /* Text formats: a clock time [h:]mm:ss[.,]fff (s[0..n)) in milliseconds. */
 bool zj_ing_clock(const char *s, size_t n, int64_t *ms);
