@@ -2,8 +2,10 @@
 """Generate the gold-set variants from the hand-labelled originals.
 
 Reads every corpus/gold/originals/<part>.jsonl with its <part>.labels.jsonl (parts in
-name order) and writes corpus/gold/calls/<variant>.jsonl and
-corpus/gold/labels/<variant>.jsonl for each variant:
+name order) and writes, for each variant, the development parts to
+corpus/gold/calls/<variant>.jsonl and corpus/gold/labels/<variant>.jsonl and the
+held-out parts (HELDOUT_PARTS) to corpus/gold/heldout/calls/<variant>.jsonl and
+corpus/gold/heldout/labels/<variant>.jsonl:
 
   original      the calls as written                        call id unchanged
   traditional   simplified -> traditional (opencc s2t)      call id + "-t"
@@ -21,7 +23,8 @@ every run writes the same bytes.
 Usage: python3 corpus/gold/make_variants.py            (needs the `opencc` command:
                                                         apt-get install opencc)
        python3 corpus/gold/make_variants.py --counts   also print the count tables of
-                                                        corpus/gold/README.md (Markdown)
+                                                        corpus/gold/README.md (Markdown),
+                                                        development set then held-out set
 """
 
 import glob
@@ -33,6 +36,10 @@ import sys
 import unicodedata
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+
+# Parts written blind and kept out of rule development: they are generated into
+# heldout/ so that nothing tuned against calls/ and labels/ ever sees them.
+HELDOUT_PARTS = {"c"}
 
 SUFFIX = {
     "original": "",
@@ -233,10 +240,14 @@ def read_jsonl(path):
     return rows
 
 
-def load_originals():
+def load_originals(heldout):
+    """Calls and labels of the held-out parts (heldout=True) or of the others."""
     calls, labels = [], []
     for path in sorted(glob.glob(os.path.join(HERE, "originals", "*.jsonl"))):
         if path.endswith(".labels.jsonl"):
+            continue
+        part = os.path.basename(path)[:-len(".jsonl")]
+        if (part in HELDOUT_PARTS) != heldout:
             continue
         lpath = path[:-len(".jsonl")] + ".labels.jsonl"
         if not os.path.exists(lpath):
@@ -259,9 +270,6 @@ def load_originals():
                                  f"label on a customer turn")
         calls += c
         labels += l
-    ids = [c["call_id"] for c in calls]
-    if len(set(ids)) != len(ids):
-        sys.exit("make_variants: duplicate call ids across parts")
     return calls, labels
 
 
@@ -309,16 +317,17 @@ def print_counts(results, originals):
     print("| variant | call ids | calls | violation calls | clean calls | forbidden labels "
           "| quoted | labelled quotes altered |")
     print("|---|---|---:|---:|---:|---:|---:|---:|")
+    parts = sorted({c["call_id"].split("-")[1][0] for c in originals})
+    ids = "G-" + (parts[0] if len(parts) == 1 else "") + "…"
     base = [x["quote"] for l in results["original"][1] for k in ("forbidden", "quoted")
             for x in l[k]]
     for name, (vc, vl) in results.items():
         quotes = [x["quote"] for l in vl for k in ("forbidden", "quoted") for x in l[k]]
         altered = sum(1 for a, b in zip(base, quotes) if a != b)
         nv = sum(1 for l in vl if l["forbidden"])
-        print(f"| {name} | G-…{SUFFIX[name] or ''} | {len(vc)} | {nv} | {len(vc) - nv} | "
+        print(f"| {name} | {ids}{SUFFIX[name] or ''} | {len(vc)} | {nv} | {len(vc) - nv} | "
               f"{sum(len(l['forbidden']) for l in vl)} | {sum(len(l['quoted']) for l in vl)} | "
               f"{altered} of {len(quotes)} |")
-    parts = sorted({c["call_id"].split("-")[1][0] for c in originals})
     per = {}
     for l in results["original"][1]:
         part = l["call_id"].split("-")[1][0]
@@ -339,8 +348,12 @@ def main():
     counts = sys.argv[1:] == ["--counts"]
     if sys.argv[1:] and not counts:
         sys.exit("usage: make_variants.py [--counts]")
-    calls, labels = load_originals()
-    texts = sorted({t["text"] for c in calls for t in c["turns"]})
+    sets = [("", load_originals(heldout=False)),
+            ("heldout", load_originals(heldout=True))]
+    ids = [c["call_id"] for _, (calls, _) in sets for c in calls]
+    if len(set(ids)) != len(ids):
+        sys.exit("make_variants: duplicate call ids across parts")
+    texts = sorted({t["text"] for _, (calls, _) in sets for c in calls for t in c["turns"]})
     variants = {
         "original": t_original,
         "traditional": Traditional(texts),
@@ -349,21 +362,28 @@ def main():
         "homophone": t_homophone,
         "filler": t_filler,
     }
-    os.makedirs(os.path.join(HERE, "calls"), exist_ok=True)
-    os.makedirs(os.path.join(HERE, "labels"), exist_ok=True)
-    results = {}
-    for name, fn in variants.items():
-        vc, vl = make_variant(name, fn, calls, labels)
-        results[name] = (vc, vl)
-        write_jsonl(os.path.join(HERE, "calls", name + ".jsonl"), vc)
-        write_jsonl(os.path.join(HERE, "labels", name + ".jsonl"), vl)
-        nf = sum(len(l["forbidden"]) for l in vl)
-        nq = sum(len(l["quoted"]) for l in vl)
-        nv = sum(1 for l in vl if l["forbidden"])
-        print(f"{name:13s} {len(vc)} calls, {nv} violation calls, {nf} forbidden labels, "
-              f"{nq} quoted", file=sys.stderr if counts else sys.stdout)
-    if counts:
-        print_counts(results, calls)
+    for n, (sub, (calls, labels)) in enumerate(sets):
+        if not calls:
+            continue
+        out = os.path.join(HERE, sub)
+        os.makedirs(os.path.join(out, "calls"), exist_ok=True)
+        os.makedirs(os.path.join(out, "labels"), exist_ok=True)
+        results = {}
+        for name, fn in variants.items():
+            vc, vl = make_variant(name, fn, calls, labels)
+            results[name] = (vc, vl)
+            write_jsonl(os.path.join(out, "calls", name + ".jsonl"), vc)
+            write_jsonl(os.path.join(out, "labels", name + ".jsonl"), vl)
+            nf = sum(len(l["forbidden"]) for l in vl)
+            nq = sum(len(l["quoted"]) for l in vl)
+            nv = sum(1 for l in vl if l["forbidden"])
+            print(f"{os.path.join(sub, name):21s} {len(vc)} calls, {nv} violation calls, "
+                  f"{nf} forbidden labels, {nq} quoted",
+                  file=sys.stderr if counts else sys.stdout)
+        if counts:
+            if n:
+                print()
+            print_counts(results, calls)
 
 
 if __name__ == "__main__":
