@@ -1,4 +1,4 @@
-/* print_result.c — the per-call result printers: DESIGN's JSON contract and
+/* print_result.c — the per-call result printers: the JSON of docs/output-contract.md and
  * the readable text summary for a terminal. */
 #include "internal.h"
 

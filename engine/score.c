@@ -1,5 +1,6 @@
 /* score.c — turns the hits of one call into findings and a score, following
- * DESIGN's semantics: speaker scope, windows, `unless` exceptions,
+ * the semantics of docs/output-contract.md and rules/README.md: speaker
+ * scope, windows, `unless` exceptions,
  * longest-match-wins among overlapping forbidden hits, max_points, required
  * rules met or missing, clamp, pass, fatal and grade. */
 #define _GNU_SOURCE /* qsort_r */

@@ -370,7 +370,7 @@ zj_status zj_buf_json_str(zj_buf *b, const char *s, size_t n);
 void zj_buf_reset(zj_buf *b);
 void zj_buf_free(zj_buf *b);
 
-/* The per-call result contract of DESIGN (one JSON object, no newline). */
+/* The per-call result of docs/output-contract.md (one JSON object, no newline). */
 zj_status zj_result_to_json(zj_buf *out, const zj_ruleset *rs, const zj_call *call,
                             const zj_result *res);
 /* A readable summary for a terminal; color adds ANSI highlighting. */

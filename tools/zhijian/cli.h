@@ -5,7 +5,7 @@
 
 #include "zhijian.h"
 
-/* Exit codes of DESIGN: highest applicable wins. */
+/* Exit codes of docs/cli.md: highest applicable wins. */
 enum {
     EXIT_OK = 0,
     EXIT_FINDINGS = 1, /* lint findings at/above --fail-on, failed rule checks/tests */
