@@ -8,12 +8,27 @@
 
 static void show_usage(FILE *out)
 {
-    fprintf(out, "usage: zhijian show CALL_ID [--db PATH] [--ruleset NAME[@VER]] "
-                 "[--format text|json]\n"
-                 "\n"
-                 "Show a scored call: the transcript with each finding marked in place\n"
-                 "(colour on a terminal, [[brackets]] otherwise), score, grade, verdict, and each\n"
-                 "finding's rule, clause and points.\n");
+    fprintf(out,
+            "usage: zhijian show CALL_ID [--db PATH] [--ruleset NAME[@VER]] [--format text|json]\n"
+            "\n"
+            "Show a scored call: the transcript with each finding marked in place\n"
+            "(colour on a terminal, [[brackets]] otherwise), score, grade, verdict, and each\n"
+            "finding's rule, clause and points.\n"
+            "\n"
+            "  --db PATH            the result database written by `zhijian score`\n"
+            "                       (default: zhijian.db in this directory)\n"
+            "  --ruleset NAME[@VER] whose results to show when the call was scored by\n"
+            "                       several rule sets (default: the newest rule set that\n"
+            "                       has results), e.g. --ruleset property-service@2026.1\n"
+            "  --format FMT         text (default: the marked transcript) or json (the\n"
+            "                       stored call, its turns, metadata and findings)\n"
+            "\n"
+            "Examples:\n"
+            "  zhijian show --db out/zhijian.db PS-017\n"
+            "  zhijian show --db out/zhijian.db --format json PS-017 > PS-017.json\n"
+            "\n"
+            "Exit status: 0 shown; 2 usage error, no such call or rule set, or a database\n"
+            "or write error.\n");
 }
 
 #define RED "\033[1;31m"

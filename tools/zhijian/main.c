@@ -24,7 +24,12 @@ static void usage(FILE *out)
     fprintf(out, "usage: zhijian COMMAND [OPTIONS] [ARGS]\n\ncommands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
         fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
-    fprintf(out, "\n'zhijian COMMAND --help' shows a command's options.\n");
+    fprintf(out, "\n'zhijian COMMAND --help' shows a command's options, each with an example.\n"
+                 "\n"
+                 "Examples:\n"
+                 "  zhijian score --db zhijian.db calls/       # score a month of calls\n"
+                 "  zhijian scorecard --db zhijian.db          # how each agent did\n"
+                 "  zhijian report --db zhijian.db --format html -o report.html\n");
 }
 
 int main(int argc, char **argv)
