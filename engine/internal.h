@@ -371,6 +371,12 @@ typedef struct zj_report_scope {
     const char *calls, *findings;
 } zj_report_scope;
 zj_report_scope zj_report_scope_of(zj_store *st, int64_t ruleset_id, const zj_report_filter *f);
+/* ZJ_OK when the filter selects at least one stored call of the rule set;
+ * else ZJ_ERR_NOTFOUND with a message naming the filters ("no scored calls
+ * of rule set ... match the filters --agent X: no WHAT written"), so that no
+ * report states a conclusion over zero calls. */
+zj_status zj_report_require_calls(zj_store *st, int64_t ruleset_id, const zj_report_filter *f,
+                                  const char *what, zj_error *err);
 /* Column text, "" for NULL. */
 const char *zj_col(struct sqlite3_stmt *q, int i);
 zj_status zj_report_ruleset(zj_store *st, int64_t id, char *label, size_t label_size, char sha[65],

@@ -6,10 +6,17 @@
 #define _GNU_SOURCE /* asprintf */
 #include "internal.h"
 
+#include <jansson.h>
 #include <sqlite3.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+/* The sampled calls the scope section names (a sample of ISO 2859-1 can hold
+ * 1,250 calls: the rest are listed by `zhijian sample`). */
+#define SAMPLE_CALLS_LISTED 100
 
 /* A minor rule hit at least this often per 100 calls is a 一般不符合. */
 #define MINOR_FREQUENCY_THRESHOLD 5.0
@@ -23,6 +30,130 @@ static const char *finding_grade(const char *severity, bool fatal, double per100
         (strcmp(severity, "minor") == 0 && per100 >= MINOR_FREQUENCY_THRESHOLD))
         return "一般不符合";
     return "观察项";
+}
+
+/* A UTC time as the store records it (2026-11-25T08:30:00Z) in local time,
+ * as a reader in the call centre reads it: "2026-11-25 16:30（UTC+08:00）". */
+static const char *local_time_of(zj_doc *d, const char *utc)
+{
+    struct tm tm = {0};
+    if (sscanf(utc, "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+               &tm.tm_min, &tm.tm_sec) != 6)
+        return utc;
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    time_t t = timegm(&tm);
+    struct tm lt;
+    char when[32], zone[8];
+    if (!localtime_r(&t, &lt) || !strftime(when, sizeof when, "%Y-%m-%d %H:%M", &lt) ||
+        !strftime(zone, sizeof zone, "%z", &lt))
+        return utc;
+    return zj_doc_strf(d, "%s（UTC%.3s:%s）", when, zone, zone + 3);
+}
+
+/* The filters a sample was drawn with (JSON as recorded) in words. */
+static const char *filters_in_words(zj_doc *d, const char *json)
+{
+    json_t *o = json_loads(json, 0, NULL);
+    const char *from = json_string_value(json_object_get(o, "from"));
+    const char *to = json_string_value(json_object_get(o, "to"));
+    const char *team = json_string_value(json_object_get(o, "team"));
+    const char *agent = json_string_value(json_object_get(o, "agent"));
+    const char *words =
+        !o ? json
+           : zj_doc_strf(d, "期间 %s 至 %s；班组 %s；坐席 %s", from ? from : "最早",
+                         to ? to : "最近", team ? team : "全部", agent ? agent : "全部");
+    json_decref(o);
+    return words;
+}
+
+/* The scope table's 抽样 row: no sample cited, or the saved sample asked for
+ * with its plan, filters, local time and calls. NULL with err set when the
+ * rule set has no sample of that id or the store fails. */
+static const char *sampling_row(zj_store *st, zj_doc *d, int64_t rid, int64_t sample_id,
+                                long calls, zj_error *err)
+{
+    if (sample_id <= 0)
+        return zj_doc_strf(d, "全数：所选范围内的全部 %ld 通已评分通话均经自动评分；本报告未引用"
+                              "人工复核抽样（zhijian sample --save 保存抽样，report --sample "
+                              "编号 引用）。",
+                           calls);
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(zj_store_db(st),
+                           "SELECT method, coalesce(level, ''), aql, lot_size, sample_size,"
+                           " accept_n, reject_n, seed, created_at, filters FROM samples"
+                           " WHERE id = ?2 AND ruleset_id = ?1",
+                           -1, &q, NULL) != SQLITE_OK) {
+        zj_store_error(st, err, "cannot read the samples");
+        return NULL;
+    }
+    sqlite3_bind_int64(q, 1, rid);
+    sqlite3_bind_int64(q, 2, sample_id);
+    int rc = sqlite3_step(q);
+    if (rc != SQLITE_ROW) {
+        if (rc == SQLITE_DONE)
+            zj_error_set(err, ZJ_ERR_NOTFOUND, NULL, 0, 0,
+                         "no sample %lld was saved for this rule set (zhijian sample --save "
+                         "prints the id of the sample it records)",
+                         (long long)sample_id);
+        else
+            zj_store_error(st, err, "cannot read the samples");
+        sqlite3_finalize(q);
+        return NULL;
+    }
+    const char *plan =
+        strcmp(zj_col(q, 0), "ISO 2859-1") == 0
+            ? zj_doc_strf(d, "ISO 2859-1（GB/T 2828.1）一般检验水平 %s%s", zj_col(q, 1),
+                          sqlite3_column_type(q, 2) != SQLITE_NULL
+                              ? zj_doc_strf(d, "，AQL %s 正常检验一次抽样方案（Ac = %lld，Re = "
+                                               "%lld）",
+                                            zj_col(q, 2),
+                                            (long long)sqlite3_column_int64(q, 5),
+                                            (long long)sqlite3_column_int64(q, 6))
+                              : "")
+            : "固定样本量";
+    const char *row = zj_doc_strf(
+        d,
+        "全部 %ld 通已评分通话均经自动评分；另引用抽样编号 %lld：按%s从批量 %lld 通中抽取 %lld "
+        "通供人工复核，按坐席通话量比例分配，种子 %lld；抽样条件：%s；抽样时间：%s。",
+        calls, (long long)sample_id, plan, (long long)sqlite3_column_int64(q, 3),
+        (long long)sqlite3_column_int64(q, 4), (long long)sqlite3_column_int64(q, 7),
+        filters_in_words(d, zj_col(q, 9)), local_time_of(d, zj_col(q, 8)));
+    sqlite3_finalize(q);
+    /* The sampled calls, by id, so a reader can open each one. */
+    if (sqlite3_prepare_v2(zj_store_db(st),
+                           "SELECT c.call_id FROM sample_calls s JOIN calls c ON c.id = s.call_row"
+                           " WHERE s.sample_id = ?1 ORDER BY c.call_id",
+                           -1, &q, NULL) != SQLITE_OK) {
+        zj_store_error(st, err, "cannot read the sampled calls");
+        return NULL;
+    }
+    sqlite3_bind_int64(q, 1, sample_id);
+    zj_buf ids;
+    zj_buf_init(&ids);
+    long n = 0;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+        if (n++ < SAMPLE_CALLS_LISTED) {
+            zj_buf_puts(&ids, n > 1 ? "、" : "");
+            zj_buf_puts(&ids, zj_col(q, 0));
+        }
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE) {
+        zj_buf_free(&ids);
+        zj_store_error(st, err, "cannot read the sampled calls");
+        return NULL;
+    }
+    if (ids.failed) {
+        zj_buf_free(&ids);
+        zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
+        return NULL;
+    }
+    row = n > SAMPLE_CALLS_LISTED
+              ? zj_doc_strf(d, "%s样本通话共 %ld 通，列出 %d 通（按通话编号）：%s。", row, n,
+                            SAMPLE_CALLS_LISTED, ids.data)
+              : zj_doc_strf(d, "%s样本通话（共 %ld 通）：%s。", row, n, n ? ids.data : "无");
+    zj_buf_free(&ids);
+    return row;
 }
 
 static int grade_rank(const char *g)
@@ -108,8 +239,9 @@ static void *push_row(zj_doc *d, void **v, size_t *n, size_t *cap, size_t size)
     return row;
 }
 
-zj_status zj_report_audit(zj_store *st, const zj_report_filter *f, const char *db_path,
-                          const char *command, zj_format format, zj_buf *out, zj_error *err)
+zj_status zj_report_audit(zj_store *st, const zj_report_filter *f, int64_t sample_id,
+                          const char *db_path, const char *command, zj_format format, zj_buf *out,
+                          zj_error *err)
 {
     if (format != ZJ_FMT_MD && format != ZJ_FMT_HTML && format != ZJ_FMT_JSON)
         return zj_error_set(err, ZJ_ERR_USAGE, NULL, 0, 0,
@@ -121,6 +253,8 @@ zj_status zj_report_audit(zj_store *st, const zj_report_filter *f, const char *d
     char label[300], sha[65];
     zj_report_scope in = zj_report_scope_of(st, rid, f);
     if ((s = zj_report_ruleset(st, rid, label, sizeof label, sha, err)) != ZJ_OK)
+        return s;
+    if ((s = zj_report_require_calls(st, rid, f, "audit report", err)) != ZJ_OK)
         return s;
     zj_doc *d = zj_doc_new("呼叫中心服务质量审核报告");
     if (!d)
@@ -182,32 +316,9 @@ zj_status zj_report_audit(zj_store *st, const zj_report_filter *f, const char *d
     zj_doc_row(t, "班组", teams.len ? teams.data : "（无）");
     zj_doc_row(t, "坐席人数", zj_doc_strf(d, "%ld", agents));
     zj_doc_row(t, "评分通话数", zj_doc_strf(d, "%ld", calls));
-    /* Sampling: the newest sample drawn for this rule set. */
-    const char *sampling = "全数：所选范围内的全部已评分通话均经自动评分，未另行抽样。";
-    if (sqlite3_prepare_v2(zj_store_db(st),
-                           "SELECT method, level, aql, lot_size, sample_size, accept_n, reject_n,"
-                           " seed, created_at, filters FROM samples WHERE ruleset_id = ?1"
-                           " ORDER BY id DESC LIMIT 1",
-                           -1, &q, NULL) != SQLITE_OK) {
-        zj_store_error(st, err, "cannot read the samples");
+    const char *sampling = sampling_row(st, d, rid, sample_id, calls, err);
+    if (!sampling)
         goto fail;
-    }
-    sqlite3_bind_int64(q, 1, rid);
-    if ((rc = sqlite3_step(q)) == SQLITE_ROW)
-        sampling = zj_doc_strf(
-            d,
-            "全部 %ld 通通话经自动评分；另按 %s%s%s 抽取 %lld 通（批量 %lld，种子 %lld，"
-            "%s%s%s）供人工复核，抽样条件 %s，抽样时间 %s。",
-            calls, zj_col(q, 0), sqlite3_column_type(q, 1) != SQLITE_NULL ? " 检验水平 " : "",
-            zj_col(q, 1), sqlite3_column_int64(q, 4), sqlite3_column_int64(q, 3),
-            sqlite3_column_int64(q, 7),
-            sqlite3_column_type(q, 2) != SQLITE_NULL ? "AQL " : "按坐席通话量比例分配",
-            sqlite3_column_type(q, 2) != SQLITE_NULL ? zj_col(q, 2) : "",
-            sqlite3_column_type(q, 5) != SQLITE_NULL ? "" : "", zj_col(q, 9), zj_col(q, 8));
-    else if (zj_report_done(st, rc, err) != ZJ_OK)
-        goto fail;
-    sqlite3_finalize(q);
-    q = NULL;
     zj_doc_row(t, "抽样", sampling);
 
     zj_doc_heading(d, 2, "3 审核准则");

@@ -89,6 +89,39 @@ zj_report_scope zj_report_scope_of(zj_store *st, int64_t ruleset_id, const zj_re
         " FROM findings f CROSS JOIN calls c WHERE c.id = f.call_row AND +c.ruleset_id = ?1"};
 }
 
+zj_status zj_report_require_calls(zj_store *st, int64_t ruleset_id, const zj_report_filter *f,
+                                  const char *what, zj_error *err)
+{
+    sqlite3_stmt *q = zj_report_query(
+        st, "SELECT 1 FROM calls c WHERE c.ruleset_id = ?1" ZJ_CALL_FILTER_REST " LIMIT 1",
+        ruleset_id, f, err);
+    if (!q)
+        return err->status;
+    int rc = sqlite3_step(q);
+    sqlite3_finalize(q);
+    if (rc == SQLITE_ROW)
+        return ZJ_OK;
+    if (rc != SQLITE_DONE)
+        return zj_store_error(st, err, "cannot read the results");
+    /* Say which filters emptied the selection: a report over no calls would
+     * read like a conclusion (合格率 0.0%) about nothing. */
+    char label[300], sha[65];
+    if (zj_report_ruleset(st, ruleset_id, label, sizeof label, sha, err) != ZJ_OK)
+        return err->status;
+    char filters[512] = "";
+    size_t used = 0;
+    const char *names[] = {"--from", "--to", "--team", "--agent"};
+    const char *values[] = {f->from, f->to, f->team, f->agent};
+    for (int i = 0; i < 4; i++)
+        if (values[i] && used < sizeof filters)
+            used += (size_t)snprintf(filters + used, sizeof filters - used, "%s%s %s",
+                                     used ? ", " : "", names[i], values[i]);
+    return zj_error_set(err, ZJ_ERR_NOTFOUND, NULL, 0, 0,
+                        "no scored calls of rule set %s match %s%s: no %s written", label,
+                        used ? "the filters " : "", used ? filters : "(the store holds none)",
+                        what);
+}
+
 bool zj_report_one_row(zj_store *st, sqlite3_stmt *q, zj_error *err)
 {
     int rc = sqlite3_step(q);
@@ -186,6 +219,8 @@ zj_status zj_report_scorecard(zj_store *st, const zj_report_filter *f, zj_group_
         return s;
     char label[300], sha[65], per[80];
     if ((s = zj_report_ruleset(st, rid, label, sizeof label, sha, err)) != ZJ_OK)
+        return s;
+    if ((s = zj_report_require_calls(st, rid, f, "scorecard", err)) != ZJ_OK)
         return s;
     const char *key =
         by == ZJ_BY_TEAM ? "coalesce(c.team, '(未分组)')" : "coalesce(c.agent_id, '(未知坐席)')";

@@ -293,8 +293,9 @@ zj_status zj_report_sample(zj_store *st, const zj_report_filter *f, const zj_sam
         snprintf(level, sizeof level, "%s", o->level == 1 ? "I" : o->level == 2 ? "II" : "III");
     if (o->aql > 0)
         snprintf(aqlbuf, sizeof aqlbuf, "%g", o->aql);
-    bool recording = ok;
-    ok = ok && sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK;
+    bool recording = ok && o->save;
+    bool drawn = ok;
+    ok = recording && sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK;
     int64_t sample_id = 0;
     if (ok && sqlite3_prepare_v2(db,
                                  "INSERT INTO samples (ruleset_id, created_at, method, level, aql,"
@@ -344,7 +345,16 @@ zj_status zj_report_sample(zj_store *st, const zj_report_filter *f, const zj_sam
         zj_store_error(st, err, "cannot record the sample");
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
     }
+    if (!recording)
+        ok = drawn; /* a preview: drawn, nothing written */
     zj_buf_free(&fj);
+    /* How the listing names the sample: its id once saved. */
+    char saved_as[96];
+    if (recording)
+        snprintf(saved_as, sizeof saved_as, "抽样编号 %lld（已保存，报告用 --sample %lld 引用）",
+                 (long long)sample_id, (long long)sample_id);
+    else
+        snprintf(saved_as, sizeof saved_as, "预览，未保存（加 --save 保存并获得抽样编号）");
 
     /* Output. */
     zj_doc *d = ok ? zj_doc_new("人工复核抽样") : NULL;
@@ -353,17 +363,17 @@ zj_status zj_report_sample(zj_store *st, const zj_report_filter *f, const zj_sam
             zj_doc_para(
                 d,
                 "批量 %zu 通；ISO 2859-1 一般检验水平 %s，样本量字码 %c；按表 2-A 箭头改用字码 %c，"
-                "样本量 %ld；种子 %llu；抽样编号 %lld。",
-                n, level, code, plan, want, (unsigned long long)o->seed, (long long)sample_id);
+                "样本量 %ld；种子 %llu；%s。",
+                n, level, code, plan, want, (unsigned long long)o->seed, saved_as);
         else if (o->level)
             zj_doc_para(
                 d,
                 "批量 %zu 通；ISO 2859-1 一般检验水平 %s，样本量字码 %c，样本量 %ld；种子 %llu；"
-                "抽样编号 %lld。",
-                n, level, code, want, (unsigned long long)o->seed, (long long)sample_id);
+                "%s。",
+                n, level, code, want, (unsigned long long)o->seed, saved_as);
         else
-            zj_doc_para(d, "批量 %zu 通；样本量 %ld；种子 %llu；抽样编号 %lld。", n, want,
-                        (unsigned long long)o->seed, (long long)sample_id);
+            zj_doc_para(d, "批量 %zu 通；样本量 %ld；种子 %llu；%s。", n, want,
+                        (unsigned long long)o->seed, saved_as);
         if (ac >= 0)
             zj_doc_para(d,
                         "AQL %s 正常检验一次抽样方案：n = %ld，Ac = %d，Re = %d（不合格通话数 ≤ Ac "
@@ -393,16 +403,21 @@ zj_status zj_report_sample(zj_store *st, const zj_report_filter *f, const zj_sam
             s = zj_doc_render(d, format, out);
         }
         zj_doc_free(d);
-        if (s != ZJ_OK)
+        if (s != ZJ_OK && recording)
             /* The sample is recorded; only its listing failed. */
             zj_error_set(err, s, NULL, 0, 0,
                          "sample %lld recorded, but its listing could not be written: %s",
                          (long long)sample_id, zj_strerror(s));
-    } else if (ok) {
+        else if (s != ZJ_OK)
+            zj_error_set(err, s, NULL, 0, 0, "the sample's listing could not be written: %s",
+                         zj_strerror(s));
+    } else if (ok && recording) {
         s = zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0,
                          "sample %lld recorded, but its listing could not be written: out of "
                          "memory",
                          (long long)sample_id);
+    } else if (ok) {
+        s = zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
     } else {
         s = err->status ? err->status : ZJ_ERR_DB;
     }

@@ -562,20 +562,25 @@ typedef enum zj_group_by { ZJ_BY_AGENT, ZJ_BY_TEAM } zj_group_by;
 zj_status zj_report_scorecard(zj_store *st, const zj_report_filter *f, zj_group_by by,
                               zj_format format, zj_buf *out, zj_error *err);
 /* ISO 19011 §6.5.1 style audit report (md, html, json) appended to out.
- * db_path and command are quoted in the reproduction section. */
-zj_status zj_report_audit(zj_store *st, const zj_report_filter *f, const char *db_path,
-                          const char *command, zj_format format, zj_buf *out, zj_error *err);
+ * sample_id > 0 cites that saved sample (ZJ_ERR_NOTFOUND when the rule set
+ * has none of that id); 0 cites none. db_path and command are quoted in the
+ * reproduction section. */
+zj_status zj_report_audit(zj_store *st, const zj_report_filter *f, int64_t sample_id,
+                          const char *db_path, const char *command, zj_format format, zj_buf *out,
+                          zj_error *err);
 
 /* Sampling for manual review. n > 0: that many calls; else ISO 2859-1 general
  * inspection level 1..3 (I, II, III), with aql > 0 also the single normal
  * plan's acceptance/rejection numbers. The sample is allocated across agents
- * in proportion to their calls, drawn with a seeded PRNG and recorded in the
- * database (st must be open for writing). */
+ * in proportion to their calls and drawn with a seeded PRNG; with save it is
+ * recorded in the database under a new id (st must be open for writing),
+ * without it nothing is written (a preview). */
 typedef struct zj_sample_opts {
     long n;
     int level;
     double aql;
     uint64_t seed;
+    bool save;
 } zj_sample_opts;
 zj_status zj_report_sample(zj_store *st, const zj_report_filter *f, const zj_sample_opts *o,
                            zj_format format, zj_buf *out, zj_error *err);

@@ -43,7 +43,7 @@ commands=(
     "scorecard --db @DB --by team --format csv"
     "report --db @DB"
     "report --db @DB --format json"
-    "sample --db @DB --n 5"
+    "sample --db @DB --n 5 --save"
     "sample --db @DB --iso2859 II --aql 1.0 --format csv"
     "lint --rules $rules script.txt"
     "rules check $rules"

@@ -44,7 +44,7 @@ for cmd in "report" "report --format json" "report --format html" "scorecard" \
     expect_malformed $cmd
 done
 damage calls 0
-for cmd in "report" "scorecard --format md" "sample --n 5" "sample --iso2859 II --format csv"; do
+for cmd in "report" "scorecard --format md" "sample --n 5 --save" "sample --iso2859 II --format csv"; do
     expect_malformed $cmd
 done
 # show reads one call: the damage may miss it. Then its output is the clean one.

@@ -58,6 +58,7 @@ full "$zhijian" scorecard --db s.db
 full "$zhijian" scorecard --db s.db --format csv
 full "$zhijian" report --db s.db
 full "$zhijian" sample --db s.db --n 5
+full "$zhijian" sample --db s.db --n 5 --save
 full "$zhijian" sample --db s.db --n 5 --format csv
 printf '喂，你找谁？\n这个我也不知道啊。\n' > script.txt
 full "$zhijian" lint --rules "$rules" script.txt

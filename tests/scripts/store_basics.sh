@@ -26,7 +26,7 @@ size0=$(stat -c %s "$calls/2026-11-conversation.jsonl") size1=$(stat -c %s "$cal
 # Results transactions do not enforce foreign keys; replacing a call removes
 # its findings and transcript and updates its row in place (a recorded
 # sample keeps its entries): no orphans, the same rows as after the first run.
-"$zhijian" sample --n 5 --db "$db" >/dev/null 2>&1 || fail "sample"
+"$zhijian" sample --n 5 --save --db "$db" >/dev/null 2>&1 || fail "sample"
 [ "$(sqlite3 "$db" "SELECT count(*) FROM sample_calls")" = 5 ] || fail "sample not recorded"
 findings_before=$(sqlite3 "$db" "SELECT c.call_id, f.seq, f.rule_id, f.outcome, f.points, f.turn, f.span_start, f.text FROM findings f JOIN calls c ON c.id = f.call_row ORDER BY 1, 2")
 "$zhijian" score --db "$db" "$calls" >/dev/null 2>&1 || fail "third run"

@@ -151,7 +151,7 @@ static void audit_report_items(void **state)
     zj_buf out;
     zj_buf_init(&out);
     zj_report_filter f = {0};
-    assert_int_equal(zj_report_audit(st, &f, "z.db", "zhijian report", ZJ_FMT_MD, &out, &err),
+    assert_int_equal(zj_report_audit(st, &f, 0, "z.db", "zhijian report", ZJ_FMT_MD, &out, &err),
                      ZJ_OK);
     static const char *const items[] = {
         "## 1 审核目的",
@@ -204,7 +204,7 @@ static void hostile_text_is_escaped(void **state)
     zj_buf_init(&out);
     zj_error err;
     zj_report_filter none = {0};
-    assert_int_equal(zj_report_audit(st, &none, path, "x", ZJ_FMT_HTML, &out, &err), ZJ_OK);
+    assert_int_equal(zj_report_audit(st, &none, 0, path, "x", ZJ_FMT_HTML, &out, &err), ZJ_OK);
     assert_null(strstr(out.data, "<script"));
     assert_null(strstr(out.data, "<img"));
     assert_null(strstr(out.data, "<b>"));

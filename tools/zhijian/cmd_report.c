@@ -12,6 +12,7 @@ struct report_args {
     zj_format format;
     zj_group_by by;
     zj_sample_opts sample;
+    long long cite_sample; /* report --sample ID; 0: none */
 };
 
 enum {
@@ -25,7 +26,9 @@ enum {
     OPT_N,
     OPT_ISO,
     OPT_AQL,
-    OPT_SEED
+    OPT_SEED,
+    OPT_SAVE,
+    OPT_SAMPLE
 };
 
 /* A calendar date YYYY-MM-DD (2026-02-30 is not one). */
@@ -60,6 +63,8 @@ static int parse(int argc, char **argv, const char *cmd, const char *formats, zj
         {"iso2859", required_argument, NULL, OPT_ISO},
         {"aql", required_argument, NULL, OPT_AQL},
         {"seed", required_argument, NULL, OPT_SEED},
+        {"save", no_argument, NULL, OPT_SAVE},
+        {"sample", required_argument, NULL, OPT_SAMPLE},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -152,6 +157,22 @@ static int parse(int argc, char **argv, const char *cmd, const char *formats, zj
                 return -1;
             a->sample.seed = (uint64_t)v;
             break;
+        case OPT_SAVE:
+            if (strcmp(cmd, "sample") != 0) {
+                cli_error("%s: --save belongs to `zhijian sample`", cmd);
+                return -1;
+            }
+            a->sample.save = true;
+            break;
+        case OPT_SAMPLE:
+            if (strcmp(cmd, "report") != 0) {
+                cli_error("%s: --sample belongs to `zhijian report`", cmd);
+                return -1;
+            }
+            if (!cli_parse_long("--sample", optarg, 1, 0x7fffffffffffffffL, &v))
+                return -1;
+            a->cite_sample = v;
+            break;
         case 'h':
             usage(stdout);
             return -2;
@@ -193,14 +214,14 @@ static int finish(const char *cmd, zj_status st, const zj_error *err, zj_buf *ou
 
 enum report_kind { REPORT_SCORECARD, REPORT_AUDIT, REPORT_SAMPLE };
 
-/* Opens the database (read-only, or for writing when sampling records its
- * draw), produces the report and writes it out. */
+/* Opens the database (read-only, or for writing when `sample --save` records
+ * its draw), produces the report and writes it out. */
 static int run_report(enum report_kind kind, const char *cmd, const struct report_args *a, int argc,
                       char **argv)
 {
     zj_error err;
     zj_error_clear(&err);
-    zj_store *st = zj_store_open(a->db, kind == REPORT_SAMPLE, &err);
+    zj_store *st = zj_store_open(a->db, kind == REPORT_SAMPLE && a->sample.save, &err);
     if (!st) {
         cli_report(&err);
         return EXIT_USAGE;
@@ -218,7 +239,8 @@ static int run_report(enum report_kind kind, const char *cmd, const struct repor
             strncat(command, " ", sizeof command - strlen(command) - 1);
             strncat(command, argv[i], sizeof command - strlen(command) - 1);
         }
-        s = zj_report_audit(st, &a->filter, a->db, command, a->format, &out, &err);
+        s = zj_report_audit(st, &a->filter, a->cite_sample, a->db, command, a->format, &out,
+                            &err);
     }
     zj_store_close(st);
     return finish(cmd, s, &err, &out, a->output);
@@ -232,12 +254,28 @@ static void scorecard_usage(FILE *out)
             "                         [--format text|md|html|csv|json] [-o FILE]\n"
             "\nPer agent (or team): calls, mean and median score, pass rate, fatal calls,\n"
             "grade distribution, most frequent violations with a quoted example, weekly\n"
-            "trend and the worst calls (open them with `zhijian show ID`). Dates are the\n"
-            "calls' local dates; the default rule set is the newest one with results.\n"
-            "\n  -o FILE   write to FILE instead of standard output ('-': standard output). A\n"
-            "            regular file is replaced whole (temp file + rename, same directory);\n"
-            "            a device, FIFO or /dev/stdout is written in place. Example:\n"
-            "            zhijian scorecard --format html -o out/scorecard.html\n");
+            "trend and the worst calls (open them with `zhijian show ID`).\n"
+            "\n"
+            "  --by agent|team      one section per agent (default) or per team\n"
+            "  --agent ID           only agent ID's calls\n"
+            "  --db PATH            the result database (default: zhijian.db)\n"
+            "  --ruleset NAME[@VER] whose results (default: the newest rule set with\n"
+            "                       results; results of two rule sets are never added up)\n"
+            "  --from DATE, --to DATE  the calls' local dates, inclusive, YYYY-MM-DD\n"
+            "  --team T             only the calls of team T\n"
+            "  --format FMT         text (default, fits a terminal), md, html (one\n"
+            "                       self-contained page), csv (the summary table, UTF-8\n"
+            "                       with BOM) or json\n"
+            "  -o FILE              write to FILE instead of standard output ('-': standard\n"
+            "                       output). A regular file is replaced whole (temp file +\n"
+            "                       rename); a device, FIFO or /dev/stdout is written in place\n"
+            "\n"
+            "Filters that select no stored call are an error (exit 2), not an empty card.\n"
+            "\n"
+            "Examples:\n"
+            "  zhijian scorecard --db out/zhijian.db\n"
+            "  zhijian scorecard --agent A03 --from 2026-11-16 --to 2026-11-22\n"
+            "  zhijian scorecard --by team --format html -o out/scorecard.html\n");
 }
 
 int cmd_scorecard(int argc, char **argv)
@@ -253,16 +291,33 @@ int cmd_scorecard(int argc, char **argv)
 static void report_usage(FILE *out)
 {
     fprintf(out,
-            "usage: zhijian report [--from DATE] [--to DATE] [--team T] [--ruleset NAME[@VER]]\n"
-            "                      [--db PATH] [--format md|html|json] [-o FILE]\n"
+            "usage: zhijian report [--from DATE] [--to DATE] [--team T] [--sample ID]\n"
+            "                      [--ruleset NAME[@VER]] [--db PATH] [--format md|html|json]\n"
+            "                      [-o FILE]\n"
             "\nAn audit report in Chinese with the items of ISO 19011 6.5.1: objectives,\n"
             "scope and sampling, criteria, method, graded findings with evidence, conclusions\n"
             "with KPIs, a corrective-action register, limits, what transcripts cannot show,\n"
             "and how to reproduce the report.\n"
-            "\n  -o FILE   write to FILE instead of standard output ('-': standard output). A\n"
-            "            regular file is replaced whole (temp file + rename, same directory);\n"
-            "            a device, FIFO or /dev/stdout is written in place. Example:\n"
-            "            zhijian report --format html -o out/report.html\n");
+            "\n"
+            "  --db PATH            the result database (default: zhijian.db)\n"
+            "  --ruleset NAME[@VER] whose results (default: the newest rule set with\n"
+            "                       results; results of two rule sets are never added up)\n"
+            "  --from DATE, --to DATE  the calls' local dates, inclusive, YYYY-MM-DD\n"
+            "  --team T             only the calls of team T\n"
+            "  --sample ID          cite the review sample saved as ID by `zhijian sample\n"
+            "                       --save` (its plan, size, filters and calls); without it\n"
+            "                       the report cites no sample\n"
+            "  --format FMT         md (default), html (self-contained, prints on A4) or json\n"
+            "  -o FILE              write to FILE instead of standard output ('-': standard\n"
+            "                       output). A regular file is replaced whole (temp file +\n"
+            "                       rename); a device, FIFO or /dev/stdout is written in place\n"
+            "\n"
+            "Filters that select no stored call are an error (exit 2), not a conclusion\n"
+            "over zero calls.\n"
+            "\n"
+            "Examples:\n"
+            "  zhijian report --db out/zhijian.db --format html -o out/report.html\n"
+            "  zhijian report --from 2026-11-01 --to 2026-11-30 --team 投诉组 --sample 3\n");
 }
 
 int cmd_report(int argc, char **argv)
@@ -278,13 +333,31 @@ static void sample_usage(FILE *out)
 {
     fprintf(out,
             "usage: zhijian sample [--n N | --iso2859 I|II|III [--aql A]] [--from DATE]\n"
-            "                      [--to DATE] [--team T] [--agent ID] [--seed S]\n"
+            "                      [--to DATE] [--team T] [--agent ID] [--seed S] [--save]\n"
             "                      [--ruleset NAME[@VER]] [--db PATH] [--format text|csv|json]\n"
-            "\nChoose calls for manual review. The lot is the calls the filters select; with\n"
-            "--iso2859 the sample size follows ISO 2859-1 / GB/T 2828.1 Table 1 at that\n"
-            "general inspection level (with --aql also Table 2-A's single normal plan: Ac, Re).\n"
-            "The sample is allocated across agents in proportion to their calls, drawn\n"
-            "reproducibly from --seed (default 1), and recorded in the database.\n");
+            "\nChoose calls for manual review. The lot is the calls the filters select; the\n"
+            "sample is allocated across agents in proportion to their calls and drawn\n"
+            "reproducibly from --seed. Without --save it is a preview: nothing is written.\n"
+            "\n"
+            "  --n N                draw N calls (the whole lot when N is not smaller)\n"
+            "  --iso2859 LEVEL      the sample size of ISO 2859-1 / GB/T 2828.1 Table 1 for\n"
+            "                       the lot size at general inspection level I, II or III\n"
+            "  --aql A              with --iso2859: Table 2-A's single normal plan for AQL A\n"
+            "                       (percent nonconforming, 0.010 .. 10): n, Ac and Re\n"
+            "  --seed S             random seed (default 1): the same seed draws the same calls\n"
+            "  --save               record the sample in the database and print its id, which\n"
+            "                       `zhijian report --sample ID` cites\n"
+            "  --agent ID           only agent ID's calls\n"
+            "  --db PATH            the result database (default: zhijian.db)\n"
+            "  --ruleset NAME[@VER] whose results (default: the newest rule set with\n"
+            "                       results; results of two rule sets are never added up)\n"
+            "  --from DATE, --to DATE  the calls' local dates, inclusive, YYYY-MM-DD\n"
+            "  --team T             only the calls of team T\n"
+            "  --format FMT         text (default), csv (the sampled calls) or json\n"
+            "\n"
+            "Examples:\n"
+            "  zhijian sample --db out/zhijian.db --n 10                 # preview 10 calls\n"
+            "  zhijian sample --iso2859 II --aql 1.0 --seed 7 --save     # record the plan\n");
 }
 
 int cmd_sample(int argc, char **argv)
