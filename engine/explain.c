@@ -122,23 +122,23 @@ static uint32_t count_cp(const char *text, uint32_t from, uint32_t to)
  * pair (fewest characters between, `before` in order only) and whether it
  * satisfies the item. The hits are the rule's, sorted by start. */
 static void explain_pairs(zj_buf *out, const zj_ruleset *rs, const zj_node *node, const zj_norm *n,
-                          const zj_hits *hits, uint32_t rule)
+                          const zj_hits *hits)
 {
     if (node->type != ZJ_NODE_BEFORE && node->type != ZJ_NODE_NEAR) {
         for (size_t i = 0; i < node->n_children; i++)
-            explain_pairs(out, rs, &node->children[i], n, hits, rule);
+            explain_pairs(out, rs, &node->children[i], n, hits);
         return;
     }
     const zj_hit *best_a = NULL, *best_b = NULL;
     uint32_t best_gap = UINT32_MAX;
     for (size_t i = 0; i < hits->n; i++) {
         const zj_hit *a = &hits->v[i];
-        if (a->pattern >= rs->n_patterns || !operand_has(&node->children[0], a->pattern))
+        /* Matches by sound carry pattern ids past the rule set's. */
+        if (!operand_has(&node->children[0], a->pattern % (uint32_t)rs->n_patterns))
             continue;
         for (size_t k = 0; k < hits->n; k++) {
             const zj_hit *b = &hits->v[k];
-            if (k == i || b->pattern >= rs->n_patterns ||
-                !operand_has(&node->children[1], b->pattern))
+            if (k == i || !operand_has(&node->children[1], b->pattern % (uint32_t)rs->n_patterns))
                 continue;
             if (node->type == ZJ_NODE_BEFORE && a->end > b->start)
                 continue;
@@ -153,7 +153,6 @@ static void explain_pairs(zj_buf *out, const zj_ruleset *rs, const zj_node *node
     }
     zj_buf_puts(out, "  ");
     put_condition(out, node);
-    (void)rule;
     if (!best_a) {
         zj_buf_puts(out, node->type == ZJ_NODE_BEFORE ? ": no hit of the first item ends before a "
                                                         "hit of the second — not satisfied\n"
@@ -163,8 +162,9 @@ static void explain_pairs(zj_buf *out, const zj_ruleset *rs, const zj_node *node
     }
     bool ok = node->type == ZJ_NODE_BEFORE || node->chars < 0 || best_gap <= (uint32_t)node->chars;
     zj_buf_printf(out, ": #%u [%u, %u) and #%u [%u, %u), %u characters between — %s\n",
-                  best_a->pattern, n->orig_start[best_a->start], n->orig_end[best_a->end - 1],
-                  best_b->pattern, n->orig_start[best_b->start], n->orig_end[best_b->end - 1],
+                  best_a->pattern % (uint32_t)rs->n_patterns, n->orig_start[best_a->start],
+                  n->orig_end[best_a->end - 1], best_b->pattern % (uint32_t)rs->n_patterns,
+                  n->orig_start[best_b->start], n->orig_end[best_b->end - 1],
                   best_gap, ok ? "satisfied" : "not satisfied (too far apart)");
 }
 
@@ -340,7 +340,7 @@ zj_status zj_rules_explain(const zj_ruleset *rs, const char *rule_id, const char
             zj_buf_puts(out, "  (none)\n");
         if (r->has_order) {
             zj_buf_puts(out, "pairs (original code points):\n");
-            explain_pairs(out, rs, &r->cond, &n, &hits, (uint32_t)ri);
+            explain_pairs(out, rs, &r->cond, &n, &hits);
         }
     }
     free(hits.v);

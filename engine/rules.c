@@ -510,8 +510,8 @@ static bool parse_order(struct loader *ld, const zj_ynode *n, uint32_t rule, boo
         if (strcmp(k, "chars") == 0)
             continue;
         if (strcmp(k, "before") && strcmp(k, "near") && strcmp(k, "same_turn")) {
-            fail_at(ld, n->items[i], "unknown key '%.40s' beside '%s' (only 'chars', with near)",
-                    k, op ? op : "near");
+            fail_at(ld, n->items[i], "unknown key '%.40s' beside '%s' (only 'chars', with near)", k,
+                    op ? op : "near");
             return false;
         }
         if (op) {
@@ -564,8 +564,8 @@ static bool parse_item(struct loader *ld, const zj_ynode *n, uint32_t rule, bool
                        int depth, zj_node *out)
 {
     memset(out, 0, sizeof *out);
-    if (n->type == ZJ_YNODE_MAP && (zj_yaml_get(n, "before") || zj_yaml_get(n, "near") ||
-                                    zj_yaml_get(n, "same_turn")))
+    if (n->type == ZJ_YNODE_MAP &&
+        (zj_yaml_get(n, "before") || zj_yaml_get(n, "near") || zj_yaml_get(n, "same_turn")))
         return parse_order(ld, n, rule, per_sentence, out);
     if (n->type == ZJ_YNODE_SCALAR) {
         out->type = ZJ_NODE_PATTERN;

@@ -946,6 +946,10 @@ static zj_status eval_rule(zj_scorer *s, const zj_call *call, uint32_t ri, call_
         bool met = n_exact && node_satisfied(&r->cond, group, n_exact, &s->evidence);
         if (!met) {
             s->evidence.n = 0;
+            /* Order items read the hits in turn, start order: by sound and
+             * by characters together, back in order. */
+            if (r->has_order && n_exact < alive)
+                qsort(group, alive, sizeof *group, cmp_rule_turn_start);
             met = node_satisfied(&r->cond, group, alive, &s->evidence);
         }
         if (s->evidence.failed) { /* evidence lost would make the rule "missing" */
