@@ -74,6 +74,109 @@ static void describe_conversation(zj_buf *out, const zj_ruleset *rs, const zj_ru
     }
 }
 
+/* The condition tree of a rule with an order or proximity item, its
+ * patterns by number (listed under "patterns:"). */
+static void put_condition(zj_buf *out, const zj_node *node)
+{
+    static const char *const names[] = {"", "any", "all", "none", "before", "near"};
+    if (node->type == ZJ_NODE_PATTERN) {
+        zj_buf_printf(out, "#%u", node->pattern);
+        return;
+    }
+    const char *name = names[node->type];
+    if (node->type == ZJ_NODE_NEAR && node->chars < 0)
+        name = "same_turn";
+    zj_buf_printf(out, "%s(", name);
+    for (size_t i = 0; i < node->n_children; i++) {
+        if (i)
+            zj_buf_puts(out, node->type == ZJ_NODE_BEFORE ? " → " : ", ");
+        put_condition(out, &node->children[i]);
+    }
+    if (node->type == ZJ_NODE_NEAR && node->chars >= 0)
+        zj_buf_printf(out, "; at most %d characters apart, one turn", node->chars);
+    else if (node->type == ZJ_NODE_NEAR)
+        zj_buf_puts(out, "; one turn");
+    zj_buf_puts(out, ")");
+}
+
+static bool operand_has(const zj_node *op, uint32_t p)
+{
+    if (op->type == ZJ_NODE_PATTERN)
+        return op->pattern == p;
+    for (size_t i = 0; i < op->n_children; i++)
+        if (op->children[i].pattern == p)
+            return true;
+    return false;
+}
+
+/* Code points of the normalized text in bytes [from, to). */
+static uint32_t count_cp(const char *text, uint32_t from, uint32_t to)
+{
+    uint32_t n = 0;
+    for (uint32_t b = from; b < to; b++)
+        n += ((unsigned char)text[b] & 0xC0) != 0x80;
+    return n;
+}
+
+/* Each order or proximity item on the explained text (one turn): its closest
+ * pair (fewest characters between, `before` in order only) and whether it
+ * satisfies the item. The hits are the rule's, sorted by start. */
+static void explain_pairs(zj_buf *out, const zj_ruleset *rs, const zj_node *node, const zj_norm *n,
+                          const zj_hits *hits)
+{
+    if (node->type != ZJ_NODE_BEFORE && node->type != ZJ_NODE_NEAR) {
+        for (size_t i = 0; i < node->n_children; i++)
+            explain_pairs(out, rs, &node->children[i], n, hits);
+        return;
+    }
+    const zj_hit *best_a = NULL, *best_b = NULL;
+    uint32_t best_gap = UINT32_MAX;
+    for (size_t i = 0; i < hits->n; i++) {
+        const zj_hit *a = &hits->v[i];
+        /* Matches by sound carry pattern ids past the rule set's. */
+        if (!operand_has(&node->children[0], a->pattern % (uint32_t)rs->n_patterns))
+            continue;
+        for (size_t k = 0; k < hits->n; k++) {
+            const zj_hit *b = &hits->v[k];
+            if (k == i || !operand_has(&node->children[1], b->pattern % (uint32_t)rs->n_patterns))
+                continue;
+            if (node->type == ZJ_NODE_BEFORE && a->end > b->start)
+                continue;
+            const zj_hit *x = a->start <= b->start ? a : b, *y = x == a ? b : a;
+            uint32_t gap = y->start <= x->end ? 0 : count_cp(n->text, x->end, y->start);
+            if (gap < best_gap) {
+                best_gap = gap;
+                best_a = a;
+                best_b = b;
+            }
+        }
+    }
+    zj_buf_puts(out, "  ");
+    put_condition(out, node);
+    if (!best_a) {
+        zj_buf_puts(out, node->type == ZJ_NODE_BEFORE ? ": no hit of the first item ends before a "
+                                                        "hit of the second — not satisfied\n"
+                                                      : ": the two items are not both said — not "
+                                                        "satisfied\n");
+        return;
+    }
+    bool ok = node->type == ZJ_NODE_BEFORE || node->chars < 0 || best_gap <= (uint32_t)node->chars;
+    zj_buf_printf(out, ": #%u [%u, %u) and #%u [%u, %u), %u characters between — %s\n",
+                  best_a->pattern % (uint32_t)rs->n_patterns, n->orig_start[best_a->start],
+                  n->orig_end[best_a->end - 1], best_b->pattern % (uint32_t)rs->n_patterns,
+                  n->orig_start[best_b->start], n->orig_end[best_b->end - 1],
+                  best_gap, ok ? "satisfied" : "not satisfied (too far apart)");
+}
+
+static void describe_order(zj_buf *out, const zj_rule *r)
+{
+    if (!r->has_order)
+        return;
+    zj_buf_puts(out, "condition:  ");
+    put_condition(out, &r->cond);
+    zj_buf_puts(out, "\n");
+}
+
 /* `rules explain RULE '{"call_id": ...}'`: the rule judged on a whole call,
  * nothing lifted, with the findings of the rules it reads. */
 static zj_status explain_call(const zj_ruleset *rs, long ri, const char *json, zj_buf *out,
@@ -124,6 +227,7 @@ zj_status zj_rules_explain(const zj_ruleset *rs, const char *rule_id, const char
                       zj_severity_name(r->severity), r->clause ? ", " : "",
                       r->clause ? r->clause : "");
         describe_conversation(out, rs, r);
+        describe_order(out, r);
         if (text[0] != '{')
             return zj_error_set(err, ZJ_ERR_USAGE, NULL, 0, 0,
                                 "rule '%s' measures a whole call: give the call as JSON "
@@ -141,6 +245,7 @@ zj_status zj_rules_explain(const zj_ruleset *rs, const char *rule_id, const char
     zj_buf_printf(out, "rule %s (%s, %s%s%s)\n", r->id, zj_kind_name(r->kind),
                   zj_severity_name(r->severity), r->clause ? ", " : "", r->clause ? r->clause : "");
     describe_conversation(out, rs, r);
+    describe_order(out, r);
     zj_buf_printf(out, "text:       %s\nnormalized: %s\n", text, n.text);
     zj_buf_puts(out, "map:        ");
     for (size_t i = 0; i < n.len;) {
@@ -233,6 +338,10 @@ zj_status zj_rules_explain(const zj_ruleset *rs, const char *rule_id, const char
         }
         if (!shown)
             zj_buf_puts(out, "  (none)\n");
+        if (r->has_order) {
+            zj_buf_puts(out, "pairs (original code points):\n");
+            explain_pairs(out, rs, &r->cond, &n, &hits);
+        }
     }
     free(hits.v);
     zj_match_scratch_free(scratch);
@@ -310,6 +419,42 @@ static bool always_suppressed(const zj_ruleset *rs, const zj_rule *r, const zj_p
     return false;
 }
 
+static bool same_pattern(const zj_ruleset *rs, uint32_t a, uint32_t b)
+{
+    const zj_pattern *x = &rs->patterns[a], *y = &rs->patterns[b];
+    return x->is_regex == y->is_regex && x->expr_len == y->expr_len &&
+           !memcmp(x->expr, y->expr, x->expr_len);
+}
+
+/* An order or proximity item whose two items share a phrase: `before` and
+ * `near` then compare the phrase with its own other occurrences, which is
+ * rarely what was meant (请稍等 before 请稍等). */
+static void lint_order(const zj_ruleset *rs, const zj_rule *r, const zj_node *node, zj_diag_cb cb,
+                       void *ctx, size_t *count)
+{
+    if (node->type != ZJ_NODE_BEFORE && node->type != ZJ_NODE_NEAR) {
+        for (size_t i = 0; i < node->n_children; i++)
+            lint_order(rs, r, &node->children[i], cb, ctx, count);
+        return;
+    }
+    const zj_node *a = &node->children[0], *b = &node->children[1];
+    size_t na = a->type == ZJ_NODE_PATTERN ? 1 : a->n_children;
+    size_t nb = b->type == ZJ_NODE_PATTERN ? 1 : b->n_children;
+    for (size_t i = 0; i < na; i++)
+        for (size_t k = 0; k < nb; k++) {
+            uint32_t pa = a->type == ZJ_NODE_PATTERN ? a->pattern : a->children[i].pattern;
+            uint32_t pb = b->type == ZJ_NODE_PATTERN ? b->pattern : b->children[k].pattern;
+            if (same_pattern(rs, pa, pb)) {
+                const zj_pattern *p = &rs->patterns[pb];
+                warn(cb, ctx, rs, p->line, p->col, count,
+                     "warning: '%s' is on both sides of an order or proximity item of rule "
+                     "'%s': it is compared with its own other occurrences",
+                     p->source, r->id);
+                return;
+            }
+        }
+}
+
 size_t zj_rules_lint(const zj_ruleset *rs, zj_diag_cb cb, void *ctx)
 {
     size_t count = 0;
@@ -347,6 +492,8 @@ size_t zj_rules_lint(const zj_ruleset *rs, zj_diag_cb cb, void *ctx)
                      "characters with a reading: it matches by its characters only",
                      r->id);
         }
+        if (r->has_order)
+            lint_order(rs, r, &r->cond, cb, ctx, &count);
         if (r->kind == ZJ_KIND_REQUIRED && r->points == 0 && r->severity > ZJ_SEV_OBSERVATION)
             warn(cb, ctx, rs, r->line, r->col, &count,
                  "warning: required rule '%s' costs 0 points but has severity %s", r->id,

@@ -15,6 +15,7 @@ typedef struct zj_pattern {
     bool is_regex;
     bool is_exception; /* from `unless` */
     bool negated;      /* under a `none` item: its hits are never evidence or findings */
+    bool operand;      /* under `before`/`near`/`same_turn`: a finding only when paired */
     bool per_sentence; /* rule has boundary: sentence or clause (matched per segment) */
     bool per_clause;   /* rule has boundary: clause (segments end at clause_breaks too) */
     char *source;      /* as written in the YAML */
@@ -23,14 +24,23 @@ typedef struct zj_pattern {
     long line, col;    /* position in the YAML, for messages */
 } zj_pattern;
 
-typedef enum zj_node_type { ZJ_NODE_PATTERN, ZJ_NODE_ANY, ZJ_NODE_ALL, ZJ_NODE_NONE } zj_node_type;
+typedef enum zj_node_type {
+    ZJ_NODE_PATTERN,
+    ZJ_NODE_ANY,
+    ZJ_NODE_ALL,
+    ZJ_NODE_NONE,
+    ZJ_NODE_BEFORE, /* a hit of children[0] ends before a hit of children[1] starts */
+    ZJ_NODE_NEAR    /* hits of both children in one turn, at most `chars` apart */
+} zj_node_type;
 
-/* Condition tree: any/all/none of children, leaves reference patterns. */
+/* Condition tree: any/all/none of children, leaves reference patterns. The
+ * two children of BEFORE/NEAR (operands) are a PATTERN or an ANY of PATTERNs. */
 typedef struct zj_node {
     zj_node_type type;
     uint32_t pattern;         /* ZJ_NODE_PATTERN */
-    struct zj_node *children; /* ZJ_NODE_ANY / ZJ_NODE_ALL */
+    struct zj_node *children; /* ZJ_NODE_ANY / ALL / NONE / BEFORE / NEAR */
     size_t n_children;
+    int32_t chars; /* ZJ_NODE_NEAR: most normalized characters between; -1: same turn */
 } zj_node;
 
 typedef enum zj_window_kind {
@@ -86,6 +96,7 @@ typedef struct zj_rule {
     zj_metric metric;
     int64_t metric_min, metric_max; /* in the metric's unit (ms, chars/min, %); -1 unset */
     bool has_condition;             /* any/all/regex given (metric rules have none) */
+    bool has_order;                 /* the condition has a before/near/same_turn item */
 } zj_rule;
 
 typedef struct zj_grade {
@@ -113,6 +124,7 @@ struct zj_ruleset {
     unsigned redact;     /* ZJ_REDACT_* categories masked by default (`redact:`) */
     struct zj_fillers *fillers; /* `fillers:`, NULL when none */
     struct zj_fuzzy *fuzzy;     /* twins of `fuzzy: pinyin` literals, NULL when none */
+    bool has_near; /* some `near` item: hits need normalized character offsets */
 };
 
 /* ---------------------------------------------------------------- matcher */

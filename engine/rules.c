@@ -458,11 +458,115 @@ static void mark_negated(zj_ruleset *rs, const zj_node *n)
         mark_negated(rs, &n->children[i]);
 }
 
-/* One condition item: a literal, {re: ...}, {any: [...]}, {all: [...]} or {none: [...]}. */
+/* One operand of an order or proximity item: a literal, {re: ...} or an
+ * {any: [...]} of those. Operands stay flat so that the item is judged in one
+ * pass over the hits, sorted by turn and start. */
+static bool parse_operand(struct loader *ld, const zj_ynode *n, uint32_t rule, bool per_sentence,
+                          const char *op, zj_node *out)
+{
+    memset(out, 0, sizeof *out);
+    bool ok = false;
+    if (n->type == ZJ_YNODE_SCALAR) {
+        out->type = ZJ_NODE_PATTERN;
+        ok = add_literal(ld, n, rule, false, per_sentence, &out->pattern);
+    } else if (n->type == ZJ_YNODE_MAP && n->n == 2 && n->items[0]->type == ZJ_YNODE_SCALAR &&
+               (strcmp(n->items[0]->value, "re") == 0 ||
+                strcmp(n->items[0]->value, "regex") == 0)) {
+        out->type = ZJ_NODE_PATTERN;
+        ok = add_regex(ld, n->items[1], rule, false, per_sentence, &out->pattern);
+    } else if (n->type == ZJ_YNODE_MAP && n->n == 2 && n->items[0]->type == ZJ_YNODE_SCALAR &&
+               strcmp(n->items[0]->value, "any") == 0) {
+        ok = parse_items(ld, n->items[1], ZJ_NODE_ANY, rule, per_sentence, RULES_MAX_NESTING - 1,
+                         out, "any");
+        for (size_t i = 0; ok && i < out->n_children; i++)
+            if (out->children[i].type != ZJ_NODE_PATTERN) {
+                fail_at(ld, n->items[1]->items[i],
+                        "an 'any' inside '%s' lists phrases and {re: ...} only", op);
+                ok = false;
+            }
+    } else {
+        fail_at(ld, n, "an item of '%s' must be a phrase, {re: ...} or {any: [...]} of them", op);
+        return false;
+    }
+    if (ok) {
+        zj_ruleset *rs = ld->rs;
+        if (out->type == ZJ_NODE_PATTERN)
+            rs->patterns[out->pattern].operand = true;
+        for (size_t i = 0; i < out->n_children; i++)
+            rs->patterns[out->children[i].pattern].operand = true;
+    }
+    return ok;
+}
+
+/* {before: [A, B]}, {near: [A, B], chars: N} or {same_turn: [A, B]}. */
+static bool parse_order(struct loader *ld, const zj_ynode *n, uint32_t rule, bool per_sentence,
+                        zj_node *out)
+{
+    const zj_ynode *chars = zj_yaml_get(n, "chars");
+    const char *op = NULL;
+    const zj_ynode *v = NULL;
+    for (size_t i = 0; i + 1 < n->n; i += 2) {
+        const char *k = n->items[i]->value ? n->items[i]->value : "";
+        if (strcmp(k, "chars") == 0)
+            continue;
+        if (strcmp(k, "before") && strcmp(k, "near") && strcmp(k, "same_turn")) {
+            fail_at(ld, n->items[i], "unknown key '%.40s' beside '%s' (only 'chars', with near)", k,
+                    op ? op : "near");
+            return false;
+        }
+        if (op) {
+            fail_at(ld, n->items[i], "one item takes one of before, near and same_turn");
+            return false;
+        }
+        op = k;
+        v = n->items[i + 1];
+    }
+    out->type = op[0] == 'b' ? ZJ_NODE_BEFORE : ZJ_NODE_NEAR;
+    out->chars = -1;
+    if (op[0] == 'n') {
+        long num;
+        if (!chars) {
+            fail_at(ld, n, "'near' needs 'chars: N', the most characters between its two items");
+            return false;
+        }
+        if (!integer(ld, chars, "chars", 0, 10000, &num))
+            return false;
+        out->chars = (int32_t)num;
+        ld->rs->has_near = true;
+    } else if (chars) {
+        fail_at(ld, chars, "'chars' belongs to 'near', not '%s'", op);
+        return false;
+    }
+    if (v->type != ZJ_YNODE_SEQ || v->n != 2) {
+        char got[40];
+        snprintf(got, sizeof got, "%zu item%s", v->n, v->n == 1 ? "" : "s");
+        fail_at(ld, v, "'%s' takes a list of two items%s, got %s", op,
+                op[0] == 'b' ? " (the first said before the second)" : "",
+                v->type == ZJ_YNODE_SEQ ? got : type_name(v));
+        return false;
+    }
+    out->children = calloc(2, sizeof *out->children);
+    if (!out->children) {
+        fail_nomem(ld, v);
+        return false;
+    }
+    bool ok = parse_operand(ld, v->items[0], rule, per_sentence, op, &out->children[0]);
+    out->n_children = 1;
+    ok &= parse_operand(ld, v->items[1], rule, per_sentence, op, &out->children[1]);
+    out->n_children = 2;
+    ld->rs->rules[rule].has_order = true;
+    return ok;
+}
+
+/* One condition item: a literal, {re: ...}, {any: [...]}, {all: [...]},
+ * {none: [...]} or an order/proximity item (parse_order). */
 static bool parse_item(struct loader *ld, const zj_ynode *n, uint32_t rule, bool per_sentence,
                        int depth, zj_node *out)
 {
     memset(out, 0, sizeof *out);
+    if (n->type == ZJ_YNODE_MAP &&
+        (zj_yaml_get(n, "before") || zj_yaml_get(n, "near") || zj_yaml_get(n, "same_turn")))
+        return parse_order(ld, n, rule, per_sentence, out);
     if (n->type == ZJ_YNODE_SCALAR) {
         out->type = ZJ_NODE_PATTERN;
         return add_literal(ld, n, rule, false, per_sentence, &out->pattern);
@@ -485,7 +589,9 @@ static bool parse_item(struct loader *ld, const zj_ynode *n, uint32_t rule, bool
                 mark_negated(ld->rs, out);
             return ok;
         }
-        fail_at(ld, n->items[0], "unknown key '%s' in a pattern item (expected re, any, all or none)",
+        fail_at(ld, n->items[0],
+                "unknown key '%s' in a pattern item (expected re, any, all, none, before, near "
+                "or same_turn)",
                 k);
         return false;
     }

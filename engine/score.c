@@ -15,6 +15,7 @@ typedef struct call_hit {
     uint32_t turn;
     uint32_t start, end;       /* normalized bytes */
     uint32_t cp_start, cp_end; /* original code points */
+    uint32_t nc_start, nc_end; /* normalized code points (rule sets with `near` only) */
     bool fuzzy;                /* a twin's hit (`fuzzy: pinyin`): matched by sound */
 } call_hit;
 
@@ -77,6 +78,13 @@ struct zj_scorer {
     char *fuzzy_text;
     size_t fuzzy_cap;
     hit_vec exact;
+    /* Order and proximity items: code points before each normalized byte of
+     * the turn (rule sets with `near` only), and which hits of a rule's group
+     * take part in a satisfied item. */
+    uint32_t *nc_at;
+    size_t nc_cap;
+    unsigned char *paired;
+    size_t paired_cap;
 };
 
 static zj_status vec_push(hit_vec *h, const call_hit *x)
@@ -150,6 +158,8 @@ void zj_scorer_free(zj_scorer *s)
     zj_match_scratch_free(s->fuzzy_scratch);
     free(s->fuzzy_text);
     free(s->exact.v);
+    free(s->nc_at);
+    free(s->paired);
     zj_norm_free(&s->norm);
     free(s->turn_hits.v);
     free(s->hits.v);
@@ -334,10 +344,133 @@ static const call_hit *earliest(const hit_vec *v)
     return best;
 }
 
+/* ------------------------------------------------- order and proximity */
+
+/* Whether pattern p is (one of) operand op's. */
+static bool in_operand(const zj_node *op, uint32_t p)
+{
+    if (op->type == ZJ_NODE_PATTERN)
+        return op->pattern == p;
+    for (size_t i = 0; i < op->n_children; i++)
+        if (op->children[i].pattern == p)
+            return true;
+    return false;
+}
+
+/* a ends before b starts: an earlier turn, or earlier in the same turn. */
+static bool ends_before(const call_hit *a, const call_hit *b)
+{
+    return a->turn != b->turn ? a->turn < b->turn : a->end <= b->start;
+}
+
+/* For `near`: x starts at or before y, both in one turn; the normalized
+ * characters between them (0 when they touch or overlap) are within bounds. */
+static bool close_enough(const zj_node *node, const call_hit *x, const call_hit *y)
+{
+    if (x->turn != y->turn)
+        return false;
+    if (node->chars < 0)
+        return true;
+    return y->nc_start <= x->nc_end || y->nc_start - x->nc_end <= (uint32_t)node->chars;
+}
+
+/* One pass over hits (sorted by turn, start) for the first pair satisfying a
+ * BEFORE or NEAR node: the earliest-ending A so far for `before`, the
+ * furthest-reaching hit of each operand in the turn for `near` (no other hit
+ * started so far can be closer to the current one). With mark non-NULL,
+ * every hit that is the later member of a pair is marked and the pass goes
+ * on; the earlier members are marked by the backward pass of mark_pairs. */
+static bool pair_forward(const zj_node *node, const call_hit *hits, size_t n, size_t *ia,
+                         size_t *ib, unsigned char *mark)
+{
+    const zj_node *A = &node->children[0], *B = &node->children[1];
+    size_t best_a = SIZE_MAX, last[2] = {SIZE_MAX, SIZE_MAX};
+    bool found = false;
+    for (size_t i = 0; i < n; i++) {
+        const call_hit *h = &hits[i];
+        bool is_a = in_operand(A, h->pattern), is_b = in_operand(B, h->pattern);
+        if (!is_a && !is_b)
+            continue;
+        if (node->type == ZJ_NODE_BEFORE) {
+            if (is_b && best_a != SIZE_MAX && ends_before(&hits[best_a], h)) {
+                if (!mark) {
+                    *ia = best_a;
+                    *ib = i;
+                    return true;
+                }
+                mark[i] = 1;
+                found = true;
+            }
+            if (is_a && (best_a == SIZE_MAX || h->turn < hits[best_a].turn ||
+                         (h->turn == hits[best_a].turn && h->end < hits[best_a].end)))
+                best_a = i;
+            continue;
+        }
+        for (int side = 0; side < 2; side++) {
+            size_t other = last[!side];
+            if (!(side ? is_b : is_a) || other == SIZE_MAX || !close_enough(node, &hits[other], h))
+                continue;
+            if (!mark) {
+                *ia = other;
+                *ib = i;
+                return true;
+            }
+            mark[i] = mark[other] = 1;
+            found = true;
+        }
+        for (int side = 0; side < 2; side++) {
+            size_t *l = &last[side];
+            if (!(side ? is_b : is_a))
+                continue;
+            if (*l == SIZE_MAX || hits[*l].turn != h->turn || h->nc_end > hits[*l].nc_end)
+                *l = i;
+        }
+    }
+    return found;
+}
+
+/* Marks the hits of a forbidden or tag rule that take part in a satisfied
+ * order or proximity item (its operands' other hits are no findings). */
+static void mark_pairs(const zj_node *node, const call_hit *hits, size_t n, unsigned char *mark)
+{
+    if (node->type == ZJ_NODE_NONE || node->type == ZJ_NODE_PATTERN)
+        return;
+    if (node->type != ZJ_NODE_BEFORE && node->type != ZJ_NODE_NEAR) {
+        for (size_t i = 0; i < node->n_children; i++)
+            mark_pairs(&node->children[i], hits, n, mark);
+        return;
+    }
+    size_t ia, ib;
+    pair_forward(node, hits, n, &ia, &ib, mark);
+    /* Backward: the earlier member of each pair, against the latest B (before)
+     * or the nearest later-starting hit of the other operand (near). */
+    const zj_node *A = &node->children[0], *B = &node->children[1];
+    size_t latest_b = SIZE_MAX, next[2] = {SIZE_MAX, SIZE_MAX};
+    for (size_t i = n; i-- > 0;) {
+        const call_hit *h = &hits[i];
+        bool is_a = in_operand(A, h->pattern), is_b = in_operand(B, h->pattern);
+        if (node->type == ZJ_NODE_BEFORE) {
+            if (is_a && latest_b != SIZE_MAX && ends_before(h, &hits[latest_b]))
+                mark[i] = 1;
+            if (is_b && latest_b == SIZE_MAX)
+                latest_b = i;
+            continue;
+        }
+        for (int side = 0; side < 2; side++) {
+            size_t other = next[!side];
+            if ((side ? is_b : is_a) && other != SIZE_MAX && close_enough(node, h, &hits[other]))
+                mark[i] = mark[other] = 1;
+        }
+        for (int side = 0; side < 2; side++)
+            if (side ? is_b : is_a)
+                next[side] = i; /* descending start: the latest seen starts first */
+    }
+}
+
 /* Evaluates a condition node over the surviving hits; when evidence is
  * non-NULL, appends the hits that satisfy it: a pattern's earliest hit, for
  * `any` the evidence of the child whose evidence starts first, for `all` the
- * evidence of every child. */
+ * evidence of every child, for `before`/`near`/`same_turn` the first pair. */
 static bool node_satisfied(const zj_node *node, const call_hit *hits, size_t n, hit_vec *evidence)
 {
     switch (node->type) {
@@ -383,13 +516,27 @@ static bool node_satisfied(const zj_node *node, const call_hit *hits, size_t n, 
             if (node_satisfied(&node->children[i], hits, n, NULL))
                 return false;
         return true;
+    case ZJ_NODE_BEFORE:
+    case ZJ_NODE_NEAR: {
+        size_t ia, ib;
+        if (!pair_forward(node, hits, n, &ia, &ib, NULL))
+            return false;
+        if (evidence) {
+            vec_push(evidence, &hits[ia]);
+            vec_push(evidence, &hits[ib]);
+        }
+        return true;
+    }
     }
     return false;
 }
 
+/* Whether a hit alone does not satisfy the tree: it has all, none or an
+ * order item, so a forbidden or tag rule must evaluate it on the call. */
 static bool tree_has_all(const zj_node *node)
 {
-    if (node->type == ZJ_NODE_ALL || node->type == ZJ_NODE_NONE)
+    if (node->type == ZJ_NODE_ALL || node->type == ZJ_NODE_NONE || node->type == ZJ_NODE_BEFORE ||
+        node->type == ZJ_NODE_NEAR)
         return true;
     for (size_t i = 0; i < node->n_children; i++)
         if (tree_has_all(&node->children[i]))
@@ -722,6 +869,21 @@ static zj_status collect_hits(zj_scorer *s, const zj_call *call, zj_error *err)
             return zj_error_set(err, st, call->source, call->line, 0,
                                 "call '%s', turn %zu: cannot normalize: %s", call->call_id, t,
                                 zj_strerror(st));
+        if (s->turn_hits.n && rs->has_near) {
+            if (s->nc_cap < norm->len + 1) {
+                uint32_t *v = realloc(s->nc_at, (norm->len + 1) * sizeof *v);
+                if (!v)
+                    return zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
+                s->nc_at = v;
+                s->nc_cap = norm->len + 1;
+            }
+            uint32_t count = 0;
+            for (size_t b = 0; b < norm->len; b++) {
+                s->nc_at[b] = count;
+                count += ((unsigned char)norm->text[b] & 0xC0) != 0x80;
+            }
+            s->nc_at[norm->len] = count;
+        }
         for (size_t i = 0; i < s->turn_hits.n; i++) {
             const zj_hit *h = &s->turn_hits.v[i];
             if (h->end <= h->start || h->end > norm->len)
@@ -735,7 +897,9 @@ static zj_status collect_hits(zj_scorer *s, const zj_call *call, zj_error *err)
                            .start = h->start,
                            .end = h->end,
                            .cp_start = norm->orig_start[h->start],
-                           .cp_end = norm->orig_end[h->end - 1]};
+                           .cp_end = norm->orig_end[h->end - 1],
+                           .nc_start = rs->has_near ? s->nc_at[h->start] : 0,
+                           .nc_end = rs->has_near ? s->nc_at[h->end] : 0};
             if (vec_push(&s->hits, &ch) != ZJ_OK)
                 return zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
         }
@@ -783,6 +947,10 @@ static zj_status eval_rule(zj_scorer *s, const zj_call *call, uint32_t ri, call_
         bool met = n_exact && node_satisfied(&r->cond, group, n_exact, &s->evidence);
         if (!met) {
             s->evidence.n = 0;
+            /* Order items read the hits in turn, start order: by sound and
+             * by characters together, back in order. */
+            if (r->has_order && n_exact < alive)
+                qsort(group, alive, sizeof *group, cmp_rule_turn_start);
             met = node_satisfied(&r->cond, group, alive, &s->evidence);
         }
         if (s->evidence.failed) { /* evidence lost would make the rule "missing" */
@@ -821,6 +989,24 @@ static zj_status eval_rule(zj_scorer *s, const zj_call *call, uint32_t ri, call_
         if (alive == 0 || (tree_has_all(&r->cond) && !node_satisfied(&r->cond, group, alive, NULL))) {
             s->group_n[ri] = 0;
             return ZJ_OK;
+        }
+        if (r->has_order) {
+            /* An operand's hit outside every satisfied pair is no finding. */
+            if (s->paired_cap < alive) {
+                unsigned char *m = realloc(s->paired, alive);
+                if (!m)
+                    return ZJ_ERR_NOMEM;
+                s->paired = m;
+                s->paired_cap = alive;
+            }
+            memset(s->paired, 0, alive);
+            mark_pairs(&r->cond, group, alive, s->paired);
+            size_t k = 0;
+            for (size_t i = 0; i < alive; i++)
+                if (!s->rs->patterns[group[i].pattern].operand || s->paired[i])
+                    group[k++] = group[i];
+            alive = k;
+            s->group_n[ri] = (uint32_t)alive;
         }
         if (r->kind == ZJ_KIND_FORBIDDEN) {
             for (size_t i = 0; i < alive; i++)
