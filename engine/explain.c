@@ -50,18 +50,21 @@ static void describe_conversation(zj_buf *out, const zj_ruleset *rs, const zj_ru
     if (r->kind == ZJ_KIND_METRIC) {
         zj_buf_printf(out, "metric:     %s", zj_metric_name(r->metric));
         if (r->metric_min >= 0)
-            zj_buf_printf(out, ", %s %lld %s", r->metric == ZJ_METRIC_SILENCE ? "counts gaps from"
+            zj_buf_printf(out, ", %s %lld %s",
+                          r->metric == ZJ_METRIC_SILENCE        ? "counts gaps from"
                           : r->metric == ZJ_METRIC_INTERRUPTION ? "overlap at least"
-                                                                 : "at least",
+                                                                : "at least",
                           (long long)r->metric_min, units[r->metric]);
         if (r->metric_max >= 0)
             zj_buf_printf(out, ", at most %lld %s", (long long)r->metric_max, units[r->metric]);
         if (r->announce >= 0)
-            zj_buf_printf(out, ", announced by '%s' in the agent turn before", rs->rules[r->announce].id);
+            zj_buf_printf(out, ", announced by '%s' in the agent turn before",
+                          rs->rules[r->announce].id);
         zj_buf_puts(out, "\n");
     }
     if (r->when >= 0) {
-        zj_buf_printf(out, "applies:    only when tag '%s' fired, from its first turn", rs->rules[r->when].id);
+        zj_buf_printf(out, "applies:    only when tag '%s' fired, from its first turn",
+                      rs->rules[r->when].id);
         if (r->window == ZJ_WIN_AFTER_UTTERANCES)
             zj_buf_printf(out, ", within %lld utterances of the rule's speaker",
                           (long long)r->window_value);
@@ -99,16 +102,6 @@ static void put_condition(zj_buf *out, const zj_node *node)
     zj_buf_puts(out, ")");
 }
 
-static bool operand_has(const zj_node *op, uint32_t p)
-{
-    if (op->type == ZJ_NODE_PATTERN)
-        return op->pattern == p;
-    for (size_t i = 0; i < op->n_children; i++)
-        if (op->children[i].pattern == p)
-            return true;
-    return false;
-}
-
 /* Code points of the normalized text in bytes [from, to). */
 static uint32_t count_cp(const char *text, uint32_t from, uint32_t to)
 {
@@ -134,11 +127,12 @@ static void explain_pairs(zj_buf *out, const zj_ruleset *rs, const zj_node *node
     for (size_t i = 0; i < hits->n; i++) {
         const zj_hit *a = &hits->v[i];
         /* Matches by sound carry pattern ids past the rule set's. */
-        if (!operand_has(&node->children[0], a->pattern % (uint32_t)rs->n_patterns))
+        if (!zj_operand_has(&node->children[0], a->pattern % (uint32_t)rs->n_patterns))
             continue;
         for (size_t k = 0; k < hits->n; k++) {
             const zj_hit *b = &hits->v[k];
-            if (k == i || !operand_has(&node->children[1], b->pattern % (uint32_t)rs->n_patterns))
+            if (k == i ||
+                !zj_operand_has(&node->children[1], b->pattern % (uint32_t)rs->n_patterns))
                 continue;
             if (node->type == ZJ_NODE_BEFORE && a->end > b->start)
                 continue;
@@ -164,8 +158,8 @@ static void explain_pairs(zj_buf *out, const zj_ruleset *rs, const zj_node *node
     zj_buf_printf(out, ": #%u [%u, %u) and #%u [%u, %u), %u characters between — %s\n",
                   best_a->pattern % (uint32_t)rs->n_patterns, n->orig_start[best_a->start],
                   n->orig_end[best_a->end - 1], best_b->pattern % (uint32_t)rs->n_patterns,
-                  n->orig_start[best_b->start], n->orig_end[best_b->end - 1],
-                  best_gap, ok ? "satisfied" : "not satisfied (too far apart)");
+                  n->orig_start[best_b->start], n->orig_end[best_b->end - 1], best_gap,
+                  ok ? "satisfied" : "not satisfied (too far apart)");
 }
 
 static void describe_order(zj_buf *out, const zj_rule *r)
@@ -191,8 +185,8 @@ static zj_status explain_call(const zj_ruleset *rs, long ri, const char *json, z
     if (st == ZJ_OK) {
         for (size_t i = 0; i < res.n_findings; i++) {
             const zj_finding *f = &res.findings[i];
-            zj_buf_printf(out, "%s %s", (long)f->rule == ri ? "verdict:" : "read:   ",
-                          rs->rules[f->rule].id);
+            zj_buf_printf(out, "%s %s",
+                          (long)f->rule == ri ? "verdict:" : "read:   ", rs->rules[f->rule].id);
             zj_buf_printf(out, " %s", zj_outcome_name(f->outcome));
             if (f->turn >= 0)
                 zj_buf_printf(out, " turn %ld", f->turn);

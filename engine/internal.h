@@ -43,6 +43,10 @@ typedef struct zj_node {
     int32_t chars; /* ZJ_NODE_NEAR: most normalized characters between; -1: same turn */
 } zj_node;
 
+/* Whether pattern p is operand op of an order item (before, near, same_turn):
+ * the pattern itself, or one of a flat `any:` of patterns. */
+bool zj_operand_has(const zj_node *op, uint32_t p);
+
 typedef enum zj_window_kind {
     ZJ_WIN_NONE,
     ZJ_WIN_FIRST_UTTERANCES,

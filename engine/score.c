@@ -344,10 +344,25 @@ static const call_hit *earliest(const hit_vec *v)
     return best;
 }
 
+/* *buf holds n zero bytes (grown, never shrunk, when *cap is smaller): the
+ * scratch marks a call reuses from turn to turn. False when out of memory. */
+static bool zeroed_bytes(unsigned char **buf, size_t *cap, size_t n)
+{
+    if (*cap < n) {
+        unsigned char *p = realloc(*buf, n);
+        if (!p)
+            return false;
+        *buf = p;
+        *cap = n;
+    }
+    if (n)
+        memset(*buf, 0, n);
+    return true;
+}
+
 /* ------------------------------------------------- order and proximity */
 
-/* Whether pattern p is (one of) operand op's. */
-static bool in_operand(const zj_node *op, uint32_t p)
+bool zj_operand_has(const zj_node *op, uint32_t p)
 {
     if (op->type == ZJ_NODE_PATTERN)
         return op->pattern == p;
@@ -388,7 +403,7 @@ static bool pair_forward(const zj_node *node, const call_hit *hits, size_t n, si
     bool found = false;
     for (size_t i = 0; i < n; i++) {
         const call_hit *h = &hits[i];
-        bool is_a = in_operand(A, h->pattern), is_b = in_operand(B, h->pattern);
+        bool is_a = zj_operand_has(A, h->pattern), is_b = zj_operand_has(B, h->pattern);
         if (!is_a && !is_b)
             continue;
         if (node->type == ZJ_NODE_BEFORE) {
@@ -448,7 +463,7 @@ static void mark_pairs(const zj_node *node, const call_hit *hits, size_t n, unsi
     size_t latest_b = SIZE_MAX, next[2] = {SIZE_MAX, SIZE_MAX};
     for (size_t i = n; i-- > 0;) {
         const call_hit *h = &hits[i];
-        bool is_a = in_operand(A, h->pattern), is_b = in_operand(B, h->pattern);
+        bool is_a = zj_operand_has(A, h->pattern), is_b = zj_operand_has(B, h->pattern);
         if (node->type == ZJ_NODE_BEFORE) {
             if (is_a && latest_b != SIZE_MAX && ends_before(h, &hits[latest_b]))
                 mark[i] = 1;
@@ -666,14 +681,8 @@ static zj_status resolve_overlaps(zj_scorer *s, call_hit *v, size_t n, size_t *k
         for (; j < n && v[j].turn == v[i].turn; j++)
             if (v[j].cp_end > span)
                 span = v[j].cp_end;
-        if (s->occupied_cap < span) {
-            unsigned char *o = realloc(s->occupied, span);
-            if (!o)
-                return ZJ_ERR_NOMEM;
-            s->occupied = o;
-            s->occupied_cap = span;
-        }
-        memset(s->occupied, 0, span);
+        if (!zeroed_bytes(&s->occupied, &s->occupied_cap, span))
+            return ZJ_ERR_NOMEM;
         for (; i < j; i++) {
             const call_hit h = v[i];
             bool taken = false;
@@ -992,14 +1001,8 @@ static zj_status eval_rule(zj_scorer *s, const zj_call *call, uint32_t ri, call_
         }
         if (r->has_order) {
             /* An operand's hit outside every satisfied pair is no finding. */
-            if (s->paired_cap < alive) {
-                unsigned char *m = realloc(s->paired, alive);
-                if (!m)
-                    return ZJ_ERR_NOMEM;
-                s->paired = m;
-                s->paired_cap = alive;
-            }
-            memset(s->paired, 0, alive);
+            if (!zeroed_bytes(&s->paired, &s->paired_cap, alive))
+                return ZJ_ERR_NOMEM;
             mark_pairs(&r->cond, group, alive, s->paired);
             size_t k = 0;
             for (size_t i = 0; i < alive; i++)
