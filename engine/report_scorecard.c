@@ -327,10 +327,18 @@ zj_status zj_report_scorecard(zj_store *st, const zj_report_filter *f, zj_group_
                  100);
 
     /* Per group: violations with an example, weekly trend, worst calls. */
-    sql = zj_sqlf("SELECT %s AS k, f.rule_id, max(f.clause), count(*), min(CASE WHEN f.text IS"
-                  " NOT NULL THEN c.call_id || ' ' || f.text END), min(f.outcome), sum(f.points)"
-                  "%s" ZJ_CALL_FILTER_REST
-                  " AND f.points < 0 GROUP BY k, f.rule_id ORDER BY k, count(*) DESC, f.rule_id",
+    /* Problems ranked as an inspector reads them: a fatal rule first, then by
+     * severity, then by the points they cost, and only then by how often. */
+    sql = zj_sqlf("SELECT x.k, x.rule_id, x.clause, x.n, x.example, x.outcome, x.pts,"
+                  " coalesce(r.title, x.rule_id) FROM (SELECT %s AS k, f.rule_id AS rule_id,"
+                  " max(f.clause) AS clause, count(*) AS n, min(CASE WHEN f.text IS NOT NULL"
+                  " THEN c.call_id || ' ' || f.text END) AS example, min(f.outcome) AS outcome,"
+                  " sum(f.points) AS pts, max(f.severity) AS severity%s" ZJ_CALL_FILTER_REST
+                  " AND f.points < 0 GROUP BY k, f.rule_id) x"
+                  " LEFT JOIN rules r ON r.ruleset_id = ?1 AND r.rule_id = x.rule_id"
+                  " ORDER BY x.k, coalesce(r.fatal, 0) DESC, CASE x.severity WHEN 'critical'"
+                  " THEN 0 WHEN 'major' THEN 1 WHEN 'minor' THEN 2 ELSE 3 END, x.pts, x.n DESC,"
+                  " x.rule_id",
                   key, in.findings);
     vq = zj_report_query(st, sql, rid, f, err);
     free(sql);
@@ -354,8 +362,8 @@ zj_status zj_report_scorecard(zj_store *st, const zj_report_filter *f, zj_group_
     for (size_t i = 0; i < g.n && zj_doc_status(d) == ZJ_OK; i++) {
         const char *k = g.keys[i];
         zj_doc_heading(d, 2, "%s %s", who, k);
-        const char *vh[] = {"常见问题", "条款", "次数", "扣分", "示例（通话 原话）"};
-        zj_doc_block *vt = zj_doc_table(d, "violations", 5, vh);
+        const char *vh[] = {"主要问题", "规则", "条款", "次数", "扣分", "示例（通话 原话）"};
+        zj_doc_block *vt = zj_doc_table(d, "violations", 6, vh);
         for (int shown = 0; vrc == SQLITE_ROW && !strcmp(zj_col(vq, 0), k);
              vrc = sqlite3_step(vq)) {
             if (shown++ >= 5)
@@ -367,7 +375,7 @@ zj_status zj_report_scorecard(zj_store *st, const zj_report_filter *f, zj_group_
                                  sp + 1)
                    : zj_doc_strf(d, "%s",
                                  strcmp(zj_col(vq, 5), "missing") == 0 ? "（未说出规定用语）" : ex);
-            zj_doc_row(vt, zj_col(vq, 1), zj_col(vq, 2),
+            zj_doc_row(vt, zj_col(vq, 7), zj_col(vq, 1), zj_col(vq, 2),
                        zj_doc_strf(d, "%lld", sqlite3_column_int64(vq, 3)),
                        zj_doc_strf(d, "%lld", sqlite3_column_int64(vq, 6)), example);
         }

@@ -125,12 +125,25 @@ static void scorecard_figures(void **state)
     char *team = render_scorecard(ZJ_BY_TEAM, ZJ_FMT_JSON, NULL);
     assert_non_null(strstr(team, "{\"班组\":\"报修组\",\"通话数\":\"15\",\"平均分\":\"90.0\""));
     assert_non_null(strstr(team, "{\"班组\":\"投诉组\",\"通话数\":\"11\",\"平均分\":\"68.0\""));
-    /* A01's violations all occur once; PS-031's complaint-handling misses
-     * come first (a missing phrase is shown as such, without a quote). */
+    /* A01's problems, ranked by severity, then points, then count: the three
+     * major taboos of PS-020 (-10 each) before the minor complaint-handling
+     * miss of PS-031 (-5; a missing phrase is shown as such, without a
+     * quote), each under its Chinese title with the rule id beside it. */
     free(team);
     char *md = render_scorecard(ZJ_BY_AGENT, ZJ_FMT_MD, NULL);
-    assert_non_null(
-        strstr(md, "| complaint.clarify | 处理投诉·问清楚 | 1 | -3 | （未说出规定用语） |"));
+    const char *a01 = strstr(md, "## 坐席 A01");
+    assert_non_null(a01);
+    assert_non_null(strstr(
+        a01, "| 主要问题 | 规则 | 条款 | 次数 | 扣分 | 示例（通话 原话） |\n"
+             "|---|---|---|---|---|---|\n"
+             "| 急什么烦死人了 | taboo.04-annoying | 第十四条第4项 | 1 | -10 | PS-020 "
+             "**急什么，烦死人了** |\n"
+             "| 急什么没看到我在忙着吗 | taboo.05-busy-cant-see | 第十四条第5项 | 1 | -10 | PS-020 "
+             "**急什么，没看到我在忙着吗** |\n"
+             "| 要下班了有事明天再来 | taboo.07-off-work | 第十四条第7项 | 1 | -10 | PS-020 "
+             "**要下班了，有事明天再来** |\n"
+             "| 复清楚：回复具体处理时间（马上、尽快不算） | complaint.concrete-time | 处理投诉·复清楚 "
+             "| 1 | -5 | （未说出规定用语） |\n"));
     assert_non_null(strstr(md, "| PS-020 | 63 | D | 2026-11-02 |"));
     free(md);
     /* Filters: one agent, a date range. */
