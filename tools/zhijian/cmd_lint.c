@@ -254,9 +254,9 @@ int cmd_lint(int argc, char **argv)
 
 static void rules_usage(FILE *out)
 {
-    fprintf(out, "usage: zhijian rules check FILE...\n"
-                 "       zhijian rules test FILE...\n"
-                 "       zhijian rules explain [--rules FILE] RULE_ID TEXT\n"
+    fprintf(out, "usage: zhijian rules check FILE|DIR...\n"
+                 "       zhijian rules test FILE|DIR...\n"
+                 "       zhijian rules explain [--rules FILE|DIR] RULE_ID TEXT\n"
                  "\n"
                  "check    validate rule sets: every error as FILE:LINE:COL, then warnings\n"
                  "         (rules that can never fire, duplicates, missing clauses or examples);\n"
