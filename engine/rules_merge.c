@@ -349,7 +349,9 @@ static char *base_path(const char *value, const char *from, bool *bundled)
         if (stat(buf, &sb) == 0)
             return zj_strdup(buf);
         snprintf(buf, sizeof buf, "%s/%s.yaml", ZJ_INSTALL_RULES_DIR, value);
-        return zj_strdup(buf);
+        if (stat(buf, &sb) == 0)
+            return zj_strdup(buf);
+        return zj_strdup(""); /* no such bundled rule set */
     }
     const char *slash = strrchr(from, '/');
     if (value[0] == '/' || !slash)
@@ -374,10 +376,20 @@ static zj_ynode *load_base(zj_merge *m, const zj_ynode *v, int depth, const char
         nomem(m, v->file);
         return NULL;
     }
+    if (!path[0]) {
+        fail(m, v,
+             "'%.200s' is not a bundled rule set (a path needs a '/' or a .yaml ending)",
+             v->value);
+        free(path);
+        return NULL;
+    }
     char *canon = realpath(path, NULL);
     if (!canon) {
-        fail(m, v, "cannot read the base rule set '%.200s' (%.300s): %s", v->value, path,
-             strerror(errno));
+        if (strcmp(path, v->value))
+            fail(m, v, "cannot read the base rule set '%.200s' (%.300s): %s", v->value, path,
+                 strerror(errno));
+        else
+            fail(m, v, "cannot read the base rule set '%.200s': %s", v->value, strerror(errno));
         free(path);
         return NULL;
     }
@@ -606,13 +618,20 @@ zj_ynode *zj_merge_dir(zj_merge *m, const char *dir)
             if (v)
                 names = v;
         }
-        if (ok && n < MERGE_MAX_FILES)
+        if (ok && n == MERGE_MAX_FILES)
+            break;
+        if (ok)
             ok = (names[n++] = zj_strdup(ent->d_name)) != NULL;
     }
     closedir(d);
     zj_ynode *head = NULL;
     if (!ok) {
         nomem(m, dir);
+    } else if (n == MERGE_MAX_FILES) {
+        zj_error_set(&e, ZJ_ERR_LIMIT, dir, 0, 0,
+                     "directory holds more than %d rule set files (*.yaml)", MERGE_MAX_FILES - 1);
+        fail_err(m, &e);
+        ok = false;
     } else if (n == 0) {
         zj_error_set(&e, ZJ_ERR_INVALID, dir, 0, 0, "directory holds no rule set (*.yaml)");
         fail_err(m, &e);
