@@ -1197,7 +1197,7 @@ static zj_ruleset *build(const char *yaml, size_t len, const char *name, zj_diag
     zj_merge m;
     zj_merge_init(&m, &(zj_merge_ops){merge_fail_at, merge_fail_err, &ld});
     zj_ynode *root = yaml ? zj_merge_file(&m, yaml, len, name) : zj_merge_dir(&m, name);
-    if (root && !ld.n_errors) {
+    if (root) { /* after errors of merging too, so that check reports the rest */
         rs->merged = m.merged;
         parse_root(&ld, root);
     }
