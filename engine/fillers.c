@@ -183,10 +183,24 @@ static void shift_offsets(size_t *v, size_t *count, const size_t *drop_at, const
 zj_status zj_fillers_apply(const zj_fillers *f, zj_norm *n, bool literal)
 {
     /* First the drops (in the text's own offsets), then one compaction. */
-    size_t *drop_at = NULL, *drop_len = NULL, n_drops = 0, cap = 0;
+    /* A turn has few fillers: the drops live on the stack until they do not fit. */
+    size_t stack_at[32], stack_len[32];
+    size_t *drop_at = stack_at, *drop_len = stack_len, n_drops = 0, cap = 32;
     size_t last_filler_end = SIZE_MAX, g = 0, br = 0;
     const unsigned char *t = (const unsigned char *)n->text;
+    /* The normalizer noted where the watched characters are (fillers' first
+     * ideographs among them): only those places can start a filler, unless
+     * a filler starts outside the ideographs. */
+    const bool jump = n->watched_valid && !f->first_outside_cjk;
+    size_t wi = 0;
     for (size_t at = 0; at < n->len;) {
+        if (jump) {
+            while (wi < n->n_watched && n->watched_at[wi] < at)
+                wi++;
+            if (wi == n->n_watched)
+                break;
+            at = n->watched_at[wi];
+        }
         /* Most characters are ideographs that start no filler: one bit each. */
         unsigned char c = t[at];
         if (c >= 0xE0 && c < 0xF0) {
@@ -227,17 +241,24 @@ zj_status zj_fillers_apply(const zj_fillers *f, zj_norm *n, bool literal)
         last_filler_end = end;
         if (drop) {
             if (n_drops == cap) {
-                cap = cap ? cap * 2 : 16;
-                size_t *a = realloc(drop_at, cap * sizeof *a);
-                if (a)
-                    drop_at = a;
-                size_t *l = a ? realloc(drop_len, cap * sizeof *l) : NULL;
-                if (!l) {
+                bool heap = drop_at != stack_at;
+                size_t *a = malloc(cap * 2 * sizeof *a), *l = malloc(cap * 2 * sizeof *l);
+                if (a && l) {
+                    memcpy(a, drop_at, cap * sizeof *a);
+                    memcpy(l, drop_len, cap * sizeof *l);
+                }
+                if (heap) {
                     free(drop_at);
                     free(drop_len);
+                }
+                if (!a || !l) {
+                    free(a);
+                    free(l);
                     return ZJ_ERR_NOMEM;
                 }
+                drop_at = a;
                 drop_len = l;
+                cap *= 2;
             }
             drop_at[n_drops] = at;
             drop_len[n_drops++] = x->len;
@@ -262,12 +283,14 @@ zj_status zj_fillers_apply(const zj_fillers *f, zj_norm *n, bool literal)
     }
     n->len = w;
     n->text[w] = '\0';
-    /* A break or gap at the very end stays at the new end. */
+    /* A break at the very end stays at the new end. */
     shift_offsets(n->breaks, &n->n_breaks, drop_at, drop_len, n_drops);
     shift_offsets(n->clause_breaks, &n->n_clause_breaks, drop_at, drop_len, n_drops);
-    shift_offsets(n->gaps, &n->n_gaps, drop_at, drop_len, n_drops);
-    free(drop_at);
-    free(drop_len);
+    n->n_gaps = 0; /* the gaps served this pass only: nothing else reads them */
+    if (drop_at != stack_at) {
+        free(drop_at);
+        free(drop_len);
+    }
     return ZJ_OK;
 }
 
