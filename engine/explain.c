@@ -485,12 +485,15 @@ size_t zj_rules_lint(const zj_ruleset *rs, zj_diag_cb cb, void *ctx)
                  "warning: rule '%s' is unreachable: every pattern is suppressed", r->id);
         if (r->fuzzy) {
             bool twin = false;
+            /* A twin of an exception only widens the exception. */
             for (size_t t = 0; rs->fuzzy && t < rs->fuzzy->n && !twin; t++)
-                twin = rs->patterns[rs->fuzzy->source[t]].rule == i;
+                twin = rs->patterns[rs->fuzzy->source[t]].rule == i &&
+                       !rs->fuzzy->patterns[t].is_exception;
             if (!twin)
                 warn(cb, ctx, r->file ? r->file : rs->path, r->line, r->col, &count,
                      "warning: rule '%s' has fuzzy: pinyin but no literal of three or more "
-                     "characters with a reading: it matches by its characters only",
+                     "characters with a reading and no such regex without \\p{Han}: it "
+                     "matches by its characters only",
                      r->id);
         }
         if (r->has_order)

@@ -7,7 +7,14 @@
  * an ordinary word used as a filler (那个 "that"): it is dropped only when it
  * stands alone — at a turn edge, next to a removed character (space or
  * punctuation) or next to another filler — on both sides, so 那个，你自己去问
- * and 那个那个单元 lose one 那个 and 那个单元 keeps it.
+ * and 那个那个单元 lose one 那个 and 那个单元 keeps it. It is dropped too when
+ * the next character is a pronoun, an adverb or a particle (我那个怎么知道,
+ * 我们又那个不是警察, 行了那个行了 — but not 你那个报警, see no_noun), or
+ * the previous one a negation or a demonstrative (不那个清楚): a
+ * demonstrative 那个 is followed by the noun it points at, never by 怎 不 也
+ * 我 了 吧, so there the word can only be the filler. Speech recognition
+ * leaves no punctuation around most fillers, and this is where most of them
+ * sit: after the subject, before the verb phrase.
  *
  * A filler just before a sentence end or at the end of the turn is kept: there
  * it is a sentence-final particle (不知道啊。), which a rule may quote, and
@@ -113,6 +120,36 @@ static const filler *filler_at(const zj_fillers *f, const char *text, size_t len
     return NULL;
 }
 
+/* Whether cp cannot begin the noun phrase a demonstrative (那个) points at:
+ * personal pronouns, adverbs and negations that open a verb phrase, and
+ * particles. 们 and 么 close a word (我们, 什么) and never follow 那个 either.
+ * Verbs are left out: 那个修水管的 is "the one who fixes pipes". 自 is 自己:
+ * a demonstrative points at a thing, not at the speaker. */
+static bool no_noun(uint32_t cp)
+{
+    static const uint32_t v[] = {
+        0x4E0D, /* 不 */ 0x4E5F, /* 也 */ 0x4E48, /* 么 */ 0x4E86, /* 了 */
+        0x4ED6, /* 他 */ 0x4EEC, /* 们 */ 0x4F60, /* 你 */ 0x522B, /* 别 */
+        0x53C8, /* 又 */ 0x5427, /* 吧 */ 0x5417, /* 吗 */ 0x5462, /* 呢 */
+        0x548B, /* 咋 */ 0x5979, /* 她 */ 0x5C31, /* 就 */ 0x5F88, /* 很 */
+        0x600E, /* 怎 */ 0x6211, /* 我 */ 0x624D, /* 才 */ 0x60A8, /* 您 */
+        0x6CA1, /* 没 */ 0x8FD8, /* 还 */ 0x90FD, /* 都 */ 0x518D, /* 再 */
+        0x592A, /* 太 */ 0x633A, /* 挺 */ 0x54B1, /* 咱 */ 0x81EA, /* 自 */
+    };
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
+        if (v[i] == cp)
+            return true;
+    return false;
+}
+
+/* Whether cp cannot stand right before a demonstrative: a negation (不那个
+ * is no phrase; 没那个必要 is, so 没 is not here) or another demonstrative
+ * (这那个, 哪那个). 那 is left out: 那那个人呢 is "then, that person?". */
+static bool no_demonstrative_after(uint32_t cp)
+{
+    return cp == 0x4E0D /* 不 */ || cp == 0x8FD9 /* 这 */ || cp == 0x54EA /* 哪 */;
+}
+
 /* Whether the sorted offsets v[from..n) hold at. */
 static bool has_offset(const size_t *v, size_t n, size_t from, size_t at)
 {
@@ -146,10 +183,24 @@ static void shift_offsets(size_t *v, size_t *count, const size_t *drop_at, const
 zj_status zj_fillers_apply(const zj_fillers *f, zj_norm *n, bool literal)
 {
     /* First the drops (in the text's own offsets), then one compaction. */
-    size_t *drop_at = NULL, *drop_len = NULL, n_drops = 0, cap = 0;
+    /* A turn has few fillers: the drops live on the stack until they do not fit. */
+    size_t stack_at[32], stack_len[32];
+    size_t *drop_at = stack_at, *drop_len = stack_len, n_drops = 0, cap = 32;
     size_t last_filler_end = SIZE_MAX, g = 0, br = 0;
     const unsigned char *t = (const unsigned char *)n->text;
+    /* The normalizer noted where the watched characters are (fillers' first
+     * ideographs among them): only those places can start a filler, unless
+     * a filler starts outside the ideographs. */
+    const bool jump = n->watched_valid && !f->first_outside_cjk;
+    size_t wi = 0;
     for (size_t at = 0; at < n->len;) {
+        if (jump) {
+            while (wi < n->n_watched && n->watched_at[wi] < at)
+                wi++;
+            if (wi == n->n_watched)
+                break;
+            at = n->watched_at[wi];
+        }
         /* Most characters are ideographs that start no filler: one bit each. */
         unsigned char c = t[at];
         if (c >= 0xE0 && c < 0xF0) {
@@ -175,22 +226,39 @@ zj_status zj_fillers_apply(const zj_fillers *f, zj_norm *n, bool literal)
         if (!final && !x->single) {
             bool left = at == 0 || last_filler_end == at || has_offset(n->gaps, n->n_gaps, g, at);
             bool right = has_offset(n->gaps, n->n_gaps, g, end) || filler_at(f, n->text, n->len, end);
-            drop = left && right;
+            uint32_t next = 0;
+            if (end < n->len && !has_offset(n->gaps, n->n_gaps, g, end))
+                zj_utf8_decode(t + end, n->len - end, &next);
+            uint32_t prev = 0;
+            if (at > 0 && !left) {
+                size_t b = at - 1;
+                while (b > 0 && (t[b] & 0xC0) == 0x80)
+                    b--;
+                zj_utf8_decode(t + b, at - b, &prev);
+            }
+            drop = (left && right) || no_noun(next) || no_demonstrative_after(prev);
         }
         last_filler_end = end;
         if (drop) {
             if (n_drops == cap) {
-                cap = cap ? cap * 2 : 16;
-                size_t *a = realloc(drop_at, cap * sizeof *a);
-                if (a)
-                    drop_at = a;
-                size_t *l = a ? realloc(drop_len, cap * sizeof *l) : NULL;
-                if (!l) {
+                bool heap = drop_at != stack_at;
+                size_t *a = malloc(cap * 2 * sizeof *a), *l = malloc(cap * 2 * sizeof *l);
+                if (a && l) {
+                    memcpy(a, drop_at, cap * sizeof *a);
+                    memcpy(l, drop_len, cap * sizeof *l);
+                }
+                if (heap) {
                     free(drop_at);
                     free(drop_len);
+                }
+                if (!a || !l) {
+                    free(a);
+                    free(l);
                     return ZJ_ERR_NOMEM;
                 }
+                drop_at = a;
                 drop_len = l;
+                cap *= 2;
             }
             drop_at[n_drops] = at;
             drop_len[n_drops++] = x->len;
@@ -215,12 +283,14 @@ zj_status zj_fillers_apply(const zj_fillers *f, zj_norm *n, bool literal)
     }
     n->len = w;
     n->text[w] = '\0';
-    /* A break or gap at the very end stays at the new end. */
+    /* A break at the very end stays at the new end. */
     shift_offsets(n->breaks, &n->n_breaks, drop_at, drop_len, n_drops);
     shift_offsets(n->clause_breaks, &n->n_clause_breaks, drop_at, drop_len, n_drops);
-    shift_offsets(n->gaps, &n->n_gaps, drop_at, drop_len, n_drops);
-    free(drop_at);
-    free(drop_len);
+    n->n_gaps = 0; /* the gaps served this pass only: nothing else reads them */
+    if (drop_at != stack_at) {
+        free(drop_at);
+        free(drop_len);
+    }
     return ZJ_OK;
 }
 

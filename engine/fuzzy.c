@@ -10,6 +10,11 @@
  * common one. Ideographs are 3 bytes and so are the private-use code points:
  * the pinyin text has the normalized text's offsets, sentence ends and map.
  *
+ * A regex of such a rule gets one twin regex too (regex_twin), unless it
+ * has a \p{Han} wildcard; a match of it by sound covers at least three
+ * characters (score.c). Sentence-final particles (particle) are not replaced:
+ * they keep their character on both sides.
+ *
  * A rule set without fuzzy rules has no twins and the scorer does no extra
  * work at all. */
 #include "internal.h"
@@ -55,6 +60,44 @@ const char *zj_pinyin_syllable(uint16_t id)
     return id < zj_pinyin_n_syllables ? zj_pinyin_syllables[id] : "?";
 }
 
+/* Sentence-final particles keep their character in the pinyin text and in
+ * the twins: a rule that ends a phrase with 嘛 or 吧 means the particle, and
+ * by sound 不清楚嘛 would be 不清楚麻(烦您) and 你找他吧 你找他把(…). The
+ * particles: 了呢啊呀哦噢喔嘛哈啦吧吗呗哎诶欸嘞咯哟. */
+static bool particle(uint32_t cp)
+{
+    switch (cp) {
+    case 0x4E86:
+    case 0x5462:
+    case 0x554A:
+    case 0x5440:
+    case 0x54E6:
+    case 0x5662:
+    case 0x5594:
+    case 0x561B:
+    case 0x54C8:
+    case 0x5566:
+    case 0x5427:
+    case 0x5417:
+    case 0x5457:
+    case 0x54CE:
+    case 0x8BF6:
+    case 0x6B38:
+    case 0x561E:
+    case 0x54AF:
+    case 0x54DF:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* zj_pinyin_readings, but none for a particle. */
+static size_t twin_readings(uint32_t cp, uint16_t ids[ZJ_PINYIN_MAX_READINGS])
+{
+    return particle(cp) ? 0 : zj_pinyin_readings(cp, ids);
+}
+
 /* The pinyin text: the common reading of each ideograph (3 bytes in, 3 out),
  * everything else as it is but the private-use code points the syllables
  * use, which become U+FFFD so that no text can pose as a syllable. */
@@ -83,7 +126,8 @@ zj_status zj_fuzzy_text(const zj_norm *n, char **buf, size_t *cap)
         uint32_t cp = (uint32_t)(c & 0x0F) << 12 | (uint32_t)(p[i + 1] & 0x3F) << 6 |
                       (p[i + 2] & 0x3F);
         uint32_t to = cp;
-        if (cp >= PINYIN_FIRST_CP && cp <= PINYIN_LAST_CP && zj_pinyin_first[cp - PINYIN_FIRST_CP])
+        if (cp >= PINYIN_FIRST_CP && cp <= PINYIN_LAST_CP &&
+            zj_pinyin_first[cp - PINYIN_FIRST_CP] && !particle(cp))
             to = ZJ_PINYIN_BASE + zj_pinyin_first[cp - PINYIN_FIRST_CP] - 1u;
         else if (cp >= ZJ_PINYIN_BASE && cp < ZJ_PINYIN_BASE + ZJ_PINYIN_MAX_SYLLABLES)
             to = 0xFFFD;
@@ -173,7 +217,7 @@ static zj_status add_twins(zj_fuzzy *f, size_t *cap, const zj_pattern *lit)
         size_t k = zj_utf8_decode(p + i, lit->expr_len - i, &cps[n]);
         if (!k)
             return ZJ_ERR_UTF8;
-        n_ids[n] = zj_pinyin_readings(cps[n], ids[n]);
+        n_ids[n] = twin_readings(cps[n], ids[n]);
         syllables += n_ids[n] > 0;
         if (n_ids[n] > 1 && variants <= FUZZY_MAX_VARIANTS)
             variants *= n_ids[n];
@@ -220,6 +264,93 @@ static zj_status add_twins(zj_fuzzy *f, size_t *cap, const zj_pattern *lit)
     return ZJ_OK;
 }
 
+/* The twin of a regex: the same expression over the pinyin text, each
+ * ideograph with a reading replaced by its common syllable (one code point
+ * for one, so lookbehinds keep their length, and classes stay classes).
+ * Everything else — groups, quantifiers, lookarounds, backreferences — is
+ * left as written. A regex of alternatives (说|讲) is a list of words, not a
+ * paragraph: its characters stand for their common reading only, which
+ * keeps 呢 (ne, ni) from sounding like 你.
+ *
+ * Returns ZJ_OK with *out NULL when the regex is not matched by sound: it has
+ * fewer than FUZZY_MIN_SYLLABLES ideographs with a reading, a \p{Han}
+ * wildcard (by sound, 您找…吧 with any words between is 您照顾…吧: a
+ * wildcard next to a word said by sound is ordinary speech), or what cannot
+ * be rewritten character by character (\Q…\E, \P{…}, a range of
+ * ideographs). */
+static zj_status regex_twin(const zj_pattern *re, char **out, size_t *out_len)
+{
+    *out = NULL;
+    zj_buf b;
+    zj_buf_init(&b);
+    const unsigned char *p = (const unsigned char *)re->expr;
+    size_t len = re->expr_len, syllables = 0;
+    bool in_class = false, class_start = false;
+    for (size_t i = 0; i < len;) {
+        unsigned char c = p[i];
+        if (c == '\\' && i + 1 < len) {
+            unsigned char e = p[i + 1];
+            if (e == 'Q' || e == 'P' ||
+                (e == 'p' && len - i >= 7 && memcmp(p + i, "\\p{Han}", 7) == 0))
+                goto refuse;
+            /* \x{…}, \p{…}, \d, \1 …: copied (an escaped multibyte character whole) */
+            size_t k = e < 0x80 ? 1 : e < 0xE0 ? 2 : e < 0xF0 ? 3 : 4;
+            k = 1 + k > len - i ? len - i : 1 + k;
+            zj_buf_append(&b, (const char *)p + i, k);
+            i += k;
+            class_start = false;
+            continue;
+        }
+        if (c < 0x80) {
+            if (!in_class && c == '[') {
+                in_class = class_start = true;
+                zj_buf_append(&b, "[", 1);
+                if (i + 1 < len && p[i + 1] == '^') {
+                    zj_buf_append(&b, "^", 1);
+                    i++;
+                }
+                i++;
+                continue;
+            }
+            if (in_class && c == ']' && !class_start)
+                in_class = false;
+            if (in_class && c == '-' && i + 1 < len && p[i + 1] >= 0x80)
+                goto refuse; /* [一-龥]: a range of ideographs is no range of syllables */
+            class_start = false;
+            zj_buf_append(&b, (const char *)p + i, 1);
+            i++;
+            continue;
+        }
+        uint32_t cp;
+        size_t k = zj_utf8_decode(p + i, len - i, &cp);
+        if (!k) {
+            zj_buf_free(&b);
+            return ZJ_ERR_UTF8;
+        }
+        uint16_t ids[ZJ_PINYIN_MAX_READINGS];
+        if (twin_readings(cp, ids)) {
+            syllables++;
+            zj_buf_printf(&b, "\\x{%X}", (unsigned)(ZJ_PINYIN_BASE + ids[0]));
+        } else {
+            zj_buf_append(&b, (const char *)p + i, k);
+        }
+        class_start = false;
+        i += k;
+    }
+    if (syllables < FUZZY_MIN_SYLLABLES)
+        goto refuse;
+    if (b.failed || !b.data) {
+        zj_buf_free(&b);
+        return ZJ_ERR_NOMEM;
+    }
+    *out = b.data;
+    *out_len = b.len;
+    return ZJ_OK;
+refuse:
+    zj_buf_free(&b);
+    return ZJ_OK;
+}
+
 zj_status zj_fuzzy_build(zj_ruleset *rs, zj_backend backend, const zj_load_opts *opts,
                          zj_error *err)
 {
@@ -234,9 +365,18 @@ zj_status zj_fuzzy_build(zj_ruleset *rs, zj_backend backend, const zj_load_opts 
         return zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
     for (size_t i = 0; i < rs->n_patterns; i++) {
         const zj_pattern *lit = &rs->patterns[i];
-        if (lit->is_regex || !rs->rules[lit->rule].fuzzy)
+        if (!rs->rules[lit->rule].fuzzy)
             continue;
-        zj_status st = add_twins(f, &cap, lit);
+        zj_status st;
+        if (lit->is_regex) {
+            char *expr;
+            size_t expr_len;
+            st = regex_twin(lit, &expr, &expr_len);
+            if (st == ZJ_OK && expr)
+                st = add_twin(f, &cap, lit, expr, expr_len, true);
+        } else {
+            st = add_twins(f, &cap, lit);
+        }
         if (st != ZJ_OK) {
             zj_fuzzy_free(f);
             return zj_error_set(err, st, rs->path, lit->line, lit->col,

@@ -34,6 +34,7 @@ void zj_norm_free(zj_norm *n)
     free(n->orig_end);
     free(n->breaks);
     free(n->gaps);
+    free(n->watched_at);
     free(n->clause_breaks);
     zj_norm_init(n);
 }
@@ -92,6 +93,24 @@ static zj_status add_gap(zj_norm *n)
         n->gaps_cap = cap;
     }
     n->gaps[n->n_gaps++] = n->len;
+    return ZJ_OK;
+}
+
+/* A watched character at normalized offset at (ascending; a repeat is
+ * left out). */
+static zj_status add_watched(zj_norm *n, size_t at)
+{
+    if (n->n_watched && n->watched_at[n->n_watched - 1] >= at)
+        return ZJ_OK;
+    if (n->n_watched == n->watched_cap) {
+        size_t cap = n->watched_cap ? n->watched_cap * 2 : 16;
+        size_t *w = realloc(n->watched_at, cap * sizeof *w);
+        if (!w)
+            return ZJ_ERR_NOMEM;
+        n->watched_at = w;
+        n->watched_cap = cap;
+    }
+    n->watched_at[n->n_watched++] = at;
     return ZJ_OK;
 }
 
@@ -324,6 +343,20 @@ void zj_norm_converting_rows(uint64_t out[ZJ_BMP_ROWS])
 
 enum norm_mode { NORM_SLOW, NORM_FAST, NORM_FAST_UNMAPPED };
 
+/* Records the watched three-byte characters of the output n->text[from..to). */
+static zj_status watch_output(zj_norm *n, size_t from, size_t to, const uint64_t *watch)
+{
+    const unsigned char *t = (const unsigned char *)n->text;
+    for (size_t b = from; b < to;) {
+        unsigned char c = t[b];
+        size_t k = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+        if (k == 3 && b + 3 <= to && watched(watch, t + b) && add_watched(n, b) != ZJ_OK)
+            return ZJ_ERR_NOMEM;
+        b += k;
+    }
+    return ZJ_OK;
+}
+
 /* Three bytes encoding U+4E00..U+9FFF (E4 B8 80 .. E9 BF BF). */
 static inline bool is_cjk_ideograph(const unsigned char *p)
 {
@@ -382,6 +415,8 @@ static inline zj_status normalize(zj_norm *n, const char *text, size_t len, enum
     n->n_breaks = 0;
     n->n_gaps = 0;
     n->saw_watch = false;
+    n->n_watched = 0;
+    n->watched_valid = watch != NULL;
     n->n_clause_breaks = 0;
     n->orig_cps = 0;
     const bool gaps = n->want_gaps;
@@ -419,6 +454,8 @@ static inline zj_status normalize(zj_norm *n, const char *text, size_t len, enum
                             break;
                         }
                         n->saw_watch = true;
+                        if (add_watched(n, n->len + (q - i)) != ZJ_OK)
+                            return ZJ_ERR_NOMEM;
                     }
             } else if (any_cjk_converts) {
                 for (size_t q = i; q < r; q += 3)
@@ -471,8 +508,11 @@ static inline zj_status normalize(zj_norm *n, const char *text, size_t len, enum
             memcpy(n->text + n->len, e->bytes, sizeof e->bytes);
             if (gaps && e->len == 0 && add_gap(n) != ZJ_OK)
                 return ZJ_ERR_NOMEM;
-            if (e->len >= 3)
+            if (e->len >= 3) {
                 n->saw_watch = true;
+                if (watch && watch_output(n, n->len, n->len + e->len, watch) != ZJ_OK)
+                    return ZJ_ERR_NOMEM;
+            }
             if (mapped)
                 for (unsigned b = 0; b < e->len; b++) {
                     n->orig_start[n->len + b] = cp_index;
@@ -512,8 +552,11 @@ static inline zj_status normalize(zj_norm *n, const char *text, size_t len, enum
             return st;
         if (gaps && n->len == before && add_gap(n) != ZJ_OK)
             return ZJ_ERR_NOMEM;
-        if (n->len > before)
+        if (n->len > before) {
             n->saw_watch = true;
+            if (watch && (st = watch_output(n, before, n->len, watch)) != ZJ_OK)
+                return st;
+        }
         cp_index += (uint32_t)count;
         i = j;
         cp = next;

@@ -87,6 +87,15 @@ struct zj_scorer {
     size_t paired_cap;
 };
 
+/* The code points in s[0..n) (valid UTF-8). */
+static size_t code_points(const char *s, size_t n)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        k += ((unsigned char)s[i] & 0xC0) != 0x80;
+    return k;
+}
+
 static zj_status vec_push(hit_vec *h, const call_hit *x)
 {
     if (h->n == h->cap) {
@@ -898,6 +907,9 @@ static zj_status collect_hits(zj_scorer *s, const zj_call *call, zj_error *err)
             if (h->end <= h->start || h->end > norm->len)
                 continue;
             bool fuzzy = i >= n_exact;
+            if (fuzzy && rs->fuzzy->patterns[h->pattern].is_regex &&
+                code_points(norm->text + h->start, h->end - h->start) < 3)
+                continue; /* two syllables by sound are too many ordinary words */
             uint32_t pattern = fuzzy ? rs->fuzzy->source[h->pattern] : h->pattern;
             call_hit ch = {.rule = rs->patterns[pattern].rule,
                            .pattern = pattern,

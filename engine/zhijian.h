@@ -176,6 +176,11 @@ typedef struct zj_norm {
     size_t n_gaps, gaps_cap;
     bool want_gaps;
     bool saw_watch; /* a watched character may be in the text (fillers) */
+    /* With a watch list: normalized byte offsets of the watched characters
+     * of the text, ascending (where a filler may start). */
+    size_t *watched_at;
+    size_t n_watched, watched_cap;
+    bool watched_valid; /* watched_at was recorded for this text */
     /* Clause ends (，、： and every sentence end), same conventions as breaks:
      * what `boundary: clause` rules match within. */
     size_t *clause_breaks;

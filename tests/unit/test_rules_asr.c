@@ -73,22 +73,48 @@ static void twins_of_fuzzy_literals(void **state)
     zj_error err;
     zj_ruleset *rs = load("ruleset: a\nversion: \"1\"\nrules:\n"
                           "  - id: r\n    kind: forbidden\n    fuzzy: pinyin\n"
-                          "    any: [有本事你去告, 是的, {re: '有本事'}]\n"
+                          "    any: [有本事你去告, 是的, {re: '有本事'}, {re: '不是'},\n"
+                          "          {re: '你找\\\\p{Han}{1,4}吧'}, {re: '不清楚[嘛吧]'}]\n"
                           "    unless: [有本事你去告诉]\n"
                           "  - {id: short, kind: forbidden, fuzzy: pinyin, any: [是的]}\n"
                           "  - {id: exact, kind: forbidden, any: [没长眼睛]}\n",
                           &err);
     assert_non_null(rs);
     assert_non_null(rs->fuzzy);
-    /* 有本事你去告 and the exception have twins; 是的 (two syllables), the regex
-     * and the rule without fuzzy do not. 有 (you, wei), 事 (shi, zi) and 告
-     * (gao, ju, gu) have several readings: 12 literals of syllables each. */
-    size_t of_literal = 0, of_exception = 0;
+    /* 有本事你去告 and the exception have twins; 是的 (two syllables), the rule
+     * without fuzzy, the regex of two ideographs and the one with a \p{Han}
+     * wildcard do not. 有 (you, wei), 事 (shi, zi) and 告 (gao, ju, gu) have
+     * several readings: 12 literals of syllables each. A regex gets one twin,
+     * each ideograph as its common syllable, particles (嘛 吧) as they are. */
+    size_t of_literal = 0, of_exception = 0, of_regex = 0;
+    uint16_t you[ZJ_PINYIN_MAX_READINGS], ben[ZJ_PINYIN_MAX_READINGS],
+        shi[ZJ_PINYIN_MAX_READINGS], bu[ZJ_PINYIN_MAX_READINGS], qing[ZJ_PINYIN_MAX_READINGS],
+        chu[ZJ_PINYIN_MAX_READINGS];
+    assert_true(zj_pinyin_readings(0x6709, you) && zj_pinyin_readings(0x672C, ben) &&
+                zj_pinyin_readings(0x4E8B, shi) && zj_pinyin_readings(0x4E0D, bu) &&
+                zj_pinyin_readings(0x6E05, qing) && zj_pinyin_readings(0x695A, chu));
+    char want_ybs[64], want_bqc[64];
+    snprintf(want_ybs, sizeof want_ybs, "\\x{%X}\\x{%X}\\x{%X}", 0xE000u + you[0],
+             0xE000u + ben[0], 0xE000u + shi[0]);
+    snprintf(want_bqc, sizeof want_bqc, "\\x{%X}\\x{%X}\\x{%X}[嘛吧]", 0xE000u + bu[0],
+             0xE000u + qing[0], 0xE000u + chu[0]);
     for (size_t t = 0; t < rs->fuzzy->n; t++) {
         const zj_pattern *src = &rs->patterns[rs->fuzzy->source[t]];
-        assert_false(rs->fuzzy->patterns[t].is_regex);
-        assert_int_equal(rs->fuzzy->patterns[t].expr_len, 3 * zj_utf8_count(src->expr, src->expr_len));
-        assert_int_equal(rs->fuzzy->patterns[t].is_exception, src->is_exception);
+        const zj_pattern *twin = &rs->fuzzy->patterns[t];
+        assert_int_equal(twin->is_exception, src->is_exception);
+        if (src->is_regex) {
+            assert_true(twin->is_regex);
+            if (strcmp(src->source, "有本事") == 0)
+                assert_string_equal(twin->expr, want_ybs);
+            else if (strcmp(src->source, "不清楚[嘛吧]") == 0)
+                assert_string_equal(twin->expr, want_bqc);
+            else
+                fail_msg("a twin of regex '%s'", src->source);
+            of_regex++;
+            continue;
+        }
+        assert_false(twin->is_regex);
+        assert_int_equal(twin->expr_len, 3 * zj_utf8_count(src->expr, src->expr_len));
         if (strcmp(src->source, "有本事你去告") == 0)
             of_literal++;
         else if (strcmp(src->source, "有本事你去告诉") == 0)
@@ -98,6 +124,7 @@ static void twins_of_fuzzy_literals(void **state)
     }
     assert_int_equal(of_literal, 12);
     assert_true(of_exception >= 12);
+    assert_int_equal(of_regex, 2);
     int warnings = 0;
     zj_rules_lint(rs, count_warning, &warnings);
     assert_int_equal(warnings, 1); /* rule 'short' */

@@ -8,12 +8,16 @@
 #   new + fillers, new + fuzzy       what those two features cost when used
 # and prints wall and CPU seconds, MB/s and each run's ratio to base.
 # usage: tools/bench/compare.sh --base DIR --new DIR [--size MB] [--rules N] [--rounds N] [--keep DIR]
+#                               [--speech-like]
 #   DIR: a build directory holding zhijian and tools/bench (e.g. a build of
 #   the previous commit and build/)
+#   --speech-like: run on the corpus as speech recognition writes it
+#   (tools/bench/speech_like.py: fillers, Traditional characters), which the
+#   filler and t2s passes have work on
 # e.g.:  git worktree add /tmp/base HEAD~1 && tools/build.sh /tmp/base/build -DZJ_TESTS=OFF
 #        tools/bench/compare.sh --base /tmp/base/build --new build --size 100
 set -euo pipefail
-size=100 rules=50 rounds=7 base="" new="" work=""
+size=100 rules=50 rounds=7 base="" new="" work="" speech=0
 while [ $# -gt 0 ]; do
   case $1 in
     --base) base=$(cd "$2" && pwd); shift 2 ;;
@@ -22,7 +26,8 @@ while [ $# -gt 0 ]; do
     --rules) rules=$2; shift 2 ;;
     --rounds) rounds=$2; shift 2 ;;
     --keep) work=$2; shift 2 ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    --speech-like) speech=1; shift ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     *) echo "compare.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -32,6 +37,12 @@ mkdir -p "$work"
 stat=$new/tools/bench/runstat
 corpus=$work/corpus-${size}mb.jsonl
 [ -s "$corpus" ] || "$new/tools/bench/gen_corpus" --mb "$size" --seed 2026 > "$corpus"
+if [ "$speech" = 1 ]; then
+  speech_corpus=$work/corpus-${size}mb-speech.jsonl
+  [ -s "$speech_corpus" ] ||
+    python3 "$(dirname "$0")/speech_like.py" < "$corpus" > "$speech_corpus"
+  corpus=$speech_corpus
+fi
 "$new/tools/bench/gen_rules" --rules "$rules" --style literal > "$work/plain.yaml"
 sed 's/^rules:$/fillers: [嗯, 啊, 呃, 那个]\nrules:/' "$work/plain.yaml" > "$work/fillers.yaml"
 sed 's/^    kind: forbidden$/    kind: forbidden\n    fuzzy: pinyin/' "$work/plain.yaml" > "$work/fuzzy.yaml"
