@@ -19,8 +19,7 @@ static zj_status scorecard_json(const zj_scorecard_data *d, const zj_report_filt
                                 zj_group_by by, zj_buf *out);
 
 /* The scorecard as a document for the text, Markdown, HTML and CSV renderers. */
-static zj_doc *scorecard_doc(const zj_scorecard_data *sc, const zj_report_filter *f,
-                             zj_group_by by)
+static zj_doc *scorecard_doc(const zj_scorecard_data *sc, const zj_report_filter *f, zj_group_by by)
 {
     const char *who = by == ZJ_BY_TEAM ? "班组" : "坐席";
     zj_doc *d = zj_doc_new(by == ZJ_BY_TEAM ? "班组质检成绩单" : "坐席质检成绩单");
@@ -88,16 +87,16 @@ static zj_doc *scorecard_doc(const zj_scorecard_data *sc, const zj_report_filter
         zj_doc_heading(d, 2, "%s %s", who, g->key);
         const char *vh[] = {"主要问题", "规则", "条款", "次数", "扣分", "示例（通话 原话）"};
         zj_doc_block *vt = zj_doc_table(d, "violations", 6, vh);
-        for (size_t j = g->first_problem; j < g->first_problem + g->n_problems && j - g->first_problem < 5; j++) {
+        for (size_t j = g->first_problem;
+             j < g->first_problem + g->n_problems && j - g->first_problem < 5; j++) {
             const zj_sc_problem *p = &sc->problems[j];
-            const char *example =
-                p->example_call
-                    ? zj_doc_strf(d, "%s " ZJ_MARK_OPEN "%s" ZJ_MARK_CLOSE, p->example_call,
-                                  p->example_text)
-                    : zj_doc_strf(d, "%s",
-                                  p->outcome && !strcmp(p->outcome, "missing")
-                                      ? "（未说出规定用语）"
-                                      : (p->example_text ? p->example_text : ""));
+            const char *example = p->example_call
+                                      ? zj_doc_strf(d, "%s " ZJ_MARK_OPEN "%s" ZJ_MARK_CLOSE,
+                                                    p->example_call, p->example_text)
+                                      : zj_doc_strf(d, "%s",
+                                                    p->outcome && !strcmp(p->outcome, "missing")
+                                                        ? "（未说出规定用语）"
+                                                        : (p->example_text ? p->example_text : ""));
             zj_doc_row(vt, p->title ? p->title : "", p->rule_id, p->clause ? p->clause : "",
                        zj_doc_strf(d, "%ld", p->count), zj_doc_strf(d, "%ld", p->points), example);
         }
@@ -108,14 +107,14 @@ static zj_doc *scorecard_doc(const zj_scorecard_data *sc, const zj_report_filter
             zj_doc_row(wt, w->week ? w->week : "(无日期)", zj_doc_strf(d, "%ld", w->calls),
                        zj_doc_strf(d, "%.1f", w->mean_score),
                        zj_doc_strf(d, "%.1f%%",
-                                   w->calls ? 100.0 * (double)w->passed / (double)w->calls
-                                            : 0.0));
+                                   w->calls ? 100.0 * (double)w->passed / (double)w->calls : 0.0));
         }
         const char *xh[] = {"最差通话（zhijian show ID）", "分数", "等级", "日期"};
         zj_doc_block *xt = zj_doc_table(d, "worst", 4, xh);
         for (size_t j = g->first_worst; j < g->first_worst + g->n_worst; j++) {
             const zj_sc_call *x = &sc->worst[j];
-            zj_doc_row(xt, x->call_id, zj_doc_strf(d, "%d%s", x->score, x->fatal ? "（一票否决）" : ""),
+            zj_doc_row(xt, x->call_id,
+                       zj_doc_strf(d, "%d%s", x->score, x->fatal ? "（一票否决）" : ""),
                        x->grade ? x->grade : "", x->date ? x->date : "");
         }
     }
@@ -183,7 +182,8 @@ static zj_status scorecard_json(const zj_scorecard_data *d, const zj_report_filt
     ok = ok && jset(root, "group_by", json_string(by == ZJ_BY_TEAM ? "team" : "agent"));
     ok = ok && jset(rs, "name", json_string(d->ruleset.name)) &&
          jset(rs, "version", json_string(d->ruleset.version)) &&
-         jset(rs, "sha256", json_string(d->ruleset.sha256)) && jset(root, "ruleset", json_incref(rs));
+         jset(rs, "sha256", json_string(d->ruleset.sha256)) &&
+         jset(root, "ruleset", json_incref(rs));
     ok = ok && jset(filters, "from", jstr(f->from)) && jset(filters, "to", jstr(f->to)) &&
          jset(filters, "team", jstr(f->team)) && jset(filters, "agent", jstr(f->agent)) &&
          jset(root, "filters", json_incref(filters));
@@ -202,7 +202,8 @@ static zj_status scorecard_json(const zj_scorecard_data *d, const zj_report_filt
         json_t *o = json_object(), *grades = json_array(), *problems = json_array();
         json_t *weeks = json_array(), *worst = json_array();
         ok = o && grades && problems && weeks && worst && json_array_append(groups, o) == 0;
-        ok = ok && jset(o, by == ZJ_BY_TEAM ? "team" : "agent_id", jstr(g->key_known ? g->key : NULL));
+        ok = ok &&
+             jset(o, by == ZJ_BY_TEAM ? "team" : "agent_id", jstr(g->key_known ? g->key : NULL));
         if (by == ZJ_BY_AGENT)
             ok = ok && jset(o, "agent_name", jstr(g->agent_name)) && jset(o, "team", jstr(g->team));
         ok = ok && jset(o, "calls", json_integer(g->calls)) &&
@@ -211,8 +212,7 @@ static zj_status scorecard_json(const zj_scorecard_data *d, const zj_report_filt
              jset(o, "passed", json_integer(g->passed)) &&
              jset(o, "pass_rate", json_real(rate(g->passed, g->calls))) &&
              jset(o, "fatal_calls", json_integer(g->fatal)) &&
-             jset(o, "grades", json_incref(grades)) &&
-             jset(o, "problems", json_incref(problems)) &&
+             jset(o, "grades", json_incref(grades)) && jset(o, "problems", json_incref(problems)) &&
              jset(o, "weekly_trend", json_incref(weeks)) &&
              jset(o, "worst_calls", json_incref(worst));
         for (size_t j = g->first_grade; ok && j < g->first_grade + g->n_grades; j++) {
@@ -227,8 +227,8 @@ static zj_status scorecard_json(const zj_scorecard_data *d, const zj_report_filt
             ok = x && json_array_append_new(problems, x) == 0 &&
                  jset(x, "rule_id", json_string(p->rule_id)) && jset(x, "title", jstr(p->title)) &&
                  jset(x, "clause", jstr(p->clause)) && jset(x, "severity", jstr(p->severity)) &&
-                 jset(x, "fatal", json_boolean(p->fatal)) &&
-                 jset(x, "outcome", jstr(p->outcome)) && jset(x, "count", json_integer(p->count)) &&
+                 jset(x, "fatal", json_boolean(p->fatal)) && jset(x, "outcome", jstr(p->outcome)) &&
+                 jset(x, "count", json_integer(p->count)) &&
                  jset(x, "points", json_integer(p->points));
             if (ok && p->example_call)
                 ok = (ex = json_object()) && jset(ex, "call_id", json_string(p->example_call)) &&
@@ -263,9 +263,9 @@ static zj_status scorecard_json(const zj_scorecard_data *d, const zj_report_filt
     }
     /* 12 significant digits: the means and rates as computed, without the
      * last bits of binary noise. */
-    char *text = ok ? json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
-                                           JSON_REAL_PRECISION(12))
-                    : NULL;
+    char *text =
+        ok ? json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12))
+           : NULL;
     json_decref(root);
     json_decref(schema);
     json_decref(rs);

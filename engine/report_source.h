@@ -15,10 +15,10 @@
 
 /* The rule set a report is over. */
 typedef struct zj_rs_ruleset {
-    int64_t id;        /* the backend's key; only passed back to it */
+    int64_t id; /* the backend's key; only passed back to it */
     char name[128];
     char version[64];
-    char label[300];   /* "name@version" */
+    char label[300]; /* "name@version" */
     char sha256[65];
 } zj_rs_ruleset;
 

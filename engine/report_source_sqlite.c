@@ -169,7 +169,6 @@ zj_status zj_report_ruleset(zj_store *st, int64_t id, char *label, size_t label_
     return ZJ_OK;
 }
 
-
 /* ------------------------------------------------------ scorecard rows */
 
 void zj_scorecard_data_free(zj_scorecard_data *d)
@@ -284,18 +283,18 @@ static zj_status sqlite_scorecard(void *self, const zj_report_filter *f, zj_grou
      * 3 problems, ranked as an inspector reads them: a fatal rule first, then
      * by severity, then by the points they cost, and only then by how often;
      * 4 weekly trend; 5 the three worst calls. */
-    sql[0] = zj_sqlf("SELECT count(*), avg(c.score), sum(c.passed), sum(c.fatal),"
-                     " min(c.local_date), max(c.local_date) FROM calls c WHERE%s"
-                     ZJ_CALL_FILTER_REST,
-                     in.calls);
-    sql[1] = zj_sqlf("WITH g AS (SELECT %s AS k, %s AS rk, c.score, c.passed, c.fatal, c.grade,"
-                     " c.agent_name, c.team, ROW_NUMBER() OVER (PARTITION BY %s ORDER BY c.score)"
-                     " AS rn, COUNT(*) OVER (PARTITION BY %s) AS cnt FROM calls c WHERE%s"
-                     ZJ_CALL_FILTER_REST
-                     ") SELECT k, max(agent_name), max(team), count(*), avg(score),"
-                     " avg(CASE WHEN rn IN ((cnt + 1) / 2, (cnt + 2) / 2) THEN score END),"
-                     " sum(passed), sum(fatal), max(rk) IS NOT NULL FROM g GROUP BY k ORDER BY k",
-                     key, raw_key, key, key, in.calls);
+    sql[0] =
+        zj_sqlf("SELECT count(*), avg(c.score), sum(c.passed), sum(c.fatal),"
+                " min(c.local_date), max(c.local_date) FROM calls c WHERE%s" ZJ_CALL_FILTER_REST,
+                in.calls);
+    sql[1] = zj_sqlf(
+        "WITH g AS (SELECT %s AS k, %s AS rk, c.score, c.passed, c.fatal, c.grade,"
+        " c.agent_name, c.team, ROW_NUMBER() OVER (PARTITION BY %s ORDER BY c.score)"
+        " AS rn, COUNT(*) OVER (PARTITION BY %s) AS cnt FROM calls c WHERE%s" ZJ_CALL_FILTER_REST
+        ") SELECT k, max(agent_name), max(team), count(*), avg(score),"
+        " avg(CASE WHEN rn IN ((cnt + 1) / 2, (cnt + 2) / 2) THEN score END),"
+        " sum(passed), sum(fatal), max(rk) IS NOT NULL FROM g GROUP BY k ORDER BY k",
+        key, raw_key, key, key, in.calls);
     sql[2] = zj_sqlf("SELECT %s AS k, c.grade, count(*) FROM calls c WHERE%s" ZJ_CALL_FILTER_REST
                      " GROUP BY k, c.grade ORDER BY k, c.grade",
                      key, in.calls);
