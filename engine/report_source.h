@@ -98,6 +98,38 @@ void zj_scorecard_data_free(zj_scorecard_data *d);
  * set). */
 const char *zj_scorecard_str(zj_scorecard_data *d, const char *s, bool *failed);
 
+/* The lot a review sample is drawn from: every call the filter selects, by
+ * agent id ("" for none) then call id. Strings are offsets into text (NUL
+ * separated), which moves as it grows. */
+typedef struct zj_lot_call {
+    int64_t key;            /* the backend's key of the call */
+    size_t id, agent, date; /* offsets into the lot's text; date "" when none */
+    int score;
+} zj_lot_call;
+
+typedef struct zj_sample_lot {
+    zj_lot_call *calls;
+    size_t n, cap;
+    zj_buf text;
+} zj_sample_lot;
+
+void zj_sample_lot_free(zj_sample_lot *lot);
+
+/* A drawn sample to record. */
+typedef struct zj_sample_record {
+    const char *created_at; /* UTC, ISO 8601 */
+    const char *method;     /* "ISO 2859-1" or "fixed n" */
+    const char *level;      /* I, II, III; NULL for a fixed n */
+    double aql;             /* 0: none */
+    long lot_size, sample_size;
+    int accept_n, reject_n; /* -1: no plan */
+    uint64_t seed;
+    const char *filters_json; /* {"from":...} with the filters given */
+    size_t n_calls;
+    const int64_t *call_keys; /* zj_lot_call.key of each sampled call */
+    const char *const *agents;
+} zj_sample_record;
+
 /* What a store answers for the reports. Every function fills err and
  * returns its status on failure; self is the backend's own state. */
 typedef struct zj_report_source_ops {
@@ -112,6 +144,12 @@ typedef struct zj_report_source_ops {
      * the caller. */
     zj_status (*scorecard)(void *self, const zj_report_filter *f, zj_group_by by,
                            zj_scorecard_data *out, zj_error *err);
+    /* The lot of a review sample (out zeroed by the caller). */
+    zj_status (*sample_lot)(void *self, const zj_rs_ruleset *rs, const zj_report_filter *f,
+                            zj_sample_lot *out, zj_error *err);
+    /* Records a sample and its calls in one transaction; *id its number. */
+    zj_status (*save_sample)(void *self, const zj_rs_ruleset *rs, const zj_sample_record *r,
+                             int64_t *id, zj_error *err);
 } zj_report_source_ops;
 
 typedef struct zj_report_source {

@@ -453,7 +453,115 @@ fail:
     return err && err->status ? err->status : ZJ_ERR_DB;
 }
 
+/* ------------------------------------------------------------- samples */
+
+void zj_sample_lot_free(zj_sample_lot *lot)
+{
+    free(lot->calls);
+    zj_buf_free(&lot->text);
+    memset(lot, 0, sizeof *lot);
+}
+
+static zj_status sqlite_sample_lot(void *self, const zj_rs_ruleset *rs, const zj_report_filter *f,
+                                   zj_sample_lot *lot, zj_error *err)
+{
+    zj_store *st = self;
+    zj_buf_init(&lot->text);
+    /* A stable order: by agent, then call id. */
+    char *sql = zj_sqlf("SELECT c.id, c.call_id, coalesce(c.agent_id, ''), c.score,"
+                        " coalesce(c.local_date, '') FROM calls c WHERE%s" ZJ_CALL_FILTER_REST
+                        " ORDER BY coalesce(c.agent_id, ''), c.call_id",
+                        zj_report_scope_of(st, rs->id, f).calls);
+    sqlite3_stmt *q = zj_report_query(st, sql, rs->id, f, err);
+    free(sql);
+    if (!q)
+        return err->status;
+    int rc;
+    bool nomem = false;
+    while (!nomem && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+        if (!GROW(lot->calls, lot->n, lot->cap)) {
+            nomem = true;
+            break;
+        }
+        zj_lot_call *c = &lot->calls[lot->n++];
+        c->key = sqlite3_column_int64(q, 0);
+        c->score = sqlite3_column_int(q, 3);
+        size_t *at[] = {&c->id, &c->agent, &c->date};
+        int col[] = {1, 2, 4};
+        for (int i = 0; i < 3; i++) {
+            *at[i] = lot->text.len;
+            zj_buf_append(&lot->text, zj_col(q, col[i]), strlen(zj_col(q, col[i])) + 1);
+        }
+        nomem = lot->text.failed;
+    }
+    zj_status s = nomem ? zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory")
+                        : zj_report_done(st, rc, err);
+    sqlite3_finalize(q);
+    return s;
+}
+
+static zj_status sqlite_save_sample(void *self, const zj_rs_ruleset *rs, const zj_sample_record *r,
+                                    int64_t *id, zj_error *err)
+{
+    zj_store *st = self;
+    sqlite3 *db = zj_store_db(st);
+    sqlite3_stmt *q;
+    bool ok = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK;
+    *id = 0;
+    if (ok && sqlite3_prepare_v2(db,
+                                 "INSERT INTO samples (ruleset_id, created_at, method, level, aql,"
+                                 " lot_size, sample_size, accept_n, reject_n, seed, filters)"
+                                 " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
+                                 -1, &q, NULL) == SQLITE_OK) {
+        /* A bind that fails (out of memory) would store NULL: check them all. */
+        int brc = sqlite3_bind_int64(q, 1, rs->id);
+        brc |= sqlite3_bind_text(q, 2, r->created_at, -1, SQLITE_TRANSIENT);
+        brc |= sqlite3_bind_text(q, 3, r->method, -1, SQLITE_TRANSIENT);
+        if (r->level)
+            brc |= sqlite3_bind_text(q, 4, r->level, -1, SQLITE_TRANSIENT);
+        if (r->aql > 0)
+            brc |= sqlite3_bind_double(q, 5, r->aql);
+        brc |= sqlite3_bind_int64(q, 6, r->lot_size);
+        brc |= sqlite3_bind_int64(q, 7, r->sample_size);
+        if (r->accept_n >= 0) {
+            brc |= sqlite3_bind_int(q, 8, r->accept_n);
+            brc |= sqlite3_bind_int(q, 9, r->reject_n);
+        }
+        brc |= sqlite3_bind_int64(q, 10, (int64_t)r->seed);
+        brc |= sqlite3_bind_text(q, 11, r->filters_json, -1, SQLITE_TRANSIENT);
+        ok = brc == SQLITE_OK && sqlite3_step(q) == SQLITE_DONE;
+        sqlite3_finalize(q);
+        *id = sqlite3_last_insert_rowid(db);
+    } else {
+        ok = false;
+    }
+    if (ok && sqlite3_prepare_v2(db,
+                                 "INSERT INTO sample_calls (sample_id, call_row, agent_id)"
+                                 " VALUES (?1,?2,?3)",
+                                 -1, &q, NULL) == SQLITE_OK) {
+        for (size_t i = 0; ok && i < r->n_calls; i++) {
+            sqlite3_reset(q);
+            int brc = sqlite3_bind_int64(q, 1, *id);
+            brc |= sqlite3_bind_int64(q, 2, r->call_keys[i]);
+            brc |= sqlite3_bind_text(q, 3, r->agents[i], -1, SQLITE_TRANSIENT);
+            ok = brc == SQLITE_OK && sqlite3_step(q) == SQLITE_DONE;
+        }
+        sqlite3_finalize(q);
+    } else {
+        ok = false;
+    }
+    if (ok)
+        ok = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK;
+    if (ok)
+        return ZJ_OK;
+    zj_status s = zj_store_error(st, err, "cannot record the sample");
+    sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    return s;
+}
+
 static const zj_report_source_ops sqlite_ops = {
+    .sample_lot = sqlite_sample_lot,
+    .save_sample = sqlite_save_sample,
     .ruleset = sqlite_ruleset,
     .require_calls = sqlite_require_calls,
     .scorecard = sqlite_scorecard,
