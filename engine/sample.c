@@ -5,6 +5,7 @@
  * SQL here). */
 #include "report_source.h"
 
+#include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,6 +120,110 @@ static int cmp_rem(const void *a, const void *b)
 static int cmp_agent(const void *a, const void *b)
 {
     return strcmp(((const agent_share *)a)->agent, ((const agent_share *)b)->agent);
+}
+
+/* What the JSON listing shows. */
+typedef struct sample_json {
+    const zj_rs_ruleset *rs;
+    const zj_report_filter *f;
+    const zj_sample_opts *o;
+    bool saved;
+    int64_t id;
+    size_t lot_size;
+    long sample_size;
+    const char *level;
+    char code, plan;
+    int ac, re;
+    const agent_share *ag;
+    size_t n_ag;
+    const zj_lot_call *lot;
+    const size_t *chosen;
+    size_t k;
+    const char *text;
+} sample_json;
+
+static json_t *jstr(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+static bool jset(json_t *o, const char *key, json_t *v)
+{
+    return v && json_object_set_new(o, key, v) == 0;
+}
+
+/* The sample as data (docs/schema/sample.schema.json): English keys, numbers
+ * as numbers, null where there is nothing (an agent id, a date, a plan). */
+static zj_status write_sample_json(const sample_json *s, zj_buf *out)
+{
+    json_t *root = json_object();
+    json_t *schema = json_object(), *rs = json_object(), *filters = json_object();
+    json_t *iso = s->o->level ? json_object() : json_null();
+    json_t *alloc = json_array(), *calls = json_array();
+    bool ok = root && schema && rs && filters && iso && alloc && calls;
+    ok = ok && jset(schema, "name", json_string("zhijian.sample")) &&
+         jset(schema, "version", json_integer(1));
+    ok = ok && jset(rs, "name", json_string(s->rs->name)) &&
+         jset(rs, "version", json_string(s->rs->version)) &&
+         jset(rs, "sha256", json_string(s->rs->sha256));
+    ok = ok && jset(filters, "from", jstr(s->f->from)) && jset(filters, "to", jstr(s->f->to)) &&
+         jset(filters, "team", jstr(s->f->team)) && jset(filters, "agent", jstr(s->f->agent));
+    if (ok && s->o->level) {
+        char code[2] = {s->code, 0}, plan[2] = {s->plan, 0};
+        ok = jset(iso, "level", json_string(s->level)) &&
+             jset(iso, "code_letter", json_string(code)) &&
+             jset(iso, "plan_letter", json_string(plan)) &&
+             jset(iso, "aql", s->o->aql > 0 ? json_real(s->o->aql) : json_null()) &&
+             jset(iso, "accept_n", s->ac >= 0 ? json_integer(s->ac) : json_null()) &&
+             jset(iso, "reject_n", s->re >= 0 ? json_integer(s->re) : json_null());
+    }
+    /* A seed above 2^63 - 1 does not fit a JSON integer every reader takes:
+     * it is written as a decimal string. */
+    char seed[24];
+    snprintf(seed, sizeof seed, "%llu", (unsigned long long)s->o->seed);
+    ok = ok && jset(root, "schema", json_incref(schema)) &&
+         jset(root, "ruleset", json_incref(rs)) && jset(root, "filters", json_incref(filters)) &&
+         jset(root, "saved", json_boolean(s->saved)) &&
+         jset(root, "sample_id", s->saved ? json_integer(s->id) : json_null()) &&
+         jset(root, "method", json_string(s->o->level ? "iso2859-1" : "fixed_n")) &&
+         jset(root, "seed",
+              s->o->seed <= INT64_MAX ? json_integer((json_int_t)s->o->seed) : json_string(seed)) &&
+         jset(root, "lot_size", json_integer((json_int_t)s->lot_size)) &&
+         jset(root, "sample_size", json_integer(s->sample_size)) &&
+         jset(root, "iso2859", json_incref(iso)) && jset(root, "allocation", json_incref(alloc)) &&
+         jset(root, "calls", json_incref(calls));
+    for (size_t i = 0; ok && i < s->n_ag; i++) {
+        json_t *x = json_object();
+        ok = x && json_array_append_new(alloc, x) == 0 &&
+             jset(x, "agent_id", jstr(*s->ag[i].agent ? s->ag[i].agent : NULL)) &&
+             jset(x, "lot_calls", json_integer((json_int_t)s->ag[i].count)) &&
+             jset(x, "sampled", json_integer((json_int_t)s->ag[i].take));
+    }
+    for (size_t i = 0; ok && i < s->k; i++) {
+        const zj_lot_call *c = &s->lot[s->chosen[i]];
+        const char *agent = s->text + c->agent, *date = s->text + c->date;
+        json_t *x = json_object();
+        ok = x && json_array_append_new(calls, x) == 0 &&
+             jset(x, "call_id", json_string(s->text + c->id)) &&
+             jset(x, "agent_id", jstr(*agent ? agent : NULL)) &&
+             jset(x, "score", json_integer(c->score)) && jset(x, "date", jstr(*date ? date : NULL));
+    }
+    char *text =
+        ok ? json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12))
+           : NULL;
+    json_decref(root);
+    json_decref(schema);
+    json_decref(rs);
+    json_decref(filters);
+    json_decref(iso);
+    json_decref(alloc);
+    json_decref(calls);
+    if (!text)
+        return ZJ_ERR_NOMEM;
+    zj_buf_puts(out, text);
+    zj_buf_puts(out, "\n");
+    free(text);
+    return out->failed ? ZJ_ERR_NOMEM : ZJ_OK;
 }
 
 zj_status zj_report_sample(zj_store *st, const zj_report_filter *f, const zj_sample_opts *o,
@@ -330,6 +435,10 @@ zj_status zj_report_sample(zj_store *st, const zj_report_filter *f, const zj_sam
             zj_doc_block tmp = d->blocks[d->n - 1];
             zj_doc single = {.title = d->title, .blocks = &tmp, .n = 1};
             s = zj_doc_render(&single, format, out);
+        } else if (format == ZJ_FMT_JSON) {
+            sample_json js = {&rs,  f,  o,  recording, sample_id, n,   want,   level, code,
+                              plan, ac, re, ag,        n_ag,      lot, chosen, k,     sl.text.data};
+            s = zj_doc_status(d) == ZJ_OK ? write_sample_json(&js, out) : zj_doc_status(d);
         } else {
             s = zj_doc_render(d, format, out);
         }

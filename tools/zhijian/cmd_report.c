@@ -239,8 +239,7 @@ static int run_report(enum report_kind kind, const char *cmd, const struct repor
             strncat(command, " ", sizeof command - strlen(command) - 1);
             strncat(command, argv[i], sizeof command - strlen(command) - 1);
         }
-        s = zj_report_audit(st, &a->filter, a->cite_sample, a->db, command, a->format, &out,
-                            &err);
+        s = zj_report_audit(st, &a->filter, a->cite_sample, a->db, command, a->format, &out, &err);
     }
     zj_store_close(st);
     return finish(cmd, s, &err, &out, a->output);
@@ -355,7 +354,8 @@ static void sample_usage(FILE *out)
             "                       results; results of two rule sets are never added up)\n"
             "  --from DATE, --to DATE  the calls' local dates, inclusive, YYYY-MM-DD\n"
             "  --team T             only the calls of team T\n"
-            "  --format FMT         text (default), csv (the sampled calls) or json\n"
+            "  --format FMT         text (default), csv (the sampled calls) or json (the\n"
+            "                       sample as data: docs/schema/sample.schema.json)\n"
             "\n"
             "Examples:\n"
             "  zhijian sample --db out/zhijian.db --n 10                 # preview 10 calls\n"
