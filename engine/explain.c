@@ -216,6 +216,13 @@ zj_status zj_rules_explain(const zj_ruleset *rs, const char *rule_id, const char
     size_t len = strlen(text);
     if (!zj_utf8_valid(text, len))
         return zj_error_set(err, ZJ_ERR_UTF8, NULL, 0, 0, "the text is not valid UTF-8");
+    if (rs->merged) {
+        /* A rule set built from several files: say which one this rule is from. */
+        zj_buf_printf(out, "origin: %s:%ld", r->file ? r->file : rs->path, r->line);
+        if (r->over_file)
+            zj_buf_printf(out, ", overridden at %s:%ld", r->over_file, r->over_line);
+        zj_buf_puts(out, "\n");
+    }
     if (text[0] == '{' || r->kind == ZJ_KIND_METRIC) {
         zj_buf_printf(out, "rule %s (%s, %s%s%s)\n", r->id, zj_kind_name(r->kind),
                       zj_severity_name(r->severity), r->clause ? ", " : "",
@@ -380,14 +387,14 @@ zj_status zj_rules_explain(const zj_ruleset *rs, const char *rule_id, const char
     return st;
 }
 
-static void warn(zj_diag_cb cb, void *ctx, const zj_ruleset *rs, long line, long col, size_t *count,
+static void warn(zj_diag_cb cb, void *ctx, const char *file, long line, long col, size_t *count,
                  const char *fmt, ...) __attribute__((format(printf, 7, 8)));
-static void warn(zj_diag_cb cb, void *ctx, const zj_ruleset *rs, long line, long col, size_t *count,
+static void warn(zj_diag_cb cb, void *ctx, const char *file, long line, long col, size_t *count,
                  const char *fmt, ...)
 {
     zj_error e;
     zj_error_clear(&e);
-    snprintf(e.file, sizeof e.file, "%s", rs->path);
+    snprintf(e.file, sizeof e.file, "%s", file);
     e.line = line;
     e.col = col;
     va_list ap;
@@ -440,7 +447,7 @@ static void lint_order(const zj_ruleset *rs, const zj_rule *r, const zj_node *no
             uint32_t pb = b->type == ZJ_NODE_PATTERN ? b->pattern : b->children[k].pattern;
             if (same_pattern(rs, pa, pb)) {
                 const zj_pattern *p = &rs->patterns[pb];
-                warn(cb, ctx, rs, p->line, p->col, count,
+                warn(cb, ctx, p->file ? p->file : rs->path, p->line, p->col, count,
                      "warning: '%s' is on both sides of an order or proximity item of rule "
                      "'%s': it is compared with its own other occurrences",
                      p->source, r->id);
@@ -455,10 +462,10 @@ size_t zj_rules_lint(const zj_ruleset *rs, zj_diag_cb cb, void *ctx)
     for (size_t i = 0; i < rs->n_rules; i++) {
         const zj_rule *r = &rs->rules[i];
         if (!r->clause)
-            warn(cb, ctx, rs, r->line, r->col, &count,
+            warn(cb, ctx, r->file ? r->file : rs->path, r->line, r->col, &count,
                  "warning: rule '%s' cites no clause of the standard (clause: …)", r->id);
         if (r->n_ex_match == 0 || r->n_ex_no_match == 0)
-            warn(cb, ctx, rs, r->line, r->col, &count, "warning: rule '%s' has no %s examples",
+            warn(cb, ctx, r->file ? r->file : rs->path, r->line, r->col, &count, "warning: rule '%s' has no %s examples",
                  r->id, r->n_ex_match == 0 ? "match" : "no_match");
         size_t live = 0;
         for (size_t k = 0; k < rs->n_patterns; k++) {
@@ -466,7 +473,7 @@ size_t zj_rules_lint(const zj_ruleset *rs, zj_diag_cb cb, void *ctx)
             if (p->rule != i || p->is_exception)
                 continue;
             if (always_suppressed(rs, r, p))
-                warn(cb, ctx, rs, p->line, p->col, &count,
+                warn(cb, ctx, p->file ? p->file : rs->path, p->line, p->col, &count,
                      "warning: pattern '%s' of rule '%s' is also one of its exceptions: it can "
                      "never fire",
                      p->source, r->id);
@@ -474,14 +481,14 @@ size_t zj_rules_lint(const zj_ruleset *rs, zj_diag_cb cb, void *ctx)
                 live++;
         }
         if (live == 0 && r->kind != ZJ_KIND_METRIC)
-            warn(cb, ctx, rs, r->line, r->col, &count,
+            warn(cb, ctx, r->file ? r->file : rs->path, r->line, r->col, &count,
                  "warning: rule '%s' is unreachable: every pattern is suppressed", r->id);
         if (r->fuzzy) {
             bool twin = false;
             for (size_t t = 0; rs->fuzzy && t < rs->fuzzy->n && !twin; t++)
                 twin = rs->patterns[rs->fuzzy->source[t]].rule == i;
             if (!twin)
-                warn(cb, ctx, rs, r->line, r->col, &count,
+                warn(cb, ctx, r->file ? r->file : rs->path, r->line, r->col, &count,
                      "warning: rule '%s' has fuzzy: pinyin but no literal of three or more "
                      "characters with a reading: it matches by its characters only",
                      r->id);
@@ -489,7 +496,7 @@ size_t zj_rules_lint(const zj_ruleset *rs, zj_diag_cb cb, void *ctx)
         if (r->has_order)
             lint_order(rs, r, &r->cond, cb, ctx, &count);
         if (r->kind == ZJ_KIND_REQUIRED && r->points == 0 && r->severity > ZJ_SEV_OBSERVATION)
-            warn(cb, ctx, rs, r->line, r->col, &count,
+            warn(cb, ctx, r->file ? r->file : rs->path, r->line, r->col, &count,
                  "warning: required rule '%s' costs 0 points but has severity %s", r->id,
                  zj_severity_name(r->severity));
         /* Same kind, speaker, window and the same single literal as an earlier rule. */
@@ -505,7 +512,7 @@ size_t zj_rules_lint(const zj_ruleset *rs, zj_diag_cb cb, void *ctx)
             const zj_pattern *b = &rs->patterns[r->cond.children[0].pattern];
             if (a->is_regex == b->is_regex && a->expr_len == b->expr_len &&
                 !memcmp(a->expr, b->expr, a->expr_len))
-                warn(cb, ctx, rs, r->line, r->col, &count,
+                warn(cb, ctx, r->file ? r->file : rs->path, r->line, r->col, &count,
                      "warning: rule '%s' duplicates rule '%s' (same condition)", r->id, o->id);
         }
     }

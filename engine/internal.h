@@ -22,6 +22,7 @@ typedef struct zj_pattern {
     char *expr;        /* literal: normalized literal; regex: the PCRE2 source */
     size_t expr_len;   /* bytes of expr */
     long line, col;    /* position in the YAML, for messages */
+    const char *file;  /* its file when the rule set was merged from several, else NULL */
 } zj_pattern;
 
 typedef enum zj_node_type {
@@ -93,6 +94,11 @@ typedef struct zj_rule {
     zj_example *ex_match, *ex_no_match;
     size_t n_ex_match, n_ex_no_match;
     long line, col;
+    /* Merged rule sets (extends, directories): the file the rule was defined
+     * in (NULL: the rule set's own file) and where an extending file
+     * overrode it (over_line 0: never). Strings owned by the rule set. */
+    const char *file, *over_file;
+    long over_line;
     bool fuzzy; /* `fuzzy: pinyin`: literals also match by sound */
     /* Conversation rules (rules_conversation.c). */
     int32_t when;     /* index of the tag rule this rule is conditional on, -1: none */
@@ -129,6 +135,9 @@ struct zj_ruleset {
     struct zj_fillers *fillers; /* `fillers:`, NULL when none */
     struct zj_fuzzy *fuzzy;     /* twins of `fuzzy: pinyin` literals, NULL when none */
     bool has_near; /* some `near` item: hits need normalized character offsets */
+    char **files;  /* merged rule sets: every file read, in merge order */
+    size_t n_files;
+    bool merged;
 };
 
 /* ---------------------------------------------------------------- matcher */
@@ -237,12 +246,40 @@ typedef struct zj_ynode {
     long line, col;
     struct zj_ynode **items;
     size_t n, cap;
+    /* The file the node was read from (rules_merge.c), NULL for the loader's
+     * own file; a rule map overridden by an extending file records where. */
+    const char *file, *over_file;
+    long over_line;
 } zj_ynode;
 
 zj_ynode *zj_yaml_parse(const char *text, size_t len, const char *name, zj_error *err);
 void zj_yaml_free(zj_ynode *n);
 /* Value of key in a map node, or NULL. */
 const zj_ynode *zj_yaml_get(const zj_ynode *map, const char *key);
+
+/* rules_merge.c: one tree from a file that `extends:` another, or from a
+ * rule set directory. Errors go to ops (at: a node, err: a whole error). */
+#define ZJ_RULES_MAX_FILE (16u << 20)
+typedef struct zj_merge_ops {
+    void (*at)(void *ld, const zj_ynode *at, const char *msg);
+    void (*err)(void *ld, const zj_error *e);
+    void *ld;
+} zj_merge_ops;
+typedef struct zj_merge {
+    zj_merge_ops ops;
+    char **names; /* file names the tree's nodes point at */
+    size_t n_names, cap_names;
+    size_t n_files;
+    bool merged; /* more than one file, or a directory: text below is hashed */
+    zj_buf text;
+} zj_merge;
+void zj_merge_init(zj_merge *m, const zj_merge_ops *ops);
+void zj_merge_free(zj_merge *m);
+/* The tree of one file (NULL when reported), expanded when it extends. */
+zj_ynode *zj_merge_file(zj_merge *m, const char *yaml, size_t len, const char *file);
+zj_ynode *zj_merge_dir(zj_merge *m, const char *dir);
+/* A whole rule set file (at most 16 MiB); malloc'd. */
+char *zj_rules_read_file(const char *path, size_t *len, zj_error *err);
 
 /* ----------------------------------------------------------------- ingest */
 

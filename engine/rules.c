@@ -12,7 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define RULES_MAX_FILE (16u << 20)
+#define RULES_MAX_FILE ZJ_RULES_MAX_FILE
 #define RULES_MAX_NESTING 16
 
 /* Loader context: where errors go and what has been built so far. */
@@ -73,7 +73,7 @@ __attribute__((format(printf, 3, 4))) static void fail_at(struct loader *ld, con
     zj_error e;
     zj_error_clear(&e);
     e.status = ZJ_ERR_INVALID;
-    snprintf(e.file, sizeof e.file, "%s", ld->file);
+    snprintf(e.file, sizeof e.file, "%s", at && at->file ? at->file : ld->file);
     e.line = at ? at->line : 0;
     e.col = at ? at->col : 0;
     va_list ap;
@@ -99,7 +99,7 @@ static void fail_err(struct loader *ld, const zj_error *e)
 static void fail_nomem(struct loader *ld, const zj_ynode *at)
 {
     zj_error e;
-    zj_error_set(&e, ZJ_ERR_NOMEM, ld->file, at ? at->line : 0, at ? at->col : 0, "out of memory");
+    zj_error_set(&e, ZJ_ERR_NOMEM, at && at->file ? at->file : ld->file, at ? at->line : 0, at ? at->col : 0, "out of memory");
     fail_err(ld, &e);
 }
 
@@ -322,6 +322,7 @@ static zj_pattern *new_pattern(struct loader *ld, const zj_ynode *at)
     p->id = (uint32_t)rs->n_patterns++;
     p->line = at->line;
     p->col = at->col;
+    p->file = ld->rs->merged ? at->file : NULL;
     return p;
 }
 
@@ -352,7 +353,7 @@ static bool add_regex(struct loader *ld, const zj_ynode *n, uint32_t rule, bool 
         PCRE2_UCHAR msg[256];
         pcre2_get_error_message(code, msg, sizeof msg);
         zj_error e;
-        zj_error_set(&e, ZJ_ERR_REGEX, ld->file, n->line, scalar_column(n, off),
+        zj_error_set(&e, ZJ_ERR_REGEX, n->file ? n->file : ld->file, n->line, scalar_column(n, off),
                      "invalid regex: %s", (const char *)msg);
         fail_err(ld, &e);
         return false;
@@ -761,6 +762,11 @@ static void parse_rule(struct loader *ld, const zj_ynode *n, const struct defaul
     memset(r, 0, sizeof *r);
     r->line = n->line;
     r->col = n->col;
+    if (rs->merged) {
+        r->file = n->file;
+        r->over_file = n->over_file;
+        r->over_line = n->over_line;
+    }
     r->speaker = def->speaker;
     r->severity = def->severity;
     r->per_sentence = def->per_sentence;
@@ -779,7 +785,10 @@ static void parse_rule(struct loader *ld, const zj_ynode *n, const struct defaul
                     id->value);
         r->id = ld_dup(ld, id, id->value);
         long first = r->id ? id_seen(ld, r->id, index) : -1;
-        if (first >= 0)
+        if (first >= 0 && rs->rules[first].file && rs->rules[first].file != n->file)
+            fail_at(ld, id, "duplicate rule id '%.60s' (first defined at %s:%ld)", id->value,
+                    rs->rules[first].file, rs->rules[first].line);
+        else if (first >= 0)
             fail_at(ld, id, "duplicate rule id '%.60s' (first defined at line %ld)", id->value,
                     rs->rules[first].line);
         snprintf(where, sizeof where, " in rule '%.60s'", id->value);
@@ -1036,7 +1045,8 @@ static void parse_fillers(struct loader *ld, const zj_ynode *n)
 static void parse_root(struct loader *ld, const zj_ynode *root)
 {
     static const char *const keys[] = {"ruleset", "version", "title",  "description", "scoring",
-                                       "defaults", "rules", "redact", "fillers", NULL};
+                                       "defaults", "rules", "redact", "fillers", "extends",
+                                       "disable", NULL};
     zj_ruleset *rs = ld->rs;
     rs->base = 100;
     rs->pass = 80;
@@ -1147,7 +1157,20 @@ void zj_rules_free(zj_ruleset *rs)
     free(rs->title);
     free(rs->path);
     free(rs->yaml);
+    for (size_t i = 0; i < rs->n_files; i++)
+        free(rs->files[i]);
+    free(rs->files);
     free(rs);
+}
+
+static void merge_fail_at(void *ld, const zj_ynode *at, const char *msg)
+{
+    fail_at(ld, at, "%s", msg);
+}
+
+static void merge_fail_err(void *ld, const zj_error *e)
+{
+    fail_err(ld, e);
 }
 
 /* Parses and validates; NULL when there were errors (all reported to ld). */
@@ -1169,40 +1192,38 @@ static zj_ruleset *build(const char *yaml, size_t len, const char *name, zj_diag
         return NULL;
     }
     ld.rs = rs;
-    zj_error yerr;
-    zj_error_clear(&yerr);
-    zj_ynode *root = NULL;
-    if (len > RULES_MAX_FILE) {
-        zj_error_set(&yerr, ZJ_ERR_LIMIT, name, 0, 0, "rule set file exceeds 16 MiB");
-        fail_err(&ld, &yerr);
-    } else if (!zj_utf8_valid(yaml, len)) {
-        long line = 1;
-        size_t line_start = 0;
-        for (size_t i = 0; i < len; i++) {
-            if (yaml[i] != '\n')
-                continue;
-            if (!zj_utf8_valid(yaml + line_start, i - line_start))
-                break;
-            line++;
-            line_start = i + 1;
-        }
-        zj_error_set(&yerr, ZJ_ERR_UTF8, name, line, 0, "invalid UTF-8");
-        fail_err(&ld, &yerr);
-    } else if (!(root = zj_yaml_parse(yaml, len, name, &yerr))) {
-        fail_err(&ld, &yerr);
-    } else {
+    /* One file, expanded when it extends another; or a directory (yaml
+     * NULL, name the directory). */
+    zj_merge m;
+    zj_merge_init(&m, &(zj_merge_ops){merge_fail_at, merge_fail_err, &ld});
+    zj_ynode *root = yaml ? zj_merge_file(&m, yaml, len, name) : zj_merge_dir(&m, name);
+    if (root) { /* after errors of merging too, so that check reports the rest */
+        rs->merged = m.merged;
         parse_root(&ld, root);
     }
     zj_yaml_free(root);
     free(ld.id_slots);
     if (n_errors)
         *n_errors = ld.n_errors;
+    if (!ld.n_errors && m.merged && m.text.failed)
+        fail_nomem(&ld, NULL);
     if (ld.n_errors) {
         if (first)
             *first = ld.first;
+        zj_merge_free(&m);
         zj_rules_free(rs);
         return NULL;
     }
+    /* A merged rule set stores and hashes every file it read, each under a
+     * header: its hash changes when any of them does. */
+    if (m.merged) {
+        yaml = m.text.data;
+        len = m.text.len;
+    }
+    rs->files = m.names;
+    rs->n_files = m.n_names;
+    m.names = NULL;
+    m.n_names = 0;
     rs->yaml = malloc(len + 1);
     rs->path = zj_strdup(name);
     size_t label_len = strlen(rs->name) + strlen(rs->version) + 2;
@@ -1210,6 +1231,7 @@ static zj_ruleset *build(const char *yaml, size_t len, const char *name, zj_diag
     if (rs->label)
         snprintf(rs->label, label_len, "%s@%s", rs->name, rs->version);
     if (!rs->yaml || !rs->path || !rs->label) {
+        zj_merge_free(&m);
         zj_rules_free(rs);
         zj_error nomem;
         zj_error_set(&nomem, ZJ_ERR_NOMEM, name, 0, 0, "out of memory");
@@ -1225,6 +1247,7 @@ static zj_ruleset *build(const char *yaml, size_t len, const char *name, zj_diag
     rs->yaml[len] = '\0';
     rs->yaml_len = len;
     zj_sha256_hex(yaml, len, rs->sha256);
+    zj_merge_free(&m);
     return rs;
 }
 
@@ -1249,55 +1272,18 @@ zj_ruleset *zj_rules_load_buffer(const char *yaml, size_t len, const char *name,
     return compile(build(yaml, len, name, NULL, NULL, err, NULL), opts, err);
 }
 
-/* Resolves a directory to its single YAML file. Returns a malloc'd path. */
-static char *resolve_path(const char *path, zj_error *err)
+/* 1: a directory (loaded as one rule set), 0: a file, -1: error (set). */
+static int is_directory(const char *path, zj_error *err)
 {
     struct stat sb;
     if (stat(path, &sb) != 0) {
         zj_error_set(err, ZJ_ERR_IO, path, 0, 0, "%s", strerror(errno));
-        return NULL;
+        return -1;
     }
-    if (!S_ISDIR(sb.st_mode)) {
-        char *copy = zj_strdup(path);
-        if (!copy)
-            zj_error_set(err, ZJ_ERR_NOMEM, path, 0, 0, "out of memory");
-        return copy;
-    }
-    DIR *d = opendir(path);
-    if (!d) {
-        zj_error_set(err, ZJ_ERR_IO, path, 0, 0, "%s", strerror(errno));
-        return NULL;
-    }
-    char *found = NULL;
-    size_t count = 0;
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        size_t n = strlen(e->d_name);
-        bool yaml = (n > 5 && strcmp(e->d_name + n - 5, ".yaml") == 0) ||
-                    (n > 4 && strcmp(e->d_name + n - 4, ".yml") == 0);
-        if (!yaml || e->d_name[0] == '.')
-            continue;
-        count++;
-        if (!found) {
-            size_t len = strlen(path) + n + 2;
-            found = malloc(len);
-            if (found)
-                snprintf(found, len, "%s/%s", path, e->d_name);
-        }
-    }
-    closedir(d);
-    if (count != 1) {
-        free(found);
-        zj_error_set(err, ZJ_ERR_INVALID, path, 0, 0,
-                     count ? "directory holds %zu rule sets (*.yaml); name one file with --rules"
-                           : "directory holds no rule set (*.yaml)%.0zu",
-                     count);
-        return NULL;
-    }
-    return found;
+    return S_ISDIR(sb.st_mode) ? 1 : 0;
 }
 
-static char *read_file(const char *path, size_t *len, zj_error *err)
+char *zj_rules_read_file(const char *path, size_t *len, zj_error *err)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
@@ -1342,16 +1328,17 @@ static char *read_file(const char *path, size_t *len, zj_error *err)
 
 zj_ruleset *zj_rules_load(const char *path, const zj_load_opts *opts, zj_error *err)
 {
-    char *file = resolve_path(path, err);
-    if (!file)
+    int dir = is_directory(path, err);
+    if (dir < 0)
         return NULL;
+    if (dir)
+        return compile(build(NULL, 0, path, NULL, NULL, err, NULL), opts, err);
     size_t len = 0;
-    char *yaml = read_file(file, &len, err);
+    char *yaml = zj_rules_read_file(path, &len, err);
     zj_ruleset *rs = NULL;
     if (yaml)
-        rs = zj_rules_load_buffer(yaml, len, file, opts, err);
+        rs = zj_rules_load_buffer(yaml, len, path, opts, err);
     free(yaml);
-    free(file);
     return rs;
 }
 
@@ -1359,19 +1346,17 @@ size_t zj_rules_check(const char *path, zj_diag_cb cb, void *ctx)
 {
     zj_error err;
     zj_error_clear(&err);
-    char *file = resolve_path(path, &err);
+    int dir = is_directory(path, &err);
     size_t len = 0;
-    char *yaml = file ? read_file(file, &len, &err) : NULL;
-    if (!yaml) {
+    char *yaml = dir == 0 ? zj_rules_read_file(path, &len, &err) : NULL;
+    if (dir < 0 || (dir == 0 && !yaml)) {
         if (cb)
             cb(&err, ctx);
-        free(file);
         return 1;
     }
     size_t errors = 0;
-    zj_rules_free(build(yaml, len, file, cb, ctx, &err, &errors));
+    zj_rules_free(build(yaml, len, path, cb, ctx, &err, &errors));
     free(yaml);
-    free(file);
     return errors;
 }
 
@@ -1409,6 +1394,10 @@ int zj_rules_pass(const zj_ruleset *rs)
 {
     return rs->pass;
 }
+bool zj_rules_merged(const zj_ruleset *rs)
+{
+    return rs->merged;
+}
 size_t zj_rules_count(const zj_ruleset *rs)
 {
     return rs->n_rules;
@@ -1440,7 +1429,11 @@ bool zj_rules_info(const zj_ruleset *rs, size_t index, zj_rule_info *out)
                           .speaker = r->speaker,
                           .points = r->points,
                           .max_points = r->max_points,
-                          .fatal = r->fatal};
+                          .fatal = r->fatal,
+                          .file = r->file ? r->file : rs->path,
+                          .line = r->line,
+                          .override_file = r->over_file,
+                          .override_line = r->over_line};
     return true;
 }
 

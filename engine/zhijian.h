@@ -245,6 +245,9 @@ const char *zj_rules_title(const zj_ruleset *rs);
 const char *zj_rules_sha256(const zj_ruleset *rs); /* hex of the YAML bytes */
 const char *zj_rules_yaml(const zj_ruleset *rs, size_t *len);
 const char *zj_rules_path(const zj_ruleset *rs);
+/* Built from several files (`extends:` or a directory): zj_rules_yaml and the
+ * hash then cover all of them, each under a "# zhijian rule set file:" line. */
+bool zj_rules_merged(const zj_ruleset *rs);
 zj_backend zj_rules_backend(const zj_ruleset *rs); /* backend actually in use */
 int zj_rules_base(const zj_ruleset *rs);
 int zj_rules_pass(const zj_ruleset *rs);
@@ -259,6 +262,10 @@ typedef struct zj_rule_info {
     int points;     /* magnitude from the YAML (>= 0) */
     int max_points; /* 0: no cap */
     bool fatal;
+    /* Where the rule is defined; for a rule set that extends another, where
+     * the extending file overrode it (override_file NULL: not overridden). */
+    const char *file, *override_file;
+    long line, override_line;
 } zj_rule_info;
 bool zj_rules_info(const zj_ruleset *rs, size_t index, zj_rule_info *out);
 /* Index of the rule with this id, or -1. */

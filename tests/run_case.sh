@@ -2,7 +2,8 @@
 # Runs one data-driven case: tests/cases/NNNN-name/
 #   cmd              arguments to zhijian, one per line (default below); the
 #                    words @CASE@ and @TMP@ expand to the case dir and a scratch dir
-#   expected.jsonl   expected stdout, compared exactly (or expected.txt)
+#   expected.jsonl   expected stdout, compared exactly (or expected.txt); the
+#                    source tree's absolute path in it is written @SRC@
 #   expected_exit    expected exit code (default 0)
 #   expected_stderr  expected stderr, compared exactly (optional)
 #   requires         features the case needs, one a line (opencc); without one
@@ -38,8 +39,11 @@ fail=0
 if [ "$code" != "$want_code" ]; then
   echo "FAIL $name: exit code $code, expected $want_code"; fail=1
 fi
+# Paths of bundled files (extends: property-service) are absolute.
+src_root=$(cd "$case_dir/../../.." && pwd)
+sed "s|$src_root/|@SRC@/|g" "$tmp/stdout" > "$tmp/stdout.rel"
 for kind in jsonl txt; do
-  if [ -f "expected.$kind" ] && ! diff -u "expected.$kind" "$tmp/stdout"; then
+  if [ -f "expected.$kind" ] && ! diff -u "expected.$kind" "$tmp/stdout.rel"; then
     echo "FAIL $name: stdout differs from expected.$kind"; fail=1
   fi
 done

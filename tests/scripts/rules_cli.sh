@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Every bundled rule set passes `rules check` and `rules test`; a broken rule
-# file gives the exact FILE:LINE:COL; `rules explain` shows an exception at work.
+# Every bundled rule set (and rules/examples/) passes `rules check` and
+# `rules test`; a broken rule file gives the exact FILE:LINE:COL; `rules
+# explain` shows an exception at work.
 set -u
 zhijian=$1 src=$2
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
-for f in "$src"/rules/*.yaml; do
+for f in "$src"/rules/*.yaml "$src"/rules/examples/*.yaml; do
   "$zhijian" rules check "$f" > "$tmp/check" || { cat "$tmp/check"; fail "rules check $f"; }
   grep -q ": ok: .* rules, 0 warnings$" "$tmp/check" || { cat "$tmp/check"; fail "warnings in $f"; }
   "$zhijian" rules test "$f" > "$tmp/test" || { cat "$tmp/test"; fail "rules test $f"; }

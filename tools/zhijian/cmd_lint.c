@@ -271,12 +271,14 @@ int cmd_lint(int argc, char **argv)
 
 static void rules_usage(FILE *out)
 {
-    fprintf(out, "usage: zhijian rules check FILE...\n"
-                 "       zhijian rules test FILE...\n"
-                 "       zhijian rules explain [--rules FILE] RULE_ID TEXT\n"
+    fprintf(out, "usage: zhijian rules check FILE|DIR...\n"
+                 "       zhijian rules test FILE|DIR...\n"
+                 "       zhijian rules explain [--rules FILE|DIR] RULE_ID TEXT\n"
                  "\n"
                  "check    validate rule sets: every error as FILE:LINE:COL, then warnings\n"
-                 "         (rules that can never fire, duplicates, missing clauses or examples)\n"
+                 "         (rules that can never fire, duplicates, missing clauses or examples);\n"
+                 "         for a rule set that extends another or a directory, the merged\n"
+                 "         rule set's hash and each rule's origin FILE:LINE\n"
                  "test     run every rule's examples through the engine; a closing line\n"
                  "         'N passed, N failed'\n"
                  "explain  show how TEXT normalizes, which patterns of RULE_ID match where,\n"
@@ -303,6 +305,24 @@ static void print_diag(const zj_error *e, void *ctx)
     cli_print("%s", zj_error_format(e, buf, sizeof buf));
 }
 
+/* A rule set built from several files: what it became, and where each
+ * rule comes from. */
+static void print_origins(const zj_ruleset *rs)
+{
+    printf("merged rule set %s@%s, sha256 %s\n", zj_rules_name(rs), zj_rules_version(rs),
+           zj_rules_sha256(rs));
+    for (size_t i = 0; i < zj_rules_count(rs); i++) {
+        zj_rule_info info;
+        if (!zj_rules_info(rs, i, &info))
+            continue;
+        if (info.override_file)
+            cli_print("  %s %s:%ld, overridden at %s:%ld", info.id, info.file, info.line,
+                      info.override_file, info.override_line);
+        else
+            cli_print("  %s %s:%ld", info.id, info.file, info.line);
+    }
+}
+
 static int rules_check(int argc, char **argv)
 {
     if (argc < 1) {
@@ -327,6 +347,8 @@ static int rules_check(int argc, char **argv)
         zj_rules_lint(rs, print_diag, &warnings);
         printf("%s: ok: %zu rules, %zu warnings\n", zj_rules_path(rs), zj_rules_count(rs),
                warnings);
+        if (zj_rules_merged(rs))
+            print_origins(rs);
         zj_rules_free(rs);
     }
     if (out_of_memory)
