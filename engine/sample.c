@@ -1,11 +1,12 @@
 /* sample.c — choosing calls for manual review: ISO 2859-1 (GB/T 2828.1)
  * sample sizes and single normal plans, allocation across agents in
  * proportion to their calls (largest remainder), a seeded reproducible draw,
- * and the record of the sample in the store. */
-#include "internal.h"
+ * and the record of the sample in the store (through the report source: no
+ * SQL here). */
+#include "report_source.h"
 
+#include <jansson.h>
 #include <math.h>
-#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -102,14 +103,6 @@ static uint64_t splitmix64(uint64_t *state)
     return z ^ (z >> 31);
 }
 
-/* A call of the lot. Its strings live in the lot's one text buffer (offsets,
- * since the buffer moves as it grows): no fixed array cuts a long call id. */
-typedef struct lot_call {
-    int64_t row;
-    size_t id, agent, date; /* offsets into the lot's text */
-    int score;
-} lot_call;
-
 typedef struct agent_share {
     const char *agent; /* in the lot's text */
     size_t first, count, take;
@@ -129,67 +122,137 @@ static int cmp_agent(const void *a, const void *b)
     return strcmp(((const agent_share *)a)->agent, ((const agent_share *)b)->agent);
 }
 
+/* What the JSON listing shows. */
+typedef struct sample_json {
+    const zj_rs_ruleset *rs;
+    const zj_report_filter *f;
+    const zj_sample_opts *o;
+    bool saved;
+    int64_t id;
+    size_t lot_size;
+    long sample_size;
+    const char *level;
+    char code, plan;
+    int ac, re;
+    const agent_share *ag;
+    size_t n_ag;
+    const zj_lot_call *lot;
+    const size_t *chosen;
+    size_t k;
+    const char *text;
+} sample_json;
+
+static json_t *jstr(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+static bool jset(json_t *o, const char *key, json_t *v)
+{
+    return v && json_object_set_new(o, key, v) == 0;
+}
+
+/* The sample as data (docs/schema/sample.schema.json): English keys, numbers
+ * as numbers, null where there is nothing (an agent id, a date, a plan). */
+static zj_status write_sample_json(const sample_json *s, zj_buf *out)
+{
+    json_t *root = json_object();
+    json_t *schema = json_object(), *rs = json_object(), *filters = json_object();
+    json_t *iso = s->o->level ? json_object() : json_null();
+    json_t *alloc = json_array(), *calls = json_array();
+    bool ok = root && schema && rs && filters && iso && alloc && calls;
+    ok = ok && jset(schema, "name", json_string("zhijian.sample")) &&
+         jset(schema, "version", json_integer(1));
+    ok = ok && jset(rs, "name", json_string(s->rs->name)) &&
+         jset(rs, "version", json_string(s->rs->version)) &&
+         jset(rs, "sha256", json_string(s->rs->sha256));
+    ok = ok && jset(filters, "from", jstr(s->f->from)) && jset(filters, "to", jstr(s->f->to)) &&
+         jset(filters, "team", jstr(s->f->team)) && jset(filters, "agent", jstr(s->f->agent));
+    if (ok && s->o->level) {
+        char code[2] = {s->code, 0}, plan[2] = {s->plan, 0};
+        ok = jset(iso, "level", json_string(s->level)) &&
+             jset(iso, "code_letter", json_string(code)) &&
+             jset(iso, "plan_letter", json_string(plan)) &&
+             jset(iso, "aql", s->o->aql > 0 ? json_real(s->o->aql) : json_null()) &&
+             jset(iso, "accept_n", s->ac >= 0 ? json_integer(s->ac) : json_null()) &&
+             jset(iso, "reject_n", s->re >= 0 ? json_integer(s->re) : json_null());
+    }
+    /* A seed above 2^63 - 1 does not fit a JSON integer every reader takes:
+     * it is written as a decimal string. */
+    char seed[24];
+    snprintf(seed, sizeof seed, "%llu", (unsigned long long)s->o->seed);
+    ok = ok && jset(root, "schema", json_incref(schema)) &&
+         jset(root, "ruleset", json_incref(rs)) && jset(root, "filters", json_incref(filters)) &&
+         jset(root, "saved", json_boolean(s->saved)) &&
+         jset(root, "sample_id", s->saved ? json_integer(s->id) : json_null()) &&
+         jset(root, "method", json_string(s->o->level ? "iso2859-1" : "fixed_n")) &&
+         jset(root, "seed",
+              s->o->seed <= INT64_MAX ? json_integer((json_int_t)s->o->seed) : json_string(seed)) &&
+         jset(root, "lot_size", json_integer((json_int_t)s->lot_size)) &&
+         jset(root, "sample_size", json_integer(s->sample_size)) &&
+         jset(root, "iso2859", json_incref(iso)) && jset(root, "allocation", json_incref(alloc)) &&
+         jset(root, "calls", json_incref(calls));
+    for (size_t i = 0; ok && i < s->n_ag; i++) {
+        json_t *x = json_object();
+        ok = x && json_array_append_new(alloc, x) == 0 &&
+             jset(x, "agent_id", jstr(*s->ag[i].agent ? s->ag[i].agent : NULL)) &&
+             jset(x, "lot_calls", json_integer((json_int_t)s->ag[i].count)) &&
+             jset(x, "sampled", json_integer((json_int_t)s->ag[i].take));
+    }
+    for (size_t i = 0; ok && i < s->k; i++) {
+        const zj_lot_call *c = &s->lot[s->chosen[i]];
+        const char *agent = s->text + c->agent, *date = s->text + c->date;
+        json_t *x = json_object();
+        ok = x && json_array_append_new(calls, x) == 0 &&
+             jset(x, "call_id", json_string(s->text + c->id)) &&
+             jset(x, "agent_id", jstr(*agent ? agent : NULL)) &&
+             jset(x, "score", json_integer(c->score)) && jset(x, "date", jstr(*date ? date : NULL));
+    }
+    char *text =
+        ok ? json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12))
+           : NULL;
+    json_decref(root);
+    json_decref(schema);
+    json_decref(rs);
+    json_decref(filters);
+    json_decref(iso);
+    json_decref(alloc);
+    json_decref(calls);
+    if (!text)
+        return ZJ_ERR_NOMEM;
+    zj_buf_puts(out, text);
+    zj_buf_puts(out, "\n");
+    free(text);
+    return out->failed ? ZJ_ERR_NOMEM : ZJ_OK;
+}
+
 zj_status zj_report_sample(zj_store *st, const zj_report_filter *f, const zj_sample_opts *o,
                            zj_format format, zj_buf *out, zj_error *err)
 {
-    int64_t rid;
-    zj_status s = zj_store_find_ruleset(st, f->ruleset, &rid, err);
+    zj_report_source src = zj_report_source_sqlite(st);
+    zj_rs_ruleset rs;
+    zj_status s = src.ops->ruleset(src.self, f->ruleset, &rs, err);
     if (s != ZJ_OK)
         return s;
-    /* The lot: every call the filters select, in a stable order. */
-    char *sql = zj_sqlf("SELECT c.id, c.call_id, coalesce(c.agent_id, ''), c.score,"
-                        " coalesce(c.local_date, '') FROM calls c WHERE%s" ZJ_CALL_FILTER_REST
-                        " ORDER BY coalesce(c.agent_id, ''), c.call_id",
-                        zj_report_scope_of(st, rid, f).calls);
-    sqlite3_stmt *q = zj_report_query(st, sql, rid, f, err);
-    free(sql);
-    if (!q)
-        return err->status;
-    lot_call *lot = NULL;
-    size_t n = 0, cap = 0;
-    zj_buf text; /* every string of the lot, NUL-separated */
-    zj_buf_init(&text);
-    int rc;
-    bool nomem = false;
-    while (!nomem && (rc = sqlite3_step(q)) == SQLITE_ROW) {
-        if (n == cap) {
-            cap = cap ? cap * 2 : 256;
-            lot_call *v = realloc(lot, cap * sizeof *v);
-            if (!v) {
-                nomem = true;
-                break;
-            }
-            lot = v;
-        }
-        lot_call *c = &lot[n++];
-        c->row = sqlite3_column_int64(q, 0);
-        c->score = sqlite3_column_int(q, 3);
-        size_t *at[] = {&c->id, &c->agent, &c->date};
-        int col[] = {1, 2, 4};
-        for (int i = 0; i < 3; i++) {
-            *at[i] = text.len;
-            zj_buf_append(&text, zj_col(q, col[i]), strlen(zj_col(q, col[i])) + 1);
-        }
-        nomem = text.failed;
+    zj_sample_lot sl = {0};
+    if ((s = src.ops->sample_lot(src.self, &rs, f, &sl, err)) != ZJ_OK) {
+        zj_sample_lot_free(&sl);
+        return s;
     }
-    zj_status qs = nomem ? zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory")
-                         : zj_report_done(st, rc, err);
-    sqlite3_finalize(q);
-    if (qs != ZJ_OK || n == 0) {
-        free(lot);
-        zj_buf_free(&text);
-        return qs != ZJ_OK ? qs
-                           : zj_error_set(err, ZJ_ERR_NOTFOUND, NULL, 0, 0,
-                                          "no scored calls match the filters: nothing to sample");
+    zj_lot_call *lot = sl.calls;
+    size_t n = sl.n;
+    if (n == 0) {
+        zj_sample_lot_free(&sl);
+        return zj_error_set(err, ZJ_ERR_NOTFOUND, NULL, 0, 0,
+                            "no scored calls match the filters: nothing to sample");
     }
-#define LOT_STR(c, field) (text.data + (c).field)
+#define LOT_STR(c, field) (sl.text.data + (c).field)
     char code = 0, plan = 0;
     long want = o->n;
     int ac = -1, re = -1;
     if (o->level) {
         if (!zj_iso2859_code((long)n, o->level, &code)) {
-            free(lot);
-            zj_buf_free(&text);
+            zj_sample_lot_free(&sl);
             return zj_error_set(err, ZJ_ERR_USAGE, NULL, 0, 0,
                                 "a lot of %zu calls cannot be "
                                 "sampled by ISO 2859-1 (needs at least 2)",
@@ -198,8 +261,7 @@ zj_status zj_report_sample(zj_store *st, const zj_report_filter *f, const zj_sam
         want = zj_iso2859_sample_size(code);
         plan = code;
         if (o->aql > 0 && !zj_iso2859_plan(code, o->aql, &plan, &want, &ac, &re)) {
-            free(lot);
-            zj_buf_free(&text);
+            zj_sample_lot_free(&sl);
             return zj_error_set(err, ZJ_ERR_USAGE, NULL, 0, 0,
                                 "AQL %g is not a column of ISO 2859-1 Table 2-A (use 0.010, 0.015, "
                                 "0.025, 0.040, 0.065, 0.10, 0.15, 0.25, 0.40, 0.65, 1.0, 1.5, 2.5, "
@@ -217,8 +279,7 @@ zj_status zj_report_sample(zj_store *st, const zj_report_filter *f, const zj_sam
     if (!ag || !chosen) {
         free(ag);
         free(chosen);
-        free(lot);
-        zj_buf_free(&text);
+        zj_sample_lot_free(&sl);
         return zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
     }
     size_t n_ag = 0;
@@ -265,7 +326,6 @@ zj_status zj_report_sample(zj_store *st, const zj_report_filter *f, const zj_sam
     }
 
     /* Record the sample. */
-    sqlite3 *db = zj_store_db(st);
     char now[32], method[32], level[8] = "", aqlbuf[16] = "";
     time_t t = time(NULL);
     struct tm tm;
@@ -294,59 +354,35 @@ zj_status zj_report_sample(zj_store *st, const zj_report_filter *f, const zj_sam
     if (o->aql > 0)
         snprintf(aqlbuf, sizeof aqlbuf, "%g", o->aql);
     bool recording = ok && o->save;
-    bool drawn = ok;
-    ok = recording && sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK;
     int64_t sample_id = 0;
-    if (ok && sqlite3_prepare_v2(db,
-                                 "INSERT INTO samples (ruleset_id, created_at, method, level, aql,"
-                                 " lot_size, sample_size, accept_n, reject_n, seed, filters)"
-                                 " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
-                                 -1, &q, NULL) == SQLITE_OK) {
-        /* A bind that fails (out of memory) would store NULL: check them all. */
-        int brc = sqlite3_bind_int64(q, 1, rid);
-        brc |= sqlite3_bind_text(q, 2, now, -1, SQLITE_TRANSIENT);
-        brc |= sqlite3_bind_text(q, 3, method, -1, SQLITE_TRANSIENT);
-        if (level[0])
-            brc |= sqlite3_bind_text(q, 4, level, -1, SQLITE_TRANSIENT);
-        if (o->aql > 0)
-            brc |= sqlite3_bind_double(q, 5, o->aql);
-        brc |= sqlite3_bind_int64(q, 6, (int64_t)n);
-        brc |= sqlite3_bind_int64(q, 7, want);
-        if (ac >= 0) {
-            brc |= sqlite3_bind_int(q, 8, ac);
-            brc |= sqlite3_bind_int(q, 9, re);
+    if (recording) {
+        int64_t *keys = calloc(k ? k : 1, sizeof *keys);
+        const char **agents = calloc(k ? k : 1, sizeof *agents);
+        if (!keys || !agents) {
+            zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
+            ok = false;
         }
-        brc |= sqlite3_bind_int64(q, 10, (int64_t)o->seed);
-        brc |= sqlite3_bind_text(q, 11, filters, -1, SQLITE_TRANSIENT);
-        ok = brc == SQLITE_OK && sqlite3_step(q) == SQLITE_DONE;
-        sqlite3_finalize(q);
-        sample_id = sqlite3_last_insert_rowid(db);
-    } else {
-        ok = false;
-    }
-    if (ok && sqlite3_prepare_v2(db,
-                                 "INSERT INTO sample_calls (sample_id, call_row, agent_id)"
-                                 " VALUES (?1,?2,?3)",
-                                 -1, &q, NULL) == SQLITE_OK) {
         for (size_t i = 0; ok && i < k; i++) {
-            sqlite3_reset(q);
-            int brc = sqlite3_bind_int64(q, 1, sample_id);
-            brc |= sqlite3_bind_int64(q, 2, lot[chosen[i]].row);
-            brc |= sqlite3_bind_text(q, 3, LOT_STR(lot[chosen[i]], agent), -1, SQLITE_TRANSIENT);
-            ok = brc == SQLITE_OK && sqlite3_step(q) == SQLITE_DONE;
+            keys[i] = lot[chosen[i]].key;
+            agents[i] = LOT_STR(lot[chosen[i]], agent);
         }
-        sqlite3_finalize(q);
-    } else {
-        ok = false;
+        zj_sample_record rec = {.created_at = now,
+                                .method = method,
+                                .level = level[0] ? level : NULL,
+                                .aql = o->aql > 0 ? o->aql : 0,
+                                .lot_size = (long)n,
+                                .sample_size = want,
+                                .accept_n = ac,
+                                .reject_n = re,
+                                .seed = o->seed,
+                                .filters_json = filters,
+                                .n_calls = k,
+                                .call_keys = keys,
+                                .agents = agents};
+        ok = ok && src.ops->save_sample(src.self, &rs, &rec, &sample_id, err) == ZJ_OK;
+        free(keys);
+        free(agents);
     }
-    if (ok)
-        ok = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK;
-    if (!ok && recording) {
-        zj_store_error(st, err, "cannot record the sample");
-        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-    }
-    if (!recording)
-        ok = drawn; /* a preview: drawn, nothing written */
     zj_buf_free(&fj);
     /* How the listing names the sample: its id once saved. */
     char saved_as[96];
@@ -390,7 +426,7 @@ zj_status zj_report_sample(zj_store *st, const zj_report_filter *f, const zj_sam
         const char *ch[] = {"call_id", "agent_id", "score", "local_date"};
         zj_doc_block *ct = zj_doc_table(d, "calls", 4, ch);
         for (size_t i = 0; i < k; i++) {
-            const lot_call *c = &lot[chosen[i]];
+            const zj_lot_call *c = &lot[chosen[i]];
             snprintf(b1, sizeof b1, "%d", c->score);
             zj_doc_row(ct, LOT_STR(*c, id), LOT_STR(*c, agent), b1, LOT_STR(*c, date));
         }
@@ -399,6 +435,10 @@ zj_status zj_report_sample(zj_store *st, const zj_report_filter *f, const zj_sam
             zj_doc_block tmp = d->blocks[d->n - 1];
             zj_doc single = {.title = d->title, .blocks = &tmp, .n = 1};
             s = zj_doc_render(&single, format, out);
+        } else if (format == ZJ_FMT_JSON) {
+            sample_json js = {&rs,  f,  o,  recording, sample_id, n,   want,   level, code,
+                              plan, ac, re, ag,        n_ag,      lot, chosen, k,     sl.text.data};
+            s = zj_doc_status(d) == ZJ_OK ? write_sample_json(&js, out) : zj_doc_status(d);
         } else {
             s = zj_doc_render(d, format, out);
         }
@@ -423,7 +463,6 @@ zj_status zj_report_sample(zj_store *st, const zj_report_filter *f, const zj_sam
     }
     free(chosen);
     free(ag);
-    free(lot);
-    zj_buf_free(&text);
+    zj_sample_lot_free(&sl);
     return s;
 }

@@ -116,15 +116,32 @@ static void scorecard_figures(void **state)
     char *json = render_scorecard(ZJ_BY_AGENT, ZJ_FMT_JSON, NULL);
     /* A01: PS-001 005 025 037 = 100, PS-009 = 95, PS-031 = 84 (a complaint without
      * apology, question, record or time), PS-020 = 63 (labels.json). */
-    assert_non_null(strstr(json,
-                           "{\"坐席\":\"A01\",\"姓名\":\"王芳\",\"班组\":\"报修组\","
-                           "\"通话数\":\"7\",\"平均分\":\"91.7\",\"中位数\":\"100.0\","
-                           "\"合格率\":\"85.7%\",\"一票否决\":\"0\","
-                           "\"等级分布\":\"A 5 / C 1 / D 1\"}"));
+    assert_non_null(strstr(json, "  \"schema\": {\n    \"name\": \"zhijian.scorecard\",\n"
+                                 "    \"version\": 1\n  },\n  \"group_by\": \"agent\",\n"));
+    /* The figures as numbers: 6 of 7 calls passed, the mean of 100 x 4, 95, 84
+     * and 63 (642 / 7). */
+    assert_non_null(
+        strstr(json, "      \"agent_id\": \"A01\",\n"
+                     "      \"agent_name\": \"王芳\",\n"
+                     "      \"team\": \"报修组\",\n"
+                     "      \"calls\": 7,\n"
+                     "      \"mean_score\": 91.7142857143,\n"
+                     "      \"median_score\": 100.0,\n"
+                     "      \"passed\": 6,\n"
+                     "      \"pass_rate\": 0.857142857143,\n"
+                     "      \"fatal_calls\": 0,\n"
+                     "      \"grades\": [\n"
+                     "        {\n          \"grade\": \"A\",\n          \"calls\": 5\n        },\n"
+                     "        {\n          \"grade\": \"C\",\n          \"calls\": 1\n        },\n"
+                     "        {\n          \"grade\": \"D\",\n          \"calls\": 1\n        }\n"
+                     "      ],\n"));
     free(json);
     char *team = render_scorecard(ZJ_BY_TEAM, ZJ_FMT_JSON, NULL);
-    assert_non_null(strstr(team, "{\"班组\":\"报修组\",\"通话数\":\"15\",\"平均分\":\"90.0\""));
-    assert_non_null(strstr(team, "{\"班组\":\"投诉组\",\"通话数\":\"11\",\"平均分\":\"68.0\""));
+    assert_non_null(strstr(team, "      \"team\": \"报修组\",\n      \"calls\": 15,\n"
+                                 "      \"mean_score\": 90.0,\n"));
+    assert_non_null(strstr(team, "      \"team\": \"投诉组\",\n      \"calls\": 11,\n"
+                                 "      \"mean_score\": 68.0,\n"));
+    assert_null(strstr(team, "agent_id"));
     /* A01's problems, ranked by severity, then points, then count: the three
      * major taboos of PS-020 (-10 each) before the minor complaint-handling
      * miss of PS-031 (-5; a missing phrase is shown as such, without a
@@ -134,16 +151,17 @@ static void scorecard_figures(void **state)
     const char *a01 = strstr(md, "## 坐席 A01");
     assert_non_null(a01);
     assert_non_null(strstr(
-        a01, "| 主要问题 | 规则 | 条款 | 次数 | 扣分 | 示例（通话 原话） |\n"
-             "|---|---|---|---|---|---|\n"
-             "| 急什么烦死人了 | taboo.04-annoying | 第十四条第4项 | 1 | -10 | PS-020 "
-             "**急什么，烦死人了** |\n"
-             "| 急什么没看到我在忙着吗 | taboo.05-busy-cant-see | 第十四条第5项 | 1 | -10 | PS-020 "
-             "**急什么，没看到我在忙着吗** |\n"
-             "| 要下班了有事明天再来 | taboo.07-off-work | 第十四条第7项 | 1 | -10 | PS-020 "
-             "**要下班了，有事明天再来** |\n"
-             "| 复清楚：回复具体处理时间（马上、尽快不算） | complaint.concrete-time | 处理投诉·复清楚 "
-             "| 1 | -5 | （未说出规定用语） |\n"));
+        a01,
+        "| 主要问题 | 规则 | 条款 | 次数 | 扣分 | 示例（通话 原话） |\n"
+        "|---|---|---|---|---|---|\n"
+        "| 急什么烦死人了 | taboo.04-annoying | 第十四条第4项 | 1 | -10 | PS-020 "
+        "**急什么，烦死人了** |\n"
+        "| 急什么没看到我在忙着吗 | taboo.05-busy-cant-see | 第十四条第5项 | 1 | -10 | PS-020 "
+        "**急什么，没看到我在忙着吗** |\n"
+        "| 要下班了有事明天再来 | taboo.07-off-work | 第十四条第7项 | 1 | -10 | PS-020 "
+        "**要下班了，有事明天再来** |\n"
+        "| 复清楚：回复具体处理时间（马上、尽快不算） | complaint.concrete-time | 处理投诉·复清楚 "
+        "| 1 | -5 | （未说出规定用语） |\n"));
     assert_non_null(strstr(md, "| PS-020 | 63 | D | 2026-11-02 |"));
     free(md);
     /* Filters: one agent, a date range. */
@@ -361,8 +379,8 @@ static void stored_findings_are_the_scored_ones(void **state)
                 strcmp(g->severity, zj_severity_name(rule->severity)) ||
                 !streq_or_null(g->clause, rule->clause) || !streq_or_null(g->text, f->text) ||
                 g->points != f->points || g->turn != f->turn ||
-                (f->turn >= 0 && (g->span_start != (long)f->span_start ||
-                                  g->span_end != (long)f->span_end)) ||
+                (f->turn >= 0 &&
+                 (g->span_start != (long)f->span_start || g->span_end != (long)f->span_end)) ||
                 g->start_ms != f->start_ms)
                 fail_msg("call %s finding %zu (%s) differs in the store", call->call_id, i,
                          rule->id);

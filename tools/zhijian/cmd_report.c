@@ -239,8 +239,7 @@ static int run_report(enum report_kind kind, const char *cmd, const struct repor
             strncat(command, " ", sizeof command - strlen(command) - 1);
             strncat(command, argv[i], sizeof command - strlen(command) - 1);
         }
-        s = zj_report_audit(st, &a->filter, a->cite_sample, a->db, command, a->format, &out,
-                            &err);
+        s = zj_report_audit(st, &a->filter, a->cite_sample, a->db, command, a->format, &out, &err);
     }
     zj_store_close(st);
     return finish(cmd, s, &err, &out, a->output);
@@ -266,7 +265,8 @@ static void scorecard_usage(FILE *out)
             "  --team T             only the calls of team T\n"
             "  --format FMT         text (default, fits a terminal), md, html (one\n"
             "                       self-contained page), csv (the summary table, UTF-8\n"
-            "                       with BOM) or json\n"
+            "                       with BOM) or json (the figures as data for scripts and\n"
+            "                       BI tools: docs/schema/scorecard.schema.json)\n"
             "  -o FILE              write to FILE instead of standard output ('-': standard\n"
             "                       output). A regular file is replaced whole (temp file +\n"
             "                       rename); a device, FIFO or /dev/stdout is written in place\n"
@@ -354,7 +354,8 @@ static void sample_usage(FILE *out)
             "                       results; results of two rule sets are never added up)\n"
             "  --from DATE, --to DATE  the calls' local dates, inclusive, YYYY-MM-DD\n"
             "  --team T             only the calls of team T\n"
-            "  --format FMT         text (default), csv (the sampled calls) or json\n"
+            "  --format FMT         text (default), csv (the sampled calls) or json (the\n"
+            "                       sample as data: docs/schema/sample.schema.json)\n"
             "\n"
             "Examples:\n"
             "  zhijian sample --db out/zhijian.db --n 10                 # preview 10 calls\n"

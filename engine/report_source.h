@@ -1,0 +1,163 @@
+/* report_source.h — the report data layer: typed rows a report is built
+ * from, and the one ops table a store answers them through. Report code
+ * (report_scorecard.c and the renderers) sees rows, never SQL; the SQLite
+ * backend (report_source_sqlite.c) owns the queries and every SQL dialect
+ * choice, so that a second backend (PostgreSQL) or a web UI can answer or
+ * use the same table. Internal to the engine. */
+#ifndef ZJ_REPORT_SOURCE_H
+#define ZJ_REPORT_SOURCE_H
+
+#include "internal.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* The rule set a report is over. */
+typedef struct zj_rs_ruleset {
+    int64_t id; /* the backend's key; only passed back to it */
+    char name[128];
+    char version[64];
+    char label[300]; /* "name@version" */
+    char sha256[65];
+} zj_rs_ruleset;
+
+/* Totals over every call the filter selects. Dates are ISO local dates. */
+typedef struct zj_sc_totals {
+    long calls, passed, fatal;
+    double mean_score;
+    const char *first_date, *last_date; /* NULL when no call has a date */
+} zj_sc_totals;
+
+typedef struct zj_sc_grade {
+    const char *grade;
+    long calls;
+} zj_sc_grade;
+
+/* A rule that cost the group points, with one quoted example. */
+typedef struct zj_sc_problem {
+    const char *rule_id, *title; /* title: the rule's Chinese title, else its id */
+    const char *clause;          /* NULL when the rule cites none */
+    const char *severity;        /* critical, major, minor, or NULL */
+    const char *outcome;         /* the lowest outcome, e.g. hit, missing */
+    const char *example_call;    /* NULL when no finding quoted text */
+    const char *example_text;
+    long count, points; /* points: the sum, negative */
+    bool fatal;
+} zj_sc_problem;
+
+typedef struct zj_sc_week {
+    const char *week; /* ISO week "2026-W45"; NULL for calls without a date */
+    long calls, passed;
+    double mean_score;
+} zj_sc_week;
+
+typedef struct zj_sc_call {
+    const char *call_id, *grade;
+    const char *date; /* NULL when the call has no date */
+    int score;
+    bool fatal;
+} zj_sc_call;
+
+/* One agent or team. Its grades, problems, weeks and worst calls are the
+ * ranges [first_x, first_x + n_x) of the scorecard's arrays. */
+typedef struct zj_sc_group {
+    const char *key;        /* agent id or team as shown, "(未知坐席)" / "(未分组)" */
+    bool key_known;         /* false for the calls without an agent id / team */
+    const char *agent_name; /* NULL when none is stored (and for teams) */
+    const char *team;       /* the agent's team, NULL when none is stored */
+    long calls, passed, fatal;
+    double mean_score, median_score;
+    size_t first_grade, n_grades;
+    size_t first_problem, n_problems; /* ranked: fatal, severity, points, count, id */
+    size_t first_week, n_weeks;       /* by week */
+    size_t first_worst, n_worst;      /* up to 3, lowest score first */
+} zj_sc_group;
+
+/* Everything a scorecard shows. The strings live in `strings` and are freed
+ * with the data by zj_scorecard_data_free. */
+typedef struct zj_scorecard_data {
+    zj_rs_ruleset ruleset;
+    zj_sc_totals totals;
+    zj_sc_group *groups; /* by key */
+    size_t n_groups;
+    zj_sc_grade *grades;
+    size_t n_grades;
+    zj_sc_problem *problems;
+    size_t n_problems;
+    zj_sc_week *weeks;
+    size_t n_weeks;
+    zj_sc_call *worst;
+    size_t n_worst;
+    char **strings;
+    size_t n_strings, cap_strings;
+} zj_scorecard_data;
+
+void zj_scorecard_data_free(zj_scorecard_data *d);
+/* A copy of s owned by d (NULL for NULL, and on out of memory with *failed
+ * set). */
+const char *zj_scorecard_str(zj_scorecard_data *d, const char *s, bool *failed);
+
+/* The lot a review sample is drawn from: every call the filter selects, by
+ * agent id ("" for none) then call id. Strings are offsets into text (NUL
+ * separated), which moves as it grows. */
+typedef struct zj_lot_call {
+    int64_t key;            /* the backend's key of the call */
+    size_t id, agent, date; /* offsets into the lot's text; date "" when none */
+    int score;
+} zj_lot_call;
+
+typedef struct zj_sample_lot {
+    zj_lot_call *calls;
+    size_t n, cap;
+    zj_buf text;
+} zj_sample_lot;
+
+void zj_sample_lot_free(zj_sample_lot *lot);
+
+/* A drawn sample to record. */
+typedef struct zj_sample_record {
+    const char *created_at; /* UTC, ISO 8601 */
+    const char *method;     /* "ISO 2859-1" or "fixed n" */
+    const char *level;      /* I, II, III; NULL for a fixed n */
+    double aql;             /* 0: none */
+    long lot_size, sample_size;
+    int accept_n, reject_n; /* -1: no plan */
+    uint64_t seed;
+    const char *filters_json; /* {"from":...} with the filters given */
+    size_t n_calls;
+    const int64_t *call_keys; /* zj_lot_call.key of each sampled call */
+    const char *const *agents;
+} zj_sample_record;
+
+/* What a store answers for the reports. Every function fills err and
+ * returns its status on failure; self is the backend's own state. */
+typedef struct zj_report_source_ops {
+    /* The rule set of spec (NAME or NAME@VERSION; NULL: the newest with
+     * results). ZJ_ERR_NOTFOUND when there is none. */
+    zj_status (*ruleset)(void *self, const char *spec, zj_rs_ruleset *out, zj_error *err);
+    /* ZJ_OK when the filter selects at least one scored call of the rule
+     * set, else ZJ_ERR_NOTFOUND naming the filters and WHAT was not written. */
+    zj_status (*require_calls)(void *self, const zj_rs_ruleset *rs, const zj_report_filter *f,
+                               const char *what, zj_error *err);
+    /* The whole scorecard grouped by agent or team; out->ruleset is set by
+     * the caller. */
+    zj_status (*scorecard)(void *self, const zj_report_filter *f, zj_group_by by,
+                           zj_scorecard_data *out, zj_error *err);
+    /* The lot of a review sample (out zeroed by the caller). */
+    zj_status (*sample_lot)(void *self, const zj_rs_ruleset *rs, const zj_report_filter *f,
+                            zj_sample_lot *out, zj_error *err);
+    /* Records a sample and its calls in one transaction; *id its number. */
+    zj_status (*save_sample)(void *self, const zj_rs_ruleset *rs, const zj_sample_record *r,
+                             int64_t *id, zj_error *err);
+} zj_report_source_ops;
+
+typedef struct zj_report_source {
+    const zj_report_source_ops *ops;
+    void *self;
+} zj_report_source;
+
+/* The SQLite store as a report source (self is the store; nothing to free). */
+zj_report_source zj_report_source_sqlite(zj_store *st);
+
+#endif

@@ -1,0 +1,573 @@
+/* report_source_sqlite.c — the SQLite backend of the report data layer
+ * (report_source.h): every SQL query the reports run, and the helpers they
+ * share. SQL dialect choices (window functions, the +column and CROSS JOIN
+ * plan hints, coalesce, string concatenation) stay in this file. */
+#define _GNU_SOURCE /* asprintf */
+#include "report_source.h"
+
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The filter every report query shares (?1 rule set, ?2..?5 filters; a NULL
+ * filter matches everything). Portable SQL. */
+char *zj_sqlf(const char *format, ...)
+{
+    va_list ap;
+    va_start(ap, format);
+    char *s;
+    if (vasprintf(&s, format, ap) < 0)
+        s = NULL;
+    va_end(ap);
+    return s;
+}
+
+sqlite3_stmt *zj_report_query(zj_store *st, const char *sql, int64_t ruleset_id,
+                              const zj_report_filter *f, zj_error *err)
+{
+    sqlite3 *db = zj_store_db(st);
+    sqlite3_stmt *q;
+    if (!sql) {
+        zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
+        return NULL;
+    }
+    if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK) {
+        zj_store_error(st, err, "report query failed");
+        return NULL;
+    }
+    /* A filter whose bind failed (out of memory) would be NULL, which matches
+     * every call: a report over more than was asked. */
+    int rc = sqlite3_bind_int64(q, 1, ruleset_id);
+    const char *v[4] = {f->from, f->to, f->team, f->agent};
+    int n_params = sqlite3_bind_parameter_count(q); /* a query may use fewer */
+    for (int i = 0; i < 4 && i + 2 <= n_params; i++)
+        if (v[i] && rc == SQLITE_OK)
+            rc = sqlite3_bind_text(q, i + 2, v[i], -1, SQLITE_TRANSIENT);
+    if (rc != SQLITE_OK) {
+        zj_store_error(st, err, "cannot prepare a report query");
+        sqlite3_finalize(q);
+        return NULL;
+    }
+    return q;
+}
+
+zj_report_scope zj_report_scope_of(zj_store *st, int64_t ruleset_id, const zj_report_filter *f)
+{
+    /* The stored calls, read off the largest row id (a replaced call leaves a
+     * gap), and the calls of the filter's dates counted in the date index
+     * alone, only up to a quarter of them: both cheap on a million calls,
+     * where a full count took half a second. Only dates count: there is no
+     * index on agent or team, so a lookup per call would visit every call of
+     * the rule set anyway. */
+    sqlite3_stmt *q;
+    int64_t stored = 0;
+    if (sqlite3_prepare_v2(zj_store_db(st), "SELECT coalesce(max(id), 0) FROM calls", -1, &q,
+                           NULL) == SQLITE_OK &&
+        sqlite3_step(q) == SQLITE_ROW)
+        stored = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    long long quarter = (long long)(stored + 3) / 4; /* selected < quarter: 4 x selected < stored */
+    /* The dates as plain bounds, so that the index reads just their range. */
+    char *sql = zj_sqlf("SELECT count(*) FROM (SELECT 1 FROM calls c WHERE c.ruleset_id = ?1%s%s"
+                        " LIMIT %lld)",
+                        f->from ? " AND c.local_date >= ?2" : "",
+                        f->to ? " AND c.local_date <= ?3" : "", quarter);
+    zj_error err;
+    q = zj_report_query(st, sql, ruleset_id, f, &err);
+    free(sql);
+    /* A failure here only picks the wide plan: both plans give the same rows,
+     * and the report's own queries meet (and report) a damaged store. */
+    bool narrow = q && sqlite3_step(q) == SQLITE_ROW && sqlite3_column_int64(q, 0) < quarter;
+    sqlite3_finalize(q);
+    if (narrow)
+        return (zj_report_scope){
+            " c.ruleset_id = ?1",
+            " FROM findings f JOIN calls c ON c.id = f.call_row WHERE c.ruleset_id = ?1"};
+    return (zj_report_scope){
+        " +c.ruleset_id = ?1",
+        " FROM findings f CROSS JOIN calls c WHERE c.id = f.call_row AND +c.ruleset_id = ?1"};
+}
+
+zj_status zj_report_require_calls(zj_store *st, int64_t ruleset_id, const zj_report_filter *f,
+                                  const char *what, zj_error *err)
+{
+    sqlite3_stmt *q = zj_report_query(
+        st, "SELECT 1 FROM calls c WHERE c.ruleset_id = ?1" ZJ_CALL_FILTER_REST " LIMIT 1",
+        ruleset_id, f, err);
+    if (!q)
+        return err->status;
+    int rc = sqlite3_step(q);
+    sqlite3_finalize(q);
+    if (rc == SQLITE_ROW)
+        return ZJ_OK;
+    if (rc != SQLITE_DONE)
+        return zj_store_error(st, err, "cannot read the results");
+    /* Say which filters emptied the selection: a report over no calls would
+     * read like a conclusion (合格率 0.0%) about nothing. */
+    char label[300], sha[65];
+    if (zj_report_ruleset(st, ruleset_id, label, sizeof label, sha, err) != ZJ_OK)
+        return err->status;
+    char filters[512] = "";
+    size_t used = 0;
+    const char *names[] = {"--from", "--to", "--team", "--agent"};
+    const char *values[] = {f->from, f->to, f->team, f->agent};
+    for (int i = 0; i < 4; i++)
+        if (values[i] && used < sizeof filters)
+            used += (size_t)snprintf(filters + used, sizeof filters - used, "%s%s %s",
+                                     used ? ", " : "", names[i], values[i]);
+    return zj_error_set(err, ZJ_ERR_NOTFOUND, NULL, 0, 0,
+                        "no scored calls of rule set %s match %s%s: no %s written", label,
+                        used ? "the filters " : "", used ? filters : "(the store holds none)",
+                        what);
+}
+
+bool zj_report_one_row(zj_store *st, sqlite3_stmt *q, zj_error *err)
+{
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW)
+        return true;
+    if (rc == SQLITE_DONE)
+        zj_error_set(err, ZJ_ERR_DB, NULL, 0, 0, "a report query returned no row");
+    else
+        zj_store_error(st, err, "cannot read the results");
+    return false;
+}
+
+zj_status zj_report_done(zj_store *st, int rc, zj_error *err)
+{
+    return rc == SQLITE_DONE ? ZJ_OK : zj_store_error(st, err, "cannot read the results");
+}
+
+const char *zj_col(sqlite3_stmt *q, int i)
+{
+    const unsigned char *t = sqlite3_column_text(q, i);
+    return t ? (const char *)t : "";
+}
+
+/* Rule set label "name@version" and sha256 of a row id. */
+zj_status zj_report_ruleset(zj_store *st, int64_t id, char *label, size_t label_size, char sha[65],
+                            zj_error *err)
+{
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(zj_store_db(st),
+                           "SELECT name, version, sha256 FROM rulesets WHERE id=?1", -1, &q,
+                           NULL) != SQLITE_OK)
+        return zj_store_error(st, err, "cannot read the rule set");
+    sqlite3_bind_int64(q, 1, id);
+    int rc = sqlite3_step(q);
+    if (rc != SQLITE_ROW) {
+        zj_status s = rc == SQLITE_DONE
+                          ? zj_error_set(err, ZJ_ERR_NOTFOUND, NULL, 0, 0, "no such rule set")
+                          : zj_store_error(st, err, "cannot read the rule set");
+        sqlite3_finalize(q);
+        return s;
+    }
+    snprintf(label, label_size, "%s@%s", zj_col(q, 0), zj_col(q, 1));
+    snprintf(sha, 65, "%s", zj_col(q, 2));
+    sqlite3_finalize(q);
+    return ZJ_OK;
+}
+
+/* ------------------------------------------------------ scorecard rows */
+
+void zj_scorecard_data_free(zj_scorecard_data *d)
+{
+    for (size_t i = 0; i < d->n_strings; i++)
+        free(d->strings[i]);
+    free(d->strings);
+    free(d->groups);
+    free(d->grades);
+    free(d->problems);
+    free(d->weeks);
+    free(d->worst);
+    memset(d, 0, sizeof *d);
+}
+
+const char *zj_scorecard_str(zj_scorecard_data *d, const char *s, bool *failed)
+{
+    if (!s)
+        return NULL;
+    if (d->n_strings == d->cap_strings) {
+        size_t c = d->cap_strings ? d->cap_strings * 2 : 64;
+        char **v = realloc(d->strings, c * sizeof *v);
+        if (!v) {
+            *failed = true;
+            return NULL;
+        }
+        d->strings = v;
+        d->cap_strings = c;
+    }
+    char *copy = zj_strdup(s);
+    if (!copy) {
+        *failed = true;
+        return NULL;
+    }
+    return d->strings[d->n_strings++] = copy;
+}
+
+/* Column text owned by d, NULL for SQL NULL. */
+static const char *col_str(zj_scorecard_data *d, sqlite3_stmt *q, int i, bool *failed)
+{
+    const unsigned char *t = sqlite3_column_text(q, i);
+    if (!t && sqlite3_column_type(q, i) != SQLITE_NULL)
+        *failed = true; /* SQLite could not convert the value: out of memory */
+    return zj_scorecard_str(d, (const char *)t, failed);
+}
+
+/* Room for one more element of *v (n used, *cap allocated). */
+static bool grow(void **v, size_t n, size_t *cap, size_t size)
+{
+    if (n < *cap)
+        return true;
+    size_t c = *cap ? *cap * 2 : 16;
+    void *p = realloc(*v, c * size);
+    if (!p)
+        return false;
+    *v = p;
+    *cap = c;
+    return true;
+}
+#define GROW(v, n, cap) grow((void **)&(v), (n), &(cap), sizeof *(v))
+
+static zj_status sqlite_ruleset(void *self, const char *spec, zj_rs_ruleset *out, zj_error *err)
+{
+    zj_store *st = self;
+    memset(out, 0, sizeof *out);
+    zj_status s = zj_store_find_ruleset(st, spec, &out->id, err);
+    if (s != ZJ_OK)
+        return s;
+    if ((s = zj_report_ruleset(st, out->id, out->label, sizeof out->label, out->sha256, err)) !=
+        ZJ_OK)
+        return s;
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(zj_store_db(st), "SELECT name, version FROM rulesets WHERE id=?1", -1,
+                           &q, NULL) != SQLITE_OK)
+        return zj_store_error(st, err, "cannot read the rule set");
+    sqlite3_bind_int64(q, 1, out->id);
+    if (!zj_report_one_row(st, q, err)) {
+        sqlite3_finalize(q);
+        return err->status;
+    }
+    snprintf(out->name, sizeof out->name, "%s", zj_col(q, 0));
+    snprintf(out->version, sizeof out->version, "%s", zj_col(q, 1));
+    sqlite3_finalize(q);
+    return ZJ_OK;
+}
+
+static zj_status sqlite_require_calls(void *self, const zj_rs_ruleset *rs,
+                                      const zj_report_filter *f, const char *what, zj_error *err)
+{
+    return zj_report_require_calls(self, rs->id, f, what, err);
+}
+
+/* The scorecard's six queries. Every per-group query runs ONCE for all
+ * groups, ordered by the group key, and is read in step with the groups: a
+ * query per group would scan the calls once per agent. */
+static zj_status sqlite_scorecard(void *self, const zj_report_filter *f, zj_group_by by,
+                                  zj_scorecard_data *d, zj_error *err)
+{
+    zj_store *st = self;
+    int64_t rid = d->ruleset.id;
+    const char *key =
+        by == ZJ_BY_TEAM ? "coalesce(c.team, '(未分组)')" : "coalesce(c.agent_id, '(未知坐席)')";
+    const char *raw_key = by == ZJ_BY_TEAM ? "c.team" : "c.agent_id";
+    zj_report_scope in = zj_report_scope_of(st, rid, f);
+    sqlite3_stmt *q[6] = {0};
+    char *sql[6];
+    bool failed = false;
+    int rc = SQLITE_DONE;
+    size_t cap_g = 0, cap_gr = 0, cap_p = 0, cap_w = 0, cap_x = 0;
+
+    /* 0 totals; 1 groups, with the median from window functions; 2 grades;
+     * 3 problems, ranked as an inspector reads them: a fatal rule first, then
+     * by severity, then by the points they cost, and only then by how often;
+     * 4 weekly trend; 5 the three worst calls. */
+    sql[0] =
+        zj_sqlf("SELECT count(*), avg(c.score), sum(c.passed), sum(c.fatal),"
+                " min(c.local_date), max(c.local_date) FROM calls c WHERE%s" ZJ_CALL_FILTER_REST,
+                in.calls);
+    sql[1] = zj_sqlf(
+        "WITH g AS (SELECT %s AS k, %s AS rk, c.score, c.passed, c.fatal, c.grade,"
+        " c.agent_name, c.team, ROW_NUMBER() OVER (PARTITION BY %s ORDER BY c.score)"
+        " AS rn, COUNT(*) OVER (PARTITION BY %s) AS cnt FROM calls c WHERE%s" ZJ_CALL_FILTER_REST
+        ") SELECT k, max(agent_name), max(team), count(*), avg(score),"
+        " avg(CASE WHEN rn IN ((cnt + 1) / 2, (cnt + 2) / 2) THEN score END),"
+        " sum(passed), sum(fatal), max(rk) IS NOT NULL FROM g GROUP BY k ORDER BY k",
+        key, raw_key, key, key, in.calls);
+    sql[2] = zj_sqlf("SELECT %s AS k, c.grade, count(*) FROM calls c WHERE%s" ZJ_CALL_FILTER_REST
+                     " GROUP BY k, c.grade ORDER BY k, c.grade",
+                     key, in.calls);
+    sql[3] = zj_sqlf("SELECT x.k, x.rule_id, x.clause, x.n, x.example, x.outcome, x.pts,"
+                     " coalesce(r.title, x.rule_id), x.severity, coalesce(r.fatal, 0) FROM"
+                     " (SELECT %s AS k, f.rule_id AS rule_id,"
+                     " max(f.clause) AS clause, count(*) AS n, min(CASE WHEN f.text IS NOT NULL"
+                     " THEN c.call_id || ' ' || f.text END) AS example, min(f.outcome) AS outcome,"
+                     " sum(f.points) AS pts, max(f.severity) AS severity%s" ZJ_CALL_FILTER_REST
+                     " AND f.points < 0 GROUP BY k, f.rule_id) x"
+                     " LEFT JOIN rules r ON r.ruleset_id = ?1 AND r.rule_id = x.rule_id"
+                     " ORDER BY x.k, coalesce(r.fatal, 0) DESC, CASE x.severity WHEN 'critical'"
+                     " THEN 0 WHEN 'major' THEN 1 WHEN 'minor' THEN 2 ELSE 3 END, x.pts, x.n DESC,"
+                     " x.rule_id",
+                     key, in.findings);
+    sql[4] = zj_sqlf("SELECT %s AS k, c.iso_week, count(*), avg(c.score),"
+                     " sum(c.passed) FROM calls c WHERE%s" ZJ_CALL_FILTER_REST
+                     " GROUP BY k, c.iso_week ORDER BY k, c.iso_week",
+                     key, in.calls);
+    sql[5] = zj_sqlf("SELECT k, call_id, score, grade, local_date, fatal FROM (SELECT %s AS k,"
+                     " c.call_id, c.score, c.grade, c.local_date,"
+                     " c.fatal, ROW_NUMBER() OVER (PARTITION BY %s ORDER BY c.score, c.call_id)"
+                     " AS rn FROM calls c WHERE%s" ZJ_CALL_FILTER_REST
+                     ") w WHERE rn <= 3 ORDER BY k, rn",
+                     key, key, in.calls);
+    for (int i = 0; i < 6; i++) {
+        q[i] = (i == 0 || q[i - 1]) ? zj_report_query(st, sql[i], rid, f, err) : NULL;
+        free(sql[i]);
+    }
+    for (int i = 0; i < 6; i++)
+        if (!q[i])
+            goto fail;
+
+    if (!zj_report_one_row(st, q[0], err))
+        goto fail;
+    d->totals.calls = sqlite3_column_int64(q[0], 0);
+    d->totals.mean_score = sqlite3_column_double(q[0], 1);
+    d->totals.passed = sqlite3_column_int64(q[0], 2);
+    d->totals.fatal = sqlite3_column_int64(q[0], 3);
+    d->totals.first_date = col_str(d, q[0], 4, &failed);
+    d->totals.last_date = col_str(d, q[0], 5, &failed);
+
+    int rcs[6] = {0};
+    for (int i = 2; i < 6; i++)
+        rcs[i] = sqlite3_step(q[i]);
+    while (!failed && (rc = sqlite3_step(q[1])) == SQLITE_ROW) {
+        if (!GROW(d->groups, d->n_groups, cap_g)) {
+            failed = true;
+            break;
+        }
+        zj_sc_group *g = &d->groups[d->n_groups++];
+        memset(g, 0, sizeof *g);
+        g->key = col_str(d, q[1], 0, &failed);
+        if (!g->key)
+            break;
+        g->agent_name = by == ZJ_BY_TEAM ? NULL : col_str(d, q[1], 1, &failed);
+        g->team = by == ZJ_BY_TEAM ? NULL : col_str(d, q[1], 2, &failed);
+        g->calls = sqlite3_column_int64(q[1], 3);
+        g->mean_score = sqlite3_column_double(q[1], 4);
+        g->median_score = sqlite3_column_double(q[1], 5);
+        g->passed = sqlite3_column_int64(q[1], 6);
+        g->fatal = sqlite3_column_int64(q[1], 7);
+        g->key_known = sqlite3_column_int(q[1], 8) != 0;
+        const char *k = g->key;
+        g->first_grade = d->n_grades;
+        for (; !failed && rcs[2] == SQLITE_ROW && !strcmp(zj_col(q[2], 0), k);
+             rcs[2] = sqlite3_step(q[2])) {
+            if (!GROW(d->grades, d->n_grades, cap_gr)) {
+                failed = true;
+                break;
+            }
+            zj_sc_grade *x = &d->grades[d->n_grades++];
+            x->grade = col_str(d, q[2], 1, &failed);
+            x->calls = sqlite3_column_int64(q[2], 2);
+        }
+        g->n_grades = d->n_grades - g->first_grade;
+        g->first_problem = d->n_problems;
+        for (; !failed && rcs[3] == SQLITE_ROW && !strcmp(zj_col(q[3], 0), k);
+             rcs[3] = sqlite3_step(q[3])) {
+            if (!GROW(d->problems, d->n_problems, cap_p)) {
+                failed = true;
+                break;
+            }
+            zj_sc_problem *p = &d->problems[d->n_problems++];
+            memset(p, 0, sizeof *p);
+            p->rule_id = col_str(d, q[3], 1, &failed);
+            p->clause = col_str(d, q[3], 2, &failed);
+            p->count = sqlite3_column_int64(q[3], 3);
+            /* The example is "call_id text" (the smallest such string): the
+             * call ids hold no space, so the first one splits them. */
+            const char *ex = (const char *)sqlite3_column_text(q[3], 4);
+            const char *sp = ex ? strchr(ex, ' ') : NULL;
+            if (sp) {
+                char *id = zj_sqlf("%.*s", (int)(sp - ex), ex);
+                if (!id)
+                    failed = true;
+                p->example_call = zj_scorecard_str(d, id, &failed);
+                free(id);
+                p->example_text = zj_scorecard_str(d, sp + 1, &failed);
+            } else if (ex) {
+                p->example_text = zj_scorecard_str(d, ex, &failed);
+            }
+            p->outcome = col_str(d, q[3], 5, &failed);
+            p->points = sqlite3_column_int64(q[3], 6);
+            p->title = col_str(d, q[3], 7, &failed);
+            p->severity = col_str(d, q[3], 8, &failed);
+            p->fatal = sqlite3_column_int(q[3], 9) != 0;
+        }
+        g->n_problems = d->n_problems - g->first_problem;
+        g->first_week = d->n_weeks;
+        for (; !failed && rcs[4] == SQLITE_ROW && !strcmp(zj_col(q[4], 0), k);
+             rcs[4] = sqlite3_step(q[4])) {
+            if (!GROW(d->weeks, d->n_weeks, cap_w)) {
+                failed = true;
+                break;
+            }
+            zj_sc_week *w = &d->weeks[d->n_weeks++];
+            w->week = col_str(d, q[4], 1, &failed);
+            w->calls = sqlite3_column_int64(q[4], 2);
+            w->mean_score = sqlite3_column_double(q[4], 3);
+            w->passed = sqlite3_column_int64(q[4], 4);
+        }
+        g->n_weeks = d->n_weeks - g->first_week;
+        g->first_worst = d->n_worst;
+        for (; !failed && rcs[5] == SQLITE_ROW && !strcmp(zj_col(q[5], 0), k);
+             rcs[5] = sqlite3_step(q[5])) {
+            if (!GROW(d->worst, d->n_worst, cap_x)) {
+                failed = true;
+                break;
+            }
+            zj_sc_call *x = &d->worst[d->n_worst++];
+            x->call_id = col_str(d, q[5], 1, &failed);
+            x->score = sqlite3_column_int(q[5], 2);
+            x->grade = col_str(d, q[5], 3, &failed);
+            x->date = col_str(d, q[5], 4, &failed);
+            x->fatal = sqlite3_column_int(q[5], 5) != 0;
+        }
+        g->n_worst = d->n_worst - g->first_worst;
+    }
+    if (failed) {
+        zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
+        goto fail;
+    }
+    /* Each query read to its end, or the error that stopped it. */
+    if (zj_report_done(st, rc, err) != ZJ_OK)
+        goto fail;
+    for (int i = 2; i < 6; i++)
+        if (rcs[i] != SQLITE_DONE && zj_report_done(st, rcs[i], err) != ZJ_OK)
+            goto fail;
+    for (int i = 0; i < 6; i++)
+        sqlite3_finalize(q[i]);
+    return ZJ_OK;
+fail:
+    for (int i = 0; i < 6; i++)
+        sqlite3_finalize(q[i]);
+    return err && err->status ? err->status : ZJ_ERR_DB;
+}
+
+/* ------------------------------------------------------------- samples */
+
+void zj_sample_lot_free(zj_sample_lot *lot)
+{
+    free(lot->calls);
+    zj_buf_free(&lot->text);
+    memset(lot, 0, sizeof *lot);
+}
+
+static zj_status sqlite_sample_lot(void *self, const zj_rs_ruleset *rs, const zj_report_filter *f,
+                                   zj_sample_lot *lot, zj_error *err)
+{
+    zj_store *st = self;
+    zj_buf_init(&lot->text);
+    /* A stable order: by agent, then call id. */
+    char *sql = zj_sqlf("SELECT c.id, c.call_id, coalesce(c.agent_id, ''), c.score,"
+                        " coalesce(c.local_date, '') FROM calls c WHERE%s" ZJ_CALL_FILTER_REST
+                        " ORDER BY coalesce(c.agent_id, ''), c.call_id",
+                        zj_report_scope_of(st, rs->id, f).calls);
+    sqlite3_stmt *q = zj_report_query(st, sql, rs->id, f, err);
+    free(sql);
+    if (!q)
+        return err->status;
+    int rc;
+    bool nomem = false;
+    while (!nomem && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+        if (!GROW(lot->calls, lot->n, lot->cap)) {
+            nomem = true;
+            break;
+        }
+        zj_lot_call *c = &lot->calls[lot->n++];
+        c->key = sqlite3_column_int64(q, 0);
+        c->score = sqlite3_column_int(q, 3);
+        size_t *at[] = {&c->id, &c->agent, &c->date};
+        int col[] = {1, 2, 4};
+        for (int i = 0; i < 3; i++) {
+            *at[i] = lot->text.len;
+            zj_buf_append(&lot->text, zj_col(q, col[i]), strlen(zj_col(q, col[i])) + 1);
+        }
+        nomem = lot->text.failed;
+    }
+    zj_status s = nomem ? zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory")
+                        : zj_report_done(st, rc, err);
+    sqlite3_finalize(q);
+    return s;
+}
+
+static zj_status sqlite_save_sample(void *self, const zj_rs_ruleset *rs, const zj_sample_record *r,
+                                    int64_t *id, zj_error *err)
+{
+    zj_store *st = self;
+    sqlite3 *db = zj_store_db(st);
+    sqlite3_stmt *q;
+    bool ok = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK;
+    *id = 0;
+    if (ok && sqlite3_prepare_v2(db,
+                                 "INSERT INTO samples (ruleset_id, created_at, method, level, aql,"
+                                 " lot_size, sample_size, accept_n, reject_n, seed, filters)"
+                                 " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
+                                 -1, &q, NULL) == SQLITE_OK) {
+        /* A bind that fails (out of memory) would store NULL: check them all. */
+        int brc = sqlite3_bind_int64(q, 1, rs->id);
+        brc |= sqlite3_bind_text(q, 2, r->created_at, -1, SQLITE_TRANSIENT);
+        brc |= sqlite3_bind_text(q, 3, r->method, -1, SQLITE_TRANSIENT);
+        if (r->level)
+            brc |= sqlite3_bind_text(q, 4, r->level, -1, SQLITE_TRANSIENT);
+        if (r->aql > 0)
+            brc |= sqlite3_bind_double(q, 5, r->aql);
+        brc |= sqlite3_bind_int64(q, 6, r->lot_size);
+        brc |= sqlite3_bind_int64(q, 7, r->sample_size);
+        if (r->accept_n >= 0) {
+            brc |= sqlite3_bind_int(q, 8, r->accept_n);
+            brc |= sqlite3_bind_int(q, 9, r->reject_n);
+        }
+        brc |= sqlite3_bind_int64(q, 10, (int64_t)r->seed);
+        brc |= sqlite3_bind_text(q, 11, r->filters_json, -1, SQLITE_TRANSIENT);
+        ok = brc == SQLITE_OK && sqlite3_step(q) == SQLITE_DONE;
+        sqlite3_finalize(q);
+        *id = sqlite3_last_insert_rowid(db);
+    } else {
+        ok = false;
+    }
+    if (ok && sqlite3_prepare_v2(db,
+                                 "INSERT INTO sample_calls (sample_id, call_row, agent_id)"
+                                 " VALUES (?1,?2,?3)",
+                                 -1, &q, NULL) == SQLITE_OK) {
+        for (size_t i = 0; ok && i < r->n_calls; i++) {
+            sqlite3_reset(q);
+            int brc = sqlite3_bind_int64(q, 1, *id);
+            brc |= sqlite3_bind_int64(q, 2, r->call_keys[i]);
+            brc |= sqlite3_bind_text(q, 3, r->agents[i], -1, SQLITE_TRANSIENT);
+            ok = brc == SQLITE_OK && sqlite3_step(q) == SQLITE_DONE;
+        }
+        sqlite3_finalize(q);
+    } else {
+        ok = false;
+    }
+    if (ok)
+        ok = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK;
+    if (ok)
+        return ZJ_OK;
+    zj_status s = zj_store_error(st, err, "cannot record the sample");
+    sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    return s;
+}
+
+static const zj_report_source_ops sqlite_ops = {
+    .sample_lot = sqlite_sample_lot,
+    .save_sample = sqlite_save_sample,
+    .ruleset = sqlite_ruleset,
+    .require_calls = sqlite_require_calls,
+    .scorecard = sqlite_scorecard,
+};
+
+zj_report_source zj_report_source_sqlite(zj_store *st)
+{
+    return (zj_report_source){&sqlite_ops, st};
+}
