@@ -116,11 +116,10 @@ static void scorecard_figures(void **state)
     char *json = render_scorecard(ZJ_BY_AGENT, ZJ_FMT_JSON, NULL);
     /* A01: PS-001 005 025 037 = 100, PS-009 = 95, PS-031 = 84 (a complaint without
      * apology, question, record or time), PS-020 = 63 (labels.json). */
-    assert_non_null(strstr(json,
-                           "{\"坐席\":\"A01\",\"姓名\":\"王芳\",\"班组\":\"报修组\","
-                           "\"通话数\":\"7\",\"平均分\":\"91.7\",\"中位数\":\"100.0\","
-                           "\"合格率\":\"85.7%\",\"一票否决\":\"0\","
-                           "\"等级分布\":\"A 5 / C 1 / D 1\"}"));
+    assert_non_null(strstr(json, "{\"坐席\":\"A01\",\"姓名\":\"王芳\",\"班组\":\"报修组\","
+                                 "\"通话数\":\"7\",\"平均分\":\"91.7\",\"中位数\":\"100.0\","
+                                 "\"合格率\":\"85.7%\",\"一票否决\":\"0\","
+                                 "\"等级分布\":\"A 5 / C 1 / D 1\"}"));
     free(json);
     char *team = render_scorecard(ZJ_BY_TEAM, ZJ_FMT_JSON, NULL);
     assert_non_null(strstr(team, "{\"班组\":\"报修组\",\"通话数\":\"15\",\"平均分\":\"90.0\""));
@@ -151,24 +150,31 @@ static void audit_report_items(void **state)
     zj_buf out;
     zj_buf_init(&out);
     zj_report_filter f = {0};
-    assert_int_equal(zj_report_audit(st, &f, 0, "z.db", "zhijian report", ZJ_FMT_MD, &out, &err),
-                     ZJ_OK);
+    assert_int_equal(
+        zj_report_audit(st, &f, 0, NULL, "z.db", "zhijian report", ZJ_FMT_MD, &out, &err), ZJ_OK);
+    /* In this order: the metadata and sign-off (blank where not given), the
+     * conclusion with its KPIs, then the long sections. */
     static const char *const items[] = {
-        "## 1 审核目的",
-        "## 2 审核范围",
-        "| 评分通话数 | 42 |",
-        "## 3 审核准则",
-        "| 第十四条第11项 | taboo.11-go-complain | 有本事你去告 | forbidden | critical | 30 | 是 |",
-        "## 4 审核方法",
-        "## 5 审核发现",
-        "| F01 | 严重不符合 | 第十八条 | 向住户索要钱物（红包、好处费等） | 1 | 1 | 2.4 |",
-        "| PS-021 | A04 刘洋 | 2026-11-09T09:20:40+08:00 | 第 2 轮：**包个红包**（第十八条） |",
-        "## 6 审核结论",
+        "# 呼叫中心服务质量审核报告\n\n## 报告信息\n\n| 项目 | 内容 |\n|---|---|\n"
+        "| 报告编号 | ＿＿＿＿＿＿ |\n| 报告日期 | ＿＿＿＿＿＿ |\n| 审核组 | ＿＿＿＿＿＿ |\n"
+        "| 受审核方 | ＿＿＿＿＿＿ |\n| 分发范围 | ＿＿＿＿＿＿ |\n\n| 签署 | 姓名 | 日期 |\n"
+        "|---|---|---|\n| 编制 | ＿＿＿＿＿＿ | ＿＿＿＿＿＿ |\n| 审核 | ＿＿＿＿＿＿ | "
+        "＿＿＿＿＿＿ |\n"
+        "| 批准 | ＿＿＿＿＿＿ | ＿＿＿＿＿＿ |\n\n\n## 1 审核结论\n\n结论：",
         "| 合格率 | 73.8% | 合格通话 / 评分通话 |",
         "| 平均分 | 83.3 |",
         "忌语发生率",
         "礼貌用语覆盖率",
         "投诉处理符合率",
+        "## 2 审核目的",
+        "## 3 审核范围",
+        "| 评分通话数 | 42 |",
+        "## 4 审核准则",
+        "| 第十四条第11项 | taboo.11-go-complain | 有本事你去告 | forbidden | critical | 30 | 是 |",
+        "## 5 审核方法",
+        "## 6 审核发现",
+        "| F01 | 严重不符合 | 第十八条 | 向住户索要钱物（红包、好处费等） | 1 | 1 | 2.4 |",
+        "| PS-021 | A04 刘洋 | 2026-11-09T09:20:40+08:00 | 第 2 轮：**包个红包**（第十八条） |",
         "## 7 纠正措施登记表",
         "| CA-01 | F01 向住户索要钱物（红包、好处费等） | 第十八条 | ＿＿＿＿ | ＿＿＿＿ | 待整改 "
         "|",
@@ -178,9 +184,29 @@ static void audit_report_items(void **state)
         "## 10 复现方法",
         "命令：zhijian report；数据库：z.db；规则集：property-service@2026.1，sha256 ",
     };
-    for (size_t i = 0; i < sizeof items / sizeof *items; i++)
-        if (!strstr(out.data, items[i]))
-            fail_msg("audit report lacks: %s", items[i]);
+    const char *at = out.data;
+    for (size_t i = 0; i < sizeof items / sizeof *items; i++) {
+        const char *hit = strstr(at, items[i]);
+        if (!hit)
+            fail_msg("audit report lacks, or has out of order: %s", items[i]);
+        at = hit + strlen(items[i]);
+    }
+    /* Given fields are printed as given; the sign-off stays blank to sign. */
+    static const char *const team[] = {"张敏", "李强"};
+    zj_audit_meta meta = {.report_no = "QA-2026-11",
+                          .report_date = "2026-12-01",
+                          .auditors = team,
+                          .n_auditors = 2,
+                          .auditee = "客服中心",
+                          .distribution = "客服部、品质部"};
+    zj_buf_reset(&out);
+    assert_int_equal(
+        zj_report_audit(st, &f, 0, &meta, "z.db", "zhijian report", ZJ_FMT_MD, &out, &err), ZJ_OK);
+    assert_non_null(strstr(out.data, "| 项目 | 内容 |\n|---|---|\n| 报告编号 | QA-2026-11 |\n"
+                                     "| 报告日期 | 2026-12-01 |\n| 审核组 | 张敏、李强 |\n"
+                                     "| 受审核方 | 客服中心 |\n| 分发范围 | 客服部、品质部 |\n\n"
+                                     "| 签署 | 姓名 | 日期 |\n|---|---|---|\n"
+                                     "| 编制 | ＿＿＿＿＿＿ | ＿＿＿＿＿＿ |\n"));
     zj_buf_free(&out);
     zj_store_close(st);
 }
@@ -204,7 +230,8 @@ static void hostile_text_is_escaped(void **state)
     zj_buf_init(&out);
     zj_error err;
     zj_report_filter none = {0};
-    assert_int_equal(zj_report_audit(st, &none, 0, path, "x", ZJ_FMT_HTML, &out, &err), ZJ_OK);
+    assert_int_equal(zj_report_audit(st, &none, 0, NULL, path, "x", ZJ_FMT_HTML, &out, &err),
+                     ZJ_OK);
     assert_null(strstr(out.data, "<script"));
     assert_null(strstr(out.data, "<img"));
     assert_null(strstr(out.data, "<b>"));
@@ -348,8 +375,8 @@ static void stored_findings_are_the_scored_ones(void **state)
                 strcmp(g->severity, zj_severity_name(rule->severity)) ||
                 !streq_or_null(g->clause, rule->clause) || !streq_or_null(g->text, f->text) ||
                 g->points != f->points || g->turn != f->turn ||
-                (f->turn >= 0 && (g->span_start != (long)f->span_start ||
-                                  g->span_end != (long)f->span_end)) ||
+                (f->turn >= 0 &&
+                 (g->span_start != (long)f->span_start || g->span_end != (long)f->span_end)) ||
                 g->start_ms != f->start_ms)
                 fail_msg("call %s finding %zu (%s) differs in the store", call->call_id, i,
                          rule->id);
