@@ -157,6 +157,53 @@ static const char *sampling_row(zj_store *st, zj_doc *d, int64_t rid, int64_t sa
     return row;
 }
 
+/* The rule set's enum words as a Chinese reader says them (the rule format
+ * and the store keep the English keys). Unknown words are shown as stored. */
+static const char *kind_zh(const char *kind)
+{
+    return strcmp(kind, "required") == 0    ? "规定用语"
+           : strcmp(kind, "forbidden") == 0 ? "服务忌语"
+           : strcmp(kind, "metric") == 0    ? "指标"
+           : strcmp(kind, "tag") == 0       ? "情形"
+                                            : kind;
+}
+
+static const char *severity_zh(const char *severity)
+{
+    return strcmp(severity, "critical") == 0      ? "严重"
+           : strcmp(severity, "major") == 0       ? "一般"
+           : strcmp(severity, "minor") == 0       ? "轻微"
+           : strcmp(severity, "observation") == 0 ? "观察"
+                                                  : severity;
+}
+
+/* The standard as an auditor cites it: 《title》 with the rule set's name and
+ * version, and its scoring base and pass mark. */
+static zj_status standard_of(zj_store *st, int64_t rid, char *name, size_t size, int *base,
+                             int *pass, zj_error *err)
+{
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(zj_store_db(st),
+                           "SELECT name, version, coalesce(title, ''), base, pass FROM rulesets"
+                           " WHERE id = ?1",
+                           -1, &q, NULL) != SQLITE_OK)
+        return zj_store_error(st, err, "cannot read the rule set");
+    sqlite3_bind_int64(q, 1, rid);
+    if (!zj_report_one_row(st, q, err)) {
+        sqlite3_finalize(q);
+        return err->status;
+    }
+    if (zj_col(q, 2)[0])
+        snprintf(name, size, "《%s》（规则集 %s，版本 %s）", zj_col(q, 2), zj_col(q, 0),
+                 zj_col(q, 1));
+    else
+        snprintf(name, size, "规则集 %s（版本 %s）", zj_col(q, 0), zj_col(q, 1));
+    *base = sqlite3_column_int(q, 3);
+    *pass = sqlite3_column_int(q, 4);
+    sqlite3_finalize(q);
+    return ZJ_OK;
+}
+
 static int grade_rank(const char *g)
 {
     return strcmp(g, "严重不符合") == 0 ? 0 : strcmp(g, "一般不符合") == 0 ? 1 : 2;
@@ -294,6 +341,10 @@ zj_status zj_report_audit(zj_store *st, const zj_report_filter *f, int64_t sampl
     char label[300], sha[65];
     zj_report_scope in = zj_report_scope_of(st, rid, f);
     if ((s = zj_report_ruleset(st, rid, label, sizeof label, sha, err)) != ZJ_OK)
+        return s;
+    char standard[700];
+    int base = 0, pass = 0;
+    if ((s = standard_of(st, rid, standard, sizeof standard, &base, &pass, err)) != ZJ_OK)
         return s;
     if ((s = zj_report_require_calls(st, rid, f, "audit report", err)) != ZJ_OK)
         return s;
@@ -493,9 +544,9 @@ zj_status zj_report_audit(zj_store *st, const zj_report_filter *f, int64_t sampl
 
     zj_doc_heading(d, 2, "2 审核目的");
     zj_doc_para(d,
-                "评价客服中心坐席通话对《%s》（以下简称“服务标准”）的符合程度，识别服务忌语、"
+                "评价客服中心坐席通话对%s（以下简称“服务标准”）的符合程度，识别服务忌语、"
                 "规定用语缺失等不符合项，为纠正措施和持续改进提供依据。",
-                label);
+                standard);
     zj_doc_heading(d, 2, "3 审核范围");
     const char *sh[] = {"项目", "内容"};
     zj_doc_block *t = zj_doc_table(d, "scope", 2, sh);
@@ -511,8 +562,9 @@ zj_status zj_report_audit(zj_store *st, const zj_report_filter *f, int64_t sampl
 
     zj_doc_heading(d, 2, "4 审核准则");
     zj_doc_para(d,
-                "规则集 %s，sha256 %s。评分：满分 100 分，合格线见规则集；一票否决项命中即不合格。",
-                label, sha);
+                "服务标准：%s，sha256 %s。评分：满分 %d 分，合格线 %d 分（得分不低于 %d "
+                "分且未命中一票否决项为合格）；一票否决项命中即不合格。",
+                standard, sha, base, pass, pass);
     const char *ch[] = {"条款", "规则", "内容", "类别", "严重程度", "扣分", "一票否决"};
     zj_doc_block *ct = zj_doc_table(d, "criteria", 7, ch);
     if (sqlite3_prepare_v2(zj_store_db(st),
@@ -524,7 +576,8 @@ zj_status zj_report_audit(zj_store *st, const zj_report_filter *f, int64_t sampl
     }
     sqlite3_bind_int64(q, 1, rid);
     while ((rc = sqlite3_step(q)) == SQLITE_ROW)
-        zj_doc_row(ct, zj_col(q, 0), zj_col(q, 1), zj_col(q, 2), zj_col(q, 3), zj_col(q, 4),
+        zj_doc_row(ct, zj_col(q, 0), zj_col(q, 1), zj_col(q, 2), kind_zh(zj_col(q, 3)),
+                   severity_zh(zj_col(q, 4)),
                    zj_doc_strf(d, "%d", sqlite3_column_int(q, 5)),
                    sqlite3_column_int(q, 6) ? "是" : "否");
     if (zj_report_done(st, rc, err) != ZJ_OK)
@@ -539,8 +592,8 @@ zj_status zj_report_audit(zj_store *st, const zj_report_filter *f, int64_t sampl
         "规范化、大小写折叠并去除空白和标点后，"
         "与规则集中的规定用语、服务忌语逐条匹配；匹配结果映射回原话，每一项发现均保留通话编号、"
         "轮次、原话与条款作为证据。规定用语按其时间窗（如首句、末句）判定“已说/缺失”；服务忌语"
-        "按出现判定，重叠时取最长者。发现分级：严重程度为 critical 或一票否决 → 严重不符合；major，"
-        "或 minor 且每百通发生 %.0f 次及以上 → 一般不符合；其余 → 观察项。",
+        "按出现判定，重叠时取最长者。发现分级：严重程度为“严重”或一票否决 → 严重不符合；“一般”，"
+        "或“轻微”且每百通发生 %.0f 次及以上 → 一般不符合；其余 → 观察项。",
         ZJ_VERSION, MINOR_FREQUENCY_THRESHOLD);
 
     zj_doc_heading(d, 2, "6 审核发现");

@@ -170,8 +170,12 @@ static void audit_report_items(void **state)
         "## 3 审核范围",
         "| 评分通话数 | 42 |",
         "## 4 审核准则",
-        "| 第十四条第11项 | taboo.11-go-complain | 有本事你去告 | forbidden | critical | 30 | 是 |",
+        "服务标准：《物业客服中心文明服务制度》（规则集 property-service，版本 2026.1），sha256 ",
+        "。评分：满分 100 分，合格线 80 分（得分不低于 80 分且未命中一票否决项为合格）；",
+        "| 第十四条第11项 | taboo.11-go-complain | 有本事你去告 | 服务忌语 | 严重 | 30 | 是 |",
         "## 5 审核方法",
+        "发现分级：严重程度为“严重”或一票否决 → 严重不符合；“一般”，或“轻微”且每百通发生 5 "
+        "次及以上 → 一般不符合；其余 → 观察项。",
         "## 6 审核发现",
         "| F01 | 严重不符合 | 第十八条 | 向住户索要钱物（红包、好处费等） | 1 | 1 | 2.4 |",
         "| PS-021 | A04 刘洋 | 2026-11-09T09:20:40+08:00 | 第 2 轮：**包个红包**（第十八条） |",
@@ -191,6 +195,13 @@ static void audit_report_items(void **state)
             fail_msg("audit report lacks, or has out of order: %s", items[i]);
         at = hit + strlen(items[i]);
     }
+    /* No English enum word in the Chinese text, nor the old placeholder. */
+    static const char *const english[] = {"| required |", "| forbidden |", "| critical |",
+                                           "| major |",    "| minor |",     "| observation |",
+                                           "| metric |",   "| tag |",       "合格线见规则集"};
+    for (size_t i = 0; i < sizeof english / sizeof *english; i++)
+        if (strstr(out.data, english[i]))
+            fail_msg("audit report shows %s", english[i]);
     /* Given fields are printed as given; the sign-off stays blank to sign. */
     static const char *const team[] = {"张敏", "李强"};
     zj_audit_meta meta = {.report_no = "QA-2026-11",
