@@ -231,8 +231,67 @@ static int cmp_finding_row(const void *a, const void *b)
 typedef struct evidence_row {
     char *rule, *call, *who, *when, *text;
     bool missing;
-    int turn;
+    int turn;                  /* 0-based as stored; shown 1-based */
+    long span_start, span_end; /* code points in the turn; -1: none */
 } evidence_row;
+
+/* Evidence rows listed per finding; the rest are counted (共 N 次，列出 M 次). */
+#define EVIDENCE_LISTED 3
+
+/* Code points of context shown either side of a quote. */
+#define QUOTE_CONTEXT 12
+
+/* Byte offset of code point cp in UTF-8 s (len bytes), clamped to len. */
+static size_t utf8_offset(const char *s, size_t len, long cp)
+{
+    size_t i = 0;
+    for (long k = 0; k < cp && i < len; k++)
+        for (i++; i < len && ((unsigned char)s[i] & 0xC0) == 0x80; i++)
+            ;
+    return i;
+}
+
+/* The call's local time as its record states it ("2026-11-09T09:20:40+08:00"
+ * reads "2026-11-09 09:20"); a time in another form is shown as stored. */
+static const char *call_local_time(zj_doc *d, const char *at)
+{
+    int y, mo, da, h, mi;
+    char t;
+    if (sscanf(at, "%4d-%2d-%2d%c%2d:%2d", &y, &mo, &da, &t, &h, &mi) != 6 ||
+        (t != 'T' && t != ' '))
+        return at;
+    return zj_doc_strf(d, "%04d-%02d-%02d %02d:%02d", y, mo, da, h, mi);
+}
+
+/* The quoted words marked in their sentence: up to QUOTE_CONTEXT code points
+ * of the turn either side, "…" where the turn goes on. Without a recorded
+ * span the stored quote alone is shown. NULL (err set) when the call cannot
+ * be read. */
+static const char *quote_in_sentence(zj_store *st, zj_doc *d, int64_t rid, const evidence_row *e,
+                                     zj_error *err)
+{
+    if (e->turn < 0 || e->span_start < 0 || e->span_end <= e->span_start)
+        return zj_doc_strf(d, ZJ_MARK_OPEN "%s" ZJ_MARK_CLOSE, e->text);
+    zj_stored_call sc;
+    if (zj_store_get_call(st, e->call, rid, &sc, err) != ZJ_OK)
+        return NULL;
+    const char *r;
+    if (!sc.call || (size_t)e->turn >= sc.call->n_turns) {
+        r = zj_doc_strf(d, ZJ_MARK_OPEN "%s" ZJ_MARK_CLOSE, e->text);
+    } else {
+        const zj_turn *t = &sc.call->turns[e->turn];
+        long from = e->span_start > QUOTE_CONTEXT ? e->span_start - QUOTE_CONTEXT : 0;
+        size_t a = utf8_offset(t->text, t->text_len, from);
+        size_t b = utf8_offset(t->text, t->text_len, e->span_start);
+        size_t c = utf8_offset(t->text, t->text_len, e->span_end);
+        size_t z = utf8_offset(t->text, t->text_len, e->span_end + QUOTE_CONTEXT);
+        r = zj_doc_strf(d, "%s%.*s" ZJ_MARK_OPEN "%.*s" ZJ_MARK_CLOSE "%.*s%s", a > 0 ? "…" : "",
+                        (int)(b - a), t->text + a, (int)(c - b), t->text + b, (int)(z - c),
+                        t->text + c, z < t->text_len ? "…" : "");
+    }
+    zj_stored_call_free(&sc);
+    return r;
+}
 
 /* Every string of the report's rows is copied (no fixed buffer cuts a long
  * title or call id in the middle of a character); a copy that fails records
@@ -577,8 +636,7 @@ zj_status zj_report_audit(zj_store *st, const zj_report_filter *f, int64_t sampl
     sqlite3_bind_int64(q, 1, rid);
     while ((rc = sqlite3_step(q)) == SQLITE_ROW)
         zj_doc_row(ct, zj_col(q, 0), zj_col(q, 1), zj_col(q, 2), kind_zh(zj_col(q, 3)),
-                   severity_zh(zj_col(q, 4)),
-                   zj_doc_strf(d, "%d", sqlite3_column_int(q, 5)),
+                   severity_zh(zj_col(q, 4)), zj_doc_strf(d, "%d", sqlite3_column_int(q, 5)),
                    sqlite3_column_int(q, 6) ? "是" : "否");
     if (zj_report_done(st, rc, err) != ZJ_OK)
         goto fail;
@@ -607,18 +665,20 @@ zj_status zj_report_audit(zj_store *st, const zj_report_filter *f, int64_t sampl
                                strcmp(rows[i].kind, "required") == 0 ? "（缺失）" : ""),
                    zj_doc_strf(d, "%ld", rows[i].count), zj_doc_strf(d, "%ld", rows[i].calls),
                    zj_doc_strf(d, "%.1f", rows[i].per100));
-    /* Evidence: the first three examples of every finding, in one pass (a
+    /* Evidence: the first EVIDENCE_LISTED examples of every finding, in one pass (a
      * window per rule) rather than one indexed query per rule. */
-    sql = zj_sqlf("SELECT rule_id, call_id, agent_id, agent_name, started_at, text, outcome, turn"
-                  " FROM (SELECT f.rule_id AS rule_id, c.call_id AS call_id,"
+    sql = zj_sqlf("SELECT rule_id, call_id, agent_id, agent_name, started_at, text, outcome, turn,"
+                  " span_start, span_end FROM (SELECT f.rule_id AS rule_id, c.call_id AS call_id,"
                   " coalesce(c.agent_id, '') AS agent_id, coalesce(c.agent_name, '') AS agent_name,"
                   " coalesce(c.started_at, '') AS started_at, coalesce(f.text, '') AS text,"
-                  " f.outcome AS outcome, f.turn AS turn, ROW_NUMBER() OVER (PARTITION BY"
+                  " f.outcome AS outcome, coalesce(f.turn, -1) AS turn,"
+                  " coalesce(f.span_start, -1) AS span_start, coalesce(f.span_end, -1) AS span_end,"
+                  " ROW_NUMBER() OVER (PARTITION BY"
                   " f.rule_id ORDER BY c.started_utc_ms, c.call_id, f.seq) AS rn"
                   "%s" ZJ_CALL_FILTER_REST
                   " AND (f.outcome = 'hit' AND f.kind = 'forbidden' OR f.outcome = 'missing'"
-                  " AND f.points < 0)) e WHERE rn <= 3 ORDER BY rule_id, rn",
-                  in.findings);
+                  " AND f.points < 0)) e WHERE rn <= %d ORDER BY rule_id, rn",
+                  in.findings, EVIDENCE_LISTED);
     q = zj_report_query(st, sql, rid, f, err);
     free(sql);
     if (!q)
@@ -637,6 +697,8 @@ zj_status zj_report_audit(zj_store *st, const zj_report_filter *f, int64_t sampl
         e->text = col_copy(d, q, 5);
         e->missing = strcmp(zj_col(q, 6), "missing") == 0;
         e->turn = sqlite3_column_int(q, 7);
+        e->span_start = sqlite3_column_int64(q, 8);
+        e->span_end = sqlite3_column_int64(q, 9);
         if (zj_doc_status(d) != ZJ_OK)
             break;
     }
@@ -649,16 +711,26 @@ zj_status zj_report_audit(zj_store *st, const zj_report_filter *f, int64_t sampl
                        rows[i].clause);
         const char *eh[] = {"通话", "坐席", "时间", "证据"};
         zj_doc_block *et = zj_doc_table(d, "evidence", 4, eh);
+        long listed = 0;
         for (size_t k = 0; et && k < n_ev; k++) {
             const evidence_row *e = &ev_rows[k];
             if (strcmp(e->rule, rows[i].rule) != 0)
                 continue;
-            const char *ev =
-                e->missing ? zj_doc_strf(d, "未说出规定用语（%s）", rows[i].clause)
-                           : zj_doc_strf(d, "第 %d 轮：" ZJ_MARK_OPEN "%s" ZJ_MARK_CLOSE "（%s）",
-                                         e->turn, e->text, rows[i].clause);
-            zj_doc_row(et, e->call, e->who, e->when, ev);
+            const char *ev;
+            if (e->missing) {
+                ev = zj_doc_strf(d, "未说出规定用语（%s）", rows[i].clause);
+            } else {
+                const char *quote = quote_in_sentence(st, d, rid, e, err);
+                if (!quote)
+                    goto fail;
+                ev = zj_doc_strf(d, "第 %d 轮：%s（%s）", e->turn + 1, quote, rows[i].clause);
+            }
+            zj_doc_row(et, e->call, e->who, call_local_time(d, e->when), ev);
+            listed++;
         }
+        /* Evidence is cut to the earliest examples: say so, with the count. */
+        if (rows[i].count > listed)
+            zj_doc_para(d, "共 %ld 次，列出 %ld 次（按通话时间最早者）。", rows[i].count, listed);
     }
 
     zj_doc_heading(d, 2, "7 纠正措施登记表");
