@@ -209,6 +209,17 @@ static void audit_report_items(void **state)
     for (size_t i = 0; i < sizeof english / sizeof *english; i++)
         if (strstr(out.data, english[i]))
             fail_msg("audit report shows %s", english[i]);
+    /* HTML prints on A4 with repeating headers, unsplit rows and whole ids. */
+    zj_buf_reset(&out);
+    assert_int_equal(zj_report_audit(st, &f, 0, NULL, "z.db", "zhijian report", ZJ_FMT_HTML, &out,
+                                     &err),
+                     ZJ_OK);
+    assert_non_null(strstr(out.data, "@page{size:A4;margin:16mm 14mm}"));
+    assert_non_null(strstr(out.data, "thead{display:table-header-group}tr,th,td{break-inside:avoid;"
+                                     "page-break-inside:avoid}h1,h2,h3{break-after:avoid;"
+                                     "page-break-after:avoid}td.id{white-space:nowrap}"));
+    assert_non_null(strstr(out.data, "<tr><td class=\"id\">PS-021</td><td>A04 刘洋</td>"));
+    assert_non_null(strstr(out.data, "<td class=\"id\">taboo.11-go-complain</td>"));
     /* Given fields are printed as given; the sign-off stays blank to sign. */
     static const char *const team[] = {"张敏", "李强"};
     zj_audit_meta meta = {.report_no = "QA-2026-11",
