@@ -734,15 +734,19 @@ zj_status zj_report_audit(zj_store *st, const zj_report_filter *f, int64_t sampl
     }
 
     zj_doc_heading(d, 2, "7 纠正措施登记表");
-    const char *rh[] = {"编号", "不符合项", "条款", "责任人", "完成期限", "状态"};
-    zj_doc_block *rt = zj_doc_table(d, "actions", 6, rh);
+    /* What the report knows (the finding, its clause, that it is open) is
+     * filled in; root cause, action, owner, due date and the effectiveness
+     * check are the auditee's to write, so they are blanks. */
+    const char *rh[] = {"编号",   "不符合项", "条款",       "根本原因", "纠正措施",
+                        "责任人", "完成期限", "有效性验证", "状态"};
+    zj_doc_block *rt = zj_doc_table(d, "actions", 9, rh);
     size_t actions = 0;
     for (size_t i = 0; i < n_rows; i++) {
         if (grade_rank(rows[i].grade) > 1)
             continue;
         zj_doc_row(rt, zj_doc_strf(d, "CA-%02zu", ++actions),
-                   zj_doc_strf(d, "F%02zu %s", i + 1, rows[i].title), rows[i].clause, "＿＿＿＿",
-                   "＿＿＿＿", "待整改");
+                   zj_doc_strf(d, "F%02zu %s（%s）", i + 1, rows[i].title, rows[i].grade),
+                   rows[i].clause, BLANK, BLANK, BLANK, BLANK, BLANK, "待整改");
     }
     if (!actions)
         zj_doc_para(d, "无需登记纠正措施（未发现严重或一般不符合）。");
