@@ -204,6 +204,43 @@ static zj_status standard_of(zj_store *st, int64_t rid, char *name, size_t size,
     return ZJ_OK;
 }
 
+/* 不可评估事项: the rule set's `not_assessable:` list ({clause, why}, checked
+ * when the rule set was loaded), read from the YAML stored with the results,
+ * so each standard states its own. */
+static zj_status not_assessable(zj_store *st, zj_doc *d, int64_t rid, zj_error *err)
+{
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(zj_store_db(st), "SELECT yaml FROM rulesets WHERE id = ?1", -1, &q,
+                           NULL) != SQLITE_OK)
+        return zj_store_error(st, err, "cannot read the rule set");
+    sqlite3_bind_int64(q, 1, rid);
+    if (!zj_report_one_row(st, q, err)) {
+        sqlite3_finalize(q);
+        return err->status;
+    }
+    zj_ynode *root = zj_yaml_parse((const char *)sqlite3_column_text(q, 0),
+                                   (size_t)sqlite3_column_bytes(q, 0), "stored rule set", err);
+    sqlite3_finalize(q);
+    if (!root)
+        return err->status;
+    const zj_ynode *list = zj_yaml_get(root, "not_assessable");
+    if (!list || list->type != ZJ_YNODE_SEQ || !list->n) {
+        zj_doc_para(d, "规则集未列出不可评估事项（规则集的 not_assessable 项）。");
+    } else {
+        zj_doc_para(d, "以下要求无法仅凭通话转写文本评估，本报告不作判断（依规则集所列）：");
+        const char *h[] = {"条款", "要求与原因"};
+        zj_doc_block *t = zj_doc_table(d, "not_assessable", 2, h);
+        for (size_t i = 0; i < list->n; i++) {
+            const zj_ynode *clause = zj_yaml_get(list->items[i], "clause");
+            const zj_ynode *why = zj_yaml_get(list->items[i], "why");
+            zj_doc_row(t, zj_doc_strf(d, "%s", clause && clause->value ? clause->value : ""),
+                       zj_doc_strf(d, "%s", why && why->value ? why->value : ""));
+        }
+    }
+    zj_yaml_free(root);
+    return ZJ_OK;
+}
+
 static int grade_rank(const char *g)
 {
     return strcmp(g, "严重不符合") == 0 ? 0 : strcmp(g, "一般不符合") == 0 ? 1 : 2;
@@ -758,12 +795,8 @@ zj_status zj_report_audit(zj_store *st, const zj_report_filter *f, int64_t sampl
         "自动评分依据转写文本，转写错误可能导致漏判或误判，人工复核样本用于验证。",
         calls, sampling && strstr(sampling, "抽取") ? "并含人工复核抽样" : "全数自动评分");
     zj_doc_heading(d, 2, "9 不可评估事项");
-    zj_doc_para(
-        d, "以下要求无法仅凭通话转写文本评估，本报告不作判断：第十九条 投诉处理时限（当日处理完毕；"
-           "转交职能部门的不超过三天）——需结合工单系统的受理与办结时间；第十一条第1项 第一时间接听"
-           "——需振铃时长数据与相应的时长规则；第十八条 "
-           "冷淡、刁难——体现为语气与沉默，文本无法可靠判断；"
-           "第二章 仪容仪表、第八条 办公纪律——非通话内容。");
+    if (not_assessable(st, d, rid, err) != ZJ_OK)
+        goto fail;
     zj_doc_heading(d, 2, "10 复现方法");
     zj_doc_para(
         d, "命令：%s；数据库：%s；规则集：%s，sha256 %s。同一数据库与规则集重复运行得到相同报告。",

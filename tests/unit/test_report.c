@@ -192,8 +192,12 @@ static void audit_report_items(void **state)
         "＿＿＿＿＿＿ | ＿＿＿＿＿＿ | ＿＿＿＿＿＿ | ＿＿＿＿＿＿ | 待整改 |",
         "## 8 说明与局限",
         "## 9 不可评估事项",
-        "第十九条 投诉处理时限",
-        "## 10 复现方法",
+        /* From the rule set's not_assessable list, not from code. */
+        "以下要求无法仅凭通话转写文本评估，本报告不作判断（依规则集所列）：\n\n"
+        "| 条款 | 要求与原因 |\n|---|---|\n"
+        "| 第十九条 | 投诉处理时限（当日处理完毕；转交职能部门的不超过三天）——需结合工单系统的受理与"
+        "办结时间 |\n",
+        "| 第八条 | 办公纪律——非通话内容 |\n\n\n## 10 复现方法",
         "命令：zhijian report；数据库：z.db；规则集：property-service@2026.1，sha256 ",
     };
     const char *at = out.data;
