@@ -477,7 +477,32 @@ static const char html_style[] =
     "th,td{border:1px solid #ccd;padding:4px 8px;text-align:left;vertical-align:top}"
     "th{background:#eef2f8}tr:nth-child(even) td{background:#fafbfd}"
     "mark{background:#ffe08a;padding:0 2px}.chart{margin:.5em 0 1.5em}"
-    "footer{margin-top:3em;color:#777;font-size:12px}";
+    "footer{margin-top:3em;color:#777;font-size:12px}"
+    /* Print: A4 pages; table headers repeat on every page; a row is never
+     * split across pages nor a heading left at a page's foot; call and rule
+     * ids stay whole. */
+    "@page{size:A4;margin:16mm 14mm}"
+    "thead{display:table-header-group}tr,th,td{break-inside:avoid;page-break-inside:avoid}"
+    "h1,h2,h3{break-after:avoid;page-break-after:avoid}td.id{white-space:nowrap}"
+    "@media print{body{max-width:none;margin:0;padding:0;font-size:12px}"
+    "table{font-size:11px}}";
+
+/* A cell that is an identifier (a call or rule id, a clause-free code such as
+ * PS-021 or taboo.11-go-complain): ASCII letters, digits and . _ - only. */
+static bool is_id_cell(const char *s)
+{
+    if (!s || !*s)
+        return false;
+    bool letter_or_digit = false;
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
+            letter_or_digit = true;
+        else if (c != '.' && c != '_' && c != '-')
+            return false;
+    }
+    return letter_or_digit;
+}
 
 static void render_html(const zj_doc *d, zj_buf *out)
 {
@@ -512,8 +537,9 @@ static void render_html(const zj_doc *d, zj_buf *out)
             for (size_t r = 0; r < b->n_rows; r++) {
                 zj_buf_puts(out, "<tr>");
                 for (size_t c = 0; c < b->n_cols; c++) {
-                    zj_buf_puts(out, "<td>");
-                    html_text(out, b->cells[r * b->n_cols + c]);
+                    const char *cell = b->cells[r * b->n_cols + c];
+                    zj_buf_puts(out, is_id_cell(cell) ? "<td class=\"id\">" : "<td>");
+                    html_text(out, cell);
                     zj_buf_puts(out, "</td>");
                 }
                 zj_buf_puts(out, "</tr>\n");

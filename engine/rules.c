@@ -1042,11 +1042,38 @@ static void parse_fillers(struct loader *ld, const zj_ynode *n)
     free(lens);
 }
 
+/* `not_assessable:` — the standard's requirements that transcripts cannot
+ * show, as {clause, why}; the audit report lists them (read back from the
+ * stored YAML), so each standard states its own. Checked here, not kept. */
+static void parse_not_assessable(struct loader *ld, const zj_ynode *n)
+{
+    static const char *const keys[] = {"clause", "why", NULL};
+    if (n->type != ZJ_YNODE_SEQ || n->n == 0) {
+        fail_at(ld, n, "'not_assessable' must be a non-empty list of {clause, why}");
+        return;
+    }
+    for (size_t i = 0; i < n->n; i++) {
+        const zj_ynode *e = n->items[i];
+        if (e->type != ZJ_YNODE_MAP) {
+            fail_at(ld, e, "a 'not_assessable' entry must be a mapping {clause, why}");
+            continue;
+        }
+        check_keys(ld, e, keys, " in not_assessable");
+        for (int k = 0; k < 2; k++) {
+            const zj_ynode *v = zj_yaml_get(e, keys[k]);
+            if (!v)
+                fail_at(ld, e, "a 'not_assessable' entry needs '%s'", keys[k]);
+            else if (scalar(ld, v, keys[k]) && !v->value[0])
+                fail_at(ld, v, "'%s' in not_assessable must not be empty", keys[k]);
+        }
+    }
+}
+
 static void parse_root(struct loader *ld, const zj_ynode *root)
 {
     static const char *const keys[] = {"ruleset", "version", "title",  "description", "scoring",
                                        "defaults", "rules", "redact", "fillers", "extends",
-                                       "disable", NULL};
+                                       "disable", "not_assessable", NULL};
     zj_ruleset *rs = ld->rs;
     rs->base = 100;
     rs->pass = 80;
@@ -1078,6 +1105,8 @@ static void parse_root(struct loader *ld, const zj_ynode *root)
         parse_scoring(ld, v);
     if ((v = zj_yaml_get(root, "redact")))
         parse_redact(ld, v);
+    if ((v = zj_yaml_get(root, "not_assessable")))
+        parse_not_assessable(ld, v);
     if (rs->n_grades == 0)
         set_default_grades(ld, rs);
     qsort(rs->grades, rs->n_grades, sizeof *rs->grades, cmp_grade);

@@ -573,13 +573,23 @@ typedef enum zj_group_by { ZJ_BY_AGENT, ZJ_BY_TEAM } zj_group_by;
 /* Scorecard per agent or team (text, md, html, csv, json) appended to out. */
 zj_status zj_report_scorecard(zj_store *st, const zj_report_filter *f, zj_group_by by,
                               zj_format format, zj_buf *out, zj_error *err);
-/* ISO 19011 §6.5.1 style audit report (md, html, json) appended to out.
- * sample_id > 0 cites that saved sample (ZJ_ERR_NOTFOUND when the rule set
- * has none of that id); 0 cites none. db_path and command are quoted in the
- * reproduction section. */
+/* Who and what an audit report is for (ISO 19011 6.5.1): every field may be
+ * NULL (or auditors empty) and is then printed as a blank to fill in by hand. */
+typedef struct zj_audit_meta {
+    const char *report_no, *report_date; /* report_date: YYYY-MM-DD */
+    const char *const *auditors;         /* the audit team, in order */
+    size_t n_auditors;
+    const char *auditee, *distribution;
+} zj_audit_meta;
+
+/* ISO 19011 §6.5.1 style audit report (md, html, json) appended to out:
+ * metadata and sign-off block from meta (NULL: all blank), the conclusion with
+ * its KPIs, then scope, criteria, method and findings. sample_id > 0 cites
+ * that saved sample (ZJ_ERR_NOTFOUND when the rule set has none of that id);
+ * 0 cites none. db_path and command are quoted in the reproduction section. */
 zj_status zj_report_audit(zj_store *st, const zj_report_filter *f, int64_t sample_id,
-                          const char *db_path, const char *command, zj_format format, zj_buf *out,
-                          zj_error *err);
+                          const zj_audit_meta *meta, const char *db_path, const char *command,
+                          zj_format format, zj_buf *out, zj_error *err);
 
 /* Sampling for manual review. n > 0: that many calls; else ISO 2859-1 general
  * inspection level 1..3 (I, II, III), with aql > 0 also the single normal

@@ -21,6 +21,17 @@ $tmp/broken.yaml:7:5: unknown key 'pionts' in rule 'a' (did you mean 'points'?)
 $tmp/broken.yaml:6:21: invalid regex: missing closing parenthesis
 WANT
 diff -u "$tmp/want" "$tmp/out" || fail "rules check output"
+# not_assessable: a list of {clause, why}, both given and non-empty.
+printf 'ruleset: na\nversion: "1"\nnot_assessable:\n  - clause: 第十九条\n  - {clause: 第八条, why: "", note: x}\n  - 第二章\nrules:\n  - id: a\n    kind: forbidden\n    any: [喂]\n' > "$tmp/na.yaml"
+"$zhijian" rules check "$tmp/na.yaml" > "$tmp/out"
+[ $? -eq 1 ] || fail "a bad not_assessable list should exit 1"
+cat > "$tmp/want" <<WANT
+$tmp/na.yaml:4:5: a 'not_assessable' entry needs 'why'
+$tmp/na.yaml:5:28: unknown key 'note' in not_assessable
+$tmp/na.yaml:5:24: 'why' in not_assessable must not be empty
+$tmp/na.yaml:6:5: a 'not_assessable' entry must be a mapping {clause, why}
+WANT
+diff -u "$tmp/want" "$tmp/out" || fail "rules check not_assessable output"
 # A failing example makes rules test exit 1 with a counted failure.
 printf 'ruleset: ex\nversion: "1"\nrules:\n  - id: a\n    kind: forbidden\n    any: [喂]\n    examples: {match: ["喂"], no_match: ["喂养", "你好"]}\n' > "$tmp/ex.yaml"
 "$zhijian" rules test "$tmp/ex.yaml" > "$tmp/out"

@@ -52,4 +52,30 @@ want=$(merged 10-standard.yaml centre/10-standard.yaml 20-complaints.yml centre/
 [ "$(check_hash centre)" = "$want" ] || fail "directory hash"
 sed -i 's/投诉\]/投诉, 举报]/' centre/20-complaints.yml
 [ "$(check_hash centre)" != "$want" ] || fail "editing a later file kept the directory's hash"
+
+# The audit report's 不可评估事项 come from the merged rule set: the base's list,
+# unless the extending file sets its own (stored after the base, it wins).
+cat > na-base.yaml <<'Y'
+ruleset: na-base
+version: "1"
+not_assessable:
+  - {clause: 第一条, why: 基础标准的说明}
+rules:
+  - id: p.hello
+    kind: required
+    speaker: agent
+    any: [您好]
+    points: 5
+    clause: 第二条
+    examples: {match: [您好], no_match: [再见]}
+Y
+printf 'ruleset: na-centre\nversion: "1"\nextends: na-base.yaml\n' > na-keep.yaml
+printf 'ruleset: na-own\nversion: "1"\nextends: na-base.yaml\nnot_assessable:\n  - {clause: 第九条, why: 中心自己的说明}\n' > na-own.yaml
+for set in keep own; do
+  "$zhijian" score --db na-$set.db --rules na-$set.yaml calls.jsonl > /dev/null 2>&1 || fail "score na-$set"
+  "$zhijian" report --db na-$set.db > na-$set.md 2>&1 || fail "report na-$set: $(cat na-$set.md)"
+done
+grep -qx '| 第一条 | 基础标准的说明 |' na-keep.md || fail "the base's not_assessable list is not reported"
+grep -qx '| 第九条 | 中心自己的说明 |' na-own.md || fail "the centre's own not_assessable list is not reported"
+grep -q '第一条' na-own.md && fail "the base's list shows though the centre replaced it"
 echo ok

@@ -182,36 +182,97 @@ static void audit_report_items(void **state)
     zj_buf out;
     zj_buf_init(&out);
     zj_report_filter f = {0};
-    assert_int_equal(zj_report_audit(st, &f, 0, "z.db", "zhijian report", ZJ_FMT_MD, &out, &err),
-                     ZJ_OK);
+    assert_int_equal(
+        zj_report_audit(st, &f, 0, NULL, "z.db", "zhijian report", ZJ_FMT_MD, &out, &err), ZJ_OK);
+    /* In this order: the metadata and sign-off (blank where not given), the
+     * conclusion with its KPIs, then the long sections. */
     static const char *const items[] = {
-        "## 1 审核目的",
-        "## 2 审核范围",
-        "| 评分通话数 | 42 |",
-        "## 3 审核准则",
-        "| 第十四条第11项 | taboo.11-go-complain | 有本事你去告 | forbidden | critical | 30 | 是 |",
-        "## 4 审核方法",
-        "## 5 审核发现",
-        "| F01 | 严重不符合 | 第十八条 | 向住户索要钱物（红包、好处费等） | 1 | 1 | 2.4 |",
-        "| PS-021 | A04 刘洋 | 2026-11-09T09:20:40+08:00 | 第 2 轮：**包个红包**（第十八条） |",
-        "## 6 审核结论",
+        "# 呼叫中心服务质量审核报告\n\n## 报告信息\n\n| 项目 | 内容 |\n|---|---|\n"
+        "| 报告编号 | ＿＿＿＿＿＿ |\n| 报告日期 | ＿＿＿＿＿＿ |\n| 审核组 | ＿＿＿＿＿＿ |\n"
+        "| 受审核方 | ＿＿＿＿＿＿ |\n| 分发范围 | ＿＿＿＿＿＿ |\n\n| 签署 | 姓名 | 日期 |\n"
+        "|---|---|---|\n| 编制 | ＿＿＿＿＿＿ | ＿＿＿＿＿＿ |\n| 审核 | ＿＿＿＿＿＿ | "
+        "＿＿＿＿＿＿ |\n"
+        "| 批准 | ＿＿＿＿＿＿ | ＿＿＿＿＿＿ |\n\n\n## 1 审核结论\n\n结论：",
         "| 合格率 | 73.8% | 合格通话 / 评分通话 |",
         "| 平均分 | 83.3 |",
         "忌语发生率",
         "礼貌用语覆盖率",
         "投诉处理符合率",
+        "## 2 审核目的",
+        "## 3 审核范围",
+        "| 评分通话数 | 42 |",
+        "## 4 审核准则",
+        "服务标准：《物业客服中心文明服务制度》（规则集 property-service，版本 2026.1），sha256 ",
+        "。评分：满分 100 分，合格线 80 分（得分不低于 80 分且未命中一票否决项为合格）；",
+        "| 第十四条第11项 | taboo.11-go-complain | 有本事你去告 | 服务忌语 | 严重 | 30 | 是 |",
+        "## 5 审核方法",
+        "发现分级：严重程度为“严重”或一票否决 → 严重不符合；“一般”，或“轻微”且每百通发生 5 "
+        "次及以上 → 一般不符合；其余 → 观察项。",
+        "## 6 审核发现",
+        "| F01 | 严重不符合 | 第十八条 | 向住户索要钱物（红包、好处费等） | 1 | 1 | 2.4 |",
+        /* 1-based turn, the call's local time, the quote in its sentence. */
+        "| PS-021 | A04 刘洋 | 2026-11-09 09:20 | 第 3 轮：加急的话，您给师傅**包个红包**就行，马上给您"
+        "弄。（第十八条） |",
+        "| PS-017 | A06 赵磊 | 2026-11-19 11:28 | 第 5 轮：**有本事你去告**！（第十四条第11项） |",
+        /* A finding seen once lists it; one seen 10 times says it lists 3. */
+        "### F04 严重不符合：你自己都不知道我怎么知道（第十四条第30项）",
+        "（第十四条第30项） |\n\n\n### F05 一般不符合：结束语（感谢您的来电/再见）（第十二条第6项、第18项）",
+        "\n共 10 次，列出 3 次（按通话时间最早者）。\n\n\n### F06 ",
         "## 7 纠正措施登记表",
-        "| CA-01 | F01 向住户索要钱物（红包、好处费等） | 第十八条 | ＿＿＿＿ | ＿＿＿＿ | 待整改 "
-        "|",
+        "| 编号 | 不符合项 | 条款 | 根本原因 | 纠正措施 | 责任人 | 完成期限 | 有效性验证 | 状态 |",
+        "| CA-01 | F01 向住户索要钱物（红包、好处费等）（严重不符合） | 第十八条 | ＿＿＿＿＿＿ | "
+        "＿＿＿＿＿＿ | ＿＿＿＿＿＿ | ＿＿＿＿＿＿ | ＿＿＿＿＿＿ | 待整改 |",
         "## 8 说明与局限",
         "## 9 不可评估事项",
-        "第十九条 投诉处理时限",
-        "## 10 复现方法",
+        /* From the rule set's not_assessable list, not from code. */
+        "以下要求无法仅凭通话转写文本评估，本报告不作判断（依规则集所列）：\n\n"
+        "| 条款 | 要求与原因 |\n|---|---|\n"
+        "| 第十九条 | 投诉处理时限（当日处理完毕；转交职能部门的不超过三天）——需结合工单系统的受理与"
+        "办结时间 |\n",
+        "| 第八条 | 办公纪律——非通话内容 |\n\n\n## 10 复现方法",
         "命令：zhijian report；数据库：z.db；规则集：property-service@2026.1，sha256 ",
     };
-    for (size_t i = 0; i < sizeof items / sizeof *items; i++)
-        if (!strstr(out.data, items[i]))
-            fail_msg("audit report lacks: %s", items[i]);
+    const char *at = out.data;
+    for (size_t i = 0; i < sizeof items / sizeof *items; i++) {
+        const char *hit = strstr(at, items[i]);
+        if (!hit)
+            fail_msg("audit report lacks, or has out of order: %s", items[i]);
+        at = hit + strlen(items[i]);
+    }
+    /* No English enum word in the Chinese text, nor the old placeholder. */
+    static const char *const english[] = {"| required |", "| forbidden |", "| critical |",
+                                           "| major |",    "| minor |",     "| observation |",
+                                           "| metric |",   "| tag |",       "合格线见规则集"};
+    for (size_t i = 0; i < sizeof english / sizeof *english; i++)
+        if (strstr(out.data, english[i]))
+            fail_msg("audit report shows %s", english[i]);
+    /* HTML prints on A4 with repeating headers, unsplit rows and whole ids. */
+    zj_buf_reset(&out);
+    assert_int_equal(zj_report_audit(st, &f, 0, NULL, "z.db", "zhijian report", ZJ_FMT_HTML, &out,
+                                     &err),
+                     ZJ_OK);
+    assert_non_null(strstr(out.data, "@page{size:A4;margin:16mm 14mm}"));
+    assert_non_null(strstr(out.data, "thead{display:table-header-group}tr,th,td{break-inside:avoid;"
+                                     "page-break-inside:avoid}h1,h2,h3{break-after:avoid;"
+                                     "page-break-after:avoid}td.id{white-space:nowrap}"));
+    assert_non_null(strstr(out.data, "<tr><td class=\"id\">PS-021</td><td>A04 刘洋</td>"));
+    assert_non_null(strstr(out.data, "<td class=\"id\">taboo.11-go-complain</td>"));
+    /* Given fields are printed as given; the sign-off stays blank to sign. */
+    static const char *const team[] = {"张敏", "李强"};
+    zj_audit_meta meta = {.report_no = "QA-2026-11",
+                          .report_date = "2026-12-01",
+                          .auditors = team,
+                          .n_auditors = 2,
+                          .auditee = "客服中心",
+                          .distribution = "客服部、品质部"};
+    zj_buf_reset(&out);
+    assert_int_equal(
+        zj_report_audit(st, &f, 0, &meta, "z.db", "zhijian report", ZJ_FMT_MD, &out, &err), ZJ_OK);
+    assert_non_null(strstr(out.data, "| 项目 | 内容 |\n|---|---|\n| 报告编号 | QA-2026-11 |\n"
+                                     "| 报告日期 | 2026-12-01 |\n| 审核组 | 张敏、李强 |\n"
+                                     "| 受审核方 | 客服中心 |\n| 分发范围 | 客服部、品质部 |\n\n"
+                                     "| 签署 | 姓名 | 日期 |\n|---|---|---|\n"
+                                     "| 编制 | ＿＿＿＿＿＿ | ＿＿＿＿＿＿ |\n"));
     zj_buf_free(&out);
     zj_store_close(st);
 }
@@ -235,7 +296,8 @@ static void hostile_text_is_escaped(void **state)
     zj_buf_init(&out);
     zj_error err;
     zj_report_filter none = {0};
-    assert_int_equal(zj_report_audit(st, &none, 0, path, "x", ZJ_FMT_HTML, &out, &err), ZJ_OK);
+    assert_int_equal(zj_report_audit(st, &none, 0, NULL, path, "x", ZJ_FMT_HTML, &out, &err),
+                     ZJ_OK);
     assert_null(strstr(out.data, "<script"));
     assert_null(strstr(out.data, "<img"));
     assert_null(strstr(out.data, "<b>"));

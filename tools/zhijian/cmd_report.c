@@ -13,6 +13,8 @@ struct report_args {
     zj_group_by by;
     zj_sample_opts sample;
     long long cite_sample; /* report --sample ID; 0: none */
+    zj_audit_meta meta;    /* report's number, date, team, auditee, distribution */
+    const char **auditors; /* --auditor, repeatable; argv's strings */
 };
 
 enum {
@@ -28,7 +30,12 @@ enum {
     OPT_AQL,
     OPT_SEED,
     OPT_SAVE,
-    OPT_SAMPLE
+    OPT_SAMPLE,
+    OPT_REPORT_NO,
+    OPT_REPORT_DATE,
+    OPT_AUDITOR,
+    OPT_AUDITEE,
+    OPT_DISTRIBUTION
 };
 
 /* A calendar date YYYY-MM-DD (2026-02-30 is not one). */
@@ -65,6 +72,11 @@ static int parse(int argc, char **argv, const char *cmd, const char *formats, zj
         {"seed", required_argument, NULL, OPT_SEED},
         {"save", no_argument, NULL, OPT_SAVE},
         {"sample", required_argument, NULL, OPT_SAMPLE},
+        {"report-no", required_argument, NULL, OPT_REPORT_NO},
+        {"report-date", required_argument, NULL, OPT_REPORT_DATE},
+        {"auditor", required_argument, NULL, OPT_AUDITOR},
+        {"auditee", required_argument, NULL, OPT_AUDITEE},
+        {"distribution", required_argument, NULL, OPT_DISTRIBUTION},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -173,6 +185,43 @@ static int parse(int argc, char **argv, const char *cmd, const char *formats, zj
                 return -1;
             a->cite_sample = v;
             break;
+        case OPT_REPORT_NO:
+        case OPT_REPORT_DATE:
+        case OPT_AUDITOR:
+        case OPT_AUDITEE:
+        case OPT_DISTRIBUTION:
+            if (strcmp(cmd, "report") != 0) {
+                cli_error("%s: --%s belongs to `zhijian report`", cmd,
+                          c == OPT_REPORT_NO     ? "report-no"
+                          : c == OPT_REPORT_DATE ? "report-date"
+                          : c == OPT_AUDITOR     ? "auditor"
+                          : c == OPT_AUDITEE     ? "auditee"
+                                                 : "distribution");
+                return -1;
+            }
+            if (c == OPT_REPORT_DATE && !valid_date(optarg)) {
+                cli_error("%s: --report-date: expected a calendar date YYYY-MM-DD, got '%s'", cmd,
+                          optarg);
+                return -1;
+            }
+            if (c == OPT_REPORT_NO)
+                a->meta.report_no = optarg;
+            else if (c == OPT_REPORT_DATE)
+                a->meta.report_date = optarg;
+            else if (c == OPT_AUDITEE)
+                a->meta.auditee = optarg;
+            else if (c == OPT_DISTRIBUTION)
+                a->meta.distribution = optarg;
+            else {
+                /* At most one --auditor per argument, so argc bounds the list. */
+                if (!a->auditors && !(a->auditors = calloc((size_t)argc, sizeof *a->auditors))) {
+                    cli_error("%s: out of memory", cmd);
+                    return -1;
+                }
+                a->auditors[a->meta.n_auditors++] = optarg;
+                a->meta.auditors = a->auditors;
+            }
+            break;
         case 'h':
             usage(stdout);
             return -2;
@@ -239,7 +288,8 @@ static int run_report(enum report_kind kind, const char *cmd, const struct repor
             strncat(command, " ", sizeof command - strlen(command) - 1);
             strncat(command, argv[i], sizeof command - strlen(command) - 1);
         }
-        s = zj_report_audit(st, &a->filter, a->cite_sample, a->db, command, a->format, &out, &err);
+        s = zj_report_audit(st, &a->filter, a->cite_sample, &a->meta, a->db, command, a->format,
+                            &out, &err);
     }
     zj_store_close(st);
     return finish(cmd, s, &err, &out, a->output);
@@ -294,7 +344,8 @@ static void report_usage(FILE *out)
     fprintf(out,
             "usage: zhijian report [--from DATE] [--to DATE] [--team T] [--sample ID]\n"
             "                      [--ruleset NAME[@VER]] [--db PATH] [--format md|html|json]\n"
-            "                      [-o FILE]\n"
+            "                      [-o FILE] [--report-no NO] [--report-date DATE]\n"
+            "                      [--auditor NAME]... [--auditee TEXT] [--distribution TEXT]\n"
             "\nAn audit report in Chinese with the items of ISO 19011 6.5.1: objectives,\n"
             "scope and sampling, criteria, method, graded findings with evidence, conclusions\n"
             "with KPIs, a corrective-action register, limits, what transcripts cannot show,\n"
@@ -313,21 +364,36 @@ static void report_usage(FILE *out)
             "                       output). A regular file is replaced whole (temp file +\n"
             "                       rename); a device, FIFO or /dev/stdout is written in place\n"
             "\n"
+            "Report information (options only; there is no config file for them). A field\n"
+            "left out prints as a blank line to fill in by hand; nothing is made up:\n"
+            "  --report-no NO       the report number, e.g. QA-2026-11\n"
+            "  --report-date DATE   the report date, YYYY-MM-DD\n"
+            "  --auditor NAME       a member of the audit team; repeat for each, in order\n"
+            "  --auditee TEXT       the audited organisation or department\n"
+            "  --distribution TEXT  who receives the report, e.g. '客服部、品质部'\n"
+            "The 编制/审核/批准 sign-off block is always left blank for signatures.\n"
+            "\n"
             "Filters that select no stored call are an error (exit 2), not a conclusion\n"
             "over zero calls.\n"
             "\n"
             "Examples:\n"
             "  zhijian report --db out/zhijian.db --format html -o out/report.html\n"
-            "  zhijian report --from 2026-11-01 --to 2026-11-30 --team 投诉组 --sample 3\n");
+            "  zhijian report --from 2026-11-01 --to 2026-11-30 --team 投诉组 --sample 3\n"
+            "  zhijian report --report-no QA-2026-11 --report-date 2026-12-01 \\\n"
+            "      --auditor 张敏 --auditor 李强 --auditee 客服中心 --distribution 客服部\n");
 }
 
 int cmd_report(int argc, char **argv)
 {
     struct report_args a = {0};
     int r = parse(argc, argv, "report", "|md|markdown|html|json|", ZJ_FMT_MD, report_usage, &a);
-    if (r)
+    if (r) {
+        free(a.auditors);
         return r == -2 ? EXIT_OK : EXIT_USAGE;
-    return run_report(REPORT_AUDIT, "report", &a, argc, argv);
+    }
+    r = run_report(REPORT_AUDIT, "report", &a, argc, argv);
+    free(a.auditors);
+    return r;
 }
 
 static void sample_usage(FILE *out)
