@@ -256,6 +256,9 @@ zj_ynode *zj_yaml_parse(const char *text, size_t len, const char *name, zj_error
 void zj_yaml_free(zj_ynode *n);
 /* Value of key in a map node, or NULL. */
 const zj_ynode *zj_yaml_get(const zj_ynode *map, const char *key);
+/* Appends child to a map's or sequence's items; false when out of memory
+ * (child is then not owned by parent). */
+bool zj_ynode_add(zj_ynode *parent, zj_ynode *child);
 
 /* rules_merge.c: one tree from a file that `extends:` another, or from a
  * rule set directory. Errors go to ops (at: a node, err: a whole error). */

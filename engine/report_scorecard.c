@@ -3,6 +3,7 @@
  * quoted example, the weekly trend and the worst calls. The figures come as
  * typed rows from the report source (report_source.h); this file lays them
  * out as a document, or writes them as JSON data. No SQL here. */
+#include "report_json.h"
 #include "report_source.h"
 
 #include <jansson.h>
@@ -150,19 +151,6 @@ zj_status zj_report_scorecard(zj_store *st, const zj_report_filter *f, zj_group_
 
 /* ---------------------------------------------------------- JSON data */
 
-/* A string or null. */
-static json_t *jstr(const char *s)
-{
-    return s ? json_string(s) : json_null();
-}
-
-/* Sets key of o to v; false when v could not be made or set (out of
- * memory, or a string that is not UTF-8). */
-static bool jset(json_t *o, const char *key, json_t *v)
-{
-    return v && json_object_set_new(o, key, v) == 0;
-}
-
 static double rate(long part, long whole)
 {
     return whole ? (double)part / (double)whole : 0.0;
@@ -261,21 +249,10 @@ static zj_status scorecard_json(const zj_scorecard_data *d, const zj_report_filt
         json_decref(weeks);
         json_decref(worst);
     }
-    /* 12 significant digits: the means and rates as computed, without the
-     * last bits of binary noise. */
-    char *text =
-        ok ? json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12))
-           : NULL;
-    json_decref(root);
     json_decref(schema);
     json_decref(rs);
     json_decref(filters);
     json_decref(totals);
     json_decref(groups);
-    if (!text)
-        return ZJ_ERR_NOMEM;
-    zj_buf_puts(out, text);
-    zj_buf_puts(out, "\n");
-    free(text);
-    return out->failed ? ZJ_ERR_NOMEM : ZJ_OK;
+    return zj_report_json_emit(root, ok, out);
 }

@@ -141,20 +141,6 @@ static long map_index(const zj_ynode *map, const char *key)
     return -1;
 }
 
-static bool push(zj_ynode *parent, zj_ynode *child)
-{
-    if (parent->n == parent->cap) {
-        size_t cap = parent->cap ? parent->cap * 2 : 8;
-        zj_ynode **v = realloc(parent->items, cap * sizeof *v);
-        if (!v)
-            return false;
-        parent->items = v;
-        parent->cap = cap;
-    }
-    parent->items[parent->n++] = child;
-    return true;
-}
-
 /* Removes items [i, i + count) from a node, freeing them. */
 static void remove_items(zj_ynode *n, size_t i, size_t count)
 {
@@ -182,9 +168,9 @@ static bool map_take(zj_ynode *dst, zj_ynode *src, size_t ki)
         dst->items[i] = src->items[ki];
         dst->items[i + 1] = src->items[ki + 1];
     } else {
-        if (!push(dst, src->items[ki]))
+        if (!zj_ynode_add(dst, src->items[ki]))
             return false;
-        if (!push(dst, src->items[ki + 1])) {
+        if (!zj_ynode_add(dst, src->items[ki + 1])) {
             dst->n--;
             return false;
         }
@@ -208,7 +194,7 @@ static zj_ynode *copy_node(const zj_ynode *n)
     }
     for (size_t i = 0; i < n->n; i++) {
         zj_ynode *k = copy_node(n->items[i]);
-        if (!k || !push(c, k)) {
+        if (!k || !zj_ynode_add(c, k)) {
             zj_yaml_free(k);
             zj_yaml_free(c);
             return NULL;
@@ -248,13 +234,13 @@ static bool bake_rule(zj_merge *m, const zj_ynode *def, zj_ynode *rule)
         if (def->items[di]->type != ZJ_YNODE_SCALAR || map_index(rule, def->items[di]->value) >= 0)
             continue;
         zj_ynode *key = copy_node(def->items[di]), *val = copy_node(def->items[di + 1]);
-        if (!key || !val || !push(rule, key)) {
+        if (!key || !val || !zj_ynode_add(rule, key)) {
             zj_yaml_free(key);
             zj_yaml_free(val);
             nomem(m, rule->file);
             return false;
         }
-        if (!push(rule, val)) {
+        if (!zj_ynode_add(rule, val)) {
             rule->n--;
             zj_yaml_free(key);
             zj_yaml_free(val);
@@ -489,7 +475,7 @@ static zj_ynode *merge_onto(zj_merge *m, zj_ynode *base, zj_ynode *child)
             }
         } else if (!bake_rule(m, cdef, r)) {
             ok = false;
-        } else if (!push(brules, r)) {
+        } else if (!zj_ynode_add(brules, r)) {
             nomem(m, r->file);
             ok = false;
         } else {
@@ -694,7 +680,7 @@ zj_ynode *zj_merge_dir(zj_merge *m, const char *dir)
                 fail(m, rules ? rules : part, "'rules' must be a non-empty list");
             } else if (bake_defaults(m, part) && hrules && hrules->type == ZJ_YNODE_SEQ) {
                 for (size_t r = 0; r < rules->n; r++) {
-                    if (!push(hrules, rules->items[r])) {
+                    if (!zj_ynode_add(hrules, rules->items[r])) {
                         nomem(m, path);
                         ok = false;
                         break;

@@ -21,7 +21,7 @@ static zj_ynode *node_new(zj_ynode_type type, const yaml_mark_t *mark)
     return n;
 }
 
-static bool node_add(zj_ynode *parent, zj_ynode *child)
+bool zj_ynode_add(zj_ynode *parent, zj_ynode *child)
 {
     if (parent->n == parent->cap) {
         size_t cap = parent->cap ? parent->cap * 2 : 8;
@@ -141,7 +141,7 @@ zj_ynode *zj_yaml_parse(const char *text, size_t len, const char *name, zj_error
                 } else {
                     root = node;
                 }
-            } else if (!node_add(stack[depth - 1], node)) {
+            } else if (!zj_ynode_add(stack[depth - 1], node)) {
                 zj_error_set(err, ZJ_ERR_NOMEM, name, 0, 0, "out of memory");
                 zj_yaml_free(node);
                 failed = true;

@@ -3,6 +3,7 @@
  * proportion to their calls (largest remainder), a seeded reproducible draw,
  * and the record of the sample in the store (through the report source: no
  * SQL here). */
+#include "report_json.h"
 #include "report_source.h"
 
 #include <jansson.h>
@@ -142,16 +143,6 @@ typedef struct sample_json {
     const char *text;
 } sample_json;
 
-static json_t *jstr(const char *s)
-{
-    return s ? json_string(s) : json_null();
-}
-
-static bool jset(json_t *o, const char *key, json_t *v)
-{
-    return v && json_object_set_new(o, key, v) == 0;
-}
-
 /* The sample as data (docs/schema/sample.schema.json): English keys, numbers
  * as numbers, null where there is nothing (an agent id, a date, a plan). */
 static zj_status write_sample_json(const sample_json *s, zj_buf *out)
@@ -208,22 +199,13 @@ static zj_status write_sample_json(const sample_json *s, zj_buf *out)
              jset(x, "agent_id", jstr(*agent ? agent : NULL)) &&
              jset(x, "score", json_integer(c->score)) && jset(x, "date", jstr(*date ? date : NULL));
     }
-    char *text =
-        ok ? json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12))
-           : NULL;
-    json_decref(root);
     json_decref(schema);
     json_decref(rs);
     json_decref(filters);
     json_decref(iso);
     json_decref(alloc);
     json_decref(calls);
-    if (!text)
-        return ZJ_ERR_NOMEM;
-    zj_buf_puts(out, text);
-    zj_buf_puts(out, "\n");
-    free(text);
-    return out->failed ? ZJ_ERR_NOMEM : ZJ_OK;
+    return zj_report_json_emit(root, ok, out);
 }
 
 zj_status zj_report_sample(zj_store *st, const zj_report_filter *f, const zj_sample_opts *o,
