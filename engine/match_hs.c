@@ -362,6 +362,28 @@ static char *relax_segment_regex(const char *expr)
     return out;
 }
 
+/* Looks the set (exprs, flags, ids)[0..k) up in the cache directory: path and
+ * key are set for storing it (empty when there is no cache), m->db when a
+ * valid cached database of exactly this set was found. */
+static void load_cached(zj_hs_matcher *m, char *const *exprs, const unsigned *flags,
+                        const unsigned *ids, size_t k, size_t n, const char *cache_dir,
+                        zj_diag_cb on_note, void *note_ctx, char path[4200], char key[65])
+{
+    path[0] = key[0] = '\0';
+    if (!cache_dir || !*cache_dir)
+        return;
+    pattern_set_key(exprs, flags, ids, k, n, key);
+    if (!key[0])
+        return;
+    snprintf(path, 4200, "%s/%s.hsdb", cache_dir, key);
+    const char *why = NULL;
+    m->db = cache_load(path, key, n, &why);
+    if (m->db)
+        utimensat(AT_FDCWD, path, NULL, AT_SYMLINK_NOFOLLOW); /* used now: pruned last */
+    else if (why)
+        cache_note(on_note, note_ctx, path, why);
+}
+
 zj_hs_matcher *zj_hs_compile(const zj_pattern *patterns, size_t n, const char *cache_dir,
                              zj_diag_cb on_note, void *note_ctx, zj_error *err)
 {
@@ -380,6 +402,8 @@ zj_hs_matcher *zj_hs_compile(const zj_pattern *patterns, size_t n, const char *c
     size_t k = 0;
     if (!m->pcre_always || !m->in_db || !exprs || !flags || !ids)
         goto nomem;
+    /* Every literal, and every regex with a sound prefilter form, in pattern
+     * order. */
     for (size_t i = 0; i < n; i++) {
         const zj_pattern *p = &patterns[i];
         if (!p->is_regex) {
@@ -387,7 +411,6 @@ zj_hs_matcher *zj_hs_compile(const zj_pattern *patterns, size_t n, const char *c
             if (!exprs[k])
                 goto nomem;
             flags[k] = 0;
-            m->in_db[p->id] = 1;
             ids[k++] = p->id;
             continue;
         }
@@ -398,50 +421,64 @@ zj_hs_matcher *zj_hs_compile(const zj_pattern *patterns, size_t n, const char *c
             m->pcre_always[m->n_always++] = p->id; /* cannot be relaxed soundly */
             continue;
         }
-        /* Does Hyperscan take this regex (in prefilter mode)? */
-        hs_database_t *one = NULL;
-        hs_compile_error_t *ce = NULL;
-        if (hs_compile(expr, REGEX_FLAGS, HS_MODE_BLOCK, NULL, &one, &ce) == HS_SUCCESS) {
-            hs_free_database(one);
-            exprs[k] = expr;
-            flags[k] = REGEX_FLAGS;
-            m->in_db[p->id] = 1;
-            ids[k++] = p->id;
-            m->has_regex_prefilter = true;
-        } else {
-            free(expr);
-            hs_free_compile_error(ce);
-            m->pcre_always[m->n_always++] = p->id;
-        }
+        exprs[k] = expr;
+        flags[k] = REGEX_FLAGS;
+        ids[k++] = p->id;
     }
+    /* First as if Hyperscan takes every regex (it takes all of the bundled
+     * standard's): a cached database of exactly this set is then used with no
+     * compiling at all, and a cold start compiles once. Only when the whole
+     * set is refused is each regex tried alone, the refused ones left to
+     * PCRE2, and the rest looked up and compiled under their own key. */
     char path[4200] = "", key[65] = "";
-    if (k && cache_dir && *cache_dir) {
-        pattern_set_key(exprs, flags, ids, k, n, key);
-        if (key[0])
-            snprintf(path, sizeof path, "%s/%s.hsdb", cache_dir, key);
-    }
-    if (path[0]) {
-        const char *why = NULL;
-        m->db = cache_load(path, key, n, &why);
-        if (m->db)
-            utimensat(AT_FDCWD, path, NULL, AT_SYMLINK_NOFOLLOW); /* used now: pruned last */
-        else if (why)
-            cache_note(on_note, note_ctx, path, why);
-    }
+    if (k)
+        load_cached(m, exprs, flags, ids, k, n, cache_dir, on_note, note_ctx, path, key);
     if (k && !m->db) {
         hs_compile_error_t *ce = NULL;
         if (hs_compile_ext_multi((const char *const *)exprs, flags, ids, NULL, (unsigned)k,
                                  HS_MODE_BLOCK, NULL, &m->db, &ce) != HS_SUCCESS) {
-            const zj_pattern *bad =
-                ce && ce->expression >= 0 ? &patterns[ids[ce->expression]] : NULL;
-            zj_error_set(err, ZJ_ERR_REGEX, NULL, bad ? bad->line : 0, bad ? bad->col : 0,
-                         "Hyperscan cannot compile the rule set: %s",
-                         ce ? ce->message : "unknown error");
+            m->db = NULL;
             hs_free_compile_error(ce);
-            goto fail;
+            ce = NULL;
+            size_t kept = 0;
+            for (size_t i = 0; i < k; i++) {
+                hs_database_t *one = NULL;
+                if (flags[i] && hs_compile(exprs[i], flags[i], HS_MODE_BLOCK, NULL, &one,
+                                           &ce) != HS_SUCCESS) {
+                    hs_free_compile_error(ce);
+                    ce = NULL;
+                    m->pcre_always[m->n_always++] = ids[i];
+                    free(exprs[i]);
+                    continue;
+                }
+                hs_free_database(one);
+                exprs[kept] = exprs[i];
+                flags[kept] = flags[i];
+                ids[kept++] = ids[i];
+            }
+            k = kept;
+            if (k)
+                load_cached(m, exprs, flags, ids, k, n, cache_dir, on_note, note_ctx, path, key);
+            if (k && !m->db &&
+                hs_compile_ext_multi((const char *const *)exprs, flags, ids, NULL, (unsigned)k,
+                                     HS_MODE_BLOCK, NULL, &m->db, &ce) != HS_SUCCESS) {
+                m->db = NULL;
+                const zj_pattern *bad =
+                    ce && ce->expression >= 0 ? &patterns[ids[ce->expression]] : NULL;
+                zj_error_set(err, ZJ_ERR_REGEX, NULL, bad ? bad->line : 0, bad ? bad->col : 0,
+                             "Hyperscan cannot compile the rule set: %s",
+                             ce ? ce->message : "unknown error");
+                hs_free_compile_error(ce);
+                goto fail;
+            }
         }
-        if (path[0])
+        if (m->db && path[0])
             cache_store(cache_dir, path, key, n, m->db);
+    }
+    for (size_t i = 0; i < k; i++) {
+        m->in_db[ids[i]] = 1;
+        if (flags[i])
+            m->has_regex_prefilter = true;
     }
     for (size_t i = 0; i < k; i++)
         free(exprs[i]);

@@ -49,4 +49,19 @@ n=$(find "$tmp/cache/zhijian" -name '*.hsdb' | wc -l)
 [ -e "$file1" ] || fail "the database used most recently but one was pruned"
 [ -e "$file33" ] || fail "the newest database was pruned"
 [ ! -e "$file2" ] || fail "the least recently used database was kept"
-echo "ok: cache hit, truncated and corrupt cache files recompiled, results identical, 32 kept (LRU)"
+# A rule set with a regex Hyperscan refuses (\K): that regex is left to PCRE2,
+# the rest cached under the key of what was compiled; the warm run finds that
+# one database (no second file) and all three runs agree with PCRE2.
+rm -rf "$tmp/cache"
+printf 'ruleset: k\nversion: "1"\nrules:\n  - id: k\n    kind: forbidden\n    regex: ['"'"'不\\K知道'"'"', '"'"'急什么'"'"']\n    points: 5\n  - id: w\n    kind: forbidden\n    any: [喂]\n    points: 5\n' > "$tmp/k.yaml"
+"$zhijian" score --no-db --format jsonl --backend pcre2 --rules "$tmp/k.yaml" "$calls" > "$tmp/k.pcre" || fail "refused regex: pcre2 run"
+grep -q '"rule":"k"' "$tmp/k.pcre" || fail "refused regex: the corpus should have hits of rule k"
+for run in cold warm; do
+  "$zhijian" score --no-db --format jsonl --backend hyperscan --rules "$tmp/k.yaml" "$calls" > "$tmp/k.$run" ||
+    fail "refused regex: $run run"
+  cmp -s "$tmp/k.pcre" "$tmp/k.$run" || fail "refused regex: $run run differs from PCRE2"
+  n=$(find "$tmp/cache/zhijian" -name '*.hsdb' | wc -l)
+  [ "$n" -eq 1 ] || fail "refused regex: $run run left $n cache files, expected 1"
+done
+
+echo "ok: cache hit, truncated and corrupt cache files recompiled, results identical, 32 kept (LRU), refused regexes left to PCRE2"

@@ -53,7 +53,10 @@ static const char *const regexes[] = {"急什?么",  "不知道$",       "^不",
                                       "喂(?!喂)", "\\p{Han}{2}道", "(?<=不)知", "[ab]1",
                                       /* anchors a per-segment prefilter relaxes (or not) */
                                       "不知道(?=$|哈|a)", "^我?不知道$", "[^不]知道$",
-                                      "(?<=^|喂)哈$", "\\b不", "道(?=$)", "[$^]a"};
+                                      "(?<=^|喂)哈$", "\\b不", "道(?=$)", "[$^]a",
+                                      /* refused by Hyperscan: the set falls back to
+                                       * trying each regex and leaves these to PCRE2 */
+                                      "不\\K知", "(?|喂|哈)道"};
 
 static void random_rule_sets(void **state)
 {
