@@ -238,7 +238,7 @@ zj_status zj_rules_explain(const zj_ruleset *rs, const char *rule_id, const char
     }
     zj_norm n;
     zj_norm_init(&n);
-    zj_status st = zj_norm_text_fillers(&n, text, len, rs->fillers, true);
+    zj_status st = zj_norm_turn(&n, text, len, rs, true);
     if (st != ZJ_OK) {
         zj_norm_free(&n);
         return zj_error_set(err, st, NULL, 0, 0, "cannot normalize the text");

@@ -133,6 +133,7 @@ struct zj_ruleset {
     zj_matcher *matcher; /* compiled at load */
     unsigned redact;     /* ZJ_REDACT_* categories masked by default (`redact:`) */
     struct zj_fillers *fillers; /* `fillers:`, NULL when none */
+    struct zj_clause_starts *clause_starts; /* `clause_starts:`, NULL when none */
     struct zj_fuzzy *fuzzy;     /* twins of `fuzzy: pinyin` literals, NULL when none */
     bool has_near; /* some `near` item: hits need normalized character offsets */
     char **files;  /* merged rule sets: every file read, in merge order */
@@ -712,6 +713,21 @@ zj_status zj_fillers_apply(const zj_fillers *f, zj_norm *n, bool literal);
  * drops fillers when f is non-NULL. */
 zj_status zj_norm_text_fillers(zj_norm *n, const char *text, size_t len, const zj_fillers *f,
                                bool mapped);
+/* Clause starts in text ASR wrote without punctuation (clauses.c): the
+ * rule set's `clause_starts:` regexes, compiled. */
+typedef struct zj_clause_starts zj_clause_starts;
+/* NULL on out of memory (*bad SIZE_MAX) or when regex *bad does not compile
+ * (why says why). */
+zj_clause_starts *zj_clause_starts_new(const char *const *regexes, size_t n, size_t *bad,
+                                       char *why, size_t why_size);
+void zj_clause_starts_free(zj_clause_starts *c);
+/* In a normalized turn without any punctuation, adds a clause end at every
+ * match start of the regexes (c may be NULL). */
+zj_status zj_clause_starts_apply(const zj_clause_starts *c, zj_norm *n);
+/* A turn as the rule set's patterns see it: normalized, fillers dropped,
+ * clause starts of unpunctuated text added. */
+zj_status zj_norm_turn(zj_norm *n, const char *text, size_t len, const struct zj_ruleset *rs,
+                       bool mapped);
 /* zj_norm_literal with fillers dropped (f may be NULL). */
 zj_status zj_norm_literal_fillers(const char *text, size_t len, const zj_fillers *f, char **out,
                                   size_t *out_len);

@@ -1042,6 +1042,41 @@ static void parse_fillers(struct loader *ld, const zj_ynode *n)
     free(lens);
 }
 
+/* `clause_starts: [regex, ...]`: where a clause starts in a turn written
+ * without punctuation (clauses.c). */
+static void parse_clause_starts(struct loader *ld, const zj_ynode *n)
+{
+    if (n->type != ZJ_YNODE_SEQ || n->n == 0) {
+        fail_at(ld, n, "'clause_starts' must be a non-empty list of regexes");
+        return;
+    }
+    const char **res = calloc(n->n, sizeof *res);
+    if (!res) {
+        fail_at(ld, n, "out of memory");
+        return;
+    }
+    bool ok = true;
+    for (size_t i = 0; ok && i < n->n; i++) {
+        const zj_ynode *r = n->items[i];
+        if (r->type != ZJ_YNODE_SCALAR || !r->value[0]) {
+            fail_at(ld, r, "a clause start must be a non-empty regex string");
+            ok = false;
+        } else {
+            res[i] = r->value;
+        }
+    }
+    if (ok) {
+        size_t bad;
+        char why[200] = "";
+        ld->rs->clause_starts = zj_clause_starts_new(res, n->n, &bad, why, sizeof why);
+        if (!ld->rs->clause_starts && bad != SIZE_MAX)
+            fail_at(ld, n->items[bad], "clause start regex does not compile: %s", why);
+        else if (!ld->rs->clause_starts)
+            fail_at(ld, n, "out of memory");
+    }
+    free(res);
+}
+
 /* `not_assessable:` — the standard's requirements that transcripts cannot
  * show, as {clause, why}; the audit report lists them (read back from the
  * stored YAML), so each standard states its own. Checked here, not kept. */
@@ -1073,7 +1108,7 @@ static void parse_root(struct loader *ld, const zj_ynode *root)
 {
     static const char *const keys[] = {"ruleset", "version", "title",  "description", "scoring",
                                        "defaults", "rules", "redact", "fillers", "extends",
-                                       "disable", "not_assessable", NULL};
+                                       "disable", "not_assessable", "clause_starts", NULL};
     zj_ruleset *rs = ld->rs;
     rs->base = 100;
     rs->pass = 80;
@@ -1133,6 +1168,8 @@ static void parse_root(struct loader *ld, const zj_ynode *root)
     rs->default_speaker = def.speaker;
     if ((v = zj_yaml_get(root, "fillers")))
         parse_fillers(ld, v);
+    if ((v = zj_yaml_get(root, "clause_starts")))
+        parse_clause_starts(ld, v);
     if (!(v = zj_yaml_get(root, "rules"))) {
         fail_at(ld, root, "missing 'rules'");
         return;
@@ -1156,6 +1193,7 @@ void zj_rules_free(zj_ruleset *rs)
         zj_matcher_free(rs->matcher);
     zj_fuzzy_free(rs->fuzzy);
     zj_fillers_free(rs->fillers);
+    zj_clause_starts_free(rs->clause_starts);
     for (size_t i = 0; i < rs->n_rules; i++) {
         zj_rule *r = &rs->rules[i];
         free(r->id);

@@ -849,7 +849,7 @@ static zj_status collect_hits(zj_scorer *s, const zj_call *call, zj_error *err)
             continue;
         zj_norm *norm = &s->norm;
         uint64_t t0 = s->profiling ? zj_now_ns() : 0;
-        zj_status st = zj_norm_text_fillers(norm, turn->text, turn->text_len, rs->fillers, false);
+        zj_status st = zj_norm_turn(norm, turn->text, turn->text_len, rs, false);
         if (st != ZJ_OK)
             return zj_error_set(err, st, call->source, call->line, 0,
                                 "call '%s', turn %zu: cannot normalize: %s", call->call_id, t,
@@ -882,7 +882,7 @@ static zj_status collect_hits(zj_scorer *s, const zj_call *call, zj_error *err)
             s->prof.match_ns += t2 - t1;
         }
         if (s->turn_hits.n &&
-            (st = zj_norm_text_fillers(norm, turn->text, turn->text_len, rs->fillers, true)) !=
+            (st = zj_norm_turn(norm, turn->text, turn->text_len, rs, true)) !=
                 ZJ_OK)
             return zj_error_set(err, st, call->source, call->line, 0,
                                 "call '%s', turn %zu: cannot normalize: %s", call->call_id, t,
