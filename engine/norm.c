@@ -238,7 +238,10 @@ static long map_unit_bytes(const uint32_t *cps, size_t count, char *out, size_t 
     }
     size_t k = 0;
     for (utf8proc_ssize_t i = 0; i < used; i++) {
-        if (is_removed_category(utf8proc_category(buf[i])))
+        /* '*' stays: it is what masking (--redact) leaves of a digit or
+         * letter, and a rule may need to see that a number was said there
+         * (住**栋 is an address given). */
+        if (buf[i] != '*' && is_removed_category(utf8proc_category(buf[i])))
             continue;
         /* Traditional -> Simplified after NFKC (a compatibility ideograph
          * first becomes the unified one, then converts). */
