@@ -319,15 +319,15 @@ static zj_status prepare_all(zj_store *st, zj_error *err)
 {
     for (int k = 0; k < 5; k++) {
         char *sql = multi_row_insert(16 >> k);
-        int rc = sql ? sqlite3_prepare_v2(st->db, sql, -1, &st->ins_findings[k], NULL)
-                     : SQLITE_NOMEM;
+        int rc =
+            sql ? sqlite3_prepare_v2(st->db, sql, -1, &st->ins_findings[k], NULL) : SQLITE_NOMEM;
         free(sql);
         if (rc != SQLITE_OK)
             return db_error(st, err, "cannot prepare statements");
     }
-    sqlite3_stmt **slots[] = {&st->sel_replaced, &st->sel_old_findings, &st->del_replaced[0],
-                              &st->del_replaced[1], &st->upd_call, &st->ins_call,
-                              &st->ins_turns, &st->upd_input, &st->upd_run};
+    sqlite3_stmt **slots[] = {&st->sel_replaced,    &st->sel_old_findings, &st->del_replaced[0],
+                              &st->del_replaced[1], &st->upd_call,         &st->ins_call,
+                              &st->ins_turns,       &st->upd_input,        &st->upd_run};
     for (size_t i = 0; i < sizeof slots / sizeof *slots; i++)
         if (sqlite3_prepare_v2(st->db, statements[i][1], -1, slots[i], NULL) != SQLITE_OK)
             return db_error(st, err, "cannot prepare statements");
@@ -373,9 +373,8 @@ static zj_status reopen_immutable(zj_store *st, zj_error *err)
     /* file: URI, with the characters a URI gives a meaning escaped. */
     s = zj_buf_puts(&uri, "file:");
     for (const char *p = st->path; s == ZJ_OK && *p; p++)
-        s = *p == '%' || *p == '?' || *p == '#'
-                ? zj_buf_printf(&uri, "%%%02X", (unsigned char)*p)
-                : zj_buf_append(&uri, p, 1);
+        s = *p == '%' || *p == '?' || *p == '#' ? zj_buf_printf(&uri, "%%%02X", (unsigned char)*p)
+                                                : zj_buf_append(&uri, p, 1);
     if (s == ZJ_OK)
         s = zj_buf_puts(&uri, "?immutable=1");
     if (s != ZJ_OK) {
@@ -435,7 +434,8 @@ zj_store *zj_store_open(const char *path, bool write, zj_error *err)
         exec(st, "PRAGMA page_size=16384");
         exec(st, "PRAGMA cache_size=-32768");
     }
-    if (s == ZJ_OK && write && (!exec(st, "PRAGMA journal_mode=WAL") || !exec(st, "PRAGMA synchronous=NORMAL")))
+    if (s == ZJ_OK && write &&
+        (!exec(st, "PRAGMA journal_mode=WAL") || !exec(st, "PRAGMA synchronous=NORMAL")))
         s = db_error(st, err, "cannot set up the database (is its directory writable?)");
     /* Reports read many pages: map the file instead of copying every page
      * through pread, and keep more of them cached. */
@@ -935,11 +935,10 @@ zj_status zj_store_resume_point(zj_store *st, int64_t ruleset_id, const char *co
             sqlite3_bind_int64(in, 1, candidate);
             while (s == ZJ_OK && sqlite3_step(in) == SQLITE_ROW) {
                 size_t idx = (size_t)sqlite3_column_int64(in, 0);
-                s = check_unchanged(st, inputs[idx], watermarks[idx],
-                                    sqlite3_column_type(in, 3) == SQLITE_NULL
-                                        ? -1
-                                        : sqlite3_column_int64(in, 3),
-                                    (const char *)sqlite3_column_text(in, 4), err);
+                s = check_unchanged(
+                    st, inputs[idx], watermarks[idx],
+                    sqlite3_column_type(in, 3) == SQLITE_NULL ? -1 : sqlite3_column_int64(in, 3),
+                    (const char *)sqlite3_column_text(in, 4), err);
             }
         } else {
             for (size_t i = 0; i < n_inputs; i++)
@@ -1405,9 +1404,8 @@ static bool put_call(zj_store *st, int64_t run_id, int64_t ruleset_id, const zj_
             rc = SQLITE_ERROR;
     }
     /* The aggregates: the old contribution off, the new one on. */
-    bool counted = rc == SQLITE_DONE &&
-                   zj_agg_change(st->agg, replaced ? &old.c : NULL, old.f, old.n, &now, st->agg_f,
-                                 r->n_findings);
+    bool counted = rc == SQLITE_DONE && zj_agg_change(st->agg, replaced ? &old.c : NULL, old.f,
+                                                      old.n, &now, st->agg_f, r->n_findings, true);
     old_call_free(&old);
     if (!counted)
         return false;
@@ -1583,7 +1581,7 @@ void zj_stored_call_free(zj_stored_call *sc)
 typedef struct rule_titles {
     struct rule_title {
         char *id, *title;
-    } *v;
+    } * v;
     size_t n;
 } rule_titles;
 
@@ -1605,8 +1603,8 @@ static void titles_free(rule_titles *t)
 static zj_status load_titles(zj_store *st, int64_t ruleset_id, rule_titles *t)
 {
     sqlite3_stmt *q;
-    if (sqlite3_prepare_v2(st->db, "SELECT rule_id, title FROM rules WHERE ruleset_id = ?1", -1,
-                           &q, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(st->db, "SELECT rule_id, title FROM rules WHERE ruleset_id = ?1", -1, &q,
+                           NULL) != SQLITE_OK)
         return ZJ_ERR_IO;
     sqlite3_bind_int64(q, 1, ruleset_id);
     size_t cap = 0;
@@ -1665,8 +1663,8 @@ static int findings_have(zj_store *st, const char *name)
     sqlite3_stmt *q;
     int has = -1;
     if (sqlite3_prepare_v2(st->db,
-                           "SELECT count(*) FROM pragma_table_info('findings') WHERE name = ?1",
-                           -1, &q, NULL) == SQLITE_OK &&
+                           "SELECT count(*) FROM pragma_table_info('findings') WHERE name = ?1", -1,
+                           &q, NULL) == SQLITE_OK &&
         sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC) == SQLITE_OK &&
         sqlite3_step(q) == SQLITE_ROW)
         has = sqlite3_column_int(q, 0) > 0;

@@ -41,7 +41,10 @@ typedef struct entry {
     char *add_ex, *rem_ex;
 } entry;
 
+/* Open addressing; the probe reads only hashes (with the low bit set: 0 is
+ * an empty slot), a compact array, and touches an entry only on a match. */
 typedef struct map {
+    uint64_t *hashes;
     entry *slots;
     size_t cap, n;
 } map;
@@ -62,11 +65,14 @@ zj_agg *zj_agg_new(void)
 static void map_clear(map *m)
 {
     for (size_t i = 0; i < m->cap; i++) {
+        if (!m->hashes[i])
+            continue;
         free(m->slots[i].key);
         free(m->slots[i].add_ex);
         free(m->slots[i].rem_ex);
     }
     free(m->slots);
+    free(m->hashes);
     memset(m, 0, sizeof *m);
 }
 
@@ -87,12 +93,23 @@ void zj_agg_free(zj_agg *a)
     free(a);
 }
 
-static uint64_t fnv1a(const char *p, size_t n)
+/* A word at a time (keys are ~100 bytes; a byte-wise hash showed in the
+ * profile of a scoring run), finished with a murmur-style mix. */
+static uint64_t key_hash(const char *p, size_t n)
 {
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)p[i]) * 1099511628211ull;
-    return h;
+    uint64_t h = 0x9E3779B97F4A7C15ull ^ n;
+    uint64_t w;
+    for (; n >= 8; p += 8, n -= 8) {
+        memcpy(&w, p, 8);
+        h = (h ^ w) * 0xBF58476D1CE4E5B9ull;
+        h ^= h >> 29;
+    }
+    w = 0;
+    memcpy(&w, p, n);
+    h = (h ^ w) * 0x94D049BB133111EBull;
+    h ^= h >> 31;
+    h *= 0xBF58476D1CE4E5B9ull;
+    return h ^ (h >> 32);
 }
 
 /* The key: the rule set, then each text as 0x01 (NULL) or 0x02 text NUL,
@@ -119,19 +136,25 @@ static bool map_grow(map *m)
 {
     size_t cap = m->cap ? m->cap * 2 : 1024;
     entry *s = calloc(cap, sizeof *s);
-    if (!s)
+    uint64_t *h = calloc(cap, sizeof *h);
+    if (!s || !h) {
+        free(s);
+        free(h);
         return false;
+    }
     for (size_t i = 0; i < m->cap; i++) {
-        entry *e = &m->slots[i];
-        if (!e->key)
+        if (!m->hashes[i])
             continue;
-        size_t j = e->hash & (cap - 1);
-        while (s[j].key)
+        size_t j = m->hashes[i] & (cap - 1);
+        while (h[j])
             j = (j + 1) & (cap - 1);
-        s[j] = *e;
+        s[j] = m->slots[i];
+        h[j] = m->hashes[i];
     }
     free(m->slots);
+    free(m->hashes);
     m->slots = s;
+    m->hashes = h;
     m->cap = cap;
     return true;
 }
@@ -141,11 +164,11 @@ static entry *map_get(map *m, const zj_buf *b, int nt, int ni)
 {
     if ((m->n + 1) * 2 > m->cap && !map_grow(m))
         return NULL;
-    uint64_t h = fnv1a(b->data, b->len);
+    uint64_t h = key_hash(b->data, b->len) | 1;
     size_t j = h & (m->cap - 1);
-    for (; m->slots[j].key; j = (j + 1) & (m->cap - 1)) {
+    for (; m->hashes[j]; j = (j + 1) & (m->cap - 1)) {
         entry *e = &m->slots[j];
-        if (e->hash == h && e->klen == b->len && memcmp(e->key, b->data, b->len) == 0)
+        if (m->hashes[j] == h && e->klen == b->len && memcmp(e->key, b->data, b->len) == 0)
             return e;
     }
     entry *e = &m->slots[j];
@@ -156,6 +179,7 @@ static entry *map_get(map *m, const zj_buf *b, int nt, int ni)
     memcpy(e->key, b->data, b->len);
     e->klen = b->len;
     e->hash = h;
+    m->hashes[j] = h;
     m->n++;
     const char *p = e->key;
     memcpy(&e->ruleset_id, p, sizeof e->ruleset_id);
@@ -178,14 +202,30 @@ static bool same(const char *a, const char *b)
     return a == b || (a && b && strcmp(a, b) == 0);
 }
 
-/* *slot = the smaller of *slot and s (a copy). */
-static bool keep_min(char **slot, const char *s)
+/* strcmp(a, call_id + " " + text) without building the second string. */
+static int cmp_example(const char *a, const char *call_id, const char *text)
 {
-    if (!s || (*slot && strcmp(*slot, s) <= 0))
+    size_t n = strlen(call_id);
+    int c = strncmp(a, call_id, n);
+    if (c)
+        return c;
+    if ((unsigned char)a[n] != ' ')
+        return (unsigned char)a[n] < ' ' ? -1 : 1;
+    return strcmp(a + n + 1, text);
+}
+
+/* *slot = the smaller of *slot and call_id + " " + text (a copy). */
+static bool keep_min(char **slot, const char *call_id, const char *text)
+{
+    if (!text || (*slot && cmp_example(*slot, call_id, text) <= 0))
         return true;
-    char *c = zj_strdup(s);
+    size_t n = strlen(call_id), tl = strlen(text);
+    char *c = malloc(n + 1 + tl + 1);
     if (!c)
         return false;
+    memcpy(c, call_id, n);
+    c[n] = ' ';
+    memcpy(c + n + 1, text, tl + 1);
     free(*slot);
     *slot = c;
     return true;
@@ -196,8 +236,9 @@ static bool keep_min(char **slot, const char *s)
 typedef struct group {
     const zj_agg_finding *first;
     int64_t v[RULE_VALUES];
-    char *example; /* owned */
-    bool matched;  /* its twin in the other version of the call had the same example */
+    const char *example; /* the smallest text of a finding that cost points: the
+                          * example is "call_id text" (one call: one call_id) */
+    bool matched;        /* its twin in the other version of the call had the same example */
 } group;
 
 typedef struct grouped {
@@ -207,8 +248,6 @@ typedef struct grouped {
 
 static void grouped_free(grouped *x)
 {
-    for (size_t i = 0; i < x->n; i++)
-        free(x->g[i].example);
     free(x->g);
     x->g = NULL;
     x->n = 0;
@@ -220,7 +259,15 @@ static bool same_rule_key(const zj_agg_finding *a, const zj_agg_finding *b)
            same(a->severity, b->severity) && same(a->clause, b->clause);
 }
 
-static bool group_findings(const zj_agg_call *c, const zj_agg_finding *f, size_t n, grouped *out)
+/* Findings of a freshly scored call point into its rule set (one rule: one
+ * rule_id, kind, severity and clause string) and at static outcome names. */
+static bool same_rule_key_interned(const zj_agg_finding *a, const zj_agg_finding *b)
+{
+    return a->rule_id == b->rule_id && a->outcome == b->outcome;
+}
+
+static bool group_findings(const zj_agg_call *c, const zj_agg_finding *f, size_t n, bool interned,
+                           grouped *out)
 {
     out->g = n ? calloc(n, sizeof *out->g) : NULL;
     out->n = 0;
@@ -231,11 +278,11 @@ static bool group_findings(const zj_agg_call *c, const zj_agg_finding *f, size_t
         if (same(f[i].kind, "forbidden") && same(f[i].outcome, "hit"))
             forbidden_hit = true;
     bool clean = c->passed && !forbidden_hit;
-    size_t call_len = strlen(c->call_id);
     for (size_t i = 0; i < n; i++) {
         group *g = NULL;
         for (size_t k = 0; k < out->n && !g; k++)
-            if (same_rule_key(out->g[k].first, &f[i]))
+            if (interned ? same_rule_key_interned(out->g[k].first, &f[i])
+                         : same_rule_key(out->g[k].first, &f[i]))
                 g = &out->g[k];
         if (!g) {
             g = &out->g[out->n++];
@@ -252,21 +299,8 @@ static bool group_findings(const zj_agg_call *c, const zj_agg_finding *f, size_t
             g->v[V_NEG]++;
             g->v[V_NEG_CALLS] = 1;
             g->v[V_NEG_POINTS] += f[i].points;
-            if (f[i].text) {
-                size_t tl = strlen(f[i].text);
-                char *ex = malloc(call_len + 1 + tl + 1);
-                if (!ex)
-                    return false;
-                memcpy(ex, c->call_id, call_len);
-                ex[call_len] = ' ';
-                memcpy(ex + call_len + 1, f[i].text, tl + 1);
-                if (!g->example || strcmp(ex, g->example) < 0) {
-                    free(g->example);
-                    g->example = ex;
-                } else {
-                    free(ex);
-                }
-            }
+            if (f[i].text && (!g->example || strcmp(f[i].text, g->example) < 0))
+                g->example = f[i].text;
         }
     }
     return true;
@@ -308,25 +342,27 @@ static bool add_groups(zj_agg *a, const zj_agg_call *c, const grouped *x, int si
             return false;
         for (int k = 0; k < RULE_VALUES; k++)
             e->v[k] += sign * g->v[k];
-        if (!g->matched && !keep_min(sign > 0 ? &e->add_ex : &e->rem_ex, g->example))
+        if (!g->matched && !keep_min(sign > 0 ? &e->add_ex : &e->rem_ex, c->call_id, g->example))
             return false;
     }
     return true;
 }
 
 bool zj_agg_change(zj_agg *a, const zj_agg_call *old, const zj_agg_finding *old_f, size_t n_old,
-                   const zj_agg_call *new_c, const zj_agg_finding *new_f, size_t n_new)
+                   const zj_agg_call *new_c, const zj_agg_finding *new_f, size_t n_new,
+                   bool interned)
 {
     grouped go = {0}, gn = {0};
-    bool ok = (!old || group_findings(old, old_f, n_old, &go)) &&
-              (!new_c || group_findings(new_c, new_f, n_new, &gn));
+    bool ok = (!old || group_findings(old, old_f, n_old, false, &go)) &&
+              (!new_c || group_findings(new_c, new_f, n_new, interned, &gn));
     /* A call scored again to the same example under the same key changes no
      * example: the common re-score of an unchanged call costs no lookup. */
     if (ok && old && new_c && same_call_key(old, new_c))
         for (size_t i = 0; i < go.n; i++)
             for (size_t k = 0; k < gn.n; k++)
                 if (!gn.g[k].matched && same_rule_key(go.g[i].first, gn.g[k].first)) {
-                    if (same(go.g[i].example, gn.g[k].example))
+                    if (same(go.g[i].example, gn.g[k].example) &&
+                        same(old->call_id, new_c->call_id))
                         go.g[i].matched = gn.g[k].matched = true;
                     break;
                 }

@@ -95,10 +95,13 @@ zj_agg *zj_agg_new(void);
 void zj_agg_free(zj_agg *a);
 /* Forgets every pending change (the transaction rolled back). */
 void zj_agg_clear(zj_agg *a);
-/* A call stored (old NULL), replaced (both) or removed (new NULL). False:
- * out of memory (the pending changes are then incomplete: roll back). */
+/* A call stored (old NULL), replaced (both) or removed (new NULL). interned:
+ * new_f's strings of one rule are one pointer (a freshly scored call's point
+ * into its rule set), so grouping compares pointers. False: out of memory
+ * (the pending changes are then incomplete: roll back). */
 bool zj_agg_change(zj_agg *a, const zj_agg_call *old, const zj_agg_finding *old_f, size_t n_old,
-                   const zj_agg_call *new_c, const zj_agg_finding *new_f, size_t n_new);
+                   const zj_agg_call *new_c, const zj_agg_finding *new_f, size_t n_new,
+                   bool interned);
 /* Whether the file has the aggregate tables (a reader may open a v6 file). */
 bool zj_store_has_aggregates(zj_store *st);
 /* Writes the pending changes into the open transaction and forgets them. */
