@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { CALL_TEXTS = 6, CALL_INTS = 3, CALL_VALUES = 1 };
+enum { CALL_TEXTS = 7, CALL_INTS = 4, CALL_VALUES = 1 };
 enum { RULE_TEXTS = 9, RULE_VALUES = 10 };
 enum { MAX_TEXTS = 9, MAX_VALUES = 10 };
 
@@ -51,14 +51,16 @@ typedef struct map {
 
 struct zj_agg {
     map calls, rules;
-    zj_buf key;
+    zj_buf key, tags;
 };
 
 zj_agg *zj_agg_new(void)
 {
     zj_agg *a = calloc(1, sizeof *a);
-    if (a)
+    if (a) {
         zj_buf_init(&a->key);
+        zj_buf_init(&a->tags);
+    }
     return a;
 }
 
@@ -90,6 +92,7 @@ void zj_agg_free(zj_agg *a)
         return;
     zj_agg_clear(a);
     zj_buf_free(&a->key);
+    zj_buf_free(&a->tags);
     free(a);
 }
 
@@ -313,11 +316,52 @@ static bool same_call_key(const zj_agg_call *a, const zj_agg_call *b)
            same(a->team, b->team);
 }
 
-static bool add_call(zj_agg *a, const zj_agg_call *c, int sign)
+static int cmp_str_ptr(const void *a, const void *b)
 {
-    const char *texts[CALL_TEXTS] = {c->local_date, c->iso_week, c->agent_id,
-                                     c->agent_name, c->team,     c->grade};
-    int64_t ints[CALL_INTS] = {c->score, c->passed, c->fatal};
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The call's tag rules hit, sorted, once each, comma-joined into tags ("":
+ * none); *forbidden whether it hit a forbidden expression. */
+static bool call_tags(const zj_agg_finding *f, size_t n, zj_buf *tags, bool *forbidden)
+{
+    zj_buf_reset(tags);
+    *forbidden = false;
+    const char **ids = NULL;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!same(f[i].outcome, "hit"))
+            continue;
+        if (same(f[i].kind, "forbidden")) {
+            *forbidden = true;
+        } else if (same(f[i].kind, "tag")) {
+            if (!ids && !(ids = malloc(n * sizeof *ids)))
+                return false;
+            ids[k++] = f[i].rule_id;
+        }
+    }
+    if (k)
+        qsort(ids, k, sizeof *ids, cmp_str_ptr);
+    for (size_t i = 0; i < k; i++)
+        if (i == 0 || strcmp(ids[i], ids[i - 1]) != 0) {
+            if (tags->len)
+                zj_buf_append(tags, ",", 1);
+            zj_buf_puts(tags, ids[i]);
+        }
+    free(ids);
+    zj_buf_append(tags, "", 1); /* NUL-terminated even when empty */
+    return !tags->failed;
+}
+
+static bool add_call(zj_agg *a, const zj_agg_call *c, const zj_agg_finding *f, size_t n, int sign)
+{
+    bool forbidden;
+    if (!call_tags(f, n, &a->tags, &forbidden))
+        return false;
+    const char *tags = a->tags.data[0] ? a->tags.data : NULL;
+    const char *texts[CALL_TEXTS] = {c->local_date, c->iso_week, c->agent_id, c->agent_name,
+                                     c->team,       c->grade,    tags};
+    int64_t ints[CALL_INTS] = {c->score, c->passed, c->fatal, forbidden};
     if (!encode(&a->key, c->ruleset_id, texts, CALL_TEXTS, ints, CALL_INTS))
         return false;
     entry *e = map_get(&a->calls, &a->key, CALL_TEXTS, CALL_INTS);
@@ -367,9 +411,9 @@ bool zj_agg_change(zj_agg *a, const zj_agg_call *old, const zj_agg_finding *old_
                     break;
                 }
     if (ok && old)
-        ok = add_call(a, old, -1) && add_groups(a, old, &go, -1);
+        ok = add_call(a, old, old_f, n_old, -1) && add_groups(a, old, &go, -1);
     if (ok && new_c)
-        ok = add_call(a, new_c, +1) && add_groups(a, new_c, &gn, +1);
+        ok = add_call(a, new_c, new_f, n_new, +1) && add_groups(a, new_c, &gn, +1);
     grouped_free(&go);
     grouped_free(&gn);
     return ok;
@@ -404,11 +448,12 @@ static zj_status flush_calls(map *m, zj_store *st, zj_error *err)
     const char *sql[4] = {
         "SELECT rowid, calls FROM agg_calls WHERE ruleset_id = ?1 AND local_date IS ?2"
         " AND iso_week IS ?3 AND agent_id IS ?4 AND agent_name IS ?5 AND team IS ?6"
-        " AND grade = ?7 AND score = ?8 AND passed = ?9 AND fatal = ?10",
+        " AND grade = ?7 AND tags IS ?8 AND score = ?9 AND passed = ?10 AND fatal = ?11"
+        " AND forbidden = ?12",
         "UPDATE agg_calls SET calls = ?2 WHERE rowid = ?1",
         "DELETE FROM agg_calls WHERE rowid = ?1",
         "INSERT INTO agg_calls (" ZJ_AGG_CALLS_COLUMNS ")"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"};
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"};
     zj_status s = ZJ_OK;
     for (int i = 0; i < 4 && s == ZJ_OK; i++)
         if (sqlite3_prepare_v2(db, sql[i], -1, &q[i], NULL) != SQLITE_OK)
@@ -420,7 +465,7 @@ static zj_status flush_calls(map *m, zj_store *st, zj_error *err)
         sqlite3_reset(q[0]);
         bind_texts(q[0], 1, e, CALL_TEXTS);
         for (int k = 0; k < CALL_INTS; k++)
-            sqlite3_bind_int64(q[0], 8 + k, e->ints[k]);
+            sqlite3_bind_int64(q[0], 9 + k, e->ints[k]);
         int rc = sqlite3_step(q[0]);
         int64_t row = 0, have = 0;
         if (rc == SQLITE_ROW) {
@@ -456,8 +501,8 @@ static zj_status flush_calls(map *m, zj_store *st, zj_error *err)
             sqlite3_reset(w);
             bind_texts(w, 1, e, CALL_TEXTS);
             for (int k = 0; k < CALL_INTS; k++)
-                sqlite3_bind_int64(w, 8 + k, e->ints[k]);
-            sqlite3_bind_int64(w, 11, now);
+                sqlite3_bind_int64(w, 9 + k, e->ints[k]);
+            sqlite3_bind_int64(w, 13, now);
         }
         if (sqlite3_step(w) != SQLITE_DONE)
             s = zj_store_error(st, err, "cannot update the report aggregates");
@@ -711,9 +756,10 @@ zj_status zj_store_agg_check(zj_store *st, zj_buf *out, long *n_diff, zj_error *
         {"agg_calls row missing (recomputed)",
          "SELECT * FROM temp.want_calls EXCEPT SELECT " ZJ_AGG_CALLS_COLUMNS " FROM agg_calls"},
         {"agg_calls key stored more than once",
-         "SELECT ruleset_id, local_date, agent_id, agent_name, team, grade, score, passed, fatal,"
-         " count(*) AS rows FROM agg_calls GROUP BY ruleset_id, local_date, iso_week, agent_id,"
-         " agent_name, team, grade, score, passed, fatal HAVING count(*) > 1"},
+         "SELECT ruleset_id, local_date, agent_id, agent_name, team, grade, tags, score, passed,"
+         " fatal, forbidden, count(*) AS rows FROM agg_calls GROUP BY ruleset_id, local_date,"
+         " iso_week, agent_id, agent_name, team, grade, tags, score, passed, fatal, forbidden"
+         " HAVING count(*) > 1"},
         {"agg_rules row not in the recomputation",
          "SELECT " ZJ_AGG_RULES_COLUMNS " FROM agg_rules EXCEPT SELECT * FROM temp.want_rules"},
         {"agg_rules row missing (recomputed)",

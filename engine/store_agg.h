@@ -2,7 +2,8 @@
  * to the SQLite backend (store.c, store_agg.c, report_source_sqlite.c).
  *
  * agg_calls: per rule set x local date x agent (id, name, team) x score,
- * grade, passed, fatal: how many calls. A score histogram per agent and day,
+ * grade, passed, fatal, the tag rules hit (comma-joined, sorted) and whether
+ * a forbidden expression was hit: how many calls. A score histogram per agent and day,
  * so counts, sums, means and medians of any date range, agent or team are
  * exact sums over it.
  * agg_rules: per rule set x local date x agent (id, name, team) x rule x
@@ -28,8 +29,9 @@
 /* The tables and their indexes (the v7 migration creates them). */
 #define ZJ_AGG_SCHEMA                                                                              \
     "CREATE TABLE agg_calls (ruleset_id INTEGER NOT NULL, local_date TEXT, iso_week TEXT,"         \
-    " agent_id TEXT, agent_name TEXT, team TEXT, grade TEXT NOT NULL, score INTEGER NOT NULL,"     \
-    " passed INTEGER NOT NULL, fatal INTEGER NOT NULL, calls INTEGER NOT NULL);"                   \
+    " agent_id TEXT, agent_name TEXT, team TEXT, grade TEXT NOT NULL, tags TEXT,"                  \
+    " score INTEGER NOT NULL, passed INTEGER NOT NULL, fatal INTEGER NOT NULL,"                    \
+    " forbidden INTEGER NOT NULL, calls INTEGER NOT NULL);"                                        \
     "CREATE INDEX agg_calls_key ON agg_calls (ruleset_id, local_date, agent_id, team, score);"     \
     "CREATE TABLE agg_rules (ruleset_id INTEGER NOT NULL, local_date TEXT, agent_id TEXT,"         \
     " agent_name TEXT, team TEXT, rule_id TEXT NOT NULL, kind TEXT NOT NULL,"                      \
@@ -42,8 +44,8 @@
     " outcome);"
 
 #define ZJ_AGG_CALLS_COLUMNS                                                                       \
-    "ruleset_id, local_date, iso_week, agent_id, agent_name, team, grade, score, passed, fatal,"   \
-    " calls"
+    "ruleset_id, local_date, iso_week, agent_id, agent_name, team, grade, tags, score, passed,"    \
+    " fatal, forbidden, calls"
 #define ZJ_AGG_RULES_COLUMNS                                                                       \
     "ruleset_id, local_date, agent_id, agent_name, team, rule_id, kind, outcome, severity,"        \
     " clause, findings, calls, neg, neg_calls, neg_points, points, fatal, quoted, fuzzy,"          \
@@ -52,9 +54,13 @@
 /* The aggregates recomputed from calls and findings, in the columns above:
  * what the migration and `db rebuild` insert and `db check` compares. */
 #define ZJ_AGG_CALLS_SELECT                                                                        \
-    "SELECT ruleset_id, local_date, iso_week, agent_id, agent_name, team, grade, score, passed,"   \
-    " fatal, count(*) AS calls FROM calls GROUP BY ruleset_id, local_date, iso_week, agent_id,"    \
-    " agent_name, team, grade, score, passed, fatal"
+    "SELECT ruleset_id, local_date, iso_week, agent_id, agent_name, team, grade, tags, score,"     \
+    " passed, fatal, forbidden, count(*) AS calls FROM (SELECT c.*, (SELECT group_concat(rule_id," \
+    " ',') FROM (SELECT DISTINCT t.rule_id FROM findings t WHERE t.call_row = c.id"                \
+    " AND t.kind = 'tag' AND t.outcome = 'hit' ORDER BY t.rule_id)) AS tags, EXISTS (SELECT 1"     \
+    " FROM findings x WHERE x.call_row = c.id AND x.kind = 'forbidden' AND x.outcome = 'hit')"     \
+    " AS forbidden FROM calls c) GROUP BY ruleset_id, local_date, iso_week, agent_id, agent_name," \
+    " team, grade, tags, score, passed, fatal, forbidden"
 #define ZJ_AGG_RULES_SELECT                                                                        \
     "SELECT c.ruleset_id, c.local_date, c.agent_id, c.agent_name, c.team, f.rule_id, f.kind,"      \
     " f.outcome, f.severity, f.clause, count(*) AS findings, count(DISTINCT f.call_row) AS calls," \
