@@ -127,7 +127,7 @@ compare "$tmp/gen.db" rescored
 # re-scored store took off and added up to the same rows).
 "$zhijian" score --db "$tmp/fresh.db" "$tmp/b.jsonl" >/dev/null 2>&1
 [ $? = 3 ] || fail "score the changed batch afresh"
-q="SELECT local_date, agent_id, agent_name, team, grade, score, passed, fatal, calls FROM agg_calls ORDER BY 1, 2, 3, 4, 5, 6, 7, 8"
+q="SELECT local_date, agent_id, agent_name, team, grade, tags, score, passed, fatal, forbidden, calls FROM agg_calls ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10"
 [ "$(sqlite3 "$tmp/fresh.db" "$q")" = "$(sqlite3 "$tmp/gen.db" "$q")" ] || fail "re-scored agg_calls differ from a fresh store's"
 q="SELECT local_date, agent_id, team, rule_id, outcome, findings, calls, neg, neg_calls, neg_points, points, fatal, quoted, fuzzy, clean_calls, example FROM agg_rules ORDER BY 1, 2, 3, 4, 5"
 [ "$(sqlite3 "$tmp/fresh.db" "$q")" = "$(sqlite3 "$tmp/gen.db" "$q")" ] || fail "re-scored agg_rules differ from a fresh store's"
