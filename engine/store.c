@@ -2,6 +2,7 @@
  * with resume watermarks, batched transactional writes of scored calls, and
  * reading one call back for `show`. */
 #include "internal.h"
+#include "store_agg.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -22,7 +23,7 @@ struct zj_store {
     /* A re-scored call: its row, then its findings and transcript go and the
      * row is updated in place (its id stays: sample entries, an audit
      * record, keep pointing at it). */
-    sqlite3_stmt *sel_replaced, *del_replaced[2], *upd_call;
+    sqlite3_stmt *sel_replaced, *sel_old_findings, *del_replaced[2], *upd_call;
     sqlite3_stmt *ins_call, *ins_turns, *upd_input, *upd_run;
     sqlite3_stmt *ins_findings[5]; /* 16, 8, 4, 2 and 1 rows at once */
     /* Watermarks as last written for run wm_run: a batch writes only those
@@ -32,6 +33,11 @@ struct zj_store {
     size_t wm_n;
     int64_t wm_run;
     bool record_invocation; /* runs.user_name and runs.host are filled */
+    /* The report aggregates' changes of the open results transaction
+     * (store_agg.h), written just before its COMMIT. */
+    zj_agg *agg;
+    zj_agg_finding *agg_f; /* a call's findings as the aggregates see them */
+    size_t agg_f_cap;
 };
 
 /* Schema migrations, applied in order; migration i moves user_version i -> i+1. */
@@ -107,6 +113,14 @@ static const char *const migrations[] = {
      * repeating someone else's words) is kept as an observation with 0
      * points; readers of older files (before v6) see every finding as not quoted. */
     "ALTER TABLE findings ADD COLUMN quoted INTEGER NOT NULL DEFAULT 0;",
+    /* v7: the report aggregates (store_agg.h), built here from the stored
+     * results and from then on kept in the transaction that writes a call;
+     * an index by score for a group's worst calls, and one by agent and call
+     * id holding what a review sample's lot needs, so neither reads the
+     * calls table through. */
+    ZJ_AGG_SCHEMA "CREATE INDEX calls_score ON calls (ruleset_id, score, call_id);"
+                  "CREATE INDEX calls_lot ON calls (ruleset_id, agent_id, call_id, local_date,"
+                  " team, score);" ZJ_AGG_BUILD,
 };
 /* Migrations from this version on only drop indexes or add what readers do
  * not need, so a reader may use an older file as it is. */
@@ -255,7 +269,10 @@ static zj_status migrate(zj_store *st, zj_error *err)
 }
 
 static const char *const statements[][2] = {
-    {"sel_replaced", "SELECT id FROM calls WHERE call_id = ?1 AND ruleset_id = ?2"},
+    {"sel_replaced", "SELECT id, local_date, iso_week, agent_id, agent_name, team, grade, score,"
+                     " passed, fatal FROM calls WHERE call_id = ?1 AND ruleset_id = ?2"},
+    {"sel_old_findings", "SELECT rule_id, kind, outcome, severity, clause, text, points, fatal,"
+                         " quoted, fuzzy FROM findings WHERE call_row = ?1"},
     {"del_findings", "DELETE FROM findings WHERE call_row = ?1"},
     {"del_turns", "DELETE FROM turns WHERE call_row = ?1"},
     /* The same parameters as ins_call, ?21 the row. */
@@ -302,15 +319,15 @@ static zj_status prepare_all(zj_store *st, zj_error *err)
 {
     for (int k = 0; k < 5; k++) {
         char *sql = multi_row_insert(16 >> k);
-        int rc = sql ? sqlite3_prepare_v2(st->db, sql, -1, &st->ins_findings[k], NULL)
-                     : SQLITE_NOMEM;
+        int rc =
+            sql ? sqlite3_prepare_v2(st->db, sql, -1, &st->ins_findings[k], NULL) : SQLITE_NOMEM;
         free(sql);
         if (rc != SQLITE_OK)
             return db_error(st, err, "cannot prepare statements");
     }
-    sqlite3_stmt **slots[] = {&st->sel_replaced, &st->del_replaced[0], &st->del_replaced[1],
-                              &st->upd_call,     &st->ins_call,         &st->ins_turns,
-                              &st->upd_input,    &st->upd_run};
+    sqlite3_stmt **slots[] = {&st->sel_replaced,    &st->sel_old_findings, &st->del_replaced[0],
+                              &st->del_replaced[1], &st->upd_call,         &st->ins_call,
+                              &st->ins_turns,       &st->upd_input,        &st->upd_run};
     for (size_t i = 0; i < sizeof slots / sizeof *slots; i++)
         if (sqlite3_prepare_v2(st->db, statements[i][1], -1, slots[i], NULL) != SQLITE_OK)
             return db_error(st, err, "cannot prepare statements");
@@ -356,9 +373,8 @@ static zj_status reopen_immutable(zj_store *st, zj_error *err)
     /* file: URI, with the characters a URI gives a meaning escaped. */
     s = zj_buf_puts(&uri, "file:");
     for (const char *p = st->path; s == ZJ_OK && *p; p++)
-        s = *p == '%' || *p == '?' || *p == '#'
-                ? zj_buf_printf(&uri, "%%%02X", (unsigned char)*p)
-                : zj_buf_append(&uri, p, 1);
+        s = *p == '%' || *p == '?' || *p == '#' ? zj_buf_printf(&uri, "%%%02X", (unsigned char)*p)
+                                                : zj_buf_append(&uri, p, 1);
     if (s == ZJ_OK)
         s = zj_buf_puts(&uri, "?immutable=1");
     if (s != ZJ_OK) {
@@ -418,7 +434,8 @@ zj_store *zj_store_open(const char *path, bool write, zj_error *err)
         exec(st, "PRAGMA page_size=16384");
         exec(st, "PRAGMA cache_size=-32768");
     }
-    if (s == ZJ_OK && write && (!exec(st, "PRAGMA journal_mode=WAL") || !exec(st, "PRAGMA synchronous=NORMAL")))
+    if (s == ZJ_OK && write &&
+        (!exec(st, "PRAGMA journal_mode=WAL") || !exec(st, "PRAGMA synchronous=NORMAL")))
         s = db_error(st, err, "cannot set up the database (is its directory writable?)");
     /* Reports read many pages: map the file instead of copying every page
      * through pread, and keep more of them cached. */
@@ -439,6 +456,8 @@ zj_store *zj_store_open(const char *path, bool write, zj_error *err)
         s = migrate(st, err);
     if (s == ZJ_OK && write)
         s = prepare_all(st, err);
+    if (s == ZJ_OK && write && !(st->agg = zj_agg_new()))
+        s = zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
     if (s != ZJ_OK) {
         zj_store_close(st);
         return NULL;
@@ -451,6 +470,9 @@ void zj_store_close(zj_store *st)
     if (!st)
         return;
     sqlite3_finalize(st->sel_replaced);
+    sqlite3_finalize(st->sel_old_findings);
+    zj_agg_free(st->agg);
+    free(st->agg_f);
     for (int k = 0; k < 2; k++)
         sqlite3_finalize(st->del_replaced[k]);
     sqlite3_finalize(st->upd_call);
@@ -913,11 +935,10 @@ zj_status zj_store_resume_point(zj_store *st, int64_t ruleset_id, const char *co
             sqlite3_bind_int64(in, 1, candidate);
             while (s == ZJ_OK && sqlite3_step(in) == SQLITE_ROW) {
                 size_t idx = (size_t)sqlite3_column_int64(in, 0);
-                s = check_unchanged(st, inputs[idx], watermarks[idx],
-                                    sqlite3_column_type(in, 3) == SQLITE_NULL
-                                        ? -1
-                                        : sqlite3_column_int64(in, 3),
-                                    (const char *)sqlite3_column_text(in, 4), err);
+                s = check_unchanged(
+                    st, inputs[idx], watermarks[idx],
+                    sqlite3_column_type(in, 3) == SQLITE_NULL ? -1 : sqlite3_column_int64(in, 3),
+                    (const char *)sqlite3_column_text(in, 4), err);
             }
         } else {
             for (size_t i = 0; i < n_inputs; i++)
@@ -1193,11 +1214,155 @@ static void bind_call(sqlite3_stmt *q, int64_t run_id, int64_t ruleset_id, const
     bind_opt_text(q, 19, input_path);
 }
 
+/* Text of column i as a copy (NULL for NULL); *lost on out of memory. */
+static char *col_copy(sqlite3_stmt *q, int i, bool *lost)
+{
+    const unsigned char *t = sqlite3_column_text(q, i);
+    if (!t) {
+        if (sqlite3_column_type(q, i) != SQLITE_NULL)
+            *lost = true;
+        return NULL;
+    }
+    char *c = zj_strdup((const char *)t);
+    if (!c)
+        *lost = true;
+    return c;
+}
+
+/* The stored version of a re-scored call, as the aggregates saw it. */
+typedef struct old_call {
+    zj_agg_call c;
+    char *texts[6];
+    zj_agg_finding *f;
+    size_t n;
+} old_call;
+
+static void old_call_free(old_call *o)
+{
+    for (int i = 0; i < 6; i++)
+        free(o->texts[i]);
+    for (size_t i = 0; i < o->n; i++) {
+        free((char *)o->f[i].rule_id);
+        free((char *)o->f[i].kind);
+        free((char *)o->f[i].outcome);
+        free((char *)o->f[i].severity);
+        free((char *)o->f[i].clause);
+        free((char *)o->f[i].text);
+    }
+    free(o->f);
+}
+
+/* Reads the stored call (sel_replaced, stepped to its row) and its findings
+ * before they are replaced. */
+static bool read_old_call(zj_store *st, sqlite3_stmt *sel, int64_t row, const char *call_id,
+                          int64_t ruleset_id, old_call *o)
+{
+    bool lost = false;
+    for (int i = 0; i < 6; i++)
+        o->texts[i] = col_copy(sel, 1 + i, &lost);
+    o->c = (zj_agg_call){.ruleset_id = ruleset_id,
+                         .call_id = call_id,
+                         .local_date = o->texts[0],
+                         .iso_week = o->texts[1],
+                         .agent_id = o->texts[2],
+                         .agent_name = o->texts[3],
+                         .team = o->texts[4],
+                         .grade = o->texts[5] ? o->texts[5] : "",
+                         .score = sqlite3_column_int(sel, 7),
+                         .passed = sqlite3_column_int(sel, 8) != 0,
+                         .fatal = sqlite3_column_int(sel, 9) != 0};
+    sqlite3_stmt *q = st->sel_old_findings;
+    sqlite3_reset(q);
+    sqlite3_bind_int64(q, 1, row);
+    size_t cap = 0;
+    int rc;
+    while (!lost && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+        if (o->n == cap) {
+            size_t c = cap ? cap * 2 : 32;
+            zj_agg_finding *v = realloc(o->f, c * sizeof *v);
+            if (!v) {
+                lost = true;
+                break;
+            }
+            o->f = v;
+            cap = c;
+        }
+        zj_agg_finding *f = &o->f[o->n++];
+        memset(f, 0, sizeof *f);
+        f->rule_id = col_copy(q, 0, &lost);
+        f->kind = col_copy(q, 1, &lost);
+        f->outcome = col_copy(q, 2, &lost);
+        f->severity = col_copy(q, 3, &lost);
+        f->clause = col_copy(q, 4, &lost);
+        f->text = col_copy(q, 5, &lost);
+        f->points = sqlite3_column_int(q, 6);
+        f->fatal = sqlite3_column_int(q, 7) != 0;
+        f->quoted = sqlite3_column_int(q, 8) != 0;
+        f->fuzzy = sqlite3_column_int(q, 9) != 0;
+        if (!f->rule_id || !f->kind || !f->outcome || !f->severity)
+            lost = true; /* NOT NULL columns: only out of memory */
+    }
+    sqlite3_reset(q);
+    return !lost && rc == SQLITE_DONE;
+}
+
+/* The new call and its findings as the aggregates see them (the columns
+ * bind_call and bind_finding write). */
+static bool new_contribution(zj_store *st, int64_t ruleset_id, const zj_ruleset *rs,
+                             const zj_call *c, const zj_result *r, char date[11], char week[9],
+                             zj_agg_call *out)
+{
+    bool dated = c->started_at_utc_ms != INT64_MIN;
+    if (dated)
+        zj_local_date(c->started_at_utc_ms, c->utc_offset_min, date, week);
+    *out = (zj_agg_call){.ruleset_id = ruleset_id,
+                         .call_id = c->call_id,
+                         .local_date = dated ? date : NULL,
+                         .iso_week = dated ? week : NULL,
+                         .agent_id = c->agent_id,
+                         .agent_name = c->agent_name,
+                         .team = c->team,
+                         .grade = r->grade ? r->grade : "",
+                         .score = r->score,
+                         .passed = r->passed,
+                         .fatal = r->fatal};
+    if (r->n_findings > st->agg_f_cap) {
+        zj_agg_finding *v = realloc(st->agg_f, r->n_findings * sizeof *v);
+        if (!v)
+            return false;
+        st->agg_f = v;
+        st->agg_f_cap = r->n_findings;
+    }
+    for (size_t i = 0; i < r->n_findings; i++) {
+        const zj_finding *f = &r->findings[i];
+        const zj_rule *rule = &rs->rules[f->rule];
+        st->agg_f[i] = (zj_agg_finding){
+            .rule_id = rule->id,
+            .kind = zj_kind_name(rule->kind),
+            .outcome = zj_outcome_name(f->outcome),
+            .severity = zj_severity_name(rule->severity),
+            .clause = rule->clause,
+            .text = f->text,
+            .points = f->points,
+            .fatal = rule->fatal && f->outcome == ZJ_OUT_HIT && !f->quoted,
+            .quoted = f->quoted,
+            .fuzzy = f->fuzzy,
+        };
+    }
+    return true;
+}
+
 static bool put_call(zj_store *st, int64_t run_id, int64_t ruleset_id, const zj_ruleset *rs,
                      const zj_scored *sc, const char *input_path, zj_buf *blob)
 {
     const zj_call *c = sc->call;
     const zj_result *r = sc->result;
+    char date[11], week[9];
+    zj_agg_call now;
+    if (!new_contribution(st, ruleset_id, rs, c, r, date, week, &now))
+        return false;
+    old_call old = {0};
+    bool replaced = false;
     sqlite3_stmt *q = st->ins_call;
     bind_call(q, run_id, ruleset_id, c, r, input_path);
     int rc = sqlite3_step(q);
@@ -1215,22 +1380,34 @@ static bool put_call(zj_store *st, int64_t run_id, int64_t ruleset_id, const zj_
         if (sqlite3_step(sel) != SQLITE_ROW)
             return false;
         row = sqlite3_column_int64(sel, 0);
+        replaced = true;
+        bool read = read_old_call(st, sel, row, c->call_id, ruleset_id, &old);
         sqlite3_reset(sel);
+        if (!read) {
+            old_call_free(&old);
+            return false;
+        }
         for (int k = 0; k < 2; k++) {
             sqlite3_stmt *d = st->del_replaced[k];
             sqlite3_reset(d);
             sqlite3_bind_int64(d, 1, row);
-            if (sqlite3_step(d) != SQLITE_DONE)
+            if (sqlite3_step(d) != SQLITE_DONE) {
+                old_call_free(&old);
                 return false;
+            }
         }
         q = st->upd_call;
         bind_call(q, run_id, ruleset_id, c, r, input_path);
         sqlite3_bind_int64(q, 21, row);
         rc = sqlite3_step(q);
         if (rc == SQLITE_DONE && sqlite3_changes(st->db) != 1)
-            return false;
+            rc = SQLITE_ERROR;
     }
-    if (rc != SQLITE_DONE)
+    /* The aggregates: the old contribution off, the new one on. */
+    bool counted = rc == SQLITE_DONE && zj_agg_change(st->agg, replaced ? &old.c : NULL, old.f,
+                                                      old.n, &now, st->agg_f, r->n_findings, true);
+    old_call_free(&old);
+    if (!counted)
         return false;
     if (encode_turns(c, blob) != ZJ_OK)
         return false;
@@ -1275,6 +1452,7 @@ static bool begin_results(zj_store *st)
 static void end_results(zj_store *st)
 {
     rollback(st);
+    zj_agg_clear(st->agg); /* written (committed) or rolled back */
     st->in_txn = false;
     exec(st, "PRAGMA foreign_keys=ON");
 }
@@ -1343,7 +1521,10 @@ zj_status zj_store_commit(zj_store *st, zj_error *err)
 {
     if (!st->in_txn)
         return ZJ_OK;
-    zj_status s = exec(st, "COMMIT") ? ZJ_OK : db_error(st, err, "cannot store results");
+    /* The aggregates in the same transaction as the calls they count. */
+    zj_status s = zj_agg_flush(st->agg, st, err);
+    if (s == ZJ_OK)
+        s = exec(st, "COMMIT") ? ZJ_OK : db_error(st, err, "cannot store results");
     end_results(st);
     if (s != ZJ_OK)
         st->wm_n = 0;
@@ -1400,7 +1581,7 @@ void zj_stored_call_free(zj_stored_call *sc)
 typedef struct rule_titles {
     struct rule_title {
         char *id, *title;
-    } *v;
+    } * v;
     size_t n;
 } rule_titles;
 
@@ -1422,8 +1603,8 @@ static void titles_free(rule_titles *t)
 static zj_status load_titles(zj_store *st, int64_t ruleset_id, rule_titles *t)
 {
     sqlite3_stmt *q;
-    if (sqlite3_prepare_v2(st->db, "SELECT rule_id, title FROM rules WHERE ruleset_id = ?1", -1,
-                           &q, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(st->db, "SELECT rule_id, title FROM rules WHERE ruleset_id = ?1", -1, &q,
+                           NULL) != SQLITE_OK)
         return ZJ_ERR_IO;
     sqlite3_bind_int64(q, 1, ruleset_id);
     size_t cap = 0;
@@ -1482,8 +1663,8 @@ static int findings_have(zj_store *st, const char *name)
     sqlite3_stmt *q;
     int has = -1;
     if (sqlite3_prepare_v2(st->db,
-                           "SELECT count(*) FROM pragma_table_info('findings') WHERE name = ?1",
-                           -1, &q, NULL) == SQLITE_OK &&
+                           "SELECT count(*) FROM pragma_table_info('findings') WHERE name = ?1", -1,
+                           &q, NULL) == SQLITE_OK &&
         sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC) == SQLITE_OK &&
         sqlite3_step(q) == SQLITE_ROW)
         has = sqlite3_column_int(q, 0) > 0;

@@ -472,6 +472,13 @@ typedef struct zj_stored_call {
     size_t n_findings;
 } zj_stored_call;
 
+/* The report aggregates (docs/store.md): recomputed from the stored calls
+ * and findings in one transaction (a writable store). */
+zj_status zj_store_agg_rebuild(zj_store *st, zj_error *err);
+/* Compares the aggregates with a recomputation from calls and findings:
+ * *n_diff differing rows, the first of each kind described in report. */
+zj_status zj_store_agg_check(zj_store *st, zj_buf *report, long *n_diff, zj_error *err);
+
 zj_status zj_store_get_call(zj_store *st, const char *call_id, int64_t ruleset_id,
                             zj_stored_call *out, zj_error *err);
 void zj_stored_call_free(zj_stored_call *sc);

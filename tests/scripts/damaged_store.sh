@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A damaged store never yields a clean-looking report. Three 512-byte blocks
-# of a findings page, then of the calls page, are overwritten
+# of a findings page, then of the calls page, of the report aggregates and of
+# the sample lot's index are overwritten
 # (as a disk or a copy gone wrong would): every command that reads them exits
 # 2 with "zhijian: DB: cannot read the results: database disk image is
 # malformed" and prints nothing on stdout. (Reports used to stop at the first
@@ -16,8 +17,10 @@ page_size=$(sqlite3 "$db" "PRAGMA page_size")
 clean=$tmp/clean.db
 cp "$db" "$clean"
 
-# damage TABLE N: overwrite 3 blocks in the table's Nth leaf page, in its last
-# quarter, where a page keeps its rows (the start of a part-filled page is free).
+# damage TABLE N [BLOCKS]: overwrite 3 blocks in the table's Nth leaf page,
+# in its last quarter (by default 8 blocks before its end), where a page keeps
+# its rows (the start of a part-filled page is free). A small table or index
+# of the corpus store fills only the end of its page: BLOCKS 3 hits that.
 damage() {
     cp "$clean" "$db"
     local page
@@ -25,7 +28,7 @@ damage() {
                           ORDER BY pageno LIMIT 1 OFFSET $2")
     [ -n "$page" ] || fail "no leaf page $2 of $1"
     head -c 1536 /dev/zero | tr '\0' '\377' |
-        dd of="$db" bs=512 seek=$(( page * page_size / 512 - 8 )) count=3 conv=notrunc 2>/dev/null
+        dd of="$db" bs=512 seek=$(( page * page_size / 512 - ${3:-8} )) count=3 conv=notrunc 2>/dev/null
 }
 
 # expect_malformed CMD...: exit 2, nothing on stdout, the cause on stderr.
@@ -38,13 +41,34 @@ expect_malformed() {
         fail "$*: stderr does not name the file and the cause: $(cat "$tmp/err")"
 }
 
+# Scorecards read the report aggregates, not the findings; with
+# ZJ_REPORT_RECOMPUTE=1 they recompute from the findings (and must notice).
 damage findings 2
-for cmd in "report" "report --format json" "report --format html" "scorecard" \
-           "scorecard --format csv" "scorecard --by team --format json"; do
+for cmd in "report" "report --format json" "report --format html"; do
     expect_malformed $cmd
 done
+for cmd in "scorecard" "scorecard --format csv" "scorecard --by team --format json"; do
+    ZJ_REPORT_RECOMPUTE=1 expect_malformed $cmd
+done
+damage agg_rules 0 3
+for cmd in "scorecard" "scorecard --format csv" "scorecard --by team --format json"; do
+    expect_malformed $cmd
+done
+damage agg_calls 0 3
+for cmd in "scorecard" "scorecard --format md" "scorecard --by team --format json"; do
+    expect_malformed $cmd
+done
+# A sample's lot is read from the index by agent and call id alone.
 damage calls 0
-for cmd in "report" "scorecard --format md" "sample --n 5 --save" "sample --iso2859 II --format csv"; do
+for cmd in "report" "scorecard --format md"; do
+    expect_malformed $cmd
+done
+# Saving refers to the sampled calls: a damaged calls table stops it (the
+# foreign key check cannot find them), exit 2 and nothing recorded.
+"$zhijian" sample --n 5 --save --db "$db" >"$tmp/out" 2>"$tmp/err" && fail "sample --save on damaged calls: exit 0"
+[ ! -s "$tmp/out" ] || fail "sample --save on damaged calls printed output"
+damage calls_lot 0 3
+for cmd in "sample --n 5" "sample --iso2859 II --format csv"; do
     expect_malformed $cmd
 done
 # show reads one call: the damage may miss it. Then its output is the clean one.

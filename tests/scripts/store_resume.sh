@@ -29,6 +29,7 @@ wait "$pid" 2>/dev/null
 before=$(sqlite3 "$tmp/killed.db" "SELECT count(*) FROM calls")
 [ "$before" -lt 12000 ] || fail "the run finished before it was killed ($before calls)"
 [ "$(sqlite3 "$tmp/killed.db" "PRAGMA integrity_check")" = ok ] || fail "integrity after kill"
+"$zhijian" db check --db "$tmp/killed.db" >/dev/null || fail "report aggregates after kill differ from the committed calls"
 wm=$(sqlite3 "$tmp/killed.db" "SELECT watermark FROM run_inputs")
 [ "$wm" -gt 0 ] || fail "no watermark committed"
 [ "$(sqlite3 "$tmp/killed.db" "SELECT done FROM run_inputs")" = 0 ] || fail "a killed run's input marked done"
@@ -36,6 +37,7 @@ wm=$(sqlite3 "$tmp/killed.db" "SELECT watermark FROM run_inputs")
 "$zhijian" score --resume --db "$tmp/killed.db" "$tmp/calls.jsonl" >/dev/null 2>"$tmp/resume.err"
 code=$?
 [ "$(sqlite3 "$tmp/killed.db" "PRAGMA integrity_check")" = ok ] || fail "integrity after resume"
+"$zhijian" db check --db "$tmp/killed.db" >/dev/null || fail "report aggregates after resume differ from a recomputation"
 # The rejected record lies after the watermark unless the kill came later.
 [ $code -eq 3 ] || [ $code -eq 0 ] || fail "resume exit code $code"
 

@@ -68,5 +68,6 @@ int cmd_sample(int argc, char **argv);
 int cmd_lint(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
+int cmd_db(int argc, char **argv);
 
 #endif

@@ -17,6 +17,7 @@ static const struct command {
     {"lint", cmd_lint, "check call-script templates for forbidden or missing phrases"},
     {"rules", cmd_rules, "check, test and explain rule sets"},
     {"eval", cmd_eval, "measure a rule set against gold labels (precision, recall)"},
+    {"db", cmd_db, "rebuild or check the result store's report aggregates"},
 };
 
 static void usage(FILE *out)

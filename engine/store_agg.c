@@ -1,0 +1,779 @@
+/* store_agg.c — keeping the report aggregates (store_agg.h) in step with the
+ * stored calls: each call's contribution is added to (or, for the call a
+ * re-scored one replaces, taken from) sums in memory, keyed as the tables'
+ * rows are, and the sums are written once per transaction, just before its
+ * COMMIT. A transaction of 20,000 calls touches a few thousand aggregate rows
+ * where a write per call and rule would have been ~15 per call. */
+#include "store_agg.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+enum { CALL_TEXTS = 7, CALL_INTS = 4, CALL_VALUES = 1 };
+enum { RULE_TEXTS = 9, RULE_VALUES = 10 };
+enum { MAX_TEXTS = 9, MAX_VALUES = 10 };
+
+/* Rules' values, in the order of the table's columns. */
+enum {
+    V_FINDINGS,
+    V_CALLS,
+    V_NEG,
+    V_NEG_CALLS,
+    V_NEG_POINTS,
+    V_POINTS,
+    V_FATAL,
+    V_QUOTED,
+    V_FUZZY,
+    V_CLEAN_CALLS
+};
+
+typedef struct entry {
+    uint64_t hash;
+    char *key; /* encoded key (owned); NULL: an empty slot */
+    size_t klen;
+    int64_t ruleset_id;
+    const char *text[MAX_TEXTS]; /* into key; NULL for SQL NULL */
+    int64_t ints[CALL_INTS];
+    int64_t v[MAX_VALUES];
+    /* The smallest example added, and the smallest taken away (a call
+     * re-scored with another example): when that one may have been the
+     * row's smallest, the flush looks it up again. */
+    char *add_ex, *rem_ex;
+} entry;
+
+/* Open addressing; the probe reads only hashes (with the low bit set: 0 is
+ * an empty slot), a compact array, and touches an entry only on a match. */
+typedef struct map {
+    uint64_t *hashes;
+    entry *slots;
+    size_t cap, n;
+} map;
+
+struct zj_agg {
+    map calls, rules;
+    zj_buf key, tags;
+};
+
+zj_agg *zj_agg_new(void)
+{
+    zj_agg *a = calloc(1, sizeof *a);
+    if (a) {
+        zj_buf_init(&a->key);
+        zj_buf_init(&a->tags);
+    }
+    return a;
+}
+
+static void map_clear(map *m)
+{
+    for (size_t i = 0; i < m->cap; i++) {
+        if (!m->hashes[i])
+            continue;
+        free(m->slots[i].key);
+        free(m->slots[i].add_ex);
+        free(m->slots[i].rem_ex);
+    }
+    free(m->slots);
+    free(m->hashes);
+    memset(m, 0, sizeof *m);
+}
+
+void zj_agg_clear(zj_agg *a)
+{
+    if (!a)
+        return;
+    map_clear(&a->calls);
+    map_clear(&a->rules);
+}
+
+void zj_agg_free(zj_agg *a)
+{
+    if (!a)
+        return;
+    zj_agg_clear(a);
+    zj_buf_free(&a->key);
+    zj_buf_free(&a->tags);
+    free(a);
+}
+
+/* A word at a time (keys are ~100 bytes; a byte-wise hash showed in the
+ * profile of a scoring run), finished with a murmur-style mix. */
+static uint64_t key_hash(const char *p, size_t n)
+{
+    uint64_t h = 0x9E3779B97F4A7C15ull ^ n;
+    uint64_t w;
+    for (; n >= 8; p += 8, n -= 8) {
+        memcpy(&w, p, 8);
+        h = (h ^ w) * 0xBF58476D1CE4E5B9ull;
+        h ^= h >> 29;
+    }
+    w = 0;
+    memcpy(&w, p, n);
+    h = (h ^ w) * 0x94D049BB133111EBull;
+    h ^= h >> 31;
+    h *= 0xBF58476D1CE4E5B9ull;
+    return h ^ (h >> 32);
+}
+
+/* The key: the rule set, then each text as 0x01 (NULL) or 0x02 text NUL,
+ * then the integers, 8 bytes each. */
+static bool encode(zj_buf *b, int64_t rid, const char *const *texts, int nt, const int64_t *ints,
+                   int ni)
+{
+    zj_buf_reset(b);
+    zj_buf_append(b, (const char *)&rid, sizeof rid);
+    for (int i = 0; i < nt; i++) {
+        if (!texts[i]) {
+            zj_buf_append(b, "\x01", 1);
+        } else {
+            zj_buf_append(b, "\x02", 1);
+            zj_buf_append(b, texts[i], strlen(texts[i]) + 1);
+        }
+    }
+    for (int i = 0; i < ni; i++)
+        zj_buf_append(b, (const char *)&ints[i], sizeof ints[i]);
+    return !b->failed;
+}
+
+static bool map_grow(map *m)
+{
+    size_t cap = m->cap ? m->cap * 2 : 1024;
+    entry *s = calloc(cap, sizeof *s);
+    uint64_t *h = calloc(cap, sizeof *h);
+    if (!s || !h) {
+        free(s);
+        free(h);
+        return false;
+    }
+    for (size_t i = 0; i < m->cap; i++) {
+        if (!m->hashes[i])
+            continue;
+        size_t j = m->hashes[i] & (cap - 1);
+        while (h[j])
+            j = (j + 1) & (cap - 1);
+        s[j] = m->slots[i];
+        h[j] = m->hashes[i];
+    }
+    free(m->slots);
+    free(m->hashes);
+    m->slots = s;
+    m->hashes = h;
+    m->cap = cap;
+    return true;
+}
+
+/* The entry of the key in b, created (with its texts and integers) when new. */
+static entry *map_get(map *m, const zj_buf *b, int nt, int ni)
+{
+    if ((m->n + 1) * 2 > m->cap && !map_grow(m))
+        return NULL;
+    uint64_t h = key_hash(b->data, b->len) | 1;
+    size_t j = h & (m->cap - 1);
+    for (; m->hashes[j]; j = (j + 1) & (m->cap - 1)) {
+        entry *e = &m->slots[j];
+        if (m->hashes[j] == h && e->klen == b->len && memcmp(e->key, b->data, b->len) == 0)
+            return e;
+    }
+    entry *e = &m->slots[j];
+    memset(e, 0, sizeof *e);
+    e->key = malloc(b->len);
+    if (!e->key)
+        return NULL;
+    memcpy(e->key, b->data, b->len);
+    e->klen = b->len;
+    e->hash = h;
+    m->hashes[j] = h;
+    m->n++;
+    const char *p = e->key;
+    memcpy(&e->ruleset_id, p, sizeof e->ruleset_id);
+    p += sizeof e->ruleset_id;
+    for (int i = 0; i < nt; i++) {
+        if (*p++ == '\x01') {
+            e->text[i] = NULL;
+        } else {
+            e->text[i] = p;
+            p += strlen(p) + 1;
+        }
+    }
+    for (int i = 0; i < ni; i++, p += sizeof(int64_t))
+        memcpy(&e->ints[i], p, sizeof(int64_t));
+    return e;
+}
+
+static bool same(const char *a, const char *b)
+{
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/* strcmp(a, call_id + " " + text) without building the second string. */
+static int cmp_example(const char *a, const char *call_id, const char *text)
+{
+    size_t n = strlen(call_id);
+    int c = strncmp(a, call_id, n);
+    if (c)
+        return c;
+    if ((unsigned char)a[n] != ' ')
+        return (unsigned char)a[n] < ' ' ? -1 : 1;
+    return strcmp(a + n + 1, text);
+}
+
+/* *slot = the smaller of *slot and call_id + " " + text (a copy). */
+static bool keep_min(char **slot, const char *call_id, const char *text)
+{
+    if (!text || (*slot && cmp_example(*slot, call_id, text) <= 0))
+        return true;
+    size_t n = strlen(call_id), tl = strlen(text);
+    char *c = malloc(n + 1 + tl + 1);
+    if (!c)
+        return false;
+    memcpy(c, call_id, n);
+    c[n] = ' ';
+    memcpy(c + n + 1, text, tl + 1);
+    free(*slot);
+    *slot = c;
+    return true;
+}
+
+/* A call's findings grouped as agg_rules rows: the first finding of each
+ * group, and the group's values and example. */
+typedef struct group {
+    const zj_agg_finding *first;
+    int64_t v[RULE_VALUES];
+    const char *example; /* the smallest text of a finding that cost points: the
+                          * example is "call_id text" (one call: one call_id) */
+    bool matched;        /* its twin in the other version of the call had the same example */
+} group;
+
+typedef struct grouped {
+    group *g;
+    size_t n;
+} grouped;
+
+static void grouped_free(grouped *x)
+{
+    free(x->g);
+    x->g = NULL;
+    x->n = 0;
+}
+
+static bool same_rule_key(const zj_agg_finding *a, const zj_agg_finding *b)
+{
+    return same(a->rule_id, b->rule_id) && same(a->outcome, b->outcome) && same(a->kind, b->kind) &&
+           same(a->severity, b->severity) && same(a->clause, b->clause);
+}
+
+/* Findings of a freshly scored call point into its rule set (one rule: one
+ * rule_id, kind, severity and clause string) and at static outcome names. */
+static bool same_rule_key_interned(const zj_agg_finding *a, const zj_agg_finding *b)
+{
+    return a->rule_id == b->rule_id && a->outcome == b->outcome;
+}
+
+static bool group_findings(const zj_agg_call *c, const zj_agg_finding *f, size_t n, bool interned,
+                           grouped *out)
+{
+    out->g = n ? calloc(n, sizeof *out->g) : NULL;
+    out->n = 0;
+    if (n && !out->g)
+        return false;
+    bool forbidden_hit = false;
+    for (size_t i = 0; i < n; i++)
+        if (same(f[i].kind, "forbidden") && same(f[i].outcome, "hit"))
+            forbidden_hit = true;
+    bool clean = c->passed && !forbidden_hit;
+    for (size_t i = 0; i < n; i++) {
+        group *g = NULL;
+        for (size_t k = 0; k < out->n && !g; k++)
+            if (interned ? same_rule_key_interned(out->g[k].first, &f[i])
+                         : same_rule_key(out->g[k].first, &f[i]))
+                g = &out->g[k];
+        if (!g) {
+            g = &out->g[out->n++];
+            g->first = &f[i];
+            g->v[V_CALLS] = 1;
+            g->v[V_CLEAN_CALLS] = clean;
+        }
+        g->v[V_FINDINGS]++;
+        g->v[V_POINTS] += f[i].points;
+        g->v[V_FATAL] += f[i].fatal;
+        g->v[V_QUOTED] += f[i].quoted;
+        g->v[V_FUZZY] += f[i].fuzzy;
+        if (f[i].points < 0) {
+            g->v[V_NEG]++;
+            g->v[V_NEG_CALLS] = 1;
+            g->v[V_NEG_POINTS] += f[i].points;
+            if (f[i].text && (!g->example || strcmp(f[i].text, g->example) < 0))
+                g->example = f[i].text;
+        }
+    }
+    return true;
+}
+
+static bool same_call_key(const zj_agg_call *a, const zj_agg_call *b)
+{
+    return a->ruleset_id == b->ruleset_id && same(a->local_date, b->local_date) &&
+           same(a->agent_id, b->agent_id) && same(a->agent_name, b->agent_name) &&
+           same(a->team, b->team);
+}
+
+static int cmp_str_ptr(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The call's tag rules hit, sorted, once each, comma-joined into tags ("":
+ * none); *forbidden whether it hit a forbidden expression. */
+static bool call_tags(const zj_agg_finding *f, size_t n, zj_buf *tags, bool *forbidden)
+{
+    zj_buf_reset(tags);
+    *forbidden = false;
+    const char **ids = NULL;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!same(f[i].outcome, "hit"))
+            continue;
+        if (same(f[i].kind, "forbidden")) {
+            *forbidden = true;
+        } else if (same(f[i].kind, "tag")) {
+            if (!ids && !(ids = malloc(n * sizeof *ids)))
+                return false;
+            ids[k++] = f[i].rule_id;
+        }
+    }
+    if (k)
+        qsort(ids, k, sizeof *ids, cmp_str_ptr);
+    for (size_t i = 0; i < k; i++)
+        if (i == 0 || strcmp(ids[i], ids[i - 1]) != 0) {
+            if (tags->len)
+                zj_buf_append(tags, ",", 1);
+            zj_buf_puts(tags, ids[i]);
+        }
+    free(ids);
+    zj_buf_append(tags, "", 1); /* NUL-terminated even when empty */
+    return !tags->failed;
+}
+
+static bool add_call(zj_agg *a, const zj_agg_call *c, const zj_agg_finding *f, size_t n, int sign)
+{
+    bool forbidden;
+    if (!call_tags(f, n, &a->tags, &forbidden))
+        return false;
+    const char *tags = a->tags.data[0] ? a->tags.data : NULL;
+    const char *texts[CALL_TEXTS] = {c->local_date, c->iso_week, c->agent_id, c->agent_name,
+                                     c->team,       c->grade,    tags};
+    int64_t ints[CALL_INTS] = {c->score, c->passed, c->fatal, forbidden};
+    if (!encode(&a->key, c->ruleset_id, texts, CALL_TEXTS, ints, CALL_INTS))
+        return false;
+    entry *e = map_get(&a->calls, &a->key, CALL_TEXTS, CALL_INTS);
+    if (!e)
+        return false;
+    e->v[0] += sign;
+    return true;
+}
+
+static bool add_groups(zj_agg *a, const zj_agg_call *c, const grouped *x, int sign)
+{
+    for (size_t i = 0; i < x->n; i++) {
+        const group *g = &x->g[i];
+        const zj_agg_finding *f = g->first;
+        const char *texts[RULE_TEXTS] = {c->local_date, c->agent_id, c->agent_name,
+                                         c->team,       f->rule_id,  f->kind,
+                                         f->outcome,    f->severity, f->clause};
+        if (!encode(&a->key, c->ruleset_id, texts, RULE_TEXTS, NULL, 0))
+            return false;
+        entry *e = map_get(&a->rules, &a->key, RULE_TEXTS, 0);
+        if (!e)
+            return false;
+        for (int k = 0; k < RULE_VALUES; k++)
+            e->v[k] += sign * g->v[k];
+        if (!g->matched && !keep_min(sign > 0 ? &e->add_ex : &e->rem_ex, c->call_id, g->example))
+            return false;
+    }
+    return true;
+}
+
+bool zj_agg_change(zj_agg *a, const zj_agg_call *old, const zj_agg_finding *old_f, size_t n_old,
+                   const zj_agg_call *new_c, const zj_agg_finding *new_f, size_t n_new,
+                   bool interned)
+{
+    grouped go = {0}, gn = {0};
+    bool ok = (!old || group_findings(old, old_f, n_old, false, &go)) &&
+              (!new_c || group_findings(new_c, new_f, n_new, interned, &gn));
+    /* A call scored again to the same example under the same key changes no
+     * example: the common re-score of an unchanged call costs no lookup. */
+    if (ok && old && new_c && same_call_key(old, new_c))
+        for (size_t i = 0; i < go.n; i++)
+            for (size_t k = 0; k < gn.n; k++)
+                if (!gn.g[k].matched && same_rule_key(go.g[i].first, gn.g[k].first)) {
+                    if (same(go.g[i].example, gn.g[k].example) &&
+                        same(old->call_id, new_c->call_id))
+                        go.g[i].matched = gn.g[k].matched = true;
+                    break;
+                }
+    if (ok && old)
+        ok = add_call(a, old, old_f, n_old, -1) && add_groups(a, old, &go, -1);
+    if (ok && new_c)
+        ok = add_call(a, new_c, new_f, n_new, +1) && add_groups(a, new_c, &gn, +1);
+    grouped_free(&go);
+    grouped_free(&gn);
+    return ok;
+}
+
+/* ------------------------------------------------------------- flushing */
+
+static void bind_texts(sqlite3_stmt *q, int first, const entry *e, int nt)
+{
+    sqlite3_bind_int64(q, first, e->ruleset_id);
+    for (int i = 0; i < nt; i++)
+        if (e->text[i])
+            sqlite3_bind_text(q, first + 1 + i, e->text[i], -1, SQLITE_STATIC);
+        else
+            sqlite3_bind_null(q, first + 1 + i);
+}
+
+static zj_status out_of_step(zj_error *err, const char *table, const entry *e)
+{
+    return zj_error_set(err, ZJ_ERR_DB, NULL, 0, 0,
+                        "the report aggregates (%s, rule set %lld, date %s, agent %s) do not match "
+                        "the stored results; run `zhijian db rebuild` on this database",
+                        table, (long long)e->ruleset_id, e->text[0] ? e->text[0] : "(none)",
+                        e->text[table[4] == 'c' ? 2 : 1] ? e->text[table[4] == 'c' ? 2 : 1]
+                                                         : "(none)");
+}
+
+static zj_status flush_calls(map *m, zj_store *st, zj_error *err)
+{
+    sqlite3 *db = zj_store_db(st);
+    sqlite3_stmt *q[4] = {0};
+    const char *sql[4] = {
+        "SELECT rowid, calls FROM agg_calls WHERE ruleset_id = ?1 AND local_date IS ?2"
+        " AND iso_week IS ?3 AND agent_id IS ?4 AND agent_name IS ?5 AND team IS ?6"
+        " AND grade = ?7 AND tags IS ?8 AND score = ?9 AND passed = ?10 AND fatal = ?11"
+        " AND forbidden = ?12",
+        "UPDATE agg_calls SET calls = ?2 WHERE rowid = ?1",
+        "DELETE FROM agg_calls WHERE rowid = ?1",
+        "INSERT INTO agg_calls (" ZJ_AGG_CALLS_COLUMNS ")"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"};
+    zj_status s = ZJ_OK;
+    for (int i = 0; i < 4 && s == ZJ_OK; i++)
+        if (sqlite3_prepare_v2(db, sql[i], -1, &q[i], NULL) != SQLITE_OK)
+            s = zj_store_error(st, err, "cannot update the report aggregates");
+    for (size_t i = 0; i < m->cap && s == ZJ_OK; i++) {
+        entry *e = &m->slots[i];
+        if (!e->key || e->v[0] == 0)
+            continue;
+        sqlite3_reset(q[0]);
+        bind_texts(q[0], 1, e, CALL_TEXTS);
+        for (int k = 0; k < CALL_INTS; k++)
+            sqlite3_bind_int64(q[0], 9 + k, e->ints[k]);
+        int rc = sqlite3_step(q[0]);
+        int64_t row = 0, have = 0;
+        if (rc == SQLITE_ROW) {
+            row = sqlite3_column_int64(q[0], 0);
+            have = sqlite3_column_int64(q[0], 1);
+            rc = sqlite3_step(q[0]);
+            if (rc == SQLITE_ROW) { /* two rows of one key */
+                s = out_of_step(err, "agg_calls", e);
+                break;
+            }
+        }
+        if (rc != SQLITE_DONE) {
+            s = zj_store_error(st, err, "cannot read the report aggregates");
+            break;
+        }
+        int64_t now = have + e->v[0];
+        if (now < 0) {
+            s = out_of_step(err, "agg_calls", e);
+            break;
+        }
+        sqlite3_stmt *w;
+        if (row && now) {
+            w = q[1];
+            sqlite3_reset(w);
+            sqlite3_bind_int64(w, 1, row);
+            sqlite3_bind_int64(w, 2, now);
+        } else if (row) {
+            w = q[2];
+            sqlite3_reset(w);
+            sqlite3_bind_int64(w, 1, row);
+        } else {
+            w = q[3];
+            sqlite3_reset(w);
+            bind_texts(w, 1, e, CALL_TEXTS);
+            for (int k = 0; k < CALL_INTS; k++)
+                sqlite3_bind_int64(w, 9 + k, e->ints[k]);
+            sqlite3_bind_int64(w, 13, now);
+        }
+        if (sqlite3_step(w) != SQLITE_DONE)
+            s = zj_store_error(st, err, "cannot update the report aggregates");
+    }
+    for (int i = 0; i < 4; i++)
+        sqlite3_finalize(q[i]);
+    return s;
+}
+
+static const char *smaller(const char *a, const char *b)
+{
+    if (!a)
+        return b;
+    if (!b)
+        return a;
+    return strcmp(a, b) <= 0 ? a : b;
+}
+
+static zj_status flush_rules(map *m, zj_store *st, zj_error *err)
+{
+    sqlite3 *db = zj_store_db(st);
+    sqlite3_stmt *q[5] = {0};
+    const char *sql[5] = {
+        "SELECT rowid, findings, calls, neg, neg_calls, neg_points, points, fatal, quoted, fuzzy,"
+        " clean_calls, example FROM agg_rules WHERE ruleset_id = ?1 AND local_date IS ?2"
+        " AND agent_id IS ?3 AND agent_name IS ?4 AND team IS ?5 AND rule_id = ?6 AND kind = ?7"
+        " AND outcome = ?8 AND severity = ?9 AND clause IS ?10",
+        "UPDATE agg_rules SET findings = ?2, calls = ?3, neg = ?4, neg_calls = ?5,"
+        " neg_points = ?6, points = ?7, fatal = ?8, quoted = ?9, fuzzy = ?10, clean_calls = ?11,"
+        " example = ?12 WHERE rowid = ?1",
+        "DELETE FROM agg_rules WHERE rowid = ?1",
+        "INSERT INTO agg_rules (" ZJ_AGG_RULES_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
+        " ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)",
+        /* The example when the smallest one may have gone: from the findings. */
+        "SELECT min(c.call_id || ' ' || f.text) FROM calls c JOIN findings f ON f.call_row = c.id"
+        " WHERE c.ruleset_id = ?1 AND c.local_date IS ?2 AND c.agent_id IS ?3"
+        " AND c.agent_name IS ?4 AND c.team IS ?5 AND f.rule_id = ?6 AND f.kind = ?7"
+        " AND f.outcome = ?8 AND f.severity = ?9 AND f.clause IS ?10 AND f.points < 0"
+        " AND f.text IS NOT NULL"};
+    zj_status s = ZJ_OK;
+    for (int i = 0; i < 5 && s == ZJ_OK; i++)
+        if (sqlite3_prepare_v2(db, sql[i], -1, &q[i], NULL) != SQLITE_OK)
+            s = zj_store_error(st, err, "cannot update the report aggregates");
+    char *found = NULL;
+    for (size_t i = 0; i < m->cap && s == ZJ_OK; i++) {
+        entry *e = &m->slots[i];
+        bool changed = e->key && (e->add_ex || e->rem_ex);
+        for (int k = 0; e->key && k < RULE_VALUES && !changed; k++)
+            changed = e->v[k] != 0;
+        if (!changed)
+            continue;
+        sqlite3_reset(q[0]);
+        bind_texts(q[0], 1, e, RULE_TEXTS);
+        int rc = sqlite3_step(q[0]);
+        int64_t row = 0, now[RULE_VALUES];
+        memcpy(now, e->v, sizeof now);
+        free(found);
+        found = NULL;
+        if (rc == SQLITE_ROW) {
+            row = sqlite3_column_int64(q[0], 0);
+            for (int k = 0; k < RULE_VALUES; k++)
+                now[k] += sqlite3_column_int64(q[0], 1 + k);
+            const unsigned char *ex = sqlite3_column_text(q[0], 11);
+            if (ex && !(found = zj_strdup((const char *)ex))) {
+                s = zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
+                break;
+            }
+            rc = sqlite3_step(q[0]);
+            if (rc == SQLITE_ROW) {
+                s = out_of_step(err, "agg_rules", e);
+                break;
+            }
+        }
+        if (rc != SQLITE_DONE) {
+            s = zj_store_error(st, err, "cannot read the report aggregates");
+            break;
+        }
+        bool zero = true;
+        for (int k = 0; k < RULE_VALUES; k++) {
+            bool sum = k == V_NEG_POINTS || k == V_POINTS; /* may be negative */
+            if ((!sum && now[k] < 0) || (!sum && now[k] > now[V_FINDINGS]))
+                zero = false, s = out_of_step(err, "agg_rules", e);
+            else if (now[k] != 0)
+                zero = false;
+        }
+        if (now[V_NEG_POINTS] > 0 || (now[V_FINDINGS] == 0 && !zero))
+            s = out_of_step(err, "agg_rules", e);
+        if (s != ZJ_OK)
+            break;
+        sqlite3_stmt *w;
+        if (zero && row) {
+            w = q[2];
+            sqlite3_reset(w);
+            sqlite3_bind_int64(w, 1, row);
+            if (sqlite3_step(w) != SQLITE_DONE)
+                s = zj_store_error(st, err, "cannot update the report aggregates");
+            continue;
+        }
+        if (zero)
+            continue; /* added and taken away within the transaction */
+        /* The new smallest example: the smaller of the stored and the added
+         * ones, unless something at or below it was taken away. */
+        const char *m_ex = smaller(found, e->add_ex);
+        char *looked_up = NULL;
+        if (e->rem_ex && (!m_ex || strcmp(e->rem_ex, m_ex) <= 0)) {
+            sqlite3_reset(q[4]);
+            bind_texts(q[4], 1, e, RULE_TEXTS);
+            rc = sqlite3_step(q[4]);
+            if (rc != SQLITE_ROW) {
+                s = zj_store_error(st, err, "cannot read the findings");
+                break;
+            }
+            const unsigned char *t = sqlite3_column_text(q[4], 0);
+            if (t && !(looked_up = zj_strdup((const char *)t))) {
+                s = zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
+                break;
+            }
+            sqlite3_reset(q[4]);
+            m_ex = looked_up;
+        }
+        if (row) {
+            w = q[1];
+            sqlite3_reset(w);
+            sqlite3_bind_int64(w, 1, row);
+            for (int k = 0; k < RULE_VALUES; k++)
+                sqlite3_bind_int64(w, 2 + k, now[k]);
+            if (m_ex)
+                sqlite3_bind_text(w, 12, m_ex, -1, SQLITE_TRANSIENT);
+            else
+                sqlite3_bind_null(w, 12);
+        } else {
+            w = q[3];
+            sqlite3_reset(w);
+            bind_texts(w, 1, e, RULE_TEXTS);
+            for (int k = 0; k < RULE_VALUES; k++)
+                sqlite3_bind_int64(w, 11 + k, now[k]);
+            if (m_ex)
+                sqlite3_bind_text(w, 21, m_ex, -1, SQLITE_TRANSIENT);
+            else
+                sqlite3_bind_null(w, 21);
+        }
+        if (sqlite3_step(w) != SQLITE_DONE)
+            s = zj_store_error(st, err, "cannot update the report aggregates");
+        free(looked_up);
+    }
+    free(found);
+    for (int i = 0; i < 5; i++)
+        sqlite3_finalize(q[i]);
+    return s;
+}
+
+zj_status zj_agg_flush(zj_agg *a, zj_store *st, zj_error *err)
+{
+    zj_status s = flush_calls(&a->calls, st, err);
+    if (s == ZJ_OK)
+        s = flush_rules(&a->rules, st, err);
+    zj_agg_clear(a);
+    return s;
+}
+
+/* -------------------------------------------------- rebuild and check */
+
+static bool has_aggregates(sqlite3 *db)
+{
+    sqlite3_stmt *q;
+    bool yes = false;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN"
+                           " ('agg_calls', 'agg_rules')",
+                           -1, &q, NULL) == SQLITE_OK &&
+        sqlite3_step(q) == SQLITE_ROW)
+        yes = sqlite3_column_int(q, 0) == 2;
+    sqlite3_finalize(q);
+    return yes;
+}
+
+bool zj_store_has_aggregates(zj_store *st)
+{
+    return has_aggregates(zj_store_db(st));
+}
+
+zj_status zj_store_agg_rebuild(zj_store *st, zj_error *err)
+{
+    sqlite3 *db = zj_store_db(st);
+    if (sqlite3_db_readonly(db, "main") != 0)
+        return zj_error_set(err, ZJ_ERR_USAGE, NULL, 0, 0,
+                            "the database is open read-only: cannot rebuild its aggregates");
+    if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        return zj_store_error(st, err, "cannot rebuild the report aggregates");
+    if (sqlite3_exec(db, "DELETE FROM agg_calls; DELETE FROM agg_rules;" ZJ_AGG_BUILD "COMMIT",
+                     NULL, NULL, NULL) != SQLITE_OK) {
+        zj_status s = zj_store_error(st, err, "cannot rebuild the report aggregates");
+        if (!sqlite3_get_autocommit(db))
+            sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+        return s;
+    }
+    return ZJ_OK;
+}
+
+/* Writes every row of q as "label: column value, ..." (the first 20 of
+ * them) and counts them into *n. */
+static zj_status list_rows(zj_store *st, const char *sql, const char *label, zj_buf *out, long *n,
+                           zj_error *err)
+{
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(zj_store_db(st), sql, -1, &q, NULL) != SQLITE_OK)
+        return zj_store_error(st, err, "cannot check the report aggregates");
+    int rc;
+    long seen = 0;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        if (seen++ < 20) {
+            zj_buf_printf(out, "%s:", label);
+            for (int i = 0; i < sqlite3_column_count(q); i++) {
+                const unsigned char *t = sqlite3_column_text(q, i);
+                zj_buf_printf(out, "%s %s %s", i ? "," : "", sqlite3_column_name(q, i),
+                              t ? (const char *)t : "NULL");
+            }
+            zj_buf_puts(out, "\n");
+        }
+    }
+    if (seen > 20)
+        zj_buf_printf(out, "%s: ... and %ld more\n", label, seen - 20);
+    *n += seen;
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE)
+        return zj_store_error(st, err, "cannot check the report aggregates");
+    return out->failed ? zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory") : ZJ_OK;
+}
+
+zj_status zj_store_agg_check(zj_store *st, zj_buf *out, long *n_diff, zj_error *err)
+{
+    sqlite3 *db = zj_store_db(st);
+    *n_diff = 0;
+    if (!has_aggregates(db))
+        return zj_error_set(err, ZJ_ERR_DB, NULL, 0, 0,
+                            "this database has no report aggregates (schema before v7): run "
+                            "`zhijian db rebuild` on it once");
+    /* Both recomputations once, in temporary tables (the connection's own:
+     * nothing is written to the file). */
+    if (sqlite3_exec(db,
+                     "DROP TABLE IF EXISTS temp.want_calls; DROP TABLE IF EXISTS temp.want_rules;"
+                     "CREATE TEMP TABLE want_calls AS " ZJ_AGG_CALLS_SELECT ";"
+                     "CREATE TEMP TABLE want_rules AS " ZJ_AGG_RULES_SELECT ";",
+                     NULL, NULL, NULL) != SQLITE_OK)
+        return zj_store_error(st, err, "cannot recompute the report aggregates");
+    const struct {
+        const char *label, *sql;
+    } checks[] = {
+        {"agg_calls row not in the recomputation",
+         "SELECT " ZJ_AGG_CALLS_COLUMNS " FROM agg_calls EXCEPT SELECT * FROM temp.want_calls"},
+        {"agg_calls row missing (recomputed)",
+         "SELECT * FROM temp.want_calls EXCEPT SELECT " ZJ_AGG_CALLS_COLUMNS " FROM agg_calls"},
+        {"agg_calls key stored more than once",
+         "SELECT ruleset_id, local_date, agent_id, agent_name, team, grade, tags, score, passed,"
+         " fatal, forbidden, count(*) AS rows FROM agg_calls GROUP BY ruleset_id, local_date,"
+         " iso_week, agent_id, agent_name, team, grade, tags, score, passed, fatal, forbidden"
+         " HAVING count(*) > 1"},
+        {"agg_rules row not in the recomputation",
+         "SELECT " ZJ_AGG_RULES_COLUMNS " FROM agg_rules EXCEPT SELECT * FROM temp.want_rules"},
+        {"agg_rules row missing (recomputed)",
+         "SELECT * FROM temp.want_rules EXCEPT SELECT " ZJ_AGG_RULES_COLUMNS " FROM agg_rules"},
+        {"agg_rules key stored more than once",
+         "SELECT ruleset_id, local_date, agent_id, agent_name, team, rule_id, kind, outcome,"
+         " severity, clause, count(*) AS rows FROM agg_rules GROUP BY ruleset_id, local_date,"
+         " agent_id, agent_name, team, rule_id, kind, outcome, severity, clause"
+         " HAVING count(*) > 1"},
+    };
+    zj_status s = ZJ_OK;
+    for (size_t i = 0; i < sizeof checks / sizeof *checks && s == ZJ_OK; i++)
+        s = list_rows(st, checks[i].sql, checks[i].label, out, n_diff, err);
+    sqlite3_exec(db, "DROP TABLE IF EXISTS temp.want_calls; DROP TABLE IF EXISTS temp.want_rules;",
+                 NULL, NULL, NULL);
+    return s;
+}
