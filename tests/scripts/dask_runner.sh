@@ -63,7 +63,8 @@ grep -qE "^zhijian-dask: scored $calls calls, rejected 4, in 5 partitions, .*; r
 dups=$(grep -o '^{"call_id":"[^"]*"' out/results.jsonl | sort | uniq -d | head -3)
 [ -z "$dups" ] || fail "calls written twice: $dups"
 
-# 2. Two runners at once into the same directory, no temporary files left.
+# 2. Two runners at once into the same directory (the second with
+#    --no-merge), no temporary files left.
 #    Partitions of 300 KB: part.jsonl has 700,000 blank lines between two
 #    runs of calls, so some ranges hold no record at all (which must not
 #    count as an empty input) and a bad record after them is on line
@@ -77,12 +78,15 @@ timeout 120 "$py" "$runner" --zhijian "$zhijian" --workers 1 --partition-size 30
   > /dev/null 2> a.err &
 a=$!
 timeout 120 "$py" "$runner" --zhijian "$zhijian" --workers 1 --partition-size 300K -o out2 in2 \
-  > /dev/null 2> b.err
+  --no-merge > /dev/null 2> b.err
 rc_b=$?
 wait $a
 rc_a=$?
 [ $rc_a = 3 ] && [ $rc_b = 3 ] || fail "concurrent runners: exit $rc_a and $rc_b: $(cat a.err b.err)"
 cmp -s ref2.jsonl out2/results.jsonl || fail "concurrent runners: output differs from one process"
+# The second runner left its partitions unjoined, listed in order.
+(cd out2 && cat $(cat parts.txt)) | cmp -s ref2.jsonl - ||
+  fail "--no-merge: the files of parts.txt joined differ from one process: $(cat out2/parts.txt)"
 cmp -s ref2.err out2/rejected.txt ||
   fail "concurrent runners: rejected records differ: $(diff ref2.err out2/rejected.txt)"
 printf '%s\n' "zhijian: in2/blank.jsonl: empty input: no calls" \
