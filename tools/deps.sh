@@ -5,7 +5,7 @@ set -euo pipefail
 packages=(build-essential cmake pkg-config
           libpcre2-dev libyaml-dev libsqlite3-dev libutf8proc-dev libjansson-dev
           libcmocka-dev libhyperscan-dev libopencc-dev sqlite3 valgrind ripgrep
-          python3-jsonschema
+          python3-jsonschema python3-distributed
           clang libclang-rt-dev)
 missing=()
 for p in "${packages[@]}"; do

@@ -29,6 +29,24 @@ grep -qxF "zhijian: warning: $tmp/in/pipe.jsonl: not a regular file; skipped" "$
 grep -qxF "zhijian: warning: $tmp/in/sub/loop: directory already read (a symbolic link loop or a second link to it); skipped" "$tmp/err" ||
   fail "loop not reported: $(cat "$tmp/err")"
 
+# --list-inputs names the same files in the same order, with the same
+# problems reported, and scores nothing (no database appears).
+printf '%s\n' "$call" > "$tmp/in/b.jsonl"
+printf '%s\n' "$call" > "$tmp/in/sub/0.json"
+: > "$tmp/in/notes.md"
+(cd "$tmp" && timeout 20 "$zhijian" score --list-inputs in in/b.jsonl > list 2> list.err)
+rc=$?
+[ $rc = 3 ] || fail "--list-inputs exit $rc, expected 3 (the dangling link): $(cat "$tmp/list.err")"
+printf 'in/b.jsonl\nin/sub/0.json\nin/sub/a.jsonl\nin/b.jsonl\n' | cmp -s - "$tmp/list" ||
+  fail "--list-inputs listed: $(cat "$tmp/list")"
+grep -qxF "zhijian: in/gone.jsonl: no such file (a symbolic link to a missing file)" "$tmp/list.err" ||
+  fail "--list-inputs did not report the dangling link: $(cat "$tmp/list.err")"
+[ ! -e "$tmp/zhijian.db" ] || fail "--list-inputs created a database"
+(cd "$tmp" && timeout 20 "$zhijian" score --list-inputs --input-format srt in > list 2> list.err) ||
+  fail "--list-inputs --input-format srt failed"
+[ ! -s "$tmp/list" ] || fail "--input-format srt listed JSON files: $(cat "$tmp/list")"
+rm "$tmp/in/b.jsonl" "$tmp/in/sub/0.json" "$tmp/in/notes.md"
+
 # Without the dangling link: warnings only, exit 0.
 rm "$tmp/in/gone.jsonl"
 timeout 20 "$zhijian" score --no-db --format jsonl "$tmp/in" > "$tmp/out" 2> "$tmp/err"
@@ -41,4 +59,4 @@ timeout 20 "$zhijian" score --no-db --format jsonl "$tmp/in/pipe.jsonl" > "$tmp/
   fail "explicit FIFO: $(cat "$tmp/err")"
 wait
 grep -q '"call_id":"W1"' "$tmp/out" || fail "explicit FIFO not read"
-echo "ok: symlink loop read once, FIFO skipped with a warning, dangling link rejected, explicit FIFO read"
+echo "ok: symlink loop read once, FIFO skipped with a warning, dangling link rejected, explicit FIFO read, --list-inputs in the same order"

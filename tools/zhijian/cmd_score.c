@@ -30,6 +30,7 @@ static void score_usage(FILE *out)
         "                     [--meta FILE.csv] [--roles auto]\n"
         "                     [--agent-channel N | --agent-speaker ID]\n"
         "                     [--redact[=LIST] | --no-redact] [--record-invocation] INPUT...\n"
+        "       zhijian score --list-inputs [--input-format NAME] INPUT...\n"
         "\n"
         "Score call transcripts (native JSON / JSONL, cloud ASR results, subtitles, text or\n"
         "CSV utterance tables; files, directories of them, or - for standard input) against\n"
@@ -61,6 +62,10 @@ static void score_usage(FILE *out)
         "                     (comma-separated) or all; without LIST the rule set's `redact:`\n"
         "                     list, else all. Example: --redact=phone,id_card\n"
         "  --no-redact        mask nothing, even when the rule set says `redact:`\n"
+        "  --list-inputs      print the files the inputs stand for, one per line, in the\n"
+        "                     order they would be scored (directories walked), and score\n"
+        "                     nothing; e.g. for a runner that splits the work: zhijian score\n"
+        "                     --list-inputs calls/ (exit 3 if an input cannot be read)\n"
         "  --record-invocation  record the user, host and the full command line in the\n"
         "                     database's runs table (by default neither user nor host, and\n"
         "                     the command line with option values other than paths,\n"
@@ -104,6 +109,7 @@ struct score_opts {
     const char *db;
     bool no_db, resume, progress, format_given, no_jit, profile;
     bool record_invocation;
+    bool list_inputs; /* print the expanded inputs and stop */
     /* Personal data masking: the rule set's `redact:` unless the command line
      * says --redact (its categories, or all), --redact=LIST or --no-redact. */
     enum { REDACT_RULESET, REDACT_ON, REDACT_LIST, REDACT_OFF } redact_mode;
@@ -150,7 +156,8 @@ static int parse_score_args(int argc, char **argv, struct score_opts *o)
         OPT_AGENT_SPEAKER,
         OPT_REDACT,
         OPT_NO_REDACT,
-        OPT_RECORD_INVOCATION
+        OPT_RECORD_INVOCATION,
+        OPT_LIST_INPUTS
     };
     static const struct option longopts[] = {
         {"rules", required_argument, NULL, 'r'},
@@ -175,6 +182,7 @@ static int parse_score_args(int argc, char **argv, struct score_opts *o)
         {"redact", optional_argument, NULL, OPT_REDACT},
         {"no-redact", no_argument, NULL, OPT_NO_REDACT},
         {"record-invocation", no_argument, NULL, OPT_RECORD_INVOCATION},
+        {"list-inputs", no_argument, NULL, OPT_LIST_INPUTS},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -279,6 +287,9 @@ static int parse_score_args(int argc, char **argv, struct score_opts *o)
             break;
         case OPT_RECORD_INVOCATION:
             o->record_invocation = true;
+            break;
+        case OPT_LIST_INPUTS:
+            o->list_inputs = true;
             break;
         case 'h':
             score_usage(stdout);
@@ -511,6 +522,36 @@ static bool prepare_store(const struct score_opts *o, const zj_ruleset *rs, char
     return true;
 }
 
+/* --list-inputs: the files score would read, in its order, one per line. A
+ * name holding a newline cannot be told apart in that list: it is an error
+ * rather than two wrong names. */
+static int list_inputs(const struct score_opts *o, int argc, char **argv, int first)
+{
+    char **paths = NULL;
+    size_t n_paths = 0, input_errors = 0;
+    if (zj_inputs_expand_format((const char *const *)argv + first, (size_t)(argc - first),
+                                o->ingest.format, &paths, &n_paths, count_input_error,
+                                &input_errors) == ZJ_ERR_NOMEM) {
+        zj_paths_free(paths, n_paths);
+        return EXIT_USAGE;
+    }
+    int code = EXIT_OK;
+    for (size_t i = 0; i < n_paths; i++) {
+        if (strchr(paths[i], '\n')) {
+            cli_error("%s: a file name with a newline cannot be listed", paths[i]);
+            code = EXIT_USAGE;
+        } else if (printf("%s\n", paths[i]) < 0) {
+            break; /* cli_flush_stdout reports it */
+        }
+    }
+    if (!cli_flush_stdout())
+        code = EXIT_USAGE;
+    if (code == EXIT_OK && input_errors)
+        code = EXIT_PARTIAL;
+    zj_paths_free(paths, n_paths);
+    return code;
+}
+
 int cmd_score(int argc, char **argv)
 {
     struct score_opts o = {
@@ -520,6 +561,8 @@ int cmd_score(int argc, char **argv)
         return EXIT_OK;
     if (first < 0)
         return EXIT_USAGE;
+    if (o.list_inputs)
+        return list_inputs(&o, argc, argv, first);
     if (!o.rules)
         o.rules = cli_default_rules();
     if (!o.db)
