@@ -2,12 +2,14 @@
  * an audit report: objectives, scope (with sampling), criteria, method,
  * graded findings with evidence, conclusions with KPIs, a corrective-action
  * register, the limits of the evidence, what cannot be assessed from
- * transcripts, and how to reproduce the report. In Chinese. */
-#define _GNU_SOURCE /* asprintf */
-#include "internal.h"
+ * transcripts, and how to reproduce the report. In Chinese. The figures come
+ * as typed rows from the report source (report_source.h); this file grades
+ * them and lays them out as a document, or writes them as JSON data. No SQL
+ * here. */
+#include "report_json.h"
+#include "report_source.h"
 
 #include <jansson.h>
-#include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,96 +69,6 @@ static const char *filters_in_words(zj_doc *d, const char *json)
     return words;
 }
 
-/* The scope table's 抽样 row: no sample cited, or the saved sample asked for
- * with its plan, filters, local time and calls. NULL with err set when the
- * rule set has no sample of that id or the store fails. */
-static const char *sampling_row(zj_store *st, zj_doc *d, int64_t rid, int64_t sample_id, long calls,
-                                zj_error *err)
-{
-    if (sample_id <= 0)
-        return zj_doc_strf(d,
-                           "全数：所选范围内的全部 %ld 通已评分通话均经自动评分；本报告未引用"
-                           "人工复核抽样（zhijian sample --save 保存抽样，report --sample "
-                           "编号 引用）。",
-                           calls);
-    sqlite3_stmt *q;
-    if (sqlite3_prepare_v2(zj_store_db(st),
-                           "SELECT method, coalesce(level, ''), aql, lot_size, sample_size,"
-                           " accept_n, reject_n, seed, created_at, filters FROM samples"
-                           " WHERE id = ?2 AND ruleset_id = ?1",
-                           -1, &q, NULL) != SQLITE_OK) {
-        zj_store_error(st, err, "cannot read the samples");
-        return NULL;
-    }
-    sqlite3_bind_int64(q, 1, rid);
-    sqlite3_bind_int64(q, 2, sample_id);
-    int rc = sqlite3_step(q);
-    if (rc != SQLITE_ROW) {
-        if (rc == SQLITE_DONE)
-            zj_error_set(err, ZJ_ERR_NOTFOUND, NULL, 0, 0,
-                         "no sample %lld was saved for this rule set (zhijian sample --save "
-                         "prints the id of the sample it records)",
-                         (long long)sample_id);
-        else
-            zj_store_error(st, err, "cannot read the samples");
-        sqlite3_finalize(q);
-        return NULL;
-    }
-    const char *plan =
-        strcmp(zj_col(q, 0), "ISO 2859-1") == 0
-            ? zj_doc_strf(d, "ISO 2859-1（GB/T 2828.1）一般检验水平 %s%s", zj_col(q, 1),
-                          sqlite3_column_type(q, 2) != SQLITE_NULL
-                              ? zj_doc_strf(d,
-                                            "，AQL %s 正常检验一次抽样方案（Ac = %lld，Re = "
-                                            "%lld）",
-                                            zj_col(q, 2), (long long)sqlite3_column_int64(q, 5),
-                                            (long long)sqlite3_column_int64(q, 6))
-                              : "")
-            : "固定样本量";
-    const char *row = zj_doc_strf(
-        d,
-        "全部 %ld 通已评分通话均经自动评分；另引用抽样编号 %lld：按%s从批量 %lld 通中抽取 %lld "
-        "通供人工复核，按坐席通话量比例分配，种子 %lld；抽样条件：%s；抽样时间：%s。",
-        calls, (long long)sample_id, plan, (long long)sqlite3_column_int64(q, 3),
-        (long long)sqlite3_column_int64(q, 4), (long long)sqlite3_column_int64(q, 7),
-        filters_in_words(d, zj_col(q, 9)), local_time_of(d, zj_col(q, 8)));
-    sqlite3_finalize(q);
-    /* The sampled calls, by id, so a reader can open each one. */
-    if (sqlite3_prepare_v2(zj_store_db(st),
-                           "SELECT c.call_id FROM sample_calls s JOIN calls c ON c.id = s.call_row"
-                           " WHERE s.sample_id = ?1 ORDER BY c.call_id",
-                           -1, &q, NULL) != SQLITE_OK) {
-        zj_store_error(st, err, "cannot read the sampled calls");
-        return NULL;
-    }
-    sqlite3_bind_int64(q, 1, sample_id);
-    zj_buf ids;
-    zj_buf_init(&ids);
-    long n = 0;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW)
-        if (n++ < SAMPLE_CALLS_LISTED) {
-            zj_buf_puts(&ids, n > 1 ? "、" : "");
-            zj_buf_puts(&ids, zj_col(q, 0));
-        }
-    sqlite3_finalize(q);
-    if (rc != SQLITE_DONE) {
-        zj_buf_free(&ids);
-        zj_store_error(st, err, "cannot read the sampled calls");
-        return NULL;
-    }
-    if (ids.failed) {
-        zj_buf_free(&ids);
-        zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
-        return NULL;
-    }
-    row = n > SAMPLE_CALLS_LISTED
-              ? zj_doc_strf(d, "%s样本通话共 %ld 通，列出 %d 通（按通话编号）：%s。", row, n,
-                            SAMPLE_CALLS_LISTED, ids.data)
-              : zj_doc_strf(d, "%s样本通话（共 %ld 通）：%s。", row, n, n ? ids.data : "无");
-    zj_buf_free(&ids);
-    return row;
-}
-
 /* The rule set's enum words as a Chinese reader says them (the rule format
  * and the store keep the English keys). Unknown words are shown as stored. */
 static const char *kind_zh(const char *kind)
@@ -175,219 +87,6 @@ static const char *severity_zh(const char *severity)
            : strcmp(severity, "minor") == 0       ? "轻微"
            : strcmp(severity, "observation") == 0 ? "观察"
                                                   : severity;
-}
-
-/* The standard as an auditor cites it: 《title》 with the rule set's name and
- * version, and its scoring base and pass mark. */
-static zj_status standard_of(zj_store *st, int64_t rid, char *name, size_t size, int *base,
-                             int *pass, zj_error *err)
-{
-    sqlite3_stmt *q;
-    if (sqlite3_prepare_v2(zj_store_db(st),
-                           "SELECT name, version, coalesce(title, ''), base, pass FROM rulesets"
-                           " WHERE id = ?1",
-                           -1, &q, NULL) != SQLITE_OK)
-        return zj_store_error(st, err, "cannot read the rule set");
-    sqlite3_bind_int64(q, 1, rid);
-    if (!zj_report_one_row(st, q, err)) {
-        sqlite3_finalize(q);
-        return err->status;
-    }
-    if (zj_col(q, 2)[0])
-        snprintf(name, size, "《%s》（规则集 %s，版本 %s）", zj_col(q, 2), zj_col(q, 0),
-                 zj_col(q, 1));
-    else
-        snprintf(name, size, "规则集 %s（版本 %s）", zj_col(q, 0), zj_col(q, 1));
-    *base = sqlite3_column_int(q, 3);
-    *pass = sqlite3_column_int(q, 4);
-    sqlite3_finalize(q);
-    return ZJ_OK;
-}
-
-/* 不可评估事项: the rule set's `not_assessable:` list ({clause, why}, checked
- * when the rule set was loaded), read from the YAML stored with the results,
- * so each standard states its own. */
-static zj_status not_assessable(zj_store *st, zj_doc *d, int64_t rid, zj_error *err)
-{
-    sqlite3_stmt *q;
-    if (sqlite3_prepare_v2(zj_store_db(st), "SELECT yaml FROM rulesets WHERE id = ?1", -1, &q,
-                           NULL) != SQLITE_OK)
-        return zj_store_error(st, err, "cannot read the rule set");
-    sqlite3_bind_int64(q, 1, rid);
-    if (!zj_report_one_row(st, q, err)) {
-        sqlite3_finalize(q);
-        return err->status;
-    }
-    zj_ynode *root = zj_yaml_parse((const char *)sqlite3_column_text(q, 0),
-                                   (size_t)sqlite3_column_bytes(q, 0), "stored rule set", err);
-    sqlite3_finalize(q);
-    if (!root)
-        return err->status;
-    /* A rule set built with `extends:` is stored as its files in merge order,
-     * base first: the last file that sets the list is the one that counts,
-     * as a top-level setting replaces the base's. */
-    const zj_ynode *list = NULL;
-    for (size_t i = 0; root->type == ZJ_YNODE_MAP && i + 1 < root->n; i += 2)
-        if (root->items[i]->type == ZJ_YNODE_SCALAR &&
-            strcmp(root->items[i]->value, "not_assessable") == 0)
-            list = root->items[i + 1];
-    if (!list || list->type != ZJ_YNODE_SEQ || !list->n) {
-        zj_doc_para(d, "规则集未列出不可评估事项（规则集的 not_assessable 项）。");
-    } else {
-        zj_doc_para(d, "以下要求无法仅凭通话转写文本评估，本报告不作判断（依规则集所列）：");
-        const char *h[] = {"条款", "要求与原因"};
-        zj_doc_block *t = zj_doc_table(d, "not_assessable", 2, h);
-        for (size_t i = 0; i < list->n; i++) {
-            const zj_ynode *clause = zj_yaml_get(list->items[i], "clause");
-            const zj_ynode *why = zj_yaml_get(list->items[i], "why");
-            zj_doc_row(t, zj_doc_strf(d, "%s", clause && clause->value ? clause->value : ""),
-                       zj_doc_strf(d, "%s", why && why->value ? why->value : ""));
-        }
-    }
-    zj_yaml_free(root);
-    return ZJ_OK;
-}
-
-static int grade_rank(const char *g)
-{
-    return strcmp(g, "严重不符合") == 0 ? 0 : strcmp(g, "一般不符合") == 0 ? 1 : 2;
-}
-
-typedef struct finding_row {
-    char *rule, *clause, *title, *severity, *kind;
-    const char *grade;
-    long count, calls;
-    bool fatal;
-    double per100;
-} finding_row;
-
-static int cmp_finding_row(const void *a, const void *b)
-{
-    const finding_row *x = a, *y = b;
-    int d = grade_rank(x->grade) - grade_rank(y->grade);
-    if (d)
-        return d;
-    if (x->count != y->count)
-        return x->count > y->count ? -1 : 1;
-    return strcmp(x->rule, y->rule);
-}
-
-typedef struct evidence_row {
-    char *rule, *call, *who, *when, *text;
-    bool missing;
-    int turn;                  /* 0-based as stored; shown 1-based */
-    long span_start, span_end; /* code points in the turn; -1: none */
-} evidence_row;
-
-/* Evidence rows listed per finding; the rest are counted (共 N 次，列出 M 次). */
-#define EVIDENCE_LISTED 3
-
-/* Code points of context shown either side of a quote. */
-#define QUOTE_CONTEXT 12
-
-/* Byte offset of code point cp in UTF-8 s (len bytes), clamped to len. */
-static size_t utf8_offset(const char *s, size_t len, long cp)
-{
-    size_t i = 0;
-    for (long k = 0; k < cp && i < len; k++)
-        for (i++; i < len && ((unsigned char)s[i] & 0xC0) == 0x80; i++)
-            ;
-    return i;
-}
-
-/* The call's local time as its record states it ("2026-11-09T09:20:40+08:00"
- * reads "2026-11-09 09:20"); a time in another form is shown as stored. */
-static const char *call_local_time(zj_doc *d, const char *at)
-{
-    int y, mo, da, h, mi;
-    char t;
-    if (sscanf(at, "%4d-%2d-%2d%c%2d:%2d", &y, &mo, &da, &t, &h, &mi) != 6 ||
-        (t != 'T' && t != ' '))
-        return at;
-    return zj_doc_strf(d, "%04d-%02d-%02d %02d:%02d", y, mo, da, h, mi);
-}
-
-/* The quoted words marked in their sentence: up to QUOTE_CONTEXT code points
- * of the turn either side, "…" where the turn goes on. Without a recorded
- * span the stored quote alone is shown. NULL (err set) when the call cannot
- * be read. */
-static const char *quote_in_sentence(zj_store *st, zj_doc *d, int64_t rid, const evidence_row *e,
-                                     zj_error *err)
-{
-    if (e->turn < 0 || e->span_start < 0 || e->span_end <= e->span_start)
-        return zj_doc_strf(d, ZJ_MARK_OPEN "%s" ZJ_MARK_CLOSE, e->text);
-    zj_stored_call sc;
-    if (zj_store_get_call(st, e->call, rid, &sc, err) != ZJ_OK)
-        return NULL;
-    const char *r;
-    if (!sc.call || (size_t)e->turn >= sc.call->n_turns) {
-        r = zj_doc_strf(d, ZJ_MARK_OPEN "%s" ZJ_MARK_CLOSE, e->text);
-    } else {
-        const zj_turn *t = &sc.call->turns[e->turn];
-        long from = e->span_start > QUOTE_CONTEXT ? e->span_start - QUOTE_CONTEXT : 0;
-        size_t a = utf8_offset(t->text, t->text_len, from);
-        size_t b = utf8_offset(t->text, t->text_len, e->span_start);
-        size_t c = utf8_offset(t->text, t->text_len, e->span_end);
-        size_t z = utf8_offset(t->text, t->text_len, e->span_end + QUOTE_CONTEXT);
-        r = zj_doc_strf(d, "%s%.*s" ZJ_MARK_OPEN "%.*s" ZJ_MARK_CLOSE "%.*s%s", a > 0 ? "…" : "",
-                        (int)(b - a), t->text + a, (int)(c - b), t->text + b, (int)(z - c),
-                        t->text + c, z < t->text_len ? "…" : "");
-    }
-    zj_stored_call_free(&sc);
-    return r;
-}
-
-/* Every string of the report's rows is copied (no fixed buffer cuts a long
- * title or call id in the middle of a character); a copy that fails records
- * the document's error. */
-static char *col_copy(zj_doc *d, sqlite3_stmt *q, int i)
-{
-    char *s = zj_strdup(zj_col(q, i));
-    if (!s)
-        zj_doc_fail(d, ZJ_ERR_NOMEM);
-    return s;
-}
-
-static void free_findings(finding_row *rows, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        free(rows[i].rule);
-        free(rows[i].clause);
-        free(rows[i].title);
-        free(rows[i].severity);
-        free(rows[i].kind);
-    }
-    free(rows);
-}
-
-static void free_evidence(evidence_row *rows, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        free(rows[i].rule);
-        free(rows[i].call);
-        free(rows[i].who);
-        free(rows[i].when);
-        free(rows[i].text);
-    }
-    free(rows);
-}
-
-/* Grows an array of rows by one; NULL (error recorded) when out of memory. */
-static void *push_row(zj_doc *d, void **v, size_t *n, size_t *cap, size_t size)
-{
-    if (*n == *cap) {
-        size_t c = *cap ? *cap * 2 : 16;
-        void *p = realloc(*v, c * size);
-        if (!p) {
-            zj_doc_fail(d, ZJ_ERR_NOMEM);
-            return NULL;
-        }
-        *v = p;
-        *cap = c;
-    }
-    void *row = (char *)*v + (*n)++ * size;
-    memset(row, 0, size);
-    return row;
 }
 
 /* A field to fill in by hand: the report never invents a name or a date. */
@@ -430,179 +129,235 @@ static void audit_metadata(zj_doc *d, const zj_audit_meta *meta)
     zj_doc_row(so, "批准", BLANK, BLANK);
 }
 
-zj_status zj_report_audit(zj_store *st, const zj_report_filter *f, int64_t sample_id,
-                          const zj_audit_meta *meta, const char *db_path, const char *command,
-                          zj_format format, zj_buf *out, zj_error *err)
+static int grade_rank(const char *g)
 {
-    if (format != ZJ_FMT_MD && format != ZJ_FMT_HTML && format != ZJ_FMT_JSON)
-        return zj_error_set(err, ZJ_ERR_USAGE, NULL, 0, 0,
-                            "the audit report comes as md, html or json");
-    int64_t rid;
-    zj_status s = zj_store_find_ruleset(st, f->ruleset, &rid, err);
+    return strcmp(g, "严重不符合") == 0 ? 0 : strcmp(g, "一般不符合") == 0 ? 1 : 2;
+}
+
+/* Evidence rows listed per finding; the rest are counted (共 N 次，列出 M 次). */
+#define EVIDENCE_LISTED 3
+
+/* Code points of context shown either side of a quote. */
+#define QUOTE_CONTEXT 12
+
+/* A finding as the report shows it: the store's row, graded. */
+typedef struct graded {
+    const zj_au_finding *f;
+    size_t index; /* in zj_audit_data.findings: its evidence's key */
+    const char *grade;
+    double per100;
+} graded;
+
+static int cmp_graded(const void *a, const void *b)
+{
+    const graded *x = a, *y = b;
+    int d = grade_rank(x->grade) - grade_rank(y->grade);
+    if (d)
+        return d;
+    if (x->f->count != y->f->count)
+        return x->f->count > y->f->count ? -1 : 1;
+    return strcmp(x->f->rule_id, y->f->rule_id);
+}
+
+/* The findings graded and ranked: severe first, then by count, then id.
+ * NULL when out of memory (and there are findings). */
+static graded *grade_findings(const zj_audit_data *a)
+{
+    graded *g = calloc(a->n_findings ? a->n_findings : 1, sizeof *g);
+    if (!g)
+        return NULL;
+    for (size_t i = 0; i < a->n_findings; i++) {
+        const zj_au_finding *f = &a->findings[i];
+        g[i].f = f;
+        g[i].index = i;
+        g[i].per100 = a->calls ? 100.0 * (double)f->count / (double)a->calls : 0;
+        g[i].grade = finding_grade(f->severity, f->fatal, g[i].per100);
+    }
+    if (a->n_findings)
+        qsort(g, a->n_findings, sizeof *g, cmp_graded);
+    return g;
+}
+
+/* The settings the audit report reads from the rule set's YAML as stored
+ * with the results, so that each standard states its own: the last file
+ * that sets one counts (a rule set built with `extends:` is stored as its
+ * files in merge order, base first, and a top-level setting replaces the
+ * base's). Both were checked when the rule set was loaded. */
+typedef struct audit_settings {
+    zj_ynode *root;
+    const zj_ynode *not_assessable;  /* a list of {clause, why}, or NULL */
+    const char *complaint_category;  /* complaint_kpis: {category: …}, or NULL */
+} audit_settings;
+
+static zj_status read_settings(const zj_report_source *src, const zj_rs_ruleset *rs,
+                               audit_settings *out, zj_error *err)
+{
+    char *yaml;
+    size_t len;
+    zj_status s = src->ops->ruleset_yaml(src->self, rs, &yaml, &len, err);
     if (s != ZJ_OK)
         return s;
-    char label[300], sha[65];
-    zj_report_scope in = zj_report_scope_of(st, rid, f);
-    if ((s = zj_report_ruleset(st, rid, label, sizeof label, sha, err)) != ZJ_OK)
-        return s;
-    char standard[700];
-    int base = 0, pass = 0;
-    if ((s = standard_of(st, rid, standard, sizeof standard, &base, &pass, err)) != ZJ_OK)
-        return s;
-    if ((s = zj_report_require_calls(st, rid, f, "audit report", err)) != ZJ_OK)
-        return s;
+    out->root = zj_yaml_parse(yaml, len, "stored rule set", err);
+    free(yaml);
+    if (!out->root)
+        return err->status;
+    const zj_ynode *root = out->root;
+    for (size_t i = 0; root->type == ZJ_YNODE_MAP && i + 1 < root->n; i += 2) {
+        const zj_ynode *k = root->items[i], *v = root->items[i + 1];
+        if (k->type != ZJ_YNODE_SCALAR)
+            continue;
+        if (strcmp(k->value, "not_assessable") == 0) {
+            out->not_assessable = v->type == ZJ_YNODE_SEQ && v->n ? v : NULL;
+        } else if (strcmp(k->value, "complaint_kpis") == 0) {
+            const zj_ynode *c = zj_yaml_get(v, "category");
+            out->complaint_category = c && c->value && c->value[0] ? c->value : NULL;
+        }
+    }
+    return ZJ_OK;
+}
+
+/* The scope table's 抽样 row: no sample cited, or the saved sample with its
+ * plan, filters, local time and calls. */
+static const char *sampling_row(zj_doc *d, const zj_audit_data *a)
+{
+    const zj_au_sample *s = &a->sample;
+    if (s->id <= 0)
+        return zj_doc_strf(d,
+                           "全数：所选范围内的全部 %ld 通已评分通话均经自动评分；本报告未引用"
+                           "人工复核抽样（zhijian sample --save 保存抽样，report --sample "
+                           "编号 引用）。",
+                           a->calls);
+    const char *plan =
+        strcmp(s->method, "ISO 2859-1") == 0
+            ? zj_doc_strf(d, "ISO 2859-1（GB/T 2828.1）一般检验水平 %s%s", s->level,
+                          s->aql ? zj_doc_strf(d,
+                                               "，AQL %s 正常检验一次抽样方案（Ac = %ld，Re = "
+                                               "%ld）",
+                                               s->aql, s->accept_n, s->reject_n)
+                                 : "")
+            : "固定样本量";
+    const char *row = zj_doc_strf(
+        d,
+        "全部 %ld 通已评分通话均经自动评分；另引用抽样编号 %lld：按%s从批量 %ld 通中抽取 %ld "
+        "通供人工复核，按坐席通话量比例分配，种子 %lld；抽样条件：%s；抽样时间：%s。",
+        a->calls, (long long)s->id, plan, s->lot_size, s->sample_size, s->seed,
+        filters_in_words(d, s->filters_json), local_time_of(d, s->created_at));
+    zj_buf ids;
+    zj_buf_init(&ids);
+    for (size_t i = 0; i < s->n_listed; i++) {
+        zj_buf_puts(&ids, i ? "、" : "");
+        zj_buf_puts(&ids, s->call_ids[i]);
+    }
+    if (ids.failed)
+        zj_doc_fail(d, ZJ_ERR_NOMEM);
+    row = (size_t)s->n_calls > s->n_listed
+              ? zj_doc_strf(d, "%s样本通话共 %ld 通，列出 %zu 通（按通话编号）：%s。", row,
+                            s->n_calls, s->n_listed, ids.data ? ids.data : "")
+              : zj_doc_strf(d, "%s样本通话（共 %ld 通）：%s。", row, s->n_calls,
+                            s->n_calls && ids.data ? ids.data : "无");
+    zj_buf_free(&ids);
+    return row;
+}
+
+/* 不可评估事项: the rule set's `not_assessable:` list. */
+static void not_assessable_section(zj_doc *d, const zj_ynode *list)
+{
+    if (!list) {
+        zj_doc_para(d, "规则集未列出不可评估事项（规则集的 not_assessable 项）。");
+        return;
+    }
+    zj_doc_para(d, "以下要求无法仅凭通话转写文本评估，本报告不作判断（依规则集所列）：");
+    const char *h[] = {"条款", "要求与原因"};
+    zj_doc_block *t = zj_doc_table(d, "not_assessable", 2, h);
+    for (size_t i = 0; i < list->n; i++) {
+        const zj_ynode *clause = zj_yaml_get(list->items[i], "clause");
+        const zj_ynode *why = zj_yaml_get(list->items[i], "why");
+        zj_doc_row(t, zj_doc_strf(d, "%s", clause && clause->value ? clause->value : ""),
+                   zj_doc_strf(d, "%s", why && why->value ? why->value : ""));
+    }
+}
+
+/* Byte offset of code point cp in UTF-8 s (len bytes), clamped to len. */
+static size_t utf8_offset(const char *s, size_t len, long cp)
+{
+    size_t i = 0;
+    for (long k = 0; k < cp && i < len; k++)
+        for (i++; i < len && ((unsigned char)s[i] & 0xC0) == 0x80; i++)
+            ;
+    return i;
+}
+
+/* The call's local time as its record states it ("2026-11-09T09:20:40+08:00"
+ * reads "2026-11-09 09:20"); a time in another form is shown as stored. */
+static const char *call_local_time(zj_doc *d, const char *at)
+{
+    int y, mo, da, h, mi;
+    char t;
+    if (sscanf(at, "%4d-%2d-%2d%c%2d:%2d", &y, &mo, &da, &t, &h, &mi) != 6 ||
+        (t != 'T' && t != ' '))
+        return at;
+    return zj_doc_strf(d, "%04d-%02d-%02d %02d:%02d", y, mo, da, h, mi);
+}
+
+/* The quoted words marked in their sentence: up to QUOTE_CONTEXT code points
+ * of the turn either side, "…" where the turn goes on. Without the turn the
+ * stored quote alone is shown. */
+static const char *quote_in_sentence(zj_doc *d, const zj_au_evidence *e)
+{
+    if (!e->turn_text)
+        return zj_doc_strf(d, ZJ_MARK_OPEN "%s" ZJ_MARK_CLOSE, e->text);
+    const char *t = e->turn_text;
+    size_t len = strlen(t);
+    long from = e->span_start > QUOTE_CONTEXT ? e->span_start - QUOTE_CONTEXT : 0;
+    size_t a = utf8_offset(t, len, from);
+    size_t b = utf8_offset(t, len, e->span_start);
+    size_t c = utf8_offset(t, len, e->span_end);
+    size_t z = utf8_offset(t, len, e->span_end + QUOTE_CONTEXT);
+    return zj_doc_strf(d, "%s%.*s" ZJ_MARK_OPEN "%.*s" ZJ_MARK_CLOSE "%.*s%s", a > 0 ? "…" : "",
+                       (int)(b - a), t + a, (int)(c - b), t + b, (int)(z - c), t + c,
+                       z < len ? "…" : "");
+}
+
+/* The rule set named as an auditor cites it: 《title》 with its name and
+ * version. */
+static const char *standard_name(zj_doc *d, const zj_rs_ruleset *rs)
+{
+    return rs->title[0]
+               ? zj_doc_strf(d, "《%s》（规则集 %s，版本 %s）", rs->title, rs->name, rs->version)
+               : zj_doc_strf(d, "规则集 %s（版本 %s）", rs->name, rs->version);
+}
+
+static double pct(long part, long whole)
+{
+    return whole ? 100.0 * (double)part / (double)whole : 0;
+}
+
+/* The overall conclusion from the pass rate and the severe findings. */
+static const char *conclusion(double pass_rate, long severe)
+{
+    return pass_rate >= 95 && severe == 0 ? "符合" : pass_rate >= 80 ? "基本符合" : "不符合";
+}
+
+static long severe_findings(const graded *g, size_t n)
+{
+    long severe = 0;
+    for (size_t i = 0; i < n; i++)
+        severe += grade_rank(g[i].grade) == 0;
+    return severe;
+}
+
+/* The audit report as a document for the Markdown and HTML renderers. */
+static zj_doc *audit_doc(const zj_audit_data *a, const graded *g, const zj_rs_ruleset *rs,
+                         const audit_settings *set, const zj_report_filter *f,
+                         const zj_audit_meta *meta, const char *db_path, const char *command)
+{
     zj_doc *d = zj_doc_new("呼叫中心服务质量审核报告");
     if (!d)
-        return zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
-    char *sql;
-    sqlite3_stmt *q = NULL;
-    int rc;
-    finding_row *rows = NULL;
-    size_t n_rows = 0, cap = 0;
-    evidence_row *ev_rows = NULL;
-    size_t n_ev = 0, ev_cap = 0;
-    zj_buf teams;
-    zj_buf_init(&teams);
-
-    /* Scope figures. */
-    sql = zj_sqlf("SELECT count(*), count(DISTINCT c.agent_id), count(DISTINCT c.team),"
-                  " min(c.local_date), max(c.local_date), avg(c.score), sum(c.passed),"
-                  " sum(c.fatal) FROM calls c WHERE%s" ZJ_CALL_FILTER_REST,
-                  in.calls);
-    q = zj_report_query(st, sql, rid, f, err);
-    free(sql);
-    if (!q || !zj_report_one_row(st, q, err))
-        goto fail;
-    long calls = sqlite3_column_int64(q, 0), agents = sqlite3_column_int64(q, 1);
-    const char *first_day = zj_doc_strf(d, "%s", zj_col(q, 3));
-    const char *last_day = zj_doc_strf(d, "%s", zj_col(q, 4));
-    double mean = sqlite3_column_double(q, 5);
-    long passed = sqlite3_column_int64(q, 6), fatal_calls = sqlite3_column_int64(q, 7);
-    sqlite3_finalize(q);
-    sql = zj_sqlf(
-        "SELECT DISTINCT coalesce(c.team, '(未分组)') FROM calls c WHERE%s" ZJ_CALL_FILTER_REST
-        " ORDER BY 1",
-        in.calls);
-    q = zj_report_query(st, sql, rid, f, err);
-    free(sql);
-    if (!q)
-        goto fail;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        if (teams.len)
-            zj_buf_puts(&teams, "、");
-        zj_buf_puts(&teams, zj_col(q, 0));
-    }
-    if (zj_report_done(st, rc, err) != ZJ_OK)
-        goto fail;
-    sqlite3_finalize(q);
-    q = NULL;
-    if (teams.failed)
-        zj_doc_fail(d, ZJ_ERR_NOMEM);
-
-    /* Findings per rule with their grade. */
-    sql = zj_sqlf("SELECT x.rule_id, x.clause, coalesce(r.title, ''), x.severity, x.kind, x.n,"
-                  " x.calls, coalesce(r.fatal, 0) FROM (SELECT f.rule_id AS rule_id,"
-                  " max(coalesce(f.clause, '')) AS clause, max(f.severity) AS severity,"
-                  " max(f.kind) AS kind, count(*) AS n, count(DISTINCT f.call_row) AS calls"
-                  "%s" ZJ_CALL_FILTER_REST
-                  " AND (f.outcome = 'hit' AND f.kind = 'forbidden' OR f.outcome = 'missing'"
-                  " AND f.points < 0) GROUP BY f.rule_id) x"
-                  " LEFT JOIN rules r ON r.ruleset_id = ?1 AND r.rule_id = x.rule_id",
-                  in.findings);
-    q = zj_report_query(st, sql, rid, f, err);
-    free(sql);
-    if (!q)
-        goto fail;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        finding_row *r = push_row(d, (void **)&rows, &n_rows, &cap, sizeof *rows);
-        if (!r)
-            break;
-        r->rule = col_copy(d, q, 0);
-        r->clause = col_copy(d, q, 1);
-        r->title = col_copy(d, q, 2);
-        r->severity = col_copy(d, q, 3);
-        r->kind = col_copy(d, q, 4);
-        r->count = sqlite3_column_int64(q, 5);
-        r->calls = sqlite3_column_int64(q, 6);
-        r->fatal = sqlite3_column_int(q, 7);
-        r->per100 = calls ? 100.0 * (double)r->count / (double)calls : 0;
-        if (zj_doc_status(d) != ZJ_OK)
-            break;
-        r->grade = finding_grade(r->severity, r->fatal, r->per100);
-    }
-    if (zj_doc_status(d) == ZJ_OK && zj_report_done(st, rc, err) != ZJ_OK)
-        goto fail;
-    sqlite3_finalize(q);
-    q = NULL;
-    if (zj_doc_status(d) != ZJ_OK)
-        goto render; /* the document's error is the report's */
-    if (n_rows)
-        qsort(rows, n_rows, sizeof *rows, cmp_finding_row);
-    /* KPIs. */
-    long taboo_hits = 0, met = 0, missing = 0, complaint_calls = 0, complaint_ok = 0;
-    sql = zj_sqlf(
-        "SELECT sum(CASE WHEN f.kind = 'forbidden' AND f.outcome = 'hit' THEN 1 ELSE 0 END),"
-        " sum(CASE WHEN f.kind = 'required' AND f.outcome = 'met' THEN 1 ELSE 0 END),"
-        " sum(CASE WHEN f.kind = 'required' AND f.outcome = 'missing' THEN 1 ELSE 0 END)"
-        "%s" ZJ_CALL_FILTER_REST,
-        in.findings);
-    q = zj_report_query(st, sql, rid, f, err);
-    free(sql);
-    if (!q || !zj_report_one_row(st, q, err))
-        goto fail;
-    taboo_hits = sqlite3_column_int64(q, 0);
-    met = sqlite3_column_int64(q, 1);
-    missing = sqlite3_column_int64(q, 2);
-    sqlite3_finalize(q);
-    /* Complaint calls: marked by a tag rule of the 投诉处理 category. */
-    sql = zj_sqlf("SELECT count(*), sum(CASE WHEN c.passed = 1 AND NOT EXISTS (SELECT 1 FROM"
-                  " findings x WHERE x.call_row = c.id AND x.kind = 'forbidden' AND x.outcome ="
-                  " 'hit') THEN 1 ELSE 0 END) FROM calls c WHERE%s" ZJ_CALL_FILTER_REST
-                  " AND EXISTS (SELECT 1 FROM findings t JOIN rules r ON r.ruleset_id ="
-                  " c.ruleset_id AND r.rule_id = t.rule_id WHERE t.call_row = c.id AND t.kind ="
-                  " 'tag' AND t.outcome = 'hit' AND r.category = '投诉处理')",
-                  in.calls);
-    q = zj_report_query(st, sql, rid, f, err);
-    free(sql);
-    if (!q || !zj_report_one_row(st, q, err))
-        goto fail;
-    complaint_calls = sqlite3_column_int64(q, 0);
-    complaint_ok = sqlite3_column_int64(q, 1);
-    sqlite3_finalize(q);
-    /* Conversation KPIs: metric findings (answer time, holds, interruptions)
-     * and the complaint-handling rules (category 投诉处理, not tags, as the
-     * complaint count above). Findings
-     * that are not_applicable or not_measurable count in neither. */
-    long metric_met = 0, metric_hit = 0, metric_nm = 0, handling_ok = 0, handling_bad = 0;
-    sql = zj_sqlf(
-        "SELECT sum(CASE WHEN f.kind = 'metric' AND f.outcome = 'met' THEN 1 ELSE 0 END),"
-        " sum(CASE WHEN f.kind = 'metric' AND f.outcome = 'hit' THEN 1 ELSE 0 END),"
-        " sum(CASE WHEN f.kind = 'metric' AND f.outcome = 'not_measurable' THEN 1 ELSE 0 END),"
-        " sum(CASE WHEN f.outcome = 'met' AND f.rule_id IN (SELECT rule_id FROM rules WHERE"
-        " ruleset_id = ?1 AND category = '投诉处理' AND kind <> 'tag') THEN 1 ELSE 0 END),"
-        " sum(CASE WHEN f.outcome IN ('missing', 'hit') AND f.rule_id IN (SELECT rule_id FROM"
-        " rules WHERE ruleset_id = ?1 AND category = '投诉处理' AND kind <> 'tag') THEN 1 ELSE 0"
-        " END)"
-        "%s" ZJ_CALL_FILTER_REST,
-        in.findings);
-    q = zj_report_query(st, sql, rid, f, err);
-    free(sql);
-    if (!q || !zj_report_one_row(st, q, err))
-        goto fail;
-    metric_met = sqlite3_column_int64(q, 0);
-    metric_hit = sqlite3_column_int64(q, 1);
-    metric_nm = sqlite3_column_int64(q, 2);
-    handling_ok = sqlite3_column_int64(q, 3);
-    handling_bad = sqlite3_column_int64(q, 4);
-    sqlite3_finalize(q);
-    q = NULL;
-    double pass_rate = calls ? 100.0 * (double)passed / (double)calls : 0;
-    long severe = 0;
-    for (size_t i = 0; i < n_rows; i++)
-        severe += grade_rank(rows[i].grade) == 0;
-    const char *verdict = pass_rate >= 95 && severe == 0 ? "符合"
-                          : pass_rate >= 80              ? "基本符合"
-                                                         : "不符合";
+        return NULL;
+    const zj_au_kpis *k = &a->kpi;
+    const char *standard = standard_name(d, rs);
+    double pass_rate = pct(a->passed, a->calls);
+    long severe = severe_findings(g, a->n_findings);
     /* The report's identity and sign-off, as ISO 19011 6.5.1 lists them;
      * what the options did not give is a blank to fill in by hand. */
     audit_metadata(d, meta);
@@ -610,40 +365,41 @@ zj_status zj_report_audit(zj_store *st, const zj_report_filter *f, int64_t sampl
     zj_doc_para(d,
                 "结论：所审核通话对服务标准总体%s。合格率 %.1f%%，平均分 %.1f；严重不符合 %ld 项，"
                 "一票否决通话 %ld 通。",
-                verdict, pass_rate, mean, severe, fatal_calls);
+                conclusion(pass_rate, severe), pass_rate, a->mean_score, severe, a->fatal_calls);
     const char *kh[] = {"指标", "数值", "口径"};
     zj_doc_block *kt = zj_doc_table(d, "kpi", 3, kh);
     zj_doc_row(kt, "合格率", zj_doc_strf(d, "%.1f%%", pass_rate), "合格通话 / 评分通话");
-    zj_doc_row(kt, "平均分", zj_doc_strf(d, "%.1f", mean), "各通话得分的算术平均");
-    zj_doc_row(
-        kt, "忌语发生率",
-        zj_doc_strf(d, "%.1f 次/百通", calls ? 100.0 * (double)taboo_hits / (double)calls : 0),
-        "服务忌语命中次数 × 100 / 评分通话");
-    zj_doc_row(
-        kt, "礼貌用语覆盖率",
-        zj_doc_strf(d, "%.1f%%", met + missing ? 100.0 * (double)met / (double)(met + missing) : 0),
-        "规定/文明用语“已说”项 / 应说项（含记录项）");
-    if (complaint_calls)
+    zj_doc_row(kt, "平均分", zj_doc_strf(d, "%.1f", a->mean_score), "各通话得分的算术平均");
+    zj_doc_row(kt, "忌语发生率", zj_doc_strf(d, "%.1f 次/百通", pct(k->forbidden_hits, a->calls)),
+               "服务忌语命中次数 × 100 / 评分通话");
+    zj_doc_row(kt, "礼貌用语覆盖率",
+               zj_doc_strf(d, "%.1f%%",
+                           pct(k->required_met, k->required_met + k->required_missing)),
+               zj_doc_strf(d, "扣分的规定/文明用语：已说 %ld 项 / 应说 %ld 项（仅记录、不扣分的用语不计）",
+                           k->required_met, k->required_met + k->required_missing));
+    if (!set->complaint_category)
+        zj_doc_row(kt, "投诉处理符合率", "不可评估",
+                   "规则集未指定投诉类别（规则集的 complaint_kpis 项）");
+    else if (k->complaint_calls)
         zj_doc_row(kt, "投诉处理符合率",
-                   zj_doc_strf(d, "%.1f%%（%ld/%ld）",
-                               100.0 * (double)complaint_ok / (double)complaint_calls, complaint_ok,
-                               complaint_calls),
+                   zj_doc_strf(d, "%.1f%%（%ld/%ld）", pct(k->complaint_clean, k->complaint_calls),
+                               k->complaint_clean, k->complaint_calls),
                    "住户投诉通话中合格且无服务忌语者的比例");
     else
         zj_doc_row(kt, "投诉处理符合率", "不可评估", "所选范围内未识别出投诉通话");
-    if (metric_met + metric_hit)
+    if (k->metric_met + k->metric_hit)
         zj_doc_row(kt, "计时指标达标率",
                    zj_doc_strf(d, "%.1f%%（%ld/%ld，另 %ld 项不可测）",
-                               100.0 * (double)metric_met / (double)(metric_met + metric_hit),
-                               metric_met, metric_met + metric_hit, metric_nm),
+                               pct(k->metric_met, k->metric_met + k->metric_hit), k->metric_met,
+                               k->metric_met + k->metric_hit, k->metric_not_measurable),
                    "接听时长、等候、抢话等计时项达标次数 / 可测次数（无时间戳者不可测）");
-    if (handling_ok + handling_bad)
+    if (k->handling_met + k->handling_failed)
         zj_doc_row(kt, "投诉处理规范执行率",
                    zj_doc_strf(d, "%.1f%%（%ld/%ld）",
-                               100.0 * (double)handling_ok / (double)(handling_ok + handling_bad),
-                               handling_ok, handling_ok + handling_bad),
+                               pct(k->handling_met, k->handling_met + k->handling_failed),
+                               k->handling_met, k->handling_met + k->handling_failed),
                    "投诉通话中“五个清楚”等投诉处理项做到次数 / 应做次数（非投诉通话不适用）");
-    zj_doc_row(kt, "一票否决通话", zj_doc_strf(d, "%ld", fatal_calls), "命中一票否决项的通话数");
+    zj_doc_row(kt, "一票否决通话", zj_doc_strf(d, "%ld", a->fatal_calls), "命中一票否决项的通话数");
 
     zj_doc_heading(d, 2, "2 审核目的");
     zj_doc_para(d,
@@ -654,38 +410,36 @@ zj_status zj_report_audit(zj_store *st, const zj_report_filter *f, int64_t sampl
     const char *sh[] = {"项目", "内容"};
     zj_doc_block *t = zj_doc_table(d, "scope", 2, sh);
     zj_doc_row(t, "期间（通话本地日期）",
-               zj_doc_strf(d, "%s 至 %s", f->from ? f->from : first_day, f->to ? f->to : last_day));
+               zj_doc_strf(d, "%s 至 %s", f->from ? f->from : a->first_date ? a->first_date : "",
+                           f->to ? f->to : a->last_date ? a->last_date : ""));
+    zj_buf teams;
+    zj_buf_init(&teams);
+    for (size_t i = 0; i < a->n_teams; i++) {
+        if (i)
+            zj_buf_puts(&teams, "、");
+        zj_buf_puts(&teams, a->teams[i]);
+    }
+    if (teams.failed)
+        zj_doc_fail(d, ZJ_ERR_NOMEM);
     zj_doc_row(t, "班组", teams.len ? teams.data : "（无）");
-    zj_doc_row(t, "坐席人数", zj_doc_strf(d, "%ld", agents));
-    zj_doc_row(t, "评分通话数", zj_doc_strf(d, "%ld", calls));
-    const char *sampling = sampling_row(st, d, rid, sample_id, calls, err);
-    if (!sampling)
-        goto fail;
+    zj_buf_free(&teams);
+    zj_doc_row(t, "坐席人数", zj_doc_strf(d, "%ld", a->agents));
+    zj_doc_row(t, "评分通话数", zj_doc_strf(d, "%ld", a->calls));
+    const char *sampling = sampling_row(d, a);
     zj_doc_row(t, "抽样", sampling);
 
     zj_doc_heading(d, 2, "4 审核准则");
     zj_doc_para(d,
                 "服务标准：%s，sha256 %s。评分：满分 %d 分，合格线 %d 分（得分不低于 %d "
                 "分且未命中一票否决项为合格）；一票否决项命中即不合格。",
-                standard, sha, base, pass, pass);
+                standard, rs->sha256, rs->base, rs->pass, rs->pass);
     const char *ch[] = {"条款", "规则", "内容", "类别", "严重程度", "扣分", "一票否决"};
     zj_doc_block *ct = zj_doc_table(d, "criteria", 7, ch);
-    if (sqlite3_prepare_v2(zj_store_db(st),
-                           "SELECT coalesce(clause, ''), rule_id, coalesce(title, ''), kind,"
-                           " severity, points, fatal FROM rules WHERE ruleset_id = ?1 ORDER BY idx",
-                           -1, &q, NULL) != SQLITE_OK) {
-        zj_store_error(st, err, "cannot read the rules");
-        goto fail;
+    for (size_t i = 0; i < a->n_criteria; i++) {
+        const zj_au_criterion *c = &a->criteria[i];
+        zj_doc_row(ct, c->clause, c->rule_id, c->title, kind_zh(c->kind), severity_zh(c->severity),
+                   zj_doc_strf(d, "%d", c->points), c->fatal ? "是" : "否");
     }
-    sqlite3_bind_int64(q, 1, rid);
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW)
-        zj_doc_row(ct, zj_col(q, 0), zj_col(q, 1), zj_col(q, 2), kind_zh(zj_col(q, 3)),
-                   severity_zh(zj_col(q, 4)), zj_doc_strf(d, "%d", sqlite3_column_int(q, 5)),
-                   sqlite3_column_int(q, 6) ? "是" : "否");
-    if (zj_report_done(st, rc, err) != ZJ_OK)
-        goto fail;
-    sqlite3_finalize(q);
-    q = NULL;
 
     zj_doc_heading(d, 2, "5 审核方法");
     zj_doc_para(
@@ -699,82 +453,37 @@ zj_status zj_report_audit(zj_store *st, const zj_report_filter *f, int64_t sampl
         ZJ_VERSION, MINOR_FREQUENCY_THRESHOLD);
 
     zj_doc_heading(d, 2, "6 审核发现");
-    if (!n_rows)
+    if (!a->n_findings)
         zj_doc_para(d, "所审核通话中未发现不符合项。");
     const char *fh[] = {"编号", "分级", "条款", "不符合内容", "次数", "涉及通话", "每百通"};
-    zj_doc_block *ft = n_rows ? zj_doc_table(d, "findings", 7, fh) : NULL;
-    for (size_t i = 0; i < n_rows; i++)
-        zj_doc_row(ft, zj_doc_strf(d, "F%02zu", i + 1), rows[i].grade, rows[i].clause,
-                   zj_doc_strf(d, "%s%s", rows[i].title,
-                               strcmp(rows[i].kind, "required") == 0 ? "（缺失）" : ""),
-                   zj_doc_strf(d, "%ld", rows[i].count), zj_doc_strf(d, "%ld", rows[i].calls),
-                   zj_doc_strf(d, "%.1f", rows[i].per100));
-    /* Evidence: the first EVIDENCE_LISTED examples of every finding, in one pass (a
-     * window per rule) rather than one indexed query per rule. */
-    sql = zj_sqlf("SELECT rule_id, call_id, agent_id, agent_name, started_at, text, outcome, turn,"
-                  " span_start, span_end FROM (SELECT f.rule_id AS rule_id, c.call_id AS call_id,"
-                  " coalesce(c.agent_id, '') AS agent_id, coalesce(c.agent_name, '') AS agent_name,"
-                  " coalesce(c.started_at, '') AS started_at, coalesce(f.text, '') AS text,"
-                  " f.outcome AS outcome, coalesce(f.turn, -1) AS turn,"
-                  " coalesce(f.span_start, -1) AS span_start, coalesce(f.span_end, -1) AS span_end,"
-                  " ROW_NUMBER() OVER (PARTITION BY"
-                  " f.rule_id ORDER BY c.started_utc_ms, c.call_id, f.seq) AS rn"
-                  "%s" ZJ_CALL_FILTER_REST
-                  " AND (f.outcome = 'hit' AND f.kind = 'forbidden' OR f.outcome = 'missing'"
-                  " AND f.points < 0)) e WHERE rn <= %d ORDER BY rule_id, rn",
-                  in.findings, EVIDENCE_LISTED);
-    q = zj_report_query(st, sql, rid, f, err);
-    free(sql);
-    if (!q)
-        goto fail;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        evidence_row *e = push_row(d, (void **)&ev_rows, &n_ev, &ev_cap, sizeof *ev_rows);
-        if (!e)
-            break;
-        e->rule = col_copy(d, q, 0);
-        e->call = col_copy(d, q, 1);
-        if (asprintf(&e->who, "%s %s", zj_col(q, 2), zj_col(q, 3)) < 0) {
-            e->who = NULL;
-            zj_doc_fail(d, ZJ_ERR_NOMEM);
-        }
-        e->when = col_copy(d, q, 4);
-        e->text = col_copy(d, q, 5);
-        e->missing = strcmp(zj_col(q, 6), "missing") == 0;
-        e->turn = sqlite3_column_int(q, 7);
-        e->span_start = sqlite3_column_int64(q, 8);
-        e->span_end = sqlite3_column_int64(q, 9);
-        if (zj_doc_status(d) != ZJ_OK)
-            break;
-    }
-    if (zj_doc_status(d) == ZJ_OK && zj_report_done(st, rc, err) != ZJ_OK)
-        goto fail;
-    sqlite3_finalize(q);
-    q = NULL;
-    for (size_t i = 0; i < n_rows; i++) {
-        zj_doc_heading(d, 3, "F%02zu %s：%s（%s）", i + 1, rows[i].grade, rows[i].title,
-                       rows[i].clause);
+    zj_doc_block *ft = a->n_findings ? zj_doc_table(d, "findings", 7, fh) : NULL;
+    for (size_t i = 0; i < a->n_findings; i++)
+        zj_doc_row(ft, zj_doc_strf(d, "F%02zu", i + 1), g[i].grade, g[i].f->clause,
+                   zj_doc_strf(d, "%s%s", g[i].f->title,
+                               strcmp(g[i].f->kind, "required") == 0 ? "（缺失）" : ""),
+                   zj_doc_strf(d, "%ld", g[i].f->count), zj_doc_strf(d, "%ld", g[i].f->calls),
+                   zj_doc_strf(d, "%.1f", g[i].per100));
+    for (size_t i = 0; i < a->n_findings; i++) {
+        const zj_au_finding *fi = g[i].f;
+        zj_doc_heading(d, 3, "F%02zu %s：%s（%s）", i + 1, g[i].grade, fi->title, fi->clause);
         const char *eh[] = {"通话", "坐席", "时间", "证据"};
         zj_doc_block *et = zj_doc_table(d, "evidence", 4, eh);
         long listed = 0;
-        for (size_t k = 0; et && k < n_ev; k++) {
-            const evidence_row *e = &ev_rows[k];
-            if (strcmp(e->rule, rows[i].rule) != 0)
+        for (size_t j = 0; et && j < a->n_evidence; j++) {
+            const zj_au_evidence *e = &a->evidence[j];
+            if (e->finding != g[i].index)
                 continue;
-            const char *ev;
-            if (e->missing) {
-                ev = zj_doc_strf(d, "未说出规定用语（%s）", rows[i].clause);
-            } else {
-                const char *quote = quote_in_sentence(st, d, rid, e, err);
-                if (!quote)
-                    goto fail;
-                ev = zj_doc_strf(d, "第 %d 轮：%s（%s）", e->turn + 1, quote, rows[i].clause);
-            }
-            zj_doc_row(et, e->call, e->who, call_local_time(d, e->when), ev);
+            const char *ev =
+                e->missing ? zj_doc_strf(d, "未说出规定用语（%s）", fi->clause)
+                           : zj_doc_strf(d, "第 %d 轮：%s（%s）", e->turn + 1,
+                                         quote_in_sentence(d, e), fi->clause);
+            zj_doc_row(et, e->call_id, zj_doc_strf(d, "%s %s", e->agent_id, e->agent_name),
+                       call_local_time(d, e->started_at), ev);
             listed++;
         }
         /* Evidence is cut to the earliest examples: say so, with the count. */
-        if (rows[i].count > listed)
-            zj_doc_para(d, "共 %ld 次，列出 %ld 次（按通话时间最早者）。", rows[i].count, listed);
+        if (fi->count > listed)
+            zj_doc_para(d, "共 %ld 次，列出 %ld 次（按通话时间最早者）。", fi->count, listed);
     }
 
     zj_doc_heading(d, 2, "7 纠正措施登记表");
@@ -785,12 +494,12 @@ zj_status zj_report_audit(zj_store *st, const zj_report_filter *f, int64_t sampl
                         "责任人", "完成期限", "有效性验证", "状态"};
     zj_doc_block *rt = zj_doc_table(d, "actions", 9, rh);
     size_t actions = 0;
-    for (size_t i = 0; i < n_rows; i++) {
-        if (grade_rank(rows[i].grade) > 1)
+    for (size_t i = 0; i < a->n_findings; i++) {
+        if (grade_rank(g[i].grade) > 1)
             continue;
         zj_doc_row(rt, zj_doc_strf(d, "CA-%02zu", ++actions),
-                   zj_doc_strf(d, "F%02zu %s（%s）", i + 1, rows[i].title, rows[i].grade),
-                   rows[i].clause, BLANK, BLANK, BLANK, BLANK, BLANK, "待整改");
+                   zj_doc_strf(d, "F%02zu %s（%s）", i + 1, g[i].f->title, g[i].grade),
+                   g[i].f->clause, BLANK, BLANK, BLANK, BLANK, BLANK, "待整改");
     }
     if (!actions)
         zj_doc_para(d, "无需登记纠正措施（未发现严重或一般不符合）。");
@@ -800,29 +509,287 @@ zj_status zj_report_audit(zj_store *st, const zj_report_filter *f, int64_t sampl
         d,
         "本报告结论仅基于上述范围内已评分的 %ld 通通话（%s），不代表未评分或范围以外的通话；"
         "自动评分依据转写文本，转写错误可能导致漏判或误判，人工复核样本用于验证。",
-        calls, sampling && strstr(sampling, "抽取") ? "并含人工复核抽样" : "全数自动评分");
+        a->calls, a->sample.id > 0 ? "并含人工复核抽样" : "全数自动评分");
     zj_doc_heading(d, 2, "9 不可评估事项");
-    if (not_assessable(st, d, rid, err) != ZJ_OK)
-        goto fail;
+    not_assessable_section(d, set->not_assessable);
     zj_doc_heading(d, 2, "10 复现方法");
     zj_doc_para(
         d, "命令：%s；数据库：%s；规则集：%s，sha256 %s。同一数据库与规则集重复运行得到相同报告。",
-        command ? command : "zhijian report", db_path ? db_path : "zhijian.db", label, sha);
+        command ? command : "zhijian report", db_path ? db_path : "zhijian.db", rs->label,
+        rs->sha256);
+    return d;
+}
 
-render:
-    free_findings(rows, n_rows);
-    free_evidence(ev_rows, n_ev);
-    zj_buf_free(&teams);
-    s = zj_doc_render(d, format, out);
-    zj_doc_free(d);
-    return s == ZJ_OK
-               ? ZJ_OK
-               : zj_error_set(err, s, NULL, 0, 0, "cannot write the report: %s", zj_strerror(s));
-fail:
-    sqlite3_finalize(q);
-    free_findings(rows, n_rows);
-    free_evidence(ev_rows, n_ev);
-    zj_buf_free(&teams);
-    zj_doc_free(d);
-    return err && err->status ? err->status : ZJ_ERR_DB;
+static zj_status audit_json(const zj_audit_data *a, const graded *g, const zj_rs_ruleset *rs,
+                            const audit_settings *set, const zj_report_filter *f,
+                            const zj_audit_meta *meta, const char *db_path, zj_buf *out);
+
+zj_status zj_report_audit(zj_store *st, const zj_report_filter *f, int64_t sample_id,
+                          const zj_audit_meta *meta, const char *db_path, const char *command,
+                          zj_format format, zj_buf *out, zj_error *err)
+{
+    if (format != ZJ_FMT_MD && format != ZJ_FMT_HTML && format != ZJ_FMT_JSON)
+        return zj_error_set(err, ZJ_ERR_USAGE, NULL, 0, 0,
+                            "the audit report comes as md, html or json");
+    zj_report_source src = zj_report_source_sqlite(st);
+    zj_rs_ruleset rs;
+    audit_settings set = {0};
+    zj_audit_data a = {0};
+    graded *g = NULL;
+    zj_status s = src.ops->ruleset(src.self, f->ruleset, &rs, err);
+    if (s == ZJ_OK)
+        s = src.ops->require_calls(src.self, &rs, f, "audit report", err);
+    if (s == ZJ_OK)
+        s = read_settings(&src, &rs, &set, err);
+    if (s == ZJ_OK) {
+        zj_audit_query q = {.sample_id = sample_id,
+                            .complaint_category = set.complaint_category,
+                            .evidence_per_finding = EVIDENCE_LISTED,
+                            .sample_calls_listed = SAMPLE_CALLS_LISTED};
+        s = src.ops->audit(src.self, &rs, f, &q, &a, err);
+    }
+    if (s == ZJ_OK && !(g = grade_findings(&a)))
+        s = zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
+    if (s == ZJ_OK) {
+        if (format == ZJ_FMT_JSON) {
+            s = audit_json(&a, g, &rs, &set, f, meta, db_path, out);
+        } else {
+            zj_doc *d = audit_doc(&a, g, &rs, &set, f, meta, db_path, command);
+            s = d ? zj_doc_render(d, format, out) : ZJ_ERR_NOMEM;
+            zj_doc_free(d);
+        }
+        if (s != ZJ_OK)
+            s = zj_error_set(err, s, NULL, 0, 0, "cannot write the report: %s", zj_strerror(s));
+    }
+    free(g);
+    zj_audit_data_free(&a);
+    zj_yaml_free(set.root);
+    return s;
+}
+
+/* ---------------------------------------------------------- JSON data */
+
+static const char *grade_code(const char *grade)
+{
+    int r = grade_rank(grade);
+    return r == 0 ? "major_nonconformity" : r == 1 ? "minor_nonconformity" : "observation";
+}
+
+static const char *conclusion_code(const char *verdict)
+{
+    return strcmp(verdict, "符合") == 0     ? "conforming"
+           : strcmp(verdict, "基本符合") == 0 ? "largely_conforming"
+                                                : "not_conforming";
+}
+
+/* A string, or null when empty. */
+static json_t *jtext(const char *s)
+{
+    return s && s[0] ? json_string(s) : json_null();
+}
+
+/* part / whole as a fraction 0..1, or null when whole is 0. */
+static json_t *jrate(long part, long whole)
+{
+    return whole ? json_real((double)part / (double)whole) : json_null();
+}
+
+/* A substring of s as a JSON string. */
+static json_t *jslice(const char *s, size_t from, size_t to)
+{
+    return json_stringn(s + from, to - from);
+}
+
+static json_t *evidence_json(const zj_au_evidence *e)
+{
+    json_t *o = json_object();
+    bool ok = o && jset(o, "call_id", json_string(e->call_id)) &&
+              jset(o, "agent_id", jtext(e->agent_id)) &&
+              jset(o, "agent_name", jtext(e->agent_name)) &&
+              jset(o, "started_at", jtext(e->started_at)) &&
+              jset(o, "missing", json_boolean(e->missing)) &&
+              jset(o, "turn", e->turn >= 0 && !e->missing ? json_integer(e->turn + 1) : json_null());
+    bool spanned = !e->missing && e->span_start >= 0 && e->span_end > e->span_start;
+    json_t *span = spanned ? json_pack("[II]", (json_int_t)e->span_start, (json_int_t)e->span_end)
+                           : json_null();
+    ok = ok && jset(o, "span", span) && jset(o, "quote", e->missing ? json_null() : json_string(e->text));
+    /* The quote's sentence: the turn's words either side of the span. */
+    json_t *before = json_null(), *after = json_null();
+    if (ok && e->turn_text) {
+        size_t len = strlen(e->turn_text);
+        long from = e->span_start > QUOTE_CONTEXT ? e->span_start - QUOTE_CONTEXT : 0;
+        size_t a = utf8_offset(e->turn_text, len, from);
+        size_t b = utf8_offset(e->turn_text, len, e->span_start);
+        size_t c = utf8_offset(e->turn_text, len, e->span_end);
+        size_t z = utf8_offset(e->turn_text, len, e->span_end + QUOTE_CONTEXT);
+        json_decref(before);
+        json_decref(after);
+        before = jslice(e->turn_text, a, b);
+        after = jslice(e->turn_text, c, z);
+    }
+    ok = ok && jset(o, "context_before", before) && jset(o, "context_after", after);
+    if (!ok) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+/* The audit report as data (docs/schema/report.schema.json): English keys,
+ * numbers as numbers, rates as fractions 0..1, every figure the documents
+ * show and the grading behind them. */
+static zj_status audit_json(const zj_audit_data *a, const graded *g, const zj_rs_ruleset *rs,
+                            const audit_settings *set, const zj_report_filter *f,
+                            const zj_audit_meta *meta, const char *db_path, zj_buf *out)
+{
+    const zj_au_kpis *k = &a->kpi;
+    double pass_rate = pct(a->passed, a->calls);
+    long severe = severe_findings(g, a->n_findings);
+    const char *verdict = conclusion(pass_rate, severe);
+    json_t *root = json_object();
+    bool ok = root != NULL;
+    ok = ok && jset(root, "schema", json_pack("{s:s,s:i}", "name", "zhijian.report", "version", 1));
+    json_t *info = json_object(), *auditors = json_array();
+    for (size_t i = 0; meta && auditors && i < meta->n_auditors; i++)
+        ok = ok && json_array_append_new(auditors, json_string(meta->auditors[i])) == 0;
+    ok = ok && info && jset(info, "number", jstr(meta ? meta->report_no : NULL)) &&
+         jset(info, "date", jstr(meta ? meta->report_date : NULL)) &&
+         jset(info, "auditors", json_incref(auditors)) &&
+         jset(info, "auditee", jstr(meta ? meta->auditee : NULL)) &&
+         jset(info, "distribution", jstr(meta ? meta->distribution : NULL)) &&
+         jset(root, "report", json_incref(info));
+    json_decref(auditors);
+    json_decref(info);
+    ok = ok && jset(root, "ruleset",
+                    json_pack("{s:s,s:s,s:o,s:s,s:i,s:i}", "name", rs->name, "version",
+                              rs->version, "title", jtext(rs->title), "sha256", rs->sha256,
+                              "base", rs->base, "pass_mark", rs->pass));
+    ok = ok && jset(root, "filters",
+                    json_pack("{s:o,s:o,s:o,s:o}", "from", jstr(f->from), "to", jstr(f->to),
+                              "team", jstr(f->team), "agent", jstr(f->agent)));
+    json_t *teams = json_array();
+    for (size_t i = 0; teams && i < a->n_teams; i++)
+        ok = ok && json_array_append_new(teams, json_string(a->teams[i])) == 0;
+    ok = ok && teams &&
+         jset(root, "scope",
+              json_pack("{s:I,s:I,s:o,s:o,s:O}", "calls", (json_int_t)a->calls, "agents",
+                        (json_int_t)a->agents, "first_date", jstr(a->first_date), "last_date",
+                        jstr(a->last_date), "teams", teams));
+    json_decref(teams);
+    ok = ok && jset(root, "conclusion",
+                    json_pack("{s:s,s:s,s:f,s:f,s:I,s:I,s:I}", "verdict", conclusion_code(verdict),
+                              "verdict_zh", verdict, "pass_rate", pass_rate / 100.0, "mean_score",
+                              a->mean_score, "passed", (json_int_t)a->passed, "fatal_calls",
+                              (json_int_t)a->fatal_calls, "severe_findings", (json_int_t)severe));
+    json_t *complaints =
+        !set->complaint_category
+            ? json_null()
+            : json_pack("{s:s,s:I,s:I,s:o}", "category", set->complaint_category, "calls",
+                        (json_int_t)k->complaint_calls, "clean", (json_int_t)k->complaint_clean,
+                        "rate", jrate(k->complaint_clean, k->complaint_calls));
+    json_t *handling =
+        !set->complaint_category
+            ? json_null()
+            : json_pack("{s:I,s:I,s:o}", "met", (json_int_t)k->handling_met, "failed",
+                        (json_int_t)k->handling_failed, "rate",
+                        jrate(k->handling_met, k->handling_met + k->handling_failed));
+    ok = ok && complaints && handling &&
+         jset(root, "kpis",
+              json_pack("{s:I,s:f,s:I,s:I,s:o,s:{s:I,s:I,s:I,s:o},s:O,s:O}", "forbidden_hits",
+                        (json_int_t)k->forbidden_hits, "forbidden_per_100_calls",
+                        pct(k->forbidden_hits, a->calls), "due_phrases_met",
+                        (json_int_t)k->required_met, "due_phrases_missing",
+                        (json_int_t)k->required_missing, "due_phrase_coverage",
+                        jrate(k->required_met, k->required_met + k->required_missing),
+                        "timing", "met", (json_int_t)k->metric_met, "failed",
+                        (json_int_t)k->metric_hit, "not_measurable",
+                        (json_int_t)k->metric_not_measurable, "rate",
+                        jrate(k->metric_met, k->metric_met + k->metric_hit), "complaint_calls",
+                        complaints, "complaint_handling", handling));
+    json_decref(complaints);
+    json_decref(handling);
+    json_t *findings = json_array(), *actions = json_array();
+    ok = ok && findings && actions;
+    size_t n_actions = 0;
+    for (size_t i = 0; ok && i < a->n_findings; i++) {
+        const zj_au_finding *fi = g[i].f;
+        char id[24];
+        snprintf(id, sizeof id, "F%02zu", i + 1);
+        json_t *ev = json_array();
+        long listed = 0;
+        for (size_t j = 0; ev && ok && j < a->n_evidence; j++)
+            if (a->evidence[j].finding == g[i].index) {
+                ok = json_array_append_new(ev, evidence_json(&a->evidence[j])) == 0;
+                listed++;
+            }
+        ok = ok && ev &&
+             json_array_append_new(
+                 findings,
+                 json_pack("{s:s,s:s,s:o,s:o,s:s,s:s,s:s,s:s,s:b,s:I,s:I,s:f,s:I,s:O}", "id", id,
+                           "rule_id", fi->rule_id, "title", jtext(fi->title), "clause",
+                           jtext(fi->clause), "grade", grade_code(g[i].grade), "grade_zh",
+                           g[i].grade, "kind", fi->kind, "severity", fi->severity, "fatal",
+                           fi->fatal, "count", (json_int_t)fi->count, "calls",
+                           (json_int_t)fi->calls, "per_100_calls", g[i].per100,
+                           "evidence_listed", (json_int_t)listed, "evidence", ev)) == 0;
+        json_decref(ev);
+        if (ok && grade_rank(g[i].grade) <= 1) {
+            char ca[24];
+            snprintf(ca, sizeof ca, "CA-%02zu", ++n_actions);
+            ok = json_array_append_new(actions, json_pack("{s:s,s:s,s:s}", "id", ca, "finding",
+                                                          id, "status", "open")) == 0;
+        }
+    }
+    ok = ok && jset(root, "findings", json_incref(findings)) &&
+         jset(root, "corrective_actions", json_incref(actions));
+    json_decref(findings);
+    json_decref(actions);
+    json_t *criteria = json_array();
+    for (size_t i = 0; criteria && ok && i < a->n_criteria; i++) {
+        const zj_au_criterion *c = &a->criteria[i];
+        ok = json_array_append_new(
+                 criteria, json_pack("{s:o,s:s,s:o,s:s,s:s,s:i,s:b}", "clause", jtext(c->clause),
+                                     "rule_id", c->rule_id, "title", jtext(c->title), "kind",
+                                     c->kind, "severity", c->severity, "points", c->points,
+                                     "fatal", c->fatal)) == 0;
+    }
+    ok = ok && criteria && jset(root, "criteria", json_incref(criteria));
+    json_decref(criteria);
+    json_t *sample = json_null();
+    if (ok && a->sample.id > 0) {
+        const zj_au_sample *s = &a->sample;
+        json_t *ids = json_array();
+        for (size_t i = 0; ids && i < s->n_listed; i++)
+            ok = ok && json_array_append_new(ids, json_string(s->call_ids[i])) == 0;
+        json_t *filters = json_loads(s->filters_json, 0, NULL);
+        json_decref(sample);
+        sample = ids ? json_pack("{s:I,s:s,s:o,s:o,s:I,s:I,s:o,s:o,s:I,s:s,s:o,s:I,s:O}", "id",
+                                 (json_int_t)s->id, "method", s->method, "level",
+                                 jtext(s->level), "aql", s->aql ? json_real(atof(s->aql)) : json_null(),
+                                 "lot_size", (json_int_t)s->lot_size, "sample_size",
+                                 (json_int_t)s->sample_size, "accept",
+                                 s->accept_n >= 0 && s->aql ? json_integer(s->accept_n) : json_null(),
+                                 "reject",
+                                 s->reject_n >= 0 && s->aql ? json_integer(s->reject_n) : json_null(),
+                                 "seed", (json_int_t)s->seed, "created_at", s->created_at,
+                                 "filters", filters ? filters : json_object(), "calls",
+                                 (json_int_t)s->n_calls, "call_ids", ids)
+                     : NULL;
+        json_decref(ids);
+    }
+    ok = ok && jset(root, "sample", sample);
+    json_t *na = json_array();
+    for (size_t i = 0; na && ok && set->not_assessable && i < set->not_assessable->n; i++) {
+        const zj_ynode *c = zj_yaml_get(set->not_assessable->items[i], "clause");
+        const zj_ynode *w = zj_yaml_get(set->not_assessable->items[i], "why");
+        ok = json_array_append_new(na, json_pack("{s:s,s:s}", "clause",
+                                                 c && c->value ? c->value : "", "why",
+                                                 w && w->value ? w->value : "")) == 0;
+    }
+    ok = ok && na && jset(root, "not_assessable", json_incref(na));
+    json_decref(na);
+    ok = ok && jset(root, "reproduce",
+                    json_pack("{s:s,s:s}", "database", db_path ? db_path : "zhijian.db",
+                              "tool_version", ZJ_VERSION));
+    return zj_report_json_emit(root, ok, out);
 }

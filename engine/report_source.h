@@ -20,7 +20,20 @@ typedef struct zj_rs_ruleset {
     char version[64];
     char label[300]; /* "name@version" */
     char sha256[65];
+    char title[256]; /* the standard's title, "" when the rule set gives none */
+    int base, pass;  /* the scoring base and the pass mark */
 } zj_rs_ruleset;
+
+/* Strings a report's rows point to, freed with the rows. */
+typedef struct zj_str_pool {
+    char **strings;
+    size_t n, cap;
+} zj_str_pool;
+
+/* A copy of s owned by pool (NULL for NULL, and on out of memory with
+ * *failed set). */
+const char *zj_pool_str(zj_str_pool *pool, const char *s, bool *failed);
+void zj_pool_free(zj_str_pool *pool);
 
 /* Totals over every call the filter selects. Dates are ISO local dates. */
 typedef struct zj_sc_totals {
@@ -89,14 +102,90 @@ typedef struct zj_scorecard_data {
     size_t n_weeks;
     zj_sc_call *worst;
     size_t n_worst;
-    char **strings;
-    size_t n_strings, cap_strings;
+    zj_str_pool pool;
 } zj_scorecard_data;
 
 void zj_scorecard_data_free(zj_scorecard_data *d);
-/* A copy of s owned by d (NULL for NULL, and on out of memory with *failed
- * set). */
-const char *zj_scorecard_str(zj_scorecard_data *d, const char *s, bool *failed);
+
+/* ------------------------------------------------------ audit report rows */
+
+/* A rule with nonconformities in the selection: a forbidden expression said
+ * (hit) or a required phrase missing at a cost. */
+typedef struct zj_au_finding {
+    const char *rule_id;
+    const char *clause, *title; /* "" when the rule gives none */
+    const char *severity, *kind;
+    long count, calls; /* findings, and the calls with one */
+    bool fatal;
+} zj_au_finding;
+
+/* One example of a finding: the earliest by the call's time, call id and
+ * the finding's order in the call. */
+typedef struct zj_au_evidence {
+    size_t finding; /* index into zj_audit_data.findings */
+    const char *call_id;
+    const char *agent_id, *agent_name, *started_at, *text; /* "" when not stored */
+    const char *turn_text; /* the turn quoted, NULL when no span or turn is stored */
+    bool missing;          /* a required phrase not said (no quote) */
+    int turn;              /* 0-based as stored; -1: none */
+    long span_start, span_end; /* code points in the turn; -1: none */
+} zj_au_evidence;
+
+/* A rule of the rule set as the criteria list it, in the rule set's order. */
+typedef struct zj_au_criterion {
+    const char *clause, *rule_id, *title, *kind, *severity; /* "" when none */
+    int points;
+    bool fatal;
+} zj_au_criterion;
+
+/* A saved review sample the report cites. */
+typedef struct zj_au_sample {
+    int64_t id; /* 0: the report cites no sample */
+    const char *method, *level, *aql; /* level "" for a fixed n; aql NULL: none */
+    const char *created_at, *filters_json;
+    long lot_size, sample_size, accept_n, reject_n, n_calls;
+    long long seed;
+    const char **call_ids; /* the first n_listed of the sampled calls, by id */
+    size_t n_listed;
+} zj_au_sample;
+
+/* What an audit report asks beyond the filter. */
+typedef struct zj_audit_query {
+    int64_t sample_id;              /* 0: cite no sample */
+    const char *complaint_category; /* NULL: no complaint KPIs */
+    size_t evidence_per_finding;    /* examples listed per finding */
+    size_t sample_calls_listed;     /* sampled calls named */
+} zj_audit_query;
+
+/* Counts behind the audit report's KPIs. Findings that are not_applicable
+ * or not_measurable count in none but metric_not_measurable. */
+typedef struct zj_au_kpis {
+    long forbidden_hits;
+    long required_met, required_missing; /* the required phrases that cost points */
+    long complaint_calls, complaint_clean; /* clean: passed, no forbidden hit */
+    long metric_met, metric_hit, metric_not_measurable;
+    long handling_met, handling_failed; /* the complaint category's non-tag rules */
+} zj_au_kpis;
+
+/* Everything the audit report shows from the store. */
+typedef struct zj_audit_data {
+    long calls, agents, passed, fatal_calls;
+    double mean_score;
+    const char *first_date, *last_date; /* NULL when no call has a date */
+    const char **teams;                 /* by name, "(未分组)" for none */
+    size_t n_teams;
+    zj_au_finding *findings; /* by rule id */
+    size_t n_findings;
+    zj_au_kpis kpi;
+    zj_au_evidence *evidence; /* by finding, earliest first */
+    size_t n_evidence;
+    zj_au_criterion *criteria;
+    size_t n_criteria;
+    zj_au_sample sample;
+    zj_str_pool pool;
+} zj_audit_data;
+
+void zj_audit_data_free(zj_audit_data *d);
 
 /* The lot a review sample is drawn from: every call the filter selects, by
  * agent id ("" for none) then call id. Strings are offsets into text (NUL
@@ -150,6 +239,14 @@ typedef struct zj_report_source_ops {
     /* Records a sample and its calls in one transaction; *id its number. */
     zj_status (*save_sample)(void *self, const zj_rs_ruleset *rs, const zj_sample_record *r,
                              int64_t *id, zj_error *err);
+    /* The rule set's YAML as stored (its files in merge order, base first);
+     * *yaml is the caller's to free. */
+    zj_status (*ruleset_yaml)(void *self, const zj_rs_ruleset *rs, char **yaml, size_t *len,
+                              zj_error *err);
+    /* The audit report's rows (out zeroed by the caller). ZJ_ERR_NOTFOUND
+     * when q->sample_id names no sample of the rule set. */
+    zj_status (*audit)(void *self, const zj_rs_ruleset *rs, const zj_report_filter *f,
+                       const zj_audit_query *q, zj_audit_data *out, zj_error *err);
 } zj_report_source_ops;
 
 typedef struct zj_report_source {
@@ -159,5 +256,11 @@ typedef struct zj_report_source {
 
 /* The SQLite store as a report source (self is the store; nothing to free). */
 zj_report_source zj_report_source_sqlite(zj_store *st);
+
+/* The SQLite backend's audit rows (report_source_sqlite_audit.c), for its
+ * ops table; aggregates: read the report aggregates (store_agg.h). */
+zj_status zj_sqlite_audit(zj_store *st, bool aggregates, const zj_rs_ruleset *rs,
+                          const zj_report_filter *f, const zj_audit_query *q, zj_audit_data *out,
+                          zj_error *err);
 
 #endif

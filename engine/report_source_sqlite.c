@@ -186,11 +186,39 @@ zj_status zj_report_ruleset(zj_store *st, int64_t id, char *label, size_t label_
 
 /* ------------------------------------------------------ scorecard rows */
 
+void zj_pool_free(zj_str_pool *pool)
+{
+    for (size_t i = 0; i < pool->n; i++)
+        free(pool->strings[i]);
+    free(pool->strings);
+    memset(pool, 0, sizeof *pool);
+}
+
+const char *zj_pool_str(zj_str_pool *pool, const char *s, bool *failed)
+{
+    if (!s)
+        return NULL;
+    if (pool->n == pool->cap) {
+        size_t c = pool->cap ? pool->cap * 2 : 64;
+        char **v = realloc(pool->strings, c * sizeof *v);
+        if (!v) {
+            *failed = true;
+            return NULL;
+        }
+        pool->strings = v;
+        pool->cap = c;
+    }
+    char *copy = zj_strdup(s);
+    if (!copy) {
+        *failed = true;
+        return NULL;
+    }
+    return pool->strings[pool->n++] = copy;
+}
+
 void zj_scorecard_data_free(zj_scorecard_data *d)
 {
-    for (size_t i = 0; i < d->n_strings; i++)
-        free(d->strings[i]);
-    free(d->strings);
+    zj_pool_free(&d->pool);
     free(d->groups);
     free(d->grades);
     free(d->problems);
@@ -199,35 +227,13 @@ void zj_scorecard_data_free(zj_scorecard_data *d)
     memset(d, 0, sizeof *d);
 }
 
-const char *zj_scorecard_str(zj_scorecard_data *d, const char *s, bool *failed)
-{
-    if (!s)
-        return NULL;
-    if (d->n_strings == d->cap_strings) {
-        size_t c = d->cap_strings ? d->cap_strings * 2 : 64;
-        char **v = realloc(d->strings, c * sizeof *v);
-        if (!v) {
-            *failed = true;
-            return NULL;
-        }
-        d->strings = v;
-        d->cap_strings = c;
-    }
-    char *copy = zj_strdup(s);
-    if (!copy) {
-        *failed = true;
-        return NULL;
-    }
-    return d->strings[d->n_strings++] = copy;
-}
-
 /* Column text owned by d, NULL for SQL NULL. */
 static const char *col_str(zj_scorecard_data *d, sqlite3_stmt *q, int i, bool *failed)
 {
     const unsigned char *t = sqlite3_column_text(q, i);
     if (!t && sqlite3_column_type(q, i) != SQLITE_NULL)
         *failed = true; /* SQLite could not convert the value: out of memory */
-    return zj_scorecard_str(d, (const char *)t, failed);
+    return zj_pool_str(&d->pool, (const char *)t, failed);
 }
 
 /* Room for one more element of *v (n used, *cap allocated). */
@@ -256,8 +262,10 @@ static zj_status sqlite_ruleset(void *self, const char *spec, zj_rs_ruleset *out
         ZJ_OK)
         return s;
     sqlite3_stmt *q;
-    if (sqlite3_prepare_v2(zj_store_db(st), "SELECT name, version FROM rulesets WHERE id=?1", -1,
-                           &q, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(zj_store_db(st),
+                           "SELECT name, version, coalesce(title, ''), base, pass FROM rulesets"
+                           " WHERE id=?1",
+                           -1, &q, NULL) != SQLITE_OK)
         return zj_store_error(st, err, "cannot read the rule set");
     sqlite3_bind_int64(q, 1, out->id);
     if (!zj_report_one_row(st, q, err)) {
@@ -266,8 +274,48 @@ static zj_status sqlite_ruleset(void *self, const char *spec, zj_rs_ruleset *out
     }
     snprintf(out->name, sizeof out->name, "%s", zj_col(q, 0));
     snprintf(out->version, sizeof out->version, "%s", zj_col(q, 1));
+    snprintf(out->title, sizeof out->title, "%s", zj_col(q, 2));
+    out->base = sqlite3_column_int(q, 3);
+    out->pass = sqlite3_column_int(q, 4);
     sqlite3_finalize(q);
     return ZJ_OK;
+}
+
+static zj_status sqlite_ruleset_yaml(void *self, const zj_rs_ruleset *rs, char **yaml, size_t *len,
+                                     zj_error *err)
+{
+    zj_store *st = self;
+    sqlite3_stmt *q;
+    *yaml = NULL;
+    if (sqlite3_prepare_v2(zj_store_db(st), "SELECT yaml FROM rulesets WHERE id = ?1", -1, &q,
+                           NULL) != SQLITE_OK)
+        return zj_store_error(st, err, "cannot read the rule set");
+    sqlite3_bind_int64(q, 1, rs->id);
+    if (!zj_report_one_row(st, q, err)) {
+        sqlite3_finalize(q);
+        return err->status;
+    }
+    const char *text = (const char *)sqlite3_column_text(q, 0);
+    *len = (size_t)sqlite3_column_bytes(q, 0);
+    *yaml = malloc(*len + 1);
+    if (*yaml && text)
+        memcpy(*yaml, text, *len + 1);
+    bool lost = !*yaml || (!text && sqlite3_column_type(q, 0) != SQLITE_NULL);
+    if (*yaml && !text)
+        (*yaml)[*len = 0] = 0;
+    sqlite3_finalize(q);
+    if (lost) {
+        free(*yaml);
+        *yaml = NULL;
+        return zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
+    }
+    return ZJ_OK;
+}
+
+static zj_status sqlite_audit(void *self, const zj_rs_ruleset *rs, const zj_report_filter *f,
+                              const zj_audit_query *q, zj_audit_data *out, zj_error *err)
+{
+    return zj_sqlite_audit(self, use_aggregates(self), rs, f, q, out, err);
 }
 
 static zj_status sqlite_require_calls(void *self, const zj_rs_ruleset *rs,
@@ -570,11 +618,11 @@ static zj_status sqlite_scorecard(void *self, const zj_report_filter *f, zj_grou
                 char *id = zj_sqlf("%.*s", (int)(sp - ex), ex);
                 if (!id)
                     failed = true;
-                p->example_call = zj_scorecard_str(d, id, &failed);
+                p->example_call = zj_pool_str(&d->pool, id, &failed);
                 free(id);
-                p->example_text = zj_scorecard_str(d, sp + 1, &failed);
+                p->example_text = zj_pool_str(&d->pool, sp + 1, &failed);
             } else if (ex) {
-                p->example_text = zj_scorecard_str(d, ex, &failed);
+                p->example_text = zj_pool_str(&d->pool, ex, &failed);
             }
             p->outcome = col_str(d, q[3], 5, &failed);
             p->points = sqlite3_column_int64(q[3], 6);
@@ -789,6 +837,8 @@ static const zj_report_source_ops sqlite_ops = {
     .ruleset = sqlite_ruleset,
     .require_calls = sqlite_require_calls,
     .scorecard = sqlite_scorecard,
+    .ruleset_yaml = sqlite_ruleset_yaml,
+    .audit = sqlite_audit,
 };
 
 zj_report_source zj_report_source_sqlite(zj_store *st)

@@ -1104,11 +1104,42 @@ static void parse_not_assessable(struct loader *ld, const zj_ynode *n)
     }
 }
 
+/* `complaint_kpis: {category: 投诉处理}` — the category whose tag rules mark
+ * a complaint call and whose other rules are the complaint-handling steps;
+ * the audit report's complaint KPIs read it back from the stored YAML.
+ * Checked here (after the rules: the category must tag something), not
+ * kept. */
+static void parse_complaint_kpis(struct loader *ld, const zj_ynode *n)
+{
+    static const char *const keys[] = {"category", NULL};
+    if (n->type != ZJ_YNODE_MAP) {
+        fail_at(ld, n, "'complaint_kpis' must be a mapping {category: NAME}");
+        return;
+    }
+    check_keys(ld, n, keys, " in complaint_kpis");
+    const zj_ynode *c = zj_yaml_get(n, "category");
+    if (!c) {
+        fail_at(ld, n, "'complaint_kpis' needs 'category' (the category of the complaint rules)");
+        return;
+    }
+    if (!scalar(ld, c, "category"))
+        return;
+    const zj_ruleset *rs = ld->rs;
+    for (size_t i = 0; i < rs->n_rules; i++)
+        if (rs->rules[i].kind == ZJ_KIND_TAG && rs->rules[i].category &&
+            strcmp(rs->rules[i].category, c->value) == 0)
+            return;
+    fail_at(ld, c,
+            "no tag rule has category '%.60s': complaint_kpis needs one to know a complaint call",
+            c->value);
+}
+
 static void parse_root(struct loader *ld, const zj_ynode *root)
 {
     static const char *const keys[] = {"ruleset", "version", "title",  "description", "scoring",
                                        "defaults", "rules", "redact", "fillers", "extends",
-                                       "disable", "not_assessable", "clause_starts", NULL};
+                                       "disable", "not_assessable", "clause_starts",
+                                       "complaint_kpis", NULL};
     zj_ruleset *rs = ld->rs;
     rs->base = 100;
     rs->pass = 80;
@@ -1181,6 +1212,8 @@ static void parse_root(struct loader *ld, const zj_ynode *root)
     for (size_t i = 0; i < v->n; i++)
         parse_rule(ld, v->items[i], &def);
     zj_rules_resolve_refs(rs, v, conversation_fail, ld);
+    if ((v = zj_yaml_get(root, "complaint_kpis")))
+        parse_complaint_kpis(ld, v);
 }
 
 /* ---------------------------------------------------------------- loading */

@@ -1,0 +1,602 @@
+/* report_source_sqlite_audit.c — the SQLite backend's rows of the audit
+ * report (report_source.h, zj_audit_data): scope figures, findings per
+ * rule, KPI counts, evidence, criteria and the cited sample. Two paths give
+ * the same rows: from the report aggregates (docs/store.md, "The audit
+ * report's figures from the aggregates"), or, without them or with
+ * ZJ_REPORT_RECOMPUTE=1, from every call and finding.
+ * tests/scripts/report_aggregates.sh compares them byte for byte. */
+#include "report_source.h"
+
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A call's local date may lie up to 26 hours from its UTC time's date
+ * (offsets run from -12:00 to +14:00), so a call dated up to two days after
+ * another can still have started before it. */
+#define DATE_SKEW_DAYS 2
+
+typedef struct audit_ctx {
+    zj_store *st;
+    const zj_rs_ruleset *rs;
+    const zj_report_filter *f;
+    const zj_audit_query *q;
+    zj_audit_data *d;
+    zj_error *err;
+    bool agg;
+    bool lost; /* out of memory copying a value: the rows are incomplete */
+    zj_report_scope in;
+} audit_ctx;
+
+void zj_audit_data_free(zj_audit_data *d)
+{
+    zj_pool_free(&d->pool);
+    free(d->teams);
+    free(d->findings);
+    free(d->evidence);
+    free(d->criteria);
+    free(d->sample.call_ids);
+    memset(d, 0, sizeof *d);
+}
+
+/* Column text owned by the rows; "" for SQL NULL. */
+static const char *col(audit_ctx *c, sqlite3_stmt *q, int i)
+{
+    const unsigned char *t = sqlite3_column_text(q, i);
+    if (!t && sqlite3_column_type(q, i) != SQLITE_NULL)
+        c->lost = true; /* SQLite could not convert the value: out of memory */
+    const char *s = zj_pool_str(&c->d->pool, t ? (const char *)t : "", &c->lost);
+    return s ? s : "";
+}
+
+/* Room for one more element of *v. */
+static bool grow(audit_ctx *c, void **v, size_t n, size_t *cap, size_t size)
+{
+    if (n < *cap)
+        return true;
+    size_t k = *cap ? *cap * 2 : 16;
+    void *p = realloc(*v, k * size);
+    if (!p) {
+        c->lost = true;
+        return false;
+    }
+    *v = p;
+    *cap = k;
+    return true;
+}
+#define GROW(c, v, n, cap) grow((c), (void **)&(v), (n), &(cap), sizeof *(v))
+
+/* A report query with the filter bound (?1..?5); NULL with err set. */
+static sqlite3_stmt *query(audit_ctx *c, const char *sql)
+{
+    return zj_report_query(c->st, sql, c->rs->id, c->f, c->err);
+}
+
+/* Same, the query built by zj_sqlf (freed here). */
+static sqlite3_stmt *queryf(audit_ctx *c, char *sql)
+{
+    sqlite3_stmt *q = query(c, sql);
+    free(sql);
+    return q;
+}
+
+/* Ends a query that returned its rows (rc the last step); the status. */
+static zj_status finish(audit_ctx *c, sqlite3_stmt *q, int rc)
+{
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE)
+        return zj_store_error(c->st, c->err, "cannot read the results");
+    if (c->lost)
+        return zj_error_set(c->err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
+    return ZJ_OK;
+}
+
+/* Calls, agents, dates, mean, passed and fatal calls, and the teams. */
+static zj_status scope(audit_ctx *c)
+{
+    zj_audit_data *d = c->d;
+    sqlite3_stmt *q =
+        c->agg ? query(c, "SELECT sum(c.calls), count(DISTINCT c.agent_id),"
+                          " min(c.local_date), max(c.local_date),"
+                          " CAST(sum(c.score * c.calls) AS REAL) / sum(c.calls),"
+                          " sum(c.passed * c.calls), sum(c.fatal * c.calls)"
+                          " FROM agg_calls c WHERE c.ruleset_id = ?1" ZJ_CALL_FILTER_REST)
+               : queryf(c, zj_sqlf("SELECT count(*), count(DISTINCT c.agent_id),"
+                                   " min(c.local_date), max(c.local_date), avg(c.score),"
+                                   " sum(c.passed), sum(c.fatal) FROM calls c"
+                                   " WHERE%s" ZJ_CALL_FILTER_REST,
+                                   c->in.calls));
+    if (!q)
+        return c->err->status;
+    if (!zj_report_one_row(c->st, q, c->err)) {
+        sqlite3_finalize(q);
+        return c->err->status;
+    }
+    d->calls = sqlite3_column_int64(q, 0);
+    d->agents = sqlite3_column_int64(q, 1);
+    d->first_date = sqlite3_column_type(q, 2) == SQLITE_NULL ? NULL : col(c, q, 2);
+    d->last_date = sqlite3_column_type(q, 3) == SQLITE_NULL ? NULL : col(c, q, 3);
+    d->mean_score = sqlite3_column_double(q, 4);
+    d->passed = sqlite3_column_int64(q, 5);
+    d->fatal_calls = sqlite3_column_int64(q, 6);
+    sqlite3_finalize(q);
+    /* An aggregate row exists only while it counts a call. */
+    q = queryf(c, zj_sqlf("SELECT DISTINCT coalesce(c.team, '(未分组)') FROM %s c"
+                          " WHERE%s" ZJ_CALL_FILTER_REST " ORDER BY 1",
+                          c->agg ? "agg_calls" : "calls",
+                          c->agg ? " c.ruleset_id = ?1" : c->in.calls));
+    if (!q)
+        return c->err->status;
+    int rc;
+    size_t cap = 0;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW && GROW(c, d->teams, d->n_teams, cap))
+        d->teams[d->n_teams++] = col(c, q, 0);
+    return finish(c, q, c->lost ? SQLITE_DONE : rc);
+}
+
+/* The qualifying findings: forbidden expressions said, required phrases
+ * missing at a cost. */
+#define NONCONFORMING_FINDING                                                                      \
+    " (f.outcome = 'hit' AND f.kind = 'forbidden' OR f.outcome = 'missing' AND f.points < 0)"
+#define NONCONFORMING_AGG                                                                          \
+    " (c.outcome = 'hit' AND c.kind = 'forbidden' OR c.outcome = 'missing' AND c.neg > 0)"
+
+static int cmp_finding(const void *a, const void *b)
+{
+    return strcmp(((const zj_au_finding *)a)->rule_id, ((const zj_au_finding *)b)->rule_id);
+}
+
+/* Findings per rule, by rule id. */
+static zj_status findings(audit_ctx *c)
+{
+    zj_audit_data *d = c->d;
+    /* A call lies in one date and agent, so the per-row counts of calls add
+     * up; a rule is either forbidden or required, so hits and misses never
+     * mix. */
+    sqlite3_stmt *q = queryf(
+        c,
+        c->agg ? zj_sqlf("SELECT x.rule_id, x.clause, coalesce(r.title, ''), x.severity, x.kind,"
+                         " x.n, x.calls, coalesce(r.fatal, 0) FROM (SELECT c.rule_id AS rule_id,"
+                         " max(coalesce(c.clause, '')) AS clause, max(c.severity) AS severity,"
+                         " max(c.kind) AS kind,"
+                         " sum(CASE WHEN c.outcome = 'hit' THEN c.findings ELSE c.neg END) AS n,"
+                         " sum(CASE WHEN c.outcome = 'hit' THEN c.calls ELSE c.neg_calls END)"
+                         " AS calls FROM agg_rules c WHERE c.ruleset_id = ?1" ZJ_CALL_FILTER_REST
+                         " AND" NONCONFORMING_AGG " GROUP BY c.rule_id) x"
+                         " LEFT JOIN rules r ON r.ruleset_id = ?1 AND r.rule_id = x.rule_id")
+               : zj_sqlf("SELECT x.rule_id, x.clause, coalesce(r.title, ''), x.severity, x.kind,"
+                         " x.n, x.calls, coalesce(r.fatal, 0) FROM (SELECT f.rule_id AS rule_id,"
+                         " max(coalesce(f.clause, '')) AS clause, max(f.severity) AS severity,"
+                         " max(f.kind) AS kind, count(*) AS n, count(DISTINCT f.call_row) AS calls"
+                         "%s" ZJ_CALL_FILTER_REST " AND" NONCONFORMING_FINDING
+                         " GROUP BY f.rule_id) x"
+                         " LEFT JOIN rules r ON r.ruleset_id = ?1 AND r.rule_id = x.rule_id",
+                         c->in.findings));
+    if (!q)
+        return c->err->status;
+    int rc;
+    size_t cap = 0;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW &&
+           GROW(c, d->findings, d->n_findings, cap)) {
+        zj_au_finding *r = &d->findings[d->n_findings++];
+        r->rule_id = col(c, q, 0);
+        r->clause = col(c, q, 1);
+        r->title = col(c, q, 2);
+        r->severity = col(c, q, 3);
+        r->kind = col(c, q, 4);
+        r->count = sqlite3_column_int64(q, 5);
+        r->calls = sqlite3_column_int64(q, 6);
+        r->fatal = sqlite3_column_int(q, 7) != 0;
+    }
+    zj_status s = finish(c, q, c->lost ? SQLITE_DONE : rc);
+    /* GROUP BY's order is the plan's: sort by rule id in C, as both paths
+     * must give the same order. */
+    if (s == ZJ_OK && d->n_findings)
+        qsort(d->findings, d->n_findings, sizeof *d->findings, cmp_finding);
+    return s;
+}
+
+/* One row of counts into v[0..n). */
+static zj_status counts(audit_ctx *c, char *sql, const char *category, long *const *v, int n)
+{
+    sqlite3_stmt *q = queryf(c, sql);
+    if (!q)
+        return c->err->status;
+    if (category && sqlite3_bind_text(q, 6, category, -1, SQLITE_TRANSIENT) != SQLITE_OK) {
+        sqlite3_finalize(q);
+        return zj_store_error(c->st, c->err, "cannot prepare a report query");
+    }
+    if (!zj_report_one_row(c->st, q, c->err)) {
+        sqlite3_finalize(q);
+        return c->err->status;
+    }
+    for (int i = 0; i < n; i++)
+        *v[i] = sqlite3_column_int64(q, i);
+    sqlite3_finalize(q);
+    return ZJ_OK;
+}
+
+/* The KPI counts. The complaint figures need the rule set's complaint
+ * category (?6); without one they stay 0. */
+static zj_status kpis(audit_ctx *c)
+{
+    zj_au_kpis *k = &c->d->kpi;
+    const char *cat = c->q->complaint_category;
+    /* The complaint-handling rules: the category's rules that are not tags
+     * (the tags mark a complaint call). */
+#define HANDLING_RULE                                                                              \
+    " IN (SELECT rule_id FROM rules WHERE ruleset_id = ?1 AND category = ?6 AND kind <> 'tag')"
+    /* The phrases that were due: required rules whose absence costs points
+     * (a phrase only recorded, worth nothing, is not due). */
+#define DUE_PHRASE " IN (SELECT rule_id FROM rules WHERE ruleset_id = ?1 AND kind = 'required' AND points > 0)"
+    long *v[] = {&k->forbidden_hits, &k->required_met,         &k->required_missing,
+                 &k->metric_met,     &k->metric_hit,           &k->metric_not_measurable,
+                 &k->handling_met,   &k->handling_failed};
+    /* ?6 unbound is NULL: `category = NULL` selects no rule. */
+    zj_status s = counts(
+        c,
+        c->agg ? zj_sqlf(
+                     "SELECT sum(CASE WHEN c.kind = 'forbidden' AND c.outcome = 'hit' THEN"
+                     " c.findings ELSE 0 END),"
+                     " sum(CASE WHEN c.outcome = 'met' AND c.rule_id" DUE_PHRASE
+                     " THEN c.findings ELSE 0 END),"
+                     " sum(CASE WHEN c.outcome = 'missing' AND c.rule_id" DUE_PHRASE
+                     " THEN c.findings ELSE 0 END),"
+                     " sum(CASE WHEN c.kind = 'metric' AND c.outcome = 'met' THEN c.findings"
+                     " ELSE 0 END),"
+                     " sum(CASE WHEN c.kind = 'metric' AND c.outcome = 'hit' THEN c.findings"
+                     " ELSE 0 END),"
+                     " sum(CASE WHEN c.kind = 'metric' AND c.outcome = 'not_measurable' THEN"
+                     " c.findings ELSE 0 END),"
+                     " sum(CASE WHEN c.outcome = 'met' AND c.rule_id" HANDLING_RULE
+                     " THEN c.findings ELSE 0 END),"
+                     " sum(CASE WHEN c.outcome IN ('missing', 'hit') AND c.rule_id" HANDLING_RULE
+                     " THEN c.findings ELSE 0 END)"
+                     " FROM agg_rules c WHERE c.ruleset_id = ?1" ZJ_CALL_FILTER_REST)
+               : zj_sqlf("SELECT sum(CASE WHEN f.kind = 'forbidden' AND f.outcome = 'hit' THEN 1"
+                         " ELSE 0 END),"
+                         " sum(CASE WHEN f.outcome = 'met' AND f.rule_id" DUE_PHRASE
+                         " THEN 1 ELSE 0 END),"
+                         " sum(CASE WHEN f.outcome = 'missing' AND f.rule_id" DUE_PHRASE
+                         " THEN 1 ELSE 0 END),"
+                         " sum(CASE WHEN f.kind = 'metric' AND f.outcome = 'met' THEN 1 ELSE 0"
+                         " END),"
+                         " sum(CASE WHEN f.kind = 'metric' AND f.outcome = 'hit' THEN 1 ELSE 0"
+                         " END),"
+                         " sum(CASE WHEN f.kind = 'metric' AND f.outcome = 'not_measurable' THEN"
+                         " 1 ELSE 0 END),"
+                         " sum(CASE WHEN f.outcome = 'met' AND f.rule_id" HANDLING_RULE
+                         " THEN 1 ELSE 0 END),"
+                         " sum(CASE WHEN f.outcome IN ('missing', 'hit') AND f.rule_id" HANDLING_RULE
+                         " THEN 1 ELSE 0 END)"
+                         "%s" ZJ_CALL_FILTER_REST,
+                         c->in.findings),
+        cat, v, 8);
+#undef HANDLING_RULE
+#undef DUE_PHRASE
+    if (s != ZJ_OK || !cat)
+        return s;
+    /* Complaint calls: a tag rule of the category hit. A call that hits two
+     * of them counts once. Clean: passed without a forbidden hit. */
+    long *w[] = {&k->complaint_calls, &k->complaint_clean};
+    return counts(
+        c,
+        c->agg ? zj_sqlf("SELECT sum(c.calls), sum(CASE WHEN c.passed = 1 AND c.forbidden = 0"
+                         " THEN c.calls ELSE 0 END) FROM agg_calls c WHERE c.ruleset_id = ?1"
+                         ZJ_CALL_FILTER_REST " AND c.tags IS NOT NULL AND EXISTS (SELECT 1 FROM"
+                         " rules r WHERE r.ruleset_id = c.ruleset_id AND r.kind = 'tag' AND"
+                         " r.category = ?6 AND instr(',' || c.tags || ',', ',' || r.rule_id ||"
+                         " ',') > 0)")
+               : zj_sqlf("SELECT count(*), sum(CASE WHEN c.passed = 1 AND NOT EXISTS (SELECT 1"
+                         " FROM findings x WHERE x.call_row = c.id AND x.kind = 'forbidden' AND"
+                         " x.outcome = 'hit') THEN 1 ELSE 0 END) FROM calls c"
+                         " WHERE%s" ZJ_CALL_FILTER_REST
+                         " AND EXISTS (SELECT 1 FROM findings t JOIN rules r ON r.ruleset_id ="
+                         " c.ruleset_id AND r.rule_id = t.rule_id WHERE t.call_row = c.id AND"
+                         " t.kind = 'tag' AND t.outcome = 'hit' AND r.category = ?6)",
+                         c->in.calls),
+        cat, w, 2);
+}
+
+/* The rules as the criteria list them, in the rule set's order. */
+static zj_status criteria(audit_ctx *c)
+{
+    zj_audit_data *d = c->d;
+    sqlite3_stmt *q = query(c, "SELECT coalesce(clause, ''), rule_id, coalesce(title, ''), kind,"
+                               " severity, points, fatal FROM rules WHERE ruleset_id = ?1"
+                               " ORDER BY idx");
+    if (!q)
+        return c->err->status;
+    int rc;
+    size_t cap = 0;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW && GROW(c, d->criteria, d->n_criteria, cap)) {
+        zj_au_criterion *r = &d->criteria[d->n_criteria++];
+        r->clause = col(c, q, 0);
+        r->rule_id = col(c, q, 1);
+        r->title = col(c, q, 2);
+        r->kind = col(c, q, 3);
+        r->severity = col(c, q, 4);
+        r->points = sqlite3_column_int(q, 5);
+        r->fatal = sqlite3_column_int(q, 6) != 0;
+    }
+    return finish(c, q, c->lost ? SQLITE_DONE : rc);
+}
+
+/* The cited sample: its plan and the first of its calls by id. */
+static zj_status sample(audit_ctx *c)
+{
+    zj_au_sample *s = &c->d->sample;
+    int64_t id = c->q->sample_id;
+    if (id <= 0)
+        return ZJ_OK;
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(zj_store_db(c->st),
+                           "SELECT method, coalesce(level, ''), aql, lot_size, sample_size,"
+                           " accept_n, reject_n, seed, created_at, filters FROM samples"
+                           " WHERE id = ?2 AND ruleset_id = ?1",
+                           -1, &q, NULL) != SQLITE_OK)
+        return zj_store_error(c->st, c->err, "cannot read the samples");
+    sqlite3_bind_int64(q, 1, c->rs->id);
+    sqlite3_bind_int64(q, 2, id);
+    int rc = sqlite3_step(q);
+    if (rc != SQLITE_ROW) {
+        sqlite3_finalize(q);
+        if (rc == SQLITE_DONE)
+            return zj_error_set(c->err, ZJ_ERR_NOTFOUND, NULL, 0, 0,
+                                "no sample %lld was saved for this rule set (zhijian sample "
+                                "--save prints the id of the sample it records)",
+                                (long long)id);
+        return zj_store_error(c->st, c->err, "cannot read the samples");
+    }
+    s->id = id;
+    s->method = col(c, q, 0);
+    s->level = col(c, q, 1);
+    s->aql = sqlite3_column_type(q, 2) == SQLITE_NULL ? NULL : col(c, q, 2);
+    s->lot_size = sqlite3_column_int64(q, 3);
+    s->sample_size = sqlite3_column_int64(q, 4);
+    s->accept_n = sqlite3_column_int64(q, 5);
+    s->reject_n = sqlite3_column_int64(q, 6);
+    s->seed = sqlite3_column_int64(q, 7);
+    s->created_at = col(c, q, 8);
+    s->filters_json = col(c, q, 9);
+    sqlite3_finalize(q);
+    if (sqlite3_prepare_v2(zj_store_db(c->st),
+                           "SELECT c.call_id FROM sample_calls s JOIN calls c ON c.id = s.call_row"
+                           " WHERE s.sample_id = ?1 ORDER BY c.call_id",
+                           -1, &q, NULL) != SQLITE_OK)
+        return zj_store_error(c->st, c->err, "cannot read the sampled calls");
+    sqlite3_bind_int64(q, 1, id);
+    size_t cap = 0;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        if ((size_t)s->n_calls++ >= c->q->sample_calls_listed)
+            continue;
+        if (!GROW(c, s->call_ids, s->n_listed, cap))
+            break;
+        s->call_ids[s->n_listed++] = col(c, q, 0);
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        sqlite3_finalize(q);
+        return zj_store_error(c->st, c->err, "cannot read the sampled calls");
+    }
+    return finish(c, q, SQLITE_DONE);
+}
+
+/* ------------------------------------------------------------- evidence */
+
+/* The finding of rule id (findings are sorted by rule id); -1 when none. */
+static long finding_of(const zj_audit_data *d, const char *rule_id)
+{
+    size_t lo = 0, hi = d->n_findings;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int k = strcmp(d->findings[mid].rule_id, rule_id);
+        if (k == 0)
+            return (long)mid;
+        if (k < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return -1;
+}
+
+/* The columns every evidence query returns, in this order. */
+#define EVIDENCE_COLUMNS                                                                           \
+    " f.rule_id, c.call_id, coalesce(c.agent_id, ''), coalesce(c.agent_name, ''),"                 \
+    " coalesce(c.started_at, ''), coalesce(f.text, ''), f.outcome, coalesce(f.turn, -1),"          \
+    " coalesce(f.span_start, -1), coalesce(f.span_end, -1)"
+
+/* Appends the evidence row q holds; false when out of memory. */
+static bool add_evidence(audit_ctx *c, sqlite3_stmt *q, size_t finding, size_t *cap)
+{
+    zj_audit_data *d = c->d;
+    if (!GROW(c, d->evidence, d->n_evidence, *cap))
+        return false;
+    zj_au_evidence *e = &d->evidence[d->n_evidence++];
+    memset(e, 0, sizeof *e);
+    e->finding = finding;
+    e->call_id = col(c, q, 1);
+    e->agent_id = col(c, q, 2);
+    e->agent_name = col(c, q, 3);
+    e->started_at = col(c, q, 4);
+    e->text = col(c, q, 5);
+    e->missing = strcmp(zj_col(q, 6), "missing") == 0;
+    e->turn = sqlite3_column_int(q, 7);
+    e->span_start = sqlite3_column_int64(q, 8);
+    e->span_end = sqlite3_column_int64(q, 9);
+    return !c->lost;
+}
+
+/* Every finding's first examples in one windowed pass over the findings. */
+static zj_status evidence_scan(audit_ctx *c)
+{
+    sqlite3_stmt *q = queryf(
+        c, zj_sqlf("SELECT * FROM (SELECT" EVIDENCE_COLUMNS ", ROW_NUMBER() OVER (PARTITION BY"
+                   " f.rule_id ORDER BY c.started_utc_ms, c.call_id, f.seq) AS rn"
+                   "%s" ZJ_CALL_FILTER_REST " AND" NONCONFORMING_FINDING ") e WHERE rn <= %zu"
+                   " ORDER BY 1, rn",
+                   c->in.findings, c->q->evidence_per_finding));
+    if (!q)
+        return c->err->status;
+    int rc;
+    size_t cap = 0;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        long k = finding_of(c->d, zj_col(q, 0));
+        if (k >= 0 && !add_evidence(c, q, (size_t)k, &cap))
+            break;
+    }
+    return finish(c, q, c->lost ? SQLITE_DONE : rc);
+}
+
+/* The day after date (YYYY-MM-DD) n times, into out[11]. */
+static void add_days(const char *date, int n, char out[11])
+{
+    int y = 0, m = 0, dd = 0;
+    if (sscanf(date, "%4d-%2d-%2d", &y, &m, &dd) != 3 || m < 1 || m > 12 || dd < 1) {
+        snprintf(out, 11, "9999-12-31");
+        return;
+    }
+    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    while (n-- > 0) {
+        int len = mdays[(m - 1) % 12] + (m == 2 && (y % 4 == 0 && (y % 100 || y % 400 == 0)));
+        if (++dd > len) {
+            dd = 1;
+            if (++m > 12) {
+                m = 1;
+                y++;
+            }
+        }
+    }
+    char buf[40];
+    snprintf(buf, sizeof buf, "%04d-%02d-%02d", y % 10000, m % 100, dd % 100);
+    memcpy(out, buf, 10);
+    out[10] = 0;
+}
+
+/* Every finding's first examples, bounded by the aggregates: a rule's
+ * first examples lie in the calls without a date (they come first) or on
+ * the dates up to the one where its count reaches the examples listed, plus
+ * DATE_SKEW_DAYS. Each rule reads only the calls of those dates, in time
+ * order, and stops at its last example. */
+static zj_status evidence_bounded(audit_ctx *c)
+{
+    zj_audit_data *d = c->d;
+    size_t want = c->q->evidence_per_finding;
+    /* Per rule the last date to read, from the counts per date. */
+    char(*until)[11] = calloc(d->n_findings ? d->n_findings : 1, sizeof *until);
+    if (!until)
+        return zj_error_set(c->err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
+    sqlite3_stmt *q = query(
+        c, "SELECT c.rule_id, c.local_date,"
+           " sum(CASE WHEN c.outcome = 'hit' THEN c.findings ELSE c.neg END)"
+           " FROM agg_rules c WHERE c.ruleset_id = ?1" ZJ_CALL_FILTER_REST " AND" NONCONFORMING_AGG
+           " GROUP BY c.rule_id, c.local_date ORDER BY c.rule_id, c.local_date");
+    if (!q) {
+        free(until);
+        return c->err->status;
+    }
+    int rc;
+    long k = -1, seen = 0;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        long r = finding_of(d, zj_col(q, 0));
+        if (r < 0)
+            continue;
+        if (r != k) {
+            k = r;
+            seen = 0;
+        }
+        if (until[r][0] || seen >= (long)want)
+            continue;
+        seen += sqlite3_column_int64(q, 2);
+        if (seen >= (long)want && sqlite3_column_type(q, 1) != SQLITE_NULL)
+            add_days(zj_col(q, 1), DATE_SKEW_DAYS, until[r]);
+    }
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE) {
+        free(until);
+        return zj_store_error(c->st, c->err, "cannot read the results");
+    }
+    /* Calls of the rule's dates in time order; for each, its findings of the
+     * rule in their order, until enough are read. */
+    char *sql = zj_sqlf("SELECT" EVIDENCE_COLUMNS " FROM calls c CROSS JOIN findings f"
+                        " WHERE c.ruleset_id = ?1" ZJ_CALL_FILTER_REST
+                        " AND (c.local_date IS NULL OR ?7 IS NULL OR c.local_date <= ?7)"
+                        " AND f.call_row = c.id AND f.rule_id = ?6 AND" NONCONFORMING_FINDING
+                        " ORDER BY c.started_utc_ms, c.call_id, f.seq LIMIT %zu",
+                        want);
+    q = query(c, sql);
+    free(sql);
+    if (!q) {
+        free(until);
+        return c->err->status;
+    }
+    size_t cap = 0;
+    zj_status s = ZJ_OK;
+    for (size_t r = 0; r < d->n_findings && s == ZJ_OK; r++) {
+        sqlite3_reset(q);
+        if (sqlite3_bind_text(q, 6, d->findings[r].rule_id, -1, SQLITE_STATIC) != SQLITE_OK ||
+            (until[r][0] ? sqlite3_bind_text(q, 7, until[r], -1, SQLITE_STATIC)
+                         : sqlite3_bind_null(q, 7)) != SQLITE_OK) {
+            s = zj_store_error(c->st, c->err, "cannot prepare a report query");
+            break;
+        }
+        while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+            if (!add_evidence(c, q, r, &cap))
+                break;
+        if (c->lost)
+            s = zj_error_set(c->err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
+        else if (rc != SQLITE_DONE)
+            s = zj_store_error(c->st, c->err, "cannot read the results");
+    }
+    sqlite3_finalize(q);
+    free(until);
+    return s;
+}
+
+/* The turn each quote is in, so the report can show it in its sentence. */
+static zj_status evidence_turns(audit_ctx *c)
+{
+    zj_audit_data *d = c->d;
+    for (size_t i = 0; i < d->n_evidence; i++) {
+        zj_au_evidence *e = &d->evidence[i];
+        if (e->missing || e->turn < 0 || e->span_start < 0 || e->span_end <= e->span_start)
+            continue;
+        zj_stored_call sc;
+        zj_status s = zj_store_get_call(c->st, e->call_id, c->rs->id, &sc, c->err);
+        if (s != ZJ_OK)
+            return s;
+        if (sc.call && (size_t)e->turn < sc.call->n_turns) {
+            const zj_turn *t = &sc.call->turns[e->turn];
+            char *text = malloc(t->text_len + 1);
+            if (text) {
+                memcpy(text, t->text, t->text_len);
+                text[t->text_len] = 0;
+                e->turn_text = zj_pool_str(&d->pool, text, &c->lost);
+                free(text);
+            } else {
+                c->lost = true;
+            }
+        }
+        zj_stored_call_free(&sc);
+        if (c->lost)
+            return zj_error_set(c->err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
+    }
+    return ZJ_OK;
+}
+
+zj_status zj_sqlite_audit(zj_store *st, bool aggregates, const zj_rs_ruleset *rs,
+                          const zj_report_filter *f, const zj_audit_query *q, zj_audit_data *out,
+                          zj_error *err)
+{
+    audit_ctx c = {.st = st, .rs = rs, .f = f, .q = q, .d = out, .err = err, .agg = aggregates};
+    if (!aggregates)
+        c.in = zj_report_scope_of(st, rs->id, f);
+    zj_status s;
+    if ((s = scope(&c)) != ZJ_OK || (s = findings(&c)) != ZJ_OK || (s = kpis(&c)) != ZJ_OK ||
+        (s = criteria(&c)) != ZJ_OK || (s = sample(&c)) != ZJ_OK)
+        return s;
+    if (out->n_findings && q->evidence_per_finding &&
+        (s = aggregates ? evidence_bounded(&c) : evidence_scan(&c)) != ZJ_OK)
+        return s;
+    return evidence_turns(&c);
+}
