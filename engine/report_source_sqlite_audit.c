@@ -424,6 +424,12 @@ static bool add_evidence(audit_ctx *c, sqlite3_stmt *q, size_t finding, size_t *
     e->turn = sqlite3_column_int(q, 7);
     e->span_start = sqlite3_column_int64(q, 8);
     e->span_end = sqlite3_column_int64(q, 9);
+    if (sqlite3_column_count(q) > 11) {
+        e->started_utc_ms = sqlite3_column_type(q, 10) == SQLITE_NULL
+                                ? INT64_MIN
+                                : sqlite3_column_int64(q, 10);
+        e->seq = sqlite3_column_int64(q, 11);
+    }
     return !c->lost;
 }
 
@@ -473,83 +479,316 @@ static void add_days(const char *date, int n, char out[11])
     out[10] = 0;
 }
 
-/* Every finding's first examples, bounded by the aggregates: a rule's
- * first examples lie in the calls without a date (they come first) or on
- * the dates up to the one where its count reaches the examples listed, plus
- * DATE_SKEW_DAYS. Each rule reads only the calls of those dates, in time
- * order, and stops at its last example. */
-static zj_status evidence_bounded(audit_ctx *c)
+/* A rule's counts on one date and agent (agg_rules), the candidates. */
+typedef struct cand {
+    size_t rule;
+    const char *date, *agent; /* NULL: none stored */
+    long n;
+} cand;
+
+/* Calls on one date of one agent (agg_calls). */
+typedef struct pair_calls {
+    const char *date, *agent;
+    long calls;
+} pair_calls;
+
+/* Per finding: the last date its first examples can lie on ("": every
+ * date), its candidates (a range of the sorted list) up to it, and how it is
+ * read. */
+typedef struct rule_plan {
+    char until[11];
+    const char *first_date; /* of its candidates; NULL: only undated ones */
+    size_t first, n_pairs;
+    bool dense, undated;
+    size_t got;
+} rule_plan;
+
+/* NULL-safe string order, NULL first (as SQLite sorts). */
+static int cmp_null_first(const char *a, const char *b)
+{
+    return !a || !b ? (a != NULL) - (b != NULL) : strcmp(a, b);
+}
+
+static int cmp_pair_calls(const void *a, const void *b)
+{
+    const pair_calls *x = a, *y = b;
+    int k = cmp_null_first(x->date, y->date);
+    return k ? k : cmp_null_first(x->agent, y->agent);
+}
+
+static int cmp_cand_pair(const void *a, const void *b)
+{
+    const cand *x = a, *y = b;
+    int k = cmp_null_first(x->date, y->date);
+    return k ? k : cmp_null_first(x->agent, y->agent);
+}
+
+/* Examples by finding, then time, call id and order in the call. */
+static int cmp_by_time(const void *a, const void *b)
+{
+    const zj_au_evidence *x = a, *y = b;
+    if (x->finding != y->finding)
+        return x->finding < y->finding ? -1 : 1;
+    if (x->started_utc_ms != y->started_utc_ms)
+        return x->started_utc_ms < y->started_utc_ms ? -1 : 1;
+    int k = strcmp(x->call_id, y->call_id);
+    if (k)
+        return k;
+    return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+static int bind_text_or_null(sqlite3_stmt *q, int i, const char *s)
+{
+    return s ? sqlite3_bind_text(q, i, s, -1, SQLITE_STATIC) : sqlite3_bind_null(q, i);
+}
+
+/* The dense rules: their calls in time order (the undated first, as they
+ * sort), each call's qualifying findings in their order, until every dense
+ * rule has its examples. Dates as plain bounds, so that the date index reads
+ * just their range. */
+static zj_status evidence_pass(audit_ctx *c, rule_plan *plan, bool undated, const char *lo,
+                               const char *hi, size_t *cap)
 {
     zj_audit_data *d = c->d;
-    size_t want = c->q->evidence_per_finding;
-    /* Per rule the last date to read, from the counts per date. */
-    char(*until)[11] = calloc(d->n_findings ? d->n_findings : 1, sizeof *until);
-    if (!until)
-        return zj_error_set(c->err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
-    sqlite3_stmt *q = query(
-        c, "SELECT c.rule_id, c.local_date,"
-           " sum(CASE WHEN c.outcome = 'hit' THEN c.findings ELSE c.neg END)"
-           " FROM agg_rules c WHERE c.ruleset_id = ?1" ZJ_CALL_FILTER_REST " AND" NONCONFORMING_AGG
-           " GROUP BY c.rule_id, c.local_date ORDER BY c.rule_id, c.local_date");
-    if (!q) {
-        free(until);
-        return c->err->status;
-    }
-    int rc;
-    long k = -1, seen = 0;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        long r = finding_of(d, zj_col(q, 0));
-        if (r < 0)
-            continue;
-        if (r != k) {
-            k = r;
-            seen = 0;
-        }
-        if (until[r][0] || seen >= (long)want)
-            continue;
-        seen += sqlite3_column_int64(q, 2);
-        if (seen >= (long)want && sqlite3_column_type(q, 1) != SQLITE_NULL)
-            add_days(zj_col(q, 1), DATE_SKEW_DAYS, until[r]);
-    }
-    sqlite3_finalize(q);
-    if (rc != SQLITE_DONE) {
-        free(until);
-        return zj_store_error(c->st, c->err, "cannot read the results");
-    }
-    /* Calls of the rule's dates in time order; for each, its findings of the
-     * rule in their order, until enough are read. */
-    char *sql = zj_sqlf("SELECT" EVIDENCE_COLUMNS " FROM calls c CROSS JOIN findings f"
-                        " WHERE c.ruleset_id = ?1" ZJ_CALL_FILTER_REST
-                        " AND (c.local_date IS NULL OR ?7 IS NULL OR c.local_date <= ?7)"
-                        " AND f.call_row = c.id AND f.rule_id = ?6 AND" NONCONFORMING_FINDING
-                        " ORDER BY c.started_utc_ms, c.call_id, f.seq LIMIT %zu",
-                        want);
-    q = query(c, sql);
-    free(sql);
-    if (!q) {
-        free(until);
-        return c->err->status;
-    }
-    size_t cap = 0;
+    size_t want = c->q->evidence_per_finding, open = 0;
+    for (size_t r = 0; r < d->n_findings; r++)
+        open += plan[r].dense;
+    sqlite3_stmt *found;
+    if (sqlite3_prepare_v2(zj_store_db(c->st),
+                           "SELECT" EVIDENCE_COLUMNS ", c.started_utc_ms, f.seq FROM calls c"
+                           " CROSS JOIN findings f WHERE c.id = ?1 AND f.call_row = c.id AND"
+                           NONCONFORMING_FINDING " ORDER BY f.seq",
+                           -1, &found, NULL) != SQLITE_OK)
+        return zj_store_error(c->st, c->err, "cannot prepare a report query");
     zj_status s = ZJ_OK;
-    for (size_t r = 0; r < d->n_findings && s == ZJ_OK; r++) {
+    for (int part = undated ? 0 : 1; part < 2 && open && s == ZJ_OK; part++) {
+        sqlite3_stmt *calls = query(
+            c, part == 0 ? "SELECT c.id FROM calls c WHERE c.ruleset_id = ?1" ZJ_CALL_FILTER_REST
+                           " AND c.local_date IS NULL ORDER BY c.call_id"
+                         : "SELECT c.id FROM calls c WHERE c.ruleset_id = ?1" ZJ_CALL_FILTER_REST
+                           " AND c.local_date >= ?6 AND c.local_date <= ?7"
+                           " ORDER BY c.started_utc_ms, c.call_id");
+        if (!calls) {
+            s = c->err->status;
+            break;
+        }
+        int rc = SQLITE_OK;
+        if (part == 1 && (sqlite3_bind_text(calls, 6, lo, -1, SQLITE_STATIC) != SQLITE_OK ||
+                          sqlite3_bind_text(calls, 7, hi, -1, SQLITE_STATIC) != SQLITE_OK))
+            rc = SQLITE_ERROR;
+        while (rc != SQLITE_ERROR && open && (rc = sqlite3_step(calls)) == SQLITE_ROW) {
+            sqlite3_reset(found);
+            sqlite3_bind_int64(found, 1, sqlite3_column_int64(calls, 0));
+            while ((rc = sqlite3_step(found)) == SQLITE_ROW) {
+                long r = finding_of(d, zj_col(found, 0));
+                if (r < 0 || !plan[r].dense || plan[r].got >= want)
+                    continue;
+                if (!add_evidence(c, found, (size_t)r, cap))
+                    break;
+                if (++plan[r].got == want)
+                    open--;
+            }
+            if (rc != SQLITE_DONE)
+                break;
+        }
+        sqlite3_finalize(calls);
+        if (c->lost)
+            s = zj_error_set(c->err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
+        else if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+            s = zj_store_error(c->st, c->err, "cannot read the results");
+    }
+    sqlite3_finalize(found);
+    return s;
+}
+
+/* The sparse rules: each date × agent any of them has candidates on is read
+ * once, with every qualifying finding of its calls; a rule keeps those up to
+ * its last date, then its earliest. */
+static zj_status evidence_pairs(audit_ctx *c, const rule_plan *plan, const cand *cands,
+                                size_t n_cands, size_t *cap)
+{
+    zj_audit_data *d = c->d;
+    size_t want = c->q->evidence_per_finding, n = 0;
+    cand *pairs = malloc((n_cands ? n_cands : 1) * sizeof *pairs);
+    if (!pairs)
+        return zj_error_set(c->err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
+    for (size_t i = 0; i < n_cands; i++) {
+        const rule_plan *p = &plan[cands[i].rule];
+        if (!p->dense && i < p->first + p->n_pairs)
+            pairs[n++] = cands[i];
+    }
+    qsort(pairs, n, sizeof *pairs, cmp_cand_pair);
+    sqlite3_stmt *q = query(c, "SELECT" EVIDENCE_COLUMNS ", c.started_utc_ms, f.seq FROM calls c"
+                               " CROSS JOIN findings f WHERE c.ruleset_id = ?1" ZJ_CALL_FILTER_REST
+                               " AND c.local_date IS ?6 AND c.agent_id IS ?7"
+                               " AND f.call_row = c.id AND" NONCONFORMING_FINDING);
+    zj_status s = q ? ZJ_OK : c->err->status;
+    size_t from = d->n_evidence;
+    for (size_t i = 0; s == ZJ_OK && i < n; i++) {
+        if (i && cmp_cand_pair(&pairs[i - 1], &pairs[i]) == 0)
+            continue;
         sqlite3_reset(q);
-        if (sqlite3_bind_text(q, 6, d->findings[r].rule_id, -1, SQLITE_STATIC) != SQLITE_OK ||
-            (until[r][0] ? sqlite3_bind_text(q, 7, until[r], -1, SQLITE_STATIC)
-                         : sqlite3_bind_null(q, 7)) != SQLITE_OK) {
+        if (bind_text_or_null(q, 6, pairs[i].date) != SQLITE_OK ||
+            bind_text_or_null(q, 7, pairs[i].agent) != SQLITE_OK) {
             s = zj_store_error(c->st, c->err, "cannot prepare a report query");
             break;
         }
-        while ((rc = sqlite3_step(q)) == SQLITE_ROW)
-            if (!add_evidence(c, q, r, &cap))
+        int rc;
+        while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+            long r = finding_of(d, zj_col(q, 0));
+            if (r < 0 || plan[r].dense ||
+                (plan[r].until[0] && pairs[i].date && strcmp(pairs[i].date, plan[r].until) > 0))
+                continue;
+            if (!add_evidence(c, q, (size_t)r, cap))
                 break;
+        }
         if (c->lost)
             s = zj_error_set(c->err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
         else if (rc != SQLITE_DONE)
             s = zj_store_error(c->st, c->err, "cannot read the results");
     }
     sqlite3_finalize(q);
-    free(until);
+    free(pairs);
+    if (s != ZJ_OK)
+        return s;
+    /* Each rule's earliest `want`. */
+    zj_au_evidence *e = d->evidence + from;
+    size_t m = d->n_evidence - from, kept = 0;
+    if (m)
+        qsort(e, m, sizeof *e, cmp_by_time);
+    for (size_t i = 0, run = 0; i < m; i++) {
+        run = i && e[i].finding == e[i - 1].finding ? run + 1 : 0;
+        if (run < want)
+            e[kept++] = e[i];
+    }
+    d->n_evidence = from + kept;
+    return ZJ_OK;
+}
+
+/* Calls per date and agent the filter selects, sorted. */
+static zj_status pair_counts(audit_ctx *c, pair_calls **out, size_t *n)
+{
+    sqlite3_stmt *q = query(c, "SELECT c.local_date, c.agent_id, sum(c.calls) FROM agg_calls c"
+                               " WHERE c.ruleset_id = ?1" ZJ_CALL_FILTER_REST
+                               " GROUP BY c.local_date, c.agent_id");
+    if (!q)
+        return c->err->status;
+    size_t cap = 0;
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW && GROW(c, *out, *n, cap)) {
+        pair_calls *p = &(*out)[(*n)++];
+        p->date = sqlite3_column_type(q, 0) == SQLITE_NULL ? NULL : col(c, q, 0);
+        p->agent = sqlite3_column_type(q, 1) == SQLITE_NULL ? NULL : col(c, q, 1);
+        p->calls = sqlite3_column_int64(q, 2);
+    }
+    zj_status s = finish(c, q, c->lost ? SQLITE_DONE : rc);
+    if (s == ZJ_OK && *n)
+        qsort(*out, *n, sizeof **out, cmp_pair_calls);
+    return s;
+}
+
+static long calls_of_pair(const pair_calls *v, size_t n, const char *date, const char *agent)
+{
+    pair_calls key = {date, agent, 0};
+    const pair_calls *p = bsearch(&key, v, n, sizeof *v, cmp_pair_calls);
+    return p ? p->calls : 0;
+}
+
+/* Calls dated from..until (NULL until: every later date). */
+static long calls_between(const pair_calls *v, size_t n, const char *from, const char *until)
+{
+    long sum = 0;
+    for (size_t i = 0; i < n; i++)
+        if (v[i].date && strcmp(v[i].date, from) >= 0 && (!until || strcmp(v[i].date, until) <= 0))
+            sum += v[i].calls;
+    return sum;
+}
+
+/* Every finding's first examples, bounded by the aggregates: a rule's
+ * first examples lie in the calls without a date (they come first) or on
+ * the dates up to the one where its count reaches the examples listed, plus
+ * DATE_SKEW_DAYS. A rule whose candidates (the dates × agents with a count
+ * up to then) hold fewer calls than half its dates' calls reads those
+ * pairs; the others share one pass over the calls of their dates in time
+ * order, which stops once each has its examples. */
+static zj_status evidence_bounded(audit_ctx *c)
+{
+    zj_audit_data *d = c->d;
+    size_t want = c->q->evidence_per_finding;
+    rule_plan *plan = calloc(d->n_findings, sizeof *plan);
+    cand *cands = NULL;
+    pair_calls *pc = NULL;
+    size_t n_cands = 0, cap_cands = 0, n_pc = 0;
+    if (!plan)
+        return zj_error_set(c->err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
+    /* NULL dates sort first, as the calls without a time do. */
+    sqlite3_stmt *q = query(
+        c, "SELECT c.rule_id, c.local_date, c.agent_id,"
+           " sum(CASE WHEN c.outcome = 'hit' THEN c.findings ELSE c.neg END)"
+           " FROM agg_rules c WHERE c.ruleset_id = ?1" ZJ_CALL_FILTER_REST " AND" NONCONFORMING_AGG
+           " GROUP BY c.rule_id, c.local_date, c.agent_id"
+           " ORDER BY c.rule_id, c.local_date, c.agent_id");
+    if (!q) {
+        free(plan);
+        return c->err->status;
+    }
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        long r = finding_of(d, zj_col(q, 0));
+        if (r < 0 || !GROW(c, cands, n_cands, cap_cands))
+            continue;
+        cand *k = &cands[n_cands++];
+        k->rule = (size_t)r;
+        k->date = sqlite3_column_type(q, 1) == SQLITE_NULL ? NULL : col(c, q, 1);
+        k->agent = sqlite3_column_type(q, 2) == SQLITE_NULL ? NULL : col(c, q, 2);
+        k->n = sqlite3_column_int64(q, 3);
+    }
+    zj_status s = finish(c, q, c->lost ? SQLITE_DONE : rc);
+    if (s == ZJ_OK)
+        s = pair_counts(c, &pc, &n_pc);
+    /* Per rule: the date its count reaches `want`, plus the skew; the
+     * candidates up to it; which way is cheaper. */
+    const char *lo = NULL;
+    char hi[11] = "";
+    bool any_dense = false, undated = false;
+    for (size_t i = 0; s == ZJ_OK && i < n_cands;) {
+        size_t r = cands[i].rule, j = i;
+        long seen = 0, pair_cost = 0;
+        rule_plan *p = &plan[r];
+        p->first = i;
+        for (; j < n_cands && cands[j].rule == r; j++) {
+            if (p->until[0] && cands[j].date && strcmp(cands[j].date, p->until) > 0)
+                continue;
+            p->n_pairs = j - i + 1;
+            pair_cost += calls_of_pair(pc, n_pc, cands[j].date, cands[j].agent);
+            if (!cands[j].date)
+                p->undated = true;
+            else if (!p->first_date)
+                p->first_date = cands[j].date;
+            seen += cands[j].n;
+            if (!p->until[0] && seen >= (long)want && cands[j].date)
+                add_days(cands[j].date, DATE_SKEW_DAYS, p->until);
+        }
+        p->dense = p->until[0] && p->first_date &&
+                   calls_between(pc, n_pc, p->first_date, p->until) <= 2 * pair_cost;
+        if (p->dense) {
+            any_dense = true;
+            undated |= p->undated;
+            if (!lo || strcmp(p->first_date, lo) < 0)
+                lo = p->first_date;
+            if (strcmp(p->until, hi) > 0)
+                memcpy(hi, p->until, sizeof hi);
+        }
+        i = j;
+    }
+    size_t cap = 0;
+    if (s == ZJ_OK && any_dense)
+        s = evidence_pass(c, plan, undated, lo, hi, &cap);
+    if (s == ZJ_OK)
+        s = evidence_pairs(c, plan, cands, n_cands, &cap);
+    free(pc);
+    free(cands);
+    free(plan);
     return s;
 }
 
