@@ -22,7 +22,7 @@ sha=$(sqlite3 "$db" 'SELECT sha256 FROM rulesets') || fail "read the rule set's 
 check() { # golden-name command...
   local name=$1; shift
   "$@" > "$tmp/$name.raw" 2> "$tmp/err" || fail "$*: $(cat "$tmp/err")"
-  sed "s/$sha/@SHA256@/g; s/${sha:0:16}/@SHA256@/g" "$tmp/$name.raw" > "$tmp/$name"
+  sed "s/$sha/@SHA256@/g; s/${sha:0:16}/@SHA256@/g; s#$tmp#@TMP@#g" "$tmp/$name.raw" > "$tmp/$name"
   if [ "${ZJ_UPDATE_GOLDEN:-}" = 1 ]; then
     cp "$tmp/$name" "$golden/$name"
   fi
@@ -46,6 +46,21 @@ check sample.saved.json "$zhijian" sample --db "$db" --n 5 --team 报修组 --sa
 check sample.saved.text "$zhijian" sample --db "$db" --n 5 --team 报修组 --seed 2 --save
 [ "$(sqlite3 "$db" 'SELECT count(*) FROM samples')" = 2 ] || fail "--save did not record 2 samples"
 
+# The audit report in every format, with the report information given, one
+# team's, and citing saved sample 2 (its time of drawing masked: it is now).
+for fmt in md html json; do
+  check report.$fmt "$zhijian" report --db "$db" --format $fmt
+done
+check report.meta.md "$zhijian" report --db "$db" --report-no QA-2026-11 \
+  --report-date 2026-12-01 --auditor 张敏 --auditor 李强 --auditee 客服中心 --distribution 客服部
+check report.team.json "$zhijian" report --db "$db" --team 投诉组 --from 2026-11-05 --format json
+mask_time() { sed -E 's/抽样时间：[^。]*。/抽样时间：@TIME@。/; s/"created_at": "[^"]*"/"created_at": "@TIME@"/' "$@"; }
+for fmt in md json; do
+  "$zhijian" report --db "$db" --sample 2 --format $fmt > "$tmp/sampled.raw" 2> "$tmp/err" ||
+    fail "report --sample 2: $(cat "$tmp/err")"
+  check report.sample.$fmt mask_time "$tmp/sampled.raw"
+done
+
 # Every JSON output against its schema (python3-jsonschema, tools/deps.sh).
 python3 - "$src/docs/schema" "$tmp" << 'PY' || fail "JSON Schema validation"
 import json, sys
@@ -56,7 +71,8 @@ except ImportError:
 schemas, out = sys.argv[1], sys.argv[2]
 cases = {"scorecard.schema.json": ["scorecard.agent.json", "scorecard.team.json",
                                    "scorecard.A03.json"],
-         "sample.schema.json": ["sample.n10.json", "sample.iso.json", "sample.saved.json"]}
+         "sample.schema.json": ["sample.n10.json", "sample.iso.json", "sample.saved.json"],
+         "report.schema.json": ["report.json", "report.team.json", "report.sample.json"]}
 for schema_file, outputs in cases.items():
     schema = json.load(open(f"{schemas}/{schema_file}"))
     jsonschema.Draft202012Validator.check_schema(schema)
