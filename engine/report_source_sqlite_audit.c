@@ -542,15 +542,54 @@ static int bind_text_or_null(sqlite3_stmt *q, int i, const char *s)
     return s ? sqlite3_bind_text(q, i, s, -1, SQLITE_STATIC) : sqlite3_bind_null(q, i);
 }
 
-/* The dense rules: their calls in time order (the undated first, as they
- * sort), each call's qualifying findings in their order, until every dense
- * rule has its examples. Dates as plain bounds, so that the date index reads
- * just their range. */
+/* One date's calls in time order (the date index holds the start time and
+ * call id), the head of a merge. */
+typedef struct date_stream {
+    sqlite3_stmt *q;
+    bool live;
+} date_stream;
+
+/* Whether stream a's current call comes before b's: by start time, then
+ * call id, as ORDER BY c.started_utc_ms, c.call_id sorts. */
+static bool stream_before(const date_stream *a, const date_stream *b)
+{
+    int64_t x = sqlite3_column_int64(a->q, 1), y = sqlite3_column_int64(b->q, 1);
+    if (x != y)
+        return x < y;
+    return strcmp(zj_col(a->q, 2), zj_col(b->q, 2)) < 0;
+}
+
+/* Takes plan's dense rules' examples from the call of row id `call`;
+ * SQLITE_DONE, or the failing step's code. */
+static int take_call(audit_ctx *c, sqlite3_stmt *found, int64_t call, rule_plan *plan,
+                     size_t *open, size_t *cap)
+{
+    size_t want = c->q->evidence_per_finding;
+    sqlite3_reset(found);
+    sqlite3_bind_int64(found, 1, call);
+    int rc;
+    while ((rc = sqlite3_step(found)) == SQLITE_ROW) {
+        long r = finding_of(c->d, zj_col(found, 0));
+        if (r < 0 || !plan[r].dense || plan[r].got >= want)
+            continue;
+        if (!add_evidence(c, found, (size_t)r, cap))
+            return SQLITE_NOMEM;
+        if (++plan[r].got == want)
+            (*open)--;
+    }
+    return rc;
+}
+
+/* The dense rules: their calls in time order — the undated first, as they
+ * sort, then the dates lo..hi merged, each read from the date index in
+ * time order — and each call's qualifying findings in their order, until
+ * every dense rule has its examples. Only the calls up to the last example
+ * are read. */
 static zj_status evidence_pass(audit_ctx *c, rule_plan *plan, bool undated, const char *lo,
-                               const char *hi, size_t *cap)
+                               const char *hi, const pair_calls *pc, size_t n_pc, size_t *cap)
 {
     zj_audit_data *d = c->d;
-    size_t want = c->q->evidence_per_finding, open = 0;
+    size_t open = 0, n = 0;
     for (size_t r = 0; r < d->n_findings; r++)
         open += plan[r].dense;
     sqlite3_stmt *found;
@@ -560,45 +599,77 @@ static zj_status evidence_pass(audit_ctx *c, rule_plan *plan, bool undated, cons
                            NONCONFORMING_FINDING " ORDER BY f.seq",
                            -1, &found, NULL) != SQLITE_OK)
         return zj_store_error(c->st, c->err, "cannot prepare a report query");
+    date_stream *ds = calloc(n_pc + 1, sizeof *ds);
+    if (!ds) {
+        sqlite3_finalize(found);
+        return zj_error_set(c->err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
+    }
     zj_status s = ZJ_OK;
-    for (int part = undated ? 0 : 1; part < 2 && open && s == ZJ_OK; part++) {
-        sqlite3_stmt *calls = query(
-            c, part == 0 ? "SELECT c.id FROM calls c WHERE c.ruleset_id = ?1" ZJ_CALL_FILTER_REST
-                           " AND c.local_date IS NULL ORDER BY c.call_id"
-                         : "SELECT c.id FROM calls c WHERE c.ruleset_id = ?1" ZJ_CALL_FILTER_REST
-                           " AND c.local_date >= ?6 AND c.local_date <= ?7"
-                           " ORDER BY c.started_utc_ms, c.call_id");
-        if (!calls) {
+    int rc = SQLITE_DONE;
+    if (undated) {
+        sqlite3_stmt *q = query(c, "SELECT c.id FROM calls c WHERE c.ruleset_id = ?1"
+                                   ZJ_CALL_FILTER_REST " AND c.local_date IS NULL"
+                                   " ORDER BY c.call_id");
+        if (!q)
+            s = c->err->status;
+        while (q && open && (rc = sqlite3_step(q)) == SQLITE_ROW &&
+               (rc = take_call(c, found, sqlite3_column_int64(q, 0), plan, &open, cap)) ==
+                   SQLITE_DONE)
+            ;
+        sqlite3_finalize(q);
+    }
+    /* One stream per date of the window (pc is sorted by date). */
+    for (size_t i = 0; s == ZJ_OK && rc == SQLITE_DONE && open && i < n_pc; i++) {
+        const char *date = pc[i].date;
+        if (!date || strcmp(date, lo) < 0 || strcmp(date, hi) > 0 ||
+            (i && pc[i - 1].date && strcmp(pc[i - 1].date, date) == 0))
+            continue;
+        sqlite3_stmt *q = query(c, "SELECT c.id, c.started_utc_ms, c.call_id"
+                                   " FROM calls c WHERE c.ruleset_id = ?1" ZJ_CALL_FILTER_REST
+                                   " AND c.local_date = ?6 ORDER BY c.started_utc_ms, c.call_id");
+        if (!q) {
             s = c->err->status;
             break;
         }
-        int rc = SQLITE_OK;
-        if (part == 1 && (sqlite3_bind_text(calls, 6, lo, -1, SQLITE_STATIC) != SQLITE_OK ||
-                          sqlite3_bind_text(calls, 7, hi, -1, SQLITE_STATIC) != SQLITE_OK))
+        ds[n].q = q;
+        if (sqlite3_bind_text(q, 6, date, -1, SQLITE_STATIC) != SQLITE_OK) {
             rc = SQLITE_ERROR;
-        while (rc != SQLITE_ERROR && open && (rc = sqlite3_step(calls)) == SQLITE_ROW) {
-            sqlite3_reset(found);
-            sqlite3_bind_int64(found, 1, sqlite3_column_int64(calls, 0));
-            while ((rc = sqlite3_step(found)) == SQLITE_ROW) {
-                long r = finding_of(d, zj_col(found, 0));
-                if (r < 0 || !plan[r].dense || plan[r].got >= want)
-                    continue;
-                if (!add_evidence(c, found, (size_t)r, cap))
-                    break;
-                if (++plan[r].got == want)
-                    open--;
-            }
-            if (rc != SQLITE_DONE)
-                break;
+            n++;
+            break;
         }
-        sqlite3_finalize(calls);
-        if (c->lost)
-            s = zj_error_set(c->err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
-        else if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-            s = zj_store_error(c->st, c->err, "cannot read the results");
+        rc = sqlite3_step(q);
+        ds[n].live = rc == SQLITE_ROW;
+        n++;
+        if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+            rc = SQLITE_DONE;
     }
+    /* The merge: the stream whose call starts first gives the next call. */
+    while (s == ZJ_OK && rc == SQLITE_DONE && open) {
+        date_stream *next = NULL;
+        for (size_t i = 0; i < n; i++)
+            if (ds[i].live && (!next || stream_before(&ds[i], next)))
+                next = &ds[i];
+        if (!next)
+            break;
+        rc = take_call(c, found, sqlite3_column_int64(next->q, 0), plan, &open, cap);
+        if (rc != SQLITE_DONE)
+            break;
+        rc = sqlite3_step(next->q);
+        next->live = rc == SQLITE_ROW;
+        if (rc == SQLITE_ROW)
+            rc = SQLITE_DONE;
+    }
+    for (size_t i = 0; i < n; i++)
+        sqlite3_finalize(ds[i].q);
+    free(ds);
     sqlite3_finalize(found);
-    return s;
+    if (s != ZJ_OK)
+        return s;
+    if (c->lost || rc == SQLITE_NOMEM)
+        return zj_error_set(c->err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+        return zj_store_error(c->st, c->err, "cannot read the results");
+    return ZJ_OK;
 }
 
 /* The sparse rules: each date × agent any of them has candidates on is read
@@ -783,7 +854,7 @@ static zj_status evidence_bounded(audit_ctx *c)
     }
     size_t cap = 0;
     if (s == ZJ_OK && any_dense)
-        s = evidence_pass(c, plan, undated, lo, hi, &cap);
+        s = evidence_pass(c, plan, undated, lo, hi, pc, n_pc, &cap);
     if (s == ZJ_OK)
         s = evidence_pairs(c, plan, cands, n_cands, &cap);
     free(pc);

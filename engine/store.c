@@ -121,6 +121,13 @@ static const char *const migrations[] = {
     ZJ_AGG_SCHEMA "CREATE INDEX calls_score ON calls (ruleset_id, score, call_id);"
                   "CREATE INDEX calls_lot ON calls (ruleset_id, agent_id, call_id, local_date,"
                   " team, score);" ZJ_AGG_BUILD,
+    /* v8: the date index also holds the calls' start time and id, so that
+     * one date's calls come in time order from the index alone: the audit
+     * report's evidence merges the earliest calls of a few dates and stops
+     * at its last example instead of sorting every call of those dates. The
+     * same number of index entries as before, a little wider. */
+    "DROP INDEX IF EXISTS calls_date;"
+    "CREATE INDEX calls_date ON calls (ruleset_id, local_date, started_utc_ms, call_id);",
 };
 /* Migrations from this version on only drop indexes or add what readers do
  * not need, so a reader may use an older file as it is. */

@@ -41,21 +41,22 @@ expect_malformed() {
         fail "$*: stderr does not name the file and the cause: $(cat "$tmp/err")"
 }
 
-# Scorecards read the report aggregates, not the findings; with
+# Scorecards and the audit report read the report aggregates, not every
+# finding (the report reads only its evidence calls' findings); with
 # ZJ_REPORT_RECOMPUTE=1 they recompute from the findings (and must notice).
 damage findings 2
-for cmd in "report" "report --format json" "report --format html"; do
-    expect_malformed $cmd
-done
-for cmd in "scorecard" "scorecard --format csv" "scorecard --by team --format json"; do
+for cmd in "report" "report --format json" "report --format html" \
+           "scorecard" "scorecard --format csv" "scorecard --by team --format json"; do
     ZJ_REPORT_RECOMPUTE=1 expect_malformed $cmd
 done
 damage agg_rules 0 3
-for cmd in "scorecard" "scorecard --format csv" "scorecard --by team --format json"; do
+for cmd in "scorecard" "scorecard --format csv" "scorecard --by team --format json" \
+           "report" "report --format json"; do
     expect_malformed $cmd
 done
 damage agg_calls 0 3
-for cmd in "scorecard" "scorecard --format md" "scorecard --by team --format json"; do
+for cmd in "scorecard" "scorecard --format md" "scorecard --by team --format json" \
+           "report --format html"; do
     expect_malformed $cmd
 done
 # A sample's lot is read from the index by agent and call id alone.
