@@ -358,6 +358,13 @@ void zj_local_date(int64_t utc_ms, int offset_min, char date[11], char week[9]);
 
 typedef enum zj_doc_kind { ZJ_DOC_HEADING, ZJ_DOC_PARA, ZJ_DOC_TABLE, ZJ_DOC_CHART } zj_doc_kind;
 
+/* What a ZJ_DOC_CHART draws. */
+typedef enum zj_chart_kind {
+    ZJ_CHART_BARS,      /* horizontal bars, one per label */
+    ZJ_CHART_HISTOGRAM, /* counts per bin of scores, with the pass line */
+    ZJ_CHART_LINES      /* one line per series over the labels (weeks) */
+} zj_chart_kind;
+
 struct zj_doc;
 typedef struct zj_doc_block {
     struct zj_doc *doc; /* the document, whose sticky error a failed row records */
@@ -365,10 +372,14 @@ typedef struct zj_doc_block {
     int level;  /* headings */
     char *text; /* heading, paragraph, table name, chart title */
     size_t n_cols;
-    char **headers; /* tables; charts: headers[0] = unit */
-    char **cells;   /* tables: n_rows * n_cols; charts: labels */
-    double *values; /* charts */
-    double max;
+    char **headers; /* tables; charts: unit, id (data-chart), reference line's label */
+    char **cells;   /* tables: n_rows * n_cols; charts: n_rows labels, then n_series names */
+    double *values; /* charts: bars and histogram n_rows; lines n_series * n_rows (NAN: none) */
+    double max;     /* charts: the value scale's top */
+    double mark;    /* charts: the reference line (pass mark), < 0: none */
+    zj_chart_kind chart;
+    int bin;         /* histogram: the width of a bin */
+    size_t n_series; /* lines */
     size_t n_rows, cap_rows;
 } zj_doc_block;
 
@@ -404,8 +415,25 @@ void zj_doc_para(zj_doc *d, const char *fmt, ...) __attribute__((format(printf, 
 zj_doc_block *zj_doc_table(zj_doc *d, const char *name, size_t n_cols, const char *const *headers);
 /* Appends a row: exactly n_cols strings (copied). */
 void zj_doc_row(zj_doc_block *t, ...);
-void zj_doc_chart(zj_doc *d, const char *title, const char *unit, size_t n,
-                  const char *const *labels, const double *values, double max);
+/* Charts. Every one has an id (the HTML's data-chart attribute), a title
+ * and an optional reference line at mark (< 0: none) labelled mark_label;
+ * values are copied. In HTML they are inline SVG (report_chart.c), in text
+ * and Markdown the same figures as a listing. */
+/* Horizontal bars with a value scale 0..max. */
+void zj_doc_bars(zj_doc *d, const char *id, const char *title, const char *unit, size_t n,
+                 const char *const *labels, const double *values, double max, double mark,
+                 const char *mark_label);
+/* Calls per score bin: counts[i] in [i * bin, (i + 1) * bin), the last bin
+ * also holding the scores above; the pass line at pass_mark. */
+void zj_doc_histogram(zj_doc *d, const char *id, const char *title, size_t n_bins, int bin,
+                      const long *counts, int pass_mark);
+/* Lines over n_x labels: values[s * n_x + x] of series s (NAN: no value, the
+ * line breaks), scale 0..max. */
+void zj_doc_lines(zj_doc *d, const char *id, const char *title, const char *unit, size_t n_x,
+                  const char *const *x_labels, size_t n_series, const char *const *names,
+                  const double *values, double max, double mark, const char *mark_label);
+/* The chart as inline SVG (HTML renderer). */
+void zj_chart_svg(zj_buf *out, const zj_doc_block *b);
 zj_status zj_doc_render(const zj_doc *d, zj_format fmt, zj_buf *out);
 
 struct sqlite3_stmt;

@@ -347,9 +347,35 @@ static long severe_findings(const graded *g, size_t n)
 }
 
 /* The audit report as a document for the Markdown and HTML renderers. */
+/* The charts after the conclusion: calls per score against the pass mark,
+ * each agent's mean score, and the weekly trend. */
+static void audit_charts(zj_doc *d, const zj_distribution *dist, int pass)
+{
+    const char **labels = calloc(dist->n_agents ? dist->n_agents : 1, sizeof *labels);
+    double *means = calloc(dist->n_agents ? dist->n_agents : 1, sizeof *means);
+    if (!labels || !means) {
+        zj_doc_fail(d, ZJ_ERR_NOMEM);
+    } else {
+        for (size_t i = 0; i < dist->n_agents; i++) {
+            const zj_dist_agent *ag = &dist->agents[i];
+            labels[i] = zj_doc_strf(d, "%s%s%s", ag->agent_id ? ag->agent_id : "(未知坐席)",
+                                    ag->agent_name ? " " : "",
+                                    ag->agent_name ? ag->agent_name : "");
+            means[i] = ag->mean_score;
+        }
+        zj_chart_score_histogram(d, dist, pass);
+        zj_doc_bars(d, "agent-scores", "各坐席平均分", "", dist->n_agents, labels, means, 100,
+                    pass, zj_doc_strf(d, "合格线 %d", pass));
+        zj_chart_weekly_trend(d, dist, NULL, 0, pass);
+    }
+    free(labels);
+    free(means);
+}
+
 static zj_doc *audit_doc(const zj_audit_data *a, const graded *g, const zj_rs_ruleset *rs,
                          const audit_settings *set, const zj_report_filter *f,
-                         const zj_audit_meta *meta, const char *db_path, const char *command)
+                         const zj_audit_meta *meta, const char *db_path, const char *command,
+                         const zj_distribution *dist)
 {
     zj_doc *d = zj_doc_new("呼叫中心服务质量审核报告");
     if (!d)
@@ -400,6 +426,7 @@ static zj_doc *audit_doc(const zj_audit_data *a, const graded *g, const zj_rs_ru
                                k->handling_met, k->handling_met + k->handling_failed),
                    "投诉通话中“五个清楚”等投诉处理项做到次数 / 应做次数（非投诉通话不适用）");
     zj_doc_row(kt, "一票否决通话", zj_doc_strf(d, "%ld", a->fatal_calls), "命中一票否决项的通话数");
+    audit_charts(d, dist, rs->pass);
 
     zj_doc_heading(d, 2, "2 审核目的");
     zj_doc_para(d,
@@ -535,6 +562,7 @@ zj_status zj_report_audit(zj_store *st, const zj_report_filter *f, int64_t sampl
     zj_rs_ruleset rs;
     audit_settings set = {0};
     zj_audit_data a = {0};
+    zj_distribution dist = {0};
     graded *g = NULL;
     zj_status s = src.ops->ruleset(src.self, f->ruleset, &rs, err);
     if (s == ZJ_OK)
@@ -548,13 +576,15 @@ zj_status zj_report_audit(zj_store *st, const zj_report_filter *f, int64_t sampl
                             .sample_calls_listed = SAMPLE_CALLS_LISTED};
         s = src.ops->audit(src.self, &rs, f, &q, &a, err);
     }
+    if (s == ZJ_OK && format != ZJ_FMT_JSON)
+        s = src.ops->distribution(src.self, &rs, f, &dist, err);
     if (s == ZJ_OK && !(g = grade_findings(&a)))
         s = zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
     if (s == ZJ_OK) {
         if (format == ZJ_FMT_JSON) {
             s = audit_json(&a, g, &rs, &set, f, meta, db_path, out);
         } else {
-            zj_doc *d = audit_doc(&a, g, &rs, &set, f, meta, db_path, command);
+            zj_doc *d = audit_doc(&a, g, &rs, &set, f, meta, db_path, command, &dist);
             s = d ? zj_doc_render(d, format, out) : ZJ_ERR_NOMEM;
             zj_doc_free(d);
         }
@@ -563,6 +593,7 @@ zj_status zj_report_audit(zj_store *st, const zj_report_filter *f, int64_t sampl
     }
     free(g);
     zj_audit_data_free(&a);
+    zj_distribution_free(&dist);
     zj_yaml_free(set.root);
     return s;
 }

@@ -61,7 +61,7 @@ void zj_doc_free(zj_doc *d)
         for (size_t c = 0; b->headers && c < b->n_cols; c++)
             free(b->headers[c]);
         free(b->headers);
-        size_t n_cells = b->kind == ZJ_DOC_CHART ? b->n_rows : b->n_rows * b->n_cols;
+        size_t n_cells = b->kind == ZJ_DOC_CHART ? b->n_rows + b->n_series : b->n_rows * b->n_cols;
         for (size_t r = 0; b->cells && r < n_cells; r++)
             free(b->cells[r]);
         free(b->cells);
@@ -181,28 +181,103 @@ void zj_doc_row(zj_doc_block *t, ...)
     t->n_rows++;
 }
 
-void zj_doc_chart(zj_doc *d, const char *title, const char *unit, size_t n,
-                  const char *const *labels, const double *values, double max)
+/* A chart block with its strings and n_values values (copied). */
+static zj_doc_block *add_chart(zj_doc *d, zj_chart_kind kind, const char *id, const char *title,
+                               const char *unit, const char *mark_label, size_t n_labels,
+                               const char *const *labels, size_t n_values, const double *values)
 {
     zj_doc_block *b = add_block(d, ZJ_DOC_CHART);
     if (!b)
-        return;
+        return NULL;
+    b->chart = kind;
+    b->mark = -1;
     b->text = doc_strdup(d, title);
-    b->headers = calloc(1, sizeof *b->headers);
-    b->cells = calloc(n ? n : 1, sizeof *b->cells);
-    b->values = calloc(n ? n : 1, sizeof *b->values);
+    b->headers = calloc(3, sizeof *b->headers);
+    b->cells = calloc(n_labels ? n_labels : 1, sizeof *b->cells);
+    b->values = calloc(n_values ? n_values : 1, sizeof *b->values);
     if (!b->headers || !b->cells || !b->values) {
+        zj_doc_fail(d, ZJ_ERR_NOMEM);
+        return NULL;
+    }
+    b->n_cols = 3;
+    b->headers[0] = doc_strdup(d, unit);
+    b->headers[1] = doc_strdup(d, id);
+    b->headers[2] = doc_strdup(d, mark_label);
+    b->n_rows = n_labels; /* what the cells hold, until the caller splits off series */
+    for (size_t i = 0; i < n_labels; i++)
+        b->cells[i] = doc_strdup(d, labels[i]);
+    if (n_values)
+        memcpy(b->values, values, n_values * sizeof *values);
+    return zj_doc_status(d) == ZJ_OK ? b : NULL;
+}
+
+void zj_doc_bars(zj_doc *d, const char *id, const char *title, const char *unit, size_t n,
+                 const char *const *labels, const double *values, double max, double mark,
+                 const char *mark_label)
+{
+    zj_doc_block *b =
+        add_chart(d, ZJ_CHART_BARS, id, title, unit, mark_label, n, labels, n, values);
+    if (b) {
+        b->max = max;
+        b->mark = mark;
+    }
+}
+
+void zj_doc_histogram(zj_doc *d, const char *id, const char *title, size_t n_bins, int bin,
+                      const long *counts, int pass_mark)
+{
+    char **labels = calloc(n_bins ? n_bins : 1, sizeof *labels);
+    double *values = calloc(n_bins ? n_bins : 1, sizeof *values);
+    bool ok = labels && values;
+    for (size_t i = 0; ok && i < n_bins; i++) {
+        int lo = (int)i * bin, hi = i + 1 == n_bins ? 100 : lo + bin - 1;
+        ok = asprintf(&labels[i], "%d–%d", lo, hi) >= 0;
+        if (!ok)
+            labels[i] = NULL;
+        values[i] = (double)counts[i];
+    }
+    if (!ok) {
+        zj_doc_fail(d, ZJ_ERR_NOMEM);
+    } else {
+        char mark_label[32];
+        snprintf(mark_label, sizeof mark_label, "合格线 %d", pass_mark);
+        zj_doc_block *b = add_chart(d, ZJ_CHART_HISTOGRAM, id, title, "通", mark_label, n_bins,
+                                    (const char *const *)labels, n_bins, values);
+        if (b) {
+            b->bin = bin;
+            b->mark = pass_mark;
+            for (size_t i = 0; i < n_bins; i++)
+                b->max = values[i] > b->max ? values[i] : b->max;
+        }
+    }
+    for (size_t i = 0; labels && i < n_bins; i++)
+        free(labels[i]);
+    free(labels);
+    free(values);
+}
+
+void zj_doc_lines(zj_doc *d, const char *id, const char *title, const char *unit, size_t n_x,
+                  const char *const *x_labels, size_t n_series, const char *const *names,
+                  const double *values, double max, double mark, const char *mark_label)
+{
+    const char **labels = calloc(n_x + n_series + 1, sizeof *labels);
+    if (!labels) {
         zj_doc_fail(d, ZJ_ERR_NOMEM);
         return;
     }
-    b->n_cols = 1;
-    b->headers[0] = doc_strdup(d, unit);
-    b->n_rows = n;
-    for (size_t i = 0; i < n; i++) {
-        b->cells[i] = doc_strdup(d, labels[i]);
-        b->values[i] = values[i];
+    for (size_t i = 0; i < n_x; i++)
+        labels[i] = x_labels[i];
+    for (size_t i = 0; i < n_series; i++)
+        labels[n_x + i] = names[i];
+    zj_doc_block *b = add_chart(d, ZJ_CHART_LINES, id, title, unit, mark_label, n_x + n_series,
+                                labels, n_series * n_x, values);
+    free(labels);
+    if (b) {
+        b->n_rows = n_x;
+        b->n_series = n_series;
+        b->max = max;
+        b->mark = mark;
     }
-    b->max = max;
 }
 
 /* ----------------------------------------------------------------- escaping */
@@ -341,6 +416,123 @@ size_t zj_display_width(const char *s)
 
 /* ---------------------------------------------------------------- renderers */
 
+/* A chart's value as the listings print it: "—" for none. */
+static void chart_value(zj_buf *out, double v)
+{
+    if (v != v) /* NAN */
+        zj_buf_puts(out, "—");
+    else
+        zj_buf_printf(out, "%.1f", v);
+}
+
+/* Pads the text written since `from` to `width` display columns. */
+static void pad_to(zj_buf *out, size_t from, size_t width)
+{
+    for (size_t k = out->failed ? width : zj_display_width(out->data + from); k < width; k++)
+        zj_buf_puts(out, " ");
+}
+
+/* Charts in the terminal: bars of █ scaled to 30 columns (the histogram's to
+ * its largest bin), lines as a table of their values by label. */
+static void text_chart(zj_buf *out, const zj_doc_block *b)
+{
+    term_text(out, b->text);
+    if (b->mark >= 0) {
+        zj_buf_puts(out, "（");
+        term_text(out, b->headers[2]);
+        zj_buf_puts(out, "）");
+    }
+    zj_buf_puts(out, "\n");
+    if (b->chart == ZJ_CHART_LINES) {
+        size_t at = out->len;
+        zj_buf_puts(out, "  ");
+        pad_to(out, at, 12);
+        for (size_t s = 0; s < b->n_series; s++) {
+            at = out->len;
+            zj_buf_puts(out, " ");
+            term_text(out, b->cells[b->n_rows + s]);
+            pad_to(out, at, 10);
+        }
+        zj_buf_puts(out, "\n");
+        for (size_t r = 0; r < b->n_rows; r++) {
+            at = out->len;
+            zj_buf_puts(out, "  ");
+            term_text(out, b->cells[r]);
+            pad_to(out, at, 12);
+            for (size_t s = 0; s < b->n_series; s++) {
+                at = out->len;
+                zj_buf_puts(out, " ");
+                chart_value(out, b->values[s * b->n_rows + r]);
+                pad_to(out, at, 10);
+            }
+            zj_buf_puts(out, "\n");
+        }
+        return;
+    }
+    for (size_t r = 0; r < b->n_rows; r++) {
+        size_t bar = b->max > 0 ? (size_t)(30.0 * b->values[r] / b->max + 0.5) : 0;
+        size_t label_at = out->len;
+        zj_buf_puts(out, "  ");
+        term_text(out, b->cells[r]);
+        pad_to(out, label_at, 14);
+        for (size_t k = 0; k < bar && k < 30; k++)
+            zj_buf_puts(out, "█");
+        if (b->chart == ZJ_CHART_HISTOGRAM)
+            zj_buf_printf(out, " %.0f", b->values[r]);
+        else
+            zj_buf_printf(out, " %.1f", b->values[r]);
+        term_text(out, b->headers[0]);
+        zj_buf_puts(out, "\n");
+    }
+}
+
+/* Charts in Markdown: a table of the figures. */
+static void md_chart(zj_buf *out, const zj_doc_block *b)
+{
+    md_text(out, b->text, false);
+    if (b->mark >= 0) {
+        zj_buf_puts(out, "（");
+        md_text(out, b->headers[2], false);
+        zj_buf_puts(out, "）");
+    }
+    zj_buf_puts(out, "\n\n| ");
+    md_text(out,
+            b->chart == ZJ_CHART_HISTOGRAM ? "分数段" : b->chart == ZJ_CHART_LINES ? "周" : "项目",
+            true);
+    if (b->chart == ZJ_CHART_LINES) {
+        for (size_t s = 0; s < b->n_series; s++) {
+            zj_buf_puts(out, " | ");
+            md_text(out, b->cells[b->n_rows + s], true);
+        }
+        zj_buf_puts(out, " |\n|---");
+        for (size_t s = 0; s < b->n_series; s++)
+            zj_buf_puts(out, "|---");
+        zj_buf_puts(out, "|\n");
+        for (size_t r = 0; r < b->n_rows; r++) {
+            zj_buf_puts(out, "| ");
+            md_text(out, b->cells[r], true);
+            for (size_t s = 0; s < b->n_series; s++) {
+                zj_buf_puts(out, " | ");
+                chart_value(out, b->values[s * b->n_rows + r]);
+            }
+            zj_buf_puts(out, " |\n");
+        }
+    } else {
+        zj_buf_puts(out, " | ");
+        md_text(out, b->headers[0][0] ? b->headers[0] : "数值", true);
+        zj_buf_puts(out, " |\n|---|---|\n");
+        for (size_t r = 0; r < b->n_rows; r++) {
+            zj_buf_puts(out, "| ");
+            md_text(out, b->cells[r], true);
+            if (b->chart == ZJ_CHART_HISTOGRAM)
+                zj_buf_printf(out, " | %.0f |\n", b->values[r]);
+            else
+                zj_buf_printf(out, " | %.1f |\n", b->values[r]);
+        }
+    }
+    zj_buf_puts(out, "\n");
+}
+
 static void render_text(const zj_doc *d, zj_buf *out)
 {
     term_text(out, d->title);
@@ -398,20 +590,7 @@ static void render_text(const zj_doc *d, zj_buf *out)
             break;
         }
         case ZJ_DOC_CHART:
-            term_text(out, b->text);
-            zj_buf_puts(out, "\n");
-            for (size_t r = 0; r < b->n_rows; r++) {
-                size_t bar = b->max > 0 ? (size_t)(30.0 * b->values[r] / b->max + 0.5) : 0;
-                size_t label_at = out->len;
-                zj_buf_puts(out, "  ");
-                term_text(out, b->cells[r]);
-                for (size_t k = out->failed ? 12 : zj_display_width(out->data + label_at) - 2;
-                     k < 12; k++)
-                    zj_buf_puts(out, " ");
-                for (size_t k = 0; k < bar && k < 30; k++)
-                    zj_buf_puts(out, "█");
-                zj_buf_printf(out, " %.1f%s\n", b->values[r], b->headers[0]);
-            }
+            text_chart(out, b);
             break;
         }
     }
@@ -455,15 +634,7 @@ static void render_md(const zj_doc *d, zj_buf *out)
             zj_buf_puts(out, "\n");
             break;
         case ZJ_DOC_CHART:
-            zj_buf_puts(out, "| ");
-            md_text(out, b->text, true);
-            zj_buf_printf(out, " | %s |\n|---|---|\n", b->headers[0]);
-            for (size_t r = 0; r < b->n_rows; r++) {
-                zj_buf_puts(out, "| ");
-                md_text(out, b->cells[r], true);
-                zj_buf_printf(out, " | %.1f |\n", b->values[r]);
-            }
-            zj_buf_puts(out, "\n");
+            md_chart(out, b);
             break;
         }
     }
@@ -476,7 +647,8 @@ static const char html_style[] =
     "table{border-collapse:collapse;margin:.6em 0 1.2em;font-size:14px}"
     "th,td{border:1px solid #ccd;padding:4px 8px;text-align:left;vertical-align:top}"
     "th{background:#eef2f8}tr:nth-child(even) td{background:#fafbfd}"
-    "mark{background:#ffe08a;padding:0 2px}.chart{margin:.5em 0 1.5em}"
+    "mark{background:#ffe08a;padding:0 2px}.chart{margin:.5em 0 1.5em;break-inside:avoid;"
+    "page-break-inside:avoid}.chart svg{width:100%;max-width:640px;height:auto}"
     "footer{margin-top:3em;color:#777;font-size:12px}"
     /* Print: A4 pages; table headers repeat on every page; a row is never
      * split across pages nor a heading left at a page's foot; call and rule
@@ -546,34 +718,9 @@ static void render_html(const zj_doc *d, zj_buf *out)
             }
             zj_buf_puts(out, "</tbody></table>\n");
             break;
-        case ZJ_DOC_CHART: {
-            /* Horizontal bar chart as inline SVG: readable without scripts. */
-            size_t rows = b->n_rows;
-            int height = (int)(rows * 28 + 40);
-            zj_buf_printf(out,
-                          "<div class=\"chart\"><svg xmlns=\"http://www.w3.org/2000/svg\" "
-                          "width=\"640\" height=\"%d\" role=\"img\" aria-label=\"",
-                          height);
-            zj_html_escape(out, b->text);
-            zj_buf_puts(out, "\"><text x=\"0\" y=\"18\" font-size=\"15\" font-weight=\"bold\">");
-            zj_html_escape(out, b->text);
-            zj_buf_puts(out, "</text>");
-            for (size_t r = 0; r < rows; r++) {
-                double w = b->max > 0 ? 380.0 * b->values[r] / b->max : 0;
-                int y = (int)(30 + r * 28);
-                zj_buf_printf(out, "<text x=\"0\" y=\"%d\" font-size=\"13\">", y + 15);
-                zj_html_escape(out, b->cells[r]);
-                zj_buf_printf(out,
-                              "</text><rect x=\"150\" y=\"%d\" width=\"%.1f\" height=\"20\" "
-                              "fill=\"#2b5797\"/><text x=\"%.1f\" y=\"%d\" font-size=\"13\">"
-                              "%.1f",
-                              y, w, 156 + w, y + 15, b->values[r]);
-                zj_html_escape(out, b->headers[0]);
-                zj_buf_puts(out, "</text>");
-            }
-            zj_buf_puts(out, "</svg></div>\n");
+        case ZJ_DOC_CHART:
+            zj_chart_svg(out, b);
             break;
-        }
         }
     }
     zj_buf_printf(out, "<footer>zhijian %s</footer>\n</body></html>\n", ZJ_VERSION);
@@ -698,17 +845,25 @@ static void render_json(const zj_doc *d, zj_buf *out)
             break;
         case ZJ_DOC_CHART:
             zj_buf_puts(out, "{\"chart\":");
+            json_plain(out, b->headers[1]);
+            zj_buf_puts(out, ",\"title\":");
             json_plain(out, b->text);
-            zj_buf_puts(out, ",\"unit\":");
-            json_plain(out, b->headers[0]);
-            zj_buf_puts(out, ",\"values\":{");
-            for (size_t r = 0; r < b->n_rows; r++) {
+            zj_buf_puts(out, ",\"labels\":[");
+            for (size_t r = 0; r < b->n_rows + b->n_series; r++) {
                 if (r)
                     zj_buf_puts(out, ",");
                 json_plain(out, b->cells[r]);
-                zj_buf_printf(out, ":%.4g", b->values[r]);
             }
-            zj_buf_puts(out, "}}");
+            zj_buf_puts(out, "],\"values\":[");
+            for (size_t r = 0; r < (b->n_series ? b->n_series * b->n_rows : b->n_rows); r++) {
+                if (r)
+                    zj_buf_puts(out, ",");
+                if (b->values[r] != b->values[r])
+                    zj_buf_puts(out, "null");
+                else
+                    zj_buf_printf(out, "%.4g", b->values[r]);
+            }
+            zj_buf_puts(out, "]}");
             break;
         }
     }

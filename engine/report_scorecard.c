@@ -20,7 +20,8 @@ static zj_status scorecard_json(const zj_scorecard_data *d, const zj_report_filt
                                 zj_group_by by, zj_buf *out);
 
 /* The scorecard as a document for the text, Markdown, HTML and CSV renderers. */
-static zj_doc *scorecard_doc(const zj_scorecard_data *sc, const zj_report_filter *f, zj_group_by by)
+static zj_doc *scorecard_doc(const zj_scorecard_data *sc, const zj_distribution *dist,
+                             const zj_report_filter *f, zj_group_by by)
 {
     const char *who = by == ZJ_BY_TEAM ? "班组" : "坐席";
     zj_doc *d = zj_doc_new(by == ZJ_BY_TEAM ? "班组质检成绩单" : "坐席质检成绩单");
@@ -48,8 +49,8 @@ static zj_doc *scorecard_doc(const zj_scorecard_data *sc, const zj_report_filter
     zj_doc_block *tb = by == ZJ_BY_TEAM ? zj_doc_table(d, "summary", 7, heads_team)
                                         : zj_doc_table(d, "summary", 9, heads_agent);
     const char **keys = calloc(sc->n_groups ? sc->n_groups : 1, sizeof *keys);
-    double *rates = calloc(sc->n_groups ? sc->n_groups : 1, sizeof *rates);
-    if (!keys || !rates)
+    double *means = calloc(sc->n_groups ? sc->n_groups : 1, sizeof *means);
+    if (!keys || !means)
         zj_doc_fail(d, ZJ_ERR_NOMEM);
     zj_buf grades;
     zj_buf_init(&grades);
@@ -73,14 +74,22 @@ static zj_doc *scorecard_doc(const zj_scorecard_data *sc, const zj_report_filter
                        zj_doc_strf(d, "%ld", g->calls), zj_doc_strf(d, "%.1f", g->mean_score),
                        zj_doc_strf(d, "%.1f", g->median_score), zj_doc_strf(d, "%.1f%%", rate),
                        zj_doc_strf(d, "%ld", g->fatal), grades.data);
-        keys[i] = g->key;
-        rates[i] = rate;
+        keys[i] = g->agent_name ? zj_doc_strf(d, "%s %s", g->key, g->agent_name) : g->key;
+        means[i] = g->mean_score;
     }
     zj_buf_free(&grades);
+    /* The charts: each group's mean against the pass mark, the calls per
+     * score, and the weekly trend (a line per group when there are few). */
+    int pass = sc->ruleset.pass;
+    const char *pass_label = zj_doc_strf(d, "合格线 %d", pass);
     if (zj_doc_status(d) == ZJ_OK)
-        zj_doc_chart(d, zj_doc_strf(d, "%s合格率", who), "%", sc->n_groups, keys, rates, 100);
+        zj_doc_bars(d, by == ZJ_BY_TEAM ? "team-scores" : "agent-scores",
+                    zj_doc_strf(d, "%s平均分", who), "", sc->n_groups, keys, means, 100, pass,
+                    pass_label);
     free(keys);
-    free(rates);
+    free(means);
+    zj_chart_score_histogram(d, dist, pass);
+    zj_chart_weekly_trend(d, dist, sc, 8, pass);
 
     /* Per group: the main problems with an example, weekly trend, worst calls. */
     for (size_t i = 0; i < sc->n_groups && zj_doc_status(d) == ZJ_OK; i++) {
@@ -127,23 +136,29 @@ zj_status zj_report_scorecard(zj_store *st, const zj_report_filter *f, zj_group_
 {
     zj_report_source src = zj_report_source_sqlite(st);
     zj_scorecard_data sc = {0};
+    zj_distribution dist = {0};
     zj_status s = src.ops->ruleset(src.self, f->ruleset, &sc.ruleset, err);
     if (s == ZJ_OK)
         s = src.ops->require_calls(src.self, &sc.ruleset, f, "scorecard", err);
     if (s == ZJ_OK)
         s = src.ops->scorecard(src.self, f, by, &sc, err);
+    /* The charts' figures: only the documents draw them. */
+    if (s == ZJ_OK && format != ZJ_FMT_JSON && format != ZJ_FMT_CSV)
+        s = src.ops->distribution(src.self, &sc.ruleset, f, &dist, err);
     if (s != ZJ_OK) {
         zj_scorecard_data_free(&sc);
+        zj_distribution_free(&dist);
         return s;
     }
     if (format == ZJ_FMT_JSON) {
         s = scorecard_json(&sc, f, by, out);
     } else {
-        zj_doc *d = scorecard_doc(&sc, f, by);
+        zj_doc *d = scorecard_doc(&sc, &dist, f, by);
         s = d ? zj_doc_render(d, format, out) : ZJ_ERR_NOMEM;
         zj_doc_free(d);
     }
     zj_scorecard_data_free(&sc);
+    zj_distribution_free(&dist);
     return s == ZJ_OK
                ? ZJ_OK
                : zj_error_set(err, s, NULL, 0, 0, "cannot write the scorecard: %s", zj_strerror(s));

@@ -107,6 +107,37 @@ typedef struct zj_scorecard_data {
 
 void zj_scorecard_data_free(zj_scorecard_data *d);
 
+/* ------------------------------------------------------ charts */
+
+/* An agent's calls and mean score. */
+typedef struct zj_dist_agent {
+    const char *agent_id;   /* NULL for the calls without one */
+    const char *agent_name; /* NULL when none is stored */
+    long calls;
+    double mean_score;
+} zj_dist_agent;
+
+/* What the charts draw over every call the filter selects: calls per
+ * score, the weekly trend and each agent's mean. */
+typedef struct zj_distribution {
+    long by_score[101]; /* calls per score 0..100 (a score outside is counted at its end) */
+    zj_sc_week *weeks;  /* by ISO week; the calls without a date (week NULL) first */
+    size_t n_weeks;
+    zj_dist_agent *agents; /* by agent id, the calls without one first */
+    size_t n_agents;
+    zj_str_pool pool;
+} zj_distribution;
+
+void zj_distribution_free(zj_distribution *d);
+
+/* Charts both reports draw (report_figures.c). The score histogram in bins
+ * of 10 points with the pass line: */
+void zj_chart_score_histogram(zj_doc *d, const zj_distribution *dist, int pass_mark);
+/* The weekly mean score: one line per group of sc when it has 2..max_lines
+ * groups, else one line over every call (sc may be NULL). */
+void zj_chart_weekly_trend(zj_doc *d, const zj_distribution *dist, const zj_scorecard_data *sc,
+                           size_t max_lines, int pass_mark);
+
 /* ------------------------------------------------------ audit report rows */
 
 /* A rule with nonconformities in the selection: a forbidden expression said
@@ -241,6 +272,10 @@ typedef struct zj_report_source_ops {
     /* Records a sample and its calls in one transaction; *id its number. */
     zj_status (*save_sample)(void *self, const zj_rs_ruleset *rs, const zj_sample_record *r,
                              int64_t *id, zj_error *err);
+    /* The score distribution, weekly totals and agents' means (out zeroed
+     * by the caller). */
+    zj_status (*distribution)(void *self, const zj_rs_ruleset *rs, const zj_report_filter *f,
+                              zj_distribution *out, zj_error *err);
     /* The rule set's YAML as stored (its files in merge order, base first);
      * *yaml is the caller's to free. */
     zj_status (*ruleset_yaml)(void *self, const zj_rs_ruleset *rs, char **yaml, size_t *len,

@@ -312,6 +312,102 @@ static zj_status sqlite_ruleset_yaml(void *self, const zj_rs_ruleset *rs, char *
     return ZJ_OK;
 }
 
+void zj_distribution_free(zj_distribution *d)
+{
+    zj_pool_free(&d->pool);
+    free(d->weeks);
+    free(d->agents);
+    memset(d, 0, sizeof *d);
+}
+
+/* Column text owned by pool, NULL for SQL NULL. */
+static const char *pool_col(zj_str_pool *pool, sqlite3_stmt *q, int i, bool *failed)
+{
+    const unsigned char *t = sqlite3_column_text(q, i);
+    if (!t && sqlite3_column_type(q, i) != SQLITE_NULL)
+        *failed = true;
+    return zj_pool_str(pool, (const char *)t, failed);
+}
+
+static zj_status sqlite_distribution(void *self, const zj_rs_ruleset *rs,
+                                     const zj_report_filter *f, zj_distribution *out,
+                                     zj_error *err)
+{
+    zj_store *st = self;
+    bool agg = use_aggregates(st);
+    zj_report_scope in = agg ? (zj_report_scope){NULL, NULL} : zj_report_scope_of(st, rs->id, f);
+    /* 0 calls per score; 1 per week; 2 per agent. Means as the scorecard
+     * computes them. */
+    char *sql[3];
+    if (agg) {
+        sql[0] = zj_sqlf("SELECT c.score, sum(c.calls) FROM agg_calls c WHERE c.ruleset_id = ?1"
+                         ZJ_CALL_FILTER_REST " GROUP BY c.score");
+        sql[1] = zj_sqlf("SELECT c.iso_week, sum(c.calls),"
+                         " CAST(sum(c.score * c.calls) AS REAL) / sum(c.calls),"
+                         " sum(c.passed * c.calls) FROM agg_calls c WHERE c.ruleset_id = ?1"
+                         ZJ_CALL_FILTER_REST " GROUP BY c.iso_week ORDER BY c.iso_week");
+        sql[2] = zj_sqlf("SELECT c.agent_id, max(c.agent_name), sum(c.calls),"
+                         " CAST(sum(c.score * c.calls) AS REAL) / sum(c.calls) FROM agg_calls c"
+                         " WHERE c.ruleset_id = ?1" ZJ_CALL_FILTER_REST
+                         " GROUP BY c.agent_id ORDER BY c.agent_id");
+    } else {
+        sql[0] = zj_sqlf("SELECT c.score, count(*) FROM calls c WHERE%s" ZJ_CALL_FILTER_REST
+                         " GROUP BY c.score",
+                         in.calls);
+        sql[1] = zj_sqlf("SELECT c.iso_week, count(*), avg(c.score), sum(c.passed) FROM calls c"
+                         " WHERE%s" ZJ_CALL_FILTER_REST " GROUP BY c.iso_week ORDER BY c.iso_week",
+                         in.calls);
+        sql[2] = zj_sqlf("SELECT c.agent_id, max(c.agent_name), count(*), avg(c.score) FROM calls c"
+                         " WHERE%s" ZJ_CALL_FILTER_REST " GROUP BY c.agent_id ORDER BY c.agent_id",
+                         in.calls);
+    }
+    bool failed = false;
+    zj_status s = ZJ_OK;
+    size_t cap_w = 0, cap_a = 0;
+    for (int i = 0; i < 3; i++) {
+        sqlite3_stmt *q = s == ZJ_OK ? zj_report_query(st, sql[i], rs->id, f, err) : NULL;
+        free(sql[i]);
+        if (!q) {
+            s = err->status ? err->status : s;
+            continue;
+        }
+        int rc;
+        while (!failed && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+            if (i == 0) {
+                int64_t score = sqlite3_column_int64(q, 0);
+                out->by_score[score < 0 ? 0 : score > 100 ? 100 : score] +=
+                    sqlite3_column_int64(q, 1);
+            } else if (i == 1) {
+                if (!GROW(out->weeks, out->n_weeks, cap_w)) {
+                    failed = true;
+                    break;
+                }
+                zj_sc_week *w = &out->weeks[out->n_weeks++];
+                w->week = pool_col(&out->pool, q, 0, &failed);
+                w->calls = sqlite3_column_int64(q, 1);
+                w->mean_score = sqlite3_column_double(q, 2);
+                w->passed = sqlite3_column_int64(q, 3);
+            } else {
+                if (!GROW(out->agents, out->n_agents, cap_a)) {
+                    failed = true;
+                    break;
+                }
+                zj_dist_agent *a = &out->agents[out->n_agents++];
+                a->agent_id = pool_col(&out->pool, q, 0, &failed);
+                a->agent_name = pool_col(&out->pool, q, 1, &failed);
+                a->calls = sqlite3_column_int64(q, 2);
+                a->mean_score = sqlite3_column_double(q, 3);
+            }
+        }
+        if (failed)
+            s = zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
+        else
+            s = zj_report_done(st, rc, err);
+        sqlite3_finalize(q);
+    }
+    return s;
+}
+
 static zj_status sqlite_audit(void *self, const zj_rs_ruleset *rs, const zj_report_filter *f,
                               const zj_audit_query *q, zj_audit_data *out, zj_error *err)
 {
@@ -837,6 +933,7 @@ static const zj_report_source_ops sqlite_ops = {
     .ruleset = sqlite_ruleset,
     .require_calls = sqlite_require_calls,
     .scorecard = sqlite_scorecard,
+    .distribution = sqlite_distribution,
     .ruleset_yaml = sqlite_ruleset_yaml,
     .audit = sqlite_audit,
 };
