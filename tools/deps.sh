@@ -6,7 +6,8 @@ packages=(build-essential cmake pkg-config
           libpcre2-dev libyaml-dev libsqlite3-dev libutf8proc-dev libjansson-dev
           libcmocka-dev libhyperscan-dev libopencc-dev sqlite3 valgrind ripgrep
           python3-jsonschema python3-distributed
-          clang libclang-rt-dev)
+          clang libclang-rt-dev
+          chromium fonts-noto-cjk)  # the reports' browser check (A4 PDF, charts) and screenshots
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
