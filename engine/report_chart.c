@@ -14,7 +14,7 @@
 #define CHART_W 640
 #define PLOT_LEFT 48
 #define PLOT_RIGHT 620
-#define PLOT_TOP 40
+#define PLOT_TOP 50
 #define PLOT_HEIGHT 180
 
 /* Greys and one blue that stay distinct in greyscale. */

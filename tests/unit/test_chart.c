@@ -38,13 +38,13 @@ static void histogram_pass_line_and_bars(void **state)
     char *html = render(d, ZJ_FMT_HTML);
     assert_non_null(strstr(html, "data-chart=\"score-histogram\""));
     /* Plot 48..620: score 80 of 0..100 lies at 48 + 572 * 0.8 = 505.6. */
-    assert_non_null(strstr(html, "<line x1=\"505.6\" y1=\"34.0\" x2=\"505.6\" y2=\"220.0\""));
+    assert_non_null(strstr(html, "<line x1=\"505.6\" y1=\"44.0\" x2=\"505.6\" y2=\"230.0\""));
     assert_non_null(strstr(html, ">合格线 80</text>"));
     /* The y scale: 8 calls, ticks of 2, top 8: the 90–100 bar is the full
      * 180 high, the 70–79 one (below the pass mark, grey) a quarter. */
-    assert_non_null(strstr(html, "<rect x=\"563.8\" y=\"40.0\" width=\"55.2\" height=\"180.0\" "
+    assert_non_null(strstr(html, "<rect x=\"563.8\" y=\"50.0\" width=\"55.2\" height=\"180.0\" "
                                  "fill=\"#4a6fa5\""));
-    assert_non_null(strstr(html, "<rect x=\"449.4\" y=\"175.0\" width=\"55.2\" height=\"45.0\" "
+    assert_non_null(strstr(html, "<rect x=\"449.4\" y=\"185.0\" width=\"55.2\" height=\"45.0\" "
                                  "fill=\"#a8a8a8\""));
     free(html);
     char *text = render(d, ZJ_FMT_TEXT);
@@ -71,15 +71,15 @@ static void lines_break_at_missing_weeks(void **state)
     char *html = render(d, ZJ_FMT_HTML);
     assert_non_null(strstr(html, "data-chart=\"weekly-trend\""));
     /* Points from x 80 to 588 (32 in from each side of 48..620), 508 / 3
-     * apart; y 220 - 1.8 * value. Series 1 breaks at W46: two polylines,
+     * apart; y 230 - 1.8 * value. Series 1 breaks at W46: two polylines,
      * the first a single point; series 2 is one line of four. */
     assert_int_equal(count(html, "<polyline"), 3);
-    assert_non_null(strstr(html, "stroke-dasharray=\"\" points=\"80.0,130.0\"/>"));
-    assert_non_null(strstr(html, "points=\"418.7,94.0 588.0,76.0\"/>"));
-    assert_non_null(strstr(html, "stroke-dasharray=\"6 3\" points=\"80.0,40.0 249.3,58.0 "
-                                 "418.7,76.0 588.0,94.0\"/>"));
+    assert_non_null(strstr(html, "stroke-dasharray=\"\" points=\"80.0,140.0\"/>"));
+    assert_non_null(strstr(html, "points=\"418.7,104.0 588.0,86.0\"/>"));
+    assert_non_null(strstr(html, "stroke-dasharray=\"6 3\" points=\"80.0,50.0 249.3,68.0 "
+                                 "418.7,86.0 588.0,104.0\"/>"));
     /* The pass line across the plot at 80 of 0..100. */
-    assert_non_null(strstr(html, "<line x1=\"48.0\" y1=\"76.0\" x2=\"620.0\" y2=\"76.0\""));
+    assert_non_null(strstr(html, "<line x1=\"48.0\" y1=\"86.0\" x2=\"620.0\" y2=\"86.0\""));
     /* Names are escaped. */
     assert_null(strstr(html, "<b>x</b>"));
     assert_non_null(strstr(html, "&lt;b&gt;x&lt;/b&gt;"));
@@ -105,8 +105,8 @@ static void bars_scale_and_escaping(void **state)
     assert_null(strstr(html, "<script>"));
     assert_non_null(strstr(html, "&lt;script&gt;alert(1)&lt;/script&gt;"));
     /* Bars from x 150 over 430 units for 0..100: 100 fills it, 50 half. */
-    assert_non_null(strstr(html, "<rect x=\"150.0\" y=\"55.0\" width=\"430.0\" height=\"18\""));
-    assert_non_null(strstr(html, "<rect x=\"150.0\" y=\"81.0\" width=\"215.0\" height=\"18\""));
+    assert_non_null(strstr(html, "<rect x=\"150.0\" y=\"65.0\" width=\"430.0\" height=\"18\""));
+    assert_non_null(strstr(html, "<rect x=\"150.0\" y=\"91.0\" width=\"215.0\" height=\"18\""));
     /* Ticks 0, 25, 50, 75, 100; the pass line at 80: 150 + 344. */
     assert_int_equal(count(html, "font-size=\"11\" text-anchor=\"middle\""), 5);
     assert_non_null(strstr(html, "<line x1=\"494.0\""));
