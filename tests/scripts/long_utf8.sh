@@ -57,9 +57,12 @@ run "show" w.txt show --db l.db "$id"
 for f in r.md r.json; do
     grep -qF "$title" $f || fail "$f: the rule title is cut"
     grep -qF "$id" $f || fail "$f: the call id is cut"
-    grep -qF "$(rep 坐 300) $(rep 王 200)" $f || fail "$f: the agent is cut"
     grep -qF "$words" $f || fail "$f: the quoted words are cut"
 done
+grep -qF "$(rep 坐 300) $(rep 王 200)" r.md || fail "r.md: the agent is cut"
+# The JSON keeps the agent's id and name apart, each whole.
+grep -qF "\"agent_id\": \"$(rep 坐 300)\"" r.json || fail "r.json: the agent id is cut"
+grep -qF "\"agent_name\": \"$(rep 王 200)\"" r.json || fail "r.json: the agent name is cut"
 grep -qF "$id" p.json || fail "sample json: the call id is cut"
 grep -qF "$id" s.txt || fail "scorecard: the worst call's id is cut"
 # Messages, cut to the error record's size, are cut on a character boundary.
