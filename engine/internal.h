@@ -435,6 +435,9 @@ void zj_doc_lines(zj_doc *d, const char *id, const char *title, const char *unit
 /* The chart as inline SVG (HTML renderer). */
 void zj_chart_svg(zj_buf *out, const zj_doc_block *b);
 zj_status zj_doc_render(const zj_doc *d, zj_format fmt, zj_buf *out);
+/* One CSV field, RFC 4180 quoted where needed; a field a spreadsheet would
+ * run as a formula gets a leading single quote. */
+void zj_csv_field(zj_buf *out, const char *s);
 
 struct sqlite3_stmt;
 /* printf into a new string (NULL when out of memory). */

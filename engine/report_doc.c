@@ -751,7 +751,7 @@ static bool csv_plain_number(const char *p)
  * Excel, LibreOffice and Google Sheets (CSV injection: "=HYPERLINK(...)" in a
  * call id runs when the scorecard is opened): such a field gets a leading
  * single quote inside the quotes, as OWASP recommends, so it shows as text. */
-static void csv_field(zj_buf *out, const char *s)
+void zj_csv_field(zj_buf *out, const char *s)
 {
     zj_buf plain;
     zj_buf_init(&plain);
@@ -789,7 +789,7 @@ static void render_csv(const zj_doc *d, zj_buf *out)
             for (size_t c = 0; c < b->n_cols; c++) {
                 if (c)
                     zj_buf_puts(out, ",");
-                csv_field(out, r == 0 ? b->headers[c] : b->cells[(r - 1) * b->n_cols + c]);
+                zj_csv_field(out, r == 0 ? b->headers[c] : b->cells[(r - 1) * b->n_cols + c]);
             }
             zj_buf_puts(out, "\r\n");
         }

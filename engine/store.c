@@ -128,6 +128,23 @@ static const char *const migrations[] = {
      * same number of index entries as before, a little wider. */
     "DROP INDEX IF EXISTS calls_date;"
     "CREATE INDEX calls_date ON calls (ruleset_id, local_date, started_utc_ms, call_id);",
+    /* v9: human review (docs/review.md): every verdict, added finding,
+     * appeal and ruling is one row, keyed by call id and rule set so that it
+     * outlives a re-scored call; rows are never changed or deleted. */
+    "CREATE TABLE reviews ("
+    " id INTEGER PRIMARY KEY, at TEXT NOT NULL, actor TEXT NOT NULL,"
+    " role TEXT NOT NULL CHECK (role IN ('inspector', 'supervisor', 'agent')),"
+    " action TEXT NOT NULL CHECK (action IN ('confirm', 'reject', 'add', 'appeal', 'rule')),"
+    " ruleset_id INTEGER NOT NULL REFERENCES rulesets(id), call_id TEXT NOT NULL,"
+    " rule_id TEXT, turn INTEGER, span_start INTEGER, span_end INTEGER, text TEXT,"
+    " category TEXT, points INTEGER, fatal INTEGER,"
+    " decision TEXT CHECK (decision IN ('upheld', 'overturned')),"
+    " appeal_id INTEGER REFERENCES reviews(id), note TEXT);"
+    "CREATE INDEX reviews_call ON reviews (ruleset_id, call_id);"
+    "CREATE TRIGGER reviews_no_update BEFORE UPDATE ON reviews"
+    " BEGIN SELECT RAISE(ABORT, 'reviews are append-only'); END;"
+    "CREATE TRIGGER reviews_no_delete BEFORE DELETE ON reviews"
+    " BEGIN SELECT RAISE(ABORT, 'reviews are append-only'); END;",
 };
 /* Migrations from this version on only drop indexes or add what readers do
  * not need, so a reader may use an older file as it is. */

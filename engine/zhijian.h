@@ -614,6 +614,57 @@ typedef struct zj_sample_opts {
 zj_status zj_report_sample(zj_store *st, const zj_report_filter *f, const zj_sample_opts *o,
                            zj_format format, zj_buf *out, zj_error *err);
 
+/* ------------------------------------------------------------------ review */
+
+/* Human review of stored findings (docs/review.md). Every action is recorded
+ * as an append-only event; machine findings are never changed. A finding is
+ * named by its rule, its 1-based turn and its span (code points) in the
+ * turn; a missing phrase has neither turn nor span. */
+
+/* The reviewable findings of the calls of saved sample sample_id (> 0), or
+ * of the filter, as CSV (UTF-8 with BOM) with their current verdicts and
+ * empty columns for the inspector: verdict (confirmed, rejected, added),
+ * category and note. */
+zj_status zj_review_export(zj_store *st, const zj_report_filter *f, int64_t sample_id,
+                           zj_buf *out, zj_error *err);
+
+typedef struct zj_review_import_stats {
+    long rows;      /* data rows read */
+    long recorded;  /* events recorded */
+    long unchanged; /* rows that repeat a verdict already recorded, or have none */
+    long rejected;  /* rows with an error (reported through on_error) */
+} zj_review_import_stats;
+
+/* Records the verdicts of an exported CSV (path names it in messages) as
+ * inspector `reviewer`'s. A bad row is reported with its line through
+ * on_error and skipped; the others are recorded in one transaction. */
+zj_status zj_review_import(zj_store *st, const char *ruleset, const char *reviewer,
+                           const char *path, const char *text, size_t len,
+                           void (*on_error)(const zj_error *e, void *ctx), void *ctx,
+                           zj_review_import_stats *stats, zj_error *err);
+
+/* Agent `agent` appeals their finding of rule_id in call_id (turn 1-based,
+ * 0: the rule's only finding in the call); *id the appeal's number. */
+zj_status zj_review_appeal(zj_store *st, const char *ruleset, const char *agent,
+                           const char *call_id, const char *rule_id, int turn, const char *reason,
+                           int64_t *id, zj_error *err);
+/* Supervisor `supervisor` rules on appeal appeal_id: overturn withdraws the
+ * finding, otherwise it stands. */
+zj_status zj_review_ruling(zj_store *st, const char *ruleset, const char *supervisor,
+                           int64_t appeal_id, bool overturn, const char *reason, zj_error *err);
+
+/* Machine and final score of every reviewed call of the filter (or of the
+ * calls of sample sample_id, with its accept/reject decision from the
+ * reviewed nonconforming calls), in text or JSON. */
+zj_status zj_review_status(zj_store *st, const zj_report_filter *f, int64_t sample_id,
+                           zj_format format, zj_buf *out, zj_error *err);
+
+/* Per rule: confirmed and rejected hits, precision, findings reviewers
+ * added; engine-reviewer and inter-reviewer agreement (Cohen's kappa); the
+ * rules below min_precision with their rejected quotes. Text or JSON. */
+zj_status zj_calibrate(zj_store *st, const zj_report_filter *f, double min_precision,
+                       zj_format format, zj_buf *out, zj_error *err);
+
 /* ISO 2859-1 Table 1: sample-size code letter for a lot size at general
  * inspection level 1..3; Table 2-A: sample size of a code letter, and the
  * single normal plan for an AQL (percent nonconforming, 0.010 .. 10) following

@@ -323,3 +323,18 @@ bool cli_parse_long(const char *opt, const char *value, long min, long max, long
     *out = v;
     return true;
 }
+
+/* A calendar date YYYY-MM-DD (2026-02-30 is not one). */
+bool cli_valid_date(const char *s)
+{
+    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    for (int i = 0; i < 10; i++)
+        if (i == 4 || i == 7 ? s[i] != '-' : (s[i] < '0' || s[i] > '9'))
+            return false;
+    if (s[10])
+        return false;
+    int y = atoi(s), m = atoi(s + 5), d = atoi(s + 8);
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return m >= 1 && m <= 12 && d >= 1 && d <= mdays[m - 1] && (m != 2 || d <= 28 || leap);
+}
+

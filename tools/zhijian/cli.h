@@ -59,6 +59,9 @@ bool cli_write_output(const zj_buf *b, const char *path, const char *cmd);
 /* Parse a non-negative integer option value; false (reported) if invalid. */
 bool cli_parse_long(const char *opt, const char *value, long min, long max, long *out);
 
+/* A calendar date YYYY-MM-DD (2026-02-30 is not one). */
+bool cli_valid_date(const char *s);
+
 /* Commands: argc/argv start at the command name. Return an exit code. */
 int cmd_score(int argc, char **argv);
 int cmd_show(int argc, char **argv);
@@ -69,5 +72,8 @@ int cmd_lint(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_db(int argc, char **argv);
+int cmd_review(int argc, char **argv);
+int cmd_appeal(int argc, char **argv);
+int cmd_calibrate(int argc, char **argv);
 
 #endif

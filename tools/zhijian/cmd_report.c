@@ -38,20 +38,6 @@ enum {
     OPT_DISTRIBUTION
 };
 
-/* A calendar date YYYY-MM-DD (2026-02-30 is not one). */
-static bool valid_date(const char *s)
-{
-    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    for (int i = 0; i < 10; i++)
-        if (i == 4 || i == 7 ? s[i] != '-' : (s[i] < '0' || s[i] > '9'))
-            return false;
-    if (s[10])
-        return false;
-    int y = atoi(s), m = atoi(s + 5), d = atoi(s + 8);
-    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    return m >= 1 && m <= 12 && d >= 1 && d <= mdays[m - 1] && (m != 2 || d <= 28 || leap);
-}
-
 /* Parses the options every report shares plus its own; -1 error, -2 help. */
 static int parse(int argc, char **argv, const char *cmd, const char *formats, zj_format dflt,
                  void (*usage)(FILE *), struct report_args *a)
@@ -91,7 +77,7 @@ static int parse(int argc, char **argv, const char *cmd, const char *formats, zj
         switch (c) {
         case OPT_FROM:
         case OPT_TO:
-            if (!valid_date(optarg)) {
+            if (!cli_valid_date(optarg)) {
                 cli_error("%s: %s: expected a calendar date YYYY-MM-DD, got '%s'", cmd,
                           c == OPT_FROM ? "--from" : "--to", optarg);
                 return -1;
@@ -199,7 +185,7 @@ static int parse(int argc, char **argv, const char *cmd, const char *formats, zj
                                                  : "distribution");
                 return -1;
             }
-            if (c == OPT_REPORT_DATE && !valid_date(optarg)) {
+            if (c == OPT_REPORT_DATE && !cli_valid_date(optarg)) {
                 cli_error("%s: --report-date: expected a calendar date YYYY-MM-DD, got '%s'", cmd,
                           optarg);
                 return -1;

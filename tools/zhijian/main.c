@@ -18,6 +18,9 @@ static const struct command {
     {"rules", cmd_rules, "check, test and explain rule sets"},
     {"eval", cmd_eval, "measure a rule set against gold labels (precision, recall)"},
     {"db", cmd_db, "rebuild or check the result store's report aggregates"},
+    {"review", cmd_review, "export, import and summarize human review of findings (CSV)"},
+    {"appeal", cmd_appeal, "an agent appeals a finding; a supervisor rules on it"},
+    {"calibrate", cmd_calibrate, "per-rule precision and agreement from the reviews"},
 };
 
 static void usage(FILE *out)

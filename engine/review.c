@@ -1,0 +1,895 @@
+/* review.c — human review of stored findings (docs/review.md): the standing
+ * of a finding after its events, a call's final score, the CSV round trip
+ * for spreadsheet teams, appeals and rulings, the review status with an ISO
+ * 2859-1 sample's decision, and calibration (precision per rule, Cohen's
+ * kappa). The store answers through review.h's ops table; no SQL here. */
+#include "report_json.h"
+#include "review.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ------------------------------------------------------------- judging */
+
+static bool same_place(const zj_rv_event *e, const char *rule_id, int turn, long a, long b)
+{
+    return strcmp(e->rule_id, rule_id) == 0 && e->turn == turn && e->span_start == a &&
+           e->span_end == b;
+}
+
+zj_rv_state zj_rv_state_of(const zj_review_data *d, const zj_rv_call *c, const char *rule_id,
+                           int turn, long span_start, long span_end)
+{
+    zj_rv_state st = {ZJ_RV_UNREVIEWED, ZJ_RV_NO_APPEAL, NULL, false};
+    int64_t appeal = 0;
+    for (size_t i = c->first_event; i < c->first_event + c->n_events; i++) {
+        const zj_rv_event *e = &d->events[i];
+        if (e->action == ZJ_RV_RULE) {
+            if (appeal && e->appeal_id == appeal)
+                st.appeal = e->overturn ? ZJ_RV_APPEAL_OVERTURNED : ZJ_RV_APPEAL_UPHELD;
+            continue;
+        }
+        if (!same_place(e, rule_id, turn, span_start, span_end))
+            continue;
+        if (e->action == ZJ_RV_CONFIRM || e->action == ZJ_RV_ADD) {
+            st.verdict = ZJ_RV_CONFIRMED;
+            st.reviewer = e->actor;
+        } else if (e->action == ZJ_RV_REJECT) {
+            st.verdict = ZJ_RV_REJECTED;
+            st.reviewer = e->actor;
+        } else if (e->action == ZJ_RV_APPEAL) {
+            appeal = e->id; /* a later appeal replaces an earlier one */
+            st.appeal = ZJ_RV_APPEAL_OPEN;
+        }
+    }
+    st.withdrawn = st.appeal == ZJ_RV_APPEAL_OVERTURNED ||
+                   (st.appeal != ZJ_RV_APPEAL_UPHELD && st.verdict == ZJ_RV_REJECTED);
+    return st;
+}
+
+/* Whether an earlier add event of c names the same place (the first names
+ * the added finding; later ones repeat it). */
+static bool added_before(const zj_review_data *d, const zj_rv_call *c, size_t i)
+{
+    const zj_rv_event *e = &d->events[i];
+    for (size_t j = c->first_event; j < i; j++)
+        if (d->events[j].action == ZJ_RV_ADD &&
+            same_place(&d->events[j], e->rule_id, e->turn, e->span_start, e->span_end) &&
+            strcmp(d->events[j].category, e->category) == 0)
+            return true;
+    return false;
+}
+
+zj_rv_final zj_rv_final_of(const zj_review_data *d, const zj_rv_call *c, const zj_rs_ruleset *rs)
+{
+    zj_rv_final r = {0};
+    long sum = c->sum_points;
+    bool fatal = false;
+    for (size_t i = c->first_finding; i < c->first_finding + c->n_findings; i++) {
+        const zj_rv_finding *f = &d->findings[i];
+        zj_rv_state s = zj_rv_state_of(d, c, f->rule_id, f->turn, f->span_start, f->span_end);
+        r.confirmed += s.verdict == ZJ_RV_CONFIRMED;
+        r.rejected += s.verdict == ZJ_RV_REJECTED;
+        r.appeals_open += s.appeal == ZJ_RV_APPEAL_OPEN;
+        if (s.withdrawn)
+            sum -= f->points;
+        else
+            fatal |= f->fatal;
+    }
+    for (size_t i = c->first_event; i < c->first_event + c->n_events; i++) {
+        const zj_rv_event *e = &d->events[i];
+        r.reviewed |= strcmp(e->role, "inspector") == 0;
+        if (e->action != ZJ_RV_ADD || added_before(d, c, i))
+            continue;
+        zj_rv_state s = zj_rv_state_of(d, c, e->rule_id, e->turn, e->span_start, e->span_end);
+        r.added++;
+        r.appeals_open += s.appeal == ZJ_RV_APPEAL_OPEN;
+        if (s.appeal == ZJ_RV_APPEAL_OVERTURNED || s.verdict == ZJ_RV_REJECTED)
+            continue;
+        sum += e->points;
+        fatal |= e->fatal;
+    }
+    long score = rs->base + sum;
+    r.score = (int)(score < 0 ? 0 : score > rs->base ? rs->base : score);
+    r.fatal = fatal;
+    r.passed = r.score >= rs->pass && !fatal;
+    return r;
+}
+
+/* -------------------------------------------------------------- helpers */
+
+static zj_status open_ruleset(zj_store *st, const char *spec, zj_rs_ruleset *rs, zj_error *err)
+{
+    zj_report_source src = zj_report_source_sqlite(st);
+    return src.ops->ruleset(src.self, spec, rs, err);
+}
+
+static const char *verdict_word(zj_rv_verdict v)
+{
+    return v == ZJ_RV_CONFIRMED ? "confirmed" : v == ZJ_RV_REJECTED ? "rejected" : "";
+}
+
+/* The CSV columns, in order; the inspector fills the last three. */
+static const char *const csv_columns[] = {
+    "call_id",    "agent_id", "agent_name", "started_at", "rule_id", "title",
+    "clause",     "turn",     "span_start", "span_end",   "quote",   "points",
+    "fatal",      "verdict",  "category",   "note"};
+#define N_CSV_COLUMNS (sizeof csv_columns / sizeof *csv_columns)
+
+static void csv_row(zj_buf *out, const char *const *v)
+{
+    for (size_t i = 0; i < N_CSV_COLUMNS; i++) {
+        if (i)
+            zj_buf_puts(out, ",");
+        zj_csv_field(out, v[i] ? v[i] : "");
+    }
+    zj_buf_puts(out, "\r\n");
+}
+
+zj_status zj_review_export(zj_store *st, const zj_report_filter *f, int64_t sample_id,
+                           zj_buf *out, zj_error *err)
+{
+    zj_rs_ruleset rs;
+    zj_status s = open_ruleset(st, f->ruleset, &rs, err);
+    zj_review_store rv = zj_review_store_sqlite(st);
+    zj_review_data d = {0};
+    if (s == ZJ_OK)
+        s = rv.ops->calls(rv.self, &rs, f, sample_id, false, &d, err);
+    if (s != ZJ_OK) {
+        zj_review_data_free(&d);
+        return s;
+    }
+    zj_buf_puts(out, "\xEF\xBB\xBF");
+    csv_row(out, csv_columns);
+    char turn[24], a[24], b[24], pts[24];
+    for (size_t i = 0; i < d.n_calls; i++) {
+        const zj_rv_call *c = &d.calls[i];
+        for (size_t j = c->first_finding; j < c->first_finding + c->n_findings; j++) {
+            const zj_rv_finding *x = &d.findings[j];
+            zj_rv_state stt = zj_rv_state_of(&d, c, x->rule_id, x->turn, x->span_start, x->span_end);
+            snprintf(turn, sizeof turn, "%d", x->turn + 1);
+            snprintf(a, sizeof a, "%ld", x->span_start);
+            snprintf(b, sizeof b, "%ld", x->span_end);
+            snprintf(pts, sizeof pts, "%d", x->points);
+            const char *v[N_CSV_COLUMNS] = {
+                c->call_id, c->agent_id, c->agent_name, c->started_at, x->rule_id, x->title,
+                x->clause,  x->turn >= 0 ? turn : "", x->span_start >= 0 ? a : "",
+                x->span_end >= 0 ? b : "", x->text, pts, x->fatal ? "1" : "0",
+                verdict_word(stt.verdict), "", ""};
+            csv_row(out, v);
+        }
+        /* A call without findings gets one row, its verdict (confirmed) saying
+         * it was reviewed and nothing was found. */
+        bool added = false;
+        for (size_t j = c->first_event; j < c->first_event + c->n_events; j++)
+            added |= d.events[j].action == ZJ_RV_ADD;
+        if (!c->n_findings && !added) {
+            zj_rv_state stt = zj_rv_state_of(&d, c, "", -1, -1, -1);
+            const char *v[N_CSV_COLUMNS] = {c->call_id, c->agent_id, c->agent_name,
+                                            c->started_at, "", "", "", "", "", "", "", "", "",
+                                            verdict_word(stt.verdict), "", ""};
+            csv_row(out, v);
+        }
+        /* Findings reviewers added, so a re-import repeats rather than loses them. */
+        for (size_t j = c->first_event; j < c->first_event + c->n_events; j++) {
+            const zj_rv_event *e = &d.events[j];
+            if (e->action != ZJ_RV_ADD || added_before(&d, c, j))
+                continue;
+            snprintf(turn, sizeof turn, "%d", e->turn + 1);
+            snprintf(a, sizeof a, "%ld", e->span_start);
+            snprintf(b, sizeof b, "%ld", e->span_end);
+            snprintf(pts, sizeof pts, "%d", e->points);
+            const char *v[N_CSV_COLUMNS] = {
+                c->call_id, c->agent_id, c->agent_name, c->started_at, e->rule_id, "", "",
+                e->turn >= 0 ? turn : "", e->span_start >= 0 ? a : "",
+                e->span_end >= 0 ? b : "", e->text, pts, e->fatal ? "1" : "0", "added",
+                e->category, e->note};
+            csv_row(out, v);
+        }
+    }
+    zj_review_data_free(&d);
+    return out->failed ? zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory") : ZJ_OK;
+}
+
+/* ---------------------------------------------------------------- import */
+
+/* A verdict as a spreadsheet user may write it. */
+static int verdict_of(const char *s)
+{
+    if (!strcmp(s, "confirmed") || !strcmp(s, "confirm") || !strcmp(s, "确认"))
+        return ZJ_RV_CONFIRM;
+    if (!strcmp(s, "rejected") || !strcmp(s, "reject") || !strcmp(s, "驳回"))
+        return ZJ_RV_REJECT;
+    if (!strcmp(s, "added") || !strcmp(s, "add") || !strcmp(s, "补充"))
+        return ZJ_RV_ADD;
+    return -1;
+}
+
+/* A non-negative integer field ("" → -1); false when it is not one. */
+static bool int_field(const char *s, long *v, long minus)
+{
+    if (!*s) {
+        *v = -1;
+        return true;
+    }
+    char *end;
+    long x = strtol(s, &end, 10);
+    if (*end || x < 0)
+        return false;
+    *v = x - minus;
+    return true;
+}
+
+/* A row's field by column (NULL when the row is short). */
+static const char *field(const zj_csv_row *r, long col)
+{
+    return col >= 0 && (size_t)col < r->n ? r->f[col] : "";
+}
+
+static const zj_rv_call *find_call(const zj_review_data *d, const char *id)
+{
+    for (size_t i = 0; i < d->n_calls; i++)
+        if (strcmp(d->calls[i].call_id, id) == 0)
+            return &d->calls[i];
+    return NULL;
+}
+
+zj_status zj_review_import(zj_store *st, const char *ruleset, const char *reviewer,
+                           const char *path, const char *text, size_t len,
+                           void (*on_error)(const zj_error *e, void *ctx), void *ctx,
+                           zj_review_import_stats *stats, zj_error *err)
+{
+    memset(stats, 0, sizeof *stats);
+    if (!reviewer || !*reviewer)
+        return zj_error_set(err, ZJ_ERR_USAGE, NULL, 0, 0, "a reviewer's name is needed");
+    zj_rs_ruleset rs;
+    zj_status s = open_ruleset(st, ruleset, &rs, err);
+    if (s != ZJ_OK)
+        return s;
+    if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) {
+        text += 3;
+        len -= 3;
+    }
+    zj_csv csv = {0};
+    if (!zj_csv_parse(text, len, path, &csv, err))
+        return err->status ? err->status : ZJ_ERR_PARSE;
+    long col[N_CSV_COLUMNS];
+    for (size_t i = 0; i < N_CSV_COLUMNS; i++)
+        col[i] = csv.n ? zj_csv_column(&csv.rows[0], csv_columns[i]) : -1;
+    enum { C_CALL, C_RULE = 4, C_TURN = 7, C_A, C_B, C_QUOTE, C_VERDICT = 13, C_CAT, C_NOTE };
+    if (!csv.n || col[C_CALL] < 0 || col[C_RULE] < 0 || col[C_VERDICT] < 0) {
+        zj_csv_free(&csv);
+        return zj_error_set(err, ZJ_ERR_PARSE, path, 1, 0,
+                            "not a review sheet: the header needs call_id, rule_id and verdict "
+                            "(zhijian review export writes one)");
+    }
+    zj_review_store rv = zj_review_store_sqlite(st);
+    zj_review_data d = {0};
+    zj_rv_event *ev = calloc(csv.n, sizeof *ev);
+    size_t n_ev = 0;
+    if (!ev) {
+        zj_csv_free(&csv);
+        return zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
+    }
+    for (size_t i = 1; s == ZJ_OK && i < csv.n; i++) {
+        const zj_csv_row *r = &csv.rows[i];
+        stats->rows++;
+        zj_error e = {0};
+        const char *call_id = field(r, col[C_CALL]), *rule_id = field(r, col[C_RULE]);
+        const char *vtext = field(r, col[C_VERDICT]);
+        long turn = -1, a = -1, b = -1;
+        if (!*vtext) {
+            stats->unchanged++;
+            continue;
+        }
+        int action = verdict_of(vtext);
+        if (action < 0) {
+            zj_error_set(&e, ZJ_ERR_PARSE, path, r->line, 0,
+                         "verdict '%.40s': expected confirmed, rejected or added (确认, 驳回, 补充)",
+                         vtext);
+        } else if (!int_field(field(r, col[C_TURN]), &turn, 1) ||
+                   !int_field(field(r, col[C_A]), &a, 0) || !int_field(field(r, col[C_B]), &b, 0) ||
+                   (a >= 0) != (b >= 0) || (a >= 0 && b < a)) {
+            zj_error_set(&e, ZJ_ERR_PARSE, path, r->line, 0,
+                         "turn, span_start and span_end must be whole numbers (turn from 1, the "
+                         "span's start not after its end) or empty");
+        } else if (action == ZJ_RV_ADD && !*rule_id && !*field(r, col[C_CAT])) {
+            zj_error_set(&e, ZJ_ERR_PARSE, path, r->line, 0,
+                         "an added finding needs a rule_id or a category");
+        }
+        /* The call, loaded once for all its rows. */
+        const zj_rv_call *c = NULL;
+        if (!e.status && !(c = find_call(&d, call_id))) {
+            zj_error ce = {0};
+            zj_status cs = rv.ops->call(rv.self, &rs, call_id, &d, &ce);
+            if (cs == ZJ_ERR_NOTFOUND)
+                zj_error_set(&e, ZJ_ERR_PARSE, path, r->line, 0,
+                             "no call '%.80s' was scored with rule set %s", call_id, rs.label);
+            else if (cs != ZJ_OK)
+                s = (*err = ce).status;
+            else
+                c = &d.calls[d.n_calls - 1];
+        }
+        zj_rv_event *x = &ev[n_ev];
+        memset(x, 0, sizeof *x);
+        if (!e.status && c) {
+            *x = (zj_rv_event){.actor = reviewer, .role = "inspector",
+                               .action = (zj_rv_action)action, .call_id = c->call_id,
+                               .rule_id = rule_id, .turn = (int)turn, .span_start = a,
+                               .span_end = b, .note = field(r, col[C_NOTE])};
+            if (action == ZJ_RV_ADD) {
+                x->text = field(r, col[C_QUOTE]);
+                x->category = field(r, col[C_CAT]);
+                zj_rv_rule rule = {0};
+                if (*rule_id) {
+                    zj_error re = {0};
+                    if (rv.ops->rule(rv.self, &rs, rule_id, &rule, &re) != ZJ_OK)
+                        s = (*err = re).status;
+                    else if (!rule.found)
+                        zj_error_set(&e, ZJ_ERR_PARSE, path, r->line, 0,
+                                     "rule set %s has no rule '%.80s'", rs.label, rule_id);
+                }
+                x->points = rule.points;
+                x->fatal = rule.fatal;
+            } else if (!*rule_id) {
+                /* The call as a whole: reviewed, nothing found. */
+                if (action == ZJ_RV_REJECT)
+                    zj_error_set(&e, ZJ_ERR_PARSE, path, r->line, 0,
+                                 "a row without a rule_id stands for the whole call: its verdict "
+                                 "is confirmed (reviewed, nothing found) or added with a category");
+                x->turn = -1;
+                x->span_start = x->span_end = -1;
+            } else {
+                bool found = false;
+                for (size_t j = c->first_finding; !found && j < c->first_finding + c->n_findings;
+                     j++) {
+                    const zj_rv_finding *fd = &d.findings[j];
+                    found = strcmp(fd->rule_id, rule_id) == 0 && fd->turn == turn &&
+                            fd->span_start == a && fd->span_end == b;
+                }
+                for (size_t j = c->first_event; !found && j < c->first_event + c->n_events; j++)
+                    found = d.events[j].action == ZJ_RV_ADD &&
+                            same_place(&d.events[j], rule_id, (int)turn, a, b);
+                if (!found)
+                    zj_error_set(&e, ZJ_ERR_PARSE, path, r->line, 0,
+                                 "call '%.80s' has no finding of rule '%.80s' at turn %s span "
+                                 "%s-%s",
+                                 call_id, rule_id, field(r, col[C_TURN]), field(r, col[C_A]),
+                                 field(r, col[C_B]));
+            }
+        }
+        if (s != ZJ_OK)
+            break;
+        if (e.status) {
+            stats->rejected++;
+            if (on_error)
+                on_error(&e, ctx);
+            continue;
+        }
+        /* The same verdict again (a re-imported sheet) records nothing. */
+        zj_rv_state now = zj_rv_state_of(&d, c, rule_id, (int)turn, a, b);
+        bool repeat = false;
+        if (action == ZJ_RV_ADD) {
+            for (size_t j = c->first_event; j < c->first_event + c->n_events; j++)
+                repeat |= d.events[j].action == ZJ_RV_ADD &&
+                          same_place(&d.events[j], rule_id, (int)turn, a, b) &&
+                          strcmp(d.events[j].category, x->category) == 0;
+            for (size_t j = 0; j < n_ev; j++)
+                repeat |= ev[j].action == ZJ_RV_ADD && !strcmp(ev[j].call_id, c->call_id) &&
+                          same_place(&ev[j], rule_id, (int)turn, a, b);
+        } else {
+            repeat = (action == ZJ_RV_CONFIRM && now.verdict == ZJ_RV_CONFIRMED) ||
+                     (action == ZJ_RV_REJECT && now.verdict == ZJ_RV_REJECTED);
+        }
+        if (repeat) {
+            stats->unchanged++;
+            continue;
+        }
+        n_ev++;
+    }
+    if (s == ZJ_OK && n_ev)
+        s = rv.ops->append(rv.self, &rs, ev, n_ev, NULL, err);
+    if (s == ZJ_OK)
+        stats->recorded = (long)n_ev;
+    free(ev);
+    zj_review_data_free(&d);
+    zj_csv_free(&csv);
+    return s;
+}
+
+/* --------------------------------------------------------------- appeals */
+
+zj_status zj_review_appeal(zj_store *st, const char *ruleset, const char *agent,
+                           const char *call_id, const char *rule_id, int turn, const char *reason,
+                           int64_t *id, zj_error *err)
+{
+    if (!reason || !*reason)
+        return zj_error_set(err, ZJ_ERR_USAGE, NULL, 0, 0, "an appeal needs a reason");
+    zj_rs_ruleset rs;
+    zj_status s = open_ruleset(st, ruleset, &rs, err);
+    zj_review_store rv = zj_review_store_sqlite(st);
+    zj_review_data d = {0};
+    if (s == ZJ_OK)
+        s = rv.ops->call(rv.self, &rs, call_id, &d, err);
+    if (s != ZJ_OK) {
+        zj_review_data_free(&d);
+        return s;
+    }
+    const zj_rv_call *c = &d.calls[0];
+    /* An agent appeals only their own calls. */
+    if (strcmp(c->agent_id, agent) != 0) {
+        zj_review_data_free(&d);
+        return zj_error_set(err, ZJ_ERR_USAGE, NULL, 0, 0,
+                            "call '%s' is not agent %s's (agents appeal only their own calls)",
+                            call_id, agent);
+    }
+    /* The finding: a machine finding or an added one, of the rule (and turn). */
+    zj_rv_event e = {.actor = agent, .role = "agent", .action = ZJ_RV_APPEAL, .call_id = call_id,
+                     .rule_id = rule_id, .note = reason};
+    int matches = 0;
+    for (size_t j = c->first_finding; j < c->first_finding + c->n_findings; j++) {
+        const zj_rv_finding *f = &d.findings[j];
+        if (strcmp(f->rule_id, rule_id) || (turn > 0 && f->turn != turn - 1))
+            continue;
+        if (!matches++) {
+            e.turn = f->turn;
+            e.span_start = f->span_start;
+            e.span_end = f->span_end;
+        }
+    }
+    for (size_t j = c->first_event; j < c->first_event + c->n_events; j++) {
+        const zj_rv_event *a = &d.events[j];
+        if (a->action != ZJ_RV_ADD || added_before(&d, c, j) || strcmp(a->rule_id, rule_id) ||
+            (turn > 0 && a->turn != turn - 1))
+            continue;
+        if (!matches++) {
+            e.turn = a->turn;
+            e.span_start = a->span_start;
+            e.span_end = a->span_end;
+        }
+    }
+    if (matches != 1) {
+        zj_review_data_free(&d);
+        return zj_error_set(err, ZJ_ERR_NOTFOUND, NULL, 0, 0,
+                            matches ? "call '%s' has %d findings of rule '%s': name the turn "
+                                      "(--turn N)"
+                                    : "call '%s' has %d findings of rule '%s'%s",
+                            call_id, matches, rule_id, matches || turn <= 0 ? "" : " at that turn");
+    }
+    s = rv.ops->append(rv.self, &rs, &e, 1, id, err);
+    zj_review_data_free(&d);
+    return s;
+}
+
+zj_status zj_review_ruling(zj_store *st, const char *ruleset, const char *supervisor,
+                           int64_t appeal_id, bool overturn, const char *reason, zj_error *err)
+{
+    if (!reason || !*reason)
+        return zj_error_set(err, ZJ_ERR_USAGE, NULL, 0, 0, "a ruling needs a reason");
+    zj_rs_ruleset rs;
+    zj_status s = open_ruleset(st, ruleset, &rs, err);
+    if (s != ZJ_OK)
+        return s;
+    zj_review_store rv = zj_review_store_sqlite(st);
+    zj_review_data d = {0};
+    zj_rv_event a;
+    s = rv.ops->event(rv.self, &rs, appeal_id, &d, &a, err);
+    if (s == ZJ_OK && a.action != ZJ_RV_APPEAL)
+        s = zj_error_set(err, ZJ_ERR_NOTFOUND, NULL, 0, 0, "review event %lld is not an appeal",
+                         (long long)appeal_id);
+    if (s == ZJ_OK) {
+        zj_rv_event e = {.actor = supervisor, .role = "supervisor", .action = ZJ_RV_RULE,
+                         .call_id = a.call_id, .rule_id = a.rule_id, .turn = -1,
+                         .span_start = -1, .span_end = -1, .overturn = overturn,
+                         .appeal_id = appeal_id, .note = reason};
+        s = rv.ops->append(rv.self, &rs, &e, 1, NULL, err);
+    }
+    zj_review_data_free(&d);
+    return s;
+}
+
+/* ---------------------------------------------------------------- status */
+
+zj_status zj_review_status(zj_store *st, const zj_report_filter *f, int64_t sample_id,
+                           zj_format format, zj_buf *out, zj_error *err)
+{
+    if (format != ZJ_FMT_TEXT && format != ZJ_FMT_JSON)
+        return zj_error_set(err, ZJ_ERR_USAGE, NULL, 0, 0, "review status comes as text or json");
+    zj_rs_ruleset rs;
+    zj_status s = open_ruleset(st, f->ruleset, &rs, err);
+    zj_review_store rv = zj_review_store_sqlite(st);
+    zj_review_data d = {0};
+    if (s == ZJ_OK)
+        s = rv.ops->calls(rv.self, &rs, f, sample_id, sample_id <= 0, &d, err);
+    /* The sample's plan, for its decision. */
+    long ac = -1, re = -1;
+    if (s == ZJ_OK && sample_id > 0) {
+        zj_report_source src = zj_report_source_sqlite(st);
+        zj_audit_data a = {0};
+        zj_audit_query q = {.sample_id = sample_id, .sample_calls_listed = 0};
+        zj_report_filter all = {.ruleset = f->ruleset};
+        s = src.ops->audit(src.self, &rs, &all, &q, &a, err);
+        if (s == ZJ_OK && a.sample.aql) {
+            ac = a.sample.accept_n;
+            re = a.sample.reject_n;
+        }
+        zj_audit_data_free(&a);
+    }
+    if (s != ZJ_OK) {
+        zj_review_data_free(&d);
+        return s;
+    }
+    long reviewed = 0, nonconforming = 0, changed = 0, open = 0;
+    zj_rv_final *fin = calloc(d.n_calls ? d.n_calls : 1, sizeof *fin);
+    if (!fin) {
+        zj_review_data_free(&d);
+        return zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
+    }
+    for (size_t i = 0; i < d.n_calls; i++) {
+        fin[i] = zj_rv_final_of(&d, &d.calls[i], &rs);
+        reviewed += fin[i].reviewed;
+        nonconforming += fin[i].reviewed && !fin[i].passed;
+        changed += fin[i].score != d.calls[i].score || fin[i].passed != d.calls[i].passed;
+        open += fin[i].appeals_open;
+    }
+    /* ISO 2859-1: accept with at most Ac nonconforming units, reject from
+     * Re; undecided while the rejection number is not reached and calls
+     * remain unreviewed. */
+    const char *decision =
+        ac < 0                                  ? NULL
+        : nonconforming >= re                   ? "reject"
+        : reviewed == (long)d.n_calls           ? (nonconforming <= ac ? "accept" : "reject")
+                                                : "incomplete";
+    if (format == ZJ_FMT_JSON) {
+        json_t *root = json_object(), *calls = json_array();
+        bool ok = root && calls &&
+                  jset(root, "schema", json_pack("{s:s,s:i}", "name", "zhijian.review_status",
+                                                 "version", 1)) &&
+                  jset(root, "ruleset", json_pack("{s:s,s:s,s:s}", "name", rs.name, "version",
+                                                  rs.version, "sha256", rs.sha256));
+        for (size_t i = 0; ok && i < d.n_calls; i++) {
+            const zj_rv_call *c = &d.calls[i];
+            ok = json_array_append_new(
+                     calls,
+                     json_pack("{s:s,s:o,s:b,s:i,s:b,s:i,s:b,s:b,s:I,s:I,s:I,s:I}", "call_id",
+                               c->call_id, "agent_id", jstr(*c->agent_id ? c->agent_id : NULL),
+                               "reviewed", fin[i].reviewed, "machine_score", c->score,
+                               "machine_passed", c->passed, "final_score", fin[i].score,
+                               "final_passed", fin[i].passed, "final_fatal", fin[i].fatal,
+                               "confirmed", (json_int_t)fin[i].confirmed, "rejected",
+                               (json_int_t)fin[i].rejected, "added", (json_int_t)fin[i].added,
+                               "appeals_open", (json_int_t)fin[i].appeals_open)) == 0;
+        }
+        ok = ok && jset(root, "calls", json_incref(calls));
+        json_t *sample = sample_id > 0
+                             ? json_pack("{s:I,s:I,s:I,s:I,s:o,s:o,s:o}", "id",
+                                         (json_int_t)sample_id, "calls", (json_int_t)d.n_calls,
+                                         "reviewed", (json_int_t)reviewed, "nonconforming",
+                                         (json_int_t)nonconforming, "accept",
+                                         ac >= 0 ? json_integer(ac) : json_null(), "reject",
+                                         re >= 0 ? json_integer(re) : json_null(), "decision",
+                                         jstr(decision))
+                             : json_null();
+        ok = ok && jset(root, "sample", sample);
+        json_decref(calls);
+        s = zj_report_json_emit(root, ok, out);
+    } else {
+        zj_buf_printf(out, "复核状态（规则集 %s）：%s%zu 通，已复核 %ld 通，复核后得分或结论改变 %ld "
+                           "通，待裁决申诉 %ld 项。\n",
+                      rs.label, sample_id > 0 ? "样本通话 " : "有复核记录的通话 ", d.n_calls,
+                      reviewed, changed, open);
+        zj_buf_puts(out, "通话\t坐席\t机器得分\t复核后得分\t复核后结论\t确认\t驳回\t补充\t待裁决申诉\n");
+        for (size_t i = 0; i < d.n_calls; i++) {
+            const zj_rv_call *c = &d.calls[i];
+            zj_buf_printf(out, "%s\t%s\t%d%s\t%d\t%s\t%ld\t%ld\t%ld\t%ld\n", c->call_id,
+                          c->agent_id, c->score, c->passed ? "" : "（不合格）", fin[i].score,
+                          !fin[i].reviewed ? "未复核" : fin[i].passed ? "合格" : "不合格",
+                          fin[i].confirmed, fin[i].rejected, fin[i].added, fin[i].appeals_open);
+        }
+        if (sample_id > 0) {
+            if (decision)
+                zj_buf_printf(out,
+                              "样本判定（ISO 2859-1，Ac = %ld，Re = %ld）：已复核 %ld/%zu 通，不合格 "
+                              "%ld 通 → %s。\n",
+                              ac, re, reviewed, d.n_calls, nonconforming,
+                              !strcmp(decision, "accept")   ? "接收"
+                              : !strcmp(decision, "reject") ? "拒收"
+                                                            : "尚未判定（待复核）");
+            else
+                zj_buf_printf(out, "样本无 AQL 抽样方案（固定样本量）：已复核 %ld/%zu 通，不合格 %ld 通。\n",
+                              reviewed, d.n_calls, nonconforming);
+        }
+        s = out->failed ? ZJ_ERR_NOMEM : ZJ_OK;
+        if (s != ZJ_OK)
+            zj_error_set(err, s, NULL, 0, 0, "out of memory");
+    }
+    free(fin);
+    zj_review_data_free(&d);
+    return s;
+}
+
+/* ------------------------------------------------------------ calibrate */
+
+/* Cohen's kappa of two raters' yes/no over n units: a both yes, b first
+ * only, c second only, dd both no. NAN without units or with chance
+ * agreement of 1. */
+static double kappa(long a, long b, long c, long dd)
+{
+    double n = (double)(a + b + c + dd);
+    if (n <= 0)
+        return NAN;
+    double po = (double)(a + dd) / n;
+    double p1 = (double)(a + b) / n, p2 = (double)(a + c) / n;
+    double pe = p1 * p2 + (1 - p1) * (1 - p2);
+    return pe >= 1 ? NAN : (po - pe) / (1 - pe);
+}
+
+typedef struct cal_rule {
+    const char *rule_id;
+    long hits, confirmed, rejected, added;
+    const char **rejected_quotes; /* "call_id 第N轮 「words」" */
+    size_t n_quotes, cap_quotes;
+} cal_rule;
+
+static cal_rule *cal_rule_of(cal_rule **v, size_t *n, size_t *cap, const char *id)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (strcmp((*v)[i].rule_id, id) == 0)
+            return &(*v)[i];
+    if (*n == *cap) {
+        size_t k = *cap ? *cap * 2 : 16;
+        cal_rule *p = realloc(*v, k * sizeof *p);
+        if (!p)
+            return NULL;
+        *v = p;
+        *cap = k;
+    }
+    cal_rule *r = &(*v)[(*n)++];
+    memset(r, 0, sizeof *r);
+    r->rule_id = id;
+    return r;
+}
+
+static int cmp_cal_rule(const void *a, const void *b)
+{
+    return strcmp(((const cal_rule *)a)->rule_id, ((const cal_rule *)b)->rule_id);
+}
+
+/* The latest verdict of reviewer `who` on a finding of call c. */
+static zj_rv_verdict verdict_by(const zj_review_data *d, const zj_rv_call *c, const char *who,
+                                const zj_rv_finding *f)
+{
+    zj_rv_verdict v = ZJ_RV_UNREVIEWED;
+    for (size_t i = c->first_event; i < c->first_event + c->n_events; i++) {
+        const zj_rv_event *e = &d->events[i];
+        if (strcmp(e->actor, who) || !same_place(e, f->rule_id, f->turn, f->span_start, f->span_end))
+            continue;
+        if (e->action == ZJ_RV_CONFIRM)
+            v = ZJ_RV_CONFIRMED;
+        else if (e->action == ZJ_RV_REJECT)
+            v = ZJ_RV_REJECTED;
+    }
+    return v;
+}
+
+zj_status zj_calibrate(zj_store *st, const zj_report_filter *f, double min_precision,
+                       zj_format format, zj_buf *out, zj_error *err)
+{
+    if (format != ZJ_FMT_TEXT && format != ZJ_FMT_JSON)
+        return zj_error_set(err, ZJ_ERR_USAGE, NULL, 0, 0, "calibrate writes text or json");
+    zj_rs_ruleset rs;
+    zj_status s = open_ruleset(st, f->ruleset, &rs, err);
+    zj_review_store rv = zj_review_store_sqlite(st);
+    zj_review_data d = {0};
+    if (s == ZJ_OK)
+        s = rv.ops->calls(rv.self, &rs, f, 0, true, &d, err);
+    if (s != ZJ_OK) {
+        zj_review_data_free(&d);
+        return s;
+    }
+    cal_rule *rules = NULL;
+    size_t n_rules = 0, cap_rules = 0;
+    bool lost = false;
+    long reviewed_calls = 0;
+    /* Engine vs reviewer over (reviewed call, rule) units: the engine says
+     * yes when it has a finding of the rule, the reviewer when a finding of
+     * it stands confirmed or was added; units where neither says yes are the
+     * rule set's other rules that could have applied (its forbidden, metric
+     * and required rules with a finding in some reviewed call). */
+    long ka = 0, kb = 0, kc = 0, kd = 0;
+    /* Inter-reviewer: findings two inspectors both judged. */
+    long ia = 0, ib = 0, ic = 0, id = 0, pairs = 0;
+    for (size_t i = 0; i < d.n_calls && !lost; i++) {
+        const zj_rv_call *c = &d.calls[i];
+        zj_rv_final fin = zj_rv_final_of(&d, c, &rs);
+        if (!fin.reviewed)
+            continue;
+        reviewed_calls++;
+        for (size_t j = c->first_finding; j < c->first_finding + c->n_findings; j++) {
+            const zj_rv_finding *x = &d.findings[j];
+            zj_rv_state stt = zj_rv_state_of(&d, c, x->rule_id, x->turn, x->span_start, x->span_end);
+            cal_rule *r = cal_rule_of(&rules, &n_rules, &cap_rules, x->rule_id);
+            if (!r) {
+                lost = true;
+                break;
+            }
+            r->hits++;
+            /* The final human judgement: withdrawn (rejected, or overturned on
+             * appeal) is a false hit; confirmed, or upheld on appeal, a true one. */
+            r->confirmed += !stt.withdrawn && (stt.verdict == ZJ_RV_CONFIRMED ||
+                                                stt.appeal == ZJ_RV_APPEAL_UPHELD);
+            if (stt.withdrawn) {
+                r->rejected++;
+                if (r->n_quotes == r->cap_quotes) {
+                    size_t k = r->cap_quotes ? r->cap_quotes * 2 : 4;
+                    const char **p = realloc(r->rejected_quotes, k * sizeof *p);
+                    if (!p) {
+                        lost = true;
+                        break;
+                    }
+                    r->rejected_quotes = p;
+                    r->cap_quotes = k;
+                }
+                char *q = zj_sqlf("%s 第 %d 轮「%s」", c->call_id, x->turn + 1, x->text);
+                r->rejected_quotes[r->n_quotes++] = q ? zj_pool_str(&d.pool, q, &lost) : NULL;
+                lost |= !q;
+                free(q);
+            }
+            /* Two inspectors on the same finding. */
+            const char *first = NULL;
+            for (size_t k = c->first_event; k < c->first_event + c->n_events; k++) {
+                const zj_rv_event *e = &d.events[k];
+                if (strcmp(e->role, "inspector") ||
+                    (e->action != ZJ_RV_CONFIRM && e->action != ZJ_RV_REJECT) ||
+                    !same_place(e, x->rule_id, x->turn, x->span_start, x->span_end))
+                    continue;
+                if (!first) {
+                    first = e->actor;
+                } else if (strcmp(first, e->actor)) {
+                    zj_rv_verdict v1 = verdict_by(&d, c, first, x), v2 = verdict_by(&d, c, e->actor, x);
+                    pairs++;
+                    ia += v1 == ZJ_RV_CONFIRMED && v2 == ZJ_RV_CONFIRMED;
+                    ib += v1 == ZJ_RV_CONFIRMED && v2 == ZJ_RV_REJECTED;
+                    ic += v1 == ZJ_RV_REJECTED && v2 == ZJ_RV_CONFIRMED;
+                    id += v1 == ZJ_RV_REJECTED && v2 == ZJ_RV_REJECTED;
+                    break;
+                }
+            }
+        }
+        for (size_t k = c->first_event; k < c->first_event + c->n_events && !lost; k++) {
+            const zj_rv_event *e = &d.events[k];
+            if (e->action != ZJ_RV_ADD || added_before(&d, c, k))
+                continue;
+            cal_rule *r = cal_rule_of(&rules, &n_rules, &cap_rules,
+                                      *e->rule_id ? e->rule_id : "(其他)");
+            if (!r)
+                lost = true;
+            else
+                r->added++;
+        }
+    }
+    /* The (call, rule) units. */
+    for (size_t i = 0; i < d.n_calls && !lost; i++) {
+        const zj_rv_call *c = &d.calls[i];
+        if (!zj_rv_final_of(&d, c, &rs).reviewed)
+            continue;
+        for (size_t r = 0; r < n_rules; r++) {
+            const char *rule = rules[r].rule_id;
+            bool engine = false, human = false;
+            for (size_t j = c->first_finding; j < c->first_finding + c->n_findings; j++) {
+                const zj_rv_finding *x = &d.findings[j];
+                if (strcmp(x->rule_id, rule))
+                    continue;
+                engine = true;
+                human |= !zj_rv_state_of(&d, c, rule, x->turn, x->span_start, x->span_end)
+                              .withdrawn;
+            }
+            for (size_t k = c->first_event; k < c->first_event + c->n_events; k++)
+                human |= d.events[k].action == ZJ_RV_ADD && !strcmp(d.events[k].rule_id, rule);
+            ka += engine && human;
+            kb += engine && !human;
+            kc += !engine && human;
+            kd += !engine && !human;
+        }
+    }
+    if (lost) {
+        for (size_t r = 0; r < n_rules; r++)
+            free(rules[r].rejected_quotes);
+        free(rules);
+        zj_review_data_free(&d);
+        return zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
+    }
+    if (n_rules)
+        qsort(rules, n_rules, sizeof *rules, cmp_cal_rule);
+    double k_engine = kappa(ka, kb, kc, kd), k_inter = kappa(ia, ib, ic, id);
+    if (format == ZJ_FMT_JSON) {
+        json_t *root = json_object(), *arr = json_array(), *low = json_array();
+        bool ok = root && arr && low &&
+                  jset(root, "schema", json_pack("{s:s,s:i}", "name", "zhijian.calibration",
+                                                 "version", 1)) &&
+                  jset(root, "ruleset", json_pack("{s:s,s:s,s:s}", "name", rs.name, "version",
+                                                  rs.version, "sha256", rs.sha256)) &&
+                  jset(root, "reviewed_calls", json_integer(reviewed_calls));
+        for (size_t r = 0; ok && r < n_rules; r++) {
+            const cal_rule *x = &rules[r];
+            long judged = x->confirmed + x->rejected;
+            json_t *quotes = json_array();
+            for (size_t q = 0; quotes && q < x->n_quotes; q++)
+                ok = ok && json_array_append_new(quotes, json_string(x->rejected_quotes[q])) == 0;
+            json_t *row = json_pack("{s:s,s:I,s:I,s:I,s:o,s:I,s:O}", "rule_id", x->rule_id,
+                                    "hits", (json_int_t)x->hits, "confirmed",
+                                    (json_int_t)x->confirmed, "rejected", (json_int_t)x->rejected,
+                                    "precision",
+                                    judged ? json_real((double)x->confirmed / (double)judged)
+                                           : json_null(),
+                                    "added", (json_int_t)x->added, "rejected_quotes", quotes);
+            ok = ok && row && json_array_append(arr, row) == 0;
+            if (ok && judged && (double)x->confirmed / (double)judged < min_precision)
+                ok = json_array_append(low, row) == 0;
+            json_decref(row);
+            json_decref(quotes);
+        }
+        ok = ok && jset(root, "rules", json_incref(arr)) &&
+             jset(root, "engine_reviewer_kappa",
+                  k_engine == k_engine ? json_real(k_engine) : json_null()) &&
+             jset(root, "engine_reviewer_units", json_integer(ka + kb + kc + kd)) &&
+             jset(root, "inter_reviewer_kappa",
+                  k_inter == k_inter ? json_real(k_inter) : json_null()) &&
+             jset(root, "inter_reviewer_findings", json_integer(pairs)) &&
+             jset(root, "min_precision", json_real(min_precision)) &&
+             jset(root, "below_min_precision", json_incref(low));
+        json_decref(arr);
+        json_decref(low);
+        s = zj_report_json_emit(root, ok, out);
+    } else {
+        zj_buf_printf(out, "规则校准（规则集 %s；已复核通话 %ld 通）\n", rs.label, reviewed_calls);
+        zj_buf_puts(out, "规则\t命中\t确认\t驳回\t精确率\t复核补充（漏判）\n");
+        for (size_t r = 0; r < n_rules; r++) {
+            const cal_rule *x = &rules[r];
+            long judged = x->confirmed + x->rejected;
+            zj_buf_printf(out, "%s\t%ld\t%ld\t%ld\t", x->rule_id, x->hits, x->confirmed,
+                          x->rejected);
+            if (judged)
+                zj_buf_printf(out, "%.3f", (double)x->confirmed / (double)judged);
+            else
+                zj_buf_puts(out, "—");
+            zj_buf_printf(out, "\t%ld\n", x->added);
+        }
+        if (k_engine == k_engine)
+            zj_buf_printf(out, "机器与复核一致性（Cohen's kappa）：%.3f（%ld 个 通话×规则）\n",
+                          k_engine, ka + kb + kc + kd);
+        else
+            zj_buf_puts(out, "机器与复核一致性（Cohen's kappa）：不可计算\n");
+        if (k_inter == k_inter)
+            zj_buf_printf(out, "复核员间一致性（Cohen's kappa）：%.3f（%ld 项由两名复核员判定）\n",
+                          k_inter, pairs);
+        else
+            zj_buf_printf(out, "复核员间一致性（Cohen's kappa）：%s\n",
+                          pairs ? "不可计算（判定全部相同）" : "无两名复核员判定的发现");
+        bool any = false;
+        for (size_t r = 0; r < n_rules; r++) {
+            const cal_rule *x = &rules[r];
+            long judged = x->confirmed + x->rejected;
+            if (!judged || (double)x->confirmed / (double)judged >= min_precision)
+                continue;
+            if (!any)
+                zj_buf_printf(out, "精确率低于 %.2f 的规则（被驳回的原话可作 no_match 示例）：\n",
+                              min_precision);
+            any = true;
+            zj_buf_printf(out, "  %s %.3f\n", x->rule_id, (double)x->confirmed / (double)judged);
+            for (size_t q = 0; q < x->n_quotes; q++)
+                zj_buf_printf(out, "    %s\n", x->rejected_quotes[q] ? x->rejected_quotes[q] : "");
+        }
+        if (!any)
+            zj_buf_printf(out, "没有精确率低于 %.2f 的规则。\n", min_precision);
+        s = out->failed ? zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory") : ZJ_OK;
+    }
+    for (size_t r = 0; r < n_rules; r++)
+        free(rules[r].rejected_quotes);
+    free(rules);
+    zj_review_data_free(&d);
+    return s;
+}

@@ -1,0 +1,144 @@
+/* review.h — human review of stored findings: the rows review code reads and
+ * the one ops table a store answers them through (review_sqlite.c for the
+ * SQLite store). Every human action is an append-only event; machine
+ * findings are never changed. Internal to the engine. */
+#ifndef ZJ_REVIEW_H
+#define ZJ_REVIEW_H
+
+#include "report_source.h"
+
+/* A machine finding a reviewer can confirm or reject: a forbidden
+ * expression said (quoted ones too), a metric failed, a required phrase
+ * missing at a cost. Identified across re-scoring by rule, turn and span. */
+typedef struct zj_rv_finding {
+    const char *rule_id, *title, *clause, *kind, *outcome, *text; /* "" when none */
+    int turn;                  /* 0-based; -1: none */
+    long span_start, span_end; /* code points; -1: none */
+    int points;
+    bool fatal;
+} zj_rv_finding;
+
+/* One human action. */
+typedef enum zj_rv_action {
+    ZJ_RV_CONFIRM, /* an inspector confirms a machine finding */
+    ZJ_RV_REJECT,  /* an inspector rejects it: the engine was wrong */
+    ZJ_RV_ADD,     /* an inspector adds a finding the engine missed */
+    ZJ_RV_APPEAL,  /* the call's agent appeals a finding */
+    ZJ_RV_RULE     /* a supervisor rules on an appeal */
+} zj_rv_action;
+
+typedef struct zj_rv_event {
+    int64_t id; /* order of recording; set by the store */
+    const char *at; /* UTC ISO 8601; set by the store when NULL */
+    const char *actor;
+    const char *role; /* inspector, supervisor, agent */
+    zj_rv_action action;
+    const char *call_id;
+    const char *rule_id; /* the finding's rule; an added finding may have none */
+    int turn;            /* the finding's identity, as zj_rv_finding; -1: none */
+    long span_start, span_end;
+    const char *text;     /* an added finding's words */
+    const char *category; /* an added finding without a rule */
+    int points;           /* an added finding's points (its rule's, negative) */
+    bool fatal;           /* an added finding of a fatal rule */
+    bool overturn;        /* ZJ_RV_RULE: the appeal is granted */
+    int64_t appeal_id;    /* ZJ_RV_RULE: the appeal ruled on */
+    const char *note;     /* reason or comment */
+} zj_rv_event;
+
+/* A call under review with its findings and events (ranges of the data's
+ * arrays, events in recording order). */
+typedef struct zj_rv_call {
+    const char *call_id, *agent_id, *agent_name, *started_at; /* "" when none */
+    int score;      /* the machine's */
+    long sum_points; /* of all its findings (score = clamp(base + sum)) */
+    bool passed, fatal;
+    size_t first_finding, n_findings;
+    size_t first_event, n_events;
+} zj_rv_call;
+
+typedef struct zj_review_data {
+    zj_rv_call *calls; /* by call id */
+    size_t n_calls;
+    zj_rv_finding *findings;
+    size_t n_findings;
+    zj_rv_event *events;
+    size_t n_events;
+    size_t cap_calls, cap_findings, cap_events; /* allocated */
+    zj_str_pool pool;
+} zj_review_data;
+
+void zj_review_data_free(zj_review_data *d);
+
+/* A rule's place in the rule set, for added findings and appeals. */
+typedef struct zj_rv_rule {
+    bool found;
+    int points; /* negative for a rule that costs points */
+    bool fatal;
+} zj_rv_rule;
+
+typedef struct zj_review_store_ops {
+    /* The calls of saved sample sample_id (> 0), else those the filter
+     * selects that have review events (reviewed_only) or all of them, with
+     * their reviewable findings and events. */
+    zj_status (*calls)(void *self, const zj_rs_ruleset *rs, const zj_report_filter *f,
+                       int64_t sample_id, bool reviewed_only, zj_review_data *out,
+                       zj_error *err);
+    /* One call (out zeroed); ZJ_ERR_NOTFOUND when the rule set has no result
+     * for it. */
+    zj_status (*call)(void *self, const zj_rs_ruleset *rs, const char *call_id,
+                      zj_review_data *out, zj_error *err);
+    /* A rule of the rule set. */
+    zj_status (*rule)(void *self, const zj_rs_ruleset *rs, const char *rule_id, zj_rv_rule *out,
+                      zj_error *err);
+    /* Records events in one transaction, in order; ids[i] their ids (may be
+     * NULL). Nothing is recorded when one fails. */
+    zj_status (*append)(void *self, const zj_rs_ruleset *rs, const zj_rv_event *events, size_t n,
+                        int64_t *ids, zj_error *err);
+    /* An event by id (out->... strings owned by d's pool). */
+    zj_status (*event)(void *self, const zj_rs_ruleset *rs, int64_t id, zj_review_data *d,
+                       zj_rv_event *out, zj_error *err);
+} zj_review_store_ops;
+
+typedef struct zj_review_store {
+    const zj_review_store_ops *ops;
+    void *self;
+} zj_review_store;
+
+zj_review_store zj_review_store_sqlite(zj_store *st);
+
+/* ---------------------------------------------------------- judging */
+
+typedef enum zj_rv_verdict { ZJ_RV_UNREVIEWED, ZJ_RV_CONFIRMED, ZJ_RV_REJECTED } zj_rv_verdict;
+typedef enum zj_rv_appeal {
+    ZJ_RV_NO_APPEAL,
+    ZJ_RV_APPEAL_OPEN,
+    ZJ_RV_APPEAL_UPHELD,    /* the finding stands */
+    ZJ_RV_APPEAL_OVERTURNED /* the finding is withdrawn */
+} zj_rv_appeal;
+
+/* The standing of a finding of call c (by its identity) after its events:
+ * the latest inspector verdict, then the ruling on its latest appeal. */
+typedef struct zj_rv_state {
+    zj_rv_verdict verdict; /* the inspector's */
+    zj_rv_appeal appeal;
+    const char *reviewer; /* of the latest verdict, or NULL */
+    bool withdrawn;       /* rejected, or overturned on appeal */
+} zj_rv_state;
+
+zj_rv_state zj_rv_state_of(const zj_review_data *d, const zj_rv_call *c, const char *rule_id,
+                           int turn, long span_start, long span_end);
+
+/* The call's score after review: the machine findings not withdrawn and
+ * the added ones not overturned, as the engine scores (clamp(base + sum of
+ * points)); fatal when one of them is. */
+typedef struct zj_rv_final {
+    int score;
+    bool passed, fatal;
+    long confirmed, rejected, added, appeals_open;
+    bool reviewed; /* an inspector acted on the call */
+} zj_rv_final;
+
+zj_rv_final zj_rv_final_of(const zj_review_data *d, const zj_rv_call *c, const zj_rs_ruleset *rs);
+
+#endif

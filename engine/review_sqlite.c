@@ -1,0 +1,403 @@
+/* review_sqlite.c — the SQLite store's answers for review (review.h): the
+ * calls under review with their reviewable findings and events, the rules,
+ * and appending events to the append-only `reviews` table (schema v9,
+ * docs/review.md). A store written before v9 has no reviews: it reads as
+ * unreviewed. */
+#include "review.h"
+
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+void zj_review_data_free(zj_review_data *d)
+{
+    zj_pool_free(&d->pool);
+    free(d->calls);
+    free(d->findings);
+    free(d->events);
+    memset(d, 0, sizeof *d);
+}
+
+typedef struct rv_ctx {
+    zj_store *st;
+    zj_review_data *d;
+    zj_error *err;
+    bool lost;
+} rv_ctx;
+
+static const char *col(rv_ctx *c, sqlite3_stmt *q, int i)
+{
+    const unsigned char *t = sqlite3_column_text(q, i);
+    if (!t && sqlite3_column_type(q, i) != SQLITE_NULL)
+        c->lost = true;
+    const char *s = zj_pool_str(&c->d->pool, t ? (const char *)t : "", &c->lost);
+    return s ? s : "";
+}
+
+static bool grow(rv_ctx *c, void **v, size_t n, size_t *cap, size_t size)
+{
+    if (n < *cap)
+        return true;
+    size_t k = *cap ? *cap * 2 : 16;
+    void *p = realloc(*v, k * size);
+    if (!p) {
+        c->lost = true;
+        return false;
+    }
+    *v = p;
+    *cap = k;
+    return true;
+}
+#define GROW(c, v, n, cap) grow((c), (void **)&(v), (n), &(cap), sizeof *(v))
+
+static bool has_reviews(zj_store *st)
+{
+    sqlite3_stmt *q;
+    bool yes = sqlite3_prepare_v2(zj_store_db(st),
+                                  "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = "
+                                  "'reviews'",
+                                  -1, &q, NULL) == SQLITE_OK &&
+               sqlite3_step(q) == SQLITE_ROW;
+    sqlite3_finalize(q);
+    return yes;
+}
+
+static const char *const action_names[] = {"confirm", "reject", "add", "appeal", "rule"};
+
+static zj_rv_action action_of(const char *s)
+{
+    for (int i = 0; i < 5; i++)
+        if (strcmp(s, action_names[i]) == 0)
+            return (zj_rv_action)i;
+    return ZJ_RV_CONFIRM;
+}
+
+/* Reads one event row (the columns of EVENT_COLUMNS). */
+#define EVENT_COLUMNS                                                                              \
+    "id, at, actor, role, action, call_id, coalesce(rule_id, ''), coalesce(turn, -1),"             \
+    " coalesce(span_start, -1), coalesce(span_end, -1), coalesce(text, ''),"                       \
+    " coalesce(category, ''), coalesce(points, 0), coalesce(fatal, 0), coalesce(decision, ''),"   \
+    " coalesce(appeal_id, 0), coalesce(note, '')"
+
+static void read_event(rv_ctx *c, sqlite3_stmt *q, zj_rv_event *e)
+{
+    memset(e, 0, sizeof *e);
+    e->id = sqlite3_column_int64(q, 0);
+    e->at = col(c, q, 1);
+    e->actor = col(c, q, 2);
+    e->role = col(c, q, 3);
+    e->action = action_of(zj_col(q, 4));
+    e->call_id = col(c, q, 5);
+    e->rule_id = col(c, q, 6);
+    e->turn = sqlite3_column_int(q, 7);
+    e->span_start = sqlite3_column_int64(q, 8);
+    e->span_end = sqlite3_column_int64(q, 9);
+    e->text = col(c, q, 10);
+    e->category = col(c, q, 11);
+    e->points = sqlite3_column_int(q, 12);
+    e->fatal = sqlite3_column_int(q, 13) != 0;
+    e->overturn = strcmp(zj_col(q, 14), "overturned") == 0;
+    e->appeal_id = sqlite3_column_int64(q, 15);
+    e->note = col(c, q, 16);
+}
+
+/* Adds the call q holds (columns: row id, call id, agent, name, start,
+ * score, passed, fatal) with its findings and events. */
+static zj_status add_call(rv_ctx *c, const zj_rs_ruleset *rs, sqlite3_stmt *q, bool reviews)
+{
+    zj_review_data *d = c->d;
+    if (!GROW(c, d->calls, d->n_calls, c->d->cap_calls))
+        return zj_error_set(c->err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
+    zj_rv_call *k = &d->calls[d->n_calls++];
+    memset(k, 0, sizeof *k);
+    int64_t row = sqlite3_column_int64(q, 0);
+    k->call_id = col(c, q, 1);
+    k->agent_id = col(c, q, 2);
+    k->agent_name = col(c, q, 3);
+    k->started_at = col(c, q, 4);
+    k->score = sqlite3_column_int(q, 5);
+    k->passed = sqlite3_column_int(q, 6) != 0;
+    k->fatal = sqlite3_column_int(q, 7) != 0;
+    sqlite3 *db = zj_store_db(c->st);
+    sqlite3_stmt *f = NULL;
+    int rc = sqlite3_prepare_v2(
+        db,
+        "SELECT f.rule_id, coalesce(r.title, ''), coalesce(f.clause, ''), f.kind, f.outcome,"
+        " coalesce(f.text, ''), coalesce(f.turn, -1), coalesce(f.span_start, -1),"
+        " coalesce(f.span_end, -1), f.points, f.fatal"
+        " FROM findings f LEFT JOIN rules r ON r.ruleset_id = ?2 AND r.rule_id = f.rule_id"
+        " WHERE f.call_row = ?1 AND (f.outcome = 'hit' AND f.kind IN ('forbidden', 'metric')"
+        " OR f.outcome = 'missing' AND f.points < 0) ORDER BY f.seq",
+        -1, &f, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_int64(f, 1, row);
+        sqlite3_bind_int64(f, 2, rs->id);
+        k->first_finding = d->n_findings;
+        while ((rc = sqlite3_step(f)) == SQLITE_ROW &&
+               GROW(c, d->findings, d->n_findings, c->d->cap_findings)) {
+            zj_rv_finding *x = &d->findings[d->n_findings++];
+            x->rule_id = col(c, f, 0);
+            x->title = col(c, f, 1);
+            x->clause = col(c, f, 2);
+            x->kind = col(c, f, 3);
+            x->outcome = col(c, f, 4);
+            x->text = col(c, f, 5);
+            x->turn = sqlite3_column_int(f, 6);
+            x->span_start = sqlite3_column_int64(f, 7);
+            x->span_end = sqlite3_column_int64(f, 8);
+            x->points = sqlite3_column_int(f, 9);
+            x->fatal = sqlite3_column_int(f, 10) != 0;
+        }
+        k->n_findings = d->n_findings - k->first_finding;
+    }
+    sqlite3_finalize(f);
+    if (rc == SQLITE_ROW || rc == SQLITE_DONE) { /* ROW: stopped out of memory */
+        rc = sqlite3_prepare_v2(db, "SELECT coalesce(sum(points), 0) FROM findings WHERE call_row = ?1",
+                                -1, &f, NULL);
+        if (rc == SQLITE_OK) {
+            sqlite3_bind_int64(f, 1, row);
+            rc = sqlite3_step(f);
+            k->sum_points = sqlite3_column_int64(f, 0);
+            rc = rc == SQLITE_ROW ? SQLITE_DONE : rc;
+        }
+        sqlite3_finalize(f);
+    }
+    if (rc == SQLITE_DONE && reviews) {
+        rc = sqlite3_prepare_v2(db,
+                                "SELECT " EVENT_COLUMNS " FROM reviews WHERE ruleset_id = ?1 AND"
+                                " call_id = ?2 ORDER BY id",
+                                -1, &f, NULL);
+        if (rc == SQLITE_OK) {
+            sqlite3_bind_int64(f, 1, rs->id);
+            sqlite3_bind_text(f, 2, k->call_id, -1, SQLITE_STATIC);
+            k->first_event = d->n_events;
+            while ((rc = sqlite3_step(f)) == SQLITE_ROW &&
+                   GROW(c, d->events, d->n_events, c->d->cap_events))
+                read_event(c, f, &d->events[d->n_events++]);
+            k->n_events = d->n_events - k->first_event;
+        }
+        sqlite3_finalize(f);
+    }
+    if (c->lost)
+        return zj_error_set(c->err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
+    if (rc != SQLITE_DONE)
+        return zj_store_error(c->st, c->err, "cannot read the findings under review");
+    return ZJ_OK;
+}
+
+#define CALL_COLUMNS                                                                               \
+    "c.id, c.call_id, coalesce(c.agent_id, ''), coalesce(c.agent_name, ''),"                       \
+    " coalesce(c.started_at, ''), c.score, c.passed, c.fatal"
+
+static zj_status sqlite_calls(void *self, const zj_rs_ruleset *rs, const zj_report_filter *f,
+                              int64_t sample_id, bool reviewed_only, zj_review_data *out,
+                              zj_error *err)
+{
+    zj_store *st = self;
+    rv_ctx c = {.st = st, .d = out, .err = err};
+    bool reviews = has_reviews(st);
+    if (reviewed_only && !reviews && sample_id <= 0)
+        return ZJ_OK;
+    sqlite3_stmt *q;
+    if (sample_id > 0) {
+        if (sqlite3_prepare_v2(zj_store_db(st),
+                               "SELECT 1 FROM samples WHERE id = ?2 AND ruleset_id = ?1", -1, &q,
+                               NULL) != SQLITE_OK)
+            return zj_store_error(st, err, "cannot read the samples");
+        sqlite3_bind_int64(q, 1, rs->id);
+        sqlite3_bind_int64(q, 2, sample_id);
+        int rc = sqlite3_step(q);
+        sqlite3_finalize(q);
+        if (rc == SQLITE_DONE)
+            return zj_error_set(err, ZJ_ERR_NOTFOUND, NULL, 0, 0,
+                                "no sample %lld was saved for rule set %s (zhijian sample --save "
+                                "prints the id of the sample it records)",
+                                (long long)sample_id, rs->label);
+        if (rc != SQLITE_ROW)
+            return zj_store_error(st, err, "cannot read the samples");
+        q = zj_report_query(st,
+                            "SELECT " CALL_COLUMNS " FROM sample_calls s JOIN calls c ON c.id ="
+                            " s.call_row WHERE s.sample_id = ?6 AND c.ruleset_id = ?1"
+                            ZJ_CALL_FILTER_REST " ORDER BY c.call_id",
+                            rs->id, f, err);
+        if (q && sqlite3_bind_int64(q, 6, sample_id) != SQLITE_OK) {
+            sqlite3_finalize(q);
+            return zj_store_error(st, err, "cannot prepare a review query");
+        }
+    } else {
+        q = zj_report_query(st,
+                            reviewed_only
+                                ? "SELECT " CALL_COLUMNS " FROM calls c WHERE c.ruleset_id = ?1"
+                                  " AND c.call_id IN (SELECT call_id FROM reviews WHERE"
+                                  " ruleset_id = ?1)" ZJ_CALL_FILTER_REST " ORDER BY c.call_id"
+                                : "SELECT " CALL_COLUMNS " FROM calls c WHERE c.ruleset_id = ?1"
+                                  ZJ_CALL_FILTER_REST " ORDER BY c.call_id",
+                            rs->id, f, err);
+    }
+    if (!q)
+        return err->status;
+    int rc;
+    zj_status s = ZJ_OK;
+    while (s == ZJ_OK && (rc = sqlite3_step(q)) == SQLITE_ROW)
+        s = add_call(&c, rs, q, reviews);
+    sqlite3_finalize(q);
+    if (s == ZJ_OK && rc != SQLITE_DONE)
+        s = zj_store_error(st, err, "cannot read the calls under review");
+    return s;
+}
+
+static zj_status sqlite_call(void *self, const zj_rs_ruleset *rs, const char *call_id,
+                             zj_review_data *out, zj_error *err)
+{
+    zj_store *st = self;
+    rv_ctx c = {.st = st, .d = out, .err = err};
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(zj_store_db(st),
+                           "SELECT " CALL_COLUMNS " FROM calls c WHERE c.call_id = ?1 AND"
+                           " c.ruleset_id = ?2",
+                           -1, &q, NULL) != SQLITE_OK)
+        return zj_store_error(st, err, "cannot read the call");
+    sqlite3_bind_text(q, 1, call_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 2, rs->id);
+    int rc = sqlite3_step(q);
+    zj_status s = rc == SQLITE_ROW    ? add_call(&c, rs, q, has_reviews(st))
+                  : rc == SQLITE_DONE ? zj_error_set(err, ZJ_ERR_NOTFOUND, NULL, 0, 0,
+                                                     "no call '%s' was scored with rule set %s",
+                                                     call_id, rs->label)
+                                      : zj_store_error(st, err, "cannot read the call");
+    sqlite3_finalize(q);
+    return s;
+}
+
+static zj_status sqlite_rule(void *self, const zj_rs_ruleset *rs, const char *rule_id,
+                             zj_rv_rule *out, zj_error *err)
+{
+    zj_store *st = self;
+    sqlite3_stmt *q;
+    memset(out, 0, sizeof *out);
+    if (sqlite3_prepare_v2(zj_store_db(st),
+                           "SELECT points, fatal, kind FROM rules WHERE ruleset_id = ?1 AND"
+                           " rule_id = ?2",
+                           -1, &q, NULL) != SQLITE_OK)
+        return zj_store_error(st, err, "cannot read the rules");
+    sqlite3_bind_int64(q, 1, rs->id);
+    sqlite3_bind_text(q, 2, rule_id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) {
+        out->found = true;
+        /* A rule's points are a magnitude: what it costs when it applies. */
+        out->points = -sqlite3_column_int(q, 0);
+        out->fatal = sqlite3_column_int(q, 1) != 0;
+    }
+    sqlite3_finalize(q);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? ZJ_OK
+                                                 : zj_store_error(st, err, "cannot read the rules");
+}
+
+static int bind_text(sqlite3_stmt *q, int i, const char *s)
+{
+    return s && *s ? sqlite3_bind_text(q, i, s, -1, SQLITE_STATIC) : sqlite3_bind_null(q, i);
+}
+
+static int bind_int(sqlite3_stmt *q, int i, long v, bool has)
+{
+    return has ? sqlite3_bind_int64(q, i, v) : sqlite3_bind_null(q, i);
+}
+
+static zj_status sqlite_append(void *self, const zj_rs_ruleset *rs, const zj_rv_event *events,
+                               size_t n, int64_t *ids, zj_error *err)
+{
+    zj_store *st = self;
+    sqlite3 *db = zj_store_db(st);
+    if (!has_reviews(st))
+        return zj_error_set(err, ZJ_ERR_USAGE, NULL, 0, 0,
+                            "this database has no review table: open it for writing with this "
+                            "version of zhijian first (e.g. zhijian db check)");
+    sqlite3_stmt *q = NULL;
+    if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        return zj_store_error(st, err, "cannot record the review");
+    int rc = sqlite3_prepare_v2(
+        db,
+        "INSERT INTO reviews (at, actor, role, action, ruleset_id, call_id, rule_id, turn,"
+        " span_start, span_end, text, category, points, fatal, decision, appeal_id, note)"
+        " VALUES (coalesce(?1, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')), ?2, ?3, ?4, ?5, ?6, ?7,"
+        " ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+        -1, &q, NULL);
+    for (size_t i = 0; rc == SQLITE_OK && i < n; i++) {
+        const zj_rv_event *e = &events[i];
+        bool add = e->action == ZJ_RV_ADD, rule = e->action == ZJ_RV_RULE;
+        sqlite3_reset(q);
+        sqlite3_clear_bindings(q);
+        if ((rc = bind_text(q, 1, e->at)) == SQLITE_OK && (rc = bind_text(q, 2, e->actor)) == SQLITE_OK &&
+            (rc = bind_text(q, 3, e->role)) == SQLITE_OK &&
+            (rc = sqlite3_bind_text(q, 4, action_names[e->action], -1, SQLITE_STATIC)) ==
+                SQLITE_OK &&
+            (rc = sqlite3_bind_int64(q, 5, rs->id)) == SQLITE_OK &&
+            (rc = bind_text(q, 6, e->call_id)) == SQLITE_OK &&
+            (rc = bind_text(q, 7, e->rule_id)) == SQLITE_OK &&
+            (rc = bind_int(q, 8, e->turn, !rule && e->turn >= 0)) == SQLITE_OK &&
+            (rc = bind_int(q, 9, e->span_start, !rule && e->span_start >= 0)) == SQLITE_OK &&
+            (rc = bind_int(q, 10, e->span_end, !rule && e->span_end >= 0)) == SQLITE_OK &&
+            (rc = bind_text(q, 11, add ? e->text : NULL)) == SQLITE_OK &&
+            (rc = bind_text(q, 12, add ? e->category : NULL)) == SQLITE_OK &&
+            (rc = bind_int(q, 13, e->points, add)) == SQLITE_OK &&
+            (rc = bind_int(q, 14, e->fatal, add)) == SQLITE_OK &&
+            (rc = bind_text(q, 15, rule ? (e->overturn ? "overturned" : "upheld") : NULL)) ==
+                SQLITE_OK &&
+            (rc = bind_int(q, 16, (long)e->appeal_id, rule)) == SQLITE_OK &&
+            (rc = bind_text(q, 17, e->note)) == SQLITE_OK) {
+            rc = sqlite3_step(q) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+            if (rc == SQLITE_OK && ids)
+                ids[i] = sqlite3_last_insert_rowid(db);
+        }
+    }
+    zj_status s = ZJ_OK;
+    if (rc != SQLITE_OK)
+        s = zj_store_error(st, err, "cannot record the review");
+    sqlite3_finalize(q);
+    if (s == ZJ_OK && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+        s = zj_store_error(st, err, "cannot record the review");
+    if (s != ZJ_OK)
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    return s;
+}
+
+static zj_status sqlite_event(void *self, const zj_rs_ruleset *rs, int64_t id, zj_review_data *d,
+                              zj_rv_event *out, zj_error *err)
+{
+    zj_store *st = self;
+    rv_ctx c = {.st = st, .d = d, .err = err};
+    if (!has_reviews(st))
+        return zj_error_set(err, ZJ_ERR_NOTFOUND, NULL, 0, 0, "no review event %lld",
+                            (long long)id);
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(zj_store_db(st),
+                           "SELECT " EVENT_COLUMNS " FROM reviews WHERE id = ?1 AND ruleset_id = ?2",
+                           -1, &q, NULL) != SQLITE_OK)
+        return zj_store_error(st, err, "cannot read the reviews");
+    sqlite3_bind_int64(q, 1, id);
+    sqlite3_bind_int64(q, 2, rs->id);
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW)
+        read_event(&c, q, out);
+    sqlite3_finalize(q);
+    if (rc == SQLITE_DONE)
+        return zj_error_set(err, ZJ_ERR_NOTFOUND, NULL, 0, 0,
+                            "no review event %lld for rule set %s", (long long)id, rs->label);
+    if (rc != SQLITE_ROW)
+        return zj_store_error(st, err, "cannot read the reviews");
+    return c.lost ? zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory") : ZJ_OK;
+}
+
+static const zj_review_store_ops sqlite_review_ops = {
+    .calls = sqlite_calls,
+    .call = sqlite_call,
+    .rule = sqlite_rule,
+    .append = sqlite_append,
+    .event = sqlite_event,
+};
+
+zj_review_store zj_review_store_sqlite(zj_store *st)
+{
+    return (zj_review_store){&sqlite_review_ops, st};
+}

@@ -1,0 +1,174 @@
+#!/usr/bin/env bash
+# Review by spreadsheet, appeals and calibration on the corpus
+# (docs/review.md). Sample 1: ISO 2859-1 level II, AQL 1.0, seed 7 (20 calls,
+# Ac 0, Re 1). Inspector 张敏 confirms every finding of the sheet except two
+# (PS-011 不知道, PS-009 喂), marks the calls without findings reviewed and
+# adds a finding the engine missed (PS-002, taboo.17-cant-do, 10 points);
+# inspector 李强 rejects PS-015's 你问我我问谁; agent A04 appeals PS-040's
+# 你怎么这么麻烦 and supervisor 王经理 overturns it. Then, exactly:
+#  - final scores: PS-011 90 → 100, PS-009 95 → 100, PS-002 100 → 90, PS-015
+#    90 → 100, PS-040 85 → 95; machine scores unchanged in the store;
+#  - the sample is rejected: 20 of 20 reviewed, 5 nonconforming (PS-018,
+#    PS-022, PS-023, PS-035, PS-044 fail before and after review) ≥ Re 1;
+#  - re-importing a sheet records nothing; rows naming no finding or a bad
+#    verdict are reported with their line (exit 3) and the rest recorded;
+#  - another agent cannot appeal the call; the review rows cannot be changed
+#    or deleted;
+#  - calibrate: the precision of the four rules with a withdrawn hit and the
+#    added finding, the rejected quotes, and Cohen's kappa recomputed here
+#    from the sheets.
+set -u
+zhijian=$(realpath "$1") src=$(realpath "$2")
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+cd "$tmp" || exit 1
+db=z.db
+"$zhijian" score --db $db "$src/corpus/calls" > /dev/null 2>&1
+[ $? -le 1 ] || fail "score"
+"$zhijian" sample --db $db --iso2859 II --aql 1.0 --seed 7 --save > /dev/null 2>&1 || fail "sample --save"
+"$zhijian" review export --db $db --sample 1 -o sheet.csv 2> /dev/null || fail "export"
+head -c 3 sheet.csv | od -An -tx1 | grep -q "ef bb bf" || fail "the sheet has no BOM"
+[ "$(sed -n 1p sheet.csv | tr -d '\357\273\277\r')" = "call_id,agent_id,agent_name,started_at,rule_id,title,clause,turn,span_start,span_end,quote,points,fatal,verdict,category,note" ] ||
+  fail "header: $(sed -n 1p sheet.csv)"
+[ "$(tail -n +2 sheet.csv | cut -d, -f1 | sort -u | wc -l)" = 20 ] || fail "the sheet does not hold the 20 sampled calls"
+
+# 张敏's sheet.
+python3 - sheet.csv zhang.csv << 'PY' || fail "filling the sheet"
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1], encoding="utf-8-sig")))
+head, body = rows[0], rows[1:]
+col = {n: i for i, n in enumerate(head)}
+for r in body:
+    key = (r[col["call_id"]], r[col["rule_id"]])
+    r[col["verdict"]] = "rejected" if key in {("PS-011", "taboo.02-bu-zhi-dao"), ("PS-009", "phone.no-wei")} else "confirmed"
+    if key == ("PS-011", "taboo.02-bu-zhi-dao"):
+        r[col["note"]] = "住户问的事坐席确实不知道，且随即转交"
+add = [""] * len(head)
+add[col["call_id"]], add[col["rule_id"]], add[col["turn"]] = "PS-002", "taboo.17-cant-do", "2"
+add[col["span_start"]], add[col["span_end"]], add[col["quote"]], add[col["verdict"]] = "0", "3", "办不了", "added"
+body.append(add)
+with open(sys.argv[2], "w", encoding="utf-8-sig", newline="") as f:
+    csv.writer(f).writerows([head] + body)
+PY
+"$zhijian" review import --db $db --reviewer 张敏 zhang.csv 2> err || fail "import: $(cat err)"
+rows=$(($(wc -l < sheet.csv) - 1))
+grep -qx "zhijian: zhang.csv: $((rows + 1)) rows: $((rows + 1)) verdicts recorded, 0 unchanged or blank, 0 rejected" err ||
+  fail "import summary: $(cat err)"
+"$zhijian" review import --db $db --reviewer 张敏 zhang.csv 2> err || fail "re-import"
+grep -qx "zhijian: zhang.csv: $((rows + 1)) rows: 0 verdicts recorded, $((rows + 1)) unchanged or blank, 0 rejected" err ||
+  fail "re-import recorded again: $(cat err)"
+
+# 李强 rejects one finding 张敏 confirmed; two bad rows are reported.
+python3 - sheet.csv li.csv << 'PY' || fail "filling the second sheet"
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1], encoding="utf-8-sig")))
+head, body = rows[0], rows[1:]
+col = {n: i for i, n in enumerate(head)}
+out = [head]
+for r in body:
+    if (r[col["call_id"]], r[col["rule_id"]]) == ("PS-015", "taboo.15-ask-who"):
+        r[col["verdict"]] = "驳回"
+        out.append(r)
+bad1 = list(out[1]); bad1[col["turn"]] = "9"              # no finding at turn 9
+bad2 = list(out[1]); bad2[col["verdict"]] = "maybe"       # not a verdict
+out += [bad1, bad2]
+with open(sys.argv[2], "w", encoding="utf-8-sig", newline="") as f:
+    csv.writer(f).writerows(out)
+PY
+"$zhijian" review import --db $db --reviewer 李强 li.csv 2> err
+[ $? = 3 ] || fail "import with bad rows should exit 3: $(cat err)"
+grep -q "^zhijian: li.csv:3: call 'PS-015' has no finding of rule 'taboo.15-ask-who' at turn 9 span 0-7$" err || fail "bad row 3: $(cat err)"
+grep -q "^zhijian: li.csv:4: verdict 'maybe': expected confirmed, rejected or added" err || fail "bad row 4: $(cat err)"
+grep -qx "zhijian: li.csv: 3 rows: 1 verdicts recorded, 0 unchanged or blank, 2 rejected" err || fail "summary: $(cat err)"
+
+# Appeals.
+"$zhijian" appeal --db $db --agent A03 --call PS-040 --rule taboo.18-troublesome --reason x > out 2> err
+[ $? = 2 ] && grep -q "call 'PS-040' is not agent A03's" err || fail "another agent appealed: $(cat err)"
+"$zhijian" appeal --db $db --agent A04 --call PS-040 --rule taboo.18-troublesome --reason '我是在复述住户的话' > out 2> err ||
+  fail "appeal: $(cat err)"
+appeal=$(sed -n 's/^appeal \([0-9]*\) filed$/\1/p' out)
+[ -n "$appeal" ] || fail "appeal id: $(cat out)"
+"$zhijian" review status --db $db --sample 1 --format json > st.json || fail "status json"
+python3 -c "import json,sys; c={x['call_id']:x for x in json.load(open('st.json'))['calls']}; assert c['PS-040']['appeals_open']==1 and c['PS-040']['final_score']==85, c['PS-040']" ||
+  fail "open appeal"
+"$zhijian" appeal rule --db $db --supervisor 王经理 --appeal "$appeal" --overturn --reason '录音核实为复述' > out 2> err ||
+  fail "ruling: $(cat err)"
+grep -qx "appeal $appeal overturned" out || fail "ruling output: $(cat out)"
+
+# Status: final beside machine scores, and the sample's decision.
+"$zhijian" review status --db $db --sample 1 > st.txt || fail "status"
+for row in "PS-011	A03	90	100	合格" "PS-009	A01	95	100	合格" "PS-002	A02	100	90	合格" \
+           "PS-015	A03	90	100	合格" "PS-040	A04	85	95	合格" "PS-018	A02	48（不合格）	48	不合格" \
+           "PS-004	A04	100	100	合格"; do
+  grep -q "^$row	" st.txt || fail "status row '$row': $(grep "^${row%%	*}" st.txt)"
+done
+grep -qx "复核状态（规则集 property-service@2026.1）：样本通话 20 通，已复核 20 通，复核后得分或结论改变 5 通，待裁决申诉 0 项。" st.txt ||
+  fail "status head: $(head -1 st.txt)"
+grep -qx "样本判定（ISO 2859-1，Ac = 0，Re = 1）：已复核 20/20 通，不合格 5 通 → 拒收。" st.txt || fail "decision: $(tail -1 st.txt)"
+[ "$(sqlite3 $db "SELECT score FROM calls WHERE call_id = 'PS-011'")" = 90 ] || fail "the machine score changed"
+
+# Append-only.
+sqlite3 $db "UPDATE reviews SET note = 'x' WHERE id = 1" 2> err && fail "a review row was changed"
+grep -q "reviews are append-only" err || fail "update message: $(cat err)"
+sqlite3 $db "DELETE FROM reviews" 2> err && fail "review rows were deleted"
+
+# Calibration.
+"$zhijian" calibrate --db $db --format json > cal.json || fail "calibrate"
+"$zhijian" calibrate --db $db > cal.txt || fail "calibrate text"
+python3 - cal.json zhang.csv li.csv "$appeal" << 'PY' || fail "calibration figures"
+import csv, json, sys
+cal = json.load(open(sys.argv[1]))
+rules = {r["rule_id"]: r for r in cal["rules"]}
+def expect(rule, hits, conf, rej, added):
+    r = rules[rule]
+    got = (r["hits"], r["confirmed"], r["rejected"], r["added"])
+    assert got == (hits, conf, rej, added), (rule, got)
+expect("taboo.02-bu-zhi-dao", 1, 0, 1, 0)
+expect("phone.no-wei", 1, 0, 1, 0)
+expect("taboo.15-ask-who", 1, 0, 1, 0)
+expect("taboo.18-troublesome", 2, 1, 1, 0)      # PS-018 confirmed, PS-040 overturned
+expect("taboo.17-cant-do", 1, 1, 0, 1)          # PS-022's hit confirmed, PS-002's added
+assert rules["taboo.18-troublesome"]["precision"] == 0.5
+assert rules["taboo.18-troublesome"]["rejected_quotes"] == ["PS-040 第 3 轮「你怎么这么麻烦」"], rules["taboo.18-troublesome"]
+low = sorted(r["rule_id"] for r in cal["below_min_precision"])
+assert low == ["phone.no-wei", "taboo.02-bu-zhi-dao", "taboo.15-ask-who", "taboo.18-troublesome"], low
+assert cal["reviewed_calls"] == 20
+# Inter-reviewer: one finding judged by both (confirmed / rejected).
+assert cal["inter_reviewer_findings"] == 1 and cal["inter_reviewer_kappa"] == 0.0, cal
+# Engine-reviewer kappa over (reviewed call, rule) units, recomputed from the
+# sheets: the engine says yes where the sheet lists a finding; the reviewers
+# where it stands (not rejected last, not overturned) or was added.
+rows = list(csv.DictReader(open(sys.argv[2], encoding="utf-8-sig")))
+calls = sorted({r["call_id"] for r in rows})
+withdrawn = {("PS-011", "taboo.02-bu-zhi-dao"), ("PS-009", "phone.no-wei"),
+             ("PS-015", "taboo.15-ask-who"), ("PS-040", "taboo.18-troublesome")}
+engine, human = set(), set()
+for r in rows:
+    k = (r["call_id"], r["rule_id"])
+    if not r["rule_id"]:
+        continue
+    if r["verdict"] == "added":
+        human.add(k)
+    else:
+        engine.add(k)
+        if k not in withdrawn:
+            human.add(k)
+rules_seen = sorted({k[1] for k in engine | human})
+a = b = c = d = 0
+for call in calls:
+    for rule in rules_seen:
+        e, h = (call, rule) in engine, (call, rule) in human
+        a += e and h; b += e and not h; c += h and not e; d += not e and not h
+n = a + b + c + d
+po = (a + d) / n
+p1, p2 = (a + b) / n, (a + c) / n
+pe = p1 * p2 + (1 - p1) * (1 - p2)
+k = (po - pe) / (1 - pe)
+assert cal["engine_reviewer_units"] == n, (cal["engine_reviewer_units"], n)
+assert abs(cal["engine_reviewer_kappa"] - k) < 1e-9, (cal["engine_reviewer_kappa"], k)
+print(f"kappa {k:.4f} over {n} units")
+PY
+grep -q "^  taboo.18-troublesome 0.500$" cal.txt || fail "calibrate text: $(cat cal.txt)"
+grep -q "^    PS-040 第 3 轮「你怎么这么麻烦」$" cal.txt || fail "rejected quote in text"
+echo ok
