@@ -57,6 +57,7 @@ sqlite3 "$tmp/v1.db" "CREATE INDEX calls_agent ON calls (ruleset_id, agent_id, l
   CREATE INDEX findings_rule ON findings (rule_id, outcome); ALTER TABLE findings DROP COLUMN fuzzy;
   ALTER TABLE findings DROP COLUMN unit; ALTER TABLE findings DROP COLUMN quoted;
   DROP TABLE agg_calls; DROP TABLE agg_rules; DROP INDEX calls_score; DROP INDEX calls_lot;
+  DROP TABLE reviews;
   PRAGMA user_version = 1;"
 "$zhijian" scorecard --db "$tmp/v1.db" >"$tmp/v1-card" || fail "scorecard of a v1 file"
 "$zhijian" scorecard --db "$db" >"$tmp/v7-card" || fail "scorecard"
