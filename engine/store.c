@@ -1332,9 +1332,18 @@ static bool read_old_call(zj_store *st, sqlite3_stmt *sel, int64_t row, const ch
 
 /* The new call and its findings as the aggregates see them (the columns
  * bind_call and bind_finding write). */
+/* Whether a finding is stored. A conditional rule whose situation did not
+ * arise (not_applicable) says nothing about the call: no report reads it,
+ * and it was four in ten of the bundled standard's findings, so it is left
+ * out of the store (the output of `score` still lists it). */
+static bool stored_finding(const zj_finding *f)
+{
+    return f->outcome != ZJ_OUT_NOT_APPLICABLE;
+}
+
 static bool new_contribution(zj_store *st, int64_t ruleset_id, const zj_ruleset *rs,
                              const zj_call *c, const zj_result *r, char date[11], char week[9],
-                             zj_agg_call *out)
+                             zj_agg_call *out, size_t *n_stored)
 {
     bool dated = c->started_at_utc_ms != INT64_MIN;
     if (dated)
@@ -1357,10 +1366,13 @@ static bool new_contribution(zj_store *st, int64_t ruleset_id, const zj_ruleset 
         st->agg_f = v;
         st->agg_f_cap = r->n_findings;
     }
+    *n_stored = 0;
     for (size_t i = 0; i < r->n_findings; i++) {
         const zj_finding *f = &r->findings[i];
         const zj_rule *rule = &rs->rules[f->rule];
-        st->agg_f[i] = (zj_agg_finding){
+        if (!stored_finding(f))
+            continue;
+        st->agg_f[(*n_stored)++] = (zj_agg_finding){
             .rule_id = rule->id,
             .kind = zj_kind_name(rule->kind),
             .outcome = zj_outcome_name(f->outcome),
@@ -1383,7 +1395,8 @@ static bool put_call(zj_store *st, int64_t run_id, int64_t ruleset_id, const zj_
     const zj_result *r = sc->result;
     char date[11], week[9];
     zj_agg_call now;
-    if (!new_contribution(st, ruleset_id, rs, c, r, date, week, &now))
+    size_t n_stored;
+    if (!new_contribution(st, ruleset_id, rs, c, r, date, week, &now, &n_stored))
         return false;
     old_call old = {0};
     bool replaced = false;
@@ -1429,7 +1442,7 @@ static bool put_call(zj_store *st, int64_t run_id, int64_t ruleset_id, const zj_
     }
     /* The aggregates: the old contribution off, the new one on. */
     bool counted = rc == SQLITE_DONE && zj_agg_change(st->agg, replaced ? &old.c : NULL, old.f,
-                                                      old.n, &now, st->agg_f, r->n_findings, true);
+                                                      old.n, &now, st->agg_f, n_stored, true);
     old_call_free(&old);
     if (!counted)
         return false;
@@ -1441,20 +1454,26 @@ static bool put_call(zj_store *st, int64_t run_id, int64_t ruleset_id, const zj_
     sqlite3_bind_blob(q, 2, blob->data, (int)blob->len, SQLITE_STATIC);
     if (sqlite3_step(q) != SQLITE_DONE)
         return false;
-    for (size_t i = 0, k = 0; i < r->n_findings;) {
+    /* The stored findings in batches of 16, 8, 4, 2, 1 rows; each keeps its
+     * place in the result as seq. */
+    size_t next = 0;
+    for (size_t left = n_stored, k = 0; left;) {
         size_t rows = (size_t)16 >> k;
-        if (r->n_findings - i < rows) {
+        if (left < rows) {
             k++;
             continue;
         }
         q = st->ins_findings[k];
         sqlite3_reset(q);
         sqlite3_clear_bindings(q);
-        for (size_t j = 0; j < rows; j++)
-            bind_finding(q, (int)j * FINDING_COLUMNS, row, rs, c, r, i + j);
+        for (size_t j = 0; j < rows; j++, next++) {
+            while (!stored_finding(&r->findings[next]))
+                next++;
+            bind_finding(q, (int)j * FINDING_COLUMNS, row, rs, c, r, next);
+        }
         if (sqlite3_step(q) != SQLITE_DONE)
             return false;
-        i += rows;
+        left -= rows;
     }
     return true;
 }

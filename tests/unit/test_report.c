@@ -403,8 +403,9 @@ static int streq_or_null(const char *a, const char *b)
 }
 
 /* What the store gives back is what the scorer produced: every finding of
- * every corpus call, field by field (findings are written 16, 8, 4, 2 or 1
- * rows per statement; the corpus's 20 to 26 findings a call use them all). */
+ * every corpus call but the not_applicable ones (never stored), in order,
+ * field by field (findings are written 16, 8, 4, 2 or 1 rows per
+ * statement; the corpus calls' stored counts use them all). */
 static void stored_findings_are_the_scored_ones(void **state)
 {
     (void)state;
@@ -427,15 +428,20 @@ static void stored_findings_are_the_scored_ones(void **state)
         zj_stored_call got;
         assert_int_equal(zj_store_get_call(st, call->call_id, rid, &got, &err), ZJ_OK);
         assert_int_equal(got.score, res.score);
-        assert_int_equal(got.n_findings, res.n_findings);
+        size_t stored = 0;
+        for (size_t i = 0; i < res.n_findings; i++)
+            stored += res.findings[i].outcome != ZJ_OUT_NOT_APPLICABLE;
+        assert_int_equal(got.n_findings, stored);
         assert_int_equal(got.call->n_turns, call->n_turns);
         for (size_t t = 0; t < call->n_turns; t++)
             assert_memory_equal(got.call->turns[t].text, call->turns[t].text,
                                 call->turns[t].text_len + 1);
-        for (size_t i = 0; i < res.n_findings; i++) {
+        for (size_t i = 0, k = 0; i < res.n_findings; i++) {
             const zj_finding *f = &res.findings[i];
             const zj_rule *rule = &rs->rules[f->rule];
-            const zj_stored_finding *g = &got.findings[i];
+            if (f->outcome == ZJ_OUT_NOT_APPLICABLE)
+                continue;
+            const zj_stored_finding *g = &got.findings[k++];
             if (strcmp(g->rule_id, rule->id) || strcmp(g->outcome, zj_outcome_name(f->outcome)) ||
                 strcmp(g->kind, zj_kind_name(rule->kind)) ||
                 strcmp(g->severity, zj_severity_name(rule->severity)) ||
@@ -447,8 +453,8 @@ static void stored_findings_are_the_scored_ones(void **state)
                 fail_msg("call %s finding %zu (%s) differs in the store", call->call_id, i,
                          rule->id);
         }
-        rest_bits |= res.n_findings % 16;
-        sixteens += res.n_findings / 16;
+        rest_bits |= stored % 16;
+        sixteens += stored / 16;
         calls++;
         zj_stored_call_free(&got);
         zj_result_free(&res);
