@@ -469,7 +469,6 @@ zj_status zj_report_require_calls(zj_store *st, int64_t ruleset_id, const zj_rep
 const char *zj_col(struct sqlite3_stmt *q, int i);
 zj_status zj_report_ruleset(zj_store *st, int64_t id, char *label, size_t label_size, char sha[65],
                             zj_error *err);
-void zj_html_escape(zj_buf *out, const char *s);
 size_t zj_display_width(const char *s);
 
 /* The store's last SQLite error as an error record naming the database file:

@@ -504,45 +504,23 @@ zj_status zj_review_status(zj_store *st, const zj_report_filter *f, int64_t samp
     zj_review_data d = {0};
     if (s == ZJ_OK)
         s = rv.ops->calls(rv.self, &rs, f, sample_id, sample_id <= 0, &d, err);
-    /* The sample's plan, for its decision. */
-    long ac = -1, re = -1;
-    if (s == ZJ_OK && sample_id > 0) {
-        zj_report_source src = zj_report_source_sqlite(st);
-        zj_audit_data a = {0};
-        zj_audit_query q = {.sample_id = sample_id, .sample_calls_listed = 0};
-        zj_report_filter all = {.ruleset = f->ruleset};
-        s = src.ops->audit(src.self, &rs, &all, &q, &a, err);
-        if (s == ZJ_OK && a.sample.aql) {
-            ac = a.sample.accept_n;
-            re = a.sample.reject_n;
-        }
-        zj_audit_data_free(&a);
-    }
+    zj_rv_decision dec = {0};
+    if (s == ZJ_OK)
+        s = zj_rv_decide(st, &rs, sample_id, &d, &dec, err);
     if (s != ZJ_OK) {
         zj_review_data_free(&d);
         return s;
     }
-    long reviewed = 0, nonconforming = 0, changed = 0, open = 0;
     zj_rv_final *fin = calloc(d.n_calls ? d.n_calls : 1, sizeof *fin);
     if (!fin) {
         zj_review_data_free(&d);
         return zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
     }
-    for (size_t i = 0; i < d.n_calls; i++) {
+    for (size_t i = 0; i < d.n_calls; i++)
         fin[i] = zj_rv_final_of(&d, &d.calls[i], &rs);
-        reviewed += fin[i].reviewed;
-        nonconforming += fin[i].reviewed && !fin[i].passed;
-        changed += fin[i].score != d.calls[i].score || fin[i].passed != d.calls[i].passed;
-        open += fin[i].appeals_open;
-    }
-    /* ISO 2859-1: accept with at most Ac nonconforming units, reject from
-     * Re; undecided while the rejection number is not reached and calls
-     * remain unreviewed. */
-    const char *decision =
-        ac < 0                                  ? NULL
-        : nonconforming >= re                   ? "reject"
-        : reviewed == (long)d.n_calls           ? (nonconforming <= ac ? "accept" : "reject")
-                                                : "incomplete";
+    long reviewed = dec.reviewed, nonconforming = dec.nonconforming, changed = dec.changed,
+         open = dec.appeals_open, ac = dec.accept_n, re = dec.reject_n;
+    const char *decision = dec.decision;
     if (format == ZJ_FMT_JSON) {
         json_t *root = json_object(), *calls = json_array();
         bool ok = root && calls &&
@@ -609,6 +587,36 @@ zj_status zj_review_status(zj_store *st, const zj_report_filter *f, int64_t samp
     free(fin);
     zj_review_data_free(&d);
     return s;
+}
+
+zj_status zj_rv_decide(zj_store *st, const zj_rs_ruleset *rs, int64_t sample_id,
+                       const zj_review_data *d, zj_rv_decision *out, zj_error *err)
+{
+    memset(out, 0, sizeof *out);
+    out->accept_n = out->reject_n = -1;
+    out->calls = (long)d->n_calls;
+    if (sample_id > 0) {
+        zj_review_store rv = zj_review_store_sqlite(st);
+        zj_status s = rv.ops->sample_plan(rv.self, rs, sample_id, &out->accept_n, &out->reject_n,
+                                          err);
+        if (s != ZJ_OK)
+            return s;
+    }
+    for (size_t i = 0; i < d->n_calls; i++) {
+        zj_rv_final fin = zj_rv_final_of(d, &d->calls[i], rs);
+        out->reviewed += fin.reviewed;
+        out->nonconforming += fin.reviewed && !fin.passed;
+        out->changed += fin.score != d->calls[i].score || fin.passed != d->calls[i].passed;
+        out->appeals_open += fin.appeals_open;
+    }
+    /* ISO 2859-1: accept with at most Ac nonconforming units, reject from
+     * Re; undecided while Re is not reached and calls remain unreviewed. */
+    if (out->accept_n >= 0)
+        out->decision = out->nonconforming >= out->reject_n ? "reject"
+                        : out->reviewed == out->calls
+                            ? (out->nonconforming <= out->accept_n ? "accept" : "reject")
+                            : "incomplete";
+    return ZJ_OK;
 }
 
 /* ------------------------------------------------------------ calibrate */
@@ -890,6 +898,78 @@ zj_status zj_calibrate(zj_store *st, const zj_report_filter *f, double min_preci
     for (size_t r = 0; r < n_rules; r++)
         free(rules[r].rejected_quotes);
     free(rules);
+    zj_review_data_free(&d);
+    return s;
+}
+
+/* ------------------------------------------------------------ verdicts */
+
+zj_status zj_review_verdict(zj_store *st, const char *ruleset, const char *reviewer,
+                            const char *action, const char *call_id, const char *rule_id,
+                            int turn, long span_start, long span_end, const char *text,
+                            const char *category, const char *note, zj_error *err)
+{
+    int a = !strcmp(action, "confirm")  ? ZJ_RV_CONFIRM
+            : !strcmp(action, "reject") ? ZJ_RV_REJECT
+            : !strcmp(action, "add")    ? ZJ_RV_ADD
+                                        : -1;
+    if (a < 0)
+        return zj_error_set(err, ZJ_ERR_USAGE, NULL, 0, 0,
+                            "unknown verdict '%s' (confirm, reject or add)", action);
+    if (!reviewer || !*reviewer)
+        return zj_error_set(err, ZJ_ERR_USAGE, NULL, 0, 0, "a reviewer's name is needed");
+    rule_id = rule_id ? rule_id : "";
+    if (turn < -1 || span_start < -1 || span_end < -1 || (span_start >= 0) != (span_end >= 0) ||
+        span_end < span_start)
+        return zj_error_set(err, ZJ_ERR_USAGE, NULL, 0, 0, "the finding's turn or span is not valid");
+    if (a == ZJ_RV_ADD && !*rule_id && (!category || !*category))
+        return zj_error_set(err, ZJ_ERR_USAGE, NULL, 0, 0,
+                            "an added finding needs a rule or a category");
+    zj_rs_ruleset rs;
+    zj_status s = open_ruleset(st, ruleset, &rs, err);
+    zj_review_store rv = zj_review_store_sqlite(st);
+    zj_review_data d = {0};
+    if (s == ZJ_OK)
+        s = rv.ops->call(rv.self, &rs, call_id, &d, err);
+    if (s != ZJ_OK) {
+        zj_review_data_free(&d);
+        return s;
+    }
+    const zj_rv_call *c = &d.calls[0];
+    zj_rv_event e = {.actor = reviewer, .role = "inspector", .action = (zj_rv_action)a,
+                     .call_id = call_id, .rule_id = rule_id, .turn = turn,
+                     .span_start = span_start, .span_end = span_end, .note = note};
+    if (a == ZJ_RV_ADD) {
+        e.text = text;
+        e.category = category;
+        if (*rule_id) {
+            zj_rv_rule rule;
+            s = rv.ops->rule(rv.self, &rs, rule_id, &rule, err);
+            if (s == ZJ_OK && !rule.found)
+                s = zj_error_set(err, ZJ_ERR_NOTFOUND, NULL, 0, 0, "rule set %s has no rule '%s'",
+                                 rs.label, rule_id);
+            e.points = rule.points;
+            e.fatal = rule.fatal;
+        }
+    } else if (*rule_id) {
+        bool found = false;
+        for (size_t j = c->first_finding; !found && j < c->first_finding + c->n_findings; j++) {
+            const zj_rv_finding *f = &d.findings[j];
+            found = !strcmp(f->rule_id, rule_id) && f->turn == turn && f->span_start == span_start &&
+                    f->span_end == span_end;
+        }
+        for (size_t j = c->first_event; !found && j < c->first_event + c->n_events; j++)
+            found = d.events[j].action == ZJ_RV_ADD &&
+                    same_place(&d.events[j], rule_id, turn, span_start, span_end);
+        if (!found)
+            s = zj_error_set(err, ZJ_ERR_NOTFOUND, NULL, 0, 0,
+                             "call '%s' has no finding of rule '%s' there", call_id, rule_id);
+    } else if (a == ZJ_RV_REJECT) {
+        s = zj_error_set(err, ZJ_ERR_USAGE, NULL, 0, 0,
+                         "a verdict on the whole call can only confirm it");
+    }
+    if (s == ZJ_OK)
+        s = rv.ops->append(rv.self, &rs, &e, 1, NULL, err);
     zj_review_data_free(&d);
     return s;
 }

@@ -77,7 +77,17 @@ typedef struct zj_rv_rule {
     bool fatal;
 } zj_rv_rule;
 
+/* A saved review sample, as the review pages list them. */
+typedef struct zj_rv_sample {
+    int64_t id;
+    const char *created_at, *method; /* UTC; "ISO 2859-1" or "fixed n" */
+    long lot_size, sample_size;
+} zj_rv_sample;
+
 typedef struct zj_review_store_ops {
+    /* The rule set's saved samples, newest first (strings in pool). */
+    zj_status (*samples)(void *self, const zj_rs_ruleset *rs, zj_rv_sample **out, size_t *n,
+                         zj_str_pool *pool, zj_error *err);
     /* The calls of saved sample sample_id (> 0), else those the filter
      * selects that have review events (reviewed_only) or all of them, with
      * their reviewable findings and events. */
@@ -88,6 +98,10 @@ typedef struct zj_review_store_ops {
      * for it. */
     zj_status (*call)(void *self, const zj_rs_ruleset *rs, const char *call_id,
                       zj_review_data *out, zj_error *err);
+    /* The acceptance and rejection numbers of saved sample id (-1 both
+     * when it has no AQL plan); ZJ_ERR_NOTFOUND when there is none. */
+    zj_status (*sample_plan)(void *self, const zj_rs_ruleset *rs, int64_t id, long *accept_n,
+                             long *reject_n, zj_error *err);
     /* A rule of the rule set. */
     zj_status (*rule)(void *self, const zj_rs_ruleset *rs, const char *rule_id, zj_rv_rule *out,
                       zj_error *err);
@@ -140,5 +154,17 @@ typedef struct zj_rv_final {
 } zj_rv_final;
 
 zj_rv_final zj_rv_final_of(const zj_review_data *d, const zj_rv_call *c, const zj_rs_ruleset *rs);
+
+/* A sample's ISO 2859-1 decision from its reviewed calls (d: the sample's
+ * calls): reject once the calls failing after review reach Re, accept when
+ * all are reviewed and at most Ac fail; decision NULL without an AQL plan. */
+typedef struct zj_rv_decision {
+    long calls, reviewed, nonconforming, changed, appeals_open;
+    long accept_n, reject_n; /* -1: no plan */
+    const char *decision;    /* "accept", "reject", "incomplete", or NULL */
+} zj_rv_decision;
+
+zj_status zj_rv_decide(zj_store *st, const zj_rs_ruleset *rs, int64_t sample_id,
+                       const zj_review_data *d, zj_rv_decision *out, zj_error *err);
 
 #endif

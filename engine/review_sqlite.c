@@ -389,7 +389,74 @@ static zj_status sqlite_event(void *self, const zj_rs_ruleset *rs, int64_t id, z
     return c.lost ? zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory") : ZJ_OK;
 }
 
+static zj_status sqlite_samples(void *self, const zj_rs_ruleset *rs, zj_rv_sample **out,
+                                size_t *n, zj_str_pool *pool, zj_error *err)
+{
+    zj_store *st = self;
+    sqlite3_stmt *q;
+    *out = NULL;
+    *n = 0;
+    if (sqlite3_prepare_v2(zj_store_db(st),
+                           "SELECT id, created_at, method, lot_size, sample_size FROM samples"
+                           " WHERE ruleset_id = ?1 ORDER BY id DESC",
+                           -1, &q, NULL) != SQLITE_OK)
+        return zj_store_error(st, err, "cannot read the samples");
+    sqlite3_bind_int64(q, 1, rs->id);
+    size_t cap = 0;
+    bool lost = false;
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        if (*n == cap) {
+            size_t k = cap ? cap * 2 : 16;
+            zj_rv_sample *p = realloc(*out, k * sizeof *p);
+            if (!p) {
+                lost = true;
+                break;
+            }
+            *out = p;
+            cap = k;
+        }
+        zj_rv_sample *x = &(*out)[(*n)++];
+        x->id = sqlite3_column_int64(q, 0);
+        x->created_at = zj_pool_str(pool, zj_col(q, 1), &lost);
+        x->method = zj_pool_str(pool, zj_col(q, 2), &lost);
+        x->lot_size = sqlite3_column_int64(q, 3);
+        x->sample_size = sqlite3_column_int64(q, 4);
+    }
+    sqlite3_finalize(q);
+    if (lost)
+        return zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
+    return rc == SQLITE_DONE ? ZJ_OK : zj_store_error(st, err, "cannot read the samples");
+}
+
+static zj_status sqlite_sample_plan(void *self, const zj_rs_ruleset *rs, int64_t id,
+                                    long *accept_n, long *reject_n, zj_error *err)
+{
+    zj_store *st = self;
+    sqlite3_stmt *q;
+    *accept_n = *reject_n = -1;
+    if (sqlite3_prepare_v2(zj_store_db(st),
+                           "SELECT aql IS NOT NULL, accept_n, reject_n FROM samples WHERE id = ?2"
+                           " AND ruleset_id = ?1",
+                           -1, &q, NULL) != SQLITE_OK)
+        return zj_store_error(st, err, "cannot read the samples");
+    sqlite3_bind_int64(q, 1, rs->id);
+    sqlite3_bind_int64(q, 2, id);
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW && sqlite3_column_int(q, 0)) {
+        *accept_n = sqlite3_column_int64(q, 1);
+        *reject_n = sqlite3_column_int64(q, 2);
+    }
+    sqlite3_finalize(q);
+    if (rc == SQLITE_DONE)
+        return zj_error_set(err, ZJ_ERR_NOTFOUND, NULL, 0, 0,
+                            "no sample %lld was saved for rule set %s", (long long)id, rs->label);
+    return rc == SQLITE_ROW ? ZJ_OK : zj_store_error(st, err, "cannot read the samples");
+}
+
 static const zj_review_store_ops sqlite_review_ops = {
+    .sample_plan = sqlite_sample_plan,
+    .samples = sqlite_samples,
     .calls = sqlite_calls,
     .call = sqlite_call,
     .rule = sqlite_rule,

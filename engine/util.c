@@ -16,6 +16,8 @@ const char *zj_strerror(zj_status status)
         return "end of input";
     case ZJ_ERR_NOMEM:
         return "out of memory";
+    case ZJ_ERR_DENIED:
+        return "not allowed";
     case ZJ_ERR_IO:
         return "input/output error";
     case ZJ_ERR_PARSE:

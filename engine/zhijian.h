@@ -43,6 +43,7 @@ typedef enum zj_status {
     ZJ_ERR_FULL,     /* disk or database full */
     ZJ_ERR_NOTFOUND, /* no such call / rule set / rule */
     ZJ_ERR_USAGE,    /* caller passed inconsistent options */
+    ZJ_ERR_DENIED,   /* the viewer may not see or do this (review pages) */
 } zj_status;
 
 const char *zj_strerror(zj_status status);
@@ -664,6 +665,39 @@ zj_status zj_review_status(zj_store *st, const zj_report_filter *f, int64_t samp
  * rules below min_precision with their rejected quotes. Text or JSON. */
 zj_status zj_calibrate(zj_store *st, const zj_report_filter *f, double min_precision,
                        zj_format format, zj_buf *out, zj_error *err);
+
+/* An inspector's verdict on a finding of call_id: action "confirm" or
+ * "reject" (the finding named by rule, 0-based turn and span, -1: none), or
+ * "add" for a finding the engine missed (rule_id, or NULL with category;
+ * text: the words). ZJ_ERR_NOTFOUND when the call or finding is not there. */
+zj_status zj_review_verdict(zj_store *st, const char *ruleset, const char *reviewer,
+                            const char *action, const char *call_id, const char *rule_id,
+                            int turn, long span_start, long span_end, const char *text,
+                            const char *category, const char *note, zj_error *err);
+
+/* Appends s to out with & < > " ' escaped for HTML text and attributes. */
+void zj_html_escape(zj_buf *out, const char *s);
+
+/* Who looks at the review web pages (zhijian serve). */
+typedef enum zj_role { ZJ_ROLE_INSPECTOR, ZJ_ROLE_SUPERVISOR, ZJ_ROLE_AGENT } zj_role;
+typedef struct zj_viewer {
+    const char *name;
+    zj_role role;
+    const char *agent_id; /* an agent's own id (ZJ_ROLE_AGENT) */
+    const char *csrf;     /* the session's token, put into every form */
+} zj_viewer;
+
+/* The review application's page bodies (HTML, every text escaped; the
+ * server wraps them): the saved samples; a sample's calls with machine and
+ * final scores and its decision; a call's transcript with its findings
+ * marked in place and the forms the viewer's role allows. An agent sees
+ * only their own calls: another's is ZJ_ERR_DENIED. */
+zj_status zj_review_page_home(zj_store *st, const char *ruleset, const zj_viewer *v, zj_buf *out,
+                              zj_error *err);
+zj_status zj_review_page_sample(zj_store *st, const char *ruleset, int64_t sample_id,
+                                const zj_viewer *v, zj_buf *out, zj_error *err);
+zj_status zj_review_page_call(zj_store *st, const char *ruleset, const char *call_id,
+                              const zj_viewer *v, zj_buf *out, zj_error *err);
 
 /* ISO 2859-1 Table 1: sample-size code letter for a lot size at general
  * inspection level 1..3; Table 2-A: sample size of a code letter, and the

@@ -7,7 +7,8 @@ packages=(build-essential cmake pkg-config
           libcmocka-dev libhyperscan-dev libopencc-dev sqlite3 valgrind ripgrep
           python3-jsonschema python3-distributed
           clang libclang-rt-dev
-          chromium fonts-noto-cjk)  # the reports' browser check (A4 PDF, charts) and screenshots
+          libmicrohttpd-dev libsodium-dev   # zhijian serve
+          chromium fonts-noto-cjk chromium-driver python3-selenium)  # browser checks, screenshots
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -75,5 +75,6 @@ int cmd_db(int argc, char **argv);
 int cmd_review(int argc, char **argv);
 int cmd_appeal(int argc, char **argv);
 int cmd_calibrate(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 
 #endif

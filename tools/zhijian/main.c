@@ -21,6 +21,7 @@ static const struct command {
     {"review", cmd_review, "export, import and summarize human review of findings (CSV)"},
     {"appeal", cmd_appeal, "an agent appeals a finding; a supervisor rules on it"},
     {"calibrate", cmd_calibrate, "per-rule precision and agreement from the reviews"},
+    {"serve", cmd_serve, "the review web application (login, review, appeals, reports)"},
 };
 
 static void usage(FILE *out)

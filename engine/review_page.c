@@ -1,0 +1,433 @@
+/* review_page.c — the bodies of the review web application's pages
+ * (`zhijian serve`, docs/review.md): the saved samples, a sample's calls
+ * with machine and final scores and its ISO 2859-1 decision, and a call's
+ * transcript with its findings marked in place and the forms the viewer's
+ * role allows. Every text is escaped; every form carries the session's
+ * CSRF token. The server adds the page shell, login and routing. */
+#include "review.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void esc(zj_buf *out, const char *s)
+{
+    zj_html_escape(out, s ? s : "");
+}
+
+static const char *role_zh(const char *role)
+{
+    return !strcmp(role, "inspector") ? "质检员" : !strcmp(role, "supervisor") ? "主管" : "坐席";
+}
+
+/* The hidden fields every form of a call carries. */
+static void form_head(zj_buf *out, const zj_viewer *v, const char *action, const char *call_id)
+{
+    zj_buf_puts(out, "<form method=\"post\" action=\"/act\" class=\"inline\">"
+                     "<input type=\"hidden\" name=\"csrf\" value=\"");
+    esc(out, v->csrf);
+    zj_buf_puts(out, "\"><input type=\"hidden\" name=\"action\" value=\"");
+    esc(out, action);
+    zj_buf_puts(out, "\"><input type=\"hidden\" name=\"call\" value=\"");
+    esc(out, call_id);
+    zj_buf_puts(out, "\">");
+}
+
+static void place_fields(zj_buf *out, const char *rule_id, int turn, long a, long b)
+{
+    zj_buf_puts(out, "<input type=\"hidden\" name=\"rule\" value=\"");
+    esc(out, rule_id);
+    zj_buf_printf(out,
+                  "\"><input type=\"hidden\" name=\"turn\" value=\"%d\">"
+                  "<input type=\"hidden\" name=\"span_start\" value=\"%ld\">"
+                  "<input type=\"hidden\" name=\"span_end\" value=\"%ld\">",
+                  turn, a, b);
+}
+
+static zj_status open_rs(zj_store *st, const char *spec, zj_rs_ruleset *rs, zj_error *err)
+{
+    zj_report_source src = zj_report_source_sqlite(st);
+    return src.ops->ruleset(src.self, spec, rs, err);
+}
+
+zj_status zj_review_page_home(zj_store *st, const char *ruleset, const zj_viewer *v, zj_buf *out,
+                              zj_error *err)
+{
+    zj_rs_ruleset rs;
+    zj_status s = open_rs(st, ruleset, &rs, err);
+    if (s != ZJ_OK)
+        return s;
+    zj_review_store rv = zj_review_store_sqlite(st);
+    zj_rv_sample *samples = NULL;
+    size_t n = 0;
+    zj_str_pool pool = {0};
+    s = rv.ops->samples(rv.self, &rs, &samples, &n, &pool, err);
+    if (s == ZJ_OK) {
+        zj_buf_puts(out, "<h2>复核队列</h2><p>规则集 ");
+        esc(out, rs.label);
+        zj_buf_puts(out, "。</p><table><thead><tr><th>抽样</th><th>方案</th><th>批量</th>"
+                         "<th>样本量</th><th>抽样时间（UTC）</th></tr></thead><tbody>");
+        for (size_t i = 0; i < n; i++) {
+            zj_buf_printf(out, "<tr><td><a href=\"/sample?id=%lld\">抽样 %lld</a></td><td>",
+                          (long long)samples[i].id, (long long)samples[i].id);
+            esc(out, samples[i].method);
+            zj_buf_printf(out, "</td><td>%ld</td><td>%ld</td><td>", samples[i].lot_size,
+                          samples[i].sample_size);
+            esc(out, samples[i].created_at);
+            zj_buf_puts(out, "</td></tr>");
+        }
+        zj_buf_puts(out, "</tbody></table>");
+        if (!n)
+            zj_buf_puts(out, "<p>尚无保存的抽样（zhijian sample --save）。</p>");
+        zj_buf_puts(out, "<form method=\"get\" action=\"/call\"><label>通话编号 <input "
+                         "name=\"id\" required></label> <button>打开</button></form>");
+        if (v->role != ZJ_ROLE_AGENT)
+            zj_buf_puts(out, "<p><a href=\"/scorecard\">坐席成绩单</a> · <a "
+                             "href=\"/scorecard?by=team\">班组成绩单</a> · <a "
+                             "href=\"/report\">审核报告</a></p>");
+        else
+            zj_buf_puts(out, "<p><a href=\"/scorecard\">我的成绩单</a></p>");
+    }
+    free(samples);
+    zj_pool_free(&pool);
+    return s == ZJ_OK && out->failed ? zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory")
+                                     : s;
+}
+
+zj_status zj_review_page_sample(zj_store *st, const char *ruleset, int64_t sample_id,
+                                const zj_viewer *v, zj_buf *out, zj_error *err)
+{
+    zj_rs_ruleset rs;
+    zj_status s = open_rs(st, ruleset, &rs, err);
+    if (s != ZJ_OK)
+        return s;
+    zj_review_store rv = zj_review_store_sqlite(st);
+    zj_review_data d = {0};
+    zj_report_filter f = {.ruleset = ruleset,
+                          .agent = v->role == ZJ_ROLE_AGENT ? v->agent_id : NULL};
+    s = rv.ops->calls(rv.self, &rs, &f, sample_id, false, &d, err);
+    if (s != ZJ_OK) {
+        zj_review_data_free(&d);
+        return s;
+    }
+    zj_buf_printf(out, "<h2>抽样 %lld</h2>", (long long)sample_id);
+    /* The decision, for inspectors and supervisors (an agent sees only
+     * their own calls of the sample). */
+    if (v->role != ZJ_ROLE_AGENT) {
+        zj_rv_decision dec;
+        s = zj_rv_decide(st, &rs, sample_id, &d, &dec, err);
+        if (s != ZJ_OK) {
+            zj_review_data_free(&d);
+            return s;
+        }
+        zj_buf_printf(out, "<p class=\"decision\" data-decision=\"%s\">已复核 %ld/%ld 通，复核后不合格 %ld 通",
+                      dec.decision ? dec.decision : "none", dec.reviewed, dec.calls,
+                      dec.nonconforming);
+        if (dec.decision)
+            zj_buf_printf(out, "；ISO 2859-1（Ac = %ld，Re = %ld）判定：%s", dec.accept_n,
+                          dec.reject_n,
+                          !strcmp(dec.decision, "accept")   ? "接收"
+                          : !strcmp(dec.decision, "reject") ? "拒收"
+                                                            : "尚未判定（待复核）");
+        zj_buf_puts(out, "。</p>");
+    }
+    zj_buf_puts(out, "<table><thead><tr><th>通话</th><th>坐席</th><th>机器得分</th>"
+                     "<th>复核后得分</th><th>复核后结论</th><th>确认</th><th>驳回</th><th>补充</th>"
+                     "<th>待裁决申诉</th></tr></thead><tbody>");
+    for (size_t i = 0; i < d.n_calls; i++) {
+        const zj_rv_call *c = &d.calls[i];
+        zj_rv_final fin = zj_rv_final_of(&d, c, &rs);
+        zj_buf_puts(out, "<tr><td><a href=\"/call?id=");
+        /* Call ids are attribute text here: escaped like any text. */
+        esc(out, c->call_id);
+        zj_buf_puts(out, "\">");
+        esc(out, c->call_id);
+        zj_buf_puts(out, "</a></td><td>");
+        esc(out, c->agent_id);
+        zj_buf_printf(out, "</td><td>%d%s</td><td>%d</td><td>%s</td><td>%ld</td><td>%ld</td>"
+                           "<td>%ld</td><td>%ld</td></tr>",
+                      c->score, c->passed ? "" : "（不合格）", fin.score,
+                      !fin.reviewed ? "未复核" : fin.passed ? "合格" : "不合格", fin.confirmed,
+                      fin.rejected, fin.added, fin.appeals_open);
+    }
+    zj_buf_puts(out, "</tbody></table>");
+    zj_review_data_free(&d);
+    return out->failed ? zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory") : ZJ_OK;
+}
+
+/* A finding marked in its turn. */
+typedef struct mark {
+    long a, b;
+    const char *rule_id, *title, *clause;
+    int points;
+} mark;
+
+static int cmp_mark(const void *x, const void *y)
+{
+    const mark *p = x, *q = y;
+    return p->a != q->a ? (p->a < q->a ? -1 : 1) : (p->b > q->b) - (p->b < q->b);
+}
+
+/* Byte offset of code point cp in s (len bytes). */
+static size_t cp_offset(const char *s, size_t len, long cp)
+{
+    size_t i = 0;
+    for (long k = 0; k < cp && i < len; k++)
+        for (i++; i < len && ((unsigned char)s[i] & 0xC0) == 0x80; i++)
+            ;
+    return i;
+}
+
+static void turn_html(zj_buf *out, const zj_turn *t, size_t index, mark *marks, size_t n)
+{
+    zj_buf_printf(out, "<div class=\"turn\"><span class=\"who\">%zu %s</span> "
+                       "<span class=\"text\" data-turn=\"%zu\">",
+                  index + 1, t->speaker == ZJ_SPEAKER_AGENT ? "坐席" : "客户", index);
+    if (n)
+        qsort(marks, n, sizeof *marks, cmp_mark);
+    char *text = malloc(t->text_len + 1);
+    if (!text) {
+        out->failed = true;
+        return;
+    }
+    memcpy(text, t->text, t->text_len);
+    text[t->text_len] = 0;
+    size_t at = 0;
+    long end = -1;
+    for (size_t i = 0; i < n; i++) {
+        if (marks[i].a < end || marks[i].b <= marks[i].a)
+            continue; /* overlapping or empty: listed in the table only */
+        size_t a = cp_offset(text, t->text_len, marks[i].a);
+        size_t b = cp_offset(text, t->text_len, marks[i].b);
+        char saved = text[a];
+        text[a] = 0;
+        esc(out, text + at);
+        text[a] = saved;
+        zj_buf_puts(out, "<mark title=\"");
+        esc(out, marks[i].title[0] ? marks[i].title : marks[i].rule_id);
+        zj_buf_puts(out, "（");
+        esc(out, marks[i].clause);
+        zj_buf_printf(out, "）%d 分\">", marks[i].points);
+        saved = text[b];
+        text[b] = 0;
+        esc(out, text + a);
+        text[b] = saved;
+        zj_buf_puts(out, "</mark>");
+        at = b;
+        end = marks[i].b;
+    }
+    esc(out, text + at);
+    free(text);
+    zj_buf_puts(out, "</span></div>");
+}
+
+static const char *state_zh(zj_rv_state s)
+{
+    if (s.appeal == ZJ_RV_APPEAL_OVERTURNED)
+        return "申诉成立（撤销）";
+    if (s.appeal == ZJ_RV_APPEAL_UPHELD)
+        return "申诉驳回（维持）";
+    if (s.appeal == ZJ_RV_APPEAL_OPEN)
+        return s.verdict == ZJ_RV_REJECTED ? "已驳回；申诉待裁决" : "申诉待裁决";
+    return s.verdict == ZJ_RV_CONFIRMED  ? "已确认"
+           : s.verdict == ZJ_RV_REJECTED ? "已驳回"
+                                         : "待复核";
+}
+
+/* The id of the open appeal on a finding (0: none). */
+static int64_t open_appeal(const zj_review_data *d, const zj_rv_call *c, const char *rule_id,
+                           int turn, long a, long b)
+{
+    int64_t id = 0;
+    for (size_t i = c->first_event; i < c->first_event + c->n_events; i++) {
+        const zj_rv_event *e = &d->events[i];
+        if (e->action == ZJ_RV_APPEAL && !strcmp(e->rule_id, rule_id) && e->turn == turn &&
+            e->span_start == a && e->span_end == b)
+            id = e->id;
+        else if (e->action == ZJ_RV_RULE && e->appeal_id == id)
+            id = 0;
+    }
+    return id;
+}
+
+/* The actions on one finding the viewer may take. */
+static void finding_actions(zj_buf *out, const zj_viewer *v, const zj_review_data *d,
+                            const zj_rv_call *c, const char *rule_id, int turn, long a, long b,
+                            zj_rv_state st)
+{
+    if (v->role == ZJ_ROLE_INSPECTOR) {
+        for (int k = 0; k < 2; k++) {
+            form_head(out, v, k ? "reject" : "confirm", c->call_id);
+            place_fields(out, rule_id, turn, a, b);
+            zj_buf_printf(out, "<input name=\"note\" placeholder=\"备注\" size=\"10\"> "
+                               "<button class=\"%s\">%s</button></form> ",
+                          k ? "reject" : "confirm", k ? "驳回" : "确认");
+        }
+    } else if (v->role == ZJ_ROLE_AGENT && st.appeal != ZJ_RV_APPEAL_OPEN) {
+        form_head(out, v, "appeal", c->call_id);
+        place_fields(out, rule_id, turn, a, b);
+        zj_buf_puts(out, "<input name=\"reason\" placeholder=\"申诉理由\" required size=\"16\"> "
+                         "<button class=\"appeal\">申诉</button></form>");
+    } else if (v->role == ZJ_ROLE_SUPERVISOR) {
+        int64_t appeal = open_appeal(d, c, rule_id, turn, a, b);
+        if (appeal)
+            for (int k = 0; k < 2; k++) {
+                form_head(out, v, "rule", c->call_id);
+                zj_buf_printf(out,
+                              "<input type=\"hidden\" name=\"appeal\" value=\"%lld\">"
+                              "<input type=\"hidden\" name=\"decision\" value=\"%s\">"
+                              "<input name=\"reason\" placeholder=\"裁决理由\" required "
+                              "size=\"12\"> <button class=\"%s\">%s</button></form> ",
+                              (long long)appeal, k ? "overturn" : "uphold",
+                              k ? "overturn" : "uphold", k ? "申诉成立" : "维持原判");
+            }
+    }
+}
+
+zj_status zj_review_page_call(zj_store *st, const char *ruleset, const char *call_id,
+                              const zj_viewer *v, zj_buf *out, zj_error *err)
+{
+    zj_rs_ruleset rs;
+    zj_status s = open_rs(st, ruleset, &rs, err);
+    zj_review_store rv = zj_review_store_sqlite(st);
+    zj_review_data d = {0};
+    zj_stored_call sc = {0};
+    if (s == ZJ_OK)
+        s = rv.ops->call(rv.self, &rs, call_id, &d, err);
+    if (s == ZJ_OK && v->role == ZJ_ROLE_AGENT &&
+        (!v->agent_id || strcmp(d.calls[0].agent_id, v->agent_id) != 0))
+        s = zj_error_set(err, ZJ_ERR_DENIED, NULL, 0, 0, "call '%s' is another agent's", call_id);
+    if (s == ZJ_OK)
+        s = zj_store_get_call(st, call_id, rs.id, &sc, err);
+    if (s != ZJ_OK) {
+        zj_review_data_free(&d);
+        zj_stored_call_free(&sc);
+        return s;
+    }
+    const zj_rv_call *c = &d.calls[0];
+    zj_rv_final fin = zj_rv_final_of(&d, c, &rs);
+    zj_buf_puts(out, "<h2>通话 ");
+    esc(out, c->call_id);
+    zj_buf_puts(out, "</h2><p>坐席 ");
+    esc(out, c->agent_id);
+    zj_buf_puts(out, " ");
+    esc(out, c->agent_name);
+    zj_buf_puts(out, "；时间 ");
+    esc(out, c->started_at);
+    zj_buf_printf(out,
+                  "；机器得分 <b class=\"machine-score\">%d</b>（%s）；复核后得分 <b "
+                  "class=\"final-score\">%d</b>（%s）。</p>",
+                  c->score, c->passed ? "合格" : "不合格", fin.score,
+                  fin.passed ? "合格" : "不合格");
+    /* The transcript with the findings marked in place. */
+    zj_buf_puts(out, "<div class=\"transcript\">");
+    mark *marks = calloc(c->n_findings + c->n_events + 1, sizeof *marks);
+    if (!marks)
+        out->failed = true;
+    for (size_t t = 0; marks && sc.call && t < sc.call->n_turns; t++) {
+        size_t n = 0;
+        for (size_t j = c->first_finding; j < c->first_finding + c->n_findings; j++) {
+            const zj_rv_finding *f = &d.findings[j];
+            if (f->turn == (int)t && f->span_start >= 0)
+                marks[n++] = (mark){f->span_start, f->span_end, f->rule_id, f->title, f->clause,
+                                    f->points};
+        }
+        turn_html(out, &sc.call->turns[t], t, marks, n);
+    }
+    free(marks);
+    zj_buf_puts(out, "</div>");
+    /* The findings and what can be done with them. */
+    zj_buf_puts(out, "<h3>发现</h3><table class=\"findings\"><thead><tr><th>规则</th><th>条款</th>"
+                     "<th>轮次</th><th>原话</th><th>扣分</th><th>状态</th><th>操作</th></tr>"
+                     "</thead><tbody>");
+    for (size_t j = c->first_finding; j < c->first_finding + c->n_findings; j++) {
+        const zj_rv_finding *f = &d.findings[j];
+        zj_rv_state stt = zj_rv_state_of(&d, c, f->rule_id, f->turn, f->span_start, f->span_end);
+        zj_buf_puts(out, "<tr data-rule=\"");
+        esc(out, f->rule_id);
+        zj_buf_puts(out, "\"><td>");
+        esc(out, f->title[0] ? f->title : f->rule_id);
+        zj_buf_puts(out, "<br><small>");
+        esc(out, f->rule_id);
+        zj_buf_puts(out, "</small></td><td>");
+        esc(out, f->clause);
+        if (f->turn >= 0)
+            zj_buf_printf(out, "</td><td>%d</td><td>", f->turn + 1);
+        else
+            zj_buf_puts(out, "</td><td>—</td><td>");
+        esc(out, f->text[0] ? f->text : (!strcmp(f->outcome, "missing") ? "（未说出规定用语）" : ""));
+        zj_buf_printf(out, "</td><td>%d%s</td><td class=\"state\">", f->points,
+                      f->fatal ? "（一票否决）" : "");
+        esc(out, state_zh(stt));
+        zj_buf_puts(out, "</td><td>");
+        finding_actions(out, v, &d, c, f->rule_id, f->turn, f->span_start, f->span_end, stt);
+        zj_buf_puts(out, "</td></tr>");
+    }
+    /* Findings reviewers added. */
+    for (size_t j = c->first_event; j < c->first_event + c->n_events; j++) {
+        const zj_rv_event *e = &d.events[j];
+        bool first = e->action == ZJ_RV_ADD;
+        for (size_t k = c->first_event; first && k < j; k++)
+            first = !(d.events[k].action == ZJ_RV_ADD && !strcmp(d.events[k].rule_id, e->rule_id) &&
+                      d.events[k].turn == e->turn && d.events[k].span_start == e->span_start &&
+                      d.events[k].span_end == e->span_end);
+        if (!first)
+            continue;
+        zj_rv_state stt = zj_rv_state_of(&d, c, e->rule_id, e->turn, e->span_start, e->span_end);
+        zj_buf_puts(out, "<tr class=\"added\" data-rule=\"");
+        esc(out, e->rule_id);
+        zj_buf_puts(out, "\"><td>复核补充：");
+        esc(out, e->rule_id[0] ? e->rule_id : e->category);
+        zj_buf_puts(out, "</td><td></td>");
+        if (e->turn >= 0)
+            zj_buf_printf(out, "<td>%d</td><td>", e->turn + 1);
+        else
+            zj_buf_puts(out, "<td>—</td><td>");
+        esc(out, e->text);
+        zj_buf_printf(out, "</td><td>%d</td><td class=\"state\">", e->points);
+        esc(out, stt.appeal != ZJ_RV_NO_APPEAL ? state_zh(stt) : "复核补充");
+        zj_buf_puts(out, "</td><td>");
+        if (v->role != ZJ_ROLE_INSPECTOR)
+            finding_actions(out, v, &d, c, e->rule_id, e->turn, e->span_start, e->span_end, stt);
+        zj_buf_puts(out, "</td></tr>");
+    }
+    zj_buf_puts(out, "</tbody></table>");
+    if (v->role == ZJ_ROLE_INSPECTOR) {
+        /* A finding the engine missed: selecting words in the transcript
+         * fills the turn, span and quote (review.js); they can also be typed. */
+        zj_buf_puts(out, "<h3>补充漏判</h3>");
+        form_head(out, v, "add", c->call_id);
+        zj_buf_puts(out,
+                    "<label>轮次 <input name=\"turn1\" id=\"add-turn\" size=\"3\"></label> "
+                    "<label>起 <input name=\"span_start\" id=\"add-start\" size=\"4\"></label> "
+                    "<label>止 <input name=\"span_end\" id=\"add-end\" size=\"4\"></label> "
+                    "<label>原话 <input name=\"text\" id=\"add-text\" size=\"16\"></label> "
+                    "<label>规则 <input name=\"rule\" id=\"add-rule\" size=\"18\"></label> "
+                    "<label>或类别 <input name=\"category\" size=\"8\"></label> "
+                    "<input name=\"note\" placeholder=\"备注\" size=\"10\"> "
+                    "<button class=\"add\">补充</button></form>"
+                    "<p class=\"hint\">在上方转写中选中文字即可填入轮次、位置与原话。</p>");
+    }
+    /* The review record of the call, oldest first. */
+    zj_buf_puts(out, "<h3>复核记录</h3><table class=\"history\"><thead><tr><th>#</th><th>时间（UTC）"
+                     "</th><th>人员</th><th>操作</th><th>规则</th><th>说明</th></tr></thead><tbody>");
+    static const char *const action_zh[] = {"确认", "驳回", "补充", "申诉", "裁决"};
+    for (size_t j = c->first_event; j < c->first_event + c->n_events; j++) {
+        const zj_rv_event *e = &d.events[j];
+        zj_buf_printf(out, "<tr><td>%lld</td><td>", (long long)e->id);
+        esc(out, e->at);
+        zj_buf_puts(out, "</td><td>");
+        esc(out, e->actor);
+        zj_buf_puts(out, "（");
+        esc(out, role_zh(e->role));
+        zj_buf_printf(out, "）</td><td>%s%s</td><td>", action_zh[e->action],
+                      e->action == ZJ_RV_RULE ? (e->overturn ? "：申诉成立" : "：维持") : "");
+        esc(out, e->rule_id);
+        zj_buf_puts(out, "</td><td>");
+        esc(out, e->note);
+        zj_buf_puts(out, "</td></tr>");
+    }
+    zj_buf_puts(out, "</tbody></table>");
+    zj_stored_call_free(&sc);
+    zj_review_data_free(&d);
+    return out->failed ? zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory") : ZJ_OK;
+}

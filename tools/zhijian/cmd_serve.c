@@ -1,0 +1,616 @@
+/* cmd_serve.c — `zhijian serve`: the review web application (docs/review.md).
+ * HTTP with libmicrohttpd (one internal thread, so requests are handled one
+ * at a time on the one store connection), login and sessions
+ * (serve_auth.c), CSRF tokens on every form, role checks, and routing; the
+ * pages are the library's (zj_review_page_*, the report functions). */
+#include "cli.h"
+
+#ifdef ZJ_SERVE
+#include "serve_auth.h"
+
+#include <arpa/inet.h>
+#include <getopt.h>
+#include <microhttpd.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Request bodies larger than this are refused (413): forms are small. */
+#define MAX_BODY (64 * 1024)
+
+static struct {
+    zj_store *st;
+    const char *ruleset;
+    serve_users users;
+} app;
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+/* A request's body as it arrives. */
+typedef struct request {
+    zj_buf body;
+    bool too_large;
+} request;
+
+static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                      enum MHD_RequestTerminationCode code)
+{
+    (void)cls;
+    (void)c;
+    (void)code;
+    request *r = *con_cls;
+    if (r) {
+        zj_buf_free(&r->body);
+        free(r);
+        *con_cls = NULL;
+    }
+}
+
+static const char page_style[] =
+    "body{font-family:'Noto Sans CJK SC','Microsoft YaHei',sans-serif;margin:0;color:#222}"
+    "nav{background:#2b5797;color:#fff;padding:.5em 1em}nav a{color:#fff;margin-right:1em}"
+    "nav form{display:inline}main{padding:1em 2em;max-width:1200px}"
+    "table{border-collapse:collapse;margin:.5em 0 1em}th,td{border:1px solid #ccd;padding:4px 8px;"
+    "text-align:left;vertical-align:top}th{background:#eef2f8}mark{background:#ffe08a}"
+    ".turn{margin:.3em 0}.who{color:#666;display:inline-block;width:5em}"
+    "form.inline{display:inline}.error{color:#a00}.decision{font-weight:bold}";
+
+static enum MHD_Result respond(struct MHD_Connection *c, unsigned int status, const char *type,
+                            const char *body, size_t len, const char *cookie,
+                            const char *location)
+{
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+    if (!r)
+        return MHD_NO;
+    MHD_add_response_header(r, "Content-Type", type);
+    MHD_add_response_header(r, "Cache-Control", "no-store");
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+    MHD_add_response_header(r, "X-Frame-Options", "DENY");
+    /* Scripts only from this server (review.js); the reports' inline styles
+     * and SVG are allowed, nothing is loaded from elsewhere. */
+    MHD_add_response_header(r, "Content-Security-Policy",
+                            "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; "
+                            "img-src 'self' data:; form-action 'self'; frame-ancestors 'none'");
+    if (cookie)
+        MHD_add_response_header(r, "Set-Cookie", cookie);
+    if (location)
+        MHD_add_response_header(r, "Location", location);
+    enum MHD_Result ret = MHD_queue_response(c, status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+/* A page: the shell (navigation, the user, logout) around body. */
+static enum MHD_Result page(struct MHD_Connection *c, unsigned int status,
+                            const serve_session *s, const char *title, const zj_buf *body,
+                            const char *cookie)
+{
+    zj_buf out;
+    zj_buf_init(&out);
+    zj_buf_puts(&out, "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>");
+    zj_html_escape(&out, title);
+    zj_buf_printf(&out, " · zhijian 复核</title><style>%s</style></head><body><nav>", page_style);
+    if (s && s->user) {
+        zj_buf_puts(&out, "<a href=\"/\">复核队列</a><span class=\"user\">");
+        zj_html_escape(&out, s->user->name);
+        zj_buf_puts(&out, s->user->role == ZJ_ROLE_INSPECTOR    ? "（质检员）"
+                          : s->user->role == ZJ_ROLE_SUPERVISOR ? "（主管）"
+                                                                : "（坐席）");
+        zj_buf_puts(&out, "</span> <form method=\"post\" action=\"/logout\"><input type=\"hidden\" "
+                          "name=\"csrf\" value=\"");
+        zj_html_escape(&out, s->csrf);
+        zj_buf_puts(&out, "\"><button>退出</button></form>");
+    } else {
+        zj_buf_puts(&out, "zhijian 质检复核");
+    }
+    zj_buf_puts(&out, "</nav><main>");
+    if (body && body->data)
+        zj_buf_append(&out, body->data, body->len);
+    zj_buf_puts(&out, "</main><script src=\"/review.js\"></script></body></html>\n");
+    enum MHD_Result r =
+        out.failed ? respond(c, 500, "text/plain; charset=utf-8", "out of memory\n", 14, NULL, NULL)
+                   : respond(c, status, "text/html; charset=utf-8", out.data, out.len, cookie, NULL);
+    zj_buf_free(&out);
+    return r;
+}
+
+static enum MHD_Result message(struct MHD_Connection *c, unsigned int status,
+                               const serve_session *s, const char *text)
+{
+    zj_buf b;
+    zj_buf_init(&b);
+    zj_buf_puts(&b, "<p class=\"error\">");
+    zj_html_escape(&b, text);
+    zj_buf_puts(&b, "</p><p><a href=\"/\">返回</a></p>");
+    enum MHD_Result r = page(c, status, s, "错误", &b, NULL);
+    zj_buf_free(&b);
+    return r;
+}
+
+static enum MHD_Result redirect(struct MHD_Connection *c, const char *location,
+                                const char *cookie)
+{
+    return respond(c, 303, "text/plain; charset=utf-8", "", 0, cookie, location);
+}
+
+/* Selecting words in the transcript fills the add form: the turn (from 1)
+ * and the span in code points of the turn's text. */
+static const char review_js[] =
+    "document.addEventListener('mouseup',function(){var s=window.getSelection();"
+    "if(!s||s.rangeCount<1||s.isCollapsed)return;var r=s.getRangeAt(0);"
+    "var el=r.startContainer.nodeType===1?r.startContainer:r.startContainer.parentNode;"
+    "var t=el.closest('.text[data-turn]');if(!t||!t.contains(r.endContainer))return;"
+    "var pre=document.createRange();pre.setStart(t,0);pre.setEnd(r.startContainer,r.startOffset);"
+    "var a=Array.from(pre.toString()).length,w=r.toString(),b=a+Array.from(w).length;"
+    "var f=function(id,v){var e=document.getElementById(id);if(e)e.value=v;};"
+    "f('add-turn',Number(t.dataset.turn)+1);f('add-start',a);f('add-end',b);f('add-text',w);});\n";
+
+/* ----------------------------------------------------------------- forms */
+
+static int hexval(char c)
+{
+    return c >= '0' && c <= '9'   ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
+}
+
+/* Value of field name in an application/x-www-form-urlencoded body, decoded
+ * into out (size bytes); false when absent, too long or malformed. */
+static bool form_field(const zj_buf *body, const char *name, char *out, size_t size)
+{
+    const char *p = body->data ? body->data : "";
+    size_t nlen = strlen(name);
+    while (*p) {
+        const char *end = strchr(p, '&');
+        if (!end)
+            end = p + strlen(p);
+        if ((size_t)(end - p) > nlen && !strncmp(p, name, nlen) && p[nlen] == '=') {
+            size_t n = 0;
+            for (const char *q = p + nlen + 1; q < end; q++) {
+                char ch = *q;
+                if (ch == '+') {
+                    ch = ' ';
+                } else if (ch == '%') {
+                    if (end - q < 3)
+                        return false;
+                    int hi = hexval(q[1]), lo = hexval(q[2]);
+                    if (hi < 0 || lo < 0)
+                        return false;
+                    ch = (char)(hi * 16 + lo);
+                    q += 2;
+                }
+                if (n + 1 >= size || ch == 0)
+                    return false;
+                out[n++] = ch;
+            }
+            out[n] = 0;
+            return true;
+        } else if ((size_t)(end - p) == nlen && !strncmp(p, name, nlen)) {
+            out[0] = 0;
+            return true;
+        }
+        p = *end ? end + 1 : end;
+    }
+    return false;
+}
+
+/* A whole number field ("" or absent: dflt); false when not one. */
+static bool form_long(const zj_buf *body, const char *name, long dflt, long *v)
+{
+    char s[32];
+    if (!form_field(body, name, s, sizeof s) || !s[0]) {
+        *v = dflt;
+        return true;
+    }
+    char *end;
+    *v = strtol(s, &end, 10);
+    return !*end && *v >= -1;
+}
+
+/* The call page's address for call id (percent-encoded). */
+static void call_location(char *out, size_t size, const char *id)
+{
+    size_t n = snprintf(out, size, "/call?id=");
+    for (const unsigned char *p = (const unsigned char *)id; *p && n + 4 < size; p++)
+        n += (size_t)((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+                              (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == '.'
+                          ? snprintf(out + n, size - n, "%c", *p)
+                          : snprintf(out + n, size - n, "%%%02X", *p));
+}
+
+/* --------------------------------------------------------------- routes */
+
+static zj_viewer viewer_of(const serve_session *s)
+{
+    return (zj_viewer){s->user->name, s->user->role, s->user->agent_id, s->csrf};
+}
+
+static enum MHD_Result library_page(struct MHD_Connection *c, const serve_session *s,
+                                    const char *title, zj_status st, const zj_error *err,
+                                    zj_buf *body)
+{
+    enum MHD_Result r;
+    if (st == ZJ_OK) {
+        r = page(c, 200, s, title, body, NULL);
+    } else {
+        char msg[1200];
+        zj_error_format(err, msg, sizeof msg);
+        r = message(c, st == ZJ_ERR_DENIED ? 403 : st == ZJ_ERR_NOTFOUND ? 404 : 400, s, msg);
+    }
+    zj_buf_free(body);
+    return r;
+}
+
+static enum MHD_Result login_page(struct MHD_Connection *c, serve_session *s, bool failed)
+{
+    char cookie[160];
+    if (!s && !(s = serve_session_new(NULL)))
+        return message(c, 500, NULL, "no random source");
+    snprintf(cookie, sizeof cookie, "zj_session=%s; HttpOnly; SameSite=Strict; Path=/", s->id);
+    zj_buf b;
+    zj_buf_init(&b);
+    zj_buf_puts(&b, "<h2>登录</h2>");
+    if (failed)
+        zj_buf_puts(&b, "<p class=\"error\">用户名或密码错误。</p>");
+    zj_buf_puts(&b, "<form method=\"post\" action=\"/login\"><input type=\"hidden\" name=\"csrf\" "
+                    "value=\"");
+    zj_html_escape(&b, s->csrf);
+    zj_buf_puts(&b, "\"><p><label>用户名 <input name=\"user\" id=\"user\" required></label></p>"
+                    "<p><label>密码 <input name=\"password\" id=\"password\" type=\"password\" "
+                    "required></label></p><p><button id=\"login\">登录</button></p></form>");
+    enum MHD_Result r = page(c, failed ? 401 : 200, NULL, "登录", &b, cookie);
+    zj_buf_free(&b);
+    return r;
+}
+
+static enum MHD_Result act(struct MHD_Connection *c, serve_session *s, const zj_buf *body)
+{
+    char action[16], call[512], rule[256], text[2048], category[256], note[2048], reason[2048],
+        decision[16];
+    long turn, turn1, a, b, appeal;
+    if (!form_field(body, "action", action, sizeof action) ||
+        !form_field(body, "call", call, sizeof call) || !call[0])
+        return message(c, 400, s, "表单不完整");
+    if (!form_field(body, "rule", rule, sizeof rule))
+        rule[0] = 0;
+    if (!form_field(body, "text", text, sizeof text))
+        text[0] = 0;
+    if (!form_field(body, "category", category, sizeof category))
+        category[0] = 0;
+    if (!form_field(body, "note", note, sizeof note))
+        note[0] = 0;
+    if (!form_field(body, "reason", reason, sizeof reason))
+        reason[0] = 0;
+    if (!form_long(body, "turn", -1, &turn) || !form_long(body, "turn1", 0, &turn1) ||
+        !form_long(body, "span_start", -1, &a) || !form_long(body, "span_end", -1, &b) ||
+        !form_long(body, "appeal", 0, &appeal) || turn1 < 0)
+        return message(c, 400, s, "轮次或位置不是整数");
+    const serve_user *u = s->user;
+    zj_error err;
+    zj_error_clear(&err);
+    zj_status st;
+    bool verdict = !strcmp(action, "confirm") || !strcmp(action, "reject") || !strcmp(action, "add");
+    if (verdict) {
+        if (u->role != ZJ_ROLE_INSPECTOR)
+            return message(c, 403, s, "只有质检员可以确认、驳回或补充发现");
+        if (!strcmp(action, "add"))
+            turn = turn1 > 0 ? turn1 - 1 : -1;
+        st = zj_review_verdict(app.st, app.ruleset, u->name, action, call, rule, (int)turn, a, b,
+                               text, category, note, &err);
+    } else if (!strcmp(action, "appeal")) {
+        if (u->role != ZJ_ROLE_AGENT)
+            return message(c, 403, s, "只有坐席本人可以申诉");
+        int64_t id;
+        st = zj_review_appeal(app.st, app.ruleset, u->agent_id, call, rule, (int)turn + 1, reason,
+                              &id, &err);
+    } else if (!strcmp(action, "rule")) {
+        if (u->role != ZJ_ROLE_SUPERVISOR)
+            return message(c, 403, s, "只有主管可以裁决申诉");
+        if (!form_field(body, "decision", decision, sizeof decision) ||
+            (strcmp(decision, "uphold") && strcmp(decision, "overturn")) || appeal <= 0)
+            return message(c, 400, s, "裁决不完整");
+        st = zj_review_ruling(app.st, app.ruleset, u->name, appeal, !strcmp(decision, "overturn"),
+                              reason, &err);
+    } else {
+        return message(c, 400, s, "未知操作");
+    }
+    if (st != ZJ_OK) {
+        char msg[1200];
+        zj_error_format(&err, msg, sizeof msg);
+        return message(c, st == ZJ_ERR_NOTFOUND ? 404 : st == ZJ_ERR_USAGE ? 400 : 500, s, msg);
+    }
+    char location[1600];
+    call_location(location, sizeof location, call);
+    return redirect(c, location, NULL);
+}
+
+static enum MHD_Result route(struct MHD_Connection *c, const char *url, const char *method,
+                             const zj_buf *body)
+{
+    bool post = !strcmp(method, "POST");
+    if (!post && strcmp(method, "GET") && strcmp(method, "HEAD"))
+        return message(c, 405, NULL, "不支持的请求方法");
+    if (!strcmp(url, "/review.js"))
+        return respond(c, 200, "text/javascript; charset=utf-8", review_js, sizeof review_js - 1,
+                    NULL, NULL);
+    serve_session *s = serve_session_find(
+        MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "zj_session"));
+    /* Every form carries the session's token: a POST without it is refused,
+     * login and logout included. */
+    if (post) {
+        char csrf[SERVE_TOKEN_LEN + 1];
+        if (!form_field(body, "csrf", csrf, sizeof csrf) || !serve_csrf_ok(s, csrf))
+            return message(c, 403, NULL, "表单已过期或来源不明（CSRF 校验失败），请刷新页面重试");
+    }
+    if (!strcmp(url, "/login")) {
+        if (!post)
+            return login_page(c, s && !s->user ? s : NULL, false);
+        char user[256], password[1024];
+        const serve_user *u = NULL;
+        if (form_field(body, "user", user, sizeof user) &&
+            form_field(body, "password", password, sizeof password))
+            u = serve_login(&app.users, user, password);
+        sodium_memzero(password, sizeof password);
+        if (!u)
+            return login_page(c, s, true);
+        /* A new session id on login: an id planted before it is worthless. */
+        serve_session_end(s);
+        serve_session *n = serve_session_new(u);
+        char cookie[160];
+        snprintf(cookie, sizeof cookie, "zj_session=%s; HttpOnly; SameSite=Strict; Path=/", n->id);
+        return redirect(c, "/", cookie);
+    }
+    if (!s || !s->user)
+        return post ? message(c, 403, NULL, "请先登录") : redirect(c, "/login", NULL);
+    if (!strcmp(url, "/logout") && post) {
+        serve_session_end(s);
+        return redirect(c, "/login", "zj_session=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
+    }
+    if (post && !strcmp(url, "/act"))
+        return act(c, s, body);
+    if (post)
+        return message(c, 404, s, "没有这个页面");
+    zj_viewer v = viewer_of(s);
+    zj_error err;
+    zj_error_clear(&err);
+    zj_buf b;
+    zj_buf_init(&b);
+    if (!strcmp(url, "/"))
+        return library_page(c, s, "复核队列",
+                            zj_review_page_home(app.st, app.ruleset, &v, &b, &err), &err, &b);
+    if (!strcmp(url, "/sample")) {
+        const char *id = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "id");
+        char *end = NULL;
+        long long n = id ? strtoll(id, &end, 10) : 0;
+        if (!id || *end || n <= 0)
+            return message(c, 400, s, "抽样编号不是正整数");
+        return library_page(c, s, "抽样",
+                            zj_review_page_sample(app.st, app.ruleset, n, &v, &b, &err), &err, &b);
+    }
+    if (!strcmp(url, "/call")) {
+        const char *id = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "id");
+        if (!id || !id[0])
+            return message(c, 400, s, "缺少通话编号");
+        return library_page(c, s, id, zj_review_page_call(app.st, app.ruleset, id, &v, &b, &err),
+                            &err, &b);
+    }
+    if (!strcmp(url, "/scorecard") || !strcmp(url, "/report")) {
+        bool report = !strcmp(url, "/report");
+        if (report && v.role == ZJ_ROLE_AGENT)
+            return message(c, 403, s, "坐席不能查看审核报告");
+        const char *by = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "by");
+        zj_report_filter f = {.ruleset = app.ruleset,
+                              .agent = v.role == ZJ_ROLE_AGENT ? v.agent_id : NULL};
+        zj_status st =
+            report ? zj_report_audit(app.st, &f, 0, NULL, NULL, "zhijian serve", ZJ_FMT_HTML, &b,
+                                     &err)
+                   : zj_report_scorecard(app.st, &f,
+                                         by && !strcmp(by, "team") && v.role != ZJ_ROLE_AGENT
+                                             ? ZJ_BY_TEAM
+                                             : ZJ_BY_AGENT,
+                                         ZJ_FMT_HTML, &b, &err);
+        enum MHD_Result r;
+        if (st == ZJ_OK && !b.failed) {
+            r = respond(c, 200, "text/html; charset=utf-8", b.data, b.len, NULL, NULL);
+        } else {
+            char msg[1200];
+            zj_error_format(&err, msg, sizeof msg);
+            r = message(c, st == ZJ_ERR_NOTFOUND ? 404 : 500, s, msg);
+        }
+        zj_buf_free(&b);
+        return r;
+    }
+    zj_buf_free(&b);
+    return message(c, 404, s, "没有这个页面");
+}
+
+static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url,
+                               const char *method, const char *version, const char *upload,
+                               size_t *upload_size, void **con_cls)
+{
+    (void)cls;
+    (void)version;
+    request *r = *con_cls;
+    if (!r) {
+        /* The first call: only the headers. A declared body too large is
+         * refused before it is read. */
+        if (!(r = calloc(1, sizeof *r)))
+            return MHD_NO;
+        zj_buf_init(&r->body);
+        const char *len = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+        if (len && strtoll(len, NULL, 10) > MAX_BODY)
+            r->too_large = true;
+        *con_cls = r;
+        return MHD_YES;
+    }
+    if (*upload_size) {
+        if (r->body.len + *upload_size > MAX_BODY)
+            r->too_large = true;
+        else
+            zj_buf_append(&r->body, upload, *upload_size);
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    if (r->too_large)
+        return message(c, 413, NULL, "请求体过大");
+    if (r->body.failed)
+        return message(c, 500, NULL, "out of memory");
+    return route(c, url, method, &r->body);
+}
+
+static void serve_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: zhijian serve --users FILE [--db PATH] [--bind HOST:PORT]\n"
+            "                     [--ruleset NAME[@VER]]\n"
+            "       zhijian serve --hash-password < password.txt\n"
+            "\n"
+            "The review web application, in Chinese: inspectors open a saved sample's calls,\n"
+            "see each transcript with its findings marked in place, confirm or reject them\n"
+            "and add what the engine missed by selecting the words; an agent sees and\n"
+            "appeals only their own calls; a supervisor rules on appeals. The sample page\n"
+            "shows machine and final scores and the ISO 2859-1 accept/reject decision;\n"
+            "the scorecards and the audit report are one click away. Every action is kept\n"
+            "in the append-only review record (docs/review.md).\n"
+            "\n"
+            "  --users FILE         who may log in: one line per user,\n"
+            "                       name:role:agent_id:hash, role inspector, supervisor or\n"
+            "                       agent (agent_id: the agent's id in the calls; empty for\n"
+            "                       the others), hash from --hash-password (Argon2id)\n"
+            "  --db PATH            the result database (default: zhijian.db)\n"
+            "  --bind HOST:PORT     where to listen (default 127.0.0.1:8080: this machine\n"
+            "                       only; an IPv4 address)\n"
+            "  --ruleset NAME[@VER] whose results (default: the newest with results)\n"
+            "  --hash-password      print the hash of the password on standard input\n"
+            "\n"
+            "Sessions are cookies (HttpOnly, SameSite=Strict) that end after 8 idle hours;\n"
+            "every form carries a CSRF token; request bodies over 64 KiB are refused.\n"
+            "\n"
+            "Examples:\n"
+            "  echo 'secret' | zhijian serve --hash-password        # -> $argon2id$v=19$...\n"
+            "  printf '张敏:inspector::%%s\\n' \"$hash\" > users.txt\n"
+            "  zhijian serve --db out/zhijian.db --users users.txt   # http://127.0.0.1:8080/\n");
+}
+
+int cmd_serve(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"users", required_argument, NULL, 'u'},   {"db", required_argument, NULL, 'd'},
+        {"bind", required_argument, NULL, 'b'},    {"ruleset", required_argument, NULL, 'r'},
+        {"hash-password", no_argument, NULL, 'p'}, {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *users = NULL, *db = "zhijian.db", *bind = "127.0.0.1:8080";
+    bool hash = false;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'u':
+            users = optarg;
+            break;
+        case 'd':
+            db = optarg;
+            break;
+        case 'b':
+            bind = optarg;
+            break;
+        case 'r':
+            app.ruleset = optarg;
+            break;
+        case 'p':
+            hash = true;
+            break;
+        case 'h':
+            serve_usage(stdout);
+            return EXIT_OK;
+        default:
+            serve_usage(stderr);
+            return EXIT_USAGE;
+        }
+    }
+    if (optind != argc) {
+        cli_error("serve: unexpected argument '%s'", argv[optind]);
+        return EXIT_USAGE;
+    }
+    if (sodium_init() < 0) {
+        cli_error("serve: libsodium cannot start");
+        return EXIT_USAGE;
+    }
+    if (hash)
+        return serve_hash_password();
+    if (!users) {
+        cli_error("serve: --users FILE is needed (who may log in)");
+        serve_usage(stderr);
+        return EXIT_USAGE;
+    }
+    struct sockaddr_in addr = {.sin_family = AF_INET};
+    char host[64];
+    const char *colon = strrchr(bind, ':');
+    long port = colon ? strtol(colon + 1, NULL, 10) : -1;
+    if (!colon || (size_t)(colon - bind) >= sizeof host || port < 1 || port > 65535) {
+        cli_error("serve: --bind: expected HOST:PORT, e.g. 127.0.0.1:8080, got '%s'", bind);
+        return EXIT_USAGE;
+    }
+    memcpy(host, bind, (size_t)(colon - bind));
+    host[colon - bind] = 0;
+    if (inet_pton(AF_INET, host, &addr.sin_addr) != 1) {
+        cli_error("serve: --bind: '%s' is not an IPv4 address", host);
+        return EXIT_USAGE;
+    }
+    addr.sin_port = htons((uint16_t)port);
+    if (!serve_users_load(users, &app.users))
+        return EXIT_USAGE;
+    zj_error err;
+    zj_error_clear(&err);
+    if (!(app.st = zj_store_open(db, true, &err))) {
+        cli_report(&err);
+        serve_users_free(&app.users);
+        return EXIT_USAGE;
+    }
+    struct MHD_Daemon *d = MHD_start_daemon(
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, (uint16_t)port, NULL, NULL, handler,
+        NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_NOTIFY_COMPLETED,
+        completed, NULL, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned int)256, MHD_OPTION_END);
+    if (!d) {
+        cli_error("serve: cannot listen on %s (in use, or not this machine's address)", bind);
+        zj_store_close(app.st);
+        serve_users_free(&app.users);
+        return EXIT_USAGE;
+    }
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    fprintf(stderr, "zhijian: serving http://%s/ (%zu users; Ctrl-C stops)\n", bind, app.users.n);
+    while (!stop_requested)
+        pause();
+    MHD_stop_daemon(d);
+    zj_store_close(app.st);
+    serve_users_free(&app.users);
+    fprintf(stderr, "zhijian: stopped\n");
+    return EXIT_OK;
+}
+
+#else
+
+int cmd_serve(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    cli_error("serve: this zhijian was built without libmicrohttpd and libsodium "
+              "(apt-get install libmicrohttpd-dev libsodium-dev, then rebuild)");
+    return EXIT_USAGE;
+}
+
+#endif
