@@ -66,6 +66,12 @@ static bool added_before(const zj_review_data *d, const zj_rv_call *c, size_t i)
 zj_rv_final zj_rv_final_of(const zj_review_data *d, const zj_rv_call *c, const zj_rs_ruleset *rs)
 {
     zj_rv_final r = {0};
+    if (!c->n_events) { /* nothing reviewed: the machine's result stands */
+        r.score = c->score;
+        r.passed = c->passed;
+        r.fatal = c->fatal;
+        return r;
+    }
     long sum = c->sum_points;
     bool fatal = false;
     for (size_t i = c->first_finding; i < c->first_finding + c->n_findings; i++) {
@@ -137,7 +143,7 @@ zj_status zj_review_export(zj_store *st, const zj_report_filter *f, int64_t samp
     zj_review_store rv = zj_review_store_sqlite(st);
     zj_review_data d = {0};
     if (s == ZJ_OK)
-        s = rv.ops->calls(rv.self, &rs, f, sample_id, false, &d, err);
+        s = rv.ops->calls(rv.self, &rs, f, sample_id, false, false, &d, err);
     if (s != ZJ_OK) {
         zj_review_data_free(&d);
         return s;
@@ -503,7 +509,7 @@ zj_status zj_review_status(zj_store *st, const zj_report_filter *f, int64_t samp
     zj_review_store rv = zj_review_store_sqlite(st);
     zj_review_data d = {0};
     if (s == ZJ_OK)
-        s = rv.ops->calls(rv.self, &rs, f, sample_id, sample_id <= 0, &d, err);
+        s = rv.ops->calls(rv.self, &rs, f, sample_id, sample_id <= 0, true, &d, err);
     zj_rv_decision dec = {0};
     if (s == ZJ_OK)
         s = zj_rv_decide(st, &rs, sample_id, &d, &dec, err);
@@ -693,7 +699,7 @@ zj_status zj_calibrate(zj_store *st, const zj_report_filter *f, double min_preci
     zj_review_store rv = zj_review_store_sqlite(st);
     zj_review_data d = {0};
     if (s == ZJ_OK)
-        s = rv.ops->calls(rv.self, &rs, f, 0, true, &d, err);
+        s = rv.ops->calls(rv.self, &rs, f, 0, true, false, &d, err);
     if (s != ZJ_OK) {
         zj_review_data_free(&d);
         return s;

@@ -90,9 +90,11 @@ typedef struct zj_review_store_ops {
                          zj_str_pool *pool, zj_error *err);
     /* The calls of saved sample sample_id (> 0), else those the filter
      * selects that have review events (reviewed_only) or all of them, with
-     * their reviewable findings and events. */
+     * their events and reviewable findings — with lazy, the findings only of
+     * the calls that have events (the others' final score is the machine's:
+     * a page of a large sample reads little). */
     zj_status (*calls)(void *self, const zj_rs_ruleset *rs, const zj_report_filter *f,
-                       int64_t sample_id, bool reviewed_only, zj_review_data *out,
+                       int64_t sample_id, bool reviewed_only, bool lazy, zj_review_data *out,
                        zj_error *err);
     /* One call (out zeroed); ZJ_ERR_NOTFOUND when the rule set has no result
      * for it. */

@@ -104,7 +104,7 @@ zj_status zj_review_page_sample(zj_store *st, const char *ruleset, int64_t sampl
     zj_review_data d = {0};
     zj_report_filter f = {.ruleset = ruleset,
                           .agent = v->role == ZJ_ROLE_AGENT ? v->agent_id : NULL};
-    s = rv.ops->calls(rv.self, &rs, &f, sample_id, false, &d, err);
+    s = rv.ops->calls(rv.self, &rs, &f, sample_id, false, true, &d, err);
     if (s != ZJ_OK) {
         zj_review_data_free(&d);
         return s;

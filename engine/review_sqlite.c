@@ -23,7 +23,27 @@ typedef struct rv_ctx {
     zj_review_data *d;
     zj_error *err;
     bool lost;
+    /* Prepared once for all the calls read: findings, sum of points, events. */
+    sqlite3_stmt *q_findings, *q_sum, *q_events;
 } rv_ctx;
+
+static void ctx_done(rv_ctx *c)
+{
+    sqlite3_finalize(c->q_findings);
+    sqlite3_finalize(c->q_sum);
+    sqlite3_finalize(c->q_events);
+}
+
+/* The statement *q, prepared on first use (else reset); SQLITE_OK or the
+ * prepare's error. */
+static int prepared(rv_ctx *c, sqlite3_stmt **q, const char *sql)
+{
+    if (*q) {
+        sqlite3_reset(*q);
+        return SQLITE_OK;
+    }
+    return sqlite3_prepare_v2(zj_store_db(c->st), sql, -1, q, NULL);
+}
 
 static const char *col(rv_ctx *c, sqlite3_stmt *q, int i)
 {
@@ -103,7 +123,8 @@ static void read_event(rv_ctx *c, sqlite3_stmt *q, zj_rv_event *e)
 
 /* Adds the call q holds (columns: row id, call id, agent, name, start,
  * score, passed, fatal) with its findings and events. */
-static zj_status add_call(rv_ctx *c, const zj_rs_ruleset *rs, sqlite3_stmt *q, bool reviews)
+static zj_status add_call(rv_ctx *c, const zj_rs_ruleset *rs, sqlite3_stmt *q, bool reviews,
+                          bool lazy)
 {
     zj_review_data *d = c->d;
     if (!GROW(c, d->calls, d->n_calls, c->d->cap_calls))
@@ -118,18 +139,35 @@ static zj_status add_call(rv_ctx *c, const zj_rs_ruleset *rs, sqlite3_stmt *q, b
     k->score = sqlite3_column_int(q, 5);
     k->passed = sqlite3_column_int(q, 6) != 0;
     k->fatal = sqlite3_column_int(q, 7) != 0;
-    sqlite3 *db = zj_store_db(c->st);
-    sqlite3_stmt *f = NULL;
-    int rc = sqlite3_prepare_v2(
-        db,
+    int rc = SQLITE_DONE;
+    sqlite3_stmt *f;
+    if (reviews) {
+        rc = prepared(c, &c->q_events,
+                      "SELECT " EVENT_COLUMNS " FROM reviews WHERE ruleset_id = ?1 AND"
+                      " call_id = ?2 ORDER BY id");
+        if (rc == SQLITE_OK) {
+            f = c->q_events;
+            sqlite3_bind_int64(f, 1, rs->id);
+            sqlite3_bind_text(f, 2, k->call_id, -1, SQLITE_STATIC);
+            k->first_event = d->n_events;
+            while ((rc = sqlite3_step(f)) == SQLITE_ROW &&
+                   GROW(c, d->events, d->n_events, c->d->cap_events))
+                read_event(c, f, &d->events[d->n_events++]);
+            k->n_events = d->n_events - k->first_event;
+        }
+    }
+    if (rc != SQLITE_DONE || (lazy && !k->n_events))
+        goto done;
+    rc = prepared(
+        c, &c->q_findings,
         "SELECT f.rule_id, coalesce(r.title, ''), coalesce(f.clause, ''), f.kind, f.outcome,"
         " coalesce(f.text, ''), coalesce(f.turn, -1), coalesce(f.span_start, -1),"
         " coalesce(f.span_end, -1), f.points, f.fatal"
         " FROM findings f LEFT JOIN rules r ON r.ruleset_id = ?2 AND r.rule_id = f.rule_id"
         " WHERE f.call_row = ?1 AND (f.outcome = 'hit' AND f.kind IN ('forbidden', 'metric')"
-        " OR f.outcome = 'missing' AND f.points < 0) ORDER BY f.seq",
-        -1, &f, NULL);
+        " OR f.outcome = 'missing' AND f.points < 0) ORDER BY f.seq");
     if (rc == SQLITE_OK) {
+        f = c->q_findings;
         sqlite3_bind_int64(f, 1, row);
         sqlite3_bind_int64(f, 2, rs->id);
         k->first_finding = d->n_findings;
@@ -150,34 +188,16 @@ static zj_status add_call(rv_ctx *c, const zj_rs_ruleset *rs, sqlite3_stmt *q, b
         }
         k->n_findings = d->n_findings - k->first_finding;
     }
-    sqlite3_finalize(f);
     if (rc == SQLITE_ROW || rc == SQLITE_DONE) { /* ROW: stopped out of memory */
-        rc = sqlite3_prepare_v2(db, "SELECT coalesce(sum(points), 0) FROM findings WHERE call_row = ?1",
-                                -1, &f, NULL);
+        rc = prepared(c, &c->q_sum, "SELECT coalesce(sum(points), 0) FROM findings WHERE call_row = ?1");
         if (rc == SQLITE_OK) {
-            sqlite3_bind_int64(f, 1, row);
-            rc = sqlite3_step(f);
-            k->sum_points = sqlite3_column_int64(f, 0);
+            sqlite3_bind_int64(c->q_sum, 1, row);
+            rc = sqlite3_step(c->q_sum);
+            k->sum_points = sqlite3_column_int64(c->q_sum, 0);
             rc = rc == SQLITE_ROW ? SQLITE_DONE : rc;
         }
-        sqlite3_finalize(f);
     }
-    if (rc == SQLITE_DONE && reviews) {
-        rc = sqlite3_prepare_v2(db,
-                                "SELECT " EVENT_COLUMNS " FROM reviews WHERE ruleset_id = ?1 AND"
-                                " call_id = ?2 ORDER BY id",
-                                -1, &f, NULL);
-        if (rc == SQLITE_OK) {
-            sqlite3_bind_int64(f, 1, rs->id);
-            sqlite3_bind_text(f, 2, k->call_id, -1, SQLITE_STATIC);
-            k->first_event = d->n_events;
-            while ((rc = sqlite3_step(f)) == SQLITE_ROW &&
-                   GROW(c, d->events, d->n_events, c->d->cap_events))
-                read_event(c, f, &d->events[d->n_events++]);
-            k->n_events = d->n_events - k->first_event;
-        }
-        sqlite3_finalize(f);
-    }
+done:
     if (c->lost)
         return zj_error_set(c->err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
     if (rc != SQLITE_DONE)
@@ -190,8 +210,8 @@ static zj_status add_call(rv_ctx *c, const zj_rs_ruleset *rs, sqlite3_stmt *q, b
     " coalesce(c.started_at, ''), c.score, c.passed, c.fatal"
 
 static zj_status sqlite_calls(void *self, const zj_rs_ruleset *rs, const zj_report_filter *f,
-                              int64_t sample_id, bool reviewed_only, zj_review_data *out,
-                              zj_error *err)
+                              int64_t sample_id, bool reviewed_only, bool lazy,
+                              zj_review_data *out, zj_error *err)
 {
     zj_store *st = self;
     rv_ctx c = {.st = st, .d = out, .err = err};
@@ -216,7 +236,9 @@ static zj_status sqlite_calls(void *self, const zj_rs_ruleset *rs, const zj_repo
         if (rc != SQLITE_ROW)
             return zj_store_error(st, err, "cannot read the samples");
         q = zj_report_query(st,
-                            "SELECT " CALL_COLUMNS " FROM sample_calls s JOIN calls c ON c.id ="
+                            /* The sample's rows first (CROSS JOIN keeps the order):
+                             * otherwise SQLite may scan every call of the rule set. */
+                            "SELECT " CALL_COLUMNS " FROM sample_calls s CROSS JOIN calls c ON c.id ="
                             " s.call_row WHERE s.sample_id = ?6 AND c.ruleset_id = ?1"
                             ZJ_CALL_FILTER_REST " ORDER BY c.call_id",
                             rs->id, f, err);
@@ -239,8 +261,9 @@ static zj_status sqlite_calls(void *self, const zj_rs_ruleset *rs, const zj_repo
     int rc;
     zj_status s = ZJ_OK;
     while (s == ZJ_OK && (rc = sqlite3_step(q)) == SQLITE_ROW)
-        s = add_call(&c, rs, q, reviews);
+        s = add_call(&c, rs, q, reviews, lazy);
     sqlite3_finalize(q);
+    ctx_done(&c);
     if (s == ZJ_OK && rc != SQLITE_DONE)
         s = zj_store_error(st, err, "cannot read the calls under review");
     return s;
@@ -260,12 +283,13 @@ static zj_status sqlite_call(void *self, const zj_rs_ruleset *rs, const char *ca
     sqlite3_bind_text(q, 1, call_id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(q, 2, rs->id);
     int rc = sqlite3_step(q);
-    zj_status s = rc == SQLITE_ROW    ? add_call(&c, rs, q, has_reviews(st))
+    zj_status s = rc == SQLITE_ROW    ? add_call(&c, rs, q, has_reviews(st), false)
                   : rc == SQLITE_DONE ? zj_error_set(err, ZJ_ERR_NOTFOUND, NULL, 0, 0,
                                                      "no call '%s' was scored with rule set %s",
                                                      call_id, rs->label)
                                       : zj_store_error(st, err, "cannot read the call");
     sqlite3_finalize(q);
+    ctx_done(&c);
     return s;
 }
 

@@ -10,6 +10,8 @@ from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import WebDriverWait
 
 base, shots = sys.argv[1], sys.argv[2]
 host, port = urllib.parse.urlsplit(base).hostname, urllib.parse.urlsplit(base).port
@@ -119,6 +121,13 @@ driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts
 driver.implicitly_wait(5)
 
 
+def click(element):
+    """Clicks and waits until the next page has replaced this one."""
+    page = driver.find_element(By.TAG_NAME, "html")
+    element.click()
+    WebDriverWait(driver, 20).until(expected_conditions.staleness_of(page))
+
+
 def browser_login(user, password, shot=None):
     driver.delete_all_cookies()
     driver.get(base + "/login")
@@ -126,8 +135,9 @@ def browser_login(user, password, shot=None):
         driver.save_screenshot(f"{shots}/{shot}.png")
     driver.find_element(By.ID, "user").send_keys(user)
     driver.find_element(By.ID, "password").send_keys(password)
-    driver.find_element(By.ID, "login").click()
-    check(driver.current_url.rstrip("/") == base, f"{user} not logged in: {driver.current_url}")
+    click(driver.find_element(By.ID, "login"))
+    check(driver.current_url.rstrip("/") == base and user in driver.find_element(By.CSS_SELECTOR, "nav .user").text,
+          f"{user} not logged in: {driver.current_url}")
 
 
 def row(rule):
@@ -137,14 +147,14 @@ def row(rule):
 try:
     browser_login("张敏", "pw-inspector", shot="login")
     driver.save_screenshot(f"{shots}/queue.png")
-    driver.find_element(By.LINK_TEXT, "抽样 1").click()
+    click(driver.find_element(By.LINK_TEXT, "抽样 1"))
     driver.save_screenshot(f"{shots}/sample.png")
-    driver.find_element(By.LINK_TEXT, "PS-011").click()
-    row("taboo.02-bu-zhi-dao").find_element(By.CSS_SELECTOR, "button.reject").click()
+    click(driver.find_element(By.LINK_TEXT, "PS-011"))
+    click(row("taboo.02-bu-zhi-dao").find_element(By.CSS_SELECTOR, "button.reject"))
     check(row("taboo.02-bu-zhi-dao").find_element(By.CLASS_NAME, "state").text == "已驳回", "PS-011 rejected")
     check(driver.find_element(By.CLASS_NAME, "final-score").text == "100", "PS-011 final 100")
     driver.get(base + "/call?id=PS-015")
-    row("taboo.15-ask-who").find_element(By.CSS_SELECTOR, "button.confirm").click()
+    click(row("taboo.15-ask-who").find_element(By.CSS_SELECTOR, "button.confirm"))
     check(row("taboo.15-ask-who").find_element(By.CLASS_NAME, "state").text == "已确认", "PS-015 confirmed")
     # A missed finding: select 可以的 (the first three characters of turn 3).
     driver.get(base + "/call?id=PS-002")
@@ -157,14 +167,14 @@ try:
     check(got == ["3", "0", "3", "可以的"], f"selection filled {got}")
     driver.find_element(By.ID, "add-rule").send_keys("taboo.17-cant-do")
     driver.save_screenshot(f"{shots}/call-inspector.png")
-    driver.find_element(By.CSS_SELECTOR, "button.add").click()
+    click(driver.find_element(By.CSS_SELECTOR, "button.add"))
     check(driver.find_element(By.CLASS_NAME, "final-score").text == "90", "PS-002 final 90 after the added finding")
 
     browser_login("刘洋", "pw-agent")
     driver.get(base + "/call?id=PS-040")
     r = row("taboo.18-troublesome")
     r.find_element(By.NAME, "reason").send_keys("我是在复述住户的话")
-    r.find_element(By.CSS_SELECTOR, "button.appeal").click()
+    click(r.find_element(By.CSS_SELECTOR, "button.appeal"))
     check(row("taboo.18-troublesome").find_element(By.CLASS_NAME, "state").text == "申诉待裁决", "appeal open")
     driver.save_screenshot(f"{shots}/call-agent.png")
 
@@ -172,7 +182,7 @@ try:
     driver.get(base + "/call?id=PS-040")
     r = row("taboo.18-troublesome")
     r.find_elements(By.NAME, "reason")[1].send_keys("录音核实为复述")
-    r.find_element(By.CSS_SELECTOR, "button.overturn").click()
+    click(r.find_element(By.CSS_SELECTOR, "button.overturn"))
     check(row("taboo.18-troublesome").find_element(By.CLASS_NAME, "state").text == "申诉成立（撤销）", "overturned")
     check(driver.find_element(By.CLASS_NAME, "final-score").text == "95", "PS-040 final 95")
     driver.save_screenshot(f"{shots}/call-supervisor.png")
