@@ -185,8 +185,8 @@ static graded *grade_findings(const zj_audit_data *a)
  * base's). Both were checked when the rule set was loaded. */
 typedef struct audit_settings {
     zj_ynode *root;
-    const zj_ynode *not_assessable;  /* a list of {clause, why}, or NULL */
-    const char *complaint_category;  /* complaint_kpis: {category: …}, or NULL */
+    const zj_ynode *not_assessable; /* a list of {clause, why}, or NULL */
+    const char *complaint_category; /* complaint_kpis: {category: …}, or NULL */
 } audit_settings;
 
 static zj_status read_settings(const zj_report_source *src, const zj_rs_ruleset *rs,
@@ -358,14 +358,14 @@ static void audit_charts(zj_doc *d, const zj_distribution *dist, int pass)
     } else {
         for (size_t i = 0; i < dist->n_agents; i++) {
             const zj_dist_agent *ag = &dist->agents[i];
-            labels[i] = zj_doc_strf(d, "%s%s%s", ag->agent_id ? ag->agent_id : "(未知坐席)",
-                                    ag->agent_name ? " " : "",
-                                    ag->agent_name ? ag->agent_name : "");
+            labels[i] =
+                zj_doc_strf(d, "%s%s%s", ag->agent_id ? ag->agent_id : "(未知坐席)",
+                            ag->agent_name ? " " : "", ag->agent_name ? ag->agent_name : "");
             means[i] = ag->mean_score;
         }
         zj_chart_score_histogram(d, dist, pass);
-        zj_doc_bars(d, "agent-scores", "各坐席平均分", "", dist->n_agents, labels, means, 100,
-                    pass, zj_doc_strf(d, "合格线 %d", pass));
+        zj_doc_bars(d, "agent-scores", "各坐席平均分", "", dist->n_agents, labels, means, 100, pass,
+                    zj_doc_strf(d, "合格线 %d", pass));
         zj_chart_weekly_trend(d, dist, NULL, 0, pass);
     }
     free(labels);
@@ -398,11 +398,11 @@ static zj_doc *audit_doc(const zj_audit_data *a, const graded *g, const zj_rs_ru
     zj_doc_row(kt, "平均分", zj_doc_strf(d, "%.1f", a->mean_score), "各通话得分的算术平均");
     zj_doc_row(kt, "忌语发生率", zj_doc_strf(d, "%.1f 次/百通", pct(k->forbidden_hits, a->calls)),
                "服务忌语命中次数 × 100 / 评分通话");
-    zj_doc_row(kt, "礼貌用语覆盖率",
-               zj_doc_strf(d, "%.1f%%",
-                           pct(k->required_met, k->required_met + k->required_missing)),
-               zj_doc_strf(d, "扣分的规定/文明用语：已说 %ld 项 / 应说 %ld 项（仅记录、不扣分的用语不计）",
-                           k->required_met, k->required_met + k->required_missing));
+    zj_doc_row(
+        kt, "礼貌用语覆盖率",
+        zj_doc_strf(d, "%.1f%%", pct(k->required_met, k->required_met + k->required_missing)),
+        zj_doc_strf(d, "扣分的规定/文明用语：已说 %ld 项 / 应说 %ld 项（仅记录、不扣分的用语不计）",
+                    k->required_met, k->required_met + k->required_missing));
     if (!set->complaint_category)
         zj_doc_row(kt, "投诉处理符合率", "不可评估",
                    "规则集未指定投诉类别（规则集的 complaint_kpis 项）");
@@ -437,8 +437,13 @@ static zj_doc *audit_doc(const zj_audit_data *a, const graded *g, const zj_rs_ru
     const char *sh[] = {"项目", "内容"};
     zj_doc_block *t = zj_doc_table(d, "scope", 2, sh);
     zj_doc_row(t, "期间（通话本地日期）",
-               zj_doc_strf(d, "%s 至 %s", f->from ? f->from : a->first_date ? a->first_date : "",
-                           f->to ? f->to : a->last_date ? a->last_date : ""));
+               zj_doc_strf(d, "%s 至 %s",
+                           f->from         ? f->from
+                           : a->first_date ? a->first_date
+                                           : "",
+                           f->to          ? f->to
+                           : a->last_date ? a->last_date
+                                          : ""));
     zj_buf teams;
     zj_buf_init(&teams);
     for (size_t i = 0; i < a->n_teams; i++) {
@@ -500,10 +505,9 @@ static zj_doc *audit_doc(const zj_audit_data *a, const graded *g, const zj_rs_ru
             const zj_au_evidence *e = &a->evidence[j];
             if (e->finding != g[i].index)
                 continue;
-            const char *ev =
-                e->missing ? zj_doc_strf(d, "未说出规定用语（%s）", fi->clause)
-                           : zj_doc_strf(d, "第 %d 轮：%s（%s）", e->turn + 1,
-                                         quote_in_sentence(d, e), fi->clause);
+            const char *ev = e->missing ? zj_doc_strf(d, "未说出规定用语（%s）", fi->clause)
+                                        : zj_doc_strf(d, "第 %d 轮：%s（%s）", e->turn + 1,
+                                                      quote_in_sentence(d, e), fi->clause);
             zj_doc_row(et, e->call_id, zj_doc_strf(d, "%s %s", e->agent_id, e->agent_name),
                        call_local_time(d, e->started_at), ev);
             listed++;
@@ -608,9 +612,9 @@ static const char *grade_code(const char *grade)
 
 static const char *conclusion_code(const char *verdict)
 {
-    return strcmp(verdict, "符合") == 0     ? "conforming"
+    return strcmp(verdict, "符合") == 0       ? "conforming"
            : strcmp(verdict, "基本符合") == 0 ? "largely_conforming"
-                                                : "not_conforming";
+                                              : "not_conforming";
 }
 
 /* A string, or null when empty. */
@@ -634,16 +638,17 @@ static json_t *jslice(const char *s, size_t from, size_t to)
 static json_t *evidence_json(const zj_au_evidence *e)
 {
     json_t *o = json_object();
-    bool ok = o && jset(o, "call_id", json_string(e->call_id)) &&
-              jset(o, "agent_id", jtext(e->agent_id)) &&
-              jset(o, "agent_name", jtext(e->agent_name)) &&
-              jset(o, "started_at", jtext(e->started_at)) &&
-              jset(o, "missing", json_boolean(e->missing)) &&
-              jset(o, "turn", e->turn >= 0 && !e->missing ? json_integer(e->turn + 1) : json_null());
+    bool ok =
+        o && jset(o, "call_id", json_string(e->call_id)) &&
+        jset(o, "agent_id", jtext(e->agent_id)) && jset(o, "agent_name", jtext(e->agent_name)) &&
+        jset(o, "started_at", jtext(e->started_at)) &&
+        jset(o, "missing", json_boolean(e->missing)) &&
+        jset(o, "turn", e->turn >= 0 && !e->missing ? json_integer(e->turn + 1) : json_null());
     bool spanned = !e->missing && e->span_start >= 0 && e->span_end > e->span_start;
     json_t *span = spanned ? json_pack("[II]", (json_int_t)e->span_start, (json_int_t)e->span_end)
                            : json_null();
-    ok = ok && jset(o, "span", span) && jset(o, "quote", e->missing ? json_null() : json_string(e->text));
+    ok = ok && jset(o, "span", span) &&
+         jset(o, "quote", e->missing ? json_null() : json_string(e->text));
     /* The quote's sentence: the turn's words either side of the span. */
     json_t *before = json_null(), *after = json_null();
     if (ok && e->turn_text) {
@@ -692,12 +697,12 @@ static zj_status audit_json(const zj_audit_data *a, const graded *g, const zj_rs
     json_decref(auditors);
     json_decref(info);
     ok = ok && jset(root, "ruleset",
-                    json_pack("{s:s,s:s,s:o,s:s,s:i,s:i}", "name", rs->name, "version",
-                              rs->version, "title", jtext(rs->title), "sha256", rs->sha256,
-                              "base", rs->base, "pass_mark", rs->pass));
+                    json_pack("{s:s,s:s,s:o,s:s,s:i,s:i}", "name", rs->name, "version", rs->version,
+                              "title", jtext(rs->title), "sha256", rs->sha256, "base", rs->base,
+                              "pass_mark", rs->pass));
     ok = ok && jset(root, "filters",
-                    json_pack("{s:o,s:o,s:o,s:o}", "from", jstr(f->from), "to", jstr(f->to),
-                              "team", jstr(f->team), "agent", jstr(f->agent)));
+                    json_pack("{s:o,s:o,s:o,s:o}", "from", jstr(f->from), "to", jstr(f->to), "team",
+                              jstr(f->team), "agent", jstr(f->agent)));
     json_t *teams = json_array();
     for (size_t i = 0; teams && i < a->n_teams; i++)
         ok = ok && json_array_append_new(teams, json_string(a->teams[i])) == 0;
@@ -731,10 +736,9 @@ static zj_status audit_json(const zj_audit_data *a, const graded *g, const zj_rs
                         pct(k->forbidden_hits, a->calls), "due_phrases_met",
                         (json_int_t)k->required_met, "due_phrases_missing",
                         (json_int_t)k->required_missing, "due_phrase_coverage",
-                        jrate(k->required_met, k->required_met + k->required_missing),
-                        "timing", "met", (json_int_t)k->metric_met, "failed",
-                        (json_int_t)k->metric_hit, "not_measurable",
-                        (json_int_t)k->metric_not_measurable, "rate",
+                        jrate(k->required_met, k->required_met + k->required_missing), "timing",
+                        "met", (json_int_t)k->metric_met, "failed", (json_int_t)k->metric_hit,
+                        "not_measurable", (json_int_t)k->metric_not_measurable, "rate",
                         jrate(k->metric_met, k->metric_met + k->metric_hit), "complaint_calls",
                         complaints, "complaint_handling", handling));
     json_decref(complaints);
@@ -761,14 +765,14 @@ static zj_status audit_json(const zj_audit_data *a, const graded *g, const zj_rs
                            jtext(fi->clause), "grade", grade_code(g[i].grade), "grade_zh",
                            g[i].grade, "kind", fi->kind, "severity", fi->severity, "fatal",
                            fi->fatal, "count", (json_int_t)fi->count, "calls",
-                           (json_int_t)fi->calls, "per_100_calls", g[i].per100,
-                           "evidence_listed", (json_int_t)listed, "evidence", ev)) == 0;
+                           (json_int_t)fi->calls, "per_100_calls", g[i].per100, "evidence_listed",
+                           (json_int_t)listed, "evidence", ev)) == 0;
         json_decref(ev);
         if (ok && grade_rank(g[i].grade) <= 1) {
             char ca[24];
             snprintf(ca, sizeof ca, "CA-%02zu", ++n_actions);
-            ok = json_array_append_new(actions, json_pack("{s:s,s:s,s:s}", "id", ca, "finding",
-                                                          id, "status", "open")) == 0;
+            ok = json_array_append_new(actions, json_pack("{s:s,s:s,s:s}", "id", ca, "finding", id,
+                                                          "status", "open")) == 0;
         }
     }
     ok = ok && jset(root, "findings", json_incref(findings)) &&
@@ -778,11 +782,11 @@ static zj_status audit_json(const zj_audit_data *a, const graded *g, const zj_rs
     json_t *criteria = json_array();
     for (size_t i = 0; criteria && ok && i < a->n_criteria; i++) {
         const zj_au_criterion *c = &a->criteria[i];
-        ok = json_array_append_new(
-                 criteria, json_pack("{s:o,s:s,s:o,s:s,s:s,s:i,s:b}", "clause", jtext(c->clause),
-                                     "rule_id", c->rule_id, "title", jtext(c->title), "kind",
-                                     c->kind, "severity", c->severity, "points", c->points,
-                                     "fatal", c->fatal)) == 0;
+        ok = json_array_append_new(criteria, json_pack("{s:o,s:s,s:o,s:s,s:s,s:i,s:b}", "clause",
+                                                       jtext(c->clause), "rule_id", c->rule_id,
+                                                       "title", jtext(c->title), "kind", c->kind,
+                                                       "severity", c->severity, "points", c->points,
+                                                       "fatal", c->fatal)) == 0;
     }
     ok = ok && criteria && jset(root, "criteria", json_incref(criteria));
     json_decref(criteria);
@@ -794,18 +798,19 @@ static zj_status audit_json(const zj_audit_data *a, const graded *g, const zj_rs
             ok = ok && json_array_append_new(ids, json_string(s->call_ids[i])) == 0;
         json_t *filters = json_loads(s->filters_json, 0, NULL);
         json_decref(sample);
-        sample = ids ? json_pack("{s:I,s:s,s:o,s:o,s:I,s:I,s:o,s:o,s:I,s:s,s:o,s:I,s:O}", "id",
-                                 (json_int_t)s->id, "method", s->method, "level",
-                                 jtext(s->level), "aql", s->aql ? json_real(atof(s->aql)) : json_null(),
-                                 "lot_size", (json_int_t)s->lot_size, "sample_size",
-                                 (json_int_t)s->sample_size, "accept",
-                                 s->accept_n >= 0 && s->aql ? json_integer(s->accept_n) : json_null(),
-                                 "reject",
-                                 s->reject_n >= 0 && s->aql ? json_integer(s->reject_n) : json_null(),
-                                 "seed", (json_int_t)s->seed, "created_at", s->created_at,
-                                 "filters", filters ? filters : json_object(), "calls",
-                                 (json_int_t)s->n_calls, "call_ids", ids)
-                     : NULL;
+        sample =
+            ids ? json_pack("{s:I,s:s,s:o,s:o,s:I,s:I,s:o,s:o,s:I,s:s,s:o,s:I,s:O}", "id",
+                            (json_int_t)s->id, "method", s->method, "level", jtext(s->level), "aql",
+                            s->aql ? json_real(atof(s->aql)) : json_null(), "lot_size",
+                            (json_int_t)s->lot_size, "sample_size", (json_int_t)s->sample_size,
+                            "accept",
+                            s->accept_n >= 0 && s->aql ? json_integer(s->accept_n) : json_null(),
+                            "reject",
+                            s->reject_n >= 0 && s->aql ? json_integer(s->reject_n) : json_null(),
+                            "seed", (json_int_t)s->seed, "created_at", s->created_at, "filters",
+                            filters ? filters : json_object(), "calls", (json_int_t)s->n_calls,
+                            "call_ids", ids)
+                : NULL;
         json_decref(ids);
     }
     ok = ok && jset(root, "sample", sample);
@@ -813,9 +818,9 @@ static zj_status audit_json(const zj_audit_data *a, const graded *g, const zj_rs
     for (size_t i = 0; na && ok && set->not_assessable && i < set->not_assessable->n; i++) {
         const zj_ynode *c = zj_yaml_get(set->not_assessable->items[i], "clause");
         const zj_ynode *w = zj_yaml_get(set->not_assessable->items[i], "why");
-        ok = json_array_append_new(na, json_pack("{s:s,s:s}", "clause",
-                                                 c && c->value ? c->value : "", "why",
-                                                 w && w->value ? w->value : "")) == 0;
+        ok = json_array_append_new(na,
+                                   json_pack("{s:s,s:s}", "clause", c && c->value ? c->value : "",
+                                             "why", w && w->value ? w->value : "")) == 0;
     }
     ok = ok && na && jset(root, "not_assessable", json_incref(na));
     json_decref(na);

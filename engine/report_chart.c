@@ -38,9 +38,9 @@ static double nice_step(double max)
 
 static void text_at(zj_buf *out, double x, double y, const char *anchor, int size, const char *s)
 {
-    zj_buf_printf(out, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"%d\" text-anchor=\"%s\" fill=\"" INK
-                       "\">",
-                  x, y, size, anchor);
+    zj_buf_printf(
+        out, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"%d\" text-anchor=\"%s\" fill=\"" INK "\">", x,
+        y, size, anchor);
     zj_html_escape(out, s);
     zj_buf_puts(out, "</text>");
 }
@@ -48,13 +48,16 @@ static void text_at(zj_buf *out, double x, double y, const char *anchor, int siz
 /* The opening tag with the chart's id and accessible name, and its title. */
 static void open_svg(zj_buf *out, const zj_doc_block *b, int height)
 {
-    zj_buf_puts(out, "<div class=\"chart\"><svg xmlns=\"http://www.w3.org/2000/svg\" data-chart=\"");
+    zj_buf_puts(out,
+                "<div class=\"chart\"><svg xmlns=\"http://www.w3.org/2000/svg\" data-chart=\"");
     zj_html_escape(out, b->headers[1]);
-    zj_buf_printf(out, "\" viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" role=\"img\" aria-label=\"",
+    zj_buf_printf(out,
+                  "\" viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" role=\"img\" aria-label=\"",
                   CHART_W, height, CHART_W, height);
     zj_html_escape(out, b->text);
     zj_buf_puts(out, "\">");
-    zj_buf_puts(out, "<text x=\"0\" y=\"18\" font-size=\"15\" font-weight=\"bold\" fill=\"" INK "\">");
+    zj_buf_puts(out,
+                "<text x=\"0\" y=\"18\" font-size=\"15\" font-weight=\"bold\" fill=\"" INK "\">");
     zj_html_escape(out, b->text);
     zj_buf_puts(out, "</text>");
 }
@@ -88,16 +91,16 @@ static void bars_svg(zj_buf *out, const zj_doc_block *b)
         char tick[32];
         snprintf(tick, sizeof tick, "%g", v);
         zj_buf_printf(out,
-                      "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"" GRID "\"/>", x,
-                      top - 4, x, top + (double)b->n_rows * row);
+                      "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"" GRID "\"/>",
+                      x, top - 4, x, top + (double)b->n_rows * row);
         text_at(out, x, top - 8, "middle", 11, tick);
     }
     for (size_t r = 0; r < b->n_rows; r++) {
         double y = top + (double)r * row + 3, v = b->values[r] > 0 ? b->values[r] : 0;
         double w = (right - left) * (v > max ? max : v) / max;
         text_at(out, left - 6, y + 14, "end", 12, b->cells[r]);
-        zj_buf_printf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"18\" fill=\"" BAR
-                           "\"/>",
+        zj_buf_printf(out,
+                      "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"18\" fill=\"" BAR "\"/>",
                       left, y, w);
         char value[48];
         snprintf(value, sizeof value, "%.1f", b->values[r]);
@@ -169,13 +172,13 @@ static void marker(zj_buf *out, size_t style, double x, double y)
         zj_buf_printf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"" INK "\"/>", x, y);
         break;
     case 1:
-        zj_buf_printf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"6\" height=\"6\" fill=\"" INK "\"/>",
+        zj_buf_printf(out,
+                      "<rect x=\"%.1f\" y=\"%.1f\" width=\"6\" height=\"6\" fill=\"" INK "\"/>",
                       x - 3, y - 3);
         break;
     case 2:
-        zj_buf_printf(out,
-                      "<path d=\"M%.1f %.1fl3.5 6h-7z\" fill=\"white\" stroke=\"" INK "\"/>", x,
-                      y - 3.5);
+        zj_buf_printf(out, "<path d=\"M%.1f %.1fl3.5 6h-7z\" fill=\"white\" stroke=\"" INK "\"/>",
+                      x, y - 3.5);
         break;
     default:
         zj_buf_printf(out,
@@ -211,8 +214,9 @@ static void lines_svg(zj_buf *out, const zj_doc_block *b)
         for (size_t r = 0; r < b->n_rows; r++) {
             bool has = v[r] == v[r]; /* not NAN */
             if (has && !open) {
-                zj_buf_printf(out, "<polyline fill=\"none\" stroke=\"" INK
-                                   "\" stroke-width=\"1.5\" stroke-dasharray=\"%s\" points=\"",
+                zj_buf_printf(out,
+                              "<polyline fill=\"none\" stroke=\"" INK
+                              "\" stroke-width=\"1.5\" stroke-dasharray=\"%s\" points=\"",
                               dashes[s % N_STYLES]);
                 open = true;
             } else if (!has && open) {
@@ -222,7 +226,8 @@ static void lines_svg(zj_buf *out, const zj_doc_block *b)
             if (has)
                 zj_buf_printf(out, "%s%.1f,%.1f", r && open && v[r - 1] == v[r - 1] ? " " : "",
                               PLOT_LEFT + inset + (b->n_rows > 1 ? dx * (double)r : width / 2),
-                              PLOT_TOP + PLOT_HEIGHT - PLOT_HEIGHT * (v[r] > max ? max : v[r]) / max);
+                              PLOT_TOP + PLOT_HEIGHT -
+                                  PLOT_HEIGHT * (v[r] > max ? max : v[r]) / max);
         }
         if (open)
             zj_buf_puts(out, "\"/>");

@@ -497,7 +497,9 @@ static void md_chart(zj_buf *out, const zj_doc_block *b)
     }
     zj_buf_puts(out, "\n\n| ");
     md_text(out,
-            b->chart == ZJ_CHART_HISTOGRAM ? "分数段" : b->chart == ZJ_CHART_LINES ? "周" : "项目",
+            b->chart == ZJ_CHART_HISTOGRAM ? "分数段"
+            : b->chart == ZJ_CHART_LINES   ? "周"
+                                           : "项目",
             true);
     if (b->chart == ZJ_CHART_LINES) {
         for (size_t s = 0; s < b->n_series; s++) {

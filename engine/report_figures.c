@@ -69,8 +69,8 @@ void zj_chart_weekly_trend(zj_doc *d, const zj_distribution *dist, const zj_scor
     }
     char mark[32];
     snprintf(mark, sizeof mark, "合格线 %d", pass_mark);
-    zj_doc_lines(d, "weekly-trend", "每周平均分", "分", n_x,
-                 x, n_series, names, v, 100, pass_mark, mark);
+    zj_doc_lines(d, "weekly-trend", "每周平均分", "分", n_x, x, n_series, names, v, 100, pass_mark,
+                 mark);
 done:
     free(x);
     free(names);

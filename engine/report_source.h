@@ -35,6 +35,15 @@ typedef struct zj_str_pool {
 const char *zj_pool_str(zj_str_pool *pool, const char *s, bool *failed);
 void zj_pool_free(zj_str_pool *pool);
 
+/* For the SQLite backends: column i of q as a string owned by pool (NULL
+ * for SQL NULL; *failed set when a value is lost to memory). */
+struct sqlite3_stmt;
+const char *zj_pool_col(zj_str_pool *pool, struct sqlite3_stmt *q, int i, bool *failed);
+/* Room for one more element of *v (n used, *cap allocated, size bytes each);
+ * false when out of memory. */
+bool zj_grow(void **v, size_t n, size_t *cap, size_t size);
+#define ZJ_GROW(v, n, cap) zj_grow((void **)&(v), (n), &(cap), sizeof *(v))
+
 /* Totals over every call the filter selects. Dates are ISO local dates. */
 typedef struct zj_sc_totals {
     long calls, passed, fatal;
@@ -156,9 +165,9 @@ typedef struct zj_au_evidence {
     size_t finding; /* index into zj_audit_data.findings */
     const char *call_id;
     const char *agent_id, *agent_name, *started_at, *text; /* "" when not stored */
-    const char *turn_text; /* the turn quoted, NULL when no span or turn is stored */
-    bool missing;          /* a required phrase not said (no quote) */
-    int turn;              /* 0-based as stored; -1: none */
+    const char *turn_text;     /* the turn quoted, NULL when no span or turn is stored */
+    bool missing;              /* a required phrase not said (no quote) */
+    int turn;                  /* 0-based as stored; -1: none */
     long span_start, span_end; /* code points in the turn; -1: none */
     int64_t started_utc_ms;    /* with seq, the order of examples (INT64_MIN: no time) */
     long seq;                  /* the finding's order in its call */
@@ -173,7 +182,7 @@ typedef struct zj_au_criterion {
 
 /* A saved review sample the report cites. */
 typedef struct zj_au_sample {
-    int64_t id; /* 0: the report cites no sample */
+    int64_t id;                       /* 0: the report cites no sample */
     const char *method, *level, *aql; /* level "" for a fixed n; aql NULL: none */
     const char *created_at, *filters_json;
     long lot_size, sample_size, accept_n, reject_n, n_calls;
@@ -194,7 +203,7 @@ typedef struct zj_audit_query {
  * or not_measurable count in none but metric_not_measurable. */
 typedef struct zj_au_kpis {
     long forbidden_hits;
-    long required_met, required_missing; /* the required phrases that cost points */
+    long required_met, required_missing;   /* the required phrases that cost points */
     long complaint_calls, complaint_clean; /* clean: passed, no forbidden hit */
     long metric_met, metric_hit, metric_not_measurable;
     long handling_met, handling_failed; /* the complaint category's non-tag rules */

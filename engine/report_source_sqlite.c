@@ -227,17 +227,21 @@ void zj_scorecard_data_free(zj_scorecard_data *d)
     memset(d, 0, sizeof *d);
 }
 
-/* Column text owned by d, NULL for SQL NULL. */
-static const char *col_str(zj_scorecard_data *d, sqlite3_stmt *q, int i, bool *failed)
+const char *zj_pool_col(zj_str_pool *pool, sqlite3_stmt *q, int i, bool *failed)
 {
     const unsigned char *t = sqlite3_column_text(q, i);
     if (!t && sqlite3_column_type(q, i) != SQLITE_NULL)
         *failed = true; /* SQLite could not convert the value: out of memory */
-    return zj_pool_str(&d->pool, (const char *)t, failed);
+    return zj_pool_str(pool, (const char *)t, failed);
 }
 
-/* Room for one more element of *v (n used, *cap allocated). */
-static bool grow(void **v, size_t n, size_t *cap, size_t size)
+/* Column text owned by d, NULL for SQL NULL. */
+static const char *col_str(zj_scorecard_data *d, sqlite3_stmt *q, int i, bool *failed)
+{
+    return zj_pool_col(&d->pool, q, i, failed);
+}
+
+bool zj_grow(void **v, size_t n, size_t *cap, size_t size)
 {
     if (n < *cap)
         return true;
@@ -249,7 +253,7 @@ static bool grow(void **v, size_t n, size_t *cap, size_t size)
     *cap = c;
     return true;
 }
-#define GROW(v, n, cap) grow((void **)&(v), (n), &(cap), sizeof *(v))
+#define GROW ZJ_GROW
 
 static zj_status sqlite_ruleset(void *self, const char *spec, zj_rs_ruleset *out, zj_error *err)
 {
@@ -302,7 +306,7 @@ static zj_status sqlite_ruleset_yaml(void *self, const zj_rs_ruleset *rs, char *
         memcpy(*yaml, text, *len + 1);
     bool lost = !*yaml || (!text && sqlite3_column_type(q, 0) != SQLITE_NULL);
     if (*yaml && !text)
-        (*yaml)[*len = 0] = 0;
+        (*yaml)[ *len = 0] = 0;
     sqlite3_finalize(q);
     if (lost) {
         free(*yaml);
@@ -320,18 +324,8 @@ void zj_distribution_free(zj_distribution *d)
     memset(d, 0, sizeof *d);
 }
 
-/* Column text owned by pool, NULL for SQL NULL. */
-static const char *pool_col(zj_str_pool *pool, sqlite3_stmt *q, int i, bool *failed)
-{
-    const unsigned char *t = sqlite3_column_text(q, i);
-    if (!t && sqlite3_column_type(q, i) != SQLITE_NULL)
-        *failed = true;
-    return zj_pool_str(pool, (const char *)t, failed);
-}
-
-static zj_status sqlite_distribution(void *self, const zj_rs_ruleset *rs,
-                                     const zj_report_filter *f, zj_distribution *out,
-                                     zj_error *err)
+static zj_status sqlite_distribution(void *self, const zj_rs_ruleset *rs, const zj_report_filter *f,
+                                     zj_distribution *out, zj_error *err)
 {
     zj_store *st = self;
     bool agg = use_aggregates(st);
@@ -340,12 +334,13 @@ static zj_status sqlite_distribution(void *self, const zj_rs_ruleset *rs,
      * computes them. */
     char *sql[3];
     if (agg) {
-        sql[0] = zj_sqlf("SELECT c.score, sum(c.calls) FROM agg_calls c WHERE c.ruleset_id = ?1"
-                         ZJ_CALL_FILTER_REST " GROUP BY c.score");
-        sql[1] = zj_sqlf("SELECT c.iso_week, sum(c.calls),"
-                         " CAST(sum(c.score * c.calls) AS REAL) / sum(c.calls),"
-                         " sum(c.passed * c.calls) FROM agg_calls c WHERE c.ruleset_id = ?1"
-                         ZJ_CALL_FILTER_REST " GROUP BY c.iso_week ORDER BY c.iso_week");
+        sql[0] = zj_sqlf("SELECT c.score, sum(c.calls) FROM agg_calls c WHERE c.ruleset_id = "
+                         "?1" ZJ_CALL_FILTER_REST " GROUP BY c.score");
+        sql[1] = zj_sqlf(
+            "SELECT c.iso_week, sum(c.calls),"
+            " CAST(sum(c.score * c.calls) AS REAL) / sum(c.calls),"
+            " sum(c.passed * c.calls) FROM agg_calls c WHERE c.ruleset_id = ?1" ZJ_CALL_FILTER_REST
+            " GROUP BY c.iso_week ORDER BY c.iso_week");
         sql[2] = zj_sqlf("SELECT c.agent_id, max(c.agent_name), sum(c.calls),"
                          " CAST(sum(c.score * c.calls) AS REAL) / sum(c.calls) FROM agg_calls c"
                          " WHERE c.ruleset_id = ?1" ZJ_CALL_FILTER_REST
@@ -375,15 +370,16 @@ static zj_status sqlite_distribution(void *self, const zj_rs_ruleset *rs,
         while (!failed && (rc = sqlite3_step(q)) == SQLITE_ROW) {
             if (i == 0) {
                 int64_t score = sqlite3_column_int64(q, 0);
-                out->by_score[score < 0 ? 0 : score > 100 ? 100 : score] +=
-                    sqlite3_column_int64(q, 1);
+                out->by_score[score < 0     ? 0
+                              : score > 100 ? 100
+                                            : score] += sqlite3_column_int64(q, 1);
             } else if (i == 1) {
                 if (!GROW(out->weeks, out->n_weeks, cap_w)) {
                     failed = true;
                     break;
                 }
                 zj_sc_week *w = &out->weeks[out->n_weeks++];
-                w->week = pool_col(&out->pool, q, 0, &failed);
+                w->week = zj_pool_col(&out->pool, q, 0, &failed);
                 w->calls = sqlite3_column_int64(q, 1);
                 w->mean_score = sqlite3_column_double(q, 2);
                 w->passed = sqlite3_column_int64(q, 3);
@@ -393,8 +389,8 @@ static zj_status sqlite_distribution(void *self, const zj_rs_ruleset *rs,
                     break;
                 }
                 zj_dist_agent *a = &out->agents[out->n_agents++];
-                a->agent_id = pool_col(&out->pool, q, 0, &failed);
-                a->agent_name = pool_col(&out->pool, q, 1, &failed);
+                a->agent_id = zj_pool_col(&out->pool, q, 0, &failed);
+                a->agent_name = zj_pool_col(&out->pool, q, 1, &failed);
                 a->calls = sqlite3_column_int64(q, 2);
                 a->mean_score = sqlite3_column_double(q, 3);
             }

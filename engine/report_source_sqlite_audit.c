@@ -42,29 +42,12 @@ void zj_audit_data_free(zj_audit_data *d)
 /* Column text owned by the rows; "" for SQL NULL. */
 static const char *col(audit_ctx *c, sqlite3_stmt *q, int i)
 {
-    const unsigned char *t = sqlite3_column_text(q, i);
-    if (!t && sqlite3_column_type(q, i) != SQLITE_NULL)
-        c->lost = true; /* SQLite could not convert the value: out of memory */
-    const char *s = zj_pool_str(&c->d->pool, t ? (const char *)t : "", &c->lost);
+    const char *s = zj_pool_col(&c->d->pool, q, i, &c->lost);
     return s ? s : "";
 }
 
-/* Room for one more element of *v. */
-static bool grow(audit_ctx *c, void **v, size_t n, size_t *cap, size_t size)
-{
-    if (n < *cap)
-        return true;
-    size_t k = *cap ? *cap * 2 : 16;
-    void *p = realloc(*v, k * size);
-    if (!p) {
-        c->lost = true;
-        return false;
-    }
-    *v = p;
-    *cap = k;
-    return true;
-}
-#define GROW(c, v, n, cap) grow((c), (void **)&(v), (n), &(cap), sizeof *(v))
+/* ZJ_GROW, a failure recorded in c. */
+#define GROW(c, v, n, cap) (ZJ_GROW(v, n, cap) || ((c)->lost = true, false))
 
 /* A report query with the filter bound (?1..?5); NULL with err set. */
 static sqlite3_stmt *query(audit_ctx *c, const char *sql)
@@ -155,29 +138,28 @@ static zj_status findings(audit_ctx *c)
      * mix. */
     sqlite3_stmt *q = queryf(
         c,
-        c->agg ? zj_sqlf("SELECT x.rule_id, x.clause, coalesce(r.title, ''), x.severity, x.kind,"
-                         " x.n, x.calls, coalesce(r.fatal, 0) FROM (SELECT c.rule_id AS rule_id,"
-                         " max(coalesce(c.clause, '')) AS clause, max(c.severity) AS severity,"
-                         " max(c.kind) AS kind,"
-                         " sum(CASE WHEN c.outcome = 'hit' THEN c.findings ELSE c.neg END) AS n,"
-                         " sum(CASE WHEN c.outcome = 'hit' THEN c.calls ELSE c.neg_calls END)"
-                         " AS calls FROM agg_rules c WHERE c.ruleset_id = ?1" ZJ_CALL_FILTER_REST
-                         " AND" NONCONFORMING_AGG " GROUP BY c.rule_id) x"
-                         " LEFT JOIN rules r ON r.ruleset_id = ?1 AND r.rule_id = x.rule_id")
-               : zj_sqlf("SELECT x.rule_id, x.clause, coalesce(r.title, ''), x.severity, x.kind,"
-                         " x.n, x.calls, coalesce(r.fatal, 0) FROM (SELECT f.rule_id AS rule_id,"
-                         " max(coalesce(f.clause, '')) AS clause, max(f.severity) AS severity,"
-                         " max(f.kind) AS kind, count(*) AS n, count(DISTINCT f.call_row) AS calls"
-                         "%s" ZJ_CALL_FILTER_REST " AND" NONCONFORMING_FINDING
-                         " GROUP BY f.rule_id) x"
-                         " LEFT JOIN rules r ON r.ruleset_id = ?1 AND r.rule_id = x.rule_id",
-                         c->in.findings));
+        c->agg
+            ? zj_sqlf("SELECT x.rule_id, x.clause, coalesce(r.title, ''), x.severity, x.kind,"
+                      " x.n, x.calls, coalesce(r.fatal, 0) FROM (SELECT c.rule_id AS rule_id,"
+                      " max(coalesce(c.clause, '')) AS clause, max(c.severity) AS severity,"
+                      " max(c.kind) AS kind,"
+                      " sum(CASE WHEN c.outcome = 'hit' THEN c.findings ELSE c.neg END) AS n,"
+                      " sum(CASE WHEN c.outcome = 'hit' THEN c.calls ELSE c.neg_calls END)"
+                      " AS calls FROM agg_rules c WHERE c.ruleset_id = ?1" ZJ_CALL_FILTER_REST
+                      " AND" NONCONFORMING_AGG " GROUP BY c.rule_id) x"
+                      " LEFT JOIN rules r ON r.ruleset_id = ?1 AND r.rule_id = x.rule_id")
+            : zj_sqlf("SELECT x.rule_id, x.clause, coalesce(r.title, ''), x.severity, x.kind,"
+                      " x.n, x.calls, coalesce(r.fatal, 0) FROM (SELECT f.rule_id AS rule_id,"
+                      " max(coalesce(f.clause, '')) AS clause, max(f.severity) AS severity,"
+                      " max(f.kind) AS kind, count(*) AS n, count(DISTINCT f.call_row) AS calls"
+                      "%s" ZJ_CALL_FILTER_REST " AND" NONCONFORMING_FINDING " GROUP BY f.rule_id) x"
+                      " LEFT JOIN rules r ON r.ruleset_id = ?1 AND r.rule_id = x.rule_id",
+                      c->in.findings));
     if (!q)
         return c->err->status;
     int rc;
     size_t cap = 0;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW &&
-           GROW(c, d->findings, d->n_findings, cap)) {
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW && GROW(c, d->findings, d->n_findings, cap)) {
         zj_au_finding *r = &d->findings[d->n_findings++];
         r->rule_id = col(c, q, 0);
         r->clause = col(c, q, 1);
@@ -228,49 +210,50 @@ static zj_status kpis(audit_ctx *c)
     " IN (SELECT rule_id FROM rules WHERE ruleset_id = ?1 AND category = ?6 AND kind <> 'tag')"
     /* The phrases that were due: required rules whose absence costs points
      * (a phrase only recorded, worth nothing, is not due). */
-#define DUE_PHRASE " IN (SELECT rule_id FROM rules WHERE ruleset_id = ?1 AND kind = 'required' AND points > 0)"
-    long *v[] = {&k->forbidden_hits, &k->required_met,         &k->required_missing,
-                 &k->metric_met,     &k->metric_hit,           &k->metric_not_measurable,
+#define DUE_PHRASE                                                                                 \
+    " IN (SELECT rule_id FROM rules WHERE ruleset_id = ?1 AND kind = 'required' AND points > 0)"
+    long *v[] = {&k->forbidden_hits, &k->required_met,   &k->required_missing,
+                 &k->metric_met,     &k->metric_hit,     &k->metric_not_measurable,
                  &k->handling_met,   &k->handling_failed};
     /* ?6 unbound is NULL: `category = NULL` selects no rule. */
     zj_status s = counts(
         c,
-        c->agg ? zj_sqlf(
-                     "SELECT sum(CASE WHEN c.kind = 'forbidden' AND c.outcome = 'hit' THEN"
-                     " c.findings ELSE 0 END),"
-                     " sum(CASE WHEN c.outcome = 'met' AND c.rule_id" DUE_PHRASE
-                     " THEN c.findings ELSE 0 END),"
-                     " sum(CASE WHEN c.outcome = 'missing' AND c.rule_id" DUE_PHRASE
-                     " THEN c.findings ELSE 0 END),"
-                     " sum(CASE WHEN c.kind = 'metric' AND c.outcome = 'met' THEN c.findings"
-                     " ELSE 0 END),"
-                     " sum(CASE WHEN c.kind = 'metric' AND c.outcome = 'hit' THEN c.findings"
-                     " ELSE 0 END),"
-                     " sum(CASE WHEN c.kind = 'metric' AND c.outcome = 'not_measurable' THEN"
-                     " c.findings ELSE 0 END),"
-                     " sum(CASE WHEN c.outcome = 'met' AND c.rule_id" HANDLING_RULE
-                     " THEN c.findings ELSE 0 END),"
-                     " sum(CASE WHEN c.outcome IN ('missing', 'hit') AND c.rule_id" HANDLING_RULE
-                     " THEN c.findings ELSE 0 END)"
-                     " FROM agg_rules c WHERE c.ruleset_id = ?1" ZJ_CALL_FILTER_REST)
-               : zj_sqlf("SELECT sum(CASE WHEN f.kind = 'forbidden' AND f.outcome = 'hit' THEN 1"
-                         " ELSE 0 END),"
-                         " sum(CASE WHEN f.outcome = 'met' AND f.rule_id" DUE_PHRASE
-                         " THEN 1 ELSE 0 END),"
-                         " sum(CASE WHEN f.outcome = 'missing' AND f.rule_id" DUE_PHRASE
-                         " THEN 1 ELSE 0 END),"
-                         " sum(CASE WHEN f.kind = 'metric' AND f.outcome = 'met' THEN 1 ELSE 0"
-                         " END),"
-                         " sum(CASE WHEN f.kind = 'metric' AND f.outcome = 'hit' THEN 1 ELSE 0"
-                         " END),"
-                         " sum(CASE WHEN f.kind = 'metric' AND f.outcome = 'not_measurable' THEN"
-                         " 1 ELSE 0 END),"
-                         " sum(CASE WHEN f.outcome = 'met' AND f.rule_id" HANDLING_RULE
-                         " THEN 1 ELSE 0 END),"
-                         " sum(CASE WHEN f.outcome IN ('missing', 'hit') AND f.rule_id" HANDLING_RULE
-                         " THEN 1 ELSE 0 END)"
-                         "%s" ZJ_CALL_FILTER_REST,
-                         c->in.findings),
+        c->agg
+            ? zj_sqlf("SELECT sum(CASE WHEN c.kind = 'forbidden' AND c.outcome = 'hit' THEN"
+                      " c.findings ELSE 0 END),"
+                      " sum(CASE WHEN c.outcome = 'met' AND c.rule_id" DUE_PHRASE
+                      " THEN c.findings ELSE 0 END),"
+                      " sum(CASE WHEN c.outcome = 'missing' AND c.rule_id" DUE_PHRASE
+                      " THEN c.findings ELSE 0 END),"
+                      " sum(CASE WHEN c.kind = 'metric' AND c.outcome = 'met' THEN c.findings"
+                      " ELSE 0 END),"
+                      " sum(CASE WHEN c.kind = 'metric' AND c.outcome = 'hit' THEN c.findings"
+                      " ELSE 0 END),"
+                      " sum(CASE WHEN c.kind = 'metric' AND c.outcome = 'not_measurable' THEN"
+                      " c.findings ELSE 0 END),"
+                      " sum(CASE WHEN c.outcome = 'met' AND c.rule_id" HANDLING_RULE
+                      " THEN c.findings ELSE 0 END),"
+                      " sum(CASE WHEN c.outcome IN ('missing', 'hit') AND c.rule_id" HANDLING_RULE
+                      " THEN c.findings ELSE 0 END)"
+                      " FROM agg_rules c WHERE c.ruleset_id = ?1" ZJ_CALL_FILTER_REST)
+            : zj_sqlf("SELECT sum(CASE WHEN f.kind = 'forbidden' AND f.outcome = 'hit' THEN 1"
+                      " ELSE 0 END),"
+                      " sum(CASE WHEN f.outcome = 'met' AND f.rule_id" DUE_PHRASE
+                      " THEN 1 ELSE 0 END),"
+                      " sum(CASE WHEN f.outcome = 'missing' AND f.rule_id" DUE_PHRASE
+                      " THEN 1 ELSE 0 END),"
+                      " sum(CASE WHEN f.kind = 'metric' AND f.outcome = 'met' THEN 1 ELSE 0"
+                      " END),"
+                      " sum(CASE WHEN f.kind = 'metric' AND f.outcome = 'hit' THEN 1 ELSE 0"
+                      " END),"
+                      " sum(CASE WHEN f.kind = 'metric' AND f.outcome = 'not_measurable' THEN"
+                      " 1 ELSE 0 END),"
+                      " sum(CASE WHEN f.outcome = 'met' AND f.rule_id" HANDLING_RULE
+                      " THEN 1 ELSE 0 END),"
+                      " sum(CASE WHEN f.outcome IN ('missing', 'hit') AND f.rule_id" HANDLING_RULE
+                      " THEN 1 ELSE 0 END)"
+                      "%s" ZJ_CALL_FILTER_REST,
+                      c->in.findings),
         cat, v, 8);
 #undef HANDLING_RULE
 #undef DUE_PHRASE
@@ -281,20 +264,21 @@ static zj_status kpis(audit_ctx *c)
     long *w[] = {&k->complaint_calls, &k->complaint_clean};
     return counts(
         c,
-        c->agg ? zj_sqlf("SELECT sum(c.calls), sum(CASE WHEN c.passed = 1 AND c.forbidden = 0"
-                         " THEN c.calls ELSE 0 END) FROM agg_calls c WHERE c.ruleset_id = ?1"
-                         ZJ_CALL_FILTER_REST " AND c.tags IS NOT NULL AND EXISTS (SELECT 1 FROM"
-                         " rules r WHERE r.ruleset_id = c.ruleset_id AND r.kind = 'tag' AND"
-                         " r.category = ?6 AND instr(',' || c.tags || ',', ',' || r.rule_id ||"
-                         " ',') > 0)")
-               : zj_sqlf("SELECT count(*), sum(CASE WHEN c.passed = 1 AND NOT EXISTS (SELECT 1"
-                         " FROM findings x WHERE x.call_row = c.id AND x.kind = 'forbidden' AND"
-                         " x.outcome = 'hit') THEN 1 ELSE 0 END) FROM calls c"
-                         " WHERE%s" ZJ_CALL_FILTER_REST
-                         " AND EXISTS (SELECT 1 FROM findings t JOIN rules r ON r.ruleset_id ="
-                         " c.ruleset_id AND r.rule_id = t.rule_id WHERE t.call_row = c.id AND"
-                         " t.kind = 'tag' AND t.outcome = 'hit' AND r.category = ?6)",
-                         c->in.calls),
+        c->agg
+            ? zj_sqlf("SELECT sum(c.calls), sum(CASE WHEN c.passed = 1 AND c.forbidden = 0"
+                      " THEN c.calls ELSE 0 END) FROM agg_calls c WHERE c.ruleset_id = "
+                      "?1" ZJ_CALL_FILTER_REST " AND c.tags IS NOT NULL AND EXISTS (SELECT 1 FROM"
+                      " rules r WHERE r.ruleset_id = c.ruleset_id AND r.kind = 'tag' AND"
+                      " r.category = ?6 AND instr(',' || c.tags || ',', ',' || r.rule_id ||"
+                      " ',') > 0)")
+            : zj_sqlf("SELECT count(*), sum(CASE WHEN c.passed = 1 AND NOT EXISTS (SELECT 1"
+                      " FROM findings x WHERE x.call_row = c.id AND x.kind = 'forbidden' AND"
+                      " x.outcome = 'hit') THEN 1 ELSE 0 END) FROM calls c"
+                      " WHERE%s" ZJ_CALL_FILTER_REST
+                      " AND EXISTS (SELECT 1 FROM findings t JOIN rules r ON r.ruleset_id ="
+                      " c.ruleset_id AND r.rule_id = t.rule_id WHERE t.call_row = c.id AND"
+                      " t.kind = 'tag' AND t.outcome = 'hit' AND r.category = ?6)",
+                      c->in.calls),
         cat, w, 2);
 }
 
@@ -425,9 +409,8 @@ static bool add_evidence(audit_ctx *c, sqlite3_stmt *q, size_t finding, size_t *
     e->span_start = sqlite3_column_int64(q, 8);
     e->span_end = sqlite3_column_int64(q, 9);
     if (sqlite3_column_count(q) > 11) {
-        e->started_utc_ms = sqlite3_column_type(q, 10) == SQLITE_NULL
-                                ? INT64_MIN
-                                : sqlite3_column_int64(q, 10);
+        e->started_utc_ms =
+            sqlite3_column_type(q, 10) == SQLITE_NULL ? INT64_MIN : sqlite3_column_int64(q, 10);
         e->seq = sqlite3_column_int64(q, 11);
     }
     return !c->lost;
@@ -561,8 +544,8 @@ static bool stream_before(const date_stream *a, const date_stream *b)
 
 /* Takes plan's dense rules' examples from the call of row id `call`;
  * SQLITE_DONE, or the failing step's code. */
-static int take_call(audit_ctx *c, sqlite3_stmt *found, int64_t call, rule_plan *plan,
-                     size_t *open, size_t *cap)
+static int take_call(audit_ctx *c, sqlite3_stmt *found, int64_t call, rule_plan *plan, size_t *open,
+                     size_t *cap)
 {
     size_t want = c->q->evidence_per_finding;
     sqlite3_reset(found);
@@ -593,11 +576,12 @@ static zj_status evidence_pass(audit_ctx *c, rule_plan *plan, bool undated, cons
     for (size_t r = 0; r < d->n_findings; r++)
         open += plan[r].dense;
     sqlite3_stmt *found;
-    if (sqlite3_prepare_v2(zj_store_db(c->st),
-                           "SELECT" EVIDENCE_COLUMNS ", c.started_utc_ms, f.seq FROM calls c"
-                           " CROSS JOIN findings f WHERE c.id = ?1 AND f.call_row = c.id AND"
-                           NONCONFORMING_FINDING " ORDER BY f.seq",
-                           -1, &found, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(
+            zj_store_db(c->st),
+            "SELECT" EVIDENCE_COLUMNS ", c.started_utc_ms, f.seq FROM calls c"
+            " CROSS JOIN findings f WHERE c.id = ?1 AND f.call_row = c.id AND" NONCONFORMING_FINDING
+            " ORDER BY f.seq",
+            -1, &found, NULL) != SQLITE_OK)
         return zj_store_error(c->st, c->err, "cannot prepare a report query");
     date_stream *ds = calloc(n_pc + 1, sizeof *ds);
     if (!ds) {
@@ -607,9 +591,10 @@ static zj_status evidence_pass(audit_ctx *c, rule_plan *plan, bool undated, cons
     zj_status s = ZJ_OK;
     int rc = SQLITE_DONE;
     if (undated) {
-        sqlite3_stmt *q = query(c, "SELECT c.id FROM calls c WHERE c.ruleset_id = ?1"
-                                   ZJ_CALL_FILTER_REST " AND c.local_date IS NULL"
-                                   " ORDER BY c.call_id");
+        sqlite3_stmt *q =
+            query(c, "SELECT c.id FROM calls c WHERE c.ruleset_id = ?1" ZJ_CALL_FILTER_REST
+                     " AND c.local_date IS NULL"
+                     " ORDER BY c.call_id");
         if (!q)
             s = c->err->status;
         while (q && open && (rc = sqlite3_step(q)) == SQLITE_ROW &&
@@ -793,12 +778,12 @@ static zj_status evidence_bounded(audit_ctx *c)
     if (!plan)
         return zj_error_set(c->err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
     /* NULL dates sort first, as the calls without a time do. */
-    sqlite3_stmt *q = query(
-        c, "SELECT c.rule_id, c.local_date, c.agent_id,"
-           " sum(CASE WHEN c.outcome = 'hit' THEN c.findings ELSE c.neg END)"
-           " FROM agg_rules c WHERE c.ruleset_id = ?1" ZJ_CALL_FILTER_REST " AND" NONCONFORMING_AGG
-           " GROUP BY c.rule_id, c.local_date, c.agent_id"
-           " ORDER BY c.rule_id, c.local_date, c.agent_id");
+    sqlite3_stmt *q =
+        query(c, "SELECT c.rule_id, c.local_date, c.agent_id,"
+                 " sum(CASE WHEN c.outcome = 'hit' THEN c.findings ELSE c.neg END)"
+                 " FROM agg_rules c WHERE c.ruleset_id = ?1" ZJ_CALL_FILTER_REST
+                 " AND" NONCONFORMING_AGG " GROUP BY c.rule_id, c.local_date, c.agent_id"
+                 " ORDER BY c.rule_id, c.local_date, c.agent_id");
     if (!q) {
         free(plan);
         return c->err->status;

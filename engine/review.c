@@ -120,9 +120,8 @@ static const char *verdict_word(zj_rv_verdict v)
 
 /* The CSV columns, in order; the inspector fills the last three. */
 static const char *const csv_columns[] = {
-    "call_id",    "agent_id", "agent_name", "started_at", "rule_id", "title",
-    "clause",     "turn",     "span_start", "span_end",   "quote",   "points",
-    "fatal",      "verdict",  "category",   "note"};
+    "call_id",    "agent_id", "agent_name", "started_at", "rule_id", "title",   "clause",   "turn",
+    "span_start", "span_end", "quote",      "points",     "fatal",   "verdict", "category", "note"};
 #define N_CSV_COLUMNS (sizeof csv_columns / sizeof *csv_columns)
 
 static void csv_row(zj_buf *out, const char *const *v)
@@ -135,8 +134,8 @@ static void csv_row(zj_buf *out, const char *const *v)
     zj_buf_puts(out, "\r\n");
 }
 
-zj_status zj_review_export(zj_store *st, const zj_report_filter *f, int64_t sample_id,
-                           zj_buf *out, zj_error *err)
+zj_status zj_review_export(zj_store *st, const zj_report_filter *f, int64_t sample_id, zj_buf *out,
+                           zj_error *err)
 {
     zj_rs_ruleset rs;
     zj_status s = open_ruleset(st, f->ruleset, &rs, err);
@@ -155,16 +154,28 @@ zj_status zj_review_export(zj_store *st, const zj_report_filter *f, int64_t samp
         const zj_rv_call *c = &d.calls[i];
         for (size_t j = c->first_finding; j < c->first_finding + c->n_findings; j++) {
             const zj_rv_finding *x = &d.findings[j];
-            zj_rv_state stt = zj_rv_state_of(&d, c, x->rule_id, x->turn, x->span_start, x->span_end);
+            zj_rv_state stt =
+                zj_rv_state_of(&d, c, x->rule_id, x->turn, x->span_start, x->span_end);
             snprintf(turn, sizeof turn, "%d", x->turn + 1);
             snprintf(a, sizeof a, "%ld", x->span_start);
             snprintf(b, sizeof b, "%ld", x->span_end);
             snprintf(pts, sizeof pts, "%d", x->points);
-            const char *v[N_CSV_COLUMNS] = {
-                c->call_id, c->agent_id, c->agent_name, c->started_at, x->rule_id, x->title,
-                x->clause,  x->turn >= 0 ? turn : "", x->span_start >= 0 ? a : "",
-                x->span_end >= 0 ? b : "", x->text, pts, x->fatal ? "1" : "0",
-                verdict_word(stt.verdict), "", ""};
+            const char *v[N_CSV_COLUMNS] = {c->call_id,
+                                            c->agent_id,
+                                            c->agent_name,
+                                            c->started_at,
+                                            x->rule_id,
+                                            x->title,
+                                            x->clause,
+                                            x->turn >= 0 ? turn : "",
+                                            x->span_start >= 0 ? a : "",
+                                            x->span_end >= 0 ? b : "",
+                                            x->text,
+                                            pts,
+                                            x->fatal ? "1" : "0",
+                                            verdict_word(stt.verdict),
+                                            "",
+                                            ""};
             csv_row(out, v);
         }
         /* A call without findings gets one row, its verdict (confirmed) saying
@@ -174,9 +185,22 @@ zj_status zj_review_export(zj_store *st, const zj_report_filter *f, int64_t samp
             added |= d.events[j].action == ZJ_RV_ADD;
         if (!c->n_findings && !added) {
             zj_rv_state stt = zj_rv_state_of(&d, c, "", -1, -1, -1);
-            const char *v[N_CSV_COLUMNS] = {c->call_id, c->agent_id, c->agent_name,
-                                            c->started_at, "", "", "", "", "", "", "", "", "",
-                                            verdict_word(stt.verdict), "", ""};
+            const char *v[N_CSV_COLUMNS] = {c->call_id,
+                                            c->agent_id,
+                                            c->agent_name,
+                                            c->started_at,
+                                            "",
+                                            "",
+                                            "",
+                                            "",
+                                            "",
+                                            "",
+                                            "",
+                                            "",
+                                            "",
+                                            verdict_word(stt.verdict),
+                                            "",
+                                            ""};
             csv_row(out, v);
         }
         /* Findings reviewers added, so a re-import repeats rather than loses them. */
@@ -188,11 +212,22 @@ zj_status zj_review_export(zj_store *st, const zj_report_filter *f, int64_t samp
             snprintf(a, sizeof a, "%ld", e->span_start);
             snprintf(b, sizeof b, "%ld", e->span_end);
             snprintf(pts, sizeof pts, "%d", e->points);
-            const char *v[N_CSV_COLUMNS] = {
-                c->call_id, c->agent_id, c->agent_name, c->started_at, e->rule_id, "", "",
-                e->turn >= 0 ? turn : "", e->span_start >= 0 ? a : "",
-                e->span_end >= 0 ? b : "", e->text, pts, e->fatal ? "1" : "0", "added",
-                e->category, e->note};
+            const char *v[N_CSV_COLUMNS] = {c->call_id,
+                                            c->agent_id,
+                                            c->agent_name,
+                                            c->started_at,
+                                            e->rule_id,
+                                            "",
+                                            "",
+                                            e->turn >= 0 ? turn : "",
+                                            e->span_start >= 0 ? a : "",
+                                            e->span_end >= 0 ? b : "",
+                                            e->text,
+                                            pts,
+                                            e->fatal ? "1" : "0",
+                                            "added",
+                                            e->category,
+                                            e->note};
             csv_row(out, v);
         }
     }
@@ -293,9 +328,9 @@ zj_status zj_review_import(zj_store *st, const char *ruleset, const char *review
         }
         int action = verdict_of(vtext);
         if (action < 0) {
-            zj_error_set(&e, ZJ_ERR_PARSE, path, r->line, 0,
-                         "verdict '%.40s': expected confirmed, rejected or added (确认, 驳回, 补充)",
-                         vtext);
+            zj_error_set(
+                &e, ZJ_ERR_PARSE, path, r->line, 0,
+                "verdict '%.40s': expected confirmed, rejected or added (确认, 驳回, 补充)", vtext);
         } else if (!int_field(field(r, col[C_TURN]), &turn, 1) ||
                    !int_field(field(r, col[C_A]), &a, 0) || !int_field(field(r, col[C_B]), &b, 0) ||
                    (a >= 0) != (b >= 0) || (a >= 0 && b < a)) {
@@ -322,10 +357,15 @@ zj_status zj_review_import(zj_store *st, const char *ruleset, const char *review
         zj_rv_event *x = &ev[n_ev];
         memset(x, 0, sizeof *x);
         if (!e.status && c) {
-            *x = (zj_rv_event){.actor = reviewer, .role = "inspector",
-                               .action = (zj_rv_action)action, .call_id = c->call_id,
-                               .rule_id = rule_id, .turn = (int)turn, .span_start = a,
-                               .span_end = b, .note = field(r, col[C_NOTE])};
+            *x = (zj_rv_event){.actor = reviewer,
+                               .role = "inspector",
+                               .action = (zj_rv_action)action,
+                               .call_id = c->call_id,
+                               .rule_id = rule_id,
+                               .turn = (int)turn,
+                               .span_start = a,
+                               .span_end = b,
+                               .note = field(r, col[C_NOTE])};
             if (action == ZJ_RV_ADD) {
                 x->text = field(r, col[C_QUOTE]);
                 x->category = field(r, col[C_CAT]);
@@ -433,8 +473,12 @@ zj_status zj_review_appeal(zj_store *st, const char *ruleset, const char *agent,
                             call_id, agent);
     }
     /* The finding: a machine finding or an added one, of the rule (and turn). */
-    zj_rv_event e = {.actor = agent, .role = "agent", .action = ZJ_RV_APPEAL, .call_id = call_id,
-                     .rule_id = rule_id, .note = reason};
+    zj_rv_event e = {.actor = agent,
+                     .role = "agent",
+                     .action = ZJ_RV_APPEAL,
+                     .call_id = call_id,
+                     .rule_id = rule_id,
+                     .note = reason};
     int matches = 0;
     for (size_t j = c->first_finding; j < c->first_finding + c->n_findings; j++) {
         const zj_rv_finding *f = &d.findings[j];
@@ -487,10 +531,17 @@ zj_status zj_review_ruling(zj_store *st, const char *ruleset, const char *superv
         s = zj_error_set(err, ZJ_ERR_NOTFOUND, NULL, 0, 0, "review event %lld is not an appeal",
                          (long long)appeal_id);
     if (s == ZJ_OK) {
-        zj_rv_event e = {.actor = supervisor, .role = "supervisor", .action = ZJ_RV_RULE,
-                         .call_id = a.call_id, .rule_id = a.rule_id, .turn = -1,
-                         .span_start = -1, .span_end = -1, .overturn = overturn,
-                         .appeal_id = appeal_id, .note = reason};
+        zj_rv_event e = {.actor = supervisor,
+                         .role = "supervisor",
+                         .action = ZJ_RV_RULE,
+                         .call_id = a.call_id,
+                         .rule_id = a.rule_id,
+                         .turn = -1,
+                         .span_start = -1,
+                         .span_end = -1,
+                         .overturn = overturn,
+                         .appeal_id = appeal_id,
+                         .note = reason};
         s = rv.ops->append(rv.self, &rs, &e, 1, NULL, err);
     }
     zj_review_data_free(&d);
@@ -530,10 +581,11 @@ zj_status zj_review_status(zj_store *st, const zj_report_filter *f, int64_t samp
     if (format == ZJ_FMT_JSON) {
         json_t *root = json_object(), *calls = json_array();
         bool ok = root && calls &&
-                  jset(root, "schema", json_pack("{s:s,s:i}", "name", "zhijian.review_status",
-                                                 "version", 1)) &&
-                  jset(root, "ruleset", json_pack("{s:s,s:s,s:s}", "name", rs.name, "version",
-                                                  rs.version, "sha256", rs.sha256));
+                  jset(root, "schema",
+                       json_pack("{s:s,s:i}", "name", "zhijian.review_status", "version", 1)) &&
+                  jset(root, "ruleset",
+                       json_pack("{s:s,s:s,s:s}", "name", rs.name, "version", rs.version, "sha256",
+                                 rs.sha256));
         for (size_t i = 0; ok && i < d.n_calls; i++) {
             const zj_rv_call *c = &d.calls[i];
             ok = json_array_append_new(
@@ -548,43 +600,48 @@ zj_status zj_review_status(zj_store *st, const zj_report_filter *f, int64_t samp
                                "appeals_open", (json_int_t)fin[i].appeals_open)) == 0;
         }
         ok = ok && jset(root, "calls", json_incref(calls));
-        json_t *sample = sample_id > 0
-                             ? json_pack("{s:I,s:I,s:I,s:I,s:o,s:o,s:o}", "id",
-                                         (json_int_t)sample_id, "calls", (json_int_t)d.n_calls,
-                                         "reviewed", (json_int_t)reviewed, "nonconforming",
-                                         (json_int_t)nonconforming, "accept",
-                                         ac >= 0 ? json_integer(ac) : json_null(), "reject",
-                                         re >= 0 ? json_integer(re) : json_null(), "decision",
-                                         jstr(decision))
-                             : json_null();
+        json_t *sample =
+            sample_id > 0
+                ? json_pack("{s:I,s:I,s:I,s:I,s:o,s:o,s:o}", "id", (json_int_t)sample_id, "calls",
+                            (json_int_t)d.n_calls, "reviewed", (json_int_t)reviewed,
+                            "nonconforming", (json_int_t)nonconforming, "accept",
+                            ac >= 0 ? json_integer(ac) : json_null(), "reject",
+                            re >= 0 ? json_integer(re) : json_null(), "decision", jstr(decision))
+                : json_null();
         ok = ok && jset(root, "sample", sample);
         json_decref(calls);
         s = zj_report_json_emit(root, ok, out);
     } else {
-        zj_buf_printf(out, "复核状态（规则集 %s）：%s%zu 通，已复核 %ld 通，复核后得分或结论改变 %ld "
-                           "通，待裁决申诉 %ld 项。\n",
+        zj_buf_printf(out,
+                      "复核状态（规则集 %s）：%s%zu 通，已复核 %ld 通，复核后得分或结论改变 %ld "
+                      "通，待裁决申诉 %ld 项。\n",
                       rs.label, sample_id > 0 ? "样本通话 " : "有复核记录的通话 ", d.n_calls,
                       reviewed, changed, open);
-        zj_buf_puts(out, "通话\t坐席\t机器得分\t复核后得分\t复核后结论\t确认\t驳回\t补充\t待裁决申诉\n");
+        zj_buf_puts(out,
+                    "通话\t坐席\t机器得分\t复核后得分\t复核后结论\t确认\t驳回\t补充\t待裁决申诉\n");
         for (size_t i = 0; i < d.n_calls; i++) {
             const zj_rv_call *c = &d.calls[i];
             zj_buf_printf(out, "%s\t%s\t%d%s\t%d\t%s\t%ld\t%ld\t%ld\t%ld\n", c->call_id,
                           c->agent_id, c->score, c->passed ? "" : "（不合格）", fin[i].score,
-                          !fin[i].reviewed ? "未复核" : fin[i].passed ? "合格" : "不合格",
+                          !fin[i].reviewed ? "未复核"
+                          : fin[i].passed  ? "合格"
+                                           : "不合格",
                           fin[i].confirmed, fin[i].rejected, fin[i].added, fin[i].appeals_open);
         }
         if (sample_id > 0) {
             if (decision)
-                zj_buf_printf(out,
-                              "样本判定（ISO 2859-1，Ac = %ld，Re = %ld）：已复核 %ld/%zu 通，不合格 "
-                              "%ld 通 → %s。\n",
-                              ac, re, reviewed, d.n_calls, nonconforming,
-                              !strcmp(decision, "accept")   ? "接收"
-                              : !strcmp(decision, "reject") ? "拒收"
-                                                            : "尚未判定（待复核）");
+                zj_buf_printf(
+                    out,
+                    "样本判定（ISO 2859-1，Ac = %ld，Re = %ld）：已复核 %ld/%zu 通，不合格 "
+                    "%ld 通 → %s。\n",
+                    ac, re, reviewed, d.n_calls, nonconforming,
+                    !strcmp(decision, "accept")   ? "接收"
+                    : !strcmp(decision, "reject") ? "拒收"
+                                                  : "尚未判定（待复核）");
             else
-                zj_buf_printf(out, "样本无 AQL 抽样方案（固定样本量）：已复核 %ld/%zu 通，不合格 %ld 通。\n",
-                              reviewed, d.n_calls, nonconforming);
+                zj_buf_printf(
+                    out, "样本无 AQL 抽样方案（固定样本量）：已复核 %ld/%zu 通，不合格 %ld 通。\n",
+                    reviewed, d.n_calls, nonconforming);
         }
         s = out->failed ? ZJ_ERR_NOMEM : ZJ_OK;
         if (s != ZJ_OK)
@@ -603,8 +660,8 @@ zj_status zj_rv_decide(zj_store *st, const zj_rs_ruleset *rs, int64_t sample_id,
     out->calls = (long)d->n_calls;
     if (sample_id > 0) {
         zj_review_store rv = zj_review_store_sqlite(st);
-        zj_status s = rv.ops->sample_plan(rv.self, rs, sample_id, &out->accept_n, &out->reject_n,
-                                          err);
+        zj_status s =
+            rv.ops->sample_plan(rv.self, rs, sample_id, &out->accept_n, &out->reject_n, err);
         if (s != ZJ_OK)
             return s;
     }
@@ -679,7 +736,8 @@ static zj_rv_verdict verdict_by(const zj_review_data *d, const zj_rv_call *c, co
     zj_rv_verdict v = ZJ_RV_UNREVIEWED;
     for (size_t i = c->first_event; i < c->first_event + c->n_events; i++) {
         const zj_rv_event *e = &d->events[i];
-        if (strcmp(e->actor, who) || !same_place(e, f->rule_id, f->turn, f->span_start, f->span_end))
+        if (strcmp(e->actor, who) ||
+            !same_place(e, f->rule_id, f->turn, f->span_start, f->span_end))
             continue;
         if (e->action == ZJ_RV_CONFIRM)
             v = ZJ_RV_CONFIRMED;
@@ -724,7 +782,8 @@ zj_status zj_calibrate(zj_store *st, const zj_report_filter *f, double min_preci
         reviewed_calls++;
         for (size_t j = c->first_finding; j < c->first_finding + c->n_findings; j++) {
             const zj_rv_finding *x = &d.findings[j];
-            zj_rv_state stt = zj_rv_state_of(&d, c, x->rule_id, x->turn, x->span_start, x->span_end);
+            zj_rv_state stt =
+                zj_rv_state_of(&d, c, x->rule_id, x->turn, x->span_start, x->span_end);
             cal_rule *r = cal_rule_of(&rules, &n_rules, &cap_rules, x->rule_id);
             if (!r) {
                 lost = true;
@@ -733,8 +792,8 @@ zj_status zj_calibrate(zj_store *st, const zj_report_filter *f, double min_preci
             r->hits++;
             /* The final human judgement: withdrawn (rejected, or overturned on
              * appeal) is a false hit; confirmed, or upheld on appeal, a true one. */
-            r->confirmed += !stt.withdrawn && (stt.verdict == ZJ_RV_CONFIRMED ||
-                                                stt.appeal == ZJ_RV_APPEAL_UPHELD);
+            r->confirmed += !stt.withdrawn &&
+                            (stt.verdict == ZJ_RV_CONFIRMED || stt.appeal == ZJ_RV_APPEAL_UPHELD);
             if (stt.withdrawn) {
                 r->rejected++;
                 if (r->n_quotes == r->cap_quotes) {
@@ -763,7 +822,8 @@ zj_status zj_calibrate(zj_store *st, const zj_report_filter *f, double min_preci
                 if (!first) {
                     first = e->actor;
                 } else if (strcmp(first, e->actor)) {
-                    zj_rv_verdict v1 = verdict_by(&d, c, first, x), v2 = verdict_by(&d, c, e->actor, x);
+                    zj_rv_verdict v1 = verdict_by(&d, c, first, x),
+                                  v2 = verdict_by(&d, c, e->actor, x);
                     pairs++;
                     ia += v1 == ZJ_RV_CONFIRMED && v2 == ZJ_RV_CONFIRMED;
                     ib += v1 == ZJ_RV_CONFIRMED && v2 == ZJ_RV_REJECTED;
@@ -777,8 +837,8 @@ zj_status zj_calibrate(zj_store *st, const zj_report_filter *f, double min_preci
             const zj_rv_event *e = &d.events[k];
             if (e->action != ZJ_RV_ADD || added_before(&d, c, k))
                 continue;
-            cal_rule *r = cal_rule_of(&rules, &n_rules, &cap_rules,
-                                      *e->rule_id ? e->rule_id : "(其他)");
+            cal_rule *r =
+                cal_rule_of(&rules, &n_rules, &cap_rules, *e->rule_id ? e->rule_id : "(其他)");
             if (!r)
                 lost = true;
             else
@@ -798,8 +858,8 @@ zj_status zj_calibrate(zj_store *st, const zj_report_filter *f, double min_preci
                 if (strcmp(x->rule_id, rule))
                     continue;
                 engine = true;
-                human |= !zj_rv_state_of(&d, c, rule, x->turn, x->span_start, x->span_end)
-                              .withdrawn;
+                human |=
+                    !zj_rv_state_of(&d, c, rule, x->turn, x->span_start, x->span_end).withdrawn;
             }
             for (size_t k = c->first_event; k < c->first_event + c->n_events; k++)
                 human |= d.events[k].action == ZJ_RV_ADD && !strcmp(d.events[k].rule_id, rule);
@@ -822,10 +882,11 @@ zj_status zj_calibrate(zj_store *st, const zj_report_filter *f, double min_preci
     if (format == ZJ_FMT_JSON) {
         json_t *root = json_object(), *arr = json_array(), *low = json_array();
         bool ok = root && arr && low &&
-                  jset(root, "schema", json_pack("{s:s,s:i}", "name", "zhijian.calibration",
-                                                 "version", 1)) &&
-                  jset(root, "ruleset", json_pack("{s:s,s:s,s:s}", "name", rs.name, "version",
-                                                  rs.version, "sha256", rs.sha256)) &&
+                  jset(root, "schema",
+                       json_pack("{s:s,s:i}", "name", "zhijian.calibration", "version", 1)) &&
+                  jset(root, "ruleset",
+                       json_pack("{s:s,s:s,s:s}", "name", rs.name, "version", rs.version, "sha256",
+                                 rs.sha256)) &&
                   jset(root, "reviewed_calls", json_integer(reviewed_calls));
         for (size_t r = 0; ok && r < n_rules; r++) {
             const cal_rule *x = &rules[r];
@@ -833,13 +894,12 @@ zj_status zj_calibrate(zj_store *st, const zj_report_filter *f, double min_preci
             json_t *quotes = json_array();
             for (size_t q = 0; quotes && q < x->n_quotes; q++)
                 ok = ok && json_array_append_new(quotes, json_string(x->rejected_quotes[q])) == 0;
-            json_t *row = json_pack("{s:s,s:I,s:I,s:I,s:o,s:I,s:O}", "rule_id", x->rule_id,
-                                    "hits", (json_int_t)x->hits, "confirmed",
-                                    (json_int_t)x->confirmed, "rejected", (json_int_t)x->rejected,
-                                    "precision",
-                                    judged ? json_real((double)x->confirmed / (double)judged)
-                                           : json_null(),
-                                    "added", (json_int_t)x->added, "rejected_quotes", quotes);
+            json_t *row =
+                json_pack("{s:s,s:I,s:I,s:I,s:o,s:I,s:O}", "rule_id", x->rule_id, "hits",
+                          (json_int_t)x->hits, "confirmed", (json_int_t)x->confirmed, "rejected",
+                          (json_int_t)x->rejected, "precision",
+                          judged ? json_real((double)x->confirmed / (double)judged) : json_null(),
+                          "added", (json_int_t)x->added, "rejected_quotes", quotes);
             ok = ok && row && json_array_append(arr, row) == 0;
             if (ok && judged && (double)x->confirmed / (double)judged < min_precision)
                 ok = json_array_append(low, row) == 0;
@@ -911,9 +971,9 @@ zj_status zj_calibrate(zj_store *st, const zj_report_filter *f, double min_preci
 /* ------------------------------------------------------------ verdicts */
 
 zj_status zj_review_verdict(zj_store *st, const char *ruleset, const char *reviewer,
-                            const char *action, const char *call_id, const char *rule_id,
-                            int turn, long span_start, long span_end, const char *text,
-                            const char *category, const char *note, zj_error *err)
+                            const char *action, const char *call_id, const char *rule_id, int turn,
+                            long span_start, long span_end, const char *text, const char *category,
+                            const char *note, zj_error *err)
 {
     int a = !strcmp(action, "confirm")  ? ZJ_RV_CONFIRM
             : !strcmp(action, "reject") ? ZJ_RV_REJECT
@@ -927,7 +987,8 @@ zj_status zj_review_verdict(zj_store *st, const char *ruleset, const char *revie
     rule_id = rule_id ? rule_id : "";
     if (turn < -1 || span_start < -1 || span_end < -1 || (span_start >= 0) != (span_end >= 0) ||
         span_end < span_start)
-        return zj_error_set(err, ZJ_ERR_USAGE, NULL, 0, 0, "the finding's turn or span is not valid");
+        return zj_error_set(err, ZJ_ERR_USAGE, NULL, 0, 0,
+                            "the finding's turn or span is not valid");
     if (a == ZJ_RV_ADD && !*rule_id && (!category || !*category))
         return zj_error_set(err, ZJ_ERR_USAGE, NULL, 0, 0,
                             "an added finding needs a rule or a category");
@@ -942,9 +1003,15 @@ zj_status zj_review_verdict(zj_store *st, const char *ruleset, const char *revie
         return s;
     }
     const zj_rv_call *c = &d.calls[0];
-    zj_rv_event e = {.actor = reviewer, .role = "inspector", .action = (zj_rv_action)a,
-                     .call_id = call_id, .rule_id = rule_id, .turn = turn,
-                     .span_start = span_start, .span_end = span_end, .note = note};
+    zj_rv_event e = {.actor = reviewer,
+                     .role = "inspector",
+                     .action = (zj_rv_action)a,
+                     .call_id = call_id,
+                     .rule_id = rule_id,
+                     .turn = turn,
+                     .span_start = span_start,
+                     .span_end = span_end,
+                     .note = note};
     if (a == ZJ_RV_ADD) {
         e.text = text;
         e.category = category;
@@ -961,8 +1028,8 @@ zj_status zj_review_verdict(zj_store *st, const char *ruleset, const char *revie
         bool found = false;
         for (size_t j = c->first_finding; !found && j < c->first_finding + c->n_findings; j++) {
             const zj_rv_finding *f = &d.findings[j];
-            found = !strcmp(f->rule_id, rule_id) && f->turn == turn && f->span_start == span_start &&
-                    f->span_end == span_end;
+            found = !strcmp(f->rule_id, rule_id) && f->turn == turn &&
+                    f->span_start == span_start && f->span_end == span_end;
         }
         for (size_t j = c->first_event; !found && j < c->first_event + c->n_events; j++)
             found = d.events[j].action == ZJ_RV_ADD &&

@@ -12,8 +12,8 @@
  * missing at a cost. Identified across re-scoring by rule, turn and span. */
 typedef struct zj_rv_finding {
     const char *rule_id, *title, *clause, *kind, *outcome, *text; /* "" when none */
-    int turn;                  /* 0-based; -1: none */
-    long span_start, span_end; /* code points; -1: none */
+    int turn;                                                     /* 0-based; -1: none */
+    long span_start, span_end;                                    /* code points; -1: none */
     int points;
     bool fatal;
 } zj_rv_finding;
@@ -28,7 +28,7 @@ typedef enum zj_rv_action {
 } zj_rv_action;
 
 typedef struct zj_rv_event {
-    int64_t id; /* order of recording; set by the store */
+    int64_t id;     /* order of recording; set by the store */
     const char *at; /* UTC ISO 8601; set by the store when NULL */
     const char *actor;
     const char *role; /* inspector, supervisor, agent */
@@ -50,7 +50,7 @@ typedef struct zj_rv_event {
  * arrays, events in recording order). */
 typedef struct zj_rv_call {
     const char *call_id, *agent_id, *agent_name, *started_at; /* "" when none */
-    int score;      /* the machine's */
+    int score;                                                /* the machine's */
     long sum_points; /* of all its findings (score = clamp(base + sum)) */
     bool passed, fatal;
     size_t first_finding, n_findings;
@@ -98,8 +98,8 @@ typedef struct zj_review_store_ops {
                        zj_error *err);
     /* One call (out zeroed); ZJ_ERR_NOTFOUND when the rule set has no result
      * for it. */
-    zj_status (*call)(void *self, const zj_rs_ruleset *rs, const char *call_id,
-                      zj_review_data *out, zj_error *err);
+    zj_status (*call)(void *self, const zj_rs_ruleset *rs, const char *call_id, zj_review_data *out,
+                      zj_error *err);
     /* The acceptance and rejection numbers of saved sample id (-1 both
      * when it has no AQL plan); ZJ_ERR_NOTFOUND when there is none. */
     zj_status (*sample_plan)(void *self, const zj_rs_ruleset *rs, int64_t id, long *accept_n,

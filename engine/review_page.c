@@ -119,9 +119,10 @@ zj_status zj_review_page_sample(zj_store *st, const char *ruleset, int64_t sampl
             zj_review_data_free(&d);
             return s;
         }
-        zj_buf_printf(out, "<p class=\"decision\" data-decision=\"%s\">已复核 %ld/%ld 通，复核后不合格 %ld 通",
-                      dec.decision ? dec.decision : "none", dec.reviewed, dec.calls,
-                      dec.nonconforming);
+        zj_buf_printf(
+            out,
+            "<p class=\"decision\" data-decision=\"%s\">已复核 %ld/%ld 通，复核后不合格 %ld 通",
+            dec.decision ? dec.decision : "none", dec.reviewed, dec.calls, dec.nonconforming);
         if (dec.decision)
             zj_buf_printf(out, "；ISO 2859-1（Ac = %ld，Re = %ld）判定：%s", dec.accept_n,
                           dec.reject_n,
@@ -143,11 +144,14 @@ zj_status zj_review_page_sample(zj_store *st, const char *ruleset, int64_t sampl
         esc(out, c->call_id);
         zj_buf_puts(out, "</a></td><td>");
         esc(out, c->agent_id);
-        zj_buf_printf(out, "</td><td>%d%s</td><td>%d</td><td>%s</td><td>%ld</td><td>%ld</td>"
-                           "<td>%ld</td><td>%ld</td></tr>",
+        zj_buf_printf(out,
+                      "</td><td>%d%s</td><td>%d</td><td>%s</td><td>%ld</td><td>%ld</td>"
+                      "<td>%ld</td><td>%ld</td></tr>",
                       c->score, c->passed ? "" : "（不合格）", fin.score,
-                      !fin.reviewed ? "未复核" : fin.passed ? "合格" : "不合格", fin.confirmed,
-                      fin.rejected, fin.added, fin.appeals_open);
+                      !fin.reviewed ? "未复核"
+                      : fin.passed  ? "合格"
+                                    : "不合格",
+                      fin.confirmed, fin.rejected, fin.added, fin.appeals_open);
     }
     zj_buf_puts(out, "</tbody></table>");
     zj_review_data_free(&d);
@@ -179,8 +183,9 @@ static size_t cp_offset(const char *s, size_t len, long cp)
 
 static void turn_html(zj_buf *out, const zj_turn *t, size_t index, mark *marks, size_t n)
 {
-    zj_buf_printf(out, "<div class=\"turn\"><span class=\"who\">%zu %s</span> "
-                       "<span class=\"text\" data-turn=\"%zu\">",
+    zj_buf_printf(out,
+                  "<div class=\"turn\"><span class=\"who\">%zu %s</span> "
+                  "<span class=\"text\" data-turn=\"%zu\">",
                   index + 1, t->speaker == ZJ_SPEAKER_AGENT ? "坐席" : "客户", index);
     if (n)
         qsort(marks, n, sizeof *marks, cmp_mark);
@@ -258,8 +263,9 @@ static void finding_actions(zj_buf *out, const zj_viewer *v, const zj_review_dat
         for (int k = 0; k < 2; k++) {
             form_head(out, v, k ? "reject" : "confirm", c->call_id);
             place_fields(out, rule_id, turn, a, b);
-            zj_buf_printf(out, "<input name=\"note\" placeholder=\"备注\" size=\"10\"> "
-                               "<button class=\"%s\">%s</button></form> ",
+            zj_buf_printf(out,
+                          "<input name=\"note\" placeholder=\"备注\" size=\"10\"> "
+                          "<button class=\"%s\">%s</button></form> ",
                           k ? "reject" : "confirm", k ? "驳回" : "确认");
         }
     } else if (v->role == ZJ_ROLE_AGENT && st.appeal != ZJ_RV_APPEAL_OPEN) {
@@ -328,8 +334,8 @@ zj_status zj_review_page_call(zj_store *st, const char *ruleset, const char *cal
         for (size_t j = c->first_finding; j < c->first_finding + c->n_findings; j++) {
             const zj_rv_finding *f = &d.findings[j];
             if (f->turn == (int)t && f->span_start >= 0)
-                marks[n++] = (mark){f->span_start, f->span_end, f->rule_id, f->title, f->clause,
-                                    f->points};
+                marks[n++] =
+                    (mark){f->span_start, f->span_end, f->rule_id, f->title, f->clause, f->points};
         }
         turn_html(out, &sc.call->turns[t], t, marks, n);
     }
@@ -354,7 +360,8 @@ zj_status zj_review_page_call(zj_store *st, const char *ruleset, const char *cal
             zj_buf_printf(out, "</td><td>%d</td><td>", f->turn + 1);
         else
             zj_buf_puts(out, "</td><td>—</td><td>");
-        esc(out, f->text[0] ? f->text : (!strcmp(f->outcome, "missing") ? "（未说出规定用语）" : ""));
+        esc(out,
+            f->text[0] ? f->text : (!strcmp(f->outcome, "missing") ? "（未说出规定用语）" : ""));
         zj_buf_printf(out, "</td><td>%d%s</td><td class=\"state\">", f->points,
                       f->fatal ? "（一票否决）" : "");
         esc(out, state_zh(stt));
@@ -408,8 +415,9 @@ zj_status zj_review_page_call(zj_store *st, const char *ruleset, const char *cal
                     "<p class=\"hint\">在上方转写中选中文字即可填入轮次、位置与原话。</p>");
     }
     /* The review record of the call, oldest first. */
-    zj_buf_puts(out, "<h3>复核记录</h3><table class=\"history\"><thead><tr><th>#</th><th>时间（UTC）"
-                     "</th><th>人员</th><th>操作</th><th>规则</th><th>说明</th></tr></thead><tbody>");
+    zj_buf_puts(out,
+                "<h3>复核记录</h3><table class=\"history\"><thead><tr><th>#</th><th>时间（UTC）"
+                "</th><th>人员</th><th>操作</th><th>规则</th><th>说明</th></tr></thead><tbody>");
     static const char *const action_zh[] = {"确认", "驳回", "补充", "申诉", "裁决"};
     for (size_t j = c->first_event; j < c->first_event + c->n_events; j++) {
         const zj_rv_event *e = &d.events[j];

@@ -47,28 +47,12 @@ static int prepared(rv_ctx *c, sqlite3_stmt **q, const char *sql)
 
 static const char *col(rv_ctx *c, sqlite3_stmt *q, int i)
 {
-    const unsigned char *t = sqlite3_column_text(q, i);
-    if (!t && sqlite3_column_type(q, i) != SQLITE_NULL)
-        c->lost = true;
-    const char *s = zj_pool_str(&c->d->pool, t ? (const char *)t : "", &c->lost);
+    const char *s = zj_pool_col(&c->d->pool, q, i, &c->lost);
     return s ? s : "";
 }
 
-static bool grow(rv_ctx *c, void **v, size_t n, size_t *cap, size_t size)
-{
-    if (n < *cap)
-        return true;
-    size_t k = *cap ? *cap * 2 : 16;
-    void *p = realloc(*v, k * size);
-    if (!p) {
-        c->lost = true;
-        return false;
-    }
-    *v = p;
-    *cap = k;
-    return true;
-}
-#define GROW(c, v, n, cap) grow((c), (void **)&(v), (n), &(cap), sizeof *(v))
+/* ZJ_GROW, a failure recorded in c. */
+#define GROW(c, v, n, cap) (ZJ_GROW(v, n, cap) || ((c)->lost = true, false))
 
 static bool has_reviews(zj_store *st)
 {
@@ -96,7 +80,7 @@ static zj_rv_action action_of(const char *s)
 #define EVENT_COLUMNS                                                                              \
     "id, at, actor, role, action, call_id, coalesce(rule_id, ''), coalesce(turn, -1),"             \
     " coalesce(span_start, -1), coalesce(span_end, -1), coalesce(text, ''),"                       \
-    " coalesce(category, ''), coalesce(points, 0), coalesce(fatal, 0), coalesce(decision, ''),"   \
+    " coalesce(category, ''), coalesce(points, 0), coalesce(fatal, 0), coalesce(decision, ''),"    \
     " coalesce(appeal_id, 0), coalesce(note, '')"
 
 static void read_event(rv_ctx *c, sqlite3_stmt *q, zj_rv_event *e)
@@ -189,7 +173,8 @@ static zj_status add_call(rv_ctx *c, const zj_rs_ruleset *rs, sqlite3_stmt *q, b
         k->n_findings = d->n_findings - k->first_finding;
     }
     if (rc == SQLITE_ROW || rc == SQLITE_DONE) { /* ROW: stopped out of memory */
-        rc = prepared(c, &c->q_sum, "SELECT coalesce(sum(points), 0) FROM findings WHERE call_row = ?1");
+        rc = prepared(c, &c->q_sum,
+                      "SELECT coalesce(sum(points), 0) FROM findings WHERE call_row = ?1");
         if (rc == SQLITE_OK) {
             sqlite3_bind_int64(c->q_sum, 1, row);
             rc = sqlite3_step(c->q_sum);
@@ -210,8 +195,8 @@ done:
     " coalesce(c.started_at, ''), c.score, c.passed, c.fatal"
 
 static zj_status sqlite_calls(void *self, const zj_rs_ruleset *rs, const zj_report_filter *f,
-                              int64_t sample_id, bool reviewed_only, bool lazy,
-                              zj_review_data *out, zj_error *err)
+                              int64_t sample_id, bool reviewed_only, bool lazy, zj_review_data *out,
+                              zj_error *err)
 {
     zj_store *st = self;
     rv_ctx c = {.st = st, .d = out, .err = err};
@@ -235,13 +220,14 @@ static zj_status sqlite_calls(void *self, const zj_rs_ruleset *rs, const zj_repo
                                 (long long)sample_id, rs->label);
         if (rc != SQLITE_ROW)
             return zj_store_error(st, err, "cannot read the samples");
-        q = zj_report_query(st,
-                            /* The sample's rows first (CROSS JOIN keeps the order):
-                             * otherwise SQLite may scan every call of the rule set. */
-                            "SELECT " CALL_COLUMNS " FROM sample_calls s CROSS JOIN calls c ON c.id ="
-                            " s.call_row WHERE s.sample_id = ?6 AND c.ruleset_id = ?1"
-                            ZJ_CALL_FILTER_REST " ORDER BY c.call_id",
-                            rs->id, f, err);
+        q = zj_report_query(
+            st,
+            /* The sample's rows first (CROSS JOIN keeps the order):
+             * otherwise SQLite may scan every call of the rule set. */
+            "SELECT " CALL_COLUMNS " FROM sample_calls s CROSS JOIN calls c ON c.id ="
+            " s.call_row WHERE s.sample_id = ?6 AND c.ruleset_id = ?1" ZJ_CALL_FILTER_REST
+            " ORDER BY c.call_id",
+            rs->id, f, err);
         if (q && sqlite3_bind_int64(q, 6, sample_id) != SQLITE_OK) {
             sqlite3_finalize(q);
             return zj_store_error(st, err, "cannot prepare a review query");
@@ -252,8 +238,9 @@ static zj_status sqlite_calls(void *self, const zj_rs_ruleset *rs, const zj_repo
                                 ? "SELECT " CALL_COLUMNS " FROM calls c WHERE c.ruleset_id = ?1"
                                   " AND c.call_id IN (SELECT call_id FROM reviews WHERE"
                                   " ruleset_id = ?1)" ZJ_CALL_FILTER_REST " ORDER BY c.call_id"
-                                : "SELECT " CALL_COLUMNS " FROM calls c WHERE c.ruleset_id = ?1"
-                                  ZJ_CALL_FILTER_REST " ORDER BY c.call_id",
+                                : "SELECT " CALL_COLUMNS
+                                  " FROM calls c WHERE c.ruleset_id = ?1" ZJ_CALL_FILTER_REST
+                                  " ORDER BY c.call_id",
                             rs->id, f, err);
     }
     if (!q)
@@ -283,11 +270,11 @@ static zj_status sqlite_call(void *self, const zj_rs_ruleset *rs, const char *ca
     sqlite3_bind_text(q, 1, call_id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(q, 2, rs->id);
     int rc = sqlite3_step(q);
-    zj_status s = rc == SQLITE_ROW    ? add_call(&c, rs, q, has_reviews(st), false)
-                  : rc == SQLITE_DONE ? zj_error_set(err, ZJ_ERR_NOTFOUND, NULL, 0, 0,
-                                                     "no call '%s' was scored with rule set %s",
-                                                     call_id, rs->label)
-                                      : zj_store_error(st, err, "cannot read the call");
+    zj_status s = rc == SQLITE_ROW ? add_call(&c, rs, q, has_reviews(st), false)
+                  : rc == SQLITE_DONE
+                      ? zj_error_set(err, ZJ_ERR_NOTFOUND, NULL, 0, 0,
+                                     "no call '%s' was scored with rule set %s", call_id, rs->label)
+                      : zj_store_error(st, err, "cannot read the call");
     sqlite3_finalize(q);
     ctx_done(&c);
     return s;
@@ -352,7 +339,8 @@ static zj_status sqlite_append(void *self, const zj_rs_ruleset *rs, const zj_rv_
         bool add = e->action == ZJ_RV_ADD, rule = e->action == ZJ_RV_RULE;
         sqlite3_reset(q);
         sqlite3_clear_bindings(q);
-        if ((rc = bind_text(q, 1, e->at)) == SQLITE_OK && (rc = bind_text(q, 2, e->actor)) == SQLITE_OK &&
+        if ((rc = bind_text(q, 1, e->at)) == SQLITE_OK &&
+            (rc = bind_text(q, 2, e->actor)) == SQLITE_OK &&
             (rc = bind_text(q, 3, e->role)) == SQLITE_OK &&
             (rc = sqlite3_bind_text(q, 4, action_names[e->action], -1, SQLITE_STATIC)) ==
                 SQLITE_OK &&
@@ -396,7 +384,8 @@ static zj_status sqlite_event(void *self, const zj_rs_ruleset *rs, int64_t id, z
                             (long long)id);
     sqlite3_stmt *q;
     if (sqlite3_prepare_v2(zj_store_db(st),
-                           "SELECT " EVENT_COLUMNS " FROM reviews WHERE id = ?1 AND ruleset_id = ?2",
+                           "SELECT " EVENT_COLUMNS
+                           " FROM reviews WHERE id = ?1 AND ruleset_id = ?2",
                            -1, &q, NULL) != SQLITE_OK)
         return zj_store_error(st, err, "cannot read the reviews");
     sqlite3_bind_int64(q, 1, id);
@@ -413,8 +402,8 @@ static zj_status sqlite_event(void *self, const zj_rs_ruleset *rs, int64_t id, z
     return c.lost ? zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory") : ZJ_OK;
 }
 
-static zj_status sqlite_samples(void *self, const zj_rs_ruleset *rs, zj_rv_sample **out,
-                                size_t *n, zj_str_pool *pool, zj_error *err)
+static zj_status sqlite_samples(void *self, const zj_rs_ruleset *rs, zj_rv_sample **out, size_t *n,
+                                zj_str_pool *pool, zj_error *err)
 {
     zj_store *st = self;
     sqlite3_stmt *q;
@@ -453,8 +442,8 @@ static zj_status sqlite_samples(void *self, const zj_rs_ruleset *rs, zj_rv_sampl
     return rc == SQLITE_DONE ? ZJ_OK : zj_store_error(st, err, "cannot read the samples");
 }
 
-static zj_status sqlite_sample_plan(void *self, const zj_rs_ruleset *rs, int64_t id,
-                                    long *accept_n, long *reject_n, zj_error *err)
+static zj_status sqlite_sample_plan(void *self, const zj_rs_ruleset *rs, int64_t id, long *accept_n,
+                                    long *reject_n, zj_error *err)
 {
     zj_store *st = self;
     sqlite3_stmt *q;

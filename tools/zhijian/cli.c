@@ -338,3 +338,21 @@ bool cli_valid_date(const char *s)
     return m >= 1 && m <= 12 && d >= 1 && d <= mdays[m - 1] && (m != 2 || d <= 28 || leap);
 }
 
+int cli_finish_output(const char *cmd, zj_status st, const zj_error *err, zj_buf *out,
+                      const char *output)
+{
+    int code = EXIT_OK;
+    if (st != ZJ_OK) {
+        cli_report(err);
+        code = EXIT_USAGE;
+    } else if (output) {
+        if (!cli_write_output(out, output, cmd))
+            code = EXIT_USAGE;
+        else if (strcmp(output, "-") != 0)
+            fprintf(stderr, "zhijian: %s written to %s\n", cmd, output);
+    } else if (!cli_write(out, stdout)) {
+        code = EXIT_USAGE;
+    }
+    zj_buf_free(out);
+    return code;
+}

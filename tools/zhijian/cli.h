@@ -56,6 +56,12 @@ bool cli_flush_stdout(void);
  * as it is and written in place: never truncated, renamed or replaced. */
 bool cli_write_output(const zj_buf *b, const char *path, const char *cmd);
 
+/* Ends a command that produced out: on an error (st) reports it; else
+ * writes out to the file named by -o (output; NULL: standard output) and
+ * frees it. Returns the exit code. */
+int cli_finish_output(const char *cmd, zj_status st, const zj_error *err, zj_buf *out,
+                      const char *output);
+
 /* Parse a non-negative integer option value; false (reported) if invalid. */
 bool cli_parse_long(const char *opt, const char *value, long min, long max, long *out);
 

@@ -228,25 +228,6 @@ static int parse(int argc, char **argv, const char *cmd, const char *formats, zj
     return 0;
 }
 
-static int finish(const char *cmd, zj_status st, const zj_error *err, zj_buf *out,
-                  const char *output)
-{
-    int code = EXIT_OK;
-    if (st != ZJ_OK) {
-        cli_report(err);
-        code = EXIT_USAGE;
-    } else if (output) {
-        if (!cli_write_output(out, output, cmd))
-            code = EXIT_USAGE;
-        else if (strcmp(output, "-") != 0)
-            fprintf(stderr, "zhijian: %s written to %s\n", cmd, output);
-    } else if (!cli_write(out, stdout)) {
-        code = EXIT_USAGE;
-    }
-    zj_buf_free(out);
-    return code;
-}
-
 enum report_kind { REPORT_SCORECARD, REPORT_AUDIT, REPORT_SAMPLE };
 
 /* Opens the database (read-only, or for writing when `sample --save` records
@@ -278,7 +259,7 @@ static int run_report(enum report_kind kind, const char *cmd, const struct repor
                             &out, &err);
     }
     zj_store_close(st);
-    return finish(cmd, s, &err, &out, a->output);
+    return cli_finish_output(cmd, s, &err, &out, a->output);
 }
 
 static void scorecard_usage(FILE *out)
@@ -328,49 +309,50 @@ int cmd_scorecard(int argc, char **argv)
 
 static void report_usage(FILE *out)
 {
-    fprintf(out,
-            "usage: zhijian report [--from DATE] [--to DATE] [--team T] [--agent ID] [--sample ID]\n"
-            "                      [--ruleset NAME[@VER]] [--db PATH] [--format md|html|json]\n"
-            "                      [-o FILE] [--report-no NO] [--report-date DATE]\n"
-            "                      [--auditor NAME]... [--auditee TEXT] [--distribution TEXT]\n"
-            "\nAn audit report in Chinese with the items of ISO 19011 6.5.1: objectives,\n"
-            "scope and sampling, criteria, method, graded findings with evidence, conclusions\n"
-            "with KPIs and charts, a corrective-action register, limits, what transcripts\n"
-            "cannot show (the rule set's not_assessable list), and how to reproduce it.\n"
-            "\n"
-            "  --db PATH            the result database (default: zhijian.db)\n"
-            "  --ruleset NAME[@VER] whose results (default: the newest rule set with\n"
-            "                       results; results of two rule sets are never added up)\n"
-            "  --from DATE, --to DATE  the calls' local dates, inclusive, YYYY-MM-DD\n"
-            "  --team T             only the calls of team T\n"
-            "  --agent ID           only agent ID's calls\n"
-            "  --sample ID          cite the review sample saved as ID by `zhijian sample\n"
-            "                       --save` (its plan, size, filters and calls); without it\n"
-            "                       the report cites no sample\n"
-            "  --format FMT         md (default), html (self-contained with SVG charts,\n"
-            "                       prints on A4) or json (the figures as data for scripts\n"
-            "                       and BI tools: docs/schema/report.schema.json)\n"
-            "  -o FILE              write to FILE instead of standard output ('-': standard\n"
-            "                       output). A regular file is replaced whole (temp file +\n"
-            "                       rename); a device, FIFO or /dev/stdout is written in place\n"
-            "\n"
-            "Report information (options only; there is no config file for them). A field\n"
-            "left out prints as a blank line to fill in by hand; nothing is made up:\n"
-            "  --report-no NO       the report number, e.g. QA-2026-11\n"
-            "  --report-date DATE   the report date, YYYY-MM-DD\n"
-            "  --auditor NAME       a member of the audit team; repeat for each, in order\n"
-            "  --auditee TEXT       the audited organisation or department\n"
-            "  --distribution TEXT  who receives the report, e.g. '客服部、品质部'\n"
-            "The 编制/审核/批准 sign-off block is always left blank for signatures.\n"
-            "\n"
-            "Filters that select no stored call are an error (exit 2), not a conclusion\n"
-            "over zero calls.\n"
-            "\n"
-            "Examples:\n"
-            "  zhijian report --db out/zhijian.db --format html -o out/report.html\n"
-            "  zhijian report --from 2026-11-01 --to 2026-11-30 --team 投诉组 --sample 3\n"
-            "  zhijian report --report-no QA-2026-11 --report-date 2026-12-01 \\\n"
-            "      --auditor 张敏 --auditor 李强 --auditee 客服中心 --distribution 客服部\n");
+    fprintf(
+        out,
+        "usage: zhijian report [--from DATE] [--to DATE] [--team T] [--agent ID] [--sample ID]\n"
+        "                      [--ruleset NAME[@VER]] [--db PATH] [--format md|html|json]\n"
+        "                      [-o FILE] [--report-no NO] [--report-date DATE]\n"
+        "                      [--auditor NAME]... [--auditee TEXT] [--distribution TEXT]\n"
+        "\nAn audit report in Chinese with the items of ISO 19011 6.5.1: objectives,\n"
+        "scope and sampling, criteria, method, graded findings with evidence, conclusions\n"
+        "with KPIs and charts, a corrective-action register, limits, what transcripts\n"
+        "cannot show (the rule set's not_assessable list), and how to reproduce it.\n"
+        "\n"
+        "  --db PATH            the result database (default: zhijian.db)\n"
+        "  --ruleset NAME[@VER] whose results (default: the newest rule set with\n"
+        "                       results; results of two rule sets are never added up)\n"
+        "  --from DATE, --to DATE  the calls' local dates, inclusive, YYYY-MM-DD\n"
+        "  --team T             only the calls of team T\n"
+        "  --agent ID           only agent ID's calls\n"
+        "  --sample ID          cite the review sample saved as ID by `zhijian sample\n"
+        "                       --save` (its plan, size, filters and calls); without it\n"
+        "                       the report cites no sample\n"
+        "  --format FMT         md (default), html (self-contained with SVG charts,\n"
+        "                       prints on A4) or json (the figures as data for scripts\n"
+        "                       and BI tools: docs/schema/report.schema.json)\n"
+        "  -o FILE              write to FILE instead of standard output ('-': standard\n"
+        "                       output). A regular file is replaced whole (temp file +\n"
+        "                       rename); a device, FIFO or /dev/stdout is written in place\n"
+        "\n"
+        "Report information (options only; there is no config file for them). A field\n"
+        "left out prints as a blank line to fill in by hand; nothing is made up:\n"
+        "  --report-no NO       the report number, e.g. QA-2026-11\n"
+        "  --report-date DATE   the report date, YYYY-MM-DD\n"
+        "  --auditor NAME       a member of the audit team; repeat for each, in order\n"
+        "  --auditee TEXT       the audited organisation or department\n"
+        "  --distribution TEXT  who receives the report, e.g. '客服部、品质部'\n"
+        "The 编制/审核/批准 sign-off block is always left blank for signatures.\n"
+        "\n"
+        "Filters that select no stored call are an error (exit 2), not a conclusion\n"
+        "over zero calls.\n"
+        "\n"
+        "Examples:\n"
+        "  zhijian report --db out/zhijian.db --format html -o out/report.html\n"
+        "  zhijian report --from 2026-11-01 --to 2026-11-30 --team 投诉组 --sample 3\n"
+        "  zhijian report --report-no QA-2026-11 --report-date 2026-12-01 \\\n"
+        "      --auditor 张敏 --auditor 李强 --auditee 客服中心 --distribution 客服部\n");
 }
 
 int cmd_report(int argc, char **argv)

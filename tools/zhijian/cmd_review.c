@@ -190,69 +190,50 @@ static int parse(int argc, char **argv, const char *cmd, const char *allowed, co
     return 0;
 }
 
-/* Writes out (to -o FILE or standard output) or reports the error. */
-static int finish(const char *cmd, zj_status s, const zj_error *err, zj_buf *out,
-                  const char *output)
-{
-    int code = EXIT_OK;
-    if (s != ZJ_OK) {
-        cli_report(err);
-        code = EXIT_USAGE;
-    } else if (output) {
-        if (!cli_write_output(out, output, cmd))
-            code = EXIT_USAGE;
-        else if (strcmp(output, "-") != 0)
-            fprintf(stderr, "zhijian: %s written to %s\n", cmd, output);
-    } else if (!cli_write(out, stdout)) {
-        code = EXIT_USAGE;
-    }
-    zj_buf_free(out);
-    return code;
-}
-
 static void review_usage(FILE *out)
 {
-    fprintf(out,
-            "usage: zhijian review export [--sample ID] [--from DATE] [--to DATE] [--team T]\n"
-            "                             [--agent ID] [--ruleset NAME[@VER]] [--db PATH] [-o FILE]\n"
-            "       zhijian review import --reviewer NAME [--ruleset NAME[@VER]] [--db PATH] FILE\n"
-            "       zhijian review status [--sample ID] [--from DATE] [--to DATE] [--team T]\n"
-            "                             [--agent ID] [--format text|json] [--db PATH] [-o FILE]\n"
-            "\n"
-            "Human review of the stored findings, for teams that review in a spreadsheet.\n"
-            "Every verdict is kept as an append-only record; the machine's findings and\n"
-            "scores are never changed, and each call gets a final score beside them.\n"
-            "\n"
-            "export   the findings of a saved sample (--sample) or of the calls the filters\n"
-            "         select, as CSV (UTF-8 with BOM): one row per finding with its call,\n"
-            "         agent, rule, clause, turn (from 1), span, quoted words, points and\n"
-            "         current verdict, and three columns to fill in: verdict (confirmed,\n"
-            "         rejected, or added for a finding the engine missed: a new row with\n"
-            "         call_id, rule_id or category, and turn/span/quote where known),\n"
-            "         category and note\n"
-            "import   records the filled-in sheet as inspector NAME's verdicts; a row\n"
-            "         naming no finding of the call, or a bad verdict, is reported with\n"
-            "         its line and skipped (exit 3); re-importing records nothing twice\n"
-            "status   each reviewed call's machine and final score and verdict counts;\n"
-            "         with --sample, the sample's calls and its ISO 2859-1 accept/reject\n"
-            "         decision from the reviewed nonconforming calls (Ac/Re of its plan)\n"
-            "\n"
-            "  --sample ID          the calls of the sample saved as ID (`zhijian sample --save`)\n"
-            "  --from DATE, --to DATE, --team T, --agent ID\n"
-            "                       the calls' local dates (YYYY-MM-DD), team, agent\n"
-            "  --reviewer NAME      who reviewed (import)\n"
-            "  --ruleset NAME[@VER] whose results (default: the newest with results)\n"
-            "  --db PATH            the result database (default: zhijian.db)\n"
-            "  --format FMT         status: text (default) or json\n"
-            "  -o FILE              write to FILE instead of standard output\n"
-            "\n"
-            "Examples:\n"
-            "  zhijian sample --n 20 --save                      # prints the sample's id, e.g. 1\n"
-            "  zhijian review export --sample 1 -o review.csv    # fill in 'verdict' in a spreadsheet\n"
-            "  zhijian review import --reviewer 张敏 review.csv\n"
-            "  zhijian review status --sample 1\n"
-            "\n"
-            "Exit status: 0 done; 2 usage, database or write error; 3 some rows rejected.\n");
+    fprintf(
+        out,
+        "usage: zhijian review export [--sample ID] [--from DATE] [--to DATE] [--team T]\n"
+        "                             [--agent ID] [--ruleset NAME[@VER]] [--db PATH] [-o FILE]\n"
+        "       zhijian review import --reviewer NAME [--ruleset NAME[@VER]] [--db PATH] FILE\n"
+        "       zhijian review status [--sample ID] [--from DATE] [--to DATE] [--team T]\n"
+        "                             [--agent ID] [--format text|json] [--db PATH] [-o FILE]\n"
+        "\n"
+        "Human review of the stored findings, for teams that review in a spreadsheet.\n"
+        "Every verdict is kept as an append-only record; the machine's findings and\n"
+        "scores are never changed, and each call gets a final score beside them.\n"
+        "\n"
+        "export   the findings of a saved sample (--sample) or of the calls the filters\n"
+        "         select, as CSV (UTF-8 with BOM): one row per finding with its call,\n"
+        "         agent, rule, clause, turn (from 1), span, quoted words, points and\n"
+        "         current verdict, and three columns to fill in: verdict (confirmed,\n"
+        "         rejected, or added for a finding the engine missed: a new row with\n"
+        "         call_id, rule_id or category, and turn/span/quote where known),\n"
+        "         category and note\n"
+        "import   records the filled-in sheet as inspector NAME's verdicts; a row\n"
+        "         naming no finding of the call, or a bad verdict, is reported with\n"
+        "         its line and skipped (exit 3); re-importing records nothing twice\n"
+        "status   each reviewed call's machine and final score and verdict counts;\n"
+        "         with --sample, the sample's calls and its ISO 2859-1 accept/reject\n"
+        "         decision from the reviewed nonconforming calls (Ac/Re of its plan)\n"
+        "\n"
+        "  --sample ID          the calls of the sample saved as ID (`zhijian sample --save`)\n"
+        "  --from DATE, --to DATE, --team T, --agent ID\n"
+        "                       the calls' local dates (YYYY-MM-DD), team, agent\n"
+        "  --reviewer NAME      who reviewed (import)\n"
+        "  --ruleset NAME[@VER] whose results (default: the newest with results)\n"
+        "  --db PATH            the result database (default: zhijian.db)\n"
+        "  --format FMT         status: text (default) or json\n"
+        "  -o FILE              write to FILE instead of standard output\n"
+        "\n"
+        "Examples:\n"
+        "  zhijian sample --n 20 --save                      # prints the sample's id, e.g. 1\n"
+        "  zhijian review export --sample 1 -o review.csv    # fill in 'verdict' in a spreadsheet\n"
+        "  zhijian review import --reviewer 张敏 review.csv\n"
+        "  zhijian review status --sample 1\n"
+        "\n"
+        "Exit status: 0 done; 2 usage, database or write error; 3 some rows rejected.\n");
 }
 
 static char *read_file(const char *path, size_t *len)
@@ -310,8 +291,8 @@ int cmd_review(int argc, char **argv)
     }
     char cmd[32];
     snprintf(cmd, sizeof cmd, "review %s", sub);
-    int r = parse(argc - 1, argv + 1, cmd, allowed,
-                  !strcmp(sub, "status") ? "|text|json|" : NULL, review_usage, &a);
+    int r = parse(argc - 1, argv + 1, cmd, allowed, !strcmp(sub, "status") ? "|text|json|" : NULL,
+                  review_usage, &a);
     if (r == -2)
         return EXIT_OK;
     if (r < 0)
@@ -368,41 +349,42 @@ int cmd_review(int argc, char **argv)
         return stats.rejected ? EXIT_PARTIAL : EXIT_OK;
     }
     zj_store_close(st);
-    return finish(cmd, s, &err, &out, a.output);
+    return cli_finish_output(cmd, s, &err, &out, a.output);
 }
 
 static void appeal_usage(FILE *out)
 {
-    fprintf(out,
-            "usage: zhijian appeal --agent ID --call CALL_ID --rule RULE_ID [--turn N]\n"
-            "                      --reason TEXT [--ruleset NAME[@VER]] [--db PATH]\n"
-            "       zhijian appeal rule --supervisor NAME --appeal ID (--uphold | --overturn)\n"
-            "                      --reason TEXT [--ruleset NAME[@VER]] [--db PATH]\n"
-            "\n"
-            "An agent appeals a finding of one of their own calls; a supervisor rules on\n"
-            "the appeal. An overturned finding no longer counts in the call's final score\n"
-            "(zhijian review status); an upheld one stands. Both are recorded, with the\n"
-            "reason, in the append-only review record.\n"
-            "\n"
-            "  --agent ID           the appealing agent: the call must be theirs\n"
-            "  --call CALL_ID       the call\n"
-            "  --rule RULE_ID       the finding's rule\n"
-            "  --turn N             the finding's turn, counted from 1 (needed when the rule\n"
-            "                       has several findings in the call)\n"
-            "  --reason TEXT        why (appeal) or the ruling's grounds (rule)\n"
-            "  --supervisor NAME    who rules\n"
-            "  --appeal ID          the appeal's number (printed when it was filed)\n"
-            "  --uphold, --overturn the ruling: the finding stands, or is withdrawn\n"
-            "  --ruleset NAME[@VER] whose results (default: the newest with results)\n"
-            "  --db PATH            the result database (default: zhijian.db)\n"
-            "\n"
-            "Examples:\n"
-            "  zhijian appeal --agent A04 --call PS-021 --rule attitude.solicit --turn 4 \\\n"
-            "      --reason '我在转述住户的话'\n"
-            "  zhijian appeal rule --supervisor 李强 --appeal 7 --overturn --reason '录音核实为转述'\n"
-            "\n"
-            "Exit status: 0 recorded; 2 usage or database error, no such call, finding or\n"
-            "appeal, or the call is another agent's.\n");
+    fprintf(
+        out,
+        "usage: zhijian appeal --agent ID --call CALL_ID --rule RULE_ID [--turn N]\n"
+        "                      --reason TEXT [--ruleset NAME[@VER]] [--db PATH]\n"
+        "       zhijian appeal rule --supervisor NAME --appeal ID (--uphold | --overturn)\n"
+        "                      --reason TEXT [--ruleset NAME[@VER]] [--db PATH]\n"
+        "\n"
+        "An agent appeals a finding of one of their own calls; a supervisor rules on\n"
+        "the appeal. An overturned finding no longer counts in the call's final score\n"
+        "(zhijian review status); an upheld one stands. Both are recorded, with the\n"
+        "reason, in the append-only review record.\n"
+        "\n"
+        "  --agent ID           the appealing agent: the call must be theirs\n"
+        "  --call CALL_ID       the call\n"
+        "  --rule RULE_ID       the finding's rule\n"
+        "  --turn N             the finding's turn, counted from 1 (needed when the rule\n"
+        "                       has several findings in the call)\n"
+        "  --reason TEXT        why (appeal) or the ruling's grounds (rule)\n"
+        "  --supervisor NAME    who rules\n"
+        "  --appeal ID          the appeal's number (printed when it was filed)\n"
+        "  --uphold, --overturn the ruling: the finding stands, or is withdrawn\n"
+        "  --ruleset NAME[@VER] whose results (default: the newest with results)\n"
+        "  --db PATH            the result database (default: zhijian.db)\n"
+        "\n"
+        "Examples:\n"
+        "  zhijian appeal --agent A04 --call PS-021 --rule attitude.solicit --turn 4 \\\n"
+        "      --reason '我在转述住户的话'\n"
+        "  zhijian appeal rule --supervisor 李强 --appeal 7 --overturn --reason '录音核实为转述'\n"
+        "\n"
+        "Exit status: 0 recorded; 2 usage or database error, no such call, finding or\n"
+        "appeal, or the call is another agent's.\n");
 }
 
 int cmd_appeal(int argc, char **argv)
@@ -410,8 +392,9 @@ int cmd_appeal(int argc, char **argv)
     bool ruling = argc > 1 && strcmp(argv[1], "rule") == 0;
     struct review_args a = {0};
     const char *cmd = ruling ? "appeal rule" : "appeal";
-    int r = ruling ? parse(argc - 1, argv + 1, cmd, "|supervisor|appeal|uphold|overturn|reason|"
-                                                     "ruleset|db|",
+    int r = ruling ? parse(argc - 1, argv + 1, cmd,
+                           "|supervisor|appeal|uphold|overturn|reason|"
+                           "ruleset|db|",
                            NULL, appeal_usage, &a)
                    : parse(argc, argv, cmd, "|agent|call|rule|turn|reason|ruleset|db|", NULL,
                            appeal_usage, &a);
@@ -428,9 +411,9 @@ int cmd_appeal(int argc, char **argv)
                                     : !a.verdict  ? "--uphold or --overturn"
                                     : !a.reason   ? "--reason TEXT"
                                                   : NULL)
-                                 : (!a.agent ? "--agent ID"
-                                    : !a.call ? "--call CALL_ID"
-                                    : !a.rule ? "--rule RULE_ID"
+                                 : (!a.agent    ? "--agent ID"
+                                    : !a.call   ? "--call CALL_ID"
+                                    : !a.rule   ? "--rule RULE_ID"
                                     : !a.reason ? "--reason TEXT"
                                                 : NULL);
     if (missing) {
@@ -464,30 +447,29 @@ int cmd_appeal(int argc, char **argv)
 
 static void calibrate_usage(FILE *out)
 {
-    fprintf(out,
-            "usage: zhijian calibrate [--from DATE] [--to DATE] [--team T] [--agent ID]\n"
-            "                         [--min-precision P] [--ruleset NAME[@VER]] [--db PATH]\n"
-            "                         [--format text|json] [-o FILE]\n"
-            "\n"
-            "How often each rule is right, from the reviewed calls: per rule its hits,\n"
-            "those inspectors confirmed and rejected, precision = confirmed / (confirmed +\n"
-            "rejected), and the findings inspectors added that the engine missed; the\n"
-            "agreement between engine and inspectors over (reviewed call, rule) pairs and\n"
-            "between two inspectors who judged the same finding (Cohen's kappa); and the\n"
-            "rules below the precision threshold with their rejected quotes, ready to\n"
-            "become `no_match` examples.\n"
-            "\n"
-            "  --min-precision P    list the rules below P (0..1, default 0.9)\n"
-            "  --from DATE, --to DATE, --team T, --agent ID\n"
-            "                       only reviewed calls of those dates, team, agent\n"
-            "  --ruleset NAME[@VER] whose results (default: the newest with results)\n"
-            "  --db PATH            the result database (default: zhijian.db)\n"
-            "  --format FMT         text (default) or json\n"
-            "  -o FILE              write to FILE instead of standard output\n"
-            "\n"
-            "Examples:\n"
-            "  zhijian calibrate --db out/zhijian.db\n"
-            "  zhijian calibrate --min-precision 0.95 --format json -o calibration.json\n");
+    fprintf(out, "usage: zhijian calibrate [--from DATE] [--to DATE] [--team T] [--agent ID]\n"
+                 "                         [--min-precision P] [--ruleset NAME[@VER]] [--db PATH]\n"
+                 "                         [--format text|json] [-o FILE]\n"
+                 "\n"
+                 "How often each rule is right, from the reviewed calls: per rule its hits,\n"
+                 "those inspectors confirmed and rejected, precision = confirmed / (confirmed +\n"
+                 "rejected), and the findings inspectors added that the engine missed; the\n"
+                 "agreement between engine and inspectors over (reviewed call, rule) pairs and\n"
+                 "between two inspectors who judged the same finding (Cohen's kappa); and the\n"
+                 "rules below the precision threshold with their rejected quotes, ready to\n"
+                 "become `no_match` examples.\n"
+                 "\n"
+                 "  --min-precision P    list the rules below P (0..1, default 0.9)\n"
+                 "  --from DATE, --to DATE, --team T, --agent ID\n"
+                 "                       only reviewed calls of those dates, team, agent\n"
+                 "  --ruleset NAME[@VER] whose results (default: the newest with results)\n"
+                 "  --db PATH            the result database (default: zhijian.db)\n"
+                 "  --format FMT         text (default) or json\n"
+                 "  -o FILE              write to FILE instead of standard output\n"
+                 "\n"
+                 "Examples:\n"
+                 "  zhijian calibrate --db out/zhijian.db\n"
+                 "  zhijian calibrate --min-precision 0.95 --format json -o calibration.json\n");
 }
 
 int cmd_calibrate(int argc, char **argv)
@@ -515,5 +497,5 @@ int cmd_calibrate(int argc, char **argv)
     zj_buf_init(&out);
     zj_status s = zj_calibrate(st, &a.filter, a.min_precision, a.format, &out, &err);
     zj_store_close(st);
-    return finish("calibrate", s, &err, &out, a.output);
+    return cli_finish_output("calibrate", s, &err, &out, a.output);
 }

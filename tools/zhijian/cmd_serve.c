@@ -64,8 +64,8 @@ static const char page_style[] =
     "form.inline{display:inline}.error{color:#a00}.decision{font-weight:bold}";
 
 static enum MHD_Result respond(struct MHD_Connection *c, unsigned int status, const char *type,
-                            const char *body, size_t len, const char *cookie,
-                            const char *location)
+                               const char *body, size_t len, const char *cookie,
+                               const char *location)
 {
     struct MHD_Response *r =
         MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
@@ -91,9 +91,8 @@ static enum MHD_Result respond(struct MHD_Connection *c, unsigned int status, co
 }
 
 /* A page: the shell (navigation, the user, logout) around body. */
-static enum MHD_Result page(struct MHD_Connection *c, unsigned int status,
-                            const serve_session *s, const char *title, const zj_buf *body,
-                            const char *cookie)
+static enum MHD_Result page(struct MHD_Connection *c, unsigned int status, const serve_session *s,
+                            const char *title, const zj_buf *body, const char *cookie)
 {
     zj_buf out;
     zj_buf_init(&out);
@@ -118,8 +117,9 @@ static enum MHD_Result page(struct MHD_Connection *c, unsigned int status,
         zj_buf_append(&out, body->data, body->len);
     zj_buf_puts(&out, "</main><script src=\"/review.js\"></script></body></html>\n");
     enum MHD_Result r =
-        out.failed ? respond(c, 500, "text/plain; charset=utf-8", "out of memory\n", 14, NULL, NULL)
-                   : respond(c, status, "text/html; charset=utf-8", out.data, out.len, cookie, NULL);
+        out.failed
+            ? respond(c, 500, "text/plain; charset=utf-8", "out of memory\n", 14, NULL, NULL)
+            : respond(c, status, "text/html; charset=utf-8", out.data, out.len, cookie, NULL);
     zj_buf_free(&out);
     return r;
 }
@@ -137,8 +137,7 @@ static enum MHD_Result message(struct MHD_Connection *c, unsigned int status,
     return r;
 }
 
-static enum MHD_Result redirect(struct MHD_Connection *c, const char *location,
-                                const char *cookie)
+static enum MHD_Result redirect(struct MHD_Connection *c, const char *location, const char *cookie)
 {
     return respond(c, 303, "text/plain; charset=utf-8", "", 0, cookie, location);
 }
@@ -300,7 +299,8 @@ static enum MHD_Result act(struct MHD_Connection *c, serve_session *s, const zj_
     zj_error err;
     zj_error_clear(&err);
     zj_status st;
-    bool verdict = !strcmp(action, "confirm") || !strcmp(action, "reject") || !strcmp(action, "add");
+    bool verdict =
+        !strcmp(action, "confirm") || !strcmp(action, "reject") || !strcmp(action, "add");
     if (verdict) {
         if (u->role != ZJ_ROLE_INSPECTOR)
             return message(c, 403, s, "只有质检员可以确认、驳回或补充发现");
@@ -343,9 +343,9 @@ static enum MHD_Result route(struct MHD_Connection *c, const char *url, const ch
         return message(c, 405, NULL, "不支持的请求方法");
     if (!strcmp(url, "/review.js"))
         return respond(c, 200, "text/javascript; charset=utf-8", review_js, sizeof review_js - 1,
-                    NULL, NULL);
-    serve_session *s = serve_session_find(
-        MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "zj_session"));
+                       NULL, NULL);
+    serve_session *s =
+        serve_session_find(MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "zj_session"));
     /* Every form carries the session's token: a POST without it is refused,
      * login and logout included. */
     if (post) {
@@ -413,13 +413,13 @@ static enum MHD_Result route(struct MHD_Connection *c, const char *url, const ch
         zj_report_filter f = {.ruleset = app.ruleset,
                               .agent = v.role == ZJ_ROLE_AGENT ? v.agent_id : NULL};
         zj_status st =
-            report ? zj_report_audit(app.st, &f, 0, NULL, NULL, "zhijian serve", ZJ_FMT_HTML, &b,
-                                     &err)
-                   : zj_report_scorecard(app.st, &f,
-                                         by && !strcmp(by, "team") && v.role != ZJ_ROLE_AGENT
-                                             ? ZJ_BY_TEAM
-                                             : ZJ_BY_AGENT,
-                                         ZJ_FMT_HTML, &b, &err);
+            report
+                ? zj_report_audit(app.st, &f, 0, NULL, NULL, "zhijian serve", ZJ_FMT_HTML, &b, &err)
+                : zj_report_scorecard(app.st, &f,
+                                      by && !strcmp(by, "team") && v.role != ZJ_ROLE_AGENT
+                                          ? ZJ_BY_TEAM
+                                          : ZJ_BY_AGENT,
+                                      ZJ_FMT_HTML, &b, &err);
         enum MHD_Result r;
         if (st == ZJ_OK && !b.failed) {
             r = respond(c, 200, "text/html; charset=utf-8", b.data, b.len, NULL, NULL);
@@ -506,9 +506,12 @@ static void serve_usage(FILE *out)
 int cmd_serve(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"users", required_argument, NULL, 'u'},   {"db", required_argument, NULL, 'd'},
-        {"bind", required_argument, NULL, 'b'},    {"ruleset", required_argument, NULL, 'r'},
-        {"hash-password", no_argument, NULL, 'p'}, {"help", no_argument, NULL, 'h'},
+        {"users", required_argument, NULL, 'u'},
+        {"db", required_argument, NULL, 'd'},
+        {"bind", required_argument, NULL, 'b'},
+        {"ruleset", required_argument, NULL, 'r'},
+        {"hash-password", no_argument, NULL, 'p'},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *users = NULL, *db = "zhijian.db", *bind = "127.0.0.1:8080";

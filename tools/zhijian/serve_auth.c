@@ -86,8 +86,8 @@ bool serve_users_load(const char *path, serve_users *out)
                 ok = false;
             }
         } else {
-            cli_error("serve: %s:%ld: role '%s': expected inspector, supervisor or agent", path,
-                      no, field[1]);
+            cli_error("serve: %s:%ld: role '%s': expected inspector, supervisor or agent", path, no,
+                      field[1]);
             ok = false;
         }
         if (ok && strncmp(field[3], crypto_pwhash_STRPREFIX, strlen(crypto_pwhash_STRPREFIX))) {
