@@ -8,6 +8,7 @@
  * here. */
 #include "report_json.h"
 #include "report_source.h"
+#include "review.h"
 
 #include <jansson.h>
 #include <stdarg.h>
@@ -372,10 +373,53 @@ static void audit_charts(zj_doc *d, const zj_distribution *dist, int pass)
     free(means);
 }
 
+/* 人工复核: how much of the selection people checked, what they found of
+ * the engine's findings, the appeals, and the agreement (docs/review.md). */
+static void review_section(zj_doc *d, const zj_review_summary *r, long calls)
+{
+    if (!r->reviewed_calls && !r->appeals) {
+        zj_doc_para(d, "所选范围内没有人工复核记录（复核经 zhijian serve 或 zhijian review "
+                       "import 记录）；本报告的发现均为自动评分结果。");
+        return;
+    }
+    const char *h[] = {"项目", "数值", "口径"};
+    zj_doc_block *t = zj_doc_table(d, "review", 3, h);
+    zj_doc_row(t, "已复核通话",
+               zj_doc_strf(d, "%ld 通（%.1f%%）", r->reviewed_calls,
+                           calls ? 100.0 * (double)r->reviewed_calls / (double)calls : 0),
+               "质检员确认、驳回或补充过发现的通话 / 评分通话");
+    zj_doc_row(t, "复核结果",
+               zj_doc_strf(d, "确认 %ld 项，驳回 %ld 项，补充漏判 %ld 项", r->confirmed,
+                           r->rejected, r->added),
+               "按最终结论（含申诉裁决）计");
+    zj_doc_row(t, "自动评分精确率",
+               r->precision == r->precision ? zj_doc_strf(d, "%.1f%%", 100.0 * r->precision)
+                                            : "不可计算",
+               "确认 / （确认 + 驳回）");
+    zj_doc_row(t, "复核后改变的通话", zj_doc_strf(d, "%ld 通", r->changed),
+               "复核后得分或合格结论与自动评分不同");
+    zj_doc_row(t, "申诉",
+               zj_doc_strf(d, "%ld 项：成立 %ld，维持 %ld，待裁决 %ld", r->appeals,
+                           r->overturned, r->upheld, r->appeals_open),
+               "坐席对发现的申诉及主管裁决");
+    zj_doc_row(t, "机器与复核一致性",
+               r->k_engine == r->k_engine
+                   ? zj_doc_strf(d, "κ = %.3f（%ld 个 通话×规则）", r->k_engine, r->units)
+                   : "不可计算",
+               "Cohen's kappa");
+    zj_doc_row(t, "复核员间一致性",
+               r->k_inter == r->k_inter
+                   ? zj_doc_strf(d, "κ = %.3f（%ld 项）", r->k_inter, r->pairs)
+               : r->pairs ? "不可计算（判定全部相同）"
+                          : "无两名复核员判定的发现",
+               "Cohen's kappa");
+    zj_doc_para(d, "各规则的精确率与被驳回的原话见 zhijian calibrate。");
+}
+
 static zj_doc *audit_doc(const zj_audit_data *a, const graded *g, const zj_rs_ruleset *rs,
                          const audit_settings *set, const zj_report_filter *f,
                          const zj_audit_meta *meta, const char *db_path, const char *command,
-                         const zj_distribution *dist)
+                         const zj_distribution *dist, const zj_review_summary *rv)
 {
     zj_doc *d = zj_doc_new("呼叫中心服务质量审核报告");
     if (!d)
@@ -543,7 +587,9 @@ static zj_doc *audit_doc(const zj_audit_data *a, const graded *g, const zj_rs_ru
         a->calls, a->sample.id > 0 ? "并含人工复核抽样" : "全数自动评分");
     zj_doc_heading(d, 2, "9 不可评估事项");
     not_assessable_section(d, set->not_assessable);
-    zj_doc_heading(d, 2, "10 复现方法");
+    zj_doc_heading(d, 2, "10 人工复核、申诉与校准");
+    review_section(d, rv, a->calls);
+    zj_doc_heading(d, 2, "11 复现方法");
     zj_doc_para(
         d, "命令：%s；数据库：%s；规则集：%s，sha256 %s。同一数据库与规则集重复运行得到相同报告。",
         command ? command : "zhijian report", db_path ? db_path : "zhijian.db", rs->label,
@@ -553,7 +599,8 @@ static zj_doc *audit_doc(const zj_audit_data *a, const graded *g, const zj_rs_ru
 
 static zj_status audit_json(const zj_audit_data *a, const graded *g, const zj_rs_ruleset *rs,
                             const audit_settings *set, const zj_report_filter *f,
-                            const zj_audit_meta *meta, const char *db_path, zj_buf *out);
+                            const zj_audit_meta *meta, const char *db_path,
+                            const zj_review_summary *rv, zj_buf *out);
 
 zj_status zj_report_audit(zj_store *st, const zj_report_filter *f, int64_t sample_id,
                           const zj_audit_meta *meta, const char *db_path, const char *command,
@@ -582,13 +629,16 @@ zj_status zj_report_audit(zj_store *st, const zj_report_filter *f, int64_t sampl
     }
     if (s == ZJ_OK && format != ZJ_FMT_JSON)
         s = src.ops->distribution(src.self, &rs, f, &dist, err);
+    zj_review_summary rsum;
+    if (s == ZJ_OK)
+        s = zj_review_summary_of(st, &rs, f, &rsum, err);
     if (s == ZJ_OK && !(g = grade_findings(&a)))
         s = zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
     if (s == ZJ_OK) {
         if (format == ZJ_FMT_JSON) {
-            s = audit_json(&a, g, &rs, &set, f, meta, db_path, out);
+            s = audit_json(&a, g, &rs, &set, f, meta, db_path, &rsum, out);
         } else {
-            zj_doc *d = audit_doc(&a, g, &rs, &set, f, meta, db_path, command, &dist);
+            zj_doc *d = audit_doc(&a, g, &rs, &set, f, meta, db_path, command, &dist, &rsum);
             s = d ? zj_doc_render(d, format, out) : ZJ_ERR_NOMEM;
             zj_doc_free(d);
         }
@@ -674,9 +724,16 @@ static json_t *evidence_json(const zj_au_evidence *e)
 /* The audit report as data (docs/schema/report.schema.json): English keys,
  * numbers as numbers, rates as fractions 0..1, every figure the documents
  * show and the grading behind them. */
+/* A fraction, or null when NAN. */
+static json_t *jreal_or_null(double v)
+{
+    return v == v ? json_real(v) : json_null();
+}
+
 static zj_status audit_json(const zj_audit_data *a, const graded *g, const zj_rs_ruleset *rs,
                             const audit_settings *set, const zj_report_filter *f,
-                            const zj_audit_meta *meta, const char *db_path, zj_buf *out)
+                            const zj_audit_meta *meta, const char *db_path,
+                            const zj_review_summary *rv, zj_buf *out)
 {
     const zj_au_kpis *k = &a->kpi;
     double pass_rate = pct(a->passed, a->calls);
@@ -824,6 +881,18 @@ static zj_status audit_json(const zj_audit_data *a, const graded *g, const zj_rs
     }
     ok = ok && na && jset(root, "not_assessable", json_incref(na));
     json_decref(na);
+    ok = ok && jset(root, "review",
+                    json_pack("{s:I,s:I,s:I,s:I,s:o,s:I,s:I,s:I,s:I,s:I,s:o,s:o}", "reviewed_calls",
+                              (json_int_t)rv->reviewed_calls, "confirmed",
+                              (json_int_t)rv->confirmed, "rejected", (json_int_t)rv->rejected,
+                              "added", (json_int_t)rv->added, "precision",
+                              jreal_or_null(rv->precision), "changed_calls",
+                              (json_int_t)rv->changed, "appeals", (json_int_t)rv->appeals,
+                              "appeals_overturned", (json_int_t)rv->overturned, "appeals_upheld",
+                              (json_int_t)rv->upheld, "appeals_open",
+                              (json_int_t)rv->appeals_open, "engine_reviewer_kappa",
+                              jreal_or_null(rv->k_engine), "inter_reviewer_kappa",
+                              jreal_or_null(rv->k_inter)));
     ok = ok && jset(root, "reproduce",
                     json_pack("{s:s,s:s}", "database", db_path ? db_path : "zhijian.db",
                               "tool_version", ZJ_VERSION));

@@ -747,21 +747,25 @@ static zj_rv_verdict verdict_by(const zj_review_data *d, const zj_rv_call *c, co
     return v;
 }
 
-zj_status zj_calibrate(zj_store *st, const zj_report_filter *f, double min_precision,
-                       zj_format format, zj_buf *out, zj_error *err)
+/* Everything calibration reports, from the reviewed calls of d. */
+typedef struct calibration {
+    cal_rule *rules; /* by rule id */
+    size_t n_rules;
+    long reviewed_calls, units, pairs;
+    double k_engine, k_inter; /* NAN: not computable */
+} calibration;
+
+static void calibration_free(calibration *c)
 {
-    if (format != ZJ_FMT_TEXT && format != ZJ_FMT_JSON)
-        return zj_error_set(err, ZJ_ERR_USAGE, NULL, 0, 0, "calibrate writes text or json");
-    zj_rs_ruleset rs;
-    zj_status s = open_ruleset(st, f->ruleset, &rs, err);
-    zj_review_store rv = zj_review_store_sqlite(st);
-    zj_review_data d = {0};
-    if (s == ZJ_OK)
-        s = rv.ops->calls(rv.self, &rs, f, 0, true, false, &d, err);
-    if (s != ZJ_OK) {
-        zj_review_data_free(&d);
-        return s;
-    }
+    for (size_t r = 0; r < c->n_rules; r++)
+        free(c->rules[r].rejected_quotes);
+    free(c->rules);
+    memset(c, 0, sizeof *c);
+}
+
+/* false when out of memory. */
+static bool calibrate_data(zj_review_data *d, const zj_rs_ruleset *rs, calibration *out)
+{
     cal_rule *rules = NULL;
     size_t n_rules = 0, cap_rules = 0;
     bool lost = false;
@@ -774,16 +778,16 @@ zj_status zj_calibrate(zj_store *st, const zj_report_filter *f, double min_preci
     long ka = 0, kb = 0, kc = 0, kd = 0;
     /* Inter-reviewer: findings two inspectors both judged. */
     long ia = 0, ib = 0, ic = 0, id = 0, pairs = 0;
-    for (size_t i = 0; i < d.n_calls && !lost; i++) {
-        const zj_rv_call *c = &d.calls[i];
-        zj_rv_final fin = zj_rv_final_of(&d, c, &rs);
+    for (size_t i = 0; i < d->n_calls && !lost; i++) {
+        const zj_rv_call *c = &d->calls[i];
+        zj_rv_final fin = zj_rv_final_of(d, c, rs);
         if (!fin.reviewed)
             continue;
         reviewed_calls++;
         for (size_t j = c->first_finding; j < c->first_finding + c->n_findings; j++) {
-            const zj_rv_finding *x = &d.findings[j];
+            const zj_rv_finding *x = &d->findings[j];
             zj_rv_state stt =
-                zj_rv_state_of(&d, c, x->rule_id, x->turn, x->span_start, x->span_end);
+                zj_rv_state_of(d, c, x->rule_id, x->turn, x->span_start, x->span_end);
             cal_rule *r = cal_rule_of(&rules, &n_rules, &cap_rules, x->rule_id);
             if (!r) {
                 lost = true;
@@ -807,14 +811,14 @@ zj_status zj_calibrate(zj_store *st, const zj_report_filter *f, double min_preci
                     r->cap_quotes = k;
                 }
                 char *q = zj_sqlf("%s 第 %d 轮「%s」", c->call_id, x->turn + 1, x->text);
-                r->rejected_quotes[r->n_quotes++] = q ? zj_pool_str(&d.pool, q, &lost) : NULL;
+                r->rejected_quotes[r->n_quotes++] = q ? zj_pool_str(&d->pool, q, &lost) : NULL;
                 lost |= !q;
                 free(q);
             }
             /* Two inspectors on the same finding. */
             const char *first = NULL;
             for (size_t k = c->first_event; k < c->first_event + c->n_events; k++) {
-                const zj_rv_event *e = &d.events[k];
+                const zj_rv_event *e = &d->events[k];
                 if (strcmp(e->role, "inspector") ||
                     (e->action != ZJ_RV_CONFIRM && e->action != ZJ_RV_REJECT) ||
                     !same_place(e, x->rule_id, x->turn, x->span_start, x->span_end))
@@ -822,8 +826,8 @@ zj_status zj_calibrate(zj_store *st, const zj_report_filter *f, double min_preci
                 if (!first) {
                     first = e->actor;
                 } else if (strcmp(first, e->actor)) {
-                    zj_rv_verdict v1 = verdict_by(&d, c, first, x),
-                                  v2 = verdict_by(&d, c, e->actor, x);
+                    zj_rv_verdict v1 = verdict_by(d, c, first, x),
+                                  v2 = verdict_by(d, c, e->actor, x);
                     pairs++;
                     ia += v1 == ZJ_RV_CONFIRMED && v2 == ZJ_RV_CONFIRMED;
                     ib += v1 == ZJ_RV_CONFIRMED && v2 == ZJ_RV_REJECTED;
@@ -834,8 +838,8 @@ zj_status zj_calibrate(zj_store *st, const zj_report_filter *f, double min_preci
             }
         }
         for (size_t k = c->first_event; k < c->first_event + c->n_events && !lost; k++) {
-            const zj_rv_event *e = &d.events[k];
-            if (e->action != ZJ_RV_ADD || added_before(&d, c, k))
+            const zj_rv_event *e = &d->events[k];
+            if (e->action != ZJ_RV_ADD || added_before(d, c, k))
                 continue;
             cal_rule *r =
                 cal_rule_of(&rules, &n_rules, &cap_rules, *e->rule_id ? e->rule_id : "(其他)");
@@ -846,39 +850,69 @@ zj_status zj_calibrate(zj_store *st, const zj_report_filter *f, double min_preci
         }
     }
     /* The (call, rule) units. */
-    for (size_t i = 0; i < d.n_calls && !lost; i++) {
-        const zj_rv_call *c = &d.calls[i];
-        if (!zj_rv_final_of(&d, c, &rs).reviewed)
+    for (size_t i = 0; i < d->n_calls && !lost; i++) {
+        const zj_rv_call *c = &d->calls[i];
+        if (!zj_rv_final_of(d, c, rs).reviewed)
             continue;
         for (size_t r = 0; r < n_rules; r++) {
             const char *rule = rules[r].rule_id;
             bool engine = false, human = false;
             for (size_t j = c->first_finding; j < c->first_finding + c->n_findings; j++) {
-                const zj_rv_finding *x = &d.findings[j];
+                const zj_rv_finding *x = &d->findings[j];
                 if (strcmp(x->rule_id, rule))
                     continue;
                 engine = true;
                 human |=
-                    !zj_rv_state_of(&d, c, rule, x->turn, x->span_start, x->span_end).withdrawn;
+                    !zj_rv_state_of(d, c, rule, x->turn, x->span_start, x->span_end).withdrawn;
             }
             for (size_t k = c->first_event; k < c->first_event + c->n_events; k++)
-                human |= d.events[k].action == ZJ_RV_ADD && !strcmp(d.events[k].rule_id, rule);
+                human |= d->events[k].action == ZJ_RV_ADD && !strcmp(d->events[k].rule_id, rule);
             ka += engine && human;
             kb += engine && !human;
             kc += !engine && human;
             kd += !engine && !human;
         }
     }
+    out->rules = rules;
+    out->n_rules = n_rules;
     if (lost) {
-        for (size_t r = 0; r < n_rules; r++)
-            free(rules[r].rejected_quotes);
-        free(rules);
-        zj_review_data_free(&d);
-        return zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
+        calibration_free(out);
+        return false;
     }
     if (n_rules)
         qsort(rules, n_rules, sizeof *rules, cmp_cal_rule);
-    double k_engine = kappa(ka, kb, kc, kd), k_inter = kappa(ia, ib, ic, id);
+    out->reviewed_calls = reviewed_calls;
+    out->units = ka + kb + kc + kd;
+    out->pairs = pairs;
+    out->k_engine = kappa(ka, kb, kc, kd);
+    out->k_inter = kappa(ia, ib, ic, id);
+    return true;
+}
+
+zj_status zj_calibrate(zj_store *st, const zj_report_filter *f, double min_precision,
+                       zj_format format, zj_buf *out, zj_error *err)
+{
+    if (format != ZJ_FMT_TEXT && format != ZJ_FMT_JSON)
+        return zj_error_set(err, ZJ_ERR_USAGE, NULL, 0, 0, "calibrate writes text or json");
+    zj_rs_ruleset rs;
+    zj_status s = open_ruleset(st, f->ruleset, &rs, err);
+    zj_review_store rv = zj_review_store_sqlite(st);
+    zj_review_data d = {0};
+    if (s == ZJ_OK)
+        s = rv.ops->calls(rv.self, &rs, f, 0, true, false, &d, err);
+    if (s != ZJ_OK) {
+        zj_review_data_free(&d);
+        return s;
+    }
+    calibration cal = {0};
+    if (!calibrate_data(&d, &rs, &cal)) {
+        zj_review_data_free(&d);
+        return zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
+    }
+    cal_rule *rules = cal.rules;
+    size_t n_rules = cal.n_rules;
+    long reviewed_calls = cal.reviewed_calls, pairs = cal.pairs, units = cal.units;
+    double k_engine = cal.k_engine, k_inter = cal.k_inter;
     if (format == ZJ_FMT_JSON) {
         json_t *root = json_object(), *arr = json_array(), *low = json_array();
         bool ok = root && arr && low &&
@@ -909,7 +943,7 @@ zj_status zj_calibrate(zj_store *st, const zj_report_filter *f, double min_preci
         ok = ok && jset(root, "rules", json_incref(arr)) &&
              jset(root, "engine_reviewer_kappa",
                   k_engine == k_engine ? json_real(k_engine) : json_null()) &&
-             jset(root, "engine_reviewer_units", json_integer(ka + kb + kc + kd)) &&
+             jset(root, "engine_reviewer_units", json_integer(units)) &&
              jset(root, "inter_reviewer_kappa",
                   k_inter == k_inter ? json_real(k_inter) : json_null()) &&
              jset(root, "inter_reviewer_findings", json_integer(pairs)) &&
@@ -934,7 +968,7 @@ zj_status zj_calibrate(zj_store *st, const zj_report_filter *f, double min_preci
         }
         if (k_engine == k_engine)
             zj_buf_printf(out, "机器与复核一致性（Cohen's kappa）：%.3f（%ld 个 通话×规则）\n",
-                          k_engine, ka + kb + kc + kd);
+                          k_engine, units);
         else
             zj_buf_puts(out, "机器与复核一致性（Cohen's kappa）：不可计算\n");
         if (k_inter == k_inter)
@@ -961,9 +995,7 @@ zj_status zj_calibrate(zj_store *st, const zj_report_filter *f, double min_preci
             zj_buf_printf(out, "没有精确率低于 %.2f 的规则。\n", min_precision);
         s = out->failed ? zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory") : ZJ_OK;
     }
-    for (size_t r = 0; r < n_rules; r++)
-        free(rules[r].rejected_quotes);
-    free(rules);
+    calibration_free(&cal);
     zj_review_data_free(&d);
     return s;
 }
@@ -1043,6 +1075,51 @@ zj_status zj_review_verdict(zj_store *st, const char *ruleset, const char *revie
     }
     if (s == ZJ_OK)
         s = rv.ops->append(rv.self, &rs, &e, 1, NULL, err);
+    zj_review_data_free(&d);
+    return s;
+}
+
+/* ------------------------------------------------------------- summary */
+
+zj_status zj_review_summary_of(zj_store *st, const zj_rs_ruleset *rs, const zj_report_filter *f,
+                               zj_review_summary *out, zj_error *err)
+{
+    memset(out, 0, sizeof *out);
+    out->precision = out->k_engine = out->k_inter = NAN;
+    zj_review_store rv = zj_review_store_sqlite(st);
+    zj_review_data d = {0};
+    zj_status s = rv.ops->calls(rv.self, rs, f, 0, true, false, &d, err);
+    calibration cal = {0};
+    if (s == ZJ_OK && !calibrate_data(&d, rs, &cal))
+        s = zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
+    if (s == ZJ_OK) {
+        for (size_t r = 0; r < cal.n_rules; r++) {
+            out->confirmed += cal.rules[r].confirmed;
+            out->rejected += cal.rules[r].rejected;
+            out->added += cal.rules[r].added;
+        }
+        for (size_t i = 0; i < d.n_calls; i++) {
+            const zj_rv_call *c = &d.calls[i];
+            zj_rv_final fin = zj_rv_final_of(&d, c, rs);
+            out->changed += fin.reviewed && (fin.score != c->score || fin.passed != c->passed);
+            out->appeals_open += fin.appeals_open;
+            for (size_t k = c->first_event; k < c->first_event + c->n_events; k++) {
+                const zj_rv_event *e = &d.events[k];
+                out->appeals += e->action == ZJ_RV_APPEAL;
+                out->upheld += e->action == ZJ_RV_RULE && !e->overturn;
+                out->overturned += e->action == ZJ_RV_RULE && e->overturn;
+            }
+        }
+        out->reviewed_calls = cal.reviewed_calls;
+        if (out->confirmed + out->rejected)
+            out->precision =
+                (double)out->confirmed / (double)(out->confirmed + out->rejected);
+        out->k_engine = cal.k_engine;
+        out->k_inter = cal.k_inter;
+        out->units = cal.units;
+        out->pairs = cal.pairs;
+    }
+    calibration_free(&cal);
     zj_review_data_free(&d);
     return s;
 }

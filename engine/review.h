@@ -169,4 +169,19 @@ typedef struct zj_rv_decision {
 zj_status zj_rv_decide(zj_store *st, const zj_rs_ruleset *rs, int64_t sample_id,
                        const zj_review_data *d, zj_rv_decision *out, zj_error *err);
 
+/* Review coverage, appeals and calibration over the reviewed calls the
+ * filter selects, for the audit report. */
+typedef struct zj_review_summary {
+    long reviewed_calls; /* calls an inspector acted on */
+    long confirmed, rejected, added; /* findings' final standing; findings added */
+    long changed;        /* reviewed calls whose score or verdict changed */
+    long appeals, appeals_open, upheld, overturned;
+    double precision;    /* confirmed / (confirmed + rejected); NAN: none judged */
+    double k_engine, k_inter; /* Cohen's kappa; NAN: not computable */
+    long units, pairs;
+} zj_review_summary;
+
+zj_status zj_review_summary_of(zj_store *st, const zj_rs_ruleset *rs, const zj_report_filter *f,
+                               zj_review_summary *out, zj_error *err);
+
 #endif

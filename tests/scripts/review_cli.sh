@@ -170,5 +170,21 @@ assert abs(cal["engine_reviewer_kappa"] - k) < 1e-9, (cal["engine_reviewer_kappa
 print(f"kappa {k:.4f} over {n} units")
 PY
 grep -q "^  taboo.18-troublesome 0.500$" cal.txt || fail "calibrate text: $(cat cal.txt)"
+
+# The audit report's section 10 says the same: the reviewable findings of
+# the sheet less the four withdrawn are confirmed; 20 of the 49 calls.
+findings=$(python3 -c "import csv,sys; print(sum(1 for r in csv.DictReader(open('sheet.csv', encoding='utf-8-sig')) if r['rule_id']))")
+kappa=$(python3 -c "import json; c=json.load(open('cal.json')); print('%.3f' % c['engine_reviewer_kappa'], c['engine_reviewer_units'])")
+"$zhijian" report --db $db > report.md || fail "report"
+section=$(sed -n '/^## 10 人工复核、申诉与校准$/,/^## 11 /p' report.md)
+for row in "| 已复核通话 | 20 通（40.8%） |" \
+           "| 复核结果 | 确认 $((findings - 4)) 项，驳回 4 项，补充漏判 1 项 |" \
+           "| 自动评分精确率 | $(python3 -c "print('%.1f%%' % (100 * ($findings - 4) / $findings))") |" \
+           "| 复核后改变的通话 | 5 通 |" \
+           "| 申诉 | 1 项：成立 1，维持 0，待裁决 0 |" \
+           "| 机器与复核一致性 | κ = ${kappa% *}（${kappa#* } 个 通话×规则） |" \
+           "| 复核员间一致性 | κ = 0.000（1 项） |"; do
+  grep -qF "$row" <<< "$section" || fail "audit report review section lacks '$row': $section"
+done
 grep -q "^    PS-040 第 3 轮「你怎么这么麻烦」$" cal.txt || fail "rejected quote in text"
 echo ok

@@ -229,7 +229,10 @@ static void audit_report_items(void **state)
         "| 条款 | 要求与原因 |\n|---|---|\n"
         "| 第十九条 | 投诉处理时限（当日处理完毕；转交职能部门的不超过三天）——需结合工单系统的受理与"
         "办结时间 |\n",
-        "| 第八条 | 办公纪律——非通话内容 |\n\n\n## 10 复现方法",
+        "| 第八条 | 办公纪律——非通话内容 |\n\n\n## 10 人工复核、申诉与校准",
+        /* Nothing reviewed yet: said so, no figures over zero calls. */
+        "所选范围内没有人工复核记录",
+        "## 11 复现方法",
         "命令：zhijian report；数据库：z.db；规则集：property-service@2026.1，sha256 ",
     };
     const char *at = out.data;
