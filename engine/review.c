@@ -564,14 +564,21 @@ zj_status zj_review_status(zj_store *st, const zj_report_filter *f, int64_t samp
     zj_rv_decision dec = {0};
     if (s == ZJ_OK)
         s = zj_rv_decide(st, &rs, sample_id, &d, &dec, err);
+    /* Findings reviewed under an earlier rule set that this one no longer
+     * produces (a re-scored call keeps its old reviews). */
+    zj_rv_vanished *gone = NULL;
+    size_t n_gone = 0;
+    zj_str_pool gone_pool = {0};
+    if (s == ZJ_OK && sample_id <= 0)
+        s = rv.ops->vanished(rv.self, &rs, f, &gone, &n_gone, &gone_pool, err);
+    zj_rv_final *fin = s == ZJ_OK ? calloc(d.n_calls ? d.n_calls : 1, sizeof *fin) : NULL;
+    if (s == ZJ_OK && !fin)
+        s = zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
     if (s != ZJ_OK) {
+        free(gone);
+        zj_pool_free(&gone_pool);
         zj_review_data_free(&d);
         return s;
-    }
-    zj_rv_final *fin = calloc(d.n_calls ? d.n_calls : 1, sizeof *fin);
-    if (!fin) {
-        zj_review_data_free(&d);
-        return zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
     }
     for (size_t i = 0; i < d.n_calls; i++)
         fin[i] = zj_rv_final_of(&d, &d.calls[i], &rs);
@@ -609,6 +616,25 @@ zj_status zj_review_status(zj_store *st, const zj_report_filter *f, int64_t samp
                             re >= 0 ? json_integer(re) : json_null(), "decision", jstr(decision))
                 : json_null();
         ok = ok && jset(root, "sample", sample);
+        json_t *vanished = json_array();
+        for (size_t i = 0; vanished && ok && i < n_gone; i++)
+            ok = json_array_append_new(
+                     vanished,
+                     json_pack("{s:s,s:s,s:s,s:o,s:o,s:s}", "call_id", gone[i].call_id,
+                               "reviewed_under", gone[i].ruleset, "rule_id", gone[i].rule_id,
+                               "turn",
+                               gone[i].turn >= 0 ? json_integer(gone[i].turn + 1) : json_null(),
+                               "span",
+                               gone[i].span_start >= 0
+                                   ? json_pack("[II]", (json_int_t)gone[i].span_start,
+                                               (json_int_t)gone[i].span_end)
+                                   : json_null(),
+                               "verdict",
+                               gone[i].action == ZJ_RV_REJECT ? "rejected" : "confirmed")) == 0;
+        if (ok && vanished)
+            ok = jset(root, "no_longer_found", vanished);
+        else
+            json_decref(vanished), ok = false;
         json_decref(calls);
         s = zj_report_json_emit(root, ok, out);
     } else {
@@ -643,10 +669,24 @@ zj_status zj_review_status(zj_store *st, const zj_report_filter *f, int64_t samp
                     out, "样本无 AQL 抽样方案（固定样本量）：已复核 %ld/%zu 通，不合格 %ld 通。\n",
                     reviewed, d.n_calls, nonconforming);
         }
+        if (n_gone)
+            zj_buf_puts(out, "已复核、但本规则集不再产生的发现（通话按旧规则集复核后又按本规则集评分）：\n");
+        for (size_t i = 0; i < n_gone; i++) {
+            zj_buf_printf(out, "  %s\t%s\t%s\t", gone[i].call_id, gone[i].ruleset,
+                          gone[i].rule_id);
+            if (gone[i].turn >= 0)
+                zj_buf_printf(out, "第 %d 轮 %ld-%ld", gone[i].turn + 1, gone[i].span_start,
+                              gone[i].span_end);
+            else
+                zj_buf_puts(out, "（缺失项）");
+            zj_buf_printf(out, "\t复核：%s\n", gone[i].action == ZJ_RV_REJECT ? "驳回" : "确认");
+        }
         s = out->failed ? ZJ_ERR_NOMEM : ZJ_OK;
         if (s != ZJ_OK)
             zj_error_set(err, s, NULL, 0, 0, "out of memory");
     }
+    free(gone);
+    zj_pool_free(&gone_pool);
     free(fin);
     zj_review_data_free(&d);
     return s;

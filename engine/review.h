@@ -84,7 +84,21 @@ typedef struct zj_rv_sample {
     long lot_size, sample_size;
 } zj_rv_sample;
 
+/* A finding reviewed under an earlier rule set that the rule set asked
+ * about no longer produces in the same call. */
+typedef struct zj_rv_vanished {
+    const char *call_id, *ruleset, *rule_id; /* ruleset: name@version reviewed under */
+    int turn;                                /* 0-based; -1: none */
+    long span_start, span_end;
+    zj_rv_action action; /* the latest verdict there: confirm or reject */
+} zj_rv_vanished;
+
 typedef struct zj_review_store_ops {
+    /* The findings confirmed or rejected under other rule sets in calls the
+     * filter selects for rs, that rs's results no longer have (by rule, turn
+     * and span), by call id (strings in pool). */
+    zj_status (*vanished)(void *self, const zj_rs_ruleset *rs, const zj_report_filter *f,
+                          zj_rv_vanished **out, size_t *n, zj_str_pool *pool, zj_error *err);
     /* The rule set's saved samples, newest first (strings in pool). */
     zj_status (*samples)(void *self, const zj_rs_ruleset *rs, zj_rv_sample **out, size_t *n,
                          zj_str_pool *pool, zj_error *err);

@@ -467,7 +467,60 @@ static zj_status sqlite_sample_plan(void *self, const zj_rs_ruleset *rs, int64_t
     return rc == SQLITE_ROW ? ZJ_OK : zj_store_error(st, err, "cannot read the samples");
 }
 
+static zj_status sqlite_vanished(void *self, const zj_rs_ruleset *rs, const zj_report_filter *f,
+                                 zj_rv_vanished **out, size_t *n, zj_str_pool *pool,
+                                 zj_error *err)
+{
+    zj_store *st = self;
+    *out = NULL;
+    *n = 0;
+    if (!has_reviews(st))
+        return ZJ_OK;
+    /* The latest verdict per finding and earlier rule set, then the ones
+     * the current results of the call do not have. */
+    sqlite3_stmt *q = zj_report_query(
+        st,
+        "WITH v AS (SELECT r.call_id AS call_id, r.ruleset_id AS rid, r.rule_id AS rule_id,"
+        " coalesce(r.turn, -1) AS turn, coalesce(r.span_start, -1) AS a,"
+        " coalesce(r.span_end, -1) AS b, max(r.id) AS last FROM reviews r"
+        " WHERE r.ruleset_id <> ?1 AND r.action IN ('confirm', 'reject') AND r.rule_id IS NOT NULL"
+        " GROUP BY 1, 2, 3, 4, 5, 6)"
+        " SELECT v.call_id, s.name || '@' || s.version, v.rule_id, v.turn, v.a, v.b, x.action"
+        " FROM v JOIN reviews x ON x.id = v.last JOIN rulesets s ON s.id = v.rid"
+        " JOIN calls c ON c.call_id = v.call_id AND c.ruleset_id = ?1"
+        " WHERE 1" ZJ_CALL_FILTER_REST
+        " AND NOT EXISTS (SELECT 1 FROM findings f WHERE f.call_row = c.id"
+        " AND f.rule_id = v.rule_id AND coalesce(f.turn, -1) = v.turn"
+        " AND coalesce(f.span_start, -1) = v.a AND coalesce(f.span_end, -1) = v.b)"
+        " ORDER BY v.call_id, 2, v.rule_id, v.turn, v.a",
+        rs->id, f, err);
+    if (!q)
+        return err->status;
+    size_t cap = 0;
+    bool lost = false;
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        if (!zj_grow((void **)out, *n, &cap, sizeof **out)) {
+            lost = true;
+            break;
+        }
+        zj_rv_vanished *x = &(*out)[(*n)++];
+        x->call_id = zj_pool_col(pool, q, 0, &lost);
+        x->ruleset = zj_pool_col(pool, q, 1, &lost);
+        x->rule_id = zj_pool_col(pool, q, 2, &lost);
+        x->turn = sqlite3_column_int(q, 3);
+        x->span_start = sqlite3_column_int64(q, 4);
+        x->span_end = sqlite3_column_int64(q, 5);
+        x->action = action_of(zj_col(q, 6));
+    }
+    sqlite3_finalize(q);
+    if (lost)
+        return zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
+    return rc == SQLITE_DONE ? ZJ_OK : zj_store_error(st, err, "cannot read the reviews");
+}
+
 static const zj_review_store_ops sqlite_review_ops = {
+    .vanished = sqlite_vanished,
     .sample_plan = sqlite_sample_plan,
     .samples = sqlite_samples,
     .calls = sqlite_calls,

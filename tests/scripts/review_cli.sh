@@ -16,7 +16,10 @@
 #    or deleted;
 #  - calibrate: the precision of the four rules with a withdrawn hit and the
 #    added finding, the rejected quotes, and Cohen's kappa recomputed here
-#    from the sheets.
+#    from the sheets; the audit report's review section says the same;
+#  - scored again with a rule set that drops 不知道, the old reviews stay and
+#    review status names the rejected PS-011 finding the new rules no longer
+#    produce.
 set -u
 zhijian=$(realpath "$1") src=$(realpath "$2")
 tmp=$(mktemp -d)
@@ -187,4 +190,32 @@ for row in "| 已复核通话 | 20 通（40.8%） |" \
   grep -qF "$row" <<< "$section" || fail "audit report review section lacks '$row': $section"
 done
 grep -q "^    PS-040 第 3 轮「你怎么这么麻烦」$" cal.txt || fail "rejected quote in text"
+
+# Re-scored with a changed rule set (taboo.02-bu-zhi-dao disabled): the
+# reviews of the old rule set stay, and review status names the reviewed
+# finding the new rules no longer produce.
+reviews=$(sqlite3 $db "SELECT count(*) FROM reviews")
+cat > centre.yaml << 'Y'
+extends: property-service
+ruleset: centre
+version: "1"
+disable: [taboo.02-bu-zhi-dao]
+rules:
+  - id: wechat
+    kind: forbidden
+    title: 加微信
+    clause: 内部规定
+    any: [加我微信]
+    points: 5
+Y
+"$zhijian" score --db $db --rules centre.yaml "$src/corpus/calls" > /dev/null 2>&1
+[ $? -le 1 ] || fail "score with the changed rule set"
+[ "$(sqlite3 $db "SELECT count(*) FROM reviews")" = "$reviews" ] || fail "re-scoring changed the reviews"
+"$zhijian" review status --db $db --ruleset centre > st2.txt || fail "status of the new rule set"
+grep -qx "已复核、但本规则集不再产生的发现（通话按旧规则集复核后又按本规则集评分）：" st2.txt || fail "no vanished section: $(cat st2.txt)"
+[ "$(grep -c '^  ' st2.txt)" = 1 ] || fail "vanished findings: $(grep '^  ' st2.txt)"
+grep -qx "  PS-011	property-service@2026.1	taboo.02-bu-zhi-dao	第 3 轮 0-3	复核：驳回" st2.txt ||
+  fail "vanished line: $(grep '^  ' st2.txt)"
+"$zhijian" review status --db $db --ruleset property-service > st3.txt || fail "status of the old rule set"
+grep -q "不再产生" st3.txt && fail "the old rule set reports vanished findings"
 echo ok
