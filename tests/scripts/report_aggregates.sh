@@ -60,12 +60,12 @@ run_all() {
   echo "sample --n 7 --agent A03 --from 2026-11-10 --to 2026-11-16 --format json"
   echo "sample --iso2859 III --from 2026-11-03 --format csv"
   echo "sample --n 1000 --to 2026-11-08"
-  for fmt in md html json; do
-    echo "report --format $fmt"
-  done
+  # The audit report as JSON: every figure and every evidence row (the
+  # documents render the same rows; report_golden.sh checks them).
+  echo "report --format json"
   echo "report --team 投诉组 --format json"
   echo "report --agent A03 --from 2026-11-10 --to 2026-11-16 --format json"
-  echo "report --from 2026-11-20 --format md"
+  echo "report --from 2026-11-20 --format json"
   echo "report --to 2026-11-05 --team 报修组 --format json"
   echo "report --agent NOBODY"
 } >"$tmp/variants"
