@@ -349,6 +349,10 @@ zj_status zj_score_rule(zj_scorer *s, const zj_call *call, uint32_t rule, bool l
  * an offset of offset_min minutes east of UTC. */
 void zj_local_date(int64_t utc_ms, int offset_min, char date[11], char week[9]);
 
+/* Whether the store has table name (a reader may open a file written before
+ * the table was added). */
+bool zj_store_has_table(zj_store *st, const char *name);
+
 /* ---------------------------------------------------------------- reports */
 
 /* Report builders wrap quoted words in these marks; renderers turn them into

@@ -257,6 +257,11 @@ static const char *sampling_row(zj_doc *d, const zj_audit_data *a)
               : zj_doc_strf(d, "%s样本通话（共 %ld 通）：%s。", row, s->n_calls,
                             s->n_calls && ids.data ? ids.data : "无");
     zj_buf_free(&ids);
+    if (s->decision)
+        row = zj_doc_strf(
+            d, "%s人工复核后判定：%s（%s 于 %s 关闭抽样；已复核 %ld 通，不合格 %ld 通）。", row,
+            !strcmp(s->decision, "accept") ? "接收" : "拒收", s->closed_by,
+            local_time_of(d, s->closed_at), s->closed_reviewed, s->closed_nonconforming);
     return row;
 }
 
@@ -399,8 +404,8 @@ static void review_section(zj_doc *d, const zj_review_summary *r, long calls)
     zj_doc_row(t, "复核后改变的通话", zj_doc_strf(d, "%ld 通", r->changed),
                "复核后得分或合格结论与自动评分不同");
     zj_doc_row(t, "申诉",
-               zj_doc_strf(d, "%ld 项：成立 %ld，维持 %ld，待裁决 %ld", r->appeals,
-                           r->overturned, r->upheld, r->appeals_open),
+               zj_doc_strf(d, "%ld 项：成立 %ld，维持 %ld，待裁决 %ld", r->appeals, r->overturned,
+                           r->upheld, r->appeals_open),
                "坐席对发现的申诉及主管裁决");
     zj_doc_row(t, "机器与复核一致性",
                r->k_engine == r->k_engine
@@ -408,10 +413,9 @@ static void review_section(zj_doc *d, const zj_review_summary *r, long calls)
                    : "不可计算",
                "Cohen's kappa");
     zj_doc_row(t, "复核员间一致性",
-               r->k_inter == r->k_inter
-                   ? zj_doc_strf(d, "κ = %.3f（%ld 项）", r->k_inter, r->pairs)
-               : r->pairs ? "不可计算（判定全部相同）"
-                          : "无两名复核员判定的发现",
+               r->k_inter == r->k_inter ? zj_doc_strf(d, "κ = %.3f（%ld 项）", r->k_inter, r->pairs)
+               : r->pairs               ? "不可计算（判定全部相同）"
+                                        : "无两名复核员判定的发现",
                "Cohen's kappa");
     zj_doc_para(d, "各规则的精确率与被驳回的原话见 zhijian calibrate。");
 }
@@ -869,6 +873,14 @@ static zj_status audit_json(const zj_audit_data *a, const graded *g, const zj_rs
                             "call_ids", ids)
                 : NULL;
         json_decref(ids);
+        if (sample)
+            ok = ok &&
+                 jset(sample, "closed",
+                      s->decision ? json_pack("{s:s,s:s,s:s,s:I,s:I}", "decision", s->decision,
+                                              "closed_by", s->closed_by, "closed_at", s->closed_at,
+                                              "reviewed", (json_int_t)s->closed_reviewed,
+                                              "nonconforming", (json_int_t)s->closed_nonconforming)
+                                  : json_null());
     }
     ok = ok && jset(root, "sample", sample);
     json_t *na = json_array();
@@ -881,18 +893,17 @@ static zj_status audit_json(const zj_audit_data *a, const graded *g, const zj_rs
     }
     ok = ok && na && jset(root, "not_assessable", json_incref(na));
     json_decref(na);
-    ok = ok && jset(root, "review",
-                    json_pack("{s:I,s:I,s:I,s:I,s:o,s:I,s:I,s:I,s:I,s:I,s:o,s:o}", "reviewed_calls",
-                              (json_int_t)rv->reviewed_calls, "confirmed",
-                              (json_int_t)rv->confirmed, "rejected", (json_int_t)rv->rejected,
-                              "added", (json_int_t)rv->added, "precision",
-                              jreal_or_null(rv->precision), "changed_calls",
-                              (json_int_t)rv->changed, "appeals", (json_int_t)rv->appeals,
-                              "appeals_overturned", (json_int_t)rv->overturned, "appeals_upheld",
-                              (json_int_t)rv->upheld, "appeals_open",
-                              (json_int_t)rv->appeals_open, "engine_reviewer_kappa",
-                              jreal_or_null(rv->k_engine), "inter_reviewer_kappa",
-                              jreal_or_null(rv->k_inter)));
+    ok =
+        ok && jset(root, "review",
+                   json_pack("{s:I,s:I,s:I,s:I,s:o,s:I,s:I,s:I,s:I,s:I,s:o,s:o}", "reviewed_calls",
+                             (json_int_t)rv->reviewed_calls, "confirmed", (json_int_t)rv->confirmed,
+                             "rejected", (json_int_t)rv->rejected, "added", (json_int_t)rv->added,
+                             "precision", jreal_or_null(rv->precision), "changed_calls",
+                             (json_int_t)rv->changed, "appeals", (json_int_t)rv->appeals,
+                             "appeals_overturned", (json_int_t)rv->overturned, "appeals_upheld",
+                             (json_int_t)rv->upheld, "appeals_open", (json_int_t)rv->appeals_open,
+                             "engine_reviewer_kappa", jreal_or_null(rv->k_engine),
+                             "inter_reviewer_kappa", jreal_or_null(rv->k_inter)));
     ok = ok && jset(root, "reproduce",
                     json_pack("{s:s,s:s}", "database", db_path ? db_path : "zhijian.db",
                               "tool_version", ZJ_VERSION));

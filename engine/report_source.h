@@ -189,6 +189,10 @@ typedef struct zj_au_sample {
     long long seed;
     const char **call_ids; /* the first n_listed of the sampled calls, by id */
     size_t n_listed;
+    /* Once closed after review (zhijian review close): accept or reject, who
+     * and when (UTC), and the counts then; decision NULL while open. */
+    const char *decision, *closed_by, *closed_at;
+    long closed_reviewed, closed_nonconforming;
 } zj_au_sample;
 
 /* What an audit report asks beyond the filter. */

@@ -344,6 +344,25 @@ static zj_status sample(audit_ctx *c)
     s->created_at = col(c, q, 8);
     s->filters_json = col(c, q, 9);
     sqlite3_finalize(q);
+    if (zj_store_has_table(c->st, "sample_decisions")) {
+        if (sqlite3_prepare_v2(zj_store_db(c->st),
+                               "SELECT decision, closed_by, closed_at, reviewed, nonconforming"
+                               " FROM sample_decisions WHERE sample_id = ?1",
+                               -1, &q, NULL) != SQLITE_OK)
+            return zj_store_error(c->st, c->err, "cannot read the sample's decision");
+        sqlite3_bind_int64(q, 1, id);
+        rc = sqlite3_step(q);
+        if (rc == SQLITE_ROW) {
+            s->decision = col(c, q, 0);
+            s->closed_by = col(c, q, 1);
+            s->closed_at = col(c, q, 2);
+            s->closed_reviewed = sqlite3_column_int64(q, 3);
+            s->closed_nonconforming = sqlite3_column_int64(q, 4);
+        }
+        sqlite3_finalize(q);
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+            return zj_store_error(c->st, c->err, "cannot read the sample's decision");
+    }
     if (sqlite3_prepare_v2(zj_store_db(c->st),
                            "SELECT c.call_id FROM sample_calls s JOIN calls c ON c.id = s.call_row"
                            " WHERE s.sample_id = ?1 ORDER BY c.call_id",

@@ -615,22 +615,30 @@ zj_status zj_review_status(zj_store *st, const zj_report_filter *f, int64_t samp
                             ac >= 0 ? json_integer(ac) : json_null(), "reject",
                             re >= 0 ? json_integer(re) : json_null(), "decision", jstr(decision))
                 : json_null();
+        /* Once closed, the decision recorded then. */
+        if (sample && sample_id > 0)
+            ok = ok && jset(sample, "closed",
+                            dec.state.closed
+                                ? json_pack("{s:s,s:s,s:s,s:I,s:I}", "decision", dec.state.decision,
+                                            "closed_by", dec.state.closed_by, "closed_at",
+                                            dec.state.closed_at, "reviewed",
+                                            (json_int_t)dec.state.reviewed, "nonconforming",
+                                            (json_int_t)dec.state.nonconforming)
+                                : json_null());
         ok = ok && jset(root, "sample", sample);
         json_t *vanished = json_array();
         for (size_t i = 0; vanished && ok && i < n_gone; i++)
-            ok = json_array_append_new(
-                     vanished,
-                     json_pack("{s:s,s:s,s:s,s:o,s:o,s:s}", "call_id", gone[i].call_id,
-                               "reviewed_under", gone[i].ruleset, "rule_id", gone[i].rule_id,
-                               "turn",
-                               gone[i].turn >= 0 ? json_integer(gone[i].turn + 1) : json_null(),
-                               "span",
-                               gone[i].span_start >= 0
-                                   ? json_pack("[II]", (json_int_t)gone[i].span_start,
-                                               (json_int_t)gone[i].span_end)
-                                   : json_null(),
-                               "verdict",
-                               gone[i].action == ZJ_RV_REJECT ? "rejected" : "confirmed")) == 0;
+            ok =
+                json_array_append_new(
+                    vanished,
+                    json_pack(
+                        "{s:s,s:s,s:s,s:o,s:o,s:s}", "call_id", gone[i].call_id, "reviewed_under",
+                        gone[i].ruleset, "rule_id", gone[i].rule_id, "turn",
+                        gone[i].turn >= 0 ? json_integer(gone[i].turn + 1) : json_null(), "span",
+                        gone[i].span_start >= 0 ? json_pack("[II]", (json_int_t)gone[i].span_start,
+                                                            (json_int_t)gone[i].span_end)
+                                                : json_null(),
+                        "verdict", gone[i].action == ZJ_RV_REJECT ? "rejected" : "confirmed")) == 0;
         if (ok && vanished)
             ok = jset(root, "no_longer_found", vanished);
         else
@@ -668,12 +676,18 @@ zj_status zj_review_status(zj_store *st, const zj_report_filter *f, int64_t samp
                 zj_buf_printf(
                     out, "样本无 AQL 抽样方案（固定样本量）：已复核 %ld/%zu 通，不合格 %ld 通。\n",
                     reviewed, d.n_calls, nonconforming);
+            if (dec.state.closed)
+                zj_buf_printf(out, "已关闭：%s（%s，%s；关闭时已复核 %ld 通，不合格 %ld 通）。\n",
+                              !strcmp(dec.state.decision, "accept") ? "接收" : "拒收",
+                              dec.state.closed_by, dec.state.closed_at, dec.state.reviewed,
+                              dec.state.nonconforming);
         }
         if (n_gone)
-            zj_buf_puts(out, "已复核、但本规则集不再产生的发现（通话按旧规则集复核后又按本规则集评分）：\n");
+            zj_buf_puts(
+                out,
+                "已复核、但本规则集不再产生的发现（通话按旧规则集复核后又按本规则集评分）：\n");
         for (size_t i = 0; i < n_gone; i++) {
-            zj_buf_printf(out, "  %s\t%s\t%s\t", gone[i].call_id, gone[i].ruleset,
-                          gone[i].rule_id);
+            zj_buf_printf(out, "  %s\t%s\t%s\t", gone[i].call_id, gone[i].ruleset, gone[i].rule_id);
             if (gone[i].turn >= 0)
                 zj_buf_printf(out, "第 %d 轮 %ld-%ld", gone[i].turn + 1, gone[i].span_start,
                               gone[i].span_end);
@@ -700,10 +714,11 @@ zj_status zj_rv_decide(zj_store *st, const zj_rs_ruleset *rs, int64_t sample_id,
     out->calls = (long)d->n_calls;
     if (sample_id > 0) {
         zj_review_store rv = zj_review_store_sqlite(st);
-        zj_status s =
-            rv.ops->sample_plan(rv.self, rs, sample_id, &out->accept_n, &out->reject_n, err);
+        zj_status s = rv.ops->sample_state(rv.self, rs, sample_id, &out->state, err);
         if (s != ZJ_OK)
             return s;
+        out->accept_n = out->state.accept_n;
+        out->reject_n = out->state.reject_n;
     }
     for (size_t i = 0; i < d->n_calls; i++) {
         zj_rv_final fin = zj_rv_final_of(d, &d->calls[i], rs);
@@ -720,6 +735,47 @@ zj_status zj_rv_decide(zj_store *st, const zj_rs_ruleset *rs, int64_t sample_id,
                             ? (out->nonconforming <= out->accept_n ? "accept" : "reject")
                             : "incomplete";
     return ZJ_OK;
+}
+
+zj_status zj_review_close_sample(zj_store *st, const char *ruleset, int64_t sample_id,
+                                 const char *by, char decision[16], zj_error *err)
+{
+    if (!by || !*by)
+        return zj_error_set(err, ZJ_ERR_USAGE, NULL, 0, 0, "who closes the sample is needed");
+    zj_rs_ruleset rs;
+    zj_status s = open_ruleset(st, ruleset, &rs, err);
+    zj_review_store rv = zj_review_store_sqlite(st);
+    zj_review_data d = {0};
+    zj_report_filter all = {.ruleset = ruleset};
+    if (s == ZJ_OK)
+        s = rv.ops->calls(rv.self, &rs, &all, sample_id, false, true, &d, err);
+    zj_rv_decision dec;
+    if (s == ZJ_OK)
+        s = zj_rv_decide(st, &rs, sample_id, &d, &dec, err);
+    zj_review_data_free(&d);
+    if (s != ZJ_OK)
+        return s;
+    if (dec.state.closed)
+        return zj_error_set(err, ZJ_ERR_USAGE, NULL, 0, 0, "sample %lld was closed by %s at %s: %s",
+                            (long long)sample_id, dec.state.closed_by, dec.state.closed_at,
+                            dec.state.decision);
+    if (!dec.decision)
+        return zj_error_set(err, ZJ_ERR_USAGE, NULL, 0, 0,
+                            "sample %lld has no AQL plan, so no accept/reject decision to record",
+                            (long long)sample_id);
+    if (!strcmp(dec.decision, "incomplete"))
+        return zj_error_set(err, ZJ_ERR_USAGE, NULL, 0, 0,
+                            "sample %lld cannot be decided yet: %ld of %ld calls reviewed, %ld "
+                            "nonconforming (reject from %ld)",
+                            (long long)sample_id, dec.reviewed, dec.calls, dec.nonconforming,
+                            dec.reject_n);
+    zj_rv_sample_state closing = {.reviewed = dec.reviewed, .nonconforming = dec.nonconforming};
+    snprintf(closing.decision, sizeof closing.decision, "%s", dec.decision);
+    snprintf(closing.closed_by, sizeof closing.closed_by, "%s", by);
+    s = rv.ops->close_sample(rv.self, &rs, sample_id, &closing, err);
+    if (s == ZJ_OK)
+        snprintf(decision, 16, "%s", dec.decision);
+    return s;
 }
 
 /* ------------------------------------------------------------ calibrate */
@@ -826,8 +882,7 @@ static bool calibrate_data(zj_review_data *d, const zj_rs_ruleset *rs, calibrati
         reviewed_calls++;
         for (size_t j = c->first_finding; j < c->first_finding + c->n_findings; j++) {
             const zj_rv_finding *x = &d->findings[j];
-            zj_rv_state stt =
-                zj_rv_state_of(d, c, x->rule_id, x->turn, x->span_start, x->span_end);
+            zj_rv_state stt = zj_rv_state_of(d, c, x->rule_id, x->turn, x->span_start, x->span_end);
             cal_rule *r = cal_rule_of(&rules, &n_rules, &cap_rules, x->rule_id);
             if (!r) {
                 lost = true;
@@ -902,8 +957,7 @@ static bool calibrate_data(zj_review_data *d, const zj_rs_ruleset *rs, calibrati
                 if (strcmp(x->rule_id, rule))
                     continue;
                 engine = true;
-                human |=
-                    !zj_rv_state_of(d, c, rule, x->turn, x->span_start, x->span_end).withdrawn;
+                human |= !zj_rv_state_of(d, c, rule, x->turn, x->span_start, x->span_end).withdrawn;
             }
             for (size_t k = c->first_event; k < c->first_event + c->n_events; k++)
                 human |= d->events[k].action == ZJ_RV_ADD && !strcmp(d->events[k].rule_id, rule);
@@ -1152,8 +1206,7 @@ zj_status zj_review_summary_of(zj_store *st, const zj_rs_ruleset *rs, const zj_r
         }
         out->reviewed_calls = cal.reviewed_calls;
         if (out->confirmed + out->rejected)
-            out->precision =
-                (double)out->confirmed / (double)(out->confirmed + out->rejected);
+            out->precision = (double)out->confirmed / (double)(out->confirmed + out->rejected);
         out->k_engine = cal.k_engine;
         out->k_inter = cal.k_inter;
         out->units = cal.units;

@@ -93,6 +93,15 @@ typedef struct zj_rv_vanished {
     zj_rv_action action; /* the latest verdict there: confirm or reject */
 } zj_rv_vanished;
 
+/* A sample's plan and recorded decision. */
+typedef struct zj_rv_sample_state {
+    long accept_n, reject_n; /* -1: no AQL plan */
+    bool closed;
+    char decision[16];            /* accept or reject, once closed */
+    long reviewed, nonconforming; /* when it was closed */
+    char closed_by[128], closed_at[32];
+} zj_rv_sample_state;
+
 typedef struct zj_review_store_ops {
     /* The findings confirmed or rejected under other rule sets in calls the
      * filter selects for rs, that rs's results no longer have (by rule, turn
@@ -114,10 +123,14 @@ typedef struct zj_review_store_ops {
      * for it. */
     zj_status (*call)(void *self, const zj_rs_ruleset *rs, const char *call_id, zj_review_data *out,
                       zj_error *err);
-    /* The acceptance and rejection numbers of saved sample id (-1 both
-     * when it has no AQL plan); ZJ_ERR_NOTFOUND when there is none. */
-    zj_status (*sample_plan)(void *self, const zj_rs_ruleset *rs, int64_t id, long *accept_n,
-                             long *reject_n, zj_error *err);
+    /* Saved sample id's plan and, once closed, its recorded decision;
+     * ZJ_ERR_NOTFOUND when there is none. */
+    zj_status (*sample_state)(void *self, const zj_rs_ruleset *rs, int64_t id,
+                              zj_rv_sample_state *out, zj_error *err);
+    /* Records sample id closed with its decision (once: ZJ_ERR_USAGE when it
+     * is closed already). */
+    zj_status (*close_sample)(void *self, const zj_rs_ruleset *rs, int64_t id,
+                              const zj_rv_sample_state *decided, zj_error *err);
     /* A rule of the rule set. */
     zj_status (*rule)(void *self, const zj_rs_ruleset *rs, const char *rule_id, zj_rv_rule *out,
                       zj_error *err);
@@ -176,8 +189,9 @@ zj_rv_final zj_rv_final_of(const zj_review_data *d, const zj_rv_call *c, const z
  * all are reviewed and at most Ac fail; decision NULL without an AQL plan. */
 typedef struct zj_rv_decision {
     long calls, reviewed, nonconforming, changed, appeals_open;
-    long accept_n, reject_n; /* -1: no plan */
-    const char *decision;    /* "accept", "reject", "incomplete", or NULL */
+    long accept_n, reject_n;  /* -1: no plan */
+    const char *decision;     /* "accept", "reject", "incomplete", or NULL */
+    zj_rv_sample_state state; /* closed: the decision recorded then */
 } zj_rv_decision;
 
 zj_status zj_rv_decide(zj_store *st, const zj_rs_ruleset *rs, int64_t sample_id,
@@ -186,11 +200,11 @@ zj_status zj_rv_decide(zj_store *st, const zj_rs_ruleset *rs, int64_t sample_id,
 /* Review coverage, appeals and calibration over the reviewed calls the
  * filter selects, for the audit report. */
 typedef struct zj_review_summary {
-    long reviewed_calls; /* calls an inspector acted on */
+    long reviewed_calls;             /* calls an inspector acted on */
     long confirmed, rejected, added; /* findings' final standing; findings added */
-    long changed;        /* reviewed calls whose score or verdict changed */
+    long changed;                    /* reviewed calls whose score or verdict changed */
     long appeals, appeals_open, upheld, overturned;
-    double precision;    /* confirmed / (confirmed + rejected); NAN: none judged */
+    double precision;         /* confirmed / (confirmed + rejected); NAN: none judged */
     double k_engine, k_inter; /* Cohen's kappa; NAN: not computable */
     long units, pairs;
 } zj_review_summary;

@@ -130,6 +130,27 @@ zj_status zj_review_page_sample(zj_store *st, const char *ruleset, int64_t sampl
                           : !strcmp(dec.decision, "reject") ? "拒收"
                                                             : "尚未判定（待复核）");
         zj_buf_puts(out, "。</p>");
+        if (dec.state.closed) {
+            zj_buf_printf(out, "<p class=\"closed\" data-closed=\"%s\">已关闭：%s（",
+                          dec.state.decision,
+                          !strcmp(dec.state.decision, "accept") ? "接收" : "拒收");
+            esc(out, dec.state.closed_by);
+            zj_buf_puts(out, "，");
+            esc(out, dec.state.closed_at);
+            zj_buf_printf(out, "；关闭时已复核 %ld 通，不合格 %ld 通）。</p>", dec.state.reviewed,
+                          dec.state.nonconforming);
+        } else if (v->role == ZJ_ROLE_SUPERVISOR && dec.decision &&
+                   strcmp(dec.decision, "incomplete") != 0) {
+            /* The decision is reached: a supervisor records it. */
+            zj_buf_puts(out, "<form method=\"post\" action=\"/act\"><input type=\"hidden\" "
+                             "name=\"csrf\" value=\"");
+            esc(out, v->csrf);
+            zj_buf_printf(out,
+                          "\"><input type=\"hidden\" name=\"action\" value=\"close\">"
+                          "<input type=\"hidden\" name=\"sample\" value=\"%lld\">"
+                          "<button class=\"close\">关闭抽样并记录判定</button></form>",
+                          (long long)sample_id);
+        }
     }
     zj_buf_puts(out, "<table><thead><tr><th>通话</th><th>坐席</th><th>机器得分</th>"
                      "<th>复核后得分</th><th>复核后结论</th><th>确认</th><th>驳回</th><th>补充</th>"

@@ -6,6 +6,7 @@
 #include "review.h"
 
 #include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -56,14 +57,7 @@ static const char *col(rv_ctx *c, sqlite3_stmt *q, int i)
 
 static bool has_reviews(zj_store *st)
 {
-    sqlite3_stmt *q;
-    bool yes = sqlite3_prepare_v2(zj_store_db(st),
-                                  "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = "
-                                  "'reviews'",
-                                  -1, &q, NULL) == SQLITE_OK &&
-               sqlite3_step(q) == SQLITE_ROW;
-    sqlite3_finalize(q);
-    return yes;
+    return zj_store_has_table(st, "reviews");
 }
 
 static const char *const action_names[] = {"confirm", "reject", "add", "appeal", "rule"};
@@ -442,23 +436,40 @@ static zj_status sqlite_samples(void *self, const zj_rs_ruleset *rs, zj_rv_sampl
     return rc == SQLITE_DONE ? ZJ_OK : zj_store_error(st, err, "cannot read the samples");
 }
 
-static zj_status sqlite_sample_plan(void *self, const zj_rs_ruleset *rs, int64_t id, long *accept_n,
-                                    long *reject_n, zj_error *err)
+static zj_status sqlite_sample_state(void *self, const zj_rs_ruleset *rs, int64_t id,
+                                     zj_rv_sample_state *out, zj_error *err)
 {
     zj_store *st = self;
     sqlite3_stmt *q;
-    *accept_n = *reject_n = -1;
+    memset(out, 0, sizeof *out);
+    out->accept_n = out->reject_n = -1;
+    bool decisions = zj_store_has_table(st, "sample_decisions");
     if (sqlite3_prepare_v2(zj_store_db(st),
-                           "SELECT aql IS NOT NULL, accept_n, reject_n FROM samples WHERE id = ?2"
-                           " AND ruleset_id = ?1",
+                           decisions
+                               ? "SELECT s.aql IS NOT NULL, s.accept_n, s.reject_n, d.decision,"
+                                 " d.reviewed, d.nonconforming, d.closed_by, d.closed_at"
+                                 " FROM samples s LEFT JOIN sample_decisions d ON d.sample_id ="
+                                 " s.id WHERE s.id = ?2 AND s.ruleset_id = ?1"
+                               : "SELECT aql IS NOT NULL, accept_n, reject_n, NULL, 0, 0, NULL,"
+                                 " NULL FROM samples WHERE id = ?2 AND ruleset_id = ?1",
                            -1, &q, NULL) != SQLITE_OK)
         return zj_store_error(st, err, "cannot read the samples");
     sqlite3_bind_int64(q, 1, rs->id);
     sqlite3_bind_int64(q, 2, id);
     int rc = sqlite3_step(q);
-    if (rc == SQLITE_ROW && sqlite3_column_int(q, 0)) {
-        *accept_n = sqlite3_column_int64(q, 1);
-        *reject_n = sqlite3_column_int64(q, 2);
+    if (rc == SQLITE_ROW) {
+        if (sqlite3_column_int(q, 0)) {
+            out->accept_n = sqlite3_column_int64(q, 1);
+            out->reject_n = sqlite3_column_int64(q, 2);
+        }
+        if (sqlite3_column_type(q, 3) != SQLITE_NULL) {
+            out->closed = true;
+            snprintf(out->decision, sizeof out->decision, "%s", zj_col(q, 3));
+            out->reviewed = sqlite3_column_int64(q, 4);
+            out->nonconforming = sqlite3_column_int64(q, 5);
+            snprintf(out->closed_by, sizeof out->closed_by, "%s", zj_col(q, 6));
+            snprintf(out->closed_at, sizeof out->closed_at, "%s", zj_col(q, 7));
+        }
     }
     sqlite3_finalize(q);
     if (rc == SQLITE_DONE)
@@ -467,9 +478,40 @@ static zj_status sqlite_sample_plan(void *self, const zj_rs_ruleset *rs, int64_t
     return rc == SQLITE_ROW ? ZJ_OK : zj_store_error(st, err, "cannot read the samples");
 }
 
+static zj_status sqlite_close_sample(void *self, const zj_rs_ruleset *rs, int64_t id,
+                                     const zj_rv_sample_state *decided, zj_error *err)
+{
+    zj_store *st = self;
+    (void)rs;
+    if (!zj_store_has_table(st, "sample_decisions"))
+        return zj_error_set(err, ZJ_ERR_USAGE, NULL, 0, 0,
+                            "this database cannot record sample decisions: open it for writing "
+                            "with this version of zhijian first");
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(zj_store_db(st),
+                           "INSERT INTO sample_decisions (sample_id, decision, reviewed,"
+                           " nonconforming, closed_by, closed_at) VALUES (?1, ?2, ?3, ?4, ?5,"
+                           " strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
+                           -1, &q, NULL) != SQLITE_OK)
+        return zj_store_error(st, err, "cannot record the sample's decision");
+    sqlite3_bind_int64(q, 1, id);
+    sqlite3_bind_text(q, 2, decided->decision, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 3, decided->reviewed);
+    sqlite3_bind_int64(q, 4, decided->nonconforming);
+    sqlite3_bind_text(q, 5, decided->closed_by, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    int code = sqlite3_extended_errcode(zj_store_db(st));
+    sqlite3_finalize(q);
+    if (rc == SQLITE_DONE)
+        return ZJ_OK;
+    if (code == SQLITE_CONSTRAINT_PRIMARYKEY)
+        return zj_error_set(err, ZJ_ERR_USAGE, NULL, 0, 0, "sample %lld is closed already",
+                            (long long)id);
+    return zj_store_error(st, err, "cannot record the sample's decision");
+}
+
 static zj_status sqlite_vanished(void *self, const zj_rs_ruleset *rs, const zj_report_filter *f,
-                                 zj_rv_vanished **out, size_t *n, zj_str_pool *pool,
-                                 zj_error *err)
+                                 zj_rv_vanished **out, size_t *n, zj_str_pool *pool, zj_error *err)
 {
     zj_store *st = self;
     *out = NULL;
@@ -521,7 +563,8 @@ static zj_status sqlite_vanished(void *self, const zj_rs_ruleset *rs, const zj_r
 
 static const zj_review_store_ops sqlite_review_ops = {
     .vanished = sqlite_vanished,
-    .sample_plan = sqlite_sample_plan,
+    .sample_state = sqlite_sample_state,
+    .close_sample = sqlite_close_sample,
     .samples = sqlite_samples,
     .calls = sqlite_calls,
     .call = sqlite_call,

@@ -145,6 +145,16 @@ static const char *const migrations[] = {
     " BEGIN SELECT RAISE(ABORT, 'reviews are append-only'); END;"
     "CREATE TRIGGER reviews_no_delete BEFORE DELETE ON reviews"
     " BEGIN SELECT RAISE(ABORT, 'reviews are append-only'); END;",
+    /* v10: a review sample closed with its ISO 2859-1 decision, once. */
+    "CREATE TABLE sample_decisions ("
+    " sample_id INTEGER PRIMARY KEY REFERENCES samples(id),"
+    " decision TEXT NOT NULL CHECK (decision IN ('accept', 'reject')),"
+    " reviewed INTEGER NOT NULL, nonconforming INTEGER NOT NULL,"
+    " closed_by TEXT NOT NULL, closed_at TEXT NOT NULL);"
+    "CREATE TRIGGER sample_decisions_no_update BEFORE UPDATE ON sample_decisions"
+    " BEGIN SELECT RAISE(ABORT, 'a sample decision is final'); END;"
+    "CREATE TRIGGER sample_decisions_no_delete BEFORE DELETE ON sample_decisions"
+    " BEGIN SELECT RAISE(ABORT, 'a sample decision is final'); END;",
 };
 /* Migrations from this version on only drop indexes or add what readers do
  * not need, so a reader may use an older file as it is. */
@@ -1849,4 +1859,16 @@ zj_status zj_store_get_call(zj_store *st, const char *call_id, int64_t ruleset_i
 zj_status zj_store_error(zj_store *st, zj_error *err, const char *what)
 {
     return db_error(st, err, what);
+}
+
+bool zj_store_has_table(zj_store *st, const char *name)
+{
+    sqlite3_stmt *q;
+    bool yes = sqlite3_prepare_v2(st->db,
+                                  "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1",
+                                  -1, &q, NULL) == SQLITE_OK &&
+               sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC) == SQLITE_OK &&
+               sqlite3_step(q) == SQLITE_ROW;
+    sqlite3_finalize(q);
+    return yes;
 }

@@ -660,6 +660,12 @@ zj_status zj_review_ruling(zj_store *st, const char *ruleset, const char *superv
 zj_status zj_review_status(zj_store *st, const zj_report_filter *f, int64_t sample_id,
                            zj_format format, zj_buf *out, zj_error *err);
 
+/* Closes saved sample sample_id with its ISO 2859-1 decision (accept or
+ * reject, written to decision), recorded once with who closed it; refused
+ * while undecided or when the sample has no AQL plan. */
+zj_status zj_review_close_sample(zj_store *st, const char *ruleset, int64_t sample_id,
+                                 const char *by, char decision[16], zj_error *err);
+
 /* Per rule: confirmed and rejected hits, precision, findings reviewers
  * added; engine-reviewer and inter-reviewer agreement (Cohen's kappa); the
  * rules below min_precision with their rejected quotes. Text or JSON. */

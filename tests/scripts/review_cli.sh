@@ -111,6 +111,20 @@ grep -qx "复核状态（规则集 property-service@2026.1）：样本通话 20 
 grep -qx "样本判定（ISO 2859-1，Ac = 0，Re = 1）：已复核 20/20 通，不合格 5 通 → 拒收。" st.txt || fail "decision: $(tail -1 st.txt)"
 [ "$(sqlite3 $db "SELECT score FROM calls WHERE call_id = 'PS-011'")" = 90 ] || fail "the machine score changed"
 
+# Closing the sample records its decision once; the audit report cites it.
+"$zhijian" review close --db $db --sample 1 --supervisor 王经理 > out 2> err || fail "close: $(cat err)"
+grep -qx "sample 1 closed: reject" out || fail "close output: $(cat out)"
+"$zhijian" review close --db $db --sample 1 --supervisor 李强 > out 2> err && fail "a sample was closed twice"
+grep -q "sample 1 was closed by 王经理 at 20[0-9-]*T[0-9:]*Z: reject" err || fail "second close: $(cat err)"
+"$zhijian" review status --db $db --sample 1 > st.txt || fail "status after close"
+grep -q "^已关闭：拒收（王经理，20[0-9-]*T[0-9:]*Z；关闭时已复核 20 通，不合格 5 通）。$" st.txt || fail "closed line: $(tail -2 st.txt)"
+"$zhijian" report --db $db --sample 1 > sampled.md || fail "report --sample 1"
+grep -q "人工复核后判定：拒收（王经理 于 20[0-9: -]*（UTC[+-][0-9:]*） 关闭抽样；已复核 20 通，不合格 5 通）。" sampled.md ||
+  fail "the report does not cite the decision: $(grep 抽样编号 sampled.md)"
+"$zhijian" sample --db $db --n 5 --seed 3 --save > /dev/null 2>&1 || fail "a fixed-n sample"
+"$zhijian" review close --db $db --sample 2 --supervisor 王经理 2> err && fail "a fixed-n sample was closed"
+grep -q "sample 2 has no AQL plan" err || fail "fixed-n close: $(cat err)"
+
 # Append-only.
 sqlite3 $db "UPDATE reviews SET note = 'x' WHERE id = 1" 2> err && fail "a review row was changed"
 grep -q "reviews are append-only" err || fail "update message: $(cat err)"

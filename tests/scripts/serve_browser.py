@@ -10,7 +10,6 @@ from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
 base, shots = sys.argv[1], sys.argv[2]
@@ -87,6 +86,11 @@ check(status == 403, f"agent rules: {status}")
 status, _, _ = request("POST", "/act", {"csrf": ins_csrf, "action": "rule", "call": "PS-040",
                                         "appeal": "1", "decision": "overturn", "reason": "x"}, ins_cookie)
 check(status == 403, f"inspector rules: {status}")
+# Closing a sample: supervisors only, and only once its decision is reached.
+status, _, _ = request("POST", "/act", {"csrf": ins_csrf, "action": "close", "sample": "1"}, ins_cookie)
+check(status == 403, f"inspector closes a sample: {status}")
+status, _, page = request("POST", "/act", {"csrf": sup_csrf, "action": "close", "sample": "1"}, sup_cookie)
+check(status == 400 and "cannot be decided yet" in page, f"undecided sample closed: {status}")
 status, _, page = request("GET", "/call?id=PS-011", cookie=agent_cookie)
 check(status == 403 and "PS-011" in page and "不知道" not in page, f"agent opens another's call: {status}")
 status, _, _ = request("GET", "/report", cookie=agent_cookie)
@@ -122,10 +126,12 @@ driver.implicitly_wait(5)
 
 
 def click(element):
-    """Clicks and waits until the next page has replaced this one."""
-    page = driver.find_element(By.TAG_NAME, "html")
+    """Clicks and waits until the next page has replaced this one (a mark
+    left on this page's window is gone)."""
+    driver.execute_script("window.zjOldPage = true;")
     element.click()
-    WebDriverWait(driver, 20).until(expected_conditions.staleness_of(page))
+    WebDriverWait(driver, 20).until(
+        lambda d: d.execute_script("return document.readyState === 'complete' && !window.zjOldPage;"))
 
 
 def browser_login(user, password, shot=None):

@@ -199,6 +199,7 @@ static void review_usage(FILE *out)
         "       zhijian review import --reviewer NAME [--ruleset NAME[@VER]] [--db PATH] FILE\n"
         "       zhijian review status [--sample ID] [--from DATE] [--to DATE] [--team T]\n"
         "                             [--agent ID] [--format text|json] [--db PATH] [-o FILE]\n"
+        "       zhijian review close --sample ID --supervisor NAME [--db PATH]\n"
         "\n"
         "Human review of the stored findings, for teams that review in a spreadsheet.\n"
         "Every verdict is kept as an append-only record; the machine's findings and\n"
@@ -217,11 +218,14 @@ static void review_usage(FILE *out)
         "status   each reviewed call's machine and final score and verdict counts;\n"
         "         with --sample, the sample's calls and its ISO 2859-1 accept/reject\n"
         "         decision from the reviewed nonconforming calls (Ac/Re of its plan)\n"
+        "close    records that decision once it is reached (accept or reject) with who\n"
+        "         closed the sample; the audit report cites it; it cannot be changed\n"
         "\n"
         "  --sample ID          the calls of the sample saved as ID (`zhijian sample --save`)\n"
         "  --from DATE, --to DATE, --team T, --agent ID\n"
         "                       the calls' local dates (YYYY-MM-DD), team, agent\n"
         "  --reviewer NAME      who reviewed (import)\n"
+        "  --supervisor NAME    who closes the sample (close)\n"
         "  --ruleset NAME[@VER] whose results (default: the newest with results)\n"
         "  --db PATH            the result database (default: zhijian.db)\n"
         "  --format FMT         status: text (default) or json\n"
@@ -232,6 +236,7 @@ static void review_usage(FILE *out)
         "  zhijian review export --sample 1 -o review.csv    # fill in 'verdict' in a spreadsheet\n"
         "  zhijian review import --reviewer 张敏 review.csv\n"
         "  zhijian review status --sample 1\n"
+        "  zhijian review close --sample 1 --supervisor 王经理\n"
         "\n"
         "Exit status: 0 done; 2 usage, database or write error; 3 some rows rejected.\n");
 }
@@ -265,6 +270,39 @@ static char *read_file(const char *path, size_t *len)
     return buf;
 }
 
+/* `review close --sample ID --by NAME`: records the sample's decision. */
+static int review_close(int argc, char **argv)
+{
+    struct review_args a = {0};
+    int r = parse(argc - 1, argv + 1, "review close", "|sample|supervisor|reviewer|ruleset|db|",
+                  NULL, review_usage, &a);
+    if (r == -2)
+        return EXIT_OK;
+    if (r < 0)
+        return EXIT_USAGE;
+    const char *by = a.supervisor ? a.supervisor : a.reviewer;
+    if (!a.sample || !by) {
+        cli_error("review close: --sample ID and --supervisor NAME are needed");
+        return EXIT_USAGE;
+    }
+    zj_error err;
+    zj_error_clear(&err);
+    zj_store *st = zj_store_open(a.db, true, &err);
+    if (!st) {
+        cli_report(&err);
+        return EXIT_USAGE;
+    }
+    char decision[16];
+    zj_status s = zj_review_close_sample(st, a.filter.ruleset, a.sample, by, decision, &err);
+    zj_store_close(st);
+    if (s != ZJ_OK) {
+        cli_report(&err);
+        return EXIT_USAGE;
+    }
+    cli_print("sample %ld closed: %s", a.sample, decision);
+    return EXIT_OK;
+}
+
 static void row_error(const zj_error *e, void *ctx)
 {
     (void)ctx;
@@ -279,6 +317,8 @@ int cmd_review(int argc, char **argv)
         return sub ? EXIT_OK : EXIT_USAGE;
     }
     struct review_args a = {0};
+    if (!strcmp(sub, "close"))
+        return review_close(argc, argv);
     const char *allowed = !strcmp(sub, "export")   ? "|sample|from|to|team|agent|ruleset|db|output|"
                           : !strcmp(sub, "import") ? "|reviewer|ruleset|db|"
                           : !strcmp(sub, "status")

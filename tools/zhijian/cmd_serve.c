@@ -277,7 +277,25 @@ static enum MHD_Result act(struct MHD_Connection *c, serve_session *s, const zj_
 {
     char action[16], call[512], rule[256], text[2048], category[256], note[2048], reason[2048],
         decision[16];
-    long turn, turn1, a, b, appeal;
+    long turn, turn1, a, b, appeal, sample;
+    if (form_field(body, "action", action, sizeof action) && !strcmp(action, "close")) {
+        if (s->user->role != ZJ_ROLE_SUPERVISOR)
+            return message(c, 403, s, "只有主管可以关闭抽样");
+        if (!form_long(body, "sample", 0, &sample) || sample <= 0)
+            return message(c, 400, s, "抽样编号不是正整数");
+        zj_error err;
+        zj_error_clear(&err);
+        char closed[16];
+        if (zj_review_close_sample(app.st, app.ruleset, sample, s->user->name, closed, &err) !=
+            ZJ_OK) {
+            char msg[1200];
+            zj_error_format(&err, msg, sizeof msg);
+            return message(c, 400, s, msg);
+        }
+        char location[64];
+        snprintf(location, sizeof location, "/sample?id=%ld", sample);
+        return redirect(c, location, NULL);
+    }
     if (!form_field(body, "action", action, sizeof action) ||
         !form_field(body, "call", call, sizeof call) || !call[0])
         return message(c, 400, s, "表单不完整");
