@@ -187,6 +187,21 @@ assert abs(cal["engine_reviewer_kappa"] - k) < 1e-9, (cal["engine_reviewer_kappa
 print(f"kappa {k:.4f} over {n} units")
 PY
 grep -q "^  taboo.18-troublesome 0.500$" cal.txt || fail "calibrate text: $(cat cal.txt)"
+# The JSON outputs against their schemas (docs/schema/).
+"$zhijian" review status --db $db --sample 1 --format json > st1.json || fail "status json"
+python3 - "$src/docs/schema" st1.json cal.json << 'PY' || fail "JSON Schema validation"
+import json, sys
+import jsonschema
+d = sys.argv[1]
+for schema, out in [("review_status.schema.json", sys.argv[2]), ("calibration.schema.json", sys.argv[3])]:
+    s = json.load(open(f"{d}/{schema}"))
+    jsonschema.Draft202012Validator.check_schema(s)
+    errors = list(jsonschema.Draft202012Validator(s).iter_errors(json.load(open(out))))
+    for e in errors[:5]:
+        print(out, list(e.absolute_path), e.message)
+    if errors:
+        sys.exit(1)
+PY
 
 # The audit report's section 10 says the same: the reviewable findings of
 # the sheet less the four withdrawn are confirmed; 20 of the 49 calls.
@@ -230,6 +245,16 @@ grep -qx "已复核、但本规则集不再产生的发现（通话按旧规则�
 [ "$(grep -c '^  ' st2.txt)" = 1 ] || fail "vanished findings: $(grep '^  ' st2.txt)"
 grep -qx "  PS-011	property-service@2026.1	taboo.02-bu-zhi-dao	第 3 轮 0-3	复核：驳回" st2.txt ||
   fail "vanished line: $(grep '^  ' st2.txt)"
+"$zhijian" review status --db $db --ruleset centre --format json > st2.json || fail "status json"
+python3 - "$src/docs/schema/review_status.schema.json" st2.json << 'PY' || fail "status JSON"
+import json, sys
+import jsonschema
+jsonschema.Draft202012Validator(json.load(open(sys.argv[1]))).validate(json.load(open(sys.argv[2])))
+gone = json.load(open(sys.argv[2]))["no_longer_found"]
+assert gone == [{"call_id": "PS-011", "reviewed_under": "property-service@2026.1",
+                 "rule_id": "taboo.02-bu-zhi-dao", "turn": 3, "span": [0, 3],
+                 "verdict": "rejected"}], gone
+PY
 "$zhijian" review status --db $db --ruleset property-service > st3.txt || fail "status of the old rule set"
 grep -q "不再产生" st3.txt && fail "the old rule set reports vanished findings"
 echo ok
