@@ -69,7 +69,11 @@ for i in $(seq 100); do
   sed "s/\"call_id\": \"PS-/\"call_id\": \"R$i-/" "$calls/2026-11.jsonl"
 done > "$tmp/many.jsonl"
 "$zhijian" score --db "$db" "$tmp/many.jsonl" > /dev/null 2>&1 || fail "score many"
-( while :; do "$zhijian" score --db "$db" --commit-every 50 "$tmp/many.jsonl" > /dev/null 2>&1; done ) &
+# The loop ends after the run in progress once stop exists, so the checks
+# below read a store no writer holds (killing the loop alone left its score
+# running, and the sqlite3 shell, which does not wait for locks, then read
+# nothing).
+( while [ ! -e "$tmp/stop" ]; do "$zhijian" score --db "$db" --commit-every 50 "$tmp/many.jsonl" > /dev/null 2>&1; done ) &
 loop=$!
 for i in $(seq 40); do
   "$zhijian" sample --n 50 --seed "$i" --save --db "$db" --format csv > /dev/null 2> "$tmp/err"
@@ -80,7 +84,7 @@ for i in $(seq 40); do
     fail "sample $i during a score: exit $rc: $(cat "$tmp/err")"
   fi
 done
-kill "$loop"; wait "$loop" 2> /dev/null; loop=
+touch "$tmp/stop"; wait "$loop" 2> /dev/null; loop=
 [ -z "$(sqlite3 "$db" "PRAGMA foreign_key_check")" ] || fail "orphans after the concurrent runs"
 [ "$(sqlite3 "$db" "SELECT count(*) FROM samples s WHERE sample_size != (SELECT count(*) FROM sample_calls sc WHERE sc.sample_id = s.id)")" = 0 ] ||
   fail "a recorded sample lost entries"
