@@ -4,6 +4,7 @@
 #define ZJ_INTERNAL_H
 
 #include "zhijian.h"
+#include "db.h"
 
 /* ------------------------------------------------------------ rule model */
 
@@ -443,12 +444,11 @@ zj_status zj_doc_render(const zj_doc *d, zj_format fmt, zj_buf *out);
  * run as a formula gets a leading single quote. */
 void zj_csv_field(zj_buf *out, const char *s);
 
-struct sqlite3_stmt;
 /* printf into a new string (NULL when out of memory). */
 char *zj_sqlf(const char *format, ...) __attribute__((format(printf, 1, 2)));
 /* Prepare a report query and bind the shared filter: ?1 rule set id, ?2 from,
  * ?3 to, ?4 team, ?5 agent (NULL matches all). */
-struct sqlite3_stmt *zj_report_query(zj_store *st, const char *sql, int64_t ruleset_id,
+zj_stmt *zj_report_query(zj_store *st, const char *sql, int64_t ruleset_id,
                                      const zj_report_filter *f, zj_error *err);
 /* How a report reads what its filter selects, each string ending in the rule
  * set's term so that ZJ_CALL_FILTER_REST follows it: `calls` after
@@ -470,7 +470,11 @@ zj_report_scope zj_report_scope_of(zj_store *st, int64_t ruleset_id, const zj_re
 zj_status zj_report_require_calls(zj_store *st, int64_t ruleset_id, const zj_report_filter *f,
                                   const char *what, zj_error *err);
 /* Column text, "" for NULL. */
-const char *zj_col(struct sqlite3_stmt *q, int i);
+const char *zj_col(zj_stmt *q, int i);
+/* The store's SQL connection (db.h), for the report and review queries. */
+zj_db *zj_store_db(zj_store *st);
+/* Whether the store was opened for writing. */
+bool zj_store_writable(const zj_store *st);
 zj_status zj_report_ruleset(zj_store *st, int64_t id, char *label, size_t label_size, char sha[65],
                             zj_error *err);
 size_t zj_display_width(const char *s);
@@ -480,8 +484,8 @@ size_t zj_display_width(const char *s);
 zj_status zj_store_error(zj_store *st, zj_error *err, const char *what);
 /* Steps a report query that must yield exactly one row; false (err filled
  * from the store) when it yields none or fails. */
-bool zj_report_one_row(zj_store *st, struct sqlite3_stmt *q, zj_error *err);
-/* After a loop of sqlite3_step: ZJ_OK when rc is SQLITE_DONE, else the
+bool zj_report_one_row(zj_store *st, zj_stmt *q, zj_error *err);
+/* After a loop of zj_db_step: ZJ_OK when rc is ZJ_DB_DONE, else the
  * store's error (a damaged file, an I/O error, out of memory). */
 zj_status zj_report_done(zj_store *st, int rc, zj_error *err);
 

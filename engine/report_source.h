@@ -37,8 +37,7 @@ void zj_pool_free(zj_str_pool *pool);
 
 /* For the SQLite backends: column i of q as a string owned by pool (NULL
  * for SQL NULL; *failed set when a value is lost to memory). */
-struct sqlite3_stmt;
-const char *zj_pool_col(zj_str_pool *pool, struct sqlite3_stmt *q, int i, bool *failed);
+const char *zj_pool_col(zj_str_pool *pool, zj_stmt *q, int i, bool *failed);
 /* Room for one more element of *v (n used, *cap allocated, size bytes each);
  * false when out of memory. */
 bool zj_grow(void **v, size_t n, size_t *cap, size_t size);

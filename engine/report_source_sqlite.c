@@ -6,7 +6,7 @@
 #include "report_source.h"
 #include "store_agg.h"
 
-#include <sqlite3.h>
+#include "db.h"
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,30 +24,30 @@ char *zj_sqlf(const char *format, ...)
     return s;
 }
 
-sqlite3_stmt *zj_report_query(zj_store *st, const char *sql, int64_t ruleset_id,
+zj_stmt *zj_report_query(zj_store *st, const char *sql, int64_t ruleset_id,
                               const zj_report_filter *f, zj_error *err)
 {
-    sqlite3 *db = zj_store_db(st);
-    sqlite3_stmt *q;
+    zj_db *db = zj_store_db(st);
+    zj_stmt *q;
     if (!sql) {
         zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
         return NULL;
     }
-    if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK) {
+    if (zj_db_prepare_v2(db, sql, -1, &q, NULL) != ZJ_DB_OK) {
         zj_store_error(st, err, "report query failed");
         return NULL;
     }
     /* A filter whose bind failed (out of memory) would be NULL, which matches
      * every call: a report over more than was asked. */
-    int rc = sqlite3_bind_int64(q, 1, ruleset_id);
+    int rc = zj_db_bind_int64(q, 1, ruleset_id);
     const char *v[4] = {f->from, f->to, f->team, f->agent};
-    int n_params = sqlite3_bind_parameter_count(q); /* a query may use fewer */
+    int n_params = zj_db_bind_parameter_count(q); /* a query may use fewer */
     for (int i = 0; i < 4 && i + 2 <= n_params; i++)
-        if (v[i] && rc == SQLITE_OK)
-            rc = sqlite3_bind_text(q, i + 2, v[i], -1, SQLITE_TRANSIENT);
-    if (rc != SQLITE_OK) {
+        if (v[i] && rc == ZJ_DB_OK)
+            rc = zj_db_bind_text(q, i + 2, v[i], -1, ZJ_DB_TRANSIENT);
+    if (rc != ZJ_DB_OK) {
         zj_store_error(st, err, "cannot prepare a report query");
-        sqlite3_finalize(q);
+        zj_db_finalize(q);
         return NULL;
     }
     return q;
@@ -61,13 +61,13 @@ zj_report_scope zj_report_scope_of(zj_store *st, int64_t ruleset_id, const zj_re
      * where a full count took half a second. Only dates count: there is no
      * index on agent or team, so a lookup per call would visit every call of
      * the rule set anyway. */
-    sqlite3_stmt *q;
+    zj_stmt *q;
     int64_t stored = 0;
-    if (sqlite3_prepare_v2(zj_store_db(st), "SELECT coalesce(max(id), 0) FROM calls", -1, &q,
-                           NULL) == SQLITE_OK &&
-        sqlite3_step(q) == SQLITE_ROW)
-        stored = sqlite3_column_int64(q, 0);
-    sqlite3_finalize(q);
+    if (zj_db_prepare_v2(zj_store_db(st), "SELECT coalesce(max(id), 0) FROM calls", -1, &q,
+                           NULL) == ZJ_DB_OK &&
+        zj_db_step(q) == ZJ_DB_ROW)
+        stored = zj_db_column_int64(q, 0);
+    zj_db_finalize(q);
     long long quarter = (long long)(stored + 3) / 4; /* selected < quarter: 4 x selected < stored */
     /* The dates as plain bounds, so that the index reads just their range. */
     char *sql = zj_sqlf("SELECT count(*) FROM (SELECT 1 FROM calls c WHERE c.ruleset_id = ?1%s%s"
@@ -79,8 +79,8 @@ zj_report_scope zj_report_scope_of(zj_store *st, int64_t ruleset_id, const zj_re
     free(sql);
     /* A failure here only picks the wide plan: both plans give the same rows,
      * and the report's own queries meet (and report) a damaged store. */
-    bool narrow = q && sqlite3_step(q) == SQLITE_ROW && sqlite3_column_int64(q, 0) < quarter;
-    sqlite3_finalize(q);
+    bool narrow = q && zj_db_step(q) == ZJ_DB_ROW && zj_db_column_int64(q, 0) < quarter;
+    zj_db_finalize(q);
     if (narrow)
         return (zj_report_scope){
             " c.ruleset_id = ?1",
@@ -104,7 +104,7 @@ zj_status zj_report_require_calls(zj_store *st, int64_t ruleset_id, const zj_rep
                                   const char *what, zj_error *err)
 {
     /* An aggregate row exists only while it counts a call. */
-    sqlite3_stmt *q = zj_report_query(
+    zj_stmt *q = zj_report_query(
         st,
         use_aggregates(st)
             ? "SELECT 1 FROM agg_calls c WHERE c.ruleset_id = ?1" ZJ_CALL_FILTER_REST " LIMIT 1"
@@ -112,11 +112,11 @@ zj_status zj_report_require_calls(zj_store *st, int64_t ruleset_id, const zj_rep
         ruleset_id, f, err);
     if (!q)
         return err->status;
-    int rc = sqlite3_step(q);
-    sqlite3_finalize(q);
-    if (rc == SQLITE_ROW)
+    int rc = zj_db_step(q);
+    zj_db_finalize(q);
+    if (rc == ZJ_DB_ROW)
         return ZJ_OK;
-    if (rc != SQLITE_DONE)
+    if (rc != ZJ_DB_DONE)
         return zj_store_error(st, err, "cannot read the results");
     /* Say which filters emptied the selection: a report over no calls would
      * read like a conclusion (合格率 0.0%) about nothing. */
@@ -137,12 +137,12 @@ zj_status zj_report_require_calls(zj_store *st, int64_t ruleset_id, const zj_rep
                         what);
 }
 
-bool zj_report_one_row(zj_store *st, sqlite3_stmt *q, zj_error *err)
+bool zj_report_one_row(zj_store *st, zj_stmt *q, zj_error *err)
 {
-    int rc = sqlite3_step(q);
-    if (rc == SQLITE_ROW)
+    int rc = zj_db_step(q);
+    if (rc == ZJ_DB_ROW)
         return true;
-    if (rc == SQLITE_DONE)
+    if (rc == ZJ_DB_DONE)
         zj_error_set(err, ZJ_ERR_DB, NULL, 0, 0, "a report query returned no row");
     else
         zj_store_error(st, err, "cannot read the results");
@@ -151,12 +151,12 @@ bool zj_report_one_row(zj_store *st, sqlite3_stmt *q, zj_error *err)
 
 zj_status zj_report_done(zj_store *st, int rc, zj_error *err)
 {
-    return rc == SQLITE_DONE ? ZJ_OK : zj_store_error(st, err, "cannot read the results");
+    return rc == ZJ_DB_DONE ? ZJ_OK : zj_store_error(st, err, "cannot read the results");
 }
 
-const char *zj_col(sqlite3_stmt *q, int i)
+const char *zj_col(zj_stmt *q, int i)
 {
-    const unsigned char *t = sqlite3_column_text(q, i);
+    const unsigned char *t = zj_db_column_text(q, i);
     return t ? (const char *)t : "";
 }
 
@@ -164,23 +164,23 @@ const char *zj_col(sqlite3_stmt *q, int i)
 zj_status zj_report_ruleset(zj_store *st, int64_t id, char *label, size_t label_size, char sha[65],
                             zj_error *err)
 {
-    sqlite3_stmt *q;
-    if (sqlite3_prepare_v2(zj_store_db(st),
+    zj_stmt *q;
+    if (zj_db_prepare_v2(zj_store_db(st),
                            "SELECT name, version, sha256 FROM rulesets WHERE id=?1", -1, &q,
-                           NULL) != SQLITE_OK)
+                           NULL) != ZJ_DB_OK)
         return zj_store_error(st, err, "cannot read the rule set");
-    sqlite3_bind_int64(q, 1, id);
-    int rc = sqlite3_step(q);
-    if (rc != SQLITE_ROW) {
-        zj_status s = rc == SQLITE_DONE
+    zj_db_bind_int64(q, 1, id);
+    int rc = zj_db_step(q);
+    if (rc != ZJ_DB_ROW) {
+        zj_status s = rc == ZJ_DB_DONE
                           ? zj_error_set(err, ZJ_ERR_NOTFOUND, NULL, 0, 0, "no such rule set")
                           : zj_store_error(st, err, "cannot read the rule set");
-        sqlite3_finalize(q);
+        zj_db_finalize(q);
         return s;
     }
     snprintf(label, label_size, "%s@%s", zj_col(q, 0), zj_col(q, 1));
     snprintf(sha, 65, "%s", zj_col(q, 2));
-    sqlite3_finalize(q);
+    zj_db_finalize(q);
     return ZJ_OK;
 }
 
@@ -227,16 +227,16 @@ void zj_scorecard_data_free(zj_scorecard_data *d)
     memset(d, 0, sizeof *d);
 }
 
-const char *zj_pool_col(zj_str_pool *pool, sqlite3_stmt *q, int i, bool *failed)
+const char *zj_pool_col(zj_str_pool *pool, zj_stmt *q, int i, bool *failed)
 {
-    const unsigned char *t = sqlite3_column_text(q, i);
-    if (!t && sqlite3_column_type(q, i) != SQLITE_NULL)
+    const unsigned char *t = zj_db_column_text(q, i);
+    if (!t && zj_db_column_type(q, i) != ZJ_DB_NULL)
         *failed = true; /* SQLite could not convert the value: out of memory */
     return zj_pool_str(pool, (const char *)t, failed);
 }
 
 /* Column text owned by d, NULL for SQL NULL. */
-static const char *col_str(zj_scorecard_data *d, sqlite3_stmt *q, int i, bool *failed)
+static const char *col_str(zj_scorecard_data *d, zj_stmt *q, int i, bool *failed)
 {
     return zj_pool_col(&d->pool, q, i, failed);
 }
@@ -265,23 +265,23 @@ static zj_status sqlite_ruleset(void *self, const char *spec, zj_rs_ruleset *out
     if ((s = zj_report_ruleset(st, out->id, out->label, sizeof out->label, out->sha256, err)) !=
         ZJ_OK)
         return s;
-    sqlite3_stmt *q;
-    if (sqlite3_prepare_v2(zj_store_db(st),
+    zj_stmt *q;
+    if (zj_db_prepare_v2(zj_store_db(st),
                            "SELECT name, version, coalesce(title, ''), base, pass FROM rulesets"
                            " WHERE id=?1",
-                           -1, &q, NULL) != SQLITE_OK)
+                           -1, &q, NULL) != ZJ_DB_OK)
         return zj_store_error(st, err, "cannot read the rule set");
-    sqlite3_bind_int64(q, 1, out->id);
+    zj_db_bind_int64(q, 1, out->id);
     if (!zj_report_one_row(st, q, err)) {
-        sqlite3_finalize(q);
+        zj_db_finalize(q);
         return err->status;
     }
     snprintf(out->name, sizeof out->name, "%s", zj_col(q, 0));
     snprintf(out->version, sizeof out->version, "%s", zj_col(q, 1));
     snprintf(out->title, sizeof out->title, "%s", zj_col(q, 2));
-    out->base = sqlite3_column_int(q, 3);
-    out->pass = sqlite3_column_int(q, 4);
-    sqlite3_finalize(q);
+    out->base = zj_db_column_int(q, 3);
+    out->pass = zj_db_column_int(q, 4);
+    zj_db_finalize(q);
     return ZJ_OK;
 }
 
@@ -289,25 +289,25 @@ static zj_status sqlite_ruleset_yaml(void *self, const zj_rs_ruleset *rs, char *
                                      zj_error *err)
 {
     zj_store *st = self;
-    sqlite3_stmt *q;
+    zj_stmt *q;
     *yaml = NULL;
-    if (sqlite3_prepare_v2(zj_store_db(st), "SELECT yaml FROM rulesets WHERE id = ?1", -1, &q,
-                           NULL) != SQLITE_OK)
+    if (zj_db_prepare_v2(zj_store_db(st), "SELECT yaml FROM rulesets WHERE id = ?1", -1, &q,
+                           NULL) != ZJ_DB_OK)
         return zj_store_error(st, err, "cannot read the rule set");
-    sqlite3_bind_int64(q, 1, rs->id);
+    zj_db_bind_int64(q, 1, rs->id);
     if (!zj_report_one_row(st, q, err)) {
-        sqlite3_finalize(q);
+        zj_db_finalize(q);
         return err->status;
     }
-    const char *text = (const char *)sqlite3_column_text(q, 0);
-    *len = (size_t)sqlite3_column_bytes(q, 0);
+    const char *text = (const char *)zj_db_column_text(q, 0);
+    *len = (size_t)zj_db_column_bytes(q, 0);
     *yaml = malloc(*len + 1);
     if (*yaml && text)
         memcpy(*yaml, text, *len + 1);
-    bool lost = !*yaml || (!text && sqlite3_column_type(q, 0) != SQLITE_NULL);
+    bool lost = !*yaml || (!text && zj_db_column_type(q, 0) != ZJ_DB_NULL);
     if (*yaml && !text)
         (*yaml)[ *len = 0] = 0;
-    sqlite3_finalize(q);
+    zj_db_finalize(q);
     if (lost) {
         free(*yaml);
         *yaml = NULL;
@@ -360,19 +360,19 @@ static zj_status sqlite_distribution(void *self, const zj_rs_ruleset *rs, const 
     zj_status s = ZJ_OK;
     size_t cap_w = 0, cap_a = 0;
     for (int i = 0; i < 3; i++) {
-        sqlite3_stmt *q = s == ZJ_OK ? zj_report_query(st, sql[i], rs->id, f, err) : NULL;
+        zj_stmt *q = s == ZJ_OK ? zj_report_query(st, sql[i], rs->id, f, err) : NULL;
         free(sql[i]);
         if (!q) {
             s = err->status ? err->status : s;
             continue;
         }
         int rc;
-        while (!failed && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+        while (!failed && (rc = zj_db_step(q)) == ZJ_DB_ROW) {
             if (i == 0) {
-                int64_t score = sqlite3_column_int64(q, 0);
+                int64_t score = zj_db_column_int64(q, 0);
                 out->by_score[score < 0     ? 0
                               : score > 100 ? 100
-                                            : score] += sqlite3_column_int64(q, 1);
+                                            : score] += zj_db_column_int64(q, 1);
             } else if (i == 1) {
                 if (!GROW(out->weeks, out->n_weeks, cap_w)) {
                     failed = true;
@@ -380,9 +380,9 @@ static zj_status sqlite_distribution(void *self, const zj_rs_ruleset *rs, const 
                 }
                 zj_sc_week *w = &out->weeks[out->n_weeks++];
                 w->week = zj_pool_col(&out->pool, q, 0, &failed);
-                w->calls = sqlite3_column_int64(q, 1);
-                w->mean_score = sqlite3_column_double(q, 2);
-                w->passed = sqlite3_column_int64(q, 3);
+                w->calls = zj_db_column_int64(q, 1);
+                w->mean_score = zj_db_column_double(q, 2);
+                w->passed = zj_db_column_int64(q, 3);
             } else {
                 if (!GROW(out->agents, out->n_agents, cap_a)) {
                     failed = true;
@@ -391,15 +391,15 @@ static zj_status sqlite_distribution(void *self, const zj_rs_ruleset *rs, const 
                 zj_dist_agent *a = &out->agents[out->n_agents++];
                 a->agent_id = zj_pool_col(&out->pool, q, 0, &failed);
                 a->agent_name = zj_pool_col(&out->pool, q, 1, &failed);
-                a->calls = sqlite3_column_int64(q, 2);
-                a->mean_score = sqlite3_column_double(q, 3);
+                a->calls = zj_db_column_int64(q, 2);
+                a->mean_score = zj_db_column_double(q, 3);
             }
         }
         if (failed)
             s = zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
         else
             s = zj_report_done(st, rc, err);
-        sqlite3_finalize(q);
+        zj_db_finalize(q);
     }
     return s;
 }
@@ -444,16 +444,16 @@ static zj_status agg_worst(zj_store *st, const zj_report_filter *f, const char *
                 " SELECT max(t) FROM (SELECT min(score) AS t FROM hc WHERE cum >= min(3, cnt)"
                 " GROUP BY k)",
                 key);
-    sqlite3_stmt *q = zj_report_query(st, sql, rid, f, err);
+    zj_stmt *q = zj_report_query(st, sql, rid, f, err);
     free(sql);
     if (!q)
         return err->status;
     if (!zj_report_one_row(st, q, err)) {
-        sqlite3_finalize(q);
+        zj_db_finalize(q);
         return err->status;
     }
-    int64_t bound = sqlite3_column_int64(q, 0);
-    sqlite3_finalize(q);
+    int64_t bound = zj_db_column_int64(q, 0);
+    zj_db_finalize(q);
     q = zj_report_query(st,
                         "SELECT (SELECT coalesce(sum(calls), 0) FROM agg_calls WHERE"
                         " ruleset_id = ?1 AND score <= ?6), (SELECT coalesce(sum(c.calls), 0)"
@@ -463,14 +463,14 @@ static zj_status agg_worst(zj_store *st, const zj_report_filter *f, const char *
                         rid, f, err);
     if (!q)
         return err->status;
-    if (sqlite3_bind_int64(q, 6, bound) != SQLITE_OK || !zj_report_one_row(st, q, err)) {
+    if (zj_db_bind_int64(q, 6, bound) != ZJ_DB_OK || !zj_report_one_row(st, q, err)) {
         zj_status s =
             err->status ? err->status : zj_store_error(st, err, "cannot read the results");
-        sqlite3_finalize(q);
+        zj_db_finalize(q);
         return s;
     }
-    bool by_date = (f->from || f->to) && sqlite3_column_int64(q, 1) < sqlite3_column_int64(q, 0);
-    sqlite3_finalize(q);
+    bool by_date = (f->from || f->to) && zj_db_column_int64(q, 1) < zj_db_column_int64(q, 0);
+    zj_db_finalize(q);
     /* The dates as plain bounds, so that the date index reads just their
      * range; the scan by score needs no sort. */
     sql = zj_sqlf("SELECT %s, c.call_id, c.score, c.grade, c.local_date, c.fatal FROM calls c"
@@ -486,8 +486,8 @@ static zj_status agg_worst(zj_store *st, const zj_report_filter *f, const char *
     zj_sc_call *w = calloc(d->n_groups * 3, sizeof *w);
     size_t *n_w = calloc(d->n_groups, sizeof *n_w);
     bool failed = !w || !n_w;
-    int rc = sqlite3_bind_int64(q, 6, bound) == SQLITE_OK ? SQLITE_ROW : SQLITE_ERROR;
-    while (!failed && needed > 0 && rc == SQLITE_ROW && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+    int rc = zj_db_bind_int64(q, 6, bound) == ZJ_DB_OK ? ZJ_DB_ROW : ZJ_DB_ERROR;
+    while (!failed && needed > 0 && rc == ZJ_DB_ROW && (rc = zj_db_step(q)) == ZJ_DB_ROW) {
         const zj_sc_group *g =
             bsearch(zj_col(q, 0), d->groups, d->n_groups, sizeof *d->groups, cmp_group_key);
         if (!g) /* a call stored since the groups were read */
@@ -497,16 +497,16 @@ static zj_status agg_worst(zj_store *st, const zj_report_filter *f, const char *
             continue;
         zj_sc_call *x = &w[gi * 3 + n_w[gi]++];
         x->call_id = col_str(d, q, 1, &failed);
-        x->score = sqlite3_column_int(q, 2);
+        x->score = zj_db_column_int(q, 2);
         x->grade = col_str(d, q, 3, &failed);
         x->date = col_str(d, q, 4, &failed);
-        x->fatal = sqlite3_column_int(q, 5) != 0;
+        x->fatal = zj_db_column_int(q, 5) != 0;
         needed--;
     }
     zj_status s = ZJ_OK;
     if (failed)
         s = zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
-    else if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    else if (rc != ZJ_DB_ROW && rc != ZJ_DB_DONE)
         s = zj_report_done(st, rc, err);
     for (size_t i = 0; s == ZJ_OK && i < d->n_groups; i++) {
         d->groups[i].first_worst = d->n_worst;
@@ -521,7 +521,7 @@ static zj_status agg_worst(zj_store *st, const zj_report_filter *f, const char *
     }
     free(w);
     free(n_w);
-    sqlite3_finalize(q);
+    zj_db_finalize(q);
     return s;
 }
 
@@ -541,11 +541,11 @@ static zj_status sqlite_scorecard(void *self, const zj_report_filter *f, zj_grou
     const char *raw_key = by == ZJ_BY_TEAM ? "c.team" : "c.agent_id";
     bool agg = use_aggregates(st);
     zj_report_scope in = agg ? (zj_report_scope){NULL, NULL} : zj_report_scope_of(st, rid, f);
-    sqlite3_stmt *q[6] = {0};
+    zj_stmt *q[6] = {0};
     char *sql[6] = {0};
     int n_q = agg ? 5 : 6;
     bool failed = false;
-    int rc = SQLITE_DONE;
+    int rc = ZJ_DB_DONE;
     size_t cap_g = 0, cap_gr = 0, cap_p = 0, cap_w = 0, cap_x = 0;
 
     /* 0 totals; 1 groups, with the median from window functions; 2 grades;
@@ -649,17 +649,17 @@ static zj_status sqlite_scorecard(void *self, const zj_report_filter *f, zj_grou
 
     if (!zj_report_one_row(st, q[0], err))
         goto fail;
-    d->totals.calls = sqlite3_column_int64(q[0], 0);
-    d->totals.mean_score = sqlite3_column_double(q[0], 1);
-    d->totals.passed = sqlite3_column_int64(q[0], 2);
-    d->totals.fatal = sqlite3_column_int64(q[0], 3);
+    d->totals.calls = zj_db_column_int64(q[0], 0);
+    d->totals.mean_score = zj_db_column_double(q[0], 1);
+    d->totals.passed = zj_db_column_int64(q[0], 2);
+    d->totals.fatal = zj_db_column_int64(q[0], 3);
     d->totals.first_date = col_str(d, q[0], 4, &failed);
     d->totals.last_date = col_str(d, q[0], 5, &failed);
 
     int rcs[6] = {0};
     for (int i = 2; i < 6; i++)
-        rcs[i] = q[i] ? sqlite3_step(q[i]) : SQLITE_DONE;
-    while (!failed && (rc = sqlite3_step(q[1])) == SQLITE_ROW) {
+        rcs[i] = q[i] ? zj_db_step(q[i]) : ZJ_DB_DONE;
+    while (!failed && (rc = zj_db_step(q[1])) == ZJ_DB_ROW) {
         if (!GROW(d->groups, d->n_groups, cap_g)) {
             failed = true;
             break;
@@ -671,28 +671,28 @@ static zj_status sqlite_scorecard(void *self, const zj_report_filter *f, zj_grou
             break;
         g->agent_name = by == ZJ_BY_TEAM ? NULL : col_str(d, q[1], 1, &failed);
         g->team = by == ZJ_BY_TEAM ? NULL : col_str(d, q[1], 2, &failed);
-        g->calls = sqlite3_column_int64(q[1], 3);
-        g->mean_score = sqlite3_column_double(q[1], 4);
-        g->median_score = sqlite3_column_double(q[1], 5);
-        g->passed = sqlite3_column_int64(q[1], 6);
-        g->fatal = sqlite3_column_int64(q[1], 7);
-        g->key_known = sqlite3_column_int(q[1], 8) != 0;
+        g->calls = zj_db_column_int64(q[1], 3);
+        g->mean_score = zj_db_column_double(q[1], 4);
+        g->median_score = zj_db_column_double(q[1], 5);
+        g->passed = zj_db_column_int64(q[1], 6);
+        g->fatal = zj_db_column_int64(q[1], 7);
+        g->key_known = zj_db_column_int(q[1], 8) != 0;
         const char *k = g->key;
         g->first_grade = d->n_grades;
-        for (; !failed && rcs[2] == SQLITE_ROW && !strcmp(zj_col(q[2], 0), k);
-             rcs[2] = sqlite3_step(q[2])) {
+        for (; !failed && rcs[2] == ZJ_DB_ROW && !strcmp(zj_col(q[2], 0), k);
+             rcs[2] = zj_db_step(q[2])) {
             if (!GROW(d->grades, d->n_grades, cap_gr)) {
                 failed = true;
                 break;
             }
             zj_sc_grade *x = &d->grades[d->n_grades++];
             x->grade = col_str(d, q[2], 1, &failed);
-            x->calls = sqlite3_column_int64(q[2], 2);
+            x->calls = zj_db_column_int64(q[2], 2);
         }
         g->n_grades = d->n_grades - g->first_grade;
         g->first_problem = d->n_problems;
-        for (; !failed && rcs[3] == SQLITE_ROW && !strcmp(zj_col(q[3], 0), k);
-             rcs[3] = sqlite3_step(q[3])) {
+        for (; !failed && rcs[3] == ZJ_DB_ROW && !strcmp(zj_col(q[3], 0), k);
+             rcs[3] = zj_db_step(q[3])) {
             if (!GROW(d->problems, d->n_problems, cap_p)) {
                 failed = true;
                 break;
@@ -701,10 +701,10 @@ static zj_status sqlite_scorecard(void *self, const zj_report_filter *f, zj_grou
             memset(p, 0, sizeof *p);
             p->rule_id = col_str(d, q[3], 1, &failed);
             p->clause = col_str(d, q[3], 2, &failed);
-            p->count = sqlite3_column_int64(q[3], 3);
+            p->count = zj_db_column_int64(q[3], 3);
             /* The example is "call_id text" (the smallest such string): the
              * call ids hold no space, so the first one splits them. */
-            const char *ex = (const char *)sqlite3_column_text(q[3], 4);
+            const char *ex = (const char *)zj_db_column_text(q[3], 4);
             const char *sp = ex ? strchr(ex, ' ') : NULL;
             if (sp) {
                 char *id = zj_sqlf("%.*s", (int)(sp - ex), ex);
@@ -717,39 +717,39 @@ static zj_status sqlite_scorecard(void *self, const zj_report_filter *f, zj_grou
                 p->example_text = zj_pool_str(&d->pool, ex, &failed);
             }
             p->outcome = col_str(d, q[3], 5, &failed);
-            p->points = sqlite3_column_int64(q[3], 6);
+            p->points = zj_db_column_int64(q[3], 6);
             p->title = col_str(d, q[3], 7, &failed);
             p->severity = col_str(d, q[3], 8, &failed);
-            p->fatal = sqlite3_column_int(q[3], 9) != 0;
+            p->fatal = zj_db_column_int(q[3], 9) != 0;
         }
         g->n_problems = d->n_problems - g->first_problem;
         g->first_week = d->n_weeks;
-        for (; !failed && rcs[4] == SQLITE_ROW && !strcmp(zj_col(q[4], 0), k);
-             rcs[4] = sqlite3_step(q[4])) {
+        for (; !failed && rcs[4] == ZJ_DB_ROW && !strcmp(zj_col(q[4], 0), k);
+             rcs[4] = zj_db_step(q[4])) {
             if (!GROW(d->weeks, d->n_weeks, cap_w)) {
                 failed = true;
                 break;
             }
             zj_sc_week *w = &d->weeks[d->n_weeks++];
             w->week = col_str(d, q[4], 1, &failed);
-            w->calls = sqlite3_column_int64(q[4], 2);
-            w->mean_score = sqlite3_column_double(q[4], 3);
-            w->passed = sqlite3_column_int64(q[4], 4);
+            w->calls = zj_db_column_int64(q[4], 2);
+            w->mean_score = zj_db_column_double(q[4], 3);
+            w->passed = zj_db_column_int64(q[4], 4);
         }
         g->n_weeks = d->n_weeks - g->first_week;
         g->first_worst = d->n_worst;
-        for (; !failed && rcs[5] == SQLITE_ROW && !strcmp(zj_col(q[5], 0), k);
-             rcs[5] = sqlite3_step(q[5])) {
+        for (; !failed && rcs[5] == ZJ_DB_ROW && !strcmp(zj_col(q[5], 0), k);
+             rcs[5] = zj_db_step(q[5])) {
             if (!GROW(d->worst, d->n_worst, cap_x)) {
                 failed = true;
                 break;
             }
             zj_sc_call *x = &d->worst[d->n_worst++];
             x->call_id = col_str(d, q[5], 1, &failed);
-            x->score = sqlite3_column_int(q[5], 2);
+            x->score = zj_db_column_int(q[5], 2);
             x->grade = col_str(d, q[5], 3, &failed);
             x->date = col_str(d, q[5], 4, &failed);
-            x->fatal = sqlite3_column_int(q[5], 5) != 0;
+            x->fatal = zj_db_column_int(q[5], 5) != 0;
         }
         g->n_worst = d->n_worst - g->first_worst;
     }
@@ -761,14 +761,14 @@ static zj_status sqlite_scorecard(void *self, const zj_report_filter *f, zj_grou
     if (zj_report_done(st, rc, err) != ZJ_OK)
         goto fail;
     for (int i = 2; i < 6; i++)
-        if (rcs[i] != SQLITE_DONE && zj_report_done(st, rcs[i], err) != ZJ_OK)
+        if (rcs[i] != ZJ_DB_DONE && zj_report_done(st, rcs[i], err) != ZJ_OK)
             goto fail;
     for (int i = 0; i < 6; i++)
-        sqlite3_finalize(q[i]);
+        zj_db_finalize(q[i]);
     return agg ? agg_worst(st, f, key, d, &cap_x, err) : ZJ_OK;
 fail:
     for (int i = 0; i < 6; i++)
-        sqlite3_finalize(q[i]);
+        zj_db_finalize(q[i]);
     return err && err->status ? err->status : ZJ_ERR_DB;
 }
 
@@ -800,7 +800,7 @@ static zj_status sqlite_sample_lot(void *self, const zj_rs_ruleset *rs, const zj
                               " FROM calls c WHERE%s" ZJ_CALL_FILTER_REST
                               " ORDER BY coalesce(c.agent_id, ''), c.call_id",
                               zj_report_scope_of(st, rs->id, f).calls);
-    sqlite3_stmt *q = zj_report_query(st, sql, rs->id, f, err);
+    zj_stmt *q = zj_report_query(st, sql, rs->id, f, err);
     free(sql);
     if (!q)
         return err->status;
@@ -811,18 +811,18 @@ static zj_status sqlite_sample_lot(void *self, const zj_rs_ruleset *rs, const zj
      * its calls (a million calls' copies were a fifth of a sample's time). */
     size_t agent_at = 0, agent_len = 0;
     bool have_agent = false;
-    while (!nomem && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+    while (!nomem && (rc = zj_db_step(q)) == ZJ_DB_ROW) {
         if (!GROW(lot->calls, lot->n, lot->cap)) {
             nomem = true;
             break;
         }
         zj_lot_call *c = &lot->calls[lot->n++];
-        c->key = sqlite3_column_int64(q, 0);
-        c->score = sqlite3_column_int(q, 3);
+        c->key = zj_db_column_int64(q, 0);
+        c->score = zj_db_column_int(q, 3);
         /* NULL agent id and date read as "". */
-        bool null_agent = sqlite3_column_type(q, 2) == SQLITE_NULL;
+        bool null_agent = zj_db_column_type(q, 2) == ZJ_DB_NULL;
         const char *agent = null_agent ? "" : zj_col(q, 2);
-        size_t alen = null_agent ? 0 : (size_t)sqlite3_column_bytes(q, 2);
+        size_t alen = null_agent ? 0 : (size_t)zj_db_column_bytes(q, 2);
         if (null_agent)
             n_null++;
         else if (!alen)
@@ -836,9 +836,9 @@ static zj_status sqlite_sample_lot(void *self, const zj_rs_ruleset *rs, const zj
         }
         c->agent = agent_at;
         c->id = lot->text.len;
-        zj_buf_append(&lot->text, zj_col(q, 1), (size_t)sqlite3_column_bytes(q, 1) + 1);
+        zj_buf_append(&lot->text, zj_col(q, 1), (size_t)zj_db_column_bytes(q, 1) + 1);
         c->date = lot->text.len;
-        zj_buf_append(&lot->text, zj_col(q, 4), (size_t)sqlite3_column_bytes(q, 4) + 1);
+        zj_buf_append(&lot->text, zj_col(q, 4), (size_t)zj_db_column_bytes(q, 4) + 1);
         nomem = lot->text.failed;
     }
     if (!nomem && n_null && n_empty) {
@@ -860,7 +860,7 @@ static zj_status sqlite_sample_lot(void *self, const zj_rs_ruleset *rs, const zj
     }
     zj_status s = nomem ? zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory")
                         : zj_report_done(st, rc, err);
-    sqlite3_finalize(q);
+    zj_db_finalize(q);
     return s;
 }
 
@@ -868,58 +868,58 @@ static zj_status sqlite_save_sample(void *self, const zj_rs_ruleset *rs, const z
                                     int64_t *id, zj_error *err)
 {
     zj_store *st = self;
-    sqlite3 *db = zj_store_db(st);
-    sqlite3_stmt *q;
-    bool ok = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK;
+    zj_db *db = zj_store_db(st);
+    zj_stmt *q;
+    bool ok = zj_db_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == ZJ_DB_OK;
     *id = 0;
-    if (ok && sqlite3_prepare_v2(db,
+    if (ok && zj_db_prepare_v2(db,
                                  "INSERT INTO samples (ruleset_id, created_at, method, level, aql,"
                                  " lot_size, sample_size, accept_n, reject_n, seed, filters)"
                                  " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
-                                 -1, &q, NULL) == SQLITE_OK) {
+                                 -1, &q, NULL) == ZJ_DB_OK) {
         /* A bind that fails (out of memory) would store NULL: check them all. */
-        int brc = sqlite3_bind_int64(q, 1, rs->id);
-        brc |= sqlite3_bind_text(q, 2, r->created_at, -1, SQLITE_TRANSIENT);
-        brc |= sqlite3_bind_text(q, 3, r->method, -1, SQLITE_TRANSIENT);
+        int brc = zj_db_bind_int64(q, 1, rs->id);
+        brc |= zj_db_bind_text(q, 2, r->created_at, -1, ZJ_DB_TRANSIENT);
+        brc |= zj_db_bind_text(q, 3, r->method, -1, ZJ_DB_TRANSIENT);
         if (r->level)
-            brc |= sqlite3_bind_text(q, 4, r->level, -1, SQLITE_TRANSIENT);
+            brc |= zj_db_bind_text(q, 4, r->level, -1, ZJ_DB_TRANSIENT);
         if (r->aql > 0)
-            brc |= sqlite3_bind_double(q, 5, r->aql);
-        brc |= sqlite3_bind_int64(q, 6, r->lot_size);
-        brc |= sqlite3_bind_int64(q, 7, r->sample_size);
+            brc |= zj_db_bind_double(q, 5, r->aql);
+        brc |= zj_db_bind_int64(q, 6, r->lot_size);
+        brc |= zj_db_bind_int64(q, 7, r->sample_size);
         if (r->accept_n >= 0) {
-            brc |= sqlite3_bind_int(q, 8, r->accept_n);
-            brc |= sqlite3_bind_int(q, 9, r->reject_n);
+            brc |= zj_db_bind_int(q, 8, r->accept_n);
+            brc |= zj_db_bind_int(q, 9, r->reject_n);
         }
-        brc |= sqlite3_bind_int64(q, 10, (int64_t)r->seed);
-        brc |= sqlite3_bind_text(q, 11, r->filters_json, -1, SQLITE_TRANSIENT);
-        ok = brc == SQLITE_OK && sqlite3_step(q) == SQLITE_DONE;
-        sqlite3_finalize(q);
-        *id = sqlite3_last_insert_rowid(db);
+        brc |= zj_db_bind_int64(q, 10, (int64_t)r->seed);
+        brc |= zj_db_bind_text(q, 11, r->filters_json, -1, ZJ_DB_TRANSIENT);
+        ok = brc == ZJ_DB_OK && zj_db_step(q) == ZJ_DB_DONE;
+        zj_db_finalize(q);
+        *id = zj_db_last_insert_rowid(db);
     } else {
         ok = false;
     }
-    if (ok && sqlite3_prepare_v2(db,
+    if (ok && zj_db_prepare_v2(db,
                                  "INSERT INTO sample_calls (sample_id, call_row, agent_id)"
                                  " VALUES (?1,?2,?3)",
-                                 -1, &q, NULL) == SQLITE_OK) {
+                                 -1, &q, NULL) == ZJ_DB_OK) {
         for (size_t i = 0; ok && i < r->n_calls; i++) {
-            sqlite3_reset(q);
-            int brc = sqlite3_bind_int64(q, 1, *id);
-            brc |= sqlite3_bind_int64(q, 2, r->call_keys[i]);
-            brc |= sqlite3_bind_text(q, 3, r->agents[i], -1, SQLITE_TRANSIENT);
-            ok = brc == SQLITE_OK && sqlite3_step(q) == SQLITE_DONE;
+            zj_db_reset(q);
+            int brc = zj_db_bind_int64(q, 1, *id);
+            brc |= zj_db_bind_int64(q, 2, r->call_keys[i]);
+            brc |= zj_db_bind_text(q, 3, r->agents[i], -1, ZJ_DB_TRANSIENT);
+            ok = brc == ZJ_DB_OK && zj_db_step(q) == ZJ_DB_DONE;
         }
-        sqlite3_finalize(q);
+        zj_db_finalize(q);
     } else {
         ok = false;
     }
     if (ok)
-        ok = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK;
+        ok = zj_db_exec(db, "COMMIT", NULL, NULL, NULL) == ZJ_DB_OK;
     if (ok)
         return ZJ_OK;
     zj_status s = zj_store_error(st, err, "cannot record the sample");
-    sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    zj_db_exec(db, "ROLLBACK", NULL, NULL, NULL);
     return s;
 }
 

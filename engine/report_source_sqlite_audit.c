@@ -7,7 +7,7 @@
  * tests/scripts/report_aggregates.sh compares them byte for byte. */
 #include "report_source.h"
 
-#include <sqlite3.h>
+#include "db.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,7 +40,7 @@ void zj_audit_data_free(zj_audit_data *d)
 }
 
 /* Column text owned by the rows; "" for SQL NULL. */
-static const char *col(audit_ctx *c, sqlite3_stmt *q, int i)
+static const char *col(audit_ctx *c, zj_stmt *q, int i)
 {
     const char *s = zj_pool_col(&c->d->pool, q, i, &c->lost);
     return s ? s : "";
@@ -50,24 +50,24 @@ static const char *col(audit_ctx *c, sqlite3_stmt *q, int i)
 #define GROW(c, v, n, cap) (ZJ_GROW(v, n, cap) || ((c)->lost = true, false))
 
 /* A report query with the filter bound (?1..?5); NULL with err set. */
-static sqlite3_stmt *query(audit_ctx *c, const char *sql)
+static zj_stmt *query(audit_ctx *c, const char *sql)
 {
     return zj_report_query(c->st, sql, c->rs->id, c->f, c->err);
 }
 
 /* Same, the query built by zj_sqlf (freed here). */
-static sqlite3_stmt *queryf(audit_ctx *c, char *sql)
+static zj_stmt *queryf(audit_ctx *c, char *sql)
 {
-    sqlite3_stmt *q = query(c, sql);
+    zj_stmt *q = query(c, sql);
     free(sql);
     return q;
 }
 
 /* Ends a query that returned its rows (rc the last step); the status. */
-static zj_status finish(audit_ctx *c, sqlite3_stmt *q, int rc)
+static zj_status finish(audit_ctx *c, zj_stmt *q, int rc)
 {
-    sqlite3_finalize(q);
-    if (rc != SQLITE_DONE)
+    zj_db_finalize(q);
+    if (rc != ZJ_DB_DONE)
         return zj_store_error(c->st, c->err, "cannot read the results");
     if (c->lost)
         return zj_error_set(c->err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
@@ -78,7 +78,7 @@ static zj_status finish(audit_ctx *c, sqlite3_stmt *q, int rc)
 static zj_status scope(audit_ctx *c)
 {
     zj_audit_data *d = c->d;
-    sqlite3_stmt *q =
+    zj_stmt *q =
         c->agg ? query(c, "SELECT sum(c.calls), count(DISTINCT c.agent_id),"
                           " min(c.local_date), max(c.local_date),"
                           " CAST(sum(c.score * c.calls) AS REAL) / sum(c.calls),"
@@ -92,17 +92,17 @@ static zj_status scope(audit_ctx *c)
     if (!q)
         return c->err->status;
     if (!zj_report_one_row(c->st, q, c->err)) {
-        sqlite3_finalize(q);
+        zj_db_finalize(q);
         return c->err->status;
     }
-    d->calls = sqlite3_column_int64(q, 0);
-    d->agents = sqlite3_column_int64(q, 1);
-    d->first_date = sqlite3_column_type(q, 2) == SQLITE_NULL ? NULL : col(c, q, 2);
-    d->last_date = sqlite3_column_type(q, 3) == SQLITE_NULL ? NULL : col(c, q, 3);
-    d->mean_score = sqlite3_column_double(q, 4);
-    d->passed = sqlite3_column_int64(q, 5);
-    d->fatal_calls = sqlite3_column_int64(q, 6);
-    sqlite3_finalize(q);
+    d->calls = zj_db_column_int64(q, 0);
+    d->agents = zj_db_column_int64(q, 1);
+    d->first_date = zj_db_column_type(q, 2) == ZJ_DB_NULL ? NULL : col(c, q, 2);
+    d->last_date = zj_db_column_type(q, 3) == ZJ_DB_NULL ? NULL : col(c, q, 3);
+    d->mean_score = zj_db_column_double(q, 4);
+    d->passed = zj_db_column_int64(q, 5);
+    d->fatal_calls = zj_db_column_int64(q, 6);
+    zj_db_finalize(q);
     /* An aggregate row exists only while it counts a call. */
     q = queryf(c, zj_sqlf("SELECT DISTINCT coalesce(c.team, '(未分组)') FROM %s c"
                           " WHERE%s" ZJ_CALL_FILTER_REST " ORDER BY 1",
@@ -112,9 +112,9 @@ static zj_status scope(audit_ctx *c)
         return c->err->status;
     int rc;
     size_t cap = 0;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW && GROW(c, d->teams, d->n_teams, cap))
+    while ((rc = zj_db_step(q)) == ZJ_DB_ROW && GROW(c, d->teams, d->n_teams, cap))
         d->teams[d->n_teams++] = col(c, q, 0);
-    return finish(c, q, c->lost ? SQLITE_DONE : rc);
+    return finish(c, q, c->lost ? ZJ_DB_DONE : rc);
 }
 
 /* The qualifying findings: forbidden expressions said, required phrases
@@ -136,7 +136,7 @@ static zj_status findings(audit_ctx *c)
     /* A call lies in one date and agent, so the per-row counts of calls add
      * up; a rule is either forbidden or required, so hits and misses never
      * mix. */
-    sqlite3_stmt *q = queryf(
+    zj_stmt *q = queryf(
         c,
         c->agg
             ? zj_sqlf("SELECT x.rule_id, x.clause, coalesce(r.title, ''), x.severity, x.kind,"
@@ -159,18 +159,18 @@ static zj_status findings(audit_ctx *c)
         return c->err->status;
     int rc;
     size_t cap = 0;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW && GROW(c, d->findings, d->n_findings, cap)) {
+    while ((rc = zj_db_step(q)) == ZJ_DB_ROW && GROW(c, d->findings, d->n_findings, cap)) {
         zj_au_finding *r = &d->findings[d->n_findings++];
         r->rule_id = col(c, q, 0);
         r->clause = col(c, q, 1);
         r->title = col(c, q, 2);
         r->severity = col(c, q, 3);
         r->kind = col(c, q, 4);
-        r->count = sqlite3_column_int64(q, 5);
-        r->calls = sqlite3_column_int64(q, 6);
-        r->fatal = sqlite3_column_int(q, 7) != 0;
+        r->count = zj_db_column_int64(q, 5);
+        r->calls = zj_db_column_int64(q, 6);
+        r->fatal = zj_db_column_int(q, 7) != 0;
     }
-    zj_status s = finish(c, q, c->lost ? SQLITE_DONE : rc);
+    zj_status s = finish(c, q, c->lost ? ZJ_DB_DONE : rc);
     /* GROUP BY's order is the plan's: sort by rule id in C, as both paths
      * must give the same order. */
     if (s == ZJ_OK && d->n_findings)
@@ -181,20 +181,20 @@ static zj_status findings(audit_ctx *c)
 /* One row of counts into v[0..n). */
 static zj_status counts(audit_ctx *c, char *sql, const char *category, long *const *v, int n)
 {
-    sqlite3_stmt *q = queryf(c, sql);
+    zj_stmt *q = queryf(c, sql);
     if (!q)
         return c->err->status;
-    if (category && sqlite3_bind_text(q, 6, category, -1, SQLITE_TRANSIENT) != SQLITE_OK) {
-        sqlite3_finalize(q);
+    if (category && zj_db_bind_text(q, 6, category, -1, ZJ_DB_TRANSIENT) != ZJ_DB_OK) {
+        zj_db_finalize(q);
         return zj_store_error(c->st, c->err, "cannot prepare a report query");
     }
     if (!zj_report_one_row(c->st, q, c->err)) {
-        sqlite3_finalize(q);
+        zj_db_finalize(q);
         return c->err->status;
     }
     for (int i = 0; i < n; i++)
-        *v[i] = sqlite3_column_int64(q, i);
-    sqlite3_finalize(q);
+        *v[i] = zj_db_column_int64(q, i);
+    zj_db_finalize(q);
     return ZJ_OK;
 }
 
@@ -286,24 +286,24 @@ static zj_status kpis(audit_ctx *c)
 static zj_status criteria(audit_ctx *c)
 {
     zj_audit_data *d = c->d;
-    sqlite3_stmt *q = query(c, "SELECT coalesce(clause, ''), rule_id, coalesce(title, ''), kind,"
+    zj_stmt *q = query(c, "SELECT coalesce(clause, ''), rule_id, coalesce(title, ''), kind,"
                                " severity, points, fatal FROM rules WHERE ruleset_id = ?1"
                                " ORDER BY idx");
     if (!q)
         return c->err->status;
     int rc;
     size_t cap = 0;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW && GROW(c, d->criteria, d->n_criteria, cap)) {
+    while ((rc = zj_db_step(q)) == ZJ_DB_ROW && GROW(c, d->criteria, d->n_criteria, cap)) {
         zj_au_criterion *r = &d->criteria[d->n_criteria++];
         r->clause = col(c, q, 0);
         r->rule_id = col(c, q, 1);
         r->title = col(c, q, 2);
         r->kind = col(c, q, 3);
         r->severity = col(c, q, 4);
-        r->points = sqlite3_column_int(q, 5);
-        r->fatal = sqlite3_column_int(q, 6) != 0;
+        r->points = zj_db_column_int(q, 5);
+        r->fatal = zj_db_column_int(q, 6) != 0;
     }
-    return finish(c, q, c->lost ? SQLITE_DONE : rc);
+    return finish(c, q, c->lost ? ZJ_DB_DONE : rc);
 }
 
 /* The cited sample: its plan and the first of its calls by id. */
@@ -313,19 +313,19 @@ static zj_status sample(audit_ctx *c)
     int64_t id = c->q->sample_id;
     if (id <= 0)
         return ZJ_OK;
-    sqlite3_stmt *q;
-    if (sqlite3_prepare_v2(zj_store_db(c->st),
+    zj_stmt *q;
+    if (zj_db_prepare_v2(zj_store_db(c->st),
                            "SELECT method, coalesce(level, ''), aql, lot_size, sample_size,"
                            " accept_n, reject_n, seed, created_at, filters FROM samples"
                            " WHERE id = ?2 AND ruleset_id = ?1",
-                           -1, &q, NULL) != SQLITE_OK)
+                           -1, &q, NULL) != ZJ_DB_OK)
         return zj_store_error(c->st, c->err, "cannot read the samples");
-    sqlite3_bind_int64(q, 1, c->rs->id);
-    sqlite3_bind_int64(q, 2, id);
-    int rc = sqlite3_step(q);
-    if (rc != SQLITE_ROW) {
-        sqlite3_finalize(q);
-        if (rc == SQLITE_DONE)
+    zj_db_bind_int64(q, 1, c->rs->id);
+    zj_db_bind_int64(q, 2, id);
+    int rc = zj_db_step(q);
+    if (rc != ZJ_DB_ROW) {
+        zj_db_finalize(q);
+        if (rc == ZJ_DB_DONE)
             return zj_error_set(c->err, ZJ_ERR_NOTFOUND, NULL, 0, 0,
                                 "no sample %lld was saved for this rule set (zhijian sample "
                                 "--save prints the id of the sample it records)",
@@ -335,53 +335,53 @@ static zj_status sample(audit_ctx *c)
     s->id = id;
     s->method = col(c, q, 0);
     s->level = col(c, q, 1);
-    s->aql = sqlite3_column_type(q, 2) == SQLITE_NULL ? NULL : col(c, q, 2);
-    s->lot_size = sqlite3_column_int64(q, 3);
-    s->sample_size = sqlite3_column_int64(q, 4);
-    s->accept_n = sqlite3_column_int64(q, 5);
-    s->reject_n = sqlite3_column_int64(q, 6);
-    s->seed = sqlite3_column_int64(q, 7);
+    s->aql = zj_db_column_type(q, 2) == ZJ_DB_NULL ? NULL : col(c, q, 2);
+    s->lot_size = zj_db_column_int64(q, 3);
+    s->sample_size = zj_db_column_int64(q, 4);
+    s->accept_n = zj_db_column_int64(q, 5);
+    s->reject_n = zj_db_column_int64(q, 6);
+    s->seed = zj_db_column_int64(q, 7);
     s->created_at = col(c, q, 8);
     s->filters_json = col(c, q, 9);
-    sqlite3_finalize(q);
+    zj_db_finalize(q);
     if (zj_store_has_table(c->st, "sample_decisions")) {
-        if (sqlite3_prepare_v2(zj_store_db(c->st),
+        if (zj_db_prepare_v2(zj_store_db(c->st),
                                "SELECT decision, closed_by, closed_at, reviewed, nonconforming"
                                " FROM sample_decisions WHERE sample_id = ?1",
-                               -1, &q, NULL) != SQLITE_OK)
+                               -1, &q, NULL) != ZJ_DB_OK)
             return zj_store_error(c->st, c->err, "cannot read the sample's decision");
-        sqlite3_bind_int64(q, 1, id);
-        rc = sqlite3_step(q);
-        if (rc == SQLITE_ROW) {
+        zj_db_bind_int64(q, 1, id);
+        rc = zj_db_step(q);
+        if (rc == ZJ_DB_ROW) {
             s->decision = col(c, q, 0);
             s->closed_by = col(c, q, 1);
             s->closed_at = col(c, q, 2);
-            s->closed_reviewed = sqlite3_column_int64(q, 3);
-            s->closed_nonconforming = sqlite3_column_int64(q, 4);
+            s->closed_reviewed = zj_db_column_int64(q, 3);
+            s->closed_nonconforming = zj_db_column_int64(q, 4);
         }
-        sqlite3_finalize(q);
-        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        zj_db_finalize(q);
+        if (rc != ZJ_DB_ROW && rc != ZJ_DB_DONE)
             return zj_store_error(c->st, c->err, "cannot read the sample's decision");
     }
-    if (sqlite3_prepare_v2(zj_store_db(c->st),
+    if (zj_db_prepare_v2(zj_store_db(c->st),
                            "SELECT c.call_id FROM sample_calls s JOIN calls c ON c.id = s.call_row"
                            " WHERE s.sample_id = ?1 ORDER BY c.call_id",
-                           -1, &q, NULL) != SQLITE_OK)
+                           -1, &q, NULL) != ZJ_DB_OK)
         return zj_store_error(c->st, c->err, "cannot read the sampled calls");
-    sqlite3_bind_int64(q, 1, id);
+    zj_db_bind_int64(q, 1, id);
     size_t cap = 0;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    while ((rc = zj_db_step(q)) == ZJ_DB_ROW) {
         if ((size_t)s->n_calls++ >= c->q->sample_calls_listed)
             continue;
         if (!GROW(c, s->call_ids, s->n_listed, cap))
             break;
         s->call_ids[s->n_listed++] = col(c, q, 0);
     }
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-        sqlite3_finalize(q);
+    if (rc != ZJ_DB_ROW && rc != ZJ_DB_DONE) {
+        zj_db_finalize(q);
         return zj_store_error(c->st, c->err, "cannot read the sampled calls");
     }
-    return finish(c, q, SQLITE_DONE);
+    return finish(c, q, ZJ_DB_DONE);
 }
 
 /* ------------------------------------------------------------- evidence */
@@ -410,7 +410,7 @@ static long finding_of(const zj_audit_data *d, const char *rule_id)
     " coalesce(f.span_start, -1), coalesce(f.span_end, -1)"
 
 /* Appends the evidence row q holds; false when out of memory. */
-static bool add_evidence(audit_ctx *c, sqlite3_stmt *q, size_t finding, size_t *cap)
+static bool add_evidence(audit_ctx *c, zj_stmt *q, size_t finding, size_t *cap)
 {
     zj_audit_data *d = c->d;
     if (!GROW(c, d->evidence, d->n_evidence, *cap))
@@ -424,13 +424,13 @@ static bool add_evidence(audit_ctx *c, sqlite3_stmt *q, size_t finding, size_t *
     e->started_at = col(c, q, 4);
     e->text = col(c, q, 5);
     e->missing = strcmp(zj_col(q, 6), "missing") == 0;
-    e->turn = sqlite3_column_int(q, 7);
-    e->span_start = sqlite3_column_int64(q, 8);
-    e->span_end = sqlite3_column_int64(q, 9);
-    if (sqlite3_column_count(q) > 11) {
+    e->turn = zj_db_column_int(q, 7);
+    e->span_start = zj_db_column_int64(q, 8);
+    e->span_end = zj_db_column_int64(q, 9);
+    if (zj_db_column_count(q) > 11) {
         e->started_utc_ms =
-            sqlite3_column_type(q, 10) == SQLITE_NULL ? INT64_MIN : sqlite3_column_int64(q, 10);
-        e->seq = sqlite3_column_int64(q, 11);
+            zj_db_column_type(q, 10) == ZJ_DB_NULL ? INT64_MIN : zj_db_column_int64(q, 10);
+        e->seq = zj_db_column_int64(q, 11);
     }
     return !c->lost;
 }
@@ -438,7 +438,7 @@ static bool add_evidence(audit_ctx *c, sqlite3_stmt *q, size_t finding, size_t *
 /* Every finding's first examples in one windowed pass over the findings. */
 static zj_status evidence_scan(audit_ctx *c)
 {
-    sqlite3_stmt *q = queryf(
+    zj_stmt *q = queryf(
         c, zj_sqlf("SELECT * FROM (SELECT" EVIDENCE_COLUMNS ", ROW_NUMBER() OVER (PARTITION BY"
                    " f.rule_id ORDER BY c.started_utc_ms, c.call_id, f.seq) AS rn"
                    "%s" ZJ_CALL_FILTER_REST " AND" NONCONFORMING_FINDING ") e WHERE rn <= %zu"
@@ -448,12 +448,12 @@ static zj_status evidence_scan(audit_ctx *c)
         return c->err->status;
     int rc;
     size_t cap = 0;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    while ((rc = zj_db_step(q)) == ZJ_DB_ROW) {
         long k = finding_of(c->d, zj_col(q, 0));
         if (k >= 0 && !add_evidence(c, q, (size_t)k, &cap))
             break;
     }
-    return finish(c, q, c->lost ? SQLITE_DONE : rc);
+    return finish(c, q, c->lost ? ZJ_DB_DONE : rc);
 }
 
 /* The day after date (YYYY-MM-DD) n times, into out[11]. */
@@ -539,15 +539,15 @@ static int cmp_by_time(const void *a, const void *b)
     return (x->seq > y->seq) - (x->seq < y->seq);
 }
 
-static int bind_text_or_null(sqlite3_stmt *q, int i, const char *s)
+static int bind_text_or_null(zj_stmt *q, int i, const char *s)
 {
-    return s ? sqlite3_bind_text(q, i, s, -1, SQLITE_STATIC) : sqlite3_bind_null(q, i);
+    return s ? zj_db_bind_text(q, i, s, -1, ZJ_DB_STATIC) : zj_db_bind_null(q, i);
 }
 
 /* One date's calls in time order (the date index holds the start time and
  * call id), the head of a merge. */
 typedef struct date_stream {
-    sqlite3_stmt *q;
+    zj_stmt *q;
     bool live;
 } date_stream;
 
@@ -555,27 +555,27 @@ typedef struct date_stream {
  * call id, as ORDER BY c.started_utc_ms, c.call_id sorts. */
 static bool stream_before(const date_stream *a, const date_stream *b)
 {
-    int64_t x = sqlite3_column_int64(a->q, 1), y = sqlite3_column_int64(b->q, 1);
+    int64_t x = zj_db_column_int64(a->q, 1), y = zj_db_column_int64(b->q, 1);
     if (x != y)
         return x < y;
     return strcmp(zj_col(a->q, 2), zj_col(b->q, 2)) < 0;
 }
 
 /* Takes plan's dense rules' examples from the call of row id `call`;
- * SQLITE_DONE, or the failing step's code. */
-static int take_call(audit_ctx *c, sqlite3_stmt *found, int64_t call, rule_plan *plan, size_t *open,
+ * ZJ_DB_DONE, or the failing step's code. */
+static int take_call(audit_ctx *c, zj_stmt *found, int64_t call, rule_plan *plan, size_t *open,
                      size_t *cap)
 {
     size_t want = c->q->evidence_per_finding;
-    sqlite3_reset(found);
-    sqlite3_bind_int64(found, 1, call);
+    zj_db_reset(found);
+    zj_db_bind_int64(found, 1, call);
     int rc;
-    while ((rc = sqlite3_step(found)) == SQLITE_ROW) {
+    while ((rc = zj_db_step(found)) == ZJ_DB_ROW) {
         long r = finding_of(c->d, zj_col(found, 0));
         if (r < 0 || !plan[r].dense || plan[r].got >= want)
             continue;
         if (!add_evidence(c, found, (size_t)r, cap))
-            return SQLITE_NOMEM;
+            return ZJ_DB_NOMEM;
         if (++plan[r].got == want)
             (*open)--;
     }
@@ -594,41 +594,41 @@ static zj_status evidence_pass(audit_ctx *c, rule_plan *plan, bool undated, cons
     size_t open = 0, n = 0;
     for (size_t r = 0; r < d->n_findings; r++)
         open += plan[r].dense;
-    sqlite3_stmt *found;
-    if (sqlite3_prepare_v2(
+    zj_stmt *found;
+    if (zj_db_prepare_v2(
             zj_store_db(c->st),
             "SELECT" EVIDENCE_COLUMNS ", c.started_utc_ms, f.seq FROM calls c"
             " CROSS JOIN findings f WHERE c.id = ?1 AND f.call_row = c.id AND" NONCONFORMING_FINDING
             " ORDER BY f.seq",
-            -1, &found, NULL) != SQLITE_OK)
+            -1, &found, NULL) != ZJ_DB_OK)
         return zj_store_error(c->st, c->err, "cannot prepare a report query");
     date_stream *ds = calloc(n_pc + 1, sizeof *ds);
     if (!ds) {
-        sqlite3_finalize(found);
+        zj_db_finalize(found);
         return zj_error_set(c->err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
     }
     zj_status s = ZJ_OK;
-    int rc = SQLITE_DONE;
+    int rc = ZJ_DB_DONE;
     if (undated) {
-        sqlite3_stmt *q =
+        zj_stmt *q =
             query(c, "SELECT c.id FROM calls c WHERE c.ruleset_id = ?1" ZJ_CALL_FILTER_REST
                      " AND c.local_date IS NULL"
                      " ORDER BY c.call_id");
         if (!q)
             s = c->err->status;
-        while (q && open && (rc = sqlite3_step(q)) == SQLITE_ROW &&
-               (rc = take_call(c, found, sqlite3_column_int64(q, 0), plan, &open, cap)) ==
-                   SQLITE_DONE)
+        while (q && open && (rc = zj_db_step(q)) == ZJ_DB_ROW &&
+               (rc = take_call(c, found, zj_db_column_int64(q, 0), plan, &open, cap)) ==
+                   ZJ_DB_DONE)
             ;
-        sqlite3_finalize(q);
+        zj_db_finalize(q);
     }
     /* One stream per date of the window (pc is sorted by date). */
-    for (size_t i = 0; s == ZJ_OK && rc == SQLITE_DONE && open && i < n_pc; i++) {
+    for (size_t i = 0; s == ZJ_OK && rc == ZJ_DB_DONE && open && i < n_pc; i++) {
         const char *date = pc[i].date;
         if (!date || strcmp(date, lo) < 0 || strcmp(date, hi) > 0 ||
             (i && pc[i - 1].date && strcmp(pc[i - 1].date, date) == 0))
             continue;
-        sqlite3_stmt *q = query(c, "SELECT c.id, c.started_utc_ms, c.call_id"
+        zj_stmt *q = query(c, "SELECT c.id, c.started_utc_ms, c.call_id"
                                    " FROM calls c WHERE c.ruleset_id = ?1" ZJ_CALL_FILTER_REST
                                    " AND c.local_date = ?6 ORDER BY c.started_utc_ms, c.call_id");
         if (!q) {
@@ -636,42 +636,42 @@ static zj_status evidence_pass(audit_ctx *c, rule_plan *plan, bool undated, cons
             break;
         }
         ds[n].q = q;
-        if (sqlite3_bind_text(q, 6, date, -1, SQLITE_STATIC) != SQLITE_OK) {
-            rc = SQLITE_ERROR;
+        if (zj_db_bind_text(q, 6, date, -1, ZJ_DB_STATIC) != ZJ_DB_OK) {
+            rc = ZJ_DB_ERROR;
             n++;
             break;
         }
-        rc = sqlite3_step(q);
-        ds[n].live = rc == SQLITE_ROW;
+        rc = zj_db_step(q);
+        ds[n].live = rc == ZJ_DB_ROW;
         n++;
-        if (rc == SQLITE_ROW || rc == SQLITE_DONE)
-            rc = SQLITE_DONE;
+        if (rc == ZJ_DB_ROW || rc == ZJ_DB_DONE)
+            rc = ZJ_DB_DONE;
     }
     /* The merge: the stream whose call starts first gives the next call. */
-    while (s == ZJ_OK && rc == SQLITE_DONE && open) {
+    while (s == ZJ_OK && rc == ZJ_DB_DONE && open) {
         date_stream *next = NULL;
         for (size_t i = 0; i < n; i++)
             if (ds[i].live && (!next || stream_before(&ds[i], next)))
                 next = &ds[i];
         if (!next)
             break;
-        rc = take_call(c, found, sqlite3_column_int64(next->q, 0), plan, &open, cap);
-        if (rc != SQLITE_DONE)
+        rc = take_call(c, found, zj_db_column_int64(next->q, 0), plan, &open, cap);
+        if (rc != ZJ_DB_DONE)
             break;
-        rc = sqlite3_step(next->q);
-        next->live = rc == SQLITE_ROW;
-        if (rc == SQLITE_ROW)
-            rc = SQLITE_DONE;
+        rc = zj_db_step(next->q);
+        next->live = rc == ZJ_DB_ROW;
+        if (rc == ZJ_DB_ROW)
+            rc = ZJ_DB_DONE;
     }
     for (size_t i = 0; i < n; i++)
-        sqlite3_finalize(ds[i].q);
+        zj_db_finalize(ds[i].q);
     free(ds);
-    sqlite3_finalize(found);
+    zj_db_finalize(found);
     if (s != ZJ_OK)
         return s;
-    if (c->lost || rc == SQLITE_NOMEM)
+    if (c->lost || rc == ZJ_DB_NOMEM)
         return zj_error_set(c->err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+    if (rc != ZJ_DB_DONE && rc != ZJ_DB_ROW)
         return zj_store_error(c->st, c->err, "cannot read the results");
     return ZJ_OK;
 }
@@ -693,7 +693,7 @@ static zj_status evidence_pairs(audit_ctx *c, const rule_plan *plan, const cand 
             pairs[n++] = cands[i];
     }
     qsort(pairs, n, sizeof *pairs, cmp_cand_pair);
-    sqlite3_stmt *q = query(c, "SELECT" EVIDENCE_COLUMNS ", c.started_utc_ms, f.seq FROM calls c"
+    zj_stmt *q = query(c, "SELECT" EVIDENCE_COLUMNS ", c.started_utc_ms, f.seq FROM calls c"
                                " CROSS JOIN findings f WHERE c.ruleset_id = ?1" ZJ_CALL_FILTER_REST
                                " AND c.local_date IS ?6 AND c.agent_id IS ?7"
                                " AND f.call_row = c.id AND" NONCONFORMING_FINDING);
@@ -702,14 +702,14 @@ static zj_status evidence_pairs(audit_ctx *c, const rule_plan *plan, const cand 
     for (size_t i = 0; s == ZJ_OK && i < n; i++) {
         if (i && cmp_cand_pair(&pairs[i - 1], &pairs[i]) == 0)
             continue;
-        sqlite3_reset(q);
-        if (bind_text_or_null(q, 6, pairs[i].date) != SQLITE_OK ||
-            bind_text_or_null(q, 7, pairs[i].agent) != SQLITE_OK) {
+        zj_db_reset(q);
+        if (bind_text_or_null(q, 6, pairs[i].date) != ZJ_DB_OK ||
+            bind_text_or_null(q, 7, pairs[i].agent) != ZJ_DB_OK) {
             s = zj_store_error(c->st, c->err, "cannot prepare a report query");
             break;
         }
         int rc;
-        while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        while ((rc = zj_db_step(q)) == ZJ_DB_ROW) {
             long r = finding_of(d, zj_col(q, 0));
             if (r < 0 || plan[r].dense ||
                 (plan[r].until[0] && pairs[i].date && strcmp(pairs[i].date, plan[r].until) > 0))
@@ -719,10 +719,10 @@ static zj_status evidence_pairs(audit_ctx *c, const rule_plan *plan, const cand 
         }
         if (c->lost)
             s = zj_error_set(c->err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
-        else if (rc != SQLITE_DONE)
+        else if (rc != ZJ_DB_DONE)
             s = zj_store_error(c->st, c->err, "cannot read the results");
     }
-    sqlite3_finalize(q);
+    zj_db_finalize(q);
     free(pairs);
     if (s != ZJ_OK)
         return s;
@@ -743,20 +743,20 @@ static zj_status evidence_pairs(audit_ctx *c, const rule_plan *plan, const cand 
 /* Calls per date and agent the filter selects, sorted. */
 static zj_status pair_counts(audit_ctx *c, pair_calls **out, size_t *n)
 {
-    sqlite3_stmt *q = query(c, "SELECT c.local_date, c.agent_id, sum(c.calls) FROM agg_calls c"
+    zj_stmt *q = query(c, "SELECT c.local_date, c.agent_id, sum(c.calls) FROM agg_calls c"
                                " WHERE c.ruleset_id = ?1" ZJ_CALL_FILTER_REST
                                " GROUP BY c.local_date, c.agent_id");
     if (!q)
         return c->err->status;
     size_t cap = 0;
     int rc;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW && GROW(c, *out, *n, cap)) {
+    while ((rc = zj_db_step(q)) == ZJ_DB_ROW && GROW(c, *out, *n, cap)) {
         pair_calls *p = &(*out)[(*n)++];
-        p->date = sqlite3_column_type(q, 0) == SQLITE_NULL ? NULL : col(c, q, 0);
-        p->agent = sqlite3_column_type(q, 1) == SQLITE_NULL ? NULL : col(c, q, 1);
-        p->calls = sqlite3_column_int64(q, 2);
+        p->date = zj_db_column_type(q, 0) == ZJ_DB_NULL ? NULL : col(c, q, 0);
+        p->agent = zj_db_column_type(q, 1) == ZJ_DB_NULL ? NULL : col(c, q, 1);
+        p->calls = zj_db_column_int64(q, 2);
     }
-    zj_status s = finish(c, q, c->lost ? SQLITE_DONE : rc);
+    zj_status s = finish(c, q, c->lost ? ZJ_DB_DONE : rc);
     if (s == ZJ_OK && *n)
         qsort(*out, *n, sizeof **out, cmp_pair_calls);
     return s;
@@ -797,7 +797,7 @@ static zj_status evidence_bounded(audit_ctx *c)
     if (!plan)
         return zj_error_set(c->err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
     /* NULL dates sort first, as the calls without a time do. */
-    sqlite3_stmt *q =
+    zj_stmt *q =
         query(c, "SELECT c.rule_id, c.local_date, c.agent_id,"
                  " sum(CASE WHEN c.outcome = 'hit' THEN c.findings ELSE c.neg END)"
                  " FROM agg_rules c WHERE c.ruleset_id = ?1" ZJ_CALL_FILTER_REST
@@ -808,17 +808,17 @@ static zj_status evidence_bounded(audit_ctx *c)
         return c->err->status;
     }
     int rc;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    while ((rc = zj_db_step(q)) == ZJ_DB_ROW) {
         long r = finding_of(d, zj_col(q, 0));
         if (r < 0 || !GROW(c, cands, n_cands, cap_cands))
             continue;
         cand *k = &cands[n_cands++];
         k->rule = (size_t)r;
-        k->date = sqlite3_column_type(q, 1) == SQLITE_NULL ? NULL : col(c, q, 1);
-        k->agent = sqlite3_column_type(q, 2) == SQLITE_NULL ? NULL : col(c, q, 2);
-        k->n = sqlite3_column_int64(q, 3);
+        k->date = zj_db_column_type(q, 1) == ZJ_DB_NULL ? NULL : col(c, q, 1);
+        k->agent = zj_db_column_type(q, 2) == ZJ_DB_NULL ? NULL : col(c, q, 2);
+        k->n = zj_db_column_int64(q, 3);
     }
-    zj_status s = finish(c, q, c->lost ? SQLITE_DONE : rc);
+    zj_status s = finish(c, q, c->lost ? ZJ_DB_DONE : rc);
     if (s == ZJ_OK)
         s = pair_counts(c, &pc, &n_pc);
     /* Per rule: the date its count reaches `want`, plus the skew; the

@@ -5,7 +5,7 @@
  * unreviewed. */
 #include "review.h"
 
-#include <sqlite3.h>
+#include "db.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,28 +25,28 @@ typedef struct rv_ctx {
     zj_error *err;
     bool lost;
     /* Prepared once for all the calls read: findings, sum of points, events. */
-    sqlite3_stmt *q_findings, *q_sum, *q_events;
+    zj_stmt *q_findings, *q_sum, *q_events;
 } rv_ctx;
 
 static void ctx_done(rv_ctx *c)
 {
-    sqlite3_finalize(c->q_findings);
-    sqlite3_finalize(c->q_sum);
-    sqlite3_finalize(c->q_events);
+    zj_db_finalize(c->q_findings);
+    zj_db_finalize(c->q_sum);
+    zj_db_finalize(c->q_events);
 }
 
-/* The statement *q, prepared on first use (else reset); SQLITE_OK or the
+/* The statement *q, prepared on first use (else reset); ZJ_DB_OK or the
  * prepare's error. */
-static int prepared(rv_ctx *c, sqlite3_stmt **q, const char *sql)
+static int prepared(rv_ctx *c, zj_stmt **q, const char *sql)
 {
     if (*q) {
-        sqlite3_reset(*q);
-        return SQLITE_OK;
+        zj_db_reset(*q);
+        return ZJ_DB_OK;
     }
-    return sqlite3_prepare_v2(zj_store_db(c->st), sql, -1, q, NULL);
+    return zj_db_prepare_v2(zj_store_db(c->st), sql, -1, q, NULL);
 }
 
-static const char *col(rv_ctx *c, sqlite3_stmt *q, int i)
+static const char *col(rv_ctx *c, zj_stmt *q, int i)
 {
     const char *s = zj_pool_col(&c->d->pool, q, i, &c->lost);
     return s ? s : "";
@@ -77,31 +77,31 @@ static zj_rv_action action_of(const char *s)
     " coalesce(category, ''), coalesce(points, 0), coalesce(fatal, 0), coalesce(decision, ''),"    \
     " coalesce(appeal_id, 0), coalesce(note, '')"
 
-static void read_event(rv_ctx *c, sqlite3_stmt *q, zj_rv_event *e)
+static void read_event(rv_ctx *c, zj_stmt *q, zj_rv_event *e)
 {
     memset(e, 0, sizeof *e);
-    e->id = sqlite3_column_int64(q, 0);
+    e->id = zj_db_column_int64(q, 0);
     e->at = col(c, q, 1);
     e->actor = col(c, q, 2);
     e->role = col(c, q, 3);
     e->action = action_of(zj_col(q, 4));
     e->call_id = col(c, q, 5);
     e->rule_id = col(c, q, 6);
-    e->turn = sqlite3_column_int(q, 7);
-    e->span_start = sqlite3_column_int64(q, 8);
-    e->span_end = sqlite3_column_int64(q, 9);
+    e->turn = zj_db_column_int(q, 7);
+    e->span_start = zj_db_column_int64(q, 8);
+    e->span_end = zj_db_column_int64(q, 9);
     e->text = col(c, q, 10);
     e->category = col(c, q, 11);
-    e->points = sqlite3_column_int(q, 12);
-    e->fatal = sqlite3_column_int(q, 13) != 0;
+    e->points = zj_db_column_int(q, 12);
+    e->fatal = zj_db_column_int(q, 13) != 0;
     e->overturn = strcmp(zj_col(q, 14), "overturned") == 0;
-    e->appeal_id = sqlite3_column_int64(q, 15);
+    e->appeal_id = zj_db_column_int64(q, 15);
     e->note = col(c, q, 16);
 }
 
 /* Adds the call q holds (columns: row id, call id, agent, name, start,
  * score, passed, fatal) with its findings and events. */
-static zj_status add_call(rv_ctx *c, const zj_rs_ruleset *rs, sqlite3_stmt *q, bool reviews,
+static zj_status add_call(rv_ctx *c, const zj_rs_ruleset *rs, zj_stmt *q, bool reviews,
                           bool lazy)
 {
     zj_review_data *d = c->d;
@@ -109,32 +109,32 @@ static zj_status add_call(rv_ctx *c, const zj_rs_ruleset *rs, sqlite3_stmt *q, b
         return zj_error_set(c->err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
     zj_rv_call *k = &d->calls[d->n_calls++];
     memset(k, 0, sizeof *k);
-    int64_t row = sqlite3_column_int64(q, 0);
+    int64_t row = zj_db_column_int64(q, 0);
     k->call_id = col(c, q, 1);
     k->agent_id = col(c, q, 2);
     k->agent_name = col(c, q, 3);
     k->started_at = col(c, q, 4);
-    k->score = sqlite3_column_int(q, 5);
-    k->passed = sqlite3_column_int(q, 6) != 0;
-    k->fatal = sqlite3_column_int(q, 7) != 0;
-    int rc = SQLITE_DONE;
-    sqlite3_stmt *f;
+    k->score = zj_db_column_int(q, 5);
+    k->passed = zj_db_column_int(q, 6) != 0;
+    k->fatal = zj_db_column_int(q, 7) != 0;
+    int rc = ZJ_DB_DONE;
+    zj_stmt *f;
     if (reviews) {
         rc = prepared(c, &c->q_events,
                       "SELECT " EVENT_COLUMNS " FROM reviews WHERE ruleset_id = ?1 AND"
                       " call_id = ?2 ORDER BY id");
-        if (rc == SQLITE_OK) {
+        if (rc == ZJ_DB_OK) {
             f = c->q_events;
-            sqlite3_bind_int64(f, 1, rs->id);
-            sqlite3_bind_text(f, 2, k->call_id, -1, SQLITE_STATIC);
+            zj_db_bind_int64(f, 1, rs->id);
+            zj_db_bind_text(f, 2, k->call_id, -1, ZJ_DB_STATIC);
             k->first_event = d->n_events;
-            while ((rc = sqlite3_step(f)) == SQLITE_ROW &&
+            while ((rc = zj_db_step(f)) == ZJ_DB_ROW &&
                    GROW(c, d->events, d->n_events, c->d->cap_events))
                 read_event(c, f, &d->events[d->n_events++]);
             k->n_events = d->n_events - k->first_event;
         }
     }
-    if (rc != SQLITE_DONE || (lazy && !k->n_events))
+    if (rc != ZJ_DB_DONE || (lazy && !k->n_events))
         goto done;
     rc = prepared(
         c, &c->q_findings,
@@ -144,12 +144,12 @@ static zj_status add_call(rv_ctx *c, const zj_rs_ruleset *rs, sqlite3_stmt *q, b
         " FROM findings f LEFT JOIN rules r ON r.ruleset_id = ?2 AND r.rule_id = f.rule_id"
         " WHERE f.call_row = ?1 AND (f.outcome = 'hit' AND f.kind IN ('forbidden', 'metric')"
         " OR f.outcome = 'missing' AND f.points < 0) ORDER BY f.seq");
-    if (rc == SQLITE_OK) {
+    if (rc == ZJ_DB_OK) {
         f = c->q_findings;
-        sqlite3_bind_int64(f, 1, row);
-        sqlite3_bind_int64(f, 2, rs->id);
+        zj_db_bind_int64(f, 1, row);
+        zj_db_bind_int64(f, 2, rs->id);
         k->first_finding = d->n_findings;
-        while ((rc = sqlite3_step(f)) == SQLITE_ROW &&
+        while ((rc = zj_db_step(f)) == ZJ_DB_ROW &&
                GROW(c, d->findings, d->n_findings, c->d->cap_findings)) {
             zj_rv_finding *x = &d->findings[d->n_findings++];
             x->rule_id = col(c, f, 0);
@@ -158,28 +158,28 @@ static zj_status add_call(rv_ctx *c, const zj_rs_ruleset *rs, sqlite3_stmt *q, b
             x->kind = col(c, f, 3);
             x->outcome = col(c, f, 4);
             x->text = col(c, f, 5);
-            x->turn = sqlite3_column_int(f, 6);
-            x->span_start = sqlite3_column_int64(f, 7);
-            x->span_end = sqlite3_column_int64(f, 8);
-            x->points = sqlite3_column_int(f, 9);
-            x->fatal = sqlite3_column_int(f, 10) != 0;
+            x->turn = zj_db_column_int(f, 6);
+            x->span_start = zj_db_column_int64(f, 7);
+            x->span_end = zj_db_column_int64(f, 8);
+            x->points = zj_db_column_int(f, 9);
+            x->fatal = zj_db_column_int(f, 10) != 0;
         }
         k->n_findings = d->n_findings - k->first_finding;
     }
-    if (rc == SQLITE_ROW || rc == SQLITE_DONE) { /* ROW: stopped out of memory */
+    if (rc == ZJ_DB_ROW || rc == ZJ_DB_DONE) { /* ROW: stopped out of memory */
         rc = prepared(c, &c->q_sum,
                       "SELECT coalesce(sum(points), 0) FROM findings WHERE call_row = ?1");
-        if (rc == SQLITE_OK) {
-            sqlite3_bind_int64(c->q_sum, 1, row);
-            rc = sqlite3_step(c->q_sum);
-            k->sum_points = sqlite3_column_int64(c->q_sum, 0);
-            rc = rc == SQLITE_ROW ? SQLITE_DONE : rc;
+        if (rc == ZJ_DB_OK) {
+            zj_db_bind_int64(c->q_sum, 1, row);
+            rc = zj_db_step(c->q_sum);
+            k->sum_points = zj_db_column_int64(c->q_sum, 0);
+            rc = rc == ZJ_DB_ROW ? ZJ_DB_DONE : rc;
         }
     }
 done:
     if (c->lost)
         return zj_error_set(c->err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
-    if (rc != SQLITE_DONE)
+    if (rc != ZJ_DB_DONE)
         return zj_store_error(c->st, c->err, "cannot read the findings under review");
     return ZJ_OK;
 }
@@ -197,22 +197,22 @@ static zj_status sqlite_calls(void *self, const zj_rs_ruleset *rs, const zj_repo
     bool reviews = has_reviews(st);
     if (reviewed_only && !reviews && sample_id <= 0)
         return ZJ_OK;
-    sqlite3_stmt *q;
+    zj_stmt *q;
     if (sample_id > 0) {
-        if (sqlite3_prepare_v2(zj_store_db(st),
+        if (zj_db_prepare_v2(zj_store_db(st),
                                "SELECT 1 FROM samples WHERE id = ?2 AND ruleset_id = ?1", -1, &q,
-                               NULL) != SQLITE_OK)
+                               NULL) != ZJ_DB_OK)
             return zj_store_error(st, err, "cannot read the samples");
-        sqlite3_bind_int64(q, 1, rs->id);
-        sqlite3_bind_int64(q, 2, sample_id);
-        int rc = sqlite3_step(q);
-        sqlite3_finalize(q);
-        if (rc == SQLITE_DONE)
+        zj_db_bind_int64(q, 1, rs->id);
+        zj_db_bind_int64(q, 2, sample_id);
+        int rc = zj_db_step(q);
+        zj_db_finalize(q);
+        if (rc == ZJ_DB_DONE)
             return zj_error_set(err, ZJ_ERR_NOTFOUND, NULL, 0, 0,
                                 "no sample %lld was saved for rule set %s (zhijian sample --save "
                                 "prints the id of the sample it records)",
                                 (long long)sample_id, rs->label);
-        if (rc != SQLITE_ROW)
+        if (rc != ZJ_DB_ROW)
             return zj_store_error(st, err, "cannot read the samples");
         q = zj_report_query(
             st,
@@ -222,8 +222,8 @@ static zj_status sqlite_calls(void *self, const zj_rs_ruleset *rs, const zj_repo
             " s.call_row WHERE s.sample_id = ?6 AND c.ruleset_id = ?1" ZJ_CALL_FILTER_REST
             " ORDER BY c.call_id",
             rs->id, f, err);
-        if (q && sqlite3_bind_int64(q, 6, sample_id) != SQLITE_OK) {
-            sqlite3_finalize(q);
+        if (q && zj_db_bind_int64(q, 6, sample_id) != ZJ_DB_OK) {
+            zj_db_finalize(q);
             return zj_store_error(st, err, "cannot prepare a review query");
         }
     } else {
@@ -241,11 +241,11 @@ static zj_status sqlite_calls(void *self, const zj_rs_ruleset *rs, const zj_repo
         return err->status;
     int rc;
     zj_status s = ZJ_OK;
-    while (s == ZJ_OK && (rc = sqlite3_step(q)) == SQLITE_ROW)
+    while (s == ZJ_OK && (rc = zj_db_step(q)) == ZJ_DB_ROW)
         s = add_call(&c, rs, q, reviews, lazy);
-    sqlite3_finalize(q);
+    zj_db_finalize(q);
     ctx_done(&c);
-    if (s == ZJ_OK && rc != SQLITE_DONE)
+    if (s == ZJ_OK && rc != ZJ_DB_DONE)
         s = zj_store_error(st, err, "cannot read the calls under review");
     return s;
 }
@@ -255,21 +255,21 @@ static zj_status sqlite_call(void *self, const zj_rs_ruleset *rs, const char *ca
 {
     zj_store *st = self;
     rv_ctx c = {.st = st, .d = out, .err = err};
-    sqlite3_stmt *q;
-    if (sqlite3_prepare_v2(zj_store_db(st),
+    zj_stmt *q;
+    if (zj_db_prepare_v2(zj_store_db(st),
                            "SELECT " CALL_COLUMNS " FROM calls c WHERE c.call_id = ?1 AND"
                            " c.ruleset_id = ?2",
-                           -1, &q, NULL) != SQLITE_OK)
+                           -1, &q, NULL) != ZJ_DB_OK)
         return zj_store_error(st, err, "cannot read the call");
-    sqlite3_bind_text(q, 1, call_id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(q, 2, rs->id);
-    int rc = sqlite3_step(q);
-    zj_status s = rc == SQLITE_ROW ? add_call(&c, rs, q, has_reviews(st), false)
-                  : rc == SQLITE_DONE
+    zj_db_bind_text(q, 1, call_id, -1, ZJ_DB_STATIC);
+    zj_db_bind_int64(q, 2, rs->id);
+    int rc = zj_db_step(q);
+    zj_status s = rc == ZJ_DB_ROW ? add_call(&c, rs, q, has_reviews(st), false)
+                  : rc == ZJ_DB_DONE
                       ? zj_error_set(err, ZJ_ERR_NOTFOUND, NULL, 0, 0,
                                      "no call '%s' was scored with rule set %s", call_id, rs->label)
                       : zj_store_error(st, err, "cannot read the call");
-    sqlite3_finalize(q);
+    zj_db_finalize(q);
     ctx_done(&c);
     return s;
 }
@@ -278,93 +278,93 @@ static zj_status sqlite_rule(void *self, const zj_rs_ruleset *rs, const char *ru
                              zj_rv_rule *out, zj_error *err)
 {
     zj_store *st = self;
-    sqlite3_stmt *q;
+    zj_stmt *q;
     memset(out, 0, sizeof *out);
-    if (sqlite3_prepare_v2(zj_store_db(st),
+    if (zj_db_prepare_v2(zj_store_db(st),
                            "SELECT points, fatal, kind FROM rules WHERE ruleset_id = ?1 AND"
                            " rule_id = ?2",
-                           -1, &q, NULL) != SQLITE_OK)
+                           -1, &q, NULL) != ZJ_DB_OK)
         return zj_store_error(st, err, "cannot read the rules");
-    sqlite3_bind_int64(q, 1, rs->id);
-    sqlite3_bind_text(q, 2, rule_id, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(q);
-    if (rc == SQLITE_ROW) {
+    zj_db_bind_int64(q, 1, rs->id);
+    zj_db_bind_text(q, 2, rule_id, -1, ZJ_DB_STATIC);
+    int rc = zj_db_step(q);
+    if (rc == ZJ_DB_ROW) {
         out->found = true;
         /* A rule's points are a magnitude: what it costs when it applies. */
-        out->points = -sqlite3_column_int(q, 0);
-        out->fatal = sqlite3_column_int(q, 1) != 0;
+        out->points = -zj_db_column_int(q, 0);
+        out->fatal = zj_db_column_int(q, 1) != 0;
     }
-    sqlite3_finalize(q);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? ZJ_OK
+    zj_db_finalize(q);
+    return rc == ZJ_DB_ROW || rc == ZJ_DB_DONE ? ZJ_OK
                                                  : zj_store_error(st, err, "cannot read the rules");
 }
 
-static int bind_text(sqlite3_stmt *q, int i, const char *s)
+static int bind_text(zj_stmt *q, int i, const char *s)
 {
-    return s && *s ? sqlite3_bind_text(q, i, s, -1, SQLITE_STATIC) : sqlite3_bind_null(q, i);
+    return s && *s ? zj_db_bind_text(q, i, s, -1, ZJ_DB_STATIC) : zj_db_bind_null(q, i);
 }
 
-static int bind_int(sqlite3_stmt *q, int i, long v, bool has)
+static int bind_int(zj_stmt *q, int i, long v, bool has)
 {
-    return has ? sqlite3_bind_int64(q, i, v) : sqlite3_bind_null(q, i);
+    return has ? zj_db_bind_int64(q, i, v) : zj_db_bind_null(q, i);
 }
 
 static zj_status sqlite_append(void *self, const zj_rs_ruleset *rs, const zj_rv_event *events,
                                size_t n, int64_t *ids, zj_error *err)
 {
     zj_store *st = self;
-    sqlite3 *db = zj_store_db(st);
+    zj_db *db = zj_store_db(st);
     if (!has_reviews(st))
         return zj_error_set(err, ZJ_ERR_USAGE, NULL, 0, 0,
                             "this database has no review table: open it for writing with this "
                             "version of zhijian first (e.g. zhijian db check)");
-    sqlite3_stmt *q = NULL;
-    if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+    zj_stmt *q = NULL;
+    if (zj_db_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != ZJ_DB_OK)
         return zj_store_error(st, err, "cannot record the review");
-    int rc = sqlite3_prepare_v2(
+    int rc = zj_db_prepare_v2(
         db,
         "INSERT INTO reviews (at, actor, role, action, ruleset_id, call_id, rule_id, turn,"
         " span_start, span_end, text, category, points, fatal, decision, appeal_id, note)"
         " VALUES (coalesce(?1, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')), ?2, ?3, ?4, ?5, ?6, ?7,"
         " ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
         -1, &q, NULL);
-    for (size_t i = 0; rc == SQLITE_OK && i < n; i++) {
+    for (size_t i = 0; rc == ZJ_DB_OK && i < n; i++) {
         const zj_rv_event *e = &events[i];
         bool add = e->action == ZJ_RV_ADD, rule = e->action == ZJ_RV_RULE;
-        sqlite3_reset(q);
-        sqlite3_clear_bindings(q);
-        if ((rc = bind_text(q, 1, e->at)) == SQLITE_OK &&
-            (rc = bind_text(q, 2, e->actor)) == SQLITE_OK &&
-            (rc = bind_text(q, 3, e->role)) == SQLITE_OK &&
-            (rc = sqlite3_bind_text(q, 4, action_names[e->action], -1, SQLITE_STATIC)) ==
-                SQLITE_OK &&
-            (rc = sqlite3_bind_int64(q, 5, rs->id)) == SQLITE_OK &&
-            (rc = bind_text(q, 6, e->call_id)) == SQLITE_OK &&
-            (rc = bind_text(q, 7, e->rule_id)) == SQLITE_OK &&
-            (rc = bind_int(q, 8, e->turn, !rule && e->turn >= 0)) == SQLITE_OK &&
-            (rc = bind_int(q, 9, e->span_start, !rule && e->span_start >= 0)) == SQLITE_OK &&
-            (rc = bind_int(q, 10, e->span_end, !rule && e->span_end >= 0)) == SQLITE_OK &&
-            (rc = bind_text(q, 11, add ? e->text : NULL)) == SQLITE_OK &&
-            (rc = bind_text(q, 12, add ? e->category : NULL)) == SQLITE_OK &&
-            (rc = bind_int(q, 13, e->points, add)) == SQLITE_OK &&
-            (rc = bind_int(q, 14, e->fatal, add)) == SQLITE_OK &&
+        zj_db_reset(q);
+        zj_db_clear_bindings(q);
+        if ((rc = bind_text(q, 1, e->at)) == ZJ_DB_OK &&
+            (rc = bind_text(q, 2, e->actor)) == ZJ_DB_OK &&
+            (rc = bind_text(q, 3, e->role)) == ZJ_DB_OK &&
+            (rc = zj_db_bind_text(q, 4, action_names[e->action], -1, ZJ_DB_STATIC)) ==
+                ZJ_DB_OK &&
+            (rc = zj_db_bind_int64(q, 5, rs->id)) == ZJ_DB_OK &&
+            (rc = bind_text(q, 6, e->call_id)) == ZJ_DB_OK &&
+            (rc = bind_text(q, 7, e->rule_id)) == ZJ_DB_OK &&
+            (rc = bind_int(q, 8, e->turn, !rule && e->turn >= 0)) == ZJ_DB_OK &&
+            (rc = bind_int(q, 9, e->span_start, !rule && e->span_start >= 0)) == ZJ_DB_OK &&
+            (rc = bind_int(q, 10, e->span_end, !rule && e->span_end >= 0)) == ZJ_DB_OK &&
+            (rc = bind_text(q, 11, add ? e->text : NULL)) == ZJ_DB_OK &&
+            (rc = bind_text(q, 12, add ? e->category : NULL)) == ZJ_DB_OK &&
+            (rc = bind_int(q, 13, e->points, add)) == ZJ_DB_OK &&
+            (rc = bind_int(q, 14, e->fatal, add)) == ZJ_DB_OK &&
             (rc = bind_text(q, 15, rule ? (e->overturn ? "overturned" : "upheld") : NULL)) ==
-                SQLITE_OK &&
-            (rc = bind_int(q, 16, (long)e->appeal_id, rule)) == SQLITE_OK &&
-            (rc = bind_text(q, 17, e->note)) == SQLITE_OK) {
-            rc = sqlite3_step(q) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
-            if (rc == SQLITE_OK && ids)
-                ids[i] = sqlite3_last_insert_rowid(db);
+                ZJ_DB_OK &&
+            (rc = bind_int(q, 16, (long)e->appeal_id, rule)) == ZJ_DB_OK &&
+            (rc = bind_text(q, 17, e->note)) == ZJ_DB_OK) {
+            rc = zj_db_step(q) == ZJ_DB_DONE ? ZJ_DB_OK : ZJ_DB_ERROR;
+            if (rc == ZJ_DB_OK && ids)
+                ids[i] = zj_db_last_insert_rowid(db);
         }
     }
     zj_status s = ZJ_OK;
-    if (rc != SQLITE_OK)
+    if (rc != ZJ_DB_OK)
         s = zj_store_error(st, err, "cannot record the review");
-    sqlite3_finalize(q);
-    if (s == ZJ_OK && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+    zj_db_finalize(q);
+    if (s == ZJ_OK && zj_db_exec(db, "COMMIT", NULL, NULL, NULL) != ZJ_DB_OK)
         s = zj_store_error(st, err, "cannot record the review");
     if (s != ZJ_OK)
-        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+        zj_db_exec(db, "ROLLBACK", NULL, NULL, NULL);
     return s;
 }
 
@@ -376,22 +376,22 @@ static zj_status sqlite_event(void *self, const zj_rs_ruleset *rs, int64_t id, z
     if (!has_reviews(st))
         return zj_error_set(err, ZJ_ERR_NOTFOUND, NULL, 0, 0, "no review event %lld",
                             (long long)id);
-    sqlite3_stmt *q;
-    if (sqlite3_prepare_v2(zj_store_db(st),
+    zj_stmt *q;
+    if (zj_db_prepare_v2(zj_store_db(st),
                            "SELECT " EVENT_COLUMNS
                            " FROM reviews WHERE id = ?1 AND ruleset_id = ?2",
-                           -1, &q, NULL) != SQLITE_OK)
+                           -1, &q, NULL) != ZJ_DB_OK)
         return zj_store_error(st, err, "cannot read the reviews");
-    sqlite3_bind_int64(q, 1, id);
-    sqlite3_bind_int64(q, 2, rs->id);
-    int rc = sqlite3_step(q);
-    if (rc == SQLITE_ROW)
+    zj_db_bind_int64(q, 1, id);
+    zj_db_bind_int64(q, 2, rs->id);
+    int rc = zj_db_step(q);
+    if (rc == ZJ_DB_ROW)
         read_event(&c, q, out);
-    sqlite3_finalize(q);
-    if (rc == SQLITE_DONE)
+    zj_db_finalize(q);
+    if (rc == ZJ_DB_DONE)
         return zj_error_set(err, ZJ_ERR_NOTFOUND, NULL, 0, 0,
                             "no review event %lld for rule set %s", (long long)id, rs->label);
-    if (rc != SQLITE_ROW)
+    if (rc != ZJ_DB_ROW)
         return zj_store_error(st, err, "cannot read the reviews");
     return c.lost ? zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory") : ZJ_OK;
 }
@@ -400,19 +400,19 @@ static zj_status sqlite_samples(void *self, const zj_rs_ruleset *rs, zj_rv_sampl
                                 zj_str_pool *pool, zj_error *err)
 {
     zj_store *st = self;
-    sqlite3_stmt *q;
+    zj_stmt *q;
     *out = NULL;
     *n = 0;
-    if (sqlite3_prepare_v2(zj_store_db(st),
+    if (zj_db_prepare_v2(zj_store_db(st),
                            "SELECT id, created_at, method, lot_size, sample_size FROM samples"
                            " WHERE ruleset_id = ?1 ORDER BY id DESC",
-                           -1, &q, NULL) != SQLITE_OK)
+                           -1, &q, NULL) != ZJ_DB_OK)
         return zj_store_error(st, err, "cannot read the samples");
-    sqlite3_bind_int64(q, 1, rs->id);
+    zj_db_bind_int64(q, 1, rs->id);
     size_t cap = 0;
     bool lost = false;
     int rc;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    while ((rc = zj_db_step(q)) == ZJ_DB_ROW) {
         if (*n == cap) {
             size_t k = cap ? cap * 2 : 16;
             zj_rv_sample *p = realloc(*out, k * sizeof *p);
@@ -424,27 +424,27 @@ static zj_status sqlite_samples(void *self, const zj_rs_ruleset *rs, zj_rv_sampl
             cap = k;
         }
         zj_rv_sample *x = &(*out)[(*n)++];
-        x->id = sqlite3_column_int64(q, 0);
+        x->id = zj_db_column_int64(q, 0);
         x->created_at = zj_pool_str(pool, zj_col(q, 1), &lost);
         x->method = zj_pool_str(pool, zj_col(q, 2), &lost);
-        x->lot_size = sqlite3_column_int64(q, 3);
-        x->sample_size = sqlite3_column_int64(q, 4);
+        x->lot_size = zj_db_column_int64(q, 3);
+        x->sample_size = zj_db_column_int64(q, 4);
     }
-    sqlite3_finalize(q);
+    zj_db_finalize(q);
     if (lost)
         return zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
-    return rc == SQLITE_DONE ? ZJ_OK : zj_store_error(st, err, "cannot read the samples");
+    return rc == ZJ_DB_DONE ? ZJ_OK : zj_store_error(st, err, "cannot read the samples");
 }
 
 static zj_status sqlite_sample_state(void *self, const zj_rs_ruleset *rs, int64_t id,
                                      zj_rv_sample_state *out, zj_error *err)
 {
     zj_store *st = self;
-    sqlite3_stmt *q;
+    zj_stmt *q;
     memset(out, 0, sizeof *out);
     out->accept_n = out->reject_n = -1;
     bool decisions = zj_store_has_table(st, "sample_decisions");
-    if (sqlite3_prepare_v2(zj_store_db(st),
+    if (zj_db_prepare_v2(zj_store_db(st),
                            decisions
                                ? "SELECT s.aql IS NOT NULL, s.accept_n, s.reject_n, d.decision,"
                                  " d.reviewed, d.nonconforming, d.closed_by, d.closed_at"
@@ -452,30 +452,30 @@ static zj_status sqlite_sample_state(void *self, const zj_rs_ruleset *rs, int64_
                                  " s.id WHERE s.id = ?2 AND s.ruleset_id = ?1"
                                : "SELECT aql IS NOT NULL, accept_n, reject_n, NULL, 0, 0, NULL,"
                                  " NULL FROM samples WHERE id = ?2 AND ruleset_id = ?1",
-                           -1, &q, NULL) != SQLITE_OK)
+                           -1, &q, NULL) != ZJ_DB_OK)
         return zj_store_error(st, err, "cannot read the samples");
-    sqlite3_bind_int64(q, 1, rs->id);
-    sqlite3_bind_int64(q, 2, id);
-    int rc = sqlite3_step(q);
-    if (rc == SQLITE_ROW) {
-        if (sqlite3_column_int(q, 0)) {
-            out->accept_n = sqlite3_column_int64(q, 1);
-            out->reject_n = sqlite3_column_int64(q, 2);
+    zj_db_bind_int64(q, 1, rs->id);
+    zj_db_bind_int64(q, 2, id);
+    int rc = zj_db_step(q);
+    if (rc == ZJ_DB_ROW) {
+        if (zj_db_column_int(q, 0)) {
+            out->accept_n = zj_db_column_int64(q, 1);
+            out->reject_n = zj_db_column_int64(q, 2);
         }
-        if (sqlite3_column_type(q, 3) != SQLITE_NULL) {
+        if (zj_db_column_type(q, 3) != ZJ_DB_NULL) {
             out->closed = true;
             snprintf(out->decision, sizeof out->decision, "%s", zj_col(q, 3));
-            out->reviewed = sqlite3_column_int64(q, 4);
-            out->nonconforming = sqlite3_column_int64(q, 5);
+            out->reviewed = zj_db_column_int64(q, 4);
+            out->nonconforming = zj_db_column_int64(q, 5);
             snprintf(out->closed_by, sizeof out->closed_by, "%s", zj_col(q, 6));
             snprintf(out->closed_at, sizeof out->closed_at, "%s", zj_col(q, 7));
         }
     }
-    sqlite3_finalize(q);
-    if (rc == SQLITE_DONE)
+    zj_db_finalize(q);
+    if (rc == ZJ_DB_DONE)
         return zj_error_set(err, ZJ_ERR_NOTFOUND, NULL, 0, 0,
                             "no sample %lld was saved for rule set %s", (long long)id, rs->label);
-    return rc == SQLITE_ROW ? ZJ_OK : zj_store_error(st, err, "cannot read the samples");
+    return rc == ZJ_DB_ROW ? ZJ_OK : zj_store_error(st, err, "cannot read the samples");
 }
 
 static zj_status sqlite_close_sample(void *self, const zj_rs_ruleset *rs, int64_t id,
@@ -487,24 +487,24 @@ static zj_status sqlite_close_sample(void *self, const zj_rs_ruleset *rs, int64_
         return zj_error_set(err, ZJ_ERR_USAGE, NULL, 0, 0,
                             "this database cannot record sample decisions: open it for writing "
                             "with this version of zhijian first");
-    sqlite3_stmt *q;
-    if (sqlite3_prepare_v2(zj_store_db(st),
+    zj_stmt *q;
+    if (zj_db_prepare_v2(zj_store_db(st),
                            "INSERT INTO sample_decisions (sample_id, decision, reviewed,"
                            " nonconforming, closed_by, closed_at) VALUES (?1, ?2, ?3, ?4, ?5,"
                            " strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
-                           -1, &q, NULL) != SQLITE_OK)
+                           -1, &q, NULL) != ZJ_DB_OK)
         return zj_store_error(st, err, "cannot record the sample's decision");
-    sqlite3_bind_int64(q, 1, id);
-    sqlite3_bind_text(q, 2, decided->decision, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(q, 3, decided->reviewed);
-    sqlite3_bind_int64(q, 4, decided->nonconforming);
-    sqlite3_bind_text(q, 5, decided->closed_by, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(q);
-    int code = sqlite3_extended_errcode(zj_store_db(st));
-    sqlite3_finalize(q);
-    if (rc == SQLITE_DONE)
+    zj_db_bind_int64(q, 1, id);
+    zj_db_bind_text(q, 2, decided->decision, -1, ZJ_DB_STATIC);
+    zj_db_bind_int64(q, 3, decided->reviewed);
+    zj_db_bind_int64(q, 4, decided->nonconforming);
+    zj_db_bind_text(q, 5, decided->closed_by, -1, ZJ_DB_STATIC);
+    int rc = zj_db_step(q);
+    int code = zj_db_extended_errcode(zj_store_db(st));
+    zj_db_finalize(q);
+    if (rc == ZJ_DB_DONE)
         return ZJ_OK;
-    if (code == SQLITE_CONSTRAINT_PRIMARYKEY)
+    if (code == ZJ_DB_CONSTRAINT_PRIMARYKEY)
         return zj_error_set(err, ZJ_ERR_USAGE, NULL, 0, 0, "sample %lld is closed already",
                             (long long)id);
     return zj_store_error(st, err, "cannot record the sample's decision");
@@ -520,7 +520,7 @@ static zj_status sqlite_vanished(void *self, const zj_rs_ruleset *rs, const zj_r
         return ZJ_OK;
     /* The latest verdict per finding and earlier rule set, then the ones
      * the current results of the call do not have. */
-    sqlite3_stmt *q = zj_report_query(
+    zj_stmt *q = zj_report_query(
         st,
         "WITH v AS (SELECT r.call_id AS call_id, r.ruleset_id AS rid, r.rule_id AS rule_id,"
         " coalesce(r.turn, -1) AS turn, coalesce(r.span_start, -1) AS a,"
@@ -541,7 +541,7 @@ static zj_status sqlite_vanished(void *self, const zj_rs_ruleset *rs, const zj_r
     size_t cap = 0;
     bool lost = false;
     int rc;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    while ((rc = zj_db_step(q)) == ZJ_DB_ROW) {
         if (!zj_grow((void **)out, *n, &cap, sizeof **out)) {
             lost = true;
             break;
@@ -550,15 +550,15 @@ static zj_status sqlite_vanished(void *self, const zj_rs_ruleset *rs, const zj_r
         x->call_id = zj_pool_col(pool, q, 0, &lost);
         x->ruleset = zj_pool_col(pool, q, 1, &lost);
         x->rule_id = zj_pool_col(pool, q, 2, &lost);
-        x->turn = sqlite3_column_int(q, 3);
-        x->span_start = sqlite3_column_int64(q, 4);
-        x->span_end = sqlite3_column_int64(q, 5);
+        x->turn = zj_db_column_int(q, 3);
+        x->span_start = zj_db_column_int64(q, 4);
+        x->span_end = zj_db_column_int64(q, 5);
         x->action = action_of(zj_col(q, 6));
     }
-    sqlite3_finalize(q);
+    zj_db_finalize(q);
     if (lost)
         return zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
-    return rc == SQLITE_DONE ? ZJ_OK : zj_store_error(st, err, "cannot read the reviews");
+    return rc == ZJ_DB_DONE ? ZJ_OK : zj_store_error(st, err, "cannot read the reviews");
 }
 
 static const zj_review_store_ops sqlite_review_ops = {

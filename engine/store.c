@@ -3,6 +3,7 @@
  * reading one call back for `show`. */
 #include "internal.h"
 #include "store_agg.h"
+#include "db.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -16,16 +17,16 @@
 #include <unistd.h>
 
 struct zj_store {
-    sqlite3 *db;
+    zj_db *db;
     char *path;
     bool write;
     bool in_txn; /* a results transaction spanning several batches is open */
     /* A re-scored call: its row, then its findings and transcript go and the
      * row is updated in place (its id stays: sample entries, an audit
      * record, keep pointing at it). */
-    sqlite3_stmt *sel_replaced, *sel_old_findings, *del_replaced[2], *upd_call;
-    sqlite3_stmt *ins_call, *ins_turns, *upd_input, *upd_run;
-    sqlite3_stmt *ins_findings[5]; /* 16, 8, 4, 2 and 1 rows at once */
+    zj_stmt *sel_replaced, *sel_old_findings, *del_replaced[2], *upd_call;
+    zj_stmt *ins_call, *ins_turns, *upd_input, *upd_run;
+    zj_stmt *ins_findings[5]; /* 16, 8, 4, 2 and 1 rows at once */
     /* Watermarks as last written for run wm_run: a batch writes only those
      * that moved (a run over 50,000 one-call files rewrote all of them for
      * every 1,000 calls). */
@@ -163,12 +164,12 @@ static const char *const migrations[] = {
 
 static zj_status db_error(zj_store *st, zj_error *err, const char *what)
 {
-    int code = st && st->db ? sqlite3_errcode(st->db) : SQLITE_ERROR;
+    int code = st && st->db ? zj_db_errcode(st->db) : ZJ_DB_ERROR;
     int primary = code & 0xff;
-    zj_status status = primary == SQLITE_BUSY || primary == SQLITE_LOCKED ? ZJ_ERR_BUSY
-                       : primary == SQLITE_FULL                           ? ZJ_ERR_FULL
+    zj_status status = primary == ZJ_DB_BUSY || primary == ZJ_DB_LOCKED ? ZJ_ERR_BUSY
+                       : primary == ZJ_DB_FULL                           ? ZJ_ERR_FULL
                                                                           : ZJ_ERR_DB;
-    const char *msg = st && st->db ? sqlite3_errmsg(st->db) : "cannot open";
+    const char *msg = st && st->db ? zj_db_errmsg(st->db) : "cannot open";
     if (status == ZJ_ERR_BUSY)
         return zj_error_set(err, status, st ? st->path : NULL, 0, 0,
                             "%s: the database is locked by another writer (waited 5 s): %s", what,
@@ -183,24 +184,54 @@ static zj_status db_error(zj_store *st, zj_error *err, const char *what)
 
 static bool exec(zj_store *st, const char *sql)
 {
-    return sqlite3_exec(st->db, sql, NULL, NULL, NULL) == SQLITE_OK;
+    return zj_db_exec(st->db, sql, NULL, NULL, NULL) == ZJ_DB_OK;
 }
 
 static void rollback(zj_store *st)
 {
-    if (!sqlite3_get_autocommit(st->db))
-        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    if (!zj_db_get_autocommit(st->db))
+        zj_db_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
+static bool postgres(const zj_store *st)
+{
+    return st->db->kind == ZJ_DB_POSTGRES;
+}
+
+static int64_t pragma_int(zj_store *st, const char *sql)
+{
+    zj_stmt *q;
+    int64_t v = -1;
+    if (zj_db_prepare_v2(st->db, sql, -1, &q, NULL) == ZJ_DB_OK && zj_db_step(q) == ZJ_DB_ROW)
+        v = zj_db_column_int64(q, 0);
+    zj_db_finalize(q);
+    return v;
+}
+
+/* The schema version: SQLite's user_version; on PostgreSQL a row of
+ * zj_meta (0 before the schema exists). */
 static int user_version(zj_store *st)
 {
-    sqlite3_stmt *q;
-    int v = -1;
-    if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &q, NULL) == SQLITE_OK &&
-        sqlite3_step(q) == SQLITE_ROW)
-        v = sqlite3_column_int(q, 0);
-    sqlite3_finalize(q);
-    return v;
+    if (!postgres(st))
+        return (int)pragma_int(st, "PRAGMA user_version");
+    if (pragma_int(st, "SELECT count(*) FROM pg_catalog.pg_tables WHERE"
+                       " schemaname = current_schema() AND tablename = 'zj_meta'") == 0)
+        return 0;
+    return (int)pragma_int(st, "SELECT coalesce(max(value), 0) FROM zj_meta WHERE"
+                               " key = 'user_version'");
+}
+
+static bool set_user_version(zj_store *st, int v)
+{
+    char sql[160];
+    if (postgres(st))
+        snprintf(sql, sizeof sql,
+                 "INSERT INTO zj_meta (key, value) VALUES ('user_version', %d)"
+                 " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                 v);
+    else
+        snprintf(sql, sizeof sql, "PRAGMA user_version = %d", v);
+    return exec(st, sql);
 }
 
 /* PRAGMA application_id of a zhijian store ("zJDB"): set when a writer
@@ -208,21 +239,11 @@ static int user_version(zj_store *st)
  * anything is changed in it. */
 #define ZJ_APPLICATION_ID 0x7A4A4442
 
-static int64_t pragma_int(zj_store *st, const char *sql)
-{
-    sqlite3_stmt *q;
-    int64_t v = -1;
-    if (sqlite3_prepare_v2(st->db, sql, -1, &q, NULL) == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW)
-        v = sqlite3_column_int64(q, 0);
-    sqlite3_finalize(q);
-    return v;
-}
-
 /* Refuses a database that is not a zhijian store before anything touches it
  * (journal mode, schema): an empty file, a store with our application_id,
  * or a store written before the id was set (its schema version and tables
  * are ours) pass; anything else is someone else's data. */
-static zj_status check_identity(zj_store *st, zj_error *err)
+static zj_status check_identity_sqlite(zj_store *st, zj_error *err)
 {
     int64_t app = pragma_int(st, "PRAGMA application_id");
     if (app < 0)
@@ -249,6 +270,66 @@ static zj_status check_identity(zj_store *st, zj_error *err)
                         (long long)tables);
 }
 
+/* On PostgreSQL the store is the connection's current schema: one with our
+ * zj_meta row, or an empty one; a schema holding other tables is someone
+ * else's (choose another with options=-csearch_path=NAME in the URI). */
+static zj_status check_identity_postgres(zj_store *st, zj_error *err)
+{
+    int64_t tables = pragma_int(st, "SELECT count(*) FROM pg_catalog.pg_tables WHERE"
+                                    " schemaname = current_schema()");
+    int64_t meta = pragma_int(st, "SELECT count(*) FROM pg_catalog.pg_tables WHERE"
+                                  " schemaname = current_schema() AND tablename = 'zj_meta'");
+    if (tables < 0 || meta < 0)
+        return db_error(st, err, "cannot read the database");
+    if (tables == 0)
+        return st->write ? ZJ_OK
+                         : zj_error_set(err, ZJ_ERR_NOTFOUND, st->path, 0, 0,
+                                        "no zhijian store in this database (run `zhijian score "
+                                        "--db URL` first)");
+    int64_t app = meta ? pragma_int(st, "SELECT coalesce(max(value), 0) FROM zj_meta WHERE"
+                                        " key = 'application_id'")
+                       : 0;
+    if (app == ZJ_APPLICATION_ID)
+        return ZJ_OK;
+    return zj_error_set(err, ZJ_ERR_USAGE, st->path, 0, 0,
+                        "not a zhijian store (the schema holds %lld other tables); refusing to "
+                        "touch it: use an empty database or schema",
+                        (long long)tables);
+}
+
+static zj_status check_identity(zj_store *st, zj_error *err)
+{
+    return postgres(st) ? check_identity_postgres(st, err) : check_identity_sqlite(st, err);
+}
+
+/* Marks the database as a zhijian store (inside the migration's
+ * transaction on PostgreSQL, where zj_meta is created first). */
+static bool mark_store(zj_store *st)
+{
+    char sql[200];
+    if (postgres(st))
+        snprintf(sql, sizeof sql,
+                 "INSERT INTO zj_meta (key, value) VALUES ('application_id', %d)"
+                 " ON CONFLICT (key) DO NOTHING",
+                 ZJ_APPLICATION_ID);
+    else
+        snprintf(sql, sizeof sql, "PRAGMA application_id = %d", ZJ_APPLICATION_ID);
+    return exec(st, sql);
+}
+
+/* What PostgreSQL needs before the first migration: the version table, and
+ * the two SQLite functions the queries use (instr, group_concat), so that
+ * one text of each query serves both servers. */
+static const char postgres_prelude[] =
+    "CREATE TABLE IF NOT EXISTS zj_meta (key TEXT PRIMARY KEY, value BIGINT NOT NULL);"
+    "CREATE OR REPLACE FUNCTION instr(haystack TEXT, needle TEXT) RETURNS BIGINT"
+    " LANGUAGE sql IMMUTABLE STRICT AS $$ SELECT strpos(haystack, needle)::BIGINT $$;"
+    "CREATE OR REPLACE FUNCTION zj_group_concat_step(acc TEXT, v TEXT, sep TEXT) RETURNS TEXT"
+    " LANGUAGE sql IMMUTABLE AS $$ SELECT CASE WHEN v IS NULL THEN acc WHEN acc IS NULL"
+    " THEN v ELSE acc || sep || v END $$;"
+    "CREATE OR REPLACE AGGREGATE group_concat(TEXT, TEXT)"
+    " (SFUNC = zj_group_concat_step, STYPE = TEXT);";
+
 static zj_status migrate(zj_store *st, zj_error *err)
 {
     int v = user_version(st);
@@ -259,12 +340,10 @@ static zj_status migrate(zj_store *st, zj_error *err)
                             "database schema version %d is newer than this zhijian knows (%d); "
                             "use a newer zhijian",
                             v, (int)N_MIGRATIONS);
-    if (v == (int)N_MIGRATIONS && st->write &&
+    if (v == (int)N_MIGRATIONS && st->write && !postgres(st) &&
         pragma_int(st, "PRAGMA application_id") != ZJ_APPLICATION_ID) {
         /* A store written before the id existed: mark it. */
-        char pragma[64];
-        snprintf(pragma, sizeof pragma, "PRAGMA application_id = %d", ZJ_APPLICATION_ID);
-        if (!exec(st, pragma))
+        if (!mark_store(st))
             return db_error(st, err, "cannot mark the database as a zhijian store");
     }
     if (v == (int)N_MIGRATIONS || (!st->write && v >= READER_COMPATIBLE_FROM))
@@ -274,27 +353,21 @@ static zj_status migrate(zj_store *st, zj_error *err)
                             "database schema version %d is older than %d; run `zhijian score` "
                             "once to migrate it",
                             v, (int)N_MIGRATIONS);
-    if (!exec(st, "BEGIN IMMEDIATE"))
-        return db_error(st, err, "cannot migrate the schema");
+    if (!exec(st, "BEGIN IMMEDIATE") || (postgres(st) && !exec(st, postgres_prelude))) {
+        zj_status s = db_error(st, err, "cannot migrate the schema");
+        rollback(st);
+        return s;
+    }
     /* Re-read under the write lock: another process may have migrated. */
     v = user_version(st);
     for (; v < (int)N_MIGRATIONS; v++) {
-        char pragma[64];
-        snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", v + 1);
-        if (!exec(st, migrations[v]) || !exec(st, pragma)) {
+        if (!exec(st, migrations[v]) || !set_user_version(st, v + 1)) {
             zj_status s = db_error(st, err, "schema migration failed");
             rollback(st);
             return s;
         }
     }
-    char app_pragma[64];
-    snprintf(app_pragma, sizeof app_pragma, "PRAGMA application_id = %d", ZJ_APPLICATION_ID);
-    if (!exec(st, app_pragma)) {
-        zj_status s = db_error(st, err, "schema migration failed");
-        rollback(st);
-        return s;
-    }
-    if (!exec(st, "COMMIT")) {
+    if (!mark_store(st) || !exec(st, "COMMIT")) {
         zj_status s = db_error(st, err, "schema migration failed");
         rollback(st);
         return s;
@@ -354,16 +427,16 @@ static zj_status prepare_all(zj_store *st, zj_error *err)
     for (int k = 0; k < 5; k++) {
         char *sql = multi_row_insert(16 >> k);
         int rc =
-            sql ? sqlite3_prepare_v2(st->db, sql, -1, &st->ins_findings[k], NULL) : SQLITE_NOMEM;
+            sql ? zj_db_prepare_v2(st->db, sql, -1, &st->ins_findings[k], NULL) : ZJ_DB_NOMEM;
         free(sql);
-        if (rc != SQLITE_OK)
+        if (rc != ZJ_DB_OK)
             return db_error(st, err, "cannot prepare statements");
     }
-    sqlite3_stmt **slots[] = {&st->sel_replaced,    &st->sel_old_findings, &st->del_replaced[0],
+    zj_stmt **slots[] = {&st->sel_replaced,    &st->sel_old_findings, &st->del_replaced[0],
                               &st->del_replaced[1], &st->upd_call,         &st->ins_call,
                               &st->ins_turns,       &st->upd_input,        &st->upd_run};
     for (size_t i = 0; i < sizeof slots / sizeof *slots; i++)
-        if (sqlite3_prepare_v2(st->db, statements[i][1], -1, slots[i], NULL) != SQLITE_OK)
+        if (zj_db_prepare_v2(st->db, statements[i][1], -1, slots[i], NULL) != ZJ_DB_OK)
             return db_error(st, err, "cannot prepare statements");
     return ZJ_OK;
 }
@@ -379,8 +452,8 @@ static void configure_sqlite(void)
  * database opened read-only (its -shm or -wal). */
 static bool cannot_write_beside(zj_store *st)
 {
-    int code = sqlite3_errcode(st->db) & 0xff;
-    return code == SQLITE_READONLY || code == SQLITE_CANTOPEN;
+    int code = zj_db_errcode(st->db) & 0xff;
+    return code == ZJ_DB_READONLY || code == ZJ_DB_CANTOPEN;
 }
 
 /* Reopens a database that cannot be written beside as immutable (URI
@@ -415,43 +488,34 @@ static zj_status reopen_immutable(zj_store *st, zj_error *err)
         zj_buf_free(&uri);
         return zj_error_set(err, ZJ_ERR_NOMEM, st->path, 0, 0, "out of memory");
     }
-    sqlite3_close(st->db);
+    zj_db_close(st->db);
     st->db = NULL;
-    int rc = sqlite3_open_v2(uri.data, &st->db,
-                             SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, NULL);
+    int rc = zj_db_open_sqlite(uri.data, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX,
+                               &st->db);
     zj_buf_free(&uri);
-    if (rc != SQLITE_OK)
+    if (rc != ZJ_DB_OK)
         return zj_error_set(err, ZJ_ERR_IO, st->path, 0, 0, "cannot open the database: %s",
-                            st->db ? sqlite3_errmsg(st->db) : "cannot open");
+                            st->db ? zj_db_errmsg(st->db) : "cannot open");
     return ZJ_OK;
 }
 
-zj_store *zj_store_open(const char *path, bool write, zj_error *err)
+/* A SQLite file: opened, identified, tuned. */
+static zj_status open_sqlite(zj_store *st, const char *path, bool write, zj_error *err)
 {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
     pthread_once(&once, configure_sqlite);
-    zj_store *st = calloc(1, sizeof *st);
-    if (!st) {
-        zj_error_set(err, ZJ_ERR_NOMEM, path, 0, 0, "out of memory");
-        return NULL;
-    }
-    st->path = zj_strdup(path);
-    st->write = write;
     if (!write && access(path, F_OK) != 0) {
         zj_error_set(err, ZJ_ERR_NOTFOUND, path, 0, 0,
                      "no database here (run `zhijian score` first, or pass --db PATH)");
-        zj_store_close(st);
-        return NULL;
+        return ZJ_ERR_NOTFOUND;
     }
     int flags = write ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY;
-    if (sqlite3_open_v2(path, &st->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-        const char *why = st->db ? sqlite3_errmsg(st->db) : "cannot open";
-        zj_error_set(err, ZJ_ERR_IO, path, 0, 0, "cannot open the database: %s%s", why,
-                     write ? " (is its directory writable?)" : "");
-        zj_store_close(st);
-        return NULL;
+    if (zj_db_open_sqlite(path, flags | SQLITE_OPEN_NOMUTEX, &st->db) != ZJ_DB_OK) {
+        const char *why = st->db ? zj_db_errmsg(st->db) : "cannot open";
+        return zj_error_set(err, ZJ_ERR_IO, path, 0, 0, "cannot open the database: %s%s", why,
+                            write ? " (is its directory writable?)" : "");
     }
-    sqlite3_busy_timeout(st->db, 5000);
+    sqlite3_busy_timeout(zj_db_sqlite_handle(st->db), 5000);
     zj_status s = check_identity(st, err);
     if (s != ZJ_OK && !write && cannot_write_beside(st)) {
         /* A read-only file or directory: SQLite cannot create the WAL index
@@ -486,6 +550,34 @@ zj_store *zj_store_open(const char *path, bool write, zj_error *err)
                  strtol(getenv("ZHIJIAN_TEST_MAX_PAGES"), NULL, 10));
         exec(st, pragma);
     }
+    return s;
+}
+
+/* A PostgreSQL server: connected and identified; the path kept for
+ * messages is the URI without its password. */
+static zj_status open_postgres(zj_store *st, const char *url, zj_error *err)
+{
+    char why[512];
+    st->db = zj_db_open_postgres(url, why, sizeof why);
+    if (!st->db)
+        return zj_error_set(err, ZJ_ERR_IO, st->path, 0, 0, "cannot connect to the database: %s",
+                            why);
+    return check_identity(st, err);
+}
+
+zj_store *zj_store_open(const char *path, bool write, zj_error *err)
+{
+    zj_store *st = calloc(1, sizeof *st);
+    if (!st) {
+        zj_error_set(err, ZJ_ERR_NOMEM, path, 0, 0, "out of memory");
+        return NULL;
+    }
+    bool pg = zj_db_is_postgres_url(path);
+    st->path = pg ? zj_db_redact_url(path) : zj_strdup(path);
+    st->write = write;
+    zj_status s = !st->path ? zj_error_set(err, ZJ_ERR_NOMEM, path, 0, 0, "out of memory")
+                  : pg      ? open_postgres(st, path, err)
+                            : open_sqlite(st, path, write, err);
     if (s == ZJ_OK)
         s = migrate(st, err);
     if (s == ZJ_OK && write)
@@ -503,29 +595,34 @@ void zj_store_close(zj_store *st)
 {
     if (!st)
         return;
-    sqlite3_finalize(st->sel_replaced);
-    sqlite3_finalize(st->sel_old_findings);
+    zj_db_finalize(st->sel_replaced);
+    zj_db_finalize(st->sel_old_findings);
     zj_agg_free(st->agg);
     free(st->agg_f);
     for (int k = 0; k < 2; k++)
-        sqlite3_finalize(st->del_replaced[k]);
-    sqlite3_finalize(st->upd_call);
-    sqlite3_finalize(st->ins_call);
-    sqlite3_finalize(st->ins_turns);
+        zj_db_finalize(st->del_replaced[k]);
+    zj_db_finalize(st->upd_call);
+    zj_db_finalize(st->ins_call);
+    zj_db_finalize(st->ins_turns);
     for (int k = 0; k < 5; k++)
-        sqlite3_finalize(st->ins_findings[k]);
-    sqlite3_finalize(st->upd_input);
-    sqlite3_finalize(st->upd_run);
+        zj_db_finalize(st->ins_findings[k]);
+    zj_db_finalize(st->upd_input);
+    zj_db_finalize(st->upd_run);
     free(st->wm_written);
     if (st->db)
-        sqlite3_close(st->db);
+        zj_db_close(st->db);
     free(st->path);
     free(st);
 }
 
-void *zj_store_db(zj_store *st)
+zj_db *zj_store_db(zj_store *st)
 {
     return st->db;
+}
+
+bool zj_store_writable(const zj_store *st)
+{
+    return st->write;
 }
 
 /* ------------------------------------------------------------- time helpers */
@@ -612,74 +709,74 @@ zj_status zj_store_add_ruleset(zj_store *st, const zj_ruleset *rs, int64_t *rule
 {
     *version_reused = false;
     *ruleset_id = 0;
-    sqlite3_stmt *q = NULL;
+    zj_stmt *q = NULL;
     zj_status s = ZJ_OK;
     if (!exec(st, "BEGIN IMMEDIATE"))
         return db_error(st, err, "cannot register the rule set");
-    if (sqlite3_prepare_v2(st->db, "SELECT id FROM rulesets WHERE sha256 = ?1", -1, &q, NULL) !=
-        SQLITE_OK)
+    if (zj_db_prepare_v2(st->db, "SELECT id FROM rulesets WHERE sha256 = ?1", -1, &q, NULL) !=
+        ZJ_DB_OK)
         goto fail;
-    sqlite3_bind_text(q, 1, rs->sha256, -1, SQLITE_STATIC);
-    if (sqlite3_step(q) == SQLITE_ROW)
-        *ruleset_id = sqlite3_column_int64(q, 0);
-    sqlite3_finalize(q);
+    zj_db_bind_text(q, 1, rs->sha256, -1, ZJ_DB_STATIC);
+    if (zj_db_step(q) == ZJ_DB_ROW)
+        *ruleset_id = zj_db_column_int64(q, 0);
+    zj_db_finalize(q);
     q = NULL;
     if (*ruleset_id == 0) {
-        if (sqlite3_prepare_v2(st->db,
+        if (zj_db_prepare_v2(st->db,
                                "SELECT count(*) FROM rulesets WHERE name = ?1 AND version = ?2", -1,
-                               &q, NULL) != SQLITE_OK)
+                               &q, NULL) != ZJ_DB_OK)
             goto fail;
-        sqlite3_bind_text(q, 1, rs->name, -1, SQLITE_STATIC);
-        sqlite3_bind_text(q, 2, rs->version, -1, SQLITE_STATIC);
-        if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_int(q, 0) > 0)
+        zj_db_bind_text(q, 1, rs->name, -1, ZJ_DB_STATIC);
+        zj_db_bind_text(q, 2, rs->version, -1, ZJ_DB_STATIC);
+        if (zj_db_step(q) == ZJ_DB_ROW && zj_db_column_int(q, 0) > 0)
             *version_reused = true;
-        sqlite3_finalize(q);
+        zj_db_finalize(q);
         q = NULL;
         char now[32];
         utc_now(now);
-        if (sqlite3_prepare_v2(st->db,
+        if (zj_db_prepare_v2(st->db,
                                "INSERT INTO rulesets (name, version, sha256, title, yaml, base,"
                                " pass, loaded_at) VALUES (?1,?2,?3,?4,?5,?6,?7,?8)",
-                               -1, &q, NULL) != SQLITE_OK)
+                               -1, &q, NULL) != ZJ_DB_OK)
             goto fail;
-        sqlite3_bind_text(q, 1, rs->name, -1, SQLITE_STATIC);
-        sqlite3_bind_text(q, 2, rs->version, -1, SQLITE_STATIC);
-        sqlite3_bind_text(q, 3, rs->sha256, -1, SQLITE_STATIC);
-        sqlite3_bind_text(q, 4, rs->title, -1, SQLITE_STATIC);
-        sqlite3_bind_text(q, 5, rs->yaml, (int)rs->yaml_len, SQLITE_STATIC);
-        sqlite3_bind_int(q, 6, rs->base);
-        sqlite3_bind_int(q, 7, rs->pass);
-        sqlite3_bind_text(q, 8, now, -1, SQLITE_TRANSIENT);
-        if (sqlite3_step(q) != SQLITE_DONE)
+        zj_db_bind_text(q, 1, rs->name, -1, ZJ_DB_STATIC);
+        zj_db_bind_text(q, 2, rs->version, -1, ZJ_DB_STATIC);
+        zj_db_bind_text(q, 3, rs->sha256, -1, ZJ_DB_STATIC);
+        zj_db_bind_text(q, 4, rs->title, -1, ZJ_DB_STATIC);
+        zj_db_bind_text(q, 5, rs->yaml, (int)rs->yaml_len, ZJ_DB_STATIC);
+        zj_db_bind_int(q, 6, rs->base);
+        zj_db_bind_int(q, 7, rs->pass);
+        zj_db_bind_text(q, 8, now, -1, ZJ_DB_TRANSIENT);
+        if (zj_db_step(q) != ZJ_DB_DONE)
             goto fail;
-        sqlite3_finalize(q);
+        zj_db_finalize(q);
         q = NULL;
-        *ruleset_id = sqlite3_last_insert_rowid(st->db);
-        if (sqlite3_prepare_v2(st->db,
+        *ruleset_id = zj_db_last_insert_rowid(st->db);
+        if (zj_db_prepare_v2(st->db,
                                "INSERT INTO rules (ruleset_id, idx, rule_id, kind, severity,"
                                " category, clause, title, points, max_points, fatal, speaker)"
                                " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)",
-                               -1, &q, NULL) != SQLITE_OK)
+                               -1, &q, NULL) != ZJ_DB_OK)
             goto fail;
         for (size_t i = 0; i < rs->n_rules; i++) {
             const zj_rule *r = &rs->rules[i];
-            sqlite3_reset(q);
-            sqlite3_bind_int64(q, 1, *ruleset_id);
-            sqlite3_bind_int64(q, 2, (int64_t)i);
-            sqlite3_bind_text(q, 3, r->id, -1, SQLITE_STATIC);
-            sqlite3_bind_text(q, 4, zj_kind_name(r->kind), -1, SQLITE_STATIC);
-            sqlite3_bind_text(q, 5, zj_severity_name(r->severity), -1, SQLITE_STATIC);
-            sqlite3_bind_text(q, 6, r->category, -1, SQLITE_STATIC);
-            sqlite3_bind_text(q, 7, r->clause, -1, SQLITE_STATIC);
-            sqlite3_bind_text(q, 8, r->title, -1, SQLITE_STATIC);
-            sqlite3_bind_int(q, 9, r->points);
-            sqlite3_bind_int(q, 10, r->max_points);
-            sqlite3_bind_int(q, 11, r->fatal);
-            sqlite3_bind_text(q, 12, zj_speaker_name(r->speaker), -1, SQLITE_STATIC);
-            if (sqlite3_step(q) != SQLITE_DONE)
+            zj_db_reset(q);
+            zj_db_bind_int64(q, 1, *ruleset_id);
+            zj_db_bind_int64(q, 2, (int64_t)i);
+            zj_db_bind_text(q, 3, r->id, -1, ZJ_DB_STATIC);
+            zj_db_bind_text(q, 4, zj_kind_name(r->kind), -1, ZJ_DB_STATIC);
+            zj_db_bind_text(q, 5, zj_severity_name(r->severity), -1, ZJ_DB_STATIC);
+            zj_db_bind_text(q, 6, r->category, -1, ZJ_DB_STATIC);
+            zj_db_bind_text(q, 7, r->clause, -1, ZJ_DB_STATIC);
+            zj_db_bind_text(q, 8, r->title, -1, ZJ_DB_STATIC);
+            zj_db_bind_int(q, 9, r->points);
+            zj_db_bind_int(q, 10, r->max_points);
+            zj_db_bind_int(q, 11, r->fatal);
+            zj_db_bind_text(q, 12, zj_speaker_name(r->speaker), -1, ZJ_DB_STATIC);
+            if (zj_db_step(q) != ZJ_DB_DONE)
                 goto fail;
         }
-        sqlite3_finalize(q);
+        zj_db_finalize(q);
         q = NULL;
     }
     if (!exec(st, "COMMIT"))
@@ -687,14 +784,14 @@ zj_status zj_store_add_ruleset(zj_store *st, const zj_ruleset *rs, int64_t *rule
     return ZJ_OK;
 fail:
     s = db_error(st, err, "cannot register the rule set");
-    sqlite3_finalize(q);
+    zj_db_finalize(q);
     rollback(st);
     return s;
 }
 
 zj_status zj_store_find_ruleset(zj_store *st, const char *spec, int64_t *ruleset_id, zj_error *err)
 {
-    sqlite3_stmt *q;
+    zj_stmt *q;
     const char *sql;
     char name[256] = "", version[256] = "";
     if (!spec) {
@@ -710,22 +807,22 @@ zj_status zj_store_find_ruleset(zj_store *st, const char *spec, int64_t *ruleset
                  : "SELECT r.id FROM rulesets r WHERE r.name = ?1 ORDER BY (SELECT count(*) > 0"
                    " FROM calls c WHERE c.ruleset_id = r.id) DESC, r.id DESC LIMIT 1";
     }
-    if (sqlite3_prepare_v2(st->db, sql, -1, &q, NULL) != SQLITE_OK)
+    if (zj_db_prepare_v2(st->db, sql, -1, &q, NULL) != ZJ_DB_OK)
         return db_error(st, err, "cannot look up the rule set");
     if (spec) {
-        sqlite3_bind_text(q, 1, name, -1, SQLITE_TRANSIENT);
+        zj_db_bind_text(q, 1, name, -1, ZJ_DB_TRANSIENT);
         if (version[0])
-            sqlite3_bind_text(q, 2, version, -1, SQLITE_TRANSIENT);
+            zj_db_bind_text(q, 2, version, -1, ZJ_DB_TRANSIENT);
     }
-    int rc = sqlite3_step(q);
-    *ruleset_id = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+    int rc = zj_db_step(q);
+    *ruleset_id = rc == ZJ_DB_ROW ? zj_db_column_int64(q, 0) : 0;
+    if (rc != ZJ_DB_ROW && rc != ZJ_DB_DONE) {
         zj_status s = db_error(st, err, "cannot look up the rule set");
-        sqlite3_finalize(q);
+        zj_db_finalize(q);
         return s;
     }
-    sqlite3_finalize(q);
-    if (rc != SQLITE_ROW) {
+    zj_db_finalize(q);
+    if (rc != ZJ_DB_ROW) {
         if (spec)
             return zj_error_set(err, ZJ_ERR_NOTFOUND, st->path, 0, 0,
                                 "no rule set '%s' in the database", spec);
@@ -798,7 +895,7 @@ zj_status zj_store_begin_run(zj_store *st, int64_t ruleset_id, const char *argv,
                              const char *const *inputs, const uint64_t *sizes, size_t n_inputs,
                              int64_t resumed_from, int64_t *run_id, zj_error *err)
 {
-    sqlite3_stmt *q = NULL;
+    zj_stmt *q = NULL;
     char now[32], host[256] = "";
     utc_now(now);
     gethostname(host, sizeof host - 1);
@@ -808,65 +905,65 @@ zj_status zj_store_begin_run(zj_store *st, int64_t ruleset_id, const char *argv,
         host[0] = '\0';
     if (!exec(st, "BEGIN IMMEDIATE"))
         return db_error(st, err, "cannot start the run");
-    if (sqlite3_prepare_v2(st->db,
+    if (zj_db_prepare_v2(st->db,
                            "INSERT INTO runs (ruleset_id, started_at, status, tool_version,"
                            " user_name, host, argv, resumed_from)"
                            " VALUES (?1,?2,'running',?3,?4,?5,?6,?7)",
-                           -1, &q, NULL) != SQLITE_OK)
+                           -1, &q, NULL) != ZJ_DB_OK)
         goto fail;
-    sqlite3_bind_int64(q, 1, ruleset_id);
-    sqlite3_bind_text(q, 2, now, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(q, 3, ZJ_VERSION, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 4, user, -1, SQLITE_STATIC);
+    zj_db_bind_int64(q, 1, ruleset_id);
+    zj_db_bind_text(q, 2, now, -1, ZJ_DB_TRANSIENT);
+    zj_db_bind_text(q, 3, ZJ_VERSION, -1, ZJ_DB_STATIC);
+    zj_db_bind_text(q, 4, user, -1, ZJ_DB_STATIC);
     if (host[0])
-        sqlite3_bind_text(q, 5, host, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(q, 6, argv, -1, SQLITE_STATIC);
+        zj_db_bind_text(q, 5, host, -1, ZJ_DB_TRANSIENT);
+    zj_db_bind_text(q, 6, argv, -1, ZJ_DB_STATIC);
     if (resumed_from > 0)
-        sqlite3_bind_int64(q, 7, resumed_from);
-    if (sqlite3_step(q) != SQLITE_DONE)
+        zj_db_bind_int64(q, 7, resumed_from);
+    if (zj_db_step(q) != ZJ_DB_DONE)
         goto fail;
-    sqlite3_finalize(q);
+    zj_db_finalize(q);
     q = NULL;
-    *run_id = sqlite3_last_insert_rowid(st->db);
+    *run_id = zj_db_last_insert_rowid(st->db);
     /* A resumed run starts at the watermarks it resumes from: killed before
      * its first commit, it is resumed from there again, not from byte 0. */
-    if (sqlite3_prepare_v2(st->db,
+    if (zj_db_prepare_v2(st->db,
                            "INSERT INTO run_inputs (run_id, idx, path, size, sha256, watermark)"
                            " VALUES (?1,?2,?3,?4,?5,coalesce((SELECT watermark FROM run_inputs"
                            " WHERE run_id = ?6 AND idx = ?2), 0))",
-                           -1, &q, NULL) != SQLITE_OK)
+                           -1, &q, NULL) != ZJ_DB_OK)
         goto fail;
     for (size_t i = 0; i < n_inputs; i++) {
-        sqlite3_reset(q);
-        sqlite3_bind_int64(q, 1, *run_id);
-        sqlite3_bind_int64(q, 2, (int64_t)i);
+        zj_db_reset(q);
+        zj_db_bind_int64(q, 1, *run_id);
+        zj_db_bind_int64(q, 2, (int64_t)i);
         char *key = input_key(inputs[i]);
         if (!key)
             goto fail;
-        sqlite3_bind_text(q, 3, key, -1, free);
+        zj_db_bind_text(q, 3, key, -1, free);
         uint64_t size = 0;
         char hex[65];
         bool known = input_fingerprint(inputs[i], &size, hex);
         if (sizes && sizes[i])
-            sqlite3_bind_int64(q, 4, (int64_t)sizes[i]);
+            zj_db_bind_int64(q, 4, (int64_t)sizes[i]);
         else if (known)
-            sqlite3_bind_int64(q, 4, (int64_t)size);
+            zj_db_bind_int64(q, 4, (int64_t)size);
         else
-            sqlite3_bind_null(q, 4);
+            zj_db_bind_null(q, 4);
         if (known)
-            sqlite3_bind_text(q, 5, hex, -1, SQLITE_TRANSIENT);
+            zj_db_bind_text(q, 5, hex, -1, ZJ_DB_TRANSIENT);
         else
-            sqlite3_bind_null(q, 5);
-        sqlite3_bind_int64(q, 6, resumed_from);
-        if (sqlite3_step(q) != SQLITE_DONE)
+            zj_db_bind_null(q, 5);
+        zj_db_bind_int64(q, 6, resumed_from);
+        if (zj_db_step(q) != ZJ_DB_DONE)
             goto fail;
     }
-    sqlite3_finalize(q);
+    zj_db_finalize(q);
     if (!exec(st, "COMMIT"))
         goto fail_nq;
     return ZJ_OK;
 fail:
-    sqlite3_finalize(q);
+    zj_db_finalize(q);
 fail_nq:;
     zj_status s = db_error(st, err, "cannot start the run");
     rollback(st);
@@ -916,19 +1013,19 @@ zj_status zj_store_resume_point(zj_store *st, int64_t ruleset_id, const char *co
     *run_id = 0;
     for (size_t i = 0; i < n_inputs; i++)
         watermarks[i] = 0;
-    sqlite3_stmt *q;
-    if (sqlite3_prepare_v2(st->db,
+    zj_stmt *q;
+    if (zj_db_prepare_v2(st->db,
                            "SELECT id FROM runs WHERE ruleset_id = ?1 AND status = 'running'"
                            " ORDER BY id DESC",
-                           -1, &q, NULL) != SQLITE_OK)
+                           -1, &q, NULL) != ZJ_DB_OK)
         return db_error(st, err, "cannot find the run to resume");
-    sqlite3_bind_int64(q, 1, ruleset_id);
-    sqlite3_stmt *in;
-    if (sqlite3_prepare_v2(st->db,
+    zj_db_bind_int64(q, 1, ruleset_id);
+    zj_stmt *in;
+    if (zj_db_prepare_v2(st->db,
                            "SELECT idx, path, watermark, size, sha256 FROM run_inputs"
                            " WHERE run_id = ?1 ORDER BY idx",
-                           -1, &in, NULL) != SQLITE_OK) {
-        sqlite3_finalize(q);
+                           -1, &in, NULL) != ZJ_DB_OK) {
+        zj_db_finalize(q);
         return db_error(st, err, "cannot find the run to resume");
     }
     char **keys = calloc(n_inputs ? n_inputs : 1, sizeof *keys);
@@ -940,39 +1037,39 @@ zj_status zj_store_resume_point(zj_store *st, int64_t ruleset_id, const char *co
             keys = NULL;
         }
     if (!keys) {
-        sqlite3_finalize(in);
-        sqlite3_finalize(q);
+        zj_db_finalize(in);
+        zj_db_finalize(q);
         return zj_error_set(err, ZJ_ERR_NOMEM, st->path, 0, 0, "out of memory");
     }
     zj_status s = ZJ_OK;
-    while (*run_id == 0 && s == ZJ_OK && sqlite3_step(q) == SQLITE_ROW) {
-        int64_t candidate = sqlite3_column_int64(q, 0);
-        sqlite3_reset(in);
-        sqlite3_bind_int64(in, 1, candidate);
+    while (*run_id == 0 && s == ZJ_OK && zj_db_step(q) == ZJ_DB_ROW) {
+        int64_t candidate = zj_db_column_int64(q, 0);
+        zj_db_reset(in);
+        zj_db_bind_int64(in, 1, candidate);
         size_t count = 0;
         bool same = true;
-        while (sqlite3_step(in) == SQLITE_ROW) {
-            size_t idx = (size_t)sqlite3_column_int64(in, 0);
-            const char *path = (const char *)sqlite3_column_text(in, 1);
+        while (zj_db_step(in) == ZJ_DB_ROW) {
+            size_t idx = (size_t)zj_db_column_int64(in, 0);
+            const char *path = (const char *)zj_db_column_text(in, 1);
             /* Keyed by canonical path; rows of older runs hold the path as given. */
             if (idx >= n_inputs || !path ||
                 (strcmp(path, keys[idx]) != 0 && strcmp(path, inputs[idx]) != 0))
                 same = false;
             else
-                watermarks[idx] = (uint64_t)sqlite3_column_int64(in, 2);
+                watermarks[idx] = (uint64_t)zj_db_column_int64(in, 2);
             count++;
         }
         if (same && count == n_inputs) {
             *run_id = candidate;
             /* The inputs must be the bytes the run read: same size, same head. */
-            sqlite3_reset(in);
-            sqlite3_bind_int64(in, 1, candidate);
-            while (s == ZJ_OK && sqlite3_step(in) == SQLITE_ROW) {
-                size_t idx = (size_t)sqlite3_column_int64(in, 0);
+            zj_db_reset(in);
+            zj_db_bind_int64(in, 1, candidate);
+            while (s == ZJ_OK && zj_db_step(in) == ZJ_DB_ROW) {
+                size_t idx = (size_t)zj_db_column_int64(in, 0);
                 s = check_unchanged(
                     st, inputs[idx], watermarks[idx],
-                    sqlite3_column_type(in, 3) == SQLITE_NULL ? -1 : sqlite3_column_int64(in, 3),
-                    (const char *)sqlite3_column_text(in, 4), err);
+                    zj_db_column_type(in, 3) == ZJ_DB_NULL ? -1 : zj_db_column_int64(in, 3),
+                    (const char *)zj_db_column_text(in, 4), err);
             }
         } else {
             for (size_t i = 0; i < n_inputs; i++)
@@ -982,8 +1079,8 @@ zj_status zj_store_resume_point(zj_store *st, int64_t ruleset_id, const char *co
     for (size_t i = 0; i < n_inputs; i++)
         free(keys[i]);
     free(keys);
-    sqlite3_finalize(in);
-    sqlite3_finalize(q);
+    zj_db_finalize(in);
+    zj_db_finalize(q);
     return s;
 }
 
@@ -991,27 +1088,27 @@ zj_status zj_store_finish_run(zj_store *st, int64_t run_id, const char *status, 
 {
     if (zj_store_commit(st, err) != ZJ_OK)
         return err ? err->status : ZJ_ERR_DB;
-    sqlite3_stmt *q;
+    zj_stmt *q;
     char now[32];
     utc_now(now);
-    if (sqlite3_prepare_v2(st->db, "UPDATE runs SET status = ?2, finished_at = ?3 WHERE id = ?1",
-                           -1, &q, NULL) != SQLITE_OK)
+    if (zj_db_prepare_v2(st->db, "UPDATE runs SET status = ?2, finished_at = ?3 WHERE id = ?1",
+                           -1, &q, NULL) != ZJ_DB_OK)
         return db_error(st, err, "cannot finish the run");
-    sqlite3_bind_int64(q, 1, run_id);
-    sqlite3_bind_text(q, 2, status, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 3, now, -1, SQLITE_TRANSIENT);
-    int rc = sqlite3_step(q);
-    sqlite3_finalize(q);
-    if (rc == SQLITE_DONE && (strcmp(status, "done") == 0 || strcmp(status, "partial") == 0)) {
+    zj_db_bind_int64(q, 1, run_id);
+    zj_db_bind_text(q, 2, status, -1, ZJ_DB_STATIC);
+    zj_db_bind_text(q, 3, now, -1, ZJ_DB_TRANSIENT);
+    int rc = zj_db_step(q);
+    zj_db_finalize(q);
+    if (rc == ZJ_DB_DONE && (strcmp(status, "done") == 0 || strcmp(status, "partial") == 0)) {
         /* Every input was read to its end. */
-        if (sqlite3_prepare_v2(st->db, "UPDATE run_inputs SET done = 1 WHERE run_id = ?1", -1, &q,
-                               NULL) != SQLITE_OK)
+        if (zj_db_prepare_v2(st->db, "UPDATE run_inputs SET done = 1 WHERE run_id = ?1", -1, &q,
+                               NULL) != ZJ_DB_OK)
             return db_error(st, err, "cannot finish the run");
-        sqlite3_bind_int64(q, 1, run_id);
-        rc = sqlite3_step(q);
-        sqlite3_finalize(q);
+        zj_db_bind_int64(q, 1, run_id);
+        rc = zj_db_step(q);
+        zj_db_finalize(q);
     }
-    if (rc != SQLITE_DONE)
+    if (rc != ZJ_DB_DONE)
         return db_error(st, err, "cannot finish the run");
     return ZJ_OK;
 }
@@ -1176,55 +1273,55 @@ static zj_status decode_turns(const unsigned char *p, size_t len, zj_call *call)
     return ZJ_OK;
 }
 
-static void bind_opt_text(sqlite3_stmt *q, int i, const char *s)
+static void bind_opt_text(zj_stmt *q, int i, const char *s)
 {
     if (s)
-        sqlite3_bind_text(q, i, s, -1, SQLITE_STATIC);
+        zj_db_bind_text(q, i, s, -1, ZJ_DB_STATIC);
     else
-        sqlite3_bind_null(q, i);
+        zj_db_bind_null(q, i);
 }
 
 /* Binds finding i of r as the row whose first parameter is base + 1. */
-static void bind_finding(sqlite3_stmt *q, int base, int64_t row, const zj_ruleset *rs,
+static void bind_finding(zj_stmt *q, int base, int64_t row, const zj_ruleset *rs,
                          const zj_call *c, const zj_result *r, size_t i)
 {
     const zj_finding *f = &r->findings[i];
     const zj_rule *rule = &rs->rules[f->rule];
-    sqlite3_bind_int64(q, base + 1, row);
-    sqlite3_bind_int64(q, base + 2, (int64_t)i);
-    sqlite3_bind_text(q, base + 3, rule->id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, base + 4, zj_kind_name(rule->kind), -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, base + 5, zj_outcome_name(f->outcome), -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, base + 6, zj_severity_name(rule->severity), -1, SQLITE_STATIC);
-    sqlite3_bind_int(q, base + 7, f->points);
+    zj_db_bind_int64(q, base + 1, row);
+    zj_db_bind_int64(q, base + 2, (int64_t)i);
+    zj_db_bind_text(q, base + 3, rule->id, -1, ZJ_DB_STATIC);
+    zj_db_bind_text(q, base + 4, zj_kind_name(rule->kind), -1, ZJ_DB_STATIC);
+    zj_db_bind_text(q, base + 5, zj_outcome_name(f->outcome), -1, ZJ_DB_STATIC);
+    zj_db_bind_text(q, base + 6, zj_severity_name(rule->severity), -1, ZJ_DB_STATIC);
+    zj_db_bind_int(q, base + 7, f->points);
     if (f->turn >= 0) {
-        sqlite3_bind_int64(q, base + 8, f->turn);
-        sqlite3_bind_text(q, base + 9, zj_speaker_name(c->turns[f->turn].speaker), -1,
-                          SQLITE_STATIC);
-        sqlite3_bind_int64(q, base + 10, f->span_start);
-        sqlite3_bind_int64(q, base + 11, f->span_end);
+        zj_db_bind_int64(q, base + 8, f->turn);
+        zj_db_bind_text(q, base + 9, zj_speaker_name(c->turns[f->turn].speaker), -1,
+                          ZJ_DB_STATIC);
+        zj_db_bind_int64(q, base + 10, f->span_start);
+        zj_db_bind_int64(q, base + 11, f->span_end);
     }
     bind_opt_text(q, base + 12, f->text);
     if (f->start_ms >= 0)
-        sqlite3_bind_int64(q, base + 13, f->start_ms);
+        zj_db_bind_int64(q, base + 13, f->start_ms);
     if (f->unit)
-        sqlite3_bind_int64(q, base + 14, f->value);
+        zj_db_bind_int64(q, base + 14, f->value);
     bind_opt_text(q, base + 15, rule->clause);
-    sqlite3_bind_int(q, base + 16, rule->fatal && f->outcome == ZJ_OUT_HIT && !f->quoted);
-    sqlite3_bind_int(q, base + 17, f->fuzzy);
+    zj_db_bind_int(q, base + 16, rule->fatal && f->outcome == ZJ_OUT_HIT && !f->quoted);
+    zj_db_bind_int(q, base + 17, f->fuzzy);
     bind_opt_text(q, base + 18, f->unit);
-    sqlite3_bind_int(q, base + 19, f->quoted);
+    zj_db_bind_int(q, base + 19, f->quoted);
 }
 
 /* Binds a call's columns as parameters 1..20 of ins_call / upd_call. */
-static void bind_call(sqlite3_stmt *q, int64_t run_id, int64_t ruleset_id, const zj_call *c,
+static void bind_call(zj_stmt *q, int64_t run_id, int64_t ruleset_id, const zj_call *c,
                       const zj_result *r, const char *input_path)
 {
-    sqlite3_reset(q);
-    sqlite3_clear_bindings(q);
-    sqlite3_bind_text(q, 1, c->call_id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(q, 2, ruleset_id);
-    sqlite3_bind_int64(q, 3, run_id);
+    zj_db_reset(q);
+    zj_db_clear_bindings(q);
+    zj_db_bind_text(q, 1, c->call_id, -1, ZJ_DB_STATIC);
+    zj_db_bind_int64(q, 2, ruleset_id);
+    zj_db_bind_int64(q, 3, run_id);
     bind_opt_text(q, 4, c->agent_id);
     bind_opt_text(q, 5, c->agent_name);
     bind_opt_text(q, 6, c->team);
@@ -1233,27 +1330,27 @@ static void bind_call(sqlite3_stmt *q, int64_t run_id, int64_t ruleset_id, const
     bind_opt_text(q, 9, c->started_at);
     char date[11], week[9];
     if (c->started_at_utc_ms != INT64_MIN) {
-        sqlite3_bind_int64(q, 10, c->started_at_utc_ms);
+        zj_db_bind_int64(q, 10, c->started_at_utc_ms);
         zj_local_date(c->started_at_utc_ms, c->utc_offset_min, date, week);
-        sqlite3_bind_text(q, 11, date, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(q, 12, week, -1, SQLITE_TRANSIENT);
+        zj_db_bind_text(q, 11, date, -1, ZJ_DB_TRANSIENT);
+        zj_db_bind_text(q, 12, week, -1, ZJ_DB_TRANSIENT);
     }
     if (c->n_turns && c->turns[0].start_ms >= 0 && c->turns[c->n_turns - 1].end_ms >= 0)
-        sqlite3_bind_int64(q, 13, c->turns[c->n_turns - 1].end_ms - c->turns[0].start_ms);
-    sqlite3_bind_int64(q, 14, (int64_t)c->n_turns);
-    sqlite3_bind_int(q, 15, r->score);
-    sqlite3_bind_int(q, 16, r->passed);
-    sqlite3_bind_text(q, 17, r->grade ? r->grade : "", -1, SQLITE_STATIC);
-    sqlite3_bind_int(q, 18, r->fatal);
+        zj_db_bind_int64(q, 13, c->turns[c->n_turns - 1].end_ms - c->turns[0].start_ms);
+    zj_db_bind_int64(q, 14, (int64_t)c->n_turns);
+    zj_db_bind_int(q, 15, r->score);
+    zj_db_bind_int(q, 16, r->passed);
+    zj_db_bind_text(q, 17, r->grade ? r->grade : "", -1, ZJ_DB_STATIC);
+    zj_db_bind_int(q, 18, r->fatal);
     bind_opt_text(q, 19, input_path);
 }
 
 /* Text of column i as a copy (NULL for NULL); *lost on out of memory. */
-static char *col_copy(sqlite3_stmt *q, int i, bool *lost)
+static char *col_copy(zj_stmt *q, int i, bool *lost)
 {
-    const unsigned char *t = sqlite3_column_text(q, i);
+    const unsigned char *t = zj_db_column_text(q, i);
     if (!t) {
-        if (sqlite3_column_type(q, i) != SQLITE_NULL)
+        if (zj_db_column_type(q, i) != ZJ_DB_NULL)
             *lost = true;
         return NULL;
     }
@@ -1288,7 +1385,7 @@ static void old_call_free(old_call *o)
 
 /* Reads the stored call (sel_replaced, stepped to its row) and its findings
  * before they are replaced. */
-static bool read_old_call(zj_store *st, sqlite3_stmt *sel, int64_t row, const char *call_id,
+static bool read_old_call(zj_store *st, zj_stmt *sel, int64_t row, const char *call_id,
                           int64_t ruleset_id, old_call *o)
 {
     bool lost = false;
@@ -1302,15 +1399,15 @@ static bool read_old_call(zj_store *st, sqlite3_stmt *sel, int64_t row, const ch
                          .agent_name = o->texts[3],
                          .team = o->texts[4],
                          .grade = o->texts[5] ? o->texts[5] : "",
-                         .score = sqlite3_column_int(sel, 7),
-                         .passed = sqlite3_column_int(sel, 8) != 0,
-                         .fatal = sqlite3_column_int(sel, 9) != 0};
-    sqlite3_stmt *q = st->sel_old_findings;
-    sqlite3_reset(q);
-    sqlite3_bind_int64(q, 1, row);
+                         .score = zj_db_column_int(sel, 7),
+                         .passed = zj_db_column_int(sel, 8) != 0,
+                         .fatal = zj_db_column_int(sel, 9) != 0};
+    zj_stmt *q = st->sel_old_findings;
+    zj_db_reset(q);
+    zj_db_bind_int64(q, 1, row);
     size_t cap = 0;
     int rc;
-    while (!lost && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+    while (!lost && (rc = zj_db_step(q)) == ZJ_DB_ROW) {
         if (o->n == cap) {
             size_t c = cap ? cap * 2 : 32;
             zj_agg_finding *v = realloc(o->f, c * sizeof *v);
@@ -1329,15 +1426,15 @@ static bool read_old_call(zj_store *st, sqlite3_stmt *sel, int64_t row, const ch
         f->severity = col_copy(q, 3, &lost);
         f->clause = col_copy(q, 4, &lost);
         f->text = col_copy(q, 5, &lost);
-        f->points = sqlite3_column_int(q, 6);
-        f->fatal = sqlite3_column_int(q, 7) != 0;
-        f->quoted = sqlite3_column_int(q, 8) != 0;
-        f->fuzzy = sqlite3_column_int(q, 9) != 0;
+        f->points = zj_db_column_int(q, 6);
+        f->fatal = zj_db_column_int(q, 7) != 0;
+        f->quoted = zj_db_column_int(q, 8) != 0;
+        f->fuzzy = zj_db_column_int(q, 9) != 0;
         if (!f->rule_id || !f->kind || !f->outcome || !f->severity)
             lost = true; /* NOT NULL columns: only out of memory */
     }
-    sqlite3_reset(q);
-    return !lost && rc == SQLITE_DONE;
+    zj_db_reset(q);
+    return !lost && rc == ZJ_DB_DONE;
 }
 
 /* The new call and its findings as the aggregates see them (the columns
@@ -1410,48 +1507,48 @@ static bool put_call(zj_store *st, int64_t run_id, int64_t ruleset_id, const zj_
         return false;
     old_call old = {0};
     bool replaced = false;
-    sqlite3_stmt *q = st->ins_call;
+    zj_stmt *q = st->ins_call;
     bind_call(q, run_id, ruleset_id, c, r, input_path);
-    int rc = sqlite3_step(q);
-    int64_t row = rc == SQLITE_DONE ? sqlite3_last_insert_rowid(st->db) : 0;
-    if (rc == SQLITE_CONSTRAINT) {
+    int rc = zj_db_step(q);
+    int64_t row = rc == ZJ_DB_DONE ? zj_db_last_insert_rowid(st->db) : 0;
+    if (rc == ZJ_DB_CONSTRAINT) {
         /* Re-scored with the same rule set: the row is updated in place, so
          * whatever refers to it (a recorded sample) still does; its findings
          * and transcript are replaced. Trying the insert first spares the
          * common case (a new call) a lookup. */
-        sqlite3_reset(q);
-        sqlite3_stmt *sel = st->sel_replaced;
-        sqlite3_reset(sel);
-        sqlite3_bind_text(sel, 1, c->call_id, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(sel, 2, ruleset_id);
-        if (sqlite3_step(sel) != SQLITE_ROW)
+        zj_db_reset(q);
+        zj_stmt *sel = st->sel_replaced;
+        zj_db_reset(sel);
+        zj_db_bind_text(sel, 1, c->call_id, -1, ZJ_DB_STATIC);
+        zj_db_bind_int64(sel, 2, ruleset_id);
+        if (zj_db_step(sel) != ZJ_DB_ROW)
             return false;
-        row = sqlite3_column_int64(sel, 0);
+        row = zj_db_column_int64(sel, 0);
         replaced = true;
         bool read = read_old_call(st, sel, row, c->call_id, ruleset_id, &old);
-        sqlite3_reset(sel);
+        zj_db_reset(sel);
         if (!read) {
             old_call_free(&old);
             return false;
         }
         for (int k = 0; k < 2; k++) {
-            sqlite3_stmt *d = st->del_replaced[k];
-            sqlite3_reset(d);
-            sqlite3_bind_int64(d, 1, row);
-            if (sqlite3_step(d) != SQLITE_DONE) {
+            zj_stmt *d = st->del_replaced[k];
+            zj_db_reset(d);
+            zj_db_bind_int64(d, 1, row);
+            if (zj_db_step(d) != ZJ_DB_DONE) {
                 old_call_free(&old);
                 return false;
             }
         }
         q = st->upd_call;
         bind_call(q, run_id, ruleset_id, c, r, input_path);
-        sqlite3_bind_int64(q, 21, row);
-        rc = sqlite3_step(q);
-        if (rc == SQLITE_DONE && sqlite3_changes(st->db) != 1)
-            rc = SQLITE_ERROR;
+        zj_db_bind_int64(q, 21, row);
+        rc = zj_db_step(q);
+        if (rc == ZJ_DB_DONE && zj_db_changes(st->db) != 1)
+            rc = ZJ_DB_ERROR;
     }
     /* The aggregates: the old contribution off, the new one on. */
-    bool counted = rc == SQLITE_DONE && zj_agg_change(st->agg, replaced ? &old.c : NULL, old.f,
+    bool counted = rc == ZJ_DB_DONE && zj_agg_change(st->agg, replaced ? &old.c : NULL, old.f,
                                                       old.n, &now, st->agg_f, n_stored, true);
     old_call_free(&old);
     if (!counted)
@@ -1459,10 +1556,10 @@ static bool put_call(zj_store *st, int64_t run_id, int64_t ruleset_id, const zj_
     if (encode_turns(c, blob) != ZJ_OK)
         return false;
     q = st->ins_turns;
-    sqlite3_reset(q);
-    sqlite3_bind_int64(q, 1, row);
-    sqlite3_bind_blob(q, 2, blob->data, (int)blob->len, SQLITE_STATIC);
-    if (sqlite3_step(q) != SQLITE_DONE)
+    zj_db_reset(q);
+    zj_db_bind_int64(q, 1, row);
+    zj_db_bind_blob(q, 2, blob->data, (int)blob->len, ZJ_DB_STATIC);
+    if (zj_db_step(q) != ZJ_DB_DONE)
         return false;
     /* The stored findings in batches of 16, 8, 4, 2, 1 rows; each keeps its
      * place in the result as seq. */
@@ -1474,14 +1571,14 @@ static bool put_call(zj_store *st, int64_t run_id, int64_t ruleset_id, const zj_
             continue;
         }
         q = st->ins_findings[k];
-        sqlite3_reset(q);
-        sqlite3_clear_bindings(q);
+        zj_db_reset(q);
+        zj_db_clear_bindings(q);
         for (size_t j = 0; j < rows; j++, next++) {
             while (!stored_finding(&r->findings[next]))
                 next++;
             bind_finding(q, (int)j * FINDING_COLUMNS, row, rs, c, r, next);
         }
-        if (sqlite3_step(q) != SQLITE_DONE)
+        if (zj_db_step(q) != ZJ_DB_DONE)
             return false;
         left -= rows;
     }
@@ -1497,7 +1594,7 @@ static bool put_call(zj_store *st, int64_t run_id, int64_t ruleset_id, const zj_
  * it; everything else on the connection keeps enforcement. */
 static bool begin_results(zj_store *st)
 {
-    return exec(st, "PRAGMA foreign_keys=OFF") && exec(st, "BEGIN IMMEDIATE");
+    return (postgres(st) || exec(st, "PRAGMA foreign_keys=OFF")) && exec(st, "BEGIN IMMEDIATE");
 }
 
 /* After the COMMIT, or to give up (once the error is taken): rolls back
@@ -1543,23 +1640,23 @@ zj_status zj_store_put_batch(zj_store *st, int64_t run_id, int64_t ruleset_id, c
     for (size_t i = 0; i < n_inputs && ok; i++) {
         if (tracked && st->wm_written[i] == watermarks[i])
             continue;
-        sqlite3_stmt *q = st->upd_input;
-        sqlite3_reset(q);
-        sqlite3_bind_int64(q, 1, run_id);
-        sqlite3_bind_int64(q, 2, (int64_t)i);
-        sqlite3_bind_int64(q, 3, (int64_t)watermarks[i]);
-        sqlite3_bind_int(q, 4, 0);
-        ok = sqlite3_step(q) == SQLITE_DONE;
+        zj_stmt *q = st->upd_input;
+        zj_db_reset(q);
+        zj_db_bind_int64(q, 1, run_id);
+        zj_db_bind_int64(q, 2, (int64_t)i);
+        zj_db_bind_int64(q, 3, (int64_t)watermarks[i]);
+        zj_db_bind_int(q, 4, 0);
+        ok = zj_db_step(q) == ZJ_DB_DONE;
         if (ok && tracked)
             st->wm_written[i] = watermarks[i];
     }
     if (ok) {
-        sqlite3_stmt *q = st->upd_run;
-        sqlite3_reset(q);
-        sqlite3_bind_int64(q, 1, run_id);
-        sqlite3_bind_int64(q, 2, (int64_t)n);
-        sqlite3_bind_int64(q, 3, (int64_t)rejected);
-        ok = sqlite3_step(q) == SQLITE_DONE;
+        zj_stmt *q = st->upd_run;
+        zj_db_reset(q);
+        zj_db_bind_int64(q, 1, run_id);
+        zj_db_bind_int64(q, 2, (int64_t)n);
+        zj_db_bind_int64(q, 3, (int64_t)rejected);
+        ok = zj_db_step(q) == ZJ_DB_DONE;
     }
     zj_buf_free(&blob);
     if (ok)
@@ -1586,17 +1683,17 @@ zj_status zj_store_commit(zj_store *st, zj_error *err)
 
 /* --------------------------------------------------------------- reading */
 
-static char *col_dup(sqlite3_stmt *q, int i)
+static char *col_dup(zj_stmt *q, int i)
 {
-    const unsigned char *t = sqlite3_column_text(q, i);
+    const unsigned char *t = zj_db_column_text(q, i);
     return t ? zj_strdup((const char *)t) : NULL;
 }
 
 /* col_dup that tells a NULL column (NULL, fine) from a failed copy (NULL,
  * and *lost set): `show` must never print a call with a field missing. */
-static char *col_dup_checked(bool *lost, sqlite3_stmt *q, int i)
+static char *col_dup_checked(bool *lost, zj_stmt *q, int i)
 {
-    if (sqlite3_column_type(q, i) == SQLITE_NULL)
+    if (zj_db_column_type(q, i) == ZJ_DB_NULL)
         return NULL;
     char *copy = col_dup(q, i);
     *lost |= !copy;
@@ -1655,15 +1752,15 @@ static void titles_free(rule_titles *t)
 
 static zj_status load_titles(zj_store *st, int64_t ruleset_id, rule_titles *t)
 {
-    sqlite3_stmt *q;
-    if (sqlite3_prepare_v2(st->db, "SELECT rule_id, title FROM rules WHERE ruleset_id = ?1", -1, &q,
-                           NULL) != SQLITE_OK)
+    zj_stmt *q;
+    if (zj_db_prepare_v2(st->db, "SELECT rule_id, title FROM rules WHERE ruleset_id = ?1", -1, &q,
+                           NULL) != ZJ_DB_OK)
         return ZJ_ERR_IO;
-    sqlite3_bind_int64(q, 1, ruleset_id);
+    zj_db_bind_int64(q, 1, ruleset_id);
     size_t cap = 0;
     zj_status s = ZJ_OK;
     int rc;
-    while (s == ZJ_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+    while (s == ZJ_OK && (rc = zj_db_step(q)) == ZJ_DB_ROW) {
         if (t->n == cap) {
             cap = cap ? cap * 2 : 64;
             struct rule_title *v = realloc(t->v, cap * sizeof *v);
@@ -1680,9 +1777,9 @@ static zj_status load_titles(zj_store *st, int64_t ruleset_id, rule_titles *t)
             s = ZJ_ERR_NOMEM;
         t->n++;
     }
-    if (s == ZJ_OK && rc != SQLITE_DONE)
+    if (s == ZJ_OK && rc != ZJ_DB_DONE)
         s = ZJ_ERR_IO;
-    sqlite3_finalize(q);
+    zj_db_finalize(q);
     if (s == ZJ_OK && t->n)
         qsort(t->v, t->n, sizeof *t->v, cmp_title);
     return s;
@@ -1713,15 +1810,18 @@ static char *title_of(const rule_titles *t, const char *rule_id)
  * later schema versions added. */
 static int findings_have(zj_store *st, const char *name)
 {
-    sqlite3_stmt *q;
+    zj_stmt *q;
     int has = -1;
-    if (sqlite3_prepare_v2(st->db,
-                           "SELECT count(*) FROM pragma_table_info('findings') WHERE name = ?1", -1,
-                           &q, NULL) == SQLITE_OK &&
-        sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC) == SQLITE_OK &&
-        sqlite3_step(q) == SQLITE_ROW)
-        has = sqlite3_column_int(q, 0) > 0;
-    sqlite3_finalize(q);
+    const char *sql = postgres(st) ? "SELECT count(*) FROM information_schema.columns WHERE"
+                                     " table_schema = current_schema() AND table_name = 'findings'"
+                                     " AND column_name = ?1"
+                                   : "SELECT count(*) FROM pragma_table_info('findings') WHERE"
+                                     " name = ?1";
+    if (zj_db_prepare_v2(st->db, sql, -1, &q, NULL) == ZJ_DB_OK &&
+        zj_db_bind_text(q, 1, name, -1, ZJ_DB_STATIC) == ZJ_DB_OK &&
+        zj_db_step(q) == ZJ_DB_ROW)
+        has = zj_db_column_int(q, 0) > 0;
+    zj_db_finalize(q);
     return has;
 }
 
@@ -1729,33 +1829,33 @@ zj_status zj_store_get_call(zj_store *st, const char *call_id, int64_t ruleset_i
                             zj_stored_call *out, zj_error *err)
 {
     memset(out, 0, sizeof *out);
-    sqlite3_stmt *q;
-    if (sqlite3_prepare_v2(st->db,
+    zj_stmt *q;
+    if (zj_db_prepare_v2(st->db,
                            "SELECT c.id, c.agent_id, c.agent_name, c.team, c.direction,"
                            " c.call_type, c.started_at, c.score, c.passed, c.grade, c.fatal,"
                            " r.name || '@' || r.version, r.sha256, t.data"
                            " FROM calls c JOIN rulesets r ON r.id = c.ruleset_id"
                            " LEFT JOIN turns t ON t.call_row = c.id"
                            " WHERE c.call_id = ?1 AND c.ruleset_id = ?2",
-                           -1, &q, NULL) != SQLITE_OK)
+                           -1, &q, NULL) != ZJ_DB_OK)
         return db_error(st, err, "cannot read the call");
-    sqlite3_bind_text(q, 1, call_id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(q, 2, ruleset_id);
-    int rc = sqlite3_step(q);
-    if (rc != SQLITE_ROW) {
+    zj_db_bind_text(q, 1, call_id, -1, ZJ_DB_STATIC);
+    zj_db_bind_int64(q, 2, ruleset_id);
+    int rc = zj_db_step(q);
+    if (rc != ZJ_DB_ROW) {
         /* Only a query that ran to its end says the call is not there. */
-        zj_status s = rc == SQLITE_DONE
+        zj_status s = rc == ZJ_DB_DONE
                           ? zj_error_set(err, ZJ_ERR_NOTFOUND, st->path, 0, 0,
                                          "no call '%s' scored with this rule set", call_id)
                           : db_error(st, err, "cannot read the call");
-        sqlite3_finalize(q);
+        zj_db_finalize(q);
         return s;
     }
-    int64_t row = sqlite3_column_int64(q, 0);
+    int64_t row = zj_db_column_int64(q, 0);
     zj_call *c = calloc(1, sizeof *c);
     out->call = c;
     if (!c) {
-        sqlite3_finalize(q);
+        zj_db_finalize(q);
         return zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
     }
     bool lost = false; /* a copy failed: out of memory */
@@ -1769,14 +1869,14 @@ zj_status zj_store_get_call(zj_store *st, const char *call_id, int64_t ruleset_i
     c->started_at = col_dup_checked(&lost, q, 6);
     c->ring_ms = -1;
     c->started_at_utc_ms = INT64_MIN;
-    out->score = sqlite3_column_int(q, 7);
-    out->passed = sqlite3_column_int(q, 8);
+    out->score = zj_db_column_int(q, 7);
+    out->passed = zj_db_column_int(q, 8);
     out->grade = col_dup_checked(&lost, q, 9);
-    out->fatal = sqlite3_column_int(q, 10);
+    out->fatal = zj_db_column_int(q, 10);
     out->ruleset = col_dup_checked(&lost, q, 11);
     out->sha256 = col_dup_checked(&lost, q, 12);
-    zj_status s = decode_turns(sqlite3_column_blob(q, 13), (size_t)sqlite3_column_bytes(q, 13), c);
-    sqlite3_finalize(q);
+    zj_status s = decode_turns(zj_db_column_blob(q, 13), (size_t)zj_db_column_bytes(q, 13), c);
+    zj_db_finalize(q);
     if (lost || s == ZJ_ERR_NOMEM) {
         zj_stored_call_free(out);
         return zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
@@ -1799,21 +1899,21 @@ zj_status zj_store_get_call(zj_store *st, const char *call_id, int64_t ruleset_i
                               has_fuzzy ? "fuzzy" : "0", has_unit ? "unit" : "NULL",
                               has_quoted ? "quoted" : "0");
     if (!sql || load_titles(st, ruleset_id, &titles) != ZJ_OK ||
-        sqlite3_prepare_v2(st->db, sql, -1, &q, NULL) != SQLITE_OK) {
+        zj_db_prepare_v2(st->db, sql, -1, &q, NULL) != ZJ_DB_OK) {
         free(sql);
         titles_free(&titles);
         zj_stored_call_free(out);
         return db_error(st, err, "cannot read the findings");
     }
     free(sql);
-    sqlite3_bind_int64(q, 1, row);
+    zj_db_bind_int64(q, 1, row);
     size_t cap = 0;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    while ((rc = zj_db_step(q)) == ZJ_DB_ROW) {
         if (out->n_findings == cap) {
             cap = cap ? cap * 2 : 16;
             zj_stored_finding *v = realloc(out->findings, cap * sizeof *v);
             if (!v) {
-                rc = SQLITE_NOMEM;
+                rc = ZJ_DB_NOMEM;
                 break;
             }
             out->findings = v;
@@ -1828,27 +1928,27 @@ zj_status zj_store_get_call(zj_store *st, const char *call_id, int64_t ruleset_i
         f->title = title_of(&titles, f->rule_id);
         lost |= !f->title && title_of_exists(&titles, f->rule_id);
         f->text = col_dup_checked(&lost, q, 5);
-        f->points = sqlite3_column_int(q, 6);
-        f->turn = sqlite3_column_type(q, 7) == SQLITE_NULL ? -1 : sqlite3_column_int(q, 7);
-        f->span_start = sqlite3_column_int(q, 8);
-        f->span_end = sqlite3_column_int(q, 9);
-        f->start_ms = sqlite3_column_type(q, 10) == SQLITE_NULL ? -1 : sqlite3_column_int64(q, 10);
-        f->fatal = sqlite3_column_int(q, 11);
-        f->fuzzy = sqlite3_column_int(q, 12);
-        f->has_value = sqlite3_column_type(q, 13) != SQLITE_NULL;
-        f->value = sqlite3_column_int64(q, 13);
+        f->points = zj_db_column_int(q, 6);
+        f->turn = zj_db_column_type(q, 7) == ZJ_DB_NULL ? -1 : zj_db_column_int(q, 7);
+        f->span_start = zj_db_column_int(q, 8);
+        f->span_end = zj_db_column_int(q, 9);
+        f->start_ms = zj_db_column_type(q, 10) == ZJ_DB_NULL ? -1 : zj_db_column_int64(q, 10);
+        f->fatal = zj_db_column_int(q, 11);
+        f->fuzzy = zj_db_column_int(q, 12);
+        f->has_value = zj_db_column_type(q, 13) != ZJ_DB_NULL;
+        f->value = zj_db_column_int64(q, 13);
         f->unit = col_dup_checked(&lost, q, 14);
-        f->quoted = sqlite3_column_int(q, 15);
+        f->quoted = zj_db_column_int(q, 15);
         if (lost) {
-            rc = SQLITE_NOMEM;
+            rc = ZJ_DB_NOMEM;
             break;
         }
     }
-    sqlite3_finalize(q);
+    zj_db_finalize(q);
     titles_free(&titles);
-    if (rc != SQLITE_DONE) {
+    if (rc != ZJ_DB_DONE) {
         zj_stored_call_free(out);
-        return rc == SQLITE_NOMEM ? zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory")
+        return rc == ZJ_DB_NOMEM ? zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory")
                                   : db_error(st, err, "cannot read the findings");
     }
     return ZJ_OK;
@@ -1863,12 +1963,13 @@ zj_status zj_store_error(zj_store *st, zj_error *err, const char *what)
 
 bool zj_store_has_table(zj_store *st, const char *name)
 {
-    sqlite3_stmt *q;
-    bool yes = sqlite3_prepare_v2(st->db,
-                                  "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1",
-                                  -1, &q, NULL) == SQLITE_OK &&
-               sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC) == SQLITE_OK &&
-               sqlite3_step(q) == SQLITE_ROW;
-    sqlite3_finalize(q);
+    zj_stmt *q;
+    const char *sql = postgres(st) ? "SELECT 1 FROM pg_catalog.pg_tables WHERE"
+                                     " schemaname = current_schema() AND tablename = ?1"
+                                   : "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1";
+    bool yes = zj_db_prepare_v2(st->db, sql, -1, &q, NULL) == ZJ_DB_OK &&
+               zj_db_bind_text(q, 1, name, -1, ZJ_DB_STATIC) == ZJ_DB_OK &&
+               zj_db_step(q) == ZJ_DB_ROW;
+    zj_db_finalize(q);
     return yes;
 }

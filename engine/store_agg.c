@@ -421,14 +421,14 @@ bool zj_agg_change(zj_agg *a, const zj_agg_call *old, const zj_agg_finding *old_
 
 /* ------------------------------------------------------------- flushing */
 
-static void bind_texts(sqlite3_stmt *q, int first, const entry *e, int nt)
+static void bind_texts(zj_stmt *q, int first, const entry *e, int nt)
 {
-    sqlite3_bind_int64(q, first, e->ruleset_id);
+    zj_db_bind_int64(q, first, e->ruleset_id);
     for (int i = 0; i < nt; i++)
         if (e->text[i])
-            sqlite3_bind_text(q, first + 1 + i, e->text[i], -1, SQLITE_STATIC);
+            zj_db_bind_text(q, first + 1 + i, e->text[i], -1, ZJ_DB_STATIC);
         else
-            sqlite3_bind_null(q, first + 1 + i);
+            zj_db_bind_null(q, first + 1 + i);
 }
 
 static zj_status out_of_step(zj_error *err, const char *table, const entry *e)
@@ -443,8 +443,8 @@ static zj_status out_of_step(zj_error *err, const char *table, const entry *e)
 
 static zj_status flush_calls(map *m, zj_store *st, zj_error *err)
 {
-    sqlite3 *db = zj_store_db(st);
-    sqlite3_stmt *q[4] = {0};
+    zj_db *db = zj_store_db(st);
+    zj_stmt *q[4] = {0};
     const char *sql[4] = {
         "SELECT rowid, calls FROM agg_calls WHERE ruleset_id = ?1 AND local_date IS ?2"
         " AND iso_week IS ?3 AND agent_id IS ?4 AND agent_name IS ?5 AND team IS ?6"
@@ -456,28 +456,28 @@ static zj_status flush_calls(map *m, zj_store *st, zj_error *err)
         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"};
     zj_status s = ZJ_OK;
     for (int i = 0; i < 4 && s == ZJ_OK; i++)
-        if (sqlite3_prepare_v2(db, sql[i], -1, &q[i], NULL) != SQLITE_OK)
+        if (zj_db_prepare_v2(db, sql[i], -1, &q[i], NULL) != ZJ_DB_OK)
             s = zj_store_error(st, err, "cannot update the report aggregates");
     for (size_t i = 0; i < m->cap && s == ZJ_OK; i++) {
         entry *e = &m->slots[i];
         if (!e->key || e->v[0] == 0)
             continue;
-        sqlite3_reset(q[0]);
+        zj_db_reset(q[0]);
         bind_texts(q[0], 1, e, CALL_TEXTS);
         for (int k = 0; k < CALL_INTS; k++)
-            sqlite3_bind_int64(q[0], 9 + k, e->ints[k]);
-        int rc = sqlite3_step(q[0]);
+            zj_db_bind_int64(q[0], 9 + k, e->ints[k]);
+        int rc = zj_db_step(q[0]);
         int64_t row = 0, have = 0;
-        if (rc == SQLITE_ROW) {
-            row = sqlite3_column_int64(q[0], 0);
-            have = sqlite3_column_int64(q[0], 1);
-            rc = sqlite3_step(q[0]);
-            if (rc == SQLITE_ROW) { /* two rows of one key */
+        if (rc == ZJ_DB_ROW) {
+            row = zj_db_column_int64(q[0], 0);
+            have = zj_db_column_int64(q[0], 1);
+            rc = zj_db_step(q[0]);
+            if (rc == ZJ_DB_ROW) { /* two rows of one key */
                 s = out_of_step(err, "agg_calls", e);
                 break;
             }
         }
-        if (rc != SQLITE_DONE) {
+        if (rc != ZJ_DB_DONE) {
             s = zj_store_error(st, err, "cannot read the report aggregates");
             break;
         }
@@ -486,29 +486,29 @@ static zj_status flush_calls(map *m, zj_store *st, zj_error *err)
             s = out_of_step(err, "agg_calls", e);
             break;
         }
-        sqlite3_stmt *w;
+        zj_stmt *w;
         if (row && now) {
             w = q[1];
-            sqlite3_reset(w);
-            sqlite3_bind_int64(w, 1, row);
-            sqlite3_bind_int64(w, 2, now);
+            zj_db_reset(w);
+            zj_db_bind_int64(w, 1, row);
+            zj_db_bind_int64(w, 2, now);
         } else if (row) {
             w = q[2];
-            sqlite3_reset(w);
-            sqlite3_bind_int64(w, 1, row);
+            zj_db_reset(w);
+            zj_db_bind_int64(w, 1, row);
         } else {
             w = q[3];
-            sqlite3_reset(w);
+            zj_db_reset(w);
             bind_texts(w, 1, e, CALL_TEXTS);
             for (int k = 0; k < CALL_INTS; k++)
-                sqlite3_bind_int64(w, 9 + k, e->ints[k]);
-            sqlite3_bind_int64(w, 13, now);
+                zj_db_bind_int64(w, 9 + k, e->ints[k]);
+            zj_db_bind_int64(w, 13, now);
         }
-        if (sqlite3_step(w) != SQLITE_DONE)
+        if (zj_db_step(w) != ZJ_DB_DONE)
             s = zj_store_error(st, err, "cannot update the report aggregates");
     }
     for (int i = 0; i < 4; i++)
-        sqlite3_finalize(q[i]);
+        zj_db_finalize(q[i]);
     return s;
 }
 
@@ -523,8 +523,8 @@ static const char *smaller(const char *a, const char *b)
 
 static zj_status flush_rules(map *m, zj_store *st, zj_error *err)
 {
-    sqlite3 *db = zj_store_db(st);
-    sqlite3_stmt *q[5] = {0};
+    zj_db *db = zj_store_db(st);
+    zj_stmt *q[5] = {0};
     const char *sql[5] = {
         "SELECT rowid, findings, calls, neg, neg_calls, neg_points, points, fatal, quoted, fuzzy,"
         " clean_calls, example FROM agg_rules WHERE ruleset_id = ?1 AND local_date IS ?2"
@@ -544,7 +544,7 @@ static zj_status flush_rules(map *m, zj_store *st, zj_error *err)
         " AND f.text IS NOT NULL"};
     zj_status s = ZJ_OK;
     for (int i = 0; i < 5 && s == ZJ_OK; i++)
-        if (sqlite3_prepare_v2(db, sql[i], -1, &q[i], NULL) != SQLITE_OK)
+        if (zj_db_prepare_v2(db, sql[i], -1, &q[i], NULL) != ZJ_DB_OK)
             s = zj_store_error(st, err, "cannot update the report aggregates");
     char *found = NULL;
     for (size_t i = 0; i < m->cap && s == ZJ_OK; i++) {
@@ -554,29 +554,29 @@ static zj_status flush_rules(map *m, zj_store *st, zj_error *err)
             changed = e->v[k] != 0;
         if (!changed)
             continue;
-        sqlite3_reset(q[0]);
+        zj_db_reset(q[0]);
         bind_texts(q[0], 1, e, RULE_TEXTS);
-        int rc = sqlite3_step(q[0]);
+        int rc = zj_db_step(q[0]);
         int64_t row = 0, now[RULE_VALUES];
         memcpy(now, e->v, sizeof now);
         free(found);
         found = NULL;
-        if (rc == SQLITE_ROW) {
-            row = sqlite3_column_int64(q[0], 0);
+        if (rc == ZJ_DB_ROW) {
+            row = zj_db_column_int64(q[0], 0);
             for (int k = 0; k < RULE_VALUES; k++)
-                now[k] += sqlite3_column_int64(q[0], 1 + k);
-            const unsigned char *ex = sqlite3_column_text(q[0], 11);
+                now[k] += zj_db_column_int64(q[0], 1 + k);
+            const unsigned char *ex = zj_db_column_text(q[0], 11);
             if (ex && !(found = zj_strdup((const char *)ex))) {
                 s = zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
                 break;
             }
-            rc = sqlite3_step(q[0]);
-            if (rc == SQLITE_ROW) {
+            rc = zj_db_step(q[0]);
+            if (rc == ZJ_DB_ROW) {
                 s = out_of_step(err, "agg_rules", e);
                 break;
             }
         }
-        if (rc != SQLITE_DONE) {
+        if (rc != ZJ_DB_DONE) {
             s = zj_store_error(st, err, "cannot read the report aggregates");
             break;
         }
@@ -592,12 +592,12 @@ static zj_status flush_rules(map *m, zj_store *st, zj_error *err)
             s = out_of_step(err, "agg_rules", e);
         if (s != ZJ_OK)
             break;
-        sqlite3_stmt *w;
+        zj_stmt *w;
         if (zero && row) {
             w = q[2];
-            sqlite3_reset(w);
-            sqlite3_bind_int64(w, 1, row);
-            if (sqlite3_step(w) != SQLITE_DONE)
+            zj_db_reset(w);
+            zj_db_bind_int64(w, 1, row);
+            if (zj_db_step(w) != ZJ_DB_DONE)
                 s = zj_store_error(st, err, "cannot update the report aggregates");
             continue;
         }
@@ -608,49 +608,49 @@ static zj_status flush_rules(map *m, zj_store *st, zj_error *err)
         const char *m_ex = smaller(found, e->add_ex);
         char *looked_up = NULL;
         if (e->rem_ex && (!m_ex || strcmp(e->rem_ex, m_ex) <= 0)) {
-            sqlite3_reset(q[4]);
+            zj_db_reset(q[4]);
             bind_texts(q[4], 1, e, RULE_TEXTS);
-            rc = sqlite3_step(q[4]);
-            if (rc != SQLITE_ROW) {
+            rc = zj_db_step(q[4]);
+            if (rc != ZJ_DB_ROW) {
                 s = zj_store_error(st, err, "cannot read the findings");
                 break;
             }
-            const unsigned char *t = sqlite3_column_text(q[4], 0);
+            const unsigned char *t = zj_db_column_text(q[4], 0);
             if (t && !(looked_up = zj_strdup((const char *)t))) {
                 s = zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
                 break;
             }
-            sqlite3_reset(q[4]);
+            zj_db_reset(q[4]);
             m_ex = looked_up;
         }
         if (row) {
             w = q[1];
-            sqlite3_reset(w);
-            sqlite3_bind_int64(w, 1, row);
+            zj_db_reset(w);
+            zj_db_bind_int64(w, 1, row);
             for (int k = 0; k < RULE_VALUES; k++)
-                sqlite3_bind_int64(w, 2 + k, now[k]);
+                zj_db_bind_int64(w, 2 + k, now[k]);
             if (m_ex)
-                sqlite3_bind_text(w, 12, m_ex, -1, SQLITE_TRANSIENT);
+                zj_db_bind_text(w, 12, m_ex, -1, ZJ_DB_TRANSIENT);
             else
-                sqlite3_bind_null(w, 12);
+                zj_db_bind_null(w, 12);
         } else {
             w = q[3];
-            sqlite3_reset(w);
+            zj_db_reset(w);
             bind_texts(w, 1, e, RULE_TEXTS);
             for (int k = 0; k < RULE_VALUES; k++)
-                sqlite3_bind_int64(w, 11 + k, now[k]);
+                zj_db_bind_int64(w, 11 + k, now[k]);
             if (m_ex)
-                sqlite3_bind_text(w, 21, m_ex, -1, SQLITE_TRANSIENT);
+                zj_db_bind_text(w, 21, m_ex, -1, ZJ_DB_TRANSIENT);
             else
-                sqlite3_bind_null(w, 21);
+                zj_db_bind_null(w, 21);
         }
-        if (sqlite3_step(w) != SQLITE_DONE)
+        if (zj_db_step(w) != ZJ_DB_DONE)
             s = zj_store_error(st, err, "cannot update the report aggregates");
         free(looked_up);
     }
     free(found);
     for (int i = 0; i < 5; i++)
-        sqlite3_finalize(q[i]);
+        zj_db_finalize(q[i]);
     return s;
 }
 
@@ -665,38 +665,24 @@ zj_status zj_agg_flush(zj_agg *a, zj_store *st, zj_error *err)
 
 /* -------------------------------------------------- rebuild and check */
 
-static bool has_aggregates(sqlite3 *db)
-{
-    sqlite3_stmt *q;
-    bool yes = false;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN"
-                           " ('agg_calls', 'agg_rules')",
-                           -1, &q, NULL) == SQLITE_OK &&
-        sqlite3_step(q) == SQLITE_ROW)
-        yes = sqlite3_column_int(q, 0) == 2;
-    sqlite3_finalize(q);
-    return yes;
-}
-
 bool zj_store_has_aggregates(zj_store *st)
 {
-    return has_aggregates(zj_store_db(st));
+    return zj_store_has_table(st, "agg_calls") && zj_store_has_table(st, "agg_rules");
 }
 
 zj_status zj_store_agg_rebuild(zj_store *st, zj_error *err)
 {
-    sqlite3 *db = zj_store_db(st);
-    if (sqlite3_db_readonly(db, "main") != 0)
+    zj_db *db = zj_store_db(st);
+    if (!zj_store_writable(st))
         return zj_error_set(err, ZJ_ERR_USAGE, NULL, 0, 0,
                             "the database is open read-only: cannot rebuild its aggregates");
-    if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+    if (zj_db_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != ZJ_DB_OK)
         return zj_store_error(st, err, "cannot rebuild the report aggregates");
-    if (sqlite3_exec(db, "DELETE FROM agg_calls; DELETE FROM agg_rules;" ZJ_AGG_BUILD "COMMIT",
-                     NULL, NULL, NULL) != SQLITE_OK) {
+    if (zj_db_exec(db, "DELETE FROM agg_calls; DELETE FROM agg_rules;" ZJ_AGG_BUILD "COMMIT",
+                     NULL, NULL, NULL) != ZJ_DB_OK) {
         zj_status s = zj_store_error(st, err, "cannot rebuild the report aggregates");
-        if (!sqlite3_get_autocommit(db))
-            sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+        if (!zj_db_get_autocommit(db))
+            zj_db_exec(db, "ROLLBACK", NULL, NULL, NULL);
         return s;
     }
     return ZJ_OK;
@@ -707,17 +693,17 @@ zj_status zj_store_agg_rebuild(zj_store *st, zj_error *err)
 static zj_status list_rows(zj_store *st, const char *sql, const char *label, zj_buf *out, long *n,
                            zj_error *err)
 {
-    sqlite3_stmt *q;
-    if (sqlite3_prepare_v2(zj_store_db(st), sql, -1, &q, NULL) != SQLITE_OK)
+    zj_stmt *q;
+    if (zj_db_prepare_v2(zj_store_db(st), sql, -1, &q, NULL) != ZJ_DB_OK)
         return zj_store_error(st, err, "cannot check the report aggregates");
     int rc;
     long seen = 0;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    while ((rc = zj_db_step(q)) == ZJ_DB_ROW) {
         if (seen++ < 20) {
             zj_buf_printf(out, "%s:", label);
-            for (int i = 0; i < sqlite3_column_count(q); i++) {
-                const unsigned char *t = sqlite3_column_text(q, i);
-                zj_buf_printf(out, "%s %s %s", i ? "," : "", sqlite3_column_name(q, i),
+            for (int i = 0; i < zj_db_column_count(q); i++) {
+                const unsigned char *t = zj_db_column_text(q, i);
+                zj_buf_printf(out, "%s %s %s", i ? "," : "", zj_db_column_name(q, i),
                               t ? (const char *)t : "NULL");
             }
             zj_buf_puts(out, "\n");
@@ -726,27 +712,27 @@ static zj_status list_rows(zj_store *st, const char *sql, const char *label, zj_
     if (seen > 20)
         zj_buf_printf(out, "%s: ... and %ld more\n", label, seen - 20);
     *n += seen;
-    sqlite3_finalize(q);
-    if (rc != SQLITE_DONE)
+    zj_db_finalize(q);
+    if (rc != ZJ_DB_DONE)
         return zj_store_error(st, err, "cannot check the report aggregates");
     return out->failed ? zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory") : ZJ_OK;
 }
 
 zj_status zj_store_agg_check(zj_store *st, zj_buf *out, long *n_diff, zj_error *err)
 {
-    sqlite3 *db = zj_store_db(st);
+    zj_db *db = zj_store_db(st);
     *n_diff = 0;
-    if (!has_aggregates(db))
+    if (!zj_store_has_aggregates(st))
         return zj_error_set(err, ZJ_ERR_DB, NULL, 0, 0,
                             "this database has no report aggregates (schema before v7): run "
                             "`zhijian db rebuild` on it once");
     /* Both recomputations once, in temporary tables (the connection's own:
      * nothing is written to the file). */
-    if (sqlite3_exec(db,
+    if (zj_db_exec(db,
                      "DROP TABLE IF EXISTS temp.want_calls; DROP TABLE IF EXISTS temp.want_rules;"
                      "CREATE TEMP TABLE want_calls AS " ZJ_AGG_CALLS_SELECT ";"
                      "CREATE TEMP TABLE want_rules AS " ZJ_AGG_RULES_SELECT ";",
-                     NULL, NULL, NULL) != SQLITE_OK)
+                     NULL, NULL, NULL) != ZJ_DB_OK)
         return zj_store_error(st, err, "cannot recompute the report aggregates");
     const struct {
         const char *label, *sql;
@@ -773,7 +759,7 @@ zj_status zj_store_agg_check(zj_store *st, zj_buf *out, long *n_diff, zj_error *
     zj_status s = ZJ_OK;
     for (size_t i = 0; i < sizeof checks / sizeof *checks && s == ZJ_OK; i++)
         s = list_rows(st, checks[i].sql, checks[i].label, out, n_diff, err);
-    sqlite3_exec(db, "DROP TABLE IF EXISTS temp.want_calls; DROP TABLE IF EXISTS temp.want_rules;",
+    zj_db_exec(db, "DROP TABLE IF EXISTS temp.want_calls; DROP TABLE IF EXISTS temp.want_rules;",
                  NULL, NULL, NULL);
     return s;
 }

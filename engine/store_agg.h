@@ -22,7 +22,7 @@
 
 #include "internal.h"
 
-#include <sqlite3.h>
+#include "db.h"
 #include <stdbool.h>
 #include <stdint.h>
 

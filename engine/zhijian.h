@@ -404,8 +404,6 @@ typedef struct zj_store zj_store;
  * open of a missing file fails with ZJ_ERR_NOTFOUND. */
 zj_store *zj_store_open(const char *path, bool write, zj_error *err);
 void zj_store_close(zj_store *st);
-/* The underlying sqlite3 handle (sqlite3 *), for the report queries. */
-void *zj_store_db(zj_store *st);
 
 /* Register the rule set (once per sha256). *version_reused is set when a
  * rule set with the same name@version but a different sha256 exists. */

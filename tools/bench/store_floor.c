@@ -8,7 +8,7 @@
  * floor of a store that kept no transcripts.
  *
  * usage: store_floor [--rows-only] OUT_DB LIKE_DB   (prints the seconds taken) */
-#include "zhijian.h"
+#include "internal.h"
 
 #include <sqlite3.h>
 #include <stdio.h>
@@ -56,7 +56,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "store_floor: %s\n", err.msg);
         return 1;
     }
-    sqlite3 *db = zj_store_db(st);
+    sqlite3 *db = zj_db_sqlite_handle(zj_store_db(st));
     if (sqlite3_exec(db,
                      "INSERT INTO rulesets (id, name, version, sha256, yaml, base, pass, loaded_at)"
                      " VALUES (1, 'floor', '1', 'floor', '', 100, 80, '');"
