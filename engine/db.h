@@ -52,6 +52,11 @@ typedef enum { ZJ_DB_SQLITE, ZJ_DB_POSTGRES } zj_db_kind;
 
 typedef struct zj_db_ops {
     int (*prepare)(zj_db *db, const char *sql, zj_stmt **out);
+    /* An INSERT INTO t (columns) VALUES (...)[, (...)] whose rows may be
+     * loaded in bulk: stepping it queues them, and they reach the table
+     * before any other statement of the connection runs (PostgreSQL: one
+     * COPY). Its failure is then that statement's. */
+    int (*prepare_bulk)(zj_db *db, const char *sql, zj_stmt **out);
     /* One or more statements without parameters. */
     int (*exec)(zj_db *db, const char *sql);
     int (*errcode)(zj_db *db); /* the last failure's ZJ_DB_* code */
@@ -102,14 +107,10 @@ struct sqlite3 *zj_db_sqlite_handle(zj_db *db);
 zj_db *zj_db_open_postgres(const char *conninfo, char *msg, size_t msg_size);
 /* Whether a --db argument names a PostgreSQL server. */
 bool zj_db_is_postgres_url(const char *path);
-/* The URI with any password replaced by "***", for messages and the run
- * record; the caller frees. */
-char *zj_db_redact_url(const char *url);
-
-/* PostgreSQL bulk load: COPY table (columns) FROM STDIN in text format.
- * rows is the COPY text (tab-separated, \N for NULL, escaped by
- * zj_db_copy_escape). */
-int zj_db_copy(zj_db *db, const char *table_and_columns, const char *rows, size_t len);
+/* The text with the password of every PostgreSQL URI in it (and any
+ * password=... parameter) replaced by "***": for messages, reports and the
+ * run record. The caller frees; NULL when out of memory. */
+char *zj_db_redact_url(const char *text);
 
 static inline int zj_db_prepare_v2(zj_db *db, const char *sql, int n, zj_stmt **out,
                                    const char **tail)
@@ -117,6 +118,10 @@ static inline int zj_db_prepare_v2(zj_db *db, const char *sql, int n, zj_stmt **
     (void)n;
     (void)tail;
     return db->ops->prepare(db, sql, out);
+}
+static inline int zj_db_prepare_bulk(zj_db *db, const char *sql, zj_stmt **out)
+{
+    return db->ops->prepare_bulk(db, sql, out);
 }
 static inline int zj_db_exec(zj_db *db, const char *sql, void *cb, void *arg, char **errmsg)
 {

@@ -98,6 +98,7 @@ static const char *lite_column_name(zj_stmt *s, int i) { return sqlite3_column_n
 
 static const zj_db_ops lite_ops = {
     .prepare = lite_prepare,
+    .prepare_bulk = lite_prepare,
     .exec = lite_exec,
     .errcode = lite_errcode,
     .errmsg = lite_errmsg,

@@ -498,9 +498,9 @@ char *zj_strdup(const char *s);
  * zj_report_scope gives): ?2 from, ?3 to (local dates), ?4 team, ?5 agent; a
  * NULL filter matches everything. Portable SQL. */
 #define ZJ_CALL_FILTER_REST                                                                        \
-    " AND (?2 IS NULL OR c.local_date >= ?2)"                                                      \
-    " AND (?3 IS NULL OR c.local_date <= ?3) AND (?4 IS NULL OR c.team = ?4)"                      \
-    " AND (?5 IS NULL OR c.agent_id = ?5)"
+    " AND (CAST(?2 AS TEXT) IS NULL OR c.local_date >= ?2)"                                                      \
+    " AND (CAST(?3 AS TEXT) IS NULL OR c.local_date <= ?3) AND (CAST(?4 AS TEXT) IS NULL OR c.team = ?4)"                      \
+    " AND (CAST(?5 AS TEXT) IS NULL OR c.agent_id = ?5)"
 
 /* SHA-256 of data as 64 lowercase hex digits + NUL. */
 void zj_sha256_hex(const void *data, size_t len, char out[65]);

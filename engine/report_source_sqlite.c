@@ -71,7 +71,7 @@ zj_report_scope zj_report_scope_of(zj_store *st, int64_t ruleset_id, const zj_re
     long long quarter = (long long)(stored + 3) / 4; /* selected < quarter: 4 x selected < stored */
     /* The dates as plain bounds, so that the index reads just their range. */
     char *sql = zj_sqlf("SELECT count(*) FROM (SELECT 1 FROM calls c WHERE c.ruleset_id = ?1%s%s"
-                        " LIMIT %lld)",
+                        " LIMIT %lld) AS s",
                         f->from ? " AND c.local_date >= ?2" : "",
                         f->to ? " AND c.local_date <= ?3" : "", quarter);
     zj_error err;
@@ -441,8 +441,8 @@ static zj_status agg_worst(zj_store *st, const zj_report_filter *f, const char *
                 " WHERE c.ruleset_id = ?1" ZJ_CALL_FILTER_REST " GROUP BY 1, 2),"
                 " hc AS (SELECT k, score, sum(n) OVER (PARTITION BY k ORDER BY score) AS cum,"
                 " sum(n) OVER (PARTITION BY k) AS cnt FROM h)"
-                " SELECT max(t) FROM (SELECT min(score) AS t FROM hc WHERE cum >= min(3, cnt)"
-                " GROUP BY k)",
+                " SELECT max(t) FROM (SELECT min(score) AS t FROM hc WHERE"
+                " cum >= CASE WHEN cnt < 3 THEN cnt ELSE 3 END GROUP BY k) AS w",
                 key);
     zj_stmt *q = zj_report_query(st, sql, rid, f, err);
     free(sql);
@@ -458,8 +458,8 @@ static zj_status agg_worst(zj_store *st, const zj_report_filter *f, const char *
                         "SELECT (SELECT coalesce(sum(calls), 0) FROM agg_calls WHERE"
                         " ruleset_id = ?1 AND score <= ?6), (SELECT coalesce(sum(c.calls), 0)"
                         " FROM agg_calls c WHERE c.ruleset_id = ?1"
-                        " AND (?2 IS NULL OR c.local_date >= ?2)"
-                        " AND (?3 IS NULL OR c.local_date <= ?3))",
+                        " AND (CAST(?2 AS TEXT) IS NULL OR c.local_date >= ?2)"
+                        " AND (CAST(?3 AS TEXT) IS NULL OR c.local_date <= ?3))",
                         rid, f, err);
     if (!q)
         return err->status;
@@ -567,8 +567,8 @@ static zj_status sqlite_scorecard(void *self, const zj_report_filter *f, zj_grou
             "?1" ZJ_CALL_FILTER_REST " GROUP BY 1),"
             " h AS (SELECT %s AS k, c.score AS score, sum(c.calls) AS n FROM agg_calls c"
             " WHERE c.ruleset_id = ?1" ZJ_CALL_FILTER_REST " GROUP BY 1, 2),"
-            " hc AS (SELECT k, score, sum(n) OVER (PARTITION BY k ORDER BY score) AS cum,"
-            " sum(n) OVER (PARTITION BY k) AS cnt FROM h),"
+            " hc AS (SELECT k, score, CAST(sum(n) OVER (PARTITION BY k ORDER BY score) AS INTEGER)"
+            " AS cum, CAST(sum(n) OVER (PARTITION BY k) AS INTEGER) AS cnt FROM h),"
             " m AS (SELECT k, (min(CASE WHEN cum >= (cnt + 1) / 2 THEN score END)"
             " + min(CASE WHEN cum >= (cnt + 2) / 2 THEN score END)) / 2.0 AS med"
             " FROM hc GROUP BY k)"

@@ -695,7 +695,7 @@ static zj_status evidence_pairs(audit_ctx *c, const rule_plan *plan, const cand 
     qsort(pairs, n, sizeof *pairs, cmp_cand_pair);
     zj_stmt *q = query(c, "SELECT" EVIDENCE_COLUMNS ", c.started_utc_ms, f.seq FROM calls c"
                                " CROSS JOIN findings f WHERE c.ruleset_id = ?1" ZJ_CALL_FILTER_REST
-                               " AND c.local_date IS ?6 AND c.agent_id IS ?7"
+                               " AND c.local_date IS NOT DISTINCT FROM ?6 AND c.agent_id IS NOT DISTINCT FROM ?7"
                                " AND f.call_row = c.id AND" NONCONFORMING_FINDING);
     zj_status s = q ? ZJ_OK : c->err->status;
     size_t from = d->n_evidence;

@@ -156,6 +156,14 @@ static const char *const migrations[] = {
     " BEGIN SELECT RAISE(ABORT, 'a sample decision is final'); END;"
     "CREATE TRIGGER sample_decisions_no_delete BEFORE DELETE ON sample_decisions"
     " BEGIN SELECT RAISE(ABORT, 'a sample decision is final'); END;",
+    /* v11: the aggregates' lookup by key at every commit, as an index both
+     * servers use: PostgreSQL cannot search an index with IS NOT DISTINCT
+     * FROM (the keys' dates, agents and teams may be NULL), and read every
+     * aggregate row for each changed one. */
+    "CREATE INDEX agg_calls_lookup ON agg_calls (ruleset_id, coalesce(local_date, ''),"
+    " coalesce(agent_id, ''), coalesce(team, ''), score);"
+    "CREATE INDEX agg_rules_lookup ON agg_rules (ruleset_id, coalesce(local_date, ''),"
+    " coalesce(agent_id, ''), coalesce(team, ''), rule_id, outcome);",
 };
 /* Migrations from this version on only drop indexes or add what readers do
  * not need, so a reader may use an older file as it is. */
@@ -392,7 +400,8 @@ static const char *const statements[][2] = {
      "INSERT INTO calls (call_id, ruleset_id, run_id, agent_id, agent_name, team, direction,"
      " call_type, started_at, started_utc_ms, local_date, iso_week, duration_ms, n_turns,"
      " score, passed, grade, fatal, input_path, input_sha256)"
-     " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20)"},
+     " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20)"
+     " ON CONFLICT (call_id, ruleset_id) DO NOTHING RETURNING id"},
     {"ins_turns", "INSERT INTO turns (call_row, data) VALUES (?1, ?2)"},
     {"upd_input", "UPDATE run_inputs SET watermark = ?3, done = ?4 WHERE run_id = ?1 AND idx = ?2"},
     {"upd_run",
@@ -426,8 +435,7 @@ static zj_status prepare_all(zj_store *st, zj_error *err)
 {
     for (int k = 0; k < 5; k++) {
         char *sql = multi_row_insert(16 >> k);
-        int rc =
-            sql ? zj_db_prepare_v2(st->db, sql, -1, &st->ins_findings[k], NULL) : ZJ_DB_NOMEM;
+        int rc = sql ? zj_db_prepare_bulk(st->db, sql, &st->ins_findings[k]) : ZJ_DB_NOMEM;
         free(sql);
         if (rc != ZJ_DB_OK)
             return db_error(st, err, "cannot prepare statements");
@@ -435,9 +443,13 @@ static zj_status prepare_all(zj_store *st, zj_error *err)
     zj_stmt **slots[] = {&st->sel_replaced,    &st->sel_old_findings, &st->del_replaced[0],
                               &st->del_replaced[1], &st->upd_call,         &st->ins_call,
                               &st->ins_turns,       &st->upd_input,        &st->upd_run};
-    for (size_t i = 0; i < sizeof slots / sizeof *slots; i++)
-        if (zj_db_prepare_v2(st->db, statements[i][1], -1, slots[i], NULL) != ZJ_DB_OK)
+    for (size_t i = 0; i < sizeof slots / sizeof *slots; i++) {
+        /* Transcripts and findings only go in (bulk loaded on PostgreSQL). */
+        bool bulk = slots[i] == &st->ins_turns;
+        if ((bulk ? zj_db_prepare_bulk(st->db, statements[i][1], slots[i])
+                  : zj_db_prepare_v2(st->db, statements[i][1], -1, slots[i], NULL)) != ZJ_DB_OK)
             return db_error(st, err, "cannot prepare statements");
+    }
     return ZJ_OK;
 }
 
@@ -613,6 +625,11 @@ void zj_store_close(zj_store *st)
         zj_db_close(st->db);
     free(st->path);
     free(st);
+}
+
+char *zj_mask_db_password(const char *text)
+{
+    return zj_db_redact_url(text);
 }
 
 zj_db *zj_store_db(zj_store *st)
@@ -917,7 +934,8 @@ zj_status zj_store_begin_run(zj_store *st, int64_t ruleset_id, const char *argv,
     zj_db_bind_text(q, 4, user, -1, ZJ_DB_STATIC);
     if (host[0])
         zj_db_bind_text(q, 5, host, -1, ZJ_DB_TRANSIENT);
-    zj_db_bind_text(q, 6, argv, -1, ZJ_DB_STATIC);
+    /* A password given in a --db URI never reaches the record. */
+    zj_db_bind_text(q, 6, argv ? zj_db_redact_url(argv) : NULL, -1, free);
     if (resumed_from > 0)
         zj_db_bind_int64(q, 7, resumed_from);
     if (zj_db_step(q) != ZJ_DB_DONE)
@@ -1510,13 +1528,17 @@ static bool put_call(zj_store *st, int64_t run_id, int64_t ruleset_id, const zj_
     zj_stmt *q = st->ins_call;
     bind_call(q, run_id, ruleset_id, c, r, input_path);
     int rc = zj_db_step(q);
-    int64_t row = rc == ZJ_DB_DONE ? zj_db_last_insert_rowid(st->db) : 0;
-    if (rc == ZJ_DB_CONSTRAINT) {
-        /* Re-scored with the same rule set: the row is updated in place, so
-         * whatever refers to it (a recorded sample) still does; its findings
-         * and transcript are replaced. Trying the insert first spares the
-         * common case (a new call) a lookup. */
-        zj_db_reset(q);
+    int64_t row = rc == ZJ_DB_ROW ? zj_db_column_int64(q, 0) : 0;
+    zj_db_reset(q);
+    if (rc == ZJ_DB_ROW) {
+        rc = ZJ_DB_DONE;
+    } else if (rc == ZJ_DB_DONE) {
+        /* Re-scored with the same rule set (the insert met its key and did
+         * nothing): the row is updated in place, so whatever refers to it
+         * (a recorded sample) still does; its findings and transcript are
+         * replaced. Trying the insert first spares the common case (a new
+         * call) a lookup; a conflict clause, not a failed statement, since a
+         * failed statement aborts a PostgreSQL transaction. */
         zj_stmt *sel = st->sel_replaced;
         zj_db_reset(sel);
         zj_db_bind_text(sel, 1, c->call_id, -1, ZJ_DB_STATIC);

@@ -446,9 +446,12 @@ static zj_status flush_calls(map *m, zj_store *st, zj_error *err)
     zj_db *db = zj_store_db(st);
     zj_stmt *q[4] = {0};
     const char *sql[4] = {
-        "SELECT rowid, calls FROM agg_calls WHERE ruleset_id = ?1 AND local_date IS ?2"
-        " AND iso_week IS ?3 AND agent_id IS ?4 AND agent_name IS ?5 AND team IS ?6"
-        " AND grade = ?7 AND tags IS ?8 AND score = ?9 AND passed = ?10 AND fatal = ?11"
+        "SELECT rowid, calls FROM agg_calls WHERE ruleset_id = ?1"
+        " AND coalesce(local_date, '') = coalesce(?2, '') AND coalesce(agent_id, '') ="
+        " coalesce(?4, '') AND coalesce(team, '') = coalesce(?6, '') AND score = ?9"
+        " AND local_date IS NOT DISTINCT FROM ?2"
+        " AND iso_week IS NOT DISTINCT FROM ?3 AND agent_id IS NOT DISTINCT FROM ?4 AND agent_name IS NOT DISTINCT FROM ?5 AND team IS NOT DISTINCT FROM ?6"
+        " AND grade = ?7 AND tags IS NOT DISTINCT FROM ?8 AND score = ?9 AND passed = ?10 AND fatal = ?11"
         " AND forbidden = ?12",
         "UPDATE agg_calls SET calls = ?2 WHERE rowid = ?1",
         "DELETE FROM agg_calls WHERE rowid = ?1",
@@ -527,9 +530,12 @@ static zj_status flush_rules(map *m, zj_store *st, zj_error *err)
     zj_stmt *q[5] = {0};
     const char *sql[5] = {
         "SELECT rowid, findings, calls, neg, neg_calls, neg_points, points, fatal, quoted, fuzzy,"
-        " clean_calls, example FROM agg_rules WHERE ruleset_id = ?1 AND local_date IS ?2"
-        " AND agent_id IS ?3 AND agent_name IS ?4 AND team IS ?5 AND rule_id = ?6 AND kind = ?7"
-        " AND outcome = ?8 AND severity = ?9 AND clause IS ?10",
+        " clean_calls, example FROM agg_rules WHERE ruleset_id = ?1"
+        " AND coalesce(local_date, '') = coalesce(?2, '') AND coalesce(agent_id, '') ="
+        " coalesce(?3, '') AND coalesce(team, '') = coalesce(?5, '') AND rule_id = ?6"
+        " AND outcome = ?8 AND local_date IS NOT DISTINCT FROM ?2"
+        " AND agent_id IS NOT DISTINCT FROM ?3 AND agent_name IS NOT DISTINCT FROM ?4 AND team IS NOT DISTINCT FROM ?5 AND rule_id = ?6 AND kind = ?7"
+        " AND outcome = ?8 AND severity = ?9 AND clause IS NOT DISTINCT FROM ?10",
         "UPDATE agg_rules SET findings = ?2, calls = ?3, neg = ?4, neg_calls = ?5,"
         " neg_points = ?6, points = ?7, fatal = ?8, quoted = ?9, fuzzy = ?10, clean_calls = ?11,"
         " example = ?12 WHERE rowid = ?1",
@@ -538,9 +544,9 @@ static zj_status flush_rules(map *m, zj_store *st, zj_error *err)
         " ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)",
         /* The example when the smallest one may have gone: from the findings. */
         "SELECT min(c.call_id || ' ' || f.text) FROM calls c JOIN findings f ON f.call_row = c.id"
-        " WHERE c.ruleset_id = ?1 AND c.local_date IS ?2 AND c.agent_id IS ?3"
-        " AND c.agent_name IS ?4 AND c.team IS ?5 AND f.rule_id = ?6 AND f.kind = ?7"
-        " AND f.outcome = ?8 AND f.severity = ?9 AND f.clause IS ?10 AND f.points < 0"
+        " WHERE c.ruleset_id = ?1 AND c.local_date IS NOT DISTINCT FROM ?2 AND c.agent_id IS NOT DISTINCT FROM ?3"
+        " AND c.agent_name IS NOT DISTINCT FROM ?4 AND c.team IS NOT DISTINCT FROM ?5 AND f.rule_id = ?6 AND f.kind = ?7"
+        " AND f.outcome = ?8 AND f.severity = ?9 AND f.clause IS NOT DISTINCT FROM ?10 AND f.points < 0"
         " AND f.text IS NOT NULL"};
     zj_status s = ZJ_OK;
     for (int i = 0; i < 5 && s == ZJ_OK; i++)

@@ -404,6 +404,10 @@ typedef struct zj_store zj_store;
  * open of a missing file fails with ZJ_ERR_NOTFOUND. */
 zj_store *zj_store_open(const char *path, bool write, zj_error *err);
 void zj_store_close(zj_store *st);
+/* The --db argument as it may be shown: a PostgreSQL URI's password (in
+ * text given, anywhere) masked as ***. The caller frees; NULL when out of
+ * memory. */
+char *zj_mask_db_password(const char *text);
 
 /* Register the rule set (once per sha256). *version_reused is set when a
  * rule set with the same name@version but a different sha256 exists. */

@@ -356,3 +356,13 @@ int cli_finish_output(const char *cmd, zj_status st, const zj_error *err, zj_buf
     zj_buf_free(out);
     return code;
 }
+
+const char *cli_db_name(const char *db)
+{
+    static char *shown; /* one --db per run */
+    if (!db || !strstr(db, "://"))
+        return db;
+    if (!shown)
+        shown = zj_mask_db_password(db);
+    return shown ? shown : "(the database)";
+}

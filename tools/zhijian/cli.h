@@ -17,6 +17,10 @@ enum {
  * that cannot be made (out of memory) makes the command exit 2. */
 void cli_print(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "zhijian: message" on stderr, made safe for a terminal (zj_buf_term). */
+/* The --db argument as messages and reports show it: a PostgreSQL URI's
+ * password masked (zj_mask_db_password); db itself when there is none or
+ * memory is short. Valid until the program ends. */
+const char *cli_db_name(const char *db);
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "zhijian: FILE:LINE:COL: message" on stderr from an error record. */
 void cli_report(const zj_error *err);

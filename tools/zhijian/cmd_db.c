@@ -68,7 +68,7 @@ int cmd_db(int argc, char **argv)
     }
     bool rebuild = strcmp(argv[optind], "rebuild") == 0;
     zj_error err = {0};
-    if (!rebuild) {
+    if (!rebuild && !strstr(db, "://")) {
         /* A missing file would be created empty by SQLite's reader: refuse. */
         FILE *f = fopen(db, "rb");
         if (!f) {
@@ -88,7 +88,7 @@ int cmd_db(int argc, char **argv)
             cli_report(&err);
             code = EXIT_USAGE;
         } else {
-            cli_print("zhijian: %s: report aggregates rebuilt", db);
+            cli_print("zhijian: %s: report aggregates rebuilt", cli_db_name(db));
         }
     } else {
         zj_buf out;
@@ -102,11 +102,11 @@ int cmd_db(int argc, char **argv)
                 code = EXIT_USAGE;
             cli_error("db check: %s: %ld aggregate row%s differ from a recomputation; run "
                       "`zhijian db rebuild --db %s`",
-                      db, n, n == 1 ? "" : "s", db);
+                      cli_db_name(db), n, n == 1 ? "" : "s", cli_db_name(db));
             if (code == EXIT_OK)
                 code = EXIT_FINDINGS;
         } else {
-            cli_print("zhijian: %s: report aggregates match a recomputation", db);
+            cli_print("zhijian: %s: report aggregates match a recomputation", cli_db_name(db));
         }
         zj_buf_free(&out);
     }

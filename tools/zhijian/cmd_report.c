@@ -255,8 +255,11 @@ static int run_report(enum report_kind kind, const char *cmd, const struct repor
             strncat(command, " ", sizeof command - strlen(command) - 1);
             strncat(command, argv[i], sizeof command - strlen(command) - 1);
         }
-        s = zj_report_audit(st, &a->filter, a->cite_sample, &a->meta, a->db, command, a->format,
-                            &out, &err);
+        /* The report cites its command and database: never a password. */
+        char *shown = zj_mask_db_password(command);
+        s = zj_report_audit(st, &a->filter, a->cite_sample, &a->meta, cli_db_name(a->db),
+                            shown ? shown : "zhijian report", a->format, &out, &err);
+        free(shown);
     }
     zj_store_close(st);
     return cli_finish_output(cmd, s, &err, &out, a->output);

@@ -698,13 +698,13 @@ int cmd_score(int argc, char **argv)
                       "calls are stored in %s, the other %zu are not (score them again, or "
                       "continue with --resume)",
                       stats.scored, stats.rejected + input_errors, stats.seconds, stats.stored,
-                      stats.scored, o.db, stats.scored - stats.stored);
+                      stats.scored, cli_db_name(o.db), stats.scored - stats.stored);
         else if (store || pr.show_progress)
             fprintf(stderr,
                     "zhijian: scored %zu calls, rejected %zu, in %.2f s (%.0f calls/s)%s%s\n",
                     stats.scored, stats.rejected + input_errors, stats.seconds,
                     stats.seconds > 0 ? (double)stats.scored / stats.seconds : 0.0,
-                    store ? "; results in " : "", store ? o.db : "");
+                    store ? "; results in " : "", store ? cli_db_name(o.db) : "");
     }
     zj_store_close(store);
     zj_meta_table_free(meta);

@@ -1,0 +1,57 @@
+# pg_cluster.sh — sourced by the PostgreSQL tests: a throwaway PostgreSQL
+# cluster (initdb into a temporary directory, a free port on 127.0.0.1,
+# stopped and removed by pg_stop). As root the server runs as the
+# `postgres` user, which PostgreSQL requires.
+#
+#   pg_start DIR   starts it; sets PG_URL (postgresql://zj@127.0.0.1:PORT/zj)
+#                  or returns 2 when PostgreSQL is not installed
+#   pg_stop        stops it
+#   pg_createdb NAME  a further database; echoes its URL
+
+pg_bin=
+for d in /usr/lib/postgresql/*/bin; do
+  [ -x "$d/initdb" ] && pg_bin=$d
+done
+
+pg_as() {
+  if [ "$(id -u)" = 0 ]; then
+    runuser -u postgres -- "$@"
+  else
+    "$@"
+  fi
+}
+
+pg_start() {
+  [ -n "$pg_bin" ] || return 2
+  PG_DIR=$1/pg
+  mkdir -p "$PG_DIR"
+  [ "$(id -u)" = 0 ] && chown postgres "$PG_DIR"
+  PG_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  # A database whose own collation is not bytewise (when the machine has
+  # such a locale): the store's order must not depend on it.
+  local locale=C.UTF-8
+  locale -a 2>/dev/null | grep -qi '^en_US.utf8$' && locale=en_US.UTF-8
+  pg_as "$pg_bin/initdb" -D "$PG_DIR/data" -U zj -A trust -E UTF8 --locale="$locale" \
+    > "$PG_DIR/initdb.log" 2>&1 || { cat "$PG_DIR/initdb.log"; return 1; }
+  pg_as "$pg_bin/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 60 \
+    -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -c unix_socket_directories='$PG_DIR' -c fsync=off -c max_connections=40" \
+    start > /dev/null || { cat "$PG_DIR/server.log"; return 1; }
+  "$pg_bin/createdb" -h 127.0.0.1 -p "$PG_PORT" -U zj zj || return 1
+  PG_URL="postgresql://zj@127.0.0.1:$PG_PORT/zj"
+  export PG_URL PG_PORT PG_DIR
+}
+
+pg_createdb() {
+  "$pg_bin/createdb" -h 127.0.0.1 -p "$PG_PORT" -U zj "$1" || return 1
+  echo "postgresql://zj@127.0.0.1:$PG_PORT/$1"
+}
+
+pg_psql() {
+  "$pg_bin/psql" -X -q -A -t -h 127.0.0.1 -p "$PG_PORT" -U zj "$@"
+}
+
+pg_stop() {
+  [ -n "${PG_DIR:-}" ] && [ -d "$PG_DIR/data" ] &&
+    pg_as "$pg_bin/pg_ctl" -D "$PG_DIR/data" -m immediate -w stop > /dev/null 2>&1
+  return 0
+}
