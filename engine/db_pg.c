@@ -706,6 +706,8 @@ static int pg_step(zj_stmt *st)
                          s->lengths, s->formats, 0);
     s->runs++;
     int rc = check(d, r);
+    if (rc != ZJ_DB_OK && getenv("ZJ_TRACE_SQL"))
+        fprintf(stderr, "zhijian: SQL failed: %s\n  %s\n", d->msg, s->sql);
     if (rc != ZJ_DB_OK) {
         PQclear(r);
         return rc;

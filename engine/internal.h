@@ -473,6 +473,8 @@ zj_status zj_report_require_calls(zj_store *st, int64_t ruleset_id, const zj_rep
 const char *zj_col(zj_stmt *q, int i);
 /* The store's SQL connection (db.h), for the report and review queries. */
 zj_db *zj_store_db(zj_store *st);
+/* Now in UTC as 2026-12-04T03:05:09Z (millis: 2026-12-04T03:05:09.123Z). */
+void zj_utc_now(char out[32], bool millis);
 /* Whether the store was opened for writing. */
 bool zj_store_writable(const zj_store *st);
 zj_status zj_report_ruleset(zj_store *st, int64_t id, char *label, size_t label_size, char sha[65],

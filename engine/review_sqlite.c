@@ -218,8 +218,8 @@ static zj_status sqlite_calls(void *self, const zj_rs_ruleset *rs, const zj_repo
             st,
             /* The sample's rows first (CROSS JOIN keeps the order):
              * otherwise SQLite may scan every call of the rule set. */
-            "SELECT " CALL_COLUMNS " FROM sample_calls s CROSS JOIN calls c ON c.id ="
-            " s.call_row WHERE s.sample_id = ?6 AND c.ruleset_id = ?1" ZJ_CALL_FILTER_REST
+            "SELECT " CALL_COLUMNS " FROM sample_calls s CROSS JOIN calls c WHERE"
+            " c.id = s.call_row AND s.sample_id = ?6 AND c.ruleset_id = ?1" ZJ_CALL_FILTER_REST
             " ORDER BY c.call_id",
             rs->id, f, err);
         if (q && zj_db_bind_int64(q, 6, sample_id) != ZJ_DB_OK) {
@@ -319,13 +319,15 @@ static zj_status sqlite_append(void *self, const zj_rs_ruleset *rs, const zj_rv_
                             "this database has no review table: open it for writing with this "
                             "version of zhijian first (e.g. zhijian db check)");
     zj_stmt *q = NULL;
+    char now[32];
+    zj_utc_now(now, true);
     if (zj_db_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != ZJ_DB_OK)
         return zj_store_error(st, err, "cannot record the review");
     int rc = zj_db_prepare_v2(
         db,
         "INSERT INTO reviews (at, actor, role, action, ruleset_id, call_id, rule_id, turn,"
         " span_start, span_end, text, category, points, fatal, decision, appeal_id, note)"
-        " VALUES (coalesce(?1, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')), ?2, ?3, ?4, ?5, ?6, ?7,"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7,"
         " ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
         -1, &q, NULL);
     for (size_t i = 0; rc == ZJ_DB_OK && i < n; i++) {
@@ -333,7 +335,7 @@ static zj_status sqlite_append(void *self, const zj_rs_ruleset *rs, const zj_rv_
         bool add = e->action == ZJ_RV_ADD, rule = e->action == ZJ_RV_RULE;
         zj_db_reset(q);
         zj_db_clear_bindings(q);
-        if ((rc = bind_text(q, 1, e->at)) == ZJ_DB_OK &&
+        if ((rc = bind_text(q, 1, e->at && *e->at ? e->at : now)) == ZJ_DB_OK &&
             (rc = bind_text(q, 2, e->actor)) == ZJ_DB_OK &&
             (rc = bind_text(q, 3, e->role)) == ZJ_DB_OK &&
             (rc = zj_db_bind_text(q, 4, action_names[e->action], -1, ZJ_DB_STATIC)) ==
@@ -491,7 +493,7 @@ static zj_status sqlite_close_sample(void *self, const zj_rs_ruleset *rs, int64_
     if (zj_db_prepare_v2(zj_store_db(st),
                            "INSERT INTO sample_decisions (sample_id, decision, reviewed,"
                            " nonconforming, closed_by, closed_at) VALUES (?1, ?2, ?3, ?4, ?5,"
-                           " strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
+                           " ?6)",
                            -1, &q, NULL) != ZJ_DB_OK)
         return zj_store_error(st, err, "cannot record the sample's decision");
     zj_db_bind_int64(q, 1, id);
@@ -499,6 +501,9 @@ static zj_status sqlite_close_sample(void *self, const zj_rs_ruleset *rs, int64_
     zj_db_bind_int64(q, 3, decided->reviewed);
     zj_db_bind_int64(q, 4, decided->nonconforming);
     zj_db_bind_text(q, 5, decided->closed_by, -1, ZJ_DB_STATIC);
+    char now[32];
+    zj_utc_now(now, false);
+    zj_db_bind_text(q, 6, now, -1, ZJ_DB_TRANSIENT);
     int rc = zj_db_step(q);
     int code = zj_db_extended_errcode(zj_store_db(st));
     zj_db_finalize(q);
@@ -530,7 +535,7 @@ static zj_status sqlite_vanished(void *self, const zj_rs_ruleset *rs, const zj_r
         " SELECT v.call_id, s.name || '@' || s.version, v.rule_id, v.turn, v.a, v.b, x.action"
         " FROM v JOIN reviews x ON x.id = v.last JOIN rulesets s ON s.id = v.rid"
         " JOIN calls c ON c.call_id = v.call_id AND c.ruleset_id = ?1"
-        " WHERE 1" ZJ_CALL_FILTER_REST
+        " WHERE 1 = 1" ZJ_CALL_FILTER_REST
         " AND NOT EXISTS (SELECT 1 FROM findings f WHERE f.call_row = c.id"
         " AND f.rule_id = v.rule_id AND coalesce(f.turn, -1) = v.turn"
         " AND coalesce(f.span_start, -1) = v.a AND coalesce(f.span_end, -1) = v.b)"

@@ -644,12 +644,22 @@ bool zj_store_writable(const zj_store *st)
 
 /* ------------------------------------------------------------- time helpers */
 
+void zj_utc_now(char out[32], bool millis)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    struct tm tm;
+    gmtime_r(&ts.tv_sec, &tm);
+    size_t n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+    if (millis)
+        snprintf(out + n, 32 - n, ".%03dZ", (int)(ts.tv_nsec / 1000000));
+    else
+        snprintf(out + n, 32 - n, "Z");
+}
+
 static void utc_now(char out[32])
 {
-    time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    zj_utc_now(out, false);
 }
 
 /* Civil date of a day count since 1970-01-01 (Howard Hinnant). */

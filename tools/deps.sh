@@ -8,6 +8,7 @@ packages=(build-essential cmake pkg-config
           python3-jsonschema python3-distributed
           clang libclang-rt-dev
           libmicrohttpd-dev libsodium-dev   # zhijian serve
+          libpq-dev postgresql postgresql-client   # the PostgreSQL store and its tests
           chromium fonts-noto-cjk chromium-driver python3-selenium)  # browser checks, screenshots
 missing=()
 for p in "${packages[@]}"; do

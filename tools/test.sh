@@ -13,6 +13,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 "$root/tools/deps.sh"
 jobs=$(nproc)
+# deps.sh installed PostgreSQL: its tests must run, not skip.
+export ZJ_REQUIRE_POSTGRES=1
 
 echo "== build (RelWithDebInfo)"
 "$root/tools/build.sh" "$root/build"

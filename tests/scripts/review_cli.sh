@@ -26,7 +26,15 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 cd "$tmp" || exit 1
-db=z.db
+# ZJ_TEST_DB: run the same scenario on another store (postgres_store.sh
+# passes a PostgreSQL URI of an empty database).
+db=${ZJ_TEST_DB:-z.db}
+sql() {
+  case $db in
+    postgres*) psql -X -q -A -t -v ON_ERROR_STOP=1 "$db" -c "$1" ;;
+    *) sqlite3 "$db" "$1" ;;
+  esac
+}
 "$zhijian" score --db $db "$src/corpus/calls" > /dev/null 2>&1
 [ $? -le 1 ] || fail "score"
 "$zhijian" sample --db $db --iso2859 II --aql 1.0 --seed 7 --save > /dev/null 2>&1 || fail "sample --save"
@@ -109,7 +117,7 @@ done
 grep -qx "复核状态（规则集 property-service@2026.1）：样本通话 20 通，已复核 20 通，复核后得分或结论改变 5 通，待裁决申诉 0 项。" st.txt ||
   fail "status head: $(head -1 st.txt)"
 grep -qx "样本判定（ISO 2859-1，Ac = 0，Re = 1）：已复核 20/20 通，不合格 5 通 → 拒收。" st.txt || fail "decision: $(tail -1 st.txt)"
-[ "$(sqlite3 $db "SELECT score FROM calls WHERE call_id = 'PS-011'")" = 90 ] || fail "the machine score changed"
+[ "$(sql "SELECT score FROM calls WHERE call_id = 'PS-011'")" = 90 ] || fail "the machine score changed"
 
 # Closing the sample records its decision once; the audit report cites it.
 "$zhijian" review close --db $db --sample 1 --supervisor 王经理 > out 2> err || fail "close: $(cat err)"
@@ -126,9 +134,9 @@ grep -q "人工复核后判定：拒收（王经理 于 20[0-9: -]*（UTC[+-][0-
 grep -q "sample 2 has no AQL plan" err || fail "fixed-n close: $(cat err)"
 
 # Append-only.
-sqlite3 $db "UPDATE reviews SET note = 'x' WHERE id = 1" 2> err && fail "a review row was changed"
+sql "UPDATE reviews SET note = 'x' WHERE id = 1" 2> err && fail "a review row was changed"
 grep -q "reviews are append-only" err || fail "update message: $(cat err)"
-sqlite3 $db "DELETE FROM reviews" 2> err && fail "review rows were deleted"
+sql "DELETE FROM reviews" 2> err && fail "review rows were deleted"
 
 # Calibration.
 "$zhijian" calibrate --db $db --format json > cal.json || fail "calibrate"
@@ -223,7 +231,7 @@ grep -q "^    PS-040 第 3 轮「你怎么这么麻烦」$" cal.txt || fail "rej
 # Re-scored with a changed rule set (taboo.02-bu-zhi-dao disabled): the
 # reviews of the old rule set stay, and review status names the reviewed
 # finding the new rules no longer produce.
-reviews=$(sqlite3 $db "SELECT count(*) FROM reviews")
+reviews=$(sql "SELECT count(*) FROM reviews")
 cat > centre.yaml << 'Y'
 extends: property-service
 ruleset: centre
@@ -239,7 +247,7 @@ rules:
 Y
 "$zhijian" score --db $db --rules centre.yaml "$src/corpus/calls" > /dev/null 2>&1
 [ $? -le 1 ] || fail "score with the changed rule set"
-[ "$(sqlite3 $db "SELECT count(*) FROM reviews")" = "$reviews" ] || fail "re-scoring changed the reviews"
+[ "$(sql "SELECT count(*) FROM reviews")" = "$reviews" ] || fail "re-scoring changed the reviews"
 "$zhijian" review status --db $db --ruleset centre > st2.txt || fail "status of the new rule set"
 grep -qx "已复核、但本规则集不再产生的发现（通话按旧规则集复核后又按本规则集评分）：" st2.txt || fail "no vanished section: $(cat st2.txt)"
 [ "$(grep -c '^  ' st2.txt)" = 1 ] || fail "vanished findings: $(grep '^  ' st2.txt)"
