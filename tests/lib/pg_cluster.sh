@@ -27,12 +27,12 @@ pg_start() {
   mkdir -p "$PG_DIR"
   [ "$(id -u)" = 0 ] && chown postgres "$PG_DIR"
   PG_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-  # A database whose own collation is not bytewise (when the machine has
-  # such a locale): the store's order must not depend on it.
-  local locale=C.UTF-8
-  locale -a 2>/dev/null | grep -qi '^en_US.utf8$' && locale=en_US.UTF-8
-  pg_as "$pg_bin/initdb" -D "$PG_DIR/data" -U zj -A trust -E UTF8 --locale="$locale" \
-    > "$PG_DIR/initdb.log" 2>&1 || { cat "$PG_DIR/initdb.log"; return 1; }
+  # Databases whose default collation is not bytewise (ICU's zh-Hans
+  # orders by pinyin): the store's order must not depend on it.
+  pg_as "$pg_bin/initdb" -D "$PG_DIR/data" -U zj -A trust -E UTF8 --locale=C.UTF-8 \
+    --locale-provider=icu --icu-locale=zh-Hans > "$PG_DIR/initdb.log" 2>&1 ||
+    pg_as "$pg_bin/initdb" -D "$PG_DIR/data" -U zj -A trust -E UTF8 --locale=C.UTF-8 \
+      > "$PG_DIR/initdb.log" 2>&1 || { cat "$PG_DIR/initdb.log"; return 1; }
   pg_as "$pg_bin/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 60 \
     -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -c unix_socket_directories='$PG_DIR' -c fsync=off -c max_connections=40" \
     start > /dev/null || { cat "$PG_DIR/server.log"; return 1; }

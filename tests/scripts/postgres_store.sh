@@ -95,6 +95,15 @@ grep -q "^exit 0$" b/check || fail "db check: $(cat b/check)"
 "$zhijian" db rebuild --db "$url" > rebuild.out 2>&1 || fail "db rebuild: $(cat rebuild.out)"
 "$zhijian" db check --db "$url" > /dev/null 2>&1 || fail "db check after rebuild"
 
+# The database's own collation orders the team names by pinyin (ICU zh-Hans,
+# where available); the store still orders them by bytes, as SQLite does.
+if [ "$(pg_psql -c "SELECT datlocprovider FROM pg_database WHERE datname = 'zj'" zj)" = i ]; then
+  [ "$(pg_psql -c "SELECT string_agg(x, ',' ORDER BY x) FROM (VALUES ('客服一组'), ('报修组'), ('投诉组')) v(x)" zj)" = "报修组,客服一组,投诉组" ] ||
+    fail "the test database's collation is not zh-Hans"
+  [ "$(grep -o '"team": "[^"]*"' a/team.json | uniq | tr '\n' ' ')" = '"team": "客服一组" "team": "投诉组" "team": "报修组" ' ] ||
+    fail "team order: $(grep -o '"team": "[^"]*"' a/team.json | uniq | tr '\n' ' ')"
+fi
+
 # --- the password ----------------------------------------------------------
 pg_psql -c "SELECT argv FROM runs" zj > argv.txt
 grep -q "zj:\*\*\*@" argv.txt || fail "runs.argv: $(cat argv.txt)"

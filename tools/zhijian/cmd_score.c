@@ -699,12 +699,17 @@ int cmd_score(int argc, char **argv)
                       "continue with --resume)",
                       stats.scored, stats.rejected + input_errors, stats.seconds, stats.stored,
                       stats.scored, cli_db_name(o.db), stats.scored - stats.stored);
-        else if (store || pr.show_progress)
+        else if (store)
             fprintf(stderr,
-                    "zhijian: scored %zu calls, rejected %zu, in %.2f s (%.0f calls/s)%s%s\n",
+                    "zhijian: scored %zu calls, rejected %zu, in %.2f s (%.0f calls/s); "
+                    "results in %s (run %lld)\n",
                     stats.scored, stats.rejected + input_errors, stats.seconds,
                     stats.seconds > 0 ? (double)stats.scored / stats.seconds : 0.0,
-                    store ? "; results in " : "", store ? cli_db_name(o.db) : "");
+                    cli_db_name(o.db), (long long)run_id);
+        else if (pr.show_progress)
+            fprintf(stderr, "zhijian: scored %zu calls, rejected %zu, in %.2f s (%.0f calls/s)\n",
+                    stats.scored, stats.rejected + input_errors, stats.seconds,
+                    stats.seconds > 0 ? (double)stats.scored / stats.seconds : 0.0);
     }
     zj_store_close(store);
     zj_meta_table_free(meta);
