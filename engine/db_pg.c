@@ -49,7 +49,7 @@ typedef struct {
         char *target; /* "table (columns)" */
         char *rows;   /* COPY text */
         size_t len, cap;
-    } bulk[4];
+    } bulk[16];
     int n_bulk;
 } pg_db;
 

@@ -441,44 +441,180 @@ static zj_status out_of_step(zj_error *err, const char *table, const entry *e)
                                                          : "(none)");
 }
 
+
+/* Whether an entry changes its row at the flush. */
+static bool changed(const entry *e, bool calls)
+{
+    if (!e->key)
+        return false;
+    if (calls)
+        return e->v[0] != 0;
+    if (e->add_ex || e->rem_ex)
+        return true;
+    for (int k = 0; k < RULE_VALUES; k++)
+        if (e->v[k] != 0)
+            return true;
+    return false;
+}
+
+/* On PostgreSQL the stored rows of every changed key come in one query
+ * (a lookup per key is a round trip each: ~11 per scored call), and the
+ * rows to update or delete are queued in temporary tables and changed by
+ * one statement each at the end; new rows are bulk loaded. SQLite looks
+ * each key up in process. */
+#define PG_TEMP_TABLES                                                                             \
+    "CREATE TEMP TABLE IF NOT EXISTS zj_agg_keys (i BIGINT, ruleset_id BIGINT,"                    \
+    " t1 TEXT COLLATE \"C\", t2 TEXT COLLATE \"C\", t3 TEXT COLLATE \"C\", t4 TEXT COLLATE \"C\"," \
+    " t5 TEXT COLLATE \"C\", t6 TEXT COLLATE \"C\", t7 TEXT COLLATE \"C\", t8 TEXT COLLATE \"C\","  \
+    " t9 TEXT COLLATE \"C\", n1 BIGINT, n2 BIGINT, n3 BIGINT, n4 BIGINT);"                         \
+    "CREATE TEMP TABLE IF NOT EXISTS zj_agg_set (rowid BIGINT, v1 BIGINT, v2 BIGINT, v3 BIGINT,"   \
+    " v4 BIGINT, v5 BIGINT, v6 BIGINT, v7 BIGINT, v8 BIGINT, v9 BIGINT, v10 BIGINT,"               \
+    " example TEXT COLLATE \"C\");"                                                                \
+    "CREATE TEMP TABLE IF NOT EXISTS zj_agg_del (rowid BIGINT);"                                   \
+    "DELETE FROM zj_agg_keys; DELETE FROM zj_agg_set; DELETE FROM zj_agg_del"
+
+static bool postgres(zj_store *st)
+{
+    return zj_store_db(st)->kind == ZJ_DB_POSTGRES;
+}
+
+/* Loads the changed keys (slot index i) into zj_agg_keys and returns the
+ * query of their stored rows, ordered by i (NULL after setting err). */
+static zj_stmt *prefetch(map *m, zj_store *st, bool calls, const char *select, zj_error *err)
+{
+    zj_db *db = zj_store_db(st);
+    zj_stmt *ins = NULL, *q = NULL;
+    if (zj_db_exec(db, PG_TEMP_TABLES, NULL, NULL, NULL) != ZJ_DB_OK ||
+        zj_db_prepare_bulk(db,
+                           "INSERT INTO zj_agg_keys (i, ruleset_id, t1, t2, t3, t4, t5, t6, t7,"
+                           " t8, t9, n1, n2, n3, n4) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
+                           " ?10, ?11, ?12, ?13, ?14, ?15)",
+                           &ins) != ZJ_DB_OK) {
+        zj_store_error(st, err, "cannot read the report aggregates");
+        return NULL;
+    }
+    bool ok = true;
+    for (size_t i = 0; i < m->cap && ok; i++) {
+        const entry *e = &m->slots[i];
+        if (!changed(e, calls))
+            continue;
+        zj_db_reset(ins);
+        zj_db_clear_bindings(ins);
+        zj_db_bind_int64(ins, 1, (int64_t)i);
+        bind_texts(ins, 2, e, calls ? CALL_TEXTS : RULE_TEXTS);
+        for (int k = 0; calls && k < CALL_INTS; k++)
+            zj_db_bind_int64(ins, 12 + k, e->ints[k]);
+        ok = zj_db_step(ins) == ZJ_DB_DONE;
+    }
+    zj_db_finalize(ins);
+    if (!ok || zj_db_exec(db, "ANALYZE zj_agg_keys", NULL, NULL, NULL) != ZJ_DB_OK ||
+        zj_db_prepare_v2(db, select, -1, &q, NULL) != ZJ_DB_OK) {
+        zj_store_error(st, err, "cannot read the report aggregates");
+        return NULL;
+    }
+    return q;
+}
+
+/* The queued updates and deletions of a table, applied (PostgreSQL). */
+static zj_status apply_queued(zj_store *st, const char *update, const char *table, zj_error *err)
+{
+    char sql[1024];
+    snprintf(sql, sizeof sql,
+             "%s; DELETE FROM %s WHERE rowid IN (SELECT rowid FROM zj_agg_del);"
+             " DELETE FROM zj_agg_keys; DELETE FROM zj_agg_set; DELETE FROM zj_agg_del",
+             update, table);
+    if (zj_db_exec(zj_store_db(st), sql, NULL, NULL, NULL) != ZJ_DB_OK)
+        return zj_store_error(st, err, "cannot update the report aggregates");
+    return ZJ_OK;
+}
+
+/* The prefetched row of slot i (q stepped past it): *rc ZJ_DB_ROW with the
+ * row, ZJ_DB_DONE without; two rows of one key are *dup. */
+static int prefetched(zj_stmt *q, int *q_rc, size_t i, bool *dup)
+{
+    while (*q_rc == ZJ_DB_ROW && zj_db_column_int64(q, 0) < (int64_t)i)
+        *q_rc = zj_db_step(q); /* cannot happen: every key row is some slot's */
+    *dup = false;
+    if (*q_rc != ZJ_DB_ROW)
+        return *q_rc == ZJ_DB_DONE ? ZJ_DB_DONE : *q_rc;
+    if (zj_db_column_int64(q, 0) != (int64_t)i)
+        return ZJ_DB_DONE;
+    return ZJ_DB_ROW;
+}
+
 static zj_status flush_calls(map *m, zj_store *st, zj_error *err)
 {
     zj_db *db = zj_store_db(st);
+    bool pg = postgres(st);
     zj_stmt *q[4] = {0};
     const char *sql[4] = {
         "SELECT rowid, calls FROM agg_calls WHERE ruleset_id = ?1"
         " AND coalesce(local_date, '') = coalesce(?2, '') AND coalesce(agent_id, '') ="
         " coalesce(?4, '') AND coalesce(team, '') = coalesce(?6, '') AND score = ?9"
-        " AND local_date IS NOT DISTINCT FROM ?2"
-        " AND iso_week IS NOT DISTINCT FROM ?3 AND agent_id IS NOT DISTINCT FROM ?4 AND agent_name IS NOT DISTINCT FROM ?5 AND team IS NOT DISTINCT FROM ?6"
-        " AND grade = ?7 AND tags IS NOT DISTINCT FROM ?8 AND score = ?9 AND passed = ?10 AND fatal = ?11"
-        " AND forbidden = ?12",
-        "UPDATE agg_calls SET calls = ?2 WHERE rowid = ?1",
-        "DELETE FROM agg_calls WHERE rowid = ?1",
+        " AND local_date IS NOT DISTINCT FROM ?2 AND iso_week IS NOT DISTINCT FROM ?3"
+        " AND agent_id IS NOT DISTINCT FROM ?4 AND agent_name IS NOT DISTINCT FROM ?5"
+        " AND team IS NOT DISTINCT FROM ?6 AND grade = ?7 AND tags IS NOT DISTINCT FROM ?8"
+        " AND score = ?9 AND passed = ?10 AND fatal = ?11 AND forbidden = ?12",
+        pg ? "INSERT INTO zj_agg_set (rowid, v1) VALUES (?1, ?2)"
+           : "UPDATE agg_calls SET calls = ?2 WHERE rowid = ?1",
+        pg ? "INSERT INTO zj_agg_del (rowid) VALUES (?1)" : "DELETE FROM agg_calls WHERE rowid = ?1",
         "INSERT INTO agg_calls (" ZJ_AGG_CALLS_COLUMNS ")"
         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"};
+    zj_stmt *pf = NULL;
+    int pf_rc = ZJ_DB_DONE;
+    if (pg) {
+        pf = prefetch(m, st, true,
+                      "SELECT k.i, a.rowid, a.calls FROM zj_agg_keys k JOIN agg_calls a ON"
+                      " a.ruleset_id = k.ruleset_id AND coalesce(a.local_date, '') ="
+                      " coalesce(k.t1, '') AND coalesce(a.agent_id, '') = coalesce(k.t3, '')"
+                      " AND coalesce(a.team, '') = coalesce(k.t5, '') AND a.score = k.n1"
+                      " AND a.local_date IS NOT DISTINCT FROM k.t1"
+                      " AND a.iso_week IS NOT DISTINCT FROM k.t2"
+                      " AND a.agent_id IS NOT DISTINCT FROM k.t3"
+                      " AND a.agent_name IS NOT DISTINCT FROM k.t4"
+                      " AND a.team IS NOT DISTINCT FROM k.t5 AND a.grade = k.t6"
+                      " AND a.tags IS NOT DISTINCT FROM k.t7 AND a.passed = k.n2"
+                      " AND a.fatal = k.n3 AND a.forbidden = k.n4 ORDER BY k.i",
+                      err);
+        if (!pf)
+            return err->status;
+        pf_rc = zj_db_step(pf);
+    }
     zj_status s = ZJ_OK;
-    for (int i = 0; i < 4 && s == ZJ_OK; i++)
-        if (zj_db_prepare_v2(db, sql[i], -1, &q[i], NULL) != ZJ_DB_OK)
+    /* The writes only queue rows where the server allows (db.h). */
+    for (int i = pg ? 1 : 0; i < 4 && s == ZJ_OK; i++)
+        if ((i == 0 ? zj_db_prepare_v2(db, sql[i], -1, &q[i], NULL)
+                    : zj_db_prepare_bulk(db, sql[i], &q[i])) != ZJ_DB_OK)
             s = zj_store_error(st, err, "cannot update the report aggregates");
     for (size_t i = 0; i < m->cap && s == ZJ_OK; i++) {
         entry *e = &m->slots[i];
-        if (!e->key || e->v[0] == 0)
+        if (!changed(e, true))
             continue;
-        zj_db_reset(q[0]);
-        bind_texts(q[0], 1, e, CALL_TEXTS);
-        for (int k = 0; k < CALL_INTS; k++)
-            zj_db_bind_int64(q[0], 9 + k, e->ints[k]);
-        int rc = zj_db_step(q[0]);
+        bool dup = false;
+        int rc;
+        zj_stmt *r = pg ? pf : q[0];
+        if (pg) {
+            rc = prefetched(pf, &pf_rc, i, &dup);
+        } else {
+            zj_db_reset(q[0]);
+            bind_texts(q[0], 1, e, CALL_TEXTS);
+            for (int k = 0; k < CALL_INTS; k++)
+                zj_db_bind_int64(q[0], 9 + k, e->ints[k]);
+            rc = zj_db_step(q[0]);
+        }
         int64_t row = 0, have = 0;
         if (rc == ZJ_DB_ROW) {
-            row = zj_db_column_int64(q[0], 0);
-            have = zj_db_column_int64(q[0], 1);
-            rc = zj_db_step(q[0]);
-            if (rc == ZJ_DB_ROW) { /* two rows of one key */
-                s = out_of_step(err, "agg_calls", e);
-                break;
-            }
+            row = zj_db_column_int64(r, pg ? 1 : 0);
+            have = zj_db_column_int64(r, pg ? 2 : 1);
+            rc = pg ? (pf_rc = zj_db_step(pf)) : zj_db_step(q[0]);
+            if (rc == ZJ_DB_ROW && (!pg || zj_db_column_int64(pf, 0) == (int64_t)i))
+                dup = true;
+            else if (rc == ZJ_DB_ROW)
+                rc = ZJ_DB_DONE;
+        }
+        if (dup) { /* two rows of one key */
+            s = out_of_step(err, "agg_calls", e);
+            break;
         }
         if (rc != ZJ_DB_DONE) {
             s = zj_store_error(st, err, "cannot read the report aggregates");
@@ -510,8 +646,14 @@ static zj_status flush_calls(map *m, zj_store *st, zj_error *err)
         if (zj_db_step(w) != ZJ_DB_DONE)
             s = zj_store_error(st, err, "cannot update the report aggregates");
     }
+    zj_db_finalize(pf);
     for (int i = 0; i < 4; i++)
         zj_db_finalize(q[i]);
+    if (s == ZJ_OK && pg)
+        s = apply_queued(st,
+                         "UPDATE agg_calls AS a SET calls = u.v1 FROM zj_agg_set u"
+                         " WHERE a.rowid = u.rowid",
+                         "agg_calls", err);
     return s;
 }
 
@@ -527,6 +669,7 @@ static const char *smaller(const char *a, const char *b)
 static zj_status flush_rules(map *m, zj_store *st, zj_error *err)
 {
     zj_db *db = zj_store_db(st);
+    bool pg = postgres(st);
     zj_stmt *q[5] = {0};
     const char *sql[5] = {
         "SELECT rowid, findings, calls, neg, neg_calls, neg_points, points, fatal, quoted, fuzzy,"
@@ -536,10 +679,12 @@ static zj_status flush_rules(map *m, zj_store *st, zj_error *err)
         " AND outcome = ?8 AND local_date IS NOT DISTINCT FROM ?2"
         " AND agent_id IS NOT DISTINCT FROM ?3 AND agent_name IS NOT DISTINCT FROM ?4 AND team IS NOT DISTINCT FROM ?5 AND rule_id = ?6 AND kind = ?7"
         " AND outcome = ?8 AND severity = ?9 AND clause IS NOT DISTINCT FROM ?10",
-        "UPDATE agg_rules SET findings = ?2, calls = ?3, neg = ?4, neg_calls = ?5,"
-        " neg_points = ?6, points = ?7, fatal = ?8, quoted = ?9, fuzzy = ?10, clean_calls = ?11,"
-        " example = ?12 WHERE rowid = ?1",
-        "DELETE FROM agg_rules WHERE rowid = ?1",
+        pg ? "INSERT INTO zj_agg_set (rowid, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, example)"
+             " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+           : "UPDATE agg_rules SET findings = ?2, calls = ?3, neg = ?4, neg_calls = ?5,"
+             " neg_points = ?6, points = ?7, fatal = ?8, quoted = ?9, fuzzy = ?10,"
+             " clean_calls = ?11, example = ?12 WHERE rowid = ?1",
+        pg ? "INSERT INTO zj_agg_del (rowid) VALUES (?1)" : "DELETE FROM agg_rules WHERE rowid = ?1",
         "INSERT INTO agg_rules (" ZJ_AGG_RULES_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
         " ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)",
         /* The example when the smallest one may have gone: from the findings. */
@@ -548,39 +693,69 @@ static zj_status flush_rules(map *m, zj_store *st, zj_error *err)
         " AND c.agent_name IS NOT DISTINCT FROM ?4 AND c.team IS NOT DISTINCT FROM ?5 AND f.rule_id = ?6 AND f.kind = ?7"
         " AND f.outcome = ?8 AND f.severity = ?9 AND f.clause IS NOT DISTINCT FROM ?10 AND f.points < 0"
         " AND f.text IS NOT NULL"};
+    zj_stmt *pf = NULL;
+    int pf_rc = ZJ_DB_DONE;
+    if (pg) {
+        pf = prefetch(m, st, false,
+                      "SELECT k.i, a.rowid, a.findings, a.calls, a.neg, a.neg_calls, a.neg_points,"
+                      " a.points, a.fatal, a.quoted, a.fuzzy, a.clean_calls, a.example"
+                      " FROM zj_agg_keys k JOIN agg_rules a ON a.ruleset_id = k.ruleset_id"
+                      " AND coalesce(a.local_date, '') = coalesce(k.t1, '')"
+                      " AND coalesce(a.agent_id, '') = coalesce(k.t2, '')"
+                      " AND coalesce(a.team, '') = coalesce(k.t4, '') AND a.rule_id = k.t5"
+                      " AND a.outcome = k.t7 AND a.local_date IS NOT DISTINCT FROM k.t1"
+                      " AND a.agent_id IS NOT DISTINCT FROM k.t2"
+                      " AND a.agent_name IS NOT DISTINCT FROM k.t3"
+                      " AND a.team IS NOT DISTINCT FROM k.t4 AND a.kind = k.t6"
+                      " AND a.severity = k.t8 AND a.clause IS NOT DISTINCT FROM k.t9 ORDER BY k.i",
+                      err);
+        if (!pf)
+            return err->status;
+        pf_rc = zj_db_step(pf);
+    }
+    /* Column o of a stored row: the prefetch has the slot first. */
+    const int o = pg ? 1 : 0;
     zj_status s = ZJ_OK;
-    for (int i = 0; i < 5 && s == ZJ_OK; i++)
-        if (zj_db_prepare_v2(db, sql[i], -1, &q[i], NULL) != ZJ_DB_OK)
+    for (int i = pg ? 1 : 0; i < 5 && s == ZJ_OK; i++)
+        if ((i == 1 || i == 2 || i == 3 ? zj_db_prepare_bulk(db, sql[i], &q[i])
+                                        : zj_db_prepare_v2(db, sql[i], -1, &q[i], NULL)) !=
+            ZJ_DB_OK)
             s = zj_store_error(st, err, "cannot update the report aggregates");
     char *found = NULL;
     for (size_t i = 0; i < m->cap && s == ZJ_OK; i++) {
         entry *e = &m->slots[i];
-        bool changed = e->key && (e->add_ex || e->rem_ex);
-        for (int k = 0; e->key && k < RULE_VALUES && !changed; k++)
-            changed = e->v[k] != 0;
-        if (!changed)
+        if (!changed(e, false))
             continue;
-        zj_db_reset(q[0]);
-        bind_texts(q[0], 1, e, RULE_TEXTS);
-        int rc = zj_db_step(q[0]);
+        bool dup = false;
+        int rc;
+        zj_stmt *r = pg ? pf : q[0];
+        if (pg) {
+            rc = prefetched(pf, &pf_rc, i, &dup);
+        } else {
+            zj_db_reset(q[0]);
+            bind_texts(q[0], 1, e, RULE_TEXTS);
+            rc = zj_db_step(q[0]);
+        }
         int64_t row = 0, now[RULE_VALUES];
         memcpy(now, e->v, sizeof now);
         free(found);
         found = NULL;
         if (rc == ZJ_DB_ROW) {
-            row = zj_db_column_int64(q[0], 0);
+            row = zj_db_column_int64(r, o);
             for (int k = 0; k < RULE_VALUES; k++)
-                now[k] += zj_db_column_int64(q[0], 1 + k);
-            const unsigned char *ex = zj_db_column_text(q[0], 11);
+                now[k] += zj_db_column_int64(r, o + 1 + k);
+            const unsigned char *ex = zj_db_column_text(r, o + 11);
             if (ex && !(found = zj_strdup((const char *)ex))) {
                 s = zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
                 break;
             }
-            rc = zj_db_step(q[0]);
-            if (rc == ZJ_DB_ROW) {
+            rc = pg ? (pf_rc = zj_db_step(pf)) : zj_db_step(q[0]);
+            if (rc == ZJ_DB_ROW && (!pg || zj_db_column_int64(pf, 0) == (int64_t)i)) {
                 s = out_of_step(err, "agg_rules", e);
                 break;
             }
+            if (rc == ZJ_DB_ROW)
+                rc = ZJ_DB_DONE;
         }
         if (rc != ZJ_DB_DONE) {
             s = zj_store_error(st, err, "cannot read the report aggregates");
@@ -655,8 +830,16 @@ static zj_status flush_rules(map *m, zj_store *st, zj_error *err)
         free(looked_up);
     }
     free(found);
+    zj_db_finalize(pf);
     for (int i = 0; i < 5; i++)
         zj_db_finalize(q[i]);
+    if (s == ZJ_OK && pg)
+        s = apply_queued(st,
+                         "UPDATE agg_rules AS a SET findings = u.v1, calls = u.v2, neg = u.v3,"
+                         " neg_calls = u.v4, neg_points = u.v5, points = u.v6, fatal = u.v7,"
+                         " quoted = u.v8, fuzzy = u.v9, clean_calls = u.v10, example = u.example"
+                         " FROM zj_agg_set u WHERE a.rowid = u.rowid",
+                         "agg_rules", err);
     return s;
 }
 
