@@ -172,13 +172,67 @@ static bool starts_word(const char *p, const char *start, const char *w)
 /* Parameters ?N become $N and a bare ? the next number; quoted text and
  * identifiers are copied as they are; SQLite's type names become
  * PostgreSQL's of the same width. ddl: primary keys and text columns too. */
+/* The ORDER BY list being copied: SQLite sorts NULL first when ascending
+ * and last when descending, PostgreSQL the other way round; each term gets
+ * SQLite's order spelled out (NULLS FIRST / NULLS LAST), so that a call
+ * without an agent sorts where it sorts on SQLite. */
+typedef struct {
+    bool on;      /* inside an ORDER BY list */
+    int depth;    /* the parenthesis depth of that list */
+    bool desc;    /* the current term is descending */
+    bool nulls;   /* the current term says where NULLs go */
+    bool any;     /* the current term has begun */
+} order_state;
+
+static void end_term(sbuf *b, order_state *o)
+{
+    if (o->on && o->any && !o->nulls) {
+        /* before the spaces that end the term */
+        size_t n = b->n;
+        while (n && b->p[n - 1] == ' ')
+            n--;
+        char tail[64];
+        size_t spaces = b->n - n;
+        snprintf(tail, sizeof tail, " %s%*s", o->desc ? "NULLS LAST" : "NULLS FIRST", (int)spaces,
+                 "");
+        b->n = n;
+        puts_(b, tail);
+    }
+    o->desc = o->nulls = o->any = false;
+}
+
 static void translate_into(sbuf *b, const char *sql, size_t len, bool ddl, int *n_params,
                            unsigned char *used)
 {
     const char *p = sql, *end = sql + len;
-    int next = 0;
+    int next = 0, depth = 0;
+    order_state o = {0};
     while (p < end) {
         char c = *p;
+        if (o.on && depth == o.depth &&
+            (c == ',' || c == ')' || c == ';' || starts_word(p, sql, "LIMIT") ||
+             starts_word(p, sql, "OFFSET") || starts_word(p, sql, "ROWS") ||
+             starts_word(p, sql, "RANGE"))) {
+            end_term(b, &o);
+            if (c != ',')
+                o.on = false;
+        } else if (o.on && depth == o.depth && c != ' ') {
+            if (starts_word(p, sql, "DESC"))
+                o.desc = true;
+            else if (starts_word(p, sql, "NULLS"))
+                o.nulls = true;
+            o.any = true;
+        }
+        if (starts_word(p, sql, "ORDER BY")) {
+            put(b, p, 8);
+            p += 8;
+            o = (order_state){.on = true, .depth = depth};
+            continue;
+        }
+        if (c == '(')
+            depth++;
+        else if (c == ')')
+            depth--;
         if (c == '\'' || c == '"') {
             const char *q = p + 1;
             while (q < end && !(*q == c && (q + 1 >= end || q[1] != c)))
@@ -229,6 +283,8 @@ static void translate_into(sbuf *b, const char *sql, size_t len, bool ddl, int *
             p++;
         }
     }
+    if (o.on)
+        end_term(b, &o);
     if (n_params)
         *n_params = next;
 }

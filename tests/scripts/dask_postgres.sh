@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # tools/zhijian-dask into a shared PostgreSQL store, on a Dask LocalCluster of
 # 2 workers and a throwaway PostgreSQL cluster (tests/lib/pg_cluster.sh).
-# The same generated calls (ZJ_DASK_PG_CALLS, 10,000 here; tools/scale_check
-# runs 100,000) with bad records among them are scored
+# The same generated calls (ZJ_DASK_PG_CALLS, 10,000 here;
+# tools/scripts/scale_check.sh runs 100,000) with bad records among them are scored
 #  (a) by one `zhijian score` process into SQLite and
 #  (b) by the runner, one worker killed in its first task, into PostgreSQL:
 # the stored calls and findings are the same row for row, the scorecards (by
@@ -32,8 +32,10 @@ runner=$src/tools/zhijian-dask
 "$gen" --calls "$calls" --seed 41 > gen.jsonl || fail "gen_corpus"
 awk 'NR == 7 { print "{not json" } NR == 5001 { print "{\"call_id\":\"NO-TURNS\"}" } { print }' \
   gen.jsonl > in.jsonl
+s0=$(date +%s.%N)
 "$zhijian" score --db lite.db in.jsonl > lite.out 2> lite.err
 [ $? = 3 ] || fail "one process: $(tail -2 lite.err)"
+s1=$(date +%s.%N)
 grep '^zhijian: in.jsonl:' lite.err > lite.rejected
 [ "$(wc -l < lite.rejected)" = 2 ] || fail "rejected by one process: $(cat lite.rejected)"
 
@@ -84,5 +86,6 @@ wait $p2 || fail "runner 2: $(tail -2 r2.err)"
 [ "$(pg_psql -c 'SELECT count(*), count(DISTINCT call_id) FROM calls' both)" = "$calls|$calls" ] ||
   fail "two runners: $(pg_psql -c 'SELECT count(*), count(DISTINCT call_id) FROM calls' both)"
 "$zhijian" db check --db "$both" > /dev/null 2>&1 || fail "aggregates after two runners"
-printf 'runner, 2 workers, into PostgreSQL: %d calls in %.1f s\n' "$calls" "$(awk "BEGIN { print $t1 - $t0 }")"
+printf 'one process into SQLite: %d calls in %.1f s; the runner, 2 workers, into PostgreSQL: %.1f s\n' \
+  "$calls" "$(awk "BEGIN { print $s1 - $s0 }")" "$(awk "BEGIN { print $t1 - $t0 }")"
 echo ok

@@ -104,6 +104,24 @@ if [ "$(pg_psql -c "SELECT datlocprovider FROM pg_database WHERE datname = 'zj'"
     fail "team order: $(grep -o '"team": "[^"]*"' a/team.json | uniq | tr '\n' ' ')"
 fi
 
+# Calls without an agent or a team (the other input formats): SQLite sorts
+# NULL first, PostgreSQL last unless told; every order must still agree.
+fmt=$(pg_createdb formats) || fail "createdb formats"
+"$zhijian" score --db fmt.db "$src/corpus/formats" "$src/corpus/calls" > /dev/null 2>&1
+"$zhijian" score --db "$fmt" "$src/corpus/formats" "$src/corpus/calls" > /dev/null 2>&1
+[ "$(sqlite3 fmt.db "SELECT count(*) FROM calls WHERE agent_id IS NULL")" -gt 0 ] ||
+  fail "no call without an agent"
+for recompute in 0 1; do
+  for args in "scorecard --format json" "scorecard --by team --format md" "report --format json" \
+    "report --format md" "sample --iso2859 II --format json"; do
+    # shellcheck disable=SC2086
+    ZJ_REPORT_RECOMPUTE=$recompute "$zhijian" $args --db fmt.db 2>&1 | sed 's#fmt\.db#DB#g' > fa
+    # shellcheck disable=SC2086
+    ZJ_REPORT_RECOMPUTE=$recompute "$zhijian" $args --db "$fmt" 2>&1 | sed "s#$fmt#DB#g" > fb
+    cmp -s fa fb || fail "formats, $args (recompute $recompute): $(diff fa fb | head -4)"
+  done
+done
+
 # --- the password ----------------------------------------------------------
 pg_psql -c "SELECT argv FROM runs" zj > argv.txt
 grep -q "zj:\*\*\*@" argv.txt || fail "runs.argv: $(cat argv.txt)"
