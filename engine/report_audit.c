@@ -613,7 +613,7 @@ zj_status zj_report_audit(zj_store *st, const zj_report_filter *f, int64_t sampl
     if (format != ZJ_FMT_MD && format != ZJ_FMT_HTML && format != ZJ_FMT_JSON)
         return zj_error_set(err, ZJ_ERR_USAGE, NULL, 0, 0,
                             "the audit report comes as md, html or json");
-    zj_report_source src = zj_report_source_sqlite(st);
+    zj_report_source src = zj_report_source_sql(st);
     zj_rs_ruleset rs;
     audit_settings set = {0};
     zj_audit_data a = {0};

@@ -134,7 +134,7 @@ static zj_doc *scorecard_doc(const zj_scorecard_data *sc, const zj_distribution 
 zj_status zj_report_scorecard(zj_store *st, const zj_report_filter *f, zj_group_by by,
                               zj_format format, zj_buf *out, zj_error *err)
 {
-    zj_report_source src = zj_report_source_sqlite(st);
+    zj_report_source src = zj_report_source_sql(st);
     zj_scorecard_data sc = {0};
     zj_distribution dist = {0};
     zj_status s = src.ops->ruleset(src.self, f->ruleset, &sc.ruleset, err);

@@ -1,9 +1,9 @@
 /* report_source.h — the report data layer: typed rows a report is built
  * from, and the one ops table a store answers them through. Report code
- * (report_scorecard.c and the renderers) sees rows, never SQL; the SQLite
- * backend (report_source_sqlite.c) owns the queries and every SQL dialect
- * choice, so that a second backend (PostgreSQL) or a web UI can answer or
- * use the same table. Internal to the engine. */
+ * (report_scorecard.c and the renderers) sees rows, never SQL; the store's
+ * SQL backend (report_source_sql.c, one text of each query for SQLite and
+ * PostgreSQL through db.h) owns the queries, so that another kind of store
+ * or a web UI can answer or use the same table. Internal to the engine. */
 #ifndef ZJ_REPORT_SOURCE_H
 #define ZJ_REPORT_SOURCE_H
 
@@ -35,7 +35,7 @@ typedef struct zj_str_pool {
 const char *zj_pool_str(zj_str_pool *pool, const char *s, bool *failed);
 void zj_pool_free(zj_str_pool *pool);
 
-/* For the SQLite backends: column i of q as a string owned by pool (NULL
+/* For the SQL backend: column i of q as a string owned by pool (NULL
  * for SQL NULL; *failed set when a value is lost to memory). */
 const char *zj_pool_col(zj_str_pool *pool, zj_stmt *q, int i, bool *failed);
 /* Room for one more element of *v (n used, *cap allocated, size bytes each);
@@ -303,12 +303,13 @@ typedef struct zj_report_source {
     void *self;
 } zj_report_source;
 
-/* The SQLite store as a report source (self is the store; nothing to free). */
-zj_report_source zj_report_source_sqlite(zj_store *st);
+/* The store (SQLite or PostgreSQL) as a report source (self is the store;
+ * nothing to free). */
+zj_report_source zj_report_source_sql(zj_store *st);
 
-/* The SQLite backend's audit rows (report_source_sqlite_audit.c), for its
+/* The SQL backend's audit rows (report_source_sql_audit.c), for its
  * ops table; aggregates: read the report aggregates (store_agg.h). */
-zj_status zj_sqlite_audit(zj_store *st, bool aggregates, const zj_rs_ruleset *rs,
+zj_status zj_sql_audit(zj_store *st, bool aggregates, const zj_rs_ruleset *rs,
                           const zj_report_filter *f, const zj_audit_query *q, zj_audit_data *out,
                           zj_error *err);
 

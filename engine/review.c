@@ -109,7 +109,7 @@ zj_rv_final zj_rv_final_of(const zj_review_data *d, const zj_rv_call *c, const z
 
 static zj_status open_ruleset(zj_store *st, const char *spec, zj_rs_ruleset *rs, zj_error *err)
 {
-    zj_report_source src = zj_report_source_sqlite(st);
+    zj_report_source src = zj_report_source_sql(st);
     return src.ops->ruleset(src.self, spec, rs, err);
 }
 
@@ -139,7 +139,7 @@ zj_status zj_review_export(zj_store *st, const zj_report_filter *f, int64_t samp
 {
     zj_rs_ruleset rs;
     zj_status s = open_ruleset(st, f->ruleset, &rs, err);
-    zj_review_store rv = zj_review_store_sqlite(st);
+    zj_review_store rv = zj_review_store_sql(st);
     zj_review_data d = {0};
     if (s == ZJ_OK)
         s = rv.ops->calls(rv.self, &rs, f, sample_id, false, false, &d, err);
@@ -307,7 +307,7 @@ zj_status zj_review_import(zj_store *st, const char *ruleset, const char *review
                             "not a review sheet: the header needs call_id, rule_id and verdict "
                             "(zhijian review export writes one)");
     }
-    zj_review_store rv = zj_review_store_sqlite(st);
+    zj_review_store rv = zj_review_store_sql(st);
     zj_review_data d = {0};
     zj_rv_event *ev = calloc(csv.n, sizeof *ev);
     size_t n_ev = 0;
@@ -456,7 +456,7 @@ zj_status zj_review_appeal(zj_store *st, const char *ruleset, const char *agent,
         return zj_error_set(err, ZJ_ERR_USAGE, NULL, 0, 0, "an appeal needs a reason");
     zj_rs_ruleset rs;
     zj_status s = open_ruleset(st, ruleset, &rs, err);
-    zj_review_store rv = zj_review_store_sqlite(st);
+    zj_review_store rv = zj_review_store_sql(st);
     zj_review_data d = {0};
     if (s == ZJ_OK)
         s = rv.ops->call(rv.self, &rs, call_id, &d, err);
@@ -523,7 +523,7 @@ zj_status zj_review_ruling(zj_store *st, const char *ruleset, const char *superv
     zj_status s = open_ruleset(st, ruleset, &rs, err);
     if (s != ZJ_OK)
         return s;
-    zj_review_store rv = zj_review_store_sqlite(st);
+    zj_review_store rv = zj_review_store_sql(st);
     zj_review_data d = {0};
     zj_rv_event a;
     s = rv.ops->event(rv.self, &rs, appeal_id, &d, &a, err);
@@ -557,7 +557,7 @@ zj_status zj_review_status(zj_store *st, const zj_report_filter *f, int64_t samp
         return zj_error_set(err, ZJ_ERR_USAGE, NULL, 0, 0, "review status comes as text or json");
     zj_rs_ruleset rs;
     zj_status s = open_ruleset(st, f->ruleset, &rs, err);
-    zj_review_store rv = zj_review_store_sqlite(st);
+    zj_review_store rv = zj_review_store_sql(st);
     zj_review_data d = {0};
     if (s == ZJ_OK)
         s = rv.ops->calls(rv.self, &rs, f, sample_id, sample_id <= 0, true, &d, err);
@@ -713,7 +713,7 @@ zj_status zj_rv_decide(zj_store *st, const zj_rs_ruleset *rs, int64_t sample_id,
     out->accept_n = out->reject_n = -1;
     out->calls = (long)d->n_calls;
     if (sample_id > 0) {
-        zj_review_store rv = zj_review_store_sqlite(st);
+        zj_review_store rv = zj_review_store_sql(st);
         zj_status s = rv.ops->sample_state(rv.self, rs, sample_id, &out->state, err);
         if (s != ZJ_OK)
             return s;
@@ -744,7 +744,7 @@ zj_status zj_review_close_sample(zj_store *st, const char *ruleset, int64_t samp
         return zj_error_set(err, ZJ_ERR_USAGE, NULL, 0, 0, "who closes the sample is needed");
     zj_rs_ruleset rs;
     zj_status s = open_ruleset(st, ruleset, &rs, err);
-    zj_review_store rv = zj_review_store_sqlite(st);
+    zj_review_store rv = zj_review_store_sql(st);
     zj_review_data d = {0};
     zj_report_filter all = {.ruleset = ruleset};
     if (s == ZJ_OK)
@@ -990,7 +990,7 @@ zj_status zj_calibrate(zj_store *st, const zj_report_filter *f, double min_preci
         return zj_error_set(err, ZJ_ERR_USAGE, NULL, 0, 0, "calibrate writes text or json");
     zj_rs_ruleset rs;
     zj_status s = open_ruleset(st, f->ruleset, &rs, err);
-    zj_review_store rv = zj_review_store_sqlite(st);
+    zj_review_store rv = zj_review_store_sql(st);
     zj_review_data d = {0};
     if (s == ZJ_OK)
         s = rv.ops->calls(rv.self, &rs, f, 0, true, false, &d, err);
@@ -1120,7 +1120,7 @@ zj_status zj_review_verdict(zj_store *st, const char *ruleset, const char *revie
                             "an added finding needs a rule or a category");
     zj_rs_ruleset rs;
     zj_status s = open_ruleset(st, ruleset, &rs, err);
-    zj_review_store rv = zj_review_store_sqlite(st);
+    zj_review_store rv = zj_review_store_sql(st);
     zj_review_data d = {0};
     if (s == ZJ_OK)
         s = rv.ops->call(rv.self, &rs, call_id, &d, err);
@@ -1180,7 +1180,7 @@ zj_status zj_review_summary_of(zj_store *st, const zj_rs_ruleset *rs, const zj_r
 {
     memset(out, 0, sizeof *out);
     out->precision = out->k_engine = out->k_inter = NAN;
-    zj_review_store rv = zj_review_store_sqlite(st);
+    zj_review_store rv = zj_review_store_sql(st);
     zj_review_data d = {0};
     zj_status s = rv.ops->calls(rv.self, rs, f, 0, true, false, &d, err);
     calibration cal = {0};

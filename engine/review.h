@@ -1,6 +1,6 @@
 /* review.h — human review of stored findings: the rows review code reads and
- * the one ops table a store answers them through (review_sqlite.c for the
- * SQLite store). Every human action is an append-only event; machine
+ * the one ops table a store answers them through (review_sql.c for the
+ * SQLite and PostgreSQL stores). Every human action is an append-only event; machine
  * findings are never changed. Internal to the engine. */
 #ifndef ZJ_REVIEW_H
 #define ZJ_REVIEW_H
@@ -148,7 +148,7 @@ typedef struct zj_review_store {
     void *self;
 } zj_review_store;
 
-zj_review_store zj_review_store_sqlite(zj_store *st);
+zj_review_store zj_review_store_sql(zj_store *st);
 
 /* ---------------------------------------------------------- judging */
 

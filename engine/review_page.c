@@ -45,7 +45,7 @@ static void place_fields(zj_buf *out, const char *rule_id, int turn, long a, lon
 
 static zj_status open_rs(zj_store *st, const char *spec, zj_rs_ruleset *rs, zj_error *err)
 {
-    zj_report_source src = zj_report_source_sqlite(st);
+    zj_report_source src = zj_report_source_sql(st);
     return src.ops->ruleset(src.self, spec, rs, err);
 }
 
@@ -56,7 +56,7 @@ zj_status zj_review_page_home(zj_store *st, const char *ruleset, const zj_viewer
     zj_status s = open_rs(st, ruleset, &rs, err);
     if (s != ZJ_OK)
         return s;
-    zj_review_store rv = zj_review_store_sqlite(st);
+    zj_review_store rv = zj_review_store_sql(st);
     zj_rv_sample *samples = NULL;
     size_t n = 0;
     zj_str_pool pool = {0};
@@ -100,7 +100,7 @@ zj_status zj_review_page_sample(zj_store *st, const char *ruleset, int64_t sampl
     zj_status s = open_rs(st, ruleset, &rs, err);
     if (s != ZJ_OK)
         return s;
-    zj_review_store rv = zj_review_store_sqlite(st);
+    zj_review_store rv = zj_review_store_sql(st);
     zj_review_data d = {0};
     zj_report_filter f = {.ruleset = ruleset,
                           .agent = v->role == ZJ_ROLE_AGENT ? v->agent_id : NULL};
@@ -315,7 +315,7 @@ zj_status zj_review_page_call(zj_store *st, const char *ruleset, const char *cal
 {
     zj_rs_ruleset rs;
     zj_status s = open_rs(st, ruleset, &rs, err);
-    zj_review_store rv = zj_review_store_sqlite(st);
+    zj_review_store rv = zj_review_store_sql(st);
     zj_review_data d = {0};
     zj_stored_call sc = {0};
     if (s == ZJ_OK)

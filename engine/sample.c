@@ -211,7 +211,7 @@ static zj_status write_sample_json(const sample_json *s, zj_buf *out)
 zj_status zj_report_sample(zj_store *st, const zj_report_filter *f, const zj_sample_opts *o,
                            zj_format format, zj_buf *out, zj_error *err)
 {
-    zj_report_source src = zj_report_source_sqlite(st);
+    zj_report_source src = zj_report_source_sql(st);
     zj_rs_ruleset rs;
     zj_status s = src.ops->ruleset(src.self, f->ruleset, &rs, err);
     if (s != ZJ_OK)

@@ -1,5 +1,5 @@
-/* store_agg.h — the SQLite store's report aggregates (schema v7), internal
- * to the SQLite backend (store.c, store_agg.c, report_source_sqlite.c).
+/* store_agg.h — the store's report aggregates (schema v7), internal to the
+ * SQL backend (store.c, store_agg.c, report_source_sql.c).
  *
  * agg_calls: per rule set x local date x agent (id, name, team) x score,
  * grade, passed, fatal, the tag rules hit (comma-joined, sorted) and whether

@@ -28,7 +28,8 @@ static void db_usage(FILE *out)
                  "             e.g.  zhijian db check --db out/zhijian.db\n"
                  "\n"
                  "options:\n"
-                 "  --db PATH    the result database (default: zhijian.db)\n"
+                 "  --db PATH    the result database (default: zhijian.db), or a PostgreSQL\n"
+                 "               store: --db postgresql://qa@db.example/zhijian\n"
                  "               e.g.  --db out/zhijian.db\n"
                  "  -h, --help   this text\n");
 }

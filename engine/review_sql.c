@@ -1,4 +1,4 @@
-/* review_sqlite.c — the SQLite store's answers for review (review.h): the
+/* review_sql.c — the SQLite store's answers for review (review.h): the
  * calls under review with their reviewable findings and events, the rules,
  * and appending events to the append-only `reviews` table (schema v9,
  * docs/review.md). A store written before v9 has no reviews: it reads as
@@ -578,7 +578,7 @@ static const zj_review_store_ops sqlite_review_ops = {
     .event = sqlite_event,
 };
 
-zj_review_store zj_review_store_sqlite(zj_store *st)
+zj_review_store zj_review_store_sql(zj_store *st)
 {
     return (zj_review_store){&sqlite_review_ops, st};
 }

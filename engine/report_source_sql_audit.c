@@ -1,4 +1,4 @@
-/* report_source_sqlite_audit.c — the SQLite backend's rows of the audit
+/* report_source_sql_audit.c — the SQLite backend's rows of the audit
  * report (report_source.h, zj_audit_data): scope figures, findings per
  * rule, KPI counts, evidence, criteria and the cited sample. Two paths give
  * the same rows: from the report aggregates (docs/store.md, "The audit
@@ -898,7 +898,7 @@ static zj_status evidence_turns(audit_ctx *c)
     return ZJ_OK;
 }
 
-zj_status zj_sqlite_audit(zj_store *st, bool aggregates, const zj_rs_ruleset *rs,
+zj_status zj_sql_audit(zj_store *st, bool aggregates, const zj_rs_ruleset *rs,
                           const zj_report_filter *f, const zj_audit_query *q, zj_audit_data *out,
                           zj_error *err)
 {

@@ -1,4 +1,4 @@
-/* report_source_sqlite.c — the SQLite backend of the report data layer
+/* report_source_sql.c — the SQLite backend of the report data layer
  * (report_source.h): every SQL query the reports run, and the helpers they
  * share. SQL dialect choices (window functions, the +column and CROSS JOIN
  * plan hints, coalesce, string concatenation) stay in this file. */
@@ -407,7 +407,7 @@ static zj_status sqlite_distribution(void *self, const zj_rs_ruleset *rs, const 
 static zj_status sqlite_audit(void *self, const zj_rs_ruleset *rs, const zj_report_filter *f,
                               const zj_audit_query *q, zj_audit_data *out, zj_error *err)
 {
-    return zj_sqlite_audit(self, use_aggregates(self), rs, f, q, out, err);
+    return zj_sql_audit(self, use_aggregates(self), rs, f, q, out, err);
 }
 
 static zj_status sqlite_require_calls(void *self, const zj_rs_ruleset *rs,
@@ -934,7 +934,7 @@ static const zj_report_source_ops sqlite_ops = {
     .audit = sqlite_audit,
 };
 
-zj_report_source zj_report_source_sqlite(zj_store *st)
+zj_report_source zj_report_source_sql(zj_store *st)
 {
     return (zj_report_source){&sqlite_ops, st};
 }
