@@ -50,6 +50,11 @@ enum { ZJ_DB_INTEGER = 1, ZJ_DB_FLOAT = 2, ZJ_DB_TEXT = 3, ZJ_DB_BLOB = 4, ZJ_DB
 
 typedef enum { ZJ_DB_SQLITE, ZJ_DB_POSTGRES } zj_db_kind;
 
+/* PostgreSQL: the store's write lock, held to the end of the transaction
+ * (BEGIN IMMEDIATE takes it; a results transaction takes it for its
+ * commit only). */
+#define ZJ_DB_PG_WRITE_LOCK "SELECT pg_advisory_xact_lock(2051687490)"
+
 typedef struct zj_db_ops {
     int (*prepare)(zj_db *db, const char *sql, zj_stmt **out);
     /* An INSERT INTO t (columns) VALUES (...)[, (...)] whose rows may be

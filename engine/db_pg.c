@@ -10,9 +10,8 @@
  * what PostgreSQL spells differently: ?N parameters to $N, SQLite's column
  * types and append-only triggers in DDL, TEXT to the "C" collation (the
  * order of names, dates and ids must not depend on the server's locale),
- * and BEGIN IMMEDIATE to a transaction holding the store's advisory lock —
- * writers take turns, as on SQLite, so the replacement of a re-scored call
- * and the aggregates' sums never race. */
+ * and BEGIN IMMEDIATE to a transaction holding the store's advisory lock
+ * (writers take turns, as on SQLite). */
 #include "db.h"
 
 #include <libpq-fe.h>
@@ -33,8 +32,7 @@
 /* The most parameters a statement has (16 findings x 19 columns). */
 #define MAX_PARAMS 1024
 
-/* The advisory lock every write transaction holds ("zJDB"). */
-#define WRITE_LOCK "SELECT pg_advisory_xact_lock(2051687490)"
+#define WRITE_LOCK ZJ_DB_PG_WRITE_LOCK
 
 typedef struct {
     zj_db base;

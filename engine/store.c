@@ -446,8 +446,14 @@ static zj_status prepare_all(zj_store *st, zj_error *err)
     for (size_t i = 0; i < sizeof slots / sizeof *slots; i++) {
         /* Transcripts and findings only go in (bulk loaded on PostgreSQL). */
         bool bulk = slots[i] == &st->ins_turns;
-        if ((bulk ? zj_db_prepare_bulk(st->db, statements[i][1], slots[i])
-                  : zj_db_prepare_v2(st->db, statements[i][1], -1, slots[i], NULL)) != ZJ_DB_OK)
+        /* PostgreSQL: the replaced call's row locked until the commit. */
+        const char *sql = slots[i] == &st->sel_replaced && postgres(st)
+                              ? "SELECT id, local_date, iso_week, agent_id, agent_name, team,"
+                                " grade, score, passed, fatal FROM calls WHERE call_id = ?1 AND"
+                                " ruleset_id = ?2 FOR UPDATE"
+                              : statements[i][1];
+        if ((bulk ? zj_db_prepare_bulk(st->db, sql, slots[i])
+                  : zj_db_prepare_v2(st->db, sql, -1, slots[i], NULL)) != ZJ_DB_OK)
             return db_error(st, err, "cannot prepare statements");
     }
     return ZJ_OK;
@@ -1626,7 +1632,13 @@ static bool put_call(zj_store *st, int64_t run_id, int64_t ruleset_id, const zj_
  * it; everything else on the connection keeps enforcement. */
 static bool begin_results(zj_store *st)
 {
-    return (postgres(st) || exec(st, "PRAGMA foreign_keys=OFF")) && exec(st, "BEGIN IMMEDIATE");
+    /* PostgreSQL: writers insert side by side (a re-scored call's row is
+     * locked by SELECT ... FOR UPDATE before it is read, and an insert
+     * meeting another's uncommitted call waits for it) and take the write
+     * lock only for the aggregates at the commit. */
+    if (postgres(st))
+        return exec(st, "BEGIN");
+    return exec(st, "PRAGMA foreign_keys=OFF") && exec(st, "BEGIN IMMEDIATE");
 }
 
 /* After the COMMIT, or to give up (once the error is taken): rolls back
@@ -1703,8 +1715,11 @@ zj_status zj_store_commit(zj_store *st, zj_error *err)
 {
     if (!st->in_txn)
         return ZJ_OK;
-    /* The aggregates in the same transaction as the calls they count. */
-    zj_status s = zj_agg_flush(st->agg, st, err);
+    /* The aggregates in the same transaction as the calls they count; on
+     * PostgreSQL under the write lock, so that their sums never race. */
+    zj_status s = postgres(st) && !exec(st, ZJ_DB_PG_WRITE_LOCK)
+                      ? db_error(st, err, "cannot store results")
+                      : zj_agg_flush(st->agg, st, err);
     if (s == ZJ_OK)
         s = exec(st, "COMMIT") ? ZJ_OK : db_error(st, err, "cannot store results");
     end_results(st);
