@@ -27,6 +27,7 @@ struct zj_store {
     zj_stmt *sel_replaced, *sel_old_findings, *del_replaced[2], *upd_call;
     zj_stmt *ins_call, *ins_turns, *upd_input, *upd_run;
     zj_stmt *ins_findings[5]; /* 16, 8, 4, 2 and 1 rows at once */
+    zj_stmt *ins_calls;       /* PostgreSQL: CALL_CHUNK calls at once */
     /* Watermarks as last written for run wm_run: a batch writes only those
      * that moved (a run over 50,000 one-call files rewrote all of them for
      * every 1,000 calls). */
@@ -431,11 +432,42 @@ static char *multi_row_insert(int rows)
     return b.data;
 }
 
+/* PostgreSQL inserts calls CALL_CHUNK at a time: a round trip per call was
+ * most of what a scoring run spent writing (the rows returned say which
+ * calls were new; the others are re-scored and replaced one by one). */
+#define CALL_CHUNK 32
+#define CALL_COLUMNS 20
+
+static char *multi_row_calls(int rows)
+{
+    zj_buf b;
+    zj_buf_init(&b);
+    zj_buf_puts(&b, "INSERT INTO calls (call_id, ruleset_id, run_id, agent_id, agent_name, team,"
+                    " direction, call_type, started_at, started_utc_ms, local_date, iso_week,"
+                    " duration_ms, n_turns, score, passed, grade, fatal, input_path,"
+                    " input_sha256) VALUES ");
+    for (int r = 0; r < rows; r++) {
+        zj_buf_puts(&b, r ? ",(" : "(");
+        for (int c = 0; c < CALL_COLUMNS; c++)
+            zj_buf_printf(&b, "%s?%d", c ? "," : "", r * CALL_COLUMNS + c + 1);
+        zj_buf_puts(&b, ")");
+    }
+    zj_buf_puts(&b, " ON CONFLICT (call_id, ruleset_id) DO NOTHING RETURNING call_id, id");
+    return b.data;
+}
+
 static zj_status prepare_all(zj_store *st, zj_error *err)
 {
     for (int k = 0; k < 5; k++) {
         char *sql = multi_row_insert(16 >> k);
         int rc = sql ? zj_db_prepare_bulk(st->db, sql, &st->ins_findings[k]) : ZJ_DB_NOMEM;
+        free(sql);
+        if (rc != ZJ_DB_OK)
+            return db_error(st, err, "cannot prepare statements");
+    }
+    if (postgres(st)) {
+        char *sql = multi_row_calls(CALL_CHUNK);
+        int rc = sql ? zj_db_prepare_v2(st->db, sql, -1, &st->ins_calls, NULL) : ZJ_DB_NOMEM;
         free(sql);
         if (rc != ZJ_DB_OK)
             return db_error(st, err, "cannot prepare statements");
@@ -624,6 +656,7 @@ void zj_store_close(zj_store *st)
     zj_db_finalize(st->ins_turns);
     for (int k = 0; k < 5; k++)
         zj_db_finalize(st->ins_findings[k]);
+    zj_db_finalize(st->ins_calls);
     zj_db_finalize(st->upd_input);
     zj_db_finalize(st->upd_run);
     free(st->wm_written);
@@ -1347,36 +1380,44 @@ static void bind_finding(zj_stmt *q, int base, int64_t row, const zj_ruleset *rs
     zj_db_bind_int(q, base + 19, f->quoted);
 }
 
+/* Binds a call's columns as parameters o+1..o+20 of ins_call / upd_call
+ * (o: the row's offset in a multi-row insert). */
+static void bind_call_at(zj_stmt *q, int o, int64_t run_id, int64_t ruleset_id, const zj_call *c,
+                         const zj_result *r, const char *input_path)
+{
+    zj_db_bind_text(q, o + 1, c->call_id, -1, ZJ_DB_STATIC);
+    zj_db_bind_int64(q, o + 2, ruleset_id);
+    zj_db_bind_int64(q, o + 3, run_id);
+    bind_opt_text(q, o + 4, c->agent_id);
+    bind_opt_text(q, o + 5, c->agent_name);
+    bind_opt_text(q, o + 6, c->team);
+    bind_opt_text(q, o + 7, c->direction);
+    bind_opt_text(q, o + 8, c->call_type);
+    bind_opt_text(q, o + 9, c->started_at);
+    char date[11], week[9];
+    if (c->started_at_utc_ms != INT64_MIN) {
+        zj_db_bind_int64(q, o + 10, c->started_at_utc_ms);
+        zj_local_date(c->started_at_utc_ms, c->utc_offset_min, date, week);
+        zj_db_bind_text(q, o + 11, date, -1, ZJ_DB_TRANSIENT);
+        zj_db_bind_text(q, o + 12, week, -1, ZJ_DB_TRANSIENT);
+    }
+    if (c->n_turns && c->turns[0].start_ms >= 0 && c->turns[c->n_turns - 1].end_ms >= 0)
+        zj_db_bind_int64(q, o + 13, c->turns[c->n_turns - 1].end_ms - c->turns[0].start_ms);
+    zj_db_bind_int64(q, o + 14, (int64_t)c->n_turns);
+    zj_db_bind_int(q, o + 15, r->score);
+    zj_db_bind_int(q, o + 16, r->passed);
+    zj_db_bind_text(q, o + 17, r->grade ? r->grade : "", -1, ZJ_DB_STATIC);
+    zj_db_bind_int(q, o + 18, r->fatal);
+    bind_opt_text(q, o + 19, input_path);
+}
+
 /* Binds a call's columns as parameters 1..20 of ins_call / upd_call. */
 static void bind_call(zj_stmt *q, int64_t run_id, int64_t ruleset_id, const zj_call *c,
                       const zj_result *r, const char *input_path)
 {
     zj_db_reset(q);
     zj_db_clear_bindings(q);
-    zj_db_bind_text(q, 1, c->call_id, -1, ZJ_DB_STATIC);
-    zj_db_bind_int64(q, 2, ruleset_id);
-    zj_db_bind_int64(q, 3, run_id);
-    bind_opt_text(q, 4, c->agent_id);
-    bind_opt_text(q, 5, c->agent_name);
-    bind_opt_text(q, 6, c->team);
-    bind_opt_text(q, 7, c->direction);
-    bind_opt_text(q, 8, c->call_type);
-    bind_opt_text(q, 9, c->started_at);
-    char date[11], week[9];
-    if (c->started_at_utc_ms != INT64_MIN) {
-        zj_db_bind_int64(q, 10, c->started_at_utc_ms);
-        zj_local_date(c->started_at_utc_ms, c->utc_offset_min, date, week);
-        zj_db_bind_text(q, 11, date, -1, ZJ_DB_TRANSIENT);
-        zj_db_bind_text(q, 12, week, -1, ZJ_DB_TRANSIENT);
-    }
-    if (c->n_turns && c->turns[0].start_ms >= 0 && c->turns[c->n_turns - 1].end_ms >= 0)
-        zj_db_bind_int64(q, 13, c->turns[c->n_turns - 1].end_ms - c->turns[0].start_ms);
-    zj_db_bind_int64(q, 14, (int64_t)c->n_turns);
-    zj_db_bind_int(q, 15, r->score);
-    zj_db_bind_int(q, 16, r->passed);
-    zj_db_bind_text(q, 17, r->grade ? r->grade : "", -1, ZJ_DB_STATIC);
-    zj_db_bind_int(q, 18, r->fatal);
-    bind_opt_text(q, 19, input_path);
+    bind_call_at(q, 0, run_id, ruleset_id, c, r, input_path);
 }
 
 /* Text of column i as a copy (NULL for NULL); *lost on out of memory. */
@@ -1529,8 +1570,39 @@ static bool new_contribution(zj_store *st, int64_t ruleset_id, const zj_ruleset 
     return true;
 }
 
+/* Inserts calls[0..CALL_CHUNK) at once; rows[i] is the new row of call i,
+ * or 0 when it is stored already (re-scored: put_call replaces it). */
+static bool insert_calls(zj_store *st, int64_t run_id, int64_t ruleset_id, const zj_scored *calls,
+                         int64_t *rows)
+{
+    zj_stmt *q = st->ins_calls;
+    zj_db_reset(q);
+    zj_db_clear_bindings(q);
+    for (int i = 0; i < CALL_CHUNK; i++) {
+        rows[i] = 0;
+        bind_call_at(q, i * CALL_COLUMNS, run_id, ruleset_id, calls[i].call, calls[i].result,
+                     calls[i].call->source);
+    }
+    int rc;
+    while ((rc = zj_db_step(q)) == ZJ_DB_ROW) {
+        const char *id = (const char *)zj_db_column_text(q, 0);
+        int i = 0;
+        /* The first unassigned call of that id (an id twice in one chunk:
+         * the second replaces the first, as it would one by one). */
+        while (i < CALL_CHUNK && (rows[i] || !id || strcmp(calls[i].call->call_id, id) != 0))
+            i++;
+        if (i == CALL_CHUNK)
+            return false;
+        rows[i] = zj_db_column_int64(q, 1);
+    }
+    zj_db_reset(q);
+    return rc == ZJ_DB_DONE;
+}
+
+/* Stores one call. inserted: -1 to insert it here, else what insert_calls
+ * found (its new row, or 0: stored already). */
 static bool put_call(zj_store *st, int64_t run_id, int64_t ruleset_id, const zj_ruleset *rs,
-                     const zj_scored *sc, const char *input_path, zj_buf *blob)
+                     const zj_scored *sc, const char *input_path, int64_t inserted, zj_buf *blob)
 {
     const zj_call *c = sc->call;
     const zj_result *r = sc->result;
@@ -1542,10 +1614,17 @@ static bool put_call(zj_store *st, int64_t run_id, int64_t ruleset_id, const zj_
     old_call old = {0};
     bool replaced = false;
     zj_stmt *q = st->ins_call;
-    bind_call(q, run_id, ruleset_id, c, r, input_path);
-    int rc = zj_db_step(q);
-    int64_t row = rc == ZJ_DB_ROW ? zj_db_column_int64(q, 0) : 0;
-    zj_db_reset(q);
+    int rc;
+    int64_t row = 0;
+    if (inserted < 0) {
+        bind_call(q, run_id, ruleset_id, c, r, input_path);
+        rc = zj_db_step(q);
+        row = rc == ZJ_DB_ROW ? zj_db_column_int64(q, 0) : 0;
+        zj_db_reset(q);
+    } else {
+        row = inserted;
+        rc = inserted ? ZJ_DB_ROW : ZJ_DB_DONE;
+    }
     if (rc == ZJ_DB_ROW) {
         rc = ZJ_DB_DONE;
     } else if (rc == ZJ_DB_DONE) {
@@ -1666,8 +1745,19 @@ zj_status zj_store_put_batch(zj_store *st, int64_t run_id, int64_t ruleset_id, c
     zj_buf blob;
     zj_buf_init(&blob);
     bool ok = true;
-    for (size_t i = 0; i < n && ok; i++)
-        ok = put_call(st, run_id, ruleset_id, rs, &calls[i], calls[i].call->source, &blob);
+    int64_t rows[CALL_CHUNK];
+    for (size_t i = 0; i < n && ok;) {
+        if (st->ins_calls && n - i >= CALL_CHUNK) {
+            ok = insert_calls(st, run_id, ruleset_id, calls + i, rows);
+            for (size_t k = 0; k < CALL_CHUNK && ok; k++, i++)
+                ok = put_call(st, run_id, ruleset_id, rs, &calls[i], calls[i].call->source,
+                              rows[k], &blob);
+        } else {
+            ok = put_call(st, run_id, ruleset_id, rs, &calls[i], calls[i].call->source, -1,
+                          &blob);
+            i++;
+        }
+    }
     if (ok && (st->wm_run != run_id || st->wm_n != n_inputs)) {
         uint64_t *w = realloc(st->wm_written, (n_inputs ? n_inputs : 1) * sizeof *w);
         if (w) {

@@ -122,6 +122,22 @@ for recompute in 0 1; do
   done
 done
 
+# One call id twice within one batch of inserted calls (PostgreSQL inserts
+# 32 at once): the later one replaces the earlier, as on SQLite.
+"$gen" --calls 60 --seed 33 --id-prefix D > dup.jsonl || fail "gen_corpus"
+dup_id=$(sed -n 3p dup.jsonl | python3 -c 'import json,sys; print(json.load(sys.stdin)["call_id"])')
+sed -n 3p dup.jsonl | sed 's/您好/喂/g' > dup.line
+sed -i '20r dup.line' dup.jsonl
+dupdb=$(pg_createdb dup) || fail "createdb dup"
+"$zhijian" score --db dup.db dup.jsonl > /dev/null 2>&1
+"$zhijian" score --db "$dupdb" dup.jsonl > /dev/null 2>&1
+[ "$(pg_psql -c "SELECT count(*), count(DISTINCT call_id) FROM calls" dup)" = "60|60" ] ||
+  fail "a call id twice in one batch: $(pg_psql -c "SELECT count(*) FROM calls" dup) rows"
+"$zhijian" show "$dup_id" --format json --db dup.db > da || fail "show $dup_id (SQLite)"
+"$zhijian" show "$dup_id" --format json --db "$dupdb" > db || fail "show $dup_id (PostgreSQL)"
+cmp -s da db || fail "the call given twice: $(diff da db | head -4)"
+"$zhijian" db check --db "$dupdb" > /dev/null 2>&1 || fail "aggregates with a call id twice"
+
 # --- the password ----------------------------------------------------------
 pg_psql -c "SELECT argv FROM runs" zj > argv.txt
 grep -q "zj:\*\*\*@" argv.txt || fail "runs.argv: $(cat argv.txt)"
