@@ -5,7 +5,8 @@
 #     100,000): one process into SQLite and tools/zhijian-dask with 2 workers
 #     (one killed) into PostgreSQL give the same rows, scorecards and report;
 #  2. wall-clock seconds of the same calls scored by one process with no
-#     store, into SQLite, and into PostgreSQL.
+#     store, into SQLite, and into PostgreSQL, and by the runner with 2
+#     workers and 16 MiB partitions into PostgreSQL and into JSONL files.
 #
 # usage: tools/scripts/scale_check.sh BUILD_DIR [CALLS]
 #   e.g. tools/scripts/scale_check.sh build 100000
@@ -37,3 +38,9 @@ timed() { # LABEL COMMAND...
 timed "no store" "$bin/zhijian" score --no-db --format jsonl "$tmp/calls.jsonl"
 timed "into SQLite" "$bin/zhijian" score --db "$tmp/z.db" "$tmp/calls.jsonl"
 timed "into PostgreSQL" "$bin/zhijian" score --db "$PG_URL" "$tmp/calls.jsonl"
+py=/usr/bin/python3
+[ -x "$py" ] || py=python3
+runner() { "$py" "$root/tools/zhijian-dask" --zhijian "$bin/zhijian" --workers 2 \
+  --partition-size 16M "$@"; }
+timed "runner, 2 workers, PostgreSQL" runner --db "$(pg_createdb runner)" "$tmp/calls.jsonl"
+timed "runner, 2 workers, JSONL" runner -o "$tmp/out" "$tmp/calls.jsonl"
