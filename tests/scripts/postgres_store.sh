@@ -161,6 +161,11 @@ review_db=$(pg_createdb review) || fail "createdb review"
 ZJ_TEST_DB=$review_db bash "$src/tests/scripts/review_cli.sh" "$zhijian" "$src" > review.out 2>&1 ||
   fail "review_cli.sh on PostgreSQL: $(tail -3 review.out)"
 
+# --- the review web application on PostgreSQL (when Chromium is here) -------
+serve_db=$(pg_createdb serve) || fail "createdb serve"
+ZJ_TEST_DB=$serve_db bash "$src/tests/scripts/serve_web.sh" "$zhijian" "$src" "$bin" > serve.out 2>&1 ||
+  fail "serve_web.sh on PostgreSQL: $(tail -3 serve.out)"
+
 # --- two writers at once; a killed run resumed ------------------------------
 "$gen" --calls 3000 --seed 31 > gen.jsonl || fail "gen_corpus"
 "$zhijian" score --db gen.db gen.jsonl > /dev/null 2>&1

@@ -28,7 +28,15 @@ tmp=$(mktemp -d)
 server=
 trap '[ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$tmp"' EXIT
 cd "$tmp" || exit 1
-db=z.db
+# ZJ_TEST_DB: the same flow on another store (postgres_store.sh passes a
+# PostgreSQL URI of an empty database).
+db=${ZJ_TEST_DB:-z.db}
+sql() {
+  case $db in
+    postgres*) psql -X -q -A -t -v ON_ERROR_STOP=1 "$db" -c "$1" ;;
+    *) sqlite3 -separator '|' "$db" "$1" ;;
+  esac
+}
 "$zhijian" score --db $db "$src/corpus/calls" > /dev/null 2>&1
 [ $? -le 1 ] || fail "score"
 # A hostile call: script in the transcript and in the agent's name.
@@ -60,7 +68,7 @@ grep -q "zhijian: stopped" serve.log || fail "server did not stop cleanly: $(cat
 
 # What the clicks recorded, exactly (an appeal is recorded under the agent id
 # it was filed for, as `zhijian appeal --agent` records it).
-events=$(sqlite3 -separator '|' $db "SELECT actor, role, action, call_id, coalesce(rule_id,''), coalesce(turn,''), coalesce(span_start,''), coalesce(span_end,''), coalesce(text,''), coalesce(points,''), coalesce(decision,'') FROM reviews ORDER BY id")
+events=$(sql "SELECT actor, role, action, call_id, coalesce(rule_id,''), coalesce(CAST(turn AS TEXT),''), coalesce(CAST(span_start AS TEXT),''), coalesce(CAST(span_end AS TEXT),''), coalesce(text,''), coalesce(CAST(points AS TEXT),''), coalesce(decision,'') FROM reviews ORDER BY id")
 expected="张敏|inspector|reject|PS-011|taboo.02-bu-zhi-dao|2|0|3|||
 张敏|inspector|confirm|PS-015|taboo.15-ask-who|4|0|7|||
 张敏|inspector|add|PS-002|taboo.17-cant-do|2|0|3|可以的|-10|
