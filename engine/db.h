@@ -136,12 +136,30 @@ static inline int zj_db_exec(zj_db *db, const char *sql, void *cb, void *arg, ch
         *errmsg = NULL;
     return db->ops->exec(db, sql);
 }
-static inline int zj_db_errcode(zj_db *db) { return db->ops->errcode(db) & 0xff; }
-static inline int zj_db_extended_errcode(zj_db *db) { return db->ops->errcode(db); }
-static inline const char *zj_db_errmsg(zj_db *db) { return db->ops->errmsg(db); }
-static inline int64_t zj_db_last_insert_rowid(zj_db *db) { return db->ops->last_insert_rowid(db); }
-static inline int zj_db_changes(zj_db *db) { return db->ops->changes(db); }
-static inline int zj_db_get_autocommit(zj_db *db) { return !db->ops->in_transaction(db); }
+static inline int zj_db_errcode(zj_db *db)
+{
+    return db->ops->errcode(db) & 0xff;
+}
+static inline int zj_db_extended_errcode(zj_db *db)
+{
+    return db->ops->errcode(db);
+}
+static inline const char *zj_db_errmsg(zj_db *db)
+{
+    return db->ops->errmsg(db);
+}
+static inline int64_t zj_db_last_insert_rowid(zj_db *db)
+{
+    return db->ops->last_insert_rowid(db);
+}
+static inline int zj_db_changes(zj_db *db)
+{
+    return db->ops->changes(db);
+}
+static inline int zj_db_get_autocommit(zj_db *db)
+{
+    return !db->ops->in_transaction(db);
+}
 static inline void zj_db_close(zj_db *db)
 {
     if (db)
@@ -152,7 +170,10 @@ static inline int zj_db_bind_int64(zj_stmt *s, int i, int64_t v)
 {
     return s->ops->bind_int64(s, i, v);
 }
-static inline int zj_db_bind_int(zj_stmt *s, int i, int v) { return s->ops->bind_int64(s, i, v); }
+static inline int zj_db_bind_int(zj_stmt *s, int i, int v)
+{
+    return s->ops->bind_int64(s, i, v);
+}
 static inline int zj_db_bind_double(zj_stmt *s, int i, double v)
 {
     return s->ops->bind_double(s, i, v);
@@ -165,27 +186,48 @@ static inline int zj_db_bind_blob(zj_stmt *s, int i, const void *v, int n, zj_db
 {
     return s->ops->bind_blob(s, i, v, n, d);
 }
-static inline int zj_db_bind_null(zj_stmt *s, int i) { return s->ops->bind_null(s, i); }
+static inline int zj_db_bind_null(zj_stmt *s, int i)
+{
+    return s->ops->bind_null(s, i);
+}
 static inline int zj_db_bind_parameter_count(zj_stmt *s)
 {
     return s->ops->bind_parameter_count(s);
 }
-static inline int zj_db_clear_bindings(zj_stmt *s) { return s->ops->clear_bindings(s); }
-static inline int zj_db_step(zj_stmt *s) { return s->ops->step(s); }
-static inline int zj_db_reset(zj_stmt *s) { return s ? s->ops->reset(s) : ZJ_DB_OK; }
+static inline int zj_db_clear_bindings(zj_stmt *s)
+{
+    return s->ops->clear_bindings(s);
+}
+static inline int zj_db_step(zj_stmt *s)
+{
+    return s->ops->step(s);
+}
+static inline int zj_db_reset(zj_stmt *s)
+{
+    return s ? s->ops->reset(s) : ZJ_DB_OK;
+}
 static inline int zj_db_finalize(zj_stmt *s)
 {
     if (s)
         s->ops->finalize(s);
     return ZJ_DB_OK;
 }
-static inline int zj_db_column_count(zj_stmt *s) { return s->ops->column_count(s); }
-static inline int zj_db_column_type(zj_stmt *s, int i) { return s->ops->column_type(s, i); }
+static inline int zj_db_column_count(zj_stmt *s)
+{
+    return s->ops->column_count(s);
+}
+static inline int zj_db_column_type(zj_stmt *s, int i)
+{
+    return s->ops->column_type(s, i);
+}
 static inline int64_t zj_db_column_int64(zj_stmt *s, int i)
 {
     return s->ops->column_int64(s, i);
 }
-static inline int zj_db_column_int(zj_stmt *s, int i) { return (int)s->ops->column_int64(s, i); }
+static inline int zj_db_column_int(zj_stmt *s, int i)
+{
+    return (int)s->ops->column_int64(s, i);
+}
 static inline double zj_db_column_double(zj_stmt *s, int i)
 {
     return s->ops->column_double(s, i);
@@ -198,7 +240,10 @@ static inline const void *zj_db_column_blob(zj_stmt *s, int i)
 {
     return s->ops->column_blob(s, i);
 }
-static inline int zj_db_column_bytes(zj_stmt *s, int i) { return s->ops->column_bytes(s, i); }
+static inline int zj_db_column_bytes(zj_stmt *s, int i)
+{
+    return s->ops->column_bytes(s, i);
+}
 static inline const char *zj_db_column_name(zj_stmt *s, int i)
 {
     return s->ops->column_name(s, i);

@@ -61,12 +61,12 @@ typedef struct {
     Oid *types;
     PGresult *res;
     int row, rows;
-    int runs;       /* executions so far: the second prepares it */
-    char name[32];  /* server-side name once prepared, else "" */
+    int runs;            /* executions so far: the second prepares it */
+    char name[32];       /* server-side name once prepared, else "" */
     unsigned char *blob; /* the last column_blob, unescaped */
     size_t blob_len;
-    int bulk;           /* 1 + index in db->bulk of a bulk statement, else 0 */
-    int bulk_columns;   /* its parameters per row */
+    int bulk;         /* 1 + index in db->bulk of a bulk statement, else 0 */
+    int bulk_columns; /* its parameters per row */
 } pg_stmt;
 
 static const zj_db_ops pg_ops;
@@ -154,7 +154,10 @@ static void put(sbuf *b, const char *s, size_t n)
     b->p[b->n] = '\0';
 }
 
-static void puts_(sbuf *b, const char *s) { put(b, s, strlen(s)); }
+static void puts_(sbuf *b, const char *s)
+{
+    put(b, s, strlen(s));
+}
 
 static bool word_char(char c)
 {
@@ -175,11 +178,11 @@ static bool starts_word(const char *p, const char *start, const char *w)
  * SQLite's order spelled out (NULLS FIRST / NULLS LAST), so that a call
  * without an agent sorts where it sorts on SQLite. */
 typedef struct {
-    bool on;      /* inside an ORDER BY list */
-    int depth;    /* the parenthesis depth of that list */
-    bool desc;    /* the current term is descending */
-    bool nulls;   /* the current term says where NULLs go */
-    bool any;     /* the current term has begun */
+    bool on;    /* inside an ORDER BY list */
+    int depth;  /* the parenthesis depth of that list */
+    bool desc;  /* the current term is descending */
+    bool nulls; /* the current term says where NULLs go */
+    bool any;   /* the current term has begun */
 } order_state;
 
 static void end_term(sbuf *b, order_state *o)
@@ -356,7 +359,8 @@ static char *translate_script(const char *sql)
                     quote = 0;
             } else if (*p == '\'' || *p == '"') {
                 quote = *p;
-            } else if (*p == ';' && (!trigger || (p >= start + 4 && strncmp(p - 4, " END", 4) == 0))) {
+            } else if (*p == ';' &&
+                       (!trigger || (p >= start + 4 && strncmp(p - 4, " END", 4) == 0))) {
                 break;
             }
         }
@@ -370,7 +374,6 @@ static char *translate_script(const char *sql)
     }
     return b.p;
 }
-
 
 /* ------------------------------------------------------------------- bulk */
 
@@ -449,8 +452,11 @@ static bool bulk_value(struct bulk_target *b, const char *v, int len, int format
     }
     const char *run = v;
     for (const char *p = v;; p++) {
-        const char *esc = *p == '\\' ? "\\\\" : *p == '\t' ? "\\t" : *p == '\n' ? "\\n"
-                          : *p == '\r' ? "\\r" : NULL;
+        const char *esc = *p == '\\'   ? "\\\\"
+                          : *p == '\t' ? "\\t"
+                          : *p == '\n' ? "\\n"
+                          : *p == '\r' ? "\\r"
+                                       : NULL;
         if (esc || !*p) {
             if (!bulk_put(b, run, (size_t)(p - run)))
                 return false;
@@ -592,7 +598,10 @@ static int pg_exec(zj_db *db, const char *sql)
     return rc;
 }
 
-static int pg_errcode(zj_db *db) { return ((pg_db *)db)->code; }
+static int pg_errcode(zj_db *db)
+{
+    return ((pg_db *)db)->code;
+}
 static const char *pg_errmsg(zj_db *db)
 {
     pg_db *d = (pg_db *)db;
@@ -612,7 +621,10 @@ static int64_t pg_last_insert_rowid(zj_db *db)
     return v;
 }
 
-static int pg_changes(zj_db *db) { return ((pg_db *)db)->changes; }
+static int pg_changes(zj_db *db)
+{
+    return ((pg_db *)db)->changes;
+}
 
 static bool pg_in_transaction(zj_db *db)
 {
@@ -701,8 +713,14 @@ static int pg_bind_blob(zj_stmt *st, int i, const void *v, int n, zj_db_destruct
     return c ? set_value((pg_stmt *)st, i, c, n, 1, OID_BYTEA) : ZJ_DB_NOMEM;
 }
 
-static int pg_bind_null(zj_stmt *st, int i) { return set_value((pg_stmt *)st, i, NULL, 0, 0, 0); }
-static int pg_bind_parameter_count(zj_stmt *st) { return ((pg_stmt *)st)->n_params; }
+static int pg_bind_null(zj_stmt *st, int i)
+{
+    return set_value((pg_stmt *)st, i, NULL, 0, 0, 0);
+}
+static int pg_bind_parameter_count(zj_stmt *st)
+{
+    return ((pg_stmt *)st)->n_params;
+}
 
 static int pg_clear_bindings(zj_stmt *st)
 {

@@ -42,11 +42,26 @@ static int lite_exec(zj_db *db, const char *sql)
     return sqlite3_exec(DB(db), sql, NULL, NULL, NULL);
 }
 
-static int lite_errcode(zj_db *db) { return sqlite3_extended_errcode(DB(db)); }
-static const char *lite_errmsg(zj_db *db) { return sqlite3_errmsg(DB(db)); }
-static int64_t lite_last_insert_rowid(zj_db *db) { return sqlite3_last_insert_rowid(DB(db)); }
-static int lite_changes(zj_db *db) { return sqlite3_changes(DB(db)); }
-static bool lite_in_transaction(zj_db *db) { return !sqlite3_get_autocommit(DB(db)); }
+static int lite_errcode(zj_db *db)
+{
+    return sqlite3_extended_errcode(DB(db));
+}
+static const char *lite_errmsg(zj_db *db)
+{
+    return sqlite3_errmsg(DB(db));
+}
+static int64_t lite_last_insert_rowid(zj_db *db)
+{
+    return sqlite3_last_insert_rowid(DB(db));
+}
+static int lite_changes(zj_db *db)
+{
+    return sqlite3_changes(DB(db));
+}
+static bool lite_in_transaction(zj_db *db)
+{
+    return !sqlite3_get_autocommit(DB(db));
+}
 
 static void lite_close(zj_db *db)
 {
@@ -61,7 +76,10 @@ static sqlite3_destructor_type lite_destructor(zj_db_destructor d)
                                   : (sqlite3_destructor_type)d;
 }
 
-static int lite_bind_int64(zj_stmt *s, int i, int64_t v) { return sqlite3_bind_int64(ST(s), i, v); }
+static int lite_bind_int64(zj_stmt *s, int i, int64_t v)
+{
+    return sqlite3_bind_int64(ST(s), i, v);
+}
 static int lite_bind_double(zj_stmt *s, int i, double v)
 {
     return sqlite3_bind_double(ST(s), i, v);
@@ -74,27 +92,63 @@ static int lite_bind_blob(zj_stmt *s, int i, const void *v, int n, zj_db_destruc
 {
     return sqlite3_bind_blob(ST(s), i, v, n, lite_destructor(d));
 }
-static int lite_bind_null(zj_stmt *s, int i) { return sqlite3_bind_null(ST(s), i); }
-static int lite_bind_parameter_count(zj_stmt *s) { return sqlite3_bind_parameter_count(ST(s)); }
-static int lite_clear_bindings(zj_stmt *s) { return sqlite3_clear_bindings(ST(s)); }
-static int lite_step(zj_stmt *s) { return sqlite3_step(ST(s)); }
-static int lite_reset(zj_stmt *s) { return sqlite3_reset(ST(s)); }
+static int lite_bind_null(zj_stmt *s, int i)
+{
+    return sqlite3_bind_null(ST(s), i);
+}
+static int lite_bind_parameter_count(zj_stmt *s)
+{
+    return sqlite3_bind_parameter_count(ST(s));
+}
+static int lite_clear_bindings(zj_stmt *s)
+{
+    return sqlite3_clear_bindings(ST(s));
+}
+static int lite_step(zj_stmt *s)
+{
+    return sqlite3_step(ST(s));
+}
+static int lite_reset(zj_stmt *s)
+{
+    return sqlite3_reset(ST(s));
+}
 static void lite_finalize(zj_stmt *s)
 {
     sqlite3_finalize(ST(s));
     free(s);
 }
-static int lite_column_count(zj_stmt *s) { return sqlite3_column_count(ST(s)); }
-static int lite_column_type(zj_stmt *s, int i) { return sqlite3_column_type(ST(s), i); }
-static int64_t lite_column_int64(zj_stmt *s, int i) { return sqlite3_column_int64(ST(s), i); }
-static double lite_column_double(zj_stmt *s, int i) { return sqlite3_column_double(ST(s), i); }
+static int lite_column_count(zj_stmt *s)
+{
+    return sqlite3_column_count(ST(s));
+}
+static int lite_column_type(zj_stmt *s, int i)
+{
+    return sqlite3_column_type(ST(s), i);
+}
+static int64_t lite_column_int64(zj_stmt *s, int i)
+{
+    return sqlite3_column_int64(ST(s), i);
+}
+static double lite_column_double(zj_stmt *s, int i)
+{
+    return sqlite3_column_double(ST(s), i);
+}
 static const unsigned char *lite_column_text(zj_stmt *s, int i)
 {
     return sqlite3_column_text(ST(s), i);
 }
-static const void *lite_column_blob(zj_stmt *s, int i) { return sqlite3_column_blob(ST(s), i); }
-static int lite_column_bytes(zj_stmt *s, int i) { return sqlite3_column_bytes(ST(s), i); }
-static const char *lite_column_name(zj_stmt *s, int i) { return sqlite3_column_name(ST(s), i); }
+static const void *lite_column_blob(zj_stmt *s, int i)
+{
+    return sqlite3_column_blob(ST(s), i);
+}
+static int lite_column_bytes(zj_stmt *s, int i)
+{
+    return sqlite3_column_bytes(ST(s), i);
+}
+static const char *lite_column_name(zj_stmt *s, int i)
+{
+    return sqlite3_column_name(ST(s), i);
+}
 
 static const zj_db_ops lite_ops = {
     .prepare = lite_prepare,

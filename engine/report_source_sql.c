@@ -25,7 +25,7 @@ char *zj_sqlf(const char *format, ...)
 }
 
 zj_stmt *zj_report_query(zj_store *st, const char *sql, int64_t ruleset_id,
-                              const zj_report_filter *f, zj_error *err)
+                         const zj_report_filter *f, zj_error *err)
 {
     zj_db *db = zj_store_db(st);
     zj_stmt *q;
@@ -63,8 +63,8 @@ zj_report_scope zj_report_scope_of(zj_store *st, int64_t ruleset_id, const zj_re
      * the rule set anyway. */
     zj_stmt *q;
     int64_t stored = 0;
-    if (zj_db_prepare_v2(zj_store_db(st), "SELECT coalesce(max(id), 0) FROM calls", -1, &q,
-                           NULL) == ZJ_DB_OK &&
+    if (zj_db_prepare_v2(zj_store_db(st), "SELECT coalesce(max(id), 0) FROM calls", -1, &q, NULL) ==
+            ZJ_DB_OK &&
         zj_db_step(q) == ZJ_DB_ROW)
         stored = zj_db_column_int64(q, 0);
     zj_db_finalize(q);
@@ -165,9 +165,8 @@ zj_status zj_report_ruleset(zj_store *st, int64_t id, char *label, size_t label_
                             zj_error *err)
 {
     zj_stmt *q;
-    if (zj_db_prepare_v2(zj_store_db(st),
-                           "SELECT name, version, sha256 FROM rulesets WHERE id=?1", -1, &q,
-                           NULL) != ZJ_DB_OK)
+    if (zj_db_prepare_v2(zj_store_db(st), "SELECT name, version, sha256 FROM rulesets WHERE id=?1",
+                         -1, &q, NULL) != ZJ_DB_OK)
         return zj_store_error(st, err, "cannot read the rule set");
     zj_db_bind_int64(q, 1, id);
     int rc = zj_db_step(q);
@@ -267,9 +266,9 @@ static zj_status sqlite_ruleset(void *self, const char *spec, zj_rs_ruleset *out
         return s;
     zj_stmt *q;
     if (zj_db_prepare_v2(zj_store_db(st),
-                           "SELECT name, version, coalesce(title, ''), base, pass FROM rulesets"
-                           " WHERE id=?1",
-                           -1, &q, NULL) != ZJ_DB_OK)
+                         "SELECT name, version, coalesce(title, ''), base, pass FROM rulesets"
+                         " WHERE id=?1",
+                         -1, &q, NULL) != ZJ_DB_OK)
         return zj_store_error(st, err, "cannot read the rule set");
     zj_db_bind_int64(q, 1, out->id);
     if (!zj_report_one_row(st, q, err)) {
@@ -292,7 +291,7 @@ static zj_status sqlite_ruleset_yaml(void *self, const zj_rs_ruleset *rs, char *
     zj_stmt *q;
     *yaml = NULL;
     if (zj_db_prepare_v2(zj_store_db(st), "SELECT yaml FROM rulesets WHERE id = ?1", -1, &q,
-                           NULL) != ZJ_DB_OK)
+                         NULL) != ZJ_DB_OK)
         return zj_store_error(st, err, "cannot read the rule set");
     zj_db_bind_int64(q, 1, rs->id);
     if (!zj_report_one_row(st, q, err)) {
@@ -873,10 +872,10 @@ static zj_status sqlite_save_sample(void *self, const zj_rs_ruleset *rs, const z
     bool ok = zj_db_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == ZJ_DB_OK;
     *id = 0;
     if (ok && zj_db_prepare_v2(db,
-                                 "INSERT INTO samples (ruleset_id, created_at, method, level, aql,"
-                                 " lot_size, sample_size, accept_n, reject_n, seed, filters)"
-                                 " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
-                                 -1, &q, NULL) == ZJ_DB_OK) {
+                               "INSERT INTO samples (ruleset_id, created_at, method, level, aql,"
+                               " lot_size, sample_size, accept_n, reject_n, seed, filters)"
+                               " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
+                               -1, &q, NULL) == ZJ_DB_OK) {
         /* A bind that fails (out of memory) would store NULL: check them all. */
         int brc = zj_db_bind_int64(q, 1, rs->id);
         brc |= zj_db_bind_text(q, 2, r->created_at, -1, ZJ_DB_TRANSIENT);
@@ -900,9 +899,9 @@ static zj_status sqlite_save_sample(void *self, const zj_rs_ruleset *rs, const z
         ok = false;
     }
     if (ok && zj_db_prepare_v2(db,
-                                 "INSERT INTO sample_calls (sample_id, call_row, agent_id)"
-                                 " VALUES (?1,?2,?3)",
-                                 -1, &q, NULL) == ZJ_DB_OK) {
+                               "INSERT INTO sample_calls (sample_id, call_row, agent_id)"
+                               " VALUES (?1,?2,?3)",
+                               -1, &q, NULL) == ZJ_DB_OK) {
         for (size_t i = 0; ok && i < r->n_calls; i++) {
             zj_db_reset(q);
             int brc = zj_db_bind_int64(q, 1, *id);

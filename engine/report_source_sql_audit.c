@@ -78,17 +78,16 @@ static zj_status finish(audit_ctx *c, zj_stmt *q, int rc)
 static zj_status scope(audit_ctx *c)
 {
     zj_audit_data *d = c->d;
-    zj_stmt *q =
-        c->agg ? query(c, "SELECT sum(c.calls), count(DISTINCT c.agent_id),"
-                          " min(c.local_date), max(c.local_date),"
-                          " CAST(sum(c.score * c.calls) AS REAL) / sum(c.calls),"
-                          " sum(c.passed * c.calls), sum(c.fatal * c.calls)"
-                          " FROM agg_calls c WHERE c.ruleset_id = ?1" ZJ_CALL_FILTER_REST)
-               : queryf(c, zj_sqlf("SELECT count(*), count(DISTINCT c.agent_id),"
-                                   " min(c.local_date), max(c.local_date), avg(c.score),"
-                                   " sum(c.passed), sum(c.fatal) FROM calls c"
-                                   " WHERE%s" ZJ_CALL_FILTER_REST,
-                                   c->in.calls));
+    zj_stmt *q = c->agg ? query(c, "SELECT sum(c.calls), count(DISTINCT c.agent_id),"
+                                   " min(c.local_date), max(c.local_date),"
+                                   " CAST(sum(c.score * c.calls) AS REAL) / sum(c.calls),"
+                                   " sum(c.passed * c.calls), sum(c.fatal * c.calls)"
+                                   " FROM agg_calls c WHERE c.ruleset_id = ?1" ZJ_CALL_FILTER_REST)
+                        : queryf(c, zj_sqlf("SELECT count(*), count(DISTINCT c.agent_id),"
+                                            " min(c.local_date), max(c.local_date), avg(c.score),"
+                                            " sum(c.passed), sum(c.fatal) FROM calls c"
+                                            " WHERE%s" ZJ_CALL_FILTER_REST,
+                                            c->in.calls));
     if (!q)
         return c->err->status;
     if (!zj_report_one_row(c->st, q, c->err)) {
@@ -287,8 +286,8 @@ static zj_status criteria(audit_ctx *c)
 {
     zj_audit_data *d = c->d;
     zj_stmt *q = query(c, "SELECT coalesce(clause, ''), rule_id, coalesce(title, ''), kind,"
-                               " severity, points, fatal FROM rules WHERE ruleset_id = ?1"
-                               " ORDER BY idx");
+                          " severity, points, fatal FROM rules WHERE ruleset_id = ?1"
+                          " ORDER BY idx");
     if (!q)
         return c->err->status;
     int rc;
@@ -315,10 +314,10 @@ static zj_status sample(audit_ctx *c)
         return ZJ_OK;
     zj_stmt *q;
     if (zj_db_prepare_v2(zj_store_db(c->st),
-                           "SELECT method, coalesce(level, ''), aql, lot_size, sample_size,"
-                           " accept_n, reject_n, seed, created_at, filters FROM samples"
-                           " WHERE id = ?2 AND ruleset_id = ?1",
-                           -1, &q, NULL) != ZJ_DB_OK)
+                         "SELECT method, coalesce(level, ''), aql, lot_size, sample_size,"
+                         " accept_n, reject_n, seed, created_at, filters FROM samples"
+                         " WHERE id = ?2 AND ruleset_id = ?1",
+                         -1, &q, NULL) != ZJ_DB_OK)
         return zj_store_error(c->st, c->err, "cannot read the samples");
     zj_db_bind_int64(q, 1, c->rs->id);
     zj_db_bind_int64(q, 2, id);
@@ -346,9 +345,9 @@ static zj_status sample(audit_ctx *c)
     zj_db_finalize(q);
     if (zj_store_has_table(c->st, "sample_decisions")) {
         if (zj_db_prepare_v2(zj_store_db(c->st),
-                               "SELECT decision, closed_by, closed_at, reviewed, nonconforming"
-                               " FROM sample_decisions WHERE sample_id = ?1",
-                               -1, &q, NULL) != ZJ_DB_OK)
+                             "SELECT decision, closed_by, closed_at, reviewed, nonconforming"
+                             " FROM sample_decisions WHERE sample_id = ?1",
+                             -1, &q, NULL) != ZJ_DB_OK)
             return zj_store_error(c->st, c->err, "cannot read the sample's decision");
         zj_db_bind_int64(q, 1, id);
         rc = zj_db_step(q);
@@ -364,9 +363,9 @@ static zj_status sample(audit_ctx *c)
             return zj_store_error(c->st, c->err, "cannot read the sample's decision");
     }
     if (zj_db_prepare_v2(zj_store_db(c->st),
-                           "SELECT c.call_id FROM sample_calls s JOIN calls c ON c.id = s.call_row"
-                           " WHERE s.sample_id = ?1 ORDER BY c.call_id",
-                           -1, &q, NULL) != ZJ_DB_OK)
+                         "SELECT c.call_id FROM sample_calls s JOIN calls c ON c.id = s.call_row"
+                         " WHERE s.sample_id = ?1 ORDER BY c.call_id",
+                         -1, &q, NULL) != ZJ_DB_OK)
         return zj_store_error(c->st, c->err, "cannot read the sampled calls");
     zj_db_bind_int64(q, 1, id);
     size_t cap = 0;
@@ -610,15 +609,13 @@ static zj_status evidence_pass(audit_ctx *c, rule_plan *plan, bool undated, cons
     zj_status s = ZJ_OK;
     int rc = ZJ_DB_DONE;
     if (undated) {
-        zj_stmt *q =
-            query(c, "SELECT c.id FROM calls c WHERE c.ruleset_id = ?1" ZJ_CALL_FILTER_REST
-                     " AND c.local_date IS NULL"
-                     " ORDER BY c.call_id");
+        zj_stmt *q = query(c, "SELECT c.id FROM calls c WHERE c.ruleset_id = ?1" ZJ_CALL_FILTER_REST
+                              " AND c.local_date IS NULL"
+                              " ORDER BY c.call_id");
         if (!q)
             s = c->err->status;
         while (q && open && (rc = zj_db_step(q)) == ZJ_DB_ROW &&
-               (rc = take_call(c, found, zj_db_column_int64(q, 0), plan, &open, cap)) ==
-                   ZJ_DB_DONE)
+               (rc = take_call(c, found, zj_db_column_int64(q, 0), plan, &open, cap)) == ZJ_DB_DONE)
             ;
         zj_db_finalize(q);
     }
@@ -629,8 +626,8 @@ static zj_status evidence_pass(audit_ctx *c, rule_plan *plan, bool undated, cons
             (i && pc[i - 1].date && strcmp(pc[i - 1].date, date) == 0))
             continue;
         zj_stmt *q = query(c, "SELECT c.id, c.started_utc_ms, c.call_id"
-                                   " FROM calls c WHERE c.ruleset_id = ?1" ZJ_CALL_FILTER_REST
-                                   " AND c.local_date = ?6 ORDER BY c.started_utc_ms, c.call_id");
+                              " FROM calls c WHERE c.ruleset_id = ?1" ZJ_CALL_FILTER_REST
+                              " AND c.local_date = ?6 ORDER BY c.started_utc_ms, c.call_id");
         if (!q) {
             s = c->err->status;
             break;
@@ -693,10 +690,11 @@ static zj_status evidence_pairs(audit_ctx *c, const rule_plan *plan, const cand 
             pairs[n++] = cands[i];
     }
     qsort(pairs, n, sizeof *pairs, cmp_cand_pair);
-    zj_stmt *q = query(c, "SELECT" EVIDENCE_COLUMNS ", c.started_utc_ms, f.seq FROM calls c"
-                               " CROSS JOIN findings f WHERE c.ruleset_id = ?1" ZJ_CALL_FILTER_REST
-                               " AND c.local_date IS NOT DISTINCT FROM ?6 AND c.agent_id IS NOT DISTINCT FROM ?7"
-                               " AND f.call_row = c.id AND" NONCONFORMING_FINDING);
+    zj_stmt *q =
+        query(c, "SELECT" EVIDENCE_COLUMNS ", c.started_utc_ms, f.seq FROM calls c"
+                 " CROSS JOIN findings f WHERE c.ruleset_id = ?1" ZJ_CALL_FILTER_REST
+                 " AND c.local_date IS NOT DISTINCT FROM ?6 AND c.agent_id IS NOT DISTINCT FROM ?7"
+                 " AND f.call_row = c.id AND" NONCONFORMING_FINDING);
     zj_status s = q ? ZJ_OK : c->err->status;
     size_t from = d->n_evidence;
     for (size_t i = 0; s == ZJ_OK && i < n; i++) {
@@ -744,8 +742,8 @@ static zj_status evidence_pairs(audit_ctx *c, const rule_plan *plan, const cand 
 static zj_status pair_counts(audit_ctx *c, pair_calls **out, size_t *n)
 {
     zj_stmt *q = query(c, "SELECT c.local_date, c.agent_id, sum(c.calls) FROM agg_calls c"
-                               " WHERE c.ruleset_id = ?1" ZJ_CALL_FILTER_REST
-                               " GROUP BY c.local_date, c.agent_id");
+                          " WHERE c.ruleset_id = ?1" ZJ_CALL_FILTER_REST
+                          " GROUP BY c.local_date, c.agent_id");
     if (!q)
         return c->err->status;
     size_t cap = 0;
@@ -797,12 +795,11 @@ static zj_status evidence_bounded(audit_ctx *c)
     if (!plan)
         return zj_error_set(c->err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
     /* NULL dates sort first, as the calls without a time do. */
-    zj_stmt *q =
-        query(c, "SELECT c.rule_id, c.local_date, c.agent_id,"
-                 " sum(CASE WHEN c.outcome = 'hit' THEN c.findings ELSE c.neg END)"
-                 " FROM agg_rules c WHERE c.ruleset_id = ?1" ZJ_CALL_FILTER_REST
-                 " AND" NONCONFORMING_AGG " GROUP BY c.rule_id, c.local_date, c.agent_id"
-                 " ORDER BY c.rule_id, c.local_date, c.agent_id");
+    zj_stmt *q = query(c, "SELECT c.rule_id, c.local_date, c.agent_id,"
+                          " sum(CASE WHEN c.outcome = 'hit' THEN c.findings ELSE c.neg END)"
+                          " FROM agg_rules c WHERE c.ruleset_id = ?1" ZJ_CALL_FILTER_REST
+                          " AND" NONCONFORMING_AGG " GROUP BY c.rule_id, c.local_date, c.agent_id"
+                          " ORDER BY c.rule_id, c.local_date, c.agent_id");
     if (!q) {
         free(plan);
         return c->err->status;
@@ -899,8 +896,8 @@ static zj_status evidence_turns(audit_ctx *c)
 }
 
 zj_status zj_sql_audit(zj_store *st, bool aggregates, const zj_rs_ruleset *rs,
-                          const zj_report_filter *f, const zj_audit_query *q, zj_audit_data *out,
-                          zj_error *err)
+                       const zj_report_filter *f, const zj_audit_query *q, zj_audit_data *out,
+                       zj_error *err)
 {
     audit_ctx c = {.st = st, .rs = rs, .f = f, .q = q, .d = out, .err = err, .agg = aggregates};
     if (!aggregates)

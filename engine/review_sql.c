@@ -101,8 +101,7 @@ static void read_event(rv_ctx *c, zj_stmt *q, zj_rv_event *e)
 
 /* Adds the call q holds (columns: row id, call id, agent, name, start,
  * score, passed, fatal) with its findings and events. */
-static zj_status add_call(rv_ctx *c, const zj_rs_ruleset *rs, zj_stmt *q, bool reviews,
-                          bool lazy)
+static zj_status add_call(rv_ctx *c, const zj_rs_ruleset *rs, zj_stmt *q, bool reviews, bool lazy)
 {
     zj_review_data *d = c->d;
     if (!GROW(c, d->calls, d->n_calls, c->d->cap_calls))
@@ -200,8 +199,8 @@ static zj_status sqlite_calls(void *self, const zj_rs_ruleset *rs, const zj_repo
     zj_stmt *q;
     if (sample_id > 0) {
         if (zj_db_prepare_v2(zj_store_db(st),
-                               "SELECT 1 FROM samples WHERE id = ?2 AND ruleset_id = ?1", -1, &q,
-                               NULL) != ZJ_DB_OK)
+                             "SELECT 1 FROM samples WHERE id = ?2 AND ruleset_id = ?1", -1, &q,
+                             NULL) != ZJ_DB_OK)
             return zj_store_error(st, err, "cannot read the samples");
         zj_db_bind_int64(q, 1, rs->id);
         zj_db_bind_int64(q, 2, sample_id);
@@ -257,9 +256,9 @@ static zj_status sqlite_call(void *self, const zj_rs_ruleset *rs, const char *ca
     rv_ctx c = {.st = st, .d = out, .err = err};
     zj_stmt *q;
     if (zj_db_prepare_v2(zj_store_db(st),
-                           "SELECT " CALL_COLUMNS " FROM calls c WHERE c.call_id = ?1 AND"
-                           " c.ruleset_id = ?2",
-                           -1, &q, NULL) != ZJ_DB_OK)
+                         "SELECT " CALL_COLUMNS " FROM calls c WHERE c.call_id = ?1 AND"
+                         " c.ruleset_id = ?2",
+                         -1, &q, NULL) != ZJ_DB_OK)
         return zj_store_error(st, err, "cannot read the call");
     zj_db_bind_text(q, 1, call_id, -1, ZJ_DB_STATIC);
     zj_db_bind_int64(q, 2, rs->id);
@@ -281,9 +280,9 @@ static zj_status sqlite_rule(void *self, const zj_rs_ruleset *rs, const char *ru
     zj_stmt *q;
     memset(out, 0, sizeof *out);
     if (zj_db_prepare_v2(zj_store_db(st),
-                           "SELECT points, fatal, kind FROM rules WHERE ruleset_id = ?1 AND"
-                           " rule_id = ?2",
-                           -1, &q, NULL) != ZJ_DB_OK)
+                         "SELECT points, fatal, kind FROM rules WHERE ruleset_id = ?1 AND"
+                         " rule_id = ?2",
+                         -1, &q, NULL) != ZJ_DB_OK)
         return zj_store_error(st, err, "cannot read the rules");
     zj_db_bind_int64(q, 1, rs->id);
     zj_db_bind_text(q, 2, rule_id, -1, ZJ_DB_STATIC);
@@ -296,7 +295,7 @@ static zj_status sqlite_rule(void *self, const zj_rs_ruleset *rs, const char *ru
     }
     zj_db_finalize(q);
     return rc == ZJ_DB_ROW || rc == ZJ_DB_DONE ? ZJ_OK
-                                                 : zj_store_error(st, err, "cannot read the rules");
+                                               : zj_store_error(st, err, "cannot read the rules");
 }
 
 static int bind_text(zj_stmt *q, int i, const char *s)
@@ -338,8 +337,7 @@ static zj_status sqlite_append(void *self, const zj_rs_ruleset *rs, const zj_rv_
         if ((rc = bind_text(q, 1, e->at && *e->at ? e->at : now)) == ZJ_DB_OK &&
             (rc = bind_text(q, 2, e->actor)) == ZJ_DB_OK &&
             (rc = bind_text(q, 3, e->role)) == ZJ_DB_OK &&
-            (rc = zj_db_bind_text(q, 4, action_names[e->action], -1, ZJ_DB_STATIC)) ==
-                ZJ_DB_OK &&
+            (rc = zj_db_bind_text(q, 4, action_names[e->action], -1, ZJ_DB_STATIC)) == ZJ_DB_OK &&
             (rc = zj_db_bind_int64(q, 5, rs->id)) == ZJ_DB_OK &&
             (rc = bind_text(q, 6, e->call_id)) == ZJ_DB_OK &&
             (rc = bind_text(q, 7, e->rule_id)) == ZJ_DB_OK &&
@@ -380,9 +378,8 @@ static zj_status sqlite_event(void *self, const zj_rs_ruleset *rs, int64_t id, z
                             (long long)id);
     zj_stmt *q;
     if (zj_db_prepare_v2(zj_store_db(st),
-                           "SELECT " EVENT_COLUMNS
-                           " FROM reviews WHERE id = ?1 AND ruleset_id = ?2",
-                           -1, &q, NULL) != ZJ_DB_OK)
+                         "SELECT " EVENT_COLUMNS " FROM reviews WHERE id = ?1 AND ruleset_id = ?2",
+                         -1, &q, NULL) != ZJ_DB_OK)
         return zj_store_error(st, err, "cannot read the reviews");
     zj_db_bind_int64(q, 1, id);
     zj_db_bind_int64(q, 2, rs->id);
@@ -406,9 +403,9 @@ static zj_status sqlite_samples(void *self, const zj_rs_ruleset *rs, zj_rv_sampl
     *out = NULL;
     *n = 0;
     if (zj_db_prepare_v2(zj_store_db(st),
-                           "SELECT id, created_at, method, lot_size, sample_size FROM samples"
-                           " WHERE ruleset_id = ?1 ORDER BY id DESC",
-                           -1, &q, NULL) != ZJ_DB_OK)
+                         "SELECT id, created_at, method, lot_size, sample_size FROM samples"
+                         " WHERE ruleset_id = ?1 ORDER BY id DESC",
+                         -1, &q, NULL) != ZJ_DB_OK)
         return zj_store_error(st, err, "cannot read the samples");
     zj_db_bind_int64(q, 1, rs->id);
     size_t cap = 0;
@@ -447,14 +444,13 @@ static zj_status sqlite_sample_state(void *self, const zj_rs_ruleset *rs, int64_
     out->accept_n = out->reject_n = -1;
     bool decisions = zj_store_has_table(st, "sample_decisions");
     if (zj_db_prepare_v2(zj_store_db(st),
-                           decisions
-                               ? "SELECT s.aql IS NOT NULL, s.accept_n, s.reject_n, d.decision,"
-                                 " d.reviewed, d.nonconforming, d.closed_by, d.closed_at"
-                                 " FROM samples s LEFT JOIN sample_decisions d ON d.sample_id ="
-                                 " s.id WHERE s.id = ?2 AND s.ruleset_id = ?1"
-                               : "SELECT aql IS NOT NULL, accept_n, reject_n, NULL, 0, 0, NULL,"
-                                 " NULL FROM samples WHERE id = ?2 AND ruleset_id = ?1",
-                           -1, &q, NULL) != ZJ_DB_OK)
+                         decisions ? "SELECT s.aql IS NOT NULL, s.accept_n, s.reject_n, d.decision,"
+                                     " d.reviewed, d.nonconforming, d.closed_by, d.closed_at"
+                                     " FROM samples s LEFT JOIN sample_decisions d ON d.sample_id ="
+                                     " s.id WHERE s.id = ?2 AND s.ruleset_id = ?1"
+                                   : "SELECT aql IS NOT NULL, accept_n, reject_n, NULL, 0, 0, NULL,"
+                                     " NULL FROM samples WHERE id = ?2 AND ruleset_id = ?1",
+                         -1, &q, NULL) != ZJ_DB_OK)
         return zj_store_error(st, err, "cannot read the samples");
     zj_db_bind_int64(q, 1, rs->id);
     zj_db_bind_int64(q, 2, id);
@@ -491,10 +487,10 @@ static zj_status sqlite_close_sample(void *self, const zj_rs_ruleset *rs, int64_
                             "with this version of zhijian first");
     zj_stmt *q;
     if (zj_db_prepare_v2(zj_store_db(st),
-                           "INSERT INTO sample_decisions (sample_id, decision, reviewed,"
-                           " nonconforming, closed_by, closed_at) VALUES (?1, ?2, ?3, ?4, ?5,"
-                           " ?6)",
-                           -1, &q, NULL) != ZJ_DB_OK)
+                         "INSERT INTO sample_decisions (sample_id, decision, reviewed,"
+                         " nonconforming, closed_by, closed_at) VALUES (?1, ?2, ?3, ?4, ?5,"
+                         " ?6)",
+                         -1, &q, NULL) != ZJ_DB_OK)
         return zj_store_error(st, err, "cannot record the sample's decision");
     zj_db_bind_int64(q, 1, id);
     zj_db_bind_text(q, 2, decided->decision, -1, ZJ_DB_STATIC);

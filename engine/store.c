@@ -176,8 +176,8 @@ static zj_status db_error(zj_store *st, zj_error *err, const char *what)
     int code = st && st->db ? zj_db_errcode(st->db) : ZJ_DB_ERROR;
     int primary = code & 0xff;
     zj_status status = primary == ZJ_DB_BUSY || primary == ZJ_DB_LOCKED ? ZJ_ERR_BUSY
-                       : primary == ZJ_DB_FULL                           ? ZJ_ERR_FULL
-                                                                          : ZJ_ERR_DB;
+                       : primary == ZJ_DB_FULL                          ? ZJ_ERR_FULL
+                                                                        : ZJ_ERR_DB;
     const char *msg = st && st->db ? zj_db_errmsg(st->db) : "cannot open";
     if (status == ZJ_ERR_BUSY)
         return zj_error_set(err, status, st ? st->path : NULL, 0, 0,
@@ -473,8 +473,8 @@ static zj_status prepare_all(zj_store *st, zj_error *err)
             return db_error(st, err, "cannot prepare statements");
     }
     zj_stmt **slots[] = {&st->sel_replaced,    &st->sel_old_findings, &st->del_replaced[0],
-                              &st->del_replaced[1], &st->upd_call,         &st->ins_call,
-                              &st->ins_turns,       &st->upd_input,        &st->upd_run};
+                         &st->del_replaced[1], &st->upd_call,         &st->ins_call,
+                         &st->ins_turns,       &st->upd_input,        &st->upd_run};
     for (size_t i = 0; i < sizeof slots / sizeof *slots; i++) {
         /* Transcripts and findings only go in (bulk loaded on PostgreSQL). */
         bool bulk = slots[i] == &st->ins_turns;
@@ -540,8 +540,8 @@ static zj_status reopen_immutable(zj_store *st, zj_error *err)
     }
     zj_db_close(st->db);
     st->db = NULL;
-    int rc = zj_db_open_sqlite(uri.data, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX,
-                               &st->db);
+    int rc = zj_db_open_sqlite(
+        uri.data, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, &st->db);
     zj_buf_free(&uri);
     if (rc != ZJ_DB_OK)
         return zj_error_set(err, ZJ_ERR_IO, st->path, 0, 0, "cannot open the database: %s",
@@ -789,8 +789,8 @@ zj_status zj_store_add_ruleset(zj_store *st, const zj_ruleset *rs, int64_t *rule
     q = NULL;
     if (*ruleset_id == 0) {
         if (zj_db_prepare_v2(st->db,
-                               "SELECT count(*) FROM rulesets WHERE name = ?1 AND version = ?2", -1,
-                               &q, NULL) != ZJ_DB_OK)
+                             "SELECT count(*) FROM rulesets WHERE name = ?1 AND version = ?2", -1,
+                             &q, NULL) != ZJ_DB_OK)
             goto fail;
         zj_db_bind_text(q, 1, rs->name, -1, ZJ_DB_STATIC);
         zj_db_bind_text(q, 2, rs->version, -1, ZJ_DB_STATIC);
@@ -801,9 +801,9 @@ zj_status zj_store_add_ruleset(zj_store *st, const zj_ruleset *rs, int64_t *rule
         char now[32];
         utc_now(now);
         if (zj_db_prepare_v2(st->db,
-                               "INSERT INTO rulesets (name, version, sha256, title, yaml, base,"
-                               " pass, loaded_at) VALUES (?1,?2,?3,?4,?5,?6,?7,?8)",
-                               -1, &q, NULL) != ZJ_DB_OK)
+                             "INSERT INTO rulesets (name, version, sha256, title, yaml, base,"
+                             " pass, loaded_at) VALUES (?1,?2,?3,?4,?5,?6,?7,?8)",
+                             -1, &q, NULL) != ZJ_DB_OK)
             goto fail;
         zj_db_bind_text(q, 1, rs->name, -1, ZJ_DB_STATIC);
         zj_db_bind_text(q, 2, rs->version, -1, ZJ_DB_STATIC);
@@ -819,10 +819,10 @@ zj_status zj_store_add_ruleset(zj_store *st, const zj_ruleset *rs, int64_t *rule
         q = NULL;
         *ruleset_id = zj_db_last_insert_rowid(st->db);
         if (zj_db_prepare_v2(st->db,
-                               "INSERT INTO rules (ruleset_id, idx, rule_id, kind, severity,"
-                               " category, clause, title, points, max_points, fatal, speaker)"
-                               " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)",
-                               -1, &q, NULL) != ZJ_DB_OK)
+                             "INSERT INTO rules (ruleset_id, idx, rule_id, kind, severity,"
+                             " category, clause, title, points, max_points, fatal, speaker)"
+                             " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)",
+                             -1, &q, NULL) != ZJ_DB_OK)
             goto fail;
         for (size_t i = 0; i < rs->n_rules; i++) {
             const zj_rule *r = &rs->rules[i];
@@ -972,10 +972,10 @@ zj_status zj_store_begin_run(zj_store *st, int64_t ruleset_id, const char *argv,
     if (!exec(st, "BEGIN IMMEDIATE"))
         return db_error(st, err, "cannot start the run");
     if (zj_db_prepare_v2(st->db,
-                           "INSERT INTO runs (ruleset_id, started_at, status, tool_version,"
-                           " user_name, host, argv, resumed_from)"
-                           " VALUES (?1,?2,'running',?3,?4,?5,?6,?7)",
-                           -1, &q, NULL) != ZJ_DB_OK)
+                         "INSERT INTO runs (ruleset_id, started_at, status, tool_version,"
+                         " user_name, host, argv, resumed_from)"
+                         " VALUES (?1,?2,'running',?3,?4,?5,?6,?7)",
+                         -1, &q, NULL) != ZJ_DB_OK)
         goto fail;
     zj_db_bind_int64(q, 1, ruleset_id);
     zj_db_bind_text(q, 2, now, -1, ZJ_DB_TRANSIENT);
@@ -995,10 +995,10 @@ zj_status zj_store_begin_run(zj_store *st, int64_t ruleset_id, const char *argv,
     /* A resumed run starts at the watermarks it resumes from: killed before
      * its first commit, it is resumed from there again, not from byte 0. */
     if (zj_db_prepare_v2(st->db,
-                           "INSERT INTO run_inputs (run_id, idx, path, size, sha256, watermark)"
-                           " VALUES (?1,?2,?3,?4,?5,coalesce((SELECT watermark FROM run_inputs"
-                           " WHERE run_id = ?6 AND idx = ?2), 0))",
-                           -1, &q, NULL) != ZJ_DB_OK)
+                         "INSERT INTO run_inputs (run_id, idx, path, size, sha256, watermark)"
+                         " VALUES (?1,?2,?3,?4,?5,coalesce((SELECT watermark FROM run_inputs"
+                         " WHERE run_id = ?6 AND idx = ?2), 0))",
+                         -1, &q, NULL) != ZJ_DB_OK)
         goto fail;
     for (size_t i = 0; i < n_inputs; i++) {
         zj_db_reset(q);
@@ -1082,16 +1082,16 @@ zj_status zj_store_resume_point(zj_store *st, int64_t ruleset_id, const char *co
         watermarks[i] = 0;
     zj_stmt *q;
     if (zj_db_prepare_v2(st->db,
-                           "SELECT id FROM runs WHERE ruleset_id = ?1 AND status = 'running'"
-                           " ORDER BY id DESC",
-                           -1, &q, NULL) != ZJ_DB_OK)
+                         "SELECT id FROM runs WHERE ruleset_id = ?1 AND status = 'running'"
+                         " ORDER BY id DESC",
+                         -1, &q, NULL) != ZJ_DB_OK)
         return db_error(st, err, "cannot find the run to resume");
     zj_db_bind_int64(q, 1, ruleset_id);
     zj_stmt *in;
     if (zj_db_prepare_v2(st->db,
-                           "SELECT idx, path, watermark, size, sha256 FROM run_inputs"
-                           " WHERE run_id = ?1 ORDER BY idx",
-                           -1, &in, NULL) != ZJ_DB_OK) {
+                         "SELECT idx, path, watermark, size, sha256 FROM run_inputs"
+                         " WHERE run_id = ?1 ORDER BY idx",
+                         -1, &in, NULL) != ZJ_DB_OK) {
         zj_db_finalize(q);
         return db_error(st, err, "cannot find the run to resume");
     }
@@ -1158,8 +1158,8 @@ zj_status zj_store_finish_run(zj_store *st, int64_t run_id, const char *status, 
     zj_stmt *q;
     char now[32];
     utc_now(now);
-    if (zj_db_prepare_v2(st->db, "UPDATE runs SET status = ?2, finished_at = ?3 WHERE id = ?1",
-                           -1, &q, NULL) != ZJ_DB_OK)
+    if (zj_db_prepare_v2(st->db, "UPDATE runs SET status = ?2, finished_at = ?3 WHERE id = ?1", -1,
+                         &q, NULL) != ZJ_DB_OK)
         return db_error(st, err, "cannot finish the run");
     zj_db_bind_int64(q, 1, run_id);
     zj_db_bind_text(q, 2, status, -1, ZJ_DB_STATIC);
@@ -1169,7 +1169,7 @@ zj_status zj_store_finish_run(zj_store *st, int64_t run_id, const char *status, 
     if (rc == ZJ_DB_DONE && (strcmp(status, "done") == 0 || strcmp(status, "partial") == 0)) {
         /* Every input was read to its end. */
         if (zj_db_prepare_v2(st->db, "UPDATE run_inputs SET done = 1 WHERE run_id = ?1", -1, &q,
-                               NULL) != ZJ_DB_OK)
+                             NULL) != ZJ_DB_OK)
             return db_error(st, err, "cannot finish the run");
         zj_db_bind_int64(q, 1, run_id);
         rc = zj_db_step(q);
@@ -1349,8 +1349,8 @@ static void bind_opt_text(zj_stmt *q, int i, const char *s)
 }
 
 /* Binds finding i of r as the row whose first parameter is base + 1. */
-static void bind_finding(zj_stmt *q, int base, int64_t row, const zj_ruleset *rs,
-                         const zj_call *c, const zj_result *r, size_t i)
+static void bind_finding(zj_stmt *q, int base, int64_t row, const zj_ruleset *rs, const zj_call *c,
+                         const zj_result *r, size_t i)
 {
     const zj_finding *f = &r->findings[i];
     const zj_rule *rule = &rs->rules[f->rule];
@@ -1363,8 +1363,7 @@ static void bind_finding(zj_stmt *q, int base, int64_t row, const zj_ruleset *rs
     zj_db_bind_int(q, base + 7, f->points);
     if (f->turn >= 0) {
         zj_db_bind_int64(q, base + 8, f->turn);
-        zj_db_bind_text(q, base + 9, zj_speaker_name(c->turns[f->turn].speaker), -1,
-                          ZJ_DB_STATIC);
+        zj_db_bind_text(q, base + 9, zj_speaker_name(c->turns[f->turn].speaker), -1, ZJ_DB_STATIC);
         zj_db_bind_int64(q, base + 10, f->span_start);
         zj_db_bind_int64(q, base + 11, f->span_end);
     }
@@ -1666,7 +1665,7 @@ static bool put_call(zj_store *st, int64_t run_id, int64_t ruleset_id, const zj_
     }
     /* The aggregates: the old contribution off, the new one on. */
     bool counted = rc == ZJ_DB_DONE && zj_agg_change(st->agg, replaced ? &old.c : NULL, old.f,
-                                                      old.n, &now, st->agg_f, n_stored, true);
+                                                     old.n, &now, st->agg_f, n_stored, true);
     old_call_free(&old);
     if (!counted)
         return false;
@@ -1750,11 +1749,10 @@ zj_status zj_store_put_batch(zj_store *st, int64_t run_id, int64_t ruleset_id, c
         if (st->ins_calls && n - i >= CALL_CHUNK) {
             ok = insert_calls(st, run_id, ruleset_id, calls + i, rows);
             for (size_t k = 0; k < CALL_CHUNK && ok; k++, i++)
-                ok = put_call(st, run_id, ruleset_id, rs, &calls[i], calls[i].call->source,
-                              rows[k], &blob);
+                ok = put_call(st, run_id, ruleset_id, rs, &calls[i], calls[i].call->source, rows[k],
+                              &blob);
         } else {
-            ok = put_call(st, run_id, ruleset_id, rs, &calls[i], calls[i].call->source, -1,
-                          &blob);
+            ok = put_call(st, run_id, ruleset_id, rs, &calls[i], calls[i].call->source, -1, &blob);
             i++;
         }
     }
@@ -1891,7 +1889,7 @@ static zj_status load_titles(zj_store *st, int64_t ruleset_id, rule_titles *t)
 {
     zj_stmt *q;
     if (zj_db_prepare_v2(st->db, "SELECT rule_id, title FROM rules WHERE ruleset_id = ?1", -1, &q,
-                           NULL) != ZJ_DB_OK)
+                         NULL) != ZJ_DB_OK)
         return ZJ_ERR_IO;
     zj_db_bind_int64(q, 1, ruleset_id);
     size_t cap = 0;
@@ -1955,8 +1953,7 @@ static int findings_have(zj_store *st, const char *name)
                                    : "SELECT count(*) FROM pragma_table_info('findings') WHERE"
                                      " name = ?1";
     if (zj_db_prepare_v2(st->db, sql, -1, &q, NULL) == ZJ_DB_OK &&
-        zj_db_bind_text(q, 1, name, -1, ZJ_DB_STATIC) == ZJ_DB_OK &&
-        zj_db_step(q) == ZJ_DB_ROW)
+        zj_db_bind_text(q, 1, name, -1, ZJ_DB_STATIC) == ZJ_DB_OK && zj_db_step(q) == ZJ_DB_ROW)
         has = zj_db_column_int(q, 0) > 0;
     zj_db_finalize(q);
     return has;
@@ -1968,13 +1965,13 @@ zj_status zj_store_get_call(zj_store *st, const char *call_id, int64_t ruleset_i
     memset(out, 0, sizeof *out);
     zj_stmt *q;
     if (zj_db_prepare_v2(st->db,
-                           "SELECT c.id, c.agent_id, c.agent_name, c.team, c.direction,"
-                           " c.call_type, c.started_at, c.score, c.passed, c.grade, c.fatal,"
-                           " r.name || '@' || r.version, r.sha256, t.data"
-                           " FROM calls c JOIN rulesets r ON r.id = c.ruleset_id"
-                           " LEFT JOIN turns t ON t.call_row = c.id"
-                           " WHERE c.call_id = ?1 AND c.ruleset_id = ?2",
-                           -1, &q, NULL) != ZJ_DB_OK)
+                         "SELECT c.id, c.agent_id, c.agent_name, c.team, c.direction,"
+                         " c.call_type, c.started_at, c.score, c.passed, c.grade, c.fatal,"
+                         " r.name || '@' || r.version, r.sha256, t.data"
+                         " FROM calls c JOIN rulesets r ON r.id = c.ruleset_id"
+                         " LEFT JOIN turns t ON t.call_row = c.id"
+                         " WHERE c.call_id = ?1 AND c.ruleset_id = ?2",
+                         -1, &q, NULL) != ZJ_DB_OK)
         return db_error(st, err, "cannot read the call");
     zj_db_bind_text(q, 1, call_id, -1, ZJ_DB_STATIC);
     zj_db_bind_int64(q, 2, ruleset_id);
@@ -2086,7 +2083,7 @@ zj_status zj_store_get_call(zj_store *st, const char *call_id, int64_t ruleset_i
     if (rc != ZJ_DB_DONE) {
         zj_stored_call_free(out);
         return rc == ZJ_DB_NOMEM ? zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory")
-                                  : db_error(st, err, "cannot read the findings");
+                                 : db_error(st, err, "cannot read the findings");
     }
     return ZJ_OK;
 }
@@ -2101,9 +2098,10 @@ zj_status zj_store_error(zj_store *st, zj_error *err, const char *what)
 bool zj_store_has_table(zj_store *st, const char *name)
 {
     zj_stmt *q;
-    const char *sql = postgres(st) ? "SELECT 1 FROM pg_catalog.pg_tables WHERE"
-                                     " schemaname = current_schema() AND tablename = ?1"
-                                   : "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1";
+    const char *sql = postgres(st)
+                          ? "SELECT 1 FROM pg_catalog.pg_tables WHERE"
+                            " schemaname = current_schema() AND tablename = ?1"
+                          : "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1";
     bool yes = zj_db_prepare_v2(st->db, sql, -1, &q, NULL) == ZJ_DB_OK &&
                zj_db_bind_text(q, 1, name, -1, ZJ_DB_STATIC) == ZJ_DB_OK &&
                zj_db_step(q) == ZJ_DB_ROW;

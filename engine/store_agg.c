@@ -441,7 +441,6 @@ static zj_status out_of_step(zj_error *err, const char *table, const entry *e)
                                                          : "(none)");
 }
 
-
 /* Whether an entry changes its row at the flush. */
 static bool changed(const entry *e, bool calls)
 {
@@ -465,7 +464,7 @@ static bool changed(const entry *e, bool calls)
 #define PG_TEMP_TABLES                                                                             \
     "CREATE TEMP TABLE IF NOT EXISTS zj_agg_keys (i BIGINT, ruleset_id BIGINT,"                    \
     " t1 TEXT COLLATE \"C\", t2 TEXT COLLATE \"C\", t3 TEXT COLLATE \"C\", t4 TEXT COLLATE \"C\"," \
-    " t5 TEXT COLLATE \"C\", t6 TEXT COLLATE \"C\", t7 TEXT COLLATE \"C\", t8 TEXT COLLATE \"C\","  \
+    " t5 TEXT COLLATE \"C\", t6 TEXT COLLATE \"C\", t7 TEXT COLLATE \"C\", t8 TEXT COLLATE \"C\"," \
     " t9 TEXT COLLATE \"C\", n1 BIGINT, n2 BIGINT, n3 BIGINT, n4 BIGINT);"                         \
     "CREATE TEMP TABLE IF NOT EXISTS zj_agg_set (rowid BIGINT, v1 BIGINT, v2 BIGINT, v3 BIGINT,"   \
     " v4 BIGINT, v5 BIGINT, v6 BIGINT, v7 BIGINT, v8 BIGINT, v9 BIGINT, v10 BIGINT,"               \
@@ -557,7 +556,8 @@ static zj_status flush_calls(map *m, zj_store *st, zj_error *err)
         " AND score = ?9 AND passed = ?10 AND fatal = ?11 AND forbidden = ?12",
         pg ? "INSERT INTO zj_agg_set (rowid, v1) VALUES (?1, ?2)"
            : "UPDATE agg_calls SET calls = ?2 WHERE rowid = ?1",
-        pg ? "INSERT INTO zj_agg_del (rowid) VALUES (?1)" : "DELETE FROM agg_calls WHERE rowid = ?1",
+        pg ? "INSERT INTO zj_agg_del (rowid) VALUES (?1)"
+           : "DELETE FROM agg_calls WHERE rowid = ?1",
         "INSERT INTO agg_calls (" ZJ_AGG_CALLS_COLUMNS ")"
         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"};
     zj_stmt *pf = NULL;
@@ -677,21 +677,26 @@ static zj_status flush_rules(map *m, zj_store *st, zj_error *err)
         " AND coalesce(local_date, '') = coalesce(?2, '') AND coalesce(agent_id, '') ="
         " coalesce(?3, '') AND coalesce(team, '') = coalesce(?5, '') AND rule_id = ?6"
         " AND outcome = ?8 AND local_date IS NOT DISTINCT FROM ?2"
-        " AND agent_id IS NOT DISTINCT FROM ?3 AND agent_name IS NOT DISTINCT FROM ?4 AND team IS NOT DISTINCT FROM ?5 AND rule_id = ?6 AND kind = ?7"
+        " AND agent_id IS NOT DISTINCT FROM ?3 AND agent_name IS NOT DISTINCT FROM ?4 AND team IS "
+        "NOT DISTINCT FROM ?5 AND rule_id = ?6 AND kind = ?7"
         " AND outcome = ?8 AND severity = ?9 AND clause IS NOT DISTINCT FROM ?10",
         pg ? "INSERT INTO zj_agg_set (rowid, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, example)"
              " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
            : "UPDATE agg_rules SET findings = ?2, calls = ?3, neg = ?4, neg_calls = ?5,"
              " neg_points = ?6, points = ?7, fatal = ?8, quoted = ?9, fuzzy = ?10,"
              " clean_calls = ?11, example = ?12 WHERE rowid = ?1",
-        pg ? "INSERT INTO zj_agg_del (rowid) VALUES (?1)" : "DELETE FROM agg_rules WHERE rowid = ?1",
+        pg ? "INSERT INTO zj_agg_del (rowid) VALUES (?1)"
+           : "DELETE FROM agg_rules WHERE rowid = ?1",
         "INSERT INTO agg_rules (" ZJ_AGG_RULES_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
         " ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)",
         /* The example when the smallest one may have gone: from the findings. */
         "SELECT min(c.call_id || ' ' || f.text) FROM calls c JOIN findings f ON f.call_row = c.id"
-        " WHERE c.ruleset_id = ?1 AND c.local_date IS NOT DISTINCT FROM ?2 AND c.agent_id IS NOT DISTINCT FROM ?3"
-        " AND c.agent_name IS NOT DISTINCT FROM ?4 AND c.team IS NOT DISTINCT FROM ?5 AND f.rule_id = ?6 AND f.kind = ?7"
-        " AND f.outcome = ?8 AND f.severity = ?9 AND f.clause IS NOT DISTINCT FROM ?10 AND f.points < 0"
+        " WHERE c.ruleset_id = ?1 AND c.local_date IS NOT DISTINCT FROM ?2 AND c.agent_id IS NOT "
+        "DISTINCT FROM ?3"
+        " AND c.agent_name IS NOT DISTINCT FROM ?4 AND c.team IS NOT DISTINCT FROM ?5 AND "
+        "f.rule_id = ?6 AND f.kind = ?7"
+        " AND f.outcome = ?8 AND f.severity = ?9 AND f.clause IS NOT DISTINCT FROM ?10 AND "
+        "f.points < 0"
         " AND f.text IS NOT NULL"};
     zj_stmt *pf = NULL;
     int pf_rc = ZJ_DB_DONE;
@@ -717,9 +722,9 @@ static zj_status flush_rules(map *m, zj_store *st, zj_error *err)
     const int o = pg ? 1 : 0;
     zj_status s = ZJ_OK;
     for (int i = pg ? 1 : 0; i < 5 && s == ZJ_OK; i++)
-        if ((i == 1 || i == 2 || i == 3 ? zj_db_prepare_bulk(db, sql[i], &q[i])
-                                        : zj_db_prepare_v2(db, sql[i], -1, &q[i], NULL)) !=
-            ZJ_DB_OK)
+        if ((i == 1 || i == 2 || i == 3
+                 ? zj_db_prepare_bulk(db, sql[i], &q[i])
+                 : zj_db_prepare_v2(db, sql[i], -1, &q[i], NULL)) != ZJ_DB_OK)
             s = zj_store_error(st, err, "cannot update the report aggregates");
     char *found = NULL;
     for (size_t i = 0; i < m->cap && s == ZJ_OK; i++) {
@@ -867,8 +872,8 @@ zj_status zj_store_agg_rebuild(zj_store *st, zj_error *err)
                             "the database is open read-only: cannot rebuild its aggregates");
     if (zj_db_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != ZJ_DB_OK)
         return zj_store_error(st, err, "cannot rebuild the report aggregates");
-    if (zj_db_exec(db, "DELETE FROM agg_calls; DELETE FROM agg_rules;" ZJ_AGG_BUILD "COMMIT",
-                     NULL, NULL, NULL) != ZJ_DB_OK) {
+    if (zj_db_exec(db, "DELETE FROM agg_calls; DELETE FROM agg_rules;" ZJ_AGG_BUILD "COMMIT", NULL,
+                   NULL, NULL) != ZJ_DB_OK) {
         zj_status s = zj_store_error(st, err, "cannot rebuild the report aggregates");
         if (!zj_db_get_autocommit(db))
             zj_db_exec(db, "ROLLBACK", NULL, NULL, NULL);
@@ -918,10 +923,10 @@ zj_status zj_store_agg_check(zj_store *st, zj_buf *out, long *n_diff, zj_error *
     /* Both recomputations once, in temporary tables (the connection's own:
      * nothing is written to the file). */
     if (zj_db_exec(db,
-                     "DROP TABLE IF EXISTS temp.want_calls; DROP TABLE IF EXISTS temp.want_rules;"
-                     "CREATE TEMP TABLE want_calls AS " ZJ_AGG_CALLS_SELECT ";"
-                     "CREATE TEMP TABLE want_rules AS " ZJ_AGG_RULES_SELECT ";",
-                     NULL, NULL, NULL) != ZJ_DB_OK)
+                   "DROP TABLE IF EXISTS temp.want_calls; DROP TABLE IF EXISTS temp.want_rules;"
+                   "CREATE TEMP TABLE want_calls AS " ZJ_AGG_CALLS_SELECT ";"
+                   "CREATE TEMP TABLE want_rules AS " ZJ_AGG_RULES_SELECT ";",
+                   NULL, NULL, NULL) != ZJ_DB_OK)
         return zj_store_error(st, err, "cannot recompute the report aggregates");
     const struct {
         const char *label, *sql;
@@ -949,6 +954,6 @@ zj_status zj_store_agg_check(zj_store *st, zj_buf *out, long *n_diff, zj_error *
     for (size_t i = 0; i < sizeof checks / sizeof *checks && s == ZJ_OK; i++)
         s = list_rows(st, checks[i].sql, checks[i].label, out, n_diff, err);
     zj_db_exec(db, "DROP TABLE IF EXISTS temp.want_calls; DROP TABLE IF EXISTS temp.want_rules;",
-                 NULL, NULL, NULL);
+               NULL, NULL, NULL);
     return s;
 }

@@ -57,14 +57,15 @@
     "SELECT ruleset_id, local_date, iso_week, agent_id, agent_name, team, grade, tags, score,"     \
     " passed, fatal, forbidden, count(*) AS calls FROM (SELECT c.*, (SELECT group_concat(rule_id," \
     " ',') FROM (SELECT DISTINCT t.rule_id FROM findings t WHERE t.call_row = c.id"                \
-    " AND t.kind = 'tag' AND t.outcome = 'hit' ORDER BY t.rule_id) AS t) AS tags, CASE WHEN"      \
+    " AND t.kind = 'tag' AND t.outcome = 'hit' ORDER BY t.rule_id) AS t) AS tags, CASE WHEN"       \
     " EXISTS (SELECT 1 FROM findings x WHERE x.call_row = c.id AND x.kind = 'forbidden'"           \
-    " AND x.outcome = 'hit') THEN 1 ELSE 0 END AS forbidden FROM calls c) AS c GROUP BY ruleset_id, local_date, iso_week, agent_id, agent_name," \
+    " AND x.outcome = 'hit') THEN 1 ELSE 0 END AS forbidden FROM calls c) AS c GROUP BY "          \
+    "ruleset_id, local_date, iso_week, agent_id, agent_name,"                                      \
     " team, grade, tags, score, passed, fatal, forbidden"
 #define ZJ_AGG_RULES_SELECT                                                                        \
     "SELECT c.ruleset_id, c.local_date, c.agent_id, c.agent_name, c.team, f.rule_id, f.kind,"      \
     " f.outcome, f.severity, f.clause, count(*) AS findings, count(DISTINCT f.call_row) AS calls," \
-    " sum(CASE WHEN f.points < 0 THEN 1 ELSE 0 END) AS neg,"                                                                   \
+    " sum(CASE WHEN f.points < 0 THEN 1 ELSE 0 END) AS neg,"                                       \
     " count(DISTINCT CASE WHEN f.points < 0 THEN f.call_row END) AS neg_calls,"                    \
     " sum(CASE WHEN f.points < 0 THEN f.points ELSE 0 END) AS neg_points,"                         \
     " sum(f.points) AS points, sum(f.fatal) AS fatal,"                                             \

@@ -325,7 +325,7 @@ static void report_usage(FILE *out)
         "cannot show (the rule set's not_assessable list), and how to reproduce it.\n"
         "\n"
         "  --db PATH            the result database (default: zhijian.db), or a PostgreSQL\n"
-            "                       store: --db postgresql://qa@db.example/zhijian\n"
+        "                       store: --db postgresql://qa@db.example/zhijian\n"
         "  --ruleset NAME[@VER] whose results (default: the newest rule set with\n"
         "                       results; results of two rule sets are never added up)\n"
         "  --from DATE, --to DATE  the calls' local dates, inclusive, YYYY-MM-DD\n"

@@ -412,10 +412,19 @@ static void show_progress(size_t scored, size_t rejected, uint64_t done, uint64_
  * filter could hold personal data or secrets) is recorded as ***. */
 static bool value_recorded(const char *option)
 {
-    static const char *const kept[] = {"--rules", "-r",       "--db",      "--format",
-                                       "-f",      "--jobs",   "-j",        "--backend",
-                                       "--commit-every", "--redact", "--max-call-bytes",
-                                       "--max-findings", NULL};
+    static const char *const kept[] = {"--rules",
+                                       "-r",
+                                       "--db",
+                                       "--format",
+                                       "-f",
+                                       "--jobs",
+                                       "-j",
+                                       "--backend",
+                                       "--commit-every",
+                                       "--redact",
+                                       "--max-call-bytes",
+                                       "--max-findings",
+                                       NULL};
     for (const char *const *k = kept; *k; k++)
         if (!strcmp(option, *k))
             return true;
@@ -442,10 +451,10 @@ static char *join_args(int argc, char **argv, bool verbatim)
         } else {
             st = st == ZJ_OK ? zj_buf_puts(&b, a) : st;
             /* An option taking a separate value: the next argument. */
-            static const char *const with_value[] = {"--rules", "-r",   "--db",      "--format",
-                                                     "-f",      "--jobs", "-j",      "--backend",
-                                                     "--commit-every", "--max-call-bytes",
-                                                     "--max-findings", NULL};
+            static const char *const with_value[] = {
+                "--rules",        "-r", "--db",      "--format",       "-f",
+                "--jobs",         "-j", "--backend", "--commit-every", "--max-call-bytes",
+                "--max-findings", NULL};
             bool takes = false;
             for (const char *const *w = with_value; *w; w++)
                 takes = takes || !strcmp(a, *w);
@@ -578,8 +587,10 @@ int cmd_score(int argc, char **argv)
 
     zj_error err;
     zj_error_clear(&err);
-    zj_load_opts lopts = {.backend = o.backend, .cache_dir = cli_cache_dir(), .no_jit = o.no_jit,
-                         .on_note = cli_note};
+    zj_load_opts lopts = {.backend = o.backend,
+                          .cache_dir = cli_cache_dir(),
+                          .no_jit = o.no_jit,
+                          .on_note = cli_note};
     zj_ruleset *rs = zj_rules_load(o.rules, &lopts, &err);
     if (!rs) {
         cli_report(&err);
