@@ -415,21 +415,28 @@ static const char *const statements[][2] = {
  * B-tree (17% of the scoring run's CPU). */
 #define FINDING_COLUMNS 19
 
-static char *multi_row_insert(int rows)
+/* head, then rows parenthesised groups of columns ?N parameters, then tail. */
+static char *multi_row(const char *head, int columns, int rows, const char *tail)
 {
     zj_buf b;
     zj_buf_init(&b);
-    zj_buf_puts(&b, "INSERT INTO findings (call_row, seq, rule_id, kind, outcome, severity, points,"
-                    " turn, speaker, span_start, span_end, text, start_ms, value, clause, fatal,"
-                    " fuzzy, unit, quoted)"
-                    " VALUES ");
+    zj_buf_puts(&b, head);
     for (int r = 0; r < rows; r++) {
         zj_buf_puts(&b, r ? ",(" : "(");
-        for (int c = 0; c < FINDING_COLUMNS; c++)
-            zj_buf_printf(&b, "%s?%d", c ? "," : "", r * FINDING_COLUMNS + c + 1);
+        for (int c = 0; c < columns; c++)
+            zj_buf_printf(&b, "%s?%d", c ? "," : "", r * columns + c + 1);
         zj_buf_puts(&b, ")");
     }
+    zj_buf_puts(&b, tail);
     return b.data;
+}
+
+static char *multi_row_insert(int rows)
+{
+    return multi_row("INSERT INTO findings (call_row, seq, rule_id, kind, outcome, severity,"
+                     " points, turn, speaker, span_start, span_end, text, start_ms, value, clause,"
+                     " fatal, fuzzy, unit, quoted) VALUES ",
+                     FINDING_COLUMNS, rows, "");
 }
 
 /* PostgreSQL inserts calls CALL_CHUNK at a time: a round trip per call was
@@ -440,20 +447,12 @@ static char *multi_row_insert(int rows)
 
 static char *multi_row_calls(int rows)
 {
-    zj_buf b;
-    zj_buf_init(&b);
-    zj_buf_puts(&b, "INSERT INTO calls (call_id, ruleset_id, run_id, agent_id, agent_name, team,"
-                    " direction, call_type, started_at, started_utc_ms, local_date, iso_week,"
-                    " duration_ms, n_turns, score, passed, grade, fatal, input_path,"
-                    " input_sha256) VALUES ");
-    for (int r = 0; r < rows; r++) {
-        zj_buf_puts(&b, r ? ",(" : "(");
-        for (int c = 0; c < CALL_COLUMNS; c++)
-            zj_buf_printf(&b, "%s?%d", c ? "," : "", r * CALL_COLUMNS + c + 1);
-        zj_buf_puts(&b, ")");
-    }
-    zj_buf_puts(&b, " ON CONFLICT (call_id, ruleset_id) DO NOTHING RETURNING call_id, id");
-    return b.data;
+    return multi_row("INSERT INTO calls (call_id, ruleset_id, run_id, agent_id, agent_name, team,"
+                     " direction, call_type, started_at, started_utc_ms, local_date, iso_week,"
+                     " duration_ms, n_turns, score, passed, grade, fatal, input_path,"
+                     " input_sha256) VALUES ",
+                     CALL_COLUMNS, rows,
+                     " ON CONFLICT (call_id, ruleset_id) DO NOTHING RETURNING call_id, id");
 }
 
 static zj_status prepare_all(zj_store *st, zj_error *err)

@@ -527,18 +527,40 @@ static zj_status apply_queued(zj_store *st, const char *update, const char *tabl
     return ZJ_OK;
 }
 
-/* The prefetched row of slot i (q stepped past it): *rc ZJ_DB_ROW with the
- * row, ZJ_DB_DONE without; two rows of one key are *dup. */
-static int prefetched(zj_stmt *q, int *q_rc, size_t i, bool *dup)
+/* The stored row of changed entry i, ZJ_DB_ROW (its columns then in *from,
+ * from column *o on) or ZJ_DB_DONE: from the prefetch pf on PostgreSQL
+ * (*pf_rc its last step), else looked up with q. */
+static int stored_row(zj_stmt *pf, int *pf_rc, zj_stmt *q, size_t i, const entry *e, bool calls,
+                      zj_stmt **from, int *o)
 {
-    while (*q_rc == ZJ_DB_ROW && zj_db_column_int64(q, 0) < (int64_t)i)
-        *q_rc = zj_db_step(q); /* cannot happen: every key row is some slot's */
-    *dup = false;
-    if (*q_rc != ZJ_DB_ROW)
-        return *q_rc == ZJ_DB_DONE ? ZJ_DB_DONE : *q_rc;
-    if (zj_db_column_int64(q, 0) != (int64_t)i)
-        return ZJ_DB_DONE;
-    return ZJ_DB_ROW;
+    if (pf) {
+        *from = pf;
+        *o = 1; /* after the slot */
+        while (*pf_rc == ZJ_DB_ROW && zj_db_column_int64(pf, 0) < (int64_t)i)
+            *pf_rc = zj_db_step(pf); /* cannot happen: every key row is some slot's */
+        if (*pf_rc != ZJ_DB_ROW)
+            return *pf_rc;
+        return zj_db_column_int64(pf, 0) == (int64_t)i ? ZJ_DB_ROW : ZJ_DB_DONE;
+    }
+    *from = q;
+    *o = 0;
+    zj_db_reset(q);
+    bind_texts(q, 1, e, calls ? CALL_TEXTS : RULE_TEXTS);
+    for (int k = 0; calls && k < CALL_INTS; k++)
+        zj_db_bind_int64(q, 9 + k, e->ints[k]);
+    return zj_db_step(q);
+}
+
+/* After stored_row's row: ZJ_DB_ROW when the key has a second one (the
+ * aggregates are out of step), ZJ_DB_DONE when not, else the error. */
+static int second_row(zj_stmt *pf, int *pf_rc, zj_stmt *q, size_t i)
+{
+    if (!pf)
+        return zj_db_step(q);
+    *pf_rc = zj_db_step(pf);
+    if (*pf_rc != ZJ_DB_ROW)
+        return *pf_rc;
+    return zj_db_column_int64(pf, 0) == (int64_t)i ? ZJ_DB_ROW : ZJ_DB_DONE;
 }
 
 static zj_status flush_calls(map *m, zj_store *st, zj_error *err)
@@ -590,31 +612,18 @@ static zj_status flush_calls(map *m, zj_store *st, zj_error *err)
         entry *e = &m->slots[i];
         if (!changed(e, true))
             continue;
-        bool dup = false;
-        int rc;
-        zj_stmt *r = pg ? pf : q[0];
-        if (pg) {
-            rc = prefetched(pf, &pf_rc, i, &dup);
-        } else {
-            zj_db_reset(q[0]);
-            bind_texts(q[0], 1, e, CALL_TEXTS);
-            for (int k = 0; k < CALL_INTS; k++)
-                zj_db_bind_int64(q[0], 9 + k, e->ints[k]);
-            rc = zj_db_step(q[0]);
-        }
+        zj_stmt *r;
+        int o;
+        int rc = stored_row(pf, &pf_rc, q[0], i, e, true, &r, &o);
         int64_t row = 0, have = 0;
         if (rc == ZJ_DB_ROW) {
-            row = zj_db_column_int64(r, pg ? 1 : 0);
-            have = zj_db_column_int64(r, pg ? 2 : 1);
-            rc = pg ? (pf_rc = zj_db_step(pf)) : zj_db_step(q[0]);
-            if (rc == ZJ_DB_ROW && (!pg || zj_db_column_int64(pf, 0) == (int64_t)i))
-                dup = true;
-            else if (rc == ZJ_DB_ROW)
-                rc = ZJ_DB_DONE;
-        }
-        if (dup) { /* two rows of one key */
-            s = out_of_step(err, "agg_calls", e);
-            break;
+            row = zj_db_column_int64(r, o);
+            have = zj_db_column_int64(r, o + 1);
+            rc = second_row(pf, &pf_rc, q[0], i);
+            if (rc == ZJ_DB_ROW) { /* two rows of one key */
+                s = out_of_step(err, "agg_calls", e);
+                break;
+            }
         }
         if (rc != ZJ_DB_DONE) {
             s = zj_store_error(st, err, "cannot read the report aggregates");
@@ -718,8 +727,6 @@ static zj_status flush_rules(map *m, zj_store *st, zj_error *err)
             return err->status;
         pf_rc = zj_db_step(pf);
     }
-    /* Column o of a stored row: the prefetch has the slot first. */
-    const int o = pg ? 1 : 0;
     zj_status s = ZJ_OK;
     for (int i = pg ? 1 : 0; i < 5 && s == ZJ_OK; i++)
         if ((i == 1 || i == 2 || i == 3
@@ -731,16 +738,9 @@ static zj_status flush_rules(map *m, zj_store *st, zj_error *err)
         entry *e = &m->slots[i];
         if (!changed(e, false))
             continue;
-        bool dup = false;
-        int rc;
-        zj_stmt *r = pg ? pf : q[0];
-        if (pg) {
-            rc = prefetched(pf, &pf_rc, i, &dup);
-        } else {
-            zj_db_reset(q[0]);
-            bind_texts(q[0], 1, e, RULE_TEXTS);
-            rc = zj_db_step(q[0]);
-        }
+        zj_stmt *r;
+        int o;
+        int rc = stored_row(pf, &pf_rc, q[0], i, e, false, &r, &o);
         int64_t row = 0, now[RULE_VALUES];
         memcpy(now, e->v, sizeof now);
         free(found);
@@ -754,13 +754,11 @@ static zj_status flush_rules(map *m, zj_store *st, zj_error *err)
                 s = zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
                 break;
             }
-            rc = pg ? (pf_rc = zj_db_step(pf)) : zj_db_step(q[0]);
-            if (rc == ZJ_DB_ROW && (!pg || zj_db_column_int64(pf, 0) == (int64_t)i)) {
+            rc = second_row(pf, &pf_rc, q[0], i);
+            if (rc == ZJ_DB_ROW) { /* two rows of one key */
                 s = out_of_step(err, "agg_rules", e);
                 break;
             }
-            if (rc == ZJ_DB_ROW)
-                rc = ZJ_DB_DONE;
         }
         if (rc != ZJ_DB_DONE) {
             s = zj_store_error(st, err, "cannot read the report aggregates");
