@@ -570,7 +570,7 @@ zj_status zj_review_status(zj_store *st, const zj_report_filter *f, int64_t samp
     size_t n_gone = 0;
     zj_str_pool gone_pool = {0};
     if (s == ZJ_OK && sample_id <= 0)
-        s = rv.ops->vanished(rv.self, &rs, f, &gone, &n_gone, &gone_pool, err);
+        s = rv.ops->vanished(rv.self, &rs, f, NULL, &gone, &n_gone, &gone_pool, err);
     zj_rv_final *fin = s == ZJ_OK ? calloc(d.n_calls ? d.n_calls : 1, sizeof *fin) : NULL;
     if (s == ZJ_OK && !fin)
         s = zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");

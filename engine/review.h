@@ -105,9 +105,10 @@ typedef struct zj_rv_sample_state {
 typedef struct zj_review_store_ops {
     /* The findings confirmed or rejected under other rule sets in calls the
      * filter selects for rs, that rs's results no longer have (by rule, turn
-     * and span), by call id (strings in pool). */
+     * and span), by call id (strings in pool); call_id: only that call's. */
     zj_status (*vanished)(void *self, const zj_rs_ruleset *rs, const zj_report_filter *f,
-                          zj_rv_vanished **out, size_t *n, zj_str_pool *pool, zj_error *err);
+                          const char *call_id, zj_rv_vanished **out, size_t *n, zj_str_pool *pool,
+                          zj_error *err);
     /* The rule set's saved samples, newest first (strings in pool). */
     zj_status (*samples)(void *self, const zj_rs_ruleset *rs, zj_rv_sample **out, size_t *n,
                          zj_str_pool *pool, zj_error *err);

@@ -419,6 +419,42 @@ zj_status zj_review_page_call(zj_store *st, const char *ruleset, const char *cal
         zj_buf_puts(out, "</td></tr>");
     }
     zj_buf_puts(out, "</tbody></table>");
+    /* Findings reviewed when the call was scored by an earlier rule set
+     * that this one no longer produces: the reviewers' work is not lost,
+     * and a rule change that dropped a confirmed finding shows. */
+    zj_report_filter all = {0};
+    zj_rv_vanished *gone = NULL;
+    size_t n_gone = 0;
+    zj_str_pool gone_pool = {0};
+    zj_status gs =
+        rv.ops->vanished(rv.self, &rs, &all, c->call_id, &gone, &n_gone, &gone_pool, err);
+    if (gs != ZJ_OK) {
+        zj_stored_call_free(&sc);
+        zj_review_data_free(&d);
+        return gs;
+    }
+    if (n_gone)
+        zj_buf_puts(out,
+                    "<h3>此前规则集复核过、本规则集不再产生的发现</h3><table class=\"vanished\">"
+                    "<thead><tr><th>复核时的规则集</th><th>规则</th><th>位置</th>"
+                    "<th>复核结论</th></tr></thead><tbody>");
+    for (size_t i = 0; i < n_gone; i++) {
+        zj_buf_puts(out, "<tr><td>");
+        esc(out, gone[i].ruleset);
+        zj_buf_puts(out, "</td><td>");
+        esc(out, gone[i].rule_id);
+        if (gone[i].turn >= 0)
+            zj_buf_printf(out, "</td><td>第 %d 轮 %ld-%ld", gone[i].turn + 1, gone[i].span_start,
+                          gone[i].span_end);
+        else
+            zj_buf_puts(out, "</td><td>（缺失项）");
+        zj_buf_printf(out, "</td><td>%s</td></tr>",
+                      gone[i].action == ZJ_RV_REJECT ? "驳回" : "确认");
+    }
+    if (n_gone)
+        zj_buf_puts(out, "</tbody></table>");
+    free(gone);
+    zj_pool_free(&gone_pool);
     if (v->role == ZJ_ROLE_INSPECTOR) {
         /* A finding the engine missed: selecting words in the transcript
          * fills the turn, span and quote (review.js); they can also be typed. */

@@ -512,7 +512,8 @@ static zj_status sqlite_close_sample(void *self, const zj_rs_ruleset *rs, int64_
 }
 
 static zj_status sqlite_vanished(void *self, const zj_rs_ruleset *rs, const zj_report_filter *f,
-                                 zj_rv_vanished **out, size_t *n, zj_str_pool *pool, zj_error *err)
+                                 const char *call_id, zj_rv_vanished **out, size_t *n,
+                                 zj_str_pool *pool, zj_error *err)
 {
     zj_store *st = self;
     *out = NULL;
@@ -531,7 +532,7 @@ static zj_status sqlite_vanished(void *self, const zj_rs_ruleset *rs, const zj_r
         " SELECT v.call_id, s.name || '@' || s.version, v.rule_id, v.turn, v.a, v.b, x.action"
         " FROM v JOIN reviews x ON x.id = v.last JOIN rulesets s ON s.id = v.rid"
         " JOIN calls c ON c.call_id = v.call_id AND c.ruleset_id = ?1"
-        " WHERE 1 = 1" ZJ_CALL_FILTER_REST
+        " WHERE (CAST(?6 AS TEXT) IS NULL OR c.call_id = ?6)" ZJ_CALL_FILTER_REST
         " AND NOT EXISTS (SELECT 1 FROM findings f WHERE f.call_row = c.id"
         " AND f.rule_id = v.rule_id AND coalesce(f.turn, -1) = v.turn"
         " AND coalesce(f.span_start, -1) = v.a AND coalesce(f.span_end, -1) = v.b)"
@@ -539,6 +540,11 @@ static zj_status sqlite_vanished(void *self, const zj_rs_ruleset *rs, const zj_r
         rs->id, f, err);
     if (!q)
         return err->status;
+    if ((call_id ? zj_db_bind_text(q, 6, call_id, -1, ZJ_DB_STATIC) : zj_db_bind_null(q, 6)) !=
+        ZJ_DB_OK) {
+        zj_db_finalize(q);
+        return zj_store_error(st, err, "cannot read the reviews");
+    }
     size_t cap = 0;
     bool lost = false;
     int rc;

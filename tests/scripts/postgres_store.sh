@@ -185,8 +185,13 @@ wait $p2; r2=$?
 "$zhijian" scorecard --db "$both" --format json > gen-b.json || fail "scorecard gen PostgreSQL"
 cmp -s gen-a.json gen-b.json || fail "concurrent writers: the scorecard differs from one SQLite writer"
 
+# Big enough that the run is still writing when the first commit shows.
+"$gen" --calls 20000 --seed 32 > big.jsonl || fail "gen_corpus"
+"$zhijian" score --db big.db big.jsonl > /dev/null 2>&1
+[ $? -le 1 ] || fail "score big into SQLite"
+"$zhijian" scorecard --db big.db --format json > big-a.json || fail "scorecard big SQLite"
 killed=$(pg_createdb killed) || fail "createdb killed"
-"$zhijian" score --jobs 1 --commit-every 200 --db "$killed" gen.jsonl > /dev/null 2>&1 &
+"$zhijian" score --jobs 1 --commit-every 200 --db "$killed" big.jsonl > /dev/null 2>&1 &
 pid=$!
 for _ in $(seq 1 600); do
   n=$(pg_psql -c "SELECT count(*) FROM calls" killed 2> /dev/null || echo 0)
@@ -196,14 +201,14 @@ done
 kill -9 $pid 2> /dev/null || fail "the run ended before it could be killed"
 wait $pid 2> /dev/null
 before=$(pg_psql -c "SELECT count(*) FROM calls" killed)
-[ "$before" -gt 0 ] && [ "$before" -lt 3000 ] || fail "killed run stored $before calls"
+[ "$before" -gt 0 ] && [ "$before" -lt 20000 ] || fail "killed run stored $before calls"
 [ "$(pg_psql -c "SELECT watermark > 0 AND done = 0 FROM run_inputs" killed)" = t ] ||
   fail "watermark of the killed run"
 "$zhijian" db check --db "$killed" > /dev/null 2>&1 || fail "aggregates after the kill"
-"$zhijian" score --resume --db "$killed" gen.jsonl > resume.out 2>&1
+"$zhijian" score --resume --db "$killed" big.jsonl > resume.out 2>&1
 [ $? -le 1 ] || fail "resume: $(cat resume.out)"
-[ "$(pg_psql -c "SELECT count(*), count(DISTINCT call_id) FROM calls" killed)" = "3000|3000" ] ||
+[ "$(pg_psql -c "SELECT count(*), count(DISTINCT call_id) FROM calls" killed)" = "20000|20000" ] ||
   fail "after resume: $(pg_psql -c "SELECT count(*), count(DISTINCT call_id) FROM calls" killed)"
-"$zhijian" scorecard --db "$killed" --format json > gen-k.json || fail "scorecard after resume"
-cmp -s gen-a.json gen-k.json || fail "killed and resumed: the scorecard differs"
+"$zhijian" scorecard --db "$killed" --format json > big-k.json || fail "scorecard after resume"
+cmp -s big-a.json big-k.json || fail "killed and resumed: the scorecard differs"
 echo ok
