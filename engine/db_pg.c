@@ -1020,11 +1020,23 @@ zj_db *zj_db_open_postgres(const char *conninfo, char *msg, size_t msg_size)
         return NULL;
     }
     if (PQstatus(c) != CONNECTION_OK) {
-        /* libpq's message names host and user, never the password. */
+        /* libpq's message names host and user, never the password; its
+         * lines become one. */
         snprintf(msg, msg_size, "%s", PQerrorMessage(c));
         size_t n = strlen(msg);
         while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
             msg[--n] = '\0';
+        size_t o = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (msg[i] == '\n' || msg[i] == '\t') {
+                while (i + 1 < n && (msg[i + 1] == '\n' || msg[i + 1] == '\t'))
+                    i++;
+                msg[o++] = ' ';
+            } else {
+                msg[o++] = msg[i];
+            }
+        }
+        msg[o] = '\0';
         PQfinish(c);
         return NULL;
     }

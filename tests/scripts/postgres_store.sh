@@ -146,6 +146,18 @@ pg_psql -c "SELECT argv FROM runs ORDER BY id DESC LIMIT 1" zj > argv2.txt
 grep -rqF "$pw" a b ./*.score* rebuild.out rec.out argv.txt argv2.txt &&
   fail "the password appears: $(grep -rlF "$pw" a b ./*.score* rebuild.out rec.out argv.txt argv2.txt)"
 
+# libpq's environment fills in what the URI leaves out; a server that is
+# not there is a one-line error, exit 2.
+PGHOST=127.0.0.1 PGPORT=$PG_PORT PGUSER=zj PGDATABASE=zj "$zhijian" scorecard --db postgresql:// \
+  --format json > env.json 2> env.err || fail "--db postgresql:// with PG* variables: $(cat env.err)"
+"$zhijian" scorecard --db "$url" --format json > url.json || fail "scorecard by URI"
+cmp -s env.json url.json || fail "the PG* variables' store differs from the URI's"
+"$zhijian" show --db "postgresql://zj:$pw@127.0.0.1:1/zj" PS-001 > down.out 2>&1
+[ $? = 2 ] || fail "no server: exit $?"
+[ "$(wc -l < down.out)" = 1 ] && grep -q "cannot connect to the database: " down.out ||
+  fail "no server: $(cat down.out)"
+grep -qF "$pw" down.out && fail "the password appears when the server is down"
+
 # --- refusing a schema that is not ours ------------------------------------
 other=$(pg_createdb other) || fail "createdb"
 pg_psql -c "CREATE TABLE invoices (id int)" other
