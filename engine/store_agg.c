@@ -478,8 +478,10 @@ static bool postgres(zj_store *st)
 }
 
 /* Loads the changed keys (slot index i) into zj_agg_keys and returns the
- * query of their stored rows, ordered by i (NULL after setting err). */
-static zj_stmt *prefetch(map *m, zj_store *st, bool calls, const char *select, zj_error *err)
+ * query of their stored rows, ordered by i, stepped once (*rc); NULL after
+ * setting err. */
+static zj_stmt *prefetch(map *m, zj_store *st, bool calls, const char *select, int *rc,
+                         zj_error *err)
 {
     zj_db *db = zj_store_db(st);
     zj_stmt *ins = NULL, *q = NULL;
@@ -511,6 +513,7 @@ static zj_stmt *prefetch(map *m, zj_store *st, bool calls, const char *select, z
         zj_store_error(st, err, "cannot read the report aggregates");
         return NULL;
     }
+    *rc = zj_db_step(q);
     return q;
 }
 
@@ -597,10 +600,9 @@ static zj_status flush_calls(map *m, zj_store *st, zj_error *err)
                       " AND a.team IS NOT DISTINCT FROM k.t5 AND a.grade = k.t6"
                       " AND a.tags IS NOT DISTINCT FROM k.t7 AND a.passed = k.n2"
                       " AND a.fatal = k.n3 AND a.forbidden = k.n4 ORDER BY k.i",
-                      err);
+                      &pf_rc, err);
         if (!pf)
             return err->status;
-        pf_rc = zj_db_step(pf);
     }
     zj_status s = ZJ_OK;
     /* The writes only queue rows where the server allows (db.h). */
@@ -722,10 +724,9 @@ static zj_status flush_rules(map *m, zj_store *st, zj_error *err)
                       " AND a.agent_name IS NOT DISTINCT FROM k.t3"
                       " AND a.team IS NOT DISTINCT FROM k.t4 AND a.kind = k.t6"
                       " AND a.severity = k.t8 AND a.clause IS NOT DISTINCT FROM k.t9 ORDER BY k.i",
-                      err);
+                      &pf_rc, err);
         if (!pf)
             return err->status;
-        pf_rc = zj_db_step(pf);
     }
     zj_status s = ZJ_OK;
     for (int i = pg ? 1 : 0; i < 5 && s == ZJ_OK; i++)

@@ -1,7 +1,6 @@
 #!/usr/bin/env python3
 """Drives `zhijian serve` (tests/scripts/serve_web.sh) in headless Chromium with
 selenium, and probes its security over plain HTTP. usage: serve_browser.py BASE SHOTS"""
-import http.client
 import socket
 import sys
 import urllib.parse
@@ -11,6 +10,7 @@ from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
+from serve_http import Server
 
 base, shots = sys.argv[1], sys.argv[2]
 host, port = urllib.parse.urlsplit(base).hostname, urllib.parse.urlsplit(base).port
@@ -22,32 +22,14 @@ def check(cond, what):
 
 
 # ------------------------------------------------------------------ HTTP
-def request(method, path, body=None, cookie=None, raw_body=None):
-    c = http.client.HTTPConnection(host, port, timeout=10)
-    headers = {}
-    if cookie:
-        headers["Cookie"] = cookie
-    data = raw_body
-    if body is not None:
-        data = urllib.parse.urlencode(body).encode()
-        headers["Content-Type"] = "application/x-www-form-urlencoded"
-    c.request(method, path, body=data, headers=headers)
-    r = c.getresponse()
-    out = (r.status, dict(r.getheaders()), r.read().decode("utf-8", "replace"))
-    c.close()
-    return out
+server = Server(base)
+request = server.request
 
 
 def login(user, password):
-    status, headers, page = request("GET", "/login")
-    cookie = headers["Set-Cookie"].split(";")[0]
-    csrf = page.split('name="csrf" value="')[1].split('"')[0]
-    status, headers, _ = request("POST", "/login", {"csrf": csrf, "user": user, "password": password}, cookie)
+    status, set_cookie, cookie, csrf = server.login(user, password)
     check(status == 303, f"login {user}: {status}")
-    cookie = headers["Set-Cookie"].split(";")[0]
-    check("HttpOnly" in headers["Set-Cookie"] and "SameSite=Strict" in headers["Set-Cookie"], "cookie flags")
-    _, _, home = request("GET", "/", cookie=cookie)
-    csrf = home.split('name="csrf" value="')[1].split('"')[0]
+    check("HttpOnly" in set_cookie and "SameSite=Strict" in set_cookie, "cookie flags")
     return cookie, csrf
 
 

@@ -113,25 +113,14 @@ for _ in $(seq 1 300); do
   python3 -c "import urllib.request,sys; urllib.request.urlopen('http://127.0.0.1:$port/login', timeout=1)" 2> /dev/null && break
   sleep 0.1
 done
-python3 - "$port" << 'PY' || fail "the call page of the new rule set"
-import http.client, sys, urllib.parse
-port = int(sys.argv[1])
-def request(method, path, body=None, cookie=None):
-    c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    headers = {"Cookie": cookie} if cookie else {}
-    data = None
-    if body is not None:
-        data = urllib.parse.urlencode(body).encode()
-        headers["Content-Type"] = "application/x-www-form-urlencoded"
-    c.request(method, path, body=data, headers=headers)
-    r = c.getresponse()
-    return r.status, dict(r.getheaders()), r.read().decode()
-_, h, page = request("GET", "/login")
-cookie = h["Set-Cookie"].split(";")[0]
-csrf = page.split('name="csrf" value="')[1].split('"')[0]
-status, h, _ = request("POST", "/login", {"csrf": csrf, "user": "张敏", "password": "pw-inspector"}, cookie)
+python3 - "$port" "$src/tests/scripts" << 'PY' || fail "the call page of the new rule set"
+import sys
+sys.path.insert(0, sys.argv[2])
+from serve_http import Server
+server = Server(f"http://127.0.0.1:{sys.argv[1]}")
+request = server.request
+status, _, cookie, _ = server.login("张敏", "pw-inspector")
 assert status == 303, status
-cookie = h["Set-Cookie"].split(";")[0]
 status, _, page = request("GET", "/call?id=PS-011", cookie=cookie)
 assert status == 200, status
 section = page.split("此前规则集复核过、本规则集不再产生的发现")[1].split("</table>")[0]
