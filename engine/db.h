@@ -7,11 +7,11 @@
  * finalize), so the store's queries are written once. The SQL they carry is
  * the dialect both servers read (docs/store.md, "Writing SQL for both
  * backends"): ?N parameters, ON CONFLICT, RETURNING, IS NOT DISTINCT FROM,
- * CASE instead of summed comparisons, NULLS FIRST where an order reaches the
- * output. The PostgreSQL backend maps what remains: ?N to $N, SQLite's
- * column types and append-only triggers in DDL to PostgreSQL's, text
- * columns to the "C" collation so that ordering never depends on the
- * server's locale. */
+ * CASE instead of summed comparisons. The PostgreSQL backend maps what
+ * remains: ?N to $N, SQLite's column types and append-only triggers in DDL
+ * to PostgreSQL's, text columns to the "C" collation so that ordering never
+ * depends on the server's locale, and each ORDER BY term to SQLite's place
+ * for NULLs. */
 #ifndef ZJ_DB_H
 #define ZJ_DB_H
 

@@ -695,10 +695,6 @@ void zj_utc_now(char out[32], bool millis)
         snprintf(out + n, 32 - n, "Z");
 }
 
-static void utc_now(char out[32])
-{
-    zj_utc_now(out, false);
-}
 
 /* Civil date of a day count since 1970-01-01 (Howard Hinnant). */
 static void civil_from_days(int64_t z, int *y, int *m, int *d)
@@ -798,7 +794,7 @@ zj_status zj_store_add_ruleset(zj_store *st, const zj_ruleset *rs, int64_t *rule
         zj_db_finalize(q);
         q = NULL;
         char now[32];
-        utc_now(now);
+        zj_utc_now(now, false);
         if (zj_db_prepare_v2(st->db,
                              "INSERT INTO rulesets (name, version, sha256, title, yaml, base,"
                              " pass, loaded_at) VALUES (?1,?2,?3,?4,?5,?6,?7,?8)",
@@ -962,7 +958,7 @@ zj_status zj_store_begin_run(zj_store *st, int64_t ruleset_id, const char *argv,
 {
     zj_stmt *q = NULL;
     char now[32], host[256] = "";
-    utc_now(now);
+    zj_utc_now(now, false);
     gethostname(host, sizeof host - 1);
     /* Who ran it and where is personal data: only when asked for. */
     const char *user = st->record_invocation ? getenv("USER") : NULL;
@@ -1156,7 +1152,7 @@ zj_status zj_store_finish_run(zj_store *st, int64_t run_id, const char *status, 
         return err ? err->status : ZJ_ERR_DB;
     zj_stmt *q;
     char now[32];
-    utc_now(now);
+    zj_utc_now(now, false);
     if (zj_db_prepare_v2(st->db, "UPDATE runs SET status = ?2, finished_at = ?3 WHERE id = ?1", -1,
                          &q, NULL) != ZJ_DB_OK)
         return db_error(st, err, "cannot finish the run");
