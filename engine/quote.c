@@ -203,8 +203,10 @@ static bool reported_subject(const uint32_t *cps, size_t from, size_t verb)
 {
     size_t lo = verb > from + 12 ? verb - 12 : from;
     for (size_t end = verb; end > lo; end--) {
-        /* cps[end..verb) lies between subject and verb: never the agent. */
-        if (end < verb && (cps[end] == 0x6211 /* 我 */))
+        /* cps[end..verb) lies between subject and verb: never the agent,
+         * except as the one spoken to (他跟我们说…, 师傅对我讲…). */
+        if (end < verb && cps[end] == 0x6211 /* 我 */ &&
+            !(end > from && is_object_marker(cps[end - 1])))
             return false;
         for (size_t t = 0; subjects[t]; t++) {
             size_t m = token_before(cps, end, subjects[t]);
