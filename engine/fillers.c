@@ -9,8 +9,9 @@
  * punctuation) or next to another filler — on both sides, so 那个，你自己去问
  * and 那个那个单元 lose one 那个 and 那个单元 keeps it. It is dropped too when
  * the next character is a pronoun, an adverb or a particle (我那个怎么知道,
- * 我们又那个不是警察, 行了那个行了 — but not 你那个报警, see no_noun), or
- * the previous one a negation or a demonstrative (不那个清楚): a
+ * 我们又那个不是警察), when it opens a verb phrase (你那个报警, 行了那个行了,
+ * see opens_verb_phrase), or the previous one a negation or a demonstrative
+ * (不那个清楚): a
  * demonstrative 那个 is followed by the noun it points at, never by 怎 不 也
  * 我 了 吧, so there the word can only be the filler. Speech recognition
  * leaves no punctuation around most fillers, and this is where most of them
@@ -123,7 +124,7 @@ static const filler *filler_at(const zj_fillers *f, const char *text, size_t len
 /* Whether cp cannot begin the noun phrase a demonstrative (那个) points at:
  * personal pronouns, adverbs and negations that open a verb phrase, and
  * particles. 们 and 么 close a word (我们, 什么) and never follow 那个 either.
- * Verbs are left out: 那个修水管的 is "the one who fixes pipes". 自 is 自己:
+ * Most verbs are left out here: 那个修水管的 is "the one who fixes pipes". 自 is 自己:
  * a demonstrative points at a thing, not at the speaker. */
 static bool no_noun(uint32_t cp)
 {
@@ -140,6 +141,36 @@ static bool no_noun(uint32_t cp)
         if (v[i] == cp)
             return true;
     return false;
+}
+
+/* Whether the text at next[0..len) opens a verb phrase rather than the noun
+ * a demonstrative points at: a verb or preposition that speech puts right
+ * after a filler 那个 (你那个报警, 我那个挂了, 你去那个找业委会, 说了那个多少遍,
+ * 我就那个是个接电话的), unless the two characters are a noun that starts
+ * with one (那个问题, 那个投诉, 那个上面). Dropping a demonstrative 那个 wrongly
+ * only joins the words around it; keeping a filler breaks a phrase. */
+static bool opens_verb_phrase(const char *next, size_t len)
+{
+    static const char verbs[] = "挂行是多报找去放发等问分上忙半想处说讲打给跟把让叫在有要能会可"
+                                "该算查办来走看告投交弄搞管帮转联";
+    static const char *const nouns[] = {
+        "问题", "去年", "报告", "报纸", "报表", "发票", "分钟", "上面", "上次", "上个",
+        "上边", "行李", "管家", "管道", "管子", "交房", "办公", "会议", "会所", "想法",
+        "投诉", "告示", "走廊", "看板", "打印", "来电", "等级", "说明", "联系人",
+        "有关", "可能", "半年", "多少钱", NULL};
+    if (len < 3)
+        return false;
+    bool verb = false;
+    for (size_t i = 0; i + 3 <= sizeof verbs - 1; i += 3)
+        verb |= memcmp(verbs + i, next, 3) == 0;
+    if (!verb)
+        return false;
+    for (size_t k = 0; nouns[k]; k++) {
+        size_t m = strlen(nouns[k]);
+        if (m <= len && memcmp(nouns[k], next, m) == 0)
+            return false;
+    }
+    return true;
 }
 
 /* Whether cp cannot stand right before a demonstrative: a negation (不那个
@@ -236,7 +267,8 @@ zj_status zj_fillers_apply(const zj_fillers *f, zj_norm *n, bool literal)
                     b--;
                 zj_utf8_decode(t + b, at - b, &prev);
             }
-            drop = (left && right) || no_noun(next) || no_demonstrative_after(prev);
+            drop = (left && right) || no_noun(next) || no_demonstrative_after(prev) ||
+                   (next && opens_verb_phrase(n->text + end, n->len - end));
         }
         last_filler_end = end;
         if (drop) {
