@@ -11,7 +11,8 @@
  * the pinyin text has the normalized text's offsets, sentence ends and map.
  *
  * A regex of such a rule gets one twin regex too (regex_twin), unless it
- * has a \p{Han} wildcard; a match of it by sound covers at least three
+ * has a \p{Han} wildcard and no anchor of three ideographs in a row; a
+ * match of it by sound covers at least three
  * characters (score.c). Sentence-final particles (particle) are not replaced:
  * they keep their character on both sides.
  *
@@ -25,6 +26,8 @@
 
 /* Two syllables match too many ordinary words (shi shi, bu shi ...). */
 #define FUZZY_MIN_SYLLABLES 3
+/* Ideographs in a row that anchor a regex with a wildcard (see regex_twin). */
+#define FUZZY_MIN_ANCHOR 3
 
 extern const char *const zj_pinyin_syllables[];
 extern const size_t zj_pinyin_n_syllables;
@@ -272,27 +275,44 @@ static zj_status add_twins(zj_fuzzy *f, size_t *cap, const zj_pattern *lit)
  * paragraph: its characters stand for their common reading only, which
  * keeps 呢 (ne, ni) from sounding like 你.
  *
+ * A \p{Han} wildcard stands for any ideograph or syllable. A regex with one
+ * is matched by sound only when it holds FUZZY_MIN_ANCHOR ideographs in a row
+ * that every match must contain — outside groups, classes and quantifiers
+ * (又不是 in \p{Han}{0,4}又不是…): by sound,
+ * 您找…吧 with any words between is 您照顾…吧 — a wildcard next to a short
+ * word said by sound is ordinary speech, next to three words it is not.
+ *
  * Returns ZJ_OK with *out NULL when the regex is not matched by sound: it has
- * fewer than FUZZY_MIN_SYLLABLES ideographs with a reading, a \p{Han}
- * wildcard (by sound, 您找…吧 with any words between is 您照顾…吧: a
- * wildcard next to a word said by sound is ordinary speech), or what cannot
- * be rewritten character by character (\Q…\E, \P{…}, a range of
- * ideographs). */
+ * fewer than FUZZY_MIN_SYLLABLES ideographs with a reading, a wildcard
+ * without such an anchor, or what cannot be rewritten character by
+ * character (\Q…\E, \P{…}, a range of ideographs). */
 static zj_status regex_twin(const zj_pattern *re, char **out, size_t *out_len)
 {
     *out = NULL;
     zj_buf b;
     zj_buf_init(&b);
     const unsigned char *p = (const unsigned char *)re->expr;
-    size_t len = re->expr_len, syllables = 0;
-    bool in_class = false, class_start = false;
+    size_t len = re->expr_len, syllables = 0, run = 0, anchor = 0;
+    bool in_class = false, class_start = false, wildcard = false, top_alternatives = false;
+    size_t depth = 0; /* open groups: an alternative in one is no anchor */
     for (size_t i = 0; i < len;) {
         unsigned char c = p[i];
         if (c == '\\' && i + 1 < len) {
             unsigned char e = p[i + 1];
-            if (e == 'Q' || e == 'P' ||
-                (e == 'p' && len - i >= 7 && memcmp(p + i, "\\p{Han}", 7) == 0))
+            if (e == 'Q' || e == 'P')
                 goto refuse;
+            if (run > anchor)
+                anchor = run;
+            run = 0;
+            if (e == 'p' && len - i >= 7 && memcmp(p + i, "\\p{Han}", 7) == 0) {
+                zj_buf_printf(&b, in_class ? "\\p{Han}\\x{%X}-\\x{%X}" : "[\\p{Han}\\x{%X}-\\x{%X}]",
+                              (unsigned)ZJ_PINYIN_BASE,
+                              (unsigned)(ZJ_PINYIN_BASE + ZJ_PINYIN_MAX_SYLLABLES - 1));
+                wildcard = true;
+                class_start = false;
+                i += 7;
+                continue;
+            }
             /* \x{…}, \p{…}, \d, \1 …: copied (an escaped multibyte character whole) */
             size_t k = e < 0x80 ? 1 : e < 0xE0 ? 2 : e < 0xF0 ? 3 : 4;
             k = 1 + k > len - i ? len - i : 1 + k;
@@ -302,6 +322,18 @@ static zj_status regex_twin(const zj_pattern *re, char **out, size_t *out_len)
             continue;
         }
         if (c < 0x80) {
+            /* A run ends here; a quantifier makes its last ideograph optional. */
+            size_t kept = c == '?' || c == '*' || c == '{' ? (run ? run - 1 : 0) : run;
+            if (kept > anchor)
+                anchor = kept;
+            run = 0;
+            if (!in_class && c == '(') {
+                depth++;
+            } else if (!in_class && c == ')' && depth) {
+                depth--;
+            } else if (!in_class && c == '|' && !depth) {
+                top_alternatives = true; /* no run is in every match */
+            }
             if (!in_class && c == '[') {
                 in_class = class_start = true;
                 zj_buf_append(&b, "[", 1);
@@ -331,13 +363,18 @@ static zj_status regex_twin(const zj_pattern *re, char **out, size_t *out_len)
         if (twin_readings(cp, ids)) {
             syllables++;
             zj_buf_printf(&b, "\\x{%X}", (unsigned)(ZJ_PINYIN_BASE + ids[0]));
+            run = in_class || depth ? 0 : run + 1;
         } else {
             zj_buf_append(&b, (const char *)p + i, k);
+            run = 0;
         }
         class_start = false;
         i += k;
     }
-    if (syllables < FUZZY_MIN_SYLLABLES)
+    if (run > anchor)
+        anchor = run;
+    if (syllables < FUZZY_MIN_SYLLABLES ||
+        (wildcard && (anchor < FUZZY_MIN_ANCHOR || top_alternatives)))
         goto refuse;
     if (b.failed || !b.data) {
         zj_buf_free(&b);

@@ -74,7 +74,10 @@ static void twins_of_fuzzy_literals(void **state)
     zj_ruleset *rs = load("ruleset: a\nversion: \"1\"\nrules:\n"
                           "  - id: r\n    kind: forbidden\n    fuzzy: pinyin\n"
                           "    any: [有本事你去告, 是的, {re: '有本事'}, {re: '不是'},\n"
-                          "          {re: '你找\\\\p{Han}{1,4}吧'}, {re: '不清楚[嘛吧]'}]\n"
+                          "          {re: '你找\\p{Han}{1,4}吧'}, {re: '不清楚[嘛吧]'},\n"
+                          "          {re: '\\p{Han}{0,4}又不是(?:我|我们)'},\n"
+                          "          {re: '(?:你|您)(?:到时候|明天)\\p{Han}{0,3}吧'},\n"
+                          "          {re: '又不?是\\p{Han}{1,2}我们'}, {re: '又不是我们|\\p{Han}吧'}]\n"
                           "    unless: [有本事你去告诉]\n"
                           "  - {id: short, kind: forbidden, fuzzy: pinyin, any: [是的]}\n"
                           "  - {id: exact, kind: forbidden, any: [没长眼睛]}\n",
@@ -82,18 +85,28 @@ static void twins_of_fuzzy_literals(void **state)
     assert_non_null(rs);
     assert_non_null(rs->fuzzy);
     /* 有本事你去告 and the exception have twins; 是的 (two syllables), the rule
-     * without fuzzy, the regex of two ideographs and the one with a \p{Han}
-     * wildcard do not. 有 (you, wei), 事 (shi, zi) and 告 (gao, ju, gu) have
+     * without fuzzy, the regex of two ideographs and the ones with a \p{Han}
+     * wildcard but no three ideographs in a row that every match holds (你找…吧;
+     * 到时候 is one alternative; 不? is optional; 又不是我们 is one side of a
+     * top-level |) do not; \p{Han}{0,4}又不是… does, its wildcard any
+     * ideograph or syllable. 有 (you, wei), 事 (shi, zi) and 告 (gao, ju, gu) have
      * several readings: 12 literals of syllables each. A regex gets one twin,
      * each ideograph as its common syllable, particles (嘛 吧) as they are. */
     size_t of_literal = 0, of_exception = 0, of_regex = 0;
     uint16_t you[ZJ_PINYIN_MAX_READINGS], ben[ZJ_PINYIN_MAX_READINGS],
         shi[ZJ_PINYIN_MAX_READINGS], bu[ZJ_PINYIN_MAX_READINGS], qing[ZJ_PINYIN_MAX_READINGS],
-        chu[ZJ_PINYIN_MAX_READINGS];
+        chu[ZJ_PINYIN_MAX_READINGS], you4[ZJ_PINYIN_MAX_READINGS], wo[ZJ_PINYIN_MAX_READINGS],
+        men[ZJ_PINYIN_MAX_READINGS], shi4[ZJ_PINYIN_MAX_READINGS];
     assert_true(zj_pinyin_readings(0x6709, you) && zj_pinyin_readings(0x672C, ben) &&
                 zj_pinyin_readings(0x4E8B, shi) && zj_pinyin_readings(0x4E0D, bu) &&
-                zj_pinyin_readings(0x6E05, qing) && zj_pinyin_readings(0x695A, chu));
-    char want_ybs[64], want_bqc[64];
+                zj_pinyin_readings(0x6E05, qing) && zj_pinyin_readings(0x695A, chu) &&
+                zj_pinyin_readings(0x53C8, you4) && zj_pinyin_readings(0x6211, wo) &&
+                zj_pinyin_readings(0x4EEC, men) && zj_pinyin_readings(0x662F, shi4));
+    char want_ybs[64], want_bqc[64], want_ybs4[160];
+    snprintf(want_ybs4, sizeof want_ybs4,
+             "[\\p{Han}\\x{E000}-\\x{E1FF}]{0,4}\\x{%X}\\x{%X}\\x{%X}(?:\\x{%X}|\\x{%X}\\x{%X})",
+             0xE000u + you4[0], 0xE000u + bu[0], 0xE000u + shi4[0], 0xE000u + wo[0],
+             0xE000u + wo[0], 0xE000u + men[0]);
     snprintf(want_ybs, sizeof want_ybs, "\\x{%X}\\x{%X}\\x{%X}", 0xE000u + you[0],
              0xE000u + ben[0], 0xE000u + shi[0]);
     snprintf(want_bqc, sizeof want_bqc, "\\x{%X}\\x{%X}\\x{%X}[嘛吧]", 0xE000u + bu[0],
@@ -108,6 +121,8 @@ static void twins_of_fuzzy_literals(void **state)
                 assert_string_equal(twin->expr, want_ybs);
             else if (strcmp(src->source, "不清楚[嘛吧]") == 0)
                 assert_string_equal(twin->expr, want_bqc);
+            else if (strcmp(src->source, "\\p{Han}{0,4}又不是(?:我|我们)") == 0)
+                assert_string_equal(twin->expr, want_ybs4);
             else
                 fail_msg("a twin of regex '%s'", src->source);
             of_regex++;
@@ -124,7 +139,7 @@ static void twins_of_fuzzy_literals(void **state)
     }
     assert_int_equal(of_literal, 12);
     assert_true(of_exception >= 12);
-    assert_int_equal(of_regex, 2);
+    assert_int_equal(of_regex, 3);
     int warnings = 0;
     zj_rules_lint(rs, count_warning, &warnings);
     assert_int_equal(warnings, 1); /* rule 'short' */
