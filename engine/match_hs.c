@@ -40,8 +40,9 @@
 #include <unistd.h>
 
 /* 03: per-sentence and per-clause regexes are in the database as relaxed
- * prefilters (02 left them to PCRE2 alone). */
-#define CACHE_MAGIC "ZJHSDB03"
+ * prefilters (02 left them to PCRE2 alone); 04: those with negative
+ * lookarounds too, relaxed without them. */
+#define CACHE_MAGIC "ZJHSDB04"
 /* File layout: magic (8), pattern-set key hex (64), pattern count as 16 hex
  * digits, payload sha256 hex (64), payload (the serialized database). */
 #define CACHE_HEADER (8 + 64 + 16 + 64)
@@ -312,20 +313,96 @@ static void cache_store(const char *dir, const char *path, const char *key, size
     free(bytes);
 }
 
-/* A per-segment regex relaxed for the whole turn: every ^ and $ assertion
- * removed (outside classes, unescaped). A match inside a segment is then a
- * match of the relaxed regex in the turn, so it is a sound prefilter, as long
- * as no construct can turn a removed edge into a failure: negative
- * lookarounds, word boundaries and the other anchors keep the regex out
- * (NULL). Caller frees. */
+/* The end of the group that opens at expr[at] ('('): the index just past
+ * its ')', or 0 when it is not closed. Escapes and classes are skipped. */
+static size_t group_end(const char *expr, size_t len, size_t at)
+{
+    size_t depth = 0;
+    bool in_class = false;
+    for (size_t i = at; i < len; i++) {
+        char c = expr[i];
+        if (c == '\\') {
+            i++;
+            continue;
+        }
+        if (in_class) {
+            in_class = c != ']';
+            continue;
+        }
+        if (c == '[') {
+            in_class = true;
+            if (i + 1 < len && expr[i + 1] == '^')
+                i++;
+            if (i + 1 < len && expr[i + 1] == ']')
+                i++;
+        } else if (c == '(') {
+            depth++;
+        } else if (c == ')' && --depth == 0) {
+            return i + 1;
+        }
+    }
+    return 0;
+}
+
+/* A per-segment regex relaxed for the whole turn: every negative lookaround
+ * removed (an assertion that can only reject: without it the regex matches
+ * more), then every ^ and $ assertion (outside classes, unescaped). A match
+ * inside a segment is then a match of the relaxed regex in the turn, so it is
+ * a sound prefilter, as long as no construct can turn a removed edge into a
+ * failure: word boundaries and the other anchors keep the regex out (NULL).
+ * A negative lookaround directly after a quantifiable atom would leave the
+ * quantifier on the wrong atom; it is never removed, and keeps the regex out.
+ * Caller frees. */
 static char *relax_segment_regex(const char *expr)
 {
-    if (strstr(expr, "(?!") || strstr(expr, "(?<!"))
-        return NULL;
     size_t len = strlen(expr);
-    char *out = malloc(len + 1);
-    if (!out)
+    char *stripped = malloc(len + 1);
+    if (!stripped)
         return NULL;
+    size_t w = 0;
+    bool in_cls = false;
+    for (size_t i = 0; i < len; i++) {
+        char c = expr[i];
+        if (c == '\\' && i + 1 < len) {
+            stripped[w++] = c;
+            stripped[w++] = expr[++i];
+            continue;
+        }
+        if (in_cls) {
+            in_cls = c != ']';
+            stripped[w++] = c;
+            continue;
+        }
+        if (c == '[') {
+            in_cls = true;
+            stripped[w++] = c;
+            if (i + 1 < len && expr[i + 1] == '^')
+                stripped[w++] = expr[++i];
+            if (i + 1 < len && expr[i + 1] == ']')
+                stripped[w++] = expr[++i];
+            continue;
+        }
+        bool negative = c == '(' && (strncmp(expr + i, "(?!", 3) == 0 ||
+                                     strncmp(expr + i, "(?<!", 4) == 0);
+        if (negative) {
+            size_t end = group_end(expr, len, i);
+            if (!end || (end < len && strchr("?*+{", expr[end]))) {
+                free(stripped);
+                return NULL;
+            }
+            i = end - 1;
+            continue;
+        }
+        stripped[w++] = c;
+    }
+    stripped[w] = '\0';
+    expr = stripped;
+    len = w;
+    char *out = malloc(len + 1);
+    if (!out) {
+        free(stripped);
+        return NULL;
+    }
     size_t k = 0;
     bool in_class = false;
     for (size_t i = 0; i < len; i++) {
@@ -334,6 +411,7 @@ static char *relax_segment_regex(const char *expr)
             char e = expr[i + 1];
             if (!in_class && strchr("bBAzZG", e)) {
                 free(out);
+                free(stripped);
                 return NULL;
             }
             out[k++] = c;
@@ -359,6 +437,7 @@ static char *relax_segment_regex(const char *expr)
         out[k++] = c;
     }
     out[k] = '\0';
+    free(stripped);
     return out;
 }
 

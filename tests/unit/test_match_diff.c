@@ -54,6 +54,11 @@ static const char *const regexes[] = {"急什?么",  "不知道$",       "^不",
                                       /* anchors a per-segment prefilter relaxes (or not) */
                                       "不知道(?=$|哈|a)", "^我?不知道$", "[^不]知道$",
                                       "(?<=^|喂)哈$", "\\b不", "道(?=$)", "[$^]a",
+                                      /* negative lookarounds a per-segment prefilter
+                                       * drops (or, quantified, keeps the regex out) */
+                                      "(?<!喂)不知道$", "不(?!知)道?", "(?<![ab])哈(?=$)",
+                                      "(?<!不|喂)知道(?!哈|$)", "(?:哈(?!a))+$", "喂(?!不)*",
+                                      "(?<!b[c)])知(?![(])", "[(?!]不$",
                                       /* refused by Hyperscan: the set falls back to
                                        * trying each regex and leaves these to PCRE2 */
                                       "不\\K知", "(?|喂|哈)道"};
@@ -127,7 +132,7 @@ static void random_rule_sets(void **state)
     }
 }
 
-static char *score_all(zj_backend backend)
+static char *score_all(zj_backend backend, const char *calls)
 {
     zj_error err;
     zj_load_opts o = {.backend = backend};
@@ -135,7 +140,8 @@ static char *score_all(zj_backend backend)
     assert_non_null(rs);
     assert_int_equal(zj_rules_backend(rs), backend);
     zj_scorer *sc = zj_scorer_new(rs, &err);
-    zj_reader *r = zj_reader_open(ZJ_SOURCE_DIR "/corpus/calls/2026-11.jsonl", 0, &err);
+    zj_reader *r = zj_reader_open(calls, 0, &err);
+    assert_non_null(r);
     zj_buf out;
     zj_buf_init(&out);
     zj_call *call;
@@ -158,11 +164,19 @@ static void corpus_identical(void **state)
     (void)state;
     if (!zj_matcher_hyperscan_available())
         skip();
-    char *p = score_all(ZJ_BACKEND_PCRE2);
-    char *h = score_all(ZJ_BACKEND_HYPERSCAN);
-    assert_string_equal(p, h);
-    free(p);
-    free(h);
+    /* The bundled standard on the corpus, and on the gold set's run-on and
+     * homophone variants: its per-clause regexes with lookarounds and its
+     * pinyin twins. */
+    static const char *const files[] = {ZJ_SOURCE_DIR "/corpus/calls/2026-11.jsonl",
+                                        ZJ_SOURCE_DIR "/corpus/gold/calls/unpunctuated.jsonl",
+                                        ZJ_SOURCE_DIR "/corpus/gold/calls/homophone.jsonl"};
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+        char *p = score_all(ZJ_BACKEND_PCRE2, files[i]);
+        char *h = score_all(ZJ_BACKEND_HYPERSCAN, files[i]);
+        assert_string_equal(p, h);
+        free(p);
+        free(h);
+    }
 }
 
 int main(void)
