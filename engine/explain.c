@@ -277,7 +277,8 @@ zj_status zj_rules_explain(const zj_ruleset *rs, const char *rule_id, const char
         const zj_pattern *p = &rs->patterns[i];
         if (p->rule != (uint32_t)ri)
             continue;
-        zj_buf_printf(out, "  #%u %s %s%s → %s\n", p->id, p->is_exception ? "unless" : "match ",
+        zj_buf_printf(out, "  #%u %s %s%s → %s\n", p->id,
+                      p->follows ? "unless_followed_by" : p->is_exception ? "unless" : "match ",
                       p->is_regex ? "re:" : "", p->source, p->expr);
         for (size_t t = 0; rs->fuzzy && t < rs->fuzzy->n; t++)
             if (rs->fuzzy->source[t] == p->id)
@@ -321,19 +322,26 @@ zj_status zj_rules_explain(const zj_ruleset *rs, const char *rule_id, const char
             quote_original(out, text, len, c0, c1);
             zj_buf_puts(out, "'");
             if (!p->is_exception) {
-                const zj_hit *by = NULL;
+                const zj_hit *by = NULL, *after = NULL;
                 for (size_t k = 0; k < hits.n && !by; k++) {
                     const zj_hit *x = &hits.v[k];
                     const zj_pattern *xp = &rs->patterns[x->pattern % rs->n_patterns];
-                    if (xp->rule == (uint32_t)ri && xp->is_exception && x->start <= h->start &&
-                        h->end <= x->end)
+                    if (xp->rule != (uint32_t)ri || !xp->is_exception)
+                        continue;
+                    if (xp->follows && x->start >= h->end && !after)
+                        after = x;
+                    else if (!xp->follows && x->start <= h->start && h->end <= x->end)
                         by = x;
                 }
                 if (by)
                     zj_buf_printf(out, " — suppressed: inside exception #%u [%u, %u)",
                                   (unsigned)(by->pattern % rs->n_patterns), by->start, by->end);
+                else if (after)
+                    zj_buf_printf(out, " — suppressed: followed by exception #%u [%u, %u)",
+                                  (unsigned)(after->pattern % rs->n_patterns), after->start,
+                                  after->end);
                 else if (r->n_unless)
-                    zj_buf_puts(out, " — kept: no exception match contains it");
+                    zj_buf_puts(out, " — kept: no exception match contains or follows it");
             }
             zj_buf_puts(out, "\n");
         }

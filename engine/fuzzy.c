@@ -190,6 +190,7 @@ static zj_status add_twin(zj_fuzzy *f, size_t *cap, const zj_pattern *lit, char 
     t->rule = lit->rule;
     t->is_regex = is_regex;
     t->is_exception = lit->is_exception;
+    t->follows = lit->follows;
     t->per_sentence = lit->per_sentence;
     t->line = lit->line;
     t->col = lit->col;

@@ -14,7 +14,8 @@ typedef struct zj_pattern {
     uint32_t id;
     uint32_t rule; /* index of the owning rule */
     bool is_regex;
-    bool is_exception; /* from `unless` */
+    bool is_exception; /* from `unless` or `unless_followed_by` */
+    bool follows;      /* from `unless_followed_by`: suppresses the hits before it in its turn */
     bool negated;      /* under a `none` item: its hits are never evidence or findings */
     bool operand;      /* under `before`/`near`/`same_turn`: a finding only when paired */
     bool per_sentence; /* rule has boundary: sentence or clause (matched per segment) */
@@ -84,7 +85,7 @@ typedef struct zj_rule {
     zj_window_kind window;
     int64_t window_value; /* utterances, or seconds */
     zj_node cond;
-    uint32_t *unless; /* exception pattern ids */
+    uint32_t *unless; /* exception pattern ids (`unless`, then `unless_followed_by`) */
     size_t n_unless;
     int points;     /* magnitude, >= 0 */
     int max_points; /* 0: no cap */

@@ -734,11 +734,49 @@ struct defaults {
     bool per_sentence, per_clause;
 };
 
+/* A rule's `unless` (follows = false) or `unless_followed_by` list (true)
+ * into r->unless. An `unless` item suppresses the hits inside its matches and
+ * is matched like the rule's conditions (per sentence or clause with its
+ * boundary); an `unless_followed_by` item suppresses every hit of the rule
+ * that ends before it starts in the same turn, wherever in the turn it is
+ * (经理不在，我帮您转达: the refusal is followed by the agent taking it on). */
+static void parse_exceptions(struct loader *ld, zj_rule *r, const zj_ynode *v, uint32_t index,
+                             const char *key, bool follows)
+{
+    if (!v)
+        return;
+    if (v->type != ZJ_YNODE_SEQ || v->n == 0) {
+        fail_at(ld, v, "'%s' must be a non-empty list of patterns", key);
+        return;
+    }
+    bool per_sentence = follows ? false : r->per_sentence;
+    for (size_t i = 0; r->unless && i < v->n; i++) {
+        const zj_ynode *item = v->items[i];
+        bool ok;
+        uint32_t id_out = 0;
+        if (item->type == ZJ_YNODE_SCALAR) {
+            ok = add_literal(ld, item, index, true, per_sentence, &id_out);
+        } else if (item->type == ZJ_YNODE_MAP && item->n == 2 && item->items[0]->value &&
+                   (strcmp(item->items[0]->value, "re") == 0 ||
+                    strcmp(item->items[0]->value, "regex") == 0)) {
+            ok = add_regex(ld, item->items[1], index, true, per_sentence, &id_out);
+        } else {
+            fail_at(ld, item, "an '%s' item must be a string or {re: ...}", key);
+            ok = false;
+        }
+        if (ok) {
+            ld->rs->patterns[id_out].follows = follows;
+            r->unless[r->n_unless++] = id_out;
+        }
+    }
+}
+
 static void parse_rule(struct loader *ld, const zj_ynode *n, const struct defaults *def)
 {
     static const char *const keys[] = {
         "id",         "kind",     "title",   "category", "clause", "description", "any",
-        "all",        "regex",    "speaker", "within",   "unless", "boundary",    "points",
+        "all",        "regex",    "speaker", "within",   "unless", "unless_followed_by",
+        "boundary",   "points",
         "max_points", "severity", "fatal",   "examples", "fuzzy",       "yield",
         "when",       "metric",   "announce", "min_seconds", "max_seconds", "overlap_seconds", "min",
         "max",        NULL};
@@ -868,44 +906,29 @@ static void parse_rule(struct loader *ld, const zj_ynode *n, const struct defaul
     if (r->kind == ZJ_KIND_METRIC) {
         if (cond)
             fail_at(ld, cond, "a metric rule measures the call and takes no '%s'", cond_key);
-        if ((v = zj_yaml_get(n, "unless")))
-            fail_at(ld, v, "a metric rule takes no 'unless'");
+        if ((v = zj_yaml_get(n, "unless")) || (v = zj_yaml_get(n, "unless_followed_by")))
+            fail_at(ld, v, "a metric rule takes no '%s'", v == zj_yaml_get(n, "unless")
+                                                            ? "unless" : "unless_followed_by");
     } else if (!cond) {
         fail_at(ld, n, "%s has no condition (any, all or regex)", where + 4);
     } else {
         zj_node_type type = strcmp(cond_key, "all") == 0 ? ZJ_NODE_ALL : ZJ_NODE_ANY;
         parse_items(ld, cond, type, index, r->per_sentence, 1, &r->cond, cond_key);
     }
-    if (r->kind != ZJ_KIND_METRIC && (v = zj_yaml_get(n, "unless"))) {
-        if (v->type != ZJ_YNODE_SEQ || v->n == 0) {
-            fail_at(ld, v, "'unless' must be a non-empty list of patterns");
-        } else {
-            r->unless = calloc(v->n, sizeof *r->unless);
-            if (!r->unless)
-                fail_nomem(ld, v);
-            for (size_t i = 0; r->unless && i < v->n; i++) {
-                const zj_ynode *item = v->items[i];
-                bool ok;
-                uint32_t id_out = 0;
-                if (item->type == ZJ_YNODE_SCALAR) {
-                    ok = add_literal(ld, item, index, true, r->per_sentence, &id_out);
-                } else if (item->type == ZJ_YNODE_MAP && item->n == 2 && item->items[0]->value &&
-                           (strcmp(item->items[0]->value, "re") == 0 ||
-                            strcmp(item->items[0]->value, "regex") == 0)) {
-                    ok = add_regex(ld, item->items[1], index, true, r->per_sentence, &id_out);
-                } else {
-                    fail_at(ld, item, "an 'unless' item must be a string or {re: ...}");
-                    ok = false;
-                }
-                if (ok)
-                    r->unless[r->n_unless++] = id_out;
-            }
-        }
+    if (r->kind != ZJ_KIND_METRIC) {
+        const zj_ynode *unless = zj_yaml_get(n, "unless");
+        const zj_ynode *followed = zj_yaml_get(n, "unless_followed_by");
+        size_t total = (unless && unless->type == ZJ_YNODE_SEQ ? unless->n : 0) +
+                       (followed && followed->type == ZJ_YNODE_SEQ ? followed->n : 0);
+        if (total && !(r->unless = calloc(total, sizeof *r->unless)))
+            fail_nomem(ld, n);
+        parse_exceptions(ld, r, unless, index, "unless", false);
+        parse_exceptions(ld, r, followed, index, "unless_followed_by", true);
     }
     /* boundary: clause segments every pattern of the rule at clause ends too;
      * conditions and exceptions alike, as for boundary: sentence. */
     for (size_t p = first_pattern; r->per_clause && p < rs->n_patterns; p++)
-        rs->patterns[p].per_clause = true;
+        rs->patterns[p].per_clause = !rs->patterns[p].follows;
 }
 
 static void parse_scoring(struct loader *ld, const zj_ynode *n)

@@ -787,16 +787,33 @@ static size_t survivors(zj_scorer *s, const zj_rule *r, const zj_call *call, cal
         n = drop_fuzzy_duplicates(s, group, n);
     s->exceptions.n = 0;
     for (size_t i = 0; i < n; i++)
-        if (s->rs->patterns[group[i].pattern].is_exception)
+        if (s->rs->patterns[group[i].pattern].is_exception &&
+            !s->rs->patterns[group[i].pattern].follows)
             vec_push(&s->exceptions, &group[i]);
     /* Both lists are sorted by turn, then start: one sweep keeps the
-     * furthest end of the exceptions of h's turn that start at or before h. */
-    size_t kept = 0, next_x = 0;
-    uint32_t reach_turn = UINT32_MAX, reach_end = 0;
+     * furthest end of the exceptions of h's turn that start at or before h,
+     * another the last start of the `unless_followed_by` matches of h's turn. */
+    size_t kept = 0, next_x = 0, next_f = 0;
+    uint32_t reach_turn = UINT32_MAX, reach_end = 0, follow_turn = UINT32_MAX, follow_start = 0;
     for (size_t i = 0; i < n; i++) {
         const call_hit h = group[i];
         if (s->rs->patterns[h.pattern].is_exception)
             continue;
+        for (; next_f < n; next_f++) {
+            const call_hit *f = &group[next_f];
+            if (f->turn > h.turn)
+                break;
+            if (f->turn < h.turn || !s->rs->patterns[f->pattern].follows)
+                continue;
+            if (follow_turn != h.turn) {
+                follow_turn = h.turn;
+                follow_start = 0;
+            }
+            if (f->start > follow_start)
+                follow_start = f->start;
+        }
+        if (follow_turn == h.turn && follow_start >= h.end)
+            continue; /* the agent goes on to take the matter up */
         for (; next_x < s->exceptions.n; next_x++) {
             const call_hit *x = &s->exceptions.v[next_x];
             if (x->turn > h.turn || (x->turn == h.turn && x->start > h.start))
