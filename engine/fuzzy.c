@@ -189,9 +189,15 @@ static zj_status add_twin(zj_fuzzy *f, size_t *cap, const zj_pattern *lit, char 
     t->id = (uint32_t)f->n;
     t->rule = lit->rule;
     t->is_regex = is_regex;
+    /* Everything that says how the source pattern counts, the twin shares:
+     * the twin of a per-clause 不知道$ matched per sentence would miss
+     * 这个不只道，你好, where the characters' 这个不知道，你好 is found. */
     t->is_exception = lit->is_exception;
     t->follows = lit->follows;
+    t->negated = lit->negated;
+    t->operand = lit->operand;
     t->per_sentence = lit->per_sentence;
+    t->per_clause = lit->per_clause;
     t->line = lit->line;
     t->col = lit->col;
     t->expr = expr;
