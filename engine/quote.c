@@ -1,6 +1,6 @@
 /* quote.c — where a turn quotes or reports someone else's words: inside
  * quotation marks (“” 「」 『』 "" ＂＂), or after a reporting verb whose
- * subject is another person (您说…, 邻居跟您讲…, 他说…, 您刚才说…) up to the
+ * subject is another person (您说…, 邻居跟您讲…, 他说…, 您刚才说…; not 你别说) up to the
  * end of the sentence or a clause where the agent's own voice resumes. A forbidden expression there is not the agent's own
  * and is reported as an observation (quoted) instead of being scored.
  *
@@ -196,6 +196,18 @@ static bool only_adverbs(const uint32_t *cps, size_t from, size_t to)
     return true;
 }
 
+/* Whether cps[from..to) holds a negation or prohibition (别 不 没 甭): a verb
+ * of saying under one reports nothing (你别说了我们会处理的 is the agent's own
+ * voice to its end). */
+static bool negated(const uint32_t *cps, size_t from, size_t to)
+{
+    for (size_t i = from; i < to; i++)
+        if (cps[i] == 0x522B /* 别 */ || cps[i] == 0x4E0D /* 不 */ || cps[i] == 0x6CA1 /* 没 */ ||
+            cps[i] == 0x752D /* 甭 */)
+            return true;
+    return false;
+}
+
 /* Whether someone other than the agent is the subject of the verb at
  * cps[verb], looking back at most 12 code points within the sentence that
  * starts at cps[from] (楼上业主一开始情绪比较大说…). */
@@ -217,6 +229,8 @@ static bool reported_subject(const uint32_t *cps, size_t from, size_t verb)
                 continue;
             if (cps[start] == 0x4F60 /* 你 */ && m == 1 && only_adverbs(cps, end, verb))
                 continue; /* 你说…, 你都说了三遍了: the agent addressing the resident */
+            if (negated(cps, end, verb))
+                continue; /* 你别说了, 他没说, 您不要讲: no words to report */
             return true;
         }
     }
