@@ -138,7 +138,7 @@ static size_t reply_verb(const uint32_t *cps, size_t n, size_t i)
 
 /* After the verb these make it something else than reporting: 说话, 说清楚,
  * 说明, 说完, 说得对, 说的(那个), 说吧 (go ahead), 说过, 说一下 / 一遍, 说什么,
- * 您说呢 / 您说怎么办 (asking the resident). */
+ * 您说呢 / 您说怎么办 (asking the resident), 说说 (您跟邻居说说: advice). */
 static bool ends_report(const uint32_t *cps, size_t n, size_t i)
 {
     static const uint32_t next_bad[] = {
@@ -148,6 +148,8 @@ static bool ends_report(const uint32_t *cps, size_t n, size_t i)
         0x5462 /* 呢 (您说呢) */, 0x600E /* 怎 (您说怎么办) */};
     if (i >= n)
         return true;
+    if (i > 0 && cps[i] == cps[i - 1])
+        return true; /* 说说, 讲讲: a suggestion (您跟邻居好好说说), nothing said yet */
     for (size_t k = 0; k < sizeof next_bad / sizeof *next_bad; k++)
         if (cps[i] == next_bad[k])
             return true;
