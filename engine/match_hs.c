@@ -356,53 +356,9 @@ static size_t group_end(const char *expr, size_t len, size_t at)
 static char *relax_segment_regex(const char *expr)
 {
     size_t len = strlen(expr);
-    char *stripped = malloc(len + 1);
-    if (!stripped)
-        return NULL;
-    size_t w = 0;
-    bool in_cls = false;
-    for (size_t i = 0; i < len; i++) {
-        char c = expr[i];
-        if (c == '\\' && i + 1 < len) {
-            stripped[w++] = c;
-            stripped[w++] = expr[++i];
-            continue;
-        }
-        if (in_cls) {
-            in_cls = c != ']';
-            stripped[w++] = c;
-            continue;
-        }
-        if (c == '[') {
-            in_cls = true;
-            stripped[w++] = c;
-            if (i + 1 < len && expr[i + 1] == '^')
-                stripped[w++] = expr[++i];
-            if (i + 1 < len && expr[i + 1] == ']')
-                stripped[w++] = expr[++i];
-            continue;
-        }
-        bool negative = c == '(' && (strncmp(expr + i, "(?!", 3) == 0 ||
-                                     strncmp(expr + i, "(?<!", 4) == 0);
-        if (negative) {
-            size_t end = group_end(expr, len, i);
-            if (!end || (end < len && strchr("?*+{", expr[end]))) {
-                free(stripped);
-                return NULL;
-            }
-            i = end - 1;
-            continue;
-        }
-        stripped[w++] = c;
-    }
-    stripped[w] = '\0';
-    expr = stripped;
-    len = w;
     char *out = malloc(len + 1);
-    if (!out) {
-        free(stripped);
+    if (!out)
         return NULL;
-    }
     size_t k = 0;
     bool in_class = false;
     for (size_t i = 0; i < len; i++) {
@@ -411,7 +367,6 @@ static char *relax_segment_regex(const char *expr)
             char e = expr[i + 1];
             if (!in_class && strchr("bBAzZG", e)) {
                 free(out);
-                free(stripped);
                 return NULL;
             }
             out[k++] = c;
@@ -433,11 +388,19 @@ static char *relax_segment_regex(const char *expr)
             continue;
         } else if (c == '^' || c == '$') {
             continue;
+        } else if (c == '(' && (strncmp(expr + i, "(?!", 3) == 0 ||
+                                strncmp(expr + i, "(?<!", 4) == 0)) {
+            size_t end = group_end(expr, len, i);
+            if (!end || (end < len && strchr("?*+{", expr[end]))) {
+                free(out);
+                return NULL;
+            }
+            i = end - 1; /* the whole negative lookaround goes */
+            continue;
         }
         out[k++] = c;
     }
     out[k] = '\0';
-    free(stripped);
     return out;
 }
 
