@@ -141,6 +141,8 @@ zj_status zj_clause_starts_apply(const zj_clause_starts *c, zj_norm *n)
 zj_status zj_norm_turn(zj_norm *n, const char *text, size_t len, const zj_ruleset *rs, bool mapped)
 {
     zj_status st = zj_norm_text_fillers(n, text, len, rs->fillers, mapped);
+    if (st == ZJ_OK && rs->synonyms)
+        st = zj_synonyms_apply(rs->synonyms, n);
     if (st == ZJ_OK && rs->clause_starts)
         st = zj_clause_starts_apply(rs->clause_starts, n);
     return st;

@@ -135,6 +135,7 @@ struct zj_ruleset {
     zj_matcher *matcher; /* compiled at load */
     unsigned redact;     /* ZJ_REDACT_* categories masked by default (`redact:`) */
     struct zj_fillers *fillers; /* `fillers:`, NULL when none */
+    struct zj_synonyms *synonyms; /* `synonyms:`, NULL when none */
     struct zj_clause_starts *clause_starts; /* `clause_starts:`, NULL when none */
     struct zj_fuzzy *fuzzy;     /* twins of `fuzzy: pinyin` literals, NULL when none */
     bool has_near; /* some `near` item: hits need normalized character offsets */
@@ -766,9 +767,26 @@ void zj_clause_starts_free(zj_clause_starts *c);
  * match start of the regexes (c may be NULL). */
 zj_status zj_clause_starts_apply(const zj_clause_starts *c, zj_norm *n);
 /* A turn as the rule set's patterns see it: normalized, fillers dropped,
- * clause starts of unpunctuated text added. */
+ * synonyms read as their standard word, clause starts of unpunctuated text
+ * added. */
 zj_status zj_norm_turn(zj_norm *n, const char *text, size_t len, const struct zj_ruleset *rs,
                        bool mapped);
+/* Grows n's text and map buffers to hold extra more bytes. */
+zj_status zj_norm_reserve(zj_norm *n, size_t extra);
+/* A rule set's synonyms (`synonyms:`, synonyms.c): regional and informal
+ * forms of words (晓得, 么子) read as the standard word (知道, 什么). */
+typedef struct zj_synonyms zj_synonyms;
+/* forms[i] is read as words[i]. NULL with *bad = the index of a bad entry
+ * and *why a reason, or *bad = SIZE_MAX when out of memory. */
+zj_synonyms *zj_synonyms_new(const char *const *forms, const size_t *form_lens,
+                             const char *const *words, const size_t *word_lens, size_t n,
+                             size_t *bad, const char **why);
+void zj_synonyms_free(zj_synonyms *s);
+/* Replaces the forms in a normalized turn (after the fillers' pass): text,
+ * map (when mapped), sentence and clause ends. s may be NULL. */
+zj_status zj_synonyms_apply(const zj_synonyms *s, zj_norm *n);
+/* The same on a normalized literal (*text, malloc'd, replaced). */
+zj_status zj_synonyms_literal(const zj_synonyms *s, char **text, size_t *len);
 /* zj_norm_literal with fillers dropped (f may be NULL). */
 zj_status zj_norm_literal_fillers(const char *text, size_t len, const zj_fillers *f, char **out,
                                   size_t *out_len);

@@ -39,7 +39,7 @@ void zj_norm_free(zj_norm *n)
     zj_norm_init(n);
 }
 
-static zj_status reserve(zj_norm *n, size_t extra)
+zj_status zj_norm_reserve(zj_norm *n, size_t extra)
 {
     if (n->len + extra + 1 <= n->cap)
         return ZJ_OK;
@@ -271,7 +271,7 @@ static zj_status map_unit(zj_norm *n, const uint32_t *cps, size_t count, uint32_
     long k = map_unit_bytes(cps, count, out, sizeof out, &st);
     if (k < 0)
         return st;
-    if (reserve(n, (size_t)k) != ZJ_OK)
+    if (zj_norm_reserve(n, (size_t)k) != ZJ_OK)
         return ZJ_ERR_NOMEM;
     emit(n, out, (size_t)k, first_cp, first_cp + (uint32_t)count);
     return ZJ_OK;
@@ -425,7 +425,7 @@ static inline zj_status normalize(zj_norm *n, const char *text, size_t len, enum
     const bool gaps = n->want_gaps;
     n->mapped = mapped;
     /* Room for the common case; units that expand reserve more. */
-    if (reserve(n, len + 8) != ZJ_OK)
+    if (zj_norm_reserve(n, len + 8) != ZJ_OK)
         return ZJ_ERR_NOMEM;
     const unsigned char *p = (const unsigned char *)text;
     size_t i = 0;
@@ -474,7 +474,7 @@ static inline zj_status normalize(zj_norm *n, const char *text, size_t len, enum
             if (r > i) {
                 size_t bytes = r - i;
                 /* Units before may have expanded (U+FDFA is 18 code points). */
-                if (reserve(n, bytes + 8) != ZJ_OK)
+                if (zj_norm_reserve(n, bytes + 8) != ZJ_OK)
                     return ZJ_ERR_NOMEM;
                 memcpy(n->text + n->len, p + i, bytes);
                 if (mapped)
@@ -506,7 +506,7 @@ static inline zj_status normalize(zj_norm *n, const char *text, size_t len, enum
                 (((e->flags & BMP_SENTENCE_END) && add_break(n) != ZJ_OK) ||
                  add_clause_break(n) != ZJ_OK))
                 return ZJ_ERR_NOMEM;
-            if (n->len + 8 > n->cap && reserve(n, 8) != ZJ_OK)
+            if (n->len + 8 > n->cap && zj_norm_reserve(n, 8) != ZJ_OK)
                 return ZJ_ERR_NOMEM;
             memcpy(n->text + n->len, e->bytes, sizeof e->bytes);
             if (gaps && e->len == 0 && add_gap(n) != ZJ_OK)

@@ -404,6 +404,8 @@ static bool add_literal(struct loader *ld, const zj_ynode *n, uint32_t rule, boo
     char *norm = NULL;
     size_t norm_len = 0;
     zj_status st = zj_norm_literal_fillers(n->value, n->len, ld->rs->fillers, &norm, &norm_len);
+    if (st == ZJ_OK)
+        st = zj_synonyms_literal(ld->rs->synonyms, &norm, &norm_len);
     if (st == ZJ_ERR_NOMEM) {
         fail_nomem(ld, n);
         return false;
@@ -1065,6 +1067,51 @@ static void parse_fillers(struct loader *ld, const zj_ynode *n)
     free(lens);
 }
 
+/* `synonyms: {晓得: 知道, …}`: read before the rules, whose literals are
+ * normalized with them (synonyms.c). */
+static void parse_synonyms(struct loader *ld, const zj_ynode *n)
+{
+    if (n->type != ZJ_YNODE_MAP || n->n == 0) {
+        fail_at(ld, n, "'synonyms' must be a non-empty mapping of a form to its standard word");
+        return;
+    }
+    size_t pairs = n->n / 2;
+    const char **forms = calloc(pairs, sizeof *forms), **words = calloc(pairs, sizeof *words);
+    size_t *form_lens = calloc(pairs, sizeof *form_lens), *word_lens = calloc(pairs, sizeof *word_lens);
+    bool ok = forms && words && form_lens && word_lens;
+    for (size_t i = 0; ok && i < pairs; i++) {
+        const zj_ynode *k = n->items[2 * i], *v = n->items[2 * i + 1];
+        if (k->type != ZJ_YNODE_SCALAR) {
+            fail_at(ld, k, "a synonym must be a string, got %s", type_name(k));
+            ok = false;
+        } else if (v->type != ZJ_YNODE_SCALAR) {
+            fail_at(ld, v, "the standard word of '%s' must be a string, got %s", k->value,
+                    type_name(v));
+            ok = false;
+        } else {
+            forms[i] = k->value;
+            form_lens[i] = k->len;
+            words[i] = v->value;
+            word_lens[i] = v->len;
+        }
+    }
+    if (ok) {
+        size_t bad;
+        const char *why;
+        ld->rs->synonyms = zj_synonyms_new(forms, form_lens, words, word_lens, pairs, &bad, &why);
+        if (!ld->rs->synonyms && bad != SIZE_MAX)
+            fail_at(ld, n->items[2 * bad], "synonym '%s' %s", n->items[2 * bad]->value, why);
+        else if (!ld->rs->synonyms)
+            fail_at(ld, n, "out of memory");
+    } else if (!forms || !words || !form_lens || !word_lens) {
+        fail_at(ld, n, "out of memory");
+    }
+    free(forms);
+    free(words);
+    free(form_lens);
+    free(word_lens);
+}
+
 /* `clause_starts: [regex, ...]`: where a clause starts in a turn written
  * without punctuation (clauses.c). */
 static void parse_clause_starts(struct loader *ld, const zj_ynode *n)
@@ -1161,7 +1208,7 @@ static void parse_root(struct loader *ld, const zj_ynode *root)
 {
     static const char *const keys[] = {"ruleset", "version", "title",  "description", "scoring",
                                        "defaults", "rules", "redact", "fillers", "extends",
-                                       "disable", "not_assessable", "clause_starts",
+                                       "disable", "not_assessable", "clause_starts", "synonyms",
                                        "complaint_kpis", NULL};
     zj_ruleset *rs = ld->rs;
     rs->base = 100;
@@ -1222,6 +1269,8 @@ static void parse_root(struct loader *ld, const zj_ynode *root)
     rs->default_speaker = def.speaker;
     if ((v = zj_yaml_get(root, "fillers")))
         parse_fillers(ld, v);
+    if ((v = zj_yaml_get(root, "synonyms")))
+        parse_synonyms(ld, v);
     if ((v = zj_yaml_get(root, "clause_starts")))
         parse_clause_starts(ld, v);
     if (!(v = zj_yaml_get(root, "rules"))) {
@@ -1249,6 +1298,7 @@ void zj_rules_free(zj_ruleset *rs)
         zj_matcher_free(rs->matcher);
     zj_fuzzy_free(rs->fuzzy);
     zj_fillers_free(rs->fillers);
+    zj_synonyms_free(rs->synonyms);
     zj_clause_starts_free(rs->clause_starts);
     for (size_t i = 0; i < rs->n_rules; i++) {
         zj_rule *r = &rs->rules[i];

@@ -1,0 +1,260 @@
+/* synonyms.c — a rule set's `synonyms:` (晓得: 知道, 么子: 什么, 俺们: 我们):
+ * regional and informal forms of a word that speech recognition writes as
+ * heard, read as the standard word before matching. A rule written with
+ * 不知道 then finds 不晓得, and the finding quotes the words as said.
+ *
+ * The pass runs on the normalized turn after the fillers are dropped, and on
+ * every literal of the rule set, so both sides speak the standard word;
+ * regexes are written with it. At each position the longest form wins; a
+ * form is not replaced across a clause or sentence end (晓，得 stays two
+ * words). A replacement may change the length (啥 → 什么): every byte of the
+ * standard word maps to the whole of the form in the original text, and the
+ * sentence and clause ends after it move with it. A turn none of whose
+ * characters may start a form costs one bit test per character. */
+#include "internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct synonym {
+    char *from, *to; /* normalized */
+    size_t from_len, to_len;
+} synonym;
+
+struct zj_synonyms {
+    synonym *v; /* longest form first */
+    size_t n;
+    unsigned char first[0x10000 / 8]; /* first code points (BMP) of some form */
+    bool first_beyond_bmp;
+};
+
+static int cmp_longest(const void *a, const void *b)
+{
+    const synonym *x = a, *y = b;
+    return x->from_len != y->from_len ? (x->from_len > y->from_len ? -1 : 1)
+                                      : memcmp(x->from, y->from, x->from_len);
+}
+
+void zj_synonyms_free(zj_synonyms *s)
+{
+    if (!s)
+        return;
+    for (size_t i = 0; i < s->n; i++) {
+        free(s->v[i].from);
+        free(s->v[i].to);
+    }
+    free(s->v);
+    free(s);
+}
+
+zj_synonyms *zj_synonyms_new(const char *const *forms, const size_t *form_lens,
+                             const char *const *words, const size_t *word_lens, size_t n,
+                             size_t *bad, const char **why)
+{
+    *bad = SIZE_MAX;
+    *why = NULL;
+    zj_synonyms *s = calloc(1, sizeof *s);
+    if (!s || !(s->v = calloc(n ? n : 1, sizeof *s->v))) {
+        free(s);
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        synonym *x = &s->v[s->n];
+        if (zj_norm_literal(forms[i], form_lens[i], &x->from, &x->from_len) != ZJ_OK ||
+            zj_norm_literal(words[i], word_lens[i], &x->to, &x->to_len) != ZJ_OK) {
+            free(x->from);
+            zj_synonyms_free(s);
+            return NULL;
+        }
+        s->n++;
+        if (x->from_len == 0 || x->to_len == 0)
+            *why = "is empty after normalization (whitespace and punctuation are removed)";
+        else if (x->from_len == x->to_len && memcmp(x->from, x->to, x->to_len) == 0)
+            *why = "is its own standard word";
+        for (size_t k = 0; k + 1 < s->n && !*why; k++)
+            if (s->v[k].from_len == x->from_len && memcmp(s->v[k].from, x->from, x->from_len) == 0)
+                *why = "is listed twice";
+        if (*why) {
+            *bad = i;
+            zj_synonyms_free(s);
+            return NULL;
+        }
+        uint32_t cp;
+        zj_utf8_decode((const unsigned char *)x->from, x->from_len, &cp);
+        if (cp < 0x10000)
+            s->first[cp >> 3] |= (unsigned char)(1u << (cp & 7));
+        else
+            s->first_beyond_bmp = true;
+    }
+    qsort(s->v, s->n, sizeof *s->v, cmp_longest);
+    return s;
+}
+
+/* The longest form at text[at..len) not crossing an offset of ends[0..n)
+ * (sorted), or NULL. */
+static const synonym *form_at(const zj_synonyms *s, const char *text, size_t len, size_t at,
+                              const size_t *ends, size_t n_ends)
+{
+    const unsigned char *p = (const unsigned char *)text + at;
+    uint32_t cp;
+    if (!zj_utf8_decode(p, len - at, &cp))
+        return NULL;
+    if (cp < 0x10000 ? !((s->first[cp >> 3] >> (cp & 7)) & 1) : !s->first_beyond_bmp)
+        return NULL;
+    for (size_t i = 0; i < s->n; i++) {
+        const synonym *x = &s->v[i];
+        if (x->from_len > len - at || memcmp(p, x->from, x->from_len) != 0)
+            continue;
+        bool crosses = false;
+        for (size_t k = 0; k < n_ends && !crosses; k++)
+            crosses = ends[k] > at && ends[k] < at + x->from_len;
+        if (!crosses)
+            return x;
+    }
+    return NULL;
+}
+
+/* Moves sorted offsets v[0..n) through the replacements (at[i], from[i] bytes
+ * became to[i] bytes): an offset at or after a replaced form's end moves by
+ * the growth before it. */
+static void shift(size_t *v, size_t n, const size_t *at, const synonym *const *x, size_t n_x)
+{
+    size_t r = 0;
+    long delta = 0;
+    for (size_t i = 0; i < n; i++) {
+        while (r < n_x && at[r] + x[r]->from_len <= v[i]) {
+            delta += (long)x[r]->to_len - (long)x[r]->from_len;
+            r++;
+        }
+        v[i] = (size_t)((long)v[i] + delta);
+    }
+}
+
+zj_status zj_synonyms_apply(const zj_synonyms *s, zj_norm *n)
+{
+    if (!s || n->len == 0)
+        return ZJ_OK;
+    size_t stack_at[16];
+    const synonym *stack_x[16];
+    size_t *at = stack_at, n_x = 0, cap = 16;
+    const synonym **x = stack_x;
+    zj_status st = ZJ_OK;
+    long growth = 0;
+    for (size_t i = 0; i < n->len;) {
+        unsigned char c = (unsigned char)n->text[i];
+        size_t k = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+        /* Clause ends include every sentence end. */
+        const synonym *hit = form_at(s, n->text, n->len, i, n->clause_breaks, n->n_clause_breaks);
+        if (!hit) {
+            i += k;
+            continue;
+        }
+        if (n_x == cap) {
+            size_t *a = malloc(cap * 2 * sizeof *a);
+            const synonym **b = malloc(cap * 2 * sizeof *b);
+            if (!a || !b) {
+                free(a);
+                free(b);
+                st = ZJ_ERR_NOMEM;
+                goto out;
+            }
+            memcpy(a, at, cap * sizeof *a);
+            memcpy(b, x, cap * sizeof *b);
+            if (at != stack_at) {
+                free(at);
+                free(x);
+            }
+            at = a;
+            x = b;
+            cap *= 2;
+        }
+        at[n_x] = i;
+        x[n_x++] = hit;
+        growth += (long)hit->to_len - (long)hit->from_len;
+        i += hit->from_len;
+    }
+    if (!n_x)
+        goto out;
+    /* The old text and map, then the new one written over n's buffers. */
+    size_t old_len = n->len, new_len = (size_t)((long)old_len + growth);
+    char *old = malloc(old_len + 1);
+    uint32_t *old_s = n->mapped ? malloc(old_len * sizeof *old_s) : NULL;
+    uint32_t *old_e = n->mapped ? malloc(old_len * sizeof *old_e) : NULL;
+    if (!old || (n->mapped && (!old_s || !old_e))) {
+        free(old);
+        free(old_s);
+        free(old_e);
+        st = ZJ_ERR_NOMEM;
+        goto out;
+    }
+    memcpy(old, n->text, old_len);
+    if (n->mapped) {
+        memcpy(old_s, n->orig_start, old_len * sizeof *old_s);
+        memcpy(old_e, n->orig_end, old_len * sizeof *old_e);
+    }
+    if (new_len > old_len && (st = zj_norm_reserve(n, new_len - old_len)) != ZJ_OK) {
+        free(old);
+        free(old_s);
+        free(old_e);
+        goto out;
+    }
+    size_t w = 0, r = 0;
+    for (size_t j = 0; j <= n_x; j++) {
+        size_t stop = j < n_x ? at[j] : old_len;
+        memcpy(n->text + w, old + r, stop - r);
+        if (n->mapped) {
+            memcpy(n->orig_start + w, old_s + r, (stop - r) * sizeof *old_s);
+            memcpy(n->orig_end + w, old_e + r, (stop - r) * sizeof *old_e);
+        }
+        w += stop - r;
+        if (j == n_x)
+            break;
+        const synonym *y = x[j];
+        memcpy(n->text + w, y->to, y->to_len);
+        for (size_t b = 0; n->mapped && b < y->to_len; b++) {
+            n->orig_start[w + b] = old_s[at[j]];
+            n->orig_end[w + b] = old_e[at[j] + y->from_len - 1];
+        }
+        w += y->to_len;
+        r = at[j] + y->from_len;
+    }
+    n->len = w;
+    n->text[w] = '\0';
+    shift(n->breaks, n->n_breaks, at, x, n_x);
+    shift(n->clause_breaks, n->n_clause_breaks, at, x, n_x);
+    n->n_gaps = 0;          /* the fillers' pass is over: nothing reads them */
+    n->watched_valid = false; /* offsets of the old text */
+    free(old);
+    free(old_s);
+    free(old_e);
+out:
+    if (at != stack_at) {
+        free(at);
+        free(x);
+    }
+    return st;
+}
+
+zj_status zj_synonyms_literal(const zj_synonyms *s, char **text, size_t *len)
+{
+    if (!s)
+        return ZJ_OK;
+    zj_norm n;
+    zj_norm_init(&n);
+    n.text = *text;
+    n.len = *len;
+    n.cap = *len + 1;
+    zj_status st = ZJ_OK;
+    /* The map arrays share the text's capacity (zj_norm_reserve grows all three). */
+    n.orig_start = malloc(n.cap * sizeof *n.orig_start);
+    n.orig_end = malloc(n.cap * sizeof *n.orig_end);
+    if (!n.orig_start || !n.orig_end)
+        st = ZJ_ERR_NOMEM;
+    if (st == ZJ_OK)
+        st = zj_synonyms_apply(s, &n);
+    *text = n.text;
+    *len = n.len;
+    n.text = NULL;
+    zj_norm_free(&n);
+    return st;
+}
