@@ -140,9 +140,19 @@ zj_status zj_synonyms_apply(const zj_synonyms *s, zj_norm *n)
     const synonym **x = stack_x;
     zj_status st = ZJ_OK;
     long growth = 0;
+    const unsigned char *t = (const unsigned char *)n->text;
     for (size_t i = 0; i < n->len;) {
-        unsigned char c = (unsigned char)n->text[i];
+        unsigned char c = t[i];
         size_t k = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+        /* Most characters are ideographs that start no form: one bit each. */
+        if (k == 3 && i + 2 < n->len) {
+            uint32_t cp = (uint32_t)(c & 0x0F) << 12 | (uint32_t)(t[i + 1] & 0x3F) << 6 |
+                          (t[i + 2] & 0x3F);
+            if (!((s->first[cp >> 3] >> (cp & 7)) & 1)) {
+                i += 3;
+                continue;
+            }
+        }
         /* Clause ends include every sentence end. */
         const synonym *hit = form_at(s, n->text, n->len, i, n->clause_breaks, n->n_clause_breaks);
         if (!hit) {
