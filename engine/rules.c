@@ -1059,9 +1059,9 @@ static void parse_fillers(struct loader *ld, const zj_ynode *n)
             fail_at(ld, n->items[bad],
                     "filler is empty after normalization (whitespace and punctuation are removed)");
         else if (!ld->rs->fillers)
-            fail_at(ld, n, "out of memory");
+            fail_nomem(ld, n);
     } else if (!words || !lens) {
-        fail_at(ld, n, "out of memory");
+        fail_nomem(ld, n);
     }
     free(words);
     free(lens);
@@ -1102,9 +1102,9 @@ static void parse_synonyms(struct loader *ld, const zj_ynode *n)
         if (!ld->rs->synonyms && bad != SIZE_MAX)
             fail_at(ld, n->items[2 * bad], "synonym '%s' %s", n->items[2 * bad]->value, why);
         else if (!ld->rs->synonyms)
-            fail_at(ld, n, "out of memory");
+            fail_nomem(ld, n);
     } else if (!forms || !words || !form_lens || !word_lens) {
-        fail_at(ld, n, "out of memory");
+        fail_nomem(ld, n);
     }
     free(forms);
     free(words);
@@ -1122,7 +1122,7 @@ static void parse_clause_starts(struct loader *ld, const zj_ynode *n)
     }
     const char **res = calloc(n->n, sizeof *res);
     if (!res) {
-        fail_at(ld, n, "out of memory");
+        fail_nomem(ld, n);
         return;
     }
     bool ok = true;
@@ -1142,7 +1142,7 @@ static void parse_clause_starts(struct loader *ld, const zj_ynode *n)
         if (!ld->rs->clause_starts && bad != SIZE_MAX)
             fail_at(ld, n->items[bad], "clause start regex does not compile: %s", why);
         else if (!ld->rs->clause_starts)
-            fail_at(ld, n, "out of memory");
+            fail_nomem(ld, n);
     }
     free(res);
 }
