@@ -406,6 +406,8 @@ static bool add_literal(struct loader *ld, const zj_ynode *n, uint32_t rule, boo
     zj_status st = zj_norm_literal_fillers(n->value, n->len, ld->rs->fillers, &norm, &norm_len);
     if (st == ZJ_OK)
         st = zj_synonyms_literal(ld->rs->synonyms, &norm, &norm_len);
+    if (st != ZJ_OK)
+        free(norm); /* the synonyms' pass may fail after the text was made */
     if (st == ZJ_ERR_NOMEM) {
         fail_nomem(ld, n);
         return false;
@@ -1245,7 +1247,8 @@ static void parse_root(struct loader *ld, const zj_ynode *root)
         parse_not_assessable(ld, v);
     if (rs->n_grades == 0)
         set_default_grades(ld, rs);
-    qsort(rs->grades, rs->n_grades, sizeof *rs->grades, cmp_grade);
+    if (rs->n_grades) /* none when the defaults could not be allocated */
+        qsort(rs->grades, rs->n_grades, sizeof *rs->grades, cmp_grade);
     if (rs->n_grades && rs->grades[rs->n_grades - 1].min_score > 0)
         fail_at(ld, zj_yaml_get(zj_yaml_get(root, "scoring"), "grades"),
                 "grades must cover every score: the lowest grade needs a minimum of 0");
