@@ -910,9 +910,10 @@ static void parse_rule(struct loader *ld, const zj_ynode *n, const struct defaul
     if (r->kind == ZJ_KIND_METRIC) {
         if (cond)
             fail_at(ld, cond, "a metric rule measures the call and takes no '%s'", cond_key);
-        if ((v = zj_yaml_get(n, "unless")) || (v = zj_yaml_get(n, "unless_followed_by")))
-            fail_at(ld, v, "a metric rule takes no '%s'", v == zj_yaml_get(n, "unless")
-                                                            ? "unless" : "unless_followed_by");
+        static const char *const exception_keys[] = {"unless", "unless_followed_by"};
+        for (size_t k = 0; k < 2; k++)
+            if ((v = zj_yaml_get(n, exception_keys[k])))
+                fail_at(ld, v, "a metric rule takes no '%s'", exception_keys[k]);
     } else if (!cond) {
         fail_at(ld, n, "%s has no condition (any, all or regex)", where + 4);
     } else {

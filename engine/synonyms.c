@@ -114,18 +114,21 @@ static const synonym *form_at(const zj_synonyms *s, const char *text, size_t len
     return NULL;
 }
 
-/* Moves sorted offsets v[0..n) through the replacements (at[i], from[i] bytes
- * became to[i] bytes): an offset at or after a replaced form's end moves by
- * the growth before it. */
-static void shift(size_t *v, size_t n, const size_t *at, const synonym *const *x, size_t n_x)
+/* A form found at a byte offset of the normalized text. */
+typedef struct replacement {
+    size_t at;
+    const synonym *x;
+} replacement;
+
+/* Moves sorted offsets v[0..n) through the replacements r[0..n_r) (sorted):
+ * an offset at or after a replaced form's end moves by the growth before it. */
+static void shift(size_t *v, size_t n, const replacement *r, size_t n_r)
 {
-    size_t r = 0;
+    size_t k = 0;
     long delta = 0;
     for (size_t i = 0; i < n; i++) {
-        while (r < n_x && at[r] + x[r]->from_len <= v[i]) {
-            delta += (long)x[r]->to_len - (long)x[r]->from_len;
-            r++;
-        }
+        for (; k < n_r && r[k].at + r[k].x->from_len <= v[i]; k++)
+            delta += (long)r[k].x->to_len - (long)r[k].x->from_len;
         v[i] = (size_t)((long)v[i] + delta);
     }
 }
@@ -134,10 +137,10 @@ zj_status zj_synonyms_apply(const zj_synonyms *s, zj_norm *n)
 {
     if (!s || n->len == 0)
         return ZJ_OK;
-    size_t stack_at[16];
-    const synonym *stack_x[16];
-    size_t *at = stack_at, n_x = 0, cap = 16;
-    const synonym **x = stack_x;
+    /* A turn has few forms: the replacements live on the stack until they do
+     * not fit. */
+    replacement stack[16], *r = stack;
+    size_t n_r = 0, cap = 16;
     zj_status st = ZJ_OK;
     long growth = 0;
     const unsigned char *t = (const unsigned char *)n->text;
@@ -146,8 +149,8 @@ zj_status zj_synonyms_apply(const zj_synonyms *s, zj_norm *n)
         size_t k = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
         /* Most characters are ideographs that start no form: one bit each. */
         if (k == 3 && i + 2 < n->len) {
-            uint32_t cp = (uint32_t)(c & 0x0F) << 12 | (uint32_t)(t[i + 1] & 0x3F) << 6 |
-                          (t[i + 2] & 0x3F);
+            uint32_t cp =
+                (uint32_t)(c & 0x0F) << 12 | (uint32_t)(t[i + 1] & 0x3F) << 6 | (t[i + 2] & 0x3F);
             if (!((s->first[cp >> 3] >> (cp & 7)) & 1)) {
                 i += 3;
                 continue;
@@ -159,89 +162,74 @@ zj_status zj_synonyms_apply(const zj_synonyms *s, zj_norm *n)
             i += k;
             continue;
         }
-        if (n_x == cap) {
-            size_t *a = malloc(cap * 2 * sizeof *a);
-            const synonym **b = malloc(cap * 2 * sizeof *b);
-            if (!a || !b) {
-                free(a);
-                free(b);
+        if (n_r == cap) {
+            replacement *v = malloc(cap * 2 * sizeof *v);
+            if (!v) {
                 st = ZJ_ERR_NOMEM;
                 goto out;
             }
-            memcpy(a, at, cap * sizeof *a);
-            memcpy(b, x, cap * sizeof *b);
-            if (at != stack_at) {
-                free(at);
-                free(x);
-            }
-            at = a;
-            x = b;
+            memcpy(v, r, cap * sizeof *v);
+            if (r != stack)
+                free(r);
+            r = v;
             cap *= 2;
         }
-        at[n_x] = i;
-        x[n_x++] = hit;
+        r[n_r++] = (replacement){i, hit};
         growth += (long)hit->to_len - (long)hit->from_len;
         i += hit->from_len;
     }
-    if (!n_x)
+    if (!n_r)
         goto out;
-    /* The old text and map, then the new one written over n's buffers. */
+    /* The old map and text in one block, then the new ones written over n's
+     * buffers. */
     size_t old_len = n->len, new_len = (size_t)((long)old_len + growth);
-    char *old = malloc(old_len + 1);
-    uint32_t *old_s = n->mapped ? malloc(old_len * sizeof *old_s) : NULL;
-    uint32_t *old_e = n->mapped ? malloc(old_len * sizeof *old_e) : NULL;
-    if (!old || (n->mapped && (!old_s || !old_e))) {
-        free(old);
-        free(old_s);
-        free(old_e);
+    size_t map_bytes = n->mapped ? old_len * sizeof(uint32_t) : 0;
+    uint32_t *old_s = malloc(2 * map_bytes + old_len + 1);
+    if (!old_s) {
         st = ZJ_ERR_NOMEM;
         goto out;
     }
+    uint32_t *old_e = old_s + (n->mapped ? old_len : 0);
+    char *old = (char *)(old_s + (n->mapped ? 2 * old_len : 0));
     memcpy(old, n->text, old_len);
     if (n->mapped) {
-        memcpy(old_s, n->orig_start, old_len * sizeof *old_s);
-        memcpy(old_e, n->orig_end, old_len * sizeof *old_e);
+        memcpy(old_s, n->orig_start, map_bytes);
+        memcpy(old_e, n->orig_end, map_bytes);
     }
     if (new_len > old_len && (st = zj_norm_reserve(n, new_len - old_len)) != ZJ_OK) {
-        free(old);
         free(old_s);
-        free(old_e);
         goto out;
     }
-    size_t w = 0, r = 0;
-    for (size_t j = 0; j <= n_x; j++) {
-        size_t stop = j < n_x ? at[j] : old_len;
-        memcpy(n->text + w, old + r, stop - r);
+    size_t w = 0, from = 0;
+    for (size_t j = 0; j <= n_r; j++) {
+        size_t stop = j < n_r ? r[j].at : old_len;
+        memcpy(n->text + w, old + from, stop - from);
         if (n->mapped) {
-            memcpy(n->orig_start + w, old_s + r, (stop - r) * sizeof *old_s);
-            memcpy(n->orig_end + w, old_e + r, (stop - r) * sizeof *old_e);
+            memcpy(n->orig_start + w, old_s + from, (stop - from) * sizeof *old_s);
+            memcpy(n->orig_end + w, old_e + from, (stop - from) * sizeof *old_e);
         }
-        w += stop - r;
-        if (j == n_x)
+        w += stop - from;
+        if (j == n_r)
             break;
-        const synonym *y = x[j];
+        const synonym *y = r[j].x;
         memcpy(n->text + w, y->to, y->to_len);
         for (size_t b = 0; n->mapped && b < y->to_len; b++) {
-            n->orig_start[w + b] = old_s[at[j]];
-            n->orig_end[w + b] = old_e[at[j] + y->from_len - 1];
+            n->orig_start[w + b] = old_s[r[j].at];
+            n->orig_end[w + b] = old_e[r[j].at + y->from_len - 1];
         }
         w += y->to_len;
-        r = at[j] + y->from_len;
+        from = r[j].at + y->from_len;
     }
     n->len = w;
     n->text[w] = '\0';
-    shift(n->breaks, n->n_breaks, at, x, n_x);
-    shift(n->clause_breaks, n->n_clause_breaks, at, x, n_x);
-    n->n_gaps = 0;          /* the fillers' pass is over: nothing reads them */
+    shift(n->breaks, n->n_breaks, r, n_r);
+    shift(n->clause_breaks, n->n_clause_breaks, r, n_r);
+    n->n_gaps = 0;            /* the fillers' pass is over: nothing reads them */
     n->watched_valid = false; /* offsets of the old text */
-    free(old);
     free(old_s);
-    free(old_e);
 out:
-    if (at != stack_at) {
-        free(at);
-        free(x);
-    }
+    if (r != stack)
+        free(r);
     return st;
 }
 
