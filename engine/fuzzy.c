@@ -7,25 +7,31 @@
  * private-use code point U+E000 + its toneless syllable (its common
  * reading), so 是 and 事 both become "shi". An ideograph of the literal
  * stands for any of its readings (觉 is jue or jiao), the turn's for its
- * common one. Ideographs are 3 bytes and so are the private-use code points:
- * the pinyin text has the normalized text's offsets, sentence ends and map.
+ * common one, or, for an everyday polyphone (着 zhe/zhao/zhuo), for any of
+ * its modern readings (polyphones below). Ideographs are 3 bytes and so are
+ * the private-use code points: the pinyin text has the normalized text's
+ * offsets, sentence ends and map. A rule of the first utterance is matched by
+ * sound from FUZZY_MIN_OPENING syllables (zj_fuzzy_min_chars).
  *
  * A regex of such a rule gets one twin regex too (regex_twin), unless it
  * has a \p{Han} wildcard and no anchor of three ideographs in a row; a
- * match of it by sound covers at least three
- * characters (score.c). Sentence-final particles (particle) are not replaced:
+ * match by sound covers at least three characters (score.c). Sentence-final particles (particle) are not replaced:
  * they keep their character on both sides.
  *
  * A rule set without fuzzy rules has no twins and the scorer does no extra
  * work at all. */
 #include "internal.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* Two syllables match too many ordinary words (shi shi, bu shi ...). */
 #define FUZZY_MIN_SYLLABLES 3
+/* ... but not in the agent's first utterance, a few set words (the opening
+ * 讲话, 哪里, 找谁 that speech recognition writes 讲画, 那里, 着谁). */
+#define FUZZY_MIN_OPENING 2
 /* Ideographs in a row that anchor a regex with a wildcard (see regex_twin). */
 #define FUZZY_MIN_ANCHOR 3
 
@@ -61,6 +67,88 @@ size_t zj_pinyin_readings(uint32_t cp, uint16_t ids[ZJ_PINYIN_MAX_READINGS])
 const char *zj_pinyin_syllable(uint16_t id)
 {
     return id < zj_pinyin_n_syllables ? zj_pinyin_syllables[id] : "?";
+}
+
+/* Polyphones (多音字): an ideograph of a turn with several readings in
+ * everyday Mandarin may stand for any of them — speech recognition writes 着
+ * (zhe, zhao) for 找 (你着谁) and 还 (hai, huan) for 换. Only the readings of
+ * the modern standard count, listed here: the pinyin table's dictionary
+ * readings (体 cui, 是 ti) would make 具体什么 sound like 催什么. In the
+ * pinyin text such an ideograph becomes a code point of its own, POLY_BASE +
+ * its index below, and a syllable of a twin is a class of its code point and
+ * those of every polyphone with that reading. Readings that differ only in
+ * tone (处, 当, 发) need no entry: the pinyin is toneless. */
+static const char *const polyphones[] = {
+    "着 zhe zhao zhuo", "了 le liao",    "的 de di",        "得 de dei",
+    "地 de di",         "还 hai huan",   "都 dou du",       "行 xing hang",
+    "长 chang zhang",   "重 zhong chong", "觉 jue jiao",    "便 bian pian",
+    "朝 chao zhao",     "调 diao tiao",  "传 chuan zhuan",  "角 jiao jue",
+    "乐 le yue",        "差 cha chai ci", "藏 cang zang",   "曾 ceng zeng",
+    "降 jiang xiang",   "解 jie xie",    "卡 ka qia",       "没 mei mo",
+    "强 qiang jiang",   "参 can shen cen", "给 gei ji",     "系 xi ji",
+    "露 lu lou",        "薄 bao bo",     "会 hui kuai",     "仔 zai zi",
+    "大 da dai",        "那 na nei",     "哪 na nei",       "这 zhe zhei",
+    "和 he huo hu",     "似 si shi",     "省 sheng xing",   "盛 sheng cheng",
+    "数 shu shuo",      "属 shu zhu",    "血 xue xie",      "种 zhong chong",
+    "模 mo mu",         "恶 e wu",       "区 qu ou",        "单 dan shan chan",
+    "弹 dan tan",       "奇 qi ji",      "折 zhe she",      "弄 nong long",
+    "宿 su xiu",        "落 luo la lao", "塞 sai se",       "色 se shai",
+    "厦 sha xia",       "校 xiao jiao",  "熟 shu shou",     "咋 za ze zha",
+    "圈 quan juan",     "称 cheng chen", "扎 zha za",       "识 shi zhi",
+    "壳 ke qiao",       "吓 xia he",     "择 ze zhai",      "削 xiao xue",
+};
+#define N_POLYPHONES (sizeof polyphones / sizeof *polyphones)
+#define POLY_BASE (ZJ_PINYIN_BASE + ZJ_PINYIN_MAX_SYLLABLES)
+#define POLY_FIRST_CP 0x4E00u
+#define POLY_LAST_CP 0x9FFFu
+static uint8_t poly_index[POLY_LAST_CP - POLY_FIRST_CP + 1]; /* 1 + index, 0: none */
+static uint16_t poly_syllables[N_POLYPHONES][4];             /* UINT16_MAX: none */
+static pthread_once_t poly_once = PTHREAD_ONCE_INIT;
+
+static uint16_t syllable_id(const char *name, size_t len)
+{
+    for (size_t i = 0; i < zj_pinyin_n_syllables; i++)
+        if (strlen(zj_pinyin_syllables[i]) == len &&
+            memcmp(zj_pinyin_syllables[i], name, len) == 0)
+            return (uint16_t)i;
+    return UINT16_MAX;
+}
+
+static void poly_build(void)
+{
+    for (size_t i = 0; i < N_POLYPHONES; i++) {
+        const unsigned char *p = (const unsigned char *)polyphones[i];
+        uint32_t cp;
+        size_t k = zj_utf8_decode(p, strlen(polyphones[i]), &cp), n = 0;
+        for (size_t j = 0; j < 4; j++)
+            poly_syllables[i][j] = UINT16_MAX;
+        for (const char *w = (const char *)p + k; *w && n < 4;) {
+            while (*w == ' ')
+                w++;
+            size_t len = strcspn(w, " ");
+            if (len)
+                poly_syllables[i][n++] = syllable_id(w, len);
+            w += len;
+        }
+        if (cp >= POLY_FIRST_CP && cp <= POLY_LAST_CP)
+            poly_index[cp - POLY_FIRST_CP] = (uint8_t)(i + 1);
+    }
+}
+
+static void poly_init(void)
+{
+    pthread_once(&poly_once, poly_build);
+}
+
+/* Appends to b the members of the class of syllable id: its code point and
+ * those of the polyphones that have it among their readings. */
+static void put_syllable_members(zj_buf *b, uint16_t id)
+{
+    zj_buf_printf(b, "\\x{%X}", (unsigned)(ZJ_PINYIN_BASE + id));
+    for (size_t i = 0; i < N_POLYPHONES; i++)
+        for (size_t j = 0; j < 4; j++)
+            if (poly_syllables[i][j] == id)
+                zj_buf_printf(b, "\\x{%X}", (unsigned)(POLY_BASE + i));
 }
 
 /* Sentence-final particles keep their character in the pinyin text and in
@@ -118,6 +206,7 @@ zj_status zj_fuzzy_text(const zj_norm *n, char **buf, size_t *cap)
     }
     const unsigned char *p = (const unsigned char *)n->text;
     unsigned char *o = (unsigned char *)*buf;
+    poly_init();
     for (size_t i = 0; i < n->len;) {
         unsigned char c = p[i];
         if (c < 0xE0 || c >= 0xF0) {
@@ -130,10 +219,13 @@ zj_status zj_fuzzy_text(const zj_norm *n, char **buf, size_t *cap)
                       (p[i + 2] & 0x3F);
         uint32_t to = cp;
         if (cp >= PINYIN_FIRST_CP && cp <= PINYIN_LAST_CP &&
-            zj_pinyin_first[cp - PINYIN_FIRST_CP] && !particle(cp))
-            to = ZJ_PINYIN_BASE + zj_pinyin_first[cp - PINYIN_FIRST_CP] - 1u;
-        else if (cp >= ZJ_PINYIN_BASE && cp < ZJ_PINYIN_BASE + ZJ_PINYIN_MAX_SYLLABLES)
+            zj_pinyin_first[cp - PINYIN_FIRST_CP] && !particle(cp)) {
+            uint8_t ord = cp >= POLY_FIRST_CP && cp <= POLY_LAST_CP ? poly_index[cp - POLY_FIRST_CP] : 0;
+            to = ord ? POLY_BASE + ord - 1u
+                     : ZJ_PINYIN_BASE + zj_pinyin_first[cp - PINYIN_FIRST_CP] - 1u;
+        } else if (cp >= ZJ_PINYIN_BASE && cp < POLY_BASE + N_POLYPHONES) {
             to = 0xFFFD;
+        }
         o[i] = (unsigned char)(0xE0 | (to >> 12));
         o[i + 1] = (unsigned char)(0x80 | ((to >> 6) & 0x3F));
         o[i + 2] = (unsigned char)(0x80 | (to & 0x3F));
@@ -207,71 +299,49 @@ static zj_status add_twin(zj_fuzzy *f, size_t *cap, const zj_pattern *lit, char 
     return t->source ? ZJ_OK : ZJ_ERR_NOMEM;
 }
 
-/* The twins of a normalized literal with at least FUZZY_MIN_SYLLABLES
- * ideographs that have readings: where its ideographs have several readings,
- * one literal of syllables per combination while there are at most
- * FUZZY_MAX_VARIANTS (literals are what the matchers are fastest at and need
- * no per-regex check at load), else one regex with a class per such
- * ideograph. Other characters stay as they are. */
-#define FUZZY_MAX_VARIANTS 16
+/* The twin of a normalized literal with at least FUZZY_MIN_SYLLABLES
+ * ideographs that have readings: a regex with, for each such ideograph, the
+ * class of all its readings and of the polyphones that share one. Other
+ * characters stay as they are. */
 #define FUZZY_MAX_CHARS 256
-static zj_status add_twins(zj_fuzzy *f, size_t *cap, const zj_pattern *lit)
+static zj_status add_twins(zj_fuzzy *f, size_t *cap, const zj_pattern *lit, size_t min_syllables)
 {
-    uint32_t cps[FUZZY_MAX_CHARS];
-    uint16_t ids[FUZZY_MAX_CHARS][ZJ_PINYIN_MAX_READINGS];
-    size_t n_ids[FUZZY_MAX_CHARS], n = 0, syllables = 0, variants = 1;
+    size_t n = 0, syllables = 0;
     const unsigned char *p = (const unsigned char *)lit->expr;
     for (size_t i = 0; i < lit->expr_len; n++) {
+        uint32_t cp;
+        uint16_t ids[ZJ_PINYIN_MAX_READINGS];
         if (n == FUZZY_MAX_CHARS)
             return ZJ_OK; /* a whole paragraph: matched by its characters only */
-        size_t k = zj_utf8_decode(p + i, lit->expr_len - i, &cps[n]);
+        size_t k = zj_utf8_decode(p + i, lit->expr_len - i, &cp);
         if (!k)
             return ZJ_ERR_UTF8;
-        n_ids[n] = twin_readings(cps[n], ids[n]);
-        syllables += n_ids[n] > 0;
-        if (n_ids[n] > 1 && variants <= FUZZY_MAX_VARIANTS)
-            variants *= n_ids[n];
+        syllables += twin_readings(cp, ids) > 0;
         i += k;
     }
-    if (syllables < FUZZY_MIN_SYLLABLES)
+    if (syllables < min_syllables)
         return ZJ_OK;
-    if (variants > FUZZY_MAX_VARIANTS) {
-        zj_buf b;
-        zj_buf_init(&b);
-        for (size_t c = 0; c < n; c++) {
-            if (n_ids[c] == 0) {
-                zj_buf_printf(&b, "\\x{%X}", (unsigned)cps[c]);
-                continue;
-            }
-            zj_buf_puts(&b, n_ids[c] > 1 ? "[" : "");
-            for (size_t j = 0; j < n_ids[c]; j++)
-                zj_buf_printf(&b, "\\x{%X}", (unsigned)(ZJ_PINYIN_BASE + ids[c][j]));
-            zj_buf_puts(&b, n_ids[c] > 1 ? "]" : "");
+    zj_buf b;
+    zj_buf_init(&b);
+    for (size_t i = 0; i < lit->expr_len;) {
+        uint32_t cp;
+        uint16_t ids[ZJ_PINYIN_MAX_READINGS];
+        i += zj_utf8_decode(p + i, lit->expr_len - i, &cp);
+        size_t r = twin_readings(cp, ids);
+        if (r == 0) {
+            zj_buf_printf(&b, "\\x{%X}", (unsigned)cp);
+            continue;
         }
-        if (!b.data)
-            return ZJ_ERR_NOMEM;
-        return add_twin(f, cap, lit, b.data, b.len, true);
+        zj_buf_puts(&b, "[");
+        for (size_t j = 0; j < r; j++)
+            put_syllable_members(&b, ids[j]);
+        zj_buf_puts(&b, "]");
     }
-    for (size_t v = 0; v < variants; v++) {
-        zj_buf b;
-        zj_buf_init(&b);
-        size_t rest = v; /* digits of v in the mixed radix of the readings */
-        for (size_t c = 0; c < n; c++) {
-            char enc[4];
-            uint32_t cp = cps[c];
-            if (n_ids[c]) {
-                cp = ZJ_PINYIN_BASE + ids[c][rest % n_ids[c]];
-                rest /= n_ids[c];
-            }
-            zj_buf_append(&b, enc, zj_utf8_encode(cp, enc));
-        }
-        if (!b.data)
-            return ZJ_ERR_NOMEM;
-        zj_status st = add_twin(f, cap, lit, b.data, b.len, false);
-        if (st != ZJ_OK)
-            return st;
+    if (b.failed || !b.data) {
+        zj_buf_free(&b);
+        return ZJ_ERR_NOMEM;
     }
-    return ZJ_OK;
+    return add_twin(f, cap, lit, b.data, b.len, true);
 }
 
 /* The twin of a regex: the same expression over the pinyin text, each
@@ -293,7 +363,8 @@ static zj_status add_twins(zj_fuzzy *f, size_t *cap, const zj_pattern *lit)
  * fewer than FUZZY_MIN_SYLLABLES ideographs with a reading, a wildcard
  * without such an anchor, or what cannot be rewritten character by
  * character (\Q…\E, \P{…}, a range of ideographs). */
-static zj_status regex_twin(const zj_pattern *re, char **out, size_t *out_len)
+static zj_status regex_twin(const zj_pattern *re, size_t min_syllables, char **out,
+                            size_t *out_len)
 {
     *out = NULL;
     zj_buf b;
@@ -313,8 +384,7 @@ static zj_status regex_twin(const zj_pattern *re, char **out, size_t *out_len)
             run = 0;
             if (e == 'p' && len - i >= 7 && memcmp(p + i, "\\p{Han}", 7) == 0) {
                 zj_buf_printf(&b, in_class ? "\\p{Han}\\x{%X}-\\x{%X}" : "[\\p{Han}\\x{%X}-\\x{%X}]",
-                              (unsigned)ZJ_PINYIN_BASE,
-                              (unsigned)(ZJ_PINYIN_BASE + ZJ_PINYIN_MAX_SYLLABLES - 1));
+                              (unsigned)ZJ_PINYIN_BASE, (unsigned)(POLY_BASE + N_POLYPHONES - 1));
                 wildcard = true;
                 class_start = false;
                 i += 7;
@@ -369,7 +439,9 @@ static zj_status regex_twin(const zj_pattern *re, char **out, size_t *out_len)
         uint16_t ids[ZJ_PINYIN_MAX_READINGS];
         if (twin_readings(cp, ids)) {
             syllables++;
-            zj_buf_printf(&b, "\\x{%X}", (unsigned)(ZJ_PINYIN_BASE + ids[0]));
+            zj_buf_puts(&b, in_class ? "" : "[");
+            put_syllable_members(&b, ids[0]);
+            zj_buf_puts(&b, in_class ? "" : "]");
             run = in_class || depth ? 0 : run + 1;
         } else {
             zj_buf_append(&b, (const char *)p + i, k);
@@ -380,7 +452,7 @@ static zj_status regex_twin(const zj_pattern *re, char **out, size_t *out_len)
     }
     if (run > anchor)
         anchor = run;
-    if (syllables < FUZZY_MIN_SYLLABLES ||
+    if (syllables < min_syllables ||
         (wildcard && (anchor < FUZZY_MIN_ANCHOR || top_alternatives)))
         goto refuse;
     if (b.failed || !b.data) {
@@ -395,6 +467,12 @@ refuse:
     return ZJ_OK;
 }
 
+size_t zj_fuzzy_min_chars(const zj_rule *r)
+{
+    return r->window == ZJ_WIN_FIRST_UTTERANCES && r->window_value <= 1 ? FUZZY_MIN_OPENING
+                                                                        : FUZZY_MIN_SYLLABLES;
+}
+
 zj_status zj_fuzzy_build(zj_ruleset *rs, zj_backend backend, const zj_load_opts *opts,
                          zj_error *err)
 {
@@ -403,6 +481,7 @@ zj_status zj_fuzzy_build(zj_ruleset *rs, zj_backend backend, const zj_load_opts 
         any = rs->rules[i].fuzzy;
     if (!any)
         return ZJ_OK;
+    poly_init();
     zj_fuzzy *f = calloc(1, sizeof *f);
     size_t cap = 0;
     if (!f)
@@ -415,11 +494,11 @@ zj_status zj_fuzzy_build(zj_ruleset *rs, zj_backend backend, const zj_load_opts 
         if (lit->is_regex) {
             char *expr;
             size_t expr_len;
-            st = regex_twin(lit, &expr, &expr_len);
+            st = regex_twin(lit, zj_fuzzy_min_chars(&rs->rules[lit->rule]), &expr, &expr_len);
             if (st == ZJ_OK && expr)
                 st = add_twin(f, &cap, lit, expr, expr_len, true);
         } else {
-            st = add_twins(f, &cap, lit);
+            st = add_twins(f, &cap, lit, zj_fuzzy_min_chars(&rs->rules[lit->rule]));
         }
         if (st != ZJ_OK) {
             zj_fuzzy_free(f);

@@ -806,6 +806,9 @@ typedef struct zj_fuzzy {
 zj_status zj_fuzzy_build(zj_ruleset *rs, zj_backend backend, const zj_load_opts *opts,
                          zj_error *err);
 void zj_fuzzy_free(zj_fuzzy *f);
+/* The fewest characters a match by sound of r's patterns covers: 3, or 2 for
+ * a rule of the first utterance (within: {first_utterances: 1}). */
+size_t zj_fuzzy_min_chars(const zj_rule *r);
 /* The pinyin text of a normalized text into *buf (grown as needed; exactly
  * n->len bytes and a NUL). */
 zj_status zj_fuzzy_text(const zj_norm *n, char **buf, size_t *cap);
