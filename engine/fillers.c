@@ -151,7 +151,7 @@ static bool no_noun(uint32_t cp)
  * only joins the words around it; keeping a filler breaks a phrase. */
 static bool opens_verb_phrase(const char *next, size_t len)
 {
-    static const char verbs[] = "挂行是多报找去放发等问分上忙半想处说讲打给跟把让叫在有要能会可"
+    static const char verbs[] = "挂行是多报找去放发等问分上忙半想处说讲打给跟把让叫在有要能会可愿寻"
                                 "该算查办来走看告投交弄搞管帮转联";
     static const char *const nouns[] = {
         "问题", "去年", "报告", "报纸", "报表", "发票", "分钟", "上面", "上次", "上个",
