@@ -19,18 +19,25 @@
 typedef struct synonym {
     char *from, *to; /* normalized */
     size_t from_len, to_len;
+    uint32_t first; /* from's first code point */
 } synonym;
 
 struct zj_synonyms {
-    synonym *v; /* longest form first */
+    synonym *v; /* by first code point, then longest form first */
     size_t n;
     unsigned char first[0x10000 / 8]; /* first code points (BMP) of some form */
     bool first_beyond_bmp;
 };
 
-static int cmp_longest(const void *a, const void *b)
+/* Forms of one first character side by side, so that a candidate position
+ * looks at those only (a common first character such as 没 or 说 is a
+ * candidate in most turns), the longest first: the longest form at a
+ * position wins. */
+static int cmp_first_longest(const void *a, const void *b)
 {
     const synonym *x = a, *y = b;
+    if (x->first != y->first)
+        return x->first < y->first ? -1 : 1;
     return x->from_len != y->from_len ? (x->from_len > y->from_len ? -1 : 1)
                                       : memcmp(x->from, y->from, x->from_len);
 }
@@ -81,12 +88,13 @@ zj_synonyms *zj_synonyms_new(const char *const *forms, const size_t *form_lens,
         }
         uint32_t cp;
         zj_utf8_decode((const unsigned char *)x->from, x->from_len, &cp);
+        x->first = cp;
         if (cp < 0x10000)
             s->first[cp >> 3] |= (unsigned char)(1u << (cp & 7));
         else
             s->first_beyond_bmp = true;
     }
-    qsort(s->v, s->n, sizeof *s->v, cmp_longest);
+    qsort(s->v, s->n, sizeof *s->v, cmp_first_longest);
     return s;
 }
 
@@ -101,7 +109,15 @@ static const synonym *form_at(const zj_synonyms *s, const char *text, size_t len
         return NULL;
     if (cp < 0x10000 ? !((s->first[cp >> 3] >> (cp & 7)) & 1) : !s->first_beyond_bmp)
         return NULL;
-    for (size_t i = 0; i < s->n; i++) {
+    size_t lo = 0, hi = s->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (s->v[mid].first < cp)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (size_t i = lo; i < s->n && s->v[i].first == cp; i++) {
         const synonym *x = &s->v[i];
         if (x->from_len > len - at || memcmp(p, x->from, x->from_len) != 0)
             continue;
