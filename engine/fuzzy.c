@@ -15,8 +15,9 @@
  *
  * A regex of such a rule gets one twin regex too (regex_twin), unless it
  * has a \p{Han} wildcard and no anchor of three ideographs in a row; a
- * match by sound covers at least three characters (score.c). Sentence-final particles (particle) are not replaced:
- * they keep their character on both sides.
+ * match by sound covers at least three characters (score.c). Sentence-final
+ * particles (particle) are not replaced: they keep their character on both
+ * sides.
  *
  * A rule set without fuzzy rules has no twins and the scorer does no extra
  * work at all. */
@@ -101,8 +102,9 @@ static const char *const polyphones[] = {
 #define POLY_BASE (ZJ_PINYIN_BASE + ZJ_PINYIN_MAX_SYLLABLES)
 #define POLY_FIRST_CP 0x4E00u
 #define POLY_LAST_CP 0x9FFFu
+#define POLY_MAX_READINGS 4
 static uint8_t poly_index[POLY_LAST_CP - POLY_FIRST_CP + 1]; /* 1 + index, 0: none */
-static uint16_t poly_syllables[N_POLYPHONES][4];             /* UINT16_MAX: none */
+static uint16_t poly_syllables[N_POLYPHONES][POLY_MAX_READINGS]; /* UINT16_MAX: none */
 static pthread_once_t poly_once = PTHREAD_ONCE_INIT;
 
 static uint16_t syllable_id(const char *name, size_t len)
@@ -120,9 +122,9 @@ static void poly_build(void)
         const unsigned char *p = (const unsigned char *)polyphones[i];
         uint32_t cp;
         size_t k = zj_utf8_decode(p, strlen(polyphones[i]), &cp), n = 0;
-        for (size_t j = 0; j < 4; j++)
+        for (size_t j = 0; j < POLY_MAX_READINGS; j++)
             poly_syllables[i][j] = UINT16_MAX;
-        for (const char *w = (const char *)p + k; *w && n < 4;) {
+        for (const char *w = (const char *)p + k; *w && n < POLY_MAX_READINGS;) {
             while (*w == ' ')
                 w++;
             size_t len = strcspn(w, " ");
@@ -146,7 +148,7 @@ static void put_syllable_members(zj_buf *b, uint16_t id)
 {
     zj_buf_printf(b, "\\x{%X}", (unsigned)(ZJ_PINYIN_BASE + id));
     for (size_t i = 0; i < N_POLYPHONES; i++)
-        for (size_t j = 0; j < 4; j++)
+        for (size_t j = 0; j < POLY_MAX_READINGS; j++)
             if (poly_syllables[i][j] == id)
                 zj_buf_printf(b, "\\x{%X}", (unsigned)(POLY_BASE + i));
 }
@@ -220,7 +222,8 @@ zj_status zj_fuzzy_text(const zj_norm *n, char **buf, size_t *cap)
         uint32_t to = cp;
         if (cp >= PINYIN_FIRST_CP && cp <= PINYIN_LAST_CP &&
             zj_pinyin_first[cp - PINYIN_FIRST_CP] && !particle(cp)) {
-            uint8_t ord = cp >= POLY_FIRST_CP && cp <= POLY_LAST_CP ? poly_index[cp - POLY_FIRST_CP] : 0;
+            uint8_t ord =
+                cp >= POLY_FIRST_CP && cp <= POLY_LAST_CP ? poly_index[cp - POLY_FIRST_CP] : 0;
             to = ord ? POLY_BASE + ord - 1u
                      : ZJ_PINYIN_BASE + zj_pinyin_first[cp - PINYIN_FIRST_CP] - 1u;
         } else if (cp >= ZJ_PINYIN_BASE && cp < POLY_BASE + N_POLYPHONES) {
@@ -304,38 +307,40 @@ static zj_status add_twin(zj_fuzzy *f, size_t *cap, const zj_pattern *lit, char 
  * class of all its readings and of the polyphones that share one. Other
  * characters stay as they are. */
 #define FUZZY_MAX_CHARS 256
-static zj_status add_twins(zj_fuzzy *f, size_t *cap, const zj_pattern *lit, size_t min_syllables)
+static zj_status add_literal_twin(zj_fuzzy *f, size_t *cap, const zj_pattern *lit,
+                                 size_t min_syllables)
 {
     size_t n = 0, syllables = 0;
     const unsigned char *p = (const unsigned char *)lit->expr;
-    for (size_t i = 0; i < lit->expr_len; n++) {
-        uint32_t cp;
-        uint16_t ids[ZJ_PINYIN_MAX_READINGS];
-        if (n == FUZZY_MAX_CHARS)
-            return ZJ_OK; /* a whole paragraph: matched by its characters only */
-        size_t k = zj_utf8_decode(p + i, lit->expr_len - i, &cp);
-        if (!k)
-            return ZJ_ERR_UTF8;
-        syllables += twin_readings(cp, ids) > 0;
-        i += k;
-    }
-    if (syllables < min_syllables)
-        return ZJ_OK;
     zj_buf b;
     zj_buf_init(&b);
-    for (size_t i = 0; i < lit->expr_len;) {
+    for (size_t i = 0; i < lit->expr_len; n++) {
+        if (n == FUZZY_MAX_CHARS) {
+            zj_buf_free(&b);
+            return ZJ_OK; /* a whole paragraph: matched by its characters only */
+        }
         uint32_t cp;
         uint16_t ids[ZJ_PINYIN_MAX_READINGS];
-        i += zj_utf8_decode(p + i, lit->expr_len - i, &cp);
+        size_t k = zj_utf8_decode(p + i, lit->expr_len - i, &cp);
+        if (!k) {
+            zj_buf_free(&b);
+            return ZJ_ERR_UTF8;
+        }
+        i += k;
         size_t r = twin_readings(cp, ids);
         if (r == 0) {
             zj_buf_printf(&b, "\\x{%X}", (unsigned)cp);
             continue;
         }
+        syllables++;
         zj_buf_puts(&b, "[");
         for (size_t j = 0; j < r; j++)
             put_syllable_members(&b, ids[j]);
         zj_buf_puts(&b, "]");
+    }
+    if (syllables < min_syllables) {
+        zj_buf_free(&b);
+        return ZJ_OK;
     }
     if (b.failed || !b.data) {
         zj_buf_free(&b);
@@ -498,7 +503,7 @@ zj_status zj_fuzzy_build(zj_ruleset *rs, zj_backend backend, const zj_load_opts 
             if (st == ZJ_OK && expr)
                 st = add_twin(f, &cap, lit, expr, expr_len, true);
         } else {
-            st = add_twins(f, &cap, lit, zj_fuzzy_min_chars(&rs->rules[lit->rule]));
+            st = add_literal_twin(f, &cap, lit, zj_fuzzy_min_chars(&rs->rules[lit->rule]));
         }
         if (st != ZJ_OK) {
             zj_fuzzy_free(f);

@@ -924,10 +924,10 @@ static zj_status collect_hits(zj_scorer *s, const zj_call *call, zj_error *err)
             if (h->end <= h->start || h->end > norm->len)
                 continue;
             bool fuzzy = i >= n_exact;
-            if (fuzzy && code_points(norm->text + h->start, h->end - h->start) <
-                             zj_fuzzy_min_chars(&rs->rules[rs->patterns[rs->fuzzy->source[h->pattern]].rule]))
-                continue; /* two syllables by sound are too many ordinary words */
             uint32_t pattern = fuzzy ? rs->fuzzy->source[h->pattern] : h->pattern;
+            if (fuzzy && code_points(norm->text + h->start, h->end - h->start) <
+                             zj_fuzzy_min_chars(&rs->rules[rs->patterns[pattern].rule]))
+                continue; /* two syllables by sound are too many ordinary words */
             call_hit ch = {.rule = rs->patterns[pattern].rule,
                            .pattern = pattern,
                            .fuzzy = fuzzy,
