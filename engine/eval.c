@@ -49,6 +49,7 @@ struct zj_eval {
     disagreement *dis;
     size_t n_dis, cap_dis;
     zj_eval_summary sum;
+    zj_norm norm; /* zj_eval_clauses */
 };
 
 /* ------------------------------------------------------------- helpers */
@@ -87,6 +88,7 @@ zj_eval *zj_eval_new(const zj_ruleset *rs, zj_error *err)
         return NULL;
     }
     ev->rs = rs;
+    zj_norm_init(&ev->norm);
     ev->scorer = zj_scorer_new(rs, err);
     if (!ev->scorer) {
         free(ev);
@@ -100,6 +102,7 @@ void zj_eval_free(zj_eval *ev)
     if (!ev)
         return;
     zj_scorer_free(ev->scorer);
+    zj_norm_free(&ev->norm);
     for (size_t i = 0; i < ev->n_calls; i++)
         gold_call_free(&ev->calls[i]);
     free(ev->calls);
@@ -430,6 +433,43 @@ zj_status zj_eval_add_call(zj_eval *ev, const zj_call *call, zj_diag_cb on_error
     if (!ok)
         return zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
     return ZJ_OK;
+}
+
+/* Clause lines for training a model rule (tools/train_model.py). The text
+ * is the normalized clause, a tab or newline in it never: normalization
+ * drops whitespace. */
+zj_status zj_eval_clauses(zj_eval *ev, const zj_call *call, zj_buf *out)
+{
+    gold_call key = {.call_id = call->call_id};
+    const gold_call *g =
+        ev->n_calls ? bsearch(&key, ev->calls, ev->n_calls, sizeof *ev->calls, cmp_gold) : NULL;
+    zj_norm *n = &ev->norm;
+    for (size_t t = 0; t < call->n_turns; t++) {
+        const zj_turn *turn = &call->turns[t];
+        if (turn->speaker != ZJ_SPEAKER_AGENT)
+            continue;
+        zj_status st = zj_norm_turn(n, turn->text, turn->text_len, ev->rs, true);
+        if (st != ZJ_OK)
+            return st;
+        size_t k = 0, a, b;
+        while (zj_model_next_clause(n, &k, &a, &b)) {
+            uint32_t cs = n->orig_start[a], ce = n->orig_end[b - 1];
+            const char *label = "-";
+            for (size_t i = 0; g && i < g->n_forbidden + g->n_quoted; i++) {
+                bool forbidden = i < g->n_forbidden;
+                const gold_span *s = forbidden ? &g->forbidden[i] : &g->quoted[i - g->n_forbidden];
+                if (overlaps((long)t, cs, ce, s->turn, s->start, s->end)) {
+                    label = forbidden ? s->rule : "quoted";
+                    if (forbidden)
+                        break;
+                }
+            }
+            zj_buf_printf(out, "%s\t%zu\t%u\t%u\t%s\t", call->call_id, t, cs, ce, label);
+            zj_buf_append(out, n->text + a, b - a);
+            zj_buf_puts(out, "\n");
+        }
+    }
+    return out->failed ? ZJ_ERR_NOMEM : ZJ_OK;
 }
 
 static double ratio(size_t num, size_t den)

@@ -3,6 +3,8 @@
  * and static checks beyond the loader's (`rules check`). */
 #include "internal.h"
 
+#include <math.h>
+
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -277,6 +279,11 @@ zj_status zj_rules_explain(const zj_ruleset *rs, const char *rule_id, const char
         const zj_pattern *p = &rs->patterns[i];
         if (p->rule != (uint32_t)ri)
             continue;
+        if (p->is_model) {
+            zj_buf_printf(out, "  #%u model %s, threshold %g\n", p->id, p->source,
+                          rs->rules[ri].model_threshold);
+            continue;
+        }
         zj_buf_printf(out, "  #%u %s %s%s → %s\n", p->id,
                       p->follows ? "unless_followed_by" : p->is_exception ? "unless" : "match ",
                       p->is_regex ? "re:" : "", p->source, p->expr);
@@ -284,9 +291,25 @@ zj_status zj_rules_explain(const zj_ruleset *rs, const char *rule_id, const char
             if (rs->fuzzy->source[t] == p->id)
                 put_pinyin(out, p);
     }
+    const zj_rule *r_model = &rs->rules[ri];
+    if (r_model->model) {
+        /* What the model made of each clause: the probability an inspector
+         * can weigh against the threshold. */
+        zj_buf_puts(out, "clauses:\n");
+        size_t k = 0, a, b;
+        while (zj_model_next_clause(&n, &k, &a, &b)) {
+            double z = zj_model_logit(r_model->model, n.text + a, b - a);
+            zj_buf_printf(out, "  [%u, %u) %.*s  p=%.3f%s\n", n.orig_start[a], n.orig_end[b - 1],
+                          (int)(b - a), n.text + a, 1 / (1 + exp(-z)),
+                          z >= r_model->model_logit_min ? "  reaches the threshold" : "");
+        }
+    }
     zj_match_scratch *scratch = zj_match_scratch_new(rs->matcher);
     zj_hits hits = {0};
     st = scratch ? zj_matcher_scan(rs->matcher, scratch, &n, &hits) : ZJ_ERR_NOMEM;
+    if (st == ZJ_OK && r_model->model)
+        st = zj_model_hits(r_model->model, r_model->model_logit_min, &n, r_model->model_pattern,
+                           &hits);
     /* Matches by sound: the twins' hits, pattern ids past the rule set's. */
     size_t n_exact = hits.n;
     if (st == ZJ_OK && rs->fuzzy) {
@@ -332,16 +355,20 @@ zj_status zj_rules_explain(const zj_ruleset *rs, const char *rule_id, const char
                         after = x;
                     else if (!xp->follows && x->start <= h->start && h->end <= x->end)
                         by = x;
+                    else if (!xp->follows && p->is_model && x->start < h->end && h->start < x->end)
+                        by = x; /* a model's clause: an exception anywhere in it */
                 }
                 if (by)
-                    zj_buf_printf(out, " — suppressed: inside exception #%u [%u, %u)",
+                    zj_buf_printf(out, " — suppressed: %s exception #%u [%u, %u)",
+                                  p->is_model ? "the clause holds" : "inside",
                                   (unsigned)(by->pattern % rs->n_patterns), by->start, by->end);
                 else if (after)
                     zj_buf_printf(out, " — suppressed: followed by exception #%u [%u, %u)",
                                   (unsigned)(after->pattern % rs->n_patterns), after->start,
                                   after->end);
                 else if (r->n_unless)
-                    zj_buf_puts(out, " — kept: no exception match contains or follows it");
+                    zj_buf_puts(out, p->is_model ? " — kept: no exception match in or after it"
+                                                 : " — kept: no exception match contains or follows it");
             }
             zj_buf_puts(out, "\n");
         }

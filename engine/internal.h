@@ -20,6 +20,7 @@ typedef struct zj_pattern {
     bool operand;      /* under `before`/`near`/`same_turn`: a finding only when paired */
     bool per_sentence; /* rule has boundary: sentence or clause (matched per segment) */
     bool per_clause;   /* rule has boundary: clause (segments end at clause_breaks too) */
+    bool is_model;     /* a model rule's clauses (model.c): never compiled into a matcher */
     char *source;      /* as written in the YAML */
     char *expr;        /* literal: normalized literal; regex: the PCRE2 source */
     size_t expr_len;   /* bytes of expr */
@@ -102,6 +103,11 @@ typedef struct zj_rule {
     const char *file, *over_file;
     long over_line;
     bool fuzzy; /* `fuzzy: pinyin`: literals also match by sound */
+    /* `model:` (model.c): clauses whose log-odds reach model_logit_min are
+     * hits of pattern model_pattern. NULL: a rule of patterns. */
+    struct zj_model *model;
+    double model_threshold, model_logit_min;
+    uint32_t model_pattern;
     /* Conversation rules (rules_conversation.c). */
     int32_t when;     /* index of the tag rule this rule is conditional on, -1: none */
     int32_t announce; /* silence: index of the rule whose hit announces a hold, -1 */
@@ -821,6 +827,27 @@ const char *zj_pinyin_syllable(uint16_t id);
 #define ZJ_PINYIN_BASE 0xE000u
 #define ZJ_PINYIN_MAX_SYLLABLES 0x200u
 
+/* ------------------------------------------------------------------ model */
+
+/* A rule's clause classifier (model.c, `model:`). */
+typedef struct zj_model zj_model;
+/* Clauses shorter than this (in code points) are not scored. */
+#define ZJ_MODEL_MIN_CHARS 2
+/* Reads a model file; NULL with err naming the file and line. */
+zj_model *zj_model_load(const char *path, zj_error *err);
+void zj_model_free(zj_model *m);
+const char *zj_model_sha256(const zj_model *m);
+/* The log-odds of one clause (normalized UTF-8, no clause end inside). */
+double zj_model_logit(const zj_model *m, const char *text, size_t len);
+/* The next clause of a normalized turn a model scores: [*start, *end) in
+ * normalized bytes, between two clause ends, at least ZJ_MODEL_MIN_CHARS
+ * long; *k starts at 0. false after the last. */
+bool zj_model_next_clause(const zj_norm *norm, size_t *k, size_t *start, size_t *end);
+/* Appends a hit of pattern for every clause of a normalized turn whose
+ * log-odds reach logit_min. */
+zj_status zj_model_hits(const zj_model *m, double logit_min, const zj_norm *norm,
+                        uint32_t pattern, zj_hits *out);
+
 /* ------------------------------------------------------------------ quote */
 
 /* A half-open range of original code points of one turn. */
@@ -842,5 +869,7 @@ zj_status zj_quote_regions(const char *text, size_t len, const zj_norm *norm, zj
                            uint32_t **scratch, size_t *scratch_cap);
 /* Whether [start, end) lies inside one of the regions. */
 bool zj_spans_cover(const zj_spans *regions, uint32_t start, uint32_t end);
+/* Whether [start, end) shares a code point with one of the regions. */
+bool zj_spans_overlap(const zj_spans *regions, uint32_t start, uint32_t end);
 
 #endif /* ZJ_INTERNAL_H */

@@ -448,6 +448,8 @@ zj_hs_matcher *zj_hs_compile(const zj_pattern *patterns, size_t n, const char *c
      * order. */
     for (size_t i = 0; i < n; i++) {
         const zj_pattern *p = &patterns[i];
+        if (p->is_model)
+            continue; /* scored by its model (model.c), not matched */
         if (!p->is_regex) {
             exprs[k] = literal_expr(p);
             if (!exprs[k])

@@ -161,6 +161,8 @@ static zj_status scan_one(const zj_pcre_set *p, zj_pcre_scratch *s, const zj_nor
                           uint32_t id, zj_hits *out)
 {
     const zj_pattern *pat = &p->patterns[id];
+    if (pat->is_model)
+        return ZJ_OK; /* scored by its model (model.c), not matched */
     size_t seg_start = 0;
     const size_t *breaks = pat->per_clause ? turn->clause_breaks : turn->breaks;
     size_t n_breaks = pat->per_clause ? turn->n_clause_breaks : turn->n_breaks;

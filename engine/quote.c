@@ -340,3 +340,11 @@ bool zj_spans_cover(const zj_spans *regions, uint32_t start, uint32_t end)
             return true;
     return false;
 }
+
+bool zj_spans_overlap(const zj_spans *regions, uint32_t start, uint32_t end)
+{
+    for (size_t i = 0; i < regions->n; i++)
+        if (regions->v[i].start < end && start < regions->v[i].end)
+            return true;
+    return false;
+}

@@ -6,6 +6,8 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
+#include <math.h>
 #include <pcre2.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -775,6 +777,73 @@ static void parse_exceptions(struct loader *ld, zj_rule *r, const zj_ynode *v, u
     }
 }
 
+/* `model: {file: F, threshold: P}`: the rule's condition is a clause
+ * classifier (model.c) read from F, relative to the file of the rule; a
+ * clause whose probability reaches P (0 < P < 1) is a hit. */
+static void parse_model(struct loader *ld, const zj_ynode *v, zj_rule *r, uint32_t index)
+{
+    static const char *const keys[] = {"file", "threshold", NULL};
+    if (v->type != ZJ_YNODE_MAP) {
+        fail_at(ld, v, "'model' must be a mapping with file and threshold");
+        return;
+    }
+    check_keys(ld, v, keys, " in model");
+    if (r->fuzzy)
+        fail_at(ld, v, "a model rule scores clauses and is not matched by sound: drop 'fuzzy'");
+    const zj_ynode *file = zj_yaml_get(v, "file"), *th = zj_yaml_get(v, "threshold");
+    if (!file || !th) {
+        fail_at(ld, v, "'model' needs %s", !file ? "'file' (the model, relative to this file)"
+                                                 : "'threshold' (a probability, e.g. 0.9)");
+        return;
+    }
+    if (!scalar(ld, file, "file"))
+        return;
+    double p = 0;
+    char *end = NULL;
+    if (th->type == ZJ_YNODE_SCALAR && !th->quoted)
+        p = strtod(th->value, &end);
+    if (!end || end == th->value || *end || !(p > 0 && p < 1)) {
+        fail_at(ld, th, "'threshold' must be a probability between 0 and 1 (e.g. 0.9), got '%.40s'",
+                th->type == ZJ_YNODE_SCALAR ? th->value : type_name(th));
+        return;
+    }
+    /* Relative to the file the rule is written in (a base of `extends`
+     * too), as `extends:` paths are. */
+    const char *from = v->file ? v->file : ld->file;
+    const char *slash = strrchr(from, '/');
+    char path[PATH_MAX];
+    if (file->value[0] == '/' || !slash)
+        snprintf(path, sizeof path, "%s", file->value);
+    else
+        snprintf(path, sizeof path, "%.*s/%s", (int)(slash - from), from, file->value);
+    zj_error e;
+    zj_error_clear(&e);
+    r->model = zj_model_load(path, &e);
+    if (!r->model) {
+        if (e.status == ZJ_ERR_NOMEM)
+            fail_nomem(ld, file);
+        else if (e.status == ZJ_ERR_IO || e.status == ZJ_ERR_LIMIT)
+            fail_at(ld, file, "cannot read model %s: %s", e.file, e.msg);
+        else if (e.line > 0)
+            fail_at(ld, file, "model %s:%ld: %s", e.file, e.line, e.msg);
+        else
+            fail_at(ld, file, "model %s: %s", e.file, e.msg);
+        return;
+    }
+    r->model_threshold = p;
+    r->model_logit_min = log(p / (1 - p));
+    zj_pattern *pat = new_pattern(ld, v);
+    if (!pat)
+        return;
+    pat->rule = index;
+    pat->is_model = true;
+    pat->source = ld_dup(ld, file, file->value);
+    pat->expr = ld_dup(ld, file, "");
+    r->model_pattern = pat->id;
+    r->cond.type = ZJ_NODE_PATTERN;
+    r->cond.pattern = pat->id;
+}
+
 static void parse_rule(struct loader *ld, const zj_ynode *n, const struct defaults *def)
 {
     static const char *const keys[] = {
@@ -783,7 +852,7 @@ static void parse_rule(struct loader *ld, const zj_ynode *n, const struct defaul
         "boundary",   "points",
         "max_points", "severity", "fatal",   "examples", "fuzzy",       "yield",
         "when",       "metric",   "announce", "min_seconds", "max_seconds", "overlap_seconds", "min",
-        "max",        NULL};
+        "max",        "model",    NULL};
     if (n->type != ZJ_YNODE_MAP) {
         fail_at(ld, n, "a rule must be a mapping, got %s", type_name(n));
         return;
@@ -892,15 +961,15 @@ static void parse_rule(struct loader *ld, const zj_ynode *n, const struct defaul
     if ((v = zj_yaml_get(n, "examples")))
         parse_examples(ld, v, r);
 
-    static const char *const cond_keys[] = {"any", "all", "regex"};
+    static const char *const cond_keys[] = {"any", "all", "regex", "model"};
     const zj_ynode *cond = NULL;
     const char *cond_key = NULL;
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < 4; i++) {
         const zj_ynode *c = zj_yaml_get(n, cond_keys[i]);
         if (!c)
             continue;
         if (cond) {
-            fail_at(ld, c, "%s has more than one condition (any, all or regex)", where + 4);
+            fail_at(ld, c, "%s has more than one condition (any, all, regex or model)", where + 4);
             continue;
         }
         cond = c;
@@ -915,7 +984,9 @@ static void parse_rule(struct loader *ld, const zj_ynode *n, const struct defaul
             if ((v = zj_yaml_get(n, exception_keys[k])))
                 fail_at(ld, v, "a metric rule takes no '%s'", exception_keys[k]);
     } else if (!cond) {
-        fail_at(ld, n, "%s has no condition (any, all or regex)", where + 4);
+        fail_at(ld, n, "%s has no condition (any, all, regex or model)", where + 4);
+    } else if (!strcmp(cond_key, "model")) {
+        parse_model(ld, cond, r, index);
     } else {
         zj_node_type type = strcmp(cond_key, "all") == 0 ? ZJ_NODE_ALL : ZJ_NODE_ANY;
         parse_items(ld, cond, type, index, r->per_sentence, 1, &r->cond, cond_key);
@@ -1319,6 +1390,8 @@ void zj_rules_free(zj_ruleset *rs)
         free(r->ex_match);
         free(r->ex_no_match);
     }
+    for (size_t i = 0; i < rs->n_rules; i++)
+        zj_model_free(rs->rules[i].model);
     free(rs->rules);
     for (size_t i = 0; i < rs->n_patterns; i++) {
         free(rs->patterns[i].source);
@@ -1424,6 +1497,31 @@ static zj_ruleset *build(const char *yaml, size_t len, const char *name, zj_diag
     rs->yaml[len] = '\0';
     rs->yaml_len = len;
     zj_sha256_hex(yaml, len, rs->sha256);
+    /* A model's weights judge like the rules' words: its file is part of
+     * the rule set's identity, so stored results name what scored them. */
+    zj_buf ident;
+    zj_buf_init(&ident);
+    for (size_t i = 0; i < rs->n_rules; i++)
+        if (rs->rules[i].model)
+            zj_buf_printf(&ident, "%s%s model %s", ident.len ? "" : rs->sha256,
+                          rs->rules[i].id, zj_model_sha256(rs->rules[i].model));
+    if (ident.failed) {
+        zj_buf_free(&ident);
+        zj_merge_free(&m);
+        zj_rules_free(rs);
+        zj_error nomem;
+        zj_error_set(&nomem, ZJ_ERR_NOMEM, name, 0, 0, "out of memory");
+        if (first)
+            *first = nomem;
+        if (n_errors)
+            *n_errors = 1;
+        if (cb)
+            cb(&nomem, ctx);
+        return NULL;
+    }
+    if (ident.len)
+        zj_sha256_hex(ident.data, ident.len, rs->sha256);
+    zj_buf_free(&ident);
     zj_merge_free(&m);
     return rs;
 }

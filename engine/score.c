@@ -85,6 +85,8 @@ struct zj_scorer {
     size_t nc_cap;
     unsigned char *paired;
     size_t paired_cap;
+    uint32_t *models; /* rules with `model:`, in rule order */
+    size_t n_models;
 };
 
 /* The code points in s[0..n) (valid UTF-8). */
@@ -129,8 +131,9 @@ zj_scorer *zj_scorer_new(const zj_ruleset *rs, zj_error *err)
     s->group_start = calloc(nr, sizeof *s->group_start);
     s->group_n = calloc(nr, sizeof *s->group_n);
     s->judged_gen = calloc(nr, sizeof *s->judged_gen);
+    s->models = calloc(nr, sizeof *s->models);
     if (!s->scratch || !s->required || !s->timed || !s->rule_done || !s->rule_hits || !s->later ||
-        !s->group_gen || !s->group_start || !s->group_n || !s->judged_gen)
+        !s->group_gen || !s->group_start || !s->group_n || !s->judged_gen || !s->models)
         goto nomem;
     if (rs->fuzzy && !(s->fuzzy_scratch = zj_match_scratch_new(rs->fuzzy->matcher)))
         goto nomem;
@@ -142,6 +145,8 @@ zj_scorer *zj_scorer_new(const zj_ruleset *rs, zj_error *err)
             s->required[s->n_required++] = (uint32_t)i;
         if (r->window == ZJ_WIN_FIRST_SECONDS || r->window == ZJ_WIN_LAST_SECONDS)
             s->timed[s->n_timed++] = (uint32_t)i;
+        if (r->model)
+            s->models[s->n_models++] = (uint32_t)i;
     }
     /* A hit only counts in a turn of its rule's speaker, and exceptions and
      * overlaps only act within a turn: turns of a speaker no rule looks at
@@ -188,6 +193,7 @@ void zj_scorer_free(zj_scorer *s)
     free(s->group_start);
     free(s->group_n);
     free(s->judged_gen);
+    free(s->models);
     free(s->announced);
     free(s->quotes.v);
     free(s->quote_scratch);
@@ -666,6 +672,10 @@ static int cmp_overlap(const void *a, const void *b, void *rs_ptr)
     bool yx = rs->rules[x->rule].yields, yy = rs->rules[y->rule].yields;
     if (yx != yy)
         return yx ? 1 : -1;
+    /* A model's clause, however long, only where no rule's words are. */
+    bool mx = rs->rules[x->rule].model != NULL, my = rs->rules[y->rule].model != NULL;
+    if (mx != my)
+        return mx ? 1 : -1;
     uint32_t lx = x->cp_end - x->cp_start, ly = y->cp_end - y->cp_start;
     if (lx != ly)
         return lx > ly ? -1 : 1;
@@ -774,7 +784,11 @@ static zj_status in_quote(zj_scorer *s, const zj_call *call, const call_hit *h, 
             return st;
         s->quotes_turn = (long)h->turn;
     }
-    *quoted = zj_spans_cover(&s->quotes, h->cp_start, h->cp_end);
+    /* A model judges a whole clause: one holding reported words (他说他不在)
+     * is judged as reported, its words having made the score. */
+    *quoted = s->rs->rules[h->rule].model
+                  ? zj_spans_overlap(&s->quotes, h->cp_start, h->cp_end)
+                  : zj_spans_cover(&s->quotes, h->cp_start, h->cp_end);
     return ZJ_OK;
 }
 
@@ -828,6 +842,12 @@ static size_t survivors(zj_scorer *s, const zj_rule *r, const zj_call *call, cal
                 reach_end = x->end;
         }
         bool suppressed = reach_turn == h.turn && h.end <= reach_end;
+        /* A model's clause is judged whole: an exception anywhere in it
+         * (words a rule knows to be harmless) clears it. */
+        for (size_t k = 0; r->model && !suppressed && k < s->exceptions.n; k++) {
+            const call_hit *x = &s->exceptions.v[k];
+            suppressed = x->turn == h.turn && x->start < h.end && h.start < x->end;
+        }
         if (suppressed || !in_window(s, r, call, h.turn, lift_window))
             continue;
         group[kept++] = h;
@@ -880,6 +900,15 @@ static zj_status collect_hits(zj_scorer *s, const zj_call *call, zj_error *err)
                                 st == ZJ_ERR_LIMIT ? "a rule's regex exceeded the match limit "
                                                      "(catastrophic backtracking)"
                                                    : zj_strerror(st));
+        /* A model's clause hits count as matches by characters. */
+        for (size_t k = 0; k < s->n_models && st == ZJ_OK; k++) {
+            const zj_rule *r = &rs->rules[s->models[k]];
+            if (speaker_ok(r, turn->speaker))
+                st = zj_model_hits(r->model, r->model_logit_min, norm, r->model_pattern,
+                                   &s->turn_hits);
+        }
+        if (st != ZJ_OK)
+            return zj_error_set(err, st, NULL, 0, 0, "out of memory");
         size_t n_exact = s->turn_hits.n;
         if (rs->fuzzy) {
             /* The twins scan the pinyin text: same length, breaks and map. */

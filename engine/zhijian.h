@@ -917,6 +917,12 @@ zj_status zj_eval_load_labels(zj_eval *ev, const char *path, zj_diag_cb on_error
 zj_status zj_eval_add_call(zj_eval *ev, const zj_call *call, zj_diag_cb on_error, void *ctx,
                            zj_error *err);
 void zj_eval_summary_get(const zj_eval *ev, zj_eval_summary *out);
+/* The agent clauses of a call that zj_eval_add_call accepted, as a model
+ * rule sees them (`model:`), one line each: call_id, turn, span start and
+ * end (code points), the rule of the label the clause overlaps ("quoted"
+ * for a labelled quotation, "-" for none) and the normalized clause,
+ * tab-separated — the training data of tools/train_model.py. */
+zj_status zj_eval_clauses(zj_eval *ev, const zj_call *call, zj_buf *out);
 /* The figures, the per-rule table and every disagreement (false positive,
  * missed, rule differs, quote scored) as text or JSON (ZJ_FMT_TEXT / _JSON). */
 zj_status zj_eval_render(zj_eval *ev, zj_format format, zj_buf *out);

@@ -38,6 +38,7 @@ findings_before=$(sqlite3 "$db" "SELECT c.call_id, f.seq, f.rule_id, f.outcome, 
 
 # A changed rule set (same version) keeps both result sets and warns.
 sed 's/pass: 80/pass: 85/' "$rules" > "$tmp/changed.yaml"
+cp -r "$(dirname "$rules")/models" "$tmp/" # its model rule's file, relative to it
 "$zhijian" score --db "$db" --rules "$tmp/changed.yaml" "$calls" >/dev/null 2>"$tmp/err" || fail "changed run"
 grep -q "rule set property-service@2026.1 changed but its version did not" "$tmp/err" || fail "no version warning"
 set -- $first

@@ -158,8 +158,8 @@ static void errors_name_line_and_column(void **state)
     expect_error_edit("title: 演示\n", "title: 演示\nowner: qa\n",
                       "demo.yaml:4:1: unknown key 'owner'");
     expect_error_edit("    any: [急什么，烦死人了]\n", "",
-                      "demo.yaml:16:5: rule 'taboo.impatient' has no condition (any, all or "
-                      "regex)");
+                      "demo.yaml:16:5: rule 'taboo.impatient' has no condition (any, all, regex "
+                      "or model)");
     expect_error_edit("within: {first_utterances: 1}", "within: {first_utterances: 0}",
                       "demo.yaml:13:32: 'first_utterances' must be an integer from 1 to 1000000, "
                       "got '0'");

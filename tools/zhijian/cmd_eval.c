@@ -3,6 +3,7 @@
  * engine/eval.c); optional precision/recall gates. */
 #include "cli.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +12,8 @@ static void eval_usage(FILE *out)
 {
     fprintf(out,
             "usage: zhijian eval --labels FILE [--rules FILE] [--format text|json]\n"
-            "                    [--min-precision X] [--min-recall X] INPUT...\n"
+            "                    [--min-precision X] [--min-recall X] [--clauses FILE]\n"
+            "                    INPUT...\n"
             "\n"
             "Score calls (nothing is stored) and compare the forbidden findings with gold\n"
             "labels (one JSON line per call: call_id, forbidden [{turn, span, quote, rule}],\n"
@@ -24,10 +26,16 @@ static void eval_usage(FILE *out)
             "  --format FMT        text (default) or json\n"
             "  --min-precision X   exit 1 when the overall precision is below X (0..1)\n"
             "  --min-recall X      exit 1 when the overall recall is below X (0..1)\n"
+            "  --clauses FILE      also write every agent clause, as a `model:` rule sees\n"
+            "                      it, with the label it overlaps: the training data of\n"
+            "                      tools/train_model.py (call, turn, start, end, rule or -\n"
+            "                      or quoted, normalized text; tab-separated)\n"
             "\n"
             "Example:\n"
             "  zhijian eval --labels corpus/gold/labels/original.jsonl \\\n"
             "               corpus/gold/calls/original.jsonl --min-recall 0.95\n"
+            "  zhijian eval --labels corpus/gold/labels/original.jsonl \\\n"
+            "               --clauses clauses.tsv corpus/gold/calls/original.jsonl\n"
             "\n"
             "Exit status: 0 measured (and the gates, if any, are met); 1 a gate is not met;\n"
             "2 usage or rule-set error; 3 some calls or label lines were rejected (each\n"
@@ -54,17 +62,18 @@ static void count_error(const zj_error *err, void *ctx)
 
 int cmd_eval(int argc, char **argv)
 {
-    enum { OPT_LABELS = 256, OPT_MIN_P, OPT_MIN_R };
+    enum { OPT_LABELS = 256, OPT_MIN_P, OPT_MIN_R, OPT_CLAUSES };
     static const struct option longopts[] = {
         {"labels", required_argument, NULL, OPT_LABELS},
         {"rules", required_argument, NULL, 'r'},
         {"format", required_argument, NULL, 'f'},
         {"min-precision", required_argument, NULL, OPT_MIN_P},
         {"min-recall", required_argument, NULL, OPT_MIN_R},
+        {"clauses", required_argument, NULL, OPT_CLAUSES},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *labels = NULL, *rules = NULL;
+    const char *labels = NULL, *rules = NULL, *clauses = NULL;
     zj_format format = ZJ_FMT_TEXT;
     double min_p = -1, min_r = -1;
     int c;
@@ -91,6 +100,9 @@ int cmd_eval(int argc, char **argv)
         case OPT_MIN_R:
             if (!parse_ratio("--min-recall", optarg, &min_r))
                 return EXIT_USAGE;
+            break;
+        case OPT_CLAUSES:
+            clauses = optarg;
             break;
         case 'h':
             eval_usage(stdout);
@@ -121,6 +133,15 @@ int cmd_eval(int argc, char **argv)
     }
     size_t rejected = 0;
     int code = EXIT_OK;
+    FILE *clauses_out = NULL;
+    zj_buf clause_buf;
+    zj_buf_init(&clause_buf);
+    if (clauses && !(clauses_out = fopen(clauses, "w"))) {
+        cli_error("eval: cannot write %s: %s", clauses, strerror(errno));
+        zj_eval_free(ev);
+        zj_rules_free(rs);
+        return EXIT_USAGE;
+    }
     zj_status st = zj_eval_load_labels(ev, labels, count_error, &rejected, &err);
     if (st == ZJ_ERR_IO) {
         cli_report(&err);
@@ -144,7 +165,18 @@ int cmd_eval(int argc, char **argv)
                 continue;
             }
             st = zj_eval_add_call(ev, call, count_error, &rejected, &err);
+            if (st == ZJ_OK && clauses_out) {
+                zj_buf_reset(&clause_buf);
+                if (zj_eval_clauses(ev, call, &clause_buf) != ZJ_OK) {
+                    st = ZJ_ERR_NOMEM;
+                    zj_error_set(&err, st, NULL, 0, 0, "out of memory");
+                } else if (!cli_write(&clause_buf, clauses_out)) {
+                    code = EXIT_USAGE; /* reported by cli_write */
+                }
+            }
             zj_call_free(call);
+            if (code != EXIT_OK)
+                break;
             if (st == ZJ_ERR_NOMEM) {
                 cli_report(&err);
                 code = EXIT_USAGE;
@@ -156,6 +188,11 @@ int cmd_eval(int argc, char **argv)
         zj_reader_close(r);
     }
     zj_paths_free(paths, n_paths);
+    zj_buf_free(&clause_buf);
+    if (clauses_out && fclose(clauses_out) != 0 && code == EXIT_OK) {
+        cli_error("eval: cannot write %s: %s", clauses, strerror(errno));
+        code = EXIT_USAGE;
+    }
     if (code == EXIT_OK) {
         zj_buf out;
         zj_buf_init(&out);

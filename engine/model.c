@@ -1,0 +1,274 @@
+/* model.c — a rule's `model:`: a character n-gram classifier of clauses.
+ *
+ * Lexical rules find the wordings they list; an inspector also marks a
+ * paraphrase nobody listed (我这边又不是管这个的, 您自个儿看着弄). A model rule
+ * scores every clause of a turn — the normalized text between two clause
+ * ends (，、： and sentence ends, or the `clause_starts` of run-on text) — by
+ * logistic regression over its character 1-, 2- and 3-grams, the clause's
+ * start and end counted as characters (^ and $). A clause whose probability
+ * reaches the rule's threshold is a hit spanning the clause, and from there
+ * it is an ordinary hit: windows, quoted speech, overlaps (every other rule
+ * wins over a model's hit), points.
+ *
+ * The file is text, so a review can read what the model weighs:
+ *
+ *     zhijian-model 1
+ *     bias -3.25
+ *     1.8731	不归
+ *     0.9120	^你自
+ *
+ * one weight and one n-gram per line, '#' starting a comment. Weights are
+ * summed over every n-gram occurrence of the clause (a repeated n-gram counts
+ * each time); tools/train_model.py writes such files from labelled clauses
+ * (`zhijian eval --clauses`). An n-gram is stored as up to three code points
+ * packed in 63 bits, ^ and $ as code points beyond Unicode, so a lookup
+ * compares integers and a literal ^ in a text never meets a boundary. */
+#include "internal.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MODEL_MAGIC "zhijian-model 1"
+#define CP_BITS 21
+#define CP_START 0x110000u /* ^ : the clause starts */
+#define CP_END 0x110001u   /* $ : the clause ends */
+
+struct zj_model {
+    uint64_t *keys; /* open addressing, 0 = empty */
+    float *weights;
+    size_t cap; /* power of two */
+    size_t n;
+    double bias;
+    char sha256[65];
+};
+
+static uint64_t pack(const uint32_t *cps, size_t n)
+{
+    /* No code point is 0, so n-grams of different lengths never collide. */
+    uint64_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        k = (k << CP_BITS) | cps[i];
+    return k;
+}
+
+static size_t slot_of(uint64_t key, size_t mask)
+{
+    uint64_t h = key + 0x9E3779B97F4A7C15ull; /* splitmix64 finalizer */
+    h = (h ^ (h >> 30)) * 0xBF58476D1CE4E5B9ull;
+    h = (h ^ (h >> 27)) * 0x94D049BB133111EBull;
+    return (size_t)(h ^ (h >> 31)) & mask;
+}
+
+static double weight_of(const zj_model *m, uint64_t key)
+{
+    size_t mask = m->cap - 1;
+    for (size_t i = slot_of(key, mask);; i = (i + 1) & mask) {
+        if (m->keys[i] == key)
+            return m->weights[i];
+        if (m->keys[i] == 0)
+            return 0;
+    }
+}
+
+/* false: the key is there already */
+static bool insert(zj_model *m, uint64_t key, float w)
+{
+    size_t mask = m->cap - 1;
+    size_t i = slot_of(key, mask);
+    for (; m->keys[i]; i = (i + 1) & mask)
+        if (m->keys[i] == key)
+            return false;
+    m->keys[i] = key;
+    m->weights[i] = w;
+    m->n++;
+    return true;
+}
+
+void zj_model_free(zj_model *m)
+{
+    if (!m)
+        return;
+    free(m->keys);
+    free(m->weights);
+    free(m);
+}
+
+/* The n-gram of a model line: 1 to 3 code points, ^ first and $ last
+ * standing for the clause's edges. 0 when it is not one. */
+static size_t parse_ngram(const char *s, size_t len, uint32_t cps[3])
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len;) {
+        uint32_t cp;
+        size_t k = zj_utf8_decode((const unsigned char *)s + i, len - i, &cp);
+        if (!k || n == 3)
+            return 0;
+        if (cp == '^' && i == 0)
+            cp = CP_START;
+        else if (cp == '$' && i + k == len)
+            cp = CP_END;
+        cps[n++] = cp;
+        i += k;
+    }
+    return n;
+}
+
+zj_model *zj_model_load(const char *path, zj_error *err)
+{
+    size_t len = 0;
+    char *text = zj_rules_read_file(path, &len, err);
+    if (!text)
+        return NULL;
+    zj_model *m = calloc(1, sizeof *m);
+    size_t lines = 1;
+    for (size_t i = 0; i < len; i++)
+        lines += text[i] == '\n';
+    size_t cap = 16;
+    while (cap < 2 * lines)
+        cap *= 2;
+    if (m) {
+        m->cap = cap;
+        m->keys = calloc(cap, sizeof *m->keys);
+        m->weights = calloc(cap, sizeof *m->weights);
+    }
+    if (!m || !m->keys || !m->weights) {
+        zj_error_set(err, ZJ_ERR_NOMEM, path, 0, 0, "out of memory");
+        goto fail;
+    }
+    zj_sha256_hex(text, len, m->sha256);
+    bool magic = false, bias = false;
+    long line = 0;
+    for (size_t at = 0; at < len;) {
+        line++;
+        size_t end = at;
+        while (end < len && text[end] != '\n')
+            end++;
+        char *s = text + at;
+        size_t n = end - at;
+        at = end + 1;
+        if (n && s[n - 1] == '\r')
+            n--;
+        s[n] = '\0';
+        if (n == 0 || s[0] == '#')
+            continue;
+        if (!magic) {
+            if (strcmp(s, MODEL_MAGIC) != 0) {
+                zj_error_set(err, ZJ_ERR_PARSE, path, line, 0,
+                             "not a zhijian model (the first line must be '%s')", MODEL_MAGIC);
+                goto fail;
+            }
+            magic = true;
+            continue;
+        }
+        char *stop;
+        if (!strncmp(s, "bias ", 5)) {
+            errno = 0;
+            m->bias = strtod(s + 5, &stop);
+            if (errno || stop == s + 5 || *stop || !isfinite(m->bias)) {
+                zj_error_set(err, ZJ_ERR_PARSE, path, line, 0, "bad bias '%.40s'", s + 5);
+                goto fail;
+            }
+            bias = true;
+            continue;
+        }
+        char *tab = strchr(s, '\t');
+        errno = 0;
+        double w = tab ? strtod(s, &stop) : 0;
+        uint32_t cps[3];
+        size_t k = tab ? parse_ngram(tab + 1, n - (size_t)(tab + 1 - s), cps) : 0;
+        if (!tab || errno || stop != tab || !isfinite(w) || fabs(w) > 1e6) {
+            zj_error_set(err, ZJ_ERR_PARSE, path, line, 0,
+                         "expected a weight, a tab and an n-gram, got '%.40s'", s);
+            goto fail;
+        }
+        if (!k) {
+            zj_error_set(err, ZJ_ERR_PARSE, path, line, 0,
+                         "an n-gram is one to three characters (^ and $ for the clause's "
+                         "edges), got '%.40s'",
+                         tab + 1);
+            goto fail;
+        }
+        if (!insert(m, pack(cps, k), (float)w)) {
+            zj_error_set(err, ZJ_ERR_PARSE, path, line, 0, "n-gram '%.40s' listed twice",
+                         tab + 1);
+            goto fail;
+        }
+    }
+    if (!magic || !bias) {
+        zj_error_set(err, ZJ_ERR_PARSE, path, line, 0,
+                     magic ? "no 'bias' line" : "empty file, not a zhijian model");
+        goto fail;
+    }
+    free(text);
+    return m;
+fail:
+    free(text);
+    zj_model_free(m);
+    return NULL;
+}
+
+const char *zj_model_sha256(const zj_model *m)
+{
+    return m->sha256;
+}
+
+double zj_model_logit(const zj_model *m, const char *text, size_t len)
+{
+    double z = m->bias;
+    uint32_t win[3] = {CP_START, 0, 0};
+    size_t have = 1; /* code points in win, the newest last */
+    z += weight_of(m, pack(win, 1));
+    for (size_t i = 0;;) {
+        uint32_t cp = CP_END;
+        if (i < len) {
+            size_t k = zj_utf8_decode((const unsigned char *)text + i, len - i, &cp);
+            if (!k || cp == 0) { /* 0 would pack like a shorter n-gram */
+                k = k ? k : 1;
+                cp = 0xFFFD;
+            }
+            i += k;
+        }
+        if (have == 3) {
+            win[0] = win[1];
+            win[1] = win[2];
+            win[2] = cp;
+        } else {
+            win[have++] = cp;
+        }
+        /* the n-grams ending at cp */
+        for (size_t n = 1; n <= have; n++)
+            z += weight_of(m, pack(win + have - n, n));
+        if (cp == CP_END)
+            break;
+    }
+    return z;
+}
+
+bool zj_model_next_clause(const zj_norm *norm, size_t *k, size_t *start, size_t *end)
+{
+    while (*k <= norm->n_clause_breaks) {
+        size_t from = *k ? norm->clause_breaks[*k - 1] : 0;
+        size_t to = *k < norm->n_clause_breaks ? norm->clause_breaks[*k] : norm->len;
+        ++*k;
+        if (to > from && zj_utf8_count(norm->text + from, to - from) >= ZJ_MODEL_MIN_CHARS) {
+            *start = from;
+            *end = to;
+            return true;
+        }
+    }
+    return false;
+}
+
+zj_status zj_model_hits(const zj_model *m, double logit_min, const zj_norm *norm,
+                        uint32_t pattern, zj_hits *out)
+{
+    size_t k = 0, start, end;
+    while (zj_model_next_clause(norm, &k, &start, &end))
+        if (zj_model_logit(m, norm->text + start, end - start) >= logit_min &&
+            zj_hits_push(out, pattern, (uint32_t)start, (uint32_t)end) != ZJ_OK)
+            return ZJ_ERR_NOMEM;
+    return ZJ_OK;
+}

@@ -1,0 +1,148 @@
+/* test_model.c — the clause classifier of `model:` rules (engine/model.c):
+ * the log-odds are the bias plus the weight of every n-gram occurrence of
+ * the clause with its edges, clauses are cut at clause ends, and a file
+ * that is not a model is refused with its line. Weights are binary
+ * fractions, so sums compare exactly. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+static char *write_model(const char *text)
+{
+    static char path[64];
+    snprintf(path, sizeof path, "/tmp/zj-test-model-XXXXXX");
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    return path;
+}
+
+static zj_model *load(const char *text, zj_error *err)
+{
+    char *path = write_model(text);
+    zj_error_clear(err);
+    zj_model *m = zj_model_load(path, err);
+    unlink(path);
+    return m;
+}
+
+static double logit_of(const zj_model *m, const char *s)
+{
+    return zj_model_logit(m, s, strlen(s));
+}
+
+static void sums_every_ngram_occurrence(void **state)
+{
+    (void)state;
+    zj_error err;
+    zj_model *m = load("# weights of a test\n"
+                       "zhijian-model 1\n"
+                       "bias -2.5\n"
+                       "1.5\t不管\n"
+                       "0.25\t^你\n"
+                       "0.125\t管$\n"
+                       "0.5\t你\n"
+                       "-1\t^\n"
+                       "0.0625\t你不管\n",
+                       &err);
+    assert_non_null(m);
+    /* ^ -1, 你 0.5, ^你 0.25, 不管 1.5, 你不管 0.0625, 管$ 0.125 */
+    assert_true(logit_of(m, "你不管") == -2.5 - 1 + 0.5 + 0.25 + 1.5 + 0.0625 + 0.125);
+    /* 不管 twice, 你 once but not at the start */
+    assert_true(logit_of(m, "不管你不管") == -2.5 - 1 + 1.5 * 2 + 0.5 + 0.0625 + 0.125);
+    assert_true(logit_of(m, "") == -2.5 - 1);
+    /* A literal ^ or $ in the text is no edge. */
+    assert_true(logit_of(m, "^你") == -2.5 - 1 + 0.5);
+    zj_model_free(m);
+}
+
+static void hits_are_clauses(void **state)
+{
+    (void)state;
+    zj_error err;
+    zj_model *m = load("zhijian-model 1\nbias -1\n2\t不管\n", &err);
+    assert_non_null(m);
+    zj_norm n;
+    zj_norm_init(&n);
+    const char *text = "你好，我们不管。管，不管吧";
+    assert_int_equal(zj_norm_text(&n, text, strlen(text)), ZJ_OK);
+    zj_hits hits = {0};
+    assert_int_equal(zj_model_hits(m, 0.5, &n, 7, &hits), ZJ_OK);
+    /* 你好 -1, 我们不管 1, 管 (one character: not scored), 不管吧 1 */
+    assert_int_equal(hits.n, 2);
+    assert_int_equal(hits.v[0].pattern, 7);
+    assert_int_equal(hits.v[0].start, strlen("你好"));
+    assert_int_equal(hits.v[0].end, strlen("你好我们不管"));
+    assert_int_equal(hits.v[1].start, strlen("你好我们不管管"));
+    assert_int_equal(hits.v[1].end, n.len);
+    assert_int_equal(n.orig_start[hits.v[1].start], 10);
+    free(hits.v);
+    zj_norm_free(&n);
+    zj_model_free(m);
+}
+
+static void refuses_what_is_not_a_model(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text;
+        long line;
+        const char *msg;
+    } bad[] = {
+        {"", 0, "empty file, not a zhijian model"},
+        {"zhijian-model 2\nbias 0\n", 1, "not a zhijian model"},
+        {"zhijian-model 1\n1\t你\n", 2, "no 'bias' line"},
+        {"zhijian-model 1\nbias x\n", 2, "bad bias"},
+        {"zhijian-model 1\nbias 0\n1\t你\n2\t你\n", 4, "n-gram '你' listed twice"},
+        {"zhijian-model 1\nbias 0\n1 你\n", 3, "expected a weight, a tab and an n-gram"},
+        {"zhijian-model 1\nbias 0\nnan\t你\n", 3, "expected a weight, a tab and an n-gram"},
+        {"zhijian-model 1\nbias 0\n1\t你好吗呢\n", 3, "an n-gram is one to three characters"},
+        {"zhijian-model 1\nbias 0\n1\t\n", 3, "an n-gram is one to three characters"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        zj_error err;
+        zj_model *m = load(bad[i].text, &err);
+        assert_null(m);
+        assert_int_equal(err.status, ZJ_ERR_PARSE);
+        assert_int_equal(err.line, bad[i].line);
+        if (!strstr(err.msg, bad[i].msg))
+            fail_msg("case %zu: '%s' lacks '%s'", i, err.msg, bad[i].msg);
+    }
+}
+
+static void same_file_same_identity(void **state)
+{
+    (void)state;
+    zj_error err;
+    zj_model *a = load("zhijian-model 1\nbias -1\n2\t不管\n", &err);
+    zj_model *b = load("zhijian-model 1\nbias -1\n2\t不管\n", &err);
+    zj_model *c = load("zhijian-model 1\nbias -1\n3\t不管\n", &err);
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_non_null(c);
+    assert_string_equal(zj_model_sha256(a), zj_model_sha256(b));
+    assert_string_not_equal(zj_model_sha256(a), zj_model_sha256(c));
+    zj_model_free(a);
+    zj_model_free(b);
+    zj_model_free(c);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(sums_every_ngram_occurrence),
+        cmocka_unit_test(hits_are_clauses),
+        cmocka_unit_test(refuses_what_is_not_a_model),
+        cmocka_unit_test(same_file_same_identity),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Cross-validated figures of a rule set's `model:` rule on the gold set's
+# development parts. The bundled model is trained on every development part,
+# so `zhijian eval` on them measures calls it has seen; this script measures
+# each part with a model trained without it (tools/train_model.py
+# --exclude-group), the rules otherwise as they are, and sums the figures of
+# all parts per variant: what the model adds on calls it has not seen.
+#
+#   tools/scripts/model_cv.sh [ZHIJIAN] [RULES]
+#
+# ZHIJIAN defaults to build/zhijian, RULES to rules/property-service.yaml; the
+# model rule's file must be models/forbidden.zjm beside RULES. Takes about
+# ten minutes on two cores (a model per part, trained on four variants).
+# TRAIN_ARGS adds options of tools/train_model.py (e.g. "--l2 1e-3") to
+# compare settings; EVAL_VARIANTS limits the variants measured.
+set -euo pipefail
+src=$(cd "$(dirname "$0")/../.." && pwd)
+zhijian=${1:-$src/build/zhijian}
+rules=${2:-$src/rules/property-service.yaml}
+gold=$src/corpus/gold
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+train_variants="original unpunctuated homophone filler"
+eval_variants=${EVAL_VARIANTS:-original traditional unpunctuated spaced homophone filler}
+# The rules in a scratch directory, where each part's model replaces the
+# rule set's own (which the clauses are first written with).
+mkdir -p "$tmp/rules/models"
+cp "$rules" "$tmp/rules/rules.yaml"
+cp "$(dirname "$rules")/models/forbidden.zjm" "$tmp/rules/models/forbidden.zjm"
+for v in $train_variants; do
+  "$zhijian" eval --rules "$tmp/rules/rules.yaml" --labels "$gold/labels/$v.jsonl" --clauses "$tmp/$v.tsv" \
+    "$gold/calls/$v.jsonl" > /dev/null
+done
+parts=$(python3 -c '
+import json,sys
+seen=[]
+for l in open(sys.argv[1]):
+    p=json.loads(l)["call_id"][2]
+    if p not in seen: seen.append(p)
+print(" ".join(seen))' "$gold/calls/original.jsonl")
+for p in $parts; do
+  python3 "$src/tools/train_model.py" ${TRAIN_ARGS:-} --exclude-group "$p" --out "$tmp/rules/models/forbidden.zjm" \
+    $(for v in $train_variants; do echo "$tmp/$v.tsv"; done) > /dev/null
+  for v in $eval_variants; do
+    for kind in calls labels; do
+      grep "\"call_id\": \"G-$p" "$gold/$kind/$v.jsonl" > "$tmp/$p.$v.$kind.jsonl"
+    done
+    "$zhijian" eval --rules "$tmp/rules/rules.yaml" --labels "$tmp/$p.$v.labels.jsonl" \
+      --format json "$tmp/$p.$v.calls.jsonl" > "$tmp/$p.$v.json"
+  done
+  echo "part $p measured" >&2
+done
+python3 - "$tmp" "$parts" $eval_variants <<'PY'
+import json, sys
+tmp, parts, variants = sys.argv[1], sys.argv[2].split(), sys.argv[3:]
+print("| variant | precision | recall | verdict |")
+print("|---|---:|---:|---:|")
+for v in variants:
+    t = dict(hits=0, hits_matched=0, labels=0, labels_matched=0, calls=0, calls_agree=0)
+    for p in parts:
+        d = json.load(open(f"{tmp}/{p}.{v}.json"))
+        f, vd = d["forbidden"], d["verdict"]
+        for k in ("hits", "hits_matched", "labels", "labels_matched"):
+            t[k] += f[k]
+        t["calls"] += vd["calls"]
+        t["calls_agree"] += vd["agree"]
+    print(f"| {v} | {t['hits_matched']/t['hits']:.3f} ({t['hits_matched']}/{t['hits']}) | "
+          f"{t['labels_matched']/t['labels']:.3f} ({t['labels_matched']}/{t['labels']}) | "
+          f"{t['calls_agree']/t['calls']:.3f} |")
+PY

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Retrains the bundled standard's clause model (rules/models/forbidden.zjm,
+# rule taboo.inferred) from the gold set's development parts: the clauses of
+# four variants as the rule set sees them (`zhijian eval --clauses`), then
+# tools/train_model.py with its defaults. Run it after the development parts
+# or the rule set's normalization (fillers, synonyms, clause starts) change,
+# then tests/scripts/gold_eval.sh with ZJ_UPDATE_GOLDEN=1.
+#
+#   tools/scripts/train_bundled_model.sh [ZHIJIAN]
+set -euo pipefail
+src=$(cd "$(dirname "$0")/../.." && pwd)
+zhijian=${1:-$src/build/zhijian}
+gold=$src/corpus/gold
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+files=()
+for v in original unpunctuated homophone filler; do
+  "$zhijian" eval --rules "$src/rules/property-service.yaml" --labels "$gold/labels/$v.jsonl" \
+    --clauses "$tmp/$v.tsv" "$gold/calls/$v.jsonl" > /dev/null
+  files+=("$tmp/$v.tsv")
+done
+python3 "$src/tools/train_model.py" --out "$src/rules/models/forbidden.zjm" "${files[@]}"

@@ -1,0 +1,162 @@
+#!/usr/bin/env python3
+"""Train the clause classifier of a `model:` rule from labelled clauses.
+
+The clauses come from `zhijian eval --clauses FILE`: every agent clause as the
+rule set's model rule sees it (normalized, fillers dropped, synonyms read),
+with the rule of the gold label it overlaps. A clause overlapping a forbidden
+label is a positive example, any other a negative one; clauses of labelled
+quotations and of the opening rules (phone.*: a word that is wrong only as the
+first one) are left out. The model is logistic regression over the character
+1-, 2- and 3-grams of the clause with its edges (^ and $), fitted by
+stochastic gradient descent with a fixed seed, so the same clauses give the
+same file byte for byte. engine/model.c reads the file.
+
+    zhijian eval --labels corpus/gold/labels/original.jsonl \\
+        --clauses original.tsv corpus/gold/calls/original.jsonl
+    tools/train_model.py --out rules/models/forbidden.zjm original.tsv
+
+--cv measures before training: for each group of calls (by default the gold
+set's parts, the letter of G-A001), a model trained on the other groups
+scores the group's clauses; it prints precision and recall of the clauses at
+several thresholds, which is how to choose the rule's `threshold`.
+Standard library only.
+"""
+import argparse
+import math
+import random
+import re
+import sys
+
+SKIP_LABELS = ("quoted",)
+SKIP_PREFIXES = ("phone.",)
+
+
+def read_clauses(paths):
+    rows = []
+    for path in paths:
+        with open(path, encoding="utf-8") as f:
+            for n, line in enumerate(f, 1):
+                parts = line.rstrip("\n").split("\t")
+                if len(parts) != 6:
+                    sys.exit(f"{path}:{n}: expected 6 tab-separated fields, got {len(parts)}")
+                call_id, _turn, _start, _end, label, text = parts
+                if label in SKIP_LABELS or label.startswith(SKIP_PREFIXES):
+                    continue
+                rows.append((call_id, text, label != "-"))
+    return rows
+
+
+def ngrams(text):
+    s = "^" + text + "$"
+    return [s[i:i + n] for n in (1, 2, 3) for i in range(len(s) - n + 1)]
+
+
+def train(rows, epochs, rate, l2, pos_weight, seed):
+    weights = {}
+    bias = -2.0
+    data = [(ngrams(text), 1.0 if y else 0.0) for _, text, y in rows]
+    rnd = random.Random(seed)
+    for _ in range(epochs):
+        rnd.shuffle(data)
+        for grams, y in data:
+            z = bias + sum(weights.get(g, 0.0) for g in grams)
+            p = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+            g_loss = (p - y) * (pos_weight if y else 1.0)
+            for g in grams:
+                w = weights.get(g, 0.0)
+                weights[g] = w - rate * (g_loss + l2 * w)
+            bias -= rate * g_loss * 0.1
+    return weights, bias
+
+
+def logit(weights, bias, text):
+    return bias + sum(weights.get(g, 0.0) for g in ngrams(text))
+
+
+def write_model(path, weights, bias, min_weight, note):
+    kept = sorted((g, w) for g, w in weights.items() if abs(w) >= min_weight)
+    with open(path, "w", encoding="utf-8", newline="\n") as f:
+        f.write("# zhijian clause model (engine/model.c), written by tools/train_model.py\n")
+        for line in note:
+            f.write(f"# {line}\n")
+        f.write("zhijian-model 1\n")
+        f.write(f"bias {bias:.4f}\n")
+        for g, w in kept:
+            f.write(f"{w:.4f}\t{g}\n")
+    return len(kept)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter,
+                                 epilog=__doc__.split("\n\n", 1)[1])
+    ap.add_argument("clauses", nargs="+", help="files written by zhijian eval --clauses")
+    ap.add_argument("--out", help="the model file to write")
+    ap.add_argument("--cv", action="store_true",
+                    help="leave-one-group-out precision and recall by threshold")
+    ap.add_argument("--cv-on", action="append", default=[],
+                    help="with --cv: score only these files' clauses (default: all); "
+                    "e.g. the original variant while training on every variant")
+    ap.add_argument("--group", default=r"^G-([A-Z])",
+                    help="regex whose first group names a call's group (default: the "
+                    "gold part, %(default)s)")
+    ap.add_argument("--exclude-group", action="append", default=[],
+                    help="leave this group's calls out of training (see --group); "
+                    "tools/scripts/model_cv.sh trains one model per gold part this way")
+    ap.add_argument("--epochs", type=int, default=8)
+    ap.add_argument("--rate", type=float, default=0.2, help="learning rate")
+    ap.add_argument("--l2", type=float, default=1e-2, help="L2 penalty per update")
+    ap.add_argument("--pos-weight", type=float, default=3.0,
+                    help="weight of a positive clause against a negative one")
+    ap.add_argument("--min-weight", type=float, default=0.05,
+                    help="n-grams whose weight is smaller in magnitude are left out of the file")
+    ap.add_argument("--seed", type=int, default=1)
+    args = ap.parse_args()
+    if not args.out and not args.cv:
+        ap.error("give --out FILE, --cv, or both")
+    rows = read_clauses(args.clauses)
+    group_re = re.compile(args.group)
+
+    def group(cid):
+        m = group_re.search(cid)
+        return m.group(1) if m else "?"
+    if args.exclude_group:
+        rows = [r for r in rows if group(r[0]) not in args.exclude_group]
+    if not rows or not any(y for _, _, y in rows):
+        sys.exit("no positive clauses: are these files from zhijian eval --clauses?")
+    fit = dict(epochs=args.epochs, rate=args.rate, l2=args.l2, pos_weight=args.pos_weight,
+               seed=args.seed)
+    if args.cv:
+        scored_ids = None
+        if args.cv_on:
+            scored_ids = {(cid, text) for cid, text, _ in read_clauses(args.cv_on)}
+        groups = sorted({group(cid) for cid, _, _ in rows})
+        scores = []
+        for gname in groups:
+            w, b = train([r for r in rows if group(r[0]) != gname], **fit)
+            for cid, text, y in rows:
+                if group(cid) == gname and (scored_ids is None or (cid, text) in scored_ids):
+                    scores.append((logit(w, b, text), y))
+        positives = sum(1 for _, y in scores if y)
+        print(f"leave-one-group-out over {len(groups)} groups, {len(scores)} clauses, "
+              f"{positives} positive")
+        for p in (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.93, 0.95, 0.97):
+            cut = math.log(p / (1 - p))
+            tp = sum(1 for z, y in scores if z >= cut and y)
+            fp = sum(1 for z, y in scores if z >= cut and not y)
+            prec = tp / (tp + fp) if tp + fp else float("nan")
+            print(f"threshold {p:.2f}: precision {prec:.3f} ({tp}/{tp + fp})  "
+                  f"recall {tp / positives:.3f} ({tp}/{positives})")
+    if args.out:
+        weights, bias = train(rows, **fit)
+        n = write_model(args.out, weights, bias, args.min_weight,
+                        [f"{len(rows)} clauses ({sum(1 for r in rows if r[2])} positive) from "
+                         + ", ".join(a.split('/')[-1] for a in args.clauses),
+                         f"epochs {args.epochs}, rate {args.rate}, l2 {args.l2}, "
+                         f"pos-weight {args.pos_weight}, seed {args.seed}, "
+                         f"min-weight {args.min_weight}"])
+        print(f"{args.out}: {n} n-grams")
+
+
+if __name__ == "__main__":
+    main()
