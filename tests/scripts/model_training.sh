@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# The training loop of a model rule, end to end on a few labelled calls:
+# `zhijian eval --clauses` writes the agent clauses as the rule sees them with
+# their labels (compared exactly with clauses.tsv: normalized text, code-point
+# spans, the label's rule, "quoted" for a labelled quotation), then
+# tools/train_model.py fits a model that zhijian loads and that finds the
+# labelled clauses and none of the others (the quoted one as quoted, no
+# points); a bad clause line is an error naming its file and line. Needs python3 (SKIP without it).
+set -u
+zhijian=$1 src=$2
+data=$src/tests/scripts/data/model
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+command -v python3 >/dev/null || { echo "SKIP: no python3"; exit 0; }
+cp "$data/rules.yaml" "$data/calls.jsonl" "$data/labels.jsonl" "$tmp/"
+printf 'zhijian-model 1\nbias -9\n' > "$tmp/trained.zjm" # finds nothing yet
+
+"$zhijian" eval --rules "$tmp/rules.yaml" --labels "$tmp/labels.jsonl" --clauses "$tmp/clauses.tsv" \
+  "$tmp/calls.jsonl" > "$tmp/eval.txt" || fail "eval --clauses exited $?"
+diff -u "$data/clauses.tsv" "$tmp/clauses.tsv" || fail "clauses differ from clauses.tsv"
+
+python3 "$src/tools/train_model.py" --epochs 30 --out "$tmp/trained.zjm" "$tmp/clauses.tsv" \
+  > "$tmp/train.out" || fail "train_model.py exited $?"
+grep -q "^$tmp/trained.zjm: [0-9]* n-grams$" "$tmp/train.out" || fail "train output: $(cat "$tmp/train.out")"
+head -4 "$tmp/trained.zjm" | grep -qx "zhijian-model 1" || fail "no model header"
+"$zhijian" score --no-db --format jsonl --rules "$tmp/rules.yaml" "$tmp/calls.jsonl" > "$tmp/scored.jsonl"
+[ $? -le 1 ] || fail "score exited badly"
+python3 - "$tmp/scored.jsonl" <<'PY' || fail "the trained model's findings"
+import json, sys
+got = {}
+for line in open(sys.argv[1]):
+    d = json.loads(line)
+    got[d["call_id"]] = [(f["turn"], f["span"], f["text"], f["points"], f.get("quoted", False))
+                         for f in d["findings"] if f["outcome"] == "hit"]
+want = {
+    "T-A1": [(2, [0, 6], "这不归我们管", -10, False), (2, [7, 14], "你自己找人修吧", -10, False)],
+    "T-A2": [],
+    "T-B1": [(2, [0, 6], "这不归我们管", -10, False), (2, [8, 20], "你自己找人修吧”是他说的", 0, True)],
+    "T-B2": [],
+}
+if got != want:
+    print("got", got)
+    sys.exit(1)
+PY
+
+python3 "$src/tools/train_model.py" --cv --group '^T-([A-Z])' "$tmp/clauses.tsv" > "$tmp/cv.out" ||
+  fail "--cv exited $?"
+grep -q "^leave-one-group-out over 2 groups, 15 clauses, 3 positive$" "$tmp/cv.out" ||
+  fail "cv header: $(head -1 "$tmp/cv.out")"
+[ "$(grep -c '^threshold 0\.[0-9]*: precision ' "$tmp/cv.out")" = 9 ] || fail "cv lines: $(cat "$tmp/cv.out")"
+
+printf 'T-A1\t2\t0\t6\ttaboo.shirk\n' > "$tmp/bad.tsv"
+python3 "$src/tools/train_model.py" --out "$tmp/x.zjm" "$tmp/bad.tsv" 2> "$tmp/err" && fail "bad line accepted"
+grep -q "bad.tsv:1: expected 6 tab-separated fields, got 5" "$tmp/err" || fail "bad line message: $(cat "$tmp/err")"
+[ ! -e "$tmp/x.zjm" ] || fail "a model written from bad input"
+echo "model training: clauses, training, scoring and cross-validation as expected"
