@@ -1480,34 +1480,26 @@ static zj_ruleset *build(const char *yaml, size_t len, const char *name, zj_diag
     rs->label = malloc(label_len);
     if (rs->label)
         snprintf(rs->label, label_len, "%s@%s", rs->name, rs->version);
-    if (!rs->yaml || !rs->path || !rs->label) {
-        zj_merge_free(&m);
-        zj_rules_free(rs);
-        zj_error nomem;
-        zj_error_set(&nomem, ZJ_ERR_NOMEM, name, 0, 0, "out of memory");
-        if (first)
-            *first = nomem;
-        if (n_errors)
-            *n_errors = 1;
-        if (cb)
-            cb(&nomem, ctx);
-        return NULL;
-    }
-    memcpy(rs->yaml, yaml, len);
-    rs->yaml[len] = '\0';
-    rs->yaml_len = len;
-    zj_sha256_hex(yaml, len, rs->sha256);
-    /* A model's weights judge like the rules' words: its file is part of
-     * the rule set's identity, so stored results name what scored them. */
     zj_buf ident;
     zj_buf_init(&ident);
-    for (size_t i = 0; i < rs->n_rules; i++)
-        if (rs->rules[i].model)
-            zj_buf_printf(&ident, "%s%s model %s", ident.len ? "" : rs->sha256,
-                          rs->rules[i].id, zj_model_sha256(rs->rules[i].model));
-    if (ident.failed) {
+    if (rs->yaml && rs->path && rs->label) {
+        memcpy(rs->yaml, yaml, len);
+        rs->yaml[len] = '\0';
+        rs->yaml_len = len;
+        zj_sha256_hex(yaml, len, rs->sha256);
+        /* A model's weights judge like the rules' words: its file is part
+         * of the rule set's identity, so stored results name what scored
+         * them. */
+        for (size_t i = 0; i < rs->n_rules; i++)
+            if (rs->rules[i].model)
+                zj_buf_printf(&ident, "%s\n%s model %s", ident.len ? "" : rs->sha256,
+                              rs->rules[i].id, zj_model_sha256(rs->rules[i].model));
+        if (ident.len && !ident.failed)
+            zj_sha256_hex(ident.data, ident.len, rs->sha256);
+    }
+    zj_merge_free(&m);
+    if (!rs->yaml || !rs->path || !rs->label || ident.failed) {
         zj_buf_free(&ident);
-        zj_merge_free(&m);
         zj_rules_free(rs);
         zj_error nomem;
         zj_error_set(&nomem, ZJ_ERR_NOMEM, name, 0, 0, "out of memory");
@@ -1519,10 +1511,7 @@ static zj_ruleset *build(const char *yaml, size_t len, const char *name, zj_diag
             cb(&nomem, ctx);
         return NULL;
     }
-    if (ident.len)
-        zj_sha256_hex(ident.data, ident.len, rs->sha256);
     zj_buf_free(&ident);
-    zj_merge_free(&m);
     return rs;
 }
 
