@@ -73,16 +73,17 @@ static void hits_are_clauses(void **state)
     assert_non_null(m);
     zj_norm n;
     zj_norm_init(&n);
-    const char *text = "你好，我们不管。管，不管吧";
+    const char *text = "你好，我们不管。管，不管了吧";
     assert_int_equal(zj_norm_text(&n, text, strlen(text)), ZJ_OK);
     zj_hits hits = {0};
     assert_int_equal(zj_model_hits(m, 0.5, &n, 7, &hits), ZJ_OK);
-    /* 你好 -1, 我们不管 1, 管 (one character: not scored), 不管吧 1 */
+    /* 你好 and 管 (fewer than four characters: not scored), 我们不管 1, 不管了吧 1 */
     assert_int_equal(hits.n, 2);
     assert_int_equal(hits.v[0].pattern, 7);
     assert_int_equal(hits.v[0].start, strlen("你好"));
     assert_int_equal(hits.v[0].end, strlen("你好我们不管"));
     assert_int_equal(hits.v[1].start, strlen("你好我们不管管"));
+    assert_int_equal(hits.v[1].end - hits.v[1].start, strlen("不管了吧"));
     assert_int_equal(hits.v[1].end, n.len);
     assert_int_equal(n.orig_start[hits.v[1].start], 10);
     free(hits.v);
