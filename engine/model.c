@@ -122,6 +122,14 @@ zj_model *zj_model_load(const char *path, zj_error *err)
     char *text = zj_rules_read_file(path, &len, err);
     if (!text)
         return NULL;
+    char *nul = realloc(text, len + 1); /* each line is cut in place */
+    if (!nul) {
+        free(text);
+        zj_error_set(err, ZJ_ERR_NOMEM, path, 0, 0, "out of memory");
+        return NULL;
+    }
+    text = nul;
+    text[len] = '\0';
     zj_model *m = calloc(1, sizeof *m);
     size_t lines = 1;
     for (size_t i = 0; i < len; i++)

@@ -120,6 +120,16 @@ static void refuses_what_is_not_a_model(void **state)
     }
 }
 
+static void last_line_without_newline(void **state)
+{
+    (void)state;
+    zj_error err;
+    zj_model *m = load("zhijian-model 1\r\nbias -1\r\n2\t不管", &err);
+    assert_non_null(m);
+    assert_true(logit_of(m, "不管") == 1);
+    zj_model_free(m);
+}
+
 static void same_file_same_identity(void **state)
 {
     (void)state;
@@ -143,6 +153,7 @@ int main(void)
         cmocka_unit_test(sums_every_ngram_occurrence),
         cmocka_unit_test(hits_are_clauses),
         cmocka_unit_test(refuses_what_is_not_a_model),
+        cmocka_unit_test(last_line_without_newline),
         cmocka_unit_test(same_file_same_identity),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
