@@ -658,9 +658,10 @@ static zj_status plain_finding(finding_vec *out, uint32_t rule, zj_outcome outco
 }
 
 /* Candidates of one turn sorted for overlap resolution: exact before fuzzy
- * (a match by sound only where no match by characters overlaps it), then
- * hits of rules that yield (family rules) after all others, then longest
- * first, then the rule listed first, then the earlier start. */
+ * (a match by sound only where no match by characters overlaps it), model
+ * clauses after every rule of words, then hits of rules that yield (family
+ * rules) after all others, then longest first, then the rule listed first,
+ * then the earlier start. */
 static int cmp_overlap(const void *a, const void *b, void *rs_ptr)
 {
     const zj_ruleset *rs = rs_ptr;
@@ -669,13 +670,14 @@ static int cmp_overlap(const void *a, const void *b, void *rs_ptr)
         return x->turn < y->turn ? -1 : 1;
     if (x->fuzzy != y->fuzzy)
         return x->fuzzy ? 1 : -1;
-    bool yx = rs->rules[x->rule].yields, yy = rs->rules[y->rule].yields;
-    if (yx != yy)
-        return yx ? 1 : -1;
-    /* A model's clause, however long, only where no rule's words are. */
+    /* A model's clause, however long, only where no rule's words are
+     * (a family that yields included). */
     bool mx = rs->rules[x->rule].model != NULL, my = rs->rules[y->rule].model != NULL;
     if (mx != my)
         return mx ? 1 : -1;
+    bool yx = rs->rules[x->rule].yields, yy = rs->rules[y->rule].yields;
+    if (yx != yy)
+        return yx ? 1 : -1;
     uint32_t lx = x->cp_end - x->cp_start, ly = y->cp_end - y->cp_start;
     if (lx != ly)
         return lx > ly ? -1 : 1;
