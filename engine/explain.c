@@ -291,25 +291,27 @@ zj_status zj_rules_explain(const zj_ruleset *rs, const char *rule_id, const char
             if (rs->fuzzy->source[t] == p->id)
                 put_pinyin(out, p);
     }
+    zj_hits hits = {0};
     const zj_rule *r_model = &rs->rules[ri];
     if (r_model->model) {
         /* What the model made of each clause: the probability an inspector
-         * can weigh against the threshold. */
+         * can weigh against the threshold, and the clause's hit (as
+         * zj_model_hits gives it to the scorer). */
         zj_buf_puts(out, "clauses:\n");
         size_t k = 0, a, b;
-        while (zj_model_next_clause(&n, &k, &a, &b)) {
+        while (st == ZJ_OK && zj_model_next_clause(&n, &k, &a, &b)) {
             double z = zj_model_logit(r_model->model, n.text + a, b - a);
+            bool reaches = z >= r_model->model_logit_min;
             zj_buf_printf(out, "  [%u, %u) %.*s  p=%.3f%s\n", n.orig_start[a], n.orig_end[b - 1],
                           (int)(b - a), n.text + a, 1 / (1 + exp(-z)),
-                          z >= r_model->model_logit_min ? "  reaches the threshold" : "");
+                          reaches ? "  reaches the threshold" : "");
+            if (reaches)
+                st = zj_hits_push(&hits, r_model->model_pattern, (uint32_t)a, (uint32_t)b);
         }
     }
     zj_match_scratch *scratch = zj_match_scratch_new(rs->matcher);
-    zj_hits hits = {0};
-    st = scratch ? zj_matcher_scan(rs->matcher, scratch, &n, &hits) : ZJ_ERR_NOMEM;
-    if (st == ZJ_OK && r_model->model)
-        st = zj_model_hits(r_model->model, r_model->model_logit_min, &n, r_model->model_pattern,
-                           &hits);
+    if (st == ZJ_OK)
+        st = scratch ? zj_matcher_scan(rs->matcher, scratch, &n, &hits) : ZJ_ERR_NOMEM;
     /* Matches by sound: the twins' hits, pattern ids past the rule set's. */
     size_t n_exact = hits.n;
     if (st == ZJ_OK && rs->fuzzy) {

@@ -503,6 +503,9 @@ zj_status zj_report_done(zj_store *st, int rc, zj_error *err);
 
 /* strdup that returns NULL for NULL (C11 has no strdup). */
 char *zj_strdup(const char *s);
+/* A path a file names (`extends:`, a model's `file:`): value itself when
+ * absolute or when from has no directory, else beside from. malloc'd. */
+char *zj_path_beside(const char *from, const char *value);
 
 /* The filter every report query shares after the rule set's term (?1, which
  * zj_report_scope gives): ?2 from, ?3 to (local dates), ?4 team, ?5 agent; a

@@ -6,7 +6,6 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <limits.h>
 #include <math.h>
 #include <pcre2.h>
 #include <stdarg.h>
@@ -809,16 +808,15 @@ static void parse_model(struct loader *ld, const zj_ynode *v, zj_rule *r, uint32
     }
     /* Relative to the file the rule is written in (a base of `extends`
      * too), as `extends:` paths are. */
-    const char *from = v->file ? v->file : ld->file;
-    const char *slash = strrchr(from, '/');
-    char path[PATH_MAX];
-    if (file->value[0] == '/' || !slash)
-        snprintf(path, sizeof path, "%s", file->value);
-    else
-        snprintf(path, sizeof path, "%.*s/%s", (int)(slash - from), from, file->value);
+    char *path = zj_path_beside(v->file ? v->file : ld->file, file->value);
+    if (!path) {
+        fail_nomem(ld, file);
+        return;
+    }
     zj_error e;
     zj_error_clear(&e);
     r->model = zj_model_load(path, &e);
+    free(path);
     if (!r->model) {
         if (e.status == ZJ_ERR_NOMEM)
             fail_nomem(ld, file);
@@ -1389,9 +1387,8 @@ void zj_rules_free(zj_ruleset *rs)
             free(r->ex_no_match[j].text);
         free(r->ex_match);
         free(r->ex_no_match);
+        zj_model_free(r->model);
     }
-    for (size_t i = 0; i < rs->n_rules; i++)
-        zj_model_free(rs->rules[i].model);
     free(rs->rules);
     for (size_t i = 0; i < rs->n_patterns; i++) {
         free(rs->patterns[i].source);

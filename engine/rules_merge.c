@@ -339,11 +339,7 @@ static char *base_path(const char *value, const char *from, bool *bundled)
             return zj_strdup(buf);
         return zj_strdup(""); /* no such bundled rule set */
     }
-    const char *slash = strrchr(from, '/');
-    if (value[0] == '/' || !slash)
-        return zj_strdup(value);
-    snprintf(buf, sizeof buf, "%.*s/%s", (int)(slash - from), from, value);
-    return zj_strdup(buf);
+    return zj_path_beside(from, value);
 }
 
 static zj_ynode *expand(zj_merge *m, zj_ynode *root, const char *display, const char *yaml,

@@ -324,6 +324,21 @@ char *zj_strdup(const char *s)
     return d;
 }
 
+char *zj_path_beside(const char *from, const char *value)
+{
+    const char *slash = strrchr(from, '/');
+    if (value[0] == '/' || !slash)
+        return zj_strdup(value);
+    size_t dir = (size_t)(slash - from), n = strlen(value);
+    char *p = malloc(dir + 1 + n + 1);
+    if (p) {
+        memcpy(p, from, dir);
+        p[dir] = '/';
+        memcpy(p + dir + 1, value, n + 1);
+    }
+    return p;
+}
+
 /* ------------------------------------------------------------------ hits */
 
 zj_status zj_hits_push(zj_hits *h, uint32_t pattern, uint32_t start, uint32_t end)

@@ -167,9 +167,10 @@ int cmd_eval(int argc, char **argv)
             st = zj_eval_add_call(ev, call, count_error, &rejected, &err);
             if (st == ZJ_OK && clauses_out) {
                 zj_buf_reset(&clause_buf);
-                if (zj_eval_clauses(ev, call, &clause_buf) != ZJ_OK) {
-                    st = ZJ_ERR_NOMEM;
-                    zj_error_set(&err, st, NULL, 0, 0, "out of memory");
+                if ((st = zj_eval_clauses(ev, call, &clause_buf)) != ZJ_OK) {
+                    zj_error_set(&err, st, call->source, call->line, 0,
+                                 "call '%s': cannot write its clauses: %s", call->call_id,
+                                 zj_strerror(st));
                 } else if (!cli_write(&clause_buf, clauses_out)) {
                     code = EXIT_USAGE; /* reported by cli_write */
                 }
