@@ -181,6 +181,14 @@ static int cmp_gold(const void *a, const void *b)
     return strcmp(((const gold_call *)a)->call_id, ((const gold_call *)b)->call_id);
 }
 
+/* By id, then by line: the first label line of an id sorts first. */
+static int cmp_gold_line(const void *a, const void *b)
+{
+    const gold_call *x = a, *y = b;
+    int c = strcmp(x->call_id, y->call_id);
+    return c ? c : (x->line > y->line) - (x->line < y->line);
+}
+
 zj_status zj_eval_load_labels(zj_eval *ev, const char *path, zj_diag_cb on_error, void *ctx,
                               zj_error *err)
 {
@@ -235,16 +243,24 @@ zj_status zj_eval_load_labels(zj_eval *ev, const char *path, zj_diag_cb on_error
     if (read_error)
         return zj_error_set(err, ZJ_ERR_IO, path, lineno, 0, "cannot read the labels file");
     if (ev->n_calls)
-        qsort(ev->calls, ev->n_calls, sizeof *ev->calls, cmp_gold);
-    for (size_t i = 1; i < ev->n_calls; i++)
-        if (strcmp(ev->calls[i - 1].call_id, ev->calls[i].call_id) == 0) {
+        qsort(ev->calls, ev->n_calls, sizeof *ev->calls, cmp_gold_line);
+    /* One entry per id, so a lookup finds the line the message names and no
+     * dropped twin counts as a labelled call missing from the inputs. */
+    size_t kept = 0;
+    for (size_t i = 0; i < ev->n_calls; i++) {
+        if (kept && strcmp(ev->calls[kept - 1].call_id, ev->calls[i].call_id) == 0) {
             zj_error e;
             last = zj_error_set(&e, ZJ_ERR_INVALID, path, ev->calls[i].line, 0,
                                 "call '%s' is labelled twice (also line %ld); the first is used",
-                                ev->calls[i].call_id, ev->calls[i - 1].line);
+                                ev->calls[i].call_id, ev->calls[kept - 1].line);
             if (on_error)
                 on_error(&e, ctx);
+            gold_call_free(&ev->calls[i]);
+            continue;
         }
+        ev->calls[kept++] = ev->calls[i];
+    }
+    ev->n_calls = kept;
     if (last != ZJ_OK)
         zj_error_set(err, last, path, 0, 0, "some label lines were rejected");
     return last;
@@ -464,7 +480,12 @@ zj_status zj_eval_clauses(zj_eval *ev, const zj_call *call, zj_buf *out)
                         break;
                 }
             }
-            zj_buf_printf(out, "%s\t%zu\t%u\t%u\t%s\t", call->call_id, t, cs, ce, label);
+            /* The id and the label's rule come from input files: a tab or
+             * newline in them is written \t or \n, never a field break. */
+            zj_buf_term_str(out, call->call_id);
+            zj_buf_printf(out, "\t%zu\t%u\t%u\t", t, cs, ce);
+            zj_buf_term_str(out, label);
+            zj_buf_puts(out, "\t");
             zj_buf_append(out, n->text + a, b - a);
             zj_buf_puts(out, "\n");
         }
@@ -507,8 +528,11 @@ static zj_status put_ratio_json(zj_buf *b, double r)
 
 static zj_status render_text(const zj_eval *ev, const zj_eval_summary *s, zj_buf *b)
 {
-    zj_status st = zj_buf_printf(b, "labels %s, rule set %s: %zu calls compared",
-                                 ev->labels_path ? ev->labels_path : "-", ev->rs->label, s->calls);
+    zj_status st = zj_buf_puts(b, "labels ");
+    st |= zj_buf_term_str(b, ev->labels_path ? ev->labels_path : "-");
+    st |= zj_buf_puts(b, ", rule set ");
+    st |= zj_buf_term_str(b, ev->rs->label);
+    st |= zj_buf_printf(b, ": %zu calls compared", s->calls);
     if (s->labels_unseen)
         st |= zj_buf_printf(b, " (%zu labelled calls not in the inputs)", s->labels_unseen);
     st |= zj_buf_puts(b, "\nforbidden  precision ");
@@ -531,7 +555,12 @@ static zj_status render_text(const zj_eval *ev, const zj_eval_summary *s, zj_buf
                             "precision", "labels", "found", "recall");
         for (size_t i = 0; i < ev->n_rules; i++) {
             const rule_stat *r = &ev->rules[i];
-            st |= zj_buf_printf(b, "%-28s %6zu %8zu ", r->rule, r->hits, r->hits_matched);
+            zj_buf id; /* a label's rule comes from the labels file */
+            zj_buf_init(&id);
+            st |= zj_buf_term_str(&id, r->rule);
+            st |= zj_buf_printf(b, "%-28s %6zu %8zu ", id.data ? id.data : "", r->hits,
+                                r->hits_matched);
+            zj_buf_free(&id);
             st |= put_ratio_text(b, ratio(r->hits_matched, r->hits));
             st |= zj_buf_printf(b, " %7zu %6zu ", r->labels, r->labels_matched);
             st |= put_ratio_text(b, ratio(r->labels_matched, r->labels));
@@ -542,10 +571,17 @@ static zj_status render_text(const zj_eval *ev, const zj_eval_summary *s, zj_buf
         st |= zj_buf_printf(b, "\ndisagreements (%zu):\n", ev->n_dis);
         for (size_t i = 0; i < ev->n_dis; i++) {
             const disagreement *d = &ev->dis[i];
-            st |= zj_buf_printf(b, "  %s turn %ld [%u,%u] 「%s」 %s: zhijian %s, label %s\n",
-                                d->call_id, d->turn, d->start, d->end, d->text, d->kind,
-                                d->engine_rule ? d->engine_rule : "-",
-                                d->label_rule ? d->label_rule : "-");
+            /* ids, words and the labels' rules come from input files:
+             * terminal-safe (zj_buf_term) */
+            st |= zj_buf_puts(b, "  ");
+            st |= zj_buf_term_str(b, d->call_id);
+            st |= zj_buf_printf(b, " turn %ld [%u,%u] 「", d->turn, d->start, d->end);
+            st |= zj_buf_term_str(b, d->text);
+            st |= zj_buf_printf(b, "」 %s: zhijian ", d->kind);
+            st |= zj_buf_term_str(b, d->engine_rule ? d->engine_rule : "-");
+            st |= zj_buf_puts(b, ", label ");
+            st |= zj_buf_term_str(b, d->label_rule ? d->label_rule : "-");
+            st |= zj_buf_puts(b, "\n");
         }
     }
     return st == ZJ_OK ? ZJ_OK : ZJ_ERR_NOMEM;

@@ -451,6 +451,8 @@ zj_status zj_doc_render(const zj_doc *d, zj_format fmt, zj_buf *out);
 /* One CSV field, RFC 4180 quoted where needed; a field a spreadsheet would
  * run as a formula gets a leading single quote. */
 void zj_csv_field(zj_buf *out, const char *s);
+/* s without the quote zj_csv_field put before a formula-like value. */
+const char *zj_csv_unguard(const char *s);
 
 /* printf into a new string (NULL when out of memory). */
 char *zj_sqlf(const char *format, ...) __attribute__((format(printf, 1, 2)));

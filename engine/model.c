@@ -173,6 +173,10 @@ zj_model *zj_model_load(const char *path, zj_error *err)
         }
         char *stop;
         if (!strncmp(s, "bias ", 5)) {
+            if (bias) {
+                zj_error_set(err, ZJ_ERR_PARSE, path, line, 0, "a second 'bias' line");
+                goto fail;
+            }
             errno = 0;
             m->bias = strtod(s + 5, &stop);
             if (errno || stop == s + 5 || *stop || !isfinite(m->bias)) {

@@ -749,6 +749,15 @@ static bool csv_plain_number(const char *p)
     return digits && !*p;
 }
 
+/* The value zj_csv_field guarded, as it was: a sheet written by the export
+ * and read back (review import) must name the same call. */
+const char *zj_csv_unguard(const char *s)
+{
+    return s[0] == '\'' && s[1] && strchr("=+-@\t\r", s[1]) && !csv_plain_number(s + 1)
+               ? s + 1
+               : s;
+}
+
 /* One RFC 4180 field. A cell beginning with = + - @ TAB or CR is a formula to
  * Excel, LibreOffice and Google Sheets (CSV injection: "=HYPERLINK(...)" in a
  * call id runs when the scorecard is opened): such a field gets a leading

@@ -267,7 +267,8 @@ static bool int_field(const char *s, long *v, long minus)
 /* A row's field by column (NULL when the row is short). */
 static const char *field(const zj_csv_row *r, long col)
 {
-    return col >= 0 && (size_t)col < r->n ? r->f[col] : "";
+    /* a value the export guarded against spreadsheet formulas, unguarded */
+    return col >= 0 && (size_t)col < r->n ? zj_csv_unguard(r->f[col]) : "";
 }
 
 static const zj_rv_call *find_call(const zj_review_data *d, const char *id)

@@ -668,13 +668,14 @@ static int cmp_overlap(const void *a, const void *b, void *rs_ptr)
     const call_hit *x = a, *y = b;
     if (x->turn != y->turn)
         return x->turn < y->turn ? -1 : 1;
-    if (x->fuzzy != y->fuzzy)
-        return x->fuzzy ? 1 : -1;
     /* A model's clause, however long, only where no rule's words are
-     * (a family that yields included). */
+     * (a family that yields included, and words matched by sound: a fatal
+     * 有本是你去告 must not be scored as the model's 10 points). */
     bool mx = rs->rules[x->rule].model != NULL, my = rs->rules[y->rule].model != NULL;
     if (mx != my)
         return mx ? 1 : -1;
+    if (x->fuzzy != y->fuzzy)
+        return x->fuzzy ? 1 : -1;
     bool yx = rs->rules[x->rule].yields, yy = rs->rules[y->rule].yields;
     if (yx != yy)
         return yx ? 1 : -1;

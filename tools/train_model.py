@@ -46,9 +46,23 @@ def read_clauses(paths):
     return rows
 
 
+START, END = "\x02", "\x03"  # the clause's edges, never in a normalized clause
+
+
 def ngrams(text):
-    s = "^" + text + "$"
-    return [s[i:i + n] for n in (1, 2, 3) for i in range(len(s) - n + 1)]
+    """The n-grams engine/model.c weighs, as the model file writes them: ^ first
+    is the clause's start and $ last its end, so an n-gram that would begin
+    with a literal ^ or end with a literal $ cannot be written and the engine
+    never looks it up; it is left out here too, and both score alike."""
+    s = START + text + END
+    grams = []
+    for n in (1, 2, 3):
+        for i in range(len(s) - n + 1):
+            g = s[i:i + n]
+            if g[0] == "^" or g[-1] == "$":
+                continue
+            grams.append(g.replace(START, "^").replace(END, "$"))
+    return grams
 
 
 def train(rows, epochs, rate, l2, pos_weight, seed):

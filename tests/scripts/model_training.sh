@@ -54,4 +54,22 @@ printf 'T-A1\t2\t0\t6\ttaboo.shirk\n' > "$tmp/bad.tsv"
 python3 "$src/tools/train_model.py" --out "$tmp/x.zjm" "$tmp/bad.tsv" 2> "$tmp/err" && fail "bad line accepted"
 grep -q "bad.tsv:1: expected 6 tab-separated fields, got 5" "$tmp/err" || fail "bad line message: $(cat "$tmp/err")"
 [ ! -e "$tmp/x.zjm" ] || fail "a model written from bad input"
+# A call id or a label's rule with a tab or newline (valid JSON) stays one
+# field: written \t and \n, as on a terminal.
+printf '%s\n' '{"call_id":"T\tX\nY","turns":[{"speaker":"agent","text":"这不归我们管"}]}' > "$tmp/tab.jsonl"
+printf '%s\n' '{"call_id":"T\tX\nY","forbidden":[{"turn":0,"span":[0,6],"quote":"这不归我们管","rule":"a\tb"}],"quoted":[]}' > "$tmp/tab.labels.jsonl"
+"$zhijian" eval --rules "$tmp/rules.yaml" --labels "$tmp/tab.labels.jsonl" --clauses "$tmp/tab.tsv" \
+  "$tmp/tab.jsonl" > /dev/null || fail "eval --clauses of a tabbed id exited $?"
+[ "$(cat "$tmp/tab.tsv")" = "$(printf 'T\\tX\\nY\t0\t0\t6\ta\\tb\t这不归我们管')" ] ||
+  fail "tabbed id's clause line: $(cat -A "$tmp/tab.tsv")"
+# The trainer's n-grams are the ones the engine can weigh: a literal ^ or $
+# at a clause's edge is not the edge (engine/model.c reads ^ first and $
+# last in a model file as the edges).
+python3 - "$src/tools" <<'PY' || fail "n-grams of literal ^ and $"
+import sys
+sys.path.insert(0, sys.argv[1])
+from train_model import ngrams
+assert ngrams("a$") == ["^", "a", "$", "^a", "$$", "a$$"], ngrams("a$")
+assert ngrams("^b") == ["^", "b", "$", "^^", "b$", "^^b"], ngrams("^b")
+PY
 echo "model training: clauses, training, scoring and cross-validation as expected"

@@ -265,4 +265,23 @@ assert gone == [{"call_id": "PS-011", "reviewed_under": "property-service@2026.1
 PY
 "$zhijian" review status --db $db --ruleset property-service > st3.txt || fail "status of the old rule set"
 grep -q "不再产生" st3.txt && fail "the old rule set reports vanished findings"
+# A call id a spreadsheet would read as a formula is exported as '+86…
+# (CSV injection guard) and must name the same call when the sheet comes back.
+printf '%s\n' '{"call_id":"+8613912345678-0001","agent_id":"A1","started_at":"2026-11-02T08:31:00+08:00","turns":[{"speaker":"agent","text":"您好，阳光物业客服中心。你自己去问物业吧"}]}' > plus.jsonl
+"$zhijian" score --db plus.db plus.jsonl > /dev/null 2>&1
+"$zhijian" review export --db plus.db -o plus.csv 2> /dev/null || fail "export of the +86 call"
+grep -q "^\"'+8613912345678-0001\",A1," plus.csv || fail "the +86 id is not guarded: $(cat plus.csv)"
+python3 - << 'PY' || fail "sheet for the +86 call"
+import csv, io
+rows = list(csv.reader(io.StringIO(open('plus.csv', encoding='utf-8-sig').read())))
+h = rows[0]
+out = [h] + [r for r in rows[1:] if r[h.index('rule_id')] == 'taboo.shirk']
+assert len(out) == 2, out
+out[1][h.index('verdict')] = 'confirmed'
+w = io.StringIO(); csv.writer(w, lineterminator='\r\n').writerows(out)
+open('plus_in.csv', 'w', encoding='utf-8-sig').write(w.getvalue())
+PY
+"$zhijian" review import --db plus.db --reviewer 张三 plus_in.csv 2> err ||
+  fail "import of the guarded id: $(cat err)"
+grep -q "1 verdicts recorded" err || fail "the guarded id's verdict was not recorded: $(cat err)"
 echo ok

@@ -103,6 +103,7 @@ static void refuses_what_is_not_a_model(void **state)
         {"zhijian-model 2\nbias 0\n", 1, "not a zhijian model"},
         {"zhijian-model 1\n1\t你\n", 2, "no 'bias' line"},
         {"zhijian-model 1\nbias x\n", 2, "bad bias"},
+        {"zhijian-model 1\nbias 0\nbias 1\n", 3, "a second 'bias' line"},
         {"zhijian-model 1\nbias 0\n1\t你\n2\t你\n", 4, "n-gram '你' listed twice"},
         {"zhijian-model 1\nbias 0\n1 你\n", 3, "expected a weight, a tab and an n-gram"},
         {"zhijian-model 1\nbias 0\nnan\t你\n", 3, "expected a weight, a tab and an n-gram"},

@@ -93,19 +93,6 @@ static void print_turn(zj_buf *b, const zj_stored_call *sc, size_t t, const mark
     }
 }
 
-/* Appends s with control characters (a terminal's escape sequences among
- * them) shown as \xNN: metadata values come from input files. */
-static void cli_put_plain(zj_buf *b, const char *s)
-{
-    for (; *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch < 0x20 || ch == 0x7F)
-            zj_buf_printf(b, "\\x%02X", ch);
-        else
-            zj_buf_append(b, s, 1);
-    }
-}
-
 static void print_text(zj_buf *b, const zj_stored_call *sc, bool color)
 {
     const zj_call *c = sc->call;
@@ -168,9 +155,9 @@ static void print_text(zj_buf *b, const zj_stored_call *sc, bool color)
             if (m->turn >= 0)
                 snprintf(where, sizeof where, "#%ld ", m->turn);
             zj_buf_printf(b, "  %s", where);
-            cli_put_plain(b, m->key);
+            zj_buf_term_str(b, m->key);
             zj_buf_puts(b, " = ");
-            cli_put_plain(b, m->value);
+            zj_buf_term_str(b, m->value);
             zj_buf_puts(b, "\n");
         }
     }
