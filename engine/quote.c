@@ -1,7 +1,8 @@
 /* quote.c — where a turn quotes or reports someone else's words: inside
  * quotation marks (“” 「」 『』 "" ＂＂), or after a reporting verb whose
  * subject is another person (您说…, 邻居跟您讲…, 他说…, 您刚才说…; not 你别说) up to the
- * end of the sentence or a clause where the agent's own voice resumes. A forbidden expression there is not the agent's own
+ * end of the sentence or a clause where the agent's own voice resumes (or
+ * the closing mark, when the verb opens a quotation). A forbidden expression there is not the agent's own
  * and is reported as an observation (quoted) instead of being scored.
  *
  * The scorer asks only for turns holding a forbidden hit, so a call without
@@ -282,6 +283,7 @@ static zj_status reported_speech(const zj_norm *norm, zj_spans *out, uint32_t **
         i += k;
     }
     at[n] = (uint32_t)norm->len;
+    const size_t n_marked = out->n; /* the quotation marks' regions, found first */
     size_t next_break = 0, sentence_from = 0; /* subjects are looked for within the sentence */
     for (size_t i = 0; i < n; i++) {
         while (next_break < norm->n_breaks && norm->breaks[next_break] <= at[i]) {
@@ -317,6 +319,14 @@ static zj_status reported_speech(const zj_norm *norm, zj_spans *out, uint32_t **
         }
         uint32_t start = norm->orig_end[verb_end - 1];
         uint32_t end = end_byte < norm->len ? norm->orig_start[end_byte] : norm->orig_cps;
+        /* 师傅说“修不了”，您自己去问物业吧: what was said is the quotation that
+         * opens at the verb (after a colon at most), and the agent's own
+         * words resume after its closing mark. */
+        bool in_marks = false;
+        for (size_t q = 0; q < n_marked && !in_marks; q++)
+            in_marks = out->v[q].start > start && out->v[q].start <= start + 2;
+        if (in_marks)
+            continue;
         if (push_region(out, start, end) != ZJ_OK)
             return ZJ_ERR_NOMEM;
     }

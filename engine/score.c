@@ -788,10 +788,13 @@ static zj_status in_quote(zj_scorer *s, const zj_call *call, const call_hit *h, 
         s->quotes_turn = (long)h->turn;
     }
     /* A model judges a whole clause: one holding reported words (他说他不在)
-     * is judged as reported, its words having made the score. */
+     * is judged as reported, its words having made the score. A rule's
+     * words are quoted when they begin inside the quotation: a wildcard
+     * may run past the closing mark (“我正忙，你找别个”，是吧 is 你找…吧),
+     * and the words were someone else's all the same. */
     *quoted = s->rs->rules[h->rule].model
                   ? zj_spans_overlap(&s->quotes, h->cp_start, h->cp_end)
-                  : zj_spans_cover(&s->quotes, h->cp_start, h->cp_end);
+                  : zj_spans_cover(&s->quotes, h->cp_start, h->cp_start + 1);
     return ZJ_OK;
 }
 
