@@ -210,8 +210,10 @@ zj_model *zj_model_load(const char *path, zj_error *err)
         }
     }
     if (!magic || !bias) {
-        zj_error_set(err, ZJ_ERR_PARSE, path, line, 0,
-                     magic ? "no 'bias' line" : "empty file, not a zhijian model");
+        zj_error_set(err, ZJ_ERR_PARSE, path, line, 0, "%s",
+                     magic ? "no 'bias' line"
+                     : len ? "only comments and blank lines, not a zhijian model"
+                           : "empty file, not a zhijian model");
         goto fail;
     }
     free(text);

@@ -100,6 +100,7 @@ static void refuses_what_is_not_a_model(void **state)
         const char *msg;
     } bad[] = {
         {"", 0, "empty file, not a zhijian model"},
+        {"# a comment\n\n", 2, "only comments and blank lines, not a zhijian model"},
         {"zhijian-model 2\nbias 0\n", 1, "not a zhijian model"},
         {"zhijian-model 1\n1\t你\n", 2, "no 'bias' line"},
         {"zhijian-model 1\nbias x\n", 2, "bad bias"},
