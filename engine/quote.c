@@ -151,6 +151,9 @@ static bool ends_report(const uint32_t *cps, size_t n, size_t i)
         return true;
     if (i > 0 && cps[i] == cps[i - 1])
         return true; /* 说说, 讲讲: a suggestion (您跟邻居好好说说), nothing said yet */
+    if (i > 0 && i + 1 < n && (cps[i] == 0x6CA1 /* 没 */ || cps[i] == 0x4E0D /* 不 */) &&
+        cps[i + 1] == cps[i - 1])
+        return true; /* 他说没说, 讲不讲: a question whether anything was said */
     if (i + 1 < n && cps[i] == 0x7684 /* 的 */ && cps[i + 1] == 0x662F /* 是 */)
         return false; /* 阿姨跟您说的是…: what follows is what was said */
     for (size_t k = 0; k < sizeof next_bad / sizeof *next_bad; k++)
