@@ -44,6 +44,7 @@ POINTS = {
     "complaint.record-address": 2, "complaint.record-phone": 2, "complaint.concrete-time": 5,
     "complaint.no-buqingchu": 10, "complaint.escalate": 5,
     "taboo.shirk": 10, "taboo.impatient": 10, "taboo.defiant": 20, "taboo.scold": 20,
+    "taboo.inferred": 10,
     "taboo.hangup": 10,
 }
 RECORD = ["complaint.record-name", "complaint.record-address", "complaint.record-phone"]
@@ -264,7 +265,9 @@ call("PS-021", "A04", "维修", [
     (A, "加急的话，您给师傅包个红包就行，马上给您弄。"),
     (C, "物业维修不是免费的吗？"),
     (A, "那您就等着排队吧。感谢您的来电，再见。"),
-], hits=[(2, "包个红包", "attitude.solicit")])
+    # 那您就等着排队吧 answers 维修不是免费的吗 with a brush-off after the
+    # bribe was refused: 刁难 (第十八条), which the clause model marks
+], hits=[(2, "包个红包", "attitude.solicit"), (4, "那您就等着排队吧", "taboo.inferred")])
 call("PS-022", "A06", "投诉", [
     (A, OPEN.format(s="赵")),
     (C, "我上周反映的化粪池外溢到现在没人管，我要投诉！"),
