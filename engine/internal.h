@@ -103,6 +103,10 @@ typedef struct zj_rule {
     const char *file, *over_file;
     long over_line;
     bool fuzzy; /* `fuzzy: pinyin`: literals also match by sound */
+    /* Tags only, `call_types:`: the situation also holds from the first turn
+     * when the call's call_type contains one of these words. */
+    char **call_types;
+    size_t n_call_types;
     /* `model:` (model.c): clauses whose log-odds reach model_logit_min are
      * hits of pattern model_pattern. NULL: a rule of patterns. */
     struct zj_model *model;

@@ -50,6 +50,13 @@ static zj_status put_int(zj_buf *b, long long v)
 /* ,"key": */
 #define JSON_KEY(b, key) PUT_LIT(b, ",\"" key "\":")
 
+/* A tag the call's type raised (`call_types`): a hit without a turn. */
+static bool raised_by_type(const zj_finding *f, const zj_rule *rule, const zj_call *call)
+{
+    return rule->kind == ZJ_KIND_TAG && f->outcome == ZJ_OUT_HIT && f->turn < 0 &&
+           call->call_type;
+}
+
 static zj_status finding_to_json(zj_buf *b, const zj_ruleset *rs, const zj_call *call,
                                  const zj_finding *f)
 {
@@ -88,6 +95,10 @@ static zj_status finding_to_json(zj_buf *b, const zj_ruleset *rs, const zj_call 
             TRY(PUT_LIT(b, ",\"start_ms\":"));
             TRY(put_int(b, f->start_ms));
         }
+    }
+    if (raised_by_type(f, rule, call)) {
+        TRY(JSON_KEY(b, "call_type"));
+        TRY(zj_buf_json_str(b, call->call_type, strlen(call->call_type)));
     }
     if (f->unit) {
         TRY(zj_buf_printf(b, ",\"value\":%lld,\"unit\":", (long long)f->value));
@@ -224,6 +235,11 @@ zj_status zj_result_to_text(zj_buf *b, const zj_ruleset *rs, const zj_call *call
         if (f->outcome == ZJ_OUT_HIT || f->outcome == ZJ_OUT_MET) {
             if (f->turn >= 0)
                 TRY(zj_buf_printf(b, "turn %ld ", f->turn));
+            if (raised_by_type(f, rule, call)) {
+                TRY(zj_buf_puts(b, "call_type 「"));
+                TRY(zj_buf_term_str(b, call->call_type));
+                TRY(zj_buf_puts(b, "」 "));
+            }
             if (f->unit)
                 TRY(zj_buf_printf(b, "%lld %s ", (long long)f->value, f->unit));
             if (f->text) {

@@ -686,6 +686,33 @@ static void parse_examples(struct loader *ld, const zj_ynode *n, zj_rule *r)
     }
 }
 
+/* `call_types: [投诉, …]` of a tag: the call's own type names the situation. */
+static void parse_call_types(struct loader *ld, const zj_ynode *n, zj_rule *r)
+{
+    if (r->kind != ZJ_KIND_TAG) {
+        fail_at(ld, n, "'call_types' applies only to a tag (kind: tag)");
+        return;
+    }
+    if (n->type != ZJ_YNODE_SEQ || n->n == 0) {
+        fail_at(ld, n, "'call_types' must be a non-empty list of words, e.g. [投诉, 投诉升级]");
+        return;
+    }
+    if (!(r->call_types = calloc(n->n, sizeof *r->call_types))) {
+        fail_nomem(ld, n);
+        return;
+    }
+    for (size_t i = 0; i < n->n; i++) {
+        const zj_ynode *item = n->items[i];
+        if (item->type != ZJ_YNODE_SCALAR || !item->value[0]) {
+            fail_at(ld, item, "each of 'call_types' must be a non-empty word, got %s",
+                    item->type == ZJ_YNODE_SCALAR ? "an empty string" : type_name(item));
+            continue;
+        }
+        if ((r->call_types[r->n_call_types] = ld_dup(ld, item, item->value)))
+            r->n_call_types++;
+    }
+}
+
 static void parse_within(struct loader *ld, const zj_ynode *n, zj_rule *r)
 {
     static const char *const keys[] = {"first_utterances", "last_utterances", "first_seconds",
@@ -850,7 +877,7 @@ static void parse_rule(struct loader *ld, const zj_ynode *n, const struct defaul
         "boundary",   "points",
         "max_points", "severity", "fatal",   "examples", "fuzzy",       "yield",
         "when",       "metric",   "announce", "min_seconds", "max_seconds", "overlap_seconds", "min",
-        "max",        "model",    NULL};
+        "max",        "model",    "call_types", NULL};
     if (n->type != ZJ_YNODE_MAP) {
         fail_at(ld, n, "a rule must be a mapping, got %s", type_name(n));
         return;
@@ -956,6 +983,8 @@ static void parse_rule(struct loader *ld, const zj_ynode *n, const struct defaul
         else
             fail_at(ld, v, "unknown fuzzy matching '%.40s' (expected pinyin)", v->value);
     }
+    if ((v = zj_yaml_get(n, "call_types")))
+        parse_call_types(ld, v, r);
     if ((v = zj_yaml_get(n, "examples")))
         parse_examples(ld, v, r);
 
@@ -1387,6 +1416,9 @@ void zj_rules_free(zj_ruleset *rs)
             free(r->ex_no_match[j].text);
         free(r->ex_match);
         free(r->ex_no_match);
+        for (size_t j = 0; j < r->n_call_types; j++)
+            free(r->call_types[j]);
+        free(r->call_types);
         zj_model_free(r->model);
     }
     free(rs->rules);

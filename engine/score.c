@@ -87,6 +87,10 @@ struct zj_scorer {
     size_t paired_cap;
     uint32_t *models; /* rules with `model:`, in rule order */
     size_t n_models;
+    /* Tags with `call_types:`, and which of them the call's type raised. */
+    uint32_t *typed_tags;
+    size_t n_typed_tags;
+    uint32_t *typed_gen; /* == call_gen: raised by this call's call_type */
 };
 
 /* The code points in s[0..n) (valid UTF-8). */
@@ -132,8 +136,11 @@ zj_scorer *zj_scorer_new(const zj_ruleset *rs, zj_error *err)
     s->group_n = calloc(nr, sizeof *s->group_n);
     s->judged_gen = calloc(nr, sizeof *s->judged_gen);
     s->models = calloc(nr, sizeof *s->models);
+    s->typed_tags = calloc(nr, sizeof *s->typed_tags);
+    s->typed_gen = calloc(nr, sizeof *s->typed_gen);
     if (!s->scratch || !s->required || !s->timed || !s->rule_done || !s->rule_hits || !s->later ||
-        !s->group_gen || !s->group_start || !s->group_n || !s->judged_gen || !s->models)
+        !s->group_gen || !s->group_start || !s->group_n || !s->judged_gen || !s->models ||
+        !s->typed_tags || !s->typed_gen)
         goto nomem;
     if (rs->fuzzy && !(s->fuzzy_scratch = zj_match_scratch_new(rs->fuzzy->matcher)))
         goto nomem;
@@ -147,6 +154,8 @@ zj_scorer *zj_scorer_new(const zj_ruleset *rs, zj_error *err)
             s->timed[s->n_timed++] = (uint32_t)i;
         if (r->model)
             s->models[s->n_models++] = (uint32_t)i;
+        if (r->n_call_types)
+            s->typed_tags[s->n_typed_tags++] = (uint32_t)i;
     }
     /* A hit only counts in a turn of its rule's speaker, and exceptions and
      * overlaps only act within a turn: turns of a speaker no rule looks at
@@ -194,6 +203,8 @@ void zj_scorer_free(zj_scorer *s)
     free(s->group_n);
     free(s->judged_gen);
     free(s->models);
+    free(s->typed_tags);
+    free(s->typed_gen);
     free(s->announced);
     free(s->quotes.v);
     free(s->quote_scratch);
@@ -1144,6 +1155,13 @@ static zj_status eval_later(zj_scorer *s, const zj_call *call, uint32_t ri, bool
     s->after_base = 0;
     if (r->when >= 0 && !lift_window) {
         long tag = tag_first_turn(s, (uint32_t)r->when);
+        if (tag < 0 && s->typed_gen[r->when] == s->call_gen) {
+            /* The situation holds from the start, but no turn says when it
+             * arose: a window after it cannot be placed. */
+            if (r->window == ZJ_WIN_AFTER_UTTERANCES || r->window == ZJ_WIN_AFTER_SECONDS)
+                return plain_finding(out, ri, ZJ_OUT_NOT_MEASURABLE, 0);
+            tag = 0;
+        }
         if (tag < 0)
             return plain_finding(out, ri, ZJ_OUT_NOT_APPLICABLE, 0);
         if (!after_measurable(r, call, tag))
@@ -1188,6 +1206,37 @@ static bool wanted(const zj_ruleset *rs, long only_rule, uint32_t ri)
     return (long)ri == r->when || (long)ri == r->announce;
 }
 
+/* Whether the call's type names the situation of tag rule r (`call_types`):
+ * a call typed 投诉 or 装修投诉 under call_types: [投诉]. */
+static bool typed_as(const zj_rule *r, const zj_call *call)
+{
+    if (!call->call_type)
+        return false;
+    for (size_t i = 0; i < r->n_call_types; i++)
+        if (strstr(call->call_type, r->call_types[i]))
+            return true;
+    return false;
+}
+
+/* Tags raised by the call's type alone: a hit without a turn, so reports
+ * count the situation and an inspector sees why its rules applied. Where
+ * the words raised it too, their hits say from which turn. */
+static zj_status typed_tags(zj_scorer *s, const zj_call *call, long only_rule, finding_vec *out)
+{
+    for (size_t k = 0; k < s->n_typed_tags; k++) {
+        uint32_t ri = s->typed_tags[k];
+        if (!wanted(s->rs, only_rule, ri) || !typed_as(&s->rs->rules[ri], call))
+            continue;
+        s->typed_gen[ri] = s->call_gen;
+        if (s->judged_gen[ri] == s->call_gen && s->group_n[ri] > 0)
+            continue;
+        zj_status st = plain_finding(out, ri, ZJ_OUT_HIT, 0);
+        if (st != ZJ_OK)
+            return st;
+    }
+    return ZJ_OK;
+}
+
 /* The whole scoring of a call; only_rule < 0 scores every rule, else just
  * that one (examples runner) and the rules it reads, with its window lifted
  * when asked. */
@@ -1222,6 +1271,9 @@ static zj_status score_impl(zj_scorer *s, const zj_call *call, long only_rule, b
     s->quotes_turn = -1;
     if (++s->call_gen == 0) { /* wrapped: old marks could read as current */
         memset(s->rule_done, 0, rs->n_rules * sizeof *s->rule_done);
+        memset(s->group_gen, 0, rs->n_rules * sizeof *s->group_gen);
+        memset(s->judged_gen, 0, rs->n_rules * sizeof *s->judged_gen);
+        memset(s->typed_gen, 0, rs->n_rules * sizeof *s->typed_gen);
         s->call_gen = 1;
     }
     /* A seconds window on a call without the timestamps it needs: the rule
@@ -1262,6 +1314,8 @@ static zj_status score_impl(zj_scorer *s, const zj_call *call, long only_rule, b
             }
             i += n;
         }
+    if (st == ZJ_OK && s->n_typed_tags)
+        st = typed_tags(s, call, only_rule, &out);
     for (size_t k = 0; k < s->n_required && st == ZJ_OK; k++) {
         uint32_t ri = s->required[k];
         if (s->rule_done[ri] != s->call_gen && wanted(rs, only_rule, ri))

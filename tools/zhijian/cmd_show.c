@@ -178,6 +178,12 @@ static void print_text(zj_buf *b, const zj_stored_call *sc, bool color)
         zj_buf_free(&rule);
         if (f->turn >= 0)
             zj_buf_printf(b, " turn %ld", f->turn);
+        else if (strcmp(f->kind, "tag") == 0 && strcmp(f->outcome, "hit") == 0 && c->call_type) {
+            /* raised by the call's type (`call_types`), not by words */
+            zj_buf_puts(b, " call_type 「");
+            zj_buf_term_str(b, c->call_type);
+            zj_buf_puts(b, "」");
+        }
         if (f->text) {
             zj_buf_puts(b, " 「");
             zj_buf_term_str(b, f->text);
