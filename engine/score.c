@@ -87,10 +87,8 @@ struct zj_scorer {
     size_t paired_cap;
     uint32_t *models; /* rules with `model:`, in rule order */
     size_t n_models;
-    /* Tags with `call_types:`, and which of them the call's type raised. */
-    uint32_t *typed_tags;
+    uint32_t *typed_tags; /* tags with `call_types:`, in rule order */
     size_t n_typed_tags;
-    uint32_t *typed_gen; /* == call_gen: raised by this call's call_type */
 };
 
 /* The code points in s[0..n) (valid UTF-8). */
@@ -137,10 +135,9 @@ zj_scorer *zj_scorer_new(const zj_ruleset *rs, zj_error *err)
     s->judged_gen = calloc(nr, sizeof *s->judged_gen);
     s->models = calloc(nr, sizeof *s->models);
     s->typed_tags = calloc(nr, sizeof *s->typed_tags);
-    s->typed_gen = calloc(nr, sizeof *s->typed_gen);
     if (!s->scratch || !s->required || !s->timed || !s->rule_done || !s->rule_hits || !s->later ||
         !s->group_gen || !s->group_start || !s->group_n || !s->judged_gen || !s->models ||
-        !s->typed_tags || !s->typed_gen)
+        !s->typed_tags)
         goto nomem;
     if (rs->fuzzy && !(s->fuzzy_scratch = zj_match_scratch_new(rs->fuzzy->matcher)))
         goto nomem;
@@ -204,7 +201,6 @@ void zj_scorer_free(zj_scorer *s)
     free(s->judged_gen);
     free(s->models);
     free(s->typed_tags);
-    free(s->typed_gen);
     free(s->announced);
     free(s->quotes.v);
     free(s->quote_scratch);
@@ -1113,6 +1109,18 @@ static zj_status eval_rule(zj_scorer *s, const zj_call *call, uint32_t ri, call_
     return ZJ_OK;
 }
 
+/* Whether the call's type names the situation of tag rule r (`call_types`):
+ * a call typed 投诉 or 装修投诉 under call_types: [投诉]. */
+static bool typed_as(const zj_rule *r, const zj_call *call)
+{
+    if (!call->call_type)
+        return false;
+    for (size_t i = 0; i < r->n_call_types; i++)
+        if (strstr(call->call_type, r->call_types[i]))
+            return true;
+    return false;
+}
+
 /* First turn in which tag rule `tag` fired in this call, or -1. Tags are
  * evaluated before everything else, so their kept hits are known here. */
 static long tag_first_turn(const zj_scorer *s, uint32_t tag)
@@ -1155,7 +1163,7 @@ static zj_status eval_later(zj_scorer *s, const zj_call *call, uint32_t ri, bool
     s->after_base = 0;
     if (r->when >= 0 && !lift_window) {
         long tag = tag_first_turn(s, (uint32_t)r->when);
-        if (tag < 0 && s->typed_gen[r->when] == s->call_gen) {
+        if (tag < 0 && typed_as(&s->rs->rules[r->when], call)) {
             /* The situation holds from the start, but no turn says when it
              * arose: a window after it cannot be placed. */
             if (r->window == ZJ_WIN_AFTER_UTTERANCES || r->window == ZJ_WIN_AFTER_SECONDS)
@@ -1206,18 +1214,6 @@ static bool wanted(const zj_ruleset *rs, long only_rule, uint32_t ri)
     return (long)ri == r->when || (long)ri == r->announce;
 }
 
-/* Whether the call's type names the situation of tag rule r (`call_types`):
- * a call typed 投诉 or 装修投诉 under call_types: [投诉]. */
-static bool typed_as(const zj_rule *r, const zj_call *call)
-{
-    if (!call->call_type)
-        return false;
-    for (size_t i = 0; i < r->n_call_types; i++)
-        if (strstr(call->call_type, r->call_types[i]))
-            return true;
-    return false;
-}
-
 /* Tags raised by the call's type alone: a hit without a turn, so reports
  * count the situation and an inspector sees why its rules applied. Where
  * the words raised it too, their hits say from which turn. */
@@ -1225,10 +1221,8 @@ static zj_status typed_tags(zj_scorer *s, const zj_call *call, long only_rule, f
 {
     for (size_t k = 0; k < s->n_typed_tags; k++) {
         uint32_t ri = s->typed_tags[k];
-        if (!wanted(s->rs, only_rule, ri) || !typed_as(&s->rs->rules[ri], call))
-            continue;
-        s->typed_gen[ri] = s->call_gen;
-        if (s->judged_gen[ri] == s->call_gen && s->group_n[ri] > 0)
+        if (!wanted(s->rs, only_rule, ri) || !typed_as(&s->rs->rules[ri], call) ||
+            tag_first_turn(s, ri) >= 0)
             continue;
         zj_status st = plain_finding(out, ri, ZJ_OUT_HIT, 0);
         if (st != ZJ_OK)
@@ -1273,7 +1267,6 @@ static zj_status score_impl(zj_scorer *s, const zj_call *call, long only_rule, b
         memset(s->rule_done, 0, rs->n_rules * sizeof *s->rule_done);
         memset(s->group_gen, 0, rs->n_rules * sizeof *s->group_gen);
         memset(s->judged_gen, 0, rs->n_rules * sizeof *s->judged_gen);
-        memset(s->typed_gen, 0, rs->n_rules * sizeof *s->typed_gen);
         s->call_gen = 1;
     }
     /* A seconds window on a call without the timestamps it needs: the rule
