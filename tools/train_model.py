@@ -17,7 +17,7 @@ same file byte for byte. engine/model.c reads the file.
     tools/train_model.py --out rules/models/forbidden.zjm original.tsv
 
 --cv measures before training: for each group of calls (by default the gold
-set's parts, the letter of G-A001), a model trained on the other groups
+set's parts, the letters of G-A001 or G-AB001), a model trained on the other groups
 scores the group's clauses; it prints precision and recall of the clauses at
 several thresholds, which is how to choose the rule's `threshold`.
 Standard library only.
@@ -117,7 +117,7 @@ def main():
     ap.add_argument("--cv-on", action="append", default=[],
                     help="with --cv: score only these files' clauses (default: all); "
                     "e.g. the original variant while training on every variant")
-    ap.add_argument("--group", default=r"^G-([A-Z])",
+    ap.add_argument("--group", default=r"^G-([A-Z]+)[0-9]",
                     help="regex whose first group names a call's group (default: the "
                     "gold part, %(default)s)")
     ap.add_argument("--exclude-group", action="append", default=[],

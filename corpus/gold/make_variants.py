@@ -31,6 +31,7 @@ import glob
 import json
 import os
 import random
+import re
 import subprocess
 import sys
 import unicodedata
@@ -242,12 +243,25 @@ def read_jsonl(path):
     return rows
 
 
+def part_order(part):
+    """Parts in the order they were written: a … z, then aa, ab, …"""
+    return (len(part), part)
+
+
+def part_of(call_id):
+    """The part a call belongs to: the letters of G-A001 or G-AB001, upper case."""
+    m = re.match(r"G-([A-Z]+)[0-9]", call_id)
+    if not m:
+        sys.exit(f"make_variants: call id {call_id!r} is not G-<part letters><number>")
+    return m.group(1)
+
+
 def load_originals(heldout):
     """Calls and labels of the held-out parts (heldout=True) or of the others."""
     calls, labels = [], []
-    for path in sorted(glob.glob(os.path.join(HERE, "originals", "*.jsonl"))):
-        if path.endswith(".labels.jsonl"):
-            continue
+    paths = [p for p in glob.glob(os.path.join(HERE, "originals", "*.jsonl"))
+             if not p.endswith(".labels.jsonl")]
+    for path in sorted(paths, key=lambda p: part_order(os.path.basename(p)[:-len(".jsonl")])):
         part = os.path.basename(path)[:-len(".jsonl")]
         if (part in HELDOUT_PARTS) != heldout:
             continue
@@ -319,7 +333,7 @@ def print_counts(results, originals):
     print("| variant | call ids | calls | violation calls | clean calls | forbidden labels "
           "| quoted | labelled quotes altered |")
     print("|---|---|---:|---:|---:|---:|---:|---:|")
-    parts = sorted({c["call_id"].split("-")[1][0] for c in originals})
+    parts = sorted({part_of(c["call_id"]) for c in originals}, key=part_order)
     ids = "G-" + (parts[0] if len(parts) == 1 else "") + "…"
     base = [x["quote"] for l in results["original"][1] for k in ("forbidden", "quoted")
             for x in l[k]]
@@ -332,7 +346,7 @@ def print_counts(results, originals):
               f"{altered} of {len(quotes)} |")
     per = {}
     for l in results["original"][1]:
-        part = l["call_id"].split("-")[1][0]
+        part = part_of(l["call_id"])
         for x in l["forbidden"]:
             per.setdefault(x["rule"], {}).setdefault(part, 0)
             per[x["rule"]][part] += 1

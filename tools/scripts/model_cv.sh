@@ -33,10 +33,10 @@ for v in $train_variants; do
     "$gold/calls/$v.jsonl" > /dev/null
 done
 parts=$(python3 -c '
-import json,sys
+import json,re,sys
 seen=[]
 for l in open(sys.argv[1]):
-    p=json.loads(l)["call_id"][2]
+    p=re.match(r"G-([A-Z]+)[0-9]", json.loads(l)["call_id"]).group(1)
     if p not in seen: seen.append(p)
 print(" ".join(seen))' "$gold/calls/original.jsonl")
 for p in $parts; do
@@ -44,7 +44,7 @@ for p in $parts; do
     $(for v in $train_variants; do echo "$tmp/$v.tsv"; done) > /dev/null
   for v in $eval_variants; do
     for kind in calls labels; do
-      grep "\"call_id\": \"G-$p" "$gold/$kind/$v.jsonl" > "$tmp/$p.$v.$kind.jsonl"
+      grep "\"call_id\": \"G-$p[0-9]" "$gold/$kind/$v.jsonl" > "$tmp/$p.$v.$kind.jsonl"
     done
     "$zhijian" eval --rules "$tmp/rules/rules.yaml" --labels "$tmp/$p.$v.labels.jsonl" \
       --format json "$tmp/$p.$v.calls.jsonl" > "$tmp/$p.$v.json"
