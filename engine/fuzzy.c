@@ -5,10 +5,10 @@
  * FUZZY_MIN_SYLLABLES ideographs gets a twin pattern over the pinyin text of
  * a turn: there every ideograph with a known reading is replaced by a
  * private-use code point U+E000 + its toneless syllable (its common
- * reading), so 是 and 事 both become "shi". An ideograph of the literal
- * stands for any of its readings (觉 is jue or jiao), the turn's for its
- * common one, or, for an everyday polyphone (着 zhe/zhao/zhuo), for any of
- * its modern readings (polyphones below). Ideographs are 3 bytes and so are
+ * reading), so 是 and 事 both become "shi". An ideograph, of the literal or
+ * of the turn, stands for its common reading or, for an everyday polyphone
+ * (着 zhe/zhao/zhuo, 觉 jue/jiao), for any of its modern readings
+ * (polyphones below). Ideographs are 3 bytes and so are
  * the private-use code points: the pinyin text has the normalized text's
  * offsets, sentence ends and map. A rule of the first utterance is matched by
  * sound from FUZZY_MIN_OPENING syllables (zj_fuzzy_min_chars).
@@ -191,6 +191,24 @@ static size_t twin_readings(uint32_t cp, uint16_t ids[ZJ_PINYIN_MAX_READINGS])
     return particle(cp) ? 0 : zj_pinyin_readings(cp, ids);
 }
 
+/* The readings a literal's ideograph stands for: those of everyday Mandarin,
+ * as on the turn's side — its common reading, or an everyday polyphone's
+ * readings. The table's dictionary readings would make 喊 (han, and kan in
+ * old dictionaries) sound like 看, and 喊什么 match 您看什么时候. */
+static size_t modern_readings(uint32_t cp, uint16_t ids[ZJ_PINYIN_MAX_READINGS])
+{
+    if (!twin_readings(cp, ids))
+        return 0;
+    uint8_t ord = cp >= POLY_FIRST_CP && cp <= POLY_LAST_CP ? poly_index[cp - POLY_FIRST_CP] : 0;
+    if (!ord)
+        return 1; /* ids[0], the common reading */
+    size_t n = 0;
+    for (size_t j = 0; j < POLY_MAX_READINGS; j++)
+        if (poly_syllables[ord - 1][j] != UINT16_MAX)
+            ids[n++] = poly_syllables[ord - 1][j];
+    return n;
+}
+
 /* The pinyin text: the common reading of each ideograph (3 bytes in, 3 out),
  * everything else as it is but the private-use code points the syllables
  * use, which become U+FFFD so that no text can pose as a syllable. */
@@ -304,7 +322,7 @@ static zj_status add_twin(zj_fuzzy *f, size_t *cap, const zj_pattern *lit, char 
 
 /* The twin of a normalized literal with at least FUZZY_MIN_SYLLABLES
  * ideographs that have readings: a regex with, for each such ideograph, the
- * class of all its readings and of the polyphones that share one. Other
+ * class of its modern readings and of the polyphones that share one. Other
  * characters stay as they are. */
 #define FUZZY_MAX_CHARS 256
 static zj_status add_literal_twin(zj_fuzzy *f, size_t *cap, const zj_pattern *lit,
@@ -327,7 +345,7 @@ static zj_status add_literal_twin(zj_fuzzy *f, size_t *cap, const zj_pattern *li
             return ZJ_ERR_UTF8;
         }
         i += k;
-        size_t r = twin_readings(cp, ids);
+        size_t r = modern_readings(cp, ids);
         if (r == 0) {
             zj_buf_printf(&b, "\\x{%X}", (unsigned)cp);
             continue;
