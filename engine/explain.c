@@ -314,17 +314,31 @@ zj_status zj_rules_explain(const zj_ruleset *rs, const char *rule_id, const char
         st = scratch ? zj_matcher_scan(rs->matcher, scratch, &n, &hits) : ZJ_ERR_NOMEM;
     /* Matches by sound: the twins' hits, pattern ids past the rule set's. */
     size_t n_exact = hits.n;
+    zj_hits unheard = {0}; /* by sound only in their context: dropped (zj_fuzzy_heard) */
     if (st == ZJ_OK && rs->fuzzy) {
         char *pinyin = NULL;
         size_t cap = 0;
+        zj_fuzzy_check check = {0};
         zj_match_scratch *fs = zj_match_scratch_new(rs->fuzzy->matcher);
         zj_norm view = n;
         st = fs ? zj_fuzzy_text(&n, &pinyin, &cap) : ZJ_ERR_NOMEM;
         view.text = pinyin;
         if (st == ZJ_OK)
             st = zj_matcher_scan(rs->fuzzy->matcher, fs, &view, &hits);
-        for (size_t i = n_exact; st == ZJ_OK && i < hits.n; i++)
-            hits.v[i].pattern = (uint32_t)rs->n_patterns + rs->fuzzy->source[hits.v[i].pattern];
+        size_t kept = n_exact;
+        for (size_t i = n_exact; st == ZJ_OK && i < hits.n; i++) {
+            bool heard;
+            zj_hit h = hits.v[i];
+            st = zj_fuzzy_heard(rs->fuzzy, fs, &n, pinyin, hits.v, n_exact, &h, &check, &heard);
+            h.pattern = (uint32_t)rs->n_patterns + rs->fuzzy->source[h.pattern];
+            if (st == ZJ_OK && !heard)
+                st = zj_hits_push(&unheard, h.pattern, h.start, h.end);
+            else if (st == ZJ_OK)
+                hits.v[kept++] = h;
+        }
+        if (st == ZJ_OK)
+            hits.n = kept;
+        zj_fuzzy_check_free(&check);
         zj_match_scratch_free(fs);
         free(pinyin);
     }
@@ -374,6 +388,19 @@ zj_status zj_rules_explain(const zj_ruleset *rs, const char *rule_id, const char
             }
             zj_buf_puts(out, "\n");
         }
+        for (size_t i = 0; i < unheard.n; i++) {
+            const zj_hit *h = &unheard.v[i];
+            const zj_pattern *p = &rs->patterns[h->pattern % rs->n_patterns];
+            if (p->rule != (uint32_t)ri)
+                continue;
+            shown++;
+            uint32_t c0 = n.orig_start[h->start], c1 = n.orig_end[h->end - 1];
+            zj_buf_printf(out, "  #%u pattern   by sound normalized [%u, %u) original [%u, %u) '",
+                          p->id, h->start, h->end, c0, c1);
+            quote_original(out, text, len, c0, c1);
+            zj_buf_puts(out, "' — dropped: heard only with its context by sound "
+                             "(a lookaround), not in its words\n");
+        }
         if (!shown)
             zj_buf_puts(out, "  (none)\n");
         if (r->has_order) {
@@ -382,6 +409,7 @@ zj_status zj_rules_explain(const zj_ruleset *rs, const char *rule_id, const char
         }
     }
     free(hits.v);
+    free(unheard.v);
     zj_match_scratch_free(scratch);
     zj_norm_free(&n);
     if (st != ZJ_OK)

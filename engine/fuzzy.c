@@ -268,6 +268,7 @@ void zj_fuzzy_free(zj_fuzzy *f)
     }
     free(f->patterns);
     free(f->source);
+    free(f->context);
     free(f);
 }
 
@@ -285,13 +286,17 @@ static zj_status reserve_twin(zj_fuzzy *f, size_t *cap)
     if (!src)
         return ZJ_ERR_NOMEM;
     f->source = src;
+    bool *ctx = realloc(f->context, c * sizeof *ctx);
+    if (!ctx)
+        return ZJ_ERR_NOMEM;
+    f->context = ctx;
     *cap = c;
     return ZJ_OK;
 }
 
 /* Appends a twin of lit with expression expr (taken over). */
 static zj_status add_twin(zj_fuzzy *f, size_t *cap, const zj_pattern *lit, char *expr,
-                          size_t expr_len, bool is_regex)
+                          size_t expr_len, bool is_regex, bool context)
 {
     if (reserve_twin(f, cap) != ZJ_OK) {
         free(expr);
@@ -316,6 +321,7 @@ static zj_status add_twin(zj_fuzzy *f, size_t *cap, const zj_pattern *lit, char 
     t->expr = expr;
     t->expr_len = expr_len;
     t->source = zj_strdup(lit->source);
+    f->context[f->n] = context;
     f->source[f->n++] = lit->id;
     return t->source ? ZJ_OK : ZJ_ERR_NOMEM;
 }
@@ -364,14 +370,17 @@ static zj_status add_literal_twin(zj_fuzzy *f, size_t *cap, const zj_pattern *li
         zj_buf_free(&b);
         return ZJ_ERR_NOMEM;
     }
-    return add_twin(f, cap, lit, b.data, b.len, true);
+    return add_twin(f, cap, lit, b.data, b.len, true, false);
 }
 
 /* The twin of a regex: the same expression over the pinyin text, each
  * ideograph with a reading replaced by its common syllable (one code point
  * for one, so lookbehinds keep their length, and classes stay classes).
  * Everything else — groups, quantifiers, lookarounds, backreferences — is
- * left as written. A regex of alternatives (说|讲) is a list of words, not a
+ * left as written. The class of an ideograph holds the ideograph too: the
+ * pinyin text has none with a reading, but the text zj_fuzzy_heard scans
+ * keeps the context of a hit in characters, which a lookaround must then
+ * match as written. *context says whether the regex has a lookaround. A regex of alternatives (说|讲) is a list of words, not a
  * paragraph: its characters stand for their common reading only, which
  * keeps 呢 (ne, ni) from sounding like 你.
  *
@@ -387,9 +396,10 @@ static zj_status add_literal_twin(zj_fuzzy *f, size_t *cap, const zj_pattern *li
  * without such an anchor, or what cannot be rewritten character by
  * character (\Q…\E, \P{…}, a range of ideographs). */
 static zj_status regex_twin(const zj_pattern *re, size_t min_syllables, char **out,
-                            size_t *out_len)
+                            size_t *out_len, bool *context)
 {
     *out = NULL;
+    *context = false;
     zj_buf b;
     zj_buf_init(&b);
     const unsigned char *p = (const unsigned char *)re->expr;
@@ -429,6 +439,10 @@ static zj_status regex_twin(const zj_pattern *re, size_t min_syllables, char **o
             run = 0;
             if (!in_class && c == '(') {
                 depth++;
+                if (i + 2 < len && p[i + 1] == '?' &&
+                    (p[i + 2] == '=' || p[i + 2] == '!' ||
+                     (p[i + 2] == '<' && i + 3 < len && (p[i + 3] == '=' || p[i + 3] == '!'))))
+                    *context = true;
             } else if (!in_class && c == ')' && depth) {
                 depth--;
             } else if (!in_class && c == '|' && !depth) {
@@ -463,6 +477,7 @@ static zj_status regex_twin(const zj_pattern *re, size_t min_syllables, char **o
         if (twin_readings(cp, ids)) {
             syllables++;
             zj_buf_puts(&b, in_class ? "" : "[");
+            zj_buf_append(&b, (const char *)p + i, k);
             put_syllable_members(&b, ids[0]);
             zj_buf_puts(&b, in_class ? "" : "]");
             run = in_class || depth ? 0 : run + 1;
@@ -517,9 +532,11 @@ zj_status zj_fuzzy_build(zj_ruleset *rs, zj_backend backend, const zj_load_opts 
         if (lit->is_regex) {
             char *expr;
             size_t expr_len;
-            st = regex_twin(lit, zj_fuzzy_min_chars(&rs->rules[lit->rule]), &expr, &expr_len);
+            bool context;
+            st = regex_twin(lit, zj_fuzzy_min_chars(&rs->rules[lit->rule]), &expr, &expr_len,
+                            &context);
             if (st == ZJ_OK && expr)
-                st = add_twin(f, &cap, lit, expr, expr_len, true);
+                st = add_twin(f, &cap, lit, expr, expr_len, true, context);
         } else {
             st = add_literal_twin(f, &cap, lit, zj_fuzzy_min_chars(&rs->rules[lit->rule]));
         }
@@ -543,5 +560,46 @@ zj_status zj_fuzzy_build(zj_ruleset *rs, zj_backend backend, const zj_load_opts 
         return err ? err->status : ZJ_ERR_REGEX;
     }
     rs->fuzzy = f;
+    return ZJ_OK;
+}
+
+void zj_fuzzy_check_free(zj_fuzzy_check *c)
+{
+    free(c->text);
+    free(c->hits.v);
+    memset(c, 0, sizeof *c);
+}
+
+zj_status zj_fuzzy_heard(const zj_fuzzy *f, zj_match_scratch *s, const zj_norm *norm,
+                         const char *pinyin, const zj_hit *exact, size_t n_exact,
+                         const zj_hit *h, zj_fuzzy_check *c, bool *heard)
+{
+    *heard = true;
+    if (!f->context[h->pattern])
+        return ZJ_OK;
+    uint32_t source = f->source[h->pattern];
+    for (size_t i = 0; i < n_exact; i++)
+        if (exact[i].pattern == source && exact[i].start == h->start && exact[i].end == h->end)
+            return ZJ_OK; /* the characters match too: dropped later as a duplicate */
+    if (c->cap < norm->len + 1) {
+        char *t = realloc(c->text, norm->len + 1);
+        if (!t)
+            return ZJ_ERR_NOMEM;
+        c->text = t;
+        c->cap = norm->len + 1;
+    }
+    /* The hit's words by sound, everything around them as written. */
+    memcpy(c->text, norm->text, norm->len + 1);
+    memcpy(c->text + h->start, pinyin + h->start, h->end - h->start);
+    zj_norm view = *norm;
+    view.text = c->text;
+    c->hits.n = 0;
+    zj_status st = zj_matcher_scan(f->matcher, s, &view, &c->hits);
+    if (st != ZJ_OK)
+        return st;
+    *heard = false;
+    for (size_t i = 0; i < c->hits.n && !*heard; i++)
+        *heard = c->hits.v[i].pattern == h->pattern && c->hits.v[i].start == h->start &&
+                 c->hits.v[i].end == h->end;
     return ZJ_OK;
 }

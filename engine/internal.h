@@ -813,6 +813,7 @@ zj_status zj_norm_literal_fillers(const char *text, size_t len, const zj_fillers
 typedef struct zj_fuzzy {
     zj_pattern *patterns; /* twins; .id indexes this array, .rule/.is_exception as the source */
     uint32_t *source;     /* pattern id of each twin's literal in the rule set */
+    bool *context;        /* the twin has a lookaround: its hits are checked (zj_fuzzy_heard) */
     size_t n;
     zj_matcher *matcher;
 } zj_fuzzy;
@@ -827,6 +828,23 @@ size_t zj_fuzzy_min_chars(const zj_rule *r);
 /* The pinyin text of a normalized text into *buf (grown as needed; exactly
  * n->len bytes and a NUL). */
 zj_status zj_fuzzy_text(const zj_norm *n, char **buf, size_t *cap);
+/* A regex matched by sound hears its lookarounds by sound too: 不知道(?=您打)
+ * would take 不知道您大概哪天 for a refusal, since 大 sounds like 打. A twin's
+ * hit counts only when the difference is in the words it covers, so the
+ * twin must also match with only those words by sound and their context as
+ * written. zj_fuzzy_heard sets *heard for twin hit h of a turn (pinyin: its
+ * pinyin text; exact: the rule set's hits of the turn). Twins without a
+ * lookaround are always heard; the check scans the turn once more and so
+ * runs only for hits no exact hit duplicates. */
+typedef struct zj_fuzzy_check {
+    char *text; /* the turn with the hit's words in pinyin */
+    size_t cap;
+    zj_hits hits;
+} zj_fuzzy_check;
+void zj_fuzzy_check_free(zj_fuzzy_check *c);
+zj_status zj_fuzzy_heard(const zj_fuzzy *f, zj_match_scratch *s, const zj_norm *norm,
+                         const char *pinyin, const zj_hit *exact, size_t n_exact,
+                         const zj_hit *h, zj_fuzzy_check *c, bool *heard);
 /* Toneless syllables of an ideograph (ids into zj_pinyin_syllables), primary
  * reading first; the count (0: no reading known). */
 #define ZJ_PINYIN_MAX_READINGS 16

@@ -77,6 +77,7 @@ struct zj_scorer {
     zj_match_scratch *fuzzy_scratch;
     char *fuzzy_text;
     size_t fuzzy_cap;
+    zj_fuzzy_check fuzzy_check; /* hits by sound heard only in their context */
     hit_vec exact;
     /* Order and proximity items: code points before each normalized byte of
      * the turn (rule sets with `near` only), and which hits of a rule's group
@@ -177,6 +178,7 @@ void zj_scorer_free(zj_scorer *s)
     zj_match_scratch_free(s->scratch);
     zj_match_scratch_free(s->fuzzy_scratch);
     free(s->fuzzy_text);
+    zj_fuzzy_check_free(&s->fuzzy_check);
     free(s->exact.v);
     free(s->nc_at);
     free(s->paired);
@@ -970,6 +972,17 @@ static zj_status collect_hits(zj_scorer *s, const zj_call *call, zj_error *err)
             if (fuzzy && code_points(norm->text + h->start, h->end - h->start) <
                              zj_fuzzy_min_chars(&rs->rules[rs->patterns[pattern].rule]))
                 continue; /* two syllables by sound are too many ordinary words */
+            if (fuzzy) {
+                bool heard;
+                st = zj_fuzzy_heard(rs->fuzzy, s->fuzzy_scratch, norm, s->fuzzy_text,
+                                    s->turn_hits.v, n_exact, h, &s->fuzzy_check, &heard);
+                if (st != ZJ_OK)
+                    return zj_error_set(err, st, call->source, call->line, 0,
+                                        "call '%s', turn %zu: matching by sound: %s",
+                                        call->call_id, t, zj_strerror(st));
+                if (!heard)
+                    continue;
+            }
             call_hit ch = {.rule = rs->patterns[pattern].rule,
                            .pattern = pattern,
                            .fuzzy = fuzzy,
