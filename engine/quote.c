@@ -139,7 +139,8 @@ static size_t reply_verb(const uint32_t *cps, size_t n, size_t i)
 
 /* After the verb these make it something else than reporting: 说话, 说清楚,
  * 说明, 说完, 说得对, 说的(那个), 说吧 (go ahead), 说过, 说一下 / 一遍, 说什么,
- * 您说呢 / 您说怎么办 (asking the resident), 说说 (您跟邻居说说: advice). */
+ * 您说呢 / 您说怎么办 (asking the resident), 说说 (您跟邻居说说: advice),
+ * 说也没用 / 说有什么用 (the saying judged). */
 static bool ends_report(const uint32_t *cps, size_t n, size_t i)
 {
     static const uint32_t next_bad[] = {
@@ -160,6 +161,19 @@ static bool ends_report(const uint32_t *cps, size_t n, size_t i)
         if (cps[i] == next_bad[k])
             return true;
     if (i + 1 < n && cps[i] == 0x4EC0 /* 什 */ && cps[i + 1] == 0x4E48 /* 么 */)
+        return true;
+    /* 跟我说也没用, 跟我讲了都不管用, 跟我说有什么用, 跟我讲没用, 跟我说干嘛: the
+     * saying is what the agent judges, nothing is reported. */
+    size_t j = i < n && cps[i] == 0x4E86 /* 了 */ ? i + 1 : i;
+    if (j + 1 < n && (cps[j] == 0x4E5F /* 也 */ || cps[j] == 0x90FD /* 都 */) &&
+        (cps[j + 1] == 0x6CA1 /* 没 */ || cps[j + 1] == 0x4E0D /* 不 */ ||
+         cps[j + 1] == 0x767D /* 白 */))
+        return true;
+    if (j + 1 < n && ((cps[j] == 0x6CA1 /* 没 */ && cps[j + 1] == 0x7528 /* 用 */) ||
+                      (cps[j] == 0x6709 /* 有 */ && cps[j + 1] == 0x4EC0 /* 什 */) ||
+                      (cps[j] == 0x6709 /* 有 */ && cps[j + 1] == 0x5565 /* 啥 */) ||
+                      (cps[j] == 0x5E72 /* 干 */ &&
+                       (cps[j + 1] == 0x561B /* 嘛 */ || cps[j + 1] == 0x4EC0 /* 什 */))))
         return true;
     if (i + 1 < n && cps[i] == 0x4E86 /* 了 */ &&
         (cps[i + 1] == 0x591A /* 多 */ || cps[i + 1] == 0x51E0 /* 几 */ ||
