@@ -266,8 +266,8 @@ call("PS-021", "A04", "维修", [
     (C, "物业维修不是免费的吗？"),
     (A, "那您就等着排队吧。感谢您的来电，再见。"),
     # 那您就等着排队吧 answers 维修不是免费的吗 with a brush-off after the
-    # bribe was refused: 刁难 (第十八条), which the clause model marks
-], hits=[(2, "包个红包", "attitude.solicit"), (4, "那您就等着排队吧", "taboo.inferred")])
+    # bribe was refused: 刁难 (第十八条), filed under taboo.defiant (不得刁难)
+], hits=[(2, "包个红包", "attitude.solicit"), (4, "那您就等着排队吧", "taboo.defiant")])
 call("PS-022", "A06", "投诉", [
     (A, OPEN.format(s="赵")),
     (C, "我上周反映的化粪池外溢到现在没人管，我要投诉！"),
