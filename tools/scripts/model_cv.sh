@@ -11,7 +11,7 @@
 # ZHIJIAN defaults to build/zhijian, RULES to rules/property-service.yaml; the
 # model rule's file must be models/forbidden.zjm beside RULES. Takes about
 # ten to twenty minutes on two cores (a model per part, trained on four
-# variants; twenty-one parts took eight minutes on an idle machine).
+# variants; twenty-five parts took thirteen minutes).
 # TRAIN_ARGS adds options of tools/train_model.py (e.g. "--l2 1e-3") to
 # compare settings; EVAL_VARIANTS limits the variants measured.
 set -euo pipefail
