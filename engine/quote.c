@@ -182,6 +182,18 @@ static bool ends_report(const uint32_t *cps, size_t n, size_t i)
     return false;
 }
 
+/* 这么说 / 这样说 / 那么讲: the manner stands for what was said, so nothing
+ * after the verb is (你要这么说，有本事上住建局告我们去 is the agent's own). */
+static bool said_so(const uint32_t *cps, size_t verb)
+{
+    if (verb < 2)
+        return false;
+    uint32_t a = cps[verb - 2], b = cps[verb - 1];
+    return (a == 0x8FD9 /* 这 */ || a == 0x9019 /* 這 */ || a == 0x90A3 /* 那 */) &&
+           (b == 0x4E48 /* 么 */ || b == 0x9EBC /* 麼 */ || b == 0x6837 /* 样 */ ||
+            b == 0x6A23 /* 樣 */);
+}
+
 /* Whether the subject token s ends at cps[end) (s is UTF-8). */
 static size_t token_before(const uint32_t *cps, size_t end, const char *s)
 {
@@ -315,7 +327,7 @@ static zj_status reported_speech(const zj_norm *norm, zj_spans *out, uint32_t **
         else if (i + 1 < n && cps[i] == 0x544A /* 告 */ &&
                  (cps[i + 1] == 0x8BC9 /* 诉 */ || cps[i + 1] == 0x8A34 /* 訴 */))
             verb_len = 2;
-        if (!verb_len || ends_report(cps, n, i + verb_len) ||
+        if (!verb_len || ends_report(cps, n, i + verb_len) || said_so(cps, i) ||
             !reported_subject(cps, sentence_from, i))
             continue;
         /* The report runs to the end of the sentence (邻居跟您说我不管，你爱找谁找谁),
