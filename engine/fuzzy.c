@@ -377,12 +377,13 @@ static zj_status add_literal_twin(zj_fuzzy *f, size_t *cap, const zj_pattern *li
  * ideograph with a reading replaced by its common syllable (one code point
  * for one, so lookbehinds keep their length, and classes stay classes).
  * Everything else — groups, quantifiers, lookarounds, backreferences — is
- * left as written. The class of an ideograph holds the ideograph too: the
- * pinyin text has none with a reading, but the text zj_fuzzy_heard scans
- * keeps the context of a hit in characters, which a lookaround must then
- * match as written. *context says whether the regex has a lookaround. A regex of alternatives (说|讲) is a list of words, not a
+ * left as written. A regex of alternatives (说|讲) is a list of words, not a
  * paragraph: its characters stand for their common reading only, which
- * keeps 呢 (ne, ni) from sounding like 你.
+ * keeps 呢 (ne, ni) from sounding like 你. The class of an ideograph holds
+ * the ideograph too: the pinyin text has none with a reading, but the text
+ * zj_fuzzy_heard scans keeps a hit's context in characters, which a
+ * lookaround must then match as written. *context says whether the regex has
+ * a lookaround.
  *
  * A \p{Han} wildcard stands for any ideograph or syllable. A regex with one
  * is matched by sound only when it holds FUZZY_MIN_ANCHOR ideographs in a row
