@@ -212,18 +212,27 @@ static size_t modern_readings(uint32_t cp, uint16_t ids[ZJ_PINYIN_MAX_READINGS])
 /* The pinyin text: the common reading of each ideograph (3 bytes in, 3 out),
  * everything else as it is but the private-use code points the syllables
  * use, which become U+FFFD so that no text can pose as a syllable. */
+/* Grows *buf to hold a turn's text and its NUL (the pinyin text and the
+ * text zj_fuzzy_heard scans are both exactly the normalized text's length). */
+static zj_status reserve_text(char **buf, size_t *cap, const zj_norm *n)
+{
+    if (*cap >= n->len + 1)
+        return ZJ_OK;
+    size_t c = *cap ? *cap : 256;
+    while (c < n->len + 1)
+        c *= 2;
+    char *b = realloc(*buf, c);
+    if (!b)
+        return ZJ_ERR_NOMEM;
+    *buf = b;
+    *cap = c;
+    return ZJ_OK;
+}
+
 zj_status zj_fuzzy_text(const zj_norm *n, char **buf, size_t *cap)
 {
-    if (*cap < n->len + 1) {
-        size_t c = *cap ? *cap : 256;
-        while (c < n->len + 1)
-            c *= 2;
-        char *b = realloc(*buf, c);
-        if (!b)
-            return ZJ_ERR_NOMEM;
-        *buf = b;
-        *cap = c;
-    }
+    if (reserve_text(buf, cap, n) != ZJ_OK)
+        return ZJ_ERR_NOMEM;
     const unsigned char *p = (const unsigned char *)n->text;
     unsigned char *o = (unsigned char *)*buf;
     poly_init();
@@ -582,13 +591,8 @@ zj_status zj_fuzzy_heard(const zj_fuzzy *f, zj_match_scratch *s, const zj_norm *
     for (size_t i = 0; i < n_exact; i++)
         if (exact[i].pattern == source && exact[i].start == h->start && exact[i].end == h->end)
             return ZJ_OK; /* the characters match too: dropped later as a duplicate */
-    if (c->cap < norm->len + 1) {
-        char *t = realloc(c->text, norm->len + 1);
-        if (!t)
-            return ZJ_ERR_NOMEM;
-        c->text = t;
-        c->cap = norm->len + 1;
-    }
+    if (reserve_text(&c->text, &c->cap, norm) != ZJ_OK)
+        return ZJ_ERR_NOMEM;
     /* The hit's words by sound, everything around them as written. */
     memcpy(c->text, norm->text, norm->len + 1);
     memcpy(c->text + h->start, pinyin + h->start, h->end - h->start);
