@@ -110,3 +110,111 @@ size_t zj_rules_run_examples(const zj_ruleset *rs, zj_example_cb cb, void *ctx, 
         *out_total = total;
     return failures;
 }
+
+/* ------------------------------------------------------ training clauses */
+
+typedef enum { HIT_NONE, HIT_PARTLY, HIT_INSIDE } clause_hit;
+
+/* Where the findings of the rules of words (forbidden, not a model rule) lie
+ * against the original code points [cs, ce): one inside them, or one
+ * overlapping them only in part (its offence is more than the clause), or
+ * none. With only_rule set, only that rule's findings. */
+static clause_hit hit_in(const zj_ruleset *rs, const zj_result *res, uint32_t cs, uint32_t ce,
+                         const uint32_t *only_rule)
+{
+    clause_hit found = HIT_NONE;
+    for (size_t i = 0; i < res->n_findings; i++) {
+        const zj_finding *f = &res->findings[i];
+        const zj_rule *r = &rs->rules[f->rule];
+        if (f->outcome != ZJ_OUT_HIT || f->turn != 0 || r->kind != ZJ_KIND_FORBIDDEN)
+            continue;
+        if (only_rule ? f->rule != *only_rule : r->model != NULL)
+            continue;
+        if (f->span_start >= cs && f->span_end <= ce)
+            return HIT_INSIDE;
+        if (f->span_start < ce && cs < f->span_end)
+            found = HIT_PARTLY;
+    }
+    return found;
+}
+
+/* One example's clauses. A `match` example of a forbidden rule is labelled
+ * with the rule where the rule's own hit lies inside the clause (a hit
+ * spanning 那儿有杯子，自己倒 does not make 那儿有杯子 an offence); a clause of a
+ * model rule's example only when it is the example's only clause (the
+ * model's own hit would label its own training data). Every other clause
+ * (a `no_match`, a required phrase) is a negative ("-") unless a rule of
+ * words finds something forbidden in it: an example tests one rule and may
+ * well hold another's offence. What cannot be told is "?", which
+ * tools/train_model.py leaves out. */
+static zj_status example_clauses(zj_scorer *scorer, const zj_ruleset *rs, uint32_t ri,
+                                 const zj_example *ex, bool is_match, zj_norm *n, zj_buf *out,
+                                 zj_error *err)
+{
+    const zj_rule *r = &rs->rules[ri];
+    zj_turn turn = {.speaker = ZJ_SPEAKER_AGENT, .text = ex->text, .text_len = strlen(ex->text)};
+    zj_call call = {.call_id = "example",
+                    .turns = &turn,
+                    .n_turns = 1,
+                    .started_at_utc_ms = INT64_MIN,
+                    .source = rs->path,
+                    .line = ex->line,
+                    .ring_ms = -1};
+    bool positive = is_match && r->kind == ZJ_KIND_FORBIDDEN;
+    zj_result res;
+    zj_status st = positive && !r->model ? zj_score_rule(scorer, &call, ri, true, &res, err)
+                                         : zj_score_call(scorer, &call, &res, err);
+    if (st != ZJ_OK)
+        return st;
+    if ((st = zj_norm_turn(n, turn.text, turn.text_len, rs, true)) != ZJ_OK) {
+        zj_result_free(&res);
+        return zj_error_set(err, st, rs->path, ex->line, 0, "cannot normalize an example");
+    }
+    size_t clauses = 0, k = 0, a, b;
+    while (zj_model_next_clause(n, &k, &a, &b))
+        clauses++;
+    k = 0;
+    while (zj_model_next_clause(n, &k, &a, &b)) {
+        uint32_t cs = n->orig_start[a], ce = n->orig_end[b - 1];
+        const char *label;
+        if (positive && r->model)
+            label = clauses == 1 ? r->id : "?";
+        else if (positive)
+            label = hit_in(rs, &res, cs, ce, &ri) == HIT_INSIDE ? r->id : "?";
+        else
+            label = hit_in(rs, &res, cs, ce, NULL) == HIT_NONE ? "-" : "?";
+        zj_buf_printf(out, "example:");
+        zj_buf_term_str(out, r->id);
+        zj_buf_printf(out, ":%ld\t0\t%u\t%u\t", ex->line, cs, ce);
+        zj_buf_term_str(out, label);
+        zj_buf_puts(out, "\t");
+        zj_buf_append(out, n->text + a, b - a);
+        zj_buf_puts(out, "\n");
+    }
+    zj_result_free(&res);
+    return out->failed ? zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory") : ZJ_OK;
+}
+
+zj_status zj_rules_example_clauses(const zj_ruleset *rs, zj_buf *out, zj_error *err)
+{
+    zj_scorer *scorer = zj_scorer_new(rs, err);
+    if (!scorer)
+        return err->status ? err->status : ZJ_ERR_NOMEM;
+    zj_norm n;
+    zj_norm_init(&n);
+    zj_status st = ZJ_OK;
+    for (uint32_t i = 0; st == ZJ_OK && i < rs->n_rules; i++) {
+        const zj_rule *r = &rs->rules[i];
+        if (r->speaker == ZJ_SPEAKER_CUSTOMER) /* a model scores agent clauses */
+            continue;
+        for (size_t k = 0; st == ZJ_OK && k < r->n_ex_match + r->n_ex_no_match; k++) {
+            bool is_match = k < r->n_ex_match;
+            const zj_example *ex = is_match ? &r->ex_match[k] : &r->ex_no_match[k - r->n_ex_match];
+            if (ex->text[0] != '{') /* a whole call: a situation, not a clause */
+                st = example_clauses(scorer, rs, i, ex, is_match, &n, out, err);
+        }
+    }
+    zj_norm_free(&n);
+    zj_scorer_free(scorer);
+    return st;
+}

@@ -104,7 +104,7 @@ static size_t parse_ngram(const char *s, size_t len, uint32_t cps[3])
     for (size_t i = 0; i < len;) {
         uint32_t cp;
         size_t k = zj_utf8_decode((const unsigned char *)s + i, len - i, &cp);
-        if (!k || n == 3)
+        if (!k || cp == 0 || n == 3) /* 0 would pack like a shorter n-gram */
             return 0;
         if (cp == '^' && i == 0)
             cp = CP_START;

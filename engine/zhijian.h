@@ -923,6 +923,12 @@ void zj_eval_summary_get(const zj_eval *ev, zj_eval_summary *out);
  * for a labelled quotation, "-" for none) and the normalized clause,
  * tab-separated — the training data of tools/train_model.py. */
 zj_status zj_eval_clauses(zj_eval *ev, const zj_call *call, zj_buf *out);
+/* Every agent clause of the examples as a `model:` rule sees it, in the
+ * lines of zj_eval_clauses: a forbidden rule's `match` example labelled with
+ * the rule where its hit lies inside the clause, every other clause "-" (nothing forbidden in
+ * it) or "?" (cannot be told) — training data of tools/train_model.py
+ * written by the rule authors rather than labellers. */
+zj_status zj_rules_example_clauses(const zj_ruleset *rs, zj_buf *out, zj_error *err);
 /* The figures, the per-rule table and every disagreement (false positive,
  * missed, rule differs, quote scored) as text or JSON (ZJ_FMT_TEXT / _JSON). */
 zj_status zj_eval_render(zj_eval *ev, zj_format format, zj_buf *out);

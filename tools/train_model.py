@@ -5,16 +5,21 @@ The clauses come from `zhijian eval --clauses FILE`: every agent clause as the
 rule set's model rule sees it (normalized, fillers dropped, synonyms read),
 with the rule of the gold label it overlaps. A clause overlapping a forbidden
 label is a positive example, any other a negative one; clauses of labelled
-quotations and of the opening rules (phone.*: a word that is wrong only as the
-first one) are left out. The model is logistic regression over the character
-1-, 2- and 3-grams of the clause with its edges (^ and $), fitted by
-stochastic gradient descent with a fixed seed and a step that shrinks each
-epoch, so the same clauses give the
-same file byte for byte. engine/model.c reads the file.
+quotations, of the opening rules (phone.*: a word that is wrong only as the
+first one) and those labelled "?" are left out. The rule authors' examples
+add to them (--examples, from `zhijian rules test --clauses`): the clause a
+forbidden rule's `match` example is hit inside is a positive, a clause of any
+other example in which no rule of words finds anything a negative. The model
+is logistic regression over the character 1-, 2- and 3-grams of the clause
+with its edges (^ and $), fitted by stochastic gradient descent with a fixed seed
+and a step that shrinks each epoch, so the same clauses give the same file
+byte for byte. engine/model.c reads the file.
 
     zhijian eval --labels corpus/gold/labels/original.jsonl \\
         --clauses original.tsv corpus/gold/calls/original.jsonl
-    tools/train_model.py --out rules/models/forbidden.zjm original.tsv
+    zhijian rules test --clauses examples.tsv rules/property-service.yaml
+    tools/train_model.py --out rules/models/forbidden.zjm \\
+        --examples examples.tsv original.tsv
 
 --cv measures before training: for each group of calls (by default the gold
 set's parts, the letters of G-A001 or G-AB001), a model trained on the other groups
@@ -28,11 +33,12 @@ import random
 import re
 import sys
 
-SKIP_LABELS = ("quoted",)
+SKIP_LABELS = ("quoted", "?")
 SKIP_PREFIXES = ("phone.",)
 
 
 def read_clauses(paths):
+    """(call id, clause, positive) of every clause that is trained on."""
     rows = []
     for path in paths:
         with open(path, encoding="utf-8") as f:
@@ -112,6 +118,12 @@ def main():
                                  epilog=__doc__.split("\n\n", 1)[1])
     ap.add_argument("clauses", nargs="+", help="files written by zhijian eval --clauses")
     ap.add_argument("--out", help="the model file to write")
+    ap.add_argument("--examples", action="append", default=[],
+                    help="clauses of the rule set's examples (zhijian rules test --clauses "
+                    "FILE): always trained on, never scored by --cv")
+    ap.add_argument("--example-copies", type=int, default=4,
+                    help="times each example's clause is trained on in an epoch; the "
+                    "default matches a gold clause, which comes in four variants")
     ap.add_argument("--cv", action="store_true",
                     help="leave-one-group-out precision and recall by threshold")
     ap.add_argument("--cv-on", action="append", default=[],
@@ -136,6 +148,7 @@ def main():
     if not args.out and not args.cv:
         ap.error("give --out FILE, --cv, or both")
     rows = read_clauses(args.clauses)
+    examples = read_clauses(args.examples) * args.example_copies
     group_re = re.compile(args.group)
 
     def group(cid):
@@ -143,18 +156,18 @@ def main():
         return m.group(1) if m else "?"
     if args.exclude_group:
         rows = [r for r in rows if group(r[0]) not in args.exclude_group]
-    if not rows or not any(y for _, _, y in rows):
+    if not rows or not any(r[2] for r in rows):
         sys.exit("no positive clauses: are these files from zhijian eval --clauses?")
     fit = dict(epochs=args.epochs, rate=args.rate, l2=args.l2, pos_weight=args.pos_weight,
                seed=args.seed)
     if args.cv:
         scored_ids = None
         if args.cv_on:
-            scored_ids = {(cid, text) for cid, text, _ in read_clauses(args.cv_on)}
-        groups = sorted({group(cid) for cid, _, _ in rows})
+            scored_ids = {(r[0], r[1]) for r in read_clauses(args.cv_on)}
+        groups = sorted({group(r[0]) for r in rows})
         scores = []
         for gname in groups:
-            w, b = train([r for r in rows if group(r[0]) != gname], **fit)
+            w, b = train([r for r in rows if group(r[0]) != gname] + examples, **fit)
             for cid, text, y in rows:
                 if group(cid) == gname and (scored_ids is None or (cid, text) in scored_ids):
                     scores.append((logit(w, b, text), y))
@@ -169,13 +182,18 @@ def main():
             print(f"threshold {p:.2f}: precision {prec:.3f} ({tp}/{tp + fp})  "
                   f"recall {tp / positives:.3f} ({tp}/{positives})")
     if args.out:
-        weights, bias = train(rows, **fit)
-        n = write_model(args.out, weights, bias, args.min_weight,
-                        [f"{len(rows)} clauses ({sum(1 for r in rows if r[2])} positive) from "
-                         + ", ".join(a.split('/')[-1] for a in args.clauses),
-                         f"epochs {args.epochs}, rate {args.rate}, l2 {args.l2}, "
-                         f"pos-weight {args.pos_weight}, seed {args.seed}, "
-                         f"min-weight {args.min_weight}"])
+        weights, bias = train(rows + examples, **fit)
+        note = [f"{len(rows)} clauses ({sum(1 for r in rows if r[2])} positive) from "
+                + ", ".join(a.split('/')[-1] for a in args.clauses)]
+        if examples:
+            note.append(f"{len(examples) // args.example_copies} clauses of examples "
+                        f"({sum(1 for r in examples if r[2]) // args.example_copies} positive, "
+                        f"{args.example_copies} copies) from "
+                        + ", ".join(a.split('/')[-1] for a in args.examples))
+        note.append(f"epochs {args.epochs}, rate {args.rate}, l2 {args.l2}, "
+                    f"pos-weight {args.pos_weight}, seed {args.seed}, "
+                    f"min-weight {args.min_weight}")
+        n = write_model(args.out, weights, bias, args.min_weight, note)
         print(f"{args.out}: {n} n-grams")
 
 

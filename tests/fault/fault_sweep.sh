@@ -51,6 +51,7 @@ commands=(
     "db rebuild --db @DB"
     "rules check $rules"
     "rules test $rules"
+    "rules test --clauses - $rules"
     "rules explain --rules $rules taboo.02-bu-zhi-dao 这个我也不知道啊"
 )
 

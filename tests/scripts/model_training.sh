@@ -5,7 +5,10 @@
 # spans, the label's rule, "quoted" for a labelled quotation), then
 # tools/train_model.py fits a model that zhijian loads and that finds the
 # labelled clauses and none of the others (the quoted one as quoted, no
-# points); a bad clause line is an error naming its file and line. Needs python3 (SKIP without it).
+# points); `zhijian rules test --clauses` writes the examples' clauses,
+# compared exactly with examples_clauses.tsv, and train_model.py --examples
+# trains on them; a bad clause line is an error naming its file and line.
+# Needs python3 (SKIP without it).
 set -u
 zhijian=$1 src=$2
 data=$src/tests/scripts/data/model
@@ -49,6 +52,29 @@ python3 "$src/tools/train_model.py" --cv --group '^T-([A-Z])' "$tmp/clauses.tsv"
 grep -q "^leave-one-group-out over 2 groups, 9 clauses, 3 positive$" "$tmp/cv.out" ||
   fail "cv header: $(head -1 "$tmp/cv.out")"
 [ "$(grep -c '^threshold 0\.[0-9]*: precision ' "$tmp/cv.out")" = 9 ] || fail "cv lines: $(cat "$tmp/cv.out")"
+
+# The rule authors' examples as training clauses: a forbidden rule's match
+# example labelled where its own hit lies inside a clause ("?" elsewhere, and
+# where the hit spans two clauses), any other clause "-"
+# unless a rule of words finds something in it, a model rule's example only
+# when it is one clause, customer rules and whole-call examples left out.
+cp "$data/examples.yaml" "$data/examples.zjm" "$tmp/"
+"$zhijian" rules test --clauses "$tmp/examples.tsv" "$tmp/examples.yaml" > "$tmp/test.out" ||
+  fail "rules test --clauses exited $?"
+diff -u "$data/examples_clauses.tsv" "$tmp/examples.tsv" || fail "example clauses differ"
+grep -qx "10 passed, 0 failed" "$tmp/test.out" || fail "rules test output: $(cat "$tmp/test.out")"
+# Trained on (twice here), written in the model's header, never scored by --cv.
+python3 "$src/tools/train_model.py" --epochs 30 --examples "$tmp/examples.tsv" --example-copies 2 \
+  --out "$tmp/with_examples.zjm" --cv --group '^T-([A-Z])' "$tmp/clauses.tsv" > "$tmp/cv2.out" ||
+  fail "training with examples exited $?"
+grep -q "^leave-one-group-out over 2 groups, 9 clauses, 3 positive$" "$tmp/cv2.out" ||
+  fail "cv header with examples: $(head -1 "$tmp/cv2.out")"
+grep -qx "# 7 clauses of examples (3 positive, 2 copies) from examples.tsv" "$tmp/with_examples.zjm" ||
+  fail "model header: $(head -5 "$tmp/with_examples.zjm")"
+# Nothing is written when the rule set does not load.
+"$zhijian" rules test --clauses "$tmp/none.tsv" "$tmp/examples.yaml" "$tmp/missing.yaml" > /dev/null 2>&1
+[ $? = 2 ] || fail "rules test --clauses with a missing rule set: not exit 2"
+[ ! -e "$tmp/none.tsv" ] || fail "clauses written although a rule set did not load"
 
 printf 'T-A1\t2\t0\t6\ttaboo.shirk\n' > "$tmp/bad.tsv"
 python3 "$src/tools/train_model.py" --out "$tmp/x.zjm" "$tmp/bad.tsv" 2> "$tmp/err" && fail "bad line accepted"

@@ -32,6 +32,7 @@ for v in $train_variants; do
   "$zhijian" eval --rules "$tmp/rules/rules.yaml" --labels "$gold/labels/$v.jsonl" --clauses "$tmp/$v.tsv" \
     "$gold/calls/$v.jsonl" > /dev/null
 done
+"$zhijian" rules test --clauses "$tmp/examples.tsv" "$tmp/rules/rules.yaml" > /dev/null
 parts=$(python3 -c '
 import json,re,sys
 seen=[]
@@ -41,6 +42,7 @@ for l in open(sys.argv[1]):
 print(" ".join(seen))' "$gold/calls/original.jsonl")
 for p in $parts; do
   python3 "$src/tools/train_model.py" ${TRAIN_ARGS:-} --exclude-group "$p" --out "$tmp/rules/models/forbidden.zjm" \
+    --examples "$tmp/examples.tsv" \
     $(for v in $train_variants; do echo "$tmp/$v.tsv"; done) > /dev/null
   for v in $eval_variants; do
     for kind in calls labels; do

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Retrains the bundled standard's clause model (rules/models/forbidden.zjm,
-# rule taboo.inferred) from the gold set's development parts: the clauses of
-# four variants as the rule set sees them (`zhijian eval --clauses`), then
-# tools/train_model.py with its defaults. Run it after the development parts
+# rule taboo.inferred) from the gold set's development parts — the clauses of
+# four variants as the rule set sees them (`zhijian eval --clauses`) — and
+# the rule set's own examples (`zhijian rules test --clauses`), with
+# tools/train_model.py's defaults. Run it after the development parts
 # or the rule set's normalization (fillers, synonyms, clause starts) change,
 # then tests/scripts/gold_eval.sh with ZJ_UPDATE_GOLDEN=1.
 #
@@ -19,4 +20,6 @@ for v in original unpunctuated homophone filler; do
     --clauses "$tmp/$v.tsv" "$gold/calls/$v.jsonl" > /dev/null
   files+=("$tmp/$v.tsv")
 done
-python3 "$src/tools/train_model.py" --out "$src/rules/models/forbidden.zjm" "${files[@]}"
+"$zhijian" rules test --clauses "$tmp/examples.tsv" "$src/rules/property-service.yaml" > /dev/null
+python3 "$src/tools/train_model.py" --out "$src/rules/models/forbidden.zjm" \
+  --examples "$tmp/examples.tsv" "${files[@]}"

@@ -272,7 +272,7 @@ int cmd_lint(int argc, char **argv)
 static void rules_usage(FILE *out)
 {
     fprintf(out, "usage: zhijian rules check FILE|DIR...\n"
-                 "       zhijian rules test FILE|DIR...\n"
+                 "       zhijian rules test [--clauses FILE] FILE|DIR...\n"
                  "       zhijian rules explain [--rules FILE|DIR] RULE_ID TEXT\n"
                  "\n"
                  "check    validate rule sets: every error as FILE:LINE:COL, then warnings\n"
@@ -280,7 +280,10 @@ static void rules_usage(FILE *out)
                  "         for a rule set that extends another or a directory, the merged\n"
                  "         rule set's hash and each rule's origin FILE:LINE\n"
                  "test     run every rule's examples through the engine; a closing line\n"
-                 "         'N passed, N failed'\n"
+                 "         'N passed, N failed'. --clauses FILE also writes the examples'\n"
+                 "         clauses as a `model:` rule sees them, labelled, for\n"
+                 "         tools/train_model.py --examples, e.g.\n"
+                 "         zhijian rules test --clauses examples.tsv rules/property-service.yaml\n"
                  "explain  show how TEXT normalizes, which patterns of RULE_ID match where,\n"
                  "         what its exceptions did, and the verdict. TEXT may be a whole call\n"
                  "         as JSON (needed for metric rules and for a rule's situation), e.g.\n"
@@ -370,13 +373,29 @@ static void print_example(const zj_example_result *r, void *ctx)
 
 static int rules_test(int argc, char **argv)
 {
-    if (argc < 1) {
+    static const struct option longopts[] = {{"clauses", required_argument, NULL, 'c'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
+    const char *clauses = NULL;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
+        if (c == 'c')
+            clauses = optarg;
+        else {
+            rules_usage(c == 'h' ? stdout : stderr);
+            return c == 'h' ? EXIT_OK : EXIT_USAGE;
+        }
+    }
+    if (optind == argc) {
         rules_usage(stderr);
         return EXIT_USAGE;
     }
     size_t passed = 0, failed = 0;
     int code = EXIT_OK;
-    for (int i = 0; i < argc; i++) {
+    zj_buf clause_buf;
+    zj_buf_init(&clause_buf);
+    for (int i = optind; i < argc; i++) {
         zj_error err;
         zj_load_opts lopts = {.cache_dir = cli_cache_dir(), .on_note = cli_note};
         zj_ruleset *rs = zj_rules_load(argv[i], &lopts, &err);
@@ -390,9 +409,18 @@ static int rules_test(int argc, char **argv)
         printf("%s: %zu examples of %zu rules\n", zj_rules_path(rs), total, zj_rules_count(rs));
         passed += total - f;
         failed += f;
+        if (clauses && zj_rules_example_clauses(rs, &clause_buf, &err) != ZJ_OK) {
+            cli_report(&err);
+            code = EXIT_USAGE;
+        }
         zj_rules_free(rs);
     }
     printf("%zu passed, %zu failed\n", passed, failed);
+    /* Training data from a rule set that failed to load would be short:
+     * nothing is written then. */
+    if (clauses && code == EXIT_OK && !cli_write_output(&clause_buf, clauses, "rules test"))
+        code = EXIT_USAGE;
+    zj_buf_free(&clause_buf);
     if (code != EXIT_OK)
         return code;
     if (out_of_memory)
@@ -450,7 +478,7 @@ int cmd_rules(int argc, char **argv)
     if (!strcmp(argv[1], "check"))
         return rules_check(argc - 2, argv + 2);
     if (!strcmp(argv[1], "test"))
-        return rules_test(argc - 2, argv + 2);
+        return rules_test(argc - 1, argv + 1);
     if (!strcmp(argv[1], "explain"))
         return rules_explain(argc - 1, argv + 1);
     cli_error("rules: unknown subcommand '%s' (expected check, test or explain)", argv[1]);
