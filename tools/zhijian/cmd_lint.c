@@ -328,12 +328,20 @@ static void print_origins(const zj_ruleset *rs)
 
 static int rules_check(int argc, char **argv)
 {
-    if (argc < 1) {
+    static const struct option longopts[] = {{"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        rules_usage(c == 'h' ? stdout : stderr);
+        return c == 'h' ? EXIT_OK : EXIT_USAGE;
+    }
+    if (optind == argc) {
         rules_usage(stderr);
         return EXIT_USAGE;
     }
     size_t errors = 0;
-    for (int i = 0; i < argc; i++) {
+    for (int i = optind; i < argc; i++) {
         size_t n = 0;
         errors += zj_rules_check(argv[i], print_diag, &n);
         if (n)
@@ -476,7 +484,7 @@ int cmd_rules(int argc, char **argv)
         return argc < 2 ? EXIT_USAGE : EXIT_OK;
     }
     if (!strcmp(argv[1], "check"))
-        return rules_check(argc - 2, argv + 2);
+        return rules_check(argc - 1, argv + 1);
     if (!strcmp(argv[1], "test"))
         return rules_test(argc - 1, argv + 1);
     if (!strcmp(argv[1], "explain"))
