@@ -20,23 +20,29 @@ static const zj_finding *matched(const zj_rule *r, const zj_result *res, uint32_
     return NULL;
 }
 
+/* An example as a call of one turn (*turn), said by the rule's speaker. */
+static zj_call one_turn_call(const zj_ruleset *rs, const zj_rule *r, const zj_example *ex,
+                             zj_turn *turn)
+{
+    *turn = (zj_turn){.speaker = r->speaker == ZJ_SPEAKER_CUSTOMER ? ZJ_SPEAKER_CUSTOMER
+                                                                  : ZJ_SPEAKER_AGENT,
+                      .text = ex->text,
+                      .text_len = strlen(ex->text)};
+    return (zj_call){.call_id = "example",
+                     .turns = turn,
+                     .n_turns = 1,
+                     .started_at_utc_ms = INT64_MIN,
+                     .source = rs->path,
+                     .line = ex->line,
+                     .ring_ms = -1};
+}
+
 static void run_one(zj_scorer *scorer, const zj_ruleset *rs, uint32_t ri, const zj_example *ex,
                     bool expect_match, zj_example_cb cb, void *ctx, size_t *failures)
 {
     const zj_rule *r = &rs->rules[ri];
-    zj_turn turn = {.speaker =
-                        r->speaker == ZJ_SPEAKER_CUSTOMER ? ZJ_SPEAKER_CUSTOMER : ZJ_SPEAKER_AGENT,
-                    .text = ex->text,
-                    .text_len = strlen(ex->text),
-                    .start_ms = 0,
-                    .end_ms = 0};
-    zj_call call = {.call_id = "example",
-                    .turns = &turn,
-                    .n_turns = 1,
-                    .started_at_utc_ms = INT64_MIN,
-                    .source = rs->path,
-                    .line = ex->line,
-                    .ring_ms = -1};
+    zj_turn turn;
+    zj_call call = one_turn_call(rs, r, ex, &turn);
     zj_example_result out = {.rule_id = r->id, .text = ex->text, .expect_match = expect_match};
     zj_result res;
     zj_error err;
@@ -152,14 +158,8 @@ static zj_status example_clauses(zj_scorer *scorer, const zj_ruleset *rs, uint32
                                  zj_error *err)
 {
     const zj_rule *r = &rs->rules[ri];
-    zj_turn turn = {.speaker = ZJ_SPEAKER_AGENT, .text = ex->text, .text_len = strlen(ex->text)};
-    zj_call call = {.call_id = "example",
-                    .turns = &turn,
-                    .n_turns = 1,
-                    .started_at_utc_ms = INT64_MIN,
-                    .source = rs->path,
-                    .line = ex->line,
-                    .ring_ms = -1};
+    zj_turn turn;
+    zj_call call = one_turn_call(rs, r, ex, &turn); /* an agent's: customer rules are skipped */
     bool positive = is_match && r->kind == ZJ_KIND_FORBIDDEN;
     zj_result res;
     zj_status st = positive && !r->model ? zj_score_rule(scorer, &call, ri, true, &res, err)
