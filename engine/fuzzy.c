@@ -209,9 +209,6 @@ static size_t modern_readings(uint32_t cp, uint16_t ids[ZJ_PINYIN_MAX_READINGS])
     return n;
 }
 
-/* The pinyin text: the common reading of each ideograph (3 bytes in, 3 out),
- * everything else as it is but the private-use code points the syllables
- * use, which become U+FFFD so that no text can pose as a syllable. */
 /* Grows *buf to hold a turn's text and its NUL (the pinyin text and the
  * text zj_fuzzy_heard scans are both exactly the normalized text's length). */
 static zj_status reserve_text(char **buf, size_t *cap, const zj_norm *n)
@@ -229,6 +226,9 @@ static zj_status reserve_text(char **buf, size_t *cap, const zj_norm *n)
     return ZJ_OK;
 }
 
+/* The pinyin text: the common reading of each ideograph (3 bytes in, 3 out),
+ * everything else as it is but the private-use code points the syllables
+ * use, which become U+FFFD so that no text can pose as a syllable. */
 zj_status zj_fuzzy_text(const zj_norm *n, char **buf, size_t *cap)
 {
     if (reserve_text(buf, cap, n) != ZJ_OK)
