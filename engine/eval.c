@@ -480,14 +480,10 @@ zj_status zj_eval_clauses(zj_eval *ev, const zj_call *call, zj_buf *out)
                         break;
                 }
             }
-            /* The id and the label's rule come from input files: a tab or
-             * newline in them is written \t or \n, never a field break. */
+            /* The id comes from an input file: a tab or newline in it is
+             * written \t or \n, never a field break. */
             zj_buf_term_str(out, call->call_id);
-            zj_buf_printf(out, "\t%zu\t%u\t%u\t", t, cs, ce);
-            zj_buf_term_str(out, label);
-            zj_buf_puts(out, "\t");
-            zj_buf_append(out, n->text + a, b - a);
-            zj_buf_puts(out, "\n");
+            zj_model_clause_line(out, t, cs, ce, label, n, a, b);
         }
     }
     return out->failed ? ZJ_ERR_NOMEM : ZJ_OK;

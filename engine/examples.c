@@ -183,13 +183,10 @@ static zj_status example_clauses(zj_scorer *scorer, const zj_ruleset *rs, uint32
             label = hit_in(rs, &res, cs, ce, &ri) == HIT_INSIDE ? r->id : "?";
         else
             label = hit_in(rs, &res, cs, ce, NULL) == HIT_NONE ? "-" : "?";
-        zj_buf_printf(out, "example:");
+        zj_buf_puts(out, "example:");
         zj_buf_term_str(out, r->id);
-        zj_buf_printf(out, ":%ld\t0\t%u\t%u\t", ex->line, cs, ce);
-        zj_buf_term_str(out, label);
-        zj_buf_puts(out, "\t");
-        zj_buf_append(out, n->text + a, b - a);
-        zj_buf_puts(out, "\n");
+        zj_buf_printf(out, ":%ld", ex->line);
+        zj_model_clause_line(out, 0, cs, ce, label, n, a, b);
     }
     zj_result_free(&res);
     return out->failed ? zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory") : ZJ_OK;

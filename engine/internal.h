@@ -874,6 +874,12 @@ double zj_model_logit(const zj_model *m, const char *text, size_t len);
  * normalized bytes, between two clause ends, at least ZJ_MODEL_MIN_CHARS
  * long; *k starts at 0. false after the last. */
 bool zj_model_next_clause(const zj_norm *norm, size_t *k, size_t *start, size_t *end);
+/* A training line's fields after its call id (zj_eval_clauses,
+ * zj_rules_example_clauses): a tab, the turn, the clause's original code
+ * points [cs, ce), the label and the normalized clause [a, b) of norm,
+ * tab-separated, and a newline. */
+void zj_model_clause_line(zj_buf *out, size_t turn, uint32_t cs, uint32_t ce, const char *label,
+                          const zj_norm *norm, size_t a, size_t b);
 /* Appends a hit of pattern for every clause of a normalized turn whose
  * log-odds reach logit_min. */
 zj_status zj_model_hits(const zj_model *m, double logit_min, const zj_norm *norm,

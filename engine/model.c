@@ -276,6 +276,19 @@ bool zj_model_next_clause(const zj_norm *norm, size_t *k, size_t *start, size_t 
     return false;
 }
 
+void zj_model_clause_line(zj_buf *out, size_t turn, uint32_t cs, uint32_t ce, const char *label,
+                          const zj_norm *norm, size_t a, size_t b)
+{
+    /* A label's rule comes from an input file: a tab or newline in it is
+     * written \t or \n, never a field break. The clause has neither:
+     * normalization drops whitespace. */
+    zj_buf_printf(out, "\t%zu\t%u\t%u\t", turn, cs, ce);
+    zj_buf_term_str(out, label);
+    zj_buf_puts(out, "\t");
+    zj_buf_append(out, norm->text + a, b - a);
+    zj_buf_puts(out, "\n");
+}
+
 zj_status zj_model_hits(const zj_model *m, double logit_min, const zj_norm *norm,
                         uint32_t pattern, zj_hits *out)
 {

@@ -148,7 +148,8 @@ def main():
     if not args.out and not args.cv:
         ap.error("give --out FILE, --cv, or both")
     rows = read_clauses(args.clauses)
-    examples = read_clauses(args.examples) * args.example_copies
+    example_rows = read_clauses(args.examples)
+    examples = example_rows * args.example_copies
     group_re = re.compile(args.group)
 
     def group(cid):
@@ -156,15 +157,15 @@ def main():
         return m.group(1) if m else "?"
     if args.exclude_group:
         rows = [r for r in rows if group(r[0]) not in args.exclude_group]
-    if not rows or not any(r[2] for r in rows):
+    if not rows or not any(y for _, _, y in rows):
         sys.exit("no positive clauses: are these files from zhijian eval --clauses?")
     fit = dict(epochs=args.epochs, rate=args.rate, l2=args.l2, pos_weight=args.pos_weight,
                seed=args.seed)
     if args.cv:
         scored_ids = None
         if args.cv_on:
-            scored_ids = {(r[0], r[1]) for r in read_clauses(args.cv_on)}
-        groups = sorted({group(r[0]) for r in rows})
+            scored_ids = {(cid, text) for cid, text, _ in read_clauses(args.cv_on)}
+        groups = sorted({group(cid) for cid, _, _ in rows})
         scores = []
         for gname in groups:
             w, b = train([r for r in rows if group(r[0]) != gname] + examples, **fit)
@@ -186,8 +187,8 @@ def main():
         note = [f"{len(rows)} clauses ({sum(1 for r in rows if r[2])} positive) from "
                 + ", ".join(a.split('/')[-1] for a in args.clauses)]
         if examples:
-            note.append(f"{len(examples) // args.example_copies} clauses of examples "
-                        f"({sum(1 for r in examples if r[2]) // args.example_copies} positive, "
+            note.append(f"{len(example_rows)} clauses of examples "
+                        f"({sum(1 for r in example_rows if r[2])} positive, "
                         f"{args.example_copies} copies) from "
                         + ", ".join(a.split('/')[-1] for a in args.examples))
         note.append(f"epochs {args.epochs}, rate {args.rate}, l2 {args.l2}, "
