@@ -29,6 +29,7 @@ only.
 """
 import argparse
 import json
+import signal
 import sys
 import unicodedata
 
@@ -197,6 +198,8 @@ def main(argv=None):
     ap.add_argument("--format", choices=("text", "json"), default="text",
                     help="text (default) or one JSON object")
     args = ap.parse_args(argv)
+    # A reader that stops early (| head) ends the report like any filter's.
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     try:
         a, order = read_labels(args.a)
         b, order_b = read_labels(args.b)
