@@ -23,29 +23,14 @@ rules=${2:-$src/rules/property-service.yaml}
 gold=$src/corpus/gold
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-train_variants="original unpunctuated homophone filler"
 eval_variants=${EVAL_VARIANTS:-original traditional unpunctuated spaced homophone filler}
-# The rules in a scratch directory, where each part's model replaces the
-# rule set's own (which the clauses are first written with).
-mkdir -p "$tmp/rules/models"
-cp "$rules" "$tmp/rules/rules.yaml"
-cp "$(dirname "$rules")/models/forbidden.zjm" "$tmp/rules/models/forbidden.zjm"
-for v in $train_variants; do
-  "$zhijian" eval --rules "$tmp/rules/rules.yaml" --labels "$gold/labels/$v.jsonl" --clauses "$tmp/$v.tsv" \
-    "$gold/calls/$v.jsonl" > /dev/null
-done
-"$zhijian" rules test --clauses "$tmp/examples.tsv" "$tmp/rules/rules.yaml" > /dev/null
-parts=$(python3 -c '
-import json,re,sys
-seen=[]
-for l in open(sys.argv[1]):
-    p=re.match(r"G-([A-Z]+)[0-9]", json.loads(l)["call_id"]).group(1)
-    if p not in seen: seen.append(p)
-print(" ".join(seen))' "$gold/calls/original.jsonl")
+# shellcheck source=tools/scripts/model_folds.sh
+. "$src/tools/scripts/model_folds.sh"
+model_folds_setup "$zhijian" "$rules" "$gold" "$tmp"
+parts=$model_parts
 for p in $parts; do
   python3 "$src/tools/train_model.py" ${TRAIN_ARGS:-} --exclude-group "$p" --out "$tmp/rules/models/forbidden.zjm" \
-    --examples "$tmp/examples.tsv" \
-    $(for v in $train_variants; do echo "$tmp/$v.tsv"; done) > /dev/null
+    --examples "$tmp/examples.tsv" "${model_train_files[@]}" > /dev/null
   for v in $eval_variants; do
     for kind in calls labels; do
       grep "\"call_id\": \"G-$p[0-9]" "$gold/$kind/$v.jsonl" > "$tmp/$p.$v.$kind.jsonl"

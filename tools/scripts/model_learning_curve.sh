@@ -19,27 +19,12 @@ rules=${2:-$src/rules/property-service.yaml}
 gold=$src/corpus/gold
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-mkdir -p "$tmp/rules/models"
-cp "$rules" "$tmp/rules/rules.yaml"
-cp "$(dirname "$rules")/models/forbidden.zjm" "$tmp/rules/models/forbidden.zjm"
-train=()
-for v in original unpunctuated homophone filler; do
-  "$zhijian" eval --rules "$tmp/rules/rules.yaml" --labels "$gold/labels/$v.jsonl" --clauses "$tmp/$v.tsv" \
-    "$gold/calls/$v.jsonl" > /dev/null
-  train+=("$tmp/$v.tsv")
-done
+# shellcheck source=tools/scripts/model_folds.sh
+. "$src/tools/scripts/model_folds.sh"
+model_folds_setup "$zhijian" "$rules" "$gold" "$tmp"
+parts=$model_parts
 examples=()
-if [ "${EXAMPLES:-1}" != 0 ]; then
-  "$zhijian" rules test --clauses "$tmp/examples.tsv" "$tmp/rules/rules.yaml" > /dev/null
-  examples=(--examples "$tmp/examples.tsv")
-fi
-parts=$(python3 -c '
-import json,re,sys
-seen=[]
-for l in open(sys.argv[1]):
-    p=re.match(r"G-([A-Z]+)[0-9]", json.loads(l)["call_id"]).group(1)
-    if p not in seen: seen.append(p)
-print(" ".join(seen))' "$gold/calls/original.jsonl")
+[ "${EXAMPLES:-1}" = 0 ] || examples=(--examples "$tmp/examples.tsv")
 echo "| parts trained on | seed | precision | recall | verdict |"
 echo "|---:|---:|---:|---:|---:|"
 for seed in ${SEEDS:-1}; do
@@ -52,7 +37,7 @@ n = len(parts) if keep == "all" else int(keep)
 print(" ".join("--exclude-group " + p for p in parts[n:]))' "$parts" "$seed" "$keep")
     # shellcheck disable=SC2086 # one word per option
     python3 "$src/tools/train_model.py" $excluded "${examples[@]}" --out "$tmp/rules/models/forbidden.zjm" \
-      "${train[@]}" > /dev/null
+      "${model_train_files[@]}" > /dev/null
     "$zhijian" eval --rules "$tmp/rules/rules.yaml" --labels "$gold/heldout/labels/original.jsonl" \
       --format json "$gold/heldout/calls/original.jsonl" > "$tmp/eval.json"
     python3 - "$tmp/eval.json" "$keep" "$seed" "$parts" <<'PY'
