@@ -104,18 +104,18 @@ def compare(a, b, order):
                 row = rule_row(lab["rule"])
                 row[key + "_labels"] += 1
                 hit = [o for o in other if overlaps(lab, o)]
+                same = any(o["rule"] == lab["rule"] for o in hit)
                 if hit:
                     any_rule[key + "_matched"] += 1
-                if any(o["rule"] == lab["rule"] for o in hit):
+                if same:
                     same_rule[key + "_matched"] += 1
                     row[key + "_matched"] += 1
+                where = {"call_id": cid, "turn": lab["turn"], "span": lab["span"],
+                         "quote": lab["quote"], "rule": lab["rule"]}
                 if not hit:
-                    disagreements.append({"call_id": cid, "turn": lab["turn"], "span": lab["span"],
-                                          "quote": lab["quote"], "rule": lab["rule"], "only_in": side})
-                elif not any(o["rule"] == lab["rule"] for o in hit) and side == "A":
-                    disagreements.append({"call_id": cid, "turn": lab["turn"], "span": lab["span"],
-                                          "quote": lab["quote"], "rule": lab["rule"], "only_in": "rule",
-                                          "other_rule": hit[0]["rule"]})
+                    disagreements.append(dict(where, only_in=side))
+                elif not same and side == "A":  # listed once, from A's side
+                    disagreements.append(dict(where, only_in="rule", other_rule=hit[0]["rule"]))
         va, vb = bool(fa), bool(fb)
         verdict["both" if va and vb else "neither" if not va and not vb else "a_only" if va else "b_only"] += 1
         qa, qb = a[cid]["quoted"], b[cid]["quoted"]
