@@ -18,17 +18,10 @@
 # compare settings; EVAL_VARIANTS limits the variants measured.
 set -euo pipefail
 src=$(cd "$(dirname "$0")/../.." && pwd)
-zhijian=${1:-$src/build/zhijian}
-rules=${2:-$src/rules/property-service.yaml}
-gold=$src/corpus/gold
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 eval_variants=${EVAL_VARIANTS:-original traditional unpunctuated spaced homophone filler}
 # shellcheck source=tools/scripts/model_folds.sh
-. "$src/tools/scripts/model_folds.sh"
-model_folds_setup "$zhijian" "$rules" "$gold" "$tmp"
-parts=$model_parts
-for p in $parts; do
+. "$src/tools/scripts/model_folds.sh" "$@"
+for p in $model_parts; do
   python3 "$src/tools/train_model.py" ${TRAIN_ARGS:-} --exclude-group "$p" --out "$tmp/rules/models/forbidden.zjm" \
     --examples "$tmp/examples.tsv" "${model_train_files[@]}" > /dev/null
   for v in $eval_variants; do
@@ -40,7 +33,7 @@ for p in $parts; do
   done
   echo "part $p measured" >&2
 done
-python3 - "$tmp" "$parts" $eval_variants <<'PY'
+python3 - "$tmp" "$model_parts" $eval_variants <<'PY'
 import json, sys
 tmp, parts, variants = sys.argv[1], sys.argv[2].split(), sys.argv[3:]
 print("| variant | precision | recall | verdict |")

@@ -14,15 +14,8 @@
 # markdown row per model. Each model takes a minute or two on two cores.
 set -euo pipefail
 src=$(cd "$(dirname "$0")/../.." && pwd)
-zhijian=${1:-$src/build/zhijian}
-rules=${2:-$src/rules/property-service.yaml}
-gold=$src/corpus/gold
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 # shellcheck source=tools/scripts/model_folds.sh
-. "$src/tools/scripts/model_folds.sh"
-model_folds_setup "$zhijian" "$rules" "$gold" "$tmp"
-parts=$model_parts
+. "$src/tools/scripts/model_folds.sh" "$@"
 examples=()
 [ "${EXAMPLES:-1}" = 0 ] || examples=(--examples "$tmp/examples.tsv")
 echo "| parts trained on | seed | precision | recall | verdict |"
@@ -34,13 +27,13 @@ import random,sys
 parts, seed, keep = sys.argv[1].split(), int(sys.argv[2]), sys.argv[3]
 random.Random(seed).shuffle(parts)
 n = len(parts) if keep == "all" else int(keep)
-print(" ".join("--exclude-group " + p for p in parts[n:]))' "$parts" "$seed" "$keep")
+print(" ".join("--exclude-group " + p for p in parts[n:]))' "$model_parts" "$seed" "$keep")
     # shellcheck disable=SC2086 # one word per option
     python3 "$src/tools/train_model.py" $excluded "${examples[@]}" --out "$tmp/rules/models/forbidden.zjm" \
       "${model_train_files[@]}" > /dev/null
     "$zhijian" eval --rules "$tmp/rules/rules.yaml" --labels "$gold/heldout/labels/original.jsonl" \
       --format json "$gold/heldout/calls/original.jsonl" > "$tmp/eval.json"
-    python3 - "$tmp/eval.json" "$keep" "$seed" "$parts" <<'PY'
+    python3 - "$tmp/eval.json" "$keep" "$seed" "$model_parts" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
 f, v = d["forbidden"], d["verdict"]

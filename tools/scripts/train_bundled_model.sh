@@ -10,16 +10,7 @@
 #   tools/scripts/train_bundled_model.sh [ZHIJIAN]
 set -euo pipefail
 src=$(cd "$(dirname "$0")/../.." && pwd)
-zhijian=${1:-$src/build/zhijian}
-gold=$src/corpus/gold
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-files=()
-for v in original unpunctuated homophone filler; do
-  "$zhijian" eval --rules "$src/rules/property-service.yaml" --labels "$gold/labels/$v.jsonl" \
-    --clauses "$tmp/$v.tsv" "$gold/calls/$v.jsonl" > /dev/null
-  files+=("$tmp/$v.tsv")
-done
-"$zhijian" rules test --clauses "$tmp/examples.tsv" "$src/rules/property-service.yaml" > /dev/null
+# shellcheck source=tools/scripts/model_folds.sh
+. "$src/tools/scripts/model_folds.sh" "$@"
 python3 "$src/tools/train_model.py" --out "$src/rules/models/forbidden.zjm" \
-  --examples "$tmp/examples.tsv" "${files[@]}"
+  --examples "$tmp/examples.tsv" "${model_train_files[@]}"
