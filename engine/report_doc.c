@@ -282,6 +282,17 @@ void zj_doc_lines(zj_doc *d, const char *id, const char *title, const char *unit
 
 /* ----------------------------------------------------------------- escaping */
 
+void zj_url_escape(zj_buf *out, const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; p && *p; p++) {
+        if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+            *p == '-' || *p == '_' || *p == '.' || *p == '~')
+            zj_buf_append(out, (const char *)p, 1);
+        else
+            zj_buf_printf(out, "%%%02X", *p);
+    }
+}
+
 void zj_html_escape(zj_buf *out, const char *s)
 {
     for (; s && *s; s++) {

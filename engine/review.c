@@ -63,6 +63,56 @@ static bool added_before(const zj_review_data *d, const zj_rv_call *c, size_t i)
     return false;
 }
 
+static const zj_rv_cap *cap_of(const zj_review_data *d, const char *rule_id)
+{
+    for (size_t k = 0; k < d->n_caps; k++)
+        if (strcmp(d->caps[k].rule_id, rule_id) == 0)
+            return &d->caps[k];
+    return NULL;
+}
+
+/* Whether event i of c adds a finding (the first add event at its place),
+ * with the finding's standing in *st. */
+static bool adds_finding(const zj_review_data *d, const zj_rv_call *c, size_t i, zj_rv_state *st)
+{
+    const zj_rv_event *e = &d->events[i];
+    if (e->action != ZJ_RV_ADD || added_before(d, c, i))
+        return false;
+    *st = zj_rv_state_of(d, c, e->rule_id, e->turn, e->span_start, e->span_end);
+    return true;
+}
+
+static bool added_stands(const zj_rv_state *st)
+{
+    return st->appeal != ZJ_RV_APPEAL_OVERTURNED && st->verdict != ZJ_RV_REJECTED;
+}
+
+/* What the standing findings of a rule with max_points cost together, as
+ * the engine caps them: withdrawing one of its hits lets a later hit that the
+ * cap had made free count again, and added ones count up to the cap.
+ * *scored: what the rule's machine findings cost as scored. */
+static long capped_cost(const zj_review_data *d, const zj_rv_call *c, const zj_rv_cap *k,
+                        long *scored)
+{
+    long standing = 0;
+    *scored = 0;
+    for (size_t i = c->first_finding; i < c->first_finding + c->n_findings; i++) {
+        const zj_rv_finding *f = &d->findings[i];
+        if (strcmp(f->rule_id, k->rule_id) != 0)
+            continue;
+        *scored -= f->points;
+        zj_rv_state s = zj_rv_state_of(d, c, f->rule_id, f->turn, f->span_start, f->span_end);
+        if (!s.withdrawn && !f->quoted) /* a quoted hit costs nothing and uses none of the cap */
+            standing += k->points;
+    }
+    zj_rv_state s;
+    for (size_t i = c->first_event; i < c->first_event + c->n_events; i++)
+        if (!strcmp(d->events[i].rule_id, k->rule_id) && adds_finding(d, c, i, &s) &&
+            added_stands(&s))
+            standing -= d->events[i].points;
+    return standing < k->max_points ? standing : k->max_points;
+}
+
 zj_rv_final zj_rv_final_of(const zj_review_data *d, const zj_rv_call *c, const zj_rs_ruleset *rs)
 {
     zj_rv_final r = {0};
@@ -80,23 +130,29 @@ zj_rv_final zj_rv_final_of(const zj_review_data *d, const zj_rv_call *c, const z
         r.confirmed += s.verdict == ZJ_RV_CONFIRMED;
         r.rejected += s.verdict == ZJ_RV_REJECTED;
         r.appeals_open += s.appeal == ZJ_RV_APPEAL_OPEN;
-        if (s.withdrawn)
-            sum -= f->points;
-        else
+        if (!s.withdrawn)
             fatal |= f->fatal;
+        else if (!cap_of(d, f->rule_id))
+            sum -= f->points;
     }
     for (size_t i = c->first_event; i < c->first_event + c->n_events; i++) {
         const zj_rv_event *e = &d->events[i];
+        zj_rv_state s;
         r.reviewed |= strcmp(e->role, "inspector") == 0;
-        if (e->action != ZJ_RV_ADD || added_before(d, c, i))
+        if (!adds_finding(d, c, i, &s))
             continue;
-        zj_rv_state s = zj_rv_state_of(d, c, e->rule_id, e->turn, e->span_start, e->span_end);
         r.added++;
         r.appeals_open += s.appeal == ZJ_RV_APPEAL_OPEN;
-        if (s.appeal == ZJ_RV_APPEAL_OVERTURNED || s.verdict == ZJ_RV_REJECTED)
+        if (!added_stands(&s))
             continue;
-        sum += e->points;
+        if (!cap_of(d, e->rule_id))
+            sum += e->points;
         fatal |= e->fatal;
+    }
+    for (size_t k = 0; k < d->n_caps; k++) {
+        long scored;
+        long cost = capped_cost(d, c, &d->caps[k], &scored);
+        sum += scored - cost;
     }
     long score = rs->base + sum;
     r.score = (int)(score < 0 ? 0 : score > rs->base ? rs->base : score);
@@ -258,7 +314,7 @@ static bool int_field(const char *s, long *v, long minus)
     }
     char *end;
     long x = strtol(s, &end, 10);
-    if (*end || x < 0)
+    if (*end || x < minus) /* a turn counts from 1 */
         return false;
     *v = x - minus;
     return true;
@@ -269,6 +325,85 @@ static const char *field(const zj_csv_row *r, long col)
 {
     /* a value the export guarded against spreadsheet formulas, unguarded */
     return col >= 0 && (size_t)col < r->n ? zj_csv_unguard(r->f[col]) : "";
+}
+
+/* Checks an added finding x against its call's stored transcript sc: the
+ * turn is one of the call's, the span lies inside it and the quote is the
+ * words there (taken from the transcript when x has none); a quote without a
+ * span must be words of its turn, or of the call. A place where a machine
+ * finding of the same rule stands is confirmed, not added again. False with
+ * the reason in msg. */
+static bool added_fits(const zj_stored_call *sc, zj_review_data *d, const zj_rv_call *c,
+                       zj_rv_event *x, char *msg, size_t size)
+{
+    const zj_call *call = sc->call;
+    if (x->turn >= 0 && (size_t)x->turn >= call->n_turns) {
+        snprintf(msg, size, "it has %zu turns, not %d", call->n_turns, x->turn + 1);
+        return false;
+    }
+    if (x->span_start >= 0 && x->turn < 0) {
+        snprintf(msg, size, "a span needs its turn");
+        return false;
+    }
+    if (x->span_start >= 0) {
+        const zj_turn *t = &call->turns[x->turn];
+        size_t len = zj_utf8_count(t->text, t->text_len);
+        if ((size_t)x->span_end > len || x->span_end == x->span_start) {
+            snprintf(msg, size, "span %ld-%ld is not words of turn %d (%zu characters)",
+                     x->span_start, x->span_end, x->turn + 1, len);
+            return false;
+        }
+        size_t a = zj_utf8_cp_to_byte(t->text, t->text_len, (size_t)x->span_start);
+        size_t b = zj_utf8_cp_to_byte(t->text, t->text_len, (size_t)x->span_end);
+        if (x->text && *x->text) {
+            if (strlen(x->text) != b - a || memcmp(x->text, t->text + a, b - a) != 0) {
+                snprintf(msg, size, "the quote is not the words of turn %d span %ld-%ld",
+                         x->turn + 1, x->span_start, x->span_end);
+                return false;
+            }
+        } else {
+            char *words = malloc(b - a + 1);
+            bool lost = !words;
+            if (words) {
+                memcpy(words, t->text + a, b - a);
+                words[b - a] = 0;
+                x->text = zj_pool_str(&d->pool, words, &lost);
+                free(words);
+            }
+            if (lost) {
+                snprintf(msg, size, "out of memory");
+                return false;
+            }
+        }
+    } else if (x->text && *x->text) {
+        bool said = false;
+        for (size_t t = 0; t < call->n_turns && !said; t++)
+            said = (x->turn < 0 || (size_t)x->turn == t) && strstr(call->turns[t].text, x->text);
+        if (!said) {
+            snprintf(msg, size, "the quote is not words of %s",
+                     x->turn >= 0 ? "its turn" : "the call");
+            return false;
+        }
+    }
+    for (size_t j = c->first_finding; *x->rule_id && j < c->first_finding + c->n_findings; j++) {
+        const zj_rv_finding *f = &d->findings[j];
+        if (!strcmp(f->rule_id, x->rule_id) && f->turn == x->turn &&
+            f->span_start == x->span_start && f->span_end == x->span_end) {
+            snprintf(msg, size, "the engine found this already: confirm its finding instead");
+            return false;
+        }
+    }
+    return true;
+}
+
+/* The stored transcript of call_id in *sc, read unless it is there already. */
+static zj_status transcript_of(zj_store *st, const zj_rs_ruleset *rs, const char *call_id,
+                               zj_stored_call *sc, zj_error *err)
+{
+    if (sc->call && strcmp(sc->call->call_id, call_id) == 0)
+        return ZJ_OK;
+    zj_stored_call_free(sc);
+    return zj_store_get_call(st, call_id, rs->id, sc, err);
 }
 
 static const zj_rv_call *find_call(const zj_review_data *d, const char *id)
@@ -310,6 +445,7 @@ zj_status zj_review_import(zj_store *st, const char *ruleset, const char *review
     }
     zj_review_store rv = zj_review_store_sql(st);
     zj_review_data d = {0};
+    zj_stored_call sc = {0};
     zj_rv_event *ev = calloc(csv.n, sizeof *ev);
     size_t n_ev = 0;
     if (!ev) {
@@ -381,6 +517,12 @@ zj_status zj_review_import(zj_store *st, const char *ruleset, const char *review
                 }
                 x->points = rule.points;
                 x->fatal = rule.fatal;
+                char why[200];
+                if (s == ZJ_OK && !e.status &&
+                    (s = transcript_of(st, &rs, c->call_id, &sc, err)) == ZJ_OK &&
+                    !added_fits(&sc, &d, c, x, why, sizeof why))
+                    zj_error_set(&e, ZJ_ERR_PARSE, path, r->line, 0, "call '%.80s': %s", call_id,
+                                 why);
             } else if (!*rule_id) {
                 /* The call as a whole: reviewed, nothing found. */
                 if (action == ZJ_RV_REJECT)
@@ -442,6 +584,7 @@ zj_status zj_review_import(zj_store *st, const char *ruleset, const char *review
     if (s == ZJ_OK)
         stats->recorded = (long)n_ev;
     free(ev);
+    zj_stored_call_free(&sc);
     zj_review_data_free(&d);
     zj_csv_free(&csv);
     return s;
@@ -450,8 +593,8 @@ zj_status zj_review_import(zj_store *st, const char *ruleset, const char *review
 /* --------------------------------------------------------------- appeals */
 
 zj_status zj_review_appeal(zj_store *st, const char *ruleset, const char *agent,
-                           const char *call_id, const char *rule_id, int turn, const char *reason,
-                           int64_t *id, zj_error *err)
+                           const char *call_id, const char *rule_id, int turn, long span_start,
+                           long span_end, const char *reason, int64_t *id, zj_error *err)
 {
     if (!reason || !*reason)
         return zj_error_set(err, ZJ_ERR_USAGE, NULL, 0, 0, "an appeal needs a reason");
@@ -483,7 +626,8 @@ zj_status zj_review_appeal(zj_store *st, const char *ruleset, const char *agent,
     int matches = 0;
     for (size_t j = c->first_finding; j < c->first_finding + c->n_findings; j++) {
         const zj_rv_finding *f = &d.findings[j];
-        if (strcmp(f->rule_id, rule_id) || (turn > 0 && f->turn != turn - 1))
+        if (strcmp(f->rule_id, rule_id) || (turn > 0 && f->turn != turn - 1) ||
+            (span_start >= 0 && (f->span_start != span_start || f->span_end != span_end)))
             continue;
         if (!matches++) {
             e.turn = f->turn;
@@ -494,7 +638,8 @@ zj_status zj_review_appeal(zj_store *st, const char *ruleset, const char *agent,
     for (size_t j = c->first_event; j < c->first_event + c->n_events; j++) {
         const zj_rv_event *a = &d.events[j];
         if (a->action != ZJ_RV_ADD || added_before(&d, c, j) || strcmp(a->rule_id, rule_id) ||
-            (turn > 0 && a->turn != turn - 1))
+            (turn > 0 && a->turn != turn - 1) ||
+            (span_start >= 0 && (a->span_start != span_start || a->span_end != span_end)))
             continue;
         if (!matches++) {
             e.turn = a->turn;
@@ -504,11 +649,14 @@ zj_status zj_review_appeal(zj_store *st, const char *ruleset, const char *agent,
     }
     if (matches != 1) {
         zj_review_data_free(&d);
+        const char *where = span_start >= 0 ? " at that span" : turn > 0 ? " in that turn" : "";
+        if (!matches)
+            return zj_error_set(err, ZJ_ERR_NOTFOUND, NULL, 0, 0,
+                                "call '%s' has no finding of rule '%s'%s", call_id, rule_id, where);
         return zj_error_set(err, ZJ_ERR_NOTFOUND, NULL, 0, 0,
-                            matches ? "call '%s' has %d findings of rule '%s': name the turn "
-                                      "(--turn N)"
-                                    : "call '%s' has %d findings of rule '%s'%s",
-                            call_id, matches, rule_id, matches || turn <= 0 ? "" : " at that turn");
+                            "call '%s' has %d findings of rule '%s'%s: name %s", call_id, matches,
+                            rule_id, where,
+                            turn > 0 ? "the span (--span A-B)" : "the turn (--turn N)");
     }
     s = rv.ops->append(rv.self, &rs, &e, 1, id, err);
     zj_review_data_free(&d);
@@ -1151,6 +1299,12 @@ zj_status zj_review_verdict(zj_store *st, const char *ruleset, const char *revie
             e.points = rule.points;
             e.fatal = rule.fatal;
         }
+        zj_stored_call sc = {0};
+        char why[200];
+        if (s == ZJ_OK && (s = zj_store_get_call(st, call_id, rs.id, &sc, err)) == ZJ_OK &&
+            !added_fits(&sc, &d, c, &e, why, sizeof why))
+            s = zj_error_set(err, ZJ_ERR_USAGE, NULL, 0, 0, "call '%s': %s", call_id, why);
+        zj_stored_call_free(&sc);
     } else if (*rule_id) {
         bool found = false;
         for (size_t j = c->first_finding; !found && j < c->first_finding + c->n_findings; j++) {

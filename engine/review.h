@@ -14,8 +14,9 @@ typedef struct zj_rv_finding {
     const char *rule_id, *title, *clause, *kind, *outcome, *text; /* "" when none */
     int turn;                                                     /* 0-based; -1: none */
     long span_start, span_end;                                    /* code points; -1: none */
-    int points;
+    int points; /* as scored: 0 for a quoted hit and for hits past max_points */
     bool fatal;
+    bool quoted; /* said inside quoted or reported speech */
 } zj_rv_finding;
 
 /* One human action. */
@@ -57,6 +58,14 @@ typedef struct zj_rv_call {
     size_t first_event, n_events;
 } zj_rv_call;
 
+/* A rule with max_points: its findings' standing decides how much of the
+ * cap they use, so a final score recomputes the rule's deduction. */
+typedef struct zj_rv_cap {
+    const char *rule_id;
+    int points;     /* what one hit costs (magnitude) */
+    int max_points; /* the most its hits cost in one call */
+} zj_rv_cap;
+
 typedef struct zj_review_data {
     zj_rv_call *calls; /* by call id */
     size_t n_calls;
@@ -64,7 +73,10 @@ typedef struct zj_review_data {
     size_t n_findings;
     zj_rv_event *events;
     size_t n_events;
-    size_t cap_calls, cap_findings, cap_events; /* allocated */
+    zj_rv_cap *caps; /* the rule set's rules with max_points */
+    size_t n_caps;
+    bool caps_read;
+    size_t cap_calls, cap_findings, cap_events, cap_caps; /* allocated */
     zj_str_pool pool;
 } zj_review_data;
 

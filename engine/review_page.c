@@ -159,8 +159,9 @@ zj_status zj_review_page_sample(zj_store *st, const char *ruleset, int64_t sampl
         const zj_rv_call *c = &d.calls[i];
         zj_rv_final fin = zj_rv_final_of(&d, c, &rs);
         zj_buf_puts(out, "<tr><td><a href=\"/call?id=");
-        /* Call ids are attribute text here: escaped like any text. */
-        esc(out, c->call_id);
+        /* Percent-encoded: + & # % in an id would change the query. The
+         * encoding leaves nothing HTML would read. */
+        zj_url_escape(out, c->call_id);
         zj_buf_puts(out, "\">");
         esc(out, c->call_id);
         zj_buf_puts(out, "</a></td><td>");

@@ -13,6 +13,7 @@
 void zj_review_data_free(zj_review_data *d)
 {
     zj_pool_free(&d->pool);
+    free(d->caps);
     free(d->calls);
     free(d->findings);
     free(d->events);
@@ -54,6 +55,35 @@ static const char *col(rv_ctx *c, zj_stmt *q, int i)
 
 /* ZJ_GROW, a failure recorded in c. */
 #define GROW(c, v, n, cap) (ZJ_GROW(v, n, cap) || ((c)->lost = true, false))
+
+/* The rule set's rules with max_points, read once into the data. */
+static zj_status read_caps(rv_ctx *c, const zj_rs_ruleset *rs)
+{
+    zj_review_data *d = c->d;
+    if (d->caps_read)
+        return ZJ_OK;
+    zj_stmt *q;
+    if (zj_db_prepare_v2(zj_store_db(c->st),
+                         "SELECT rule_id, points, max_points FROM rules WHERE ruleset_id = ?1 AND"
+                         " max_points > 0 ORDER BY idx",
+                         -1, &q, NULL) != ZJ_DB_OK)
+        return zj_store_error(c->st, c->err, "cannot read the rules");
+    zj_db_bind_int64(q, 1, rs->id);
+    int rc;
+    while ((rc = zj_db_step(q)) == ZJ_DB_ROW && GROW(c, d->caps, d->n_caps, d->cap_caps)) {
+        zj_rv_cap *k = &d->caps[d->n_caps++];
+        k->rule_id = col(c, q, 0);
+        k->points = zj_db_column_int(q, 1);
+        k->max_points = zj_db_column_int(q, 2);
+    }
+    zj_db_finalize(q);
+    if (c->lost)
+        return zj_error_set(c->err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
+    if (rc != ZJ_DB_DONE)
+        return zj_store_error(c->st, c->err, "cannot read the rules");
+    d->caps_read = true;
+    return ZJ_OK;
+}
 
 static bool has_reviews(zj_store *st)
 {
@@ -99,6 +129,17 @@ static void read_event(rv_ctx *c, zj_stmt *q, zj_rv_event *e)
     e->note = col(c, q, 16);
 }
 
+/* The reviewable findings of a call. A store with reviews (v9) has the v6
+ * `quoted` column; an older one, opened as it is, reads as unreviewed and
+ * never needs it. */
+#define FINDING_SQL(QUOTED)                                                                        \
+    "SELECT f.rule_id, coalesce(r.title, ''), coalesce(f.clause, ''), f.kind, f.outcome,"          \
+    " coalesce(f.text, ''), coalesce(f.turn, -1), coalesce(f.span_start, -1),"                     \
+    " coalesce(f.span_end, -1), f.points, f.fatal, " QUOTED                                        \
+    " FROM findings f LEFT JOIN rules r ON r.ruleset_id = ?2 AND r.rule_id = f.rule_id"            \
+    " WHERE f.call_row = ?1 AND (f.outcome = 'hit' AND f.kind IN ('forbidden', 'metric')"          \
+    " OR f.outcome = 'missing' AND f.points < 0) ORDER BY f.seq"
+
 /* Adds the call q holds (columns: row id, call id, agent, name, start,
  * score, passed, fatal) with its findings and events. */
 static zj_status add_call(rv_ctx *c, const zj_rs_ruleset *rs, zj_stmt *q, bool reviews, bool lazy)
@@ -135,14 +176,7 @@ static zj_status add_call(rv_ctx *c, const zj_rs_ruleset *rs, zj_stmt *q, bool r
     }
     if (rc != ZJ_DB_DONE || (lazy && !k->n_events))
         goto done;
-    rc = prepared(
-        c, &c->q_findings,
-        "SELECT f.rule_id, coalesce(r.title, ''), coalesce(f.clause, ''), f.kind, f.outcome,"
-        " coalesce(f.text, ''), coalesce(f.turn, -1), coalesce(f.span_start, -1),"
-        " coalesce(f.span_end, -1), f.points, f.fatal"
-        " FROM findings f LEFT JOIN rules r ON r.ruleset_id = ?2 AND r.rule_id = f.rule_id"
-        " WHERE f.call_row = ?1 AND (f.outcome = 'hit' AND f.kind IN ('forbidden', 'metric')"
-        " OR f.outcome = 'missing' AND f.points < 0) ORDER BY f.seq");
+    rc = prepared(c, &c->q_findings, reviews ? FINDING_SQL("f.quoted") : FINDING_SQL("0"));
     if (rc == ZJ_DB_OK) {
         f = c->q_findings;
         zj_db_bind_int64(f, 1, row);
@@ -162,6 +196,7 @@ static zj_status add_call(rv_ctx *c, const zj_rs_ruleset *rs, zj_stmt *q, bool r
             x->span_end = zj_db_column_int64(f, 8);
             x->points = zj_db_column_int(f, 9);
             x->fatal = zj_db_column_int(f, 10) != 0;
+            x->quoted = zj_db_column_int(f, 11) != 0;
         }
         k->n_findings = d->n_findings - k->first_finding;
     }
@@ -197,6 +232,9 @@ static zj_status sqlite_calls(void *self, const zj_rs_ruleset *rs, const zj_repo
     if (reviewed_only && !reviews && sample_id <= 0)
         return ZJ_OK;
     zj_stmt *q;
+    zj_status cs = read_caps(&c, rs);
+    if (cs != ZJ_OK)
+        return cs;
     if (sample_id > 0) {
         if (zj_db_prepare_v2(zj_store_db(st),
                              "SELECT 1 FROM samples WHERE id = ?2 AND ruleset_id = ?1", -1, &q,
@@ -255,6 +293,9 @@ static zj_status sqlite_call(void *self, const zj_rs_ruleset *rs, const char *ca
     zj_store *st = self;
     rv_ctx c = {.st = st, .d = out, .err = err};
     zj_stmt *q;
+    zj_status cs = read_caps(&c, rs);
+    if (cs != ZJ_OK)
+        return cs;
     if (zj_db_prepare_v2(zj_store_db(st),
                          "SELECT " CALL_COLUMNS " FROM calls c WHERE c.call_id = ?1 AND"
                          " c.ruleset_id = ?2",

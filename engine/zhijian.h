@@ -646,11 +646,13 @@ zj_status zj_review_import(zj_store *st, const char *ruleset, const char *review
                            void (*on_error)(const zj_error *e, void *ctx), void *ctx,
                            zj_review_import_stats *stats, zj_error *err);
 
-/* Agent `agent` appeals their finding of rule_id in call_id (turn 1-based,
- * 0: the rule's only finding in the call); *id the appeal's number. */
+/* Agent `agent` appeals their finding of rule_id in call_id: the rule's only
+ * finding in the call, or in turn `turn` (1-based; 0: any), or at span
+ * span_start-span_end of that turn (code points; -1: any); *id the appeal's
+ * number. */
 zj_status zj_review_appeal(zj_store *st, const char *ruleset, const char *agent,
-                           const char *call_id, const char *rule_id, int turn, const char *reason,
-                           int64_t *id, zj_error *err);
+                           const char *call_id, const char *rule_id, int turn, long span_start,
+                           long span_end, const char *reason, int64_t *id, zj_error *err);
 /* Supervisor `supervisor` rules on appeal appeal_id: overturn withdraws the
  * finding, otherwise it stands. */
 zj_status zj_review_ruling(zj_store *st, const char *ruleset, const char *supervisor,
@@ -685,6 +687,9 @@ zj_status zj_review_verdict(zj_store *st, const char *ruleset, const char *revie
 
 /* Appends s to out with & < > " ' escaped for HTML text and attributes. */
 void zj_html_escape(zj_buf *out, const char *s);
+/* Appends s to out percent-encoded for a URL's query (every byte but
+ * A-Z a-z 0-9 - _ . ~), so `+`, `&`, `#` and `%` in a call id survive a link. */
+void zj_url_escape(zj_buf *out, const char *s);
 
 /* Who looks at the review web pages (zhijian serve). */
 typedef enum zj_role { ZJ_ROLE_INSPECTOR, ZJ_ROLE_SUPERVISOR, ZJ_ROLE_AGENT } zj_role;

@@ -3,7 +3,8 @@
 # (docs/review.md). Sample 1: ISO 2859-1 level II, AQL 1.0, seed 7 (20 calls,
 # Ac 0, Re 1). Inspector 张敏 confirms every finding of the sheet except two
 # (PS-011 不知道, PS-009 喂), marks the calls without findings reviewed and
-# adds a finding the engine missed (PS-002, taboo.17-cant-do, 10 points);
+# adds a finding the engine missed (PS-002 turn 3 可以的 as taboo.17-cant-do,
+# 10 points: the words must be the call's, the judgement is the test's);
 # inspector 李强 rejects PS-015's 你问我我问谁; agent A04 appeals PS-040's
 # 你怎么这么麻烦 and supervisor 王经理 overturns it. Then, exactly:
 #  - final scores: PS-011 90 → 100, PS-009 95 → 100, PS-002 100 → 90, PS-015
@@ -56,8 +57,8 @@ for r in body:
     if key == ("PS-011", "taboo.02-bu-zhi-dao"):
         r[col["note"]] = "住户问的事坐席确实不知道，且随即转交"
 add = [""] * len(head)
-add[col["call_id"]], add[col["rule_id"]], add[col["turn"]] = "PS-002", "taboo.17-cant-do", "2"
-add[col["span_start"]], add[col["span_end"]], add[col["quote"]], add[col["verdict"]] = "0", "3", "办不了", "added"
+add[col["call_id"]], add[col["rule_id"]], add[col["turn"]] = "PS-002", "taboo.17-cant-do", "3"
+add[col["span_start"]], add[col["span_end"]], add[col["quote"]], add[col["verdict"]] = "0", "3", "可以的", "added"
 body.append(add)
 with open(sys.argv[2], "w", encoding="utf-8-sig", newline="") as f:
     csv.writer(f).writerows([head] + body)

@@ -13,6 +13,7 @@ struct review_args {
     const char *db, *output, *reviewer, *agent, *call, *rule, *reason, *supervisor;
     zj_format format;
     long sample, turn, appeal;
+    long span_start, span_end; /* --span; -1: not given */
     double min_precision;
     int verdict; /* appeal ruling: 1 uphold, 2 overturn */
 };
@@ -29,6 +30,7 @@ enum {
     OPT_CALL,
     OPT_RULE,
     OPT_TURN,
+    OPT_SPAN,
     OPT_REASON,
     OPT_SUPERVISOR,
     OPT_APPEAL,
@@ -54,6 +56,7 @@ static int parse(int argc, char **argv, const char *cmd, const char *allowed, co
         {"call", required_argument, NULL, OPT_CALL},
         {"rule", required_argument, NULL, OPT_RULE},
         {"turn", required_argument, NULL, OPT_TURN},
+        {"span", required_argument, NULL, OPT_SPAN},
         {"reason", required_argument, NULL, OPT_REASON},
         {"supervisor", required_argument, NULL, OPT_SUPERVISOR},
         {"appeal", required_argument, NULL, OPT_APPEAL},
@@ -68,6 +71,7 @@ static int parse(int argc, char **argv, const char *cmd, const char *allowed, co
     a->db = "zhijian.db";
     a->format = ZJ_FMT_TEXT;
     a->min_precision = 0.9;
+    a->span_start = a->span_end = -1;
     int c, index;
     long v;
     optind = 1;
@@ -126,6 +130,20 @@ static int parse(int argc, char **argv, const char *cmd, const char *allowed, co
                 return -1;
             a->turn = v;
             break;
+        case OPT_SPAN: {
+            char *dash = strchr(optarg, '-'), *end;
+            long x = dash ? strtol(optarg, &end, 10) : -1;
+            long y = dash && end == dash ? strtol(dash + 1, &end, 10) : -1;
+            if (!dash || *end || dash == optarg || !dash[1] || x < 0 || y <= x || y > 100000000) {
+                cli_error("%s: --span '%s': expected START-END, the finding's span in code "
+                          "points of its turn (as review export writes it), e.g. --span 0-7",
+                          cmd, optarg);
+                return -1;
+            }
+            a->span_start = x;
+            a->span_end = y;
+            break;
+        }
         case OPT_REASON:
             a->reason = optarg;
             break;
@@ -397,7 +415,7 @@ static void appeal_usage(FILE *out)
 {
     fprintf(
         out,
-        "usage: zhijian appeal --agent ID --call CALL_ID --rule RULE_ID [--turn N]\n"
+        "usage: zhijian appeal --agent ID --call CALL_ID --rule RULE_ID [--turn N [--span A-B]]\n"
         "                      --reason TEXT [--ruleset NAME[@VER]] [--db PATH]\n"
         "       zhijian appeal rule --supervisor NAME --appeal ID (--uphold | --overturn)\n"
         "                      --reason TEXT [--ruleset NAME[@VER]] [--db PATH]\n"
@@ -412,6 +430,9 @@ static void appeal_usage(FILE *out)
         "  --rule RULE_ID       the finding's rule\n"
         "  --turn N             the finding's turn, counted from 1 (needed when the rule\n"
         "                       has several findings in the call)\n"
+        "  --span A-B           the finding's span in code points of its turn, as review\n"
+        "                       export writes it (needed with --turn when the rule has\n"
+        "                       several findings in that turn): --turn 3 --span 10-17\n"
         "  --reason TEXT        why (appeal) or the ruling's grounds (rule)\n"
         "  --supervisor NAME    who rules\n"
         "  --appeal ID          the appeal's number (printed when it was filed)\n"
@@ -438,7 +459,7 @@ int cmd_appeal(int argc, char **argv)
                            "|supervisor|appeal|uphold|overturn|reason|"
                            "ruleset|db|",
                            NULL, appeal_usage, &a)
-                   : parse(argc, argv, cmd, "|agent|call|rule|turn|reason|ruleset|db|", NULL,
+                   : parse(argc, argv, cmd, "|agent|call|rule|turn|span|reason|ruleset|db|", NULL,
                            appeal_usage, &a);
     if (r == -2)
         return EXIT_OK;
@@ -458,6 +479,8 @@ int cmd_appeal(int argc, char **argv)
                                     : !a.rule   ? "--rule RULE_ID"
                                     : !a.reason ? "--reason TEXT"
                                                 : NULL);
+    if (!missing && a.span_start >= 0 && !a.turn)
+        missing = "--turn N (a span is in a turn)";
     if (missing) {
         cli_error("%s: %s is needed", cmd, missing);
         appeal_usage(stderr);
@@ -474,7 +497,8 @@ int cmd_appeal(int argc, char **argv)
     zj_status s = ruling ? zj_review_ruling(st, a.filter.ruleset, a.supervisor, a.appeal,
                                             a.verdict == 2, a.reason, &err)
                          : zj_review_appeal(st, a.filter.ruleset, a.agent, a.call, a.rule,
-                                            (int)a.turn, a.reason, &id, &err);
+                                            (int)a.turn, a.span_start, a.span_end, a.reason, &id,
+                                            &err);
     zj_store_close(st);
     if (s != ZJ_OK) {
         cli_report(&err);

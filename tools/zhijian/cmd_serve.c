@@ -217,17 +217,6 @@ static bool form_long(const zj_buf *body, const char *name, long dflt, long *v)
     return !*end && *v >= -1;
 }
 
-/* The call page's address for call id (percent-encoded). */
-static void call_location(char *out, size_t size, const char *id)
-{
-    size_t n = snprintf(out, size, "/call?id=");
-    for (const unsigned char *p = (const unsigned char *)id; *p && n + 4 < size; p++)
-        n += (size_t)((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
-                              (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == '.'
-                          ? snprintf(out + n, size - n, "%c", *p)
-                          : snprintf(out + n, size - n, "%%%02X", *p));
-}
-
 /* --------------------------------------------------------------- routes */
 
 static zj_viewer viewer_of(const serve_session *s)
@@ -330,8 +319,8 @@ static enum MHD_Result act(struct MHD_Connection *c, serve_session *s, const zj_
         if (u->role != ZJ_ROLE_AGENT)
             return message(c, 403, s, "只有坐席本人可以申诉");
         int64_t id;
-        st = zj_review_appeal(app.st, app.ruleset, u->agent_id, call, rule, (int)turn + 1, reason,
-                              &id, &err);
+        st = zj_review_appeal(app.st, app.ruleset, u->agent_id, call, rule, (int)turn + 1, a, b,
+                              reason, &id, &err);
     } else if (!strcmp(action, "rule")) {
         if (u->role != ZJ_ROLE_SUPERVISOR)
             return message(c, 403, s, "只有主管可以裁决申诉");
@@ -348,9 +337,14 @@ static enum MHD_Result act(struct MHD_Connection *c, serve_session *s, const zj_
         zj_error_format(&err, msg, sizeof msg);
         return message(c, st == ZJ_ERR_NOTFOUND ? 404 : st == ZJ_ERR_USAGE ? 400 : 500, s, msg);
     }
-    char location[1600];
-    call_location(location, sizeof location, call);
-    return redirect(c, location, NULL);
+    zj_buf location;
+    zj_buf_init(&location);
+    zj_buf_puts(&location, "/call?id=");
+    zj_url_escape(&location, call);
+    enum MHD_Result r =
+        location.failed ? message(c, 500, s, "内存不足") : redirect(c, location.data, NULL);
+    zj_buf_free(&location);
+    return r;
 }
 
 static enum MHD_Result route(struct MHD_Connection *c, const char *url, const char *method,
