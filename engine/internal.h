@@ -507,6 +507,10 @@ zj_status zj_report_done(zj_store *st, int rc, zj_error *err);
 
 /* ------------------------------------------------------------------- misc */
 
+/* Room for one more element of *v (n used, *cap allocated, size bytes each);
+ * false when out of memory. */
+bool zj_grow(void **v, size_t n, size_t *cap, size_t size);
+#define ZJ_GROW(v, n, cap) zj_grow((void **)&(v), (n), &(cap), sizeof *(v))
 /* strdup that returns NULL for NULL (C11 has no strdup). */
 char *zj_strdup(const char *s);
 /* A path a file names (`extends:`, a model's `file:`): value itself when

@@ -7,6 +7,8 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <jansson.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,6 +37,7 @@ typedef struct doc {
     suppression *sup;
     size_t n_sup, cap_sup;
     char part[32];
+    bool lost; /* an allocation failed: the document is incomplete */
 } doc;
 
 static void doc_free(doc *d)
@@ -96,14 +99,12 @@ static void add_utterance(doc *d, const char *s, size_t len, long line, long fir
         if (cp != ' ' && cp != '\t')
             any = true;
     }
-    if (!any || !col) {
+    if (!col || out.failed || (any && !ZJ_GROW(d->u, d->n, d->cap)))
+        d->lost = true;
+    if (!any || d->lost) {
         free(col);
         zj_buf_free(&out);
         return;
-    }
-    if (d->n == d->cap) {
-        d->cap = d->cap ? d->cap * 2 : 32;
-        d->u = realloc(d->u, d->cap * sizeof *d->u);
     }
     d->u[d->n++] = (utterance){out.data, line, col, n_cp};
 }
@@ -146,11 +147,10 @@ static size_t take_suppression(doc *d, const char *s, size_t len, long line)
             end--;
         sp.has_reason = end > dash;
     }
-    if (d->n_sup == d->cap_sup) {
-        d->cap_sup = d->cap_sup ? d->cap_sup * 2 : 8;
-        d->sup = realloc(d->sup, d->cap_sup * sizeof *d->sup);
-    }
-    d->sup[d->n_sup++] = sp;
+    if (ZJ_GROW(d->sup, d->n_sup, d->cap_sup))
+        d->sup[d->n_sup++] = sp;
+    else
+        d->lost = true;
     /* Cut the comment opener too (#, //, <!--). */
     size_t cut = (size_t)(m - s);
     while (cut > 0 && (s[cut - 1] == ' ' || s[cut - 1] == '#' || s[cut - 1] == '/' ||
@@ -251,10 +251,47 @@ static void walk_yaml(doc *d, const zj_ynode *n, int depth)
     }
 }
 
-/* JSON: string values with their line:col (jansson keeps no positions, so a
- * small tokenizer walks the text). A string followed by ':' is a key. */
-static bool extract_json(doc *d, const char *s, size_t len)
+/* The code point of JSON escape \uXXXX at s (6 bytes, with a low surrogate's
+ * \uXXXX after a high one: *used 12); 0 when malformed. */
+static uint32_t json_u_escape(const char *s, size_t n, size_t *used)
 {
+    uint32_t v[2] = {0, 0};
+    for (int k = 0; k < 2; k++) {
+        if (n < 6 * (size_t)(k + 1) || s[6 * k] != '\\' || s[6 * k + 1] != 'u')
+            return k ? v[0] : 0;
+        for (int j = 2; j < 6; j++) {
+            char c = s[6 * k + j];
+            int x = c >= '0' && c <= '9'   ? c - '0'
+                    : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                    : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                           : -1;
+            if (x < 0)
+                return k ? v[0] : 0;
+            v[k] = v[k] * 16 + (uint32_t)x;
+        }
+        *used = 6 * (size_t)(k + 1);
+        if (k == 0 && (v[0] < 0xD800 || v[0] > 0xDBFF))
+            return v[0];
+    }
+    if (v[1] < 0xDC00 || v[1] > 0xDFFF) { /* a lone high surrogate: jansson refused it */
+        *used = 6;
+        return v[0];
+    }
+    return 0x10000 + ((v[0] - 0xD800) << 10) + (v[1] - 0xDC00);
+}
+
+/* JSON: string values with their line:col. The file is checked whole by
+ * jansson first (a template that is not JSON is an error, not an empty
+ * script: its words would go unchecked), then a small tokenizer walks the
+ * text, since jansson keeps no positions. A string followed by ':' is a key. */
+static zj_status extract_json(doc *d, const char *path, const char *s, size_t len, zj_error *err)
+{
+    json_error_t je;
+    json_t *root = json_loadb(s, len, JSON_ALLOW_NUL, &je);
+    if (!root)
+        return zj_error_set(err, ZJ_ERR_PARSE, path, je.line > 0 ? je.line : 0,
+                            je.column > 0 ? je.column : 0, "not valid JSON: %s", je.text);
+    json_decref(root);
     long line = 1, col = 1;
     const char *prev_key = NULL;
     size_t prev_key_len = 0;
@@ -278,16 +315,27 @@ static bool extract_json(doc *d, const char *s, size_t len)
         zj_buf val;
         zj_buf_init(&val);
         while (i < len && s[i] != '"') {
+            if (s[i] == '\\' && i + 1 < len && s[i + 1] == 'u') {
+                size_t used = 0;
+                uint32_t cp = json_u_escape(s + i, len - i, &used);
+                char u8[4];
+                zj_buf_append(&val, u8, cp ? zj_utf8_encode(cp, u8) : 0);
+                i += used ? used : 2;
+                col += (long)(used ? used : 2);
+                continue;
+            }
             if (s[i] == '\\' && i + 1 < len) {
                 char e = s[i + 1];
-                zj_buf_append(&val, e == 'n' ? "\n" : e == 't' ? "\t" : s + i + 1, 1);
+                const char *v = e == 'n'   ? "\n"
+                                : e == 't' ? "\t"
+                                : e == 'r' ? "\r"
+                                : e == 'b' ? "\b"
+                                : e == 'f' ? "\f"
+                                           : s + i + 1; /* \" \\ \/ */
+                zj_buf_append(&val, v, 1);
                 i += 2;
                 col += 2;
                 continue;
-            }
-            if (s[i] == '\n') {
-                zj_buf_free(&val);
-                return false;
             }
             zj_buf_append(&val, s + i, 1);
             if (((unsigned char)s[i] & 0xC0) != 0x80)
@@ -309,9 +357,11 @@ static bool extract_json(doc *d, const char *s, size_t len)
         } else if (val.len) {
             add_utterance(d, val.data, val.len, sline, scol);
         }
+        if (val.failed)
+            d->lost = true;
         zj_buf_free(&val);
     }
-    return true;
+    return ZJ_OK;
 }
 
 static bool has_suffix(const char *s, const char *suffix)
@@ -320,25 +370,33 @@ static bool has_suffix(const char *s, const char *suffix)
     return n >= k && !strcmp(s + n - k, suffix);
 }
 
-static void add_finding(zj_lint_report *r, const char *file, long line, long col, long end_col,
+/* False when out of memory (nothing added). */
+static bool add_finding(zj_lint_report *r, const char *file, long line, long col, long end_col,
                         const char *rule, zj_severity sev, const char *clause, const char *words,
                         const char *message)
 {
-    if (r->n == r->cap) {
-        r->cap = r->cap ? r->cap * 2 : 16;
-        r->v = realloc(r->v, r->cap * sizeof *r->v);
-    }
-    zj_lint_finding *f = &r->v[r->n++];
+    if (!ZJ_GROW(r->v, r->n, r->cap))
+        return false;
+    zj_lint_finding *f = &r->v[r->n];
     memset(f, 0, sizeof *f);
-    f->file = strdup(file);
+    f->file = zj_strdup(file);
     f->line = line;
     f->col = col;
     f->end_col = end_col;
     snprintf(f->rule, sizeof f->rule, "%s", rule);
     f->severity = sev;
-    f->clause = clause ? strdup(clause) : NULL;
-    f->words = words ? strdup(words) : NULL;
-    f->message = strdup(message);
+    f->clause = clause ? zj_strdup(clause) : NULL;
+    f->words = words ? zj_strdup(words) : NULL;
+    f->message = zj_strdup(message);
+    if (!f->file || !f->message || (clause && !f->clause) || (words && !f->words)) {
+        free(f->file);
+        free(f->clause);
+        free(f->words);
+        free(f->message);
+        return false;
+    }
+    r->n++;
+    return true;
 }
 
 static bool suppressed(const doc *d, const char *rule, long line)
@@ -364,9 +422,10 @@ zj_status zj_lint_file(const zj_ruleset *rs, const char *path, const char *part,
         zj_buf_append(&text, chunk, got);
     bool read_error = ferror(f);
     fclose(f);
-    if (read_error) {
+    if (read_error || text.failed) {
         zj_buf_free(&text);
-        return zj_error_set(err, ZJ_ERR_IO, path, 0, 0, "read error");
+        return read_error ? zj_error_set(err, ZJ_ERR_IO, path, 0, 0, "read error")
+                          : zj_error_set(err, ZJ_ERR_NOMEM, path, 0, 0, "out of memory");
     }
     const char *s = text.data ? text.data : "";
     size_t len = text.len;
@@ -389,22 +448,25 @@ zj_status zj_lint_file(const zj_ruleset *rs, const char *path, const char *part,
         extract_lines(&tmp, s, len, false);
         d.sup = tmp.sup;
         d.n_sup = tmp.n_sup;
+        d.lost |= tmp.lost;
         tmp.sup = NULL;
         doc_free(&tmp);
     } else if (has_suffix(path, ".json")) {
-        if (!extract_json(&d, s, len))
-            st = zj_error_set(err, ZJ_ERR_PARSE, path, 0, 0, "malformed JSON string");
+        st = extract_json(&d, path, s, len, err);
     } else {
         extract_lines(&d, s, len, has_suffix(path, ".md") || has_suffix(path, ".markdown"));
     }
     zj_buf_free(&text);
+    if (st == ZJ_OK && d.lost)
+        st = zj_error_set(err, ZJ_ERR_NOMEM, path, 0, 0, "out of memory");
     if (part)
         snprintf(d.part, sizeof d.part, "%s", part);
-    for (size_t i = 0; i < d.n_sup; i++)
-        if (!d.sup[i].has_reason)
-            add_finding(report, path, d.sup[i].line, d.sup[i].col, d.sup[i].col,
-                        "zhijian.suppression", ZJ_SEV_MINOR, NULL, NULL,
-                        "suppression without a reason: write `zhijian: ignore RULE-ID -- why`");
+    for (size_t i = 0; i < d.n_sup && st == ZJ_OK; i++)
+        if (!d.sup[i].has_reason &&
+            !add_finding(report, path, d.sup[i].line, d.sup[i].col, d.sup[i].col,
+                         "zhijian.suppression", ZJ_SEV_MINOR, NULL, NULL,
+                         "suppression without a reason: write `zhijian: ignore RULE-ID -- why`"))
+            st = zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
     if (st != ZJ_OK || d.n == 0) {
         doc_free(&d);
         return st;
@@ -466,8 +528,9 @@ zj_status zj_lint_file(const zj_ruleset *rs, const char *path, const char *part,
                 continue;
             snprintf(msg, sizeof msg, "forbidden expression '%s': %s", fd->text,
                      r->title ? r->title : r->id);
-            add_finding(report, path, u->line, c0, c1, r->id, r->severity, r->clause, fd->text,
-                        msg);
+            if (!add_finding(report, path, u->line, c0, c1, r->id, r->severity, r->clause, fd->text,
+                             msg))
+                st = zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
         } else if (r->kind == ZJ_KIND_REQUIRED && fd->outcome == ZJ_OUT_MISSING && r->points > 0 &&
                    ((opening &&
                      (r->window == ZJ_WIN_FIRST_UTTERANCES || r->window == ZJ_WIN_FIRST_SECONDS)) ||
@@ -477,8 +540,9 @@ zj_status zj_lint_file(const zj_ruleset *rs, const char *path, const char *part,
                 continue;
             snprintf(msg, sizeof msg, "required phrase missing in this %s template: %s", d.part,
                      r->title ? r->title : r->id);
-            add_finding(report, path, d.u[0].line, d.u[0].col[0], d.u[0].col[0], r->id, r->severity,
-                        r->clause, NULL, msg);
+            if (!add_finding(report, path, d.u[0].line, d.u[0].col[0], d.u[0].col[0], r->id,
+                             r->severity, r->clause, NULL, msg))
+                st = zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
         }
     }
     zj_result_free(&res);

@@ -38,10 +38,6 @@ void zj_pool_free(zj_str_pool *pool);
 /* For the SQL backend: column i of q as a string owned by pool (NULL
  * for SQL NULL; *failed set when a value is lost to memory). */
 const char *zj_pool_col(zj_str_pool *pool, zj_stmt *q, int i, bool *failed);
-/* Room for one more element of *v (n used, *cap allocated, size bytes each);
- * false when out of memory. */
-bool zj_grow(void **v, size_t n, size_t *cap, size_t size);
-#define ZJ_GROW(v, n, cap) zj_grow((void **)&(v), (n), &(cap), sizeof *(v))
 
 /* Totals over every call the filter selects. Dates are ISO local dates. */
 typedef struct zj_sc_totals {

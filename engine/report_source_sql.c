@@ -240,18 +240,6 @@ static const char *col_str(zj_scorecard_data *d, zj_stmt *q, int i, bool *failed
     return zj_pool_col(&d->pool, q, i, failed);
 }
 
-bool zj_grow(void **v, size_t n, size_t *cap, size_t size)
-{
-    if (n < *cap)
-        return true;
-    size_t c = *cap ? *cap * 2 : 16;
-    void *p = realloc(*v, c * size);
-    if (!p)
-        return false;
-    *v = p;
-    *cap = c;
-    return true;
-}
 #define GROW ZJ_GROW
 
 static zj_status sqlite_ruleset(void *self, const char *spec, zj_rs_ruleset *out, zj_error *err)

@@ -3,6 +3,7 @@
 #include "internal.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -312,6 +313,21 @@ void zj_buf_free(zj_buf *b)
 }
 
 /* ---------------------------------------------------------------- strings */
+
+bool zj_grow(void **v, size_t n, size_t *cap, size_t size)
+{
+    if (n < *cap)
+        return true;
+    size_t c = *cap ? *cap * 2 : 16;
+    if (c < *cap || c > SIZE_MAX / size)
+        return false;
+    void *p = realloc(*v, c * size);
+    if (!p)
+        return false;
+    *v = p;
+    *cap = c;
+    return true;
+}
 
 char *zj_strdup(const char *s)
 {

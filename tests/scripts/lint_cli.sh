@@ -20,6 +20,18 @@ printf '你问我，我问谁？\n' > scripts/d.txt
 "$zhijian" lint --format nope scripts 2>/dev/null; [ $? -eq 2 ] || fail "bad format should exit 2"
 "$zhijian" lint --rules /nonexistent.yaml scripts 2>/dev/null; [ $? -eq 2 ] || fail "missing rules should exit 2"
 "$zhijian" lint scripts/b.md /nonexistent.txt 2>/dev/null; [ $? -eq 3 ] || fail "unreadable file should exit 3"
+# A JSON template that is not JSON is unreadable (exit 3, file:line:col),
+# never an empty script; escaped words are read as written.
+printf '{"a": "ok"} 你自己找楼下吧\n' > bad.json
+printf '{"a": "ok", "b": 你自己找楼下吧}\n' > bad2.json
+printf '{"a": "\\u4f60\\u81ea\\u5df1\\u627e\\u697c\\u4e0b\\u5427", "b": "\\ud83d\\ude00"}\n' > esc.json
+"$zhijian" lint bad.json 2> err; [ $? -eq 3 ] || fail "trailing text after JSON should exit 3"
+grep -qx "zhijian: bad.json:1:13: not valid JSON: end of file expected near '你'" err || fail "bad.json: $(cat err)"
+"$zhijian" lint bad2.json 2> err; [ $? -eq 3 ] || fail "an unquoted value should exit 3"
+grep -q "^zhijian: bad2.json:1:[0-9]*: not valid JSON: " err || fail "bad2.json: $(cat err)"
+"$zhijian" lint esc.json > out; [ $? -eq 1 ] || fail "an escaped taboo should exit 1"
+grep -q "^esc.json:1:8: major taboo.shirk forbidden expression '你自己找楼下吧'" out || fail "esc.json: $(cat out)"
+rm bad.json bad2.json esc.json
 rm scripts/d.txt scripts/c.txt
 # Config: from a subdirectory, .zhijian.yaml sets paths, parts and fail_on.
 cat > .zhijian.yaml <<CFG
