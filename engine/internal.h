@@ -511,6 +511,10 @@ zj_status zj_report_done(zj_store *st, int rc, zj_error *err);
  * false when out of memory. */
 bool zj_grow(void **v, size_t n, size_t *cap, size_t size);
 #define ZJ_GROW(v, n, cap) zj_grow((void **)&(v), (n), &(cap), sizeof *(v))
+/* The length in bytes of the character at s (n bytes left) when zj_buf_term
+ * shows it escaped (a control character, an invalid byte, a bidi control),
+ * else 0. */
+size_t zj_term_unsafe(const char *s, size_t n);
 /* strdup that returns NULL for NULL (C11 has no strdup). */
 char *zj_strdup(const char *s);
 /* A path a file names (`extends:`, a model's `file:`): value itself when

@@ -352,6 +352,7 @@ static void html_text(zj_buf *out, const char *s)
 /* Markdown: escape the characters that would change the rendering. */
 static void md_text(zj_buf *out, const char *s, bool in_table)
 {
+    const char *end = s ? s + strlen(s) : NULL;
     for (; s && *s; s++) {
         if (!strncmp(s, ZJ_MARK_OPEN, strlen(ZJ_MARK_OPEN))) {
             zj_buf_puts(out, "**");
@@ -365,6 +366,21 @@ static void md_text(zj_buf *out, const char *s, bool in_table)
         }
         if (*s == '\n') {
             zj_buf_puts(out, in_table ? " " : "\n");
+            continue;
+        }
+        size_t k = *s == '\t' ? 0 : zj_term_unsafe(s, (size_t)(end - s));
+        if (k) { /* an ESC sequence is as live in a .md shown by cat as on a terminal */
+            zj_buf_puts(out, "\\"); /* the escape's own backslash, escaped for Markdown */
+            zj_buf_term(out, s, k);
+            s += k - 1;
+            continue;
+        }
+        if ((unsigned char)*s >= 0x80) { /* a whole character, never split */
+            uint32_t cp;
+            size_t n = zj_utf8_decode((const unsigned char *)s, (size_t)(end - s), &cp);
+            n = n ? n : 1;
+            zj_buf_append(out, s, n);
+            s += n - 1;
             continue;
         }
         if (strchr("\\`*_[]<>|#", *s))
@@ -764,9 +780,7 @@ static bool csv_plain_number(const char *p)
  * and read back (review import) must name the same call. */
 const char *zj_csv_unguard(const char *s)
 {
-    return s[0] == '\'' && s[1] && strchr("=+-@\t\r", s[1]) && !csv_plain_number(s + 1)
-               ? s + 1
-               : s;
+    return s[0] == '\'' && s[1] && strchr("=+-@\t\r", s[1]) && !csv_plain_number(s + 1) ? s + 1 : s;
 }
 
 /* One RFC 4180 field. A cell beginning with = + - @ TAB or CR is a formula to

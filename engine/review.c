@@ -804,8 +804,13 @@ zj_status zj_review_status(zj_store *st, const zj_report_filter *f, int64_t samp
                     "通话\t坐席\t机器得分\t复核后得分\t复核后结论\t确认\t驳回\t补充\t待裁决申诉\n");
         for (size_t i = 0; i < d.n_calls; i++) {
             const zj_rv_call *c = &d.calls[i];
-            zj_buf_printf(out, "%s\t%s\t%d%s\t%d\t%s\t%ld\t%ld\t%ld\t%ld\n", c->call_id,
-                          c->agent_id, c->score, c->passed ? "" : "（不合格）", fin[i].score,
+            /* Ids come from outside: shown escaped, so an ESC sequence or a
+             * tab in one can neither reach the terminal nor shift a column. */
+            zj_buf_term_str(out, c->call_id);
+            zj_buf_puts(out, "\t");
+            zj_buf_term_str(out, c->agent_id);
+            zj_buf_printf(out, "\t%d%s\t%d\t%s\t%ld\t%ld\t%ld\t%ld\n", c->score,
+                          c->passed ? "" : "（不合格）", fin[i].score,
                           !fin[i].reviewed ? "未复核"
                           : fin[i].passed  ? "合格"
                                            : "不合格",
@@ -825,18 +830,28 @@ zj_status zj_review_status(zj_store *st, const zj_report_filter *f, int64_t samp
                 zj_buf_printf(
                     out, "样本无 AQL 抽样方案（固定样本量）：已复核 %ld/%zu 通，不合格 %ld 通。\n",
                     reviewed, d.n_calls, nonconforming);
-            if (dec.state.closed)
-                zj_buf_printf(out, "已关闭：%s（%s，%s；关闭时已复核 %ld 通，不合格 %ld 通）。\n",
-                              !strcmp(dec.state.decision, "accept") ? "接收" : "拒收",
-                              dec.state.closed_by, dec.state.closed_at, dec.state.reviewed,
+            if (dec.state.closed) {
+                zj_buf_printf(out, "已关闭：%s（",
+                              !strcmp(dec.state.decision, "accept") ? "接收" : "拒收");
+                zj_buf_term_str(out, dec.state.closed_by);
+                zj_buf_puts(out, "，");
+                zj_buf_term_str(out, dec.state.closed_at);
+                zj_buf_printf(out, "；关闭时已复核 %ld 通，不合格 %ld 通）。\n", dec.state.reviewed,
                               dec.state.nonconforming);
+            }
         }
         if (n_gone)
             zj_buf_puts(
                 out,
                 "已复核、但本规则集不再产生的发现（通话按旧规则集复核后又按本规则集评分）：\n");
         for (size_t i = 0; i < n_gone; i++) {
-            zj_buf_printf(out, "  %s\t%s\t%s\t", gone[i].call_id, gone[i].ruleset, gone[i].rule_id);
+            zj_buf_puts(out, "  ");
+            zj_buf_term_str(out, gone[i].call_id);
+            zj_buf_puts(out, "\t");
+            zj_buf_term_str(out, gone[i].ruleset);
+            zj_buf_puts(out, "\t");
+            zj_buf_term_str(out, gone[i].rule_id);
+            zj_buf_puts(out, "\t");
             if (gone[i].turn >= 0)
                 zj_buf_printf(out, "第 %d 轮 %ld-%ld", gone[i].turn + 1, gone[i].span_start,
                               gone[i].span_end);
@@ -1201,8 +1216,8 @@ zj_status zj_calibrate(zj_store *st, const zj_report_filter *f, double min_preci
         for (size_t r = 0; r < n_rules; r++) {
             const cal_rule *x = &rules[r];
             long judged = x->confirmed + x->rejected;
-            zj_buf_printf(out, "%s\t%ld\t%ld\t%ld\t", x->rule_id, x->hits, x->confirmed,
-                          x->rejected);
+            zj_buf_term_str(out, x->rule_id);
+            zj_buf_printf(out, "\t%ld\t%ld\t%ld\t", x->hits, x->confirmed, x->rejected);
             if (judged)
                 zj_buf_printf(out, "%.3f", (double)x->confirmed / (double)judged);
             else
@@ -1230,9 +1245,14 @@ zj_status zj_calibrate(zj_store *st, const zj_report_filter *f, double min_preci
                 zj_buf_printf(out, "精确率低于 %.2f 的规则（被驳回的原话可作 no_match 示例）：\n",
                               min_precision);
             any = true;
-            zj_buf_printf(out, "  %s %.3f\n", x->rule_id, (double)x->confirmed / (double)judged);
-            for (size_t q = 0; q < x->n_quotes; q++)
-                zj_buf_printf(out, "    %s\n", x->rejected_quotes[q] ? x->rejected_quotes[q] : "");
+            zj_buf_puts(out, "  ");
+            zj_buf_term_str(out, x->rule_id);
+            zj_buf_printf(out, " %.3f\n", (double)x->confirmed / (double)judged);
+            for (size_t q = 0; q < x->n_quotes; q++) {
+                zj_buf_puts(out, "    ");
+                zj_buf_term_str(out, x->rejected_quotes[q]);
+                zj_buf_puts(out, "\n");
+            }
         }
         if (!any)
             zj_buf_printf(out, "没有精确率低于 %.2f 的规则。\n", min_precision);

@@ -16,6 +16,18 @@ static bool is_bidi_control(uint32_t cp)
            cp == 0x200F;
 }
 
+size_t zj_term_unsafe(const char *s, size_t n)
+{
+    unsigned char c = (unsigned char)s[0];
+    if (c >= 0x20 && c < 0x7F)
+        return 0;
+    uint32_t cp = 0;
+    size_t k = c >= 0x80 ? zj_utf8_decode((const unsigned char *)s, n, &cp) : 0;
+    if (!k)
+        return 1;
+    return (cp >= 0x80 && cp <= 0x9F) || is_bidi_control(cp) ? k : 0;
+}
+
 zj_status zj_buf_term(zj_buf *b, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
@@ -29,7 +41,7 @@ zj_status zj_buf_term(zj_buf *b, const char *s, size_t n)
         }
         uint32_t cp = 0;
         size_t k = c >= 0x80 ? zj_utf8_decode(p + i, n - i, &cp) : 0;
-        if (k && !(cp >= 0x80 && cp <= 0x9F) && !is_bidi_control(cp)) {
+        if (!zj_term_unsafe(s + i, n - i)) {
             i += k;
             continue;
         }

@@ -2,7 +2,9 @@
 # Terminal escape sequences in call ids, names and turn text (ESC[2J, an OSC 8
 # hyperlink ended by BEL, CR, DEL, the C1 CSI, bidi overrides and isolates)
 # are shown escaped (\x1b, \r, \u202e ...) by every text output: score
-# --format text, show, the text scorecard, sample, and messages on stderr.
+# --format text, show, the text scorecard, sample, review status, calibrate,
+# rules explain, and messages on stderr; Markdown reports and scorecards show
+# them as text too (\\x1b: a .md is read in terminals as well).
 set -u
 zhijian=$1 src=$2 bin=$3
 tmp=$(mktemp -d)
@@ -16,8 +18,10 @@ printf '%s\n' \
 
 # raw CONTROL FILE: fails when FILE holds a control character or a bidi
 # control as it is (color is off: these outputs are not terminals).
-raw() {
-    LC_ALL=C grep -q $'[\x01-\x09\x0b-\x1f\x7f]' "$2" && fail "$1: a raw control character: $(cat -v "$2" | head -5)"
+raw() { # NAME FILE [tsv: tabs separate its columns]
+    local ctl=$'[\x01-\x09\x0b-\x1f\x7f]'
+    [ "${3:-}" = tsv ] && ctl=$'[\x01-\x08\x0b-\x1f\x7f]'
+    LC_ALL=C grep -q "$ctl" "$2" && fail "$1: a raw control character: $(cat -v "$2" | head -5)"
     for seq in $'\xe2\x80\xae' $'\xe2\x81\xa6' $'\xe2\x81\xa9' $'\xc2\x9b'; do
         LC_ALL=C grep -qF "$seq" "$2" && fail "$1: a raw bidi or C1 control: $(cat -v "$2" | head -5)"
     done
@@ -57,6 +61,34 @@ printf '喂\e]8;;http://x.example/\a你找谁？\n' > "$tpl"
 [ $? = 0 ] || fail "lint: exit 0 expected (minor findings): $(cat err)"
 raw lint out
 grep -qF 'script\x1b[2J.txt:1:1: minor phone.no-wei' out || fail "lint: $(cat -v out)"
+# Review: status and calibrate print ids and rejected words.
+"$zhijian" review export --db z.db -o sheet.csv 2>err || fail "review export: $(cat err)"
+python3 - sheet.csv << 'PY' || fail "filling the sheet"
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1], encoding="utf-8-sig")))
+v = rows[0].index("verdict")
+for r in rows[1:]:
+    r[v] = "rejected" if r[rows[0].index("rule_id")] else "confirmed"
+csv.writer(open(sys.argv[1], "w", encoding="utf-8-sig", newline="")).writerows(rows)
+PY
+"$zhijian" review import --db z.db --reviewer 张敏 sheet.csv 2>err || fail "review import: $(cat err)"
+"$zhijian" review status --db z.db >out 2>err || fail "review status: $(cat err)"
+raw "review status" out tsv
+grep -qF 'EVIL\x1b[2J-01	A\u202eX1	65' out || fail "review status: $(cat -v out)"
+"$zhijian" calibrate --db z.db >out 2>err || fail "calibrate: $(cat err)"
+raw calibrate out tsv
+grep -qF '    EVIL\x1b[2J-01 第 1 轮「喂」' out || fail "calibrate: $(cat -v out)"
+# Markdown: the escape is text (its backslash escaped for Markdown).
+"$zhijian" report --db z.db >out 2>err || fail "report: $(cat err)"
+raw "report (markdown)" out
+grep -qF '| EVIL\\x1b\[2J-01 | A\\u202eX1 ' out || fail "report markdown: $(grep -a EVIL out | head -2 | cat -v)"
+"$zhijian" scorecard --db z.db --format md >out 2>err || fail "scorecard md: $(cat err)"
+raw "scorecard (markdown)" out
+# rules explain: the text to explain is the author's, pasted from anywhere.
+"$zhijian" rules explain --rules "$src/rules/property-service.yaml" taboo.02-bu-zhi-dao \
+  "$(printf '不知道\e]0;pwn\a。')" >out 2>err || fail "rules explain: $(cat err)"
+raw "rules explain" out
+grep -qF 'text:       不知道\x1b]0;pwn\x07。' out || fail "rules explain: $(cat -v out)"
 # JSON and CSV keep the text as it is (JSON escapes it; CSV is for spreadsheets).
 "$zhijian" show --db z.db --format json "$id" | grep -qF 'EVIL\u001b[2J-01' || fail "show json"
 echo ok

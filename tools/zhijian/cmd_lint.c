@@ -288,7 +288,8 @@ static void rules_usage(FILE *out)
                  "         what its exceptions did, and the verdict. TEXT may be a whole call\n"
                  "         as JSON (needed for metric rules and for a rule's situation), e.g.\n"
                  "         zhijian rules explain phone.answer-time \\\n"
-                 "           '{\"call_id\":\"c\",\"ring_ms\":21000,\"turns\":[]}'\n"
+                 "           '{\"call_id\":\"c\",\"ring_ms\":21000,\"turns\":[{\"speaker\":"
+                 "\"agent\",\"text\":\"您好。\"}]}'\n"
                  "Exit status: 0 ok; 1 errors or failed examples; 2 usage error.\n");
 }
 
@@ -328,8 +329,7 @@ static void print_origins(const zj_ruleset *rs)
 
 static int rules_check(int argc, char **argv)
 {
-    static const struct option longopts[] = {{"help", no_argument, NULL, 'h'},
-                                             {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -466,12 +466,28 @@ static int rules_explain(int argc, char **argv)
     zj_buf out;
     zj_buf_init(&out);
     int code = EXIT_OK;
+    zj_buf shown; /* TEXT comes from anywhere: escaped for the terminal, lines kept */
+    zj_buf_init(&shown);
     if (zj_rules_explain(rs, argv[optind], argv[optind + 1], &out, &err) != ZJ_OK) {
         cli_report(&err);
         code = EXIT_USAGE;
-    } else if (!cli_write(&out, stdout)) {
-        code = EXIT_USAGE;
+    } else {
+        for (size_t i = 0; i < out.len;) {
+            const char *nl = memchr(out.data + i, '\n', out.len - i);
+            size_t n = nl ? (size_t)(nl - (out.data + i)) : out.len - i;
+            zj_buf_term(&shown, out.data + i, n);
+            if (nl)
+                zj_buf_puts(&shown, "\n");
+            i += n + (nl != NULL);
+        }
+        if (shown.failed) {
+            cli_error("rules explain: out of memory");
+            code = EXIT_USAGE;
+        } else if (!cli_write(&shown, stdout)) {
+            code = EXIT_USAGE;
+        }
     }
+    zj_buf_free(&shown);
     zj_buf_free(&out);
     zj_rules_free(rs);
     return code;
