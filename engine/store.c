@@ -1954,6 +1954,34 @@ static int findings_have(zj_store *st, const char *name)
     return has;
 }
 
+zj_status zj_store_integrity(zj_store *st, zj_buf *report, long *n_problems, zj_error *err)
+{
+    *n_problems = 0;
+    if (postgres(st))
+        return ZJ_OK;
+    zj_stmt *q;
+    /* 100 problems are enough to say a file is damaged. */
+    if (zj_db_prepare_v2(st->db, "PRAGMA integrity_check(100)", -1, &q, NULL) != ZJ_DB_OK)
+        return db_error(st, err, "cannot check the database file");
+    int rc;
+    while ((rc = zj_db_step(q)) == ZJ_DB_ROW) {
+        const char *line = (const char *)zj_db_column_text(q, 0);
+        if (line && !strcmp(line, "ok"))
+            continue;
+        if (++*n_problems <= 10) {
+            zj_buf_puts(report, "damaged: ");
+            zj_buf_puts(report, line ? line : "");
+            zj_buf_puts(report, "\n");
+        }
+    }
+    zj_db_finalize(q);
+    if (rc != ZJ_DB_DONE)
+        return db_error(st, err, "cannot check the database file");
+    if (report->failed)
+        return zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
+    return ZJ_OK;
+}
+
 zj_status zj_store_get_call(zj_store *st, const char *call_id, int64_t ruleset_id,
                             zj_stored_call *out, zj_error *err)
 {

@@ -481,6 +481,11 @@ zj_status zj_store_agg_rebuild(zj_store *st, zj_error *err);
 /* Compares the aggregates with a recomputation from calls and findings:
  * *n_diff differing rows, the first of each kind described in report. */
 zj_status zj_store_agg_check(zj_store *st, zj_buf *report, long *n_diff, zj_error *err);
+/* SQLite's page-level check of the whole file (PRAGMA integrity_check: every
+ * page, index and row): *n_problems found, the first ones described in
+ * report. A damaged index can make queries return fewer rows without any
+ * error, so only this check sees it. PostgreSQL checks its own pages: 0. */
+zj_status zj_store_integrity(zj_store *st, zj_buf *report, long *n_problems, zj_error *err);
 
 zj_status zj_store_get_call(zj_store *st, const char *call_id, int64_t ruleset_id,
                             zj_stored_call *out, zj_error *err);

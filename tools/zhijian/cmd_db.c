@@ -21,10 +21,12 @@ static void db_usage(FILE *out)
                  "             one transaction (a database written by an older zhijian gets\n"
                  "             them when it is first opened for writing, e.g. by this command)\n"
                  "             e.g.  zhijian db rebuild --db out/zhijian.db\n"
-                 "  check      recompute the aggregates and compare them with the stored ones;\n"
-                 "             exit 0 when every row matches, 1 when some differ (each kind of\n"
-                 "             difference is listed with the row's key: rule set, date, agent,\n"
-                 "             rule, ...), 2 on an error. Reads only; nothing is changed.\n"
+                 "  check      check the file page by page (SQLite's integrity check: exit 2\n"
+                 "             when it is damaged), then recompute the aggregates and compare\n"
+                 "             them with the stored ones; exit 0 when every row matches, 1 when\n"
+                 "             some differ (each kind of difference is listed with the row's\n"
+                 "             key: rule set, date, agent, rule, ...), 2 on an error. Reads\n"
+                 "             only; nothing is changed.\n"
                  "             e.g.  zhijian db check --db out/zhijian.db\n"
                  "\n"
                  "options:\n"
@@ -94,8 +96,20 @@ int cmd_db(int argc, char **argv)
     } else {
         zj_buf out;
         zj_buf_init(&out);
-        long n = 0;
-        if (zj_store_agg_check(st, &out, &n, &err) != ZJ_OK) {
+        long n = 0, damaged = 0;
+        /* The file first: a damaged index can hide rows from every reader,
+         * the aggregate check included, without any error. */
+        if (zj_store_integrity(st, &out, &damaged, &err) != ZJ_OK) {
+            cli_report(&err);
+            code = EXIT_USAGE;
+        } else if (damaged) {
+            cli_write(&out, stdout);
+            cli_error("db check: %s: the database file is damaged (%ld problem%s found by "
+                      "SQLite's integrity check): results read from it may be incomplete; "
+                      "restore it from a backup",
+                      cli_db_name(db), damaged, damaged == 1 ? "" : "s");
+            code = EXIT_USAGE;
+        } else if (zj_store_agg_check(st, &out, &n, &err) != ZJ_OK) {
             cli_report(&err);
             code = EXIT_USAGE;
         } else if (n) {
