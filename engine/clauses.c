@@ -53,9 +53,14 @@ zj_clause_starts *zj_clause_starts_new(const char *const *regexes, size_t n, siz
             return NULL;
         }
         c->n = i + 1;
-        pcre2_jit_compile(c->re[i], PCRE2_JIT_COMPLETE); /* interpreted when JIT is missing */
     }
     return c;
+}
+
+void zj_clause_starts_jit(zj_clause_starts *c)
+{
+    for (size_t i = 0; c && i < c->n; i++)
+        pcre2_jit_compile(c->re[i], PCRE2_JIT_COMPLETE); /* interpreted when JIT is missing */
 }
 
 static int cmp_size(const void *a, const void *b)

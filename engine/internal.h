@@ -785,6 +785,9 @@ typedef struct zj_clause_starts zj_clause_starts;
  * (why says why). */
 zj_clause_starts *zj_clause_starts_new(const char *const *regexes, size_t n, size_t *bad,
                                        char *why, size_t why_size);
+/* Compiles them to machine code (the rule set's compile step does, unless
+ * the load options ask for no JIT). */
+void zj_clause_starts_jit(zj_clause_starts *c);
 void zj_clause_starts_free(zj_clause_starts *c);
 /* In a normalized turn without any punctuation, adds a clause end at every
  * match start of the regexes (c may be NULL). */

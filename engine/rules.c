@@ -1549,6 +1549,8 @@ static zj_ruleset *compile(zj_ruleset *rs, const zj_load_opts *opts, zj_error *e
     if (!rs)
         return NULL;
     zj_backend backend = opts ? opts->backend : ZJ_BACKEND_AUTO;
+    if (!(opts && opts->no_jit))
+        zj_clause_starts_jit(rs->clause_starts);
     rs->matcher = zj_matcher_compile(rs->patterns, rs->n_patterns, backend, opts, err);
     if (!rs->matcher || zj_fuzzy_build(rs, backend, opts, err) != ZJ_OK) {
         if (err && !err->file[0])

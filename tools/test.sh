@@ -31,6 +31,10 @@ valgrind --quiet --leak-check=full --show-leak-kinds=definite,indirect --errors-
   --error-exitcode=99 "$root/build/zhijian" score --no-db --format jsonl --no-jit corpus/calls/ >/dev/null
 valgrind --quiet --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect \
   --error-exitcode=99 "$root/build/zhijian" score --no-db --format jsonl --no-jit corpus/formats/ >/dev/null
+# Run-on ASR text: the clause_starts regexes and the clause model at work.
+head -300 corpus/gold/calls/unpunctuated.jsonl |
+  valgrind --quiet --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect \
+  --error-exitcode=99 "$root/build/zhijian" score --no-db --format jsonl --no-jit - >/dev/null
 echo "valgrind: no errors, no leaks"
 
 echo "== build (ASan + UBSan)"
