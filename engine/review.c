@@ -197,6 +197,8 @@ zj_status zj_review_export(zj_store *st, const zj_report_filter *f, int64_t samp
     zj_status s = open_ruleset(st, f->ruleset, &rs, err);
     zj_review_store rv = zj_review_store_sql(st);
     zj_review_data d = {0};
+    if (s == ZJ_OK && sample_id <= 0) /* an empty sheet reads as nothing to review */
+        s = zj_report_require_calls(st, rs.id, f, "review sheet", err);
     if (s == ZJ_OK)
         s = rv.ops->calls(rv.self, &rs, f, sample_id, false, false, &d, err);
     if (s != ZJ_OK) {
@@ -679,6 +681,20 @@ zj_status zj_review_ruling(zj_store *st, const char *ruleset, const char *superv
     if (s == ZJ_OK && a.action != ZJ_RV_APPEAL)
         s = zj_error_set(err, ZJ_ERR_NOTFOUND, NULL, 0, 0, "review event %lld is not an appeal",
                          (long long)appeal_id);
+    /* A ruling is final: a second one would silently replace the first. The
+     * agent may appeal again, and that appeal gets its own ruling. */
+    zj_review_data call = {0};
+    if (s == ZJ_OK)
+        s = rv.ops->call(rv.self, &rs, a.call_id, &call, err);
+    for (size_t i = 0; s == ZJ_OK && call.n_calls && i < call.calls[0].n_events; i++) {
+        const zj_rv_event *r = &call.events[call.calls[0].first_event + i];
+        if (r->action == ZJ_RV_RULE && r->appeal_id == appeal_id)
+            s = zj_error_set(err, ZJ_ERR_USAGE, NULL, 0, 0,
+                             "appeal %lld was %s by %s at %s: a ruling is final (the agent may "
+                             "appeal again)",
+                             (long long)appeal_id, r->overturn ? "overturned" : "upheld",
+                             r->actor, r->at);
+    }
     if (s == ZJ_OK) {
         zj_rv_event e = {.actor = supervisor,
                          .role = "supervisor",
@@ -693,6 +709,7 @@ zj_status zj_review_ruling(zj_store *st, const char *ruleset, const char *superv
                          .note = reason};
         s = rv.ops->append(rv.self, &rs, &e, 1, NULL, err);
     }
+    zj_review_data_free(&call);
     zj_review_data_free(&d);
     return s;
 }
@@ -708,6 +725,8 @@ zj_status zj_review_status(zj_store *st, const zj_report_filter *f, int64_t samp
     zj_status s = open_ruleset(st, f->ruleset, &rs, err);
     zj_review_store rv = zj_review_store_sql(st);
     zj_review_data d = {0};
+    if (s == ZJ_OK && sample_id <= 0)
+        s = zj_report_require_calls(st, rs.id, f, "review status", err);
     if (s == ZJ_OK)
         s = rv.ops->calls(rv.self, &rs, f, sample_id, sample_id <= 0, true, &d, err);
     zj_rv_decision dec = {0};
@@ -1166,6 +1185,17 @@ zj_status zj_calibrate(zj_store *st, const zj_report_filter *f, double min_preci
     if (!calibrate_data(&d, &rs, &cal)) {
         zj_review_data_free(&d);
         return zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
+    }
+    if (!cal.reviewed_calls) { /* "no rule below the mark" would be a verdict over nothing */
+        calibration_free(&cal);
+        zj_review_data_free(&d);
+        s = zj_report_require_calls(st, rs.id, f, "calibration", err);
+        return s != ZJ_OK ? s
+                          : zj_error_set(err, ZJ_ERR_NOTFOUND, NULL, 0, 0,
+                                         "no calls of rule set %s in the selection were reviewed "
+                                         "yet: no calibration written (zhijian review import "
+                                         "records an inspector's sheet)",
+                                         rs.label);
     }
     cal_rule *rules = cal.rules;
     size_t n_rules = cal.n_rules;

@@ -12,6 +12,9 @@
 #    gets the words at its span;
 #  - DUP-1 has two 你怎么这么麻烦 in one turn: `appeal --turn 3 --span 11-18`
 #    appeals the second, without --span the message asks for it;
+#  - a ruling on an appeal is final: a second one is refused;
+#  - calibrate over no reviewed calls, and review status or export over a
+#    selection without calls, are errors (exit 2), not empty conclusions;
 #  - the review web app's sample page links calls whose ids hold + & # % so
 #    that each link opens its call.
 set -u
@@ -100,6 +103,25 @@ grep -qx "zhijian: call 'DUP-1' has 2 findings of rule 'taboo.18-troublesome' in
   fail "appeal --span: $(cat err)"
 [ "$(sql "SELECT turn, span_start, span_end FROM reviews WHERE action = 'appeal'")" = "2|11|18" ] ||
   fail "the appeal names $(sql "SELECT turn, span_start, span_end FROM reviews WHERE action = 'appeal'")"
+
+appeal=$(sed -n 's/^appeal \([0-9]*\) filed$/\1/p' out)
+"$zhijian" appeal rule --db z.db --supervisor 王经理 --appeal "$appeal" --uphold --reason 属实 > out 2> err ||
+  fail "ruling: $(cat err)"
+"$zhijian" appeal rule --db z.db --supervisor 王经理 --appeal "$appeal" --overturn --reason 改判 > out 2> err
+[ $? = 2 ] && grep -qx "zhijian: appeal $appeal was upheld by 王经理 at [0-9T:.-]*Z: a ruling is final (the agent may appeal again)" err ||
+  fail "a second ruling: $(cat err)"
+[ "$(sql "SELECT count(*) FROM reviews WHERE action = 'rule'")" = 1 ] || fail "a second ruling was recorded"
+
+# Conclusions over nothing are errors.
+for cmd in "review status" "review export -o x.csv" "calibrate"; do
+  "$zhijian" $cmd --db z.db --agent NOBODY > out 2> err
+  [ $? = 2 ] && grep -qx "zhijian: no scored calls of rule set property-service@2026.1 match the filters --agent NOBODY: no .* written" err ||
+    fail "$cmd over no calls: $(cat err)"
+done
+"$zhijian" score --db fresh.db calls.jsonl > /dev/null 2>&1
+"$zhijian" calibrate --db fresh.db > out 2> err
+[ $? = 2 ] && grep -qx "zhijian: no calls of rule set property-service@2026.1 in the selection were reviewed yet: no calibration written (zhijian review import records an inspector's sheet)" err ||
+  fail "calibrate without reviews: $(cat err)"
 
 # Links of the sample page open calls whose ids hold + & # %.
 "$zhijian" serve --help > /dev/null 2>&1 || { echo "PASS (serve not built: links not checked)"; exit 0; }
