@@ -692,8 +692,8 @@ zj_status zj_review_ruling(zj_store *st, const char *ruleset, const char *superv
             s = zj_error_set(err, ZJ_ERR_USAGE, NULL, 0, 0,
                              "appeal %lld was %s by %s at %s: a ruling is final (the agent may "
                              "appeal again)",
-                             (long long)appeal_id, r->overturn ? "overturned" : "upheld",
-                             r->actor, r->at);
+                             (long long)appeal_id, r->overturn ? "overturned" : "upheld", r->actor,
+                             r->at);
     }
     if (s == ZJ_OK) {
         zj_rv_event e = {.actor = supervisor,
