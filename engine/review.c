@@ -432,12 +432,37 @@ zj_status zj_review_import(zj_store *st, const char *ruleset, const char *review
         text += 3;
         len -= 3;
     }
+    /* A sheet saved by a spreadsheet in the local code page (GBK on Chinese
+     * Windows): say so once, rather than store undecodable names and notes. */
+    if (!zj_utf8_valid(text, len)) {
+        long line = 1;
+        size_t good = 0;
+        for (size_t i = 0; i < len; i++)
+            if (text[i] == '\n') {
+                if (!zj_utf8_valid(text + good, i - good))
+                    break;
+                good = i + 1;
+                line++;
+            }
+        return zj_error_set(err, ZJ_ERR_UTF8, path, line, 0,
+                            "not UTF-8: save the sheet as CSV UTF-8 (the export's encoding)");
+    }
     zj_csv csv = {0};
     if (!zj_csv_parse(text, len, path, &csv, err))
         return err->status ? err->status : ZJ_ERR_PARSE;
     long col[N_CSV_COLUMNS];
-    for (size_t i = 0; i < N_CSV_COLUMNS; i++)
+    for (size_t i = 0; i < N_CSV_COLUMNS; i++) {
         col[i] = csv.n ? zj_csv_column(&csv.rows[0], csv_columns[i]) : -1;
+        /* Two columns of one name: which one the inspector filled is unknown. */
+        for (size_t j = col[i] >= 0 ? (size_t)col[i] + 1 : SIZE_MAX; j < csv.rows[0].n; j++) {
+            zj_csv_row rest = {csv.rows[0].f + j, 1, 1};
+            if (zj_csv_column(&rest, csv_columns[i]) == 0) {
+                zj_csv_free(&csv);
+                return zj_error_set(err, ZJ_ERR_PARSE, path, 1, 0,
+                                    "the header has column '%s' twice", csv_columns[i]);
+            }
+        }
+    }
     enum { C_CALL, C_RULE = 4, C_TURN = 7, C_A, C_B, C_QUOTE, C_VERDICT = 13, C_CAT, C_NOTE };
     if (!csv.n || col[C_CALL] < 0 || col[C_RULE] < 0 || col[C_VERDICT] < 0) {
         zj_csv_free(&csv);

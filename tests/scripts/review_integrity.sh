@@ -13,6 +13,8 @@
 #  - DUP-1 has two 你怎么这么麻烦 in one turn: `appeal --turn 3 --span 11-18`
 #    appeals the second, without --span the message asks for it;
 #  - a ruling on an appeal is final: a second one is refused;
+#  - a sheet saved in GBK, or with a column twice, is refused whole, naming
+#    the line;
 #  - calibrate over no reviewed calls, and review status or export over a
 #    selection without calls, are errors (exit 2), not empty conclusions;
 #  - the review web app's sample page links calls whose ids hold + & # % so
@@ -111,6 +113,16 @@ appeal=$(sed -n 's/^appeal \([0-9]*\) filed$/\1/p' out)
 [ $? = 2 ] && grep -qx "zhijian: appeal $appeal was upheld by 王经理 at [0-9T:.-]*Z: a ruling is final (the agent may appeal again)" err ||
   fail "a second ruling: $(cat err)"
 [ "$(sql "SELECT count(*) FROM reviews WHERE action = 'rule'")" = 1 ] || fail "a second ruling was recorded"
+
+# Sheets that cannot be read as the inspector meant are refused whole.
+{ printf '%s,verdict\r\n' "$head"; printf 'DUP-1,,,,,,,,,,,,,confirmed,,,rejected\r\n'; } > dup.csv
+"$zhijian" review import --db z.db --reviewer 张敏 dup.csv 2> err
+[ $? = 2 ] && grep -qx "zhijian: dup.csv:1: the header has column 'verdict' twice" err || fail "a column twice: $(cat err)"
+{ printf '%s\r\n' "$head"; printf 'DUP-1,,,,,,,,,,,,,confirmed,,'; printf '\xc4\xe3\xba\xc3\r\n'; } > gbk.csv
+"$zhijian" review import --db z.db --reviewer 张敏 gbk.csv 2> err
+[ $? = 2 ] && grep -qx "zhijian: gbk.csv:2: not UTF-8: save the sheet as CSV UTF-8 (the export's encoding)" err ||
+  fail "a GBK sheet: $(cat err)"
+[ "$(sql "SELECT count(*) FROM reviews WHERE call_id = 'DUP-1' AND action = 'confirm'")" = 0 ] || fail "a refused sheet recorded a verdict"
 
 # Conclusions over nothing are errors.
 for cmd in "review status" "review export -o x.csv" "calibrate"; do
