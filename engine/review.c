@@ -23,7 +23,7 @@ static bool same_place(const zj_rv_event *e, const char *rule_id, int turn, long
 zj_rv_state zj_rv_state_of(const zj_review_data *d, const zj_rv_call *c, const char *rule_id,
                            int turn, long span_start, long span_end)
 {
-    zj_rv_state st = {ZJ_RV_UNREVIEWED, ZJ_RV_NO_APPEAL, NULL, false};
+    zj_rv_state st = {ZJ_RV_UNREVIEWED, ZJ_RV_NO_APPEAL, NULL, NULL, false};
     int64_t appeal = 0;
     for (size_t i = c->first_event; i < c->first_event + c->n_events; i++) {
         const zj_rv_event *e = &d->events[i];
@@ -37,9 +37,11 @@ zj_rv_state zj_rv_state_of(const zj_review_data *d, const zj_rv_call *c, const c
         if (e->action == ZJ_RV_CONFIRM || e->action == ZJ_RV_ADD) {
             st.verdict = ZJ_RV_CONFIRMED;
             st.reviewer = e->actor;
+            st.note = e->note;
         } else if (e->action == ZJ_RV_REJECT) {
             st.verdict = ZJ_RV_REJECTED;
             st.reviewer = e->actor;
+            st.note = e->note;
         } else if (e->action == ZJ_RV_APPEAL) {
             appeal = e->id; /* a later appeal replaces an earlier one */
             st.appeal = ZJ_RV_APPEAL_OPEN;
@@ -233,7 +235,7 @@ zj_status zj_review_export(zj_store *st, const zj_report_filter *f, int64_t samp
                                             x->fatal ? "1" : "0",
                                             verdict_word(stt.verdict),
                                             "",
-                                            ""};
+                                            stt.note};
             csv_row(out, v);
         }
         /* A call without findings gets one row, its verdict (confirmed) saying
@@ -258,7 +260,7 @@ zj_status zj_review_export(zj_store *st, const zj_report_filter *f, int64_t samp
                                             "",
                                             verdict_word(stt.verdict),
                                             "",
-                                            ""};
+                                            stt.note};
             csv_row(out, v);
         }
         /* Findings reviewers added, so a re-import repeats rather than loses them. */

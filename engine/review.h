@@ -179,6 +179,7 @@ typedef struct zj_rv_state {
     zj_rv_verdict verdict; /* the inspector's */
     zj_rv_appeal appeal;
     const char *reviewer; /* of the latest verdict, or NULL */
+    const char *note;     /* the latest verdict's note, or NULL */
     bool withdrawn;       /* rejected, or overturned on appeal */
 } zj_rv_state;
 

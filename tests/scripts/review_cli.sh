@@ -70,6 +70,16 @@ grep -qx "zhijian: zhang.csv: $((rows + 1)) rows: $((rows + 1)) verdicts recorde
 "$zhijian" review import --db $db --reviewer 张敏 zhang.csv 2> err || fail "re-import"
 grep -qx "zhijian: zhang.csv: $((rows + 1)) rows: 0 verdicts recorded, $((rows + 1)) unchanged or blank, 0 rejected" err ||
   fail "re-import recorded again: $(cat err)"
+# The export gives back each verdict with its note.
+"$zhijian" review export --db $db --sample 1 -o again.csv 2> /dev/null || fail "export after import"
+python3 - again.csv << 'PY' || fail "the exported verdicts and notes"
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1], encoding="utf-8-sig")))
+col = {n: i for i, n in enumerate(rows[0])}
+got = [(r[col["verdict"]], r[col["note"]]) for r in rows[1:]
+       if (r[col["call_id"]], r[col["rule_id"]]) == ("PS-011", "taboo.02-bu-zhi-dao")]
+assert got == [("rejected", "住户问的事坐席确实不知道，且随即转交")], got
+PY
 
 # 李强 rejects one finding 张敏 confirmed; two bad rows are reported.
 python3 - sheet.csv li.csv << 'PY' || fail "filling the second sheet"
