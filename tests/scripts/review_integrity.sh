@@ -17,6 +17,7 @@
 #    the line;
 #  - calibrate over no reviewed calls, and review status or export over a
 #    selection without calls, are errors (exit 2), not empty conclusions;
+#    the commands that record into a store never create an empty one;
 #  - the review web app's sample page links calls whose ids hold + & # % so
 #    that each link opens its call.
 set -u
@@ -134,6 +135,14 @@ done
 "$zhijian" calibrate --db fresh.db > out 2> err
 [ $? = 2 ] && grep -qx "zhijian: no calls of rule set property-service@2026.1 in the selection were reviewed yet: no calibration written (zhijian review import records an inspector's sheet)" err ||
   fail "calibrate without reviews: $(cat err)"
+
+for cmd in "sample --n 3 --save" "review import --reviewer 张敏 dup.csv" \
+           "appeal --agent A01 --call DUP-1 --rule taboo.18-troublesome --reason 转述"; do
+  $zhijian $cmd --db none.db > out 2> err
+  [ $? = 2 ] && [ ! -e none.db ] &&
+    grep -qx 'zhijian: none.db: no database here (run `zhijian score` first, or pass --db PATH)' err ||
+    fail "$cmd on a missing store: $(cat err); $(ls -la none.db 2>&1)"
+done
 
 # Links of the sample page open calls whose ids hold + & # %.
 "$zhijian" serve --help > /dev/null 2>&1 || { echo "PASS (serve not built: links not checked)"; exit 0; }

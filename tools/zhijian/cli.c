@@ -366,3 +366,13 @@ const char *cli_db_name(const char *db)
         shown = zj_mask_db_password(db);
     return shown ? shown : "(the database)";
 }
+
+zj_store *cli_store_open_existing(const char *db, bool write, zj_error *err)
+{
+    if (write && !strstr(db, "://") && access(db, F_OK) != 0) {
+        zj_error_set(err, ZJ_ERR_NOTFOUND, db, 0, 0,
+                     "no database here (run `zhijian score` first, or pass --db PATH)");
+        return NULL;
+    }
+    return zj_store_open(db, write, err);
+}

@@ -21,6 +21,10 @@ void cli_print(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * password masked (zj_mask_db_password); db itself when there is none or
  * memory is short. Valid until the program ends. */
 const char *cli_db_name(const char *db);
+/* The store at db, for the commands that record into one `zhijian score`
+ * made (sample --save, review, appeal, serve): a missing file is an error
+ * (ZJ_ERR_NOTFOUND), never a new empty store. */
+zj_store *cli_store_open_existing(const char *db, bool write, zj_error *err);
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "zhijian: FILE:LINE:COL: message" on stderr from an error record. */
 void cli_report(const zj_error *err);

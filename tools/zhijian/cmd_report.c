@@ -237,7 +237,7 @@ static int run_report(enum report_kind kind, const char *cmd, const struct repor
 {
     zj_error err;
     zj_error_clear(&err);
-    zj_store *st = zj_store_open(a->db, kind == REPORT_SAMPLE && a->sample.save, &err);
+    zj_store *st = cli_store_open_existing(a->db, kind == REPORT_SAMPLE && a->sample.save, &err);
     if (!st) {
         cli_report(&err);
         return EXIT_USAGE;

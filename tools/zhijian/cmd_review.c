@@ -306,7 +306,7 @@ static int review_close(int argc, char **argv)
     }
     zj_error err;
     zj_error_clear(&err);
-    zj_store *st = zj_store_open(a.db, true, &err);
+    zj_store *st = cli_store_open_existing(a.db, true, &err);
     if (!st) {
         cli_report(&err);
         return EXIT_USAGE;
@@ -366,7 +366,7 @@ int cmd_review(int argc, char **argv)
     }
     zj_error err;
     zj_error_clear(&err);
-    zj_store *st = zj_store_open(a.db, strcmp(sub, "import") == 0, &err);
+    zj_store *st = cli_store_open_existing(a.db, strcmp(sub, "import") == 0, &err);
     if (!st) {
         cli_report(&err);
         return EXIT_USAGE;
@@ -488,7 +488,7 @@ int cmd_appeal(int argc, char **argv)
     }
     zj_error err;
     zj_error_clear(&err);
-    zj_store *st = zj_store_open(a.db, true, &err);
+    zj_store *st = cli_store_open_existing(a.db, true, &err);
     if (!st) {
         cli_report(&err);
         return EXIT_USAGE;
@@ -555,7 +555,7 @@ int cmd_calibrate(int argc, char **argv)
     }
     zj_error err;
     zj_error_clear(&err);
-    zj_store *st = zj_store_open(a.db, false, &err);
+    zj_store *st = cli_store_open_existing(a.db, false, &err);
     if (!st) {
         cli_report(&err);
         return EXIT_USAGE;

@@ -590,7 +590,7 @@ int cmd_serve(int argc, char **argv)
         return EXIT_USAGE;
     zj_error err;
     zj_error_clear(&err);
-    if (!(app.st = zj_store_open(db, true, &err))) {
+    if (!(app.st = cli_store_open_existing(db, true, &err))) {
         cli_report(&err);
         serve_users_free(&app.users);
         return EXIT_USAGE;
