@@ -113,15 +113,32 @@ zj_status zj_encoding_utf8(const char *path, const char *encoding, const char *i
 {
     *out = NULL;
     size_t skip = n >= 3 && memcmp(in, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
-    /* A named encoding applies to the files that are not UTF-8: a batch
-     * mixes UTF-8 ASR results with a spreadsheet export, and Chinese text in
-     * GB18030 is never valid UTF-8. UTF-16 and UTF-32 (whose ASCII is valid
-     * UTF-8 byte by byte) are always converted. */
-    if (encoding && *encoding && strcasecmp(encoding, "utf-8") != 0 &&
-        strcasecmp(encoding, "utf8") != 0 &&
+    const unsigned char *u = (const unsigned char *)in;
+    bool named = encoding && *encoding && strcasecmp(encoding, "utf-8") != 0 &&
+                 strcasecmp(encoding, "utf8") != 0;
+    bool wide =
+        named &&
         (strncasecmp(encoding, "utf-16", 6) == 0 || strncasecmp(encoding, "utf16", 5) == 0 ||
-         strncasecmp(encoding, "utf-32", 6) == 0 || strncasecmp(encoding, "ucs", 3) == 0 ||
-         !zj_utf8_valid(in + skip, n - skip)))
+         strncasecmp(encoding, "utf-32", 6) == 0 || strncasecmp(encoding, "utf32", 5) == 0 ||
+         strncasecmp(encoding, "ucs", 3) == 0);
+    bool bom16 = n >= 2 && ((u[0] == 0xFF && u[1] == 0xFE) || (u[0] == 0xFE && u[1] == 0xFF));
+    /* With an encoding named, a file that starts with a UTF-16 byte-order
+     * mark is UTF-16 whatever the name (a GB18030 spreadsheet and a UTF-16
+     * transcript in one run); the mark says the byte order. A UTF-32 name
+     * is kept: its little-endian mark starts like UTF-16's. */
+    if (named && bom16)
+        return zj_encoding_to_utf8(strncasecmp(encoding, "utf-32", 6) == 0 ||
+                                           strncasecmp(encoding, "utf32", 5) == 0 ||
+                                           strncasecmp(encoding, "ucs-4", 5) == 0
+                                       ? encoding
+                                       : "UTF-16",
+                                   in, n, out, out_n, path, err);
+    /* Otherwise a named encoding applies to the files that are not UTF-8: a
+     * batch mixes UTF-8 ASR results with a spreadsheet export, and Chinese
+     * text in GB18030 is never valid UTF-8. UTF-16 or UTF-32 without a mark
+     * can be valid UTF-8 byte by byte (ASCII with a NUL beside each
+     * character), which UTF-8 text never has: a NUL byte makes it UTF-16. */
+    if (named && (!zj_utf8_valid(in + skip, n - skip) || (wide && memchr(in, '\0', n))))
         return zj_encoding_to_utf8(encoding, in, n, out, out_n, path, err);
     if (!zj_utf8_valid(in + skip, n - skip)) {
         const char *guess = zj_encoding_guess(in, n);

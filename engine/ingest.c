@@ -153,25 +153,90 @@ void zj_ingest_out_free(zj_ingest_out *o)
     o->n = o->cap = 0;
 }
 
+/* The largest time any input may give (about 31 years): what native JSON
+ * accepts (call.c) and docs/cli.md promise. Every format's times pass
+ * through time_ok, once where they are read (for the message with its place)
+ * and again on the finished call (zj_ingest_parse), so no reader can let a
+ * larger one through. */
+#define MAX_MS 1000000000000LL
+
+static bool time_ok(double ms)
+{
+    return ms >= 0 && ms <= (double)MAX_MS;
+}
+
+/* Subtitles and plain text are one call a file, read as C strings: a NUL
+ * would cut a line short in silence (a span past the end of its text, a
+ * lost taboo). The whole file is rejected at the NUL's line. CSV rejects the
+ * call of the row instead (ingest_csv.c); a NUL is invalid JSON anyway. */
+static bool nul_rejected(const zj_ingest_ops *ops, const char *content, size_t len,
+                         zj_ingest_out *out)
+{
+    if (strcmp(ops->name, "srt") != 0 && strcmp(ops->name, "vtt") != 0 &&
+        strcmp(ops->name, "text") != 0)
+        return false;
+    const char *nul = memchr(content, '\0', len);
+    if (!nul)
+        return false;
+    long line = 1;
+    for (const char *p = content; p < nul; p++)
+        line += *p == '\n';
+    zj_error e;
+    zj_error_set(&e, ZJ_ERR_INVALID, out->source, line, 0,
+                 "a NUL byte (\\u0000) in the text; the file is rejected");
+    zj_ingest_push_error(out, &e);
+    return true;
+}
+
+/* The reason call c may not be scored, written to e, or false. */
+static bool call_rejected(const zj_call *c, const char *format, const char *src, zj_error *e)
+{
+    /* A transcript without one utterance is a failed recognition or the
+     * wrong file, never a call to score as "nothing said". */
+    if (c->n_turns == 0) {
+        zj_error_set(e, ZJ_ERR_INVALID, src, c->line, 0,
+                     "call '%s': no utterances in this %s input", c->call_id, format);
+        return true;
+    }
+    if (c->ring_ms >= 0 && !time_ok((double)c->ring_ms)) {
+        zj_error_set(e, ZJ_ERR_INVALID, src, c->line, 0,
+                     "call '%s': ring_ms %lld is out of range (at most 1000000000000 ms)",
+                     c->call_id, (long long)c->ring_ms);
+        return true;
+    }
+    for (size_t t = 0; t < c->n_turns; t++) {
+        int64_t ms =
+            c->turns[t].start_ms > c->turns[t].end_ms ? c->turns[t].start_ms : c->turns[t].end_ms;
+        if (ms >= 0 && !time_ok((double)ms)) {
+            zj_error_set(e, ZJ_ERR_INVALID, src, c->line, 0,
+                         "call '%s': turn %zu: time %lld ms is out of range (at most "
+                         "1000000000000 ms)",
+                         c->call_id, t, (long long)ms);
+            return true;
+        }
+    }
+    return false;
+}
+
 void zj_ingest_parse(const zj_ingest_ops *ops, const char *content, size_t len, zj_ingest_out *out)
 {
     size_t first = out->n;
+    if (nul_rejected(ops, content, len, out))
+        return;
     ops->parse(content, len, out);
     if (strcmp(ops->name, "native") == 0)
         return;
-    /* A transcript without one utterance is a failed recognition or the
-     * wrong file, never a call to score as "nothing said". */
     for (size_t i = first; i < out->n; i++) {
         zj_call *c = out->v[i].call;
-        if (!c || c->n_turns > 0)
+        zj_error reason;
+        if (!c || !call_rejected(c, ops->name, out->source, &reason))
             continue;
         zj_error *e = malloc(sizeof *e);
         if (!e) {
             out->nomem = true;
             continue;
         }
-        zj_error_set(e, ZJ_ERR_INVALID, out->source, c->line, 0,
-                     "call '%s': no utterances in this %s input", c->call_id, ops->name);
+        *e = reason;
         zj_call_free(c);
         out->v[i] = (zj_ingest_item){NULL, e};
     }
@@ -444,8 +509,9 @@ bool zj_ing_json_ms(json_t *v, double unit_ms, bool required, int64_t *out, cons
         return false;
     }
     d *= unit_ms;
-    if (d < 0 || d > 1e13) {
-        zj_error_set(err, ZJ_ERR_INVALID, src, 0, 0, "%s: time out of range (%g ms)", path, d);
+    if (!time_ok(d)) {
+        zj_error_set(err, ZJ_ERR_INVALID, src, 0, 0,
+                     "%s: time out of range (%.0f ms; at most 1000000000000 ms)", path, d);
         return false;
     }
     *out = llround(d);
@@ -600,15 +666,18 @@ bool zj_ing_clock(const char *s, size_t n, int64_t *ms)
         for (long digits = p - f; digits < 3; digits++)
             v *= 10;
         frac = v;
-        while (p < end && *p >= '0' && *p <= '9') /* beyond milliseconds */
-            p++;
+        /* A fourth digit is not a finer time but a typo (00:00:01,9999):
+         * SRT and WebVTT write exactly three. */
     }
     if (p != end)
         return false;
     long h = k == 3 ? parts[0] : 0, m = parts[k - 2], sec = parts[k - 1];
     if (sec > 59 || (k == 3 && m > 59))
         return false;
-    *ms = ((int64_t)h * 3600 + (int64_t)m * 60 + sec) * 1000 + frac;
+    int64_t v = ((int64_t)h * 3600 + (int64_t)m * 60 + sec) * 1000 + frac;
+    if (!time_ok((double)v))
+        return false;
+    *ms = v;
     return true;
 }
 

@@ -3,8 +3,9 @@
  * id), channel (optional), text, start/end (seconds, or [hh:]mm:ss.mmm) or
  * start_ms/end_ms, and the call columns agent_id, agent_name, team,
  * started_at, direction, call_type, ring_ms (first non-empty value of the
- * call). Rows of a call are consecutive; a bad row rejects its call only
- * (FILE:LINE). Other columns are ignored. */
+ * call). Rows of a call are consecutive; a bad row rejects its whole call
+ * (FILE:LINE), never only itself: a call scored without one of its rows may
+ * be a call scored without its taboo. Other columns are ignored. */
 #include "internal.h"
 
 #include <math.h>
@@ -66,19 +67,31 @@ static int detect(const char *s, size_t n, const char *path)
     return score;
 }
 
-/* Seconds ("12.5") or a clock ("00:00:12.500") into ms. */
+/* Seconds ("12.5") or a clock ("00:00:12.500") into ms. Plain decimals
+ * only: strtod would also take "0x10", "1e3" or "inf", none of which an
+ * export writes for a time. */
 static bool seconds_cell(const char *s, int64_t *ms)
 {
     if (strchr(s, ':'))
         return zj_ing_clock(s, strlen(s), ms);
-    char *end;
-    double v = strtod(s, &end);
-    if (end == s || *end || !isfinite(v) || v < 0 || v > 1e9 || *s == '+' || *s == '-')
+    bool digits = false, dot = false;
+    for (const char *p = s; *p; p++) {
+        if (*p >= '0' && *p <= '9')
+            digits = true;
+        else if (*p == '.' && !dot)
+            dot = true;
+        else
+            return false;
+    }
+    double v = digits ? strtod(s, NULL) : -1;
+    if (!digits || !isfinite(v) || v > 1e9)
         return false;
     *ms = llround(v * 1000);
     return true;
 }
 
+/* Digits only, at most 10^12 (the limit of every time; a channel number is
+ * checked further by its caller). */
 static bool ms_cell(const char *s, int64_t *ms)
 {
     if (!*s)
@@ -89,6 +102,8 @@ static bool ms_cell(const char *s, int64_t *ms)
             return false;
         v = v * 10 + (*p - '0');
     }
+    if (v > 1000000000000LL)
+        return false;
     *ms = v;
     return true;
 }
@@ -194,13 +209,185 @@ static bool row_into(builder *b, const zj_csv_row *r, const long *col, const cha
     return true;
 }
 
+/* A NUL byte is copied as this byte, which valid UTF-8 never holds: the CSV
+ * parser keeps C strings, and a NUL would cut a cell (a call id "C\0 1" read
+ * as "C") in silence. A row with a cell holding it rejects its call. */
+#define NUL_MARK '\xFF'
+
+/* id for a message: the NUL marks shown as \x00, as the terminal shows it. */
+static const char *shown(const char *id, char *buf, size_t size)
+{
+    size_t o = 0;
+    for (const char *p = id; *p && o + 5 < size; p++) {
+        if (*p == NUL_MARK) {
+            memcpy(buf + o, "\\x00", 4);
+            o += 4;
+        } else {
+            buf[o++] = *p;
+        }
+    }
+    buf[o] = '\0';
+    return buf;
+}
+
+static bool row_has_nul(const zj_csv_row *r)
+{
+    for (size_t k = 0; k < r->n; k++)
+        if (strchr(r->f[k], NUL_MARK))
+            return true;
+    return false;
+}
+
+/* The call a row names: its call_id cell, or the file's. */
+static const char *cell_id(const char *cell, const char *default_id)
+{
+    return cell && *cell ? cell : default_id;
+}
+
+/* A call rejected for a bad row, found before the calls are built. */
+typedef struct poison {
+    const char *id;
+    zj_error err;
+} poison;
+
+typedef struct table {
+    const zj_csv *csv;
+    const long *col;
+    const char *src, *default_id;
+    const char **ids; /* per row: its call, NULL for a bad row */
+    poison *v;
+    size_t n, cap;
+    bool nomem;
+} table;
+
+static void poison_add(table *t, const char *id, long line, const char *fmt, const char *a,
+                       const char *b)
+{
+    if (!zj_grow((void **)&t->v, t->n, &t->cap, sizeof *t->v)) {
+        t->nomem = true;
+        return;
+    }
+    char ia[160], ib[160], ic[160];
+    poison *p = &t->v[t->n++];
+    p->id = id;
+    zj_error_set(&p->err, ZJ_ERR_PARSE, t->src, line, 0, fmt, shown(id, ic, sizeof ic),
+                 a ? shown(a, ia, sizeof ia) : "", b ? shown(b, ib, sizeof ib) : "");
+}
+
+static const poison *poisoned(const table *t, const char *id)
+{
+    for (size_t k = 0; k < t->n; k++)
+        if (strcmp(t->v[k].id, id) == 0)
+            return &t->v[k];
+    return NULL;
+}
+
+/* Row i has more or fewer fields than the header: an unquoted comma in a
+ * text, most often, which shifts the cells after it. Whose row it is: the
+ * call_id cell read at every shift the count allows. A neighbouring call
+ * (the rows of a call are together) read at one of them owns it; a single
+ * reading of another id is a call of its own; anything else cannot be told,
+ * and every call it could belong to (the calls before and after it) is
+ * rejected rather than one guessed. */
+static void bad_count_row(table *t, size_t i)
+{
+    const zj_csv_row *head = &t->csv->rows[0], *r = &t->csv->rows[i];
+    long c = t->col[C_CALL];
+    char what[96];
+    snprintf(what, sizeof what, "%zu fields, the header has %zu (%s)", r->n, head->n,
+             r->n > head->n ? "an unquoted comma in a field?" : "a field missing?");
+    const char *prev = NULL, *next = NULL;
+    for (size_t k = i - 1; k >= 1 && !prev; k--)
+        prev = t->ids[k];
+    for (size_t k = i + 1; k < t->csv->n && !next; k++)
+        next = t->ids[k];
+    char fmt[320];
+    if (c < 0) { /* the file is one call */
+        snprintf(fmt, sizeof fmt, "call '%%s': %s%%s%%s", what);
+        poison_add(t, t->default_id, r->line, fmt, NULL, NULL);
+        return;
+    }
+    long extra = (long)r->n - (long)head->n;
+    long lo = extra < 0 ? extra : 0, hi = extra > 0 ? extra : 0;
+    bool prev_hit = false, next_hit = false, agree = true;
+    const char *one = NULL;
+    for (long sh = lo; sh <= hi; sh++) {
+        long k = c + sh;
+        if (k < 0 || k >= (long)r->n) {
+            agree = false; /* the id may be the missing cell */
+            continue;
+        }
+        const char *id = cell_id(r->f[k], t->default_id);
+        prev_hit = prev_hit || (prev && strcmp(id, prev) == 0);
+        next_hit = next_hit || (next && strcmp(id, next) == 0);
+        if (one && strcmp(one, id) != 0)
+            agree = false;
+        one = id;
+    }
+    snprintf(fmt, sizeof fmt, "call '%%s': %s%%s%%s", what);
+    if (prev_hit || next_hit) {
+        if (prev_hit)
+            poison_add(t, prev, r->line, fmt, NULL, NULL);
+        if (next_hit && !(prev_hit && strcmp(prev, next) == 0))
+            poison_add(t, next, r->line, fmt, NULL, NULL);
+    } else if (agree && one) {
+        poison_add(t, one, r->line, fmt, NULL, NULL);
+    } else if (extra > 0) {
+        /* Extra fields: every shift was read, none names a neighbour, so
+         * the row is a call of its own, one row long, whichever id it has;
+         * the neighbours stand. It is named by its first reading. */
+        const char *first = cell_id(r->f[c], t->default_id);
+        snprintf(fmt, sizeof fmt,
+                 "call '%%s': %s; its other readings of call_id (%%s'%%s') name no call "
+                 "next to it",
+                 what);
+        const char *other = NULL;
+        for (long k = c + 1; k <= c + extra && !other; k++)
+            if (strcmp(cell_id(r->f[k], t->default_id), first) != 0)
+                other = cell_id(r->f[k], t->default_id);
+        poison_add(t, first, r->line, fmt, "", other ? other : first);
+    } else if (prev && next && strcmp(prev, next) != 0) {
+        snprintf(fmt, sizeof fmt,
+                 "call '%%s': %s, and whose row it is cannot be told (call '%%s' or "
+                 "'%%s'): both are rejected",
+                 what);
+        poison_add(t, prev, r->line, fmt, prev, next);
+        poison_add(t, next, r->line, fmt, prev, next);
+    } else {
+        /* Fewer fields and the call_id cell perhaps among the missing: the
+         * call next to it, or the file's only call. */
+        const char *id = prev ? prev : next ? next : t->default_id;
+        snprintf(fmt, sizeof fmt, "call '%%s': %s, and its call_id cannot be read%%s%%s", what);
+        poison_add(t, id, r->line, fmt, NULL, NULL);
+    }
+}
+
+static bool seen_before(const char *const *seen, size_t n, const char *id)
+{
+    for (size_t k = 0; k < n; k++)
+        if (strcmp(seen[k], id) == 0)
+            return true;
+    return false;
+}
+
 static void parse(const char *content, size_t len, zj_ingest_out *out)
 {
     const char *src = out->source;
     zj_error e;
     zj_error_clear(&e);
+    char *copy = malloc(len + 1);
+    if (!copy) {
+        zj_error_set(&e, ZJ_ERR_NOMEM, src, 0, 0, "out of memory");
+        zj_ingest_push_error(out, &e);
+        return;
+    }
+    for (size_t i = 0; i < len; i++)
+        copy[i] = content[i] ? content[i] : NUL_MARK;
+    copy[len] = '\0';
     zj_csv csv;
-    if (!zj_csv_parse(content, len, src, &csv, &e)) {
+    bool parsed = zj_csv_parse(copy, len, src, &csv, &e);
+    free(copy);
+    if (!parsed) {
         zj_ingest_push_error(out, &e);
         return;
     }
@@ -212,59 +399,95 @@ static void parse(const char *content, size_t len, zj_ingest_out *out)
     long col[N_C];
     for (int k = 0; k < N_C; k++)
         col[k] = zj_csv_column(head, names[k]);
-    if (col[C_TEXT] < 0 || (col[C_SPEAKER] < 0 && col[C_CHANNEL] < 0)) {
+    if (col[C_TEXT] < 0 || (col[C_SPEAKER] < 0 && col[C_CHANNEL] < 0) || row_has_nul(head)) {
         zj_error_set(&e, ZJ_ERR_PARSE, src, head->line, 0,
-                     "an utterance table needs a text column and a speaker (or channel) "
-                     "column");
+                     row_has_nul(head) ? "a NUL byte (\\u0000) in the header"
+                                       : "an utterance table needs a text column and a speaker "
+                                         "(or channel) column");
         zj_ingest_push_error(out, &e);
         zj_csv_free(&csv);
         return;
     }
+    /* First the bad rows and the calls they reject, then the calls. */
+    table t = {.csv = &csv, .col = col, .src = src, .default_id = out->default_id};
     builder b = {0};
+    t.ids = calloc(csv.n, sizeof *t.ids);
+    const char **seen = calloc(csv.n, sizeof *seen);
+    size_t n_seen = 0;
+    if (!t.ids || !seen)
+        goto nomem;
+    for (size_t i = 1; i < csv.n; i++)
+        if (csv.rows[i].n == head->n)
+            t.ids[i] =
+                cell_id(col[C_CALL] >= 0 ? csv.rows[i].f[col[C_CALL]] : NULL, out->default_id);
+    for (size_t i = 1; i < csv.n; i++) {
+        if (!t.ids[i])
+            bad_count_row(&t, i);
+        else if (row_has_nul(&csv.rows[i]))
+            poison_add(&t, t.ids[i], csv.rows[i].line,
+                       "call '%s': a NUL byte (\\u0000) in a field%s%s", NULL, NULL);
+    }
+    if (t.nomem)
+        goto nomem;
     for (size_t i = 1; i < csv.n; i++) {
         const zj_csv_row *r = &csv.rows[i];
-        if (r->n != head->n) {
-            /* The row's call cannot be trusted; report against it. */
-            if (!b.call && !b.bad) {
-                b.call = zj_ing_call_new(out->default_id, src, r->line);
-                if (!b.call)
-                    break;
-            }
-            if (!b.bad)
-                zj_error_set(&b.err, ZJ_ERR_PARSE, src, r->line, 0,
-                             "%zu fields, the header has %zu", r->n, head->n);
-            b.bad = true;
-            continue;
-        }
-        const char *id =
-            col[C_CALL] >= 0 && r->f[col[C_CALL]][0] ? r->f[col[C_CALL]] : out->default_id;
-        if (b.call && strcmp(b.call->call_id, id) != 0) {
-            finish(&b, out);
-            /* A call whose rows are not together would be scored twice. */
-            for (size_t k = 0; k < out->n; k++) {
-                const zj_call *prev = out->v[k].call;
-                if (prev && strcmp(prev->call_id, id) == 0) {
-                    b.bad = true;
-                    zj_error_set(&b.err, ZJ_ERR_PARSE, src, r->line, 0,
-                                 "call '%.64s' continues here after other calls (sort the rows "
-                                 "by call)",
-                                 id);
+        const char *id = t.ids[i];
+        if (!id) {
+            /* A bad row whose call has no other row: reported here, in
+             * the order of the file. */
+            for (size_t k = 0; k < t.n; k++) {
+                if (t.v[k].err.line != r->line || seen_before(seen, n_seen, t.v[k].id) ||
+                    (b.call && strcmp(b.call->call_id, t.v[k].id) == 0))
+                    continue;
+                bool has_rows = false;
+                for (size_t j = 1; j < csv.n && !has_rows; j++)
+                    has_rows = t.ids[j] && strcmp(t.ids[j], t.v[k].id) == 0;
+                if (!has_rows) {
+                    finish(&b, out); /* the call before it ends here */
+                    zj_ingest_push_error(out, &t.v[k].err);
+                    seen[n_seen++] = t.v[k].id;
                 }
             }
+            continue;
         }
+        if (b.call && strcmp(b.call->call_id, id) != 0)
+            finish(&b, out);
         if (!b.call) {
             b.call = zj_ing_call_new(id, src, r->line);
             if (!b.call)
-                break;
+                goto nomem;
+            const poison *p = poisoned(&t, id);
+            if (seen_before(seen, n_seen, id)) {
+                /* A call whose rows are not together would be scored twice,
+                 * or in part. */
+                b.bad = true;
+                char sh[160];
+                zj_error_set(&b.err, ZJ_ERR_PARSE, src, r->line, 0,
+                             "call '%s' continues here after other calls (sort the rows by "
+                             "call)",
+                             shown(id, sh, sizeof sh));
+            } else if (p) {
+                b.bad = true;
+                b.err = p->err;
+            }
+            seen[n_seen++] = id;
         }
         if (!b.bad && !row_into(&b, r, col, src))
             b.bad = true;
     }
-    if (!b.call && !b.bad && csv.n > 1) {
-        zj_error_set(&e, ZJ_ERR_NOMEM, src, 0, 0, "out of memory");
-        zj_ingest_push_error(out, &e);
-    }
     finish(&b, out);
+    free(seen);
+    free(t.ids);
+    free(t.v);
+    zj_csv_free(&csv);
+    return;
+nomem:
+    zj_error_set(&e, ZJ_ERR_NOMEM, src, 0, 0, "out of memory");
+    zj_ingest_push_error(out, &e);
+    zj_call_free(b.call);
+    free(seen);
+    free(t.ids);
+    free(t.v);
     zj_csv_free(&csv);
 }
 

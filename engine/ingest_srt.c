@@ -1,7 +1,10 @@
 /* ingest_srt.c — SubRip subtitles (.srt): numbered cues, a time line
  * "00:00:01,000 --> 00:00:03,500", then the text; the speaker is a prefix of
  * the text ("坐席：", "客户:", "[SPEAKER_00]:", "发音人1：", "左声道："). One file is
- * one call. */
+ * one call. A cue number and time line that follow a cue's text without the
+ * blank line start the next cue, as ffmpeg's SubRip demuxer reads them; a
+ * time line alone inside the text is an error: merged, another speaker's
+ * words would be scored as this one's. */
 #include "internal.h"
 
 #include <stdio.h>
@@ -47,10 +50,38 @@ static int detect(const char *s, size_t n, const char *path)
         j++;
     const char *nl = memchr(s + j, '\n', n - j);
     size_t le = nl ? (size_t)(nl - s) : n;
-    int64_t a, b;
-    if (!zj_ing_cue_times(s + j, le - j, &a, &b))
+    /* A time line, valid or not: a bad first time is the parser's to report
+     * with its line, not "unknown input format". */
+    if (!zj_ing_has(s + j, le - j, "-->"))
         return 0;
     return memchr(s + j, ',', le - j) ? 90 : 70;
+}
+
+/* The cue times of line p (n bytes) into *start and *stop; false with the
+ * error at line. */
+static bool time_line(const char *p, size_t n, int64_t *start, int64_t *stop, const char *src,
+                      long line, zj_error *e)
+{
+    *start = *stop = -1;
+    if (zj_ing_cue_times(p, n, start, stop))
+        return true;
+    if (*start >= 0 && *stop >= 0)
+        zj_error_set(e, ZJ_ERR_PARSE, src, line, 0, "the cue ends before it starts ('%.*s')",
+                     (int)(n > 60 ? 60 : n), p);
+    else
+        zj_error_set(e, ZJ_ERR_PARSE, src, line, 0,
+                     "broken time line '%.*s' (expected 00:00:01,000 --> 00:00:03,500, at "
+                     "most 277777:46:40,000)",
+                     (int)(n > 60 ? 60 : n), p);
+    return false;
+}
+
+static bool all_digits(const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i] < '0' || p[i] > '9')
+            return false;
+    return n > 0;
 }
 
 /* Appends the text of a cue line to buf, without markup tags (<i>, <b>,
@@ -89,6 +120,11 @@ static void parse(const char *content, size_t len, zj_ingest_out *out)
     int64_t start = -1, stop = -1;
     zj_party who = {0};
     bool first_text = false;
+    /* The last text line of the cue: where it starts in text (its joining
+     * space included) and whether it is a bare number, a cue number when a
+     * time line follows. */
+    size_t last_at = 0;
+    bool last_digits = false;
     while (p <= end) {
         const char *nl = p < end ? memchr(p, '\n', (size_t)(end - p)) : NULL;
         const char *le = nl ? nl : end;
@@ -97,6 +133,7 @@ static void parse(const char *content, size_t len, zj_ingest_out *out)
         while (n && (p[n - 1] == '\r' || p[n - 1] == ' '))
             n--;
         bool blank_line = n == 0;
+        int64_t a, b;
         if (state == IN_TEXT && blank_line) {
             if (!zj_ing_add_turn(c, text.data ? text.data : "", text.len, start, stop, &who))
                 goto nomem;
@@ -105,12 +142,11 @@ static void parse(const char *content, size_t len, zj_ingest_out *out)
         } else if (blank_line) {
             /* between cues */
         } else if (state == WANT_INDEX) {
-            bool digits = true;
-            for (size_t i = 0; i < n; i++)
-                digits = digits && p[i] >= '0' && p[i] <= '9';
-            if (digits) {
+            if (all_digits(p, n)) {
                 state = WANT_TIME;
-            } else if (zj_ing_cue_times(p, n, &start, &stop)) {
+            } else if (zj_ing_has(p, n, "-->")) {
+                if (!time_line(p, n, &start, &stop, src, line, &e))
+                    goto fail;
                 state = IN_TEXT; /* a cue without its number */
                 first_text = true;
             } else {
@@ -120,22 +156,39 @@ static void parse(const char *content, size_t len, zj_ingest_out *out)
                 goto fail;
             }
         } else if (state == WANT_TIME) {
-            if (!zj_ing_cue_times(p, n, &start, &stop)) {
-                zj_error_set(&e, ZJ_ERR_PARSE, src, line, 0,
-                             "broken time line '%.*s' (expected 00:00:01,000 --> 00:00:03,500)",
-                             (int)(n > 60 ? 60 : n), p);
+            if (!time_line(p, n, &start, &stop, src, line, &e))
                 goto fail;
-            }
             state = IN_TEXT;
             first_text = true;
+        } else if (!first_text && last_digits && zj_ing_has(p, n, "-->")) {
+            /* A cue number and a time line with no blank line before them:
+             * the next cue (as ffmpeg's SubRip reader takes it), not more
+             * words of this one. */
+            if (!time_line(p, n, &a, &b, src, line, &e))
+                goto fail;
+            if (!zj_ing_add_turn(c, text.data ? text.data : "", last_at, start, stop, &who))
+                goto nomem;
+            zj_buf_reset(&text);
+            start = a;
+            stop = b;
+            first_text = true;
+        } else if (zj_ing_cue_times(p, n, &a, &b)) {
+            /* A time line without its cue number cannot be told from the
+             * words of this cue: never merge another cue into it. */
+            zj_error_set(&e, ZJ_ERR_PARSE, src, line, 0,
+                         "a time line inside the cue's text (a blank line and a cue number "
+                         "missing before it?)");
+            goto fail;
         } else {
             size_t skip = 0;
+            last_at = text.len;
             if (first_text) {
                 skip = zj_ing_speaker_prefix(p, n, &who);
                 first_text = false;
             } else if (zj_buf_puts(&text, " ") != ZJ_OK) {
                 goto nomem;
             }
+            last_digits = all_digits(p, n);
             if (!append_untagged(&text, p + skip, n - skip))
                 goto nomem;
         }

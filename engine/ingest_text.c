@@ -22,6 +22,23 @@ static size_t time_prefix(const char *s, size_t n, int64_t *ms)
     return k;
 }
 
+/* "[...]" of digits, colons, dots and commas at s, valid or not: its length
+ * (spaces after it included), 0 when there is none. A broken time is the
+ * parser's to report with its line, not a speaker called "12:3x". */
+static size_t clock_bracket(const char *s, size_t n)
+{
+    const char *close = n > 2 && s[0] == '[' ? memchr(s, ']', n < 24 ? n : 24) : NULL;
+    if (!close || close == s + 1)
+        return 0;
+    for (const char *q = s + 1; q < close; q++)
+        if (!((*q >= '0' && *q <= '9') || *q == ':' || *q == '.' || *q == ','))
+            return 0;
+    size_t k = (size_t)(close - s) + 1;
+    while (k < n && (s[k] == ' ' || s[k] == '\t'))
+        k++;
+    return k;
+}
+
 static int detect(const char *s, size_t n, const char *path)
 {
     size_t lines = 0, prefixed = 0;
@@ -36,6 +53,8 @@ static int detect(const char *s, size_t n, const char *path)
             lines++;
             int64_t ms;
             size_t t = time_prefix(p, len, &ms);
+            if (!t)
+                t = clock_bracket(p, len);
             zj_party who;
             prefixed += zj_ing_speaker_prefix(p + t, len - t, &who) > 0;
         }
@@ -67,20 +86,13 @@ static void parse(const char *content, size_t len, zj_ingest_out *out)
         if (n) {
             int64_t start = -1;
             size_t t = time_prefix(p, n, &start);
-            const char *close = p[0] == '[' ? memchr(p, ']', n < 24 ? n : 24) : NULL;
-            if (!t && close && close > p + 1) {
-                /* Digits and colons in brackets are a time: a broken one is
-                 * an error, not a speaker called "12:3x". */
-                bool clockish = true;
-                for (const char *q = p + 1; q < close; q++)
-                    clockish = clockish &&
-                               ((*q >= '0' && *q <= '9') || *q == ':' || *q == '.' || *q == ',');
-                if (clockish) {
-                    zj_error_set(&e, ZJ_ERR_PARSE, src, line, 0,
-                                 "broken time '%.*s' (expected [hh:mm:ss] or [mm:ss.mmm])",
-                                 (int)(close - p + 1), p);
-                    goto fail;
-                }
+            if (!t && clock_bracket(p, n)) {
+                const char *close = memchr(p, ']', n);
+                zj_error_set(&e, ZJ_ERR_PARSE, src, line, 0,
+                             "broken time '%.*s' (expected [hh:mm:ss] or [mm:ss.mmm], at most "
+                             "[277777:46:40])",
+                             (int)(close - p + 1), p);
+                goto fail;
             }
             zj_party who;
             size_t k = zj_ing_speaker_prefix(p + t, n - t, &who);

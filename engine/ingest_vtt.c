@@ -124,7 +124,8 @@ static void parse(const char *content, size_t len, zj_ingest_out *out)
             } else if (zj_ing_has(p, n, "-->")) {
                 if (!zj_ing_cue_times(p, n, &start, &stop)) {
                     zj_error_set(&e, ZJ_ERR_PARSE, src, line, 0,
-                                 "broken time line '%.*s' (expected 00:01.000 --> 00:03.500)",
+                                 "broken time line '%.*s' (expected 00:01.000 --> 00:03.500, "
+                                 "at most 277777:46:40.000)",
                                  (int)(n > 60 ? 60 : n), p);
                     goto fail;
                 }
@@ -136,7 +137,8 @@ static void parse(const char *content, size_t len, zj_ingest_out *out)
         } else if (state == WANT_TIME) {
             if (!zj_ing_cue_times(p, n, &start, &stop)) {
                 zj_error_set(&e, ZJ_ERR_PARSE, src, line, 0,
-                             "broken time line '%.*s' (expected 00:01.000 --> 00:03.500)",
+                             "broken time line '%.*s' (expected 00:01.000 --> 00:03.500, "
+                             "at most 277777:46:40.000)",
                              (int)(n > 60 ? 60 : n), p);
                 goto fail;
             }

@@ -210,6 +210,16 @@ static bool valid_json(const char *s, size_t n)
     return v != NULL;
 }
 
+/* A UTF-16 byte-order mark (FF FE, FE FF): the file is UTF-16 text whatever
+ * its extension, so it takes the path every other format's file takes
+ * through zj_encoding_utf8 (converted with --encoding, else refused with
+ * what it looks like), not the native reader's "invalid UTF-8". */
+static bool utf16_bom(const char *s, size_t n)
+{
+    return n >= 2 && (((unsigned char)s[0] == 0xFF && (unsigned char)s[1] == 0xFE) ||
+                      ((unsigned char)s[0] == 0xFE && (unsigned char)s[1] == 0xFF));
+}
+
 zj_reader *zj_reader_open(const char *path, uint64_t start_offset, zj_error *err)
 {
     return zj_reader_open_opts(path, start_offset, NULL, err);
@@ -261,6 +271,13 @@ zj_reader *zj_reader_open_opts(const char *path, uint64_t start_offset, const zj
                !has_suffix(path, ".jsonl")) {
         if (!sniff_native(r, opts, err))
             goto fail_fd;
+    } else if (opts && !r->is_stdin && has_suffix(path, ".jsonl")) {
+        /* JSON lines stream, unless the file is UTF-16 (below). */
+        while (!r->eof && r->end < 2)
+            if (fill(r, err) != ZJ_OK)
+                goto fail_fd;
+        if (utf16_bom(r->buf, r->end) && open_ingest(r, opts, false, err) != ZJ_OK)
+            goto fail_fd;
     } else if (!r->is_stdin && has_suffix(path, ".json")) {
         zj_status st = read_whole(r, err);
         if (st != ZJ_OK)
@@ -271,7 +288,14 @@ zj_reader *zj_reader_open_opts(const char *path, uint64_t start_offset, const zj
         r->buf[r->end] = '\0'; /* fill always leaves this byte free */
         if (opts && !forced)
             ops = zj_ingest_detect(r->buf, r->end, path, &derr);
-        if (ops && strcmp(ops->name, "native") != 0) {
+        size_t bom8 = r->end >= 3 && memcmp(r->buf, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+        if (opts && (utf16_bom(r->buf, r->end) || !zj_utf8_valid(r->buf + bom8, r->end - bom8) ||
+                     (opts->encoding && memchr(r->buf, '\0', r->end)))) {
+            /* Not UTF-8 (UTF-16, GB18030, cut inside a character): the
+             * encoding path converts it or says what it looks like. */
+            if (open_ingest(r, opts, true, err) != ZJ_OK)
+                goto fail_fd;
+        } else if (ops && strcmp(ops->name, "native") != 0) {
             if (open_ingest(r, opts, true, err) != ZJ_OK)
                 goto fail_fd;
         } else if (opts && !forced && !ops && valid_json(r->buf, r->end)) {
@@ -665,7 +689,7 @@ struct walk_ctx {
     struct {
         dev_t dev;
         ino_t ino;
-    } *seen;
+    } * seen;
     size_t n_seen, cap_seen;
     zj_diag_cb on_error;
     void *ctx;

@@ -45,7 +45,10 @@ code=$?
 [ $code -eq 3 ] || fail "malformed inputs: exit $code, expected 3"
 diff -u tests/formats/bad.expected_stderr "$tmp/err" || fail "malformed inputs: messages differ"
 diff -u tests/formats/bad.expected.jsonl "$tmp/out" || fail "malformed inputs: scored calls differ"
-[ "$(grep -c '^zhijian: tests/formats/bad/' "$tmp/err")" -eq 25 ] || fail "one message per bad input"
+# One message per bad input, two for 41-csv-row-call-untold.csv: its bad
+# row could be either neighbouring call's, and both are rejected.
+[ "$(grep -c '^zhijian: tests/formats/bad/' "$tmp/err")" -eq 42 ] || fail "one message per bad input"
+[ "$(ls tests/formats/bad | wc -l)" -eq 41 ] || fail "41 bad inputs"
 # Every JSON sample cut in half: rejected with FILE:LINE, never scored as a
 # shorter call. (Half a subtitle or text file is a shorter, valid one.)
 for f in corpus/formats/*.json; do
@@ -131,4 +134,26 @@ printf '{"foo": 1}' > "$tmp/unknown.json"
 "$zhijian" score --no-db --rules $rules "$tmp/unknown.json" > /dev/null 2> "$tmp/err"
 [ $? -eq 3 ] || fail "unknown JSON: exit 3"
 grep -q "unknown.json: unknown input format (tried native, alibaba, " "$tmp/err" || fail "unknown JSON: message"
+# 8. UTF-16 with a byte-order mark is the same call in any extension: a
+#    .json is converted by --encoding utf-16 as a .txt is, and by any other
+#    encoding named (the mark says UTF-16); a UTF-8 file stays UTF-8 when
+#    --encoding utf-16 is given (a batch mixes them).
+"$zhijian" score --no-db --format jsonl --rules $rules corpus/formats/alibaba.json | strip > "$tmp/alibaba"
+for enc in utf-16 gb18030; do
+  "$zhijian" score --no-db --format jsonl --rules $rules --encoding $enc tests/formats/bad/35-alibaba-utf16.json > "$tmp/out" 2> "$tmp/err"
+  code=$?
+  [ $code -eq 0 ] && [ ! -s "$tmp/err" ] || { cat "$tmp/err"; fail "UTF-16 .json with --encoding $enc: exit $code"; }
+  grep -q '^{"call_id":"35-alibaba-utf16",' "$tmp/out" || fail "UTF-16 .json with --encoding $enc: call id"
+  strip < "$tmp/out" | cmp -s - "$tmp/alibaba" || fail "UTF-16 .json with --encoding $enc: findings differ from alibaba.json"
+done
+"$zhijian" score --no-db --format jsonl --rules $rules --encoding utf-16 corpus/formats/transcript.txt corpus/formats/alibaba.json > "$tmp/out" 2> "$tmp/err" ||
+  { cat "$tmp/err"; fail "UTF-8 inputs with --encoding utf-16: exit $?"; }
+[ "$(strip < "$tmp/out" | sort -u)" = "$(cat "$tmp/native")" ] || fail "UTF-8 inputs with --encoding utf-16: findings differ"
+# 9. SubRip: a cue number and time line with no blank line before them start
+#    the next cue (as ffmpeg reads it), not more words of the agent.
+"$zhijian" score --db "$tmp/srt.db" --rules $rules tests/formats/srt-no-blank-line.srt > /dev/null 2> "$tmp/err" ||
+  { cat "$tmp/err"; fail "srt without a blank line: exit $?"; }
+"$zhijian" show --db "$tmp/srt.db" srt-no-blank-line | sed -n '4,6p' > "$tmp/show"
+printf '  0 坐席   [[您好，阳光物业客服中心]]\n  1 客户   你好\n\n' | cmp -s - "$tmp/show" ||
+  { cat "$tmp/show"; fail "srt without a blank line: two turns, agent then customer"; }
 echo "formats: ok"

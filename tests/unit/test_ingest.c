@@ -371,8 +371,8 @@ static void directory_walk_by_format(void **state)
     (void)state;
     char dir[] = "/tmp/zj_walk_XXXXXX";
     assert_non_null(mkdtemp(dir));
-    const char *names[] = {"a.json", "b.jsonl", "c.srt", "d.vtt", "e.txt", "f.csv", "g.wav",
-                           "h.md"};
+    const char *names[] = {"a.json", "b.jsonl", "c.srt", "d.vtt",
+                           "e.txt",  "f.csv",   "g.wav", "h.md"};
     for (size_t i = 0; i < 8; i++)
         touch(dir, names[i]);
     const char *inputs[] = {dir};
@@ -389,8 +389,7 @@ static void directory_walk_by_format(void **state)
         size_t n;
         if (cases[k].format)
             assert_int_equal(
-                zj_inputs_expand_format(inputs, 1, cases[k].format, &paths, &n, NULL, NULL),
-                ZJ_OK);
+                zj_inputs_expand_format(inputs, 1, cases[k].format, &paths, &n, NULL, NULL), ZJ_OK);
         else
             assert_int_equal(zj_inputs_expand(inputs, 1, &paths, &n, NULL, NULL), ZJ_OK);
         char got[256] = "";
@@ -521,6 +520,223 @@ static void encodings(void **state)
     free(out);
 }
 
+/* Parses content with the named adapter (as the reader does, through
+ * zj_ingest_parse) and renders each item as "call ID (N turns)" or the
+ * error as printed, one a line, into got. */
+static void ingest_items(const char *format, const char *content, size_t len, char *got,
+                         size_t size)
+{
+    zj_ingest_out out = {0};
+    out.source = "t";
+    out.default_id = "t";
+    zj_ingest_parse(zj_ingest_find(format), content, len, &out);
+    size_t o = 0;
+    got[0] = '\0';
+    for (size_t i = 0; i < out.n; i++) {
+        char buf[1200];
+        if (out.v[i].call)
+            snprintf(buf, sizeof buf, "call %s (%zu turns)", out.v[i].call->call_id,
+                     out.v[i].call->n_turns);
+        else
+            zj_error_format(out.v[i].error, buf, sizeof buf);
+        o += (size_t)snprintf(got + o, o < size ? size - o : 0, "%s\n", buf);
+    }
+    zj_ingest_out_free(&out);
+}
+
+/* A CSV row with more (or fewer) fields than the header rejects its whole
+ * call, wherever it is in the call, and never a neighbour. */
+static void csv_bad_row_rejects_its_call(void **state)
+{
+    (void)state;
+    char got[4096];
+    const char first_row[] = "call_id,speaker,text\n"
+                             "A,坐席,这个我不管,你自己找楼下吧\n"
+                             "A,坐席,您好\n"
+                             "B,坐席,您好\n";
+    ingest_items("csv", first_row, strlen(first_row), got, sizeof got);
+    assert_string_equal(got, "t:2: call 'A': 4 fields, the header has 3 (an unquoted comma in a "
+                             "field?)\n"
+                             "call B (1 turns)\n");
+    const char second_call[] = "call_id,speaker,text\n"
+                               "A,坐席,您好\n"
+                               "B,坐席,这个我不管,你自己找楼下吧\n"
+                               "B,坐席,您好\n";
+    ingest_items("csv", second_call, strlen(second_call), got, sizeof got);
+    assert_string_equal(got, "call A (1 turns)\n"
+                             "t:3: call 'B': 4 fields, the header has 3 (an unquoted comma in a "
+                             "field?)\n");
+    /* The call id last: the shifted reading names the call. */
+    const char id_last[] = "speaker,text,call_id\n"
+                           "坐席,您好,A\n"
+                           "坐席,这个我不管,你自己找楼下吧,B\n"
+                           "坐席,您好,B\n"
+                           "坐席,您好,C\n";
+    ingest_items("csv", id_last, strlen(id_last), got, sizeof got);
+    assert_string_equal(got, "call A (1 turns)\n"
+                             "t:3: call 'B': 4 fields, the header has 3 (an unquoted comma in a "
+                             "field?)\n"
+                             "call C (1 turns)\n");
+    /* A one-row call of its own: only it. */
+    const char own[] = "call_id,speaker,text\n"
+                       "A,坐席,您好\n"
+                       "C,坐席,这个我不管,你自己找楼下吧\n"
+                       "B,坐席,您好\n";
+    ingest_items("csv", own, strlen(own), got, sizeof got);
+    assert_string_equal(got, "call A (1 turns)\n"
+                             "t:3: call 'C': 4 fields, the header has 3 (an unquoted comma in a "
+                             "field?); its other readings of call_id ('坐席') name no call next "
+                             "to it\n"
+                             "call B (1 turns)\n");
+    /* The call id perhaps the missing field: both calls it could be. */
+    const char untold[] = "speaker,text,call_id\n"
+                          "坐席,您好,A\n"
+                          "坐席,这个我不管你自己找楼下吧\n"
+                          "坐席,您好,B\n"
+                          "坐席,您好,C\n";
+    ingest_items("csv", untold, strlen(untold), got, sizeof got);
+    assert_string_equal(got, "t:3: call 'A': 2 fields, the header has 3 (a field missing?), and "
+                             "whose row it is cannot be told (call 'A' or 'B'): both are "
+                             "rejected\n"
+                             "t:3: call 'B': 2 fields, the header has 3 (a field missing?), and "
+                             "whose row it is cannot be told (call 'A' or 'B'): both are "
+                             "rejected\n"
+                             "call C (1 turns)\n");
+    /* Rows of a rejected call that come back later are not scored alone. */
+    const char back[] = "call_id,speaker,text\n"
+                        "A,坐席,不管,x\n"
+                        "B,坐席,您好\n"
+                        "A,坐席,您好\n";
+    ingest_items("csv", back, strlen(back), got, sizeof got);
+    assert_string_equal(got, "call B (1 turns)\n"
+                             "t:2: call 'A': 4 fields, the header has 3 (an unquoted comma in a "
+                             "field?); its other readings of call_id ('坐席') name no call next "
+                             "to it\n");
+    /* Times: plain decimals only, at most 10^12 ms. */
+    const char hex[] = "call_id,speaker,text,start,end_ms\n"
+                       "A,坐席,您好,0x10,\n"
+                       "B,坐席,您好,,1000000000001\n"
+                       "C,坐席,您好,1e3,\n";
+    ingest_items("csv", hex, strlen(hex), got, sizeof got);
+    assert_string_equal(got, "t:2: start '0x10' is not a time in seconds (12.5) or 00:00:12.500\n"
+                             "t:3: end_ms '1000000000001' is not a number of milliseconds\n"
+                             "t:4: start '1e3' is not a time in seconds (12.5) or 00:00:12.500\n");
+}
+
+/* A NUL byte rejects the record with its line: the whole file of a
+ * subtitle or text, the row's call of a CSV (its id read whole). */
+static void nul_bytes_rejected(void **state)
+{
+    (void)state;
+    char got[2048];
+    const char srt[] = "1\n00:00:01,000 --> 00:00:02,000\n坐席：您好\0，物业\n";
+    ingest_items("srt", srt, sizeof srt - 1, got, sizeof got);
+    assert_string_equal(got, "t:3: a NUL byte (\\u0000) in the text; the file is rejected\n");
+    const char vtt[] = "WEBVTT\n\n00:01.000 --> 00:02.000\n坐席：您好\0\n";
+    ingest_items("vtt", vtt, sizeof vtt - 1, got, sizeof got);
+    assert_string_equal(got, "t:4: a NUL byte (\\u0000) in the text; the file is rejected\n");
+    const char text[] = "坐席：您好\n客户：你\0好\n";
+    ingest_items("text", text, sizeof text - 1, got, sizeof got);
+    assert_string_equal(got, "t:2: a NUL byte (\\u0000) in the text; the file is rejected\n");
+    const char csv[] = "call_id,speaker,text\nC\0 1,坐席,您好\nC\0 1,客户,你好\nD,坐席,您好\n";
+    ingest_items("csv", csv, sizeof csv - 1, got, sizeof got);
+    assert_string_equal(got, "t:2: call 'C\\x00 1': a NUL byte (\\u0000) in a field\n"
+                             "call D (1 turns)\n");
+}
+
+/* Every format's times stop at 10^12 ms (what native JSON accepts). */
+static void times_at_most_1e12(void **state)
+{
+    (void)state;
+    int64_t ms;
+    assert_true(zj_ing_clock("277777:46:40,000", 16, &ms));
+    assert_int_equal(ms, 1000000000000LL);
+    assert_false(zj_ing_clock("277777:46:40,001", 16, &ms));
+    assert_false(zj_ing_clock("00:00:01,9999", 13, &ms));
+    char got[2048];
+    const char funasr[] = "{\"sentence_info\":[{\"text\":\"您好\",\"start\":10000000000000,"
+                          "\"end\":10000000001000,\"spk\":0}]}";
+    ingest_items("funasr", funasr, strlen(funasr), got, sizeof got);
+    assert_string_equal(got, "t: $.sentence_info[0].start: time out of range (10000000000000 "
+                             "ms; at most 1000000000000 ms)\n");
+    const char whisper[] = "{\"segments\":[{\"text\":\"您好\",\"start\":1e10,\"end\":1e10}]}";
+    ingest_items("whisper", whisper, strlen(whisper), got, sizeof got);
+    assert_string_equal(got, "t: $.segments[0].start: time out of range (10000000000000 ms; at "
+                             "most 1000000000000 ms)\n");
+    const char text[] = "[277777:46:41] 坐席：您好\n";
+    ingest_items("text", text, strlen(text), got, sizeof got);
+    assert_string_equal(got, "t:1: broken time '[277777:46:41]' (expected [hh:mm:ss] or "
+                             "[mm:ss.mmm], at most [277777:46:40])\n");
+}
+
+/* SubRip: a cue number and time line right after a cue's text start the
+ * next cue; a time line alone inside the text is an error at its line. */
+static void srt_cue_without_blank_line(void **state)
+{
+    (void)state;
+    const char two[] = "1\n00:00:01,000 --> 00:00:02,000\n坐席：您好\n"
+                       "2\n00:00:03,000 --> 00:00:04,000\n客户：你好\n";
+    zj_ingest_out out = {0};
+    out.source = "t";
+    out.default_id = "t";
+    zj_ingest_parse(zj_ingest_find("srt"), two, strlen(two), &out);
+    assert_int_equal(out.n, 1);
+    zj_call *c = out.v[0].call;
+    assert_non_null(c);
+    assert_int_equal(c->n_turns, 2);
+    assert_string_equal(c->turns[0].text, "您好");
+    assert_int_equal(c->turns[0].speaker, ZJ_SPEAKER_AGENT);
+    assert_int_equal(c->turns[0].end_ms, 2000);
+    assert_string_equal(c->turns[1].text, "你好");
+    assert_int_equal(c->turns[1].speaker, ZJ_SPEAKER_CUSTOMER);
+    assert_int_equal(c->turns[1].start_ms, 3000);
+    zj_ingest_out_free(&out);
+    char got[1024];
+    const char alone[] = "1\n00:00:01,000 --> 00:00:02,000\n坐席：您好\n"
+                         "00:00:03,000 --> 00:00:04,000\n客户：你好\n";
+    ingest_items("srt", alone, strlen(alone), got, sizeof got);
+    assert_string_equal(got, "t:4: a time line inside the cue's text (a blank line and a cue "
+                             "number missing before it?)\n");
+    /* A bad time in the first cue is still SubRip, reported at its line. */
+    const char first[] = "1\n00:00:99,000 --> 00:01:45,000\n坐席：您好\n";
+    zj_error err;
+    const zj_ingest_ops *ops = zj_ingest_detect(first, strlen(first), "t", &err);
+    assert_non_null(ops);
+    assert_string_equal(ops->name, "srt");
+    ingest_items("srt", first, strlen(first), got, sizeof got);
+    assert_string_equal(got, "t:2: broken time line '00:00:99,000 --> 00:01:45,000' (expected "
+                             "00:00:01,000 --> 00:00:03,500, at most 277777:46:40,000)\n");
+}
+
+/* With an encoding named, UTF-16 with its byte-order mark is converted
+ * whatever the name, and valid UTF-8 stays UTF-8 even under utf-16. */
+static void encoding_named_utf16_and_utf8(void **state)
+{
+    (void)state;
+    char *out;
+    size_t n;
+    zj_error err;
+    const char u16[] = "\xff\xfe"
+                       "a\0b\0";
+    assert_int_equal(zj_encoding_utf8("w.csv", "gb18030", u16, 6, &out, &n, &err), ZJ_OK);
+    assert_string_equal(out, "ab");
+    free(out);
+    const char be[] = "\xfe\xff\0a\0b";
+    assert_int_equal(zj_encoding_utf8("w.csv", "utf-16le", be, 6, &out, &n, &err), ZJ_OK);
+    assert_string_equal(out, "ab");
+    free(out);
+    const char utf8[] = "坐席：您好\n";
+    assert_int_equal(zj_encoding_utf8("u.txt", "utf-16", utf8, strlen(utf8), &out, &n, &err),
+                     ZJ_OK);
+    assert_string_equal(out, utf8);
+    free(out);
+    /* ASCII in UTF-16 without a mark is UTF-8 byte by byte but for NULs. */
+    const char nomark[] = "a\0b\0";
+    assert_int_equal(zj_encoding_utf8("w.csv", "utf-16le", nomark, 4, &out, &n, &err), ZJ_OK);
+    assert_string_equal(out, "ab");
+    free(out);
+}
+
 static void meta_table(void **state)
 {
     (void)state;
@@ -594,6 +810,11 @@ int main(void)
         cmocka_unit_test(clock_and_prefixes),
         cmocka_unit_test(csv_quotes_and_lines),
         cmocka_unit_test(encodings),
+        cmocka_unit_test(csv_bad_row_rejects_its_call),
+        cmocka_unit_test(nul_bytes_rejected),
+        cmocka_unit_test(times_at_most_1e12),
+        cmocka_unit_test(srt_cue_without_blank_line),
+        cmocka_unit_test(encoding_named_utf16_and_utf8),
         cmocka_unit_test(meta_table),
     };
     return cmocka_run_group_tests(tests, NULL, free_rules);
