@@ -11,6 +11,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+bool zj_encoding_known(const char *name)
+{
+    iconv_t cd = iconv_open("UTF-8", name);
+    if (cd == (iconv_t)-1)
+        return false;
+    iconv_close(cd);
+    return true;
+}
+
 zj_status zj_encoding_to_utf8(const char *encoding, const char *in, size_t n, char **out,
                               size_t *out_n, const char *src, zj_error *err)
 {

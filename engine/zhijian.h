@@ -825,6 +825,10 @@ zj_meta_table *zj_meta_table_load(const char *path, const char *encoding, zj_err
 void zj_meta_table_free(zj_meta_table *t);
 size_t zj_meta_table_rows(const zj_meta_table *t);
 
+/* Whether iconv knows encoding name (gb18030, utf-16, …): an unknown name is
+ * a usage error before any file is read, not a rejected file each. */
+bool zj_encoding_known(const char *name);
+
 typedef struct zj_ingest_opts {
     const char *format;        /* NULL or "auto": detected from the content */
     const char *encoding;      /* NULL: UTF-8; else an iconv name, e.g. "gb18030" */

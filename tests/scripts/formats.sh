@@ -156,4 +156,9 @@ done
 "$zhijian" show --db "$tmp/srt.db" srt-no-blank-line | sed -n '4,6p' > "$tmp/show"
 printf '  0 坐席   [[您好，阳光物业客服中心]]\n  1 客户   你好\n\n' | cmp -s - "$tmp/show" ||
   { cat "$tmp/show"; fail "srt without a blank line: two turns, agent then customer"; }
+# 10. An encoding iconv does not know is a usage error before any file is read.
+"$zhijian" score --no-db --rules $rules --encoding bogus-enc corpus/formats/ > "$tmp/out" 2> "$tmp/err"
+[ $? -eq 2 ] && [ ! -s "$tmp/out" ] &&
+  grep -qx "zhijian: score: unknown encoding 'bogus-enc' (an iconv name such as gb18030, gbk, big5 or utf-16; \`iconv --list\` shows them all)" "$tmp/err" ||
+  { cat "$tmp/err"; fail "an unknown --encoding"; }
 echo "formats: ok"

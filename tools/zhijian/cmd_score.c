@@ -265,6 +265,12 @@ static int parse_score_args(int argc, char **argv, struct score_opts *o)
             o->ingest.format = optarg;
             break;
         case OPT_ENCODING:
+            if (!zj_encoding_known(optarg)) {
+                cli_error("score: unknown encoding '%s' (an iconv name such as gb18030, gbk, "
+                          "big5 or utf-16; `iconv --list` shows them all)",
+                          optarg);
+                return -1;
+            }
             o->ingest.encoding = optarg;
             break;
         case OPT_META:
