@@ -59,12 +59,15 @@ long zj_iso2859_sample_size(char code)
     return i < 0 ? 0 : sizes[i];
 }
 
-/* In Table 2-A each AQL column holds the plans 0/1, ↑, 1/2, 2/3, 3/4, 5/6,
- * 7/8, 10/11, 14/15, 21/22 on consecutive code letters, starting (0/1) at
- * letter index 15 - column: e.g. AQL 1.0 has 0/1 at F, 2/3 at J, 5/6 at L.
- * Above 0/1 the arrow points down to it, the ↑ below it points back up to
- * it, and below 21/22 the arrow points up to 21/22. Following an arrow means
- * using that plan's letter and sample size. */
+/* Table 2-A's diagonals. In each AQL column the plan 0/1 sits at letter
+ * index 14 - column (AQL 1.0: E, n = 13; AQL 0.010: Q), then come ↑ (use
+ * 0/1), ↓ (use 1/2) and the plans 1/2, 2/3, 3/4, 5/6, 7/8, 10/11, 14/15,
+ * 21/22 on consecutive letters; above 0/1 the arrow points down to it, below
+ * 21/22 up to it. AQL 1.0: E 0/1, F ↑, G ↓, H 1/2, J 2/3, K 3/4, L 5/6. In the
+ * AQL 10 column 0/1 would sit above letter A: A's ↑ points at no plan, so
+ * A, like B's ↓, takes the first plan below, C's 1/2; in the AQL 0.015
+ * column R's ↓ has none below, so R takes the first above, P's 0/1.
+ * Following an arrow means using that plan's letter and sample size. */
 bool zj_iso2859_plan(char code, double aql, char *plan_code, long *n, int *ac, int *re)
 {
     int c = letter_index(code);
@@ -74,20 +77,25 @@ bool zj_iso2859_plan(char code, double aql, char *plan_code, long *n, int *ac, i
             a = i;
     if (c < 0 || a < 0)
         return false;
-    int start = 15 - a; /* letter index of 0/1 */
-    int k = c - start;
-    int use = c, step;
-    if (k <= 1) {
-        use = start; /* ↓ above, 0/1 itself, or the ↑ right below it */
+    const int n_acs = (int)(sizeof acs / sizeof *acs);
+    int zero = 14 - a;     /* letter index of 0/1 (-1 for AQL 10: none) */
+    int one = zero + 3;    /* letter index of 1/2 */
+    int use, step;
+    if (c <= zero || (c == zero + 1 && zero >= 0) || (c < one && one > 15)) {
+        /* ↓ above 0/1, 0/1 itself, the ↑ right below it; and R's ↓ in the
+         * AQL 0.015 column, which has no plan below: the first one above */
+        use = zero;
         step = 0;
-    } else if (k - 1 < (int)(sizeof acs / sizeof *acs)) {
-        step = k - 1;
+    } else if (c < one) {
+        use = one; /* the ↓ to 1/2 (and A's ↑ with nothing above) */
+        step = 1;
+    } else if (c - one + 1 < n_acs) {
+        use = c;
+        step = c - one + 1;
     } else {
-        step = (int)(sizeof acs / sizeof *acs) - 1;
-        use = start + step + 1;
+        step = n_acs - 1; /* ↑ to 21/22 */
+        use = one + step - 1;
     }
-    if (use > 15)
-        use = 15;
     *plan_code = letters[use];
     *n = sizes[use];
     *ac = acs[step];

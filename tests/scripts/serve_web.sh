@@ -43,7 +43,7 @@ sql() {
 printf '%s\n' '{"call_id":"XSS-1","agent_id":"A09","agent_name":"<script>alert(2)</script>","started_at":"2026-11-20T09:00:00+08:00","turns":[{"speaker":"agent","text":"您好，<script>alert(1)</script>阳光物业客服中心，我姓张，请问有什么可以帮您？"},{"speaker":"customer","text":"<img src=x onerror=alert(3)>"}]}' > xss.jsonl
 "$zhijian" score --db $db xss.jsonl > /dev/null 2>&1
 [ $? -le 1 ] || fail "score the hostile call"
-"$zhijian" sample --db $db --iso2859 II --aql 1.0 --seed 7 --save > /dev/null 2>&1 || fail "sample --save"
+"$zhijian" sample --db $db --iso2859 II --aql 0.65 --seed 7 --save > /dev/null 2>&1 || fail "sample --save"
 hash() { echo "$1" | "$zhijian" serve --hash-password; }
 {
   echo "# who may log in"

@@ -211,7 +211,8 @@ static void audit_report_items(void **state)
         "## 6 审核发现",
         "| F01 | 严重不符合 | 第十八条 | 向住户索要钱物（红包、好处费等） | 1 | 1 | 2.4 |",
         /* 1-based turn, the call's local time, the quote in its sentence. */
-        "| PS-021 | A04 刘洋 | 2026-11-09 09:20 | 第 3 轮：加急的话，您给师傅**包个红包**就行，马上给您"
+        "| PS-021 | A04 刘洋 | 2026-11-09 09:20 | 第 3 "
+        "轮：加急的话，您给师傅**包个红包**就行，马上给您"
         "弄。（第十八条） |",
         "| PS-017 | A06 赵磊 | 2026-11-19 11:28 | 第 5 轮：**有本事你去告**！（第十四条第11项） |",
         /* A finding seen once lists it; one seen 10 times says it lists 3. */
@@ -228,7 +229,8 @@ static void audit_report_items(void **state)
         /* From the rule set's not_assessable list, not from code. */
         "以下要求无法仅凭通话转写文本评估，本报告不作判断（依规则集所列）：\n\n"
         "| 条款 | 要求与原因 |\n|---|---|\n"
-        "| 第十九条 | 投诉处理时限（当日处理完毕；转交职能部门的不超过三天）——需结合工单系统的受理与"
+        "| 第十九条 | "
+        "投诉处理时限（当日处理完毕；转交职能部门的不超过三天）——需结合工单系统的受理与"
         "办结时间 |\n",
         "| 第八条 | 办公纪律——非通话内容 |\n\n\n## 10 人工复核、申诉与校准",
         /* Nothing reviewed yet: said so, no figures over zero calls. */
@@ -245,16 +247,15 @@ static void audit_report_items(void **state)
     }
     /* No English enum word in the Chinese text, nor the old placeholder. */
     static const char *const english[] = {"| required |", "| forbidden |", "| critical |",
-                                           "| major |",    "| minor |",     "| observation |",
-                                           "| metric |",   "| tag |",       "合格线见规则集"};
+                                          "| major |",    "| minor |",     "| observation |",
+                                          "| metric |",   "| tag |",       "合格线见规则集"};
     for (size_t i = 0; i < sizeof english / sizeof *english; i++)
         if (strstr(out.data, english[i]))
             fail_msg("audit report shows %s", english[i]);
     /* HTML prints on A4 with repeating headers, unsplit rows and whole ids. */
     zj_buf_reset(&out);
-    assert_int_equal(zj_report_audit(st, &f, 0, NULL, "z.db", "zhijian report", ZJ_FMT_HTML, &out,
-                                     &err),
-                     ZJ_OK);
+    assert_int_equal(
+        zj_report_audit(st, &f, 0, NULL, "z.db", "zhijian report", ZJ_FMT_HTML, &out, &err), ZJ_OK);
     assert_non_null(strstr(out.data, "@page{size:A4;margin:16mm 14mm}"));
     assert_non_null(strstr(out.data, "thead{display:table-header-group}tr,th,td{break-inside:avoid;"
                                      "page-break-inside:avoid}h1,h2,h3{break-after:avoid;"
@@ -346,10 +347,69 @@ static void iso2859_tables(void **state)
         long n;
         int ac, re;
     } t2[] = {
-        {'J', 1.0, 'J', 80, 2, 3},   {'J', 2.5, 'J', 80, 5, 6},     {'J', 4.0, 'J', 80, 7, 8},
-        {'J', 0.65, 'J', 80, 1, 2},  {'H', 1.0, 'H', 50, 1, 2},     {'K', 1.0, 'K', 125, 3, 4},
-        {'L', 1.0, 'L', 200, 5, 6},  {'D', 1.0, 'F', 20, 0, 1},     {'G', 1.0, 'F', 20, 0, 1},
-        {'R', 10, 'K', 125, 21, 22}, {'A', 0.010, 'R', 2000, 0, 1},
+        /* Level II rows A-Q for AQL 0.65-10, arrows followed, as the
+         * MIL-STD-105E / ISO 2859-1 Table 2-A extract gives them (A at AQL 10:
+         * its up arrow has no plan above, so the first plan below, C's 1/2);
+         * then low AQLs, whose 0/1 sits at Q (0.010) and one letter up per column. */
+        {'A', 0.65, 'F', 20, 0, 1},     {'B', 0.65, 'F', 20, 0, 1},
+        {'C', 0.65, 'F', 20, 0, 1},     {'D', 0.65, 'F', 20, 0, 1},
+        {'E', 0.65, 'F', 20, 0, 1},     {'F', 0.65, 'F', 20, 0, 1},
+        {'G', 0.65, 'F', 20, 0, 1},     {'H', 0.65, 'J', 80, 1, 2},
+        {'J', 0.65, 'J', 80, 1, 2},     {'K', 0.65, 'K', 125, 2, 3},
+        {'L', 0.65, 'L', 200, 3, 4},    {'M', 0.65, 'M', 315, 5, 6},
+        {'N', 0.65, 'N', 500, 7, 8},    {'P', 0.65, 'P', 800, 10, 11},
+        {'Q', 0.65, 'Q', 1250, 14, 15}, {'A', 1.0, 'E', 13, 0, 1},
+        {'B', 1.0, 'E', 13, 0, 1},      {'C', 1.0, 'E', 13, 0, 1},
+        {'D', 1.0, 'E', 13, 0, 1},      {'E', 1.0, 'E', 13, 0, 1},
+        {'F', 1.0, 'E', 13, 0, 1},      {'G', 1.0, 'H', 50, 1, 2},
+        {'H', 1.0, 'H', 50, 1, 2},      {'J', 1.0, 'J', 80, 2, 3},
+        {'K', 1.0, 'K', 125, 3, 4},     {'L', 1.0, 'L', 200, 5, 6},
+        {'M', 1.0, 'M', 315, 7, 8},     {'N', 1.0, 'N', 500, 10, 11},
+        {'P', 1.0, 'P', 800, 14, 15},   {'Q', 1.0, 'Q', 1250, 21, 22},
+        {'A', 1.5, 'D', 8, 0, 1},       {'B', 1.5, 'D', 8, 0, 1},
+        {'C', 1.5, 'D', 8, 0, 1},       {'D', 1.5, 'D', 8, 0, 1},
+        {'E', 1.5, 'D', 8, 0, 1},       {'F', 1.5, 'G', 32, 1, 2},
+        {'G', 1.5, 'G', 32, 1, 2},      {'H', 1.5, 'H', 50, 2, 3},
+        {'J', 1.5, 'J', 80, 3, 4},      {'K', 1.5, 'K', 125, 5, 6},
+        {'L', 1.5, 'L', 200, 7, 8},     {'M', 1.5, 'M', 315, 10, 11},
+        {'N', 1.5, 'N', 500, 14, 15},   {'P', 1.5, 'P', 800, 21, 22},
+        {'Q', 1.5, 'P', 800, 21, 22},   {'A', 2.5, 'C', 5, 0, 1},
+        {'B', 2.5, 'C', 5, 0, 1},       {'C', 2.5, 'C', 5, 0, 1},
+        {'D', 2.5, 'C', 5, 0, 1},       {'E', 2.5, 'F', 20, 1, 2},
+        {'F', 2.5, 'F', 20, 1, 2},      {'G', 2.5, 'G', 32, 2, 3},
+        {'H', 2.5, 'H', 50, 3, 4},      {'J', 2.5, 'J', 80, 5, 6},
+        {'K', 2.5, 'K', 125, 7, 8},     {'L', 2.5, 'L', 200, 10, 11},
+        {'M', 2.5, 'M', 315, 14, 15},   {'N', 2.5, 'N', 500, 21, 22},
+        {'P', 2.5, 'N', 500, 21, 22},   {'Q', 2.5, 'N', 500, 21, 22},
+        {'A', 4.0, 'B', 3, 0, 1},       {'B', 4.0, 'B', 3, 0, 1},
+        {'C', 4.0, 'B', 3, 0, 1},       {'D', 4.0, 'E', 13, 1, 2},
+        {'E', 4.0, 'E', 13, 1, 2},      {'F', 4.0, 'F', 20, 2, 3},
+        {'G', 4.0, 'G', 32, 3, 4},      {'H', 4.0, 'H', 50, 5, 6},
+        {'J', 4.0, 'J', 80, 7, 8},      {'K', 4.0, 'K', 125, 10, 11},
+        {'L', 4.0, 'L', 200, 14, 15},   {'M', 4.0, 'M', 315, 21, 22},
+        {'N', 4.0, 'M', 315, 21, 22},   {'P', 4.0, 'M', 315, 21, 22},
+        {'Q', 4.0, 'M', 315, 21, 22},   {'A', 6.5, 'A', 2, 0, 1},
+        {'B', 6.5, 'A', 2, 0, 1},       {'C', 6.5, 'D', 8, 1, 2},
+        {'D', 6.5, 'D', 8, 1, 2},       {'E', 6.5, 'E', 13, 2, 3},
+        {'F', 6.5, 'F', 20, 3, 4},      {'G', 6.5, 'G', 32, 5, 6},
+        {'H', 6.5, 'H', 50, 7, 8},      {'J', 6.5, 'J', 80, 10, 11},
+        {'K', 6.5, 'K', 125, 14, 15},   {'L', 6.5, 'L', 200, 21, 22},
+        {'M', 6.5, 'L', 200, 21, 22},   {'N', 6.5, 'L', 200, 21, 22},
+        {'P', 6.5, 'L', 200, 21, 22},   {'Q', 6.5, 'L', 200, 21, 22},
+        {'A', 10, 'C', 5, 1, 2},        {'B', 10, 'C', 5, 1, 2},
+        {'C', 10, 'C', 5, 1, 2},        {'D', 10, 'D', 8, 2, 3},
+        {'E', 10, 'E', 13, 3, 4},       {'F', 10, 'F', 20, 5, 6},
+        {'G', 10, 'G', 32, 7, 8},       {'H', 10, 'H', 50, 10, 11},
+        {'J', 10, 'J', 80, 14, 15},     {'K', 10, 'K', 125, 21, 22},
+        {'L', 10, 'K', 125, 21, 22},    {'M', 10, 'K', 125, 21, 22},
+        {'N', 10, 'K', 125, 21, 22},    {'P', 10, 'K', 125, 21, 22},
+        {'Q', 10, 'K', 125, 21, 22},    {'A', 0.010, 'Q', 1250, 0, 1},
+        {'Q', 0.010, 'Q', 1250, 0, 1},  {'R', 0.010, 'Q', 1250, 0, 1},
+        {'P', 0.015, 'P', 800, 0, 1},   {'R', 0.015, 'P', 800, 0, 1},
+        {'R', 0.025, 'R', 2000, 1, 2},  {'R', 0.40, 'R', 2000, 14, 15},
+        {'R', 0.65, 'R', 2000, 21, 22}, {'R', 1.0, 'Q', 1250, 21, 22},
+        {'K', 0.10, 'K', 125, 0, 1},    {'K', 0.15, 'J', 80, 0, 1},
+        {'K', 0.25, 'L', 200, 1, 2},
     };
     for (size_t i = 0; i < sizeof t2 / sizeof *t2; i++) {
         char plan;
@@ -394,8 +454,8 @@ static void sampling_is_reproducible_and_proportional(void **state)
     zj_sample_opts iso = {.level = 2, .aql = 1.0, .seed = 7};
     zj_buf_reset(&b);
     assert_int_equal(zj_report_sample(st, &none, &iso, ZJ_FMT_TEXT, &b, &err), ZJ_OK);
-    assert_non_null(strstr(b.data, "样本量字码 D；按表 2-A 箭头改用字码 F，样本量 20"));
-    assert_non_null(strstr(b.data, "n = 20，Ac = 0，Re = 1"));
+    assert_non_null(strstr(b.data, "样本量字码 D；按表 2-A 箭头改用字码 E，样本量 13"));
+    assert_non_null(strstr(b.data, "n = 13，Ac = 0，Re = 1"));
     zj_buf_free(&a);
     zj_buf_free(&b);
     zj_store_close(st);
