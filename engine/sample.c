@@ -78,8 +78,8 @@ bool zj_iso2859_plan(char code, double aql, char *plan_code, long *n, int *ac, i
     if (c < 0 || a < 0)
         return false;
     const int n_acs = (int)(sizeof acs / sizeof *acs);
-    int zero = 14 - a;     /* letter index of 0/1 (-1 for AQL 10: none) */
-    int one = zero + 3;    /* letter index of 1/2 */
+    int zero = 14 - a;  /* letter index of 0/1 (-1 for AQL 10: none) */
+    int one = zero + 3; /* letter index of 1/2 */
     int use, step;
     if (c <= zero || (c == zero + 1 && zero >= 0) || (c < one && one > 15)) {
         /* ↓ above 0/1, 0/1 itself, the ↑ right below it; and R's ↓ in the
