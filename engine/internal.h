@@ -515,6 +515,10 @@ bool zj_grow(void **v, size_t n, size_t *cap, size_t size);
  * shows it escaped (a control character, an invalid byte, a bidi control),
  * else 0. */
 size_t zj_term_unsafe(const char *s, size_t n);
+/* v rounded to `decimals` places half away from zero (四舍五入), for the
+ * figures reports print: printf rounds an exact half to even (96.25 → 96.2)
+ * and a decimal half stored a hair below it down (50.15 → 50.1). */
+double zj_half_up(double v, int decimals);
 /* strdup that returns NULL for NULL (C11 has no strdup). */
 char *zj_strdup(const char *s);
 /* A path a file names (`extends:`, a model's `file:`): value itself when

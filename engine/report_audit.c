@@ -389,17 +389,19 @@ static void review_section(zj_doc *d, const zj_review_summary *r, long calls)
     }
     const char *h[] = {"项目", "数值", "口径"};
     zj_doc_block *t = zj_doc_table(d, "review", 3, h);
-    zj_doc_row(t, "已复核通话",
-               zj_doc_strf(d, "%ld 通（%.1f%%）", r->reviewed_calls,
-                           calls ? 100.0 * (double)r->reviewed_calls / (double)calls : 0),
-               "质检员确认、驳回或补充过发现的通话 / 评分通话");
+    zj_doc_row(
+        t, "已复核通话",
+        zj_doc_strf(d, "%ld 通（%.1f%%）", r->reviewed_calls,
+                    zj_half_up(calls ? 100.0 * (double)r->reviewed_calls / (double)calls : 0, 1)),
+        "质检员确认、驳回或补充过发现的通话 / 评分通话");
     zj_doc_row(t, "复核结果",
                zj_doc_strf(d, "确认 %ld 项，驳回 %ld 项，补充漏判 %ld 项", r->confirmed,
                            r->rejected, r->added),
                "按最终结论（含申诉裁决）计");
     zj_doc_row(t, "自动评分精确率",
-               r->precision == r->precision ? zj_doc_strf(d, "%.1f%%", 100.0 * r->precision)
-                                            : "不可计算",
+               r->precision == r->precision
+                   ? zj_doc_strf(d, "%.1f%%", zj_half_up(100.0 * r->precision, 1))
+                   : "不可计算",
                "确认 / （确认 + 驳回）");
     zj_doc_row(t, "复核后改变的通话", zj_doc_strf(d, "%ld 通", r->changed),
                "复核后得分或合格结论与自动评分不同");
@@ -408,14 +410,15 @@ static void review_section(zj_doc *d, const zj_review_summary *r, long calls)
                            r->upheld, r->appeals_open),
                "坐席对发现的申诉及主管裁决");
     zj_doc_row(t, "机器与复核一致性",
-               r->k_engine == r->k_engine
-                   ? zj_doc_strf(d, "κ = %.3f（%ld 个 通话×规则）", r->k_engine, r->units)
-                   : "不可计算",
+               r->k_engine == r->k_engine ? zj_doc_strf(d, "κ = %.3f（%ld 个 通话×规则）",
+                                                        zj_half_up(r->k_engine, 3), r->units)
+                                          : "不可计算",
                "Cohen's kappa");
     zj_doc_row(t, "复核员间一致性",
-               r->k_inter == r->k_inter ? zj_doc_strf(d, "κ = %.3f（%ld 项）", r->k_inter, r->pairs)
-               : r->pairs               ? "不可计算（判定全部相同）"
-                                        : "无两名复核员判定的发现",
+               r->k_inter == r->k_inter
+                   ? zj_doc_strf(d, "κ = %.3f（%ld 项）", zj_half_up(r->k_inter, 3), r->pairs)
+               : r->pairs ? "不可计算（判定全部相同）"
+                          : "无两名复核员判定的发现",
                "Cohen's kappa");
     zj_doc_para(d, "各规则的精确率与被驳回的原话见 zhijian calibrate。");
 }
@@ -439,16 +442,21 @@ static zj_doc *audit_doc(const zj_audit_data *a, const graded *g, const zj_rs_ru
     zj_doc_para(d,
                 "结论：所审核通话对服务标准总体%s。合格率 %.1f%%，平均分 %.1f；严重不符合 %ld 项，"
                 "一票否决通话 %ld 通。",
-                conclusion(pass_rate, severe), pass_rate, a->mean_score, severe, a->fatal_calls);
+                conclusion(pass_rate, severe), zj_half_up(pass_rate, 1),
+                zj_half_up(a->mean_score, 1), severe, a->fatal_calls);
     const char *kh[] = {"指标", "数值", "口径"};
     zj_doc_block *kt = zj_doc_table(d, "kpi", 3, kh);
-    zj_doc_row(kt, "合格率", zj_doc_strf(d, "%.1f%%", pass_rate), "合格通话 / 评分通话");
-    zj_doc_row(kt, "平均分", zj_doc_strf(d, "%.1f", a->mean_score), "各通话得分的算术平均");
-    zj_doc_row(kt, "忌语发生率", zj_doc_strf(d, "%.1f 次/百通", pct(k->forbidden_hits, a->calls)),
+    zj_doc_row(kt, "合格率", zj_doc_strf(d, "%.1f%%", zj_half_up(pass_rate, 1)),
+               "合格通话 / 评分通话");
+    zj_doc_row(kt, "平均分", zj_doc_strf(d, "%.1f", zj_half_up(a->mean_score, 1)),
+               "各通话得分的算术平均");
+    zj_doc_row(kt, "忌语发生率",
+               zj_doc_strf(d, "%.1f 次/百通", zj_half_up(pct(k->forbidden_hits, a->calls), 1)),
                "服务忌语命中次数 × 100 / 评分通话");
     zj_doc_row(
         kt, "礼貌用语覆盖率",
-        zj_doc_strf(d, "%.1f%%", pct(k->required_met, k->required_met + k->required_missing)),
+        zj_doc_strf(d, "%.1f%%",
+                    zj_half_up(pct(k->required_met, k->required_met + k->required_missing), 1)),
         zj_doc_strf(d, "扣分的规定/文明用语：已说 %ld 项 / 应说 %ld 项（仅记录、不扣分的用语不计）",
                     k->required_met, k->required_met + k->required_missing));
     if (!set->complaint_category)
@@ -456,7 +464,8 @@ static zj_doc *audit_doc(const zj_audit_data *a, const graded *g, const zj_rs_ru
                    "规则集未指定投诉类别（规则集的 complaint_kpis 项）");
     else if (k->complaint_calls)
         zj_doc_row(kt, "投诉处理符合率",
-                   zj_doc_strf(d, "%.1f%%（%ld/%ld）", pct(k->complaint_clean, k->complaint_calls),
+                   zj_doc_strf(d, "%.1f%%（%ld/%ld）",
+                               zj_half_up(pct(k->complaint_clean, k->complaint_calls), 1),
                                k->complaint_clean, k->complaint_calls),
                    "住户投诉通话中合格且无服务忌语者的比例");
     else
@@ -464,15 +473,17 @@ static zj_doc *audit_doc(const zj_audit_data *a, const graded *g, const zj_rs_ru
     if (k->metric_met + k->metric_hit)
         zj_doc_row(kt, "计时指标达标率",
                    zj_doc_strf(d, "%.1f%%（%ld/%ld，另 %ld 项不可测）",
-                               pct(k->metric_met, k->metric_met + k->metric_hit), k->metric_met,
-                               k->metric_met + k->metric_hit, k->metric_not_measurable),
+                               zj_half_up(pct(k->metric_met, k->metric_met + k->metric_hit), 1),
+                               k->metric_met, k->metric_met + k->metric_hit,
+                               k->metric_not_measurable),
                    "接听时长、等候、抢话等计时项达标次数 / 可测次数（无时间戳者不可测）");
     if (k->handling_met + k->handling_failed)
-        zj_doc_row(kt, "投诉处理规范执行率",
-                   zj_doc_strf(d, "%.1f%%（%ld/%ld）",
-                               pct(k->handling_met, k->handling_met + k->handling_failed),
-                               k->handling_met, k->handling_met + k->handling_failed),
-                   "投诉通话中“五个清楚”等投诉处理项做到次数 / 应做次数（非投诉通话不适用）");
+        zj_doc_row(
+            kt, "投诉处理规范执行率",
+            zj_doc_strf(d, "%.1f%%（%ld/%ld）",
+                        zj_half_up(pct(k->handling_met, k->handling_met + k->handling_failed), 1),
+                        k->handling_met, k->handling_met + k->handling_failed),
+            "投诉通话中“五个清楚”等投诉处理项做到次数 / 应做次数（非投诉通话不适用）");
     zj_doc_row(kt, "一票否决通话", zj_doc_strf(d, "%ld", a->fatal_calls), "命中一票否决项的通话数");
     audit_charts(d, dist, rs->pass);
 
@@ -542,7 +553,7 @@ static zj_doc *audit_doc(const zj_audit_data *a, const graded *g, const zj_rs_ru
                    zj_doc_strf(d, "%s%s", g[i].f->title,
                                strcmp(g[i].f->kind, "required") == 0 ? "（缺失）" : ""),
                    zj_doc_strf(d, "%ld", g[i].f->count), zj_doc_strf(d, "%ld", g[i].f->calls),
-                   zj_doc_strf(d, "%.1f", g[i].per100));
+                   zj_doc_strf(d, "%.1f", zj_half_up(g[i].per100, 1)));
     for (size_t i = 0; i < a->n_findings; i++) {
         const zj_au_finding *fi = g[i].f;
         zj_doc_heading(d, 3, "F%02zu %s：%s（%s）", i + 1, g[i].grade, fi->title, fi->clause);

@@ -449,7 +449,7 @@ static void chart_value(zj_buf *out, double v)
     if (v != v) /* NAN */
         zj_buf_puts(out, "—");
     else
-        zj_buf_printf(out, "%.1f", v);
+        zj_buf_printf(out, "%.1f", zj_half_up(v, 1));
 }
 
 /* Pads the text written since `from` to `width` display columns. */
@@ -507,7 +507,7 @@ static void text_chart(zj_buf *out, const zj_doc_block *b)
         if (b->chart == ZJ_CHART_HISTOGRAM)
             zj_buf_printf(out, " %.0f", b->values[r]);
         else
-            zj_buf_printf(out, " %.1f", b->values[r]);
+            zj_buf_printf(out, " %.1f", zj_half_up(b->values[r], 1));
         term_text(out, b->headers[0]);
         zj_buf_puts(out, "\n");
     }
@@ -556,7 +556,7 @@ static void md_chart(zj_buf *out, const zj_doc_block *b)
             if (b->chart == ZJ_CHART_HISTOGRAM)
                 zj_buf_printf(out, " | %.0f |\n", b->values[r]);
             else
-                zj_buf_printf(out, " | %.1f |\n", b->values[r]);
+                zj_buf_printf(out, " | %.1f |\n", zj_half_up(b->values[r], 1));
         }
     }
     zj_buf_puts(out, "\n");

@@ -34,7 +34,8 @@ static zj_doc *scorecard_doc(const zj_scorecard_data *sc, const zj_distribution 
                 "平均分 %.1f，合格率 %.1f%%，一票否决 %ld 通。",
                 sc->ruleset.label, sc->ruleset.sha256, period(f, per, sizeof per),
                 t->first_date ? t->first_date : "", t->last_date ? t->last_date : "", t->calls,
-                t->mean_score, t->calls ? 100.0 * (double)t->passed / (double)t->calls : 0.0,
+                zj_half_up(t->mean_score, 1),
+                zj_half_up(t->calls ? 100.0 * (double)t->passed / (double)t->calls : 0.0, 1),
                 t->fatal);
     if (t->calls == 0) {
         zj_doc_para(d, "所选范围内没有已评分的通话。");
@@ -66,13 +67,16 @@ static zj_doc *scorecard_doc(const zj_scorecard_data *sc, const zj_distribution 
             zj_doc_fail(d, ZJ_ERR_NOMEM);
         if (by == ZJ_BY_TEAM)
             zj_doc_row(tb, g->key, zj_doc_strf(d, "%ld", g->calls),
-                       zj_doc_strf(d, "%.1f", g->mean_score),
-                       zj_doc_strf(d, "%.1f", g->median_score), zj_doc_strf(d, "%.1f%%", rate),
+                       zj_doc_strf(d, "%.1f", zj_half_up(g->mean_score, 1)),
+                       zj_doc_strf(d, "%.1f", zj_half_up(g->median_score, 1)),
+                       zj_doc_strf(d, "%.1f%%", zj_half_up(rate, 1)),
                        zj_doc_strf(d, "%ld", g->fatal), grades.data);
         else
             zj_doc_row(tb, g->key, g->agent_name ? g->agent_name : "", g->team ? g->team : "",
-                       zj_doc_strf(d, "%ld", g->calls), zj_doc_strf(d, "%.1f", g->mean_score),
-                       zj_doc_strf(d, "%.1f", g->median_score), zj_doc_strf(d, "%.1f%%", rate),
+                       zj_doc_strf(d, "%ld", g->calls),
+                       zj_doc_strf(d, "%.1f", zj_half_up(g->mean_score, 1)),
+                       zj_doc_strf(d, "%.1f", zj_half_up(g->median_score, 1)),
+                       zj_doc_strf(d, "%.1f%%", zj_half_up(rate, 1)),
                        zj_doc_strf(d, "%ld", g->fatal), grades.data);
         keys[i] = g->agent_name ? zj_doc_strf(d, "%s %s", g->key, g->agent_name) : g->key;
         means[i] = g->mean_score;
@@ -114,10 +118,12 @@ static zj_doc *scorecard_doc(const zj_scorecard_data *sc, const zj_distribution 
         zj_doc_block *wt = zj_doc_table(d, "trend", 4, wh);
         for (size_t j = g->first_week; j < g->first_week + g->n_weeks; j++) {
             const zj_sc_week *w = &sc->weeks[j];
-            zj_doc_row(wt, w->week ? w->week : "(无日期)", zj_doc_strf(d, "%ld", w->calls),
-                       zj_doc_strf(d, "%.1f", w->mean_score),
-                       zj_doc_strf(d, "%.1f%%",
-                                   w->calls ? 100.0 * (double)w->passed / (double)w->calls : 0.0));
+            zj_doc_row(
+                wt, w->week ? w->week : "(无日期)", zj_doc_strf(d, "%ld", w->calls),
+                zj_doc_strf(d, "%.1f", zj_half_up(w->mean_score, 1)),
+                zj_doc_strf(
+                    d, "%.1f%%",
+                    zj_half_up(w->calls ? 100.0 * (double)w->passed / (double)w->calls : 0.0, 1)));
         }
         const char *xh[] = {"最差通话（zhijian show ID）", "分数", "等级", "日期"};
         zj_doc_block *xt = zj_doc_table(d, "worst", 4, xh);

@@ -588,7 +588,6 @@ zj_status zj_review_import(zj_store *st, const char *ruleset, const char *review
             continue;
         }
         /* The same verdict again (a re-imported sheet) records nothing. */
-        zj_rv_state now = zj_rv_state_of(&d, c, rule_id, (int)turn, a, b);
         bool repeat = false;
         if (action == ZJ_RV_ADD) {
             for (size_t j = c->first_event; j < c->first_event + c->n_events; j++)
@@ -599,8 +598,18 @@ zj_status zj_review_import(zj_store *st, const char *ruleset, const char *review
                 repeat |= ev[j].action == ZJ_RV_ADD && !strcmp(ev[j].call_id, c->call_id) &&
                           same_place(&ev[j], rule_id, (int)turn, a, b);
         } else {
-            repeat = (action == ZJ_RV_CONFIRM && now.verdict == ZJ_RV_CONFIRMED) ||
-                     (action == ZJ_RV_REJECT && now.verdict == ZJ_RV_REJECTED);
+            /* Only this inspector's own verdict repeated: a second inspector
+             * agreeing with the first is a judgement of their own, which
+             * inter-reviewer agreement counts. */
+            int own = -1;
+            for (size_t j = c->first_event; j < c->first_event + c->n_events; j++) {
+                const zj_rv_event *v = &d.events[j];
+                if ((v->action == ZJ_RV_CONFIRM || v->action == ZJ_RV_REJECT) &&
+                    !strcmp(v->role, "inspector") && !strcmp(v->actor, reviewer) &&
+                    same_place(v, rule_id, (int)turn, a, b))
+                    own = (int)v->action;
+            }
+            repeat = own == action;
         }
         if (repeat) {
             stats->unchanged++;
@@ -1115,7 +1124,11 @@ static bool calibrate_data(zj_review_data *d, const zj_rs_ruleset *rs, calibrati
                     r->rejected_quotes = p;
                     r->cap_quotes = k;
                 }
-                char *q = zj_sqlf("%s 第 %d 轮「%s」", c->call_id, x->turn + 1, x->text);
+                /* A missing phrase or a whole-call metric has no turn or words. */
+                char *q = x->turn >= 0
+                              ? zj_sqlf("%s 第 %d 轮「%s」", c->call_id, x->turn + 1, x->text)
+                              : zj_sqlf("%s（%s，无原话）", c->call_id,
+                                        !strcmp(x->outcome, "missing") ? "缺失项" : "全通话指标");
                 r->rejected_quotes[r->n_quotes++] = q ? zj_pool_str(&d->pool, q, &lost) : NULL;
                 lost |= !q;
                 free(q);
@@ -1276,19 +1289,19 @@ zj_status zj_calibrate(zj_store *st, const zj_report_filter *f, double min_preci
             zj_buf_term_str(out, x->rule_id);
             zj_buf_printf(out, "\t%ld\t%ld\t%ld\t", x->hits, x->confirmed, x->rejected);
             if (judged)
-                zj_buf_printf(out, "%.3f", (double)x->confirmed / (double)judged);
+                zj_buf_printf(out, "%.3f", zj_half_up((double)x->confirmed / (double)judged, 3));
             else
                 zj_buf_puts(out, "—");
             zj_buf_printf(out, "\t%ld\n", x->added);
         }
         if (k_engine == k_engine)
             zj_buf_printf(out, "机器与复核一致性（Cohen's kappa）：%.3f（%ld 个 通话×规则）\n",
-                          k_engine, units);
+                          zj_half_up(k_engine, 3), units);
         else
             zj_buf_puts(out, "机器与复核一致性（Cohen's kappa）：不可计算\n");
         if (k_inter == k_inter)
             zj_buf_printf(out, "复核员间一致性（Cohen's kappa）：%.3f（%ld 项由两名复核员判定）\n",
-                          k_inter, pairs);
+                          zj_half_up(k_inter, 3), pairs);
         else
             zj_buf_printf(out, "复核员间一致性（Cohen's kappa）：%s\n",
                           pairs ? "不可计算（判定全部相同）" : "无两名复核员判定的发现");
@@ -1304,7 +1317,7 @@ zj_status zj_calibrate(zj_store *st, const zj_report_filter *f, double min_preci
             any = true;
             zj_buf_puts(out, "  ");
             zj_buf_term_str(out, x->rule_id);
-            zj_buf_printf(out, " %.3f\n", (double)x->confirmed / (double)judged);
+            zj_buf_printf(out, " %.3f\n", zj_half_up((double)x->confirmed / (double)judged, 3));
             for (size_t q = 0; q < x->n_quotes; q++) {
                 zj_buf_puts(out, "    ");
                 zj_buf_term_str(out, x->rejected_quotes[q]);

@@ -2,6 +2,7 @@
  * enum names, SHA-256 and the monotonic clock. */
 #include "internal.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -327,6 +328,19 @@ bool zj_grow(void **v, size_t n, size_t *cap, size_t size)
     *v = p;
     *cap = c;
     return true;
+}
+
+double zj_half_up(double v, int decimals)
+{
+    if (v != v || decimals < 0 || decimals > 9)
+        return v;
+    double p = 1;
+    for (int i = 0; i < decimals; i++)
+        p *= 10;
+    /* 1e-7 of a unit in the last place: figures are sums and ratios of
+     * counts, never that close to a half without being one. */
+    double x = v * p;
+    return (x >= 0 ? floor(x + 0.5 + 1e-7) : ceil(x - 0.5 - 1e-7)) / p;
 }
 
 char *zj_strdup(const char *s)

@@ -4,6 +4,9 @@
 #    each, at most 10: scored 90, the third hit 0 points). Rejecting the first
 #    leaves two standing: 90, as the engine scores two holds, not 95. Three
 #    holds added by hand to a call without any cost 10, not 15: 90;
+#  - a second inspector's verdict agreeing with the first is recorded (it is
+#    their judgement: inter-reviewer kappa counts it), their own repeated
+#    verdict is not; a rejected finding without a turn is quoted as such;
 #  - an added finding must be words of its call: a turn past the call's end,
 #    a span past the turn's end, a quote that is not the words at the span or
 #    not in the turn at all, and the place of a machine finding of the same
@@ -68,6 +71,22 @@ c = {x["call_id"]: x for x in json.load(open(sys.argv[1]))["calls"]}
 assert (c["HOLD-3"]["machine_score"], c["HOLD-3"]["final_score"]) == (90, 90), c["HOLD-3"]
 assert (c["PLAIN-1"]["machine_score"], c["PLAIN-1"]["final_score"]) == (100, 90), c["PLAIN-1"]
 PY
+
+# A second inspector on the same findings, agreeing on all three holds.
+{
+  printf '%s\r\n' "$head"
+  row HOLD-3 hold.announced 4 0 0 "" rejected
+  row HOLD-3 hold.announced 6 0 0 "" confirmed
+  row HOLD-3 hold.announced 8 0 0 "" confirmed
+  row HOLD-3 attitude.speech-rate "" "" "" "" rejected
+} > li.csv
+"$zhijian" review import --db z.db --reviewer 李强 li.csv 2> err || fail "second inspector: $(cat err)"
+grep -qx "zhijian: li.csv: 4 rows: 4 verdicts recorded, 0 unchanged or blank, 0 rejected" err || fail "second inspector: $(cat err)"
+"$zhijian" review import --db z.db --reviewer 李强 li.csv 2> err || fail "second inspector again: $(cat err)"
+grep -qx "zhijian: li.csv: 4 rows: 0 verdicts recorded, 4 unchanged or blank, 0 rejected" err || fail "second inspector again: $(cat err)"
+"$zhijian" calibrate --db z.db > out 2> err || fail "calibrate: $(cat err)"
+grep -qx "复核员间一致性（Cohen's kappa）：1.000（3 项由两名复核员判定）" out || fail "inter-reviewer kappa: $(cat out)"
+grep -qx "    HOLD-3（全通话指标，无原话）" out || fail "a rejected metric's quote: $(cat out)"
 
 # Added findings that are not words of the call.
 {
