@@ -567,6 +567,14 @@ size_t zj_rules_lint(const zj_ruleset *rs, zj_diag_cb cb, void *ctx)
             warn(cb, ctx, r->file ? r->file : rs->path, r->line, r->col, &count,
                  "warning: required rule '%s' costs 0 points but has severity %s", r->id,
                  zj_severity_name(r->severity));
+        /* points defaults to 0: a forbidden rule that forgot it lists its hits
+         * and passes every call. */
+        if (r->kind == ZJ_KIND_FORBIDDEN && r->points == 0 && !r->fatal &&
+            r->severity > ZJ_SEV_OBSERVATION)
+            warn(cb, ctx, r->file ? r->file : rs->path, r->line, r->col, &count,
+                 "warning: forbidden rule '%s' costs 0 points a hit (points defaults to 0) but "
+                 "has severity %s",
+                 r->id, zj_severity_name(r->severity));
         /* Same kind, speaker, window and the same single literal as an earlier rule. */
         for (size_t j = 0; j < i; j++) {
             const zj_rule *o = &rs->rules[j];

@@ -513,8 +513,13 @@ static bool parse_order(struct loader *ld, const zj_ynode *n, uint32_t rule, boo
     const zj_ynode *v = NULL;
     for (size_t i = 0; i + 1 < n->n; i += 2) {
         const char *k = n->items[i]->value ? n->items[i]->value : "";
-        if (strcmp(k, "chars") == 0)
+        if (strcmp(k, "chars") == 0) {
+            if (zj_yaml_get(n, "chars") != n->items[i + 1]) { /* the first one is read */
+                fail_at(ld, n->items[i], "duplicate key 'chars'");
+                return false;
+            }
             continue;
+        }
         if (strcmp(k, "before") && strcmp(k, "near") && strcmp(k, "same_turn")) {
             fail_at(ld, n->items[i], "unknown key '%.40s' beside '%s' (only 'chars', with near)", k,
                     op ? op : "near");
@@ -637,6 +642,17 @@ static bool parse_items(struct loader *ld, const zj_ynode *seq, zj_node_type typ
             }
         }
         out->n_children = i + 1;
+    }
+    /* An `all` of `none` items alone has no words to find, so nothing could
+     * ever be a hit or meet it: say so rather than load a rule that never
+     * fires. */
+    bool evidence = strcmp(key, "all") != 0;
+    for (size_t i = 0; ok && !evidence && i < out->n_children; i++)
+        evidence = out->children[i].type != ZJ_NODE_NONE;
+    if (ok && !evidence) {
+        fail_at(ld, seq, "'all' needs at least one item besides its 'none' items: the words "
+                         "whose presence the rule is about");
+        ok = false;
     }
     return ok;
 }
@@ -1064,8 +1080,16 @@ static void parse_scoring(struct loader *ld, const zj_ynode *n)
             return;
         for (size_t i = 0; i + 1 < v->n; i += 2) {
             const zj_ynode *k = v->items[i];
-            if (k->type != ZJ_YNODE_SCALAR) {
-                fail_at(ld, k, "grade names must be strings");
+            if (k->type != ZJ_YNODE_SCALAR || !k->value[0]) {
+                fail_at(ld, k, "grade names must be non-empty strings");
+                continue;
+            }
+            bool twice = false;
+            for (size_t j = 0; j < i && !twice; j += 2)
+                twice = v->items[j]->type == ZJ_YNODE_SCALAR &&
+                        strcmp(v->items[j]->value, k->value) == 0;
+            if (twice) {
+                fail_at(ld, k, "duplicate grade '%s'", k->value);
                 continue;
             }
             if (integer(ld, v->items[i + 1], k->value, 0, rs->base, &num)) {

@@ -21,6 +21,14 @@ $tmp/broken.yaml:7:5: unknown key 'pionts' in rule 'a' (did you mean 'points'?)
 $tmp/broken.yaml:6:21: invalid regex: missing closing parenthesis
 WANT
 diff -u "$tmp/want" "$tmp/out" || fail "rules check output"
+# A rule of consequence that costs nothing is a warning (points defaults to 0).
+printf 'ruleset: free\nversion: "1"\nrules:\n  - id: f\n    kind: forbidden\n    severity: critical\n    clause: 第十四条第11项\n    any: [有本事你去告]\n    examples: {match: [有本事你去告], no_match: [好的]}\n  - id: g\n    kind: forbidden\n    severity: critical\n    fatal: true\n    clause: 第十四条\n    any: [滚]\n    examples: {match: [滚], no_match: [好的]}\n' > "$tmp/free.yaml"
+"$zhijian" rules check "$tmp/free.yaml" > "$tmp/out" || fail "warnings alone should exit 0"
+cat > "$tmp/want" <<WANT
+$tmp/free.yaml:4:5: warning: forbidden rule 'f' costs 0 points a hit (points defaults to 0) but has severity critical
+$tmp/free.yaml: ok: 2 rules, 1 warnings
+WANT
+diff -u "$tmp/want" "$tmp/out" || fail "rules check: a forbidden rule without points"
 # not_assessable: a list of {clause, why}, both given and non-empty.
 printf 'ruleset: na\nversion: "1"\nnot_assessable:\n  - clause: 第十九条\n  - {clause: 第八条, why: "", note: x}\n  - 第二章\nrules:\n  - id: a\n    kind: forbidden\n    any: [喂]\n' > "$tmp/na.yaml"
 "$zhijian" rules check "$tmp/na.yaml" > "$tmp/out"

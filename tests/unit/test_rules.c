@@ -150,6 +150,13 @@ static void errors_name_line_and_column(void **state)
                       "demo.yaml:13:13: after_utterances and after_seconds count from a tag: add "
                       "'when'");
     expect_error_edit("any: [急什么，烦死人了]", "any: [急什么, {none: [不急]}]", "demo.yaml:18:16: a 'none' item belongs in an 'all' list");
+    expect_error_edit("grades: {B: 80, A: 95, D: 0}", "grades: {B: 80, A: 95, A: 90, D: 0}",
+                      "demo.yaml:4:55: duplicate grade 'A'");
+    expect_error_edit("any: [急什么，烦死人了]", "all: [{near: [急什么, 烦], chars: 1, chars: 50}]",
+                      "demo.yaml:18:38: duplicate key 'chars'");
+    expect_error_edit("any: [急什么，烦死人了]", "all: [{none: [不急]}]",
+                      "demo.yaml:18:10: 'all' needs at least one item besides its 'none' items: "
+                      "the words whose presence the rule is about");
     expect_error_edit("severity: critical", "severity: high",
                       "demo.yaml:25:15: unknown severity 'high' (expected critical, major, minor "
                       "or observation)");
