@@ -3,6 +3,7 @@
  * and static checks beyond the loader's (`rules check`). */
 #include "internal.h"
 
+#include <ctype.h>
 #include <math.h>
 
 #include <stdarg.h>
@@ -521,9 +522,112 @@ static void lint_order(const zj_ruleset *rs, const zj_rule *r, const zj_node *no
         }
 }
 
+/* What normalization makes of the one character c[0..k): "" when it drops
+ * it, else the character as the patterns see it (n owns the text). */
+static const char *normalized_char(const zj_ruleset *rs, zj_norm *n, const char *c, size_t k)
+{
+    if (zj_norm_turn(n, c, k, rs, false) != ZJ_OK)
+        return NULL;
+    return n->text ? n->text : "";
+}
+
+/* A regex sees normalized text (rules/README.md): no punctuation, no
+ * spaces, Simplified characters, NFKC forms, no one-character fillers. A
+ * literal it needs that normalization drops or rewrites never matches, and
+ * the rule never fires — with `rules check` saying ok. Looks at the literal
+ * characters outside character classes and negative lookarounds (which only
+ * ever exclude) and at the whitespace escapes; the first one found is
+ * reported. ASCII letters are left alone: regexes match caselessly. */
+static void lint_regex(const zj_ruleset *rs, const zj_rule *r, const zj_pattern *p, zj_norm *n,
+                       zj_diag_cb cb, void *ctx, size_t *count)
+{
+    const char *s = p->expr, *file = p->file ? p->file : rs->path;
+    size_t len = p->expr_len;
+    bool in_class = false;
+    unsigned char groups[64]; /* 1: a negative lookaround */
+    int depth = 0, negative = 0;
+    for (size_t i = 0; i < len;) {
+        unsigned char c = (unsigned char)s[i];
+        const char *lit = NULL;
+        size_t k = 1;
+        if (c == '\\' && i + 1 < len) {
+            unsigned char e = (unsigned char)s[i + 1];
+            if (!in_class && !negative && strchr("shvRntrf", e) && e) {
+                warn(cb, ctx, file, p->line, p->col, count,
+                     "warning: regex '%s' of rule '%s' has '\\%c', a space or line break, which "
+                     "the normalized text it matches never holds: it can never match",
+                     p->source, r->id, e);
+                return;
+            }
+            if (strchr("pPxgkN", e) && i + 2 < len && strchr("{<'", s[i + 2])) {
+                const char *close = memchr(s + i + 2,
+                                           s[i + 2] == '{'   ? '}'
+                                           : s[i + 2] == '<' ? '>'
+                                                             : '\'',
+                                           len - i - 3);
+                i = close ? (size_t)(close - s) + 1 : len;
+                continue;
+            }
+            if (e < 0x80 && !ispunct(e)) { /* \d \w \b \1 \A ...: not a literal */
+                i += 2;
+                continue;
+            }
+            lit = s + i + 1; /* an escaped literal: \? \. \， */
+            k = e < 0x80 ? 1
+                         : zj_utf8_decode((const unsigned char *)lit, len - i - 1, &(uint32_t){0});
+            i += 1 + (k ? k : 1);
+        } else {
+            if (in_class) {
+                in_class = c != ']';
+            } else if (c == '[') {
+                in_class = true;
+            } else if (c == '(') {
+                bool neg = i + 2 < len && s[i + 1] == '?' &&
+                           (s[i + 2] == '!' || (s[i + 2] == '<' && i + 3 < len && s[i + 3] == '!'));
+                if (depth < (int)sizeof groups)
+                    groups[depth] = neg;
+                depth++;
+                negative += neg;
+            } else if (c == ')' && depth > 0) {
+                depth--;
+                if (depth < (int)sizeof groups)
+                    negative -= groups[depth];
+            } else if (c == ' ' || c >= 0x80) {
+                lit = s + i;
+            }
+            k = c >= 0x80 ? zj_utf8_decode((const unsigned char *)s + i, len - i, &(uint32_t){0})
+                          : 1;
+            k = k ? k : 1;
+            i += k;
+        }
+        if (!lit || in_class || negative)
+            continue;
+        const char *norm = normalized_char(rs, n, lit, k);
+        /* A word a synonym rewrites (啥 → 什么) is left alone: regexes list
+         * such forms beside the standard word, a dead but harmless branch. */
+        if (!norm || (strlen(norm) == k && memcmp(norm, lit, k) == 0) ||
+            zj_utf8_count(norm, strlen(norm)) > 1)
+            continue;
+        if (*norm)
+            warn(cb, ctx, file, p->line, p->col, count,
+                 "warning: regex '%s' of rule '%s' has '%.*s', which the text it matches reads as "
+                 "'%s' (regexes see normalized text): write '%s'",
+                 p->source, r->id, (int)k, lit, norm, norm);
+        else
+            warn(cb, ctx, file, p->line, p->col, count,
+                 "warning: regex '%s' of rule '%s' has '%.*s', which normalization drops "
+                 "(punctuation, spaces and fillers): it can never match; use boundary: sentence "
+                 "with ^ and $ for sentence edges",
+                 p->source, r->id, (int)k, lit);
+        return;
+    }
+}
+
 size_t zj_rules_lint(const zj_ruleset *rs, zj_diag_cb cb, void *ctx)
 {
     size_t count = 0;
+    zj_norm norm;
+    zj_norm_init(&norm);
     for (size_t i = 0; i < rs->n_rules; i++) {
         const zj_rule *r = &rs->rules[i];
         if (!r->clause)
@@ -532,6 +636,9 @@ size_t zj_rules_lint(const zj_ruleset *rs, zj_diag_cb cb, void *ctx)
         if (r->n_ex_match == 0 || r->n_ex_no_match == 0)
             warn(cb, ctx, r->file ? r->file : rs->path, r->line, r->col, &count, "warning: rule '%s' has no %s examples",
                  r->id, r->n_ex_match == 0 ? "match" : "no_match");
+        for (size_t k = 0; k < rs->n_patterns; k++)
+            if (rs->patterns[k].rule == i && rs->patterns[k].is_regex && !rs->patterns[k].is_model)
+                lint_regex(rs, r, &rs->patterns[k], &norm, cb, ctx, &count);
         size_t live = 0;
         for (size_t k = 0; k < rs->n_patterns; k++) {
             const zj_pattern *p = &rs->patterns[k];
@@ -592,5 +699,6 @@ size_t zj_rules_lint(const zj_ruleset *rs, zj_diag_cb cb, void *ctx)
                      "warning: rule '%s' duplicates rule '%s' (same condition)", r->id, o->id);
         }
     }
+    zj_norm_free(&norm);
     return count;
 }

@@ -29,6 +29,31 @@ $tmp/free.yaml:4:5: warning: forbidden rule 'f' costs 0 points a hit (points def
 $tmp/free.yaml: ok: 2 rules, 1 warnings
 WANT
 diff -u "$tmp/want" "$tmp/out" || fail "rules check: a forbidden rule without points"
+# A regex needing what normalization drops or rewrites can never match:
+# each is a warning naming the character; classes and negative lookarounds
+# (which only exclude) and synonym forms (a dead branch beside the word) are not.
+cat > "$tmp/re.yaml" <<'YAML'
+ruleset: re
+version: "1"
+synonyms: {啥: 什么}
+rules:
+  - id: a
+    kind: forbidden
+    clause: 第十四条
+    points: 5
+    regex: ['你好，世界', '不知道\?', '你怎麼這麼麻煩', 'ＡＢＣ', '我\s不管', '急(?:什么|啥)', '不管(?!，)', '不知道[。！]?吧']
+    examples: {match: [急什么], no_match: [好的]}
+YAML
+"$zhijian" rules check "$tmp/re.yaml" > "$tmp/out" || fail "regex warnings alone should exit 0"
+cat > "$tmp/want" <<WANT
+$tmp/re.yaml:9:13: warning: regex '你好，世界' of rule 'a' has '，', which normalization drops (punctuation, spaces and fillers): it can never match; use boundary: sentence with ^ and \$ for sentence edges
+$tmp/re.yaml:9:22: warning: regex '不知道\\?' of rule 'a' has '?', which normalization drops (punctuation, spaces and fillers): it can never match; use boundary: sentence with ^ and \$ for sentence edges
+$tmp/re.yaml:9:31: warning: regex '你怎麼這麼麻煩' of rule 'a' has '麼', which the text it matches reads as '么' (regexes see normalized text): write '么'
+$tmp/re.yaml:9:42: warning: regex 'ＡＢＣ' of rule 'a' has 'Ａ', which the text it matches reads as 'a' (regexes see normalized text): write 'a'
+$tmp/re.yaml:9:49: warning: regex '我\\s不管' of rule 'a' has '\\s', a space or line break, which the normalized text it matches never holds: it can never match
+$tmp/re.yaml: ok: 1 rules, 5 warnings
+WANT
+diff -u "$tmp/want" "$tmp/out" || fail "rules check: regexes that can never match"
 # not_assessable: a list of {clause, why}, both given and non-empty.
 printf 'ruleset: na\nversion: "1"\nnot_assessable:\n  - clause: 第十九条\n  - {clause: 第八条, why: "", note: x}\n  - 第二章\nrules:\n  - id: a\n    kind: forbidden\n    any: [喂]\n' > "$tmp/na.yaml"
 "$zhijian" rules check "$tmp/na.yaml" > "$tmp/out"
