@@ -97,8 +97,11 @@ void zj_model_free(zj_model *m)
 }
 
 /* The n-gram of a model line: 1 to 3 code points, ^ first and $ last
- * standing for the clause's edges. 0 when it is not one. */
-static size_t parse_ngram(const char *s, size_t len, uint32_t cps[3])
+ * standing for the clause's edges. 0 when it is not one, and when a
+ * character is not as normalized clause text holds it (a space, punctuation,
+ * upper case, a Traditional or full-width form): such a weight would never
+ * count. norm is scratch space. */
+static size_t parse_ngram(const char *s, size_t len, uint32_t cps[3], zj_norm *norm)
 {
     size_t n = 0;
     for (size_t i = 0; i < len;) {
@@ -106,14 +109,28 @@ static size_t parse_ngram(const char *s, size_t len, uint32_t cps[3])
         size_t k = zj_utf8_decode((const unsigned char *)s + i, len - i, &cp);
         if (!k || cp == 0 || n == 3) /* 0 would pack like a shorter n-gram */
             return 0;
-        if (cp == '^' && i == 0)
+        if (cp == '^' && i == 0) {
             cp = CP_START;
-        else if (cp == '$' && i + k == len)
+        } else if (cp == '$' && i + k == len) {
             cp = CP_END;
+        } else if (zj_norm_text(norm, s + i, k) != ZJ_OK || norm->len != k ||
+                   memcmp(norm->text, s + i, k) != 0) {
+            return 0;
+        }
         cps[n++] = cp;
         i += k;
     }
     return n;
+}
+
+/* A weight as train_model.py writes it: a decimal number (strtod would also
+ * read hex, inf and nan). */
+static bool decimal_weight(const char *s, const char *end)
+{
+    for (const char *p = s; p < end; p++)
+        if (!strchr("+-.0123456789eE", *p))
+            return false;
+    return s < end;
 }
 
 zj_model *zj_model_load(const char *path, zj_error *err)
@@ -131,6 +148,8 @@ zj_model *zj_model_load(const char *path, zj_error *err)
     text = nul;
     text[len] = '\0';
     zj_model *m = calloc(1, sizeof *m);
+    zj_norm norm;
+    zj_norm_init(&norm);
     size_t lines = 1;
     for (size_t i = 0; i < len; i++)
         lines += text[i] == '\n';
@@ -190,16 +209,18 @@ zj_model *zj_model_load(const char *path, zj_error *err)
         errno = 0;
         double w = tab ? strtod(s, &stop) : 0;
         uint32_t cps[3];
-        size_t k = tab ? parse_ngram(tab + 1, n - (size_t)(tab + 1 - s), cps) : 0;
-        if (!tab || errno || stop != tab || !isfinite(w) || fabs(w) > 1e6) {
+        size_t k = tab ? parse_ngram(tab + 1, n - (size_t)(tab + 1 - s), cps, &norm) : 0;
+        if (!tab || errno || stop != tab || !decimal_weight(s, tab) || !isfinite(w) ||
+            fabs(w) > 1e6) {
             zj_error_set(err, ZJ_ERR_PARSE, path, line, 0,
                          "expected a weight, a tab and an n-gram, got '%.40s'", s);
             goto fail;
         }
         if (!k) {
             zj_error_set(err, ZJ_ERR_PARSE, path, line, 0,
-                         "an n-gram is one to three characters (^ and $ for the clause's "
-                         "edges), got '%.40s'",
+                         "an n-gram is one to three characters of normalized text (no "
+                         "spaces, punctuation, upper case or Traditional forms; ^ and $ for "
+                         "the clause's edges), got '%.40s'",
                          tab + 1);
             goto fail;
         }
@@ -217,9 +238,11 @@ zj_model *zj_model_load(const char *path, zj_error *err)
         goto fail;
     }
     free(text);
+    zj_norm_free(&norm);
     return m;
 fail:
     free(text);
+    zj_norm_free(&norm);
     zj_model_free(m);
     return NULL;
 }

@@ -110,7 +110,17 @@ static void refuses_what_is_not_a_model(void **state)
         {"zhijian-model 1\nbias 0\nnan\t你\n", 3, "expected a weight, a tab and an n-gram"},
         {"zhijian-model 1\nbias 0\n1\t你好吗呢\n", 3, "an n-gram is one to three characters"},
         {"zhijian-model 1\nbias 0\n1\t\n", 3, "an n-gram is one to three characters"},
+        /* What normalized clause text never holds: the weight would never count. */
+        {"zhijian-model 1\nbias 0\n1\t急什 \n", 3, "an n-gram is one to three characters"},
+        {"zhijian-model 1\nbias 0\n1\tAB\n", 3, "an n-gram is one to three characters"},
+        {"zhijian-model 1\nbias 0\n1\t急，\n", 3, "an n-gram is one to three characters"},
+        {"zhijian-model 1\nbias 0\n0x10\t急\n", 3, "expected a weight, a tab and an n-gram"},
     };
+    if (zj_t2s_available()) { /* a Traditional form: normalized text is Simplified */
+        zj_error err;
+        assert_null(load("zhijian-model 1\nbias 0\n1\t麼\n", &err));
+        assert_int_equal(err.line, 3);
+    }
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         zj_error err;
         zj_model *m = load(bad[i].text, &err);
