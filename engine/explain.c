@@ -442,6 +442,37 @@ zj_status zj_rules_explain(const zj_ruleset *rs, const char *rule_id, const char
         }
         if (!shown)
             zj_buf_puts(out, "verdict: no finding (the rule does not fire on this text)\n");
+        /* The verdict is the rule's alone; scored with the whole rule set, a
+         * hit another rule's overlapping hit wins over is no finding. */
+        zj_result full;
+        if (r->kind == ZJ_KIND_FORBIDDEN && shown &&
+            (st = zj_score_call(sc, &call, &full, err)) == ZJ_OK) {
+            for (size_t i = 0; i < res.n_findings; i++) {
+                const zj_finding *f = &res.findings[i];
+                const zj_finding *won = NULL;
+                bool kept = false;
+                for (size_t k = 0; k < full.n_findings && !kept; k++) {
+                    const zj_finding *g = &full.findings[k];
+                    if (g->outcome != ZJ_OUT_HIT || g->turn != f->turn)
+                        continue;
+                    if (g->rule == ri && g->span_start == f->span_start &&
+                        g->span_end == f->span_end)
+                        kept = true;
+                    else if (g->rule != ri && g->span_start < f->span_end &&
+                             f->span_start < g->span_end && !won)
+                        won = g;
+                }
+                if (!kept && won)
+                    zj_buf_printf(out,
+                                  "note: with the whole rule set '%s' [%u, %u) is no finding: "
+                                  "rule %s's overlapping hit '%s' [%u, %u) wins (the longest "
+                                  "hit wins; a `yield` rule or a model gives way)\n",
+                                  f->text ? f->text : "", f->span_start, f->span_end,
+                                  rs->rules[won->rule].id, won->text ? won->text : "",
+                                  won->span_start, won->span_end);
+            }
+            zj_result_free(&full);
+        }
         if (r->window != ZJ_WIN_NONE)
             zj_buf_puts(out, "note: the rule's `within` window was not applied to this text\n");
         if (r->when >= 0)

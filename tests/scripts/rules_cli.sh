@@ -54,6 +54,14 @@ $tmp/re.yaml:9:49: warning: regex '我\\s不管' of rule 'a' has '\\s', a space 
 $tmp/re.yaml: ok: 1 rules, 5 warnings
 WANT
 diff -u "$tmp/want" "$tmp/out" || fail "rules check: regexes that can never match"
+# explain judges one rule; it says when the whole rule set gives its hit
+# to another rule's overlapping one, as score does.
+printf 'ruleset: ov\nversion: "1"\nrules:\n  - id: long\n    kind: forbidden\n    any: [急什么烦死人了]\n    points: 10\n  - id: short\n    kind: forbidden\n    any: [急什么]\n    points: 5\n' > "$tmp/ov.yaml"
+"$zhijian" rules explain --rules "$tmp/ov.yaml" short 急什么烦死人了 > "$tmp/out" || fail "explain an overlap"
+grep -qx "verdict: hit '急什么' \[0, 3), -5 points" "$tmp/out" &&
+  grep -qx "note: with the whole rule set '急什么' \[0, 3) is no finding: rule long's overlapping hit '急什么烦死人了' \[0, 7) wins (the longest hit wins; a \`yield\` rule or a model gives way)" "$tmp/out" ||
+  { cat "$tmp/out"; fail "explain: the overlap note"; }
+"$zhijian" rules explain --rules "$tmp/ov.yaml" long 急什么烦死人了 | grep -q "^note: with the whole" && fail "explain: a note on the winning rule"
 # not_assessable: a list of {clause, why}, both given and non-empty.
 printf 'ruleset: na\nversion: "1"\nnot_assessable:\n  - clause: 第十九条\n  - {clause: 第八条, why: "", note: x}\n  - 第二章\nrules:\n  - id: a\n    kind: forbidden\n    any: [喂]\n' > "$tmp/na.yaml"
 "$zhijian" rules check "$tmp/na.yaml" > "$tmp/out"
