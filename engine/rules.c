@@ -5,6 +5,8 @@
 #include "internal.h"
 
 #include <dirent.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <errno.h>
 #include <math.h>
 #include <pcre2.h>
@@ -1604,9 +1606,29 @@ static int is_directory(const char *path, zj_error *err)
 
 char *zj_rules_read_file(const char *path, size_t *len, zj_error *err)
 {
-    FILE *f = fopen(path, "rb");
+    /* A rule set, its bases and its models are regular files: a FIFO planted
+     * under a rule directory would block the load (O_NONBLOCK keeps the open
+     * itself from waiting for a writer), a device would be read forever. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    struct stat sb;
+    if (fd < 0 || fstat(fd, &sb) != 0) {
+        zj_error_set(err, ZJ_ERR_IO, path, 0, 0, "%s", strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return NULL;
+    }
+    if (!S_ISREG(sb.st_mode)) {
+        close(fd);
+        zj_error_set(err, ZJ_ERR_IO, path, 0, 0, "not a regular file");
+        return NULL;
+    }
+    int flags = fcntl(fd, F_GETFL);
+    if (flags >= 0)
+        fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+    FILE *f = fdopen(fd, "rb");
     if (!f) {
         zj_error_set(err, ZJ_ERR_IO, path, 0, 0, "%s", strerror(errno));
+        close(fd);
         return NULL;
     }
     size_t cap = 65536, n = 0;

@@ -62,6 +62,10 @@ grep -qx "verdict: hit '急什么' \[0, 3), -5 points" "$tmp/out" &&
   grep -qx "note: with the whole rule set '急什么' \[0, 3) is no finding: rule long's overlapping hit '急什么烦死人了' \[0, 7) wins (the longest hit wins; a \`yield\` rule or a model gives way)" "$tmp/out" ||
   { cat "$tmp/out"; fail "explain: the overlap note"; }
 "$zhijian" rules explain --rules "$tmp/ov.yaml" long 急什么烦死人了 | grep -q "^note: with the whole" && fail "explain: a note on the winning rule"
+# A FIFO planted in a rule directory is refused, not waited on.
+mkdir "$tmp/dir" && cp "$tmp/ov.yaml" "$tmp/dir/a.yaml" && mkfifo "$tmp/dir/b.yaml"
+timeout 20 "$zhijian" rules check "$tmp/dir" > "$tmp/out" 2>&1
+[ $? -eq 1 ] && grep -qx "$tmp/dir/b.yaml: not a regular file" "$tmp/out" || { cat "$tmp/out"; fail "a FIFO in a rule directory"; }
 # not_assessable: a list of {clause, why}, both given and non-empty.
 printf 'ruleset: na\nversion: "1"\nnot_assessable:\n  - clause: 第十九条\n  - {clause: 第八条, why: "", note: x}\n  - 第二章\nrules:\n  - id: a\n    kind: forbidden\n    any: [喂]\n' > "$tmp/na.yaml"
 "$zhijian" rules check "$tmp/na.yaml" > "$tmp/out"
