@@ -1663,6 +1663,11 @@ char *zj_rules_read_file(const char *path, size_t *len, zj_error *err)
             zj_error_set(err, ZJ_ERR_NOMEM, path, 0, 0, "out of memory");
         return NULL;
     }
+    /* A byte-order mark (Windows editors write one) is no YAML content. */
+    if (n >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0) {
+        memmove(buf, buf + 3, n - 3);
+        n -= 3;
+    }
     *len = n;
     return buf;
 }

@@ -62,6 +62,10 @@ grep -qx "verdict: hit '急什么' \[0, 3), -5 points" "$tmp/out" &&
   grep -qx "note: with the whole rule set '急什么' \[0, 3) is no finding: rule long's overlapping hit '急什么烦死人了' \[0, 7) wins (the longest hit wins; a \`yield\` rule or a model gives way)" "$tmp/out" ||
   { cat "$tmp/out"; fail "explain: the overlap note"; }
 "$zhijian" rules explain --rules "$tmp/ov.yaml" long 急什么烦死人了 | grep -q "^note: with the whole" && fail "explain: a note on the winning rule"
+# A UTF-8 byte-order mark (as Windows editors save) is not content.
+{ printf '\357\273\277'; cat "$tmp/ov.yaml"; } > "$tmp/bom.yaml"
+"$zhijian" rules check "$tmp/bom.yaml" > "$tmp/out" 2>&1 && grep -q "bom.yaml: ok: 2 rules" "$tmp/out" ||
+  { cat "$tmp/out"; fail "a rule file with a byte-order mark"; }
 # A FIFO planted in a rule directory is refused, not waited on.
 mkdir "$tmp/dir" && cp "$tmp/ov.yaml" "$tmp/dir/a.yaml" && mkfifo "$tmp/dir/b.yaml"
 timeout 20 "$zhijian" rules check "$tmp/dir" > "$tmp/out" 2>&1
