@@ -146,7 +146,11 @@ static zj_status scan_regex(const pcre2_code *code, const zj_pattern *pat, zj_pc
         if (me > ms) {
             if (zj_hits_push(out, pat->id, (uint32_t)(base + ms), (uint32_t)(base + me)) != ZJ_OK)
                 return ZJ_ERR_NOMEM;
-            start = me;
+            /* An `unless_followed_by` exception asks whether a match starts
+             * after a hit: one starting inside the hit (在，在开会 for 他不在)
+             * must not hide the one right after it (在开会), so its matches
+             * are looked for at every start, overlapping. */
+            start = pat->follows ? utf8_advance(seg, ms, len) : me;
         } else {
             /* Empty match (or \K oddity): never reported; move one code point on. */
             if (me >= len)
