@@ -428,8 +428,7 @@ json_t *zj_ing_json_load(const char *content, size_t len, const char *src, zj_er
     return root;
 }
 
-/* A decimal number written as a string ("1020", "5.7"): the whole string. */
-static bool parse_decimal(const char *s, double *out)
+bool zj_ing_decimal(const char *s, double *out)
 {
     const char *p = s;
     if (*p == '+')
@@ -463,7 +462,7 @@ bool zj_ing_json_num(json_t *v, double *out)
     }
     if (json_is_string(v) && json_string_length(v) < 64 &&
         strlen(json_string_value(v)) == json_string_length(v))
-        return parse_decimal(json_string_value(v), out);
+        return zj_ing_decimal(json_string_value(v), out);
     return false;
 }
 

@@ -74,17 +74,8 @@ static bool seconds_cell(const char *s, int64_t *ms)
 {
     if (strchr(s, ':'))
         return zj_ing_clock(s, strlen(s), ms);
-    bool digits = false, dot = false;
-    for (const char *p = s; *p; p++) {
-        if (*p >= '0' && *p <= '9')
-            digits = true;
-        else if (*p == '.' && !dot)
-            dot = true;
-        else
-            return false;
-    }
-    double v = digits ? strtod(s, NULL) : -1;
-    if (!digits || !isfinite(v) || v > 1e9)
+    double v;
+    if (!zj_ing_decimal(s, &v) || !isfinite(v) || v > 1e9)
         return false;
     *ms = llround(v * 1000);
     return true;

@@ -667,6 +667,9 @@ bool zj_ing_json_utterance(zj_call *c, struct json_t *s, const char *path, const
 
 /* Text formats: a clock time [h:]mm:ss[.,]fff (s[0..n)) in milliseconds. */
 bool zj_ing_clock(const char *s, size_t n, int64_t *ms);
+/* A plain decimal number, the whole string ("1020", "5.7", "+3"): strtod
+ * would also read hex, exponents, inf and nan, which no export writes. */
+bool zj_ing_decimal(const char *s, double *out);
 /* A speaker prefix at the start of s ("坐席：", "客户:", "[SPEAKER_00]:",
  * "发音人1：", "左声道：", "Speaker 2:"): fills who and returns the bytes it
  * takes (colon and spaces included), 0 when there is none. */
