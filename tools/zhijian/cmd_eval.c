@@ -26,7 +26,8 @@ static void eval_usage(FILE *out)
             "  --rules FILE        rule set (default: the bundled property-service.yaml),\n"
             "                      e.g. --rules my-centre.yaml\n"
             "  --format FMT        text (default) or json, e.g. --format json > eval.json\n"
-            "  --min-precision X   exit 1 when the overall precision is below X (0..1),\n"
+            "  --min-precision X   exit 1 when the overall precision is below X (0..1), or\n"
+            "                      when nothing is found where the labels hold offences,\n"
             "                      e.g. --min-precision 0.9 in a rule set's CI job\n"
             "  --min-recall X      exit 1 when the overall recall is below X (0..1), e.g.\n"
             "                      --min-recall 0.8\n"
@@ -214,6 +215,13 @@ int cmd_eval(int argc, char **argv)
         zj_eval_summary_get(ev, &s);
         if (min_p >= 0 && s.precision >= 0 && s.precision < min_p) {
             cli_error("eval: precision %.3f is below --min-precision %.3f", s.precision, min_p);
+            code = EXIT_FINDINGS;
+        } else if (min_p >= 0 && s.precision < 0 && s.recall >= 0) {
+            /* No findings where the labels hold offences: a rule set that
+             * finds nothing must not pass a precision gate. */
+            cli_error("eval: no findings, so no precision, where the labels hold offences: "
+                      "--min-precision %.3f is not met",
+                      min_p);
             code = EXIT_FINDINGS;
         }
         if (min_r >= 0 && (s.recall < 0 ? 1.0 : s.recall) < min_r) {
