@@ -211,6 +211,10 @@ static zj_status kpis(audit_ctx *c)
      * (a phrase only recorded, worth nothing, is not due). */
 #define DUE_PHRASE                                                                                 \
     " IN (SELECT rule_id FROM rules WHERE ruleset_id = ?1 AND kind = 'required' AND points > 0)"
+    /* The timing items: metric rules that cost points when failed (a metric
+     * only recorded, like the speech rate, is an observation, not an item). */
+#define TIMED_ITEM                                                                                 \
+    " IN (SELECT rule_id FROM rules WHERE ruleset_id = ?1 AND kind = 'metric' AND points > 0)"
     long *v[] = {&k->forbidden_hits, &k->required_met,   &k->required_missing,
                  &k->metric_met,     &k->metric_hit,     &k->metric_not_measurable,
                  &k->handling_met,   &k->handling_failed};
@@ -224,11 +228,11 @@ static zj_status kpis(audit_ctx *c)
                       " THEN c.findings ELSE 0 END),"
                       " sum(CASE WHEN c.outcome = 'missing' AND c.rule_id" DUE_PHRASE
                       " THEN c.findings ELSE 0 END),"
-                      " sum(CASE WHEN c.kind = 'metric' AND c.outcome = 'met' THEN c.findings"
+                      " sum(CASE WHEN c.outcome = 'met' AND c.rule_id" TIMED_ITEM " THEN c.findings"
                       " ELSE 0 END),"
-                      " sum(CASE WHEN c.kind = 'metric' AND c.outcome = 'hit' THEN c.findings"
+                      " sum(CASE WHEN c.outcome = 'hit' AND c.rule_id" TIMED_ITEM " THEN c.findings"
                       " ELSE 0 END),"
-                      " sum(CASE WHEN c.kind = 'metric' AND c.outcome = 'not_measurable' THEN"
+                      " sum(CASE WHEN c.outcome = 'not_measurable' AND c.rule_id" TIMED_ITEM " THEN"
                       " c.findings ELSE 0 END),"
                       " sum(CASE WHEN c.outcome = 'met' AND c.rule_id" HANDLING_RULE
                       " THEN c.findings ELSE 0 END),"
@@ -241,11 +245,11 @@ static zj_status kpis(audit_ctx *c)
                       " THEN 1 ELSE 0 END),"
                       " sum(CASE WHEN f.outcome = 'missing' AND f.rule_id" DUE_PHRASE
                       " THEN 1 ELSE 0 END),"
-                      " sum(CASE WHEN f.kind = 'metric' AND f.outcome = 'met' THEN 1 ELSE 0"
+                      " sum(CASE WHEN f.outcome = 'met' AND f.rule_id" TIMED_ITEM " THEN 1 ELSE 0"
                       " END),"
-                      " sum(CASE WHEN f.kind = 'metric' AND f.outcome = 'hit' THEN 1 ELSE 0"
+                      " sum(CASE WHEN f.outcome = 'hit' AND f.rule_id" TIMED_ITEM " THEN 1 ELSE 0"
                       " END),"
-                      " sum(CASE WHEN f.kind = 'metric' AND f.outcome = 'not_measurable' THEN"
+                      " sum(CASE WHEN f.outcome = 'not_measurable' AND f.rule_id" TIMED_ITEM " THEN"
                       " 1 ELSE 0 END),"
                       " sum(CASE WHEN f.outcome = 'met' AND f.rule_id" HANDLING_RULE
                       " THEN 1 ELSE 0 END),"
@@ -256,6 +260,7 @@ static zj_status kpis(audit_ctx *c)
         cat, v, 8);
 #undef HANDLING_RULE
 #undef DUE_PHRASE
+#undef TIMED_ITEM
     if (s != ZJ_OK || !cat)
         return s;
     /* Complaint calls: a tag rule of the category hit. A call that hits two
