@@ -65,6 +65,32 @@ static bool added_before(const zj_review_data *d, const zj_rv_call *c, size_t i)
     return false;
 }
 
+/* Whether the machine found rule_id at (turn, span) in c. */
+static bool machine_finding_at(const zj_review_data *d, const zj_rv_call *c, const char *rule_id,
+                               int turn, long a, long b)
+{
+    for (size_t j = c->first_finding; j < c->first_finding + c->n_findings; j++) {
+        const zj_rv_finding *f = &d->findings[j];
+        if (!strcmp(f->rule_id, rule_id) && f->turn == turn && f->span_start == a &&
+            f->span_end == b)
+            return true;
+    }
+    return false;
+}
+
+/* Whether c has a finding of rule_id at (turn, span): the machine's or one
+ * an inspector added. */
+static bool finding_at(const zj_review_data *d, const zj_rv_call *c, const char *rule_id, int turn,
+                       long a, long b)
+{
+    if (machine_finding_at(d, c, rule_id, turn, a, b))
+        return true;
+    for (size_t j = c->first_event; j < c->first_event + c->n_events; j++)
+        if (d->events[j].action == ZJ_RV_ADD && same_place(&d->events[j], rule_id, turn, a, b))
+            return true;
+    return false;
+}
+
 static const zj_rv_cap *cap_of(const zj_review_data *d, const char *rule_id)
 {
     for (size_t k = 0; k < d->n_caps; k++)
@@ -389,13 +415,9 @@ static bool added_fits(const zj_stored_call *sc, zj_review_data *d, const zj_rv_
             return false;
         }
     }
-    for (size_t j = c->first_finding; *x->rule_id && j < c->first_finding + c->n_findings; j++) {
-        const zj_rv_finding *f = &d->findings[j];
-        if (!strcmp(f->rule_id, x->rule_id) && f->turn == x->turn &&
-            f->span_start == x->span_start && f->span_end == x->span_end) {
-            snprintf(msg, size, "the engine found this already: confirm its finding instead");
-            return false;
-        }
+    if (*x->rule_id && machine_finding_at(d, c, x->rule_id, x->turn, x->span_start, x->span_end)) {
+        snprintf(msg, size, "the engine found this already: confirm its finding instead");
+        return false;
     }
     return true;
 }
@@ -561,17 +583,7 @@ zj_status zj_review_import(zj_store *st, const char *ruleset, const char *review
                 x->turn = -1;
                 x->span_start = x->span_end = -1;
             } else {
-                bool found = false;
-                for (size_t j = c->first_finding; !found && j < c->first_finding + c->n_findings;
-                     j++) {
-                    const zj_rv_finding *fd = &d.findings[j];
-                    found = strcmp(fd->rule_id, rule_id) == 0 && fd->turn == turn &&
-                            fd->span_start == a && fd->span_end == b;
-                }
-                for (size_t j = c->first_event; !found && j < c->first_event + c->n_events; j++)
-                    found = d.events[j].action == ZJ_RV_ADD &&
-                            same_place(&d.events[j], rule_id, (int)turn, a, b);
-                if (!found)
+                if (!finding_at(&d, c, rule_id, (int)turn, a, b))
                     zj_error_set(&e, ZJ_ERR_PARSE, path, r->line, 0,
                                  "call '%.80s' has no finding of rule '%.80s' at turn %s span "
                                  "%s-%s",
@@ -630,6 +642,13 @@ zj_status zj_review_import(zj_store *st, const char *ruleset, const char *review
 
 /* --------------------------------------------------------------- appeals */
 
+/* Whether an appeal naming turn (1-based, 0: any) and span (-1: any) names a
+ * finding at 0-based turn t, span sa-sb. */
+static bool appeal_names(int turn, long span_start, long span_end, int t, long sa, long sb)
+{
+    return (turn <= 0 || t == turn - 1) && (span_start < 0 || (sa == span_start && sb == span_end));
+}
+
 zj_status zj_review_appeal(zj_store *st, const char *ruleset, const char *agent,
                            const char *call_id, const char *rule_id, int turn, long span_start,
                            long span_end, const char *reason, int64_t *id, zj_error *err)
@@ -664,8 +683,8 @@ zj_status zj_review_appeal(zj_store *st, const char *ruleset, const char *agent,
     int matches = 0;
     for (size_t j = c->first_finding; j < c->first_finding + c->n_findings; j++) {
         const zj_rv_finding *f = &d.findings[j];
-        if (strcmp(f->rule_id, rule_id) || (turn > 0 && f->turn != turn - 1) ||
-            (span_start >= 0 && (f->span_start != span_start || f->span_end != span_end)))
+        if (strcmp(f->rule_id, rule_id) ||
+            !appeal_names(turn, span_start, span_end, f->turn, f->span_start, f->span_end))
             continue;
         if (!matches++) {
             e.turn = f->turn;
@@ -676,8 +695,7 @@ zj_status zj_review_appeal(zj_store *st, const char *ruleset, const char *agent,
     for (size_t j = c->first_event; j < c->first_event + c->n_events; j++) {
         const zj_rv_event *a = &d.events[j];
         if (a->action != ZJ_RV_ADD || added_before(&d, c, j) || strcmp(a->rule_id, rule_id) ||
-            (turn > 0 && a->turn != turn - 1) ||
-            (span_start >= 0 && (a->span_start != span_start || a->span_end != span_end)))
+            !appeal_names(turn, span_start, span_end, a->turn, a->span_start, a->span_end))
             continue;
         if (!matches++) {
             e.turn = a->turn;
@@ -1396,16 +1414,7 @@ zj_status zj_review_verdict(zj_store *st, const char *ruleset, const char *revie
             s = zj_error_set(err, ZJ_ERR_USAGE, NULL, 0, 0, "call '%s': %s", call_id, why);
         zj_stored_call_free(&sc);
     } else if (*rule_id) {
-        bool found = false;
-        for (size_t j = c->first_finding; !found && j < c->first_finding + c->n_findings; j++) {
-            const zj_rv_finding *f = &d.findings[j];
-            found = !strcmp(f->rule_id, rule_id) && f->turn == turn &&
-                    f->span_start == span_start && f->span_end == span_end;
-        }
-        for (size_t j = c->first_event; !found && j < c->first_event + c->n_events; j++)
-            found = d.events[j].action == ZJ_RV_ADD &&
-                    same_place(&d.events[j], rule_id, turn, span_start, span_end);
-        if (!found)
+        if (!finding_at(&d, c, rule_id, turn, span_start, span_end))
             s = zj_error_set(err, ZJ_ERR_NOTFOUND, NULL, 0, 0,
                              "call '%s' has no finding of rule '%s' there", call_id, rule_id);
     } else if (a == ZJ_RV_REJECT) {
