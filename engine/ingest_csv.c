@@ -366,17 +366,22 @@ static void parse(const char *content, size_t len, zj_ingest_out *out)
     const char *src = out->source;
     zj_error e;
     zj_error_clear(&e);
-    char *copy = malloc(len + 1);
-    if (!copy) {
-        zj_error_set(&e, ZJ_ERR_NOMEM, src, 0, 0, "out of memory");
-        zj_ingest_push_error(out, &e);
-        return;
+    /* A file with a NUL is parsed from a copy with each NUL marked, so the
+     * fields keep their length and the row's call can be rejected; the
+     * others (all but a broken export) are parsed as they are. */
+    char *copy = NULL;
+    if (memchr(content, '\0', len)) {
+        if (!(copy = malloc(len + 1))) {
+            zj_error_set(&e, ZJ_ERR_NOMEM, src, 0, 0, "out of memory");
+            zj_ingest_push_error(out, &e);
+            return;
+        }
+        for (size_t i = 0; i < len; i++)
+            copy[i] = content[i] ? content[i] : NUL_MARK;
+        copy[len] = '\0';
     }
-    for (size_t i = 0; i < len; i++)
-        copy[i] = content[i] ? content[i] : NUL_MARK;
-    copy[len] = '\0';
     zj_csv csv;
-    bool parsed = zj_csv_parse(copy, len, src, &csv, &e);
+    bool parsed = zj_csv_parse(copy ? copy : content, len, src, &csv, &e);
     free(copy);
     if (!parsed) {
         zj_ingest_push_error(out, &e);
