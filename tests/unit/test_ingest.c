@@ -544,83 +544,94 @@ static void ingest_items(const char *format, const char *content, size_t len, ch
     zj_ingest_out_free(&out);
 }
 
+/* The reader of format on in gives exactly the lines expected (as
+ * ingest_items writes them). */
+static void expect_items(const char *format, const char *in, const char *expected)
+{
+    char got[4096];
+    ingest_items(format, in, strlen(in), got, sizeof got);
+    if (strcmp(got, expected) != 0)
+        fail_msg("%s reader: got\n%sexpected\n%s", format, got, expected);
+}
+
 /* A CSV row with more (or fewer) fields than the header rejects its whole
  * call, wherever it is in the call, and never a neighbour. */
 static void csv_bad_row_rejects_its_call(void **state)
 {
     (void)state;
-    char got[4096];
-    const char first_row[] = "call_id,speaker,text\n"
-                             "A,坐席,这个我不管,你自己找楼下吧\n"
-                             "A,坐席,您好\n"
-                             "B,坐席,您好\n";
-    ingest_items("csv", first_row, strlen(first_row), got, sizeof got);
-    assert_string_equal(got, "t:2: call 'A': 4 fields, the header has 3 (an unquoted comma in a "
-                             "field?)\n"
-                             "call B (1 turns)\n");
-    const char second_call[] = "call_id,speaker,text\n"
-                               "A,坐席,您好\n"
-                               "B,坐席,这个我不管,你自己找楼下吧\n"
-                               "B,坐席,您好\n";
-    ingest_items("csv", second_call, strlen(second_call), got, sizeof got);
-    assert_string_equal(got, "call A (1 turns)\n"
-                             "t:3: call 'B': 4 fields, the header has 3 (an unquoted comma in a "
-                             "field?)\n");
-    /* The call id last: the shifted reading names the call. */
-    const char id_last[] = "speaker,text,call_id\n"
-                           "坐席,您好,A\n"
-                           "坐席,这个我不管,你自己找楼下吧,B\n"
-                           "坐席,您好,B\n"
-                           "坐席,您好,C\n";
-    ingest_items("csv", id_last, strlen(id_last), got, sizeof got);
-    assert_string_equal(got, "call A (1 turns)\n"
-                             "t:3: call 'B': 4 fields, the header has 3 (an unquoted comma in a "
-                             "field?)\n"
-                             "call C (1 turns)\n");
-    /* A one-row call of its own: only it. */
-    const char own[] = "call_id,speaker,text\n"
-                       "A,坐席,您好\n"
-                       "C,坐席,这个我不管,你自己找楼下吧\n"
-                       "B,坐席,您好\n";
-    ingest_items("csv", own, strlen(own), got, sizeof got);
-    assert_string_equal(got, "call A (1 turns)\n"
-                             "t:3: call 'C': 4 fields, the header has 3 (an unquoted comma in a "
-                             "field?); its other readings of call_id ('坐席') name no call next "
-                             "to it\n"
-                             "call B (1 turns)\n");
-    /* The call id perhaps the missing field: both calls it could be. */
-    const char untold[] = "speaker,text,call_id\n"
-                          "坐席,您好,A\n"
-                          "坐席,这个我不管你自己找楼下吧\n"
-                          "坐席,您好,B\n"
-                          "坐席,您好,C\n";
-    ingest_items("csv", untold, strlen(untold), got, sizeof got);
-    assert_string_equal(got, "t:3: call 'A': 2 fields, the header has 3 (a field missing?), and "
-                             "whose row it is cannot be told (call 'A' or 'B'): both are "
-                             "rejected\n"
-                             "t:3: call 'B': 2 fields, the header has 3 (a field missing?), and "
-                             "whose row it is cannot be told (call 'A' or 'B'): both are "
-                             "rejected\n"
-                             "call C (1 turns)\n");
-    /* Rows of a rejected call that come back later are not scored alone. */
-    const char back[] = "call_id,speaker,text\n"
-                        "A,坐席,不管,x\n"
-                        "B,坐席,您好\n"
-                        "A,坐席,您好\n";
-    ingest_items("csv", back, strlen(back), got, sizeof got);
-    assert_string_equal(got, "call B (1 turns)\n"
-                             "t:2: call 'A': 4 fields, the header has 3 (an unquoted comma in a "
-                             "field?); its other readings of call_id ('坐席') name no call next "
-                             "to it\n");
-    /* Times: plain decimals only, at most 10^12 ms. */
-    const char hex[] = "call_id,speaker,text,start,end_ms\n"
-                       "A,坐席,您好,0x10,\n"
-                       "B,坐席,您好,,1000000000001\n"
-                       "C,坐席,您好,1e3,\n";
-    ingest_items("csv", hex, strlen(hex), got, sizeof got);
-    assert_string_equal(got, "t:2: start '0x10' is not a time in seconds (12.5) or 00:00:12.500\n"
-                             "t:3: end_ms '1000000000001' is not a number of milliseconds\n"
-                             "t:4: start '1e3' is not a time in seconds (12.5) or 00:00:12.500\n");
+    /* Each file, and what the reader makes of it: calls, or errors at a line. */
+    static const struct {
+        const char *in, *expected;
+    } cases[] = {
+        /* The bad row is its call's first: that call is rejected, the next kept. */
+        {"call_id,speaker,text\n"
+         "A,坐席,这个我不管,你自己找楼下吧\n"
+         "A,坐席,您好\n"
+         "B,坐席,您好\n",
+         "t:2: call 'A': 4 fields, the header has 3 (an unquoted comma in a "
+         "field?)\n"
+         "call B (1 turns)\n"},
+        /* The bad row is in the second call: the first is kept. */
+        {"call_id,speaker,text\n"
+         "A,坐席,您好\n"
+         "B,坐席,这个我不管,你自己找楼下吧\n"
+         "B,坐席,您好\n",
+         "call A (1 turns)\n"
+         "t:3: call 'B': 4 fields, the header has 3 (an unquoted comma in a "
+         "field?)\n"},
+        /* The call id last: the shifted reading names the call. */
+        {"speaker,text,call_id\n"
+         "坐席,您好,A\n"
+         "坐席,这个我不管,你自己找楼下吧,B\n"
+         "坐席,您好,B\n"
+         "坐席,您好,C\n",
+         "call A (1 turns)\n"
+         "t:3: call 'B': 4 fields, the header has 3 (an unquoted comma in a "
+         "field?)\n"
+         "call C (1 turns)\n"},
+        /* A one-row call of its own: only it. */
+        {"call_id,speaker,text\n"
+         "A,坐席,您好\n"
+         "C,坐席,这个我不管,你自己找楼下吧\n"
+         "B,坐席,您好\n",
+         "call A (1 turns)\n"
+         "t:3: call 'C': 4 fields, the header has 3 (an unquoted comma in a "
+         "field?); its other readings of call_id ('坐席') name no call next "
+         "to it\n"
+         "call B (1 turns)\n"},
+        /* The call id perhaps the missing field: both calls it could be. */
+        {"speaker,text,call_id\n"
+         "坐席,您好,A\n"
+         "坐席,这个我不管你自己找楼下吧\n"
+         "坐席,您好,B\n"
+         "坐席,您好,C\n",
+         "t:3: call 'A': 2 fields, the header has 3 (a field missing?), and "
+         "whose row it is cannot be told (call 'A' or 'B'): both are "
+         "rejected\n"
+         "t:3: call 'B': 2 fields, the header has 3 (a field missing?), and "
+         "whose row it is cannot be told (call 'A' or 'B'): both are "
+         "rejected\n"
+         "call C (1 turns)\n"},
+        /* Rows of a rejected call that come back later are not scored alone. */
+        {"call_id,speaker,text\n"
+         "A,坐席,不管,x\n"
+         "B,坐席,您好\n"
+         "A,坐席,您好\n",
+         "call B (1 turns)\n"
+         "t:2: call 'A': 4 fields, the header has 3 (an unquoted comma in a "
+         "field?); its other readings of call_id ('坐席') name no call next "
+         "to it\n"},
+        /* Times: plain decimals only, at most 10^12 ms. */
+        {"call_id,speaker,text,start,end_ms\n"
+         "A,坐席,您好,0x10,\n"
+         "B,坐席,您好,,1000000000001\n"
+         "C,坐席,您好,1e3,\n",
+         "t:2: start '0x10' is not a time in seconds (12.5) or 00:00:12.500\n"
+         "t:3: end_ms '1000000000001' is not a number of milliseconds\n"
+         "t:4: start '1e3' is not a time in seconds (12.5) or 00:00:12.500\n"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+        expect_items("csv", cases[i].in, cases[i].expected);
 }
 
 /* A NUL byte rejects the record with its line: the whole file of a
