@@ -664,20 +664,17 @@ static void times_at_most_1e12(void **state)
     assert_int_equal(ms, 1000000000000LL);
     assert_false(zj_ing_clock("277777:46:40,001", 16, &ms));
     assert_false(zj_ing_clock("00:00:01,9999", 13, &ms));
-    char got[2048];
-    const char funasr[] = "{\"sentence_info\":[{\"text\":\"您好\",\"start\":10000000000000,"
-                          "\"end\":10000000001000,\"spk\":0}]}";
-    ingest_items("funasr", funasr, strlen(funasr), got, sizeof got);
-    assert_string_equal(got, "t: $.sentence_info[0].start: time out of range (10000000000000 "
-                             "ms; at most 1000000000000 ms)\n");
-    const char whisper[] = "{\"segments\":[{\"text\":\"您好\",\"start\":1e10,\"end\":1e10}]}";
-    ingest_items("whisper", whisper, strlen(whisper), got, sizeof got);
-    assert_string_equal(got, "t: $.segments[0].start: time out of range (10000000000000 ms; at "
-                             "most 1000000000000 ms)\n");
-    const char text[] = "[277777:46:41] 坐席：您好\n";
-    ingest_items("text", text, strlen(text), got, sizeof got);
-    assert_string_equal(got, "t:1: broken time '[277777:46:41]' (expected [hh:mm:ss] or "
-                             "[mm:ss.mmm], at most [277777:46:40])\n");
+    expect_items("funasr",
+                 "{\"sentence_info\":[{\"text\":\"您好\",\"start\":10000000000000,"
+                 "\"end\":10000000001000,\"spk\":0}]}",
+                 "t: $.sentence_info[0].start: time out of range (10000000000000 "
+                 "ms; at most 1000000000000 ms)\n");
+    expect_items("whisper", "{\"segments\":[{\"text\":\"您好\",\"start\":1e10,\"end\":1e10}]}",
+                 "t: $.segments[0].start: time out of range (10000000000000 ms; at "
+                 "most 1000000000000 ms)\n");
+    expect_items("text", "[277777:46:41] 坐席：您好\n",
+                 "t:1: broken time '[277777:46:41]' (expected [hh:mm:ss] or "
+                 "[mm:ss.mmm], at most [277777:46:40])\n");
 }
 
 /* SubRip: a cue number and time line right after a cue's text start the
@@ -702,21 +699,20 @@ static void srt_cue_without_blank_line(void **state)
     assert_int_equal(c->turns[1].speaker, ZJ_SPEAKER_CUSTOMER);
     assert_int_equal(c->turns[1].start_ms, 3000);
     zj_ingest_out_free(&out);
-    char got[1024];
-    const char alone[] = "1\n00:00:01,000 --> 00:00:02,000\n坐席：您好\n"
-                         "00:00:03,000 --> 00:00:04,000\n客户：你好\n";
-    ingest_items("srt", alone, strlen(alone), got, sizeof got);
-    assert_string_equal(got, "t:4: a time line inside the cue's text (a blank line and a cue "
-                             "number missing before it?)\n");
+    expect_items("srt",
+                 "1\n00:00:01,000 --> 00:00:02,000\n坐席：您好\n"
+                 "00:00:03,000 --> 00:00:04,000\n客户：你好\n",
+                 "t:4: a time line inside the cue's text (a blank line and a cue "
+                 "number missing before it?)\n");
     /* A bad time in the first cue is still SubRip, reported at its line. */
     const char first[] = "1\n00:00:99,000 --> 00:01:45,000\n坐席：您好\n";
     zj_error err;
     const zj_ingest_ops *ops = zj_ingest_detect(first, strlen(first), "t", &err);
     assert_non_null(ops);
     assert_string_equal(ops->name, "srt");
-    ingest_items("srt", first, strlen(first), got, sizeof got);
-    assert_string_equal(got, "t:2: broken time line '00:00:99,000 --> 00:01:45,000' (expected "
-                             "00:00:01,000 --> 00:00:03,500, at most 277777:46:40,000)\n");
+    expect_items("srt", first,
+                 "t:2: broken time line '00:00:99,000 --> 00:01:45,000' (expected "
+                 "00:00:01,000 --> 00:00:03,500, at most 277777:46:40,000)\n");
 }
 
 /* With an encoding named, UTF-16 with its byte-order mark is converted
