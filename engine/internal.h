@@ -267,6 +267,9 @@ typedef struct zj_ynode {
 } zj_ynode;
 
 zj_ynode *zj_yaml_parse(const char *text, size_t len, const char *name, zj_error *err);
+/* Heads each file of a rule set built with `extends:` in the text stored
+ * with its results (base first); readers of that text split on it. */
+#define ZJ_MERGED_FILE_HEADER "# zhijian rule set file: "
 void zj_yaml_free(zj_ynode *n);
 /* Value of key in a map node, or NULL. */
 const zj_ynode *zj_yaml_get(const zj_ynode *map, const char *key);

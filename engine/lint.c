@@ -282,12 +282,14 @@ static uint32_t json_u_escape(const char *s, size_t n, size_t *used)
 
 /* JSON: string values with their line:col. The file is checked whole by
  * jansson first (a template that is not JSON is an error, not an empty
- * script: its words would go unchecked), then a small tokenizer walks the
+ * script: its words would go unchecked; a key given twice is an error too,
+ * since the program reading the template keeps one value and lint would pass
+ * the words of the other), then a small tokenizer walks the
  * text, since jansson keeps no positions. A string followed by ':' is a key. */
 static zj_status extract_json(doc *d, const char *path, const char *s, size_t len, zj_error *err)
 {
     json_error_t je;
-    json_t *root = json_loadb(s, len, JSON_ALLOW_NUL, &je);
+    json_t *root = json_loadb(s, len, JSON_ALLOW_NUL | JSON_REJECT_DUPLICATES, &je);
     if (!root)
         return zj_error_set(err, ZJ_ERR_PARSE, path, je.line > 0 ? je.line : 0,
                             je.column > 0 ? je.column : 0, "not valid JSON: %s", je.text);

@@ -181,28 +181,34 @@ static graded *grade_findings(const zj_audit_data *a)
 
 /* The settings the audit report reads from the rule set's YAML as stored
  * with the results, so that each standard states its own: the last file
- * that sets one counts (a rule set built with `extends:` is stored as its
- * files in merge order, base first, and a top-level setting replaces the
- * base's). Both were checked when the rule set was loaded. */
+ * that sets one counts. A rule set built with `extends:` is stored as its
+ * files in merge order, base first, each under ZJ_MERGED_FILE_HEADER; each
+ * file is parsed alone, since together they repeat top-level keys, which
+ * the YAML reader refuses. All were checked when the rule set was loaded. */
 typedef struct audit_settings {
-    zj_ynode *root;
+    zj_ynode **roots; /* one a stored file, kept for the pointers below */
+    size_t n_roots;
     const zj_ynode *not_assessable; /* a list of {clause, why}, or NULL */
     const char *complaint_category; /* complaint_kpis: {category: …}, or NULL */
 } audit_settings;
 
-static zj_status read_settings(const zj_report_source *src, const zj_rs_ruleset *rs,
-                               audit_settings *out, zj_error *err)
+static void settings_free(audit_settings *set)
 {
-    char *yaml;
-    size_t len;
-    zj_status s = src->ops->ruleset_yaml(src->self, rs, &yaml, &len, err);
-    if (s != ZJ_OK)
-        return s;
-    out->root = zj_yaml_parse(yaml, len, "stored rule set", err);
-    free(yaml);
-    if (!out->root)
+    for (size_t i = 0; i < set->n_roots; i++)
+        zj_yaml_free(set->roots[i]);
+    free(set->roots);
+}
+
+static zj_status read_settings_of(audit_settings *out, const char *yaml, size_t len, zj_error *err)
+{
+    zj_ynode **roots = realloc(out->roots, (out->n_roots + 1) * sizeof *roots);
+    if (!roots)
+        return zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
+    out->roots = roots;
+    const zj_ynode *root = roots[out->n_roots] = zj_yaml_parse(yaml, len, "stored rule set", err);
+    if (!root)
         return err->status;
-    const zj_ynode *root = out->root;
+    out->n_roots++;
     for (size_t i = 0; root->type == ZJ_YNODE_MAP && i + 1 < root->n; i += 2) {
         const zj_ynode *k = root->items[i], *v = root->items[i + 1];
         if (k->type != ZJ_YNODE_SCALAR)
@@ -215,6 +221,26 @@ static zj_status read_settings(const zj_report_source *src, const zj_rs_ruleset 
         }
     }
     return ZJ_OK;
+}
+
+static zj_status read_settings(const zj_report_source *src, const zj_rs_ruleset *rs,
+                               audit_settings *out, zj_error *err)
+{
+    char *yaml;
+    size_t len;
+    zj_status s = src->ops->ruleset_yaml(src->self, rs, &yaml, &len, err);
+    if (s != ZJ_OK)
+        return s;
+    static const char next_file[] = "\n" ZJ_MERGED_FILE_HEADER;
+    bool merged = strncmp(yaml, ZJ_MERGED_FILE_HEADER, strlen(ZJ_MERGED_FILE_HEADER)) == 0;
+    for (const char *p = yaml, *end = yaml + len; s == ZJ_OK && (p < end || p == yaml);) {
+        const char *next = merged ? strstr(p, next_file) : NULL; /* the text ends in a NUL */
+        next = next ? next + 1 : end;
+        s = read_settings_of(out, p, (size_t)(next - p), err);
+        p = next;
+    }
+    free(yaml);
+    return s;
 }
 
 /* The scope table's 抽样 row: no sample cited, or the saved sample with its
@@ -663,7 +689,7 @@ zj_status zj_report_audit(zj_store *st, const zj_report_filter *f, int64_t sampl
     free(g);
     zj_audit_data_free(&a);
     zj_distribution_free(&dist);
-    zj_yaml_free(set.root);
+    settings_free(&set);
     return s;
 }
 

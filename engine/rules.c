@@ -170,11 +170,6 @@ static void check_keys(struct loader *ld, const zj_ynode *map, const char *const
                 best = *a;
             }
         }
-        for (size_t j = 0; j < i && ok; j += 2)
-            if (strcmp(map->items[j]->value ? map->items[j]->value : "", k->value) == 0) {
-                fail_at(ld, k, "duplicate key '%s'%s", k->value, where);
-                ok = true;
-            }
         if (ok)
             continue;
         if (best)
@@ -515,13 +510,8 @@ static bool parse_order(struct loader *ld, const zj_ynode *n, uint32_t rule, boo
     const zj_ynode *v = NULL;
     for (size_t i = 0; i + 1 < n->n; i += 2) {
         const char *k = n->items[i]->value ? n->items[i]->value : "";
-        if (strcmp(k, "chars") == 0) {
-            if (zj_yaml_get(n, "chars") != n->items[i + 1]) { /* the first one is read */
-                fail_at(ld, n->items[i], "duplicate key 'chars'");
-                return false;
-            }
+        if (strcmp(k, "chars") == 0)
             continue;
-        }
         if (strcmp(k, "before") && strcmp(k, "near") && strcmp(k, "same_turn")) {
             fail_at(ld, n->items[i], "unknown key '%.40s' beside '%s' (only 'chars', with near)", k,
                     op ? op : "near");
@@ -1084,14 +1074,6 @@ static void parse_scoring(struct loader *ld, const zj_ynode *n)
             const zj_ynode *k = v->items[i];
             if (k->type != ZJ_YNODE_SCALAR || !k->value[0]) {
                 fail_at(ld, k, "grade names must be non-empty strings");
-                continue;
-            }
-            bool twice = false;
-            for (size_t j = 0; j < i && !twice; j += 2)
-                twice = v->items[j]->type == ZJ_YNODE_SCALAR &&
-                        strcmp(v->items[j]->value, k->value) == 0;
-            if (twice) {
-                fail_at(ld, k, "duplicate grade '%s'", k->value);
                 continue;
             }
             if (integer(ld, v->items[i + 1], k->value, 0, rs->base, &num)) {

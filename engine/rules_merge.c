@@ -89,7 +89,7 @@ static void tag(zj_ynode *n, const char *file)
  * does not depend on where the files live). */
 static void add_text(zj_merge *m, const char *display, const char *yaml, size_t len)
 {
-    zj_buf_printf(&m->text, "# zhijian rule set file: %s\n", display);
+    zj_buf_printf(&m->text, ZJ_MERGED_FILE_HEADER "%s\n", display);
     zj_buf_append(&m->text, yaml, len);
     if (len == 0 || yaml[len - 1] != '\n')
         zj_buf_puts(&m->text, "\n");

@@ -1,7 +1,9 @@
 /* rules_yaml.c — YAML text into a small tree of scalars, sequences and maps,
  * each node carrying its 1-based line and column (in characters), so the
  * rule loader can point at the exact place of a mistake. Aliases are refused
- * (no billion-laughs expansion) and nesting is bounded. */
+ * (no billion-laughs expansion), nesting is bounded, and a mapping that
+ * repeats a key is refused as YAML 1.2 requires: libyaml keeps both pairs,
+ * and a reader taking the first or the last would silently drop the other. */
 #include "internal.h"
 
 #include <stdlib.h>
@@ -44,6 +46,49 @@ void zj_yaml_free(zj_ynode *n)
     free(n->items);
     free(n->value);
     free(n);
+}
+
+static int key_order(const void *a, const void *b)
+{
+    const zj_ynode *x = *(const zj_ynode *const *)a, *y = *(const zj_ynode *const *)b;
+    int c = strcmp(x->value, y->value);
+    if (c)
+        return c;
+    return x->line != y->line ? (x->line < y->line ? -1 : 1) : (x->col > y->col) - (x->col < y->col);
+}
+
+/* Names the second of two equal scalar keys of map, in document order of the
+ * second; sorting keeps it O(n log n) for the long mappings (synonyms). */
+static bool check_unique_keys(const zj_ynode *map, const char *name, zj_error *err)
+{
+    size_t n = 0;
+    for (size_t i = 0; i + 1 < map->n; i += 2)
+        n += map->items[i]->type == ZJ_YNODE_SCALAR;
+    if (n < 2)
+        return true;
+    const zj_ynode **keys = malloc(n * sizeof *keys);
+    if (!keys) {
+        zj_error_set(err, ZJ_ERR_NOMEM, name, 0, 0, "out of memory");
+        return false;
+    }
+    n = 0;
+    for (size_t i = 0; i + 1 < map->n; i += 2)
+        if (map->items[i]->type == ZJ_YNODE_SCALAR)
+            keys[n++] = map->items[i];
+    qsort(keys, n, sizeof *keys, key_order);
+    const zj_ynode *first = NULL, *again = NULL;
+    for (size_t i = 1; i < n; i++)
+        if (strcmp(keys[i - 1]->value, keys[i]->value) == 0 &&
+            (!again || keys[i]->line < again->line ||
+             (keys[i]->line == again->line && keys[i]->col < again->col))) {
+            first = keys[i - 1];
+            again = keys[i];
+        }
+    if (again)
+        zj_error_set(err, ZJ_ERR_PARSE, name, again->line, again->col,
+                     "duplicate key '%.60s' (first at line %ld)", again->value, first->line);
+    free(keys);
+    return !again;
 }
 
 static zj_ynode *yaml_error(yaml_parser_t *p, const char *name, zj_error *err)
@@ -120,8 +165,13 @@ zj_ynode *zj_yaml_parse(const char *text, size_t len, const char *name, zj_error
         case YAML_MAPPING_START_EVENT:
             node = node_new(ZJ_YNODE_MAP, &ev.start_mark);
             break;
-        case YAML_SEQUENCE_END_EVENT:
         case YAML_MAPPING_END_EVENT:
+            if (depth > 0 && !check_unique_keys(stack[depth - 1], name, err))
+                failed = true;
+            if (depth > 0)
+                depth--;
+            break;
+        case YAML_SEQUENCE_END_EVENT:
             if (depth > 0)
                 depth--;
             break;

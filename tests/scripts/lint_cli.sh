@@ -32,6 +32,16 @@ grep -q "^zhijian: bad2.json:1:[0-9]*: not valid JSON: " err || fail "bad2.json:
 "$zhijian" lint esc.json > out; [ $? -eq 1 ] || fail "an escaped taboo should exit 1"
 grep -q "^esc.json:1:8: major taboo.shirk forbidden expression '你自己找楼下吧'" out || fail "esc.json: $(cat out)"
 rm bad.json bad2.json esc.json
+# A key given twice: the reader of the template keeps one value, so lint
+# cannot pass a required phrase that only the other holds (exit 3, the place
+# of the second key).
+printf '{"opening": "您好，阳光物业客服中心",\n "opening": "喂"}\n' > dup.json
+printf 'opening: 您好，阳光物业客服中心\nclosing: 再见\nopening: 喂\n' > dup.yaml
+"$zhijian" lint dup.json 2> err; [ $? -eq 3 ] || fail "a JSON key given twice should exit 3"
+grep -q "^zhijian: dup.json:2:[0-9]*: not valid JSON: duplicate object key" err || fail "dup.json: $(cat err)"
+"$zhijian" lint dup.yaml 2> err; [ $? -eq 3 ] || fail "a YAML key given twice should exit 3"
+grep -qx "zhijian: dup.yaml:3:1: duplicate key 'opening' (first at line 1)" err || fail "dup.yaml: $(cat err)"
+rm dup.json dup.yaml
 rm scripts/d.txt scripts/c.txt
 # Config: from a subdirectory, .zhijian.yaml sets paths, parts and fail_on.
 cat > .zhijian.yaml <<CFG

@@ -151,9 +151,15 @@ static void errors_name_line_and_column(void **state)
                       "'when'");
     expect_error_edit("any: [急什么，烦死人了]", "any: [急什么, {none: [不急]}]", "demo.yaml:18:16: a 'none' item belongs in an 'all' list");
     expect_error_edit("grades: {B: 80, A: 95, D: 0}", "grades: {B: 80, A: 95, A: 90, D: 0}",
-                      "demo.yaml:4:55: duplicate grade 'A'");
+                      "demo.yaml:4:55: duplicate key 'A' (first at line 4)");
     expect_error_edit("any: [急什么，烦死人了]", "all: [{near: [急什么, 烦], chars: 1, chars: 50}]",
-                      "demo.yaml:18:38: duplicate key 'chars'");
+                      "demo.yaml:18:38: duplicate key 'chars' (first at line 18)");
+    /* every mapping, not only those the loader checks key by key: a synonym
+     * given twice used to keep one of its two standard words in silence */
+    expect_error_edit("defaults: {speaker: agent, severity: major}\n",
+                      "defaults: {speaker: agent, severity: major}\n"
+                      "synonyms:\n  俺: 我\n  咱: 我\n  俺: 你\n",
+                      "demo.yaml:9:3: duplicate key '俺' (first at line 7)");
     expect_error_edit("any: [急什么，烦死人了]", "all: [{none: [不急]}]",
                       "demo.yaml:18:10: 'all' needs at least one item besides its 'none' items: "
                       "the words whose presence the rule is about");
