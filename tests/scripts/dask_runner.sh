@@ -53,7 +53,9 @@ cmp -s ref.jsonl out/results.jsonl ||
   fail "runner output differs from one process ($(wc -l < out/results.jsonl) lines, expected $calls)"
 cmp -s ref.err out/rejected.txt ||
   fail "rejected records differ: $(diff ref.err out/rejected.txt)"
-grep -vE '^zhijian-dask: ' run.err | cmp -s ref.err - ||
+# Only zhijian's own lines: the killed worker's nanny may log a traceback of
+# distributed's shutdown, which is Dask's and varies from run to run.
+grep -E '^zhijian: ' run.err | cmp -s ref.err - ||
   fail "rejected records on stderr differ: $(cat run.err)"
 [ "$(ls out/parts/*.jsonl | wc -l)" = 5 ] || fail "expected 5 partitions: $(ls out/parts)"
 grep -qE "^zhijian-dask: scored $calls calls, rejected 4, in 5 partitions, .*; results in out/results.jsonl" run.err ||
