@@ -320,6 +320,10 @@ zj_call *zj_call_from_json(json_t *root, const char *src, long line, zj_error *e
                      "'turns' is empty: a call without turns cannot be scored");
         goto fail;
     }
+    if (!zj_ing_sort_turns(call)) {
+        zj_error_set(err, ZJ_ERR_NOMEM, src, line, 0, "out of memory");
+        goto fail;
+    }
     return call;
 fail:
     zj_call_free(call);

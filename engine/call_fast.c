@@ -654,7 +654,9 @@ zj_call *zj_call_parse_fast(const char *json, size_t len, const char *source, lo
     if (ok && call->started_at &&
         !zj_parse_timestamp(call->started_at, &call->started_at_utc_ms, &call->utc_offset_min))
         ok = false;
-    if (!ok) {
+    /* In time order, as zj_call_from_json gives it (out of memory: the
+     * general parser says so). */
+    if (!ok || !zj_ing_sort_turns(call)) {
         zj_call_free(call);
         *fallback = true;
         return NULL;

@@ -61,7 +61,7 @@ static void describe_conversation(zj_buf *out, const zj_ruleset *rs, const zj_ru
         if (r->metric_max >= 0)
             zj_buf_printf(out, ", at most %lld %s", (long long)r->metric_max, units[r->metric]);
         if (r->announce >= 0)
-            zj_buf_printf(out, ", announced by '%s' in the agent turn before",
+            zj_buf_printf(out, ", announced by '%s' in the agent's utterance before",
                           rs->rules[r->announce].id);
         zj_buf_puts(out, "\n");
     }

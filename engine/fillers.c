@@ -121,6 +121,19 @@ static const filler *filler_at(const zj_fillers *f, const char *text, size_t len
     return NULL;
 }
 
+bool zj_fillers_only(const zj_fillers *f, const char *norm, size_t len)
+{
+    if (!f || len == 0)
+        return false;
+    for (size_t at = 0; at < len;) {
+        const filler *w = filler_at(f, norm, len, at);
+        if (!w)
+            return false;
+        at += w->len;
+    }
+    return true;
+}
+
 /* Whether cp cannot begin the noun phrase a demonstrative (那个) points at:
  * personal pronouns, adverbs and negations that open a verb phrase, and
  * particles. 们 and 么 close a word (我们, 什么) and never follow 那个 either.

@@ -123,6 +123,11 @@ void zj_ingest_push_call(zj_ingest_out *o, zj_call *call)
 {
     if (!call)
         return;
+    if (!zj_ing_sort_turns(call)) {
+        zj_call_free(call);
+        o->nomem = true;
+        return;
+    }
     if (!out_grow(o)) {
         zj_call_free(call);
         return;
@@ -819,46 +824,59 @@ void zj_ing_json_parse(const char *content, size_t len, zj_ingest_out *out,
     json_decref(root);
 }
 
-static int cmp_turn_start(const void *a, const void *b)
+/* Turn i's permutation entry: the turn, its party and where it was. */
+struct timed_turn {
+    zj_turn t;
+    zj_party p;
+    size_t i;
+};
+
+/* Stable merge sort by start time: O(n log n) even for a file written one
+ * channel after the other, where an insertion sort would be quadratic. */
+static void merge_by_start(struct timed_turn *v, struct timed_turn *tmp, size_t n)
 {
-    const zj_turn *x = a, *y = b;
-    if (x->start_ms != y->start_ms)
-        return x->start_ms < y->start_ms ? -1 : 1;
-    return 0;
+    if (n < 2)
+        return;
+    size_t h = n / 2;
+    merge_by_start(v, tmp, h);
+    merge_by_start(v + h, tmp, n - h);
+    size_t a = 0, b = h, k = 0;
+    while (a < h && b < n)
+        tmp[k++] = v[b].t.start_ms < v[a].t.start_ms ? v[b++] : v[a++];
+    while (a < h)
+        tmp[k++] = v[a++];
+    while (b < n)
+        tmp[k++] = v[b++];
+    memcpy(v, tmp, n * sizeof *v);
 }
 
 bool zj_ing_sort_turns(zj_call *c)
 {
-    /* Sort turns with their parties: a permutation through an index array. */
     size_t n = c->n_turns;
-    if (n < 2)
+    bool sorted = true;
+    for (size_t i = 0; i < n; i++) {
+        if (c->turns[i].start_ms < 0 || c->turns[i].end_ms < c->turns[i].start_ms)
+            return true; /* not every turn timed: the file's order is all there is */
+        if (i && c->turns[i].start_ms < c->turns[i - 1].start_ms)
+            sorted = false;
+    }
+    if (sorted)
         return true;
-    struct pair {
-        zj_turn t;
-        zj_party p;
-        size_t i;
-    } *v = malloc(n * sizeof *v);
+    struct timed_turn *v = malloc(n * sizeof *v), *tmp = malloc(n * sizeof *tmp);
     size_t *where = malloc(n * sizeof *where);
-    if (!v || !where) {
+    if (!v || !tmp || !where) {
         free(v);
+        free(tmp);
         free(where);
         return false;
     }
     for (size_t i = 0; i < n; i++)
-        v[i] = (struct pair){c->turns[i], c->parties->v[i], i};
-    /* Insertion sort: stable, and ASR output is nearly in order already. */
-    for (size_t i = 1; i < n; i++) {
-        struct pair x = v[i];
-        size_t j = i;
-        while (j > 0 && cmp_turn_start(&v[j - 1].t, &x.t) > 0) {
-            v[j] = v[j - 1];
-            j--;
-        }
-        v[j] = x;
-    }
+        v[i] = (struct timed_turn){c->turns[i], c->parties ? c->parties->v[i] : (zj_party){0}, i};
+    merge_by_start(v, tmp, n);
     for (size_t i = 0; i < n; i++) {
         c->turns[i] = v[i].t;
-        c->parties->v[i] = v[i].p;
+        if (c->parties)
+            c->parties->v[i] = v[i].p;
         where[v[i].i] = i;
     }
     /* Turn metadata follows its turn. */
@@ -866,6 +884,7 @@ bool zj_ing_sort_turns(zj_call *c)
         if (c->meta[m].turn >= 0 && (size_t)c->meta[m].turn < n)
             c->meta[m].turn = (long)where[c->meta[m].turn];
     free(where);
+    free(tmp);
     free(v);
     return true;
 }

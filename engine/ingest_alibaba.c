@@ -107,8 +107,6 @@ static zj_call *build(json_t *root, zj_ingest_out *out, zj_error *err)
             !zj_ing_add_meta(c, t, "silence_before_ms", "%.0f", v * 1000))
             goto nomem;
     }
-    if (!zj_ing_sort_turns(c))
-        goto nomem;
     return c;
 nomem:
     zj_error_set(err, ZJ_ERR_NOMEM, src, 0, 0, "out of memory");

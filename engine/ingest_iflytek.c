@@ -144,8 +144,6 @@ static zj_call *build(json_t *root, zj_ingest_out *out, zj_error *err)
         if (!zj_ing_add_turn(c, text.data ? text.data : "", text.len, start, end, &who))
             goto nomem;
     }
-    if (!zj_ing_sort_turns(c))
-        goto nomem;
     zj_buf_free(&text);
     json_decref(owned_order);
     return c;

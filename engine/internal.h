@@ -685,9 +685,12 @@ int zj_ing_role_name(const char *s, size_t n);
  * NULL with err set (NULL with err clear: nothing to push). */
 void zj_ing_json_parse(const char *content, size_t len, zj_ingest_out *out,
                        zj_call *(*build)(struct json_t *root, zj_ingest_out *out, zj_error *err));
-/* Orders turns by start time (stable; their parties and turn metadata move
- * with them): sentences of two channels come out one channel after the
- * other. false: out of memory. */
+/* Orders the turns of a call whose every turn is timed by start time
+ * (stable; their parties and turn metadata move with them): a file written
+ * one channel after the other, or a cue out of place, is read as it was
+ * spoken. Every reader's calls pass here (zj_ingest_push_call, the native
+ * JSON parsers), so every format means the same by turn N. false: out of
+ * memory. */
 bool zj_ing_sort_turns(zj_call *c);
 /* Content helpers for detect(): s contains needle (within len bytes). */
 bool zj_ing_has(const char *s, size_t len, const char *needle);
@@ -780,6 +783,9 @@ void zj_norm_converting_rows(uint64_t out[ZJ_BMP_ROWS]);
  * the converting ones): n->saw_watch tells whether one may be in the text. */
 zj_status zj_norm_text_watch(zj_norm *n, const char *text, size_t len, bool mapped,
                              const uint64_t *watch);
+/* Whether a normalized text (no spaces or punctuation) is nothing but
+ * fillers: 嗯, 呃呃, 啊 said as a whole turn. false for an empty text. */
+bool zj_fillers_only(const zj_fillers *f, const char *norm, size_t len);
 /* Drops the fillers from a normalized text (needs n->gaps), in place: text,
  * map (when mapped), sentence breaks and gaps. literal: the text is a rule's
  * literal, whose end is no sentence end. */

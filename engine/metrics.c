@@ -53,12 +53,14 @@ static int event_points(const zj_rule *r, size_t k)
 }
 
 /* Gaps before agent turns: a customer left waiting. A gap is measured from
- * the latest end of any earlier turn (overlapping turns leave no gap). */
+ * the latest end of any earlier turn (overlapping turns leave no gap). It is
+ * announced when the agent's last utterance before it (its run of turns:
+ * ASR cuts 请您稍等。我帮您查一下。 into two) holds the announce rule's hit. */
 static zj_status silences(const zj_rule *r, uint32_t rule, const zj_call *call, size_t from,
                           const unsigned char *announced, zj_finding_list *out)
 {
     int64_t reach = call->turns[0].end_ms, longest = 0;
-    long last_agent = call->turns[0].speaker == ZJ_SPEAKER_AGENT ? 0 : -1;
+    bool agent_said = call->turns[0].speaker == ZJ_SPEAKER_AGENT && announced && announced[0];
     size_t unannounced = 0, events = 0;
     for (size_t t = 1; t < call->n_turns; t++) {
         const zj_turn *turn = &call->turns[t];
@@ -67,10 +69,9 @@ static zj_status silences(const zj_rule *r, uint32_t rule, const zj_call *call, 
             if (gap > longest)
                 longest = gap;
             if (gap >= r->metric_min) {
-                bool said = announced && last_agent >= 0 && announced[last_agent];
-                int points = said ? 0 : -event_points(r, unannounced++);
-                zj_status st = push(out, rule, said ? ZJ_OUT_MET : ZJ_OUT_HIT, points, (long)t,
-                                    reach, gap, "ms");
+                int points = agent_said ? 0 : -event_points(r, unannounced++);
+                zj_status st = push(out, rule, agent_said ? ZJ_OUT_MET : ZJ_OUT_HIT, points,
+                                    (long)t, reach, gap, "ms");
                 if (st != ZJ_OK)
                     return st;
                 events++;
@@ -78,14 +79,18 @@ static zj_status silences(const zj_rule *r, uint32_t rule, const zj_call *call, 
         }
         if (turn->end_ms > reach)
             reach = turn->end_ms;
-        if (turn->speaker == ZJ_SPEAKER_AGENT)
-            last_agent = (long)t;
+        if (turn->speaker == ZJ_SPEAKER_AGENT) {
+            bool said = announced && announced[t];
+            agent_said = call->turns[t - 1].speaker == ZJ_SPEAKER_AGENT ? agent_said || said : said;
+        }
     }
     return events ? ZJ_OK : push(out, rule, ZJ_OUT_MET, 0, -1, -1, longest, "ms");
 }
 
-/* An agent turn that starts while the latest customer turn is still going,
- * by more than the rule's overlap: one interruption per customer turn. */
+/* An agent turn that starts while the latest customer turn is still going
+ * and talks over it by at least the rule's overlap: one interruption per
+ * customer turn. The overlap is the time both speak, so a 好的 said inside a
+ * long complaint is the backchannel it is, however long the resident goes on. */
 static zj_status interruptions(const zj_rule *r, uint32_t rule, const zj_call *call, size_t from,
                                zj_finding_list *out)
 {
@@ -100,7 +105,7 @@ static zj_status interruptions(const zj_rule *r, uint32_t rule, const zj_call *c
         if (customer < 0 || t < from)
             continue;
         const zj_turn *c = &call->turns[customer];
-        int64_t overlap = c->end_ms - turn->start_ms;
+        int64_t overlap = (c->end_ms < turn->end_ms ? c->end_ms : turn->end_ms) - turn->start_ms;
         if (turn->start_ms >= c->start_ms && overlap > 0 && overlap >= r->metric_min) {
             zj_status st = push(out, rule, ZJ_OUT_HIT, -event_points(r, events++), (long)t,
                                 turn->start_ms, overlap, "ms");

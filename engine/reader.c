@@ -177,12 +177,15 @@ static zj_status read_whole(zj_reader *r, zj_error *err)
 }
 
 /* A .json file is one document (an object or an array of objects) unless its
- * first non-blank line is a complete JSON value: then it is JSONL. */
+ * first non-blank line is a complete JSON object: then it is JSONL. An array
+ * is a document even on one line, as json.dump writes it. */
 static bool looks_like_jsonl(const char *s, size_t n)
 {
     size_t i = 0;
     while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n'))
         i++;
+    if (i < n && s[i] == '[')
+        return false;
     const char *nl = memchr(s + i, '\n', n - i);
     size_t line_end = nl ? (size_t)(nl - s) : n;
     if (line_end == n)

@@ -496,14 +496,29 @@ static zj_doc *audit_doc(const zj_audit_data *a, const graded *g, const zj_rs_ru
                    "住户投诉通话中合格且无服务忌语者的比例");
     else
         zj_doc_row(kt, "投诉处理符合率", "不可评估", "所选范围内未识别出投诉通话");
-    if (k->metric_met + k->metric_hit)
+    /* A figure that could not be computed is said so, never left out: a
+     * report without its timing row reads as if timing had been checked. */
+    if (k->metric_met + k->metric_hit == 0)
+        zj_doc_row(kt, "计时指标达标率", "不可评估",
+                   k->metric_not_measurable
+                       ? zj_doc_strf(d,
+                                     "%ld 项均不可测：所选通话无振铃时长或时间戳，接听时长、等候、"
+                                     "抢话无法测量",
+                                     k->metric_not_measurable)
+                       : "规则集无扣分的计时项");
+    else
         zj_doc_row(kt, "计时指标达标率",
                    zj_doc_strf(d, "%.1f%%（%ld/%ld，另 %ld 项不可测）",
                                zj_half_up(pct(k->metric_met, k->metric_met + k->metric_hit), 1),
                                k->metric_met, k->metric_met + k->metric_hit,
                                k->metric_not_measurable),
                    "接听时长、等候、抢话等计时项达标次数 / 可测次数（无时间戳者不可测）");
-    if (k->handling_met + k->handling_failed)
+    if (k->handling_met + k->handling_failed == 0)
+        zj_doc_row(kt, "投诉处理规范执行率", "不可评估",
+                   !set->complaint_category ? "规则集未指定投诉类别（规则集的 complaint_kpis 项）"
+                   : k->complaint_calls     ? "投诉通话中无可评估的投诉处理项"
+                                            : "所选范围内未识别出投诉通话");
+    else
         zj_doc_row(
             kt, "投诉处理规范执行率",
             zj_doc_strf(d, "%.1f%%（%ld/%ld）",

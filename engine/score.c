@@ -228,6 +228,23 @@ void zj_result_free(zj_result *r)
 
 /* ---------------------------------------------------------------- windows */
 
+/* A turn holding nothing but the rule set's fillers (嗯。, 呃…): a breath or a
+ * backchannel, not an utterance, so it is never the opening or the closing a
+ * window asks for and does not split one speaker's run. Only short turns are
+ * normalized to find out: a long one is never fillers alone. */
+#define FILLER_TURN_MAX_BYTES 24
+
+static zj_status filler_turn(zj_scorer *s, const zj_turn *turn, bool *out)
+{
+    *out = false;
+    if (!s->rs->fillers || turn->text_len > FILLER_TURN_MAX_BYTES)
+        return ZJ_OK;
+    zj_status st = zj_norm_text_unmapped(&s->norm, turn->text, turn->text_len);
+    if (st == ZJ_OK)
+        *out = zj_fillers_only(s->rs->fillers, s->norm.text, s->norm.len);
+    return st;
+}
+
 static zj_status prepare_turns(zj_scorer *s, const zj_call *call)
 {
     size_t n = call->n_turns;
@@ -243,20 +260,35 @@ static zj_status prepare_turns(zj_scorer *s, const zj_call *call)
         s->utt_cap = n;
     }
     /* Utterance numbering per speaker scope: consecutive turns of the same
-     * speaker form one utterance. For ZJ_SPEAKER_ANY every run counts. */
-    for (int sp = 0; sp < 3; sp++) {
+     * speaker form one utterance. For ZJ_SPEAKER_ANY every run counts. A
+     * filler turn is in no utterance (-1): its own speaker's run goes on
+     * through it, while the other speaker's 嗯 still ends a run, as any
+     * answer does. The ANY row is filled first: it marks the filler turns. */
+    static const int scopes[3] = {ZJ_SPEAKER_ANY, ZJ_SPEAKER_AGENT, ZJ_SPEAKER_CUSTOMER};
+    const int32_t *any = s->utt_first + (size_t)ZJ_SPEAKER_ANY * n;
+    for (size_t k = 0; k < 3; k++) {
+        int sp = scopes[k];
         int32_t *first = s->utt_first + (size_t)sp * n;
         int32_t *last = s->utt_last + (size_t)sp * n;
         int32_t count = -1;
         for (size_t t = 0; t < n; t++) {
             zj_speaker who = call->turns[t].speaker;
-            bool mine = sp == ZJ_SPEAKER_ANY || (int)who == sp;
-            if (!mine) {
+            bool fillers = false;
+            if (sp == ZJ_SPEAKER_ANY) {
+                zj_status st = filler_turn(s, &call->turns[t], &fillers);
+                if (st != ZJ_OK)
+                    return st;
+            } else {
+                fillers = any[t] < 0;
+            }
+            if (fillers || (sp != ZJ_SPEAKER_ANY && (int)who != sp)) {
                 first[t] = -1;
                 continue;
             }
-            bool continues = t > 0 && call->turns[t - 1].speaker == who &&
-                             (sp == ZJ_SPEAKER_ANY || first[t - 1] >= 0);
+            size_t p = t; /* the turn before, past this speaker's own filler turns */
+            while (p > 0 && call->turns[p - 1].speaker == who && any[p - 1] < 0)
+                p--;
+            bool continues = p > 0 && call->turns[p - 1].speaker == who;
             if (!continues)
                 count++;
             first[t] = count;
@@ -309,16 +341,18 @@ static bool in_window(const zj_scorer *s, const zj_rule *r, const zj_call *call,
     switch (r->window) {
     case ZJ_WIN_NONE:
         return r->when < 0 || (long)t >= s->tag_turn;
-    case ZJ_WIN_FIRST_UTTERANCES:
-        return s->utt_first[(size_t)r->speaker * n + t] < r->window_value;
+    case ZJ_WIN_FIRST_UTTERANCES: /* -1: a filler turn, in no utterance */
+        return s->utt_first[(size_t)r->speaker * n + t] >= 0 &&
+               s->utt_first[(size_t)r->speaker * n + t] < r->window_value;
     case ZJ_WIN_LAST_UTTERANCES:
-        return s->utt_last[(size_t)r->speaker * n + t] < r->window_value;
+        return s->utt_last[(size_t)r->speaker * n + t] >= 0 &&
+               s->utt_last[(size_t)r->speaker * n + t] < r->window_value;
     case ZJ_WIN_FIRST_SECONDS:
         return turn->start_ms >= 0 && turn->start_ms - call->turns[0].start_ms < r->window_value;
     case ZJ_WIN_LAST_SECONDS:
         return turn->end_ms >= 0 && turn->end_ms > s->last_end - r->window_value;
     case ZJ_WIN_AFTER_UTTERANCES:
-        return (long)t >= s->tag_turn &&
+        return (long)t >= s->tag_turn && s->utt_first[(size_t)r->speaker * n + t] >= 0 &&
                s->utt_first[(size_t)r->speaker * n + t] - s->after_base < r->window_value;
     case ZJ_WIN_AFTER_SECONDS:
         return (long)t >= s->tag_turn && turn->start_ms >= 0 &&
@@ -1176,12 +1210,22 @@ static zj_status eval_later(zj_scorer *s, const zj_call *call, uint32_t ri, bool
     s->after_base = 0;
     if (r->when >= 0 && !lift_window) {
         long tag = tag_first_turn(s, (uint32_t)r->when);
-        if (tag < 0 && typed_as(&s->rs->rules[r->when], call)) {
+        bool after = r->window == ZJ_WIN_AFTER_UTTERANCES || r->window == ZJ_WIN_AFTER_SECONDS;
+        if (typed_as(&s->rs->rules[r->when], call)) {
             /* The situation holds from the start, but no turn says when it
              * arose: a window after it cannot be placed. */
-            if (r->window == ZJ_WIN_AFTER_UTTERANCES || r->window == ZJ_WIN_AFTER_SECONDS)
+            if (tag < 0 && after)
                 return plain_finding(out, ri, ZJ_OUT_NOT_MEASURABLE, 0);
-            tag = 0;
+            /* What the agent must do (记清楚, 问清楚) or how the call went is
+             * judged over the whole of a call typed so: the resident's late
+             * 太差了 does not undo the name recorded before it. A forbidden
+             * word still counts from the words on (a 不清楚 before the
+             * resident complains is not a complaint's 不清楚), and a window
+             * after the situation starts at them. */
+            if (r->kind != ZJ_KIND_FORBIDDEN && !after)
+                tag = 0;
+            else if (tag < 0)
+                tag = 0;
         }
         if (tag < 0)
             return plain_finding(out, ri, ZJ_OUT_NOT_APPLICABLE, 0);
@@ -1192,7 +1236,7 @@ static zj_status eval_later(zj_scorer *s, const zj_call *call, uint32_t ri, bool
         size_t nt = call->n_turns;
         int32_t base = INT32_MAX;
         for (size_t t = (size_t)tag; t < nt && base == INT32_MAX; t++)
-            if (speaker_ok(r, call->turns[t].speaker))
+            if (speaker_ok(r, call->turns[t].speaker) && s->utt_first[(size_t)r->speaker * nt + t] >= 0)
                 base = s->utt_first[(size_t)r->speaker * nt + t];
         s->after_base = base;
     }

@@ -59,7 +59,18 @@ Y
 "$zhijian" report --db plain.db > plain.md || fail "report of the plain set"
 grep -qx '| 投诉处理符合率 | 不可评估 | 规则集未指定投诉类别（规则集的 complaint\\_kpis 项） |' plain.md ||
   fail "no category: $(grep 投诉处理符合率 plain.md)"
-grep -q '投诉处理规范执行率' plain.md && fail "a handling rate without a category"
+grep -qx '| 投诉处理规范执行率 | 不可评估 | 规则集未指定投诉类别（规则集的 complaint\\_kpis 项） |' plain.md ||
+  fail "a handling rate without a category: $(grep 投诉处理规范执行率 plain.md)"
+# A figure that cannot be computed is said so, never left out.
+grep -qx '| 计时指标达标率 | 不可评估 | 规则集无扣分的计时项 |' plain.md ||
+  fail "timing without timed rules: $(grep 计时指标达标率 plain.md)"
+printf '%s\n' '{"call_id":"n1","call_type":"投诉","turns":[{"speaker":"agent","text":"您好，阳光物业客服中心，我姓王，请问有什么可以帮助您？"},{"speaker":"customer","text":"电梯又坏了，太差了。"},{"speaker":"agent","text":"对不起，请问您贵姓？今天下午三点前派人修，感谢您的来电，再见。"}]}' \
+  '{"call_id":"n2","turns":[{"speaker":"agent","text":"您好，阳光物业客服中心，我姓王，请问有什么可以帮助您？"},{"speaker":"customer","text":"物业费多少？"},{"speaker":"agent","text":"每平米两元，感谢您的来电，再见。"}]}' > untimed.jsonl
+"$zhijian" score --db untimed.db untimed.jsonl > /dev/null 2>&1
+[ $? -le 1 ] || fail "score of calls without times"
+"$zhijian" report --db untimed.db > untimed.md || fail "report of calls without times"
+grep -qx '| 计时指标达标率 | 不可评估 | 5 项均不可测：所选通话无振铃时长或时间戳，接听时长、等候、抢话无法测量 |' untimed.md ||
+  fail "timing without timestamps: $(grep 计时指标达标率 untimed.md)"
 "$zhijian" report --db plain.db --format json > plain.json || fail "json report"
 python3 - plain.json << 'PY' || fail "json complaint figures"
 import json, sys
