@@ -54,7 +54,7 @@ struct zj_scorer {
     bool scanned[2];   /* by speaker: some rule with patterns looks at its turns */
     /* Conversation rules: evaluated after the hits, in phases, so that a rule
      * can refer to a tag (`when`) or another rule's hits (`announce`). */
-    uint32_t *later; /* rules with `when` and metric rules, in rule order */
+    uint32_t *later; /* rules with `when`, then metric rules, each in rule order */
     size_t n_later;
     uint32_t *group_gen;   /* == call_gen: group_start/group_n hold this call's hits of the rule */
     uint32_t *group_start; /* the rule's hits in s->hits: first index */
@@ -142,11 +142,18 @@ zj_scorer *zj_scorer_new(const zj_ruleset *rs, zj_error *err)
         goto nomem;
     if (rs->fuzzy && !(s->fuzzy_scratch = zj_match_scratch_new(rs->fuzzy->matcher)))
         goto nomem;
+    /* The conditional rules of words before the metrics: a silence reads the
+     * hits of its `announce` rule, which may itself be conditional, so the
+     * file's order of the two must not decide whether a hold was announced. */
+    for (size_t i = 0; i < rs->n_rules; i++)
+        if (rs->rules[i].when >= 0 && rs->rules[i].kind != ZJ_KIND_METRIC)
+            s->later[s->n_later++] = (uint32_t)i;
+    for (size_t i = 0; i < rs->n_rules; i++)
+        if (rs->rules[i].kind == ZJ_KIND_METRIC)
+            s->later[s->n_later++] = (uint32_t)i;
     for (size_t i = 0; i < rs->n_rules; i++) {
         const zj_rule *r = &rs->rules[i];
-        if (r->when >= 0 || r->kind == ZJ_KIND_METRIC)
-            s->later[s->n_later++] = (uint32_t)i;
-        else if (r->kind == ZJ_KIND_REQUIRED)
+        if (r->when < 0 && r->kind == ZJ_KIND_REQUIRED)
             s->required[s->n_required++] = (uint32_t)i;
         if (r->window == ZJ_WIN_FIRST_SECONDS || r->window == ZJ_WIN_LAST_SECONDS)
             s->timed[s->n_timed++] = (uint32_t)i;
