@@ -406,12 +406,40 @@ static bool added_fits(const zj_stored_call *sc, zj_review_data *d, const zj_rv_
             }
         }
     } else if (x->text && *x->text) {
-        bool said = false;
-        for (size_t t = 0; t < call->n_turns && !said; t++)
-            said = (x->turn < 0 || (size_t)x->turn == t) && strstr(call->turns[t].text, x->text);
-        if (!said) {
+        /* A quote without a span is placed where it was said: the place is
+         * the added finding's identity, so two quotes of one rule in one
+         * turn are two findings, and the same quote again is the same one.
+         * Said more than once there, which one is meant is not known. */
+        long found = 0;
+        int asked = x->turn;
+        for (size_t t = 0; t < call->n_turns; t++) {
+            const zj_turn *tt = &call->turns[t];
+            if (asked >= 0 && (size_t)asked != t)
+                continue;
+            for (const char *p = strstr(tt->text, x->text); p; p = strstr(p + 1, x->text))
+                if (!found++) {
+                    size_t a = zj_utf8_count(tt->text, (size_t)(p - tt->text));
+                    x->turn = (int)t;
+                    x->span_start = (long)a;
+                    x->span_end = (long)(a + zj_utf8_count(x->text, strlen(x->text)));
+                }
+        }
+        if (!found) {
             snprintf(msg, size, "the quote is not words of %s",
-                     x->turn >= 0 ? "its turn" : "the call");
+                     asked >= 0 ? "its turn" : "the call");
+            return false;
+        }
+        if (found > 1 && asked >= 0) {
+            snprintf(msg, size,
+                     "the quote is said %ld times in turn %d: give the span of the one meant",
+                     found, asked + 1);
+            return false;
+        }
+        if (found > 1) {
+            snprintf(msg, size,
+                     "the quote is said %ld times in the call: give the turn and span of the one "
+                     "meant",
+                     found);
             return false;
         }
     }
@@ -440,69 +468,40 @@ static const zj_rv_call *find_call(const zj_review_data *d, const char *id)
     return NULL;
 }
 
-zj_status zj_review_import(zj_store *st, const char *ruleset, const char *reviewer,
-                           const char *path, const char *text, size_t len,
-                           void (*on_error)(const zj_error *e, void *ctx), void *ctx,
-                           zj_review_import_stats *stats, zj_error *err)
+/* The sheet's columns the import reads (indexes into csv_columns). */
+enum { C_CALL, C_RULE = 4, C_TURN = 7, C_A, C_B, C_QUOTE, C_VERDICT = 13, C_CAT, C_NOTE };
+
+/* A parsed sheet being recorded: its rows are checked against the calls
+ * inside the write transaction (write_import), so the added findings and
+ * verdicts they are compared with cannot change before they are recorded. */
+typedef struct import_job {
+    zj_store *st;
+    const zj_rs_ruleset *rs;
+    const char *reviewer, *path;
+    const zj_csv *csv;
+    const long *col;
+    void (*on_error)(const zj_error *e, void *ctx);
+    void *ctx;
+    zj_review_import_stats *stats;
+} import_job;
+
+static zj_status write_import(void *job, zj_error *err)
 {
-    memset(stats, 0, sizeof *stats);
-    if (!reviewer || !*reviewer)
-        return zj_error_set(err, ZJ_ERR_USAGE, NULL, 0, 0, "a reviewer's name is needed");
-    zj_rs_ruleset rs;
-    zj_status s = open_ruleset(st, ruleset, &rs, err);
-    if (s != ZJ_OK)
-        return s;
-    if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) {
-        text += 3;
-        len -= 3;
-    }
-    /* A sheet saved by a spreadsheet in the local code page (GBK on Chinese
-     * Windows): say so once, rather than store undecodable names and notes. */
-    if (!zj_utf8_valid(text, len)) {
-        long line = 1;
-        size_t good = 0;
-        for (size_t i = 0; i < len; i++)
-            if (text[i] == '\n') {
-                if (!zj_utf8_valid(text + good, i - good))
-                    break;
-                good = i + 1;
-                line++;
-            }
-        return zj_error_set(err, ZJ_ERR_UTF8, path, line, 0,
-                            "not UTF-8: save the sheet as CSV UTF-8 (the export's encoding)");
-    }
-    zj_csv csv = {0};
-    if (!zj_csv_parse(text, len, path, &csv, err))
-        return err->status ? err->status : ZJ_ERR_PARSE;
-    long col[N_CSV_COLUMNS];
-    for (size_t i = 0; i < N_CSV_COLUMNS; i++) {
-        col[i] = csv.n ? zj_csv_column(&csv.rows[0], csv_columns[i]) : -1;
-        /* Two columns of one name: which one the inspector filled is unknown. */
-        for (size_t j = col[i] >= 0 ? (size_t)col[i] + 1 : SIZE_MAX; j < csv.rows[0].n; j++) {
-            zj_csv_row rest = {csv.rows[0].f + j, 1, 1};
-            if (zj_csv_column(&rest, csv_columns[i]) == 0) {
-                zj_csv_free(&csv);
-                return zj_error_set(err, ZJ_ERR_PARSE, path, 1, 0,
-                                    "the header has column '%s' twice", csv_columns[i]);
-            }
-        }
-    }
-    enum { C_CALL, C_RULE = 4, C_TURN = 7, C_A, C_B, C_QUOTE, C_VERDICT = 13, C_CAT, C_NOTE };
-    if (!csv.n || col[C_CALL] < 0 || col[C_RULE] < 0 || col[C_VERDICT] < 0) {
-        zj_csv_free(&csv);
-        return zj_error_set(err, ZJ_ERR_PARSE, path, 1, 0,
-                            "not a review sheet: the header needs call_id, rule_id and verdict "
-                            "(zhijian review export writes one)");
-    }
+    const import_job *sheet = job;
+    zj_store *st = sheet->st;
+    const zj_rs_ruleset rs = *sheet->rs;
+    const char *reviewer = sheet->reviewer, *path = sheet->path;
+    const zj_csv csv = *sheet->csv;
+    const long *col = sheet->col;
+    zj_review_import_stats *stats = sheet->stats;
+    zj_status s = ZJ_OK;
     zj_review_store rv = zj_review_store_sql(st);
     zj_review_data d = {0};
     zj_stored_call sc = {0};
     zj_rv_event *ev = calloc(csv.n, sizeof *ev);
     size_t n_ev = 0;
-    if (!ev) {
-        zj_csv_free(&csv);
+    if (!ev)
         return zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
-    }
     for (size_t i = 1; s == ZJ_OK && i < csv.n; i++) {
         const zj_csv_row *r = &csv.rows[i];
         stats->rows++;
@@ -595,20 +594,23 @@ zj_status zj_review_import(zj_store *st, const char *ruleset, const char *review
             break;
         if (e.status) {
             stats->rejected++;
-            if (on_error)
-                on_error(&e, ctx);
+            if (sheet->on_error)
+                sheet->on_error(&e, sheet->ctx);
             continue;
         }
         /* The same verdict again (a re-imported sheet) records nothing. */
         bool repeat = false;
         if (action == ZJ_RV_ADD) {
+            /* At the place the row was resolved to (a quote without a span
+             * is placed where it was said). */
             for (size_t j = c->first_event; j < c->first_event + c->n_events; j++)
                 repeat |= d.events[j].action == ZJ_RV_ADD &&
-                          same_place(&d.events[j], rule_id, (int)turn, a, b) &&
+                          same_place(&d.events[j], rule_id, x->turn, x->span_start, x->span_end) &&
                           strcmp(d.events[j].category, x->category) == 0;
             for (size_t j = 0; j < n_ev; j++)
                 repeat |= ev[j].action == ZJ_RV_ADD && !strcmp(ev[j].call_id, c->call_id) &&
-                          same_place(&ev[j], rule_id, (int)turn, a, b);
+                          same_place(&ev[j], rule_id, x->turn, x->span_start, x->span_end) &&
+                          strcmp(ev[j].category, x->category) == 0;
         } else {
             /* Only this inspector's own verdict repeated: a second inspector
              * agreeing with the first is a judgement of their own, which
@@ -636,6 +638,65 @@ zj_status zj_review_import(zj_store *st, const char *ruleset, const char *review
     free(ev);
     zj_stored_call_free(&sc);
     zj_review_data_free(&d);
+    return s;
+}
+
+zj_status zj_review_import(zj_store *st, const char *ruleset, const char *reviewer,
+                           const char *path, const char *text, size_t len,
+                           void (*on_error)(const zj_error *e, void *ctx), void *ctx,
+                           zj_review_import_stats *stats, zj_error *err)
+{
+    memset(stats, 0, sizeof *stats);
+    if (!reviewer || !*reviewer)
+        return zj_error_set(err, ZJ_ERR_USAGE, NULL, 0, 0, "a reviewer's name is needed");
+    zj_rs_ruleset rs;
+    zj_status s = open_ruleset(st, ruleset, &rs, err);
+    if (s != ZJ_OK)
+        return s;
+    if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) {
+        text += 3;
+        len -= 3;
+    }
+    /* A sheet saved by a spreadsheet in the local code page (GBK on Chinese
+     * Windows): say so once, rather than store undecodable names and notes. */
+    if (!zj_utf8_valid(text, len)) {
+        long line = 1;
+        size_t good = 0;
+        for (size_t i = 0; i < len; i++)
+            if (text[i] == '\n') {
+                if (!zj_utf8_valid(text + good, i - good))
+                    break;
+                good = i + 1;
+                line++;
+            }
+        return zj_error_set(err, ZJ_ERR_UTF8, path, line, 0,
+                            "not UTF-8: save the sheet as CSV UTF-8 (the export's encoding)");
+    }
+    zj_csv csv = {0};
+    if (!zj_csv_parse(text, len, path, &csv, err))
+        return err->status ? err->status : ZJ_ERR_PARSE;
+    long col[N_CSV_COLUMNS];
+    for (size_t i = 0; i < N_CSV_COLUMNS; i++) {
+        col[i] = csv.n ? zj_csv_column(&csv.rows[0], csv_columns[i]) : -1;
+        /* Two columns of one name: which one the inspector filled is unknown. */
+        for (size_t j = col[i] >= 0 ? (size_t)col[i] + 1 : SIZE_MAX; j < csv.rows[0].n; j++) {
+            zj_csv_row rest = {csv.rows[0].f + j, 1, 1};
+            if (zj_csv_column(&rest, csv_columns[i]) == 0) {
+                zj_csv_free(&csv);
+                return zj_error_set(err, ZJ_ERR_PARSE, path, 1, 0,
+                                    "the header has column '%s' twice", csv_columns[i]);
+            }
+        }
+    }
+    if (!csv.n || col[C_CALL] < 0 || col[C_RULE] < 0 || col[C_VERDICT] < 0) {
+        zj_csv_free(&csv);
+        return zj_error_set(err, ZJ_ERR_PARSE, path, 1, 0,
+                            "not a review sheet: the header needs call_id, rule_id and verdict "
+                            "(zhijian review export writes one)");
+    }
+    import_job j = {st, &rs, reviewer, path, &csv, col, on_error, ctx, stats};
+    zj_review_store rv = zj_review_store_sql(st);
+    s = rv.ops->write(rv.self, write_import, &j, err);
     zj_csv_free(&csv);
     return s;
 }
@@ -649,18 +710,28 @@ static bool appeal_names(int turn, long span_start, long span_end, int t, long s
     return (turn <= 0 || t == turn - 1) && (span_start < 0 || (sa == span_start && sb == span_end));
 }
 
-zj_status zj_review_appeal(zj_store *st, const char *ruleset, const char *agent,
-                           const char *call_id, const char *rule_id, int turn, long span_start,
-                           long span_end, const char *reason, int64_t *id, zj_error *err)
+/* An appeal or a ruling being recorded: its arguments, read and checked
+ * inside the write transaction (write_appeal, write_ruling). */
+typedef struct appeal_job {
+    zj_store *st;
+    const zj_rs_ruleset *rs;
+    const char *actor, *call_id, *rule_id, *reason;
+    int turn;
+    long span_start, span_end;
+    int64_t *id;
+    int64_t appeal_id;
+    bool overturn;
+} appeal_job;
+
+static zj_status write_appeal(void *ctx, zj_error *err)
 {
-    if (!reason || !*reason)
-        return zj_error_set(err, ZJ_ERR_USAGE, NULL, 0, 0, "an appeal needs a reason");
-    zj_rs_ruleset rs;
-    zj_status s = open_ruleset(st, ruleset, &rs, err);
-    zj_review_store rv = zj_review_store_sql(st);
+    const appeal_job *j = ctx;
+    const char *agent = j->actor, *call_id = j->call_id, *rule_id = j->rule_id;
+    int turn = j->turn;
+    long span_start = j->span_start, span_end = j->span_end;
+    zj_review_store rv = zj_review_store_sql(j->st);
     zj_review_data d = {0};
-    if (s == ZJ_OK)
-        s = rv.ops->call(rv.self, &rs, call_id, &d, err);
+    zj_status s = rv.ops->call(rv.self, j->rs, call_id, &d, err);
     if (s != ZJ_OK) {
         zj_review_data_free(&d);
         return s;
@@ -679,10 +750,10 @@ zj_status zj_review_appeal(zj_store *st, const char *ruleset, const char *agent,
                      .action = ZJ_RV_APPEAL,
                      .call_id = call_id,
                      .rule_id = rule_id,
-                     .note = reason};
+                     .note = j->reason};
     int matches = 0;
-    for (size_t j = c->first_finding; j < c->first_finding + c->n_findings; j++) {
-        const zj_rv_finding *f = &d.findings[j];
+    for (size_t i = c->first_finding; i < c->first_finding + c->n_findings; i++) {
+        const zj_rv_finding *f = &d.findings[i];
         if (strcmp(f->rule_id, rule_id) ||
             !appeal_names(turn, span_start, span_end, f->turn, f->span_start, f->span_end))
             continue;
@@ -692,9 +763,9 @@ zj_status zj_review_appeal(zj_store *st, const char *ruleset, const char *agent,
             e.span_end = f->span_end;
         }
     }
-    for (size_t j = c->first_event; j < c->first_event + c->n_events; j++) {
-        const zj_rv_event *a = &d.events[j];
-        if (a->action != ZJ_RV_ADD || added_before(&d, c, j) || strcmp(a->rule_id, rule_id) ||
+    for (size_t i = c->first_event; i < c->first_event + c->n_events; i++) {
+        const zj_rv_event *a = &d.events[i];
+        if (a->action != ZJ_RV_ADD || added_before(&d, c, i) || strcmp(a->rule_id, rule_id) ||
             !appeal_names(turn, span_start, span_end, a->turn, a->span_start, a->span_end))
             continue;
         if (!matches++) {
@@ -714,7 +785,75 @@ zj_status zj_review_appeal(zj_store *st, const char *ruleset, const char *agent,
                             rule_id, where,
                             turn > 0 ? "the span (--span A-B)" : "the turn (--turn N)");
     }
-    s = rv.ops->append(rv.self, &rs, &e, 1, id, err);
+    s = rv.ops->append(rv.self, j->rs, &e, 1, j->id, err);
+    zj_review_data_free(&d);
+    return s;
+}
+
+zj_status zj_review_appeal(zj_store *st, const char *ruleset, const char *agent,
+                           const char *call_id, const char *rule_id, int turn, long span_start,
+                           long span_end, const char *reason, int64_t *id, zj_error *err)
+{
+    if (!reason || !*reason)
+        return zj_error_set(err, ZJ_ERR_USAGE, NULL, 0, 0, "an appeal needs a reason");
+    zj_rs_ruleset rs;
+    zj_status s = open_ruleset(st, ruleset, &rs, err);
+    if (s != ZJ_OK)
+        return s;
+    appeal_job j = {.st = st,
+                    .rs = &rs,
+                    .actor = agent,
+                    .call_id = call_id,
+                    .rule_id = rule_id,
+                    .reason = reason,
+                    .turn = turn,
+                    .span_start = span_start,
+                    .span_end = span_end,
+                    .id = id};
+    zj_review_store rv = zj_review_store_sql(st);
+    return rv.ops->write(rv.self, write_appeal, &j, err);
+}
+
+static zj_status write_ruling(void *ctx, zj_error *err)
+{
+    const appeal_job *j = ctx;
+    zj_review_store rv = zj_review_store_sql(j->st);
+    zj_review_data d = {0};
+    zj_rv_event a;
+    zj_status s = rv.ops->event(rv.self, j->rs, j->appeal_id, &d, &a, err);
+    if (s == ZJ_OK && a.action != ZJ_RV_APPEAL)
+        s = zj_error_set(err, ZJ_ERR_NOTFOUND, NULL, 0, 0, "review event %lld is not an appeal",
+                         (long long)j->appeal_id);
+    /* A ruling is final: a second one would silently replace the first. The
+     * agent may appeal again, and that appeal gets its own ruling. Read
+     * under the write lock, so two rulings at once cannot both pass. */
+    zj_review_data call = {0};
+    if (s == ZJ_OK)
+        s = rv.ops->call(rv.self, j->rs, a.call_id, &call, err);
+    for (size_t i = 0; s == ZJ_OK && call.n_calls && i < call.calls[0].n_events; i++) {
+        const zj_rv_event *r = &call.events[call.calls[0].first_event + i];
+        if (r->action == ZJ_RV_RULE && r->appeal_id == j->appeal_id)
+            s = zj_error_set(err, ZJ_ERR_USAGE, NULL, 0, 0,
+                             "appeal %lld was %s by %s at %s: a ruling is final (the agent may "
+                             "appeal again)",
+                             (long long)j->appeal_id, r->overturn ? "overturned" : "upheld",
+                             r->actor, r->at);
+    }
+    if (s == ZJ_OK) {
+        zj_rv_event e = {.actor = j->actor,
+                         .role = "supervisor",
+                         .action = ZJ_RV_RULE,
+                         .call_id = a.call_id,
+                         .rule_id = a.rule_id,
+                         .turn = -1,
+                         .span_start = -1,
+                         .span_end = -1,
+                         .overturn = j->overturn,
+                         .appeal_id = j->appeal_id,
+                         .note = j->reason};
+        s = rv.ops->append(rv.self, j->rs, &e, 1, NULL, err);
+    }
+    zj_review_data_free(&call);
     zj_review_data_free(&d);
     return s;
 }
@@ -728,44 +867,14 @@ zj_status zj_review_ruling(zj_store *st, const char *ruleset, const char *superv
     zj_status s = open_ruleset(st, ruleset, &rs, err);
     if (s != ZJ_OK)
         return s;
+    appeal_job j = {.st = st,
+                    .rs = &rs,
+                    .actor = supervisor,
+                    .reason = reason,
+                    .appeal_id = appeal_id,
+                    .overturn = overturn};
     zj_review_store rv = zj_review_store_sql(st);
-    zj_review_data d = {0};
-    zj_rv_event a;
-    s = rv.ops->event(rv.self, &rs, appeal_id, &d, &a, err);
-    if (s == ZJ_OK && a.action != ZJ_RV_APPEAL)
-        s = zj_error_set(err, ZJ_ERR_NOTFOUND, NULL, 0, 0, "review event %lld is not an appeal",
-                         (long long)appeal_id);
-    /* A ruling is final: a second one would silently replace the first. The
-     * agent may appeal again, and that appeal gets its own ruling. */
-    zj_review_data call = {0};
-    if (s == ZJ_OK)
-        s = rv.ops->call(rv.self, &rs, a.call_id, &call, err);
-    for (size_t i = 0; s == ZJ_OK && call.n_calls && i < call.calls[0].n_events; i++) {
-        const zj_rv_event *r = &call.events[call.calls[0].first_event + i];
-        if (r->action == ZJ_RV_RULE && r->appeal_id == appeal_id)
-            s = zj_error_set(err, ZJ_ERR_USAGE, NULL, 0, 0,
-                             "appeal %lld was %s by %s at %s: a ruling is final (the agent may "
-                             "appeal again)",
-                             (long long)appeal_id, r->overturn ? "overturned" : "upheld", r->actor,
-                             r->at);
-    }
-    if (s == ZJ_OK) {
-        zj_rv_event e = {.actor = supervisor,
-                         .role = "supervisor",
-                         .action = ZJ_RV_RULE,
-                         .call_id = a.call_id,
-                         .rule_id = a.rule_id,
-                         .turn = -1,
-                         .span_start = -1,
-                         .span_end = -1,
-                         .overturn = overturn,
-                         .appeal_id = appeal_id,
-                         .note = reason};
-        s = rv.ops->append(rv.self, &rs, &e, 1, NULL, err);
-    }
-    zj_review_data_free(&call);
-    zj_review_data_free(&d);
-    return s;
+    return rv.ops->write(rv.self, write_ruling, &j, err);
 }
 
 /* ---------------------------------------------------------------- status */
@@ -1353,6 +1462,57 @@ zj_status zj_calibrate(zj_store *st, const zj_report_filter *f, double min_preci
 
 /* ------------------------------------------------------------ verdicts */
 
+/* A verdict being recorded, checked against the call inside the write
+ * transaction (the added findings so far decide where a quote is). */
+typedef struct verdict_job {
+    zj_store *st;
+    const zj_rs_ruleset *rs;
+    zj_rv_event *e;
+} verdict_job;
+
+static zj_status write_verdict(void *ctx, zj_error *err)
+{
+    const verdict_job *j = ctx;
+    zj_rv_event *e = j->e;
+    const char *call_id = e->call_id, *rule_id = e->rule_id;
+    zj_review_store rv = zj_review_store_sql(j->st);
+    zj_review_data d = {0};
+    zj_status s = rv.ops->call(rv.self, j->rs, call_id, &d, err);
+    if (s != ZJ_OK) {
+        zj_review_data_free(&d);
+        return s;
+    }
+    const zj_rv_call *c = &d.calls[0];
+    if (e->action == ZJ_RV_ADD) {
+        if (*rule_id) {
+            zj_rv_rule rule;
+            s = rv.ops->rule(rv.self, j->rs, rule_id, &rule, err);
+            if (s == ZJ_OK && !rule.found)
+                s = zj_error_set(err, ZJ_ERR_NOTFOUND, NULL, 0, 0, "rule set %s has no rule '%s'",
+                                 j->rs->label, rule_id);
+            e->points = rule.points;
+            e->fatal = rule.fatal;
+        }
+        zj_stored_call sc = {0};
+        char why[200];
+        if (s == ZJ_OK && (s = zj_store_get_call(j->st, call_id, j->rs->id, &sc, err)) == ZJ_OK &&
+            !added_fits(&sc, &d, c, e, why, sizeof why))
+            s = zj_error_set(err, ZJ_ERR_USAGE, NULL, 0, 0, "call '%s': %s", call_id, why);
+        zj_stored_call_free(&sc);
+    } else if (*rule_id) {
+        if (!finding_at(&d, c, rule_id, e->turn, e->span_start, e->span_end))
+            s = zj_error_set(err, ZJ_ERR_NOTFOUND, NULL, 0, 0,
+                             "call '%s' has no finding of rule '%s' there", call_id, rule_id);
+    } else if (e->action == ZJ_RV_REJECT) {
+        s = zj_error_set(err, ZJ_ERR_USAGE, NULL, 0, 0,
+                         "a verdict on the whole call can only confirm it");
+    }
+    if (s == ZJ_OK)
+        s = rv.ops->append(rv.self, j->rs, e, 1, NULL, err);
+    zj_review_data_free(&d);
+    return s;
+}
+
 zj_status zj_review_verdict(zj_store *st, const char *ruleset, const char *reviewer,
                             const char *action, const char *call_id, const char *rule_id, int turn,
                             long span_start, long span_end, const char *text, const char *category,
@@ -1377,15 +1537,8 @@ zj_status zj_review_verdict(zj_store *st, const char *ruleset, const char *revie
                             "an added finding needs a rule or a category");
     zj_rs_ruleset rs;
     zj_status s = open_ruleset(st, ruleset, &rs, err);
-    zj_review_store rv = zj_review_store_sql(st);
-    zj_review_data d = {0};
-    if (s == ZJ_OK)
-        s = rv.ops->call(rv.self, &rs, call_id, &d, err);
-    if (s != ZJ_OK) {
-        zj_review_data_free(&d);
+    if (s != ZJ_OK)
         return s;
-    }
-    const zj_rv_call *c = &d.calls[0];
     zj_rv_event e = {.actor = reviewer,
                      .role = "inspector",
                      .action = (zj_rv_action)a,
@@ -1394,37 +1547,12 @@ zj_status zj_review_verdict(zj_store *st, const char *ruleset, const char *revie
                      .turn = turn,
                      .span_start = span_start,
                      .span_end = span_end,
+                     .text = a == ZJ_RV_ADD ? text : NULL,
+                     .category = a == ZJ_RV_ADD ? category : NULL,
                      .note = note};
-    if (a == ZJ_RV_ADD) {
-        e.text = text;
-        e.category = category;
-        if (*rule_id) {
-            zj_rv_rule rule;
-            s = rv.ops->rule(rv.self, &rs, rule_id, &rule, err);
-            if (s == ZJ_OK && !rule.found)
-                s = zj_error_set(err, ZJ_ERR_NOTFOUND, NULL, 0, 0, "rule set %s has no rule '%s'",
-                                 rs.label, rule_id);
-            e.points = rule.points;
-            e.fatal = rule.fatal;
-        }
-        zj_stored_call sc = {0};
-        char why[200];
-        if (s == ZJ_OK && (s = zj_store_get_call(st, call_id, rs.id, &sc, err)) == ZJ_OK &&
-            !added_fits(&sc, &d, c, &e, why, sizeof why))
-            s = zj_error_set(err, ZJ_ERR_USAGE, NULL, 0, 0, "call '%s': %s", call_id, why);
-        zj_stored_call_free(&sc);
-    } else if (*rule_id) {
-        if (!finding_at(&d, c, rule_id, turn, span_start, span_end))
-            s = zj_error_set(err, ZJ_ERR_NOTFOUND, NULL, 0, 0,
-                             "call '%s' has no finding of rule '%s' there", call_id, rule_id);
-    } else if (a == ZJ_RV_REJECT) {
-        s = zj_error_set(err, ZJ_ERR_USAGE, NULL, 0, 0,
-                         "a verdict on the whole call can only confirm it");
-    }
-    if (s == ZJ_OK)
-        s = rv.ops->append(rv.self, &rs, &e, 1, NULL, err);
-    zj_review_data_free(&d);
-    return s;
+    verdict_job j = {st, &rs, &e};
+    zj_review_store rv = zj_review_store_sql(st);
+    return rv.ops->write(rv.self, write_verdict, &j, err);
 }
 
 /* ------------------------------------------------------------- summary */

@@ -147,8 +147,14 @@ typedef struct zj_review_store_ops {
     /* A rule of the rule set. */
     zj_status (*rule)(void *self, const zj_rs_ruleset *rs, const char *rule_id, zj_rv_rule *out,
                       zj_error *err);
-    /* Records events in one transaction, in order; ids[i] their ids (may be
-     * NULL). Nothing is recorded when one fails. */
+    /* Runs body in one write transaction, the store's write lock taken
+     * first: what body reads to decide (no ruling on the appeal yet, the
+     * added findings so far) no other writer changes before body's events
+     * are recorded. Nothing is recorded when body fails. */
+    zj_status (*write)(void *self, zj_status (*body)(void *ctx, zj_error *err), void *ctx,
+                       zj_error *err);
+    /* Records events, in order, inside write's transaction (only there);
+     * ids[i] their ids (may be NULL). */
     zj_status (*append)(void *self, const zj_rs_ruleset *rs, const zj_rv_event *events, size_t n,
                         int64_t *ids, zj_error *err);
     /* An event by id (out->... strings owned by d's pool). */

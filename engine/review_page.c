@@ -3,7 +3,8 @@
  * with machine and final scores and its ISO 2859-1 decision, and a call's
  * transcript with its findings marked in place and the forms the viewer's
  * role allows. Every text is escaped; every form carries the session's
- * CSRF token. The server adds the page shell, login and routing. */
+ * CSRF token and the rule set the page shows. The server adds the page
+ * shell, login and routing. */
 #include "review.h"
 
 #include <stdlib.h>
@@ -19,13 +20,24 @@ static const char *role_zh(const char *role)
     return !strcmp(role, "inspector") ? "质检员" : !strcmp(role, "supervisor") ? "主管" : "坐席";
 }
 
+/* The rule set the page shows, in each of its forms: the server refuses a
+ * form of a page shown for another rule set than the one it serves now. */
+static void ruleset_field(zj_buf *out, const zj_rs_ruleset *rs)
+{
+    zj_buf_printf(out, "<input type=\"hidden\" name=\"ruleset\" value=\"%lld\">",
+                  (long long)rs->id);
+}
+
 /* The hidden fields every form of a call carries. */
-static void form_head(zj_buf *out, const zj_viewer *v, const char *action, const char *call_id)
+static void form_head(zj_buf *out, const zj_viewer *v, const zj_rs_ruleset *rs, const char *action,
+                      const char *call_id)
 {
     zj_buf_puts(out, "<form method=\"post\" action=\"/act\" class=\"inline\">"
                      "<input type=\"hidden\" name=\"csrf\" value=\"");
     esc(out, v->csrf);
-    zj_buf_puts(out, "\"><input type=\"hidden\" name=\"action\" value=\"");
+    zj_buf_puts(out, "\">");
+    ruleset_field(out, rs);
+    zj_buf_puts(out, "<input type=\"hidden\" name=\"action\" value=\"");
     esc(out, action);
     zj_buf_puts(out, "\"><input type=\"hidden\" name=\"call\" value=\"");
     esc(out, call_id);
@@ -145,8 +157,10 @@ zj_status zj_review_page_sample(zj_store *st, const char *ruleset, int64_t sampl
             zj_buf_puts(out, "<form method=\"post\" action=\"/act\"><input type=\"hidden\" "
                              "name=\"csrf\" value=\"");
             esc(out, v->csrf);
+            zj_buf_puts(out, "\">");
+            ruleset_field(out, &rs);
             zj_buf_printf(out,
-                          "\"><input type=\"hidden\" name=\"action\" value=\"close\">"
+                          "<input type=\"hidden\" name=\"action\" value=\"close\">"
                           "<input type=\"hidden\" name=\"sample\" value=\"%lld\">"
                           "<button class=\"close\">关闭抽样并记录判定</button></form>",
                           (long long)sample_id);
@@ -277,13 +291,13 @@ static int64_t open_appeal(const zj_review_data *d, const zj_rv_call *c, const c
 }
 
 /* The actions on one finding the viewer may take. */
-static void finding_actions(zj_buf *out, const zj_viewer *v, const zj_review_data *d,
-                            const zj_rv_call *c, const char *rule_id, int turn, long a, long b,
-                            zj_rv_state st)
+static void finding_actions(zj_buf *out, const zj_viewer *v, const zj_rs_ruleset *rs,
+                            const zj_review_data *d, const zj_rv_call *c, const char *rule_id,
+                            int turn, long a, long b, zj_rv_state st)
 {
     if (v->role == ZJ_ROLE_INSPECTOR) {
         for (int k = 0; k < 2; k++) {
-            form_head(out, v, k ? "reject" : "confirm", c->call_id);
+            form_head(out, v, rs, k ? "reject" : "confirm", c->call_id);
             place_fields(out, rule_id, turn, a, b);
             zj_buf_printf(out,
                           "<input name=\"note\" placeholder=\"备注\" size=\"10\"> "
@@ -291,7 +305,7 @@ static void finding_actions(zj_buf *out, const zj_viewer *v, const zj_review_dat
                           k ? "reject" : "confirm", k ? "驳回" : "确认");
         }
     } else if (v->role == ZJ_ROLE_AGENT && st.appeal != ZJ_RV_APPEAL_OPEN) {
-        form_head(out, v, "appeal", c->call_id);
+        form_head(out, v, rs, "appeal", c->call_id);
         place_fields(out, rule_id, turn, a, b);
         zj_buf_puts(out, "<input name=\"reason\" placeholder=\"申诉理由\" required size=\"16\"> "
                          "<button class=\"appeal\">申诉</button></form>");
@@ -299,7 +313,7 @@ static void finding_actions(zj_buf *out, const zj_viewer *v, const zj_review_dat
         int64_t appeal = open_appeal(d, c, rule_id, turn, a, b);
         if (appeal)
             for (int k = 0; k < 2; k++) {
-                form_head(out, v, "rule", c->call_id);
+                form_head(out, v, rs, "rule", c->call_id);
                 zj_buf_printf(out,
                               "<input type=\"hidden\" name=\"appeal\" value=\"%lld\">"
                               "<input type=\"hidden\" name=\"decision\" value=\"%s\">"
@@ -388,7 +402,7 @@ zj_status zj_review_page_call(zj_store *st, const char *ruleset, const char *cal
                       f->fatal ? "（一票否决）" : "");
         esc(out, state_zh(stt));
         zj_buf_puts(out, "</td><td>");
-        finding_actions(out, v, &d, c, f->rule_id, f->turn, f->span_start, f->span_end, stt);
+        finding_actions(out, v, &rs, &d, c, f->rule_id, f->turn, f->span_start, f->span_end, stt);
         zj_buf_puts(out, "</td></tr>");
     }
     /* Findings reviewers added. */
@@ -416,10 +430,29 @@ zj_status zj_review_page_call(zj_store *st, const char *ruleset, const char *cal
         esc(out, stt.appeal != ZJ_RV_NO_APPEAL ? state_zh(stt) : "复核补充");
         zj_buf_puts(out, "</td><td>");
         if (v->role != ZJ_ROLE_INSPECTOR)
-            finding_actions(out, v, &d, c, e->rule_id, e->turn, e->span_start, e->span_end, stt);
+            finding_actions(out, v, &rs, &d, c, e->rule_id, e->turn, e->span_start, e->span_end,
+                            stt);
         zj_buf_puts(out, "</td></tr>");
     }
     zj_buf_puts(out, "</tbody></table>");
+    /* A call without reviewable findings is reviewed by saying so (the
+     * sheet's confirmed row with no rule): without it such a call stays
+     * unreviewed and an ISO 2859-1 sample holding it is never accepted. */
+    if (!c->n_findings) {
+        zj_rv_state whole = zj_rv_state_of(&d, c, "", -1, -1, -1);
+        zj_buf_puts(out, "<p class=\"whole-call\">机器未发现可复核的问题。");
+        if (whole.verdict == ZJ_RV_CONFIRMED) {
+            zj_buf_puts(out, "已复核无误（");
+            esc(out, whole.reviewer);
+            zj_buf_puts(out, "）。");
+        } else if (v->role == ZJ_ROLE_INSPECTOR) {
+            form_head(out, v, &rs, "confirm", c->call_id);
+            place_fields(out, "", -1, -1, -1);
+            zj_buf_puts(out, "<input name=\"note\" placeholder=\"备注\" size=\"10\"> "
+                             "<button class=\"confirm-call\">复核无误</button></form>");
+        }
+        zj_buf_puts(out, "</p>");
+    }
     /* Findings reviewed when the call was scored by an earlier rule set
      * that this one no longer produces: the reviewers' work is not lost,
      * and a rule change that dropped a confirmed finding shows. */
@@ -460,7 +493,7 @@ zj_status zj_review_page_call(zj_store *st, const char *ruleset, const char *cal
         /* A finding the engine missed: selecting words in the transcript
          * fills the turn, span and quote (review.js); they can also be typed. */
         zj_buf_puts(out, "<h3>补充漏判</h3>");
-        form_head(out, v, "add", c->call_id);
+        form_head(out, v, &rs, "add", c->call_id);
         zj_buf_puts(out,
                     "<label>轮次 <input name=\"turn1\" id=\"add-turn\" size=\"3\"></label> "
                     "<label>起 <input name=\"span_start\" id=\"add-start\" size=\"4\"></label> "

@@ -349,8 +349,8 @@ static int bind_int(zj_stmt *q, int i, long v, bool has)
     return has ? zj_db_bind_int64(q, i, v) : zj_db_bind_null(q, i);
 }
 
-static zj_status sqlite_append(void *self, const zj_rs_ruleset *rs, const zj_rv_event *events,
-                               size_t n, int64_t *ids, zj_error *err)
+static zj_status sqlite_write(void *self, zj_status (*body)(void *ctx, zj_error *err), void *ctx,
+                              zj_error *err)
 {
     zj_store *st = self;
     zj_db *db = zj_store_db(st);
@@ -358,11 +358,26 @@ static zj_status sqlite_append(void *self, const zj_rs_ruleset *rs, const zj_rv_
         return zj_error_set(err, ZJ_ERR_USAGE, NULL, 0, 0,
                             "this database has no review table: open it for writing with this "
                             "version of zhijian first (e.g. zhijian db check)");
+    /* The write lock before body reads anything: a check it makes (no
+     * ruling yet, say) still holds when its events are inserted. */
+    if (zj_db_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != ZJ_DB_OK)
+        return zj_store_error(st, err, "cannot record the review");
+    zj_status s = body(ctx, err);
+    if (s == ZJ_OK && zj_db_exec(db, "COMMIT", NULL, NULL, NULL) != ZJ_DB_OK)
+        s = zj_store_error(st, err, "cannot record the review");
+    if (s != ZJ_OK)
+        zj_db_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    return s;
+}
+
+static zj_status sqlite_append(void *self, const zj_rs_ruleset *rs, const zj_rv_event *events,
+                               size_t n, int64_t *ids, zj_error *err)
+{
+    zj_store *st = self;
+    zj_db *db = zj_store_db(st);
     zj_stmt *q = NULL;
     char now[32];
     zj_utc_now(now, true);
-    if (zj_db_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != ZJ_DB_OK)
-        return zj_store_error(st, err, "cannot record the review");
     int rc = zj_db_prepare_v2(
         db,
         "INSERT INTO reviews (at, actor, role, action, ruleset_id, call_id, rule_id, turn,"
@@ -402,10 +417,6 @@ static zj_status sqlite_append(void *self, const zj_rs_ruleset *rs, const zj_rv_
     if (rc != ZJ_DB_OK)
         s = zj_store_error(st, err, "cannot record the review");
     zj_db_finalize(q);
-    if (s == ZJ_OK && zj_db_exec(db, "COMMIT", NULL, NULL, NULL) != ZJ_DB_OK)
-        s = zj_store_error(st, err, "cannot record the review");
-    if (s != ZJ_OK)
-        zj_db_exec(db, "ROLLBACK", NULL, NULL, NULL);
     return s;
 }
 
@@ -617,6 +628,7 @@ static const zj_review_store_ops sqlite_review_ops = {
     .calls = sqlite_calls,
     .call = sqlite_call,
     .rule = sqlite_rule,
+    .write = sqlite_write,
     .append = sqlite_append,
     .event = sqlite_event,
 };

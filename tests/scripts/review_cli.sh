@@ -20,7 +20,9 @@
 #    from the sheets; the audit report's review section says the same;
 #  - scored again with a rule set that drops 不知道, the old reviews stay and
 #    review status names the rejected PS-011 finding the new rules no longer
-#    produce.
+#    produce;
+#  - two rulings on one appeal made at once (both waiting for the write lock
+#    another process holds): exactly one is stored, the other refused.
 set -u
 zhijian=$(realpath "$1") src=$(realpath "$2")
 tmp=$(mktemp -d)
@@ -295,4 +297,33 @@ PY
 "$zhijian" review import --db plus.db --reviewer 张三 plus_in.csv 2> err ||
   fail "import of the guarded id: $(cat err)"
 grep -q "1 verdicts recorded" err || fail "the guarded id's verdict was not recorded: $(cat err)"
+
+# Two rulings on one appeal at once: both wait for the write lock another
+# process holds; the one that gets it second sees the first ruling and is
+# refused ("a ruling is final" is checked under the lock, not before it).
+case $db in
+  postgres*) ;;
+  *)
+    "$zhijian" score --db race.db "$src/corpus/calls" > /dev/null 2>&1
+    [ $? -le 1 ] || fail "score race.db"
+    "$zhijian" appeal --db race.db --agent A04 --call PS-040 --rule taboo.18-troublesome --reason x > out 2> err ||
+      fail "appeal in race.db: $(cat err)"
+    appeal=$(sed -n 's/^appeal \([0-9]*\) filed$/\1/p' out)
+    python3 -c "import sqlite3,time; c=sqlite3.connect('race.db', isolation_level=None); c.execute('BEGIN IMMEDIATE'); open('locked', 'w').close(); time.sleep(2); c.execute('ROLLBACK')" &
+    locker=$!
+    for _ in $(seq 1 100); do [ -e locked ] && break; sleep 0.05; done
+    "$zhijian" appeal rule --db race.db --supervisor 王经理 --appeal "$appeal" --overturn --reason first > r1.out 2> r1.err &
+    r1=$!
+    "$zhijian" appeal rule --db race.db --supervisor 李主管 --appeal "$appeal" --uphold --reason second > r2.out 2> r2.err &
+    r2=$!
+    wait $r1; rc1=$?
+    wait $r2; rc2=$?
+    wait $locker
+    [ "$(sqlite3 race.db "SELECT count(*) FROM reviews WHERE action = 'rule' AND appeal_id = $appeal")" = 1 ] ||
+      fail "two rulings stored: $(sqlite3 race.db "SELECT id, actor, decision FROM reviews WHERE action = 'rule'")"
+    [ "$(echo $rc1 $rc2 | tr ' ' '\n' | sort | tr '\n' ' ')" = "0 2 " ] || fail "ruling exit codes $rc1 $rc2"
+    grep -h "a ruling is final" r1.err r2.err | grep -q "^zhijian: appeal $appeal was \(overturned by 王经理\|upheld by 李主管\) at " ||
+      fail "the second ruling's refusal: $(cat r1.err r2.err)"
+    ;;
+esac
 echo ok

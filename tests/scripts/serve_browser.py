@@ -71,7 +71,8 @@ check(status == 403, f"inspector rules: {status}")
 # Closing a sample: supervisors only, and only once its decision is reached.
 status, _, _ = request("POST", "/act", {"csrf": ins_csrf, "action": "close", "sample": "1"}, ins_cookie)
 check(status == 403, f"inspector closes a sample: {status}")
-status, _, page = request("POST", "/act", {"csrf": sup_csrf, "action": "close", "sample": "1"}, sup_cookie)
+status, _, page = request("POST", "/act", {"csrf": sup_csrf, "action": "close", "sample": "1", "ruleset": "1"},
+                          sup_cookie)
 check(status == 400 and "cannot be decided yet" in page, f"undecided sample closed: {status}")
 status, _, page = request("GET", "/call?id=PS-011", cookie=agent_cookie)
 check(status == 403 and "PS-011" in page and "不知道" not in page, f"agent opens another's call: {status}")
@@ -157,6 +158,11 @@ try:
     driver.save_screenshot(f"{shots}/call-inspector.png")
     click(driver.find_element(By.CSS_SELECTOR, "button.add"))
     check(driver.find_element(By.CLASS_NAME, "final-score").text == "90", "PS-002 final 90 after the added finding")
+    # A call without findings: reviewed, nothing found.
+    driver.get(base + "/call?id=PS-004")
+    click(driver.find_element(By.CSS_SELECTOR, "button.confirm-call"))
+    check(driver.find_element(By.CLASS_NAME, "whole-call").text == "机器未发现可复核的问题。已复核无误（张敏）。",
+          "PS-004 reviewed")
 
     browser_login("刘洋", "pw-agent")
     driver.get(base + "/call?id=PS-040")
@@ -176,7 +182,7 @@ try:
     driver.save_screenshot(f"{shots}/call-supervisor.png")
     driver.get(base + "/sample?id=1")
     d = driver.find_element(By.CLASS_NAME, "decision")
-    check(d.get_attribute("data-decision") == "incomplete" and "已复核 3/20 通" in d.text, f"decision: {d.text}")
+    check(d.get_attribute("data-decision") == "incomplete" and "已复核 4/20 通" in d.text, f"decision: {d.text}")
 finally:
     driver.quit()
 print("browser and security checks passed")

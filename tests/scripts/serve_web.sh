@@ -3,7 +3,8 @@
 # the real server on 127.0.0.1, then checked through the store and the CLI
 # (tests/scripts/serve_browser.py does the browser and HTTP part):
 #  - inspector 张敏 rejects PS-011's 不知道, confirms PS-015's 你问我我问谁 and
-#    adds a missed finding to PS-002 by selecting 可以的 in turn 3; agent 刘洋
+#    adds a missed finding to PS-002 by selecting 可以的 in turn 3, marks
+#    PS-004 (no findings) 复核无误; agent 刘洋
 #    (A04) appeals PS-040's 你怎么这么麻烦 and supervisor 王经理 overturns it;
 #  - security: nothing without login; a POST without the CSRF token is
 #    refused and records nothing; an agent cannot open another agent's call,
@@ -72,6 +73,7 @@ events=$(sql "SELECT actor, role, action, call_id, coalesce(rule_id,''), coalesc
 expected="张敏|inspector|reject|PS-011|taboo.02-bu-zhi-dao|2|0|3|||
 张敏|inspector|confirm|PS-015|taboo.15-ask-who|4|0|7|||
 张敏|inspector|add|PS-002|taboo.17-cant-do|2|0|3|可以的|-10|
+张敏|inspector|confirm|PS-004|||||||
 A04|agent|appeal|PS-040|taboo.18-troublesome|2|0|7|||
 王经理|supervisor|rule|PS-040|taboo.18-troublesome||||||overturned"
 [ "$events" = "$expected" ] || fail "stored events:
@@ -86,7 +88,8 @@ for k, (m, f) in want.items():
     assert (c[k]["machine_score"], c[k]["final_score"], c[k]["reviewed"]) == (m, f, True), c[k]
 assert c["PS-040"]["final_score"] == 95 and not c["PS-040"]["reviewed"], c["PS-040"]
 s = st["sample"]
-assert (s["reviewed"], s["nonconforming"], s["decision"]) == (3, 0, "incomplete"), s
+assert (c["PS-004"]["final_score"], c["PS-004"]["reviewed"]) == (100, True), c["PS-004"]
+assert (s["reviewed"], s["nonconforming"], s["decision"]) == (4, 0, "incomplete"), s
 PY
 "$zhijian" calibrate --db $db --format json > cal.json || fail "calibrate"
 python3 - cal.json << 'PY' || fail "calibration"

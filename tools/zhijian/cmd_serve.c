@@ -7,8 +7,11 @@
 
 #ifdef ZJ_SERVE
 #include "serve_auth.h"
+#include "serve_form.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
+#include <limits.h>
 #include <getopt.h>
 #include <microhttpd.h>
 #include <signal.h>
@@ -154,69 +157,6 @@ static const char review_js[] =
     "var f=function(id,v){var e=document.getElementById(id);if(e)e.value=v;};"
     "f('add-turn',Number(t.dataset.turn)+1);f('add-start',a);f('add-end',b);f('add-text',w);});\n";
 
-/* ----------------------------------------------------------------- forms */
-
-static int hexval(char c)
-{
-    return c >= '0' && c <= '9'   ? c - '0'
-           : c >= 'a' && c <= 'f' ? c - 'a' + 10
-           : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                  : -1;
-}
-
-/* Value of field name in an application/x-www-form-urlencoded body, decoded
- * into out (size bytes); false when absent, too long or malformed. */
-static bool form_field(const zj_buf *body, const char *name, char *out, size_t size)
-{
-    const char *p = body->data ? body->data : "";
-    size_t nlen = strlen(name);
-    while (*p) {
-        const char *end = strchr(p, '&');
-        if (!end)
-            end = p + strlen(p);
-        if ((size_t)(end - p) > nlen && !strncmp(p, name, nlen) && p[nlen] == '=') {
-            size_t n = 0;
-            for (const char *q = p + nlen + 1; q < end; q++) {
-                char ch = *q;
-                if (ch == '+') {
-                    ch = ' ';
-                } else if (ch == '%') {
-                    if (end - q < 3)
-                        return false;
-                    int hi = hexval(q[1]), lo = hexval(q[2]);
-                    if (hi < 0 || lo < 0)
-                        return false;
-                    ch = (char)(hi * 16 + lo);
-                    q += 2;
-                }
-                if (n + 1 >= size || ch == 0)
-                    return false;
-                out[n++] = ch;
-            }
-            out[n] = 0;
-            return true;
-        } else if ((size_t)(end - p) == nlen && !strncmp(p, name, nlen)) {
-            out[0] = 0;
-            return true;
-        }
-        p = *end ? end + 1 : end;
-    }
-    return false;
-}
-
-/* A whole number field ("" or absent: dflt); false when not one. */
-static bool form_long(const zj_buf *body, const char *name, long dflt, long *v)
-{
-    char s[32];
-    if (!form_field(body, name, s, sizeof s) || !s[0]) {
-        *v = dflt;
-        return true;
-    }
-    char *end;
-    *v = strtol(s, &end, 10);
-    return !*end && *v >= -1;
-}
-
 /* --------------------------------------------------------------- routes */
 
 static zj_viewer viewer_of(const serve_session *s)
@@ -262,16 +202,90 @@ static enum MHD_Result login_page(struct MHD_Connection *c, serve_session *s, bo
     return r;
 }
 
-static enum MHD_Result act(struct MHD_Connection *c, serve_session *s, const zj_buf *body)
+/* The text fields of an action, decoded whole (malloc'd; "" when absent). */
+enum { F_ACTION, F_CALL, F_RULE, F_TEXT, F_CATEGORY, F_NOTE, F_REASON, F_DECISION, N_FIELDS };
+static const char *const field_names[N_FIELDS] = {"action",   "call", "rule",   "text",
+                                                  "category", "note", "reason", "decision"};
+
+static void fields_free(char **f)
 {
-    char action[16], call[512], rule[256], text[2048], category[256], note[2048], reason[2048],
-        decision[16];
-    long turn, turn1, a, b, appeal, sample;
-    if (form_field(body, "action", action, sizeof action) && !strcmp(action, "close")) {
+    for (int i = 0; i < N_FIELDS; i++)
+        free(f[i]);
+}
+
+/* A field that is there but cannot be read is refused by name: an empty
+ * value in its place would record a verdict other than the one sent (no
+ * note, or a whole-call confirmation for a finding's). */
+static enum MHD_Result bad_field(struct MHD_Connection *c, const serve_session *s, const char *name,
+                                 serve_field f)
+{
+    char msg[200];
+    if (f == SERVE_FIELD_NOMEM)
+        return message(c, 500, s, "内存不足");
+    snprintf(msg, sizeof msg,
+             "字段 %s 无法读取（含 %%00、错误的 %% 转义、非 UTF-8 字节或超出范围的数字）", name);
+    return message(c, 400, s, msg);
+}
+
+/* Whether the form's page showed the rule set served now (form_rs: the
+ * form's ruleset field). Without a --ruleset the server serves the newest
+ * with results: a re-score with a changed rule set while a page is open
+ * would record its verdict under the other rule set, where the page's
+ * sample never sees it. false after answering. */
+static bool same_ruleset(struct MHD_Connection *c, const serve_session *s, long form_rs,
+                         enum MHD_Result *r)
+{
+    int64_t served;
+    zj_error err;
+    zj_error_clear(&err);
+    if (form_rs <= 0) {
+        *r = message(c, 400, s, "表单缺少规则集（ruleset）：请刷新页面后重试");
+        return false;
+    }
+    if (zj_store_find_ruleset(app.st, app.ruleset, &served, &err) != ZJ_OK) {
+        char msg[1200];
+        zj_error_format(&err, msg, sizeof msg);
+        *r = message(c, 500, s, msg);
+        return false;
+    }
+    if (served != form_rs) {
+        *r = message(c, 409, s,
+                     "此页面显示的是另一规则集的结果，服务器现在显示的规则集已经改变（有通话按新"
+                     "规则集重新评分）：本次操作未记录，请刷新页面后重做");
+        return false;
+    }
+    return true;
+}
+
+static enum MHD_Result act_do(struct MHD_Connection *c, serve_session *s, const char *body,
+                              char **f)
+{
+    static const char *const numbers[] = {"turn",   "turn1",  "span_start", "span_end",
+                                          "appeal", "sample", "ruleset"};
+    long v[7];
+    enum MHD_Result refused;
+    for (int i = 0; i < N_FIELDS; i++) {
+        serve_field r = serve_form_text(body, field_names[i], &f[i]);
+        if (r == SERVE_FIELD_BAD || r == SERVE_FIELD_NOMEM)
+            return bad_field(c, s, field_names[i], r);
+    }
+    for (int i = 0; i < 7; i++) {
+        /* turn, turn1: an int; the others as the engine takes them */
+        long max = i < 2 ? INT_MAX - 1 : LONG_MAX;
+        serve_field r = serve_form_long(body, numbers[i], i == 1 || i >= 4 ? 0 : -1, max, &v[i]);
+        if (r != SERVE_FIELD_OK)
+            return bad_field(c, s, numbers[i], r);
+    }
+    long turn = v[0], turn1 = v[1], a = v[2], b = v[3], appeal = v[4], sample = v[5],
+         form_rs = v[6];
+    const char *action = f[F_ACTION], *call = f[F_CALL];
+    if (!strcmp(action, "close")) {
         if (s->user->role != ZJ_ROLE_SUPERVISOR)
             return message(c, 403, s, "只有主管可以关闭抽样");
-        if (!form_long(body, "sample", 0, &sample) || sample <= 0)
+        if (sample <= 0)
             return message(c, 400, s, "抽样编号不是正整数");
+        if (!same_ruleset(c, s, form_rs, &refused))
+            return refused;
         zj_error err;
         zj_error_clear(&err);
         char closed[16];
@@ -285,23 +299,8 @@ static enum MHD_Result act(struct MHD_Connection *c, serve_session *s, const zj_
         snprintf(location, sizeof location, "/sample?id=%ld", sample);
         return redirect(c, location, NULL);
     }
-    if (!form_field(body, "action", action, sizeof action) ||
-        !form_field(body, "call", call, sizeof call) || !call[0])
+    if (!action[0] || !call[0] || turn1 < 0)
         return message(c, 400, s, "表单不完整");
-    if (!form_field(body, "rule", rule, sizeof rule))
-        rule[0] = 0;
-    if (!form_field(body, "text", text, sizeof text))
-        text[0] = 0;
-    if (!form_field(body, "category", category, sizeof category))
-        category[0] = 0;
-    if (!form_field(body, "note", note, sizeof note))
-        note[0] = 0;
-    if (!form_field(body, "reason", reason, sizeof reason))
-        reason[0] = 0;
-    if (!form_long(body, "turn", -1, &turn) || !form_long(body, "turn1", 0, &turn1) ||
-        !form_long(body, "span_start", -1, &a) || !form_long(body, "span_end", -1, &b) ||
-        !form_long(body, "appeal", 0, &appeal) || turn1 < 0)
-        return message(c, 400, s, "轮次或位置不是整数");
     const serve_user *u = s->user;
     zj_error err;
     zj_error_clear(&err);
@@ -311,24 +310,30 @@ static enum MHD_Result act(struct MHD_Connection *c, serve_session *s, const zj_
     if (verdict) {
         if (u->role != ZJ_ROLE_INSPECTOR)
             return message(c, 403, s, "只有质检员可以确认、驳回或补充发现");
+        if (!same_ruleset(c, s, form_rs, &refused))
+            return refused;
         if (!strcmp(action, "add"))
             turn = turn1 > 0 ? turn1 - 1 : -1;
-        st = zj_review_verdict(app.st, app.ruleset, u->name, action, call, rule, (int)turn, a, b,
-                               text, category, note, &err);
+        st = zj_review_verdict(app.st, app.ruleset, u->name, action, call, f[F_RULE], (int)turn, a,
+                               b, f[F_TEXT], f[F_CATEGORY], f[F_NOTE], &err);
     } else if (!strcmp(action, "appeal")) {
         if (u->role != ZJ_ROLE_AGENT)
             return message(c, 403, s, "只有坐席本人可以申诉");
+        if (!same_ruleset(c, s, form_rs, &refused))
+            return refused;
         int64_t id;
-        st = zj_review_appeal(app.st, app.ruleset, u->agent_id, call, rule, (int)turn + 1, a, b,
-                              reason, &id, &err);
+        st = zj_review_appeal(app.st, app.ruleset, u->agent_id, call, f[F_RULE], (int)turn + 1, a,
+                              b, f[F_REASON], &id, &err);
     } else if (!strcmp(action, "rule")) {
         if (u->role != ZJ_ROLE_SUPERVISOR)
             return message(c, 403, s, "只有主管可以裁决申诉");
-        if (!form_field(body, "decision", decision, sizeof decision) ||
-            (strcmp(decision, "uphold") && strcmp(decision, "overturn")) || appeal <= 0)
+        const char *decision = f[F_DECISION];
+        if ((strcmp(decision, "uphold") && strcmp(decision, "overturn")) || appeal <= 0)
             return message(c, 400, s, "裁决不完整");
+        if (!same_ruleset(c, s, form_rs, &refused))
+            return refused;
         st = zj_review_ruling(app.st, app.ruleset, u->name, appeal, !strcmp(decision, "overturn"),
-                              reason, &err);
+                              f[F_REASON], &err);
     } else {
         return message(c, 400, s, "未知操作");
     }
@@ -347,6 +352,14 @@ static enum MHD_Result act(struct MHD_Connection *c, serve_session *s, const zj_
     return r;
 }
 
+static enum MHD_Result act(struct MHD_Connection *c, serve_session *s, const zj_buf *body)
+{
+    char *f[N_FIELDS] = {0};
+    enum MHD_Result r = act_do(c, s, body->data, f);
+    fields_free(f);
+    return r;
+}
+
 static enum MHD_Result route(struct MHD_Connection *c, const char *url, const char *method,
                              const zj_buf *body)
 {
@@ -361,19 +374,26 @@ static enum MHD_Result route(struct MHD_Connection *c, const char *url, const ch
     /* Every form carries the session's token: a POST without it is refused,
      * login and logout included. */
     if (post) {
-        char csrf[SERVE_TOKEN_LEN + 1];
-        if (!form_field(body, "csrf", csrf, sizeof csrf) || !serve_csrf_ok(s, csrf))
+        char *csrf;
+        serve_field cf = serve_form_text(body->data, "csrf", &csrf);
+        bool ok = cf == SERVE_FIELD_OK && serve_csrf_ok(s, csrf);
+        free(csrf);
+        if (!ok)
             return message(c, 403, NULL, "表单已过期或来源不明（CSRF 校验失败），请刷新页面重试");
     }
     if (!strcmp(url, "/login")) {
         if (!post)
             return login_page(c, s && !s->user ? s : NULL, false);
-        char user[256], password[1024];
+        char *user, *password;
         const serve_user *u = NULL;
-        if (form_field(body, "user", user, sizeof user) &&
-            form_field(body, "password", password, sizeof password))
+        serve_field uf = serve_form_text(body->data, "user", &user);
+        serve_field pf = serve_form_text(body->data, "password", &password);
+        if (uf == SERVE_FIELD_OK && pf == SERVE_FIELD_OK)
             u = serve_login(&app.users, user, password);
-        sodium_memzero(password, sizeof password);
+        if (password)
+            sodium_memzero(password, strlen(password));
+        free(password);
+        free(user);
         if (!u)
             return login_page(c, s, true);
         /* A new session id on login: an id planted before it is worthless. */
@@ -404,8 +424,9 @@ static enum MHD_Result route(struct MHD_Connection *c, const char *url, const ch
     if (!strcmp(url, "/sample")) {
         const char *id = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "id");
         char *end = NULL;
+        errno = 0;
         long long n = id ? strtoll(id, &end, 10) : 0;
-        if (!id || *end || n <= 0)
+        if (!id || *end || n <= 0 || errno == ERANGE) /* not the largest sample */
             return message(c, 400, s, "抽样编号不是正整数");
         return library_page(c, s, "抽样",
                             zj_review_page_sample(app.st, app.ruleset, n, &v, &b, &err), &err, &b);
@@ -574,8 +595,10 @@ int cmd_serve(int argc, char **argv)
     struct sockaddr_in addr = {.sin_family = AF_INET};
     char host[64];
     const char *colon = strrchr(bind, ':');
-    long port = colon ? strtol(colon + 1, NULL, 10) : -1;
-    if (!colon || (size_t)(colon - bind) >= sizeof host || port < 1 || port > 65535) {
+    char *port_end = NULL;
+    long port = colon ? strtol(colon + 1, &port_end, 10) : -1;
+    /* 127.0.0.1:8080x is a typing error, not port 8080. */
+    if (!colon || (size_t)(colon - bind) >= sizeof host || *port_end || port < 1 || port > 65535) {
         cli_error("serve: --bind: expected HOST:PORT, e.g. 127.0.0.1:8080, got '%s'", bind);
         return EXIT_USAGE;
     }
@@ -590,8 +613,13 @@ int cmd_serve(int argc, char **argv)
         return EXIT_USAGE;
     zj_error err;
     zj_error_clear(&err);
-    if (!(app.st = cli_store_open_existing(db, true, &err))) {
+    int64_t rs_id;
+    if (!(app.st = cli_store_open_existing(db, true, &err)) ||
+        /* --ruleset naming none would only make every page an error */
+        (app.ruleset && zj_store_find_ruleset(app.st, app.ruleset, &rs_id, &err) != ZJ_OK)) {
         cli_report(&err);
+        if (app.st)
+            zj_store_close(app.st);
         serve_users_free(&app.users);
         return EXIT_USAGE;
     }

@@ -10,11 +10,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Sessions idle this long are gone; at most this many are kept. */
+/* Sessions idle this long are gone; at most this many are kept. The
+ * sessions before login (a login form's CSRF token) have a pool of their
+ * own: anyone who can reach the port makes them, so they must never push
+ * out the session of a user who logged in. */
 #define SESSION_IDLE_S (8 * 3600)
 #define MAX_SESSIONS 256
+#define MAX_ANONYMOUS 64
 
-static serve_session sessions[MAX_SESSIONS];
+static serve_session sessions[MAX_SESSIONS + MAX_ANONYMOUS];
 
 static char *dup_str(const char *s, size_t n)
 {
@@ -152,7 +156,16 @@ int serve_hash_password(void)
         cli_error("serve --hash-password: give the password on standard input");
         return EXIT_USAGE;
     }
-    pw[strcspn(pw, "\r\n")] = 0;
+    size_t len = strcspn(pw, "\r\n");
+    /* A line longer than the buffer would be hashed cut short, and that
+     * password could never log in. */
+    int next = pw[len] ? '\n' : getc(stdin);
+    if (next != EOF && next != '\n' && next != '\r') {
+        sodium_memzero(pw, sizeof pw);
+        cli_error("serve --hash-password: the password is longer than %zu bytes", sizeof pw - 1);
+        return EXIT_USAGE;
+    }
+    pw[len] = 0;
     if (!pw[0]) {
         cli_error("serve --hash-password: the password is empty");
         return EXIT_USAGE;
@@ -182,7 +195,7 @@ serve_session *serve_session_find(const char *id)
     if (!id || strlen(id) != SERVE_TOKEN_LEN)
         return NULL;
     time_t now = time(NULL);
-    for (size_t i = 0; i < MAX_SESSIONS; i++) {
+    for (size_t i = 0; i < MAX_SESSIONS + MAX_ANONYMOUS; i++) {
         serve_session *s = &sessions[i];
         if (s->id[0] && sodium_memcmp(s->id, id, SERVE_TOKEN_LEN) == 0) {
             if (now - s->last > SESSION_IDLE_S) {
@@ -198,14 +211,17 @@ serve_session *serve_session_find(const char *id)
 
 serve_session *serve_session_new(const serve_user *user)
 {
-    serve_session *slot = &sessions[0];
-    for (size_t i = 0; i < MAX_SESSIONS; i++) {
-        if (!sessions[i].id[0]) {
-            slot = &sessions[i];
+    /* A free slot of the pool, else its least recently used one. */
+    serve_session *pool = user ? sessions : sessions + MAX_SESSIONS;
+    size_t n = user ? MAX_SESSIONS : MAX_ANONYMOUS;
+    serve_session *slot = &pool[0];
+    for (size_t i = 0; i < n; i++) {
+        if (!pool[i].id[0]) {
+            slot = &pool[i];
             break;
         }
-        if (sessions[i].last < slot->last)
-            slot = &sessions[i];
+        if (pool[i].last < slot->last)
+            slot = &pool[i];
     }
     token(slot->id);
     token(slot->csrf);

@@ -41,8 +41,9 @@ typedef struct serve_session {
 
 /* The live session with this cookie value, or NULL (expired or unknown). */
 serve_session *serve_session_find(const char *id);
-/* A new session (replacing the oldest when all are taken); NULL when the
- * random source fails. */
+/* A new session, for a user or (NULL) before login: a session of each kind
+ * replaces only the least recently used one of its own kind when all are
+ * taken, so requests without a login never end a logged-in session. */
 serve_session *serve_session_new(const serve_user *user);
 void serve_session_end(serve_session *s);
 /* Whether token is the session's CSRF token (constant time). */
