@@ -163,6 +163,33 @@ static void *reader_main(void *arg)
     return NULL;
 }
 
+/* The longest call id, agent id and team a store keeps: PostgreSQL refuses
+ * an index entry over 2704 bytes, and the calls_lot index holds all three
+ * in one entry. A longer one failed the whole transaction there, unnamed,
+ * while SQLite stored it; both back ends now refuse that call alone. */
+#define MAX_KEY_BYTES 512
+
+/* Whether the call's keys fit a store; else e names the call (its id cut
+ * at a character boundary). */
+static bool keys_fit(const zj_call *c, zj_error *e)
+{
+    const char *const names[] = {"call_id", "agent_id", "team"};
+    const char *const values[] = {c->call_id, c->agent_id, c->team};
+    for (int i = 0; i < 3; i++) {
+        size_t n = values[i] ? strlen(values[i]) : 0;
+        if (n <= MAX_KEY_BYTES)
+            continue;
+        int shown = (int)strlen(c->call_id) > 40 ? 40 : (int)strlen(c->call_id);
+        while (shown > 0 && ((unsigned char)c->call_id[shown] & 0xC0) == 0x80)
+            shown--;
+        zj_error_set(e, ZJ_ERR_INVALID, c->source, c->line, 0,
+                     "call '%.*s%s': its %s is %zu bytes, more than the %d a store keeps", shown,
+                     c->call_id, c->call_id[shown] ? "…" : "", names[i], n, MAX_KEY_BYTES);
+        return false;
+    }
+    return true;
+}
+
 static void *worker_main(void *arg)
 {
     pthread_setname_np(pthread_self(), "zj-score");
@@ -219,6 +246,12 @@ static void *worker_main(void *arg)
              * scorer, so it happens here rather than in the reader). */
             if (scorer && b->o->ingest && (s->call->parties || b->o->ingest->meta) &&
                 zj_ingest_finish(scorer, b->o->rs, b->o->ingest, s->call, &e) != ZJ_OK) {
+                zj_call_free(s->call);
+                s->call = NULL;
+                slot_fail(s, &e);
+                continue;
+            }
+            if (b->o->store && !keys_fit(s->call, &e)) {
                 zj_call_free(s->call);
                 s->call = NULL;
                 slot_fail(s, &e);
@@ -551,23 +584,37 @@ zj_status zj_batch_run(const zj_batch_opts *o, zj_batch_stats *stats, zj_error *
     writer w = {.b = &b, .status = ZJ_OK};
     pthread_mutex_init(&w.mu, NULL);
     pthread_cond_init(&w.cv, NULL);
-    /* Without a store, items are freed as they are delivered: no writer. */
-    if (o->store)
-        pthread_create(&w.thread, NULL, writer_main, &w);
     pthread_mutex_init(&b.mu, NULL);
     pthread_cond_init(&b.can_read, NULL);
     pthread_cond_init(&b.work_ready, NULL);
     pthread_cond_init(&b.done_ready, NULL);
-    pthread_t reader;
-    pthread_create(&reader, NULL, reader_main, &b);
-    for (int i = 0; i < jobs; i++)
-        pthread_create(&workers[i], NULL, worker_main, &b);
-
+    /* A thread that cannot be started (memory, a process limit) ends the run
+     * with that error: waiting on it would hang, and fewer workers than
+     * asked for only cost time. */
     zj_status result = ZJ_OK;
+    int rc = 0, started = 0;
+    bool writer_started = false, reader_started = false;
+    pthread_t reader;
+    /* Without a store, items are freed as they are delivered: no writer. */
+    if (o->store && !(writer_started = (rc = pthread_create(&w.thread, NULL, writer_main, &w)) == 0))
+        result = zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "cannot start the store's thread: %s",
+                              strerror(rc));
+    if (result == ZJ_OK && !(reader_started = (rc = pthread_create(&reader, NULL, reader_main, &b)) == 0))
+        result = zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "cannot start the input thread: %s",
+                              strerror(rc));
+    while (result == ZJ_OK && started < jobs &&
+           (rc = pthread_create(&workers[started], NULL, worker_main, &b)) == 0)
+        started++;
+    if (result == ZJ_OK && started == 0)
+        result = zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "cannot start a scoring thread: %s",
+                              strerror(rc));
+    if (result != ZJ_OK)
+        stop(&b);
+
     uint64_t last_progress = 0;
-    slot *ready = malloc(CHUNK * sizeof *ready);
+    slot *ready = result == ZJ_OK ? malloc(CHUNK * sizeof *ready) : NULL;
     zj_buf *ready_out = calloc(CHUNK, sizeof *ready_out);
-    if (!ready || !ready_out) {
+    if (result == ZJ_OK && (!ready || !ready_out)) {
         free(ready);
         ready = NULL;
         result = zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
@@ -665,7 +712,7 @@ zj_status zj_batch_run(const zj_batch_opts *o, zj_batch_stats *stats, zj_error *
     free_outputs(ready_out, CHUNK);
     if (result == ZJ_OK && p->n)
         hand_over(&w, &p, &spare, wm, o->n_inputs, stats->rejected);
-    if (o->store) {
+    if (writer_started) {
         pthread_mutex_lock(&w.mu);
         w.quit = true;
         pthread_cond_broadcast(&w.cv);
@@ -680,8 +727,9 @@ zj_status zj_batch_run(const zj_batch_opts *o, zj_batch_stats *stats, zj_error *
     } else if (result != ZJ_OK && w.status != ZJ_OK && err && err->status == ZJ_OK) {
         *err = w.err;
     }
-    pthread_join(reader, NULL);
-    for (int i = 0; i < jobs; i++)
+    if (reader_started)
+        pthread_join(reader, NULL);
+    for (int i = 0; i < started; i++)
         pthread_join(workers[i], NULL);
     /* After a stop, items may remain in the ring and in pending. */
     for (size_t i = 0; i < WINDOW; i++)

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -24,13 +25,17 @@
 #undef strdup
 #undef vasprintf
 #undef asprintf
+#undef pthread_create
 void *malloc(size_t n);
 void *calloc(size_t n, size_t size);
 void *realloc(void *p, size_t n);
 char *strdup(const char *s);
 int vasprintf(char **out, const char *fmt, va_list ap);
+int pthread_create(pthread_t *restrict thread, const pthread_attr_t *restrict attr,
+                   void *(*start)(void *), void *restrict arg);
 
-static unsigned long fail_alloc, fail_write; /* 0: never */
+static unsigned long fail_alloc, fail_write, fail_thread; /* 0: never */
+static unsigned long threads;
 static int persist;
 static unsigned long allocs, writes; /* counted atomically: scoring is threaded */
 static const char *report_path;
@@ -78,6 +83,15 @@ int zj_fault_asprintf(char **out, const char *fmt, ...)
     int n = zj_fault_vasprintf(out, fmt, ap);
     va_end(ap);
     return n;
+}
+
+int zj_fault_pthread_create(pthread_t *restrict thread, const pthread_attr_t *restrict attr,
+                            void *(*start)(void *), void *restrict arg)
+{
+    unsigned long n = __atomic_add_fetch(&threads, 1, __ATOMIC_RELAXED);
+    if (fail_thread && n >= fail_thread)
+        return EAGAIN;
+    return pthread_create(thread, attr, start, arg);
 }
 
 /* ------------------------------------------------------------ SQLite */
@@ -420,6 +434,7 @@ __attribute__((constructor)) static void fault_setup(void)
     persist = env_number("ZJ_FAULT_PERSIST") != 0;
     fail_write = env_number("ZJ_FAULT_WRITE");
     fail_io = env_number("ZJ_FAULT_IO");
+    fail_thread = env_number("ZJ_FAULT_THREAD");
     report_path = getenv("ZJ_FAULT_REPORT");
     static const sqlite3_mem_methods methods = {sq_malloc,  sq_free, sq_realloc,  sq_size,
                                                 sq_roundup, sq_init, sq_shutdown, NULL};

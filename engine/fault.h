@@ -13,6 +13,8 @@
  *                       and every later one
  *   ZJ_FAULT_IO=N       SQLite's Nth file read, write, truncate or sync fails
  *                       with an I/O error (a VFS in front of the default one)
+ *   ZJ_FAULT_THREAD=N   the Nth thread start fails (EAGAIN, as under a
+ *                       memory or process limit), and every later one
  *   ZJ_FAULT_REPORT=F   at exit, "allocs A writes W ios I" is written to
  *                       file F: how many there were, so a sweep knows where
  *                       to stop
@@ -26,6 +28,8 @@ void *zj_fault_realloc(void *p, __SIZE_TYPE__ n);
 char *zj_fault_strdup(const char *s);
 int zj_fault_vasprintf(char **out, const char *fmt, __builtin_va_list ap);
 int zj_fault_asprintf(char **out, const char *fmt, ...);
+/* zj_fault_pthread_create has no prototype here: the macro below renames
+ * <pthread.h>'s own declaration, with its types, in every source using it. */
 
 #define malloc(n) zj_fault_malloc(n)
 #define calloc(n, size) zj_fault_calloc(n, size)
@@ -33,5 +37,6 @@ int zj_fault_asprintf(char **out, const char *fmt, ...);
 #define strdup(s) zj_fault_strdup(s)
 #define vasprintf(out, fmt, ap) zj_fault_vasprintf(out, fmt, ap)
 #define asprintf(out, ...) zj_fault_asprintf(out, __VA_ARGS__)
+#define pthread_create(t, attr, start, arg) zj_fault_pthread_create(t, attr, start, arg)
 
 #endif /* ZJ_FAULT_H */

@@ -138,5 +138,22 @@ for cmd in "${commands[@]}"; do
     done
     echo "$cmd: $allocs allocations ($tried tried), $ios file I/O ($io_tried tried), $writes writes"
 done
+# A thread that cannot be started (ZJ_FAULT_THREAD=N: the Nth and every
+# later start fails) ends the run with exit 2 and says so; never a hang
+# waiting on a thread that does not exist.
+for store in --no-db "--db threads.db"; do
+    # shellcheck disable=SC2086
+    "$zhijian" score $store --jobs 3 --format jsonl "$calls" >out0 2>/dev/null
+    for n in 1 2 3 4; do
+        [[ -n "${FAULT_SWEEP_ONLY:-}" && ! "score $store" =~ ${FAULT_SWEEP_ONLY} ]] && continue
+        runs=$((runs + 1))
+        # shellcheck disable=SC2086
+        ZJ_FAULT_THREAD=$n timeout 120 "$zhijian" score $store --jobs 3 --format jsonl "$calls" >out 2>err
+        rc=$?
+        [ "$rc" = 2 ] && grep -q "^zhijian: cannot start .*thread: Resource temporarily unavailable$" err ||
+            { [ "$rc" -le 1 ] && cmp -s out out0; } ||
+            fail "score $store [thread $n]: exit $rc: $(head -c 300 err)"
+    done
+done
 echo "fault sweep: $swept command lines, $runs faulted runs, $failures failures"
 [ "$failures" = 0 ]
