@@ -163,31 +163,30 @@ static void *reader_main(void *arg)
     return NULL;
 }
 
-/* The longest call id, agent id and team a store keeps: PostgreSQL refuses
- * an index entry over 2704 bytes, and the calls_lot index holds all three
- * in one entry. A longer one failed the whole transaction there, unnamed,
- * while SQLite stored it; both back ends now refuse that call alone. */
-#define MAX_KEY_BYTES 512
+/* The most bytes of call id, agent id and team together that a store
+ * keeps: PostgreSQL refuses an index entry over 2704 bytes, and the
+ * calls_lot index holds all three in one entry (with a date and numbers;
+ * agg_rules_lookup the agent and team with a rule id). A longer set failed
+ * the whole transaction there, unnamed, while SQLite stored it; both back
+ * ends now refuse that call alone. */
+#define MAX_KEY_BYTES 2048
 
 /* Whether the call's keys fit a store; else e names the call (its id cut
  * at a character boundary). */
 static bool keys_fit(const zj_call *c, zj_error *e)
 {
-    const char *const names[] = {"call_id", "agent_id", "team"};
-    const char *const values[] = {c->call_id, c->agent_id, c->team};
-    for (int i = 0; i < 3; i++) {
-        size_t n = values[i] ? strlen(values[i]) : 0;
-        if (n <= MAX_KEY_BYTES)
-            continue;
-        int shown = (int)strlen(c->call_id) > 40 ? 40 : (int)strlen(c->call_id);
-        while (shown > 0 && ((unsigned char)c->call_id[shown] & 0xC0) == 0x80)
-            shown--;
-        zj_error_set(e, ZJ_ERR_INVALID, c->source, c->line, 0,
-                     "call '%.*s%s': its %s is %zu bytes, more than the %d a store keeps", shown,
-                     c->call_id, c->call_id[shown] ? "…" : "", names[i], n, MAX_KEY_BYTES);
-        return false;
-    }
-    return true;
+    size_t n = strlen(c->call_id) + (c->agent_id ? strlen(c->agent_id) : 0) +
+               (c->team ? strlen(c->team) : 0);
+    if (n <= MAX_KEY_BYTES)
+        return true;
+    int shown = strlen(c->call_id) > 40 ? 40 : (int)strlen(c->call_id);
+    while (shown > 0 && ((unsigned char)c->call_id[shown] & 0xC0) == 0x80)
+        shown--;
+    zj_error_set(e, ZJ_ERR_INVALID, c->source, c->line, 0,
+                 "call '%.*s%s': its call_id, agent_id and team are %zu bytes together, more "
+                 "than the %d a store keeps",
+                 shown, c->call_id, c->call_id[shown] ? "…" : "", n, MAX_KEY_BYTES);
+    return false;
 }
 
 static void *worker_main(void *arg)
@@ -657,6 +656,15 @@ zj_status zj_batch_run(const zj_batch_opts *o, zj_batch_stats *stats, zj_error *
                                                       : &no_memory,
                              .end_offset = item->end_offset,
                              .rendered = item->rendered ? rendered : NULL};
+        if (item->is_error && (!item->error || item->error->status == ZJ_ERR_NOMEM)) {
+            /* Out of memory is no fault of the record: the run stops (exit
+             * 2) rather than go on rejecting good calls and end short. */
+            result = zj_error_set(err, ZJ_ERR_NOMEM, item->error ? item->error->file : NULL,
+                                  item->error ? item->error->line : 0, 0, "out of memory");
+            slot_clear(&ready[next_ready - 1]);
+            stop(&b);
+            break;
+        }
         if (item->is_error) {
             stats->rejected++;
         } else {

@@ -358,6 +358,12 @@ void zj_json_error(zj_error *err, const void *jerr_ptr, const char *text, size_t
                    const char *source, long line)
 {
     const json_error_t *jerr = jerr_ptr;
+    /* jansson running out of memory is no fault of the line: out of memory
+     * (exit 2), not a rejected record blamed on valid JSON. */
+    if (json_error_code(jerr) == json_error_out_of_memory) {
+        zj_error_set(err, ZJ_ERR_NOMEM, source, line, 0, "out of memory");
+        return;
+    }
     if (!zj_utf8_valid(text, len)) {
         zj_error_set(err, ZJ_ERR_UTF8, source, line, 0, "invalid UTF-8");
         return;

@@ -112,9 +112,13 @@ struct sqlite3 *zj_db_sqlite_handle(zj_db *db);
 zj_db *zj_db_open_postgres(const char *conninfo, char *msg, size_t msg_size);
 /* Whether a --db argument names a PostgreSQL server. */
 bool zj_db_is_postgres_url(const char *path);
-/* The text with the password of every PostgreSQL URI in it (and any
- * password=... parameter) replaced by "***": for messages, reports and the
- * run record. The caller frees; NULL when out of memory. */
+/* One connection string (one argument: a postgresql:// URI or libpq's
+ * key=value form) with its password replaced by "***" wherever libpq would
+ * read one: user:PASSWORD@ (any characters up to the first '@' before the
+ * first '/'), ?password= (its name percent-encoded or not), password=...
+ * (quoted or bare). Any other text comes back as it is. For messages,
+ * reports and the run record; tests/unit/test_db_mask.c. The caller frees;
+ * NULL when out of memory. */
 char *zj_db_redact_url(const char *text);
 
 static inline int zj_db_prepare_v2(zj_db *db, const char *sql, int n, zj_stmt **out,

@@ -347,6 +347,9 @@ void zj_reader_set_max_line(size_t bytes);
 /* The normalizer without its table-driven fast path: every unit goes through
  * utf8proc. Exposed for the differential test; same output as zj_norm_text. */
 zj_status zj_norm_text_slow(zj_norm *n, const char *text, size_t len);
+/* Whether cp ends a sentence (。．｡？！?!；;…⋯, line breaks …): the breaks
+ * of zj_norm, and where a straight quotation mark stops (quote.c). */
+bool zj_is_sentence_end(uint32_t cp);
 /* zj_norm_text without the offset map (n->mapped false): the same text and
  * breaks for a quarter of the memory traffic. The scorer maps a turn only
  * when something matched in it. */
@@ -364,6 +367,10 @@ zj_status zj_score_rule(zj_scorer *s, const zj_call *call, uint32_t rule, bool l
 /* Local date (YYYY-MM-DD) and ISO 8601 week (YYYY-Www) of a UTC time seen at
  * an offset of offset_min minutes east of UTC. */
 void zj_local_date(int64_t utc_ms, int offset_min, char date[11], char week[9]);
+/* Test hook (ZHIJIAN_TEST_READ_PAUSE=DIR): a reader stops between two of its
+ * queries, creating DIR/reached, until DIR/go exists (60 s at most), so a
+ * test can commit a write in between (tests/scripts/store_snapshot.sh). */
+void zj_test_read_pause(void);
 
 /* Whether the store has table name (a reader may open a file written before
  * the table was added). */
@@ -925,12 +932,19 @@ typedef struct zj_spans {
 
 /* Where a turn quotes or reports someone else's words (quote.c): inside
  * quotation marks, and after "subject … 说/讲" (subject not the agent) to the
- * end of the sentence or a clause where the agent's voice resumes (，是吧 /
- * ，这样… / ，我们…). text is the original turn, norm its mapped
- * normalization; out is overwritten; scratch/scratch_cap is a reusable
+ * end of the clause. text is the original turn, norm its mapped
+ * normalization (zj_norm_turn: its clause ends include the rule set's
+ * clause_starts); out is overwritten; scratch/scratch_cap is a reusable
  * buffer owned by the caller. */
 zj_status zj_quote_regions(const char *text, size_t len, const zj_norm *norm, zj_spans *out,
                            uint32_t **scratch, size_t *scratch_cap);
+/* The reported speech of a turn (quote_report.c), appended to out after the
+ * regions of its quotation marks (a report whose words are a quotation is
+ * left to those); scratch as for zj_quote_regions. */
+zj_status zj_reported_speech(const zj_norm *norm, zj_spans *out, uint32_t **scratch,
+                             size_t *scratch_cap);
+/* Appends [start, end) to out (nothing when empty). */
+zj_status zj_spans_push(zj_spans *out, uint32_t start, uint32_t end);
 /* Whether [start, end) lies inside one of the regions. */
 bool zj_spans_cover(const zj_spans *regions, uint32_t start, uint32_t end);
 /* Whether [start, end) shares a code point with one of the regions. */

@@ -658,9 +658,9 @@ static zj_status audit_json(const zj_audit_data *a, const graded *g, const zj_rs
                             const zj_audit_meta *meta, const char *db_path,
                             const zj_review_summary *rv, zj_buf *out);
 
-zj_status zj_report_audit(zj_store *st, const zj_report_filter *f, int64_t sample_id,
-                          const zj_audit_meta *meta, const char *db_path, const char *command,
-                          zj_format format, zj_buf *out, zj_error *err)
+static zj_status audit_read(zj_store *st, const zj_report_filter *f, int64_t sample_id,
+                            const zj_audit_meta *meta, const char *db_path, const char *command,
+                            zj_format format, zj_buf *out, zj_error *err)
 {
     if (format != ZJ_FMT_MD && format != ZJ_FMT_HTML && format != ZJ_FMT_JSON)
         return zj_error_set(err, ZJ_ERR_USAGE, NULL, 0, 0,
@@ -705,6 +705,20 @@ zj_status zj_report_audit(zj_store *st, const zj_report_filter *f, int64_t sampl
     zj_audit_data_free(&a);
     zj_distribution_free(&dist);
     settings_free(&set);
+    return s;
+}
+
+/* One snapshot for all of the report's queries (a reader's open holds one
+ * already; serve's writable store does not): its figures never mix two
+ * states of the store. */
+zj_status zj_report_audit(zj_store *st, const zj_report_filter *f, int64_t sample_id,
+                          const zj_audit_meta *meta, const char *db_path, const char *command,
+                          zj_format format, zj_buf *out, zj_error *err)
+{
+    bool own = zj_store_read_enter(st);
+    zj_status s = audit_read(st, f, sample_id, meta, db_path, command, format, out, err);
+    if (own)
+        zj_store_read_end(st);
     return s;
 }
 

@@ -137,8 +137,8 @@ static zj_doc *scorecard_doc(const zj_scorecard_data *sc, const zj_distribution 
     return d;
 }
 
-zj_status zj_report_scorecard(zj_store *st, const zj_report_filter *f, zj_group_by by,
-                              zj_format format, zj_buf *out, zj_error *err)
+static zj_status scorecard_read(zj_store *st, const zj_report_filter *f, zj_group_by by,
+                                zj_format format, zj_buf *out, zj_error *err)
 {
     zj_report_source src = zj_report_source_sql(st);
     zj_scorecard_data sc = {0};
@@ -168,6 +168,18 @@ zj_status zj_report_scorecard(zj_store *st, const zj_report_filter *f, zj_group_
     return s == ZJ_OK
                ? ZJ_OK
                : zj_error_set(err, s, NULL, 0, 0, "cannot write the scorecard: %s", zj_strerror(s));
+}
+
+/* One snapshot for all of the scorecard's queries (a reader's open holds
+ * one already; serve's writable store does not). */
+zj_status zj_report_scorecard(zj_store *st, const zj_report_filter *f, zj_group_by by,
+                              zj_format format, zj_buf *out, zj_error *err)
+{
+    bool own = zj_store_read_enter(st);
+    zj_status s = scorecard_read(st, f, by, format, out, err);
+    if (own)
+        zj_store_read_end(st);
+    return s;
 }
 
 /* ---------------------------------------------------------- JSON data */

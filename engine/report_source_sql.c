@@ -882,7 +882,10 @@ static zj_status sqlite_save_sample(void *self, const zj_rs_ruleset *rs, const z
         brc |= zj_db_bind_text(q, 11, r->filters_json, -1, ZJ_DB_TRANSIENT);
         ok = brc == ZJ_DB_OK && zj_db_step(q) == ZJ_DB_DONE;
         zj_db_finalize(q);
-        *id = zj_db_last_insert_rowid(db);
+        /* Only after a success: on PostgreSQL it is a query of its own,
+         * whose failure would replace the insert's reason. */
+        if (ok)
+            *id = zj_db_last_insert_rowid(db);
     } else {
         ok = false;
     }

@@ -908,8 +908,9 @@ zj_status zj_sql_audit(zj_store *st, bool aggregates, const zj_rs_ruleset *rs,
     if (!aggregates)
         c.in = zj_report_scope_of(st, rs->id, f);
     zj_status s;
-    if ((s = scope(&c)) != ZJ_OK || (s = findings(&c)) != ZJ_OK || (s = kpis(&c)) != ZJ_OK ||
-        (s = criteria(&c)) != ZJ_OK || (s = sample(&c)) != ZJ_OK)
+    if ((s = scope(&c)) != ZJ_OK || (s = findings(&c)) != ZJ_OK ||
+        (zj_test_read_pause(), (s = kpis(&c)) != ZJ_OK) || (s = criteria(&c)) != ZJ_OK ||
+        (s = sample(&c)) != ZJ_OK)
         return s;
     if (out->n_findings && q->evidence_per_finding &&
         (s = aggregates ? evidence_bounded(&c) : evidence_scan(&c)) != ZJ_OK)

@@ -21,6 +21,7 @@ struct zj_store {
     char *path;
     bool write;
     bool in_txn; /* a results transaction spanning several batches is open */
+    bool snapshot; /* a read transaction of zj_store_read_begin is open */
     /* A re-scored call: its row, then its findings and transcript go and the
      * row is updated in place (its id stays: sample entries, an audit
      * record, keep pointing at it). */
@@ -279,31 +280,86 @@ static zj_status check_identity_sqlite(zj_store *st, zj_error *err)
                         (long long)tables);
 }
 
+/* Everything in the connection's current schema, "kind name" in a stable
+ * order: tables, views, sequences, composite types and indexes, routines
+ * (with their argument types), and types of their own (enums, domains,
+ * ranges; not the row and array types that come with a table). */
+#define SCHEMA_OBJECTS_SQL                                                                         \
+    "SELECT kind || ' ' || name FROM (SELECT CASE c.relkind WHEN 'v' THEN 'view'"                  \
+    " WHEN 'm' THEN 'materialized view' WHEN 'S' THEN 'sequence' WHEN 'c' THEN 'type'"             \
+    " WHEN 'i' THEN 'index' WHEN 'I' THEN 'index' WHEN 'f' THEN 'foreign table' ELSE 'table' END"  \
+    " AS kind, c.relname::text AS name, 1 AS rank FROM pg_catalog.pg_class c"                      \
+    " WHERE c.relnamespace = (SELECT oid FROM pg_catalog.pg_namespace"                             \
+    " WHERE nspname = current_schema())"                                                           \
+    " UNION ALL SELECT CASE p.prokind WHEN 'a' THEN 'aggregate' WHEN 'p' THEN 'procedure'"         \
+    " ELSE 'function' END, p.oid::regprocedure::text, 2 FROM pg_catalog.pg_proc p"                 \
+    " WHERE p.pronamespace = (SELECT oid FROM pg_catalog.pg_namespace"                             \
+    " WHERE nspname = current_schema())"                                                           \
+    " UNION ALL SELECT 'type', t.typname::text, 3 FROM pg_catalog.pg_type t"                       \
+    " WHERE t.typnamespace = (SELECT oid FROM pg_catalog.pg_namespace"                             \
+    " WHERE nspname = current_schema()) AND t.typtype IN ('b', 'd', 'e', 'r', 'm')"                \
+    " AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_type e WHERE e.typarray = t.oid)) AS x"          \
+    " ORDER BY rank, name"
+
+/* The first objects of the current schema, for the message refusing it;
+ * *n their number (-1 when the catalog cannot be read). */
+static void schema_objects(zj_store *st, zj_buf *names, int64_t *n)
+{
+    zj_stmt *q;
+    *n = -1;
+    if (zj_db_prepare_v2(st->db, SCHEMA_OBJECTS_SQL, -1, &q, NULL) != ZJ_DB_OK)
+        return;
+    int64_t seen = 0;
+    int rc;
+    while ((rc = zj_db_step(q)) == ZJ_DB_ROW) {
+        if (seen < 5)
+            zj_buf_printf(names, "%s%s", seen ? ", " : "", (const char *)zj_db_column_text(q, 0));
+        seen++;
+    }
+    if (seen > 5)
+        zj_buf_printf(names, " and %lld more", (long long)(seen - 5));
+    zj_db_finalize(q);
+    if (rc == ZJ_DB_DONE)
+        *n = seen;
+}
+
 /* On PostgreSQL the store is the connection's current schema: one with our
- * zj_meta row, or an empty one; a schema holding other tables is someone
- * else's (choose another with options=-csearch_path=NAME in the URI). */
+ * zj_meta row, or an empty one. A schema holding anything else, tables or
+ * not (a view, a sequence, a type, a function: the store's migration would
+ * replace a function instr of its own), is someone else's (choose another
+ * with options=-csearch_path=NAME in the URI). */
 static zj_status check_identity_postgres(zj_store *st, zj_error *err)
 {
-    int64_t tables = pragma_int(st, "SELECT count(*) FROM pg_catalog.pg_tables WHERE"
-                                    " schemaname = current_schema()");
     int64_t meta = pragma_int(st, "SELECT count(*) FROM pg_catalog.pg_tables WHERE"
                                   " schemaname = current_schema() AND tablename = 'zj_meta'");
-    if (tables < 0 || meta < 0)
+    if (meta < 0)
         return db_error(st, err, "cannot read the database");
-    if (tables == 0)
-        return st->write ? ZJ_OK
-                         : zj_error_set(err, ZJ_ERR_NOTFOUND, st->path, 0, 0,
-                                        "no zhijian store in this database (run `zhijian score "
-                                        "--db URL` first)");
     int64_t app = meta ? pragma_int(st, "SELECT coalesce(max(value), 0) FROM zj_meta WHERE"
                                         " key = 'application_id'")
                        : 0;
     if (app == ZJ_APPLICATION_ID)
         return ZJ_OK;
-    return zj_error_set(err, ZJ_ERR_USAGE, st->path, 0, 0,
-                        "not a zhijian store (the schema holds %lld other tables); refusing to "
-                        "touch it: use an empty database or schema",
-                        (long long)tables);
+    zj_buf names;
+    zj_buf_init(&names);
+    int64_t objects;
+    schema_objects(st, &names, &objects);
+    if (objects < 0) {
+        zj_buf_free(&names);
+        return db_error(st, err, "cannot read the database");
+    }
+    if (objects == 0) {
+        zj_buf_free(&names);
+        return st->write ? ZJ_OK
+                         : zj_error_set(err, ZJ_ERR_NOTFOUND, st->path, 0, 0,
+                                        "no zhijian store in this database (run `zhijian score "
+                                        "--db URL` first)");
+    }
+    zj_status s = zj_error_set(err, ZJ_ERR_USAGE, st->path, 0, 0,
+                               "not a zhijian store (the schema holds %s); refusing to touch "
+                               "it: use an empty database or schema",
+                               names.data && !names.failed ? names.data : "other objects");
+    zj_buf_free(&names);
+    return s;
 }
 
 static zj_status check_identity(zj_store *st, zj_error *err)
@@ -633,6 +689,10 @@ zj_store *zj_store_open(const char *path, bool write, zj_error *err)
         s = prepare_all(st, err);
     if (s == ZJ_OK && write && !(st->agg = zj_agg_new()))
         s = zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
+    /* A reader command reads one state of the store from its first query
+     * to its last, however many queries it takes, while writers commit. */
+    if (s == ZJ_OK && !write)
+        s = zj_store_read_begin(st, true, err);
     if (s != ZJ_OK) {
         zj_store_close(st);
         return NULL;
@@ -644,6 +704,8 @@ void zj_store_close(zj_store *st)
 {
     if (!st)
         return;
+    if (st->db)
+        zj_store_read_end(st);
     zj_db_finalize(st->sel_replaced);
     zj_db_finalize(st->sel_old_findings);
     zj_agg_free(st->agg);
@@ -663,6 +725,55 @@ void zj_store_close(zj_store *st)
         zj_db_close(st->db);
     free(st->path);
     free(st);
+}
+
+/* SQLite: a deferred transaction takes its snapshot at the first read and
+ * keeps it (WAL) until it ends, without blocking a writer. PostgreSQL:
+ * REPEATABLE READ gives every statement the snapshot of the first. */
+zj_status zj_store_read_begin(zj_store *st, bool read_only, zj_error *err)
+{
+    zj_store_read_end(st);
+    if (!zj_db_get_autocommit(st->db))
+        return ZJ_OK; /* inside a write transaction: it is the snapshot */
+    const char *sql = !postgres(st) ? "BEGIN DEFERRED"
+                      : read_only   ? "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"
+                                    : "BEGIN ISOLATION LEVEL REPEATABLE READ";
+    if (!exec(st, sql))
+        return db_error(st, err, "cannot start reading the database");
+    st->snapshot = true;
+    return ZJ_OK;
+}
+
+void zj_test_read_pause(void)
+{
+    const char *dir = getenv("ZHIJIAN_TEST_READ_PAUSE");
+    if (!dir)
+        return;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/reached", dir);
+    FILE *f = fopen(path, "w");
+    if (f)
+        fclose(f);
+    snprintf(path, sizeof path, "%s/go", dir);
+    for (int i = 0; i < 6000 && access(path, F_OK) != 0; i++)
+        usleep(10000);
+}
+
+bool zj_store_read_enter(zj_store *st)
+{
+    zj_error ignored;
+    zj_error_clear(&ignored);
+    return !st->snapshot && zj_db_get_autocommit(st->db) &&
+           zj_store_read_begin(st, true, &ignored) == ZJ_OK;
+}
+
+void zj_store_read_end(zj_store *st)
+{
+    /* Nothing was written: ROLLBACK ends it as well as COMMIT, and also
+     * after a failed statement (PostgreSQL then refuses a COMMIT). */
+    if (st->snapshot && !zj_db_get_autocommit(st->db))
+        exec(st, "ROLLBACK");
+    st->snapshot = false;
 }
 
 char *zj_mask_db_password(const char *text)
@@ -978,8 +1089,10 @@ zj_status zj_store_begin_run(zj_store *st, int64_t ruleset_id, const char *argv,
     zj_db_bind_text(q, 4, user, -1, ZJ_DB_STATIC);
     if (host[0])
         zj_db_bind_text(q, 5, host, -1, ZJ_DB_TRANSIENT);
-    /* A password given in a --db URI never reaches the record. */
-    zj_db_bind_text(q, 6, argv ? zj_db_redact_url(argv) : NULL, -1, free);
+    /* The caller masked a --db password argument by argument
+     * (cli_mask_arg): in a joined line a password holding spaces could not
+     * be told from the next argument. */
+    zj_db_bind_text(q, 6, argv, -1, ZJ_DB_TRANSIENT);
     if (resumed_from > 0)
         zj_db_bind_int64(q, 7, resumed_from);
     if (zj_db_step(q) != ZJ_DB_DONE)
@@ -1964,10 +2077,18 @@ zj_status zj_store_integrity(zj_store *st, zj_buf *report, long *n_problems, zj_
     if (zj_db_prepare_v2(st->db, "PRAGMA integrity_check(100)", -1, &q, NULL) != ZJ_DB_OK)
         return db_error(st, err, "cannot check the database file");
     int rc;
+    zj_status failed = ZJ_OK;
     while ((rc = zj_db_step(q)) == ZJ_DB_ROW) {
         const char *line = (const char *)zj_db_column_text(q, 0);
         if (line && !strcmp(line, "ok"))
             continue;
+        /* A page the check could not read for want of memory (SQLITE_NOMEM,
+         * 7) or by an I/O error (SQLITE_IOERR, 10) says nothing of the file:
+         * calling it damaged would send the user to an older backup. */
+        if (line && (strstr(line, "error code=7") || strstr(line, "error code=10"))) {
+            failed = strstr(line, "error code=7") ? ZJ_ERR_NOMEM : ZJ_ERR_IO;
+            break;
+        }
         if (++*n_problems <= 10) {
             zj_buf_puts(report, "damaged: ");
             zj_buf_puts(report, line ? line : "");
@@ -1975,6 +2096,10 @@ zj_status zj_store_integrity(zj_store *st, zj_buf *report, long *n_problems, zj_
         }
     }
     zj_db_finalize(q);
+    if (failed != ZJ_OK)
+        return zj_error_set(err, failed, st->path, 0, 0,
+                            "cannot check the database file: %s (the file itself may be sound)",
+                            failed == ZJ_ERR_NOMEM ? "out of memory" : "an I/O error");
     if (rc != ZJ_DB_DONE)
         return db_error(st, err, "cannot check the database file");
     if (report->failed)
@@ -2009,6 +2134,7 @@ zj_status zj_store_get_call(zj_store *st, const char *call_id, int64_t ruleset_i
         return s;
     }
     int64_t row = zj_db_column_int64(q, 0);
+    zj_test_read_pause();
     zj_call *c = calloc(1, sizeof *c);
     out->call = c;
     if (!c) {

@@ -919,6 +919,12 @@ zj_status zj_store_agg_check(zj_store *st, zj_buf *out, long *n_diff, zj_error *
         return zj_error_set(err, ZJ_ERR_DB, NULL, 0, 0,
                             "this database has no report aggregates (schema before v7): run "
                             "`zhijian db rebuild` on it once");
+    /* The recomputation and the comparisons read one snapshot (a commit
+     * between them would show up as differences); PostgreSQL refuses
+     * temporary tables in a READ ONLY transaction. */
+    zj_status snap = zj_store_read_begin(st, false, err);
+    if (snap != ZJ_OK)
+        return snap;
     /* Both recomputations once, in temporary tables (the connection's own:
      * nothing is written to the file). */
     if (zj_db_exec(db,
@@ -950,9 +956,12 @@ zj_status zj_store_agg_check(zj_store *st, zj_buf *out, long *n_diff, zj_error *
          " HAVING count(*) > 1"},
     };
     zj_status s = ZJ_OK;
+    zj_test_read_pause();
     for (size_t i = 0; i < sizeof checks / sizeof *checks && s == ZJ_OK; i++)
         s = list_rows(st, checks[i].sql, checks[i].label, out, n_diff, err);
     zj_db_exec(db, "DROP TABLE IF EXISTS temp.want_calls; DROP TABLE IF EXISTS temp.want_rules;",
                NULL, NULL, NULL);
+    if (zj_store_writable(st))
+        zj_store_read_end(st); /* its writes take their own transactions */
     return s;
 }

@@ -404,8 +404,19 @@ typedef struct zj_store zj_store;
  * open of a missing file fails with ZJ_ERR_NOTFOUND. */
 zj_store *zj_store_open(const char *path, bool write, zj_error *err);
 void zj_store_close(zj_store *st);
-/* The --db argument as it may be shown: a PostgreSQL URI's password (in
- * text given, anywhere) masked as ***. The caller frees; NULL when out of
+/* One snapshot of the store for a series of reads (a reader's open starts
+ * one, held to its close; a writable store's page reads call these around
+ * each page): every query until zj_store_read_end sees the same committed
+ * state. read_only: PostgreSQL READ ONLY (not when temporary tables are
+ * written). Inside an open write transaction it does nothing. */
+zj_status zj_store_read_begin(zj_store *st, bool read_only, zj_error *err);
+void zj_store_read_end(zj_store *st);
+/* zj_store_read_begin unless a snapshot or transaction is open already;
+ * whether it began one (then the caller ends it). */
+bool zj_store_read_enter(zj_store *st);
+/* The --db argument (one argument, not a whole command line) as it may be
+ * shown: the password of a PostgreSQL URI or key=value connection string
+ * masked as *** (zj_db_redact_url). The caller frees; NULL when out of
  * memory. */
 char *zj_mask_db_password(const char *text);
 

@@ -156,7 +156,8 @@ done
   fail "calibrate without reviews: $(cat err)"
 
 for cmd in "sample --n 3 --save" "review import --reviewer 张敏 dup.csv" \
-           "appeal --agent A01 --call DUP-1 --rule taboo.18-troublesome --reason 转述"; do
+           "appeal --agent A01 --call DUP-1 --rule taboo.18-troublesome --reason 转述" \
+           "db rebuild"; do
   $zhijian $cmd --db none.db > out 2> err
   [ $? = 2 ] && [ ! -e none.db ] &&
     grep -qx 'zhijian: none.db: no database here (run `zhijian score` first, or pass --db PATH)' err ||

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE /* vasprintf */
 #include "cli.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -234,8 +235,110 @@ static bool replace_file(const zj_buf *b, const char *target, mode_t mode, const
     return ok;
 }
 
+/* The protected files: by device and inode where they exist, and by
+ * canonical name (the directory resolved, the last component as given) for
+ * a store's journals, which come and go. */
+static struct protected_file {
+    dev_t dev;
+    ino_t ino;
+    bool exists;
+    char name[PATH_MAX + 16];
+} *protected_files;
+static size_t n_protected, protected_cap;
+
+/* path with its directory resolved (it must exist); false otherwise. */
+static bool canonical_name(const char *path, char *out, size_t size)
+{
+    const char *slash = strrchr(path, '/');
+    char parent[PATH_MAX], dir[PATH_MAX];
+    if (!slash)
+        snprintf(parent, sizeof parent, ".");
+    else if (slash == path)
+        snprintf(parent, sizeof parent, "/");
+    else
+        snprintf(parent, sizeof parent, "%.*s", (int)(slash - path), path);
+    if (!realpath(parent, dir))
+        return false;
+    const char *base = slash ? slash + 1 : path;
+    return (size_t)snprintf(out, size, "%s/%s", strcmp(dir, "/") ? dir : "", base) < size;
+}
+
+static void protect_name(const char *path)
+{
+    if (n_protected == protected_cap) {
+        size_t cap = protected_cap ? 2 * protected_cap : 16;
+        struct protected_file *v = realloc(protected_files, cap * sizeof *v);
+        if (!v) /* then the check is lost, not the command */
+            return;
+        protected_files = v;
+        protected_cap = cap;
+    }
+    struct protected_file *p = &protected_files[n_protected];
+    struct stat sb;
+    p->exists = stat(path, &sb) == 0;
+    if (p->exists) {
+        p->dev = sb.st_dev;
+        p->ino = sb.st_ino;
+    }
+    if (!canonical_name(path, p->name, sizeof p->name))
+        p->name[0] = '\0';
+    if (p->name[0] || p->exists)
+        n_protected++;
+}
+
+void cli_protect(const char *path)
+{
+    if (!path || strcmp(path, "-") == 0)
+        return;
+    protect_name(path);
+    /* A directory given: the files in it (a rule-set or input directory). */
+    DIR *d = opendir(path);
+    struct dirent *e;
+    char name[PATH_MAX];
+    while (d && (e = readdir(d)))
+        if (e->d_name[0] != '.' &&
+            (size_t)snprintf(name, sizeof name, "%s/%s", path, e->d_name) < sizeof name)
+            protect_name(name);
+    if (d)
+        closedir(d);
+}
+
+void cli_protect_store(const char *db)
+{
+    if (!db || strstr(db, "://") || strncmp(db, "postgres", 8) == 0)
+        return;
+    static const char *const suffixes[] = {"", "-wal", "-shm", "-journal"};
+    char name[PATH_MAX];
+    for (size_t i = 0; i < sizeof suffixes / sizeof *suffixes; i++)
+        if ((size_t)snprintf(name, sizeof name, "%s%s", db, suffixes[i]) < sizeof name)
+            protect_name(name);
+}
+
+bool cli_output_protected(const char *path, const char *cmd)
+{
+    if (strcmp(path, "-") == 0)
+        return false;
+    struct stat sb;
+    bool exists = stat(path, &sb) == 0;
+    char name[PATH_MAX + 16];
+    bool named = canonical_name(path, name, sizeof name);
+    for (size_t i = 0; i < n_protected; i++) {
+        const struct protected_file *p = &protected_files[i];
+        if ((exists && p->exists && p->dev == sb.st_dev && p->ino == sb.st_ino) ||
+            (named && p->name[0] && strcmp(p->name, name) == 0)) {
+            cli_error("%s: refusing to write %s: it is a file this command reads (the store, a "
+                      "rule set or an input)",
+                      cmd, path);
+            return true;
+        }
+    }
+    return false;
+}
+
 bool cli_write_output(const zj_buf *b, const char *path, const char *cmd)
 {
+    if (cli_output_protected(path, cmd))
+        return false;
     if (strcmp(path, "-") == 0) {
         if (!cli_write(b, stdout))
             return false;
@@ -360,15 +463,28 @@ int cli_finish_output(const char *cmd, zj_status st, const zj_error *err, zj_buf
 const char *cli_db_name(const char *db)
 {
     static char *shown; /* one --db per run */
-    if (!db || !strstr(db, "://"))
+    if (!db)
         return db;
     if (!shown)
         shown = zj_mask_db_password(db);
     return shown ? shown : "(the database)";
 }
 
+char *cli_mask_arg(const char *arg)
+{
+    if (strncmp(arg, "--db=", 5) != 0)
+        return zj_mask_db_password(arg);
+    char *value = zj_mask_db_password(arg + 5);
+    char *out = value ? malloc(strlen(value) + 6) : NULL;
+    if (out)
+        sprintf(out, "--db=%s", value);
+    free(value);
+    return out;
+}
+
 zj_store *cli_store_open_existing(const char *db, bool write, zj_error *err)
 {
+    cli_protect_store(db);
     if (write && !strstr(db, "://") && access(db, F_OK) != 0) {
         zj_error_set(err, ZJ_ERR_NOTFOUND, db, 0, 0,
                      "no database here (run `zhijian score` first, or pass --db PATH)");

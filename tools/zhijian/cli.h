@@ -21,6 +21,10 @@ void cli_print(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * password masked (zj_mask_db_password); db itself when there is none or
  * memory is short. Valid until the program ends. */
 const char *cli_db_name(const char *db);
+/* One command-line argument as the run record and reports cite it: a
+ * connection string's password masked, also in --db=URL. The caller frees;
+ * NULL when out of memory. */
+char *cli_mask_arg(const char *arg);
 /* The store at db, for the commands that record into one `zhijian score`
  * made (sample --save, review, appeal, serve): a missing file is an error
  * (ZJ_ERR_NOTFOUND), never a new empty store. */
@@ -54,6 +58,15 @@ int cli_close_stdout(int code);
 /* fflush(stdout); false (reported as a write error) when output was lost. */
 bool cli_flush_stdout(void);
 
+/* Files this run reads: an output (-o, --clauses) that names one of them
+ * is refused (exit 2), never written over the store, a rule set or an input
+ * the command is reading. cli_protect_store adds a SQLite store with its
+ * -wal, -shm and -journal files (a PostgreSQL URL has none). */
+void cli_protect(const char *path);
+void cli_protect_store(const char *db);
+/* Whether path names a protected file (reported, labelled cmd). */
+bool cli_output_protected(const char *path, const char *cmd);
+
 /* Write a whole output to the file named by -o (cmd labels messages); false
  * after reporting an error. "-" is standard output. A regular file (or a new
  * one) is replaced atomically: written to a unique temp file in the same
@@ -61,7 +74,8 @@ bool cli_flush_stdout(void);
  * symbolic link to a regular file replaces that file (the link stays); a
  * dangling link is refused. Anything else that exists (a device, a FIFO, a
  * socket, a terminal, /dev/stdout, /proc/self/fd/N) is opened for writing
- * as it is and written in place: never truncated, renamed or replaced. */
+ * as it is and written in place: never truncated, renamed or replaced. A
+ * protected file (cli_protect) is refused. */
 bool cli_write_output(const zj_buf *b, const char *path, const char *cmd);
 
 /* Ends a command that produced out: on an error (st) reports it; else

@@ -80,7 +80,8 @@ int cmd_db(int argc, char **argv)
         }
         fclose(f);
     }
-    zj_store *st = zj_store_open(db, rebuild, &err);
+    /* rebuild writes: a mistyped --db must not become a new, empty store. */
+    zj_store *st = cli_store_open_existing(db, rebuild, &err);
     if (!st) {
         cli_report(&err);
         return EXIT_USAGE;

@@ -122,6 +122,12 @@ int cmd_eval(int argc, char **argv)
         eval_usage(stderr);
         return EXIT_USAGE;
     }
+    cli_protect(labels);
+    cli_protect(rules ? rules : cli_default_rules());
+    for (int i = optind; i < argc; i++)
+        cli_protect(argv[i]);
+    if (clauses && cli_output_protected(clauses, "eval"))
+        return EXIT_USAGE;
     zj_error err;
     zj_error_clear(&err);
     zj_load_opts lopts = {.cache_dir = cli_cache_dir()};

@@ -400,6 +400,10 @@ static int rules_test(int argc, char **argv)
         rules_usage(stderr);
         return EXIT_USAGE;
     }
+    for (int i = optind; i < argc; i++)
+        cli_protect(argv[i]);
+    if (clauses && cli_output_protected(clauses, "rules test"))
+        return EXIT_USAGE;
     size_t passed = 0, failed = 0;
     int code = EXIT_OK;
     zj_buf clause_buf;

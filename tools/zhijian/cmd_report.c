@@ -250,16 +250,17 @@ static int run_report(enum report_kind kind, const char *cmd, const struct repor
     } else if (kind == REPORT_SAMPLE) {
         s = zj_report_sample(st, &a->filter, &a->sample, a->format, &out, &err);
     } else {
+        /* The report cites its command and database: never a password
+         * (masked argument by argument, where it can be told apart). */
         char command[2048] = "zhijian";
         for (int i = 0; i < argc; i++) {
+            char *shown = cli_mask_arg(argv[i]);
             strncat(command, " ", sizeof command - strlen(command) - 1);
-            strncat(command, argv[i], sizeof command - strlen(command) - 1);
+            strncat(command, shown ? shown : "***", sizeof command - strlen(command) - 1);
+            free(shown);
         }
-        /* The report cites its command and database: never a password. */
-        char *shown = zj_mask_db_password(command);
-        s = zj_report_audit(st, &a->filter, a->cite_sample, &a->meta, cli_db_name(a->db),
-                            shown ? shown : "zhijian report", a->format, &out, &err);
-        free(shown);
+        s = zj_report_audit(st, &a->filter, a->cite_sample, &a->meta, cli_db_name(a->db), command,
+                            a->format, &out, &err);
     }
     zj_store_close(st);
     return cli_finish_output(cmd, s, &err, &out, a->output);

@@ -449,8 +449,19 @@ static bool value_recorded(const char *option)
     return false;
 }
 
+/* Appends one argument to the recorded command line, a connection
+ * string's password masked (cli_mask_arg). */
+static zj_status put_arg(zj_buf *b, const char *arg)
+{
+    char *shown = cli_mask_arg(arg);
+    zj_status st = shown ? zj_buf_puts(b, shown) : ZJ_ERR_NOMEM;
+    free(shown);
+    return st;
+}
+
 /* The command line for the runs table: verbatim with --record-invocation,
- * else with the values of options not in value_recorded replaced by ***. */
+ * else with the values of options not in value_recorded replaced by ***;
+ * a password never (put_arg). */
 static char *join_args(int argc, char **argv, bool verbatim)
 {
     zj_buf b;
@@ -460,12 +471,14 @@ static char *join_args(int argc, char **argv, bool verbatim)
         const char *a = argv[i], *eq = strchr(a, '=');
         st = zj_buf_puts(&b, " ");
         if (verbatim || a[0] != '-' || a[1] == '\0') {
-            st = st == ZJ_OK ? zj_buf_puts(&b, a) : st;
+            st = st == ZJ_OK ? put_arg(&b, a) : st;
         } else if (eq && a[1] == '-') { /* --option=value */
             char name[64];
             snprintf(name, sizeof name, "%.*s", (int)(eq - a), a);
-            if (st == ZJ_OK)
-                st = zj_buf_printf(&b, "%s=%s", name, value_recorded(name) ? eq + 1 : "***");
+            if (st == ZJ_OK && value_recorded(name))
+                st = put_arg(&b, a);
+            else if (st == ZJ_OK)
+                st = zj_buf_printf(&b, "%s=***", name);
         } else {
             st = st == ZJ_OK ? zj_buf_puts(&b, a) : st;
             /* An option taking a separate value: the next argument. */
@@ -480,7 +493,7 @@ static char *join_args(int argc, char **argv, bool verbatim)
                 i++;
                 st = zj_buf_puts(&b, " ");
                 if (st == ZJ_OK)
-                    st = zj_buf_puts(&b, value_recorded(a) ? argv[i] : "***");
+                    st = value_recorded(a) ? put_arg(&b, argv[i]) : zj_buf_puts(&b, "***");
             }
         }
     }
