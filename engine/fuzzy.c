@@ -156,10 +156,17 @@ static void put_syllable_members(zj_buf *b, uint16_t id)
 /* Sentence-final particles keep their character in the pinyin text and in
  * the twins: a rule that ends a phrase with 嘛 or 吧 means the particle, and
  * by sound 不清楚嘛 would be 不清楚麻(烦您) and 你找他吧 你找他把(…). The
- * particles: 了呢啊呀哦噢喔嘛哈啦吧吗呗哎诶欸嘞咯哟. */
+ * particles: 了呢啊呀哦噢喔嘛哈啦吧吗呗哎诶欸嘞咯哟, and 嗯呃喽噻呐耶 (我不知道喽
+ * is no 不知道楼…, 不知道呐 no 不知道那是…). */
 static bool particle(uint32_t cp)
 {
     switch (cp) {
+    case 0x55EF: /* 嗯 */
+    case 0x5443: /* 呃 */
+    case 0x55BD: /* 喽 */
+    case 0x567B: /* 噻 */
+    case 0x5450: /* 呐 */
+    case 0x8036: /* 耶 */
     case 0x4E86:
     case 0x5462:
     case 0x554A:

@@ -1,5 +1,5 @@
-/* norm.c — per-turn normalization (NFKC + case fold, whitespace and
- * punctuation removed) with a map from every normalized byte back to the
+/* norm.c — per-turn normalization (NFKC + case fold, whitespace,
+ * punctuation and symbols removed) with a map from every normalized byte back to the
  * original code points it came from, and the sentence ends.
  *
  * The text is processed unit by unit, a unit being a code point followed by
@@ -148,7 +148,11 @@ static bool is_clause_end_only(uint32_t cp)
     }
 }
 
-static bool is_sentence_end(uint32_t cp)
+/* The engine's one list of sentence ends (quote.c stops a straight quote at
+ * them too). ⋯ (U+22EF, a math symbol) is how Taiwan and Hong Kong write the
+ * ellipsis …; the small and vertical presentation forms and ‼ ⁇ ⁈ ⁉ are the
+ * marks they stand for. */
+bool zj_is_sentence_end(uint32_t cp)
 {
     switch (cp) {
     case 0x3002: /* 。 */
@@ -161,6 +165,19 @@ static bool is_sentence_end(uint32_t cp)
     case 0xFF1B: /* ； */
     case ';':
     case 0x2026: /* … */
+    case 0x22EF: /* ⋯ */
+    case 0x203C: /* ‼ */
+    case 0x2047: /* ⁇ */
+    case 0x2048: /* ⁈ */
+    case 0x2049: /* ⁉ */
+    case 0xFE12: /* ︒ */
+    case 0xFE14: /* ︔ */
+    case 0xFE15: /* ︕ */
+    case 0xFE16: /* ︖ */
+    case 0xFE19: /* ︙ */
+    case 0xFE54: /* ﹔ */
+    case 0xFE56: /* ﹖ */
+    case 0xFE57: /* ﹗ */
     case '\n':
     case '\r':
     case 0x2028:
@@ -171,9 +188,23 @@ static bool is_sentence_end(uint32_t cp)
     }
 }
 
+/* Variation selectors (U+FE00..FE0F, U+E0100..E01EF) only choose a glyph
+ * (☺️ is ☺ + U+FE0F): combining marks by category, but no part of a word. */
+static bool is_variation_selector(utf8proc_int32_t cp)
+{
+    return (cp >= 0xFE00 && cp <= 0xFE0F) || (cp >= 0xE0100 && cp <= 0xE01EF);
+}
+
+/* Removed: punctuation, spaces, controls and format characters, and
+ * symbols (Sm Sk So: ～ ~ ⋯ → ♪ emoji and their skin tones), which carry
+ * no words — 我不知道～ and 有本事😡你去告 are 我不知道 and 有本事你去告.
+ * Currency signs (Sc) stay: ￥50 is an amount. */
 static bool is_removed_category(utf8proc_category_t c)
 {
     switch (c) {
+    case UTF8PROC_CATEGORY_SM:
+    case UTF8PROC_CATEGORY_SK:
+    case UTF8PROC_CATEGORY_SO:
     case UTF8PROC_CATEGORY_PC:
     case UTF8PROC_CATEGORY_PD:
     case UTF8PROC_CATEGORY_PS:
@@ -241,7 +272,8 @@ static long map_unit_bytes(const uint32_t *cps, size_t count, char *out, size_t 
         /* '*' stays: it is what masking (--redact) leaves of a digit or
          * letter, and a rule may need to see that a number was said there
          * (住**栋 is an address given). */
-        if (buf[i] != '*' && is_removed_category(utf8proc_category(buf[i])))
+        if (buf[i] != '*' &&
+            (is_removed_category(utf8proc_category(buf[i])) || is_variation_selector(buf[i])))
             continue;
         /* Traditional -> Simplified after NFKC (a compatibility ideograph
          * first becomes the unified one, then converts). */
@@ -304,7 +336,7 @@ static void bmp_build(void)
         if (cp >= 0xD800 && cp <= 0xDFFF)
             continue; /* never decoded */
         e->flags = (unsigned char)((is_combining(cp) ? BMP_COMBINING : 0) |
-                                   (is_sentence_end(cp) ? BMP_SENTENCE_END : 0) |
+                                   (zj_is_sentence_end(cp) ? BMP_SENTENCE_END : 0) |
                                    (is_clause_end_only(cp) ? BMP_CLAUSE_END : 0));
         char out[UNIT_MAX_CPS * 4 * 4];
         zj_status st = ZJ_OK;
@@ -544,7 +576,7 @@ static inline zj_status normalize(zj_norm *n, const char *text, size_t len, enum
             j += next_k;
             next_k = 0;
         }
-        bool sentence_end = is_sentence_end(unit[0]);
+        bool sentence_end = zj_is_sentence_end(unit[0]);
         if (sentence_end && add_break(n) != ZJ_OK)
             return ZJ_ERR_NOMEM;
         if ((sentence_end || is_clause_end_only(unit[0])) && add_clause_break(n) != ZJ_OK)

@@ -1,18 +1,16 @@
 /* quote.c — where a turn quotes or reports someone else's words: inside
- * quotation marks (“” 「」 『』 "" ＂＂), or after a reporting verb whose
- * subject is another person (您说…, 邻居跟您讲…, 他说…, 您刚才说…; not 你别说) up to the
- * end of the sentence or a clause where the agent's own voice resumes (or
- * the closing mark, when the verb opens a quotation). A forbidden expression there is not the agent's own
- * and is reported as an observation (quoted) instead of being scored.
+ * quotation marks (“” 「」 『』 "" ＂＂), and after a reporting verb whose
+ * subject is another person (quote_report.c). A forbidden expression there
+ * is not the agent's own and is reported as an observation (quoted) instead
+ * of being scored.
  *
  * The scorer asks only for turns holding a forbidden hit, so a call without
  * one never pays for this. Regions are in code points of the original text. */
 #include "internal.h"
 
 #include <stdlib.h>
-#include <string.h>
 
-static zj_status push_region(zj_spans *out, uint32_t start, uint32_t end)
+zj_status zj_spans_push(zj_spans *out, uint32_t start, uint32_t end)
 {
     if (end <= start)
         return ZJ_OK;
@@ -26,12 +24,6 @@ static zj_status push_region(zj_spans *out, uint32_t start, uint32_t end)
     }
     out->v[out->n++] = (zj_span){start, end};
     return ZJ_OK;
-}
-
-static bool ends_sentence(uint32_t cp)
-{
-    return cp == 0x3002 || cp == 0xFF1F || cp == 0xFF01 || cp == '?' || cp == '!' ||
-           cp == 0xFF1B || cp == ';' || cp == 0x2026 || cp == '\n' || cp == '\r';
 }
 
 /* The closing mark of an opening one, 0 if cp opens nothing. ASCII and
@@ -56,309 +48,73 @@ static uint32_t closer_of(uint32_t cp)
     }
 }
 
-/* Quotation marks in the original text. Curly and corner quotes may quote
- * several sentences and an unclosed one quotes the rest of the turn; a
- * straight quote or 《 stops at the end of its sentence (a stray one must
- * not silence a whole turn). Marks inside an open quotation are part of it. */
+/* Index of a curly or corner closing mark (” 」 』), -1 for any other. */
+static int curly_closer(uint32_t cp)
+{
+    return cp == 0x201D ? 0 : cp == 0x300D ? 1 : cp == 0x300F ? 2 : -1;
+}
+
+/* Quotation marks in the original text. A curly or corner quote closed
+ * later in the turn quotes everything up to its closing mark, several
+ * sentences included. One never closed (a stray mark, an ASR artefact), a
+ * straight quote and 《 stop at the end of their sentence: a stray mark must
+ * not silence the rest of the turn. Marks inside an open quotation are part
+ * of it, but the same opening mark again means the first one was stray. */
 static zj_status quote_marks(const char *text, size_t len, zj_spans *out)
 {
     const unsigned char *p = (const unsigned char *)text;
-    uint32_t cp_index = 0, open_at = 0, want = 0;
-    for (size_t i = 0; i < len;) {
-        uint32_t cp;
+    /* Code point index + 1 of the last ” 」 』 (0: none), so that an opening
+     * mark knows at once whether it is ever closed. */
+    uint32_t last_close[3] = {0, 0, 0}, cp_index = 0, cp;
+    for (size_t i = 0; i < len; cp_index++) {
         size_t k = zj_utf8_decode(p + i, len - i, &cp);
         if (!k)
             return ZJ_ERR_UTF8;
+        int c = curly_closer(cp);
+        if (c >= 0)
+            last_close[c] = cp_index + 1;
+        i += k;
+    }
+    uint32_t open_at = 0, opener = 0, want = 0, first_end = UINT32_MAX;
+    bool to_sentence_end = false; /* the open mark stops at its sentence end */
+    cp_index = 0;
+    for (size_t i = 0; i < len; cp_index++) {
+        size_t k = zj_utf8_decode(p + i, len - i, &cp);
+        i += k;
+        if (want && cp == want) {
+            if (zj_spans_push(out, open_at + 1, cp_index) != ZJ_OK)
+                return ZJ_ERR_NOMEM;
+            want = 0;
+            continue;
+        }
+        if (want && cp == opener && curly_closer(want) >= 0) {
+            /* “…“…”: the first mark was never closed, so it ends at its
+             * sentence end (or here); the second opens the quotation. */
+            uint32_t end = first_end < cp_index ? first_end : cp_index;
+            if (zj_spans_push(out, open_at + 1, end) != ZJ_OK)
+                return ZJ_ERR_NOMEM;
+            want = 0;
+        }
         if (want) {
-            if (cp == want) {
-                if (push_region(out, open_at + 1, cp_index) != ZJ_OK)
-                    return ZJ_ERR_NOMEM;
-                want = 0;
-            } else if (ends_sentence(cp) && want != 0x201D && want != 0x300D && want != 0x300F) {
-                if (push_region(out, open_at + 1, cp_index) != ZJ_OK)
-                    return ZJ_ERR_NOMEM;
-                want = 0;
+            if (zj_is_sentence_end(cp)) {
+                if (to_sentence_end) {
+                    if (zj_spans_push(out, open_at + 1, cp_index) != ZJ_OK)
+                        return ZJ_ERR_NOMEM;
+                    want = 0;
+                } else if (first_end == UINT32_MAX) {
+                    first_end = cp_index;
+                }
             }
         } else if ((want = closer_of(cp)) != 0) {
+            int c = curly_closer(want);
             open_at = cp_index;
+            opener = cp;
+            first_end = UINT32_MAX;
+            to_sentence_end = c < 0 || last_close[c] <= cp_index;
         }
-        i += k;
-        cp_index++;
     }
-    if (want && push_region(out, open_at + 1, cp_index) != ZJ_OK)
+    if (want && zj_spans_push(out, open_at + 1, cp_index) != ZJ_OK)
         return ZJ_ERR_NOMEM;
-    return ZJ_OK;
-}
-
-/* ------------------------------------------------------ reported speech */
-
-/* Who can be reported: the resident, a third party, a colleague. Not 我 /
- * 我们: "我说了多少遍了" is the agent's own voice. Bare 你 counts only with
- * something between it and the verb (你刚才说): "你说你这人…" is rhetoric. */
-static const char *const subjects[] = {
-    "您",   "你",   "他们", "她们", "他",   "她",   "邻居",   "鄰居",   "师傅",   "師傅",
-    "保安", "物业", "物業", "前台", "同事", "客服", "对方",   "對方",   "人家",   "楼上",
-    "樓上", "楼下", "樓下", "业主", "業主", "有人", "领导",   "領導",   "经理",   "經理",
-    "家人", "老公", "老婆", "孩子", "对面", "隔壁", "开发商", "開發商", "居委会", "居委會",
-    "管家", "工人", "阿姨", "保洁", "工作人员", "维修工", "邻居家", NULL};
-
-/* Before a subject these make it an object (跟您说 = said to you). */
-static bool is_object_marker(uint32_t cp)
-{
-    static const uint32_t marks[] = {0x8DDF /* 跟 */, 0x5BF9 /* 对 */, 0x5C0D /* 對 */,
-                                     0x548C /* 和 */, 0x7ED9 /* 给 */, 0x7D66 /* 給 */,
-                                     0x5411 /* 向 */, 0x5E2E /* 帮 */, 0x5E6B /* 幫 */,
-                                     0x8BA9 /* 让 */, 0x8B93 /* 讓 */, 0x53EB /* 叫 */,
-                                     0x542C /* 听 */, 0x807D /* 聽 */, 0x6309 /* 按 */,
-                                     0x7167 /* 照 */, 0x66FF /* 替 */, 0x7531 /* 由 */};
-    for (size_t i = 0; i < sizeof marks / sizeof *marks; i++)
-        if (cp == marks[i])
-            return true;
-    return false;
-}
-
-static bool is_speech_verb(uint32_t cp)
-{
-    return cp == 0x8BF4 /* 说 */ || cp == 0x8AAA /* 說 */ || cp == 0x8BB2 /* 讲 */ ||
-           cp == 0x8B1B /* 講 */;
-}
-
-/* 回 reports a reply when what follows is its addressee or 答/复/了/一句
- * (师傅回您…, 同事回答您…), not in 回电 / 回来 / 回复您 as an offer. */
-static size_t reply_verb(const uint32_t *cps, size_t n, size_t i)
-{
-    if (cps[i] != 0x56DE /* 回 */ || i + 1 >= n)
-        return 0;
-    uint32_t next = cps[i + 1];
-    if (next == 0x7B54 /* 答 */)
-        return 2;
-    if (next == 0x60A8 /* 您 */ || next == 0x4F60 /* 你 */ || next == 0x4E86 /* 了 */)
-        return 1;
-    return 0;
-}
-
-/* After the verb these make it something else than reporting: 说话, 说清楚,
- * 说明, 说完, 说得对, 说的(那个), 说吧 (go ahead), 说过, 说一下 / 一遍, 说什么,
- * 您说呢 / 您说怎么办 (asking the resident), 说说 (您跟邻居说说: advice),
- * 说也没用 / 说有什么用 (the saying judged). */
-static bool ends_report(const uint32_t *cps, size_t n, size_t i)
-{
-    static const uint32_t next_bad[] = {
-        0x8BDD /* 话 */, 0x8A71 /* 話 */, 0x6E05 /* 清 */, 0x660E /* 明 */, 0x5B8C /* 完 */,
-        0x5F97 /* 得 */, 0x7684 /* 的 */, 0x5427 /* 吧 */, 0x8FC7 /* 过 */, 0x904E /* 過 */,
-        0x4E00 /* 一 */, 0x51E0 /* 几 */, 0x5E7E /* 幾 */, 0x4E0D /* 不 (说不清, 讲不通) */,
-        0x5462 /* 呢 (您说呢) */, 0x600E /* 怎 (您说怎么办) */};
-    if (i >= n)
-        return true;
-    if (i > 0 && cps[i] == cps[i - 1])
-        return true; /* 说说, 讲讲: a suggestion (您跟邻居好好说说), nothing said yet */
-    if (i > 0 && i + 1 < n && (cps[i] == 0x6CA1 /* 没 */ || cps[i] == 0x4E0D /* 不 */) &&
-        cps[i + 1] == cps[i - 1])
-        return true; /* 他说没说, 讲不讲: a question whether anything was said */
-    if (i + 1 < n && cps[i] == 0x7684 /* 的 */ && cps[i + 1] == 0x662F /* 是 */)
-        return false; /* 阿姨跟您说的是…: what follows is what was said */
-    for (size_t k = 0; k < sizeof next_bad / sizeof *next_bad; k++)
-        if (cps[i] == next_bad[k])
-            return true;
-    if (i + 1 < n && cps[i] == 0x4EC0 /* 什 */ && cps[i + 1] == 0x4E48 /* 么 */)
-        return true;
-    /* 跟我说也没用, 跟我讲了都不管用, 跟我说有什么用, 跟我讲没用, 跟我说干嘛: the
-     * saying is what the agent judges, nothing is reported. */
-    size_t j = i < n && cps[i] == 0x4E86 /* 了 */ ? i + 1 : i;
-    if (j + 1 < n && (cps[j] == 0x4E5F /* 也 */ || cps[j] == 0x90FD /* 都 */) &&
-        (cps[j + 1] == 0x6CA1 /* 没 */ || cps[j + 1] == 0x4E0D /* 不 */ ||
-         cps[j + 1] == 0x767D /* 白 */))
-        return true;
-    if (j + 1 < n && ((cps[j] == 0x6CA1 /* 没 */ && cps[j + 1] == 0x7528 /* 用 */) ||
-                      (cps[j] == 0x6709 /* 有 */ && cps[j + 1] == 0x4EC0 /* 什 */) ||
-                      (cps[j] == 0x6709 /* 有 */ && cps[j + 1] == 0x5565 /* 啥 */) ||
-                      (cps[j] == 0x5E72 /* 干 */ &&
-                       (cps[j + 1] == 0x561B /* 嘛 */ || cps[j + 1] == 0x4EC0 /* 什 */))))
-        return true;
-    if (i + 1 < n && cps[i] == 0x4E86 /* 了 */ &&
-        (cps[i + 1] == 0x591A /* 多 */ || cps[i + 1] == 0x51E0 /* 几 */ ||
-         cps[i + 1] == 0x534A /* 半 */))
-        return true;
-    return false;
-}
-
-/* 这么说 / 这样说 / 那么讲: the manner stands for what was said, so nothing
- * after the verb is (你要这么说，有本事上住建局告我们去 is the agent's own). */
-static bool said_so(const uint32_t *cps, size_t verb)
-{
-    if (verb < 2)
-        return false;
-    uint32_t a = cps[verb - 2], b = cps[verb - 1];
-    return (a == 0x8FD9 /* 这 */ || a == 0x9019 /* 這 */ || a == 0x90A3 /* 那 */) &&
-           (b == 0x4E48 /* 么 */ || b == 0x9EBC /* 麼 */ || b == 0x6837 /* 样 */ ||
-            b == 0x6A23 /* 樣 */);
-}
-
-/* Whether the subject token s ends at cps[end) (s is UTF-8). */
-static size_t token_before(const uint32_t *cps, size_t end, const char *s)
-{
-    uint32_t tok[4];
-    size_t m = 0;
-    for (size_t i = 0; s[i] && m < 4;) {
-        size_t k = zj_utf8_decode((const unsigned char *)s + i, strlen(s + i), &tok[m]);
-        if (!k)
-            return 0;
-        i += k;
-        m++;
-    }
-    if (m > end)
-        return 0;
-    for (size_t i = 0; i < m; i++)
-        if (cps[end - m + i] != tok[i])
-            return 0;
-    return m;
-}
-
-/* Whether cps[from..to) is empty or only adverbs (都 也 就 还 又 老 总). */
-static bool only_adverbs(const uint32_t *cps, size_t from, size_t to)
-{
-    static const uint32_t adverbs[] = {0x90FD /* 都 */, 0x4E5F /* 也 */, 0x5C31 /* 就 */,
-                                       0x8FD8 /* 还 */, 0x53C8 /* 又 */, 0x8001 /* 老 */,
-                                       0x603B /* 总 */};
-    for (size_t i = from; i < to; i++) {
-        bool adverb = false;
-        for (size_t k = 0; k < sizeof adverbs / sizeof *adverbs; k++)
-            adverb |= cps[i] == adverbs[k];
-        if (!adverb)
-            return false;
-    }
-    return true;
-}
-
-/* Whether cps[from..to) holds a negation or prohibition (别 不 没 甭): a verb
- * of saying under one reports nothing (你别说了我们会处理的 is the agent's own
- * voice to its end). */
-static bool negated(const uint32_t *cps, size_t from, size_t to)
-{
-    for (size_t i = from; i < to; i++)
-        if (cps[i] == 0x522B /* 别 */ || cps[i] == 0x4E0D /* 不 */ || cps[i] == 0x6CA1 /* 没 */ ||
-            cps[i] == 0x752D /* 甭 */)
-            return true;
-    return false;
-}
-
-/* Whether someone other than the agent is the subject of the verb at
- * cps[verb], looking back at most 12 code points within the sentence that
- * starts at cps[from] (楼上业主一开始情绪比较大说…). */
-static bool reported_subject(const uint32_t *cps, size_t from, size_t verb)
-{
-    size_t lo = verb > from + 12 ? verb - 12 : from;
-    for (size_t end = verb; end > lo; end--) {
-        /* cps[end..verb) lies between subject and verb: never the agent,
-         * except as the one spoken to (他跟我们说…, 师傅对我讲…). */
-        if (end < verb && cps[end] == 0x6211 /* 我 */ &&
-            !(end > from && is_object_marker(cps[end - 1])))
-            return false;
-        for (size_t t = 0; subjects[t]; t++) {
-            size_t m = token_before(cps, end, subjects[t]);
-            if (!m || end - m < from)
-                continue;
-            size_t start = end - m;
-            if (start > from && (is_object_marker(cps[start - 1]) || cps[start - 1] == 0x6211))
-                continue;
-            if (cps[start] == 0x4F60 /* 你 */ && m == 1 && only_adverbs(cps, end, verb))
-                continue; /* 你说…, 你都说了三遍了: the agent addressing the resident */
-            if (negated(cps, end, verb))
-                continue; /* 你别说了, 他没说, 您不要讲: no words to report */
-            return true;
-        }
-    }
-    return false;
-}
-
-/* Whether a clause (normalized text from its first byte) opens in the
- * agent's own voice: a tag question about what was reported, a judgement of
- * it, or the agent taking the matter up. */
-static bool agent_resumes(const char *t, size_t n)
-{
-    static const char *const openers[] = {
-        "是吧", "对吧", "对吗", "是吗", "是不是", "这样", "这种", "这个情况", "这确实", "这是",
-        "我们", "我会", "我马上", "我帮", "我来", "我这边", "请", "非常", "您看", "您放心",
-        "您别", "实在", "抱歉", "对不起", "不好意思", "好的", "那我", NULL};
-    for (size_t k = 0; openers[k]; k++) {
-        size_t m = strlen(openers[k]);
-        if (m <= n && memcmp(t, openers[k], m) == 0)
-            return true;
-    }
-    return false;
-}
-
-/* Reporting verbs in the normalized turn: the rest of the sentence after
- * "subject … 说/讲" is someone else's words. */
-static zj_status reported_speech(const zj_norm *norm, zj_spans *out, uint32_t **cps_buf,
-                                 size_t *cps_cap)
-{
-    /* Decode the normalized text once: code points and their byte offsets. */
-    size_t need = norm->len + 1;
-    if (*cps_cap < need) {
-        uint32_t *v = realloc(*cps_buf, 2 * need * sizeof *v);
-        if (!v)
-            return ZJ_ERR_NOMEM;
-        *cps_buf = v;
-        *cps_cap = need;
-    }
-    uint32_t *cps = *cps_buf, *at = *cps_buf + *cps_cap;
-    size_t n = 0;
-    for (size_t i = 0; i < norm->len;) {
-        size_t k = zj_utf8_decode((const unsigned char *)norm->text + i, norm->len - i, &cps[n]);
-        if (!k)
-            return ZJ_ERR_UTF8;
-        at[n++] = (uint32_t)i;
-        i += k;
-    }
-    at[n] = (uint32_t)norm->len;
-    const size_t n_marked = out->n; /* the quotation marks' regions, found first */
-    size_t next_break = 0, sentence_from = 0; /* subjects are looked for within the sentence */
-    for (size_t i = 0; i < n; i++) {
-        while (next_break < norm->n_breaks && norm->breaks[next_break] <= at[i]) {
-            next_break++;
-            sentence_from = i;
-        }
-        size_t verb_len = 0;
-        if (is_speech_verb(cps[i]))
-            verb_len = 1;
-        else if ((verb_len = reply_verb(cps, n, i)) != 0)
-            ;
-        else if (i + 1 < n && cps[i] == 0x544A /* 告 */ &&
-                 (cps[i + 1] == 0x8BC9 /* 诉 */ || cps[i + 1] == 0x8A34 /* 訴 */))
-            verb_len = 2;
-        if (!verb_len || ends_report(cps, n, i + verb_len) || said_so(cps, i) ||
-            !reported_subject(cps, sentence_from, i))
-            continue;
-        /* The report runs to the end of the sentence (邻居跟您说我不管，你爱找谁找谁),
-         * unless a later clause of it opens in the agent's own voice again
-         * (，是吧 / ，这样回答不对 / ，我们马上处理): the region ends there. */
-        size_t verb_end = at[i + verb_len];
-        size_t end_byte = next_break < norm->n_breaks ? norm->breaks[next_break] : norm->len;
-        for (size_t c = 0; c < norm->n_clause_breaks; c++) {
-            size_t b = norm->clause_breaks[c];
-            if (b <= verb_end)
-                continue;
-            if (b >= end_byte)
-                break;
-            if (agent_resumes(norm->text + b, norm->len - b)) {
-                end_byte = b;
-                break;
-            }
-        }
-        uint32_t start = norm->orig_end[verb_end - 1];
-        uint32_t end = end_byte < norm->len ? norm->orig_start[end_byte] : norm->orig_cps;
-        /* 师傅说“修不了”，您自己去问物业吧: what was said is the quotation that
-         * opens at the verb (after a colon at most), and the agent's own
-         * words resume after its closing mark. */
-        bool in_marks = false;
-        for (size_t q = 0; q < n_marked && !in_marks; q++)
-            in_marks = out->v[q].start > start && out->v[q].start <= start + 2;
-        if (in_marks)
-            continue;
-        if (push_region(out, start, end) != ZJ_OK)
-            return ZJ_ERR_NOMEM;
-    }
     return ZJ_OK;
 }
 
@@ -368,7 +124,7 @@ zj_status zj_quote_regions(const char *text, size_t len, const zj_norm *norm, zj
     out->n = 0;
     zj_status st = quote_marks(text, len, out);
     if (st == ZJ_OK && norm->mapped)
-        st = reported_speech(norm, out, scratch, scratch_cap);
+        st = zj_reported_speech(norm, out, scratch, scratch_cap);
     return st;
 }
 

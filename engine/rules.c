@@ -776,8 +776,11 @@ struct defaults {
 
 /* A rule's `unless` (follows = false) or `unless_followed_by` list (true)
  * into r->unless. An `unless` item suppresses the hits inside its matches and
- * is matched like the rule's conditions (per sentence or clause with its
- * boundary); an `unless_followed_by` item suppresses every hit of the rule
+ * is matched within one sentence (one clause with boundary: clause) whatever
+ * the rule's boundary: punctuation is removed before matching, so without
+ * that 急什么。时候… or 我怎么知道？是你家… would read as the harmless phrase
+ * the exception names and clear a taboo across a full stop. An
+ * `unless_followed_by` item suppresses every hit of the rule
  * that ends before it starts in the same turn, wherever in the turn it is
  * (经理不在，我帮您转达: the refusal is followed by the agent taking it on). */
 static void parse_exceptions(struct loader *ld, zj_rule *r, const zj_ynode *v, uint32_t index,
@@ -789,7 +792,7 @@ static void parse_exceptions(struct loader *ld, zj_rule *r, const zj_ynode *v, u
         fail_at(ld, v, "'%s' must be a non-empty list of patterns", key);
         return;
     }
-    bool per_sentence = follows ? false : r->per_sentence;
+    bool per_sentence = !follows;
     for (size_t i = 0; r->unless && i < v->n; i++) {
         const zj_ynode *item = v->items[i];
         bool ok;

@@ -17,6 +17,7 @@ typedef struct call_hit {
     uint32_t cp_start, cp_end; /* original code points */
     uint32_t nc_start, nc_end; /* normalized code points (rule sets with `near` only) */
     bool fuzzy;                /* a twin's hit (`fuzzy: pinyin`): matched by sound */
+    bool quoted;               /* forbidden candidates: in quoted or reported speech */
 } call_hit;
 
 typedef struct hit_vec {
@@ -707,7 +708,9 @@ static zj_status plain_finding(finding_vec *out, uint32_t rule, zj_outcome outco
     return zj_finding_push(out, &f);
 }
 
-/* Candidates of one turn sorted for overlap resolution: exact before fuzzy
+/* Candidates of one turn sorted for overlap resolution: the agent's own
+ * words before quoted ones (a quoted hit costs nothing, so a longer one must
+ * not erase an unquoted offence it overlaps: 滚“有本事你去告”), exact before fuzzy
  * (a match by sound only where no match by characters overlaps it), model
  * clauses after every rule of words, then hits of rules that yield (family
  * rules) after all others, then longest first, then the rule listed first,
@@ -718,6 +721,8 @@ static int cmp_overlap(const void *a, const void *b, void *rs_ptr)
     const call_hit *x = a, *y = b;
     if (x->turn != y->turn)
         return x->turn < y->turn ? -1 : 1;
+    if (x->quoted != y->quoted)
+        return x->quoted ? 1 : -1;
     /* A model's clause, however long, only where no rule's words are
      * (a family that yields included, and words matched by sound: a fatal
      * 有本是你去告 must not be scored as the model's 10 points). */
@@ -829,7 +834,9 @@ static zj_status in_quote(zj_scorer *s, const zj_call *call, const call_hit *h, 
 {
     if (s->quotes_turn != (long)h->turn) {
         const zj_turn *t = &call->turns[h->turn];
-        zj_status st = zj_norm_text(&s->norm, t->text, t->text_len);
+        /* As the turn was matched: fillers, synonyms and clause_starts
+         * decide where a reported clause ends in run-on text too. */
+        zj_status st = zj_norm_turn(&s->norm, t->text, t->text_len, s->rs, true);
         if (st == ZJ_OK)
             st = zj_quote_regions(t->text, t->text_len, &s->norm, &s->quotes, &s->quote_scratch,
                                   &s->quote_scratch_cap);
@@ -846,6 +853,27 @@ static zj_status in_quote(zj_scorer *s, const zj_call *call, const call_hit *h, 
                   ? zj_spans_overlap(&s->quotes, h->cp_start, h->cp_end)
                   : zj_spans_cover(&s->quotes, h->cp_start, h->cp_start + 1);
     return ZJ_OK;
+}
+
+/* A hit that begins inside a quoted hit of a rule of words is part of those
+ * quoted words (管家说我正在忙你找别人去: 你找别人去 lies past the report's
+ * clause end in run-on text, but inside 我正在忙你找别人去), so it is quoted
+ * too and does not win the overlap as the agent's own. One that begins
+ * before (滚“有本事你去告”: 滚有本) stays the agent's. v is sorted by turn,
+ * then start. */
+static void extend_quotes(const zj_scorer *s, call_hit *v, size_t n)
+{
+    uint32_t turn = UINT32_MAX, reach = 0; /* furthest end of a quoted hit of the turn so far */
+    for (size_t i = 0; i < n; i++) {
+        if (v[i].turn != turn) {
+            turn = v[i].turn;
+            reach = 0;
+        }
+        if (!v[i].quoted && v[i].cp_start < reach)
+            v[i].quoted = true;
+        else if (v[i].quoted && !s->rs->rules[v[i].rule].model && v[i].cp_end > reach)
+            reach = v[i].cp_end;
+    }
 }
 
 /* Surviving condition hits of one rule: in window, not inside an exception
@@ -1386,8 +1414,15 @@ static zj_status score_impl(zj_scorer *s, const zj_call *call, long only_rule, b
         }
     }
     if (st == ZJ_OK && s->candidates.n) {
+        /* Quoted or not decides overlaps (cmp_overlap), so it is known first;
+         * in turn order, each turn's quotations found once. */
+        qsort(s->candidates.v, s->candidates.n, sizeof *s->candidates.v, cmp_turn_start_rule);
+        for (size_t i = 0; i < s->candidates.n && st == ZJ_OK; i++)
+            st = in_quote(s, call, &s->candidates.v[i], &s->candidates.v[i].quoted);
+        extend_quotes(s, s->candidates.v, s->candidates.n);
         size_t kept = 0;
-        st = resolve_overlaps(s, s->candidates.v, s->candidates.n, &kept);
+        if (st == ZJ_OK)
+            st = resolve_overlaps(s, s->candidates.v, s->candidates.n, &kept);
         if (st == ZJ_OK && s->max_findings && out.n + kept > s->max_findings) {
             free(out.v);
             for (size_t i = 0; i < s->candidates.n; i++)
@@ -1404,9 +1439,7 @@ static zj_status score_impl(zj_scorer *s, const zj_call *call, long only_rule, b
             const call_hit *h = &s->candidates.v[i];
             const zj_rule *r = &rs->rules[h->rule];
             int points = r->points;
-            bool quoted = false;
-            if ((st = in_quote(s, call, h, &quoted)) != ZJ_OK)
-                break;
+            bool quoted = h->quoted;
             if (quoted) {
                 points = 0;
             } else if (r->max_points > 0) {

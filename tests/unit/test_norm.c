@@ -63,12 +63,31 @@ static void emoji_ext_b_and_combining(void **state)
 {
     (void)state;
     zj_norm n = norm_of("好👍𠀀e\xCC\x81!");
-    assert_string_equal(n.text, "好👍𠀀é");
-    assert_int_equal(n.len, 3 + 4 + 4 + 2);
-    assert_span(&n, 3, 7, 1, 2);   /* 👍: one code point */
-    assert_span(&n, 7, 11, 2, 3);  /* 𠀀 (U+20000) */
-    assert_span(&n, 11, 13, 3, 5); /* é from e + U+0301: both code points */
+    assert_string_equal(n.text, "好𠀀é"); /* 👍 (a symbol, So) carries no word */
+    assert_int_equal(n.len, 3 + 4 + 2);
+    assert_span(&n, 3, 7, 2, 3); /* 𠀀 (U+20000) */
+    assert_span(&n, 7, 9, 3, 5); /* é from e + U+0301: both code points */
     assert_int_equal(n.orig_cps, 6);
+    zj_norm_free(&n);
+}
+
+static void symbols_are_dropped(void **state)
+{
+    (void)state;
+    /* ～ ~ → ♪, an emoji with its variation selector and skin tone: no words;
+     * ￥ (a currency sign) stays. */
+    zj_norm n = norm_of("有本事～你~去→告♪☺\xEF\xB8\x8F滚👍🏽蛋￥5");
+    assert_string_equal(n.text, "有本事你去告滚蛋¥5");
+    assert_span(&n, 9, 12, 4, 5);    /* 你 */
+    assert_span(&n, 18, 21, 12, 13); /* 滚 */
+    assert_span(&n, 21, 24, 15, 16); /* 蛋 */
+    assert_int_equal(n.n_breaks, 0);
+    zj_norm_free(&n);
+    /* ⋯ (U+22EF) is the ellipsis … as Taiwan and Hong Kong write it. */
+    n = norm_of("不知道⋯⋯好");
+    assert_string_equal(n.text, "不知道好");
+    assert_int_equal(n.n_breaks, 1);
+    assert_int_equal(n.breaks[0], 9);
     zj_norm_free(&n);
 }
 
@@ -338,6 +357,7 @@ int main(void)
         cmocka_unit_test(every_bmp_code_point),
         cmocka_unit_test(expansion_then_ideograph_run),
         cmocka_unit_test(emoji_ext_b_and_combining),
+        cmocka_unit_test(symbols_are_dropped),
         cmocka_unit_test(zero_width_and_breaks),
         cmocka_unit_test(invalid_utf8_is_refused),
         cmocka_unit_test(literal_normalization),
