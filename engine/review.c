@@ -790,19 +790,29 @@ static zj_status write_appeal(void *ctx, zj_error *err)
     return s;
 }
 
-zj_status zj_review_appeal(zj_store *st, const char *ruleset, const char *agent,
-                           const char *call_id, const char *rule_id, int turn, long span_start,
-                           long span_end, const char *reason, int64_t *id, zj_error *err)
+/* An appeal or a ruling: its reason required (what names it), then body
+ * run on job j under the store's write lock, in the rule set named. */
+static zj_status write_appeal_job(zj_store *st, const char *ruleset, const char *what,
+                                  appeal_job *j, zj_status (*body)(void *, zj_error *),
+                                  zj_error *err)
 {
-    if (!reason || !*reason)
-        return zj_error_set(err, ZJ_ERR_USAGE, NULL, 0, 0, "an appeal needs a reason");
+    if (!j->reason || !*j->reason)
+        return zj_error_set(err, ZJ_ERR_USAGE, NULL, 0, 0, "%s needs a reason", what);
     zj_rs_ruleset rs;
     zj_status s = open_ruleset(st, ruleset, &rs, err);
     if (s != ZJ_OK)
         return s;
-    appeal_job j = {.st = st,
-                    .rs = &rs,
-                    .actor = agent,
+    j->st = st;
+    j->rs = &rs;
+    zj_review_store rv = zj_review_store_sql(st);
+    return rv.ops->write(rv.self, body, j, err);
+}
+
+zj_status zj_review_appeal(zj_store *st, const char *ruleset, const char *agent,
+                           const char *call_id, const char *rule_id, int turn, long span_start,
+                           long span_end, const char *reason, int64_t *id, zj_error *err)
+{
+    appeal_job j = {.actor = agent,
                     .call_id = call_id,
                     .rule_id = rule_id,
                     .reason = reason,
@@ -810,8 +820,7 @@ zj_status zj_review_appeal(zj_store *st, const char *ruleset, const char *agent,
                     .span_start = span_start,
                     .span_end = span_end,
                     .id = id};
-    zj_review_store rv = zj_review_store_sql(st);
-    return rv.ops->write(rv.self, write_appeal, &j, err);
+    return write_appeal_job(st, ruleset, "an appeal", &j, write_appeal, err);
 }
 
 static zj_status write_ruling(void *ctx, zj_error *err)
@@ -861,20 +870,9 @@ static zj_status write_ruling(void *ctx, zj_error *err)
 zj_status zj_review_ruling(zj_store *st, const char *ruleset, const char *supervisor,
                            int64_t appeal_id, bool overturn, const char *reason, zj_error *err)
 {
-    if (!reason || !*reason)
-        return zj_error_set(err, ZJ_ERR_USAGE, NULL, 0, 0, "a ruling needs a reason");
-    zj_rs_ruleset rs;
-    zj_status s = open_ruleset(st, ruleset, &rs, err);
-    if (s != ZJ_OK)
-        return s;
-    appeal_job j = {.st = st,
-                    .rs = &rs,
-                    .actor = supervisor,
-                    .reason = reason,
-                    .appeal_id = appeal_id,
-                    .overturn = overturn};
-    zj_review_store rv = zj_review_store_sql(st);
-    return rv.ops->write(rv.self, write_ruling, &j, err);
+    appeal_job j = {
+        .actor = supervisor, .reason = reason, .appeal_id = appeal_id, .overturn = overturn};
+    return write_appeal_job(st, ruleset, "a ruling", &j, write_ruling, err);
 }
 
 /* ---------------------------------------------------------------- status */

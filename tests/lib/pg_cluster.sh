@@ -7,6 +7,10 @@
 #                  or returns 2 when PostgreSQL is not installed
 #   pg_stop        stops it
 #   pg_createdb NAME  a further database; echoes its URL
+#   pg_test_tmp    makes $tmp, a scratch directory the server (run as
+#                  postgres) can enter, removed with the cluster at exit
+#   pg_start_or_skip  pg_start in $tmp, or ends the test: SKIP (exit 0)
+#                  without PostgreSQL, FAIL with ZJ_REQUIRE_POSTGRES=1
 
 pg_bin=
 for d in /usr/lib/postgresql/*/bin; do
@@ -54,4 +58,22 @@ pg_stop() {
   [ -n "${PG_DIR:-}" ] && [ -d "$PG_DIR/data" ] &&
     pg_as "$pg_bin/pg_ctl" -D "$PG_DIR/data" -m immediate -w stop > /dev/null 2>&1
   return 0
+}
+
+pg_test_tmp() {
+  tmp=$(mktemp -d)
+  [ "$(id -u)" = 0 ] && chmod 755 "$tmp"
+  trap 'pg_stop; rm -rf "$tmp"' EXIT
+}
+
+pg_start_or_skip() {
+  if [ -z "$pg_bin" ] || ! command -v psql > /dev/null; then
+    if [ "${ZJ_REQUIRE_POSTGRES:-0}" = 1 ]; then
+      echo "FAIL: PostgreSQL is not installed"
+      exit 1
+    fi
+    echo "SKIP: PostgreSQL (initdb, psql) not installed"
+    exit 0
+  fi
+  pg_start "$tmp" || { echo "FAIL: cannot start PostgreSQL"; exit 1; }
 }

@@ -17,16 +17,9 @@ set -u
 zhijian=$(realpath "$1") src=$(realpath "$2") bin=$(realpath "$3")
 gen=$bin/../tools/bench/gen_corpus
 . "$src/tests/lib/pg_cluster.sh"
-tmp=$(mktemp -d)
-[ "$(id -u)" = 0 ] && chmod 755 "$tmp"
-trap 'pg_stop; rm -rf "$tmp"' EXIT
+pg_test_tmp
 fail() { echo "FAIL: $*"; [ -f "${PG_DIR:-/nonexistent}/server.log" ] && tail -5 "$PG_DIR/server.log"; exit 1; }
-if [ -z "$pg_bin" ] || ! command -v psql > /dev/null; then
-  [ "${ZJ_REQUIRE_POSTGRES:-0}" = 1 ] && fail "PostgreSQL is not installed"
-  echo "SKIP: PostgreSQL (initdb, psql) not installed"
-  exit 0
-fi
-pg_start "$tmp" || fail "cannot start PostgreSQL"
+pg_start_or_skip
 cd "$tmp" || fail "cd"
 pw=s3cret-Pw.42
 url="postgresql://zj:$pw@127.0.0.1:$PG_PORT/zj"

@@ -12,9 +12,7 @@
 set -u
 zhijian=$(realpath "$1") src=$(realpath "$2")
 . "$src/tests/lib/pg_cluster.sh"
-tmp=$(mktemp -d)
-[ "$(id -u)" = 0 ] && chmod 755 "$tmp"
-trap 'pg_stop; rm -rf "$tmp"' EXIT
+pg_test_tmp
 fail() { echo "FAIL: $*"; exit 1; }
 cd "$tmp" || fail "cd"
 
