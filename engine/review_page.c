@@ -61,8 +61,8 @@ static zj_status open_rs(zj_store *st, const char *spec, zj_rs_ruleset *rs, zj_e
     return src.ops->ruleset(src.self, spec, rs, err);
 }
 
-zj_status zj_review_page_home(zj_store *st, const char *ruleset, const zj_viewer *v, zj_buf *out,
-                              zj_error *err)
+static zj_status page_home(zj_store *st, const char *ruleset, const zj_viewer *v, zj_buf *out,
+                           zj_error *err)
 {
     zj_rs_ruleset rs;
     zj_status s = open_rs(st, ruleset, &rs, err);
@@ -105,8 +105,8 @@ zj_status zj_review_page_home(zj_store *st, const char *ruleset, const zj_viewer
                                      : s;
 }
 
-zj_status zj_review_page_sample(zj_store *st, const char *ruleset, int64_t sample_id,
-                                const zj_viewer *v, zj_buf *out, zj_error *err)
+static zj_status page_sample(zj_store *st, const char *ruleset, int64_t sample_id,
+                             const zj_viewer *v, zj_buf *out, zj_error *err)
 {
     zj_rs_ruleset rs;
     zj_status s = open_rs(st, ruleset, &rs, err);
@@ -325,8 +325,8 @@ static void finding_actions(zj_buf *out, const zj_viewer *v, const zj_rs_ruleset
     }
 }
 
-zj_status zj_review_page_call(zj_store *st, const char *ruleset, const char *call_id,
-                              const zj_viewer *v, zj_buf *out, zj_error *err)
+static zj_status page_call(zj_store *st, const char *ruleset, const char *call_id,
+                           const zj_viewer *v, zj_buf *out, zj_error *err)
 {
     zj_rs_ruleset rs;
     zj_status s = open_rs(st, ruleset, &rs, err);
@@ -338,6 +338,7 @@ zj_status zj_review_page_call(zj_store *st, const char *ruleset, const char *cal
     if (s == ZJ_OK && v->role == ZJ_ROLE_AGENT &&
         (!v->agent_id || strcmp(d.calls[0].agent_id, v->agent_id) != 0))
         s = zj_error_set(err, ZJ_ERR_DENIED, NULL, 0, 0, "call '%s' is another agent's", call_id);
+    zj_test_read_pause(); /* tests/scripts/serve_snapshot.sh: a write lands here */
     if (s == ZJ_OK)
         s = zj_store_get_call(st, call_id, rs.id, &sc, err);
     if (s != ZJ_OK) {
@@ -529,4 +530,37 @@ zj_status zj_review_page_call(zj_store *st, const char *ruleset, const char *cal
     zj_stored_call_free(&sc);
     zj_review_data_free(&d);
     return out->failed ? zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory") : ZJ_OK;
+}
+
+/* Each page reads one snapshot of the store (serve's store is writable, so
+ * no reader's snapshot is open): a score run committing meanwhile cannot
+ * show a call's new score beside its old findings. */
+zj_status zj_review_page_home(zj_store *st, const char *ruleset, const zj_viewer *v, zj_buf *out,
+                              zj_error *err)
+{
+    bool own = zj_store_read_enter(st);
+    zj_status s = page_home(st, ruleset, v, out, err);
+    if (own)
+        zj_store_read_end(st);
+    return s;
+}
+
+zj_status zj_review_page_sample(zj_store *st, const char *ruleset, int64_t sample_id,
+                                const zj_viewer *v, zj_buf *out, zj_error *err)
+{
+    bool own = zj_store_read_enter(st);
+    zj_status s = page_sample(st, ruleset, sample_id, v, out, err);
+    if (own)
+        zj_store_read_end(st);
+    return s;
+}
+
+zj_status zj_review_page_call(zj_store *st, const char *ruleset, const char *call_id,
+                              const zj_viewer *v, zj_buf *out, zj_error *err)
+{
+    bool own = zj_store_read_enter(st);
+    zj_status s = page_call(st, ruleset, call_id, v, out, err);
+    if (own)
+        zj_store_read_end(st);
+    return s;
 }
