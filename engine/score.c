@@ -1191,15 +1191,30 @@ static zj_status eval_rule(zj_scorer *s, const zj_call *call, uint32_t ri, call_
     return ZJ_OK;
 }
 
+/* Whether the type name at type[0..at) ends in a negation: 非投诉, 无投诉,
+ * 不是投诉, 没有投诉 name calls that are not complaints. */
+static bool negated_type(const char *type, size_t at)
+{
+    static const char *const negations[] = {"非", "无", "不", "不是", "没有", "未"};
+    for (size_t i = 0; i < sizeof negations / sizeof *negations; i++) {
+        size_t n = strlen(negations[i]);
+        if (n <= at && memcmp(type + at - n, negations[i], n) == 0)
+            return true;
+    }
+    return false;
+}
+
 /* Whether the call's type names the situation of tag rule r (`call_types`):
- * a call typed 投诉 or 装修投诉 under call_types: [投诉]. */
+ * a call typed 投诉 or 装修投诉 under call_types: [投诉], not one typed
+ * 非投诉. */
 static bool typed_as(const zj_rule *r, const zj_call *call)
 {
     if (!call->call_type)
         return false;
     for (size_t i = 0; i < r->n_call_types; i++)
-        if (strstr(call->call_type, r->call_types[i]))
-            return true;
+        for (const char *p = call->call_type; (p = strstr(p, r->call_types[i])); p++)
+            if (!negated_type(call->call_type, (size_t)(p - call->call_type)))
+                return true;
     return false;
 }
 
