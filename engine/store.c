@@ -1190,8 +1190,11 @@ zj_status zj_store_resume_point(zj_store *st, int64_t ruleset_id, const char *co
         watermarks[i] = 0;
     zj_stmt *q;
     if (zj_db_prepare_v2(st->db,
-                         "SELECT id FROM runs WHERE ruleset_id = ?1 AND status = 'running'"
-                         " ORDER BY id DESC",
+                         /* A failed run (a full disk, a lock held too long)
+                          * stopped at its last commit as a killed one does:
+                          * its watermarks hold all the same. */
+                         "SELECT id FROM runs WHERE ruleset_id = ?1"
+                         " AND status IN ('running', 'failed') ORDER BY id DESC",
                          -1, &q, NULL) != ZJ_DB_OK)
         return db_error(st, err, "cannot find the run to resume");
     zj_db_bind_int64(q, 1, ruleset_id);

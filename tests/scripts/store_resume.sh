@@ -34,6 +34,13 @@ wm=$(sqlite3 "$tmp/killed.db" "SELECT watermark FROM run_inputs")
 [ "$wm" -gt 0 ] || fail "no watermark committed"
 [ "$(sqlite3 "$tmp/killed.db" "SELECT done FROM run_inputs")" = 0 ] || fail "a killed run's input marked done"
 
+# The same run recorded as failed (a full disk, a lock held too long) resumes
+# the same way: it stopped at its last commit as a killed one does.
+sqlite3 "$tmp/killed.db" "VACUUM INTO '$tmp/failed.db'" || fail "copy the killed store"
+sqlite3 "$tmp/failed.db" "UPDATE runs SET status = 'failed'" || fail "mark the run failed"
+"$zhijian" score --resume --db "$tmp/failed.db" "$tmp/calls.jsonl" >/dev/null 2>"$tmp/failed.err"
+grep -q "starting afresh" "$tmp/failed.err" && fail "a failed run was not resumed: $(cat "$tmp/failed.err")"
+
 "$zhijian" score --resume --db "$tmp/killed.db" "$tmp/calls.jsonl" >/dev/null 2>"$tmp/resume.err"
 code=$?
 [ "$(sqlite3 "$tmp/killed.db" "PRAGMA integrity_check")" = ok ] || fail "integrity after resume"
@@ -43,14 +50,21 @@ code=$?
 
 q_calls="SELECT call_id, agent_id, team, local_date, iso_week, score, passed, grade, fatal, n_turns FROM calls ORDER BY call_id"
 q_findings="SELECT c.call_id, f.seq, f.rule_id, f.outcome, f.points, f.turn, f.span_start, f.span_end, f.text FROM findings f JOIN calls c ON c.id = f.call_row ORDER BY c.call_id, f.seq"
-for q in "$q_calls" "$q_findings"; do
-  sqlite3 "$tmp/full.db" "$q" > "$tmp/a"
-  sqlite3 "$tmp/killed.db" "$q" > "$tmp/b"
-  cmp -s "$tmp/a" "$tmp/b" || { diff "$tmp/a" "$tmp/b" | head; fail "resumed run differs from the uninterrupted run"; }
+for db in killed failed; do
+  for q in "$q_calls" "$q_findings"; do
+    sqlite3 "$tmp/full.db" "$q" > "$tmp/a"
+    sqlite3 "$tmp/$db.db" "$q" > "$tmp/b"
+    cmp -s "$tmp/a" "$tmp/b" || { diff "$tmp/a" "$tmp/b" | head; fail "resumed $db run differs from the uninterrupted run"; }
+  done
 done
+[ "$(sqlite3 "$tmp/failed.db" "SELECT status FROM runs ORDER BY id LIMIT 1")" = interrupted ] ||
+  fail "the resumed failed run is not marked superseded"
+[ "$(sqlite3 "$tmp/failed.db" "SELECT resumed_from FROM runs ORDER BY id DESC LIMIT 1")" = 1 ] ||
+  fail "the new run does not name the failed one it resumed"
+grep -q "no interrupted or failed run" "$tmp/resume.err" && fail "the killed run was not resumed"
 [ "$(wc -l < "$tmp/a")" -gt 10000 ] || fail "too few findings compared"
 [ "$(sqlite3 "$tmp/killed.db" "SELECT count(*) FROM calls")" = 12000 ] || fail "call count after resume"
 [ "$(sqlite3 "$tmp/killed.db" "SELECT status FROM runs ORDER BY id")" = "$(printf 'interrupted\npartial')" ] ||
   [ "$(sqlite3 "$tmp/killed.db" "SELECT status FROM runs ORDER BY id")" = "$(printf 'interrupted\ndone')" ] ||
   fail "run statuses: $(sqlite3 "$tmp/killed.db" "SELECT status FROM runs ORDER BY id" | tr '\n' ' ')"
-echo "ok: killed after $before calls, resumed to 12000, identical calls and findings"
+echo "ok: killed (or failed) after $before calls, resumed to 12000, identical calls and findings"

@@ -49,7 +49,8 @@ static void score_usage(FILE *out)
         "                     e.g. --format json > results.json\n"
         "  --jobs N           scoring threads (default: number of cores), e.g. --jobs 1\n"
         "                     to leave the other cores to a report being read\n"
-        "  --resume           continue the last interrupted run over the same inputs, e.g.\n"
+        "  --resume           continue the last interrupted or failed run over the same\n"
+        "                     inputs from its last commit, e.g.\n"
         "                     zhijian score --db out/zhijian.db --resume calls/\n"
         "  --progress         show progress on stderr even when it is not a terminal, e.g.\n"
         "                     in a job whose log is a file: --progress 2> score.log\n"
@@ -543,9 +544,10 @@ static bool prepare_store(const struct score_opts *o, const zj_ruleset *rs, char
             return false;
         }
         if (!resumed_from)
-            cli_warn("no interrupted run of these inputs with this rule set: starting afresh");
+            cli_warn("no interrupted or failed run of these inputs with this rule set: starting "
+                     "afresh");
         else
-            /* The interrupted run is superseded by the new one. */
+            /* The interrupted or failed run is superseded by the new one. */
             zj_store_finish_run(*store, resumed_from, "interrupted", &err);
     }
     char *args = join_args(argc, argv, o->record_invocation);
