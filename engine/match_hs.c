@@ -404,6 +404,19 @@ static char *relax_segment_regex(const char *expr)
     return out;
 }
 
+/* Hyperscan reports running out of memory as a compile error ("Unable to
+ * allocate memory."): that is out of memory (exit 2), not a regex at some
+ * line of the rule set, and no regex is to be sent to PCRE2 for it. Frees ce
+ * when it says so. */
+static bool compile_out_of_memory(hs_compile_error_t *ce, zj_error *err)
+{
+    if (!ce || !ce->message || !strstr(ce->message, "allocate memory"))
+        return false;
+    hs_free_compile_error(ce);
+    zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
+    return true;
+}
+
 /* Looks the set (exprs, flags, ids)[0..k) up in the cache directory: path and
  * key are set for storing it (empty when there is no cache), m->db when a
  * valid cached database of exactly this set was found. */
@@ -482,6 +495,8 @@ zj_hs_matcher *zj_hs_compile(const zj_pattern *patterns, size_t n, const char *c
         if (hs_compile_ext_multi((const char *const *)exprs, flags, ids, NULL, (unsigned)k,
                                  HS_MODE_BLOCK, NULL, &m->db, &ce) != HS_SUCCESS) {
             m->db = NULL;
+            if (compile_out_of_memory(ce, err))
+                goto fail;
             hs_free_compile_error(ce);
             ce = NULL;
             size_t kept = 0;
@@ -489,6 +504,13 @@ zj_hs_matcher *zj_hs_compile(const zj_pattern *patterns, size_t n, const char *c
                 hs_database_t *one = NULL;
                 if (flags[i] && hs_compile(exprs[i], flags[i], HS_MODE_BLOCK, NULL, &one,
                                            &ce) != HS_SUCCESS) {
+                    if (compile_out_of_memory(ce, err)) {
+                        /* [kept, i) were moved or freed; fail frees [0, k) */
+                        for (size_t j = i; j < k; j++)
+                            free(exprs[j]);
+                        k = kept;
+                        goto fail;
+                    }
                     hs_free_compile_error(ce);
                     ce = NULL;
                     m->pcre_always[m->n_always++] = ids[i];
@@ -507,6 +529,8 @@ zj_hs_matcher *zj_hs_compile(const zj_pattern *patterns, size_t n, const char *c
                 hs_compile_ext_multi((const char *const *)exprs, flags, ids, NULL, (unsigned)k,
                                      HS_MODE_BLOCK, NULL, &m->db, &ce) != HS_SUCCESS) {
                 m->db = NULL;
+                if (compile_out_of_memory(ce, err))
+                    goto fail;
                 const zj_pattern *bad =
                     ce && ce->expression >= 0 ? &patterns[ids[ce->expression]] : NULL;
                 zj_error_set(err, ZJ_ERR_REGEX, NULL, bad ? bad->line : 0, bad ? bad->col : 0,

@@ -227,12 +227,19 @@ int cmd_lint(int argc, char **argv)
         return EXIT_USAGE;
     }
     zj_lint_report report = {0};
+    bool lost = false;
     report.file_names = calloc(files.n ? files.n : 1, sizeof *report.file_names);
     for (size_t i = 0; report.file_names && i < files.n; i++) {
         const char *p = part ? part : zj_lint_config_part(&cfg, files.v[i]);
         zj_error_clear(&err);
         if (zj_lint_file(rs, files.v[i], p, &report, &err) != ZJ_OK) {
             cli_report(&err);
+            /* Out of memory is no unreadable file: what is left would be a
+             * shortened report (exit 2 below). */
+            if (err.status == ZJ_ERR_NOMEM) {
+                lost = true;
+                break;
+            }
             unreadable++;
             continue;
         }
@@ -240,15 +247,13 @@ int cmd_lint(int argc, char **argv)
     }
     zj_buf out;
     zj_buf_init(&out);
-    bool written = report.file_names != NULL;
-    if (!written)
+    bool written = false; /* a lost file was reported above */
+    if (!report.file_names)
         cli_error("lint: out of memory");
-    else if (zj_lint_render(&report, rs, format, &out) != ZJ_OK || out.failed) {
+    else if (!lost && (zj_lint_render(&report, rs, format, &out) != ZJ_OK || out.failed))
         cli_error("lint: cannot produce the report: out of memory");
-        written = false;
-    } else {
+    else if (!lost)
         written = cli_write(&out, stdout);
-    }
     zj_buf_free(&out);
     bool failing = false;
     for (size_t i = 0; i < report.n; i++)
