@@ -595,10 +595,12 @@ zj_status zj_batch_run(const zj_batch_opts *o, zj_batch_stats *stats, zj_error *
     bool writer_started = false, reader_started = false;
     pthread_t reader;
     /* Without a store, items are freed as they are delivered: no writer. */
-    if (o->store && !(writer_started = (rc = pthread_create(&w.thread, NULL, writer_main, &w)) == 0))
+    if (o->store &&
+        !(writer_started = (rc = pthread_create(&w.thread, NULL, writer_main, &w)) == 0))
         result = zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "cannot start the store's thread: %s",
                               strerror(rc));
-    if (result == ZJ_OK && !(reader_started = (rc = pthread_create(&reader, NULL, reader_main, &b)) == 0))
+    if (result == ZJ_OK &&
+        !(reader_started = (rc = pthread_create(&reader, NULL, reader_main, &b)) == 0))
         result = zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "cannot start the input thread: %s",
                               strerror(rc));
     while (result == ZJ_OK && started < jobs &&

@@ -54,7 +54,8 @@ static int key_order(const void *a, const void *b)
     int c = strcmp(x->value, y->value);
     if (c)
         return c;
-    return x->line != y->line ? (x->line < y->line ? -1 : 1) : (x->col > y->col) - (x->col < y->col);
+    return x->line != y->line ? (x->line < y->line ? -1 : 1)
+                              : (x->col > y->col) - (x->col < y->col);
 }
 
 /* Names the second of two equal scalar keys of map, in document order of the

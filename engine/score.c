@@ -1286,7 +1286,8 @@ static zj_status eval_later(zj_scorer *s, const zj_call *call, uint32_t ri, bool
         size_t nt = call->n_turns;
         int32_t base = INT32_MAX;
         for (size_t t = (size_t)tag; t < nt && base == INT32_MAX; t++)
-            if (speaker_ok(r, call->turns[t].speaker) && s->utt_first[(size_t)r->speaker * nt + t] >= 0)
+            if (speaker_ok(r, call->turns[t].speaker) &&
+                s->utt_first[(size_t)r->speaker * nt + t] >= 0)
                 base = s->utt_first[(size_t)r->speaker * nt + t];
         s->after_base = base;
     }

@@ -243,7 +243,7 @@ static struct protected_file {
     ino_t ino;
     bool exists;
     char name[PATH_MAX + 16];
-} *protected_files;
+} * protected_files;
 static size_t n_protected, protected_cap;
 
 /* path with its directory resolved (it must exist); false otherwise. */
