@@ -144,15 +144,11 @@ int cmd_eval(int argc, char **argv)
     }
     size_t rejected = 0;
     int code = EXIT_OK;
-    FILE *clauses_out = NULL;
+    /* Every call's clauses, written whole at the end (cli_write_output: a
+     * temp file renamed over the target, errors naming it), so a failed
+     * write never leaves a cut-off training file behind. */
     zj_buf clause_buf;
     zj_buf_init(&clause_buf);
-    if (clauses && !(clauses_out = fopen(clauses, "w"))) {
-        cli_error("eval: cannot write %s: %s", clauses, strerror(errno));
-        zj_eval_free(ev);
-        zj_rules_free(rs);
-        return EXIT_USAGE;
-    }
     zj_status st = zj_eval_load_labels(ev, labels, count_error, &rejected, &err);
     if (st == ZJ_ERR_IO) {
         cli_report(&err);
@@ -176,16 +172,11 @@ int cmd_eval(int argc, char **argv)
                 continue;
             }
             st = zj_eval_add_call(ev, call, count_error, &rejected, &err);
-            if (st == ZJ_OK && clauses_out) {
-                zj_buf_reset(&clause_buf);
-                if ((st = zj_eval_clauses(ev, call, &clause_buf)) != ZJ_OK) {
-                    zj_error_set(&err, st, call->source, call->line, 0,
-                                 "call '%s': cannot write its clauses: %s", call->call_id,
-                                 zj_strerror(st));
-                } else if (!cli_write(&clause_buf, clauses_out)) {
-                    code = EXIT_USAGE; /* reported by cli_write */
-                }
-            }
+            if (st == ZJ_OK && clauses &&
+                (st = zj_eval_clauses(ev, call, &clause_buf)) != ZJ_OK)
+                zj_error_set(&err, st, call->source, call->line, 0,
+                             "call '%s': cannot write its clauses: %s", call->call_id,
+                             zj_strerror(st));
             zj_call_free(call);
             if (code != EXIT_OK)
                 break;
@@ -200,11 +191,9 @@ int cmd_eval(int argc, char **argv)
         zj_reader_close(r);
     }
     zj_paths_free(paths, n_paths);
-    zj_buf_free(&clause_buf);
-    if (clauses_out && fclose(clauses_out) != 0 && code == EXIT_OK) {
-        cli_error("eval: cannot write %s: %s", clauses, strerror(errno));
+    if (clauses && code == EXIT_OK && !cli_write_output(&clause_buf, clauses, "eval"))
         code = EXIT_USAGE;
-    }
+    zj_buf_free(&clause_buf);
     if (code == EXIT_OK) {
         zj_buf out;
         zj_buf_init(&out);
