@@ -2086,10 +2086,13 @@ zj_status zj_store_integrity(zj_store *st, zj_buf *report, long *n_problems, zj_
         if (line && !strcmp(line, "ok"))
             continue;
         /* A page the check could not read for want of memory (SQLITE_NOMEM,
-         * 7) or by an I/O error (SQLITE_IOERR, 10) says nothing of the file:
+         * 7) or by an I/O error (SQLITE_IOERR, 10, or an extended code of
+         * it: the low byte is the primary code) says nothing of the file:
          * calling it damaged would send the user to an older backup. */
-        if (line && (strstr(line, "error code=7") || strstr(line, "error code=10"))) {
-            failed = strstr(line, "error code=7") ? ZJ_ERR_NOMEM : ZJ_ERR_IO;
+        const char *code = line ? strstr(line, "error code=") : NULL;
+        long primary = code ? strtol(code + strlen("error code="), NULL, 10) & 0xff : 0;
+        if (primary == 7 || primary == 10) {
+            failed = primary == 7 ? ZJ_ERR_NOMEM : ZJ_ERR_IO;
             break;
         }
         if (++*n_problems <= 10) {
