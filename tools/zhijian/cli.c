@@ -305,7 +305,7 @@ void cli_protect(const char *path)
 
 void cli_protect_store(const char *db)
 {
-    if (!db || strstr(db, "://") || strncmp(db, "postgres", 8) == 0)
+    if (!db || strstr(db, "://")) /* a PostgreSQL URL: no files */
         return;
     static const char *const suffixes[] = {"", "-wal", "-shm", "-journal"};
     char name[PATH_MAX];

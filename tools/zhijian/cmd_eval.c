@@ -178,8 +178,6 @@ int cmd_eval(int argc, char **argv)
                              "call '%s': cannot write its clauses: %s", call->call_id,
                              zj_strerror(st));
             zj_call_free(call);
-            if (code != EXIT_OK)
-                break;
             if (st == ZJ_ERR_NOMEM) {
                 cli_report(&err);
                 code = EXIT_USAGE;
