@@ -697,6 +697,7 @@ struct walk_ctx {
     zj_diag_cb on_error;
     void *ctx;
     zj_status result; /* last error, ZJ_OK when none */
+    bool follow;      /* ZJ_WALK_FOLLOW_LINKS: read what symbolic links point to */
 };
 
 /* Reports an error (counted: the input it names is lost) or, with ZJ_OK, a
@@ -779,6 +780,14 @@ static zj_status walk(struct walk_ctx *w, const char *dir, int depth)
         struct stat sb, lsb;
         if (st != ZJ_OK) {
             /* out of memory: only free what is left */
+        } else if (!w->follow && lstat(path, &lsb) == 0 && S_ISLNK(lsb.st_mode)) {
+            /* A link planted in a shared recordings folder can point at any
+             * file the user may read, or at another month's folder that
+             * would then be scored twice: only a link named on the command
+             * line, or --follow, is read. */
+            if (is_input_name(path) || (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)))
+                walk_report(w, ZJ_OK, path, "%s",
+                            "a symbolic link; skipped (--follow reads what it points to)");
         } else if (stat(path, &sb) != 0) {
             bool link = lstat(path, &lsb) == 0 && S_ISLNK(lsb.st_mode);
             if (link && errno == ENOENT) {
@@ -813,8 +822,8 @@ static zj_status walk(struct walk_ctx *w, const char *dir, int depth)
     return st;
 }
 
-zj_status zj_inputs_expand(const char *const *inputs, size_t n, char ***out_paths, size_t *out_n,
-                           zj_diag_cb on_error, void *ctx)
+static zj_status expand(const char *const *inputs, size_t n, unsigned flags, char ***out_paths,
+                        size_t *out_n, zj_diag_cb on_error, void *ctx)
 {
     zj_error errbuf, *err = &errbuf;
     zj_error_clear(err);
@@ -830,7 +839,10 @@ zj_status zj_inputs_expand(const char *const *inputs, size_t n, char ***out_path
             if (on_error)
                 on_error(err, ctx);
         } else if (S_ISDIR(sb.st_mode)) {
-            struct walk_ctx w = {.out = &l, .on_error = on_error, .ctx = ctx};
+            struct walk_ctx w = {.out = &l,
+                                 .on_error = on_error,
+                                 .ctx = ctx,
+                                 .follow = (flags & ZJ_WALK_FOLLOW_LINKS) != 0};
             bool nomem = false;
             first_visit(&w, &sb, &nomem);
             zj_status st = nomem ? ZJ_ERR_NOMEM : walk(&w, inputs[i], 0);
@@ -856,6 +868,12 @@ zj_status zj_inputs_expand(const char *const *inputs, size_t n, char ***out_path
     return result;
 }
 
+zj_status zj_inputs_expand(const char *const *inputs, size_t n, char ***out_paths, size_t *out_n,
+                           zj_diag_cb on_error, void *ctx)
+{
+    return expand(inputs, n, 0, out_paths, out_n, on_error, ctx);
+}
+
 void zj_paths_free(char **paths, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -864,10 +882,11 @@ void zj_paths_free(char **paths, size_t n)
 }
 
 zj_status zj_inputs_expand_format(const char *const *inputs, size_t n, const char *format,
-                                  char ***out_paths, size_t *out_n, zj_diag_cb on_error, void *ctx)
+                                  unsigned flags, char ***out_paths, size_t *out_n,
+                                  zj_diag_cb on_error, void *ctx)
 {
     walk_format = format ? format : "auto";
-    zj_status st = zj_inputs_expand(inputs, n, out_paths, out_n, on_error, ctx);
+    zj_status st = expand(inputs, n, flags, out_paths, out_n, on_error, ctx);
     walk_format = NULL;
     return st;
 }

@@ -147,11 +147,14 @@ typedef void (*zj_diag_cb)(const zj_error *diag, void *ctx);
  * "-". A path that does not exist is reported through on_error (may be NULL)
  * and left out; the others are still returned, and the last error status is
  * returned. Free the list with zj_paths_free.
- * While walking, a directory reached again (symlink loop; tracked by device
- * and inode) is skipped, and so is a *.json(l) entry that is not a regular
- * file (FIFO, device): both reported as warnings (status ZJ_OK, not
- * errors). A *.json(l) symlink to a missing file and an unreadable
- * subdirectory are errors (ZJ_ERR_IO), and the walk goes on. */
+ * While walking, a symbolic link to a directory or an input-named one is
+ * skipped (unless ZJ_WALK_FOLLOW_LINKS), and so is a *.json(l) entry that is
+ * not a regular file (FIFO, device): both reported as warnings (status ZJ_OK,
+ * not errors). Following links, a directory reached again (symlink loop;
+ * tracked by device and inode) is skipped with a warning, and a *.json(l)
+ * link to a missing file is an error. An unreadable subdirectory is an error
+ * (ZJ_ERR_IO), and the walk goes on. Paths named in inputs are always read,
+ * links or not. */
 zj_status zj_inputs_expand(const char *const *inputs, size_t n, char ***out_paths, size_t *out_n,
                            zj_diag_cb on_error, void *ctx);
 void zj_paths_free(char **paths, size_t n);
@@ -873,9 +876,13 @@ zj_status zj_ingest_finish(zj_scorer *s, const zj_ruleset *rs, const zj_ingest_o
                            zj_call *call, zj_error *err);
 
 /* zj_inputs_expand for input formats: directories are walked for the
- * extensions of format (NULL/"auto": .json .jsonl .srt .vtt .txt .csv). */
+ * extensions of format (NULL/"auto": .json .jsonl .srt .vtt .txt .csv).
+ * flags: ZJ_WALK_FOLLOW_LINKS reads what symbolic links met in a walk point
+ * to (score --follow). */
+#define ZJ_WALK_FOLLOW_LINKS 1u
 zj_status zj_inputs_expand_format(const char *const *inputs, size_t n, const char *format,
-                                  char ***out_paths, size_t *out_n, zj_diag_cb on_error, void *ctx);
+                                  unsigned flags, char ***out_paths, size_t *out_n,
+                                  zj_diag_cb on_error, void *ctx);
 
 /* --------------------------------------------------------------- redaction */
 

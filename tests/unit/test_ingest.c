@@ -389,7 +389,8 @@ static void directory_walk_by_format(void **state)
         size_t n;
         if (cases[k].format)
             assert_int_equal(
-                zj_inputs_expand_format(inputs, 1, cases[k].format, &paths, &n, NULL, NULL), ZJ_OK);
+                zj_inputs_expand_format(inputs, 1, cases[k].format, 0, &paths, &n, NULL, NULL),
+                ZJ_OK);
         else
             assert_int_equal(zj_inputs_expand(inputs, 1, &paths, &n, NULL, NULL), ZJ_OK);
         char got[256] = "";

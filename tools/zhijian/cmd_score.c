@@ -29,8 +29,9 @@ static void score_usage(FILE *out)
         "                     [--no-jit] [--profile] [--input-format NAME] [--encoding ENC]\n"
         "                     [--meta FILE.csv] [--roles auto]\n"
         "                     [--agent-channel N | --agent-speaker ID]\n"
-        "                     [--redact[=LIST] | --no-redact] [--record-invocation] INPUT...\n"
-        "       zhijian score --list-inputs [--input-format NAME] INPUT...\n"
+        "                     [--redact[=LIST] | --no-redact] [--record-invocation]\n"
+        "                     [--follow] INPUT...\n"
+        "       zhijian score --list-inputs [--input-format NAME] [--follow] INPUT...\n"
         "\n"
         "Score call transcripts (native JSON / JSONL, cloud ASR results, subtitles, text or\n"
         "CSV utterance tables; files, directories of them, or - for standard input) against\n"
@@ -76,6 +77,11 @@ static void score_usage(FILE *out)
         "                     list, else all. Example: --redact=phone,id_card\n"
         "  --no-redact        mask nothing, even when the rule set says `redact:`, e.g. for\n"
         "                     a store only the QA team reads: --no-redact\n"
+        "  --follow           read the symbolic links met while walking an input directory\n"
+        "                     (by default they are skipped with a warning, so that a link\n"
+        "                     planted in a shared folder reads nothing outside it; a link\n"
+        "                     named on the command line is always read), e.g.\n"
+        "                     zhijian score --follow recordings/\n"
         "  --list-inputs      print the files the inputs stand for, one per line, in the\n"
         "                     order they would be scored (directories walked), and score\n"
         "                     nothing; e.g. for a runner that splits the work: zhijian score\n"
@@ -125,6 +131,7 @@ struct score_opts {
     bool no_db, resume, progress, format_given, no_jit, profile;
     bool record_invocation;
     bool list_inputs; /* print the expanded inputs and stop */
+    bool follow;      /* read symbolic links met while walking a directory */
     /* Personal data masking: the rule set's `redact:` unless the command line
      * says --redact (its categories, or all), --redact=LIST or --no-redact. */
     enum { REDACT_RULESET, REDACT_ON, REDACT_LIST, REDACT_OFF } redact_mode;
@@ -172,7 +179,8 @@ static int parse_score_args(int argc, char **argv, struct score_opts *o)
         OPT_REDACT,
         OPT_NO_REDACT,
         OPT_RECORD_INVOCATION,
-        OPT_LIST_INPUTS
+        OPT_LIST_INPUTS,
+        OPT_FOLLOW
     };
     static const struct option longopts[] = {
         {"rules", required_argument, NULL, 'r'},
@@ -198,6 +206,7 @@ static int parse_score_args(int argc, char **argv, struct score_opts *o)
         {"no-redact", no_argument, NULL, OPT_NO_REDACT},
         {"record-invocation", no_argument, NULL, OPT_RECORD_INVOCATION},
         {"list-inputs", no_argument, NULL, OPT_LIST_INPUTS},
+        {"follow", no_argument, NULL, OPT_FOLLOW},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -311,6 +320,9 @@ static int parse_score_args(int argc, char **argv, struct score_opts *o)
             break;
         case OPT_LIST_INPUTS:
             o->list_inputs = true;
+            break;
+        case OPT_FOLLOW:
+            o->follow = true;
             break;
         case 'h':
             score_usage(stdout);
@@ -574,8 +586,8 @@ static int list_inputs(const struct score_opts *o, int argc, char **argv, int fi
     char **paths = NULL;
     size_t n_paths = 0, input_errors = 0;
     if (zj_inputs_expand_format((const char *const *)argv + first, (size_t)(argc - first),
-                                o->ingest.format, &paths, &n_paths, count_input_error,
-                                &input_errors) == ZJ_ERR_NOMEM) {
+                                o->ingest.format, o->follow ? ZJ_WALK_FOLLOW_LINKS : 0, &paths,
+                                &n_paths, count_input_error, &input_errors) == ZJ_ERR_NOMEM) {
         zj_paths_free(paths, n_paths);
         return EXIT_USAGE;
     }
@@ -642,8 +654,8 @@ int cmd_score(int argc, char **argv)
     char **paths = NULL;
     size_t n_paths = 0, input_errors = 0;
     if (zj_inputs_expand_format((const char *const *)argv + first, (size_t)(argc - first),
-                                o.ingest.format, &paths, &n_paths, count_input_error,
-                                &input_errors) == ZJ_ERR_NOMEM) {
+                                o.ingest.format, o.follow ? ZJ_WALK_FOLLOW_LINKS : 0, &paths,
+                                &n_paths, count_input_error, &input_errors) == ZJ_ERR_NOMEM) {
         /* Reported; scoring part of the inputs would look like all of them. */
         zj_paths_free(paths, n_paths);
         zj_meta_table_free(meta);
