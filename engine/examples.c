@@ -5,7 +5,9 @@
  * window), everything else — speaker, `unless`, boundary, overlap within the
  * rule — applies. An example that is a JSON call object (call_id and
  * turns, as zhijian reads calls) is scored as that whole call with nothing lifted: how
- * metric rules and the situations of conditional rules are tested. */
+ * metric rules and the situations of conditional rules are tested. A
+ * `match` example that passes is judged again with the other rules: one
+ * whose words another rule's hit takes is reported as taken. */
 #include "internal.h"
 
 #include <string.h>
@@ -37,6 +39,56 @@ static zj_call one_turn_call(const zj_ruleset *rs, const zj_rule *r, const zj_ex
                      .ring_ms = -1};
 }
 
+/* The finding of another rule that overlaps f in the whole rule set's
+ * result: the hit that took f's words. */
+static const zj_finding *taken_by(const zj_result *full, uint32_t rule, const zj_finding *f)
+{
+    for (size_t k = 0; k < full->n_findings; k++) {
+        const zj_finding *g = &full->findings[k];
+        if (g->outcome == ZJ_OUT_HIT && g->rule != rule && g->turn == f->turn &&
+            g->span_start < f->span_end && f->span_start < g->span_end)
+            return g;
+    }
+    return NULL;
+}
+
+/* A `match` example the rule passes alone, judged again with the rule's
+ * rivals (the rules that apply wherever it does), as `score` would judge
+ * it: another rule's overlapping hit may win (the longest hit wins, a
+ * `yield` rule gives way, a model gives way to the rules of words), and then
+ * the rule never fires on these words. A whole-call example is scored with
+ * the whole rule set. Sets out->taken, with the winner in out->detail. */
+static void judge_with_rivals(zj_scorer *scorer, const zj_ruleset *rs, uint32_t ri,
+                              const zj_call *call, bool whole_call, const zj_finding *alone,
+                              zj_example_result *out)
+{
+    const zj_rule *r = &rs->rules[ri];
+    zj_result full;
+    zj_error err;
+    zj_error_clear(&err);
+    out->status = whole_call ? zj_score_call(scorer, call, &full, &err)
+                             : zj_score_rule_rivals(scorer, call, ri, &full, &err);
+    if (out->status != ZJ_OK) {
+        out->passed = false;
+        snprintf(out->detail, sizeof out->detail, "error: %.400s",
+                 err.msg[0] ? err.msg : zj_strerror(out->status));
+        return;
+    }
+    out->taken = matched(r, &full, ri) == NULL;
+    const zj_finding *g = out->taken && alone->text ? taken_by(&full, ri, alone) : NULL;
+    if (g)
+        snprintf(out->detail, sizeof out->detail,
+                 "the hit '%.120s' at [%u, %u) is taken with the whole rule set: rule "
+                 "%.100s's overlapping hit '%.120s' at [%u, %u) wins, so score never "
+                 "reports this rule here",
+                 alone->text, alone->span_start, alone->span_end, rs->rules[g->rule].id,
+                 g->text ? g->text : "", g->span_start, g->span_end);
+    else if (out->taken)
+        snprintf(out->detail, sizeof out->detail, "a %s alone, none with the whole rule set",
+                 r->kind == ZJ_KIND_REQUIRED ? "match (met)" : "hit");
+    zj_result_free(&full);
+}
+
 static void run_one(zj_scorer *scorer, const zj_ruleset *rs, uint32_t ri, const zj_example *ex,
                     bool expect_match, zj_example_cb cb, void *ctx, size_t *failures)
 {
@@ -58,9 +110,8 @@ static void run_one(zj_scorer *scorer, const zj_ruleset *rs, uint32_t ri, const 
             return;
         }
     }
-    out.status = whole ? zj_score_rule(scorer, whole, ri, false, &res, &err)
-                       : zj_score_rule(scorer, &call, ri, true, &res, &err);
-    zj_call_free(whole);
+    const zj_call *judged = whole ? whole : &call;
+    out.status = zj_score_rule(scorer, judged, ri, whole == NULL, &res, &err);
     if (out.status != ZJ_OK) {
         out.passed = false;
         snprintf(out.detail, sizeof out.detail, "error: %.400s",
@@ -78,8 +129,11 @@ static void run_one(zj_scorer *scorer, const zj_ruleset *rs, uint32_t ri, const 
             snprintf(out.detail, sizeof out.detail, "unexpected %s '%s' at [%u, %u)",
                      r->kind == ZJ_KIND_REQUIRED ? "match" : "hit", f->text ? f->text : "",
                      f->span_start, f->span_end);
+        else if (expect_match)
+            judge_with_rivals(scorer, rs, ri, judged, whole != NULL, f, &out);
         zj_result_free(&res);
     }
+    zj_call_free(whole);
     if (!out.passed)
         (*failures)++;
     if (cb)

@@ -361,6 +361,13 @@ zj_status zj_norm_text_unmapped(zj_norm *n, const char *text, size_t len);
  * lift_window ignores the rule's `within` (the text given IS the window). */
 zj_status zj_score_rule(zj_scorer *s, const zj_call *call, uint32_t rule, bool lift_window,
                         zj_result *out, zj_error *err);
+/* zj_score_rule with the rule's window and situation lifted, and with its
+ * rivals: every rule without a window or situation, which applies wherever
+ * the rule does and whose overlapping hits can take its words in any call
+ * (the longest hit wins, a `yield` rule gives way). How the examples runner
+ * learns that `score` would never report a rule's hit on an example. */
+zj_status zj_score_rule_rivals(zj_scorer *s, const zj_call *call, uint32_t rule, zj_result *out,
+                               zj_error *err);
 
 /* ------------------------------------------------------------------ store */
 

@@ -46,6 +46,7 @@ struct zj_scorer {
     size_t n_timed;
     uint32_t *rule_done; /* == call_gen: judged in this call (no per-call clearing of 5,000) */
     uint32_t call_gen;
+    bool with_rivals;    /* zj_score_rule_rivals: wanted() takes the rule's rivals too */
     uint32_t *rule_hits; /* forbidden hits of each rule so far (max_points), zero between calls */
     unsigned char *occupied; /* code points of a turn taken by a kept hit */
     size_t occupied_cap;
@@ -1314,12 +1315,19 @@ static zj_status eval_later(zj_scorer *s, const zj_call *call, uint32_t ri, bool
 
 /* Whether score_impl evaluates rule ri: every rule, or the one asked for and
  * the rules it reads (its tag and the rule that announces a hold). */
-static bool wanted(const zj_ruleset *rs, long only_rule, uint32_t ri)
+static bool wanted(const zj_scorer *s, long only_rule, uint32_t ri)
 {
     if (only_rule < 0 || (long)ri == only_rule)
         return true;
-    const zj_rule *r = &rs->rules[only_rule];
-    return (long)ri == r->when || (long)ri == r->announce;
+    const zj_rule *r = &s->rs->rules[only_rule];
+    if ((long)ri == r->when || (long)ri == r->announce)
+        return true;
+    /* Its rivals: the rules that apply wherever it may, in every window
+     * and situation, so their overlapping hits can take its words in any
+     * call (zj_score_rule_rivals). */
+    const zj_rule *other = &s->rs->rules[ri];
+    return s->with_rivals && other->window == ZJ_WIN_NONE && other->when < 0 &&
+           other->kind != ZJ_KIND_METRIC;
 }
 
 /* Tags raised by the call's type alone: a hit without a turn, so reports
@@ -1329,7 +1337,7 @@ static zj_status typed_tags(zj_scorer *s, const zj_call *call, long only_rule, f
 {
     for (size_t k = 0; k < s->n_typed_tags; k++) {
         uint32_t ri = s->typed_tags[k];
-        if (!wanted(s->rs, only_rule, ri) || !typed_as(&s->rs->rules[ri], call) ||
+        if (!wanted(s, only_rule, ri) || !typed_as(&s->rs->rules[ri], call) ||
             tag_first_turn(s, ri) >= 0)
             continue;
         zj_status st = plain_finding(out, ri, ZJ_OUT_HIT, 0);
@@ -1409,7 +1417,7 @@ static zj_status score_impl(zj_scorer *s, const zj_call *call, long only_rule, b
             const zj_rule *r = &rs->rules[ri];
             bool now = pass == 0 ? r->kind == ZJ_KIND_TAG
                                  : r->kind != ZJ_KIND_TAG && r->when < 0 && r->kind != ZJ_KIND_METRIC;
-            if (now && wanted(rs, only_rule, ri) && s->rule_done[ri] != s->call_gen) {
+            if (now && wanted(s, only_rule, ri) && s->rule_done[ri] != s->call_gen) {
                 st = eval_rule(s, call, ri, s->hits.v + i, n, lift_window, &out);
                 s->rule_done[ri] = s->call_gen;
             }
@@ -1419,12 +1427,12 @@ static zj_status score_impl(zj_scorer *s, const zj_call *call, long only_rule, b
         st = typed_tags(s, call, only_rule, &out);
     for (size_t k = 0; k < s->n_required && st == ZJ_OK; k++) {
         uint32_t ri = s->required[k];
-        if (s->rule_done[ri] != s->call_gen && wanted(rs, only_rule, ri))
+        if (s->rule_done[ri] != s->call_gen && wanted(s, only_rule, ri))
             st = eval_rule(s, call, ri, NULL, 0, lift_window, &out);
     }
     for (size_t k = 0; k < s->n_later && st == ZJ_OK; k++) {
         uint32_t ri = s->later[k];
-        if (s->rule_done[ri] != s->call_gen && wanted(rs, only_rule, ri)) {
+        if (s->rule_done[ri] != s->call_gen && wanted(s, only_rule, ri)) {
             st = eval_later(s, call, ri, lift_window, &out);
             s->rule_done[ri] = s->call_gen;
         }
@@ -1565,6 +1573,16 @@ zj_status zj_score_rule(zj_scorer *s, const zj_call *call, uint32_t rule, bool l
                         zj_result *out, zj_error *err)
 {
     zj_status st = score_impl(s, call, (long)rule, lift_window, out, err);
+    trim(s);
+    return st;
+}
+
+zj_status zj_score_rule_rivals(zj_scorer *s, const zj_call *call, uint32_t rule, zj_result *out,
+                               zj_error *err)
+{
+    s->with_rivals = true;
+    zj_status st = score_impl(s, call, (long)rule, true, out, err);
+    s->with_rivals = false;
     trim(s);
     return st;
 }

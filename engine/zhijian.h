@@ -288,7 +288,12 @@ typedef struct zj_example_result {
     const char *text;
     bool expect_match;
     bool passed;
-    char detail[512]; /* on failure: what was found instead */
+    /* A `match` example the rule passes alone, but whose words another
+     * rule's overlapping hit takes wherever the rule applies (the longest
+     * hit wins, a `yield` rule gives way): `score` never reports the rule
+     * there. passed stays true; detail names the other rule. */
+    bool taken;
+    char detail[512]; /* on failure or when taken: what was found instead */
     /* ZJ_OK when the example ran (passed or not); otherwise it could not be
      * run (e.g. ZJ_ERR_NOMEM) and detail says why: not a rule-set failure. */
     zj_status status;
