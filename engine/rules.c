@@ -783,6 +783,40 @@ struct defaults {
  * `unless_followed_by` item suppresses every hit of the rule
  * that ends before it starts in the same turn, wherever in the turn it is
  * (经理不在，我帮您转达: the refusal is followed by the agent taking it on). */
+/* An exception's own `boundary: clause` ({re: ..., boundary: clause}): it
+ * is matched within one clause, so a comma between the taboo and the words
+ * that would excuse it keeps the taboo (我怎么知道，您明天再打来吧 is not
+ * 我怎么知道您… asking how). `sentence` is what every `unless` item has. */
+static bool exception_boundary(struct loader *ld, const zj_ynode *item, bool follows,
+                               const char *key, bool *per_clause)
+{
+    static const char *const keys[] = {"re", "regex", "boundary", NULL};
+    check_keys(ld, item, keys, " in an exception");
+    const zj_ynode *b = zj_yaml_get(item, "boundary");
+    if (zj_yaml_get(item, "re") && zj_yaml_get(item, "regex")) {
+        fail_at(ld, item, "an '%s' item has one pattern: re or regex, not both", key);
+        return false;
+    }
+    if (!b)
+        return item->n == 2; /* else check_keys named the unknown key */
+    const char *v = scalar(ld, b, "boundary");
+    if (!v)
+        return false;
+    if (follows) {
+        fail_at(ld, b, "'%s' items take no boundary: they look at the rest of the turn", key);
+        return false;
+    }
+    if (strcmp(v, "clause") != 0 && strcmp(v, "sentence") != 0) {
+        fail_at(ld, b,
+                "an exception's boundary is sentence (the default) or clause, not '%.40s': an "
+                "exception never reaches across a sentence end",
+                v);
+        return false;
+    }
+    *per_clause = strcmp(v, "clause") == 0;
+    return true;
+}
+
 static void parse_exceptions(struct loader *ld, zj_rule *r, const zj_ynode *v, uint32_t index,
                              const char *key, bool follows)
 {
@@ -799,10 +833,15 @@ static void parse_exceptions(struct loader *ld, zj_rule *r, const zj_ynode *v, u
         uint32_t id_out = 0;
         if (item->type == ZJ_YNODE_SCALAR) {
             ok = add_literal(ld, item, index, true, per_sentence, &id_out);
-        } else if (item->type == ZJ_YNODE_MAP && item->n == 2 && item->items[0]->value &&
-                   (strcmp(item->items[0]->value, "re") == 0 ||
-                    strcmp(item->items[0]->value, "regex") == 0)) {
-            ok = add_regex(ld, item->items[1], index, true, per_sentence, &id_out);
+        } else if (item->type == ZJ_YNODE_MAP && (item->n == 2 || item->n == 4) &&
+                   (zj_yaml_get(item, "re") || zj_yaml_get(item, "regex"))) {
+            const zj_ynode *re = zj_yaml_get(item, "re") ? zj_yaml_get(item, "re")
+                                                         : zj_yaml_get(item, "regex");
+            bool per_clause = false;
+            ok = exception_boundary(ld, item, follows, key, &per_clause) &&
+                 add_regex(ld, re, index, true, per_sentence, &id_out);
+            if (ok)
+                ld->rs->patterns[id_out].per_clause = per_clause;
         } else {
             fail_at(ld, item, "an '%s' item must be a string or {re: ...}", key);
             ok = false;
