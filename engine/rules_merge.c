@@ -282,16 +282,22 @@ static long find_rule(const zj_ynode *rules, const char *id)
 }
 
 /* A rule of the extending file whose id the base has: its keys replace the
- * base rule's. The condition keys (any, all, regex) are one field: giving
- * one drops the base's. */
+ * base rule's. The condition keys (any, all, regex, model) are one field:
+ * giving one drops the base's, so an override may turn a rule of words into
+ * a model rule and back. A base's `fuzzy` matches its words by sound: a
+ * model condition given without `fuzzy` drops it, as the words it applied
+ * to are gone (an override cannot otherwise remove a key). */
 static bool override_rule(zj_ynode *base, zj_ynode *over)
 {
-    static const char *const cond[] = {"any", "all", "regex"};
+    static const char *const cond[] = {"any", "all", "regex", "model"};
+    enum { N_COND = sizeof cond / sizeof *cond };
     for (size_t i = 0; i + 1 < over->n; i += 2)
-        for (int c = 0; c < 3; c++)
+        for (int c = 0; c < N_COND; c++)
             if (over->items[i]->type == ZJ_YNODE_SCALAR && !strcmp(over->items[i]->value, cond[c]))
-                for (int d = 0; d < 3; d++)
+                for (int d = 0; d < N_COND; d++)
                     map_remove(base, cond[d]);
+    if (map_index(over, "model") >= 0 && map_index(over, "fuzzy") < 0)
+        map_remove(base, "fuzzy");
     for (size_t i = 0; i + 1 < over->n; i += 2) {
         if (over->items[i]->type == ZJ_YNODE_SCALAR && !strcmp(over->items[i]->value, "id"))
             continue;
