@@ -425,6 +425,28 @@ static zj_ynode *load_base(zj_merge *m, const zj_ynode *v, int depth, const char
     return root;
 }
 
+/* `disable: [id]`: takes the base rule at brules->items[at] out. When the
+ * extending file defines a rule under the same id, that rule takes the
+ * disabled one's place rather than going to the end: the order of the rules
+ * decides overlap ties (the rule listed first wins) and the order of the
+ * report's criteria, and replacing a rule should change neither. */
+static bool disable_rule(zj_merge *m, zj_ynode *brules, size_t at, zj_ynode *crules,
+                         const zj_ynode *cdef)
+{
+    long again = crules ? find_rule(crules, rule_id(brules->items[at])) : -1;
+    if (again < 0) {
+        remove_items(brules, at, 1);
+        return true;
+    }
+    zj_ynode *r = crules->items[again];
+    if (!bake_rule(m, cdef, r))
+        return false;
+    zj_yaml_free(brules->items[at]);
+    brules->items[at] = r;
+    crules->items[again] = NULL;
+    return true;
+}
+
 /* Merges child (a file that extends) onto base (the expanded base tree),
  * consuming both; returns the merged tree or NULL (reported). */
 static zj_ynode *merge_onto(zj_merge *m, zj_ynode *base, zj_ynode *child)
@@ -435,6 +457,14 @@ static zj_ynode *merge_onto(zj_merge *m, zj_ynode *base, zj_ynode *child)
         fail(m, base, "the base rule set has no list of rules");
         ok = false;
     }
+    zj_ynode *crules = (zj_ynode *)zj_yaml_get(child, "rules");
+    if (ok && crules && crules->type != ZJ_YNODE_SEQ) {
+        fail(m, crules, "'rules' must be a list");
+        ok = false;
+    }
+    const zj_ynode *cdef = zj_yaml_get(child, "defaults");
+    if (ok && cdef && !check_defaults(m, cdef))
+        ok = false;
     const zj_ynode *dis = zj_yaml_get(child, "disable");
     if (ok && dis) {
         if (dis->type != ZJ_YNODE_SEQ || dis->n == 0) {
@@ -450,23 +480,17 @@ static zj_ynode *merge_onto(zj_merge *m, zj_ynode *base, zj_ynode *child)
                 fail(m, d, "'disable' names '%.60s', which is not a rule of the base rule set",
                      d->value);
             else
-                remove_items(brules, (size_t)at, 1);
+                ok = disable_rule(m, brules, (size_t)at, crules, cdef);
         }
     }
-    zj_ynode *crules = (zj_ynode *)zj_yaml_get(child, "rules");
-    if (ok && crules && crules->type != ZJ_YNODE_SEQ) {
-        fail(m, crules, "'rules' must be a list");
-        ok = false;
-    }
-    const zj_ynode *cdef = zj_yaml_get(child, "defaults");
-    if (ok && cdef && !check_defaults(m, cdef))
-        ok = false;
     size_t base_n = brules ? brules->n : 0;
     for (size_t i = 0; ok && crules && i < crules->n; i++) {
         zj_ynode *r = crules->items[i];
+        if (!r) /* a redefinition of a disabled rule, already in its place */
+            continue;
         const char *id = r->type == ZJ_YNODE_MAP ? rule_id(r) : NULL;
         long at = id ? find_rule(brules, id) : -1;
-        if (at >= (long)base_n) {
+        if (at >= (long)base_n || (at >= 0 && !strcmp(brules->items[at]->file, r->file))) {
             /* twice in the extending file: parse_rule reports it */
             at = -1;
         }
