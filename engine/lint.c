@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* The filler that replaces a placeholder: a Han character, so patterns like
  * \p{Han}{1,8}物业客服中心 or 我姓\p{Han} accept ××物业客服中心 / 我姓×, and a
@@ -366,10 +367,11 @@ static zj_status extract_json(doc *d, const char *path, const char *s, size_t le
     return ZJ_OK;
 }
 
+/* In any case: a.YAML is read as YAML, not as lines of text. */
 static bool has_suffix(const char *s, const char *suffix)
 {
     size_t n = strlen(s), k = strlen(suffix);
-    return n >= k && !strcmp(s + n - k, suffix);
+    return n >= k && !strcasecmp(s + n - k, suffix);
 }
 
 /* False when out of memory (nothing added). */
@@ -434,6 +436,14 @@ zj_status zj_lint_file(const zj_ruleset *rs, const char *path, const char *part,
     if (!zj_utf8_valid(s, len)) {
         zj_buf_free(&text);
         return zj_error_set(err, ZJ_ERR_UTF8, path, 0, 0, "not valid UTF-8");
+    }
+    /* A UTF-8 BOM (Windows editors write one) is no character of the
+     * template: left in, it would hide Markdown front matter (`part:` and
+     * with it the opening's required phrases), break YAML and JSON, and
+     * shift the first line's columns. */
+    if (len >= 3 && !memcmp(s, "\xEF\xBB\xBF", 3)) {
+        s += 3;
+        len -= 3;
     }
     doc d = {0};
     zj_status st = ZJ_OK;

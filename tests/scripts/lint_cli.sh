@@ -58,4 +58,31 @@ grep -q "/repo/scripts/opening/e.txt:1:1: minor opening.surname required phrase 
 printf 'fail_on: sometimes\n' > .zhijian.yaml
 "$zhijian" lint scripts 2> err; [ $? -eq 2 ] || fail "bad config should exit 2"
 grep -q "\.zhijian.yaml:1:10: fail_on must be critical, major, minor or observation" err || { cat err; fail "config error message"; }
+rm .zhijian.yaml
+# A UTF-8 BOM is no character of the template: Markdown front matter after
+# it still declares the part, YAML and JSON still parse, columns start at 1.
+mkdir bom
+printf '\xef\xbb\xbf---\npart: opening\n---\n请问有什么可以帮您？\n' > bom/a.md
+printf '\xef\xbb\xbf有本事你去告\n' > bom/b.txt
+printf '\xef\xbb\xbf{"part": "opening", "text": "您好，阳光物业客服中心，我姓王，请问有什么可以帮您？"}' > bom/c.json
+printf '\xef\xbb\xbfpart: opening\ntext: 您好，阳光物业客服中心，我姓王，请问有什么可以帮您？\n' > bom/d.yaml
+"$zhijian" lint --fail-on minor bom > out 2> err; code=$?
+cat > want <<'WANT'
+bom/a.md:4:1: minor opening.company required phrase missing in this opening template: 开场报出“××物业客服中心” (第十一条第2项)
+bom/a.md:4:1: minor opening.greeting required phrase missing in this opening template: 开场问候（你好/您好/上午好/下午好/晚上好） (第十一条第2项)
+bom/a.md:4:1: minor opening.surname required phrase missing in this opening template: 开场自报姓氏（我姓×） (第十一条第2项)
+bom/b.txt:1:1: critical taboo.11-go-complain forbidden expression '有本事你去告': 有本事你去告 (第十四条第11项)
+WANT
+[ $code -eq 1 ] || { cat out err; fail "BOM templates: exit $code, expected 1"; }
+[ -s err ] && { cat err; fail "BOM templates: unexpected errors"; }
+diff -u want out || fail "BOM templates: findings"
+# Extensions in any case are templates; a directory holding no template
+# (a wrong path, the wrong extensions) is no clean set of scripts: exit 3.
+mkdir upper empty
+printf '有本事你去告\n' > upper/A.TXT
+"$zhijian" lint upper > out; [ $? -eq 1 ] || { cat out; fail "upper-case .TXT not linted"; }
+grep -qx "upper/A.TXT:1:1: critical taboo.11-go-complain forbidden expression '有本事你去告': 有本事你去告 (第十四条第11项)" out || { cat out; fail "A.TXT finding"; }
+printf 'x' > empty/notes.docx
+"$zhijian" lint empty > out 2> err; [ $? -eq 3 ] || fail "a directory without templates should exit 3"
+grep -qx "zhijian: empty: no templates (.txt .md .markdown .yaml .yml .json) in this directory" err || { cat err; fail "empty directory message"; }
 echo "ok: lint exit codes 0/1/2/3 and config discovery"

@@ -3,10 +3,12 @@
 #include "cli.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -45,16 +47,18 @@ static void lint_usage(FILE *out)
             "  zhijian lint --format github scripts/        # in a GitHub Actions step\n"
             "\n"
             "Exit status: 0 clean; 1 findings at or above --fail-on (default major);\n"
-            "2 usage or configuration error; 3 some files unreadable (the rest linted).\n");
+            "2 usage or configuration error; 3 some files or directories unreadable, or a\n"
+            "directory without templates (the rest linted).\n");
 }
 
+/* Template extensions, in any case: 开场白.TXT is a template too. */
 static bool lintable(const char *name)
 {
     static const char *const exts[] = {".txt", ".md", ".markdown", ".yaml", ".yml", ".json"};
     size_t n = strlen(name);
     for (size_t i = 0; i < sizeof exts / sizeof *exts; i++) {
         size_t k = strlen(exts[i]);
-        if (n > k && !strcmp(name + n - k, exts[i]))
+        if (n > k && !strcasecmp(name + n - k, exts[i]))
             return true;
     }
     return false;
@@ -89,16 +93,25 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static void walk(const char *dir, struct file_list *l, int depth)
+/* Adds the templates under dir to l, in byte order of their names. A
+ * directory that cannot be read is reported and counted in *unreadable:
+ * its templates would otherwise go unchecked with exit 0. */
+static void walk(const char *dir, struct file_list *l, int depth, size_t *unreadable)
 {
+    if (depth > 32) {
+        cli_error("%s: directories nested deeper than 32 levels: not linted", dir);
+        (*unreadable)++;
+        return;
+    }
     DIR *d = opendir(dir);
-    if (!d || depth > 32) {
-        if (d)
-            closedir(d);
+    if (!d) {
+        cli_error("%s: %s", dir, strerror(errno));
+        (*unreadable)++;
         return;
     }
     struct file_list here = {0};
     struct dirent *e;
+    errno = 0;
     while ((e = readdir(d))) {
         if (e->d_name[0] == '.')
             continue;
@@ -106,6 +119,11 @@ static void walk(const char *dir, struct file_list *l, int depth)
         size_t dl = strlen(dir);
         snprintf(p, sizeof p, "%s%s%s", dir, dl && dir[dl - 1] == '/' ? "" : "/", e->d_name);
         push(&here, p);
+        errno = 0;
+    }
+    if (errno) {
+        cli_error("%s: %s", dir, strerror(errno));
+        (*unreadable)++;
     }
     closedir(d);
     l->nomem |= here.nomem;
@@ -114,7 +132,7 @@ static void walk(const char *dir, struct file_list *l, int depth)
     for (size_t i = 0; i < here.n; i++) {
         struct stat sb;
         if (stat(here.v[i], &sb) == 0 && S_ISDIR(sb.st_mode))
-            walk(here.v[i], l, depth + 1);
+            walk(here.v[i], l, depth + 1, unreadable);
         else if (lintable(here.v[i]))
             push(l, here.v[i]);
         free(here.v[i]);
@@ -208,7 +226,16 @@ int cmd_lint(int argc, char **argv)
             cli_error("%s: No such file or directory", inputs[i]);
             unreadable++;
         } else if (S_ISDIR(sb.st_mode)) {
-            walk(inputs[i], &files, 0);
+            size_t before = files.n, unreadable_before = unreadable;
+            walk(inputs[i], &files, 0, &unreadable);
+            /* A directory with no template in it is a wrong path or the
+             * wrong extensions, not a clean set of scripts. */
+            if (files.n == before && unreadable == unreadable_before && !files.nomem) {
+                cli_error("%s: no templates (.txt .md .markdown .yaml .yml .json) in this "
+                          "directory",
+                          inputs[i]);
+                unreadable++;
+            }
         } else {
             push(&files, inputs[i]);
         }
