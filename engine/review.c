@@ -357,6 +357,38 @@ static const char *field(const zj_csv_row *r, long col)
     return col >= 0 && (size_t)col < r->n ? zj_csv_unguard(r->f[col]) : "";
 }
 
+/* Whether the span and quote of x are the words of turn t only as a page
+ * shows them (zj_rv_span_of_shown: a browser's selection counts a CR LF as
+ * one code point and sees controls as escapes): then x gets the stored
+ * span, and its quote is set from the stored text. 1 when moved, 0 when x
+ * is left as it is, -1 with the reason in msg (out of memory, or both
+ * readings fit at different places). */
+static int span_as_shown(const zj_turn *t, zj_rv_event *x, size_t len, char *msg, size_t size)
+{
+    long a, b;
+    int fits =
+        zj_rv_span_of_shown(t->text, t->text_len, x->span_start, x->span_end, x->text, &a, &b);
+    if (fits < 0)
+        snprintf(msg, size, "out of memory");
+    if (fits <= 0)
+        return fits;
+    if ((a != x->span_start || b != x->span_end) && (size_t)x->span_end <= len) {
+        size_t sa = zj_utf8_cp_to_byte(t->text, t->text_len, (size_t)x->span_start);
+        size_t sb = zj_utf8_cp_to_byte(t->text, t->text_len, (size_t)x->span_end);
+        if (strlen(x->text) == sb - sa && memcmp(x->text, t->text + sa, sb - sa) == 0) {
+            snprintf(msg, size,
+                     "the quote is the words of turn %d span %ld-%ld both as stored and as the "
+                     "page shows it (span %ld-%ld): give the span of the stored text",
+                     x->turn + 1, x->span_start, x->span_end, a, b);
+            return -1;
+        }
+    }
+    x->span_start = a;
+    x->span_end = b;
+    x->text = NULL; /* filled in from the stored text below */
+    return 1;
+}
+
 /* Checks an added finding x against its call's stored transcript sc: the
  * turn is one of the call's, the span lies inside it and the quote is the
  * words there (taken from the transcript when x has none); a quote without a
@@ -378,6 +410,9 @@ static bool added_fits(const zj_stored_call *sc, zj_review_data *d, const zj_rv_
     if (x->span_start >= 0) {
         const zj_turn *t = &call->turns[x->turn];
         size_t len = zj_utf8_count(t->text, t->text_len);
+        int shown = x->text && *x->text ? span_as_shown(t, x, len, msg, size) : 0;
+        if (shown < 0)
+            return false;
         if ((size_t)x->span_end > len || x->span_end == x->span_start) {
             snprintf(msg, size, "span %ld-%ld is not words of turn %d (%zu characters)",
                      x->span_start, x->span_end, x->turn + 1, len);

@@ -232,4 +232,20 @@ typedef struct zj_review_summary {
 zj_status zj_review_summary_of(zj_store *st, const zj_rs_ruleset *rs, const zj_report_filter *f,
                                zj_review_summary *out, zj_error *err);
 
+/* Text as the review pages show it (review_page.c). HTML cannot hold C0
+ * and C1 control characters: each is shown as the terminal shows it (\x01,
+ * \u0085), and browsers read CR LF and a lone CR as one LF. The code point
+ * at s (n bytes left) is *k bytes long and shown as the returned number of
+ * bytes written to shown: 0 for the CR of a CR LF. */
+size_t zj_rv_shown_cp(const char *s, size_t n, size_t *k, char shown[8]);
+/* Appends the string s (NULL: nothing) to out as shown, HTML-escaped. */
+void zj_rv_html_escape(zj_buf *out, const char *s);
+/* The stored code points [*a, *b) of text (len bytes) whose shown form at
+ * code points [shown_a, shown_b) is quote: a span counted in the text a
+ * page shows (a browser's selection), turned into the stored text's. A
+ * selection starting or ending inside an escape takes its whole control
+ * character. 1 when it fits, 0 when not, -1 when out of memory. */
+int zj_rv_span_of_shown(const char *text, size_t len, long shown_a, long shown_b, const char *quote,
+                        long *a, long *b);
+
 #endif

@@ -10,9 +10,113 @@
 #include <stdlib.h>
 #include <string.h>
 
+size_t zj_rv_shown_cp(const char *s, size_t n, size_t *k, char shown[8])
+{
+    static const char hex[] = "0123456789abcdef";
+    unsigned char c = (unsigned char)s[0];
+    uint32_t cp = c;
+    *k = c >= 0x80 ? zj_utf8_decode((const unsigned char *)s, n, &cp) : 1;
+    if (c == '\r') { /* what a browser makes of it */
+        shown[0] = '\n';
+        return n > 1 && s[1] == '\n' ? 0 : 1;
+    }
+    if (*k && (cp >= 0x20 || c == '\t' || c == '\n') && (cp < 0x7F || cp > 0x9F)) {
+        memcpy(shown, s, *k);
+        return *k;
+    }
+    if (*k > 1) { /* a C1 control: \u0085 */
+        memcpy(shown, "\\u00", 4);
+        shown[4] = hex[cp >> 4];
+        shown[5] = hex[cp & 15];
+        return 6;
+    }
+    *k = 1; /* C0, DEL, or a byte that is not UTF-8: \x01 */
+    memcpy(shown, "\\x", 2);
+    shown[2] = hex[c >> 4];
+    shown[3] = hex[c & 15];
+    return 4;
+}
+
+/* Appends bytes [from, to) of text (len bytes: a CR at to - 1 is read with
+ * the byte after it) as shown, HTML-escaped. */
+static void html_range(zj_buf *out, const char *text, size_t len, size_t from, size_t to)
+{
+    for (size_t i = from, k; i < to; i += k) {
+        char shown[8];
+        size_t n = zj_rv_shown_cp(text + i, len - i, &k, shown);
+        for (size_t j = 0; j < n; j++) {
+            char c = shown[j];
+            if (c == '<' || c == '>' || c == '&' || c == '"' || c == '\'') {
+                char one[2] = {c, 0};
+                zj_html_escape(out, one);
+            } else {
+                zj_buf_append(out, &c, 1);
+            }
+        }
+    }
+}
+
+void zj_rv_html_escape(zj_buf *out, const char *s)
+{
+    if (s)
+        html_range(out, s, strlen(s), 0, strlen(s));
+}
+
+/* The text as shown, with the stored code point each shown one belongs to. */
+typedef struct shown_text {
+    zj_buf text;
+    long *owner; /* per shown code point */
+    size_t n;    /* shown code points */
+} shown_text;
+
+static bool shown_text_of(const char *s, size_t len, shown_text *out)
+{
+    zj_buf_init(&out->text);
+    out->n = 0;
+    /* every stored byte shows as at most 6 code points */
+    out->owner = malloc((len * 6 + 1) * sizeof *out->owner);
+    if (!out->owner)
+        return false;
+    long cp = 0;
+    for (size_t i = 0, k; i < len; i += k, cp++) {
+        char shown[8];
+        size_t n = zj_rv_shown_cp(s + i, len - i, &k, shown);
+        zj_buf_append(&out->text, shown, n);
+        for (size_t j = 0; j < n; j++)
+            if (((unsigned char)shown[j] & 0xC0) != 0x80)
+                out->owner[out->n++] = cp;
+    }
+    return !out->text.failed;
+}
+
+int zj_rv_span_of_shown(const char *text, size_t len, long shown_a, long shown_b, const char *quote,
+                        long *a, long *b)
+{
+    shown_text sh;
+    if (!shown_text_of(text, len, &sh)) {
+        free(sh.owner);
+        zj_buf_free(&sh.text);
+        return -1;
+    }
+    int fits = 0;
+    if (shown_a >= 0 && shown_a < shown_b && (size_t)shown_b <= sh.n) {
+        const char *t = sh.text.data ? sh.text.data : "";
+        size_t from = zj_utf8_cp_to_byte(t, sh.text.len, (size_t)shown_a);
+        size_t to = zj_utf8_cp_to_byte(t, sh.text.len, (size_t)shown_b);
+        fits = strlen(quote) == to - from && memcmp(quote, t + from, to - from) == 0;
+        if (fits) {
+            *a = sh.owner[shown_a];
+            *b = sh.owner[shown_b - 1] + 1;
+        }
+    }
+    free(sh.owner);
+    zj_buf_free(&sh.text);
+    return fits;
+}
+
 static void esc(zj_buf *out, const char *s)
 {
-    zj_html_escape(out, s ? s : "");
+    zj_rv_html_escape(out, s);
 }
 
 static const char *role_zh(const char *role)
@@ -225,13 +329,9 @@ static void turn_html(zj_buf *out, const zj_turn *t, size_t index, mark *marks, 
                   index + 1, t->speaker == ZJ_SPEAKER_AGENT ? "坐席" : "客户", index);
     if (n)
         qsort(marks, n, sizeof *marks, cmp_mark);
-    char *text = malloc(t->text_len + 1);
-    if (!text) {
-        out->failed = true;
-        return;
-    }
-    memcpy(text, t->text, t->text_len);
-    text[t->text_len] = 0;
+    /* Shown as one text (a CR LF split by a mark is still one LF), so
+     * review.js counts the code points zj_rv_span_of_shown reads back. */
+    const char *text = t->text;
     size_t at = 0;
     long end = -1;
     for (size_t i = 0; i < n; i++) {
@@ -239,25 +339,18 @@ static void turn_html(zj_buf *out, const zj_turn *t, size_t index, mark *marks, 
             continue; /* overlapping or empty: listed in the table only */
         size_t a = cp_offset(text, t->text_len, marks[i].a);
         size_t b = cp_offset(text, t->text_len, marks[i].b);
-        char saved = text[a];
-        text[a] = 0;
-        esc(out, text + at);
-        text[a] = saved;
+        html_range(out, text, t->text_len, at, a);
         zj_buf_puts(out, "<mark title=\"");
         esc(out, marks[i].title[0] ? marks[i].title : marks[i].rule_id);
         zj_buf_puts(out, "（");
         esc(out, marks[i].clause);
         zj_buf_printf(out, "）%d 分\">", marks[i].points);
-        saved = text[b];
-        text[b] = 0;
-        esc(out, text + a);
-        text[b] = saved;
+        html_range(out, text, t->text_len, a, b);
         zj_buf_puts(out, "</mark>");
         at = b;
         end = marks[i].b;
     }
-    esc(out, text + at);
-    free(text);
+    html_range(out, text, t->text_len, at, t->text_len);
     zj_buf_puts(out, "</span></div>");
 }
 

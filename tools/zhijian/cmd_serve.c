@@ -6,6 +6,7 @@
 #include "cli.h"
 
 #ifdef ZJ_SERVE
+#include "review.h"
 #include "serve_auth.h"
 #include "serve_form.h"
 
@@ -100,11 +101,11 @@ static enum MHD_Result page(struct MHD_Connection *c, unsigned int status, const
     zj_buf out;
     zj_buf_init(&out);
     zj_buf_puts(&out, "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>");
-    zj_html_escape(&out, title);
+    zj_rv_html_escape(&out, title);
     zj_buf_printf(&out, " · zhijian 复核</title><style>%s</style></head><body><nav>", page_style);
     if (s && s->user) {
         zj_buf_puts(&out, "<a href=\"/\">复核队列</a><span class=\"user\">");
-        zj_html_escape(&out, s->user->name);
+        zj_rv_html_escape(&out, s->user->name);
         zj_buf_puts(&out, s->user->role == ZJ_ROLE_INSPECTOR    ? "（质检员）"
                           : s->user->role == ZJ_ROLE_SUPERVISOR ? "（主管）"
                                                                 : "（坐席）");
@@ -133,7 +134,7 @@ static enum MHD_Result message(struct MHD_Connection *c, unsigned int status,
     zj_buf b;
     zj_buf_init(&b);
     zj_buf_puts(&b, "<p class=\"error\">");
-    zj_html_escape(&b, text);
+    zj_rv_html_escape(&b, text);
     zj_buf_puts(&b, "</p><p><a href=\"/\">返回</a></p>");
     enum MHD_Result r = page(c, status, s, "错误", &b, NULL);
     zj_buf_free(&b);
