@@ -28,6 +28,7 @@ static struct {
     zj_store *st;
     const char *ruleset;
     serve_users users;
+    bool secure_cookies; /* behind a TLS proxy: the browser sends the cookie over https only */
 } app;
 
 static volatile sig_atomic_t stop_requested;
@@ -141,6 +142,13 @@ static enum MHD_Result message(struct MHD_Connection *c, unsigned int status,
     return r;
 }
 
+/* The session cookie's header value: the session id, or (NULL) ending it. */
+static void session_cookie(char *out, size_t size, const char *id)
+{
+    snprintf(out, size, "zj_session=%s; HttpOnly; SameSite=Strict; Path=/%s%s", id ? id : "",
+             app.secure_cookies ? "; Secure" : "", id ? "" : "; Max-Age=0");
+}
+
 static enum MHD_Result redirect(struct MHD_Connection *c, const char *location, const char *cookie)
 {
     return respond(c, 303, "text/plain; charset=utf-8", "", 0, cookie, location);
@@ -186,7 +194,7 @@ static enum MHD_Result login_page(struct MHD_Connection *c, serve_session *s, bo
     char cookie[160];
     if (!s && !(s = serve_session_new(NULL)))
         return message(c, 500, NULL, "no random source");
-    snprintf(cookie, sizeof cookie, "zj_session=%s; HttpOnly; SameSite=Strict; Path=/", s->id);
+    session_cookie(cookie, sizeof cookie, s->id);
     zj_buf b;
     zj_buf_init(&b);
     zj_buf_puts(&b, "<h2>登录</h2>");
@@ -401,14 +409,16 @@ static enum MHD_Result route(struct MHD_Connection *c, const char *url, const ch
         serve_session_end(s);
         serve_session *n = serve_session_new(u);
         char cookie[160];
-        snprintf(cookie, sizeof cookie, "zj_session=%s; HttpOnly; SameSite=Strict; Path=/", n->id);
+        session_cookie(cookie, sizeof cookie, n->id);
         return redirect(c, "/", cookie);
     }
     if (!s || !s->user)
         return post ? message(c, 403, NULL, "请先登录") : redirect(c, "/login", NULL);
     if (!strcmp(url, "/logout") && post) {
         serve_session_end(s);
-        return redirect(c, "/login", "zj_session=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
+        char cookie[160];
+        session_cookie(cookie, sizeof cookie, NULL);
+        return redirect(c, "/login", cookie);
     }
     if (post && !strcmp(url, "/act"))
         return act(c, s, body);
@@ -507,7 +517,7 @@ static void serve_usage(FILE *out)
 {
     fprintf(out,
             "usage: zhijian serve --users FILE [--db PATH] [--bind HOST:PORT]\n"
-            "                     [--ruleset NAME[@VER]]\n"
+            "                     [--ruleset NAME[@VER]] [--secure-cookies]\n"
             "       zhijian serve --hash-password < password.txt\n"
             "\n"
             "The review web application, in Chinese: inspectors open a saved sample's calls,\n"
@@ -527,15 +537,22 @@ static void serve_usage(FILE *out)
             "  --bind HOST:PORT     where to listen (default 127.0.0.1:8080: this machine\n"
             "                       only; an IPv4 address)\n"
             "  --ruleset NAME[@VER] whose results (default: the newest with results)\n"
+            "  --secure-cookies     mark the session cookie Secure: browsers send it over\n"
+            "                       https only. Give it behind a TLS reverse proxy (the\n"
+            "                       server itself speaks plain HTTP: without the proxy,\n"
+            "                       logging in would not stick)\n"
             "  --hash-password      print the hash of the password on standard input\n"
             "\n"
-            "Sessions are cookies (HttpOnly, SameSite=Strict) that end after 8 idle hours;\n"
-            "every form carries a CSRF token; request bodies over 64 KiB are refused.\n"
+            "Sessions are cookies (HttpOnly, SameSite=Strict, and Secure with\n"
+            "--secure-cookies) that end after 8 idle hours; every form carries a CSRF\n"
+            "token; request bodies over 64 KiB are refused.\n"
             "\n"
             "Examples:\n"
             "  echo 'secret' | zhijian serve --hash-password        # -> $argon2id$v=19$...\n"
             "  printf '张敏:inspector::%%s\\n' \"$hash\" > users.txt\n"
-            "  zhijian serve --db out/zhijian.db --users users.txt   # http://127.0.0.1:8080/\n");
+            "  zhijian serve --db out/zhijian.db --users users.txt   # http://127.0.0.1:8080/\n"
+            "  # behind nginx serving https://qa.example.com/ and passing to 127.0.0.1:8080:\n"
+            "  zhijian serve --db out/zhijian.db --users users.txt --secure-cookies\n");
 }
 
 int cmd_serve(int argc, char **argv)
@@ -546,6 +563,7 @@ int cmd_serve(int argc, char **argv)
         {"bind", required_argument, NULL, 'b'},
         {"ruleset", required_argument, NULL, 'r'},
         {"hash-password", no_argument, NULL, 'p'},
+        {"secure-cookies", no_argument, NULL, 's'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -569,6 +587,9 @@ int cmd_serve(int argc, char **argv)
             break;
         case 'p':
             hash = true;
+            break;
+        case 's':
+            app.secure_cookies = true;
             break;
         case 'h':
             serve_usage(stdout);
