@@ -22,6 +22,16 @@ static const zj_finding *matched(const zj_rule *r, const zj_result *res, uint32_
     return NULL;
 }
 
+/* Whether the rule came out not_measurable: the example lacks what the
+ * rule measures (a metric's ring_ms or timestamps). */
+static bool unmeasured(const zj_result *res, uint32_t rule)
+{
+    for (size_t i = 0; i < res->n_findings; i++)
+        if (res->findings[i].rule == rule && res->findings[i].outcome == ZJ_OUT_NOT_MEASURABLE)
+            return true;
+    return false;
+}
+
 /* An example as a call of one turn (*turn), said by the rule's speaker. */
 static zj_call one_turn_call(const zj_ruleset *rs, const zj_rule *r, const zj_example *ex,
                              zj_turn *turn)
@@ -116,6 +126,16 @@ static void run_one(zj_scorer *scorer, const zj_ruleset *rs, uint32_t ri, const 
         out.passed = false;
         snprintf(out.detail, sizeof out.detail, "error: %.400s",
                  err.msg[0] ? err.msg : zj_strerror(out.status));
+    } else if (!whole && unmeasured(&res, ri)) {
+        /* A text has no ring_ms nor timestamps: neither a hit nor its
+         * absence can be seen, and a no_match example would pass without
+         * testing anything. (A whole call without them is the author's
+         * choice: it shows the rule costs nothing when it cannot measure.) */
+        out.passed = false;
+        snprintf(out.detail, sizeof out.detail,
+                 "the rule cannot be judged on a text (not_measurable): give a whole call "
+                 "(JSON) with the ring_ms or timestamps it measures");
+        zj_result_free(&res);
     } else {
         const zj_finding *f = matched(r, &res, ri);
         out.passed = (f != NULL) == expect_match;
