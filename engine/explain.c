@@ -63,6 +63,9 @@ static void describe_conversation(zj_buf *out, const zj_ruleset *rs, const zj_ru
         if (r->announce >= 0)
             zj_buf_printf(out, ", announced by '%s' in the agent's utterance before",
                           rs->rules[r->announce].id);
+        if (r->waiting >= 0)
+            zj_buf_printf(out, ", going on through customer turns that hit '%s'",
+                          rs->rules[r->waiting].id);
         zj_buf_puts(out, "\n");
     }
     if (r->when >= 0) {
@@ -442,11 +445,13 @@ zj_status zj_rules_explain(const zj_ruleset *rs, const char *rule_id, const char
         }
         if (!shown)
             zj_buf_puts(out, "verdict: no finding (the rule does not fire on this text)\n");
-        /* The verdict is the rule's alone; scored with the whole rule set, a
-         * hit another rule's overlapping hit wins over is no finding. */
+        /* The verdict is the rule's alone; scored with the rules that apply
+         * wherever it does (as rules test judges a match example), a hit
+         * another rule's overlapping hit wins over is no finding. A rule of
+         * a window or situation takes it only there: no note. */
         zj_result full;
         if (r->kind == ZJ_KIND_FORBIDDEN && shown &&
-            (st = zj_score_call(sc, &call, &full, err)) == ZJ_OK) {
+            (st = zj_score_rule_rivals(sc, &call, (uint32_t)ri, &full, err)) == ZJ_OK) {
             for (size_t i = 0; i < res.n_findings; i++) {
                 const zj_finding *f = &res.findings[i];
                 const zj_finding *won = NULL;

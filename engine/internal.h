@@ -115,6 +115,8 @@ typedef struct zj_rule {
     /* Conversation rules (rules_conversation.c). */
     int32_t when;     /* index of the tag rule this rule is conditional on, -1: none */
     int32_t announce; /* silence: index of the rule whose hit announces a hold, -1 */
+    int32_t waiting;  /* silence: index of the rule whose hit in a customer turn says the
+                         customer is still waiting (喂？还在吗？), -1 */
     zj_metric metric;
     int64_t metric_min, metric_max; /* in the metric's unit (ms, chars/min, %); -1 unset */
     bool has_condition;             /* any/all/regex given (metric rules have none) */
@@ -577,11 +579,15 @@ void zj_rules_resolve_refs(zj_ruleset *rs, const zj_ynode *rules_seq, zj_fail_fn
 const char *zj_metric_name(zj_metric m);
 
 /* metrics.c: evaluate one metric rule on a call. from_turn: first turn
- * counted (0, or the tag's turn for a conditional rule); announced[t] tells
- * whether agent turn t holds a hit of the rule's `announce` rule (may be NULL).
+ * counted (0, or the tag's turn for a conditional rule); marks[t] tells
+ * whether turn t holds a hit of the rule's `announce` rule (bit
+ * ZJ_MARK_ANNOUNCED, read on agent turns) or of its `waiting` rule
+ * (ZJ_MARK_WAITING, read on customer turns); marks may be NULL.
  * norm is scratch for counting characters. Appends the rule's findings. */
+#define ZJ_MARK_ANNOUNCED 1u
+#define ZJ_MARK_WAITING 2u
 zj_status zj_metric_eval(const zj_ruleset *rs, uint32_t rule, const zj_call *call, size_t from_turn,
-                         const unsigned char *announced, zj_norm *norm, zj_finding_list *out);
+                         const unsigned char *marks, zj_norm *norm, zj_finding_list *out);
 
 /* ------------------------------------------------------ input formats (ingest) */
 

@@ -53,14 +53,18 @@ static int event_points(const zj_rule *r, size_t k)
 }
 
 /* Gaps before agent turns: a customer left waiting. A gap is measured from
- * the latest end of any earlier turn (overlapping turns leave no gap). It is
- * announced when the agent's last utterance before it (its run of turns:
- * ASR cuts 请您稍等。我帮您查一下。 into two) holds the announce rule's hit. */
+ * the latest end of any earlier turn (overlapping turns leave no gap),
+ * except a customer turn holding the `waiting` rule's hit (喂？还在吗？): a
+ * customer asking whether the agent is still there is still waiting, and
+ * the hold goes on through the question. It is announced when the agent's last utterance
+ * before it (its run of turns: ASR cuts 请您稍等。我帮您查一下。 into two)
+ * holds the announce rule's hit. */
 static zj_status silences(const zj_rule *r, uint32_t rule, const zj_call *call, size_t from,
-                          const unsigned char *announced, zj_finding_list *out)
+                          const unsigned char *marks, zj_finding_list *out)
 {
     int64_t reach = call->turns[0].end_ms, longest = 0;
-    bool agent_said = call->turns[0].speaker == ZJ_SPEAKER_AGENT && announced && announced[0];
+    bool agent_said =
+        call->turns[0].speaker == ZJ_SPEAKER_AGENT && marks && (marks[0] & ZJ_MARK_ANNOUNCED);
     size_t unannounced = 0, events = 0;
     for (size_t t = 1; t < call->n_turns; t++) {
         const zj_turn *turn = &call->turns[t];
@@ -77,10 +81,12 @@ static zj_status silences(const zj_rule *r, uint32_t rule, const zj_call *call, 
                 events++;
             }
         }
-        if (turn->end_ms > reach)
+        bool still_waiting =
+            turn->speaker == ZJ_SPEAKER_CUSTOMER && marks && (marks[t] & ZJ_MARK_WAITING);
+        if (turn->end_ms > reach && !still_waiting)
             reach = turn->end_ms;
         if (turn->speaker == ZJ_SPEAKER_AGENT) {
-            bool said = announced && announced[t];
+            bool said = marks && (marks[t] & ZJ_MARK_ANNOUNCED);
             agent_said = call->turns[t - 1].speaker == ZJ_SPEAKER_AGENT ? agent_said || said : said;
         }
     }
@@ -139,7 +145,7 @@ static zj_status speech_rate(const zj_rule *r, uint32_t rule, const zj_call *cal
 }
 
 zj_status zj_metric_eval(const zj_ruleset *rs, uint32_t rule, const zj_call *call, size_t from,
-                         const unsigned char *announced, zj_norm *norm, zj_finding_list *out)
+                         const unsigned char *marks, zj_norm *norm, zj_finding_list *out)
 {
     const zj_rule *r = &rs->rules[rule];
     if (r->metric == ZJ_METRIC_ANSWER_TIME)
@@ -152,7 +158,7 @@ zj_status zj_metric_eval(const zj_ruleset *rs, uint32_t rule, const zj_call *cal
         return push(out, rule, ZJ_OUT_NOT_MEASURABLE, 0, -1, -1, 0, NULL);
     switch (r->metric) {
     case ZJ_METRIC_SILENCE:
-        return silences(r, rule, call, from, announced, out);
+        return silences(r, rule, call, from, marks, out);
     case ZJ_METRIC_INTERRUPTION:
         return interruptions(r, rule, call, from, out);
     case ZJ_METRIC_SPEECH_RATE:

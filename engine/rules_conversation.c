@@ -1,6 +1,7 @@
 /* rules_conversation.c — the YAML keys of conversation rules: `when` (a rule
  * that applies only once a tag fired), `kind: metric` with its `metric` and
- * thresholds, and `announce` (the phrase that makes a hold announced). The
+ * thresholds, `announce` (the phrase that makes a hold announced) and
+ * `waiting` (a customer's 喂？还在吗？ that does not end a hold). The
  * rest of a rule (id, kind, points, conditions...) is read by rules.c. */
 #include "internal.h"
 
@@ -75,6 +76,7 @@ void zj_rules_parse_conversation(const zj_ynode *map, zj_rule *r, zj_fail_fn fn,
 {
     r->when = -1;
     r->announce = -1;
+    r->waiting = -1;
     r->metric_min = r->metric_max = -1;
     const zj_ynode *v = zj_yaml_get(map, "metric");
     size_t m = N_METRICS;
@@ -141,6 +143,8 @@ void zj_rules_parse_conversation(const zj_ynode *map, zj_rule *r, zj_fail_fn fn,
     }
     if ((v = zj_yaml_get(map, "announce")) && r->metric != ZJ_METRIC_SILENCE)
         fail(fn, ld, v, "'announce' applies only to metric silence");
+    if ((v = zj_yaml_get(map, "waiting")) && r->metric != ZJ_METRIC_SILENCE)
+        fail(fn, ld, v, "'waiting' applies only to metric silence");
     if ((v = zj_yaml_get(map, "when")) && r->kind == ZJ_KIND_TAG)
         fail(fn, ld, v,
              "a tag cannot be conditional ('when' applies to required, forbidden "
@@ -194,6 +198,18 @@ void zj_rules_resolve_refs(zj_ruleset *rs, const zj_ynode *seq, zj_fail_fn fn, v
                 fail(fn, ld, v, "'announce' names '%.60s', which has no phrases", v->value);
             else if (a >= 0)
                 r->announce = (int32_t)a;
+        }
+        if ((v = zj_yaml_get(map, "waiting")) && r->metric == ZJ_METRIC_SILENCE) {
+            long w = reference(rs, v, "waiting", ri, fn, ld);
+            if (w >= 0 && !rs->rules[w].has_condition)
+                fail(fn, ld, v, "'waiting' names '%.60s', which has no phrases", v->value);
+            else if (w >= 0 && rs->rules[w].speaker == ZJ_SPEAKER_AGENT)
+                fail(fn, ld, v,
+                     "'waiting' names '%.60s', an agent rule; it must hear the customer "
+                     "(speaker: customer)",
+                     v->value);
+            else if (w >= 0)
+                r->waiting = (int32_t)w;
         }
         if ((r->window == ZJ_WIN_AFTER_UTTERANCES || r->window == ZJ_WIN_AFTER_SECONDS) &&
             !zj_yaml_get(map, "when"))

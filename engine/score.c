@@ -62,8 +62,8 @@ struct zj_scorer {
     uint32_t *group_start; /* the rule's hits in s->hits: first index */
     uint32_t *group_n;     /* ... and count: all hits before evaluation, survivors after */
     uint32_t *judged_gen;  /* == call_gen: the rule was evaluated and group_n are survivors */
-    unsigned char *announced; /* per turn: holds a surviving hit of the announce rule */
-    size_t announced_cap;
+    unsigned char *marks;  /* per turn: ZJ_MARK_* bits for a silence metric */
+    size_t marks_cap;
     int64_t last_end;    /* latest turn end of the call, -1 if none */
     long tag_turn;       /* the conditional rule being judged: first turn of its tag */
     int32_t after_base;  /* ... and the utterance number of its window's first utterance */
@@ -146,7 +146,8 @@ zj_scorer *zj_scorer_new(const zj_ruleset *rs, zj_error *err)
         goto nomem;
     /* The conditional rules of words before the metrics: a silence reads the
      * hits of its `announce` rule, which may itself be conditional, so the
-     * file's order of the two must not decide whether a hold was announced. */
+     * file's order of the two must not decide whether a hold was announced
+     * (nor whether a customer's 还在吗 was heard: `waiting`). */
     for (size_t i = 0; i < rs->n_rules; i++)
         if (rs->rules[i].when >= 0 && rs->rules[i].kind != ZJ_KIND_METRIC)
             s->later[s->n_later++] = (uint32_t)i;
@@ -212,7 +213,7 @@ void zj_scorer_free(zj_scorer *s)
     free(s->judged_gen);
     free(s->models);
     free(s->typed_tags);
-    free(s->announced);
+    free(s->marks);
     free(s->quotes.v);
     free(s->quote_scratch);
     free(s);
@@ -1250,6 +1251,15 @@ static bool after_measurable(const zj_rule *r, const zj_call *call, long tag_tur
 
 /* Phase 3: rules that depend on others — conditional rules (`when`) and
  * metrics. A conditional rule whose tag did not fire is not_applicable. */
+/* Sets bit in marks[t] for every turn t holding a surviving hit of rule ri. */
+static void mark_turns(const zj_scorer *s, uint32_t ri, unsigned char bit, unsigned char *marks)
+{
+    const call_hit *g = s->hits.v + s->group_start[ri];
+    for (uint32_t i = 0; i < s->group_n[ri]; i++)
+        if (!s->rs->patterns[g[i].pattern].negated)
+            marks[g[i].turn] |= bit;
+}
+
 static zj_status eval_later(zj_scorer *s, const zj_call *call, uint32_t ri, bool lift_window,
                             finding_vec *out)
 {
@@ -1294,23 +1304,25 @@ static zj_status eval_later(zj_scorer *s, const zj_call *call, uint32_t ri, bool
     }
     if (r->kind != ZJ_KIND_METRIC)
         return eval_rule(s, call, ri, group, n, lift_window, out);
-    unsigned char *announced = NULL;
-    if (r->announce >= 0 && s->judged_gen[r->announce] == s->call_gen) {
-        if (s->announced_cap < call->n_turns) {
-            unsigned char *a = realloc(s->announced, call->n_turns);
+    unsigned char *marks = NULL;
+    bool announce = r->announce >= 0 && s->judged_gen[r->announce] == s->call_gen;
+    bool waiting = r->waiting >= 0 && s->judged_gen[r->waiting] == s->call_gen;
+    if (announce || waiting) {
+        if (s->marks_cap < call->n_turns) {
+            unsigned char *a = realloc(s->marks, call->n_turns);
             if (!a)
                 return ZJ_ERR_NOMEM;
-            s->announced = a;
-            s->announced_cap = call->n_turns;
+            s->marks = a;
+            s->marks_cap = call->n_turns;
         }
-        announced = s->announced;
-        memset(announced, 0, call->n_turns);
-        const call_hit *g = s->hits.v + s->group_start[r->announce];
-        for (uint32_t i = 0; i < s->group_n[r->announce]; i++)
-            if (!s->rs->patterns[g[i].pattern].negated)
-                announced[g[i].turn] = 1;
+        marks = s->marks;
+        memset(marks, 0, call->n_turns);
+        if (announce)
+            mark_turns(s, (uint32_t)r->announce, ZJ_MARK_ANNOUNCED, marks);
+        if (waiting)
+            mark_turns(s, (uint32_t)r->waiting, ZJ_MARK_WAITING, marks);
     }
-    return zj_metric_eval(s->rs, ri, call, (size_t)s->tag_turn, announced, &s->norm, out);
+    return zj_metric_eval(s->rs, ri, call, (size_t)s->tag_turn, marks, &s->norm, out);
 }
 
 /* Whether score_impl evaluates rule ri: every rule, or the one asked for and
@@ -1320,7 +1332,7 @@ static bool wanted(const zj_scorer *s, long only_rule, uint32_t ri)
     if (only_rule < 0 || (long)ri == only_rule)
         return true;
     const zj_rule *r = &s->rs->rules[only_rule];
-    if ((long)ri == r->when || (long)ri == r->announce)
+    if ((long)ri == r->when || (long)ri == r->announce || (long)ri == r->waiting)
         return true;
     /* Its rivals: the rules that apply wherever it may, in every window
      * and situation, so their overlapping hits can take its words in any
