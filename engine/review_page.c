@@ -132,14 +132,27 @@ static void ruleset_field(zj_buf *out, const zj_rs_ruleset *rs)
                   (long long)rs->id);
 }
 
+/* Opens a form posting to /act with the session's token and the form's
+ * number on its page, which with the page's number in the token (the
+ * viewer's csrf) tells the server a form sent twice (a double click, a
+ * resubmit after going back): where the form starts in the page body,
+ * unique within it. */
+static void form_open(zj_buf *out, const zj_viewer *v, const char *form_class)
+{
+    size_t at = out->len;
+    zj_buf_printf(out,
+                  "<form method=\"post\" action=\"/act\"%s><input type=\"hidden\" "
+                  "name=\"form\" value=\"%zu\"><input type=\"hidden\" name=\"csrf\" value=\"",
+                  form_class, at + 1);
+    esc(out, v->csrf);
+    zj_buf_puts(out, "\">");
+}
+
 /* The hidden fields every form of a call carries. */
 static void form_head(zj_buf *out, const zj_viewer *v, const zj_rs_ruleset *rs, const char *action,
                       const char *call_id)
 {
-    zj_buf_puts(out, "<form method=\"post\" action=\"/act\" class=\"inline\">"
-                     "<input type=\"hidden\" name=\"csrf\" value=\"");
-    esc(out, v->csrf);
-    zj_buf_puts(out, "\">");
+    form_open(out, v, " class=\"inline\"");
     ruleset_field(out, rs);
     zj_buf_puts(out, "<input type=\"hidden\" name=\"action\" value=\"");
     esc(out, action);
@@ -258,10 +271,7 @@ static zj_status page_sample(zj_store *st, const char *ruleset, int64_t sample_i
         } else if (v->role == ZJ_ROLE_SUPERVISOR && dec.decision &&
                    strcmp(dec.decision, "incomplete") != 0) {
             /* The decision is reached: a supervisor records it. */
-            zj_buf_puts(out, "<form method=\"post\" action=\"/act\"><input type=\"hidden\" "
-                             "name=\"csrf\" value=\"");
-            esc(out, v->csrf);
-            zj_buf_puts(out, "\">");
+            form_open(out, v, "");
             ruleset_field(out, &rs);
             zj_buf_printf(out,
                           "<input type=\"hidden\" name=\"action\" value=\"close\">"

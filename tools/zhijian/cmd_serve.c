@@ -168,9 +168,12 @@ static const char review_js[] =
 
 /* --------------------------------------------------------------- routes */
 
-static zj_viewer viewer_of(const serve_session *s)
+/* The viewer of a page: its forms carry the session's CSRF token with a new
+ * page number (csrf: room for both), which makes each of them submit-once. */
+static zj_viewer viewer_of(serve_session *s, char csrf[SERVE_TOKEN_LEN + 24])
 {
-    return (zj_viewer){s->user->name, s->user->role, s->user->agent_id, s->csrf};
+    snprintf(csrf, SERVE_TOKEN_LEN + 24, "%s.%llu", s->csrf, (unsigned long long)serve_page_new(s));
+    return (zj_viewer){s->user->name, s->user->role, s->user->agent_id, csrf};
 }
 
 static enum MHD_Result library_page(struct MHD_Connection *c, const serve_session *s,
@@ -266,19 +269,68 @@ static bool same_ruleset(struct MHD_Connection *c, const serve_session *s, long 
     return true;
 }
 
-static enum MHD_Result act_do(struct MHD_Connection *c, serve_session *s, const char *body,
-                              char **f)
+/* Where an action's form leads once recorded: the page it was sent from. */
+static enum MHD_Result done(struct MHD_Connection *c, const serve_session *s, const char *action,
+                            const char *call, long sample)
+{
+    zj_buf location;
+    zj_buf_init(&location);
+    if (!strcmp(action, "close")) {
+        zj_buf_printf(&location, "/sample?id=%ld", sample);
+    } else {
+        zj_buf_puts(&location, "/call?id=");
+        zj_url_escape(&location, call);
+    }
+    enum MHD_Result r =
+        location.failed ? message(c, 500, s, "内存不足") : redirect(c, location.data, NULL);
+    zj_buf_free(&location);
+    return r;
+}
+
+/* A form of a page (page > 0) sent before is not recorded again: sent as it
+ * was, it is answered as the first time; with other values, or from a page
+ * too old to tell, it is refused. false after answering. */
+static bool first_sending(struct MHD_Connection *c, const serve_session *s, uint64_t page,
+                          long form, const char *body, const char *action, const char *call,
+                          long sample, enum MHD_Result *r)
+{
+    if (!page)
+        return true; /* not a page's form (a script's POST): recorded each time */
+    if (form <= 0 || form > (long)UINT32_MAX) {
+        *r = message(c, 400, s, "表单缺少编号（form）：请刷新页面后重试");
+        return false;
+    }
+    switch (serve_form_seen(s, page, (uint32_t)form, body)) {
+    case SERVE_FORM_NEW:
+        return true;
+    case SERVE_FORM_REPEATED:
+        *r = done(c, s, action, call, sample);
+        return false;
+    case SERVE_FORM_CHANGED:
+        *r = message(c, 409, s,
+                     "此表单已经提交并记录过，再次提交的内容不同：本次操作未记录，请刷新页面后"
+                     "重做");
+        return false;
+    case SERVE_FORM_STALE:
+        break;
+    }
+    *r = message(c, 409, s, "页面已过期：本次操作未记录，请刷新页面后重做");
+    return false;
+}
+
+static enum MHD_Result act_do(struct MHD_Connection *c, serve_session *s, uint64_t page,
+                              const char *body, char **f)
 {
     static const char *const numbers[] = {"turn",   "turn1",  "span_start", "span_end",
-                                          "appeal", "sample", "ruleset"};
-    long v[7];
+                                          "appeal", "sample", "ruleset",    "form"};
+    long v[8];
     enum MHD_Result refused;
     for (int i = 0; i < N_FIELDS; i++) {
         serve_field r = serve_form_text(body, field_names[i], &f[i]);
         if (r == SERVE_FIELD_BAD || r == SERVE_FIELD_NOMEM)
             return bad_field(c, s, field_names[i], r);
     }
-    for (int i = 0; i < 7; i++) {
+    for (int i = 0; i < 8; i++) {
         /* turn, turn1: an int; the others as the engine takes them */
         long max = i < 2 ? INT_MAX - 1 : LONG_MAX;
         serve_field r = serve_form_long(body, numbers[i], i == 1 || i >= 4 ? 0 : -1, max, &v[i]);
@@ -286,8 +338,12 @@ static enum MHD_Result act_do(struct MHD_Connection *c, serve_session *s, const 
             return bad_field(c, s, numbers[i], r);
     }
     long turn = v[0], turn1 = v[1], a = v[2], b = v[3], appeal = v[4], sample = v[5],
-         form_rs = v[6];
+         form_rs = v[6], form = v[7];
     const char *action = f[F_ACTION], *call = f[F_CALL];
+    /* One action at a time (one server thread): a form sent twice at once
+     * is checked after the first sending is recorded. */
+    if (!first_sending(c, s, page, form, body, action, call, sample, &refused))
+        return refused;
     if (!strcmp(action, "close")) {
         if (s->user->role != ZJ_ROLE_SUPERVISOR)
             return message(c, 403, s, "只有主管可以关闭抽样");
@@ -304,9 +360,9 @@ static enum MHD_Result act_do(struct MHD_Connection *c, serve_session *s, const 
             zj_error_format(&err, msg, sizeof msg);
             return message(c, 400, s, msg);
         }
-        char location[64];
-        snprintf(location, sizeof location, "/sample?id=%ld", sample);
-        return redirect(c, location, NULL);
+        if (page)
+            serve_form_recorded(s, page, (uint32_t)form, body);
+        return done(c, s, action, call, sample);
     }
     if (!action[0] || !call[0] || turn1 < 0)
         return message(c, 400, s, "表单不完整");
@@ -351,20 +407,16 @@ static enum MHD_Result act_do(struct MHD_Connection *c, serve_session *s, const 
         zj_error_format(&err, msg, sizeof msg);
         return message(c, st == ZJ_ERR_NOTFOUND ? 404 : st == ZJ_ERR_USAGE ? 400 : 500, s, msg);
     }
-    zj_buf location;
-    zj_buf_init(&location);
-    zj_buf_puts(&location, "/call?id=");
-    zj_url_escape(&location, call);
-    enum MHD_Result r =
-        location.failed ? message(c, 500, s, "内存不足") : redirect(c, location.data, NULL);
-    zj_buf_free(&location);
-    return r;
+    if (page)
+        serve_form_recorded(s, page, (uint32_t)form, body);
+    return done(c, s, action, call, sample);
 }
 
-static enum MHD_Result act(struct MHD_Connection *c, serve_session *s, const zj_buf *body)
+static enum MHD_Result act(struct MHD_Connection *c, serve_session *s, uint64_t page,
+                           const zj_buf *body)
 {
     char *f[N_FIELDS] = {0};
-    enum MHD_Result r = act_do(c, s, body->data, f);
+    enum MHD_Result r = act_do(c, s, page, body->data ? body->data : "", f);
     fields_free(f);
     return r;
 }
@@ -382,10 +434,11 @@ static enum MHD_Result route(struct MHD_Connection *c, const char *url, const ch
         serve_session_find(MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "zj_session"));
     /* Every form carries the session's token: a POST without it is refused,
      * login and logout included. */
+    uint64_t page = 0; /* the page whose form this is (0: not a page's) */
     if (post) {
         char *csrf;
         serve_field cf = serve_form_text(body->data, "csrf", &csrf);
-        bool ok = cf == SERVE_FIELD_OK && serve_csrf_ok(s, csrf);
+        bool ok = cf == SERVE_FIELD_OK && serve_csrf_ok(s, csrf, &page);
         free(csrf);
         if (!ok)
             return message(c, 403, NULL, "表单已过期或来源不明（CSRF 校验失败），请刷新页面重试");
@@ -421,10 +474,11 @@ static enum MHD_Result route(struct MHD_Connection *c, const char *url, const ch
         return redirect(c, "/login", cookie);
     }
     if (post && !strcmp(url, "/act"))
-        return act(c, s, body);
+        return act(c, s, page, body);
     if (post)
         return message(c, 404, s, "没有这个页面");
-    zj_viewer v = viewer_of(s);
+    char csrf[SERVE_TOKEN_LEN + 24];
+    zj_viewer v = viewer_of(s, csrf);
     zj_error err;
     zj_error_clear(&err);
     zj_buf b;
@@ -545,7 +599,8 @@ static void serve_usage(FILE *out)
             "\n"
             "Sessions are cookies (HttpOnly, SameSite=Strict, and Secure with\n"
             "--secure-cookies) that end after 8 idle hours; every form carries a CSRF\n"
-            "token; request bodies over 64 KiB are refused.\n"
+            "token and is recorded once however often it is sent; request bodies over\n"
+            "64 KiB are refused.\n"
             "\n"
             "Examples:\n"
             "  echo 'secret' | zhijian serve --hash-password        # -> $argon2id$v=19$...\n"

@@ -223,6 +223,7 @@ serve_session *serve_session_new(const serve_user *user)
         if (pool[i].last < slot->last)
             slot = &pool[i];
     }
+    sodium_memzero(slot, sizeof *slot); /* the pages and forms of the one replaced */
     token(slot->id);
     token(slot->csrf);
     slot->user = user;
@@ -235,10 +236,66 @@ void serve_session_end(serve_session *s)
     sodium_memzero(s, sizeof *s);
 }
 
-bool serve_csrf_ok(const serve_session *s, const char *t)
+bool serve_csrf_ok(const serve_session *s, const char *t, uint64_t *page)
 {
-    return s && t && strlen(t) == SERVE_TOKEN_LEN &&
-           sodium_memcmp(s->csrf, t, SERVE_TOKEN_LEN) == 0;
+    *page = 0;
+    if (!s || !t || strlen(t) < SERVE_TOKEN_LEN || sodium_memcmp(s->csrf, t, SERVE_TOKEN_LEN) != 0)
+        return false;
+    const char *rest = t + SERVE_TOKEN_LEN;
+    if (!*rest)
+        return true;
+    /* ".N": a page shown to this session */
+    if (*rest != '.' || rest[1] < '1' || rest[1] > '9' || strlen(rest + 1) > 19)
+        return false;
+    char *end;
+    errno = 0;
+    unsigned long long n = strtoull(rest + 1, &end, 10);
+    if (*end || errno == ERANGE)
+        return false;
+    *page = n;
+    return true;
+}
+
+uint64_t serve_page_new(serve_session *s)
+{
+    return ++s->pages;
+}
+
+static void body_hash(const char *body, unsigned char out[16])
+{
+    crypto_generichash(out, 16, (const unsigned char *)body, strlen(body), NULL, 0);
+}
+
+serve_form_state serve_form_seen(const serve_session *s, uint64_t page, uint32_t form,
+                                 const char *body)
+{
+    if (page < s->stale_below || page > s->pages || !page)
+        return SERVE_FORM_STALE;
+    for (size_t i = 0; i < s->n_used; i++) {
+        const serve_used_form *u = &s->used[i];
+        if (u->page == page && u->form == form) {
+            unsigned char h[16];
+            body_hash(body, h);
+            return sodium_memcmp(h, u->body, sizeof h) == 0 ? SERVE_FORM_REPEATED
+                                                            : SERVE_FORM_CHANGED;
+        }
+    }
+    return SERVE_FORM_NEW;
+}
+
+void serve_form_recorded(serve_session *s, uint64_t page, uint32_t form, const char *body)
+{
+    serve_used_form *u = &s->used[s->next_used];
+    /* The oldest is forgotten: its page and the earlier ones could be sent
+     * again unnoticed, so they are refused from now on. */
+    if (s->n_used == SERVE_USED_FORMS && u->page >= s->stale_below)
+        s->stale_below = u->page + 1;
+    u->page = page;
+    u->form = form;
+    body_hash(body, u->body);
+    s->next_used = (s->next_used + 1) % SERVE_USED_FORMS;
+    if (s->n_used < SERVE_USED_FORMS)
+        s->n_used++;
 }
 #else
 /* Built without libsodium: serve is left out (cmd_serve.c says so). */
