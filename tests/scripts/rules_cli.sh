@@ -62,6 +62,25 @@ grep -qx "verdict: hit '急什么' \[0, 3), -5 points" "$tmp/out" &&
   grep -qx "note: with the whole rule set '急什么' \[0, 3) is no finding: rule long's overlapping hit '急什么烦死人了' \[0, 7) wins (the longest hit wins; a \`yield\` rule or a model gives way)" "$tmp/out" ||
   { cat "$tmp/out"; fail "explain: the overlap note"; }
 "$zhijian" rules explain --rules "$tmp/ov.yaml" long 急什么烦死人了 | grep -q "^note: with the whole" && fail "explain: a note on the winning rule"
+# A rule of a window or a situation takes the words only there: no note
+# for it (opening on a later turn), and a conditional rule is judged with
+# its situation lifted, as its verdict is (c wins the tie with short, being
+# listed first).
+cat > "$tmp/ov2.yaml" <<'YAML'
+ruleset: ov2
+version: "1"
+rules:
+  - {id: t, kind: tag, speaker: customer, any: [投诉]}
+  - {id: opening, kind: forbidden, within: {first_utterances: 1}, any: [急什么烦死人了], points: 10}
+  - {id: c, kind: forbidden, when: t, any: [急什么], points: 5}
+  - {id: short, kind: forbidden, any: [急什么], points: 5}
+YAML
+"$zhijian" rules explain --rules "$tmp/ov2.yaml" short 急什么烦死人了 > "$tmp/out" || fail "explain ov2 short"
+grep -qx "verdict: hit '急什么' \[0, 3), -5 points" "$tmp/out" || { cat "$tmp/out"; fail "explain ov2 short verdict"; }
+grep -q "^note: with the whole" "$tmp/out" && { cat "$tmp/out"; fail "explain: a note for a window's rule"; }
+"$zhijian" rules explain --rules "$tmp/ov2.yaml" c 急什么 > "$tmp/out" || fail "explain ov2 c"
+grep -qx "verdict: hit '急什么' \[0, 3), -5 points" "$tmp/out" || { cat "$tmp/out"; fail "explain ov2 c verdict"; }
+grep -q "^note: with the whole" "$tmp/out" && { cat "$tmp/out"; fail "explain: a note for a conditional rule"; }
 # A UTF-8 byte-order mark (as Windows editors save) is not content.
 { printf '\357\273\277'; cat "$tmp/ov.yaml"; } > "$tmp/bom.yaml"
 "$zhijian" rules check "$tmp/bom.yaml" > "$tmp/out" 2>&1 && grep -q "bom.yaml: ok: 2 rules" "$tmp/out" ||
