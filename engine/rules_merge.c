@@ -494,7 +494,15 @@ static zj_ynode *merge_onto(zj_merge *m, zj_ynode *base, zj_ynode *child)
             /* twice in the extending file: parse_rule reports it */
             at = -1;
         }
-        if (at >= 0) {
+        if (at >= 0 && brules->items[at]->over_line && brules->items[at]->over_file &&
+            !strcmp(brules->items[at]->over_file, r->file)) {
+            /* Two overrides of one rule in a file would merge in silence,
+             * the second's keys over the first's: a duplicate id, as in
+             * any one file. */
+            fail(m, r, "duplicate rule id '%.60s' (first overridden at line %ld)", id,
+                 brules->items[at]->over_line);
+            ok = false;
+        } else if (at >= 0) {
             if (!override_rule(brules->items[at], r)) {
                 nomem(m, r->file);
                 ok = false;
