@@ -8,6 +8,7 @@
 #include "report_source.h"
 
 #include "db.h"
+#include "store_agg.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -116,12 +117,17 @@ static zj_status scope(audit_ctx *c)
     return finish(c, q, c->lost ? ZJ_DB_DONE : rc);
 }
 
-/* The qualifying findings: forbidden expressions said, required phrases
- * missing at a cost. */
-#define NONCONFORMING_FINDING                                                                      \
-    " (f.outcome = 'hit' AND f.kind = 'forbidden' OR f.outcome = 'missing' AND f.points < 0)"
+/* The qualifying findings: offences (store_agg.h: forbidden expressions
+ * said at a cost, not quoted ones), required phrases missing at a cost. */
+#define NONCONFORMING_FINDING " (" ZJ_OFFENCE_F " OR f.outcome = 'missing' AND f.points < 0)"
 #define NONCONFORMING_AGG                                                                          \
-    " (c.outcome = 'hit' AND c.kind = 'forbidden' OR c.outcome = 'missing' AND c.neg > 0)"
+    " (c.outcome = 'hit' AND c.kind = 'forbidden' AND c.offences > 0"                              \
+    " OR c.outcome = 'missing' AND c.neg > 0)"
+/* Of an agg_rules row of NONCONFORMING_AGG: its qualifying findings and
+ * the calls with one. */
+#define NONCONFORMING_AGG_N " CASE WHEN c.outcome = 'hit' THEN c.offences ELSE c.neg END"
+#define NONCONFORMING_AGG_CALLS                                                                    \
+    " CASE WHEN c.outcome = 'hit' THEN c.offence_calls ELSE c.neg_calls END"
 
 static int cmp_finding(const void *a, const void *b)
 {
@@ -142,9 +148,9 @@ static zj_status findings(audit_ctx *c)
                       " x.n, x.calls, coalesce(r.fatal, 0) FROM (SELECT c.rule_id AS rule_id,"
                       " max(coalesce(c.clause, '')) AS clause, max(c.severity) AS severity,"
                       " max(c.kind) AS kind,"
-                      " sum(CASE WHEN c.outcome = 'hit' THEN c.findings ELSE c.neg END) AS n,"
-                      " sum(CASE WHEN c.outcome = 'hit' THEN c.calls ELSE c.neg_calls END)"
-                      " AS calls FROM agg_rules c WHERE c.ruleset_id = ?1" ZJ_CALL_FILTER_REST
+                      " sum(" NONCONFORMING_AGG_N ") AS n,"
+                      " sum(" NONCONFORMING_AGG_CALLS ") AS calls"
+                      " FROM agg_rules c WHERE c.ruleset_id = ?1" ZJ_CALL_FILTER_REST
                       " AND" NONCONFORMING_AGG " GROUP BY c.rule_id) x"
                       " LEFT JOIN rules r ON r.ruleset_id = ?1 AND r.rule_id = x.rule_id")
             : zj_sqlf("SELECT x.rule_id, x.clause, coalesce(r.title, ''), x.severity, x.kind,"
@@ -223,7 +229,7 @@ static zj_status kpis(audit_ctx *c)
         c,
         c->agg
             ? zj_sqlf("SELECT sum(CASE WHEN c.kind = 'forbidden' AND c.outcome = 'hit' THEN"
-                      " c.findings ELSE 0 END),"
+                      " c.offences ELSE 0 END),"
                       " sum(CASE WHEN c.outcome = 'met' AND c.rule_id" DUE_PHRASE
                       " THEN c.findings ELSE 0 END),"
                       " sum(CASE WHEN c.outcome = 'missing' AND c.rule_id" DUE_PHRASE
@@ -239,8 +245,7 @@ static zj_status kpis(audit_ctx *c)
                       " sum(CASE WHEN c.outcome IN ('missing', 'hit') AND c.rule_id" HANDLING_RULE
                       " THEN c.findings ELSE 0 END)"
                       " FROM agg_rules c WHERE c.ruleset_id = ?1" ZJ_CALL_FILTER_REST)
-            : zj_sqlf("SELECT sum(CASE WHEN f.kind = 'forbidden' AND f.outcome = 'hit' THEN 1"
-                      " ELSE 0 END),"
+            : zj_sqlf("SELECT sum(CASE WHEN" ZJ_OFFENCE_F " THEN 1 ELSE 0 END),"
                       " sum(CASE WHEN f.outcome = 'met' AND f.rule_id" DUE_PHRASE
                       " THEN 1 ELSE 0 END),"
                       " sum(CASE WHEN f.outcome = 'missing' AND f.rule_id" DUE_PHRASE
@@ -264,7 +269,8 @@ static zj_status kpis(audit_ctx *c)
     if (s != ZJ_OK || !cat)
         return s;
     /* Complaint calls: a tag rule of the category hit. A call that hits two
-     * of them counts once. Clean: passed without a forbidden hit. */
+     * of them counts once. Clean: passed without an offence (agg_calls'
+     * forbidden). */
     long *w[] = {&k->complaint_calls, &k->complaint_clean};
     return counts(
         c,
@@ -276,8 +282,8 @@ static zj_status kpis(audit_ctx *c)
                       " r.category = ?6 AND instr(',' || c.tags || ',', ',' || r.rule_id ||"
                       " ',') > 0)")
             : zj_sqlf("SELECT count(*), sum(CASE WHEN c.passed = 1 AND NOT EXISTS (SELECT 1"
-                      " FROM findings x WHERE x.call_row = c.id AND x.kind = 'forbidden' AND"
-                      " x.outcome = 'hit') THEN 1 ELSE 0 END) FROM calls c"
+                      " FROM findings x WHERE x.call_row = c.id AND" ZJ_OFFENCE_X ")"
+                      " THEN 1 ELSE 0 END) FROM calls c"
                       " WHERE%s" ZJ_CALL_FILTER_REST
                       " AND EXISTS (SELECT 1 FROM findings t JOIN rules r ON r.ruleset_id ="
                       " c.ruleset_id AND r.rule_id = t.rule_id WHERE t.call_row = c.id AND"
@@ -801,7 +807,7 @@ static zj_status evidence_bounded(audit_ctx *c)
         return zj_error_set(c->err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
     /* NULL dates sort first, as the calls without a time do. */
     zj_stmt *q = query(c, "SELECT c.rule_id, c.local_date, c.agent_id,"
-                          " sum(CASE WHEN c.outcome = 'hit' THEN c.findings ELSE c.neg END)"
+                          " sum(" NONCONFORMING_AGG_N ")"
                           " FROM agg_rules c WHERE c.ruleset_id = ?1" ZJ_CALL_FILTER_REST
                           " AND" NONCONFORMING_AGG " GROUP BY c.rule_id, c.local_date, c.agent_id"
                           " ORDER BY c.rule_id, c.local_date, c.agent_id");

@@ -116,14 +116,14 @@ static const char *const migrations[] = {
      * repeating someone else's words) is kept as an observation with 0
      * points; readers of older files (before v6) see every finding as not quoted. */
     "ALTER TABLE findings ADD COLUMN quoted INTEGER NOT NULL DEFAULT 0;",
-    /* v7: the report aggregates (store_agg.h), built here from the stored
-     * results and from then on kept in the transaction that writes a call;
-     * an index by score for a group's worst calls, and one by agent and call
-     * id holding what a review sample's lot needs, so neither reads the
-     * calls table through. */
+    /* v7: the report aggregates (store_agg.h), from then on kept in the
+     * transaction that writes a call (v12 builds them from the stored
+     * results, with the columns it adds); an index by score for a group's
+     * worst calls, and one by agent and call id holding what a review
+     * sample's lot needs, so neither reads the calls table through. */
     ZJ_AGG_SCHEMA "CREATE INDEX calls_score ON calls (ruleset_id, score, call_id);"
                   "CREATE INDEX calls_lot ON calls (ruleset_id, agent_id, call_id, local_date,"
-                  " team, score);" ZJ_AGG_BUILD,
+                  " team, score);",
     /* v8: the date index also holds the calls' start time and id, so that
      * one date's calls come in time order from the index alone: the audit
      * report's evidence merges the earliest calls of a few dates and stops
@@ -166,9 +166,19 @@ static const char *const migrations[] = {
     " coalesce(agent_id, ''), coalesce(team, ''), score);"
     "CREATE INDEX agg_rules_lookup ON agg_rules (ruleset_id, coalesce(local_date, ''),"
     " coalesce(agent_id, ''), coalesce(team, ''), rule_id, outcome);",
+    /* v12: the audit report counts offences (store_agg.h), not every
+     * forbidden hit: a quoted one, one past its rule's max_points and an
+     * observation cost nothing and are no violation. agg_rules gains the
+     * offences and their calls (neg misses a fatal hit of 0 points);
+     * agg_calls.forbidden and agg_rules.clean_calls now mean "has an
+     * offence" and "passed without one", so both tables are rebuilt from
+     * the stored results. */
+    ZJ_AGG_OFFENCE_COLUMNS "DELETE FROM agg_calls; DELETE FROM agg_rules;" ZJ_AGG_BUILD,
 };
 /* Migrations from this version on only drop indexes or add what readers do
- * not need, so a reader may use an older file as it is. */
+ * not need, so a reader may use an older file as it is (the aggregates of a
+ * file before v12 count every forbidden hit: its reports are computed from
+ * the calls and findings, zj_store_has_aggregates). */
 #define READER_COMPATIBLE_FROM 1
 #define N_MIGRATIONS (sizeof migrations / sizeof *migrations)
 

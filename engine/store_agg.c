@@ -10,8 +10,8 @@
 #include <string.h>
 
 enum { CALL_TEXTS = 7, CALL_INTS = 4, CALL_VALUES = 1 };
-enum { RULE_TEXTS = 9, RULE_VALUES = 10 };
-enum { MAX_TEXTS = 9, MAX_VALUES = 10 };
+enum { RULE_TEXTS = 9, RULE_VALUES = 12 };
+enum { MAX_TEXTS = 9, MAX_VALUES = 12 };
 
 /* Rules' values, in the order of the table's columns. */
 enum {
@@ -24,7 +24,9 @@ enum {
     V_FATAL,
     V_QUOTED,
     V_FUZZY,
-    V_CLEAN_CALLS
+    V_CLEAN_CALLS,
+    V_OFFENCES,
+    V_OFFENCE_CALLS
 };
 
 typedef struct entry {
@@ -269,6 +271,21 @@ static bool same_rule_key_interned(const zj_agg_finding *a, const zj_agg_finding
     return a->rule_id == b->rule_id && a->outcome == b->outcome;
 }
 
+/* An offence (store_agg.h, ZJ_OFFENCE_F): a forbidden hit that costs points
+ * or fails the call. */
+static bool offence(const zj_agg_finding *f)
+{
+    return same(f->kind, "forbidden") && same(f->outcome, "hit") && (f->points < 0 || f->fatal);
+}
+
+static bool any_offence(const zj_agg_finding *f, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (offence(&f[i]))
+            return true;
+    return false;
+}
+
 static bool group_findings(const zj_agg_call *c, const zj_agg_finding *f, size_t n, bool interned,
                            grouped *out)
 {
@@ -276,11 +293,7 @@ static bool group_findings(const zj_agg_call *c, const zj_agg_finding *f, size_t
     out->n = 0;
     if (n && !out->g)
         return false;
-    bool forbidden_hit = false;
-    for (size_t i = 0; i < n; i++)
-        if (same(f[i].kind, "forbidden") && same(f[i].outcome, "hit"))
-            forbidden_hit = true;
-    bool clean = c->passed && !forbidden_hit;
+    bool clean = c->passed && !any_offence(f, n);
     for (size_t i = 0; i < n; i++) {
         group *g = NULL;
         for (size_t k = 0; k < out->n && !g; k++)
@@ -298,6 +311,10 @@ static bool group_findings(const zj_agg_call *c, const zj_agg_finding *f, size_t
         g->v[V_FATAL] += f[i].fatal;
         g->v[V_QUOTED] += f[i].quoted;
         g->v[V_FUZZY] += f[i].fuzzy;
+        if (offence(&f[i])) {
+            g->v[V_OFFENCES]++;
+            g->v[V_OFFENCE_CALLS] = 1;
+        }
         if (f[i].points < 0) {
             g->v[V_NEG]++;
             g->v[V_NEG_CALLS] = 1;
@@ -322,19 +339,14 @@ static int cmp_str_ptr(const void *a, const void *b)
 }
 
 /* The call's tag rules hit, sorted, once each, comma-joined into tags ("":
- * none); *forbidden whether it hit a forbidden expression. */
-static bool call_tags(const zj_agg_finding *f, size_t n, zj_buf *tags, bool *forbidden)
+ * none). */
+static bool call_tags(const zj_agg_finding *f, size_t n, zj_buf *tags)
 {
     zj_buf_reset(tags);
-    *forbidden = false;
     const char **ids = NULL;
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
-        if (!same(f[i].outcome, "hit"))
-            continue;
-        if (same(f[i].kind, "forbidden")) {
-            *forbidden = true;
-        } else if (same(f[i].kind, "tag")) {
+        if (same(f[i].outcome, "hit") && same(f[i].kind, "tag")) {
             if (!ids && !(ids = malloc(n * sizeof *ids)))
                 return false;
             ids[k++] = f[i].rule_id;
@@ -355,13 +367,13 @@ static bool call_tags(const zj_agg_finding *f, size_t n, zj_buf *tags, bool *for
 
 static bool add_call(zj_agg *a, const zj_agg_call *c, const zj_agg_finding *f, size_t n, int sign)
 {
-    bool forbidden;
-    if (!call_tags(f, n, &a->tags, &forbidden))
+    if (!call_tags(f, n, &a->tags))
         return false;
     const char *tags = a->tags.data[0] ? a->tags.data : NULL;
     const char *texts[CALL_TEXTS] = {c->local_date, c->iso_week, c->agent_id, c->agent_name,
                                      c->team,       c->grade,    tags};
-    int64_t ints[CALL_INTS] = {c->score, c->passed, c->fatal, forbidden};
+    /* agg_calls.forbidden: the call has an offence. */
+    int64_t ints[CALL_INTS] = {c->score, c->passed, c->fatal, any_offence(f, n)};
     if (!encode(&a->key, c->ruleset_id, texts, CALL_TEXTS, ints, CALL_INTS))
         return false;
     entry *e = map_get(&a->calls, &a->key, CALL_TEXTS, CALL_INTS);
@@ -467,8 +479,8 @@ static bool changed(const entry *e, bool calls)
     " t5 TEXT COLLATE \"C\", t6 TEXT COLLATE \"C\", t7 TEXT COLLATE \"C\", t8 TEXT COLLATE \"C\"," \
     " t9 TEXT COLLATE \"C\", n1 BIGINT, n2 BIGINT, n3 BIGINT, n4 BIGINT);"                         \
     "CREATE TEMP TABLE IF NOT EXISTS zj_agg_set (rowid BIGINT, v1 BIGINT, v2 BIGINT, v3 BIGINT,"   \
-    " v4 BIGINT, v5 BIGINT, v6 BIGINT, v7 BIGINT, v8 BIGINT, v9 BIGINT, v10 BIGINT,"               \
-    " example TEXT COLLATE \"C\");"                                                                \
+    " v4 BIGINT, v5 BIGINT, v6 BIGINT, v7 BIGINT, v8 BIGINT, v9 BIGINT, v10 BIGINT, v11 BIGINT,"   \
+    " v12 BIGINT, example TEXT COLLATE \"C\");"                                                    \
     "CREATE TEMP TABLE IF NOT EXISTS zj_agg_del (rowid BIGINT);"                                   \
     "DELETE FROM zj_agg_keys; DELETE FROM zj_agg_set; DELETE FROM zj_agg_del"
 
@@ -684,22 +696,23 @@ static zj_status flush_rules(map *m, zj_store *st, zj_error *err)
     zj_stmt *q[5] = {0};
     const char *sql[5] = {
         "SELECT rowid, findings, calls, neg, neg_calls, neg_points, points, fatal, quoted, fuzzy,"
-        " clean_calls, example FROM agg_rules WHERE ruleset_id = ?1"
+        " clean_calls, offences, offence_calls, example FROM agg_rules WHERE ruleset_id = ?1"
         " AND coalesce(local_date, '') = coalesce(?2, '') AND coalesce(agent_id, '') ="
         " coalesce(?3, '') AND coalesce(team, '') = coalesce(?5, '') AND rule_id = ?6"
         " AND outcome = ?8 AND local_date IS NOT DISTINCT FROM ?2"
         " AND agent_id IS NOT DISTINCT FROM ?3 AND agent_name IS NOT DISTINCT FROM ?4 AND team IS "
         "NOT DISTINCT FROM ?5 AND rule_id = ?6 AND kind = ?7"
         " AND outcome = ?8 AND severity = ?9 AND clause IS NOT DISTINCT FROM ?10",
-        pg ? "INSERT INTO zj_agg_set (rowid, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, example)"
-             " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+        pg ? "INSERT INTO zj_agg_set (rowid, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12,"
+             " example) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
            : "UPDATE agg_rules SET findings = ?2, calls = ?3, neg = ?4, neg_calls = ?5,"
              " neg_points = ?6, points = ?7, fatal = ?8, quoted = ?9, fuzzy = ?10,"
-             " clean_calls = ?11, example = ?12 WHERE rowid = ?1",
+             " clean_calls = ?11, offences = ?12, offence_calls = ?13, example = ?14"
+             " WHERE rowid = ?1",
         pg ? "INSERT INTO zj_agg_del (rowid) VALUES (?1)"
            : "DELETE FROM agg_rules WHERE rowid = ?1",
         "INSERT INTO agg_rules (" ZJ_AGG_RULES_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
-        " ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)",
+        " ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)",
         /* The example when the smallest one may have gone: from the findings. */
         "SELECT min(c.call_id || ' ' || f.text) FROM calls c JOIN findings f ON f.call_row = c.id"
         " WHERE c.ruleset_id = ?1 AND c.local_date IS NOT DISTINCT FROM ?2 AND c.agent_id IS NOT "
@@ -714,7 +727,8 @@ static zj_status flush_rules(map *m, zj_store *st, zj_error *err)
     if (pg) {
         pf = prefetch(m, st, false,
                       "SELECT k.i, a.rowid, a.findings, a.calls, a.neg, a.neg_calls, a.neg_points,"
-                      " a.points, a.fatal, a.quoted, a.fuzzy, a.clean_calls, a.example"
+                      " a.points, a.fatal, a.quoted, a.fuzzy, a.clean_calls, a.offences,"
+                      " a.offence_calls, a.example"
                       " FROM zj_agg_keys k JOIN agg_rules a ON a.ruleset_id = k.ruleset_id"
                       " AND coalesce(a.local_date, '') = coalesce(k.t1, '')"
                       " AND coalesce(a.agent_id, '') = coalesce(k.t2, '')"
@@ -750,7 +764,7 @@ static zj_status flush_rules(map *m, zj_store *st, zj_error *err)
             row = zj_db_column_int64(r, o);
             for (int k = 0; k < RULE_VALUES; k++)
                 now[k] += zj_db_column_int64(r, o + 1 + k);
-            const unsigned char *ex = zj_db_column_text(r, o + 11);
+            const unsigned char *ex = zj_db_column_text(r, o + 1 + RULE_VALUES);
             if (ex && !(found = zj_strdup((const char *)ex))) {
                 s = zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
                 break;
@@ -815,9 +829,9 @@ static zj_status flush_rules(map *m, zj_store *st, zj_error *err)
             for (int k = 0; k < RULE_VALUES; k++)
                 zj_db_bind_int64(w, 2 + k, now[k]);
             if (m_ex)
-                zj_db_bind_text(w, 12, m_ex, -1, ZJ_DB_TRANSIENT);
+                zj_db_bind_text(w, 2 + RULE_VALUES, m_ex, -1, ZJ_DB_TRANSIENT);
             else
-                zj_db_bind_null(w, 12);
+                zj_db_bind_null(w, 2 + RULE_VALUES);
         } else {
             w = q[3];
             zj_db_reset(w);
@@ -825,9 +839,9 @@ static zj_status flush_rules(map *m, zj_store *st, zj_error *err)
             for (int k = 0; k < RULE_VALUES; k++)
                 zj_db_bind_int64(w, 11 + k, now[k]);
             if (m_ex)
-                zj_db_bind_text(w, 21, m_ex, -1, ZJ_DB_TRANSIENT);
+                zj_db_bind_text(w, 11 + RULE_VALUES, m_ex, -1, ZJ_DB_TRANSIENT);
             else
-                zj_db_bind_null(w, 21);
+                zj_db_bind_null(w, 11 + RULE_VALUES);
         }
         if (zj_db_step(w) != ZJ_DB_DONE)
             s = zj_store_error(st, err, "cannot update the report aggregates");
@@ -841,7 +855,8 @@ static zj_status flush_rules(map *m, zj_store *st, zj_error *err)
         s = apply_queued(st,
                          "UPDATE agg_rules AS a SET findings = u.v1, calls = u.v2, neg = u.v3,"
                          " neg_calls = u.v4, neg_points = u.v5, points = u.v6, fatal = u.v7,"
-                         " quoted = u.v8, fuzzy = u.v9, clean_calls = u.v10, example = u.example"
+                         " quoted = u.v8, fuzzy = u.v9, clean_calls = u.v10, offences = u.v11,"
+                         " offence_calls = u.v12, example = u.example"
                          " FROM zj_agg_set u WHERE a.rowid = u.rowid",
                          "agg_rules", err);
     return s;
@@ -858,9 +873,29 @@ zj_status zj_agg_flush(zj_agg *a, zj_store *st, zj_error *err)
 
 /* -------------------------------------------------- rebuild and check */
 
+/* Whether agg_rules has the offence columns of v12, read from the catalog
+ * (a failed query would abort a PostgreSQL reader's transaction). */
+static bool has_offence_columns(zj_store *st)
+{
+    zj_stmt *q;
+    const char *sql = postgres(st) ? "SELECT 1 FROM information_schema.columns WHERE"
+                                     " table_schema = current_schema() AND"
+                                     " table_name = 'agg_rules' AND column_name = 'offences'"
+                                   : "SELECT 1 FROM pragma_table_info('agg_rules')"
+                                     " WHERE name = 'offences'";
+    bool yes = zj_db_prepare_v2(zj_store_db(st), sql, -1, &q, NULL) == ZJ_DB_OK &&
+               zj_db_step(q) == ZJ_DB_ROW;
+    zj_db_finalize(q);
+    return yes;
+}
+
+/* The aggregates of a file before v12 count every forbidden hit where the
+ * reports count offences: a reader (which never migrates) computes from
+ * the calls and findings instead. */
 bool zj_store_has_aggregates(zj_store *st)
 {
-    return zj_store_has_table(st, "agg_calls") && zj_store_has_table(st, "agg_rules");
+    return zj_store_has_table(st, "agg_calls") && zj_store_has_table(st, "agg_rules") &&
+           has_offence_columns(st);
 }
 
 zj_status zj_store_agg_rebuild(zj_store *st, zj_error *err)
@@ -917,8 +952,8 @@ zj_status zj_store_agg_check(zj_store *st, zj_buf *out, long *n_diff, zj_error *
     *n_diff = 0;
     if (!zj_store_has_aggregates(st))
         return zj_error_set(err, ZJ_ERR_DB, NULL, 0, 0,
-                            "this database has no report aggregates (schema before v7): run "
-                            "`zhijian db rebuild` on it once");
+                            "this database has no current report aggregates (schema before "
+                            "v12): run `zhijian db rebuild` on it once");
     /* The recomputation and the comparisons read one snapshot (a commit
      * between them would show up as differences); PostgreSQL refuses
      * temporary tables in a READ ONLY transaction. */

@@ -1,17 +1,25 @@
-/* store_agg.h — the store's report aggregates (schema v7), internal to the
- * SQL backend (store.c, store_agg.c, report_source_sql.c).
+/* store_agg.h — the store's report aggregates (schema v7, offences v12),
+ * internal to the SQL backend (store.c, store_agg.c, report_source_sql.c).
+ *
+ * An offence is what an audit counts against the agent: a finding of kind
+ * 'forbidden' with outcome 'hit' that costs points (points < 0) or fails the
+ * call (fatal = 1, as stored: never for a quoted hit; a fatal rule may cost
+ * any points, so points alone would miss it). A forbidden hit that costs
+ * nothing is not one: words the agent only quotes or reports (quoted = 1),
+ * a hit beyond its rule's max_points, a rule of severity 'observation'.
+ * `zhijian eval` counts the same findings as violations found.
  *
  * agg_calls: per rule set x local date x agent (id, name, team) x score,
  * grade, passed, fatal, the tag rules hit (comma-joined, sorted) and whether
- * a forbidden expression was hit: how many calls. A score histogram per agent and day,
- * so counts, sums, means and medians of any date range, agent or team are
- * exact sums over it.
+ * the call has an offence (column `forbidden`): how many calls. A score
+ * histogram per agent and day, so counts, sums, means and medians of any
+ * date range, agent or team are exact sums over it.
  * agg_rules: per rule set x local date x agent (id, name, team) x rule x
  * outcome (with the finding's kind, severity, clause): findings, the calls
  * that have one, those with negative points and their calls and points, the
- * points, fatal, quoted and fuzzy findings, the calls that passed without a
- * forbidden hit, and the smallest "call_id text" example of a finding that
- * cost points.
+ * points, fatal, quoted and fuzzy findings, the calls that passed without an
+ * offence, the offences and the calls with one, and the smallest
+ * "call_id text" example of a finding that cost points.
  *
  * Scoring adds each call's contribution in memory (zj_agg_change) and writes
  * the sums at the commit of the same transaction (zj_agg_flush): the
@@ -26,7 +34,14 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* The tables and their indexes (the v7 migration creates them). */
+/* Whether a finding is an offence (above), for findings aliased f and x. */
+#define ZJ_OFFENCE_F                                                                               \
+    " (f.kind = 'forbidden' AND f.outcome = 'hit' AND (f.points < 0 OR f.fatal = 1))"
+#define ZJ_OFFENCE_X                                                                               \
+    " (x.kind = 'forbidden' AND x.outcome = 'hit' AND (x.points < 0 OR x.fatal = 1))"
+
+/* The tables and their indexes as the v7 migration creates them; v12 adds
+ * agg_rules.offences and offence_calls (ZJ_AGG_OFFENCE_COLUMNS). */
 #define ZJ_AGG_SCHEMA                                                                              \
     "CREATE TABLE agg_calls (ruleset_id INTEGER NOT NULL, local_date TEXT, iso_week TEXT,"         \
     " agent_id TEXT, agent_name TEXT, team TEXT, grade TEXT NOT NULL, tags TEXT,"                  \
@@ -42,6 +57,9 @@
     " example TEXT);"                                                                              \
     "CREATE INDEX agg_rules_key ON agg_rules (ruleset_id, local_date, agent_id, team, rule_id,"    \
     " outcome);"
+#define ZJ_AGG_OFFENCE_COLUMNS                                                                     \
+    "ALTER TABLE agg_rules ADD COLUMN offences INTEGER NOT NULL DEFAULT 0;"                        \
+    "ALTER TABLE agg_rules ADD COLUMN offence_calls INTEGER NOT NULL DEFAULT 0;"
 
 #define ZJ_AGG_CALLS_COLUMNS                                                                       \
     "ruleset_id, local_date, iso_week, agent_id, agent_name, team, grade, tags, score, passed,"    \
@@ -49,7 +67,7 @@
 #define ZJ_AGG_RULES_COLUMNS                                                                       \
     "ruleset_id, local_date, agent_id, agent_name, team, rule_id, kind, outcome, severity,"        \
     " clause, findings, calls, neg, neg_calls, neg_points, points, fatal, quoted, fuzzy,"          \
-    " clean_calls, example"
+    " clean_calls, offences, offence_calls, example"
 
 /* The aggregates recomputed from calls and findings, in the columns above:
  * what the migration and `db rebuild` insert and `db check` compares. */
@@ -58,8 +76,8 @@
     " passed, fatal, forbidden, count(*) AS calls FROM (SELECT c.*, (SELECT group_concat(rule_id," \
     " ',') FROM (SELECT DISTINCT t.rule_id FROM findings t WHERE t.call_row = c.id"                \
     " AND t.kind = 'tag' AND t.outcome = 'hit' ORDER BY t.rule_id) AS t) AS tags, CASE WHEN"       \
-    " EXISTS (SELECT 1 FROM findings x WHERE x.call_row = c.id AND x.kind = 'forbidden'"           \
-    " AND x.outcome = 'hit') THEN 1 ELSE 0 END AS forbidden FROM calls c) AS c GROUP BY "          \
+    " EXISTS (SELECT 1 FROM findings x WHERE x.call_row = c.id AND" ZJ_OFFENCE_X                   \
+    ") THEN 1 ELSE 0 END AS forbidden FROM calls c) AS c GROUP BY "                                \
     "ruleset_id, local_date, iso_week, agent_id, agent_name,"                                      \
     " team, grade, tags, score, passed, fatal, forbidden"
 #define ZJ_AGG_RULES_SELECT                                                                        \
@@ -71,10 +89,12 @@
     " sum(f.points) AS points, sum(f.fatal) AS fatal,"                                             \
     " sum(f.quoted) AS quoted, sum(f.fuzzy) AS fuzzy,"                                             \
     " count(DISTINCT CASE WHEN c.passed = 1 AND x.call_row IS NULL THEN f.call_row END)"           \
-    " AS clean_calls, min(CASE WHEN f.points < 0 AND f.text IS NOT NULL"                           \
+    " AS clean_calls, sum(CASE WHEN" ZJ_OFFENCE_F " THEN 1 ELSE 0 END) AS offences,"               \
+    " count(DISTINCT CASE WHEN" ZJ_OFFENCE_F " THEN f.call_row END) AS offence_calls,"             \
+    " min(CASE WHEN f.points < 0 AND f.text IS NOT NULL"                                           \
     " THEN c.call_id || ' ' || f.text END) AS example"                                             \
-    " FROM findings f JOIN calls c ON c.id = f.call_row LEFT JOIN (SELECT DISTINCT call_row"       \
-    " FROM findings WHERE kind = 'forbidden' AND outcome = 'hit') x ON x.call_row = f.call_row"    \
+    " FROM findings f JOIN calls c ON c.id = f.call_row LEFT JOIN (SELECT DISTINCT x.call_row"     \
+    " FROM findings x WHERE" ZJ_OFFENCE_X ") x ON x.call_row = f.call_row"                         \
     " GROUP BY c.ruleset_id, c.local_date, c.agent_id, c.agent_name, c.team, f.rule_id, f.kind,"   \
     " f.outcome, f.severity, f.clause"
 

@@ -118,10 +118,11 @@ grep -q NOAGENT1 "$tmp/a.jsonl" && grep -q EMPTY1 "$tmp/a.jsonl" && grep -q NODA
 check_db "$tmp/gen.db" first
 
 # Changed: call 8 moves to agent A03 on 2026-11-05 and gains a forbidden
-# phrase; call 20 comes twice in the run (the second time rude); the rest
-# are scored again unchanged.
+# phrase; call 9 gains a quoted one (no offence); call 20 comes twice in the
+# run (the second time rude); the rest are scored again unchanged.
 sed '8s/"agent_id":"A0[0-9]","agent_name":"[^"]*","team":"[^"]*"/"agent_id":"A03","agent_name":"张伟","team":"客服一组"/;
-     8s/"started_at":"2026-11-[0-9]*/"started_at":"2026-11-05/; 8s/感谢您的来电/急什么？感谢您的来电/' "$tmp/a.jsonl" >"$tmp/b.jsonl"
+     8s/"started_at":"2026-11-[0-9]*/"started_at":"2026-11-05/; 8s/感谢您的来电/急什么？感谢您的来电/;
+     9s/感谢您的来电/您是说邻居讲“有本事你去告”，是吧？感谢您的来电/' "$tmp/a.jsonl" >"$tmp/b.jsonl"
 cmp -s "$tmp/a.jsonl" "$tmp/b.jsonl" && fail "the changed call is unchanged"
 sed -n 20p "$tmp/a.jsonl" | sed 's/"text":"/"text":"你自己都不知道，我怎么知道？/2' >>"$tmp/b.jsonl"
 # (exit 3: the call given twice is reported, the later result kept)
@@ -130,6 +131,9 @@ sed -n 20p "$tmp/a.jsonl" | sed 's/"text":"/"text":"你自己都不知道，我�
 [ "$(sqlite3 "$tmp/gen.db" "SELECT count(*) FROM calls")" = 2003 ] || fail "re-scoring added calls"
 [ "$(sqlite3 "$tmp/gen.db" "SELECT agent_id || ' ' || local_date FROM calls WHERE call_id = 'G00000007'")" = "A03 2026-11-05" ] ||
   fail "the changed call was not re-scored"
+[ "$(sqlite3 "$tmp/gen.db" "SELECT f.points || ' ' || f.quoted FROM findings f JOIN calls c ON c.id = f.call_row
+  WHERE c.call_id = 'G00000008' AND f.rule_id = 'taboo.11-go-complain'")" = "0 1" ] ||
+  fail "the call given a quoted phrase has no quoted finding"
 compare "$tmp/gen.db" rescored
 
 # A fresh store of the changed batch has the same aggregates (what the
@@ -138,7 +142,7 @@ compare "$tmp/gen.db" rescored
 [ $? = 3 ] || fail "score the changed batch afresh"
 q="SELECT local_date, agent_id, agent_name, team, grade, tags, score, passed, fatal, forbidden, calls FROM agg_calls ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10"
 [ "$(sqlite3 "$tmp/fresh.db" "$q")" = "$(sqlite3 "$tmp/gen.db" "$q")" ] || fail "re-scored agg_calls differ from a fresh store's"
-q="SELECT local_date, agent_id, team, rule_id, outcome, findings, calls, neg, neg_calls, neg_points, points, fatal, quoted, fuzzy, clean_calls, example FROM agg_rules ORDER BY 1, 2, 3, 4, 5"
+q="SELECT local_date, agent_id, team, rule_id, outcome, findings, calls, neg, neg_calls, neg_points, points, fatal, quoted, fuzzy, clean_calls, offences, offence_calls, example FROM agg_rules ORDER BY 1, 2, 3, 4, 5"
 [ "$(sqlite3 "$tmp/fresh.db" "$q")" = "$(sqlite3 "$tmp/gen.db" "$q")" ] || fail "re-scored agg_rules differ from a fresh store's"
 
 # Killed mid-run, then resumed: the committed aggregates match the committed

@@ -50,8 +50,8 @@ set -- $first
 # findings.unit and v6 findings.quoted, columns readers do without, v7 the
 # report aggregates (readers recompute without them), v8 a wider date index,
 # v9 the review table and v10 sample decisions (readers see none without them),
-# v11 the aggregates' lookup indexes:
-# a reader uses a v1 file as it is, a writer migrates it (user_version 1 -> 11,
+# v11 the aggregates' lookup indexes, v12 the aggregates' offence columns:
+# a reader uses a v1 file as it is, a writer migrates it (user_version 1 -> 12,
 # indexes gone, the columns there, the aggregates built), results unchanged.
 cp "$db" "$tmp/v1.db"
 sqlite3 "$tmp/v1.db" "CREATE INDEX calls_agent ON calls (ruleset_id, agent_id, local_date);
@@ -67,12 +67,12 @@ cmp -s "$tmp/v1-card" "$tmp/v7-card" || fail "a v1 file's scorecard (recomputed)
 "$zhijian" show --db "$tmp/v1.db" PS-017 | grep -q "score 0  grade D  FAIL" || fail "reader of a v1 file"
 [ "$(sqlite3 "$tmp/v1.db" "PRAGMA user_version")" = 1 ] || fail "a reader migrated the file"
 "$zhijian" score --db "$tmp/v1.db" "$calls" >/dev/null 2>&1 || fail "writer on a v1 file"
-[ "$(sqlite3 "$tmp/v1.db" "PRAGMA user_version")" = 11 ] || fail "v1 file not migrated"
+[ "$(sqlite3 "$tmp/v1.db" "PRAGMA user_version")" = 12 ] || fail "v1 file not migrated"
 [ "$(sqlite3 "$tmp/v1.db" "SELECT count(*) FROM sqlite_master WHERE name IN ('agg_calls_lookup', 'agg_rules_lookup')")" = 2 ] ||
   fail "v11 migration: the aggregates' lookup indexes missing"
 sqlite3 "$tmp/v1.db" "SELECT sql FROM sqlite_master WHERE name = 'calls_date'" |
   grep -q "(ruleset_id, local_date, started_utc_ms, call_id)" || fail "v8 migration: calls_date not widened"
-"$zhijian" db check --db "$tmp/v1.db" >/dev/null || fail "v7 migration: the aggregates built differ from a recomputation"
+"$zhijian" db check --db "$tmp/v1.db" >/dev/null || fail "v12 migration: the aggregates built differ from a recomputation"
 [ "$(sqlite3 "$tmp/v1.db" "SELECT count(*) FROM findings WHERE fuzzy = 0")" = "$(sqlite3 "$tmp/v1.db" "SELECT count(*) FROM findings")" ] ||
   fail "v4 migration: findings.fuzzy missing or not 0"
 [ "$(sqlite3 "$tmp/v1.db" "SELECT count(*) FROM sqlite_master WHERE name IN ('calls_agent','calls_team','findings_rule')")" = 0 ] ||
@@ -83,9 +83,9 @@ sqlite3 "$tmp/v1.db" "SELECT sql FROM sqlite_master WHERE name = 'calls_date'" |
 sqlite3 "$tmp/v1.db" "SELECT unit FROM findings LIMIT 1" >/dev/null || fail "v5 migration: no findings.unit"
 [ "$(sqlite3 "$tmp/v1.db" "SELECT count(*) FROM findings WHERE quoted = 0")" = "$(sqlite3 "$tmp/v1.db" "SELECT count(*) FROM findings")" ] ||
   fail "v6 migration: findings.quoted missing or not 0"
-sqlite3 "$tmp/v1.db" "PRAGMA user_version = 12"
+sqlite3 "$tmp/v1.db" "PRAGMA user_version = 13"
 "$zhijian" show --db "$tmp/v1.db" PS-017 >/dev/null 2>"$tmp/err" && fail "a newer schema was read"
-grep -q "database schema version 12 is newer than this zhijian knows (11)" "$tmp/err" || fail "newer schema message: $(cat "$tmp/err")"
+grep -q "database schema version 13 is newer than this zhijian knows (12)" "$tmp/err" || fail "newer schema message: $(cat "$tmp/err")"
 
 # show reads the newest rule set with results by default, or the one asked for.
 "$zhijian" show --db "$db" PS-017 | grep -q "score 0  grade D  FAIL" || fail "show"
