@@ -412,6 +412,33 @@ static bool suppressed(const doc *d, const char *rule, long line)
     return false;
 }
 
+/* The required rules of a declared part (an opening's first_* windows, a
+ * closing's last_*; points above 0), in order of their ids: the order in which a template's
+ * missing phrases are listed. NULL when out of memory. */
+static uint32_t *part_rules(const zj_ruleset *rs, bool opening, bool closing, size_t *n)
+{
+    uint32_t *v = malloc((rs->n_rules ? rs->n_rules : 1) * sizeof *v);
+    *n = 0;
+    if (!v)
+        return NULL;
+    for (size_t i = 0; i < rs->n_rules; i++) {
+        const zj_rule *r = &rs->rules[i];
+        bool of_part =
+            (opening &&
+             (r->window == ZJ_WIN_FIRST_UTTERANCES || r->window == ZJ_WIN_FIRST_SECONDS)) ||
+            (closing && (r->window == ZJ_WIN_LAST_UTTERANCES || r->window == ZJ_WIN_LAST_SECONDS));
+        /* A phrase required only in a situation (`when`) is no part of
+         * every opening. */
+        if (r->kind != ZJ_KIND_REQUIRED || r->points <= 0 || !of_part || r->when >= 0)
+            continue;
+        size_t k = (*n)++; /* insertion by id: a part has a handful of rules */
+        for (; k > 0 && strcmp(rs->rules[v[k - 1]].id, r->id) > 0; k--)
+            v[k] = v[k - 1];
+        v[k] = (uint32_t)i;
+    }
+    return v;
+}
+
 zj_status zj_lint_file(const zj_ruleset *rs, const char *path, const char *part,
                        zj_lint_report *report, zj_error *err)
 {
@@ -479,17 +506,24 @@ zj_status zj_lint_file(const zj_ruleset *rs, const char *path, const char *part,
                          "zhijian.suppression", ZJ_SEV_MINOR, NULL, NULL,
                          "suppression without a reason: write `zhijian: ignore RULE-ID -- why`"))
             st = zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
-    if (st != ZJ_OK || d.n == 0) {
+    bool opening = !strcmp(d.part, "opening"), closing = !strcmp(d.part, "closing");
+    /* An empty template has no forbidden words, but one that declares
+     * itself an opening or a closing misses every phrase of it. */
+    if (st != ZJ_OK || (d.n == 0 && !opening && !closing)) {
         doc_free(&d);
         return st;
     }
-    /* The file as one call: every utterance an agent turn. */
-    zj_turn *turns = calloc(d.n, sizeof *turns);
+    /* The file as one call: every utterance an agent turn (an empty
+     * template: one empty turn). */
+    size_t n_turns = d.n ? d.n : 1;
+    zj_turn *turns = calloc(n_turns, sizeof *turns);
     for (size_t i = 0; turns && i < d.n; i++)
         turns[i] = (zj_turn){ZJ_SPEAKER_AGENT, d.u[i].text, strlen(d.u[i].text), -1, -1};
+    if (turns && d.n == 0)
+        turns[0] = (zj_turn){ZJ_SPEAKER_AGENT, "", 0, -1, -1};
     zj_call call = {.call_id = (char *)path,
                     .turns = turns,
-                    .n_turns = d.n,
+                    .n_turns = n_turns,
                     .ring_ms = -1,
                     .started_at_utc_ms = INT64_MIN,
                     .source = path};
@@ -501,7 +535,6 @@ zj_status zj_lint_file(const zj_ruleset *rs, const char *path, const char *part,
         doc_free(&d);
         return st != ZJ_OK ? st : ZJ_ERR_NOMEM;
     }
-    bool opening = !strcmp(d.part, "opening"), closing = !strcmp(d.part, "closing");
     /* A script may be read in any situation: forbidden rules that apply only
      * in one (`when: situation.complaint`) are checked as if it had arisen;
      * their hits join the others'. */
@@ -543,21 +576,37 @@ zj_status zj_lint_file(const zj_ruleset *rs, const char *path, const char *part,
             if (!add_finding(report, path, u->line, c0, c1, r->id, r->severity, r->clause, fd->text,
                              msg))
                 st = zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
-        } else if (r->kind == ZJ_KIND_REQUIRED && fd->outcome == ZJ_OUT_MISSING && r->points > 0 &&
-                   ((opening &&
-                     (r->window == ZJ_WIN_FIRST_UTTERANCES || r->window == ZJ_WIN_FIRST_SECONDS)) ||
-                    (closing &&
-                     (r->window == ZJ_WIN_LAST_UTTERANCES || r->window == ZJ_WIN_LAST_SECONDS)))) {
-            if (suppressed(&d, r->id, d.u[0].line))
-                continue;
-            snprintf(msg, sizeof msg, "required phrase missing in this %s template: %s", d.part,
-                     r->title ? r->title : r->id);
-            if (!add_finding(report, path, d.u[0].line, d.u[0].col[0], d.u[0].col[0], r->id,
-                             r->severity, r->clause, NULL, msg))
-                st = zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
         }
     }
     zj_result_free(&res);
+    /* The required phrases of the declared part, each judged on the whole
+     * template with its window lifted: the template is the opening (or the
+     * closing), and a template has no timestamps, on which a `first_seconds`
+     * window would be not_measurable and its phrase never checked. */
+    size_t n_part = 0;
+    uint32_t *order = (opening || closing) ? part_rules(rs, opening, closing, &n_part) : NULL;
+    if ((opening || closing) && !order && st == ZJ_OK)
+        st = zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
+    for (size_t k = 0; k < n_part && st == ZJ_OK; k++) {
+        uint32_t ri = order[k];
+        const zj_rule *r = &rs->rules[ri];
+        zj_result req;
+        if ((st = zj_score_rule(scorer, &call, (uint32_t)ri, true, &req, err)) != ZJ_OK)
+            break;
+        bool missing = false;
+        for (size_t i = 0; i < req.n_findings; i++)
+            missing |= req.findings[i].rule == ri && req.findings[i].outcome == ZJ_OUT_MISSING;
+        zj_result_free(&req);
+        long line = d.n ? d.u[0].line : 1, col = d.n && d.u[0].n_cp ? d.u[0].col[0] : 1;
+        if (!missing || suppressed(&d, r->id, line))
+            continue;
+        char msg[700];
+        snprintf(msg, sizeof msg, "required phrase missing in this %s template: %s", d.part,
+                 r->title ? r->title : r->id);
+        if (!add_finding(report, path, line, col, col, r->id, r->severity, r->clause, NULL, msg))
+            st = zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
+    }
+    free(order);
     zj_scorer_free(scorer);
     free(turns);
     doc_free(&d);

@@ -85,4 +85,29 @@ grep -qx "upper/A.TXT:1:1: critical taboo.11-go-complain forbidden expression '�
 printf 'x' > empty/notes.docx
 "$zhijian" lint empty > out 2> err; [ $? -eq 3 ] || fail "a directory without templates should exit 3"
 grep -qx "zhijian: empty: no templates (.txt .md .markdown .yaml .yml .json) in this directory" err || { cat err; fail "empty directory message"; }
+# A template that declares its part is checked for the part's phrases even
+# when it is empty (every phrase missing), and a phrase of a `first_seconds`
+# window is checked too: a template has no timestamps, the template is the
+# opening.
+mkdir parts
+: > parts/empty.txt
+printf -- '---\npart: opening\n---\n' > parts/front-only.md
+printf '喂，哪位？\n' > parts/seconds.txt
+cat > seconds.yaml <<'YAML'
+ruleset: seconds
+version: "1"
+rules:
+  - {id: greet, kind: required, within: {first_seconds: 10}, any: [您好], points: 2}
+  - {id: sorry, kind: required, when: t, within: {first_utterances: 1}, any: [抱歉], points: 2}
+  - {id: t, kind: tag, speaker: customer, any: [投诉]}
+YAML
+"$zhijian" lint --rules seconds.yaml --part opening --fail-on minor parts/seconds.txt parts/empty.txt > out; code=$?
+cat > want <<'WANT'
+parts/seconds.txt:1:1: minor greet required phrase missing in this opening template: greet
+parts/empty.txt:1:1: minor greet required phrase missing in this opening template: greet
+WANT
+[ $code -eq 1 ] || { cat out; fail "declared parts: exit $code, expected 1"; }
+diff -u want out || fail "declared parts: a first_seconds phrase and an empty template"
+"$zhijian" lint --fail-on minor parts/front-only.md > out; [ $? -eq 1 ] || { cat out; fail "front matter only: exit 1 expected"; }
+[ "$(grep -c '^parts/front-only.md:1:1: minor opening\.' out)" = 4 ] || { cat out; fail "front matter only: the four opening phrases"; }
 echo "ok: lint exit codes 0/1/2/3 and config discovery"
