@@ -40,6 +40,30 @@ static void xml_escape(zj_buf *b, const char *s)
     }
 }
 
+/* A path as a SARIF artifactLocation uri, a JSON string: a URI reference
+ * (RFC 3986), so every byte but the unreserved characters and '/' is
+ * percent-encoded — 开场白.txt, a '%' or a ':' in a first segment (read as
+ * a scheme) would otherwise point code scanning at another file or none. */
+static void uri_str(zj_buf *b, const char *path)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    zj_buf uri;
+    zj_buf_init(&uri);
+    for (const unsigned char *p = (const unsigned char *)(path ? path : ""); *p; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+            strchr("-._~/", *p)) {
+            zj_buf_append(&uri, (const char *)p, 1);
+        } else {
+            char esc[3] = {'%', hex[*p >> 4], hex[*p & 15]};
+            zj_buf_append(&uri, esc, 3);
+        }
+    }
+    if (uri.failed)
+        b->failed = true;
+    zj_buf_json_str(b, uri.data ? uri.data : "", uri.len);
+    zj_buf_free(&uri);
+}
+
 /* GitHub annotation property values: %, CR, LF, ':' and ',' escaped. */
 static void gh_escape(zj_buf *b, const char *s, bool property)
 {
@@ -139,7 +163,7 @@ static void render_sarif(const zj_lint_report *r, const zj_ruleset *rs, zj_buf *
         json_str(b, msg.data);
         zj_buf_free(&msg);
         zj_buf_puts(b, "},\"locations\":[{\"physicalLocation\":{\"artifactLocation\":{\"uri\":");
-        json_str(b, f->file);
+        uri_str(b, f->file);
         zj_buf_printf(b,
                       "},\"region\":{\"startLine\":%ld,\"startColumn\":%ld,\"endColumn\":%ld}}}]}",
                       f->line, f->col, f->end_col > f->col ? f->end_col : f->col + 1);
@@ -168,8 +192,9 @@ static void render_junit(const zj_lint_report *r, zj_buf *b)
             xml_escape(b, f->rule);
             zj_buf_puts(b, "\" message=\"");
             xml_escape(b, f->message);
-            zj_buf_printf(b, "\">%s:%ld:%ld: %s ", f->file, f->line, f->col,
-                          zj_severity_name(f->severity));
+            zj_buf_puts(b, "\">");
+            xml_escape(b, f->file);
+            zj_buf_printf(b, ":%ld:%ld: %s ", f->line, f->col, zj_severity_name(f->severity));
             xml_escape(b, f->rule);
             zj_buf_puts(b, " ");
             xml_escape(b, f->message);

@@ -110,4 +110,13 @@ WANT
 diff -u want out || fail "declared parts: a first_seconds phrase and an empty template"
 "$zhijian" lint --fail-on minor parts/front-only.md > out; [ $? -eq 1 ] || { cat out; fail "front matter only: exit 1 expected"; }
 [ "$(grep -c '^parts/front-only.md:1:1: minor opening\.' out)" = 4 ] || { cat out; fail "front matter only: the four opening phrases"; }
+# File names are escaped in every format: the junit failure text is XML,
+# the SARIF uri a URI reference (percent-encoded: ',' ':' '%' '&' '<' and
+# non-ASCII bytes).
+mkdir names
+printf '有本事你去告\n' > 'names/a,b:c%d&<x>开.txt'
+"$zhijian" lint --format junit names > out; [ $? -eq 1 ] || { cat out; fail "junit: exit 1 expected"; }
+grep -qF '>names/a,b:c%d&amp;&lt;x&gt;开.txt:1:1: critical taboo.11-go-complain ' out || { cat out; fail "junit: file name in the failure text not escaped"; }
+"$zhijian" lint --format sarif names > out; [ $? -eq 1 ] || { cat out; fail "sarif: exit 1 expected"; }
+grep -qF '"uri":"names/a%2Cb%3Ac%25d%26%3Cx%3E%E5%BC%80.txt"' out || { cat out; fail "sarif: uri not percent-encoded"; }
 echo "ok: lint exit codes 0/1/2/3 and config discovery"
