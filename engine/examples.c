@@ -62,6 +62,21 @@ static const zj_finding *taken_by(const zj_result *full, uint32_t rule, const zj
     return NULL;
 }
 
+/* Whether every hit of the rule is quoted or reported speech. */
+static bool all_quoted(const zj_result *res, uint32_t rule)
+{
+    bool any = false;
+    for (size_t i = 0; i < res->n_findings; i++) {
+        const zj_finding *f = &res->findings[i];
+        if (f->rule != rule || f->outcome != ZJ_OUT_HIT)
+            continue;
+        if (!f->quoted)
+            return false;
+        any = true;
+    }
+    return any;
+}
+
 /* A `match` example the rule passes alone, judged again with the rule's
  * rivals (the rules that apply wherever it does), as `score` would judge
  * it: another rule's overlapping hit may win (the longest hit wins, a
@@ -86,7 +101,12 @@ static void judge_with_rivals(zj_scorer *scorer, const zj_ruleset *rs, uint32_t 
     }
     out->taken = matched(r, &full, ri) == NULL;
     const zj_finding *g = out->taken && alone->text ? taken_by(&full, ri, alone) : NULL;
-    if (g)
+    if (!out->taken && r->kind == ZJ_KIND_FORBIDDEN && all_quoted(&full, ri)) {
+        out->taken = true;
+        snprintf(out->detail, sizeof out->detail,
+                 "every hit is quoted or reported speech, someone else's words: score lists "
+                 "it with 0 points and it never fails a call");
+    } else if (g)
         snprintf(out->detail, sizeof out->detail,
                  "the hit '%.120s' at [%u, %u) is taken with the whole rule set: rule "
                  "%.100s's overlapping hit '%.120s' at [%u, %u) wins, so score never "

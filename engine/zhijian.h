@@ -288,10 +288,11 @@ typedef struct zj_example_result {
     const char *text;
     bool expect_match;
     bool passed;
-    /* A `match` example the rule passes alone, but whose words another
-     * rule's overlapping hit takes wherever the rule applies (the longest
-     * hit wins, a `yield` rule gives way): `score` never reports the rule
-     * there. passed stays true; detail names the other rule. */
+    /* A `match` example the rule passes alone, but which `score` would not
+     * count against the agent: another rule's overlapping hit takes its
+     * words wherever the rule applies (the longest hit wins, a `yield` rule
+     * gives way), or every hit is quoted speech (0 points). passed stays
+     * true; detail says which. */
     bool taken;
     char detail[512]; /* on failure or when taken: what was found instead */
     /* ZJ_OK when the example ran (passed or not); otherwise it could not be

@@ -314,8 +314,9 @@ static void rules_usage(FILE *out)
                  "         rule set's hash and each rule's origin FILE:LINE\n"
                  "test     run every rule's examples through the engine; a closing line\n"
                  "         'N passed, N failed'. A match example whose words another rule's\n"
-                 "         overlapping hit takes (score never reports the rule there) is a\n"
-                 "         WARN line; --strict makes it a failure.\n"
+                 "         overlapping hit takes (score never reports the rule there), or\n"
+                 "         whose hits are all quoted speech (0 points), is a WARN line;\n"
+                 "         --strict makes it a failure.\n"
                  "         --clauses FILE also writes the examples'\n"
                  "         clauses as a `model:` rule sees them, labelled, for\n"
                  "         tools/train_model.py --examples, e.g.\n"
@@ -482,8 +483,8 @@ static int rules_test(int argc, char **argv)
     }
     /* The closing line stays last: CI scripts read it. */
     if (tally.taken && !tally.strict)
-        printf("%zu passed only alone: another rule takes their words (WARN above; "
-               "--strict fails them)\n",
+        printf("%zu passed only alone: score would not count them against the agent (WARN "
+               "above; --strict fails them)\n",
                tally.taken);
     printf("%zu passed, %zu failed\n", passed, failed);
     /* Training data from a rule set that failed to load would be short:
