@@ -123,4 +123,11 @@ grep -q "^verdict: hit '急什么' \[12, 15), -10 points$" "$tmp/out" || { cat "
 "$zhijian" rules explain taboo.02-bu-zhi-dao "我不知道，你自己去问物业吧。" > "$tmp/out" || fail "explain clause"
 grep -q "^clause ends at normalized bytes: 12 36$" "$tmp/out" || { cat "$tmp/out"; fail "explain: clause ends"; }
 grep -q "^verdict: hit '我不知道' \[0, 4), -10 points$" "$tmp/out" || { cat "$tmp/out"; fail "explain clause verdict"; }
+# A rule set's version is any string of a file that may come with a pull
+# request: rules check prints it (merged rule set NAME@VERSION) escaped.
+printf 'ruleset: esc\nversion: "1\\e[31mRED"\nrules:\n  - {id: a, kind: forbidden, clause: x, points: 1, any: [急什么], examples: {match: [急什么], no_match: [什么]}}\n' > "$tmp/esc-base.yaml"
+printf 'extends: esc-base.yaml\nruleset: esc2\n' > "$tmp/esc.yaml"
+"$zhijian" rules check "$tmp/esc.yaml" > "$tmp/out" || { cat "$tmp/out"; fail "rules check esc"; }
+grep -q "$(printf '\033')" "$tmp/out" && fail "rules check: a raw ESC from the version"
+grep -qF 'merged rule set esc2@1\x1b[31mRED, sha256 ' "$tmp/out" || { cat "$tmp/out"; fail "rules check: escaped version"; }
 echo "ok: bundled rule sets check and test clean; broken file located; explain"

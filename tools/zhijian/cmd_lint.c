@@ -350,8 +350,10 @@ static void print_diag(const zj_error *e, void *ctx)
  * rule comes from. */
 static void print_origins(const zj_ruleset *rs)
 {
-    printf("merged rule set %s@%s, sha256 %s\n", zj_rules_name(rs), zj_rules_version(rs),
-           zj_rules_sha256(rs));
+    /* The version is any string of the rule set file (which may come with a
+     * pull request): escaped for the terminal, as every other line. */
+    cli_print("merged rule set %s@%s, sha256 %s", zj_rules_name(rs), zj_rules_version(rs),
+              zj_rules_sha256(rs));
     for (size_t i = 0; i < zj_rules_count(rs); i++) {
         zj_rule_info info;
         if (!zj_rules_info(rs, i, &info))
@@ -393,8 +395,8 @@ static int rules_check(int argc, char **argv)
         }
         size_t warnings = 0;
         zj_rules_lint(rs, print_diag, &warnings);
-        printf("%s: ok: %zu rules, %zu warnings\n", zj_rules_path(rs), zj_rules_count(rs),
-               warnings);
+        cli_print("%s: ok: %zu rules, %zu warnings", zj_rules_path(rs), zj_rules_count(rs),
+                  warnings);
         if (zj_rules_merged(rs))
             print_origins(rs);
         zj_rules_free(rs);
@@ -472,7 +474,7 @@ static int rules_test(int argc, char **argv)
         size_t f = zj_rules_run_examples(rs, print_example, &tally, &total);
         if (tally.strict)
             f += tally.taken - taken_before;
-        printf("%s: %zu examples of %zu rules\n", zj_rules_path(rs), total, zj_rules_count(rs));
+        cli_print("%s: %zu examples of %zu rules", zj_rules_path(rs), total, zj_rules_count(rs));
         passed += total - f;
         failed += f;
         if (clauses && zj_rules_example_clauses(rs, &clause_buf, &err) != ZJ_OK) {
