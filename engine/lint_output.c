@@ -64,20 +64,22 @@ static void uri_str(zj_buf *b, const char *path)
     zj_buf_free(&uri);
 }
 
-/* GitHub annotation property values: %, CR, LF, ':' and ',' escaped. */
+/* GitHub annotation property values: %, CR, LF, ':' and ',' escaped. Other
+ * control characters (an ESC from a rule title or a template) are written
+ * as %XX too: the runner leaves them as text rather than let a raw escape
+ * sequence reach the log, which renders ANSI sequences. */
 static void gh_escape(zj_buf *b, const char *s, bool property)
 {
     for (; s && *s; s++) {
-        if (*s == '%')
+        unsigned char c = (unsigned char)*s;
+        if (c == '%')
             zj_buf_puts(b, "%25");
-        else if (*s == '\r')
-            zj_buf_puts(b, "%0D");
-        else if (*s == '\n')
-            zj_buf_puts(b, "%0A");
-        else if (property && *s == ':')
+        else if (property && c == ':')
             zj_buf_puts(b, "%3A");
-        else if (property && *s == ',')
+        else if (property && c == ',')
             zj_buf_puts(b, "%2C");
+        else if (c < 0x20 || c == 0x7f)
+            zj_buf_printf(b, "%%%02X", c);
         else
             zj_buf_append(b, s, 1);
     }

@@ -119,4 +119,12 @@ printf '有本事你去告\n' > 'names/a,b:c%d&<x>开.txt'
 grep -qF '>names/a,b:c%d&amp;&lt;x&gt;开.txt:1:1: critical taboo.11-go-complain ' out || { cat out; fail "junit: file name in the failure text not escaped"; }
 "$zhijian" lint --format sarif names > out; [ $? -eq 1 ] || { cat out; fail "sarif: exit 1 expected"; }
 grep -qF '"uri":"names/a%2Cb%3Ac%25d%26%3Cx%3E%E5%BC%80.txt"' out || { cat out; fail "sarif: uri not percent-encoded"; }
+# A rule title or clause is any string of a rule set file: the github
+# format writes its control characters as %XX, never a raw escape sequence
+# into the log.
+printf 'ruleset: esc\nversion: "1"\nrules:\n  - {id: a, kind: forbidden, title: "T\\e[31mRED", clause: "C\\e[2J", points: 1, severity: major, any: [急什么]}\n' > esc-rules.yaml
+mkdir esc
+printf '急什么\n' > esc/j.txt
+"$zhijian" lint --rules esc-rules.yaml --format github esc > out; [ $? -eq 1 ] || { cat out; fail "github esc: exit 1 expected"; }
+[ "$(cat out)" = "::error file=esc/j.txt,line=1,col=1,endColumn=4,title=a::forbidden expression '急什么': T%1B[31mRED (C%1B[2J)" ] || { cat -v out; fail "github: control characters not escaped"; }
 echo "ok: lint exit codes 0/1/2/3 and config discovery"
