@@ -412,6 +412,118 @@ static bool suppressed(const doc *d, const char *rule, long line)
     return false;
 }
 
+/* How many utterances a forbidden rule's utterance window spans at most:
+ * a template placed after (and before) that many utterances lies outside
+ * every such window. 0: no forbidden rule has one. */
+static size_t forbidden_window_span(const zj_ruleset *rs)
+{
+    size_t span = 0;
+    for (size_t i = 0; i < rs->n_rules; i++) {
+        const zj_rule *r = &rs->rules[i];
+        if (r->kind == ZJ_KIND_FORBIDDEN &&
+            (r->window == ZJ_WIN_FIRST_UTTERANCES || r->window == ZJ_WIN_LAST_UTTERANCES) &&
+            (size_t)r->window_value > span)
+            span = (size_t)r->window_value;
+    }
+    return span;
+}
+
+static bool same_hit(const zj_finding *a, const zj_finding *b)
+{
+    return a->rule == b->rule && a->turn == b->turn && a->span_start == b->span_start &&
+           a->span_end == b->span_end;
+}
+
+/* Findings in the order score lists them (turn, start, rule id), the
+ * hits added from other scorings (a situation's, the middle of a call)
+ * among the others. Insertion: a template has few findings. */
+static int finding_order(const zj_ruleset *rs, const zj_finding *a, const zj_finding *b)
+{
+    if (a->turn != b->turn)
+        return a->turn < b->turn ? -1 : 1;
+    if (a->span_start != b->span_start)
+        return a->span_start < b->span_start ? -1 : 1;
+    int c = strcmp(rs->rules[a->rule].id, rs->rules[b->rule].id);
+    if (c)
+        return c;
+    return a->span_end < b->span_end ? -1 : a->span_end > b->span_end;
+}
+
+static void sort_findings(const zj_ruleset *rs, zj_result *res)
+{
+    for (size_t i = 1; i < res->n_findings; i++) {
+        zj_finding f = res->findings[i];
+        size_t k = i;
+        for (; k > 0 && finding_order(rs, &res->findings[k - 1], &f) > 0; k--)
+            res->findings[k] = res->findings[k - 1];
+        res->findings[k] = f;
+    }
+}
+
+/* A template that declares no part may be said anywhere in a call. Said
+ * as the call's only utterance (the scoring before) a forbidden rule of
+ * the opening or the closing (phone.no-zhaoshui: 找谁) applies and may take
+ * words that, said in the middle of a call, another rule reports at a
+ * higher severity (您找谁都一样 is 顶撞, critical). So the template is
+ * also scored between utterances of nobody's words (某), outside every
+ * utterance window, and the forbidden hits of its turns join res. */
+static zj_status add_mid_call_hits(zj_scorer *scorer, const zj_ruleset *rs, const zj_call *call,
+                                   zj_result *res, zj_error *err)
+{
+    size_t pad = forbidden_window_span(rs);
+    if (!pad)
+        return ZJ_OK;
+    size_t n = call->n_turns + 4 * pad;
+    zj_turn *turns = calloc(n, sizeof *turns);
+    if (!turns)
+        return zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
+    static char nobody[] = "某";
+    size_t k = 0;
+    for (size_t i = 0; i < pad; i++) { /* agent, customer: utterances before */
+        turns[k++] = (zj_turn){ZJ_SPEAKER_AGENT, nobody, strlen(nobody), -1, -1};
+        turns[k++] = (zj_turn){ZJ_SPEAKER_CUSTOMER, nobody, strlen(nobody), -1, -1};
+    }
+    for (size_t t = 0; t < call->n_turns; t++)
+        turns[k++] = call->turns[t];
+    for (size_t i = 0; i < pad; i++) { /* customer, agent: utterances after */
+        turns[k++] = (zj_turn){ZJ_SPEAKER_CUSTOMER, nobody, strlen(nobody), -1, -1};
+        turns[k++] = (zj_turn){ZJ_SPEAKER_AGENT, nobody, strlen(nobody), -1, -1};
+    }
+    zj_call mid = *call;
+    mid.turns = turns;
+    mid.n_turns = n;
+    zj_result midres;
+    zj_status st = zj_score_call(scorer, &mid, &midres, err);
+    free(turns);
+    if (st != ZJ_OK)
+        return st;
+    for (size_t i = 0; i < midres.n_findings && st == ZJ_OK; i++) {
+        zj_finding hit = midres.findings[i];
+        if (hit.outcome != ZJ_OUT_HIT || rs->rules[hit.rule].kind != ZJ_KIND_FORBIDDEN ||
+            hit.turn < (long)(2 * pad) || hit.turn >= (long)(2 * pad + call->n_turns))
+            continue;
+        hit.turn -= (long)(2 * pad);
+        bool known = false;
+        for (size_t j = 0; j < res->n_findings && !known; j++)
+            known = same_hit(&res->findings[j], &hit);
+        if (known)
+            continue;
+        hit.text = zj_strdup(hit.text);
+        zj_finding *v = realloc(res->findings, (res->n_findings + 1) * sizeof *v);
+        if (!v || !hit.text) {
+            free(hit.text);
+            if (v)
+                res->findings = v;
+            st = zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
+            break;
+        }
+        res->findings = v;
+        res->findings[res->n_findings++] = hit;
+    }
+    zj_result_free(&midres);
+    return st;
+}
+
 /* The required rules of a declared part (an opening's first_* windows, a
  * closing's last_*; points above 0), in order of their ids: the order in which a template's
  * missing phrases are listed. NULL when out of memory. */
@@ -535,6 +647,8 @@ zj_status zj_lint_file(const zj_ruleset *rs, const char *path, const char *part,
         doc_free(&d);
         return st != ZJ_OK ? st : ZJ_ERR_NOMEM;
     }
+    if (!opening && !closing)
+        st = add_mid_call_hits(scorer, rs, &call, &res, err);
     /* A script may be read in any situation: forbidden rules that apply only
      * in one (`when: situation.complaint`) are checked as if it had arisen;
      * their hits join the others'. */
@@ -560,6 +674,8 @@ zj_status zj_lint_file(const zj_ruleset *rs, const char *path, const char *part,
         }
         zj_result_free(&cond);
     }
+    if (st == ZJ_OK)
+        sort_findings(rs, &res);
     for (size_t i = 0; i < res.n_findings && st == ZJ_OK; i++) {
         const zj_finding *fd = &res.findings[i];
         const zj_rule *r = &rs->rules[fd->rule];

@@ -127,4 +127,20 @@ mkdir esc
 printf '急什么\n' > esc/j.txt
 "$zhijian" lint --rules esc-rules.yaml --format github esc > out; [ $? -eq 1 ] || { cat out; fail "github esc: exit 1 expected"; }
 [ "$(cat out)" = "::error file=esc/j.txt,line=1,col=1,endColumn=4,title=a::forbidden expression '急什么': T%1B[31mRED (C%1B[2J)" ] || { cat -v out; fail "github: control characters not escaped"; }
+# A template that declares no part may be said anywhere: in the middle of a
+# call 您找谁都一样 is taboo.defiant (critical), which phone.no-zhaoshui, a
+# rule of the opening, takes only at the opening. Both are listed; a
+# declared opening gets the opening's reading only.
+mkdir mid
+printf '您找谁都一样。\n' > mid/faq.txt
+"$zhijian" lint mid > out; code=$?
+cat > want <<'WANT'
+mid/faq.txt:1:1: critical taboo.defiant forbidden expression '您找谁都一样': 顶撞（你要投诉就投诉吧、爱找谁找谁、反正我也没办法…） (第十四条“等”；第十八条（不得刁难）)
+mid/faq.txt:1:2: minor phone.no-zhaoshui forbidden expression '找谁': 接听电话不得用“找谁”（“请问您找谁”除外） (第十一条第3项)
+WANT
+[ $code -eq 1 ] || { cat out; fail "mid-call template: exit $code, expected 1"; }
+diff -u want out || fail "mid-call template: findings"
+"$zhijian" lint --part opening mid > out
+grep -q "taboo.defiant" out && { cat out; fail "a declared opening read as the middle of a call"; }
+grep -q "^mid/faq.txt:1:2: minor phone.no-zhaoshui " out || { cat out; fail "declared opening: phone.no-zhaoshui"; }
 echo "ok: lint exit codes 0/1/2/3 and config discovery"
