@@ -917,28 +917,37 @@ zj_status zj_store_agg_rebuild(zj_store *st, zj_error *err)
 }
 
 /* Writes every row of q as "label: column value, ..." (the first 20 of
- * them) and counts them into *n. */
-static zj_status list_rows(zj_store *st, const char *sql, const char *label, zj_buf *out, long *n,
-                           zj_error *err)
+ * each label) and counts them into *n. With two labels, the first column
+ * (0 or 1, ascending) picks the label and is not written. */
+static zj_status list_rows(zj_store *st, const char *sql, const char *const labels[2], zj_buf *out,
+                           long *n, zj_error *err)
 {
     zj_stmt *q;
     if (zj_db_prepare_v2(zj_store_db(st), sql, -1, &q, NULL) != ZJ_DB_OK)
         return zj_store_error(st, err, "cannot check the report aggregates");
-    int rc;
+    int rc, first = labels[1] ? 1 : 0, side = 0;
     long seen = 0;
     while ((rc = zj_db_step(q)) == ZJ_DB_ROW) {
+        int row_side = first ? (zj_db_column_int(q, 0) ? 1 : 0) : 0;
+        if (row_side != side) {
+            if (seen > 20)
+                zj_buf_printf(out, "%s: ... and %ld more\n", labels[side], seen - 20);
+            *n += seen;
+            seen = 0;
+            side = row_side;
+        }
         if (seen++ < 20) {
-            zj_buf_printf(out, "%s:", label);
-            for (int i = 0; i < zj_db_column_count(q); i++) {
+            zj_buf_printf(out, "%s:", labels[side]);
+            for (int i = first; i < zj_db_column_count(q); i++) {
                 const unsigned char *t = zj_db_column_text(q, i);
-                zj_buf_printf(out, "%s %s %s", i ? "," : "", zj_db_column_name(q, i),
+                zj_buf_printf(out, "%s %s %s", i > first ? "," : "", zj_db_column_name(q, i),
                               t ? (const char *)t : "NULL");
             }
             zj_buf_puts(out, "\n");
         }
     }
     if (seen > 20)
-        zj_buf_printf(out, "%s: ... and %ld more\n", label, seen - 20);
+        zj_buf_printf(out, "%s: ... and %ld more\n", labels[side], seen - 20);
     *n += seen;
     zj_db_finalize(q);
     if (rc != ZJ_DB_DONE)
@@ -946,56 +955,54 @@ static zj_status list_rows(zj_store *st, const char *sql, const char *label, zj_
     return out->failed ? zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory") : ZJ_OK;
 }
 
+/* The stored rows of an aggregate table that a recomputation lacks (side
+ * 0), then the recomputed rows the table lacks (side 1), each in column
+ * order. The recomputation is a common table expression read twice, which
+ * both SQLite and PostgreSQL compute once: no temporary table, so a
+ * read-only connection (an auditor's role, default_transaction_read_only)
+ * can check. */
+#define AGG_DIFF(columns, select, table)                                                           \
+    "WITH want AS (" select "), have AS (SELECT " columns " FROM " table ")"                       \
+    " SELECT * FROM (SELECT 0 AS side, d.* FROM (SELECT * FROM have EXCEPT SELECT * FROM want)"    \
+    " AS d UNION ALL SELECT 1 AS side, d.* FROM (SELECT * FROM want EXCEPT SELECT * FROM have)"    \
+    " AS d) AS diff ORDER BY side, " columns
+
 zj_status zj_store_agg_check(zj_store *st, zj_buf *out, long *n_diff, zj_error *err)
 {
-    zj_db *db = zj_store_db(st);
     *n_diff = 0;
     if (!zj_store_has_aggregates(st))
         return zj_error_set(err, ZJ_ERR_DB, NULL, 0, 0,
                             "this database has no current report aggregates (schema before "
                             "v12): run `zhijian db rebuild` on it once");
     /* The recomputation and the comparisons read one snapshot (a commit
-     * between them would show up as differences); PostgreSQL refuses
-     * temporary tables in a READ ONLY transaction. */
-    zj_status snap = zj_store_read_begin(st, false, err);
+     * between them would show up as differences). */
+    zj_status snap = zj_store_read_begin(st, true, err);
     if (snap != ZJ_OK)
         return snap;
-    /* Both recomputations once, in temporary tables (the connection's own:
-     * nothing is written to the file). */
-    if (zj_db_exec(db,
-                   "DROP TABLE IF EXISTS temp.want_calls; DROP TABLE IF EXISTS temp.want_rules;"
-                   "CREATE TEMP TABLE want_calls AS " ZJ_AGG_CALLS_SELECT ";"
-                   "CREATE TEMP TABLE want_rules AS " ZJ_AGG_RULES_SELECT ";",
-                   NULL, NULL, NULL) != ZJ_DB_OK)
-        return zj_store_error(st, err, "cannot recompute the report aggregates");
     const struct {
-        const char *label, *sql;
+        const char *labels[2], *sql;
     } checks[] = {
-        {"agg_calls row not in the recomputation",
-         "SELECT " ZJ_AGG_CALLS_COLUMNS " FROM agg_calls EXCEPT SELECT * FROM temp.want_calls"},
-        {"agg_calls row missing (recomputed)",
-         "SELECT * FROM temp.want_calls EXCEPT SELECT " ZJ_AGG_CALLS_COLUMNS " FROM agg_calls"},
-        {"agg_calls key stored more than once",
+        {{"agg_calls row not in the recomputation", "agg_calls row missing (recomputed)"},
+         AGG_DIFF(ZJ_AGG_CALLS_COLUMNS, ZJ_AGG_CALLS_SELECT, "agg_calls")},
+        {{"agg_calls key stored more than once", NULL},
          "SELECT ruleset_id, local_date, agent_id, agent_name, team, grade, tags, score, passed,"
          " fatal, forbidden, count(*) AS rows FROM agg_calls GROUP BY ruleset_id, local_date,"
          " iso_week, agent_id, agent_name, team, grade, tags, score, passed, fatal, forbidden"
          " HAVING count(*) > 1"},
-        {"agg_rules row not in the recomputation",
-         "SELECT " ZJ_AGG_RULES_COLUMNS " FROM agg_rules EXCEPT SELECT * FROM temp.want_rules"},
-        {"agg_rules row missing (recomputed)",
-         "SELECT * FROM temp.want_rules EXCEPT SELECT " ZJ_AGG_RULES_COLUMNS " FROM agg_rules"},
-        {"agg_rules key stored more than once",
+        {{"agg_rules row not in the recomputation", "agg_rules row missing (recomputed)"},
+         AGG_DIFF(ZJ_AGG_RULES_COLUMNS, ZJ_AGG_RULES_SELECT, "agg_rules")},
+        {{"agg_rules key stored more than once", NULL},
          "SELECT ruleset_id, local_date, agent_id, agent_name, team, rule_id, kind, outcome,"
          " severity, clause, count(*) AS rows FROM agg_rules GROUP BY ruleset_id, local_date,"
          " agent_id, agent_name, team, rule_id, kind, outcome, severity, clause"
          " HAVING count(*) > 1"},
     };
     zj_status s = ZJ_OK;
-    zj_test_read_pause();
-    for (size_t i = 0; i < sizeof checks / sizeof *checks && s == ZJ_OK; i++)
-        s = list_rows(st, checks[i].sql, checks[i].label, out, n_diff, err);
-    zj_db_exec(db, "DROP TABLE IF EXISTS temp.want_calls; DROP TABLE IF EXISTS temp.want_rules;",
-               NULL, NULL, NULL);
+    for (size_t i = 0; i < sizeof checks / sizeof *checks && s == ZJ_OK; i++) {
+        if (i == 1)
+            zj_test_read_pause(); /* tests/scripts/store_snapshot.sh: a write lands here */
+        s = list_rows(st, checks[i].sql, checks[i].labels, out, n_diff, err);
+    }
     if (zj_store_writable(st))
         zj_store_read_end(st); /* its writes take their own transactions */
     return s;

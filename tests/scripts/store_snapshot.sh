@@ -7,8 +7,8 @@
 #    row, transcript and findings all of the version it started reading;
 #  - the audit report with more calls committed between its findings table
 #    and its KPIs: the KPI 禁语 hits equal the table's sum, as before;
-#  - `db check` with calls committed between its recomputation and its
-#    comparison: exit 0, the aggregates match.
+#  - `db check` with calls committed between its comparison of agg_calls and
+#    that of agg_rules: exit 0, the aggregates match.
 set -u
 zhijian=$(realpath "$1") src=$(realpath "$2")
 . "$src/tests/lib/pg_cluster.sh"
