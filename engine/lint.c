@@ -651,9 +651,15 @@ zj_status zj_lint_file(const zj_ruleset *rs, const char *path, const char *part,
         st = add_mid_call_hits(scorer, rs, &call, &res, err);
     /* A script may be read in any situation: forbidden rules that apply only
      * in one (`when: situation.complaint`) are checked as if it had arisen;
-     * their hits join the others'. */
+     * their hits join the others'. So are those of a seconds window: a
+     * template has no timestamps, on which they would be not_measurable and
+     * never checked; the template may be said in that window (a declared
+     * opening in a `first_seconds` one only, a closing in `last_seconds`). */
     for (size_t ri = 0; ri < rs->n_rules && st == ZJ_OK; ri++) {
-        if (rs->rules[ri].kind != ZJ_KIND_FORBIDDEN || rs->rules[ri].when < 0)
+        const zj_rule *r = &rs->rules[ri];
+        bool timed = (r->window == ZJ_WIN_FIRST_SECONDS && !closing) ||
+                     (r->window == ZJ_WIN_LAST_SECONDS && !opening);
+        if (r->kind != ZJ_KIND_FORBIDDEN || (r->when < 0 && !timed))
             continue;
         zj_result cond;
         if ((st = zj_score_rule(scorer, &call, (uint32_t)ri, true, &cond, err)) != ZJ_OK)

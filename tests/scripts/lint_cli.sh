@@ -143,4 +143,25 @@ diff -u want out || fail "mid-call template: findings"
 "$zhijian" lint --part opening mid > out
 grep -q "taboo.defiant" out && { cat out; fail "a declared opening read as the middle of a call"; }
 grep -q "^mid/faq.txt:1:2: minor phone.no-zhaoshui " out || { cat out; fail "declared opening: phone.no-zhaoshui"; }
+# A forbidden rule of a seconds window is checked too (a template has no
+# timestamps): first_seconds in openings and undeclared templates,
+# last_seconds in closings and undeclared ones.
+cat > fsec.yaml <<'YAML'
+ruleset: fsec
+version: "1"
+rules:
+  - {id: no-wei, kind: forbidden, within: {first_seconds: 10}, any: [喂], points: 5, severity: major}
+  - {id: no-bye, kind: forbidden, within: {last_seconds: 10}, any: [挂了], points: 5, severity: major}
+YAML
+mkdir timed
+printf '喂，哪位？挂了。\n' > timed/w.txt
+for part in any opening closing; do
+  if [ $part = any ]; then "$zhijian" lint --rules fsec.yaml timed > out; code=$?
+  else "$zhijian" lint --rules fsec.yaml --part $part timed > out; code=$?; fi
+  [ $code -eq 1 ] || { cat out; fail "seconds windows ($part): exit $code, expected 1"; }
+  printf '%s\n' "$(grep -c ' major no-wei ' out) $(grep -c ' major no-bye ' out)" > got
+  case $part in any) want="1 1" ;; opening) want="1 0" ;; closing) want="0 1" ;; esac
+  [ "$(cat got)" = "$want" ] || { cat out; fail "seconds windows ($part): got $(cat got), want $want"; }
+done
+grep -qx "timed/w.txt:1:6: major no-bye forbidden expression '挂了': no-bye" out || { cat out; fail "seconds window: finding line"; }
 echo "ok: lint exit codes 0/1/2/3 and config discovery"
