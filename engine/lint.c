@@ -881,22 +881,40 @@ void zj_lint_config_free(zj_lint_config *c)
     memset(c, 0, sizeof *c);
 }
 
+/* The part of the longest `parts:` prefix that path lies under, the
+ * prefixes being relative to the config file's directory. The path is
+ * made absolute and normalized first (realpath): given relative to another
+ * directory (`zhijian lint ../scripts` from a subdirectory) or with `//`,
+ * a textual comparison would miss the prefix, and the opening's phrases go
+ * unchecked. A path that cannot be resolved is compared as written. */
 const char *zj_lint_config_part(const zj_lint_config *c, const char *path)
 {
+    if (!c->n_parts)
+        return NULL;
+    char *abs = realpath(path, NULL);
+    char *dir = c->dir[0] ? realpath(c->dir, NULL) : NULL;
+    const char *base = dir ? dir : c->dir;
+    const char *p = abs ? abs : path;
+    size_t dl = strlen(base);
+    if (dl && !strncmp(p, base, dl) && (p[dl] == '/' || !strcmp(base, "/")))
+        p += !strcmp(base, "/") ? 1 : dl + 1;
+    else if (abs)
+        p = ""; /* outside the config's directory: no part of it */
+    if (!strncmp(p, "./", 2))
+        p += 2;
     const char *best = NULL;
     size_t best_len = 0;
     for (size_t i = 0; i < c->n_parts; i++) {
-        size_t n = strlen(c->part_prefix[i]);
-        const char *p = path;
-        size_t dl = strlen(c->dir);
-        if (dl && !strncmp(p, c->dir, dl) && p[dl] == '/')
-            p += dl + 1;
-        if (!strncmp(p, "./", 2))
-            p += 2;
-        if (n > best_len && !strncmp(p, c->part_prefix[i], n)) {
+        const char *prefix = c->part_prefix[i];
+        if (!strncmp(prefix, "./", 2))
+            prefix += 2;
+        size_t n = strlen(prefix);
+        if (n > best_len && !strncmp(p, prefix, n)) {
             best = c->part_name[i];
             best_len = n;
         }
     }
+    free(abs);
+    free(dir);
     return best;
 }

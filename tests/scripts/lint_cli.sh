@@ -164,4 +164,15 @@ for part in any opening closing; do
   [ "$(cat got)" = "$want" ] || { cat out; fail "seconds windows ($part): got $(cat got), want $want"; }
 done
 grep -qx "timed/w.txt:1:6: major no-bye forbidden expression '挂了': no-bye" out || { cat out; fail "seconds window: finding line"; }
+# `parts:` prefixes are relative to the config file's directory, whatever
+# the directory lint runs in and however the path is written.
+printf 'parts: {scripts/opening/: opening}\nfail_on: minor\n' > .zhijian.yaml
+cd sub
+"$zhijian" lint ../scripts/opening > ../out; code=$?
+cd ..
+[ $code -eq 1 ] || { cat out; fail "parts from a subdirectory: exit $code, expected 1"; }
+grep -q "^../scripts/opening/e.txt:1:1: minor opening.surname required phrase missing" out || { cat out; fail "parts from a subdirectory"; }
+"$zhijian" lint scripts//opening/e.txt > out; [ $? -eq 1 ] || { cat out; fail "parts with //: exit 1 expected"; }
+grep -q "^scripts//opening/e.txt:1:1: minor opening.surname required phrase missing" out || { cat out; fail "parts with //"; }
+rm .zhijian.yaml
 echo "ok: lint exit codes 0/1/2/3 and config discovery"
