@@ -281,6 +281,16 @@ static long find_rule(const zj_ynode *rules, const char *id)
     return -1;
 }
 
+/* Whether an override's `kind` turns the base rule into a metric or a
+ * metric into a rule of words. */
+static bool switches_metric(const zj_ynode *base, const zj_ynode *over)
+{
+    const zj_ynode *ok = zj_yaml_get(over, "kind"), *bk = zj_yaml_get(base, "kind");
+    if (!ok || ok->type != ZJ_YNODE_SCALAR || !bk || bk->type != ZJ_YNODE_SCALAR)
+        return false;
+    return (strcmp(ok->value, "metric") == 0) != (strcmp(bk->value, "metric") == 0);
+}
+
 /* A rule of the extending file whose id the base has: its keys replace the
  * base rule's. The condition keys (any, all, regex, model) are one field:
  * giving one drops the base's, so an override may turn a rule of words into
@@ -501,6 +511,15 @@ static zj_ynode *merge_onto(zj_merge *m, zj_ynode *base, zj_ynode *child)
              * any one file. */
             fail(m, r, "duplicate rule id '%.60s' (first overridden at line %ld)", id,
                  brules->items[at]->over_line);
+            ok = false;
+        } else if (at >= 0 && switches_metric(brules->items[at], r)) {
+            /* A metric's keys (metric, bounds) and a condition of words
+             * cannot be told apart key by key: say so where the override
+             * is, not at the base's keys that no longer fit. */
+            fail(m, zj_yaml_get(r, "kind"),
+                 "an override cannot turn rule '%.60s' into a metric or a metric into a rule "
+                 "of words: disable it and define it again under the same id",
+                 id);
             ok = false;
         } else if (at >= 0) {
             if (!override_rule(brules->items[at], r)) {
