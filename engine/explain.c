@@ -177,6 +177,39 @@ static void describe_order(zj_buf *out, const zj_rule *r)
     zj_buf_puts(out, "\n");
 }
 
+/* The rule's hits in res (its verdict alone) that full (scored with the
+ * other rules) does not keep because another rule's overlapping hit wins:
+ * a note each, since `score` then reports the other rule. */
+static void note_taken(zj_buf *out, const zj_ruleset *rs, long ri, const zj_result *res,
+                       const zj_result *full)
+{
+    for (size_t i = 0; i < res->n_findings; i++) {
+        const zj_finding *f = &res->findings[i];
+        if ((long)f->rule != ri || f->outcome != ZJ_OUT_HIT)
+            continue;
+        const zj_finding *won = NULL;
+        bool kept = false;
+        for (size_t k = 0; k < full->n_findings && !kept; k++) {
+            const zj_finding *g = &full->findings[k];
+            if (g->outcome != ZJ_OUT_HIT || g->turn != f->turn)
+                continue;
+            if ((long)g->rule == ri && g->span_start == f->span_start && g->span_end == f->span_end)
+                kept = true;
+            else if ((long)g->rule != ri && g->span_start < f->span_end &&
+                     f->span_start < g->span_end && !won)
+                won = g;
+        }
+        if (!kept && won)
+            zj_buf_printf(out,
+                          "note: with the whole rule set '%s' [%u, %u) is no finding: "
+                          "rule %s's overlapping hit '%s' [%u, %u) wins (the longest "
+                          "hit wins; a `yield` rule or a model gives way)\n",
+                          f->text ? f->text : "", f->span_start, f->span_end,
+                          rs->rules[won->rule].id, won->text ? won->text : "", won->span_start,
+                          won->span_end);
+    }
+}
+
 /* `rules explain RULE '{"call_id": ...}'`: the rule judged on a whole call,
  * nothing lifted, with the findings of the rules it reads. */
 static zj_status explain_call(const zj_ruleset *rs, long ri, const char *json, zj_buf *out,
@@ -204,6 +237,13 @@ static zj_status explain_call(const zj_ruleset *rs, long ri, const char *json, z
         }
         if (res.n_findings == 0)
             zj_buf_puts(out, "verdict: no finding (the rule does not fire on this call)\n");
+        /* As score judges the call: with every rule, nothing lifted. */
+        zj_result full;
+        if (rs->rules[ri].kind == ZJ_KIND_FORBIDDEN && res.n_findings &&
+            (st = zj_score_call(sc, call, &full, err)) == ZJ_OK) {
+            note_taken(out, rs, ri, &res, &full);
+            zj_result_free(&full);
+        }
         zj_result_free(&res);
     }
     zj_scorer_free(sc);
@@ -452,30 +492,7 @@ zj_status zj_rules_explain(const zj_ruleset *rs, const char *rule_id, const char
         zj_result full;
         if (r->kind == ZJ_KIND_FORBIDDEN && shown &&
             (st = zj_score_rule_rivals(sc, &call, (uint32_t)ri, &full, err)) == ZJ_OK) {
-            for (size_t i = 0; i < res.n_findings; i++) {
-                const zj_finding *f = &res.findings[i];
-                const zj_finding *won = NULL;
-                bool kept = false;
-                for (size_t k = 0; k < full.n_findings && !kept; k++) {
-                    const zj_finding *g = &full.findings[k];
-                    if (g->outcome != ZJ_OUT_HIT || g->turn != f->turn)
-                        continue;
-                    if (g->rule == ri && g->span_start == f->span_start &&
-                        g->span_end == f->span_end)
-                        kept = true;
-                    else if (g->rule != ri && g->span_start < f->span_end &&
-                             f->span_start < g->span_end && !won)
-                        won = g;
-                }
-                if (!kept && won)
-                    zj_buf_printf(out,
-                                  "note: with the whole rule set '%s' [%u, %u) is no finding: "
-                                  "rule %s's overlapping hit '%s' [%u, %u) wins (the longest "
-                                  "hit wins; a `yield` rule or a model gives way)\n",
-                                  f->text ? f->text : "", f->span_start, f->span_end,
-                                  rs->rules[won->rule].id, won->text ? won->text : "",
-                                  won->span_start, won->span_end);
-            }
+            note_taken(out, rs, ri, &res, &full);
             zj_result_free(&full);
         }
         if (r->window != ZJ_WIN_NONE)

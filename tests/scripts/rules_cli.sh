@@ -130,4 +130,10 @@ printf 'extends: esc-base.yaml\nruleset: esc2\n' > "$tmp/esc.yaml"
 "$zhijian" rules check "$tmp/esc.yaml" > "$tmp/out" || { cat "$tmp/out"; fail "rules check esc"; }
 grep -q "$(printf '\033')" "$tmp/out" && fail "rules check: a raw ESC from the version"
 grep -qF 'merged rule set esc2@1\x1b[31mRED, sha256 ' "$tmp/out" || { cat "$tmp/out"; fail "rules check: escaped version"; }
+# On a whole call explain judges as score does too: a complaint's 你急什么呢
+# is complaint.no-ji's, and the note says so.
+"$zhijian" rules explain --rules "$src/tests/cases/0160-rules-test-taken/rules.yaml" taboo.ji \
+  '{"call_id": "c", "turns": [{"speaker": "customer", "text": "我要投诉"}, {"speaker": "agent", "text": "你急什么呢"}]}' > "$tmp/out" || fail "explain a call"
+grep -qx "verdict: taboo.ji hit turn 1 '急什么' \[1, 4), -5 points" "$tmp/out" || { cat "$tmp/out"; fail "explain a call: verdict"; }
+grep -qx "note: with the whole rule set '急什么' \[1, 4) is no finding: rule complaint.no-ji's overlapping hit '你急什么呢' \[0, 5) wins (the longest hit wins; a \`yield\` rule or a model gives way)" "$tmp/out" || { cat "$tmp/out"; fail "explain a call: the overlap note"; }
 echo "ok: bundled rule sets check and test clean; broken file located; explain"
