@@ -39,6 +39,10 @@ typedef struct doc {
     size_t n_sup, cap_sup;
     char part[32];
     bool lost; /* an allocation failed: the document is incomplete */
+    /* A front matter (---) or Markdown code fence never closed: its line
+     * and what it is, else 0. Everything after it would go unchecked. */
+    long unclosed_line;
+    const char *unclosed;
 } doc;
 
 static void doc_free(doc *d)
@@ -172,7 +176,7 @@ static void set_part(doc *d, const char *v, size_t n)
 /* Plain text and Markdown: one utterance per line. */
 static void extract_lines(doc *d, const char *text, size_t len, bool markdown)
 {
-    long line = 0;
+    long line = 0, fence_line = 0, front_line = 0;
     bool fence = false, front = false;
     for (size_t pos = 0; pos <= len;) {
         const char *s = text + pos;
@@ -184,6 +188,7 @@ static void extract_lines(doc *d, const char *text, size_t len, bool markdown)
             n--;
         if (line == 1 && n == 3 && !memcmp(s, "---", 3)) {
             front = true;
+            front_line = line;
             continue;
         }
         if (front) {
@@ -200,6 +205,7 @@ static void extract_lines(doc *d, const char *text, size_t len, bool markdown)
         if (markdown) {
             if (n >= 3 && (!memcmp(s, "```", 3) || !memcmp(s, "~~~", 3))) {
                 fence = !fence;
+                fence_line = line;
                 continue;
             }
             if (fence || (n && s[0] == '#') || (n >= 4 && !memcmp(s, "<!--", 4)))
@@ -221,6 +227,13 @@ static void extract_lines(doc *d, const char *text, size_t len, bool markdown)
             add_utterance(d, s + skip, n - skip, line, (long)zj_utf8_count(s, skip) + 1);
         if (!nl)
             break;
+    }
+    if (front) {
+        d->unclosed_line = front_line;
+        d->unclosed = "front matter (---)";
+    } else if (fence) {
+        d->unclosed_line = fence_line;
+        d->unclosed = "code fence";
     }
 }
 
@@ -606,6 +619,13 @@ zj_status zj_lint_file(const zj_ruleset *rs, const char *path, const char *part,
         st = extract_json(&d, path, s, len, err);
     } else {
         extract_lines(&d, s, len, has_suffix(path, ".md") || has_suffix(path, ".markdown"));
+        /* Skipped to the end of the file, the template's words would go
+         * unchecked: unreadable, never a clean template. */
+        if (d.unclosed_line)
+            st = zj_error_set(err, ZJ_ERR_PARSE, path, d.unclosed_line, 1,
+                              "%s opened here is never closed: the lines after it would go "
+                              "unchecked",
+                              d.unclosed);
     }
     zj_buf_free(&text);
     if (st == ZJ_OK && d.lost)

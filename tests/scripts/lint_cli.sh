@@ -175,4 +175,15 @@ grep -q "^../scripts/opening/e.txt:1:1: minor opening.surname required phrase mi
 "$zhijian" lint scripts//opening/e.txt > out; [ $? -eq 1 ] || { cat out; fail "parts with //: exit 1 expected"; }
 grep -q "^scripts//opening/e.txt:1:1: minor opening.surname required phrase missing" out || { cat out; fail "parts with //"; }
 rm .zhijian.yaml
+# A code fence or front matter never closed would skip the rest of the
+# file: unreadable (exit 3), never a clean template.
+mkdir unclosed
+printf '# 话术\n```\n示例\n有本事你去告\n' > unclosed/fence.md
+printf -- '---\npart: opening\n有本事你去告\n' > unclosed/front.md
+"$zhijian" lint unclosed > out 2> err; [ $? -eq 3 ] || { cat out err; fail "unclosed: exit 3 expected"; }
+cat > want <<'WANT'
+zhijian: unclosed/fence.md:2:1: code fence opened here is never closed: the lines after it would go unchecked
+zhijian: unclosed/front.md:1:1: front matter (---) opened here is never closed: the lines after it would go unchecked
+WANT
+diff -u want err || fail "unclosed: messages"
 echo "ok: lint exit codes 0/1/2/3 and config discovery"
