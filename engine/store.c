@@ -9,7 +9,9 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <signal.h>
 #include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -174,6 +176,14 @@ static const char *const migrations[] = {
      * offence" and "passed without one", so both tables are rebuilt from
      * the stored results. */
     ZJ_AGG_OFFENCE_COLUMNS "DELETE FROM agg_calls; DELETE FROM agg_rules;" ZJ_AGG_BUILD,
+    /* v13: the process of a run, so that a reader can tell a run still
+     * going from one killed without a word (SIGKILL, the OOM killer, a power
+     * cut), which stays 'running' in the table (run_liveness). */
+    "ALTER TABLE runs ADD COLUMN pid INTEGER;"
+    "ALTER TABLE runs ADD COLUMN pid_start INTEGER;"
+    "ALTER TABLE runs ADD COLUMN boot_id TEXT;"
+    "ALTER TABLE runs ADD COLUMN pid_ns TEXT;"
+    "ALTER TABLE runs ADD COLUMN host_key TEXT;",
 };
 /* Migrations from this version on only drop indexes or add what readers do
  * not need, so a reader may use an older file as it is (the aggregates of a
@@ -1068,6 +1078,203 @@ static bool input_fingerprint(const char *path, uint64_t *size, char hex[65])
     return ok;
 }
 
+/* ------------------------------------------------- a run's process */
+
+/* What identifies a process beyond its pid: the kernel's boot (a random id
+ * per boot), the pid namespace (a container has its own pids), the time it
+ * started (clock ticks after boot: a pid is reused) and the machine. */
+typedef struct run_process {
+    int64_t pid, start;                         /* start -1: unknown */
+    char boot_id[64], pid_ns[64], host_key[33]; /* "": unknown */
+} run_process;
+
+/* The first line of a small file, without its newline; "" when unreadable. */
+static void read_line(const char *path, char *out, size_t size)
+{
+    out[0] = '\0';
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return;
+    if (!fgets(out, (int)size, f))
+        out[0] = '\0';
+    fclose(f);
+    out[strcspn(out, "\n")] = '\0';
+}
+
+/* Process pid's state letter and start time (field 22 of /proc/PID/stat,
+ * counted after the command name, which may hold spaces and parentheses);
+ * false when it cannot be read. */
+static bool process_stat(int64_t pid, char *state, int64_t *start)
+{
+    char path[64], line[1024];
+    snprintf(path, sizeof path, "/proc/%lld/stat", (long long)pid);
+    read_line(path, line, sizeof line);
+    const char *p = strrchr(line, ')');
+    long long ticks;
+    /* After ") ": state, then fields 4..21, then starttime (22). */
+    if (!p || sscanf(p + 1,
+                     " %c %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s"
+                     " %*s %*s %*s %lld",
+                     state, &ticks) != 2)
+        return false;
+    *start = ticks;
+    return true;
+}
+
+static void own_process(run_process *me)
+{
+    memset(me, 0, sizeof *me);
+    me->pid = (int64_t)getpid();
+    char state;
+    if (!process_stat(me->pid, &state, &me->start))
+        me->start = -1;
+    read_line("/proc/sys/kernel/random/boot_id", me->boot_id, sizeof me->boot_id);
+    ssize_t n = readlink("/proc/self/ns/pid", me->pid_ns, sizeof me->pid_ns - 1);
+    me->pid_ns[n > 0 ? n : 0] = '\0';
+    /* The machine, for "it restarted since": a digest of its machine id
+     * and host name, so that neither is stored (the host name is personal
+     * data, kept only with --record-invocation). */
+    char machine[128], host[256] = "";
+    read_line("/etc/machine-id", machine, sizeof machine);
+    if (!machine[0])
+        read_line("/var/lib/dbus/machine-id", machine, sizeof machine);
+    gethostname(host, sizeof host - 1);
+    if (machine[0]) {
+        char text[400], hex[65];
+        int len = snprintf(text, sizeof text, "zhijian run host\n%s\n%s", machine, host);
+        zj_sha256_hex(text, (size_t)len, hex);
+        memcpy(me->host_key, hex, 32);
+        me->host_key[32] = '\0';
+    }
+}
+
+/* Binds pid, pid_start, boot_id, pid_ns, host_key from parameter `first`. */
+static void bind_own_process(zj_stmt *q, int first)
+{
+    run_process me;
+    own_process(&me);
+    zj_db_bind_int64(q, first, me.pid);
+    if (me.start >= 0)
+        zj_db_bind_int64(q, first + 1, me.start);
+    else
+        zj_db_bind_null(q, first + 1);
+    const char *text[3] = {me.boot_id, me.pid_ns, me.host_key};
+    for (int k = 0; k < 3; k++)
+        if (text[k][0])
+            zj_db_bind_text(q, first + 2 + k, text[k], -1, ZJ_DB_TRANSIENT);
+        else
+            zj_db_bind_null(q, first + 2 + k);
+}
+
+/* Whether the process recorded for a 'running' run is still there, as far
+ * as this machine can tell for sure: ZJ_RUN_ALIVE, ZJ_RUN_GONE (why says
+ * how we know), or ZJ_RUN_UNCHECKED (another machine or container, or no
+ * process recorded: it may be running). */
+static zj_run_liveness run_liveness(const run_process *run, const run_process *me, char *why,
+                                    size_t size)
+{
+    if (run->pid <= 0) {
+        snprintf(why, size, "not checked: no process recorded (started before schema v13)");
+        return ZJ_RUN_UNCHECKED;
+    }
+    if (!run->boot_id[0] || !me->boot_id[0] || strcmp(run->boot_id, me->boot_id) != 0) {
+        if (run->host_key[0] && strcmp(run->host_key, me->host_key) == 0) {
+            snprintf(why, size, "this machine restarted since it began");
+            return ZJ_RUN_GONE;
+        }
+        snprintf(why, size, "not checked: started on another machine");
+        return ZJ_RUN_UNCHECKED;
+    }
+    if (!run->pid_ns[0] || strcmp(run->pid_ns, me->pid_ns) != 0) {
+        snprintf(why, size, "not checked: started in another container (pid namespace)");
+        return ZJ_RUN_UNCHECKED;
+    }
+    /* EPERM: the process exists, owned by another user. */
+    if (kill((pid_t)run->pid, 0) != 0 && errno == ESRCH) {
+        snprintf(why, size, "its process %lld is gone", (long long)run->pid);
+        return ZJ_RUN_GONE;
+    }
+    char state;
+    int64_t start;
+    if (!process_stat(run->pid, &state, &start))
+        return ZJ_RUN_ALIVE; /* hidden from us (hidepid): kill() says it exists */
+    if (state == 'Z' || state == 'X') {
+        snprintf(why, size, "its process %lld has ended", (long long)run->pid);
+        return ZJ_RUN_GONE;
+    }
+    if (run->start >= 0 && start != run->start) {
+        snprintf(why, size, "its process %lld is gone (the id now names another process)",
+                 (long long)run->pid);
+        return ZJ_RUN_GONE;
+    }
+    return ZJ_RUN_ALIVE;
+}
+
+/* Whether the runs table has v13's process columns (a reader does not
+ * migrate an older file). */
+static bool runs_have_process(zj_store *st)
+{
+    zj_stmt *q;
+    const char *sql = postgres(st) ? "SELECT 1 FROM information_schema.columns WHERE"
+                                     " table_schema = current_schema() AND"
+                                     " table_name = 'runs' AND column_name = 'host_key'"
+                                   : "SELECT 1 FROM pragma_table_info('runs')"
+                                     " WHERE name = 'host_key'";
+    bool yes =
+        zj_db_prepare_v2(st->db, sql, -1, &q, NULL) == ZJ_DB_OK && zj_db_step(q) == ZJ_DB_ROW;
+    zj_db_finalize(q);
+    return yes;
+}
+
+static void column_copy(zj_stmt *q, int i, char *out, size_t size)
+{
+    const char *t = (const char *)zj_db_column_text(q, i);
+    snprintf(out, size, "%s", t ? t : "");
+}
+
+zj_status zj_store_runs(zj_store *st, zj_run_visitor visit, void *ctx, zj_error *err)
+{
+    bool v13 = runs_have_process(st);
+    char sql[1024];
+    snprintf(sql, sizeof sql,
+             "SELECT r.id, r.started_at, r.finished_at, r.status, r.calls_scored,"
+             " r.calls_rejected, %s, (SELECT min(n.id) FROM runs n WHERE n.resumed_from = r.id)"
+             " FROM runs r ORDER BY r.id",
+             v13 ? "r.pid, r.pid_start, r.boot_id, r.pid_ns, r.host_key"
+                 : "NULL, NULL, NULL, NULL, NULL");
+    zj_stmt *q;
+    if (zj_db_prepare_v2(st->db, sql, -1, &q, NULL) != ZJ_DB_OK)
+        return db_error(st, err, "cannot read the runs");
+    run_process me;
+    own_process(&me);
+    int rc = ZJ_DB_DONE;
+    zj_status s = ZJ_OK;
+    while (s == ZJ_OK && (rc = zj_db_step(q)) == ZJ_DB_ROW) {
+        zj_run_info r = {0};
+        r.id = zj_db_column_int64(q, 0);
+        column_copy(q, 1, r.started_at, sizeof r.started_at);
+        column_copy(q, 2, r.finished_at, sizeof r.finished_at);
+        column_copy(q, 3, r.status, sizeof r.status);
+        r.calls_scored = zj_db_column_int64(q, 4);
+        r.calls_rejected = zj_db_column_int64(q, 5);
+        run_process p = {0};
+        p.pid = zj_db_column_type(q, 6) == ZJ_DB_NULL ? 0 : zj_db_column_int64(q, 6);
+        p.start = zj_db_column_type(q, 7) == ZJ_DB_NULL ? -1 : zj_db_column_int64(q, 7);
+        column_copy(q, 8, p.boot_id, sizeof p.boot_id);
+        column_copy(q, 9, p.pid_ns, sizeof p.pid_ns);
+        column_copy(q, 10, p.host_key, sizeof p.host_key);
+        r.pid = p.pid;
+        r.resumed_by = zj_db_column_type(q, 11) == ZJ_DB_NULL ? 0 : zj_db_column_int64(q, 11);
+        r.liveness = strcmp(r.status, "running") == 0 ? run_liveness(&p, &me, r.why, sizeof r.why)
+                                                      : ZJ_RUN_FINISHED;
+        s = visit(&r, ctx, err);
+    }
+    zj_db_finalize(q);
+    if (s == ZJ_OK && rc != ZJ_DB_DONE)
+        return db_error(st, err, "cannot read the runs");
+    return s;
+}
+
 void zj_store_record_invocation(zj_store *st, bool on)
 {
     st->record_invocation = on;
@@ -1089,10 +1296,11 @@ zj_status zj_store_begin_run(zj_store *st, int64_t ruleset_id, const char *argv,
         return db_error(st, err, "cannot start the run");
     if (zj_db_prepare_v2(st->db,
                          "INSERT INTO runs (ruleset_id, started_at, status, tool_version,"
-                         " user_name, host, argv, resumed_from)"
-                         " VALUES (?1,?2,'running',?3,?4,?5,?6,?7)",
+                         " user_name, host, argv, resumed_from, pid, pid_start, boot_id, pid_ns,"
+                         " host_key) VALUES (?1,?2,'running',?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)",
                          -1, &q, NULL) != ZJ_DB_OK)
         goto fail;
+    bind_own_process(q, 8);
     zj_db_bind_int64(q, 1, ruleset_id);
     zj_db_bind_text(q, 2, now, -1, ZJ_DB_TRANSIENT);
     zj_db_bind_text(q, 3, ZJ_VERSION, -1, ZJ_DB_STATIC);

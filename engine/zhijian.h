@@ -465,6 +465,26 @@ zj_status zj_store_commit(zj_store *st, zj_error *err);
 /* status: "done", "partial" (inputs rejected) or "failed". */
 zj_status zj_store_finish_run(zj_store *st, int64_t run_id, const char *status, zj_error *err);
 
+/* A run as a reader can tell it (docs/store.md, "Runs"): the table keeps a
+ * killed run 'running', so a 'running' run's recorded process is looked
+ * for. ALIVE: it is still there on this machine; GONE: it is not (the run
+ * was interrupted; why says how that is known); UNCHECKED: it ran on
+ * another machine or container, or before schema v13 recorded processes,
+ * and may still be running (why says which); FINISHED: any other status. */
+typedef enum { ZJ_RUN_FINISHED, ZJ_RUN_ALIVE, ZJ_RUN_GONE, ZJ_RUN_UNCHECKED } zj_run_liveness;
+typedef struct zj_run_info {
+    int64_t id, calls_scored, calls_rejected;
+    int64_t pid;                                      /* 0: none recorded */
+    int64_t resumed_by;                               /* the run that resumed this one, or 0 */
+    char started_at[32], finished_at[32], status[16]; /* as stored ("" for NULL) */
+    zj_run_liveness liveness;
+    char why[96];
+} zj_run_info;
+typedef zj_status (*zj_run_visitor)(const zj_run_info *run, void *ctx, zj_error *err);
+/* Every run in id order; stops at the first status visit returns that is
+ * not ZJ_OK and returns it. */
+zj_status zj_store_runs(zj_store *st, zj_run_visitor visit, void *ctx, zj_error *err);
+
 /* Resolve "NAME" or "NAME@VERSION" (NULL: the newest rule set with results)
  * to a rule-set row id. */
 zj_status zj_store_find_ruleset(zj_store *st, const char *spec, int64_t *ruleset_id, zj_error *err);

@@ -5,7 +5,8 @@
 #    (exit 0), and after a hand edit of agg_calls lists both differences
 #    (exit 1), byte for byte as on a writable connection;
 #  - the store's own role with default_transaction_read_only=on: the same;
-#  - neither connection can write: `db rebuild` through them fails (exit 2).
+#  - neither connection can write: `db rebuild` through them fails (exit 2);
+#  - `db runs` through the SELECT-only role lists the scoring run.
 # Without PostgreSQL installed it says SKIP (ZJ_REQUIRE_POSTGRES=1 makes a
 # missing server a failure).
 set -u
@@ -38,6 +39,12 @@ for conn in selectonly readonly_opt; do
   "$zhijian" db rebuild --db "${!conn}" > "$conn.rebuild" 2>&1
   [ $? = 2 ] || fail "$conn: db rebuild wrote through a read-only connection: $(cat "$conn.rebuild")"
 done
+
+# The runs, read through the SELECT-only role (v13's process columns exist
+# on PostgreSQL too): the run is done.
+"$zhijian" db runs --db "$selectonly" > runs.out 2>&1 || fail "db runs: $(cat runs.out)"
+[ "$(sed -n 2p runs.out | sed -E 's/20[0-9-]{8}T[0-9:]{8}Z/TIME                /g')" = \
+  "$(printf '%-5s %-20s %-20s %-11s %8s %8s' 1 TIME TIME done 49 0)" ] || fail "db runs: $(cat runs.out)"
 
 # One stored row off by one call: it is not in the recomputation, and the
 # recomputed row is missing.

@@ -84,8 +84,11 @@ want_rules='2026-11-02|A1|go-complain|1|1|0|0|0|1
 check_report fresh.db fresh
 
 # --- SQLite: a v11 store -----------------------------------------------------
+# Without the columns v13 added to runs (both servers read this SQL).
+before_v13="ALTER TABLE runs DROP COLUMN pid; ALTER TABLE runs DROP COLUMN pid_start;
+ALTER TABLE runs DROP COLUMN boot_id; ALTER TABLE runs DROP COLUMN pid_ns; ALTER TABLE runs DROP COLUMN host_key;"
 cp fresh.db v11.db
-{ cat "$data/v11-aggregates.sql"; echo "PRAGMA user_version = 11;"; } | sqlite3 v11.db || fail "making a v11 store"
+{ cat "$data/v11-aggregates.sql"; echo "$before_v13"; echo "PRAGMA user_version = 11;"; } | sqlite3 v11.db || fail "making a v11 store"
 # What v11 stored: every forbidden hit (6), the quoted call not clean.
 [ "$(sqlite3 v11.db "SELECT sum(findings) FROM agg_rules WHERE kind = 'forbidden' AND outcome = 'hit'")" = 6 ] ||
   fail "the v11 store does not hold the old aggregates"
@@ -99,7 +102,7 @@ grep -qx 'zhijian: this database has no current report aggregates (schema before
   fail "db check of a v11 store said: $(cat check.out check.err)"
 # A writer (here a saved sample, which changes no call) migrates it.
 "$zhijian" sample --db v11.db --n 2 --save > sample.out 2>&1 || fail "sample --save: $(cat sample.out)"
-[ "$(sqlite3 v11.db "PRAGMA user_version")" = 12 ] || fail "v11 store not migrated"
+[ "$(sqlite3 v11.db "PRAGMA user_version")" = 13 ] || fail "v11 store not migrated"
 [ "$(sqlite3 v11.db "$AGG_CALLS")" = "$want_calls" ] || fail "migrated agg_calls: $(sqlite3 v11.db "$AGG_CALLS")"
 [ "$(sqlite3 v11.db "$AGG_RULES")" = "$want_rules" ] || fail "migrated agg_rules: $(sqlite3 v11.db "$AGG_RULES")"
 "$zhijian" db check --db v11.db > check.out 2>&1 || fail "db check of the migrated store: $(cat check.out)"
@@ -120,7 +123,7 @@ pg_start "$tmp" || fail "cannot start PostgreSQL"
 "$zhijian" db check --db "$PG_URL" > check.out 2>&1 || fail "db check on PostgreSQL: $(cat check.out)"
 check_report "$PG_URL" pg
 sed "s#$PG_URL#fresh.db#g" pg.md | cmp -s - fresh.md || fail "the PostgreSQL report differs from SQLite's"
-{ cat "$data/v11-aggregates.sql"; echo "UPDATE zj_meta SET value = 11 WHERE key = 'user_version';"; } |
+{ cat "$data/v11-aggregates.sql"; echo "$before_v13"; echo "UPDATE zj_meta SET value = 11 WHERE key = 'user_version';"; } |
   pg_psql -v ON_ERROR_STOP=1 zj > /dev/null || fail "making a v11 PostgreSQL store"
 [ "$(pg_psql -c "SELECT sum(findings) FROM agg_rules WHERE kind = 'forbidden'" zj)" = 6 ] ||
   fail "the v11 PostgreSQL store does not hold the old aggregates"
@@ -129,7 +132,7 @@ sed "s#$PG_URL#fresh.db#g" pg11.md | cmp -s - fresh.md || fail "the v11 PostgreS
 "$zhijian" db check --db "$PG_URL" > check.out 2>&1
 [ $? = 2 ] || fail "db check of a v11 PostgreSQL store: $(cat check.out)"
 "$zhijian" sample --db "$PG_URL" --n 2 --save > sample.out 2>&1 || fail "sample --save on PostgreSQL: $(cat sample.out)"
-[ "$(pg_psql -c "SELECT value FROM zj_meta WHERE key = 'user_version'" zj)" = 12 ] ||
+[ "$(pg_psql -c "SELECT value FROM zj_meta WHERE key = 'user_version'" zj)" = 13 ] ||
   fail "v11 PostgreSQL store not migrated"
 [ "$(pg_psql -c "$AGG_CALLS" zj)" = "$want_calls" ] || fail "migrated PostgreSQL agg_calls"
 [ "$(pg_psql -c "$AGG_RULES" zj)" = "$want_rules" ] || fail "migrated PostgreSQL agg_rules"

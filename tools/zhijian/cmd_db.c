@@ -1,5 +1,6 @@
 /* cmd_db.c — `zhijian db rebuild` and `zhijian db check`: the result store's
- * report aggregates recomputed, or compared with a recomputation. */
+ * report aggregates recomputed, or compared with a recomputation; `zhijian
+ * db runs`: the scoring runs, a killed one shown as interrupted. */
 #include "cli.h"
 
 #include <getopt.h>
@@ -10,6 +11,7 @@ static void db_usage(FILE *out)
 {
     fprintf(out, "usage: zhijian db rebuild [--db PATH]\n"
                  "       zhijian db check [--db PATH]\n"
+                 "       zhijian db runs [--db PATH]\n"
                  "\n"
                  "The result store keeps per day, agent and rule sums of the scored calls (the\n"
                  "report aggregates, docs/store.md) so that scorecards and samples over a\n"
@@ -28,12 +30,78 @@ static void db_usage(FILE *out)
                  "             key: rule set, date, agent, rule, ...), 2 on an error. Reads\n"
                  "             only; nothing is changed.\n"
                  "             e.g.  zhijian db check --db out/zhijian.db\n"
+                 "  runs       list the scoring runs: start and end (UTC), status, calls stored\n"
+                 "             and rejected. A run whose process is gone without finishing\n"
+                 "             (killed, out of memory, a power cut) is shown as interrupted;\n"
+                 "             one started on another machine as unknown (docs/store.md)\n"
+                 "             e.g.  zhijian db runs --db out/zhijian.db\n"
                  "\n"
                  "options:\n"
                  "  --db PATH    the result database (default: zhijian.db), or a PostgreSQL\n"
                  "               store: --db postgresql://qa@db.example/zhijian\n"
                  "               e.g.  --db out/zhijian.db\n"
                  "  -h, --help   this text\n");
+}
+
+/* text escaped for the terminal, then spaces up to width columns (one at
+ * least). */
+static void pad_term(zj_buf *out, const char *text, size_t width)
+{
+    size_t len = strlen(text);
+    zj_buf_term_str(out, text);
+    zj_buf_printf(out, "%*s", (int)(len < width ? width - len : 1), "");
+}
+
+/* One line of `db runs`: the stored texts escaped for the terminal. */
+static zj_status print_run(const zj_run_info *r, void *ctx, zj_error *err)
+{
+    zj_buf *out = ctx;
+    const char *status = r->status;
+    char note[160] = "";
+    switch (r->liveness) {
+    case ZJ_RUN_ALIVE:
+        snprintf(note, sizeof note, "process %lld on this machine", (long long)r->pid);
+        break;
+    case ZJ_RUN_GONE:
+        status = "interrupted";
+        snprintf(note, sizeof note, "%s; zhijian score --resume with the same inputs continues it",
+                 r->why);
+        break;
+    case ZJ_RUN_UNCHECKED:
+        status = "unknown";
+        snprintf(note, sizeof note, "'running' in the store, %s", r->why);
+        break;
+    case ZJ_RUN_FINISHED:
+        if (r->resumed_by)
+            snprintf(note, sizeof note, "resumed by run %lld", (long long)r->resumed_by);
+        break;
+    }
+    const char *finished = r->finished_at[0] ? r->finished_at : "-";
+    zj_buf_printf(out, "%-5lld ", (long long)r->id);
+    pad_term(out, r->started_at, 21);
+    pad_term(out, finished, 21);
+    pad_term(out, status, 12);
+    zj_buf_printf(out, "%8lld %8lld%s%s\n", (long long)r->calls_scored,
+                  (long long)r->calls_rejected, note[0] ? "  " : "", note);
+    return out->failed ? zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory") : ZJ_OK;
+}
+
+static int list_runs(zj_store *st)
+{
+    zj_buf out;
+    zj_buf_init(&out);
+    zj_buf_printf(&out, "%-5s %-20s %-20s %-11s %8s %8s  %s\n", "run", "started (UTC)",
+                  "finished (UTC)", "status", "calls", "rejected", "note");
+    zj_error err = {0};
+    int code = EXIT_OK;
+    if (zj_store_runs(st, print_run, &out, &err) != ZJ_OK) {
+        cli_report(&err);
+        code = EXIT_USAGE;
+    } else if (!cli_write(&out, stdout)) {
+        code = EXIT_USAGE;
+    }
+    zj_buf_free(&out);
+    return code;
 }
 
 int cmd_db(int argc, char **argv)
@@ -64,8 +132,9 @@ int cmd_db(int argc, char **argv)
         }
     }
     if (optind + 1 != argc ||
-        (strcmp(argv[optind], "rebuild") != 0 && strcmp(argv[optind], "check") != 0)) {
-        cli_error("db: give one subcommand: rebuild or check");
+        (strcmp(argv[optind], "rebuild") != 0 && strcmp(argv[optind], "check") != 0 &&
+         strcmp(argv[optind], "runs") != 0)) {
+        cli_error("db: give one subcommand: rebuild, check or runs");
         db_usage(stderr);
         return EXIT_USAGE;
     }
@@ -87,7 +156,9 @@ int cmd_db(int argc, char **argv)
         return EXIT_USAGE;
     }
     int code = EXIT_OK;
-    if (rebuild) {
+    if (strcmp(argv[optind], "runs") == 0) {
+        code = list_runs(st);
+    } else if (rebuild) {
         if (zj_store_agg_rebuild(st, &err) != ZJ_OK) {
             cli_report(&err);
             code = EXIT_USAGE;

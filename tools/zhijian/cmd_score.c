@@ -527,6 +527,20 @@ static void count_input_error(const zj_error *err, void *ctx)
     (*(size_t *)ctx)++;
 }
 
+/* A run of the store found interrupted (its process gone, the table still
+ * saying 'running'): said on stderr, never silently. */
+static zj_status warn_interrupted(const zj_run_info *r, void *ctx, zj_error *err)
+{
+    (void)err;
+    size_t *n = ctx;
+    if (r->liveness != ZJ_RUN_GONE || ++*n > 5)
+        return ZJ_OK;
+    cli_warn("run %lld (started %s, %lld calls stored) was interrupted: %s; `zhijian score "
+             "--resume` with the same inputs and rule set continues it",
+             (long long)r->id, r->started_at, (long long)r->calls_scored, r->why);
+    return ZJ_OK;
+}
+
 /* Opens the store and registers the run; returns false after reporting. */
 static bool prepare_store(const struct score_opts *o, const zj_ruleset *rs, char **paths,
                           size_t n_paths, int argc, char **argv, zj_store **store,
@@ -562,6 +576,13 @@ static bool prepare_store(const struct score_opts *o, const zj_ruleset *rs, char
             /* The interrupted or failed run is superseded by the new one. */
             zj_store_finish_run(*store, resumed_from, "interrupted", &err);
     }
+    size_t interrupted = 0;
+    if (zj_store_runs(*store, warn_interrupted, &interrupted, &err) != ZJ_OK) {
+        cli_report(&err);
+        return false;
+    }
+    if (interrupted > 5)
+        cli_warn("%zu more runs were interrupted (zhijian db runs lists them)", interrupted - 5);
     char *args = join_args(argc, argv, o->record_invocation);
     if (!args) {
         cli_error("out of memory");
