@@ -7,6 +7,7 @@
 set -u
 zhijian=$(realpath "$1") src=$(realpath "$2")
 fail() { echo "FAIL: $*"; exit 1; }
+. "$src/tests/lib/serve_start.sh"
 "$zhijian" serve --help > /dev/null 2>&1 || { echo "SKIP: zhijian built without serve"; exit 0; }
 tmp=$(mktemp -d)
 server=
@@ -24,14 +25,7 @@ echo "张敏:inspector::$(echo pw-inspector | "$zhijian" serve --hash-password)"
 cookies() {
   local port out=$1
   shift
-  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-  "$zhijian" serve --db z.db --users users.txt --bind 127.0.0.1:$port "$@" 2> serve.log &
-  server=$!
-  for _ in $(seq 1 300); do
-    python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/login', timeout=1)" 2> /dev/null && break
-    sleep 0.1
-  done
-  grep -q "serving http://127.0.0.1:$port/" serve.log || fail "server $* did not start: $(cat serve.log)"
+  serve_start "$@"
   python3 - "$port" "$src/tests/scripts" > "$out" << 'PY' || fail "cookies $*: $(cat "$out")"
 import re, sys
 sys.path.insert(0, sys.argv[2])
