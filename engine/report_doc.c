@@ -293,60 +293,71 @@ void zj_url_escape(zj_buf *out, const char *s)
     }
 }
 
-void zj_html_escape(zj_buf *out, const char *s)
+/* HTML forbids control characters: a C0 one (but tab and line breaks) or
+ * DEL is written \xNN, a C1 one (U+0080..U+009F) \u00NN, as the terminal
+ * and the review pages show them, so an agent name or a quote holding one
+ * reads the same everywhere and hides nothing. Escapes bytes [s, s + n). */
+static void html_escape_n(zj_buf *out, const char *s, size_t n)
 {
-    for (; s && *s; s++) {
-        switch (*s) {
-        case '<':
+    static const char hex[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F) {
+            char e[4] = {'\\', 'x', hex[c >> 4], hex[c & 15]};
+            zj_buf_append(out, e, 4);
+        } else if (c == 0xC2 && i + 1 < n && (unsigned char)s[i + 1] >= 0x80 &&
+                   (unsigned char)s[i + 1] <= 0x9F) {
+            unsigned char cp = (unsigned char)s[++i];
+            char e[6] = {'\\', 'u', '0', '0', hex[cp >> 4], hex[cp & 15]};
+            zj_buf_append(out, e, 6);
+        } else if (c == '<') {
             zj_buf_puts(out, "&lt;");
-            break;
-        case '>':
+        } else if (c == '>') {
             zj_buf_puts(out, "&gt;");
-            break;
-        case '&':
+        } else if (c == '&') {
             zj_buf_puts(out, "&amp;");
-            break;
-        case '"':
+        } else if (c == '"') {
             zj_buf_puts(out, "&quot;");
-            break;
-        case '\'':
+        } else if (c == '\'') {
             zj_buf_puts(out, "&#39;");
-            break;
-        default:
-            zj_buf_append(out, s, 1);
+        } else {
+            zj_buf_append(out, s + i, 1);
         }
     }
 }
 
-/* HTML-escapes s, turning the marks 【【 … 】】 (used by report builders to
- * highlight quoted words) into <mark>…</mark> after escaping. */
+void zj_html_escape(zj_buf *out, const char *s)
+{
+    if (s)
+        html_escape_n(out, s, strlen(s));
+}
+
+/* HTML-escapes s, turning the marks ZJ_MARK_OPEN … ZJ_MARK_CLOSE (used by
+ * report builders to highlight quoted words) into <mark>…</mark>. */
 static void html_text(zj_buf *out, const char *s)
 {
-    zj_buf tmp;
-    zj_buf_init(&tmp);
-    zj_html_escape(&tmp, s);
-    const char *p = tmp.data ? tmp.data : "";
+    /* The marks are found in the text as built, before escaping: the
+     * escaping writes the control characters they are made of as text. */
+    const char *p = s ? s : "";
     for (;;) {
         const char *open = strstr(p, ZJ_MARK_OPEN);
         if (!open) {
-            zj_buf_puts(out, p);
+            html_escape_n(out, p, strlen(p));
             break;
         }
-        zj_buf_append(out, p, (size_t)(open - p));
+        html_escape_n(out, p, (size_t)(open - p));
         zj_buf_puts(out, "<mark>");
         p = open + strlen(ZJ_MARK_OPEN);
         const char *close = strstr(p, ZJ_MARK_CLOSE);
         if (!close) {
-            zj_buf_puts(out, p);
+            html_escape_n(out, p, strlen(p));
             zj_buf_puts(out, "</mark>");
             break;
         }
-        zj_buf_append(out, p, (size_t)(close - p));
+        html_escape_n(out, p, (size_t)(close - p));
         zj_buf_puts(out, "</mark>");
         p = close + strlen(ZJ_MARK_CLOSE);
     }
-    out->failed |= tmp.failed;
-    zj_buf_free(&tmp);
 }
 
 /* Markdown: escape the characters that would change the rendering. */
