@@ -799,22 +799,18 @@ static bool exception_boundary(struct loader *ld, const zj_ynode *item, bool fol
     }
     if (!b)
         return item->n == 2; /* else check_keys named the unknown key */
-    const char *v = scalar(ld, b, "boundary");
-    if (!v)
-        return false;
     if (follows) {
         fail_at(ld, b, "'%s' items take no boundary: they look at the rest of the turn", key);
         return false;
     }
-    if (strcmp(v, "clause") != 0 && strcmp(v, "sentence") != 0) {
-        fail_at(ld, b,
-                "an exception's boundary is sentence (the default) or clause, not '%.40s': an "
-                "exception never reaches across a sentence end",
-                v);
+    bool per_sentence = false;
+    if (!parse_boundary(ld, b, &per_sentence, per_clause))
         return false;
-    }
-    *per_clause = strcmp(v, "clause") == 0;
-    return true;
+    if (!per_sentence)
+        fail_at(ld, b,
+                "an exception's boundary is sentence (the default) or clause, not 'none': an "
+                "exception never reaches across a sentence end");
+    return per_sentence;
 }
 
 static void parse_exceptions(struct loader *ld, zj_rule *r, const zj_ynode *v, uint32_t index,
