@@ -1232,6 +1232,93 @@ static void column_copy(zj_stmt *q, int i, char *out, size_t size)
     snprintf(out, size, "%s", t ? t : "");
 }
 
+/* A run as a reader can tell it: a 'running' one by its recorded process;
+ * an 'interrupted' one that no run resumed is gone (a later score on its
+ * machine found its process gone, or a --resume that took it over failed
+ * to start), and is still to be resumed. */
+static zj_run_liveness stored_liveness(zj_run_info *r, const run_process *p, const run_process *me)
+{
+    if (strcmp(r->status, "running") == 0)
+        return run_liveness(p, me, r->why, sizeof r->why);
+    if (strcmp(r->status, "interrupted") != 0 || r->resumed_by)
+        return ZJ_RUN_FINISHED;
+    /* Seen from another machine, the process cannot be looked for. */
+    if (run_liveness(p, me, r->why, sizeof r->why) != ZJ_RUN_GONE)
+        snprintf(r->why, sizeof r->why, "a later score on its machine found its process %lld gone",
+                 (long long)r->pid);
+    return ZJ_RUN_GONE;
+}
+
+/* The ids of the 'running' runs begun on this machine in this boot and pid
+ * namespace whose process is gone, as "id,id,..." into ids (empty when
+ * none; ids->failed when out of memory). A run begun in an earlier boot is
+ * left alone: a clone of this machine (same machine id and host name) may
+ * be running it. */
+static bool gone_runs_here(zj_store *st, zj_buf *ids)
+{
+    zj_stmt *q;
+    if (zj_db_prepare_v2(st->db,
+                         "SELECT id, pid, pid_start, boot_id, pid_ns, host_key FROM runs"
+                         " WHERE status = 'running' ORDER BY id",
+                         -1, &q, NULL) != ZJ_DB_OK)
+        return false;
+    run_process me;
+    own_process(&me);
+    int rc;
+    while ((rc = zj_db_step(q)) == ZJ_DB_ROW) {
+        run_process p = {0};
+        p.pid = zj_db_column_type(q, 1) == ZJ_DB_NULL ? 0 : zj_db_column_int64(q, 1);
+        p.start = zj_db_column_type(q, 2) == ZJ_DB_NULL ? -1 : zj_db_column_int64(q, 2);
+        column_copy(q, 3, p.boot_id, sizeof p.boot_id);
+        column_copy(q, 4, p.pid_ns, sizeof p.pid_ns);
+        column_copy(q, 5, p.host_key, sizeof p.host_key);
+        char why[96];
+        bool this_boot = p.boot_id[0] && strcmp(p.boot_id, me.boot_id) == 0;
+        if (this_boot && run_liveness(&p, &me, why, sizeof why) == ZJ_RUN_GONE)
+            zj_buf_printf(ids, "%s%lld", ids->len ? "," : "", (long long)zj_db_column_int64(q, 0));
+    }
+    zj_db_finalize(q);
+    return rc == ZJ_DB_DONE;
+}
+
+/* Sets 'interrupted' on the runs listed in ids that are still 'running'
+ * (one finished meanwhile keeps its status). */
+static bool mark_runs(zj_store *st, const char *ids, bool *no_memory)
+{
+    zj_buf sql;
+    zj_buf_init(&sql);
+    zj_buf_printf(&sql,
+                  "UPDATE runs SET status = 'interrupted' WHERE status = 'running' AND id IN (%s)",
+                  ids);
+    *no_memory = sql.failed;
+    bool ok = !sql.failed && exec(st, sql.data);
+    zj_buf_free(&sql);
+    return ok;
+}
+
+zj_status zj_store_mark_interrupted(zj_store *st, zj_error *err)
+{
+    if (!runs_have_process(st))
+        return ZJ_OK; /* no process recorded: nothing can be known */
+    /* The write lock first, so that two writers starting at once do not
+     * both rewrite (or one rewrite a run the other has just begun). */
+    if (!exec(st, "BEGIN IMMEDIATE"))
+        return db_error(st, err, "cannot mark the interrupted runs");
+    zj_buf ids;
+    zj_buf_init(&ids);
+    bool ok = gone_runs_here(st, &ids);
+    bool no_memory = ids.failed;
+    if (ok && !no_memory && ids.len)
+        ok = mark_runs(st, ids.data, &no_memory);
+    zj_buf_free(&ids);
+    if (ok && !no_memory && exec(st, "COMMIT"))
+        return ZJ_OK;
+    zj_status s = no_memory ? zj_error_set(err, ZJ_ERR_NOMEM, st->path, 0, 0, "out of memory")
+                            : db_error(st, err, "cannot mark the interrupted runs");
+    rollback(st);
+    return s;
+}
+
 zj_status zj_store_runs(zj_store *st, zj_run_visitor visit, void *ctx, zj_error *err)
 {
     bool v13 = runs_have_process(st);
@@ -1265,8 +1352,7 @@ zj_status zj_store_runs(zj_store *st, zj_run_visitor visit, void *ctx, zj_error 
         column_copy(q, 10, p.host_key, sizeof p.host_key);
         r.pid = p.pid;
         r.resumed_by = zj_db_column_type(q, 11) == ZJ_DB_NULL ? 0 : zj_db_column_int64(q, 11);
-        r.liveness = strcmp(r.status, "running") == 0 ? run_liveness(&p, &me, r.why, sizeof r.why)
-                                                      : ZJ_RUN_FINISHED;
+        r.liveness = stored_liveness(&r, &p, &me);
         s = visit(&r, ctx, err);
     }
     zj_db_finalize(q);
@@ -1411,8 +1497,10 @@ zj_status zj_store_resume_point(zj_store *st, int64_t ruleset_id, const char *co
                          /* A failed run (a full disk, a lock held too long)
                           * stopped at its last commit as a killed one does:
                           * its watermarks hold all the same. */
-                         "SELECT id FROM runs WHERE ruleset_id = ?1"
-                         " AND status IN ('running', 'failed') ORDER BY id DESC",
+                         "SELECT r.id FROM runs r WHERE r.ruleset_id = ?1"
+                         " AND r.status IN ('running', 'failed', 'interrupted')"
+                         " AND NOT EXISTS (SELECT 1 FROM runs n WHERE n.resumed_from = r.id)"
+                         " ORDER BY r.id DESC",
                          -1, &q, NULL) != ZJ_DB_OK)
         return db_error(st, err, "cannot find the run to resume");
     zj_db_bind_int64(q, 1, ruleset_id);

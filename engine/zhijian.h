@@ -484,6 +484,12 @@ typedef zj_status (*zj_run_visitor)(const zj_run_info *run, void *ctx, zj_error 
 /* Every run in id order; stops at the first status visit returns that is
  * not ZJ_OK and returns it. */
 zj_status zj_store_runs(zj_store *st, zj_run_visitor visit, void *ctx, zj_error *err);
+/* For a writer opening the store: rewrites to 'interrupted', in one
+ * transaction, the runs still 'running' that began on this machine in this
+ * boot and pid namespace and whose process is gone (docs/store.md, "Runs"),
+ * so that the table says what zj_store_runs tells. A live run, a run of
+ * another machine or container or of an earlier boot, is left alone. */
+zj_status zj_store_mark_interrupted(zj_store *st, zj_error *err);
 
 /* Resolve "NAME" or "NAME@VERSION" (NULL: the newest rule set with results)
  * to a rule-set row id. */

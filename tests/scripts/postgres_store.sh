@@ -7,8 +7,9 @@
 #    aggregates and recomputed), the database's name aside;
 #  - a saved sample cited by the report; db check and db rebuild;
 #  - the review scenario of review_cli.sh passes unchanged on PostgreSQL;
-#  - two writers on the same input at once, and a run killed mid-way and
-#    resumed, end with every call stored once and the aggregates exact;
+#  - two writers on the same input at once, and a run killed mid-way (which
+#    the next writer marks interrupted) and resumed, end with every call
+#    stored once and the aggregates exact;
 #  - a schema holding other tables is refused; the password given in the
 #    URI never appears in any output or in the stored run record.
 # Without PostgreSQL installed it says SKIP (CI installs it and sets
@@ -223,6 +224,16 @@ before=$(pg_psql -c "SELECT count(*) FROM calls" killed)
 [ "$(pg_psql -c "SELECT watermark > 0 AND done = 0 FROM run_inputs" killed)" = t ] ||
   fail "watermark of the killed run"
 "$zhijian" db check --db "$killed" > /dev/null 2>&1 || fail "aggregates after the kill"
+[ "$(pg_psql -c "SELECT status FROM runs" killed)" = running ] || fail "the killed run's row"
+# The next writer (an empty input: no calls) marks the killed run interrupted.
+: > empty.jsonl
+"$zhijian" score --db "$killed" empty.jsonl > next.out 2>&1
+[ $? -eq 3 ] || fail "score of an empty input: $(cat next.out)"
+[ "$(pg_psql -c "SELECT id, status, finished_at IS NULL FROM runs ORDER BY id" killed)" = \
+  "$(printf '1|interrupted|t\n2|partial|f')" ] ||
+  fail "the killed run not marked: $(pg_psql -c "SELECT id, status FROM runs ORDER BY id" killed)"
+grep -q "^zhijian: warning: run 1 (.*) was interrupted: its process $pid is gone; " next.out ||
+  fail "the writer's warning: $(cat next.out)"
 "$zhijian" score --resume --db "$killed" big.jsonl > resume.out 2>&1
 [ $? -le 1 ] || fail "resume: $(cat resume.out)"
 [ "$(pg_psql -c "SELECT count(*), count(DISTINCT call_id) FROM calls" killed)" = "20000|20000" ] ||

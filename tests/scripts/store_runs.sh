@@ -66,19 +66,31 @@ got=$(runs k.db)
 want="$header
 $(row 1 TIME - interrupted "$stored" 0 "$gone")"
 [ "$got" = "$want" ] || fail "killed run: $got"
+[ "$(sqlite3 k.db "SELECT status FROM runs")" = running ] || fail "db runs wrote to the store"
 
 # The next writer says so; a resumed run is then what resumed it.
 started=$(sqlite3 k.db "SELECT started_at FROM runs WHERE id = 1")
 "$zhijian" score --db k.db three.jsonl > /dev/null 2> next.err || fail "score after the kill: $(cat next.err)"
 [ "$(grep warning next.err)" = "zhijian: warning: run 1 (started $started, $stored calls stored) was interrupted: its process $kpid is gone; \`zhijian score --resume\` with the same inputs and rule set continues it" ] ||
   fail "the writer's warning: $(cat next.err)"
+# ... and rewrites the row, for SQL and the reports; when it died is not known.
+[ "$(sqlite3 k.db "SELECT id, status, finished_at IS NULL FROM runs ORDER BY id")" = \
+  "$(printf '1|interrupted|1\n2|done|0')" ] || fail "the killed run's row: $(sqlite3 k.db "SELECT * FROM runs")"
+got=$(runs k.db)
+want="$header
+$(row 1 TIME - interrupted "$stored" 0 "$gone")
+$(row 2 TIME TIME done 3 0)"
+[ "$got" = "$want" ] || fail "the marked run: $got"
+"$zhijian" score --db k.db three.jsonl > /dev/null 2> again.err || fail "score again: $(cat again.err)"
+[ "$(grep warning again.err)" = "$(grep warning next.err)" ] || fail "warning once marked: $(cat again.err)"
 "$zhijian" score --resume --db k.db calls.jsonl > /dev/null 2> resume.err || fail "resume: $(cat resume.err)"
 grep -q warning resume.err && fail "resume warned: $(cat resume.err)"
 got=$(runs k.db)
 want="$header
-$(row 1 TIME TIME interrupted "$stored" 0 "resumed by run 3")
+$(row 1 TIME TIME interrupted "$stored" 0 "resumed by run 4")
 $(row 2 TIME TIME done 3 0)
-$(row 3 TIME TIME done $((12000 - stored)) 0)"
+$(row 3 TIME TIME done 3 0)
+$(row 4 TIME TIME done $((12000 - stored)) 0)"
 [ "$got" = "$want" ] || fail "after the resume: $got"
 
 # --- what a reader can and cannot know ---------------------------------------
@@ -108,4 +120,13 @@ mark() { # NAME SQL: a copy of live.db whose run says running, changed by SQL
   fail "no pid: $(mark old "UPDATE runs SET pid = NULL")"
 [ "$(runs old.db | sed -n 2p | cut -c1-77)" = "$(row 1 TIME - unknown 3 0)" ] ||
   fail "unknown: $(runs old.db)"
+# The next writer rewrites only a run of this boot whose process is gone.
+marked() { # NAME: the status of run 1 of NAME.db after a score into it
+  "$zhijian" score --db "$1.db" three.jsonl > /dev/null 2>&1 || fail "score into $1.db"
+  sqlite3 "$1.db" "SELECT status FROM runs WHERE id = 1"
+}
+[ "$(marked reused)" = interrupted ] || fail "reused pid: not marked"
+for name in alive restarted elsewhere container old; do
+  [ "$(marked $name)" = running ] || fail "$name: marked interrupted"
+done
 echo "ok: live, killed after $stored calls, resumed, and each case a reader cannot check"

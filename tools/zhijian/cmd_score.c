@@ -527,13 +527,18 @@ static void count_input_error(const zj_error *err, void *ctx)
     (*(size_t *)ctx)++;
 }
 
-/* A run of the store found interrupted (its process gone, the table still
- * saying 'running'): said on stderr, never silently. */
+struct interrupted_runs {
+    int64_t resuming; /* the run this one resumes (not yet marked resumed), or 0 */
+    size_t count;
+};
+
+/* A run of the store found interrupted (its process gone) and not resumed:
+ * said on stderr, never silently. */
 static zj_status warn_interrupted(const zj_run_info *r, void *ctx, zj_error *err)
 {
     (void)err;
-    size_t *n = ctx;
-    if (r->liveness != ZJ_RUN_GONE || ++*n > 5)
+    struct interrupted_runs *seen = ctx;
+    if (r->liveness != ZJ_RUN_GONE || r->id == seen->resuming || ++seen->count > 5)
         return ZJ_OK;
     cli_warn("run %lld (started %s, %lld calls stored) was interrupted: %s; `zhijian score "
              "--resume` with the same inputs and rule set continues it",
@@ -550,6 +555,12 @@ static bool prepare_store(const struct score_opts *o, const zj_ruleset *rs, char
     zj_error_clear(&err);
     *store = zj_store_open(o->db, true, &err);
     if (!*store) {
+        cli_report(&err);
+        return false;
+    }
+    /* A killed run says 'interrupted' in the table, not 'running', for every
+     * reader of the store (SQL, BI tools, the report). */
+    if (zj_store_mark_interrupted(*store, &err) != ZJ_OK) {
         cli_report(&err);
         return false;
     }
@@ -572,17 +583,20 @@ static bool prepare_store(const struct score_opts *o, const zj_ruleset *rs, char
         if (!resumed_from)
             cli_warn("no interrupted or failed run of these inputs with this rule set: starting "
                      "afresh");
-        else
-            /* The interrupted or failed run is superseded by the new one. */
-            zj_store_finish_run(*store, resumed_from, "interrupted", &err);
+        /* The interrupted or failed run is superseded by the new one. */
+        else if (zj_store_finish_run(*store, resumed_from, "interrupted", &err) != ZJ_OK) {
+            cli_report(&err);
+            return false;
+        }
     }
-    size_t interrupted = 0;
+    struct interrupted_runs interrupted = {.resuming = resumed_from};
     if (zj_store_runs(*store, warn_interrupted, &interrupted, &err) != ZJ_OK) {
         cli_report(&err);
         return false;
     }
-    if (interrupted > 5)
-        cli_warn("%zu more runs were interrupted (zhijian db runs lists them)", interrupted - 5);
+    if (interrupted.count > 5)
+        cli_warn("%zu more runs were interrupted (zhijian db runs lists them)",
+                 interrupted.count - 5);
     char *args = join_args(argc, argv, o->record_invocation);
     if (!args) {
         cli_error("out of memory");
