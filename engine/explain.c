@@ -676,6 +676,224 @@ static void lint_regex(const zj_ruleset *rs, const zj_rule *r, const zj_pattern 
     }
 }
 
+/* Case-sensitive parts of a regex. Regexes are compiled caseless and see
+ * case-folded text (rules/README.md), so an upper-case ASCII letter where
+ * (?-i) or (?^) turned caseless matching off never matches: the part of the
+ * regex that needs it is dead, with `rules check` saying ok. The scan below
+ * follows the mode through groups; a letter in a negative lookaround (which
+ * only ever excludes) or made optional (A?, A*, A{0,n}) is left alone. */
+enum { RX_CASELESS = 1, RX_EXTENDED = 2, RX_NEGATIVE = 4, RX_MAX_DEPTH = 64 };
+
+/* The option letters after "(?" at s[i..]: "i-x)" or "^i:". Sets *mode and
+ * *end (just past the ')' or ':' that ends them) and *opens_group (':');
+ * false when s[i..] is not an option setting. */
+static bool regex_options(const char *s, size_t len, size_t i, unsigned *mode, size_t *end,
+                          bool *opens_group)
+{
+    unsigned m = *mode;
+    bool on = true;
+    if (i < len && s[i] == '^') {
+        m &= ~(unsigned)(RX_CASELESS | RX_EXTENDED);
+        i++;
+    }
+    for (; i < len && (isalpha((unsigned char)s[i]) || s[i] == '-'); i++) {
+        unsigned bit = s[i] == 'i' ? RX_CASELESS : s[i] == 'x' ? RX_EXTENDED : 0;
+        if (s[i] == '-')
+            on = false;
+        else if (on)
+            m |= bit;
+        else
+            m &= ~bit;
+    }
+    if (i >= len || (s[i] != ')' && s[i] != ':'))
+        return false;
+    *mode = m;
+    *end = i + 1;
+    *opens_group = s[i] == ':';
+    return true;
+}
+
+/* Index just past the first `close` at or after i (len when there is none). */
+static size_t skip_past(const char *s, size_t len, size_t i, char close)
+{
+    const char *c = i < len ? memchr(s + i, close, len - i) : NULL;
+    return c ? (size_t)(c - s) + 1 : len;
+}
+
+/* Index just past the character class opened at s[i] == '['. */
+static size_t skip_class(const char *s, size_t len, size_t i)
+{
+    i++;
+    if (i < len && s[i] == '^')
+        i++;
+    if (i < len && s[i] == ']') /* a ']' first is a literal */
+        i++;
+    while (i < len && s[i] != ']') {
+        if (s[i] == '\\')
+            i += 2;
+        else if (s[i] == '[' && i + 1 < len && s[i + 1] == ':')
+            i = skip_past(s, len, i + 2, ']');
+        else
+            i++;
+    }
+    return i + 1;
+}
+
+/* What the group opened by the '(' at s[i] does: its mode in *inner (the
+ * enclosing mode changed or not), and the index just after its opening.
+ * Returns 1 when a group opens, 0 when the construct is complete ((?#...),
+ * (?1), (*VERB)), -1 when it sets options for the rest of the current
+ * group ((?-i)), which then go to *outer. */
+static int regex_group(const char *s, size_t len, size_t i, unsigned *outer, unsigned *inner,
+                       size_t *next)
+{
+    *inner = *outer;
+    size_t j = i + 1;
+    if (j < len && s[j] == '*') { /* (*pla: ...) or a verb (*SKIP), (*MARK:NAME) */
+        size_t k = j + 1;
+        while (k < len && islower((unsigned char)s[k]))
+            k++;
+        if (k > j + 1 && k < len && s[k] == ':') {
+            if (strncmp(s + j + 1, "nl", 2) == 0 || strncmp(s + j + 1, "negative_", 9) == 0)
+                *inner |= RX_NEGATIVE;
+            *next = k + 1;
+            return 1;
+        }
+        *next = skip_past(s, len, j, ')');
+        return 0;
+    }
+    if (j >= len || s[j] != '?') {
+        *next = j;
+        return 1;
+    }
+    j++;
+    bool opens_group;
+    unsigned mode = *outer;
+    if (regex_options(s, len, j, &mode, next, &opens_group)) {
+        if (opens_group) {
+            *inner = mode;
+            return 1;
+        }
+        *outer = mode;
+        return -1;
+    }
+    char c = j < len ? s[j] : '\0';
+    char d = j + 1 < len ? s[j + 1] : '\0';
+    if (c == '!' || (c == '<' && d == '!'))
+        *inner |= RX_NEGATIVE;
+    if (c == '#' || c == '&' || c == 'R' || c == '+' || c == '-' || isdigit((unsigned char)c) ||
+        (c == 'P' && (d == '=' || d == '>'))) {
+        *next = skip_past(s, len, j, ')');
+        return 0;
+    }
+    if ((c == '<' && d != '=' && d != '!') || (c == 'P' && d == '<'))
+        *next = skip_past(s, len, j, '>'); /* a group's name */
+    else if (c == '\'')
+        *next = skip_past(s, len, j + 1, '\'');
+    else if (c == '(' && d != '?' && d != '*')
+        *next = skip_past(s, len, j, ')'); /* a condition: (?(1)..., (?(<name>)... */
+    else if (c == '(')
+        *next = j; /* the condition is an assertion, scanned as a group */
+    else
+        *next = c ? j + 1 : j; /* (?= (?<= (?! (?<! (?| (?> */
+    if (c == '<' && (d == '=' || d == '!'))
+        (*next)++;
+    return 1;
+}
+
+/* The escape at s[i] == '\\': the index after it, and in *letter the ASCII
+ * letter it stands for (\x41, \x{56}), else 0. \Q...\E is not handled here. */
+static size_t regex_escape(const char *s, size_t len, size_t i, char *letter)
+{
+    *letter = 0;
+    char e = i + 1 < len ? s[i + 1] : '\0';
+    size_t j = i + 2;
+    if (e == 'c')
+        return j + 1 < len ? j + 1 : len; /* \cX: a control character */
+    if (!e || !strchr("xopPgkN", e))
+        return j;
+    if (j < len && strchr("{<'", s[j])) {
+        size_t end = skip_past(s, len, j + 1, s[j] == '{' ? '}' : s[j] == '<' ? '>' : '\'');
+        if (e == 'x') {
+            unsigned long v = strtoul(s + j + 1, NULL, 16);
+            *letter = v >= 'A' && v <= 'Z' ? (char)v : 0;
+        }
+        return end;
+    }
+    if (e == 'x') {
+        char hex[3] = {0};
+        for (int k = 0; k < 2 && j < len && isxdigit((unsigned char)s[j]); k++)
+            hex[k] = s[j++];
+        unsigned long v = strtoul(hex, NULL, 16);
+        *letter = v >= 'A' && v <= 'Z' ? (char)v : 0;
+        return j;
+    }
+    return e == 'p' || e == 'P' ? j + 1 : j; /* \pL */
+}
+
+/* Whether the atom ending before s[i] may be left out: ?, * or {0,n}. */
+static bool optional_atom(const char *s, size_t len, size_t i)
+{
+    return i < len && (s[i] == '?' || s[i] == '*' ||
+                       (s[i] == '{' && i + 1 < len && (s[i + 1] == '0' || s[i + 1] == ',')));
+}
+
+/* The first upper-case ASCII letter the regex needs where it matches
+ * case-sensitively, or 0. */
+static char case_sensitive_letter(const char *s, size_t len)
+{
+    unsigned stack[RX_MAX_DEPTH], mode = RX_CASELESS;
+    int depth = 0;
+    for (size_t i = 0; i < len;) {
+        char c = s[i], letter = 0;
+        size_t next = i + 1;
+        if ((mode & RX_EXTENDED) && c == '#') {
+            next = skip_past(s, len, i, '\n');
+        } else if (c == '\\' && i + 1 < len && s[i + 1] == 'Q') {
+            /* \Q...\E: every character literal */
+            for (next = i + 2;
+                 next < len && !(s[next] == '\\' && next + 1 < len && s[next + 1] == 'E'); next++)
+                if (!letter && isupper((unsigned char)s[next]) && !optional_atom(s, len, next + 1))
+                    letter = s[next];
+            next = next < len ? next + 2 : len;
+        } else if (c == '\\') {
+            next = regex_escape(s, len, i, &letter);
+        } else if (c == '[') {
+            next = skip_class(s, len, i);
+        } else if (c == '(') {
+            unsigned inner;
+            int opens = regex_group(s, len, i, &mode, &inner, &next);
+            if (opens == 1) {
+                if (depth == RX_MAX_DEPTH)
+                    return 0; /* too deep to follow: say nothing rather than guess */
+                stack[depth++] = mode;
+                mode = inner;
+            }
+        } else if (c == ')') {
+            if (depth > 0)
+                mode = stack[--depth];
+        } else if (isupper((unsigned char)c)) {
+            letter = c;
+        }
+        if (letter && !(mode & (RX_CASELESS | RX_NEGATIVE)) && !optional_atom(s, len, next))
+            return letter;
+        i = next;
+    }
+    return 0;
+}
+
+static void lint_regex_case(const zj_ruleset *rs, const zj_rule *r, const zj_pattern *p,
+                            zj_diag_cb cb, void *ctx, size_t *count)
+{
+    char letter = case_sensitive_letter(p->expr, p->expr_len);
+    if (letter)
+        warn(cb, ctx, p->file ? p->file : rs->path, p->line, p->col, count,
+             "warning: regex '%s' of rule '%s' has the upper-case letter '%c' in a "
+             "case-sensitive part ((?-i), (?^)); the text it matches is lower-cased, so that part "
+             "can never match: write '%c'",
+             p->source, r->id, letter, (char)tolower((unsigned char)letter));
+}
+
 size_t zj_rules_lint(const zj_ruleset *rs, zj_diag_cb cb, void *ctx)
 {
     size_t count = 0;
@@ -690,8 +908,11 @@ size_t zj_rules_lint(const zj_ruleset *rs, zj_diag_cb cb, void *ctx)
             warn(cb, ctx, r->file ? r->file : rs->path, r->line, r->col, &count, "warning: rule '%s' has no %s examples",
                  r->id, r->n_ex_match == 0 ? "match" : "no_match");
         for (size_t k = 0; k < rs->n_patterns; k++)
-            if (rs->patterns[k].rule == i && rs->patterns[k].is_regex && !rs->patterns[k].is_model)
+            if (rs->patterns[k].rule == i && rs->patterns[k].is_regex &&
+                !rs->patterns[k].is_model) {
                 lint_regex(rs, r, &rs->patterns[k], &norm, cb, ctx, &count);
+                lint_regex_case(rs, r, &rs->patterns[k], cb, ctx, &count);
+            }
         size_t live = 0;
         for (size_t k = 0; k < rs->n_patterns; k++) {
             const zj_pattern *p = &rs->patterns[k];
