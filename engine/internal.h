@@ -530,10 +530,22 @@ zj_status zj_report_done(zj_store *st, int rc, zj_error *err);
  * false when out of memory. */
 bool zj_grow(void **v, size_t n, size_t *cap, size_t size);
 #define ZJ_GROW(v, n, cap) zj_grow((void **)&(v), (n), &(cap), sizeof *(v))
-/* The length in bytes of the character at s (n bytes left) when zj_buf_term
- * shows it escaped (a control character, an invalid byte, a bidi control),
- * else 0. */
-size_t zj_term_unsafe(const char *s, size_t n);
+/* What zj_escape_cp leaves as it is besides printable text. */
+enum {
+    ZJ_ESC_KEEP_TAB = 1,
+    ZJ_ESC_KEEP_LF = 2,
+    ZJ_ESC_KEEP_CR = 4,
+    ZJ_ESC_KEEP_SPACE = ZJ_ESC_KEEP_TAB | ZJ_ESC_KEEP_LF | ZJ_ESC_KEEP_CR,
+};
+#define ZJ_ESC_MAX 8 /* room for the longest escape */
+/* How every renderer (terminal, HTML and Markdown reports, review pages)
+ * shows the character at s (n > 0 bytes left), *k bytes long: 0 when it is
+ * shown as it is, else the length of the escape written to esc — \n, \t, \r
+ * for a tab or line break not in `keep` (ZJ_ESC_KEEP_*), \x01 for another C0
+ * control, DEL or a byte that is not UTF-8 (*k = 1), \u0085 for a C1
+ * control, \u202e for a bidi control (U+061C, U+200E, U+200F,
+ * U+202A..U+202E, U+2066..U+2069). */
+size_t zj_escape_cp(const char *s, size_t n, unsigned keep, size_t *k, char esc[ZJ_ESC_MAX]);
 /* v rounded to `decimals` places half away from zero (四舍五入), for the
  * figures reports print: printf rounds an exact half to even (96.25 → 96.2)
  * and a decimal half stored a hair below it down (50.15 → 50.1). */

@@ -293,36 +293,30 @@ void zj_url_escape(zj_buf *out, const char *s)
     }
 }
 
-/* HTML forbids control characters: a C0 one (but tab and line breaks) or
- * DEL is written \xNN, a C1 one (U+0080..U+009F) \u00NN, as the terminal
- * and the review pages show them, so an agent name or a quote holding one
- * reads the same everywhere and hides nothing. Escapes bytes [s, s + n). */
+/* HTML forbids control characters, and a bidi control passed raw makes the
+ * browser show the text around it reordered: both are written as the
+ * terminal and the review pages show them (zj_escape_cp: \x01, \u0085,
+ * \u202e), so an agent name or a quote holding one reads the same everywhere
+ * and hides nothing; tabs and line breaks stay. Escapes bytes [s, s + n). */
 static void html_escape_n(zj_buf *out, const char *s, size_t n)
 {
-    static const char hex[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F) {
-            char e[4] = {'\\', 'x', hex[c >> 4], hex[c & 15]};
-            zj_buf_append(out, e, 4);
-        } else if (c == 0xC2 && i + 1 < n && (unsigned char)s[i + 1] >= 0x80 &&
-                   (unsigned char)s[i + 1] <= 0x9F) {
-            unsigned char cp = (unsigned char)s[++i];
-            char e[6] = {'\\', 'u', '0', '0', hex[cp >> 4], hex[cp & 15]};
-            zj_buf_append(out, e, 6);
-        } else if (c == '<') {
+    for (size_t i = 0, k; i < n; i += k) {
+        char esc[ZJ_ESC_MAX];
+        size_t len = zj_escape_cp(s + i, n - i, ZJ_ESC_KEEP_SPACE, &k, esc);
+        if (len)
+            zj_buf_append(out, esc, len);
+        else if (s[i] == '<')
             zj_buf_puts(out, "&lt;");
-        } else if (c == '>') {
+        else if (s[i] == '>')
             zj_buf_puts(out, "&gt;");
-        } else if (c == '&') {
+        else if (s[i] == '&')
             zj_buf_puts(out, "&amp;");
-        } else if (c == '"') {
+        else if (s[i] == '"')
             zj_buf_puts(out, "&quot;");
-        } else if (c == '\'') {
+        else if (s[i] == '\'')
             zj_buf_puts(out, "&#39;");
-        } else {
-            zj_buf_append(out, s + i, 1);
-        }
+        else
+            zj_buf_append(out, s + i, k);
     }
 }
 
@@ -360,43 +354,41 @@ static void html_text(zj_buf *out, const char *s)
     }
 }
 
-/* Markdown: escape the characters that would change the rendering. */
+/* Markdown: escape the characters that would change the rendering. Control
+ * characters and bidi controls are written as the terminal shows them, the
+ * escape's backslash escaped for Markdown (\\x1b, \\u202e): an ESC sequence is
+ * as live in a .md shown by cat as on a terminal, and a rendered bidi
+ * override reorders the text around it. A line break stays one in a
+ * paragraph and is a space in a table cell, where it would end the row. */
 static void md_text(zj_buf *out, const char *s, bool in_table)
 {
     const char *end = s ? s + strlen(s) : NULL;
-    for (; s && *s; s++) {
+    for (size_t k; s && *s; s += k) {
+        k = 1;
         if (!strncmp(s, ZJ_MARK_OPEN, strlen(ZJ_MARK_OPEN))) {
             zj_buf_puts(out, "**");
-            s += strlen(ZJ_MARK_OPEN) - 1;
+            k = strlen(ZJ_MARK_OPEN);
             continue;
         }
         if (!strncmp(s, ZJ_MARK_CLOSE, strlen(ZJ_MARK_CLOSE))) {
             zj_buf_puts(out, "**");
-            s += strlen(ZJ_MARK_CLOSE) - 1;
+            k = strlen(ZJ_MARK_CLOSE);
             continue;
         }
         if (*s == '\n') {
             zj_buf_puts(out, in_table ? " " : "\n");
             continue;
         }
-        size_t k = *s == '\t' ? 0 : zj_term_unsafe(s, (size_t)(end - s));
-        if (k) { /* an ESC sequence is as live in a .md shown by cat as on a terminal */
-            zj_buf_puts(out, "\\"); /* the escape's own backslash, escaped for Markdown */
-            zj_buf_term(out, s, k);
-            s += k - 1;
-            continue;
-        }
-        if ((unsigned char)*s >= 0x80) { /* a whole character, never split */
-            uint32_t cp;
-            size_t n = zj_utf8_decode((const unsigned char *)s, (size_t)(end - s), &cp);
-            n = n ? n : 1;
-            zj_buf_append(out, s, n);
-            s += n - 1;
-            continue;
-        }
-        if (strchr("\\`*_[]<>|#", *s))
+        char esc[ZJ_ESC_MAX];
+        size_t len = zj_escape_cp(s, (size_t)(end - s), ZJ_ESC_KEEP_TAB, &k, esc);
+        if (len) {
             zj_buf_puts(out, "\\");
-        zj_buf_append(out, s, 1);
+            zj_buf_append(out, esc, len);
+        } else {
+            if (strchr("\\`*_[]<>|#", *s))
+                zj_buf_puts(out, "\\");
+            zj_buf_append(out, s, k); /* a whole character, never split */
+        }
     }
 }
 

@@ -233,11 +233,12 @@ zj_status zj_review_summary_of(zj_store *st, const zj_rs_ruleset *rs, const zj_r
                                zj_review_summary *out, zj_error *err);
 
 /* Text as the review pages show it (review_page.c). HTML cannot hold C0
- * and C1 control characters: each is shown as the terminal shows it (\x01,
- * \u0085), and browsers read CR LF and a lone CR as one LF. The code point
- * at s (n bytes left) is *k bytes long and shown as the returned number of
- * bytes written to shown: 0 for the CR of a CR LF. */
-size_t zj_rv_shown_cp(const char *s, size_t n, size_t *k, char shown[8]);
+ * and C1 control characters, and a bidi control would make the browser show
+ * a reordered sentence: each is shown as the terminal shows it (\x01,
+ * \u0085, \u202e; zj_escape_cp), and browsers read CR LF and a lone CR as
+ * one LF. The code point at s (n bytes left) is *k bytes long and shown as
+ * the returned number of bytes written to shown: 0 for the CR of a CR LF. */
+size_t zj_rv_shown_cp(const char *s, size_t n, size_t *k, char shown[ZJ_ESC_MAX]);
 /* Appends the string s (NULL: nothing) to out as shown, HTML-escaped. */
 void zj_rv_html_escape(zj_buf *out, const char *s);
 /* The stored code points [*a, *b) of text (len bytes) whose shown form at

@@ -10,31 +10,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-size_t zj_rv_shown_cp(const char *s, size_t n, size_t *k, char shown[8])
+size_t zj_rv_shown_cp(const char *s, size_t n, size_t *k, char shown[ZJ_ESC_MAX])
 {
-    static const char hex[] = "0123456789abcdef";
-    unsigned char c = (unsigned char)s[0];
-    uint32_t cp = c;
-    *k = c >= 0x80 ? zj_utf8_decode((const unsigned char *)s, n, &cp) : 1;
-    if (c == '\r') { /* what a browser makes of it */
+    if (s[0] == '\r') { /* what a browser makes of it */
+        *k = 1;
         shown[0] = '\n';
         return n > 1 && s[1] == '\n' ? 0 : 1;
     }
-    if (*k && (cp >= 0x20 || c == '\t' || c == '\n') && (cp < 0x7F || cp > 0x9F)) {
-        memcpy(shown, s, *k);
-        return *k;
-    }
-    if (*k > 1) { /* a C1 control: \u0085 */
-        memcpy(shown, "\\u00", 4);
-        shown[4] = hex[cp >> 4];
-        shown[5] = hex[cp & 15];
-        return 6;
-    }
-    *k = 1; /* C0, DEL, or a byte that is not UTF-8: \x01 */
-    memcpy(shown, "\\x", 2);
-    shown[2] = hex[c >> 4];
-    shown[3] = hex[c & 15];
-    return 4;
+    /* A control or bidi control is several shown code points for the one
+     * stored: shown_text_of keeps the map from one to the other. */
+    size_t len = zj_escape_cp(s, n, ZJ_ESC_KEEP_TAB | ZJ_ESC_KEEP_LF, k, shown);
+    if (len)
+        return len;
+    memcpy(shown, s, *k);
+    return *k;
 }
 
 /* Appends bytes [from, to) of text (len bytes: a CR at to - 1 is read with
@@ -42,7 +31,7 @@ size_t zj_rv_shown_cp(const char *s, size_t n, size_t *k, char shown[8])
 static void html_range(zj_buf *out, const char *text, size_t len, size_t from, size_t to)
 {
     for (size_t i = from, k; i < to; i += k) {
-        char shown[8];
+        char shown[ZJ_ESC_MAX];
         size_t n = zj_rv_shown_cp(text + i, len - i, &k, shown);
         for (size_t j = 0; j < n; j++) {
             char c = shown[j];
@@ -79,7 +68,7 @@ static bool shown_text_of(const char *s, size_t len, shown_text *out)
         return false;
     long cp = 0;
     for (size_t i = 0, k; i < len; i += k, cp++) {
-        char shown[8];
+        char shown[ZJ_ESC_MAX];
         size_t n = zj_rv_shown_cp(s + i, len - i, &k, shown);
         zj_buf_append(&out->text, shown, n);
         for (size_t j = 0; j < n; j++)

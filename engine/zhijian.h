@@ -842,8 +842,9 @@ size_t zj_rules_lint(const zj_ruleset *rs, zj_diag_cb cb, void *ctx);
 
 /* Append s[0..n) for display on a terminal: C0 controls, DEL and bytes that
  * are not UTF-8 as \xHH (\n, \t, \r for those three), C1 controls and the
- * bidi controls U+200E/F, U+202A..E, U+2066..9 as \uXXXX; everything else as
- * it is. Every text renderer and error message uses it for outside text. */
+ * bidi controls U+061C, U+200E/F, U+202A..E, U+2066..9 as \uXXXX; everything
+ * else as it is. Every text renderer and error message uses it for outside
+ * text. */
 zj_status zj_buf_term(zj_buf *b, const char *s, size_t n);
 /* The same for a NUL-terminated string (NULL appends nothing). */
 zj_status zj_buf_term_str(zj_buf *b, const char *s);

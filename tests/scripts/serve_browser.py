@@ -164,9 +164,10 @@ try:
     check(driver.find_element(By.CLASS_NAME, "whole-call").text == "机器未发现可复核的问题。已复核无误（张敏）。",
           "PS-004 reviewed")
 
-    # Selected after a control character and a CR LF: the page shows them as
-    # \u0085 and one LF, the selection counts them so, the server stores the
-    # span of the stored text (11-13, serve_web.sh).
+    # Selected after control characters, a bidi override and a CR LF: the
+    # page shows them as \x01, \u202e, \u0085 and one LF, the selection
+    # counts them so, the server stores the span of the stored text (12-14,
+    # serve_web.sh).
     driver.get(base + "/call?id=CRLF-1")
     shown = driver.execute_script("""
         const t = document.querySelector('.text[data-turn="1"]'), n = t.firstChild;
@@ -175,9 +176,9 @@ try:
         const s = window.getSelection(); s.removeAllRanges(); s.addRange(r);
         document.dispatchEvent(new MouseEvent('mouseup', {bubbles: true}));
         return t.textContent;""")
-    check(shown == "我家\\x01楼上\n一直在\\u0085装修\n吵死了", f"CRLF-1 shown as {shown!r}")
+    check(shown == "我家\\x01楼上\n一直在\\u202e\\u0085装修\n吵死了", f"CRLF-1 shown as {shown!r}")
     got = [driver.find_element(By.ID, i).get_attribute("value") for i in ["add-turn", "add-start", "add-end", "add-text"]]
-    check(got == ["2", "18", "20", "装修"], f"selection in CRLF-1 filled {got}")
+    check(got == ["2", "24", "26", "装修"], f"selection in CRLF-1 filled {got}")
     driver.find_element(By.CSS_SELECTOR, 'form input[name="category"]').send_keys("噪音")
     click(driver.find_element(By.CSS_SELECTOR, "button.add"))
     check(driver.find_element(By.CSS_SELECTOR, "tr.added").text.startswith("复核补充：噪音 2 装修"),

@@ -11,6 +11,12 @@
 #    selection starts inside an escape; a span of the stored text (a
 #    script's) is stored as given; a span and quote that fit both readings
 #    at different places are refused, as is a quote that fits neither.
+# On a call whose agent name and turn hold bidi controls (U+202E,
+# U+2066..U+2069, U+200E, U+200F, U+061C), the page holds none of them raw:
+# each is shown as \u202e (a raw override would show the reviewer another
+# sentence than the one scored), the finding is marked on its words, and a
+# selection across or inside such an escape is stored at the code points of
+# the stored text.
 set -u
 zhijian=$(realpath "$1") src=$(realpath "$2")
 fail() { echo "FAIL: $*"; exit 1; }
@@ -26,7 +32,10 @@ print(json.dumps({"call_id": "CTRL-1", "agent_id": "A09", "agent_name": "王\u00
     {"speaker": "agent", "text": "您好，阳光物业服务中心，请问有什么可以帮助您？"},
     {"speaker": "customer", "text": "我家\u0001楼上\r\n一直在\u0085装修\r\n吵死了"},
     {"speaker": "agent", "text": "这个\r\n你怎么这么麻烦，车库的灯归停车场公司管。"},
-    {"speaker": "customer", "text": "哈哈\r\n哈哈哈"}]}, ensure_ascii=False))' > ctrl.jsonl
+    {"speaker": "customer", "text": "哈哈\r\n哈哈哈"}]}, ensure_ascii=False))
+print(json.dumps({"call_id": "BIDI-1", "agent_id": "A10", "agent_name": "李\u202e四\u061c", "turns": [
+    {"speaker": "agent", "text": "您好，阳光物业服务中心，请问有什么可以帮助您？"},
+    {"speaker": "agent", "text": "有本事你\u2067去\u202e告\u2069\u2068吧\u200f。\u200e"}]}, ensure_ascii=False))' > ctrl.jsonl
 "$zhijian" score --db z.db ctrl.jsonl > /dev/null 2>&1
 [ $? -le 1 ] || fail "score"
 echo "张敏:inspector::$(echo pw-inspector | "$zhijian" serve --hash-password)" > users.txt || fail "hash"
@@ -116,6 +125,36 @@ check(count() == before, "a refused span was recorded")
 status, _, page = server.request("GET", "/call?id=CTRL-1", cookie=cookie)
 check("<td>\\x01楼</td>" in page and not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", page),
       "the added quote with U+0001")
+
+# Bidi controls: shown as \u202e, a selection across them stored as stored.
+bidi = re.compile(r"[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+status, _, page = server.request("GET", "/call?id=BIDI-1", cookie=cookie)
+check(status == 200, f"BIDI-1: {status}")
+check(not bidi.findall(page), f"bidi controls in the page: {bidi.findall(page)}")
+check("坐席 A10 李\\u202e四\\u061c；" in page, "the agent name's U+202E and U+061C")
+turns = re.findall(r'<span class="text" data-turn="\d+">(.*?)</span></div>', page, re.S)
+shown = [html.unescape(re.sub(r"<[^>]*>", "", t)) for t in turns]
+check(shown[1] == "有本事你\\u2067去\\u202e告\\u2069\\u2068吧\\u200f。\\u200e", f"BIDI-1 shown: {shown}")
+check(re.fullmatch(r'<mark title="[^"]*">有本事你\\u2067去\\u202e告\\u2069\\u2068吧</mark>'
+                   r'\\u200f。\\u200e', turns[1]), f"the mark: {turns[1]}")
+forms = [f for f in re.findall(r'<form method="post" action="/act"[^>]*>.*?</form>', page, re.S)
+         if '<button class="add"' in f]
+check(len(forms) == 1, "the add form of BIDI-1")
+add = {n: html.unescape(v) for n, v in
+       re.findall(r'<input type="hidden" name="([^"]*)" value="([^"]*)">', forms[0])}
+stored = lambda: db.execute("SELECT turn, span_start, span_end, text, note FROM reviews"
+                            " WHERE call_id = 'BIDI-1' ORDER BY id").fetchall()
+expected = []
+for k, (words, span) in enumerate([("去\\u202e告", (5, 8, "去\u202e告")),
+                                   ("202e告", (6, 8, "\u202e告")),
+                                   ("\\u2068吧\\u200f", (9, 12, "\u2068吧\u200f"))]):
+    status, headers, out = select(1, words, form=str(4000 + k))
+    check((status, headers.get("Location")) == (303, "/call?id=BIDI-1"),
+          f"add {words!r}: {status} {out[-300:]}")
+    expected.append((1,) + span + (words,))
+    check(stored() == expected, f"after {words!r}: {stored()}")
+status, _, page = server.request("GET", "/call?id=BIDI-1", cookie=cookie)
+check("<td>去\\u202e告</td>" in page and not bidi.findall(page), "the added quote with U+202E")
 PY
 kill -0 "$server" 2> /dev/null || fail "the server died"
 echo ok

@@ -5,10 +5,10 @@
 #  - inspector 张敏 rejects PS-011's 不知道, confirms PS-015's 你问我我问谁 and
 #    adds a missed finding to PS-002 by selecting 可以的 in turn 3, marks
 #    PS-004 (no findings) 复核无误, and adds one to CRLF-1 by selecting 装修
-#    after a U+0001, a CR LF and a U+0085 (the browser counts them as the
-#    page shows them: \x01, one LF, \u0085; the stored span is the stored
-#    text's); agent 刘洋 (A04) appeals PS-040's 你怎么这么麻烦 and supervisor
-#    王经理 overturns it;
+#    after a U+0001, a CR LF, a U+202E and a U+0085 (the browser counts them
+#    as the page shows them: \x01, one LF, \u202e, \u0085; the stored span
+#    is the stored text's); agent 刘洋 (A04) appeals PS-040's 你怎么这么麻烦
+#    and supervisor 王经理 overturns it;
 #  - security: nothing without login; a POST without the CSRF token is
 #    refused and records nothing; an agent cannot open another agent's call,
 #    confirm findings or rule; a transcript and a name with <script> render
@@ -48,8 +48,9 @@ printf '%s\n' '{"call_id":"XSS-1","agent_id":"A09","agent_name":"<script>alert(2
 "$zhijian" score --db $db xss.jsonl > /dev/null 2>&1
 [ $? -le 1 ] || fail "score the hostile call"
 "$zhijian" sample --db $db --iso2859 II --aql 0.65 --seed 7 --save > /dev/null 2>&1 || fail "sample --save"
-# A call whose text holds control characters and CR LF (not in the sample).
-printf '%s\n' '{"call_id":"CRLF-1","agent_id":"A08","turns":[{"speaker":"agent","text":"您好，阳光物业客服中心，请问有什么可以帮您？"},{"speaker":"customer","text":"我家\u0001楼上\r\n一直在\u0085装修\r\n吵死了"}]}' > crlf.jsonl
+# A call whose text holds control characters, a bidi override and CR LF (not
+# in the sample).
+printf '%s\n' '{"call_id":"CRLF-1","agent_id":"A08","turns":[{"speaker":"agent","text":"您好，阳光物业客服中心，请问有什么可以帮您？"},{"speaker":"customer","text":"我家\u0001楼上\r\n一直在\u202e\u0085装修\r\n吵死了"}]}' > crlf.jsonl
 "$zhijian" score --db $db crlf.jsonl > /dev/null 2>&1
 [ $? -le 1 ] || fail "score the call with CR LF"
 hash() { echo "$1" | "$zhijian" serve --hash-password; }
@@ -81,7 +82,7 @@ expected="张敏|inspector|reject|PS-011|taboo.02-bu-zhi-dao|2|0|3|||
 张敏|inspector|confirm|PS-015|taboo.15-ask-who|4|0|7|||
 张敏|inspector|add|PS-002|taboo.17-cant-do|2|0|3|可以的|-10|
 张敏|inspector|confirm|PS-004|||||||
-张敏|inspector|add|CRLF-1||1|11|13|装修|0|
+张敏|inspector|add|CRLF-1||1|12|14|装修|0|
 A04|agent|appeal|PS-040|taboo.18-troublesome|2|0|7|||
 王经理|supervisor|rule|PS-040|taboo.18-troublesome||||||overturned"
 [ "$events" = "$expected" ] || fail "stored events:

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Terminal escape sequences in call ids, names and turn text (ESC[2J, an OSC 8
-# hyperlink ended by BEL, CR, DEL, the C1 CSI, bidi overrides and isolates)
-# are shown escaped (\x1b, \r, \u202e ...) by every text output: score
-# --format text, show, the text scorecard, sample, review status, calibrate,
-# rules explain, and messages on stderr; Markdown reports and scorecards show
-# them as text too (\\x1b: a .md is read in terminals as well).
+# hyperlink ended by BEL, CR, DEL, the C1 CSI, bidi overrides and isolates,
+# the Arabic letter mark U+061C) are shown escaped (\x1b, \r, \u202e ...) by
+# every text output: score --format text, show, the text scorecard, sample,
+# review status, calibrate, rules explain, and messages on stderr; Markdown
+# reports and scorecards show them as text too (\\x1b: a .md is read in
+# terminals as well).
 set -u
 zhijian=$1 src=$2 bin=$3
 tmp=$(mktemp -d)
@@ -13,7 +14,7 @@ fail() { echo "FAIL: $*"; exit 1; }
 cd "$tmp" || exit 1
 esc='\u001b' bel='\u0007' cr='\r' # JSON escapes, decoded by the parser
 printf '%s\n' \
-  "{\"call_id\": \"EVIL${esc}[2J-01\", \"agent_id\": \"A$(printf '\u202e')X1\", \"agent_name\": \"王${esc}]8;;http://x.example/${bel}芳${esc}]8;;${bel}\", \"team\": \"报修${cr}组\", \"started_at\": \"2026-11-02T08:00:00+08:00\", \"turns\": [{\"speaker\": \"agent\", \"text\": \"喂，${esc}[31m你好${cr}$(printf '\u2066')这个我也不知道啊$(printf '\u2069')。\"}, {\"speaker\": \"customer\", \"text\": \"$(printf '\u009b')2J好的$(printf '\x7f')。\"}]}" \
+  "{\"call_id\": \"EVIL${esc}[2J-01\", \"agent_id\": \"A$(printf '\u202e')X1\", \"agent_name\": \"王${esc}]8;;http://x.example/${bel}芳${esc}]8;;${bel}\", \"team\": \"报修${cr}组\", \"started_at\": \"2026-11-02T08:00:00+08:00\", \"turns\": [{\"speaker\": \"agent\", \"text\": \"喂，${esc}[31m你好${cr}$(printf '\u2066')这个我也不知道啊$(printf '\u2069')。\"}, {\"speaker\": \"customer\", \"text\": \"$(printf '\u009b')2J好的\\u061c$(printf '\x7f')。\"}]}" \
   "{\"call_id\": \"BAD${esc}[2J\", \"turns\": [{\"speaker\": \"robot${esc}[2J\", \"text\": \"x\"}]}" > evil.jsonl
 
 # raw CONTROL FILE: fails when FILE holds a control character or a bidi
@@ -22,7 +23,7 @@ raw() { # NAME FILE [tsv: tabs separate its columns]
     local ctl=$'[\x01-\x09\x0b-\x1f\x7f]'
     [ "${3:-}" = tsv ] && ctl=$'[\x01-\x08\x0b-\x1f\x7f]'
     LC_ALL=C grep -q "$ctl" "$2" && fail "$1: a raw control character: $(cat -v "$2" | head -5)"
-    for seq in $'\xe2\x80\xae' $'\xe2\x81\xa6' $'\xe2\x81\xa9' $'\xc2\x9b'; do
+    for seq in $'\xe2\x80\xae' $'\xe2\x81\xa6' $'\xe2\x81\xa9' $'\xc2\x9b' $'\xd8\x9c'; do
         LC_ALL=C grep -qF "$seq" "$2" && fail "$1: a raw bidi or C1 control: $(cat -v "$2" | head -5)"
     done
     return 0
@@ -43,7 +44,7 @@ id="EVIL"$'\e'"[2J-01"
 "$zhijian" show --db z.db "$id" >out 2>err || fail "show: $(cat err)"
 raw show out
 grep -qF '  0 坐席   [[喂]]，\x1b[31m[[你好]]\r\u2066[[这个我也不知道啊]]\u2069。' out || fail "show turn 0: $(cat -v out)"
-grep -qF '  1 客户   \u009b2J好的\x7f。' out || fail "show turn 1: $(cat -v out)"
+grep -qF '  1 客户   \u009b2J好的\u061c\x7f。' out || fail "show turn 1: $(cat -v out)"
 "$zhijian" show --db z.db "NO"$'\e'"[2JSUCH" >out 2>err && fail "show of a missing id"
 raw "show (stderr)" err
 grep -qF "no call 'NO\x1b[2JSUCH' scored" err || fail "show message: $(cat -v err)"

@@ -1,4 +1,5 @@
-/* test_util.c — SHA-256, JSON string escaping, error formatting, local dates. */
+/* test_util.c — SHA-256, JSON string escaping, error formatting, local dates,
+ * the escapes every renderer shows control and bidi characters with. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -68,13 +69,64 @@ static void local_date_and_iso_week(void **state)
     }
 }
 
+/* zj_escape_cp: what each character is shown as, with each keep set. */
+static void escape_cp_per_keep_set(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in;
+        unsigned keep;
+        size_t k;          /* bytes of the character */
+        const char *shown; /* its escape, NULL: shown as it is */
+    } cases[] = {
+        {"a", 0, 1, NULL},
+        {"中", 0, 3, NULL},
+        {"\t", 0, 1, "\\t"},
+        {"\n", 0, 1, "\\n"},
+        {"\r", 0, 1, "\\r"},
+        {"\t", ZJ_ESC_KEEP_TAB, 1, NULL},
+        {"\n", ZJ_ESC_KEEP_TAB, 1, "\\n"},
+        {"\n", ZJ_ESC_KEEP_LF, 1, NULL},
+        {"\r", ZJ_ESC_KEEP_TAB | ZJ_ESC_KEEP_LF, 1, "\\r"},
+        {"\r", ZJ_ESC_KEEP_SPACE, 1, NULL},
+        {"\x01", ZJ_ESC_KEEP_SPACE, 1, "\\x01"},
+        {"\x1b[", ZJ_ESC_KEEP_SPACE, 1, "\\x1b"},
+        {"\x7f", ZJ_ESC_KEEP_SPACE, 1, "\\x7f"},
+        {"\xc2\x85", ZJ_ESC_KEEP_SPACE, 2, "\\u0085"},
+        {"\xc2\xa0", ZJ_ESC_KEEP_SPACE, 2, NULL}, /* U+00A0: past C1 */
+        {"\xd8\x9c", ZJ_ESC_KEEP_SPACE, 2, "\\u061c"},
+        {"\xe2\x80\x8e", ZJ_ESC_KEEP_SPACE, 3, "\\u200e"},
+        {"\xe2\x80\x8f", 0, 3, "\\u200f"},
+        {"\xe2\x80\x8d", 0, 3, NULL}, /* U+200D (ZWJ) is no bidi control */
+        {"\xe2\x80\xaa", 0, 3, "\\u202a"},
+        {"\xe2\x80\xae", 0, 3, "\\u202e"},
+        {"\xe2\x80\xaf", 0, 3, NULL}, /* U+202F, a space */
+        {"\xe2\x81\xa6", 0, 3, "\\u2066"},
+        {"\xe2\x81\xa9", 0, 3, "\\u2069"},
+        {"\xe2\x81\xaa", 0, 3, NULL}, /* U+206A: past the isolates */
+        {"\xff", ZJ_ESC_KEEP_SPACE, 1, "\\xff"},
+        {"\xe2\x80", 0, 1, "\\xe2"}, /* cut short */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char esc[ZJ_ESC_MAX];
+        size_t k = 0;
+        size_t len = zj_escape_cp(cases[i].in, strlen(cases[i].in), cases[i].keep, &k, esc);
+        assert_int_equal(k, cases[i].k);
+        if (!cases[i].shown) {
+            assert_int_equal(len, 0);
+        } else {
+            assert_int_equal(len, strlen(cases[i].shown));
+            assert_memory_equal(esc, cases[i].shown, len);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(sha256_known_vectors),
-        cmocka_unit_test(json_string_escapes),
-        cmocka_unit_test(error_format_variants),
-        cmocka_unit_test(local_date_and_iso_week),
+        cmocka_unit_test(sha256_known_vectors),   cmocka_unit_test(json_string_escapes),
+        cmocka_unit_test(error_format_variants),  cmocka_unit_test(local_date_and_iso_week),
+        cmocka_unit_test(escape_cp_per_keep_set),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
