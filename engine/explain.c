@@ -311,8 +311,11 @@ zj_status zj_rules_explain(const zj_ruleset *rs, const char *rule_id, const char
             zj_buf_printf(out, " %zu", n.breaks[i]);
         zj_buf_puts(out, "\n");
     }
-    if (rs->rules[ri].per_clause && n.n_clause_breaks) {
-        /* What a boundary: clause rule's ^ and $ see. */
+    bool clause_patterns = false;
+    for (size_t i = 0; i < rs->n_patterns && !clause_patterns; i++)
+        clause_patterns = rs->patterns[i].rule == (uint32_t)ri && rs->patterns[i].per_clause;
+    if (clause_patterns && n.n_clause_breaks) {
+        /* What the ^ and $ of a boundary: clause rule (or item) see. */
         zj_buf_puts(out, "clause ends at normalized bytes:");
         for (size_t i = 0; i < n.n_clause_breaks; i++)
             zj_buf_printf(out, " %zu", n.clause_breaks[i]);

@@ -561,6 +561,34 @@ static bool parse_order(struct loader *ld, const zj_ynode *n, uint32_t rule, boo
     return ok;
 }
 
+/* A condition's {re: ...} item, with an optional `boundary` of its own that
+ * replaces the rule's for this pattern: a clause-wide shrug (^随你$, which
+ * 好的，随您 also says) can sit beside patterns that read across a comma
+ * (不满意，可以通过…渠道反映) without changing how those match. */
+static bool regex_item(struct loader *ld, const zj_ynode *item, uint32_t rule, bool per_sentence,
+                       uint32_t *out_id)
+{
+    static const char *const keys[] = {"re", "regex", "boundary", NULL};
+    check_keys(ld, item, keys, " in a pattern item");
+    const zj_ynode *re = zj_yaml_get(item, "re");
+    if (re && zj_yaml_get(item, "regex")) {
+        fail_at(ld, item, "a pattern item has one pattern: re or regex, not both");
+        return false;
+    }
+    re = re ? re : zj_yaml_get(item, "regex");
+    const zj_ynode *b = zj_yaml_get(item, "boundary");
+    if (item->n != (b ? 4u : 2u))
+        return false; /* check_keys named the unknown key */
+    bool per_clause = false;
+    if (b && !parse_boundary(ld, b, &per_sentence, &per_clause))
+        return false;
+    if (!add_regex(ld, re, rule, false, per_sentence, out_id))
+        return false;
+    ld->rs->patterns[*out_id].per_clause = per_clause;
+    ld->rs->patterns[*out_id].own_boundary = b != NULL;
+    return true;
+}
+
 /* One condition item: a literal, {re: ...}, {any: [...]}, {all: [...]},
  * {none: [...]} or an order/proximity item (parse_order). */
 static bool parse_item(struct loader *ld, const zj_ynode *n, uint32_t rule, bool per_sentence,
@@ -574,13 +602,13 @@ static bool parse_item(struct loader *ld, const zj_ynode *n, uint32_t rule, bool
         out->type = ZJ_NODE_PATTERN;
         return add_literal(ld, n, rule, false, per_sentence, &out->pattern);
     }
+    if (n->type == ZJ_YNODE_MAP && (zj_yaml_get(n, "re") || zj_yaml_get(n, "regex"))) {
+        out->type = ZJ_NODE_PATTERN;
+        return regex_item(ld, n, rule, per_sentence, &out->pattern);
+    }
     if (n->type == ZJ_YNODE_MAP && n->n == 2 && n->items[0]->type == ZJ_YNODE_SCALAR) {
         const char *k = n->items[0]->value;
         const zj_ynode *v = n->items[1];
-        if (strcmp(k, "re") == 0 || strcmp(k, "regex") == 0) {
-            out->type = ZJ_NODE_PATTERN;
-            return add_regex(ld, v, rule, false, per_sentence, &out->pattern);
-        }
         if (strcmp(k, "any") == 0 || strcmp(k, "all") == 0 || strcmp(k, "none") == 0) {
             if (depth >= RULES_MAX_NESTING) {
                 fail_at(ld, n, "conditions nested more than %d levels deep", RULES_MAX_NESTING);
@@ -623,8 +651,11 @@ static bool parse_items(struct loader *ld, const zj_ynode *seq, zj_node_type typ
     for (size_t i = 0; i < seq->n; i++) {
         if (strcmp(key, "regex") == 0) {
             out->children[i].type = ZJ_NODE_PATTERN;
-            ok &=
-                add_regex(ld, seq->items[i], rule, false, per_sentence, &out->children[i].pattern);
+            if (seq->items[i]->type == ZJ_YNODE_MAP)
+                ok &= regex_item(ld, seq->items[i], rule, per_sentence, &out->children[i].pattern);
+            else
+                ok &= add_regex(ld, seq->items[i], rule, false, per_sentence,
+                                &out->children[i].pattern);
         } else {
             ok &= parse_item(ld, seq->items[i], rule, per_sentence, depth, &out->children[i]);
             /* `none` adds no evidence, so only `all` can say what it means. */
@@ -1075,9 +1106,11 @@ static void parse_rule(struct loader *ld, const zj_ynode *n, const struct defaul
         parse_exceptions(ld, r, followed, index, "unless_followed_by", true);
     }
     /* boundary: clause segments every pattern of the rule at clause ends too;
-     * conditions and exceptions alike, as for boundary: sentence. */
+     * conditions and exceptions alike, as for boundary: sentence; an item
+     * with a boundary of its own keeps it. */
     for (size_t p = first_pattern; r->per_clause && p < rs->n_patterns; p++)
-        rs->patterns[p].per_clause = !rs->patterns[p].follows;
+        if (!rs->patterns[p].own_boundary)
+            rs->patterns[p].per_clause = !rs->patterns[p].follows;
 }
 
 static void parse_scoring(struct loader *ld, const zj_ynode *n)
