@@ -784,8 +784,12 @@ static int regex_group(const char *s, size_t len, size_t i, unsigned *outer, uns
     char d = j + 1 < len ? s[j + 1] : '\0';
     if (c == '!' || (c == '<' && d == '!'))
         *inner |= RX_NEGATIVE;
-    if (c == '#' || c == '&' || c == 'R' || c == '+' || c == '-' || isdigit((unsigned char)c) ||
-        (c == 'P' && (d == '=' || d == '>'))) {
+    if (c == 'C' && d && strchr("`'\"^%#${", d)) { /* a callout's text: (?C"AB") */
+        *next = skip_past(s, len, skip_past(s, len, j + 2, d == '{' ? '}' : d), ')');
+        return 0;
+    }
+    if (c == '#' || c == '&' || c == 'R' || c == '+' || c == '-' || c == 'C' ||
+        isdigit((unsigned char)c) || (c == 'P' && (d == '=' || d == '>'))) {
         *next = skip_past(s, len, j, ')');
         return 0;
     }
