@@ -359,8 +359,9 @@ static void html_text(zj_buf *out, const char *s)
  * escape's backslash escaped for Markdown (\\x1b, \\u202e): an ESC sequence is
  * as live in a .md shown by cat as on a terminal, and a rendered bidi
  * override reorders the text around it. A line break stays one in a
- * paragraph and is a space in a table cell, where it would end the row. */
-static void md_text(zj_buf *out, const char *s, bool in_table)
+ * paragraph and is a space in a one-line block (a table cell, a heading),
+ * where it would end the row or the heading. */
+static void md_text(zj_buf *out, const char *s, bool one_line)
 {
     const char *end = s ? s + strlen(s) : NULL;
     for (size_t k; s && *s; s += k) {
@@ -376,7 +377,7 @@ static void md_text(zj_buf *out, const char *s, bool in_table)
             continue;
         }
         if (*s == '\n') {
-            zj_buf_puts(out, in_table ? " " : "\n");
+            zj_buf_puts(out, one_line ? " " : "\n");
             continue;
         }
         char esc[ZJ_ESC_MAX];
@@ -631,14 +632,14 @@ static void render_text(const zj_doc *d, zj_buf *out)
 static void render_md(const zj_doc *d, zj_buf *out)
 {
     zj_buf_puts(out, "# ");
-    md_text(out, d->title, false);
+    md_text(out, d->title, true);
     zj_buf_puts(out, "\n");
     for (size_t i = 0; i < d->n; i++) {
         const zj_doc_block *b = &d->blocks[i];
         switch (b->kind) {
         case ZJ_DOC_HEADING:
             zj_buf_puts(out, b->level <= 2 ? "\n## " : "\n### ");
-            md_text(out, b->text, false);
+            md_text(out, b->text, true);
             zj_buf_puts(out, "\n\n");
             break;
         case ZJ_DOC_PARA:

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The audit report and the scorecard in Markdown write control characters of
 # the stored text as \xNN (\n, \t kept where the layout allows: a line break
-# in a table cell is a space, never the end of the row) and bidi controls
-# (U+202E, U+2066..U+2069, U+200E, U+200F, U+061C) as \u202e, the escape's
-# backslash escaped for Markdown: a .md is read in terminals as well as
-# rendered, and a raw bidi override shows a sentence reordered.
+# in a table cell or a heading is a space, never the end of the row or the
+# heading) and bidi controls (U+202E, U+2066..U+2069, U+200E, U+200F, U+061C)
+# as \u202e, the escape's backslash escaped for Markdown: a .md is read in
+# terminals as well as rendered, and a raw bidi override shows a sentence
+# reordered.
 set -u
 zhijian=$1
 tmp=$(mktemp -d)
@@ -18,7 +19,7 @@ version: "1"
 rules:
   - id: t.gao
     kind: forbidden
-    title: 有本事你去告
+    title: "有本事\n你去告"
     clause: 第十四条第11项
     any: [有本事你去告]
     points: 30
@@ -42,6 +43,7 @@ want() { # FILE LINE: FILE holds LINE as a whole line
 }
 want report.md '| A1 王\\u202e芳\\u2066 | 70.0 |'
 want report.md '| B1 | A1 王\\u202e芳\\u2066 | 2026-11-02 09:00 | 第 3 轮：**有本事你\\u2067去\\u202e告**\\u2069 \\u2068吧\\u200f。\\u200e\\x1b\[2J（第十四条第11项） |'
+want report.md '### F01 一般不符合：有本事 你去告（第十四条第11项）'
 want card.md '| A1 | 王\\u202e芳\\u2066 | 报修\\u061c组\\x07 | 1 | 70.0 | 70.0 | 0.0% | 0 | C 1 |'
-want card.md '| 有本事你去告 | t.gao | 第十四条第11项 | 1 | -30 | B1 **有本事你\\u2067去\\u202e告** |'
+want card.md '| 有本事 你去告 | t.gao | 第十四条第11项 | 1 | -30 | B1 **有本事你\\u2067去\\u202e告** |'
 echo "ok: control and bidi characters written as \\\\x07 / \\\\u202e in the Markdown report and scorecard"
