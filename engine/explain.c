@@ -331,9 +331,15 @@ zj_status zj_rules_explain(const zj_ruleset *rs, const char *rule_id, const char
                           rs->rules[ri].model_threshold);
             continue;
         }
-        zj_buf_printf(out, "  #%u %s %s%s → %s\n", p->id,
+        /* An item's own boundary is said: it is why ^ and $ of this pattern
+         * see other edges than the rule's. */
+        const char *own = !p->own_boundary  ? ""
+                          : p->per_clause   ? " (boundary: clause)"
+                          : p->per_sentence ? " (boundary: sentence)"
+                                            : " (boundary: none)";
+        zj_buf_printf(out, "  #%u %s %s%s → %s%s\n", p->id,
                       p->follows ? "unless_followed_by" : p->is_exception ? "unless" : "match ",
-                      p->is_regex ? "re:" : "", p->source, p->expr);
+                      p->is_regex ? "re:" : "", p->source, p->expr, own);
         for (size_t t = 0; rs->fuzzy && t < rs->fuzzy->n; t++)
             if (rs->fuzzy->source[t] == p->id)
                 put_pinyin(out, p);
