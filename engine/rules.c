@@ -569,16 +569,23 @@ static bool regex_item(struct loader *ld, const zj_ynode *item, uint32_t rule, b
                        uint32_t *out_id)
 {
     static const char *const keys[] = {"re", "regex", "boundary", NULL};
+    size_t errors_before = ld->n_errors;
     check_keys(ld, item, keys, " in a pattern item");
+    if (ld->n_errors != errors_before)
+        return false; /* check_keys named the unknown key */
     const zj_ynode *re = zj_yaml_get(item, "re");
     if (re && zj_yaml_get(item, "regex")) {
         fail_at(ld, item, "a pattern item has one pattern: re or regex, not both");
         return false;
     }
     re = re ? re : zj_yaml_get(item, "regex");
+    /* A `regex` list hands every map here, with or without a pattern. */
+    if (!re) {
+        fail_at(ld, item,
+                "a pattern item needs its regex: {re: PCRE2} or {re: PCRE2, boundary: B}");
+        return false;
+    }
     const zj_ynode *b = zj_yaml_get(item, "boundary");
-    if (item->n != (b ? 4u : 2u))
-        return false; /* check_keys named the unknown key */
     bool per_clause = false;
     if (b && !parse_boundary(ld, b, &per_sentence, &per_clause))
         return false;
