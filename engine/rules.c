@@ -447,6 +447,8 @@ static void node_free(zj_node *n)
 
 static bool parse_items(struct loader *ld, const zj_ynode *seq, zj_node_type type, uint32_t rule,
                         bool per_sentence, int depth, zj_node *out, const char *key);
+static bool regex_item(struct loader *ld, const zj_ynode *item, uint32_t rule, bool per_sentence,
+                       uint32_t *out_id);
 
 /* Patterns under a `none` item say what must NOT have been said: their hits
  * are never a finding's evidence nor a forbidden hit of their own. */
@@ -461,9 +463,10 @@ static void mark_negated(zj_ruleset *rs, const zj_node *n)
         mark_negated(rs, &n->children[i]);
 }
 
-/* One operand of an order or proximity item: a literal, {re: ...} or an
- * {any: [...]} of those. Operands stay flat so that the item is judged in one
- * pass over the hits, sorted by turn and start. */
+/* One operand of an order or proximity item: a literal, {re: ...} (with its
+ * own boundary, as anywhere else) or an {any: [...]} of those. Operands stay
+ * flat so that the item is judged in one pass over the hits, sorted by turn
+ * and start. */
 static bool parse_operand(struct loader *ld, const zj_ynode *n, uint32_t rule, bool per_sentence,
                           const char *op, zj_node *out)
 {
@@ -472,11 +475,9 @@ static bool parse_operand(struct loader *ld, const zj_ynode *n, uint32_t rule, b
     if (n->type == ZJ_YNODE_SCALAR) {
         out->type = ZJ_NODE_PATTERN;
         ok = add_literal(ld, n, rule, false, per_sentence, &out->pattern);
-    } else if (n->type == ZJ_YNODE_MAP && n->n == 2 && n->items[0]->type == ZJ_YNODE_SCALAR &&
-               (strcmp(n->items[0]->value, "re") == 0 ||
-                strcmp(n->items[0]->value, "regex") == 0)) {
+    } else if (n->type == ZJ_YNODE_MAP && (zj_yaml_get(n, "re") || zj_yaml_get(n, "regex"))) {
         out->type = ZJ_NODE_PATTERN;
-        ok = add_regex(ld, n->items[1], rule, false, per_sentence, &out->pattern);
+        ok = regex_item(ld, n, rule, per_sentence, &out->pattern);
     } else if (n->type == ZJ_YNODE_MAP && n->n == 2 && n->items[0]->type == ZJ_YNODE_SCALAR &&
                strcmp(n->items[0]->value, "any") == 0) {
         ok = parse_items(ld, n->items[1], ZJ_NODE_ANY, rule, per_sentence, RULES_MAX_NESTING - 1,
