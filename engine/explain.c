@@ -980,7 +980,10 @@ size_t zj_rules_lint(const zj_ruleset *rs, zj_diag_cb cb, void *ctx)
                 continue;
             const zj_pattern *a = &rs->patterns[o->cond.children[0].pattern];
             const zj_pattern *b = &rs->patterns[r->cond.children[0].pattern];
-            if (a->is_regex == b->is_regex && a->expr_len == b->expr_len &&
+            /* Another boundary (the rule's or the item's own) is another
+             * condition: ^随你$ per clause finds 好的，随你, per sentence not. */
+            if (a->is_regex == b->is_regex && a->per_sentence == b->per_sentence &&
+                a->per_clause == b->per_clause && a->expr_len == b->expr_len &&
                 !memcmp(a->expr, b->expr, a->expr_len))
                 warn(cb, ctx, r->file ? r->file : rs->path, r->line, r->col, &count,
                      "warning: rule '%s' duplicates rule '%s' (same condition)", r->id, o->id);
