@@ -358,9 +358,10 @@ static void html_text(zj_buf *out, const char *s)
  * characters and bidi controls are written as the terminal shows them, the
  * escape's backslash escaped for Markdown (\\x1b, \\u202e): an ESC sequence is
  * as live in a .md shown by cat as on a terminal, and a rendered bidi
- * override reorders the text around it. A line break stays one in a
- * paragraph and is a space in a one-line block (a table cell, a heading),
- * where it would end the row or the heading. */
+ * override reorders the text around it. An & is escaped too: a renderer
+ * reads &rlm; or &#x202e; as the character it names, a bidi control. A line
+ * break stays one in a paragraph and is a space in a one-line block (a table
+ * cell, a heading), where it would end the row or the heading. */
 static void md_text(zj_buf *out, const char *s, bool one_line)
 {
     const char *end = s ? s + strlen(s) : NULL;
@@ -386,7 +387,7 @@ static void md_text(zj_buf *out, const char *s, bool one_line)
             zj_buf_puts(out, "\\");
             zj_buf_append(out, esc, len);
         } else {
-            if (strchr("\\`*_[]<>|#", *s))
+            if (strchr("\\`*_[]<>|#&", *s))
                 zj_buf_puts(out, "\\");
             zj_buf_append(out, s, k); /* a whole character, never split */
         }

@@ -46,4 +46,22 @@ want report.md '| B1 | A1 王\\u202e芳\\u2066 | 2026-11-02 09:00 | 第 3 轮：
 want report.md '### F01 一般不符合：有本事 你去告（第十四条第11项）'
 want card.md '| A1 | 王\\u202e芳\\u2066 | 报修\\u061c组\\x07 | 1 | 70.0 | 70.0 | 0.0% | 0 | C 1 |'
 want card.md '| 有本事 你去告 | t.gao | 第十四条第11项 | 1 | -30 | B1 **有本事你\\u2067去\\u202e告** |'
-echo "ok: control and bidi characters written as \\\\x07 / \\\\u202e in the Markdown report and scorecard"
+
+# A character reference is a character once the Markdown is rendered: &rlm;
+# and &lrm; are the bidi marks U+200F and U+200E, and &#x202E; (# escaped or
+# not) an override. Every & is written \&, which renders as the & it was.
+cat > entities.jsonl <<'JSON'
+{"call_id":"E1","agent_id":"A2","agent_name":"李&rlm;四&lrm;","team":"组&#x202E;一","started_at":"2026-11-02T10:00:00+08:00","turns":[{"speaker":"agent","text":"您好，物业客服中心，请问有什么可以帮助您？"},{"speaker":"customer","text":"水管漏了。"},{"speaker":"agent","text":"有本事你去告&rlm;吧&amp;"}]}
+JSON
+"$zhijian" score --rules rules.yaml --db e.db entities.jsonl > /dev/null 2> err || fail "score: $(cat err)"
+"$zhijian" report --db e.db -o e-report.md 2> err || fail "report: $(cat err)"
+"$zhijian" scorecard --db e.db --format md > e-card.md 2> err || fail "scorecard: $(cat err)"
+for f in e-report.md e-card.md; do
+  if grep -qE '(^|[^\\])&' "$f"; then
+    fail "$f holds an & that a Markdown renderer may read as a character reference"
+  fi
+done
+want e-report.md '| A2 李\&rlm;四\&lrm; | 70.0 |'
+want e-report.md '| E1 | A2 李\&rlm;四\&lrm; | 2026-11-02 10:00 | 第 3 轮：**有本事你去告**\&rlm;吧\&amp;（第十四条第11项） |'
+want e-card.md '| A2 | 李\&rlm;四\&lrm; | 组\&\#x202E;一 | 1 | 70.0 | 70.0 | 0.0% | 0 | C 1 |'
+echo "ok: control and bidi characters written as \\\\x07 / \\\\u202e in the Markdown report and scorecard; & as \\&"
