@@ -875,8 +875,12 @@ static void parse_exceptions(struct loader *ld, zj_rule *r, const zj_ynode *v, u
             bool per_clause = false;
             ok = exception_boundary(ld, item, follows, key, &per_clause) &&
                  add_regex(ld, re, index, true, per_sentence, &id_out);
-            if (ok)
+            if (ok) {
                 ld->rs->patterns[id_out].per_clause = per_clause;
+                /* A boundary it names is its own: `sentence` in a boundary:
+                 * clause rule reads across the rule's commas. */
+                ld->rs->patterns[id_out].own_boundary = zj_yaml_get(item, "boundary") != NULL;
+            }
         } else {
             fail_at(ld, item, "an '%s' item must be a string or {re: ...}", key);
             ok = false;
