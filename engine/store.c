@@ -1232,6 +1232,19 @@ static void column_copy(zj_stmt *q, int i, char *out, size_t size)
     snprintf(out, size, "%s", t ? t : "");
 }
 
+/* The process a run recorded, from five columns of q starting at first:
+ * pid, pid_start, boot_id, pid_ns, host_key. */
+static run_process process_columns(zj_stmt *q, int first)
+{
+    run_process p = {0};
+    p.pid = zj_db_column_type(q, first) == ZJ_DB_NULL ? 0 : zj_db_column_int64(q, first);
+    p.start = zj_db_column_type(q, first + 1) == ZJ_DB_NULL ? -1 : zj_db_column_int64(q, first + 1);
+    column_copy(q, first + 2, p.boot_id, sizeof p.boot_id);
+    column_copy(q, first + 3, p.pid_ns, sizeof p.pid_ns);
+    column_copy(q, first + 4, p.host_key, sizeof p.host_key);
+    return p;
+}
+
 /* A run as a reader can tell it: a 'running' one by its recorded process;
  * an 'interrupted' one that no run resumed is gone (a later score on its
  * machine found its process gone, or a --resume that took it over failed
@@ -1266,12 +1279,7 @@ static bool gone_runs_here(zj_store *st, zj_buf *ids)
     own_process(&me);
     int rc;
     while ((rc = zj_db_step(q)) == ZJ_DB_ROW) {
-        run_process p = {0};
-        p.pid = zj_db_column_type(q, 1) == ZJ_DB_NULL ? 0 : zj_db_column_int64(q, 1);
-        p.start = zj_db_column_type(q, 2) == ZJ_DB_NULL ? -1 : zj_db_column_int64(q, 2);
-        column_copy(q, 3, p.boot_id, sizeof p.boot_id);
-        column_copy(q, 4, p.pid_ns, sizeof p.pid_ns);
-        column_copy(q, 5, p.host_key, sizeof p.host_key);
+        run_process p = process_columns(q, 1);
         char why[96];
         bool this_boot = p.boot_id[0] && strcmp(p.boot_id, me.boot_id) == 0;
         if (this_boot && run_liveness(&p, &me, why, sizeof why) == ZJ_RUN_GONE)
@@ -1344,12 +1352,7 @@ zj_status zj_store_runs(zj_store *st, zj_run_visitor visit, void *ctx, zj_error 
         column_copy(q, 3, r.status, sizeof r.status);
         r.calls_scored = zj_db_column_int64(q, 4);
         r.calls_rejected = zj_db_column_int64(q, 5);
-        run_process p = {0};
-        p.pid = zj_db_column_type(q, 6) == ZJ_DB_NULL ? 0 : zj_db_column_int64(q, 6);
-        p.start = zj_db_column_type(q, 7) == ZJ_DB_NULL ? -1 : zj_db_column_int64(q, 7);
-        column_copy(q, 8, p.boot_id, sizeof p.boot_id);
-        column_copy(q, 9, p.pid_ns, sizeof p.pid_ns);
-        column_copy(q, 10, p.host_key, sizeof p.host_key);
+        run_process p = process_columns(q, 6);
         r.pid = p.pid;
         r.resumed_by = zj_db_column_type(q, 11) == ZJ_DB_NULL ? 0 : zj_db_column_int64(q, 11);
         r.liveness = stored_liveness(&r, &p, &me);
