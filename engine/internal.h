@@ -389,9 +389,12 @@ bool zj_store_has_table(zj_store *st, const char *name);
 /* ---------------------------------------------------------------- reports */
 
 /* Report builders wrap quoted words in these marks; renderers turn them into
- * <mark>, **bold** or 「」. */
-#define ZJ_MARK_OPEN "\x01[["
-#define ZJ_MARK_CLOSE "]]\x01"
+ * <mark>, **bold** or 「」. The byte 0xFE never occurs in UTF-8, and every
+ * text from outside was checked to be UTF-8 on its way in: a name or a turn
+ * holding U+0001 and [[ (valid JSON) is shown as that text, never read as a
+ * mark that hides the control and highlights other words. */
+#define ZJ_MARK_OPEN "\xFE[["
+#define ZJ_MARK_CLOSE "]]\xFE"
 
 typedef enum zj_doc_kind { ZJ_DOC_HEADING, ZJ_DOC_PARA, ZJ_DOC_TABLE, ZJ_DOC_CHART } zj_doc_kind;
 
