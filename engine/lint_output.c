@@ -14,9 +14,25 @@ static void json_str(zj_buf *b, const char *s)
     zj_buf_json_str(b, s ? s : "", s ? strlen(s) : 0);
 }
 
+/* The character at s (its first byte >= 0x80) into b: as it is, or as the
+ * terminal shows it when it is a bidi or C1 control or a byte that is not
+ * UTF-8 (\u202e, \x80). Returns the bytes it took. */
+static size_t non_ascii(zj_buf *b, const char *s)
+{
+    char esc[ZJ_ESC_MAX];
+    size_t k;
+    size_t len = zj_escape_cp(s, strlen(s), ZJ_ESC_KEEP_SPACE, &k, esc);
+    zj_buf_append(b, len ? esc : s, len ? len : k);
+    return k;
+}
+
 static void xml_escape(zj_buf *b, const char *s)
 {
     for (; s && *s; s++) {
+        if ((unsigned char)*s >= 0x80) {
+            s += non_ascii(b, s) - 1;
+            continue;
+        }
         switch (*s) {
         case '<':
             zj_buf_puts(b, "&lt;");
@@ -67,12 +83,16 @@ static void uri_str(zj_buf *b, const char *path)
 /* GitHub annotation property values: %, CR, LF, ':' and ',' escaped. Other
  * control characters (an ESC from a rule title or a template) are written
  * as %XX too: the runner leaves them as text rather than let a raw escape
- * sequence reach the log, which renders ANSI sequences. */
+ * sequence reach the log, which renders ANSI sequences. A bidi control is
+ * written \u202e (non_ascii): as %E2%80%AE the runner would decode it
+ * and the annotation read reordered. */
 static void gh_escape(zj_buf *b, const char *s, bool property)
 {
     for (; s && *s; s++) {
         unsigned char c = (unsigned char)*s;
-        if (c == '%')
+        if (c >= 0x80)
+            s += non_ascii(b, s) - 1;
+        else if (c == '%')
             zj_buf_puts(b, "%25");
         else if (property && c == ':')
             zj_buf_puts(b, "%3A");

@@ -121,12 +121,17 @@ grep -qF '>names/a,b:c%d&amp;&lt;x&gt;开.txt:1:1: critical taboo.11-go-complain
 grep -qF '"uri":"names/a%2Cb%3Ac%25d%26%3Cx%3E%E5%BC%80.txt"' out || { cat out; fail "sarif: uri not percent-encoded"; }
 # A rule title or clause is any string of a rule set file: the github
 # format writes its control characters as %XX, never a raw escape sequence
-# into the log.
-printf 'ruleset: esc\nversion: "1"\nrules:\n  - {id: a, kind: forbidden, title: "T\\e[31mRED", clause: "C\\e[2J", points: 1, severity: major, any: [急什么]}\n' > esc-rules.yaml
+# into the log, and a bidi control as \u202e, as the terminal shows it: the
+# annotation is shown to people, and the runner would decode a %E2%80%AE.
+# The junit text is shown by CI pages: its bidi controls are \u202e too.
+printf 'ruleset: esc\nversion: "1"\nrules:\n  - {id: a, kind: forbidden, title: "T\\e[31mRED\\u202Eo\\u2066k", clause: "C\\e[2J", points: 1, severity: major, any: [急什么]}\n' > esc-rules.yaml
 mkdir esc
 printf '急什么\n' > esc/j.txt
 "$zhijian" lint --rules esc-rules.yaml --format github esc > out; [ $? -eq 1 ] || { cat out; fail "github esc: exit 1 expected"; }
-[ "$(cat out)" = "::error file=esc/j.txt,line=1,col=1,endColumn=4,title=a::forbidden expression '急什么': T%1B[31mRED (C%1B[2J)" ] || { cat -v out; fail "github: control characters not escaped"; }
+[ "$(cat out)" = "::error file=esc/j.txt,line=1,col=1,endColumn=4,title=a::forbidden expression '急什么': T%1B[31mRED\\u202eo\\u2066k (C%1B[2J)" ] || { cat -v out; fail "github: control characters not escaped"; }
+"$zhijian" lint --rules esc-rules.yaml --format junit esc > out; [ $? -eq 1 ] || { cat out; fail "junit esc: exit 1 expected"; }
+grep -qF 'RED\u202eo\u2066k' out || { cat -v out; fail "junit: bidi controls not shown as \\u202e"; }
+if LC_ALL=C grep -qF "$(printf '\xe2\x80\xae')" out; then fail "junit: a raw U+202E"; fi
 # A template that declares no part may be said anywhere: in the middle of a
 # call 您找谁都一样 is taboo.defiant (critical), which phone.no-zhaoshui, a
 # rule of the opening, takes only at the opening. Both are listed; a
