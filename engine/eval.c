@@ -522,6 +522,60 @@ static zj_status put_ratio_json(zj_buf *b, double r)
     return r < 0 ? zj_buf_puts(b, "null") : zj_buf_printf(b, "%.4f", r);
 }
 
+/* The "rule differs" disagreements counted by pair (zhijian's rule, the
+ * label's): where the rule set files words under another family than the
+ * inspectors do, most frequent first. */
+typedef struct rule_pair {
+    const char *engine_rule, *label_rule;
+    size_t count;
+} rule_pair;
+
+static int cmp_pair_names(const void *a, const void *b)
+{
+    const rule_pair *x = a, *y = b;
+    int c = strcmp(x->engine_rule, y->engine_rule);
+    return c ? c : strcmp(x->label_rule, y->label_rule);
+}
+
+static int cmp_pair_count(const void *a, const void *b)
+{
+    const rule_pair *x = a, *y = b;
+    if (x->count != y->count)
+        return x->count < y->count ? 1 : -1;
+    return cmp_pair_names(a, b);
+}
+
+/* The pairs into *out (malloc'd, NULL when none); false when out of memory. */
+static bool rule_pairs(const zj_eval *ev, rule_pair **out, size_t *n_out)
+{
+    *out = NULL;
+    *n_out = 0;
+    size_t n = 0;
+    for (size_t i = 0; i < ev->n_dis; i++)
+        n += ev->dis[i].engine_rule && ev->dis[i].label_rule;
+    if (!n)
+        return true;
+    rule_pair *v = malloc(n * sizeof *v);
+    if (!v)
+        return false;
+    n = 0;
+    for (size_t i = 0; i < ev->n_dis; i++)
+        if (ev->dis[i].engine_rule && ev->dis[i].label_rule)
+            v[n++] = (rule_pair){ev->dis[i].engine_rule, ev->dis[i].label_rule, 1};
+    qsort(v, n, sizeof *v, cmp_pair_names);
+    size_t w = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (w && cmp_pair_names(&v[w - 1], &v[i]) == 0)
+            v[w - 1].count++;
+        else
+            v[w++] = v[i];
+    }
+    qsort(v, w, sizeof *v, cmp_pair_count);
+    *out = v;
+    *n_out = w;
+    return true;
+}
+
 static zj_status render_text(const zj_eval *ev, const zj_eval_summary *s, zj_buf *b)
 {
     zj_status st = zj_buf_puts(b, "labels ");
@@ -563,6 +617,21 @@ static zj_status render_text(const zj_eval *ev, const zj_eval_summary *s, zj_buf
             st |= zj_buf_puts(b, "\n");
         }
     }
+    rule_pair *pairs;
+    size_t n_pairs;
+    if (!rule_pairs(ev, &pairs, &n_pairs))
+        return ZJ_ERR_NOMEM;
+    if (n_pairs)
+        st |= zj_buf_puts(b, "\nrule differs, by pair (the words found, filed under another "
+                             "rule than the label's):\n");
+    for (size_t i = 0; i < n_pairs; i++) {
+        st |= zj_buf_printf(b, "  %6zu  zhijian ", pairs[i].count);
+        st |= zj_buf_term_str(b, pairs[i].engine_rule);
+        st |= zj_buf_puts(b, ", label ");
+        st |= zj_buf_term_str(b, pairs[i].label_rule);
+        st |= zj_buf_puts(b, "\n");
+    }
+    free(pairs);
     if (ev->n_dis) {
         st |= zj_buf_printf(b, "\ndisagreements (%zu):\n", ev->n_dis);
         for (size_t i = 0; i < ev->n_dis; i++) {
@@ -625,6 +694,19 @@ static zj_status render_json(const zj_eval *ev, const zj_eval_summary *s, zj_buf
         st |= put_ratio_json(b, ratio(r->labels_matched, r->labels));
         st |= zj_buf_puts(b, "}");
     }
+    rule_pair *pairs;
+    size_t n_pairs;
+    if (!rule_pairs(ev, &pairs, &n_pairs))
+        return ZJ_ERR_NOMEM;
+    st |= zj_buf_puts(b, "],\"rule_differs\":[");
+    for (size_t i = 0; i < n_pairs; i++) {
+        st |= zj_buf_puts(b, i ? ",{\"engine_rule\":" : "{\"engine_rule\":");
+        st |= json_str(b, pairs[i].engine_rule);
+        st |= zj_buf_puts(b, ",\"label_rule\":");
+        st |= json_str(b, pairs[i].label_rule);
+        st |= zj_buf_printf(b, ",\"count\":%zu}", pairs[i].count);
+    }
+    free(pairs);
     st |= zj_buf_puts(b, "],\"disagreements\":[");
     for (size_t i = 0; i < ev->n_dis; i++) {
         const disagreement *d = &ev->dis[i];
