@@ -22,6 +22,7 @@
 set -u
 zhijian=$(realpath "$1") src=$(realpath "$2") bin=$(realpath "$3")
 fail() { echo "FAIL: $*"; exit 1; }
+. "$src/tests/lib/serve_start.sh"
 "$zhijian" serve --help > /dev/null 2>&1 || { echo "SKIP: zhijian built without serve"; exit 0; }
 py=/usr/bin/python3 # Debian's python3-selenium
 [ -x "$py" ] || py=python3
@@ -60,14 +61,7 @@ hash() { echo "$1" | "$zhijian" serve --hash-password; }
   echo "刘洋:agent:A04:$(hash pw-agent)"
   echo "王经理:supervisor::$(hash pw-supervisor)"
 } > users.txt || fail "hash passwords"
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-"$zhijian" serve --db $db --users users.txt --bind 127.0.0.1:$port 2> serve.log &
-server=$!
-for _ in $(seq 1 300); do
-  python3 -c "import urllib.request,sys; urllib.request.urlopen('http://127.0.0.1:$port/login', timeout=1)" 2> /dev/null && break
-  sleep 0.1
-done
-grep -q "serving http://127.0.0.1:$port/" serve.log || fail "server did not start: $(cat serve.log)"
+serve_start
 shots=$bin/serve_screenshots
 mkdir -p "$shots"
 "$py" "$src/tests/scripts/serve_browser.py" "http://127.0.0.1:$port" "$shots" || fail "browser test"
