@@ -14,23 +14,24 @@ static void json_str(zj_buf *b, const char *s)
     zj_buf_json_str(b, s ? s : "", s ? strlen(s) : 0);
 }
 
-/* The character at s (its first byte >= 0x80) into b: as it is, or as the
- * terminal shows it when it is a bidi or C1 control or a byte that is not
- * UTF-8 (\u202e, \x80). Returns the bytes it took. */
-static size_t non_ascii(zj_buf *b, const char *s)
+/* The character at s (its first byte >= 0x80, n bytes left) into b: as it
+ * is, or as the terminal shows it when it is a bidi or C1 control or a byte
+ * that is not UTF-8 (\u202e, \x80). Returns the bytes it took. */
+static size_t non_ascii(zj_buf *b, const char *s, size_t n)
 {
     char esc[ZJ_ESC_MAX];
     size_t k;
-    size_t len = zj_escape_cp(s, strlen(s), ZJ_ESC_KEEP_SPACE, &k, esc);
+    size_t len = zj_escape_cp(s, n, ZJ_ESC_KEEP_SPACE, &k, esc);
     zj_buf_append(b, len ? esc : s, len ? len : k);
     return k;
 }
 
 static void xml_escape(zj_buf *b, const char *s)
 {
+    const char *end = s ? s + strlen(s) : NULL;
     for (; s && *s; s++) {
         if ((unsigned char)*s >= 0x80) {
-            s += non_ascii(b, s) - 1;
+            s += non_ascii(b, s, (size_t)(end - s)) - 1;
             continue;
         }
         switch (*s) {
@@ -88,10 +89,11 @@ static void uri_str(zj_buf *b, const char *path)
  * and the annotation read reordered. */
 static void gh_escape(zj_buf *b, const char *s, bool property)
 {
+    const char *end = s ? s + strlen(s) : NULL;
     for (; s && *s; s++) {
         unsigned char c = (unsigned char)*s;
         if (c >= 0x80)
-            s += non_ascii(b, s) - 1;
+            s += non_ascii(b, s, (size_t)(end - s)) - 1;
         else if (c == '%')
             zj_buf_puts(b, "%25");
         else if (property && c == ':')
