@@ -381,6 +381,10 @@ void zj_local_date(int64_t utc_ms, int offset_min, char date[11], char week[9]);
  * queries, creating DIR/reached, until DIR/go exists (60 s at most), so a
  * test can commit a write in between (tests/scripts/store_snapshot.sh). */
 void zj_test_read_pause(void);
+/* The same stop where the variable named env gives the directory
+ * (ZHIJIAN_TEST_IDENTIFY_PAUSE: between the two looks of the PostgreSQL
+ * identity check, tests/scripts/postgres_store.sh). */
+void zj_test_pause(const char *env);
 
 /* Whether the store has table name (a reader may open a file written before
  * the table was added). */

@@ -348,12 +348,13 @@ static void schema_objects(zj_store *st, zj_buf *names, int64_t *n)
  * not (a view, a sequence, a type, a function: the store's migration would
  * replace a function instr of its own), is someone else's (choose another
  * with options=-csearch_path=NAME in the URI). */
-static zj_status check_identity_postgres(zj_store *st, zj_error *err)
+static zj_status identify_postgres(zj_store *st, zj_error *err)
 {
     int64_t meta = pragma_int(st, "SELECT count(*) FROM pg_catalog.pg_tables WHERE"
                                   " schemaname = current_schema() AND tablename = 'zj_meta'");
     if (meta < 0)
         return db_error(st, err, "cannot read the database");
+    zj_test_pause("ZHIJIAN_TEST_IDENTIFY_PAUSE");
     int64_t app = meta ? pragma_int(st, "SELECT coalesce(max(value), 0) FROM zj_meta WHERE"
                                         " key = 'application_id'")
                        : 0;
@@ -380,6 +381,24 @@ static zj_status check_identity_postgres(zj_store *st, zj_error *err)
                                names.data && !names.failed ? names.data : "other objects");
     zj_buf_free(&names);
     return s;
+}
+
+/* A writer creates the store in one transaction holding the write lock; a
+ * look between its commit and our two reads (zj_meta, then the objects)
+ * sees a full schema without the mark. Before refusing, wait for any
+ * migration in flight (take and release the write lock) and look again. */
+static zj_status check_identity_postgres(zj_store *st, zj_error *err)
+{
+    zj_status s = identify_postgres(st, err);
+    if (s != ZJ_ERR_USAGE)
+        return s;
+    if (!exec(st, "BEGIN IMMEDIATE") || !exec(st, "COMMIT")) {
+        rollback(st);
+        zj_error_clear(err);
+        return db_error(st, err, "cannot take the store's write lock");
+    }
+    zj_error_clear(err);
+    return identify_postgres(st, err);
 }
 
 static zj_status check_identity(zj_store *st, zj_error *err)
@@ -766,7 +785,12 @@ zj_status zj_store_read_begin(zj_store *st, bool read_only, zj_error *err)
 
 void zj_test_read_pause(void)
 {
-    const char *dir = getenv("ZHIJIAN_TEST_READ_PAUSE");
+    zj_test_pause("ZHIJIAN_TEST_READ_PAUSE");
+}
+
+void zj_test_pause(const char *env)
+{
+    const char *dir = getenv(env);
     if (!dir)
         return;
     char path[4096];

@@ -7,7 +7,8 @@
 #    aggregates and recomputed), the database's name aside;
 #  - a saved sample cited by the report; db check and db rebuild;
 #  - the review scenario of review_cli.sh passes unchanged on PostgreSQL;
-#  - two writers on the same input at once, and a run killed mid-way (which
+#  - two writers on the same input at once; a writer looking at a new
+#    database while another creates the store there; a run killed mid-way (which
 #    the next writer marks interrupted) and resumed, end with every call
 #    stored once and the aggregates exact;
 #  - a schema holding other tables is refused; the password given in the
@@ -199,6 +200,23 @@ wait $p2; r2=$?
 "$zhijian" scorecard --db gen.db --format json > gen-a.json || fail "scorecard gen SQLite"
 "$zhijian" scorecard --db "$both" --format json > gen-b.json || fail "scorecard gen PostgreSQL"
 cmp -s gen-a.json gen-b.json || fail "concurrent writers: the scorecard differs from one SQLite writer"
+
+# A writer that read zj_meta before another writer created the store and
+# the schema's objects after its commit (test hook: it stops between the two
+# looks) takes the finished store, not someone else's schema.
+head -1 gen.jsonl > one.jsonl
+race=$(pg_createdb race) || fail "createdb race"
+rm -rf pause; mkdir pause
+ZHIJIAN_TEST_IDENTIFY_PAUSE=$tmp/pause "$zhijian" score --db "$race" one.jsonl > race1.out 2>&1 &
+p1=$!
+for _ in $(seq 1 600); do [ -e pause/reached ] && break; sleep 0.05; done
+[ -e pause/reached ] || fail "the first writer never reached its pause: $(cat race1.out)"
+"$zhijian" score --db "$race" one.jsonl > race2.out 2>&1
+[ $? -le 1 ] || fail "the second writer: $(cat race2.out)"
+touch pause/go
+wait $p1
+[ $? -le 1 ] || fail "a writer refused the store another created meanwhile: $(cat race1.out)"
+[ "$(pg_psql -c "SELECT count(*) FROM runs" race)" = 2 ] || fail "runs of the two writers"
 
 if [ "$quick" = 1 ]; then
   echo ok
