@@ -545,14 +545,16 @@ enum {
     ZJ_ESC_KEEP_CR = 4,
     ZJ_ESC_KEEP_SPACE = ZJ_ESC_KEEP_TAB | ZJ_ESC_KEEP_LF | ZJ_ESC_KEEP_CR,
 };
-#define ZJ_ESC_MAX 8 /* room for the longest escape */
+#define ZJ_ESC_MAX 12 /* room for the longest escape, \U000e0041 */
 /* How every renderer (terminal, HTML and Markdown reports, review pages)
  * shows the character at s (n > 0 bytes left), *k bytes long: 0 when it is
  * shown as it is, else the length of the escape written to esc — \n, \t, \r
  * for a tab or line break not in `keep` (ZJ_ESC_KEEP_*), \x01 for another C0
  * control, DEL or a byte that is not UTF-8 (*k = 1), \u0085 for a C1
- * control, \u202e for a bidi control (U+061C, U+200E, U+200F,
- * U+202A..U+202E, U+2066..U+2069). */
+ * control, \u202e for a character that changes what is seen unseen (the
+ * format characters, Unicode's Cf: bidi controls, zero-width spaces,
+ * U+FEFF, tags; U+2028, U+2029; not the joiners U+200C, U+200D), written
+ * \U000e0041 beyond U+FFFF. */
 size_t zj_escape_cp(const char *s, size_t n, unsigned keep, size_t *k, char esc[ZJ_ESC_MAX]);
 /* v rounded to `decimals` places half away from zero (四舍五入), for the
  * figures reports print: printf rounds an exact half to even (96.25 → 96.2)

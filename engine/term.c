@@ -9,14 +9,22 @@
 #include "internal.h"
 
 #include <string.h>
+#include <utf8proc.h>
 
-/* The bidi controls (Unicode's Bidi_Control): the embeddings, overrides and
- * isolates (U+202A..U+202E, U+2066..U+2069) and the marks U+200E, U+200F
- * and U+061C. */
-static bool is_bidi_control(uint32_t cp)
+/* Characters that change what a reader sees without being seen: the format
+ * characters (Unicode category Cf: the bidi controls U+061C, U+200E, U+200F,
+ * U+202A..U+202E and U+2066..U+2069, which reorder a line, the zero-width
+ * space U+200B, U+2060, U+FEFF, the soft hyphen, the tag characters
+ * U+E0000..U+E007F, which can spell a whole hidden sentence) and the line
+ * and paragraph separators U+2028, U+2029. The joiners U+200C and U+200D
+ * stay: they shape emoji and scripts and hide nothing. */
+static bool is_hidden_or_reordering(uint32_t cp)
 {
-    return (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069) || cp == 0x200E ||
-           cp == 0x200F || cp == 0x061C;
+    if (cp < 0xAD || cp == 0x200C || cp == 0x200D)
+        return false;
+    utf8proc_category_t cat = utf8proc_category((utf8proc_int32_t)cp);
+    return cat == UTF8PROC_CATEGORY_CF || cat == UTF8PROC_CATEGORY_ZL ||
+           cat == UTF8PROC_CATEGORY_ZP;
 }
 
 /* Whether the ASCII byte c, a tab or a line break, is kept by `keep`. */
@@ -37,13 +45,15 @@ size_t zj_escape_cp(const char *s, size_t n, unsigned keep, size_t *k, char esc[
     uint32_t cp = 0;
     *k = c >= 0x80 ? zj_utf8_decode((const unsigned char *)s, n, &cp) : 0;
     if (*k) { /* a multi-byte character: cp >= 0x80 */
-        if (cp > 0x9F && !is_bidi_control(cp))
+        if (cp > 0x9F && !is_hidden_or_reordering(cp))
             return 0;
-        /* a C1 control or a bidi control: \u0085, \u202e */
-        memcpy(esc, "\\u", 2);
-        for (int d = 0; d < 4; d++)
-            esc[2 + d] = hex[(cp >> (12 - 4 * d)) & 15];
-        return 6;
+        /* a C1 control or a hidden one: \u0085, \u202e, \U000e0041 */
+        int digits = cp > 0xFFFF ? 8 : 4;
+        esc[0] = '\\';
+        esc[1] = digits == 8 ? 'U' : 'u';
+        for (int d = 0; d < digits; d++)
+            esc[2 + d] = hex[(cp >> (4 * (digits - 1 - d))) & 15];
+        return 2 + (size_t)digits;
     }
     *k = 1;
     if (c == '\n' || c == '\t' || c == '\r') {

@@ -16,7 +16,8 @@
 # each is shown as \u202e (a raw override would show the reviewer another
 # sentence than the one scored), the finding is marked on its words, and a
 # selection across or inside such an escape is stored at the code points of
-# the stored text.
+# the stored text. Likewise on a call holding a zero-width space, U+FEFF,
+# U+2028 and a tag character (U+E0041, shown \U000e0041).
 set -u
 zhijian=$(realpath "$1") src=$(realpath "$2")
 fail() { echo "FAIL: $*"; exit 1; }
@@ -35,7 +36,10 @@ print(json.dumps({"call_id": "CTRL-1", "agent_id": "A09", "agent_name": "王\u00
     {"speaker": "customer", "text": "哈哈\r\n哈哈哈"}]}, ensure_ascii=False))
 print(json.dumps({"call_id": "BIDI-1", "agent_id": "A10", "agent_name": "李\u202e四\u061c", "turns": [
     {"speaker": "agent", "text": "您好，阳光物业服务中心，请问有什么可以帮助您？"},
-    {"speaker": "agent", "text": "有本事你\u2067去\u202e告\u2069\u2068吧\u200f。\u200e"}]}, ensure_ascii=False))' > ctrl.jsonl
+    {"speaker": "agent", "text": "有本事你\u2067去\u202e告\u2069\u2068吧\u200f。\u200e"}]}, ensure_ascii=False))
+print(json.dumps({"call_id": "HIDE-1", "agent_id": "A11", "agent_name": "赵\u200b六", "turns": [
+    {"speaker": "agent", "text": "您好，阳光物业服务中心，请问有什么可以帮助您？"},
+    {"speaker": "agent", "text": "有本事你\ufeff去告\U000e0041吧\u2028。"}]}, ensure_ascii=False))' > ctrl.jsonl
 "$zhijian" score --db z.db ctrl.jsonl > /dev/null 2>&1
 [ $? -le 1 ] || fail "score"
 echo "张敏:inspector::$(echo pw-inspector | "$zhijian" serve --hash-password)" > users.txt || fail "hash"
@@ -155,6 +159,33 @@ for k, (words, span) in enumerate([("去\\u202e告", (5, 8, "去\u202e告")),
     check(stored() == expected, f"after {words!r}: {stored()}")
 status, _, page = server.request("GET", "/call?id=BIDI-1", cookie=cookie)
 check("<td>去\\u202e告</td>" in page and not bidi.findall(page), "the added quote with U+202E")
+
+# Unseen characters (U+200B, U+FEFF, U+2028, a tag character beyond U+FFFF,
+# written \U000e0041): shown escaped, a selection stored as stored.
+hidden = re.compile(r"[\u200b\ufeff\u2028\U000e0000-\U000e007f]")
+status, _, page = server.request("GET", "/call?id=HIDE-1", cookie=cookie)
+check(status == 200, f"HIDE-1: {status}")
+check(not hidden.findall(page), f"unseen characters in the page: {hidden.findall(page)}")
+check("坐席 A11 赵\\u200b六；" in page, "the agent name's U+200B")
+turns = re.findall(r'<span class="text" data-turn="\d+">(.*?)</span></div>', page, re.S)
+shown = [html.unescape(re.sub(r"<[^>]*>", "", t)) for t in turns]
+check(shown[1] == "有本事你\\ufeff去告\\U000e0041吧\\u2028。", f"HIDE-1 shown: {shown}")
+check(re.fullmatch(r'<mark title="[^"]*">有本事你\\ufeff去告\\U000e0041吧</mark>\\u2028。', turns[1]),
+      f"the mark: {turns[1]}")
+forms = [f for f in re.findall(r'<form method="post" action="/act"[^>]*>.*?</form>', page, re.S)
+         if '<button class="add"' in f]
+add = {n: html.unescape(v) for n, v in
+       re.findall(r'<input type="hidden" name="([^"]*)" value="([^"]*)">', forms[0])}
+stored = lambda: db.execute("SELECT turn, span_start, span_end, text, note FROM reviews"
+                            " WHERE call_id = 'HIDE-1' ORDER BY id").fetchall()
+expected = []
+for k, (words, span) in enumerate([("去告\\U000e0041吧", (5, 9, "去告\U000e0041吧")),
+                                   ("0041吧\\u2028", (7, 10, "\U000e0041吧\u2028"))]):
+    status, headers, out = select(1, words, form=str(5000 + k))
+    check((status, headers.get("Location")) == (303, "/call?id=HIDE-1"),
+          f"add {words!r}: {status} {out[-300:]}")
+    expected.append((1,) + span + (words,))
+    check(stored() == expected, f"after {words!r}: {stored()}")
 PY
 kill -0 "$server" 2> /dev/null || fail "the server died"
 echo ok

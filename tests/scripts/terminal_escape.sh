@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Terminal escape sequences in call ids, names and turn text (ESC[2J, an OSC 8
 # hyperlink ended by BEL, CR, DEL, the C1 CSI, bidi overrides and isolates,
-# the Arabic letter mark U+061C) are shown escaped (\x1b, \r, \u202e ...) by
+# the Arabic letter mark U+061C; zero-width spaces, U+FEFF, U+2028 and tag
+# characters) are shown escaped (\x1b, \r, \u202e, \U000e0041 ...) by
 # every text output: score --format text, show, the text scorecard, sample,
 # review status, calibrate, rules explain, and messages on stderr; Markdown
 # reports and scorecards show them as text too (\\x1b: a .md is read in
@@ -92,4 +93,19 @@ raw "rules explain" out
 grep -qF 'text:       不知道\x1b]0;pwn\x07。' out || fail "rules explain: $(cat -v out)"
 # JSON and CSV keep the text as it is (JSON escapes it; CSV is for spreadsheets).
 "$zhijian" show --db z.db --format json "$id" | grep -qF 'EVIL\u001b[2J-01' || fail "show json"
+
+# Characters that are not seen but change what is: a zero-width space in the
+# agent's name, U+FEFF and a line separator in the turn, a hidden sentence
+# in tag characters (U+E0041 ...). They are shown escaped; the joiner of an
+# emoji sequence (U+200D) stays.
+printf '%s\n' '{"call_id": "HID\u2060-01", "agent_id": "A1", "agent_name": "王\u200b芳", "team": "报修组", "started_at": "2026-11-02T08:00:00+08:00", "turns": [{"speaker": "agent", "text": "您好\ufeff，这个我也不知道啊\u2028。\udb40\udc41\udb40\udc42👩\u200d🔧"}]}' > hidden.jsonl
+"$zhijian" score --db h.db hidden.jsonl > out 2> err
+[ $? -le 1 ] || fail "score hidden.jsonl: $(cat err)"
+"$zhijian" show --db h.db "HID"$'\u2060'"-01" > out 2> err || fail "show HID: $(cat err)"
+for seq in $'\u200b' $'\ufeff' $'\u2028' $'\u2060' $'\U000e0041'; do
+  LC_ALL=C grep -qF "$seq" out && fail "show: a hidden character raw: $(cat -v out)"
+done
+grep -qF 'HID\u2060-01  王\u200b芳(A1)  报修组' out || fail "show HID header: $(head -3 out)"
+grep -qF '  0 坐席   [[您好]]\ufeff，[[这个我也不知道啊]]\u2028。\U000e0041\U000e0042👩'$'\u200d''🔧' out ||
+  fail "show HID turn: $(cat out)"
 echo ok

@@ -103,7 +103,16 @@ static void escape_cp_per_keep_set(void **state)
         {"\xe2\x80\xaf", 0, 3, NULL}, /* U+202F, a space */
         {"\xe2\x81\xa6", 0, 3, "\\u2066"},
         {"\xe2\x81\xa9", 0, 3, "\\u2069"},
-        {"\xe2\x81\xaa", 0, 3, NULL}, /* U+206A: past the isolates */
+        /* U+206A, a deprecated format character past the isolates: unseen */
+        {"\xe2\x81\xaa", 0, 3, "\\u206a"},
+        {"\xe2\x80\x8b", 0, 3, "\\u200b"},                 /* zero-width space */
+        {"\xe2\x80\x8c", 0, 3, NULL},                      /* U+200C, a joiner */
+        {"\xef\xbb\xbf", 0, 3, "\\ufeff"},                 /* BOM / ZWNBSP */
+        {"\xe2\x80\xa8", ZJ_ESC_KEEP_SPACE, 3, "\\u2028"}, /* line separator */
+        {"\xe2\x80\xa9", 0, 3, "\\u2029"},                 /* paragraph separator */
+        {"\xc2\xad", 0, 2, "\\u00ad"},                     /* soft hyphen */
+        {"\xf3\xa0\x81\x81", 0, 4, "\\U000e0041"},         /* tag LATIN A */
+        {"\xf0\x9f\x94\xa7", 0, 4, NULL},                  /* U+1F527, an emoji */
         {"\xff", ZJ_ESC_KEEP_SPACE, 1, "\\xff"},
         {"\xe2\x80", 0, 1, "\\xe2"}, /* cut short */
     };
