@@ -40,12 +40,13 @@ echo "valgrind: no errors, no leaks"
 echo "== build (ASan + UBSan)"
 "$root/tools/build.sh" "$root/build-asan" -DZJ_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug -DZJ_FAULT_INJECTION=ON
 echo "== tests (ASan + UBSan + LSan)"
-# The benchmark's smoke test and the PDF check measure or print what the
-# optimized build already checked; the server's browser test runs here too.
+# The benchmark's smoke test, the PDF check and the peak-RSS check measure or
+# print what the optimized build already checked (RSS under ASan is its shadow
+# memory); the server's browser test runs here too.
 # The PostgreSQL store's test runs there without its browser flow and its
 # kill-and-resume run (ZJ_TEST_QUICK=1), both checked above.
 ZJ_TEST_QUICK=1 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  ctest --test-dir "$root/build-asan" -j "$jobs" --output-on-failure -E '^script\.(bench_smoke|report_pdf)$'
+  ctest --test-dir "$root/build-asan" -j "$jobs" --output-on-failure -E '^script\.(bench_smoke|report_pdf|rss_flat)$'
 
 echo "== fuzzing (libFuzzer + ASan + UBSan: every tests/fuzz/fuzz_*.c, under a minute in all)"
 n_targets=$(ls "$root"/tests/fuzz/fuzz_*.c | wc -l)
