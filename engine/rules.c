@@ -447,8 +447,8 @@ static void node_free(zj_node *n)
 
 static bool parse_items(struct loader *ld, const zj_ynode *seq, zj_node_type type, uint32_t rule,
                         bool per_sentence, int depth, zj_node *out, const char *key);
-static bool regex_item(struct loader *ld, const zj_ynode *item, uint32_t rule, bool per_sentence,
-                       uint32_t *out_id);
+static bool pattern_map(struct loader *ld, const zj_ynode *item, uint32_t rule, bool per_sentence,
+                        const char *exception_key, bool follows, uint32_t *out_id);
 
 /* Patterns under a `none` item say what must NOT have been said: their hits
  * are never a finding's evidence nor a forbidden hit of their own. */
@@ -477,7 +477,7 @@ static bool parse_operand(struct loader *ld, const zj_ynode *n, uint32_t rule, b
         ok = add_literal(ld, n, rule, false, per_sentence, &out->pattern);
     } else if (n->type == ZJ_YNODE_MAP && (zj_yaml_get(n, "re") || zj_yaml_get(n, "regex"))) {
         out->type = ZJ_NODE_PATTERN;
-        ok = regex_item(ld, n, rule, per_sentence, &out->pattern);
+        ok = pattern_map(ld, n, rule, per_sentence, NULL, false, &out->pattern);
     } else if (n->type == ZJ_YNODE_MAP && n->n == 2 && n->items[0]->type == ZJ_YNODE_SCALAR &&
                strcmp(n->items[0]->value, "any") == 0) {
         ok = parse_items(ld, n->items[1], ZJ_NODE_ANY, rule, per_sentence, RULES_MAX_NESTING - 1,
@@ -562,21 +562,28 @@ static bool parse_order(struct loader *ld, const zj_ynode *n, uint32_t rule, boo
     return ok;
 }
 
-/* A condition's {re: ...} item, with an optional `boundary` of its own that
- * replaces the rule's for this pattern: a clause-wide shrug (^随你$, which
- * 好的，随您 also says) can sit beside patterns that read across a comma
- * (不满意，可以通过…渠道反映) without changing how those match. */
-static bool regex_item(struct loader *ld, const zj_ynode *item, uint32_t rule, bool per_sentence,
-                       uint32_t *out_id)
+/* A {re: PCRE2} map with an optional `boundary` of its own that replaces
+ * the rule's for this pattern: a clause-wide shrug (^随你$, which 好的，随您
+ * also says) can sit beside patterns that read across a comma (不满意，可以通过
+ * …渠道反映) without changing how those match. The same map is a condition's
+ * item (exception_key NULL) and an exception's (exception_key names its list,
+ * `unless` or `unless_followed_by`; follows for the latter). An exception is
+ * matched within its sentence or clause, never across a sentence end, and an
+ * `unless_followed_by` item looks at the rest of the turn: no boundary. */
+static bool pattern_map(struct loader *ld, const zj_ynode *item, uint32_t rule, bool per_sentence,
+                        const char *exception_key, bool follows, uint32_t *out_id)
 {
     static const char *const keys[] = {"re", "regex", "boundary", NULL};
     size_t errors_before = ld->n_errors;
-    check_keys(ld, item, keys, " in a pattern item");
+    check_keys(ld, item, keys, exception_key ? " in an exception" : " in a pattern item");
     if (ld->n_errors != errors_before)
         return false; /* check_keys named the unknown key */
     const zj_ynode *re = zj_yaml_get(item, "re");
     if (re && zj_yaml_get(item, "regex")) {
-        fail_at(ld, item, "a pattern item has one pattern: re or regex, not both");
+        if (exception_key)
+            fail_at(ld, item, "an '%s' item has one pattern: re or regex, not both", exception_key);
+        else
+            fail_at(ld, item, "a pattern item has one pattern: re or regex, not both");
         return false;
     }
     re = re ? re : zj_yaml_get(item, "regex");
@@ -588,10 +595,23 @@ static bool regex_item(struct loader *ld, const zj_ynode *item, uint32_t rule, b
     }
     const zj_ynode *b = zj_yaml_get(item, "boundary");
     bool per_clause = false;
+    if (b && follows) {
+        fail_at(ld, b, "'%s' items take no boundary: they look at the rest of the turn",
+                exception_key);
+        return false;
+    }
     if (b && !parse_boundary(ld, b, &per_sentence, &per_clause))
         return false;
-    if (!add_regex(ld, re, rule, false, per_sentence, out_id))
+    if (b && exception_key && !per_sentence) {
+        fail_at(ld, b,
+                "an exception's boundary is sentence (the default) or clause, not 'none': an "
+                "exception never reaches across a sentence end");
         return false;
+    }
+    if (!add_regex(ld, re, rule, exception_key != NULL, per_sentence, out_id))
+        return false;
+    /* A boundary it names is its own: `sentence` in a boundary: clause rule
+     * reads across the rule's commas. */
     ld->rs->patterns[*out_id].per_clause = per_clause;
     ld->rs->patterns[*out_id].own_boundary = b != NULL;
     return true;
@@ -612,7 +632,7 @@ static bool parse_item(struct loader *ld, const zj_ynode *n, uint32_t rule, bool
     }
     if (n->type == ZJ_YNODE_MAP && (zj_yaml_get(n, "re") || zj_yaml_get(n, "regex"))) {
         out->type = ZJ_NODE_PATTERN;
-        return regex_item(ld, n, rule, per_sentence, &out->pattern);
+        return pattern_map(ld, n, rule, per_sentence, NULL, false, &out->pattern);
     }
     if (n->type == ZJ_YNODE_MAP && n->n == 2 && n->items[0]->type == ZJ_YNODE_SCALAR) {
         const char *k = n->items[0]->value;
@@ -660,7 +680,8 @@ static bool parse_items(struct loader *ld, const zj_ynode *seq, zj_node_type typ
         if (strcmp(key, "regex") == 0) {
             out->children[i].type = ZJ_NODE_PATTERN;
             if (seq->items[i]->type == ZJ_YNODE_MAP)
-                ok &= regex_item(ld, seq->items[i], rule, per_sentence, &out->children[i].pattern);
+                ok &= pattern_map(ld, seq->items[i], rule, per_sentence, NULL, false,
+                                  &out->children[i].pattern);
             else
                 ok &= add_regex(ld, seq->items[i], rule, false, per_sentence,
                                 &out->children[i].pattern);
@@ -822,36 +843,6 @@ struct defaults {
  * `unless_followed_by` item suppresses every hit of the rule
  * that ends before it starts in the same turn, wherever in the turn it is
  * (经理不在，我帮您转达: the refusal is followed by the agent taking it on). */
-/* An exception's own `boundary: clause` ({re: ..., boundary: clause}): it
- * is matched within one clause, so a comma between the taboo and the words
- * that would excuse it keeps the taboo (我怎么知道，您明天再打来吧 is not
- * 我怎么知道您… asking how). `sentence` is what every `unless` item has. */
-static bool exception_boundary(struct loader *ld, const zj_ynode *item, bool follows,
-                               const char *key, bool *per_clause)
-{
-    static const char *const keys[] = {"re", "regex", "boundary", NULL};
-    check_keys(ld, item, keys, " in an exception");
-    const zj_ynode *b = zj_yaml_get(item, "boundary");
-    if (zj_yaml_get(item, "re") && zj_yaml_get(item, "regex")) {
-        fail_at(ld, item, "an '%s' item has one pattern: re or regex, not both", key);
-        return false;
-    }
-    if (!b)
-        return item->n == 2; /* else check_keys named the unknown key */
-    if (follows) {
-        fail_at(ld, b, "'%s' items take no boundary: they look at the rest of the turn", key);
-        return false;
-    }
-    bool per_sentence = false;
-    if (!parse_boundary(ld, b, &per_sentence, per_clause))
-        return false;
-    if (!per_sentence)
-        fail_at(ld, b,
-                "an exception's boundary is sentence (the default) or clause, not 'none': an "
-                "exception never reaches across a sentence end");
-    return per_sentence;
-}
-
 static void parse_exceptions(struct loader *ld, zj_rule *r, const zj_ynode *v, uint32_t index,
                              const char *key, bool follows)
 {
@@ -868,19 +859,9 @@ static void parse_exceptions(struct loader *ld, zj_rule *r, const zj_ynode *v, u
         uint32_t id_out = 0;
         if (item->type == ZJ_YNODE_SCALAR) {
             ok = add_literal(ld, item, index, true, per_sentence, &id_out);
-        } else if (item->type == ZJ_YNODE_MAP && (item->n == 2 || item->n == 4) &&
+        } else if (item->type == ZJ_YNODE_MAP &&
                    (zj_yaml_get(item, "re") || zj_yaml_get(item, "regex"))) {
-            const zj_ynode *re = zj_yaml_get(item, "re") ? zj_yaml_get(item, "re")
-                                                         : zj_yaml_get(item, "regex");
-            bool per_clause = false;
-            ok = exception_boundary(ld, item, follows, key, &per_clause) &&
-                 add_regex(ld, re, index, true, per_sentence, &id_out);
-            if (ok) {
-                ld->rs->patterns[id_out].per_clause = per_clause;
-                /* A boundary it names is its own: `sentence` in a boundary:
-                 * clause rule reads across the rule's commas. */
-                ld->rs->patterns[id_out].own_boundary = zj_yaml_get(item, "boundary") != NULL;
-            }
+            ok = pattern_map(ld, item, index, per_sentence, key, follows, &id_out);
         } else {
             fail_at(ld, item, "an '%s' item must be a string or {re: ...}", key);
             ok = false;
