@@ -130,62 +130,52 @@ status, _, page = server.request("GET", "/call?id=CTRL-1", cookie=cookie)
 check("<td>\\x01楼</td>" in page and not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", page),
       "the added quote with U+0001")
 
-# Bidi controls: shown as \u202e, a selection across them stored as stored.
-bidi = re.compile(r"[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-status, _, page = server.request("GET", "/call?id=BIDI-1", cookie=cookie)
-check(status == 200, f"BIDI-1: {status}")
-check(not bidi.findall(page), f"bidi controls in the page: {bidi.findall(page)}")
-check("坐席 A10 李\\u202e四\\u061c；" in page, "the agent name's U+202E and U+061C")
-turns = re.findall(r'<span class="text" data-turn="\d+">(.*?)</span></div>', page, re.S)
-shown = [html.unescape(re.sub(r"<[^>]*>", "", t)) for t in turns]
-check(shown[1] == "有本事你\\u2067去\\u202e告\\u2069\\u2068吧\\u200f。\\u200e", f"BIDI-1 shown: {shown}")
-check(re.fullmatch(r'<mark title="[^"]*">有本事你\\u2067去\\u202e告\\u2069\\u2068吧</mark>'
-                   r'\\u200f。\\u200e', turns[1]), f"the mark: {turns[1]}")
-forms = [f for f in re.findall(r'<form method="post" action="/act"[^>]*>.*?</form>', page, re.S)
-         if '<button class="add"' in f]
-check(len(forms) == 1, "the add form of BIDI-1")
-add = {n: html.unescape(v) for n, v in
-       re.findall(r'<input type="hidden" name="([^"]*)" value="([^"]*)">', forms[0])}
-stored = lambda: db.execute("SELECT turn, span_start, span_end, text, note FROM reviews"
-                            " WHERE call_id = 'BIDI-1' ORDER BY id").fetchall()
-expected = []
-for k, (words, span) in enumerate([("去\\u202e告", (5, 8, "去\u202e告")),
-                                   ("202e告", (6, 8, "\u202e告")),
-                                   ("\\u2068吧\\u200f", (9, 12, "\u2068吧\u200f"))]):
-    status, headers, out = select(1, words, form=str(4000 + k))
-    check((status, headers.get("Location")) == (303, "/call?id=BIDI-1"),
-          f"add {words!r}: {status} {out[-300:]}")
-    expected.append((1,) + span + (words,))
-    check(stored() == expected, f"after {words!r}: {stored()}")
-status, _, page = server.request("GET", "/call?id=BIDI-1", cookie=cookie)
-check("<td>去\\u202e告</td>" in page and not bidi.findall(page), "the added quote with U+202E")
+def escaped_call(call_id, raw, agent, turn, mark, selections, form_base):
+    """A call whose agent name and turn 1 hold characters matched by raw:
+    none of them raw in the page, the agent name and the turn shown
+    escaped as given, the finding marked (mark: the turn's HTML), and each
+    selection (words as shown, the stored span and words) stored as stored."""
+    global shown, add
+    status, _, page = server.request("GET", f"/call?id={call_id}", cookie=cookie)
+    check(status == 200, f"{call_id}: {status}")
+    check(not raw.findall(page), f"{call_id}: raw in the page: {raw.findall(page)}")
+    check(agent in page, f"{call_id}: the agent name {agent!r}")
+    turns = re.findall(r'<span class="text" data-turn="\d+">(.*?)</span></div>', page, re.S)
+    shown = [html.unescape(re.sub(r"<[^>]*>", "", t)) for t in turns]
+    check(shown[1] == turn, f"{call_id} shown: {shown}")
+    check(re.fullmatch(mark, turns[1]), f"{call_id}: the mark: {turns[1]}")
+    forms = [f for f in re.findall(r'<form method="post" action="/act"[^>]*>.*?</form>', page, re.S)
+             if '<button class="add"' in f]
+    check(len(forms) == 1, f"the add form of {call_id}")
+    add = {n: html.unescape(v) for n, v in
+           re.findall(r'<input type="hidden" name="([^"]*)" value="([^"]*)">', forms[0])}
+    stored = lambda: db.execute("SELECT turn, span_start, span_end, text, note FROM reviews"
+                                " WHERE call_id = ? ORDER BY id", (call_id,)).fetchall()
+    expected = []
+    for k, (words, span) in enumerate(selections):
+        status, headers, out = select(1, words, form=str(form_base + k))
+        check((status, headers.get("Location")) == (303, f"/call?id={call_id}"),
+              f"add {words!r}: {status} {out[-300:]}")
+        expected.append((1,) + span + (words,))
+        check(stored() == expected, f"after {words!r}: {stored()}")
+    status, _, page = server.request("GET", f"/call?id={call_id}", cookie=cookie)
+    first = html.escape(selections[0][0], quote=False)
+    check(f"<td>{first}</td>" in page and not raw.findall(page), f"{call_id}: the added quote")
 
+
+# Bidi controls: shown as \u202e, a selection across them stored as stored.
+escaped_call("BIDI-1", re.compile(r"[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"),
+             "坐席 A10 李\\u202e四\\u061c；", "有本事你\\u2067去\\u202e告\\u2069\\u2068吧\\u200f。\\u200e",
+             r'<mark title="[^"]*">有本事你\\u2067去\\u202e告\\u2069\\u2068吧</mark>\\u200f。\\u200e',
+             [("去\\u202e告", (5, 8, "去\u202e告")), ("202e告", (6, 8, "\u202e告")),
+              ("\\u2068吧\\u200f", (9, 12, "\u2068吧\u200f"))], 4000)
 # Unseen characters (U+200B, U+FEFF, U+2028, a tag character beyond U+FFFF,
-# written \U000e0041): shown escaped, a selection stored as stored.
-hidden = re.compile(r"[\u200b\ufeff\u2028\U000e0000-\U000e007f]")
-status, _, page = server.request("GET", "/call?id=HIDE-1", cookie=cookie)
-check(status == 200, f"HIDE-1: {status}")
-check(not hidden.findall(page), f"unseen characters in the page: {hidden.findall(page)}")
-check("坐席 A11 赵\\u200b六；" in page, "the agent name's U+200B")
-turns = re.findall(r'<span class="text" data-turn="\d+">(.*?)</span></div>', page, re.S)
-shown = [html.unescape(re.sub(r"<[^>]*>", "", t)) for t in turns]
-check(shown[1] == "有本事你\\ufeff去告\\U000e0041吧\\u2028。", f"HIDE-1 shown: {shown}")
-check(re.fullmatch(r'<mark title="[^"]*">有本事你\\ufeff去告\\U000e0041吧</mark>\\u2028。', turns[1]),
-      f"the mark: {turns[1]}")
-forms = [f for f in re.findall(r'<form method="post" action="/act"[^>]*>.*?</form>', page, re.S)
-         if '<button class="add"' in f]
-add = {n: html.unescape(v) for n, v in
-       re.findall(r'<input type="hidden" name="([^"]*)" value="([^"]*)">', forms[0])}
-stored = lambda: db.execute("SELECT turn, span_start, span_end, text, note FROM reviews"
-                            " WHERE call_id = 'HIDE-1' ORDER BY id").fetchall()
-expected = []
-for k, (words, span) in enumerate([("去告\\U000e0041吧", (5, 9, "去告\U000e0041吧")),
-                                   ("0041吧\\u2028", (7, 10, "\U000e0041吧\u2028"))]):
-    status, headers, out = select(1, words, form=str(5000 + k))
-    check((status, headers.get("Location")) == (303, "/call?id=HIDE-1"),
-          f"add {words!r}: {status} {out[-300:]}")
-    expected.append((1,) + span + (words,))
-    check(stored() == expected, f"after {words!r}: {stored()}")
+# written \U000e0041): likewise.
+escaped_call("HIDE-1", re.compile(r"[\u200b\ufeff\u2028\U000e0000-\U000e007f]"),
+             "坐席 A11 赵\\u200b六；", "有本事你\\ufeff去告\\U000e0041吧\\u2028。",
+             r'<mark title="[^"]*">有本事你\\ufeff去告\\U000e0041吧</mark>\\u2028。',
+             [("去告\\U000e0041吧", (5, 9, "去告\U000e0041吧")),
+              ("0041吧\\u2028", (7, 10, "\U000e0041吧\u2028"))], 5000)
 PY
 kill -0 "$server" 2> /dev/null || fail "the server died"
 echo ok
