@@ -2,8 +2,9 @@
  * scores each call (no store), matches the forbidden findings that count
  * (outcome hit, points != 0 or a fatal rule, not quoted) with the labelled
  * forbidden spans by turn and overlap, and reports precision and recall
- * overall and per rule, verdict agreement, how labelled quotations were
- * treated, and every disagreement. */
+ * overall and per rule, verdict agreement, agreement on the calls failed
+ * outright (一票否决: a label under a fatal rule against the call's fatal),
+ * how labelled quotations were treated, and every disagreement. */
 #include "internal.h"
 
 #include <jansson.h>
@@ -33,7 +34,9 @@ typedef struct rule_stat {
 
 typedef struct disagreement {
     char *call_id, *text, *engine_rule, *label_rule;
-    const char *kind; /* "false positive", "missed", "rule differs" */
+    /* "false positive", "missed", "rule differs", "quote scored", and per
+     * call "fatal not failed", "failed without a fatal label" */
+    const char *kind;
     long turn;
     uint32_t start, end;
 } disagreement;
@@ -332,6 +335,57 @@ static bool counts(const zj_ruleset *rs, const zj_finding *f)
            !f->quoted && (f->points != 0 || r->fatal);
 }
 
+static bool rule_is_fatal(const zj_ruleset *rs, const char *id)
+{
+    for (size_t i = 0; i < rs->n_rules; i++)
+        if (strcmp(rs->rules[i].id, id) == 0)
+            return rs->rules[i].fatal;
+    return false; /* a label's rule the rule set does not have */
+}
+
+/* The call-level disagreement on 一票否决: a call labelled with an offence
+ * under a fatal rule that zhijian did not fail outright (shown at that
+ * label, with the rule zhijian filed its words under, if any), or one it
+ * failed so without such a label (shown at the fatal finding). */
+static bool fatal_agreement(zj_eval *ev, const zj_call *call, const gold_call *g,
+                            const zj_result *res)
+{
+    const zj_ruleset *rs = ev->rs;
+    const gold_span *labelled = NULL;
+    for (size_t k = 0; k < g->n_forbidden && !labelled; k++)
+        if (rule_is_fatal(rs, g->forbidden[k].rule))
+            labelled = &g->forbidden[k];
+    ev->sum.fatal_labelled += labelled != NULL;
+    ev->sum.fatal_labelled_failed += labelled && res->fatal;
+    ev->sum.fatal_unlabelled_failed += !labelled && res->fatal;
+    if (labelled && !res->fatal) {
+        const char *found = NULL;
+        for (size_t i = 0; i < res->n_findings && !found; i++) {
+            const zj_finding *f = &res->findings[i];
+            if (counts(rs, f) && overlaps(f->turn, f->span_start, f->span_end, labelled->turn,
+                                          labelled->start, labelled->end))
+                found = rs->rules[f->rule].id;
+        }
+        return add_dis(ev, "fatal not failed", call, labelled->turn, labelled->start,
+                       labelled->end, labelled->quote, found, labelled->rule);
+    }
+    if (!labelled && res->fatal) {
+        for (size_t i = 0; i < res->n_findings; i++) {
+            const zj_finding *f = &res->findings[i];
+            if (f->outcome != ZJ_OUT_HIT || !rs->rules[f->rule].fatal || f->quoted)
+                continue;
+            const char *label = NULL;
+            for (size_t k = 0; k < g->n_forbidden && !label; k++)
+                if (overlaps(f->turn, f->span_start, f->span_end, g->forbidden[k].turn,
+                             g->forbidden[k].start, g->forbidden[k].end))
+                    label = g->forbidden[k].rule;
+            return add_dis(ev, "failed without a fatal label", call, f->turn, f->span_start,
+                           f->span_end, f->text, rs->rules[f->rule].id, label);
+        }
+    }
+    return true;
+}
+
 zj_status zj_eval_add_call(zj_eval *ev, const zj_call *call, zj_diag_cb on_error, void *ctx,
                            zj_error *err)
 {
@@ -441,6 +495,7 @@ zj_status zj_eval_add_call(zj_eval *ev, const zj_call *call, zj_diag_cb on_error
         if (scored)
             ok = add_dis(ev, "quote scored", call, q->turn, q->start, q->end, q->quote, NULL, NULL);
     }
+    ok = ok && fatal_agreement(ev, call, g, &res);
     ev->sum.calls++;
     ev->sum.calls_agree += (hits > 0) == (g->n_forbidden > 0);
     ev->sum.violations_labelled += g->n_forbidden > 0;
@@ -545,6 +600,13 @@ static int cmp_pair_count(const void *a, const void *b)
     return cmp_pair_names(a, b);
 }
 
+/* A word-level disagreement over the rule (not a call's 一票否决, which
+ * names both rules too). */
+static bool rule_differs(const disagreement *d)
+{
+    return strcmp(d->kind, "rule differs") == 0;
+}
+
 /* The pairs into *out (malloc'd, NULL when none); false when out of memory. */
 static bool rule_pairs(const zj_eval *ev, rule_pair **out, size_t *n_out)
 {
@@ -552,7 +614,7 @@ static bool rule_pairs(const zj_eval *ev, rule_pair **out, size_t *n_out)
     *n_out = 0;
     size_t n = 0;
     for (size_t i = 0; i < ev->n_dis; i++)
-        n += ev->dis[i].engine_rule && ev->dis[i].label_rule;
+        n += rule_differs(&ev->dis[i]);
     if (!n)
         return true;
     rule_pair *v = malloc(n * sizeof *v);
@@ -560,7 +622,7 @@ static bool rule_pairs(const zj_eval *ev, rule_pair **out, size_t *n_out)
         return false;
     n = 0;
     for (size_t i = 0; i < ev->n_dis; i++)
-        if (ev->dis[i].engine_rule && ev->dis[i].label_rule)
+        if (rule_differs(&ev->dis[i]))
             v[n++] = (rule_pair){ev->dis[i].engine_rule, ev->dis[i].label_rule, 1};
     qsort(v, n, sizeof *v, cmp_pair_names);
     size_t w = 0;
@@ -596,6 +658,10 @@ static zj_status render_text(const zj_eval *ev, const zj_eval_summary *s, zj_buf
     st |= zj_buf_printf(b,
                         " (%zu/%zu calls; %zu labelled violations, %zu found by zhijian)\n",
                         s->calls_agree, s->calls, s->violations_labelled, s->violations_found);
+    st |= zj_buf_printf(b,
+                        "fatal      %zu/%zu calls with a labelled fatal offence failed outright; "
+                        "%zu failed without one\n",
+                        s->fatal_labelled_failed, s->fatal_labelled, s->fatal_unlabelled_failed);
     st |= zj_buf_printf(b,
                         "quoted     %zu labelled quotations: %zu reported as quoted, %zu scored "
                         "as violations; %zu quoted findings in all\n",
@@ -677,6 +743,10 @@ static zj_status render_json(const zj_eval *ev, const zj_eval_summary *s, zj_buf
                         "\"found_violations\":%zu,\"agreement\":",
                         s->calls, s->calls_agree, s->violations_labelled, s->violations_found);
     st |= put_ratio_json(b, s->verdict_agreement);
+    st |= zj_buf_printf(b,
+                        "},\"fatal\":{\"labelled_calls\":%zu,\"failed\":%zu,"
+                        "\"failed_without_label\":%zu",
+                        s->fatal_labelled, s->fatal_labelled_failed, s->fatal_unlabelled_failed);
     st |= zj_buf_printf(b,
                         "},\"quoted\":{\"labels\":%zu,\"reported_quoted\":%zu,\"scored\":%zu,"
                         "\"quoted_findings\":%zu},\"rules\":[",

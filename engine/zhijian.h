@@ -966,6 +966,9 @@ typedef struct zj_eval_summary {
     size_t quoted_labels, quoted_observed, quoted_scored; /* labelled quotations: found quoted / scored */
     size_t engine_quoted;  /* quoted findings in all */
     size_t labels_unseen;  /* labelled calls not among the inputs */
+    /* 一票否决: calls with a label under a fatal rule of the rule set; those
+     * of them zhijian failed as fatal; calls it failed so without one */
+    size_t fatal_labelled, fatal_labelled_failed, fatal_unlabelled_failed;
     double precision, recall, verdict_agreement;
 } zj_eval_summary;
 

@@ -22,7 +22,7 @@ for set in dev heldout; do
     "$zhijian" eval --labels "$dir/labels/$v.jsonl" "$dir/calls/$v.jsonl" > "$tmp/out" 2> "$tmp/err"
     rc=$?
     [ $rc = 0 ] || fail "eval $set $v: exit $rc: $(head -3 "$tmp/err")"
-    sed -n '2,4p' "$tmp/out" | sed "s/^/$set $v: /" >> "$tmp/eval.txt"
+    sed -n '2,5p' "$tmp/out" | sed "s/^/$set $v: /" >> "$tmp/eval.txt"
   done
 done
 if [ "${ZJ_UPDATE_GOLDEN:-}" = 1 ]; then

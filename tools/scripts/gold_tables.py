@@ -27,7 +27,7 @@ import tempfile
 SRC = os.path.realpath(os.path.join(os.path.dirname(__file__), "..", ".."))
 VARIANTS = ["original", "traditional", "unpunctuated", "spaced", "homophone", "filler"]
 LINE = re.compile(
-    r"^(dev|heldout) (\w+): (forbidden|verdict|quoted) +(.*)$")
+    r"^(dev|heldout) (\w+): (forbidden|verdict|fatal|quoted) +(.*)$")
 RATIO = re.compile(r"([0-9.]+) \((\d+)/(\d+)")
 
 
@@ -43,6 +43,10 @@ def golden(path):
         if kind == "forbidden":
             (p, pa, pb), (r, ra, rb) = RATIO.findall(rest)
             f.update(p=p, p_n=f"{pa}/{pb}", r=r, r_n=f"{ra}/{rb}")
+        elif kind == "fatal":
+            m2 = re.match(r"(\d+)/(\d+) calls .* failed outright; (\d+) failed without", rest)
+            f["fatal"] = f"{m2.group(1)}/{m2.group(2)}"
+            f["fatal_extra"] = m2.group(3)
         elif kind == "verdict":
             v, va, vb = RATIO.findall(rest)[0]
             f.update(v=v, v_n=f"{va}/{vb}")
@@ -134,20 +138,21 @@ def main():
     def heldout_row(v, old):
         h = held(v)
         return [f"{h['p']} ({h['p_n']})", f"{h['r']} ({h['r_n']})", f"{h['v']} ({h['v_n']})",
-                h["quoted"]] + list(alone[v])
+                f"{h['fatal']} ({h['fatal_extra']})", h["quoted"]] + list(alone[v])
 
     def dev_row(v, old):
         d = dev(v)
-        c = list(cv[v]) if cv else old[4:7]
+        c = list(cv[v]) if cv else old[5:8]
         return [f"{d['p']} ({d['p_n']})", f"{d['r']} ({d['r_n']})", f"{d['v']} ({d['v_n']})",
-                d["quoted"]] + c
+                f"{d['fatal']} ({d['fatal_extra']})", d["quoted"]] + c
 
     rewrite(os.path.join(SRC, "README.md"), "| variant | held-out precision |", readme_row)
     rules_md = os.path.join(SRC, "rules", "README.md")
+    fatal = " 一票否决: labelled calls failed (failed without a label) |"
     rewrite(rules_md, "| variant | forbidden precision | forbidden recall | verdict agreement |"
-            " quotations reported as quoted | rules alone:", heldout_row)
+            + fatal + " quotations reported as quoted | rules alone:", heldout_row)
     rewrite(rules_md, "| variant | forbidden precision | forbidden recall | verdict agreement |"
-            " quotations reported as quoted | cross-validated:", dev_row)
+            + fatal + " quotations reported as quoted | cross-validated:", dev_row)
 
 
 if __name__ == "__main__":
