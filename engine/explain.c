@@ -593,98 +593,6 @@ static const char *normalized_char(const zj_ruleset *rs, zj_norm *n, const char 
     return n->text ? n->text : "";
 }
 
-/* A regex sees normalized text (rules/README.md): no punctuation, no
- * spaces, Simplified characters, NFKC forms, no one-character fillers. A
- * literal it needs that normalization drops or rewrites never matches, and
- * the rule never fires — with `rules check` saying ok. Looks at the literal
- * characters outside character classes and negative lookarounds (which only
- * ever exclude) and at the whitespace escapes; the first one found is
- * reported. ASCII letters are left alone: regexes match caselessly. */
-static void lint_regex(const zj_ruleset *rs, const zj_rule *r, const zj_pattern *p, zj_norm *n,
-                       zj_diag_cb cb, void *ctx, size_t *count)
-{
-    const char *s = p->expr, *file = p->file ? p->file : rs->path;
-    size_t len = p->expr_len;
-    bool in_class = false;
-    unsigned char groups[64]; /* 1: a negative lookaround */
-    int depth = 0, negative = 0;
-    for (size_t i = 0; i < len;) {
-        unsigned char c = (unsigned char)s[i];
-        const char *lit = NULL;
-        size_t k = 1;
-        if (c == '\\' && i + 1 < len) {
-            unsigned char e = (unsigned char)s[i + 1];
-            if (!in_class && !negative && strchr("shvRntrf", e) && e) {
-                warn(cb, ctx, file, p->line, p->col, count,
-                     "warning: regex '%s' of rule '%s' has '\\%c', a space or line break, which "
-                     "the normalized text it matches never holds: it can never match",
-                     p->source, r->id, e);
-                return;
-            }
-            if (strchr("pPxgkN", e) && i + 2 < len && strchr("{<'", s[i + 2])) {
-                const char *close = memchr(s + i + 2,
-                                           s[i + 2] == '{'   ? '}'
-                                           : s[i + 2] == '<' ? '>'
-                                                             : '\'',
-                                           len - i - 3);
-                i = close ? (size_t)(close - s) + 1 : len;
-                continue;
-            }
-            if (e < 0x80 && !ispunct(e)) { /* \d \w \b \1 \A ...: not a literal */
-                i += 2;
-                continue;
-            }
-            lit = s + i + 1; /* an escaped literal: \? \. \， */
-            k = e < 0x80 ? 1
-                         : zj_utf8_decode((const unsigned char *)lit, len - i - 1, &(uint32_t){0});
-            i += 1 + (k ? k : 1);
-        } else {
-            if (in_class) {
-                in_class = c != ']';
-            } else if (c == '[') {
-                in_class = true;
-            } else if (c == '(') {
-                bool neg = i + 2 < len && s[i + 1] == '?' &&
-                           (s[i + 2] == '!' || (s[i + 2] == '<' && i + 3 < len && s[i + 3] == '!'));
-                if (depth < (int)sizeof groups)
-                    groups[depth] = neg;
-                depth++;
-                negative += neg;
-            } else if (c == ')' && depth > 0) {
-                depth--;
-                if (depth < (int)sizeof groups)
-                    negative -= groups[depth];
-            } else if (c == ' ' || c >= 0x80) {
-                lit = s + i;
-            }
-            k = c >= 0x80 ? zj_utf8_decode((const unsigned char *)s + i, len - i, &(uint32_t){0})
-                          : 1;
-            k = k ? k : 1;
-            i += k;
-        }
-        if (!lit || in_class || negative)
-            continue;
-        const char *norm = normalized_char(rs, n, lit, k);
-        /* A word a synonym rewrites (啥 → 什么) is left alone: regexes list
-         * such forms beside the standard word, a dead but harmless branch. */
-        if (!norm || (strlen(norm) == k && memcmp(norm, lit, k) == 0) ||
-            zj_utf8_count(norm, strlen(norm)) > 1)
-            continue;
-        if (*norm)
-            warn(cb, ctx, file, p->line, p->col, count,
-                 "warning: regex '%s' of rule '%s' has '%.*s', which the text it matches reads as "
-                 "'%s' (regexes see normalized text): write '%s'",
-                 p->source, r->id, (int)k, lit, norm, norm);
-        else
-            warn(cb, ctx, file, p->line, p->col, count,
-                 "warning: regex '%s' of rule '%s' has '%.*s', which normalization drops "
-                 "(punctuation, spaces and fillers): it can never match; use boundary: sentence "
-                 "with ^ and $ for sentence edges",
-                 p->source, r->id, (int)k, lit);
-        return;
-    }
-}
-
 /* Case-sensitive parts of a regex. Regexes are compiled caseless and see
  * case-folded text (rules/README.md), so an upper-case ASCII letter where
  * (?-i) or (?^) turned caseless matching off never matches: the part of the
@@ -851,60 +759,189 @@ static bool optional_atom(const char *s, size_t len, size_t i)
                        (s[i] == '{' && i + 1 < len && (s[i + 1] == '0' || s[i + 1] == ',')));
 }
 
-/* The first upper-case ASCII letter the regex needs where it matches
- * case-sensitively, or 0. */
-static char case_sensitive_letter(const char *s, size_t len)
+/* One atom of a regex outside its character classes, as regex_walk sees
+ * it: a character (s[at], k bytes), an escape (s[at] == '\\', k bytes up to
+ * its end, *letter the ASCII letter \x41 stands for) or a character of
+ * \Q...\E (quoted), with the mode it is matched in and whether the
+ * quantifier after it makes it optional. */
+typedef struct rx_atom {
+    size_t at, k;
+    bool escape, quoted;
+    char letter;
+    unsigned mode; /* RX_CASELESS, RX_EXTENDED, RX_NEGATIVE */
+    bool optional;
+} rx_atom;
+
+/* Walks a regex's source atom by atom, following the mode through groups
+ * ((?-i), (?i:...), negative lookarounds, (*nla:...)) and leaving out
+ * character classes, comments of extended mode, group names, verbs and
+ * callouts; stops when visit returns false. A regex nested deeper than
+ * RX_MAX_DEPTH groups is not followed further. */
+static void regex_walk(const char *s, size_t len, bool (*visit)(void *ctx, const rx_atom *a),
+                       void *ctx)
 {
     unsigned stack[RX_MAX_DEPTH], mode = RX_CASELESS;
     int depth = 0;
     for (size_t i = 0; i < len;) {
-        char c = s[i], letter = 0;
+        char c = s[i];
         size_t next = i + 1;
+        rx_atom a = {.at = i, .mode = mode};
         if ((mode & RX_EXTENDED) && c == '#') {
-            next = skip_past(s, len, i, '\n');
-        } else if (c == '\\' && i + 1 < len && s[i + 1] == 'Q') {
-            /* \Q...\E: every character literal */
+            i = skip_past(s, len, i, '\n');
+            continue;
+        }
+        if (c == '\\' && i + 1 < len && s[i + 1] == 'Q') { /* \Q...\E: every character literal */
             for (next = i + 2;
-                 next < len && !(s[next] == '\\' && next + 1 < len && s[next + 1] == 'E'); next++)
-                if (!letter && isupper((unsigned char)s[next]) && !optional_atom(s, len, next + 1))
-                    letter = s[next];
-            next = next < len ? next + 2 : len;
-        } else if (c == '\\') {
-            next = regex_escape(s, len, i, &letter);
+                 next < len && !(s[next] == '\\' && next + 1 < len && s[next + 1] == 'E');) {
+                size_t k =
+                    zj_utf8_decode((const unsigned char *)s + next, len - next, &(uint32_t){0});
+                k = k ? k : 1;
+                rx_atom q = {.at = next,
+                             .k = k,
+                             .quoted = true,
+                             .mode = mode,
+                             .optional = optional_atom(s, len, next + k)};
+                if (!visit(ctx, &q))
+                    return;
+                next += k;
+            }
+            i = next < len ? next + 2 : len;
+            continue;
+        }
+        if (c == '\\') {
+            next = regex_escape(s, len, i, &a.letter);
+            if (i + 1 < len && (unsigned char)s[i + 1] >= 0x80) { /* \， : the whole character */
+                size_t k =
+                    zj_utf8_decode((const unsigned char *)s + i + 1, len - i - 1, &(uint32_t){0});
+                next = i + 1 + (k ? k : 1);
+            }
+            a.escape = true;
         } else if (c == '[') {
-            next = skip_class(s, len, i);
+            i = skip_class(s, len, i);
+            continue;
         } else if (c == '(') {
             unsigned inner;
-            int opens = regex_group(s, len, i, &mode, &inner, &next);
-            if (opens == 1) {
+            if (regex_group(s, len, i, &mode, &inner, &next) == 1) {
                 if (depth == RX_MAX_DEPTH)
-                    return 0; /* too deep to follow: say nothing rather than guess */
+                    return; /* too deep to follow: say nothing rather than guess */
                 stack[depth++] = mode;
                 mode = inner;
             }
+            i = next;
+            continue;
         } else if (c == ')') {
             if (depth > 0)
                 mode = stack[--depth];
-        } else if (isupper((unsigned char)c)) {
-            letter = c;
+            i = next;
+            continue;
+        } else if ((unsigned char)c >= 0x80) {
+            size_t k = zj_utf8_decode((const unsigned char *)s + i, len - i, &(uint32_t){0});
+            next = i + (k ? k : 1);
         }
-        if (letter && !(mode & (RX_CASELESS | RX_NEGATIVE)) && !optional_atom(s, len, next))
-            return letter;
+        a.k = (next < len ? next : len) - i;
+        a.optional = optional_atom(s, len, next);
+        if (!visit(ctx, &a))
+            return;
         i = next;
     }
-    return 0;
+}
+
+/* The first upper-case ASCII letter the regex needs where it matches
+ * case-sensitively: letters made optional or in a negative lookaround
+ * (which only ever excludes) are left alone. */
+static bool case_sensitive_atom(void *ctx, const rx_atom *a)
+{
+    const char *s = ((const char **)ctx)[0];
+    char letter = a->escape ? a->letter : isupper((unsigned char)s[a->at]) ? s[a->at] : 0;
+    if (!letter || (a->mode & (RX_CASELESS | RX_NEGATIVE)) || a->optional)
+        return true;
+    ((char *)((const char **)ctx)[1])[0] = letter;
+    return false;
 }
 
 static void lint_regex_case(const zj_ruleset *rs, const zj_rule *r, const zj_pattern *p,
                             zj_diag_cb cb, void *ctx, size_t *count)
 {
-    char letter = case_sensitive_letter(p->expr, p->expr_len);
+    char letter = 0;
+    const char *walk[2] = {p->expr, &letter};
+    regex_walk(p->expr, p->expr_len, case_sensitive_atom, walk);
     if (letter)
         warn(cb, ctx, p->file ? p->file : rs->path, p->line, p->col, count,
              "warning: regex '%s' of rule '%s' has the upper-case letter '%c' in a "
              "case-sensitive part ((?-i), (?^)); the text it matches is lower-cased, so that part "
              "can never match: write '%c'",
              p->source, r->id, letter, (char)tolower((unsigned char)letter));
+}
+
+/* A regex sees normalized text (rules/README.md): no punctuation, no
+ * spaces, Simplified characters, NFKC forms, no one-character fillers. A
+ * literal it needs that normalization drops or rewrites never matches, and
+ * the rule never fires — with `rules check` saying ok. Looks at the literal
+ * characters outside character classes and negative lookarounds (which only
+ * ever exclude) and at the whitespace escapes; the first one found is
+ * reported. ASCII letters are left alone: regexes match caselessly. */
+typedef struct literal_lint {
+    const zj_ruleset *rs;
+    const zj_rule *r;
+    const zj_pattern *p;
+    zj_norm *norm;
+    zj_diag_cb cb;
+    void *ctx;
+    size_t *count;
+} literal_lint;
+
+static bool normalized_atom(void *ctx, const rx_atom *a)
+{
+    const literal_lint *l = ctx;
+    const zj_pattern *p = l->p;
+    const char *s = p->expr, *file = p->file ? p->file : l->rs->path;
+    if (a->mode & RX_NEGATIVE)
+        return true;
+    const char *lit = s + a->at;
+    size_t k = a->k;
+    if (a->escape) {
+        unsigned char e = a->k > 1 ? (unsigned char)s[a->at + 1] : 0;
+        if (e && strchr("shvRntrf", e)) {
+            warn(l->cb, l->ctx, file, p->line, p->col, l->count,
+                 "warning: regex '%s' of rule '%s' has '\\%c', a space or line break, which "
+                 "the normalized text it matches never holds: it can never match",
+                 p->source, l->r->id, e);
+            return false;
+        }
+        if (!e || (e < 0x80 && !ispunct(e)))
+            return true; /* \d \w \b \1 \p{Han} \x{4E00} ...: not a literal */
+        lit++;           /* an escaped literal: \? \. \， */
+        k--;
+    } else if (!a->quoted && (a->mode & RX_EXTENDED) && lit[0] == ' ') {
+        return true; /* extended mode: a space is layout */
+    } else if (lit[0] != ' ' && (unsigned char)lit[0] < 0x80) {
+        return true;
+    }
+    const char *norm = normalized_char(l->rs, l->norm, lit, k);
+    /* A word a synonym rewrites (啥 → 什么) is left alone: regexes list such
+     * forms beside the standard word, a dead but harmless branch. */
+    if (!norm || (strlen(norm) == k && memcmp(norm, lit, k) == 0) ||
+        zj_utf8_count(norm, strlen(norm)) > 1)
+        return true;
+    if (*norm)
+        warn(l->cb, l->ctx, file, p->line, p->col, l->count,
+             "warning: regex '%s' of rule '%s' has '%.*s', which the text it matches reads as "
+             "'%s' (regexes see normalized text): write '%s'",
+             p->source, l->r->id, (int)k, lit, norm, norm);
+    else
+        warn(l->cb, l->ctx, file, p->line, p->col, l->count,
+             "warning: regex '%s' of rule '%s' has '%.*s', which normalization drops "
+             "(punctuation, spaces and fillers): it can never match; use boundary: sentence "
+             "with ^ and $ for sentence edges",
+             p->source, l->r->id, (int)k, lit);
+    return false;
+}
+
+static void lint_regex(const zj_ruleset *rs, const zj_rule *r, const zj_pattern *p, zj_norm *n,
+                       zj_diag_cb cb, void *ctx, size_t *count)
+{
+    literal_lint l = {rs, r, p, n, cb, ctx, count};
+    regex_walk(p->expr, p->expr_len, normalized_atom, &l);
 }
 
 size_t zj_rules_lint(const zj_ruleset *rs, zj_diag_cb cb, void *ctx)
