@@ -12,7 +12,8 @@ static void eval_usage(FILE *out)
 {
     fprintf(out,
             "usage: zhijian eval --labels FILE [--rules FILE] [--format text|json]\n"
-            "                    [--min-precision X] [--min-recall X] [--clauses FILE]\n"
+            "                    [--min-precision X] [--min-recall X]\n"
+            "                    [--max-fatal-missed N] [--clauses FILE]\n"
             "                    INPUT...\n"
             "\n"
             "Score calls (nothing is stored) and compare the forbidden findings with gold\n"
@@ -32,6 +33,10 @@ static void eval_usage(FILE *out)
             "                      e.g. --min-precision 0.9 in a rule set's CI job\n"
             "  --min-recall X      exit 1 when the overall recall is below X (0..1), e.g.\n"
             "                      --min-recall 0.8\n"
+            "  --max-fatal-missed N\n"
+            "                      exit 1 when more than N calls labelled with an offence\n"
+            "                      under a fatal rule (一票否决) are not failed outright,\n"
+            "                      e.g. --max-fatal-missed 0: every such call must fail\n"
             "  --clauses FILE      also write every agent clause, as a `model:` rule sees\n"
             "                      it, with the label it overlaps: the training data of\n"
             "                      tools/train_model.py (call, turn, start, end, rule or -\n"
@@ -68,13 +73,14 @@ static void count_error(const zj_error *err, void *ctx)
 
 int cmd_eval(int argc, char **argv)
 {
-    enum { OPT_LABELS = 256, OPT_MIN_P, OPT_MIN_R, OPT_CLAUSES };
+    enum { OPT_LABELS = 256, OPT_MIN_P, OPT_MIN_R, OPT_MAX_FATAL, OPT_CLAUSES };
     static const struct option longopts[] = {
         {"labels", required_argument, NULL, OPT_LABELS},
         {"rules", required_argument, NULL, 'r'},
         {"format", required_argument, NULL, 'f'},
         {"min-precision", required_argument, NULL, OPT_MIN_P},
         {"min-recall", required_argument, NULL, OPT_MIN_R},
+        {"max-fatal-missed", required_argument, NULL, OPT_MAX_FATAL},
         {"clauses", required_argument, NULL, OPT_CLAUSES},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -82,6 +88,7 @@ int cmd_eval(int argc, char **argv)
     const char *labels = NULL, *rules = NULL, *clauses = NULL;
     zj_format format = ZJ_FMT_TEXT;
     double min_p = -1, min_r = -1;
+    long max_fatal = -1;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "r:f:h", longopts, NULL)) != -1) {
@@ -105,6 +112,10 @@ int cmd_eval(int argc, char **argv)
             break;
         case OPT_MIN_R:
             if (!parse_ratio("--min-recall", optarg, &min_r))
+                return EXIT_USAGE;
+            break;
+        case OPT_MAX_FATAL:
+            if (!cli_parse_long("--max-fatal-missed", optarg, 0, 1000000000L, &max_fatal))
                 return EXIT_USAGE;
             break;
         case OPT_CLAUSES:
@@ -221,6 +232,13 @@ int cmd_eval(int argc, char **argv)
         if (min_r >= 0 && (s.recall < 0 ? 1.0 : s.recall) < min_r) {
             cli_error("eval: recall %.3f is below --min-recall %.3f", s.recall < 0 ? 1.0 : s.recall,
                       min_r);
+            code = EXIT_FINDINGS;
+        }
+        size_t fatal_missed = s.fatal_labelled - s.fatal_labelled_failed;
+        if (max_fatal >= 0 && fatal_missed > (size_t)max_fatal) {
+            cli_error("eval: %zu of %zu calls labelled with a fatal offence were not failed "
+                      "outright; --max-fatal-missed %ld is not met",
+                      fatal_missed, s.fatal_labelled, max_fatal);
             code = EXIT_FINDINGS;
         }
         if (rejected)
