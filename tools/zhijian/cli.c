@@ -441,6 +441,33 @@ bool cli_valid_date(const char *s)
     return m >= 1 && m <= 12 && d >= 1 && d <= mdays[m - 1] && (m != 2 || d <= 28 || leap);
 }
 
+int cli_scope_option(const char *cmd, const char *name, const char *value, zj_report_filter *filter,
+                     const char **db)
+{
+    if (strcmp(name, "from") == 0 || strcmp(name, "to") == 0) {
+        if (!cli_valid_date(value)) {
+            cli_error("%s: --%s: expected a calendar date YYYY-MM-DD, got '%s'", cmd, name, value);
+            return -1;
+        }
+        *(name[0] == 'f' ? &filter->from : &filter->to) = value;
+    } else if (strcmp(name, "team") == 0) {
+        filter->team = value;
+    } else if (strcmp(name, "agent") == 0) {
+        filter->agent = value;
+    } else if (strcmp(name, "ruleset") == 0) {
+        filter->ruleset = value;
+    } else if (strcmp(name, "db") == 0) {
+        if (!value[0]) {
+            cli_error("%s: --db needs a file name", cmd);
+            return -1;
+        }
+        *db = value;
+    } else {
+        return 0;
+    }
+    return 1;
+}
+
 int cli_finish_output(const char *cmd, zj_status st, const zj_error *err, zj_buf *out,
                       const char *output)
 {

@@ -90,6 +90,14 @@ bool cli_parse_long(const char *opt, const char *value, long min, long max, long
 /* A calendar date YYYY-MM-DD (2026-02-30 is not one). */
 bool cli_valid_date(const char *s);
 
+/* The options that choose what a reading command looks at, shared by the
+ * report and review commands: --from/--to (dates), --team, --agent,
+ * --ruleset into *filter, --db into *db. name is the long option's name
+ * (without --). Returns 1 when it was one of them, 0 when not, -1 after
+ * reporting a bad value. */
+int cli_scope_option(const char *cmd, const char *name, const char *value, zj_report_filter *filter,
+                     const char **db);
+
 /* Commands: argc/argv start at the command name. Return an exit code. */
 int cmd_score(int argc, char **argv);
 int cmd_show(int argc, char **argv);

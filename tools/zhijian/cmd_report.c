@@ -70,36 +70,18 @@ static int parse(int argc, char **argv, const char *cmd, const char *formats, zj
     a->format = dflt;
     a->by = ZJ_BY_AGENT;
     a->sample.seed = 1;
-    int c;
+    int c, index;
     long v;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "f:o:h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "f:o:h", longopts, &index)) != -1) {
+        int scope = c >= OPT_FROM
+                        ? cli_scope_option(cmd, longopts[index].name, optarg, &a->filter, &a->db)
+                        : 0;
+        if (scope < 0)
+            return -1;
+        if (scope)
+            continue;
         switch (c) {
-        case OPT_FROM:
-        case OPT_TO:
-            if (!cli_valid_date(optarg)) {
-                cli_error("%s: %s: expected a calendar date YYYY-MM-DD, got '%s'", cmd,
-                          c == OPT_FROM ? "--from" : "--to", optarg);
-                return -1;
-            }
-            *(c == OPT_FROM ? &a->filter.from : &a->filter.to) = optarg;
-            break;
-        case OPT_TEAM:
-            a->filter.team = optarg;
-            break;
-        case OPT_AGENT:
-            a->filter.agent = optarg;
-            break;
-        case OPT_RULESET:
-            a->filter.ruleset = optarg;
-            break;
-        case OPT_DB:
-            if (!optarg[0]) {
-                cli_error("%s: --db needs a file name", cmd);
-                return -1;
-            }
-            a->db = optarg;
-            break;
         case OPT_BY:
             if (strcmp(optarg, "agent") == 0)
                 a->by = ZJ_BY_AGENT;
