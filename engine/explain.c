@@ -849,22 +849,28 @@ static void regex_walk(const char *s, size_t len, bool (*visit)(void *ctx, const
 /* The first upper-case ASCII letter the regex needs where it matches
  * case-sensitively: letters made optional or in a negative lookaround
  * (which only ever excludes) are left alone. */
+typedef struct case_lint {
+    const char *expr;
+    char letter; /* the first one found, or 0 */
+} case_lint;
+
 static bool case_sensitive_atom(void *ctx, const rx_atom *a)
 {
-    const char *s = ((const char **)ctx)[0];
-    char letter = a->escape ? a->letter : isupper((unsigned char)s[a->at]) ? s[a->at] : 0;
+    case_lint *l = ctx;
+    char c = l->expr[a->at];
+    char letter = a->escape ? a->letter : isupper((unsigned char)c) ? c : 0;
     if (!letter || (a->mode & (RX_CASELESS | RX_NEGATIVE)) || a->optional)
         return true;
-    ((char *)((const char **)ctx)[1])[0] = letter;
+    l->letter = letter;
     return false;
 }
 
 static void lint_regex_case(const zj_ruleset *rs, const zj_rule *r, const zj_pattern *p,
                             zj_diag_cb cb, void *ctx, size_t *count)
 {
-    char letter = 0;
-    const char *walk[2] = {p->expr, &letter};
-    regex_walk(p->expr, p->expr_len, case_sensitive_atom, walk);
+    case_lint l = {p->expr, 0};
+    regex_walk(p->expr, p->expr_len, case_sensitive_atom, &l);
+    char letter = l.letter;
     if (letter)
         warn(cb, ctx, p->file ? p->file : rs->path, p->line, p->col, count,
              "warning: regex '%s' of rule '%s' has the upper-case letter '%c' in a "
