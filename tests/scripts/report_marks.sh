@@ -6,27 +6,16 @@
 # \x01[[ and ]]\x01, never read as such a mark: it would hide the control and
 # highlight words that are not the finding's.
 set -u
-zhijian=$1
+zhijian=$1 src=$2
+. "$src/tests/lib/one_rule_store.sh"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 cd "$tmp" || exit 1
-# A rule set of its own, so that the rows below are exact.
-cat > rules.yaml <<'YAML'
-ruleset: marks
-version: "1"
-rules:
-  - id: t.gao
-    kind: forbidden
-    title: 有本事你去告
-    clause: 第十四条第11项
-    any: [有本事你去告]
-    points: 30
-YAML
 cat > calls.jsonl <<'JSON'
 {"call_id":"K1","agent_id":"A1","agent_name":"王\u0001[[芳]]\u0001","team":"报修组","started_at":"2026-11-02T09:00:00+08:00","turns":[{"speaker":"agent","text":"您好，物业客服中心，请问有什么可以帮助您？"},{"speaker":"customer","text":"水管漏了。"},{"speaker":"agent","text":"好的\u0001[[没问题]]\u0001，有本事你去告"}]}
 JSON
-"$zhijian" score --rules rules.yaml --db z.db calls.jsonl > /dev/null 2> err || fail "score: $(cat err)"
+one_rule_store marks '有本事你去告'
 "$zhijian" report --db z.db --format html -o report.html 2> err || fail "report html: $(cat err)"
 "$zhijian" report --db z.db --format md -o report.md 2> err || fail "report md: $(cat err)"
 "$zhijian" scorecard --db z.db --format html > card.html 2> err || fail "scorecard html: $(cat err)"

@@ -7,27 +7,16 @@
 # terminals as well as rendered, and a raw bidi override shows a sentence
 # reordered.
 set -u
-zhijian=$1
+zhijian=$1 src=$2
+. "$src/tests/lib/one_rule_store.sh"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 cd "$tmp" || exit 1
-# A rule set of its own, so that the rows below are exact.
-cat > rules.yaml <<'YAML'
-ruleset: controls
-version: "1"
-rules:
-  - id: t.gao
-    kind: forbidden
-    title: "有本事\n你去告"
-    clause: 第十四条第11项
-    any: [有本事你去告]
-    points: 30
-YAML
 cat > calls.jsonl <<'JSON'
 {"call_id":"B1","agent_id":"A1","agent_name":"王\u202e芳\u2066","team":"报修\u061c组\u0007","started_at":"2026-11-02T09:00:00+08:00","turns":[{"speaker":"agent","text":"您好，物业客服中心，请问有什么可以帮助您？"},{"speaker":"customer","text":"水管漏了。"},{"speaker":"agent","text":"有本事你\u2067去\u202e告\u2069\n\u2068吧\u200f。\u200e\u001b[2J"}]}
 JSON
-"$zhijian" score --rules rules.yaml --db z.db calls.jsonl > /dev/null 2> err || fail "score: $(cat err)"
+one_rule_store controls '"有本事\n你去告"'
 "$zhijian" report --db z.db -o report.md 2> err || fail "report: $(cat err)"
 "$zhijian" scorecard --db z.db --format md > card.md 2> err || fail "scorecard: $(cat err)"
 for f in report.md card.md; do
