@@ -12,7 +12,8 @@ static void show_usage(FILE *out)
             "usage: zhijian show CALL_ID [--db PATH] [--ruleset NAME[@VER]] [--format text|json]\n"
             "\n"
             "Show a scored call: the transcript with each finding marked in place\n"
-            "(colour on a terminal, [[brackets]] otherwise), score, grade, verdict, and each\n"
+            "(colour on a terminal, [[brackets]] otherwise: a bracket of the transcript itself\n"
+            "next to another is written \\x5b or \\x5d), score, grade, verdict, and each\n"
             "finding's rule, clause and points.\n"
             "\n"
             "  --db PATH            the result database written by `zhijian score`\n"
@@ -64,6 +65,37 @@ static int cmp_mark(const void *a, const void *b)
     return x->finding < y->finding ? -1 : x->finding > y->finding;
 }
 
+static bool is_square_bracket(char c)
+{
+    return c == '[' || c == ']';
+}
+
+/* Writes text[a, z) of a turn without colour, where [[ and ]] mark findings:
+ * a bracket of the text itself is written \x5b or \x5d when the character
+ * shown before or after it is a bracket too (of the text or of a mark), so a
+ * run of two brackets is always a mark and a transcript's own [[ never
+ * reads as one. ASR tags such as [笑声] stay as they are. edge_before and
+ * edge_after: a mark's brackets are written right before a or after z. */
+static void term_plain(zj_buf *b, const char *text, size_t len, size_t a, size_t z,
+                       bool edge_before, bool edge_after)
+{
+    size_t run = a;
+    for (size_t i = a; i < z; i++) {
+        if (!is_square_bracket(text[i]))
+            continue;
+        bool left = i == a ? edge_before || (a > 0 && is_square_bracket(text[a - 1]))
+                           : is_square_bracket(text[i - 1]);
+        bool right = i + 1 == z ? edge_after || (z < len && is_square_bracket(text[z]))
+                                : is_square_bracket(text[i + 1]);
+        if (!left && !right)
+            continue;
+        zj_buf_term(b, text + run, i - run);
+        zj_buf_puts(b, text[i] == '[' ? "\\x5b" : "\\x5d");
+        run = i + 1;
+    }
+    zj_buf_term(b, text + run, z - run);
+}
+
 /* Writes turn text with the spans of its findings marked: at each code point
  * the widest finding starting there; findings starting inside a marked span
  * are not marked again. marks[0..n) are this turn's, sorted by cmp_mark. One
@@ -74,6 +106,7 @@ static void print_turn(zj_buf *b, const zj_stored_call *sc, size_t t, const mark
     const zj_turn *turn = &sc->call->turns[t];
     size_t n_cp = zj_utf8_count(turn->text, turn->text_len);
     size_t cp = 0, byte = 0, i = 0;
+    bool after_mark = false;
     while (cp < n_cp) {
         while (i < n && marks[i].start < (long)cp)
             i++;
@@ -83,11 +116,25 @@ static void print_turn(zj_buf *b, const zj_stored_call *sc, size_t t, const mark
             end = n_cp;
         size_t next =
             byte + zj_utf8_cp_to_byte(turn->text + byte, turn->text_len - byte, end - cp);
-        if (best)
-            zj_buf_puts(b, color ? mark_color(&sc->findings[best->finding]) : "[[");
-        zj_buf_term(b, turn->text + byte, next - byte);
-        if (best)
-            zj_buf_puts(b, color ? OFF : "]]");
+        if (color) {
+            if (best)
+                zj_buf_puts(b, mark_color(&sc->findings[best->finding]));
+            zj_buf_term(b, turn->text + byte, next - byte);
+            if (best)
+                zj_buf_puts(b, OFF);
+        } else {
+            size_t j = i;
+            while (j < n && marks[j].start < (long)end)
+                j++;
+            bool mark_next = j < n && marks[j].start == (long)end;
+            if (best)
+                zj_buf_puts(b, "[[");
+            term_plain(b, turn->text, turn->text_len, byte, next, best || after_mark,
+                       best || mark_next);
+            if (best)
+                zj_buf_puts(b, "]]");
+        }
+        after_mark = best != NULL;
         cp = end;
         byte = next;
     }
