@@ -145,7 +145,15 @@ zj_status zj_clause_starts_apply(const zj_clause_starts *c, zj_norm *n)
 
 zj_status zj_norm_turn(zj_norm *n, const char *text, size_t len, const zj_ruleset *rs, bool mapped)
 {
-    zj_status st = zj_norm_text_fillers(n, text, len, rs->fillers, mapped);
+    char *blanked = NULL; /* the turn with its non-speech tags as commas */
+    size_t blanked_len = 0;
+    zj_status st = ZJ_OK;
+    if (rs->non_speech)
+        st = zj_non_speech_blank(rs->non_speech, text, len, &blanked, &blanked_len);
+    if (st == ZJ_OK)
+        st = blanked ? zj_norm_text_fillers(n, blanked, blanked_len, rs->fillers, mapped)
+                     : zj_norm_text_fillers(n, text, len, rs->fillers, mapped);
+    free(blanked);
     if (st == ZJ_OK && rs->synonyms)
         st = zj_synonyms_apply(rs->synonyms, n);
     if (st == ZJ_OK && rs->clause_starts)

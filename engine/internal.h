@@ -150,6 +150,7 @@ struct zj_ruleset {
     struct zj_fillers *fillers; /* `fillers:`, NULL when none */
     struct zj_synonyms *synonyms; /* `synonyms:`, NULL when none */
     struct zj_clause_starts *clause_starts; /* `clause_starts:`, NULL when none */
+    struct zj_non_speech *non_speech; /* `non_speech:`, NULL when none */
     struct zj_fuzzy *fuzzy;     /* twins of `fuzzy: pinyin` literals, NULL when none */
     bool has_near; /* some `near` item: hits need normalized character offsets */
     char **files;  /* merged rule sets: every file read, in merge order */
@@ -850,9 +851,22 @@ void zj_clause_starts_free(zj_clause_starts *c);
 /* In a normalized turn without any punctuation, adds a clause end at every
  * match start of the regexes (c may be NULL). */
 zj_status zj_clause_starts_apply(const zj_clause_starts *c, zj_norm *n);
-/* A turn as the rule set's patterns see it: normalized, fillers dropped,
- * synonyms read as their standard word, clause starts of unpunctuated text
- * added. */
+/* A rule set's non-speech tags (`non_speech:`, non_speech.c): [笑声],
+ * 【噪音】, <|Laughter|> — sounds, not words, read as a clause end. */
+typedef struct zj_non_speech zj_non_speech;
+/* words[i] as written (lens[i] bytes); NULL with *bad = index of a word that
+ * is empty after normalization (or SIZE_MAX when out of memory). */
+zj_non_speech *zj_non_speech_new(const char *const *words, const size_t *lens, size_t n,
+                                 size_t *bad);
+void zj_non_speech_free(zj_non_speech *ns);
+/* *out: a malloc'd copy of text with each tag's code points written as a
+ * comma and spaces (as many code points as before, so offsets in code points
+ * hold for text), or NULL when text holds no tag. */
+zj_status zj_non_speech_blank(const zj_non_speech *ns, const char *text, size_t len, char **out,
+                              size_t *out_len);
+/* A turn as the rule set's patterns see it: non-speech tags read as clause
+ * ends, normalized, fillers dropped, synonyms read as their standard word,
+ * clause starts of unpunctuated text added. */
 zj_status zj_norm_turn(zj_norm *n, const char *text, size_t len, const struct zj_ruleset *rs,
                        bool mapped);
 /* Grows n's text and map buffers to hold extra more bytes. */

@@ -1204,37 +1204,66 @@ static void parse_redact(struct loader *ld, const zj_ynode *n)
     }
 }
 
+/* A top-level list of words (`fillers:`, `non_speech:`): *words and *lens
+ * point into the tree; the caller frees both arrays. false after an error. */
+static bool read_word_list(struct loader *ld, const zj_ynode *n, const char *key,
+                           const char *item, const char ***words, size_t **lens)
+{
+    *words = NULL;
+    *lens = NULL;
+    if (n->type != ZJ_YNODE_SEQ || n->n == 0) {
+        fail_at(ld, n, "'%s' must be a non-empty list of words", key);
+        return false;
+    }
+    *words = calloc(n->n, sizeof **words);
+    *lens = calloc(n->n, sizeof **lens);
+    if (!*words || !*lens) {
+        fail_nomem(ld, n);
+        return false;
+    }
+    for (size_t i = 0; i < n->n; i++) {
+        const zj_ynode *w = n->items[i];
+        if (w->type != ZJ_YNODE_SCALAR) {
+            fail_at(ld, w, "%s must be a string, got %s", item, type_name(w));
+            return false;
+        }
+        (*words)[i] = w->value;
+        (*lens)[i] = w->len;
+    }
+    return true;
+}
+
 /* `fillers: [嗯, 啊, 呃, 那个]`: read before the rules, whose literals are
  * normalized without them. */
 static void parse_fillers(struct loader *ld, const zj_ynode *n)
 {
-    if (n->type != ZJ_YNODE_SEQ || n->n == 0) {
-        fail_at(ld, n, "'fillers' must be a non-empty list of words");
-        return;
-    }
-    const char **words = calloc(n->n, sizeof *words);
-    size_t *lens = calloc(n->n, sizeof *lens);
-    bool ok = words && lens;
-    for (size_t i = 0; ok && i < n->n; i++) {
-        const zj_ynode *w = n->items[i];
-        if (w->type != ZJ_YNODE_SCALAR) {
-            fail_at(ld, w, "a filler must be a string, got %s", type_name(w));
-            ok = false;
-        } else {
-            words[i] = w->value;
-            lens[i] = w->len;
-        }
-    }
-    if (ok) {
-        size_t bad;
+    const char **words;
+    size_t *lens, bad;
+    if (read_word_list(ld, n, "fillers", "a filler", &words, &lens)) {
         ld->rs->fillers = zj_fillers_new(words, lens, n->n, &bad);
         if (!ld->rs->fillers && bad != SIZE_MAX)
             fail_at(ld, n->items[bad],
                     "filler is empty after normalization (whitespace and punctuation are removed)");
         else if (!ld->rs->fillers)
             fail_nomem(ld, n);
-    } else if (!words || !lens) {
-        fail_nomem(ld, n);
+    }
+    free(words);
+    free(lens);
+}
+
+/* `non_speech: [笑声, 噪音, laughter]`: tags such as [笑声] read as a clause
+ * end (non_speech.c). */
+static void parse_non_speech(struct loader *ld, const zj_ynode *n)
+{
+    const char **words;
+    size_t *lens, bad;
+    if (read_word_list(ld, n, "non_speech", "a non-speech word", &words, &lens)) {
+        ld->rs->non_speech = zj_non_speech_new(words, lens, n->n, &bad);
+        if (!ld->rs->non_speech && bad != SIZE_MAX)
+            fail_at(ld, n->items[bad], "non-speech word is empty after normalization "
+                                       "(whitespace and punctuation are removed)");
+        else if (!ld->rs->non_speech)
+            fail_nomem(ld, n);
     }
     free(words);
     free(lens);
@@ -1382,7 +1411,7 @@ static void parse_root(struct loader *ld, const zj_ynode *root)
     static const char *const keys[] = {"ruleset", "version", "title",  "description", "scoring",
                                        "defaults", "rules", "redact", "fillers", "extends",
                                        "disable", "not_assessable", "clause_starts", "synonyms",
-                                       "complaint_kpis", NULL};
+                                       "complaint_kpis", "non_speech", NULL};
     zj_ruleset *rs = ld->rs;
     rs->base = 100;
     rs->pass = 80;
@@ -1443,6 +1472,8 @@ static void parse_root(struct loader *ld, const zj_ynode *root)
     rs->default_speaker = def.speaker;
     if ((v = zj_yaml_get(root, "fillers")))
         parse_fillers(ld, v);
+    if ((v = zj_yaml_get(root, "non_speech")))
+        parse_non_speech(ld, v);
     if ((v = zj_yaml_get(root, "synonyms")))
         parse_synonyms(ld, v);
     if ((v = zj_yaml_get(root, "clause_starts")))
@@ -1472,6 +1503,7 @@ void zj_rules_free(zj_ruleset *rs)
         zj_matcher_free(rs->matcher);
     zj_fuzzy_free(rs->fuzzy);
     zj_fillers_free(rs->fillers);
+    zj_non_speech_free(rs->non_speech);
     zj_synonyms_free(rs->synonyms);
     zj_clause_starts_free(rs->clause_starts);
     for (size_t i = 0; i < rs->n_rules; i++) {

@@ -1,0 +1,200 @@
+/* non_speech.c — a rule set's non-speech tags (`non_speech: [笑声, 噪音, …]`):
+ * what speech recognition and transcribers write for a sound that is not
+ * words — [笑声], 【噪音】, （咳嗽）, [laughter], and SenseVoice's <|Laughter|>.
+ * Read as words, a tag joins the clause it ends (不知道啊[笑声] is no longer a
+ * sentence-final refusal) and a clause model scores 笑声 as speech. A tag
+ * is read as a clause end instead: a comma, the rest of it removed.
+ *
+ * The turn is copied with each tag's code points replaced one by one — a
+ * comma for the first, spaces for the rest — and that copy is normalized. A
+ * code point for a code point, so the normalized text's map to the original
+ * code points holds for the turn as written, and a finding's span and words
+ * are the original's.
+ *
+ * A tag is a listed word, compared as rule literals are (Traditional forms,
+ * full-width letters and case read alike: [笑聲], [Laughter]), inside one
+ * pair of brackets: [] ［］ 【】 〔〕 〖〗 () （） <> ＜＞ {}. A word that is
+ * not listed stays speech ([A座] is an address). <|…|> of ASCII letters,
+ * digits, '_' and '-' is always a tag: those tokens (language, emotion,
+ * event) are never speech. */
+#include "internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define TAG_MAX_CPS 24 /* the longest bracketed text looked at */
+
+struct zj_non_speech {
+    char **words; /* normalized */
+    size_t *lens;
+    size_t n;
+};
+
+void zj_non_speech_free(zj_non_speech *ns)
+{
+    if (!ns)
+        return;
+    for (size_t i = 0; i < ns->n; i++)
+        free(ns->words[i]);
+    free(ns->words);
+    free(ns->lens);
+    free(ns);
+}
+
+zj_non_speech *zj_non_speech_new(const char *const *words, const size_t *lens, size_t n,
+                                 size_t *bad)
+{
+    *bad = SIZE_MAX;
+    zj_non_speech *ns = calloc(1, sizeof *ns);
+    if (!ns || !(ns->words = calloc(n, sizeof *ns->words)) ||
+        !(ns->lens = calloc(n, sizeof *ns->lens))) {
+        zj_non_speech_free(ns);
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (zj_norm_literal(words[i], lens[i], &ns->words[ns->n], &ns->lens[ns->n]) != ZJ_OK) {
+            zj_non_speech_free(ns);
+            return NULL;
+        }
+        if (ns->lens[ns->n++] == 0) {
+            *bad = i;
+            zj_non_speech_free(ns);
+            return NULL;
+        }
+    }
+    return ns;
+}
+
+/* The closing bracket of the opening bracket cp, or 0 when cp opens none. */
+static uint32_t closing_bracket(uint32_t cp)
+{
+    switch (cp) {
+    case '[':
+        return ']';
+    case '(':
+        return ')';
+    case '<':
+        return '>';
+    case '{':
+        return '}';
+    case 0xFF3B: /* ［ */
+        return 0xFF3D;
+    case 0x3010: /* 【 */
+        return 0x3011;
+    case 0x3014: /* 〔 */
+        return 0x3015;
+    case 0x3016: /* 〖 */
+        return 0x3017;
+    case 0xFF08: /* （ */
+        return 0xFF09;
+    case 0xFF1C: /* ＜ */
+        return 0xFF1E;
+    default:
+        return 0;
+    }
+}
+
+static bool is_token_byte(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '_' || c == '-';
+}
+
+/* <|token|> at text[at..len): its length in bytes, or 0. */
+static size_t token_tag(const char *text, size_t len, size_t at)
+{
+    if (len - at < 5 || text[at] != '<' || text[at + 1] != '|')
+        return 0;
+    size_t i = at + 2;
+    while (i < len && i - at < 2 + 32 && is_token_byte((unsigned char)text[i]))
+        i++;
+    if (i == at + 2 || len - i < 2 || text[i] != '|' || text[i + 1] != '>')
+        return 0;
+    return i + 2 - at;
+}
+
+/* Whether text[a..b), normalized as a rule literal, is one of the words.
+ * *st is set on out of memory. */
+static bool listed(const zj_non_speech *ns, const char *text, size_t a, size_t b, zj_status *st)
+{
+    char *norm;
+    size_t len;
+    if ((*st = zj_norm_literal(text + a, b - a, &norm, &len)) != ZJ_OK)
+        return false;
+    bool found = false;
+    for (size_t i = 0; !found && i < ns->n; i++)
+        found = ns->lens[i] == len && memcmp(ns->words[i], norm, len) == 0;
+    free(norm);
+    return found;
+}
+
+/* A bracketed listed word at text[at..len): its length in bytes, or 0. */
+static size_t word_tag(const zj_non_speech *ns, const char *text, size_t len, size_t at,
+                       zj_status *st)
+{
+    uint32_t open, cp;
+    size_t k = zj_utf8_decode((const unsigned char *)text + at, len - at, &open);
+    uint32_t close = k ? closing_bracket(open) : 0;
+    if (!close)
+        return 0;
+    size_t inner = at + k;
+    for (size_t i = inner, cps = 0; i < len && cps <= TAG_MAX_CPS; i += k, cps++) {
+        k = zj_utf8_decode((const unsigned char *)text + i, len - i, &cp);
+        if (!k || closing_bracket(cp) || cp == '\n')
+            return 0;
+        if (cp == close)
+            return i > inner && listed(ns, text, inner, i, st) ? i + k - at : 0;
+    }
+    return 0;
+}
+
+/* Writes a tag's n_cps code points as a comma and spaces. */
+static char *blank(char *out, size_t n_cps)
+{
+    *out++ = ',';
+    memset(out, ' ', n_cps - 1);
+    return out + n_cps - 1;
+}
+
+/* The bytes an opening bracket starts with: ( < [ {, and the UTF-8 lead
+ * bytes 0xE3 (【 〔 〖) and 0xEF (（ ［ ＜). One load per byte of the turn. */
+static const bool may_open[256] = {['('] = true, ['<'] = true, ['['] = true, ['{'] = true,
+                                   [0xE3] = true, [0xEF] = true};
+
+zj_status zj_non_speech_blank(const zj_non_speech *ns, const char *text, size_t len, char **out,
+                              size_t *out_len)
+{
+    *out = NULL;
+    *out_len = 0;
+    char *copy = NULL, *w = NULL;
+    size_t copied = 0; /* text[0..copied) is in copy */
+    zj_status st = ZJ_OK;
+    for (size_t at = 0; at < len && st == ZJ_OK; at++) {
+        if (!may_open[(unsigned char)text[at]])
+            continue;
+        size_t tag = token_tag(text, len, at);
+        if (!tag)
+            tag = word_tag(ns, text, len, at, &st);
+        if (!tag)
+            continue;
+        if (!copy) { /* a blanked turn is never longer than the turn */
+            if (!(copy = malloc(len + 1)))
+                return ZJ_ERR_NOMEM;
+            w = copy;
+        }
+        memcpy(w, text + copied, at - copied);
+        w = blank(w + (at - copied), zj_utf8_count(text + at, tag));
+        copied = at + tag;
+        at += tag - 1;
+    }
+    if (st != ZJ_OK || !copy) {
+        free(copy);
+        return st;
+    }
+    memcpy(w, text + copied, len - copied);
+    w += len - copied;
+    *w = '\0';
+    *out = copy;
+    *out_len = (size_t)(w - copy);
+    return ZJ_OK;
+}
