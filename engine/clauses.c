@@ -69,13 +69,11 @@ static int cmp_size(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-zj_status zj_clause_starts_apply(const zj_clause_starts *c, zj_norm *n)
+zj_status zj_clause_starts_apply(const zj_clause_starts *c, zj_norm *n, bool punctuated)
 {
-    if (!c || n->len == 0)
-        return ZJ_OK;
     /* Any punctuation, even a final full stop: the writer said where its
      * clauses end. */
-    if (n->n_clause_breaks || n->n_breaks)
+    if (!c || n->len == 0 || punctuated)
         return ZJ_OK;
     size_t *cuts = NULL, n_cuts = 0, cap = 0;
     zj_status st = ZJ_OK;
@@ -132,11 +130,17 @@ zj_status zj_clause_starts_apply(const zj_clause_starts *c, zj_norm *n)
             }
         }
         if (st == ZJ_OK) {
-            size_t w = 0; /* each cut once */
-            for (size_t i = 0; i < n_cuts; i++)
-                if (w == 0 || n->clause_breaks[w - 1] != cuts[i])
-                    n->clause_breaks[w++] = cuts[i];
-            n->n_clause_breaks = w;
+            /* Merged with the clause ends there are (a tag's), each once:
+             * from the back, so the breaks are read before overwritten. */
+            size_t i = n_cuts, j = n->n_clause_breaks, w = need;
+            while (i || j) {
+                size_t v = !j || (i && cuts[i - 1] > n->clause_breaks[j - 1]) ? cuts[--i]
+                                                                               : n->clause_breaks[--j];
+                if (w == need || n->clause_breaks[w] != v)
+                    n->clause_breaks[--w] = v;
+            }
+            memmove(n->clause_breaks, n->clause_breaks + w, (need - w) * sizeof *n->clause_breaks);
+            n->n_clause_breaks = need - w;
         }
     }
     free(cuts);
@@ -145,18 +149,32 @@ zj_status zj_clause_starts_apply(const zj_clause_starts *c, zj_norm *n)
 
 zj_status zj_norm_turn(zj_norm *n, const char *text, size_t len, const zj_ruleset *rs, bool mapped)
 {
-    char *blanked = NULL; /* the turn with its non-speech tags as commas */
-    size_t blanked_len = 0;
-    zj_status st = ZJ_OK;
-    if (rs->non_speech)
-        st = zj_non_speech_blank(rs->non_speech, text, len, &blanked, &blanked_len);
+    /* A turn with non-speech tags is normalized with each tag as a comma.
+     * Whether its writer punctuated it is judged with the tags as spaces: a
+     * tag ends a clause but is no punctuation, and an unpunctuated turn with
+     * a [笑声] is still cut at its clause starts. */
+    char *spaced = NULL, *tagged = NULL;
+    size_t spaced_len = 0, tagged_len = 0;
+    bool punctuated = false;
+    zj_status st = rs->non_speech
+                       ? zj_non_speech_blank(rs->non_speech, text, len, ' ', &spaced, &spaced_len)
+                       : ZJ_OK;
+    bool had_tags = spaced != NULL;
+    if (st == ZJ_OK && had_tags && rs->clause_starts &&
+        (st = zj_norm_text_unmapped(n, spaced, spaced_len)) == ZJ_OK)
+        punctuated = n->n_breaks || n->n_clause_breaks;
+    free(spaced);
+    if (st == ZJ_OK && had_tags)
+        st = zj_non_speech_blank(rs->non_speech, text, len, ',', &tagged, &tagged_len);
     if (st == ZJ_OK)
-        st = blanked ? zj_norm_text_fillers(n, blanked, blanked_len, rs->fillers, mapped)
-                     : zj_norm_text_fillers(n, text, len, rs->fillers, mapped);
-    free(blanked);
+        st = tagged ? zj_norm_text_fillers(n, tagged, tagged_len, rs->fillers, mapped)
+                    : zj_norm_text_fillers(n, text, len, rs->fillers, mapped);
+    free(tagged);
+    if (!had_tags)
+        punctuated = n->n_breaks || n->n_clause_breaks;
     if (st == ZJ_OK && rs->synonyms)
         st = zj_synonyms_apply(rs->synonyms, n);
     if (st == ZJ_OK && rs->clause_starts)
-        st = zj_clause_starts_apply(rs->clause_starts, n);
+        st = zj_clause_starts_apply(rs->clause_starts, n, punctuated);
     return st;
 }

@@ -848,22 +848,27 @@ zj_clause_starts *zj_clause_starts_new(const char *const *regexes, size_t n, siz
  * the load options ask for no JIT). */
 void zj_clause_starts_jit(zj_clause_starts *c);
 void zj_clause_starts_free(zj_clause_starts *c);
-/* In a normalized turn without any punctuation, adds a clause end at every
- * match start of the regexes (c may be NULL). */
-zj_status zj_clause_starts_apply(const zj_clause_starts *c, zj_norm *n);
+/* In a normalized turn its writer did not punctuate (punctuated false), adds
+ * a clause end at every match start of the regexes (c may be NULL), beside
+ * the clause ends already there (those of non-speech tags). */
+zj_status zj_clause_starts_apply(const zj_clause_starts *c, zj_norm *n, bool punctuated);
 /* A rule set's non-speech tags (`non_speech:`, non_speech.c): [笑声],
  * 【噪音】, <|Laughter|> — sounds, not words, read as a clause end. */
 typedef struct zj_non_speech zj_non_speech;
-/* words[i] as written (lens[i] bytes); NULL with *bad = index of a word that
- * is empty after normalization (or SIZE_MAX when out of memory). */
+/* words[i] as written (lens[i] bytes); NULL with *bad = index of a bad word
+ * and *why what is wrong with it (or *bad = SIZE_MAX when out of memory). */
 zj_non_speech *zj_non_speech_new(const char *const *words, const size_t *lens, size_t n,
-                                 size_t *bad);
+                                 size_t *bad, const char **why);
 void zj_non_speech_free(zj_non_speech *ns);
-/* *out: a malloc'd copy of text with each tag's code points written as a
- * comma and spaces (as many code points as before, so offsets in code points
- * hold for text), or NULL when text holds no tag. */
-zj_status zj_non_speech_blank(const zj_non_speech *ns, const char *text, size_t len, char **out,
-                              size_t *out_len);
+/* *out: a malloc'd copy of text with each tag's code points written as lead
+ * (',' or ' ') and spaces (as many code points as before, so offsets in code
+ * points hold for text), or NULL when text holds no tag. */
+zj_status zj_non_speech_blank(const zj_non_speech *ns, const char *text, size_t len, char lead,
+                              char **out, size_t *out_len);
+/* zj_norm_text_unmapped of text with its tags (ns may be NULL) removed: what
+ * the speaker said, for counting; *had_tags tells whether there were any. */
+zj_status zj_norm_text_speech(zj_norm *n, const char *text, size_t len, const zj_non_speech *ns,
+                              bool *had_tags);
 /* A turn as the rule set's patterns see it: non-speech tags read as clause
  * ends, normalized, fillers dropped, synonyms read as their standard word,
  * clause starts of unpunctuated text added. */

@@ -123,17 +123,18 @@ static zj_status interruptions(const zj_rule *r, uint32_t rule, const zj_call *c
     return events ? ZJ_OK : push(out, rule, ZJ_OUT_MET, 0, -1, -1, 0, "count");
 }
 
-/* Characters the agent said (as normalized: no spaces or punctuation) per
- * minute of the agent's own turns. */
+/* Characters the agent said (as normalized: no spaces, punctuation or
+ * non-speech tags) per minute of the agent's own turns. */
 static zj_status speech_rate(const zj_rule *r, uint32_t rule, const zj_call *call, size_t from,
-                             zj_norm *norm, zj_finding_list *out)
+                             const zj_non_speech *tags, zj_norm *norm, zj_finding_list *out)
 {
     int64_t ms = 0, chars = 0;
     for (size_t t = from; t < call->n_turns; t++) {
         const zj_turn *turn = &call->turns[t];
         if (turn->speaker != ZJ_SPEAKER_AGENT)
             continue;
-        zj_status st = zj_norm_text_unmapped(norm, turn->text, turn->text_len);
+        bool had_tags;
+        zj_status st = zj_norm_text_speech(norm, turn->text, turn->text_len, tags, &had_tags);
         if (st != ZJ_OK)
             return st;
         chars += (int64_t)zj_utf8_count(norm->text, norm->len);
@@ -162,7 +163,7 @@ zj_status zj_metric_eval(const zj_ruleset *rs, uint32_t rule, const zj_call *cal
     case ZJ_METRIC_INTERRUPTION:
         return interruptions(r, rule, call, from, out);
     case ZJ_METRIC_SPEECH_RATE:
-        return speech_rate(r, rule, call, from, norm, out);
+        return speech_rate(r, rule, call, from, rs->non_speech, norm, out);
     case ZJ_METRIC_DURATION: {
         int64_t first = call->turns[from].start_ms, last = 0;
         for (size_t t = from; t < call->n_turns; t++)

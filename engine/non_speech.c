@@ -22,7 +22,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define TAG_MAX_CPS 24 /* the longest bracketed text looked at */
+/* The longest bracketed text looked at, in code points; a listed word
+ * longer than that is refused at load (it could never be found). */
+#define TAG_MAX_CPS 48
 
 struct zj_non_speech {
     char **words; /* normalized */
@@ -42,9 +44,10 @@ void zj_non_speech_free(zj_non_speech *ns)
 }
 
 zj_non_speech *zj_non_speech_new(const char *const *words, const size_t *lens, size_t n,
-                                 size_t *bad)
+                                 size_t *bad, const char **why)
 {
     *bad = SIZE_MAX;
+    *why = NULL;
     zj_non_speech *ns = calloc(1, sizeof *ns);
     if (!ns || !(ns->words = calloc(n, sizeof *ns->words)) ||
         !(ns->lens = calloc(n, sizeof *ns->lens))) {
@@ -56,8 +59,12 @@ zj_non_speech *zj_non_speech_new(const char *const *words, const size_t *lens, s
             zj_non_speech_free(ns);
             return NULL;
         }
-        if (ns->lens[ns->n++] == 0) {
+        size_t len = ns->lens[ns->n++];
+        if (len == 0 || zj_utf8_count(words[i], lens[i]) > TAG_MAX_CPS) {
             *bad = i;
+            *why = len == 0 ? "is empty after normalization (whitespace and punctuation are "
+                              "removed)"
+                            : "is longer than 48 characters: a tag that long is not looked for";
             zj_non_speech_free(ns);
             return NULL;
         }
@@ -148,10 +155,10 @@ static size_t word_tag(const zj_non_speech *ns, const char *text, size_t len, si
     return 0;
 }
 
-/* Writes a tag's n_cps code points as a comma and spaces. */
-static char *blank(char *out, size_t n_cps)
+/* Writes a tag's n_cps code points as lead (a comma or a space) and spaces. */
+static char *blank(char *out, size_t n_cps, char lead)
 {
-    *out++ = ',';
+    *out++ = lead;
     memset(out, ' ', n_cps - 1);
     return out + n_cps - 1;
 }
@@ -161,8 +168,8 @@ static char *blank(char *out, size_t n_cps)
 static const bool may_open[256] = {['('] = true, ['<'] = true, ['['] = true, ['{'] = true,
                                    [0xE3] = true, [0xEF] = true};
 
-zj_status zj_non_speech_blank(const zj_non_speech *ns, const char *text, size_t len, char **out,
-                              size_t *out_len)
+zj_status zj_non_speech_blank(const zj_non_speech *ns, const char *text, size_t len, char lead,
+                              char **out, size_t *out_len)
 {
     *out = NULL;
     *out_len = 0;
@@ -183,7 +190,7 @@ zj_status zj_non_speech_blank(const zj_non_speech *ns, const char *text, size_t 
             w = copy;
         }
         memcpy(w, text + copied, at - copied);
-        w = blank(w + (at - copied), zj_utf8_count(text + at, tag));
+        w = blank(w + (at - copied), zj_utf8_count(text + at, tag), lead);
         copied = at + tag;
         at += tag - 1;
     }
@@ -197,4 +204,19 @@ zj_status zj_non_speech_blank(const zj_non_speech *ns, const char *text, size_t 
     *out = copy;
     *out_len = (size_t)(w - copy);
     return ZJ_OK;
+}
+
+zj_status zj_norm_text_speech(zj_norm *n, const char *text, size_t len, const zj_non_speech *ns,
+                              bool *had_tags)
+{
+    char *spaced = NULL;
+    size_t spaced_len = 0;
+    *had_tags = false;
+    zj_status st = ns ? zj_non_speech_blank(ns, text, len, ' ', &spaced, &spaced_len) : ZJ_OK;
+    if (st == ZJ_OK)
+        st = spaced ? zj_norm_text_unmapped(n, spaced, spaced_len)
+                    : zj_norm_text_unmapped(n, text, len);
+    *had_tags = spaced != NULL;
+    free(spaced);
+    return st;
 }

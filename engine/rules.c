@@ -1255,13 +1255,12 @@ static void parse_fillers(struct loader *ld, const zj_ynode *n)
  * end (non_speech.c). */
 static void parse_non_speech(struct loader *ld, const zj_ynode *n)
 {
-    const char **words;
+    const char **words, *why;
     size_t *lens, bad;
     if (read_word_list(ld, n, "non_speech", "a non-speech word", &words, &lens)) {
-        ld->rs->non_speech = zj_non_speech_new(words, lens, n->n, &bad);
+        ld->rs->non_speech = zj_non_speech_new(words, lens, n->n, &bad, &why);
         if (!ld->rs->non_speech && bad != SIZE_MAX)
-            fail_at(ld, n->items[bad], "non-speech word is empty after normalization "
-                                       "(whitespace and punctuation are removed)");
+            fail_at(ld, n->items[bad], "non-speech word %s", why);
         else if (!ld->rs->non_speech)
             fail_nomem(ld, n);
     }

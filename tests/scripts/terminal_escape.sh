@@ -111,11 +111,14 @@ grep -qF '  0 坐席   [[您好]]\ufeff，[[这个我也不知道啊]]\u2028。\
 # Without colour, [[ and ]] mark the findings of `show`: a bracket of the
 # transcript itself next to another bracket (its own or a mark's) is written
 # \x5b or \x5d, so two brackets in a row are always a mark; a lone one, as in
-# an ASR tag [笑声], stays.
-printf '%s\n' '{"call_id": "BRACKETS-01", "turns": [{"speaker": "agent", "text": "[[您好]]，[笑声]这个我也不知道啊。"}, {"speaker": "customer", "text": "a[b]c[[d"}]}' > brackets.jsonl
+# an ASR tag [笑声], stays. A zero-width joiner beside a bracket is escaped
+# ([ZWJ[ would look like a mark), and a backslash is \x5c (the transcript's
+# own "\x5b" is not an escaped bracket).
+printf '%s\n' '{"call_id": "BRACKETS-01", "turns": [{"speaker": "agent", "text": "[[您好]]，[笑声]这个我也不知道啊。"}, {"speaker": "customer", "text": "a[b]c[[d"}, {"speaker": "customer", "text": "[\u200d[不要紧]\u200d] \\x5b\\x5bx"}]}' > brackets.jsonl
 "$zhijian" score --db b.db brackets.jsonl > /dev/null 2> err || fail "score brackets.jsonl: $(cat err)"
 "$zhijian" show --db b.db BRACKETS-01 > out 2> err || fail "show BRACKETS-01: $(cat err)"
-sed -n '4,5p' out > turns
+sed -n '4,6p' out > turns
 printf '%s\n' '  0 坐席   \x5b\x5b[[您好]]\x5d\x5d，[笑声\x5d[[这个我也不知道啊]]。' \
-  '  1 客户   a[b]c\x5b\x5bd' | cmp -s - turns || fail "show: brackets of the transcript: $(cat turns)"
+  '  1 客户   a[b]c\x5b\x5bd' '  2 客户   [\u200d[不要紧]\u200d] \x5cx5b\x5cx5bx' |
+  cmp -s - turns || fail "show: brackets of the transcript: $(cat turns)"
 echo ok

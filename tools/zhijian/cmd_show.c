@@ -13,8 +13,8 @@ static void show_usage(FILE *out)
             "\n"
             "Show a scored call: the transcript with each finding marked in place\n"
             "(colour on a terminal, [[brackets]] otherwise: a bracket of the transcript itself\n"
-            "next to another is written \\x5b or \\x5d), score, grade, verdict, and each\n"
-            "finding's rule, clause and points.\n"
+            "next to another is written \\x5b or \\x5d, a backslash \\x5c), score, grade,\n"
+            "verdict, and each finding's rule, clause and points.\n"
             "\n"
             "  --db PATH            the result database written by `zhijian score`\n"
             "                       (default: zhijian.db in this directory), or a PostgreSQL\n"
@@ -70,28 +70,60 @@ static bool is_square_bracket(char c)
     return c == '[' || c == ']';
 }
 
-/* Writes text[a, z) of a turn without colour, where [[ and ]] mark findings:
- * a bracket of the text itself is written \x5b or \x5d when the character
- * shown before or after it is a bracket too (of the text or of a mark), so a
- * run of two brackets is always a mark and a transcript's own [[ never
- * reads as one. ASR tags such as [笑声] stay as they are. edge_before and
+/* Zero-width characters the terminal escape keeps (they shape emoji and
+ * scripts): the joiners U+200C and U+200D, the combining grapheme joiner
+ * U+034F, the variation selectors U+FE00..U+FE0F and U+E0100..U+E01EF.
+ * Between two brackets they would make [ZWJ[ look like a mark. Their UTF-8
+ * length at s, or 0. */
+static size_t zero_width_kept(const unsigned char *s, size_t n)
+{
+    if (n >= 3 && s[0] == 0xE2 && s[1] == 0x80 && (s[2] == 0x8C || s[2] == 0x8D))
+        return 3;
+    if (n >= 2 && s[0] == 0xCD && s[1] == 0x8F)
+        return 2;
+    if (n >= 3 && s[0] == 0xEF && s[1] == 0xB8 && s[2] >= 0x80 && s[2] <= 0x8F)
+        return 3;
+    if (n >= 4 && s[0] == 0xF3 && s[1] == 0xA0 && s[2] >= 0x84 && s[2] <= 0x87 && s[3] >= 0x80 &&
+        s[3] <= 0xBF)
+        return 4;
+    return 0;
+}
+
+/* Writes text[a, z) of a turn without colour, where [[ and ]] mark findings.
+ * A bracket of the text itself is written \x5b or \x5d when the character
+ * shown before or after it is a bracket too (of the text or of a mark), and a
+ * zero-width joiner or selector next to a bracket as \u200d, so a run of two
+ * brackets is always a mark and nothing shows as one that is not; a
+ * backslash is written \x5c, so an escape is never the transcript's own
+ * text. ASR tags such as [笑声] stay as they are. edge_before and
  * edge_after: a mark's brackets are written right before a or after z. */
 static void term_plain(zj_buf *b, const char *text, size_t len, size_t a, size_t z,
                        bool edge_before, bool edge_after)
 {
     size_t run = a;
-    for (size_t i = a; i < z; i++) {
-        if (!is_square_bracket(text[i]))
+    for (size_t i = a, k; i < z; i += k) {
+        const unsigned char *p = (const unsigned char *)text + i;
+        size_t zero_width = zero_width_kept(p, z - i);
+        k = zero_width ? zero_width : 1;
+        bool bracket = is_square_bracket(text[i]);
+        if (!bracket && text[i] != '\\' && !zero_width)
             continue;
         bool left = i == a ? edge_before || (a > 0 && is_square_bracket(text[a - 1]))
                            : is_square_bracket(text[i - 1]);
-        bool right = i + 1 == z ? edge_after || (z < len && is_square_bracket(text[z]))
-                                : is_square_bracket(text[i + 1]);
-        if (!left && !right)
+        bool right = i + k == z ? edge_after || (z < len && is_square_bracket(text[z]))
+                                : is_square_bracket(text[i + k]);
+        if (text[i] != '\\' && !left && !right)
             continue;
         zj_buf_term(b, text + run, i - run);
-        zj_buf_puts(b, text[i] == '[' ? "\\x5b" : "\\x5d");
-        run = i + 1;
+        if (!zero_width) {
+            zj_buf_printf(b, "\\x%02x", (unsigned)p[0]);
+        } else { /* \u200d, \U000e0100: the code point of its 2 to 4 bytes */
+            uint32_t cp = p[0] & (0xFF >> (k + 1));
+            for (size_t j = 1; j < k; j++)
+                cp = cp << 6 | (p[j] & 0x3F);
+            zj_buf_printf(b, cp > 0xFFFF ? "\\U%08x" : "\\u%04x", (unsigned)cp);
+        }
+        run = i + k;
     }
     zj_buf_term(b, text + run, z - run);
 }
