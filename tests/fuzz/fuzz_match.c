@@ -4,7 +4,8 @@
  * the table-driven path and by the utf8proc path, which must agree; scanned
  * by the PCRE2 and the Hyperscan backends under a fixed small rule set
  * (literals that overlap, regexes with anchors and lookarounds, per-sentence
- * patterns, exceptions), which must report identical hits as
+ * patterns, exceptions, non-speech tags, clause starts), which must report
+ * identical hits as
  * tests/unit/test_match_diff.c checks on random text; and scored as a call
  * (one turn per line, speakers alternating) under both backends, whose JSON
  * results must be identical. */
@@ -15,6 +16,8 @@
 static const char rules_yaml[] =
     "ruleset: fuzz-match\n"
     "version: \"1\"\n"
+    "non_speech: [笑声, laughter]\n"
+    "clause_starts: ['不(?=知)']\n"
     "rules:\n"
     "  - id: greet\n"
     "    kind: required\n"
@@ -55,7 +58,8 @@ static const char rules_yaml[] =
 static const char *const alphabet[] = {"喂", "急", "什", "么", "不", "知", "道", "哈",
                                        "a",  "b",  "1",  "。", "？", "，", " ",  "A",
                                        "您", "好", "再", "见", "谢", "我", "养", "药",
-                                       "\n", "Ａ", "！", "…",  "喂喂", "ß", "ﬁ", "\t"};
+                                       "\n", "Ａ", "！", "…",  "喂喂", "ß", "ﬁ", "\t",
+                                       "[",  "]",  "笑声", "<|", "|>", "（", "）", "\u200d"};
 
 static zj_ruleset *by_pcre, *by_hs;
 static zj_scorer *score_pcre, *score_hs;
