@@ -163,10 +163,45 @@ static char *blank(char *out, size_t n_cps, char lead)
     return out + n_cps - 1;
 }
 
-/* The bytes an opening bracket starts with: ( < [ {, and the UTF-8 lead
- * bytes 0xE3 (【 〔 〖) and 0xEF (（ ［ ＜). One load per byte of the turn. */
-static const bool may_open[256] = {['('] = true, ['<'] = true, ['['] = true, ['{'] = true,
-                                   [0xE3] = true, [0xEF] = true};
+/* Whether p (n bytes left, lead byte 0xE3 or 0xEF) is a CJK opening
+ * bracket: 【 〔 〖 (E3 80 90/94/96) or （ ［ ＜ (EF BC 88/BB/9C). The same
+ * lead bytes start 。 and ，, so the bytes after them decide. */
+static bool cjk_opening(const unsigned char *p, size_t n)
+{
+    if (n < 3)
+        return false;
+    if (p[0] == 0xE3)
+        return p[1] == 0x80 && (p[2] == 0x90 || p[2] == 0x94 || p[2] == 0x96);
+    return p[1] == 0xBC && (p[2] == 0x88 || p[2] == 0xBB || p[2] == 0x9C);
+}
+
+/* The offset of the first opening bracket in text[from..len), or len. Most
+ * turns hold none: a memchr (vectorized) per ASCII bracket and per CJK lead
+ * byte costs less than looking at every byte. */
+static size_t next_opening(const char *text, size_t from, size_t len)
+{
+    size_t best = len;
+    for (const char *c = "[(<{"; *c; c++) {
+        const char *p = memchr(text + from, *c, best - from);
+        if (p)
+            best = (size_t)(p - text);
+    }
+    static const unsigned char leads[] = {0xE3, 0xEF};
+    for (size_t i = 0; i < sizeof leads; i++) {
+        for (size_t q = from; q < best;) {
+            const char *p = memchr(text + q, leads[i], best - q);
+            if (!p)
+                break;
+            q = (size_t)(p - text);
+            if (cjk_opening((const unsigned char *)p, len - q)) {
+                best = q;
+                break;
+            }
+            q++;
+        }
+    }
+    return best;
+}
 
 zj_status zj_non_speech_blank(const zj_non_speech *ns, const char *text, size_t len, char lead,
                               char **out, size_t *out_len)
@@ -176,9 +211,8 @@ zj_status zj_non_speech_blank(const zj_non_speech *ns, const char *text, size_t 
     char *copy = NULL, *w = NULL;
     size_t copied = 0; /* text[0..copied) is in copy */
     zj_status st = ZJ_OK;
-    for (size_t at = 0; at < len && st == ZJ_OK; at++) {
-        if (!may_open[(unsigned char)text[at]])
-            continue;
+    for (size_t at = next_opening(text, 0, len); at < len && st == ZJ_OK;
+         at = next_opening(text, at + 1, len)) {
         size_t tag = token_tag(text, len, at);
         if (!tag)
             tag = word_tag(ns, text, len, at, &st);
