@@ -136,4 +136,10 @@ grep -qF 'merged rule set esc2@1\x1b[31mRED, sha256 ' "$tmp/out" || { cat "$tmp/
   '{"call_id": "c", "turns": [{"speaker": "customer", "text": "我要投诉"}, {"speaker": "agent", "text": "你急什么呢"}]}' > "$tmp/out" || fail "explain a call"
 grep -qx "verdict: taboo.ji hit turn 1 '急什么' \[1, 4), -5 points" "$tmp/out" || { cat "$tmp/out"; fail "explain a call: verdict"; }
 grep -qx "note: with the whole rule set '急什么' \[1, 4) is no finding: rule complaint.no-ji's overlapping hit '你急什么呢' \[0, 5) wins (the longest hit wins; a \`yield\` rule or a model gives way)" "$tmp/out" || { cat "$tmp/out"; fail "explain a call: the overlap note"; }
+# The bundled synonyms read Hakka 有麽个 / 急麽个 as 有什么 / 急什么, never the
+# Mandarin 这么个 / 怎么个 (with OpenCC 麽 reads 么: a bare 么个 form rewrote them).
+"$zhijian" rules explain taboo.25-ji-shen-me "这么个情况，怎么个流程" > "$tmp/out" || fail "explain 这么个"
+grep -qx "normalized: 这么个情况怎么个流程" "$tmp/out" || { cat "$tmp/out"; fail "the bundled synonyms rewrote 这么个 / 怎么个"; }
+"$zhijian" rules explain taboo.25-ji-shen-me "急麽个急" > "$tmp/out" || fail "explain 急麽个急"
+grep -qx "verdict: hit '急麽个' \[0, 3), -10 points" "$tmp/out" || { cat "$tmp/out"; fail "急麽个 is not 急什么"; }
 echo "ok: bundled rule sets check and test clean; broken file located; explain"
