@@ -943,6 +943,25 @@ static bool normalized_atom(void *ctx, const rx_atom *a)
     return false;
 }
 
+/* A literal holding one of the rule set's non-speech tags ([笑声]): a turn
+ * is matched with its tags read as clause ends, so the literal, whose
+ * brackets normalization drops, can never match. */
+static zj_status lint_literal_tag(const zj_ruleset *rs, const zj_rule *r, const zj_pattern *p,
+                                  zj_diag_cb cb, void *ctx, size_t *count)
+{
+    char *blanked;
+    size_t len;
+    zj_status st =
+        zj_non_speech_blank(rs->non_speech, p->source, strlen(p->source), ' ', &blanked, &len);
+    if (st == ZJ_OK && blanked)
+        warn(cb, ctx, p->file ? p->file : rs->path, p->line, p->col, count,
+             "warning: '%s' of rule '%s' holds a non-speech tag, which a turn is matched "
+             "without (non_speech: it reads as a clause end): it can never match",
+             p->source, r->id);
+    free(blanked);
+    return st;
+}
+
 static void lint_regex(const zj_ruleset *rs, const zj_rule *r, const zj_pattern *p, zj_norm *n,
                        zj_diag_cb cb, void *ctx, size_t *count)
 {
@@ -968,6 +987,15 @@ size_t zj_rules_lint(const zj_ruleset *rs, zj_diag_cb cb, void *ctx)
                 !rs->patterns[k].is_model) {
                 lint_regex(rs, r, &rs->patterns[k], &norm, cb, ctx, &count);
                 lint_regex_case(rs, r, &rs->patterns[k], cb, ctx, &count);
+            }
+        for (size_t k = 0; rs->non_speech && k < rs->n_patterns; k++)
+            if (rs->patterns[k].rule == i && !rs->patterns[k].is_regex &&
+                lint_literal_tag(rs, r, &rs->patterns[k], cb, ctx, &count) != ZJ_OK) {
+                zj_error e; /* the lint is incomplete: said as an error, not a warning */
+                zj_error_set(&e, ZJ_ERR_NOMEM, rs->path, 0, 0, "out of memory");
+                count++;
+                if (cb)
+                    cb(&e, ctx);
             }
         size_t live = 0;
         for (size_t k = 0; k < rs->n_patterns; k++) {
