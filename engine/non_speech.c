@@ -11,12 +11,19 @@
  * code points holds for the turn as written, and a finding's span and words
  * are the original's.
  *
- * A tag is a listed word, compared as rule literals are (Traditional forms,
- * full-width letters and case read alike: [笑聲], [Laughter]), inside one
- * pair of brackets: [] ［］ 【】 〔〕 〖〗 () （） <> ＜＞ {}. A word that is
- * not listed stays speech ([A座] is an address). <|…|> of ASCII letters,
- * digits, '_' and '-' is always a tag: those tokens (language, emotion,
- * event) are never speech. */
+ * A tag is a listed word, compared as rule literals are (Traditional forms
+ * with OpenCC, full-width letters and case read alike: [笑聲], [Laughter]),
+ * inside one pair of brackets: [] ［］ 【】 〔〕 〖〗 () （） <> ＜＞ {}. A word
+ * that is not listed stays speech ([A座] is an address). <|…|> of up to 32
+ * ASCII letters, digits, '_' and '-' is always a tag: those tokens (language,
+ * emotion, event) are never speech.
+ *
+ * A tag is no punctuation of the writer's: whether a turn was written with
+ * punctuation, which decides whether `clause_starts` cut it, is judged with
+ * its tags read as spaces (zj_norm_turn). A turn of nothing but tags (and
+ * fillers) is no utterance (score.c), and the speech rate does not count
+ * tags (metrics.c): both read the turn through zj_norm_text_speech or the
+ * spaced copy. */
 #include "internal.h"
 
 #include <stdlib.h>
