@@ -866,9 +866,8 @@ void zj_non_speech_free(zj_non_speech *ns);
 zj_status zj_non_speech_blank(const zj_non_speech *ns, const char *text, size_t len, char lead,
                               char **out, size_t *out_len);
 /* zj_norm_text_unmapped of text with its tags (ns may be NULL) removed: what
- * the speaker said, for counting; *had_tags tells whether there were any. */
-zj_status zj_norm_text_speech(zj_norm *n, const char *text, size_t len, const zj_non_speech *ns,
-                              bool *had_tags);
+ * the speaker said, for counting. */
+zj_status zj_norm_text_speech(zj_norm *n, const char *text, size_t len, const zj_non_speech *ns);
 /* A turn as the rule set's patterns see it: non-speech tags read as clause
  * ends, normalized, fillers dropped, synonyms read as their standard word,
  * clause starts of unpunctuated text added. */

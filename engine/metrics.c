@@ -133,8 +133,7 @@ static zj_status speech_rate(const zj_rule *r, uint32_t rule, const zj_call *cal
         const zj_turn *turn = &call->turns[t];
         if (turn->speaker != ZJ_SPEAKER_AGENT)
             continue;
-        bool had_tags;
-        zj_status st = zj_norm_text_speech(norm, turn->text, turn->text_len, tags, &had_tags);
+        zj_status st = zj_norm_text_speech(norm, turn->text, turn->text_len, tags);
         if (st != ZJ_OK)
             return st;
         chars += (int64_t)zj_utf8_count(norm->text, norm->len);

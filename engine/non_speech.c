@@ -247,17 +247,14 @@ zj_status zj_non_speech_blank(const zj_non_speech *ns, const char *text, size_t 
     return ZJ_OK;
 }
 
-zj_status zj_norm_text_speech(zj_norm *n, const char *text, size_t len, const zj_non_speech *ns,
-                              bool *had_tags)
+zj_status zj_norm_text_speech(zj_norm *n, const char *text, size_t len, const zj_non_speech *ns)
 {
     char *spaced = NULL;
     size_t spaced_len = 0;
-    *had_tags = false;
     zj_status st = ns ? zj_non_speech_blank(ns, text, len, ' ', &spaced, &spaced_len) : ZJ_OK;
     if (st == ZJ_OK)
         st = spaced ? zj_norm_text_unmapped(n, spaced, spaced_len)
                     : zj_norm_text_unmapped(n, text, len);
-    *had_tags = spaced != NULL;
     free(spaced);
     return st;
 }
