@@ -1204,6 +1204,14 @@ static void parse_redact(struct loader *ld, const zj_ynode *n)
     }
 }
 
+/* An empty list or mapping (`fillers: []`, `synonyms: {}`) sets none: in a
+ * file that extends, it is how the base's list is taken away, since a
+ * top-level key replaces the base's whole. */
+static bool sets_some(const zj_ynode *n, zj_ynode_type collection)
+{
+    return n && !(n->type == collection && n->n == 0);
+}
+
 /* A top-level list of words (`fillers:`, `non_speech:`): *words and *lens
  * point into the tree; the caller frees both arrays. false after an error. */
 static bool read_word_list(struct loader *ld, const zj_ynode *n, const char *key,
@@ -1211,8 +1219,8 @@ static bool read_word_list(struct loader *ld, const zj_ynode *n, const char *key
 {
     *words = NULL;
     *lens = NULL;
-    if (n->type != ZJ_YNODE_SEQ || n->n == 0) {
-        fail_at(ld, n, "'%s' must be a non-empty list of words", key);
+    if (n->type != ZJ_YNODE_SEQ) {
+        fail_at(ld, n, "'%s' must be a list of words", key);
         return false;
     }
     *words = calloc(n->n, sizeof **words);
@@ -1273,7 +1281,7 @@ static void parse_non_speech(struct loader *ld, const zj_ynode *n)
 static void parse_synonyms(struct loader *ld, const zj_ynode *n)
 {
     if (n->type != ZJ_YNODE_MAP || n->n == 0) {
-        fail_at(ld, n, "'synonyms' must be a non-empty mapping of a form to its standard word");
+        fail_at(ld, n, "'synonyms' must be a mapping of a form to its standard word");
         return;
     }
     size_t pairs = n->n / 2;
@@ -1318,7 +1326,7 @@ static void parse_synonyms(struct loader *ld, const zj_ynode *n)
 static void parse_clause_starts(struct loader *ld, const zj_ynode *n)
 {
     if (n->type != ZJ_YNODE_SEQ || n->n == 0) {
-        fail_at(ld, n, "'clause_starts' must be a non-empty list of regexes");
+        fail_at(ld, n, "'clause_starts' must be a list of regexes");
         return;
     }
     const char **res = calloc(n->n, sizeof *res);
@@ -1469,13 +1477,13 @@ static void parse_root(struct loader *ld, const zj_ynode *root)
         }
     }
     rs->default_speaker = def.speaker;
-    if ((v = zj_yaml_get(root, "fillers")))
+    if (sets_some(v = zj_yaml_get(root, "fillers"), ZJ_YNODE_SEQ))
         parse_fillers(ld, v);
-    if ((v = zj_yaml_get(root, "non_speech")))
+    if (sets_some(v = zj_yaml_get(root, "non_speech"), ZJ_YNODE_SEQ))
         parse_non_speech(ld, v);
-    if ((v = zj_yaml_get(root, "synonyms")))
+    if (sets_some(v = zj_yaml_get(root, "synonyms"), ZJ_YNODE_MAP))
         parse_synonyms(ld, v);
-    if ((v = zj_yaml_get(root, "clause_starts")))
+    if (sets_some(v = zj_yaml_get(root, "clause_starts"), ZJ_YNODE_SEQ))
         parse_clause_starts(ld, v);
     if (!(v = zj_yaml_get(root, "rules"))) {
         fail_at(ld, root, "missing 'rules'");

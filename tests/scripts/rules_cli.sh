@@ -100,14 +100,14 @@ $tmp/na.yaml:5:24: 'why' in not_assessable must not be empty
 $tmp/na.yaml:6:5: a 'not_assessable' entry must be a mapping {clause, why}
 WANT
 diff -u "$tmp/want" "$tmp/out" || fail "rules check not_assessable output"
-# clause_starts: a non-empty list of regexes that compile.
+# clause_starts: a list of regexes that compile (a mapping is no list).
 printf 'ruleset: cs\nversion: "1"\nclause_starts: [\x27(?=你去\x27]\nrules:\n  - id: a\n    kind: forbidden\n    any: [喂]\n' > "$tmp/cs.yaml"
-printf 'ruleset: cs\nversion: "1"\nclause_starts: []\nrules:\n  - id: a\n    kind: forbidden\n    any: [喂]\n' > "$tmp/cs2.yaml"
+printf 'ruleset: cs\nversion: "1"\nclause_starts: {}\nrules:\n  - id: a\n    kind: forbidden\n    any: [喂]\n' > "$tmp/cs2.yaml"
 "$zhijian" rules check "$tmp/cs.yaml" "$tmp/cs2.yaml" > "$tmp/out"
 [ $? -eq 1 ] || fail "a bad clause_starts list should exit 1"
 cat > "$tmp/want" <<WANT
 $tmp/cs.yaml:3:17: clause start regex does not compile: missing closing parenthesis at offset 9
-$tmp/cs2.yaml:3:16: 'clause_starts' must be a non-empty list of regexes
+$tmp/cs2.yaml:3:16: 'clause_starts' must be a list of regexes
 WANT
 diff -u "$tmp/want" "$tmp/out" || fail "rules check clause_starts output"
 # A failing example makes rules test exit 1 with a counted failure.

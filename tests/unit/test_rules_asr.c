@@ -36,7 +36,7 @@ static void bad_keys_name_line_and_column(void **state)
     (void)state;
     assert_load_error("ruleset: a\nversion: \"1\"\nfillers: 嗯\nrules:\n"
                       "  - {id: r, kind: forbidden, any: [x]}\n",
-                      "asr.yaml:3:10: 'fillers' must be a non-empty list of words");
+                      "asr.yaml:3:10: 'fillers' must be a list of words");
     assert_load_error("ruleset: a\nversion: \"1\"\nfillers: [嗯, '，']\nrules:\n"
                       "  - {id: r, kind: forbidden, any: [x]}\n",
                       "asr.yaml:3:14: filler is empty after normalization (whitespace and "
