@@ -26,35 +26,11 @@ static size_t non_ascii(zj_buf *b, const char *s, size_t n)
     return k;
 }
 
+/* JUnit text is XML: HTML's escaping serves, control characters and bidi
+ * controls included (written \x1b, \u202e as the terminal shows them). */
 static void xml_escape(zj_buf *b, const char *s)
 {
-    const char *end = s ? s + strlen(s) : NULL;
-    for (; s && *s; s++) {
-        if ((unsigned char)*s >= 0x80) {
-            s += non_ascii(b, s, (size_t)(end - s)) - 1;
-            continue;
-        }
-        switch (*s) {
-        case '<':
-            zj_buf_puts(b, "&lt;");
-            break;
-        case '>':
-            zj_buf_puts(b, "&gt;");
-            break;
-        case '&':
-            zj_buf_puts(b, "&amp;");
-            break;
-        case '"':
-            zj_buf_puts(b, "&quot;");
-            break;
-        case '\'':
-            zj_buf_puts(b, "&apos;");
-            break;
-        default:
-            if ((unsigned char)*s >= 0x20 || *s == '\n' || *s == '\t')
-                zj_buf_append(b, s, 1);
-        }
-    }
+    zj_html_escape(b, s);
 }
 
 /* A path as a SARIF artifactLocation uri, a JSON string: a URI reference

@@ -238,11 +238,12 @@ void zj_result_free(zj_result *r)
 
 /* ---------------------------------------------------------------- windows */
 
-/* A turn holding nothing but the rule set's fillers (嗯。, 呃…) or its
- * non-speech tags ([笑声], <|Laughter|>): a breath, a backchannel or a sound,
- * not an utterance, so it is never the opening or the closing a window asks
- * for and does not split one speaker's run. Only short turns are normalized
- * to find out, and turns with tags: a long one is never fillers alone. */
+/* A turn holding nothing but the rule set's fillers (嗯。, 呃…), its
+ * non-speech tags ([笑声], <|Laughter|>) or punctuation (……, where ASR heard
+ * a pause): a breath, a backchannel or a sound, not an utterance, so it is
+ * never the opening or the closing a window asks for and does not split one
+ * speaker's run. Only short turns are normalized to find out, and turns with
+ * tags: a long one is never fillers alone. */
 #define FILLER_TURN_MAX_BYTES 24
 
 static zj_status filler_turn(zj_scorer *s, const zj_turn *turn, bool *out)
@@ -254,13 +255,12 @@ static zj_status filler_turn(zj_scorer *s, const zj_turn *turn, bool *out)
     zj_status st = rs->non_speech ? zj_non_speech_blank(rs->non_speech, turn->text, turn->text_len,
                                                         ' ', &spaced, &spaced_len)
                                   : ZJ_OK;
-    if (st != ZJ_OK || (!spaced && (!rs->fillers || turn->text_len > FILLER_TURN_MAX_BYTES)))
+    if (st != ZJ_OK || (!spaced && turn->text_len > FILLER_TURN_MAX_BYTES))
         return st;
     st = spaced ? zj_norm_text_unmapped(&s->norm, spaced, spaced_len)
                 : zj_norm_text_unmapped(&s->norm, turn->text, turn->text_len);
     if (st == ZJ_OK)
-        *out = (spaced && s->norm.len == 0) ||
-               (rs->fillers && zj_fillers_only(rs->fillers, s->norm.text, s->norm.len));
+        *out = s->norm.len == 0 || zj_fillers_only(rs->fillers, s->norm.text, s->norm.len);
     free(spaced);
     return st;
 }

@@ -131,6 +131,7 @@ printf '急什么\n' > esc/j.txt
 [ "$(cat out)" = "::error file=esc/j.txt,line=1,col=1,endColumn=4,title=a::forbidden expression '急什么': T%1B[31mRED\\u202eo\\u2066k (C%1B[2J)" ] || { cat -v out; fail "github: control characters not escaped"; }
 "$zhijian" lint --rules esc-rules.yaml --format junit esc > out; [ $? -eq 1 ] || { cat out; fail "junit esc: exit 1 expected"; }
 grep -qF 'RED\u202eo\u2066k' out || { cat -v out; fail "junit: bidi controls not shown as \\u202e"; }
+grep -qF 'T\x1b[31mRED' out || { cat -v out; fail "junit: ESC not shown as \\x1b"; }
 if LC_ALL=C grep -qF "$(printf '\xe2\x80\xae')" out; then fail "junit: a raw U+202E"; fi
 # A template that declares no part may be said anywhere: in the middle of a
 # call 您找谁都一样 is taboo.defiant (critical), which phone.no-zhaoshui, a
