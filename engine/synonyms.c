@@ -7,9 +7,10 @@
  * every literal of the rule set, so both sides speak the standard word;
  * regexes are written with it. At each position the longest form wins; a
  * form is not replaced across a clause or sentence end (晓，得 stays two
- * words). A replacement may change the length (啥 → 什么): every byte of the
- * standard word maps to the whole of the form in the original text, and the
- * sentence and clause ends after it move with it. A turn none of whose
+ * words), nor where the text around it already is its standard word (the
+ * 么事 of 什么事). A replacement may change the length (啥 → 什么): every
+ * byte of the standard word maps to the whole of the form in the original
+ * text, and the sentence and clause ends after it move with it. A turn none of whose
  * characters may start a form costs one bit test per character. */
 #include "internal.h"
 
@@ -19,6 +20,7 @@
 typedef struct synonym {
     char *from, *to; /* normalized */
     size_t from_len, to_len;
+    size_t inside; /* where from is in to (么事 in 什么事), else SIZE_MAX */
     uint32_t first; /* from's first code point */
 } synonym;
 
@@ -86,6 +88,10 @@ zj_synonyms *zj_synonyms_new(const char *const *forms, const size_t *form_lens,
             zj_synonyms_free(s);
             return NULL;
         }
+        x->inside = SIZE_MAX;
+        for (size_t at = 0; at + x->from_len <= x->to_len && x->inside == SIZE_MAX; at++)
+            if (memcmp(x->to + at, x->from, x->from_len) == 0)
+                x->inside = at;
         uint32_t cp;
         zj_utf8_decode((const unsigned char *)x->from, x->from_len, &cp);
         x->first = cp;
@@ -98,8 +104,16 @@ zj_synonyms *zj_synonyms_new(const char *const *forms, const size_t *form_lens,
     return s;
 }
 
+/* Whether the form x at text[at..) is part of its own standard word there:
+ * the 么事 of 没什么事 (么事: 什么事) is left as it is, not read 什什么事. */
+static bool within_own_word(const synonym *x, const char *text, size_t len, size_t at)
+{
+    return x->inside != SIZE_MAX && at >= x->inside && at - x->inside + x->to_len <= len &&
+           memcmp(text + at - x->inside, x->to, x->to_len) == 0;
+}
+
 /* The longest form at text[at..len) not crossing an offset of ends[0..n)
- * (sorted), or NULL. */
+ * (sorted) nor inside its own standard word, or NULL. */
 static const synonym *form_at(const zj_synonyms *s, const char *text, size_t len, size_t at,
                               const size_t *ends, size_t n_ends)
 {
@@ -119,7 +133,8 @@ static const synonym *form_at(const zj_synonyms *s, const char *text, size_t len
     }
     for (size_t i = lo; i < s->n && s->v[i].first == cp; i++) {
         const synonym *x = &s->v[i];
-        if (x->from_len > len - at || memcmp(p, x->from, x->from_len) != 0)
+        if (x->from_len > len - at || memcmp(p, x->from, x->from_len) != 0 ||
+            within_own_word(x, text, len, at))
             continue;
         bool crosses = false;
         for (size_t k = 0; k < n_ends && !crosses; k++)
