@@ -163,6 +163,25 @@ static bool only_adverbs(const uint32_t *cps, size_t from, size_t to)
     return true;
 }
 
+/* Whether cps[from..to) is an adverb of a request (先 快 赶紧 赶快 直接 慢慢):
+ * 你先说 / 您快说 / 您直接讲 ask the resident to speak; nothing is reported. */
+static bool request_adverbs(const uint32_t *cps, size_t from, size_t to)
+{
+    static const uint32_t parts[] = {0x5148 /* 先 */, 0x5FEB /* 快 */, 0x8D76 /* 赶 */,
+                                     0x7D27 /* 紧 */, 0x76F4 /* 直 */, 0x63A5 /* 接 */,
+                                     0x6162 /* 慢 */};
+    if (from == to)
+        return false;
+    for (size_t i = from; i < to; i++) {
+        bool part = false;
+        for (size_t k = 0; k < sizeof parts / sizeof *parts; k++)
+            part |= cps[i] == parts[k];
+        if (!part)
+            return false;
+    }
+    return true;
+}
+
 /* Whether cps[from..to) holds a negation or prohibition (别 不 没 甭): a verb
  * of saying under one reports nothing (你别说了我们会处理的 is the agent's own
  * voice to its end). */
@@ -198,6 +217,9 @@ static bool reported_subject(const uint32_t *cps, size_t from, size_t verb)
                 continue; /* 你说…, 你都说了三遍了: the agent addressing the resident */
             if (negated(cps, end, verb))
                 continue; /* 你别说了, 他没说, 您不要讲: no words to report */
+            if (m == 1 && (cps[start] == 0x4F60 /* 你 */ || cps[start] == 0x60A8 /* 您 */) &&
+                request_adverbs(cps, end, verb))
+                continue; /* 你先说, 您赶紧讲: the agent asks the resident to speak */
             return true;
         }
     }
