@@ -147,20 +147,27 @@ static size_t token_before(const uint32_t *cps, size_t end, const char *s)
     return m;
 }
 
+/* Whether every code point of cps[from..to) is one of set[0..n) (true when
+ * the range is empty). */
+static bool all_in(const uint32_t *cps, size_t from, size_t to, const uint32_t *set, size_t n)
+{
+    for (size_t i = from; i < to; i++) {
+        bool in = false;
+        for (size_t k = 0; k < n; k++)
+            in |= cps[i] == set[k];
+        if (!in)
+            return false;
+    }
+    return true;
+}
+
 /* Whether cps[from..to) is empty or only adverbs (都 也 就 还 又 老 总). */
 static bool only_adverbs(const uint32_t *cps, size_t from, size_t to)
 {
     static const uint32_t adverbs[] = {0x90FD /* 都 */, 0x4E5F /* 也 */, 0x5C31 /* 就 */,
                                        0x8FD8 /* 还 */, 0x53C8 /* 又 */, 0x8001 /* 老 */,
                                        0x603B /* 总 */};
-    for (size_t i = from; i < to; i++) {
-        bool adverb = false;
-        for (size_t k = 0; k < sizeof adverbs / sizeof *adverbs; k++)
-            adverb |= cps[i] == adverbs[k];
-        if (!adverb)
-            return false;
-    }
-    return true;
+    return all_in(cps, from, to, adverbs, sizeof adverbs / sizeof *adverbs);
 }
 
 /* Whether cps[from..to) is an adverb of a request (先 快 赶紧 赶快 直接 慢慢):
@@ -170,16 +177,7 @@ static bool request_adverbs(const uint32_t *cps, size_t from, size_t to)
     static const uint32_t parts[] = {0x5148 /* 先 */, 0x5FEB /* 快 */, 0x8D76 /* 赶 */,
                                      0x7D27 /* 紧 */, 0x76F4 /* 直 */, 0x63A5 /* 接 */,
                                      0x6162 /* 慢 */};
-    if (from == to)
-        return false;
-    for (size_t i = from; i < to; i++) {
-        bool part = false;
-        for (size_t k = 0; k < sizeof parts / sizeof *parts; k++)
-            part |= cps[i] == parts[k];
-        if (!part)
-            return false;
-    }
-    return true;
+    return from < to && all_in(cps, from, to, parts, sizeof parts / sizeof *parts);
 }
 
 /* Whether cps[from..to) holds a negation or prohibition (别 不 没 甭): a verb
