@@ -1,7 +1,7 @@
 /* quote_report.c — reported speech: after a reporting verb whose subject is
  * someone else (您说…, 邻居跟您讲…, 他说…, 您刚才说…, 师傅回您…; not 你别说,
- * not 你先说, not 我说), the words up to the end of the clause are not the agent's own
- * (他说水管漏了，有本事你去告 still provokes the resident). A recap the agent
+ * not 你先说, not 我说), the words up to the end of the clause are not the
+ * agent's own (他说水管漏了，有本事你去告 still provokes the resident). A recap the agent
  * asks the resident to confirm runs on to the end of the sentence: one whose
  * reporter is itself reported (您是说保安跟您讲砸了活该，谁让你跟车), one whose
  * words tell of a conversation (您说保安讲不关我事，你找城管), or one that a

@@ -10,8 +10,8 @@
  * words), nor where the text around it already is its standard word (the
  * 么事 of 什么事). A replacement may change the length (啥 → 什么): every
  * byte of the standard word maps to the whole of the form in the original
- * text, and the sentence and clause ends after it move with it. A turn none of whose
- * characters may start a form costs one bit test per character. */
+ * text, and the sentence and clause ends after it move with it. A turn none
+ * of whose characters may start a form costs one bit test per character. */
 #include "internal.h"
 
 #include <stdlib.h>
