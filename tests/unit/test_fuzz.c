@@ -41,7 +41,8 @@ static void fuzz_call_parser_and_scorer(void **state_ptr)
     size_t len;
     char *corpus = read_all(ZJ_SOURCE_DIR "/corpus/calls/2026-11.jsonl", &len);
     zj_error err;
-    zj_ruleset *rs = zj_rules_load(ZJ_SOURCE_DIR "/rules/property-service.yaml", NULL, &err);
+    zj_ruleset *rs = zj_rules_load(ZJ_SOURCE_DIR "/rules/property-service.yaml",
+                                   &(zj_load_opts){.cache_dir = ZJ_TEST_CACHE_DIR}, &err);
     assert_non_null(rs);
     zj_scorer *sc = zj_scorer_new(rs, &err);
     /* Lines of the corpus as seeds. */

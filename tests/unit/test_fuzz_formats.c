@@ -106,7 +106,8 @@ static void fuzz_format_adapters(void **state)
     load_dir(ZJ_SOURCE_DIR "/tests/formats/bad");
     assert_true(n_seeds >= 30);
     zj_error err;
-    zj_ruleset *rs = zj_rules_load(ZJ_SOURCE_DIR "/rules/property-service.yaml", NULL, &err);
+    zj_ruleset *rs = zj_rules_load(ZJ_SOURCE_DIR "/rules/property-service.yaml",
+                                   &(zj_load_opts){.cache_dir = ZJ_TEST_CACHE_DIR}, &err);
     assert_non_null(rs);
     zj_scorer *sc = zj_scorer_new(rs, &err);
     size_t calls = 0;

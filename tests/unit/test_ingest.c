@@ -75,7 +75,8 @@ static zj_ruleset *bundled(void)
 {
     if (!shared_rules) {
         zj_error err;
-        shared_rules = zj_rules_load(ZJ_SOURCE_DIR "/rules/property-service.yaml", NULL, &err);
+        shared_rules = zj_rules_load(ZJ_SOURCE_DIR "/rules/property-service.yaml",
+                                     &(zj_load_opts){.cache_dir = ZJ_TEST_CACHE_DIR}, &err);
         assert_non_null(shared_rules);
     }
     return shared_rules;

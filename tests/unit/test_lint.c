@@ -35,7 +35,8 @@ static int setup(void **state)
     if (!mkdtemp(dir))
         return -1;
     zj_error err;
-    rs = zj_rules_load(ZJ_SOURCE_DIR "/rules/property-service.yaml", NULL, &err);
+    rs = zj_rules_load(ZJ_SOURCE_DIR "/rules/property-service.yaml",
+                       &(zj_load_opts){.cache_dir = ZJ_TEST_CACHE_DIR}, &err);
     write_file("open.md", "---\npart: opening\n---\n# 开场\n\n"
                           "- 您好，{company}物业客服中心，我姓×，请问有什么可以帮助您？\n"
                           "- 喂，哪位？ <!-- zhijian: ignore phone.no-wei -- 引用示例 -->\n");

@@ -135,7 +135,7 @@ static void random_rule_sets(void **state)
 static char *score_all(zj_backend backend, const char *calls)
 {
     zj_error err;
-    zj_load_opts o = {.backend = backend};
+    zj_load_opts o = {.backend = backend, .cache_dir = ZJ_TEST_CACHE_DIR};
     zj_ruleset *rs = zj_rules_load(ZJ_SOURCE_DIR "/rules/property-service.yaml", &o, &err);
     assert_non_null(rs);
     assert_int_equal(zj_rules_backend(rs), backend);

@@ -19,7 +19,8 @@ static char db_path[256];
 static zj_store *build_db(const char *const *inputs, size_t n, const char *path)
 {
     zj_error err;
-    zj_ruleset *rs = zj_rules_load(ZJ_SOURCE_DIR "/rules/property-service.yaml", NULL, &err);
+    zj_ruleset *rs = zj_rules_load(ZJ_SOURCE_DIR "/rules/property-service.yaml",
+                                   &(zj_load_opts){.cache_dir = ZJ_TEST_CACHE_DIR}, &err);
     assert_non_null(rs);
     zj_store *st = zj_store_open(path, true, &err);
     assert_non_null(st);
@@ -474,7 +475,8 @@ static void stored_findings_are_the_scored_ones(void **state)
 {
     (void)state;
     zj_error err;
-    zj_ruleset *rs = zj_rules_load(ZJ_SOURCE_DIR "/rules/property-service.yaml", NULL, &err);
+    zj_ruleset *rs = zj_rules_load(ZJ_SOURCE_DIR "/rules/property-service.yaml",
+                                   &(zj_load_opts){.cache_dir = ZJ_TEST_CACHE_DIR}, &err);
     assert_non_null(rs);
     zj_scorer *sc = zj_scorer_new(rs, &err);
     assert_non_null(sc);

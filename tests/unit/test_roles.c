@@ -18,7 +18,8 @@
 static zj_ruleset *bundled(void)
 {
     zj_error err;
-    zj_ruleset *rs = zj_rules_load(ZJ_SOURCE_DIR "/rules/property-service.yaml", NULL, &err);
+    zj_ruleset *rs = zj_rules_load(ZJ_SOURCE_DIR "/rules/property-service.yaml",
+                                   &(zj_load_opts){.cache_dir = ZJ_TEST_CACHE_DIR}, &err);
     assert_non_null(rs);
     return rs;
 }
