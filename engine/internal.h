@@ -575,8 +575,11 @@ char *zj_path_beside(const char *from, const char *value);
     " AND (CAST(?3 AS TEXT) IS NULL OR c.local_date <= ?3) AND (CAST(?4 AS TEXT) IS NULL OR c.team = ?4)"                      \
     " AND (CAST(?5 AS TEXT) IS NULL OR c.agent_id = ?5)"
 
-/* SHA-256 of data as 64 lowercase hex digits + NUL. */
+/* SHA-256 of data as 64 lowercase hex digits + NUL (sha256.c). */
 void zj_sha256_hex(const void *data, size_t len, char out[65]);
+/* The same without the SHA-NI instructions: the reference the tests compare
+ * the accelerated path with. */
+void zj_sha256_hex_portable(const void *data, size_t len, char out[65]);
 
 /* Monotonic clock in nanoseconds. */
 uint64_t zj_now_ns(void);

@@ -20,6 +20,34 @@ static void sha256_known_vectors(void **state)
     const char *m = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"; /* 56 bytes */
     zj_sha256_hex(m, strlen(m), hex);
     assert_string_equal(hex, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+    /* One million 'a' (FIPS 180-2, B.3): many blocks in one call. */
+    static char million[1000000];
+    memset(million, 'a', sizeof million);
+    zj_sha256_hex(million, sizeof million, hex);
+    assert_string_equal(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+    zj_sha256_hex_portable(million, sizeof million, hex);
+    assert_string_equal(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+}
+
+/* The SHA-NI path (where the processor has it) against the portable rounds:
+ * every length across several block and padding boundaries, at every
+ * alignment of the input. */
+static void sha256_paths_agree(void **state)
+{
+    (void)state;
+    static unsigned char data[700];
+    uint32_t x = 2463534242u;
+    for (size_t i = 0; i < sizeof data; i++) {
+        x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+        data[i] = (unsigned char)x;
+    }
+    char a[65], b[65];
+    for (size_t off = 0; off < 4; off++)
+        for (size_t len = 0; len + off <= sizeof data; len++) {
+            zj_sha256_hex(data + off, len, a);
+            zj_sha256_hex_portable(data + off, len, b);
+            assert_string_equal(a, b);
+        }
 }
 
 static void json_string_escapes(void **state)
@@ -54,12 +82,12 @@ static void local_date_and_iso_week(void **state)
         int offset_min;
         const char *date, *week;
     } cases[] = {
-        {1767198600000, 480, "2026-01-01", "2026-W01"},    /* UTC still 2025 */
-        {1798804800000, 0, "2027-01-01", "2026-W53"},      /* a Friday: last year's week */
-        {1735549200000, 0, "2024-12-30", "2025-W01"},      /* a Monday: next year's week */
-        {1772330400000, -300, "2026-02-28", "2026-W09"},   /* UTC already March */
-        {-3600000, 0, "1969-12-31", "1970-W01"},           /* before the epoch */
-        {253402250400000, 0, "9999-12-31", "9999-W52"},    /* the last four-digit year */
+        {1767198600000, 480, "2026-01-01", "2026-W01"},  /* UTC still 2025 */
+        {1798804800000, 0, "2027-01-01", "2026-W53"},    /* a Friday: last year's week */
+        {1735549200000, 0, "2024-12-30", "2025-W01"},    /* a Monday: next year's week */
+        {1772330400000, -300, "2026-02-28", "2026-W09"}, /* UTC already March */
+        {-3600000, 0, "1969-12-31", "1970-W01"},         /* before the epoch */
+        {253402250400000, 0, "9999-12-31", "9999-W52"},  /* the last four-digit year */
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         char date[11], week[9];
@@ -133,9 +161,9 @@ static void escape_cp_per_keep_set(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(sha256_known_vectors),   cmocka_unit_test(json_string_escapes),
-        cmocka_unit_test(error_format_variants),  cmocka_unit_test(local_date_and_iso_week),
-        cmocka_unit_test(escape_cp_per_keep_set),
+        cmocka_unit_test(sha256_known_vectors),    cmocka_unit_test(sha256_paths_agree),
+        cmocka_unit_test(json_string_escapes),     cmocka_unit_test(error_format_variants),
+        cmocka_unit_test(local_date_and_iso_week), cmocka_unit_test(escape_cp_per_keep_set),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
