@@ -969,6 +969,20 @@ static void lint_regex(const zj_ruleset *rs, const zj_rule *r, const zj_pattern 
     regex_walk(p->expr, p->expr_len, normalized_atom, &l);
 }
 
+/* A regex Hyperscan refuses still matches (PCRE2 runs it), but on every turn
+ * instead of when the database says it may match, and the set it belongs to
+ * is compiled anew without it at every start that finds no cached database. */
+static void lint_regex_refused(const zj_ruleset *rs, const zj_rule *r, const zj_pattern *p,
+                               zj_diag_cb cb, void *ctx, size_t *count)
+{
+    const char *why = rs->matcher ? zj_matcher_refused(rs->matcher, p->id) : NULL;
+    if (why)
+        warn(cb, ctx, p->file ? p->file : rs->path, p->line, p->col, count,
+             "warning: Hyperscan cannot take regex '%s' of rule '%s' (%s): PCRE2 runs it on "
+             "every turn, which slows every scan; rewrite it without the construct",
+             p->source, r->id, why);
+}
+
 size_t zj_rules_lint(const zj_ruleset *rs, zj_diag_cb cb, void *ctx)
 {
     size_t count = 0;
@@ -987,6 +1001,7 @@ size_t zj_rules_lint(const zj_ruleset *rs, zj_diag_cb cb, void *ctx)
                 !rs->patterns[k].is_model) {
                 lint_regex(rs, r, &rs->patterns[k], &norm, cb, ctx, &count);
                 lint_regex_case(rs, r, &rs->patterns[k], cb, ctx, &count);
+                lint_regex_refused(rs, r, &rs->patterns[k], cb, ctx, &count);
             }
         for (size_t k = 0; rs->non_speech && k < rs->n_patterns; k++)
             if (rs->patterns[k].rule == i && !rs->patterns[k].is_regex &&

@@ -189,6 +189,9 @@ void zj_matcher_free(zj_matcher *m);
 zj_backend zj_matcher_backend(const zj_matcher *m);
 /* Whether the Hyperscan backend is built in and runs on this CPU. */
 bool zj_matcher_hyperscan_available(void);
+/* Why the Hyperscan backend left regex `id` to PCRE2 on every turn (it
+ * refused it), or NULL. */
+const char *zj_matcher_refused(const zj_matcher *m, uint32_t id);
 zj_match_scratch *zj_match_scratch_new(const zj_matcher *m);
 void zj_match_scratch_free(zj_match_scratch *s);
 zj_status zj_matcher_scan(const zj_matcher *m, zj_match_scratch *s, const zj_norm *turn,
@@ -223,6 +226,9 @@ bool zj_hs_available(void);
 zj_hs_matcher *zj_hs_compile(const zj_pattern *patterns, size_t n, const char *cache_dir,
                              zj_diag_cb on_note, void *note_ctx, zj_error *err);
 void zj_hs_free(zj_hs_matcher *m);
+/* Why Hyperscan refused regex `id` (PCRE2 then runs it on every turn), or
+ * NULL when it took it or the pattern is no regex. */
+const char *zj_hs_refused(const zj_hs_matcher *m, uint32_t id);
 zj_hs_scratch *zj_hs_scratch_new(const zj_hs_matcher *m);
 void zj_hs_scratch_free(zj_hs_scratch *s);
 zj_status zj_hs_scan(const zj_hs_matcher *m, zj_hs_scratch *s, const zj_pcre_set *pcre,

@@ -68,6 +68,16 @@ zj_backend zj_matcher_backend(const zj_matcher *m)
     return m->backend;
 }
 
+const char *zj_matcher_refused(const zj_matcher *m, uint32_t id)
+{
+#ifdef ZJ_HAVE_HYPERSCAN
+    return m->hs ? zj_hs_refused(m->hs, id) : NULL;
+#else
+    (void)m, (void)id;
+    return NULL;
+#endif
+}
+
 bool zj_matcher_hyperscan_available(void)
 {
 #ifdef ZJ_HAVE_HYPERSCAN

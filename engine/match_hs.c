@@ -58,6 +58,7 @@ struct zj_hs_matcher {
     uint32_t *pcre_always; /* ids PCRE2 scans in every turn */
     size_t n_always;
     uint8_t *in_db; /* per pattern: 1 when compiled into db (the only ids it may report) */
+    char **refused; /* per pattern: why Hyperscan refused the regex, or NULL (lazily made) */
     bool has_regex_prefilter;
 };
 
@@ -439,6 +440,67 @@ static void load_cached(zj_hs_matcher *m, char *const *exprs, const unsigned *fl
         cache_note(on_note, note_ctx, path, why);
 }
 
+/* Leaves pattern id to PCRE2 in every turn, keeping Hyperscan's reason for
+ * `rules check`. False when out of memory. */
+static bool refuse(zj_hs_matcher *m, uint32_t id, const char *why)
+{
+    if (!m->refused && !(m->refused = calloc(m->n, sizeof *m->refused)))
+        return false;
+    if (!m->refused[id]) {
+        if (!(m->refused[id] = zj_strdup(why ? why : "refused")))
+            return false;
+        size_t len = strlen(m->refused[id]); /* Hyperscan ends its sentences with '.' */
+        if (len > 1 && m->refused[id][len - 1] == '.')
+            m->refused[id][len - 1] = '\0';
+    }
+    m->pcre_always[m->n_always++] = id;
+    return true;
+}
+
+/* Tries each regex of [0, *k) alone: the refused ones are left to PCRE2 and
+ * freed, the rest kept in order. False (err set) when out of memory; then
+ * every expression is freed and *k is 0. */
+static bool refuse_one_by_one(zj_hs_matcher *m, char **exprs, unsigned *flags, unsigned *ids,
+                              size_t *k, zj_error *err)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < *k; i++) {
+        hs_database_t *one = NULL;
+        hs_compile_error_t *ce = NULL;
+        if (flags[i] &&
+            hs_compile(exprs[i], flags[i], HS_MODE_BLOCK, NULL, &one, &ce) != HS_SUCCESS) {
+            bool oom = compile_out_of_memory(ce, err);
+            if (!oom) {
+                oom = !refuse(m, ids[i], ce ? ce->message : NULL);
+                hs_free_compile_error(ce);
+                if (oom)
+                    zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
+            }
+            free(exprs[i]);
+            if (oom) {
+                for (size_t j = 0; j < kept; j++)
+                    free(exprs[j]);
+                for (size_t j = i + 1; j < *k; j++)
+                    free(exprs[j]);
+                *k = 0;
+                return false;
+            }
+            continue;
+        }
+        hs_free_database(one);
+        exprs[kept] = exprs[i];
+        flags[kept] = flags[i];
+        ids[kept++] = ids[i];
+    }
+    *k = kept;
+    return true;
+}
+
+const char *zj_hs_refused(const zj_hs_matcher *m, uint32_t id)
+{
+    return m->refused && id < m->n ? m->refused[id] : NULL;
+}
+
 zj_hs_matcher *zj_hs_compile(const zj_pattern *patterns, size_t n, const char *cache_dir,
                              zj_diag_cb on_note, void *note_ctx, zj_error *err)
 {
@@ -484,64 +546,53 @@ zj_hs_matcher *zj_hs_compile(const zj_pattern *patterns, size_t n, const char *c
     }
     /* First as if Hyperscan takes every regex (it takes all of the bundled
      * standard's): a cached database of exactly this set is then used with no
-     * compiling at all, and a cold start compiles once. Only when the whole
-     * set is refused is each regex tried alone, the refused ones left to
-     * PCRE2, and the rest looked up and compiled under their own key. */
+     * compiling at all, and a cold start compiles once. When the set is
+     * refused, Hyperscan names the regex it stopped at (a parse error costs
+     * no build): that one is left to PCRE2 and the rest are looked up under
+     * their own key or tried again. Only an error that names no regex makes
+     * each regex be tried alone, which for a large set takes seconds. */
     char path[4200] = "", key[65] = "";
     if (k)
         load_cached(m, exprs, flags, ids, k, n, cache_dir, on_note, note_ctx, path, key);
-    if (k && !m->db) {
+    bool one_by_one = false;
+    while (k && !m->db) {
         hs_compile_error_t *ce = NULL;
         if (hs_compile_ext_multi((const char *const *)exprs, flags, ids, NULL, (unsigned)k,
-                                 HS_MODE_BLOCK, NULL, &m->db, &ce) != HS_SUCCESS) {
-            m->db = NULL;
-            if (compile_out_of_memory(ce, err))
-                goto fail;
-            hs_free_compile_error(ce);
-            ce = NULL;
-            size_t kept = 0;
-            for (size_t i = 0; i < k; i++) {
-                hs_database_t *one = NULL;
-                if (flags[i] && hs_compile(exprs[i], flags[i], HS_MODE_BLOCK, NULL, &one,
-                                           &ce) != HS_SUCCESS) {
-                    if (compile_out_of_memory(ce, err)) {
-                        /* [kept, i) were moved or freed; fail frees [0, k) */
-                        for (size_t j = i; j < k; j++)
-                            free(exprs[j]);
-                        k = kept;
-                        goto fail;
-                    }
-                    hs_free_compile_error(ce);
-                    ce = NULL;
-                    m->pcre_always[m->n_always++] = ids[i];
-                    free(exprs[i]);
-                    continue;
-                }
-                hs_free_database(one);
-                exprs[kept] = exprs[i];
-                flags[kept] = flags[i];
-                ids[kept++] = ids[i];
-            }
-            k = kept;
-            if (k)
-                load_cached(m, exprs, flags, ids, k, n, cache_dir, on_note, note_ctx, path, key);
-            if (k && !m->db &&
-                hs_compile_ext_multi((const char *const *)exprs, flags, ids, NULL, (unsigned)k,
-                                     HS_MODE_BLOCK, NULL, &m->db, &ce) != HS_SUCCESS) {
-                m->db = NULL;
-                if (compile_out_of_memory(ce, err))
-                    goto fail;
-                const zj_pattern *bad =
-                    ce && ce->expression >= 0 ? &patterns[ids[ce->expression]] : NULL;
-                zj_error_set(err, ZJ_ERR_REGEX, NULL, bad ? bad->line : 0, bad ? bad->col : 0,
-                             "Hyperscan cannot compile the rule set: %s",
-                             ce ? ce->message : "unknown error");
-                hs_free_compile_error(ce);
-                goto fail;
-            }
+                                 HS_MODE_BLOCK, NULL, &m->db, &ce) == HS_SUCCESS) {
+            if (path[0])
+                cache_store(cache_dir, path, key, n, m->db);
+            break;
         }
-        if (m->db && path[0])
-            cache_store(cache_dir, path, key, n, m->db);
+        m->db = NULL;
+        if (compile_out_of_memory(ce, err))
+            goto fail;
+        int bad = ce ? ce->expression : -1;
+        if (one_by_one) {
+            const zj_pattern *p = bad >= 0 && (size_t)bad < k ? &patterns[ids[bad]] : NULL;
+            zj_error_set(err, ZJ_ERR_REGEX, NULL, p ? p->line : 0, p ? p->col : 0,
+                         "Hyperscan cannot compile the rule set: %s",
+                         ce ? ce->message : "unknown error");
+            hs_free_compile_error(ce);
+            goto fail;
+        }
+        if (bad >= 0 && (size_t)bad < k && flags[bad]) {
+            bool ok = refuse(m, ids[bad], ce->message);
+            hs_free_compile_error(ce);
+            if (!ok)
+                goto nomem;
+            free(exprs[bad]);
+            memmove(exprs + bad, exprs + bad + 1, (k - (size_t)bad - 1) * sizeof *exprs);
+            memmove(flags + bad, flags + bad + 1, (k - (size_t)bad - 1) * sizeof *flags);
+            memmove(ids + bad, ids + bad + 1, (k - (size_t)bad - 1) * sizeof *ids);
+            k--;
+        } else {
+            hs_free_compile_error(ce);
+            one_by_one = true;
+            if (!refuse_one_by_one(m, exprs, flags, ids, &k, err))
+                goto fail;
+        }
+        if (k)
+            load_cached(m, exprs, flags, ids, k, n, cache_dir, on_note, note_ctx, path, key);
     }
     for (size_t i = 0; i < k; i++) {
         m->in_db[ids[i]] = 1;
@@ -573,6 +624,9 @@ void zj_hs_free(zj_hs_matcher *m)
     hs_free_database(m->db);
     free(m->pcre_always);
     free(m->in_db);
+    for (size_t i = 0; m->refused && i < m->n; i++)
+        free(m->refused[i]);
+    free(m->refused);
     free(m);
 }
 

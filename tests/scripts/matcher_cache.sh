@@ -49,11 +49,18 @@ n=$(find "$tmp/cache/zhijian" -name '*.hsdb' | wc -l)
 [ -e "$file1" ] || fail "the database used most recently but one was pruned"
 [ -e "$file33" ] || fail "the newest database was pruned"
 [ ! -e "$file2" ] || fail "the least recently used database was kept"
-# A rule set with a regex Hyperscan refuses (\K): that regex is left to PCRE2,
-# the rest cached under the key of what was compiled; the warm run finds that
-# one database (no second file) and all three runs agree with PCRE2.
+# A rule set with regexes Hyperscan refuses (\K, (?|): those are left to
+# PCRE2, the rest cached under the key of what was compiled; the warm run
+# finds that one database (no second file) and all three runs agree with
+# PCRE2. `rules check` names each refused regex and why.
 rm -rf "$tmp/cache"
-printf 'ruleset: k\nversion: "1"\nrules:\n  - id: k\n    kind: forbidden\n    regex: ['"'"'不\\K知道'"'"', '"'"'急什么'"'"']\n    points: 5\n  - id: w\n    kind: forbidden\n    any: [喂]\n    points: 5\n' > "$tmp/k.yaml"
+printf 'ruleset: k\nversion: "1"\nrules:\n  - id: k\n    kind: forbidden\n    regex: ['"'"'不\\K知道'"'"', '"'"'急什么'"'"', '"'"'(?|喂|哈)道'"'"']\n    points: 5\n  - id: w\n    kind: forbidden\n    any: [喂]\n    points: 5\n' > "$tmp/k.yaml"
+"$zhijian" rules check "$tmp/k.yaml" > "$tmp/k.check" 2>&1 || fail "refused regex: rules check exit $?"
+for want in "$tmp/k.yaml:6:13: warning: Hyperscan cannot take regex '不\\K知道' of rule 'k' (\\K at index 3 not supported): PCRE2 runs it on every turn, which slows every scan; rewrite it without the construct" \
+    "$tmp/k.yaml:6:29: warning: Hyperscan cannot take regex '(?|喂|哈)道' of rule 'k' (Unrecognised character after (? at index 0): PCRE2 runs it on every turn, which slows every scan; rewrite it without the construct" \
+    "$tmp/k.yaml: ok: 2 rules, 6 warnings"; do
+  grep -qxF "$want" "$tmp/k.check" || fail "refused regex: rules check lacks: $want"
+done
 "$zhijian" score --no-db --format jsonl --backend pcre2 --rules "$tmp/k.yaml" "$calls" > "$tmp/k.pcre" || fail "refused regex: pcre2 run"
 grep -q '"rule":"k"' "$tmp/k.pcre" || fail "refused regex: the corpus should have hits of rule k"
 for run in cold warm; do
