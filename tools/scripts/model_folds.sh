@@ -8,7 +8,7 @@
 # TMP/rules/models/forbidden.zjm, the development clauses of each training
 # variant as TMP/<variant>.tsv (listed in model_train_files) and the rule
 # set's examples as TMP/examples.tsv; model_parts is the development parts in
-# gold-set order (A B … BA).
+# gold-set order (A B … BG).
 zhijian=${1:-$src/build/zhijian}
 rules=${2:-$src/rules/property-service.yaml}
 gold=$src/corpus/gold
