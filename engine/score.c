@@ -722,12 +722,12 @@ static zj_status plain_finding(finding_vec *out, uint32_t rule, zj_outcome outco
 
 /* Candidates of one turn sorted for overlap resolution: the agent's own
  * words before quoted ones (a quoted hit costs nothing, so a longer one must
- * not erase an unquoted offence it overlaps: 滚“有本事你去告”), fatal rules'
- * hits before the rest (words, then a model's), exact before fuzzy
- * (a match by sound only where no match by characters overlaps it), model
- * clauses after every rule of words, then hits of rules that yield (family
- * rules) after all others, then longest first, then the rule listed first,
- * then the earlier start. */
+ * not erase an unquoted offence it overlaps: 滚“有本事你去告”), model
+ * clauses after every rule of words, fatal rules' hits before the others of
+ * their kind (words or models), exact before fuzzy (a match by sound only
+ * where no match by characters overlaps it), then hits of rules that yield
+ * (family rules) after all others, then longest first, then the rule listed
+ * first, then the earlier start. */
 static int cmp_overlap(const void *a, const void *b, void *rs_ptr)
 {
     const zj_ruleset *rs = rs_ptr;
@@ -736,18 +736,18 @@ static int cmp_overlap(const void *a, const void *b, void *rs_ptr)
         return x->turn < y->turn ? -1 : 1;
     if (x->quoted != y->quoted)
         return x->quoted ? 1 : -1;
-    /* A 一票否决 offence is never hidden by an overlapping lesser finding
-     * (有本事你去告 inside a longer 顶撞, a fatal model's clause holding a
-     * family's words): fatal rules' hits first, words before a model. */
-    bool fx = rs->rules[x->rule].fatal, fy = rs->rules[y->rule].fatal;
-    if (fx != fy)
-        return fx ? -1 : 1;
     /* A model's clause, however long, only where no rule's words are
      * (a family that yields included, and words matched by sound: a fatal
-     * 有本是你去告 must not be scored as the model's 10 points). */
+     * 有本是你去告 must not be scored as the model's 10 points; nor is a
+     * listed taboo, 我正忙着呢没看见吗, made fatal by a model). */
     bool mx = rs->rules[x->rule].model != NULL, my = rs->rules[y->rule].model != NULL;
     if (mx != my)
         return mx ? 1 : -1;
+    /* A 一票否决 offence is never hidden by an overlapping lesser finding of
+     * its kind (就去告 inside a longer non-fatal 你要告就去告我不怕). */
+    bool fx = rs->rules[x->rule].fatal, fy = rs->rules[y->rule].fatal;
+    if (fx != fy)
+        return fx ? -1 : 1;
     if (x->fuzzy != y->fuzzy)
         return x->fuzzy ? 1 : -1;
     bool yx = rs->rules[x->rule].yields, yy = rs->rules[y->rule].yields;

@@ -21,6 +21,11 @@ byte for byte. engine/model.c reads the file.
     tools/train_model.py --out rules/models/forbidden.zjm \\
         --examples examples.tsv original.tsv
 
+--positive RULE (repeatable) trains a model of some rules only: their
+labelled clauses are the positives, every other clause (a violation of
+another rule too) a negative. The bundled standard's models/fatal.zjm is the
+four 一票否决 rules' (tools/scripts/train_bundled_model.sh).
+
 --cv measures before training: for each group of calls (by default the gold
 set's parts, the letters of G-A001 or G-AB001), a model trained on the other groups
 scores the group's clauses; it prints precision and recall of the clauses at
@@ -37,8 +42,10 @@ SKIP_LABELS = ("quoted", "?")
 SKIP_PREFIXES = ("phone.",)
 
 
-def read_clauses(paths):
-    """(call id, clause, positive) of every clause that is trained on."""
+def read_clauses(paths, positive=None):
+    """(call id, clause, positive) of every clause that is trained on; with
+    positive (a set of rule ids), only clauses of those rules' labels are
+    positive and every other clause, labelled or not, is negative."""
     rows = []
     for path in paths:
         with open(path, encoding="utf-8") as f:
@@ -49,7 +56,8 @@ def read_clauses(paths):
                 call_id, _turn, _start, _end, label, text = parts
                 if label in SKIP_LABELS or label.startswith(SKIP_PREFIXES):
                     continue
-                rows.append((call_id, text, label != "-"))
+                rows.append((call_id, text,
+                             label in positive if positive else label != "-"))
     return rows
 
 
@@ -124,6 +132,10 @@ def main():
     ap.add_argument("--example-copies", type=int, default=4,
                     help="times each example's clause is trained on in an epoch; the "
                     "default matches a gold clause, which comes in four variants")
+    ap.add_argument("--positive", action="append", default=[], metavar="RULE",
+                    help="train on these rules' labels only (repeatable): their clauses "
+                    "are the positives, every other clause a negative; e.g. the four "
+                    "一票否决 rules for a model of fatal offences")
     ap.add_argument("--cv", action="store_true",
                     help="leave-one-group-out precision and recall by threshold")
     ap.add_argument("--cv-on", action="append", default=[],
@@ -147,8 +159,9 @@ def main():
     args = ap.parse_args()
     if not args.out and not args.cv:
         ap.error("give --out FILE, --cv, or both")
-    rows = read_clauses(args.clauses)
-    example_rows = read_clauses(args.examples)
+    positive = set(args.positive) or None
+    rows = read_clauses(args.clauses, positive)
+    example_rows = read_clauses(args.examples, positive)
     examples = example_rows * args.example_copies
     group_re = re.compile(args.group)
 
@@ -191,6 +204,8 @@ def main():
                         f"({sum(1 for r in example_rows if r[2])} positive, "
                         f"{args.example_copies} copies) from "
                         + ", ".join(a.split('/')[-1] for a in args.examples))
+        if positive:
+            note.append("positives: the labels of " + ", ".join(sorted(positive)))
         note.append(f"epochs {args.epochs}, rate {args.rate}, l2 {args.l2}, "
                     f"pos-weight {args.pos_weight}, seed {args.seed}, "
                     f"min-weight {args.min_weight}")

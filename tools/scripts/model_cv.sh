@@ -30,6 +30,10 @@ measure_fold() {
   cp "$tmp/rules/rules.yaml" "$dir/rules/rules.yaml"
   python3 "$src/tools/train_model.py" ${TRAIN_ARGS:-} --exclude-group "$p" --out "$dir/rules/models/forbidden.zjm" \
     --examples "$tmp/examples.tsv" "${model_train_files[@]}" > /dev/null
+  if [ -n "$fatal_model" ]; then
+    python3 "$src/tools/train_model.py" ${TRAIN_ARGS:-} "${fatal_model_args[@]}" --exclude-group "$p" \
+      --out "$dir/rules/models/fatal.zjm" --examples "$tmp/examples.tsv" "${model_train_files[@]}" > /dev/null
+  fi
   for v in $eval_variants; do
     for kind in calls labels; do
       grep "\"call_id\": \"G-$p[0-9]" "$gold/$kind/$v.jsonl" > "$dir/$v.$kind.jsonl"
@@ -68,4 +72,10 @@ for v in variants:
     print(f"| {v} | {t['hits_matched']/t['hits']:.3f} ({t['hits_matched']}/{t['hits']}) | "
           f"{t['labels_matched']/t['labels']:.3f} ({t['labels_matched']}/{t['labels']}) | "
           f"{t['calls_agree']/t['calls']:.3f} |")
+print()
+for v in variants:
+    f = [json.load(open(f"{tmp}/{p}.{v}.json"))["fatal"] for p in parts]
+    print(f"fatal ({v}): {sum(x['failed'] for x in f)} of {sum(x['labelled_calls'] for x in f)} "
+          f"calls with a labelled 一票否决 offence failed outright, "
+          f"{sum(x['failed_without_label'] for x in f)} without one")
 PY
