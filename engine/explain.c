@@ -970,8 +970,8 @@ static void lint_regex(const zj_ruleset *rs, const zj_rule *r, const zj_pattern 
 }
 
 /* A regex Hyperscan refuses still matches (PCRE2 runs it), but on every turn
- * instead of when the database says it may match, and the set it belongs to
- * is compiled anew without it at every start that finds no cached database. */
+ * instead of when the database says it may match, and every start first
+ * tries to compile the whole set and fails (match_hs.c). */
 static void lint_regex_refused(const zj_ruleset *rs, const zj_rule *r, const zj_pattern *p,
                                zj_diag_cb cb, void *ctx, size_t *count)
 {
