@@ -18,14 +18,21 @@ mkdir -p "$tmp/rules/models"
 cp "$rules" "$tmp/rules/rules.yaml"
 cp "$(dirname "$rules")/models/forbidden.zjm" "$tmp/rules/models/forbidden.zjm"
 # The fatal model (models/fatal.zjm beside RULES, when there is one; rule
-# taboo.inferred-fatal) is trained on the clauses of the four 一票否决 rules'
-# labels, and its own examples, against every other clause.
-fatal_model_args=(--positive attitude.solicit --positive taboo.03-no-eyes
-  --positive taboo.11-go-complain --positive taboo.30-how-would-i-know
-  --positive taboo.inferred-fatal)
+# taboo.inferred-fatal) is trained on the clauses of the 一票否决 rules'
+# labels (`fatal: true`, as `zhijian rules list --fatal` names them), and its
+# own examples, against every other clause.
+fatal_model_args=()
+fatal_ids=$("$zhijian" rules list --fatal "$rules" | tail -n +2 | cut -f1)
+for fatal_id in $fatal_ids; do
+  fatal_model_args+=(--positive "$fatal_id")
+done
 fatal_model=
 if [ -f "$(dirname "$rules")/models/fatal.zjm" ]; then
   fatal_model=1
+  if [ ${#fatal_model_args[@]} = 0 ]; then
+    echo "model_folds.sh: $(dirname "$rules")/models/fatal.zjm is there but no rule is fatal" >&2
+    exit 1
+  fi
   cp "$(dirname "$rules")/models/fatal.zjm" "$tmp/rules/models/fatal.zjm"
 fi
 model_train_files=()

@@ -1,5 +1,5 @@
 /* cmd_lint.c — `zhijian lint` for call-script templates and `zhijian rules
- * check|test|explain` for rule authors. */
+ * check|test|explain|list` for rule authors. */
 #include "cli.h"
 
 #include <dirent.h>
@@ -307,6 +307,7 @@ static void rules_usage(FILE *out)
     fprintf(out, "usage: zhijian rules check FILE|DIR...\n"
                  "       zhijian rules test [--strict] [--clauses FILE] FILE|DIR...\n"
                  "       zhijian rules explain [--rules FILE|DIR] RULE_ID TEXT\n"
+                 "       zhijian rules list [--fatal] FILE|DIR\n"
                  "\n"
                  "check    validate rule sets: every error as FILE:LINE:COL, then warnings\n"
                  "         (rules that can never fire, duplicates, missing clauses or examples);\n"
@@ -327,6 +328,10 @@ static void rules_usage(FILE *out)
                  "         zhijian rules explain phone.answer-time \\\n"
                  "           '{\"call_id\":\"c\",\"ring_ms\":21000,\"turns\":[{\"speaker\":"
                  "\"agent\",\"text\":\"您好。\"}]}'\n"
+                 "list     the rules, one per line, tab-separated under a header line: id,\n"
+                 "         kind, severity, points, fatal (yes/no), FILE:LINE and title.\n"
+                 "         --fatal lists only the 一票否决 rules (`fatal: true`), e.g.\n"
+                 "         zhijian rules list --fatal rules/property-service.yaml | cut -f1\n"
                  "Exit status: 0 ok; 1 errors or failed examples; 2 usage error.\n");
 }
 
@@ -558,6 +563,63 @@ static int rules_explain(int argc, char **argv)
     return code;
 }
 
+/* One line per rule, for people and scripts alike: the fields go through
+ * the terminal escaping, which also writes a tab inside a title as \t, so a
+ * line always has exactly seven fields. */
+static int rules_list(int argc, char **argv)
+{
+    static const struct option longopts[] = {{"fatal", no_argument, NULL, 'f'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
+    bool fatal_only = false;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "fh", longopts, NULL)) != -1) {
+        if (c == 'f')
+            fatal_only = true;
+        else {
+            rules_usage(c == 'h' ? stdout : stderr);
+            return c == 'h' ? EXIT_OK : EXIT_USAGE;
+        }
+    }
+    if (argc - optind != 1) {
+        cli_error("rules list: give one rule set (FILE or DIR)");
+        return EXIT_USAGE;
+    }
+    zj_error err;
+    zj_load_opts lopts = {.cache_dir = cli_cache_dir(), .on_note = cli_note};
+    zj_ruleset *rs = zj_rules_load(argv[optind], &lopts, &err);
+    if (!rs) {
+        cli_report(&err);
+        return EXIT_USAGE;
+    }
+    zj_buf out;
+    zj_buf_init(&out);
+    zj_buf_puts(&out, "id\tkind\tseverity\tpoints\tfatal\tdefined\ttitle\n");
+    zj_rule_info ri;
+    for (size_t i = 0; zj_rules_info(rs, i, &ri); i++) {
+        if (fatal_only && !ri.fatal)
+            continue;
+        zj_buf_term_str(&out, ri.id);
+        zj_buf_printf(&out, "\t%s\t%s\t%d\t%s\t", zj_kind_name(ri.kind),
+                      zj_severity_name(ri.severity), ri.points, ri.fatal ? "yes" : "no");
+        zj_buf_term_str(&out, ri.override_file ? ri.override_file : ri.file);
+        zj_buf_printf(&out, ":%ld\t", ri.override_file ? ri.override_line : ri.line);
+        zj_buf_term_str(&out, ri.title);
+        zj_buf_puts(&out, "\n");
+    }
+    int code = EXIT_OK;
+    if (out.failed) {
+        cli_error("rules list: out of memory");
+        code = EXIT_USAGE;
+    } else if (!cli_write(&out, stdout)) {
+        code = EXIT_USAGE;
+    }
+    zj_buf_free(&out);
+    zj_rules_free(rs);
+    return code;
+}
+
 int cmd_rules(int argc, char **argv)
 {
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
@@ -570,6 +632,8 @@ int cmd_rules(int argc, char **argv)
         return rules_test(argc - 1, argv + 1);
     if (!strcmp(argv[1], "explain"))
         return rules_explain(argc - 1, argv + 1);
-    cli_error("rules: unknown subcommand '%s' (expected check, test or explain)", argv[1]);
+    if (!strcmp(argv[1], "list"))
+        return rules_list(argc - 1, argv + 1);
+    cli_error("rules: unknown subcommand '%s' (expected check, test, explain or list)", argv[1]);
     return EXIT_USAGE;
 }
