@@ -60,6 +60,27 @@ static size_t reply_verb(const uint32_t *cps, size_t n, size_t i)
     return 0;
 }
 
+/* Whether a, b open a complement of manner after a verb of saying: 快点 快些
+ * 快着 快一点, 慢点 慢些 慢一点, 重点, 简单 简短, 大声 大点. */
+static bool manner_complement(uint32_t a, uint32_t b)
+{
+    switch (a) {
+    case 0x5FEB: /* 快 */
+        return b == 0x70B9 /* 点 */ || b == 0x4E9B /* 些 */ || b == 0x7740 /* 着 */ ||
+               b == 0x4E00 /* 一 */;
+    case 0x6162: /* 慢 */
+        return b == 0x70B9 /* 点 */ || b == 0x4E9B /* 些 */ || b == 0x4E00 /* 一 */;
+    case 0x91CD: /* 重 */
+        return b == 0x70B9 /* 点 */;
+    case 0x7B80: /* 简 */
+        return b == 0x5355 /* 单 */ || b == 0x77ED /* 短 */;
+    case 0x5927: /* 大 */
+        return b == 0x58F0 /* 声 */ || b == 0x70B9 /* 点 */;
+    default:
+        return false;
+    }
+}
+
 /* After the verb these make it something else than reporting: 说话, 说清楚,
  * 说明, 说完, 说得对, 说的(那个), 说吧 (go ahead), 说过, 说一下 / 一遍, 说什么,
  * 您说呢 / 您说怎么办 (asking the resident), 说说 (您跟邻居说说: advice),
@@ -94,6 +115,10 @@ static bool ends_report(const uint32_t *cps, size_t n, size_t i)
         if (cps[i] == next_bad[k])
             return true;
     if (i + 1 < n && cps[i] == 0x4EC0 /* 什 */ && cps[i + 1] == 0x4E48 /* 么 */)
+        return true;
+    /* 您说快着点儿, 您讲重点, 您说慢点: how to speak, asked of the resident
+     * (他说快递到了 still reports). */
+    if (i + 1 < n && manner_complement(cps[i], cps[i + 1]))
         return true;
     /* 跟我说也没用, 跟我讲了都不管用, 跟我说有什么用, 跟我讲没用, 跟我说干嘛: the
      * saying is what the agent judges, nothing is reported. */
@@ -180,6 +205,27 @@ static bool request_adverbs(const uint32_t *cps, size_t from, size_t to)
     return from < to && all_in(cps, from, to, parts, sizeof parts / sizeof *parts);
 }
 
+/* Whether cps[from..to) asks the resident how to speak, after adverbs at
+ * most (都 也 就 还 又 老 总 先): 您挑重点说, 您老拣重点讲, 您长话短说, 您简单说,
+ * 您大点声说. Nothing is reported: what follows is the agent's own. */
+static bool request_manner(const uint32_t *cps, size_t from, size_t to)
+{
+    static const char *const phrases[] = {"挑重点", "拣重点", "捡重点", "挑重要的", "长话短",
+                                          "简单", "简单点", "简单些", "简短点", "大点声",
+                                          "大声", "大声点", "慢慢", "慢点", "快点", NULL};
+    static const uint32_t adverbs[] = {0x90FD /* 都 */, 0x4E5F /* 也 */, 0x5C31 /* 就 */,
+                                       0x8FD8 /* 还 */, 0x53C8 /* 又 */, 0x8001 /* 老 */,
+                                       0x603B /* 总 */, 0x5148 /* 先 */};
+    while (from < to && all_in(cps, from, from + 1, adverbs, sizeof adverbs / sizeof *adverbs))
+        from++;
+    for (size_t k = 0; phrases[k]; k++) {
+        size_t m = token_before(cps, to, phrases[k]);
+        if (m && to - m == from)
+            return true;
+    }
+    return false;
+}
+
 /* Whether cps[from..to) holds a negation or prohibition (别 不 没 甭): a verb
  * of saying under one reports nothing (你别说了我们会处理的 is the agent's own
  * voice to its end). */
@@ -216,8 +262,8 @@ static bool reported_subject(const uint32_t *cps, size_t from, size_t verb)
             if (negated(cps, end, verb))
                 continue; /* 你别说了, 他没说, 您不要讲: no words to report */
             if (m == 1 && (cps[start] == 0x4F60 /* 你 */ || cps[start] == 0x60A8 /* 您 */) &&
-                request_adverbs(cps, end, verb))
-                continue; /* 你先说, 您赶紧讲: the agent asks the resident to speak */
+                (request_adverbs(cps, end, verb) || request_manner(cps, end, verb)))
+                continue; /* 你先说, 您赶紧讲, 您挑重点说: the agent asks the resident to speak */
             return true;
         }
     }
