@@ -351,9 +351,11 @@ zj_status zj_rules_explain(const zj_ruleset *rs, const char *rule_id, const char
          * can weigh against the threshold, and the clause's hit (as
          * zj_model_hits gives it to the scorer). */
         zj_buf_puts(out, "clauses:\n");
-        size_t k = 0, a, b;
-        while (st == ZJ_OK && zj_model_next_clause(&n, &k, &a, &b)) {
-            double z = zj_model_logit(r_model->model, n.text + a, b - a);
+        zj_clause_walk w;
+        zj_clause_walk_init(&w, &n);
+        while (st == ZJ_OK && zj_clause_walk_next(&w, &n)) {
+            size_t a = w.a, b = w.b;
+            double z = zj_model_clause_logit(r_model->model, &n, &w);
             bool reaches = z >= r_model->model_logit_min;
             zj_buf_printf(out, "  [%u, %u) %.*s  p=%.3f%s\n", n.orig_start[a], n.orig_end[b - 1],
                           (int)(b - a), n.text + a, 1 / (1 + exp(-z)),

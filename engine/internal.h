@@ -964,12 +964,29 @@ typedef struct zj_model zj_model;
 zj_model *zj_model_load(const char *path, zj_error *err);
 void zj_model_free(zj_model *m);
 const char *zj_model_sha256(const zj_model *m);
-/* The log-odds of one clause (normalized UTF-8, no clause end inside). */
+/* The log-odds of one clause's own n-grams (normalized UTF-8, no clause end
+ * inside), without its neighbours. */
 double zj_model_logit(const zj_model *m, const char *text, size_t len);
 /* The next clause of a normalized turn a model scores: [*start, *end) in
  * normalized bytes, between two clause ends, at least ZJ_MODEL_MIN_CHARS
  * long; *k starts at 0. false after the last. */
 bool zj_model_next_clause(const zj_norm *norm, size_t *k, size_t *start, size_t *end);
+/* The clauses of a normalized turn (those of zj_model_next_clause), each
+ * with the one before and after it: a range with a == b is none (the clause
+ * starts or ends the turn). */
+typedef struct zj_clause_walk {
+    size_t k;
+    bool started;
+    size_t a, b;           /* the clause, normalized bytes */
+    size_t prev_a, prev_b; /* the clause before */
+    size_t next_a, next_b; /* the clause after */
+} zj_clause_walk;
+void zj_clause_walk_init(zj_clause_walk *w, const zj_norm *norm);
+/* Moves to the next clause; false after the last. */
+bool zj_clause_walk_next(zj_clause_walk *w, const zj_norm *norm);
+/* The log-odds of the walk's clause: its n-grams and, for a model that
+ * weighs them, its neighbours' bigrams. */
+double zj_model_clause_logit(const zj_model *m, const zj_norm *norm, const zj_clause_walk *w);
 /* A training line's fields after its call id (zj_eval_clauses,
  * zj_rules_example_clauses): a tab, the turn, the clause's original code
  * points [cs, ce), the label and the normalized clause [a, b) of norm,

@@ -22,7 +22,19 @@
  * each time); tools/train_model.py writes such files from labelled clauses
  * (`zhijian eval --clauses`). An n-gram is stored as up to three code points
  * packed in 63 bits, ^ and $ as code points beyond Unicode, so a lookup
- * compares integers and a literal ^ in a text never meets a boundary. */
+ * compares integers and a literal ^ in a text never meets a boundary.
+ *
+ * A model may also weigh the clause's neighbours in its turn, as an inspector
+ * reads a clause with what comes before and after (您自己看着办 after
+ * 我们管不了 is a brush-off):
+ *
+ *     0.4210	prev	管不
+ *     -0.3100	next	^
+ *
+ * each character bigram of the clause before (prev) or after (next), or ^ when
+ * there is none (the clause starts or ends the turn). Such a line is packed
+ * behind a code point of its own (CP_PREV, CP_NEXT), so it never meets the
+ * clause's own n-grams; a model without one does no extra work. */
 #include "internal.h"
 
 #include <errno.h>
@@ -35,6 +47,8 @@
 #define CP_BITS 21
 #define CP_START 0x110000u /* ^ : the clause starts */
 #define CP_END 0x110001u   /* $ : the clause ends */
+#define CP_PREV 0x110002u  /* a bigram of the clause before */
+#define CP_NEXT 0x110003u  /* a bigram of the clause after */
 
 struct zj_model {
     uint64_t *keys; /* open addressing, 0 = empty */
@@ -42,6 +56,7 @@ struct zj_model {
     size_t cap; /* power of two */
     size_t n;
     double bias;
+    bool has_context; /* some line weighs a neighbour (prev / next) */
     char sha256[65];
 };
 
@@ -121,6 +136,30 @@ static size_t parse_ngram(const char *s, size_t len, uint32_t cps[3], zj_norm *n
         i += k;
     }
     return n;
+}
+
+/* A neighbour's feature after "prev\t" or "next\t": ^ (no neighbour) or a
+ * bigram of normalized text without ^ and $; 0 when it is neither. */
+static size_t parse_context(const char *s, size_t len, uint32_t mark, uint32_t cps[3],
+                            zj_norm *norm)
+{
+    cps[0] = mark;
+    if (len == 1 && s[0] == '^') {
+        cps[1] = CP_START;
+        return 2;
+    }
+    size_t n = 1;
+    for (size_t i = 0; i < len;) {
+        uint32_t cp;
+        size_t k = zj_utf8_decode((const unsigned char *)s + i, len - i, &cp);
+        if (!k || cp == 0 || cp == '^' || cp == '$' || n == 3 ||
+            zj_norm_text(norm, s + i, k) != ZJ_OK || norm->len != k ||
+            memcmp(norm->text, s + i, k) != 0)
+            return 0;
+        cps[n++] = cp;
+        i += k;
+    }
+    return n == 3 ? 3 : 0;
 }
 
 /* A weight as train_model.py writes it: a decimal number (strtod would also
@@ -209,13 +248,29 @@ zj_model *zj_model_load(const char *path, zj_error *err)
         errno = 0;
         double w = tab ? strtod(s, &stop) : 0;
         uint32_t cps[3];
-        size_t k = tab ? parse_ngram(tab + 1, n - (size_t)(tab + 1 - s), cps, &norm) : 0;
+        const char *gram = tab ? tab + 1 : NULL;
+        size_t gram_len = tab ? n - (size_t)(gram - s) : 0, k = 0;
+        uint32_t mark = 0;
+        if (gram && gram_len > 5 && (!memcmp(gram, "prev\t", 5) || !memcmp(gram, "next\t", 5))) {
+            mark = gram[0] == 'p' ? CP_PREV : CP_NEXT;
+            k = parse_context(gram + 5, gram_len - 5, mark, cps, &norm);
+        } else if (gram) {
+            k = parse_ngram(gram, gram_len, cps, &norm);
+        }
         if (!tab || errno || stop != tab || !decimal_weight(s, tab) || !isfinite(w) ||
             fabs(w) > 1e6) {
             zj_error_set(err, ZJ_ERR_PARSE, path, line, 0,
                          "expected a weight, a tab and an n-gram, got '%.40s'", s);
             goto fail;
         }
+        if (!k && mark) {
+            zj_error_set(err, ZJ_ERR_PARSE, path, line, 0,
+                         "a neighbour's feature is ^ or two characters of normalized text, "
+                         "got '%.40s'",
+                         gram + 5);
+            goto fail;
+        }
+        m->has_context |= mark != 0;
         if (!k) {
             zj_error_set(err, ZJ_ERR_PARSE, path, line, 0,
                          "an n-gram is one to three characters of normalized text (no "
@@ -284,6 +339,66 @@ double zj_model_logit(const zj_model *m, const char *text, size_t len)
     return z;
 }
 
+/* The weights of one neighbour's features: its bigrams, or ^ when absent. */
+static double neighbour_logit(const zj_model *m, uint32_t mark, const char *text, size_t a,
+                              size_t b)
+{
+    uint32_t win[3] = {mark, CP_START, 0};
+    if (a == b)
+        return weight_of(m, pack(win, 2));
+    double z = 0;
+    size_t have = 0; /* code points of the neighbour in win[1..] */
+    for (size_t i = a; i < b;) {
+        uint32_t cp;
+        size_t k = zj_utf8_decode((const unsigned char *)text + i, b - i, &cp);
+        if (!k || cp == 0) {
+            k = k ? k : 1;
+            cp = 0xFFFD;
+        }
+        i += k;
+        if (have == 2)
+            win[1] = win[2];
+        else
+            have++;
+        win[have] = cp;
+        if (have == 2)
+            z += weight_of(m, pack(win, 3));
+    }
+    return z;
+}
+
+double zj_model_clause_logit(const zj_model *m, const zj_norm *norm, const zj_clause_walk *w)
+{
+    double z = zj_model_logit(m, norm->text + w->a, w->b - w->a);
+    if (m->has_context)
+        z += neighbour_logit(m, CP_PREV, norm->text, w->prev_a, w->prev_b) +
+             neighbour_logit(m, CP_NEXT, norm->text, w->next_a, w->next_b);
+    return z;
+}
+
+void zj_clause_walk_init(zj_clause_walk *w, const zj_norm *norm)
+{
+    memset(w, 0, sizeof *w);
+    if (!zj_model_next_clause(norm, &w->k, &w->next_a, &w->next_b))
+        w->next_a = w->next_b = 0;
+}
+
+bool zj_clause_walk_next(zj_clause_walk *w, const zj_norm *norm)
+{
+    if (w->next_a == w->next_b)
+        return false;
+    if (w->started) {
+        w->prev_a = w->a;
+        w->prev_b = w->b;
+    }
+    w->started = true;
+    w->a = w->next_a;
+    w->b = w->next_b;
+    if (!zj_model_next_clause(norm, &w->k, &w->next_a, &w->next_b))
+        w->next_a = w->next_b = 0;
+    return true;
+}
+
 bool zj_model_next_clause(const zj_norm *norm, size_t *k, size_t *start, size_t *end)
 {
     while (*k <= norm->n_clause_breaks) {
@@ -315,10 +430,11 @@ void zj_model_clause_line(zj_buf *out, size_t turn, uint32_t cs, uint32_t ce, co
 zj_status zj_model_hits(const zj_model *m, double logit_min, const zj_norm *norm,
                         uint32_t pattern, zj_hits *out)
 {
-    size_t k = 0, start, end;
-    while (zj_model_next_clause(norm, &k, &start, &end))
-        if (zj_model_logit(m, norm->text + start, end - start) >= logit_min &&
-            zj_hits_push(out, pattern, (uint32_t)start, (uint32_t)end) != ZJ_OK)
+    zj_clause_walk w;
+    zj_clause_walk_init(&w, norm);
+    while (zj_clause_walk_next(&w, norm))
+        if (zj_model_clause_logit(m, norm, &w) >= logit_min &&
+            zj_hits_push(out, pattern, (uint32_t)w.a, (uint32_t)w.b) != ZJ_OK)
             return ZJ_ERR_NOMEM;
     return ZJ_OK;
 }

@@ -11,7 +11,8 @@ add to them (--examples, from `zhijian rules test --clauses`): the clause a
 forbidden rule's `match` example is hit inside is a positive, a clause of any
 other example in which no rule of words finds anything a negative. The model
 is logistic regression over the character 1-, 2- and 3-grams of the clause
-with its edges (^ and $), fitted by stochastic gradient descent with a fixed seed
+with its edges (^ and $) and, with --context, the character bigrams of the
+clauses before and after it in the turn, fitted by stochastic gradient descent with a fixed seed
 and a step that shrinks each epoch, so the same clauses give the same file
 byte for byte. engine/model.c reads the file.
 
@@ -43,21 +44,37 @@ SKIP_PREFIXES = ("phone.",)
 
 
 def read_clauses(paths, positive=None):
-    """(call id, clause, positive) of every clause that is trained on; with
-    positive (a set of rule ids), only clauses of those rules' labels are
-    positive and every other clause, labelled or not, is negative."""
+    """(call id, clause, positive, previous clause, next clause) of every
+    clause that is trained on; with positive (a set of rule ids), only clauses
+    of those rules' labels are positive and every other clause, labelled or
+    not, is negative. A neighbour is the clause before or after in the same
+    turn (None at the turn's edges), whether or not it is trained on itself:
+    the lines of one turn come in order, so a line of the same call and turn
+    that starts before the last one ended begins another text (two examples
+    given on one line of the rule set)."""
     rows = []
     for path in paths:
+        lines = []
         with open(path, encoding="utf-8") as f:
             for n, line in enumerate(f, 1):
                 parts = line.rstrip("\n").split("\t")
                 if len(parts) != 6:
                     sys.exit(f"{path}:{n}: expected 6 tab-separated fields, got {len(parts)}")
-                call_id, _turn, _start, _end, label, text = parts
-                if label in SKIP_LABELS or label.startswith(SKIP_PREFIXES):
-                    continue
-                rows.append((call_id, text,
-                             label in positive if positive else label != "-"))
+                call_id, turn, start, end, label, text = parts
+                lines.append((call_id, turn, int(start), int(end), label, text))
+
+        def neighbours(i, j):
+            if not 0 <= j < len(lines):
+                return False
+            a, b = lines[min(i, j)], lines[max(i, j)]
+            return a[0] == b[0] and a[1] == b[1] and a[3] <= b[2]
+        for i, (call_id, _turn, _start, _end, label, text) in enumerate(lines):
+            if label in SKIP_LABELS or label.startswith(SKIP_PREFIXES):
+                continue
+            prev = lines[i - 1][5] if neighbours(i, i - 1) else None
+            nxt = lines[i + 1][5] if neighbours(i, i + 1) else None
+            rows.append((call_id, text,
+                         label in positive if positive else label != "-", prev, nxt))
     return rows
 
 
@@ -80,10 +97,34 @@ def ngrams(text):
     return grams
 
 
-def train(rows, epochs, rate, l2, pos_weight, seed):
+def context_grams(prev, nxt):
+    """The neighbours' features engine/model.c weighs when a model has any:
+    each character bigram of the clause before ("prev\tab") and after
+    ("next\tab"), or "prev\t^" / "next\t^" when the clause starts or ends
+    its turn. An inspector reads a clause with its neighbours: 您自己看着办 after
+    我们管不了 is a brush-off. A bigram with a literal ^ or $ is left out, as
+    the engine never looks one up."""
+    grams = []
+    for mark, c in (("prev", prev), ("next", nxt)):
+        if c is None:
+            grams.append(mark + "\t^")
+            continue
+        for i in range(len(c) - 1):
+            b = c[i:i + 2]
+            if "^" not in b and "$" not in b:
+                grams.append(mark + "\t" + b)
+    return grams
+
+
+def features(row, context):
+    _cid, text, _y, prev, nxt = row
+    return ngrams(text) + context_grams(prev, nxt) if context else ngrams(text)
+
+
+def train(rows, epochs, rate, l2, pos_weight, seed, context):
     weights = {}
     bias = -2.0
-    data = [(ngrams(text), 1.0 if y else 0.0) for _, text, y in rows]
+    data = [(features(r, context), 1.0 if r[2] else 0.0) for r in rows]
     rnd = random.Random(seed)
     for epoch in range(epochs):
         # The step shrinks each epoch (rate / (1 + epoch)). At a constant step
@@ -103,8 +144,8 @@ def train(rows, epochs, rate, l2, pos_weight, seed):
     return weights, bias
 
 
-def logit(weights, bias, text):
-    return bias + sum(weights.get(g, 0.0) for g in ngrams(text))
+def logit(weights, bias, row, context):
+    return bias + sum(weights.get(g, 0.0) for g in features(row, context))
 
 
 def write_model(path, weights, bias, min_weight, note):
@@ -151,6 +192,9 @@ def main():
     ap.add_argument("--rate", type=float, default=0.2,
                     help="learning rate of the first epoch; epoch k uses rate / (1 + k)")
     ap.add_argument("--l2", type=float, default=1e-2, help="L2 penalty per update")
+    ap.add_argument("--context", action="store_true",
+                    help="also weigh the character bigrams of the clauses before and after "
+                    "in the turn (lines 'WEIGHT<tab>prev<tab>AB' and 'WEIGHT<tab>next<tab>AB')")
     ap.add_argument("--pos-weight", type=float, default=3.0,
                     help="weight of a positive clause against a negative one")
     ap.add_argument("--min-weight", type=float, default=0.05,
@@ -170,21 +214,21 @@ def main():
         return m.group(1) if m else "?"
     if args.exclude_group:
         rows = [r for r in rows if group(r[0]) not in args.exclude_group]
-    if not rows or not any(y for _, _, y in rows):
+    if not rows or not any(r[2] for r in rows):
         sys.exit("no positive clauses: are these files from zhijian eval --clauses?")
     fit = dict(epochs=args.epochs, rate=args.rate, l2=args.l2, pos_weight=args.pos_weight,
-               seed=args.seed)
+               seed=args.seed, context=args.context)
     if args.cv:
         scored_ids = None
         if args.cv_on:
-            scored_ids = {(cid, text) for cid, text, _ in read_clauses(args.cv_on)}
-        groups = sorted({group(cid) for cid, _, _ in rows})
+            scored_ids = {(r[0], r[1]) for r in read_clauses(args.cv_on)}
+        groups = sorted({group(r[0]) for r in rows})
         scores = []
         for gname in groups:
             w, b = train([r for r in rows if group(r[0]) != gname] + examples, **fit)
-            for cid, text, y in rows:
-                if group(cid) == gname and (scored_ids is None or (cid, text) in scored_ids):
-                    scores.append((logit(w, b, text), y))
+            for r in rows:
+                if group(r[0]) == gname and (scored_ids is None or (r[0], r[1]) in scored_ids):
+                    scores.append((logit(w, b, r, args.context), r[2]))
         positives = sum(1 for _, y in scores if y)
         print(f"leave-one-group-out over {len(groups)} groups, {len(scores)} clauses, "
               f"{positives} positive")
@@ -206,6 +250,8 @@ def main():
                         + ", ".join(a.split('/')[-1] for a in args.examples))
         if positive:
             note.append("positives: the labels of " + ", ".join(sorted(positive)))
+        if args.context:
+            note.append("context: the bigrams of the clauses before and after")
         note.append(f"epochs {args.epochs}, rate {args.rate}, l2 {args.l2}, "
                     f"pos-weight {args.pos_weight}, seed {args.seed}, "
                     f"min-weight {args.min_weight}")

@@ -98,4 +98,47 @@ from train_model import ngrams
 assert ngrams("a$") == ["^", "a", "$", "^a", "$$", "a$$"], ngrams("a$")
 assert ngrams("^b") == ["^", "b", "$", "^^", "b$", "^^b"], ngrams("^b")
 PY
+# --context: the neighbours' bigrams are weighed too, and the engine's
+# probability of every clause (rules explain) is the trainer's, to the
+# printed three decimals: the two read a clause's neighbours alike.
+python3 "$src/tools/train_model.py" --context --epochs 30 --out "$tmp/trained.zjm" "$tmp/clauses.tsv" \
+  > /dev/null || fail "train_model.py --context exited $?"
+grep -qx "# context: the bigrams of the clauses before and after" "$tmp/trained.zjm" ||
+  fail "no context line in the model's header"
+grep -qP '^-?[0-9.]+\tprev\t\^$' "$tmp/trained.zjm" || fail "no 'prev ^' weight"
+grep -qP '^-?[0-9.]+\tnext\t..$' "$tmp/trained.zjm" || fail "no 'next' bigram weight"
+python3 - "$src/tools" "$zhijian" "$tmp" <<'PY' || fail "engine and trainer differ on a context model"
+import json, math, re, subprocess, sys
+sys.path.insert(0, sys.argv[1])
+from train_model import features
+zhijian, tmp = sys.argv[2], sys.argv[3]
+weights, bias = {}, None
+for line in open(f"{tmp}/trained.zjm", encoding="utf-8"):
+    line = line.rstrip("\n")
+    if line.startswith(("#", "zhijian-model")):
+        continue
+    if line.startswith("bias "):
+        bias = float(line[5:])
+        continue
+    w, g = line.split("\t", 1)
+    weights[g] = float(w)
+compared = 0
+for call in map(json.loads, open(f"{tmp}/calls.jsonl", encoding="utf-8")):
+    for turn in call["turns"]:
+        if turn["speaker"] != "agent":
+            continue
+        out = subprocess.run([zhijian, "rules", "explain", "--rules", f"{tmp}/rules.yaml",
+                              "x.inferred", turn["text"]], capture_output=True, text=True,
+                             check=True).stdout
+        clauses = re.findall(r"^  \[\d+, \d+\) (\S+)  p=([0-9.]+)", out, re.M)
+        for i, (text, p) in enumerate(clauses):
+            prev = clauses[i - 1][0] if i else None
+            nxt = clauses[i + 1][0] if i + 1 < len(clauses) else None
+            z = bias + sum(weights.get(g, 0.0) for g in features(("", text, 0, prev, nxt), True))
+            if abs(1 / (1 + math.exp(-z)) - float(p)) > 0.0006:
+                sys.exit(f"{text}: engine p={p}, trainer {1 / (1 + math.exp(-z)):.4f}")
+            compared += 1
+if compared < 8:
+    sys.exit(f"only {compared} clauses compared")
+PY
 echo "model training: clauses, training, scoring and cross-validation as expected"

@@ -1,6 +1,7 @@
 /* test_model.c — the clause classifier of `model:` rules (engine/model.c):
  * the log-odds are the bias plus the weight of every n-gram occurrence of
- * the clause with its edges, clauses are cut at clause ends, and a file
+ * the clause with its edges (and, in a model that has them, of its
+ * neighbours' bigrams), clauses are cut at clause ends, and a file
  * that is not a model is refused with its line. Weights are binary
  * fractions, so sums compare exactly. */
 #include <setjmp.h>
@@ -91,6 +92,60 @@ static void hits_are_clauses(void **state)
     zj_model_free(m);
 }
 
+/* A model with neighbour lines weighs each clause's neighbours in the turn:
+ * the bigrams of the clause before and after, ^ where there is none. */
+static void weighs_the_neighbours(void **state)
+{
+    (void)state;
+    zj_error err;
+    zj_model *m = load("zhijian-model 1\n"
+                       "bias -2\n"
+                       "1\t管\n"
+                       "0.5\tprev\t^\n"
+                       "0.25\tprev\t不管\n"
+                       "0.125\tnext\t^\n"
+                       "-0.75\tnext\t自己\n"
+                       "4\tnext\t自己看\n", /* three characters: refused below */
+                       &err);
+    assert_null(m);
+    assert_int_equal(err.line, 8);
+    assert_non_null(strstr(err.msg, "a neighbour's feature is ^ or two characters"));
+    m = load("zhijian-model 1\n"
+             "bias -2\n"
+             "1\t管\n"
+             "0.5\tprev\t^\n"
+             "0.25\tprev\t不管\n"
+             "0.125\tnext\t^\n"
+             "-0.75\tnext\t自己\n",
+             &err);
+    assert_non_null(m);
+    zj_norm n;
+    zj_norm_init(&n);
+    const char *text = "我们不管，您自己看着办。好";
+    assert_int_equal(zj_norm_text(&n, text, strlen(text)), ZJ_OK);
+    zj_clause_walk w;
+    zj_clause_walk_init(&w, &n);
+    assert_true(zj_clause_walk_next(&w, &n));
+    /* 我们不管: 管 1, no clause before 0.5, 自己 in the clause after -0.75 */
+    assert_int_equal(w.b - w.a, strlen("我们不管"));
+    assert_true(zj_model_clause_logit(m, &n, &w) == -2 + 1 + 0.5 - 0.75);
+    assert_true(zj_clause_walk_next(&w, &n));
+    /* 您自己看着办: 不管 in the clause before 0.25, none after (好 is too
+     * short to be scored, and so to be a neighbour) 0.125 */
+    assert_int_equal(w.b - w.a, strlen("您自己看着办"));
+    assert_true(zj_model_clause_logit(m, &n, &w) == -2 + 0.25 + 0.125);
+    assert_false(zj_clause_walk_next(&w, &n));
+    /* The same clause's own n-grams, without its neighbours. */
+    assert_true(zj_model_logit(m, "我们不管", strlen("我们不管")) == -1);
+    zj_hits hits = {0};
+    assert_int_equal(zj_model_hits(m, -1.5, &n, 3, &hits), ZJ_OK);
+    assert_int_equal(hits.n, 1); /* -1.25 reaches -1.5, -1.625 does not */
+    assert_int_equal(hits.v[0].start, 0);
+    free(hits.v);
+    zj_norm_free(&n);
+    zj_model_free(m);
+}
+
 static void refuses_what_is_not_a_model(void **state)
 {
     (void)state;
@@ -115,6 +170,10 @@ static void refuses_what_is_not_a_model(void **state)
         {"zhijian-model 1\nbias 0\n1\tAB\n", 3, "an n-gram is one to three characters"},
         {"zhijian-model 1\nbias 0\n1\t急，\n", 3, "an n-gram is one to three characters"},
         {"zhijian-model 1\nbias 0\n0x10\t急\n", 3, "expected a weight, a tab and an n-gram"},
+        {"zhijian-model 1\nbias 0\n1\tprev\t^你\n", 3, "a neighbour's feature is ^"},
+        {"zhijian-model 1\nbias 0\n1\tnext\t你\n", 3, "a neighbour's feature is ^"},
+        {"zhijian-model 1\nbias 0\n1\tnext\t你，\n", 3, "a neighbour's feature is ^"},
+        {"zhijian-model 1\nbias 0\n1\tprev\t$你\n", 3, "a neighbour's feature is ^"},
     };
     if (zj_t2s_available()) { /* a Traditional form: normalized text is Simplified */
         zj_error err;
@@ -164,6 +223,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(sums_every_ngram_occurrence),
         cmocka_unit_test(hits_are_clauses),
+        cmocka_unit_test(weighs_the_neighbours),
         cmocka_unit_test(refuses_what_is_not_a_model),
         cmocka_unit_test(last_line_without_newline),
         cmocka_unit_test(same_file_same_identity),
