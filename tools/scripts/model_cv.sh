@@ -28,7 +28,7 @@ measure_fold() {
   local p=$1 dir=$tmp/fold-$1 v kind
   mkdir -p "$dir/rules/models"
   cp "$tmp/rules/rules.yaml" "$dir/rules/rules.yaml"
-  python3 "$src/tools/train_model.py" ${TRAIN_ARGS:-} --exclude-group "$p" --out "$dir/rules/models/forbidden.zjm" \
+  python3 "$src/tools/train_model.py" "${forbidden_model_args[@]}" ${TRAIN_ARGS:-} --exclude-group "$p" --out "$dir/rules/models/forbidden.zjm" \
     --examples "$tmp/examples.tsv" "${model_train_files[@]}" > /dev/null
   if [ -n "$fatal_model" ]; then
     python3 "$src/tools/train_model.py" ${TRAIN_ARGS:-} "${fatal_model_args[@]}" --exclude-group "$p" \

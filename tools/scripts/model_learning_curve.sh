@@ -29,7 +29,7 @@ random.Random(seed).shuffle(parts)
 n = len(parts) if keep == "all" else int(keep)
 print(" ".join("--exclude-group " + p for p in parts[n:]))' "$model_parts" "$seed" "$keep")
     # shellcheck disable=SC2086 # one word per option
-    python3 "$src/tools/train_model.py" $excluded "${examples[@]}" --out "$tmp/rules/models/forbidden.zjm" \
+    python3 "$src/tools/train_model.py" "${forbidden_model_args[@]}" $excluded "${examples[@]}" --out "$tmp/rules/models/forbidden.zjm" \
       "${model_train_files[@]}" > /dev/null
     "$zhijian" eval --rules "$tmp/rules/rules.yaml" --labels "$gold/heldout/labels/original.jsonl" \
       --format json "$gold/heldout/calls/original.jsonl" > "$tmp/eval.json"

@@ -4,7 +4,8 @@
 # the four 一票否决 rules' clauses against all others) from the gold set's development parts — the clauses of
 # four variants as the rule set sees them (`zhijian eval --clauses`) — and
 # the rule set's own examples (`zhijian rules test --clauses`), with
-# tools/train_model.py's defaults. Run it after the development parts
+# tools/train_model.py's defaults and the settings tools/scripts/model_folds.sh
+# gives each model. Run it after the development parts
 # or the rule set's normalization (fillers, synonyms, clause starts) change,
 # then tests/scripts/gold_eval.sh with ZJ_UPDATE_GOLDEN=1.
 #
@@ -13,7 +14,7 @@ set -euo pipefail
 src=$(cd "$(dirname "$0")/../.." && pwd)
 # shellcheck source=tools/scripts/model_folds.sh
 . "$src/tools/scripts/model_folds.sh" "$@"
-python3 "$src/tools/train_model.py" --out "$src/rules/models/forbidden.zjm" \
+python3 "$src/tools/train_model.py" "${forbidden_model_args[@]}" --out "$src/rules/models/forbidden.zjm" \
   --examples "$tmp/examples.tsv" "${model_train_files[@]}"
 python3 "$src/tools/train_model.py" "${fatal_model_args[@]}" --out "$src/rules/models/fatal.zjm" \
   --examples "$tmp/examples.tsv" "${model_train_files[@]}"
