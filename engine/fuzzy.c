@@ -543,7 +543,7 @@ zj_status zj_fuzzy_build(zj_ruleset *rs, zj_backend backend, const zj_load_opts 
         return zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
     for (size_t i = 0; i < rs->n_patterns; i++) {
         const zj_pattern *lit = &rs->patterns[i];
-        if (!rs->rules[lit->rule].fuzzy)
+        if (!rs->rules[lit->rule].fuzzy || lit->not_by_sound)
             continue;
         zj_status st;
         if (lit->is_regex) {

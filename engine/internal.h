@@ -21,6 +21,7 @@ typedef struct zj_pattern {
     bool per_sentence; /* rule has boundary: sentence or clause (matched per segment) */
     bool per_clause;   /* rule has boundary: clause (segments end at clause_breaks too) */
     bool own_boundary; /* {re:, boundary:} item: per_sentence/per_clause are its own */
+    bool not_by_sound; /* {re:, fuzzy: false} item of a fuzzy rule: matched as written only */
     bool is_model;     /* a model rule's clauses (model.c): never compiled into a matcher */
     char *source;      /* as written in the YAML */
     char *expr;        /* literal: normalized literal; regex: the PCRE2 source */

@@ -573,7 +573,7 @@ static bool parse_order(struct loader *ld, const zj_ynode *n, uint32_t rule, boo
 static bool pattern_map(struct loader *ld, const zj_ynode *item, uint32_t rule, bool per_sentence,
                         const char *exception_key, bool follows, uint32_t *out_id)
 {
-    static const char *const keys[] = {"re", "regex", "boundary", NULL};
+    static const char *const keys[] = {"re", "regex", "boundary", "fuzzy", NULL};
     size_t errors_before = ld->n_errors;
     check_keys(ld, item, keys, exception_key ? " in an exception" : " in a pattern item");
     if (ld->n_errors != errors_before)
@@ -608,12 +608,32 @@ static bool pattern_map(struct loader *ld, const zj_ynode *item, uint32_t rule, 
                 "exception never reaches across a sentence end");
         return false;
     }
+    /* `fuzzy: false`: a regex of a rule matched by sound that is matched as
+     * written only — one whose sound is ordinary speech (俾利是, give a red
+     * packet, sounds like 比例是, the ratio is). */
+    const zj_ynode *fz = zj_yaml_get(item, "fuzzy");
+    bool by_sound = true;
+    if (fz && !boolean(ld, fz, "fuzzy", &by_sound))
+        return false;
+    if (fz && by_sound) {
+        fail_at(ld, fz,
+                "a pattern item takes 'fuzzy: false' only (the rule's 'fuzzy: pinyin' says "
+                "what is matched by sound)");
+        return false;
+    }
+    if (fz && !ld->rs->rules[rule].fuzzy) {
+        fail_at(ld, fz,
+                "'fuzzy: false' on a pattern of a rule without 'fuzzy: pinyin': nothing of it "
+                "is matched by sound; drop it");
+        return false;
+    }
     if (!add_regex(ld, re, rule, exception_key != NULL, per_sentence, out_id))
         return false;
     /* A boundary it names is its own: `sentence` in a boundary: clause rule
      * reads across the rule's commas. */
     ld->rs->patterns[*out_id].per_clause = per_clause;
     ld->rs->patterns[*out_id].own_boundary = b != NULL;
+    ld->rs->patterns[*out_id].not_by_sound = fz != NULL;
     return true;
 }
 
