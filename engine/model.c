@@ -77,6 +77,21 @@ static size_t slot_of(uint64_t key, size_t mask)
     return (size_t)(h ^ (h >> 31)) & mask;
 }
 
+/* The code point at text[*i] (the clause or a neighbour, end bytes before
+ * the limit), moving *i past it. A byte that is not UTF-8 and a NUL, which
+ * would pack like a shorter n-gram, count as U+FFFD. */
+static uint32_t scored_cp(const char *text, size_t end, size_t *i)
+{
+    uint32_t cp;
+    size_t k = zj_utf8_decode((const unsigned char *)text + *i, end - *i, &cp);
+    if (!k || cp == 0) {
+        k = k ? k : 1;
+        cp = 0xFFFD;
+    }
+    *i += k;
+    return cp;
+}
+
 static double weight_of(const zj_model *m, uint64_t key)
 {
     size_t mask = m->cap - 1;
@@ -111,6 +126,15 @@ void zj_model_free(zj_model *m)
     free(m);
 }
 
+/* Whether s[0..k), one character of a model line, is as normalized clause
+ * text holds it (not a space, punctuation, upper case, a Traditional or
+ * full-width form): a weight on anything else would never count. norm is
+ * scratch space. */
+static bool normalized_char(const char *s, size_t k, zj_norm *norm)
+{
+    return zj_norm_text(norm, s, k) == ZJ_OK && norm->len == k && memcmp(norm->text, s, k) == 0;
+}
+
 /* The n-gram of a model line: 1 to 3 code points, ^ first and $ last
  * standing for the clause's edges. 0 when it is not one, and when a
  * character is not as normalized clause text holds it (a space, punctuation,
@@ -128,8 +152,7 @@ static size_t parse_ngram(const char *s, size_t len, uint32_t cps[3], zj_norm *n
             cp = CP_START;
         } else if (cp == '$' && i + k == len) {
             cp = CP_END;
-        } else if (zj_norm_text(norm, s + i, k) != ZJ_OK || norm->len != k ||
-                   memcmp(norm->text, s + i, k) != 0) {
+        } else if (!normalized_char(s + i, k, norm)) {
             return 0;
         }
         cps[n++] = cp;
@@ -152,9 +175,7 @@ static size_t parse_context(const char *s, size_t len, uint32_t mark, uint32_t c
     for (size_t i = 0; i < len;) {
         uint32_t cp;
         size_t k = zj_utf8_decode((const unsigned char *)s + i, len - i, &cp);
-        if (!k || cp == 0 || cp == '^' || cp == '$' || n == 3 ||
-            zj_norm_text(norm, s + i, k) != ZJ_OK || norm->len != k ||
-            memcmp(norm->text, s + i, k) != 0)
+        if (!k || cp == 0 || cp == '^' || cp == '$' || n == 3 || !normalized_char(s + i, k, norm))
             return 0;
         cps[n++] = cp;
         i += k;
@@ -314,15 +335,7 @@ double zj_model_logit(const zj_model *m, const char *text, size_t len)
     size_t have = 1; /* code points in win, the newest last */
     z += weight_of(m, pack(win, 1));
     for (size_t i = 0;;) {
-        uint32_t cp = CP_END;
-        if (i < len) {
-            size_t k = zj_utf8_decode((const unsigned char *)text + i, len - i, &cp);
-            if (!k || cp == 0) { /* 0 would pack like a shorter n-gram */
-                k = k ? k : 1;
-                cp = 0xFFFD;
-            }
-            i += k;
-        }
+        uint32_t cp = i < len ? scored_cp(text, len, &i) : CP_END;
         if (have == 3) {
             win[0] = win[1];
             win[1] = win[2];
@@ -349,13 +362,7 @@ static double neighbour_logit(const zj_model *m, uint32_t mark, const char *text
     double z = 0;
     size_t have = 0; /* code points of the neighbour in win[1..] */
     for (size_t i = a; i < b;) {
-        uint32_t cp;
-        size_t k = zj_utf8_decode((const unsigned char *)text + i, b - i, &cp);
-        if (!k || cp == 0) {
-            k = k ? k : 1;
-            cp = 0xFFFD;
-        }
-        i += k;
+        uint32_t cp = scored_cp(text, b, &i);
         if (have == 2)
             win[1] = win[2];
         else

@@ -213,10 +213,7 @@ static bool request_manner(const uint32_t *cps, size_t from, size_t to)
     static const char *const phrases[] = {"挑重点", "拣重点", "捡重点", "挑重要的", "长话短",
                                           "简单", "简单点", "简单些", "简短点", "大点声",
                                           "大声", "大声点", "慢慢", "慢点", "快点", NULL};
-    static const uint32_t adverbs[] = {0x90FD /* 都 */, 0x4E5F /* 也 */, 0x5C31 /* 就 */,
-                                       0x8FD8 /* 还 */, 0x53C8 /* 又 */, 0x8001 /* 老 */,
-                                       0x603B /* 总 */, 0x5148 /* 先 */};
-    while (from < to && all_in(cps, from, from + 1, adverbs, sizeof adverbs / sizeof *adverbs))
+    while (from < to && (only_adverbs(cps, from, from + 1) || cps[from] == 0x5148 /* 先 */))
         from++;
     for (size_t k = 0; phrases[k]; k++) {
         size_t m = token_before(cps, to, phrases[k]);

@@ -335,6 +335,17 @@ static void rules_usage(FILE *out)
                  "Exit status: 0 ok; 1 errors or failed examples; 2 usage error.\n");
 }
 
+/* A rule set for `rules test|explain|list`, NULL once its error is reported. */
+static zj_ruleset *load_reported(const char *path)
+{
+    zj_error err;
+    zj_load_opts lopts = {.cache_dir = cli_cache_dir(), .on_note = cli_note};
+    zj_ruleset *rs = zj_rules_load(path, &lopts, &err);
+    if (!rs)
+        cli_report(&err);
+    return rs;
+}
+
 /* Set when a check or an example failed for want of memory rather than
  * because of the rule set: the command then exits 2, not 1. */
 static bool out_of_memory;
@@ -467,14 +478,12 @@ static int rules_test(int argc, char **argv)
     zj_buf clause_buf;
     zj_buf_init(&clause_buf);
     for (int i = optind; i < argc; i++) {
-        zj_error err;
-        zj_load_opts lopts = {.cache_dir = cli_cache_dir(), .on_note = cli_note};
-        zj_ruleset *rs = zj_rules_load(argv[i], &lopts, &err);
+        zj_ruleset *rs = load_reported(argv[i]);
         if (!rs) {
-            cli_report(&err);
             code = EXIT_USAGE;
             continue;
         }
+        zj_error err;
         size_t total = 0, taken_before = tally.taken;
         size_t f = zj_rules_run_examples(rs, print_example, &tally, &total);
         if (tally.strict)
@@ -526,13 +535,10 @@ static int rules_explain(int argc, char **argv)
         cli_error("rules explain: give RULE_ID and TEXT");
         return EXIT_USAGE;
     }
-    zj_error err;
-    zj_load_opts lopts = {.cache_dir = cli_cache_dir(), .on_note = cli_note};
-    zj_ruleset *rs = zj_rules_load(rules ? rules : cli_default_rules(), &lopts, &err);
-    if (!rs) {
-        cli_report(&err);
+    zj_ruleset *rs = load_reported(rules ? rules : cli_default_rules());
+    if (!rs)
         return EXIT_USAGE;
-    }
+    zj_error err;
     zj_buf out;
     zj_buf_init(&out);
     int code = EXIT_OK;
@@ -586,13 +592,9 @@ static int rules_list(int argc, char **argv)
         cli_error("rules list: give one rule set (FILE or DIR)");
         return EXIT_USAGE;
     }
-    zj_error err;
-    zj_load_opts lopts = {.cache_dir = cli_cache_dir(), .on_note = cli_note};
-    zj_ruleset *rs = zj_rules_load(argv[optind], &lopts, &err);
-    if (!rs) {
-        cli_report(&err);
+    zj_ruleset *rs = load_reported(argv[optind]);
+    if (!rs)
         return EXIT_USAGE;
-    }
     zj_buf out;
     zj_buf_init(&out);
     zj_buf_puts(&out, "id\tkind\tseverity\tpoints\tfatal\tdefined\ttitle\n");
@@ -608,13 +610,7 @@ static int rules_list(int argc, char **argv)
         zj_buf_term_str(&out, ri.title);
         zj_buf_puts(&out, "\n");
     }
-    int code = EXIT_OK;
-    if (out.failed) {
-        cli_error("rules list: out of memory");
-        code = EXIT_USAGE;
-    } else if (!cli_write(&out, stdout)) {
-        code = EXIT_USAGE;
-    }
+    int code = cli_write(&out, stdout) ? EXIT_OK : EXIT_USAGE; /* out of memory said there */
     zj_buf_free(&out);
     zj_rules_free(rs);
     return code;
