@@ -81,17 +81,28 @@ def read_clauses(paths, positive=None):
 START, END = "\x02", "\x03"  # the clause's edges, never in a normalized clause
 
 
+def latin(gram):
+    """Whether an n-gram holds a letter of the Latin alphabet (normalized text
+    is lower case). Such n-grams get no weight: English words and addresses in
+    an agent's speech (check 一下, an email address, a link) say nothing about
+    rudeness, and the few labelled clauses that hold them would teach their
+    letters the labels of the clauses they happen to be in. A model file
+    without them scores them 0 in the engine, as here."""
+    return any("a" <= c <= "z" for c in gram)
+
+
 def ngrams(text):
     """The n-grams engine/model.c weighs, as the model file writes them: ^ first
     is the clause's start and $ last its end, so an n-gram that would begin
     with a literal ^ or end with a literal $ cannot be written and the engine
-    never looks it up; it is left out here too, and both score alike."""
+    never looks it up; it is left out here too, and both score alike. Latin
+    letters are left out as well (latin())."""
     s = START + text + END
     grams = []
     for n in (1, 2, 3):
         for i in range(len(s) - n + 1):
             g = s[i:i + n]
-            if g[0] == "^" or g[-1] == "$":
+            if g[0] == "^" or g[-1] == "$" or latin(g):
                 continue
             grams.append(g.replace(START, "^").replace(END, "$"))
     return grams
@@ -111,7 +122,7 @@ def context_grams(prev, nxt):
             continue
         for i in range(len(c) - 1):
             b = c[i:i + 2]
-            if "^" not in b and "$" not in b:
+            if "^" not in b and "$" not in b and not latin(b):
                 grams.append(mark + "\t" + b)
     return grams
 

@@ -90,13 +90,16 @@ printf '%s\n' '{"call_id":"T\tX\nY","forbidden":[{"turn":0,"span":[0,6],"quote":
   fail "tabbed id's clause line: $(cat -A "$tmp/tab.tsv")"
 # The trainer's n-grams are the ones the engine can weigh: a literal ^ or $
 # at a clause's edge is not the edge (engine/model.c reads ^ first and $
-# last in a model file as the edges).
-python3 - "$src/tools" <<'PY' || fail "n-grams of literal ^ and $"
+# last in a model file as the edges). No n-gram holds a Latin letter: English
+# words and links in a clause get no weight.
+python3 - "$src/tools" <<'PY' || fail "n-grams of literal ^ and $, and of Latin letters"
 import sys
 sys.path.insert(0, sys.argv[1])
-from train_model import ngrams
-assert ngrams("a$") == ["^", "a", "$", "^a", "$$", "a$$"], ngrams("a$")
-assert ngrams("^b") == ["^", "b", "$", "^^", "b$", "^^b"], ngrams("^b")
+from train_model import ngrams, context_grams
+assert ngrams("好$") == ["^", "好", "$", "^好", "$$", "好$$"], ngrams("好$")
+assert ngrams("^说") == ["^", "说", "$", "^^", "说$", "^^说"], ngrams("^说")
+assert ngrams("ok好") == ["^", "好", "$", "好$"], ngrams("ok好")
+assert context_grams("看email", "好的") == ["next\t好的"], context_grams("看email", "好的")
 PY
 # --context: the neighbours' bigrams are weighed too, and the engine's
 # probability of every clause (rules explain) is the trainer's, to the
