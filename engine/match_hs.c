@@ -292,9 +292,9 @@ static void cache_store(const char *dir, const char *path, const char *key, size
     if (hs_serialize_database(db, &bytes, &len) != HS_SUCCESS)
         return;
     mkdirs(dir);
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.XXXXXX.tmp", path);
-    int fd = mkstemps(tmp, 4); /* O_CREAT | O_EXCL, mode 0600 */
+    char tmp[4200 + sizeof ".XXXXXX.tmp"]; /* path: at most 4200 bytes (load_cached) */
+    int w = snprintf(tmp, sizeof tmp, "%s.XXXXXX.tmp", path);
+    int fd = w > 0 && (size_t)w < sizeof tmp ? mkstemps(tmp, 4) : -1; /* O_CREAT | O_EXCL, mode 0600 */
     if (fd >= 0) {
         char header[CACHE_HEADER + 1], digest[65];
         zj_sha256_hex(bytes, len, digest);

@@ -353,7 +353,7 @@ static zj_status sqlite_distribution(void *self, const zj_rs_ruleset *rs, const 
             s = err->status ? err->status : s;
             continue;
         }
-        int rc;
+        int rc = ZJ_DB_ERROR; /* always set by the first step: failed is false here */
         while (!failed && (rc = zj_db_step(q)) == ZJ_DB_ROW) {
             if (i == 0) {
                 int64_t score = zj_db_column_int64(q, 0);
