@@ -7,7 +7,9 @@
  * an ordinary word used as a filler (那个 "that"): it is dropped only when it
  * stands alone — at a turn edge, next to a removed character (space or
  * punctuation) or next to another filler — on both sides, so 那个，你自己去问
- * and 那个那个单元 lose one 那个 and 那个单元 keeps it. It is dropped too when
+ * and 那个那个单元 lose one 那个 and 那个单元 keeps it. In spaced text (那 个 单 元)
+ * every word has spaces around it, so there only a turn edge or another
+ * filler counts, and the tests below decide. It is dropped too when
  * the next character is a pronoun, an adverb or a particle (我那个怎么知道,
  * 我们又那个不是警察), when it opens a verb phrase (你那个报警, 行了那个行了,
  * see opens_verb_phrase), or the previous one a negation or a demonstrative
@@ -203,6 +205,15 @@ static bool has_offset(const size_t *v, size_t n, size_t from, size_t at)
     return false;
 }
 
+/* Whether the sorted offsets v[from..n) hold one strictly between at and end. */
+static bool has_gap_within(const size_t *v, size_t n, size_t from, size_t at, size_t end)
+{
+    for (size_t i = from; i < n && v[i] < end; i++)
+        if (v[i] > at)
+            return true;
+    return false;
+}
+
 /* Renumbers sorted offsets v[0..*count) after the drops, in place: an offset
  * inside or at the start of a dropped range goes to where the range was;
  * offsets that become 0 or repeat are left out. */
@@ -268,10 +279,16 @@ zj_status zj_fillers_apply(const zj_fillers *f, zj_norm *n, bool literal)
         bool final = !literal && (end == n->len || has_offset(n->breaks, n->n_breaks, br, end));
         bool drop = !final && x->single;
         if (!final && !x->single) {
-            bool left = at == 0 || last_filler_end == at || has_offset(n->gaps, n->n_gaps, g, at);
-            bool right = has_offset(n->gaps, n->n_gaps, g, end) || filler_at(f, n->text, n->len, end);
+            /* Spaced text (那 个 单 元: a space between every two characters,
+             * as some recognisers write) has a gap inside the filler itself;
+             * there the gaps around it do not make it stand alone. */
+            bool spaced = has_gap_within(n->gaps, n->n_gaps, g, at, end);
+            bool left = at == 0 || last_filler_end == at ||
+                        (!spaced && has_offset(n->gaps, n->n_gaps, g, at));
+            bool right = (!spaced && has_offset(n->gaps, n->n_gaps, g, end)) ||
+                         filler_at(f, n->text, n->len, end);
             uint32_t next = 0;
-            if (end < n->len && !has_offset(n->gaps, n->n_gaps, g, end))
+            if (end < n->len && (spaced || !has_offset(n->gaps, n->n_gaps, g, end)))
                 zj_utf8_decode(t + end, n->len - end, &next);
             uint32_t prev = 0;
             if (at > 0 && !left) {
