@@ -223,6 +223,17 @@ static bool request_manner(const uint32_t *cps, size_t from, size_t to)
     return false;
 }
 
+/* Whether cps[from..to) sends someone to speak (去: 你自己上去说, 您去跟物业讲,
+ * 你们邻居之间自己去讲): nothing has been said yet, so nothing is reported.
+ * Only for 你 / 您: 师傅去跟您讲… tells what a third party said. */
+static bool goes_to_speak(const uint32_t *cps, size_t from, size_t to)
+{
+    for (size_t i = from; i < to; i++)
+        if (cps[i] == 0x53BB /* 去 */)
+            return true;
+    return false;
+}
+
 /* Whether cps[from..to) holds a negation or prohibition (别 不 没 甭): a verb
  * of saying under one reports nothing (你别说了我们会处理的 is the agent's own
  * voice to its end). */
@@ -261,6 +272,9 @@ static bool reported_subject(const uint32_t *cps, size_t from, size_t verb)
             if (m == 1 && (cps[start] == 0x4F60 /* 你 */ || cps[start] == 0x60A8 /* 您 */) &&
                 (request_adverbs(cps, end, verb) || request_manner(cps, end, verb)))
                 continue; /* 你先说, 您赶紧讲, 您挑重点说: the agent asks the resident to speak */
+            if (m == 1 && (cps[start] == 0x4F60 /* 你 */ || cps[start] == 0x60A8 /* 您 */) &&
+                goes_to_speak(cps, end, verb))
+                continue; /* 你自己上去说, 您去跟物业讲: the resident is sent to speak */
             return true;
         }
     }
