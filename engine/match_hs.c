@@ -48,8 +48,21 @@
 #define CACHE_HEADER (8 + 64 + 16 + 64)
 /* Compiled databases kept: every edit of a rule set makes a new one, and a
  * rule author's cache would otherwise grow without end. Least recently used
- * go first (a hit refreshes the file's time). */
+ * go first (a hit refreshes the file's time). ZHIJIAN_CACHE_KEEP sets another
+ * count (a whole number from 1 to 1000000; any other value is not used): a
+ * test suite that loads hundreds of rule sets keeps them all. */
 #define CACHE_KEEP 32
+
+static size_t cache_keep(void)
+{
+    const char *v = getenv("ZHIJIAN_CACHE_KEEP");
+    if (!v || *v < '1' || *v > '9')
+        return CACHE_KEEP;
+    char *end;
+    errno = 0;
+    unsigned long k = strtoul(v, &end, 10);
+    return errno || *end || k > 1000000 ? CACHE_KEEP : (size_t)k;
+}
 
 struct zj_hs_matcher {
     hs_database_t *db;
@@ -232,7 +245,7 @@ static int cmp_used(const void *a, const void *b)
     return x->tv_nsec < y->tv_nsec ? -1 : x->tv_nsec > y->tv_nsec;
 }
 
-/* Keeps the CACHE_KEEP most recently used databases of dir (never `keep`,
+/* Keeps the cache_keep() most recently used databases of dir (never `keep`,
  * the one just written) and removes temp files a crash left over an hour ago. */
 static void cache_prune(const char *dir, const char *keep)
 {
@@ -270,9 +283,10 @@ static void cache_prune(const char *dir, const char *keep)
         v[n++].used = sb.st_mtim;
     }
     closedir(d);
-    if (n + 1 > CACHE_KEEP) {
+    const size_t keep_n = cache_keep();
+    if (n + 1 > keep_n) {
         qsort(v, n, sizeof *v, cmp_used);
-        for (size_t i = 0; i < n + 1 - CACHE_KEEP; i++) {
+        for (size_t i = 0; i < n + 1 - keep_n; i++) {
             snprintf(path, sizeof path, "%s/%s", dir, v[i].name);
             unlink(path);
         }

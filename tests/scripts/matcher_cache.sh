@@ -8,6 +8,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 export XDG_CACHE_HOME=$tmp/cache
+unset ZHIJIAN_CACHE_KEEP # the default count is checked below (tools/test.sh sets one)
 calls=$src/corpus/calls
 # A small rule set with words matched by sound too (`fuzzy: pinyin`): a
 # database for the characters and one for the pinyin, the larger tampered
@@ -73,6 +74,23 @@ n=$(find "$tmp/cache/zhijian" -name '*.hsdb' | wc -l)
 [ -e "$file1" ] || fail "the database used most recently but one was pruned"
 [ -e "$file33" ] || fail "the newest database was pruned"
 [ ! -e "$file2" ] || fail "the least recently used database was kept"
+# ZHIJIAN_CACHE_KEEP sets another count; a value that is not a whole number
+# from 1 to 1000000 is not used.
+mk() { printf 'ruleset: c%s\nversion: "1"\nrules:\n  - id: r\n    kind: forbidden\n    any: [词%s]\n' \
+  "$1" "$1" > "$tmp/r$1.yaml"; }
+mk 34
+ZHIJIAN_CACHE_KEEP=3 "$zhijian" score --no-db --format jsonl --rules "$tmp/r34.yaml" "$tmp/one.jsonl" \
+  > /dev/null || fail "rule set 34"
+n=$(find "$tmp/cache/zhijian" -name '*.hsdb' | wc -l)
+[ "$n" = 3 ] || fail "ZHIJIAN_CACHE_KEEP=3: expected 3 cached databases, found $n"
+[ -e "$file33" ] || fail "ZHIJIAN_CACHE_KEEP=3: a recent database was pruned"
+for bad in 0 abc 12x -5 99999999999999999999; do
+  mk "b$bad"
+  ZHIJIAN_CACHE_KEEP=$bad "$zhijian" score --no-db --format jsonl --rules "$tmp/rb$bad.yaml" "$tmp/one.jsonl" \
+    > /dev/null || fail "ZHIJIAN_CACHE_KEEP=$bad"
+done
+n=$(find "$tmp/cache/zhijian" -name '*.hsdb' | wc -l)
+[ "$n" = 8 ] || fail "ZHIJIAN_CACHE_KEEP values not used: expected 8 cached databases (the default of 32), found $n"
 # A rule set with regexes Hyperscan refuses (\K, (?|): those are left to
 # PCRE2, the rest cached under the key of what was compiled; the warm run
 # finds that one database (no second file) and all three runs agree with
@@ -95,4 +113,4 @@ for run in cold warm; do
   [ "$n" -eq 1 ] || fail "refused regex: $run run left $n cache files, expected 1"
 done
 
-echo "ok: cache hit, truncated and corrupt cache files recompiled, results identical, 32 kept (LRU), refused regexes left to PCRE2"
+echo "ok: cache hit, truncated and corrupt cache files recompiled, results identical, 32 kept (LRU) or ZHIJIAN_CACHE_KEEP, refused regexes left to PCRE2"

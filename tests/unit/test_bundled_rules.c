@@ -20,7 +20,8 @@ static int setup(void **state)
 {
     (void)state;
     zj_error err;
-    rs = zj_rules_load(RULES, NULL, &err);
+    /* the bundled standard, compiled once for the unit tests (ZJ_TEST_CACHE_DIR) */
+    rs = zj_rules_load(RULES, &(zj_load_opts){.cache_dir = ZJ_TEST_CACHE_DIR}, &err);
     if (!rs) {
         char buf[1200];
         fprintf(stderr, "%s\n", zj_error_format(&err, buf, sizeof buf));
