@@ -196,22 +196,20 @@ static bool no_demonstrative_after(uint32_t cp)
     return cp == 0x4E0D /* 不 */ || cp == 0x8FD9 /* 这 */ || cp == 0x54EA /* 哪 */;
 }
 
+/* The first of the sorted offsets v[from..n) that is at least at; SIZE_MAX
+ * when there is none. */
+static size_t next_offset(const size_t *v, size_t n, size_t from, size_t at)
+{
+    for (size_t i = from; i < n; i++)
+        if (v[i] >= at)
+            return v[i];
+    return SIZE_MAX;
+}
+
 /* Whether the sorted offsets v[from..n) hold at. */
 static bool has_offset(const size_t *v, size_t n, size_t from, size_t at)
 {
-    for (size_t i = from; i < n && v[i] <= at; i++)
-        if (v[i] == at)
-            return true;
-    return false;
-}
-
-/* Whether the sorted offsets v[from..n) hold one strictly between at and end. */
-static bool has_gap_within(const size_t *v, size_t n, size_t from, size_t at, size_t end)
-{
-    for (size_t i = from; i < n && v[i] < end; i++)
-        if (v[i] > at)
-            return true;
-    return false;
+    return next_offset(v, n, from, at) == at;
 }
 
 /* Renumbers sorted offsets v[0..*count) after the drops, in place: an offset
@@ -282,13 +280,13 @@ zj_status zj_fillers_apply(const zj_fillers *f, zj_norm *n, bool literal)
             /* Spaced text (那 个 单 元: a space between every two characters,
              * as some recognisers write) has a gap inside the filler itself;
              * there the gaps around it do not make it stand alone. */
-            bool spaced = has_gap_within(n->gaps, n->n_gaps, g, at, end);
+            bool spaced = next_offset(n->gaps, n->n_gaps, g, at + 1) < end;
+            bool gap_after = !spaced && has_offset(n->gaps, n->n_gaps, g, end);
             bool left = at == 0 || last_filler_end == at ||
                         (!spaced && has_offset(n->gaps, n->n_gaps, g, at));
-            bool right = (!spaced && has_offset(n->gaps, n->n_gaps, g, end)) ||
-                         filler_at(f, n->text, n->len, end);
+            bool right = gap_after || filler_at(f, n->text, n->len, end);
             uint32_t next = 0;
-            if (end < n->len && (spaced || !has_offset(n->gaps, n->n_gaps, g, end)))
+            if (end < n->len && !gap_after)
                 zj_utf8_decode(t + end, n->len - end, &next);
             uint32_t prev = 0;
             if (at > 0 && !left) {

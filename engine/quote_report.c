@@ -25,6 +25,15 @@ static const char *const subjects[] = {
     "家人", "老公", "老婆", "孩子", "对面", "隔壁", "开发商", "開發商", "居委会", "居委會",
     "管家", "工人", "阿姨", "保洁", "工作人员", "维修工", "邻居家", NULL};
 
+/* Whether cp is one of set[0..n). */
+static bool in_set(uint32_t cp, const uint32_t *set, size_t n)
+{
+    for (size_t k = 0; k < n; k++)
+        if (cp == set[k])
+            return true;
+    return false;
+}
+
 /* Before a subject these make it an object (跟您说 = said to you). */
 static bool is_object_marker(uint32_t cp)
 {
@@ -34,10 +43,7 @@ static bool is_object_marker(uint32_t cp)
                                      0x8BA9 /* 让 */, 0x8B93 /* 讓 */, 0x53EB /* 叫 */,
                                      0x542C /* 听 */, 0x807D /* 聽 */, 0x6309 /* 按 */,
                                      0x7167 /* 照 */, 0x66FF /* 替 */, 0x7531 /* 由 */};
-    for (size_t i = 0; i < sizeof marks / sizeof *marks; i++)
-        if (cp == marks[i])
-            return true;
-    return false;
+    return in_set(cp, marks, sizeof marks / sizeof *marks);
 }
 
 static bool is_speech_verb(uint32_t cp)
@@ -98,10 +104,9 @@ static bool ends_report(const uint32_t *cps, size_t n, size_t i)
                                         0x4E86 /* 了 */, 0x8FC7 /* 过 */, 0x597D /* 好 */,
                                         0x5B9A /* 定 */, 0x4E0A /* 上 */, 0x660E /* 明 */,
                                         0x5B8C /* 完 */, 0x52A8 /* 动 */, 0x6765 /* 来 */};
-    if (i + 1 < n && cps[i] == 0x4E0D /* 不 */)
-        for (size_t k = 0; k < sizeof after_bu / sizeof *after_bu; k++)
-            if (cps[i + 1] == after_bu[k])
-                return true;
+    if (i + 1 < n && cps[i] == 0x4E0D /* 不 */ &&
+        in_set(cps[i + 1], after_bu, sizeof after_bu / sizeof *after_bu))
+        return true;
     if (i >= n)
         return true;
     if (i > 0 && cps[i] == cps[i - 1])
@@ -111,9 +116,8 @@ static bool ends_report(const uint32_t *cps, size_t n, size_t i)
         return true; /* 他说没说, 讲不讲: a question whether anything was said */
     if (i + 1 < n && cps[i] == 0x7684 /* 的 */ && cps[i + 1] == 0x662F /* 是 */)
         return false; /* 阿姨跟您说的是…: what follows is what was said */
-    for (size_t k = 0; k < sizeof next_bad / sizeof *next_bad; k++)
-        if (cps[i] == next_bad[k])
-            return true;
+    if (in_set(cps[i], next_bad, sizeof next_bad / sizeof *next_bad))
+        return true;
     if (i + 1 < n && cps[i] == 0x4EC0 /* 什 */ && cps[i + 1] == 0x4E48 /* 么 */)
         return true;
     /* 您说快着点儿, 您讲重点, 您说慢点: how to speak, asked of the resident
@@ -176,14 +180,19 @@ static size_t token_before(const uint32_t *cps, size_t end, const char *s)
  * the range is empty). */
 static bool all_in(const uint32_t *cps, size_t from, size_t to, const uint32_t *set, size_t n)
 {
-    for (size_t i = from; i < to; i++) {
-        bool in = false;
-        for (size_t k = 0; k < n; k++)
-            in |= cps[i] == set[k];
-        if (!in)
+    for (size_t i = from; i < to; i++)
+        if (!in_set(cps[i], set, n))
             return false;
-    }
     return true;
+}
+
+/* Whether some code point of cps[from..to) is one of set[0..n). */
+static bool any_in(const uint32_t *cps, size_t from, size_t to, const uint32_t *set, size_t n)
+{
+    for (size_t i = from; i < to; i++)
+        if (in_set(cps[i], set, n))
+            return true;
+    return false;
 }
 
 /* Whether cps[from..to) is empty or only adverbs (都 也 就 还 又 老 总). */
@@ -228,10 +237,8 @@ static bool request_manner(const uint32_t *cps, size_t from, size_t to)
  * Only for 你 / 您: 师傅去跟您讲… tells what a third party said. */
 static bool goes_to_speak(const uint32_t *cps, size_t from, size_t to)
 {
-    for (size_t i = from; i < to; i++)
-        if (cps[i] == 0x53BB /* 去 */)
-            return true;
-    return false;
+    static const uint32_t go[] = {0x53BB /* 去 */};
+    return any_in(cps, from, to, go, 1);
 }
 
 /* Whether cps[from..to) holds a negation or prohibition (别 不 没 甭): a verb
@@ -239,11 +246,9 @@ static bool goes_to_speak(const uint32_t *cps, size_t from, size_t to)
  * voice to its end). */
 static bool negated(const uint32_t *cps, size_t from, size_t to)
 {
-    for (size_t i = from; i < to; i++)
-        if (cps[i] == 0x522B /* 别 */ || cps[i] == 0x4E0D /* 不 */ || cps[i] == 0x6CA1 /* 没 */ ||
-            cps[i] == 0x752D /* 甭 */)
-            return true;
-    return false;
+    static const uint32_t negations[] = {0x522B /* 别 */, 0x4E0D /* 不 */, 0x6CA1 /* 没 */,
+                                         0x752D /* 甭 */};
+    return any_in(cps, from, to, negations, sizeof negations / sizeof *negations);
 }
 
 /* Whether someone other than the agent is the subject of the verb at
@@ -269,12 +274,12 @@ static bool reported_subject(const uint32_t *cps, size_t from, size_t verb)
                 continue; /* 你说…, 你都说了三遍了: the agent addressing the resident */
             if (negated(cps, end, verb))
                 continue; /* 你别说了, 他没说, 您不要讲: no words to report */
+            /* 你先说, 您赶紧讲, 您挑重点说: the agent asks the resident to speak;
+             * 你自己上去说, 您去跟物业讲: the resident is sent to speak */
             if (m == 1 && (cps[start] == 0x4F60 /* 你 */ || cps[start] == 0x60A8 /* 您 */) &&
-                (request_adverbs(cps, end, verb) || request_manner(cps, end, verb)))
-                continue; /* 你先说, 您赶紧讲, 您挑重点说: the agent asks the resident to speak */
-            if (m == 1 && (cps[start] == 0x4F60 /* 你 */ || cps[start] == 0x60A8 /* 您 */) &&
-                goes_to_speak(cps, end, verb))
-                continue; /* 你自己上去说, 您去跟物业讲: the resident is sent to speak */
+                (request_adverbs(cps, end, verb) || request_manner(cps, end, verb) ||
+                 goes_to_speak(cps, end, verb)))
+                continue;
             return true;
         }
     }
