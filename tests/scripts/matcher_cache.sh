@@ -59,9 +59,11 @@ cmp -s "$tmp/first" "$tmp/pcre" || fail "backends differ on the corpus"
 head -n 1 "$calls/2026-11.jsonl" > "$tmp/one.jsonl"
 rm -rf "$tmp/cache"
 newest() { ls -t "$tmp/cache/zhijian/"*.hsdb | head -n 1; }
+# rule set NAME, with one word of its own, in $tmp/rNAME.yaml
+mk() { printf 'ruleset: c%s\nversion: "1"\nrules:\n  - id: r\n    kind: forbidden\n    any: [词%s]\n' \
+  "$1" "$1" > "$tmp/r$1.yaml"; }
 for i in $(seq 33); do
-  printf 'ruleset: c%d\nversion: "1"\nrules:\n  - id: r\n    kind: forbidden\n    any: [词%d]\n' \
-    "$i" "$i" > "$tmp/r$i.yaml"
+  mk "$i"
   [ "$i" = 33 ] && { "$zhijian" score --no-db --format jsonl --rules "$tmp/r1.yaml" "$tmp/one.jsonl" \
     > /dev/null || fail "reuse of rule set 1"; sleep 0.05; }
   "$zhijian" score --no-db --format jsonl --rules "$tmp/r$i.yaml" "$tmp/one.jsonl" > /dev/null ||
@@ -76,8 +78,6 @@ n=$(find "$tmp/cache/zhijian" -name '*.hsdb' | wc -l)
 [ ! -e "$file2" ] || fail "the least recently used database was kept"
 # ZHIJIAN_CACHE_KEEP sets another count; a value that is not a whole number
 # from 1 to 1000000 is not used.
-mk() { printf 'ruleset: c%s\nversion: "1"\nrules:\n  - id: r\n    kind: forbidden\n    any: [词%s]\n' \
-  "$1" "$1" > "$tmp/r$1.yaml"; }
 mk 34
 ZHIJIAN_CACHE_KEEP=3 "$zhijian" score --no-db --format jsonl --rules "$tmp/r34.yaml" "$tmp/one.jsonl" \
   > /dev/null || fail "rule set 34"
