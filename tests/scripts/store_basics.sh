@@ -135,14 +135,18 @@ wait "$writer" || fail "the writer failed while being read"
 # A second writer waits (busy timeout), then fails with a clear message. The
 # holder keeps the lock far longer than the busy timeout (a slow ASan start-up
 # must not reach the database after it let go) and is killed once checked.
-sqlite3 "$db" "BEGIN IMMEDIATE; SELECT 1; SELECT 1;" >/dev/null   # sanity: lock and release
-( sqlite3 "$db" "BEGIN IMMEDIATE; INSERT INTO samples (ruleset_id, created_at, method, lot_size, sample_size, seed, filters) VALUES (1,'x','n',0,0,0,'{}');" ".shell sleep 60" "ROLLBACK;" >/dev/null 2>&1 ) &
+# It waits for the lock itself (-cmd .timeout), stops at its first error
+# (-bail), and marks $tmp/locked only once its INSERT holds the write lock:
+# probing the lock from outside raced with the holder's own BEGIN IMMEDIATE,
+# and a holder that lost that race slept without the lock.
+( sqlite3 -bail -cmd ".timeout 30000" "$db" "BEGIN IMMEDIATE; INSERT INTO samples (ruleset_id, created_at, method, lot_size, sample_size, seed, filters) VALUES (1,'x','n',0,0,0,'{}');" ".shell touch $tmp/locked" ".shell sleep 60" "ROLLBACK;" >/dev/null 2>"$tmp/holder.err" ) &
 holder=$!
-# Go on only once the holder has the write lock (a fixed sleep raced on a busy machine).
-for _ in $(seq 1 250); do
-  sqlite3 -cmd ".timeout 0" "$db" "BEGIN IMMEDIATE; ROLLBACK;" >/dev/null 2>&1 || break
+for _ in $(seq 1 1500); do
+  [ -e "$tmp/locked" ] && break
+  kill -0 "$holder" 2>/dev/null || fail "the lock holder failed: $(cat "$tmp/holder.err")"
   sleep 0.02
 done
+[ -e "$tmp/locked" ] || fail "the lock holder did not take the lock in 30 s"
 start=$(date +%s)
 "$zhijian" score --db "$db" "$calls" >/dev/null 2>"$tmp/err"
 code=$?
