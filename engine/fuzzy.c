@@ -158,7 +158,7 @@ static void put_syllable_members(zj_buf *b, uint16_t id)
  * by sound 不清楚嘛 would be 不清楚麻(烦您) and 你找他吧 你找他把(…). The
  * particles: 了呢啊呀哦噢喔嘛哈啦吧吗呗哎诶欸嘞咯哟, and 嗯呃喽噻呐耶 (我不知道喽
  * is no 不知道楼…, 不知道呐 no 不知道那是…). */
-static bool particle(uint32_t cp)
+bool zj_is_particle(uint32_t cp)
 {
     switch (cp) {
     case 0x55EF: /* 嗯 */
@@ -195,7 +195,7 @@ static bool particle(uint32_t cp)
 /* zj_pinyin_readings, but none for a particle. */
 static size_t twin_readings(uint32_t cp, uint16_t ids[ZJ_PINYIN_MAX_READINGS])
 {
-    return particle(cp) ? 0 : zj_pinyin_readings(cp, ids);
+    return zj_is_particle(cp) ? 0 : zj_pinyin_readings(cp, ids);
 }
 
 /* The readings a literal's ideograph stands for: those of everyday Mandarin,
@@ -255,7 +255,7 @@ zj_status zj_fuzzy_text(const zj_norm *n, char **buf, size_t *cap)
                       (p[i + 2] & 0x3F);
         uint32_t to = cp;
         if (cp >= PINYIN_FIRST_CP && cp <= PINYIN_LAST_CP &&
-            zj_pinyin_first[cp - PINYIN_FIRST_CP] && !particle(cp)) {
+            zj_pinyin_first[cp - PINYIN_FIRST_CP] && !zj_is_particle(cp)) {
             uint8_t ord =
                 cp >= POLY_FIRST_CP && cp <= POLY_LAST_CP ? poly_index[cp - POLY_FIRST_CP] : 0;
             to = ord ? POLY_BASE + ord - 1u

@@ -942,6 +942,9 @@ void zj_fuzzy_check_free(zj_fuzzy_check *c);
 zj_status zj_fuzzy_heard(const zj_fuzzy *f, zj_match_scratch *s, const zj_norm *norm,
                          const char *pinyin, const zj_hit *exact, size_t n_exact,
                          const zj_hit *h, zj_fuzzy_check *c, bool *heard);
+/* Whether cp is a sentence-final particle or interjection (了呢啊呀哦噢喔嘛哈
+ * 啦吧吗呗哎诶欸嘞咯哟嗯呃喽噻呐耶): words that say nothing by themselves. */
+bool zj_is_particle(uint32_t cp);
 /* Toneless syllables of an ideograph (ids into zj_pinyin_syllables), primary
  * reading first; the count (0: no reading known). */
 #define ZJ_PINYIN_MAX_READINGS 16

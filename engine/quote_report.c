@@ -42,7 +42,8 @@ static bool is_object_marker(uint32_t cp)
                                      0x5411 /* 向 */, 0x5E2E /* 帮 */, 0x5E6B /* 幫 */,
                                      0x8BA9 /* 让 */, 0x8B93 /* 讓 */, 0x53EB /* 叫 */,
                                      0x542C /* 听 */, 0x807D /* 聽 */, 0x6309 /* 按 */,
-                                     0x7167 /* 照 */, 0x66FF /* 替 */, 0x7531 /* 由 */};
+                                     0x7167 /* 照 */, 0x66FF /* 替 */, 0x7531 /* 由 */,
+                                     0x540C /* 同: Cantonese 跟 (我同你讲) */};
     return in_set(cp, marks, sizeof marks / sizeof *marks);
 }
 
@@ -241,6 +242,23 @@ static bool goes_to_speak(const uint32_t *cps, size_t from, size_t to)
     return any_in(cps, from, to, go, 1);
 }
 
+/* Whether cps[from..to), between 你 / 您 and a verb of saying at cps[to],
+ * sends the resident to speak to someone (你同收费处讲, 你自己同张医生讲声啦,
+ * 您跟邻居说): an object marker, then who is to be told right before the
+ * verb. Not when that is the agent (你跟我说…) or the resident (您话阿陈同您讲…:
+ * the subject is someone the list does not know), nor once it is done
+ * (你跟物业讲了…): those report what was said. */
+static bool tells_to_speak(const uint32_t *cps, size_t n, size_t from, size_t to)
+{
+    size_t k = to;
+    while (k > from && !is_object_marker(cps[k - 1]))
+        k--;
+    if (k == from || k == to || to - k > 4 || cps[k] == 0x6211 /* 我 */ ||
+        cps[k] == 0x4F60 /* 你 */ || cps[k] == 0x60A8 /* 您 */)
+        return false;
+    return !(to + 1 < n && cps[to + 1] == 0x4E86 /* 了 */);
+}
+
 /* Whether cps[from..to) holds a negation or prohibition (别 不 没 甭): a verb
  * of saying under one reports nothing (你别说了我们会处理的 is the agent's own
  * voice to its end). */
@@ -254,7 +272,7 @@ static bool negated(const uint32_t *cps, size_t from, size_t to)
 /* Whether someone other than the agent is the subject of the verb at
  * cps[verb], looking back at most 12 code points within the sentence that
  * starts at cps[from] (楼上业主一开始情绪比较大说…). */
-static bool reported_subject(const uint32_t *cps, size_t from, size_t verb)
+static bool reported_subject(const uint32_t *cps, size_t n, size_t from, size_t verb)
 {
     size_t lo = verb > from + 12 ? verb - 12 : from;
     for (size_t end = verb; end > lo; end--) {
@@ -278,7 +296,7 @@ static bool reported_subject(const uint32_t *cps, size_t from, size_t verb)
              * 你自己上去说, 您去跟物业讲: the resident is sent to speak */
             if (m == 1 && (cps[start] == 0x4F60 /* 你 */ || cps[start] == 0x60A8 /* 您 */) &&
                 (request_adverbs(cps, end, verb) || request_manner(cps, end, verb) ||
-                 goes_to_speak(cps, end, verb)))
+                 goes_to_speak(cps, end, verb) || tells_to_speak(cps, n, end, verb)))
                 continue;
             return true;
         }
@@ -424,7 +442,7 @@ zj_status zj_reported_speech(const zj_norm *norm, zj_spans *out, uint32_t **cps_
                  (cps[i + 1] == 0x8BC9 /* 诉 */ || cps[i + 1] == 0x8A34 /* 訴 */))
             verb_len = 2;
         if (!verb_len || ends_report(cps, n, i + verb_len) || said_so(cps, i) ||
-            !reported_subject(cps, sentence_from, i))
+            !reported_subject(cps, n, sentence_from, i))
             continue;
         /* A clause end right after the verb introduces the words (他说：…,
          * 邻居跟您讲，有本事你去告，是吗) and does not end them; a sentence end
@@ -439,6 +457,12 @@ zj_status zj_reported_speech(const zj_norm *norm, zj_spans *out, uint32_t **cps_
         size_t end_byte = recap ? next_resume(&scan, norm, verb_end) : clause_end;
         if (end_byte > sentence_end)
             end_byte = sentence_end;
+        /* 你自己上楼同佢讲啦, 他说了。: particles alone report no words. */
+        size_t said = i + verb_len;
+        while (said < n && at[said] < end_byte && zj_is_particle(cps[said]))
+            said++;
+        if (said == n || at[said] >= end_byte)
+            continue;
         uint32_t start = norm->orig_end[verb_end - 1];
         uint32_t end = end_byte < norm->len ? norm->orig_start[end_byte] : norm->orig_cps;
         /* 师傅说“修不了”，您自己去问物业吧: what was said is the quotation that
