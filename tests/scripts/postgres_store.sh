@@ -230,7 +230,7 @@ fi
 killed=$(pg_createdb killed) || fail "createdb killed"
 "$zhijian" score --jobs 1 --commit-every 200 --db "$killed" big.jsonl > /dev/null 2>&1 &
 pid=$!
-for _ in $(seq 1 600); do
+for _ in $(seq 1 3000); do
   n=$(pg_psql -c "SELECT count(*) FROM calls" killed 2> /dev/null || echo 0)
   [ "${n:-0}" -gt 0 ] && break
   sleep 0.02

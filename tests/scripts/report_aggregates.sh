@@ -150,7 +150,7 @@ q="SELECT local_date, agent_id, team, rule_id, outcome, findings, calls, neg, ne
 "$zhijian" score --jobs 1 --commit-every 300 --db "$tmp/killed.db" "$tmp/b.jsonl" >/dev/null 2>&1 &
 pid=$!
 killed=0
-for _ in $(seq 1 400); do
+for _ in $(seq 1 4000); do
   n=$(sqlite3 "$tmp/killed.db" "SELECT count(*) FROM calls" 2>/dev/null || echo 0)
   if [ "${n:-0}" -gt 0 ]; then kill -9 "$pid" 2>/dev/null && killed=1; break; fi
   sleep 0.01

@@ -311,7 +311,7 @@ case $db in
     appeal=$(sed -n 's/^appeal \([0-9]*\) filed$/\1/p' out)
     python3 -c "import sqlite3,time; c=sqlite3.connect('race.db', isolation_level=None); c.execute('BEGIN IMMEDIATE'); open('locked', 'w').close(); time.sleep(2); c.execute('ROLLBACK')" &
     locker=$!
-    for _ in $(seq 1 100); do [ -e locked ] && break; sleep 0.05; done
+    for _ in $(seq 1 1000); do [ -e locked ] && break; sleep 0.05; done
     "$zhijian" appeal rule --db race.db --supervisor 王经理 --appeal "$appeal" --overturn --reason first > r1.out 2> r1.err &
     r1=$!
     "$zhijian" appeal rule --db race.db --supervisor 李主管 --appeal "$appeal" --uphold --reason second > r2.out 2> r2.err &

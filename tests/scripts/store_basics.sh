@@ -123,7 +123,7 @@ grep -q "disk or database full; the calls since the last commit were rolled back
 "$bin/../tools/bench/gen_corpus" --calls 20000 --seed 11 --id-prefix R > "$tmp/big.jsonl"
 "$zhijian" score --jobs 1 --db "$db" "$tmp/big.jsonl" >/dev/null 2>&1 &
 writer=$!
-for _ in $(seq 1 200); do
+for _ in $(seq 1 2000); do
   [ "$(sqlite3 "$db" "SELECT count(*) FROM calls WHERE call_id LIKE 'R%'" 2>/dev/null || echo 0)" -gt 0 ] && break
   sleep 0.02
 done

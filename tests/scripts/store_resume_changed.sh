@@ -23,7 +23,7 @@ kill_after_commit() {
   local db=$1; shift
   "$zhijian" score --jobs 1 --db "$db" "$@" > /dev/null 2>&1 &
   pid=$!
-  for _ in $(seq 1 1000); do
+  for _ in $(seq 1 10000); do
     w=$(sqlite3 "$db" "SELECT max(watermark) FROM run_inputs WHERE run_id = (SELECT max(id) FROM runs)" 2>/dev/null)
     if [ "${w:-0}" -gt 0 ] 2>/dev/null; then kill -9 "$pid"; break; fi
     sleep 0.01
@@ -41,7 +41,7 @@ size=$(stat -c %s "$tmp/calls.jsonl")
 # Commits only at the end (or after 2 s): killed at once, it never commits.
 "$zhijian" score --resume --jobs 1 --commit-every 10000000 --db "$tmp/k.db" "$tmp/calls.jsonl" > /dev/null 2>&1 &
 pid=$!
-for _ in $(seq 1 500); do
+for _ in $(seq 1 5000); do
   [ "$(sqlite3 "$tmp/k.db" "SELECT count(*) FROM runs" 2>/dev/null)" = 2 ] && break
   sleep 0.005
 done

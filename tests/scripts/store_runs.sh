@@ -29,7 +29,7 @@ mkfifo live.fifo
 zpid=$!
 exec 3> live.fifo
 cat three.jsonl >&3
-for _ in $(seq 1 500); do
+for _ in $(seq 1 5000); do
   [ "$(sqlite3 live.db "SELECT count(*) FROM runs" 2> /dev/null)" = 1 ] && break
   sleep 0.01
 done
@@ -50,7 +50,7 @@ $(row 1 TIME TIME done 3 0)"
 "$zhijian" score --jobs 1 --commit-every 2000 --db k.db calls.jsonl > /dev/null 2>&1 &
 zpid=$!
 killed=0
-for _ in $(seq 1 400); do
+for _ in $(seq 1 4000); do
   n=$(sqlite3 k.db "SELECT count(*) FROM calls" 2> /dev/null || echo 0)
   if [ "${n:-0}" -gt 0 ]; then kill -9 "$zpid" 2> /dev/null && killed=1; break; fi
   sleep 0.01
