@@ -271,7 +271,10 @@ static bool negated(const uint32_t *cps, size_t from, size_t to)
 
 /* Whether someone other than the agent is the subject of the verb at
  * cps[verb], looking back at most 12 code points within the sentence that
- * starts at cps[from] (楼上业主一开始情绪比较大说…). */
+ * starts at cps[from] (楼上业主一开始情绪比较大说…). The nearest subject
+ * decides: one that is an object (跟您说) is passed over, but a 你 / 您 that
+ * speaks in the agent's frame (你说扫不扫, 你别说, 你同物业讲) ends the search,
+ * so 保洁一天扫两次，你说扫不扫 reports nothing of 保洁's. */
 static bool reported_subject(const uint32_t *cps, size_t n, size_t from, size_t verb)
 {
     size_t lo = verb > from + 12 ? verb - 12 : from;
@@ -289,15 +292,15 @@ static bool reported_subject(const uint32_t *cps, size_t n, size_t from, size_t 
             if (start > from && (is_object_marker(cps[start - 1]) || cps[start - 1] == 0x6211))
                 continue;
             if (cps[start] == 0x4F60 /* 你 */ && m == 1 && only_adverbs(cps, end, verb))
-                continue; /* 你说…, 你都说了三遍了: the agent addressing the resident */
+                return false; /* 你说…, 你都说了三遍了: the agent addressing the resident */
             if (negated(cps, end, verb))
-                continue; /* 你别说了, 他没说, 您不要讲: no words to report */
+                return false; /* 你别说了, 他没说, 您不要讲: no words to report */
             /* 你先说, 您赶紧讲, 您挑重点说: the agent asks the resident to speak;
              * 你自己上去说, 您去跟物业讲: the resident is sent to speak */
             if (m == 1 && (cps[start] == 0x4F60 /* 你 */ || cps[start] == 0x60A8 /* 您 */) &&
                 (request_adverbs(cps, end, verb) || request_manner(cps, end, verb) ||
                  goes_to_speak(cps, end, verb) || tells_to_speak(cps, n, end, verb)))
-                continue;
+                return false;
             return true;
         }
     }
