@@ -91,14 +91,19 @@ static bool manner_complement(uint32_t a, uint32_t b)
 /* After the verb these make it something else than reporting: 说话, 说清楚,
  * 说明, 说完, 说得对, 说的(那个), 说吧 (go ahead), 说过, 说一下 / 一遍, 说什么,
  * 您说呢 / 您说怎么办 (asking the resident), 说说 (您跟邻居说说: advice),
- * 说也没用 / 说有什么用 (the saying judged). */
+ * 说也没用 / 说有什么用 (the saying judged), 讲究 (fussy), 说法 (a
+ * statement: 你要说法，你写个书面投诉; but 他说法院…, 说法定假日…). */
 static bool ends_report(const uint32_t *cps, size_t n, size_t i)
 {
     static const uint32_t next_bad[] = {
         0x8BDD /* 话 */, 0x8A71 /* 話 */,          0x6E05 /* 清 */, 0x660E /* 明 */,
         0x5B8C /* 完 */, 0x5F97 /* 得 */,          0x7684 /* 的 */, 0x5427 /* 吧 */,
         0x8FC7 /* 过 */, 0x904E /* 過 */,          0x4E00 /* 一 */, 0x51E0 /* 几 */,
-        0x5E7E /* 幾 */, 0x5462 /* 呢 (您说呢) */, 0x600E /* 怎 (您说怎么办) */};
+        0x5E7E /* 幾 */, 0x5462 /* 呢 (您说呢) */, 0x600E /* 怎 (您说怎么办) */,
+        0x7A76 /* 究 */};
+    static const uint32_t after_fa[] = {0x9662 /* 院 */, 0x5F8B /* 律 */, 0x5B98 /* 官 */,
+                                        0x5EAD /* 庭 */, 0x89C4 /* 规 */, 0x5B9A /* 定 */,
+                                        0x4EBA /* 人 */};
     /* 说不清, 讲不通, 说不出, 说不好: the verb with a potential complement
      * says nothing; 他说不在, 跟您讲不关我事 report a denial. */
     static const uint32_t after_bu[] = {0x6E05 /* 清 */, 0x901A /* 通 */, 0x51FA /* 出 */,
@@ -118,6 +123,9 @@ static bool ends_report(const uint32_t *cps, size_t n, size_t i)
     if (i + 1 < n && cps[i] == 0x7684 /* 的 */ && cps[i + 1] == 0x662F /* 是 */)
         return false; /* 阿姨跟您说的是…: what follows is what was said */
     if (in_set(cps[i], next_bad, sizeof next_bad / sizeof *next_bad))
+        return true;
+    if (cps[i] == 0x6CD5 /* 法 */ &&
+        !(i + 1 < n && in_set(cps[i + 1], after_fa, sizeof after_fa / sizeof *after_fa)))
         return true;
     if (i + 1 < n && cps[i] == 0x4EC0 /* 什 */ && cps[i + 1] == 0x4E48 /* 么 */)
         return true;
@@ -211,7 +219,7 @@ static bool request_adverbs(const uint32_t *cps, size_t from, size_t to)
 {
     static const uint32_t parts[] = {0x5148 /* 先 */, 0x5FEB /* 快 */, 0x8D76 /* 赶 */,
                                      0x7D27 /* 紧 */, 0x76F4 /* 直 */, 0x63A5 /* 接 */,
-                                     0x6162 /* 慢 */};
+                                     0x6162 /* 慢 */, 0x65E9 /* 早: 您早说啊 */};
     return from < to && all_in(cps, from, to, parts, sizeof parts / sizeof *parts);
 }
 
