@@ -468,7 +468,7 @@ zj_status zj_reported_speech(const zj_norm *norm, zj_spans *out, uint32_t **cps_
         size_t end_byte = recap ? next_resume(&scan, norm, verb_end) : clause_end;
         if (end_byte > sentence_end)
             end_byte = sentence_end;
-        /* 你自己上楼同佢讲啦, 他说了。: particles alone report no words. */
+        /* 他说了。, 你打了好多回了咯: particles alone report no words. */
         size_t said = i + verb_len;
         while (said < n && at[said] < end_byte && zj_is_particle(cps[said]))
             said++;
