@@ -452,8 +452,16 @@ zj_status zj_reported_speech(const zj_norm *norm, zj_spans *out, uint32_t **cps_
         else if (i + 1 < n && cps[i] == 0x544A /* 告 */ &&
                  (cps[i + 1] == 0x8BC9 /* 诉 */ || cps[i + 1] == 0x8A34 /* 訴 */))
             verb_len = 2;
-        if (!verb_len || ends_report(cps, n, i + verb_len) || said_so(cps, i) ||
-            !reported_subject(cps, n, sentence_from, i))
+        /* 原话是 (…的原话是有本事你去告): what follows is someone's words as
+         * they were said, whoever said them (我原话是… quotes the agent's own
+         * earlier words, which are no offence now either). */
+        bool verbatim = false;
+        if (!verb_len && i + 2 < n && cps[i] == 0x539F /* 原 */ &&
+            (cps[i + 1] == 0x8BDD /* 话 */ || cps[i + 1] == 0x8A71 /* 話 */) &&
+            cps[i + 2] == 0x662F /* 是 */)
+            verb_len = 3, verbatim = true;
+        if (!verb_len || (!verbatim && (ends_report(cps, n, i + verb_len) || said_so(cps, i) ||
+                                        !reported_subject(cps, n, sentence_from, i))))
             continue;
         /* A clause end right after the verb introduces the words (他说：…,
          * 邻居跟您讲，有本事你去告，是吗) and does not end them; a sentence end
