@@ -458,8 +458,10 @@ zj_status zj_reported_speech(const zj_norm *norm, zj_spans *out, uint32_t **cps_
         bool verbatim = false;
         if (!verb_len && i + 2 < n && cps[i] == 0x539F /* 原 */ &&
             (cps[i + 1] == 0x8BDD /* 话 */ || cps[i + 1] == 0x8A71 /* 話 */) &&
-            cps[i + 2] == 0x662F /* 是 */)
-            verb_len = 3, verbatim = true;
+            cps[i + 2] == 0x662F /* 是 */) {
+            verb_len = 3;
+            verbatim = true;
+        }
         if (!verb_len || (!verbatim && (ends_report(cps, n, i + verb_len) || said_so(cps, i) ||
                                         !reported_subject(cps, n, sentence_from, i))))
             continue;
