@@ -67,6 +67,18 @@ static size_t reply_verb(const uint32_t *cps, size_t n, size_t i)
     return 0;
 }
 
+/* 原话是 (…的原话是有本事你去告): what follows is someone's words as they
+ * were said, whoever said them (我原话是… quotes the agent's own earlier
+ * words, which are no offence now either). Its length, 0 if none at i. */
+static size_t verbatim_marker(const uint32_t *cps, size_t n, size_t i)
+{
+    return i + 2 < n && cps[i] == 0x539F /* 原 */ &&
+                   (cps[i + 1] == 0x8BDD /* 话 */ || cps[i + 1] == 0x8A71 /* 話 */) &&
+                   cps[i + 2] == 0x662F /* 是 */
+               ? 3
+               : 0;
+}
+
 /* Whether a, b open a complement of manner after a verb of saying: 快点 快些
  * 快着 快一点, 慢点 慢些 慢一点, 重点, 简单 简短, 大声 大点. */
 static bool manner_complement(uint32_t a, uint32_t b)
@@ -443,6 +455,7 @@ zj_status zj_reported_speech(const zj_norm *norm, zj_spans *out, uint32_t **cps_
             sentence_from = i;
         }
         size_t verb_len = 0;
+        bool verbatim = false; /* 原话是: no subject to check */
         /* Not the second half of 说说 (ends_report takes the first), nor 再说
          * (你交了再说: we will see). */
         if (is_speech_verb(cps[i]))
@@ -452,16 +465,8 @@ zj_status zj_reported_speech(const zj_norm *norm, zj_spans *out, uint32_t **cps_
         else if (i + 1 < n && cps[i] == 0x544A /* 告 */ &&
                  (cps[i + 1] == 0x8BC9 /* 诉 */ || cps[i + 1] == 0x8A34 /* 訴 */))
             verb_len = 2;
-        /* 原话是 (…的原话是有本事你去告): what follows is someone's words as
-         * they were said, whoever said them (我原话是… quotes the agent's own
-         * earlier words, which are no offence now either). */
-        bool verbatim = false;
-        if (!verb_len && i + 2 < n && cps[i] == 0x539F /* 原 */ &&
-            (cps[i + 1] == 0x8BDD /* 话 */ || cps[i + 1] == 0x8A71 /* 話 */) &&
-            cps[i + 2] == 0x662F /* 是 */) {
-            verb_len = 3;
+        else if ((verb_len = verbatim_marker(cps, n, i)) != 0)
             verbatim = true;
-        }
         if (!verb_len || (!verbatim && (ends_report(cps, n, i + verb_len) || said_so(cps, i) ||
                                         !reported_subject(cps, n, sentence_from, i))))
             continue;
@@ -482,7 +487,7 @@ zj_status zj_reported_speech(const zj_norm *norm, zj_spans *out, uint32_t **cps_
         size_t said = i + verb_len;
         while (said < n && at[said] < end_byte && zj_is_particle(cps[said]))
             said++;
-        if (said == n || at[said] >= end_byte)
+        if (at[said] >= end_byte) /* at[n] is the text's end */
             continue;
         uint32_t start = norm->orig_end[verb_end - 1];
         uint32_t end = end_byte < norm->len ? norm->orig_start[end_byte] : norm->orig_cps;
