@@ -150,9 +150,9 @@ void zj_csv_free(zj_csv *c)
     c->n = 0;
 }
 
-long zj_csv_column(const zj_csv_row *header, const char *names)
+static long column_from(const zj_csv_row *header, const char *names, size_t from)
 {
-    for (size_t i = 0; i < header->n; i++) {
+    for (size_t i = from; i < header->n; i++) {
         const char *h = header->f[i];
         while (*h == ' ')
             h++;
@@ -169,4 +169,15 @@ long zj_csv_column(const zj_csv_row *header, const char *names)
         }
     }
     return -1;
+}
+
+long zj_csv_column(const zj_csv_row *header, const char *names)
+{
+    return column_from(header, names, 0);
+}
+
+long zj_csv_column_twice(const zj_csv_row *header, const char *names)
+{
+    long first = column_from(header, names, 0);
+    return first < 0 ? -1 : column_from(header, names, (size_t)first + 1);
 }

@@ -383,6 +383,50 @@ bool zj_ing_add_turn(zj_call *c, const char *text, size_t len, int64_t start_ms,
     return true;
 }
 
+void zj_ing_cue_start(zj_ing_cue *q, bool named, long line)
+{
+    if (named)
+        q->named = true;
+    else if (!q->unnamed_line)
+        q->unnamed_line = line;
+}
+
+bool zj_ing_cue_turn(zj_ing_cue *q, zj_call *c, zj_buf *text, const zj_party *next,
+                     zj_party *who)
+{
+    if (!next || (next->role == who->role && next->channel == who->channel &&
+                  strcmp(next->speaker, who->speaker) == 0))
+        return true; /* no speaker, or the same one again: more of this turn */
+    if (!zj_ing_add_turn(c, text->data ? text->data : "", text->len, -1, -1, who))
+        return false;
+    zj_buf_reset(text);
+    *who = *next;
+    q->split = true;
+    return true;
+}
+
+bool zj_ing_cue_end(zj_ing_cue *q, zj_call *c, zj_buf *text, size_t len, int64_t start,
+                    int64_t stop, const zj_party *who)
+{
+    bool ok = zj_ing_add_turn(c, text->data ? text->data : "", len, q->split ? -1 : start,
+                              q->split ? -1 : stop, who);
+    zj_buf_reset(text);
+    q->split = false;
+    return ok;
+}
+
+bool zj_ing_cue_speakers(const zj_ing_cue *q, const char *src, const char *expected,
+                         zj_error *e)
+{
+    if (!q->named || !q->unnamed_line)
+        return true;
+    zj_error_set(e, ZJ_ERR_PARSE, src, q->unnamed_line, 0,
+                 "a cue without a speaker, while other cues name theirs (expected %s at the "
+                 "start of its text)",
+                 expected);
+    return false;
+}
+
 long zj_ing_last_turn(const zj_call *c)
 {
     return (long)c->n_turns - 1;
@@ -427,7 +471,7 @@ bool zj_ing_add_meta(zj_call *c, long turn, const char *key, const char *fmt, ..
 json_t *zj_ing_json_load(const char *content, size_t len, const char *src, zj_error *err)
 {
     json_error_t jerr;
-    json_t *root = json_loadb(content, len, 0, &jerr);
+    json_t *root = json_loadb(content, len, JSON_REJECT_DUPLICATES, &jerr);
     if (!root)
         zj_json_error(err, &jerr, content, len, src, 1);
     return root;

@@ -393,8 +393,19 @@ static void parse(const char *content, size_t len, zj_ingest_out *out)
     }
     const zj_csv_row *head = &csv.rows[0];
     long col[N_C];
-    for (int k = 0; k < N_C; k++)
+    for (int k = 0; k < N_C; k++) {
         col[k] = zj_csv_column(head, names[k]);
+        long again = zj_csv_column_twice(head, names[k]);
+        if (again >= 0) {
+            zj_error_set(&e, ZJ_ERR_PARSE, src, head->line, 0,
+                         "columns '%.64s' and '%.64s' mean the same (%s): which one holds the "
+                         "value cannot be told; keep one",
+                         head->f[col[k]], head->f[again], names[k]);
+            zj_ingest_push_error(out, &e);
+            zj_csv_free(&csv);
+            return;
+        }
+    }
     if (col[C_TEXT] < 0 || (col[C_SPEAKER] < 0 && col[C_CHANNEL] < 0) || row_has_nul(head)) {
         zj_error_set(&e, ZJ_ERR_PARSE, src, head->line, 0,
                      row_has_nul(head) ? "a NUL byte (\\u0000) in the header"

@@ -25,7 +25,8 @@ static json_t *maybe_string_json(json_t *v, json_t **owned, const char *src, con
     if (!json_is_string(v))
         return v;
     json_error_t jerr;
-    json_t *inner = json_loadb(json_string_value(v), json_string_length(v), 0, &jerr);
+    json_t *inner =
+        json_loadb(json_string_value(v), json_string_length(v), JSON_REJECT_DUPLICATES, &jerr);
     if (!inner) {
         zj_error_set(err, ZJ_ERR_PARSE, src, 0, 0,
                      "%s: the JSON inside this string is invalid: %s (line %d, column %d)", path,

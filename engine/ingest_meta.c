@@ -127,8 +127,17 @@ zj_meta_table *zj_meta_table_load(const char *path, const char *encoding, zj_err
     }
     const zj_csv_row *head = &csv.rows[0];
     long col_of[N_COLS];
-    for (int c = 0; c < N_COLS; c++)
+    for (int c = 0; c < N_COLS; c++) {
         col_of[c] = zj_csv_column(head, col_names[c]);
+        long again = zj_csv_column_twice(head, col_names[c]);
+        if (again >= 0) {
+            zj_error_set(err, ZJ_ERR_PARSE, path, head->line, 0,
+                         "columns '%.64s' and '%.64s' mean the same (%s): which one holds the "
+                         "value cannot be told; keep one",
+                         head->f[col_of[c]], head->f[again], col_names[c]);
+            goto fail;
+        }
+    }
     for (size_t i = 0; i < head->n; i++) {
         bool known = false;
         for (int c = 0; c < N_COLS; c++)

@@ -4,7 +4,10 @@
  * one call. A cue number and time line that follow a cue's text without the
  * blank line start the next cue, as ffmpeg's SubRip demuxer reads them; a
  * time line alone inside the text is an error: merged, another speaker's
- * words would be scored as this one's. */
+ * words would be scored as this one's. For the same reason a later line of
+ * a cue that opens with a speaker prefix is that speaker's own turn
+ * (zj_ing_cue_turn), and a cue without a speaker among cues that name
+ * theirs is an error at its line (zj_ing_cue_speakers). */
 #include "internal.h"
 
 #include <stdio.h>
@@ -120,6 +123,7 @@ static void parse(const char *content, size_t len, zj_ingest_out *out)
     int64_t start = -1, stop = -1;
     zj_party who = {0};
     bool first_text = false;
+    zj_ing_cue cue = {0};
     /* The last text line of the cue: where it starts in text (its joining
      * space included) and whether it is a bare number, a cue number when a
      * time line follows. */
@@ -135,9 +139,8 @@ static void parse(const char *content, size_t len, zj_ingest_out *out)
         bool blank_line = n == 0;
         int64_t a, b;
         if (state == IN_TEXT && blank_line) {
-            if (!zj_ing_add_turn(c, text.data ? text.data : "", text.len, start, stop, &who))
+            if (!zj_ing_cue_end(&cue, c, &text, text.len, start, stop, &who))
                 goto nomem;
-            zj_buf_reset(&text);
             state = WANT_INDEX;
         } else if (blank_line) {
             /* between cues */
@@ -166,9 +169,8 @@ static void parse(const char *content, size_t len, zj_ingest_out *out)
              * words of this one. */
             if (!time_line(p, n, &a, &b, src, line, &e))
                 goto fail;
-            if (!zj_ing_add_turn(c, text.data ? text.data : "", last_at, start, stop, &who))
+            if (!zj_ing_cue_end(&cue, c, &text, last_at, start, stop, &who))
                 goto nomem;
-            zj_buf_reset(&text);
             start = a;
             stop = b;
             first_text = true;
@@ -181,13 +183,19 @@ static void parse(const char *content, size_t len, zj_ingest_out *out)
             goto fail;
         } else {
             size_t skip = 0;
-            last_at = text.len;
             if (first_text) {
                 skip = zj_ing_speaker_prefix(p, n, &who);
+                zj_ing_cue_start(&cue, skip > 0, line);
                 first_text = false;
-            } else if (zj_buf_puts(&text, " ") != ZJ_OK) {
-                goto nomem;
+            } else {
+                zj_party next;
+                skip = zj_ing_speaker_prefix(p, n, &next);
+                if (!zj_ing_cue_turn(&cue, c, &text, skip ? &next : NULL, &who))
+                    goto nomem;
             }
+            last_at = text.len;
+            if (text.len && zj_buf_puts(&text, " ") != ZJ_OK)
+                goto nomem;
             last_digits = all_digits(p, n);
             if (!append_untagged(&text, p + skip, n - skip))
                 goto nomem;
@@ -200,9 +208,10 @@ static void parse(const char *content, size_t len, zj_ingest_out *out)
         zj_error_set(&e, ZJ_ERR_PARSE, src, line, 0, "the file ends before the cue's time line");
         goto fail;
     }
-    if (state == IN_TEXT &&
-        !zj_ing_add_turn(c, text.data ? text.data : "", text.len, start, stop, &who))
+    if (state == IN_TEXT && !zj_ing_cue_end(&cue, c, &text, text.len, start, stop, &who))
         goto nomem;
+    if (!zj_ing_cue_speakers(&cue, src, "坐席：, 客户：, [SPEAKER_00]: or 发音人1：", &e))
+        goto fail;
     zj_buf_free(&text);
     zj_ingest_push_call(out, c);
     return;

@@ -1,8 +1,10 @@
 /* ingest_vtt.c — WebVTT subtitles (.vtt): "WEBVTT", then cues of an optional
  * identifier, a time line "00:01.000 --> 00:03.500 [settings]" and the text.
  * The speaker is a voice span <v Name> or a prefix of the text ("坐席：",
- * "[SPEAKER_00]:"); other markup is dropped. NOTE, STYLE and REGION blocks
- * are skipped. One file is one call. */
+ * "[SPEAKER_00]:"); other markup is dropped. A cue whose text changes
+ * speaker (a second <v Name>, or a later line with another prefix) gives
+ * each speaker a turn (zj_ing_cue_turn). NOTE, STYLE and REGION blocks are
+ * skipped. One file is one call. */
 #include "internal.h"
 
 #include <stdio.h>
@@ -14,8 +16,11 @@ static int detect(const char *s, size_t n, const char *path)
     return n - skip >= 6 && memcmp(s + skip, "WEBVTT", 6) == 0 ? 95 : 0;
 }
 
-/* Appends cue text without tags; the first <v Name> names the speaker. */
-static bool append_cue_text(zj_buf *buf, const char *s, size_t n, zj_party *who, bool *voiced)
+/* Appends cue text without tags; the first <v Name> names the speaker, and
+ * a later one naming another starts that speaker's turn. False when out of
+ * memory. */
+static bool append_cue_text(zj_buf *buf, const char *s, size_t n, zj_party *who, bool *voiced,
+                            zj_ing_cue *q, zj_call *c)
 {
     size_t i = 0;
     while (i < n) {
@@ -24,18 +29,24 @@ static bool append_cue_text(zj_buf *buf, const char *s, size_t n, zj_party *who,
             if (close) {
                 const char *tag = s + i + 1;
                 size_t tl = (size_t)(close - tag);
-                if (!*voiced && tl > 2 && tag[0] == 'v' && (tag[1] == ' ' || tag[1] == '.')) {
+                if (tl > 2 && tag[0] == 'v' && (tag[1] == ' ' || tag[1] == '.')) {
                     const char *name = memchr(tag, ' ', tl);
                     if (name) {
                         name++;
                         size_t nl = (size_t)(close - name);
                         while (nl && name[nl - 1] == ' ')
                             nl--;
+                        zj_party v = *voiced ? (zj_party){.role = ZJ_ROLE_UNKNOWN, .channel = -1}
+                                             : *who;
                         int role = zj_ing_role_name(name, nl);
                         if (role >= 0)
-                            who->role = role;
+                            v.role = role;
                         else
-                            snprintf(who->speaker, sizeof who->speaker, "%.*s", (int)nl, name);
+                            snprintf(v.speaker, sizeof v.speaker, "%.*s", (int)nl, name);
+                        if (!*voiced)
+                            *who = v;
+                        else if (!zj_ing_cue_turn(q, c, buf, &v, who))
+                            return false;
                         *voiced = true;
                     }
                 }
@@ -89,6 +100,7 @@ static void parse(const char *content, size_t len, zj_ingest_out *out)
     int64_t start = -1, stop = -1;
     zj_party who = {0};
     bool first_text = false, voiced = false;
+    zj_ing_cue cue = {0};
     for (;;) {
         const char *nl = p < end ? memchr(p, '\n', (size_t)(end - p)) : NULL;
         const char *le = nl ? nl : end;
@@ -105,9 +117,8 @@ static void parse(const char *content, size_t len, zj_ingest_out *out)
             if (blank_line)
                 state = BETWEEN;
         } else if (state == IN_TEXT && blank_line) {
-            if (!zj_ing_add_turn(c, text.data ? text.data : "", text.len, start, stop, &who))
+            if (!zj_ing_cue_end(&cue, c, &text, text.len, start, stop, &who))
                 goto nomem;
-            zj_buf_reset(&text);
             state = BETWEEN;
         } else if (state == SKIP_BLOCK) {
             if (blank_line)
@@ -146,17 +157,25 @@ static void parse(const char *content, size_t len, zj_ingest_out *out)
             first_text = true;
         } else { /* IN_TEXT */
             size_t skip = 0;
+            bool voice_tag = n > 3 && p[0] == '<' && p[1] == 'v';
             if (first_text) {
                 who = (zj_party){.role = ZJ_ROLE_UNKNOWN, .channel = -1};
                 voiced = false;
-                if (!(n > 3 && p[0] == '<' && p[1] == 'v'))
+                if (!voice_tag)
                     skip = zj_ing_speaker_prefix(p, n, &who);
-                first_text = false;
-            } else if (zj_buf_puts(&text, " ") != ZJ_OK) {
-                goto nomem;
+            } else if (!voice_tag) {
+                zj_party next;
+                skip = zj_ing_speaker_prefix(p, n, &next);
+                if (!zj_ing_cue_turn(&cue, c, &text, skip ? &next : NULL, &who))
+                    goto nomem;
             }
-            if (!append_cue_text(&text, p + skip, n - skip, &who, &voiced))
+            if (text.len && zj_buf_puts(&text, " ") != ZJ_OK)
                 goto nomem;
+            if (!append_cue_text(&text, p + skip, n - skip, &who, &voiced, &cue, c))
+                goto nomem;
+            if (first_text)
+                zj_ing_cue_start(&cue, skip > 0 || voiced, line);
+            first_text = false;
         }
         if (!nl)
             break;
@@ -166,9 +185,10 @@ static void parse(const char *content, size_t len, zj_ingest_out *out)
         zj_error_set(&e, ZJ_ERR_PARSE, src, line, 0, "the file ends before the cue's time line");
         goto fail;
     }
-    if (state == IN_TEXT &&
-        !zj_ing_add_turn(c, text.data ? text.data : "", text.len, start, stop, &who))
+    if (state == IN_TEXT && !zj_ing_cue_end(&cue, c, &text, text.len, start, stop, &who))
         goto nomem;
+    if (!zj_ing_cue_speakers(&cue, src, "<v 坐席>, 坐席：, 客户： or [SPEAKER_00]:", &e))
+        goto fail;
     zj_buf_free(&text);
     zj_ingest_push_call(out, c);
     return;

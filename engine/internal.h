@@ -730,6 +730,33 @@ bool zj_ing_decimal(const char *s, double *out);
  * "发音人1：", "左声道：", "Speaker 2:"): fills who and returns the bytes it
  * takes (colon and spaces included), 0 when there is none. */
 size_t zj_ing_speaker_prefix(const char *s, size_t n, zj_party *who);
+/* The cues of a subtitle file (SRT, WebVTT) as turns. A cue's text is one
+ * speaker's turn until a later line opens with another speaker (坐席：…
+ * then 客户：… in one cue): each speaker gets a turn of their own, and since
+ * the cue's time cannot be divided between them, those turns have no times
+ * (timed metrics are then not measurable, never guessed). A cue without a
+ * speaker among cues that name theirs is an error at its line: whose words
+ * they are cannot be told. */
+typedef struct {
+    bool split;         /* the current cue holds more than one speaker */
+    bool named;         /* some cue names its speaker */
+    long unnamed_line;  /* the first line of the first cue that does not, 0 if none */
+} zj_ing_cue;
+/* A cue's first text line, at line; named: it opens with a speaker. */
+void zj_ing_cue_start(zj_ing_cue *q, bool named, long line);
+/* A later text line of the cue: next is the speaker it opens with (NULL:
+ * none). With one, the text so far becomes *who's turn and next the
+ * speaker of what follows. False when out of memory. */
+bool zj_ing_cue_turn(zj_ing_cue *q, zj_call *c, zj_buf *text, const zj_party *next,
+                     zj_party *who);
+/* The end of a cue: its first len bytes of text become *who's turn (timed
+ * unless the cue was split), and text is emptied. False when out of memory. */
+bool zj_ing_cue_end(zj_ing_cue *q, zj_call *c, zj_buf *text, size_t len, int64_t start,
+                    int64_t stop, const zj_party *who);
+/* After the last cue: false with e set (FILE:LINE) when a cue names no
+ * speaker while others do; expected lists the format's speaker marks. */
+bool zj_ing_cue_speakers(const zj_ing_cue *q, const char *src, const char *expected,
+                         zj_error *e);
 /* A cue time line "A --> B [settings]" (SRT, WebVTT): both times in ms. */
 bool zj_ing_cue_times(const char *s, size_t n, int64_t *start, int64_t *end);
 /* A role name (坐席, 客服, agent, 客户, customer, ...) -> speaker; -1 if not one. */
@@ -764,6 +791,10 @@ bool zj_csv_parse(const char *text, size_t len, const char *src, zj_csv *out, zj
 void zj_csv_free(zj_csv *c);
 /* Index of column name (case-insensitive, aliases separated by '|'), or -1. */
 long zj_csv_column(const zj_csv_row *header, const char *names);
+/* Index of a second column of that name or its aliases, or -1. Two columns
+ * of one meaning (text and 内容) leave unknown which one holds the value, so
+ * a reader rejects the header rather than read one and drop the other. */
+long zj_csv_column_twice(const zj_csv_row *header, const char *names);
 
 /* Encodings: convert in[0..n) from encoding to UTF-8 (iconv); *out is
  * NUL-terminated, owned by the caller. */

@@ -714,13 +714,10 @@ zj_status zj_review_import(zj_store *st, const char *ruleset, const char *review
     for (size_t i = 0; i < N_CSV_COLUMNS; i++) {
         col[i] = csv.n ? zj_csv_column(&csv.rows[0], csv_columns[i]) : -1;
         /* Two columns of one name: which one the inspector filled is unknown. */
-        for (size_t j = col[i] >= 0 ? (size_t)col[i] + 1 : SIZE_MAX; j < csv.rows[0].n; j++) {
-            zj_csv_row rest = {csv.rows[0].f + j, 1, 1};
-            if (zj_csv_column(&rest, csv_columns[i]) == 0) {
-                zj_csv_free(&csv);
-                return zj_error_set(err, ZJ_ERR_PARSE, path, 1, 0,
-                                    "the header has column '%s' twice", csv_columns[i]);
-            }
+        if (csv.n && zj_csv_column_twice(&csv.rows[0], csv_columns[i]) >= 0) {
+            zj_csv_free(&csv);
+            return zj_error_set(err, ZJ_ERR_PARSE, path, 1, 0,
+                                "the header has column '%s' twice", csv_columns[i]);
         }
     }
     if (!csv.n || col[C_CALL] < 0 || col[C_RULE] < 0 || col[C_VERDICT] < 0) {

@@ -47,8 +47,8 @@ diff -u tests/formats/bad.expected_stderr "$tmp/err" || fail "malformed inputs: 
 diff -u tests/formats/bad.expected.jsonl "$tmp/out" || fail "malformed inputs: scored calls differ"
 # One message per bad input, two for 41-csv-row-call-untold.csv: its bad
 # row could be either neighbouring call's, and both are rejected.
-[ "$(grep -c '^zhijian: tests/formats/bad/' "$tmp/err")" -eq 42 ] || fail "one message per bad input"
-[ "$(ls tests/formats/bad | wc -l)" -eq 41 ] || fail "41 bad inputs"
+[ "$(grep -c '^zhijian: tests/formats/bad/' "$tmp/err")" -eq 46 ] || fail "one message per bad input"
+[ "$(ls tests/formats/bad | wc -l)" -eq 45 ] || fail "45 bad inputs"
 # Every JSON sample cut in half: rejected with FILE:LINE, never scored as a
 # shorter call. (Half a subtitle or text file is a shorter, valid one.)
 for f in corpus/formats/*.json; do
@@ -161,4 +161,21 @@ printf '  0 坐席   [[您好，阳光物业客服中心]]\n  1 客户   你好\
 [ $? -eq 2 ] && [ ! -s "$tmp/out" ] &&
   grep -qx "zhijian: score: unknown encoding 'bogus-enc' (an iconv name such as gb18030, gbk, big5 or utf-16; \`iconv --list\` shows them all)" "$tmp/err" ||
   { cat "$tmp/err"; fail "an unknown --encoding"; }
+# 11. Subtitles: a cue whose text changes speaker (a later line with another
+#     prefix, a second <v Name>) gives each speaker a turn, never the first
+#     speaker's words; the cue's time cannot be divided between them, so the
+#     timed metrics are not measurable rather than guessed.
+"$zhijian" score --db "$tmp/cues.db" --rules $rules tests/formats/srt-two-speakers.srt tests/formats/vtt-two-voices.vtt > /dev/null 2> "$tmp/err" ||
+  { cat "$tmp/err"; fail "cues with two speakers: exit $?"; }
+"$zhijian" show --db "$tmp/cues.db" srt-two-speakers | sed -n '4,8p' > "$tmp/show"
+printf '%s\n' '  0 坐席   [[您好，阳光物业客服中心]]，[[我姓李]]，请问[[有什么可以帮您]]？' \
+  '  1 客户   你好，我家水管漏水了，能快点来人吗？' '  2 坐席   [[急什么，烦死人了]]。' \
+  '  3 坐席   不客气，[[感谢您的来电]]，再见。' '' | cmp -s - "$tmp/show" ||
+  { cat "$tmp/show"; fail "srt cue with two speakers: the agent's line is the agent's turn"; }
+grep -Eq '^  not_measurable hold.announced ' <("$zhijian" show --db "$tmp/cues.db" srt-two-speakers) ||
+  fail "srt cue with two speakers: hold.announced not measurable"
+"$zhijian" show --db "$tmp/cues.db" vtt-two-voices | sed -n '4,9p' > "$tmp/show"
+printf '%s\n' '  0 坐席   [[您好，阳光物业客服中心]]，请问[[有什么可以帮您]]？' '  1 客户   水管漏了' \
+  '  2 坐席   [[急什么，烦死人了]]。' '  3 坐席   好的，[[再见]]。' '  4 客户   再见。' '' | cmp -s - "$tmp/show" ||
+  { cat "$tmp/show"; fail "vtt cues with two voices: a turn each"; }
 echo "formats: ok"

@@ -783,6 +783,15 @@ static void meta_table(void **state)
     assert_null(zj_meta_table_load(path, NULL, &err));
     assert_int_equal(err.line, 1);
     assert_non_null(strstr(err.msg, "unknown column 'agent'"));
+    /* Two columns of one meaning: which agent handled the call is unknown. */
+    f = fopen(path, "w");
+    fputs("call_id,agent_id,工号\nx,A1,A2\n", f);
+    fclose(f);
+    assert_null(zj_meta_table_load(path, NULL, &err));
+    assert_int_equal(err.line, 1);
+    assert_string_equal(err.msg, "columns 'agent_id' and '工号' mean the same "
+                                 "(agent_id|工号|坐席工号): which one holds the value "
+                                 "cannot be told; keep one");
     f = fopen(path, "w");
     fputs("call_id,ring_ms\nx,2\ny,abc\n", f);
     fclose(f);
