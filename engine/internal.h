@@ -269,6 +269,7 @@ typedef struct zj_ynode {
     size_t len;
     bool quoted, double_quoted, block;
     long line, col;
+    long end_line, end_col; /* scalars: just past the value's source text */
     struct zj_ynode **items;
     size_t n, cap;
     /* The file the node was read from (rules_merge.c), NULL for the loader's

@@ -18,10 +18,16 @@
  * word no rule forbids. */
 #define FILLER "某"
 
+/* Where a character of a template is: 1-based line, and column in
+ * characters of that original line. */
+typedef struct src_pos {
+    long line, col;
+} src_pos;
+
 typedef struct utterance {
     char *text; /* placeholders replaced, suppression comments removed */
-    long line;
-    uint32_t *col; /* per code point of text: 1-based column in the original line */
+    src_pos *at; /* per code point of text: where it is in the file (a YAML
+                    block or a JSON escape is not one line of consecutive columns) */
     size_t n_cp;
 } utterance;
 
@@ -49,21 +55,20 @@ static void doc_free(doc *d)
 {
     for (size_t i = 0; i < d->n; i++) {
         free(d->u[i].text);
-        free(d->u[i].col);
+        free(d->u[i].at);
     }
     free(d->u);
     free(d->sup);
 }
 
-/* Adds an utterance from s[0..len), whose first character is at column
- * first_col of line `line`: placeholders → filler, columns kept. */
-static void add_utterance(doc *d, const char *s, size_t len, long line, long first_col)
+/* Adds an utterance from s[0..len), whose code point k is at src[k]:
+ * placeholders → filler, positions kept. */
+static void add_utterance(doc *d, const char *s, size_t len, const src_pos *src)
 {
     zj_buf out;
     zj_buf_init(&out);
-    uint32_t *col = malloc((len * 2 + 8) * sizeof *col);
-    size_t n_cp = 0;
-    long c = first_col;
+    src_pos *col = malloc((len + 1) * sizeof *col);
+    size_t n_cp = 0, k_src = 0;
     size_t i = 0;
     bool any = false;
     while (i < len && col) {
@@ -88,8 +93,8 @@ static void add_utterance(doc *d, const char *s, size_t len, long line, long fir
         if (skip) {
             chars = zj_utf8_count(p, skip);
             zj_buf_puts(&out, FILLER);
-            col[n_cp++] = (uint32_t)c;
-            c += (long)chars;
+            col[n_cp++] = src[k_src];
+            k_src += chars;
             i += skip;
             any = true;
             continue;
@@ -99,7 +104,7 @@ static void add_utterance(doc *d, const char *s, size_t len, long line, long fir
         if (!k)
             k = 1;
         zj_buf_append(&out, p, k);
-        col[n_cp++] = (uint32_t)c++;
+        col[n_cp++] = src[k_src++];
         i += k;
         if (cp != ' ' && cp != '\t')
             any = true;
@@ -111,7 +116,35 @@ static void add_utterance(doc *d, const char *s, size_t len, long line, long fir
         zj_buf_free(&out);
         return;
     }
-    d->u[d->n++] = (utterance){out.data, line, col, n_cp};
+    d->u[d->n++] = (utterance){out.data, col, n_cp};
+}
+
+/* The number of code points add_utterance counts in s[0..len): a byte
+ * that does not decode counts as one. */
+static size_t code_points(const char *s, size_t len)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len; n++) {
+        uint32_t cp;
+        size_t k = zj_utf8_decode((const unsigned char *)s + i, len - i, &cp);
+        i += k ? k : 1;
+    }
+    return n;
+}
+
+/* add_utterance for text on one line from column first_col on. */
+static void add_line_utterance(doc *d, const char *s, size_t len, long line, long first_col)
+{
+    size_t n = code_points(s, len);
+    src_pos *at = malloc((n + 1) * sizeof *at);
+    if (!at) {
+        d->lost = true;
+        return;
+    }
+    for (size_t k = 0; k < n; k++)
+        at[k] = (src_pos){line, first_col + (long)k};
+    add_utterance(d, s, len, at);
+    free(at);
 }
 
 /* `zhijian: ignore RULE-ID -- reason` anywhere on a line: recorded, and cut
@@ -224,7 +257,7 @@ static void extract_lines(doc *d, const char *text, size_t len, bool markdown)
             }
         }
         if (n > skip)
-            add_utterance(d, s + skip, n - skip, line, (long)zj_utf8_count(s, skip) + 1);
+            add_line_utterance(d, s + skip, n - skip, line, (long)zj_utf8_count(s, skip) + 1);
         if (!nl)
             break;
     }
@@ -237,13 +270,144 @@ static void extract_lines(doc *d, const char *text, size_t len, bool markdown)
     }
 }
 
+/* A YAML file's text with where each line starts, to place a scalar's
+ * characters: libyaml gives where a scalar starts and ends, but a block
+ * (|, >) or a folded, quoted or escaped scalar is not its value's
+ * characters on one line. */
+typedef struct yaml_source {
+    const char *s;
+    size_t len;
+    size_t *line_start; /* byte offset of line k + 1 */
+    size_t n_lines;
+} yaml_source;
+
+static bool yaml_source_init(yaml_source *x, const char *s, size_t len)
+{
+    *x = (yaml_source){s, len, NULL, 1};
+    for (size_t i = 0; i < len; i++)
+        x->n_lines += s[i] == '\n';
+    if (!(x->line_start = malloc(x->n_lines * sizeof *x->line_start)))
+        return false;
+    size_t k = 0;
+    x->line_start[k++] = 0;
+    for (size_t i = 0; i < len; i++)
+        if (s[i] == '\n')
+            x->line_start[k++] = i + 1;
+    return true;
+}
+
+/* The byte offset of 1-based line and character column, within the file. */
+static size_t yaml_offset(const yaml_source *x, long line, long col)
+{
+    if (line < 1)
+        return 0;
+    if ((size_t)line > x->n_lines)
+        return x->len;
+    size_t o = x->line_start[line - 1];
+    for (long c = 1; c < col && o < x->len && x->s[o] != '\n'; c++) {
+        uint32_t cp;
+        size_t k = zj_utf8_decode((const unsigned char *)x->s + o, x->len - o, &cp);
+        o += k ? k : 1;
+    }
+    return o;
+}
+
+/* The length of the escape at s[0..n) ('\\' first) in a double-quoted
+ * scalar. */
+static size_t yaml_escape_len(const char *s, size_t n)
+{
+    size_t k = n < 2 ? n : s[1] == 'x' ? 4 : s[1] == 'u' ? 6 : s[1] == 'U' ? 10 : 2;
+    return k < n ? k : n;
+}
+
+/* Places each code point of scalar n's value in the file: walking the
+ * source from the scalar's start, each character of the value is the next
+ * one of the source equal to it (indentation, line breaks, quotes and an
+ * escaped line break are passed over; an escape is where its character
+ * is); a space or line break of the value, which folding makes of the
+ * source's line ends, is where the walk stands. */
+static void add_yaml_utterance(doc *d, const yaml_source *x, const zj_ynode *n)
+{
+    size_t n_cp = code_points(n->value, n->len);
+    src_pos *at = malloc((n_cp + 1) * sizeof *at);
+    if (!at) {
+        d->lost = true;
+        return;
+    }
+    const char *s = x->s;
+    size_t o = yaml_offset(x, n->line, n->col), end = yaml_offset(x, n->end_line, n->end_col);
+    long line = n->line, col = n->col;
+    if (n->block) { /* the words start on the line after | or > */
+        while (o < end && s[o] != '\n')
+            o++;
+        o++;
+        line++;
+        col = 1;
+    } else if (n->quoted) {
+        o++;
+        col++;
+    }
+    size_t i = 0;
+    for (size_t k = 0; k < n_cp; k++) {
+        uint32_t v;
+        size_t vk = zj_utf8_decode((const unsigned char *)n->value + i, n->len - i, &v);
+        i += vk ? vk : 1;
+        if (v == ' ' || v == '\t' || v == '\n') {
+            at[k] = (src_pos){line, col};
+            if (n->double_quoted && o + 1 < end && s[o] == '\\' && strchr("ntr \t", s[o + 1])) {
+                o += 2;
+                col += 2;
+            }
+            continue;
+        }
+        at[k] = (src_pos){line, col};
+        size_t o0 = o;
+        long line0 = line, col0 = col;
+        bool found = false;
+        while (o < end && !found) {
+            if (n->double_quoted && s[o] == '\\') {
+                size_t e = yaml_escape_len(s + o, end - o);
+                bool line_break = o + 1 < end && (s[o + 1] == '\n' || s[o + 1] == '\r');
+                at[k] = (src_pos){line, col};
+                o += line_break ? 1 : e;
+                col += line_break ? 1 : (long)e;
+                found = !line_break; /* the escape is this character */
+                continue;
+            }
+            uint32_t cp;
+            size_t ck = zj_utf8_decode((const unsigned char *)s + o, end - o, &cp);
+            if (!ck) {
+                ck = 1;
+                cp = (unsigned char)s[o];
+            }
+            at[k] = (src_pos){line, col};
+            o += ck;
+            if (cp == '\n') {
+                line++;
+                col = 1;
+            } else {
+                col++;
+            }
+            found = cp == v;
+        }
+        if (!found) { /* not in the source as written: where the walk stood */
+            o = o0;
+            line = line0;
+            col = col0;
+            at[k] = (src_pos){line, col};
+        }
+    }
+    add_utterance(d, n->value, n->len, at);
+    free(at);
+}
+
 /* YAML: every scalar value (not keys) is an utterance; `part:` at the top
  * level (or zhijian: {part: …}) declares the part of the call. */
-static void walk_yaml(doc *d, const zj_ynode *n, int depth)
+static void walk_yaml(doc *d, const yaml_source *x, const zj_ynode *n, int depth)
 {
     if (n->type == ZJ_YNODE_SCALAR) {
         if (n->len)
-            add_utterance(d, n->value, n->len, n->line, n->col + (n->quoted ? 1 : 0));
+            add_yaml_utterance(d, x, n);
         return;
     }
     for (size_t i = 0; i < n->n; i++) {
@@ -261,7 +425,7 @@ static void walk_yaml(doc *d, const zj_ynode *n, int depth)
                 continue;
             }
         }
-        walk_yaml(d, child, depth + 1);
+        walk_yaml(d, x, child, depth + 1);
     }
 }
 
@@ -294,6 +458,24 @@ static uint32_t json_u_escape(const char *s, size_t n, size_t *used)
     return 0x10000 + ((v[0] - 0xD800) << 10) + (v[1] - 0xDC00);
 }
 
+/* at with room for n positions (NULL and at freed when out of memory). */
+static src_pos *grow_positions(src_pos *at, size_t *cap, size_t n)
+{
+    if (n <= *cap)
+        return at;
+    size_t c = *cap ? *cap * 2 : 64;
+    while (c < n)
+        c *= 2;
+    src_pos *v = realloc(at, c * sizeof *v);
+    if (!v) {
+        free(at);
+        *cap = 0;
+        return NULL;
+    }
+    *cap = c;
+    return v;
+}
+
 /* JSON: string values with their line:col. The file is checked whole by
  * jansson first (a template that is not JSON is an error, not an empty
  * script: its words would go unchecked; a key given twice is an error too,
@@ -311,6 +493,8 @@ static zj_status extract_json(doc *d, const char *path, const char *s, size_t le
     long line = 1, col = 1;
     const char *prev_key = NULL;
     size_t prev_key_len = 0;
+    src_pos *at = NULL;
+    size_t cap_at = 0;
     for (size_t i = 0; i < len;) {
         char c = s[i];
         if (c == '\n') {
@@ -325,17 +509,23 @@ static zj_status extract_json(doc *d, const char *path, const char *s, size_t le
             i++;
             continue;
         }
-        long sline = line, scol = col + 1;
         size_t start = ++i;
         col++;
         zj_buf val;
         zj_buf_init(&val);
+        size_t n_at = 0; /* where each code point of val is: an escape is six columns */
         while (i < len && s[i] != '"') {
+            if (!(at = grow_positions(at, &cap_at, n_at + 1))) {
+                d->lost = true;
+                break;
+            }
             if (s[i] == '\\' && i + 1 < len && s[i + 1] == 'u') {
                 size_t used = 0;
                 uint32_t cp = json_u_escape(s + i, len - i, &used);
                 char u8[4];
                 zj_buf_append(&val, u8, cp ? zj_utf8_encode(cp, u8) : 0);
+                if (cp)
+                    at[n_at++] = (src_pos){line, col};
                 i += used ? used : 2;
                 col += (long)(used ? used : 2);
                 continue;
@@ -349,13 +539,14 @@ static zj_status extract_json(doc *d, const char *path, const char *s, size_t le
                                 : e == 'f' ? "\f"
                                            : s + i + 1; /* \" \\ \/ */
                 zj_buf_append(&val, v, 1);
+                at[n_at++] = (src_pos){line, col};
                 i += 2;
                 col += 2;
                 continue;
             }
             zj_buf_append(&val, s + i, 1);
             if (((unsigned char)s[i] & 0xC0) != 0x80)
-                col++;
+                at[n_at++] = (src_pos){line, col++};
             i++;
         }
         (void)start;
@@ -370,13 +561,16 @@ static zj_status extract_json(doc *d, const char *path, const char *s, size_t le
             prev_key_len = i - 1 - start;
         } else if (prev_key && prev_key_len == 4 && !memcmp(prev_key, "part", 4)) {
             set_part(d, val.data ? val.data : "", val.len);
+        } else if (val.len && at && n_at == code_points(val.data, val.len)) {
+            add_utterance(d, val.data, val.len, at);
         } else if (val.len) {
-            add_utterance(d, val.data, val.len, sline, scol);
+            d->lost = true; /* never: one position per code point appended */
         }
         if (val.failed)
             d->lost = true;
         zj_buf_free(&val);
     }
+    free(at);
     return ZJ_OK;
 }
 
@@ -605,7 +799,12 @@ zj_status zj_lint_file(const zj_ruleset *rs, const char *path, const char *part,
             zj_buf_free(&text);
             return err->status;
         }
-        walk_yaml(&d, root, 0);
+        yaml_source x;
+        if (yaml_source_init(&x, s, len))
+            walk_yaml(&d, &x, root, 0);
+        else
+            d.lost = true;
+        free(x.line_start);
         zj_yaml_free(root);
         /* comments may carry suppressions */
         doc tmp = {0};
@@ -708,15 +907,19 @@ zj_status zj_lint_file(const zj_ruleset *rs, const char *path, const char *part,
         char msg[700];
         if (r->kind == ZJ_KIND_FORBIDDEN && fd->outcome == ZJ_OUT_HIT) {
             const utterance *u = &d.u[fd->turn];
-            long c0 = fd->span_start < u->n_cp ? u->col[fd->span_start] : 1;
-            long c1 = fd->span_end > 0 && fd->span_end - 1 < u->n_cp ? u->col[fd->span_end - 1] + 1
-                                                                     : c0 + 1;
-            if (suppressed(&d, r->id, u->line))
+            src_pos p0 = fd->span_start < u->n_cp ? u->at[fd->span_start] : u->at[0];
+            /* The end column on the line the words start on: words that run
+             * on to the next line of a YAML block end at that line's end. */
+            long c1 = p0.col + 1;
+            for (size_t k = fd->span_start; k < fd->span_end && k < u->n_cp; k++)
+                if (u->at[k].line == p0.line && u->at[k].col >= c1)
+                    c1 = u->at[k].col + 1;
+            if (suppressed(&d, r->id, p0.line))
                 continue;
             snprintf(msg, sizeof msg, "forbidden expression '%s': %s", fd->text,
                      r->title ? r->title : r->id);
-            if (!add_finding(report, path, u->line, c0, c1, r->id, r->severity, r->clause, fd->text,
-                             msg))
+            if (!add_finding(report, path, p0.line, p0.col, c1, r->id, r->severity, r->clause,
+                             fd->text, msg))
                 st = zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
         }
     }
@@ -739,7 +942,8 @@ zj_status zj_lint_file(const zj_ruleset *rs, const char *path, const char *part,
         for (size_t i = 0; i < req.n_findings; i++)
             missing |= req.findings[i].rule == ri && req.findings[i].outcome == ZJ_OUT_MISSING;
         zj_result_free(&req);
-        long line = d.n ? d.u[0].line : 1, col = d.n && d.u[0].n_cp ? d.u[0].col[0] : 1;
+        long line = d.n && d.u[0].n_cp ? d.u[0].at[0].line : 1,
+             col = d.n && d.u[0].n_cp ? d.u[0].at[0].col : 1;
         if (!missing || suppressed(&d, r->id, line))
             continue;
         char msg[700];

@@ -147,6 +147,8 @@ zj_ynode *zj_yaml_parse(const char *text, size_t len, const char *name, zj_error
         case YAML_SCALAR_EVENT:
             node = node_new(ZJ_YNODE_SCALAR, &ev.start_mark);
             if (node) {
+                node->end_line = (long)ev.end_mark.line + 1;
+                node->end_col = (long)ev.end_mark.column + 1;
                 node->value = malloc(ev.data.scalar.length + 1);
                 if (node->value) {
                     memcpy(node->value, ev.data.scalar.value, ev.data.scalar.length);

@@ -192,4 +192,22 @@ zhijian: unclosed/fence.md:2:1: code fence opened here is never closed: the line
 zhijian: unclosed/front.md:1:1: front matter (---) opened here is never closed: the lines after it would go unchecked
 WANT
 diff -u want err || fail "unclosed: messages"
+# Words inside a YAML block, a folded, quoted or plain multi-line scalar, or
+# after JSON escapes are reported at their own line and column, and a
+# suppression covers only its line and the next: one above a block does not
+# reach words three lines into it.
+mkdir where
+printf '# zhijian: ignore taboo.25-ji-shen-me -- old script\ngreeting: |\n  您好，阳光物业客服中心。\n  请问有什么可以帮您？\n  急什么，我在忙。\n' > where/block.yaml
+printf 'a: >\n  您好，\n    急什么\n  烦死了\nb: "您好，\\\n   急什么"\nc: 您好\n  急什么\nd: "\\u60a8急什么"\n' > where/folded.yaml
+printf '{"greeting":"\\u60a8\\u597d\\uff0c\\u6025\\u4ec0\\u4e48"}\n' > where/esc.json
+"$zhijian" lint where > out; [ $? -eq 1 ] || { cat out; fail "where: exit 1 expected"; }
+cat > want <<'WANT'
+where/block.yaml:5:3: major taboo.25-ji-shen-me forbidden expression '急什么': 急什么 (第十四条第25项)
+where/esc.json:1:32: major taboo.25-ji-shen-me forbidden expression '急什么': 急什么 (第十四条第25项)
+where/folded.yaml:3:5: major taboo.04-annoying forbidden expression '急什么\n烦死了': 急什么烦死人了 (第十四条第4项)
+where/folded.yaml:6:4: major taboo.25-ji-shen-me forbidden expression '急什么': 急什么 (第十四条第25项)
+where/folded.yaml:8:3: major taboo.25-ji-shen-me forbidden expression '急什么': 急什么 (第十四条第25项)
+where/folded.yaml:9:11: major taboo.25-ji-shen-me forbidden expression '急什么': 急什么 (第十四条第25项)
+WANT
+diff -u want out || fail "where: lines and columns"
 echo "ok: lint exit codes 0/1/2/3 and config discovery"
