@@ -925,13 +925,24 @@ zj_status zj_review_status(zj_store *st, const zj_report_filter *f, int64_t samp
     zj_rv_decision dec = {0};
     if (s == ZJ_OK)
         s = zj_rv_decide(st, &rs, sample_id, &d, &dec, err);
-    /* Findings reviewed under an earlier rule set that this one no longer
-     * produces (a re-scored call keeps its old reviews). */
+    /* Findings reviewed that the current results no longer have (a
+     * re-scored call keeps its old reviews): for a sample, those of its
+     * calls, whose reviews would otherwise count for nothing unseen. */
     zj_rv_vanished *gone = NULL;
     size_t n_gone = 0;
     zj_str_pool gone_pool = {0};
-    if (s == ZJ_OK && sample_id <= 0)
+    if (s == ZJ_OK)
         s = rv.ops->vanished(rv.self, &rs, f, NULL, &gone, &n_gone, &gone_pool, err);
+    if (s == ZJ_OK && sample_id > 0) {
+        size_t kept = 0;
+        for (size_t i = 0; i < n_gone; i++)
+            for (size_t k = 0; k < d.n_calls; k++)
+                if (!strcmp(gone[i].call_id, d.calls[k].call_id)) {
+                    gone[kept++] = gone[i];
+                    break;
+                }
+        n_gone = kept;
+    }
     zj_rv_final *fin = s == ZJ_OK ? calloc(d.n_calls ? d.n_calls : 1, sizeof *fin) : NULL;
     if (s == ZJ_OK && !fin)
         s = zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
@@ -1055,7 +1066,7 @@ zj_status zj_review_status(zj_store *st, const zj_report_filter *f, int64_t samp
         if (n_gone)
             zj_buf_puts(
                 out,
-                "已复核、但本规则集不再产生的发现（通话按旧规则集复核后又按本规则集评分）：\n");
+                "已复核、但当前结果不再产生的发现（通话复核后又重新评分，规则集或通话文本有变）：\n");
         for (size_t i = 0; i < n_gone; i++) {
             zj_buf_puts(out, "  ");
             zj_buf_term_str(out, gone[i].call_id);

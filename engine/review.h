@@ -96,8 +96,9 @@ typedef struct zj_rv_sample {
     long lot_size, sample_size;
 } zj_rv_sample;
 
-/* A finding reviewed under an earlier rule set that the rule set asked
- * about no longer produces in the same call. */
+/* A finding reviewed that the current results of the call, under the rule
+ * set asked about, no longer have: reviewed under an earlier rule set, or
+ * under this one before the call was scored again. */
 typedef struct zj_rv_vanished {
     const char *call_id, *ruleset, *rule_id; /* ruleset: name@version reviewed under */
     int turn;                                /* 0-based; -1: none */
@@ -115,9 +116,10 @@ typedef struct zj_rv_sample_state {
 } zj_rv_sample_state;
 
 typedef struct zj_review_store_ops {
-    /* The findings confirmed or rejected under other rule sets in calls the
-     * filter selects for rs, that rs's results no longer have (by rule, turn
-     * and span), by call id (strings in pool); call_id: only that call's. */
+    /* The findings confirmed or rejected (under rs or another rule set) in
+     * calls the filter selects for rs, that rs's current results no longer
+     * have (by rule, turn and span), by call id (strings in pool); call_id:
+     * only that call's. */
     zj_status (*vanished)(void *self, const zj_rs_ruleset *rs, const zj_report_filter *f,
                           const char *call_id, zj_rv_vanished **out, size_t *n, zj_str_pool *pool,
                           zj_error *err);

@@ -546,9 +546,10 @@ static zj_status page_call(zj_store *st, const char *ruleset, const char *call_i
         }
         zj_buf_puts(out, "</p>");
     }
-    /* Findings reviewed when the call was scored by an earlier rule set
-     * that this one no longer produces: the reviewers' work is not lost,
-     * and a rule change that dropped a confirmed finding shows. */
+    /* Findings reviewed that the call's current results no longer have
+     * (scored since by another rule set, or again after its text changed):
+     * the reviewers' work is not lost, and a rule change that dropped a
+     * confirmed finding shows. */
     zj_report_filter all = {0};
     zj_rv_vanished *gone = NULL;
     size_t n_gone = 0;
@@ -562,7 +563,7 @@ static zj_status page_call(zj_store *st, const char *ruleset, const char *call_i
     }
     if (n_gone)
         zj_buf_puts(out,
-                    "<h3>此前规则集复核过、本规则集不再产生的发现</h3><table class=\"vanished\">"
+                    "<h3>此前复核过、当前结果不再产生的发现</h3><table class=\"vanished\">"
                     "<thead><tr><th>复核时的规则集</th><th>规则</th><th>位置</th>"
                     "<th>复核结论</th></tr></thead><tbody>");
     for (size_t i = 0; i < n_gone; i++) {

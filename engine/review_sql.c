@@ -572,14 +572,16 @@ static zj_status sqlite_vanished(void *self, const zj_rs_ruleset *rs, const zj_r
     *n = 0;
     if (!has_reviews(st))
         return ZJ_OK;
-    /* The latest verdict per finding and earlier rule set, then the ones
-     * the current results of the call do not have. */
+    /* The latest verdict per finding and rule set reviewed under, then the
+     * ones the current results of the call do not have: reviewed under an
+     * earlier rule set, or under this one before the call was scored again
+     * (an ASR correction moves a finding's span). */
     zj_stmt *q = zj_report_query(
         st,
         "WITH v AS (SELECT r.call_id AS call_id, r.ruleset_id AS rid, r.rule_id AS rule_id,"
         " coalesce(r.turn, -1) AS turn, coalesce(r.span_start, -1) AS a,"
         " coalesce(r.span_end, -1) AS b, max(r.id) AS last FROM reviews r"
-        " WHERE r.ruleset_id <> ?1 AND r.action IN ('confirm', 'reject') AND r.rule_id IS NOT NULL"
+        " WHERE r.action IN ('confirm', 'reject') AND r.rule_id IS NOT NULL"
         " GROUP BY 1, 2, 3, 4, 5, 6)"
         " SELECT v.call_id, s.name || '@' || s.version, v.rule_id, v.turn, v.a, v.b, x.action"
         " FROM v JOIN reviews x ON x.id = v.last JOIN rulesets s ON s.id = v.rid"

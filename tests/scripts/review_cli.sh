@@ -262,7 +262,7 @@ Y
 [ $? -le 1 ] || fail "score with the changed rule set"
 [ "$(sql "SELECT count(*) FROM reviews")" = "$reviews" ] || fail "re-scoring changed the reviews"
 "$zhijian" review status --db $db --ruleset centre > st2.txt || fail "status of the new rule set"
-grep -qx "已复核、但本规则集不再产生的发现（通话按旧规则集复核后又按本规则集评分）：" st2.txt || fail "no vanished section: $(cat st2.txt)"
+grep -qx "已复核、但当前结果不再产生的发现（通话复核后又重新评分，规则集或通话文本有变）：" st2.txt || fail "no vanished section: $(cat st2.txt)"
 [ "$(grep -c '^  ' st2.txt)" = 1 ] || fail "vanished findings: $(grep '^  ' st2.txt)"
 grep -qx "  PS-011	property-service@2026.1	taboo.02-bu-zhi-dao	第 3 轮 0-3	复核：驳回" st2.txt ||
   fail "vanished line: $(grep '^  ' st2.txt)"
@@ -278,6 +278,24 @@ assert gone == [{"call_id": "PS-011", "reviewed_under": "property-service@2026.1
 PY
 "$zhijian" review status --db $db --ruleset property-service > st3.txt || fail "status of the old rule set"
 grep -q "不再产生" st3.txt && fail "the old rule set reports vanished findings"
+# Re-scored with the same rule set after an ASR correction moved the words
+# (嗯， before them): the rejection no longer names a current finding, so it
+# counts for nothing; review status lists it, for the sample too, instead of
+# dropping it unseen.
+grep -E '"call_id": "G-A0(88|93)"' "$src/corpus/gold/calls/original.jsonl" > asr.jsonl
+"$zhijian" score --db asr.db asr.jsonl > /dev/null 2>&1
+"$zhijian" sample --db asr.db --n 2 --save > /dev/null 2>&1 || fail "asr: sample"
+printf 'call_id,rule_id,turn,span_start,span_end,verdict\nG-A088,taboo.defiant,3,0,8,rejected\nG-A093,,,,,confirmed\n' > asr.csv
+"$zhijian" review import --db asr.db --reviewer 张敏 asr.csv > /dev/null 2>&1 || fail "asr: import"
+sed 's/"text": "不一样就不一样呗。"/"text": "嗯，不一样就不一样呗。"/' asr.jsonl > asr2.jsonl
+"$zhijian" score --db asr.db asr2.jsonl > /dev/null 2>&1
+for scope in "" "--sample 1"; do
+  "$zhijian" review status --db asr.db $scope > asr.txt || fail "asr: status $scope"
+  grep -qx "已复核、但当前结果不再产生的发现（通话复核后又重新评分，规则集或通话文本有变）：" asr.txt &&
+    [ "$(grep -c '^  ' asr.txt)" = 1 ] &&
+    grep -qx "  G-A088	property-service@2026.1	taboo.defiant	第 3 轮 0-8	复核：驳回" asr.txt ||
+    fail "asr: the moved finding's rejection listed ($scope): $(cat asr.txt)"
+done
 # A call id a spreadsheet would read as a formula is exported as '+86…
 # (CSV injection guard) and must name the same call when the sheet comes back.
 printf '%s\n' '{"call_id":"+8613912345678-0001","agent_id":"A1","started_at":"2026-11-02T08:31:00+08:00","turns":[{"speaker":"agent","text":"您好，阳光物业客服中心。你自己去问物业吧"}]}' > plus.jsonl
