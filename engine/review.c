@@ -202,10 +202,13 @@ static const char *verdict_word(zj_rv_verdict v)
     return v == ZJ_RV_CONFIRMED ? "confirmed" : v == ZJ_RV_REJECTED ? "rejected" : "";
 }
 
-/* The CSV columns, in order; the inspector fills the last three. */
+/* The CSV columns, in order; the inspector fills verdict, category and
+ * note. The last two name the rule set the sheet was exported for, so its
+ * verdicts are recorded there even once calls are scored with another. */
 static const char *const csv_columns[] = {
-    "call_id",    "agent_id", "agent_name", "started_at", "rule_id", "title",   "clause",   "turn",
-    "span_start", "span_end", "quote",      "points",     "fatal",   "verdict", "category", "note"};
+    "call_id", "agent_id", "agent_name", "started_at", "rule_id",       "title",
+    "clause",  "turn",     "span_start", "span_end",   "quote",         "points",
+    "fatal",   "verdict",  "category",   "note",       "ruleset",       "ruleset_sha256"};
 #define N_CSV_COLUMNS (sizeof csv_columns / sizeof *csv_columns)
 
 static void csv_row(zj_buf *out, const char *const *v)
@@ -261,7 +264,9 @@ zj_status zj_review_export(zj_store *st, const zj_report_filter *f, int64_t samp
                                             x->fatal ? "1" : "0",
                                             verdict_word(stt.verdict),
                                             "",
-                                            stt.note};
+                                            stt.note,
+                                            rs.label,
+                                            rs.sha256};
             csv_row(out, v);
         }
         /* A call without findings gets one row, its verdict (confirmed) saying
@@ -286,7 +291,9 @@ zj_status zj_review_export(zj_store *st, const zj_report_filter *f, int64_t samp
                                             "",
                                             verdict_word(stt.verdict),
                                             "",
-                                            stt.note};
+                                            stt.note,
+                                            rs.label,
+                                            rs.sha256};
             csv_row(out, v);
         }
         /* Findings reviewers added, so a re-import repeats rather than loses them. */
@@ -313,7 +320,9 @@ zj_status zj_review_export(zj_store *st, const zj_report_filter *f, int64_t samp
                                             e->fatal ? "1" : "0",
                                             "added",
                                             e->category,
-                                            e->note};
+                                            e->note,
+                                            rs.label,
+                                            rs.sha256};
             csv_row(out, v);
         }
     }
@@ -504,7 +513,19 @@ static const zj_rv_call *find_call(const zj_review_data *d, const char *id)
 }
 
 /* The sheet's columns the import reads (indexes into csv_columns). */
-enum { C_CALL, C_RULE = 4, C_TURN = 7, C_A, C_B, C_QUOTE, C_VERDICT = 13, C_CAT, C_NOTE };
+enum {
+    C_CALL,
+    C_RULE = 4,
+    C_TURN = 7,
+    C_A,
+    C_B,
+    C_QUOTE,
+    C_VERDICT = 13,
+    C_CAT,
+    C_NOTE,
+    C_RULESET,
+    C_RULESET_SHA
+};
 
 /* A parsed sheet being recorded: its rows are checked against the calls
  * inside the write transaction (write_import), so the added findings and
@@ -676,6 +697,54 @@ static zj_status write_import(void *job, zj_error *err)
     return s;
 }
 
+/* The rule set a sheet's verdicts are recorded under: the one it was
+ * exported for (its ruleset_sha256 column), else --ruleset's or the newest
+ * with results. A sheet exported for another rule set than --ruleset names,
+ * or holding rows of two, is refused: its verdicts would be recorded where
+ * its sample never sees them. */
+static zj_status sheet_ruleset(zj_store *st, const char *ruleset, const char *path,
+                               const zj_csv *csv, long sha_col, zj_rs_ruleset *rs, zj_error *err)
+{
+    const char *sheet = NULL;
+    long sheet_line = 0;
+    for (size_t i = 1; sha_col >= 0 && i < csv->n; i++) {
+        const char *v = field(&csv->rows[i], sha_col);
+        if (!*v)
+            continue;
+        if (!sheet) {
+            sheet = v;
+            sheet_line = csv->rows[i].line;
+        } else if (strcmp(v, sheet) != 0) {
+            return zj_error_set(err, ZJ_ERR_PARSE, path, csv->rows[i].line, 0,
+                                "rows of two rule sets in one sheet (ruleset_sha256 %.12s… "
+                                "here, %.12s… at line %ld): export one sheet per rule set",
+                                v, sheet, sheet_line);
+        }
+    }
+    if (!sheet)
+        return open_ruleset(st, ruleset, rs, err);
+    char spec[80];
+    snprintf(spec, sizeof spec, "sha256:%.64s", sheet);
+    zj_status s = open_ruleset(st, spec, rs, err);
+    if (s == ZJ_ERR_NOTFOUND)
+        return zj_error_set(err, ZJ_ERR_PARSE, path, sheet_line, 0,
+                            "the sheet was exported for a rule set (sha256 %.12s…) this store "
+                            "holds no results of",
+                            sheet);
+    if (s != ZJ_OK || !ruleset)
+        return s;
+    zj_rs_ruleset given;
+    if ((s = open_ruleset(st, ruleset, &given, err)) != ZJ_OK)
+        return s;
+    if (given.id != rs->id)
+        return zj_error_set(err, ZJ_ERR_USAGE, path, sheet_line, 0,
+                            "the sheet was exported for %s (sha256 %.12s…), not for %s given by "
+                            "--ruleset: its verdicts would be recorded where its sample never "
+                            "sees them",
+                            rs->label, rs->sha256, given.label);
+    return ZJ_OK;
+}
+
 zj_status zj_review_import(zj_store *st, const char *ruleset, const char *reviewer,
                            const char *path, const char *text, size_t len,
                            void (*on_error)(const zj_error *e, void *ctx), void *ctx,
@@ -685,9 +754,7 @@ zj_status zj_review_import(zj_store *st, const char *ruleset, const char *review
     if (!reviewer || !*reviewer)
         return zj_error_set(err, ZJ_ERR_USAGE, NULL, 0, 0, "a reviewer's name is needed");
     zj_rs_ruleset rs;
-    zj_status s = open_ruleset(st, ruleset, &rs, err);
-    if (s != ZJ_OK)
-        return s;
+    zj_status s;
     if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) {
         text += 3;
         len -= 3;
@@ -725,6 +792,10 @@ zj_status zj_review_import(zj_store *st, const char *ruleset, const char *review
         return zj_error_set(err, ZJ_ERR_PARSE, path, 1, 0,
                             "not a review sheet: the header needs call_id, rule_id and verdict "
                             "(zhijian review export writes one)");
+    }
+    if ((s = sheet_ruleset(st, ruleset, path, &csv, col[C_RULESET_SHA], &rs, err)) != ZJ_OK) {
+        zj_csv_free(&csv);
+        return s;
     }
     import_job j = {st, &rs, reviewer, path, &csv, col, on_error, ctx, stats};
     zj_review_store rv = zj_review_store_sql(st);

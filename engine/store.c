@@ -1011,9 +1011,13 @@ zj_status zj_store_find_ruleset(zj_store *st, const char *spec, int64_t *ruleset
     zj_stmt *q;
     const char *sql;
     char name[256] = "", version[256] = "";
+    bool by_sha = spec && strncmp(spec, "sha256:", 7) == 0;
     if (!spec) {
         sql = "SELECT r.id FROM rulesets r WHERE EXISTS (SELECT 1 FROM calls c WHERE"
               " c.ruleset_id = r.id) ORDER BY r.id DESC LIMIT 1";
+    } else if (by_sha) { /* the exact rule set, as a review sheet names it */
+        snprintf(name, sizeof name, "%s", spec + 7);
+        sql = "SELECT id FROM rulesets WHERE sha256 = ?1 ORDER BY id DESC LIMIT 1";
     } else {
         const char *at = strchr(spec, '@');
         snprintf(name, sizeof name, "%.*s", at ? (int)(at - spec) : (int)strlen(spec), spec);

@@ -43,7 +43,7 @@ sql() {
 "$zhijian" sample --db $db --iso2859 II --aql 0.65 --seed 7 --save > /dev/null 2>&1 || fail "sample --save"
 "$zhijian" review export --db $db --sample 1 -o sheet.csv 2> /dev/null || fail "export"
 head -c 3 sheet.csv | od -An -tx1 | grep -q "ef bb bf" || fail "the sheet has no BOM"
-[ "$(sed -n 1p sheet.csv | tr -d '\357\273\277\r')" = "call_id,agent_id,agent_name,started_at,rule_id,title,clause,turn,span_start,span_end,quote,points,fatal,verdict,category,note" ] ||
+[ "$(sed -n 1p sheet.csv | tr -d '\357\273\277\r')" = "call_id,agent_id,agent_name,started_at,rule_id,title,clause,turn,span_start,span_end,quote,points,fatal,verdict,category,note,ruleset,ruleset_sha256" ] ||
   fail "header: $(sed -n 1p sheet.csv)"
 [ "$(tail -n +2 sheet.csv | cut -d, -f1 | sort -u | wc -l)" = 20 ] || fail "the sheet does not hold the 20 sampled calls"
 
@@ -278,6 +278,29 @@ assert gone == [{"call_id": "PS-011", "reviewed_under": "property-service@2026.1
 PY
 "$zhijian" review status --db $db --ruleset property-service > st3.txt || fail "status of the old rule set"
 grep -q "不再产生" st3.txt && fail "the old rule set reports vanished findings"
+# A sheet exported before the calls were scored with centre is recorded
+# under the rule set it names (property-service), where sample 1 sees it,
+# not under the newest; naming centre with --ruleset is refused (exit 2).
+python3 - sheet.csv late.csv << 'PY' || fail "late sheet"
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1], encoding="utf-8-sig")))
+head, body = rows[0], rows[1:]
+col = {n: i for i, n in enumerate(head)}
+late = [r for r in body if r[col["call_id"]] == "PS-015" and r[col["rule_id"]]][:1]
+assert late and late[0][col["ruleset"]] == "property-service@2026.1", late
+late[0][col["verdict"]] = "confirmed"
+with open(sys.argv[2], "w", encoding="utf-8-sig", newline="") as f:
+    csv.writer(f).writerows([head] + late)
+PY
+under() { sql "SELECT count(*) FROM reviews r JOIN rulesets s ON s.id = r.ruleset_id WHERE s.name = '$1'"; }
+old_n=$(under property-service) centre_n=$(under centre)
+"$zhijian" review import --db $db --reviewer 赵六 --ruleset centre late.csv 2> err
+[ $? -eq 2 ] || fail "late sheet with --ruleset centre: exit 2 expected"
+grep -qx "zhijian: late.csv:2: the sheet was exported for property-service@2026.1 (sha256 $(sql "SELECT substr(sha256, 1, 12) FROM rulesets WHERE name = 'property-service'")…), not for centre@1 given by --ruleset: its verdicts would be recorded where its sample never sees them" err ||
+  fail "late sheet with --ruleset centre: $(cat err)"
+"$zhijian" review import --db $db --reviewer 赵六 late.csv 2> err || fail "late sheet: $(cat err)"
+[ "$(under property-service)" = $((old_n + 1)) ] && [ "$(under centre)" = "$centre_n" ] ||
+  fail "late sheet recorded under the newest rule set"
 # Re-scored with the same rule set after an ASR correction moved the words
 # (嗯， before them): the rejection no longer names a current finding, so it
 # counts for nothing; review status lists it, for the sample too, instead of
