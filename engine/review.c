@@ -638,7 +638,13 @@ static zj_status write_import(void *job, zj_error *err)
                 x->turn = -1;
                 x->span_start = x->span_end = -1;
             } else {
-                if (!finding_at(&d, c, rule_id, (int)turn, a, b))
+                bool found = finding_at(&d, c, rule_id, (int)turn, a, b);
+                if (!found && !*field(r, col[C_TURN]))
+                    zj_error_set(&e, ZJ_ERR_PARSE, path, r->line, 0,
+                                 "call '%.80s' has no finding of rule '%.80s' without a turn "
+                                 "(a required phrase missing)",
+                                 call_id, rule_id);
+                else if (!found)
                     zj_error_set(&e, ZJ_ERR_PARSE, path, r->line, 0,
                                  "call '%.80s' has no finding of rule '%.80s' at turn %s span "
                                  "%s-%s",

@@ -319,6 +319,11 @@ for scope in "" "--sample 1"; do
     grep -qx "  G-A088	property-service@2026.1	taboo.defiant	第 3 轮 0-8	复核：驳回" asr.txt ||
     fail "asr: the moved finding's rejection listed ($scope): $(cat asr.txt)"
 done
+# A row for a required phrase the call did not miss says so, not "at turn  span -".
+printf 'call_id,rule_id,turn,span_start,span_end,verdict\nG-A088,opening.surname,,,,rejected\n' > miss.csv
+"$zhijian" review import --db asr.db --reviewer 张敏 miss.csv 2> err
+[ $? -eq 3 ] && grep -qx "zhijian: miss.csv:2: call 'G-A088' has no finding of rule 'opening.surname' without a turn (a required phrase missing)" err ||
+  fail "a missing-phrase row without its finding: $(cat err)"
 # A call id a spreadsheet would read as a formula is exported as '+86…
 # (CSV injection guard) and must name the same call when the sheet comes back.
 printf '%s\n' '{"call_id":"+8613912345678-0001","agent_id":"A1","started_at":"2026-11-02T08:31:00+08:00","turns":[{"speaker":"agent","text":"您好，阳光物业客服中心。你自己去问物业吧"}]}' > plus.jsonl
