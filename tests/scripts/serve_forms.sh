@@ -132,12 +132,14 @@ check(status == 303, f"ruling with a long reason: {status} {page}")
 check(rows("SELECT action, decision, appeal_id, note FROM reviews ORDER BY id DESC LIMIT 1") ==
       [("rule", "upheld", appeal, reason + "。维持")], "the long ruling reason is not stored whole")
 
-# Fields that cannot be read are refused by name; nothing is recorded.
+# Fields that cannot be read, or are given twice, are refused by name;
+# nothing is recorded.
 before = last_id()
 confirm = "action=confirm&call=PS-040&turn=2&span_start=0&span_end=7"
 for body, name in [(confirm + "&rule=%zz", "rule"), (confirm + "&rule=taboo.18-troublesome%", "rule"),
                    (confirm + "&rule=taboo.18-troublesome&note=a%00b", "note"),
                    (confirm + "&rule=taboo.18-troublesome&note=%FF%FEbad", "note"),
+                   (confirm + "&rule=taboo.18-troublesome&note=a&note=b", "note"),
                    ("action=add&call=PS-005&category=%C0%AF", "category"),
                    ("action=add&call=PS-003&turn1=4294967296&text=周日休息&rule=taboo.18-troublesome", "turn1"),
                    ("action=confirm&call=PS-040%00x&rule=taboo.18-troublesome&turn=2&span_start=0&span_end=7", "call")]:

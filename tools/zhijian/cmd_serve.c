@@ -235,7 +235,8 @@ static enum MHD_Result bad_field(struct MHD_Connection *c, const serve_session *
     if (f == SERVE_FIELD_NOMEM)
         return message(c, 500, s, "内存不足");
     snprintf(msg, sizeof msg,
-             "字段 %s 无法读取（含 %%00、错误的 %% 转义、非 UTF-8 字节或超出范围的数字）", name);
+             "字段 %s 无法读取（含 %%00、错误的 %% 转义、非 UTF-8 字节、超出范围的数字，或重复给出）",
+             name);
     return message(c, 400, s, msg);
 }
 

@@ -64,8 +64,20 @@ serve_field serve_form_text(const char *body, const char *name, char **out)
         if (!end)
             end = p + strlen(p);
         if ((size_t)(end - p) >= nlen && !strncmp(p, name, nlen) &&
-            (p + nlen == end || p[nlen] == '='))
+            (p + nlen == end || p[nlen] == '=')) {
+            /* A field given twice is refused: which value was meant (reason=a&
+             * reason=b) cannot be told, and none of the forms repeats one. */
+            for (const char *q = *end ? end + 1 : end; *q;) {
+                const char *qe = strchr(q, '&');
+                if (!qe)
+                    qe = q + strlen(q);
+                if ((size_t)(qe - q) >= nlen && !strncmp(q, name, nlen) &&
+                    (q + nlen == qe || q[nlen] == '='))
+                    return SERVE_FIELD_BAD;
+                q = *qe ? qe + 1 : qe;
+            }
             return decode(p + nlen + (p + nlen < end), end, out);
+        }
         p = *end ? end + 1 : end;
     }
     *out = malloc(1);

@@ -11,12 +11,12 @@
 typedef enum serve_field {
     SERVE_FIELD_OK,     /* present and decoded */
     SERVE_FIELD_ABSENT, /* not in the body: *out is "" */
-    SERVE_FIELD_BAD,    /* a bad % escape, %00, or not UTF-8 */
+    SERVE_FIELD_BAD,    /* a bad % escape, %00, not UTF-8, or the field given twice */
     SERVE_FIELD_NOMEM
 } serve_field;
 
-/* The decoded value of the first field called name, in *out (malloc'd, ""
- * when absent; NULL only on NOMEM). */
+/* The decoded value of the field called name, in *out (malloc'd, "" when
+ * absent; NULL only on NOMEM and BAD). */
 serve_field serve_form_text(const char *body, const char *name, char **out);
 
 /* A whole number field in [-1, max]; "" or absent: dflt. SERVE_FIELD_BAD
