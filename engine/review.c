@@ -717,6 +717,11 @@ static zj_status sheet_ruleset(zj_store *st, const char *ruleset, const char *pa
         const char *v = field(&csv->rows[i], sha_col);
         if (!*v)
             continue;
+        if (strlen(v) != 64 || strspn(v, "0123456789abcdef") != 64)
+            return zj_error_set(err, ZJ_ERR_PARSE, path, csv->rows[i].line, 0,
+                                "ruleset_sha256 '%.80s' is not a sha256 (64 hex digits, as "
+                                "review export writes it)",
+                                v);
         if (!sheet) {
             sheet = v;
             sheet_line = csv->rows[i].line;

@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sqlite3.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1015,9 +1016,20 @@ zj_status zj_store_find_ruleset(zj_store *st, const char *spec, int64_t *ruleset
     if (!spec) {
         sql = "SELECT r.id FROM rulesets r WHERE EXISTS (SELECT 1 FROM calls c WHERE"
               " c.ruleset_id = r.id) ORDER BY r.id DESC LIMIT 1";
-    } else if (by_sha) { /* the exact rule set, as a review sheet names it */
+    } else if (by_sha) {
+        /* One rule set exactly, as a review sheet names it, or by the first
+         * 8 or more hex digits score prints when a changed file kept its
+         * name@version (the newest of those is what name@version reaches). */
         snprintf(name, sizeof name, "%s", spec + 7);
-        sql = "SELECT id FROM rulesets WHERE sha256 = ?1 ORDER BY id DESC LIMIT 1";
+        size_t n = strlen(name);
+        if (n < 8 || strspn(name, "0123456789abcdefABCDEF") != n)
+            return zj_error_set(err, ZJ_ERR_USAGE, NULL, 0, 0,
+                                "'%.80s': give sha256: and at least 8 hex digits of the rule "
+                                "set's sha256",
+                                spec);
+        for (size_t i = 0; i < n; i++)
+            name[i] = (char)tolower((unsigned char)name[i]);
+        sql = "SELECT id FROM rulesets WHERE substr(sha256, 1, length(?1)) = ?1 ORDER BY id DESC";
     } else {
         const char *at = strchr(spec, '@');
         snprintf(name, sizeof name, "%.*s", at ? (int)(at - spec) : (int)strlen(spec), spec);
@@ -1037,12 +1049,16 @@ zj_status zj_store_find_ruleset(zj_store *st, const char *spec, int64_t *ruleset
     }
     int rc = zj_db_step(q);
     *ruleset_id = rc == ZJ_DB_ROW ? zj_db_column_int64(q, 0) : 0;
-    if (rc != ZJ_DB_ROW && rc != ZJ_DB_DONE) {
+    int again = rc == ZJ_DB_ROW && by_sha ? zj_db_step(q) : ZJ_DB_DONE;
+    if ((rc != ZJ_DB_ROW && rc != ZJ_DB_DONE) || (again != ZJ_DB_ROW && again != ZJ_DB_DONE)) {
         zj_status s = db_error(st, err, "cannot look up the rule set");
         zj_db_finalize(q);
         return s;
     }
     zj_db_finalize(q);
+    if (again == ZJ_DB_ROW)
+        return zj_error_set(err, ZJ_ERR_USAGE, st->path, 0, 0,
+                            "'%.80s' names more than one rule set: give more of its sha256", spec);
     if (rc != ZJ_DB_ROW) {
         if (spec)
             return zj_error_set(err, ZJ_ERR_NOTFOUND, st->path, 0, 0,

@@ -45,6 +45,22 @@ set -- $first
 [ "$(sqlite3 "$db" "SELECT count(*) FROM rulesets")" = 2 ] || fail "second rule set not stored"
 [ "$(sqlite3 "$db" "SELECT count(*) FROM calls")" = $(( $2 * 2 )) ] || fail "second result set not stored"
 [ "$(sqlite3 "$db" "PRAGMA integrity_check")" = ok ] || fail integrity
+# name@version reaches the newest of the two (pass 85); the warning's
+# sha256 prefix reaches the earlier one (pass 80), and too short a prefix is
+# refused.
+old_sha=$(sqlite3 "$db" "SELECT substr(sha256, 1, 12) FROM rulesets ORDER BY id LIMIT 1")
+new_sha=$(sqlite3 "$db" "SELECT substr(sha256, 1, 12) FROM rulesets ORDER BY id DESC LIMIT 1")
+grep -q "reports reach them with --ruleset sha256:$new_sha, property-service@2026.1 the newest" "$tmp/err" ||
+  fail "the warning names no sha256 prefix: $(cat "$tmp/err")"
+sha_of() { # the rule set a scorecard reports: the first 12 digits of its sha256
+  "$zhijian" scorecard --db "$db" --ruleset "$1" --format json 2> "$tmp/err" |
+    sed -n 's/^ *"sha256": *"\([0-9a-f]\{12\}\).*/\1/p' | head -1
+}
+[ "$(sha_of property-service@2026.1)" = "$new_sha" ] || fail "name@version does not reach the newest: $(cat "$tmp/err")"
+[ "$(sha_of "sha256:$new_sha")" = "$new_sha" ] || fail "sha256:$new_sha: $(cat "$tmp/err")"
+[ "$(sha_of "sha256:$old_sha")" = "$old_sha" ] || fail "sha256:$old_sha does not reach the earlier: $(cat "$tmp/err")"
+"$zhijian" scorecard --db "$db" --ruleset sha256:abc > /dev/null 2>&1
+[ $? -eq 2 ] || fail "a 3-digit sha256 prefix: exit 2 expected"
 
 # Schemas v2 and v3 only dropped indexes, v4 added findings.fuzzy, v5
 # findings.unit and v6 findings.quoted, columns readers do without, v7 the

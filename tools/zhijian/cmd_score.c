@@ -571,8 +571,10 @@ static bool prepare_store(const struct score_opts *o, const zj_ruleset *rs, char
     }
     if (reused)
         cli_warn("rule set %s@%s changed but its version did not; its results are kept apart "
-                 "(keyed by sha256 %.12s…): consider bumping 'version'",
-                 zj_rules_name(rs), zj_rules_version(rs), zj_rules_sha256(rs));
+                 "(keyed by sha256 %.12s…; reports reach them with --ruleset sha256:%.12s, "
+                 "%s@%s the newest): consider bumping 'version'",
+                 zj_rules_name(rs), zj_rules_version(rs), zj_rules_sha256(rs),
+                 zj_rules_sha256(rs), zj_rules_name(rs), zj_rules_version(rs));
     int64_t resumed_from = 0;
     if (o->resume) {
         if (zj_store_resume_point(*store, *ruleset_id, (const char *const *)paths, n_paths,
