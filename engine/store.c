@@ -1029,7 +1029,9 @@ zj_status zj_store_find_ruleset(zj_store *st, const char *spec, int64_t *ruleset
                                 spec);
         for (size_t i = 0; i < n; i++)
             name[i] = (char)tolower((unsigned char)name[i]);
-        sql = "SELECT id FROM rulesets WHERE substr(sha256, 1, length(?1)) = ?1 ORDER BY id DESC";
+        if (n + 1 < sizeof name)
+            name[n] = '%'; /* hex digits hold no LIKE wildcard */
+        sql = "SELECT id FROM rulesets WHERE sha256 LIKE ?1 ORDER BY id DESC";
     } else {
         const char *at = strchr(spec, '@');
         snprintf(name, sizeof name, "%.*s", at ? (int)(at - spec) : (int)strlen(spec), spec);
