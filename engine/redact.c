@@ -164,13 +164,20 @@ static bool is_arabic(uint32_t c)
     return (c >= '0' && c <= '9') || (c >= 0xFF10 && c <= 0xFF19);
 }
 
-/* '.', ',', '/' or ':' (ASCII or full-width): joins numbers into amounts,
- * dates and times. */
+/* '.', '/' or ':' (ASCII or full-width): joins numbers into amounts, dates
+ * and times. Not a comma: "，" ends a clause in Chinese (电话13812345678，
+ * 1号楼), as "," does in ASR text written with half-width signs, and a
+ * thousands separator only joins groups of three digits, which are never
+ * a number to mask. */
 static bool is_number_glue(uint32_t c)
 {
-    return c == '.' || c == ',' || c == '/' || c == ':' || c == 0xFF0E || c == 0xFF0C ||
-           c == 0xFF0F || c == 0xFF1A;
+    return c == '.' || c == '/' || c == ':' || c == 0xFF0E || c == 0xFF0F || c == 0xFF1A;
 }
+
+/* The longest group of digits that is a part of an amount, a date or a
+ * time (2026/11/01, 10:30, 1380.50): a longer one glued to another number
+ * by such a sign is still a number of its own (13812345678.1号楼). */
+#define GLUED_PART_MAX 4
 
 static bool is_han(uint32_t c)
 {
@@ -707,11 +714,12 @@ static void find(const text *t, unsigned want)
             *x = (group){.start = i, .end = j, .script = script};
             if (script == SCRIPT_ARABIC) {
                 uint32_t before = i > 0 ? t->cp[i - 1] : 0, after = j < t->n ? t->cp[j] : 0;
+                bool part = j - i <= GLUED_PART_MAX;
                 x->left_glued = (before < 0x80 && is_latin(before)) || before == MASK ||
-                                (is_number_glue(before) && i > 1 &&
+                                (part && is_number_glue(before) && i > 1 &&
                                  (is_arabic(t->cp[i - 2]) || t->cp[i - 2] == MASK));
                 x->right_glued = (after < 0x80 && is_latin(after)) || after == MASK ||
-                                 (is_number_glue(after) && j + 1 < t->n &&
+                                 (part && is_number_glue(after) && j + 1 < t->n &&
                                   (is_arabic(t->cp[j + 1]) || t->cp[j + 1] == MASK));
             }
             i = j;

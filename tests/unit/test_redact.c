@@ -131,6 +131,26 @@ static void addresses(void **state)
     RUN(v, ZJ_REDACT_ADDRESS);
 }
 
+/* A number followed or preceded by a clause sign and another number is
+ * still masked: "，" ends a clause (电话13812345678，1号楼), and so do "," in
+ * half-width ASR text and "." before a digit; only short groups (amounts,
+ * dates, times) are glued by such signs. */
+static void next_to_clause_signs(void **state)
+{
+    (void)state;
+    static const example v[] = {
+        {"电话13812345678，1号楼", "电话***********，1号楼"},
+        {"13912345678,3楼", "***********,3楼"},
+        {"电话13812345678.1号楼", "电话***********.1号楼"},
+        {"座机010-12345678，3楼", "座机***-********，3楼"},
+        {"身份证110101199003071233，3号楼", "身份证******************，3号楼"},
+        {"卡号6222021234567890128，2张", "卡号*******************，2张"},
+        {"我是1102，13912345678也能找到我", "我是****，***********也能找到我"},
+        {"2，13912345678", "2，***********"},
+    };
+    RUN(v, ZJ_REDACT_ALL);
+}
+
 /* Things that look like personal data and are not, with every category on. */
 static void hard_negatives(void **state)
 {
@@ -268,7 +288,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(phones),           cmocka_unit_test(id_cards),
         cmocka_unit_test(bank_cards),       cmocka_unit_test(emails),
-        cmocka_unit_test(addresses),        cmocka_unit_test(hard_negatives),
+        cmocka_unit_test(addresses),        cmocka_unit_test(next_to_clause_signs),
+        cmocka_unit_test(hard_negatives),
         cmocka_unit_test(categories_apart), cmocka_unit_test(long_and_plain),
         cmocka_unit_test(parse_names),      cmocka_unit_test(ruleset_key),
         cmocka_unit_test(call_masked),
