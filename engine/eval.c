@@ -125,13 +125,39 @@ void zj_eval_free(zj_eval *ev)
 
 /* ------------------------------------------------------------- labels */
 
-/* One entry of "forbidden" / "quoted": {turn, span: [s, e], quote[, rule]}. */
-static bool parse_span(json_t *item, bool want_rule, gold_span *out, const char **why)
+/* The first key of obj that known (NULL-terminated) does not list, or
+ * NULL. A misspelt key ("forbiden") would otherwise drop its labels in
+ * silence, and recall would be measured on fewer of them. */
+static const char *unknown_key(json_t *obj, const char *const *known)
 {
+    const char *key;
+    json_t *value;
+    json_object_foreach(obj, key, value) {
+        (void)value;
+        size_t i = 0;
+        while (known[i] && strcmp(known[i], key) != 0)
+            i++;
+        if (!known[i])
+            return key;
+    }
+    return NULL;
+}
+
+/* One entry of "forbidden" / "quoted": {turn, span: [s, e], quote[, rule]}. */
+static bool parse_span(json_t *item, bool want_rule, gold_span *out, const char **why,
+                       char *msg, size_t msg_size)
+{
+    static const char *const keys[] = {"turn", "span", "quote", "rule", NULL};
     json_t *turn = json_object_get(item, "turn"), *span = json_object_get(item, "span");
     json_t *quote = json_object_get(item, "quote"), *rule = json_object_get(item, "rule");
     if (!json_is_object(item))
         return *why = "an entry is not an object", false;
+    const char *unknown = unknown_key(item, keys);
+    if (unknown) {
+        snprintf(msg, msg_size, "an entry has an unknown key '%.40s' (it holds turn, span, quote "
+                 "and rule)", unknown);
+        return *why = msg, false;
+    }
     if (!json_is_integer(turn) || json_integer_value(turn) < 0)
         return *why = "an entry has no valid 'turn'", false;
     if (!json_is_array(span) || json_array_size(span) != 2 ||
@@ -159,7 +185,7 @@ static bool parse_span(json_t *item, bool want_rule, gold_span *out, const char 
 }
 
 static bool parse_spans(json_t *arr, bool want_rule, gold_span **out, size_t *n, long line,
-                        const char **why)
+                        const char **why, char *msg, size_t msg_size)
 {
     if (!arr)
         return true;
@@ -172,7 +198,7 @@ static bool parse_spans(json_t *arr, bool want_rule, gold_span **out, size_t *n,
     if (!*out)
         return *why = "out of memory", false;
     for (size_t i = 0; i < count; i++) {
-        if (!parse_span(json_array_get(arr, i), want_rule, &(*out)[*n], why))
+        if (!parse_span(json_array_get(arr, i), want_rule, &(*out)[*n], why, msg, msg_size))
             return false;
         (*out)[(*n)++].line = line;
     }
@@ -195,6 +221,7 @@ static int cmp_gold_line(const void *a, const void *b)
 zj_status zj_eval_load_labels(zj_eval *ev, const char *path, zj_diag_cb on_error, void *ctx,
                               zj_error *err)
 {
+    static const char *const line_keys[] = {"call_id", "forbidden", "quoted", "note", NULL};
     free(ev->labels_path);
     ev->labels_path = zj_strdup(path);
     FILE *f = fopen(path, "rb");
@@ -214,19 +241,26 @@ zj_status zj_eval_load_labels(zj_eval *ev, const char *path, zj_diag_cb on_error
             continue;
         json_error_t jerr;
         json_t *root = json_loadb(line, n, JSON_REJECT_DUPLICATES, &jerr);
-        const char *why = NULL;
+        const char *why = NULL, *unknown;
+        char msg[160];
         gold_call g = {0};
         g.line = lineno;
         if (!root)
             why = jerr.text[0] ? jerr.text : "invalid JSON";
         else if (!json_is_object(root) || !json_is_string(json_object_get(root, "call_id")))
             why = "a label line needs a string 'call_id'";
+        else if ((unknown = unknown_key(root, line_keys)))
+            why = (snprintf(msg, sizeof msg,
+                            "unknown key '%.40s' (a label line holds call_id, forbidden, quoted "
+                            "and note)",
+                            unknown),
+                   msg);
         else if (!(g.call_id = zj_strdup(json_string_value(json_object_get(root, "call_id")))))
             why = "out of memory";
         else if (parse_spans(json_object_get(root, "forbidden"), true, &g.forbidden,
-                             &g.n_forbidden, lineno, &why) &&
+                             &g.n_forbidden, lineno, &why, msg, sizeof msg) &&
                  parse_spans(json_object_get(root, "quoted"), false, &g.quoted, &g.n_quoted,
-                             lineno, &why) &&
+                             lineno, &why, msg, sizeof msg) &&
                  !grow((void **)&ev->calls, &ev->cap_calls, ev->n_calls, sizeof *ev->calls))
             why = "out of memory";
         if (why) {
