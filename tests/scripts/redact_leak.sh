@@ -203,4 +203,13 @@ grep -q -F 'zhang.san@example.com' "$tmp/email.jsonl" && fail "--redact=email le
 "$zhijian" score --redact=phone,passport --no-db "$tmp/calls.jsonl" > /dev/null 2> "$tmp/err"
 [ $? = 2 ] || fail "an unknown category should be a usage error"
 grep -q "unknown personal data category in 'phone,passport'" "$tmp/err" || fail "message: $(cat "$tmp/err")"
+# A rejected record's message quotes the input near the error: masked too
+# (without --redact it shows the number, so the search can fail).
+printf '{"call_id":"X3","turns":[{"speaker":"agent","text":"您好"}] 13912345678}\n' > "$tmp/rejected.jsonl"
+"$zhijian" score --redact --no-db --format jsonl "$tmp/rejected.jsonl" > /dev/null 2> "$tmp/err"
+[ $? = 3 ] || fail "a rejected record: exit 3 expected"
+grep -q "near '\*\*\*\*\*\*\*\*\*\*\*'" "$tmp/err" && ! grep -q 13912345678 "$tmp/err" ||
+  fail "a rejected record's message under --redact: $(cat "$tmp/err")"
+"$zhijian" score --no-db --format jsonl "$tmp/rejected.jsonl" > /dev/null 2> "$tmp/err"
+grep -q "near '13912345678'" "$tmp/err" || fail "without --redact the message quotes the input: $(cat "$tmp/err")"
 echo "redact_leak: ok"

@@ -358,6 +358,7 @@ struct printer {
     const zj_ruleset *rs;
     bool color, first, show_progress, progress_shown;
     bool write_failed; /* reported already */
+    unsigned redact;   /* the categories masked: rejected records' messages too */
 };
 
 /* Renders one call's output in a scoring thread (thread-safe: reads only). */
@@ -381,6 +382,22 @@ static zj_status render_item(const zj_batch_item *item, zj_buf *out, void *ctx)
 
 static uint64_t monotonic_ns(void);
 
+/* A rejected record's message, masked as the transcripts are: a parser's
+ * message quotes the input near the error ('}' expected near
+ * '13812345678'), and with --redact no personal data may reach the output
+ * of score, its errors included. */
+static void report_masked(const zj_error *e, unsigned redact)
+{
+    char buf[2048];
+    zj_error_format(e, buf, sizeof buf);
+    size_t len = strlen(buf), masked = 0;
+    if (redact && zj_redact_text(buf, &len, redact, &masked) != ZJ_OK) {
+        cli_error("a rejected record's message could not be masked (out of memory)");
+        return;
+    }
+    cli_error("%s", buf);
+}
+
 /* Writes rendered output in input order; reports rejected records. */
 static zj_status print_item(const zj_batch_item *item, void *ctx)
 {
@@ -389,7 +406,7 @@ static zj_status print_item(const zj_batch_item *item, void *ctx)
     if (item->error || item->duplicate) {
         if (p->progress_shown)
             fputs("\r\033[K", stderr);
-        cli_report(item->error ? item->error : item->duplicate);
+        report_masked(item->error ? item->error : item->duplicate, p->redact);
     }
     if (!item->error && item->rendered) {
         if (p->o->format == ZJ_FMT_JSON)
@@ -723,7 +740,7 @@ int cmd_score(int argc, char **argv)
     static char stdout_buffer[1 << 16];
     if (!isatty(fileno(stdout)))
         setvbuf(stdout, stdout_buffer, _IOFBF, sizeof stdout_buffer);
-    struct printer pr = {.o = &o, .rs = rs, .first = true};
+    struct printer pr = {.o = &o, .rs = rs, .first = true, .redact = redact};
     pr.color = o.format == ZJ_FMT_TEXT && cli_use_color(stdout);
     pr.show_progress = o.progress || isatty(fileno(stderr));
     zj_batch_stats stats = {0};
