@@ -583,6 +583,33 @@ static double ratio(size_t num, size_t den)
     return den ? (double)num / (double)den : -1.0;
 }
 
+void zj_eval_unknown_rules(const zj_eval *ev, zj_diag_cb note, void *ctx)
+{
+    /* Each id once, at the first line that names it: the labels are kept
+     * sorted by call id, so every earlier line is looked at. */
+    for (size_t i = 0; i < ev->n_calls; i++)
+        for (size_t k = 0; k < ev->calls[i].n_forbidden; k++) {
+            const gold_span *g = &ev->calls[i].forbidden[k];
+            bool known = false, first = true;
+            for (size_t r = 0; r < ev->rs->n_rules && !known; r++)
+                known = strcmp(ev->rs->rules[r].id, g->rule) == 0;
+            for (size_t j = 0; j < ev->n_calls && first && !known; j++)
+                for (size_t m = 0; m < ev->calls[j].n_forbidden && first; m++) {
+                    const gold_span *o = &ev->calls[j].forbidden[m];
+                    first = !(strcmp(o->rule, g->rule) == 0 &&
+                              (o->line < g->line || (o->line == g->line && o < g)));
+                }
+            if (known || !first)
+                continue;
+            zj_error e;
+            zj_error_set(&e, ZJ_OK, ev->labels_path ? ev->labels_path : "", g->line, 0,
+                         "rule '%.100s' is not a rule of the rule set: its labels count under "
+                         "no rule, and never as 一票否决",
+                         g->rule);
+            note(&e, ctx);
+        }
+}
+
 void zj_eval_summary_get(const zj_eval *ev, zj_eval_summary *out)
 {
     *out = ev->sum;

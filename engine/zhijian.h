@@ -984,6 +984,10 @@ zj_status zj_eval_load_labels(zj_eval *ev, const char *path, zj_diag_cb on_error
  * the input or the label line) and is left out of the figures. */
 zj_status zj_eval_add_call(zj_eval *ev, const zj_call *call, zj_diag_cb on_error, void *ctx,
                            zj_error *err);
+/* Calls note (a warning: status ZJ_OK) once for each rule id the labels
+ * name that the rule set does not have, at the first line naming it: a
+ * typo of a fatal rule would otherwise never count as 一票否决. */
+void zj_eval_unknown_rules(const zj_eval *ev, zj_diag_cb note, void *ctx);
 void zj_eval_summary_get(const zj_eval *ev, zj_eval_summary *out);
 /* The agent clauses of a call that zj_eval_add_call accepted, as a model
  * rule sees them (`model:`), one line each: call_id, turn, span start and

@@ -71,6 +71,13 @@ static void count_error(const zj_error *err, void *ctx)
     (*(size_t *)ctx)++;
 }
 
+static void warn_note(const zj_error *err, void *ctx)
+{
+    (void)ctx;
+    char buf[2048];
+    cli_warn("%s", zj_error_format(err, buf, sizeof buf));
+}
+
 int cmd_eval(int argc, char **argv)
 {
     enum { OPT_LABELS = 256, OPT_MIN_P, OPT_MIN_R, OPT_MAX_FATAL, OPT_CLAUSES };
@@ -165,6 +172,8 @@ int cmd_eval(int argc, char **argv)
     if (st == ZJ_ERR_IO) {
         cli_report(&err);
         code = EXIT_USAGE;
+    } else {
+        zj_eval_unknown_rules(ev, warn_note, NULL);
     }
     char **paths = NULL;
     size_t n_paths = 0;
