@@ -616,10 +616,14 @@ const char *zj_metric_name(zj_metric m);
  * counted (0, or the tag's turn for a conditional rule); marks[t] tells
  * whether turn t holds a hit of the rule's `announce` rule (bit
  * ZJ_MARK_ANNOUNCED, read on agent turns) or of its `waiting` rule
- * (ZJ_MARK_WAITING, read on customer turns); marks may be NULL.
- * norm is scratch for counting characters. Appends the rule's findings. */
+ * (ZJ_MARK_WAITING, read on customer turns), and whether it is no
+ * utterance (ZJ_MARK_NO_SPEECH: fillers, non-speech tags or punctuation
+ * alone — 嗯。, [等待音], [咳嗽] — which neither speaks nor breaks a
+ * silence); marks may be NULL. norm is scratch for counting characters.
+ * Appends the rule's findings. */
 #define ZJ_MARK_ANNOUNCED 1u
 #define ZJ_MARK_WAITING 2u
+#define ZJ_MARK_NO_SPEECH 4u
 zj_status zj_metric_eval(const zj_ruleset *rs, uint32_t rule, const zj_call *call, size_t from_turn,
                          const unsigned char *marks, zj_norm *norm, zj_finding_list *out);
 

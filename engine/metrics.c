@@ -8,15 +8,27 @@
 
 #include <string.h>
 
-/* Every turn from `from` on has both timestamps. */
+/* Every turn from `from` on has both timestamps, and they are not all
+ * placeholders: a call whose every turn lasts 0 ms (start = end = 0) was
+ * never timed, and its holds and interruptions cannot be measured. */
 static bool timed(const zj_call *call, size_t from)
 {
     if (from >= call->n_turns)
         return false;
-    for (size_t t = from; t < call->n_turns; t++)
+    bool lasts = false;
+    for (size_t t = from; t < call->n_turns; t++) {
         if (call->turns[t].start_ms < 0 || call->turns[t].end_ms < call->turns[t].start_ms)
             return false;
-    return true;
+        lasts = lasts || call->turns[t].end_ms > call->turns[t].start_ms;
+    }
+    return lasts;
+}
+
+/* Whether turn t is someone speaking: not fillers, tags or punctuation
+ * alone (嗯。, [等待音], [咳嗽], ……), which are sounds, not utterances. */
+static bool speaks(const unsigned char *marks, size_t t)
+{
+    return !marks || !(marks[t] & ZJ_MARK_NO_SPEECH);
 }
 
 static zj_status push(zj_finding_list *out, uint32_t rule, zj_outcome outcome, int points,
@@ -53,22 +65,34 @@ static int event_points(const zj_rule *r, size_t k)
 }
 
 /* Gaps before agent turns: a customer left waiting. A gap is measured from
- * the latest end of any earlier turn (overlapping turns leave no gap),
- * except a customer turn holding the `waiting` rule's hit (喂？还在吗？): a
+ * the latest end of any turn that started earlier (overlapping turns leave
+ * no gap; a customer's 喂？ said as the agent comes back, at the same
+ * moment, does not end the hold before it), except a customer turn holding
+ * the `waiting` rule's hit (喂？还在吗？): a
  * customer asking whether the agent is still there is still waiting, and
- * the hold goes on through the question. It is announced when the agent's last utterance
+ * the hold goes on through the question. Turns that are no utterance
+ * (ZJ_MARK_NO_SPEECH: [等待音], [静音], 嗯。) neither end a silence nor
+ * speak after it. It is announced when the agent's last utterance
  * before it (its run of turns: ASR cuts 请您稍等。我帮您查一下。 into two)
  * holds the announce rule's hit. */
 static zj_status silences(const zj_rule *r, uint32_t rule, const zj_call *call, size_t from,
                           const unsigned char *marks, zj_finding_list *out)
 {
-    int64_t reach = call->turns[0].end_ms, longest = 0;
-    bool agent_said =
-        call->turns[0].speaker == ZJ_SPEAKER_AGENT && marks && (marks[0] & ZJ_MARK_ANNOUNCED);
+    int64_t reach = -1, longest = 0;
+    /* reach over the turns that started before the current start */
+    int64_t group_start = -1, reach_before = -1;
+    bool agent_said = false;
+    long prev = -1; /* the last turn that speaks */
     size_t unannounced = 0, events = 0;
-    for (size_t t = 1; t < call->n_turns; t++) {
+    for (size_t t = 0; t < call->n_turns; t++) {
         const zj_turn *turn = &call->turns[t];
-        int64_t gap = turn->start_ms - reach;
+        if (!speaks(marks, t))
+            continue;
+        if (turn->start_ms != group_start) {
+            group_start = turn->start_ms;
+            reach_before = reach;
+        }
+        int64_t gap = reach_before < 0 ? 0 : turn->start_ms - reach_before;
         if (turn->speaker == ZJ_SPEAKER_AGENT && t >= from && gap > 0) {
             if (gap > longest)
                 longest = gap;
@@ -83,12 +107,15 @@ static zj_status silences(const zj_rule *r, uint32_t rule, const zj_call *call, 
         }
         bool still_waiting =
             turn->speaker == ZJ_SPEAKER_CUSTOMER && marks && (marks[t] & ZJ_MARK_WAITING);
-        if (turn->end_ms > reach && !still_waiting)
+        if (turn->end_ms > reach && (!still_waiting || reach < 0))
             reach = turn->end_ms;
         if (turn->speaker == ZJ_SPEAKER_AGENT) {
             bool said = marks && (marks[t] & ZJ_MARK_ANNOUNCED);
-            agent_said = call->turns[t - 1].speaker == ZJ_SPEAKER_AGENT ? agent_said || said : said;
+            agent_said = prev >= 0 && call->turns[prev].speaker == ZJ_SPEAKER_AGENT
+                             ? agent_said || said
+                             : said;
         }
+        prev = (long)t;
     }
     return events ? ZJ_OK : push(out, rule, ZJ_OUT_MET, 0, -1, -1, longest, "ms");
 }
@@ -98,12 +125,16 @@ static zj_status silences(const zj_rule *r, uint32_t rule, const zj_call *call, 
  * customer turn. The overlap is the time both speak, so a 好的 said inside a
  * long complaint is the backchannel it is, however long the resident goes on. */
 static zj_status interruptions(const zj_rule *r, uint32_t rule, const zj_call *call, size_t from,
-                               zj_finding_list *out)
+                               const unsigned char *marks, zj_finding_list *out)
 {
     long customer = -1;
     size_t events = 0;
     for (size_t t = 0; t < call->n_turns; t++) {
         const zj_turn *turn = &call->turns[t];
+        /* A cough, a 嗯 or a tag is nobody speaking: neither interrupted nor
+         * interrupting. */
+        if (!speaks(marks, t))
+            continue;
         if (turn->speaker == ZJ_SPEAKER_CUSTOMER) {
             customer = (long)t;
             continue;
@@ -112,7 +143,10 @@ static zj_status interruptions(const zj_rule *r, uint32_t rule, const zj_call *c
             continue;
         const zj_turn *c = &call->turns[customer];
         int64_t overlap = (c->end_ms < turn->end_ms ? c->end_ms : turn->end_ms) - turn->start_ms;
-        if (turn->start_ms >= c->start_ms && overlap > 0 && overlap >= r->metric_min) {
+        /* Started after the customer did: two who start at the same moment
+         * (rows of two channels, in either order) talk at once, neither
+         * over the other. */
+        if (turn->start_ms > c->start_ms && overlap > 0 && overlap >= r->metric_min) {
             zj_status st = push(out, rule, ZJ_OUT_HIT, -event_points(r, events++), (long)t,
                                 turn->start_ms, overlap, "ms");
             if (st != ZJ_OK)
@@ -126,12 +160,14 @@ static zj_status interruptions(const zj_rule *r, uint32_t rule, const zj_call *c
 /* Characters the agent said (as normalized: no spaces, punctuation or
  * non-speech tags) per minute of the agent's own turns. */
 static zj_status speech_rate(const zj_rule *r, uint32_t rule, const zj_call *call, size_t from,
-                             const zj_non_speech *tags, zj_norm *norm, zj_finding_list *out)
+                             const zj_non_speech *tags, const unsigned char *marks, zj_norm *norm,
+                             zj_finding_list *out)
 {
     int64_t ms = 0, chars = 0;
     for (size_t t = from; t < call->n_turns; t++) {
         const zj_turn *turn = &call->turns[t];
-        if (turn->speaker != ZJ_SPEAKER_AGENT)
+        /* 30 s of [等待音] is no time the agent spoke */
+        if (turn->speaker != ZJ_SPEAKER_AGENT || !speaks(marks, t))
             continue;
         zj_status st = zj_norm_text_speech(norm, turn->text, turn->text_len, tags);
         if (st != ZJ_OK)
@@ -160,9 +196,9 @@ zj_status zj_metric_eval(const zj_ruleset *rs, uint32_t rule, const zj_call *cal
     case ZJ_METRIC_SILENCE:
         return silences(r, rule, call, from, marks, out);
     case ZJ_METRIC_INTERRUPTION:
-        return interruptions(r, rule, call, from, out);
+        return interruptions(r, rule, call, from, marks, out);
     case ZJ_METRIC_SPEECH_RATE:
-        return speech_rate(r, rule, call, from, rs->non_speech, norm, out);
+        return speech_rate(r, rule, call, from, rs->non_speech, marks, norm, out);
     case ZJ_METRIC_DURATION: {
         int64_t first = call->turns[from].start_ms, last = 0;
         for (size_t t = from; t < call->n_turns; t++)
@@ -173,6 +209,8 @@ zj_status zj_metric_eval(const zj_ruleset *rs, uint32_t rule, const zj_call *cal
     case ZJ_METRIC_TALK_SHARE: {
         int64_t agent = 0, all = 0;
         for (size_t t = from; t < call->n_turns; t++) {
+            if (!speaks(marks, t))
+                continue; /* hold music is nobody's talk */
             int64_t d = call->turns[t].end_ms - call->turns[t].start_ms;
             all += d;
             if (call->turns[t].speaker == ZJ_SPEAKER_AGENT)

@@ -1321,24 +1321,27 @@ static zj_status eval_later(zj_scorer *s, const zj_call *call, uint32_t ri, bool
     }
     if (r->kind != ZJ_KIND_METRIC)
         return eval_rule(s, call, ri, group, n, lift_window, out);
-    unsigned char *marks = NULL;
     bool announce = r->announce >= 0 && s->judged_gen[r->announce] == s->call_gen;
     bool waiting = r->waiting >= 0 && s->judged_gen[r->waiting] == s->call_gen;
-    if (announce || waiting) {
-        if (s->marks_cap < call->n_turns) {
-            unsigned char *a = realloc(s->marks, call->n_turns);
-            if (!a)
-                return ZJ_ERR_NOMEM;
-            s->marks = a;
-            s->marks_cap = call->n_turns;
-        }
-        marks = s->marks;
-        memset(marks, 0, call->n_turns);
-        if (announce)
-            mark_turns(s, (uint32_t)r->announce, ZJ_MARK_ANNOUNCED, marks);
-        if (waiting)
-            mark_turns(s, (uint32_t)r->waiting, ZJ_MARK_WAITING, marks);
+    if (s->marks_cap < call->n_turns) {
+        unsigned char *a = realloc(s->marks, call->n_turns);
+        if (!a)
+            return ZJ_ERR_NOMEM;
+        s->marks = a;
+        s->marks_cap = call->n_turns;
     }
+    unsigned char *marks = s->marks;
+    memset(marks, 0, call->n_turns);
+    /* The filler and tag turns prepare_turns found (no utterance in the ANY
+     * row): a [等待音] turn is the hold itself, not the agent speaking. */
+    const int32_t *any = s->utt_first + (size_t)ZJ_SPEAKER_ANY * call->n_turns;
+    for (size_t t = 0; t < call->n_turns; t++)
+        if (any[t] < 0)
+            marks[t] |= ZJ_MARK_NO_SPEECH;
+    if (announce)
+        mark_turns(s, (uint32_t)r->announce, ZJ_MARK_ANNOUNCED, marks);
+    if (waiting)
+        mark_turns(s, (uint32_t)r->waiting, ZJ_MARK_WAITING, marks);
     return zj_metric_eval(s->rs, ri, call, (size_t)s->tag_turn, marks, &s->norm, out);
 }
 
