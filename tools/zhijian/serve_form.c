@@ -54,31 +54,34 @@ static serve_field decode(const char *p, const char *end, char **out)
     return SERVE_FIELD_OK;
 }
 
+/* The first field called name (nlen bytes) at or after p, *end set to where
+ * it ends ('&' or the body's end); NULL when there is none. */
+static const char *field_named(const char *p, const char *name, size_t nlen, const char **end)
+{
+    while (*p) {
+        *end = strchr(p, '&');
+        if (!*end)
+            *end = p + strlen(p);
+        if ((size_t)(*end - p) >= nlen && !strncmp(p, name, nlen) &&
+            (p + nlen == *end || p[nlen] == '='))
+            return p;
+        p = **end ? *end + 1 : *end;
+    }
+    return NULL;
+}
+
 serve_field serve_form_text(const char *body, const char *name, char **out)
 {
-    const char *p = body ? body : "";
     size_t nlen = strlen(name);
+    const char *end, *again_end;
+    const char *p = field_named(body ? body : "", name, nlen, &end);
     *out = NULL;
-    while (*p) {
-        const char *end = strchr(p, '&');
-        if (!end)
-            end = p + strlen(p);
-        if ((size_t)(end - p) >= nlen && !strncmp(p, name, nlen) &&
-            (p + nlen == end || p[nlen] == '=')) {
-            /* A field given twice is refused: which value was meant (reason=a&
-             * reason=b) cannot be told, and none of the forms repeats one. */
-            for (const char *q = *end ? end + 1 : end; *q;) {
-                const char *qe = strchr(q, '&');
-                if (!qe)
-                    qe = q + strlen(q);
-                if ((size_t)(qe - q) >= nlen && !strncmp(q, name, nlen) &&
-                    (q + nlen == qe || q[nlen] == '='))
-                    return SERVE_FIELD_BAD;
-                q = *qe ? qe + 1 : qe;
-            }
-            return decode(p + nlen + (p + nlen < end), end, out);
-        }
-        p = *end ? end + 1 : end;
+    if (p) {
+        /* A field given twice is refused: which value was meant (reason=a&
+         * reason=b) cannot be told, and none of the forms repeats one. */
+        if (field_named(*end ? end + 1 : end, name, nlen, &again_end))
+            return SERVE_FIELD_BAD;
+        return decode(p + nlen + (p + nlen < end), end, out);
     }
     *out = malloc(1);
     if (!*out)
