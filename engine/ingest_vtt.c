@@ -169,6 +169,10 @@ static void parse(const char *content, size_t len, zj_ingest_out *out)
                 if (!zj_ing_cue_turn(&cue, c, &text, skip ? &next : NULL, &who))
                     goto nomem;
             }
+            /* A prefix names the speaker as a <v> does, so a later <v> naming
+             * another starts that speaker's turn instead of taking these words. */
+            if (skip)
+                voiced = true;
             if (text.len && zj_buf_puts(&text, " ") != ZJ_OK)
                 goto nomem;
             if (!append_cue_text(&text, p + skip, n - skip, &who, &voiced, &cue, c))

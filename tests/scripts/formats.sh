@@ -162,8 +162,8 @@ printf '  0 坐席   [[您好，阳光物业客服中心]]\n  1 客户   你好\
   grep -qx "zhijian: score: unknown encoding 'bogus-enc' (an iconv name such as gb18030, gbk, big5 or utf-16; \`iconv --list\` shows them all)" "$tmp/err" ||
   { cat "$tmp/err"; fail "an unknown --encoding"; }
 # 11. Subtitles: a cue whose text changes speaker (a later line with another
-#     prefix, a second <v Name>) gives each speaker a turn, never the first
-#     speaker's words; the cue's time cannot be divided between them, so the
+#     prefix, a second <v Name>, a <v Name> after a prefixed line) gives each
+#     speaker a turn, never the first speaker's words; the cue's time cannot be divided between them, so the
 #     timed metrics are not measurable rather than guessed.
 "$zhijian" score --db "$tmp/cues.db" --rules $rules tests/formats/srt-two-speakers.srt tests/formats/vtt-two-voices.vtt > /dev/null 2> "$tmp/err" ||
   { cat "$tmp/err"; fail "cues with two speakers: exit $?"; }
@@ -174,8 +174,9 @@ printf '%s\n' '  0 坐席   [[您好，阳光物业客服中心]]，[[我姓李]
   { cat "$tmp/show"; fail "srt cue with two speakers: the agent's line is the agent's turn"; }
 grep -Eq '^  not_measurable hold.announced ' <("$zhijian" show --db "$tmp/cues.db" srt-two-speakers) ||
   fail "srt cue with two speakers: hold.announced not measurable"
-"$zhijian" show --db "$tmp/cues.db" vtt-two-voices | sed -n '4,9p' > "$tmp/show"
+"$zhijian" show --db "$tmp/cues.db" vtt-two-voices | sed -n '4,11p' > "$tmp/show"
 printf '%s\n' '  0 坐席   [[您好，阳光物业客服中心]]，请问[[有什么可以帮您]]？' '  1 客户   水管漏了' \
-  '  2 坐席   [[急什么，烦死人了]]。' '  3 坐席   好的，[[再见]]。' '  4 客户   再见。' '' | cmp -s - "$tmp/show" ||
+  '  2 坐席   [[急什么，烦死人了]]。' '  3 坐席   [[你自己去问物业吧]]。' '  4 客户   好吧' \
+  '  5 坐席   好的，[[再见]]。' '  6 客户   再见。' '' | cmp -s - "$tmp/show" ||
   { cat "$tmp/show"; fail "vtt cues with two voices: a turn each"; }
 echo "formats: ok"
