@@ -166,7 +166,12 @@ zj_rv_final zj_rv_final_of(const zj_review_data *d, const zj_rv_call *c, const z
     for (size_t i = c->first_event; i < c->first_event + c->n_events; i++) {
         const zj_rv_event *e = &d->events[i];
         zj_rv_state s;
-        r.reviewed |= strcmp(e->role, "inspector") == 0;
+        /* A verdict counts when it names the call, a finding it has now or
+         * one it adds; a verdict on a finding a re-score moved is listed as
+         * no longer found and reviews nothing here. */
+        r.reviewed |= strcmp(e->role, "inspector") == 0 &&
+                      (e->action == ZJ_RV_ADD || (!e->rule_id[0] && e->turn < 0) ||
+                       machine_finding_at(d, c, e->rule_id, e->turn, e->span_start, e->span_end));
         if (!adds_finding(d, c, i, &s))
             continue;
         r.added++;

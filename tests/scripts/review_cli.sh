@@ -319,6 +319,11 @@ for scope in "" "--sample 1"; do
     grep -qx "  G-A088	property-service@2026.1	taboo.defiant	第 3 轮 0-8	复核：驳回" asr.txt ||
     fail "asr: the moved finding's rejection listed ($scope): $(cat asr.txt)"
 done
+# ...and G-A088 is not reviewed any more: its only verdict names no current
+# finding, so the sample's tally waits for it rather than counting it done.
+grep -qx "样本无 AQL 抽样方案（固定样本量）：已复核 1/2 通，不合格 0 通。" asr.txt &&
+  grep -q "^G-A088	A-06	0（不合格）	0	未复核	" asr.txt ||
+  fail "asr: a call whose only verdict moved counts as reviewed: $(cat asr.txt)"
 # A row for a required phrase the call did not miss says so, not "at turn  span -".
 printf 'call_id,rule_id,turn,span_start,span_end,verdict\nG-A088,opening.surname,,,,rejected\n' > miss.csv
 "$zhijian" review import --db asr.db --reviewer 张敏 miss.csv 2> err
