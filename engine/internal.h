@@ -156,6 +156,8 @@ struct zj_ruleset {
     bool has_near; /* some `near` item: hits need normalized character offsets */
     char **files;  /* merged rule sets: every file read, in merge order */
     size_t n_files;
+    char **model_files; /* the weights of `model:` rules, as opened */
+    size_t n_model_files;
     bool merged;
 };
 

@@ -933,6 +933,18 @@ static void parse_model(struct loader *ld, const zj_ynode *v, zj_rule *r, uint32
     zj_error e;
     zj_error_clear(&e);
     r->model = zj_model_load(path, &e);
+    char **kept = r->model ? realloc(ld->rs->model_files,
+                                     (ld->rs->n_model_files + 1) * sizeof *kept)
+                           : NULL;
+    if (kept) {
+        ld->rs->model_files = kept;
+        kept[ld->rs->n_model_files++] = path;
+        path = NULL;
+    } else if (r->model) {
+        free(path);
+        fail_nomem(ld, file);
+        return;
+    }
     free(path);
     if (!r->model) {
         if (e.status == ZJ_ERR_NOMEM)
@@ -1570,6 +1582,9 @@ void zj_rules_free(zj_ruleset *rs)
     for (size_t i = 0; i < rs->n_files; i++)
         free(rs->files[i]);
     free(rs->files);
+    for (size_t i = 0; i < rs->n_model_files; i++)
+        free(rs->model_files[i]);
+    free(rs->model_files);
     free(rs);
 }
 
@@ -1836,6 +1851,13 @@ const char *zj_rules_sha256(const zj_ruleset *rs)
 const char *zj_rules_path(const zj_ruleset *rs)
 {
     return rs->path;
+}
+const char *zj_rules_file(const zj_ruleset *rs, size_t i)
+{
+    if (i < rs->n_files)
+        return rs->files[i];
+    i -= rs->n_files;
+    return i < rs->n_model_files ? rs->model_files[i] : NULL;
 }
 int zj_rules_base(const zj_ruleset *rs)
 {

@@ -254,6 +254,10 @@ const char *zj_rules_title(const zj_ruleset *rs);
 const char *zj_rules_sha256(const zj_ruleset *rs); /* hex of the YAML bytes */
 const char *zj_rules_yaml(const zj_ruleset *rs, size_t *len);
 const char *zj_rules_path(const zj_ruleset *rs);
+/* The i-th file the rule set was read from (its YAML files, a base of
+ * `extends:` and a directory's files among them, then its models' weights),
+ * NULL past the last: what a command must not overwrite. */
+const char *zj_rules_file(const zj_ruleset *rs, size_t i);
 /* Built from several files (`extends:` or a directory): zj_rules_yaml and the
  * hash then cover all of them, each under a "# zhijian rule set file:" line. */
 bool zj_rules_merged(const zj_ruleset *rs);

@@ -41,4 +41,23 @@ for target in labels.jsonl calls.jsonl r.yaml; do
 done
 [ "$(sum r.yaml)" = "$rsum" ] && [ "$(sum labels.jsonl)" = "$lsum" ] && [ "$(sum calls.jsonl)" = "$csum" ] ||
   fail "an input changed"
+# Files reached through the rule set are read too: the base it extends and
+# a model's weights (before, --clauses wrote the clauses over them).
+mkdir nested
+printf 'zhijian-model 1\nbias -3\n5\t烦\n' > nested/m.zjm
+printf '%s\n' 'ruleset: base' 'version: "1"' 'rules:' '  - id: ji' '    kind: forbidden' '    clause: c' \
+  '    any: [急什么]' '    points: 10' '  - id: mm' '    kind: forbidden' '    clause: c' \
+  '    model: {file: m.zjm, threshold: 0.5}' '    points: 10' > nested/base.yaml
+printf '%s\n' 'extends: nested/base.yaml' 'ruleset: child' 'version: "1"' 'rules: []' > child.yaml
+bsum=$(sum nested/base.yaml) msum=$(sum nested/m.zjm)
+for target in nested/base.yaml nested/m.zjm; do
+  "$zhijian" rules test --clauses "$target" child.yaml > out 2> err
+  [ $? = 2 ] && grep -q "^zhijian: rules test: refusing to write $target" err ||
+    fail "rules test --clauses $target (through extends): $(cat err)"
+  "$zhijian" eval --rules child.yaml --labels labels.jsonl --clauses "$target" calls.jsonl > out 2> err
+  [ $? = 2 ] && grep -q "^zhijian: eval: refusing to write $target" err ||
+    fail "eval --clauses $target (through extends): $(cat err)"
+done
+[ "$(sum nested/base.yaml)" = "$bsum" ] && [ "$(sum nested/m.zjm)" = "$msum" ] ||
+  fail "a base rule set or a model changed"
 echo "ok: outputs naming the store, a rule set, the labels or an input are refused"

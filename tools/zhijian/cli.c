@@ -303,6 +303,13 @@ void cli_protect(const char *path)
         closedir(d);
 }
 
+void cli_protect_ruleset(const zj_ruleset *rs)
+{
+    const char *path;
+    for (size_t i = 0; (path = zj_rules_file(rs, i)) != NULL; i++)
+        protect_name(path);
+}
+
 void cli_protect_store(const char *db)
 {
     if (!db || strstr(db, "://")) /* a PostgreSQL URL: no files */

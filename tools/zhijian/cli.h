@@ -64,6 +64,9 @@ bool cli_flush_stdout(void);
  * -wal, -shm and -journal files (a PostgreSQL URL has none). */
 void cli_protect(const char *path);
 void cli_protect_store(const char *db);
+/* Every file a loaded rule set was read from: a base it extends, the other
+ * files of its directory, its models' weights. */
+void cli_protect_ruleset(const zj_ruleset *rs);
 /* Whether path names a protected file (reported, labelled cmd). */
 bool cli_output_protected(const char *path, const char *cmd);
 

@@ -155,6 +155,11 @@ int cmd_eval(int argc, char **argv)
         cli_report(&err);
         return EXIT_USAGE;
     }
+    cli_protect_ruleset(rs);
+    if (clauses && cli_output_protected(clauses, "eval")) {
+        zj_rules_free(rs);
+        return EXIT_USAGE;
+    }
     zj_eval *ev = zj_eval_new(rs, &err);
     if (!ev) {
         cli_report(&err);

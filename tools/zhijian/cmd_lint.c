@@ -483,6 +483,7 @@ static int rules_test(int argc, char **argv)
             code = EXIT_USAGE;
             continue;
         }
+        cli_protect_ruleset(rs); /* refused at the write, before anything is lost */
         zj_error err;
         size_t total = 0, taken_before = tally.taken;
         size_t f = zj_rules_run_examples(rs, print_example, &tally, &total);
