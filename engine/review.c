@@ -904,6 +904,26 @@ static zj_status write_appeal(void *ctx, zj_error *err)
                             rule_id, where,
                             turn > 0 ? "the span (--span A-B)" : "the turn (--turn N)");
     }
+    /* One appeal at a time, and none on a withdrawn finding: a new appeal
+     * replaces the one before it, so it would undo a ruling not yet made
+     * or bring back a finding a supervisor withdrew. An upheld finding may
+     * be appealed again. */
+    zj_rv_state now = zj_rv_state_of(&d, c, rule_id, e.turn, e.span_start, e.span_end);
+    if (now.appeal == ZJ_RV_APPEAL_OPEN || now.appeal == ZJ_RV_APPEAL_OVERTURNED) {
+        int64_t last = 0;
+        for (size_t i = c->first_event; i < c->first_event + c->n_events; i++)
+            if (d.events[i].action == ZJ_RV_APPEAL &&
+                same_place(&d.events[i], rule_id, e.turn, e.span_start, e.span_end))
+                last = d.events[i].id;
+        zj_review_data_free(&d);
+        return zj_error_set(err, ZJ_ERR_USAGE, NULL, 0, 0,
+                            now.appeal == ZJ_RV_APPEAL_OPEN
+                                ? "call '%s': the finding of rule '%s' is under appeal already "
+                                  "(appeal %lld awaits its ruling)"
+                                : "call '%s': the finding of rule '%s' was withdrawn on appeal "
+                                  "%lld; there is nothing left to appeal",
+                            call_id, rule_id, (long long)last);
+    }
     s = rv.ops->append(rv.self, j->rs, &e, 1, j->id, err);
     zj_review_data_free(&d);
     return s;
@@ -967,6 +987,15 @@ static zj_status write_ruling(void *ctx, zj_error *err)
                              (long long)j->appeal_id, r->overturn ? "overturned" : "upheld",
                              r->actor, r->at);
     }
+    /* A ruling on a finding the call's current result no longer has (it
+     * was scored again and the words moved) would change nothing while
+     * reading as decided; review status lists that appeal instead. */
+    if (s == ZJ_OK && call.n_calls &&
+        !finding_at(&call, &call.calls[0], a.rule_id, a.turn, a.span_start, a.span_end))
+        s = zj_error_set(err, ZJ_ERR_USAGE, NULL, 0, 0,
+                         "appeal %lld names a finding of rule '%s' that call '%s' no longer has "
+                         "(the call was scored again since); 'zhijian review status' lists it",
+                         (long long)j->appeal_id, a.rule_id, a.call_id);
     if (s == ZJ_OK) {
         zj_rv_event e = {.actor = j->actor,
                          .role = "supervisor",
@@ -995,6 +1024,24 @@ zj_status zj_review_ruling(zj_store *st, const char *ruleset, const char *superv
 }
 
 /* ---------------------------------------------------------------- status */
+
+const char *zj_rv_vanished_word(const zj_rv_vanished *v)
+{
+    if (v->action != ZJ_RV_APPEAL)
+        return v->action == ZJ_RV_REJECT ? "复核：驳回" : "复核：确认";
+    return !strcmp(v->decision, "overturned") ? "申诉：成立（撤销）"
+           : !strcmp(v->decision, "upheld")   ? "申诉：驳回（维持）"
+                                              : "申诉：待裁决";
+}
+
+const char *zj_rv_vanished_key(const zj_rv_vanished *v)
+{
+    if (v->action != ZJ_RV_APPEAL)
+        return v->action == ZJ_RV_REJECT ? "rejected" : "confirmed";
+    return !strcmp(v->decision, "overturned") ? "appeal_overturned"
+           : !strcmp(v->decision, "upheld")   ? "appeal_upheld"
+                                              : "appeal_open";
+}
 
 zj_status zj_review_status(zj_store *st, const zj_report_filter *f, int64_t sample_id,
                            zj_format format, zj_buf *out, zj_error *err)
@@ -1097,7 +1144,7 @@ zj_status zj_review_status(zj_store *st, const zj_report_filter *f, int64_t samp
                         gone[i].span_start >= 0 ? json_pack("[II]", (json_int_t)gone[i].span_start,
                                                             (json_int_t)gone[i].span_end)
                                                 : json_null(),
-                        "verdict", gone[i].action == ZJ_RV_REJECT ? "rejected" : "confirmed")) == 0;
+                        "verdict", zj_rv_vanished_key(&gone[i]))) == 0;
         if (ok && vanished)
             ok = jset(root, "no_longer_found", vanished);
         else
@@ -1167,7 +1214,7 @@ zj_status zj_review_status(zj_store *st, const zj_report_filter *f, int64_t samp
                               gone[i].span_end);
             else
                 zj_buf_puts(out, "（缺失项）");
-            zj_buf_printf(out, "\t复核：%s\n", gone[i].action == ZJ_RV_REJECT ? "驳回" : "确认");
+            zj_buf_printf(out, "\t%s\n", zj_rv_vanished_word(&gone[i]));
         }
         s = out->failed ? ZJ_ERR_NOMEM : ZJ_OK;
         if (s != ZJ_OK)
@@ -1243,6 +1290,15 @@ zj_status zj_review_close_sample(zj_store *st, const char *ruleset, int64_t samp
                             "nonconforming (reject from %ld)",
                             (long long)sample_id, dec.reviewed, dec.calls, dec.nonconforming,
                             dec.reject_n);
+    /* A ruling still to come can turn a nonconforming call into a
+     * conforming one, and a closed decision is final. */
+    if (dec.appeals_open)
+        return zj_error_set(err, ZJ_ERR_USAGE, NULL, 0, 0,
+                            "sample %lld has %ld appeal%s awaiting a ruling on its calls: rule on "
+                            "them first ('zhijian appeal rule'), since a ruling can change a "
+                            "call's verdict",
+                            (long long)sample_id, dec.appeals_open,
+                            dec.appeals_open == 1 ? "" : "s");
     zj_rv_sample_state closing = {.reviewed = dec.reviewed, .nonconforming = dec.nonconforming};
     snprintf(closing.decision, sizeof closing.decision, "%s", dec.decision);
     snprintf(closing.closed_by, sizeof closing.closed_by, "%s", by);
@@ -1437,8 +1493,12 @@ static bool calibrate_data(zj_review_data *d, const zj_rs_ruleset *rs, calibrati
                 engine = true;
                 human |= !zj_rv_state_of(d, c, rule, x->turn, x->span_start, x->span_end).withdrawn;
             }
+            /* An added finding says yes for its rule, or for (其他) when the
+             * inspector named only a category, while it stands. */
+            zj_rv_state added;
             for (size_t k = c->first_event; k < c->first_event + c->n_events; k++)
-                human |= d->events[k].action == ZJ_RV_ADD && !strcmp(d->events[k].rule_id, rule);
+                human |= adds_finding(d, c, k, &added) && added_stands(&added) &&
+                         !strcmp(*d->events[k].rule_id ? d->events[k].rule_id : "(其他)", rule);
             ka += engine && human;
             kb += engine && !human;
             kc += !engine && human;
@@ -1705,13 +1765,24 @@ zj_status zj_review_summary_of(zj_store *st, const zj_rs_ruleset *rs, const zj_r
         for (size_t i = 0; i < d.n_calls; i++) {
             const zj_rv_call *c = &d.calls[i];
             zj_rv_final fin = zj_rv_final_of(&d, c, rs);
-            out->changed += fin.reviewed && (fin.score != c->score || fin.passed != c->passed);
-            out->appeals_open += fin.appeals_open;
+            /* Changed by a verdict or by a ruling alone, as review status counts. */
+            out->changed += fin.score != c->score || fin.passed != c->passed;
+            /* Appeals on the call's current findings, each open or ruled once,
+             * so the parts add up; one on a finding a re-score moved is listed
+             * by review status and decides nothing here. */
             for (size_t k = c->first_event; k < c->first_event + c->n_events; k++) {
                 const zj_rv_event *e = &d.events[k];
-                out->appeals += e->action == ZJ_RV_APPEAL;
-                out->upheld += e->action == ZJ_RV_RULE && !e->overturn;
-                out->overturned += e->action == ZJ_RV_RULE && e->overturn;
+                if (e->action != ZJ_RV_APPEAL ||
+                    !finding_at(&d, c, e->rule_id, e->turn, e->span_start, e->span_end))
+                    continue;
+                out->appeals++;
+                const zj_rv_event *ruling = NULL;
+                for (size_t r = c->first_event; !ruling && r < c->first_event + c->n_events; r++)
+                    if (d.events[r].action == ZJ_RV_RULE && d.events[r].appeal_id == e->id)
+                        ruling = &d.events[r];
+                out->upheld += ruling && !ruling->overturn;
+                out->overturned += ruling && ruling->overturn;
+                out->appeals_open += !ruling;
             }
         }
         out->reviewed_calls = cal.reviewed_calls;

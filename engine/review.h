@@ -103,8 +103,14 @@ typedef struct zj_rv_vanished {
     const char *call_id, *ruleset, *rule_id; /* ruleset: name@version reviewed under */
     int turn;                                /* 0-based; -1: none */
     long span_start, span_end;
-    zj_rv_action action; /* the latest verdict there: confirm or reject */
+    zj_rv_action action; /* the latest verdict there (confirm or reject), or an appeal */
+    const char *decision; /* an appeal's ruling: "upheld", "overturned", "" while open */
 } zj_rv_vanished;
+
+/* How a vanished verdict or appeal reads: 复核：驳回, 申诉：成立… (text) and
+ * rejected, appeal_overturned… (JSON). */
+const char *zj_rv_vanished_word(const zj_rv_vanished *v);
+const char *zj_rv_vanished_key(const zj_rv_vanished *v);
 
 /* A sample's plan and recorded decision. */
 typedef struct zj_rv_sample_state {

@@ -565,7 +565,7 @@ static zj_status page_call(zj_store *st, const char *ruleset, const char *call_i
         zj_buf_puts(out,
                     "<h3>此前复核过、当前结果不再产生的发现</h3><table class=\"vanished\">"
                     "<thead><tr><th>复核时的规则集</th><th>规则</th><th>位置</th>"
-                    "<th>复核结论</th></tr></thead><tbody>");
+                    "<th>复核或申诉</th></tr></thead><tbody>");
     for (size_t i = 0; i < n_gone; i++) {
         zj_buf_puts(out, "<tr><td>");
         esc(out, gone[i].ruleset);
@@ -576,8 +576,7 @@ static zj_status page_call(zj_store *st, const char *ruleset, const char *call_i
                           gone[i].span_end);
         else
             zj_buf_puts(out, "</td><td>（缺失项）");
-        zj_buf_printf(out, "</td><td>%s</td></tr>",
-                      gone[i].action == ZJ_RV_REJECT ? "驳回" : "确认");
+        zj_buf_printf(out, "</td><td>%s</td></tr>", zj_rv_vanished_word(&gone[i]));
     }
     if (n_gone)
         zj_buf_puts(out, "</tbody></table>");

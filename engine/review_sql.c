@@ -580,17 +580,26 @@ static zj_status sqlite_vanished(void *self, const zj_rs_ruleset *rs, const zj_r
         st,
         "WITH v AS (SELECT r.call_id AS call_id, r.ruleset_id AS rid, r.rule_id AS rule_id,"
         " coalesce(r.turn, -1) AS turn, coalesce(r.span_start, -1) AS a,"
-        " coalesce(r.span_end, -1) AS b, max(r.id) AS last FROM reviews r"
-        " WHERE r.action IN ('confirm', 'reject') AND r.rule_id IS NOT NULL"
-        " GROUP BY 1, 2, 3, 4, 5, 6)"
-        " SELECT v.call_id, s.name || '@' || s.version, v.rule_id, v.turn, v.a, v.b, x.action"
+        " coalesce(r.span_end, -1) AS b,"
+        " CASE WHEN r.action = 'appeal' THEN 1 ELSE 0 END AS appeal, max(r.id) AS last"
+        " FROM reviews r"
+        " WHERE r.action IN ('confirm', 'reject', 'appeal') AND r.rule_id IS NOT NULL"
+        " GROUP BY 1, 2, 3, 4, 5, 6, 7)"
+        " SELECT v.call_id, s.name || '@' || s.version, v.rule_id, v.turn, v.a, v.b, x.action,"
+        " coalesce(ru.decision, '')"
         " FROM v JOIN reviews x ON x.id = v.last JOIN rulesets s ON s.id = v.rid"
+        " LEFT JOIN reviews ru ON ru.action = 'rule' AND ru.appeal_id = v.last"
         " JOIN calls c ON c.call_id = v.call_id AND c.ruleset_id = ?1"
         " WHERE (CAST(?6 AS TEXT) IS NULL OR c.call_id = ?6)" ZJ_CALL_FILTER_REST
         " AND NOT EXISTS (SELECT 1 FROM findings f WHERE f.call_row = c.id"
         " AND f.rule_id = v.rule_id AND coalesce(f.turn, -1) = v.turn"
         " AND coalesce(f.span_start, -1) = v.a AND coalesce(f.span_end, -1) = v.b)"
-        " ORDER BY v.call_id, 2, v.rule_id, v.turn, v.a",
+        /* a finding an inspector added to the current result is not lost */
+        " AND NOT EXISTS (SELECT 1 FROM reviews ad WHERE ad.action = 'add'"
+        " AND ad.ruleset_id = ?1 AND ad.call_id = v.call_id AND ad.rule_id = v.rule_id"
+        " AND coalesce(ad.turn, -1) = v.turn AND coalesce(ad.span_start, -1) = v.a"
+        " AND coalesce(ad.span_end, -1) = v.b)"
+        " ORDER BY v.call_id, 2, v.rule_id, v.turn, v.a, v.appeal",
         rs->id, f, err);
     if (!q)
         return err->status;
@@ -615,6 +624,7 @@ static zj_status sqlite_vanished(void *self, const zj_rs_ruleset *rs, const zj_r
         x->span_start = zj_db_column_int64(q, 4);
         x->span_end = zj_db_column_int64(q, 5);
         x->action = action_of(zj_col(q, 6));
+        x->decision = zj_pool_col(pool, q, 7, &lost);
     }
     zj_db_finalize(q);
     if (lost)

@@ -132,7 +132,7 @@ assert status == 200, status
 section = page.split("此前复核过、当前结果不再产生的发现")[1].split("</table>")[0]
 rows = section.split("<tbody>")[1]
 assert rows == ("<tr><td>property-service@2026.1</td><td>taboo.02-bu-zhi-dao</td>"
-                "<td>第 3 轮 0-3</td><td>驳回</td></tr></tbody>"), rows
+                "<td>第 3 轮 0-3</td><td>复核：驳回</td></tr></tbody>"), rows
 status, _, page = request("GET", "/call?id=PS-015", cookie=cookie)
 assert status == 200 and "当前结果不再产生" not in page, "PS-015 lists a vanished finding"
 PY

@@ -434,6 +434,21 @@ bool cli_parse_long(const char *opt, const char *value, long min, long max, long
     return true;
 }
 
+bool cli_parse_number(const char *opt, const char *value, double min, double max, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(value, &end);
+    /* !(min <= v) also refuses nan, which every later comparison would pass */
+    if (errno || end == value || *end || !(v >= min && v <= max)) {
+        cli_error("%s: invalid value '%s' (expected a number from %g to %g)", opt, value, min,
+                  max);
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
 /* A calendar date YYYY-MM-DD (2026-02-30 is not one). */
 bool cli_valid_date(const char *s)
 {

@@ -89,6 +89,9 @@ int cli_finish_output(const char *cmd, zj_status st, const zj_error *err, zj_buf
 
 /* Parse a non-negative integer option value; false (reported) if invalid. */
 bool cli_parse_long(const char *opt, const char *value, long min, long max, long *out);
+/* Parse a finite number from min to max (nan and inf refused); false
+ * (reported) if invalid. */
+bool cli_parse_number(const char *opt, const char *value, double min, double max, double *out);
 
 /* A calendar date YYYY-MM-DD (2026-02-30 is not one). */
 bool cli_valid_date(const char *s);

@@ -53,18 +53,6 @@ static void eval_usage(FILE *out)
             "reported as FILE:LINE: message), the rest measured.\n");
 }
 
-static bool parse_ratio(const char *opt, const char *value, double *out)
-{
-    char *end;
-    double v = strtod(value, &end);
-    if (end == value || *end || !(v >= 0.0 && v <= 1.0)) {
-        cli_error("%s: invalid value '%s' (expected a number from 0 to 1)", opt, value);
-        return false;
-    }
-    *out = v;
-    return true;
-}
-
 static void count_error(const zj_error *err, void *ctx)
 {
     cli_report(err);
@@ -114,11 +102,11 @@ int cmd_eval(int argc, char **argv)
             }
             break;
         case OPT_MIN_P:
-            if (!parse_ratio("--min-precision", optarg, &min_p))
+            if (!cli_parse_number("--min-precision", optarg, 0, 1, &min_p))
                 return EXIT_USAGE;
             break;
         case OPT_MIN_R:
-            if (!parse_ratio("--min-recall", optarg, &min_r))
+            if (!cli_parse_number("--min-recall", optarg, 0, 1, &min_r))
                 return EXIT_USAGE;
             break;
         case OPT_MAX_FATAL:

@@ -123,15 +123,16 @@ static int parse(int argc, char **argv, const char *cmd, const char *formats, zj
                 return -1;
             }
             break;
-        case OPT_AQL: {
-            char *end;
-            a->sample.aql = strtod(optarg, &end);
-            if (*end || a->sample.aql <= 0) {
-                cli_error("%s: --aql: expected a positive number, got '%s'", cmd, optarg);
+        case OPT_AQL:
+            /* A value that is no column of Table 2-A is refused by the plan
+             * lookup, which names the columns; 0 would read as no AQL at all. */
+            if (!cli_parse_number("--aql", optarg, 0, 1000, &a->sample.aql))
+                return -1;
+            if (a->sample.aql == 0) {
+                cli_error("--aql: invalid value '%s' (expected a positive number)", optarg);
                 return -1;
             }
             break;
-        }
         case OPT_SEED:
             if (!cli_parse_long("--seed", optarg, 0, 0x7fffffffffffffffL, &v))
                 return -1;

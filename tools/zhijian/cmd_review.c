@@ -147,17 +147,10 @@ static int parse(int argc, char **argv, const char *cmd, const char *allowed, co
             }
             a->verdict = c == OPT_UPHOLD ? 1 : 2;
             break;
-        case OPT_MIN_PRECISION: {
-            char *end;
-            errno = 0;
-            a->min_precision = strtod(optarg, &end);
-            if (*end || errno || a->min_precision < 0 || a->min_precision > 1) {
-                cli_error("%s: --min-precision: expected a number from 0 to 1, got '%s'", cmd,
-                          optarg);
+        case OPT_MIN_PRECISION:
+            if (!cli_parse_number("--min-precision", optarg, 0, 1, &a->min_precision))
                 return -1;
-            }
             break;
-        }
         case 'f': {
             zj_format f;
             char padded[64];
@@ -428,7 +421,7 @@ static void appeal_usage(FILE *out)
             "                       store: --db postgresql://qa@db.example/zhijian\n"
         "\n"
         "Examples:\n"
-        "  zhijian appeal --agent A04 --call PS-021 --rule attitude.solicit --turn 4 \\\n"
+        "  zhijian appeal --agent A04 --call PS-021 --rule attitude.solicit --turn 3 \\\n"
         "      --reason '我在转述住户的话'\n"
         "  zhijian appeal rule --supervisor 李强 --appeal 7 --overturn --reason '录音核实为转述'\n"
         "\n"
