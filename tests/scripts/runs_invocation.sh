@@ -27,4 +27,23 @@ USER=zhangsan "$zhijian" score --record-invocation --rules "$rules" --db "$db" "
 [ "$(sqlite3 "$db" "SELECT argv FROM runs WHERE id = 2")" = \
   "zhijian score --record-invocation --rules $rules --db $db $calls" ] ||
   fail "argv with --record-invocation: $(sqlite3 "$db" "SELECT argv FROM runs WHERE id = 2")"
+# The speaker id of --agent-speaker is no path, format or number: masked
+# however the option is spelled (=value, a separate value, an abbreviation);
+# a --meta path is kept either way.
+printf 'call_id,team\nPS-001,T1\n' > "$tmp/m.csv"
+n=3
+for spelling in "--agent-speaker=SPK-9" "--agent-speaker SPK-9" "--agent-sp SPK-9"; do
+  # shellcheck disable=SC2086
+  "$zhijian" score --db "$db" $spelling --meta "$tmp/m.csv" "$calls" >/dev/null 2>&1
+  [ $? -le 1 ] || fail "score $spelling"
+  masked=${spelling/SPK-9/***}
+  [ "$(sqlite3 "$db" "SELECT argv FROM runs WHERE id = $n")" = \
+    "zhijian score --db $db $masked --meta $tmp/m.csv $calls" ] ||
+    fail "argv of $spelling: $(sqlite3 "$db" "SELECT argv FROM runs WHERE id = $n")"
+  n=$((n + 1))
+done
+"$zhijian" score --db "$db" --meta="$tmp/m.csv" -j 1 --input-format native -- "$calls" >/dev/null 2>&1
+[ "$(sqlite3 "$db" "SELECT argv FROM runs WHERE id = $n")" = \
+  "zhijian score --db $db --meta=$tmp/m.csv -j 1 --input-format native -- $calls" ] ||
+  fail "argv of paths and formats: $(sqlite3 "$db" "SELECT argv FROM runs WHERE id = $n")"
 echo "runs_invocation: ok"

@@ -156,63 +156,65 @@ static bool parse_backend(const char *name, zj_backend *out)
     return true;
 }
 
+enum {
+    OPT_BACKEND = 256,
+    OPT_NO_DB,
+    OPT_NO_JIT,
+    OPT_DB,
+    OPT_RESUME,
+    OPT_PROGRESS,
+    OPT_PROFILE,
+    OPT_COMMIT_EVERY,
+    OPT_MAX_CALL_BYTES,
+    OPT_MAX_FINDINGS,
+    OPT_INPUT_FORMAT,
+    OPT_ENCODING,
+    OPT_META,
+    OPT_ROLES,
+    OPT_AGENT_CHANNEL,
+    OPT_AGENT_SPEAKER,
+    OPT_REDACT,
+    OPT_NO_REDACT,
+    OPT_RECORD_INVOCATION,
+    OPT_LIST_INPUTS,
+    OPT_FOLLOW
+};
+
+static const struct option score_longopts[] = {
+    {"rules", required_argument, NULL, 'r'},
+    {"format", required_argument, NULL, 'f'},
+    {"jobs", required_argument, NULL, 'j'},
+    {"db", required_argument, NULL, OPT_DB},
+    {"no-db", no_argument, NULL, OPT_NO_DB},
+    {"resume", no_argument, NULL, OPT_RESUME},
+    {"progress", no_argument, NULL, OPT_PROGRESS},
+    {"backend", required_argument, NULL, OPT_BACKEND},
+    {"no-jit", no_argument, NULL, OPT_NO_JIT},
+    {"profile", no_argument, NULL, OPT_PROFILE},
+    {"commit-every", required_argument, NULL, OPT_COMMIT_EVERY},
+    {"max-call-bytes", required_argument, NULL, OPT_MAX_CALL_BYTES},
+    {"max-findings", required_argument, NULL, OPT_MAX_FINDINGS},
+    {"input-format", required_argument, NULL, OPT_INPUT_FORMAT},
+    {"encoding", required_argument, NULL, OPT_ENCODING},
+    {"meta", required_argument, NULL, OPT_META},
+    {"roles", required_argument, NULL, OPT_ROLES},
+    {"agent-channel", required_argument, NULL, OPT_AGENT_CHANNEL},
+    {"agent-speaker", required_argument, NULL, OPT_AGENT_SPEAKER},
+    {"redact", optional_argument, NULL, OPT_REDACT},
+    {"no-redact", no_argument, NULL, OPT_NO_REDACT},
+    {"record-invocation", no_argument, NULL, OPT_RECORD_INVOCATION},
+    {"list-inputs", no_argument, NULL, OPT_LIST_INPUTS},
+    {"follow", no_argument, NULL, OPT_FOLLOW},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
 /* Returns the index of the first input argument, -1 on error, -2 for --help. */
 static int parse_score_args(int argc, char **argv, struct score_opts *o)
 {
-    enum {
-        OPT_BACKEND = 256,
-        OPT_NO_DB,
-        OPT_NO_JIT,
-        OPT_DB,
-        OPT_RESUME,
-        OPT_PROGRESS,
-        OPT_PROFILE,
-        OPT_COMMIT_EVERY,
-        OPT_MAX_CALL_BYTES,
-        OPT_MAX_FINDINGS,
-        OPT_INPUT_FORMAT,
-        OPT_ENCODING,
-        OPT_META,
-        OPT_ROLES,
-        OPT_AGENT_CHANNEL,
-        OPT_AGENT_SPEAKER,
-        OPT_REDACT,
-        OPT_NO_REDACT,
-        OPT_RECORD_INVOCATION,
-        OPT_LIST_INPUTS,
-        OPT_FOLLOW
-    };
-    static const struct option longopts[] = {
-        {"rules", required_argument, NULL, 'r'},
-        {"format", required_argument, NULL, 'f'},
-        {"jobs", required_argument, NULL, 'j'},
-        {"db", required_argument, NULL, OPT_DB},
-        {"no-db", no_argument, NULL, OPT_NO_DB},
-        {"resume", no_argument, NULL, OPT_RESUME},
-        {"progress", no_argument, NULL, OPT_PROGRESS},
-        {"backend", required_argument, NULL, OPT_BACKEND},
-        {"no-jit", no_argument, NULL, OPT_NO_JIT},
-        {"profile", no_argument, NULL, OPT_PROFILE},
-        {"commit-every", required_argument, NULL, OPT_COMMIT_EVERY},
-        {"max-call-bytes", required_argument, NULL, OPT_MAX_CALL_BYTES},
-        {"max-findings", required_argument, NULL, OPT_MAX_FINDINGS},
-        {"input-format", required_argument, NULL, OPT_INPUT_FORMAT},
-        {"encoding", required_argument, NULL, OPT_ENCODING},
-        {"meta", required_argument, NULL, OPT_META},
-        {"roles", required_argument, NULL, OPT_ROLES},
-        {"agent-channel", required_argument, NULL, OPT_AGENT_CHANNEL},
-        {"agent-speaker", required_argument, NULL, OPT_AGENT_SPEAKER},
-        {"redact", optional_argument, NULL, OPT_REDACT},
-        {"no-redact", no_argument, NULL, OPT_NO_REDACT},
-        {"record-invocation", no_argument, NULL, OPT_RECORD_INVOCATION},
-        {"list-inputs", no_argument, NULL, OPT_LIST_INPUTS},
-        {"follow", no_argument, NULL, OPT_FOLLOW},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "r:f:j:h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "r:f:j:h", score_longopts, NULL)) != -1) {
         switch (c) {
         case 'r':
             o->rules = optarg;
@@ -456,27 +458,37 @@ static void show_progress(size_t scored, size_t rejected, uint64_t done, uint64_
 }
 
 /* Options whose values the runs table keeps by default: paths, formats and
- * numbers. Any other option's value (none yet; a future connection string or
- * filter could hold personal data or secrets) is recorded as ***. */
-static bool value_recorded(const char *option)
+ * numbers (and --redact's categories). Any other option's value (a speaker
+ * id, a role policy; a future filter could hold personal data) is recorded
+ * as ***. */
+static bool value_recorded(const char *name)
 {
-    static const char *const kept[] = {"--rules",
-                                       "-r",
-                                       "--db",
-                                       "--format",
-                                       "-f",
-                                       "--jobs",
-                                       "-j",
-                                       "--backend",
-                                       "--commit-every",
-                                       "--redact",
-                                       "--max-call-bytes",
-                                       "--max-findings",
-                                       NULL};
+    static const char *const kept[] = {
+        "rules",         "db",           "format",         "jobs",         "backend",
+        "commit-every",  "redact",       "max-call-bytes", "max-findings", "input-format",
+        "encoding",      "meta",         "agent-channel",  NULL};
     for (const char *const *k = kept; *k; k++)
-        if (!strcmp(option, *k))
+        if (!strcmp(name, *k))
             return true;
     return false;
+}
+
+/* The long option that arg (the text after "--", n bytes) names as
+ * getopt_long reads it: the exact name, or an abbreviation of exactly one;
+ * NULL otherwise. */
+static const struct option *long_option(const char *arg, size_t n)
+{
+    const struct option *found = NULL;
+    for (const struct option *o = score_longopts; o->name; o++) {
+        if (strncmp(o->name, arg, n))
+            continue;
+        if (strlen(o->name) == n)
+            return o;
+        if (found)
+            return NULL;
+        found = o;
+    }
+    return found;
 }
 
 /* Appends one argument to the recorded command line, a connection
@@ -497,33 +509,39 @@ static char *join_args(int argc, char **argv, bool verbatim)
     zj_buf b;
     zj_buf_init(&b);
     zj_status st = zj_buf_puts(&b, "zhijian");
+    bool options = true; /* until "--" */
     for (int i = 0; i < argc && st == ZJ_OK; i++) {
         const char *a = argv[i], *eq = strchr(a, '=');
         st = zj_buf_puts(&b, " ");
-        if (verbatim || a[0] != '-' || a[1] == '\0') {
-            st = st == ZJ_OK ? put_arg(&b, a) : st;
-        } else if (eq && a[1] == '-') { /* --option=value */
-            char name[64];
-            snprintf(name, sizeof name, "%.*s", (int)(eq - a), a);
-            if (st == ZJ_OK && value_recorded(name))
-                st = put_arg(&b, a);
-            else if (st == ZJ_OK)
-                st = zj_buf_printf(&b, "%s=***", name);
-        } else {
-            st = st == ZJ_OK ? zj_buf_puts(&b, a) : st;
-            /* An option taking a separate value: the next argument. */
-            static const char *const with_value[] = {
-                "--rules",        "-r", "--db",      "--format",       "-f",
-                "--jobs",         "-j", "--backend", "--commit-every", "--max-call-bytes",
-                "--max-findings", NULL};
-            bool takes = false;
-            for (const char *const *w = with_value; *w; w++)
-                takes = takes || !strcmp(a, *w);
-            if (takes && i + 1 < argc && st == ZJ_OK) {
+        if (st != ZJ_OK)
+            break;
+        if (verbatim || !options || a[0] != '-' || a[1] == '\0') {
+            st = put_arg(&b, a);
+        } else if (!strcmp(a, "--")) {
+            options = false;
+            st = zj_buf_puts(&b, a);
+        } else if (a[1] == '-') { /* --option, --option=value, or an abbreviation */
+            const struct option *o = long_option(a + 2, eq ? (size_t)(eq - a - 2) : strlen(a + 2));
+            bool kept = o && value_recorded(o->name);
+            if (eq)
+                st = kept ? put_arg(&b, a) : zj_buf_printf(&b, "%.*s=***", (int)(eq - a), a);
+            else
+                st = zj_buf_puts(&b, a);
+            if (!eq && o && o->has_arg == required_argument && i + 1 < argc && st == ZJ_OK) {
                 i++;
                 st = zj_buf_puts(&b, " ");
                 if (st == ZJ_OK)
-                    st = value_recorded(a) ? put_arg(&b, argv[i]) : zj_buf_puts(&b, "***");
+                    st = kept ? put_arg(&b, argv[i]) : zj_buf_puts(&b, "***");
+            }
+        } else {
+            /* -r FILE, -f FMT, -j N (a path, a format, a number), or glued
+             * (-j2); -h takes nothing. */
+            st = put_arg(&b, a);
+            if (a[2] == '\0' && strchr("rfj", a[1]) && i + 1 < argc && st == ZJ_OK) {
+                i++;
+                st = zj_buf_puts(&b, " ");
+                if (st == ZJ_OK)
+                    st = put_arg(&b, argv[i]);
             }
         }
     }
