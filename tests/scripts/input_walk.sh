@@ -93,4 +93,22 @@ timeout 20 "$zhijian" score --follow --no-db --format jsonl "$tmp/in" > "$tmp/ou
 [ "$(grep -o '"call_id":"[A-Z0-9]*"' "$tmp/out" | sort | tr '\n' ' ')" = '"call_id":"OTHER" "call_id":"SECRET" "call_id":"W1" ' ] ||
   fail "--follow did not read the links: $(cat "$tmp/out")"
 
+# An input that cannot be opened: --list-inputs reports it and leaves it out
+# (exit 3), as score rejects it, instead of listing it with exit 0. Root
+# ignores modes, so as an unprivileged user there.
+as_user=()
+if [ "$(id -u)" = 0 ] && command -v setpriv > /dev/null; then
+  as_user=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+  chmod 755 "$tmp"
+fi
+if [ "$(id -u)" != 0 ] || [ ${#as_user[@]} -gt 0 ]; then
+  mkdir -p "$tmp/locked" && printf '%s\n' "$call" > "$tmp/locked/a.jsonl" && printf '%s\n' "$call" > "$tmp/locked/b.jsonl"
+  chmod 755 "$tmp/locked" && chmod 644 "$tmp/locked/a.jsonl" && chmod 000 "$tmp/locked/b.jsonl"
+  (cd "$tmp" && timeout 20 "${as_user[@]}" "$zhijian" score --list-inputs locked > list 2> list.err)
+  rc=$?
+  [ $rc = 3 ] && printf 'locked/a.jsonl\n' | cmp -s - "$tmp/list" &&
+    grep -qxF "zhijian: locked/b.jsonl: Permission denied" "$tmp/list.err" ||
+    fail "--list-inputs of an unreadable file: exit $rc: $(cat "$tmp/list" "$tmp/list.err")"
+fi
+
 echo "ok: links in a walk skipped without --follow, an explicit link read; with --follow: symlink loop read once, FIFO skipped with a warning, dangling link rejected, explicit FIFO read, --list-inputs in the same order"

@@ -2,9 +2,12 @@
  * pipeline, the store and a printer together, report progress and a summary. */
 #include "cli.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -665,6 +668,20 @@ static int list_inputs(const struct score_opts *o, int argc, char **argv, int fi
     }
     int code = EXIT_OK;
     for (size_t i = 0; i < n_paths; i++) {
+        /* What score would reject at once is not listed: a regular file it
+         * cannot open. A FIFO named here is left unopened: opening it would
+         * meet the writer score is meant to read. */
+        struct stat sb;
+        int fd = !strcmp(paths[i], "-") || (stat(paths[i], &sb) == 0 && !S_ISREG(sb.st_mode))
+                     ? 0
+                     : open(paths[i], O_RDONLY);
+        if (fd < 0) {
+            cli_error("%s: %s", paths[i], strerror(errno));
+            input_errors++;
+            continue;
+        }
+        if (fd > 0)
+            close(fd);
         if (strchr(paths[i], '\n')) {
             cli_error("%s: a file name with a newline cannot be listed", paths[i]);
             code = EXIT_USAGE;
