@@ -39,6 +39,7 @@ struct zj_store {
     size_t wm_n;
     int64_t wm_run;
     bool record_invocation; /* runs.user_name and runs.host are filled */
+    int64_t run_redact;     /* runs.redact of the next run; -1: not said */
     /* The report aggregates' changes of the open results transaction
      * (store_agg.h), written just before its COMMIT. */
     zj_agg *agg;
@@ -185,6 +186,9 @@ static const char *const migrations[] = {
     "ALTER TABLE runs ADD COLUMN boot_id TEXT;"
     "ALTER TABLE runs ADD COLUMN pid_ns TEXT;"
     "ALTER TABLE runs ADD COLUMN host_key TEXT;",
+    /* v14: the personal-data categories a run masked (zj_redact_*), so that
+     * a resumed run masks what the run it continues masked. */
+    "ALTER TABLE runs ADD COLUMN redact INTEGER;",
 };
 /* Migrations from this version on only drop indexes or add what readers do
  * not need, so a reader may use an older file as it is (the aggregates of a
@@ -718,6 +722,7 @@ zj_store *zj_store_open(const char *path, bool write, zj_error *err)
         zj_error_set(err, ZJ_ERR_NOMEM, path, 0, 0, "out of memory");
         return NULL;
     }
+    st->run_redact = -1;
     bool pg = zj_db_is_postgres_url(path);
     st->path = pg ? zj_db_redact_url(path) : zj_strdup(path);
     st->write = write;
@@ -1416,6 +1421,41 @@ void zj_store_record_invocation(zj_store *st, bool on)
     st->record_invocation = on;
 }
 
+void zj_store_run_redact(zj_store *st, unsigned redact)
+{
+    st->run_redact = redact;
+}
+
+zj_status zj_store_run_before(zj_store *st, int64_t run_id, int64_t *redact, int64_t *rejected,
+                              zj_error *err)
+{
+    *redact = -1;
+    *rejected = 0;
+    zj_stmt *q;
+    if (zj_db_prepare_v2(st->db, "SELECT redact, calls_rejected, resumed_from FROM runs WHERE id = ?1",
+                         -1, &q, NULL) != ZJ_DB_OK)
+        return db_error(st, err, "cannot read the run to resume");
+    /* The run, then the runs it continued, back to the first: each counted
+     * only the records it read itself. */
+    for (int64_t id = run_id, depth = 0; id > 0 && depth < 100000; depth++) {
+        zj_db_reset(q);
+        zj_db_bind_int64(q, 1, id);
+        int rc = zj_db_step(q);
+        if (rc == ZJ_DB_DONE)
+            break;
+        if (rc != ZJ_DB_ROW) {
+            zj_db_finalize(q);
+            return db_error(st, err, "cannot read the run to resume");
+        }
+        if (id == run_id && zj_db_column_type(q, 0) != ZJ_DB_NULL)
+            *redact = zj_db_column_int64(q, 0);
+        *rejected += zj_db_column_int64(q, 1);
+        id = zj_db_column_type(q, 2) == ZJ_DB_NULL ? 0 : zj_db_column_int64(q, 2);
+    }
+    zj_db_finalize(q);
+    return ZJ_OK;
+}
+
 zj_status zj_store_begin_run(zj_store *st, int64_t ruleset_id, const char *argv,
                              const char *const *inputs, const uint64_t *sizes, size_t n_inputs,
                              int64_t resumed_from, int64_t *run_id, zj_error *err)
@@ -1433,7 +1473,8 @@ zj_status zj_store_begin_run(zj_store *st, int64_t ruleset_id, const char *argv,
     if (zj_db_prepare_v2(st->db,
                          "INSERT INTO runs (ruleset_id, started_at, status, tool_version,"
                          " user_name, host, argv, resumed_from, pid, pid_start, boot_id, pid_ns,"
-                         " host_key) VALUES (?1,?2,'running',?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)",
+                         " host_key, redact)"
+                         " VALUES (?1,?2,'running',?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)",
                          -1, &q, NULL) != ZJ_DB_OK)
         goto fail;
     bind_own_process(q, 8);
@@ -1449,6 +1490,8 @@ zj_status zj_store_begin_run(zj_store *st, int64_t ruleset_id, const char *argv,
     zj_db_bind_text(q, 6, argv, -1, ZJ_DB_TRANSIENT);
     if (resumed_from > 0)
         zj_db_bind_int64(q, 7, resumed_from);
+    if (st->run_redact >= 0)
+        zj_db_bind_int64(q, 13, st->run_redact);
     if (zj_db_step(q) != ZJ_DB_DONE)
         goto fail;
     zj_db_finalize(q);

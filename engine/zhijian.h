@@ -952,6 +952,13 @@ unsigned zj_rules_redact(const zj_ruleset *rs);
 /* Whether zj_store_begin_run records the invoking user and host (default:
  * off; argv is recorded as the caller passes it). */
 void zj_store_record_invocation(zj_store *st, bool on);
+/* The personal-data categories the next run masks (runs.redact). */
+void zj_store_run_redact(zj_store *st, unsigned redact);
+/* What a run to be resumed did: the categories it masked (*redact, -1 when
+ * it was not recorded) and the records it and the runs it continued
+ * rejected. */
+zj_status zj_store_run_before(zj_store *st, int64_t run_id, int64_t *redact, int64_t *rejected,
+                              zj_error *err);
 
 /* -------------------------------------------------------------- evaluation */
 

@@ -84,9 +84,10 @@ want_rules='2026-11-02|A1|go-complain|1|1|0|0|0|1
 check_report fresh.db fresh
 
 # --- SQLite: a v11 store -----------------------------------------------------
-# Without the columns v13 added to runs (both servers read this SQL).
+# Without the columns v13 and v14 added to runs (both servers read this SQL).
 before_v13="ALTER TABLE runs DROP COLUMN pid; ALTER TABLE runs DROP COLUMN pid_start;
-ALTER TABLE runs DROP COLUMN boot_id; ALTER TABLE runs DROP COLUMN pid_ns; ALTER TABLE runs DROP COLUMN host_key;"
+ALTER TABLE runs DROP COLUMN boot_id; ALTER TABLE runs DROP COLUMN pid_ns; ALTER TABLE runs DROP COLUMN host_key;
+ALTER TABLE runs DROP COLUMN redact;"
 cp fresh.db v11.db
 { cat "$data/v11-aggregates.sql"; echo "$before_v13"; echo "PRAGMA user_version = 11;"; } | sqlite3 v11.db || fail "making a v11 store"
 # What v11 stored: every forbidden hit (6), the quoted call not clean.
@@ -102,7 +103,7 @@ grep -qx 'zhijian: this database has no current report aggregates (schema before
   fail "db check of a v11 store said: $(cat check.out check.err)"
 # A writer (here a saved sample, which changes no call) migrates it.
 "$zhijian" sample --db v11.db --n 2 --save > sample.out 2>&1 || fail "sample --save: $(cat sample.out)"
-[ "$(sqlite3 v11.db "PRAGMA user_version")" = 13 ] || fail "v11 store not migrated"
+[ "$(sqlite3 v11.db "PRAGMA user_version")" = 14 ] || fail "v11 store not migrated"
 [ "$(sqlite3 v11.db "$AGG_CALLS")" = "$want_calls" ] || fail "migrated agg_calls: $(sqlite3 v11.db "$AGG_CALLS")"
 [ "$(sqlite3 v11.db "$AGG_RULES")" = "$want_rules" ] || fail "migrated agg_rules: $(sqlite3 v11.db "$AGG_RULES")"
 "$zhijian" db check --db v11.db > check.out 2>&1 || fail "db check of the migrated store: $(cat check.out)"
@@ -132,7 +133,7 @@ sed "s#$PG_URL#fresh.db#g" pg11.md | cmp -s - fresh.md || fail "the v11 PostgreS
 "$zhijian" db check --db "$PG_URL" > check.out 2>&1
 [ $? = 2 ] || fail "db check of a v11 PostgreSQL store: $(cat check.out)"
 "$zhijian" sample --db "$PG_URL" --n 2 --save > sample.out 2>&1 || fail "sample --save on PostgreSQL: $(cat sample.out)"
-[ "$(pg_psql -c "SELECT value FROM zj_meta WHERE key = 'user_version'" zj)" = 13 ] ||
+[ "$(pg_psql -c "SELECT value FROM zj_meta WHERE key = 'user_version'" zj)" = 14 ] ||
   fail "v11 PostgreSQL store not migrated"
 [ "$(pg_psql -c "$AGG_CALLS" zj)" = "$want_calls" ] || fail "migrated PostgreSQL agg_calls"
 [ "$(pg_psql -c "$AGG_RULES" zj)" = "$want_rules" ] || fail "migrated PostgreSQL agg_rules"

@@ -67,7 +67,7 @@ sha_of() { # the rule set a scorecard reports: the first 12 digits of its sha256
 # report aggregates (readers recompute without them), v8 a wider date index,
 # v9 the review table and v10 sample decisions (readers see none without them),
 # v11 the aggregates' lookup indexes, v12 the aggregates' offence columns:
-# a reader uses a v1 file as it is, a writer migrates it (user_version 1 -> 12,
+# a reader uses a v1 file as it is, a writer migrates it (user_version 1 -> 14,
 # indexes gone, the columns there, the aggregates built), results unchanged.
 cp "$db" "$tmp/v1.db"
 sqlite3 "$tmp/v1.db" "CREATE INDEX calls_agent ON calls (ruleset_id, agent_id, local_date);
@@ -78,16 +78,18 @@ sqlite3 "$tmp/v1.db" "CREATE INDEX calls_agent ON calls (ruleset_id, agent_id, l
   DROP TABLE reviews; DROP TABLE sample_decisions; ALTER TABLE runs DROP COLUMN pid;
   ALTER TABLE runs DROP COLUMN pid_start; ALTER TABLE runs DROP COLUMN boot_id;
   ALTER TABLE runs DROP COLUMN pid_ns; ALTER TABLE runs DROP COLUMN host_key;
-  PRAGMA user_version = 1;"
+  ALTER TABLE runs DROP COLUMN redact; PRAGMA user_version = 1;"
 "$zhijian" scorecard --db "$tmp/v1.db" >"$tmp/v1-card" || fail "scorecard of a v1 file"
 "$zhijian" scorecard --db "$db" >"$tmp/v7-card" || fail "scorecard"
 cmp -s "$tmp/v1-card" "$tmp/v7-card" || fail "a v1 file's scorecard (recomputed) differs from the aggregates'"
 "$zhijian" show --db "$tmp/v1.db" PS-017 | grep -q "score 0  grade D  FAIL" || fail "reader of a v1 file"
 [ "$(sqlite3 "$tmp/v1.db" "PRAGMA user_version")" = 1 ] || fail "a reader migrated the file"
 "$zhijian" score --db "$tmp/v1.db" "$calls" >/dev/null 2>&1 || fail "writer on a v1 file"
-[ "$(sqlite3 "$tmp/v1.db" "PRAGMA user_version")" = 13 ] || fail "v1 file not migrated"
+[ "$(sqlite3 "$tmp/v1.db" "PRAGMA user_version")" = 14 ] || fail "v1 file not migrated"
 [ "$(sqlite3 "$tmp/v1.db" "SELECT count(*) FROM pragma_table_info('runs') WHERE name IN ('pid', 'pid_start', 'boot_id', 'pid_ns', 'host_key')")" = 5 ] ||
   fail "v13 migration: the runs' process columns missing"
+[ "$(sqlite3 "$tmp/v1.db" "SELECT count(*) FROM pragma_table_info('runs') WHERE name = 'redact'")" = 1 ] ||
+  fail "v14 migration: runs.redact missing"
 [ "$(sqlite3 "$tmp/v1.db" "SELECT count(*) FROM sqlite_master WHERE name IN ('agg_calls_lookup', 'agg_rules_lookup')")" = 2 ] ||
   fail "v11 migration: the aggregates' lookup indexes missing"
 sqlite3 "$tmp/v1.db" "SELECT sql FROM sqlite_master WHERE name = 'calls_date'" |
@@ -103,9 +105,9 @@ sqlite3 "$tmp/v1.db" "SELECT sql FROM sqlite_master WHERE name = 'calls_date'" |
 sqlite3 "$tmp/v1.db" "SELECT unit FROM findings LIMIT 1" >/dev/null || fail "v5 migration: no findings.unit"
 [ "$(sqlite3 "$tmp/v1.db" "SELECT count(*) FROM findings WHERE quoted = 0")" = "$(sqlite3 "$tmp/v1.db" "SELECT count(*) FROM findings")" ] ||
   fail "v6 migration: findings.quoted missing or not 0"
-sqlite3 "$tmp/v1.db" "PRAGMA user_version = 14"
+sqlite3 "$tmp/v1.db" "PRAGMA user_version = 15"
 "$zhijian" show --db "$tmp/v1.db" PS-017 >/dev/null 2>"$tmp/err" && fail "a newer schema was read"
-grep -q "database schema version 14 is newer than this zhijian knows (13)" "$tmp/err" || fail "newer schema message: $(cat "$tmp/err")"
+grep -q "database schema version 15 is newer than this zhijian knows (14)" "$tmp/err" || fail "newer schema message: $(cat "$tmp/err")"
 
 # show reads the newest rule set with results by default, or the one asked for.
 "$zhijian" show --db "$db" PS-017 | grep -q "score 0  grade D  FAIL" || fail "show"

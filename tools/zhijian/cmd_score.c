@@ -54,7 +54,7 @@ static void score_usage(FILE *out)
         "  --jobs N           scoring threads (default: number of cores), e.g. --jobs 1\n"
         "                     to leave the other cores to a report being read\n"
         "  --resume           continue the last interrupted or failed run over the same\n"
-        "                     inputs from its last commit, e.g.\n"
+        "                     inputs from its last commit, masking what it masked, e.g.\n"
         "                     zhijian score --db out/zhijian.db --resume calls/\n"
         "  --progress         show progress on stderr even when it is not a terminal, e.g.\n"
         "                     in a job whose log is a file: --progress 2> score.log\n"
@@ -584,10 +584,55 @@ static zj_status warn_interrupted(const zj_run_info *r, void *ctx, zj_error *err
     return ZJ_OK;
 }
 
-/* Opens the store and registers the run; returns false after reporting. */
+/* The categories of a mask as --redact takes them: "phone,id_card", or "none". */
+static void redact_list_text(unsigned redact, char *out, size_t size)
+{
+    size_t used = 0;
+    out[0] = '\0';
+    for (unsigned bit = 1; bit && bit <= ZJ_REDACT_ALL; bit <<= 1) {
+        const char *name = (redact & bit) ? zj_redact_category_name(bit) : NULL;
+        if (name && used < size)
+            used += (size_t)snprintf(out + used, size - used, "%s%s", used ? "," : "", name);
+    }
+    if (!used)
+        snprintf(out, size, "none");
+}
+
+/* A resumed run masks what the run it continues masked, or the store would
+ * hold the first part masked and the rest in clear: taken over when the
+ * command line says nothing of masking, refused when it says otherwise. */
+static bool resume_masking(const struct score_opts *o, int64_t resumed_from, int64_t before,
+                           unsigned *redact)
+{
+    if (before < 0) {
+        cli_warn("run %lld did not record what it masked (an older zhijian): resume it with the "
+                 "--redact options it was given",
+                 (long long)resumed_from);
+        return true;
+    }
+    if ((unsigned)before == *redact)
+        return true;
+    char was[128], now[128];
+    redact_list_text((unsigned)before, was, sizeof was);
+    redact_list_text(*redact, now, sizeof now);
+    if (o->redact_mode != REDACT_RULESET) {
+        cli_error("score: run %lld masked %s, this command masks %s: resuming it so would store "
+                  "its calls masked in two ways; resume with %s%s, or without masking options",
+                  (long long)resumed_from, was, now, before ? "--redact=" : "--no-redact",
+                  before ? was : "");
+        return false;
+    }
+    *redact = (unsigned)before;
+    return true;
+}
+
+/* Opens the store and registers the run; returns false after reporting.
+ * *redact may change to what a resumed run masked; *rejected_before: the
+ * records the runs it continues rejected. */
 static bool prepare_store(const struct score_opts *o, const zj_ruleset *rs, char **paths,
                           size_t n_paths, int argc, char **argv, zj_store **store,
-                          int64_t *ruleset_id, int64_t *run_id, uint64_t *offsets)
+                          int64_t *ruleset_id, int64_t *run_id, uint64_t *offsets,
+                          unsigned *redact, int64_t *rejected_before)
 {
     zj_error err;
     zj_error_clear(&err);
@@ -620,11 +665,19 @@ static bool prepare_store(const struct score_opts *o, const zj_ruleset *rs, char
             cli_report(&err);
             return false;
         }
+        int64_t masked_before = -1;
         if (!resumed_from)
             cli_warn("no interrupted or failed run of these inputs with this rule set: starting "
                      "afresh");
+        else if (zj_store_run_before(*store, resumed_from, &masked_before, rejected_before,
+                                     &err) != ZJ_OK) {
+            cli_report(&err);
+            return false;
+        } else if (!resume_masking(o, resumed_from, masked_before, redact)) {
+            return false;
+        }
         /* The interrupted or failed run is superseded by the new one. */
-        else if (zj_store_finish_run(*store, resumed_from, "interrupted", &err) != ZJ_OK) {
+        if (resumed_from && zj_store_finish_run(*store, resumed_from, "interrupted", &err) != ZJ_OK) {
             cli_report(&err);
             return false;
         }
@@ -643,6 +696,7 @@ static bool prepare_store(const struct score_opts *o, const zj_ruleset *rs, char
         return false;
     }
     zj_store_record_invocation(*store, o->record_invocation);
+    zj_store_run_redact(*store, *redact);
     zj_status st = zj_store_begin_run(*store, *ruleset_id, args, (const char *const *)paths, NULL,
                                       n_paths, resumed_from, run_id, &err);
     free(args);
@@ -762,10 +816,10 @@ int cmd_score(int argc, char **argv)
 
     int code = EXIT_OK;
     zj_store *store = NULL;
-    int64_t ruleset_id = 0, run_id = 0;
+    int64_t ruleset_id = 0, run_id = 0, rejected_before = 0;
     uint64_t *offsets = calloc(n_paths ? n_paths : 1, sizeof *offsets);
-    if (!o.no_db &&
-        !prepare_store(&o, rs, paths, n_paths, argc, argv, &store, &ruleset_id, &run_id, offsets))
+    if (!o.no_db && !prepare_store(&o, rs, paths, n_paths, argc, argv, &store, &ruleset_id,
+                                   &run_id, offsets, &redact, &rejected_before))
         code = EXIT_USAGE;
 
     /* Results are many short lines: into a file or a pipe, write them in
@@ -813,7 +867,14 @@ int cmd_score(int argc, char **argv)
                 cli_report(&err);
             code = EXIT_USAGE;
         }
-        size_t partial = stats.rejected + input_errors + stats.duplicates;
+        /* A run that continues another ends as the whole run would have:
+         * what the earlier part rejected still makes it partial. */
+        if (rejected_before > 0)
+            cli_warn("%lld records were rejected before the interruption (each reported "
+                     "then): the run ends partial, as it would have without one",
+                     (long long)rejected_before);
+        size_t partial =
+            stats.rejected + input_errors + stats.duplicates + (size_t)rejected_before;
         zj_error finish_err;
         zj_error_clear(&finish_err);
         if (store && zj_store_finish_run(store, run_id,
