@@ -971,6 +971,28 @@ static void parse_model(struct loader *ld, const zj_ynode *v, zj_rule *r, uint32
     r->cond.pattern = pat->id;
 }
 
+/* Keys a rule's kind gives no meaning, refused where they stand rather than
+ * read and ignored: a tag marks a situation, so it costs nothing and fails
+ * no call (a fatal tag would fail calls on the customer's words); a required
+ * rule has no hit to be fatal, its absence costs its points. */
+static void check_kind_keys(struct loader *ld, const zj_ynode *n, zj_kind kind)
+{
+    static const char *const tag_keys[] = {"points", "max_points", "fatal"};
+    const zj_ynode *v;
+    if (kind == ZJ_KIND_TAG) {
+        for (size_t k = 0; k < sizeof tag_keys / sizeof *tag_keys; k++)
+            if ((v = zj_yaml_get(n, tag_keys[k])))
+                fail_at(ld, v,
+                        "a tag rule marks a situation and takes no '%s' (it costs no points "
+                        "and fails no call)",
+                        tag_keys[k]);
+    } else if (kind == ZJ_KIND_REQUIRED && (v = zj_yaml_get(n, "fatal"))) {
+        fail_at(ld, v,
+                "a required rule takes no 'fatal' (a hit of a forbidden or metric rule fails "
+                "the call; a missed required rule costs its points)");
+    }
+}
+
 static void parse_rule(struct loader *ld, const zj_ynode *n, const struct defaults *def)
 {
     static const char *const keys[] = {
@@ -1036,7 +1058,9 @@ static void parse_rule(struct loader *ld, const zj_ynode *n, const struct defaul
     check_keys(ld, n, keys, where);
 
     const zj_ynode *v;
+    bool kind_known = false;
     if ((v = zj_yaml_get(n, "kind")) && scalar(ld, v, "kind")) {
+        kind_known = true;
         if (strcmp(v->value, "required") == 0)
             r->kind = ZJ_KIND_REQUIRED;
         else if (strcmp(v->value, "forbidden") == 0)
@@ -1045,13 +1069,17 @@ static void parse_rule(struct loader *ld, const zj_ynode *n, const struct defaul
             r->kind = ZJ_KIND_TAG;
         else if (strcmp(v->value, "metric") == 0)
             r->kind = ZJ_KIND_METRIC;
-        else
+        else {
+            kind_known = false;
             fail_at(ld, v, "unknown kind '%.40s' (expected required, forbidden, tag or metric)",
                     v->value);
+        }
     } else if (!v) {
         fail_at(ld, n, "%s has no 'kind' (required, forbidden, tag or metric)", where + 4);
     }
     zj_rules_parse_conversation(n, r, conversation_fail, ld);
+    if (kind_known)
+        check_kind_keys(ld, n, r->kind);
     const char *text_keys[] = {"title", "category", "clause"};
     char **text_fields[] = {&r->title, &r->category, &r->clause};
     for (int i = 0; i < 3; i++)

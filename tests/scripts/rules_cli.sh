@@ -142,4 +142,36 @@ grep -qx "note: with the whole rule set '急什么' \[1, 4) is no finding: rule 
 grep -qx "normalized: 这么个情况怎么个流程" "$tmp/out" || { cat "$tmp/out"; fail "the bundled synonyms rewrote 这么个 / 怎么个"; }
 "$zhijian" rules explain taboo.25-ji-shen-me "急麽个急" > "$tmp/out" || fail "explain 急麽个急"
 grep -qx "verdict: hit '急麽个' \[0, 3), -10 points" "$tmp/out" || { cat "$tmp/out"; fail "急麽个 is not 急什么"; }
+# Keys a rule's kind gives no meaning are errors, not ignored: a tag costs
+# nothing and fails no call (a fatal tag failed calls on the customer's
+# words), a required rule has no hit to be fatal. fatal stays on forbidden
+# and metric rules, whose hits fail the call.
+cat > "$tmp/kindkeys.yaml" <<'YAML'
+ruleset: kk
+version: "1"
+rules:
+  - id: complaint
+    kind: tag
+    speaker: customer
+    any: [投诉]
+    points: 5
+    max_points: 10
+    fatal: true
+  - id: greet
+    kind: required
+    any: [您好]
+    points: 5
+    fatal: true
+  - {id: gun, kind: forbidden, any: [滚], points: 5, fatal: true}
+  - {id: slow, kind: metric, metric: answer_time, max_seconds: 15, points: 5, fatal: true}
+YAML
+"$zhijian" rules check "$tmp/kindkeys.yaml" > "$tmp/out"
+[ $? -eq 1 ] || { cat "$tmp/out"; fail "keys of another kind should exit 1"; }
+cat > "$tmp/want" <<WANT
+$tmp/kindkeys.yaml:8:13: a tag rule marks a situation and takes no 'points' (it costs no points and fails no call)
+$tmp/kindkeys.yaml:9:17: a tag rule marks a situation and takes no 'max_points' (it costs no points and fails no call)
+$tmp/kindkeys.yaml:10:12: a tag rule marks a situation and takes no 'fatal' (it costs no points and fails no call)
+$tmp/kindkeys.yaml:15:12: a required rule takes no 'fatal' (a hit of a forbidden or metric rule fails the call; a missed required rule costs its points)
+WANT
+diff -u "$tmp/want" "$tmp/out" || fail "rules check: keys that do not apply to the rule's kind"
 echo "ok: bundled rule sets check and test clean; broken file located; explain"
