@@ -974,7 +974,8 @@ static void parse_model(struct loader *ld, const zj_ynode *v, zj_rule *r, uint32
 /* Keys a rule's kind gives no meaning, refused where they stand rather than
  * read and ignored: a tag marks a situation, so it costs nothing and fails
  * no call (a fatal tag would fail calls on the customer's words); a required
- * rule has no hit to be fatal, its absence costs its points. */
+ * rule has no hit to be fatal, its absence costs its points; a metric
+ * measures what its definition says, whoever the rule's speaker. */
 static void check_kind_keys(struct loader *ld, const zj_ynode *n, zj_kind kind)
 {
     static const char *const tag_keys[] = {"points", "max_points", "fatal"};
@@ -986,6 +987,18 @@ static void check_kind_keys(struct loader *ld, const zj_ynode *n, zj_kind kind)
                         "a tag rule marks a situation and takes no '%s' (it costs no points "
                         "and fails no call)",
                         tag_keys[k]);
+    } else if (kind == ZJ_KIND_METRIC) {
+        /* Metrics read the agent's turns (and the customer's where the
+         * Metrics table says) over the whole call, or from a tag's turn on
+         * with `when`: a speaker or a window would be ignored. */
+        if ((v = zj_yaml_get(n, "speaker")))
+            fail_at(ld, v,
+                    "a metric rule takes no 'speaker' (a metric measures what its definition "
+                    "says: talk_share is always the agent's share)");
+        if ((v = zj_yaml_get(n, "within")))
+            fail_at(ld, v,
+                    "a metric rule takes no 'within' (it measures the whole call, or with "
+                    "'when' the call from the tag's turn on)");
     } else if (kind == ZJ_KIND_REQUIRED && (v = zj_yaml_get(n, "fatal"))) {
         fail_at(ld, v,
                 "a required rule takes no 'fatal' (a hit of a forbidden or metric rule fails "
@@ -1078,8 +1091,6 @@ static void parse_rule(struct loader *ld, const zj_ynode *n, const struct defaul
         fail_at(ld, n, "%s has no 'kind' (required, forbidden, tag or metric)", where + 4);
     }
     zj_rules_parse_conversation(n, r, conversation_fail, ld);
-    if (kind_known)
-        check_kind_keys(ld, n, r->kind);
     const char *text_keys[] = {"title", "category", "clause"};
     char **text_fields[] = {&r->title, &r->category, &r->clause};
     for (int i = 0; i < 3; i++)
@@ -1148,6 +1159,8 @@ static void parse_rule(struct loader *ld, const zj_ynode *n, const struct defaul
         zj_node_type type = strcmp(cond_key, "all") == 0 ? ZJ_NODE_ALL : ZJ_NODE_ANY;
         parse_items(ld, cond, type, index, r->per_sentence, 1, &r->cond, cond_key);
     }
+    if (kind_known)
+        check_kind_keys(ld, n, r->kind);
     if (r->kind != ZJ_KIND_METRIC) {
         const zj_ynode *unless = zj_yaml_get(n, "unless");
         const zj_ynode *followed = zj_yaml_get(n, "unless_followed_by");

@@ -226,12 +226,22 @@ static bool check_defaults(zj_merge *m, const zj_ynode *def)
     return ok;
 }
 
+/* Whether rule is a metric: the defaults' speaker is not for it (a metric
+ * takes no speaker, and rules.c refuses one written on it). */
+static bool is_metric(const zj_ynode *rule)
+{
+    const zj_ynode *k = zj_yaml_get(rule, "kind");
+    return k && k->type == ZJ_YNODE_SCALAR && !strcmp(k->value, "metric");
+}
+
 static bool bake_rule(zj_merge *m, const zj_ynode *def, zj_ynode *rule)
 {
     if (!def || def->type != ZJ_YNODE_MAP || rule->type != ZJ_YNODE_MAP)
         return true;
     for (size_t di = 0; di + 1 < def->n; di += 2) {
         if (def->items[di]->type != ZJ_YNODE_SCALAR || map_index(rule, def->items[di]->value) >= 0)
+            continue;
+        if (!strcmp(def->items[di]->value, "speaker") && is_metric(rule))
             continue;
         zj_ynode *key = copy_node(def->items[di]), *val = copy_node(def->items[di + 1]);
         if (!key || !val || !zj_ynode_add(rule, key)) {

@@ -174,4 +174,35 @@ $tmp/kindkeys.yaml:10:12: a tag rule marks a situation and takes no 'fatal' (it 
 $tmp/kindkeys.yaml:15:12: a required rule takes no 'fatal' (a hit of a forbidden or metric rule fails the call; a missed required rule costs its points)
 WANT
 diff -u "$tmp/want" "$tmp/out" || fail "rules check: keys that do not apply to the rule's kind"
+# A metric measures what its definition says over the whole call (from the
+# tag's turn with when): speaker and within on one are errors, not ignored
+# (talk_share with speaker: customer reported the agent's share). The
+# defaults' speaker is not one (the bundled standard and my-centre.yaml,
+# which extends it, check clean above).
+cat > "$tmp/metrickeys.yaml" <<'YAML'
+ruleset: mk
+version: "1"
+defaults: {speaker: agent}
+rules:
+  - id: customer.share
+    kind: metric
+    metric: talk_share
+    speaker: customer
+    max: 50
+    points: 3
+  - id: early.silence
+    kind: metric
+    metric: silence
+    min_seconds: 5
+    within: {first_seconds: 10}
+    points: 3
+  - {id: quiet, kind: metric, metric: silence, min_seconds: 30, points: 3}
+YAML
+"$zhijian" rules check "$tmp/metrickeys.yaml" > "$tmp/out"
+[ $? -eq 1 ] || { cat "$tmp/out"; fail "speaker or within on a metric should exit 1"; }
+cat > "$tmp/want" <<WANT
+$tmp/metrickeys.yaml:8:14: a metric rule takes no 'speaker' (a metric measures what its definition says: talk_share is always the agent's share)
+$tmp/metrickeys.yaml:15:13: a metric rule takes no 'within' (it measures the whole call, or with 'when' the call from the tag's turn on)
+WANT
+diff -u "$tmp/want" "$tmp/out" || fail "rules check: speaker and within on a metric rule"
 echo "ok: bundled rule sets check and test clean; broken file located; explain"
