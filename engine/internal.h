@@ -927,10 +927,12 @@ zj_status zj_norm_reserve(zj_norm *n, size_t extra);
  * forms of words (晓得, 么子) read as the standard word (知道, 什么). */
 typedef struct zj_synonyms zj_synonyms;
 /* forms[i] is read as words[i]. NULL with *bad = the index of a bad entry
- * and *why a reason, or *bad = SIZE_MAX when out of memory. */
+ * and *why a reason, or *bad = SIZE_MAX when out of memory. *chained is
+ * SIZE_MAX, or, when entry *bad's standard word is another entry's form (a
+ * chain: 晓得: 知道, 知道: 明白), that entry's index (*why is NULL then). */
 zj_synonyms *zj_synonyms_new(const char *const *forms, const size_t *form_lens,
                              const char *const *words, const size_t *word_lens, size_t n,
-                             size_t *bad, const char **why);
+                             size_t *bad, const char **why, size_t *chained);
 void zj_synonyms_free(zj_synonyms *s);
 /* Replaces the forms in a normalized turn (after the fillers' pass): text,
  * map (when mapped), sentence and clause ends. s may be NULL. */

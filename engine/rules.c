@@ -1111,7 +1111,12 @@ static void parse_rule(struct loader *ld, const zj_ynode *n, const struct defaul
         r->points = (int)num;
     if ((v = zj_yaml_get(n, "max_points")) && integer(ld, v, "max_points", 0, 1000000, &num)) {
         r->max_points = (int)num;
-        if (num > 0 && num < r->points)
+        if (num == 0 && r->points > 0)
+            fail_at(ld, v,
+                    "'max_points' (0) is less than 'points' (%d): a cap is at least one hit's "
+                    "points (leave 'max_points' out for no cap)",
+                    r->points);
+        else if (num < r->points)
             fail_at(ld, v, "'max_points' (%ld) is less than 'points' (%d)", num, r->points);
     }
     if ((v = zj_yaml_get(n, "fatal")))
@@ -1214,6 +1219,18 @@ static void parse_scoring(struct loader *ld, const zj_ynode *n)
                 continue;
             }
             if (integer(ld, v->items[i + 1], k->value, 0, rs->base, &num)) {
+                /* A score at a tied minimum would take whichever grade the
+                 * sort left first: the order they are written in. */
+                size_t tie = 0;
+                while (tie < rs->n_grades && rs->grades[tie].min_score != num)
+                    tie++;
+                if (tie < rs->n_grades) {
+                    fail_at(ld, k,
+                            "grade '%s' has the same minimum (%ld) as grade '%s': give each "
+                            "grade its own minimum",
+                            k->value, num, rs->grades[tie].name);
+                    continue;
+                }
                 if (!(rs->grades[rs->n_grades].name = ld_dup(ld, k, k->value)))
                     continue;
                 rs->grades[rs->n_grades].min_score = (int)num;
@@ -1378,10 +1395,19 @@ static void parse_synonyms(struct loader *ld, const zj_ynode *n)
         }
     }
     if (ok) {
-        size_t bad;
+        size_t bad, other;
         const char *why;
-        ld->rs->synonyms = zj_synonyms_new(forms, form_lens, words, word_lens, pairs, &bad, &why);
-        if (!ld->rs->synonyms && bad != SIZE_MAX)
+        ld->rs->synonyms =
+            zj_synonyms_new(forms, form_lens, words, word_lens, pairs, &bad, &why, &other);
+        if (!ld->rs->synonyms && bad != SIZE_MAX && other != SIZE_MAX)
+            fail_at(ld, n->items[2 * bad],
+                    "synonym '%s' stands for '%s', itself a form (line %ld: '%s: %s'); "
+                    "synonyms are not chained: write '%s: %s'",
+                    n->items[2 * bad]->value, n->items[2 * bad + 1]->value,
+                    n->items[2 * other]->line, n->items[2 * other]->value,
+                    n->items[2 * other + 1]->value, n->items[2 * bad]->value,
+                    n->items[2 * other + 1]->value);
+        else if (!ld->rs->synonyms && bad != SIZE_MAX)
             fail_at(ld, n->items[2 * bad], "synonym '%s' %s", n->items[2 * bad]->value, why);
         else if (!ld->rs->synonyms)
             fail_nomem(ld, n);

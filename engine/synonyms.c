@@ -58,10 +58,11 @@ void zj_synonyms_free(zj_synonyms *s)
 
 zj_synonyms *zj_synonyms_new(const char *const *forms, const size_t *form_lens,
                              const char *const *words, const size_t *word_lens, size_t n,
-                             size_t *bad, const char **why)
+                             size_t *bad, const char **why, size_t *chained)
 {
     *bad = SIZE_MAX;
     *why = NULL;
+    *chained = SIZE_MAX;
     zj_synonyms *s = calloc(1, sizeof *s);
     if (!s || !(s->v = calloc(n ? n : 1, sizeof *s->v))) {
         free(s);
@@ -100,6 +101,18 @@ zj_synonyms *zj_synonyms_new(const char *const *forms, const size_t *form_lens,
         else
             s->first_beyond_bmp = true;
     }
+    /* Forms are replaced once, never again in what replaced them: with 晓得:
+     * 知道 and 知道: 明白 a rule's 不知道 reads 不明白, the text's 不晓得
+     * 不知道, and the rule misses the regional form it was meant to find. */
+    for (size_t i = 0; i < s->n; i++)
+        for (size_t k = 0; k < s->n; k++)
+            if (k != i && s->v[i].to_len == s->v[k].from_len &&
+                memcmp(s->v[i].to, s->v[k].from, s->v[k].from_len) == 0) {
+                *bad = i;
+                *chained = k;
+                zj_synonyms_free(s);
+                return NULL;
+            }
     qsort(s->v, s->n, sizeof *s->v, cmp_first_longest);
     return s;
 }

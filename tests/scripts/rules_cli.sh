@@ -205,4 +205,28 @@ $tmp/metrickeys.yaml:8:14: a metric rule takes no 'speaker' (a metric measures w
 $tmp/metrickeys.yaml:15:13: a metric rule takes no 'within' (it measures the whole call, or with 'when' the call from the tag's turn on)
 WANT
 diff -u "$tmp/want" "$tmp/out" || fail "rules check: speaker and within on a metric rule"
+# A synonym chain (晓得: 知道, 知道: 明白: forms are replaced once, so a rule
+# with 不知道 missed 不晓得), two grades with one minimum (the grade of an 80
+# depended on the order they were written in) and max_points: 0 under
+# points: 10 (read as no cap) are errors, each at its FILE:LINE:COL.
+cat > "$tmp/d6.yaml" <<'YAML'
+ruleset: d6
+version: "1"
+scoring: {base: 100, pass: 60, grades: {B: 80, A: 80, C: 0}}
+synonyms: {晓得: 知道, 知道: 明白}
+rules:
+  - id: a
+    kind: forbidden
+    any: [滚]
+    points: 10
+    max_points: 0
+YAML
+"$zhijian" rules check "$tmp/d6.yaml" > "$tmp/out"
+[ $? -eq 1 ] || { cat "$tmp/out"; fail "a synonym chain, tied grades, max_points 0 should exit 1"; }
+cat > "$tmp/want" <<WANT
+$tmp/d6.yaml:3:48: grade 'A' has the same minimum (80) as grade 'B': give each grade its own minimum
+$tmp/d6.yaml:4:12: synonym '晓得' stands for '知道', itself a form (line 4: '知道: 明白'); synonyms are not chained: write '晓得: 明白'
+$tmp/d6.yaml:10:17: 'max_points' (0) is less than 'points' (10): a cap is at least one hit's points (leave 'max_points' out for no cap)
+WANT
+diff -u "$tmp/want" "$tmp/out" || fail "rules check: synonym chain, tied grades, max_points 0"
 echo "ok: bundled rule sets check and test clean; broken file located; explain"
