@@ -229,4 +229,12 @@ $tmp/d6.yaml:4:12: synonym '晓得' stands for '知道', itself a form (line 4: 
 $tmp/d6.yaml:10:17: 'max_points' (0) is less than 'points' (10): a cap is at least one hit's points (leave 'max_points' out for no cap)
 WANT
 diff -u "$tmp/want" "$tmp/out" || fail "rules check: synonym chain, tied grades, max_points 0"
+# rules test on a rule set that does not load is a configuration error (exit
+# 2, docs/cli.md), not a failed example; the help says so.
+"$zhijian" rules test "$tmp/d6.yaml" > "$tmp/out" 2> "$tmp/err"
+[ $? -eq 2 ] || fail "rules test on an invalid rule set should exit 2"
+"$zhijian" rules --help > "$tmp/out" || fail "rules --help"
+grep -qx "Exit status: 0 ok; 1 errors found by check, or failed examples; 2 usage" "$tmp/out" &&
+  grep -qx "error, or a rule set that test, explain or list cannot load." "$tmp/out" ||
+  { cat "$tmp/out"; fail "rules --help: exit status"; }
 echo "ok: bundled rule sets check and test clean; broken file located; explain"

@@ -332,7 +332,8 @@ static void rules_usage(FILE *out)
                  "         kind, severity, points, fatal (yes/no), FILE:LINE and title.\n"
                  "         --fatal lists only the 一票否决 rules (`fatal: true`), e.g.\n"
                  "         zhijian rules list --fatal rules/property-service.yaml | cut -f1\n"
-                 "Exit status: 0 ok; 1 errors or failed examples; 2 usage error.\n");
+                 "Exit status: 0 ok; 1 errors found by check, or failed examples; 2 usage\n"
+                 "error, or a rule set that test, explain or list cannot load.\n");
 }
 
 /* A rule set for `rules test|explain|list`, NULL once its error is reported. */
