@@ -971,6 +971,14 @@ static void parse_model(struct loader *ld, const zj_ynode *v, zj_rule *r, uint32
     r->cond.pattern = pat->id;
 }
 
+/* Whether key value x of rule map n was set by the override of an
+ * extending file (rules_merge.c moves the override's nodes, with their
+ * file and line, into the base rule's map and records where it was). */
+static bool overridden_here(const zj_ynode *n, const zj_ynode *x)
+{
+    return n->over_file && x && x->file && strcmp(x->file, n->over_file) == 0;
+}
+
 /* Keys a rule's kind gives no meaning, refused where they stand rather than
  * read and ignored: a tag marks a situation, so it costs nothing and fails
  * no call (a fatal tag would fail calls on the customer's words); a required
@@ -979,14 +987,23 @@ static void parse_model(struct loader *ld, const zj_ynode *v, zj_rule *r, uint32
 static void check_kind_keys(struct loader *ld, const zj_ynode *n, zj_kind kind)
 {
     static const char *const tag_keys[] = {"points", "max_points", "fatal"};
-    const zj_ynode *v;
+    const zj_ynode *v, *kv = zj_yaml_get(n, "kind");
     if (kind == ZJ_KIND_TAG) {
-        for (size_t k = 0; k < sizeof tag_keys / sizeof *tag_keys; k++)
-            if ((v = zj_yaml_get(n, tag_keys[k])))
+        for (size_t k = 0; k < sizeof tag_keys / sizeof *tag_keys; k++) {
+            if (!(v = zj_yaml_get(n, tag_keys[k])))
+                continue;
+            if (overridden_here(n, kv) && !overridden_here(n, v))
+                /* the override made the base rule a tag: its kind is wrong */
+                fail_at(ld, kv,
+                        "a tag rule marks a situation and takes no '%s' (the base rule's, at "
+                        "%s:%ld): it costs no points and fails no call",
+                        tag_keys[k], v->file, v->line);
+            else
                 fail_at(ld, v,
                         "a tag rule marks a situation and takes no '%s' (it costs no points "
                         "and fails no call)",
                         tag_keys[k]);
+        }
     } else if (kind == ZJ_KIND_METRIC) {
         /* Metrics read the agent's turns (and the customer's where the
          * Metrics table says) over the whole call, or from a tag's turn on
@@ -1000,9 +1017,16 @@ static void check_kind_keys(struct loader *ld, const zj_ynode *n, zj_kind kind)
                     "a metric rule takes no 'within' (it measures the whole call, or with "
                     "'when' the call from the tag's turn on)");
     } else if (kind == ZJ_KIND_REQUIRED && (v = zj_yaml_get(n, "fatal"))) {
-        fail_at(ld, v,
-                "a required rule takes no 'fatal' (a hit of a forbidden or metric rule fails "
-                "the call; a missed required rule costs its points)");
+        if (overridden_here(n, kv) && !overridden_here(n, v))
+            fail_at(ld, kv,
+                    "a required rule takes no 'fatal' (the base rule's, at %s:%ld): a hit of a "
+                    "forbidden or metric rule fails the call; a missed required rule costs its "
+                    "points",
+                    v->file, v->line);
+        else
+            fail_at(ld, v,
+                    "a required rule takes no 'fatal' (a hit of a forbidden or metric rule "
+                    "fails the call; a missed required rule costs its points)");
     }
 }
 
@@ -1111,7 +1135,14 @@ static void parse_rule(struct loader *ld, const zj_ynode *n, const struct defaul
         r->points = (int)num;
     if ((v = zj_yaml_get(n, "max_points")) && integer(ld, v, "max_points", 0, 1000000, &num)) {
         r->max_points = (int)num;
-        if (num == 0 && r->points > 0)
+        const zj_ynode *pv = zj_yaml_get(n, "points");
+        if (num < r->points && overridden_here(n, pv) && !overridden_here(n, v))
+            /* an override's points above the base rule's cap: its line */
+            fail_at(ld, pv,
+                    "'points' (%d) is more than the base rule's 'max_points' (%ld, at %s:%ld): "
+                    "give 'max_points' too",
+                    r->points, num, v->file, v->line);
+        else if (num == 0 && r->points > 0)
             fail_at(ld, v,
                     "'max_points' (0) is less than 'points' (%d): a cap is at least one hit's "
                     "points (leave 'max_points' out for no cap)",
@@ -1184,6 +1215,29 @@ static void parse_rule(struct loader *ld, const zj_ynode *n, const struct defaul
             rs->patterns[p].per_clause = !rs->patterns[p].follows;
 }
 
+/* In a merged rule set, whether nodes x and y came from different files. */
+static bool other_file(const zj_ynode *x, const zj_ynode *y)
+{
+    return x && y && x->file && y->file && strcmp(x->file, y->file) != 0;
+}
+
+/* Whether x, a valid score taken from another file than `base` (bv), is
+ * above the base that file set: then the error is the new base's, at its
+ * line (`scoring: {base: 50}` over a standard with pass: 80), not the
+ * base rule set's. */
+static bool inherited_above(const zj_ynode *x, const zj_ynode *bv, long max, long *out)
+{
+    if (!other_file(x, bv) || x->type != ZJ_YNODE_SCALAR || x->quoted)
+        return false;
+    char *end;
+    errno = 0;
+    long v = strtol(x->value, &end, 10);
+    if (errno || end == x->value || *end || v <= max)
+        return false;
+    *out = v;
+    return true;
+}
+
 static void parse_scoring(struct loader *ld, const zj_ynode *n)
 {
     static const char *const keys[] = {"base", "pass", "grades", NULL};
@@ -1195,10 +1249,14 @@ static void parse_scoring(struct loader *ld, const zj_ynode *n)
     check_keys(ld, n, keys, " in scoring");
     const zj_ynode *v;
     long num;
-    if ((v = zj_yaml_get(n, "base")) && integer(ld, v, "base", 1, 1000000, &num))
+    const zj_ynode *bv = zj_yaml_get(n, "base");
+    if (bv && integer(ld, bv, "base", 1, 1000000, &num))
         rs->base = (int)num;
     rs->pass = rs->base * 8 / 10;
-    if ((v = zj_yaml_get(n, "pass")) && integer(ld, v, "pass", 0, rs->base, &num))
+    if ((v = zj_yaml_get(n, "pass")) && inherited_above(v, bv, rs->base, &num))
+        fail_at(ld, bv, "'base' (%d) is below 'pass' (%ld, at %s:%ld): give 'pass' with 'base'",
+                rs->base, num, v->file, v->line);
+    else if (v && integer(ld, v, "pass", 0, rs->base, &num))
         rs->pass = (int)num;
     if ((v = zj_yaml_get(n, "grades"))) {
         if (v->type != ZJ_YNODE_MAP || v->n == 0) {
@@ -1212,13 +1270,21 @@ static void parse_scoring(struct loader *ld, const zj_ynode *n)
         rs->grades = calloc(v->n / 2, sizeof *rs->grades);
         if (!rs->grades)
             return;
+        bool told = false;
         for (size_t i = 0; i + 1 < v->n; i += 2) {
             const zj_ynode *k = v->items[i];
             if (k->type != ZJ_YNODE_SCALAR || !k->value[0]) {
                 fail_at(ld, k, "grade names must be non-empty strings");
                 continue;
             }
-            if (integer(ld, v->items[i + 1], k->value, 0, rs->base, &num)) {
+            if (inherited_above(v->items[i + 1], bv, rs->base, &num)) {
+                if (!told)
+                    fail_at(ld, bv,
+                            "'base' (%d) is below grade '%s' (%ld, at %s:%ld): give 'grades' "
+                            "with 'base'",
+                            rs->base, k->value, num, k->file, k->line);
+                told = true;
+            } else if (integer(ld, v->items[i + 1], k->value, 0, rs->base, &num)) {
                 /* A score at a tied minimum would take whichever grade the
                  * sort left first: the order they are written in. */
                 size_t tie = 0;

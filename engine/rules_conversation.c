@@ -103,8 +103,15 @@ void zj_rules_parse_conversation(const zj_ynode *map, zj_rule *r, zj_fail_fn fn,
         if (!(v = zj_yaml_get(map, key)))
             continue;
         if (m == N_METRICS || !takes(m, key)) {
-            fail(fn, ld, v, "'%s' does not apply to %s", key,
-                 m == N_METRICS ? "a rule without a metric" : metrics[m].name);
+            const zj_ynode *mv = zj_yaml_get(map, "metric");
+            if (m < N_METRICS && map->over_file && mv->file && v->file &&
+                !strcmp(mv->file, map->over_file) && strcmp(v->file, map->over_file))
+                /* an override's metric the base rule's bound does not fit */
+                fail(fn, ld, mv, "'%s' (the base rule's, at %s:%ld) does not apply to %s", key,
+                     v->file, v->line, metrics[m].name);
+            else
+                fail(fn, ld, v, "'%s' does not apply to %s", key,
+                     m == N_METRICS ? "a rule without a metric" : metrics[m].name);
             continue;
         }
         bool is_seconds = strstr(key, "seconds") != NULL;

@@ -237,4 +237,57 @@ diff -u "$tmp/want" "$tmp/out" || fail "rules check: synonym chain, tied grades,
 grep -qx "Exit status: 0 ok; 1 errors found by check, or failed examples; 2 usage" "$tmp/out" &&
   grep -qx "error, or a rule set that test, explain or list cannot load." "$tmp/out" ||
   { cat "$tmp/out"; fail "rules --help: exit status"; }
+# A mistake an override makes is reported at the overriding file's line,
+# naming the base's key it clashes with (rules/README.md, "Building on a
+# rule set"): points above the base rule's max_points, a kind or a metric
+# the base rule's keys do not fit, a scoring base below the base's pass and
+# grades. Before, all were reported at the base file's lines.
+cat > "$tmp/d5base.yaml" <<'YAML'
+ruleset: d5base
+version: "1"
+scoring: {base: 100, pass: 80, grades: {A: 90, B: 0}}
+rules:
+  - id: wei
+    kind: forbidden
+    any: [喂]
+    points: 2
+    max_points: 5
+  - id: rude
+    kind: forbidden
+    any: [滚]
+    points: 5
+    fatal: true
+  - id: slow
+    kind: metric
+    metric: silence
+    min_seconds: 10
+    points: 1
+YAML
+cat > "$tmp/d5.yaml" <<'YAML'
+extends: d5base.yaml
+ruleset: d5
+version: "1"
+scoring: {base: 50}
+rules:
+  - id: wei
+    points: 10
+  - id: rude
+    kind: tag
+  - id: slow
+    metric: answer_time
+    max_seconds: 15
+YAML
+"$zhijian" rules check "$tmp/d5.yaml" > "$tmp/out"
+[ $? -eq 1 ] || { cat "$tmp/out"; fail "bad overrides should exit 1"; }
+cat > "$tmp/want" <<WANT
+$tmp/d5.yaml:4:17: 'base' (50) is below 'pass' (80, at $tmp/d5base.yaml:3): give 'pass' with 'base'
+$tmp/d5.yaml:4:17: 'base' (50) is below grade 'A' (90, at $tmp/d5base.yaml:3): give 'grades' with 'base'
+$tmp/d5.yaml:7:13: 'points' (10) is more than the base rule's 'max_points' (5, at $tmp/d5base.yaml:9): give 'max_points' too
+$tmp/d5.yaml:9:11: a tag rule marks a situation and takes no 'points' (the base rule's, at $tmp/d5base.yaml:13): it costs no points and fails no call
+$tmp/d5.yaml:9:11: a tag rule marks a situation and takes no 'fatal' (the base rule's, at $tmp/d5base.yaml:14): it costs no points and fails no call
+$tmp/d5.yaml:11:13: 'min_seconds' (the base rule's, at $tmp/d5base.yaml:18) does not apply to answer_time
+WANT
+diff -u "$tmp/want" "$tmp/out" || fail "rules check: an override's mistake at the override's line"
+# The base alone is clean: the errors are the override's.
+"$zhijian" rules check "$tmp/d5base.yaml" > "$tmp/out" || { cat "$tmp/out"; fail "rules check d5base"; }
 echo "ok: bundled rule sets check and test clean; broken file located; explain"
