@@ -896,13 +896,115 @@ typedef struct literal_lint {
     zj_diag_cb cb;
     void *ctx;
     size_t *count;
+    /* The run of literal characters (not ASCII, each required once) being
+     * collected: source bytes [run_at, run_end) of the regex. */
+    size_t run_at, run_end;
+    bool stopped; /* a character was warned about: the walk stopped */
 } literal_lint;
+
+/* A run of literal characters normalization rewrites as a whole, though
+ * each character passes alone: a filler between two words (你啊去问 with
+ * fillers [啊]: the text says 你去问) or a synonym's form (我怎么晓得 with
+ * 晓得: 知道: the text says 我怎么知道). The regex can never match there.
+ * A filler at either end of the run is left alone (a sentence-final 啊
+ * stays in the text), and so is a dead branch beside live ones: a run
+ * that is a whole branch of an alternation ((?:怎么样|咋地)), or whose
+ * words as the text reads them the rule lists too (急啥 beside 急什么). */
+static bool holds(const char *hay, size_t n, const char *needle, size_t k)
+{
+    for (size_t i = 0; k <= n && i <= n - k; i++)
+        if (memcmp(hay + i, needle, k) == 0)
+            return true;
+    return false;
+}
+
+/* Whether the words a run reads as are elsewhere in the rule: in this
+ * regex or another pattern of the rule (急啥 beside 急什么). */
+static bool rule_holds(const literal_lint *l, const char *text, size_t n)
+{
+    size_t ri = (size_t)(l->r - l->rs->rules);
+    for (size_t k = 0; k < l->rs->n_patterns; k++) {
+        const zj_pattern *q = &l->rs->patterns[k];
+        if (q->rule == ri && !q->is_model && holds(q->expr, q->expr_len, text, n))
+            return true;
+    }
+    return false;
+}
+
+/* Whether source bytes [at, end) of the regex are a whole branch of an
+ * alternation beside others: (?:怎么样|咋样|咋地). */
+static bool whole_branch(const char *s, size_t len, size_t at, size_t end)
+{
+    bool start = at == 0 || s[at - 1] == '|' || s[at - 1] == '(' ||
+                 (at >= 3 && !memcmp(s + at - 3, "(?:", 3));
+    bool stop = end == len || s[end] == '|' || s[end] == ')';
+    return start && stop && ((at > 0 && s[at - 1] == '|') || (end < len && s[end] == '|'));
+}
+
+static void check_run(literal_lint *l)
+{
+    const zj_pattern *p = l->p;
+    const char *run = p->expr + l->run_at, *file = p->file ? p->file : l->rs->path;
+    size_t len = l->run_end - l->run_at;
+    bool branch = len && whole_branch(p->expr, p->expr_len, l->run_at, l->run_end);
+    l->run_at = l->run_end = 0;
+    if (len == 0 || branch || zj_utf8_count(run, len) < 2 ||
+        (!l->rs->fillers && !l->rs->synonyms))
+        return;
+    char *text = NULL;
+    size_t n = 0;
+    if (zj_norm_literal_fillers(run, len, l->rs->fillers, &text, &n) != ZJ_OK || !text) {
+        free(text);
+        return;
+    }
+    bool dropped = n != len || memcmp(text, run, len) != 0;
+    if (dropped) {
+        /* the run's first and last characters stay: a filler inside it went */
+        size_t first = zj_utf8_decode((const unsigned char *)run, len, &(uint32_t){0});
+        size_t last = len;
+        while (last > 0 && ((unsigned char)run[last - 1] & 0xC0) == 0x80)
+            last--;
+        last = last ? last - 1 : 0;
+        dropped = first && n >= first + (len - last) && memcmp(text, run, first) == 0 &&
+                  memcmp(text + n - (len - last), run + last, len - last) == 0;
+        if (dropped && !rule_holds(l, text, n))
+            warn(l->cb, l->ctx, file, p->line, p->col, l->count,
+                 "warning: regex '%s' of rule '%s' has '%.*s', which the text it matches reads "
+                 "as '%s' (the rule set's fillers are dropped between words): it can never "
+                 "match; write '%s', with the filler optional if need be",
+                 p->source, l->r->id, (int)len, run, text, text);
+        free(text);
+        return;
+    }
+    if (zj_synonyms_literal(l->rs->synonyms, &text, &n) == ZJ_OK &&
+        (n != len || memcmp(text, run, len) != 0) && !rule_holds(l, text, n))
+        warn(l->cb, l->ctx, file, p->line, p->col, l->count,
+             "warning: regex '%s' of rule '%s' has '%.*s', which the text it matches reads as "
+             "'%s' (synonyms: a form is read as its standard word): it can never match; "
+             "write '%s'",
+             p->source, l->r->id, (int)len, run, text, text);
+    free(text);
+}
 
 static bool normalized_atom(void *ctx, const rx_atom *a)
 {
-    const literal_lint *l = ctx;
+    literal_lint *l = ctx;
     const zj_pattern *p = l->p;
     const char *s = p->expr, *file = p->file ? p->file : l->rs->path;
+    /* Literal runs: a character that is not ASCII, not escaped, required
+     * once (no quantifier after it) and outside a negative lookaround,
+     * right after the previous one in the source. */
+    size_t after = a->at + a->k;
+    bool in_run = !a->escape && !a->optional && !(a->mode & RX_NEGATIVE) &&
+                  (unsigned char)s[a->at] >= 0x80 &&
+                  !(after < p->expr_len && strchr("?*+{", s[after]));
+    if (!in_run || a->at != l->run_end || l->run_end == 0) {
+        check_run(l);
+        if (in_run)
+            l->run_at = a->at;
+    }
+    if (in_run)
+        l->run_end = after;
     if (a->mode & RX_NEGATIVE)
         return true;
     const char *lit = s + a->at;
@@ -914,6 +1016,7 @@ static bool normalized_atom(void *ctx, const rx_atom *a)
                  "warning: regex '%s' of rule '%s' has '\\%c', a space or line break, which "
                  "the normalized text it matches never holds: it can never match",
                  p->source, l->r->id, e);
+            l->stopped = true;
             return false;
         }
         if (!e || (e < 0x80 && !ispunct(e)))
@@ -931,6 +1034,7 @@ static bool normalized_atom(void *ctx, const rx_atom *a)
     if (!norm || (strlen(norm) == k && memcmp(norm, lit, k) == 0) ||
         zj_utf8_count(norm, strlen(norm)) > 1)
         return true;
+    l->stopped = true;
     if (*norm)
         warn(l->cb, l->ctx, file, p->line, p->col, l->count,
              "warning: regex '%s' of rule '%s' has '%.*s', which the text it matches reads as "
@@ -967,8 +1071,10 @@ static zj_status lint_literal_tag(const zj_ruleset *rs, const zj_rule *r, const 
 static void lint_regex(const zj_ruleset *rs, const zj_rule *r, const zj_pattern *p, zj_norm *n,
                        zj_diag_cb cb, void *ctx, size_t *count)
 {
-    literal_lint l = {rs, r, p, n, cb, ctx, count};
+    literal_lint l = {rs, r, p, n, cb, ctx, count, 0, 0, false};
     regex_walk(p->expr, p->expr_len, normalized_atom, &l);
+    if (!l.stopped)
+        check_run(&l);
 }
 
 /* A regex Hyperscan refuses still matches (PCRE2 runs it), but on every turn

@@ -290,4 +290,29 @@ WANT
 diff -u "$tmp/want" "$tmp/out" || fail "rules check: an override's mistake at the override's line"
 # The base alone is clean: the errors are the override's.
 "$zhijian" rules check "$tmp/d5base.yaml" > "$tmp/out" || { cat "$tmp/out"; fail "rules check d5base"; }
+# A literal run of a regex that normalization rewrites as a whole can never
+# match either: a filler between two words (the text says 你去问) or a
+# synonym's form (the text says 我怎么知道). A sentence-final filler stays in
+# the text, and a form as a whole branch beside the standard word is a dead
+# but harmless branch: no warning for either.
+cat > "$tmp/dead.yaml" <<'YAML'
+ruleset: dr
+version: "1"
+fillers: [嗯, 啊]
+synonyms: {晓得: 知道}
+rules:
+  - id: a
+    kind: forbidden
+    clause: c
+    points: 10
+    regex: ['你啊去问', '我怎么晓得', '不知道啊$', '(?:知道|晓得)了']
+    examples: {match: [不知道啊], no_match: [好的]}
+YAML
+"$zhijian" rules check "$tmp/dead.yaml" > "$tmp/out" || { cat "$tmp/out"; fail "dead regex warnings alone should exit 0"; }
+cat > "$tmp/want" <<WANT
+$tmp/dead.yaml:10:13: warning: regex '你啊去问' of rule 'a' has '你啊去问', which the text it matches reads as '你去问' (the rule set's fillers are dropped between words): it can never match; write '你去问', with the filler optional if need be
+$tmp/dead.yaml:10:21: warning: regex '我怎么晓得' of rule 'a' has '我怎么晓得', which the text it matches reads as '我怎么知道' (synonyms: a form is read as its standard word): it can never match; write '我怎么知道'
+$tmp/dead.yaml: ok: 1 rules, 2 warnings
+WANT
+diff -u "$tmp/want" "$tmp/out" || fail "rules check: a filler or a synonym form inside a regex"
 echo "ok: bundled rule sets check and test clean; broken file located; explain"
