@@ -15,7 +15,11 @@
 #include <string.h>
 #include <utf8proc.h>
 
-#define NORM_OPTIONS (UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD)
+/* UTF8PROC_IGNORE drops the default-ignorable code points that are not
+ * format characters (U+034F combining grapheme joiner, the Hangul fillers
+ * U+115F, U+1160, U+3164, U+FFA0): invisible, they would hide a taboo. */
+#define NORM_OPTIONS                                                                               \
+    (UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD | UTF8PROC_IGNORE)
 
 /* Longest expansion of one code point under NFKC + case fold is 18 code
  * points (U+FDFA); a unit with many marks may be longer: we fall back to
@@ -232,6 +236,13 @@ static bool is_combining(uint32_t cp)
     return c == UTF8PROC_CATEGORY_MN || c == UTF8PROC_CATEGORY_MC || c == UTF8PROC_CATEGORY_ME;
 }
 
+/* CJK unified and compatibility ideographs, all planes. */
+static bool is_ideograph(uint32_t cp)
+{
+    return (cp >= 0x3400 && cp <= 0x9FFF) || (cp >= 0xF900 && cp <= 0xFAFF) ||
+           (cp >= 0x20000 && cp <= 0x3FFFF);
+}
+
 static void emit(zj_norm *n, const char *bytes, size_t k, uint32_t first_cp, uint32_t end_cp)
 {
     for (size_t i = 0; i < k; i++) {
@@ -274,6 +285,10 @@ static long map_unit_bytes(const uint32_t *cps, size_t count, char *out, size_t 
          * (住**栋 is an address given). */
         if (buf[i] != '*' &&
             (is_removed_category(utf8proc_category(buf[i])) || is_variation_selector(buf[i])))
+            continue;
+        /* A mark NFKC left on an ideograph (急 + U+0301) is no part of a
+         * Chinese word, only a way to hide one from the rules. */
+        if (i > 0 && is_ideograph((uint32_t)buf[0]) && is_combining((uint32_t)buf[i]))
             continue;
         /* Traditional -> Simplified after NFKC (a compatibility ideograph
          * first becomes the unified one, then converts). */
