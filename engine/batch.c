@@ -683,9 +683,13 @@ zj_status zj_batch_run(const zj_batch_opts *o, zj_batch_stats *stats, zj_error *
                 result = zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
             } else if (repeated) {
                 stats->duplicates++;
+                /* A one-call file (a subtitle, a vendor's result) has no line. */
+                char at[32] = "";
+                if (earlier.line)
+                    snprintf(at, sizeof at, ":%lu", (unsigned long)earlier.line);
                 zj_error_set(&duplicate, ZJ_ERR_INVALID, c->source, c->line, 0,
-                             "call '%s' came before, at %s:%lu; this later result replaces it",
-                             c->call_id, o->inputs[earlier.input], (unsigned long)earlier.line);
+                             "call '%s' came before, at %s%s; this later result replaces it",
+                             c->call_id, o->inputs[earlier.input], at);
                 out.duplicate = &duplicate;
             }
         }

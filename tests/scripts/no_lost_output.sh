@@ -25,6 +25,13 @@ grep -qx "zhijian: b.jsonl:2: call 'PS-002' came before, at a.jsonl:2; this late
 [ "$(sqlite3 dup.db "SELECT agent_id FROM calls WHERE call_id = 'PS-002'")" = A99 ] || fail "the later result should be stored"
 [ "$(sqlite3 dup.db "SELECT count(*) FROM calls")" = 4 ] || fail "4 distinct calls expected"
 [ "$(sqlite3 dup.db "SELECT status FROM runs")" = partial ] || fail "the run should be partial"
+# Two one-call files of one name (a subtitle each) name the same call: the
+# earlier place is the file, with no line 0 after it.
+mkdir -p x y
+cp "$src/corpus/formats/subtitles.srt" x/call.srt && cp "$src/corpus/formats/subtitles.srt" y/call.srt
+"$zhijian" score --db dup2.db x/call.srt y/call.srt >/dev/null 2>err
+[ $? = 3 ] && grep -qx "zhijian: y/call.srt: call 'call' came before, at x/call.srt; this later result replaces it" err ||
+  fail "repeated one-call file: $(cat err)"
 # Without a store nothing is replaced: both results are printed, no warning.
 "$zhijian" score --no-db --format jsonl a.jsonl b.jsonl >out 2>err || fail "no-db with a repeated id"
 [ "$(grep -c '"call_id":"PS-002"' out)" = 2 ] && [ ! -s err ] || fail "no-db: $(cat err)"
