@@ -512,6 +512,26 @@ static zj_status id_set_add(id_set *set, const char *id, uint32_t input, uint32_
     return ZJ_OK;
 }
 
+/* A call the interrupted run stored (line PRIOR_LINE: before the
+ * interruption; input: its index, or n_inputs when it names none of them). */
+#define PRIOR_LINE UINT32_MAX
+typedef struct prior_seed {
+    id_set *ids;
+    const zj_batch_opts *o;
+} prior_seed;
+
+static zj_status seed_prior(const char *call_id, const char *input_path, void *ctx)
+{
+    prior_seed *p = ctx;
+    uint32_t input = (uint32_t)p->o->n_inputs;
+    for (size_t i = 0; input_path && i < p->o->n_inputs; i++)
+        if (!strcmp(p->o->inputs[i], input_path))
+            input = (uint32_t)i;
+    seen_id earlier;
+    bool repeated;
+    return id_set_add(p->ids, call_id ? call_id : "", input, PRIOR_LINE, &earlier, &repeated);
+}
+
 static void stop(batch *b)
 {
     pthread_mutex_lock(&b->mu);
@@ -580,6 +600,20 @@ zj_status zj_batch_run(const zj_batch_opts *o, zj_batch_stats *stats, zj_error *
             (uint64_t)sb.st_size >= wm[i])
             b.bytes_total += (uint64_t)sb.st_size - wm[i];
     }
+    /* A resumed run knows the ids the interrupted run stored, so a call id
+     * repeated across the interruption is reported as in one run. Read
+     * before the writer thread owns the store. */
+    id_set ids = {0};
+    if (o->store) {
+        prior_seed seed = {&ids, o};
+        zj_status ps = zj_store_resumed_calls(o->store, o->run_id, seed_prior, &seed, err);
+        if (ps != ZJ_OK) {
+            free(ids.v);
+            free_outputs(b.out, WINDOW);
+            free_buffers(b.ring, wm, bufs, workers);
+            return ps;
+        }
+    }
     writer w = {.b = &b, .status = ZJ_OK};
     pthread_mutex_init(&w.mu, NULL);
     pthread_cond_init(&w.cv, NULL);
@@ -622,7 +656,6 @@ zj_status zj_batch_run(const zj_batch_opts *o, zj_batch_stats *stats, zj_error *
         stop(&b);
     }
     size_t n_ready = 0, next_ready = 0;
-    id_set ids = {0};
     zj_error duplicate;
     while (ready && result == ZJ_OK) {
         if (next_ready == n_ready) {
@@ -685,11 +718,18 @@ zj_status zj_batch_run(const zj_batch_opts *o, zj_batch_stats *stats, zj_error *
                 stats->duplicates++;
                 /* A one-call file (a subtitle, a vendor's result) has no line. */
                 char at[32] = "";
-                if (earlier.line)
+                if (earlier.line && earlier.line != PRIOR_LINE)
                     snprintf(at, sizeof at, ":%lu", (unsigned long)earlier.line);
-                zj_error_set(&duplicate, ZJ_ERR_INVALID, c->source, c->line, 0,
-                             "call '%s' came before, at %s%s; this later result replaces it",
-                             c->call_id, o->inputs[earlier.input], at);
+                if (earlier.line == PRIOR_LINE)
+                    zj_error_set(&duplicate, ZJ_ERR_INVALID, c->source, c->line, 0,
+                                 "call '%s' came before the interruption this run resumes%s%s; "
+                                 "this later result replaces it",
+                                 c->call_id, earlier.input < o->n_inputs ? ", in " : "",
+                                 earlier.input < o->n_inputs ? o->inputs[earlier.input] : "");
+                else
+                    zj_error_set(&duplicate, ZJ_ERR_INVALID, c->source, c->line, 0,
+                                 "call '%s' came before, at %s%s; this later result replaces it",
+                                 c->call_id, o->inputs[earlier.input], at);
                 out.duplicate = &duplicate;
             }
         }

@@ -1426,6 +1426,34 @@ void zj_store_run_redact(zj_store *st, unsigned redact)
     st->run_redact = redact;
 }
 
+zj_status zj_store_resumed_calls(zj_store *st, int64_t run_id,
+                                 zj_status (*each)(const char *call_id, const char *input_path,
+                                                   void *ctx),
+                                 void *ctx, zj_error *err)
+{
+    /* The calls the runs this one continues stored (a chain of resumes),
+     * still theirs: none when the run resumes nothing. */
+    zj_stmt *q;
+    if (zj_db_prepare_v2(st->db,
+                         "WITH RECURSIVE chain(id) AS ("
+                         " SELECT resumed_from FROM runs WHERE id = ?1 AND resumed_from IS NOT NULL"
+                         " UNION SELECT r.resumed_from FROM runs r JOIN chain ON r.id = chain.id"
+                         " WHERE r.resumed_from IS NOT NULL)"
+                         " SELECT c.call_id, c.input_path FROM calls c JOIN chain ON c.run_id = chain.id"
+                         " ORDER BY c.id",
+                         -1, &q, NULL) != ZJ_DB_OK)
+        return db_error(st, err, "cannot read the calls of the run resumed");
+    zj_db_bind_int64(q, 1, run_id);
+    zj_status s = ZJ_OK;
+    int rc;
+    while (s == ZJ_OK && (rc = zj_db_step(q)) == ZJ_DB_ROW)
+        s = each((const char *)zj_db_column_text(q, 0), (const char *)zj_db_column_text(q, 1), ctx);
+    zj_db_finalize(q);
+    if (s != ZJ_OK)
+        return zj_error_set(err, s, st->path, 0, 0, "out of memory");
+    return rc == ZJ_DB_DONE ? ZJ_OK : db_error(st, err, "cannot read the calls of the run resumed");
+}
+
 zj_status zj_store_run_before(zj_store *st, int64_t run_id, int64_t *redact, int64_t *rejected,
                               zj_error *err)
 {

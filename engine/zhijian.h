@@ -952,6 +952,13 @@ unsigned zj_rules_redact(const zj_ruleset *rs);
 /* Whether zj_store_begin_run records the invoking user and host (default:
  * off; argv is recorded as the caller passes it). */
 void zj_store_record_invocation(zj_store *st, bool on);
+/* Each call the runs that run_id resumes stored (its call id and input
+ * path), oldest first: a resumed run reports a call id repeated across the
+ * interruption as an uninterrupted run would. None when it resumes none. */
+zj_status zj_store_resumed_calls(zj_store *st, int64_t run_id,
+                                 zj_status (*each)(const char *call_id, const char *input_path,
+                                                   void *ctx),
+                                 void *ctx, zj_error *err);
 /* The personal-data categories the next run masks (runs.redact). */
 void zj_store_run_redact(zj_store *st, unsigned redact);
 /* What a run to be resumed did: the categories it masked (*redact, -1 when
