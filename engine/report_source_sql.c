@@ -512,6 +512,56 @@ static zj_status agg_worst(zj_store *st, const zj_report_filter *f, const char *
     return s;
 }
 
+/* Where a problem's example splits into call id and text. The example is
+ * the smallest "call_id text" of the problem's findings in the group (the
+ * smallest string orders the examples the same in the aggregates and the
+ * full queries), and a call id may hold spaces: the split is at the first
+ * space whose prefix names a call of the group (key = k under the filter)
+ * with a finding of the rule that cost points and holds the rest as its
+ * text. Every such split names a real example, so the first is taken; with
+ * one space there is no other. *look is the lookup, prepared on first use
+ * and finalized by the caller. *sp is NULL when ex holds no space. */
+static zj_status example_split(zj_store *st, zj_stmt **look, const char *key, int64_t rid,
+                               const zj_report_filter *f, const char *k, const char *rule_id,
+                               const char *ex, const char **sp, zj_error *err)
+{
+    const char *first = strchr(ex, ' ');
+    *sp = first;
+    if (!first || !strchr(first + 1, ' '))
+        return ZJ_OK;
+    if (!*look) {
+        char *sql = zj_sqlf("SELECT 1 FROM calls c JOIN findings f ON f.call_row = c.id"
+                            " WHERE c.ruleset_id = ?1" ZJ_CALL_FILTER_REST " AND %s = ?6"
+                            " AND c.call_id = ?7 AND f.rule_id = ?8 AND f.points < 0"
+                            " AND f.text = ?9 LIMIT 1",
+                            key);
+        *look = zj_report_query(st, sql, rid, f, err);
+        free(sql);
+        if (!*look)
+            return err->status;
+    }
+    for (const char *s = first; s; s = strchr(s + 1, ' ')) {
+        zj_stmt *q = *look;
+        zj_db_reset(q);
+        if (zj_db_bind_text(q, 6, k, -1, ZJ_DB_STATIC) != ZJ_DB_OK ||
+            zj_db_bind_text(q, 7, ex, (int)(s - ex), ZJ_DB_STATIC) != ZJ_DB_OK ||
+            zj_db_bind_text(q, 8, rule_id, -1, ZJ_DB_STATIC) != ZJ_DB_OK ||
+            zj_db_bind_text(q, 9, s + 1, -1, ZJ_DB_STATIC) != ZJ_DB_OK)
+            return zj_store_error(st, err, "cannot prepare a report query");
+        int rc = zj_db_step(q);
+        zj_db_reset(q);
+        if (rc == ZJ_DB_ROW) {
+            *sp = s;
+            return ZJ_OK;
+        }
+        if (rc != ZJ_DB_DONE)
+            return zj_report_done(st, rc, err);
+    }
+    /* No call holds it: the aggregates are out of step with the calls
+     * (`db check` names the rows); the first space, as the example reads. */
+    return ZJ_OK;
+}
+
 /* The scorecard's six queries. Every per-group query runs ONCE for all
  * groups, ordered by the group key, and is read in step with the groups: a
  * query per group would scan the calls once per agent. With the aggregates
@@ -528,7 +578,7 @@ static zj_status sqlite_scorecard(void *self, const zj_report_filter *f, zj_grou
     const char *raw_key = by == ZJ_BY_TEAM ? "c.team" : "c.agent_id";
     bool agg = use_aggregates(st);
     zj_report_scope in = agg ? (zj_report_scope){NULL, NULL} : zj_report_scope_of(st, rid, f);
-    zj_stmt *q[6] = {0};
+    zj_stmt *q[6] = {0}, *look = NULL;
     char *sql[6] = {0};
     int n_q = agg ? 5 : 6;
     bool failed = false;
@@ -689,10 +739,11 @@ static zj_status sqlite_scorecard(void *self, const zj_report_filter *f, zj_grou
             p->rule_id = col_str(d, q[3], 1, &failed);
             p->clause = col_str(d, q[3], 2, &failed);
             p->count = zj_db_column_int64(q[3], 3);
-            /* The example is "call_id text" (the smallest such string): the
-             * call ids hold no space, so the first one splits them. */
             const char *ex = (const char *)zj_db_column_text(q[3], 4);
-            const char *sp = ex ? strchr(ex, ' ') : NULL;
+            const char *sp = NULL;
+            if (ex && !failed &&
+                example_split(st, &look, key, rid, f, k, p->rule_id, ex, &sp, err) != ZJ_OK)
+                goto fail;
             if (sp) {
                 char *id = zj_sqlf("%.*s", (int)(sp - ex), ex);
                 if (!id)
@@ -752,10 +803,12 @@ static zj_status sqlite_scorecard(void *self, const zj_report_filter *f, zj_grou
             goto fail;
     for (int i = 0; i < 6; i++)
         zj_db_finalize(q[i]);
+    zj_db_finalize(look);
     return agg ? agg_worst(st, f, key, d, &cap_x, err) : ZJ_OK;
 fail:
     for (int i = 0; i < 6; i++)
         zj_db_finalize(q[i]);
+    zj_db_finalize(look);
     return err && err->status ? err->status : ZJ_ERR_DB;
 }
 
