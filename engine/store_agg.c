@@ -916,9 +916,10 @@ zj_status zj_store_agg_rebuild(zj_store *st, zj_error *err)
     return ZJ_OK;
 }
 
-/* Writes every row of q as "label: column value, ..." (the first 20 of
- * each label) and counts them into *n. With two labels, the first column
- * (0 or 1, ascending) picks the label and is not written. */
+/* Writes every row of q as "label: column value, ..." (the values escaped
+ * for a terminal, zj_buf_term: they hold the input's ids, names and text;
+ * the first 20 of each label) and counts them into *n. With two labels, the
+ * first column (0 or 1, ascending) picks the label and is not written. */
 static zj_status list_rows(zj_store *st, const char *sql, const char *const labels[2], zj_buf *out,
                            long *n, zj_error *err)
 {
@@ -940,8 +941,11 @@ static zj_status list_rows(zj_store *st, const char *sql, const char *const labe
             zj_buf_printf(out, "%s:", labels[side]);
             for (int i = first; i < zj_db_column_count(q); i++) {
                 const unsigned char *t = zj_db_column_text(q, i);
-                zj_buf_printf(out, "%s %s %s", i > first ? "," : "", zj_db_column_name(q, i),
-                              t ? (const char *)t : "NULL");
+                zj_buf_printf(out, "%s %s ", i > first ? "," : "", zj_db_column_name(q, i));
+                if (t)
+                    zj_buf_term_str(out, (const char *)t);
+                else
+                    zj_buf_puts(out, "NULL");
             }
             zj_buf_puts(out, "\n");
         }

@@ -4,9 +4,9 @@
 # the Arabic letter mark U+061C; zero-width spaces, U+FEFF, U+2028 and tag
 # characters) are shown escaped (\x1b, \r, \u202e, \U000e0041 ...) by
 # every text output: score --format text, show, the text scorecard, sample,
-# review status, calibrate, rules explain, and messages on stderr; Markdown
-# reports and scorecards show them as text too (\\x1b: a .md is read in
-# terminals as well).
+# review status, calibrate, rules explain, db check, and messages on stderr;
+# Markdown reports and scorecards show them as text too (\\x1b: a .md is
+# read in terminals as well).
 set -u
 zhijian=$1 src=$2 bin=$3
 tmp=$(mktemp -d)
@@ -93,6 +93,17 @@ raw "rules explain" out
 grep -qF 'text:       不知道\x1b]0;pwn\x07。' out || fail "rules explain: $(cat -v out)"
 # JSON and CSV keep the text as it is (JSON escapes it; CSV is for spreadsheets).
 "$zhijian" show --db z.db --format json "$id" | grep -qF 'EVIL\u001b[2J-01' || fail "show json"
+
+# db check lists the aggregate rows out of step with the calls (a hand edit,
+# a restore): the stored agent id, name and team escaped as above.
+cp z.db zc.db
+sqlite3 zc.db "UPDATE agg_calls SET calls = calls + 1" || fail "sqlite3 zc.db"
+"$zhijian" db check --db zc.db >out 2>err
+[ $? = 1 ] || fail "db check: exit 1 expected: $(cat -v err)"
+raw "db check (stdout)" out
+raw "db check (stderr)" err
+grep -qF 'agg_calls row not in the recomputation: ruleset_id 1, local_date 2026-11-02, iso_week 2026-W45, agent_id A\u202eX1, agent_name 王\x1b]8;;http://x.example/\x07芳\x1b]8;;\x07, team 报修\r组, grade ' out ||
+    fail "db check row: $(cat -v out | head -2)"
 
 # Characters that are not seen but change what is: a zero-width space in the
 # agent's name, U+FEFF and a line separator in the turn, a hidden sentence
