@@ -433,7 +433,8 @@ typedef struct zj_doc_block {
     double max;     /* charts: the value scale's top */
     double mark;    /* charts: the reference line (pass mark), < 0: none */
     zj_chart_kind chart;
-    int bin;         /* histogram: the width of a bin */
+    double span;     /* histogram: the score axis, 0..span */
+    size_t n_low;    /* histogram: the first bins, wholly below the pass mark */
     size_t n_series; /* lines */
     size_t n_rows, cap_rows;
 } zj_doc_block;
@@ -478,10 +479,11 @@ void zj_doc_row(zj_doc_block *t, ...);
 void zj_doc_bars(zj_doc *d, const char *id, const char *title, const char *unit, size_t n,
                  const char *const *labels, const double *values, double max, double mark,
                  const char *mark_label);
-/* Calls per score bin: counts[i] in [i * bin, (i + 1) * bin), the last bin
- * also holding the scores above; the pass line at pass_mark. */
-void zj_doc_histogram(zj_doc *d, const char *id, const char *title, size_t n_bins, int bin,
-                      const long *counts, int pass_mark);
+/* Calls per score bin on the axis 0..top: counts[i] from lows[i] to
+ * lows[i + 1] - 1, the last bin to top (labelled "lo–hi", or "lo" for a bin
+ * of one point); the pass line at pass_mark. */
+void zj_doc_histogram(zj_doc *d, const char *id, const char *title, size_t n_bins, const int *lows,
+                      int top, const long *counts, int pass_mark);
 /* Lines over n_x labels: values[s * n_x + x] of series s (NAN: no value, the
  * line breaks), scale 0..max. */
 void zj_doc_lines(zj_doc *d, const char *id, const char *title, const char *unit, size_t n_x,

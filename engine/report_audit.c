@@ -396,8 +396,8 @@ static void audit_charts(zj_doc *d, const zj_distribution *dist, int pass)
             means[i] = ag->mean_score;
         }
         zj_chart_score_histogram(d, dist, pass);
-        zj_doc_bars(d, "agent-scores", "各坐席平均分", "", dist->n_agents, labels, means, 100, pass,
-                    zj_doc_strf(d, "合格线 %d", pass));
+        zj_doc_bars(d, "agent-scores", "各坐席平均分", "", dist->n_agents, labels, means,
+                    dist->base, pass, zj_doc_strf(d, "合格线 %d", pass));
         zj_chart_weekly_trend(d, dist, NULL, 0, pass);
     }
     free(labels);

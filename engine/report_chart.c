@@ -135,13 +135,13 @@ static void histogram_svg(zj_buf *out, const zj_doc_block *b)
 {
     int height = PLOT_TOP + PLOT_HEIGHT + 40;
     double step = nice_step(b->max), max = b->max > 0 ? ceil(b->max / step) * step : 1;
-    double span = (double)b->n_rows * b->bin; /* the score axis: 0..span */
+    double span = b->span; /* the score axis */
     double width = PLOT_RIGHT - PLOT_LEFT, bar = width / (double)(b->n_rows ? b->n_rows : 1);
     open_svg(out, b, height);
     y_axis(out, max, step, b->headers[0]);
     for (size_t r = 0; r < b->n_rows; r++) {
         double h = PLOT_HEIGHT * b->values[r] / max, x = PLOT_LEFT + (double)r * bar;
-        bool low = (double)(r + 1) * b->bin <= b->mark;
+        bool low = r < b->n_low;
         zj_buf_printf(out,
                       "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\" "
                       "stroke=\"" INK "\" stroke-width=\"0.5\"/>",

@@ -223,15 +223,19 @@ void zj_doc_bars(zj_doc *d, const char *id, const char *title, const char *unit,
     }
 }
 
-void zj_doc_histogram(zj_doc *d, const char *id, const char *title, size_t n_bins, int bin,
-                      const long *counts, int pass_mark)
+void zj_doc_histogram(zj_doc *d, const char *id, const char *title, size_t n_bins, const int *lows,
+                      int top, const long *counts, int pass_mark)
 {
     char **labels = calloc(n_bins ? n_bins : 1, sizeof *labels);
     double *values = calloc(n_bins ? n_bins : 1, sizeof *values);
     bool ok = labels && values;
+    size_t n_low = 0;
     for (size_t i = 0; ok && i < n_bins; i++) {
-        int lo = (int)i * bin, hi = i + 1 == n_bins ? 100 : lo + bin - 1;
-        ok = asprintf(&labels[i], "%d–%d", lo, hi) >= 0;
+        int lo = lows[i], hi = i + 1 == n_bins ? top : lows[i + 1] - 1;
+        if (hi < pass_mark)
+            n_low = i + 1;
+        ok = (lo == hi ? asprintf(&labels[i], "%d", lo) : asprintf(&labels[i], "%d–%d", lo, hi)) >=
+             0;
         if (!ok)
             labels[i] = NULL;
         values[i] = (double)counts[i];
@@ -244,7 +248,8 @@ void zj_doc_histogram(zj_doc *d, const char *id, const char *title, size_t n_bin
         zj_doc_block *b = add_chart(d, ZJ_CHART_HISTOGRAM, id, title, "通", mark_label, n_bins,
                                     (const char *const *)labels, n_bins, values);
         if (b) {
-            b->bin = bin;
+            b->span = top;
+            b->n_low = n_low;
             b->mark = pass_mark;
             for (size_t i = 0; i < n_bins; i++)
                 b->max = values[i] > b->max ? values[i] : b->max;

@@ -7,17 +7,37 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Bins of 10 points: 0–9 … 80–89, 90–100. */
-#define HIST_BIN 10
-#define HIST_BINS 10
+size_t zj_score_bins(int base)
+{
+    return base < ZJ_SCORE_BINS ? (size_t)(base > 1 ? base : 1) : ZJ_SCORE_BINS;
+}
+
+/* Bin i holds the scores s with floor(s * n / base) = i: equal shares of the
+ * scale, in whole points. */
+size_t zj_score_bin(int64_t score, int base)
+{
+    size_t n = zj_score_bins(base);
+    if (score <= 0 || base <= 0)
+        return 0;
+    if (score >= base)
+        return n - 1;
+    return (size_t)(score * (int64_t)n / base);
+}
+
+int zj_score_bin_low(size_t i, int base)
+{
+    int64_t n = (int64_t)zj_score_bins(base), b = base > 0 ? base : 1;
+    return (int)(((int64_t)i * b + n - 1) / n);
+}
 
 void zj_chart_score_histogram(zj_doc *d, const zj_distribution *dist, int pass_mark)
 {
-    long counts[HIST_BINS] = {0};
-    for (int score = 0; score <= 100; score++)
-        counts[score / HIST_BIN < HIST_BINS ? score / HIST_BIN : HIST_BINS - 1] +=
-            dist->by_score[score];
-    zj_doc_histogram(d, "score-histogram", "得分分布", HIST_BINS, HIST_BIN, counts, pass_mark);
+    size_t n = zj_score_bins(dist->base);
+    int lows[ZJ_SCORE_BINS];
+    for (size_t i = 0; i < n; i++)
+        lows[i] = zj_score_bin_low(i, dist->base);
+    zj_doc_histogram(d, "score-histogram", "得分分布", n, lows, dist->base, dist->by_bin,
+                     pass_mark);
 }
 
 /* The dated weeks of dist (the undated calls have no place on a time axis). */
@@ -69,8 +89,8 @@ void zj_chart_weekly_trend(zj_doc *d, const zj_distribution *dist, const zj_scor
     }
     char mark[32];
     snprintf(mark, sizeof mark, "合格线 %d", pass_mark);
-    zj_doc_lines(d, "weekly-trend", "每周平均分", "分", n_x, x, n_series, names, v, 100, pass_mark,
-                 mark);
+    zj_doc_lines(d, "weekly-trend", "每周平均分", "分", n_x, x, n_series, names, v, dist->base,
+                 pass_mark, mark);
 done:
     free(x);
     free(names);

@@ -88,8 +88,8 @@ static zj_doc *scorecard_doc(const zj_scorecard_data *sc, const zj_distribution 
     const char *pass_label = zj_doc_strf(d, "合格线 %d", pass);
     if (zj_doc_status(d) == ZJ_OK)
         zj_doc_bars(d, by == ZJ_BY_TEAM ? "team-scores" : "agent-scores",
-                    zj_doc_strf(d, "%s平均分", who), "", sc->n_groups, keys, means, 100, pass,
-                    pass_label);
+                    zj_doc_strf(d, "%s平均分", who), "", sc->n_groups, keys, means,
+                    sc->ruleset.base, pass, pass_label);
     free(keys);
     free(means);
     zj_chart_score_histogram(d, dist, pass);

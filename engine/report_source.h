@@ -121,10 +121,13 @@ typedef struct zj_dist_agent {
     double mean_score;
 } zj_dist_agent;
 
+#define ZJ_SCORE_BINS 10 /* at most */
+
 /* What the charts draw over every call the filter selects: calls per
  * score, the weekly trend and each agent's mean. */
 typedef struct zj_distribution {
-    long by_score[101]; /* calls per score 0..100 (a score outside is counted at its end) */
+    int base;                   /* the rule set's scoring base: the charts' score scale */
+    long by_bin[ZJ_SCORE_BINS]; /* calls per score bin of base (zj_score_bin) */
     zj_sc_week *weeks;  /* by ISO week; the calls without a date (week NULL) first */
     size_t n_weeks;
     zj_dist_agent *agents; /* by agent id, the calls without one first */
@@ -134,8 +137,15 @@ typedef struct zj_distribution {
 
 void zj_distribution_free(zj_distribution *d);
 
-/* Charts both reports draw (report_figures.c). The score histogram in bins
- * of 10 points with the pass line: */
+/* The score bins of a scale 0..base: ten (base's points when it is under
+ * ten), bin i from zj_score_bin_low(i) to the next one's low - 1, the last
+ * closed at base (0–9 … 80–89, 90–100 for base 100). A score outside
+ * 0..base is counted in the bin at its end. */
+size_t zj_score_bins(int base);
+size_t zj_score_bin(int64_t score, int base);
+int zj_score_bin_low(size_t i, int base);
+/* Charts both reports draw (report_figures.c), on the scale 0..dist->base.
+ * The score histogram in zj_score_bins with the pass line: */
 void zj_chart_score_histogram(zj_doc *d, const zj_distribution *dist, int pass_mark);
 /* The weekly mean score: one line per group of sc when it has 2..max_lines
  * groups, else one line over every call (sc may be NULL). */

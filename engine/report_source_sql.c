@@ -317,6 +317,7 @@ static zj_status sqlite_distribution(void *self, const zj_rs_ruleset *rs, const 
     zj_store *st = self;
     bool agg = use_aggregates(st);
     zj_report_scope in = agg ? (zj_report_scope){NULL, NULL} : zj_report_scope_of(st, rs->id, f);
+    out->base = rs->base;
     /* 0 calls per score; 1 per week; 2 per agent. Means as the scorecard
      * computes them. */
     char *sql[3];
@@ -356,10 +357,8 @@ static zj_status sqlite_distribution(void *self, const zj_rs_ruleset *rs, const 
         int rc = ZJ_DB_ERROR; /* always set by the first step: failed is false here */
         while (!failed && (rc = zj_db_step(q)) == ZJ_DB_ROW) {
             if (i == 0) {
-                int64_t score = zj_db_column_int64(q, 0);
-                out->by_score[score < 0     ? 0
-                              : score > 100 ? 100
-                                            : score] += zj_db_column_int64(q, 1);
+                out->by_bin[zj_score_bin(zj_db_column_int64(q, 0), rs->base)] +=
+                    zj_db_column_int64(q, 1);
             } else if (i == 1) {
                 if (!GROW(out->weeks, out->n_weeks, cap_w)) {
                     failed = true;

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "report_source.h"
 
 static char *render(zj_doc *d, zj_format fmt)
 {
@@ -34,7 +35,8 @@ static void histogram_pass_line_and_bars(void **state)
     (void)state;
     zj_doc *d = zj_doc_new("t");
     long counts[10] = {0, 0, 0, 0, 0, 0, 0, 2, 4, 8};
-    zj_doc_histogram(d, "score-histogram", "得分分布", 10, 10, counts, 80);
+    const int lows[10] = {0, 10, 20, 30, 40, 50, 60, 70, 80, 90};
+    zj_doc_histogram(d, "score-histogram", "得分分布", 10, lows, 100, counts, 80);
     char *html = render(d, ZJ_FMT_HTML);
     assert_non_null(strstr(html, "data-chart=\"score-histogram\""));
     /* Plot 48..620: score 80 of 0..100 lies at 48 + 572 * 0.8 = 505.6. */
@@ -114,10 +116,63 @@ static void bars_scale_and_escaping(void **state)
     zj_doc_free(d);
 }
 
+/* The bins follow the rule set's base: ten equal shares in whole points,
+ * the top one closed at the base; one point each under ten. */
+static void score_bins_follow_the_base(void **state)
+{
+    (void)state;
+    assert_int_equal(zj_score_bins(100), 10);
+    assert_int_equal(zj_score_bin(89, 100), 8);
+    assert_int_equal(zj_score_bin(90, 100), 9);
+    assert_int_equal(zj_score_bin(100, 100), 9);
+    assert_int_equal(zj_score_bin(-5, 100), 0);
+    assert_int_equal(zj_score_bin(130, 100), 9);
+    assert_int_equal(zj_score_bin_low(9, 100), 90);
+    /* base 120: bins of 12 points, 108–120 on top */
+    assert_int_equal(zj_score_bin(110, 120), 9);
+    assert_int_equal(zj_score_bin(107, 120), 8);
+    assert_int_equal(zj_score_bin(120, 120), 9);
+    assert_int_equal(zj_score_bin_low(9, 120), 108);
+    /* base 10: a bin per point, 9–10 on top */
+    assert_int_equal(zj_score_bins(10), 10);
+    assert_int_equal(zj_score_bin(7, 10), 7);
+    assert_int_equal(zj_score_bin(10, 10), 9);
+    /* base 95: lows 0, 10, 19, 29, ... (ceil(i * 9.5)) */
+    assert_int_equal(zj_score_bin_low(2, 95), 19);
+    assert_int_equal(zj_score_bin(18, 95), 1);
+    assert_int_equal(zj_score_bin(19, 95), 2);
+    /* base 4: four bins of one point, 3–4 on top */
+    assert_int_equal(zj_score_bins(4), 4);
+    assert_int_equal(zj_score_bin(4, 4), 3);
+    assert_int_equal(zj_score_bin_low(3, 4), 3);
+}
+
+/* Bins of one point are labelled by it; the pass line and the grey bins
+ * follow the axis 0..top. */
+static void histogram_of_another_base(void **state)
+{
+    (void)state;
+    zj_doc *d = zj_doc_new("t");
+    long counts[4] = {0, 1, 0, 2};
+    const int lows[4] = {0, 1, 2, 3};
+    zj_doc_histogram(d, "score-histogram", "得分分布", 4, lows, 4, counts, 2);
+    char *md = render(d, ZJ_FMT_MD);
+    assert_non_null(strstr(md, "| 0 | 0 |\n| 1 | 1 |\n| 2 | 0 |\n| 3–4 | 2 |\n"));
+    free(md);
+    char *html = render(d, ZJ_FMT_HTML);
+    /* Pass 2 of 0..4 at 48 + 572 / 2; bins 0 and 1 grey, 3–4 blue. */
+    assert_non_null(strstr(html, "<line x1=\"334.0\""));
+    assert_int_equal(count(html, "fill=\"#a8a8a8\""), 2);
+    free(html);
+    zj_doc_free(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(histogram_pass_line_and_bars),
+        cmocka_unit_test(score_bins_follow_the_base),
+        cmocka_unit_test(histogram_of_another_base),
         cmocka_unit_test(lines_break_at_missing_weeks),
         cmocka_unit_test(bars_scale_and_escaping),
     };
