@@ -43,7 +43,8 @@ done
 grep -qF "results in $shown (run 1)" score.out || fail "score message: $(tail -1 score.out)"
 [ "$(cat argv.txt)" = "zhijian score --record-invocation --db $shown $calls
 zhijian score --db=$shown $calls" ] || fail "runs.argv: $(cat argv.txt)"
-grep -qF "zhijian report --db postgresql://zq:\*\*\*@127.0.0.1:$PG_PORT/pwz --format md" report.md ||
+# The command is shell-quoted: the mask's * would be a glob.
+grep -qF "zhijian report --db 'postgresql://zq:\*\*\*@127.0.0.1:$PG_PORT/pwz' --format md" report.md ||
   fail "the report's command: $(grep -F 'zhijian report' report.md | head -2)"
 grep -qF "postgresql://zq:***@127.0.0.1:$PG_PORT/nosuchdb" nodb.out || fail "error message: $(cat nodb.out)"
 

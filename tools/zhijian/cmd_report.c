@@ -39,6 +39,30 @@ enum {
 };
 
 /* Parses the options every report shares plus its own; -1 error, -2 help. */
+/* Appends word as a POSIX shell reads it back as one argument: as it is
+ * when it holds only letters, digits, bytes beyond ASCII and _@%+=:,./-
+ * (which no shell treats specially), else in single quotes, a quote inside
+ * written '\'' — so the audit report's command runs as printed. */
+static void shell_word(zj_buf *out, const char *word)
+{
+    bool plain = *word != '\0';
+    for (const unsigned char *p = (const unsigned char *)word; plain && *p; p++)
+        plain = *p >= 0x80 || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+                (*p >= '0' && *p <= '9') || strchr("_@%+=:,./-", *p);
+    if (plain) {
+        zj_buf_puts(out, word);
+        return;
+    }
+    zj_buf_puts(out, "'");
+    for (const char *p = word; *p; p++) {
+        if (*p == '\'')
+            zj_buf_puts(out, "'\\''");
+        else
+            zj_buf_append(out, p, 1);
+    }
+    zj_buf_puts(out, "'");
+}
+
 static int parse(int argc, char **argv, const char *cmd, const char *formats, zj_format dflt,
                  void (*usage)(FILE *), struct report_args *a)
 {
@@ -235,15 +259,20 @@ static int run_report(enum report_kind kind, const char *cmd, const struct repor
     } else {
         /* The report cites its command and database: never a password
          * (masked argument by argument, where it can be told apart). */
-        char command[2048] = "zhijian";
+        zj_buf command;
+        zj_buf_init(&command);
+        zj_buf_puts(&command, "zhijian");
         for (int i = 0; i < argc; i++) {
             char *shown = cli_mask_arg(argv[i]);
-            strncat(command, " ", sizeof command - strlen(command) - 1);
-            strncat(command, shown ? shown : "***", sizeof command - strlen(command) - 1);
+            zj_buf_puts(&command, " ");
+            shell_word(&command, shown ? shown : "***");
             free(shown);
         }
-        s = zj_report_audit(st, &a->filter, a->cite_sample, &a->meta, cli_db_name(a->db), command,
-                            a->format, &out, &err);
+        s = command.failed
+                ? zj_error_set(&err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory")
+                : zj_report_audit(st, &a->filter, a->cite_sample, &a->meta, cli_db_name(a->db),
+                                  command.data, a->format, &out, &err);
+        zj_buf_free(&command);
     }
     zj_store_close(st);
     return cli_finish_output(cmd, s, &err, &out, a->output);
