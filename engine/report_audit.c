@@ -555,7 +555,13 @@ static zj_doc *audit_doc(const zj_audit_data *a, const graded *g, const zj_rs_ru
         zj_doc_fail(d, ZJ_ERR_NOMEM);
     zj_doc_row(t, "班组", teams.len ? teams.data : "（无）");
     zj_buf_free(&teams);
-    zj_doc_row(t, "坐席人数", zj_doc_strf(d, "%ld", a->agents));
+    /* The calls without an agent id are no one agent: not counted, but said,
+     * as the agent chart shows them as one bar, (未知坐席). */
+    zj_doc_row(t, "坐席人数",
+               a->calls_without_agent
+                   ? zj_doc_strf(d, "%ld（另有 %ld 通通话无坐席工号，记为 (未知坐席)）", a->agents,
+                                 a->calls_without_agent)
+                   : zj_doc_strf(d, "%ld", a->agents));
     zj_doc_row(t, "评分通话数", zj_doc_strf(d, "%ld", a->calls));
     const char *sampling = sampling_row(d, a);
     zj_doc_row(t, "抽样", sampling);
@@ -835,9 +841,10 @@ static zj_status audit_json(const zj_audit_data *a, const graded *g, const zj_rs
         ok = ok && json_array_append_new(teams, json_string(a->teams[i])) == 0;
     ok = ok && teams &&
          jset(root, "scope",
-              json_pack("{s:I,s:I,s:o,s:o,s:O}", "calls", (json_int_t)a->calls, "agents",
-                        (json_int_t)a->agents, "first_date", jstr(a->first_date), "last_date",
-                        jstr(a->last_date), "teams", teams));
+              json_pack("{s:I,s:I,s:I,s:o,s:o,s:O}", "calls", (json_int_t)a->calls, "agents",
+                        (json_int_t)a->agents, "calls_without_agent",
+                        (json_int_t)a->calls_without_agent, "first_date", jstr(a->first_date),
+                        "last_date", jstr(a->last_date), "teams", teams));
     json_decref(teams);
     ok = ok && jset(root, "conclusion",
                     json_pack("{s:s,s:s,s:f,s:f,s:I,s:I,s:I}", "verdict", conclusion_code(verdict),

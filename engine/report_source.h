@@ -221,6 +221,7 @@ typedef struct zj_au_kpis {
 /* Everything the audit report shows from the store. */
 typedef struct zj_audit_data {
     long calls, agents, passed, fatal_calls;
+    long calls_without_agent; /* not in agents: (未知坐席) is no one agent */
     double mean_score;
     const char *first_date, *last_date; /* NULL when no call has a date */
     const char **teams;                 /* by name, "(未分组)" for none */

@@ -311,6 +311,22 @@ void zj_distribution_free(zj_distribution *d)
     memset(d, 0, sizeof *d);
 }
 
+/* The CTE "lt (k, an, tm)": per group key, the agent name and team shown
+ * for it, those of its latest date in the selection. An agent who moved
+ * team shows under the team it works in now, and the name it goes by now;
+ * on one date with more than one, the last in order (a NULL last of all).
+ * The aggregates hold a call's date, not its time: the full queries order
+ * the same way, so both give the same report. `from` is "agg_calls c WHERE
+ * c.ruleset_id = ?1" or "calls c WHERE" with the report scope. */
+static char *latest_names_cte(const char *key, const char *from)
+{
+    return zj_sqlf("lt AS (SELECT k, an, tm FROM (SELECT %s AS k, c.agent_name AS an, c.team AS tm,"
+                   " ROW_NUMBER() OVER (PARTITION BY %s ORDER BY c.local_date IS NULL,"
+                   " c.local_date DESC, c.team IS NULL, c.team DESC, c.agent_name IS NULL,"
+                   " c.agent_name DESC) AS rn FROM %s" ZJ_CALL_FILTER_REST ") AS l WHERE rn = 1)",
+                   key, key, from);
+}
+
 static zj_status sqlite_distribution(void *self, const zj_rs_ruleset *rs, const zj_report_filter *f,
                                      zj_distribution *out, zj_error *err)
 {
@@ -318,9 +334,9 @@ static zj_status sqlite_distribution(void *self, const zj_rs_ruleset *rs, const 
     bool agg = use_aggregates(st);
     zj_report_scope in = agg ? (zj_report_scope){NULL, NULL} : zj_report_scope_of(st, rs->id, f);
     out->base = rs->base;
-    /* 0 calls per score; 1 per week; 2 per agent. Means as the scorecard
-     * computes them. */
-    char *sql[3];
+    /* 0 calls per score; 1 per week; 2 per agent (the calls without an agent
+     * id one group with no name). Means as the scorecard computes them. */
+    char *sql[3], *lt;
     if (agg) {
         sql[0] = zj_sqlf("SELECT c.score, sum(c.calls) FROM agg_calls c WHERE c.ruleset_id = "
                          "?1" ZJ_CALL_FILTER_REST " GROUP BY c.score");
@@ -329,10 +345,15 @@ static zj_status sqlite_distribution(void *self, const zj_rs_ruleset *rs, const 
             " CAST(sum(c.score * c.calls) AS REAL) / sum(c.calls),"
             " sum(c.passed * c.calls) FROM agg_calls c WHERE c.ruleset_id = ?1" ZJ_CALL_FILTER_REST
             " GROUP BY c.iso_week ORDER BY c.iso_week");
-        sql[2] = zj_sqlf("SELECT c.agent_id, max(c.agent_name), sum(c.calls),"
-                         " CAST(sum(c.score * c.calls) AS REAL) / sum(c.calls) FROM agg_calls c"
-                         " WHERE c.ruleset_id = ?1" ZJ_CALL_FILTER_REST
-                         " GROUP BY c.agent_id ORDER BY c.agent_id");
+        lt = latest_names_cte("c.agent_id", "agg_calls c WHERE c.ruleset_id = ?1");
+        sql[2] = lt ? zj_sqlf("WITH %s SELECT a.agent_id, lt.an, a.n, a.mean FROM (SELECT"
+                              " c.agent_id, sum(c.calls) AS n,"
+                              " CAST(sum(c.score * c.calls) AS REAL) / sum(c.calls) AS mean"
+                              " FROM agg_calls c WHERE c.ruleset_id = ?1" ZJ_CALL_FILTER_REST
+                              " GROUP BY c.agent_id) AS a LEFT JOIN lt ON lt.k = a.agent_id"
+                              " ORDER BY a.agent_id",
+                              lt)
+                    : NULL;
     } else {
         sql[0] = zj_sqlf("SELECT c.score, count(*) FROM calls c WHERE%s" ZJ_CALL_FILTER_REST
                          " GROUP BY c.score",
@@ -340,10 +361,17 @@ static zj_status sqlite_distribution(void *self, const zj_rs_ruleset *rs, const 
         sql[1] = zj_sqlf("SELECT c.iso_week, count(*), avg(c.score), sum(c.passed) FROM calls c"
                          " WHERE%s" ZJ_CALL_FILTER_REST " GROUP BY c.iso_week ORDER BY c.iso_week",
                          in.calls);
-        sql[2] = zj_sqlf("SELECT c.agent_id, max(c.agent_name), count(*), avg(c.score) FROM calls c"
-                         " WHERE%s" ZJ_CALL_FILTER_REST " GROUP BY c.agent_id ORDER BY c.agent_id",
-                         in.calls);
+        char *from = zj_sqlf("calls c WHERE%s", in.calls);
+        lt = from ? latest_names_cte("c.agent_id", from) : NULL;
+        free(from);
+        sql[2] = lt ? zj_sqlf("WITH %s SELECT a.agent_id, lt.an, a.n, a.mean FROM (SELECT"
+                              " c.agent_id, count(*) AS n, avg(c.score) AS mean FROM calls c"
+                              " WHERE%s" ZJ_CALL_FILTER_REST " GROUP BY c.agent_id) AS a"
+                              " LEFT JOIN lt ON lt.k = a.agent_id ORDER BY a.agent_id",
+                              lt, in.calls)
+                    : NULL;
     }
+    free(lt);
     bool failed = false;
     zj_status s = ZJ_OK;
     size_t cap_w = 0, cap_a = 0;
@@ -584,6 +612,13 @@ static zj_status sqlite_scorecard(void *self, const zj_report_filter *f, zj_grou
     int rc = ZJ_DB_DONE;
     size_t cap_g = 0, cap_gr = 0, cap_p = 0, cap_w = 0, cap_x = 0;
 
+    /* The name and team shown for each group (none for the calls without an
+     * agent id: they are no one agent). */
+    char *from = agg ? NULL : zj_sqlf("calls c WHERE%s", in.calls);
+    char *lt = agg || from
+                   ? latest_names_cte(key, agg ? "agg_calls c WHERE c.ruleset_id = ?1" : from)
+                   : NULL;
+    free(from);
     /* 0 totals; 1 groups, with the median from window functions; 2 grades;
      * 3 problems, ranked as an inspector reads them: a fatal rule first, then
      * by severity, then by the points they cost, and only then by how often;
@@ -595,22 +630,28 @@ static zj_status sqlite_scorecard(void *self, const zj_report_filter *f, zj_grou
                          " WHERE c.ruleset_id = ?1" ZJ_CALL_FILTER_REST);
         /* The median: the scores at positions (n + 1) / 2 and (n + 2) / 2
          * of the group's histogram, averaged as avg() averages them. */
-        sql[1] = zj_sqlf(
-            "WITH g AS (SELECT %s AS k, max(c.agent_name) AS an, max(c.team) AS tm,"
-            " sum(c.calls) AS n, CAST(sum(c.score * c.calls) AS REAL) / sum(c.calls) AS mean,"
-            " sum(c.passed * c.calls) AS p, sum(c.fatal * c.calls) AS ft,"
-            " max(%s) IS NOT NULL AS known FROM agg_calls c WHERE c.ruleset_id = "
-            "?1" ZJ_CALL_FILTER_REST " GROUP BY 1),"
-            " h AS (SELECT %s AS k, c.score AS score, sum(c.calls) AS n FROM agg_calls c"
-            " WHERE c.ruleset_id = ?1" ZJ_CALL_FILTER_REST " GROUP BY 1, 2),"
-            " hc AS (SELECT k, score, CAST(sum(n) OVER (PARTITION BY k ORDER BY score) AS INTEGER)"
-            " AS cum, CAST(sum(n) OVER (PARTITION BY k) AS INTEGER) AS cnt FROM h),"
-            " m AS (SELECT k, (min(CASE WHEN cum >= (cnt + 1) / 2 THEN score END)"
-            " + min(CASE WHEN cum >= (cnt + 2) / 2 THEN score END)) / 2.0 AS med"
-            " FROM hc GROUP BY k)"
-            " SELECT g.k, g.an, g.tm, g.n, g.mean, m.med, g.p, g.ft, g.known"
-            " FROM g JOIN m ON m.k = g.k ORDER BY g.k",
-            key, raw_key, key);
+        sql[1] =
+            lt ? zj_sqlf(
+                     "WITH %s, g AS (SELECT %s AS k,"
+                     " sum(c.calls) AS n, CAST(sum(c.score * c.calls) AS REAL) / sum(c.calls) AS "
+                     "mean,"
+                     " sum(c.passed * c.calls) AS p, sum(c.fatal * c.calls) AS ft,"
+                     " max(%s) IS NOT NULL AS known FROM agg_calls c WHERE c.ruleset_id = "
+                     "?1" ZJ_CALL_FILTER_REST " GROUP BY 1),"
+                     " h AS (SELECT %s AS k, c.score AS score, sum(c.calls) AS n FROM agg_calls c"
+                     " WHERE c.ruleset_id = ?1" ZJ_CALL_FILTER_REST " GROUP BY 1, 2),"
+                     " hc AS (SELECT k, score, CAST(sum(n) OVER (PARTITION BY k ORDER BY score) AS "
+                     "INTEGER)"
+                     " AS cum, CAST(sum(n) OVER (PARTITION BY k) AS INTEGER) AS cnt FROM h),"
+                     " m AS (SELECT k, (min(CASE WHEN cum >= (cnt + 1) / 2 THEN score END)"
+                     " + min(CASE WHEN cum >= (cnt + 2) / 2 THEN score END)) / 2.0 AS med"
+                     " FROM hc GROUP BY k)"
+                     " SELECT g.k, CASE WHEN g.known THEN lt.an END, CASE WHEN g.known THEN lt.tm "
+                     "END,"
+                     " g.n, g.mean, m.med, g.p, g.ft, g.known"
+                     " FROM g JOIN m ON m.k = g.k JOIN lt ON lt.k = g.k ORDER BY g.k",
+                     lt, key, raw_key, key)
+               : NULL;
         sql[2] = zj_sqlf("SELECT %s AS k, c.grade, sum(c.calls) FROM agg_calls c"
                          " WHERE c.ruleset_id = ?1" ZJ_CALL_FILTER_REST
                          " GROUP BY k, c.grade ORDER BY k, c.grade",
@@ -638,15 +679,19 @@ static zj_status sqlite_scorecard(void *self, const zj_report_filter *f, zj_grou
             "SELECT count(*), avg(c.score), sum(c.passed), sum(c.fatal),"
             " min(c.local_date), max(c.local_date) FROM calls c WHERE%s" ZJ_CALL_FILTER_REST,
             in.calls);
-        sql[1] =
-            zj_sqlf("WITH g AS (SELECT %s AS k, %s AS rk, c.score, c.passed, c.fatal, c.grade,"
-                    " c.agent_name, c.team, ROW_NUMBER() OVER (PARTITION BY %s ORDER BY c.score)"
-                    " AS rn, COUNT(*) OVER (PARTITION BY %s) AS cnt FROM calls c "
-                    "WHERE%s" ZJ_CALL_FILTER_REST
-                    ") SELECT k, max(agent_name), max(team), count(*), avg(score),"
-                    " avg(CASE WHEN rn IN ((cnt + 1) / 2, (cnt + 2) / 2) THEN score END),"
-                    " sum(passed), sum(fatal), max(rk) IS NOT NULL FROM g GROUP BY k ORDER BY k",
-                    key, raw_key, key, key, in.calls);
+        sql[1] = lt ? zj_sqlf("WITH %s, g AS (SELECT %s AS k, %s AS rk, c.score, c.passed, c.fatal,"
+                              " ROW_NUMBER() OVER (PARTITION BY %s ORDER BY c.score)"
+                              " AS rn, COUNT(*) OVER (PARTITION BY %s) AS cnt FROM calls c "
+                              "WHERE%s" ZJ_CALL_FILTER_REST
+                              "), x AS (SELECT k, count(*) AS n, avg(score) AS mean,"
+                              " avg(CASE WHEN rn IN ((cnt + 1) / 2, (cnt + 2) / 2) THEN score END)"
+                              " AS med, sum(passed) AS p, sum(fatal) AS ft,"
+                              " max(rk) IS NOT NULL AS known FROM g GROUP BY k)"
+                              " SELECT x.k, CASE WHEN x.known THEN lt.an END,"
+                              " CASE WHEN x.known THEN lt.tm END, x.n, x.mean, x.med, x.p, x.ft,"
+                              " x.known FROM x JOIN lt ON lt.k = x.k ORDER BY x.k",
+                              lt, key, raw_key, key, key, in.calls)
+                    : NULL;
         sql[2] =
             zj_sqlf("SELECT %s AS k, c.grade, count(*) FROM calls c WHERE%s" ZJ_CALL_FILTER_REST
                     " GROUP BY k, c.grade ORDER BY k, c.grade",
@@ -675,6 +720,7 @@ static zj_status sqlite_scorecard(void *self, const zj_report_filter *f, zj_grou
                          ") w WHERE rn <= 3 ORDER BY k, rn",
                          key, key, in.calls);
     }
+    free(lt);
     for (int i = 0; i < n_q; i++) {
         q[i] = (i == 0 || q[i - 1]) ? zj_report_query(st, sql[i], rid, f, err) : NULL;
         free(sql[i]);

@@ -82,12 +82,14 @@ static zj_status scope(audit_ctx *c)
     zj_stmt *q = c->agg ? query(c, "SELECT sum(c.calls), count(DISTINCT c.agent_id),"
                                    " min(c.local_date), max(c.local_date),"
                                    " CAST(sum(c.score * c.calls) AS REAL) / sum(c.calls),"
-                                   " sum(c.passed * c.calls), sum(c.fatal * c.calls)"
+                                   " sum(c.passed * c.calls), sum(c.fatal * c.calls),"
+                                   " sum(CASE WHEN c.agent_id IS NULL THEN c.calls ELSE 0 END)"
                                    " FROM agg_calls c WHERE c.ruleset_id = ?1" ZJ_CALL_FILTER_REST)
                         : queryf(c, zj_sqlf("SELECT count(*), count(DISTINCT c.agent_id),"
                                             " min(c.local_date), max(c.local_date), avg(c.score),"
-                                            " sum(c.passed), sum(c.fatal) FROM calls c"
-                                            " WHERE%s" ZJ_CALL_FILTER_REST,
+                                            " sum(c.passed), sum(c.fatal),"
+                                            " sum(CASE WHEN c.agent_id IS NULL THEN 1 ELSE 0 END)"
+                                            " FROM calls c WHERE%s" ZJ_CALL_FILTER_REST,
                                             c->in.calls));
     if (!q)
         return c->err->status;
@@ -102,6 +104,7 @@ static zj_status scope(audit_ctx *c)
     d->mean_score = zj_db_column_double(q, 4);
     d->passed = zj_db_column_int64(q, 5);
     d->fatal_calls = zj_db_column_int64(q, 6);
+    d->calls_without_agent = zj_db_column_int64(q, 7);
     zj_db_finalize(q);
     /* An aggregate row exists only while it counts a call. */
     q = queryf(c, zj_sqlf("SELECT DISTINCT coalesce(c.team, '(未分组)') FROM %s c"
