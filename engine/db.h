@@ -37,6 +37,7 @@ enum {
     ZJ_DB_LOCKED = 6,
     ZJ_DB_NOMEM = 7,
     ZJ_DB_READONLY = 8,
+    ZJ_DB_CORRUPT = 11,
     ZJ_DB_FULL = 13,
     ZJ_DB_CANTOPEN = 14,
     ZJ_DB_CONSTRAINT = 19,

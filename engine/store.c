@@ -2497,6 +2497,22 @@ static int findings_have(zj_store *st, const char *name)
     return has;
 }
 
+/* One problem of the integrity check as "damaged: ..." lines: a row may
+ * hold several lines, the first naming the schema ("*** in database main
+ * ***"), which is no problem itself. */
+static void list_problem(zj_buf *report, const char *row)
+{
+    for (const char *p = row; *p;) {
+        size_t n = strcspn(p, "\n");
+        if (strncmp(p, "*** in database ", strlen("*** in database ")) != 0) {
+            zj_buf_puts(report, "damaged: ");
+            zj_buf_append(report, p, n);
+            zj_buf_puts(report, "\n");
+        }
+        p += n + (p[n] == '\n');
+    }
+}
+
 zj_status zj_store_integrity(zj_store *st, zj_buf *report, long *n_problems, zj_error *err)
 {
     *n_problems = 0;
@@ -2522,17 +2538,22 @@ zj_status zj_store_integrity(zj_store *st, zj_buf *report, long *n_problems, zj_
             failed = primary == 7 ? ZJ_ERR_NOMEM : ZJ_ERR_IO;
             break;
         }
-        if (++*n_problems <= 10) {
-            zj_buf_puts(report, "damaged: ");
-            zj_buf_puts(report, line ? line : "");
-            zj_buf_puts(report, "\n");
-        }
+        if (++*n_problems <= 10)
+            list_problem(report, line ? line : "");
     }
     zj_db_finalize(q);
     if (failed != ZJ_OK)
         return zj_error_set(err, failed, st->path, 0, 0,
                             "cannot check the database file: %s (the file itself may be sound)",
                             failed == ZJ_ERR_NOMEM ? "out of memory" : "an I/O error");
+    /* Damage the check cannot read past (a page's cell pointers out of
+     * range) ends it with SQLITE_CORRUPT after the problems it found: the
+     * file is damaged, and the place where the check stopped is one more. */
+    if ((rc & 0xff) == ZJ_DB_CORRUPT) {
+        if (++*n_problems <= 10)
+            zj_buf_printf(report, "damaged: %s (the check stops here)\n", zj_db_errmsg(st->db));
+        rc = ZJ_DB_DONE;
+    }
     if (rc != ZJ_DB_DONE)
         return db_error(st, err, "cannot check the database file");
     if (report->failed)

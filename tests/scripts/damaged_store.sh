@@ -92,9 +92,24 @@ for target in "agg_rules_lookup 0 3" "findings 2" "calls_lot 0 3"; do
     "$zhijian" db check --db "$db" >"$tmp/out" 2>"$tmp/err"
     rc=$?
     [ $rc = 2 ] || fail "db check on damaged $target: exit $rc ($(cat "$tmp/err"))"
-    grep -Eqx "zhijian: $db: cannot check the database file: database disk image is malformed|zhijian: db check: $db: the database file is damaged \([0-9]+ problems? found by SQLite's integrity check\): results read from it may be incomplete; restore it from a backup" "$tmp/err" ||
+    grep -Eqx "zhijian: db check: $db: the database file is damaged \([0-9]+ problems? found by SQLite's integrity check\): results read from it may be incomplete; restore it from a backup" "$tmp/err" ||
         fail "db check on damaged $target: $(cat "$tmp/err")"
+    grep -q '^damaged: ' "$tmp/out" || fail "db check on damaged $target lists no problem: $(cat "$tmp/out")"
 done
+# Damage the check cannot read past (an index page's cell pointer out of
+# range ends SQLite's integrity check with "malformed"): still the damaged
+# file with its problems listed, the place where the check stopped the last.
+cp "$clean" "$db"
+page=$(sqlite3 "$db" "SELECT rootpage FROM sqlite_master WHERE name = 'calls_date'")
+printf '\000\005' | dd of="$db" bs=1 seek=$(( (page - 1) * page_size + 8 )) conv=notrunc 2>/dev/null
+"$zhijian" db check --db "$db" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ $rc = 2 ] || fail "db check on a damaged cell pointer: exit $rc ($(cat "$tmp/err"))"
+grep -qxF "zhijian: db check: $db: the database file is damaged (2 problems found by SQLite's integrity check): results read from it may be incomplete; restore it from a backup" "$tmp/err" ||
+    fail "db check on a damaged cell pointer: $(cat "$tmp/err")"
+printf '%s\n' "damaged: On tree page $page cell 0: Offset 5 out of range $(sed -n 's/^damaged: On tree page [0-9]* cell 0: Offset 5 out of range //p' "$tmp/out")" \
+    'damaged: database disk image is malformed (the check stops here)' | cmp -s - "$tmp/out" ||
+    fail "db check on a damaged cell pointer: $(cat "$tmp/out")"
 "$zhijian" db check --db "$clean" >"$tmp/out" 2>"$tmp/err" || fail "db check on the clean store: $(cat "$tmp/err")"
 
 # The undamaged store still reports (the checks do not reject good data).
