@@ -39,11 +39,18 @@ static void show_usage(FILE *out)
 #define DIM "\033[2m"
 #define OFF "\033[0m"
 
-static const char *mark_color(const zj_stored_finding *f)
+/* A finding's colour by weight: 0 green (met, a tag), 1 yellow, 2 red
+ * (critical or major). Where findings overlap, a character takes the
+ * heaviest colour of those covering it, so an offence under a 0-point tag or
+ * a met requirement is still drawn as an offence. */
+enum { N_WEIGHTS = 3 };
+static const char *const weight_color[N_WEIGHTS] = {GREEN, YELLOW, RED};
+
+static int mark_weight(const zj_stored_finding *f)
 {
     if (strcmp(f->outcome, "met") == 0 || strcmp(f->kind, "tag") == 0)
-        return GREEN;
-    return strcmp(f->severity, "critical") == 0 || strcmp(f->severity, "major") == 0 ? RED : YELLOW;
+        return 0;
+    return strcmp(f->severity, "critical") == 0 || strcmp(f->severity, "major") == 0 ? 2 : 1;
 }
 
 /* A marked span: findings in transcript order, the widest first where
@@ -128,10 +135,58 @@ static void term_plain(zj_buf *b, const char *text, size_t len, size_t a, size_t
     zj_buf_term(b, text + run, z - run);
 }
 
-/* Writes turn text with the spans of its findings marked: at each code point
- * the widest finding starting there; findings starting inside a marked span
- * are not marked again. marks[0..n) are this turn's, sorted by cmp_mark. One
- * pass over the text (a turn with 300,000 findings used to take minutes). */
+/* Writes the code points [cp, end) of a turn, from byte on, as one marked run
+ * in colour; marks[0..n) are the findings in it. Each code point takes the
+ * heaviest colour of the findings covering it (counts per weight, so a run
+ * of many findings stays linear); a run of one colour is written as a single
+ * mark always was. Returns false out of memory. */
+static bool color_run(zj_buf *b, const zj_stored_call *sc, const zj_turn *turn, size_t cp,
+                      size_t end, size_t byte, const mark *marks, size_t n)
+{
+    size_t len = end - cp;
+    long *count = calloc(N_WEIGHTS * (len + 1), sizeof *count);
+    if (!count)
+        return false;
+    for (size_t k = 0; k < n; k++) {
+        long *c = count + (size_t)mark_weight(&sc->findings[marks[k].finding]) * (len + 1);
+        size_t a = (size_t)marks[k].start - cp, z = (size_t)marks[k].end - cp;
+        c[a < len ? a : len]++; /* a span past the text (a damaged row) ends with it */
+        c[z < len ? z : len]--;
+    }
+    long depth[N_WEIGHTS] = {0};
+    int shown = -1;
+    size_t from = byte; /* the start of the run of one colour being written */
+    for (size_t i = 0; i < len; i++) {
+        int w = 0;
+        for (int k = 0; k < N_WEIGHTS; k++) {
+            depth[k] += count[(size_t)k * (len + 1) + i];
+            if (depth[k] > 0)
+                w = k;
+        }
+        if (w != shown) {
+            if (shown >= 0) {
+                zj_buf_term(b, turn->text + from, byte - from);
+                zj_buf_puts(b, OFF);
+            }
+            zj_buf_puts(b, weight_color[w]);
+            shown = w;
+            from = byte;
+        }
+        byte += zj_utf8_cp_to_byte(turn->text + byte, turn->text_len - byte, 1);
+    }
+    zj_buf_term(b, turn->text + from, byte - from);
+    zj_buf_puts(b, OFF);
+    free(count);
+    return true;
+}
+
+/* Writes turn text with the spans of its findings marked. Findings that
+ * overlap make one marked run, the union of their spans: marking only the
+ * widest one left the words of the others that reach past it unmarked (a
+ * tag on 归环保管，我们物业管 hid the 不了 of a taboo on 我们物业管不了).
+ * Findings that only touch stay separate marks. marks[0..n) are this
+ * turn's, sorted by cmp_mark. One pass over the text (a turn with 300,000
+ * findings used to take minutes). */
 static void print_turn(zj_buf *b, const zj_stored_call *sc, size_t t, const mark *marks, size_t n,
                        bool color)
 {
@@ -144,18 +199,22 @@ static void print_turn(zj_buf *b, const zj_stored_call *sc, size_t t, const mark
             i++;
         const mark *best = i < n && marks[i].start == (long)cp ? &marks[i] : NULL;
         size_t end = best ? (size_t)best->end : cp + 1;
+        size_t j = i; /* past the marks of this run */
+        while (best && j < n && marks[j].start < (long)end) {
+            if ((size_t)marks[j].end > end)
+                end = (size_t)marks[j].end;
+            j++;
+        }
         if (end > n_cp)
             end = n_cp;
         size_t next =
             byte + zj_utf8_cp_to_byte(turn->text + byte, turn->text_len - byte, end - cp);
         if (color) {
-            if (best)
-                zj_buf_puts(b, mark_color(&sc->findings[best->finding]));
-            zj_buf_term(b, turn->text + byte, next - byte);
-            if (best)
-                zj_buf_puts(b, OFF);
+            if (!best)
+                zj_buf_term(b, turn->text + byte, next - byte);
+            else if (!color_run(b, sc, turn, cp, end, byte, marks + i, j - i))
+                b->failed = true; /* the run cannot be coloured: no output */
         } else {
-            size_t j = i;
             while (j < n && marks[j].start < (long)end)
                 j++;
             bool mark_next = j < n && marks[j].start == (long)end;
