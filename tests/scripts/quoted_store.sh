@@ -22,7 +22,7 @@ grep -q "taboo.11-go-complain.*turn 2 「有本事你去告」.*(quoted: not the
   { cat "$tmp/show.txt"; fail "show text lacks the quoted mark"; }
 grep "taboo.impatient" "$tmp/show.txt" | grep -q quoted && fail "the agent's own words shown as quoted"
 "$zhijian" show --db "$db" --format json Q-STORE > "$tmp/show.json" || fail "show json"
-grep -q '"rule":"taboo.11-go-complain","kind":"forbidden","outcome":"hit","severity":"critical","points":0,"turn":2,"span":\[8,14\],"text":"有本事你去告","clause":"第十四条第11项","quoted":true}' "$tmp/show.json" ||
+grep -q '"rule":"taboo.11-go-complain","kind":"forbidden","outcome":"hit","severity":"critical","points":0,"turn":2,"speaker":"agent","span":\[8,14\],"text":"有本事你去告","clause":"第十四条第11项","quoted":true}' "$tmp/show.json" ||
   { cat "$tmp/show.json"; fail "show json lacks quoted: true"; }
 [ "$(grep -o '"quoted":true' "$tmp/show.json" | wc -l)" = 1 ] || fail "only the quotation is quoted"
 "$zhijian" score --no-db --format text --rules "$src/rules/property-service.yaml" "$tmp/calls.jsonl" > "$tmp/score.txt" || fail "score text"

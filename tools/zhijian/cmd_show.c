@@ -347,11 +347,39 @@ static void print_text(zj_buf *b, const zj_stored_call *sc, bool color)
     }
 }
 
+/* ,"key":"value" or ,"key":null: the output contract keeps optional keys of
+ * the call present, null when the input had none. */
+static void json_opt_str(zj_buf *b, const char *key, const char *s)
+{
+    zj_buf_printf(b, ",\"%s\":", key);
+    if (s)
+        zj_buf_json_str(b, s, strlen(s));
+    else
+        zj_buf_puts(b, "null");
+}
+
+/* A turn's time: the stored -1 means the input had none. */
+static void json_opt_ms(zj_buf *b, const char *key, int64_t ms)
+{
+    if (ms >= 0)
+        zj_buf_printf(b, ",\"%s\":%lld", key, (long long)ms);
+    else
+        zj_buf_printf(b, ",\"%s\":null", key);
+}
+
 static void print_json(zj_buf *b, const zj_stored_call *sc)
 {
     const zj_call *c = sc->call;
     zj_buf_puts(b, "{\"call_id\":");
     zj_buf_json_str(b, c->call_id, strlen(c->call_id));
+    /* The call as the store holds it, named as in the input (the output
+     * contract): every key present, null when the input had none. */
+    json_opt_str(b, "agent_id", c->agent_id);
+    json_opt_str(b, "agent_name", c->agent_name);
+    json_opt_str(b, "team", c->team);
+    json_opt_str(b, "started_at", c->started_at);
+    json_opt_str(b, "direction", c->direction);
+    json_opt_str(b, "call_type", c->call_type);
     zj_buf_puts(b, ",\"ruleset\":");
     zj_buf_json_str(b, sc->ruleset, strlen(sc->ruleset));
     zj_buf_printf(b, ",\"score\":%d,\"passed\":%s,\"grade\":", sc->score,
@@ -362,6 +390,8 @@ static void print_json(zj_buf *b, const zj_stored_call *sc)
         zj_buf_printf(b, "%s{\"speaker\":\"%s\",\"text\":", t ? "," : "",
                       zj_speaker_name(c->turns[t].speaker));
         zj_buf_json_str(b, c->turns[t].text, c->turns[t].text_len);
+        json_opt_ms(b, "start_ms", c->turns[t].start_ms);
+        json_opt_ms(b, "end_ms", c->turns[t].end_ms);
         zj_buf_puts(b, "}");
     }
     zj_buf_puts(b, "]");
@@ -386,19 +416,27 @@ static void print_json(zj_buf *b, const zj_stored_call *sc)
         zj_buf_json_str(b, f->rule_id, strlen(f->rule_id));
         zj_buf_printf(b, ",\"kind\":\"%s\",\"outcome\":\"%s\",\"severity\":\"%s\",\"points\":%d",
                       f->kind, f->outcome, f->severity, f->points);
-        if (f->turn >= 0 && f->text) {
-            zj_buf_printf(b, ",\"turn\":%ld,\"span\":[%ld,%ld],\"text\":", f->turn, f->span_start,
-                          f->span_end);
-            zj_buf_json_str(b, f->text, strlen(f->text));
-        } else if (f->turn >= 0) {
+        if (f->turn >= 0) {
             zj_buf_printf(b, ",\"turn\":%ld", f->turn);
+            /* The turn's speaker, as `score` prints it and the store wrote
+             * it (findings.speaker is the speaker of that turn). */
+            if ((size_t)f->turn < c->n_turns)
+                zj_buf_printf(b, ",\"speaker\":\"%s\"",
+                              zj_speaker_name(c->turns[f->turn].speaker));
         }
+        if (f->turn >= 0 && f->text) {
+            zj_buf_printf(b, ",\"span\":[%ld,%ld],\"text\":", f->span_start, f->span_end);
+            zj_buf_json_str(b, f->text, strlen(f->text));
+        }
+        if (f->fuzzy)
+            zj_buf_puts(b, ",\"fuzzy\":true");
+        /* As in `score`'s findings: present only when known. */
+        if (f->turn >= 0 && f->start_ms >= 0)
+            zj_buf_printf(b, ",\"start_ms\":%lld", (long long)f->start_ms);
         if (f->has_value && f->unit) {
             zj_buf_printf(b, ",\"value\":%lld,\"unit\":", (long long)f->value);
             zj_buf_json_str(b, f->unit, strlen(f->unit));
         }
-        if (f->fuzzy)
-            zj_buf_puts(b, ",\"fuzzy\":true");
         if (f->clause) {
             zj_buf_puts(b, ",\"clause\":");
             zj_buf_json_str(b, f->clause, strlen(f->clause));
