@@ -286,9 +286,13 @@ static long map_unit_bytes(const uint32_t *cps, size_t count, char *out, size_t 
         if (buf[i] != '*' &&
             (is_removed_category(utf8proc_category(buf[i])) || is_variation_selector(buf[i])))
             continue;
-        /* A mark NFKC left on an ideograph (急 + U+0301) is no part of a
-         * Chinese word, only a way to hide one from the rules. */
-        if (i > 0 && is_ideograph((uint32_t)buf[0]) && is_combining((uint32_t)buf[i]))
+        /* A mark NFKC left on an ideograph (急 + U+0301), or on what is
+         * removed (a space, a comma, U+200B), is no part of a Chinese word,
+         * only a way to hide one from the rules. */
+        if (is_combining((uint32_t)buf[i]) &&
+            (i == 0 /* its base was dropped (U+200B) */ || is_ideograph((uint32_t)buf[0]) ||
+             (buf[0] != '*' && (is_removed_category(utf8proc_category(buf[0])) ||
+                                is_variation_selector(buf[0])))))
             continue;
         /* Traditional -> Simplified after NFKC (a compatibility ideograph
          * first becomes the unified one, then converts). */

@@ -1465,7 +1465,17 @@ static void parse_synonyms(struct loader *ld, const zj_ynode *n)
         const char *why;
         ld->rs->synonyms =
             zj_synonyms_new(forms, form_lens, words, word_lens, pairs, &bad, &why, &other);
-        if (!ld->rs->synonyms && bad != SIZE_MAX && other != SIZE_MAX)
+        if (!ld->rs->synonyms && bad != SIZE_MAX && other != SIZE_MAX &&
+            strcmp(n->items[2 * bad + 1]->value, n->items[2 * other]->value) != 0)
+            fail_at(ld, n->items[2 * bad],
+                    "synonym '%s' stands for '%s', which holds the form '%s' (line %ld: '%s: "
+                    "%s'): a rule's '%s' would be rewritten, and would no longer find the '%s' "
+                    "read as it; synonyms are not chained: keep one of the two",
+                    n->items[2 * bad]->value, n->items[2 * bad + 1]->value,
+                    n->items[2 * other]->value, n->items[2 * other]->line,
+                    n->items[2 * other]->value, n->items[2 * other + 1]->value,
+                    n->items[2 * bad + 1]->value, n->items[2 * bad]->value);
+        else if (!ld->rs->synonyms && bad != SIZE_MAX && other != SIZE_MAX)
             fail_at(ld, n->items[2 * bad],
                     "synonym '%s' stands for '%s', itself a form (line %ld: '%s: %s'); "
                     "synonyms are not chained: write '%s: %s'",

@@ -22,6 +22,7 @@ typedef struct synonym {
     size_t from_len, to_len;
     size_t inside; /* where from is in to (么事 in 什么事), else SIZE_MAX */
     uint32_t first; /* from's first code point */
+    size_t index;   /* its place in the rule set's list */
 } synonym;
 
 struct zj_synonyms {
@@ -76,6 +77,7 @@ zj_synonyms *zj_synonyms_new(const char *const *forms, const size_t *form_lens,
             zj_synonyms_free(s);
             return NULL;
         }
+        x->index = i;
         s->n++;
         if (x->from_len == 0 || x->to_len == 0)
             *why = "is empty after normalization (whitespace and punctuation are removed)";
@@ -101,19 +103,43 @@ zj_synonyms *zj_synonyms_new(const char *const *forms, const size_t *form_lens,
         else
             s->first_beyond_bmp = true;
     }
+    qsort(s->v, s->n, sizeof *s->v, cmp_first_longest);
     /* Forms are replaced once, never again in what replaced them: with 晓得:
      * 知道 and 知道: 明白 a rule's 不知道 reads 不明白, the text's 不晓得
-     * 不知道, and the rule misses the regional form it was meant to find. */
-    for (size_t i = 0; i < s->n; i++)
-        for (size_t k = 0; k < s->n; k++)
-            if (k != i && s->v[i].to_len == s->v[k].from_len &&
-                memcmp(s->v[i].to, s->v[k].from, s->v[k].from_len) == 0) {
-                *bad = i;
-                *chained = k;
-                zj_synonyms_free(s);
-                return NULL;
-            }
-    qsort(s->v, s->n, sizeof *s->v, cmp_first_longest);
+     * 不知道, and the rule misses the regional form it was meant to find.
+     * The same holds for a form inside a standard word (啥: 什么 and 么: 吗
+     * read a rule's 什么 as 什吗): every standard word must come out of the
+     * pass as it went in. */
+    for (size_t i = 0; i < s->n; i++) {
+        char *word = malloc(s->v[i].to_len + 1);
+        size_t len = s->v[i].to_len;
+        if (!word) {
+            zj_synonyms_free(s);
+            return NULL;
+        }
+        memcpy(word, s->v[i].to, len);
+        word[len] = '\0';
+        zj_status st = zj_synonyms_literal(s, &word, &len);
+        bool kept = st == ZJ_OK && len == s->v[i].to_len && !memcmp(word, s->v[i].to, len);
+        free(word);
+        if (st != ZJ_OK) {
+            zj_synonyms_free(s);
+            return NULL;
+        }
+        if (kept)
+            continue;
+        *bad = s->v[i].index;
+        for (size_t k = 0; k < s->n && *chained == SIZE_MAX; k++)
+            for (size_t at = 0; k != i && at + s->v[k].from_len <= s->v[i].to_len; at++)
+                if (!memcmp(s->v[i].to + at, s->v[k].from, s->v[k].from_len)) {
+                    *chained = s->v[k].index;
+                    break;
+                }
+        if (*chained == SIZE_MAX)
+            *why = "would itself be rewritten by the other synonyms";
+        zj_synonyms_free(s);
+        return NULL;
+    }
     return s;
 }
 

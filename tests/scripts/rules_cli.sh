@@ -229,6 +229,13 @@ $tmp/d6.yaml:4:12: synonym '晓得' stands for '知道', itself a form (line 4: 
 $tmp/d6.yaml:10:17: 'max_points' (0) is less than 'points' (10): a cap is at least one hit's points (leave 'max_points' out for no cap)
 WANT
 diff -u "$tmp/want" "$tmp/out" || fail "rules check: synonym chain, tied grades, max_points 0"
+# A chain through part of a standard word: with 么: 吗, a rule's 什么 reads
+# 什吗 while the text's 啥 reads 什么, and 你急啥 is missed.
+printf '%s\n' 'ruleset: syn' 'version: "1"' 'synonyms: {啥: 什么, 么: 吗}' 'rules:' '  - id: a' \
+  '    kind: forbidden' '    any: [急什么]' '    points: 10' > "$tmp/syn.yaml"
+"$zhijian" rules check "$tmp/syn.yaml" > "$tmp/out"
+[ $? -eq 1 ] && [ "$(cat "$tmp/out")" = "$tmp/syn.yaml:3:12: synonym '啥' stands for '什么', which holds the form '么' (line 3: '么: 吗'): a rule's '什么' would be rewritten, and would no longer find the '啥' read as it; synonyms are not chained: keep one of the two" ] ||
+  fail "rules check: a synonym chain through part of a word: $(cat "$tmp/out")"
 # rules test on a rule set that does not load is a configuration error (exit
 # 2, docs/cli.md), not a failed example; the help says so.
 "$zhijian" rules test "$tmp/d6.yaml" > "$tmp/out" 2> "$tmp/err"

@@ -84,7 +84,8 @@ head_sha=$(head -c 1048576 "$tmp/pii.jsonl" | sha256sum | cut -d' ' -f1)
 sqlite3 "$tmp/pii.db" "UPDATE runs SET status = 'failed';
   UPDATE run_inputs SET path = '$tmp/pii.jsonl', watermark = $mark, done = 0, size = $size,
     sha256 = '$head_sha'; UPDATE calls SET input_path = '$tmp/pii.jsonl'" || fail "stop pii.db after line 2"
-sqlite3 "$tmp/pii.db" "VACUUM INTO '$tmp/pii2.db'" || fail "copy pii.db"
+sqlite3 "$tmp/pii.db" "VACUUM INTO '$tmp/pii2.db'" && sqlite3 "$tmp/pii.db" "VACUUM INTO '$tmp/pii3.db'" ||
+  fail "copy pii.db"
 "$zhijian" score --resume --db "$tmp/pii2.db" --no-redact "$tmp/pii.jsonl" > /dev/null 2> "$tmp/err"
 [ $? = 2 ] && grep -qxF "zhijian: score: run 1 masked phone,id_card,bank_card,email,address, this command masks none: resuming it so would store its calls masked in two ways; resume with --redact=phone,id_card,bank_card,email,address, or without masking options" "$tmp/err" ||
   fail "resume with other masking: $(cat "$tmp/err")"
@@ -99,4 +100,17 @@ code=$?
   fail "the resumed run stored a phone number in clear"
 [ "$(sqlite3 "$tmp/pii.db" "SELECT group_concat(status || ':' || coalesce(redact, 'NULL')) FROM (SELECT * FROM runs ORDER BY id)")" = "interrupted:31,partial:31" ] ||
   fail "pii.db runs: $(sqlite3 "$tmp/pii.db" "SELECT status, redact FROM runs")"
+# The same stop in a store of an older zhijian (schema 13), which kept no
+# record of the masking: resuming without masking options is refused rather
+# than guessed; with --redact it goes on, and records what it masked.
+sqlite3 "$tmp/pii3.db" "ALTER TABLE runs DROP COLUMN redact; PRAGMA user_version = 13" || fail "make pii3.db v13"
+"$zhijian" score --resume --db "$tmp/pii3.db" "$tmp/pii.jsonl" > /dev/null 2> "$tmp/err"
+[ $? = 2 ] && grep -qxF "zhijian: score: run 1 did not record what it masked (an older zhijian): resume it with the masking options it was given (--redact[=LIST] or --no-redact; its command line is the runs table's argv)" "$tmp/err" ||
+  fail "resume of a v13 store without masking options: $(cat "$tmp/err")"
+[ "$(sqlite3 "$tmp/pii3.db" "SELECT count(*) FROM turns WHERE instr(hex(data), hex('139123456'))")" = 0 ] ||
+  fail "the refused resume stored a phone number in clear"
+"$zhijian" score --resume --redact --db "$tmp/pii3.db" "$tmp/pii.jsonl" > /dev/null 2> "$tmp/err"
+[ $? = 3 ] && [ "$(sqlite3 "$tmp/pii3.db" "SELECT count(*) FROM turns WHERE instr(hex(data), hex('139123456'))")" = 0 ] &&
+  [ "$(sqlite3 "$tmp/pii3.db" "SELECT group_concat(coalesce(redact, 'NULL')) FROM (SELECT * FROM runs ORDER BY id)")" = "NULL,31" ] ||
+  fail "resume --redact of a v13 store: $(cat "$tmp/err"; sqlite3 "$tmp/pii3.db" "SELECT id, status, redact FROM runs")"
 echo "ok: killed (or failed) after $before calls, resumed to 12000, identical calls and findings"

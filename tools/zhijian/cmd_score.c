@@ -605,10 +605,15 @@ static bool resume_masking(const struct score_opts *o, int64_t resumed_from, int
                            unsigned *redact)
 {
     if (before < 0) {
-        cli_warn("run %lld did not record what it masked (an older zhijian): resume it with the "
-                 "--redact options it was given",
-                 (long long)resumed_from);
-        return true;
+        /* An older zhijian kept no record: guessing could store the rest of
+         * a masked batch in clear, so the command line must say. */
+        if (o->redact_mode != REDACT_RULESET)
+            return true;
+        cli_error("score: run %lld did not record what it masked (an older zhijian): resume it "
+                  "with the masking options it was given (--redact[=LIST] or --no-redact; its "
+                  "command line is the runs table's argv)",
+                  (long long)resumed_from);
+        return false;
     }
     if ((unsigned)before == *redact)
         return true;
