@@ -1426,19 +1426,25 @@ void zj_store_run_redact(zj_store *st, unsigned redact)
     st->run_redact = redact;
 }
 
+/* The runs a run continues, a chain of resumes walked back to the first:
+ * `first` selects where the walk starts. UNION, not UNION ALL, so a chain
+ * a damaged store made circular still ends. */
+#define RUN_CHAIN(first)                                                                   \
+    "WITH RECURSIVE chain(id) AS (" first                                                  \
+    " UNION SELECT r.resumed_from FROM runs r JOIN chain ON r.id = chain.id"               \
+    " WHERE r.resumed_from IS NOT NULL)"
+
 zj_status zj_store_resumed_calls(zj_store *st, int64_t run_id,
                                  zj_status (*each)(const char *call_id, const char *input_path,
                                                    void *ctx),
                                  void *ctx, zj_error *err)
 {
-    /* The calls the runs this one continues stored (a chain of resumes),
-     * still theirs: none when the run resumes nothing. */
+    /* The calls the runs this one continues stored, still theirs: none when
+     * the run resumes nothing. */
     zj_stmt *q;
     if (zj_db_prepare_v2(st->db,
-                         "WITH RECURSIVE chain(id) AS ("
-                         " SELECT resumed_from FROM runs WHERE id = ?1 AND resumed_from IS NOT NULL"
-                         " UNION SELECT r.resumed_from FROM runs r JOIN chain ON r.id = chain.id"
-                         " WHERE r.resumed_from IS NOT NULL)"
+                         RUN_CHAIN("SELECT resumed_from FROM runs"
+                                   " WHERE id = ?1 AND resumed_from IS NOT NULL")
                          " SELECT c.call_id, c.input_path FROM calls c JOIN chain ON c.run_id = chain.id"
                          " ORDER BY c.id",
                          -1, &q, NULL) != ZJ_DB_OK)
@@ -1457,31 +1463,25 @@ zj_status zj_store_resumed_calls(zj_store *st, int64_t run_id,
 zj_status zj_store_run_before(zj_store *st, int64_t run_id, int64_t *redact, int64_t *rejected,
                               zj_error *err)
 {
-    *redact = -1;
-    *rejected = 0;
+    /* What the run masked is its own; the records rejected are summed over
+     * it and the runs it continued, each of which counted only the records
+     * it read itself. */
     zj_stmt *q;
-    if (zj_db_prepare_v2(st->db, "SELECT redact, calls_rejected, resumed_from FROM runs WHERE id = ?1",
+    if (zj_db_prepare_v2(st->db,
+                         RUN_CHAIN("SELECT id FROM runs WHERE id = ?1")
+                         " SELECT (SELECT redact FROM runs WHERE id = ?1),"
+                         " coalesce(sum(r.calls_rejected), 0)"
+                         " FROM runs r JOIN chain ON r.id = chain.id",
                          -1, &q, NULL) != ZJ_DB_OK)
         return db_error(st, err, "cannot read the run to resume");
-    /* The run, then the runs it continued, back to the first: each counted
-     * only the records it read itself. */
-    for (int64_t id = run_id, depth = 0; id > 0 && depth < 100000; depth++) {
-        zj_db_reset(q);
-        zj_db_bind_int64(q, 1, id);
-        int rc = zj_db_step(q);
-        if (rc == ZJ_DB_DONE)
-            break;
-        if (rc != ZJ_DB_ROW) {
-            zj_db_finalize(q);
-            return db_error(st, err, "cannot read the run to resume");
-        }
-        if (id == run_id && zj_db_column_type(q, 0) != ZJ_DB_NULL)
-            *redact = zj_db_column_int64(q, 0);
-        *rejected += zj_db_column_int64(q, 1);
-        id = zj_db_column_type(q, 2) == ZJ_DB_NULL ? 0 : zj_db_column_int64(q, 2);
+    zj_db_bind_int64(q, 1, run_id);
+    int rc = zj_db_step(q);
+    if (rc == ZJ_DB_ROW) {
+        *redact = zj_db_column_type(q, 0) == ZJ_DB_NULL ? -1 : zj_db_column_int64(q, 0);
+        *rejected = zj_db_column_int64(q, 1);
     }
     zj_db_finalize(q);
-    return ZJ_OK;
+    return rc == ZJ_DB_ROW ? ZJ_OK : db_error(st, err, "cannot read the run to resume");
 }
 
 zj_status zj_store_begin_run(zj_store *st, int64_t ruleset_id, const char *argv,

@@ -113,4 +113,32 @@ sqlite3 "$tmp/pii3.db" "ALTER TABLE runs DROP COLUMN redact; PRAGMA user_version
 [ $? = 3 ] && [ "$(sqlite3 "$tmp/pii3.db" "SELECT count(*) FROM turns WHERE instr(hex(data), hex('139123456'))")" = 0 ] &&
   [ "$(sqlite3 "$tmp/pii3.db" "SELECT group_concat(coalesce(redact, 'NULL')) FROM (SELECT * FROM runs ORDER BY id)")" = "NULL,31" ] ||
   fail "resume --redact of a v13 store: $(cat "$tmp/err"; sqlite3 "$tmp/pii3.db" "SELECT id, status, redact FROM runs")"
+# A chain of stops: run 1 stops after line 2 (a rejected record), run 2
+# resumes it and stops after line 4 (another), run 3 resumes run 2. Run 3
+# counts both rejected records and knows the call id run 1 stored.
+c='{"call_id":"C%d","turns":[{"speaker":"agent","text":"您好，请讲。"}]}\n'
+{ printf "$c" 1; printf '%s\n' '{"call_id":"bad"'; printf "$c" 2; printf '%s\n' '{"call_id":"bad2"'
+  printf "$c" 3; printf "$c" 1; } > "$tmp/chain.jsonl"
+head -2 "$tmp/chain.jsonl" > "$tmp/chain2.jsonl"; head -4 "$tmp/chain.jsonl" > "$tmp/chain4.jsonl"
+stop_last_run() { # store, the part read, the whole input it was a part of
+  local mark size sha
+  mark=$(wc -c < "$2") size=$(wc -c < "$3") sha=$(head -c 1048576 "$3" | sha256sum | cut -d' ' -f1)
+  sqlite3 "$1" "UPDATE runs SET status = 'failed' WHERE id = (SELECT max(id) FROM runs);
+    UPDATE run_inputs SET path = '$3', watermark = $mark, done = 0, size = $size, sha256 = '$sha'
+      WHERE run_id = (SELECT max(id) FROM runs);
+    UPDATE calls SET input_path = '$3'" || fail "stop the last run of $1"
+}
+"$zhijian" score --db "$tmp/chain.db" "$tmp/chain2.jsonl" > /dev/null 2>&1
+stop_last_run "$tmp/chain.db" "$tmp/chain2.jsonl" "$tmp/chain4.jsonl"
+"$zhijian" score --resume --db "$tmp/chain.db" "$tmp/chain4.jsonl" > /dev/null 2>&1
+[ $? = 3 ] || fail "resume of run 1"
+stop_last_run "$tmp/chain.db" "$tmp/chain4.jsonl" "$tmp/chain.jsonl"
+"$zhijian" score --resume --db "$tmp/chain.db" "$tmp/chain.jsonl" > /dev/null 2> "$tmp/err"
+code=$?
+[ $code = 3 ] && grep -qxF "zhijian: warning: 2 records were rejected before the interruption (each reported then): the run ends partial, as it would have without one" "$tmp/err" &&
+  grep -qxF "zhijian: $tmp/chain.jsonl:6: call 'C1' came before the interruption this run resumes, in $tmp/chain.jsonl; this later result replaces it" "$tmp/err" ||
+  fail "resume of a resumed run: exit $code: $(cat "$tmp/err")"
+[ "$(sqlite3 "$tmp/chain.db" "SELECT group_concat(x) FROM (SELECT status || ':' || coalesce(resumed_from, '-') AS x FROM runs ORDER BY id)")" = "interrupted:-,interrupted:1,partial:2" ] &&
+  [ "$(sqlite3 "$tmp/chain.db" "SELECT group_concat(x) FROM (SELECT call_id || ':' || run_id AS x FROM calls ORDER BY call_id)")" = "C1:3,C2:2,C3:3" ] ||
+  fail "chain.db: $(sqlite3 "$tmp/chain.db" "SELECT id, status, resumed_from FROM runs; SELECT call_id, run_id FROM calls")"
 echo "ok: killed (or failed) after $before calls, resumed to 12000, identical calls and findings"
