@@ -350,6 +350,46 @@ static const char *quote_in_sentence(zj_doc *d, const zj_au_evidence *e)
                        z < len ? "…" : "");
 }
 
+/* A metric's measure as a reader says it: seconds to the millisecond as
+ * measured (15.001 秒 fails a 15 s limit; rounded it would read as met),
+ * 320 字/分钟, 65%, 2 次; another unit as stored. */
+static const char *measure_zh(zj_doc *d, const zj_au_evidence *e)
+{
+    long long v = (long long)e->value;
+    if (strcmp(e->unit, "ms") == 0) {
+        unsigned long long a = v < 0 ? 0 - (unsigned long long)v : (unsigned long long)v;
+        const char *sign = v < 0 ? "-" : "";
+        if (a % 1000 == 0)
+            return zj_doc_strf(d, "%s%llu 秒", sign, a / 1000);
+        char frac[4];
+        snprintf(frac, sizeof frac, "%03llu", a % 1000);
+        for (int i = 2; frac[i] == '0'; i--) /* 500 → 5, 250 → 25 */
+            frac[i] = 0;
+        return zj_doc_strf(d, "%s%llu.%s 秒", sign, a / 1000, frac);
+    }
+    if (strcmp(e->unit, "chars/min") == 0)
+        return zj_doc_strf(d, "%lld 字/分钟", v);
+    if (strcmp(e->unit, "%") == 0)
+        return zj_doc_strf(d, "%lld%%", v);
+    if (strcmp(e->unit, "count") == 0)
+        return zj_doc_strf(d, "%lld 次", v);
+    return zj_doc_strf(d, "%lld %s", v, e->unit);
+}
+
+/* One example of a finding in words: the phrase missing, the metric
+ * measured (in its turn, or over the call), or the words quoted in their
+ * sentence. */
+static const char *evidence_zh(zj_doc *d, const zj_au_evidence *e, const char *clause)
+{
+    if (e->missing)
+        return zj_doc_strf(d, "未说出规定用语（%s）", clause);
+    if (e->unit[0])
+        return e->turn >= 0 ? zj_doc_strf(d, "第 %d 轮：测得 %s（%s）", e->turn + 1,
+                                          measure_zh(d, e), clause)
+                            : zj_doc_strf(d, "整通通话：测得 %s（%s）", measure_zh(d, e), clause);
+    return zj_doc_strf(d, "第 %d 轮：%s（%s）", e->turn + 1, quote_in_sentence(d, e), clause);
+}
+
 /* The rule set named as an auditor cites it: 《title》 with its name and
  * version. */
 static const char *standard_name(zj_doc *d, const zj_rs_ruleset *rs)
@@ -598,7 +638,9 @@ static zj_doc *audit_doc(const zj_audit_data *a, const graded *g, const zj_rs_ru
     for (size_t i = 0; i < a->n_findings; i++)
         zj_doc_row(ft, zj_doc_strf(d, "F%02zu", i + 1), g[i].grade, g[i].f->clause,
                    zj_doc_strf(d, "%s%s", g[i].f->title,
-                               strcmp(g[i].f->kind, "required") == 0 ? "（缺失）" : ""),
+                               strcmp(g[i].f->kind, "required") == 0 ? "（缺失）"
+                               : strcmp(g[i].f->kind, "metric") == 0 ? "（未达标）"
+                                                                     : ""),
                    zj_doc_strf(d, "%ld", g[i].f->count), zj_doc_strf(d, "%ld", g[i].f->calls),
                    zj_doc_strf(d, "%.1f", zj_half_up(g[i].per100, 1)));
     for (size_t i = 0; i < a->n_findings; i++) {
@@ -611,11 +653,8 @@ static zj_doc *audit_doc(const zj_audit_data *a, const graded *g, const zj_rs_ru
             const zj_au_evidence *e = &a->evidence[j];
             if (e->finding != g[i].index)
                 continue;
-            const char *ev = e->missing ? zj_doc_strf(d, "未说出规定用语（%s）", fi->clause)
-                                        : zj_doc_strf(d, "第 %d 轮：%s（%s）", e->turn + 1,
-                                                      quote_in_sentence(d, e), fi->clause);
             zj_doc_row(et, e->call_id, zj_doc_strf(d, "%s %s", e->agent_id, e->agent_name),
-                       call_local_time(d, e->started_at), ev);
+                       call_local_time(d, e->started_at), evidence_zh(d, e, fi->clause));
             listed++;
         }
         /* Evidence is cut to the earliest examples: say so, with the count. */
@@ -773,8 +812,11 @@ static json_t *evidence_json(const zj_au_evidence *e)
     bool spanned = !e->missing && e->span_start >= 0 && e->span_end > e->span_start;
     json_t *span = spanned ? json_pack("[II]", (json_int_t)e->span_start, (json_int_t)e->span_end)
                            : json_null();
+    bool measured = e->unit[0] != 0;
     ok = ok && jset(o, "span", span) &&
-         jset(o, "quote", e->missing ? json_null() : json_string(e->text));
+         jset(o, "quote", e->missing || measured ? json_null() : json_string(e->text)) &&
+         jset(o, "value", measured ? json_integer((json_int_t)e->value) : json_null()) &&
+         jset(o, "unit", measured ? json_string(e->unit) : json_null());
     /* The quote's sentence: the turn's words either side of the span. */
     json_t *before = json_null(), *after = json_null();
     if (ok && e->turn_text) {

@@ -174,6 +174,8 @@ typedef struct zj_au_evidence {
     bool missing;              /* a required phrase not said (no quote) */
     int turn;                  /* 0-based as stored; -1: none */
     long span_start, span_end; /* code points in the turn; -1: none */
+    int64_t value;             /* a metric's measure, in unit */
+    const char *unit;          /* ms, chars/min, %, count; "" when no measure */
     int64_t started_utc_ms;    /* with seq, the order of examples (INT64_MIN: no time) */
     long seq;                  /* the finding's order in its call */
 } zj_au_evidence;

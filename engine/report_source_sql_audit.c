@@ -120,17 +120,33 @@ static zj_status scope(audit_ctx *c)
     return finish(c, q, c->lost ? ZJ_DB_DONE : rc);
 }
 
-/* The qualifying findings: offences (store_agg.h: forbidden expressions
- * said at a cost, not quoted ones), required phrases missing at a cost. */
-#define NONCONFORMING_FINDING " (" ZJ_OFFENCE_F " OR f.outcome = 'missing' AND f.points < 0)"
+/* The qualifying findings, the nonconformities: every finding that cost
+ * the call points or failed it. Offences (store_agg.h: forbidden
+ * expressions said at a cost, not quoted ones), required phrases missing at
+ * a cost, and metric rules failed at a cost or fatally (an unannounced hold,
+ * an answer past its limit). A hit past its rule's max_points, a quoted
+ * hit, an observation and a tag cost nothing and are none. */
+#define METRIC_FAILED_F                                                                            \
+    " (f.kind = 'metric' AND f.outcome = 'hit' AND (f.points < 0 OR f.fatal = 1))"
+#define NONCONFORMING_FINDING                                                                      \
+    " (" ZJ_OFFENCE_F " OR f.outcome = 'missing' AND f.points < 0 OR" METRIC_FAILED_F ")"
+/* The same from agg_rules rows, each of one rule and outcome. A metric
+ * rule's hits are fatal all or none (the stored flag is the rule's on every
+ * hit, as a metric is never quoted): a row's failed metric findings are all
+ * of them when it counts a fatal one, else those with negative points. A
+ * missing phrase is never fatal. */
 #define NONCONFORMING_AGG                                                                          \
     " (c.outcome = 'hit' AND c.kind = 'forbidden' AND c.offences > 0"                              \
-    " OR c.outcome = 'missing' AND c.neg > 0)"
+    " OR c.outcome = 'missing' AND c.neg > 0"                                                      \
+    " OR c.outcome = 'hit' AND c.kind = 'metric' AND (c.neg > 0 OR c.fatal > 0))"
 /* Of an agg_rules row of NONCONFORMING_AGG: its qualifying findings and
  * the calls with one. */
-#define NONCONFORMING_AGG_N " CASE WHEN c.outcome = 'hit' THEN c.offences ELSE c.neg END"
+#define NONCONFORMING_AGG_N                                                                        \
+    " CASE WHEN c.kind = 'forbidden' THEN c.offences WHEN c.fatal > 0 THEN c.findings"             \
+    " ELSE c.neg END"
 #define NONCONFORMING_AGG_CALLS                                                                    \
-    " CASE WHEN c.outcome = 'hit' THEN c.offence_calls ELSE c.neg_calls END"
+    " CASE WHEN c.kind = 'forbidden' THEN c.offence_calls WHEN c.fatal > 0 THEN c.calls"           \
+    " ELSE c.neg_calls END"
 
 static int cmp_finding(const void *a, const void *b)
 {
@@ -142,8 +158,8 @@ static zj_status findings(audit_ctx *c)
 {
     zj_audit_data *d = c->d;
     /* A call lies in one date and agent, so the per-row counts of calls add
-     * up; a rule is either forbidden or required, so hits and misses never
-     * mix. */
+     * up; only a required rule has misses, and it has no hits, so hits and
+     * misses never mix. */
     zj_stmt *q = queryf(
         c,
         c->agg
@@ -420,7 +436,7 @@ static long finding_of(const zj_audit_data *d, const char *rule_id)
 #define EVIDENCE_COLUMNS                                                                           \
     " f.rule_id, c.call_id, coalesce(c.agent_id, ''), coalesce(c.agent_name, ''),"                 \
     " coalesce(c.started_at, ''), coalesce(f.text, ''), f.outcome, coalesce(f.turn, -1),"          \
-    " coalesce(f.span_start, -1), coalesce(f.span_end, -1)"
+    " coalesce(f.span_start, -1), coalesce(f.span_end, -1), f.value, coalesce(f.unit, '')"
 
 /* Appends the evidence row q holds; false when out of memory. */
 static bool add_evidence(audit_ctx *c, zj_stmt *q, size_t finding, size_t *cap)
@@ -440,10 +456,14 @@ static bool add_evidence(audit_ctx *c, zj_stmt *q, size_t finding, size_t *cap)
     e->turn = zj_db_column_int(q, 7);
     e->span_start = zj_db_column_int64(q, 8);
     e->span_end = zj_db_column_int64(q, 9);
-    if (zj_db_column_count(q) > 11) {
+    /* A metric's measure; a finding of words has none. */
+    bool measured = zj_db_column_type(q, 10) != ZJ_DB_NULL && zj_col(q, 11)[0];
+    e->value = measured ? zj_db_column_int64(q, 10) : 0;
+    e->unit = measured ? col(c, q, 11) : "";
+    if (zj_db_column_count(q) > 13) {
         e->started_utc_ms =
-            zj_db_column_type(q, 10) == ZJ_DB_NULL ? INT64_MIN : zj_db_column_int64(q, 10);
-        e->seq = zj_db_column_int64(q, 11);
+            zj_db_column_type(q, 12) == ZJ_DB_NULL ? INT64_MIN : zj_db_column_int64(q, 12);
+        e->seq = zj_db_column_int64(q, 13);
     }
     return !c->lost;
 }
