@@ -108,6 +108,63 @@ static void esc(zj_buf *out, const char *s)
     zj_rv_html_escape(out, s);
 }
 
+/* A stored value in a form's hidden field, escaped for the attribute only:
+ * a form must send back the call, rule or category as stored, not as
+ * shown (esc writes a zero-width space as the text \u200b, which names
+ * another call or none). HTML's characters and the controls are character
+ * references, which an HTML parser turns back into the very code points
+ * (a raw CR LF would be read as one LF). */
+static void attr_exact(zj_buf *out, const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+        if (*p == '&')
+            zj_buf_puts(out, "&amp;");
+        else if (*p == '<')
+            zj_buf_puts(out, "&lt;");
+        else if (*p == '>')
+            zj_buf_puts(out, "&gt;");
+        else if (*p == '"')
+            zj_buf_puts(out, "&quot;");
+        else if (*p == '\'')
+            zj_buf_puts(out, "&#39;");
+        else if (*p < 0x20 || *p == 0x7F)
+            zj_buf_printf(out, "&#%d;", *p);
+        else
+            zj_buf_append(out, (const char *)p, 1);
+    }
+}
+
+/* Whether a browser sends s back in a form as it is: HTML's form encoding
+ * makes a lone CR or LF a CR LF, so a form holding one would name another
+ * call or finding, or none. */
+static bool form_carries(const char *s)
+{
+    for (const char *p = s ? s : ""; *p; p++)
+        if ((*p == '\r' && p[1] != '\n') || (*p == '\n' && (p == s || p[-1] != '\r')))
+            return false;
+    return true;
+}
+
+/* Why a page offers no form where one would be. */
+static const char no_form[] =
+    "浏览器表单无法原样提交含单独的回车或换行符的%s：请用复核表（zhijian review import）或 "
+    "zhijian appeal 命令";
+
+/* Whether forms can name these stored values (NULL: none). A call id that
+ * cannot be is said once at the top of its page; a rule or category in
+ * place of the form. */
+static bool can_post(zj_buf *out, const char *call_id, const char *rule_id, const char *category)
+{
+    if (!form_carries(call_id))
+        return false;
+    if (form_carries(rule_id) && form_carries(category))
+        return true;
+    zj_buf_puts(out, "<span class=\"no-form\">");
+    zj_buf_printf(out, no_form, "规则或类别");
+    zj_buf_puts(out, "</span>");
+    return false;
+}
+
 static const char *role_zh(const char *role)
 {
     return !strcmp(role, "inspector") ? "质检员" : !strcmp(role, "supervisor") ? "主管" : "坐席";
@@ -133,7 +190,7 @@ static void form_open(zj_buf *out, const zj_viewer *v, const char *form_class)
                   "<form method=\"post\" action=\"/act\"%s><input type=\"hidden\" "
                   "name=\"form\" value=\"%zu\"><input type=\"hidden\" name=\"csrf\" value=\"",
                   form_class, at + 1);
-    esc(out, v->csrf);
+    attr_exact(out, v->csrf);
     zj_buf_puts(out, "\">");
 }
 
@@ -144,16 +201,16 @@ static void form_head(zj_buf *out, const zj_viewer *v, const zj_rs_ruleset *rs, 
     form_open(out, v, " class=\"inline\"");
     ruleset_field(out, rs);
     zj_buf_puts(out, "<input type=\"hidden\" name=\"action\" value=\"");
-    esc(out, action);
+    attr_exact(out, action);
     zj_buf_puts(out, "\"><input type=\"hidden\" name=\"call\" value=\"");
-    esc(out, call_id);
+    attr_exact(out, call_id);
     zj_buf_puts(out, "\">");
 }
 
 static void place_fields(zj_buf *out, const char *rule_id, int turn, long a, long b)
 {
     zj_buf_puts(out, "<input type=\"hidden\" name=\"rule\" value=\"");
-    esc(out, rule_id);
+    attr_exact(out, rule_id);
     zj_buf_printf(out,
                   "\"><input type=\"hidden\" name=\"turn\" value=\"%d\">"
                   "<input type=\"hidden\" name=\"span_start\" value=\"%ld\">"
@@ -387,6 +444,11 @@ static void finding_actions(zj_buf *out, const zj_viewer *v, const zj_rs_ruleset
                             const zj_review_data *d, const zj_rv_call *c, const char *rule_id,
                             int turn, long a, long b, zj_rv_state st)
 {
+    int64_t appeal = v->role == ZJ_ROLE_SUPERVISOR ? open_appeal(d, c, rule_id, turn, a, b) : 0;
+    bool offered = v->role == ZJ_ROLE_INSPECTOR ||
+                   (v->role == ZJ_ROLE_AGENT && st.appeal != ZJ_RV_APPEAL_OPEN) || appeal;
+    if (!offered || !can_post(out, c->call_id, rule_id, NULL))
+        return;
     if (v->role == ZJ_ROLE_INSPECTOR) {
         for (int k = 0; k < 2; k++) {
             form_head(out, v, rs, k ? "reject" : "confirm", c->call_id);
@@ -396,24 +458,22 @@ static void finding_actions(zj_buf *out, const zj_viewer *v, const zj_rs_ruleset
                           "<button class=\"%s\">%s</button></form> ",
                           k ? "reject" : "confirm", k ? "驳回" : "确认");
         }
-    } else if (v->role == ZJ_ROLE_AGENT && st.appeal != ZJ_RV_APPEAL_OPEN) {
+    } else if (v->role == ZJ_ROLE_AGENT) {
         form_head(out, v, rs, "appeal", c->call_id);
         place_fields(out, rule_id, turn, a, b);
         zj_buf_puts(out, "<input name=\"reason\" placeholder=\"申诉理由\" required size=\"16\"> "
                          "<button class=\"appeal\">申诉</button></form>");
-    } else if (v->role == ZJ_ROLE_SUPERVISOR) {
-        int64_t appeal = open_appeal(d, c, rule_id, turn, a, b);
-        if (appeal)
-            for (int k = 0; k < 2; k++) {
-                form_head(out, v, rs, "rule", c->call_id);
-                zj_buf_printf(out,
-                              "<input type=\"hidden\" name=\"appeal\" value=\"%lld\">"
-                              "<input type=\"hidden\" name=\"decision\" value=\"%s\">"
-                              "<input name=\"reason\" placeholder=\"裁决理由\" required "
-                              "size=\"12\"> <button class=\"%s\">%s</button></form> ",
-                              (long long)appeal, k ? "overturn" : "uphold",
-                              k ? "overturn" : "uphold", k ? "申诉成立" : "维持原判");
-            }
+    } else {
+        for (int k = 0; k < 2; k++) {
+            form_head(out, v, rs, "rule", c->call_id);
+            zj_buf_printf(out,
+                          "<input type=\"hidden\" name=\"appeal\" value=\"%lld\">"
+                          "<input type=\"hidden\" name=\"decision\" value=\"%s\">"
+                          "<input name=\"reason\" placeholder=\"裁决理由\" required "
+                          "size=\"12\"> <button class=\"%s\">%s</button></form> ",
+                          (long long)appeal, k ? "overturn" : "uphold", k ? "overturn" : "uphold",
+                          k ? "申诉成立" : "维持原判");
+        }
     }
 }
 
@@ -453,6 +513,11 @@ static zj_status page_call(zj_store *st, const char *ruleset, const char *call_i
                   "class=\"final-score\">%d</b>（%s）。</p>",
                   c->score, c->passed ? "合格" : "不合格", fin.score,
                   fin.passed ? "合格" : "不合格");
+    if (!form_carries(c->call_id)) {
+        zj_buf_puts(out, "<p class=\"no-form\">");
+        zj_buf_printf(out, no_form, "通话编号");
+        zj_buf_puts(out, "</p>");
+    }
     /* The transcript with the findings marked in place. */
     zj_buf_puts(out, "<div class=\"transcript\">");
     mark *marks = calloc(c->n_findings + c->n_events + 1, sizeof *marks);
@@ -538,7 +603,7 @@ static zj_status page_call(zj_store *st, const char *ruleset, const char *call_i
             zj_buf_puts(out, "已复核无误（");
             esc(out, whole.reviewer);
             zj_buf_puts(out, "）。");
-        } else if (v->role == ZJ_ROLE_INSPECTOR) {
+        } else if (v->role == ZJ_ROLE_INSPECTOR && can_post(out, c->call_id, NULL, NULL)) {
             form_head(out, v, &rs, "confirm", c->call_id);
             place_fields(out, "", -1, -1, -1);
             zj_buf_puts(out, "<input name=\"note\" placeholder=\"备注\" size=\"10\"> "
@@ -586,6 +651,8 @@ static zj_status page_call(zj_store *st, const char *ruleset, const char *call_i
         /* A finding the engine missed: selecting words in the transcript
          * fills the turn, span and quote (review.js); they can also be typed. */
         zj_buf_puts(out, "<h3>补充漏判</h3>");
+    }
+    if (v->role == ZJ_ROLE_INSPECTOR && can_post(out, c->call_id, NULL, NULL)) {
         form_head(out, v, &rs, "add", c->call_id);
         zj_buf_puts(out,
                     "<label>轮次 <input name=\"turn1\" id=\"add-turn\" size=\"3\"></label> "
