@@ -3,8 +3,8 @@
 # server (no browser: serve_web.sh drives one), checked in the store:
 #  - a field is read whole or refused by name: a 2,100-byte note, a long
 #    category, appeal reason and ruling reason are stored exactly; a field
-#    with a bad % escape, %00, bytes that are not UTF-8 or a turn past int is
-#    a 400 naming it and records nothing; a 600-byte call id reaches the
+#    with a bad % escape, %00, a raw NUL byte, bytes that are not UTF-8 or a
+#    turn past int is a 400 naming it and records nothing; a 600-byte call id reaches the
 #    engine (no call '…'), not "表单不完整";
 #  - a call without reviewable findings offers 复核无误 to an inspector: the
 #    three clean calls of sample 2 confirmed with that form, the sample is
@@ -145,6 +145,15 @@ for body, name in [(confirm + "&rule=%zz", "rule"), (confirm + "&rule=taboo.18-t
                    ("action=confirm&call=PS-040%00x&rule=taboo.18-troublesome&turn=2&span_start=0&span_end=7", "call")]:
     status, _, page = request("POST", "/act", raw_body=(body + "&ruleset=1&csrf=" + ins[1]).encode(), cookie=ins[0])
     check(status == 400 and f"字段 {name} 无法读取" in page, f"{body}: {status} {page[-300:]}")
+# A raw NUL byte would end the body for the string functions: refused by
+# the field holding it, not read as the shorter form before it.
+for tail, name in [(b"&call=PS-040\x00&rule=taboo.18-troublesome&turn=2&span_start=0&span_end=7", "call"),
+                   (b"&call=PS-040&rule=taboo.18-troublesome&turn=2&span_start=0&span_end=7&note=a\x00b", "note"),
+                   (b"&call=PS-040&\x00rule=taboo.18-troublesome&turn=2&span_start=0&span_end=7", "（无名）")]:
+    body = ("csrf=" + ins[1] + "&ruleset=1&action=confirm").encode() + tail
+    status, _, page = request("POST", "/act", raw_body=body, cookie=ins[0])
+    check(status == 400 and f'<p class="error">字段 {name} 无法读取（含 NUL 字节）：本次操作未记录</p>' in page,
+          f"{tail}: {status} {page[-300:]}")
 check(last_id() == before, "an unreadable field recorded something")
 long_id = "X" * 600
 status, _, page = act(ins, action="confirm", call=long_id)

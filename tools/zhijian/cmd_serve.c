@@ -436,6 +436,16 @@ static enum MHD_Result route(struct MHD_Connection *c, const char *url, const ch
     /* Every form carries the session's token: a POST without it is refused,
      * login and logout included. */
     uint64_t page = 0; /* the page whose form this is (0: not a page's) */
+    char *nul_field;
+    if (post && serve_form_raw_nul(body->data, body->len, &nul_field)) {
+        /* Read as a string the body would end there: a form cut short is
+         * another form (a finding's confirmation a whole call's). */
+        char msg[200];
+        snprintf(msg, sizeof msg, "字段 %.60s 无法读取（含 NUL 字节）：本次操作未记录",
+                 nul_field ? (nul_field[0] ? nul_field : "（无名）") : "?");
+        free(nul_field);
+        return message(c, 400, NULL, msg);
+    }
     if (post) {
         char *csrf;
         serve_field cf = serve_form_text(body->data, "csrf", &csrf);

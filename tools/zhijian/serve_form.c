@@ -90,6 +90,23 @@ serve_field serve_form_text(const char *body, const char *name, char **out)
     return SERVE_FIELD_ABSENT;
 }
 
+bool serve_form_raw_nul(const char *body, size_t len, char **name)
+{
+    const char *nul = body ? memchr(body, 0, len) : NULL;
+    *name = NULL;
+    if (!nul)
+        return false;
+    const char *start = nul;
+    while (start > body && start[-1] != '&')
+        start--;
+    size_t n = strcspn(start, "="); /* stops at the NUL too */
+    if ((*name = malloc(n + 1))) {
+        memcpy(*name, start, n);
+        (*name)[n] = 0;
+    }
+    return true;
+}
+
 serve_field serve_form_long(const char *body, const char *name, long dflt, long max, long *v)
 {
     char *s;

@@ -19,6 +19,12 @@ typedef enum serve_field {
  * absent; NULL only on NOMEM and BAD). */
 serve_field serve_form_text(const char *body, const char *name, char **out);
 
+/* Whether body (len bytes) holds a raw NUL byte, which would end the body
+ * there for every string function reading it: the fields after it lost,
+ * the one holding it cut short. *name: the field it is in (malloc'd; NULL
+ * when out of memory). */
+bool serve_form_raw_nul(const char *body, size_t len, char **name);
+
 /* A whole number field in [-1, max]; "" or absent: dflt. SERVE_FIELD_BAD
  * when it is not one or out of range. */
 serve_field serve_form_long(const char *body, const char *name, long dflt, long max, long *v);
