@@ -17,8 +17,9 @@
 #  - a form of a page shown for one rule set is refused once the server
 #    serves another (a re-score while it runs), instead of recording the
 #    verdict under the other rule set;
-#  - `serve --bind` with junk after the port and `--hash-password` with a
-#    password longer than it reads are usage errors.
+#  - `serve --bind` with junk before or after the port (a space, a '+') and
+#    `--hash-password` with a password longer than it reads are usage
+#    errors; `--bind 0.0.0.0:PORT` serves with a warning (plain HTTP).
 set -u
 zhijian=$(realpath "$1") src=$(realpath "$2")
 fail() { echo "FAIL: $*"; exit 1; }
@@ -52,12 +53,23 @@ hash() { echo "$1" | "$zhijian" serve --hash-password; }
 timeout 10 "$zhijian" serve --db z.db --users users.txt --bind 127.0.0.1:8080junk 2> err # (would serve)
 [ $? = 2 ] && grep -qx "zhijian: serve: --bind: expected HOST:PORT, e.g. 127.0.0.1:8080, got '127.0.0.1:8080junk'" err ||
   fail "--bind with junk after the port: $(cat err)"
+for bind in "127.0.0.1: 8080" "127.0.0.1:+8080" "127.0.0.1:" "127.0.0.1:080800"; do
+  timeout 10 "$zhijian" serve --db z.db --users users.txt --bind "$bind" 2> err # (would serve)
+  [ $? = 2 ] && grep -qx "zhijian: serve: --bind: expected HOST:PORT, e.g. 127.0.0.1:8080, got '$bind'" err ||
+    fail "--bind '$bind': $(cat err)"
+done
+# Beyond this machine: served, with a warning (plain HTTP).
+any_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("0.0.0.0", 0)); print(s.getsockname()[1])')
+timeout 2 "$zhijian" serve --db z.db --users users.txt --bind "0.0.0.0:$any_port" 2> err
+[ $? = 124 ] && [ "$(head -2 err)" = "zhijian: warning: serve: --bind 0.0.0.0: other machines can reach this server, which speaks plain HTTP (passwords and session cookies unencrypted): put it behind a TLS proxy and give --secure-cookies (docs/review.md)
+zhijian: serving http://0.0.0.0:$any_port/ (3 users; Ctrl-C stops)" ] || fail "--bind 0.0.0.0: $(cat err)"
 head -c 1024 /dev/zero | tr '\0' x | "$zhijian" serve --hash-password > out 2> err
 [ $? = 2 ] && [ ! -s out ] && grep -qx "zhijian: serve --hash-password: the password is longer than 1023 bytes" err ||
   fail "an over-long password was hashed: $(cat err)"
 head -c 1023 /dev/zero | tr '\0' x | "$zhijian" serve --hash-password > out 2> err || fail "a 1023-byte password: $(cat err)"
 
 serve_start
+grep -q warning serve.log && fail "a warning on 127.0.0.1: $(cat serve.log)"
 
 python3 - "$port" "$src/tests/scripts" z.db << 'PY' || fail "forms"
 import html, re, sqlite3, sys

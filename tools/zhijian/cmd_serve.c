@@ -600,7 +600,9 @@ static void serve_usage(FILE *out)
             "  --db PATH            the result database (default: zhijian.db), or a PostgreSQL\n"
             "                       store: --db postgresql://qa@db.example/zhijian\n"
             "  --bind HOST:PORT     where to listen (default 127.0.0.1:8080: this machine\n"
-            "                       only; an IPv4 address)\n"
+            "                       only; an IPv4 address). Another than 127.x.x.x is\n"
+            "                       warned about: the server speaks plain HTTP, so put a\n"
+            "                       TLS proxy in front of it\n"
             "  --ruleset NAME[@VER] whose results (default: the newest with results)\n"
             "  --secure-cookies     mark the session cookie Secure: browsers send it over\n"
             "                       https only. Give it behind a TLS reverse proxy (the\n"
@@ -683,10 +685,12 @@ int cmd_serve(int argc, char **argv)
     struct sockaddr_in addr = {.sin_family = AF_INET};
     char host[64];
     const char *colon = strrchr(bind, ':');
-    char *port_end = NULL;
-    long port = colon ? strtol(colon + 1, &port_end, 10) : -1;
-    /* 127.0.0.1:8080x is a typing error, not port 8080. */
-    if (!colon || (size_t)(colon - bind) >= sizeof host || *port_end || port < 1 || port > 65535) {
+    /* Digits only: 127.0.0.1:8080x, '127.0.0.1: 8080' and 127.0.0.1:+8080
+     * are typing errors, not port 8080 (and the last two would be printed
+     * as a URL that is none). */
+    size_t digits = colon ? strspn(colon + 1, "0123456789") : 0;
+    long port = digits && digits <= 5 && !colon[1 + digits] ? strtol(colon + 1, NULL, 10) : -1;
+    if (!colon || (size_t)(colon - bind) >= sizeof host || port < 1 || port > 65535) {
         cli_error("serve: --bind: expected HOST:PORT, e.g. 127.0.0.1:8080, got '%s'", bind);
         return EXIT_USAGE;
     }
@@ -697,6 +701,13 @@ int cmd_serve(int argc, char **argv)
         return EXIT_USAGE;
     }
     addr.sin_port = htons((uint16_t)port);
+    /* Beyond this machine, passwords and session cookies would cross the
+     * network in plain HTTP. */
+    if ((ntohl(addr.sin_addr.s_addr) >> 24) != 127)
+        cli_warn("serve: --bind %s: other machines can reach this server, which speaks plain "
+                 "HTTP (passwords and session cookies unencrypted): put it behind a TLS proxy and "
+                 "give --secure-cookies (docs/review.md)",
+                 host);
     if (!serve_users_load(users, &app.users))
         return EXIT_USAGE;
     zj_error err;
