@@ -166,12 +166,15 @@ zj_rv_final zj_rv_final_of(const zj_review_data *d, const zj_rv_call *c, const z
     for (size_t i = c->first_event; i < c->first_event + c->n_events; i++) {
         const zj_rv_event *e = &d->events[i];
         zj_rv_state s;
-        /* A verdict counts when it names the call, a finding it has now or
-         * one it adds; a verdict on a finding a re-score moved is listed as
-         * no longer found and reviews nothing here. */
-        r.reviewed |= strcmp(e->role, "inspector") == 0 &&
-                      (e->action == ZJ_RV_ADD || (!e->rule_id[0] && e->turn < 0) ||
-                       machine_finding_at(d, c, e->rule_id, e->turn, e->span_start, e->span_end));
+        /* A verdict counts when it names the call (while the call has no
+         * reviewable finding: one a re-score found since is not judged by
+         * it), a finding it has now or one it adds; a verdict on a finding
+         * a re-score moved is listed as no longer found and reviews nothing
+         * here. */
+        r.reviewed |=
+            strcmp(e->role, "inspector") == 0 &&
+            (e->action == ZJ_RV_ADD || (!e->rule_id[0] && e->turn < 0 && !c->n_findings) ||
+             machine_finding_at(d, c, e->rule_id, e->turn, e->span_start, e->span_end));
         if (!adds_finding(d, c, i, &s))
             continue;
         r.added++;
@@ -517,6 +520,34 @@ static const zj_rv_call *find_call(const zj_review_data *d, const char *id)
     return NULL;
 }
 
+/* Whether a verdict without a rule, "reviewed, nothing found", may stand
+ * for call c: only when the engine found nothing reviewable in it. A call
+ * with findings is reviewed by judging them; the whole-call confirmation
+ * would count it reviewed and conforming with its findings never judged.
+ * False with the reason, naming the findings, in msg. */
+static bool whole_call_verdict_fits(const zj_review_data *d, const zj_rv_call *c, char *msg,
+                                    size_t size)
+{
+    if (!c->n_findings)
+        return true;
+    size_t at = (size_t)snprintf(msg, size, "call '%.80s' has %zu reviewable finding%s (",
+                                 c->call_id, c->n_findings, c->n_findings == 1 ? "" : "s");
+    for (size_t j = 0; j < c->n_findings && j < 3 && at < size; j++) {
+        const zj_rv_finding *f = &d->findings[c->first_finding + j];
+        at += (size_t)(f->turn >= 0 ? snprintf(msg + at, size - at,
+                                               "%s%.60s at turn %d span %ld-%ld", j ? ", " : "",
+                                               f->rule_id, f->turn + 1, f->span_start, f->span_end)
+                                    : snprintf(msg + at, size - at, "%s%.60s without a turn",
+                                               j ? ", " : "", f->rule_id));
+    }
+    if (at < size)
+        snprintf(msg + at, size - at,
+                 "%s): confirm or reject %s; a verdict without a rule says a call without "
+                 "reviewable findings was reviewed and nothing was found",
+                 c->n_findings > 3 ? ", …" : "", c->n_findings == 1 ? "it" : "each");
+    return false;
+}
+
 /* The sheet's columns the import reads (indexes into csv_columns). */
 enum {
     C_CALL,
@@ -636,10 +667,13 @@ static zj_status write_import(void *job, zj_error *err)
                                  why);
             } else if (!*rule_id) {
                 /* The call as a whole: reviewed, nothing found. */
+                char why[600];
                 if (action == ZJ_RV_REJECT)
                     zj_error_set(&e, ZJ_ERR_PARSE, path, r->line, 0,
                                  "a row without a rule_id stands for the whole call: its verdict "
                                  "is confirmed (reviewed, nothing found) or added with a category");
+                else if (!whole_call_verdict_fits(&d, c, why, sizeof why))
+                    zj_error_set(&e, ZJ_ERR_PARSE, path, r->line, 0, "%s", why);
                 x->turn = -1;
                 x->span_start = x->span_end = -1;
             } else {
@@ -1694,6 +1728,10 @@ static zj_status write_verdict(void *ctx, zj_error *err)
     } else if (e->action == ZJ_RV_REJECT) {
         s = zj_error_set(err, ZJ_ERR_USAGE, NULL, 0, 0,
                          "a verdict on the whole call can only confirm it");
+    } else {
+        char why[600];
+        if (!whole_call_verdict_fits(&d, c, why, sizeof why))
+            s = zj_error_set(err, ZJ_ERR_USAGE, NULL, 0, 0, "%s", why);
     }
     if (s == ZJ_OK)
         s = rv.ops->append(rv.self, j->rs, e, 1, NULL, err);

@@ -6,6 +6,7 @@
 #    with a bad % escape, %00, a raw NUL byte, bytes that are not UTF-8 or a
 #    turn past int is a 400 naming it and records nothing; a 600-byte call id reaches the
 #    engine (no call '…'), not "表单不完整";
+#  - 复核无误 sent for a call with findings is refused (400), naming them;
 #  - a call without reviewable findings offers 复核无误 to an inspector: the
 #    three clean calls of sample 2 confirmed with that form, the sample is
 #    accepted (ISO 2859-1, n 3, Ac 0) and the supervisor can close it;
@@ -170,6 +171,15 @@ check(last_id() == before, "an unreadable field recorded something")
 long_id = "X" * 600
 status, _, page = act(ins, action="confirm", call=long_id)
 check(status == 404 and f"no call &#39;{long_id}&#39;" in page, f"a 600-byte call id: {status}")
+
+# 复核无误 (confirm without a rule) on a call with findings: refused.
+before = last_id()
+status, _, page = act(ins, action="confirm", call="PS-011")
+check(status == 400 and '<p class="error">call &#39;PS-011&#39; has 1 reviewable finding '
+      '(taboo.02-bu-zhi-dao at turn 3 span 0-3): confirm or reject it; a verdict without a rule '
+      'says a call without reviewable findings was reviewed and nothing was found</p>' in page,
+      f"复核无误 on PS-011: {status} {page[-400:]}")
+check(last_id() == before, "复核无误 on a call with findings recorded")
 
 # 复核无误 on the clean calls: sample 2 is accepted, and closed.
 for call in ["CLEAN-1", "CLEAN-7", "CLEAN-8"]:
