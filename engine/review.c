@@ -20,8 +20,22 @@ static bool same_place(const zj_rv_event *e, const char *rule_id, int turn, long
            e->span_end == b;
 }
 
-zj_rv_state zj_rv_state_of(const zj_review_data *d, const zj_rv_call *c, const char *rule_id,
-                           int turn, long span_start, long span_end)
+/* Whether an add or appeal event names a finding of this category at its
+ * place (category NULL: a machine finding, which has none). Added findings
+ * of different categories may share a place (two things an inspector found
+ * in the whole call); an appeal names the category of the one appealed, an
+ * appeal without one every finding at its place. */
+static bool same_category(const zj_rv_event *e, const char *category)
+{
+    if (!category)
+        return true;
+    if (e->action == ZJ_RV_ADD)
+        return strcmp(e->category, category) == 0;
+    return e->action != ZJ_RV_APPEAL || !*e->category || strcmp(e->category, category) == 0;
+}
+
+static zj_rv_state state_at(const zj_review_data *d, const zj_rv_call *c, const char *rule_id,
+                            int turn, long span_start, long span_end, const char *category)
 {
     zj_rv_state st = {ZJ_RV_UNREVIEWED, ZJ_RV_NO_APPEAL, NULL, NULL, false};
     int64_t appeal = 0;
@@ -32,7 +46,7 @@ zj_rv_state zj_rv_state_of(const zj_review_data *d, const zj_rv_call *c, const c
                 st.appeal = e->overturn ? ZJ_RV_APPEAL_OVERTURNED : ZJ_RV_APPEAL_UPHELD;
             continue;
         }
-        if (!same_place(e, rule_id, turn, span_start, span_end))
+        if (!same_place(e, rule_id, turn, span_start, span_end) || !same_category(e, category))
             continue;
         if (e->action == ZJ_RV_CONFIRM || e->action == ZJ_RV_ADD) {
             st.verdict = ZJ_RV_CONFIRMED;
@@ -52,10 +66,23 @@ zj_rv_state zj_rv_state_of(const zj_review_data *d, const zj_rv_call *c, const c
     return st;
 }
 
+zj_rv_state zj_rv_state_of(const zj_review_data *d, const zj_rv_call *c, const char *rule_id,
+                           int turn, long span_start, long span_end)
+{
+    return state_at(d, c, rule_id, turn, span_start, span_end, NULL);
+}
+
+zj_rv_state zj_rv_added_state(const zj_review_data *d, const zj_rv_call *c, const zj_rv_event *add)
+{
+    return state_at(d, c, add->rule_id, add->turn, add->span_start, add->span_end, add->category);
+}
+
 /* Whether an earlier add event of c names the same place (the first names
  * the added finding; later ones repeat it). */
 static bool added_before(const zj_review_data *d, const zj_rv_call *c, size_t i)
 {
+    if (d->events[i].action != ZJ_RV_ADD)
+        return false;
     const zj_rv_event *e = &d->events[i];
     for (size_t j = c->first_event; j < i; j++)
         if (d->events[j].action == ZJ_RV_ADD &&
@@ -63,6 +90,11 @@ static bool added_before(const zj_review_data *d, const zj_rv_call *c, size_t i)
             strcmp(d->events[j].category, e->category) == 0)
             return true;
     return false;
+}
+
+bool zj_rv_adds_finding(const zj_review_data *d, const zj_rv_call *c, size_t i)
+{
+    return d->events[i].action == ZJ_RV_ADD && !added_before(d, c, i);
 }
 
 /* Whether the machine found rule_id at (turn, span) in c. */
@@ -106,7 +138,7 @@ static bool adds_finding(const zj_review_data *d, const zj_rv_call *c, size_t i,
     const zj_rv_event *e = &d->events[i];
     if (e->action != ZJ_RV_ADD || added_before(d, c, i))
         return false;
-    *st = zj_rv_state_of(d, c, e->rule_id, e->turn, e->span_start, e->span_end);
+    *st = zj_rv_added_state(d, c, e);
     return true;
 }
 
@@ -869,6 +901,7 @@ typedef struct appeal_job {
     zj_store *st;
     const zj_rs_ruleset *rs;
     const char *actor, *call_id, *rule_id, *reason;
+    const char *category; /* an appeal's added finding's category; NULL: any */
     int turn;
     long span_start, span_end;
     int64_t *id;
@@ -897,19 +930,25 @@ static zj_status write_appeal(void *ctx, zj_error *err)
                             "call '%s' is not agent %s's (agents appeal only their own calls)",
                             call_id, agent);
     }
-    /* The finding: a machine finding or an added one, of the rule (and turn). */
+    /* The finding: a machine finding or an added one, of the rule (and
+     * turn, span, category). */
     zj_rv_event e = {.actor = agent,
                      .role = "agent",
                      .action = ZJ_RV_APPEAL,
                      .call_id = call_id,
                      .rule_id = rule_id,
                      .note = j->reason};
+    const char *category = j->category;
+    const zj_rv_event *added = NULL; /* the added finding appealed */
     int matches = 0;
+    bool one_place = true; /* all the matches at one place */
     for (size_t i = c->first_finding; i < c->first_finding + c->n_findings; i++) {
         const zj_rv_finding *f = &d.findings[i];
-        if (strcmp(f->rule_id, rule_id) ||
+        if (strcmp(f->rule_id, rule_id) || (category && *category) ||
             !appeal_names(turn, span_start, span_end, f->turn, f->span_start, f->span_end))
             continue;
+        one_place &= !matches || (e.turn == f->turn && e.span_start == f->span_start &&
+                                  e.span_end == f->span_end);
         if (!matches++) {
             e.turn = f->turn;
             e.span_start = f->span_start;
@@ -918,36 +957,50 @@ static zj_status write_appeal(void *ctx, zj_error *err)
     }
     for (size_t i = c->first_event; i < c->first_event + c->n_events; i++) {
         const zj_rv_event *a = &d.events[i];
-        if (a->action != ZJ_RV_ADD || added_before(&d, c, i) || strcmp(a->rule_id, rule_id) ||
+        if (!zj_rv_adds_finding(&d, c, i) || strcmp(a->rule_id, rule_id) ||
+            (category && strcmp(a->category, category)) ||
             !appeal_names(turn, span_start, span_end, a->turn, a->span_start, a->span_end))
             continue;
+        one_place &= !matches || (e.turn == a->turn && e.span_start == a->span_start &&
+                                  e.span_end == a->span_end);
         if (!matches++) {
             e.turn = a->turn;
             e.span_start = a->span_start;
             e.span_end = a->span_end;
+            added = a;
         }
     }
     if (matches != 1) {
         zj_review_data_free(&d);
-        const char *where = span_start >= 0 ? " at that span" : turn > 0 ? " in that turn" : "";
+        const char *where = category          ? " with that category"
+                            : span_start >= 0 ? " at that span"
+                            : turn > 0        ? " in that turn"
+                                              : "";
         if (!matches)
             return zj_error_set(err, ZJ_ERR_NOTFOUND, NULL, 0, 0,
                                 "call '%s' has no finding of rule '%s'%s", call_id, rule_id, where);
         return zj_error_set(err, ZJ_ERR_NOTFOUND, NULL, 0, 0,
                             "call '%s' has %d findings of rule '%s'%s: name %s", call_id, matches,
                             rule_id, where,
-                            turn > 0 ? "the span (--span A-B)" : "the turn (--turn N)");
+                            one_place  ? "the category (--category TEXT)"
+                            : turn > 0 ? "the span (--span A-B)"
+                                       : "the turn (--turn N)");
     }
+    /* The appeal names its added finding's category: another one added at
+     * the same place is another finding, with its own standing. */
+    e.category = added ? added->category : NULL;
     /* One appeal at a time, and none on a withdrawn finding: a new appeal
      * replaces the one before it, so it would undo a ruling not yet made
      * or bring back a finding a supervisor withdrew. An upheld finding may
      * be appealed again. */
-    zj_rv_state now = zj_rv_state_of(&d, c, rule_id, e.turn, e.span_start, e.span_end);
+    zj_rv_state now = added ? zj_rv_added_state(&d, c, added)
+                            : zj_rv_state_of(&d, c, rule_id, e.turn, e.span_start, e.span_end);
     if (now.appeal == ZJ_RV_APPEAL_OPEN || now.appeal == ZJ_RV_APPEAL_OVERTURNED) {
         int64_t last = 0;
         for (size_t i = c->first_event; i < c->first_event + c->n_events; i++)
             if (d.events[i].action == ZJ_RV_APPEAL &&
-                same_place(&d.events[i], rule_id, e.turn, e.span_start, e.span_end))
+                same_place(&d.events[i], rule_id, e.turn, e.span_start, e.span_end) &&
+                same_category(&d.events[i], e.category))
                 last = d.events[i].id;
         zj_review_data_free(&d);
         return zj_error_set(err, ZJ_ERR_USAGE, NULL, 0, 0,
@@ -983,11 +1036,13 @@ static zj_status write_appeal_job(zj_store *st, const char *ruleset, const char 
 
 zj_status zj_review_appeal(zj_store *st, const char *ruleset, const char *agent,
                            const char *call_id, const char *rule_id, int turn, long span_start,
-                           long span_end, const char *reason, int64_t *id, zj_error *err)
+                           long span_end, const char *category, const char *reason, int64_t *id,
+                           zj_error *err)
 {
     appeal_job j = {.actor = agent,
                     .call_id = call_id,
-                    .rule_id = rule_id,
+                    .rule_id = rule_id ? rule_id : "",
+                    .category = category,
                     .reason = reason,
                     .turn = turn,
                     .span_start = span_start,

@@ -199,6 +199,12 @@ typedef struct zj_rv_state {
 
 zj_rv_state zj_rv_state_of(const zj_review_data *d, const zj_rv_call *c, const char *rule_id,
                            int turn, long span_start, long span_end);
+/* Whether event i of d (one of c's) adds a finding: the first add event of
+ * its rule, place and category (later ones repeat it). */
+bool zj_rv_adds_finding(const zj_review_data *d, const zj_rv_call *c, size_t i);
+/* The standing of the finding add adds: added findings of two categories
+ * at one place are two findings, each with its own appeal. */
+zj_rv_state zj_rv_added_state(const zj_review_data *d, const zj_rv_call *c, const zj_rv_event *add);
 
 /* The call's score after review: the machine findings not withdrawn and
  * the added ones not overturned, as the engine scores (clamp(base + sum of

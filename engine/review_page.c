@@ -207,8 +207,17 @@ static void form_head(zj_buf *out, const zj_viewer *v, const zj_rs_ruleset *rs, 
     zj_buf_puts(out, "\">");
 }
 
-static void place_fields(zj_buf *out, const char *rule_id, int turn, long a, long b)
+/* The finding a form is about: its rule and place, and an added finding's
+ * category (NULL: a machine finding's form has none), which tells two
+ * added at one place apart. */
+static void place_fields(zj_buf *out, const char *rule_id, int turn, long a, long b,
+                         const char *category)
 {
+    if (category) {
+        zj_buf_puts(out, "<input type=\"hidden\" name=\"category\" value=\"");
+        attr_exact(out, category);
+        zj_buf_puts(out, "\">");
+    }
     zj_buf_puts(out, "<input type=\"hidden\" name=\"rule\" value=\"");
     attr_exact(out, rule_id);
     zj_buf_printf(out,
@@ -423,15 +432,18 @@ static const char *state_zh(zj_rv_state s)
                                          : "待复核";
 }
 
-/* The id of the open appeal on a finding (0: none). */
+/* The id of the open appeal on a finding (0: none); category: an added
+ * finding's (NULL: a machine finding). An appeal naming a category is of
+ * the finding added with it; one naming none, of any at its place. */
 static int64_t open_appeal(const zj_review_data *d, const zj_rv_call *c, const char *rule_id,
-                           int turn, long a, long b)
+                           int turn, long a, long b, const char *category)
 {
     int64_t id = 0;
     for (size_t i = c->first_event; i < c->first_event + c->n_events; i++) {
         const zj_rv_event *e = &d->events[i];
         if (e->action == ZJ_RV_APPEAL && !strcmp(e->rule_id, rule_id) && e->turn == turn &&
-            e->span_start == a && e->span_end == b)
+            e->span_start == a && e->span_end == b &&
+            (!category || !*e->category || !strcmp(e->category, category)))
             id = e->id;
         else if (e->action == ZJ_RV_RULE && e->appeal_id == id)
             id = 0;
@@ -439,20 +451,22 @@ static int64_t open_appeal(const zj_review_data *d, const zj_rv_call *c, const c
     return id;
 }
 
-/* The actions on one finding the viewer may take. */
+/* The actions on one finding the viewer may take (category: an added
+ * finding's; NULL: a machine finding). */
 static void finding_actions(zj_buf *out, const zj_viewer *v, const zj_rs_ruleset *rs,
                             const zj_review_data *d, const zj_rv_call *c, const char *rule_id,
-                            int turn, long a, long b, zj_rv_state st)
+                            int turn, long a, long b, const char *category, zj_rv_state st)
 {
-    int64_t appeal = v->role == ZJ_ROLE_SUPERVISOR ? open_appeal(d, c, rule_id, turn, a, b) : 0;
+    int64_t appeal =
+        v->role == ZJ_ROLE_SUPERVISOR ? open_appeal(d, c, rule_id, turn, a, b, category) : 0;
     bool offered = v->role == ZJ_ROLE_INSPECTOR ||
                    (v->role == ZJ_ROLE_AGENT && st.appeal != ZJ_RV_APPEAL_OPEN) || appeal;
-    if (!offered || !can_post(out, c->call_id, rule_id, NULL))
+    if (!offered || !can_post(out, c->call_id, rule_id, category))
         return;
     if (v->role == ZJ_ROLE_INSPECTOR) {
         for (int k = 0; k < 2; k++) {
             form_head(out, v, rs, k ? "reject" : "confirm", c->call_id);
-            place_fields(out, rule_id, turn, a, b);
+            place_fields(out, rule_id, turn, a, b, category);
             zj_buf_printf(out,
                           "<input name=\"note\" placeholder=\"备注\" size=\"10\"> "
                           "<button class=\"%s\">%s</button></form> ",
@@ -460,7 +474,7 @@ static void finding_actions(zj_buf *out, const zj_viewer *v, const zj_rs_ruleset
         }
     } else if (v->role == ZJ_ROLE_AGENT) {
         form_head(out, v, rs, "appeal", c->call_id);
-        place_fields(out, rule_id, turn, a, b);
+        place_fields(out, rule_id, turn, a, b, category);
         zj_buf_puts(out, "<input name=\"reason\" placeholder=\"申诉理由\" required size=\"16\"> "
                          "<button class=\"appeal\">申诉</button></form>");
     } else {
@@ -560,20 +574,17 @@ static zj_status page_call(zj_store *st, const char *ruleset, const char *call_i
                       f->fatal ? "（一票否决）" : "");
         esc(out, state_zh(stt));
         zj_buf_puts(out, "</td><td>");
-        finding_actions(out, v, &rs, &d, c, f->rule_id, f->turn, f->span_start, f->span_end, stt);
+        finding_actions(out, v, &rs, &d, c, f->rule_id, f->turn, f->span_start, f->span_end, NULL,
+                        stt);
         zj_buf_puts(out, "</td></tr>");
     }
     /* Findings reviewers added. */
     for (size_t j = c->first_event; j < c->first_event + c->n_events; j++) {
         const zj_rv_event *e = &d.events[j];
-        bool first = e->action == ZJ_RV_ADD;
-        for (size_t k = c->first_event; first && k < j; k++)
-            first = !(d.events[k].action == ZJ_RV_ADD && !strcmp(d.events[k].rule_id, e->rule_id) &&
-                      d.events[k].turn == e->turn && d.events[k].span_start == e->span_start &&
-                      d.events[k].span_end == e->span_end);
-        if (!first)
+        /* Each added finding once: two categories at one place are two. */
+        if (!zj_rv_adds_finding(&d, c, j))
             continue;
-        zj_rv_state stt = zj_rv_state_of(&d, c, e->rule_id, e->turn, e->span_start, e->span_end);
+        zj_rv_state stt = zj_rv_added_state(&d, c, e);
         zj_buf_puts(out, "<tr class=\"added\" data-rule=\"");
         esc(out, e->rule_id);
         zj_buf_puts(out, "\"><td>复核补充：");
@@ -589,7 +600,7 @@ static zj_status page_call(zj_store *st, const char *ruleset, const char *call_i
         zj_buf_puts(out, "</td><td>");
         if (v->role != ZJ_ROLE_INSPECTOR)
             finding_actions(out, v, &rs, &d, c, e->rule_id, e->turn, e->span_start, e->span_end,
-                            stt);
+                            e->category, stt);
         zj_buf_puts(out, "</td></tr>");
     }
     zj_buf_puts(out, "</tbody></table>");
@@ -605,7 +616,7 @@ static zj_status page_call(zj_store *st, const char *ruleset, const char *call_i
             zj_buf_puts(out, "）。");
         } else if (v->role == ZJ_ROLE_INSPECTOR && can_post(out, c->call_id, NULL, NULL)) {
             form_head(out, v, &rs, "confirm", c->call_id);
-            place_fields(out, "", -1, -1, -1);
+            place_fields(out, "", -1, -1, -1, NULL);
             zj_buf_puts(out, "<input name=\"note\" placeholder=\"备注\" size=\"10\"> "
                              "<button class=\"confirm-call\">复核无误</button></form>");
         }

@@ -388,6 +388,8 @@ static zj_status sqlite_append(void *self, const zj_rs_ruleset *rs, const zj_rv_
     for (size_t i = 0; rc == ZJ_DB_OK && i < n; i++) {
         const zj_rv_event *e = &events[i];
         bool add = e->action == ZJ_RV_ADD, rule = e->action == ZJ_RV_RULE;
+        /* an appeal of an added finding names its category (review.c) */
+        bool categorized = add || e->action == ZJ_RV_APPEAL;
         zj_db_reset(q);
         zj_db_clear_bindings(q);
         if ((rc = bind_text(q, 1, e->at && *e->at ? e->at : now)) == ZJ_DB_OK &&
@@ -401,7 +403,7 @@ static zj_status sqlite_append(void *self, const zj_rs_ruleset *rs, const zj_rv_
             (rc = bind_int(q, 9, e->span_start, !rule && e->span_start >= 0)) == ZJ_DB_OK &&
             (rc = bind_int(q, 10, e->span_end, !rule && e->span_end >= 0)) == ZJ_DB_OK &&
             (rc = bind_text(q, 11, add ? e->text : NULL)) == ZJ_DB_OK &&
-            (rc = bind_text(q, 12, add ? e->category : NULL)) == ZJ_DB_OK &&
+            (rc = bind_text(q, 12, categorized ? e->category : NULL)) == ZJ_DB_OK &&
             (rc = bind_int(q, 13, e->points, add)) == ZJ_DB_OK &&
             (rc = bind_int(q, 14, e->fatal, add)) == ZJ_DB_OK &&
             (rc = bind_text(q, 15, rule ? (e->overturn ? "overturned" : "upheld") : NULL)) ==

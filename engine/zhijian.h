@@ -701,13 +701,16 @@ zj_status zj_review_import(zj_store *st, const char *ruleset, const char *review
                            void (*on_error)(const zj_error *e, void *ctx), void *ctx,
                            zj_review_import_stats *stats, zj_error *err);
 
-/* Agent `agent` appeals their finding of rule_id in call_id: the rule's only
- * finding in the call, or in turn `turn` (1-based; 0: any), or at span
- * span_start-span_end of that turn (code points; -1: any); *id the appeal's
- * number. */
+/* Agent `agent` appeals their finding of rule_id ("" or NULL: an added
+ * finding named by its category only) in call_id: the rule's only finding in
+ * the call, or in turn `turn` (1-based; 0: any), or at span
+ * span_start-span_end of that turn (code points; -1: any), or the finding
+ * added with category (NULL: any; two added at one place differ by it); *id
+ * the appeal's number. */
 zj_status zj_review_appeal(zj_store *st, const char *ruleset, const char *agent,
                            const char *call_id, const char *rule_id, int turn, long span_start,
-                           long span_end, const char *reason, int64_t *id, zj_error *err);
+                           long span_end, const char *category, const char *reason, int64_t *id,
+                           zj_error *err);
 /* Supervisor `supervisor` rules on appeal appeal_id: overturn withdraws the
  * finding, otherwise it stands. */
 zj_status zj_review_ruling(zj_store *st, const char *ruleset, const char *supervisor,

@@ -10,7 +10,7 @@
 
 struct review_args {
     zj_report_filter filter;
-    const char *db, *output, *reviewer, *agent, *call, *rule, *reason, *supervisor;
+    const char *db, *output, *reviewer, *agent, *call, *rule, *category, *reason, *supervisor;
     zj_format format;
     long sample, turn, appeal;
     long span_start, span_end; /* --span; -1: not given */
@@ -29,6 +29,7 @@ enum {
     OPT_REVIEWER,
     OPT_CALL,
     OPT_RULE,
+    OPT_CATEGORY,
     OPT_TURN,
     OPT_SPAN,
     OPT_REASON,
@@ -55,6 +56,7 @@ static int parse(int argc, char **argv, const char *cmd, const char *allowed, co
         {"reviewer", required_argument, NULL, OPT_REVIEWER},
         {"call", required_argument, NULL, OPT_CALL},
         {"rule", required_argument, NULL, OPT_RULE},
+        {"category", required_argument, NULL, OPT_CATEGORY},
         {"turn", required_argument, NULL, OPT_TURN},
         {"span", required_argument, NULL, OPT_SPAN},
         {"reason", required_argument, NULL, OPT_REASON},
@@ -108,6 +110,9 @@ static int parse(int argc, char **argv, const char *cmd, const char *allowed, co
             break;
         case OPT_RULE:
             a->rule = optarg;
+            break;
+        case OPT_CATEGORY:
+            a->category = optarg;
             break;
         case OPT_TURN:
             if (!cli_parse_long("--turn", optarg, 1, 1000000, &v))
@@ -394,8 +399,9 @@ static void appeal_usage(FILE *out)
 {
     fprintf(
         out,
-        "usage: zhijian appeal --agent ID --call CALL_ID --rule RULE_ID [--turn N [--span A-B]]\n"
-        "                      --reason TEXT [--ruleset NAME[@VER]] [--db PATH]\n"
+        "usage: zhijian appeal --agent ID --call CALL_ID (--rule RULE_ID | --category TEXT)\n"
+        "                      [--turn N [--span A-B]] --reason TEXT [--ruleset NAME[@VER]]\n"
+        "                      [--db PATH]\n"
         "       zhijian appeal rule --supervisor NAME --appeal ID (--uphold | --overturn)\n"
         "                      --reason TEXT [--ruleset NAME[@VER]] [--db PATH]\n"
         "\n"
@@ -407,6 +413,8 @@ static void appeal_usage(FILE *out)
         "  --agent ID           the appealing agent: the call must be theirs\n"
         "  --call CALL_ID       the call\n"
         "  --rule RULE_ID       the finding's rule\n"
+        "  --category TEXT      an added finding's category: the finding of an inspector\n"
+        "                       who named no rule, or one of several added at one place\n"
         "  --turn N             the finding's turn, counted from 1 (needed when the rule\n"
         "                       has several findings in the call)\n"
         "  --span A-B           the finding's span in code points of its turn, as review\n"
@@ -418,7 +426,7 @@ static void appeal_usage(FILE *out)
         "  --uphold, --overturn the ruling: the finding stands, or is withdrawn\n"
         "  --ruleset NAME[@VER] whose results (default: the newest with results)\n"
         "  --db PATH            the result database (default: zhijian.db), or a PostgreSQL\n"
-            "                       store: --db postgresql://qa@db.example/zhijian\n"
+        "                       store: --db postgresql://qa@db.example/zhijian\n"
         "\n"
         "Examples:\n"
         "  zhijian appeal --agent A04 --call PS-021 --rule attitude.solicit --turn 3 \\\n"
@@ -434,12 +442,13 @@ int cmd_appeal(int argc, char **argv)
     bool ruling = argc > 1 && strcmp(argv[1], "rule") == 0;
     struct review_args a = {0};
     const char *cmd = ruling ? "appeal rule" : "appeal";
-    int r = ruling ? parse(argc - 1, argv + 1, cmd,
-                           "|supervisor|appeal|uphold|overturn|reason|"
-                           "ruleset|db|",
-                           NULL, appeal_usage, &a)
-                   : parse(argc, argv, cmd, "|agent|call|rule|turn|span|reason|ruleset|db|", NULL,
-                           appeal_usage, &a);
+    int r = ruling
+                ? parse(argc - 1, argv + 1, cmd,
+                        "|supervisor|appeal|uphold|overturn|reason|"
+                        "ruleset|db|",
+                        NULL, appeal_usage, &a)
+                : parse(argc, argv, cmd, "|agent|call|rule|category|turn|span|reason|ruleset|db|",
+                        NULL, appeal_usage, &a);
     if (r == -2)
         return EXIT_OK;
     if (r < 0)
@@ -453,11 +462,11 @@ int cmd_appeal(int argc, char **argv)
                                     : !a.verdict  ? "--uphold or --overturn"
                                     : !a.reason   ? "--reason TEXT"
                                                   : NULL)
-                                 : (!a.agent    ? "--agent ID"
-                                    : !a.call   ? "--call CALL_ID"
-                                    : !a.rule   ? "--rule RULE_ID"
-                                    : !a.reason ? "--reason TEXT"
-                                                : NULL);
+                                 : (!a.agent                 ? "--agent ID"
+                                    : !a.call                ? "--call CALL_ID"
+                                    : !a.rule && !a.category ? "--rule RULE_ID or --category TEXT"
+                                    : !a.reason              ? "--reason TEXT"
+                                                             : NULL);
     if (!missing && a.span_start >= 0 && !a.turn)
         missing = "--turn N (a span is in a turn)";
     if (missing) {
@@ -473,11 +482,11 @@ int cmd_appeal(int argc, char **argv)
         return EXIT_USAGE;
     }
     int64_t id = 0;
-    zj_status s = ruling ? zj_review_ruling(st, a.filter.ruleset, a.supervisor, a.appeal,
-                                            a.verdict == 2, a.reason, &err)
-                         : zj_review_appeal(st, a.filter.ruleset, a.agent, a.call, a.rule,
-                                            (int)a.turn, a.span_start, a.span_end, a.reason, &id,
-                                            &err);
+    zj_status s = ruling
+                      ? zj_review_ruling(st, a.filter.ruleset, a.supervisor, a.appeal,
+                                         a.verdict == 2, a.reason, &err)
+                      : zj_review_appeal(st, a.filter.ruleset, a.agent, a.call, a.rule, (int)a.turn,
+                                         a.span_start, a.span_end, a.category, a.reason, &id, &err);
     zj_store_close(st);
     if (s != ZJ_OK) {
         cli_report(&err);

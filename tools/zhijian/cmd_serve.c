@@ -326,10 +326,12 @@ static enum MHD_Result act_do(struct MHD_Connection *c, serve_session *s, uint64
                                           "appeal", "sample", "ruleset",    "form"};
     long v[8];
     enum MHD_Result refused;
+    bool has_category = false;
     for (int i = 0; i < N_FIELDS; i++) {
         serve_field r = serve_form_text(body, field_names[i], &f[i]);
         if (r == SERVE_FIELD_BAD || r == SERVE_FIELD_NOMEM)
             return bad_field(c, s, field_names[i], r);
+        has_category |= i == F_CATEGORY && r == SERVE_FIELD_OK;
     }
     for (int i = 0; i < 8; i++) {
         /* turn, turn1: an int; the others as the engine takes them */
@@ -388,8 +390,10 @@ static enum MHD_Result act_do(struct MHD_Connection *c, serve_session *s, uint64
         if (!same_ruleset(c, s, form_rs, &refused))
             return refused;
         int64_t id;
+        /* A page's appeal of an added finding names its category (""
+         * included); without the field, any. */
         st = zj_review_appeal(app.st, app.ruleset, u->agent_id, call, f[F_RULE], (int)turn + 1, a,
-                              b, f[F_REASON], &id, &err);
+                              b, has_category ? f[F_CATEGORY] : NULL, f[F_REASON], &id, &err);
     } else if (!strcmp(action, "rule")) {
         if (u->role != ZJ_ROLE_SUPERVISOR)
             return message(c, 403, s, "只有主管可以裁决申诉");
