@@ -33,10 +33,11 @@ def login(user, password):
     return cookie, csrf
 
 
-# Nothing without login.
+# Nothing without login: the login page, which leads back to the page.
 for path in ["/", "/sample?id=1", "/call?id=PS-011", "/scorecard", "/report"]:
     status, headers, _ = request("GET", path)
-    check(status == 303 and headers.get("Location") == "/login", f"{path} without login: {status}")
+    want = "/login" + ("?next=" + urllib.parse.quote(path, safe="") if path != "/" else "")
+    check(status == 303 and headers.get("Location") == want, f"{path} without login: {status} {headers}")
 status, _, _ = request("POST", "/act", {"action": "confirm", "call": "PS-011"})
 check(status == 403, f"POST without a session: {status}")
 # A wrong password.
@@ -203,6 +204,31 @@ try:
     driver.get(base + "/sample?id=1")
     d = driver.find_element(By.CLASS_NAME, "decision")
     check(d.get_attribute("data-decision") == "incomplete" and "已复核 4/20 通" in d.text, f"decision: {d.text}")
+
+    # A link to a call followed from another site (a page of another origin,
+    # as in mail or a ticket): the browser leaves the SameSite=Strict
+    # session cookie off, so the login page answers — and the session stays.
+    link = "data:text/html;charset=utf-8," + urllib.parse.quote(
+        f'<a id="go" href="{base}/call?id=PS-040">PS-040</a>')
+
+    def follow_link():
+        driver.get(link)
+        click(driver.find_element(By.ID, "go"))
+        check(driver.current_url == base + "/login?next=%2Fcall%3Fid%3DPS-040",
+              f"the link from another site led to {driver.current_url}")
+
+    follow_link()
+    driver.get(base + "/")
+    check("王经理" in driver.find_element(By.CSS_SELECTOR, "nav .user").text, "logged out by the link")
+    follow_link()
+    click(driver.find_element(By.ID, "next"))  # 直接打开链接的页面: the cookie goes along
+    check(driver.find_element(By.TAG_NAME, "h2").text == "通话 PS-040", f"next: {driver.current_url}")
+    driver.delete_all_cookies()
+    follow_link()
+    driver.find_element(By.ID, "user").send_keys("王经理")
+    driver.find_element(By.ID, "password").send_keys("pw-supervisor")
+    click(driver.find_element(By.ID, "login"))
+    check(driver.current_url == base + "/call?id=PS-040", f"after login: {driver.current_url}")
 finally:
     driver.quit()
 print("browser and security checks passed")

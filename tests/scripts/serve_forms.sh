@@ -10,7 +10,11 @@
 #  - a call without reviewable findings offers 复核无误 to an inspector: the
 #    three clean calls of sample 2 confirmed with that form, the sample is
 #    accepted (ISO 2859-1, n 3, Ac 0) and the supervisor can close it;
-#  - 300 requests for the login page without a session log nobody out;
+#  - 300 requests for the login page without a session log nobody out, nor
+#    does the login page asked for with the session cookie or reached from
+#    a link without it (SameSite=Strict leaves it off a link from another
+#    site); that page leads to the page linked after login, and to nothing
+#    but a page of this server;
 #  - two missed findings of one rule in one turn given by quote (no span)
 #    are placed where they were said and both count (PS-003 100 → 80), as
 #    `review import` of the same rows records them; a quote said twice in
@@ -73,7 +77,7 @@ serve_start
 grep -q warning serve.log && fail "a warning on 127.0.0.1: $(cat serve.log)"
 
 python3 - "$port" "$src/tests/scripts" z.db << 'PY' || fail "forms"
-import html, re, sqlite3, sys
+import html, re, sqlite3, sys, urllib.parse
 sys.path.insert(0, sys.argv[2])
 from serve_http import Server
 
@@ -119,6 +123,43 @@ for who, name in [(ins, "张敏"), (agent, "刘洋"), (sup, "王经理")]:
     status, _, page = request("GET", "/", cookie=who[0])
     check(status == 200 and name in page, f"{name} logged out by anonymous requests: {status}")
 check(login("张敏", "pw-inspector")[0], "login after the anonymous requests")
+
+# The login page never replaces a user's session cookie. Logged in, it
+# leads on (no cookie set); a link followed from another site comes without
+# the SameSite=Strict cookie: it leads to the login page (its own cookie,
+# for /login only), which offers the page linked and leads there after
+# login, and the session it did not see still works.
+status, headers, _ = request("GET", "/login?next=%2Fcall%3Fid%3DPS-040", cookie=ins[0])
+check((status, headers.get("Location"), headers.get("Set-Cookie")) == (303, "/call?id=PS-040", None),
+      f"GET /login logged in: {status} {headers}")
+status, headers, _ = request("GET", "/call?id=PS%2B040%26x")
+check((status, headers.get("Location"), headers.get("Set-Cookie")) ==
+      (303, "/login?next=%2Fcall%3Fid%3DPS%252B040%2526x", None), f"a link without the cookie: {status} {headers}")
+status, headers, _ = request("GET", "/call?id=PS-040")
+check(headers.get("Location") == "/login?next=%2Fcall%3Fid%3DPS-040", f"a link without the cookie: {headers}")
+status, headers, page = request("GET", headers["Location"])
+set_cookie = headers.get("Set-Cookie", "")
+check(status == 200 and re.fullmatch(r"zj_login=[0-9a-f]{64}; HttpOnly; SameSite=Strict; Path=/login", set_cookie),
+      f"the login page's cookie: {status} {set_cookie}")
+check('<input type="hidden" name="next" value="/call?id=PS-040">' in page and
+      '<a id="next" href="/call?id=PS-040">直接打开链接的页面</a>' in page, "the login page offers the page linked")
+status, _, page = request("GET", "/", cookie=ins[0])
+check(status == 200 and "张敏" in page, f"the session after the login page: {status}")
+pre = set_cookie.split(";")[0]
+pre_csrf = re.search(r'name="csrf" value="([^"]*)"', request("GET", "/login", cookie=pre)[2])[1]
+status, headers, _ = request("POST", "/login", {"csrf": pre_csrf, "user": "张敏", "password": "pw-inspector",
+                                                "next": "/call?id=PS-040"}, pre)
+check((status, headers.get("Location")) == (303, "/call?id=PS-040") and
+      headers.get("Set-Cookie", "").startswith("zj_session="), f"login with next: {status} {headers}")
+# Nothing but a page of this server is led to.
+for bad in ["//evil.example/", "/\\evil.example", "https://evil.example/", "/act", "/login", "/call?id=a b"]:
+    status, headers, page = request("GET", "/login?next=" + urllib.parse.quote(bad, safe=""))
+    check(status == 200 and 'name="next"' not in page and 'id="next"' not in page, f"next={bad!r} offered")
+    pre = headers["Set-Cookie"].split(";")[0]
+    csrf = re.search(r'name="csrf" value="([^"]*)"', page)[1]
+    status, headers, _ = request("POST", "/login", {"csrf": csrf, "user": "张敏", "password": "pw-inspector",
+                                                    "next": bad}, pre)
+    check((status, headers.get("Location")) == (303, "/"), f"login with next={bad!r}: {status} {headers}")
 
 # Fields read whole.
 note = "录音核实为复述" * 100

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# The session cookie of `zhijian serve` (docs/review.md): HttpOnly and
+# The cookies of `zhijian serve` (docs/review.md): HttpOnly and
 # SameSite=Strict always; Secure with --secure-cookies (behind a TLS proxy),
-# on the login form's cookie, the one set at login and the one ending the
-# session at logout; not without it (plain HTTP on 127.0.0.1 must keep
+# on the login form's cookie (zj_login, for /login only), the session cookie
+# set at login and the one ending the session at logout; not without it (plain HTTP on 127.0.0.1 must keep
 # working). --help names the option with an example.
 set -u
 zhijian=$(realpath "$1") src=$(realpath "$2")
@@ -47,12 +47,12 @@ PY
 }
 
 cookies plain.txt
-printf '%s\n' "zj_session=ID; HttpOnly; SameSite=Strict; Path=/" \
+printf '%s\n' "zj_login=ID; HttpOnly; SameSite=Strict; Path=/login" \
   "zj_session=ID; HttpOnly; SameSite=Strict; Path=/" \
   "zj_session=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0" > want.txt
 diff want.txt plain.txt || fail "cookies without --secure-cookies"
 cookies secure.txt --secure-cookies
-printf '%s\n' "zj_session=ID; HttpOnly; SameSite=Strict; Path=/; Secure" \
+printf '%s\n' "zj_login=ID; HttpOnly; SameSite=Strict; Path=/login; Secure" \
   "zj_session=ID; HttpOnly; SameSite=Strict; Path=/; Secure" \
   "zj_session=; HttpOnly; SameSite=Strict; Path=/; Secure; Max-Age=0" > want.txt
 diff want.txt secure.txt || fail "cookies with --secure-cookies"

@@ -142,11 +142,61 @@ static enum MHD_Result message(struct MHD_Connection *c, unsigned int status,
     return r;
 }
 
+/* The cookies: a user's session, and the login form's session before it.
+ * They have names of their own, so that the login page, which any request
+ * without the session cookie reaches (a link followed from another site:
+ * SameSite=Strict keeps the cookie off it), never replaces a user's
+ * session cookie and logs them out. */
+#define SESSION_COOKIE "zj_session"
+#define LOGIN_COOKIE "zj_login"
+
 /* The session cookie's header value: the session id, or (NULL) ending it. */
 static void session_cookie(char *out, size_t size, const char *id)
 {
-    snprintf(out, size, "zj_session=%s; HttpOnly; SameSite=Strict; Path=/%s%s", id ? id : "",
+    snprintf(out, size, SESSION_COOKIE "=%s; HttpOnly; SameSite=Strict; Path=/%s%s", id ? id : "",
              app.secure_cookies ? "; Secure" : "", id ? "" : "; Max-Age=0");
+}
+
+/* The login form's cookie: sent to the login page only. */
+static void login_cookie(char *out, size_t size, const char *id)
+{
+    snprintf(out, size, LOGIN_COOKIE "=%s; HttpOnly; SameSite=Strict; Path=/login%s", id,
+             app.secure_cookies ? "; Secure" : "");
+}
+
+/* Whether next is a page of this server to go to after login: a path and
+ * query as requested_page writes them, of one of the pages (nothing that
+ * could lead elsewhere: //host, a backslash, a scheme). */
+static bool page_to_return_to(const char *next)
+{
+    static const char *const pages[] = {"/", "/sample", "/call", "/scorecard", "/report"};
+    if (!next || strlen(next) > 2048)
+        return false;
+    for (const char *p = next; *p; p++)
+        if (*p <= ' ' || *p > '~' || *p == '\\')
+            return false;
+    size_t path = strcspn(next, "?");
+    for (size_t i = 0; i < sizeof pages / sizeof *pages; i++)
+        if (strlen(pages[i]) == path && !strncmp(next, pages[i], path))
+            return true;
+    return false;
+}
+
+/* The page a request without a login asked for, as a path and query to
+ * return to after login (out empty: the queue, or no page of this server). */
+static void requested_page(struct MHD_Connection *c, const char *url, zj_buf *out)
+{
+    const char *arg = !strcmp(url, "/sample") || !strcmp(url, "/call") ? "id"
+                      : !strcmp(url, "/scorecard")                     ? "by"
+                                                                       : NULL;
+    if (strcmp(url, "/report") && !arg)
+        return;
+    zj_buf_puts(out, url);
+    const char *v = arg ? MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, arg) : NULL;
+    if (v) {
+        zj_buf_printf(out, "?%s=", arg);
+        zj_url_escape(out, v);
+    }
 }
 
 static enum MHD_Result redirect(struct MHD_Connection *c, const char *location, const char *cookie)
@@ -192,12 +242,17 @@ static enum MHD_Result library_page(struct MHD_Connection *c, const serve_sessio
     return r;
 }
 
-static enum MHD_Result login_page(struct MHD_Connection *c, serve_session *s, bool failed)
+/* The login form, in the login session s (a new one when NULL); next: the
+ * page to go to after login (NULL: the queue). A user already logged in
+ * whose browser left the session cookie off (a link from another site)
+ * opens that page with one click. */
+static enum MHD_Result login_page(struct MHD_Connection *c, serve_session *s, const char *next,
+                                  bool failed)
 {
     char cookie[160];
     if (!s && !(s = serve_session_new(NULL)))
         return message(c, 500, NULL, "no random source");
-    session_cookie(cookie, sizeof cookie, s->id);
+    login_cookie(cookie, sizeof cookie, s->id);
     zj_buf b;
     zj_buf_init(&b);
     zj_buf_puts(&b, "<h2>登录</h2>");
@@ -206,11 +261,40 @@ static enum MHD_Result login_page(struct MHD_Connection *c, serve_session *s, bo
     zj_buf_puts(&b, "<form method=\"post\" action=\"/login\"><input type=\"hidden\" name=\"csrf\" "
                     "value=\"");
     zj_html_escape(&b, s->csrf);
+    if (next) {
+        zj_buf_puts(&b, "\"><input type=\"hidden\" name=\"next\" value=\"");
+        zj_html_escape(&b, next);
+    }
     zj_buf_puts(&b, "\"><p><label>用户名 <input name=\"user\" id=\"user\" required></label></p>"
                     "<p><label>密码 <input name=\"password\" id=\"password\" type=\"password\" "
                     "required></label></p><p><button id=\"login\">登录</button></p></form>");
+    if (next) {
+        zj_buf_puts(&b, "<p class=\"hint\">已经登录？<a id=\"next\" href=\"");
+        zj_html_escape(&b, next);
+        zj_buf_puts(&b, "\">直接打开链接的页面</a>（从其他网站打开的链接不带登录信息）。</p>");
+    }
     enum MHD_Result r = page(c, failed ? 401 : 200, NULL, "登录", &b, cookie);
     zj_buf_free(&b);
+    return r;
+}
+
+/* A request without a login: to the login page, which leads back to the
+ * page asked for. */
+static enum MHD_Result to_login(struct MHD_Connection *c, const char *url)
+{
+    zj_buf next, location;
+    zj_buf_init(&next);
+    zj_buf_init(&location);
+    requested_page(c, url, &next);
+    zj_buf_puts(&location, "/login");
+    if (next.len && !next.failed && page_to_return_to(next.data)) {
+        zj_buf_puts(&location, "?next=");
+        zj_url_escape(&location, next.data);
+    }
+    enum MHD_Result r = next.failed || location.failed ? message(c, 500, NULL, "内存不足")
+                                                       : redirect(c, location.data, NULL);
+    zj_buf_free(&next);
+    zj_buf_free(&location);
     return r;
 }
 
@@ -435,8 +519,17 @@ static enum MHD_Result route(struct MHD_Connection *c, const char *url, const ch
     if (!strcmp(url, "/review.js"))
         return respond(c, 200, "text/javascript; charset=utf-8", review_js, sizeof review_js - 1,
                        NULL, NULL);
+    /* A user's session, and the login form's: neither is taken for the
+     * other. */
     serve_session *s =
-        serve_session_find(MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "zj_session"));
+        serve_session_find(MHD_lookup_connection_value(c, MHD_COOKIE_KIND, SESSION_COOKIE));
+    if (s && !s->user)
+        s = NULL;
+    serve_session *pre =
+        serve_session_find(MHD_lookup_connection_value(c, MHD_COOKIE_KIND, LOGIN_COOKIE));
+    if (pre && pre->user)
+        pre = NULL;
+    bool login = !strcmp(url, "/login");
     /* Every form carries the session's token: a POST without it is refused,
      * login and logout included. */
     uint64_t page = 0; /* the page whose form this is (0: not a page's) */
@@ -453,14 +546,32 @@ static enum MHD_Result route(struct MHD_Connection *c, const char *url, const ch
     if (post) {
         char *csrf;
         serve_field cf = serve_form_text(body->data, "csrf", &csrf);
-        bool ok = cf == SERVE_FIELD_OK && serve_csrf_ok(s, csrf, &page);
+        bool ok = cf == SERVE_FIELD_OK && serve_csrf_ok(login ? pre : s, csrf, &page);
         free(csrf);
         if (!ok)
             return message(c, 403, NULL, "表单已过期或来源不明（CSRF 校验失败），请刷新页面重试");
     }
-    if (!strcmp(url, "/login")) {
-        if (!post)
-            return login_page(c, s && !s->user ? s : NULL, false);
+    if (login) {
+        char *next = NULL;
+        if (post) {
+            if (serve_form_text(body->data, "next", &next) == SERVE_FIELD_NOMEM)
+                return message(c, 500, NULL, "内存不足");
+        } else {
+            const char *n = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "next");
+            next = n ? strdup(n) : NULL;
+        }
+        if (next && !page_to_return_to(next)) {
+            free(next);
+            next = NULL;
+        }
+        enum MHD_Result r;
+        if (!post) {
+            /* Logged in already: on to the page (a login form would not end
+             * the session, but serves no purpose). */
+            r = s ? redirect(c, next ? next : "/", NULL) : login_page(c, pre, next, false);
+            free(next);
+            return r;
+        }
         char *user, *password;
         const serve_user *u = NULL;
         serve_field uf = serve_form_text(body->data, "user", &user);
@@ -471,17 +582,25 @@ static enum MHD_Result route(struct MHD_Connection *c, const char *url, const ch
             sodium_memzero(password, strlen(password));
         free(password);
         free(user);
-        if (!u)
-            return login_page(c, s, true);
-        /* A new session id on login: an id planted before it is worthless. */
-        serve_session_end(s);
+        if (!u) {
+            r = login_page(c, pre, next, true);
+            free(next);
+            return r;
+        }
+        /* A new session id on login: an id planted before it is worthless.
+         * The browser's session cookie is replaced, so its session ends. */
+        serve_session_end(pre);
+        if (s)
+            serve_session_end(s);
         serve_session *n = serve_session_new(u);
         char cookie[160];
         session_cookie(cookie, sizeof cookie, n->id);
-        return redirect(c, "/", cookie);
+        r = redirect(c, next ? next : "/", cookie);
+        free(next);
+        return r;
     }
-    if (!s || !s->user)
-        return post ? message(c, 403, NULL, "请先登录") : redirect(c, "/login", NULL);
+    if (!s)
+        return post ? message(c, 403, NULL, "请先登录") : to_login(c, url);
     if (!strcmp(url, "/logout") && post) {
         serve_session_end(s);
         char cookie[160];
@@ -615,9 +734,11 @@ static void serve_usage(FILE *out)
             "  --hash-password      print the hash of the password on standard input\n"
             "\n"
             "Sessions are cookies (HttpOnly, SameSite=Strict, and Secure with\n"
-            "--secure-cookies) that end after 8 idle hours; every form carries a CSRF\n"
-            "token and is recorded once however often it is sent; request bodies over\n"
-            "64 KiB are refused.\n"
+            "--secure-cookies) that end after 8 idle hours; the login form has a cookie\n"
+            "of its own, so reaching it (a link from another site comes without the\n"
+            "session cookie) logs nobody out, and it leads back to the page linked.\n"
+            "Every form carries a CSRF token and is recorded once however often it is\n"
+            "sent; request bodies over 64 KiB are refused.\n"
             "\n"
             "Examples:\n"
             "  echo 'secret' | zhijian serve --hash-password        # -> $argon2id$v=19$...\n"
