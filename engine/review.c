@@ -37,12 +37,11 @@ static bool same_category(const zj_rv_event *e, const char *category)
 static zj_rv_state state_at(const zj_review_data *d, const zj_rv_call *c, const char *rule_id,
                             int turn, long span_start, long span_end, const char *category)
 {
-    zj_rv_state st = {ZJ_RV_UNREVIEWED, ZJ_RV_NO_APPEAL, NULL, NULL, false};
-    int64_t appeal = 0;
+    zj_rv_state st = {ZJ_RV_UNREVIEWED, ZJ_RV_NO_APPEAL, NULL, NULL, false, 0};
     for (size_t i = c->first_event; i < c->first_event + c->n_events; i++) {
         const zj_rv_event *e = &d->events[i];
         if (e->action == ZJ_RV_RULE) {
-            if (appeal && e->appeal_id == appeal)
+            if (st.appeal_id && e->appeal_id == st.appeal_id)
                 st.appeal = e->overturn ? ZJ_RV_APPEAL_OVERTURNED : ZJ_RV_APPEAL_UPHELD;
             continue;
         }
@@ -57,7 +56,7 @@ static zj_rv_state state_at(const zj_review_data *d, const zj_rv_call *c, const 
             st.reviewer = e->actor;
             st.note = e->note;
         } else if (e->action == ZJ_RV_APPEAL) {
-            appeal = e->id; /* a later appeal replaces an earlier one */
+            st.appeal_id = e->id; /* a later appeal replaces an earlier one */
             st.appeal = ZJ_RV_APPEAL_OPEN;
         }
     }
@@ -996,12 +995,7 @@ static zj_status write_appeal(void *ctx, zj_error *err)
     zj_rv_state now = added ? zj_rv_added_state(&d, c, added)
                             : zj_rv_state_of(&d, c, rule_id, e.turn, e.span_start, e.span_end);
     if (now.appeal == ZJ_RV_APPEAL_OPEN || now.appeal == ZJ_RV_APPEAL_OVERTURNED) {
-        int64_t last = 0;
-        for (size_t i = c->first_event; i < c->first_event + c->n_events; i++)
-            if (d.events[i].action == ZJ_RV_APPEAL &&
-                same_place(&d.events[i], rule_id, e.turn, e.span_start, e.span_end) &&
-                same_category(&d.events[i], e.category))
-                last = d.events[i].id;
+        int64_t last = now.appeal_id;
         zj_review_data_free(&d);
         return zj_error_set(err, ZJ_ERR_USAGE, NULL, 0, 0,
                             now.appeal == ZJ_RV_APPEAL_OPEN

@@ -195,6 +195,7 @@ typedef struct zj_rv_state {
     const char *reviewer; /* of the latest verdict, or NULL */
     const char *note;     /* the latest verdict's note, or NULL */
     bool withdrawn;       /* rejected, or overturned on appeal */
+    int64_t appeal_id;    /* the latest appeal's event id, or 0 */
 } zj_rv_state;
 
 zj_rv_state zj_rv_state_of(const zj_review_data *d, const zj_rv_call *c, const char *rule_id,
