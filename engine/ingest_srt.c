@@ -12,6 +12,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 bool zj_ing_cue_times(const char *s, size_t n, int64_t *start, int64_t *end)
 {
@@ -87,18 +88,39 @@ static bool all_digits(const char *p, size_t n)
     return n > 0;
 }
 
-/* Appends the text of a cue line to buf, without markup tags (<i>, <b>,
- * <font ...>). */
+/* The length of the SubRip tag at s: <i>, <b>, <u>, <s>, <font …> or their
+ * closing tags, in any case; 0 for any other '<'. SubRip has no escape, so
+ * "水压<3公斤，…，别>找我了" is text, every character of it. */
+static size_t srt_tag(const char *s, size_t n)
+{
+    static const char *const names[] = {"i", "b", "u", "s", "font"};
+    size_t i = n > 1 && s[1] == '/' ? 2 : 1;
+    for (size_t k = 0; k < sizeof names / sizeof *names; k++) {
+        size_t nl = strlen(names[k]);
+        if (n - i <= nl || strncasecmp(s + i, names[k], nl) != 0)
+            continue;
+        size_t j = i + nl;
+        if (s[j] == '>')
+            return j + 1;
+        /* <font color="#ffff00">: attributes, in an opening tag only. */
+        if (i == 1 && nl == 4 && (s[j] == ' ' || s[j] == '\t')) {
+            const char *close = memchr(s + j, '>', n - j);
+            if (close && !memchr(s + j, '<', (size_t)(close - s) - j))
+                return (size_t)(close - s) + 1;
+        }
+    }
+    return 0;
+}
+
+/* Appends the text of a cue line to buf without its SubRip tags. */
 static bool append_untagged(zj_buf *buf, const char *s, size_t n)
 {
     size_t i = 0;
     while (i < n) {
-        if (s[i] == '<') {
-            const char *close = memchr(s + i, '>', n - i);
-            if (close) {
-                i = (size_t)(close - s) + 1;
-                continue;
-            }
+        size_t tag = s[i] == '<' ? srt_tag(s + i, n - i) : 0;
+        if (tag) {
+            i += tag;
+            continue;
         }
         if (s[i] != '\r' && zj_buf_append(buf, s + i, 1) != ZJ_OK)
             return false;
