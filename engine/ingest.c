@@ -850,6 +850,41 @@ size_t zj_ing_speaker_prefix(const char *s, size_t n, zj_party *who)
     return 0;
 }
 
+/* Length of the dialogue dash at s ("-", "–", "—", "－"), 0 if none. */
+static size_t dash_at(const char *s, size_t n)
+{
+    if (n >= 1 && s[0] == '-')
+        return 1;
+    if (n >= 3 && (memcmp(s, "\xE2\x80\x93", 3) == 0 || memcmp(s, "\xE2\x80\x94", 3) == 0 ||
+                   memcmp(s, "\xEF\xBC\x8D", 3) == 0))
+        return 3;
+    return 0;
+}
+
+/* Length of the spaces at s (ASCII or the full-width U+3000). */
+static size_t spaces_at(const char *s, size_t n)
+{
+    size_t i = 0;
+    for (;;) {
+        if (i < n && (s[i] == ' ' || s[i] == '\t'))
+            i++;
+        else if (n - i >= 3 && memcmp(s + i, "\xE3\x80\x80", 3) == 0)
+            i += 3;
+        else
+            return i;
+    }
+}
+
+size_t zj_ing_line_speaker(const char *s, size_t n, zj_party *who)
+{
+    size_t i = spaces_at(s, n);
+    for (size_t d; (d = dash_at(s + i, n - i)) > 0;)
+        i += d;
+    i += spaces_at(s + i, n - i);
+    size_t k = zj_ing_speaker_prefix(s + i, n - i, who);
+    return k ? i + k : 0;
+}
+
 void zj_ing_json_parse(const char *content, size_t len, zj_ingest_out *out,
                        zj_call *(*build)(json_t *root, zj_ingest_out *out, zj_error *err))
 {

@@ -135,8 +135,9 @@ static void parse(const char *content, size_t len, zj_ingest_out *out)
     zj_error e;
     zj_error_clear(&e);
     zj_call *c = zj_ing_call_new(out->default_id, src, 0);
-    zj_buf text;
+    zj_buf text, shown;
     zj_buf_init(&text);
+    zj_buf_init(&shown);
     if (!c)
         goto nomem;
     const char *p = content, *end = content + len;
@@ -204,14 +205,20 @@ static void parse(const char *content, size_t len, zj_ingest_out *out)
                          "missing before it?)");
             goto fail;
         } else {
+            /* The speaker prefix is looked for in the words as shown, so
+             * "<i>坐席：…</i>", " 坐席：…" and "- 坐席：…" name theirs. */
+            zj_buf_reset(&shown);
+            if (!append_untagged(&shown, p, n))
+                goto nomem;
+            const char *words = shown.data ? shown.data : "";
             size_t skip = 0;
             if (first_text) {
-                skip = zj_ing_speaker_prefix(p, n, &who);
+                skip = zj_ing_line_speaker(words, shown.len, &who);
                 zj_ing_cue_start(&cue, skip > 0, line);
                 first_text = false;
             } else {
                 zj_party next;
-                skip = zj_ing_speaker_prefix(p, n, &next);
+                skip = zj_ing_line_speaker(words, shown.len, &next);
                 if (!zj_ing_cue_turn(&cue, c, &text, skip ? &next : NULL, &who))
                     goto nomem;
             }
@@ -219,7 +226,7 @@ static void parse(const char *content, size_t len, zj_ingest_out *out)
             if (text.len && zj_buf_puts(&text, " ") != ZJ_OK)
                 goto nomem;
             last_digits = all_digits(p, n);
-            if (!append_untagged(&text, p + skip, n - skip))
+            if (zj_buf_append(&text, words + skip, shown.len - skip) != ZJ_OK)
                 goto nomem;
         }
         if (!nl)
@@ -235,12 +242,14 @@ static void parse(const char *content, size_t len, zj_ingest_out *out)
     if (!zj_ing_cue_speakers(&cue, src, "坐席：, 客户：, [SPEAKER_00]: or 发音人1：", &e))
         goto fail;
     zj_buf_free(&text);
+    zj_buf_free(&shown);
     zj_ingest_push_call(out, c);
     return;
 nomem:
     zj_error_set(&e, ZJ_ERR_NOMEM, src, 0, 0, "out of memory");
 fail:
     zj_buf_free(&text);
+    zj_buf_free(&shown);
     zj_call_free(c);
     zj_ingest_push_error(out, &e);
 }

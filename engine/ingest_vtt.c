@@ -16,9 +16,55 @@ static int detect(const char *s, size_t n, const char *path)
     return n - skip >= 6 && memcmp(s + skip, "WEBVTT", 6) == 0 ? 95 : 0;
 }
 
-/* Appends cue text without tags; the first <v Name> names the speaker, and
- * a later one naming another starts that speaker's turn. False when out of
- * memory. */
+/* The name of the voice span tag (<v Name>, <v.loud Name>) between '<' and
+ * '>' at tag: true with *name and *nl set, false for any other tag. */
+static bool voice_name(const char *tag, size_t tl, const char **name, size_t *nl)
+{
+    if (tl <= 2 || tag[0] != 'v' || (tag[1] != ' ' && tag[1] != '.'))
+        return false;
+    const char *sp = memchr(tag, ' ', tl);
+    if (!sp)
+        return false;
+    *name = sp + 1;
+    *nl = (size_t)(tag + tl - *name);
+    while (*nl && (*name)[*nl - 1] == ' ')
+        (*nl)--;
+    return true;
+}
+
+/* Whether line s holds a voice span tag. */
+static bool has_voice(const char *s, size_t n)
+{
+    for (const char *p = s; (p = memchr(p, '<', (size_t)(s + n - p))); p++) {
+        const char *close = memchr(p, '>', (size_t)(s + n - p));
+        const char *name;
+        size_t nl;
+        if (close && voice_name(p + 1, (size_t)(close - p - 1), &name, &nl))
+            return true;
+    }
+    return false;
+}
+
+/* The character reference at s ("&amp;", "&lt;", "&gt;", "&nbsp;"): appends
+ * its character to buf and returns its length, 0 when s holds none (the '&'
+ * is then text). -1 when out of memory. */
+static long append_reference(zj_buf *buf, const char *s, size_t n)
+{
+    static const struct {
+        const char *ent, *ch;
+    } named[] = {{"&amp;", "&"}, {"&lt;", "<"}, {"&gt;", ">"}, {"&nbsp;", " "}};
+    for (size_t k = 0; k < sizeof named / sizeof *named; k++) {
+        size_t el = strlen(named[k].ent);
+        if (n >= el && memcmp(s, named[k].ent, el) == 0)
+            return zj_buf_puts(buf, named[k].ch) == ZJ_OK ? (long)el : -1;
+    }
+    return 0;
+}
+
+/* Appends cue text without tags and with its character references decoded;
+ * the first <v Name> names the speaker, and a later one naming another
+ * starts that speaker's turn (q and c may be NULL for a line without voice
+ * spans). False when out of memory. */
 static bool append_cue_text(zj_buf *buf, const char *s, size_t n, zj_party *who, bool *voiced,
                             zj_ing_cue *q, zj_call *c)
 {
@@ -27,49 +73,34 @@ static bool append_cue_text(zj_buf *buf, const char *s, size_t n, zj_party *who,
         if (s[i] == '<') {
             const char *close = memchr(s + i, '>', n - i);
             if (close) {
-                const char *tag = s + i + 1;
-                size_t tl = (size_t)(close - tag);
-                if (tl > 2 && tag[0] == 'v' && (tag[1] == ' ' || tag[1] == '.')) {
-                    const char *name = memchr(tag, ' ', tl);
-                    if (name) {
-                        name++;
-                        size_t nl = (size_t)(close - name);
-                        while (nl && name[nl - 1] == ' ')
-                            nl--;
-                        zj_party v = *voiced ? (zj_party){.role = ZJ_ROLE_UNKNOWN, .channel = -1}
-                                             : *who;
-                        int role = zj_ing_role_name(name, nl);
-                        if (role >= 0)
-                            v.role = role;
-                        else
-                            snprintf(v.speaker, sizeof v.speaker, "%.*s", (int)nl, name);
-                        if (!*voiced)
-                            *who = v;
-                        else if (!zj_ing_cue_turn(q, c, buf, &v, who))
-                            return false;
-                        *voiced = true;
-                    }
+                const char *name;
+                size_t nl;
+                if (voice_name(s + i + 1, (size_t)(close - s - i - 1), &name, &nl)) {
+                    zj_party v =
+                        *voiced ? (zj_party){.role = ZJ_ROLE_UNKNOWN, .channel = -1} : *who;
+                    int role = zj_ing_role_name(name, nl);
+                    if (role >= 0)
+                        v.role = role;
+                    else
+                        snprintf(v.speaker, sizeof v.speaker, "%.*s", (int)nl, name);
+                    if (!*voiced)
+                        *who = v;
+                    else if (!zj_ing_cue_turn(q, c, buf, &v, who))
+                        return false;
+                    *voiced = true;
                 }
                 i = (size_t)(close - s) + 1;
                 continue;
             }
         }
         if (s[i] == '&') {
-            static const struct {
-                const char *ent, *ch;
-            } ents[] = {{"&amp;", "&"}, {"&lt;", "<"}, {"&gt;", ">"}, {"&nbsp;", " "}};
-            bool done = false;
-            for (size_t k = 0; k < 4 && !done; k++) {
-                size_t el = strlen(ents[k].ent);
-                if (n - i >= el && memcmp(s + i, ents[k].ent, el) == 0) {
-                    if (zj_buf_puts(buf, ents[k].ch) != ZJ_OK)
-                        return false;
-                    i += el;
-                    done = true;
-                }
-            }
-            if (done)
+            long k = append_reference(buf, s + i, n - i);
+            if (k < 0)
+                return false;
+            if (k > 0) {
+                i += (size_t)k;
                 continue;
+            }
         }
         if (s[i] != '\r' && zj_buf_append(buf, s + i, 1) != ZJ_OK)
             return false;
@@ -90,8 +121,9 @@ static void parse(const char *content, size_t len, zj_ingest_out *out)
     zj_error e;
     zj_error_clear(&e);
     zj_call *c = zj_ing_call_new(out->default_id, src, 0);
-    zj_buf text;
+    zj_buf text, shown;
     zj_buf_init(&text);
+    zj_buf_init(&shown);
     if (!c)
         goto nomem;
     const char *p = content, *end = content + len;
@@ -156,17 +188,27 @@ static void parse(const char *content, size_t len, zj_ingest_out *out)
             state = IN_TEXT;
             first_text = true;
         } else { /* IN_TEXT */
+            /* Without a voice span, the speaker prefix is looked for in the
+             * words as shown, so "<i>坐席：…</i>", "<c.agent>坐席：</c>…", " 坐席：…"
+             * and "- 坐席：…" name theirs. A line with voice spans keeps them
+             * as they come (a prefix before the first one still counts). */
+            bool voices = has_voice(p, n);
+            bool voice_first = voices && p[0] == '<' && p[1] == 'v';
+            zj_party named = {.role = ZJ_ROLE_UNKNOWN, .channel = -1};
             size_t skip = 0;
-            bool voice_tag = n > 3 && p[0] == '<' && p[1] == 'v';
+            zj_buf_reset(&shown);
+            if (!voices) {
+                if (!append_cue_text(&shown, p, n, &who, &voiced, NULL, NULL))
+                    goto nomem;
+                skip = zj_ing_line_speaker(shown.data ? shown.data : "", shown.len, &named);
+            } else if (!voice_first) {
+                skip = zj_ing_speaker_prefix(p, n, &named);
+            }
             if (first_text) {
-                who = (zj_party){.role = ZJ_ROLE_UNKNOWN, .channel = -1};
+                who = named;
                 voiced = false;
-                if (!voice_tag)
-                    skip = zj_ing_speaker_prefix(p, n, &who);
-            } else if (!voice_tag) {
-                zj_party next;
-                skip = zj_ing_speaker_prefix(p, n, &next);
-                if (!zj_ing_cue_turn(&cue, c, &text, skip ? &next : NULL, &who))
+            } else if (!voice_first) {
+                if (!zj_ing_cue_turn(&cue, c, &text, skip ? &named : NULL, &who))
                     goto nomem;
             }
             /* A prefix names the speaker as a <v> does, so a later <v> naming
@@ -175,7 +217,9 @@ static void parse(const char *content, size_t len, zj_ingest_out *out)
                 voiced = true;
             if (text.len && zj_buf_puts(&text, " ") != ZJ_OK)
                 goto nomem;
-            if (!append_cue_text(&text, p + skip, n - skip, &who, &voiced, &cue, c))
+            if (!voices ? shown.len &&
+                              zj_buf_append(&text, shown.data + skip, shown.len - skip) != ZJ_OK
+                        : !append_cue_text(&text, p + skip, n - skip, &who, &voiced, &cue, c))
                 goto nomem;
             if (first_text)
                 zj_ing_cue_start(&cue, skip > 0 || voiced, line);
@@ -194,12 +238,14 @@ static void parse(const char *content, size_t len, zj_ingest_out *out)
     if (!zj_ing_cue_speakers(&cue, src, "<v 坐席>, 坐席：, 客户： or [SPEAKER_00]:", &e))
         goto fail;
     zj_buf_free(&text);
+    zj_buf_free(&shown);
     zj_ingest_push_call(out, c);
     return;
 nomem:
     zj_error_set(&e, ZJ_ERR_NOMEM, src, 0, 0, "out of memory");
 fail:
     zj_buf_free(&text);
+    zj_buf_free(&shown);
     zj_call_free(c);
     zj_ingest_push_error(out, &e);
 }

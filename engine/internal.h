@@ -739,6 +739,10 @@ bool zj_ing_decimal(const char *s, double *out);
  * "发音人1：", "左声道：", "Speaker 2:"): fills who and returns the bytes it
  * takes (colon and spaces included), 0 when there is none. */
 size_t zj_ing_speaker_prefix(const char *s, size_t n, zj_party *who);
+/* The speaker prefix of a subtitle line whose markup is already removed,
+ * also behind leading spaces and a dialogue dash ("- 坐席：…", "－客户：…"):
+ * the bytes up to the end of the prefix, 0 when the line names no speaker. */
+size_t zj_ing_line_speaker(const char *s, size_t n, zj_party *who);
 /* The cues of a subtitle file (SRT, WebVTT) as turns. A cue's text is one
  * speaker's turn until a later line opens with another speaker (坐席：…
  * then 客户：… in one cue): each speaker gets a turn of their own, and since
