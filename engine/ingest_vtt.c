@@ -4,7 +4,8 @@
  * "[SPEAKER_00]:"); other markup is dropped. A cue whose text changes
  * speaker (a second <v Name>, or a later line with another prefix) gives
  * each speaker a turn (zj_ing_cue_turn). NOTE, STYLE and REGION blocks are
- * skipped. One file is one call. */
+ * skipped. A cue WebVTT would merge into another or drop (no blank line
+ * before it) is an error at its line. One file is one call. */
 #include "internal.h"
 
 #include <stdio.h>
@@ -146,8 +147,29 @@ static void parse(const char *content, size_t len, zj_ingest_out *out)
                 zj_error_set(&e, ZJ_ERR_PARSE, src, line, 0, "a WebVTT file starts with WEBVTT");
                 goto fail;
             }
+            /* WebVTT takes a cue in the header block for header text: its
+             * words would be dropped unsaid. */
+            if (line > 1 && zj_ing_has(p, n, "-->")) {
+                zj_error_set(&e, ZJ_ERR_PARSE, src, line, 0,
+                             "a time line in the WEBVTT header (a blank line missing before "
+                             "the first cue?)");
+                goto fail;
+            }
             if (blank_line)
                 state = BETWEEN;
+        } else if (state == IN_TEXT && zj_ing_has(p, n, "-->")) {
+            /* WebVTT ends a cue's text at a line holding "-->": merged, the
+             * next cue's words would be scored as this speaker's, untimed. */
+            int64_t a, b;
+            if (zj_ing_cue_times(p, n, &a, &b))
+                zj_error_set(&e, ZJ_ERR_PARSE, src, line, 0,
+                             "a time line inside the cue's text (a blank line missing before "
+                             "it?)");
+            else
+                zj_error_set(&e, ZJ_ERR_PARSE, src, line, 0,
+                             "'-->' inside the cue's text, where WebVTT ends the cue ('%.*s')",
+                             (int)(n > 60 ? 60 : n), p);
+            goto fail;
         } else if (state == IN_TEXT && blank_line) {
             if (!zj_ing_cue_end(&cue, c, &text, text.len, start, stop, &who))
                 goto nomem;
