@@ -687,7 +687,7 @@ static bool num_run(const char **p, const char *end, int max_digits, long *v)
     return true;
 }
 
-bool zj_ing_clock(const char *s, size_t n, int64_t *ms)
+static bool clock_time(const char *s, size_t n, bool minutes_bounded, int64_t *ms)
 {
     const char *p = s, *end = s + n;
     long parts[3];
@@ -720,13 +720,23 @@ bool zj_ing_clock(const char *s, size_t n, int64_t *ms)
     if (p != end)
         return false;
     long h = k == 3 ? parts[0] : 0, m = parts[k - 2], sec = parts[k - 1];
-    if (sec > 59 || (k == 3 && m > 59))
+    if (sec > 59 || ((k == 3 || minutes_bounded) && m > 59))
         return false;
     int64_t v = ((int64_t)h * 3600 + (int64_t)m * 60 + sec) * 1000 + frac;
     if (!time_ok((double)v))
         return false;
     *ms = v;
     return true;
+}
+
+bool zj_ing_clock(const char *s, size_t n, int64_t *ms)
+{
+    return clock_time(s, n, true, ms);
+}
+
+bool zj_ing_clock_minutes(const char *s, size_t n, int64_t *ms)
+{
+    return clock_time(s, n, false, ms);
 }
 
 static const struct {

@@ -107,8 +107,8 @@ static bool result_lines(const char *text, size_t n, const char *base, zj_call *
                 a = comma + 1;
             }
             int64_t start, stop;
-            if (k < 2 || !zj_ing_clock(f[0], fl[0], &start) || !zj_ing_clock(f[1], fl[1], &stop) ||
-                stop < start)
+            if (k < 2 || !zj_ing_clock_minutes(f[0], fl[0], &start) ||
+                !zj_ing_clock_minutes(f[1], fl[1], &stop) || stop < start)
                 return zj_error_set(err, ZJ_ERR_INVALID, src, 0, 0,
                                     "%s.Result, line %ld: broken times '%.*s'", base, line,
                                     (int)(close - q + 1 > 60 ? 60 : close - q + 1), q),

@@ -46,20 +46,43 @@ static bool has_voice(const char *s, size_t n)
     return false;
 }
 
-/* The character reference at s ("&amp;", "&lt;", "&gt;", "&nbsp;"): appends
+/* The character reference at s ("&amp;", "&#29289;", "&#x7269;"): appends
  * its character to buf and returns its length, 0 when s holds none (the '&'
  * is then text). -1 when out of memory. */
 static long append_reference(zj_buf *buf, const char *s, size_t n)
 {
     static const struct {
         const char *ent, *ch;
-    } named[] = {{"&amp;", "&"}, {"&lt;", "<"}, {"&gt;", ">"}, {"&nbsp;", " "}};
+    } named[] = {{"&amp;", "&"},  {"&lt;", "<"}, {"&gt;", ">"},
+                 {"&nbsp;", " "}, {"&lrm;", ""}, {"&rlm;", ""}};
     for (size_t k = 0; k < sizeof named / sizeof *named; k++) {
         size_t el = strlen(named[k].ent);
         if (n >= el && memcmp(s, named[k].ent, el) == 0)
             return zj_buf_puts(buf, named[k].ch) == ZJ_OK ? (long)el : -1;
     }
-    return 0;
+    if (n < 4 || s[1] != '#')
+        return 0;
+    bool hex = s[2] == 'x' || s[2] == 'X';
+    size_t i = hex ? 3 : 2;
+    uint32_t cp = 0;
+    size_t digits = 0;
+    for (; i < n && digits < 8; i++, digits++) {
+        int d = s[i] >= '0' && s[i] <= '9'          ? s[i] - '0'
+                : hex && s[i] >= 'a' && s[i] <= 'f' ? s[i] - 'a' + 10
+                : hex && s[i] >= 'A' && s[i] <= 'F' ? s[i] - 'A' + 10
+                                                    : -1;
+        if (d < 0)
+            break;
+        cp = cp * (hex ? 16 : 10) + (uint32_t)d;
+    }
+    /* A NUL, a surrogate or beyond Unicode stays as written: no character
+     * can be made of it. */
+    if (!digits || i >= n || s[i] != ';' || cp == 0 || cp > 0x10FFFF ||
+        (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    char u[4];
+    size_t ul = zj_utf8_encode(cp, u);
+    return zj_buf_append(buf, u, ul) == ZJ_OK ? (long)(i + 1) : -1;
 }
 
 /* Appends cue text without tags and with its character references decoded;

@@ -730,8 +730,12 @@ typedef struct zj_ing_keys {
 bool zj_ing_json_utterance(zj_call *c, struct json_t *s, const char *path, const zj_ing_keys *k,
                            const char *src, zj_error *err);
 
-/* Text formats: a clock time [h:]mm:ss[.,]fff (s[0..n)) in milliseconds. */
+/* Text formats: a clock time [h:]mm:ss[.,]fff (s[0..n)) in milliseconds;
+ * minutes and seconds above 59 are refused. */
 bool zj_ing_clock(const char *s, size_t n, int64_t *ms);
+/* The same, but minutes without hours may pass 59 ("75:08.000"): Tencent's
+ * m:ss.mmm counts a long recording in minutes. */
+bool zj_ing_clock_minutes(const char *s, size_t n, int64_t *ms);
 /* A plain decimal number, the whole string ("1020", "5.7", "+3"): strtod
  * would also read hex, exponents, inf and nan, which no export writes. */
 bool zj_ing_decimal(const char *s, double *out);
