@@ -1,7 +1,7 @@
 /* ingest_text.c — plain text, one utterance per line with a speaker prefix
  * ("坐席：", "客户:", "[SPEAKER_00]:", "发音人1：", "左声道：", full- or half-width
  * colon) and an optional time before it: "[00:01:02] 坐席：…" or "[01:02.500]".
- * One file is one call. */
+ * Lines end in LF, CRLF or a lone CR. One file is one call. */
 #include "internal.h"
 
 #include <stdio.h>
@@ -39,15 +39,27 @@ static size_t clock_bracket(const char *s, size_t n)
     return k;
 }
 
+/* The end of the line at p (before end): its first '\n' or '\r'. Lines end
+ * in LF, CRLF or a lone CR (old Mac exports), as in CSV: read by '\n' only, a
+ * CR-only file would be one turn of the first speaker. *next is where the
+ * following line starts. */
+static const char *line_end(const char *p, const char *end, const char **next)
+{
+    const char *q = p;
+    while (q < end && *q != '\n' && *q != '\r')
+        q++;
+    *next = q < end ? q + (*q == '\r' && q + 1 < end && q[1] == '\n' ? 2 : 1) : end;
+    return q;
+}
+
 static int detect(const char *s, size_t n, const char *path)
 {
     size_t lines = 0, prefixed = 0;
     const char *p = s, *end = s + n;
     while (p < end && lines < 200) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        const char *le = nl ? nl : end;
+        const char *next, *le = line_end(p, end, &next);
         size_t len = (size_t)(le - p);
-        while (len && (p[len - 1] == '\r' || p[len - 1] == ' '))
+        while (len && p[len - 1] == ' ')
             len--;
         if (len) {
             lines++;
@@ -58,7 +70,7 @@ static int detect(const char *s, size_t n, const char *path)
             zj_party who;
             prefixed += zj_ing_speaker_prefix(p + t, len - t, &who) > 0;
         }
-        p = nl ? nl + 1 : end;
+        p = next;
     }
     /* Most lines start with a speaker; the others are reported by parse. */
     if (prefixed == 0 || prefixed * 2 <= lines)
@@ -77,11 +89,10 @@ static void parse(const char *content, size_t len, zj_ingest_out *out)
     const char *p = content, *end = content + len;
     long line = 0;
     while (p < end) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        const char *le = nl ? nl : end;
+        const char *next, *le = line_end(p, end, &next);
         line++;
         size_t n = (size_t)(le - p);
-        while (n && (p[n - 1] == '\r' || p[n - 1] == ' '))
+        while (n && p[n - 1] == ' ')
             n--;
         if (n) {
             int64_t start = -1;
@@ -105,7 +116,7 @@ static void parse(const char *content, size_t len, zj_ingest_out *out)
             if (!zj_ing_add_turn(c, p + t + k, n - t - k, start, -1, &who))
                 goto nomem;
         }
-        p = nl ? nl + 1 : end;
+        p = next;
     }
     zj_ingest_push_call(out, c);
     return;
