@@ -372,3 +372,40 @@ void zj_json_error(zj_error *err, const void *jerr_ptr, const char *text, size_t
     zj_error_set(err, ZJ_ERR_PARSE, source, reported, 0, "invalid JSON: %s (column %d)", jerr->text,
                  jerr->column);
 }
+
+void zj_json_array_lines(const char *text, size_t len, long *lines, size_t count)
+{
+    for (size_t k = 0; k < count; k++)
+        lines[k] = 1;
+    long line = 1;
+    int depth = 0;
+    bool in_string = false, want_element = false;
+    size_t k = 0;
+    for (size_t i = 0; i < len && k < count; i++) {
+        char c = text[i];
+        if (c == '\n')
+            line++;
+        if (in_string) {
+            if (c == '\\')
+                i++; /* an escaped character is never a newline: JSON escapes it */
+            else if (c == '"')
+                in_string = false;
+            continue;
+        }
+        if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
+            continue;
+        if (want_element) {
+            lines[k++] = line;
+            want_element = false;
+        }
+        if (c == '"') {
+            in_string = true;
+        } else if (c == '[' || c == '{') {
+            want_element = ++depth == 1 && c == '[';
+        } else if (c == ']' || c == '}') {
+            depth--;
+        } else if (c == ',' && depth == 1) {
+            want_element = true;
+        }
+    }
+}

@@ -5,6 +5,7 @@
 #include "internal.h"
 
 #include <jansson.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int detect(const char *s, size_t n, const char *path)
@@ -39,13 +40,21 @@ static void parse(const char *content, size_t len, zj_ingest_out *out)
     json_t *root = json_loadb(content, len, JSON_REJECT_DUPLICATES, &jerr);
     if (root) {
         if (json_is_array(root)) {
-            size_t i;
+            size_t i, count = json_array_size(root);
+            long *lines = malloc((count ? count : 1) * sizeof *lines);
+            if (!lines) {
+                out->nomem = true;
+                json_decref(root);
+                return;
+            }
+            zj_json_array_lines(content, len, lines, count);
             json_t *item;
             json_array_foreach(root, i, item)
             {
                 zj_error_clear(&e);
-                push(out, zj_call_from_json(item, out->source, 1, &e), &e);
+                push(out, zj_call_from_json(item, out->source, lines[i], &e), &e);
             }
+            free(lines);
         } else {
             push(out, zj_call_from_json(root, out->source, 1, &e), &e);
         }

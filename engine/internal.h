@@ -324,6 +324,11 @@ zj_call *zj_call_from_json(struct json_t *root, const char *source, long line, z
  * UTF-8 is named as such; otherwise jansson's message, line and column. */
 void zj_json_error(zj_error *err, const void *jansson_error, const char *text, size_t len,
                    const char *source, long line);
+/* The line (1-based) at which each of the first count elements of the JSON
+ * array in text starts; text is a document jansson has parsed as an array,
+ * so that a bad call of a .json array is named at its own line. Lines of
+ * elements not found stay 1. */
+void zj_json_array_lines(const char *text, size_t len, long *lines, size_t count);
 /* The two parsers behind zj_call_parse_json: the specialized fast path
  * (gives up with *fallback on anything unusual) and the general path over
  * jansson (every error message comes from here). */

@@ -42,6 +42,7 @@ struct zj_reader {
     long skip_line;
     /* Document mode. */
     json_t *doc;
+    long *doc_lines; /* the line each element of an array document starts at */
     size_t doc_index;
     bool doc_done;
     /* For the "empty input" report. */
@@ -352,6 +353,7 @@ void zj_reader_close(zj_reader *r)
         close(r->fd);
     if (r->doc)
         json_decref(r->doc);
+    free(r->doc_lines);
     zj_ingest_out_free(&r->ingested);
     block_release(r->block);
     free(r->path);
@@ -379,6 +381,16 @@ static zj_status next_document(zj_reader *r, zj_call **out, zj_error *err)
             zj_json_error(err, &jerr, r->buf, r->end, r->path, 1);
             return err ? err->status : ZJ_ERR_PARSE;
         }
+        if (json_is_array(r->doc) && json_array_size(r->doc) > 0) {
+            size_t count = json_array_size(r->doc);
+            r->doc_lines = malloc(count * sizeof *r->doc_lines);
+            if (!r->doc_lines) {
+                r->doc_done = true;
+                r->produced = true;
+                return zj_error_set(err, ZJ_ERR_NOMEM, r->path, 0, 0, "out of memory");
+            }
+            zj_json_array_lines(r->buf, r->end, r->doc_lines, count);
+        }
     }
     if (r->doc_done)
         return empty_or_done(r, err);
@@ -392,11 +404,12 @@ static zj_status next_document(zj_reader *r, zj_call **out, zj_error *err)
         r->doc_done = true;
         return empty_or_done(r, err);
     }
+    long line = r->doc_lines ? r->doc_lines[r->doc_index] : 1;
     r->doc_index++;
     r->produced = true;
     if (r->doc_index == count)
         r->doc_done = true;
-    zj_call *call = zj_call_from_json(item, r->path, 1, err);
+    zj_call *call = zj_call_from_json(item, r->path, line, err);
     if (!call)
         return err ? err->status : ZJ_ERR_INVALID;
     call->offset = 0;
