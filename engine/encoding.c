@@ -105,6 +105,31 @@ static bool plausible_gb18030(const unsigned char *s, size_t n)
     return high > 0;
 }
 
+/* UTF-8 but for a few bytes: its valid sequences of two bytes or more
+ * outnumber its invalid bytes. Chinese text in GB18030 decodes as UTF-8 a
+ * character in fifty at most, UTF-8 with a stray byte almost throughout:
+ * converting the latter from GB18030 would score mojibake. */
+static bool mostly_utf8(const unsigned char *s, size_t n)
+{
+    size_t multi = 0, invalid = 0;
+    for (size_t i = 0; i < n;) {
+        if (s[i] < 0x80) {
+            i++;
+            continue;
+        }
+        uint32_t cp;
+        size_t k = zj_utf8_decode(s + i, n - i, &cp);
+        if (k == 0) {
+            invalid++;
+            i++;
+        } else {
+            multi++;
+            i += k;
+        }
+    }
+    return multi > invalid;
+}
+
 const char *zj_encoding_guess(const char *in, size_t n)
 {
     const unsigned char *s = (const unsigned char *)in;
@@ -112,9 +137,46 @@ const char *zj_encoding_guess(const char *in, size_t n)
         return "UTF-16LE (byte-order mark FF FE): pass --encoding utf-16";
     if (n >= 2 && s[0] == 0xFE && s[1] == 0xFF)
         return "UTF-16BE (byte-order mark FE FF): pass --encoding utf-16";
-    if (plausible_gb18030(s, n))
+    if (zj_encoding_looks_gb18030(in, n))
         return "GB18030/GBK (a Chinese Windows export?): pass --encoding gb18030";
     return NULL;
+}
+
+bool zj_encoding_looks_gb18030(const char *in, size_t n)
+{
+    const unsigned char *s = (const unsigned char *)in;
+    return plausible_gb18030(s, n) && !mostly_utf8(s, n);
+}
+
+/* The offset of the first byte of in[skip..n) that is not UTF-8 (n when
+ * none) and its line. */
+static size_t first_invalid(const char *in, size_t n, size_t skip, long *line)
+{
+    *line = 1;
+    size_t i = skip;
+    while (i < n) {
+        uint32_t cp;
+        size_t k = zj_utf8_decode((const unsigned char *)in + i, n - i, &cp);
+        if (k == 0)
+            break;
+        *line += cp == '\n';
+        i += k;
+    }
+    return i;
+}
+
+/* The error for text that is UTF-8 but for a few bytes: reported at the
+ * first, never converted from encoding (NULL: none named). */
+static zj_status damaged_utf8(const char *path, const char *encoding, const char *in, size_t n,
+                              size_t skip, zj_error *err)
+{
+    long line;
+    size_t i = first_invalid(in, n, skip, &line);
+    return zj_error_set(err, ZJ_ERR_UTF8, path, line, 0,
+                        "invalid UTF-8 (byte 0x%02X at offset %zu) in text that is otherwise "
+                        "UTF-8 (a damaged file?)%s%.64s",
+                        i < n ? (unsigned char)in[i] : 0, i,
+                        encoding ? "; not converted from " : "", encoding ? encoding : "");
 }
 
 zj_status zj_encoding_utf8(const char *path, const char *encoding, const char *in, size_t n,
@@ -146,31 +208,30 @@ zj_status zj_encoding_utf8(const char *path, const char *encoding, const char *i
      * batch mixes UTF-8 ASR results with a spreadsheet export, and Chinese
      * text in GB18030 is never valid UTF-8. UTF-16 or UTF-32 without a mark
      * can be valid UTF-8 byte by byte (ASCII with a NUL beside each
-     * character), which UTF-8 text never has: a NUL byte makes it UTF-16. */
-    if (named && (!zj_utf8_valid(in + skip, n - skip) || (wide && memchr(in, '\0', n))))
-        return zj_encoding_to_utf8(encoding, in, n, out, out_n, path, err);
-    if (!zj_utf8_valid(in + skip, n - skip)) {
-        const char *guess = zj_encoding_guess(in, n);
-        /* The line of the first invalid byte. */
-        long line = 1;
-        size_t i = skip;
-        while (i < n) {
-            uint32_t cp;
-            size_t k = zj_utf8_decode((const unsigned char *)in + i, n - i, &cp);
-            if (k == 0)
-                break;
-            line += cp == '\n';
-            i += k;
-        }
+     * character), which UTF-8 text never has: a NUL byte makes it UTF-16.
+     * A file that is UTF-8 but for a few bytes is damaged, not in another
+     * encoding: reported at its first bad byte, never converted to mojibake
+     * and scored. */
+    bool valid = zj_utf8_valid(in + skip, n - skip);
+    if (!valid) {
+        long line;
+        size_t i = first_invalid(in, n, skip, &line);
         /* A lead byte whose sequence the end of the file cuts short. */
         unsigned char lead = (unsigned char)in[i];
         size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC2 ? 2 : 0;
         bool cut = need && n - i < need;
         for (size_t k = i + 1; cut && k < n; k++)
             cut = ((unsigned char)in[k] & 0xC0) == 0x80;
-        if (cut)
+        bool damaged = !(wide && memchr(in, '\0', n)) &&
+                       mostly_utf8((const unsigned char *)in + skip, n - skip);
+        if (cut && (!named || damaged))
             return zj_error_set(err, ZJ_ERR_UTF8, path, line, 0,
                                 "the file ends inside a UTF-8 character (truncated?)");
+        if (damaged)
+            return damaged_utf8(path, named ? encoding : NULL, in, n, skip, err);
+        if (named)
+            return zj_encoding_to_utf8(encoding, in, n, out, out_n, path, err);
+        const char *guess = zj_encoding_guess(in, n);
         if (guess)
             return zj_error_set(err, ZJ_ERR_UTF8, path, line, 0,
                                 "not UTF-8; the bytes look like %s", guess);
@@ -179,6 +240,8 @@ zj_status zj_encoding_utf8(const char *path, const char *encoding, const char *i
                             "--encoding",
                             (unsigned char)in[i], i);
     }
+    if (named && wide && memchr(in, '\0', n))
+        return zj_encoding_to_utf8(encoding, in, n, out, out_n, path, err);
     char *buf = malloc(n - skip + 1);
     if (!buf)
         return zj_error_set(err, ZJ_ERR_NOMEM, path, 0, 0, "out of memory");

@@ -825,6 +825,8 @@ zj_status zj_encoding_to_utf8(const char *encoding, const char *in, size_t n, ch
 /* Why in[0..n) is not UTF-8, as a hint for the error message ("UTF-16LE
  * (byte-order mark FF FE)", "GB18030/GBK"), or NULL when unknown. */
 const char *zj_encoding_guess(const char *in, size_t n);
+/* in[0..n) reads as GB18030 and is not UTF-8 with a few bytes damaged. */
+bool zj_encoding_looks_gb18030(const char *in, size_t n);
 /* Reads a whole file (at most max bytes) as UTF-8: converted from encoding
  * when given, a UTF-8 BOM dropped, otherwise an error naming the likely
  * encoding. *out NUL-terminated. */
