@@ -365,7 +365,13 @@ void zj_json_error(zj_error *err, const void *jerr_ptr, const char *text, size_t
         return;
     }
     if (!zj_utf8_valid(text, len)) {
-        zj_error_set(err, ZJ_ERR_UTF8, source, line, 0, "invalid UTF-8");
+        /* A JSON line of a GB18030 export says so, as a whole file does. */
+        if (zj_encoding_looks_gb18030(text, len))
+            zj_error_set(err, ZJ_ERR_UTF8, source, line, 0,
+                         "not UTF-8; the bytes look like GB18030/GBK (a Chinese Windows "
+                         "export?): pass --encoding gb18030");
+        else
+            zj_error_set(err, ZJ_ERR_UTF8, source, line, 0, "invalid UTF-8");
         return;
     }
     long reported = line > 0 && jerr->line > 1 ? line + jerr->line - 1 : line;

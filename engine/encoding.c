@@ -20,8 +20,10 @@ bool zj_encoding_known(const char *name)
     return true;
 }
 
-zj_status zj_encoding_to_utf8(const char *encoding, const char *in, size_t n, char **out,
-                              size_t *out_n, const char *src, zj_error *err)
+/* Converts in[0..n) from encoding; in starts at line base_line and byte
+ * base_offset of src, for the message naming a byte that is not valid. */
+static zj_status convert(const char *encoding, const char *in, size_t n, char **out, size_t *out_n,
+                         const char *src, long base_line, uint64_t base_offset, zj_error *err)
 {
     *out = NULL;
     *out_n = 0;
@@ -54,15 +56,15 @@ zj_status zj_encoding_to_utf8(const char *encoding, const char *in, size_t n, ch
             continue;
         }
         /* Count the line of the offending byte for the message. */
-        long line = 1;
+        long line = base_line;
         for (const char *p = in; p < ip; p++)
             line += *p == '\n';
         free(buf);
         iconv_close(cd);
-        return zj_error_set(err, ZJ_ERR_UTF8, src, line, 0,
-                            "%s: byte 0x%02X at offset %zu is not valid %s",
-                            errno == EINVAL ? "truncated character" : "invalid character",
-                            (unsigned char)*ip, (size_t)(ip - in), encoding);
+        return zj_error_set(
+            err, ZJ_ERR_UTF8, src, line, 0, "%s: byte 0x%02X at offset %llu is not valid %s",
+            errno == EINVAL ? "truncated character" : "invalid character", (unsigned char)*ip,
+            (unsigned long long)(base_offset + (uint64_t)(ip - in)), encoding);
     }
     iconv_close(cd);
     size_t len = (size_t)(op - buf);
@@ -75,6 +77,26 @@ zj_status zj_encoding_to_utf8(const char *encoding, const char *in, size_t n, ch
     *out = buf;
     *out_n = len;
     return ZJ_OK;
+}
+
+zj_status zj_encoding_to_utf8(const char *encoding, const char *in, size_t n, char **out,
+                              size_t *out_n, const char *src, zj_error *err)
+{
+    return convert(encoding, in, n, out, out_n, src, 1, 0, err);
+}
+
+bool zj_encoding_named(const char *encoding)
+{
+    return encoding && *encoding && strcasecmp(encoding, "utf-8") != 0 &&
+           strcasecmp(encoding, "utf8") != 0;
+}
+
+bool zj_encoding_wide(const char *encoding)
+{
+    return zj_encoding_named(encoding) &&
+           (strncasecmp(encoding, "utf-16", 6) == 0 || strncasecmp(encoding, "utf16", 5) == 0 ||
+            strncasecmp(encoding, "utf-32", 6) == 0 || strncasecmp(encoding, "utf32", 5) == 0 ||
+            strncasecmp(encoding, "ucs", 3) == 0);
 }
 
 /* Every byte >= 0x80 is part of a GB18030 two- or four-byte sequence. */
@@ -166,17 +188,28 @@ static size_t first_invalid(const char *in, size_t n, size_t skip, long *line)
 }
 
 /* The error for text that is UTF-8 but for a few bytes: reported at the
- * first, never converted from encoding (NULL: none named). */
+ * first, never converted from encoding (NULL: none named). in starts at
+ * line base_line and byte base_offset of path. */
 static zj_status damaged_utf8(const char *path, const char *encoding, const char *in, size_t n,
-                              size_t skip, zj_error *err)
+                              size_t skip, long base_line, uint64_t base_offset, zj_error *err)
 {
     long line;
     size_t i = first_invalid(in, n, skip, &line);
-    return zj_error_set(err, ZJ_ERR_UTF8, path, line, 0,
-                        "invalid UTF-8 (byte 0x%02X at offset %zu) in text that is otherwise "
+    return zj_error_set(err, ZJ_ERR_UTF8, path, base_line + line - 1, 0,
+                        "invalid UTF-8 (byte 0x%02X at offset %llu) in text that is otherwise "
                         "UTF-8 (a damaged file?)%s%.64s",
-                        i < n ? (unsigned char)in[i] : 0, i,
+                        i < n ? (unsigned char)in[i] : 0, (unsigned long long)(base_offset + i),
                         encoding ? "; not converted from " : "", encoding ? encoding : "");
+}
+
+zj_status zj_encoding_line_utf8(const char *path, const char *encoding, const char *in, size_t n,
+                                long line, uint64_t offset, char **out, size_t *out_n,
+                                zj_error *err)
+{
+    *out = NULL;
+    if (mostly_utf8((const unsigned char *)in, n))
+        return damaged_utf8(path, encoding, in, n, 0, line, offset, err);
+    return convert(encoding, in, n, out, out_n, path, line, offset, err);
 }
 
 zj_status zj_encoding_utf8(const char *path, const char *encoding, const char *in, size_t n,
@@ -185,13 +218,8 @@ zj_status zj_encoding_utf8(const char *path, const char *encoding, const char *i
     *out = NULL;
     size_t skip = n >= 3 && memcmp(in, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
     const unsigned char *u = (const unsigned char *)in;
-    bool named = encoding && *encoding && strcasecmp(encoding, "utf-8") != 0 &&
-                 strcasecmp(encoding, "utf8") != 0;
-    bool wide =
-        named &&
-        (strncasecmp(encoding, "utf-16", 6) == 0 || strncasecmp(encoding, "utf16", 5) == 0 ||
-         strncasecmp(encoding, "utf-32", 6) == 0 || strncasecmp(encoding, "utf32", 5) == 0 ||
-         strncasecmp(encoding, "ucs", 3) == 0);
+    bool named = zj_encoding_named(encoding);
+    bool wide = zj_encoding_wide(encoding);
     bool bom16 = n >= 2 && ((u[0] == 0xFF && u[1] == 0xFE) || (u[0] == 0xFE && u[1] == 0xFF));
     /* With an encoding named, a file that starts with a UTF-16 byte-order
      * mark is UTF-16 whatever the name (a GB18030 spreadsheet and a UTF-16
@@ -228,7 +256,7 @@ zj_status zj_encoding_utf8(const char *path, const char *encoding, const char *i
             return zj_error_set(err, ZJ_ERR_UTF8, path, line, 0,
                                 "the file ends inside a UTF-8 character (truncated?)");
         if (damaged)
-            return damaged_utf8(path, named ? encoding : NULL, in, n, skip, err);
+            return damaged_utf8(path, named ? encoding : NULL, in, n, skip, 1, 0, err);
         if (named)
             return zj_encoding_to_utf8(encoding, in, n, out, out_n, path, err);
         const char *guess = zj_encoding_guess(in, n);

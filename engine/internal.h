@@ -827,6 +827,17 @@ zj_status zj_encoding_to_utf8(const char *encoding, const char *in, size_t n, ch
 const char *zj_encoding_guess(const char *in, size_t n);
 /* in[0..n) reads as GB18030 and is not UTF-8 with a few bytes damaged. */
 bool zj_encoding_looks_gb18030(const char *in, size_t n);
+/* encoding names one other than UTF-8 (--encoding given); and one whose
+ * characters are two or four bytes (UTF-16, UTF-32), which a line cannot
+ * be converted from alone: its newline is two or four bytes too. */
+bool zj_encoding_named(const char *encoding);
+bool zj_encoding_wide(const char *encoding);
+/* One line of a JSON lines input that is not valid UTF-8 (at line and byte
+ * offset of path), converted from encoding: UTF-8 damaged in a few bytes is
+ * an error, as for a whole file. *out NUL-terminated. */
+zj_status zj_encoding_line_utf8(const char *path, const char *encoding, const char *in, size_t n,
+                                long line, uint64_t offset, char **out, size_t *out_n,
+                                zj_error *err);
 /* Reads a whole file (at most max bytes) as UTF-8: converted from encoding
  * when given, a UTF-8 BOM dropped, otherwise an error naming the likely
  * encoding. *out NUL-terminated. */

@@ -49,6 +49,9 @@ struct zj_reader {
     bool produced;
     bool empty_reported;
     zj_line_block *block; /* the read buffer; records point into it */
+    /* Lines mode: the encoding a line that is not UTF-8 is converted from
+     * (--encoding; NULL when none, or UTF-16/32, read whole instead). */
+    char *line_encoding;
     /* Calls mode: what an input format adapter made of the whole file. */
     zj_ingest_out ingested;
     size_t ingested_next;
@@ -275,13 +278,22 @@ zj_reader *zj_reader_open_opts(const char *path, uint64_t start_offset, const zj
                !has_suffix(path, ".jsonl")) {
         if (!sniff_native(r, opts, err))
             goto fail_fd;
-    } else if (opts && !r->is_stdin && has_suffix(path, ".jsonl")) {
-        /* JSON lines stream, unless the file is UTF-16 (below). */
+    } else if (opts && (r->is_stdin || has_suffix(path, ".jsonl"))) {
+        /* JSON lines stream, a line that is not UTF-8 converted from a named
+         * encoding on its own; UTF-16 (a byte-order mark, or NUL bytes under
+         * a UTF-16 or UTF-32 --encoding) has two-byte newlines and is read
+         * whole by the encoding path instead, as any other file is. */
         while (!r->eof && r->end < 2)
             if (fill(r, err) != ZJ_OK)
                 goto fail_fd;
-        if (utf16_bom(r->buf, r->end) && open_ingest(r, opts, false, err) != ZJ_OK)
+        bool wide = zj_encoding_wide(opts->encoding) && memchr(r->buf, '\0', r->end);
+        if ((utf16_bom(r->buf, r->end) || wide) && open_ingest(r, opts, false, err) != ZJ_OK)
             goto fail_fd;
+        if (r->mode == MODE_LINES && zj_encoding_named(opts->encoding) &&
+            !zj_encoding_wide(opts->encoding) && !(r->line_encoding = zj_strdup(opts->encoding))) {
+            zj_error_set(err, ZJ_ERR_NOMEM, path, 0, 0, "out of memory");
+            goto fail_fd;
+        }
     } else if (!r->is_stdin && has_suffix(path, ".json")) {
         zj_status st = read_whole(r, err);
         if (st != ZJ_OK)
@@ -328,6 +340,7 @@ fail_fd:
         close(r->fd);
 fail:
     free(r->path);
+    free(r->line_encoding);
     block_release(r->block);
     free(r);
     return NULL;
@@ -356,6 +369,7 @@ void zj_reader_close(zj_reader *r)
     free(r->doc_lines);
     zj_ingest_out_free(&r->ingested);
     block_release(r->block);
+    free(r->line_encoding);
     free(r->path);
     free(r);
 }
@@ -606,10 +620,21 @@ zj_status zj_reader_next_raw(zj_reader *r, zj_raw *out, zj_error *err)
             continue;
         r->produced = true;
         start[len] = '\0'; /* the newline, or the byte fill keeps free */
-        __atomic_add_fetch(&r->block->refs, 1, __ATOMIC_RELAXED);
-        out->block = r->block;
-        out->data = start;
-        out->len = len;
+        if (r->line_encoding && !zj_utf8_valid(start, len)) {
+            char *text;
+            size_t text_len;
+            zj_status st = zj_encoding_line_utf8(r->path, r->line_encoding, start, len, r->line,
+                                                 offset, &text, &text_len, err);
+            if (st != ZJ_OK)
+                return st;
+            out->data = text; /* owned: freed by zj_raw_release */
+            out->len = text_len;
+        } else {
+            __atomic_add_fetch(&r->block->refs, 1, __ATOMIC_RELAXED);
+            out->block = r->block;
+            out->data = start;
+            out->len = len;
+        }
         out->line = r->line;
         out->offset = offset;
         out->end_offset = r->buf_offset + r->pos;
