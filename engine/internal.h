@@ -853,11 +853,13 @@ zj_status zj_meta_table_apply(const zj_meta_table *t, zj_call *call, long *chann
                               const char **speaker, zj_error *err);
 
 /* Roles (roles.c): which party of a call is the agent. */
-#define ZJ_ROLES_MIN_MARGIN 3
+/* More than one opening rule (3 points): a single 你好 decides nothing. */
+#define ZJ_ROLES_MIN_MARGIN 4
 typedef struct zj_roles_decision {
     char agent[80];     /* "channel 1", "speaker SPEAKER_00" */
     char runner_up[80]; /* "" when one party only */
     int score, runner_up_score;
+    int script, runner_up_script; /* the agent's script phrases each says */
     const char *method; /* "input", "channel", "speaker", "auto" */
 } zj_roles_decision;
 /* Assigns every turn's speaker from call->parties: roles given by the input,
@@ -867,6 +869,10 @@ zj_status zj_roles_resolve(zj_scorer *s, const zj_ruleset *rs, zj_call *call, lo
                            const char *speaker, zj_roles_decision *out, zj_error *err);
 /* How many polite phrases (文明用语: 您好, 请问, 请稍等, ...) text holds. */
 int zj_roles_polite_count(const char *text, size_t len);
+/* How many phrases of the agent's script that a caller does not say
+ * (有什么可以帮, 为您, 帮您, 请稍等, 感谢您的来电, ...) text holds, none
+ * counted twice. */
+int zj_roles_script_count(const char *text, size_t len);
 
 /* ------------------------------------------- matching as ASR writes text */
 /* Traditional -> Simplified Chinese (t2s.c), fillers (fillers.c) and

@@ -2,7 +2,8 @@
  * channels or speakers and never say which one is the agent: the mapping is
  * given (--agent-channel, --agent-speaker, the metadata table), or decided
  * here by scoring each party as the agent with the rule set's own opening and
- * polite-phrase rules. A decision too close to call is an error, not a guess. */
+ * polite-phrase rules, and by the agent's script phrases each says. A
+ * decision too close to call is an error, not a guess. */
 #include "internal.h"
 
 #include <stdio.h>
@@ -41,6 +42,35 @@ int zj_roles_polite_count(const char *text, size_t len)
     return n;
 }
 
+/* Phrases of the service script that only the agent says: the offer of
+ * help, serving, looking up or booking for the other party, the hold, the
+ * close of an inbound call. A polite caller says 您好, 请问, 麻烦您, 谢谢您
+ * and may even name the company ("请问是阳光物业客服中心吗？"), but does not
+ * offer help or serve: without one of these, a party that out-polites the
+ * other (a rude agent's caller) is not taken for the agent. */
+static const char *const script[] = {
+    "有什么可以帮", "有什么能帮",   "有什么需要帮", "为您",         "帮您",         "请稍等",
+    "请您稍等",     "感谢您的来电", "感谢来电",     "感谢您的接听", "给您带来不便", "有什麼可以幫",
+    "有什麼能幫",   "有什麼需要幫", "為您",         "幫您",         "請稍等",       "請您稍等",
+    "感謝您的來電", "感謝來電",     "感謝您的接聽", "給您帶來不便",
+};
+
+int zj_roles_script_count(const char *text, size_t len)
+{
+    int n = 0;
+    for (size_t i = 0; i < len;) {
+        size_t longest = 0;
+        for (size_t k = 0; k < sizeof script / sizeof *script; k++) {
+            size_t pl = strlen(script[k]);
+            if (pl > longest && pl <= len - i && memcmp(text + i, script[k], pl) == 0)
+                longest = pl;
+        }
+        n += longest > 0;
+        i += longest ? longest : 1;
+    }
+    return n;
+}
+
 typedef struct party_key {
     bool by_channel;
     int channel;
@@ -62,10 +92,11 @@ static void party_label(const party_key *k, char *buf, size_t size)
 
 /* Scores party k as the agent: every agent-side required rule met counts 1,
  * an opening rule (within the first utterances or seconds) 3, and each polite
- * phrase in the party's turns 1. */
+ * phrase in the party's turns 1; *said counts its script phrases. */
 static zj_status score_party(zj_scorer *s, const zj_ruleset *rs, const zj_call *call,
-                             const party_key *k, int *score, zj_error *err)
+                             const party_key *k, int *score, int *said, zj_error *err)
 {
+    *said = 0;
     zj_call tmp = *call;
     tmp.meta = NULL;
     tmp.n_meta = 0;
@@ -78,8 +109,10 @@ static zj_status score_party(zj_scorer *s, const zj_ruleset *rs, const zj_call *
         tmp.turns[i] = call->turns[i];
         bool agent = same_party(k, &call->parties->v[i]);
         tmp.turns[i].speaker = agent ? ZJ_SPEAKER_AGENT : ZJ_SPEAKER_CUSTOMER;
-        if (agent)
+        if (agent) {
             points += zj_roles_polite_count(call->turns[i].text, call->turns[i].text_len);
+            *said += zj_roles_script_count(call->turns[i].text, call->turns[i].text_len);
+        }
     }
     zj_result res;
     zj_status st = zj_score_call(s, &tmp, &res, err);
@@ -157,7 +190,9 @@ static bool record(zj_call *call, const zj_roles_decision *d)
     if (ok && strcmp(d->method, "auto") == 0)
         ok = zj_ing_add_meta(call, -1, "roles.scores", "%s %d, %s %d", d->agent, d->score,
                              d->runner_up[0] ? d->runner_up : "none", d->runner_up_score) &&
-             zj_ing_add_meta(call, -1, "roles.margin", "%d", d->score - d->runner_up_score);
+             zj_ing_add_meta(call, -1, "roles.margin", "%d", d->score - d->runner_up_score) &&
+             zj_ing_add_meta(call, -1, "roles.script", "%s %d, %s %d", d->agent, d->script,
+                             d->runner_up[0] ? d->runner_up : "none", d->runner_up_script);
     return ok;
 }
 
@@ -226,10 +261,10 @@ zj_status zj_roles_resolve(zj_scorer *s, const zj_ruleset *rs, zj_call *call, lo
                                 "--agent-speaker or a role mapping in --meta",
                                 call->call_id,
                                 n == 0 ? "no speaker or channel numbers" : "one speaker only");
-        int scores[MAX_PARTIES];
+        int scores[MAX_PARTIES], said[MAX_PARTIES];
         size_t best = 0, second = 1;
         for (size_t i = 0; i < n; i++) {
-            zj_status st = score_party(s, rs, call, &keys[i], &scores[i], err);
+            zj_status st = score_party(s, rs, call, &keys[i], &scores[i], &said[i], err);
             if (st != ZJ_OK)
                 return st;
         }
@@ -249,6 +284,8 @@ zj_status zj_roles_resolve(zj_scorer *s, const zj_ruleset *rs, zj_call *call, lo
         party_label(&keys[second], d.runner_up, sizeof d.runner_up);
         d.score = scores[best];
         d.runner_up_score = scores[second];
+        d.script = said[best];
+        d.runner_up_script = said[second];
         d.method = "auto";
         if (d.score - d.runner_up_score < ZJ_ROLES_MIN_MARGIN)
             return zj_error_set(err, ZJ_ERR_INVALID, src, line, 0,
@@ -257,6 +294,16 @@ zj_status zj_roles_resolve(zj_scorer *s, const zj_ruleset *rs, zj_call *call, lo
                                 "or a role mapping in --meta",
                                 call->call_id, d.agent, d.runner_up, d.score - d.runner_up_score,
                                 d.score, d.runner_up_score, ZJ_ROLES_MIN_MARGIN);
+        /* Points alone cannot tell a polite caller from a rude agent: the
+         * agent is the party that also says more of the agent's script. */
+        if (d.script <= d.runner_up_script)
+            return zj_error_set(err, ZJ_ERR_INVALID, src, line, 0,
+                                "roles undecided: call '%s': %s leads %s by %d (scores %d and "
+                                "%d) but says %d of the agent's script phrases (有什么可以帮, "
+                                "为您, 帮您, 请稍等, 感谢您的来电 …) to %d; give "
+                                "--agent-channel, --agent-speaker or a role mapping in --meta",
+                                call->call_id, d.agent, d.runner_up, d.score - d.runner_up_score,
+                                d.score, d.runner_up_score, d.script, d.runner_up_script);
         assign(call, &keys[best]);
     }
     if (!record(call, &d))

@@ -1,9 +1,10 @@
 /* test_roles.c — which speaker is the agent (engine/roles.c): a given
  * channel or speaker, roles named by the input, --roles auto deciding by the
- * rule set's opening rules and polite phrases, and the errors for a call too
- * close to call, a single speaker, a mapping that matches no turn and roles
- * named for some turns only. (Every sample of corpus/formats/ is decided in
- * test_ingest.c.) */
+ * rule set's opening rules and polite phrases when the agent's script
+ * agrees, and the errors for a call too close to call (one greeting, a
+ * polite caller of a rude agent), a single speaker, a mapping that matches
+ * no turn and roles named for some turns only. (Every sample of
+ * corpus/formats/ is decided in test_ingest.c.) */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -68,7 +69,7 @@ static void roles_mapping_and_undecided(void **state)
     assert_int_equal(zj_roles_resolve(s, rs, c, -1, NULL, NULL, &err), ZJ_ERR_INVALID);
     assert_string_equal(zj_error_format(&err, buf, sizeof buf),
                         "m3.json: roles undecided: call 'm3': channel 0 vs channel 1 margin 0 "
-                        "(scores 0 and 0, at least 3 needed); give --agent-channel, "
+                        "(scores 0 and 0, at least 4 needed); give --agent-channel, "
                         "--agent-speaker or a role mapping in --meta");
     zj_call_free(c);
 
@@ -102,6 +103,64 @@ static void roles_mapping_and_undecided(void **state)
     zj_rules_free(rs);
 }
 
+/* One 你好 (an opening rule, 3 points) is no evidence: the caller's greeting
+ * must not make the caller the agent of a rude agent's call. */
+static void one_greeting_decides_nothing(void **state)
+{
+    (void)state;
+    zj_ruleset *rs = bundled();
+    zj_error err;
+    zj_scorer *s = zj_scorer_new(rs, &err);
+    char buf[1200];
+    zj_party agent = {.role = ZJ_ROLE_UNKNOWN, .channel = -1, .speaker = "SPEAKER_00"};
+    zj_party caller = {.role = ZJ_ROLE_UNKNOWN, .channel = -1, .speaker = "SPEAKER_01"};
+    zj_call *c = zj_ing_call_new("g1", "g1.vtt", 0);
+    const char *t[] = {"喂。", "你好，我家水管漏了。", "这个你自己去问物业吧。", "好吧。"};
+    for (size_t i = 0; i < 4; i++)
+        assert_true(zj_ing_add_turn(c, t[i], strlen(t[i]), (int64_t)i * 1000,
+                                    (int64_t)i * 1000 + 500, i % 2 ? &caller : &agent));
+    assert_int_equal(zj_roles_resolve(s, rs, c, -1, NULL, NULL, &err), ZJ_ERR_INVALID);
+    assert_string_equal(zj_error_format(&err, buf, sizeof buf),
+                        "g1.vtt: roles undecided: call 'g1': speaker SPEAKER_01 vs speaker "
+                        "SPEAKER_00 margin 3 (scores 3 and 0, at least 4 needed); give "
+                        "--agent-channel, --agent-speaker or a role mapping in --meta");
+    zj_call_free(c);
+    zj_scorer_free(s);
+    zj_rules_free(rs);
+}
+
+/* A polite caller says 您好, 请问, 麻烦您, 谢谢您 and names the company, but
+ * never the agent's script: the points it leads by decide nothing. */
+static void polite_caller_is_not_the_agent(void **state)
+{
+    (void)state;
+    zj_ruleset *rs = bundled();
+    zj_error err;
+    zj_scorer *s = zj_scorer_new(rs, &err);
+    char buf[1200];
+    zj_party agent = {.role = ZJ_ROLE_UNKNOWN, .channel = 0, .speaker = ""};
+    zj_party caller = {.role = ZJ_ROLE_UNKNOWN, .channel = 1, .speaker = ""};
+    zj_call *c = zj_ing_call_new("p1", "p1.json", 0);
+    const char *t[] = {"喂。", "您好，请问是阳光物业客服中心吗？麻烦您帮我看一下，我家水管漏了。",
+                       "这个你自己去问物业吧，我不管。", "好的，谢谢您，抱歉打扰了。"};
+    for (size_t i = 0; i < 4; i++)
+        assert_true(zj_ing_add_turn(c, t[i], strlen(t[i]), (int64_t)i * 1000,
+                                    (int64_t)i * 1000 + 500, i % 2 ? &caller : &agent));
+    assert_int_equal(zj_roles_resolve(s, rs, c, -1, NULL, NULL, &err), ZJ_ERR_INVALID);
+    assert_string_equal(zj_error_format(&err, buf, sizeof buf),
+                        "p1.json: roles undecided: call 'p1': channel 1 leads channel 0 by 13 "
+                        "(scores 13 and 0) but says 0 of the agent's script phrases (有什么可以帮, "
+                        "为您, 帮您, 请稍等, 感谢您的来电 …) to 0; give --agent-channel, "
+                        "--agent-speaker or a role mapping in --meta");
+    zj_call_free(c);
+    /* Each script phrase counts once, the longest at its place: 有什么可以帮
+     * (not also 帮您), 请您稍等, 感谢您的来电 (traditional too). */
+    const char *said = "请问有什么可以帮您？请您稍等。感謝您的來電。帮我看看。";
+    assert_int_equal(zj_roles_script_count(said, strlen(said)), 3);
+    zj_scorer_free(s);
+    zj_rules_free(rs);
+}
+
 static void auto_records_scores_and_margin(void **state)
 {
     (void)state;
@@ -130,6 +189,8 @@ static void auto_records_scores_and_margin(void **state)
     assert_string_equal(meta_of(c, -1, "roles.agent"), "speaker 1");
     assert_string_equal(meta_of(c, -1, "roles.scores"), "speaker 1 11, speaker 0 3");
     assert_string_equal(meta_of(c, -1, "roles.margin"), "8");
+    /* 有什么可以帮 against none. */
+    assert_string_equal(meta_of(c, -1, "roles.script"), "speaker 1 1, speaker 0 0");
     zj_call_free(c);
     zj_scorer_free(s);
     zj_rules_free(rs);
@@ -167,6 +228,8 @@ int main(void)
         cmocka_unit_test(roles_mapping_and_undecided),
         cmocka_unit_test(auto_records_scores_and_margin),
         cmocka_unit_test(unlabelled_turn_rejected),
+        cmocka_unit_test(one_greeting_decides_nothing),
+        cmocka_unit_test(polite_caller_is_not_the_agent),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
