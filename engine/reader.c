@@ -85,10 +85,11 @@ void zj_raw_release(zj_raw *raw)
     raw->data = NULL;
 }
 
+/* An extension in any case: Windows exports write REC001.JSON. */
 static bool has_suffix(const char *s, const char *suffix)
 {
     size_t n = strlen(s), k = strlen(suffix);
-    return n >= k && strcmp(s + n - k, suffix) == 0;
+    return n >= k && strcasecmp(s + n - k, suffix) == 0;
 }
 
 /* Reads more input after the unread data. The unread data moves to the start
@@ -691,9 +692,14 @@ static bool zj_ingest_walk_wants(const char *path, const char *format)
         const zj_ingest_ops *ops = zj_ingest_table[i];
         if (!any && strcmp(ops->name, format) != 0)
             continue;
-        for (const char *p = ops->extensions; (p = strstr(p, dot)); p += k)
-            if (p[k] == ' ' || p[k] == '\0')
+        /* ".srt", ".json .jsonl": each in any case (REC001.SRT). */
+        for (const char *p = ops->extensions; *p;) {
+            size_t len = strcspn(p, " ");
+            if (len == k && strncasecmp(p, dot, k) == 0)
                 return true;
+            p += len;
+            p += *p == ' ';
+        }
     }
     return false;
 }
