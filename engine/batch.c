@@ -287,7 +287,11 @@ static void *worker_main(void *arg)
                     }
                 }
             } else {
-                if (!e.file[0] || !e.line) {
+                /* An error scoring made without the call's place (out of
+                 * memory, a regex limit) gets it and the call's id; one that
+                 * has its file already names the call (a one-call file, a
+                 * subtitle or a vendor's result, has no line). */
+                if (!e.file[0]) {
                     zj_error located;
                     zj_error_set(&located, e.status, s->call->source, s->call->line, 0,
                                  "call '%s': %s", s->call->call_id, e.msg);
