@@ -78,6 +78,12 @@ grep -qx "zhijian: corpus/formats/transcript.txt:1: expected a cue number or a t
 [ $? -eq 3 ] || fail "--agent-speaker without a turn: exit 3"
 grep -qx "zhijian: tests/formats/bad/17-roles-too-close.json: call '17-roles-too-close': no turn of speaker 'SPEAKER_09' (given as the agent)" "$tmp/err" ||
   { cat "$tmp/err"; fail "--agent-speaker without a turn: message"; }
+# An empty speaker id would match no call's turn: a usage error, not every
+# call rejected.
+"$zhijian" score --no-db --rules $rules --agent-speaker "" corpus/formats/whisperx.json > /dev/null 2> "$tmp/err"
+[ $? -eq 2 ] || fail "--agent-speaker '': exit 2 expected"
+grep -qx "zhijian: score: --agent-speaker needs a speaker id (SPEAKER_01, 1, 发音人1)" "$tmp/err" ||
+  { cat "$tmp/err"; fail "--agent-speaker '': message"; }
 "$zhijian" score --no-db --format jsonl --rules $rules --agent-channel 0 corpus/formats/alibaba.json > "$tmp/out" 2> "$tmp/err"
 grep -q '"rule":"opening.company","kind":"required","outcome":"missing"' "$tmp/out" ||
   fail "--agent-channel 0 makes the customer the agent: the opening is missing"

@@ -307,6 +307,11 @@ static int parse_score_args(int argc, char **argv, struct score_opts *o)
             break;
         }
         case OPT_AGENT_SPEAKER:
+            /* An empty id matches no speaker: every call would be rejected. */
+            if (!optarg[0]) {
+                cli_error("score: --agent-speaker needs a speaker id (SPEAKER_01, 1, 发音人1)");
+                return -1;
+            }
             o->ingest.agent_speaker = optarg;
             break;
         case OPT_REDACT:
