@@ -81,6 +81,9 @@ static zj_status silences(const zj_rule *r, uint32_t rule, const zj_call *call, 
     int64_t reach = -1, longest = 0;
     /* reach over the turns that started before the current start */
     int64_t group_start = -1, reach_before = -1;
+    /* the silence before the current start was judged: two agent rows that
+     * start together end one silence, not two */
+    bool group_judged = false;
     bool agent_said = false;
     long prev = -1; /* the last turn that speaks */
     size_t unannounced = 0, events = 0;
@@ -91,15 +94,17 @@ static zj_status silences(const zj_rule *r, uint32_t rule, const zj_call *call, 
         if (turn->start_ms != group_start) {
             group_start = turn->start_ms;
             reach_before = reach;
+            group_judged = false;
         }
         int64_t gap = reach_before < 0 ? 0 : turn->start_ms - reach_before;
-        if (turn->speaker == ZJ_SPEAKER_AGENT && t >= from && gap > 0) {
+        if (turn->speaker == ZJ_SPEAKER_AGENT && t >= from && gap > 0 && !group_judged) {
+            group_judged = true;
             if (gap > longest)
                 longest = gap;
             if (gap >= r->metric_min) {
                 int points = agent_said ? 0 : -event_points(r, unannounced++);
                 zj_status st = push(out, rule, agent_said ? ZJ_OUT_MET : ZJ_OUT_HIT, points,
-                                    (long)t, reach, gap, "ms");
+                                    (long)t, reach_before, gap, "ms");
                 if (st != ZJ_OK)
                     return st;
                 events++;
