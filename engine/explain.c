@@ -66,6 +66,9 @@ static void describe_conversation(zj_buf *out, const zj_ruleset *rs, const zj_ru
         if (r->waiting >= 0)
             zj_buf_printf(out, ", going on through customer turns that hit '%s'",
                           rs->rules[r->waiting].id);
+        if (r->customer_pause >= 0)
+            zj_buf_printf(out, ", not the agent's hold after a customer utterance that hits '%s'",
+                          rs->rules[r->customer_pause].id);
         zj_buf_puts(out, "\n");
     }
     if (r->when >= 0) {

@@ -68,7 +68,7 @@ typedef enum zj_window_kind {
 typedef enum zj_metric {
     ZJ_METRIC_NONE,
     ZJ_METRIC_ANSWER_TIME,  /* ring_ms of the call, ms */
-    ZJ_METRIC_SILENCE,      /* each gap before an agent turn, ms; announced or not */
+    ZJ_METRIC_SILENCE,      /* each hold the customer waits through, ms; announced or not */
     ZJ_METRIC_INTERRUPTION, /* each agent turn starting before the customer's ends, ms */
     ZJ_METRIC_SPEECH_RATE,  /* agent characters per minute of agent speech */
     ZJ_METRIC_DURATION,     /* first turn start to last turn end, ms */
@@ -115,10 +115,12 @@ typedef struct zj_rule {
     double model_threshold, model_logit_min;
     uint32_t model_pattern;
     /* Conversation rules (rules_conversation.c). */
-    int32_t when;     /* index of the tag rule this rule is conditional on, -1: none */
-    int32_t announce; /* silence: index of the rule whose hit announces a hold, -1 */
-    int32_t waiting;  /* silence: index of the rule whose hit in a customer turn says the
-                         customer is still waiting (喂？还在吗？), -1 */
+    int32_t when;           /* index of the tag rule this rule is conditional on, -1: none */
+    int32_t announce;       /* silence: index of the rule whose hit announces a hold, -1 */
+    int32_t waiting;        /* silence: index of the rule whose hit in a customer turn says the
+                               customer is still waiting (喂？还在吗？), -1 */
+    int32_t customer_pause; /* silence: index of the rule whose hit in a customer turn asks
+                               the agent to wait (请稍等，我去找一下房号), -1 */
     zj_metric metric;
     int64_t metric_min, metric_max; /* in the metric's unit (ms, chars/min, %); -1 unset */
     bool has_condition;             /* any/all/regex given (metric rules have none) */
@@ -624,8 +626,9 @@ const char *zj_metric_name(zj_metric m);
 /* metrics.c: evaluate one metric rule on a call. from_turn: first turn
  * counted (0, or the tag's turn for a conditional rule); marks[t] tells
  * whether turn t holds a hit of the rule's `announce` rule (bit
- * ZJ_MARK_ANNOUNCED, read on agent turns) or of its `waiting` rule
- * (ZJ_MARK_WAITING, read on customer turns), and whether it is no
+ * ZJ_MARK_ANNOUNCED, read on agent turns), of its `waiting` rule
+ * (ZJ_MARK_WAITING, read on customer turns) or of its `customer_pause`
+ * rule (ZJ_MARK_PAUSED, read on customer turns), and whether it is no
  * utterance (ZJ_MARK_NO_SPEECH: fillers, non-speech tags or punctuation
  * alone — 嗯。, [等待音], [咳嗽] — which neither speaks nor breaks a
  * silence); marks may be NULL. norm is scratch for counting characters.
@@ -633,6 +636,7 @@ const char *zj_metric_name(zj_metric m);
 #define ZJ_MARK_ANNOUNCED 1u
 #define ZJ_MARK_WAITING 2u
 #define ZJ_MARK_NO_SPEECH 4u
+#define ZJ_MARK_PAUSED 8u
 zj_status zj_metric_eval(const zj_ruleset *rs, uint32_t rule, const zj_call *call, size_t from_turn,
                          const unsigned char *marks, zj_norm *norm, zj_finding_list *out);
 

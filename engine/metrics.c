@@ -64,65 +64,121 @@ static int event_points(const zj_rule *r, size_t k)
     return left <= 0 ? 0 : (r->points < left ? r->points : (int)left);
 }
 
-/* Gaps before agent turns: a customer left waiting. A gap is measured from
- * the latest end of any turn that started earlier (overlapping turns leave
- * no gap; a customer's 喂？ said as the agent comes back, at the same
- * moment, does not end the hold before it), except a customer turn holding
- * the `waiting` rule's hit (喂？还在吗？): a
- * customer asking whether the agent is still there is still waiting, and
- * the hold goes on through the question. Turns that are no utterance
- * (ZJ_MARK_NO_SPEECH: [等待音], [静音], 嗯。) neither end a silence nor
- * speak after it. It is announced when the agent's last utterance
- * before it (its run of turns: ASR cuts 请您稍等。我帮您查一下。 into two)
- * holds the announce rule's hit. */
+/* The running state of silences(): what the turns so far leave open. */
+typedef struct hold_state {
+    const zj_rule *r;
+    uint32_t rule;
+    size_t from;
+    int64_t longest;
+    size_t unannounced, events;
+} hold_state;
+
+/* One hold of `gap` ms, begun at start_ms, at turn `at`: `met` when the
+ * agent announced it or the customer asked for the pause, else `hit`. */
+static zj_status hold(hold_state *h, long at, int64_t start_ms, int64_t gap, bool excused,
+                      zj_finding_list *out)
+{
+    if ((size_t)at < h->from || gap <= 0)
+        return ZJ_OK;
+    if (gap > h->longest)
+        h->longest = gap;
+    if (gap < h->r->metric_min)
+        return ZJ_OK;
+    h->events++;
+    int points = excused ? 0 : -event_points(h->r, h->unannounced++);
+    return push(out, h->rule, excused ? ZJ_OUT_MET : ZJ_OUT_HIT, points, at, start_ms, gap, "ms");
+}
+
+/* Holds: silences the customer waits through. A silence runs from the
+ * latest end of the turns so far (overlapping turns leave none) to the next
+ * words, except a customer turn holding the `waiting` rule's hit
+ * (喂？还在吗？): a customer asking whether the agent is still there is
+ * still waiting, and the silence goes on through the question. Turns that
+ * are no utterance (ZJ_MARK_NO_SPEECH: [等待音], [静音], 嗯。) neither end a
+ * silence nor speak after it. A silence is a hold when the agent's words
+ * end it, or when the customer asked 还在吗 during it and their other words
+ * or the end of the call end it (a resident left on the line who hangs up
+ * was held all the same); it is judged at the turn that ends it, or at the
+ * call's last 还在吗. Turns that start together are judged as one, in
+ * either order: a customer's 喂？ said as the agent comes back, at the same
+ * moment, does not end the hold before it, and two agent rows end it once.
+ * A hold is announced when the agent's last utterance before it (its run
+ * of turns: ASR cuts 请您稍等。我帮您查一下。 into two) holds the announce
+ * rule's hit, and is the customer's own pause, no hold of the agent's,
+ * when the customer's last utterance before it holds the customer_pause
+ * rule's hit (请稍等，我去找一下房号). */
 static zj_status silences(const zj_rule *r, uint32_t rule, const zj_call *call, size_t from,
                           const unsigned char *marks, zj_finding_list *out)
 {
-    int64_t reach = -1, longest = 0;
-    /* reach over the turns that started before the current start */
-    int64_t group_start = -1, reach_before = -1;
-    /* the silence before the current start was judged: two agent rows that
-     * start together end one silence, not two */
-    bool group_judged = false;
-    bool agent_said = false;
-    long prev = -1; /* the last turn that speaks */
-    size_t unannounced = 0, events = 0;
-    for (size_t t = 0; t < call->n_turns; t++) {
-        const zj_turn *turn = &call->turns[t];
-        if (!speaks(marks, t))
-            continue;
-        if (turn->start_ms != group_start) {
-            group_start = turn->start_ms;
-            reach_before = reach;
-            group_judged = false;
+    hold_state h = {.r = r, .rule = rule, .from = from};
+    int64_t reach = -1;           /* latest end of the words so far; -1 before any */
+    bool agent_said = false;      /* the agent's last utterance announced a hold */
+    bool customer_paused = false; /* the customer's last utterance asked for one */
+    long prev = -1;               /* the last turn that speaks */
+    long last_words = -1;         /* ... and is no 还在吗 */
+    long waited = -1;             /* the last 还在吗 of the current silence, -1: none */
+    int64_t waited_end = -1;
+    size_t n = call->n_turns;
+    for (size_t t = 0, u; t < n; t = u) {
+        int64_t start = call->turns[t].start_ms;
+        long agent_row = -1, customer_row = -1; /* the group's first words of each */
+        for (u = t; u < n && call->turns[u].start_ms == start; u++) {
+            if (!speaks(marks, u))
+                continue;
+            if (call->turns[u].speaker == ZJ_SPEAKER_AGENT)
+                agent_row = agent_row < 0 ? (long)u : agent_row;
+            else if (!(marks && (marks[u] & ZJ_MARK_WAITING)) && customer_row < 0)
+                customer_row = (long)u;
         }
-        int64_t gap = reach_before < 0 ? 0 : turn->start_ms - reach_before;
-        if (turn->speaker == ZJ_SPEAKER_AGENT && t >= from && gap > 0 && !group_judged) {
-            group_judged = true;
-            if (gap > longest)
-                longest = gap;
-            if (gap >= r->metric_min) {
-                int points = agent_said ? 0 : -event_points(r, unannounced++);
-                zj_status st = push(out, rule, agent_said ? ZJ_OUT_MET : ZJ_OUT_HIT, points,
-                                    (long)t, reach_before, gap, "ms");
-                if (st != ZJ_OK)
-                    return st;
-                events++;
+        long ends = agent_row >= 0 ? agent_row : waited >= 0 ? customer_row : -1;
+        if (ends >= 0 && reach >= 0) {
+            zj_status st = hold(&h, ends, reach, start - reach, agent_said || customer_paused, out);
+            if (st != ZJ_OK)
+                return st;
+        }
+        for (size_t k = t; k < u; k++) {
+            const zj_turn *turn = &call->turns[k];
+            if (!speaks(marks, k))
+                continue;
+            bool agent = turn->speaker == ZJ_SPEAKER_AGENT;
+            bool still_waiting = !agent && marks && (marks[k] & ZJ_MARK_WAITING) && reach >= 0;
+            if (still_waiting) {
+                if (turn->start_ms >= reach) {
+                    waited = (long)k;
+                    if (turn->end_ms > waited_end)
+                        waited_end = turn->end_ms;
+                }
+            } else {
+                if (turn->end_ms > reach)
+                    reach = turn->end_ms;
+                if (!agent) {
+                    bool asked = marks && (marks[k] & ZJ_MARK_PAUSED);
+                    customer_paused =
+                        last_words >= 0 && call->turns[last_words].speaker != ZJ_SPEAKER_AGENT
+                            ? customer_paused || asked
+                            : asked;
+                }
+                last_words = (long)k;
             }
+            if (agent) {
+                bool said = marks && (marks[k] & ZJ_MARK_ANNOUNCED);
+                agent_said = prev >= 0 && call->turns[prev].speaker == ZJ_SPEAKER_AGENT
+                                 ? agent_said || said
+                                 : said;
+            }
+            prev = (long)k;
         }
-        bool still_waiting =
-            turn->speaker == ZJ_SPEAKER_CUSTOMER && marks && (marks[t] & ZJ_MARK_WAITING);
-        if (turn->end_ms > reach && (!still_waiting || reach < 0))
-            reach = turn->end_ms;
-        if (turn->speaker == ZJ_SPEAKER_AGENT) {
-            bool said = marks && (marks[t] & ZJ_MARK_ANNOUNCED);
-            agent_said = prev >= 0 && call->turns[prev].speaker == ZJ_SPEAKER_AGENT
-                             ? agent_said || said
-                             : said;
-        }
-        prev = (long)t;
+        if (agent_row >= 0 || customer_row >= 0)
+            waited = -1, waited_end = -1; /* the silence ended */
     }
-    return events ? ZJ_OK : push(out, rule, ZJ_OUT_MET, 0, -1, -1, longest, "ms");
+    /* Still on the line when the call ends: held to the last 还在吗. */
+    if (waited >= 0) {
+        zj_status st =
+            hold(&h, waited, reach, waited_end - reach, agent_said || customer_paused, out);
+        if (st != ZJ_OK)
+            return st;
+    }
+    return h.events ? ZJ_OK : push(out, rule, ZJ_OUT_MET, 0, -1, -1, h.longest, "ms");
 }
 
 /* An agent turn that starts while the latest customer turn is still going

@@ -1037,8 +1037,8 @@ static void parse_rule(struct loader *ld, const zj_ynode *n, const struct defaul
         "all",        "regex",    "speaker", "within",   "unless", "unless_followed_by",
         "boundary",   "points",
         "max_points", "severity", "fatal",   "examples", "fuzzy",       "yield",
-        "when",       "metric",   "announce", "waiting", "min_seconds", "max_seconds",
-        "overlap_seconds", "min", "max",     "model",    "call_types", NULL};
+        "when",       "metric",   "announce", "waiting",  "customer_pause",
+        "min_seconds", "max_seconds", "overlap_seconds", "min", "max", "model", "call_types", NULL};
     if (n->type != ZJ_YNODE_MAP) {
         fail_at(ld, n, "a rule must be a mapping, got %s", type_name(n));
         return;

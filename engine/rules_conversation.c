@@ -1,7 +1,8 @@
 /* rules_conversation.c — the YAML keys of conversation rules: `when` (a rule
  * that applies only once a tag fired), `kind: metric` with its `metric` and
- * thresholds, `announce` (the phrase that makes a hold announced) and
- * `waiting` (a customer's 喂？还在吗？ that does not end a hold). The
+ * thresholds, `announce` (the phrase that makes a hold announced),
+ * `waiting` (a customer's 喂？还在吗？ that does not end a hold) and
+ * `customer_pause` (a customer's 请稍等 that makes the wait theirs). The
  * rest of a rule (id, kind, points, conditions...) is read by rules.c. */
 #include "internal.h"
 
@@ -77,6 +78,7 @@ void zj_rules_parse_conversation(const zj_ynode *map, zj_rule *r, zj_fail_fn fn,
     r->when = -1;
     r->announce = -1;
     r->waiting = -1;
+    r->customer_pause = -1;
     r->metric_min = r->metric_max = -1;
     const zj_ynode *v = zj_yaml_get(map, "metric");
     size_t m = N_METRICS;
@@ -152,6 +154,8 @@ void zj_rules_parse_conversation(const zj_ynode *map, zj_rule *r, zj_fail_fn fn,
         fail(fn, ld, v, "'announce' applies only to metric silence");
     if ((v = zj_yaml_get(map, "waiting")) && r->metric != ZJ_METRIC_SILENCE)
         fail(fn, ld, v, "'waiting' applies only to metric silence");
+    if ((v = zj_yaml_get(map, "customer_pause")) && r->metric != ZJ_METRIC_SILENCE)
+        fail(fn, ld, v, "'customer_pause' applies only to metric silence");
     if ((v = zj_yaml_get(map, "when")) && r->kind == ZJ_KIND_TAG)
         fail(fn, ld, v,
              "a tag cannot be conditional ('when' applies to required, forbidden "
@@ -182,6 +186,28 @@ static long reference(const zj_ruleset *rs, const zj_ynode *v, const char *key, 
     return (size_t)ri == self ? -1 : ri;
 }
 
+/* A rule of phrases that hears the customer, named by a silence's key: its
+ * hits are read on customer turns only, so an agent rule would never be
+ * heard. -1 when it is none. */
+static int32_t customer_words(const zj_ruleset *rs, const zj_ynode *v, const char *key, size_t self,
+                              zj_fail_fn fn, void *ld)
+{
+    long w = reference(rs, v, key, self, fn, ld);
+    if (w < 0)
+        return -1;
+    if (!rs->rules[w].has_condition) {
+        fail(fn, ld, v, "'%s' names '%.60s', which has no phrases", key, v->value);
+        return -1;
+    }
+    if (rs->rules[w].speaker == ZJ_SPEAKER_AGENT) {
+        fail(fn, ld, v,
+             "'%s' names '%.60s', an agent rule; it must hear the customer (speaker: customer)",
+             key, v->value);
+        return -1;
+    }
+    return (int32_t)w;
+}
+
 void zj_rules_resolve_refs(zj_ruleset *rs, const zj_ynode *seq, zj_fail_fn fn, void *ld)
 {
     size_t ri = 0;
@@ -206,18 +232,10 @@ void zj_rules_resolve_refs(zj_ruleset *rs, const zj_ynode *seq, zj_fail_fn fn, v
             else if (a >= 0)
                 r->announce = (int32_t)a;
         }
-        if ((v = zj_yaml_get(map, "waiting")) && r->metric == ZJ_METRIC_SILENCE) {
-            long w = reference(rs, v, "waiting", ri, fn, ld);
-            if (w >= 0 && !rs->rules[w].has_condition)
-                fail(fn, ld, v, "'waiting' names '%.60s', which has no phrases", v->value);
-            else if (w >= 0 && rs->rules[w].speaker == ZJ_SPEAKER_AGENT)
-                fail(fn, ld, v,
-                     "'waiting' names '%.60s', an agent rule; it must hear the customer "
-                     "(speaker: customer)",
-                     v->value);
-            else if (w >= 0)
-                r->waiting = (int32_t)w;
-        }
+        if ((v = zj_yaml_get(map, "waiting")) && r->metric == ZJ_METRIC_SILENCE)
+            r->waiting = customer_words(rs, v, "waiting", ri, fn, ld);
+        if ((v = zj_yaml_get(map, "customer_pause")) && r->metric == ZJ_METRIC_SILENCE)
+            r->customer_pause = customer_words(rs, v, "customer_pause", ri, fn, ld);
         if ((r->window == ZJ_WIN_AFTER_UTTERANCES || r->window == ZJ_WIN_AFTER_SECONDS) &&
             !zj_yaml_get(map, "when"))
             fail(fn, ld, zj_yaml_get(map, "within"),

@@ -147,7 +147,8 @@ zj_scorer *zj_scorer_new(const zj_ruleset *rs, zj_error *err)
     /* The conditional rules of words before the metrics: a silence reads the
      * hits of its `announce` rule, which may itself be conditional, so the
      * file's order of the two must not decide whether a hold was announced
-     * (nor whether a customer's 还在吗 was heard: `waiting`). */
+     * (nor whether a customer's 还在吗 was heard: `waiting`, nor their
+     * 请稍等: `customer_pause`). */
     for (size_t i = 0; i < rs->n_rules; i++)
         if (rs->rules[i].when >= 0 && rs->rules[i].kind != ZJ_KIND_METRIC)
             s->later[s->n_later++] = (uint32_t)i;
@@ -1323,6 +1324,7 @@ static zj_status eval_later(zj_scorer *s, const zj_call *call, uint32_t ri, bool
         return eval_rule(s, call, ri, group, n, lift_window, out);
     bool announce = r->announce >= 0 && s->judged_gen[r->announce] == s->call_gen;
     bool waiting = r->waiting >= 0 && s->judged_gen[r->waiting] == s->call_gen;
+    bool paused = r->customer_pause >= 0 && s->judged_gen[r->customer_pause] == s->call_gen;
     if (s->marks_cap < call->n_turns) {
         unsigned char *a = realloc(s->marks, call->n_turns);
         if (!a)
@@ -1342,6 +1344,8 @@ static zj_status eval_later(zj_scorer *s, const zj_call *call, uint32_t ri, bool
         mark_turns(s, (uint32_t)r->announce, ZJ_MARK_ANNOUNCED, marks);
     if (waiting)
         mark_turns(s, (uint32_t)r->waiting, ZJ_MARK_WAITING, marks);
+    if (paused)
+        mark_turns(s, (uint32_t)r->customer_pause, ZJ_MARK_PAUSED, marks);
     return zj_metric_eval(s->rs, ri, call, (size_t)s->tag_turn, marks, &s->norm, out);
 }
 
@@ -1352,7 +1356,8 @@ static bool wanted(const zj_scorer *s, long only_rule, uint32_t ri)
     if (only_rule < 0 || (long)ri == only_rule)
         return true;
     const zj_rule *r = &s->rs->rules[only_rule];
-    if ((long)ri == r->when || (long)ri == r->announce || (long)ri == r->waiting)
+    if ((long)ri == r->when || (long)ri == r->announce || (long)ri == r->waiting ||
+        (long)ri == r->customer_pause)
         return true;
     /* Its rivals: the rules that apply wherever it may, in every window
      * and situation, so their overlapping hits can take its words in any
