@@ -580,6 +580,10 @@ size_t zj_escape_cp(const char *s, size_t n, unsigned keep, size_t *k, char esc[
  * figures reports print: printf rounds an exact half to even (96.25 → 96.2)
  * and a decimal half stored a hair below it down (50.15 → 50.1). */
 double zj_half_up(double v, int decimals);
+/* seconds as whole milliseconds (the resolution of every timestamp):
+ * false when it is a finer fraction (0.0004, 15.0005), which no
+ * timestamp could honour. */
+bool zj_whole_ms(double seconds, int64_t *ms);
 /* strdup that returns NULL for NULL (C11 has no strdup). */
 char *zj_strdup(const char *s);
 /* A path a file names (`extends:`, a model's `file:`): value itself when

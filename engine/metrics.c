@@ -55,6 +55,25 @@ static zj_status judge(const zj_rule *r, uint32_t rule, int64_t value, const cha
                 value, unit);
 }
 
+/* A call-level ratio num/den (den > 0) against the rule's whole-number
+ * bounds, judged unrounded: a share of 60.4 % is above `max: 60`. The value
+ * reported is rounded to the nearest whole number, except that a hit which
+ * would round onto the bound it crosses reads one past it (60.4 → 61), so
+ * that the figure never reads as within the bounds the call failed. */
+static zj_status judge_ratio(const zj_rule *r, uint32_t rule, int64_t num, int64_t den,
+                             const char *unit, zj_finding_list *out)
+{
+    bool above = r->metric_max >= 0 && num > r->metric_max * den;
+    bool below = r->metric_min >= 0 && num < r->metric_min * den;
+    int64_t value = (num + den / 2) / den;
+    if (above && value <= r->metric_max)
+        value = r->metric_max + 1;
+    if (below && value >= r->metric_min)
+        value = r->metric_min - 1;
+    return push(out, rule, above || below ? ZJ_OUT_HIT : ZJ_OUT_MET,
+                above || below ? -r->points : 0, -1, -1, value, unit);
+}
+
 /* Points of the k-th (0-based) event of a rule in a call under max_points. */
 static int event_points(const zj_rule *r, size_t k)
 {
@@ -238,7 +257,7 @@ static zj_status speech_rate(const zj_rule *r, uint32_t rule, const zj_call *cal
     }
     if (ms <= 0)
         return push(out, rule, ZJ_OUT_NOT_MEASURABLE, 0, -1, -1, 0, NULL);
-    return judge(r, rule, (chars * 60000 + ms / 2) / ms, "chars/min", out);
+    return judge_ratio(r, rule, chars * 60000, ms, "chars/min", out);
 }
 
 zj_status zj_metric_eval(const zj_ruleset *rs, uint32_t rule, const zj_call *call, size_t from,
@@ -279,7 +298,7 @@ zj_status zj_metric_eval(const zj_ruleset *rs, uint32_t rule, const zj_call *cal
         }
         if (all <= 0)
             return push(out, rule, ZJ_OUT_NOT_MEASURABLE, 0, -1, -1, 0, NULL);
-        return judge(r, rule, (agent * 100 + all / 2) / all, "%", out);
+        return judge_ratio(r, rule, agent * 100, all, "%", out);
     }
     case ZJ_METRIC_ANSWER_TIME:
     case ZJ_METRIC_NONE:

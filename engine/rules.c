@@ -223,6 +223,21 @@ static bool number_positive(struct loader *ld, const zj_ynode *n, const char *ke
     return false;
 }
 
+/* A window in seconds, as the whole milliseconds timestamps count. */
+static bool window_ms(struct loader *ld, const zj_ynode *n, const char *key, int64_t *ms)
+{
+    double secs;
+    if (!number_positive(ld, n, key, &secs))
+        return false;
+    if (zj_whole_ms(secs, ms))
+        return true;
+    fail_at(ld, n,
+            "'%s' must be a whole number of milliseconds (at most 3 decimals: timestamps count "
+            "milliseconds), got '%.40s'",
+            key, n->value);
+    return false;
+}
+
 static bool boolean(struct loader *ld, const zj_ynode *n, const char *key, bool *out)
 {
     if (n->type == ZJ_YNODE_SCALAR && !n->quoted) {
@@ -822,10 +837,10 @@ static void parse_within(struct loader *ld, const zj_ynode *n, zj_rule *r)
             r->window_value = count;
         }
     } else if (strcmp(k, "first_seconds") == 0 || strcmp(k, "last_seconds") == 0) {
-        double secs;
-        if (number_positive(ld, v, k, &secs)) {
+        int64_t ms;
+        if (window_ms(ld, v, k, &ms)) {
             r->window = k[0] == 'f' ? ZJ_WIN_FIRST_SECONDS : ZJ_WIN_LAST_SECONDS;
-            r->window_value = (int64_t)(secs * 1000.0 + 0.5);
+            r->window_value = ms;
         }
     } else if (strcmp(k, "after_utterances") == 0) {
         long count;
@@ -834,10 +849,10 @@ static void parse_within(struct loader *ld, const zj_ynode *n, zj_rule *r)
             r->window_value = count;
         }
     } else if (strcmp(k, "after_seconds") == 0) {
-        double secs;
-        if (number_positive(ld, v, k, &secs)) {
+        int64_t ms;
+        if (window_ms(ld, v, k, &ms)) {
             r->window = ZJ_WIN_AFTER_SECONDS;
-            r->window_value = (int64_t)(secs * 1000.0 + 0.5);
+            r->window_value = ms;
         }
     }
 }

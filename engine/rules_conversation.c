@@ -48,16 +48,39 @@ __attribute__((format(printf, 4, 5))) static void fail(zj_fail_fn fn, void *ld, 
     fn(ld, at, msg);
 }
 
-/* A non-negative number (seconds, chars/min, percent) scaled by `scale`. */
-static bool number(const zj_ynode *n, const char *key, double scale, double max, int64_t *out,
-                   zj_fail_fn fn, void *ld)
+/* A bound as given, in the unit the metric is judged in: seconds as whole
+ * milliseconds (what timestamps count), chars/min and percent as whole
+ * numbers (what findings report). A finer bound is refused rather than
+ * rounded: 59.5 read as 60 would pass a share the rule set means to fail. */
+static bool number(const zj_ynode *n, const char *key, const char *metric, bool seconds, double max,
+                   int64_t *out, zj_fail_fn fn, void *ld)
 {
     if (n->type == ZJ_YNODE_SCALAR && !n->quoted) {
         char *end;
         double v = strtod(n->value, &end);
         if (end != n->value && !*end && v >= 0 && v <= max) {
-            *out = (int64_t)(v * scale + 0.5);
-            return true;
+            if (seconds && zj_whole_ms(v, out))
+                return true;
+            if (!seconds && v == (double)(int64_t)v) {
+                *out = (int64_t)v;
+                return true;
+            }
+            if (seconds)
+                fail(fn, ld, n,
+                     "'%s' must be a whole number of milliseconds (at most 3 decimals: "
+                     "timestamps count milliseconds), got '%.40s'",
+                     key, n->value);
+            else if (!strcmp(metric, "talk_share") && v < 1)
+                fail(fn, ld, n,
+                     "'%s' of talk_share must be a whole percentage, got '%.40s' (a fraction? "
+                     "write 60 for 60 %%)",
+                     key, n->value);
+            else
+                fail(fn, ld, n,
+                     "'%s' of %s must be a whole number (its value is judged against the bound "
+                     "unrounded and reported in whole %s), got '%.40s'",
+                     key, metric, !strcmp(metric, "talk_share") ? "%" : "chars/min", n->value);
+            return false;
         }
     }
     fail(fn, ld, n, "'%s' must be a number from 0 to %g, got '%.40s'", key, max,
@@ -100,6 +123,7 @@ void zj_rules_parse_conversation(const zj_ynode *map, zj_rule *r, zj_fail_fn fn,
              "a metric rule needs 'metric' (answer_time, silence, interruption, speech_rate, "
              "duration or talk_share)");
     }
+    bool bound_refused = false; /* reported: no second error saying it is missing */
     for (size_t k = 0; k < sizeof threshold_keys / sizeof *threshold_keys; k++) {
         const char *key = threshold_keys[k];
         if (!(v = zj_yaml_get(map, key)))
@@ -119,18 +143,20 @@ void zj_rules_parse_conversation(const zj_ynode *map, zj_rule *r, zj_fail_fn fn,
         bool is_seconds = strstr(key, "seconds") != NULL;
         bool is_percent = r->metric == ZJ_METRIC_TALK_SHARE;
         int64_t x;
-        if (!number(v, key, is_seconds ? 1000.0 : 1.0,
+        if (!number(v, key, metrics[m].name, is_seconds,
                     is_seconds   ? 86400.0
                     : is_percent ? 100.0
                                  : 100000.0,
-                    &x, fn, ld))
+                    &x, fn, ld)) {
+            bound_refused = true;
             continue;
+        }
         if (strncmp(key, "max", 3) == 0)
             r->metric_max = x;
         else
             r->metric_min = x;
     }
-    if (m < N_METRICS) {
+    if (m < N_METRICS && !bound_refused) {
         bool need_max = r->metric == ZJ_METRIC_ANSWER_TIME;
         bool need_min = r->metric == ZJ_METRIC_SILENCE;
         bool need_one = r->metric == ZJ_METRIC_SPEECH_RATE || r->metric == ZJ_METRIC_DURATION ||

@@ -330,6 +330,18 @@ bool zj_grow(void **v, size_t n, size_t *cap, size_t size)
     return true;
 }
 
+bool zj_whole_ms(double seconds, int64_t *ms)
+{
+    double x = seconds * 1000.0;
+    double whole = floor(x + 0.5);
+    /* 1e-6 ms: the error of the decimal-to-binary conversion of a bound
+     * below a day, far below the 1e-3 ms of the finest fraction refused */
+    if (fabs(x - whole) > 1e-6)
+        return false;
+    *ms = (int64_t)whole;
+    return true;
+}
+
 double zj_half_up(double v, int decimals)
 {
     if (v != v || decimals < 0 || decimals > 9)

@@ -322,4 +322,55 @@ $tmp/dead.yaml:10:21: warning: regex '我怎么晓得' of rule 'a' has '我怎�
 $tmp/dead.yaml: ok: 1 rules, 2 warnings
 WANT
 diff -u "$tmp/want" "$tmp/out" || fail "rules check: a filler or a synonym form inside a regex"
+# A bound finer than a metric judges is refused where it stands, never
+# rounded: 59.5 % read as 60 would pass a share the rule set fails; 0.6 is a
+# fraction typed for 60 %; seconds count whole milliseconds, so a
+# first_seconds of 0.0004 is no 0 ms window. 2.5 s and 15.25 s are whole ms.
+cat > "$tmp/frac.yaml" <<'YAML'
+ruleset: frac
+version: "1"
+rules:
+  - id: tag
+    kind: tag
+    any: [投诉]
+  - id: share
+    kind: metric
+    metric: talk_share
+    max: 59.5
+  - id: share-fraction
+    kind: metric
+    metric: talk_share
+    max: 0.6
+  - id: rate
+    kind: metric
+    metric: speech_rate
+    max: 300.5
+  - id: hold
+    kind: metric
+    metric: silence
+    min_seconds: 15.0005
+  - id: greet
+    kind: required
+    any: [您好]
+    within: {first_seconds: 0.0004}
+  - id: sorry
+    kind: required
+    when: tag
+    any: [对不起]
+    within: {after_seconds: 2.5}
+  - id: answer
+    kind: metric
+    metric: answer_time
+    max_seconds: 15.25
+YAML
+"$zhijian" rules check "$tmp/frac.yaml" > "$tmp/out"
+[ $? -eq 1 ] || { cat "$tmp/out"; fail "fractional bounds should exit 1"; }
+cat > "$tmp/want" <<WANT
+$tmp/frac.yaml:10:10: 'max' of talk_share must be a whole number (its value is judged against the bound unrounded and reported in whole %), got '59.5'
+$tmp/frac.yaml:14:10: 'max' of talk_share must be a whole percentage, got '0.6' (a fraction? write 60 for 60 %)
+$tmp/frac.yaml:18:10: 'max' of speech_rate must be a whole number (its value is judged against the bound unrounded and reported in whole chars/min), got '300.5'
+$tmp/frac.yaml:22:18: 'min_seconds' must be a whole number of milliseconds (at most 3 decimals: timestamps count milliseconds), got '15.0005'
+$tmp/frac.yaml:26:29: 'first_seconds' must be a whole number of milliseconds (at most 3 decimals: timestamps count milliseconds), got '0.0004'
+WANT
+diff -u "$tmp/want" "$tmp/out" || fail "rules check: bounds finer than the metric judges"
 echo "ok: bundled rule sets check and test clean; broken file located; explain"
