@@ -64,7 +64,13 @@ struct zj_scorer {
     uint32_t *judged_gen;  /* == call_gen: the rule was evaluated and group_n are survivors */
     unsigned char *marks;  /* per turn: ZJ_MARK_* bits for a silence metric */
     size_t marks_cap;
-    int64_t last_end;    /* latest turn end of the call, -1 if none */
+    /* Where a call opens and closes for the seconds windows: its first
+     * utterance's start and its utterances' latest end (a [铃声] or [忙音]
+     * turn neither opens nor closes a call), -1 if none; the first
+     * utterance's turn; and whether its times are all placeholders. */
+    int64_t first_start, last_end;
+    long first_utterance;
+    bool placeholder_times;
     long tag_turn;       /* the conditional rule being judged: first turn of its tag */
     int32_t after_base;  /* ... and the utterance number of its window's first utterance */
     size_t max_call_bytes, max_findings; /* 0: no limit (zj_scorer_set_limits) */
@@ -317,12 +323,24 @@ static zj_status prepare_turns(zj_scorer *s, const zj_call *call)
         for (size_t t = 0; t < n; t++)
             last[t] = first[t] < 0 ? -1 : count - first[t];
     }
-    /* The end of a `last_seconds` window, once per call: finding it per hit
-     * made such a rule quadratic in the turns. */
-    s->last_end = -1;
-    for (size_t t = 0; t < n; t++)
-        if (call->turns[t].end_ms > s->last_end)
-            s->last_end = call->turns[t].end_ms;
+    /* The edges of the seconds windows, once per call: finding them per
+     * hit made such a rule quadratic in the turns. Times that are all 0
+     * (or missing) are an exporter's placeholders, not timestamps. */
+    s->first_start = s->last_end = -1;
+    s->first_utterance = -1;
+    s->placeholder_times = true;
+    for (size_t t = 0; t < n; t++) {
+        const zj_turn *turn = &call->turns[t];
+        s->placeholder_times = s->placeholder_times && turn->start_ms <= 0 && turn->end_ms <= 0;
+        if (any[t] < 0)
+            continue;
+        if (s->first_utterance < 0) {
+            s->first_utterance = (long)t;
+            s->first_start = turn->start_ms;
+        }
+        if (turn->end_ms > s->last_end)
+            s->last_end = turn->end_ms;
+    }
     return ZJ_OK;
 }
 
@@ -331,14 +349,16 @@ static bool speaker_ok(const zj_rule *r, zj_speaker who)
     return r->speaker == ZJ_SPEAKER_ANY || r->speaker == who;
 }
 
-/* Whether the rule's seconds window can be evaluated on this call. */
-static bool window_measurable(const zj_rule *r, const zj_call *call)
+/* Whether the rule's seconds window can be evaluated on this call: it
+ * needs real times, and the start of the call's first utterance (the
+ * window's edge) or the end of each turn of the rule's speaker. */
+static bool window_measurable(const zj_scorer *s, const zj_rule *r, const zj_call *call)
 {
     if (r->window != ZJ_WIN_FIRST_SECONDS && r->window != ZJ_WIN_LAST_SECONDS)
         return true;
-    if (call->n_turns == 0)
+    if (call->n_turns == 0 || s->placeholder_times)
         return false;
-    if (r->window == ZJ_WIN_FIRST_SECONDS && call->turns[0].start_ms < 0)
+    if (r->window == ZJ_WIN_FIRST_SECONDS && s->first_utterance >= 0 && s->first_start < 0)
         return false;
     for (size_t t = 0; t < call->n_turns; t++) {
         const zj_turn *turn = &call->turns[t];
@@ -369,7 +389,8 @@ static bool in_window(const zj_scorer *s, const zj_rule *r, const zj_call *call,
         return s->utt_last[(size_t)r->speaker * n + t] >= 0 &&
                s->utt_last[(size_t)r->speaker * n + t] < r->window_value;
     case ZJ_WIN_FIRST_SECONDS:
-        return turn->start_ms >= 0 && turn->start_ms - call->turns[0].start_ms < r->window_value;
+        return turn->start_ms >= 0 && s->first_start >= 0 &&
+               turn->start_ms - s->first_start < r->window_value;
     case ZJ_WIN_LAST_SECONDS:
         return turn->end_ms >= 0 && turn->end_ms > s->last_end - r->window_value;
     case ZJ_WIN_AFTER_UTTERANCES:
@@ -1253,13 +1274,14 @@ static long tag_first_turn(const zj_scorer *s, uint32_t tag)
 }
 
 /* Whether a turn-based window after the tag can be measured: after_seconds
- * needs the tag turn's end and the start of every later turn of the rule's
- * speaker. */
-static bool after_measurable(const zj_rule *r, const zj_call *call, long tag_turn)
+ * needs real times, the tag turn's end and the start of every later turn of
+ * the rule's speaker. */
+static bool after_measurable(const zj_scorer *s, const zj_rule *r, const zj_call *call,
+                             long tag_turn)
 {
     if (r->window != ZJ_WIN_AFTER_SECONDS)
         return true;
-    if (call->turns[tag_turn].end_ms < 0)
+    if (s->placeholder_times || call->turns[tag_turn].end_ms < 0)
         return false;
     for (size_t t = (size_t)tag_turn; t < call->n_turns; t++)
         if (speaker_ok(r, call->turns[t].speaker) && call->turns[t].start_ms < 0)
@@ -1308,7 +1330,7 @@ static zj_status eval_later(zj_scorer *s, const zj_call *call, uint32_t ri, bool
         }
         if (tag < 0)
             return plain_finding(out, ri, ZJ_OUT_NOT_APPLICABLE, 0);
-        if (!after_measurable(r, call, tag))
+        if (!after_measurable(s, r, call, tag))
             return plain_finding(out, ri, ZJ_OUT_NOT_MEASURABLE, 0);
         s->tag_turn = tag;
         /* The window's first utterance: the rule speaker's first at or after the tag. */
@@ -1426,7 +1448,8 @@ static zj_status score_impl(zj_scorer *s, const zj_call *call, long only_rule, b
      * cannot be judged, and says so instead of guessing. */
     for (size_t k = 0; k < s->n_timed && !lift_window && st == ZJ_OK; k++) {
         uint32_t ri = s->timed[k];
-        if ((only_rule < 0 || (long)ri == only_rule) && !window_measurable(&rs->rules[ri], call)) {
+        if ((only_rule < 0 || (long)ri == only_rule) &&
+            !window_measurable(s, &rs->rules[ri], call)) {
             s->rule_done[ri] = s->call_gen;
             st = plain_finding(&out, ri, ZJ_OUT_NOT_MEASURABLE, 0);
         }
