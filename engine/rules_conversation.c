@@ -255,6 +255,13 @@ void zj_rules_resolve_refs(zj_ruleset *rs, const zj_ynode *seq, zj_fail_fn fn, v
             long a = reference(rs, v, "announce", ri, fn, ld);
             if (a >= 0 && !rs->rules[a].has_condition)
                 fail(fn, ld, v, "'announce' names '%.60s', which has no phrases", v->value);
+            else if (a >= 0 && rs->rules[a].speaker == ZJ_SPEAKER_CUSTOMER)
+                /* its hits are read on the agent's turns: a customer rule
+                 * would leave every hold unannounced */
+                fail(fn, ld, v,
+                     "'announce' names '%.60s', a customer rule; it must hear the agent "
+                     "(speaker: agent)",
+                     v->value);
             else if (a >= 0)
                 r->announce = (int32_t)a;
         }
