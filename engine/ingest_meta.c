@@ -31,7 +31,8 @@ static const char *const col_names[N_COLS] = {
     "started_at|开始时间|通话开始时间",
     "direction|呼叫方向|方向",
     "call_type|通话类型|业务类型",
-    "ring_ms|振铃时长|振铃时长ms",
+    "ring_ms|振铃时长ms|振铃时长(毫秒)|振铃时长（毫秒）|振铃时长(秒)|振铃时长（秒）|振铃时长s|"
+    "振铃时长",
     "agent_channel|坐席声道",
     "agent_speaker|坐席说话人",
 };
@@ -88,6 +89,56 @@ static char *id_from_cell(const char *cell, bool is_file)
     return id;
 }
 
+/* The unit of the ring time column, from its header: ring_ms and the
+ * headers naming milliseconds count ms, 振铃时长(秒) counts seconds, and a
+ * bare 振铃时长 says neither — CRM exports write seconds under it (21),
+ * telephony logs milliseconds — so each of its cells must name its unit. */
+typedef enum { RING_MS, RING_SECONDS, RING_IN_CELL } ring_unit;
+
+static ring_unit ring_unit_of(const char *header)
+{
+    static const char *const seconds[] = {"振铃时长(秒)", "振铃时长（秒）", "振铃时长s"};
+    while (*header == ' ')
+        header++;
+    size_t n = strlen(header);
+    while (n && header[n - 1] == ' ')
+        n--;
+    for (size_t i = 0; i < sizeof seconds / sizeof *seconds; i++)
+        if (strlen(seconds[i]) == n && !strncasecmp(header, seconds[i], n))
+            return RING_SECONDS;
+    return n == strlen("振铃时长") && !strncmp(header, "振铃时长", n) ? RING_IN_CELL : RING_MS;
+}
+
+/* A number with at most 3 decimals (21, 20.5, 21000), in thousandths;
+ * *end: the first character after it. */
+static bool parse_thousandths(const char *s, int64_t *out, const char **end)
+{
+    int64_t whole = 0, frac = 0;
+    const char *p = s;
+    for (; *p >= '0' && *p <= '9'; p++)
+        if ((whole = whole * 10 + (*p - '0')) > 1000000000LL)
+            return false;
+    if (p == s)
+        return false;
+    int digits = 0;
+    if (*p == '.') {
+        for (p++; *p >= '0' && *p <= '9'; p++)
+            if (++digits > 3)
+                return false;
+        if (!digits)
+            return false;
+        for (const char *q = p - digits; q < p; q++)
+            frac = frac * 10 + (*q - '0');
+    }
+    for (int d = digits; d < 3; d++)
+        frac *= 10;
+    *out = whole * 1000 + frac;
+    *end = p;
+    return true;
+}
+
+#define RING_MAX_MS 86400000LL /* a day */
+
 static bool parse_count(const char *s, long max, long *out)
 {
     if (!*s)
@@ -102,6 +153,62 @@ static bool parse_count(const char *s, long max, long *out)
         return false;
     *out = v;
     return true;
+}
+
+/* The ring time of a row, in the unit its column gives. */
+static bool ring_cell(meta_row *m, ring_unit ring, const char *header, const char *path, long line,
+                      zj_error *err)
+{
+    const char *cell = m->v[COL_RING_MS], *end = "";
+    /* the cell without the spaces around it: ' 20.5 秒 ' is 20.5 秒 */
+    char unit[16] = "";
+    const char *p = cell;
+    while (*p == ' ')
+        p++;
+    int64_t x = 0;
+    bool number = parse_thousandths(p, &x, &end);
+    while (number && *end == ' ')
+        end++;
+    size_t n = number ? strlen(end) : 0;
+    while (n && end[n - 1] == ' ')
+        n--;
+    if (n >= sizeof unit)
+        number = false;
+    else if (number) {
+        memcpy(unit, end, n);
+        unit[n] = '\0';
+        end = unit;
+    }
+    if (ring == RING_IN_CELL && number && !*end) {
+        zj_error_set(err, ZJ_ERR_PARSE, path, line, 0,
+                     "振铃时长 '%.32s' has no unit: seconds (what CRM exports write) or "
+                     "milliseconds cannot be told; write %.32s秒 or %.32sms, or name the column "
+                     "振铃时长(秒) or ring_ms",
+                     p, p, p);
+        return false;
+    }
+    bool seconds = ring == RING_SECONDS ||
+                   (ring == RING_IN_CELL && (!strcmp(end, "秒") || !strcasecmp(end, "s")));
+    bool ms = ring == RING_MS ||
+              (ring == RING_IN_CELL && (!strcmp(end, "毫秒") || !strcasecmp(end, "ms")));
+    if (number && (ring == RING_IN_CELL || !*end)) {
+        if (seconds && x <= RING_MAX_MS) {
+            m->ring_ms = x;
+            return true;
+        }
+        if (ms && x % 1000 == 0 && x / 1000 <= RING_MAX_MS) {
+            m->ring_ms = x / 1000;
+            return true;
+        }
+    }
+    if (ring == RING_IN_CELL)
+        zj_error_set(err, ZJ_ERR_PARSE, path, line, 0,
+                     "振铃时长 '%.32s' is not a ring time with its unit (21秒, 21s, 21000ms)",
+                     cell);
+    else
+        zj_error_set(err, ZJ_ERR_PARSE, path, line, 0, "%.40s '%.32s' is not a number of %s",
+                     header, cell, ring == RING_SECONDS ? "seconds (21, 20.5)" : "milliseconds");
+    return false;
 }
 
 zj_meta_table *zj_meta_table_load(const char *path, const char *encoding, zj_error *err)
@@ -156,6 +263,9 @@ zj_meta_table *zj_meta_table_load(const char *path, const char *encoding, zj_err
                      "no call_id (or file) column to join calls by");
         goto fail;
     }
+    ring_unit ring =
+        col_of[COL_RING_MS] >= 0 ? ring_unit_of(head->f[col_of[COL_RING_MS]]) : RING_MS;
+    const char *ring_header = col_of[COL_RING_MS] >= 0 ? head->f[col_of[COL_RING_MS]] : "";
     bool is_file = strcasecmp(head->f[col_of[COL_CALL_ID]], "file") == 0 ||
                    strcmp(head->f[col_of[COL_CALL_ID]], "录音文件") == 0;
     for (size_t r = 1; r < csv.n; r++) {
@@ -185,14 +295,8 @@ zj_meta_table *zj_meta_table_load(const char *path, const char *encoding, zj_err
             goto fail;
         }
         long v;
-        if (m->v[COL_RING_MS]) {
-            if (!parse_count(m->v[COL_RING_MS], 86400000L, &v)) {
-                zj_error_set(err, ZJ_ERR_PARSE, path, row->line, 0,
-                             "ring_ms '%.32s' is not a number of milliseconds", m->v[COL_RING_MS]);
-                goto fail;
-            }
-            m->ring_ms = v;
-        }
+        if (m->v[COL_RING_MS] && !ring_cell(m, ring, ring_header, path, row->line, err))
+            goto fail;
         if (m->v[COL_AGENT_CHANNEL]) {
             if (!parse_count(m->v[COL_AGENT_CHANNEL], 64, &v)) {
                 zj_error_set(err, ZJ_ERR_PARSE, path, row->line, 0,
