@@ -109,18 +109,35 @@ int zj_db_open_sqlite(const char *path, int flags, zj_db **out);
 struct sqlite3 *zj_db_sqlite_handle(zj_db *db);
 /* A PostgreSQL connection from a libpq connection string or URI; on
  * failure NULL and msg (at least 256 bytes) says why, without the
- * password. */
+ * password (zj_db_redact_message). */
 zj_db *zj_db_open_postgres(const char *conninfo, char *msg, size_t msg_size);
-/* Whether a --db argument names a PostgreSQL server. */
+
+/* db_conninfo.c: a --db argument as a connection string. */
+
+/* Whether a --db argument names a PostgreSQL server (a postgresql:// or
+ * postgres:// URI). */
 bool zj_db_is_postgres_url(const char *path);
+/* Whether a --db argument is libpq's key=value form (`host=db dbname=qa`):
+ * a word at its start or after a space is a libpq connection keyword
+ * followed by '='. --db refuses it rather than take it for a file name; a
+ * path starting with '/' or '.' is never one. */
+bool zj_db_is_keyword_conninfo(const char *text);
 /* One connection string (one argument: a postgresql:// URI or libpq's
- * key=value form) with its password replaced by "***" wherever libpq would
- * read one: user:PASSWORD@ (any characters up to the first '@' before the
- * first '/'), ?password= (its name percent-encoded or not), password=...
- * (quoted or bare). Any other text comes back as it is. For messages,
- * reports and the run record; tests/unit/test_db_mask.c. The caller frees;
- * NULL when out of memory. */
+ * key=value form) with its secrets, password and sslpassword, replaced by
+ * "***" wherever libpq would read one: user:PASSWORD@ (any characters up
+ * to the first '@' before the first '/'), ?password= and ?sslpassword=
+ * (their names percent-encoded or not), password=... and sslpassword=...
+ * (quoted or bare; in text that is not a well-formed key=value string, up
+ * to the next space or the end of an unclosed quote). Any other text
+ * comes back as it is. For messages, reports and the run record;
+ * tests/unit/test_db_mask.c. The caller frees; NULL when out of memory. */
 char *zj_db_redact_url(const char *text);
+/* A message about conninfo (libpq's, which may quote it) with conninfo
+ * replaced by its masked form and each of its secrets by "***" where it
+ * stands alone (as written, percent-decoded, unquoted): libpq quotes a
+ * password with a bad percent escape, or a whole URI it cannot parse. The
+ * caller frees; NULL when out of memory. */
+char *zj_db_redact_message(const char *message, const char *conninfo);
 
 static inline int zj_db_prepare_v2(zj_db *db, const char *sql, int n, zj_stmt **out,
                                    const char **tail)

@@ -914,146 +914,6 @@ static const zj_db_ops pg_ops = {
 
 /* ---------------------------------------------------------------- opening */
 
-bool zj_db_is_postgres_url(const char *path)
-{
-    return path &&
-           (strncmp(path, "postgresql://", 13) == 0 || strncmp(path, "postgres://", 11) == 0);
-}
-
-/* Whether the n bytes at p, percent-decoded as libpq decodes a URI
- * parameter's name, are name. */
-static bool uri_key_is(const char *p, size_t n, const char *name)
-{
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++, k++) {
-        int c = (unsigned char)p[i];
-        if (c == '%' && i + 2 < n) {
-            char hex[3] = {p[i + 1], p[i + 2], 0};
-            char *end;
-            c = (int)strtol(hex, &end, 16);
-            if (*end)
-                return false;
-            i += 2;
-        }
-        if (!name[k] || name[k] != c)
-            return false;
-    }
-    return !name[k];
-}
-
-/* A URI as libpq parses it (conninfo_uri_parse_options): the user
- * information ends at the first '@' before the first '/', its password
- * after its first ':' ('?', '#' and spaces are ordinary characters there:
- * masking only up to one of those showed the rest); the query starts at
- * the first '?' after it, its parameters split at '&'. */
-static void mask_uri(zj_buf *b, const char *s, size_t scheme)
-{
-    size_t n = strlen(s), at = scheme, copied = 0;
-    while (at < n && s[at] != '@' && s[at] != '/')
-        at++;
-    bool userinfo = at < n && s[at] == '@';
-    const char *q = strchr(s + (userinfo ? at : scheme), '?');
-    if (userinfo) {
-        /* A further '@' in what libpq then takes for the host (a password
-         * written with a bare '@'; libpq fails to connect) is masked too. */
-        size_t host_end = q ? (size_t)(q - s) : n, end = at;
-        for (size_t k = at; k < host_end && s[k] != '/'; k++)
-            if (s[k] == '@')
-                end = k;
-        const char *colon = memchr(s + scheme, ':', at - scheme);
-        if (colon) {
-            zj_buf_append(b, s, (size_t)(colon - s) + 1);
-            zj_buf_puts(b, "***");
-            copied = end;
-        }
-    }
-    size_t params = q ? (size_t)(q - s) + 1 : n;
-    zj_buf_append(b, s + copied, params - copied);
-    for (size_t p = params; q && p <= n;) {
-        size_t end = p;
-        while (end < n && s[end] != '&')
-            end++;
-        const char *eq = memchr(s + p, '=', end - p);
-        if (eq && uri_key_is(s + p, (size_t)(eq - s) - p, "password")) {
-            zj_buf_append(b, s + p, (size_t)(eq - s) + 1 - p);
-            zj_buf_puts(b, "***");
-        } else {
-            zj_buf_append(b, s + p, end - p);
-        }
-        if (end < n)
-            zj_buf_puts(b, "&");
-        p = end + 1;
-    }
-}
-
-/* A key=value connection string as libpq parses it (conninfo_parse):
- * whitespace-separated keywords, '=' with optional spaces around it, a
- * value quoted in '...' or bare, backslash escaping the next character in
- * both. False when the text is not one (then it is not masked). */
-static bool mask_keywords(zj_buf *b, const char *s)
-{
-    const char *p = s;
-    bool any = false;
-    while (*p) {
-        if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == '\f' || *p == '\v') {
-            zj_buf_append(b, p++, 1);
-            continue;
-        }
-        const char *key = p;
-        while (*p && *p != '=' && !strchr(" \t\n\r\f\v", *p))
-            p++;
-        size_t key_len = (size_t)(p - key);
-        while (*p && strchr(" \t\n\r\f\v", *p))
-            p++;
-        if (*p != '=' || !key_len)
-            return false;
-        p++;
-        while (*p && strchr(" \t\n\r\f\v", *p))
-            p++;
-        const char *value = p;
-        bool quoted = *p == '\'';
-        if (quoted) {
-            for (p++; *p && *p != '\''; p++)
-                if (*p == '\\' && p[1])
-                    p++;
-            if (*p != '\'')
-                return false;
-            p++;
-        } else {
-            for (; *p && !strchr(" \t\n\r\f\v", *p); p++)
-                if (*p == '\\' && p[1])
-                    p++;
-        }
-        zj_buf_append(b, key, (size_t)(value - key));
-        if (key_len == 8 && strncmp(key, "password", 8) == 0)
-            zj_buf_puts(b, quoted ? "'***'" : "***");
-        else
-            zj_buf_append(b, value, (size_t)(p - value));
-        any = true;
-    }
-    return any;
-}
-
-char *zj_db_redact_url(const char *text)
-{
-    zj_buf b;
-    zj_buf_init(&b);
-    size_t scheme = strncmp(text, "postgresql://", 13) == 0 ? 13
-                    : strncmp(text, "postgres://", 11) == 0 ? 11
-                                                            : 0;
-    if (scheme) {
-        mask_uri(&b, text, scheme);
-    } else if (!strchr(text, '=') || !mask_keywords(&b, text)) {
-        zj_buf_reset(&b);
-        zj_buf_puts(&b, text);
-    }
-    if (b.failed || !b.data) {
-        zj_buf_free(&b);
-        return b.failed ? NULL : strdup("");
-    }
-    return b.data;
-}
-
 zj_db *zj_db_open_postgres(const char *conninfo, char *msg, size_t msg_size)
 {
     PGconn *c = PQconnectdb(conninfo);
@@ -1062,9 +922,12 @@ zj_db *zj_db_open_postgres(const char *conninfo, char *msg, size_t msg_size)
         return NULL;
     }
     if (PQstatus(c) != CONNECTION_OK) {
-        /* libpq's message names host and user, never the password; its
-         * lines become one. */
-        snprintf(msg, msg_size, "%s", PQerrorMessage(c));
+        /* libpq's message may quote the connection string or a piece of
+         * it (a password with a bad percent escape, a URI it cannot parse):
+         * masked whole before it is cut to size; its lines become one. */
+        char *masked = zj_db_redact_message(PQerrorMessage(c), conninfo);
+        snprintf(msg, msg_size, "%s", masked ? masked : "(no message: out of memory)");
+        free(masked);
         size_t n = strlen(msg);
         while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
             msg[--n] = '\0';

@@ -723,6 +723,14 @@ zj_store *zj_store_open(const char *path, bool write, zj_error *err)
         return NULL;
     }
     st->run_redact = -1;
+    if (zj_db_is_keyword_conninfo(path)) {
+        /* SQLite would create a file named after it, password and all. */
+        char *shown = zj_db_redact_url(path);
+        zj_error_set(err, ZJ_ERR_USAGE, shown ? shown : "--db", 0, 0, "%s", ZJ_KEYWORD_CONNINFO_HINT);
+        free(shown);
+        free(st);
+        return NULL;
+    }
     bool pg = zj_db_is_postgres_url(path);
     st->path = pg ? zj_db_redact_url(path) : zj_strdup(path);
     st->write = write;
@@ -830,6 +838,11 @@ void zj_store_read_end(zj_store *st)
 char *zj_mask_db_password(const char *text)
 {
     return zj_db_redact_url(text);
+}
+
+bool zj_is_keyword_conninfo(const char *text)
+{
+    return zj_db_is_keyword_conninfo(text);
 }
 
 zj_db *zj_store_db(zj_store *st)

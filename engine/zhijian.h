@@ -432,6 +432,15 @@ bool zj_store_read_enter(zj_store *st);
  * masked as *** (zj_db_redact_url). The caller frees; NULL when out of
  * memory. */
 char *zj_mask_db_password(const char *text);
+/* Whether a --db argument is libpq's key=value connection string
+ * (`host=db dbname=qa`), which --db refuses: it is no file name, and a
+ * PostgreSQL store is named by a postgresql:// URI (zj_db_is_keyword_conninfo). */
+bool zj_is_keyword_conninfo(const char *text);
+/* What is said of such an argument (after it, masked). */
+#define ZJ_KEYWORD_CONNINFO_HINT                                                                   \
+    "a libpq key=value connection string, which --db does not take: name a PostgreSQL store "     \
+    "by its URI, postgresql://USER@HOST:PORT/DBNAME (the password in PGPASSWORD or ~/.pgpass), " \
+    "or a SQLite file of that name as ./NAME"
 
 /* Register the rule set (once per sha256). *version_reused is set when a
  * rule set with the same name@version but a different sha256 exists. */

@@ -2,7 +2,8 @@
 # tools/zhijian-dask's own cluster and its failures (SKIP without
 # python3-distributed; the PostgreSQL parts without PostgreSQL):
 #  - its password masking agrees with zhijian's on every row of
-#    tests/scripts/data/conninfo_masks.tsv (test_db_mask.c reads it too);
+#    tests/scripts/data/conninfo_masks.tsv and conninfo_messages.tsv
+#    (test_db_mask.c reads them too);
 #  - its local cluster listens on 127.0.0.1 only: while its tasks run, no
 #    process of the runner listens on 0.0.0.0 or [::] (ss -ltnp);
 #  - a scheduler lost mid-run (kill -9) ends with exit 2, the runner's
@@ -34,7 +35,8 @@ fi
 cd "$tmp" || fail "cd"
 
 # --- one masking rule for both ---------------------------------------------
-"$py" - "$runner" "$src/tests/scripts/data/conninfo_masks.tsv" << 'EOF' || fail "mask_password"
+"$py" - "$runner" "$src/tests/scripts/data/conninfo_masks.tsv" \
+  "$src/tests/scripts/data/conninfo_messages.tsv" << 'EOF' || fail "mask_password"
 import importlib.machinery, importlib.util, sys
 loader = importlib.machinery.SourceFileLoader("zhijian_dask", sys.argv[1])
 spec = importlib.util.spec_from_loader("zhijian_dask", loader)
@@ -51,8 +53,25 @@ for line in open(sys.argv[2], encoding="utf-8"):
     if got != want:
         bad += 1
         print("masking %r: got %r, want %r" % (given, got, want))
-sys.exit(1 if bad or rows < 25 else 0)
+messages = 0
+for line in open(sys.argv[3], encoding="utf-8"):
+    line = line.rstrip("\n")
+    if not line or line.startswith("#"):
+        continue
+    conninfo, message, want = line.split("\t")
+    got = mod.mask_message(message, conninfo)
+    messages += 1
+    if got != want:
+        bad += 1
+        print("masking %r about %r: got %r, want %r" % (message, conninfo, got, want))
+sys.exit(1 if bad or rows < 25 or messages < 10 else 0)
 EOF
+
+# libpq's key=value form is refused, as zhijian refuses it, its password masked.
+"$py" "$runner" --db "host=127.0.0.1 dbname=kv password=Hunter2-secret" three.jsonl > kv.out 2>&1
+[ $? = 2 ] || fail "key=value --db: exit $?"
+[ "$(tail -1 kv.out)" = "zhijian-dask: error: --db host=127.0.0.1 dbname=kv password=***: not a PostgreSQL URI; --db takes one, postgresql://USER@HOST:PORT/DBNAME (the password in PGPASSWORD or ~/.pgpass): workers on other machines cannot share a SQLite file, and libpq's key=value form is not taken (zhijian refuses it too)" ] ||
+  fail "key=value --db: $(cat kv.out)"
 
 # A zhijian that takes its time on every partition of whole files (the
 # tasks are still running while the test looks at them), not on the

@@ -5,6 +5,10 @@
 #  - a URI password holding '?', '#' and a space (libpq reads it) is never
 #    shown: not in score's message, not in runs.argv (--record-invocation,
 #    --db URL and --db=URL), not in the audit report, not in an error;
+#    nor where libpq's own message quotes it (a raw '%' in it, a URI libpq
+#    cannot parse); nor is ?sslpassword=;
+#  - libpq's key=value form is refused by every command (exit 2, the
+#    password masked), never taken for a SQLite file name;
 #  - sample --save on a read-only connection names the reason;
 #  - a database or role whose extra_float_digits is low prints the same
 #    figures as SQLite (zhijian sets its own on every connection);
@@ -47,6 +51,64 @@ zhijian score --db=$shown $calls" ] || fail "runs.argv: $(cat argv.txt)"
 grep -qF "zhijian report --db 'postgresql://zq:\*\*\*@127.0.0.1:$PG_PORT/pwz' --format md" report.md ||
   fail "the report's command: $(grep -F 'zhijian report' report.md | head -2)"
 grep -qF "postgresql://zq:***@127.0.0.1:$PG_PORT/nosuchdb" nodb.out || fail "error message: $(cat nodb.out)"
+
+# --- libpq's messages quote the password; sslpassword is a secret too ------------------
+# A raw '%' in a password: libpq's message quotes the bad token, the password.
+for u in "postgresql://zq:Sum%er2026@127.0.0.1:$PG_PORT/pwz" \
+  "postgresql://zq@127.0.0.1:$PG_PORT/pwz?password=Sum%er2026"; do
+  for cmd in "score $calls" scorecard; do
+    "$zhijian" $cmd --db "$u" > pct.out 2>&1
+    rc=$?
+    [ $rc = 2 ] || fail "$cmd, '%' in the password: exit $rc"
+    u_shown=${u/:Sum%er2026@/:***@}
+    u_shown=${u_shown/password=Sum%er2026/password=***}
+    [ "$(cat pct.out)" = "zhijian: $u_shown: cannot connect to the database: invalid percent-encoded token: \"***\"" ] ||
+      fail "$cmd, '%' in the password: $(cat pct.out)"
+  done
+done
+# A URI libpq cannot parse is quoted whole.
+"$zhijian" scorecard --db "postgresql://zq:Sum3r2026@[::1/pwz" > v6.out 2>&1
+[ $? = 2 ] || fail "IPv6 typo: exit $?"
+[ "$(cat v6.out)" = 'zhijian: postgresql://zq:***@[::1/pwz: cannot connect to the database: end of string reached when looking for matching "]" in IPv6 host address in URI: "postgresql://zq:***@[::1/pwz"' ] ||
+  fail "IPv6 typo: $(cat v6.out)"
+# sslpassword (the passphrase of the client's key), in score's message,
+# runs.argv and the audit report's command and database.
+ssl="$url?sslmode=disable&sslpassword=KeyPass-2026"
+ssl_shown="$shown?sslmode=disable&sslpassword=***"
+"$zhijian" score --record-invocation --db "$ssl" "$calls" > ssl.out 2>&1
+[ $? -le 1 ] || fail "score with sslpassword: $(tail -2 ssl.out)"
+"$zhijian" report --db "$ssl" --format md > ssl.md 2> ssl.err || fail "report: $(cat ssl.err)"
+pg_psql -c "SELECT argv FROM runs ORDER BY id DESC LIMIT 1" pwz > ssl_argv.txt || fail "argv"
+for f in ssl.out ssl.md ssl_argv.txt; do
+  grep -q 'KeyPass' "$f" && fail "$f shows the sslpassword: $(grep KeyPass "$f" | head -2)"
+done
+grep -qF "results in $ssl_shown (run " ssl.out || fail "score message: $(tail -1 ssl.out)"
+[ "$(cat ssl_argv.txt)" = "zhijian score --record-invocation --db $ssl_shown $calls" ] ||
+  fail "runs.argv: $(cat ssl_argv.txt)"
+grep -qF '数据库：'"$(printf '%s' "$ssl_shown" | sed 's/[&*]/\\&/g')" ssl.md ||
+  fail "the report's database: $(grep -F '数据库' ssl.md | head -2)"
+
+# --- libpq's key=value form is refused, not taken for a file name ----------------------
+db=$(pg_createdb kv) || fail "createdb kv"
+mkdir kvdir && cd kvdir || fail "cd kvdir"
+kv="host=127.0.0.1 port=$PG_PORT dbname=kv user=zq password=Hunter2-secret"
+hint="a libpq key=value connection string, which --db does not take: name a PostgreSQL store by its URI, postgresql://USER@HOST:PORT/DBNAME (the password in PGPASSWORD or ~/.pgpass), or a SQLite file of that name as ./NAME"
+for pair in "score $calls|score" "scorecard|scorecard" "db runs|db" "review status|review status" \
+  "show PS-001|show" "serve|serve"; do
+  cmd=${pair%|*} name=${pair#*|}
+  "$zhijian" $cmd --db "$kv" > kv.out 2>&1
+  rc=$?
+  [ $rc = 2 ] || fail "$cmd with a key=value string: exit $rc"
+  [ "$(cat kv.out)" = "zhijian: $name: --db ${kv/Hunter2-secret/***}: $hint" ] ||
+    fail "$cmd with a key=value string: $(cat kv.out)"
+done
+[ "$(ls -A)" = kv.out ] || fail "files made: $(ls -A)"
+[ "$(pg_psql -c "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'" kv)" = 0 ] ||
+  fail "tables in kv"
+# A file of such a name, written as a path.
+"$zhijian" score --db "./dbname=kv.db" "$calls" > file.out 2>&1
+[ $? -le 1 ] && [ -s "dbname=kv.db" ] || fail "./dbname=kv.db: $(tail -2 file.out)"
+cd "$tmp" || fail "cd"
 
 # --- a writer on a read-only connection says why ------------------------------------
 "$zhijian" sample --n 2 --save --db "$url?options=-cdefault_transaction_read_only%3Don" > ro.out 2>&1

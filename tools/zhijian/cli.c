@@ -483,6 +483,8 @@ int cli_scope_option(const char *cmd, const char *name, const char *value, zj_re
             cli_error("%s: --db needs a file name", cmd);
             return -1;
         }
+        if (!cli_db_arg_ok(cmd, value))
+            return -1;
         *db = value;
     } else {
         return 0;
@@ -507,6 +509,17 @@ int cli_finish_output(const char *cmd, zj_status st, const zj_error *err, zj_buf
     }
     zj_buf_free(out);
     return code;
+}
+
+bool cli_db_arg_ok(const char *cmd, const char *value)
+{
+    if (!zj_is_keyword_conninfo(value))
+        return true;
+    char *shown = zj_mask_db_password(value);
+    cli_error("%s: --db %s: %s", cmd, shown ? shown : "(a connection string)",
+              ZJ_KEYWORD_CONNINFO_HINT);
+    free(shown);
+    return false;
 }
 
 const char *cli_db_name(const char *db)

@@ -17,6 +17,10 @@ enum {
  * that cannot be made (out of memory) makes the command exit 2. */
 void cli_print(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "zhijian: message" on stderr, made safe for a terminal (zj_buf_term). */
+/* Whether a --db value can name a store: libpq's key=value connection
+ * string cannot (it would become a SQLite file named after it), and is
+ * refused with a usage error ("CMD: --db ...: ..."), its password masked. */
+bool cli_db_arg_ok(const char *cmd, const char *value);
 /* The --db argument as messages and reports show it: a PostgreSQL URI's
  * password masked (zj_mask_db_password); db itself when there is none or
  * memory is short. Valid until the program ends. */

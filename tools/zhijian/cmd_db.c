@@ -123,6 +123,8 @@ int cmd_db(int argc, char **argv)
                 cli_error("db: --db needs a file name");
                 return EXIT_USAGE;
             }
+            if (!cli_db_arg_ok("db", optarg))
+                return EXIT_USAGE;
             db = optarg;
             break;
         case 'h':

@@ -347,6 +347,8 @@ static int parse_score_args(int argc, char **argv, struct score_opts *o)
         cli_error("score: --db needs a file name (use --no-db not to store)");
         return -1;
     }
+    if (o->db && !cli_db_arg_ok("score", o->db))
+        return -1;
     if (o->ingest.agent_channel >= 0 && o->ingest.agent_speaker) {
         cli_error("score: give --agent-channel or --agent-speaker, not both");
         return -1;

@@ -770,6 +770,8 @@ int cmd_serve(int argc, char **argv)
             users = optarg;
             break;
         case 'd':
+            if (!cli_db_arg_ok("serve", optarg))
+                return EXIT_USAGE;
             db = optarg;
             break;
         case 'b':

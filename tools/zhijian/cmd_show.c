@@ -468,6 +468,8 @@ int cmd_show(int argc, char **argv)
                 cli_error("show: --db needs a file name");
                 return EXIT_USAGE;
             }
+            if (!cli_db_arg_ok("show", optarg))
+                return EXIT_USAGE;
             db = optarg;
             break;
         case 'r':
