@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# tools/zhijian-dask --db when a task fails or its zhijian is killed, on a
+# Dask LocalCluster of 2 workers and a throwaway PostgreSQL cluster (SKIP
+# without python3-distributed or PostgreSQL):
+#  - a task that fails for good (--retries 0) while another task's zhijian
+#    is running: the runner ends that process before it says what is in
+#    the store (exit 2), and nothing is stored after it has exited;
+set -u
+zhijian=$(realpath "$1") src=$(realpath "$2")
+. "$src/tests/lib/pg_cluster.sh"
+py=/usr/bin/python3
+[ -x "$py" ] || py=python3
+tmp=$(mktemp -d)
+[ "$(id -u)" = 0 ] && chmod 755 "$tmp"
+trap 'pg_stop; rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+if [ -z "$pg_bin" ] || ! command -v psql > /dev/null || ! "$py" -c 'import distributed' 2> /dev/null; then
+  [ "${ZJ_REQUIRE_POSTGRES:-0}" = 1 ] && fail "PostgreSQL or python3-distributed is not installed"
+  echo "SKIP: PostgreSQL (initdb, psql) or python3-distributed not installed"
+  exit 0
+fi
+pg_start "$tmp" || fail "cannot start PostgreSQL"
+cd "$tmp" || fail "cd"
+runner=$src/tools/zhijian-dask
+calls=$src/corpus/calls/2026-11.jsonl
+
+# --- a failed task stops the others, their zhijian processes included -----------
+# Two partitions (one file each): fail.jsonl's task fails once slow.jsonl's
+# has started; slow.jsonl's zhijian would store its calls 4 s later.
+mkdir stop
+head -3 "$calls" > stop/fail.jsonl
+sed -n 4,6p "$calls" > stop/slow.jsonl
+cat > stopwrap.sh << EOF
+#!/bin/sh
+case " \$* " in *" --db "*) ;; *) exec "$zhijian" "\$@" ;; esac
+for a; do last=\$a; done
+case \$last in
+*slow.jsonl) touch "$tmp/slow.started"; sleep 4 ;;
+*fail.jsonl)
+  for i in \$(seq 1 300); do [ -e "$tmp/slow.started" ] && break; sleep 0.1; done
+  echo "zhijian: fail.jsonl: made to fail" >&2
+  exit 2 ;;
+esac
+exec "$zhijian" "\$@"
+EOF
+chmod +x stopwrap.sh
+url=$(pg_createdb stop) || fail "createdb stop"
+# Each file smaller than a partition, the two together larger: a partition each.
+size=$(stat -c %s stop/fail.jsonl stop/slow.jsonl | sort -n | tail -1)
+"$py" "$runner" --zhijian "$tmp/stopwrap.sh" --workers 2 --partition-size $((size + 1)) --retries 0 \
+  --db "$url" stop > stop.out 2> stop.err
+rc=$?
+left=$(pgrep -f -- "--db $url" | wc -l)
+[ $rc = 2 ] || fail "a failed task: exit $rc: $(tail -3 stop.err)"
+[ -e slow.started ] || fail "slow.jsonl's task never started: $(cat stop.err)"
+[ "$left" = 0 ] || fail "$left zhijian processes still running after the runner exited"
+sleep 6
+[ "$(pg_psql -c 'SELECT count(*) FROM calls' stop 2> /dev/null || echo 0)" = 0 ] ||
+  fail "calls stored after the runner stopped: $(pg_psql -c 'SELECT count(*) FROM calls' stop)"
+[ "$(tail -1 stop.err)" = "zhijian-dask: stopped: every task has ended, its zhijian process with it; the partitions not finished are not in the store, or only in part (scoring the same inputs again completes it; stored calls are replaced, not doubled)" ] ||
+  fail "stopped: $(cat stop.err)"
+grep -q "made to fail" stop.err || fail "the failure: $(cat stop.err)"
+
+echo PASS
