@@ -38,6 +38,8 @@ struct zj_store {
     uint64_t *wm_written;
     size_t wm_n;
     int64_t wm_run;
+    /* ",ID,ID,": the runs zj_store_mark_interrupted rewrote (NULL: none). */
+    char *interrupted_now;
     bool record_invocation; /* runs.user_name and runs.host are filled */
     int64_t run_redact;     /* runs.redact of the next run; -1: not said */
     /* The report aggregates' changes of the open results transaction
@@ -775,6 +777,7 @@ void zj_store_close(zj_store *st)
     zj_db_finalize(st->upd_input);
     zj_db_finalize(st->upd_run);
     free(st->wm_written);
+    free(st->interrupted_now);
     if (st->db)
         zj_db_close(st->db);
     free(st->path);
@@ -1383,9 +1386,19 @@ zj_status zj_store_mark_interrupted(zj_store *st, zj_error *err)
     bool no_memory = ids.failed;
     if (ok && !no_memory && ids.len)
         ok = mark_runs(st, ids.data, &no_memory);
-    zj_buf_free(&ids);
-    if (ok && !no_memory && exec(st, "COMMIT"))
+    if (ok && !no_memory && ids.len && exec(st, "COMMIT")) {
+        free(st->interrupted_now);
+        st->interrupted_now = malloc(ids.len + 3);
+        if (st->interrupted_now)
+            sprintf(st->interrupted_now, ",%s,", ids.data);
+        zj_buf_free(&ids);
         return ZJ_OK;
+    }
+    if (ok && !no_memory && !ids.len && exec(st, "COMMIT")) {
+        zj_buf_free(&ids);
+        return ZJ_OK;
+    }
+    zj_buf_free(&ids);
     zj_status s = no_memory ? zj_error_set(err, ZJ_ERR_NOMEM, st->path, 0, 0, "out of memory")
                             : db_error(st, err, "cannot mark the interrupted runs");
     rollback(st);
@@ -1398,7 +1411,9 @@ zj_status zj_store_runs(zj_store *st, zj_run_visitor visit, void *ctx, zj_error 
     char sql[1024];
     snprintf(sql, sizeof sql,
              "SELECT r.id, r.started_at, r.finished_at, r.status, r.calls_scored,"
-             " r.calls_rejected, %s, (SELECT min(n.id) FROM runs n WHERE n.resumed_from = r.id)"
+             " r.calls_rejected, %s, (SELECT min(n.id) FROM runs n WHERE n.resumed_from = r.id),"
+             " CASE WHEN EXISTS (SELECT 1 FROM run_inputs i WHERE i.run_id = r.id AND i.path = '-')"
+             " THEN 1 ELSE 0 END"
              " FROM runs r ORDER BY r.id",
              v13 ? "r.pid, r.pid_start, r.boot_id, r.pid_ns, r.host_key"
                  : "NULL, NULL, NULL, NULL, NULL");
@@ -1420,7 +1435,13 @@ zj_status zj_store_runs(zj_store *st, zj_run_visitor visit, void *ctx, zj_error 
         run_process p = process_columns(q, 6);
         r.pid = p.pid;
         r.resumed_by = zj_db_column_type(q, 11) == ZJ_DB_NULL ? 0 : zj_db_column_int64(q, 11);
+        r.read_stdin = zj_db_column_int64(q, 12) != 0;
         r.liveness = stored_liveness(&r, &p, &me);
+        char key[32];
+        snprintf(key, sizeof key, ",%lld,", (long long)r.id);
+        r.found_gone_now = r.liveness == ZJ_RUN_GONE &&
+                           (strcmp(r.status, "running") == 0 ||
+                            (st->interrupted_now && strstr(st->interrupted_now, key)));
         s = visit(&r, ctx, err);
     }
     zj_db_finalize(q);

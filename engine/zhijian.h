@@ -489,6 +489,11 @@ typedef struct zj_run_info {
     int64_t id, calls_scored, calls_rejected;
     int64_t pid;                                      /* 0: none recorded */
     int64_t resumed_by;                               /* the run that resumed this one, or 0 */
+    /* It read standard input, which --resume cannot continue. */
+    bool read_stdin;
+    /* Gone, and news to this store handle: the table still says running,
+     * or this handle's zj_store_mark_interrupted rewrote it. */
+    bool found_gone_now;
     char started_at[32], finished_at[32], status[16]; /* as stored ("" for NULL) */
     zj_run_liveness liveness;
     char why[96];

@@ -5,6 +5,9 @@
 #  - a task that fails for good (--retries 0) while another task's zhijian
 #    is running: the runner ends that process before it says what is in
 #    the store (exit 2), and nothing is stored after it has exited;
+#  - a task's zhijian killed mid-run: the retry stores the partition; the
+#    killed run (it read standard input: --resume cannot continue it) is
+#    reported once, with what to do, and no later score repeats it.
 set -u
 zhijian=$(realpath "$1") src=$(realpath "$2")
 . "$src/tests/lib/pg_cluster.sh"
@@ -60,5 +63,49 @@ sleep 6
 [ "$(tail -1 stop.err)" = "zhijian-dask: stopped: every task has ended, its zhijian process with it; the partitions not finished are not in the store, or only in part (scoring the same inputs again completes it; stored calls are replaced, not doubled)" ] ||
   fail "stopped: $(cat stop.err)"
 grep -q "made to fail" stop.err || fail "the failure: $(cat stop.err)"
+
+# --- a task's zhijian killed (as the OOM killer kills it) --------------------------
+# The first task to start kills its zhijian once its run is in the store;
+# the task fails and its retry stores the partition. The killed run read
+# standard input, which --resume cannot continue: the score that finds it
+# gone (the retry) says so once, with what to do; no later score repeats it.
+url=$(pg_createdb killed) || fail "createdb killed"
+cat > killwrap.sh << EOF
+#!/bin/sh
+case " \$* " in *" --db "*) ;; *) exec "$zhijian" "\$@" ;; esac
+mkdir "$tmp/killed.once" 2> /dev/null || exec "$zhijian" "\$@"
+"$zhijian" "\$@" &
+pid=\$!
+for i in \$(seq 1 3000); do
+  [ "\$("$pg_bin/psql" -X -q -A -t -h 127.0.0.1 -p $PG_PORT -U zj -c "SELECT count(*) FROM runs WHERE pid = \$pid" killed 2> /dev/null)" = 1 ] && break
+  sleep 0.01
+done
+kill -9 \$pid
+wait \$pid
+echo \$pid > "$tmp/killed.pid"
+exit 137
+EOF
+chmod +x killwrap.sh
+size=$(($(stat -c %s "$calls") / 3 + 1))
+"$py" "$runner" --zhijian "$tmp/killwrap.sh" --workers 2 --partition-size $size --db "$url" \
+  "$calls" > killed.out 2> killed.err
+rc=$?
+[ $rc = 0 ] || fail "a killed zhijian: exit $rc: $(tail -3 killed.err)"
+[ -s killed.pid ] || fail "no zhijian was killed: $(cat killed.err)"
+kpid=$(cat killed.pid)
+[ "$(pg_psql -c "SELECT count(*), count(DISTINCT call_id) FROM calls" killed)" = "42|42" ] ||
+  fail "calls stored: $(pg_psql -c "SELECT count(*), count(DISTINCT call_id) FROM calls" killed)"
+krun=$(pg_psql -c "SELECT id FROM runs WHERE pid = $kpid" killed)
+kstarted=$(pg_psql -c "SELECT started_at FROM runs WHERE pid = $kpid" killed)
+[ "$(pg_psql -c "SELECT status FROM runs WHERE pid = $kpid" killed)" = interrupted ] ||
+  fail "the killed run: $(pg_psql -c "SELECT * FROM runs WHERE pid = $kpid" killed)"
+[ "$(grep warning killed.err)" = "zhijian: warning: run $krun (started $kstarted, 0 calls stored) was interrupted: its process $kpid is gone; it read standard input, which \`zhijian score --resume\` cannot continue: score that input again (a call stored again replaces its result, never adds a copy)" ] ||
+  fail "the runner's warnings: $(grep warning killed.err)"
+head -3 "$calls" > three.jsonl
+"$zhijian" score --db "$url" three.jsonl > later.out 2> later.err || fail "a later score: $(cat later.err)"
+grep -q warning later.err && fail "a later score warns: $(cat later.err)"
+"$zhijian" db runs --db "$url" > runs.txt || fail "db runs"
+grep -qE "^$krun +[^ ]+ +- +interrupted +0 +0  its process $kpid is gone; it read standard input, which --resume cannot continue: score that input again\$" runs.txt ||
+  fail "db runs: $(cat runs.txt)"
 
 echo PASS

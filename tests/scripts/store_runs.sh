@@ -5,6 +5,9 @@
 #  - a run killed with SIGKILL mid-way: interrupted, its process gone, with
 #    the calls it committed; the next `score` says so on stderr with the
 #    --resume advice, and once resumed it is "resumed by" the new run;
+#  - a run reading standard input killed: its note and the next score's
+#    warning say to score that input again (--resume cannot continue it),
+#    and only the score that found it gone warns;
 #  - a recorded pid now naming another process, a machine restarted since,
 #    another machine, a run before schema v13: each as what can be known.
 set -u
@@ -93,6 +96,43 @@ $(row 3 TIME TIME done 3 0)
 $(row 4 TIME TIME done $((12000 - stored)) 0)"
 [ "$got" = "$want" ] || fail "after the resume: $got"
 
+# --- a run reading standard input killed ------------------------------------
+# --resume cannot continue standard input: the score that finds it gone says
+# so once, with what to do instead; later ones do not repeat it forever.
+"$zhijian" score --db s.db three.jsonl > /dev/null 2>&1 || fail "score into s.db"
+mkfifo stdin.fifo
+"$zhijian" score --db s.db - < stdin.fifo > /dev/null 2>&1 &
+zpid=$!
+exec 3> stdin.fifo
+for _ in $(seq 1 5000); do
+  [ "$(sqlite3 s.db "SELECT count(*) FROM runs" 2> /dev/null)" = 2 ] && break
+  sleep 0.01
+done
+kill -9 "$zpid"
+wait "$zpid" 2> /dev/null
+exec 3>&-
+spid=$zpid zpid=
+[ "$(sqlite3 s.db "SELECT status FROM runs WHERE id = 2")" = running ] || fail "the stdin run"
+stdin_gone="its process $spid is gone; it read standard input, which --resume cannot continue: score that input again"
+got=$(runs s.db)
+want="$header
+$(row 1 TIME TIME done 3 0)
+$(row 2 TIME - interrupted 0 0 "$stdin_gone")"
+[ "$got" = "$want" ] || fail "killed stdin run: $got"
+started=$(sqlite3 s.db "SELECT started_at FROM runs WHERE id = 2")
+"$zhijian" score --db s.db three.jsonl > /dev/null 2> s1.err || fail "score after the kill: $(cat s1.err)"
+[ "$(grep warning s1.err)" = "zhijian: warning: run 2 (started $started, 0 calls stored) was interrupted: its process $spid is gone; it read standard input, which \`zhijian score --resume\` cannot continue: score that input again (a call stored again replaces its result, never adds a copy)" ] ||
+  fail "the writer's warning: $(cat s1.err)"
+"$zhijian" score --db s.db three.jsonl > /dev/null 2> s2.err || fail "score again: $(cat s2.err)"
+grep -q warning s2.err && fail "the stdin run warned again: $(cat s2.err)"
+got=$(runs s.db)
+want="$header
+$(row 1 TIME TIME done 3 0)
+$(row 2 TIME - interrupted 0 0 "$stdin_gone")
+$(row 3 TIME TIME done 3 0)
+$(row 4 TIME TIME done 3 0)"
+[ "$got" = "$want" ] || fail "the stdin run, listed: $got"
+
 # --- what a reader can and cannot know ---------------------------------------
 rm -f live.db-wal live.db-shm
 mark() { # NAME SQL: a copy of live.db whose run says running, changed by SQL
@@ -101,13 +141,15 @@ mark() { # NAME SQL: a copy of live.db whose run says running, changed by SQL
   runs "$1.db" | sed -n 2p | cut -c78-
 }
 # This shell is alive but started at another time than the one recorded.
+# (live.db's run read standard input, which --resume cannot continue.)
+stdin_note="it read standard input, which --resume cannot continue: score that input again"
 [ "$(mark reused "UPDATE runs SET pid = $$, pid_start = pid_start + 1")" = \
-  "  its process $$ is gone (the id now names another process); zhijian score --resume with the same inputs continues it" ] ||
+  "  its process $$ is gone (the id now names another process); $stdin_note" ] ||
   fail "reused pid: $(mark reused "UPDATE runs SET pid = $$, pid_start = pid_start + 1")"
 [ "$(mark alive "UPDATE runs SET pid = $$, pid_start = $(cut -d' ' -f22 /proc/$$/stat)")" = \
   "  process $$ on this machine" ] || fail "a live process: $(mark alive "UPDATE runs SET pid = $$, pid_start = $(cut -d' ' -f22 /proc/$$/stat)")"
 [ "$(mark restarted "UPDATE runs SET boot_id = 'another boot'")" = \
-  "  this machine restarted since it began; zhijian score --resume with the same inputs continues it" ] ||
+  "  this machine restarted since it began; $stdin_note" ] ||
   fail "restarted: $(mark restarted "UPDATE runs SET boot_id = 'another boot'")"
 [ "$(mark elsewhere "UPDATE runs SET boot_id = 'another boot', host_key = 'another machine'")" = \
   "  'running' in the store, not checked: started on another machine" ] ||

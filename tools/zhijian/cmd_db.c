@@ -59,14 +59,17 @@ static zj_status print_run(const zj_run_info *r, void *ctx, zj_error *err)
 {
     zj_buf *out = ctx;
     const char *status = r->status;
-    char note[160] = "";
+    char note[256] = "";
     switch (r->liveness) {
     case ZJ_RUN_ALIVE:
         snprintf(note, sizeof note, "process %lld on this machine", (long long)r->pid);
         break;
     case ZJ_RUN_GONE:
         status = "interrupted";
-        snprintf(note, sizeof note, "%s; zhijian score --resume with the same inputs continues it",
+        snprintf(note, sizeof note,
+                 r->read_stdin ? "%s; it read standard input, which --resume cannot continue: "
+                                 "score that input again"
+                               : "%s; zhijian score --resume with the same inputs continues it",
                  r->why);
         break;
     case ZJ_RUN_UNCHECKED:

@@ -579,16 +579,26 @@ struct interrupted_runs {
 };
 
 /* A run of the store found interrupted (its process gone) and not resumed:
- * said on stderr, never silently. */
+ * said on stderr, never silently, each time until it is resumed. A run
+ * that read standard input cannot be resumed: said once, by the score that
+ * finds it gone, with what to do instead (saying it on every later score
+ * would never end). */
 static zj_status warn_interrupted(const zj_run_info *r, void *ctx, zj_error *err)
 {
     (void)err;
     struct interrupted_runs *seen = ctx;
-    if (r->liveness != ZJ_RUN_GONE || r->id == seen->resuming || ++seen->count > 5)
+    if (r->liveness != ZJ_RUN_GONE || r->id == seen->resuming ||
+        (r->read_stdin && !r->found_gone_now) || ++seen->count > 5)
         return ZJ_OK;
-    cli_warn("run %lld (started %s, %lld calls stored) was interrupted: %s; `zhijian score "
-             "--resume` with the same inputs and rule set continues it",
-             (long long)r->id, r->started_at, (long long)r->calls_scored, r->why);
+    if (r->read_stdin)
+        cli_warn("run %lld (started %s, %lld calls stored) was interrupted: %s; it read standard "
+                 "input, which `zhijian score --resume` cannot continue: score that input again "
+                 "(a call stored again replaces its result, never adds a copy)",
+                 (long long)r->id, r->started_at, (long long)r->calls_scored, r->why);
+    else
+        cli_warn("run %lld (started %s, %lld calls stored) was interrupted: %s; `zhijian score "
+                 "--resume` with the same inputs and rule set continues it",
+                 (long long)r->id, r->started_at, (long long)r->calls_scored, r->why);
     return ZJ_OK;
 }
 
