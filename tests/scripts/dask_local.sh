@@ -10,7 +10,10 @@
 #    one-line reason and "stopped: ... not joined", no traceback;
 #  - with --db into a throwaway PostgreSQL cluster: a call id in two
 #    partitions keeps its later copy (as one process keeps it), although
-#    the partition holding the earlier copy commits last; a ?password=
+#    the partition holding the earlier copy commits last; each repeated id
+#    is named at both copies with the file's line numbers, as one process
+#    names them (a repeat across partitions and one inside a partition
+#    that starts mid-file), exit 3, none counted as rejected; a ?password=
 #    parameter is masked in the runner's summary.
 set -u
 zhijian=$(realpath "$1") src=$(realpath "$2")
@@ -149,15 +152,21 @@ import json, sys
 calls = {c["call_id"]: c for c in map(json.loads, open(sys.argv[1], encoding="utf-8"))}
 first = [dict(calls["PS-%03d" % i], call_id="H%03d" % i) for i in range(2, 16)]
 first.append(dict(calls["PS-017"], call_id="DUP"))
-second = [dict(calls["PS-001"], call_id="DUP"), dict(calls["PS-020"], call_id="L020")]
+second = [dict(calls["PS-001"], call_id="DUP"), dict(calls["PS-020"], call_id="L020"),
+          dict(calls["PS-021"], call_id="L020")]
 with open("dup.jsonl", "w", encoding="utf-8") as f:
     for c in first + second:
         f.write(json.dumps(c, ensure_ascii=False) + "\n")
 EOF
 split=$("$py" -c 'import sys; d=open("dup.jsonl","rb").read().split(b"\n"); print(sum(len(l)+1 for l in d[:15]))')
 "$zhijian" score --db one.db dup.jsonl > one.out 2>&1
+[ $? = 3 ] || fail "one process: $(cat one.out)"
 [ "$(sqlite3 one.db "SELECT score FROM calls WHERE call_id = 'DUP'")" = 100 ] ||
   fail "one process keeps $(sqlite3 one.db "SELECT score FROM calls WHERE call_id = 'DUP'")"
+# Each later copy and the copy before it, as the file numbers its lines.
+repeats="zhijian: dup.jsonl:16: call 'DUP' came before, at dup.jsonl:15; this later result replaces it
+zhijian: dup.jsonl:18: call 'L020' came before, at dup.jsonl:17; this later result replaces it"
+[ "$(grep 'came before' one.out)" = "$repeats" ] || fail "one process: $(cat one.out)"
 # The partition holding H002 (the first) takes its time; the second, on
 # the other worker, commits first.
 cat > slowfirst.sh << EOF
@@ -173,9 +182,10 @@ url=$(pg_createdb dupd)
 "$py" "$runner" --zhijian "$tmp/slowfirst.sh" --workers 2 --partition-size "$split" \
   --db "$url?password=pw%27q%5Cx" dup.jsonl > dup.out 2> dup.err
 rc=$?
-[ $rc = 0 ] || fail "dup run: exit $rc: $(tail -3 dup.err)"
+[ $rc = 3 ] || fail "dup run: exit $rc (3, as one process): $(tail -3 dup.err)"
 grep -q 'pw%27q' dup.err && fail "the password shown: $(grep 'pw%27q' dup.err)"
-grep -qE "^zhijian-dask: scored 17 calls, rejected 0, in 2 partitions, .*; results in $url\?password=\*\*\*; run ids: " dup.err ||
+[ "$(grep 'came before' dup.err)" = "$repeats" ] || fail "repeated ids: $(cat dup.err)"
+grep -qE "^zhijian-dask: scored 18 calls, rejected 0, in 2 partitions, .*; results in $url\?password=\*\*\*; run ids: " dup.err ||
   fail "summary: $(tail -1 dup.err)"
 [ "$(pg_psql -c "SELECT score FROM calls WHERE call_id = 'DUP'" dupd)" = 100 ] ||
   fail "DUP keeps the earlier copy: $(pg_psql -c "SELECT score FROM calls WHERE call_id = 'DUP'" dupd)"
