@@ -6,7 +6,8 @@
 # back from partitions that start mid-file. One worker process is killed
 # (SIGKILL, by the runner's test hook, in the first task it runs) and the
 # output is still complete, every call exactly once. Two runners on the same
-# inputs into the same output directory at once end with each call once.
+# inputs into the same output directory at once end with each call once. A
+# UTF-16 file larger than a partition is read whole, as one process reads it.
 set -u
 zhijian=$1
 src=$2
@@ -99,7 +100,30 @@ n=$(ls out2/parts | wc -l)
 [ "$n" = 12 ] || fail "expected 6 partitions and their 6 records, found $n files: $(ls out2/parts)"
 [ -z "$(ls out2 out2/parts | grep '\.tmp\.')" ] || fail "temporary files left: $(ls out2 out2/parts)"
 
-# 3. Usage and cluster errors are exit 2, with nothing joined.
+# 3. A UTF-16 file larger than a partition is not split at its newline
+#    bytes: it is read whole, and refused as one process refuses it (one
+#    message, not a made-up rejection per piece); with --encoding it is
+#    scored as one process scores it.
+mkdir in4
+sed -n 5,304p in/big.jsonl | iconv -f utf-8 -t utf-16 > in4/u16.jsonl
+"$zhijian" score --no-db --format jsonl in4 > ref4.jsonl 2> ref4.err
+[ $? = 3 ] || fail "one process on UTF-16: $(cat ref4.err)"
+[ "$(cat ref4.err)" = "zhijian: in4/u16.jsonl:1: not UTF-8; the bytes look like UTF-16LE (byte-order mark FF FE): pass --encoding utf-16" ] ||
+  fail "one process on UTF-16: $(cat ref4.err)"
+timeout 120 "$py" "$runner" --zhijian "$zhijian" --workers 2 --partition-size 200K -o out4 in4 \
+  > /dev/null 2> u16.err
+rc=$?
+[ $rc = 3 ] || fail "runner on UTF-16: exit $rc: $(tail -3 u16.err)"
+cmp -s ref4.err out4/rejected.txt || fail "runner on UTF-16: $(head -3 out4/rejected.txt)"
+cmp -s ref4.jsonl out4/results.jsonl || fail "runner on UTF-16: results differ"
+"$zhijian" score --no-db --format jsonl --encoding utf-16 in4 > ref5.jsonl 2> ref5.err ||
+  fail "one process, --encoding utf-16: $(cat ref5.err)"
+timeout 120 "$py" "$runner" --zhijian "$zhijian" --workers 2 --partition-size 200K \
+  --encoding utf-16 -o out5 in4 > /dev/null 2> u16e.err || fail "runner, --encoding utf-16: $(tail -3 u16e.err)"
+cmp -s ref5.jsonl out5/results.jsonl || fail "runner, --encoding utf-16: results differ"
+[ "$(wc -l < out5/results.jsonl)" = 300 ] || fail "runner, --encoding utf-16: $(wc -l < out5/results.jsonl) results"
+
+# 4. Usage and cluster errors are exit 2, with nothing joined.
 "$py" "$runner" --zhijian "$zhijian" -o out3 - < /dev/null > /dev/null 2>&1
 [ $? = 2 ] || fail "standard input should be a usage error"
 timeout 60 "$py" "$runner" --zhijian "$zhijian" --scheduler tcp://127.0.0.1:9 --connect-timeout 2 -o out3 in \
