@@ -65,7 +65,8 @@ sleep 6
 grep -q "made to fail" stop.err || fail "the failure: $(cat stop.err)"
 
 # --- a task's zhijian killed (as the OOM killer kills it) --------------------------
-# The first task to start kills its zhijian once its run is in the store;
+# The first task to start kills its zhijian once its run is in the store
+# (before it has read a call);
 # the task fails and its retry stores the partition. The killed run read
 # standard input, which --resume cannot continue: the score that finds it
 # gone (the retry) says so once, with what to do; no later score repeats it.
@@ -74,14 +75,21 @@ cat > killwrap.sh << EOF
 #!/bin/sh
 case " \$* " in *" --db "*) ;; *) exec "$zhijian" "\$@" ;; esac
 mkdir "$tmp/killed.once" 2> /dev/null || exec "$zhijian" "\$@"
-"$zhijian" "\$@" &
+# This attempt is killed before it reads a call: its standard input is a
+# pipe held open and empty, so the run cannot end before the kill, however
+# fast the machine.
+cat > /dev/null
+mkfifo "$tmp/killed.hold"
+"$zhijian" "\$@" < "$tmp/killed.hold" &
 pid=\$!
+exec 9> "$tmp/killed.hold"
 for i in \$(seq 1 3000); do
   [ "\$("$pg_bin/psql" -X -q -A -t -h 127.0.0.1 -p $PG_PORT -U zj -c "SELECT count(*) FROM runs WHERE pid = \$pid" killed 2> /dev/null)" = 1 ] && break
   sleep 0.01
 done
 kill -9 \$pid
 wait \$pid
+exec 9>&-
 echo \$pid > "$tmp/killed.pid"
 exit 137
 EOF
