@@ -31,8 +31,8 @@ static const char *const col_names[N_COLS] = {
     "started_at|开始时间|通话开始时间",
     "direction|呼叫方向|方向",
     "call_type|通话类型|业务类型",
-    "ring_ms|振铃时长ms|振铃时长(毫秒)|振铃时长（毫秒）|振铃时长(秒)|振铃时长（秒）|振铃时长s|"
-    "振铃时长",
+    ("ring_ms|振铃时长ms|振铃时长(毫秒)|振铃时长（毫秒）|振铃时长(秒)|振铃时长（秒）|振铃时长s|"
+     "振铃时长"),
     "agent_channel|坐席声道",
     "agent_speaker|坐席说话人",
 };
