@@ -35,17 +35,33 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 /* 03: per-sentence and per-clause regexes are in the database as relaxed
  * prefilters (02 left them to PCRE2 alone); 04: those with negative
- * lookarounds too, relaxed without them. */
-#define CACHE_MAGIC "ZJHSDB04"
+ * lookarounds too, relaxed without them; 05: the database as it lies in
+ * memory, mapped rather than read and copied. */
+#define CACHE_MAGIC "ZJHSDB05"
 /* File layout: magic (8), pattern-set key hex (64), pattern count as 16 hex
- * digits, payload sha256 hex (64), payload (the serialized database). */
+ * digits, payload sha256 hex (64), zeros up to CACHE_IMAGE_AT, payload: the
+ * database as hs_deserialize_database_at lays it out in memory.
+ *
+ * Why an image and not hs_serialize_database's bytes: loading those took a
+ * read of the whole file into one allocation, then Hyperscan's own allocation,
+ * zeroing and copy of it; for the bundled standard (two databases of 18 MB)
+ * that was most of the fixed cost of every command. The image is used where
+ * the file is mapped: no copy, the pages come from the page cache, shared by
+ * every process scoring with the same rule set. Hyperscan lays the bytecode
+ * out aligned relative to the database's address, so the image is made at a
+ * 4096-byte boundary and lies at one in the file (mappings start at a page
+ * boundary): the alignment is the one it was laid out for. Hyperscan checks
+ * the mapped database as it does a deserialized one (hs_alloc_scratch: magic,
+ * version, platform, alignment, its CRC32C), which the load does once. */
 #define CACHE_HEADER (8 + 64 + 16 + 64)
+#define CACHE_IMAGE_AT 4096
 /* Compiled databases kept: every edit of a rule set makes a new one, and a
  * rule author's cache would otherwise grow without end. Least recently used
  * go first (a hit refreshes the file's time). ZHIJIAN_CACHE_KEEP sets another
@@ -66,6 +82,9 @@ static size_t cache_keep(void)
 
 struct zj_hs_matcher {
     hs_database_t *db;
+    void *map; /* the cache file db lies in (unmapped, not freed), or NULL */
+    size_t map_len;
+    hs_scratch_t *proto; /* every scorer's scratch is a clone: no check of db per thread */
     const zj_pattern *patterns;
     size_t n;
     uint32_t *pcre_always; /* ids PCRE2 scans in every turn */
@@ -151,22 +170,68 @@ static void cache_note(zj_diag_cb on_note, void *ctx, const char *path, const ch
     on_note(&note, ctx);
 }
 
-/* Loads the database cached at path if it is exactly the one compiled from
- * the pattern set `key` of n patterns. *why says why a present file was
- * rejected (NULL when there was no file to read). */
-static hs_database_t *cache_load(const char *path, const char *key, size_t n, const char **why)
+/* The head of a database as Hyperscan (4.x and 5.x, and Vectorscan) lays it
+ * out in memory (its src/database.h). Hyperscan checks magic, version,
+ * platform and its CRC32C of the bytecode when a scratch is allocated, but
+ * where the bytecode lies it reads from `bytecode`: a deserialized database
+ * gets that from Hyperscan, a mapped one from the file. So the load checks
+ * that it lies inside the file before Hyperscan reads there. */
+typedef struct hs_image_head {
+    uint32_t magic, version, length;
+    uint64_t platform;
+    uint32_t crc32, reserved0, reserved1, bytecode;
+} hs_image_head;
+
+#define HS_IMAGE_MAGIC 0xdbdbdbdbu
+
+/* Whether image (size bytes, at a 4096-byte boundary) is laid out as
+ * hs_image_head says: Hyperscan's magic, the size Hyperscan counts, the
+ * bytecode inside, at a 64-byte boundary as Hyperscan places it. The image
+ * of another Hyperscan's layout fails this when it is made, and then no cache
+ * file is written. */
+static bool image_in_bounds(const void *image, size_t size)
 {
+    hs_image_head h;
+    size_t counted = 0;
+    if (size < sizeof h)
+        return false;
+    memcpy(&h, image, sizeof h);
+    return h.magic == HS_IMAGE_MAGIC &&
+           hs_database_size((const hs_database_t *)image, &counted) == HS_SUCCESS &&
+           counted == size && h.bytecode >= sizeof h && h.bytecode % 64 == 0 && h.length <= size &&
+           h.bytecode <= size - h.length;
+}
+
+/* A database cached at path, mapped. */
+typedef struct cached_db {
+    hs_database_t *db;
+    void *map;
+    size_t map_len;
+    hs_scratch_t *proto;
+} cached_db;
+
+/* Maps the database cached at path if it is exactly the one compiled from
+ * the pattern set `key` of n patterns (out->db NULL when not). *why says why
+ * a present file was rejected (NULL when there was no file to read).
+ *
+ * The mapping is private and read-only. The file is never changed in place:
+ * a cache file is only ever replaced by a rename and pruned by an unlink,
+ * which leave a mapped file as it was. */
+static void cache_load(const char *path, const char *key, size_t n, cached_db *out,
+                       const char **why)
+{
+    memset(out, 0, sizeof *out);
     *why = NULL;
     /* Never through a symlink; never a file another user could have written. */
     int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
         if (errno != ENOENT)
             *why = errno == ELOOP ? "it is a symbolic link" : "it cannot be read";
-        return NULL;
+        return;
     }
     struct stat sb;
-    hs_database_t *db = NULL;
-    char *data = NULL;
+    char *data = MAP_FAILED;
+    size_t size = 0;
     if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
         *why = "not a regular file";
         goto out;
@@ -175,28 +240,20 @@ static hs_database_t *cache_load(const char *path, const char *key, size_t n, co
         *why = "not owned by this user or writable by others";
         goto out;
     }
-    if (sb.st_size <= CACHE_HEADER || sb.st_size >= (1 << 30)) {
+    if (sb.st_size <= CACHE_IMAGE_AT || sb.st_size >= (1 << 30)) {
         *why = "truncated or oversized";
         goto out;
     }
-    size_t size = (size_t)sb.st_size, got = 0;
-    data = malloc(size);
-    if (!data) {
-        *why = "out of memory";
+    size = (size_t)sb.st_size;
+    data = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (data == MAP_FAILED) {
+        *why = errno == ENOMEM ? "out of memory" : "it cannot be read";
         goto out;
-    }
-    while (got < size) {
-        ssize_t r = read(fd, data + got, size - got);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            break;
-        got += (size_t)r;
     }
     char count[17];
     snprintf(count, sizeof count, "%016zx", n);
     char digest[65];
-    if (got != size || memcmp(data, CACHE_MAGIC, 8) != 0) {
+    if (memcmp(data, CACHE_MAGIC, 8) != 0) {
         *why = "not a zhijian matcher cache of this version";
         goto out;
     }
@@ -204,16 +261,28 @@ static hs_database_t *cache_load(const char *path, const char *key, size_t n, co
         *why = "compiled from a different pattern set";
         goto out;
     }
-    zj_sha256_hex(data + CACHE_HEADER, size - CACHE_HEADER, digest);
-    if (memcmp(digest, data + 88, 64) != 0 ||
-        hs_deserialize_database(data + CACHE_HEADER, size - CACHE_HEADER, &db) != HS_SUCCESS) {
-        db = NULL;
+    zj_sha256_hex(data + CACHE_IMAGE_AT, size - CACHE_IMAGE_AT, digest);
+    if (memcmp(digest, data + 88, 64) != 0) {
         *why = "checksum mismatch";
+        goto out;
     }
+    hs_database_t *db = (hs_database_t *)(void *)(data + CACHE_IMAGE_AT);
+    hs_error_t rc = HS_INVALID;
+    if (image_in_bounds(db, size - CACHE_IMAGE_AT))
+        rc = hs_alloc_scratch(db, &out->proto);
+    if (rc != HS_SUCCESS) {
+        out->proto = NULL;
+        *why = rc == HS_NOMEM ? "out of memory" : "not a database this Hyperscan can use";
+        goto out;
+    }
+    out->db = db;
+    out->map = data;
+    out->map_len = size;
+    data = MAP_FAILED; /* kept */
 out:
-    free(data);
+    if (data != MAP_FAILED)
+        munmap(data, size);
     close(fd);
-    return db;
 }
 
 /* Creates dir and its missing parents private to the user (0700: the XDG
@@ -294,6 +363,26 @@ static void cache_prune(const char *dir, const char *keep)
     free(v);
 }
 
+/* The image of db as it lies in memory (see CACHE_MAGIC), made at a
+ * 4096-byte boundary; *len its size. NULL when out of memory. Caller frees. */
+static void *database_image(const hs_database_t *db, size_t *len)
+{
+    char *bytes = NULL;
+    size_t bytes_len = 0;
+    void *image = NULL;
+    if (hs_serialize_database(db, &bytes, &bytes_len) != HS_SUCCESS)
+        return NULL;
+    if (hs_serialized_database_size(bytes, bytes_len, len) != HS_SUCCESS ||
+        posix_memalign(&image, CACHE_IMAGE_AT, *len) != 0) {
+        image = NULL;
+    } else if (hs_deserialize_database_at(bytes, bytes_len, image) != HS_SUCCESS) {
+        free(image);
+        image = NULL;
+    }
+    free(bytes);
+    return image;
+}
+
 /* Written to a fresh temp file (unique name, O_EXCL: a planted file or
  * symlink is never opened) and renamed over path: a crash never leaves half a
  * cache, and whatever was at path before (a stale, corrupt or planted file or
@@ -301,31 +390,38 @@ static void cache_prune(const char *dir, const char *keep)
 static void cache_store(const char *dir, const char *path, const char *key, size_t n,
                         const hs_database_t *db)
 {
-    char *bytes = NULL;
     size_t len = 0;
-    if (hs_serialize_database(db, &bytes, &len) != HS_SUCCESS)
+    void *image = database_image(db, &len);
+    if (!image || !image_in_bounds(image, len)) {
+        free(image);
         return;
+    }
     mkdirs(dir);
     char tmp[4200 + sizeof ".XXXXXX.tmp"]; /* path: at most 4200 bytes (load_cached) */
     int w = snprintf(tmp, sizeof tmp, "%s.XXXXXX.tmp", path);
     int fd = w > 0 && (size_t)w < sizeof tmp ? mkstemps(tmp, 4) : -1; /* O_CREAT | O_EXCL, mode 0600 */
     if (fd >= 0) {
-        char header[CACHE_HEADER + 1], digest[65];
-        zj_sha256_hex(bytes, len, digest);
-        snprintf(header, sizeof header, "%s%s%016zx%s", CACHE_MAGIC, key, n, digest);
-        FILE *f = fdopen(fd, "wb");
-        bool ok = f && fwrite(header, 1, CACHE_HEADER, f) == CACHE_HEADER &&
-                  fwrite(bytes, 1, len, f) == len;
+        char digest[65];
+        zj_sha256_hex(image, len, digest);
+        char fields[CACHE_HEADER + 1];
+        snprintf(fields, sizeof fields, "%s%s%016zx%s", CACHE_MAGIC, key, n, digest);
+        char *page = calloc(1, CACHE_IMAGE_AT); /* the fields, then zeros */
+        FILE *f = page ? fdopen(fd, "wb") : NULL;
+        if (page)
+            memcpy(page, fields, CACHE_HEADER);
+        bool ok = f && fwrite(page, 1, CACHE_IMAGE_AT, f) == CACHE_IMAGE_AT &&
+                  fwrite(image, 1, len, f) == len;
         if (f)
             ok = fclose(f) == 0 && ok;
         else
             close(fd);
+        free(page);
         if (!ok || rename(tmp, path) != 0)
             unlink(tmp);
         else
             cache_prune(dir, path);
     }
-    free(bytes);
+    free(image);
 }
 
 /* The end of the group that opens at expr[at] ('('): the index just past
@@ -447,7 +543,12 @@ static void load_cached(zj_hs_matcher *m, char *const *exprs, const unsigned *fl
         return;
     snprintf(path, 4200, "%s/%s.hsdb", cache_dir, key);
     const char *why = NULL;
-    m->db = cache_load(path, key, n, &why);
+    cached_db c;
+    cache_load(path, key, n, &c, &why);
+    m->db = c.db;
+    m->map = c.map;
+    m->map_len = c.map_len;
+    m->proto = c.proto;
     if (m->db)
         utimensat(AT_FDCWD, path, NULL, AT_SYMLINK_NOFOLLOW); /* used now: pruned last */
     else if (why)
@@ -608,6 +709,10 @@ zj_hs_matcher *zj_hs_compile(const zj_pattern *patterns, size_t n, const char *c
         if (k)
             load_cached(m, exprs, flags, ids, k, n, cache_dir, on_note, note_ctx, path, key);
     }
+    if (m->db && !m->proto && hs_alloc_scratch(m->db, &m->proto) != HS_SUCCESS) {
+        m->proto = NULL;
+        goto nomem;
+    }
     for (size_t i = 0; i < k; i++) {
         m->in_db[ids[i]] = 1;
         if (flags[i])
@@ -635,7 +740,12 @@ void zj_hs_free(zj_hs_matcher *m)
 {
     if (!m)
         return;
-    hs_free_database(m->db);
+    if (m->proto)
+        hs_free_scratch(m->proto);
+    if (m->map)
+        munmap(m->map, m->map_len);
+    else
+        hs_free_database(m->db);
     free(m->pcre_always);
     free(m->in_db);
     for (size_t i = 0; m->refused && i < m->n; i++)
@@ -650,7 +760,7 @@ zj_hs_scratch *zj_hs_scratch_new(const zj_hs_matcher *m)
     if (!s)
         return NULL;
     s->fired_mark = calloc(m->n ? m->n : 1, 1);
-    if (!s->fired_mark || (m->db && hs_alloc_scratch(m->db, &s->scratch) != HS_SUCCESS)) {
+    if (!s->fired_mark || (m->proto && hs_clone_scratch(m->proto, &s->scratch) != HS_SUCCESS)) {
         zj_hs_scratch_free(s);
         return NULL;
     }

@@ -5,10 +5,13 @@
  *   0  the rest as it is (magic, checksum and payload all fuzzed);
  *   1  a valid header around the rest as the payload;
  *   2  the genuine payload with patches: each 3 bytes of the rest are a
- *      16-bit offset and a byte XORed in there; a valid header around it;
+ *      16-bit offset and a byte XORed in there (Hyperscan's own header of
+ *      the database, where the bytecode lies, included); a valid header
+ *      around it;
  *   3  a foreign database: the rest is a list of (id, length, literal bytes)
- *      entries compiled by Hyperscan under those ids, serialized, with a valid
- *      header — a stale or planted cache of another rule set.
+ *      entries compiled by Hyperscan under those ids, laid out as the cache
+ *      keeps a database, with a valid header — a stale or planted cache of
+ *      another rule set.
  * Whatever the file holds, loading must give a rule set (from the cache or
  * recompiled) or an error, and scoring must stay within the rule set's
  * patterns. Without Hyperscan the target does nothing. */
@@ -21,10 +24,13 @@
 #include <hs/hs.h>
 #include <unistd.h>
 
-/* A cache file is a header ending in the payload's sha256 (64 hex digits),
- * then the payload: a serialized Hyperscan database, which starts with
+/* A cache file is a header (magic, key and count: DIGEST_AT bytes; the
+ * payload's sha256 as 64 hex digits; zeros up to PAYLOAD_AT), then the
+ * payload: a Hyperscan database as it lies in memory, which starts with
  * Hyperscan's magic. The header is taken from the genuine file, so the target
- * follows changes of the header's other fields. */
+ * follows changes of its other fields. */
+#define DIGEST_AT 88
+#define PAYLOAD_AT 4096
 static const uint8_t hs_magic[4] = {0xdb, 0xdb, 0xdb, 0xdb};
 
 static const char rules_yaml[] = "ruleset: fuzz-cache\n"
@@ -47,8 +53,7 @@ static const char rules_yaml[] = "ruleset: fuzz-cache\n"
 static char dir[256], cache_file[600];
 static uint8_t *genuine; /* the genuine payload */
 static size_t genuine_len;
-static uint8_t prefix[4096]; /* the genuine header without its digest */
-static size_t prefix_len;
+static uint8_t prefix[DIGEST_AT]; /* the genuine header before its digest */
 
 static void remove_dir(void)
 {
@@ -89,20 +94,17 @@ static void init(void)
     size_t n = fread(buf, 1, sizeof buf, f);
     fclose(f);
     FUZZ_CHECK(n < sizeof buf, "cache file too large");
-    size_t header = 64;
-    while (header + 4 <= n && memcmp(buf + header, hs_magic, 4) != 0)
-        header++;
-    FUZZ_CHECK(header + 4 <= n && header - 64 < sizeof prefix, "no Hyperscan database in %s",
-               cache_file);
-    genuine_len = n - header;
+    FUZZ_CHECK(n > PAYLOAD_AT + 4 && memcmp(buf + PAYLOAD_AT, hs_magic, 4) == 0,
+               "no Hyperscan database at %d in %s", PAYLOAD_AT, cache_file);
+    genuine_len = n - PAYLOAD_AT;
     genuine = malloc(genuine_len);
     FUZZ_CHECK(genuine != NULL, "out of memory");
-    memcpy(genuine, buf + header, genuine_len);
-    prefix_len = header - 64;
-    memcpy(prefix, buf, prefix_len);
+    memcpy(genuine, buf + PAYLOAD_AT, genuine_len);
+    memcpy(prefix, buf, DIGEST_AT);
     char digest[65];
     zj_sha256_hex(genuine, genuine_len, digest);
-    FUZZ_CHECK(!memcmp(buf + prefix_len, digest, 64), "the header does not end in the digest");
+    FUZZ_CHECK(!memcmp(buf + DIGEST_AT, digest, 64), "no digest of the payload at %d",
+               DIGEST_AT);
 }
 
 static void write_cache(const uint8_t *data, size_t size, bool header)
@@ -110,10 +112,12 @@ static void write_cache(const uint8_t *data, size_t size, bool header)
     FILE *f = fopen(cache_file, "wb");
     FUZZ_CHECK(f != NULL, "cannot write %s", cache_file);
     if (header) {
+        static const uint8_t zeros[PAYLOAD_AT - DIGEST_AT - 64];
         char digest[65];
         zj_sha256_hex(data, size, digest);
-        fwrite(prefix, 1, prefix_len, f);
+        fwrite(prefix, 1, DIGEST_AT, f);
         fwrite(digest, 1, 64, f);
+        fwrite(zeros, 1, sizeof zeros, f);
     }
     FUZZ_CHECK(fwrite(data, 1, size, f) == size && fclose(f) == 0, "cannot write %s", cache_file);
 }
@@ -152,12 +156,17 @@ static bool write_foreign(const uint8_t *p, size_t n, zj_buf *literals)
     if (k && hs_compile_multi((const char *const *)exprs, flags, ids, k, HS_MODE_BLOCK, NULL, &db,
                               &ce) == HS_SUCCESS) {
         char *bytes = NULL;
-        size_t length = 0;
-        if (hs_serialize_database(db, &bytes, &length) == HS_SUCCESS) {
-            write_cache((const uint8_t *)bytes, length, true);
-            free(bytes);
+        size_t length = 0, image_len = 0;
+        void *image = NULL;
+        if (hs_serialize_database(db, &bytes, &length) == HS_SUCCESS &&
+            hs_serialized_database_size(bytes, length, &image_len) == HS_SUCCESS &&
+            posix_memalign(&image, PAYLOAD_AT, image_len) == 0 &&
+            hs_deserialize_database_at(bytes, length, image) == HS_SUCCESS) {
+            write_cache(image, image_len, true);
             ok = true;
         }
+        free(image);
+        free(bytes);
         hs_free_database(db);
     } else if (ce) {
         hs_free_compile_error(ce);
