@@ -314,7 +314,8 @@ void zj_merge_free(zj_merge *m);
 /* The tree of one file (NULL when reported), expanded when it extends. */
 zj_ynode *zj_merge_file(zj_merge *m, const char *yaml, size_t len, const char *file);
 zj_ynode *zj_merge_dir(zj_merge *m, const char *dir);
-/* A whole rule set file (at most 16 MiB); malloc'd. */
+/* A whole rule set file (at most 16 MiB), NUL-terminated after *len bytes;
+ * malloc'd. */
 char *zj_rules_read_file(const char *path, size_t *len, zj_error *err);
 
 /* ----------------------------------------------------------------- ingest */

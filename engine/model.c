@@ -117,6 +117,48 @@ static bool insert(zj_model *m, uint64_t key, float w)
     return true;
 }
 
+/* Lines parsed but not yet in the table. Their slots are prefetched when
+ * parsed and filled a batch later: the table of the bundled forbidden model
+ * is 6 MB, and filling it one line at a time waited for one cache miss after
+ * another. The lines go in in file order, so the table and the first error
+ * are what a line-by-line fill gives. */
+#define PENDING_LINES 16
+
+typedef struct pending_line {
+    uint64_t key;
+    float w;
+    long line;
+    const char *gram; /* for the message */
+} pending_line;
+
+static void prefetch_slot(const zj_model *m, uint64_t key)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    size_t i = slot_of(key, m->cap - 1);
+    __builtin_prefetch(&m->keys[i], 1);
+    __builtin_prefetch(&m->weights[i], 1);
+#else
+    (void)m;
+    (void)key;
+#endif
+}
+
+/* Puts the pending lines in the table; false (err set) at an n-gram listed
+ * twice. */
+static bool insert_pending(zj_model *m, pending_line *p, size_t *n, const char *path,
+                           zj_error *err)
+{
+    size_t k = *n;
+    *n = 0;
+    for (size_t i = 0; i < k; i++)
+        if (!insert(m, p[i].key, p[i].w)) {
+            zj_error_set(err, ZJ_ERR_PARSE, path, p[i].line, 0, "n-gram '%.40s' listed twice",
+                         p[i].gram);
+            return false;
+        }
+    return true;
+}
+
 void zj_model_free(zj_model *m)
 {
     if (!m)
@@ -126,21 +168,39 @@ void zj_model_free(zj_model *m)
     free(m);
 }
 
-/* Whether s[0..k), one character of a model line, is as normalized clause
- * text holds it (not a space, punctuation, upper case, a Traditional or
- * full-width form): a weight on anything else would never count. norm is
- * scratch space. */
-static bool normalized_char(const char *s, size_t k, zj_norm *norm)
+/* What normalized_char answered, by code point: the bundled models' 190,000
+ * lines use a few thousand characters, and normalizing each character of
+ * each line was a fifth of their load. */
+#define CHAR_MEMO 4096
+
+typedef struct char_check {
+    zj_norm norm; /* scratch space */
+    uint32_t memo_cp[CHAR_MEMO]; /* 0: empty (0 is never asked) */
+    bool memo_ok[CHAR_MEMO];
+} char_check;
+
+/* Whether s[0..k), one character of a model line (code point cp: UTF-8 has
+ * one encoding per code point), is as normalized clause text holds it (not a
+ * space, punctuation, upper case, a Traditional or full-width form): a weight
+ * on anything else would never count. */
+static bool normalized_char(const char *s, size_t k, uint32_t cp, char_check *c)
 {
-    return zj_norm_text(norm, s, k) == ZJ_OK && norm->len == k && memcmp(norm->text, s, k) == 0;
+    size_t slot = cp & (CHAR_MEMO - 1);
+    if (c->memo_cp[slot] == cp)
+        return c->memo_ok[slot];
+    bool ok = zj_norm_text(&c->norm, s, k) == ZJ_OK && c->norm.len == k &&
+              memcmp(c->norm.text, s, k) == 0;
+    c->memo_cp[slot] = cp;
+    c->memo_ok[slot] = ok;
+    return ok;
 }
 
 /* The n-gram of a model line: 1 to 3 code points, ^ first and $ last
  * standing for the clause's edges. 0 when it is not one, and when a
  * character is not as normalized clause text holds it (a space, punctuation,
  * upper case, a Traditional or full-width form): such a weight would never
- * count. norm is scratch space. */
-static size_t parse_ngram(const char *s, size_t len, uint32_t cps[3], zj_norm *norm)
+ * count. */
+static size_t parse_ngram(const char *s, size_t len, uint32_t cps[3], char_check *cc)
 {
     size_t n = 0;
     for (size_t i = 0; i < len;) {
@@ -152,7 +212,7 @@ static size_t parse_ngram(const char *s, size_t len, uint32_t cps[3], zj_norm *n
             cp = CP_START;
         } else if (cp == '$' && i + k == len) {
             cp = CP_END;
-        } else if (!normalized_char(s + i, k, norm)) {
+        } else if (!normalized_char(s + i, k, cp, cc)) {
             return 0;
         }
         cps[n++] = cp;
@@ -164,7 +224,7 @@ static size_t parse_ngram(const char *s, size_t len, uint32_t cps[3], zj_norm *n
 /* A neighbour's feature after "prev\t" or "next\t": ^ (no neighbour) or a
  * bigram of normalized text without ^ and $; 0 when it is neither. */
 static size_t parse_context(const char *s, size_t len, uint32_t mark, uint32_t cps[3],
-                            zj_norm *norm)
+                            char_check *cc)
 {
     cps[0] = mark;
     if (len == 1 && s[0] == '^') {
@@ -175,7 +235,7 @@ static size_t parse_context(const char *s, size_t len, uint32_t mark, uint32_t c
     for (size_t i = 0; i < len;) {
         uint32_t cp;
         size_t k = zj_utf8_decode((const unsigned char *)s + i, len - i, &cp);
-        if (!k || cp == 0 || cp == '^' || cp == '$' || n == 3 || !normalized_char(s + i, k, norm))
+        if (!k || cp == 0 || cp == '^' || cp == '$' || n == 3 || !normalized_char(s + i, k, cp, cc))
             return 0;
         cps[n++] = cp;
         i += k;
@@ -196,23 +256,16 @@ static bool decimal_weight(const char *s, const char *end)
 zj_model *zj_model_load(const char *path, zj_error *err)
 {
     size_t len = 0;
-    char *text = zj_rules_read_file(path, &len, err);
+    char *text = zj_rules_read_file(path, &len, err); /* NUL-terminated: lines are cut in place */
     if (!text)
         return NULL;
-    char *nul = realloc(text, len + 1); /* each line is cut in place */
-    if (!nul) {
-        free(text);
-        zj_error_set(err, ZJ_ERR_NOMEM, path, 0, 0, "out of memory");
-        return NULL;
-    }
-    text = nul;
-    text[len] = '\0';
     zj_model *m = calloc(1, sizeof *m);
-    zj_norm norm;
-    zj_norm_init(&norm);
+    char_check *cc = calloc(1, sizeof *cc);
+    if (cc)
+        zj_norm_init(&cc->norm);
     size_t lines = 1;
-    for (size_t i = 0; i < len; i++)
-        lines += text[i] == '\n';
+    for (const char *nl = text; (nl = memchr(nl, '\n', len - (size_t)(nl - text))); nl++)
+        lines++;
     size_t cap = 16;
     while (cap < 2 * lines)
         cap *= 2;
@@ -221,13 +274,22 @@ zj_model *zj_model_load(const char *path, zj_error *err)
         m->keys = calloc(cap, sizeof *m->keys);
         m->weights = calloc(cap, sizeof *m->weights);
     }
-    if (!m || !m->keys || !m->weights) {
+    if (!m || !m->keys || !m->weights || !cc) {
         zj_error_set(err, ZJ_ERR_NOMEM, path, 0, 0, "out of memory");
         goto fail;
     }
     zj_sha256_hex(text, len, m->sha256);
     bool magic = false, bias = false;
     long line = 0;
+    pending_line pending[PENDING_LINES];
+    size_t n_pending = 0;
+/* Before an error at this line: one at an earlier line (an n-gram listed
+ * twice, found as the pending lines go in) comes first. */
+#define FLUSH_OR_FAIL()                                                                            \
+    do {                                                                                           \
+        if (!insert_pending(m, pending, &n_pending, path, err))                                   \
+            goto fail;                                                                             \
+    } while (0)
     for (size_t at = 0; at < len;) {
         line++;
         size_t end = at;
@@ -253,12 +315,14 @@ zj_model *zj_model_load(const char *path, zj_error *err)
         char *stop;
         if (!strncmp(s, "bias ", 5)) {
             if (bias) {
+                FLUSH_OR_FAIL();
                 zj_error_set(err, ZJ_ERR_PARSE, path, line, 0, "a second 'bias' line");
                 goto fail;
             }
             errno = 0;
             m->bias = strtod(s + 5, &stop);
             if (errno || stop == s + 5 || *stop || !isfinite(m->bias)) {
+                FLUSH_OR_FAIL();
                 zj_error_set(err, ZJ_ERR_PARSE, path, line, 0, "bad bias '%.40s'", s + 5);
                 goto fail;
             }
@@ -274,17 +338,19 @@ zj_model *zj_model_load(const char *path, zj_error *err)
         uint32_t mark = 0;
         if (gram && gram_len > 5 && (!memcmp(gram, "prev\t", 5) || !memcmp(gram, "next\t", 5))) {
             mark = gram[0] == 'p' ? CP_PREV : CP_NEXT;
-            k = parse_context(gram + 5, gram_len - 5, mark, cps, &norm);
+            k = parse_context(gram + 5, gram_len - 5, mark, cps, cc);
         } else if (gram) {
-            k = parse_ngram(gram, gram_len, cps, &norm);
+            k = parse_ngram(gram, gram_len, cps, cc);
         }
         if (!tab || errno || stop != tab || !decimal_weight(s, tab) || !isfinite(w) ||
             fabs(w) > 1e6) {
+            FLUSH_OR_FAIL();
             zj_error_set(err, ZJ_ERR_PARSE, path, line, 0,
                          "expected a weight, a tab and an n-gram, got '%.40s'", s);
             goto fail;
         }
         if (!k && mark) {
+            FLUSH_OR_FAIL();
             zj_error_set(err, ZJ_ERR_PARSE, path, line, 0,
                          "a neighbour's feature is ^ or two characters of normalized text, "
                          "got '%.40s'",
@@ -293,6 +359,7 @@ zj_model *zj_model_load(const char *path, zj_error *err)
         }
         m->has_context |= mark != 0;
         if (!k) {
+            FLUSH_OR_FAIL();
             zj_error_set(err, ZJ_ERR_PARSE, path, line, 0,
                          "an n-gram is one to three characters of normalized text (no "
                          "spaces, punctuation, upper case or Traditional forms; ^ and $ for "
@@ -300,12 +367,14 @@ zj_model *zj_model_load(const char *path, zj_error *err)
                          tab + 1);
             goto fail;
         }
-        if (!insert(m, pack(cps, k), (float)w)) {
-            zj_error_set(err, ZJ_ERR_PARSE, path, line, 0, "n-gram '%.40s' listed twice",
-                         tab + 1);
-            goto fail;
-        }
+        uint64_t key = pack(cps, k);
+        prefetch_slot(m, key);
+        pending[n_pending++] = (pending_line){key, (float)w, line, tab + 1};
+        if (n_pending == PENDING_LINES)
+            FLUSH_OR_FAIL();
     }
+    FLUSH_OR_FAIL();
+#undef FLUSH_OR_FAIL
     if (!magic || !bias) {
         zj_error_set(err, ZJ_ERR_PARSE, path, line, 0, "%s",
                      magic ? "no 'bias' line"
@@ -314,11 +383,14 @@ zj_model *zj_model_load(const char *path, zj_error *err)
         goto fail;
     }
     free(text);
-    zj_norm_free(&norm);
+    zj_norm_free(&cc->norm);
+    free(cc);
     return m;
 fail:
     free(text);
-    zj_norm_free(&norm);
+    if (cc)
+        zj_norm_free(&cc->norm);
+    free(cc);
     zj_model_free(m);
     return NULL;
 }

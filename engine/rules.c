@@ -32,6 +32,10 @@ struct loader {
      * load than to score a month of calls. */
     uint32_t *id_slots;
     size_t id_cap;
+    /* Every regex is tried on the empty string with this one match data: one
+     * per regex (thousands in the bundled standard) cost each load thousands
+     * of allocations of PCRE2's backtracking frames. */
+    pcre2_match_data *empty_md;
 };
 
 static uint64_t hash_id(const char *s)
@@ -371,9 +375,10 @@ static bool add_regex(struct loader *ld, const zj_ynode *n, uint32_t rule, bool 
         fail_err(ld, &e);
         return false;
     }
-    pcre2_match_data *md = pcre2_match_data_create_from_pattern(re, NULL);
-    int empty = md ? pcre2_match(re, (PCRE2_SPTR) "", 0, 0, 0, md, NULL) : -1;
-    pcre2_match_data_free(md);
+    if (!ld->empty_md)
+        ld->empty_md = pcre2_match_data_create(1, NULL);
+    /* 0 (a match, the ovector too small for its groups) is a match too. */
+    int empty = ld->empty_md ? pcre2_match(re, (PCRE2_SPTR) "", 0, 0, 0, ld->empty_md, NULL) : -1;
     /* A pattern that can match nothing (\b, (?=x), a|) matches empty at
      * some position of some text; empty matches are never reported, so the
      * rule would fire or not depending on which alternative wins there.
@@ -1786,6 +1791,7 @@ static zj_ruleset *build(const char *yaml, size_t len, const char *name, zj_diag
     }
     zj_yaml_free(root);
     free(ld.id_slots);
+    pcre2_match_data_free(ld.empty_md);
     if (n_errors)
         *n_errors = ld.n_errors;
     if (!ld.n_errors && m.merged && m.text.failed)
@@ -1909,7 +1915,11 @@ char *zj_rules_read_file(const char *path, size_t *len, zj_error *err)
         close(fd);
         return NULL;
     }
-    size_t cap = 65536, n = 0;
+    /* Sized by the file: one read, where doubling from 64 KiB copied a 2 MB
+     * model five times (more than its parse under the sanitizers). The loop
+     * still takes a file that grew meanwhile. */
+    size_t cap = sb.st_size >= 0 && sb.st_size < RULES_MAX_FILE ? (size_t)sb.st_size + 1 : 65536,
+           n = 0;
     char *buf = malloc(cap);
     while (buf) {
         size_t got = fread(buf + n, 1, cap - n, f);
@@ -1946,6 +1956,7 @@ char *zj_rules_read_file(const char *path, size_t *len, zj_error *err)
         memmove(buf, buf + 3, n - 3);
         n -= 3;
     }
+    buf[n] = '\0'; /* the loop ends on a short read: n < cap */
     *len = n;
     return buf;
 }

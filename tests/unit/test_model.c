@@ -161,6 +161,16 @@ static void refuses_what_is_not_a_model(void **state)
         {"zhijian-model 1\nbias x\n", 2, "bad bias"},
         {"zhijian-model 1\nbias 0\nbias 1\n", 3, "a second 'bias' line"},
         {"zhijian-model 1\nbias 0\n1\t你\n2\t你\n", 4, "n-gram '你' listed twice"},
+        /* The first error in file order, whichever kind comes after it. */
+        {"zhijian-model 1\nbias 0\n1\t你\n2\t你\n3\t你好吗呢\n", 4, "n-gram '你' listed twice"},
+        {"zhijian-model 1\nbias 0\n1\t你\n2\t你\nbias 1\n", 4, "n-gram '你' listed twice"},
+        {"zhijian-model 1\nbias 0\n1\t你\n1\tAB\n2\t你\n", 4, "an n-gram is one to three"},
+        /* Lines go into the table in batches: a repeat across them, then an
+         * error in the next batch. */
+        {"zhijian-model 1\nbias 0\n1\t一\n1\t二\n1\t三\n1\t四\n1\t五\n1\t六\n1\t七\n1\t八\n"
+         "1\t九\n1\t十\n1\t百\n1\t千\n1\t万\n1\t亿\n1\t零\n1\t两\n1\t半\n1\t几\n1\t三\n"
+         "1\tAB\n",
+         21, "n-gram '三' listed twice"},
         {"zhijian-model 1\nbias 0\n1 你\n", 3, "expected a weight, a tab and an n-gram"},
         {"zhijian-model 1\nbias 0\nnan\t你\n", 3, "expected a weight, a tab and an n-gram"},
         {"zhijian-model 1\nbias 0\n1\t你好吗呢\n", 3, "an n-gram is one to three characters"},
