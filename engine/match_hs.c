@@ -515,6 +515,117 @@ static char *relax_segment_regex(const char *expr)
     return out;
 }
 
+/* Every code point PCRE2's \p{Han} takes (script extensions included: 、
+ * and 「 are Han there) lies in U+2E80..U+3FFFF, in every Unicode version so
+ * far (planes 2 and 3 are set aside for ideographs). */
+#define HAN_SUPERSET "\\x{2E80}-\\x{3FFFF}"
+
+/* Whether expr[i..len) starts with the escape esc ("\\p{Han}"). */
+static bool starts_with(const char *expr, size_t len, size_t i, const char *esc)
+{
+    size_t n = strlen(esc);
+    return len - i >= n && memcmp(expr + i, esc, n) == 0;
+}
+
+/* The index just past the class that opens at expr[at] ('['), or 0 when it
+ * is not closed. Escapes and POSIX classes ([:alpha:]) inside are skipped. */
+static size_t class_end(const char *expr, size_t len, size_t at)
+{
+    size_t i = at + 1;
+    if (i < len && expr[i] == '^')
+        i++;
+    if (i < len && expr[i] == ']')
+        i++; /* a ] right after [ or [^ is a member */
+    for (; i < len; i++) {
+        if (expr[i] == '\\') {
+            i++;
+        } else if (expr[i] == '[' && i + 1 < len && expr[i + 1] == ':') {
+            const char *close = strstr(expr + i + 2, ":]");
+            if (close)
+                i = (size_t)(close - expr) + 1;
+        } else if (expr[i] == ']') {
+            return i + 1;
+        }
+    }
+    return 0;
+}
+
+/* expr as handed to Hyperscan with \p{Han} widened to HAN_SUPERSET wherever
+ * a wider class only makes the regex match more: outside classes, inside
+ * classes that are not negated, and a negated class holding \P{Han} (a
+ * subset of Han) taken whole. Two reasons:
+ *  - Hyperscan's \p{Han} is older than PCRE2's and leaves out script
+ *    extensions: 𫠠 (U+2B820, Unicode 8) is Han to PCRE2 but not to
+ *    Hyperscan, so 嫌\p{Han}了 never told PCRE2 to look at 嫌𫠠了 — a miss
+ *    the PCRE2 backend does not have. A superset is always a sound prefilter.
+ *  - A contiguous range is a far smaller automaton than the script's many
+ *    ranges: the bundled standard's database shrank from 18.6 to 11 MB,
+ *    and every command loads it.
+ * Negative lookarounds and \Q…\E are copied as written (a wider class there
+ * would make the regex match less). Caller frees; NULL when out of memory. */
+static char *widen_han(const char *expr)
+{
+    size_t len = strlen(expr);
+    char *out = malloc(3 * len + 32); /* "\p{Han}" (7) becomes at most 20 bytes */
+    if (!out)
+        return NULL;
+    size_t k = 0;
+    for (size_t i = 0; i < len;) {
+        size_t end = 0;
+        if (starts_with(expr, len, i, "\\Q")) {
+            const char *e = strstr(expr + i + 2, "\\E");
+            end = e ? (size_t)(e - expr) + 2 : len;
+        } else if (starts_with(expr, len, i, "\\p{Han}")) {
+            k += (size_t)sprintf(out + k, "[%s]", HAN_SUPERSET);
+            i += 7;
+            continue;
+        } else if (expr[i] == '\\') {
+            end = i + 2 <= len ? i + 2 : len;
+        } else if (starts_with(expr, len, i, "(?!") || starts_with(expr, len, i, "(?<!")) {
+            end = group_end(expr, len, i);
+            end = end ? end : len;
+        } else if (expr[i] == '[') {
+            end = class_end(expr, len, i);
+            end = end ? end : len;
+            bool negated = i + 1 < len && expr[i + 1] == '^';
+            if (negated) {
+                for (size_t j = i + 2; j < end; j++) {
+                    if (starts_with(expr, len, j, "\\P{Han}")) {
+                        k += (size_t)sprintf(out + k, "[%s]", HAN_SUPERSET);
+                        i = end;
+                        break;
+                    }
+                    if (expr[j] == '\\')
+                        j++;
+                }
+                if (i == end)
+                    continue;
+            } else {
+                for (size_t j = i; j < end;) {
+                    if (starts_with(expr, len, j, "\\p{Han}")) {
+                        k += (size_t)sprintf(out + k, "%s", HAN_SUPERSET);
+                        j += 7;
+                    } else {
+                        size_t step = expr[j] == '\\' && j + 1 < end ? 2 : 1;
+                        memcpy(out + k, expr + j, step);
+                        k += step;
+                        j += step;
+                    }
+                }
+                i = end;
+                continue;
+            }
+        } else {
+            end = i + 1;
+        }
+        memcpy(out + k, expr + i, end - i);
+        k += end - i;
+        i = end;
+    }
+    out[k] = '\0';
+    return out;
+}
+
 /* Hyperscan reports running out of memory as a compile error ("Unable to
  * allocate memory."): that is out of memory (exit 2), not a regex at some
  * line of the rule set, and no regex is to be sent to PCRE2 for it. Frees ce
@@ -655,7 +766,11 @@ zj_hs_matcher *zj_hs_compile(const zj_pattern *patterns, size_t n, const char *c
             m->pcre_always[m->n_always++] = p->id; /* cannot be relaxed soundly */
             continue;
         }
-        exprs[k] = expr;
+        char *widened = widen_han(expr);
+        free(expr);
+        if (!widened)
+            goto nomem;
+        exprs[k] = widened;
         flags[k] = REGEX_FLAGS;
         ids[k++] = p->id;
     }
