@@ -1,7 +1,7 @@
 /* sha256.c — SHA-256 (FIPS 180-4) as 64 hex digits.
  *
- * Every start hashes the rule file, the clause model and the cached Hyperscan
- * database (about 10 MB for the bundled standard), so the hash is on the path
+ * Every start hashes the rule file, the clause models and the cached Hyperscan
+ * databases (about 30 MB for the bundled standard), so the hash is on the path
  * of every command. On x86-64 processors with the SHA extensions the blocks
  * go through the SHA-NI instructions (several times faster); elsewhere, and in
  * builds without SSE2, through the portable rounds. Both give the same digest
