@@ -11,6 +11,18 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
+# Each stage's heading; the seconds the previous one took, so that a slow
+# stage shows in the log (the whole run is meant to stay well within 20
+# minutes on 2 cores).
+stage_start=$(date +%s) run_start=$stage_start
+stage() {
+  local now; now=$(date +%s)
+  [ -z "${stage_name:-}" ] || echo "-- $stage_name: $((now - stage_start)) s"
+  stage_name=$1 stage_start=$now
+  [ "$1" = done ] || echo "== $1"
+}
+
+stage "dependencies (tools/deps.sh)"
 "$root/tools/deps.sh"
 jobs=$(nproc)
 # deps.sh installed PostgreSQL: its tests must run, not skip.
@@ -23,17 +35,17 @@ export ZJ_REQUIRE_POSTGRES=1
 export XDG_CACHE_HOME="$root/build/test-cache" ZHIJIAN_CACHE_KEEP=100000
 export ZJ_TEST_CACHE_DIR="$XDG_CACHE_HOME/zhijian" # the unit tests' (tests/CMakeLists.txt)
 
-echo "== build (RelWithDebInfo)"
+stage "build (RelWithDebInfo)"
 "$root/tools/build.sh" "$root/build"
-echo "== tests (RelWithDebInfo)"
+stage "tests (RelWithDebInfo)"
 ctest --test-dir "$root/build" -j "$jobs" --output-on-failure
 
-echo "== build (portable: PCRE2 backend only, -DZJ_HYPERSCAN=OFF, byte-wise scans without SSE2, no OpenCC; fault injection)"
+stage "build (portable: PCRE2 backend only, -DZJ_HYPERSCAN=OFF, byte-wise scans without SSE2, no OpenCC; fault injection)"
 "$root/tools/build.sh" "$root/build-pcre" -DZJ_HYPERSCAN=OFF -DCMAKE_C_FLAGS=-U__SSE2__ -DZJ_OPENCC=OFF -DZJ_FAULT_INJECTION=ON
-echo "== tests (portable build: unit tests, cases and the fault sweep)"
+stage "tests (portable build: unit tests, cases and the fault sweep)"
 ctest --test-dir "$root/build-pcre" -j "$jobs" --output-on-failure -R '^(unit|case|fault)\.'
 
-echo "== valgrind (scoring the corpus)"
+stage "valgrind (scoring the corpus)"
 # With the PCRE2 backend: a Hyperscan database is compiled for the CPU it runs
 # on, and valgrind's emulated CPU matches no database in the cache, so with
 # Hyperscan every run here would compile the bundled standard inside valgrind
@@ -49,12 +61,12 @@ vg corpus/formats/
 head -60 corpus/gold/calls/unpunctuated.jsonl | vg -
 echo "valgrind: no errors, no leaks"
 
-echo "== build (ASan + UBSan, -O1)"
+stage "build (ASan + UBSan, -O1)"
 # -O1, as AddressSanitizer's documentation advises for speed; the reports are
 # the same (frame pointers are kept).
 "$root/tools/build.sh" "$root/build-asan" -DZJ_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug \
   -DCMAKE_C_FLAGS_DEBUG="-g -O1" -DZJ_FAULT_INJECTION=ON
-echo "== tests (ASan + UBSan + LSan)"
+stage "tests (ASan + UBSan + LSan)"
 # The benchmark's smoke test, the PDF check and the peak-RSS check measure or
 # print what the optimized build already checked (RSS under ASan is its shadow
 # memory); the server's browser test runs here too.
@@ -63,6 +75,8 @@ echo "== tests (ASan + UBSan + LSan)"
 ZJ_TEST_QUICK=1 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir "$root/build-asan" -j "$jobs" --output-on-failure -E '^script\.(bench_smoke|report_pdf|rss_flat)$'
 
-echo "== fuzzing (libFuzzer + ASan + UBSan: every tests/fuzz/fuzz_*.c, under a minute in all)"
+stage "fuzzing (libFuzzer + ASan + UBSan: every tests/fuzz/fuzz_*.c, under a minute in all)"
 n_targets=$(ls "$root"/tests/fuzz/fuzz_*.c | wc -l)
 "$root/tools/fuzz" --time $(( 48 / n_targets > 2 ? 48 / n_targets : 2 ))
+stage done
+echo "tools/test.sh: every stage passed in $(( $(date +%s) - run_start )) s"
