@@ -782,6 +782,23 @@ static size_t colon_at(const char *s, size_t n)
     return k;
 }
 
+/* The label before a colon at the start of s, as a speaker prefix is
+ * written: at most 24 bytes, no spaces inside but for "Speaker 1". Its
+ * length, with *colon the colon's and its spaces'; 0 when s opens with none.
+ * Whether the label names a speaker is the caller's to tell. */
+static size_t label_at(const char *s, size_t n, size_t *colon)
+{
+    size_t lim = n < 24 ? n : 24;
+    for (size_t i = 1; i < lim; i++) {
+        if ((*colon = colon_at(s + i, n - i)) > 0)
+            return i;
+        if (s[i] == ' ' &&
+            !(i == 7 && (memcmp(s, "Speaker", 7) == 0 || memcmp(s, "speaker", 7) == 0)))
+            return 0;
+    }
+    return 0;
+}
+
 size_t zj_ing_speaker_prefix(const char *s, size_t n, zj_party *who)
 {
     *who = (zj_party){.role = ZJ_ROLE_UNKNOWN, .channel = -1, .speaker = ""};
@@ -804,17 +821,8 @@ size_t zj_ing_speaker_prefix(const char *s, size_t n, zj_party *who)
         }
         return 0;
     }
-    /* A label before a colon, at most 24 bytes, no spaces inside but for
-     * "Speaker 1". */
-    size_t lim = n < 24 ? n : 24;
-    for (size_t i = 1; i < lim; i++) {
-        size_t c = colon_at(s + i, n - i);
-        if (!c) {
-            if (s[i] == ' ' &&
-                !(i == 7 && (memcmp(s, "Speaker", 7) == 0 || memcmp(s, "speaker", 7) == 0)))
-                return 0;
-            continue;
-        }
+    size_t c, i = label_at(s, n, &c);
+    if (i) {
         int role = zj_ing_role_name(s, i);
         if (role >= 0) {
             who->role = role;
@@ -855,7 +863,6 @@ size_t zj_ing_speaker_prefix(const char *s, size_t n, zj_party *who)
                 }
             }
         }
-        return 0;
     }
     return 0;
 }
@@ -893,6 +900,29 @@ size_t zj_ing_line_speaker(const char *s, size_t n, zj_party *who)
     i += spaces_at(s + i, n - i);
     size_t k = zj_ing_speaker_prefix(s + i, n - i, who);
     return k ? i + k : 0;
+}
+
+bool zj_ing_cue_line_continues(const char *s, size_t n, const char *src, long line,
+                               const char *expected, zj_error *e)
+{
+    size_t i = spaces_at(s, n);
+    for (size_t d; (d = dash_at(s + i, n - i)) > 0;)
+        i += d;
+    i += spaces_at(s + i, n - i);
+    zj_party who;
+    if (zj_ing_speaker_prefix(s + i, n - i, &who))
+        return true; /* a speaker it names; zj_ing_line_speaker reads it */
+    /* Read as the speaker prefix is read, so that a label on a later line is
+     * what the same label would be on a first line: no speaker. */
+    size_t colon, label = label_at(s + i, n - i, &colon);
+    if (label) {
+        zj_error_set(e, ZJ_ERR_PARSE, src, line, 0,
+                     "'%.*s' opens a later line of the cue but names no speaker zhijian knows "
+                     "(expected %s); whose words follow cannot be told",
+                     (int)(label + (s[i + label] == ':' ? 1 : 3)), s + i, expected);
+        return false;
+    }
+    return true;
 }
 
 void zj_ing_json_parse(const char *content, size_t len, zj_ingest_out *out,

@@ -6,8 +6,9 @@
  * time line alone inside the text is an error: merged, another speaker's
  * words would be scored as this one's. For the same reason a later line of
  * a cue that opens with a speaker prefix is that speaker's own turn
- * (zj_ing_cue_turn), and a cue without a speaker among cues that name
- * theirs is an error at its line (zj_ing_cue_speakers). */
+ * (zj_ing_cue_turn), one that reads as another speaker's without naming a
+ * known one is an error at its line (zj_ing_cue_line_continues), and so is a
+ * cue without a speaker among cues that name theirs (zj_ing_cue_speakers). */
 #include "internal.h"
 
 #include <stdio.h>
@@ -129,6 +130,9 @@ static bool append_untagged(zj_buf *buf, const char *s, size_t n)
     return true;
 }
 
+/* The speaker marks error messages suggest. */
+static const char speaker_marks[] = "坐席：, 客户：, [SPEAKER_00]: or 发音人1：";
+
 static void parse(const char *content, size_t len, zj_ingest_out *out)
 {
     const char *src = out->source;
@@ -219,6 +223,9 @@ static void parse(const char *content, size_t len, zj_ingest_out *out)
             } else {
                 zj_party next;
                 skip = zj_ing_line_speaker(words, shown.len, &next);
+                if (!skip &&
+                    !zj_ing_cue_line_continues(words, shown.len, src, line, speaker_marks, &e))
+                    goto fail;
                 if (!zj_ing_cue_turn(&cue, c, &text, skip ? &next : NULL, &who))
                     goto nomem;
             }
@@ -239,7 +246,7 @@ static void parse(const char *content, size_t len, zj_ingest_out *out)
     }
     if (state == IN_TEXT && !zj_ing_cue_end(&cue, c, &text, text.len, start, stop, &who))
         goto nomem;
-    if (!zj_ing_cue_speakers(&cue, src, "坐席：, 客户：, [SPEAKER_00]: or 发音人1：", &e))
+    if (!zj_ing_cue_speakers(&cue, src, speaker_marks, &e))
         goto fail;
     zj_buf_free(&text);
     zj_buf_free(&shown);

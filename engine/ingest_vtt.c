@@ -3,7 +3,9 @@
  * The speaker is a voice span <v Name> or a prefix of the text ("坐席：",
  * "[SPEAKER_00]:"); other markup is dropped. A cue whose text changes
  * speaker (a second <v Name>, or a later line with another prefix) gives
- * each speaker a turn (zj_ing_cue_turn). NOTE, STYLE and REGION blocks are
+ * each speaker a turn (zj_ing_cue_turn); a later line that reads as another
+ * speaker's without naming a known one is an error at its line
+ * (zj_ing_cue_line_continues). NOTE, STYLE and REGION blocks are
  * skipped. A cue WebVTT would merge into another or drop (no blank line
  * before it) is an error at its line. One file is one call. */
 #include "internal.h"
@@ -33,17 +35,17 @@ static bool voice_name(const char *tag, size_t tl, const char **name, size_t *nl
     return true;
 }
 
-/* Whether line s holds a voice span tag. */
-static bool has_voice(const char *s, size_t n)
+/* Where line s holds its first voice span tag; n when it holds none. */
+static size_t first_voice(const char *s, size_t n)
 {
     for (const char *p = s; (p = memchr(p, '<', (size_t)(s + n - p))); p++) {
         const char *close = memchr(p, '>', (size_t)(s + n - p));
         const char *name;
         size_t nl;
         if (close && voice_name(p + 1, (size_t)(close - p - 1), &name, &nl))
-            return true;
+            return (size_t)(p - s);
     }
-    return false;
+    return n;
 }
 
 /* The character reference at s ("&amp;", "&#29289;", "&#x7269;"): appends
@@ -138,6 +140,9 @@ static bool starts(const char *s, size_t n, const char *word)
     size_t k = strlen(word);
     return n >= k && memcmp(s, word, k) == 0 && (n == k || s[k] == ' ' || s[k] == '\t');
 }
+
+/* The speaker marks error messages suggest. */
+static const char speaker_marks[] = "<v 坐席>, 坐席：, 客户： or [SPEAKER_00]:";
 
 static void parse(const char *content, size_t len, zj_ingest_out *out)
 {
@@ -237,8 +242,9 @@ static void parse(const char *content, size_t len, zj_ingest_out *out)
              * words as shown, so "<i>坐席：…</i>", "<c.agent>坐席：</c>…", " 坐席：…"
              * and "- 坐席：…" name theirs. A line with voice spans keeps them
              * as they come (a prefix before the first one still counts). */
-            bool voices = has_voice(p, n);
-            bool voice_first = voices && p[0] == '<' && p[1] == 'v';
+            size_t voice_at = first_voice(p, n);
+            bool voices = voice_at < n;
+            bool voice_first = voice_at == 0;
             zj_party named = {.role = ZJ_ROLE_UNKNOWN, .channel = -1};
             size_t skip = 0;
             zj_buf_reset(&shown);
@@ -253,6 +259,13 @@ static void parse(const char *content, size_t len, zj_ingest_out *out)
                 who = named;
                 voiced = false;
             } else if (!voice_first) {
+                /* A line with voice spans is checked up to the first one,
+                 * which names the speaker of what follows it ("- <v 坐席>…"). */
+                const char *lead = voices ? p : shown.data ? shown.data : "";
+                size_t lead_len = voices ? voice_at : shown.len;
+                if (!skip &&
+                    !zj_ing_cue_line_continues(lead, lead_len, src, line, speaker_marks, &e))
+                    goto fail;
                 if (!zj_ing_cue_turn(&cue, c, &text, skip ? &named : NULL, &who))
                     goto nomem;
             }
@@ -280,7 +293,7 @@ static void parse(const char *content, size_t len, zj_ingest_out *out)
     }
     if (state == IN_TEXT && !zj_ing_cue_end(&cue, c, &text, text.len, start, stop, &who))
         goto nomem;
-    if (!zj_ing_cue_speakers(&cue, src, "<v 坐席>, 坐席：, 客户： or [SPEAKER_00]:", &e))
+    if (!zj_ing_cue_speakers(&cue, src, speaker_marks, &e))
         goto fail;
     zj_buf_free(&text);
     zj_buf_free(&shown);

@@ -761,6 +761,14 @@ size_t zj_ing_speaker_prefix(const char *s, size_t n, zj_party *who);
  * also behind leading spaces and a dialogue dash ("- 坐席：…", "－客户：…"):
  * the bytes up to the end of the prefix, 0 when the line names no speaker. */
 size_t zj_ing_line_speaker(const char *s, size_t n, zj_party *who);
+/* Whether a later line of a subtitle cue (markup removed) that names no
+ * speaker is more words of the cue's speaker. Not when it reads as a change
+ * of speaker: a label before a colon, as a speaker prefix is written, that
+ * is no speaker ("物业：…", "A: …"; a first line so written names no speaker
+ * either). Whose words those are cannot be told: false with e set at line;
+ * expected lists the format's speaker marks. */
+bool zj_ing_cue_line_continues(const char *s, size_t n, const char *src, long line,
+                               const char *expected, zj_error *e);
 /* The cues of a subtitle file (SRT, WebVTT) as turns. A cue's text is one
  * speaker's turn until a later line opens with another speaker (坐席：…
  * then 客户：… in one cue): each speaker gets a turn of their own, and since
