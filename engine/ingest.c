@@ -906,7 +906,8 @@ bool zj_ing_cue_line_continues(const char *s, size_t n, const char *src, long li
                                const char *expected, zj_error *e)
 {
     size_t i = spaces_at(s, n);
-    for (size_t d; (d = dash_at(s + i, n - i)) > 0;)
+    bool dashed = false;
+    for (size_t d; (d = dash_at(s + i, n - i)) > 0; dashed = true)
         i += d;
     i += spaces_at(s + i, n - i);
     zj_party who;
@@ -920,6 +921,16 @@ bool zj_ing_cue_line_continues(const char *s, size_t n, const char *src, long li
                      "'%.*s' opens a later line of the cue but names no speaker zhijian knows "
                      "(expected %s); whose words follow cannot be told",
                      (int)(label + (s[i + label] == ':' ? 1 : 3)), s + i, expected);
+        return false;
+    }
+    /* Subtitles write a second speaker's line behind a dash; without a name
+     * it is nobody's, least of all the speaker of the line before. */
+    if (dashed && i < n) {
+        zj_error_set(e, ZJ_ERR_PARSE, src, line, 0,
+                     "a later line of the cue opens with a dialogue dash, a change of speaker, "
+                     "but names none (expected %s after the dash); whose words follow cannot "
+                     "be told",
+                     expected);
         return false;
     }
     return true;

@@ -765,8 +765,9 @@ size_t zj_ing_line_speaker(const char *s, size_t n, zj_party *who);
  * speaker is more words of the cue's speaker. Not when it reads as a change
  * of speaker: a label before a colon, as a speaker prefix is written, that
  * is no speaker ("物业：…", "A: …"; a first line so written names no speaker
- * either). Whose words those are cannot be told: false with e set at line;
- * expected lists the format's speaker marks. */
+ * either), or a dialogue dash before words, which marks a new speaker
+ * ("- 这个…"). Whose words those are cannot be told: false with e set at
+ * line; expected lists the format's speaker marks. */
 bool zj_ing_cue_line_continues(const char *s, size_t n, const char *src, long line,
                                const char *expected, zj_error *e);
 /* The cues of a subtitle file (SRT, WebVTT) as turns. A cue's text is one
