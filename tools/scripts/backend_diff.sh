@@ -4,8 +4,9 @@
 # `zhijian score --backend pcre2` against `--backend hyperscan`, the bundled
 # standard, JSON lines compared byte for byte.
 # Full size (not in CI: PCRE2 alone scores the gold set some 60 times slower
-# than Hyperscan, about 40 minutes of CPU):
+# than Hyperscan, about 20 minutes of CPU):
 #   tools/scripts/backend_diff.sh            # build/ (ZHIJIAN_BUILD=DIR for another)
+#   tools/scripts/backend_diff.sh corpus/gold/calls/filler.jsonl   # given files only
 # CI-sized version: tests/unit/test_match_diff.c (the corpus, and every 27th
 # call of two gold variants; ZJ_TEST_FULL=1 there takes every call of those two).
 # Exit status: 0 identical, 1 a difference (the first differing line is
@@ -16,13 +17,13 @@ bin=${ZHIJIAN_BUILD:-$root/build}
 [ -x "$bin/zhijian" ] || "$root/tools/build.sh" "$bin" >/dev/null
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-cd "$root"
-files=(corpus/calls/*.jsonl corpus/gold/calls/*.jsonl corpus/gold/heldout/calls/*.jsonl)
+files=("$@")
+[ $# -gt 0 ] || files=("$root"/corpus/calls/*.jsonl "$root"/corpus/gold/calls/*.jsonl "$root"/corpus/gold/heldout/calls/*.jsonl)
 status=0
 for f in "${files[@]}"; do
   for b in pcre2 hyperscan; do
     "$bin/zhijian" score --no-db --format jsonl --backend "$b" \
-      --rules rules/property-service.yaml "$f" >"$tmp/$b.jsonl" 2>"$tmp/$b.err" ||
+      --rules "$root/rules/property-service.yaml" "$f" >"$tmp/$b.jsonl" 2>"$tmp/$b.err" ||
       { echo "FAIL: $b on $f exited $?: $(head -3 "$tmp/$b.err")"; exit 2; }
   done
   n=$(wc -l <"$tmp/pcre2.jsonl")
