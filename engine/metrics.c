@@ -200,10 +200,14 @@ static zj_status silences(const zj_rule *r, uint32_t rule, const zj_call *call, 
     return h.events ? ZJ_OK : push(out, rule, ZJ_OUT_MET, 0, -1, -1, h.longest, "ms");
 }
 
-/* An agent turn that starts while the latest customer turn is still going
- * and talks over it by at least the rule's overlap: one interruption per
- * customer turn. The overlap is the time both speak, so a 好的 said inside a
- * long complaint is the backchannel it is, however long the resident goes on. */
+/* An agent turn that starts while a customer turn is still going and talks
+ * over it by at least the rule's overlap: one interruption per customer turn.
+ * The turn talked over is the one of the customer's turns so far that goes
+ * on longest, not merely the latest: a short row that starts inside a long
+ * one (a second voice on the customer's side, a split segment) leaves the
+ * long one going. The overlap is the time both speak, so a 好的 said inside
+ * a long complaint is the backchannel it is, however long the resident goes
+ * on. */
 static zj_status interruptions(const zj_rule *r, uint32_t rule, const zj_call *call, size_t from,
                                const unsigned char *marks, zj_finding_list *out)
 {
@@ -216,7 +220,8 @@ static zj_status interruptions(const zj_rule *r, uint32_t rule, const zj_call *c
         if (!speaks(marks, t))
             continue;
         if (turn->speaker == ZJ_SPEAKER_CUSTOMER) {
-            customer = (long)t;
+            if (customer < 0 || turn->end_ms >= call->turns[customer].end_ms)
+                customer = (long)t;
             continue;
         }
         if (customer < 0 || t < from)
