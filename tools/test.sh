@@ -83,16 +83,23 @@ stage "tests (ASan + UBSan + LSan)"
 # memory); the server's browser test runs here too.
 # The PostgreSQL store's test runs there without its browser flow and its
 # kill-and-resume run (ZJ_TEST_QUICK=1), both checked above.
-# The CI-sized run also leaves out the volume tests, which check figures and
-# orders byte for byte over many report variants or batches of 12,000 and
-# more calls, at several minutes each under the sanitizers: the aggregates
-# against a recomputation, re-scoring a changed input after a kill, output
-# order across threads, the gold set's six variants and the sampling tables.
-# The commands they run are run here by smaller tests (store_basics and
-# store_resume, the report_* scripts and test_report, the eval cases,
-# review_cli and report_golden for samples); --full runs them too.
+# The CI-sized run also leaves out tests whose code the sanitizers see
+# through other tests, at a minute or more each under them:
+#  - volume tests, which check figures and orders byte for byte over many
+#    report variants or batches of 12,000 and more calls (the aggregates
+#    against a recomputation, re-scoring a changed input after a kill, the
+#    run records of a killed batch, output order across threads, the gold
+#    set's six variants, the sampling tables); store_basics, store_resume,
+#    report_golden, review_cli and the eval cases run the same commands;
+#  - front-ends of code a unit test, the cases and a fuzz target run here:
+#    formats (test_ingest, the input cases, fuzz_formats), lint_cli
+#    (test_lint, fuzz_lint), postgres_conninfo (test_db_mask, and
+#    postgres_store here), and two report scripts of report_golden's
+#    commands (report_offences, report_metric_findings).
+# --full runs them too.
 skip='bench_smoke|report_pdf|rss_flat'
-[ "$full" = 1 ] || skip="$skip|report_aggregates|store_resume_changed|batch_order|gold_eval|sample_audit"
+[ "$full" = 1 ] || skip="$skip|report_aggregates|store_resume_changed|store_runs|batch_order|gold_eval|sample_audit"
+[ "$full" = 1 ] || skip="$skip|formats|lint_cli|postgres_conninfo|report_offences|report_metric_findings"
 quick=1
 [ "$full" = 1 ] && quick=0
 ZJ_TEST_QUICK=$quick ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \

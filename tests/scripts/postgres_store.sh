@@ -54,7 +54,12 @@ run() { # NAME ARGS...: the command on both stores, stdout and stderr and status
 ids=$("$zhijian" score --no-db --format jsonl "$src/corpus/calls" 2> /dev/null |
   python3 -c 'import json,sys; [print(json.loads(l)["call_id"]) for l in sys.stdin]')
 [ "$(echo "$ids" | wc -l)" = 49 ] || fail "call ids"
+# Every call; under ZJ_TEST_QUICK=1 (the sanitizer build) every seventh,
+# which still shows calls with and without findings, metrics and quotes.
+i=0
 for id in $ids; do
+  i=$((i + 1))
+  [ "${ZJ_TEST_QUICK:-0}" = 1 ] && [ $((i % 7)) != 1 ] && continue
   run "show-$id" show "$id"
   run "show-$id.json" show "$id" --format json
 done
@@ -88,7 +93,7 @@ for f in a/*; do
   cmp -s "$f" "b/$name" || { diff "$f" "b/$name" | head -5; fail "$name differs between SQLite and PostgreSQL"; }
   n=$((n + 1))
 done
-[ "$n" -ge 130 ] || fail "only $n outputs compared"
+[ "$n" -ge $([ "${ZJ_TEST_QUICK:-0}" = 1 ] && echo 46 || echo 130) ] || fail "only $n outputs compared"
 grep -q '"calls": 49' a/card.json || fail "the scorecard is empty: $(head -c 300 a/card.json)"
 grep -q "^exit 0$" b/check || fail "db check: $(cat b/check)"
 "$zhijian" db rebuild --db "$url" > rebuild.out 2>&1 || fail "db rebuild: $(cat rebuild.out)"
