@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite: installs dependencies, builds zhijian (optimized, and with
 # AddressSanitizer + UndefinedBehaviorSanitizer, which includes LeakSanitizer),
-# runs every test in both builds, runs the unit tests and cases of a portable
+# runs every test in the optimized build and all but a few volume and
+# front-end tests in the sanitizer build (listed below; --full runs those
+# too), runs the unit tests and cases of a portable
 # build (PCRE2 only, no SSE2 and no OpenCC: the fallbacks where Hyperscan, x86
 # SIMD or the t2s table are missing; cases that need t2s are skipped there) with
 # the fault sweep (tests/fault/: every command with its Nth allocation or write
@@ -19,7 +21,7 @@ full=0
 case ${1:-} in
   "") ;;
   --full) full=1 ;;
-  -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   *) echo "tools/test.sh: unknown option '$1' (--full runs every test in every build)" >&2; exit 2 ;;
 esac
 # Each stage's heading; the seconds the previous one took, so that a slow
