@@ -217,7 +217,7 @@ static size_t modern_readings(uint32_t cp, uint16_t ids[ZJ_PINYIN_MAX_READINGS])
 }
 
 /* Grows *buf to hold a turn's text and its NUL (the pinyin text and the
- * text zj_fuzzy_heard scans are both exactly the normalized text's length). */
+ * text zj_fuzzy_heard matches are both exactly the normalized text's length). */
 static zj_status reserve_text(char **buf, size_t *cap, const zj_norm *n)
 {
     if (*cap >= n->len + 1)
@@ -397,7 +397,7 @@ static zj_status add_literal_twin(zj_fuzzy *f, size_t *cap, const zj_pattern *li
  * paragraph: its characters stand for their common reading only, which
  * keeps 呢 (ne, ni) from sounding like 你. The class of an ideograph holds
  * the ideograph too: the pinyin text has none with a reading, but the text
- * zj_fuzzy_heard scans keeps a hit's context in characters, which a
+ * zj_fuzzy_heard matches keeps a hit's context in characters, which a
  * lookaround must then match as written. *context says whether the regex has
  * a lookaround.
  *
@@ -580,11 +580,49 @@ zj_status zj_fuzzy_build(zj_ruleset *rs, zj_backend backend, const zj_load_opts 
     return ZJ_OK;
 }
 
+void zj_fuzzy_check_turn(zj_fuzzy_check *c)
+{
+    c->ready = false;
+}
+
 void zj_fuzzy_check_free(zj_fuzzy_check *c)
 {
     free(c->text);
-    free(c->hits.v);
+    free(c->exact);
     memset(c, 0, sizeof *c);
+}
+
+static int cmp_hit(const void *a, const void *b)
+{
+    const zj_hit *x = a, *y = b;
+    if (x->pattern != y->pattern)
+        return x->pattern < y->pattern ? -1 : 1;
+    if (x->start != y->start)
+        return x->start < y->start ? -1 : 1;
+    return x->end < y->end ? -1 : x->end > y->end;
+}
+
+/* The turn as written and its exact hits sorted, once per turn. */
+static zj_status check_prepare(zj_fuzzy_check *c, const zj_norm *norm, const zj_hit *exact,
+                               size_t n_exact)
+{
+    if (reserve_text(&c->text, &c->cap, norm) != ZJ_OK)
+        return ZJ_ERR_NOMEM;
+    memcpy(c->text, norm->text, norm->len + 1);
+    if (n_exact > c->exact_cap) {
+        zj_hit *v = realloc(c->exact, n_exact * sizeof *v);
+        if (!v)
+            return ZJ_ERR_NOMEM;
+        c->exact = v;
+        c->exact_cap = n_exact;
+    }
+    if (n_exact)
+        memcpy(c->exact, exact, n_exact * sizeof *exact);
+    c->n_exact = n_exact;
+    if (n_exact > 1)
+        qsort(c->exact, n_exact, sizeof *c->exact, cmp_hit);
+    c->ready = true;
+    return ZJ_OK;
 }
 
 zj_status zj_fuzzy_heard(const zj_fuzzy *f, zj_match_scratch *s, const zj_norm *norm,
@@ -594,24 +632,23 @@ zj_status zj_fuzzy_heard(const zj_fuzzy *f, zj_match_scratch *s, const zj_norm *
     *heard = true;
     if (!f->context[h->pattern])
         return ZJ_OK;
-    uint32_t source = f->source[h->pattern];
-    for (size_t i = 0; i < n_exact; i++)
-        if (exact[i].pattern == source && exact[i].start == h->start && exact[i].end == h->end)
-            return ZJ_OK; /* the characters match too: dropped later as a duplicate */
-    if (reserve_text(&c->text, &c->cap, norm) != ZJ_OK)
+    if (!c->ready && check_prepare(c, norm, exact, n_exact) != ZJ_OK)
         return ZJ_ERR_NOMEM;
-    /* The hit's words by sound, everything around them as written. */
-    memcpy(c->text, norm->text, norm->len + 1);
-    memcpy(c->text + h->start, pinyin + h->start, h->end - h->start);
+    zj_hit key = {.pattern = f->source[h->pattern], .start = h->start, .end = h->end};
+    if (c->n_exact && bsearch(&key, c->exact, c->n_exact, sizeof key, cmp_hit))
+        return ZJ_OK; /* the characters match too: dropped later as a duplicate */
+    /* The hit's words by sound, everything around them as written: the twin
+     * must match there, from the hit's start to its end. A scan of that text
+     * finds the same match at the hit when its walk gets there; the scan is
+     * not run, as one per hit made a long turn cost the square of its length. */
+    size_t n = h->end - h->start, end;
+    memcpy(c->text + h->start, pinyin + h->start, n);
     zj_norm view = *norm;
     view.text = c->text;
-    c->hits.n = 0;
-    zj_status st = zj_matcher_scan(f->matcher, s, &view, &c->hits);
+    zj_status st = zj_matcher_match_at(f->matcher, s, &view, h->pattern, h->start, &end);
+    memcpy(c->text + h->start, norm->text + h->start, n);
     if (st != ZJ_OK)
         return st;
-    *heard = false;
-    for (size_t i = 0; i < c->hits.n && !*heard; i++)
-        *heard = c->hits.v[i].pattern == h->pattern && c->hits.v[i].start == h->start &&
-                 c->hits.v[i].end == h->end;
+    *heard = end == h->end;
     return ZJ_OK;
 }

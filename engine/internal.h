@@ -201,6 +201,19 @@ zj_match_scratch *zj_match_scratch_new(const zj_matcher *m);
 void zj_match_scratch_free(zj_match_scratch *s);
 zj_status zj_matcher_scan(const zj_matcher *m, zj_match_scratch *s, const zj_norm *turn,
                           zj_hits *out);
+/* The match of pattern id that starts at byte `start` of turn, anchored
+ * there: what a scan finds at `start` when its left-to-right walk gets there
+ * (the leftmost-first match from that position), in the segment holding
+ * `start` as the scan cuts it, so a lookbehind sees the text before `start`
+ * and ^ and $ anchor at the segment's edges. *end is its end, or 0 when no
+ * non-empty match starts there. It costs one match attempt, not a scan of
+ * the turn — except for a regex with \K, whose reported start is not where
+ * its match began: for one, the turn is scanned by that regex alone. */
+zj_status zj_matcher_match_at(const zj_matcher *m, zj_match_scratch *s, const zj_norm *turn,
+                              uint32_t id, size_t start, size_t *end);
+/* How many zj_matcher_scan and zj_matcher_match_at calls s served (tests
+ * count them: the work per hit by sound stays one anchored match). */
+void zj_match_scratch_counts(const zj_match_scratch *s, uint64_t *scans, uint64_t *anchored);
 
 /* The PCRE2 backend, used alone or for patterns Hyperscan cannot express. */
 typedef struct zj_pcre_set zj_pcre_set;
@@ -212,6 +225,13 @@ void zj_pcre_scratch_free(zj_pcre_scratch *s);
 /* Scan only the patterns listed in ids (all when ids == NULL). */
 zj_status zj_pcre_scan(const zj_pcre_set *p, zj_pcre_scratch *s, const zj_norm *turn,
                        const uint32_t *ids, size_t n_ids, zj_hits *out);
+/* The match of pattern id anchored at byte `start` of its segment of turn
+ * (zj_matcher_match_at), for a pattern without \K. */
+zj_status zj_pcre_match_at(const zj_pcre_set *p, zj_pcre_scratch *s, const zj_norm *turn,
+                           uint32_t id, size_t start, size_t *end);
+/* Whether regex id holds \K, which reports a match's start past where it
+ * began (an escape outside \Q…\E). */
+bool zj_pcre_resets_start(const zj_pcre_set *p, uint32_t id);
 
 /* Largest time in a call record (start_ms, end_ms, ring_ms): 10^12 ms, about
  * 31.7 years. Anything larger is a broken producer, and near INT64_MAX the
@@ -1022,14 +1042,20 @@ zj_status zj_fuzzy_text(const zj_norm *n, char **buf, size_t *cap);
  * hit counts only when the difference is in the words it covers, so the
  * twin must also match with only those words by sound and their context as
  * written. zj_fuzzy_heard sets *heard for twin hit h of a turn (pinyin: its
- * pinyin text; exact: the rule set's hits of the turn). Twins without a
- * lookaround are always heard; the check scans the turn once more and so
- * runs only for hits no exact hit duplicates. */
+ * pinyin text; exact: the rule set's hits of the turn, exact[0..n_exact)).
+ * Twins without a lookaround are always heard, and so are hits an exact hit
+ * duplicates; the others are confirmed by one match of their twin anchored
+ * at the hit (zj_matcher_match_at), so the check costs the match, not the
+ * turn. c holds the turn as written and its exact hits sorted, made at the
+ * first check of a turn: zj_fuzzy_check_turn before each turn's checks. */
 typedef struct zj_fuzzy_check {
-    char *text; /* the turn with the hit's words in pinyin */
+    char *text; /* the turn as written (the hit checked: its words in pinyin) */
     size_t cap;
-    zj_hits hits;
+    zj_hit *exact; /* the turn's exact hits sorted by pattern, start, end */
+    size_t n_exact, exact_cap;
+    bool ready; /* text and exact are this turn's */
 } zj_fuzzy_check;
+void zj_fuzzy_check_turn(zj_fuzzy_check *c);
 void zj_fuzzy_check_free(zj_fuzzy_check *c);
 zj_status zj_fuzzy_heard(const zj_fuzzy *f, zj_match_scratch *s, const zj_norm *norm,
                          const char *pinyin, const zj_hit *exact, size_t n_exact,

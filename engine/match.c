@@ -13,6 +13,7 @@ struct zj_matcher {
 };
 
 struct zj_match_scratch {
+    uint64_t scans, anchored; /* zj_match_scratch_counts */
     zj_pcre_scratch *pcre;
 #ifdef ZJ_HAVE_HYPERSCAN
     zj_hs_scratch *hs;
@@ -120,9 +121,36 @@ void zj_match_scratch_free(zj_match_scratch *s)
 zj_status zj_matcher_scan(const zj_matcher *m, zj_match_scratch *s, const zj_norm *turn,
                           zj_hits *out)
 {
+    s->scans++;
 #ifdef ZJ_HAVE_HYPERSCAN
     if (m->hs)
         return zj_hs_scan(m->hs, s->hs, m->pcre, s->pcre, turn, out);
 #endif
     return zj_pcre_scan(m->pcre, s->pcre, turn, NULL, 0, out);
+}
+
+/* Both backends: PCRE2 holds every pattern, and Hyperscan can neither anchor
+ * a match at an offset nor evaluate a lookaround. A regex with \K reports
+ * its matches after where they begin, so no match anchored at `start` is
+ * one it reports there: a scan by that regex alone finds it. */
+zj_status zj_matcher_match_at(const zj_matcher *m, zj_match_scratch *s, const zj_norm *turn,
+                              uint32_t id, size_t start, size_t *end)
+{
+    s->anchored++;
+    if (!zj_pcre_resets_start(m->pcre, id))
+        return zj_pcre_match_at(m->pcre, s->pcre, turn, id, start, end);
+    *end = 0;
+    zj_hits hits = {0};
+    zj_status st = zj_pcre_scan(m->pcre, s->pcre, turn, &id, 1, &hits);
+    for (size_t i = 0; st == ZJ_OK && i < hits.n; i++)
+        if (hits.v[i].start == start)
+            *end = hits.v[i].end;
+    free(hits.v);
+    return st;
+}
+
+void zj_match_scratch_counts(const zj_match_scratch *s, uint64_t *scans, uint64_t *anchored)
+{
+    *scans = s->scans;
+    *anchored = s->anchored;
 }

@@ -55,19 +55,24 @@ void zj_pcre_free(zj_pcre_set *p)
     free(p);
 }
 
-/* The code of regex id, JIT-compiled the first time it is asked for (JIT is
- * an optimization: where it is missing the interpreter gives the same
- * matches). */
-static const pcre2_code *regex_code(const zj_pcre_set *p, uint32_t id)
+/* JIT-compiles regex id unless another thread did (JIT is an optimization:
+ * where it is missing the interpreter gives the same matches). */
+static void jit_compile_once(const zj_pcre_set *p, uint32_t id)
 {
-    if (p->jitted && !atomic_load_explicit(&p->jitted[id], memory_order_acquire)) {
-        pthread_mutex_lock(p->jit_lock);
-        if (!atomic_load_explicit(&p->jitted[id], memory_order_relaxed)) {
-            pcre2_jit_compile(p->codes[id], PCRE2_JIT_COMPLETE);
-            atomic_store_explicit(&p->jitted[id], 1, memory_order_release);
-        }
-        pthread_mutex_unlock(p->jit_lock);
+    pthread_mutex_lock(p->jit_lock);
+    if (!atomic_load_explicit(&p->jitted[id], memory_order_relaxed)) {
+        pcre2_jit_compile(p->codes[id], PCRE2_JIT_COMPLETE);
+        atomic_store_explicit(&p->jitted[id], 1, memory_order_release);
     }
+    pthread_mutex_unlock(p->jit_lock);
+}
+
+/* The code of regex id, JIT-compiled the first time it is asked for: no
+ * thread matches a code while the JIT compiler changes it. */
+static inline const pcre2_code *regex_code(const zj_pcre_set *p, uint32_t id)
+{
+    if (p->jitted && !atomic_load_explicit(&p->jitted[id], memory_order_acquire))
+        jit_compile_once(p, id);
     return p->codes[id];
 }
 
@@ -169,6 +174,14 @@ static zj_status scan_literal(const zj_pattern *pat, const char *seg, size_t len
     return ZJ_OK;
 }
 
+static zj_status match_error(int rc)
+{
+    if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
+        rc == PCRE2_ERROR_JIT_STACKLIMIT || rc == PCRE2_ERROR_HEAPLIMIT)
+        return ZJ_ERR_LIMIT;
+    return ZJ_ERR_REGEX;
+}
+
 /* Leftmost non-overlapping matches of a regex in seg[0..len) (its own
  * subject, so ^ and $ anchor at the segment's edges). */
 static zj_status scan_regex(const pcre2_code *code, const zj_pattern *pat, zj_pcre_scratch *s,
@@ -179,12 +192,8 @@ static zj_status scan_regex(const pcre2_code *code, const zj_pattern *pat, zj_pc
         int rc = pcre2_match(code, (PCRE2_SPTR)seg, len, start, PCRE2_NO_UTF_CHECK, s->md, s->mctx);
         if (rc == PCRE2_ERROR_NOMATCH)
             break;
-        if (rc < 0) {
-            if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
-                rc == PCRE2_ERROR_JIT_STACKLIMIT || rc == PCRE2_ERROR_HEAPLIMIT)
-                return ZJ_ERR_LIMIT;
-            return ZJ_ERR_REGEX;
-        }
+        if (rc < 0)
+            return match_error(rc);
         PCRE2_SIZE *ov = pcre2_get_ovector_pointer(s->md);
         size_t ms = ov[0], me = ov[1];
         if (me > ms) {
@@ -228,6 +237,91 @@ static zj_status scan_one(const zj_pcre_set *p, zj_pcre_scratch *s, const zj_nor
         }
         seg_start = seg_end;
     }
+    return ZJ_OK;
+}
+
+/* The segment of turn that pattern pat is matched in and that holds byte
+ * `at` (as scan_one cuts the turn): [*seg_start, *seg_end). */
+static void segment_of(const zj_pattern *pat, const zj_norm *turn, size_t at, size_t *seg_start,
+                       size_t *seg_end)
+{
+    *seg_start = 0;
+    *seg_end = turn->len;
+    if (!pat->per_sentence)
+        return;
+    const size_t *breaks = pat->per_clause ? turn->clause_breaks : turn->breaks;
+    size_t n_breaks = pat->per_clause ? turn->n_clause_breaks : turn->n_breaks;
+    size_t lo = 0, hi = n_breaks; /* the first break past `at` ends its segment */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (breaks[mid] <= at)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo > 0)
+        *seg_start = breaks[lo - 1];
+    if (lo < n_breaks)
+        *seg_end = breaks[lo];
+}
+
+bool zj_pcre_resets_start(const zj_pcre_set *p, uint32_t id)
+{
+    const zj_pattern *pat = &p->patterns[id];
+    if (!pat->is_regex)
+        return false;
+    const char *e = pat->expr;
+    for (size_t i = 0; i + 1 < pat->expr_len; i++) {
+        if (e[i] != '\\')
+            continue;
+        if (e[i + 1] == 'K')
+            return true;
+        if (e[i + 1] == 'Q') { /* \Q…\E quotes: a \K in it is text */
+            const char *q = memmem(e + i + 2, pat->expr_len - i - 2, "\\E", 2);
+            if (!q)
+                return false;
+            i = (size_t)(q - e);
+        }
+        i++; /* the escaped character */
+    }
+    return false;
+}
+
+zj_status zj_pcre_match_at(const zj_pcre_set *p, zj_pcre_scratch *s, const zj_norm *turn,
+                           uint32_t id, size_t start, size_t *end)
+{
+    *end = 0;
+    const zj_pattern *pat = &p->patterns[id];
+    if (pat->is_model || start >= turn->len)
+        return ZJ_OK;
+    size_t seg_start, seg_end;
+    segment_of(pat, turn, start, &seg_start, &seg_end);
+    if (seg_end <= start)
+        return ZJ_OK;
+    const char *seg = turn->text + seg_start;
+    size_t len = seg_end - seg_start, at = start - seg_start;
+    if (!pat->is_regex) {
+        if (pat->expr_len <= len - at && memcmp(seg + at, pat->expr, pat->expr_len) == 0)
+            *end = start + pat->expr_len;
+        return ZJ_OK;
+    }
+    /* regex_code: the code may be going through the JIT compiler in another
+     * thread, which must be done before this thread matches it. */
+    const pcre2_code *code = regex_code(p, id);
+    /* The whole segment is the subject, as in a scan: a lookbehind sees what
+     * precedes start, ^ and $ anchor at the segment's edges. Anchored at
+     * match time, PCRE2 runs its interpreter (JIT code matches unanchored
+     * only), which gives the same match; the attempt costs what this one
+     * match costs, not the segment. */
+    int rc = pcre2_match(code, (PCRE2_SPTR)seg, len, at, PCRE2_ANCHORED | PCRE2_NO_UTF_CHECK,
+                         s->md, s->mctx);
+    if (rc == PCRE2_ERROR_NOMATCH)
+        return ZJ_OK;
+    if (rc < 0)
+        return match_error(rc);
+    PCRE2_SIZE *ov = pcre2_get_ovector_pointer(s->md);
+    if (ov[0] == at && ov[1] > ov[0]) /* a scan reports no empty match */
+        *end = seg_start + ov[1];
     return ZJ_OK;
 }
 

@@ -1073,6 +1073,7 @@ static zj_status collect_hits(zj_scorer *s, const zj_call *call, zj_error *err)
             }
             s->nc_at[norm->len] = count;
         }
+        zj_fuzzy_check_turn(&s->fuzzy_check);
         for (size_t i = 0; i < s->turn_hits.n; i++) {
             const zj_hit *h = &s->turn_hits.v[i];
             if (h->end <= h->start || h->end > norm->len)

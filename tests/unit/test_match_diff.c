@@ -118,6 +118,22 @@ static void random_rule_sets(void **state)
             if (a.n != b.n || (a.n && memcmp(a.v, b.v, a.n * sizeof *a.v) != 0))
                 fail_msg("round %d: backends differ on '%s' (%zu vs %zu hits)", round, text, a.n,
                          b.n);
+            /* Each hit is the match at its start, for both backends (a
+             * \K regex's too, whose match began before it). */
+            for (size_t i = 0; i < a.n; i++) {
+                size_t pe, he;
+                assert_int_equal(zj_matcher_match_at(pm, ps, &norm, a.v[i].pattern,
+                                                     a.v[i].start, &pe),
+                                 ZJ_OK);
+                assert_int_equal(zj_matcher_match_at(hm, hs, &norm, a.v[i].pattern,
+                                                     a.v[i].start, &he),
+                                 ZJ_OK);
+                if (pe != a.v[i].end || he != a.v[i].end)
+                    fail_msg("round %d: '%s' at %u in '%s': anchored match ends at %zu / %zu, "
+                             "the scan's at %u",
+                             round, pats[a.v[i].pattern].expr, a.v[i].start, text, pe, he,
+                             a.v[i].end);
+            }
         }
         free(a.v);
         free(b.v);
