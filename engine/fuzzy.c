@@ -592,16 +592,6 @@ void zj_fuzzy_check_free(zj_fuzzy_check *c)
     memset(c, 0, sizeof *c);
 }
 
-static int cmp_hit(const void *a, const void *b)
-{
-    const zj_hit *x = a, *y = b;
-    if (x->pattern != y->pattern)
-        return x->pattern < y->pattern ? -1 : 1;
-    if (x->start != y->start)
-        return x->start < y->start ? -1 : 1;
-    return x->end < y->end ? -1 : x->end > y->end;
-}
-
 /* The turn as written and its exact hits sorted, once per turn. */
 static zj_status check_prepare(zj_fuzzy_check *c, const zj_norm *norm, const zj_hit *exact,
                                size_t n_exact)
@@ -620,7 +610,7 @@ static zj_status check_prepare(zj_fuzzy_check *c, const zj_norm *norm, const zj_
         memcpy(c->exact, exact, n_exact * sizeof *exact);
     c->n_exact = n_exact;
     if (n_exact > 1)
-        qsort(c->exact, n_exact, sizeof *c->exact, cmp_hit);
+        qsort(c->exact, n_exact, sizeof *c->exact, zj_hit_cmp);
     c->ready = true;
     return ZJ_OK;
 }
@@ -635,7 +625,7 @@ zj_status zj_fuzzy_heard(const zj_fuzzy *f, zj_match_scratch *s, const zj_norm *
     if (!c->ready && check_prepare(c, norm, exact, n_exact) != ZJ_OK)
         return ZJ_ERR_NOMEM;
     zj_hit key = {.pattern = f->source[h->pattern], .start = h->start, .end = h->end};
-    if (c->n_exact && bsearch(&key, c->exact, c->n_exact, sizeof key, cmp_hit))
+    if (c->n_exact && bsearch(&key, c->exact, c->n_exact, sizeof key, zj_hit_cmp))
         return ZJ_OK; /* the characters match too: dropped later as a duplicate */
     /* The hit's words by sound, everything around them as written: the twin
      * must match there, from the hit's start to its end. A scan of that text

@@ -176,6 +176,8 @@ typedef struct zj_hits {
     size_t n, cap;
 } zj_hits;
 zj_status zj_hits_push(zj_hits *h, uint32_t pattern, uint32_t start, uint32_t end);
+/* qsort/bsearch order of hits: by pattern, then start, then end. */
+int zj_hit_cmp(const void *a, const void *b);
 
 typedef struct zj_match_scratch zj_match_scratch;
 

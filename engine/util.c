@@ -397,6 +397,16 @@ zj_status zj_hits_push(zj_hits *h, uint32_t pattern, uint32_t start, uint32_t en
     return ZJ_OK;
 }
 
+int zj_hit_cmp(const void *a, const void *b)
+{
+    const zj_hit *x = a, *y = b;
+    if (x->pattern != y->pattern)
+        return x->pattern < y->pattern ? -1 : 1;
+    if (x->start != y->start)
+        return x->start < y->start ? -1 : 1;
+    return x->end < y->end ? -1 : x->end > y->end;
+}
+
 /* ------------------------------------------------------------------ clock */
 
 uint64_t zj_now_ns(void)

@@ -82,16 +82,6 @@ static void init(void)
     }
 }
 
-static int cmp_hit(const void *a, const void *b)
-{
-    const zj_hit *x = a, *y = b;
-    if (x->pattern != y->pattern)
-        return x->pattern < y->pattern ? -1 : 1;
-    if (x->start != y->start)
-        return x->start < y->start ? -1 : 1;
-    return x->end < y->end ? -1 : x->end > y->end;
-}
-
 static void same_norm(const zj_norm *a, const zj_norm *b)
 {
     FUZZ_CHECK(a->len == b->len && memcmp(a->text, b->text, a->len) == 0,
@@ -122,9 +112,9 @@ static void match_both(const char *text, size_t len)
     zj_status sb = zj_matcher_scan(by_hs->matcher, scratch_hs, &fast, &b);
     FUZZ_CHECK(sa == sb, "backends disagree on the scan status (%d vs %d)", (int)sa, (int)sb);
     if (a.n)
-        qsort(a.v, a.n, sizeof *a.v, cmp_hit);
+        qsort(a.v, a.n, sizeof *a.v, zj_hit_cmp);
     if (b.n)
-        qsort(b.v, b.n, sizeof *b.v, cmp_hit);
+        qsort(b.v, b.n, sizeof *b.v, zj_hit_cmp);
     FUZZ_CHECK(a.n == b.n && (!a.n || !memcmp(a.v, b.v, a.n * sizeof *a.v)),
                "backends report different hits (%zu vs %zu)", a.n, b.n);
     for (size_t i = 0; i < a.n; i++)

@@ -39,16 +39,6 @@ static void random_text(char *out, size_t max, unsigned len)
     out[n] = '\0';
 }
 
-static int cmp_hit(const void *a, const void *b)
-{
-    const zj_hit *x = a, *y = b;
-    if (x->pattern != y->pattern)
-        return x->pattern < y->pattern ? -1 : 1;
-    if (x->start != y->start)
-        return x->start < y->start ? -1 : 1;
-    return x->end < y->end ? -1 : x->end > y->end;
-}
-
 static const char *const regexes[] = {"急什?么",  "不知道$",       "^不",       "(?:哈)+", "a+b",
                                       "喂(?!喂)", "\\p{Han}{2}道", "(?<=不)知", "[ab]1",
                                       /* anchors a per-segment prefilter relaxes (or not) */
@@ -112,9 +102,9 @@ static void random_rule_sets(void **state)
             assert_int_equal(zj_matcher_scan(pm, ps, &norm, &a), ZJ_OK);
             assert_int_equal(zj_matcher_scan(hm, hs, &norm, &b), ZJ_OK);
             if (a.n)
-                qsort(a.v, a.n, sizeof *a.v, cmp_hit);
+                qsort(a.v, a.n, sizeof *a.v, zj_hit_cmp);
             if (b.n)
-                qsort(b.v, b.n, sizeof *b.v, cmp_hit);
+                qsort(b.v, b.n, sizeof *b.v, zj_hit_cmp);
             if (a.n != b.n || (a.n && memcmp(a.v, b.v, a.n * sizeof *a.v) != 0))
                 fail_msg("round %d: backends differ on '%s' (%zu vs %zu hits)", round, text, a.n,
                          b.n);
@@ -199,9 +189,9 @@ static void han_of_a_later_unicode(void **state)
         if (a.n != turns[t].hits)
             fail_msg("'%s': PCRE2 found %zu hits, expected %zu", text, a.n, turns[t].hits);
         if (a.n)
-            qsort(a.v, a.n, sizeof *a.v, cmp_hit);
+            qsort(a.v, a.n, sizeof *a.v, zj_hit_cmp);
         if (b.n)
-            qsort(b.v, b.n, sizeof *b.v, cmp_hit);
+            qsort(b.v, b.n, sizeof *b.v, zj_hit_cmp);
         if (a.n != b.n || (a.n && memcmp(a.v, b.v, a.n * sizeof *a.v) != 0))
             fail_msg("backends differ on '%s' (%zu vs %zu hits)", text, a.n, b.n);
     }
