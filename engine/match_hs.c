@@ -28,10 +28,12 @@
  * planted symlink) and the cache directory is created 0700. */
 #include "internal.h"
 
+#define PCRE2_CODE_UNIT_WIDTH 8
 #include <errno.h>
 #include <fcntl.h>
 #include <dirent.h>
 #include <hs/hs.h>
+#include <pcre2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -519,6 +521,9 @@ static char *relax_segment_regex(const char *expr)
  * and 「 are Han there) lies in U+2E80..U+3FFFF, in every Unicode version so
  * far (planes 2 and 3 are set aside for ideographs). */
 #define HAN_SUPERSET "\\x{2E80}-\\x{3FFFF}"
+/* Planes 1 to 16 whole: where Unicode encodes its new scripts, taken into
+ * every class written out by class_ranges. */
+#define ASTRAL "\\x{10000}-\\x{10FFFF}"
 
 /* Whether expr[i..len) starts with the escape esc ("\\p{Han}"). */
 static bool starts_with(const char *expr, size_t len, size_t i, const char *esc)
@@ -535,7 +540,7 @@ static size_t class_end(const char *expr, size_t len, size_t at)
     if (i < len && expr[i] == '^')
         i++;
     if (i < len && expr[i] == ']')
-        i++; /* a ] right after [ or [^ is a member */
+        i++; /* a ] right after [ is a member */
     for (; i < len; i++) {
         if (expr[i] == '\\') {
             i++;
@@ -550,34 +555,188 @@ static size_t class_end(const char *expr, size_t len, size_t at)
     return 0;
 }
 
-/* expr as handed to Hyperscan with \p{Han} widened to HAN_SUPERSET wherever
- * a wider class only makes the regex match more: outside classes, inside
- * classes that are not negated, and a negated class holding \P{Han} (a
- * subset of Han) taken whole. Two reasons:
- *  - Hyperscan's \p{Han} is older than PCRE2's and leaves out script
- *    extensions: 𫠠 (U+2B820, Unicode 8) is Han to PCRE2 but not to
- *    Hyperscan, so 嫌\p{Han}了 never told PCRE2 to look at 嫌𫠠了 — a miss
- *    the PCRE2 backend does not have. A superset is always a sound prefilter.
- *  - A contiguous range is a far smaller automaton than the script's many
- *    ranges: the bundled standard's database shrank from 18.6 to 11 MB,
+/* The length of the escape at expr[i] whose members come from Unicode's
+ * tables (\d \D \w \W \s \S, \pL, \p{…}, \P{…}), else 0. */
+static size_t unicode_escape_len(const char *expr, size_t len, size_t i)
+{
+    if (expr[i] != '\\' || i + 1 >= len)
+        return 0;
+    char e = expr[i + 1];
+    if (e && strchr("dDwWsS", e))
+        return 2;
+    if ((e == 'p' || e == 'P') && i + 2 < len) {
+        if (expr[i + 2] != '{')
+            return 3;
+        const char *close = memchr(expr + i + 3, '}', len - i - 3);
+        return close ? (size_t)(close - expr) + 1 - i : 0;
+    }
+    return 0;
+}
+
+/* The length of the POSIX class ([:alpha:], [:^digit:]) at expr[i] inside a
+ * bracket, else 0: under UCP PCRE2 reads most of them as Unicode properties. */
+static size_t posix_class_len(const char *expr, size_t len, size_t i)
+{
+    if (!starts_with(expr, len, i, "[:"))
+        return 0;
+    const char *close = strstr(expr + i + 2, ":]");
+    return close && (size_t)(close - expr) + 2 <= len ? (size_t)(close - expr) + 2 - i : 0;
+}
+
+/* Classes written out during one compile, each once. */
+struct class_memo {
+    size_t n;
+    struct {
+        char *cls, *ranges;
+    } v[32];
+};
+
+static void class_memo_free(struct class_memo *memo)
+{
+    for (size_t i = 0; i < memo->n; i++) {
+        free(memo->v[i].cls);
+        free(memo->v[i].ranges);
+    }
+    memo->n = 0;
+}
+
+/* Appends to out the members of the class cls (an escape, or a whole
+ * bracket class) as PCRE2 reads it with the flags it matches with (UTF, UCP,
+ * caseless): every code point of the BMP it takes, as ranges, then planes 1
+ * to 16 whole. Hyperscan's Unicode tables are older than PCRE2's: its \w
+ * lacks U+9FCD..U+9FFF and CJK extension A's last ten, its \d the digits of
+ * scripts encoded since, its \p{Lo} holds 133 code points PCRE2's no longer
+ * does; a class written out this way takes whatever PCRE2's does, so the
+ * prefilter never misses a match for the tables' sake. Wrapped in [ ] when
+ * wrap. A class PCRE2 cannot compile alone is copied as written. */
+static void class_ranges(zj_buf *out, const char *cls, size_t len, bool wrap,
+                         struct class_memo *memo)
+{
+    for (size_t i = 0; i < memo->n; i++) {
+        if (strlen(memo->v[i].cls) == len && memcmp(memo->v[i].cls, cls, len) == 0) {
+            zj_buf_printf(out, wrap ? "[%s]" : "%s", memo->v[i].ranges);
+            return;
+        }
+    }
+    int code;
+    PCRE2_SIZE at;
+    pcre2_code *re = pcre2_compile((PCRE2_SPTR)cls, len, PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS,
+                                   &code, &at, NULL);
+    pcre2_match_data *md = re ? pcre2_match_data_create_from_pattern(re, NULL) : NULL;
+    if (!md) {
+        pcre2_code_free(re);
+        if (!re)
+            zj_buf_append(out, cls, len);
+        else
+            out->failed = true;
+        return;
+    }
+    pcre2_jit_compile(re, PCRE2_JIT_COMPLETE); /* else interpreted: the same answers */
+    zj_buf r;
+    zj_buf_init(&r);
+    uint32_t first = 0;
+    bool in_run = false;
+    for (uint32_t cp = 0; cp <= 0x10000; cp++) {
+        bool member = false;
+        if (cp < 0x10000 && (cp < 0xD800 || cp > 0xDFFF)) {
+            unsigned char u[3];
+            size_t n = cp < 0x80 ? 1 : cp < 0x800 ? 2 : 3;
+            if (n == 1) {
+                u[0] = (unsigned char)cp;
+            } else if (n == 2) {
+                u[0] = (unsigned char)(0xC0 | cp >> 6);
+                u[1] = (unsigned char)(0x80 | (cp & 0x3F));
+            } else {
+                u[0] = (unsigned char)(0xE0 | cp >> 12);
+                u[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+                u[2] = (unsigned char)(0x80 | (cp & 0x3F));
+            }
+            member = pcre2_match(re, u, n, 0, 0, md, NULL) >= 0;
+        }
+        if (member && !in_run) {
+            first = cp;
+            in_run = true;
+        } else if (!member && in_run) {
+            if (first == cp - 1)
+                zj_buf_printf(&r, "\\x{%X}", (unsigned)first);
+            else
+                zj_buf_printf(&r, "\\x{%X}-\\x{%X}", (unsigned)first, (unsigned)(cp - 1));
+            in_run = false;
+        }
+    }
+    pcre2_match_data_free(md);
+    pcre2_code_free(re);
+    zj_buf_puts(&r, ASTRAL);
+    if (!r.failed) {
+        zj_buf_printf(out, wrap ? "[%s]" : "%s", r.data);
+        if (memo->n < sizeof memo->v / sizeof *memo->v) {
+            char *key = strndup(cls, len);
+            if (key) {
+                memo->v[memo->n].cls = key;
+                memo->v[memo->n++].ranges = r.data;
+                return;
+            }
+        }
+    } else {
+        out->failed = true;
+    }
+    zj_buf_free(&r);
+}
+
+/* Whether the bracket class expr[at..end) holds a class of Unicode's tables
+ * other than \p{Han}. */
+static bool holds_unicode_class(const char *expr, size_t len, size_t at, size_t end)
+{
+    for (size_t j = at + 1; j < end; j++) {
+        if (posix_class_len(expr, len, j) ||
+            (unicode_escape_len(expr, len, j) && !starts_with(expr, len, j, "\\p{Han}")))
+            return true;
+        if (expr[j] == '\\')
+            j++;
+    }
+    return false;
+}
+
+/* expr as handed to Hyperscan, each class that depends on Unicode's tables
+ * replaced by one at least as wide as PCRE2's, wherever a wider class only
+ * makes the regex match more (outside negative lookarounds and \Q…\E, which
+ * are copied as written: a wider class there would make it match less):
+ *  - \p{Han} by HAN_SUPERSET, outside classes and inside classes that are
+ *    not negated, and a negated class holding \P{Han} (a subset of Han) by
+ *    HAN_SUPERSET whole. Hyperscan's \p{Han} leaves out script extensions
+ *    and later ideographs: 𫠠 (U+2B820) is Han to PCRE2 but not to
+ *    Hyperscan, so 嫌\p{Han}了 never told PCRE2 to look at 嫌𫠠了. A
+ *    contiguous range is also a far smaller automaton than the script's
+ *    many ranges: the bundled standard's database shrank from 18.6 to 11 MB,
  *    and every command loads it.
- * Negative lookarounds and \Q…\E are copied as written (a wider class there
- * would make the regex match less). Caller frees; NULL when out of memory. */
-static char *widen_han(const char *expr)
+ *  - every other such class (\d, \w, \p{Lu}, [:alpha:] …) by its members
+ *    written out (class_ranges), inside a class that is not negated too;
+ *    a negated class holding one is written out whole.
+ *  - \b and \B go (an assertion left out only lets the regex match more;
+ *    one that a quantifier follows stays): they are word boundaries by
+ *    Hyperscan's \w.
+ * NULL when out of memory; caller frees. */
+static char *prefilter_form(const char *expr, struct class_memo *memo)
 {
     size_t len = strlen(expr);
-    char *out = malloc(3 * len + 32); /* "\p{Han}" (7) becomes at most 20 bytes */
-    if (!out)
-        return NULL;
-    size_t k = 0;
-    for (size_t i = 0; i < len;) {
-        size_t end = 0;
+    zj_buf out;
+    zj_buf_init(&out);
+    for (size_t i = 0; i < len && !out.failed;) {
+        size_t end = 0, u;
         if (starts_with(expr, len, i, "\\Q")) {
             const char *e = strstr(expr + i + 2, "\\E");
             end = e ? (size_t)(e - expr) + 2 : len;
         } else if (starts_with(expr, len, i, "\\p{Han}")) {
-            k += (size_t)sprintf(out + k, "[%s]", HAN_SUPERSET);
+            zj_buf_puts(&out, "[" HAN_SUPERSET "]");
             i += 7;
+            continue;
+        } else if ((u = unicode_escape_len(expr, len, i)) != 0) {
+            class_ranges(&out, expr + i, u, true, memo);
+            i += u;
+            continue;
+        } else if ((starts_with(expr, len, i, "\\b") || starts_with(expr, len, i, "\\B")) &&
+                   !(i + 2 < len && strchr("?*+{", expr[i + 2]))) {
+            i += 2;
             continue;
         } else if (expr[i] == '\\') {
             end = i + 2 <= len ? i + 2 : len;
@@ -589,41 +748,59 @@ static char *widen_han(const char *expr)
             end = end ? end : len;
             bool negated = i + 1 < len && expr[i + 1] == '^';
             if (negated) {
-                for (size_t j = i + 2; j < end; j++) {
-                    if (starts_with(expr, len, j, "\\P{Han}")) {
-                        k += (size_t)sprintf(out + k, "[%s]", HAN_SUPERSET);
-                        i = end;
-                        break;
-                    }
+                bool han = false;
+                for (size_t j = i + 2; j < end && !han; j++) {
+                    han = starts_with(expr, len, j, "\\P{Han}");
                     if (expr[j] == '\\')
                         j++;
                 }
-                if (i == end)
-                    continue;
-            } else {
-                for (size_t j = i; j < end;) {
-                    if (starts_with(expr, len, j, "\\p{Han}")) {
-                        k += (size_t)sprintf(out + k, "%s", HAN_SUPERSET);
-                        j += 7;
-                    } else {
-                        size_t step = expr[j] == '\\' && j + 1 < end ? 2 : 1;
-                        memcpy(out + k, expr + j, step);
-                        k += step;
-                        j += step;
-                    }
-                }
+                if (han)
+                    zj_buf_puts(&out, "[" HAN_SUPERSET "]");
+                else if (holds_unicode_class(expr, len, i, end))
+                    class_ranges(&out, expr + i, end - i, true, memo);
+                else
+                    zj_buf_append(&out, expr + i, end - i);
                 i = end;
                 continue;
             }
+            for (size_t j = i; j < end;) {
+                size_t posix = j > i ? posix_class_len(expr, len, j) : 0;
+                if (starts_with(expr, len, j, "\\p{Han}")) {
+                    zj_buf_puts(&out, HAN_SUPERSET);
+                    j += 7;
+                } else if (j > i && (u = unicode_escape_len(expr, len, j)) != 0) {
+                    class_ranges(&out, expr + j, u, false, memo);
+                    j += u;
+                } else if (posix) {
+                    char one[64];
+                    if (posix + 2 < sizeof one) {
+                        snprintf(one, sizeof one, "[%.*s]", (int)posix, expr + j);
+                        class_ranges(&out, one, posix + 2, false, memo);
+                    } else {
+                        zj_buf_append(&out, expr + j, posix);
+                    }
+                    j += posix;
+                } else {
+                    size_t step = expr[j] == '\\' && j + 1 < end ? 2 : 1;
+                    zj_buf_append(&out, expr + j, step);
+                    j += step;
+                }
+            }
+            i = end;
+            continue;
         } else {
             end = i + 1;
         }
-        memcpy(out + k, expr + i, end - i);
-        k += end - i;
+        zj_buf_append(&out, expr + i, end - i);
         i = end;
     }
-    out[k] = '\0';
-    return out;
+    if (out.failed) {
+        zj_buf_free(&out);
+        return NULL;
+    }
+    if (!out.data)
+        return strdup("");
+    return out.data;
 }
 
 /* Hyperscan reports running out of memory as a compile error ("Unable to
@@ -743,6 +920,7 @@ zj_hs_matcher *zj_hs_compile(const zj_pattern *patterns, size_t n, const char *c
     unsigned *flags = calloc(n ? n : 1, sizeof *flags);
     unsigned *ids = calloc(n ? n : 1, sizeof *ids);
     size_t k = 0;
+    struct class_memo memo = {0};
     if (!m->pcre_always || !m->in_db || !exprs || !flags || !ids)
         goto nomem;
     /* Every literal, and every regex with a sound prefilter form, in pattern
@@ -766,7 +944,7 @@ zj_hs_matcher *zj_hs_compile(const zj_pattern *patterns, size_t n, const char *c
             m->pcre_always[m->n_always++] = p->id; /* cannot be relaxed soundly */
             continue;
         }
-        char *widened = widen_han(expr);
+        char *widened = prefilter_form(expr, &memo);
         free(expr);
         if (!widened)
             goto nomem;
@@ -774,6 +952,7 @@ zj_hs_matcher *zj_hs_compile(const zj_pattern *patterns, size_t n, const char *c
         flags[k] = REGEX_FLAGS;
         ids[k++] = p->id;
     }
+    class_memo_free(&memo);
     /* First as if Hyperscan takes every regex (it takes all of the bundled
      * standard's): a cached database of exactly this set is then used with no
      * compiling at all, and a cold start compiles once. When the set is
@@ -842,6 +1021,7 @@ zj_hs_matcher *zj_hs_compile(const zj_pattern *patterns, size_t n, const char *c
 nomem:
     zj_error_set(err, ZJ_ERR_NOMEM, NULL, 0, 0, "out of memory");
 fail:
+    class_memo_free(&memo);
     for (size_t i = 0; exprs && i < k; i++)
         free(exprs[i]);
     free(exprs);
