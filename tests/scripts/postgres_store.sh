@@ -230,7 +230,7 @@ if [ "$quick" = 1 ]; then
   exit 0
 fi
 # Big enough that the run is still writing when the first commit shows.
-"$gen" --calls 20000 --seed 32 > big.jsonl || fail "gen_corpus"
+"$gen" --calls 6000 --seed 32 > big.jsonl || fail "gen_corpus"
 "$zhijian" score --db big.db big.jsonl > /dev/null 2>&1
 [ $? -le 1 ] || fail "score big into SQLite"
 "$zhijian" scorecard --db big.db --format json > big-a.json || fail "scorecard big SQLite"
@@ -245,7 +245,7 @@ done
 kill -9 $pid 2> /dev/null || fail "the run ended before it could be killed"
 wait $pid 2> /dev/null
 before=$(pg_psql -c "SELECT count(*) FROM calls" killed)
-[ "$before" -gt 0 ] && [ "$before" -lt 20000 ] || fail "killed run stored $before calls"
+[ "$before" -gt 0 ] && [ "$before" -lt 6000 ] || fail "killed run stored $before calls"
 [ "$(pg_psql -c "SELECT watermark > 0 AND done = 0 FROM run_inputs" killed)" = t ] ||
   fail "watermark of the killed run"
 "$zhijian" db check --db "$killed" > /dev/null 2>&1 || fail "aggregates after the kill"
@@ -261,7 +261,7 @@ grep -q "^zhijian: warning: run 1 (.*) was interrupted: its process $pid is gone
   fail "the writer's warning: $(cat next.out)"
 "$zhijian" score --resume --db "$killed" big.jsonl > resume.out 2>&1
 [ $? -le 1 ] || fail "resume: $(cat resume.out)"
-[ "$(pg_psql -c "SELECT count(*), count(DISTINCT call_id) FROM calls" killed)" = "20000|20000" ] ||
+[ "$(pg_psql -c "SELECT count(*), count(DISTINCT call_id) FROM calls" killed)" = "6000|6000" ] ||
   fail "after resume: $(pg_psql -c "SELECT count(*), count(DISTINCT call_id) FROM calls" killed)"
 "$zhijian" scorecard --db "$killed" --format json > big-k.json || fail "scorecard after resume"
 cmp -s big-a.json big-k.json || fail "killed and resumed: the scorecard differs"
