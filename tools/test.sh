@@ -68,10 +68,14 @@ vg() {
   valgrind --quiet --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect \
     --error-exitcode=99 "$root/build/zhijian" score --no-db --format jsonl --no-jit --backend pcre2 "$@" >/dev/null
 }
-vg corpus/calls/
-vg corpus/formats/
-# Run-on ASR text: the clause_starts regexes and the clause model at work.
-head -60 corpus/gold/calls/unpunctuated.jsonl | vg -
+# The three runs side by side (each is one process); run-on ASR text puts
+# the clause_starts regexes and the clause model to work.
+vg corpus/calls/ & vg1=$!
+vg corpus/formats/ & vg2=$!
+head -60 corpus/gold/calls/unpunctuated.jsonl | vg - & vg3=$!
+wait $vg1 # one by one: set -e ends the run at the first that failed
+wait $vg2
+wait $vg3
 echo "valgrind: no errors, no leaks"
 
 stage "build (ASan + UBSan, -O1)"
@@ -97,18 +101,21 @@ stage "tests (ASan + UBSan + LSan)"
 #    formats (test_ingest, the input cases, fuzz_formats), lint_cli
 #    (test_lint, fuzz_lint), postgres_conninfo (test_db_mask, and
 #    postgres_store here), and two report scripts of report_golden's
-#    commands (report_offences, report_metric_findings).
+#    commands (report_offences, report_metric_findings);
+#  - dask_postgres: the Dask runner's bookkeeping over PostgreSQL; what the
+#    binary does there, several writers into one PostgreSQL store, is
+#    postgres_store's two writers here.
 # --full runs them too.
 skip='bench_smoke|report_pdf|rss_flat'
 [ "$full" = 1 ] || skip="$skip|report_aggregates|store_resume_changed|store_runs|batch_order|gold_eval|sample_audit"
-[ "$full" = 1 ] || skip="$skip|formats|lint_cli|postgres_conninfo|report_offences|report_metric_findings"
+[ "$full" = 1 ] || skip="$skip|formats|lint_cli|postgres_conninfo|report_offences|report_metric_findings|dask_postgres"
 quick=1
 [ "$full" = 1 ] && quick=0
 ZJ_TEST_QUICK=$quick ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir "$root/build-asan" -j "$jobs" --output-on-failure -E "^script\.($skip)\$"
 
-stage "fuzzing (libFuzzer + ASan + UBSan: every tests/fuzz/fuzz_*.c, under a minute in all)"
+stage "fuzzing (libFuzzer + ASan + UBSan: every tests/fuzz/fuzz_*.c, one per core, under a minute in all)"
 n_targets=$(ls "$root"/tests/fuzz/fuzz_*.c | wc -l)
-"$root/tools/fuzz" --time $(( 48 / n_targets > 2 ? 48 / n_targets : 2 ))
+"$root/tools/fuzz" --jobs "$jobs" --time $(( 48 / n_targets > 2 ? 48 / n_targets : 2 ))
 stage done
 echo "tools/test.sh: every stage passed in $(( $(date +%s) - run_start )) s"

@@ -13,6 +13,9 @@
 # to the command's count; every third spread allocation fails persistently (N
 # and all after it). FAULT_SWEEP_ALL=1 tries every N. Writes: every N.
 # FAULT_SWEEP_ONLY=REGEX limits the sweep to the command lines it matches.
+# FAULT_SWEEP_PART=K/N sweeps the Kth of N interleaved shares of the command
+# lines (the thread starts with the first), so that ctest runs the shares
+# side by side (tests/CMakeLists.txt: fault.sweep.1, fault.sweep.2).
 # Usage: fault_sweep.sh ZHIJIAN SRC BIN
 set -u
 zhijian=$1 src=$2 bin=$3
@@ -112,8 +115,16 @@ check() {
     fi
 }
 
-swept=0
+part=${FAULT_SWEEP_PART:-1/1}
+[[ $part =~ ^([0-9]+)/([0-9]+)$ ]] && [ "${BASH_REMATCH[1]}" -ge 1 ] &&
+    [ "${BASH_REMATCH[1]}" -le "${BASH_REMATCH[2]}" ] ||
+    { echo "FAIL: FAULT_SWEEP_PART=$part is not K/N with 1 <= K <= N"; exit 1; }
+share=$((BASH_REMATCH[1] - 1)) shares=${BASH_REMATCH[2]}
+
+swept=0 index=0
 for cmd in "${commands[@]}"; do
+    index=$((index + 1))
+    [ $(((index - 1) % shares)) = "$share" ] || continue
     # FAULT_SWEEP_ONLY=REGEX: only the command lines it matches.
     [[ -n "${FAULT_SWEEP_ONLY:-}" && ! "$cmd" =~ ${FAULT_SWEEP_ONLY} ]] && continue
     swept=$((swept + 1))
@@ -152,6 +163,7 @@ done
 # later start fails) ends the run with exit 2 and says so; never a hang
 # waiting on a thread that does not exist.
 for store in --no-db "--db threads.db"; do
+    [ "$share" = 0 ] || break
     # shellcheck disable=SC2086
     "$zhijian" score $store --jobs 3 --format jsonl "$calls" >out0 2>/dev/null
     for n in 1 2 3 4; do
