@@ -405,17 +405,27 @@ static double pct(long part, long whole)
 }
 
 /* The overall conclusion from the pass rate and the severe findings. */
-static const char *conclusion(double pass_rate, long severe)
+/* The verdict: 符合 only with no nonconformity of either grade left open
+ * (a 一般不符合 asks for a corrective action, section 7, which a 符合 report
+ * would contradict), 基本符合 at a pass rate of 80% or more. */
+#define VERDICT_RULE                                                                               \
+    "审核结论：合格率不低于 95%% 且无严重、一般不符合 → 符合；合格率不低于 80%% → 基本符合；"  \
+    "其余 → 不符合。"
+
+static const char *conclusion(double pass_rate, long severe, long minor)
 {
-    return pass_rate >= 95 && severe == 0 ? "符合" : pass_rate >= 80 ? "基本符合" : "不符合";
+    return pass_rate >= 95 && severe == 0 && minor == 0 ? "符合"
+           : pass_rate >= 80                            ? "基本符合"
+                                                        : "不符合";
 }
 
-static long severe_findings(const graded *g, size_t n)
+/* How many findings have the grade of rank (0 严重不符合, 1 一般不符合). */
+static long findings_graded(const graded *g, size_t n, int rank)
 {
-    long severe = 0;
+    long count = 0;
     for (size_t i = 0; i < n; i++)
-        severe += grade_rank(g[i].grade) == 0;
-    return severe;
+        count += grade_rank(g[i].grade) == rank;
+    return count;
 }
 
 /* The audit report as a document for the Markdown and HTML renderers. */
@@ -500,16 +510,16 @@ static zj_doc *audit_doc(const zj_audit_data *a, const graded *g, const zj_rs_ru
     const zj_au_kpis *k = &a->kpi;
     const char *standard = standard_name(d, rs);
     double pass_rate = pct(a->passed, a->calls);
-    long severe = severe_findings(g, a->n_findings);
+    long severe = findings_graded(g, a->n_findings, 0), minor = findings_graded(g, a->n_findings, 1);
     /* The report's identity and sign-off, as ISO 19011 6.5.1 lists them;
      * what the options did not give is a blank to fill in by hand. */
     audit_metadata(d, meta);
     zj_doc_heading(d, 2, "1 审核结论");
     zj_doc_para(d,
                 "结论：所审核通话对服务标准总体%s。合格率 %.1f%%，平均分 %.1f；严重不符合 %ld 项，"
-                "一票否决通话 %ld 通。",
-                conclusion(pass_rate, severe), zj_half_up(pass_rate, 1),
-                zj_half_up(a->mean_score, 1), severe, a->fatal_calls);
+                "一般不符合 %ld 项，一票否决通话 %ld 通。",
+                conclusion(pass_rate, severe, minor), zj_half_up(pass_rate, 1),
+                zj_half_up(a->mean_score, 1), severe, minor, a->fatal_calls);
     const char *kh[] = {"指标", "数值", "口径"};
     zj_doc_block *kt = zj_doc_table(d, "kpi", 3, kh);
     zj_doc_row(kt, "合格率", zj_doc_strf(d, "%.1f%%", zj_half_up(pass_rate, 1)),
@@ -627,7 +637,7 @@ static zj_doc *audit_doc(const zj_audit_data *a, const graded *g, const zj_rs_ru
         "与规则集中的规定用语、服务忌语逐条匹配；匹配结果映射回原话，每一项发现均保留通话编号、"
         "轮次、原话与条款作为证据。规定用语按其时间窗（如首句、末句）判定“已说/缺失”；服务忌语"
         "按出现判定，重叠时取最长者。发现分级：严重程度为“严重”或一票否决 → 严重不符合；“一般”，"
-        "或“轻微”且每百通发生 %.0f 次及以上 → 一般不符合；其余 → 观察项。",
+        "或“轻微”且每百通发生 %.0f 次及以上 → 一般不符合；其余 → 观察项。" VERDICT_RULE,
         ZJ_VERSION, MINOR_FREQUENCY_THRESHOLD);
 
     zj_doc_heading(d, 2, "6 审核发现");
@@ -855,8 +865,8 @@ static zj_status audit_json(const zj_audit_data *a, const graded *g, const zj_rs
 {
     const zj_au_kpis *k = &a->kpi;
     double pass_rate = pct(a->passed, a->calls);
-    long severe = severe_findings(g, a->n_findings);
-    const char *verdict = conclusion(pass_rate, severe);
+    long severe = findings_graded(g, a->n_findings, 0), minor = findings_graded(g, a->n_findings, 1);
+    const char *verdict = conclusion(pass_rate, severe, minor);
     json_t *root = json_object();
     bool ok = root != NULL;
     ok = ok && jset(root, "schema", json_pack("{s:s,s:i}", "name", "zhijian.report", "version", 1));
@@ -889,10 +899,12 @@ static zj_status audit_json(const zj_audit_data *a, const graded *g, const zj_rs
                         "last_date", jstr(a->last_date), "teams", teams));
     json_decref(teams);
     ok = ok && jset(root, "conclusion",
-                    json_pack("{s:s,s:s,s:f,s:f,s:I,s:I,s:I}", "verdict", conclusion_code(verdict),
-                              "verdict_zh", verdict, "pass_rate", pass_rate / 100.0, "mean_score",
-                              a->mean_score, "passed", (json_int_t)a->passed, "fatal_calls",
-                              (json_int_t)a->fatal_calls, "severe_findings", (json_int_t)severe));
+                    json_pack("{s:s,s:s,s:f,s:f,s:I,s:I,s:I,s:I}", "verdict",
+                              conclusion_code(verdict), "verdict_zh", verdict, "pass_rate",
+                              pass_rate / 100.0, "mean_score", a->mean_score, "passed",
+                              (json_int_t)a->passed, "fatal_calls", (json_int_t)a->fatal_calls,
+                              "severe_findings", (json_int_t)severe, "minor_findings",
+                              (json_int_t)minor));
     json_t *complaints =
         !set->complaint_category
             ? json_null()
