@@ -953,11 +953,11 @@ zj_db *zj_db_open_postgres(const char *conninfo, char *msg, size_t msg_size)
      * the aggregates reaches its threshold and compiling took 1.7 s of a
      * 2.4 s `db check` of 10,000 calls; no query of the store runs long
      * enough per row to repay it. */
-    PGresult *r = PQexec(c, PQserverVersion(c) >= 110000
-                                ? "SET client_encoding = 'UTF8'; SET client_min_messages = warning;"
-                                  " SET extra_float_digits = 3; SET jit = off"
-                                : "SET client_encoding = 'UTF8'; SET client_min_messages = warning;"
-                                  " SET extra_float_digits = 3");
+#define SESSION_SETUP                                                                              \
+    "SET client_encoding = 'UTF8'; SET client_min_messages = warning; SET extra_float_digits = 3"
+    PGresult *r =
+        PQexec(c, PQserverVersion(c) >= 110000 ? SESSION_SETUP "; SET jit = off" : SESSION_SETUP);
+#undef SESSION_SETUP
     bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
     PQclear(r);
     pg_db *d = ok ? calloc(1, sizeof *d) : NULL;

@@ -639,19 +639,9 @@ static void class_ranges(zj_buf *out, const char *cls, size_t len, bool wrap,
     for (uint32_t cp = 0; cp <= 0x10000; cp++) {
         bool member = false;
         if (cp < 0x10000 && (cp < 0xD800 || cp > 0xDFFF)) {
-            unsigned char u[3];
-            size_t n = cp < 0x80 ? 1 : cp < 0x800 ? 2 : 3;
-            if (n == 1) {
-                u[0] = (unsigned char)cp;
-            } else if (n == 2) {
-                u[0] = (unsigned char)(0xC0 | cp >> 6);
-                u[1] = (unsigned char)(0x80 | (cp & 0x3F));
-            } else {
-                u[0] = (unsigned char)(0xE0 | cp >> 12);
-                u[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
-                u[2] = (unsigned char)(0x80 | (cp & 0x3F));
-            }
-            member = pcre2_match(re, u, n, 0, 0, md, NULL) >= 0;
+            char u[4];
+            size_t n = zj_utf8_encode(cp, u);
+            member = pcre2_match(re, (PCRE2_SPTR)u, n, 0, 0, md, NULL) >= 0;
         }
         if (member && !in_run) {
             first = cp;
