@@ -24,6 +24,10 @@
 /* A minor rule hit at least this often per 100 calls is a 一般不符合. */
 #define MINOR_FREQUENCY_THRESHOLD 5.0
 
+/* The pass rates (%) of the verdicts 符合 and 基本符合 (conclusion()). */
+#define CONFORMING_PASS_RATE 95.0
+#define LARGELY_CONFORMING_PASS_RATE 80.0
+
 /* Grade of a finding (rule) per the documented mapping. */
 static const char *finding_grade(const char *severity, bool fatal, double per100)
 {
@@ -404,28 +408,26 @@ static double pct(long part, long whole)
     return whole ? 100.0 * (double)part / (double)whole : 0;
 }
 
-/* The overall conclusion from the pass rate and the severe findings. */
-/* The verdict: 符合 only with no nonconformity of either grade left open
- * (a 一般不符合 asks for a corrective action, section 7, which a 符合 report
- * would contradict), 基本符合 at a pass rate of 80% or more. */
+/* The verdict as section 5 states it (a format: the two pass rates follow). */
 #define VERDICT_RULE                                                                               \
-    "审核结论：合格率不低于 95%% 且无严重、一般不符合 → 符合；合格率不低于 80%% → 基本符合；"  \
-    "其余 → 不符合。"
+    "审核结论：合格率不低于 %.0f%% 且无严重、一般不符合 → 符合；"        \
+    "合格率不低于 %.0f%% → 基本符合；其余 → 不符合。"
 
-static const char *conclusion(double pass_rate, long severe, long minor)
+/* The verdict, counting the severe and the minor nonconformities of the n
+ * findings: 符合 only with neither grade left open (a 一般不符合 asks for a
+ * corrective action, section 7, which a 符合 report would contradict). */
+static const char *conclusion(double pass_rate, const graded *g, size_t n, long *severe,
+                              long *minor)
 {
-    return pass_rate >= 95 && severe == 0 && minor == 0 ? "符合"
-           : pass_rate >= 80                            ? "基本符合"
-                                                        : "不符合";
-}
-
-/* How many findings have the grade of rank (0 严重不符合, 1 一般不符合). */
-static long findings_graded(const graded *g, size_t n, int rank)
-{
-    long count = 0;
-    for (size_t i = 0; i < n; i++)
-        count += grade_rank(g[i].grade) == rank;
-    return count;
+    *severe = *minor = 0;
+    for (size_t i = 0; i < n; i++) {
+        int rank = grade_rank(g[i].grade);
+        *severe += rank == 0;
+        *minor += rank == 1;
+    }
+    return pass_rate >= CONFORMING_PASS_RATE && *severe == 0 && *minor == 0 ? "符合"
+           : pass_rate >= LARGELY_CONFORMING_PASS_RATE                      ? "基本符合"
+                                                                            : "不符合";
 }
 
 /* The audit report as a document for the Markdown and HTML renderers. */
@@ -510,7 +512,8 @@ static zj_doc *audit_doc(const zj_audit_data *a, const graded *g, const zj_rs_ru
     const zj_au_kpis *k = &a->kpi;
     const char *standard = standard_name(d, rs);
     double pass_rate = pct(a->passed, a->calls);
-    long severe = findings_graded(g, a->n_findings, 0), minor = findings_graded(g, a->n_findings, 1);
+    long severe, minor;
+    const char *verdict = conclusion(pass_rate, g, a->n_findings, &severe, &minor);
     /* The report's identity and sign-off, as ISO 19011 6.5.1 lists them;
      * what the options did not give is a blank to fill in by hand. */
     audit_metadata(d, meta);
@@ -518,8 +521,8 @@ static zj_doc *audit_doc(const zj_audit_data *a, const graded *g, const zj_rs_ru
     zj_doc_para(d,
                 "结论：所审核通话对服务标准总体%s。合格率 %.1f%%，平均分 %.1f；严重不符合 %ld 项，"
                 "一般不符合 %ld 项，一票否决通话 %ld 通。",
-                conclusion(pass_rate, severe, minor), zj_half_up(pass_rate, 1),
-                zj_half_up(a->mean_score, 1), severe, minor, a->fatal_calls);
+                verdict, zj_half_up(pass_rate, 1), zj_half_up(a->mean_score, 1), severe, minor,
+                a->fatal_calls);
     const char *kh[] = {"指标", "数值", "口径"};
     zj_doc_block *kt = zj_doc_table(d, "kpi", 3, kh);
     zj_doc_row(kt, "合格率", zj_doc_strf(d, "%.1f%%", zj_half_up(pass_rate, 1)),
@@ -638,7 +641,7 @@ static zj_doc *audit_doc(const zj_audit_data *a, const graded *g, const zj_rs_ru
         "轮次、原话与条款作为证据。规定用语按其时间窗（如首句、末句）判定“已说/缺失”；服务忌语"
         "按出现判定，重叠时取最长者。发现分级：严重程度为“严重”或一票否决 → 严重不符合；“一般”，"
         "或“轻微”且每百通发生 %.0f 次及以上 → 一般不符合；其余 → 观察项。" VERDICT_RULE,
-        ZJ_VERSION, MINOR_FREQUENCY_THRESHOLD);
+        ZJ_VERSION, MINOR_FREQUENCY_THRESHOLD, CONFORMING_PASS_RATE, LARGELY_CONFORMING_PASS_RATE);
 
     zj_doc_heading(d, 2, "6 审核发现");
     if (!a->n_findings)
@@ -865,8 +868,8 @@ static zj_status audit_json(const zj_audit_data *a, const graded *g, const zj_rs
 {
     const zj_au_kpis *k = &a->kpi;
     double pass_rate = pct(a->passed, a->calls);
-    long severe = findings_graded(g, a->n_findings, 0), minor = findings_graded(g, a->n_findings, 1);
-    const char *verdict = conclusion(pass_rate, severe, minor);
+    long severe, minor;
+    const char *verdict = conclusion(pass_rate, g, a->n_findings, &severe, &minor);
     json_t *root = json_object();
     bool ok = root != NULL;
     ok = ok && jset(root, "schema", json_pack("{s:s,s:i}", "name", "zhijian.report", "version", 1));
