@@ -30,7 +30,8 @@ import argparse
 import json
 import signal
 import sys
-import unicodedata
+
+from terminal_text import fmt, terminal_safe
 
 
 class ReportError(Exception):
@@ -106,16 +107,6 @@ def compare(before, after):
         "rule_differs_added": rd_added, "rule_differs_gone": rd_gone,
         "rules": rule_changes(before, after),
     }
-
-
-def terminal_safe(text):
-    """Escapes control and format characters (escape sequences, bidi overrides)
-    a call's words could carry to a terminal; JSON only escapes those below 0x20."""
-    return "".join(f"\\u{ord(c):04x}" if unicodedata.category(c) in ("Cc", "Cf") else c for c in str(text))
-
-
-def fmt(x):
-    return "—" if x is None else f"{x:.3f}"
 
 
 def print_text(out, path_b, path_a):

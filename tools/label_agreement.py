@@ -31,7 +31,8 @@ import argparse
 import json
 import signal
 import sys
-import unicodedata
+
+from terminal_text import fmt, terminal_safe
 
 
 class LabelError(Exception):
@@ -150,16 +151,6 @@ def compare(a, b, order):
         "disagreements": disagreements,
     }
     return out
-
-
-def fmt(x):
-    return "—" if x is None else f"{x:.3f}"
-
-
-def terminal_safe(text):
-    """Escapes control and format characters (escape sequences, bidi overrides)
-    a label file could carry to a terminal; JSON only escapes those below 0x20."""
-    return "".join(f"\\u{ord(c):04x}" if unicodedata.category(c) in ("Cc", "Cf") else c for c in text)
 
 
 def print_text(out, path_a, path_b):
