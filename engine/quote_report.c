@@ -103,7 +103,8 @@ static bool manner_complement(uint32_t a, uint32_t b)
 /* After the verb these make it something else than reporting: 说话, 说清楚,
  * 说明, 说完, 说得对, 说的(那个), 说吧 (go ahead), 说过, 说一下 / 一遍, 说什么,
  * 您说呢 / 您说怎么办 (asking the resident), 说说 (您跟邻居说说: advice),
- * 说也没用 / 说有什么用 (the saying judged), 讲究 (fussy), 说法 (a
+ * 说也没用 / 说有什么用 (the saying judged), 说多久 / 说半天 / 说个没完 (how
+ * long, not what), 讲究 (fussy), 说法 (a
  * statement: 你要说法，你写个书面投诉; but 他说法院…, 说法定假日…). */
 static bool ends_report(const uint32_t *cps, size_t n, size_t i)
 {
@@ -161,6 +162,13 @@ static bool ends_report(const uint32_t *cps, size_t n, size_t i)
     if (i + 1 < n && cps[i] == 0x4E86 /* 了 */ &&
         (cps[i + 1] == 0x591A /* 多 */ || cps[i + 1] == 0x51E0 /* 几 */ ||
          cps[i + 1] == 0x534A /* 半 */))
+        return true;
+    /* 你还要讲多久, 您说半天, 说个没完, 讲个不停: how long the resident talks,
+     * not what was said (你还要讲多久没事我就挂了 is the agent's own). */
+    if (i + 1 < n && ((cps[i] == 0x591A /* 多 */ && cps[i + 1] == 0x4E45 /* 久 */) ||
+                      (cps[i] == 0x534A /* 半 */ && cps[i + 1] == 0x5929 /* 天 */) ||
+                      (cps[i] == 0x4E2A /* 个 */ &&
+                       (cps[i + 1] == 0x6CA1 /* 没 */ || cps[i + 1] == 0x4E0D /* 不 */))))
         return true;
     return false;
 }
