@@ -54,10 +54,17 @@ static bool is_speech_verb(uint32_t cp)
 }
 
 /* 回 reports a reply when what follows is its addressee or 答/复/了/一句
- * (师傅回您…, 同事回答您…), not in 回电 / 回来 / 回复您 as an offer. */
+ * (师傅回您…, 同事回答您…), not in 回电 / 回来 / 回复您 as an offer, nor as
+ * the measure word of 这一回, 上回, 几回 (人家就走这一回你就不能大度点: "this
+ * once", then the agent's own words). */
 static size_t reply_verb(const uint32_t *cps, size_t n, size_t i)
 {
-    if (cps[i] != 0x56DE /* 回 */ || i + 1 >= n)
+    static const uint32_t counted[] = {0x4E00 /* 一 */, 0x8FD9 /* 这 */, 0x9019 /* 這 */,
+                                       0x90A3 /* 那 */, 0x51E0 /* 几 */, 0x5E7E /* 幾 */,
+                                       0x4E24 /* 两 */, 0x5169 /* 兩 */, 0x6BCF /* 每 */,
+                                       0x4E0A /* 上 */, 0x4E0B /* 下 */, 0x591A /* 多 */};
+    if (cps[i] != 0x56DE /* 回 */ || i + 1 >= n ||
+        (i > 0 && in_set(cps[i - 1], counted, sizeof counted / sizeof *counted)))
         return 0;
     uint32_t next = cps[i + 1];
     if (next == 0x7B54 /* 答 */)
@@ -297,6 +304,21 @@ static bool negated(const uint32_t *cps, size_t from, size_t to)
     return any_in(cps, from, to, negations, sizeof negations / sizeof *negations);
 }
 
+/* Whether cps[i], somewhere before a verb of saying, is the agent: 我, 咱 (we,
+ * the resident included) or the northwestern 额 for 我 (经理那边额去说，…: the
+ * agent goes to speak; 俺 reads 我 already by the bundled synonyms). Not 额
+ * of 额外 / 额度 / 额头 / 额定 (他额外说了一句). */
+static bool is_first_person(const uint32_t *cps, size_t i)
+{
+    if (cps[i] == 0x6211 /* 我 */ || cps[i] == 0x54B1 /* 咱 */)
+        return true;
+    if (cps[i] != 0x989D /* 额 */)
+        return false;
+    uint32_t next = cps[i + 1]; /* i < verb: cps[i + 1] exists */
+    return next != 0x5916 /* 外 */ && next != 0x5EA6 /* 度 */ && next != 0x5934 /* 头 */ &&
+           next != 0x5B9A /* 定 */;
+}
+
 /* Whether someone other than the agent is the subject of the verb at
  * cps[verb], looking back at most 12 code points within the sentence that
  * starts at cps[from] (楼上业主一开始情绪比较大说…). The nearest subject
@@ -309,7 +331,7 @@ static bool reported_subject(const uint32_t *cps, size_t n, size_t from, size_t 
     for (size_t end = verb; end > lo; end--) {
         /* cps[end..verb) lies between subject and verb: never the agent,
          * except as the one spoken to (他跟我们说…, 师傅对我讲…). */
-        if (end < verb && cps[end] == 0x6211 /* 我 */ &&
+        if (end < verb && is_first_person(cps, end) &&
             !(end > from && is_object_marker(cps[end - 1])))
             return false;
         for (size_t t = 0; subjects[t]; t++) {
