@@ -268,6 +268,17 @@ static bool request_manner(const uint32_t *cps, size_t from, size_t to)
     return false;
 }
 
+/* Whether cps[from..to) holds a modal (得 要 该 应该 必须 可以 能 需要): 你得提前说,
+ * 您要说清楚, 你应该讲 ask the resident to speak; nothing has been said yet
+ * (你得提前说啊你不说保安哪知道… is the agent's own to its end). */
+static bool modal_before(const uint32_t *cps, size_t from, size_t to)
+{
+    static const uint32_t modals[] = {0x5F97 /* 得 */, 0x8981 /* 要 */, 0x8BE5 /* 该 */,
+                                      0x5FC5 /* 必 */, 0x53EF /* 可 */, 0x80FD /* 能 */,
+                                      0x9700 /* 需 */};
+    return any_in(cps, from, to, modals, sizeof modals / sizeof *modals);
+}
+
 /* Whether cps[from..to) sends someone to speak (去: 你自己上去说, 您去跟物业讲,
  * 你们邻居之间自己去讲): nothing has been said yet, so nothing is reported.
  * Only for 你 / 您: 师傅去跟您讲… tells what a third party said. */
@@ -349,7 +360,8 @@ static bool reported_subject(const uint32_t *cps, size_t n, size_t from, size_t 
              * 你自己上去说, 您去跟物业讲: the resident is sent to speak */
             if (m == 1 && (cps[start] == 0x4F60 /* 你 */ || cps[start] == 0x60A8 /* 您 */) &&
                 (request_adverbs(cps, end, verb) || request_manner(cps, end, verb) ||
-                 goes_to_speak(cps, end, verb) || tells_to_speak(cps, n, end, verb)))
+                 modal_before(cps, end, verb) || goes_to_speak(cps, end, verb) ||
+                 tells_to_speak(cps, n, end, verb)))
                 return false;
             return true;
         }
@@ -359,13 +371,15 @@ static bool reported_subject(const uint32_t *cps, size_t n, size_t from, size_t 
 
 /* Whether a clause (normalized text from its first byte) opens in the
  * agent's own voice: a tag question about what was reported, a judgement of
- * it, or the agent taking the matter up. */
+ * it (那话是冲了点), the agent taking the matter up, or a reply to the
+ * resident (可您要不违规…). */
 static bool agent_resumes(const char *t, size_t n)
 {
     static const char *const openers[] = {
         "是吧", "对吧", "对吗", "是吗", "是不是", "这样", "这种", "这个情况", "这确实", "这是",
         "我们", "我会", "我马上", "我帮", "我来", "我这边", "请", "非常", "您看", "您放心",
-        "您别", "实在", "抱歉", "对不起", "不好意思", "好的", "那我", NULL};
+        "您别", "实在", "抱歉", "对不起", "不好意思", "好的", "那我", "那话", "这话", "那句话",
+        "可您", "可你", "不过您", "但您", NULL};
     for (size_t k = 0; openers[k]; k++) {
         size_t m = strlen(openers[k]);
         if (m <= n && memcmp(t, openers[k], m) == 0)
@@ -499,6 +513,12 @@ zj_status zj_reported_speech(const zj_norm *norm, zj_spans *out, uint32_t **cps_
             verbatim = true;
         if (!verb_len || (!verbatim && (ends_report(cps, n, i + verb_len) || said_so(cps, i) ||
                                         !reported_subject(cps, n, sentence_from, i))))
+            continue;
+        /* 那您说，您要我怎么着: the resident is challenged to answer; a clause
+         * end right after 那您说 / 那你说 introduces no one's words. */
+        if (verb_len == 1 && i >= 2 && cps[i - 2] == 0x90A3 /* 那 */ &&
+            (cps[i - 1] == 0x60A8 /* 您 */ || cps[i - 1] == 0x4F60 /* 你 */) &&
+            clause_end_after(norm, at[i]) == at[i + 1])
             continue;
         /* A clause end right after the verb introduces the words (他说：…,
          * 邻居跟您讲，有本事你去告，是吗) and does not end them; a sentence end
