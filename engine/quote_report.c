@@ -415,6 +415,17 @@ static size_t clause_end_after(const zj_norm *norm, size_t b)
     return lo < norm->n_clause_breaks ? norm->clause_breaks[lo] : norm->len;
 }
 
+/* 那您说，您要我怎么着: the resident is challenged to answer; a clause end
+ * right after 那您说 / 那你说 (at[] the byte offsets of cps[]) introduces no
+ * one's words. */
+static bool challenges_resident(const zj_norm *norm, const uint32_t *cps, const uint32_t *at,
+                                size_t verb, size_t verb_len)
+{
+    return verb_len == 1 && verb >= 2 && cps[verb - 2] == 0x90A3 /* 那 */ &&
+           (cps[verb - 1] == 0x60A8 /* 您 */ || cps[verb - 1] == 0x4F60 /* 你 */) &&
+           clause_end_after(norm, at[verb]) == at[verb + 1];
+}
+
 /* Lookups that only move forward as the verbs do, so that a long run-on turn
  * with many verbs is read once: the next tag question (code point index, n
  * if none) and the next clause end where the agent's voice resumes (byte,
@@ -511,14 +522,10 @@ zj_status zj_reported_speech(const zj_norm *norm, zj_spans *out, uint32_t **cps_
             verb_len = 2;
         else if ((verb_len = verbatim_marker(cps, n, i)) != 0)
             verbatim = true;
-        if (!verb_len || (!verbatim && (ends_report(cps, n, i + verb_len) || said_so(cps, i) ||
-                                        !reported_subject(cps, n, sentence_from, i))))
-            continue;
-        /* 那您说，您要我怎么着: the resident is challenged to answer; a clause
-         * end right after 那您说 / 那你说 introduces no one's words. */
-        if (verb_len == 1 && i >= 2 && cps[i - 2] == 0x90A3 /* 那 */ &&
-            (cps[i - 1] == 0x60A8 /* 您 */ || cps[i - 1] == 0x4F60 /* 你 */) &&
-            clause_end_after(norm, at[i]) == at[i + 1])
+        if (!verb_len ||
+            (!verbatim && (ends_report(cps, n, i + verb_len) || said_so(cps, i) ||
+                           challenges_resident(norm, cps, at, i, verb_len) ||
+                           !reported_subject(cps, n, sentence_from, i))))
             continue;
         /* A clause end right after the verb introduces the words (他说：…,
          * 邻居跟您讲，有本事你去告，是吗) and does not end them; a sentence end
